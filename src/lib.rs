@@ -1,0 +1,64 @@
+//! A zero-copy, allocation-free codec for netlink-framed messages.
+//!
+//! `procslink` reads and writes netlink messages (`nlmsghdr`, attributes,
+//! generic netlink, errors with extended acknowledgements) as borrowed views
+//! over the caller's bytes, and builds them into the caller's buffer. The core
+//! is `#![no_std]`, uses no allocator and no `unsafe`, and never panics on any
+//! input: every parser returns a [`Result`] whose [`Error`] names what went
+//! wrong and the byte offset where it did.
+//!
+//! # Walking a kernel dump
+//!
+//! ```
+//! use procslink::netlink::{Messages, route::IfInfoMsg};
+//!
+//! # let dump = procslink::netlink::doc_example_dump();
+//! for message in Messages::new(&dump) {
+//!     let message = message?;
+//!     if message.header().message_type().is_done() {
+//!         break;
+//!     }
+//!     let (ifinfo, attrs) = message.family_header::<IfInfoMsg>()?;
+//!     for attr in attrs {
+//!         let attr = attr?;
+//!         if attr.kind() == 3 {
+//!             println!("link {}: {}", ifinfo.index(), attr.str()?);
+//!         }
+//!     }
+//! }
+//! # Ok::<(), procslink::Error>(())
+//! ```
+//!
+//! # Building a request
+//!
+//! ```
+//! use procslink::netlink::{Builder, flags::{Flags, GetFlags}, route::{IfInfoMsg, RTM_GETLINK}};
+//!
+//! let mut buf = [0u8; 64];
+//! let mut batch = Builder::new(&mut buf);
+//! let mut msg = batch.message(RTM_GETLINK, Flags::REQUEST | GetFlags::DUMP.into(), 1, 0)?;
+//! msg.family_header(&IfInfoMsg::default())?;
+//! msg.put_u32(29, 1)?; // IFLA_EXT_MASK = RTEXT_FILTER_VF
+//! msg.finish()?;
+//! let len = batch.len();
+//! assert_eq!(len, 40);
+//! # Ok::<(), procslink::Error>(())
+//! ```
+//!
+//! # Features
+//!
+//! - `std` (off by default): implements nothing extra yet beyond what the
+//!   core offers; it will carry the socket peer.
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+mod error;
+pub mod framing;
+pub mod jsonrpc;
+pub mod netlink;
+
+pub use error::{Error, ErrorKind, JsonSyntax, PolicyViolation, RpcViolation};

@@ -1,0 +1,354 @@
+//! Attributes (`struct nlattr`): a checked view, an iterator over a run, and
+//! typed getters.
+//!
+//! Whether an attribute nests is a property of its family's schema, not of
+//! its bytes (the kernel sets `NLA_F_NESTED` inconsistently), so descending
+//! is the caller's decision: [`Attr::nested`] reads any payload as a run.
+
+use core::fmt;
+
+use super::header::align;
+use crate::{Error, ErrorKind};
+
+/// The size of `struct nlattr`: 4 bytes.
+pub const NLA_HDRLEN: usize = 4;
+/// `NLA_F_NESTED`: the payload is a run of attributes.
+pub const NLA_F_NESTED: u16 = 0x8000;
+/// `NLA_F_NET_BYTEORDER`: the payload is in network byte order.
+pub const NLA_F_NET_BYTEORDER: u16 = 0x4000;
+/// The bits of `nla_type` that hold the type.
+pub const NLA_TYPE_MASK: u16 = !(NLA_F_NESTED | NLA_F_NET_BYTEORDER);
+/// The largest payload one attribute can carry: `u16::MAX` minus the
+/// header, 65531 bytes.
+pub const NLA_MAX_PAYLOAD: usize = u16::MAX as usize - NLA_HDRLEN;
+
+/// A checked view of one attribute: its type field and payload.
+///
+/// Made by [`Attrs`]; the getters check the payload's size and encoding and
+/// report errors at the attribute's offset.
+#[derive(Copy, Clone, PartialEq, Eq)]
+pub struct Attr<'a> {
+    ty: u16,
+    payload: &'a [u8],
+    offset: usize,
+}
+
+macro_rules! int_getters {
+    ($($(#[$doc:meta])* $name:ident $be:ident $t:ty;)*) => {$(
+        $(#[$doc])*
+        ///
+        /// In host byte order, or big-endian if `NLA_F_NET_BYTEORDER` is
+        /// set. A payload of any other size is [`ErrorKind::WrongSize`].
+        #[inline]
+        pub fn $name(&self) -> Result<$t, Error> {
+            let bytes = self.fixed::<{ core::mem::size_of::<$t>() }>()?;
+            Ok(if self.is_net_byteorder() {
+                <$t>::from_be_bytes(bytes)
+            } else {
+                <$t>::from_ne_bytes(bytes)
+            })
+        }
+
+        #[doc = concat!("The payload as a big-endian `", stringify!($t), "`, whatever the flags say")]
+        /// (some attributes, such as ports, are big-endian without the flag).
+        #[inline]
+        pub fn $be(&self) -> Result<$t, Error> {
+            Ok(<$t>::from_be_bytes(self.fixed::<{ core::mem::size_of::<$t>() }>()?))
+        }
+    )*};
+}
+
+impl<'a> Attr<'a> {
+    /// An attribute view from its parts (used by tests and by callers that
+    /// hold an attribute's pieces already).
+    #[inline]
+    pub const fn from_parts(raw_type: u16, payload: &'a [u8], offset: usize) -> Self {
+        Attr {
+            ty: raw_type,
+            payload,
+            offset,
+        }
+    }
+
+    /// The type with the flag bits masked off.
+    #[inline(always)]
+    pub const fn kind(&self) -> u16 {
+        self.ty & NLA_TYPE_MASK
+    }
+
+    /// The whole `nla_type` field, flags included.
+    #[inline(always)]
+    pub const fn raw_type(&self) -> u16 {
+        self.ty
+    }
+
+    /// Is `NLA_F_NESTED` set? (Not to be trusted for deciding whether to
+    /// descend; see the module docs.)
+    #[inline(always)]
+    pub const fn is_nested(&self) -> bool {
+        self.ty & NLA_F_NESTED != 0
+    }
+
+    /// Is `NLA_F_NET_BYTEORDER` set?
+    #[inline(always)]
+    pub const fn is_net_byteorder(&self) -> bool {
+        self.ty & NLA_F_NET_BYTEORDER != 0
+    }
+
+    /// The payload bytes.
+    #[inline(always)]
+    pub const fn payload(&self) -> &'a [u8] {
+        self.payload
+    }
+
+    /// `nla_len`: header plus payload, without padding.
+    #[inline(always)]
+    #[allow(clippy::len_without_is_empty)]
+    pub const fn len(&self) -> usize {
+        NLA_HDRLEN + self.payload.len()
+    }
+
+    /// The offset of the attribute's header in the caller's buffer.
+    #[inline(always)]
+    pub const fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// The payload read as a run of nested attributes.
+    ///
+    /// ```
+    /// use procslink::netlink::{Attr, Builder, MessageType, Message, flags::Flags};
+    ///
+    /// let mut buf = [0u8; 64];
+    /// let mut b = Builder::new(&mut buf);
+    /// let mut m = b.message(MessageType(16), Flags::REQUEST, 1, 0)?;
+    /// let nest = m.nest_start(18)?;
+    /// m.put_str(1, "vxlan")?;
+    /// m.nest_end(nest)?;
+    /// m.finish()?;
+    ///
+    /// let msg = Message::parse(&buf)?;
+    /// let (_, mut attrs) = msg.split_family_header(0)?;
+    /// let linkinfo = attrs.next().unwrap()?;
+    /// let kind = linkinfo.nested().next().unwrap()?;
+    /// assert_eq!(kind.str()?, "vxlan");
+    /// # Ok::<(), procslink::Error>(())
+    /// ```
+    #[inline]
+    pub fn nested(&self) -> Attrs<'a> {
+        Attrs::with_offset(self.payload, self.offset + NLA_HDRLEN)
+    }
+
+    #[inline(always)]
+    fn fixed<const N: usize>(&self) -> Result<[u8; N], Error> {
+        match <[u8; N]>::try_from(self.payload) {
+            Ok(bytes) => Ok(bytes),
+            Err(_) => Err(self.wrong_size(N)),
+        }
+    }
+
+    #[cold]
+    fn wrong_size(&self, expected: usize) -> Error {
+        Error::new(
+            ErrorKind::WrongSize {
+                expected,
+                found: self.payload.len(),
+            },
+            self.offset,
+        )
+    }
+
+    int_getters! {
+        /// The payload as a `u8`.
+        u8 u8_be u8;
+        /// The payload as a `u16`.
+        u16 u16_be u16;
+        /// The payload as a `u32`.
+        u32 u32_be u32;
+        /// The payload as a `u64`.
+        u64 u64_be u64;
+        /// The payload as an `i8`.
+        i8 i8_be i8;
+        /// The payload as an `i16`.
+        i16 i16_be i16;
+        /// The payload as an `i32`.
+        i32 i32_be i32;
+        /// The payload as an `i64`.
+        i64 i64_be i64;
+    }
+
+    /// The payload as a NUL-terminated UTF-8 string, without its NUL.
+    ///
+    /// The text ends at the first NUL; bytes after it (padding some
+    /// families leave) are ignored. No NUL is
+    /// [`ErrorKind::NotNulTerminated`]; bad UTF-8 is
+    /// [`ErrorKind::InvalidUtf8`].
+    #[inline]
+    pub fn str(&self) -> Result<&'a str, Error> {
+        let Some(end) = self.payload.iter().position(|&b| b == 0) else {
+            return Err(Error::new(ErrorKind::NotNulTerminated, self.offset));
+        };
+        let text = self.payload.get(..end).unwrap_or(&[]);
+        core::str::from_utf8(text).map_err(|_| Error::new(ErrorKind::InvalidUtf8, self.offset))
+    }
+
+    /// The payload as bytes (an alias of [`Attr::payload`]).
+    #[inline(always)]
+    pub const fn bytes(&self) -> &'a [u8] {
+        self.payload
+    }
+
+    /// Checks that this is a well-formed flag attribute: one whose presence
+    /// is the value and whose payload is empty.
+    #[inline]
+    pub fn flag(&self) -> Result<(), Error> {
+        if self.payload.is_empty() {
+            Ok(())
+        } else {
+            Err(self.wrong_size(0))
+        }
+    }
+}
+
+impl fmt::Debug for Attr<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Attr")
+            .field("type", &self.kind())
+            .field("nested", &self.is_nested())
+            .field("net_byteorder", &self.is_net_byteorder())
+            .field("len", &self.len())
+            .field("offset", &self.offset)
+            .finish()
+    }
+}
+
+impl fmt::Display for Attr<'_> {
+    /// `type 3 len 8`, with `[N]` and `[B]` for the nested and byte-order
+    /// flags.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "type {} len {}", self.kind(), self.len())?;
+        if self.is_nested() {
+            f.write_str(" [N]")?;
+        }
+        if self.is_net_byteorder() {
+            f.write_str(" [B]")?;
+        }
+        Ok(())
+    }
+}
+
+/// An iterator over a run of attributes.
+///
+/// Yields `Err` for the first attribute whose header is truncated or whose
+/// `nla_len` is below 4 or past the end of the run, and then stops for good.
+/// Each attribute starts at the 4-byte boundary after the one before; the
+/// last may lack its padding.
+#[derive(Clone)]
+pub struct Attrs<'a> {
+    rest: &'a [u8],
+    offset: usize,
+}
+
+impl<'a> Attrs<'a> {
+    /// Iterates over the attributes in `run`; error offsets count from its
+    /// start.
+    #[inline]
+    pub const fn new(run: &'a [u8]) -> Self {
+        Attrs {
+            rest: run,
+            offset: 0,
+        }
+    }
+
+    /// Iterates over `run`, which starts `offset` bytes into the caller's
+    /// buffer; error and attribute offsets count from there.
+    #[inline]
+    pub const fn with_offset(run: &'a [u8], offset: usize) -> Self {
+        Attrs { rest: run, offset }
+    }
+
+    /// The bytes not yet read (empty after an error).
+    #[inline]
+    pub const fn remaining(&self) -> &'a [u8] {
+        self.rest
+    }
+
+    /// The offset of the next attribute in the caller's buffer.
+    #[inline]
+    pub const fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// The last attribute of type `kind` (flags masked off) in the rest of
+    /// the run, or `None`; the first malformed attribute is an error.
+    ///
+    /// The last one wins, as in the kernel's `nla_parse`.
+    pub fn lookup(self, kind: u16) -> Result<Option<Attr<'a>>, Error> {
+        let mut found = None;
+        for attr in self {
+            let attr = attr?;
+            if attr.kind() == kind {
+                found = Some(attr);
+            }
+        }
+        Ok(found)
+    }
+
+    #[cold]
+    fn fail(&mut self, kind: ErrorKind) -> Option<Result<Attr<'a>, Error>> {
+        self.rest = &[];
+        Some(Err(Error::new(kind, self.offset)))
+    }
+}
+
+impl<'a> Iterator for Attrs<'a> {
+    type Item = Result<Attr<'a>, Error>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let rest = self.rest;
+        let Some((header, _)) = rest.split_first_chunk::<NLA_HDRLEN>() else {
+            if rest.is_empty() {
+                return None;
+            }
+            return self.fail(ErrorKind::Truncated {
+                needed: NLA_HDRLEN,
+                available: rest.len(),
+            });
+        };
+        let len = u16::from_ne_bytes([header[0], header[1]]) as usize;
+        let ty = u16::from_ne_bytes([header[2], header[3]]);
+        if len < NLA_HDRLEN {
+            return self.fail(ErrorKind::LengthTooSmall {
+                length: len,
+                min: NLA_HDRLEN,
+            });
+        }
+        let Some(payload) = rest.get(NLA_HDRLEN..len) else {
+            return self.fail(ErrorKind::LengthOverrun {
+                length: len,
+                available: rest.len(),
+            });
+        };
+        let attr = Attr {
+            ty,
+            payload,
+            offset: self.offset,
+        };
+        let step = align(len);
+        self.rest = rest.get(step..).unwrap_or(&[]);
+        self.offset += step;
+        Some(Ok(attr))
+    }
+}
+
+impl core::iter::FusedIterator for Attrs<'_> {}
+
+impl fmt::Debug for Attrs<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Attrs")
+            .field("offset", &self.offset)
+            .field("remaining", &self.rest.len())
+            .finish()
+    }
+}

@@ -1,0 +1,310 @@
+//! Builders: messages, attributes and nests written into the caller's buffer.
+//!
+//! A [`Builder`] appends messages to a `&mut [u8]` (one message, or a batch
+//! of several to send in one datagram). Each message is written through a
+//! [`MessageBuilder`]; its `nlmsg_len`, and the `nla_len` of every nest, are
+//! patched in when it is finished. Nothing is ever written past the buffer:
+//! an item that does not fit is refused with
+//! [`ErrorKind::BufferTooSmall`], which says how large the buffer would have
+//! to be, and the builder stays as it was before the call. A message that is
+//! dropped without [`MessageBuilder::finish`] is not part of the batch.
+
+use zerocopy::{Immutable, IntoBytes};
+
+use super::attr::{NLA_HDRLEN, NLA_MAX_PAYLOAD};
+use super::flags::Flags;
+use super::header::{NLMSG_HDRLEN, NlMsgHdr, align};
+use super::types::MessageType;
+use crate::{Error, ErrorKind};
+
+/// Writes a batch of messages into a caller's buffer.
+///
+/// ```
+/// use procslink::netlink::{Builder, Messages, MessageType, flags::Flags};
+///
+/// let mut buf = [0u8; 128];
+/// let mut batch = Builder::new(&mut buf);
+/// for seq in 1..=3 {
+///     let mut m = batch.message(MessageType(16), Flags::REQUEST | Flags::ACK, seq, 0)?;
+///     m.put_u32(4, 1500)?;
+///     m.finish()?;
+/// }
+/// let len = batch.len();
+/// assert_eq!(len, 3 * 24);
+/// assert_eq!(Messages::new(&buf[..len]).count(), 3);
+/// # Ok::<(), procslink::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Builder<'b> {
+    buf: &'b mut [u8],
+    len: usize,
+}
+
+impl<'b> Builder<'b> {
+    /// A builder that writes from the start of `buf`.
+    #[inline]
+    pub fn new(buf: &'b mut [u8]) -> Self {
+        Builder { buf, len: 0 }
+    }
+
+    /// Bytes of finished messages so far.
+    #[inline]
+    #[allow(clippy::len_without_is_empty)]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The finished messages.
+    #[inline]
+    pub fn as_bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or(&[])
+    }
+
+    /// Consumes the builder, returning the finished messages.
+    #[inline]
+    pub fn into_bytes(self) -> &'b [u8] {
+        let Builder { buf, len } = self;
+        let buf: &'b [u8] = buf;
+        buf.get(..len).unwrap_or(&[])
+    }
+
+    /// Starts a message with the given header fields; `nlmsg_len` is filled
+    /// in by [`MessageBuilder::finish`].
+    #[inline]
+    pub fn message(
+        &mut self,
+        ty: impl Into<MessageType>,
+        flags: Flags,
+        seq: u32,
+        pid: u32,
+    ) -> Result<MessageBuilder<'_, 'b>, Error> {
+        let start = self.len;
+        let header = NlMsgHdr::new(NLMSG_HDRLEN as u32, ty.into().0, flags.bits(), seq, pid);
+        write_at(self.buf, start, header.as_bytes(), 0)?;
+        Ok(MessageBuilder {
+            batch: self,
+            start,
+            pos: start + NLMSG_HDRLEN,
+            open_nests: 0,
+        })
+    }
+}
+
+/// A nest opened by [`MessageBuilder::nest_start`], to be closed by
+/// [`MessageBuilder::nest_end`].
+#[derive(Debug)]
+#[must_use = "a nest must be closed with nest_end or nest_cancel"]
+pub struct Nest {
+    start: usize,
+}
+
+/// Writes one message; made by [`Builder::message`].
+#[derive(Debug)]
+pub struct MessageBuilder<'a, 'b> {
+    batch: &'a mut Builder<'b>,
+    start: usize,
+    pos: usize,
+    open_nests: usize,
+}
+
+macro_rules! int_putters {
+    ($($(#[$doc:meta])* $name:ident $be:ident $t:ty;)*) => {$(
+        $(#[$doc])*
+        /// In host byte order.
+        #[inline]
+        pub fn $name(&mut self, ty: u16, value: $t) -> Result<(), Error> {
+            self.put(ty, &value.to_ne_bytes())
+        }
+
+        #[doc = concat!("Appends a big-endian `", stringify!($t), "` attribute, with")]
+        /// `NLA_F_NET_BYTEORDER` set in its type.
+        #[inline]
+        pub fn $be(&mut self, ty: u16, value: $t) -> Result<(), Error> {
+            self.put(ty | super::attr::NLA_F_NET_BYTEORDER, &value.to_be_bytes())
+        }
+    )*};
+}
+
+impl MessageBuilder<'_, '_> {
+    /// Bytes written to this message so far, header included.
+    #[inline]
+    #[allow(clippy::len_without_is_empty)]
+    pub fn len(&self) -> usize {
+        self.pos - self.start
+    }
+
+    /// Appends raw bytes to the payload, padded with zeros to 4 bytes.
+    #[inline]
+    pub fn put_bytes_raw(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        let pad = align(bytes.len()) - bytes.len();
+        write_at(self.batch.buf, self.pos, bytes, pad)?;
+        self.pos += bytes.len() + pad;
+        Ok(())
+    }
+
+    /// Appends a family header (e.g. [`IfInfoMsg`](super::route::IfInfoMsg)
+    /// or [`GenlMsgHdr`](super::genl::GenlMsgHdr)), padded to 4 bytes.
+    #[inline]
+    pub fn family_header<T: IntoBytes + Immutable>(&mut self, header: &T) -> Result<(), Error> {
+        self.put_bytes_raw(header.as_bytes())
+    }
+
+    /// Appends an attribute of type `ty` (flag bits included as given) with
+    /// `payload`, padded to 4 bytes.
+    ///
+    /// A payload over 65531 bytes cannot be described by `nla_len` and is
+    /// refused with [`ErrorKind::TooLarge`].
+    #[inline]
+    pub fn put(&mut self, ty: u16, payload: &[u8]) -> Result<(), Error> {
+        if payload.len() > NLA_MAX_PAYLOAD {
+            return Err(too_large(payload.len(), NLA_MAX_PAYLOAD, self.pos));
+        }
+        let len = NLA_HDRLEN + payload.len();
+        let end = self.pos + align(len);
+        let Some(dst) = self.batch.buf.get_mut(self.pos..end) else {
+            return Err(too_small(end, self.pos));
+        };
+        let (head, rest) = dst.split_at_mut(NLA_HDRLEN);
+        head[..2].copy_from_slice(&(len as u16).to_ne_bytes());
+        head[2..].copy_from_slice(&ty.to_ne_bytes());
+        let (body, pad) = rest.split_at_mut(payload.len());
+        body.copy_from_slice(payload);
+        pad.fill(0);
+        self.pos = end;
+        Ok(())
+    }
+
+    int_putters! {
+        /// Appends a `u8` attribute.
+        put_u8 put_u8_be u8;
+        /// Appends a `u16` attribute.
+        put_u16 put_u16_be u16;
+        /// Appends a `u32` attribute.
+        put_u32 put_u32_be u32;
+        /// Appends a `u64` attribute.
+        put_u64 put_u64_be u64;
+        /// Appends an `i8` attribute.
+        put_i8 put_i8_be i8;
+        /// Appends an `i16` attribute.
+        put_i16 put_i16_be i16;
+        /// Appends an `i32` attribute.
+        put_i32 put_i32_be i32;
+        /// Appends an `i64` attribute.
+        put_i64 put_i64_be i64;
+    }
+
+    /// Appends a string attribute with its terminating NUL.
+    ///
+    /// A string with a NUL inside would be read back cut short, so it is
+    /// refused ([`ErrorKind::Misuse`]).
+    pub fn put_str(&mut self, ty: u16, value: &str) -> Result<(), Error> {
+        let bytes = value.as_bytes();
+        if bytes.contains(&0) {
+            return Err(Error::new(ErrorKind::Misuse, self.pos));
+        }
+        if bytes.len() + 1 > NLA_MAX_PAYLOAD {
+            return Err(too_large(bytes.len() + 1, NLA_MAX_PAYLOAD, self.pos));
+        }
+        let len = NLA_HDRLEN + bytes.len() + 1;
+        let end = self.pos + align(len);
+        let Some(dst) = self.batch.buf.get_mut(self.pos..end) else {
+            return Err(too_small(end, self.pos));
+        };
+        let (head, rest) = dst.split_at_mut(NLA_HDRLEN);
+        head[..2].copy_from_slice(&(len as u16).to_ne_bytes());
+        head[2..].copy_from_slice(&ty.to_ne_bytes());
+        let (body, pad) = rest.split_at_mut(bytes.len());
+        body.copy_from_slice(bytes);
+        pad.fill(0);
+        self.pos = end;
+        Ok(())
+    }
+
+    /// Appends a flag attribute: type only, no payload.
+    #[inline]
+    pub fn put_flag(&mut self, ty: u16) -> Result<(), Error> {
+        self.put(ty, &[])
+    }
+
+    /// Opens a nest of type `ty` (flag bits as given: add
+    /// [`NLA_F_NESTED`](super::attr::NLA_F_NESTED) if the family expects it).
+    /// Attributes appended until [`MessageBuilder::nest_end`] go inside it.
+    #[inline]
+    pub fn nest_start(&mut self, ty: u16) -> Result<Nest, Error> {
+        let start = self.pos;
+        self.put(ty, &[])?;
+        self.open_nests += 1;
+        Ok(Nest { start })
+    }
+
+    /// Closes `nest`, writing its length. A nest whose contents exceed
+    /// 65531 bytes is refused with [`ErrorKind::TooLarge`]; the message is
+    /// then left as it was before the nest was opened.
+    pub fn nest_end(&mut self, nest: Nest) -> Result<(), Error> {
+        if nest.start < self.start + NLMSG_HDRLEN
+            || nest.start + NLA_HDRLEN > self.pos
+            || self.open_nests == 0
+        {
+            return Err(Error::new(ErrorKind::Misuse, self.pos));
+        }
+        let len = self.pos - nest.start;
+        self.open_nests -= 1;
+        if len - NLA_HDRLEN > NLA_MAX_PAYLOAD {
+            self.pos = nest.start;
+            return Err(too_large(len - NLA_HDRLEN, NLA_MAX_PAYLOAD, nest.start));
+        }
+        match self.batch.buf.get_mut(nest.start..nest.start + 2) {
+            Some(dst) => dst.copy_from_slice(&(len as u16).to_ne_bytes()),
+            None => return Err(Error::new(ErrorKind::Misuse, self.pos)),
+        }
+        Ok(())
+    }
+
+    /// Drops `nest` and everything written inside it.
+    pub fn nest_cancel(&mut self, nest: Nest) {
+        if nest.start >= self.start + NLMSG_HDRLEN && nest.start <= self.pos && self.open_nests > 0 {
+            self.open_nests -= 1;
+            self.pos = nest.start;
+        }
+    }
+
+    /// Writes `nlmsg_len` and adds the message to the batch, returning the
+    /// message's length. Every nest must have been closed.
+    pub fn finish(self) -> Result<usize, Error> {
+        if self.open_nests != 0 {
+            return Err(Error::new(ErrorKind::Misuse, self.pos));
+        }
+        let len = self.pos - self.start;
+        let Ok(len32) = u32::try_from(len) else {
+            return Err(too_large(len, u32::MAX as usize, self.start));
+        };
+        match self.batch.buf.get_mut(self.start..self.start + 4) {
+            Some(dst) => dst.copy_from_slice(&len32.to_ne_bytes()),
+            None => return Err(Error::new(ErrorKind::Misuse, self.start)),
+        }
+        self.batch.len = self.pos;
+        Ok(len)
+    }
+}
+
+#[inline]
+fn write_at(buf: &mut [u8], pos: usize, bytes: &[u8], pad: usize) -> Result<(), Error> {
+    let end = pos + bytes.len() + pad;
+    let Some(dst) = buf.get_mut(pos..end) else {
+        return Err(too_small(end, pos));
+    };
+    let (body, tail) = dst.split_at_mut(bytes.len());
+    body.copy_from_slice(bytes);
+    tail.fill(0);
+    Ok(())
+}
+
+#[cold]
+fn too_small(needed: usize, offset: usize) -> Error {
+    Error::new(ErrorKind::BufferTooSmall { needed }, offset)
+}
+
+#[cold]
+fn too_large(size: usize, max: usize, offset: usize) -> Error {
+    Error::new(ErrorKind::TooLarge { size, max }, offset)
+}

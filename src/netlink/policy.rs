@@ -1,0 +1,371 @@
+//! Attribute policies and the index table: the kernel's `nla_parse` and
+//! libmnl's `tb[]` idiom, without allocation.
+//!
+//! A [`Policy`] says, per attribute type, what kind of value it holds, how
+//! long its payload may be, and which policy its nested run follows. An
+//! [`AttrTable`] is filled from a run of attributes in one pass, checking
+//! each against the policy, and is then indexed by type.
+//!
+//! - **Unknown types** (at or above the policy's length, or without an
+//!   entry) are accepted and skipped by default, because the kernel adds
+//!   attributes over time; [`Policy::reject_unknown`] makes them errors.
+//! - **Duplicate types**: every occurrence is validated, and the table keeps
+//!   the **last** one, as the kernel's `nla_parse` and libmnl's
+//!   `mnl_attr_parse` do.
+//! - **Types at or above the table's size `N`** are validated but not
+//!   stored.
+//!
+//! ```
+//! use procslink::netlink::{Attrs, AttrKind, AttrPolicy, AttrTable, Builder, Message, MessageType, Policy};
+//! use procslink::netlink::flags::Flags;
+//! use procslink::{ErrorKind, PolicyViolation};
+//!
+//! static INFO: Policy = Policy::new(&[
+//!     AttrPolicy::UNSPEC,
+//!     AttrPolicy::new(AttrKind::String).max_len(16), // 1: kind
+//! ]);
+//! static LINK: Policy = Policy::new(&[
+//!     AttrPolicy::UNSPEC,
+//!     AttrPolicy::UNSPEC,
+//!     AttrPolicy::UNSPEC,
+//!     AttrPolicy::new(AttrKind::String).max_len(16).required(), // 3: name
+//!     AttrPolicy::new(AttrKind::U32),                           // 4: mtu
+//!     AttrPolicy::UNSPEC,
+//!     AttrPolicy::UNSPEC,
+//!     AttrPolicy::UNSPEC,
+//!     AttrPolicy::new(AttrKind::Nested).nested(&INFO),          // 7: info
+//! ]);
+//!
+//! let mut buf = [0u8; 64];
+//! let mut b = Builder::new(&mut buf);
+//! let mut m = b.message(MessageType(16), Flags::REQUEST, 1, 0)?;
+//! m.put_str(3, "eth0")?;
+//! m.put_u32(4, 1500)?;
+//! m.put_u16(99, 7)?; // unknown: skipped
+//! m.finish()?;
+//!
+//! let (_, attrs) = Message::parse(&buf)?.split_family_header(0)?;
+//! let tb = AttrTable::<8>::parse(attrs.clone(), &LINK)?;
+//! assert_eq!(tb.get(3).unwrap().str()?, "eth0");
+//! assert_eq!(tb.get(4).unwrap().u32()?, 1500);
+//! assert!(tb.get(7).is_none());
+//!
+//! // The same run against a stricter policy.
+//! static STRICT: Policy = LINK.reject_unknown();
+//! let err = AttrTable::<8>::parse(attrs, &STRICT).unwrap_err();
+//! assert_eq!(err.kind(), ErrorKind::Policy { attr_type: 99, violation: PolicyViolation::Unknown });
+//! # Ok::<(), procslink::Error>(())
+//! ```
+
+use core::fmt;
+
+use super::attr::{Attr, Attrs};
+use crate::{Error, ErrorKind, PolicyViolation};
+
+/// How deep [`Policy::validate`] and [`AttrTable::parse`] follow nested
+/// policies before giving up with [`ErrorKind::NestingTooDeep`].
+pub const MAX_NESTING: usize = 32;
+
+/// What kind of value an attribute holds.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum AttrKind {
+    /// Anything: only the length limits apply.
+    Unspec,
+    /// No payload; presence is the value.
+    Flag,
+    /// Exactly 1 byte.
+    U8,
+    /// Exactly 2 bytes.
+    U16,
+    /// Exactly 4 bytes.
+    U32,
+    /// Exactly 8 bytes.
+    U64,
+    /// Exactly 1 byte, signed.
+    S8,
+    /// Exactly 2 bytes, signed.
+    S16,
+    /// Exactly 4 bytes, signed.
+    S32,
+    /// Exactly 8 bytes, signed.
+    S64,
+    /// A NUL-terminated UTF-8 string; the length limits count the NUL.
+    String,
+    /// Opaque bytes.
+    Binary,
+    /// A run of attributes (checked against the nested policy if there is
+    /// one, else only for well-formed framing).
+    Nested,
+}
+
+impl AttrKind {
+    const fn fixed_size(self) -> Option<usize> {
+        match self {
+            AttrKind::Flag => Some(0),
+            AttrKind::U8 | AttrKind::S8 => Some(1),
+            AttrKind::U16 | AttrKind::S16 => Some(2),
+            AttrKind::U32 | AttrKind::S32 => Some(4),
+            AttrKind::U64 | AttrKind::S64 => Some(8),
+            _ => None,
+        }
+    }
+}
+
+/// The policy for one attribute type.
+#[derive(Copy, Clone, Debug)]
+pub struct AttrPolicy<'p> {
+    kind: AttrKind,
+    min_len: u16,
+    max_len: u16,
+    nested: Option<&'p Policy<'p>>,
+    required: bool,
+}
+
+impl<'p> AttrPolicy<'p> {
+    /// No constraint at all: the entry for types a policy does not check.
+    pub const UNSPEC: AttrPolicy<'static> = AttrPolicy::new(AttrKind::Unspec);
+
+    /// A policy for `kind` with no length limits beyond the kind's own.
+    pub const fn new(kind: AttrKind) -> Self {
+        AttrPolicy {
+            kind,
+            min_len: 0,
+            max_len: 0,
+            nested: None,
+            required: false,
+        }
+    }
+
+    /// The payload must be at least `len` bytes.
+    pub const fn min_len(mut self, len: u16) -> Self {
+        self.min_len = len;
+        self
+    }
+
+    /// The payload may be at most `len` bytes (0: no limit).
+    pub const fn max_len(mut self, len: u16) -> Self {
+        self.max_len = len;
+        self
+    }
+
+    /// The payload is a run of attributes following `policy`.
+    pub const fn nested(mut self, policy: &'p Policy<'p>) -> Self {
+        self.kind = AttrKind::Nested;
+        self.nested = Some(policy);
+        self
+    }
+
+    /// The attribute must be present.
+    pub const fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    /// The kind of value.
+    pub const fn kind(&self) -> AttrKind {
+        self.kind
+    }
+
+    fn check(&self, attr: &Attr<'_>, depth: usize) -> Result<(), Error> {
+        let len = attr.payload().len();
+        let fail = |violation| {
+            Err(Error::new(
+                ErrorKind::Policy {
+                    attr_type: attr.kind(),
+                    violation,
+                },
+                attr.offset(),
+            ))
+        };
+        if let Some(size) = self.kind.fixed_size() {
+            if len != size {
+                return fail(PolicyViolation::WrongSize {
+                    expected: size,
+                    found: len,
+                });
+            }
+        }
+        if len < self.min_len as usize {
+            return fail(PolicyViolation::TooShort {
+                length: len,
+                min: self.min_len as usize,
+            });
+        }
+        if self.max_len != 0 && len > self.max_len as usize {
+            return fail(PolicyViolation::TooLong {
+                length: len,
+                max: self.max_len as usize,
+            });
+        }
+        match self.kind {
+            AttrKind::String => match attr.str() {
+                Ok(_) => Ok(()),
+                Err(e) if e.kind() == ErrorKind::NotNulTerminated => {
+                    fail(PolicyViolation::NotNulTerminated)
+                }
+                Err(_) => fail(PolicyViolation::InvalidUtf8),
+            },
+            AttrKind::Nested => {
+                if depth >= MAX_NESTING {
+                    return Err(Error::new(
+                        ErrorKind::NestingTooDeep {
+                            max_depth: MAX_NESTING,
+                        },
+                        attr.offset(),
+                    ));
+                }
+                match self.nested {
+                    Some(policy) => policy.validate_at(attr.nested(), depth + 1, Some(attr)),
+                    None => attr.nested().try_for_each(|a| a.map(drop)),
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A policy: the [`AttrPolicy`] of each attribute type, indexed by type.
+#[derive(Copy, Clone)]
+pub struct Policy<'p> {
+    attrs: &'p [AttrPolicy<'p>],
+    reject_unknown: bool,
+}
+
+impl<'p> Policy<'p> {
+    /// A policy whose entry `i` governs attribute type `i`.
+    pub const fn new(attrs: &'p [AttrPolicy<'p>]) -> Self {
+        Policy {
+            attrs,
+            reject_unknown: false,
+        }
+    }
+
+    /// The same policy, but types without an entry are errors
+    /// ([`PolicyViolation::Unknown`]).
+    pub const fn reject_unknown(mut self) -> Self {
+        self.reject_unknown = true;
+        self
+    }
+
+    /// The entry for `attr_type`, if the policy has one.
+    pub fn get(&self, attr_type: u16) -> Option<&AttrPolicy<'p>> {
+        self.attrs.get(attr_type as usize)
+    }
+
+    /// Checks every attribute of `attrs` (and, where the policy says so,
+    /// their nested runs) without storing anything.
+    pub fn validate(&self, attrs: Attrs<'_>) -> Result<(), Error> {
+        self.validate_at(attrs, 0, None)
+    }
+
+    fn validate_at(&self, attrs: Attrs<'_>, depth: usize, parent: Option<&Attr<'_>>) -> Result<(), Error> {
+        let start = attrs.offset();
+        let mut seen = 0u64;
+        for attr in attrs {
+            let attr = attr?;
+            self.check_one(&attr, depth)?;
+            if let Some(bit) = 1u64.checked_shl(attr.kind() as u32) {
+                seen |= bit;
+            }
+        }
+        self.check_required(|ty| 1u64.checked_shl(ty as u32).is_some_and(|b| seen & b != 0) || ty >= 64, parent, start)
+    }
+
+    #[inline]
+    fn check_one(&self, attr: &Attr<'_>, depth: usize) -> Result<(), Error> {
+        match self.attrs.get(attr.kind() as usize) {
+            Some(p) => p.check(attr, depth),
+            None if self.reject_unknown => Err(Error::new(
+                ErrorKind::Policy {
+                    attr_type: attr.kind(),
+                    violation: PolicyViolation::Unknown,
+                },
+                attr.offset(),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    fn check_required(
+        &self,
+        present: impl Fn(u16) -> bool,
+        parent: Option<&Attr<'_>>,
+        run_start: usize,
+    ) -> Result<(), Error> {
+        for (ty, p) in self.attrs.iter().enumerate() {
+            let ty = ty as u16;
+            if p.required && !present(ty) {
+                return Err(Error::new(
+                    ErrorKind::Policy {
+                        attr_type: ty,
+                        violation: PolicyViolation::Missing,
+                    },
+                    parent.map_or(run_start, Attr::offset),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Policy<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Policy")
+            .field("types", &self.attrs.len())
+            .field("reject_unknown", &self.reject_unknown)
+            .finish()
+    }
+}
+
+/// A run of attributes indexed by type: `tb[type]` in libmnl and the kernel.
+///
+/// `N` is the number of slots: types `0..N` are stored, others are checked
+/// against the policy but not kept. See the [module docs](self) for how
+/// unknown and duplicate types are treated.
+#[derive(Copy, Clone, Debug)]
+pub struct AttrTable<'a, const N: usize> {
+    slots: [Option<Attr<'a>>; N],
+}
+
+impl<'a, const N: usize> AttrTable<'a, N> {
+    /// Fills a table from `attrs` in one pass, checking each attribute
+    /// against `policy`; the first violation is the error.
+    pub fn parse(attrs: Attrs<'a>, policy: &Policy<'_>) -> Result<Self, Error> {
+        let start = attrs.offset();
+        let mut slots = [None; N];
+        for attr in attrs {
+            let attr = attr?;
+            policy.check_one(&attr, 0)?;
+            if let Some(slot) = slots.get_mut(attr.kind() as usize) {
+                *slot = Some(attr);
+            }
+        }
+        let table = AttrTable { slots };
+        policy.check_required(|ty| table.get(ty).is_some() || ty as usize >= N, None, start)?;
+        Ok(table)
+    }
+
+    /// Fills a table from `attrs` with no policy: only the framing is
+    /// checked.
+    pub fn index(attrs: Attrs<'a>) -> Result<Self, Error> {
+        let mut slots = [None; N];
+        for attr in attrs {
+            let attr = attr?;
+            if let Some(slot) = slots.get_mut(attr.kind() as usize) {
+                *slot = Some(attr);
+            }
+        }
+        Ok(AttrTable { slots })
+    }
+
+    /// The attribute of type `attr_type`, if present.
+    #[inline]
+    pub fn get(&self, attr_type: u16) -> Option<Attr<'a>> {
+        self.slots.get(attr_type as usize).copied().flatten()
+    }
+
+    /// The attributes present, in type order.
+    pub fn iter(&self) -> impl Iterator<Item = Attr<'a>> + '_ {
+        self.slots.iter().filter_map(|s| *s)
+    }
+}
