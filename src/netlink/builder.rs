@@ -145,7 +145,7 @@ impl MessageBuilder<'_, '_> {
     /// Appends a family header (e.g. [`IfInfoMsg`](super::route::IfInfoMsg)
     /// or [`GenlMsgHdr`](super::genl::GenlMsgHdr)), padded to 4 bytes.
     #[inline]
-    pub fn family_header<T: IntoBytes + Immutable>(&mut self, header: &T) -> Result<(), Error> {
+    pub fn family_header<T: IntoBytes + Immutable + ?Sized>(&mut self, header: &T) -> Result<(), Error> {
         self.put_bytes_raw(header.as_bytes())
     }
 

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, lints, docs, unit/integration/property
+# tests, doctests, the no_std proof, bench compilation and a bounded fuzz run
+# of every fuzz target. Installs what it needs (cargo-fuzz); fails loudly when
+# something it cannot install is missing.
+#
+# FUZZ_SECONDS (default 20) bounds each fuzz target's run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fuzz_seconds=${FUZZ_SECONDS:-20}
+step() { printf '\n==> %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+step "toolchains and tools"
+cargo --version
+rustup toolchain list | grep -q '^nightly' || die "the nightly toolchain is required for cargo-fuzz and cannot be fetched here"
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    cargo install cargo-fuzz --locked
+fi
+cargo fuzz --version
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+(cd fuzz && cargo fmt --all -- --check)
+(cd ci/nostd-check && cargo fmt --all -- --check)
+
+step "cargo clippy"
+cargo clippy --all-targets --all-features -- -D warnings
+cargo clippy --lib --no-default-features -- -D warnings
+
+step "cargo doc"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --all-features
+
+step "cargo test"
+cargo test --all-features
+cargo test --no-default-features --lib --doc
+
+step "no_std proof (fails to build if the core pulls in std or alloc)"
+cargo build --manifest-path ci/nostd-check/Cargo.toml
+cargo build --release --manifest-path ci/nostd-check/Cargo.toml
+
+step "benches compile"
+cargo bench --no-run --all-features
+
+step "fuzz (${fuzz_seconds}s per target)"
+cargo +nightly fuzz build
+seeds=$(mktemp -d)
+trap 'rm -rf "$seeds"' EXIT
+for target in $(cargo +nightly fuzz list); do
+    corpus="$seeds/$target"
+    mkdir -p "$corpus"
+    cp ../shared/corpus/*.bin "$corpus"/
+    for f in ../shared/corpus/procslink/*.bin; do
+        cp "$f" "$corpus/$(basename "$f")"
+        tail -c +41 "$f" > "$corpus/json-$(basename "$f" .bin)"
+    done
+    printf '  %s\n' "$target"
+    log="$seeds/$target.log"
+    if ! cargo +nightly fuzz run "$target" "$corpus" -- \
+        -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
+        tail -n 60 "$log"
+        die "fuzz target $target failed"
+    fi
+    grep -E '^(stat::number_of_executed_units|#[0-9]+ *DONE)' "$log" || true
+done
+
+step "all checks passed"

@@ -1,0 +1,272 @@
+//! Property tests: build → parse gives back what was built, and any byte
+//! string parses to values or to errors inside the input, never a panic.
+
+use proptest::prelude::*;
+
+use procslink::netlink::{
+    AttrKind, AttrPolicy, AttrTable, Attrs, Builder, GenlMsgHdr, Message, MessageBuilder, MessageType,
+    Messages, NLA_F_NESTED, NLA_MAX_PAYLOAD, Policy, flags::Flags,
+};
+use procslink::{Error, ErrorKind};
+
+#[derive(Clone, Debug, PartialEq)]
+enum Tree {
+    Leaf(u16, Vec<u8>),
+    Nest(u16, Vec<Tree>),
+}
+
+fn tree() -> impl Strategy<Value = Tree> {
+    let leaf = (0u16..0x3fff, prop::collection::vec(any::<u8>(), 0..40)).prop_map(|(t, p)| Tree::Leaf(t, p));
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        (0u16..0x3fff, prop::collection::vec(inner, 0..6)).prop_map(|(t, c)| Tree::Nest(t, c))
+    })
+}
+
+fn emit(m: &mut MessageBuilder<'_, '_>, trees: &[Tree]) -> Result<(), Error> {
+    for t in trees {
+        match t {
+            Tree::Leaf(ty, payload) => m.put(*ty, payload)?,
+            Tree::Nest(ty, children) => {
+                let nest = m.nest_start(*ty | NLA_F_NESTED)?;
+                emit(m, children)?;
+                m.nest_end(nest)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read(run: Attrs<'_>) -> Vec<Tree> {
+    run.map(|a| {
+        let a = a.expect("built attributes parse");
+        if a.is_nested() {
+            Tree::Nest(a.kind(), read(a.nested()))
+        } else {
+            Tree::Leaf(a.kind(), a.payload().to_vec())
+        }
+    })
+    .collect()
+}
+
+#[derive(Clone, Debug)]
+struct Msg {
+    ty: u16,
+    flags: u16,
+    seq: u32,
+    pid: u32,
+    family: Vec<u8>,
+    attrs: Vec<Tree>,
+}
+
+fn msg() -> impl Strategy<Value = Msg> {
+    (
+        any::<u16>(),
+        any::<u16>(),
+        any::<u32>(),
+        any::<u32>(),
+        (0usize..5).prop_map(|n| vec![0xa5u8; n * 4]),
+        prop::collection::vec(tree(), 0..6),
+    )
+        .prop_map(|(ty, flags, seq, pid, family, attrs)| Msg {
+            ty,
+            flags,
+            seq,
+            pid,
+            family,
+            attrs,
+        })
+}
+
+fn build(buf: &mut [u8], msgs: &[Msg]) -> Result<usize, Error> {
+    let mut b = Builder::new(buf);
+    for m in msgs {
+        let mut mb = b.message(m.ty, Flags::from_bits_retain(m.flags), m.seq, m.pid)?;
+        mb.put_bytes_raw(&m.family)?;
+        emit(&mut mb, &m.attrs)?;
+        mb.finish()?;
+    }
+    Ok(b.len())
+}
+
+fn walk_any(run: Attrs<'_>, len: usize, depth: usize) {
+    for a in run {
+        match a {
+            Ok(a) => {
+                assert!(a.offset() < len);
+                let _ = (a.u8(), a.u16(), a.u32_be(), a.u64(), a.i32(), a.str(), a.flag());
+                if depth < 8 {
+                    walk_any(a.nested(), len, depth + 1);
+                }
+            }
+            Err(e) => assert!(e.offset() < len, "{e} outside {len}"),
+        }
+    }
+}
+
+static INNER: Policy = Policy::new(&[
+    AttrPolicy::UNSPEC,
+    AttrPolicy::new(AttrKind::U32),
+    AttrPolicy::new(AttrKind::String).max_len(8),
+]);
+static OUTER: Policy = Policy::new(&[
+    AttrPolicy::UNSPEC,
+    AttrPolicy::new(AttrKind::U8),
+    AttrPolicy::new(AttrKind::Nested).nested(&INNER),
+    AttrPolicy::new(AttrKind::Flag),
+    AttrPolicy::new(AttrKind::Binary).min_len(2).max_len(6),
+    AttrPolicy::new(AttrKind::Nested),
+]);
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn batches_round_trip(msgs in prop::collection::vec(msg(), 1..5)) {
+        let mut buf = vec![0u8; 1 << 16];
+        let len = build(&mut buf, &msgs).unwrap();
+        let parsed: Vec<_> = Messages::new(&buf[..len]).collect::<Result<_, _>>().unwrap();
+        prop_assert_eq!(parsed.len(), msgs.len());
+        for (p, m) in parsed.iter().zip(&msgs) {
+            let h = p.header();
+            prop_assert_eq!((h.message_type().0, h.flags().bits(), h.seq(), h.pid()), (m.ty, m.flags, m.seq, m.pid));
+            let (family, run) = p.split_family_header(m.family.len()).unwrap();
+            prop_assert_eq!(family, &m.family[..]);
+            prop_assert_eq!(read(run), m.attrs.clone());
+        }
+    }
+
+    #[test]
+    fn builder_never_writes_past_the_buffer(msgs in prop::collection::vec(msg(), 1..3), room in 0usize..600) {
+        let mut big = vec![0u8; 1 << 16];
+        let full = build(&mut big, &msgs).unwrap();
+        let mut buf = vec![0x77u8; room + 64];
+        match build(&mut buf[..room], &msgs) {
+            Ok(len) => {
+                prop_assert_eq!(len, full);
+                prop_assert_eq!(&buf[..len], &big[..len]);
+            }
+            Err(e) => {
+                let ErrorKind::BufferTooSmall { needed } = e.kind() else { panic!("{e}") };
+                prop_assert!(needed > room && needed <= full);
+                prop_assert!(full > room);
+            }
+        }
+        prop_assert!(buf[room..].iter().all(|&b| b == 0x77));
+    }
+
+    #[test]
+    fn integers_round_trip(a in any::<u8>(), b in any::<u16>(), c in any::<u32>(), d in any::<u64>(), e in any::<i64>(), s in "[^\0]{0,30}") {
+        let mut buf = [0u8; 256];
+        let mut bl = Builder::new(&mut buf);
+        let mut m = bl.message(MessageType(20), Flags::REQUEST, 0, 0).unwrap();
+        m.put_u8(1, a).unwrap();
+        m.put_u16(2, b).unwrap();
+        m.put_u32_be(3, c).unwrap();
+        m.put_u64(4, d).unwrap();
+        m.put_i64_be(5, e).unwrap();
+        m.put_str(6, &s).unwrap();
+        m.put_flag(7).unwrap();
+        m.finish().unwrap();
+        let msg = Message::parse(&buf).unwrap();
+        let tb = AttrTable::<8>::index(msg.split_family_header(0).unwrap().1).unwrap();
+        prop_assert_eq!(tb.get(1).unwrap().u8().unwrap(), a);
+        prop_assert_eq!(tb.get(2).unwrap().u16().unwrap(), b);
+        prop_assert_eq!(tb.get(3).unwrap().u32().unwrap(), c);
+        prop_assert_eq!(tb.get(3).unwrap().u32_be().unwrap(), c);
+        prop_assert_eq!(tb.get(4).unwrap().u64().unwrap(), d);
+        prop_assert_eq!(tb.get(5).unwrap().i64().unwrap(), e);
+        prop_assert_eq!(tb.get(6).unwrap().str().unwrap(), s.as_str());
+        prop_assert!(tb.get(7).unwrap().flag().is_ok());
+        prop_assert!(tb.get(2).unwrap().u32().is_err());
+    }
+
+    #[test]
+    fn any_bytes_parse_or_fail_inside_the_input(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        let len = bytes.len();
+        let mut count = 0;
+        for m in Messages::new(&bytes) {
+            count += 1;
+            prop_assert!(count <= len / 16 + 1);
+            match m {
+                Ok(m) => {
+                    prop_assert!(m.offset() < len);
+                    if let Err(e) = m.error() { prop_assert!(e.offset() < len, "{}", e); }
+                    if let Err(e) = m.done() { prop_assert!(e.offset() < len, "{}", e); }
+                    if let Ok((_, run)) = m.family_header::<GenlMsgHdr>() {
+                        walk_any(run.clone(), len, 0);
+                        if let Err(e) = AttrTable::<8>::parse(run.clone(), &OUTER) { prop_assert!(e.offset() < len, "{}", e); }
+                        if let Err(e) = OUTER.validate(run) { prop_assert!(e.offset() < len, "{}", e); }
+                    }
+                }
+                Err(e) => prop_assert!(e.offset() < len, "{}", e),
+            }
+        }
+        walk_any(Attrs::new(&bytes), len, 0);
+    }
+
+    #[test]
+    fn mutated_messages_fail_inside_the_input(msgs in prop::collection::vec(msg(), 1..3), at in any::<prop::sample::Index>(), byte in any::<u8>(), cut in any::<prop::sample::Index>()) {
+        let mut buf = vec![0u8; 1 << 16];
+        let len = build(&mut buf, &msgs).unwrap();
+        buf.truncate(len);
+        let i = at.index(len);
+        buf[i] = byte;
+        buf.truncate(cut.index(len + 1).max(1));
+        let len = buf.len();
+        for m in Messages::new(&buf) {
+            match m {
+                Ok(m) => walk_any(m.split_family_header(0).unwrap().1, len, 0),
+                Err(e) => prop_assert!(e.offset() < len, "{}", e),
+            }
+        }
+    }
+}
+
+#[test]
+fn zero_lengths_stop_instead_of_looping() {
+    let zeros = [0u8; 64];
+    let mut it = Messages::new(&zeros);
+    let e = it.next().unwrap().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::LengthTooSmall { length: 0, min: 16 });
+    assert!(it.next().is_none());
+    let mut attrs = Attrs::new(&zeros);
+    let e = attrs.next().unwrap().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::LengthTooSmall { length: 0, min: 4 });
+    assert!(attrs.next().is_none());
+}
+
+#[test]
+fn trailing_bytes_are_an_error() {
+    let mut buf = [0u8; 40];
+    let mut b = Builder::new(&mut buf);
+    b.message(MessageType::NOOP, Flags::empty(), 0, 0).unwrap().finish().unwrap();
+    b.message(MessageType::NOOP, Flags::empty(), 0, 0).unwrap().finish().unwrap();
+    let items: Vec<_> = Messages::new(&buf[..36]).collect();
+    assert_eq!(items.len(), 3);
+    assert_eq!(
+        items[2].unwrap_err(),
+        Error::new(ErrorKind::Truncated { needed: 16, available: 4 }, 32)
+    );
+}
+
+#[test]
+fn oversized_payloads_are_refused_not_wrapped() {
+    let mut buf = vec![0u8; 1 << 18];
+    let mut b = Builder::new(&mut buf);
+    let mut m = b.message(MessageType(16), Flags::REQUEST, 0, 0).unwrap();
+    let big = vec![1u8; NLA_MAX_PAYLOAD + 1];
+    let e = m.put(1, &big).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TooLarge { size: 65532, max: 65531 });
+    m.put(1, &big[..NLA_MAX_PAYLOAD]).unwrap();
+    let nest = m.nest_start(2).unwrap();
+    m.put(1, &big[..40000]).unwrap();
+    m.put(1, &big[..40000]).unwrap();
+    let e = m.nest_end(nest).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::TooLarge { .. }));
+    let len = m.finish().unwrap();
+    assert_eq!(len, 16 + 4 + NLA_MAX_PAYLOAD + 1);
+    let msg = Message::parse(b.as_bytes()).unwrap();
+    let attrs: Vec<_> = msg.split_family_header(0).unwrap().1.collect::<Result<_, _>>().unwrap();
+    assert_eq!(attrs.len(), 1);
+    assert_eq!(attrs[0].payload().len(), NLA_MAX_PAYLOAD);
+}
