@@ -60,5 +60,10 @@ mod error;
 pub mod framing;
 pub mod jsonrpc;
 pub mod netlink;
+pub mod procslink;
+
+/// The `zerocopy` this crate's header types derive from, for callers who
+/// define their own family headers.
+pub use zerocopy;
 
 pub use error::{Error, ErrorKind, JsonSyntax, PolicyViolation, RpcViolation};

@@ -37,8 +37,17 @@ fn dumps_match_manifest_counts() {
             }
         }
         assert_eq!(messages, row.messages, "{}: messages", row.file);
-        assert_eq!(by_type.into_iter().collect::<Vec<_>>(), row.by_type, "{}: by type", row.file);
-        assert_eq!(attrs, row.top_level_attrs, "{}: top-level attributes", row.file);
+        assert_eq!(
+            by_type.into_iter().collect::<Vec<_>>(),
+            row.by_type,
+            "{}: by type",
+            row.file
+        );
+        assert_eq!(
+            attrs, row.top_level_attrs,
+            "{}: top-level attributes",
+            row.file
+        );
         assert_eq!(done, 1, "{}: one DONE", row.file);
     }
 }
@@ -52,7 +61,8 @@ fn nested_attributes_walk_everywhere() {
         for attr in run {
             let attr = attr.unwrap();
             *total += 1;
-            let schema_nest = depth == 0 && unflagged_nests("rtnl-link-dump.bin").contains(&attr.kind());
+            let schema_nest =
+                depth == 0 && unflagged_nests("rtnl-link-dump.bin").contains(&attr.kind());
             if attr.is_nested() || schema_nest {
                 walk(attr.nested(), depth + 1, total);
             }
@@ -72,7 +82,11 @@ fn nested_attributes_walk_everywhere() {
         let name = run.clone().lookup(route::IFLA_IFNAME).unwrap().unwrap();
         names.push(name.str().unwrap().to_string());
         if let Some(info) = run.lookup(route::IFLA_LINKINFO).unwrap() {
-            let kind = info.nested().lookup(route::IFLA_INFO_KIND).unwrap().unwrap();
+            let kind = info
+                .nested()
+                .lookup(route::IFLA_INFO_KIND)
+                .unwrap()
+                .unwrap();
             assert!(!kind.str().unwrap().is_empty());
         }
     }
@@ -92,11 +106,18 @@ fn genl_family_dump_names_nlctrl() {
         assert_eq!(msg.message_type(), genl::GENL_ID_CTRL);
         let (hdr, run) = msg.genl().unwrap();
         assert_eq!(hdr.cmd, genl::CTRL_CMD_NEWFAMILY);
-        let name = run.clone().lookup(genl::CTRL_ATTR_FAMILY_NAME).unwrap().unwrap();
+        let name = run
+            .clone()
+            .lookup(genl::CTRL_ATTR_FAMILY_NAME)
+            .unwrap()
+            .unwrap();
         let id = run.lookup(genl::CTRL_ATTR_FAMILY_ID).unwrap().unwrap();
         families.push((name.str().unwrap().to_string(), id.u16().unwrap()));
     }
-    assert!(families.contains(&("nlctrl".to_string(), 0x10)), "{families:?}");
+    assert!(
+        families.contains(&("nlctrl".to_string(), 0x10)),
+        "{families:?}"
+    );
 }
 
 /// Types that nest without the NLA_F_NESTED flag, by dump.
@@ -108,7 +129,12 @@ fn unflagged_nests(file: &str) -> &'static [u16] {
     }
 }
 
-fn rebuild_run(m: &mut MessageBuilder<'_, '_>, run: Attrs<'_>, nests: &[u16], depth: usize) -> usize {
+fn rebuild_run(
+    m: &mut MessageBuilder<'_, '_>,
+    run: Attrs<'_>,
+    nests: &[u16],
+    depth: usize,
+) -> usize {
     let mut nested_count = 0;
     for attr in run {
         let attr: Attr<'_> = attr.unwrap();
@@ -138,7 +164,9 @@ fn every_message_rebuilds_byte_identical() {
             let msg = msg.unwrap();
             let h = msg.header();
             let mut batch = Builder::new(&mut out);
-            let mut m = batch.message(h.message_type(), h.flags(), h.seq(), h.pid()).unwrap();
+            let mut m = batch
+                .message(h.message_type(), h.flags(), h.seq(), h.pid())
+                .unwrap();
             if msg.message_type() == MessageType::DONE {
                 m.put_bytes_raw(msg.payload()).unwrap();
             } else {
@@ -147,8 +175,15 @@ fn every_message_rebuilds_byte_identical() {
                 nests += rebuild_run(&mut m, run, unflagged_nests(&row.file), 0);
             }
             m.finish().unwrap();
-            let original = &bytes[msg.offset()..msg.offset() + align(h.len() as usize).min(bytes.len() - msg.offset())];
-            assert_eq!(batch.as_bytes(), original, "{} message at {}", row.file, msg.offset());
+            let original = &bytes[msg.offset()
+                ..msg.offset() + align(h.len() as usize).min(bytes.len() - msg.offset())];
+            assert_eq!(
+                batch.as_bytes(),
+                original,
+                "{} message at {}",
+                row.file,
+                msg.offset()
+            );
             rebuilt_messages += 1;
         }
         assert_eq!(rebuilt_messages, row.messages);
@@ -166,7 +201,9 @@ fn whole_dump_rebuilds_as_one_batch() {
     for msg in Messages::new(&bytes) {
         let msg = msg.unwrap();
         let h = msg.header();
-        let mut m = batch.message(h.message_type(), h.flags(), h.seq(), h.pid()).unwrap();
+        let mut m = batch
+            .message(h.message_type(), h.flags(), h.seq(), h.pid())
+            .unwrap();
         m.put_bytes_raw(msg.payload()).unwrap();
         m.finish().unwrap();
     }

@@ -7,8 +7,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use procslink::netlink::{
-    AttrKind, AttrPolicy, AttrTable, Builder, MessageType, Messages, NLA_F_NESTED, Policy, flags::Flags,
-    route,
+    AttrKind, AttrPolicy, AttrTable, Builder, MessageType, Messages, NLA_F_NESTED, Policy,
+    flags::Flags, route,
 };
 
 struct Counting;
@@ -75,16 +75,16 @@ fn parsing_and_building_allocate_nothing() {
                 for attr in run {
                     let attr = attr.unwrap();
                     checksum += attr.len() + attr.kind() as usize;
-                    for inner in attr.nested() {
-                        if let Ok(inner) = inner {
-                            checksum += inner.len();
-                        }
+                    for inner in attr.nested().flatten() {
+                        checksum += inner.len();
                     }
                 }
             }
         }
         let mut b = Builder::new(&mut out);
-        let mut m = b.message(route::RTM_NEWLINK, Flags::REQUEST | Flags::ACK, 1, 0).unwrap();
+        let mut m = b
+            .message(route::RTM_NEWLINK, Flags::REQUEST | Flags::ACK, 1, 0)
+            .unwrap();
         m.family_header(&route::IfInfoMsg::default()).unwrap();
         m.put_str(route::IFLA_IFNAME, "vx0").unwrap();
         m.put_u32(route::IFLA_MTU, 1450).unwrap();

@@ -4,8 +4,8 @@
 use proptest::prelude::*;
 
 use procslink::netlink::{
-    AttrKind, AttrPolicy, AttrTable, Attrs, Builder, GenlMsgHdr, Message, MessageBuilder, MessageType,
-    Messages, NLA_F_NESTED, NLA_MAX_PAYLOAD, Policy, flags::Flags,
+    AttrKind, AttrPolicy, AttrTable, Attrs, Builder, GenlMsgHdr, Message, MessageBuilder,
+    MessageType, Messages, NLA_F_NESTED, NLA_MAX_PAYLOAD, Policy, flags::Flags,
 };
 use procslink::{Error, ErrorKind};
 
@@ -16,7 +16,8 @@ enum Tree {
 }
 
 fn tree() -> impl Strategy<Value = Tree> {
-    let leaf = (0u16..0x3fff, prop::collection::vec(any::<u8>(), 0..40)).prop_map(|(t, p)| Tree::Leaf(t, p));
+    let leaf = (0u16..0x3fff, prop::collection::vec(any::<u8>(), 0..40))
+        .prop_map(|(t, p)| Tree::Leaf(t, p));
     leaf.prop_recursive(4, 48, 6, |inner| {
         (0u16..0x3fff, prop::collection::vec(inner, 0..6)).prop_map(|(t, c)| Tree::Nest(t, c))
     })
@@ -93,7 +94,15 @@ fn walk_any(run: Attrs<'_>, len: usize, depth: usize) {
         match a {
             Ok(a) => {
                 assert!(a.offset() < len);
-                let _ = (a.u8(), a.u16(), a.u32_be(), a.u64(), a.i32(), a.str(), a.flag());
+                let _ = (
+                    a.u8(),
+                    a.u16(),
+                    a.u32_be(),
+                    a.u64(),
+                    a.i32(),
+                    a.str(),
+                    a.flag(),
+                );
                 if depth < 8 {
                     walk_any(a.nested(), len, depth + 1);
                 }
@@ -239,13 +248,25 @@ fn zero_lengths_stop_instead_of_looping() {
 fn trailing_bytes_are_an_error() {
     let mut buf = [0u8; 40];
     let mut b = Builder::new(&mut buf);
-    b.message(MessageType::NOOP, Flags::empty(), 0, 0).unwrap().finish().unwrap();
-    b.message(MessageType::NOOP, Flags::empty(), 0, 0).unwrap().finish().unwrap();
+    b.message(MessageType::NOOP, Flags::empty(), 0, 0)
+        .unwrap()
+        .finish()
+        .unwrap();
+    b.message(MessageType::NOOP, Flags::empty(), 0, 0)
+        .unwrap()
+        .finish()
+        .unwrap();
     let items: Vec<_> = Messages::new(&buf[..36]).collect();
     assert_eq!(items.len(), 3);
     assert_eq!(
         items[2].unwrap_err(),
-        Error::new(ErrorKind::Truncated { needed: 16, available: 4 }, 32)
+        Error::new(
+            ErrorKind::Truncated {
+                needed: 16,
+                available: 4
+            },
+            32
+        )
     );
 }
 
@@ -256,7 +277,13 @@ fn oversized_payloads_are_refused_not_wrapped() {
     let mut m = b.message(MessageType(16), Flags::REQUEST, 0, 0).unwrap();
     let big = vec![1u8; NLA_MAX_PAYLOAD + 1];
     let e = m.put(1, &big).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::TooLarge { size: 65532, max: 65531 });
+    assert_eq!(
+        e.kind(),
+        ErrorKind::TooLarge {
+            size: 65532,
+            max: 65531
+        }
+    );
     m.put(1, &big[..NLA_MAX_PAYLOAD]).unwrap();
     let nest = m.nest_start(2).unwrap();
     m.put(1, &big[..40000]).unwrap();
@@ -266,7 +293,12 @@ fn oversized_payloads_are_refused_not_wrapped() {
     let len = m.finish().unwrap();
     assert_eq!(len, 16 + 4 + NLA_MAX_PAYLOAD + 1);
     let msg = Message::parse(b.as_bytes()).unwrap();
-    let attrs: Vec<_> = msg.split_family_header(0).unwrap().1.collect::<Result<_, _>>().unwrap();
+    let attrs: Vec<_> = msg
+        .split_family_header(0)
+        .unwrap()
+        .1
+        .collect::<Result<_, _>>()
+        .unwrap();
     assert_eq!(attrs.len(), 1);
     assert_eq!(attrs[0].payload().len(), NLA_MAX_PAYLOAD);
 }

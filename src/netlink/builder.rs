@@ -145,7 +145,10 @@ impl MessageBuilder<'_, '_> {
     /// Appends a family header (e.g. [`IfInfoMsg`](super::route::IfInfoMsg)
     /// or [`GenlMsgHdr`](super::genl::GenlMsgHdr)), padded to 4 bytes.
     #[inline]
-    pub fn family_header<T: IntoBytes + Immutable + ?Sized>(&mut self, header: &T) -> Result<(), Error> {
+    pub fn family_header<T: IntoBytes + Immutable + ?Sized>(
+        &mut self,
+        header: &T,
+    ) -> Result<(), Error> {
         self.put_bytes_raw(header.as_bytes())
     }
 
@@ -262,7 +265,8 @@ impl MessageBuilder<'_, '_> {
 
     /// Drops `nest` and everything written inside it.
     pub fn nest_cancel(&mut self, nest: Nest) {
-        if nest.start >= self.start + NLMSG_HDRLEN && nest.start <= self.pos && self.open_nests > 0 {
+        if nest.start >= self.start + NLMSG_HDRLEN && nest.start <= self.pos && self.open_nests > 0
+        {
             self.open_nests -= 1;
             self.pos = nest.start;
         }

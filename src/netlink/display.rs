@@ -39,9 +39,35 @@ pub enum Protocol {
 }
 
 const ROUTE_NAMES: &[&str] = &[
-    "LINK", "ADDR", "ROUTE", "NEIGH", "RULE", "QDISC", "TCLASS", "TFILTER", "ACTION", "PREFIX",
-    "MULTICAST", "ANYCAST", "NEIGHTBL", "", "NDUSEROPT", "ADDRLABEL", "DCB", "NETCONF", "", "MDB",
-    "NSID", "STATS", "CACHEREPORT", "CHAIN", "NEXTHOP", "LINKPROP", "VLAN", "NEXTHOPBUCKET", "TUNNEL",
+    "LINK",
+    "ADDR",
+    "ROUTE",
+    "NEIGH",
+    "RULE",
+    "QDISC",
+    "TCLASS",
+    "TFILTER",
+    "ACTION",
+    "PREFIX",
+    "MULTICAST",
+    "ANYCAST",
+    "NEIGHTBL",
+    "",
+    "NDUSEROPT",
+    "ADDRLABEL",
+    "DCB",
+    "NETCONF",
+    "",
+    "MDB",
+    "NSID",
+    "STATS",
+    "CACHEREPORT",
+    "CHAIN",
+    "NEXTHOP",
+    "LINKPROP",
+    "VLAN",
+    "NEXTHOPBUCKET",
+    "TUNNEL",
 ];
 const ROUTE_VERBS: [&str; 4] = ["NEW", "DEL", "GET", "SET"];
 
@@ -102,7 +128,10 @@ impl Protocol {
     /// Shows `msg` with this protocol's names: one line by default, and with
     /// `{:#}` the family header and attributes beneath it, nests indented.
     pub fn display<'m, 'a>(self, msg: &'m Message<'a>) -> MessageDisplay<'m, 'a> {
-        MessageDisplay { msg, protocol: self }
+        MessageDisplay {
+            msg,
+            protocol: self,
+        }
     }
 }
 

@@ -137,8 +137,18 @@ const BASE_NAMES: &[(&str, u16)] = &[
     ("DUMP_INTR", 0x10),
     ("DUMP_FILTERED", 0x20),
 ];
-const GET_NAMES: &[(&str, u16)] = &[("DUMP", 0x300), ("ROOT", 0x100), ("MATCH", 0x200), ("ATOMIC", 0x400)];
-const NEW_NAMES: &[(&str, u16)] = &[("REPLACE", 0x100), ("EXCL", 0x200), ("CREATE", 0x400), ("APPEND", 0x800)];
+const GET_NAMES: &[(&str, u16)] = &[
+    ("DUMP", 0x300),
+    ("ROOT", 0x100),
+    ("MATCH", 0x200),
+    ("ATOMIC", 0x400),
+];
+const NEW_NAMES: &[(&str, u16)] = &[
+    ("REPLACE", 0x100),
+    ("EXCL", 0x200),
+    ("CREATE", 0x400),
+    ("APPEND", 0x800),
+];
 const DELETE_NAMES: &[(&str, u16)] = &[("NONREC", 0x100), ("BULK", 0x200)];
 const ACK_NAMES: &[(&str, u16)] = &[("CAPPED", 0x100), ("ACK_TLVS", 0x200)];
 

@@ -33,7 +33,9 @@ use super::types::MessageType;
 /// assert!(hdr.message_type().is_done());
 /// assert_eq!(hdr.seq(), 1);
 /// ```
-#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned, Clone, Copy, PartialEq, Eq, Hash,
+)]
 #[repr(C)]
 pub struct NlMsgHdrOf<O: ByteOrder> {
     /// `nlmsg_len`.

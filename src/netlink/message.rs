@@ -90,6 +90,18 @@ impl<'a, O: ByteOrder> Message<'a, O> {
         self.header.flags()
     }
 
+    /// `nlmsg_seq`.
+    #[inline(always)]
+    pub fn seq(&self) -> u32 {
+        self.header.seq()
+    }
+
+    /// `nlmsg_pid`.
+    #[inline(always)]
+    pub fn pid(&self) -> u32 {
+        self.header.pid()
+    }
+
     /// The bytes after the header, up to `nlmsg_len`.
     #[inline(always)]
     pub fn payload(&self) -> &'a [u8] {
@@ -227,6 +239,10 @@ impl<O: ByteOrder> fmt::Display for Message<'_, O> {
 /// header, `nlmsg_len` below 16 or past the end, trailing bytes too few for
 /// a header) and then stops for good: nothing after a bad length can be
 /// trusted. The last message may lack its trailing padding.
+///
+/// Give it exactly the bytes received (`&buf[..n]`), not the whole receive
+/// buffer: zeros after the last message read as a message of length 0,
+/// which is an error.
 ///
 /// ```
 /// # let dump = procslink::netlink::doc_example_dump();

@@ -30,7 +30,9 @@ pub use ack::{
     DoneMessage, ErrorMessage, ExtAck, NLMSGERR_ATTR_COOKIE, NLMSGERR_ATTR_MISS_NEST,
     NLMSGERR_ATTR_MISS_TYPE, NLMSGERR_ATTR_MSG, NLMSGERR_ATTR_OFFS, NLMSGERR_ATTR_POLICY,
 };
-pub use attr::{Attr, Attrs, NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_HDRLEN, NLA_MAX_PAYLOAD, NLA_TYPE_MASK};
+pub use attr::{
+    Attr, Attrs, NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_HDRLEN, NLA_MAX_PAYLOAD, NLA_TYPE_MASK,
+};
 pub use builder::{Builder, MessageBuilder, Nest};
 pub use genl::GenlMsgHdr;
 pub use header::{NLMSG_ALIGNTO, NLMSG_HDRLEN, NlMsgHdr, NlMsgHdrBe, NlMsgHdrOf, align};

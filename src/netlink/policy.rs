@@ -258,7 +258,12 @@ impl<'p> Policy<'p> {
         self.validate_at(attrs, 0, None)
     }
 
-    fn validate_at(&self, attrs: Attrs<'_>, depth: usize, parent: Option<&Attr<'_>>) -> Result<(), Error> {
+    fn validate_at(
+        &self,
+        attrs: Attrs<'_>,
+        depth: usize,
+        parent: Option<&Attr<'_>>,
+    ) -> Result<(), Error> {
         let start = attrs.offset();
         let mut seen = 0u64;
         for attr in attrs {
@@ -268,7 +273,11 @@ impl<'p> Policy<'p> {
                 seen |= bit;
             }
         }
-        self.check_required(|ty| 1u64.checked_shl(ty as u32).is_some_and(|b| seen & b != 0) || ty >= 64, parent, start)
+        self.check_required(
+            |ty| 1u64.checked_shl(ty as u32).is_some_and(|b| seen & b != 0) || ty >= 64,
+            parent,
+            start,
+        )
     }
 
     #[inline]
@@ -341,7 +350,11 @@ impl<'a, const N: usize> AttrTable<'a, N> {
             }
         }
         let table = AttrTable { slots };
-        policy.check_required(|ty| table.get(ty).is_some() || ty as usize >= N, None, start)?;
+        policy.check_required(
+            |ty| table.get(ty).is_some() || ty as usize >= N,
+            None,
+            start,
+        )?;
         Ok(table)
     }
 

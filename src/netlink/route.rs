@@ -79,7 +79,19 @@ pub const NDA_DST: u16 = 1;
 pub const NDA_LLADDR: u16 = 2;
 
 /// `struct ifinfomsg` (16 bytes): the family header of link messages.
-#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(
+    FromBytes,
+    IntoBytes,
+    KnownLayout,
+    Immutable,
+    Unaligned,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Default,
+)]
 #[repr(C)]
 pub struct IfInfoMsg {
     /// `ifi_family` (`AF_UNSPEC` for links).
@@ -104,7 +116,19 @@ impl IfInfoMsg {
 }
 
 /// `struct ifaddrmsg` (8 bytes): the family header of address messages.
-#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(
+    FromBytes,
+    IntoBytes,
+    KnownLayout,
+    Immutable,
+    Unaligned,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Default,
+)]
 #[repr(C)]
 pub struct IfAddrMsg {
     /// `ifa_family`.
@@ -120,7 +144,19 @@ pub struct IfAddrMsg {
 }
 
 /// `struct rtmsg` (12 bytes): the family header of route messages.
-#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(
+    FromBytes,
+    IntoBytes,
+    KnownLayout,
+    Immutable,
+    Unaligned,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Default,
+)]
 #[repr(C)]
 pub struct RtMsg {
     /// `rtm_family`.
@@ -144,7 +180,19 @@ pub struct RtMsg {
 }
 
 /// `struct ndmsg` (12 bytes): the family header of neighbour messages.
-#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(
+    FromBytes,
+    IntoBytes,
+    KnownLayout,
+    Immutable,
+    Unaligned,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Default,
+)]
 #[repr(C)]
 pub struct NdMsg {
     /// `ndm_family`.

@@ -12,7 +12,8 @@ pub fn corpus_dir() -> PathBuf {
 /// Reads a corpus file; a missing corpus is a loud failure.
 pub fn read_corpus(name: &str) -> Vec<u8> {
     let path = corpus_dir().join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read corpus file {}: {e}", path.display()))
+    std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("cannot read corpus file {}: {e}", path.display()))
 }
 
 /// One row of the kernel-dump table in `corpus/MANIFEST.md`.
