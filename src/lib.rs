@@ -66,4 +66,8 @@ pub mod procslink;
 /// define their own family headers.
 pub use zerocopy;
 
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use error::{Error, ErrorKind, JsonSyntax, PolicyViolation, RpcViolation};

@@ -34,6 +34,39 @@ pub const RTM_DELNEIGH: MessageType = MessageType(29);
 /// `RTM_GETNEIGH`.
 pub const RTM_GETNEIGH: MessageType = MessageType(30);
 
+/// `AF_UNSPEC`.
+pub const AF_UNSPEC: u8 = 0;
+/// `AF_INET`.
+pub const AF_INET: u8 = 2;
+/// `AF_INET6`.
+pub const AF_INET6: u8 = 10;
+
+/// `IFF_UP`.
+pub const IFF_UP: u32 = 0x1;
+/// `IFF_BROADCAST`.
+pub const IFF_BROADCAST: u32 = 0x2;
+/// `IFF_LOOPBACK`.
+pub const IFF_LOOPBACK: u32 = 0x8;
+/// `IFF_POINTOPOINT`.
+pub const IFF_POINTOPOINT: u32 = 0x10;
+/// `IFF_RUNNING`.
+pub const IFF_RUNNING: u32 = 0x40;
+/// `IFF_NOARP`.
+pub const IFF_NOARP: u32 = 0x80;
+/// `IFF_PROMISC`.
+pub const IFF_PROMISC: u32 = 0x100;
+/// `IFF_MULTICAST`.
+pub const IFF_MULTICAST: u32 = 0x1000;
+/// `IFF_LOWER_UP`.
+pub const IFF_LOWER_UP: u32 = 0x10000;
+
+/// `RTEXT_FILTER_VF`, for `IFLA_EXT_MASK`.
+pub const RTEXT_FILTER_VF: u32 = 1;
+/// `RT_TABLE_MAIN`.
+pub const RT_TABLE_MAIN: u8 = 254;
+/// `RT_TABLE_LOCAL`.
+pub const RT_TABLE_LOCAL: u8 = 255;
+
 /// `IFLA_ADDRESS`: link-layer address.
 pub const IFLA_ADDRESS: u16 = 1;
 /// `IFLA_IFNAME`: interface name (string).
@@ -112,6 +145,42 @@ impl IfInfoMsg {
     /// `ifi_index`, the interface index.
     pub fn index(&self) -> i32 {
         self.index.get() as i32
+    }
+
+    /// `ifi_flags`: `IFF_*` bits.
+    pub fn flags(&self) -> u32 {
+        self.flags.get()
+    }
+
+    /// `ifi_type`: `ARPHRD_*`.
+    pub fn link_type(&self) -> u16 {
+        self.link_type.get()
+    }
+}
+
+impl IfAddrMsg {
+    /// `ifa_index`, the interface index.
+    pub fn index(&self) -> i32 {
+        self.index.get() as i32
+    }
+}
+
+impl RtMsg {
+    /// `rtm_flags`.
+    pub fn flags(&self) -> u32 {
+        self.flags.get()
+    }
+}
+
+impl NdMsg {
+    /// `ndm_ifindex`, the interface index.
+    pub fn index(&self) -> i32 {
+        self.ifindex.get() as i32
+    }
+
+    /// `ndm_state`: `NUD_*` bits.
+    pub fn state(&self) -> u16 {
+        self.state.get()
     }
 }
 
