@@ -34,7 +34,7 @@ RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --all-features
 
 step "cargo test"
 cargo test --all-features
-cargo test --no-default-features --lib --doc
+cargo test --no-default-features --doc
 
 step "no_std proof (fails to build if the core pulls in std or alloc)"
 cargo build --manifest-path ci/nostd-check/Cargo.toml

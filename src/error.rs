@@ -146,6 +146,55 @@ pub enum ErrorKind {
     Rpc(RpcViolation),
     /// A JSON value could not be decoded into the caller's type.
     TypedDecode,
+    /// A fragment does not continue the message being reassembled.
+    Fragment(FragmentViolation),
+    /// A variable-length integer is longer than its type allows, or
+    /// overflows it.
+    Varint,
+    /// A byte that the format does not allow here.
+    UnexpectedByte(u8),
+}
+
+/// How a fragment fails to continue the message being reassembled.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FragmentViolation {
+    /// A fragment was skipped: `got` arrived where `expected` was due.
+    Missing {
+        /// The index that was due.
+        expected: u32,
+        /// The index that arrived.
+        got: u32,
+    },
+    /// A fragment arrived again.
+    Duplicate {
+        /// Its index.
+        index: u32,
+    },
+    /// A fragment arrived before its predecessors (a later index than due
+    /// while the message's first fragment has not been seen).
+    OutOfOrder {
+        /// The index that was due.
+        expected: u32,
+        /// The index that arrived.
+        got: u32,
+    },
+    /// A fragment's header disagrees with the message's earlier fragments
+    /// or with itself (total length, count, offset, index past the count).
+    Inconsistent,
+    /// The message is larger than the reassembly buffer or the configured
+    /// maximum.
+    Oversized {
+        /// The message's announced total length.
+        total: usize,
+        /// The largest message that can be reassembled.
+        max: usize,
+    },
+    /// A new message started before the previous one was complete.
+    Incomplete {
+        /// The id of the message that was abandoned.
+        message_id: u32,
+    },
 }
 
 /// How a text fails to be JSON.
@@ -261,7 +310,10 @@ impl fmt::Display for ErrorKind {
                 write!(f, "length {length} runs past the {available} bytes left")
             }
             ErrorKind::LengthMismatch { length, actual } => {
-                write!(f, "length field says {length} but {actual} bytes are present")
+                write!(
+                    f,
+                    "length field says {length} but {actual} bytes are present"
+                )
             }
             ErrorKind::WrongSize { expected, found } => {
                 write!(f, "expected {expected} bytes, found {found}")
@@ -288,6 +340,9 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Json(e) => write!(f, "invalid JSON: {e}"),
             ErrorKind::Rpc(e) => write!(f, "invalid JSON-RPC message: {e}"),
             ErrorKind::TypedDecode => f.write_str("JSON value does not fit the requested type"),
+            ErrorKind::Fragment(v) => write!(f, "bad fragment: {v}"),
+            ErrorKind::Varint => f.write_str("overlong or overflowing varint"),
+            ErrorKind::UnexpectedByte(b) => write!(f, "unexpected byte 0x{b:02x}"),
         }
     }
 }
@@ -346,6 +401,32 @@ impl fmt::Display for RpcViolation {
             RpcViolation::BadErrorObject => "malformed error object",
             RpcViolation::DuplicateMember => "duplicate member",
         })
+    }
+}
+
+impl fmt::Display for FragmentViolation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            FragmentViolation::Missing { expected, got } => {
+                write!(f, "fragment {expected} is missing (got {got})")
+            }
+            FragmentViolation::Duplicate { index } => write!(f, "fragment {index} arrived twice"),
+            FragmentViolation::OutOfOrder { expected, got } => {
+                write!(f, "fragment {got} arrived before fragment {expected}")
+            }
+            FragmentViolation::Inconsistent => {
+                f.write_str("fragment header disagrees with the message")
+            }
+            FragmentViolation::Oversized { total, max } => {
+                write!(f, "message of {total} bytes exceeds the maximum {max}")
+            }
+            FragmentViolation::Incomplete { message_id } => {
+                write!(
+                    f,
+                    "message {message_id} was abandoned before its last fragment"
+                )
+            }
+        }
     }
 }
 

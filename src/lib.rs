@@ -70,4 +70,4 @@ pub use zerocopy;
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
-pub use error::{Error, ErrorKind, JsonSyntax, PolicyViolation, RpcViolation};
+pub use error::{Error, ErrorKind, FragmentViolation, JsonSyntax, PolicyViolation, RpcViolation};

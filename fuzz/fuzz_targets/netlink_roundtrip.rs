@@ -92,12 +92,19 @@ fuzz_target!(|input: Input| {
     }
     let len = b.len();
     assert!(buf[room..].iter().all(|&x| x == 0x5a));
-    let parsed: Vec<_> = Messages::new(&buf[..len]).collect::<Result<_, _>>().unwrap();
+    let parsed: Vec<_> = Messages::new(&buf[..len])
+        .collect::<Result<_, _>>()
+        .unwrap();
     assert_eq!(parsed.len(), built.len());
     for (p, m) in parsed.iter().zip(built) {
         let h = p.header();
-        assert_eq!((h.message_type().0, h.flags().bits(), h.seq(), h.pid()), (m.ty, m.flags, m.seq, m.pid));
-        let (_, run) = p.split_family_header((m.family_words % 5) as usize * 4).unwrap();
+        assert_eq!(
+            (h.message_type().0, h.flags().bits(), h.seq(), h.pid()),
+            (m.ty, m.flags, m.seq, m.pid)
+        );
+        let (_, run) = p
+            .split_family_header((m.family_words % 5) as usize * 4)
+            .unwrap();
         assert_eq!(read(run), normalise(&m.attrs, 0));
     }
 });

@@ -1,61 +1,5 @@
 //! Attribute policies and the index table: the kernel's `nla_parse` and
 //! libmnl's `tb[]` idiom, without allocation.
-//!
-//! A [`Policy`] says, per attribute type, what kind of value it holds, how
-//! long its payload may be, and which policy its nested run follows. An
-//! [`AttrTable`] is filled from a run of attributes in one pass, checking
-//! each against the policy, and is then indexed by type.
-//!
-//! - **Unknown types** (at or above the policy's length, or without an
-//!   entry) are accepted and skipped by default, because the kernel adds
-//!   attributes over time; [`Policy::reject_unknown`] makes them errors.
-//! - **Duplicate types**: every occurrence is validated, and the table keeps
-//!   the **last** one, as the kernel's `nla_parse` and libmnl's
-//!   `mnl_attr_parse` do.
-//! - **Types at or above the table's size `N`** are validated but not
-//!   stored.
-//!
-//! ```
-//! use procslink::netlink::{Attrs, AttrKind, AttrPolicy, AttrTable, Builder, Message, MessageType, Policy};
-//! use procslink::netlink::flags::Flags;
-//! use procslink::{ErrorKind, PolicyViolation};
-//!
-//! static INFO: Policy = Policy::new(&[
-//!     AttrPolicy::UNSPEC,
-//!     AttrPolicy::new(AttrKind::String).max_len(16), // 1: kind
-//! ]);
-//! static LINK: Policy = Policy::new(&[
-//!     AttrPolicy::UNSPEC,
-//!     AttrPolicy::UNSPEC,
-//!     AttrPolicy::UNSPEC,
-//!     AttrPolicy::new(AttrKind::String).max_len(16).required(), // 3: name
-//!     AttrPolicy::new(AttrKind::U32),                           // 4: mtu
-//!     AttrPolicy::UNSPEC,
-//!     AttrPolicy::UNSPEC,
-//!     AttrPolicy::UNSPEC,
-//!     AttrPolicy::new(AttrKind::Nested).nested(&INFO),          // 7: info
-//! ]);
-//!
-//! let mut buf = [0u8; 64];
-//! let mut b = Builder::new(&mut buf);
-//! let mut m = b.message(MessageType(16), Flags::REQUEST, 1, 0)?;
-//! m.put_str(3, "eth0")?;
-//! m.put_u32(4, 1500)?;
-//! m.put_u16(99, 7)?; // unknown: skipped
-//! m.finish()?;
-//!
-//! let (_, attrs) = Message::parse(&buf)?.split_family_header(0)?;
-//! let tb = AttrTable::<8>::parse(attrs.clone(), &LINK)?;
-//! assert_eq!(tb.get(3).unwrap().str()?, "eth0");
-//! assert_eq!(tb.get(4).unwrap().u32()?, 1500);
-//! assert!(tb.get(7).is_none());
-//!
-//! // The same run against a stricter policy.
-//! static STRICT: Policy = LINK.reject_unknown();
-//! let err = AttrTable::<8>::parse(attrs, &STRICT).unwrap_err();
-//! assert_eq!(err.kind(), ErrorKind::Policy { attr_type: 99, violation: PolicyViolation::Unknown });
-//! # Ok::<(), procslink::Error>(())
-//! ```
 
 use core::fmt;
 
@@ -225,6 +169,62 @@ impl<'p> AttrPolicy<'p> {
 }
 
 /// A policy: the [`AttrPolicy`] of each attribute type, indexed by type.
+///
+/// A [`Policy`] says, per attribute type, what kind of value it holds, how
+/// long its payload may be, and which policy its nested run follows. An
+/// [`AttrTable`] is filled from a run of attributes in one pass, checking
+/// each against the policy, and is then indexed by type.
+///
+/// - **Unknown types** (at or above the policy's length, or without an
+///   entry) are accepted and skipped by default, because the kernel adds
+///   attributes over time; [`Policy::reject_unknown`] makes them errors.
+/// - **Duplicate types**: every occurrence is validated, and the table keeps
+///   the **last** one, as the kernel's `nla_parse` and libmnl's
+///   `mnl_attr_parse` do.
+/// - **Types at or above the table's size `N`** are validated but not
+///   stored.
+///
+/// ```
+/// use procslink::netlink::{Attrs, AttrKind, AttrPolicy, AttrTable, Builder, Message, MessageType, Policy};
+/// use procslink::netlink::flags::Flags;
+/// use procslink::{ErrorKind, PolicyViolation};
+///
+/// static INFO: Policy = Policy::new(&[
+///     AttrPolicy::UNSPEC,
+///     AttrPolicy::new(AttrKind::String).max_len(16), // 1: kind
+/// ]);
+/// static LINK: Policy = Policy::new(&[
+///     AttrPolicy::UNSPEC,
+///     AttrPolicy::UNSPEC,
+///     AttrPolicy::UNSPEC,
+///     AttrPolicy::new(AttrKind::String).max_len(16).required(), // 3: name
+///     AttrPolicy::new(AttrKind::U32),                           // 4: mtu
+///     AttrPolicy::UNSPEC,
+///     AttrPolicy::UNSPEC,
+///     AttrPolicy::UNSPEC,
+///     AttrPolicy::new(AttrKind::Nested).nested(&INFO),          // 7: info
+/// ]);
+///
+/// let mut buf = [0u8; 64];
+/// let mut b = Builder::new(&mut buf);
+/// let mut m = b.message(MessageType(16), Flags::REQUEST, 1, 0)?;
+/// m.put_str(3, "eth0")?;
+/// m.put_u32(4, 1500)?;
+/// m.put_u16(99, 7)?; // unknown: skipped
+/// m.finish()?;
+///
+/// let (_, attrs) = Message::parse(&buf)?.split_family_header(0)?;
+/// let tb = AttrTable::<8>::parse(attrs.clone(), &LINK)?;
+/// assert_eq!(tb.get(3).unwrap().str()?, "eth0");
+/// assert_eq!(tb.get(4).unwrap().u32()?, 1500);
+/// assert!(tb.get(7).is_none());
+///
+/// // The same run against a stricter policy.
+/// static STRICT: Policy = LINK.reject_unknown();
+/// let err = AttrTable::<8>::parse(attrs, &STRICT).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Policy { attr_type: 99, violation: PolicyViolation::Unknown });
+/// # Ok::<(), procslink::Error>(())
+/// ```
 #[derive(Copy, Clone)]
 pub struct Policy<'p> {
     attrs: &'p [AttrPolicy<'p>],
@@ -329,7 +329,7 @@ impl fmt::Debug for Policy<'_> {
 /// A run of attributes indexed by type: `tb[type]` in libmnl and the kernel.
 ///
 /// `N` is the number of slots: types `0..N` are stored, others are checked
-/// against the policy but not kept. See the [module docs](self) for how
+/// against the policy but not kept. See [`Policy`] for how
 /// unknown and duplicate types are treated.
 #[derive(Copy, Clone, Debug)]
 pub struct AttrTable<'a, const N: usize> {

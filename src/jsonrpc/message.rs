@@ -1,0 +1,741 @@
+//! Decoding JSON-RPC 2.0 messages and batches.
+
+use super::batch::Batch;
+use super::code::ErrorCode;
+use super::id::Id;
+use super::string::{JsonStr, syntax};
+use super::value::{Cursor, Elements, Kind, MAX_DEPTH, MAX_DEPTH_LIMIT, Members, RawValue, utf8};
+use crate::{Error, ErrorKind, JsonSyntax, RpcViolation};
+
+#[inline]
+pub(super) const fn rpc(violation: RpcViolation, at: usize) -> Error {
+    Error::new(ErrorKind::Rpc(violation), at)
+}
+
+/// A decoder with a configurable nesting limit. [`Message::parse`] and the
+/// other `parse` functions use [`Decoder::new`], whose limit is
+/// [`MAX_DEPTH`].
+///
+/// ```
+/// use procslink::{jsonrpc::Decoder, ErrorKind, JsonSyntax};
+///
+/// let shallow = Decoder::new().with_max_depth(2);
+/// assert!(shallow.parse(br#"{"jsonrpc": "2.0", "method": "m", "params": [1]}"#).is_ok());
+/// let err = shallow.parse(br#"{"jsonrpc": "2.0", "method": "m", "params": [[1]]}"#).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Json(JsonSyntax::TooDeep));
+/// assert_eq!(err.offset(), 45);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Decoder {
+    max_depth: usize,
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Decoder::new()
+    }
+}
+
+impl Decoder {
+    /// A decoder with the nesting limit [`MAX_DEPTH`].
+    #[inline]
+    pub const fn new() -> Self {
+        Decoder {
+            max_depth: MAX_DEPTH,
+        }
+    }
+
+    /// The same decoder allowing `max_depth` nested arrays and objects,
+    /// counting the message object (or batch array) itself; at most
+    /// [`MAX_DEPTH_LIMIT`].
+    #[inline]
+    #[must_use]
+    pub const fn with_max_depth(self, max_depth: usize) -> Self {
+        Decoder {
+            max_depth: if max_depth > MAX_DEPTH_LIMIT {
+                MAX_DEPTH_LIMIT
+            } else {
+                max_depth
+            },
+        }
+    }
+
+    /// The nesting limit.
+    #[inline]
+    pub const fn max_depth(&self) -> usize {
+        self.max_depth
+    }
+
+    /// Decodes one message or a batch; see [`Message::parse`].
+    pub fn parse<'a>(&self, bytes: &'a [u8]) -> Result<Incoming<'a>, Error> {
+        let text = utf8(bytes)?;
+        let mut cur = Cursor::new(text, 0);
+        cur.skip_ws();
+        let start = cur.pos;
+        let outcome = match cur.peek() {
+            Some(b'{') => walk::<true>(&mut cur, self.max_depth)?.map(Incoming::Single),
+            Some(b'[') => {
+                cur.value(0, self.max_depth)?;
+                let mut inside = Cursor::new(text, start.saturating_add(1));
+                inside.skip_ws();
+                if inside.peek() == Some(b']') {
+                    Err(rpc(RpcViolation::EmptyBatch, start))
+                } else {
+                    Ok(Incoming::Batch(Batch::new(text, start)))
+                }
+            }
+            _ => {
+                cur.value(0, self.max_depth)?;
+                Err(rpc(RpcViolation::NotAnObject, start))
+            }
+        };
+        cur.skip_ws();
+        if !cur.at_end() {
+            return Err(syntax(JsonSyntax::TrailingCharacters, cur.pos));
+        }
+        outcome
+    }
+
+    /// Decodes a single message that must be a request or notification.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`parse`](Self::parse); a batch gives
+    /// [`RpcViolation::NotAnObject`], a response
+    /// [`RpcViolation::MissingMethod`].
+    pub fn parse_request<'a>(&self, bytes: &'a [u8]) -> Result<Request<'a>, Error> {
+        match self.parse(bytes)? {
+            Incoming::Single(Message::Request(r)) => Ok(r),
+            Incoming::Single(Message::Response(_)) => {
+                Err(rpc(RpcViolation::MissingMethod, leading_ws(bytes)))
+            }
+            Incoming::Batch(_) => Err(rpc(RpcViolation::NotAnObject, leading_ws(bytes))),
+        }
+    }
+
+    /// Decodes a single message that must be a response.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`parse`](Self::parse); a batch gives
+    /// [`RpcViolation::NotAnObject`], a request
+    /// [`RpcViolation::NoResultOrError`].
+    pub fn parse_response<'a>(&self, bytes: &'a [u8]) -> Result<Response<'a>, Error> {
+        match self.parse(bytes)? {
+            Incoming::Single(Message::Response(r)) => Ok(r),
+            Incoming::Single(Message::Request(_)) => {
+                Err(rpc(RpcViolation::NoResultOrError, leading_ws(bytes)))
+            }
+            Incoming::Batch(_) => Err(rpc(RpcViolation::NotAnObject, leading_ws(bytes))),
+        }
+    }
+
+    /// Validates `bytes` as one JSON value under this decoder's limit.
+    ///
+    /// ```
+    /// use procslink::jsonrpc::Decoder;
+    /// assert!(Decoder::new().with_max_depth(1).value(b"[[]]").is_err());
+    /// assert_eq!(Decoder::new().value(b" [[]] ")?.as_str(), "[[]]");
+    /// # Ok::<(), procslink::Error>(())
+    /// ```
+    pub fn value<'a>(&self, bytes: &'a [u8]) -> Result<RawValue<'a>, Error> {
+        super::value::validate(utf8(bytes)?, self.max_depth)
+    }
+}
+
+fn leading_ws(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .unwrap_or(bytes.len())
+}
+
+const NAMES: [&str; 6] = ["jsonrpc", "method", "id", "params", "result", "error"];
+
+#[inline]
+fn field_index(name: JsonStr<'_>) -> Option<usize> {
+    match name.as_unescaped() {
+        Some("jsonrpc") => Some(0),
+        Some("method") => Some(1),
+        Some("id") => Some(2),
+        Some("params") => Some(3),
+        Some("result") => Some(4),
+        Some("error") => Some(5),
+        Some(_) => None,
+        None => NAMES.iter().position(|n| name.eq_str(n)),
+    }
+}
+
+type Field<'a> = Option<(RawValue<'a>, usize)>;
+
+/// The members of the object at the cursor, `depth` containers deep
+/// (counting itself): for each name `index` knows, its value and offset,
+/// plus the offset of the first repeated name. `value` reads each value.
+#[inline(always)]
+fn object_fields<'a, const N: usize, const CHECKED: bool>(
+    cur: &mut Cursor<'a>,
+    depth: usize,
+    max_depth: usize,
+    index: impl Fn(JsonStr<'a>) -> Option<usize>,
+    mut value: impl FnMut(&mut Cursor<'a>, Option<usize>) -> Result<RawValue<'a>, Error>,
+) -> Result<([Field<'a>; N], Option<usize>), Error> {
+    if CHECKED && depth > max_depth {
+        return Err(syntax(JsonSyntax::TooDeep, cur.pos));
+    }
+    cur.bump();
+    cur.skip_ws();
+    let mut fields: [Field<'a>; N] = [None; N];
+    let mut duplicate = None;
+    if cur.peek() == Some(b'}') {
+        cur.bump();
+        return Ok((fields, duplicate));
+    }
+    loop {
+        let key_at = cur.pos;
+        let key = if CHECKED {
+            if cur.peek() != Some(b'"') {
+                return Err(cur.unexpected());
+            }
+            cur.string()?
+        } else {
+            cur.skip_string()
+        };
+        cur.skip_ws();
+        if CHECKED {
+            cur.expect(b':')?;
+        } else {
+            cur.bump();
+        }
+        cur.skip_ws();
+        let at = cur.pos;
+        let i = index(key);
+        let v = value(cur, i)?;
+        if let Some(slot) = i.and_then(|i| fields.get_mut(i)) {
+            if slot.is_some() {
+                duplicate.get_or_insert(key_at);
+            } else {
+                *slot = Some((v, at));
+            }
+        }
+        cur.skip_ws();
+        match cur.peek() {
+            Some(b',') => {
+                cur.bump();
+                cur.skip_ws();
+            }
+            Some(b'}') => {
+                cur.bump();
+                return Ok((fields, duplicate));
+            }
+            _ if CHECKED => return Err(cur.unexpected()),
+            _ => return Ok((fields, duplicate)),
+        }
+    }
+}
+
+#[inline(always)]
+fn plain_value<'a, const CHECKED: bool>(
+    cur: &mut Cursor<'a>,
+    depth: usize,
+    max_depth: usize,
+) -> Result<RawValue<'a>, Error> {
+    if CHECKED {
+        cur.value(depth, max_depth)
+    } else {
+        Ok(cur.skip_value())
+    }
+}
+
+const ERROR_FIELD: usize = 5;
+
+/// Reads the object at the cursor as a message. The outer error is a JSON
+/// syntax error (only when `CHECKED`); the inner one a JSON-RPC violation,
+/// reported only once the whole object is known to be JSON.
+#[inline]
+pub(super) fn walk<'a, const CHECKED: bool>(
+    cur: &mut Cursor<'a>,
+    max_depth: usize,
+) -> Result<Result<Message<'a>, Error>, Error> {
+    let start = cur.pos;
+    let mut error_object = None;
+    let (fields, duplicate) =
+        object_fields::<6, CHECKED>(cur, 1, max_depth, field_index, |cur, i| {
+            if i == Some(ERROR_FIELD) && cur.peek() == Some(b'{') {
+                let at = cur.pos;
+                error_object = Some(read_error_object::<CHECKED>(cur, max_depth)?);
+                Ok(RawValue::from_validated(cur.slice(at, cur.pos)))
+            } else {
+                plain_value::<CHECKED>(cur, 1, max_depth)
+            }
+        })?;
+    Ok(classify(start, fields, duplicate, error_object))
+}
+
+#[inline]
+fn error_index(name: JsonStr<'_>) -> Option<usize> {
+    match name.as_unescaped() {
+        Some("code") => Some(0),
+        Some("message") => Some(1),
+        Some("data") => Some(2),
+        Some(_) => None,
+        None => ["code", "message", "data"]
+            .iter()
+            .position(|n| name.eq_str(n)),
+    }
+}
+
+/// Reads the error object at the cursor (inside a message object); offsets
+/// are those of the cursor's text.
+#[inline]
+fn read_error_object<'a, const CHECKED: bool>(
+    cur: &mut Cursor<'a>,
+    max_depth: usize,
+) -> Result<Result<ErrorObject<'a>, Error>, Error> {
+    let start = cur.pos;
+    let ([code, message, data], duplicate) =
+        object_fields::<3, CHECKED>(cur, 2, max_depth, error_index, |cur, _| {
+            plain_value::<CHECKED>(cur, 2, max_depth)
+        })?;
+    if let Some(at) = duplicate {
+        return Ok(Err(rpc(RpcViolation::DuplicateMember, at)));
+    }
+    let bad = rpc(RpcViolation::BadErrorObject, start);
+    let Some(code) = code
+        .and_then(|(c, _)| c.as_number())
+        .and_then(|n| n.as_i64())
+        .and_then(|n| i32::try_from(n).ok())
+    else {
+        return Ok(Err(bad));
+    };
+    let Some(message) = message.and_then(|(m, _)| m.as_json_str()) else {
+        return Ok(Err(bad));
+    };
+    Ok(Ok(ErrorObject {
+        code: ErrorCode(code),
+        message,
+        data: data.map(|(d, _)| d),
+    }))
+}
+
+fn classify<'a>(
+    start: usize,
+    fields: [Field<'a>; 6],
+    duplicate: Option<usize>,
+    error_object: Option<Result<ErrorObject<'a>, Error>>,
+) -> Result<Message<'a>, Error> {
+    if let Some(at) = duplicate {
+        return Err(rpc(RpcViolation::DuplicateMember, at));
+    }
+    let [version, method, id, params, result, error] = fields;
+    let (version, at) = version.ok_or(rpc(RpcViolation::MissingVersion, start))?;
+    if version.as_str() != "\"2.0\"" && !version.as_json_str().is_some_and(|v| v.eq_str("2.0")) {
+        return Err(rpc(RpcViolation::WrongVersion, at));
+    }
+    let id = match id {
+        Some((v, at)) => Some(Id::from_value(v).ok_or(rpc(RpcViolation::BadId, at))?),
+        None => None,
+    };
+    if let Some((m, at)) = method {
+        let method = m
+            .as_json_str()
+            .ok_or(rpc(RpcViolation::MethodNotString, at))?;
+        let params = match params {
+            Some((p, at)) => Some(Params::new(p).ok_or(rpc(RpcViolation::BadParams, at))?),
+            None => None,
+        };
+        return Ok(Message::Request(Request { id, method, params }));
+    }
+    let outcome = match (result, error) {
+        (None, None) => return Err(rpc(RpcViolation::MissingMethod, start)),
+        (Some(_), Some((_, at))) => return Err(rpc(RpcViolation::ResultAndError, at)),
+        (Some((r, _)), None) => Ok(r),
+        (None, Some((_, at))) => {
+            Err(error_object.unwrap_or(Err(rpc(RpcViolation::BadErrorObject, at)))?)
+        }
+    };
+    let id = id.ok_or(rpc(RpcViolation::MissingId, start))?;
+    Ok(Message::Response(Response { id, outcome }))
+}
+
+/// What one datagram or text holds: a single message or a batch.
+#[derive(Clone, Copy, Debug)]
+pub enum Incoming<'a> {
+    /// One message.
+    Single(Message<'a>),
+    /// A non-empty batch, already validated as JSON; its elements are
+    /// classified one by one as they are iterated.
+    Batch(Batch<'a>),
+}
+
+impl<'a> Incoming<'a> {
+    /// The message, if this is not a batch.
+    #[inline]
+    pub fn single(self) -> Option<Message<'a>> {
+        match self {
+            Incoming::Single(m) => Some(m),
+            Incoming::Batch(_) => None,
+        }
+    }
+
+    /// The batch, if this is one.
+    #[inline]
+    pub fn batch(self) -> Option<Batch<'a>> {
+        match self {
+            Incoming::Batch(b) => Some(b),
+            Incoming::Single(_) => None,
+        }
+    }
+}
+
+/// A JSON-RPC 2.0 message: a request (or notification) or a response.
+///
+/// ```
+/// use procslink::jsonrpc::{Incoming, Message};
+///
+/// let text = br#"{"jsonrpc": "2.0", "method": "add", "id": 2, "params": {"a": 2, "b": 40}}"#;
+/// let Incoming::Single(Message::Request(req)) = Message::parse(text)? else { panic!() };
+/// assert_eq!(req.method, "add");
+/// assert_eq!(req.id.unwrap().as_i64(), Some(2));
+/// assert_eq!(req.params.unwrap().get("b").unwrap().as_str(), "40");
+/// # Ok::<(), procslink::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Message<'a> {
+    /// A request or a notification.
+    Request(Request<'a>),
+    /// A response carrying a result or an error.
+    Response(Response<'a>),
+}
+
+impl<'a> Message<'a> {
+    /// Decodes one message or a batch from `bytes` (UTF-8 JSON text),
+    /// classifying bad input as a JSON-RPC 2.0 server must answer it:
+    ///
+    /// - not UTF-8 or not JSON: an [`ErrorKind::Json`] error
+    ///   (answer -32700 "Parse error", id null);
+    /// - JSON but not a valid message (not an object, `"jsonrpc"` missing
+    ///   or not `"2.0"`, `"method"` not a string, an id that is not a
+    ///   number, string or null, `"params"` neither array nor object, an
+    ///   empty batch, a duplicated member…): an [`ErrorKind::Rpc`] error
+    ///   (answer -32600 "Invalid Request", id null or the one
+    ///   [`Id::recover`] finds).
+    ///
+    /// A batch is validated as JSON as a whole here; each element is then
+    /// classified on its own by [`Batch::iter`].
+    ///
+    /// ```
+    /// use procslink::{jsonrpc::Message, ErrorKind, JsonSyntax, RpcViolation};
+    ///
+    /// let err = Message::parse(br#"{"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz]"#)
+    ///     .unwrap_err();
+    /// assert!(matches!(err.kind(), ErrorKind::Json(_)));
+    ///
+    /// let err = Message::parse(br#"{"jsonrpc": "2.0", "method": 1, "params": "bar"}"#).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Rpc(RpcViolation::MethodNotString));
+    /// assert_eq!(err.offset(), 29);
+    /// ```
+    #[inline]
+    pub fn parse(bytes: &'a [u8]) -> Result<Incoming<'a>, Error> {
+        Decoder::new().parse(bytes)
+    }
+
+    /// The request, if this is one.
+    #[inline]
+    pub fn into_request(self) -> Option<Request<'a>> {
+        match self {
+            Message::Request(r) => Some(r),
+            Message::Response(_) => None,
+        }
+    }
+
+    /// The response, if this is one.
+    #[inline]
+    pub fn into_response(self) -> Option<Response<'a>> {
+        match self {
+            Message::Response(r) => Some(r),
+            Message::Request(_) => None,
+        }
+    }
+
+    /// The id: `None` for a notification.
+    #[inline]
+    pub fn id(&self) -> Option<Id<'a>> {
+        match self {
+            Message::Request(r) => r.id,
+            Message::Response(r) => Some(r.id),
+        }
+    }
+}
+
+impl<'a> From<Request<'a>> for Message<'a> {
+    fn from(r: Request<'a>) -> Self {
+        Message::Request(r)
+    }
+}
+
+impl<'a> From<Response<'a>> for Message<'a> {
+    fn from(r: Response<'a>) -> Self {
+        Message::Response(r)
+    }
+}
+
+/// A request, or a notification when it has no id.
+///
+/// ```
+/// use procslink::jsonrpc::{Request, RawValue};
+///
+/// let req = Request::parse(br#"{"jsonrpc": "2.0", "method": "hello", "params": ["Rust"]}"#)?;
+/// assert!(req.is_notification());
+/// let mut args = req.params.unwrap().positional().unwrap();
+/// assert_eq!(args.next().unwrap().as_json_str().unwrap(), "Rust");
+///
+/// let built = Request::new(1, "hello", None);
+/// assert_eq!(built.id.unwrap().as_i64(), Some(1));
+/// # Ok::<(), procslink::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Request<'a> {
+    /// The id; `None` makes this a notification.
+    pub id: Option<Id<'a>>,
+    /// The method name.
+    pub method: JsonStr<'a>,
+    /// The parameters, if present.
+    pub params: Option<Params<'a>>,
+}
+
+impl<'a> Request<'a> {
+    /// Decodes a single request or notification; see
+    /// [`Decoder::parse_request`].
+    #[inline]
+    pub fn parse(bytes: &'a [u8]) -> Result<Self, Error> {
+        Decoder::new().parse_request(bytes)
+    }
+
+    /// A request with an id.
+    #[inline]
+    pub fn new(
+        id: impl Into<Id<'a>>,
+        method: impl Into<JsonStr<'a>>,
+        params: Option<Params<'a>>,
+    ) -> Self {
+        Request {
+            id: Some(id.into()),
+            method: method.into(),
+            params,
+        }
+    }
+
+    /// A notification (no id, no response expected).
+    #[inline]
+    pub fn notification(method: impl Into<JsonStr<'a>>, params: Option<Params<'a>>) -> Self {
+        Request {
+            id: None,
+            method: method.into(),
+            params,
+        }
+    }
+
+    /// Whether this is a notification.
+    #[inline]
+    pub const fn is_notification(&self) -> bool {
+        self.id.is_none()
+    }
+}
+
+/// A response: a result or an error object, for the request with `id`.
+///
+/// ```
+/// use procslink::jsonrpc::{ErrorCode, Response};
+///
+/// let resp = Response::parse(br#"{"jsonrpc": "2.0", "id": 8, "error": {"code": -32601, "message": "Method not found"}}"#)?;
+/// let err = resp.outcome.unwrap_err();
+/// assert_eq!(err.code, ErrorCode::METHOD_NOT_FOUND);
+/// assert_eq!(err.message, "Method not found");
+/// assert!(err.data.is_none());
+/// # Ok::<(), procslink::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Response<'a> {
+    /// The id of the request answered (null when it could not be read).
+    pub id: Id<'a>,
+    /// The result, or the error.
+    pub outcome: Result<RawValue<'a>, ErrorObject<'a>>,
+}
+
+impl<'a> Response<'a> {
+    /// Decodes a single response; see [`Decoder::parse_response`].
+    #[inline]
+    pub fn parse(bytes: &'a [u8]) -> Result<Self, Error> {
+        Decoder::new().parse_response(bytes)
+    }
+
+    /// A successful response.
+    #[inline]
+    pub fn result(id: impl Into<Id<'a>>, result: RawValue<'a>) -> Self {
+        Response {
+            id: id.into(),
+            outcome: Ok(result),
+        }
+    }
+
+    /// An error response.
+    #[inline]
+    pub fn error(id: impl Into<Id<'a>>, error: ErrorObject<'a>) -> Self {
+        Response {
+            id: id.into(),
+            outcome: Err(error),
+        }
+    }
+
+    /// Whether this is an error response.
+    #[inline]
+    pub const fn is_error(&self) -> bool {
+        self.outcome.is_err()
+    }
+}
+
+/// The error object of an error response.
+///
+/// ```
+/// use procslink::jsonrpc::{ErrorCode, ErrorObject, Message};
+///
+/// let err = Message::parse(b"[1").unwrap_err();
+/// let obj = ErrorObject::from_error(&err);
+/// assert_eq!(obj.code, ErrorCode::PARSE_ERROR);
+/// assert_eq!(obj.message, "Parse error");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ErrorObject<'a> {
+    /// The error code.
+    pub code: ErrorCode,
+    /// A short description.
+    pub message: JsonStr<'a>,
+    /// Additional information, if any.
+    pub data: Option<RawValue<'a>>,
+}
+
+impl<'a> ErrorObject<'a> {
+    /// An error object without data.
+    #[inline]
+    pub fn new(code: impl Into<ErrorCode>, message: impl Into<JsonStr<'a>>) -> Self {
+        ErrorObject {
+            code: code.into(),
+            message: message.into(),
+            data: None,
+        }
+    }
+
+    /// The same error object with `data`.
+    #[inline]
+    #[must_use]
+    pub const fn with_data(mut self, data: RawValue<'a>) -> Self {
+        self.data = Some(data);
+        self
+    }
+
+    /// The error object a server answers for a decoding error: its code
+    /// (see [`ErrorCode::from_error`]) and the standard message.
+    pub fn from_error(error: &Error) -> ErrorObject<'static> {
+        let code = ErrorCode::from_error(error);
+        ErrorObject::new(code, code.standard_message().unwrap_or("Internal error"))
+    }
+
+    /// Reads an error object: an object with an integer `"code"` (fitting
+    /// an `i32`), a string `"message"` and optionally `"data"`; other
+    /// members are ignored. Error offsets count from the value's start.
+    ///
+    /// ```
+    /// use procslink::jsonrpc::{ErrorObject, RawValue};
+    /// let v = RawValue::parse(r#"{"code": -32000, "message": "busy", "data": [1]}"#)?;
+    /// let e = ErrorObject::from_value(v)?;
+    /// assert!(e.code.is_server_error());
+    /// assert_eq!(e.data.unwrap().as_str(), "[1]");
+    /// assert!(ErrorObject::from_value(RawValue::parse(r#"{"code": 1.5, "message": ""}"#)?).is_err());
+    /// # Ok::<(), procslink::Error>(())
+    /// ```
+    pub fn from_value(value: RawValue<'a>) -> Result<Self, Error> {
+        if value.kind() != Kind::Object {
+            return Err(rpc(RpcViolation::BadErrorObject, 0));
+        }
+        let mut cur = Cursor::new(value.as_str(), 0);
+        read_error_object::<false>(&mut cur, MAX_DEPTH_LIMIT).and_then(|e| e)
+    }
+}
+
+/// Request parameters: a JSON array (positional) or object (named).
+///
+/// ```
+/// use procslink::jsonrpc::{Params, RawValue};
+///
+/// let p = Params::new(RawValue::parse(r#"{"a": 2, "b": 40}"#)?).unwrap();
+/// assert!(p.is_named());
+/// assert_eq!(p.get("a").unwrap().as_str(), "2");
+/// assert!(Params::new(RawValue::parse("3")?).is_none());
+/// # Ok::<(), procslink::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Params<'a>(RawValue<'a>);
+
+impl<'a> Params<'a> {
+    /// Parameters from a value, if it is an array or an object.
+    #[inline]
+    pub fn new(value: RawValue<'a>) -> Option<Self> {
+        matches!(value.kind(), Kind::Array | Kind::Object).then_some(Params(value))
+    }
+
+    /// The parameters' JSON text.
+    #[inline]
+    pub const fn raw(&self) -> RawValue<'a> {
+        self.0
+    }
+
+    /// The parameters' JSON text.
+    #[inline]
+    pub const fn as_str(&self) -> &'a str {
+        self.0.as_str()
+    }
+
+    /// Whether these are positional (an array).
+    #[inline]
+    pub fn is_positional(&self) -> bool {
+        self.0.kind() == Kind::Array
+    }
+
+    /// Whether these are named (an object).
+    #[inline]
+    pub fn is_named(&self) -> bool {
+        self.0.kind() == Kind::Object
+    }
+
+    /// The positional parameters, if these are positional.
+    #[inline]
+    pub fn positional(&self) -> Option<Elements<'a>> {
+        self.0.elements()
+    }
+
+    /// The named parameters, if these are named.
+    #[inline]
+    pub fn named(&self) -> Option<Members<'a>> {
+        self.0.members()
+    }
+
+    /// The named parameter `name`.
+    #[inline]
+    pub fn get(&self, name: &str) -> Option<RawValue<'a>> {
+        self.0.get(name)
+    }
+
+    /// The positional parameter at `index`.
+    #[inline]
+    pub fn nth(&self, index: usize) -> Option<RawValue<'a>> {
+        self.0.nth(index)
+    }
+}
+
+impl<'a> TryFrom<RawValue<'a>> for Params<'a> {
+    type Error = Error;
+
+    fn try_from(value: RawValue<'a>) -> Result<Self, Error> {
+        Params::new(value).ok_or(rpc(RpcViolation::BadParams, 0))
+    }
+}

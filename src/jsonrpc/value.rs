@@ -1,0 +1,675 @@
+//! The JSON validator and [`RawValue`], a validated JSON text slice.
+
+use core::fmt;
+
+use super::id::Number;
+use super::string::{JsonStr, check_escape, syntax};
+use crate::{Error, JsonSyntax};
+
+/// The default nesting limit for arrays and objects, counting the message
+/// object itself.
+pub const MAX_DEPTH: usize = 128;
+
+/// The highest nesting limit a [`Decoder`](super::Decoder) accepts.
+pub const MAX_DEPTH_LIMIT: usize = 256;
+
+/// Bytes that end a run of plain string bytes: `"`, `\` and controls.
+static STRING_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+/// A word with every byte set to `b`.
+const fn splat(b: u8) -> u64 {
+    u64::from_ne_bytes([b; 8])
+}
+
+/// Whether any byte of `w` is `"`, `\` or below 0x20 (SWAR; exact).
+#[inline(always)]
+fn has_string_stop(w: u64) -> bool {
+    const LO: u64 = splat(0x01);
+    const HI: u64 = splat(0x80);
+    let quote = w ^ splat(b'"');
+    let slash = w ^ splat(b'\\');
+    let zero_q = quote.wrapping_sub(LO) & !quote;
+    let zero_s = slash.wrapping_sub(LO) & !slash;
+    let ctrl = w.wrapping_sub(splat(0x20)) & !w;
+    (zero_q | zero_s | ctrl) & HI != 0
+}
+
+/// Index of the first `"`, `\` or control byte at or after `i`, or
+/// `bytes.len()`.
+#[inline(always)]
+pub(crate) fn scan_plain(bytes: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = bytes.get(i..i.saturating_add(8)) {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        if has_string_stop(u64::from_ne_bytes(word)) {
+            break;
+        }
+        i = i.saturating_add(8);
+    }
+    while let Some(&b) = bytes.get(i) {
+        if STRING_STOP[usize::from(b)] {
+            return i;
+        }
+        i = i.saturating_add(1);
+    }
+    bytes.len()
+}
+
+/// A fixed stack of bits: for each open container, whether it is an object.
+struct Nesting([u64; MAX_DEPTH_LIMIT / 64]);
+
+impl Nesting {
+    #[inline]
+    fn set(&mut self, level: usize, object: bool) {
+        if let Some(word) = self.0.get_mut(level / 64) {
+            let bit = 1u64 << (level % 64);
+            if object {
+                *word |= bit;
+            } else {
+                *word &= !bit;
+            }
+        }
+    }
+
+    #[inline]
+    fn is_object(&self, level: usize) -> bool {
+        self.0
+            .get(level / 64)
+            .is_some_and(|w| w & (1u64 << (level % 64)) != 0)
+    }
+}
+
+/// A position in a JSON text.
+#[derive(Clone, Debug)]
+pub(crate) struct Cursor<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    #[inline]
+    pub(crate) const fn new(text: &'a str, pos: usize) -> Self {
+        Cursor { text, pos }
+    }
+
+    #[inline(always)]
+    pub(crate) fn bytes(&self) -> &'a [u8] {
+        self.text.as_bytes()
+    }
+
+    #[inline(always)]
+    pub(crate) fn peek(&self) -> Option<u8> {
+        self.bytes().get(self.pos).copied()
+    }
+
+    #[inline(always)]
+    pub(crate) fn bump(&mut self) {
+        self.pos = self.pos.saturating_add(1);
+    }
+
+    #[inline]
+    pub(crate) fn at_end(&self) -> bool {
+        self.pos >= self.text.len()
+    }
+
+    #[inline(always)]
+    pub(crate) fn slice(&self, start: usize, end: usize) -> &'a str {
+        self.text.get(start..end).unwrap_or_default()
+    }
+
+    #[inline(always)]
+    pub(crate) fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+            self.bump();
+        }
+    }
+
+    /// The error for the byte at the cursor, which is not what was wanted.
+    #[cold]
+    pub(crate) fn unexpected(&self) -> Error {
+        match self.peek() {
+            Some(b) => syntax(JsonSyntax::UnexpectedByte(b), self.pos),
+            None => syntax(JsonSyntax::UnexpectedEnd, self.pos),
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn expect(&mut self, b: u8) -> Result<(), Error> {
+        if self.peek() == Some(b) {
+            self.bump();
+            Ok(())
+        } else {
+            Err(self.unexpected())
+        }
+    }
+
+    /// Validates the string whose opening quote is at the cursor; returns
+    /// its contents and whether they hold an escape.
+    #[inline]
+    pub(crate) fn string(&mut self) -> Result<JsonStr<'a>, Error> {
+        let bytes = self.bytes();
+        let start = self.pos.saturating_add(1);
+        let mut i = start;
+        let mut escaped = false;
+        loop {
+            i = scan_plain(bytes, i);
+            match bytes.get(i) {
+                Some(b'"') => {
+                    self.pos = i.saturating_add(1);
+                    return Ok(JsonStr::from_validated(self.slice(start, i), escaped));
+                }
+                Some(b'\\') => {
+                    escaped = true;
+                    i = check_escape(bytes, i)?;
+                }
+                Some(_) => return Err(syntax(JsonSyntax::ControlCharacter, i)),
+                None => return Err(syntax(JsonSyntax::UnexpectedEnd, i)),
+            }
+        }
+    }
+
+    /// Skips the (validated) string whose opening quote is at the cursor.
+    #[inline]
+    pub(crate) fn skip_string(&mut self) -> JsonStr<'a> {
+        let bytes = self.bytes();
+        let start = self.pos.saturating_add(1);
+        let mut i = start;
+        let mut escaped = false;
+        loop {
+            i = scan_plain(bytes, i);
+            match bytes.get(i) {
+                Some(b'\\') => {
+                    escaped = true;
+                    i = i.saturating_add(2);
+                }
+                Some(b'"') | None => {
+                    self.pos = i.saturating_add(1);
+                    return JsonStr::from_validated(self.slice(start, i), escaped);
+                }
+                Some(_) => i = i.saturating_add(1),
+            }
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Result<(), Error> {
+        for &want in word {
+            if self.peek() != Some(want) {
+                return Err(self.unexpected());
+            }
+            self.bump();
+        }
+        Ok(())
+    }
+
+    fn digits(&mut self) -> Result<(), Error> {
+        if !matches!(self.peek(), Some(b'0'..=b'9')) {
+            return Err(syntax(JsonSyntax::InvalidNumber, self.pos));
+        }
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.bump();
+        }
+        Ok(())
+    }
+
+    /// Validates the number at the cursor (RFC 8259 grammar).
+    pub(crate) fn number(&mut self) -> Result<(), Error> {
+        if self.peek() == Some(b'-') {
+            self.bump();
+        }
+        match self.peek() {
+            Some(b'0') => {
+                self.bump();
+                if let Some(b'0'..=b'9') = self.peek() {
+                    return Err(syntax(JsonSyntax::InvalidNumber, self.pos));
+                }
+            }
+            _ => self.digits()?,
+        }
+        if self.peek() == Some(b'.') {
+            self.bump();
+            self.digits()?;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.bump();
+            if let Some(b'+' | b'-') = self.peek() {
+                self.bump();
+            }
+            self.digits()?;
+        }
+        Ok(())
+    }
+
+    /// Validates `"key" :` and the whitespace after it; the cursor is at
+    /// the opening quote.
+    #[inline]
+    fn member_key(&mut self) -> Result<(), Error> {
+        if self.peek() != Some(b'"') {
+            return Err(self.unexpected());
+        }
+        self.string()?;
+        self.skip_ws();
+        self.expect(b':')?;
+        self.skip_ws();
+        Ok(())
+    }
+
+    /// Validates the value starting at the cursor (no leading whitespace),
+    /// nested `depth` containers deep, and returns its text.
+    pub(crate) fn value(&mut self, depth: usize, max_depth: usize) -> Result<RawValue<'a>, Error> {
+        let start = self.pos;
+        let room = max_depth.min(MAX_DEPTH_LIMIT).saturating_sub(depth);
+        let mut nesting = Nesting([0; MAX_DEPTH_LIMIT / 64]);
+        let mut level = 0usize;
+        'value: loop {
+            match self.peek() {
+                Some(open @ (b'{' | b'[')) => {
+                    if level >= room {
+                        return Err(syntax(JsonSyntax::TooDeep, self.pos));
+                    }
+                    let object = open == b'{';
+                    nesting.set(level, object);
+                    level = level.saturating_add(1);
+                    self.bump();
+                    self.skip_ws();
+                    match self.peek() {
+                        Some(b'}') if object => {
+                            self.bump();
+                            level = level.saturating_sub(1);
+                        }
+                        Some(b']') if !object => {
+                            self.bump();
+                            level = level.saturating_sub(1);
+                        }
+                        _ => {
+                            if object {
+                                self.member_key()?;
+                            }
+                            continue 'value;
+                        }
+                    }
+                }
+                Some(b'"') => {
+                    self.string()?;
+                }
+                Some(b't') => self.literal(b"true")?,
+                Some(b'f') => self.literal(b"false")?,
+                Some(b'n') => self.literal(b"null")?,
+                Some(b'-' | b'0'..=b'9') => self.number()?,
+                _ => return Err(self.unexpected()),
+            }
+            loop {
+                let Some(top) = level.checked_sub(1) else {
+                    return Ok(RawValue(self.slice(start, self.pos)));
+                };
+                self.skip_ws();
+                let object = nesting.is_object(top);
+                match self.peek() {
+                    Some(b',') => {
+                        self.bump();
+                        self.skip_ws();
+                        if object {
+                            self.member_key()?;
+                        }
+                        continue 'value;
+                    }
+                    Some(b']') if !object => {
+                        self.bump();
+                        level = top;
+                    }
+                    Some(b'}') if object => {
+                        self.bump();
+                        level = top;
+                    }
+                    _ => return Err(self.unexpected()),
+                }
+            }
+        }
+    }
+
+    /// Skips the validated value at the cursor and returns its text.
+    pub(crate) fn skip_value(&mut self) -> RawValue<'a> {
+        let start = self.pos;
+        let bytes = self.bytes();
+        match self.peek() {
+            Some(b'"') => {
+                self.skip_string();
+            }
+            Some(b'{' | b'[') => {
+                let mut depth = 0usize;
+                while let Some(b) = self.peek() {
+                    match b {
+                        b'"' => {
+                            self.skip_string();
+                            continue;
+                        }
+                        b'{' | b'[' => depth = depth.saturating_add(1),
+                        b'}' | b']' => {
+                            depth = depth.saturating_sub(1);
+                            if depth == 0 {
+                                self.bump();
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    self.bump();
+                }
+            }
+            _ => {
+                while let Some(b) = bytes.get(self.pos) {
+                    if matches!(b, b',' | b']' | b'}' | b' ' | b'\t' | b'\r' | b'\n') {
+                        break;
+                    }
+                    self.bump();
+                }
+            }
+        }
+        RawValue(self.slice(start, self.pos.min(self.text.len())))
+    }
+}
+
+/// Checks that `bytes` is UTF-8.
+#[inline]
+pub(crate) fn utf8(bytes: &[u8]) -> Result<&str, Error> {
+    core::str::from_utf8(bytes).map_err(|e| syntax(JsonSyntax::InvalidUtf8, e.valid_up_to()))
+}
+
+/// Validates a whole text as one JSON value (surrounding whitespace allowed).
+pub(crate) fn validate(text: &str, max_depth: usize) -> Result<RawValue<'_>, Error> {
+    let mut cur = Cursor::new(text, 0);
+    cur.skip_ws();
+    let value = cur.value(0, max_depth)?;
+    cur.skip_ws();
+    if cur.at_end() {
+        Ok(value)
+    } else {
+        Err(syntax(JsonSyntax::TrailingCharacters, cur.pos))
+    }
+}
+
+/// The kind of a JSON value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// `null`
+    Null,
+    /// `true` or `false`
+    Bool,
+    /// A number.
+    Number,
+    /// A string.
+    String,
+    /// An array.
+    Array,
+    /// An object.
+    Object,
+}
+
+/// A validated JSON value: the exact text of the value as it appears in its
+/// source, without surrounding whitespace.
+///
+/// Equality is equality of the text (`[1,2]` and `[1, 2]` differ).
+///
+/// ```
+/// use procslink::jsonrpc::{Kind, RawValue};
+///
+/// let v = RawValue::parse(r#" {"a": [1, 2], "b\u00e9": null} "#)?;
+/// assert_eq!(v.as_str(), r#"{"a": [1, 2], "b\u00e9": null}"#);
+/// assert_eq!(v.kind(), Kind::Object);
+/// let a = v.get("a").unwrap();
+/// assert_eq!(a.elements().unwrap().map(|e| e.as_str()).collect::<Vec<_>>(), ["1", "2"]);
+/// assert!(v.get("bé").unwrap().is_null());
+/// # Ok::<(), procslink::Error>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RawValue<'a>(&'a str);
+
+impl<'a> RawValue<'a> {
+    /// `null`.
+    pub const NULL: RawValue<'static> = RawValue("null");
+
+    /// Validates `text` as one JSON value, with the default depth limit
+    /// [`MAX_DEPTH`]. Error offsets count from the start of `text`.
+    ///
+    /// ```
+    /// use procslink::jsonrpc::RawValue;
+    /// assert!(RawValue::parse("[1, 2,]").is_err());
+    /// assert!(RawValue::parse("01").is_err());
+    /// assert_eq!(RawValue::parse("\t-0.5e+3\n")?.as_str(), "-0.5e+3");
+    /// # Ok::<(), procslink::Error>(())
+    /// ```
+    pub fn parse(text: &'a str) -> Result<Self, Error> {
+        validate(text, MAX_DEPTH)
+    }
+
+    /// Like [`parse`](Self::parse), for bytes that must also be UTF-8.
+    ///
+    /// ```
+    /// use procslink::jsonrpc::RawValue;
+    /// assert_eq!(RawValue::from_slice(b"true")?.as_bool(), Some(true));
+    /// assert!(RawValue::from_slice(b"\"\xff\"").is_err());
+    /// # Ok::<(), procslink::Error>(())
+    /// ```
+    pub fn from_slice(bytes: &'a [u8]) -> Result<Self, Error> {
+        validate(utf8(bytes)?, MAX_DEPTH)
+    }
+
+    /// The JSON text.
+    #[inline]
+    pub const fn as_str(&self) -> &'a str {
+        self.0
+    }
+
+    /// The kind of value.
+    ///
+    /// ```
+    /// use procslink::jsonrpc::{Kind, RawValue};
+    /// assert_eq!(RawValue::parse("\"x\"")?.kind(), Kind::String);
+    /// # Ok::<(), procslink::Error>(())
+    /// ```
+    #[inline]
+    pub fn kind(&self) -> Kind {
+        match self.0.as_bytes().first() {
+            Some(b'{') => Kind::Object,
+            Some(b'[') => Kind::Array,
+            Some(b'"') => Kind::String,
+            Some(b't' | b'f') => Kind::Bool,
+            Some(b'n') => Kind::Null,
+            _ => Kind::Number,
+        }
+    }
+
+    /// Whether the value is `null`.
+    #[inline]
+    pub fn is_null(&self) -> bool {
+        self.kind() == Kind::Null
+    }
+
+    /// The value of a boolean.
+    #[inline]
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.0 {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// A number's text, with integer and float accessors.
+    ///
+    /// ```
+    /// use procslink::jsonrpc::RawValue;
+    /// assert_eq!(RawValue::parse("-7")?.as_number().unwrap().as_i64(), Some(-7));
+    /// # Ok::<(), procslink::Error>(())
+    /// ```
+    #[inline]
+    pub fn as_number(&self) -> Option<Number<'a>> {
+        (self.kind() == Kind::Number).then(|| Number::from_validated(self.0))
+    }
+
+    /// A string's contents.
+    ///
+    /// ```
+    /// use procslink::jsonrpc::RawValue;
+    /// assert_eq!(RawValue::parse(r#""\u00e9""#)?.as_json_str().unwrap(), "é");
+    /// # Ok::<(), procslink::Error>(())
+    /// ```
+    #[inline]
+    pub fn as_json_str(&self) -> Option<JsonStr<'a>> {
+        (self.kind() == Kind::String).then(|| Cursor::new(self.0, 0).skip_string())
+    }
+
+    /// The elements of an array, or `None` if this is not an array.
+    #[inline]
+    pub fn elements(&self) -> Option<Elements<'a>> {
+        (self.kind() == Kind::Array).then(|| Elements {
+            cur: Cursor::new(self.0, 1),
+            done: false,
+        })
+    }
+
+    /// The members of an object, in order, or `None` if this is not an
+    /// object. Duplicate names are all yielded.
+    ///
+    /// ```
+    /// use procslink::jsonrpc::RawValue;
+    /// let v = RawValue::parse(r#"{"a": 1, "b": [true]}"#)?;
+    /// let mut m = v.members().unwrap();
+    /// let (k, v) = m.next().unwrap();
+    /// assert_eq!((k, v.as_str()), (procslink::jsonrpc::JsonStr::from_text("a"), "1"));
+    /// assert_eq!(m.next().unwrap().1.as_str(), "[true]");
+    /// assert!(m.next().is_none());
+    /// # Ok::<(), procslink::Error>(())
+    /// ```
+    #[inline]
+    pub fn members(&self) -> Option<Members<'a>> {
+        (self.kind() == Kind::Object).then(|| Members {
+            cur: Cursor::new(self.0, 1),
+            done: false,
+        })
+    }
+
+    /// The value of the first member named `name` (compared unescaped), if
+    /// this is an object that has one.
+    #[inline]
+    pub fn get(&self, name: &str) -> Option<RawValue<'a>> {
+        self.members()?
+            .find(|(k, _)| k.eq_str(name))
+            .map(|(_, v)| v)
+    }
+
+    /// The element at `index`, if this is an array that long.
+    ///
+    /// ```
+    /// use procslink::jsonrpc::RawValue;
+    /// assert_eq!(RawValue::parse("[1, [2]]")?.nth(1).unwrap().as_str(), "[2]");
+    /// # Ok::<(), procslink::Error>(())
+    /// ```
+    #[inline]
+    pub fn nth(&self, index: usize) -> Option<RawValue<'a>> {
+        self.elements()?.nth(index)
+    }
+}
+
+impl<'a> RawValue<'a> {
+    #[inline]
+    pub(crate) const fn from_validated(text: &'a str) -> Self {
+        RawValue(text)
+    }
+}
+
+impl fmt::Debug for RawValue<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RawValue({})", self.0)
+    }
+}
+
+impl fmt::Display for RawValue<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl<'a> TryFrom<&'a str> for RawValue<'a> {
+    type Error = Error;
+
+    fn try_from(text: &'a str) -> Result<Self, Error> {
+        RawValue::parse(text)
+    }
+}
+
+/// The elements of a JSON array, as [`RawValue`]s. See
+/// [`RawValue::elements`].
+#[derive(Clone, Debug)]
+pub struct Elements<'a> {
+    cur: Cursor<'a>,
+    done: bool,
+}
+
+impl<'a> Iterator for Elements<'a> {
+    type Item = RawValue<'a>;
+
+    fn next(&mut self) -> Option<RawValue<'a>> {
+        if self.done {
+            return None;
+        }
+        self.cur.skip_ws();
+        if self.cur.peek() == Some(b',') {
+            self.cur.bump();
+            self.cur.skip_ws();
+        }
+        match self.cur.peek() {
+            Some(b']') | None => {
+                self.done = true;
+                None
+            }
+            Some(_) => Some(self.cur.skip_value()),
+        }
+    }
+}
+
+impl core::iter::FusedIterator for Elements<'_> {}
+
+/// The members of a JSON object, as (name, value) pairs. See
+/// [`RawValue::members`].
+#[derive(Clone, Debug)]
+pub struct Members<'a> {
+    cur: Cursor<'a>,
+    done: bool,
+}
+
+impl<'a> Iterator for Members<'a> {
+    type Item = (JsonStr<'a>, RawValue<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        self.cur.skip_ws();
+        if self.cur.peek() == Some(b',') {
+            self.cur.bump();
+            self.cur.skip_ws();
+        }
+        if self.cur.peek() != Some(b'"') {
+            self.done = true;
+            return None;
+        }
+        let key = self.cur.skip_string();
+        self.cur.skip_ws();
+        self.cur.bump();
+        self.cur.skip_ws();
+        Some((key, self.cur.skip_value()))
+    }
+}
+
+impl core::iter::FusedIterator for Members<'_> {}
