@@ -1,0 +1,2 @@
+//! The `procslink` command (work in progress).
+fn main() {}
