@@ -3,6 +3,7 @@
 
 use proptest::prelude::*;
 
+use procslink::netlink::display::Protocol;
 use procslink::netlink::{
     AttrKind, AttrPolicy, AttrTable, Attrs, Builder, GenlMsgHdr, Message, MessageBuilder,
     MessageType, Messages, NLA_F_NESTED, NLA_MAX_PAYLOAD, Policy, flags::Flags,
@@ -199,6 +200,9 @@ proptest! {
             match m {
                 Ok(m) => {
                     prop_assert!(m.offset() < len);
+                    for protocol in [Protocol::Route, Protocol::Generic, Protocol::Other] {
+                        let _ = format!("{:#}", protocol.display(&m));
+                    }
                     if let Err(e) = m.error() { prop_assert!(e.offset() < len, "{}", e); }
                     if let Err(e) = m.done() { prop_assert!(e.offset() < len, "{}", e); }
                     if let Ok((_, run)) = m.family_header::<GenlMsgHdr>() {
@@ -301,4 +305,23 @@ fn oversized_payloads_are_refused_not_wrapped() {
         .unwrap();
     assert_eq!(attrs.len(), 1);
     assert_eq!(attrs[0].payload().len(), NLA_MAX_PAYLOAD);
+}
+
+#[test]
+fn every_message_type_displays_without_panicking() {
+    for ty in 0..=u16::MAX {
+        let mut buf = [0u8; 20];
+        let mut b = Builder::new(&mut buf);
+        let mut m = b.message(MessageType(ty), Flags::all(), 1, 2).unwrap();
+        m.put_bytes_raw(&[0, 0, 0, 0]).unwrap();
+        m.finish().unwrap();
+        let msg = Message::parse(&buf).unwrap();
+        for protocol in [Protocol::Route, Protocol::Generic, Protocol::Other] {
+            let shown = format!("{:#}", protocol.display(&msg));
+            assert!(!shown.is_empty());
+            let _ = protocol.type_name(MessageType(ty));
+            let _ = protocol.request_kind(MessageType(ty));
+            let _ = protocol.family_header(MessageType(ty));
+        }
+    }
 }

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use procslink::netlink::{Attrs, Messages, genl::GenlMsgHdr};
+use procslink::netlink::{Attrs, Messages, display::Protocol, genl::GenlMsgHdr};
 
 fn walk(run: Attrs<'_>, len: usize, depth: usize) {
     for attr in run {
@@ -30,6 +30,9 @@ fuzz_target!(|data: &[u8]| {
                 last_offset = Some(m.offset());
                 assert!(m.offset() + m.header().len() as usize <= len);
                 let _ = format!("{m}");
+                for protocol in [Protocol::Route, Protocol::Generic, Protocol::Other] {
+                    let _ = format!("{:#}", protocol.display(&m));
+                }
                 match m.error() {
                     Ok(e) => {
                         let _ = format!("{e}");

@@ -79,7 +79,7 @@ impl Protocol {
             return Some(["NLMSG_", name, ""]);
         }
         match self {
-            Protocol::Route => {
+            Protocol::Route if ty.is_family() => {
                 let i = (ty.0 - MessageType::MIN_FAMILY.0) as usize;
                 let object = ROUTE_NAMES.get(i / 4).filter(|n| !n.is_empty())?;
                 Some(["RTM_", ROUTE_VERBS[i % 4], object])
