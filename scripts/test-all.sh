@@ -20,6 +20,14 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 cargo fuzz --version
 
+step "interop venv (the reference procslink 0.1.2, for the interop tests)"
+if ! target/interop-venv/bin/python -c 'import procslink' 2>/dev/null; then
+    rm -rf target/interop-venv
+    python3 -m venv target/interop-venv
+    target/interop-venv/bin/pip install --quiet procslink==0.1.2
+fi
+target/interop-venv/bin/python -c 'import procslink; print("python procslink", procslink.__file__)'
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 (cd fuzz && cargo fmt --all -- --check)

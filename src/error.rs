@@ -113,8 +113,8 @@ pub enum ErrorKind {
         /// The limit.
         max_depth: usize,
     },
-    /// A message has a type this view cannot stand for (for example an
-    /// error view over a message that is not `NLMSG_ERROR`).
+    /// A message or attribute has a type this view cannot stand for (for
+    /// example an error view over a message that is not `NLMSG_ERROR`).
     UnexpectedType {
         /// The type that was expected.
         expected: u16,
@@ -190,6 +190,9 @@ pub enum FragmentViolation {
         /// The largest message that can be reassembled.
         max: usize,
     },
+    /// The reassembled bytes do not match the checksum every fragment
+    /// carries: fragments of different messages were mixed.
+    ChecksumMismatch,
     /// A new message started before the previous one was complete.
     Incomplete {
         /// The id of the message that was abandoned.
@@ -328,7 +331,7 @@ impl fmt::Display for ErrorKind {
                 write!(f, "attributes nest deeper than {max_depth} levels")
             }
             ErrorKind::UnexpectedType { expected, found } => {
-                write!(f, "expected message type {expected}, found {found}")
+                write!(f, "expected type {expected}, found {found}")
             }
             ErrorKind::BufferTooSmall { needed } => {
                 write!(f, "buffer too small: {needed} bytes needed")
@@ -419,6 +422,9 @@ impl fmt::Display for FragmentViolation {
             }
             FragmentViolation::Oversized { total, max } => {
                 write!(f, "message of {total} bytes exceeds the maximum {max}")
+            }
+            FragmentViolation::ChecksumMismatch => {
+                f.write_str("reassembled bytes do not match the message checksum")
             }
             FragmentViolation::Incomplete { message_id } => {
                 write!(

@@ -1,0 +1,121 @@
+//! `serve`, `call` and `notify`: the RPC peer over `NETLINK_USERSOCK`,
+//! speaking the reference ProcsLink's bytes.
+
+use std::io::Write;
+use std::time::Duration;
+
+use procslink::peer::{CallError, Client, ClientOptions, Server, ServerOptions, demo};
+use serde_json::Value;
+
+use crate::{Failure, Out};
+
+/// Arguments of `procslink serve`.
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// Serve only senders with this uid (kernel-supplied credentials);
+    /// repeat to allow several. Without it, every sender is served.
+    #[arg(long = "allow-uid", value_name = "UID")]
+    allow_uid: Vec<u32>,
+}
+
+/// Arguments of `procslink call`.
+#[derive(clap::Args, Debug)]
+pub struct CallArgs {
+    /// How long to wait for the response, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 5000)]
+    timeout: u64,
+    #[command(flatten)]
+    target: Target,
+}
+
+/// Arguments of `procslink notify`.
+#[derive(clap::Args, Debug)]
+pub struct NotifyArgs {
+    #[command(flatten)]
+    target: Target,
+}
+
+#[derive(clap::Args, Debug)]
+struct Target {
+    /// The server's port id, as `serve` prints it.
+    port: u32,
+    /// The method to call.
+    method: String,
+    /// The params as JSON: an array (positional), an object (named);
+    /// absent for none.
+    params: Option<String>,
+}
+
+impl Target {
+    fn params(&self) -> Result<Value, Failure> {
+        let Some(text) = &self.params else {
+            return Ok(Value::Null);
+        };
+        match serde_json::from_str::<Value>(text) {
+            Ok(v @ (Value::Array(_) | Value::Object(_))) => Ok(v),
+            Ok(_) => Err(Failure::msg("params must be a JSON array or object")),
+            Err(e) => Err(Failure::msg(format!("params are not valid JSON: {e}"))),
+        }
+    }
+}
+
+/// Serves the demo methods `hello(name)`, `add(a, b)` and `echo(value)`
+/// until killed, after printing the port id as the first line.
+pub fn serve(args: &ServeArgs, out: &mut Out) -> Result<(), Failure> {
+    let mut options = ServerOptions::new();
+    for &uid in &args.allow_uid {
+        options = options.allow_uid(uid);
+    }
+    let server = Server::bind_netlink(demo::methods(), options)
+        .map_err(|e| Failure::msg(format!("cannot open a NETLINK_USERSOCK socket: {e}")))?;
+    let port = server
+        .port()
+        .ok_or_else(|| Failure::msg("the kernel assigned no port id"))?;
+    out.write(&format!("{port}\n"))?;
+    out.flush()?;
+    server
+        .serve()
+        .map_err(|e| Failure::msg(format!("serving stopped: {e}")))
+}
+
+/// Calls a method and prints its result as JSON.
+pub fn call(args: &CallArgs, out: &mut Out) -> Result<(), Failure> {
+    let params = args.target.params()?;
+    let client = client(Duration::from_millis(args.timeout))?;
+    match client.call(args.target.port, &args.target.method, params) {
+        Ok(result) => {
+            let text = serde_json::to_string(&result)
+                .map_err(|e| Failure::msg(format!("cannot print the result: {e}")))?;
+            out.write(&text)?;
+            out.write("\n")
+        }
+        Err(CallError::Rpc(e)) => {
+            let mut line = format!("error {}: {}", e.code.0, e.message);
+            if let Some(data) = &e.data {
+                line.push_str(&format!(" ({data})"));
+            }
+            Err(Failure::msg(line))
+        }
+        Err(CallError::Timeout) => Err(Failure::Code(
+            2,
+            format!("no response within {} ms", args.timeout),
+        )),
+        Err(e) => Err(Failure::msg(e)),
+    }
+}
+
+/// Sends a notification (no response is awaited).
+pub fn notify(args: &NotifyArgs, _out: &mut Out) -> Result<(), Failure> {
+    let params = args.target.params()?;
+    let client = client(Duration::from_secs(1))?;
+    client
+        .notify(args.target.port, &args.target.method, params)
+        .map_err(Failure::msg)?;
+    let _ = std::io::stderr().flush();
+    Ok(())
+}
+
+fn client(timeout: Duration) -> Result<Client, Failure> {
+    Client::netlink_with(ClientOptions::new().timeout(timeout))
+        .map_err(|e| Failure::msg(format!("cannot open a NETLINK_USERSOCK socket: {e}")))
+}

@@ -1,0 +1,515 @@
+//! The fixed-size pieces: message types, transport flags, the three
+//! `envmsghdr` layouts and the fragment header.
+
+use core::fmt;
+
+use bitflags::bitflags;
+use zerocopy::byteorder::{NativeEndian, U16, U32};
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
+
+use crate::netlink::MessageType;
+
+/// `NLMSG_CONTROL` (0xe): a control message between a client and a broker.
+pub const NLMSG_CONTROL: MessageType = MessageType(0xe);
+/// `NLMSG_TRANSPORT` (0xf): a transport message (an envelope).
+pub const NLMSG_TRANSPORT: MessageType = MessageType(0xf);
+
+/// `IPR_ATTR_CDATA` (0): the envelope's attribute that carries the
+/// encapsulated message.
+pub const IPR_ATTR_CDATA: u16 = 0;
+/// `IPR_ATTR_FRAGMENT` (1): the fragment header attribute this crate adds
+/// after `IPR_ATTR_CDATA` (see the [module docs](super#fragmentation)).
+pub const IPR_ATTR_FRAGMENT: u16 = 1;
+
+bitflags! {
+    /// The `nlmsg_flags` of a transport message. Unknown bits are kept.
+    ///
+    /// ```
+    /// use procslink::envmsg::TransportFlags;
+    ///
+    /// let f = TransportFlags::from_bits_retain(0x41);
+    /// assert!(f.contains(TransportFlags::CONTROL));
+    /// assert_eq!(f.bits(), 0x41);
+    /// ```
+    #[derive(Copy, Clone, PartialEq, Eq, Hash, Default, Debug)]
+    pub struct TransportFlags: u16 {
+        /// `NLT_CONTROL`: the data is a control message.
+        const CONTROL = 0x1;
+        /// `NLT_DGRAM`: datagram (PUSH/PULL) traffic.
+        const DGRAM = 0x2;
+        /// `NLT_RESPONSE`: a response.
+        const RESPONSE = 0x4;
+        /// `NLT_NOOP`: nothing to deliver.
+        const NOOP = 0x8;
+        /// `NLT_EXCEPTION`: the data describes an exception.
+        const EXCEPTION = 0x10;
+        const _ = !0;
+    }
+}
+
+/// The seed's `envmsghdr`: `{ u32 dst; u32 src; }`, 8 bytes, host order.
+///
+/// ```
+/// use procslink::envmsg::EnvMsgHdr;
+/// use zerocopy::IntoBytes;
+///
+/// let h = EnvMsgHdr::new(5, 7);
+/// assert_eq!(h.as_bytes().len(), 8);
+/// assert_eq!(h.as_bytes()[..4], 5u32.to_ne_bytes());
+/// ```
+#[derive(
+    FromBytes,
+    IntoBytes,
+    KnownLayout,
+    Immutable,
+    Unaligned,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    Debug,
+)]
+#[repr(C)]
+pub struct EnvMsgHdr {
+    /// Target subsystem address.
+    pub dst: U32<NativeEndian>,
+    /// Source address.
+    pub src: U32<NativeEndian>,
+}
+
+impl EnvMsgHdr {
+    /// A header with the given addresses.
+    pub fn new(dst: u32, src: u32) -> Self {
+        EnvMsgHdr {
+            dst: U32::new(dst),
+            src: U32::new(src),
+        }
+    }
+}
+
+/// The widened `envmsghdr` of later pyroute2 0.2.x releases:
+/// `{ u32 dst, dport, src, sport; u16 ttl, reserved; }`, 20 bytes, host
+/// order.
+///
+/// ```
+/// use procslink::envmsg::EnvMsgHdrPorts;
+/// use zerocopy::IntoBytes;
+///
+/// let h = EnvMsgHdrPorts::new(1, 2, 3, 4, 64);
+/// assert_eq!(h.as_bytes().len(), 20);
+/// assert_eq!(h.ttl.get(), 64);
+/// ```
+#[derive(
+    FromBytes,
+    IntoBytes,
+    KnownLayout,
+    Immutable,
+    Unaligned,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    Debug,
+)]
+#[repr(C)]
+pub struct EnvMsgHdrPorts {
+    /// Target address.
+    pub dst: U32<NativeEndian>,
+    /// Target port.
+    pub dport: U32<NativeEndian>,
+    /// Source address.
+    pub src: U32<NativeEndian>,
+    /// Source port.
+    pub sport: U32<NativeEndian>,
+    /// Hops left.
+    pub ttl: U16<NativeEndian>,
+    /// Reserved; zero.
+    pub reserved: U16<NativeEndian>,
+}
+
+impl EnvMsgHdrPorts {
+    /// A header with the given addresses, ports and ttl (`reserved` 0).
+    pub fn new(dst: u32, dport: u32, src: u32, sport: u32, ttl: u16) -> Self {
+        EnvMsgHdrPorts {
+            dst: U32::new(dst),
+            dport: U32::new(dport),
+            src: U32::new(src),
+            sport: U32::new(sport),
+            ttl: U16::new(ttl),
+            reserved: U16::ZERO,
+        }
+    }
+}
+
+/// The widest `envmsghdr`: [`EnvMsgHdrPorts`] followed by a 16-byte message
+/// id, 36 bytes, host order.
+///
+/// ```
+/// use procslink::envmsg::EnvMsgHdrId;
+/// use zerocopy::IntoBytes;
+///
+/// let h = EnvMsgHdrId::new(1, 2, 3, 4, 64, [0xab; 16]);
+/// assert_eq!(h.as_bytes().len(), 36);
+/// assert_eq!(h.as_bytes()[20..], [0xab; 16]);
+/// ```
+#[derive(
+    FromBytes,
+    IntoBytes,
+    KnownLayout,
+    Immutable,
+    Unaligned,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    Debug,
+)]
+#[repr(C)]
+pub struct EnvMsgHdrId {
+    /// Target address.
+    pub dst: U32<NativeEndian>,
+    /// Target port.
+    pub dport: U32<NativeEndian>,
+    /// Source address.
+    pub src: U32<NativeEndian>,
+    /// Source port.
+    pub sport: U32<NativeEndian>,
+    /// Hops left.
+    pub ttl: U16<NativeEndian>,
+    /// Reserved; zero.
+    pub reserved: U16<NativeEndian>,
+    /// The message id.
+    pub id: [u8; 16],
+}
+
+impl EnvMsgHdrId {
+    /// A header with the given addresses, ports, ttl and id (`reserved` 0).
+    pub fn new(dst: u32, dport: u32, src: u32, sport: u32, ttl: u16, id: [u8; 16]) -> Self {
+        EnvMsgHdrId {
+            dst: U32::new(dst),
+            dport: U32::new(dport),
+            src: U32::new(src),
+            sport: U32::new(sport),
+            ttl: U16::new(ttl),
+            reserved: U16::ZERO,
+            id,
+        }
+    }
+}
+
+/// Which `envmsghdr` layout the peers use. The bytes do not say, so the
+/// reader must be told.
+///
+/// ```
+/// use procslink::envmsg::EnvelopeFormat;
+///
+/// assert_eq!(EnvelopeFormat::Basic.header_len(), 8);
+/// assert_eq!(EnvelopeFormat::Ports.header_len(), 20);
+/// assert_eq!(EnvelopeFormat::PortsId.header_len(), 36);
+/// ```
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub enum EnvelopeFormat {
+    /// The seed's `{ dst, src }` ([`EnvMsgHdr`]).
+    #[default]
+    Basic,
+    /// `{ dst, dport, src, sport, ttl, reserved }` ([`EnvMsgHdrPorts`]).
+    Ports,
+    /// [`EnvMsgHdrPorts`] plus a 16-byte id ([`EnvMsgHdrId`]).
+    PortsId,
+}
+
+impl EnvelopeFormat {
+    /// The size of this format's `envmsghdr` (8, 20 or 36 bytes; all
+    /// multiples of 4, so the data attribute follows without padding).
+    pub const fn header_len(self) -> usize {
+        match self {
+            EnvelopeFormat::Basic => core::mem::size_of::<EnvMsgHdr>(),
+            EnvelopeFormat::Ports => core::mem::size_of::<EnvMsgHdrPorts>(),
+            EnvelopeFormat::PortsId => core::mem::size_of::<EnvMsgHdrId>(),
+        }
+    }
+}
+
+/// An `envmsghdr` of any of the three layouts, by value.
+///
+/// ```
+/// use procslink::envmsg::{EnvHeader, EnvMsgHdr, EnvelopeFormat};
+///
+/// let h = EnvHeader::Basic(EnvMsgHdr::new(10, 20));
+/// assert_eq!(h.format(), EnvelopeFormat::Basic);
+/// assert_eq!((h.dst(), h.src(), h.dport()), (10, 20, None));
+/// ```
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum EnvHeader {
+    /// The seed's two-field header.
+    Basic(EnvMsgHdr),
+    /// The header with ports and ttl.
+    Ports(EnvMsgHdrPorts),
+    /// The header with ports, ttl and id.
+    PortsId(EnvMsgHdrId),
+}
+
+impl Default for EnvHeader {
+    fn default() -> Self {
+        EnvHeader::Basic(EnvMsgHdr::default())
+    }
+}
+
+impl EnvHeader {
+    /// The layout.
+    pub const fn format(&self) -> EnvelopeFormat {
+        match self {
+            EnvHeader::Basic(_) => EnvelopeFormat::Basic,
+            EnvHeader::Ports(_) => EnvelopeFormat::Ports,
+            EnvHeader::PortsId(_) => EnvelopeFormat::PortsId,
+        }
+    }
+
+    /// The header's bytes as they go on the wire.
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            EnvHeader::Basic(h) => h.as_bytes(),
+            EnvHeader::Ports(h) => h.as_bytes(),
+            EnvHeader::PortsId(h) => h.as_bytes(),
+        }
+    }
+
+    /// `dst`.
+    pub fn dst(&self) -> u32 {
+        match self {
+            EnvHeader::Basic(h) => h.dst.get(),
+            EnvHeader::Ports(h) => h.dst.get(),
+            EnvHeader::PortsId(h) => h.dst.get(),
+        }
+    }
+
+    /// `src`.
+    pub fn src(&self) -> u32 {
+        match self {
+            EnvHeader::Basic(h) => h.src.get(),
+            EnvHeader::Ports(h) => h.src.get(),
+            EnvHeader::PortsId(h) => h.src.get(),
+        }
+    }
+
+    /// `dport` (not in the basic layout).
+    pub fn dport(&self) -> Option<u32> {
+        match self {
+            EnvHeader::Basic(_) => None,
+            EnvHeader::Ports(h) => Some(h.dport.get()),
+            EnvHeader::PortsId(h) => Some(h.dport.get()),
+        }
+    }
+
+    /// `sport` (not in the basic layout).
+    pub fn sport(&self) -> Option<u32> {
+        match self {
+            EnvHeader::Basic(_) => None,
+            EnvHeader::Ports(h) => Some(h.sport.get()),
+            EnvHeader::PortsId(h) => Some(h.sport.get()),
+        }
+    }
+
+    /// `ttl` (not in the basic layout).
+    pub fn ttl(&self) -> Option<u16> {
+        match self {
+            EnvHeader::Basic(_) => None,
+            EnvHeader::Ports(h) => Some(h.ttl.get()),
+            EnvHeader::PortsId(h) => Some(h.ttl.get()),
+        }
+    }
+
+    /// `reserved` (not in the basic layout).
+    pub fn reserved(&self) -> Option<u16> {
+        match self {
+            EnvHeader::Basic(_) => None,
+            EnvHeader::Ports(h) => Some(h.reserved.get()),
+            EnvHeader::PortsId(h) => Some(h.reserved.get()),
+        }
+    }
+
+    /// The 16-byte id (only in the widest layout).
+    pub fn id(&self) -> Option<[u8; 16]> {
+        match self {
+            EnvHeader::PortsId(h) => Some(h.id),
+            _ => None,
+        }
+    }
+}
+
+impl From<EnvMsgHdr> for EnvHeader {
+    fn from(h: EnvMsgHdr) -> Self {
+        EnvHeader::Basic(h)
+    }
+}
+
+impl From<EnvMsgHdrPorts> for EnvHeader {
+    fn from(h: EnvMsgHdrPorts) -> Self {
+        EnvHeader::Ports(h)
+    }
+}
+
+impl From<EnvMsgHdrId> for EnvHeader {
+    fn from(h: EnvMsgHdrId) -> Self {
+        EnvHeader::PortsId(h)
+    }
+}
+
+/// The size of [`FragmentHdr`]: 20 bytes.
+pub const FRAGMENT_HDRLEN: usize = 20;
+
+/// The fragment header carried in attribute [`IPR_ATTR_FRAGMENT`]:
+/// `{ u32 message_id; u32 total_len; u32 offset; u16 index; u16 count;
+/// u32 checksum; }`, 20 bytes, host order (see the
+/// [module docs](super#fragmentation)).
+///
+/// ```
+/// use procslink::envmsg::{FragmentHdr, crc32};
+/// use zerocopy::IntoBytes;
+///
+/// let h = FragmentHdr::new(9, 100_000, 65_528, 1, 2, crc32(b"the whole message"));
+/// assert_eq!(h.as_bytes().len(), 20);
+/// assert_eq!(h.index.get(), 1);
+/// ```
+#[derive(
+    FromBytes,
+    IntoBytes,
+    KnownLayout,
+    Immutable,
+    Unaligned,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    Debug,
+)]
+#[repr(C)]
+pub struct FragmentHdr {
+    /// Names the message the fragment belongs to; consecutive fragmented
+    /// messages from one sender must have different ids.
+    pub message_id: U32<NativeEndian>,
+    /// The length of the whole message.
+    pub total_len: U32<NativeEndian>,
+    /// Where this fragment's data starts in the whole message.
+    pub offset: U32<NativeEndian>,
+    /// The fragment's position, from 0.
+    pub index: U16<NativeEndian>,
+    /// How many fragments the message has.
+    pub count: U16<NativeEndian>,
+    /// CRC-32 (IEEE 802.3, as zlib's `crc32`) of the whole message; the
+    /// same in every fragment.
+    pub checksum: U32<NativeEndian>,
+}
+
+impl FragmentHdr {
+    /// A header with every field given.
+    pub fn new(
+        message_id: u32,
+        total_len: u32,
+        offset: u32,
+        index: u16,
+        count: u16,
+        checksum: u32,
+    ) -> Self {
+        FragmentHdr {
+            message_id: U32::new(message_id),
+            total_len: U32::new(total_len),
+            offset: U32::new(offset),
+            index: U16::new(index),
+            count: U16::new(count),
+            checksum: U32::new(checksum),
+        }
+    }
+}
+
+impl fmt::Display for FragmentHdr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "message {} fragment {}/{} bytes {}.. of {} crc {:#010x}",
+            self.message_id.get(),
+            self.index.get(),
+            self.count.get(),
+            self.offset.get(),
+            self.total_len.get(),
+            self.checksum.get()
+        )
+    }
+}
+
+const CRC_TABLE: [u32; 256] = {
+    let mut table = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = i as u32;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 != 0 {
+                0xedb8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
+            k += 1;
+        }
+        table[i] = c;
+        i += 1;
+    }
+    table
+};
+
+/// A running CRC-32 (IEEE 802.3, reflected, polynomial 0xedb88320: the
+/// checksum of zlib, Python's `zlib.crc32`, Ethernet and PNG).
+///
+/// ```
+/// use procslink::envmsg::{Crc32, crc32};
+///
+/// let mut c = Crc32::new();
+/// c.update(b"1234");
+/// c.update(b"56789");
+/// assert_eq!(c.finish(), 0xcbf4_3926);
+/// assert_eq!(crc32(b"123456789"), 0xcbf4_3926);
+/// ```
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Crc32(u32);
+
+impl Default for Crc32 {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Crc32 {
+    /// The checksum of nothing so far.
+    pub const fn new() -> Self {
+        Crc32(!0)
+    }
+
+    /// Adds `bytes`.
+    pub fn update(&mut self, bytes: &[u8]) {
+        let mut c = self.0;
+        for &b in bytes {
+            c = CRC_TABLE[((c ^ b as u32) & 0xff) as usize] ^ (c >> 8);
+        }
+        self.0 = c;
+    }
+
+    /// The checksum of everything added.
+    pub const fn finish(&self) -> u32 {
+        !self.0
+    }
+}
+
+/// The CRC-32 of `bytes` (see [`Crc32`]).
+pub fn crc32(bytes: &[u8]) -> u32 {
+    let mut c = Crc32::new();
+    c.update(bytes);
+    c.finish()
+}

@@ -1,0 +1,571 @@
+//! The calling side: [`Client`].
+
+use std::prelude::rust_2024::*;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io;
+use std::os::fd::{BorrowedFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, mpsc};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::error::{CallError, RpcError};
+use super::json::to_json_text;
+use super::socket::{Address, NetlinkSocket, Received, UnixAddr, UnixDatagram, is_overrun};
+use super::transport::{Socket, is_timeout, same_peer};
+use crate::jsonrpc::{Decoder, Id, MAX_DEPTH_LIMIT, Params as RawParams, Request, Style};
+use crate::procslink::{Datagram, DatagramRepr, MAX_DATAGRAM, PROCSLINK_OVERHEAD, PayloadType};
+
+/// How a client behaves.
+///
+/// ```
+/// use std::time::Duration;
+/// use procslink::peer::ClientOptions;
+/// let opts = ClientOptions::new().timeout(Duration::from_millis(500));
+/// assert_eq!(opts.get_timeout(), Duration::from_millis(500));
+/// ```
+#[derive(Clone, Debug)]
+pub struct ClientOptions {
+    timeout: Duration,
+    max_datagram: usize,
+    style: Style,
+    recv_buffer: Option<usize>,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            timeout: Duration::from_secs(5),
+            max_datagram: MAX_DATAGRAM,
+            style: Style::Python,
+            recv_buffer: None,
+        }
+    }
+}
+
+impl ClientOptions {
+    /// The defaults: 5 s timeout, 4096-byte datagrams, Python's spelling
+    /// (byte-identical to the reference client's requests).
+    pub fn new() -> Self {
+        ClientOptions::default()
+    }
+
+    /// How long a call waits for its response (and a send for room in the
+    /// server's queue).
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// The call timeout.
+    pub fn get_timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The largest datagram sent or received, headers included (default
+    /// 4096, the reference's limit).
+    #[must_use]
+    pub fn max_datagram(mut self, bytes: usize) -> Self {
+        self.max_datagram = bytes.max(PROCSLINK_OVERHEAD + 2);
+        self
+    }
+
+    /// How requests are spelled (default [`Style::Python`]).
+    #[must_use]
+    pub fn style(mut self, style: Style) -> Self {
+        self.style = style;
+        self
+    }
+
+    /// The socket's receive buffer size, for many calls in flight (default:
+    /// the system's).
+    #[must_use]
+    pub fn recv_buffer_size(mut self, bytes: usize) -> Self {
+        self.recv_buffer = Some(bytes);
+        self
+    }
+}
+
+/// What a client has seen so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClientStats {
+    /// Responses delivered to their callers.
+    pub delivered: u64,
+    /// Responses dropped because no call in flight has their id (late
+    /// answers to timed-out calls, duplicates, id null, strangers' ids).
+    pub unknown_id: u64,
+    /// Responses dropped because they did not come from the peer the call
+    /// went to (or, on netlink, their `nlmsg_pid` was not the sender's
+    /// port).
+    pub spoofed: u64,
+    /// Datagrams that were not a valid ProcsLink JSON-RPC response.
+    pub malformed: u64,
+    /// Times the kernel reported dropped datagrams (receive queue full).
+    pub overruns: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    delivered: AtomicU64,
+    unknown_id: AtomicU64,
+    spoofed: AtomicU64,
+    malformed: AtomicU64,
+    overruns: AtomicU64,
+}
+
+fn bump(c: &AtomicU64) {
+    c.fetch_add(1, Ordering::Relaxed);
+}
+
+struct Answer {
+    outcome: Result<Value, CallError>,
+    fds: Vec<OwnedFd>,
+}
+
+struct Waiter {
+    to: Address,
+    tx: mpsc::Sender<Answer>,
+}
+
+struct Inner {
+    socket: Socket,
+    options: ClientOptions,
+    pending: Mutex<HashMap<u64, Waiter>>,
+    next_id: AtomicU64,
+    counters: Counters,
+    closed: AtomicBool,
+    failure: Mutex<Option<String>>,
+}
+
+/// A JSON-RPC client on its own socket, safe to share between threads with
+/// any number of calls in flight.
+///
+/// Requests are numbered 1, 2, 3… A receiver thread reads every response
+/// and hands it to the caller waiting for its id, after checking that it
+/// comes from the peer that call went to; anything else is dropped and
+/// counted ([`ClientStats`]), never given to the wrong caller. Dropping the
+/// client stops the receiver thread.
+pub struct Client {
+    inner: Arc<Inner>,
+    reader: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("address", &self.inner.socket.local())
+            .field("options", &self.inner.options)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A client on a new `NETLINK_USERSOCK` socket, with the default
+    /// options.
+    ///
+    /// # Errors
+    ///
+    /// Opening the socket or starting the receiver failed.
+    pub fn netlink() -> io::Result<Client> {
+        Client::netlink_with(ClientOptions::default())
+    }
+
+    /// A client on a new `NETLINK_USERSOCK` socket.
+    ///
+    /// # Errors
+    ///
+    /// Opening the socket or starting the receiver failed.
+    pub fn netlink_with(options: ClientOptions) -> io::Result<Client> {
+        Client::new(Socket::Netlink(NetlinkSocket::open()?), options)
+    }
+
+    /// A client on a new autobound Unix datagram socket, with the default
+    /// options.
+    ///
+    /// # Errors
+    ///
+    /// Opening the socket or starting the receiver failed.
+    pub fn unix() -> io::Result<Client> {
+        Client::unix_with(ClientOptions::default())
+    }
+
+    /// A client on a new autobound Unix datagram socket.
+    ///
+    /// # Errors
+    ///
+    /// Opening the socket or starting the receiver failed.
+    pub fn unix_with(options: ClientOptions) -> io::Result<Client> {
+        Client::new(
+            Socket::Unix(UnixDatagram::bind(&UnixAddr::Unnamed)?),
+            options,
+        )
+    }
+
+    fn new(socket: Socket, options: ClientOptions) -> io::Result<Client> {
+        socket.set_recv_timeout(Some(Duration::from_millis(200)))?;
+        socket.set_send_timeout(Some(options.timeout))?;
+        if let Some(bytes) = options.recv_buffer {
+            socket.set_recv_buffer_size(bytes)?;
+        }
+        let inner = Arc::new(Inner {
+            socket,
+            options,
+            pending: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(1),
+            counters: Counters::default(),
+            closed: AtomicBool::new(false),
+            failure: Mutex::new(None),
+        });
+        let reader_inner = Arc::clone(&inner);
+        let reader = std::thread::Builder::new()
+            .name("procslink-client".into())
+            .spawn(move || reader_inner.read_loop())?;
+        Ok(Client {
+            inner,
+            reader: Some(reader),
+        })
+    }
+
+    /// The client's own address (where responses come to).
+    pub fn address(&self) -> Address {
+        self.inner.socket.local()
+    }
+
+    /// The netlink port id, for a netlink client.
+    pub fn port(&self) -> Option<u32> {
+        self.address().port()
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> ClientStats {
+        let c = &self.inner.counters;
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        ClientStats {
+            delivered: get(&c.delivered),
+            unknown_id: get(&c.unknown_id),
+            spoofed: get(&c.spoofed),
+            malformed: get(&c.malformed),
+            overruns: get(&c.overruns),
+        }
+    }
+
+    /// Calls `method` at `to` with `params` (an array, an object, or
+    /// `Value::Null` for none) and waits for the result, at most the
+    /// client's timeout.
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::Rpc`] when the server answers an error,
+    /// [`CallError::Timeout`], [`CallError::Io`] when sending fails,
+    /// [`CallError::Protocol`] for params that are neither array, object
+    /// nor null, or a request too large for a datagram.
+    pub fn call(
+        &self,
+        to: impl Into<Address>,
+        method: &str,
+        params: Value,
+    ) -> Result<Value, CallError> {
+        self.call_timeout(to, method, params, self.inner.options.timeout)
+    }
+
+    /// [`call`](Self::call) with its own timeout.
+    ///
+    /// # Errors
+    ///
+    /// As [`call`](Self::call).
+    pub fn call_timeout(
+        &self,
+        to: impl Into<Address>,
+        method: &str,
+        params: Value,
+        timeout: Duration,
+    ) -> Result<Value, CallError> {
+        let answer = self
+            .inner
+            .request(&to.into(), method, &params, &[], Some(timeout))?;
+        answer.map(|(v, _)| v).ok_or(CallError::Timeout)
+    }
+
+    /// [`call`](Self::call) passing `fds` with the request and returning
+    /// the descriptors that came back with the response (Unix datagrams
+    /// only; at most [`MAX_FDS`](super::MAX_FDS)).
+    ///
+    /// # Errors
+    ///
+    /// As [`call`](Self::call); `Io` with `InvalidInput` for descriptors on
+    /// netlink.
+    pub fn call_with_fds(
+        &self,
+        to: impl Into<Address>,
+        method: &str,
+        params: Value,
+        fds: &[BorrowedFd<'_>],
+    ) -> Result<(Value, Vec<OwnedFd>), CallError> {
+        let timeout = self.inner.options.timeout;
+        self.inner
+            .request(&to.into(), method, &params, fds, Some(timeout))?
+            .ok_or(CallError::Timeout)
+    }
+
+    /// Calls with params serialised from `params` (a tuple or `Vec` for
+    /// positional params, a struct or map for named ones, `()` for none)
+    /// and decodes the result into `R`.
+    ///
+    /// # Errors
+    ///
+    /// As [`call`](Self::call); `Protocol` when `params` does not serialise
+    /// or the result does not decode into `R`.
+    pub fn call_typed<P: Serialize, R: DeserializeOwned>(
+        &self,
+        to: impl Into<Address>,
+        method: &str,
+        params: &P,
+    ) -> Result<R, CallError> {
+        let params = serde_json::to_value(params)
+            .map_err(|e| CallError::Protocol(format!("params do not serialise: {e}")))?;
+        let result = self.call(to, method, params)?;
+        serde_json::from_value(result)
+            .map_err(|e| CallError::Protocol(format!("unexpected result: {e}")))
+    }
+
+    /// Sends a notification: no id, no response.
+    ///
+    /// # Errors
+    ///
+    /// As [`call`](Self::call), except that nothing is awaited.
+    pub fn notify(
+        &self,
+        to: impl Into<Address>,
+        method: &str,
+        params: Value,
+    ) -> Result<(), CallError> {
+        self.inner
+            .request(&to.into(), method, &params, &[], None)
+            .map(drop)
+    }
+
+    /// [`notify`](Self::notify) passing `fds` (Unix datagrams only).
+    ///
+    /// # Errors
+    ///
+    /// As [`notify`](Self::notify).
+    pub fn notify_with_fds(
+        &self,
+        to: impl Into<Address>,
+        method: &str,
+        params: Value,
+        fds: &[BorrowedFd<'_>],
+    ) -> Result<(), CallError> {
+        self.inner
+            .request(&to.into(), method, &params, fds, None)
+            .map(drop)
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        self.inner.closed.store(true, Ordering::Release);
+        let _ = self.inner.socket.wake();
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+    }
+}
+
+impl Inner {
+    fn pending(&self) -> MutexGuard<'_, HashMap<u64, Waiter>> {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sends a request (`timeout` given) or a notification (`None`); for a
+    /// request, waits for the answer: `Ok(None)` on timeout.
+    fn request(
+        &self,
+        to: &Address,
+        method: &str,
+        params: &Value,
+        fds: &[BorrowedFd<'_>],
+        timeout: Option<Duration>,
+    ) -> Result<Option<(Value, Vec<OwnedFd>)>, CallError> {
+        let params_text = match params {
+            Value::Null => None,
+            Value::Array(_) | Value::Object(_) => Some(to_json_text(params, self.options.style)),
+            other => {
+                return Err(CallError::Protocol(format!(
+                    "params must be an array, an object or null, not {other}"
+                )));
+            }
+        };
+        let decoder = Decoder::new().with_max_depth(MAX_DEPTH_LIMIT);
+        let raw_params = match &params_text {
+            Some(text) => Some(
+                decoder
+                    .value(text.as_bytes())
+                    .ok()
+                    .and_then(RawParams::new)
+                    .ok_or_else(|| CallError::Protocol("params nest too deeply".into()))?,
+            ),
+            None => None,
+        };
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let request = match timeout {
+            Some(_) => Request::new(Id::from(id), method, raw_params),
+            None => Request::notification(method, raw_params),
+        };
+        let mut text = vec![0u8; request.encoded_len(self.options.style)];
+        let n = request
+            .encode(&mut text, self.options.style)
+            .map_err(|e| CallError::Protocol(format!("cannot encode the request: {e:?}")))?;
+        text.truncate(n);
+        let total = PROCSLINK_OVERHEAD + text.len();
+        if total > self.options.max_datagram {
+            return Err(CallError::Protocol(format!(
+                "request of {total} bytes exceeds the {}-byte datagram limit",
+                self.options.max_datagram
+            )));
+        }
+        let mut datagram = vec![0u8; total];
+        DatagramRepr::request(self.socket.nlmsg_pid())
+            .emit(&text, &mut datagram)
+            .map_err(|e| CallError::Protocol(format!("cannot build the datagram: {e:?}")))?;
+
+        let Some(timeout) = timeout else {
+            self.socket.send(to, &datagram, fds)?;
+            return Ok(None);
+        };
+        if self.closed.load(Ordering::Acquire) {
+            return Err(self.stopped());
+        }
+        let (tx, rx) = mpsc::channel();
+        self.pending().insert(id, Waiter { to: to.clone(), tx });
+        if let Err(e) = self.socket.send(to, &datagram, fds) {
+            self.pending().remove(&id);
+            return Err(CallError::Io(e));
+        }
+        let answer = match rx.recv_timeout(timeout) {
+            Ok(answer) => answer,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                self.pending().remove(&id);
+                // The answer may have been handed over just before removal.
+                match rx.try_recv() {
+                    Ok(answer) => answer,
+                    Err(_) => return Ok(None),
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => return Err(self.stopped()),
+        };
+        answer.outcome.map(|v| Some((v, answer.fds)))
+    }
+
+    fn stopped(&self) -> CallError {
+        let why = self
+            .failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .unwrap_or_else(|| "the client is closed".into());
+        CallError::Io(io::Error::new(
+            io::ErrorKind::NotConnected,
+            format!("client receiver stopped: {why}"),
+        ))
+    }
+
+    fn read_loop(&self) {
+        let limit = self.options.max_datagram;
+        while !self.closed.load(Ordering::Acquire) {
+            match self.socket.recv(limit) {
+                Ok(msg) => self.deliver(msg),
+                Err(e) if is_timeout(&e) => {}
+                Err(e) if is_overrun(&e) => bump(&self.counters.overruns),
+                Err(e) => {
+                    *self.failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+        self.closed.store(true, Ordering::Release);
+        // Wake every waiting caller: their senders are dropped.
+        self.pending().clear();
+    }
+
+    fn deliver(&self, msg: Received) {
+        let Received {
+            data,
+            len,
+            from,
+            fds,
+            ..
+        } = msg;
+        let Some(from) = from else {
+            bump(&self.counters.malformed);
+            return;
+        };
+        if from == self.socket.local() {
+            return; // a wake-up
+        }
+        if len > data.len() {
+            bump(&self.counters.malformed);
+            return;
+        }
+        let Ok(datagram) = Datagram::parse_with_limit(&data, self.options.max_datagram) else {
+            bump(&self.counters.malformed);
+            return;
+        };
+        if datagram.payload_type() != PayloadType::JSONRPC_RESPONSE {
+            bump(&self.counters.malformed);
+            return;
+        }
+        if from.port().is_some_and(|port| datagram.pid() != port) {
+            bump(&self.counters.spoofed);
+            return;
+        }
+        let decoder = Decoder::new().with_max_depth(MAX_DEPTH_LIMIT);
+        let Ok(response) = decoder.parse_response(datagram.payload()) else {
+            bump(&self.counters.malformed);
+            return;
+        };
+        let Some(id) = response.id.as_u64() else {
+            bump(&self.counters.unknown_id);
+            return;
+        };
+        let waiter = {
+            let mut pending = self.pending();
+            match pending.get(&id) {
+                None => {
+                    bump(&self.counters.unknown_id);
+                    return;
+                }
+                Some(w) if !same_peer(&w.to, &from) => {
+                    bump(&self.counters.spoofed);
+                    return;
+                }
+                Some(_) => pending.remove(&id),
+            }
+        };
+        let outcome = match response.outcome {
+            Ok(raw) => serde_json::from_str::<Value>(raw.as_str())
+                .map_err(|e| CallError::Protocol(format!("result not representable: {e}"))),
+            Err(object) => {
+                let data = object
+                    .data
+                    .and_then(|d| serde_json::from_str::<Value>(d.as_str()).ok());
+                Err(CallError::Rpc(RpcError {
+                    code: object.code,
+                    message: object.message.chars().collect(),
+                    data,
+                }))
+            }
+        };
+        if let Some(w) = waiter {
+            bump(&self.counters.delivered);
+            let _ = w.tx.send(Answer { outcome, fds });
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! A JSON-RPC peer over netlink (`NETLINK_USERSOCK`) and Unix datagram
+//! sockets, byte-compatible with the reference ProcsLink (`procslink`
+//! 0.1.2 on PyPI). Needs the `std` feature.
+//!
+//! Each message is one datagram, `nlmsghdr | procslinkhdr | JSON-RPC text`,
+//! built and checked by [`crate::procslink`] and [`crate::jsonrpc`]. On
+//! netlink every socket binds port 0 and the kernel assigns its port id
+//! (`nl_pid`), which is the peer's address; on Unix datagrams a server binds
+//! a path or an abstract name and a client autobinds.
+//!
+//! - [`Server`]: [`Methods`] (names bound to handlers taking [`Params`] and
+//!   returning a value or an [`RpcError`]) served on a socket by one or more
+//!   threads; [`Server::spawn`] gives a [`ServerHandle`] whose `stop` wakes
+//!   and joins them.
+//! - [`Client`]: calls from any number of threads at once over one socket;
+//!   responses are matched to their callers by id.
+//! - [`NetlinkSocket`], [`UnixDatagram`]: the socket layer underneath.
+//! - [`demo`]: the `hello`/`add`/`echo` methods of the `procslink` command.
+//!
+//! # Example
+//!
+//! ```
+//! use procslink::peer::{Client, Methods, Params, RpcError, Server, ServerOptions};
+//! use serde_json::{json, Value};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # if procslink::peer::NetlinkSocket::open().is_err() { return Ok(()) } // no netlink here
+//! let mut methods = Methods::new();
+//! methods.add("hello", |p: Params| -> Result<Value, RpcError> {
+//!     let name: String = p.arg(0, "name")?;
+//!     Ok(json!(format!("Hello, {name}!")))
+//! });
+//! methods.add_typed("add", |(a, b): (i64, i64)| Ok(a + b));
+//!
+//! let server = Server::bind_netlink(methods, ServerOptions::new())?.spawn()?;
+//! let port = server.port().unwrap(); // what a client needs to know
+//!
+//! let client = Client::netlink()?;
+//! assert_eq!(client.call(port, "hello", json!(["Rust"]))?, json!("Hello, Rust!"));
+//! assert_eq!(client.call(port, "hello", json!({"name": "\u{e9}t\u{e9}"}))?, json!("Hello, \u{e9}t\u{e9}!"));
+//! client.notify(port, "hello", json!(["nobody"]))?; // no response
+//! assert_eq!(client.call_typed::<_, i64>(port, "add", &(2, 40))?, 42);
+//! let err = client.call(port, "nope", Value::Null).unwrap_err();
+//! assert_eq!(err.rpc().unwrap().code.0, -32601);
+//!
+//! // One serving thread handles datagrams in order: the notification was
+//! // served before the calls that followed it were answered.
+//! let stats = server.stop()?;
+//! assert_eq!(stats.served, 5);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The same over a Unix datagram socket, passing a pipe's read end to the
+//! server and getting a descriptor back:
+//!
+//! ```
+//! use std::io::{Read, Write};
+//! use std::os::fd::AsFd;
+//! use procslink::peer::{Client, Methods, Params, Reply, RpcError, Server, ServerOptions};
+//! use serde_json::json;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut methods = Methods::new();
+//! methods.add("slurp", |mut p: Params| -> Result<Reply, RpcError> {
+//!     let fds = p.take_fds();
+//!     let [fd] = <[_; 1]>::try_from(fds).map_err(|_| RpcError::invalid_params("one descriptor"))?;
+//!     let mut text = String::new();
+//!     std::fs::File::from(fd).read_to_string(&mut text).map_err(RpcError::internal)?;
+//!     let (reader, mut writer) = std::io::pipe().map_err(RpcError::internal)?;
+//!     writer.write_all(text.to_uppercase().as_bytes()).map_err(RpcError::internal)?;
+//!     Ok(Reply::with_fds(json!(text.len()), vec![reader.into()]))
+//! });
+//! let name = format!("procslink-doc-{}", std::process::id());
+//! let addr = procslink::peer::UnixAddr::abstract_name(name);
+//! let server = Server::bind_unix(addr.clone(), methods, ServerOptions::new())?.spawn()?;
+//!
+//! let client = Client::unix()?;
+//! let (reader, mut writer) = std::io::pipe()?;
+//! writer.write_all(b"shout")?;
+//! drop(writer);
+//! let (len, fds) = client.call_with_fds(addr, "slurp", json!([]), &[reader.as_fd()])?;
+//! assert_eq!(len, json!(5));
+//! let mut back = String::new();
+//! std::fs::File::from(fds.into_iter().next().unwrap()).read_to_string(&mut back)?;
+//! assert_eq!(back, "SHOUT");
+//! server.stop()?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Compatibility with the reference
+//!
+//! By default the peer writes exactly the bytes procslink 0.1.2 writes:
+//! big-endian headers whose lengths exclude the header, `nlmsg_pid` = the
+//! sender's port, JSON in Python's `json.dumps` spelling (`", "`, `": "`,
+//! non-ASCII as `\uXXXX`, floats as Python's `repr`; object members in the
+//! order the [`serde_json::Value`] holds them), requests numbered from 1.
+//! It accepts any valid JSON. Where the reference misbehaves, the peer
+//! follows the JSON-RPC 2.0 specification instead: invalid JSON is answered
+//! -32700 (the reference sends nothing), a request without `method` -32600,
+//! batches are served (an array of responses without those of
+//! notifications; nothing at all for an all-notification batch; one -32600
+//! for `[]`), and responses are matched to calls by id (the reference
+//! client takes whatever datagram comes next).
+//!
+//! # Bad input
+//!
+//! Nothing a sender does stops the serve loop. A datagram that cannot be
+//! framed (shorter than its headers, lengths that disagree with the bytes,
+//! larger than [`ServerOptions::max_datagram`], a payload type other than
+//! request, truncated ancillary data) is answered -32600 with id null and
+//! the reason as `data`; text that is not JSON -32700, JSON that is not a
+//! request -32600 (id null, as the reference); a handler that panics
+//! -32603 with the panic message as `data`. A datagram whose payload type
+//! is *response* is never answered, so two peers cannot bounce errors at
+//! each other; neither are datagrams from the kernel (port 0) or from the
+//! server itself. Everything is counted in [`ServerStats`].
+//!
+//! # Security options
+//!
+//! - **`nlmsg_pid` check** (on by default, as in the reference): a netlink
+//!   request whose `nlmsg_pid` is 0 or differs from the port the kernel
+//!   reports as its sender is dropped unanswered and counted as spoofed.
+//!   The kernel's report cannot be forged; `nlmsg_pid` can. Replies always
+//!   go to the kernel-reported sender.
+//! - **uid allow-list** ([`ServerOptions::allow_uid`]): the server turns on
+//!   `SO_PASSCRED`, so the kernel attaches each sender's credentials
+//!   (`SCM_CREDENTIALS`, which an unprivileged sender cannot forge) to every
+//!   datagram. A sender whose uid is not listed, or a datagram without
+//!   credentials, runs no handler: each of its requests is answered
+//!   [`PERMISSION_DENIED`] (-32001 "Permission denied"), so a denied client
+//!   fails at once instead of timing out, and its notifications are
+//!   dropped. Handlers can read the credentials ([`Params::credentials`]).
+//! - Netlink ports are visible to every process in the network namespace
+//!   that can open a `NETLINK_USERSOCK` socket; the allow-list is what
+//!   restricts who is served. A Unix server bound to a path is additionally
+//!   protected by the path's file permissions.
+//! - A reply waits at most [`ServerOptions::reply_timeout`] for room in a
+//!   client's queue, so a client that never reads cannot stall a server.
+//!
+//! # File descriptors (Unix datagrams)
+//!
+//! - A request or response carries at most [`MAX_FDS`] (253) descriptors as
+//!   one `SCM_RIGHTS` message; netlink cannot carry any.
+//! - The receiver sizes its buffer by peeking (`MSG_PEEK | MSG_TRUNC`) and
+//!   takes every received descriptor into ownership as an
+//!   [`OwnedFd`](std::os::fd::OwnedFd) at once (with `MSG_CMSG_CLOEXEC`),
+//!   so none leaks: descriptors that come with a malformed, oversized,
+//!   denied or unanswerable message, or that a handler does not take, are
+//!   closed. A datagram whose data or ancillary data was truncated
+//!   (`MSG_TRUNC`, `MSG_CTRUNC`) is an error (-32600 on a server; dropped
+//!   and counted on a client).
+//! - A handler gets the request's descriptors from [`Params::fds`] /
+//!   [`Params::take_fds`]; in a batch they all go to its first request. A
+//!   handler returns descriptors with [`Reply::with_fds`]; they are sent
+//!   with the response (a batch's response carries them all) and closed
+//!   here afterwards. A caller sends descriptors with
+//!   [`Client::call_with_fds`] (they stay open on its side) and receives
+//!   the response's as owned descriptors.
+//! - A Unix server bound to a path removes the socket file when the last
+//!   [`Server`] clone is dropped.
+
+mod client;
+pub mod demo;
+mod error;
+mod json;
+mod params;
+mod server;
+mod socket;
+mod transport;
+
+pub use client::{Client, ClientOptions, ClientStats};
+pub use error::{CallError, PERMISSION_DENIED, RpcError};
+pub use json::to_json_text;
+pub use params::{Params, Reply};
+pub use server::{Methods, Server, ServerHandle, ServerOptions, ServerStats, Stopper};
+pub use socket::{Address, Credentials, MAX_FDS, NetlinkSocket, Received, UnixAddr, UnixDatagram};

@@ -1,0 +1,894 @@
+//! The serving side: [`Methods`], [`ServerOptions`], [`Server`] and
+//! [`ServerHandle`].
+
+use std::prelude::rust_2024::*;
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::io;
+use std::os::fd::{AsFd, OwnedFd};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::error::RpcError;
+use super::json::to_json_text;
+use super::params::{Params, Reply};
+use super::socket::{
+    Address, Credentials, NetlinkSocket, Received, UnixAddr, UnixDatagram, is_overrun,
+};
+use super::transport::{Socket, is_timeout};
+use crate::jsonrpc::{
+    Decoder, ErrorCode, ErrorObject, Id, Incoming, MAX_DEPTH_LIMIT, Message, RawValue, Request,
+    Response, Style,
+};
+use crate::procslink::{Datagram, DatagramRepr, MAX_DATAGRAM, PROCSLINK_OVERHEAD, PayloadType};
+
+type Handler = dyn Fn(Params) -> Result<Reply, RpcError> + Send + Sync;
+
+/// The methods a server offers: names bound to handlers.
+///
+/// A handler is a closure from [`Params`] to `Result<R, RpcError>` where `R`
+/// is a [`serde_json::Value`] or a [`Reply`] (a value plus file descriptors
+/// to send back); [`add_typed`](Self::add_typed) registers a closure over
+/// serde types instead. Handlers run on the server's threads, one request at
+/// a time per thread; a handler that panics is answered -32603 "Internal
+/// error" and the server goes on.
+///
+/// ```
+/// use procslink::peer::{Methods, Params, RpcError};
+/// use serde_json::{json, Value};
+///
+/// let mut methods = Methods::new();
+/// methods.add("hello", |p: Params| -> Result<Value, RpcError> {
+///     let name: String = p.arg(0, "name")?;
+///     Ok(json!(format!("Hello, {name}!")))
+/// });
+/// methods.add_typed("add", |(a, b): (i64, i64)| Ok(a + b));
+/// assert!(methods.contains("add"));
+/// let sum = methods.call("add", Params::from_value(Some(json!([2, 40])))).unwrap();
+/// assert_eq!(sum.value, json!(42));
+/// let err = methods.call("add", Params::from_value(Some(json!(["2", 40])))).unwrap_err();
+/// assert_eq!(err.code.0, -32602);
+/// assert_eq!(methods.call("nope", Params::from_value(None)).unwrap_err().code.0, -32601);
+/// ```
+#[derive(Clone, Default)]
+pub struct Methods {
+    map: HashMap<String, Arc<Handler>>,
+}
+
+impl Methods {
+    /// No methods.
+    pub fn new() -> Self {
+        Methods::default()
+    }
+
+    /// Binds `name` to `handler`, replacing any handler of that name.
+    pub fn add<R, F>(&mut self, name: impl Into<String>, handler: F) -> &mut Self
+    where
+        R: Into<Reply>,
+        F: Fn(Params) -> Result<R, RpcError> + Send + Sync + 'static,
+    {
+        let handler = move |p: Params| handler(p).map(Into::into);
+        self.map.insert(name.into(), Arc::new(handler));
+        self
+    }
+
+    /// Binds `name` to a handler over serde types: the params decode into
+    /// `P` as [`Params::parse`] does (a tuple for positional params, a
+    /// struct for named ones, `()` for none; a mismatch is -32602), the
+    /// result is serialised from `R`.
+    pub fn add_typed<P, R, F>(&mut self, name: impl Into<String>, handler: F) -> &mut Self
+    where
+        P: DeserializeOwned,
+        R: Serialize,
+        F: Fn(P) -> Result<R, RpcError> + Send + Sync + 'static,
+    {
+        self.add(name, move |params: Params| {
+            let args: P = params.parse()?;
+            let result = handler(args)?;
+            serde_json::to_value(result)
+                .map_err(|e| RpcError::internal(format_args!("cannot serialise the result: {e}")))
+        })
+    }
+
+    /// Whether `name` is bound.
+    pub fn contains(&self, name: &str) -> bool {
+        self.map.contains_key(name)
+    }
+
+    /// The names bound, in no particular order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.map.keys().map(String::as_str)
+    }
+
+    /// Calls the handler bound to `name` directly (no socket, no panic
+    /// catching); -32601 when there is none.
+    ///
+    /// # Errors
+    ///
+    /// The handler's error, or -32601 "Method not found".
+    pub fn call(&self, name: &str, params: Params) -> Result<Reply, RpcError> {
+        match self.map.get(name) {
+            Some(h) => h(params),
+            None => Err(RpcError::method_not_found()),
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<&Arc<Handler>> {
+        self.map.get(name)
+    }
+}
+
+impl fmt::Debug for Methods {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut names: Vec<&str> = self.names().collect();
+        names.sort_unstable();
+        f.debug_struct("Methods").field("names", &names).finish()
+    }
+}
+
+/// How a server behaves. The defaults are the reference's: the
+/// `nlmsg_pid` check on, no uid allow-list, 4096-byte datagrams, Python's
+/// JSON spelling, one serving thread.
+///
+/// ```
+/// use procslink::peer::ServerOptions;
+/// let opts = ServerOptions::new().allow_uid(0).allow_uid(1000).threads(2);
+/// assert!(opts.allows_uid(1000));
+/// assert!(!opts.allows_uid(1001));
+/// assert!(ServerOptions::new().allows_uid(1001));
+/// ```
+#[derive(Clone, Debug)]
+pub struct ServerOptions {
+    allow_uids: Option<BTreeSet<u32>>,
+    check_pid: bool,
+    pass_credentials: bool,
+    max_datagram: usize,
+    style: Style,
+    threads: usize,
+    recv_buffer: Option<usize>,
+    reply_timeout: Duration,
+    poll_interval: Duration,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            allow_uids: None,
+            check_pid: true,
+            pass_credentials: false,
+            max_datagram: MAX_DATAGRAM,
+            style: Style::Python,
+            threads: 1,
+            recv_buffer: None,
+            reply_timeout: Duration::from_secs(1),
+            poll_interval: Duration::from_millis(250),
+        }
+    }
+}
+
+impl ServerOptions {
+    /// The defaults.
+    pub fn new() -> Self {
+        ServerOptions::default()
+    }
+
+    /// Serves only senders whose kernel-supplied uid is `uid` or another
+    /// uid allowed this way. With an allow-list the server turns on
+    /// `SO_PASSCRED`, so the kernel attaches each sender's credentials; a
+    /// datagram without credentials, or from another uid, is counted as
+    /// [denied](ServerStats::denied): its requests are answered
+    /// [`PERMISSION_DENIED`](super::PERMISSION_DENIED) (-32001
+    /// "Permission denied") without running any handler, and its
+    /// notifications are dropped.
+    #[must_use]
+    pub fn allow_uid(mut self, uid: u32) -> Self {
+        self.allow_uids
+            .get_or_insert_with(BTreeSet::new)
+            .insert(uid);
+        self
+    }
+
+    /// Whether a sender with `uid` is served.
+    pub fn allows_uid(&self, uid: u32) -> bool {
+        self.allow_uids
+            .as_ref()
+            .is_none_or(|set| set.contains(&uid))
+    }
+
+    /// Whether a netlink request must carry the sender's real port id in
+    /// `nlmsg_pid` (on by default, as in the reference): a datagram whose
+    /// `nlmsg_pid` is 0 or differs from the port the kernel reports is
+    /// counted as [spoofed](ServerStats::spoofed) and not answered. Unix
+    /// datagrams carry no port id; this does not apply to them.
+    #[must_use]
+    pub fn check_pid(mut self, on: bool) -> Self {
+        self.check_pid = on;
+        self
+    }
+
+    /// Asks for the senders' credentials even without an allow-list, for
+    /// handlers to read ([`Params::credentials`]).
+    #[must_use]
+    pub fn pass_credentials(mut self, on: bool) -> Self {
+        self.pass_credentials = on;
+        self
+    }
+
+    /// The largest datagram served or sent, headers included (default
+    /// [`MAX_DATAGRAM`], the reference's 4096). Larger requests are answered
+    /// -32600; a larger response is replaced by -32603.
+    #[must_use]
+    pub fn max_datagram(mut self, bytes: usize) -> Self {
+        self.max_datagram = bytes.max(PROCSLINK_OVERHEAD + 2);
+        self
+    }
+
+    /// How responses are spelled (default [`Style::Python`], the
+    /// reference's bytes).
+    #[must_use]
+    pub fn style(mut self, style: Style) -> Self {
+        self.style = style;
+        self
+    }
+
+    /// How many threads [`Server::spawn`] starts, all receiving from the
+    /// same socket (default 1).
+    #[must_use]
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
+    }
+
+    /// The socket's receive buffer size (default: the system's).
+    #[must_use]
+    pub fn recv_buffer_size(mut self, bytes: usize) -> Self {
+        self.recv_buffer = Some(bytes);
+        self
+    }
+
+    /// How long sending a reply may wait while the client's queue is full
+    /// before the reply is dropped (default 1 s), so that a client that
+    /// never reads cannot stall the server.
+    #[must_use]
+    pub fn reply_timeout(mut self, timeout: Duration) -> Self {
+        self.reply_timeout = timeout;
+        self
+    }
+
+    /// How often an idle serving thread wakes up to check for a stop request
+    /// it may have missed (default 250 ms; a stop normally wakes it at
+    /// once).
+    #[must_use]
+    pub fn poll_interval(mut self, interval: Duration) -> Self {
+        self.poll_interval = interval;
+        self
+    }
+}
+
+#[derive(Default)]
+struct Counters {
+    served: AtomicU64,
+    malformed: AtomicU64,
+    spoofed: AtomicU64,
+    denied: AtomicU64,
+    panics: AtomicU64,
+    ignored: AtomicU64,
+    send_errors: AtomicU64,
+    overruns: AtomicU64,
+}
+
+fn bump(c: &AtomicU64) {
+    c.fetch_add(1, Ordering::Relaxed);
+}
+
+/// What a server has done so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ServerStats {
+    /// Requests and notifications dispatched (each batch element counts),
+    /// including those answered -32601 or denied.
+    pub served: u64,
+    /// Datagrams, or batch elements, rejected as malformed: bad framing,
+    /// wrong payload type, oversized, not JSON, not a valid request.
+    pub malformed: u64,
+    /// Netlink datagrams whose `nlmsg_pid` was 0 or not the sender's port.
+    pub spoofed: u64,
+    /// Datagrams from senders outside the uid allow-list (or without
+    /// credentials while there is one).
+    pub denied: u64,
+    /// Handlers that panicked.
+    pub panics: u64,
+    /// Datagrams from the kernel (port 0) or from the server itself.
+    pub ignored: u64,
+    /// Replies that could not be sent.
+    pub send_errors: u64,
+    /// Times the kernel reported dropped datagrams (receive queue full).
+    pub overruns: u64,
+}
+
+struct Shared {
+    socket: Socket,
+    methods: Methods,
+    options: ServerOptions,
+    counters: Counters,
+    stop: AtomicBool,
+    unlink: Option<PathBuf>,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        if let Some(path) = &self.unlink {
+            // The socket file goes with the server; someone may have removed
+            // it already.
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// A bound server: a socket plus the [`Methods`] it serves.
+///
+/// [`serve`](Self::serve) runs the loop on the calling thread until a
+/// [`Stopper`] stops it; [`spawn`](Self::spawn) runs it on
+/// [`ServerOptions::threads`] threads and returns a [`ServerHandle`].
+/// Dropping the last reference closes the socket and, for a Unix server
+/// bound to a path, removes the socket file.
+#[derive(Clone)]
+pub struct Server {
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("address", &self.address())
+            .field("methods", &self.shared.methods)
+            .finish()
+    }
+}
+
+impl Server {
+    /// A server on a new `NETLINK_USERSOCK` socket (port chosen by the
+    /// kernel; see [`port`](Self::port)).
+    ///
+    /// # Errors
+    ///
+    /// Opening or configuring the socket failed.
+    pub fn bind_netlink(methods: Methods, options: ServerOptions) -> io::Result<Server> {
+        Server::new(
+            Socket::Netlink(NetlinkSocket::open()?),
+            methods,
+            options,
+            None,
+        )
+    }
+
+    /// A server on a Unix datagram socket bound to `addr` (a path or an
+    /// abstract name). A path is removed when the server is dropped; a
+    /// stale socket file at `addr` makes this fail with `AddrInUse`.
+    ///
+    /// # Errors
+    ///
+    /// Binding or configuring the socket failed.
+    pub fn bind_unix(
+        addr: impl Into<UnixAddr>,
+        methods: Methods,
+        options: ServerOptions,
+    ) -> io::Result<Server> {
+        let addr = addr.into();
+        let socket = UnixDatagram::bind(&addr)?;
+        let unlink = match &addr {
+            UnixAddr::Path(p) => Some(p.clone()),
+            _ => None,
+        };
+        Server::new(Socket::Unix(socket), methods, options, unlink)
+    }
+
+    fn new(
+        socket: Socket,
+        methods: Methods,
+        options: ServerOptions,
+        unlink: Option<PathBuf>,
+    ) -> io::Result<Server> {
+        let shared = Arc::new(Shared {
+            socket,
+            methods,
+            options,
+            counters: Counters::default(),
+            stop: AtomicBool::new(false),
+            unlink,
+        });
+        let s = &shared.socket;
+        let o = &shared.options;
+        if o.allow_uids.is_some() || o.pass_credentials {
+            s.set_passcred(true)?;
+        }
+        s.set_recv_timeout(Some(o.poll_interval))?;
+        s.set_send_timeout(Some(o.reply_timeout))?;
+        if let Some(bytes) = o.recv_buffer {
+            s.set_recv_buffer_size(bytes)?;
+        }
+        Ok(Server { shared })
+    }
+
+    /// The server's address.
+    pub fn address(&self) -> Address {
+        self.shared.socket.local()
+    }
+
+    /// The netlink port id, for a netlink server.
+    pub fn port(&self) -> Option<u32> {
+        self.address().port()
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> ServerStats {
+        let c = &self.shared.counters;
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        ServerStats {
+            served: get(&c.served),
+            malformed: get(&c.malformed),
+            spoofed: get(&c.spoofed),
+            denied: get(&c.denied),
+            panics: get(&c.panics),
+            ignored: get(&c.ignored),
+            send_errors: get(&c.send_errors),
+            overruns: get(&c.overruns),
+        }
+    }
+
+    /// A handle that stops this server's loops from any thread.
+    pub fn stopper(&self) -> Stopper {
+        Stopper {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
+    /// Serves on the calling thread until stopped. Bad input never ends the
+    /// loop; it is answered where possible and counted.
+    ///
+    /// # Errors
+    ///
+    /// A receive failure that is not a timeout or an overrun (the socket is
+    /// unusable).
+    pub fn serve(&self) -> io::Result<()> {
+        let shared = &*self.shared;
+        let limit = shared.options.max_datagram;
+        while !shared.stop.load(Ordering::Acquire) {
+            match shared.socket.recv(limit) {
+                Ok(msg) => {
+                    if shared.stop.load(Ordering::Acquire) {
+                        break;
+                    }
+                    shared.handle(msg);
+                }
+                Err(e) if is_timeout(&e) => {}
+                Err(e) if is_overrun(&e) => bump(&shared.counters.overruns),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Serves on [`ServerOptions::threads`] new threads.
+    ///
+    /// # Errors
+    ///
+    /// A thread could not be started (those started are stopped again).
+    pub fn spawn(self) -> io::Result<ServerHandle> {
+        let mut handle = ServerHandle {
+            server: self.clone(),
+            threads: Vec::new(),
+        };
+        for i in 0..self.shared.options.threads {
+            let server = self.clone();
+            let thread = std::thread::Builder::new()
+                .name(format!("procslink-serve-{i}"))
+                .spawn(move || server.serve())?;
+            handle.threads.push(thread);
+        }
+        Ok(handle)
+    }
+}
+
+/// Stops a [`Server`]'s loops: sets the stop flag and wakes every serving
+/// thread at once (a one-byte datagram to the server's own socket; a thread
+/// that misses it notices within [`ServerOptions::poll_interval`]).
+#[derive(Clone)]
+pub struct Stopper {
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for Stopper {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Stopper")
+            .field("address", &self.shared.socket.local())
+            .finish()
+    }
+}
+
+impl Stopper {
+    /// Asks the loops to stop; returns at once.
+    pub fn stop(&self) {
+        self.shared.stop.store(true, Ordering::Release);
+        for _ in 0..self.shared.options.threads {
+            // Best effort: the poll interval covers a lost wake-up.
+            let _ = self.shared.socket.wake();
+        }
+    }
+}
+
+/// Serving threads started by [`Server::spawn`]. Dropping it stops and
+/// joins them.
+#[derive(Debug)]
+pub struct ServerHandle {
+    server: Server,
+    threads: Vec<JoinHandle<io::Result<()>>>,
+}
+
+impl ServerHandle {
+    /// The server.
+    pub fn server(&self) -> &Server {
+        &self.server
+    }
+
+    /// The server's address.
+    pub fn address(&self) -> Address {
+        self.server.address()
+    }
+
+    /// The netlink port id, for a netlink server.
+    pub fn port(&self) -> Option<u32> {
+        self.server.port()
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> ServerStats {
+        self.server.stats()
+    }
+
+    /// Stops the threads, waits for them and returns the final counters.
+    ///
+    /// # Errors
+    ///
+    /// The first error a serving thread ended with (or a panic in the loop,
+    /// which would be a bug).
+    pub fn stop(mut self) -> io::Result<ServerStats> {
+        self.shutdown()?;
+        Ok(self.server.stats())
+    }
+
+    fn shutdown(&mut self) -> io::Result<()> {
+        self.server.stopper().stop();
+        let mut result = Ok(());
+        for t in self.threads.drain(..) {
+            let r = t
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("a serving thread panicked")));
+            if result.is_ok() {
+                result = r;
+            }
+        }
+        result
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        let _ = self.shutdown();
+    }
+}
+
+/// What a request brings besides its text.
+struct Context {
+    sender: Option<Address>,
+    credentials: Option<Credentials>,
+    fds: Vec<OwnedFd>,
+    denied: bool,
+}
+
+/// A response ready to send: its JSON text and descriptors.
+struct Outgoing {
+    text: Vec<u8>,
+    fds: Vec<OwnedFd>,
+}
+
+impl Shared {
+    fn handle(&self, msg: Received) {
+        let Received {
+            data,
+            len,
+            from,
+            credentials,
+            fds,
+            control_truncated,
+        } = msg;
+        let own = self.socket.local();
+        if from.as_ref() == Some(&own) || from == Some(Address::Netlink(0)) {
+            bump(&self.counters.ignored);
+            return;
+        }
+        if self.socket.is_netlink() && self.options.check_pid && data.len() >= 16 {
+            let claimed = data
+                .get(12..16)
+                .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                .map_or(0, u32::from_be_bytes);
+            if claimed == 0 || from.as_ref().and_then(Address::port) != Some(claimed) {
+                bump(&self.counters.spoofed);
+                return;
+            }
+        }
+        let denied = self
+            .options
+            .allow_uids
+            .as_ref()
+            .is_some_and(|set| !credentials.is_some_and(|c| set.contains(&c.uid)));
+        if denied {
+            bump(&self.counters.denied);
+        }
+        let max = self.options.max_datagram;
+        if len > data.len() {
+            return self.framing_error(
+                from,
+                format!("datagram of {len} bytes exceeds the {max}-byte limit"),
+            );
+        }
+        if control_truncated {
+            return self.framing_error(from, "ancillary data truncated (MSG_CTRUNC)".to_string());
+        }
+        let datagram = match Datagram::parse_with_limit(&data, max) {
+            Ok(d) => d,
+            Err(e) => return self.framing_error(from, format!("bad ProcsLink datagram: {e:?}")),
+        };
+        match datagram.payload_type() {
+            PayloadType::JSONRPC_REQUEST => {}
+            PayloadType::JSONRPC_RESPONSE => {
+                // Never answer a response: two peers would bounce errors
+                // forever.
+                bump(&self.counters.malformed);
+                return;
+            }
+            other => {
+                return self.framing_error(
+                    from,
+                    format!("payload type {} is not a JSON-RPC request", other.0),
+                );
+            }
+        }
+        let reply_to = from.clone();
+        let ctx = Context {
+            sender: from,
+            credentials,
+            fds,
+            denied,
+        };
+        if let Some(out) = self.dispatch(datagram.payload(), ctx) {
+            self.send(reply_to, out);
+        }
+    }
+
+    fn framing_error(&self, to: Option<Address>, detail: String) {
+        bump(&self.counters.malformed);
+        let error = RpcError::invalid_request().with_data(detail);
+        let text = self.encode(&Id::Null, Err(error));
+        self.send(
+            to,
+            Outgoing {
+                text,
+                fds: Vec::new(),
+            },
+        );
+    }
+
+    fn dispatch(&self, payload: &[u8], mut ctx: Context) -> Option<Outgoing> {
+        match Decoder::new().parse(payload) {
+            Err(e) => {
+                bump(&self.counters.malformed);
+                let error = RpcError::standard(ErrorCode::from_error(&e));
+                Some(self.single(&Id::Null, Err(error)))
+            }
+            Ok(Incoming::Single(Message::Request(req))) => self.run(&req, &mut ctx),
+            Ok(Incoming::Single(Message::Response(_))) => {
+                bump(&self.counters.malformed);
+                Some(self.single(&Id::Null, Err(RpcError::invalid_request())))
+            }
+            Ok(Incoming::Batch(batch)) => {
+                let mut parts: Vec<Vec<u8>> = Vec::new();
+                let mut fds = Vec::new();
+                for element in batch.iter() {
+                    match element {
+                        Ok(Message::Request(req)) => {
+                            if let Some(out) = self.run(&req, &mut ctx) {
+                                parts.push(out.text);
+                                fds.extend(out.fds);
+                            }
+                        }
+                        Ok(Message::Response(_)) | Err(_) => {
+                            bump(&self.counters.malformed);
+                            parts.push(self.encode(&Id::Null, Err(RpcError::invalid_request())));
+                        }
+                    }
+                }
+                if parts.is_empty() {
+                    return None;
+                }
+                let separator: &[u8] = if self.options.style.spaced() {
+                    b", "
+                } else {
+                    b","
+                };
+                let mut text =
+                    Vec::with_capacity(parts.iter().map(|p| p.len() + 2).sum::<usize>() + 2);
+                text.push(b'[');
+                for (i, part) in parts.iter().enumerate() {
+                    if i > 0 {
+                        text.extend_from_slice(separator);
+                    }
+                    text.extend_from_slice(part);
+                }
+                text.push(b']');
+                if PROCSLINK_OVERHEAD + text.len() > self.options.max_datagram {
+                    return Some(self.single(&Id::Null, Err(self.too_large(text.len()))));
+                }
+                Some(Outgoing { text, fds })
+            }
+        }
+    }
+
+    /// Runs one request; the response to send unless it is a notification.
+    fn run(&self, req: &Request<'_>, ctx: &mut Context) -> Option<Outgoing> {
+        bump(&self.counters.served);
+        let outcome = if ctx.denied {
+            Err(RpcError::permission_denied())
+        } else {
+            let method: std::borrow::Cow<'_, str> = match req.method.as_unescaped() {
+                Some(m) => m.into(),
+                None => req.method.chars().collect::<String>().into(),
+            };
+            match self.methods.get(&method) {
+                None => Err(RpcError::method_not_found()),
+                Some(handler) => self.invoke(handler, req, ctx),
+            }
+        };
+        let id = req.id?;
+        Some(match outcome {
+            Ok(reply) => {
+                let out = self.single(&id, Ok(&reply.value));
+                Outgoing {
+                    text: out.text,
+                    fds: reply.fds,
+                }
+            }
+            Err(e) => self.single(&id, Err(e)),
+        })
+    }
+
+    fn invoke(
+        &self,
+        handler: &Arc<Handler>,
+        req: &Request<'_>,
+        ctx: &mut Context,
+    ) -> Result<Reply, RpcError> {
+        let value = match req.params {
+            None => None,
+            Some(p) => Some(serde_json::from_str::<Value>(p.as_str()).map_err(|e| {
+                RpcError::invalid_params(format_args!("params not representable: {e}"))
+            })?),
+        };
+        let params = Params::from_value(value).with_context(
+            std::mem::take(&mut ctx.fds),
+            ctx.sender.clone(),
+            ctx.credentials,
+        );
+        match catch_unwind(AssertUnwindSafe(|| handler(params))) {
+            Ok(r) => r,
+            Err(panic) => {
+                bump(&self.counters.panics);
+                let text = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "(no message)".to_string());
+                Err(RpcError::internal(format_args!("handler panicked: {text}")))
+            }
+        }
+    }
+
+    fn too_large(&self, len: usize) -> RpcError {
+        RpcError::internal(format_args!(
+            "response of {} bytes exceeds the {}-byte datagram limit",
+            PROCSLINK_OVERHEAD + len,
+            self.options.max_datagram
+        ))
+    }
+
+    /// One response, replaced by -32603 if it would not fit a datagram.
+    fn single(&self, id: &Id<'_>, outcome: Result<&Value, RpcError>) -> Outgoing {
+        let text = self.encode(id, outcome);
+        if PROCSLINK_OVERHEAD + text.len() <= self.options.max_datagram {
+            return Outgoing {
+                text,
+                fds: Vec::new(),
+            };
+        }
+        let text = self.encode(id, Err(self.too_large(text.len())));
+        Outgoing {
+            text,
+            fds: Vec::new(),
+        }
+    }
+
+    fn encode(&self, id: &Id<'_>, outcome: Result<&Value, RpcError>) -> Vec<u8> {
+        encode_response(id, outcome, self.options.style)
+    }
+
+    fn send(&self, to: Option<Address>, out: Outgoing) {
+        let Some(to) = to else {
+            // An unnamed Unix sender cannot be answered.
+            bump(&self.counters.send_errors);
+            return;
+        };
+        let mut buf = vec![0u8; PROCSLINK_OVERHEAD + out.text.len()];
+        let sent = DatagramRepr::response(self.socket.nlmsg_pid())
+            .emit(&out.text, &mut buf)
+            .map_err(|e| io::Error::other(format!("{e:?}")))
+            .and_then(|n| {
+                let fds: Vec<_> = out.fds.iter().map(AsFd::as_fd).collect();
+                self.socket
+                    .send(&to, buf.get(..n).unwrap_or_default(), &fds)
+            });
+        if sent.is_err() {
+            bump(&self.counters.send_errors);
+        }
+    }
+}
+
+/// Encodes a response with the codec, the result and error data written
+/// by [`to_json_text`] in the same style.
+pub(crate) fn encode_response(
+    id: &Id<'_>,
+    outcome: Result<&Value, RpcError>,
+    style: Style,
+) -> Vec<u8> {
+    let decoder = Decoder::new().with_max_depth(MAX_DEPTH_LIMIT);
+    let (value_text, error) = match outcome {
+        Ok(v) => (to_json_text(v, style), None),
+        Err(e) => (
+            e.data
+                .as_ref()
+                .map(|d| to_json_text(d, style))
+                .unwrap_or_default(),
+            Some(e),
+        ),
+    };
+    let raw = decoder.value(value_text.as_bytes());
+    let response = match (&error, raw) {
+        (None, Ok(raw)) => Response::result(*id, raw),
+        (Some(e), raw) => {
+            let mut object = ErrorObject::new(e.code, e.message.as_str());
+            if let (Some(_), Ok(raw)) = (&e.data, raw) {
+                object = object.with_data(raw);
+            }
+            Response::error(*id, object)
+        }
+        (None, Err(_)) => Response::error(
+            *id,
+            ErrorObject::new(ErrorCode::INTERNAL_ERROR, "Internal error").with_data(
+                RawValue::parse("\"result nested too deeply\"").unwrap_or(RawValue::NULL),
+            ),
+        ),
+    };
+    let mut buf = vec![0u8; response.encoded_len(style)];
+    match response.encode(&mut buf, style) {
+        Ok(n) => buf.truncate(n),
+        Err(_) => buf.clear(),
+    }
+    buf
+}

@@ -1,0 +1,640 @@
+//! The socket layer: `AF_NETLINK`/`NETLINK_USERSOCK` and `AF_UNIX`
+//! datagram sockets through rustix's safe API.
+
+use std::prelude::rust_2024::*;
+
+use std::ffi::OsStr;
+use std::fmt;
+use std::io;
+use std::mem::MaybeUninit;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use rustix::io::Errno;
+use rustix::net::netlink::{self, SocketAddrNetlink};
+use rustix::net::sockopt::{self, Timeout};
+use rustix::net::{
+    AddressFamily, RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, ReturnFlags,
+    SendAncillaryBuffer, SendAncillaryMessage, SendFlags, SocketAddrAny, SocketAddrUnix,
+    SocketFlags, SocketType,
+};
+
+/// The most file descriptors one `SCM_RIGHTS` message can carry on Linux
+/// (`SCM_MAX_FD`).
+pub const MAX_FDS: usize = 253;
+
+/// The sender's credentials, as the kernel reports them (`SCM_CREDENTIALS`,
+/// translated into the receiver's namespaces). A sender cannot forge them
+/// without privilege (`CAP_SETUID`/`CAP_SETGID`/`CAP_SYS_ADMIN`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Credentials {
+    /// Process id.
+    pub pid: i32,
+    /// User id.
+    pub uid: u32,
+    /// Group id.
+    pub gid: u32,
+}
+
+/// A Unix-domain socket address.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum UnixAddr {
+    /// A path in the file system.
+    Path(PathBuf),
+    /// A Linux abstract name (without the leading NUL).
+    Abstract(Vec<u8>),
+    /// No name (an unbound socket; binding it autobinds a unique abstract
+    /// name).
+    Unnamed,
+}
+
+impl UnixAddr {
+    /// An abstract name.
+    pub fn abstract_name(name: impl AsRef<[u8]>) -> Self {
+        UnixAddr::Abstract(name.as_ref().to_vec())
+    }
+
+    fn to_rustix(&self) -> io::Result<SocketAddrUnix> {
+        match self {
+            UnixAddr::Path(p) => SocketAddrUnix::new(p.as_path()),
+            UnixAddr::Abstract(name) => SocketAddrUnix::new_abstract_name(name),
+            UnixAddr::Unnamed => Ok(SocketAddrUnix::new_unnamed()),
+        }
+        .map_err(|e| with_context(e, &format!("unix address {self}")))
+    }
+
+    fn from_rustix(addr: &SocketAddrUnix) -> Self {
+        if let Some(p) = addr.path_bytes() {
+            UnixAddr::Path(PathBuf::from(OsStr::from_bytes(p)))
+        } else if let Some(name) = addr.abstract_name() {
+            UnixAddr::Abstract(name.to_vec())
+        } else {
+            UnixAddr::Unnamed
+        }
+    }
+}
+
+impl From<&Path> for UnixAddr {
+    fn from(p: &Path) -> Self {
+        UnixAddr::Path(p.to_path_buf())
+    }
+}
+
+impl From<PathBuf> for UnixAddr {
+    fn from(p: PathBuf) -> Self {
+        UnixAddr::Path(p)
+    }
+}
+
+impl fmt::Display for UnixAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UnixAddr::Path(p) => write!(f, "{}", p.display()),
+            UnixAddr::Abstract(name) => write!(f, "@{}", name.escape_ascii()),
+            UnixAddr::Unnamed => f.write_str("(unnamed)"),
+        }
+    }
+}
+
+/// Where a peer lives: a netlink port id or a Unix datagram socket address.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Address {
+    /// A `NETLINK_USERSOCK` port id (`nl_pid`).
+    Netlink(u32),
+    /// A Unix-domain datagram socket.
+    Unix(UnixAddr),
+}
+
+impl Address {
+    /// The netlink port id, if this is one.
+    pub fn port(&self) -> Option<u32> {
+        match self {
+            Address::Netlink(p) => Some(*p),
+            Address::Unix(_) => None,
+        }
+    }
+}
+
+impl From<u32> for Address {
+    fn from(port: u32) -> Self {
+        Address::Netlink(port)
+    }
+}
+
+impl From<UnixAddr> for Address {
+    fn from(a: UnixAddr) -> Self {
+        Address::Unix(a)
+    }
+}
+
+impl From<&Path> for Address {
+    fn from(p: &Path) -> Self {
+        Address::Unix(UnixAddr::Path(p.to_path_buf()))
+    }
+}
+
+impl From<PathBuf> for Address {
+    fn from(p: PathBuf) -> Self {
+        Address::Unix(UnixAddr::Path(p))
+    }
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Address::Netlink(p) => write!(f, "netlink port {p}"),
+            Address::Unix(a) => write!(f, "unix {a}"),
+        }
+    }
+}
+
+/// One received datagram.
+#[derive(Debug)]
+pub struct Received {
+    /// The bytes received (at most the receive limit; see `len`).
+    pub data: Vec<u8>,
+    /// The datagram's real length; larger than `data.len()` when it was
+    /// truncated.
+    pub len: usize,
+    /// The sender, as the kernel reports it (`None` for an unnamed Unix
+    /// sender, which cannot be answered).
+    pub from: Option<Address>,
+    /// The sender's credentials, when the socket asked for them
+    /// (`SO_PASSCRED`).
+    pub credentials: Option<Credentials>,
+    /// The file descriptors that came with the datagram, owned.
+    pub fds: Vec<OwnedFd>,
+    /// The kernel truncated the ancillary data (`MSG_CTRUNC`): some
+    /// descriptors or credentials were lost.
+    pub control_truncated: bool,
+}
+
+impl Received {
+    /// Whether the datagram was longer than the receive limit.
+    pub fn is_truncated(&self) -> bool {
+        self.len > self.data.len()
+    }
+}
+
+/// Turns a rustix error into an `std::io::Error` of the same kind whose text
+/// says what was being done.
+pub(crate) fn with_context(errno: Errno, what: &str) -> io::Error {
+    let os = io::Error::from(errno);
+    io::Error::new(os.kind(), format!("{what}: {os}"))
+}
+
+fn set_timeout(fd: BorrowedFd<'_>, id: Timeout, value: Option<Duration>) -> io::Result<()> {
+    let value = value.map(|d| d.max(Duration::from_micros(1)));
+    sockopt::set_socket_timeout(fd, id, value).map_err(|e| with_context(e, "setsockopt SO_*TIMEO"))
+}
+
+fn set_recv_buffer(fd: BorrowedFd<'_>, bytes: usize) -> io::Result<()> {
+    sockopt::set_socket_recv_buffer_size_force(fd, bytes)
+        .or_else(|_| sockopt::set_socket_recv_buffer_size(fd, bytes))
+        .map_err(|e| with_context(e, "setsockopt SO_RCVBUF"))
+}
+
+fn credentials_of(cred: rustix::net::UCred) -> Credentials {
+    Credentials {
+        pid: cred.pid.as_raw_nonzero().get(),
+        uid: cred.uid.as_raw(),
+        gid: cred.gid.as_raw(),
+    }
+}
+
+/// An `AF_NETLINK`/`SOCK_RAW`/`NETLINK_USERSOCK` socket bound to port 0, so
+/// that the kernel assigns it a unique port id: the peer's address.
+///
+/// ```
+/// use procslink::peer::NetlinkSocket;
+///
+/// # fn main() -> std::io::Result<()> {
+/// # if NetlinkSocket::open().is_err() { return Ok(()) }
+/// let a = NetlinkSocket::open()?;
+/// let b = NetlinkSocket::open()?;
+/// a.send_to(b.port(), b"hi")?;
+/// let mut buf = [0u8; 16];
+/// let (len, from) = b.recv_from(&mut buf)?;
+/// assert_eq!((&buf[..len], from), (&b"hi"[..], a.port()));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct NetlinkSocket {
+    fd: OwnedFd,
+    port: u32,
+}
+
+impl NetlinkSocket {
+    /// Opens a `NETLINK_USERSOCK` socket and binds it to port 0.
+    ///
+    /// # Errors
+    ///
+    /// The `socket`, `bind` or `getsockname` failure, with what failed in
+    /// its text (for example when netlink is not available in a sandbox).
+    pub fn open() -> io::Result<Self> {
+        let fd = rustix::net::socket_with(
+            AddressFamily::NETLINK,
+            SocketType::RAW,
+            SocketFlags::CLOEXEC,
+            Some(netlink::USERSOCK),
+        )
+        .map_err(|e| with_context(e, "socket(AF_NETLINK, SOCK_RAW, NETLINK_USERSOCK)"))?;
+        rustix::net::bind(&fd, &SocketAddrNetlink::new(0, 0))
+            .map_err(|e| with_context(e, "bind NETLINK_USERSOCK socket to port 0"))?;
+        let addr = rustix::net::getsockname(&fd)
+            .map_err(|e| with_context(e, "getsockname on netlink socket"))?;
+        let port = SocketAddrNetlink::try_from(addr)
+            .map_err(|e| with_context(e, "getsockname on netlink socket"))?
+            .pid();
+        Ok(NetlinkSocket { fd, port })
+    }
+
+    /// The port id the kernel assigned.
+    pub fn port(&self) -> u32 {
+        self.port
+    }
+
+    /// Sends one datagram to `port`.
+    ///
+    /// # Errors
+    ///
+    /// The `sendto` failure (`ECONNREFUSED` when nothing is bound to
+    /// `port`, `EAGAIN`/`WouldBlock` after the send timeout when the
+    /// receiver's queue stays full).
+    pub fn send_to(&self, port: u32, bytes: &[u8]) -> io::Result<()> {
+        let sent = rustix::net::sendto(
+            &self.fd,
+            bytes,
+            SendFlags::empty(),
+            &SocketAddrNetlink::new(port, 0),
+        )
+        .map_err(|e| with_context(e, &format!("send to netlink port {port}")))?;
+        short_send(sent, bytes.len())
+    }
+
+    /// Receives one datagram into `buf`: its real length (larger than
+    /// `buf.len()` if it was truncated) and the sender's port id as the
+    /// kernel reports it.
+    ///
+    /// # Errors
+    ///
+    /// The `recvfrom` failure (`WouldBlock`/`TimedOut` after the receive
+    /// timeout; `ENOBUFS` when the kernel dropped datagrams because the
+    /// receive queue overflowed).
+    pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, u32)> {
+        let (_, len, addr) = rustix::net::recvfrom(&self.fd, &mut *buf, RecvFlags::TRUNC)
+            .map_err(|e| with_context(e, "receive from netlink socket"))?;
+        Ok((len, netlink_sender(addr)?))
+    }
+
+    /// Receives one datagram of at most `limit` bytes, with the sender's
+    /// credentials when [`set_passcred`](Self::set_passcred) is on.
+    ///
+    /// # Errors
+    ///
+    /// As [`recv_from`](Self::recv_from); the error keeps the kernel's
+    /// error code (see [`io::Error::raw_os_error`]) only in its kind.
+    pub fn recv(&self, limit: usize) -> io::Result<Received> {
+        let mut data = vec![0u8; limit];
+        let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmCredentials(1))];
+        let mut control = RecvAncillaryBuffer::new(&mut space);
+        let msg = rustix::net::recvmsg(
+            &self.fd,
+            &mut [io::IoSliceMut::new(&mut data)],
+            &mut control,
+            RecvFlags::TRUNC | RecvFlags::CMSG_CLOEXEC,
+        )
+        .map_err(|e| recv_error(e, "receive from netlink socket"))?;
+        let mut credentials = None;
+        for message in control.drain() {
+            if let RecvAncillaryMessage::ScmCredentials(c) = message {
+                credentials = Some(credentials_of(c));
+            }
+        }
+        data.truncate(msg.bytes.min(limit));
+        Ok(Received {
+            data,
+            len: msg.bytes,
+            from: Some(Address::Netlink(netlink_sender(msg.address)?)),
+            credentials,
+            fds: Vec::new(),
+            control_truncated: msg.flags.contains(ReturnFlags::CTRUNC),
+        })
+    }
+
+    /// Asks the kernel to attach the sender's credentials to every datagram
+    /// received (`SO_PASSCRED`).
+    ///
+    /// # Errors
+    ///
+    /// The `setsockopt` failure.
+    pub fn set_passcred(&self, on: bool) -> io::Result<()> {
+        sockopt::set_socket_passcred(&self.fd, on)
+            .map_err(|e| with_context(e, "setsockopt SO_PASSCRED"))
+    }
+
+    /// Sets (or clears, with `None`) the receive timeout.
+    ///
+    /// # Errors
+    ///
+    /// The `setsockopt` failure.
+    pub fn set_recv_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        set_timeout(self.fd.as_fd(), Timeout::Recv, timeout)
+    }
+
+    /// Sets (or clears, with `None`) the send timeout: how long a send
+    /// waits while the receiver's queue is full.
+    ///
+    /// # Errors
+    ///
+    /// The `setsockopt` failure.
+    pub fn set_send_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        set_timeout(self.fd.as_fd(), Timeout::Send, timeout)
+    }
+
+    /// Sets the receive buffer size (`SO_RCVBUFFORCE` when privileged, else
+    /// `SO_RCVBUF`, which the kernel caps at `net.core.rmem_max`).
+    ///
+    /// # Errors
+    ///
+    /// The `setsockopt` failure.
+    pub fn set_recv_buffer_size(&self, bytes: usize) -> io::Result<()> {
+        set_recv_buffer(self.fd.as_fd(), bytes)
+    }
+}
+
+impl AsFd for NetlinkSocket {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+fn netlink_sender(addr: Option<SocketAddrAny>) -> io::Result<u32> {
+    let addr = addr.ok_or_else(|| io::Error::other("netlink datagram without a sender address"))?;
+    SocketAddrNetlink::try_from(addr)
+        .map(|a| a.pid())
+        .map_err(|e| with_context(e, "netlink datagram sender address"))
+}
+
+fn short_send(sent: usize, len: usize) -> io::Result<()> {
+    if sent == len {
+        Ok(())
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::WriteZero,
+            format!("sent {sent} of {len} bytes of a datagram"),
+        ))
+    }
+}
+
+/// The error a receive gives when the kernel dropped datagrams because the
+/// receive queue overflowed (`ENOBUFS` on netlink).
+#[derive(Debug)]
+struct Overrun(String);
+
+impl fmt::Display for Overrun {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: receive queue overflowed, datagrams were dropped (ENOBUFS)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for Overrun {}
+
+/// Whether `e` reports datagrams the kernel dropped (the socket is still
+/// usable).
+pub(crate) fn is_overrun(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<Overrun>())
+}
+
+fn recv_error(e: Errno, what: &str) -> io::Error {
+    if e == Errno::NOBUFS {
+        io::Error::other(Overrun(what.to_string()))
+    } else {
+        with_context(e, what)
+    }
+}
+
+/// An `AF_UNIX`/`SOCK_DGRAM` socket that passes file descriptors
+/// (`SCM_RIGHTS`) with its datagrams.
+///
+/// A socket bound to [`UnixAddr::Unnamed`] is autobound: the kernel gives it
+/// a unique abstract name, so it can receive replies.
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use std::os::fd::AsFd;
+/// use procslink::peer::{UnixAddr, UnixDatagram};
+///
+/// # fn main() -> std::io::Result<()> {
+/// let a = UnixDatagram::bind(&UnixAddr::Unnamed)?;
+/// let b = UnixDatagram::bind(&UnixAddr::Unnamed)?;
+/// let (reader, mut writer) = std::io::pipe()?;
+/// a.send_to(b.local_addr(), b"take this", &[reader.as_fd()])?;
+/// let got = b.recv(1024)?;
+/// assert_eq!(got.data, b"take this");
+/// assert_eq!(got.from.as_ref().and_then(|f| if let procslink::peer::Address::Unix(u) = f { Some(u) } else { None }), Some(a.local_addr()));
+/// writer.write_all(b"through the pipe")?;
+/// drop(writer);
+/// let mut text = String::new();
+/// std::fs::File::from(got.fds.into_iter().next().unwrap()).read_to_string(&mut text)?;
+/// assert_eq!(text, "through the pipe");
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct UnixDatagram {
+    fd: OwnedFd,
+    local: UnixAddr,
+    /// Serialises the peek-then-receive pair between threads.
+    recv_lock: Mutex<()>,
+}
+
+impl UnixDatagram {
+    /// Opens a socket and binds it to `addr` ([`UnixAddr::Unnamed`]:
+    /// autobind).
+    ///
+    /// # Errors
+    ///
+    /// The `socket`, `bind` or `getsockname` failure (`EADDRINUSE` when the
+    /// path or name is taken).
+    pub fn bind(addr: &UnixAddr) -> io::Result<Self> {
+        let fd = rustix::net::socket_with(
+            AddressFamily::UNIX,
+            SocketType::DGRAM,
+            SocketFlags::CLOEXEC,
+            None,
+        )
+        .map_err(|e| with_context(e, "socket(AF_UNIX, SOCK_DGRAM)"))?;
+        rustix::net::bind(&fd, &addr.to_rustix()?)
+            .map_err(|e| with_context(e, &format!("bind unix socket to {addr}")))?;
+        let local = rustix::net::getsockname(&fd)
+            .map_err(|e| with_context(e, "getsockname on unix socket"))?;
+        let local = SocketAddrUnix::try_from(local)
+            .map_err(|e| with_context(e, "getsockname on unix socket"))?;
+        Ok(UnixDatagram {
+            fd,
+            local: UnixAddr::from_rustix(&local),
+            recv_lock: Mutex::new(()),
+        })
+    }
+
+    /// The address the socket is bound to (for an autobound socket, the
+    /// abstract name the kernel chose).
+    pub fn local_addr(&self) -> &UnixAddr {
+        &self.local
+    }
+
+    /// Sends one datagram to `to`, with `fds` (at most [`MAX_FDS`]) as
+    /// `SCM_RIGHTS`. The descriptors stay open here; the receiver gets
+    /// duplicates.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for more than [`MAX_FDS`] descriptors; else the
+    /// `sendmsg` failure (`ENOENT`/`ECONNREFUSED` when nothing listens at
+    /// `to`, `EMSGSIZE` when the datagram is larger than the send buffer).
+    pub fn send_to(&self, to: &UnixAddr, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<()> {
+        if fds.len() > MAX_FDS {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "{} file descriptors in one message; at most {MAX_FDS}",
+                    fds.len()
+                ),
+            ));
+        }
+        let addr = to.to_rustix()?;
+        let mut space =
+            vec![MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(fds.len().max(1)))];
+        let mut control = SendAncillaryBuffer::new(&mut space);
+        if !fds.is_empty() && !control.push(SendAncillaryMessage::ScmRights(fds)) {
+            return Err(io::Error::other(
+                "ancillary buffer too small for the descriptors",
+            ));
+        }
+        let sent = rustix::net::sendmsg_addr(
+            &self.fd,
+            &addr,
+            &[io::IoSlice::new(bytes)],
+            &mut control,
+            SendFlags::empty(),
+        )
+        .map_err(|e| with_context(e, &format!("send to unix socket {to}")))?;
+        short_send(sent, bytes.len())
+    }
+
+    /// Receives one datagram, its descriptors and (with
+    /// [`set_passcred`](Self::set_passcred)) the sender's credentials.
+    ///
+    /// The datagram's size is peeked first (`MSG_PEEK | MSG_TRUNC`) so the
+    /// buffer fits it; one larger than `limit` is consumed, truncated to
+    /// `limit` bytes ([`Received::is_truncated`]). Every descriptor is taken
+    /// into ownership at once, so none leaks whatever the caller does with
+    /// the datagram. Ancillary truncation (`MSG_CTRUNC`) is reported in
+    /// [`Received::control_truncated`].
+    ///
+    /// # Errors
+    ///
+    /// The `recv`/`recvmsg` failure (`WouldBlock`/`TimedOut` after the
+    /// receive timeout).
+    pub fn recv(&self, limit: usize) -> io::Result<Received> {
+        let _serial = self.recv_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let (_, size) = rustix::net::recv(
+            &self.fd,
+            &mut [0u8; 0][..],
+            RecvFlags::PEEK | RecvFlags::TRUNC,
+        )
+        .map_err(|e| recv_error(e, "peek at unix socket"))?;
+        let mut data = vec![0u8; size.clamp(1, limit.max(1))];
+        let mut space = vec![
+            MaybeUninit::<u8>::uninit();
+            rustix::cmsg_space!(ScmRights(MAX_FDS), ScmCredentials(1))
+        ];
+        let mut control = RecvAncillaryBuffer::new(&mut space);
+        let msg = rustix::net::recvmsg(
+            &self.fd,
+            &mut [io::IoSliceMut::new(&mut data)],
+            &mut control,
+            RecvFlags::TRUNC | RecvFlags::CMSG_CLOEXEC,
+        )
+        .map_err(|e| recv_error(e, "receive from unix socket"))?;
+        let mut fds = Vec::new();
+        let mut credentials = None;
+        for message in control.drain() {
+            match message {
+                RecvAncillaryMessage::ScmRights(received) => fds.extend(received),
+                RecvAncillaryMessage::ScmCredentials(c) => credentials = Some(credentials_of(c)),
+                _ => {}
+            }
+        }
+        drop(control);
+        data.truncate(msg.bytes.min(limit));
+        let from = msg
+            .address
+            .and_then(|a| SocketAddrUnix::try_from(a).ok())
+            .map(|a| UnixAddr::from_rustix(&a))
+            .filter(|a| *a != UnixAddr::Unnamed)
+            .map(Address::Unix);
+        Ok(Received {
+            data,
+            len: msg.bytes,
+            from,
+            credentials,
+            fds,
+            control_truncated: msg.flags.contains(ReturnFlags::CTRUNC),
+        })
+    }
+
+    /// Asks the kernel to attach the sender's credentials to every datagram
+    /// received (`SO_PASSCRED`).
+    ///
+    /// # Errors
+    ///
+    /// The `setsockopt` failure.
+    pub fn set_passcred(&self, on: bool) -> io::Result<()> {
+        sockopt::set_socket_passcred(&self.fd, on)
+            .map_err(|e| with_context(e, "setsockopt SO_PASSCRED"))
+    }
+
+    /// Sets (or clears) the receive timeout.
+    ///
+    /// # Errors
+    ///
+    /// The `setsockopt` failure.
+    pub fn set_recv_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        set_timeout(self.fd.as_fd(), Timeout::Recv, timeout)
+    }
+
+    /// Sets (or clears) the send timeout.
+    ///
+    /// # Errors
+    ///
+    /// The `setsockopt` failure.
+    pub fn set_send_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        set_timeout(self.fd.as_fd(), Timeout::Send, timeout)
+    }
+
+    /// Sets the receive buffer size (see
+    /// [`NetlinkSocket::set_recv_buffer_size`]).
+    ///
+    /// # Errors
+    ///
+    /// The `setsockopt` failure.
+    pub fn set_recv_buffer_size(&self, bytes: usize) -> io::Result<()> {
+        set_recv_buffer(self.fd.as_fd(), bytes)
+    }
+}
+
+impl AsFd for UnixDatagram {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}

@@ -1,0 +1,130 @@
+//! One socket of either kind, as the server and the client use it.
+
+use std::prelude::rust_2024::*;
+
+use std::io;
+use std::os::fd::BorrowedFd;
+use std::time::Duration;
+
+use super::socket::{Address, NetlinkSocket, Received, UnixAddr, UnixDatagram};
+
+#[derive(Debug)]
+pub(crate) enum Socket {
+    Netlink(NetlinkSocket),
+    Unix(UnixDatagram),
+}
+
+impl Socket {
+    pub(crate) fn local(&self) -> Address {
+        match self {
+            Socket::Netlink(s) => Address::Netlink(s.port()),
+            Socket::Unix(s) => Address::Unix(s.local_addr().clone()),
+        }
+    }
+
+    /// `nlmsg_pid` for what this socket sends: the port id on netlink; the
+    /// process id on Unix datagrams (informational there).
+    pub(crate) fn nlmsg_pid(&self) -> u32 {
+        match self {
+            Socket::Netlink(s) => s.port(),
+            Socket::Unix(_) => std::process::id(),
+        }
+    }
+
+    pub(crate) fn is_netlink(&self) -> bool {
+        matches!(self, Socket::Netlink(_))
+    }
+
+    pub(crate) fn send(
+        &self,
+        to: &Address,
+        bytes: &[u8],
+        fds: &[BorrowedFd<'_>],
+    ) -> io::Result<()> {
+        match (self, to) {
+            (Socket::Netlink(s), Address::Netlink(port)) if fds.is_empty() => {
+                s.send_to(*port, bytes)
+            }
+            (Socket::Netlink(_), Address::Netlink(_)) => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "netlink datagrams cannot carry file descriptors",
+            )),
+            (Socket::Unix(s), Address::Unix(addr)) => s.send_to(addr, bytes, fds),
+            (_, to) => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "cannot reach {to} from a {} socket",
+                    if self.is_netlink() { "netlink" } else { "unix" }
+                ),
+            )),
+        }
+    }
+
+    pub(crate) fn recv(&self, limit: usize) -> io::Result<Received> {
+        match self {
+            Socket::Netlink(s) => s.recv(limit),
+            Socket::Unix(s) => s.recv(limit),
+        }
+    }
+
+    /// Sends a one-byte datagram to this socket itself, to wake a receiver
+    /// (netlink refuses empty datagrams with `ENODATA`).
+    pub(crate) fn wake(&self) -> io::Result<()> {
+        self.send(&self.local(), &[0], &[])
+    }
+
+    pub(crate) fn set_passcred(&self, on: bool) -> io::Result<()> {
+        match self {
+            Socket::Netlink(s) => s.set_passcred(on),
+            Socket::Unix(s) => s.set_passcred(on),
+        }
+    }
+
+    pub(crate) fn set_recv_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+        match self {
+            Socket::Netlink(s) => s.set_recv_timeout(t),
+            Socket::Unix(s) => s.set_recv_timeout(t),
+        }
+    }
+
+    pub(crate) fn set_send_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+        match self {
+            Socket::Netlink(s) => s.set_send_timeout(t),
+            Socket::Unix(s) => s.set_send_timeout(t),
+        }
+    }
+
+    pub(crate) fn set_recv_buffer_size(&self, bytes: usize) -> io::Result<()> {
+        match self {
+            Socket::Netlink(s) => s.set_recv_buffer_size(bytes),
+            Socket::Unix(s) => s.set_recv_buffer_size(bytes),
+        }
+    }
+}
+
+/// Whether a reply really comes from `expected`: the same netlink port, or
+/// the same Unix name (paths compared as given, then canonicalised, since a
+/// server reports the name it bound, which the client may spell
+/// differently).
+pub(crate) fn same_peer(expected: &Address, actual: &Address) -> bool {
+    if expected == actual {
+        return true;
+    }
+    match (expected, actual) {
+        (Address::Unix(UnixAddr::Path(a)), Address::Unix(UnixAddr::Path(b))) => {
+            match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+                (Ok(a), Ok(b)) => a == b,
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Whether an I/O error only means "nothing arrived in time".
+pub(crate) fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+    )
+}
