@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use peer_common::*;
 use procslink::peer::{
-    Client, Methods, Params, Reply, RpcError, Server, ServerOptions, UnixAddr, UnixDatagram,
+    Client, Methods, Params, Reply, RpcError, Server, ServerOptions, SocketOptions, UnixAddr,
+    UnixDatagram,
 };
 use procslink::procslink::{DatagramRepr, PayloadType};
 use serde_json::{Value, json};

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use peer_common::*;
 use procslink::peer::{
-    CallError, Client, ClientOptions, Methods, Params, RpcError, Server, ServerOptions, demo,
+    CallError, Client, ClientOptions, Methods, Params, RpcError, Server, ServerOptions,
+    SocketOptions, demo,
 };
 use procslink::procslink::{Datagram, DatagramRepr};
 use serde_json::{Value, json};

@@ -12,7 +12,7 @@ use std::time::Duration;
 use peer_common::*;
 use procslink::peer::{
     Address, CallError, Client, ClientOptions, MAX_FDS, Methods, Params, Reply, RpcError, Server,
-    ServerOptions, UnixAddr, UnixDatagram, demo,
+    ServerOptions, SocketOptions, UnixAddr, UnixDatagram, demo,
 };
 use procslink::procslink::Datagram;
 use serde_json::{Value, json};

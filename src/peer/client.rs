@@ -17,7 +17,9 @@ use serde_json::Value;
 
 use super::error::{CallError, RpcError};
 use super::json::to_json_text;
-use super::socket::{Address, NetlinkSocket, Received, UnixAddr, UnixDatagram, is_overrun};
+use super::socket::{
+    Address, NetlinkSocket, Received, SocketOptions, UnixAddr, UnixDatagram, is_overrun,
+};
 use super::transport::{Socket, is_timeout, same_peer};
 use crate::jsonrpc::{Decoder, Id, MAX_DEPTH_LIMIT, Params as RawParams, Request, Style};
 use crate::procslink::{Datagram, DatagramRepr, MAX_DATAGRAM, PROCSLINK_OVERHEAD, PayloadType};

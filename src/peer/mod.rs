@@ -175,4 +175,6 @@ pub use error::{CallError, PERMISSION_DENIED, RpcError};
 pub use json::to_json_text;
 pub use params::{Params, Reply};
 pub use server::{Methods, Server, ServerHandle, ServerOptions, ServerStats, Stopper};
-pub use socket::{Address, Credentials, MAX_FDS, NetlinkSocket, Received, UnixAddr, UnixDatagram};
+pub use socket::{
+    Address, Credentials, MAX_FDS, NetlinkSocket, Received, SocketOptions, UnixAddr, UnixDatagram,
+};

@@ -22,7 +22,8 @@ use super::error::RpcError;
 use super::json::to_json_text;
 use super::params::{Params, Reply};
 use super::socket::{
-    Address, Credentials, NetlinkSocket, Received, UnixAddr, UnixDatagram, is_overrun,
+    Address, Credentials, NetlinkSocket, Received, SocketOptions, UnixAddr, UnixDatagram,
+    is_overrun,
 };
 use super::transport::{Socket, is_timeout};
 use crate::jsonrpc::{

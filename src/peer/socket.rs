@@ -292,7 +292,7 @@ impl NetlinkSocket {
     }
 
     /// Receives one datagram of at most `limit` bytes, with the sender's
-    /// credentials when [`set_passcred`](Self::set_passcred) is on.
+    /// credentials when [`SocketOptions::set_passcred`] is on.
     ///
     /// # Errors
     ///
@@ -324,46 +324,6 @@ impl NetlinkSocket {
             fds: Vec::new(),
             control_truncated: msg.flags.contains(ReturnFlags::CTRUNC),
         })
-    }
-
-    /// Asks the kernel to attach the sender's credentials to every datagram
-    /// received (`SO_PASSCRED`).
-    ///
-    /// # Errors
-    ///
-    /// The `setsockopt` failure.
-    pub fn set_passcred(&self, on: bool) -> io::Result<()> {
-        sockopt::set_socket_passcred(&self.fd, on)
-            .map_err(|e| with_context(e, "setsockopt SO_PASSCRED"))
-    }
-
-    /// Sets (or clears, with `None`) the receive timeout.
-    ///
-    /// # Errors
-    ///
-    /// The `setsockopt` failure.
-    pub fn set_recv_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        set_timeout(self.fd.as_fd(), Timeout::Recv, timeout)
-    }
-
-    /// Sets (or clears, with `None`) the send timeout: how long a send
-    /// waits while the receiver's queue is full.
-    ///
-    /// # Errors
-    ///
-    /// The `setsockopt` failure.
-    pub fn set_send_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        set_timeout(self.fd.as_fd(), Timeout::Send, timeout)
-    }
-
-    /// Sets the receive buffer size (`SO_RCVBUFFORCE` when privileged, else
-    /// `SO_RCVBUF`, which the kernel caps at `net.core.rmem_max`).
-    ///
-    /// # Errors
-    ///
-    /// The `setsockopt` failure.
-    pub fn set_recv_buffer_size(&self, bytes: usize) -> io::Result<()> {
-        set_recv_buffer(self.fd.as_fd(), bytes)
     }
 }
 
@@ -532,7 +492,7 @@ impl UnixDatagram {
     }
 
     /// Receives one datagram, its descriptors and (with
-    /// [`set_passcred`](Self::set_passcred)) the sender's credentials.
+    /// [`SocketOptions::set_passcred`]) the sender's credentials.
     ///
     /// The datagram's size is peeked first (`MSG_PEEK | MSG_TRUNC`) so the
     /// buffer fits it; one larger than `limit` is consumed, truncated to
@@ -592,45 +552,6 @@ impl UnixDatagram {
             control_truncated: msg.flags.contains(ReturnFlags::CTRUNC),
         })
     }
-
-    /// Asks the kernel to attach the sender's credentials to every datagram
-    /// received (`SO_PASSCRED`).
-    ///
-    /// # Errors
-    ///
-    /// The `setsockopt` failure.
-    pub fn set_passcred(&self, on: bool) -> io::Result<()> {
-        sockopt::set_socket_passcred(&self.fd, on)
-            .map_err(|e| with_context(e, "setsockopt SO_PASSCRED"))
-    }
-
-    /// Sets (or clears) the receive timeout.
-    ///
-    /// # Errors
-    ///
-    /// The `setsockopt` failure.
-    pub fn set_recv_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        set_timeout(self.fd.as_fd(), Timeout::Recv, timeout)
-    }
-
-    /// Sets (or clears) the send timeout.
-    ///
-    /// # Errors
-    ///
-    /// The `setsockopt` failure.
-    pub fn set_send_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        set_timeout(self.fd.as_fd(), Timeout::Send, timeout)
-    }
-
-    /// Sets the receive buffer size (see
-    /// [`NetlinkSocket::set_recv_buffer_size`]).
-    ///
-    /// # Errors
-    ///
-    /// The `setsockopt` failure.
-    pub fn set_recv_buffer_size(&self, bytes: usize) -> io::Result<()> {
-        set_recv_buffer(self.fd.as_fd(), bytes)
-    }
 }
 
 impl AsFd for UnixDatagram {
@@ -638,3 +559,49 @@ impl AsFd for UnixDatagram {
         self.fd.as_fd()
     }
 }
+
+/// Socket options shared by [`NetlinkSocket`] and [`UnixDatagram`].
+pub trait SocketOptions: AsFd {
+    /// Asks the kernel to attach the sender's credentials to every datagram
+    /// received (`SO_PASSCRED`).
+    ///
+    /// # Errors
+    ///
+    /// The `setsockopt` failure.
+    fn set_passcred(&self, on: bool) -> io::Result<()> {
+        sockopt::set_socket_passcred(self.as_fd(), on)
+            .map_err(|e| with_context(e, "setsockopt SO_PASSCRED"))
+    }
+
+    /// Sets (or clears, with `None`) the receive timeout.
+    ///
+    /// # Errors
+    ///
+    /// The `setsockopt` failure.
+    fn set_recv_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        set_timeout(self.as_fd(), Timeout::Recv, timeout)
+    }
+
+    /// Sets (or clears, with `None`) the send timeout: how long a send
+    /// waits while the receiver's queue is full.
+    ///
+    /// # Errors
+    ///
+    /// The `setsockopt` failure.
+    fn set_send_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        set_timeout(self.as_fd(), Timeout::Send, timeout)
+    }
+
+    /// Sets the receive buffer size (`SO_RCVBUFFORCE` when privileged, else
+    /// `SO_RCVBUF`, which the kernel caps at `net.core.rmem_max`).
+    ///
+    /// # Errors
+    ///
+    /// The `setsockopt` failure.
+    fn set_recv_buffer_size(&self, bytes: usize) -> io::Result<()> {
+        set_recv_buffer(self.as_fd(), bytes)
+    }
+}
+
+impl SocketOptions for NetlinkSocket {}
+impl SocketOptions for UnixDatagram {}

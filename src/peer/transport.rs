@@ -3,10 +3,9 @@
 use std::prelude::rust_2024::*;
 
 use std::io;
-use std::os::fd::BorrowedFd;
-use std::time::Duration;
+use std::os::fd::{AsFd, BorrowedFd};
 
-use super::socket::{Address, NetlinkSocket, Received, UnixAddr, UnixDatagram};
+use super::socket::{Address, NetlinkSocket, Received, SocketOptions, UnixAddr, UnixDatagram};
 
 #[derive(Debug)]
 pub(crate) enum Socket {
@@ -72,35 +71,18 @@ impl Socket {
     pub(crate) fn wake(&self) -> io::Result<()> {
         self.send(&self.local(), &[0], &[])
     }
+}
 
-    pub(crate) fn set_passcred(&self, on: bool) -> io::Result<()> {
+impl AsFd for Socket {
+    fn as_fd(&self) -> BorrowedFd<'_> {
         match self {
-            Socket::Netlink(s) => s.set_passcred(on),
-            Socket::Unix(s) => s.set_passcred(on),
-        }
-    }
-
-    pub(crate) fn set_recv_timeout(&self, t: Option<Duration>) -> io::Result<()> {
-        match self {
-            Socket::Netlink(s) => s.set_recv_timeout(t),
-            Socket::Unix(s) => s.set_recv_timeout(t),
-        }
-    }
-
-    pub(crate) fn set_send_timeout(&self, t: Option<Duration>) -> io::Result<()> {
-        match self {
-            Socket::Netlink(s) => s.set_send_timeout(t),
-            Socket::Unix(s) => s.set_send_timeout(t),
-        }
-    }
-
-    pub(crate) fn set_recv_buffer_size(&self, bytes: usize) -> io::Result<()> {
-        match self {
-            Socket::Netlink(s) => s.set_recv_buffer_size(bytes),
-            Socket::Unix(s) => s.set_recv_buffer_size(bytes),
+            Socket::Netlink(s) => s.as_fd(),
+            Socket::Unix(s) => s.as_fd(),
         }
     }
 }
+
+impl SocketOptions for Socket {}
 
 /// Whether a reply really comes from `expected`: the same netlink port, or
 /// the same Unix name (paths compared as given, then canonicalised, since a

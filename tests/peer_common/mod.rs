@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use procslink::peer::NetlinkSocket;
+use procslink::peer::{NetlinkSocket, SocketOptions};
 use procslink::procslink::{Datagram, DatagramRepr, PayloadType};
 use serde_json::Value;
 
