@@ -245,8 +245,9 @@ impl fmt::Display for Attr<'_> {
 /// last may lack its padding.
 #[derive(Clone)]
 pub struct Attrs<'a> {
-    rest: &'a [u8],
-    offset: usize,
+    run: &'a [u8],
+    pos: usize,
+    base: usize,
 }
 
 impl<'a> Attrs<'a> {
@@ -255,8 +256,9 @@ impl<'a> Attrs<'a> {
     #[inline]
     pub const fn new(run: &'a [u8]) -> Self {
         Attrs {
-            rest: run,
-            offset: 0,
+            run,
+            pos: 0,
+            base: 0,
         }
     }
 
@@ -264,19 +266,23 @@ impl<'a> Attrs<'a> {
     /// buffer; error and attribute offsets count from there.
     #[inline]
     pub const fn with_offset(run: &'a [u8], offset: usize) -> Self {
-        Attrs { rest: run, offset }
+        Attrs {
+            run,
+            pos: 0,
+            base: offset,
+        }
     }
 
     /// The bytes not yet read (empty after an error).
     #[inline]
-    pub const fn remaining(&self) -> &'a [u8] {
-        self.rest
+    pub fn remaining(&self) -> &'a [u8] {
+        self.run.get(self.pos..).unwrap_or(&[])
     }
 
     /// The offset of the next attribute in the caller's buffer.
     #[inline]
-    pub const fn offset(&self) -> usize {
-        self.offset
+    pub fn offset(&self) -> usize {
+        self.base + self.pos.min(self.run.len())
     }
 
     /// The last attribute of type `kind` (flags masked off) in the rest of
@@ -296,8 +302,10 @@ impl<'a> Attrs<'a> {
 
     #[cold]
     fn fail(&mut self, kind: ErrorKind) -> Option<Result<Attr<'a>, Error>> {
-        self.rest = &[];
-        Some(Err(Error::new(kind, self.offset)))
+        self.base += self.pos;
+        self.run = &[];
+        self.pos = 0;
+        Some(Err(Error::new(kind, self.base)))
     }
 }
 
@@ -306,7 +314,8 @@ impl<'a> Iterator for Attrs<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        let rest = self.rest;
+        let pos = self.pos;
+        let rest = self.run.get(pos..)?;
         let Some((header, _)) = rest.split_first_chunk::<NLA_HDRLEN>() else {
             if rest.is_empty() {
                 return None;
@@ -330,15 +339,12 @@ impl<'a> Iterator for Attrs<'a> {
                 available: rest.len(),
             });
         };
-        let attr = Attr {
+        self.pos = pos + align(len);
+        Some(Ok(Attr {
             ty,
             payload,
-            offset: self.offset,
-        };
-        let step = align(len);
-        self.rest = rest.get(step..).unwrap_or(&[]);
-        self.offset += step;
-        Some(Ok(attr))
+            offset: self.base + pos,
+        }))
     }
 }
 
@@ -347,8 +353,8 @@ impl core::iter::FusedIterator for Attrs<'_> {}
 impl fmt::Debug for Attrs<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Attrs")
-            .field("offset", &self.offset)
-            .field("remaining", &self.rest.len())
+            .field("offset", &self.offset())
+            .field("remaining", &self.remaining().len())
             .finish()
     }
 }

@@ -200,6 +200,7 @@ impl MessageBuilder<'_, '_> {
     ///
     /// A string with a NUL inside would be read back cut short, so it is
     /// refused ([`ErrorKind::Misuse`]).
+    #[inline]
     pub fn put_str(&mut self, ty: u16, value: &str) -> Result<(), Error> {
         let bytes = value.as_bytes();
         if bytes.contains(&0) {
@@ -243,6 +244,7 @@ impl MessageBuilder<'_, '_> {
     /// Closes `nest`, writing its length. A nest whose contents exceed
     /// 65531 bytes is refused with [`ErrorKind::TooLarge`]; the message is
     /// then left as it was before the nest was opened.
+    #[inline(always)]
     pub fn nest_end(&mut self, nest: Nest) -> Result<(), Error> {
         if nest.start < self.start + NLMSG_HDRLEN
             || nest.start + NLA_HDRLEN > self.pos
@@ -274,6 +276,7 @@ impl MessageBuilder<'_, '_> {
 
     /// Writes `nlmsg_len` and adds the message to the batch, returning the
     /// message's length. Every nest must have been closed.
+    #[inline(always)]
     pub fn finish(self) -> Result<usize, Error> {
         if self.open_nests != 0 {
             return Err(Error::new(ErrorKind::Misuse, self.pos));
