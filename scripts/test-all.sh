@@ -20,6 +20,12 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 cargo fuzz --version
 
+step "Debian packages (libmnl for the comparison benchmarks)"
+if ! dpkg -s libmnl-dev pkg-config >/dev/null 2>&1; then
+    apt-get update -qq
+    apt-get install -y -qq libmnl-dev pkg-config
+fi
+
 step "interop venv (the reference procslink 0.1.2, for the interop tests)"
 if ! target/interop-venv/bin/python -c 'import procslink' 2>/dev/null; then
     rm -rf target/interop-venv
@@ -49,7 +55,7 @@ cargo build --manifest-path ci/nostd-check/Cargo.toml
 cargo build --release --manifest-path ci/nostd-check/Cargo.toml
 
 step "benches compile"
-cargo bench --no-run --all-features
+cargo bench --no-run --workspace --all-features
 
 step "fuzz (${fuzz_seconds}s per target)"
 cargo +nightly fuzz build

@@ -45,10 +45,34 @@
 //! # Ok::<(), procslink::Error>(())
 //! ```
 //!
+//! # Modules
+//!
+//! - [`netlink`]: `nlmsghdr`, flags, the message iterator, errors and acks
+//!   with extended-ack attributes, attributes with typed getters, policies
+//!   and the index table, builders, generic netlink, display.
+//! - [`procslink`]: ProcsLink datagrams, byte-exact with the reference
+//!   Python `procslink` 0.1.2.
+//! - [`jsonrpc`]: JSON-RPC 2.0 decode and encode without allocation.
+//! - [`envmsg`]: pyroute2's envelope transport, control messages and
+//!   fragmentation.
+//! - [`framing`]: stream framings (netlink over a byte stream, domainsockets
+//!   uvarint frames, EZ-IPC delimited JSON).
+//! - `peer` (feature `std`): the RPC peer over `NETLINK_USERSOCK` and Unix
+//!   datagrams.
+//! - `fuzzing` (features `arbitrary`, `proptest`): structure-aware inputs
+//!   and malformations for fuzzing netlink consumers.
+//!
 //! # Features
 //!
-//! - `std` (off by default): implements nothing extra yet beyond what the
-//!   core offers; it will carry the socket peer.
+//! None is on by default; without them the crate is `no_std` with no
+//! allocator.
+//!
+//! - `serde`: typed decoding of JSON-RPC values through `serde-json-core`.
+//! - `std`: the `peer` module (sockets through `rustix`, handlers through
+//!   `serde_json`).
+//! - `cli`: the `procslink` command (`serve`, `call`, `notify`, `decode`,
+//!   `dump`).
+//! - `arbitrary`, `proptest`: the `fuzzing` module (both crates need `std`).
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -56,17 +80,22 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod envmsg;
 mod error;
 pub mod framing;
+#[cfg(any(feature = "arbitrary", feature = "proptest"))]
+pub mod fuzzing;
 pub mod jsonrpc;
 pub mod netlink;
+#[cfg(feature = "std")]
+pub mod peer;
 pub mod procslink;
 
 /// The `zerocopy` this crate's header types derive from, for callers who
 /// define their own family headers.
 pub use zerocopy;
 
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "std"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 

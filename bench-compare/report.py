@@ -1,0 +1,264 @@
+#!/usr/bin/env python3
+"""Turns one `cargo bench -p procslink-bench` run into BENCHMARKS.md tables
+and an SVG chart. Standard library only.
+
+    python3 bench-compare/report.py                       # plain run
+    python3 bench-compare/report.py --target target/lto --section lto --no-chart
+
+It reads criterion's estimates (the median of each benchmark) under
+<target>/criterion and the counts and allocation numbers the bench wrote to
+<target>/criterion/procslink-bench.json, then replaces the text between
+`<!-- report:SECTION:begin -->` and `<!-- report:SECTION:end -->` in
+BENCHMARKS.md (the prose around the markers is left alone) and writes
+docs/benchmarks.svg.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DUMPS = ["rtnl-link-dump.bin", "rtnl-addr-dump.bin", "rtnl-route-dump.bin",
+         "rtnl-neigh-dump.bin", "genl-ctrl-family-dump.bin"]
+LINK = DUMPS[0]
+
+
+def load(target):
+    crit = target / "criterion"
+    meta = json.loads((crit / "procslink-bench.json").read_text())
+    times = {}
+    for est in crit.glob("*/*/*/new/estimates.json"):
+        group, who, param = est.parts[-5:-2]
+        data = json.loads(est.read_text())
+        times[(group, who, param)] = data["median"]["point_estimate"]
+    return meta, times
+
+
+def fmt_ns(ns):
+    if ns >= 100_000:
+        return f"{ns / 1000:,.0f} µs"
+    if ns >= 10_000:
+        return f"{ns / 1000:.1f} µs"
+    if ns >= 100:
+        return f"{ns:,.0f} ns"
+    return f"{ns:.1f} ns"
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}×" if a and b else "–"
+
+
+def verdict(ok):
+    return "**met**" if ok else "**missed**"
+
+
+def tables(meta, times, lto):
+    t = lambda g, w, p: times.get((g, w, p))
+    out = []
+    dumps = {d["name"]: d for d in meta["dumps"]}
+    alloc = meta["allocations"]
+
+    out.append("### Walk: every message and top-level attribute\n")
+    out.append("Median time per dump; ns per attribute in brackets.\n")
+    out.append("| dump | msgs | attrs | procslink | hand-written C | libmnl | netlink-packet-core | netlink-packet-route (owned parse) |")
+    out.append("|---|--:|--:|--:|--:|--:|--:|--:|")
+    for name in DUMPS:
+        d = dumps[name]
+        row = [f"`{name}`", str(d["messages"]), str(d["attrs"])]
+        for who in ["procslink", "c", "libmnl", "netlink-packet-core", "netlink-packet-route"]:
+            v = t("walk", who, name)
+            row.append(f"{fmt_ns(v)} ({v / d['attrs']:.2f})" if v else "–")
+        out.append("| " + " | ".join(row) + " |")
+    out.append("")
+    out.append("Ratios (time ÷ time, same run): ≤ 1 means procslink is faster.\n")
+    out.append("| dump | procslink ÷ C | procslink ÷ libmnl | procslink ÷ netlink-packet-core | netlink-packet-route ÷ procslink |")
+    out.append("|---|--:|--:|--:|--:|")
+    for name in DUMPS:
+        p = t("walk", "procslink", name)
+        out.append(f"| `{name}` | {ratio(p, t('walk', 'c', name))} | {ratio(p, t('walk', 'libmnl', name))} "
+                   f"| {ratio(p, t('walk', 'netlink-packet-core', name))} | {ratio(t('walk', 'netlink-packet-route', name), p)} |")
+    out.append("")
+
+    n = meta["nested"]
+    out.append(f"### Walk with descent into nests (`{LINK}`: {n['messages']} messages, {n['attrs']} attributes at all depths)\n")
+    out.append("| contender | time | ns/attr | ÷ procslink |")
+    out.append("|---|--:|--:|--:|")
+    p = t("walk-nested", "procslink", LINK)
+    for who, label in [("procslink", "procslink"), ("c", "hand-written C"), ("libmnl", "libmnl")]:
+        v = t("walk-nested", who, LINK)
+        out.append(f"| {label} | {fmt_ns(v)} | {v / n['attrs']:.2f} | {ratio(v, p)} |")
+    out.append("")
+
+    pol = meta["policy"]
+    out.append(f"### Policy/index table (`{LINK}`: {pol['tables']} RTM_NEWLINK tables of 64 slots, {pol['slots_filled']} slots filled)\n")
+    out.append("| contender | time | ns/table | ÷ procslink |")
+    out.append("|---|--:|--:|--:|")
+    p = t("policy-table", "procslink", LINK)
+    for who, label in [("procslink", "procslink `AttrTable::<64>::parse` + `Policy`"),
+                       ("libmnl", "libmnl `mnl_attr_parse` + `mnl_attr_validate` into `tb[64]`")]:
+        v = t("policy-table", who, LINK)
+        out.append(f"| {label} | {fmt_ns(v)} | {v / pol['tables']:.1f} | {ratio(v, p)} |")
+    out.append("")
+
+    b = meta["build"]
+    out.append(f"### Build (RTM_NEWLINK-like, {b['attrs']} attributes incl. 2 nests, {b['bytes']} bytes)\n")
+    out.append("| contender | ns/message | ns/attr | procslink ÷ it |")
+    out.append("|---|--:|--:|--:|")
+    p = t("build", "procslink", "rtm_newlink")
+    for who, label in [("procslink", "procslink (checked)"), ("libmnl", "libmnl `mnl_attr_put*` (unchecked)"),
+                       ("libmnl-check", "libmnl `mnl_attr_put*_check`"), ("c", "hand-written C (checked)")]:
+        v = t("build", who, "rtm_newlink")
+        out.append(f"| {label} | {v:.1f} | {v / b['attrs']:.2f} | {ratio(p, v)} |")
+    out.append("")
+
+    j = meta["jsonrpc"]
+    out.append(f"### JSON-RPC ({j['requests']} requests, {j['responses']} responses from the corpus)\n")
+    out.append("| operation | procslink ns/msg | serde_json ns/msg | procslink ÷ serde_json |")
+    out.append("|---|--:|--:|--:|")
+    for op in ["decode", "encode"]:
+        for kind in ["requests", "responses"]:
+            p = t(f"jsonrpc-{op}", "procslink", kind)
+            s = t(f"jsonrpc-{op}", "serde_json", kind)
+            k = j[kind]
+            out.append(f"| {op} {kind} | {p / k:.1f} | {s / k:.1f} | {ratio(p, s)} |")
+    out.append("")
+
+    out.append("### Targets\n")
+    out.append("| target | measured | verdict |")
+    out.append("|---|---|---|")
+    worst_c = max(t("walk", "procslink", d) / t("walk", "c", d) for d in DUMPS)
+    link_c = t("walk", "procslink", LINK) / t("walk", "c", LINK)
+    out.append(f"| walk ≤ 1.25× hand-written C | `{LINK}` {link_c:.2f}×, worst dump {worst_c:.2f}× | {verdict(worst_c <= 1.25)} |")
+    npr = t("walk", "netlink-packet-route", LINK) / t("walk", "procslink", LINK)
+    out.append(f"| walk ≥ 20× faster than netlink-packet-route | {npr:.0f}× (`{LINK}`) | {verdict(npr >= 20)} |")
+    pb = t("build", "procslink", "rtm_newlink")
+    bm = pb / t("build", "libmnl", "rtm_newlink")
+    bmc = pb / t("build", "libmnl-check", "rtm_newlink")
+    bc = pb / t("build", "c", "rtm_newlink")
+    out.append(f"| build ≤ 1.0× libmnl | {bm:.2f}× (unchecked API), {bmc:.2f}× (`_check` API) | {verdict(bm <= 1.0)} |")
+    out.append(f"| build ≤ 1.5× hand-written C | {bc:.2f}× | {verdict(bc <= 1.5)} |")
+    for op in ["decode", "encode"]:
+        rs = [t(f"jsonrpc-{op}", "procslink", k) / t(f"jsonrpc-{op}", "serde_json", k) for k in ["requests", "responses"]]
+        out.append(f"| JSON-RPC {op} ≤ 1.0× serde_json | requests {rs[0]:.2f}×, responses {rs[1]:.2f}× | {verdict(max(rs) <= 1.0)} |")
+    ours = {k: v for k, v in alloc.items() if "/procslink" in k}
+    zero = all(v == 0 for v in ours.values())
+    out.append(f"| zero heap allocations in every codec path | {sum(ours.values())} allocations over {len(ours)} procslink paths | {verdict(zero)} |")
+    out.append("")
+
+    if not lto:
+        out.append("### Heap allocations per call (counting global allocator, second call)\n")
+        out.append("| path | procslink | others |")
+        out.append("|---|--:|---|")
+        rows = {}
+        for key, v in sorted(alloc.items()):
+            parts = key.split("/")
+            group, who, rest = parts[0], parts[1], "/".join(parts[2:])
+            rows.setdefault((group, rest), {})[who] = v
+        for (group, rest), by in rows.items():
+            label = f"{group} {rest}".strip()
+            others = ", ".join(f"{w} {v}" for w, v in by.items() if w != "procslink")
+            out.append(f"| {label} | {by.get('procslink', '–')} | {others} |")
+        per_msg = alloc.get(f"walk/netlink-packet-route/{LINK}", 0) / dumps[LINK]["messages"]
+        out.append("")
+        out.append(f"netlink-packet-route's owned parse makes {per_msg:.1f} allocations per message of the link dump; "
+                   f"libmnl leaves {b['libmnl_padding_unwritten']} padding bytes of the built message unwritten "
+                   "(the output is identical on a zeroed buffer).")
+        out.append("")
+    return "\n".join(out)
+
+
+def chart(meta, times, path):
+    t = lambda g, w, p: times.get((g, w, p))
+    rows = []  # (section, label, value relative to procslink)
+    for name, short in [(LINK, "walk link"), ("rtnl-route-dump.bin", "walk route")]:
+        base = t("walk", "procslink", name)
+        for who, label in [("procslink", "procslink"), ("c", "hand-written C"), ("libmnl", "libmnl"),
+                           ("netlink-packet-core", "netlink-packet-core"), ("netlink-packet-route", "netlink-packet-route")]:
+            rows.append((short, label, t("walk", who, name) / base))
+    base = t("walk-nested", "procslink", LINK)
+    for who, label in [("procslink", "procslink"), ("c", "hand-written C"), ("libmnl", "libmnl")]:
+        rows.append(("walk nested", label, t("walk-nested", who, LINK) / base))
+    base = t("policy-table", "procslink", LINK)
+    for who in ["procslink", "libmnl"]:
+        rows.append(("policy table", who, t("policy-table", who, LINK) / base))
+    base = t("build", "procslink", "rtm_newlink")
+    for who, label in [("procslink", "procslink"), ("c", "hand-written C"), ("libmnl", "libmnl"), ("libmnl-check", "libmnl _check")]:
+        rows.append(("build", label, t("build", who, "rtm_newlink") / base))
+    for op in ["decode", "encode"]:
+        for kind in ["requests", "responses"]:
+            base = t(f"jsonrpc-{op}", "procslink", kind)
+            for who in ["procslink", "serde_json"]:
+                rows.append((f"JSON {op} {kind[:-1]}", who, t(f"jsonrpc-{op}", who, kind) / base))
+
+    import math
+    lo, hi = 0.25, max(64, 2 ** math.ceil(math.log2(max(r[2] for r in rows))))
+    left, width, bar, gap = 270, 560, 14, 4
+    x = lambda v: left + width * (math.log2(v) - math.log2(lo)) / (math.log2(hi) - math.log2(lo))
+    y = 60
+    body = []
+    section = None
+    colors = {"procslink": "#2b6cb0"}
+    for sec, label, v in rows:
+        if sec != section:
+            y += 10
+            body.append(f'<text x="10" y="{y + bar}" font-weight="bold">{sec}</text>')
+            section = sec
+        color = colors.get(label, "#a0aec0")
+        body.append(f'<text x="{left - 8}" y="{y + bar - 3}" text-anchor="end">{label}</text>')
+        body.append(f'<rect x="{left}" y="{y}" width="{max(1, x(v) - left):.1f}" height="{bar}" fill="{color}"/>')
+        body.append(f'<text x="{x(v) + 4:.1f}" y="{y + bar - 3}">{v:.2f}×</text>')
+        y += bar + gap
+    grid = []
+    v = lo
+    while v <= hi:
+        grid.append(f'<line x1="{x(v):.1f}" y1="50" x2="{x(v):.1f}" y2="{y}" stroke="#e2e8f0"/>')
+        grid.append(f'<text x="{x(v):.1f}" y="{y + 16}" text-anchor="middle" fill="#4a5568">{v:g}×</text>')
+        v *= 2
+    h = y + 30
+    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 80}" height="{h}" '
+           f'font-family="sans-serif" font-size="12">',
+           f'<rect width="100%" height="100%" fill="white"/>',
+           '<text x="10" y="22" font-size="15" font-weight="bold">procslink comparison benchmarks: '
+           'time relative to procslink (log scale, lower is faster)</text>',
+           '<text x="10" y="40" fill="#4a5568">median of one `cargo bench -p procslink-bench` run; '
+           'see BENCHMARKS.md for the machine and absolute times</text>']
+    svg += grid + body + ["</svg>"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(svg) + "\n")
+
+
+def replace_section(md_path, section, text):
+    begin, end = f"<!-- report:{section}:begin -->", f"<!-- report:{section}:end -->"
+    md = md_path.read_text() if md_path.exists() else f"{begin}\n{end}\n"
+    if begin not in md:
+        md += f"\n{begin}\n{end}\n"
+    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
+    md = pattern.sub(lambda _: f"{begin}\n{text}\n{end}", md)
+    md_path.write_text(md)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    default_target = os.environ.get("CARGO_TARGET_DIR", str(ROOT / "target"))
+    ap.add_argument("--target", default=default_target, help="cargo target directory of the run")
+    ap.add_argument("--section", default="plain", help="marker name in BENCHMARKS.md")
+    ap.add_argument("--no-chart", action="store_true")
+    ap.add_argument("--stdout", action="store_true", help="print the tables instead of editing BENCHMARKS.md")
+    args = ap.parse_args()
+    meta, times = load(Path(args.target))
+    text = tables(meta, times, lto=args.section != "plain")
+    if args.stdout:
+        print(text)
+    else:
+        replace_section(ROOT / "BENCHMARKS.md", args.section, text)
+    if not args.no_chart:
+        chart(meta, times, ROOT / "docs" / "benchmarks.svg")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
