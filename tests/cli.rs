@@ -721,14 +721,7 @@ fn a_call_without_answer_times_out_with_exit_code_2() {
     let _ = Command::new("kill").args(["-CONT", &pid]).status();
     assert_fails(&o, 2, "no response within 300 ms");
     let o = run(
-        &[
-            "call",
-            "--timeout",
-            "300",
-            &gone_port,
-            "hello",
-            r#"["x"]"#,
-        ],
+        &["call", "--timeout", "300", &gone_port, "hello", r#"["x"]"#],
         b"",
     );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
