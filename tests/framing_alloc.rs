@@ -1,9 +1,9 @@
 //! Building and decoding frames allocates nothing: a counting global
 //! allocator watches this thread while every builder and decoder runs.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+mod common;
 
+use common::alloc::{Counting, allocations};
 use procslink::framing::domainsockets::{
     ClientFrame, ClientFraming, ClientKind, ServerFrame, ServerFraming, ServerKind, SetupId,
 };
@@ -11,39 +11,8 @@ use procslink::framing::ezipc::{self, EzIpcFraming};
 use procslink::framing::netlink::{NetlinkFields, NetlinkFraming};
 use procslink::framing::{Framing, uvarint};
 
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; the
-// counter is a const-initialised thread-local, which does not allocate.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as ours.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        // SAFETY: same contract as ours.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
 static GLOBAL: Counting = Counting;
-
-fn allocations() -> usize {
-    ALLOCATIONS.with(Cell::get)
-}
 
 /// Builds one frame of each kind into `wire`, then decodes the lot whole and
 /// a byte at a time; returns how many frames were seen.

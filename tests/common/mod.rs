@@ -2,6 +2,8 @@
 //! manifest.
 #![allow(dead_code)]
 
+pub mod alloc;
+
 use std::path::PathBuf;
 
 /// The shared corpus folder, beside the project's root.
