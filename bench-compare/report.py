@@ -6,9 +6,10 @@ and an SVG chart. Standard library only.
     python3 bench-compare/report.py --target target/lto --section lto --no-chart
 
 It reads criterion's estimates (the median of each benchmark) under
-<target>/criterion and the counts and allocation numbers the bench wrote to
-<target>/criterion/procslink-bench.json, then replaces the text between
-`<!-- report:SECTION:begin -->` and `<!-- report:SECTION:end -->` in
+<target>/criterion, the counts and allocation numbers the bench wrote to
+<target>/criterion/procslink-bench.json and the round-trip loops of
+<target>/criterion/procslink-roundtrip.json (if the roundtrip bench ran),
+then replaces the text between `<!-- report:SECTION:begin -->` and `<!-- report:SECTION:end -->` in
 BENCHMARKS.md (the prose around the markers is left alone) and writes
 docs/benchmarks.svg.
 """
@@ -31,6 +32,8 @@ LINK = DUMPS[0]
 def load(target):
     crit = target / "criterion"
     meta = json.loads((crit / "procslink-bench.json").read_text())
+    rt = crit / "procslink-roundtrip.json"
+    meta["roundtrip"] = json.loads(rt.read_text()) if rt.exists() else None
     times = {}
     for est in crit.glob("*/*/*/new/estimates.json"):
         group, who, param = est.parts[-5:-2]
@@ -128,6 +131,9 @@ def tables(meta, times, lto):
             out.append(f"| {op} {kind} | {p / k:.1f} | {s / k:.1f} | {ratio(p, s)} |")
     out.append("")
 
+    rt = meta.get("roundtrip")
+    if rt:
+        out.append(roundtrip_table(rt, t))
     out.append("### Targets\n")
     out.append("| target | measured | verdict |")
     out.append("|---|---|---|")
@@ -145,6 +151,16 @@ def tables(meta, times, lto):
     for op in ["decode", "encode"]:
         rs = [t(f"jsonrpc-{op}", "procslink", k) / t(f"jsonrpc-{op}", "serde_json", k) for k in ["requests", "responses"]]
         out.append(f"| JSON-RPC {op} ≤ 1.0× serde_json | requests {rs[0]:.2f}×, responses {rs[1]:.2f}× | {verdict(max(rs) <= 1.0)} |")
+    if rt:
+        r = rt["results"]
+        raw, peer = t("roundtrip", "raw", "hello"), t("roundtrip", "peer-netlink", "hello")
+        p50 = r["peer-netlink"]["p50_ns"] / r["raw"]["p50_ns"]
+        out.append(f"| round trip ≤ 1.2× the raw netlink ping-pong | {peer / raw:.2f}× (criterion medians), "
+                   f"{p50:.2f}× (loop p50) | {verdict(peer / raw <= 1.2)} |")
+        if "python" in r:
+            py = r["python"]["p50_ns"] / r["peer-netlink"]["p50_ns"]
+            out.append(f"| peer ≥ 13× faster than the Python reference | {py:.1f}× (p50, Python client → Python server "
+                       f"÷ Rust client → Rust server) | {verdict(py >= 13)} |")
     ours = {k: v for k, v in alloc.items() if "/procslink" in k}
     zero = all(v == 0 for v in ours.values())
     out.append(f"| zero heap allocations in every codec path | {sum(ours.values())} allocations over {len(ours)} procslink paths | {verdict(zero)} |")
@@ -172,6 +188,45 @@ def tables(meta, times, lto):
     return "\n".join(out)
 
 
+RT_ROWS = [
+    ("raw", "raw netlink ping-pong (no codec)", "Rust raw → Rust raw"),
+    ("raw-to-peer-server", "raw client → peer server", "Rust raw → Rust peer"),
+    ("peer-netlink", "**peer over netlink**", "Rust peer → Rust peer"),
+    ("peer-unix", "peer over Unix datagrams", "Rust peer → Rust peer"),
+    ("rust-to-python", "peer client → Python server", "Rust peer → Python"),
+    ("python-to-rust", "Python client → peer server", "Python → Rust peer"),
+    ("python", "Python reference ProcsLink 0.1.2", "Python → Python"),
+]
+
+
+def roundtrip_table(rt, t):
+    r = rt["results"]
+    out = []
+    out.append(f"### Round trip (`hello(\"Rust\")`, {rt['request_bytes']}-byte request, "
+               f"{rt['response_bytes']}-byte response, two processes, pinned: `{rt['pin']}`)\n")
+    out.append(f"Criterion median of one call per iteration (Rust clients only), and a loop of "
+               f"{rt['calls']:,} calls timed one by one after {rt['warmup']:,} warm-up calls "
+               "(the Python client times itself with `time.perf_counter_ns`).\n")
+    out.append("| contender | client → server | median | loop p50 | loop p99 | calls/s | ÷ raw (p50) | Python ÷ it (p50) |")
+    out.append("|---|---|--:|--:|--:|--:|--:|--:|")
+    raw = r["raw"]["p50_ns"]
+    py = r.get("python", {}).get("p50_ns")
+    for who, label, path in RT_ROWS:
+        if who not in r:
+            continue
+        x = r[who]
+        med = t("roundtrip", who, "hello")
+        out.append(f"| {label} | {path} | {fmt_ns(med) if med else '–'} | {fmt_ns(x['p50_ns'])} | "
+                   f"{fmt_ns(x['p99_ns'])} | {x['calls_per_s']:,.0f} | {x['p50_ns'] / raw:.2f}× | "
+                   f"{ratio(py, x['p50_ns'])} |")
+    a = rt["caller_allocations"]
+    out.append("")
+    out.append(f"Heap allocations on the calling thread per call: peer client {a['peer-netlink']}, "
+               f"raw {a['raw']} (the peer client's receiver thread and the servers are not counted).")
+    out.append("")
+    return "\n".join(out)
+
+
 def chart(meta, times, path):
     t = lambda g, w, p: times.get((g, w, p))
     rows = []  # (section, label, value relative to procslink)
@@ -194,6 +249,15 @@ def chart(meta, times, path):
             base = t(f"jsonrpc-{op}", "procslink", kind)
             for who in ["procslink", "serde_json"]:
                 rows.append((f"JSON {op} {kind[:-1]}", who, t(f"jsonrpc-{op}", who, kind) / base))
+    rt = meta.get("roundtrip")
+    if rt:
+        r = rt["results"]
+        base = r["peer-netlink"]["p50_ns"]
+        for who, label in [("peer-netlink", "procslink"), ("raw", "raw ping-pong"), ("peer-unix", "procslink unix"),
+                           ("rust-to-python", "procslink → Python"), ("python-to-rust", "Python → procslink"),
+                           ("python", "Python reference")]:
+            if who in r:
+                rows.append(("round trip (p50)", label, r[who]["p50_ns"] / base))
 
     import math
     lo, hi = 0.25, max(64, 2 ** math.ceil(math.log2(max(r[2] for r in rows))))

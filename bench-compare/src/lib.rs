@@ -9,15 +9,15 @@
 //!   `netlink-packet-route`;
 //! - [`jsonrpc`]: decoding and encoding the ProcsLink corpus against
 //!   `serde_json` with borrowed types;
-//! - [`alloc`]: the counting allocator that proves "zero allocations".
-//!
-//! The RPC round trip (over the std peer in `src/peer/`) is still to come:
-//! add a `roundtrip` module here and `benches/roundtrip.rs` (a second
-//! `[[bench]]` in Cargo.toml); `report.py` already reads a `roundtrip`
-//! criterion group if one exists.
+//! - [`alloc`]: the counting allocator that proves "zero allocations";
+//! - [`roundtrip`]: the RPC round trip between two processes (the raw
+//!   netlink ping-pong, the std peer over netlink and Unix datagrams, the
+//!   Python reference), used by `benches/roundtrip.rs` and the `rt_server`
+//!   binary.
 
 pub mod alloc;
 pub mod corpus;
 pub mod ffi;
 pub mod jsonrpc;
 pub mod netlink;
+pub mod roundtrip;
