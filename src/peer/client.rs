@@ -7,9 +7,8 @@ use std::fmt;
 use std::io;
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, mpsc};
-use std::thread::JoinHandle;
-use std::time::Duration;
+use std::sync::{Mutex, MutexGuard, mpsc};
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -131,15 +130,32 @@ struct Answer {
     fds: Vec<OwnedFd>,
 }
 
+/// What a waiting caller is sent: its answer, or the turn to read the
+/// socket for everyone.
+enum Event {
+    Answer(Answer),
+    Turn,
+}
+
 struct Waiter {
     to: Address,
-    tx: mpsc::Sender<Answer>,
+    tx: mpsc::Sender<Event>,
 }
+
+/// How long a caller that is not reading the socket waits for its answer
+/// or its turn before trying to read the socket itself again: a bound on
+/// what a lost hand-off can cost.
+const FOLLOWER_SLICE: Duration = Duration::from_millis(5);
+/// The socket's receive timeout: how long past its deadline a reading
+/// caller may be held up.
+const READ_SLICE: Duration = Duration::from_millis(20);
 
 struct Inner {
     socket: Socket,
     options: ClientOptions,
     pending: Mutex<HashMap<u64, Waiter>>,
+    /// Held by the one caller that reads the socket for everyone.
+    reading: Mutex<()>,
     next_id: AtomicU64,
     counters: Counters,
     closed: AtomicBool,
@@ -149,14 +165,17 @@ struct Inner {
 /// A JSON-RPC client on its own socket, safe to share between threads with
 /// any number of calls in flight.
 ///
-/// Requests are numbered 1, 2, 3… A receiver thread reads every response
-/// and hands it to the caller waiting for its id, after checking that it
+/// Requests are numbered 1, 2, 3… There is no receiver thread: while calls
+/// are in flight, one waiting caller at a time reads the socket and hands
+/// each response to the caller waiting for its id, after checking that it
 /// comes from the peer that call went to; anything else is dropped and
-/// counted ([`ClientStats`]), never given to the wrong caller. Dropping the
-/// client stops the receiver thread.
+/// counted ([`ClientStats`]), never given to the wrong caller. When the
+/// reading caller has its answer it passes the turn to another waiting
+/// caller. A lone caller thus receives its own response directly, with no
+/// thread hand-off. Responses that arrive when no call is waiting are read
+/// (and counted) by the next call.
 pub struct Client {
-    inner: Arc<Inner>,
-    reader: Option<JoinHandle<()>>,
+    inner: Inner,
 }
 
 impl fmt::Debug for Client {
@@ -174,7 +193,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// Opening the socket or starting the receiver failed.
+    /// Opening or configuring the socket failed.
     pub fn netlink() -> io::Result<Client> {
         Client::netlink_with(ClientOptions::default())
     }
@@ -183,7 +202,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// Opening the socket or starting the receiver failed.
+    /// Opening or configuring the socket failed.
     pub fn netlink_with(options: ClientOptions) -> io::Result<Client> {
         Client::new(Socket::Netlink(NetlinkSocket::open()?), options)
     }
@@ -193,7 +212,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// Opening the socket or starting the receiver failed.
+    /// Opening or configuring the socket failed.
     pub fn unix() -> io::Result<Client> {
         Client::unix_with(ClientOptions::default())
     }
@@ -202,7 +221,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// Opening the socket or starting the receiver failed.
+    /// Opening or configuring the socket failed.
     pub fn unix_with(options: ClientOptions) -> io::Result<Client> {
         Client::new(
             Socket::Unix(UnixDatagram::bind(&UnixAddr::Unnamed)?),
@@ -211,27 +230,22 @@ impl Client {
     }
 
     fn new(socket: Socket, options: ClientOptions) -> io::Result<Client> {
-        socket.set_recv_timeout(Some(Duration::from_millis(200)))?;
+        socket.set_recv_timeout(Some(READ_SLICE))?;
         socket.set_send_timeout(Some(options.timeout))?;
         if let Some(bytes) = options.recv_buffer {
             socket.set_recv_buffer_size(bytes)?;
         }
-        let inner = Arc::new(Inner {
-            socket,
-            options,
-            pending: Mutex::new(HashMap::new()),
-            next_id: AtomicU64::new(1),
-            counters: Counters::default(),
-            closed: AtomicBool::new(false),
-            failure: Mutex::new(None),
-        });
-        let reader_inner = Arc::clone(&inner);
-        let reader = std::thread::Builder::new()
-            .name("procslink-client".into())
-            .spawn(move || reader_inner.read_loop())?;
         Ok(Client {
-            inner,
-            reader: Some(reader),
+            inner: Inner {
+                socket,
+                options,
+                pending: Mutex::new(HashMap::new()),
+                reading: Mutex::new(()),
+                next_id: AtomicU64::new(1),
+                counters: Counters::default(),
+                closed: AtomicBool::new(false),
+                failure: Mutex::new(None),
+            },
         })
     }
 
@@ -371,16 +385,6 @@ impl Client {
     }
 }
 
-impl Drop for Client {
-    fn drop(&mut self) {
-        self.inner.closed.store(true, Ordering::Release);
-        let _ = self.inner.socket.wake();
-        if let Some(reader) = self.reader.take() {
-            let _ = reader.join();
-        }
-    }
-}
-
 impl Inner {
     fn pending(&self) -> MutexGuard<'_, HashMap<u64, Waiter>> {
         self.pending.lock().unwrap_or_else(|p| p.into_inner())
@@ -451,19 +455,92 @@ impl Inner {
             self.pending().remove(&id);
             return Err(CallError::Io(e));
         }
-        let answer = match rx.recv_timeout(timeout) {
-            Ok(answer) => answer,
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                self.pending().remove(&id);
+        let answer = self.wait(&rx, Instant::now() + timeout);
+        if !matches!(answer, Ok(Some(_))) {
+            self.pending().remove(&id);
+        }
+        match answer {
+            Ok(Some(answer)) => answer.outcome.map(|v| Some((v, answer.fds))),
+            Ok(None) => match rx.try_recv() {
                 // The answer may have been handed over just before removal.
-                match rx.try_recv() {
-                    Ok(answer) => answer,
-                    Err(_) => return Ok(None),
+                Ok(Event::Answer(answer)) => answer.outcome.map(|v| Some((v, answer.fds))),
+                _ => Ok(None),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Waits for this caller's answer until `deadline` (`Ok(None)` then),
+    /// reading the socket for every caller whenever no one else is.
+    fn wait(
+        &self,
+        rx: &mpsc::Receiver<Event>,
+        deadline: Instant,
+    ) -> Result<Option<Answer>, CallError> {
+        loop {
+            match rx.try_recv() {
+                Ok(Event::Answer(answer)) => return Ok(Some(answer)),
+                Ok(Event::Turn) | Err(mpsc::TryRecvError::Empty) => {}
+                Err(mpsc::TryRecvError::Disconnected) => return Err(self.stopped()),
+            }
+            if self.closed.load(Ordering::Acquire) {
+                return Err(self.stopped());
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Ok(None);
+            }
+            if let Ok(turn) = self.reading.try_lock() {
+                let answer = self.read_until_answered(rx, deadline);
+                drop(turn);
+                self.pass_turn();
+                return answer;
+            }
+            match rx.recv_timeout((deadline - now).min(FOLLOWER_SLICE)) {
+                Ok(Event::Answer(answer)) => return Ok(Some(answer)),
+                Ok(Event::Turn) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => return Err(self.stopped()),
+            }
+        }
+    }
+
+    /// Reads and delivers datagrams until this caller's answer has arrived
+    /// or `deadline` has passed.
+    fn read_until_answered(
+        &self,
+        rx: &mpsc::Receiver<Event>,
+        deadline: Instant,
+    ) -> Result<Option<Answer>, CallError> {
+        let limit = self.options.max_datagram;
+        loop {
+            match rx.try_recv() {
+                Ok(Event::Answer(answer)) => return Ok(Some(answer)),
+                Ok(Event::Turn) | Err(mpsc::TryRecvError::Empty) => {}
+                Err(mpsc::TryRecvError::Disconnected) => return Err(self.stopped()),
+            }
+            if Instant::now() >= deadline {
+                return Ok(None);
+            }
+            match self.socket.recv(limit) {
+                Ok(msg) => self.deliver(msg),
+                Err(e) if is_timeout(&e) => {}
+                Err(e) if is_overrun(&e) => bump(&self.counters.overruns),
+                Err(e) => {
+                    *self.failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
+                    self.closed.store(true, Ordering::Release);
+                    // Every waiting caller learns it: their senders are dropped.
+                    self.pending().clear();
+                    return Err(self.stopped());
                 }
             }
-            Err(mpsc::RecvTimeoutError::Disconnected) => return Err(self.stopped()),
-        };
-        answer.outcome.map(|v| Some((v, answer.fds)))
+        }
+    }
+
+    /// Hands the socket to one other waiting caller, if any.
+    fn pass_turn(&self) {
+        if let Some(w) = self.pending().values().next() {
+            let _ = w.tx.send(Event::Turn);
+        }
     }
 
     fn stopped(&self) -> CallError {
@@ -475,26 +552,8 @@ impl Inner {
             .unwrap_or_else(|| "the client is closed".into());
         CallError::Io(io::Error::new(
             io::ErrorKind::NotConnected,
-            format!("client receiver stopped: {why}"),
+            format!("client socket failed: {why}"),
         ))
-    }
-
-    fn read_loop(&self) {
-        let limit = self.options.max_datagram;
-        while !self.closed.load(Ordering::Acquire) {
-            match self.socket.recv(limit) {
-                Ok(msg) => self.deliver(msg),
-                Err(e) if is_timeout(&e) => {}
-                Err(e) if is_overrun(&e) => bump(&self.counters.overruns),
-                Err(e) => {
-                    *self.failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
-                    break;
-                }
-            }
-        }
-        self.closed.store(true, Ordering::Release);
-        // Wake every waiting caller: their senders are dropped.
-        self.pending().clear();
     }
 
     fn deliver(&self, msg: Received) {
@@ -567,7 +626,7 @@ impl Inner {
         };
         if let Some(w) = waiter {
             bump(&self.counters.delivered);
-            let _ = w.tx.send(Answer { outcome, fds });
+            let _ = w.tx.send(Event::Answer(Answer { outcome, fds }));
         }
     }
 }

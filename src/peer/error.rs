@@ -114,7 +114,7 @@ pub enum CallError {
     Rpc(RpcError),
     /// No response arrived in time.
     Timeout,
-    /// The socket failed (sending, or the client's receiver stopped).
+    /// The socket failed (sending or receiving).
     Io(io::Error),
     /// The call could not be made or its answer not used: params that are
     /// neither an array, an object nor absent, a request larger than the
