@@ -222,7 +222,7 @@ def roundtrip_table(rt, t):
     a = rt["caller_allocations"]
     out.append("")
     out.append(f"Heap allocations on the calling thread per call: peer client {a['peer-netlink']}, "
-               f"raw {a['raw']} (the peer client's receiver thread and the servers are not counted).")
+               f"raw {a['raw']} (the servers are not counted).")
     out.append("")
     return "\n".join(out)
 
