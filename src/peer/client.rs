@@ -455,7 +455,7 @@ impl Inner {
             self.pending().remove(&id);
             return Err(CallError::Io(e));
         }
-        let answer = self.wait(&rx, Instant::now() + timeout);
+        let answer = self.wait(id, &rx, Instant::now() + timeout);
         if !matches!(answer, Ok(Some(_))) {
             self.pending().remove(&id);
         }
@@ -474,6 +474,7 @@ impl Inner {
     /// reading the socket for every caller whenever no one else is.
     fn wait(
         &self,
+        id: u64,
         rx: &mpsc::Receiver<Event>,
         deadline: Instant,
     ) -> Result<Option<Answer>, CallError> {
@@ -493,7 +494,7 @@ impl Inner {
             if let Ok(turn) = self.reading.try_lock() {
                 let answer = self.read_until_answered(rx, deadline);
                 drop(turn);
-                self.pass_turn();
+                self.pass_turn(id);
                 return answer;
             }
             match rx.recv_timeout((deadline - now).min(FOLLOWER_SLICE)) {
@@ -536,9 +537,11 @@ impl Inner {
         }
     }
 
-    /// Hands the socket to one other waiting caller, if any.
-    fn pass_turn(&self) {
-        if let Some(w) = self.pending().values().next() {
+    /// Hands the socket to one other waiting caller (not the caller `own`,
+    /// which is done waiting), if any.
+    fn pass_turn(&self, own: u64) {
+        let pending = self.pending();
+        if let Some((_, w)) = pending.iter().find(|(id, _)| **id != own) {
             let _ = w.tx.send(Event::Turn);
         }
     }
