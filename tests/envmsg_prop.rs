@@ -610,3 +610,46 @@ fn every_inconsistency_is_reported() {
         assert_eq!(reasm.in_progress(), None, "case {i}");
     }
 }
+
+/// Whole messages that are refused (too large for the reassembler, or a
+/// one-fragment message with a bad checksum) leave the partial message
+/// alone too, as the docs say.
+#[test]
+fn refused_whole_messages_do_not_disturb_reassembly() {
+    let repr = EnvelopeRepr::new(EnvHeader::Basic(EnvMsgHdr::new(0, 0)));
+    let msg = message(250, 9);
+    let frames = fragments(&msg, repr, 4, 100);
+    let big = {
+        let mut b = vec![0u8; repr.buffer_len(400)];
+        repr.emit(&[7u8; 400], &mut b).unwrap();
+        b
+    };
+    let bad_single = {
+        let data = b"abc";
+        let h = FragmentHdr::new(5, 3, 0, 0, 1, !procslink::envmsg::crc32(data));
+        let mut b = vec![0u8; repr.fragment_buffer_len(data.len())];
+        repr.emit_fragment(data, &h, &mut b).unwrap();
+        b
+    };
+    let mut storage = [0u8; 300];
+    let mut reasm = Reassembler::new(&mut storage);
+    assert_eq!(reasm.push(&env(&frames[0])), Ok(None));
+    let err = reasm.push(&env(&big)).unwrap_err();
+    assert!(matches!(
+        err.kind(),
+        ErrorKind::Fragment(FragmentViolation::Oversized { .. })
+    ));
+    let err = reasm.push(&env(&bad_single)).unwrap_err();
+    assert_eq!(
+        err.kind(),
+        ErrorKind::Fragment(FragmentViolation::ChecksumMismatch)
+    );
+    assert_eq!(reasm.in_progress(), Some(4));
+    let mut done = None;
+    for f in &frames[1..] {
+        if let Some(m) = reasm.push(&env(f)).unwrap() {
+            done = Some(m.to_vec());
+        }
+    }
+    assert_eq!(done.as_deref(), Some(&msg[..]));
+}

@@ -325,3 +325,82 @@ fn every_message_type_displays_without_panicking() {
         }
     }
 }
+
+#[test]
+fn acks_of_kernels_before_4_12_read_as_capped() {
+    // errno 0, flags 0 (no NLM_F_CAPPED), the echoed header of a 40-byte
+    // request and none of its payload: what kernels before 4.12 send.
+    let request = procslink::netlink::NlMsgHdr::new(40, 16, 5, 77, 1234);
+    let mut buf = [0u8; 64];
+    let mut b = Builder::new(&mut buf);
+    let mut m = b
+        .message(MessageType::ERROR, Flags::empty(), 77, 0)
+        .unwrap();
+    m.put_bytes_raw(&0i32.to_ne_bytes()).unwrap();
+    m.put_bytes_raw(zerocopy::IntoBytes::as_bytes(&request))
+        .unwrap();
+    m.finish().unwrap();
+    let ack = Message::parse(b.as_bytes()).unwrap().error().unwrap();
+    assert!(ack.is_ack());
+    assert!(ack.is_capped());
+    assert!(ack.request_payload().is_empty());
+    assert_eq!(ack.request().seq(), 77);
+
+    // With NLM_F_ACK_TLVS the layout is the modern one: a missing echo is
+    // an error, since the attributes could not be placed.
+    let mut buf = [0u8; 64];
+    let mut b = Builder::new(&mut buf);
+    let flags = Flags::from(procslink::netlink::flags::AckFlags::ACK_TLVS);
+    let mut m = b.message(MessageType::ERROR, flags, 77, 0).unwrap();
+    m.put_bytes_raw(&(-22i32).to_ne_bytes()).unwrap();
+    m.put_bytes_raw(zerocopy::IntoBytes::as_bytes(&request))
+        .unwrap();
+    m.finish().unwrap();
+    let err = Message::parse(b.as_bytes()).unwrap().error().unwrap_err();
+    assert!(matches!(
+        err.kind(),
+        ErrorKind::LengthOverrun { length: 40, .. }
+    ));
+}
+
+#[test]
+fn required_attributes_above_type_63_are_enforced() {
+    static ENTRIES: [AttrPolicy<'static>; 71] = {
+        let mut e = [AttrPolicy::UNSPEC; 71];
+        e[70] = AttrPolicy::new(AttrKind::U32).required();
+        e
+    };
+    static WIDE: Policy = Policy::new(&ENTRIES);
+    let mut buf = [0u8; 64];
+    let mut b = Builder::new(&mut buf);
+    let mut m = b.message(MessageType(16), Flags::REQUEST, 1, 0).unwrap();
+    m.put_u32(1, 7).unwrap();
+    m.finish().unwrap();
+    let msg = Message::parse(b.as_bytes()).unwrap();
+    let (_, run) = msg.split_family_header(0).unwrap();
+    let missing = ErrorKind::Policy {
+        attr_type: 70,
+        violation: procslink::PolicyViolation::Missing,
+    };
+    assert_eq!(WIDE.validate(run.clone()).unwrap_err().kind(), missing);
+    assert_eq!(
+        AttrTable::<8>::parse(run.clone(), &WIDE)
+            .unwrap_err()
+            .kind(),
+        missing
+    );
+
+    let mut buf = [0u8; 64];
+    let mut b = Builder::new(&mut buf);
+    let mut m = b.message(MessageType(16), Flags::REQUEST, 1, 0).unwrap();
+    m.put_u32(70, 7).unwrap();
+    m.finish().unwrap();
+    let msg = Message::parse(b.as_bytes()).unwrap();
+    let (_, run) = msg.split_family_header(0).unwrap();
+    assert!(WIDE.validate(run.clone()).is_ok());
+    let tb = AttrTable::<8>::parse(run, &WIDE).unwrap();
+    assert!(
+        tb.get(70).is_none(),
+        "type 70 is checked but not stored in 8 slots"
+    );
+}

@@ -379,7 +379,12 @@ impl<'b> Reassembler<'b> {
         // Take the partial message: every path that keeps it puts it back.
         let previous = self.partial.take();
         let step = match envelope.fragment() {
-            None => self.whole(data.len(), envelope.data_offset()),
+            None => {
+                // A whole message, even a refused one, leaves the message
+                // being reassembled alone.
+                self.partial = previous;
+                self.whole(data.len(), envelope.data_offset())
+            }
             Some(header) => {
                 let at = envelope.fragment_offset().unwrap_or(envelope.data_offset());
                 self.fragment(previous, header, data, at)
@@ -427,15 +432,11 @@ impl<'b> Reassembler<'b> {
         let checksum = h.checksum.get();
         let inconsistent = violation(Inconsistent, at);
 
-        let end = match offset.checked_add(data.len()) {
-            Some(end) if end <= total => end,
-            _ => return Err(inconsistent),
-        };
-        if index >= count {
-            return Err(inconsistent);
-        }
         if count == 1 {
-            if offset != 0 || end != total {
+            // A whole message in one fragment: it cannot belong to the
+            // message being reassembled, which it leaves alone.
+            self.partial = previous;
+            if index != 0 || offset != 0 || data.len() != total {
                 return Err(inconsistent);
             }
             if crc32(data) != checksum {
@@ -444,6 +445,13 @@ impl<'b> Reassembler<'b> {
             return self.whole(total, at);
         }
 
+        let end = match offset.checked_add(data.len()) {
+            Some(end) if end <= total => end,
+            _ => return Err(inconsistent),
+        };
+        if index >= count {
+            return Err(inconsistent);
+        }
         if index == 0 {
             if offset != 0 {
                 return Err(inconsistent);

@@ -9,6 +9,13 @@
 //! the value, with array and object iterators). With the `serde` feature,
 //! [`RawValue::decode`] decodes a value into the caller's types.
 //!
+//! A `\uXXXX` escape of a UTF-16 surrogate without its partner is refused
+//! ([`JsonSyntax::LoneSurrogate`](crate::JsonSyntax::LoneSurrogate)), as by
+//! `serde_json`: it names no Unicode character, so it has no UTF-8 text.
+//! Python's `json.dumps` writes such escapes for strings that carry
+//! surrogate-escaped bytes (undecodable file names, for instance); a peer
+//! sending those is not speaking UTF-8 JSON.
+//!
 //! Errors are classified as a JSON-RPC 2.0 server must answer them: text
 //! that is not JSON gives [`ErrorKind::Json`](crate::ErrorKind::Json)
 //! (-32700), JSON that is not a valid message gives

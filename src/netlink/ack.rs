@@ -107,7 +107,9 @@ impl fmt::Display for ExtAck<'_> {
 ///
 /// Layout: `int error; struct nlmsghdr msg;` then, unless `NLM_F_CAPPED` is
 /// set, the rest of the request; then, if `NLM_F_ACK_TLVS` is set,
-/// extended-ack attributes.
+/// extended-ack attributes. Kernels before 4.12 leave the request's payload
+/// out of ACKs (and of every reply with `NETLINK_CAP_ACK`) without setting
+/// `NLM_F_CAPPED`; such a reply reads as capped.
 ///
 /// ```
 /// use procslink::netlink::{Builder, Message, MessageType, NlMsgHdr, flags::{AckFlags, Flags}};
@@ -154,12 +156,14 @@ impl<'a> ErrorMessage<'a> {
             ));
         };
         let flags = msg.flags().ack_flags();
-        let capped = flags.contains(AckFlags::CAPPED);
-        let echoed = if capped {
-            0
-        } else {
-            (request.len() as usize).saturating_sub(NLMSG_HDRLEN)
-        };
+        let tlvs = flags.contains(AckFlags::ACK_TLVS);
+        let full = (request.len() as usize).saturating_sub(NLMSG_HDRLEN);
+        // Kernels before 4.12 never set NLM_F_CAPPED: they echo only the
+        // request's header in an ACK, and in every reply on a socket with
+        // NETLINK_CAP_ACK. Without extended-ack attributes to place, a
+        // missing echo is such a capped reply, not a malformed one.
+        let capped = flags.contains(AckFlags::CAPPED) || (!tlvs && after.len() < full);
+        let echoed = if capped { 0 } else { full };
         let Some(request_payload) = after.get(..echoed) else {
             return Err(Error::new(
                 ErrorKind::LengthOverrun {
@@ -170,7 +174,7 @@ impl<'a> ErrorMessage<'a> {
             ));
         };
         let tlv_start = 4 + NLMSG_HDRLEN + align(echoed);
-        let ext_ack = if flags.contains(AckFlags::ACK_TLVS) {
+        let ext_ack = if tlvs {
             let run = payload.get(tlv_start..).unwrap_or(&[]);
             ExtAck::parse(Attrs::with_offset(run, base + tlv_start))?
         } else {
@@ -205,7 +209,8 @@ impl<'a> ErrorMessage<'a> {
         self.request_payload
     }
 
-    /// Was the echoed request capped to its header (`NLM_F_CAPPED`)?
+    /// Was the echoed request capped to its header (`NLM_F_CAPPED`, or a
+    /// pre-4.12 kernel's reply without the request's payload)?
     pub fn is_capped(&self) -> bool {
         self.capped
     }

@@ -265,6 +265,7 @@ impl<'p> Policy<'p> {
         parent: Option<&Attr<'_>>,
     ) -> Result<(), Error> {
         let start = attrs.offset();
+        let run = attrs.clone();
         let mut seen = 0u64;
         for attr in attrs {
             let attr = attr?;
@@ -274,7 +275,10 @@ impl<'p> Policy<'p> {
             }
         }
         self.check_required(
-            |ty| 1u64.checked_shl(ty as u32).is_some_and(|b| seen & b != 0) || ty >= 64,
+            |ty| match 1u64.checked_shl(ty as u32) {
+                Some(bit) => seen & bit != 0,
+                None => contains(&run, ty),
+            },
             parent,
             start,
         )
@@ -326,6 +330,12 @@ impl fmt::Debug for Policy<'_> {
     }
 }
 
+/// Is an attribute of type `ty` in `run` (already checked to be well
+/// formed)? For required types the fast paths above cannot see.
+fn contains(run: &Attrs<'_>, ty: u16) -> bool {
+    run.clone().flatten().any(|a| a.kind() == ty)
+}
+
 /// A run of attributes indexed by type: `tb[type]` in libmnl and the kernel.
 ///
 /// `N` is the number of slots: types `0..N` are stored, others are checked
@@ -341,6 +351,7 @@ impl<'a, const N: usize> AttrTable<'a, N> {
     /// against `policy`; the first violation is the error.
     pub fn parse(attrs: Attrs<'a>, policy: &Policy<'_>) -> Result<Self, Error> {
         let start = attrs.offset();
+        let run = attrs.clone();
         let mut slots = [None; N];
         for attr in attrs {
             let attr = attr?;
@@ -351,7 +362,10 @@ impl<'a, const N: usize> AttrTable<'a, N> {
         }
         let table = AttrTable { slots };
         policy.check_required(
-            |ty| table.get(ty).is_some() || ty as usize >= N,
+            |ty| match table.slots.get(ty as usize) {
+                Some(slot) => slot.is_some(),
+                None => contains(&run, ty),
+            },
             None,
             start,
         )?;

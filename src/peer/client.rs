@@ -7,7 +7,7 @@ use std::fmt;
 use std::io;
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, mpsc};
+use std::sync::{Mutex, MutexGuard, TryLockError, mpsc};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -57,8 +57,10 @@ impl ClientOptions {
         ClientOptions::default()
     }
 
-    /// How long a call waits for its response (and a send for room in the
-    /// server's queue).
+    /// How long a call waits for its response, and a send for room in the
+    /// server's queue (the send bound stays this one even for
+    /// [`Client::call_timeout`], whose own timeout bounds only the wait for
+    /// the response).
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout.max(Duration::from_millis(1));
@@ -461,10 +463,14 @@ impl Inner {
         }
         match answer {
             Ok(Some(answer)) => answer.outcome.map(|v| Some((v, answer.fds))),
-            Ok(None) => match rx.try_recv() {
-                // The answer may have been handed over just before removal.
-                Ok(Event::Answer(answer)) => answer.outcome.map(|v| Some((v, answer.fds))),
-                _ => Ok(None),
+            // The answer may have been handed over, behind a turn, just
+            // before removal.
+            Ok(None) => match rx.try_iter().find_map(|e| match e {
+                Event::Answer(answer) => Some(answer),
+                Event::Turn => None,
+            }) {
+                Some(answer) => answer.outcome.map(|v| Some((v, answer.fds))),
+                None => Ok(None),
             },
             Err(e) => Err(e),
         }
@@ -491,7 +497,14 @@ impl Inner {
             if now >= deadline {
                 return Ok(None);
             }
-            if let Ok(turn) = self.reading.try_lock() {
+            let turn = match self.reading.try_lock() {
+                Ok(turn) => Some(turn),
+                // A reader that panicked left nothing half-done: reading
+                // goes on.
+                Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+                Err(TryLockError::WouldBlock) => None,
+            };
+            if let Some(turn) = turn {
                 let answer = self.read_until_answered(rx, deadline);
                 drop(turn);
                 self.pass_turn(id);
