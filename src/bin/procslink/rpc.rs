@@ -1,7 +1,6 @@
 //! `serve`, `call` and `notify`: the RPC peer over `NETLINK_USERSOCK`,
 //! speaking the reference ProcsLink's bytes.
 
-use std::io::Write;
 use std::time::Duration;
 
 use procslink::peer::{CallError, Client, ClientOptions, Server, ServerOptions, demo};
@@ -110,9 +109,7 @@ pub fn notify(args: &NotifyArgs, _out: &mut Out) -> Result<(), Failure> {
     let client = client(Duration::from_secs(1))?;
     client
         .notify(args.target.port, &args.target.method, params)
-        .map_err(Failure::msg)?;
-    let _ = std::io::stderr().flush();
-    Ok(())
+        .map_err(Failure::msg)
 }
 
 fn client(timeout: Duration) -> Result<Client, Failure> {
