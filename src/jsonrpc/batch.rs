@@ -2,7 +2,7 @@
 
 use super::id::Id;
 use super::message::{Message, rpc, walk};
-use super::value::{Cursor, Kind, MAX_DEPTH_LIMIT, RawValue};
+use super::value::{Cursor, Elements, Kind, MAX_DEPTH_LIMIT, RawValue};
 use crate::{Error, RpcViolation};
 
 /// A non-empty batch, validated as JSON. Iterating it classifies each
@@ -48,8 +48,8 @@ impl<'a> Batch<'a> {
     #[inline]
     pub fn elements(&self) -> BatchElements<'a> {
         BatchElements {
-            cur: Cursor::new(self.text, self.open.saturating_add(1)),
-            done: false,
+            text: self.text,
+            elements: Elements::starting_at(self.text, self.open),
         }
     }
 
@@ -108,37 +108,20 @@ impl core::iter::FusedIterator for BatchIter<'_> {}
 /// The elements of a [`Batch`]; see [`Batch::elements`].
 #[derive(Clone, Debug)]
 pub struct BatchElements<'a> {
-    cur: Cursor<'a>,
-    done: bool,
+    text: &'a str,
+    elements: Elements<'a>,
 }
 
 impl<'a> Iterator for BatchElements<'a> {
     type Item = BatchElement<'a>;
 
     fn next(&mut self) -> Option<BatchElement<'a>> {
-        if self.done {
-            return None;
-        }
-        self.cur.skip_ws();
-        if self.cur.peek() == Some(b',') {
-            self.cur.bump();
-            self.cur.skip_ws();
-        }
-        match self.cur.peek() {
-            Some(b']') | None => {
-                self.done = true;
-                None
-            }
-            Some(_) => {
-                let offset = self.cur.pos;
-                let raw = self.cur.skip_value();
-                Some(BatchElement {
-                    text: self.cur.text,
-                    offset,
-                    raw,
-                })
-            }
-        }
+        let (offset, raw) = self.elements.next_with_offset()?;
+        Some(BatchElement {
+            text: self.text,
+            offset,
+            raw,
+        })
     }
 }
 

@@ -532,10 +532,7 @@ impl<'a> RawValue<'a> {
     /// The elements of an array, or `None` if this is not an array.
     #[inline]
     pub fn elements(&self) -> Option<Elements<'a>> {
-        (self.kind() == Kind::Array).then(|| Elements {
-            cur: Cursor::new(self.0, 1),
-            done: false,
-        })
+        (self.kind() == Kind::Array).then(|| Elements::starting_at(self.0, 0))
     }
 
     /// The members of an object, in order, or `None` if this is not an
@@ -616,10 +613,18 @@ pub struct Elements<'a> {
     done: bool,
 }
 
-impl<'a> Iterator for Elements<'a> {
-    type Item = RawValue<'a>;
+impl<'a> Elements<'a> {
+    /// The elements of the array whose `[` is at byte `open` of `text`
+    /// (already validated).
+    pub(super) fn starting_at(text: &'a str, open: usize) -> Self {
+        Elements {
+            cur: Cursor::new(text, open.saturating_add(1)),
+            done: false,
+        }
+    }
 
-    fn next(&mut self) -> Option<RawValue<'a>> {
+    /// The next element with its byte offset in the whole text.
+    pub(super) fn next_with_offset(&mut self) -> Option<(usize, RawValue<'a>)> {
         if self.done {
             return None;
         }
@@ -633,8 +638,16 @@ impl<'a> Iterator for Elements<'a> {
                 self.done = true;
                 None
             }
-            Some(_) => Some(self.cur.skip_value()),
+            Some(_) => Some((self.cur.pos, self.cur.skip_value())),
         }
+    }
+}
+
+impl<'a> Iterator for Elements<'a> {
+    type Item = RawValue<'a>;
+
+    fn next(&mut self) -> Option<RawValue<'a>> {
+        self.next_with_offset().map(|(_, v)| v)
     }
 }
 
