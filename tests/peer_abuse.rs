@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use peer_common::*;
 use procslink::peer::{
-    Client, ClientOptions, Methods, Params, RpcError, Server, ServerOptions, demo,
+    Client, ClientOptions, Methods, Params, RpcError, Server, ServerHandle, ServerOptions, demo,
 };
 use procslink::procslink::{DatagramRepr, PayloadType};
 use serde_json::{Value, json};
@@ -25,6 +25,14 @@ fn methods() -> Methods {
         Ok(json!(p.credentials().map(|c| c.uid)))
     });
     m
+}
+
+/// The test methods served on a new netlink port.
+fn serve(options: ServerOptions) -> ServerHandle {
+    Server::bind_netlink(methods(), options)
+        .unwrap()
+        .spawn()
+        .unwrap()
 }
 
 fn invalid_request(detail: bool) -> impl Fn(&Value) {
@@ -41,10 +49,7 @@ fn spoofed_port_ids_are_not_served() {
     if !netlink_available() {
         return;
     }
-    let server = Server::bind_netlink(methods(), ServerOptions::new())
-        .unwrap()
-        .spawn()
-        .unwrap();
+    let server = serve(ServerOptions::new());
     let port = server.port().unwrap();
     let raw = Raw::new();
     let text = br#"{"jsonrpc": "2.0", "method": "hello", "id": 1, "params": ["x"]}"#;
@@ -64,10 +69,7 @@ fn spoofed_port_ids_are_not_served() {
         json!("Hello, x!")
     );
     // The check can be turned off.
-    let lax = Server::bind_netlink(methods(), ServerOptions::new().check_pid(false))
-        .unwrap()
-        .spawn()
-        .unwrap();
+    let lax = serve(ServerOptions::new().check_pid(false));
     let (reply, from) = raw
         .exchange(lax.port().unwrap(), &request_datagram(0, text))
         .unwrap();
@@ -85,10 +87,7 @@ fn malformed_datagrams_are_answered_and_counted() {
     if !netlink_available() {
         return;
     }
-    let server = Server::bind_netlink(methods(), ServerOptions::new())
-        .unwrap()
-        .spawn()
-        .unwrap();
+    let server = serve(ServerOptions::new());
     let port = server.port().unwrap();
     let raw = Raw::new();
     let me = raw.port();
@@ -196,10 +195,7 @@ fn a_panicking_handler_is_answered_and_serving_goes_on() {
     if !netlink_available() {
         return;
     }
-    let server = Server::bind_netlink(methods(), ServerOptions::new())
-        .unwrap()
-        .spawn()
-        .unwrap();
+    let server = serve(ServerOptions::new());
     let port = server.port().unwrap();
     let client = Client::netlink().unwrap();
     for _ in 0..3 {
@@ -220,10 +216,7 @@ fn batches_follow_the_specification() {
     if !netlink_available() {
         return;
     }
-    let server = Server::bind_netlink(methods(), ServerOptions::new())
-        .unwrap()
-        .spawn()
-        .unwrap();
+    let server = serve(ServerOptions::new());
     let port = server.port().unwrap();
     let raw = Raw::new();
     let batch = br#"[
@@ -325,10 +318,7 @@ fn uid_allow_list_uses_kernel_credentials() {
     };
 
     // Only root allowed: the child is denied, root is served.
-    let server = Server::bind_netlink(methods(), ServerOptions::new().allow_uid(0))
-        .unwrap()
-        .spawn()
-        .unwrap();
+    let server = serve(ServerOptions::new().allow_uid(0));
     let port = server.port().unwrap();
     let outcome = run_child(port);
     assert_eq!(
@@ -345,10 +335,7 @@ fn uid_allow_list_uses_kernel_credentials() {
     assert_eq!(stats.served, 3);
 
     // 65534 allowed: the child is served and its uid is what the kernel says.
-    let server = Server::bind_netlink(methods(), ServerOptions::new().allow_uid(65534))
-        .unwrap()
-        .spawn()
-        .unwrap();
+    let server = serve(ServerOptions::new().allow_uid(65534));
     let port = server.port().unwrap();
     assert_eq!(run_child(port), json!({"result": 65534}));
     let e = client.call(port, "whoami", Value::Null).unwrap_err();
@@ -357,10 +344,7 @@ fn uid_allow_list_uses_kernel_credentials() {
     assert_eq!(stats.denied, 1, "{stats:?}");
 
     // Without an allow-list, credentials can still be asked for.
-    let server = Server::bind_netlink(methods(), ServerOptions::new().pass_credentials(true))
-        .unwrap()
-        .spawn()
-        .unwrap();
+    let server = serve(ServerOptions::new().pass_credentials(true));
     let port = server.port().unwrap();
     assert_eq!(run_child(port), json!({"result": 65534}));
     assert_eq!(client.call(port, "whoami", Value::Null).unwrap(), json!(0));
