@@ -179,6 +179,16 @@ proptest! {
         let d = Datagram::parse(&buf[..n]).unwrap();
         prop_assert_eq!(d.repr(), repr);
         prop_assert_eq!(d.payload(), &payload[..]);
+
+        // The header alone, around a payload already in place, gives the
+        // same bytes; a short buffer is refused untouched.
+        let mut in_place = vec![0xa5u8; MAX_DATAGRAM];
+        in_place[PROCSLINK_OVERHEAD..][..payload.len()].copy_from_slice(&payload);
+        prop_assert_eq!(repr.emit_header(payload.len(), &mut in_place), Ok(n));
+        prop_assert_eq!(&in_place[..n], &buf[..n]);
+        let mut short = vec![0xa5u8; n - 1];
+        prop_assert!(repr.emit_header(payload.len(), &mut short).is_err());
+        prop_assert!(short.iter().all(|&b| b == 0xa5));
     }
 
     #[test]

@@ -239,22 +239,31 @@ impl<'b> Writer<'b> {
         }
     }
 
+    /// Writes `spaced` or `compact` by style, each a constant, so that the
+    /// copy is inlined.
+    #[inline(always)]
+    fn styled(&mut self, style: Style, spaced: &[u8], compact: &[u8]) {
+        if style.spaced() {
+            self.put(spaced);
+        } else {
+            self.put(compact);
+        }
+    }
+
     fn request(&mut self, r: &Request<'_>, style: Style) {
         let ascii = style.ensure_ascii();
-        self.put(b"{");
-        self.key(b"jsonrpc", style);
-        self.put(b"\"2.0\"");
-        self.comma(style);
-        self.key(b"method", style);
+        self.styled(
+            style,
+            b"{\"jsonrpc\": \"2.0\", \"method\": ",
+            b"{\"jsonrpc\":\"2.0\",\"method\":",
+        );
         self.string(&r.method, ascii);
         if let Some(id) = &r.id {
-            self.comma(style);
-            self.key(b"id", style);
+            self.styled(style, b", \"id\": ", b",\"id\":");
             self.id(id, ascii);
         }
         if let Some(params) = &r.params {
-            self.comma(style);
-            self.key(b"params", style);
+            self.styled(style, b", \"params\": ", b",\"params\":");
             self.put(params.as_str().as_bytes());
         }
         self.byte(b'}');
@@ -262,20 +271,19 @@ impl<'b> Writer<'b> {
 
     fn response(&mut self, r: &Response<'_>, style: Style) {
         let ascii = style.ensure_ascii();
-        self.put(b"{");
-        self.key(b"jsonrpc", style);
-        self.put(b"\"2.0\"");
-        self.comma(style);
-        self.key(b"id", style);
+        self.styled(
+            style,
+            b"{\"jsonrpc\": \"2.0\", \"id\": ",
+            b"{\"jsonrpc\":\"2.0\",\"id\":",
+        );
         self.id(&r.id, ascii);
-        self.comma(style);
         match &r.outcome {
             Ok(result) => {
-                self.key(b"result", style);
+                self.styled(style, b", \"result\": ", b",\"result\":");
                 self.put(result.as_str().as_bytes());
             }
             Err(e) => {
-                self.key(b"error", style);
+                self.styled(style, b", \"error\": ", b",\"error\":");
                 self.error_object(e, style);
             }
         }

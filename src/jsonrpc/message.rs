@@ -152,15 +152,17 @@ fn leading_ws(bytes: &[u8]) -> usize {
 
 const NAMES: [&str; 6] = ["jsonrpc", "method", "id", "params", "result", "error"];
 
+/// The index in [`NAMES`] of a member name. Byte patterns, unlike string
+/// ones, compile to inline comparisons.
 #[inline]
 fn field_index(name: JsonStr<'_>) -> Option<usize> {
-    match name.as_unescaped() {
-        Some("jsonrpc") => Some(0),
-        Some("method") => Some(1),
-        Some("id") => Some(2),
-        Some("params") => Some(3),
-        Some("result") => Some(4),
-        Some("error") => Some(5),
+    match name.as_unescaped().map(str::as_bytes) {
+        Some([b'j', b's', b'o', b'n', b'r', b'p', b'c']) => Some(0),
+        Some([b'm', b'e', b't', b'h', b'o', b'd']) => Some(1),
+        Some([b'i', b'd']) => Some(2),
+        Some([b'p', b'a', b'r', b'a', b'm', b's']) => Some(3),
+        Some([b'r', b'e', b's', b'u', b'l', b't']) => Some(4),
+        Some([b'e', b'r', b'r', b'o', b'r']) => Some(5),
         Some(_) => None,
         None => NAMES.iter().position(|n| name.eq_str(n)),
     }
@@ -169,26 +171,28 @@ fn field_index(name: JsonStr<'_>) -> Option<usize> {
 type Field<'a> = Option<(RawValue<'a>, usize)>;
 
 /// The members of the object at the cursor, `depth` containers deep
-/// (counting itself): for each name `index` knows, its value and offset,
-/// plus the offset of the first repeated name. `value` reads each value.
+/// (counting itself): for each name `index` knows, its value and offset in
+/// `fields` (which start empty); returns the offset of the first repeated
+/// name. `value` reads each value. (Filling the caller's array spares
+/// copies of it.)
 #[inline(always)]
 fn object_fields<'a, const N: usize, const CHECKED: bool>(
     cur: &mut Cursor<'a>,
     depth: usize,
     max_depth: usize,
+    fields: &mut [Field<'a>; N],
     index: impl Fn(JsonStr<'a>) -> Option<usize>,
     mut value: impl FnMut(&mut Cursor<'a>, Option<usize>) -> Result<RawValue<'a>, Error>,
-) -> Result<([Field<'a>; N], Option<usize>), Error> {
+) -> Result<Option<usize>, Error> {
     if CHECKED && depth > max_depth {
         return Err(syntax(JsonSyntax::TooDeep, cur.pos));
     }
     cur.bump();
     cur.skip_ws();
-    let mut fields: [Field<'a>; N] = [None; N];
     let mut duplicate = None;
     if cur.peek() == Some(b'}') {
         cur.bump();
-        return Ok((fields, duplicate));
+        return Ok(duplicate);
     }
     loop {
         let key_at = cur.pos;
@@ -225,10 +229,10 @@ fn object_fields<'a, const N: usize, const CHECKED: bool>(
             }
             Some(b'}') => {
                 cur.bump();
-                return Ok((fields, duplicate));
+                return Ok(duplicate);
             }
             _ if CHECKED => return Err(cur.unexpected()),
-            _ => return Ok((fields, duplicate)),
+            _ => return Ok(duplicate),
         }
     }
 }
@@ -258,8 +262,9 @@ pub(super) fn walk<'a, const CHECKED: bool>(
 ) -> Result<Result<Message<'a>, Error>, Error> {
     let start = cur.pos;
     let mut error_object = None;
-    let (fields, duplicate) =
-        object_fields::<6, CHECKED>(cur, 1, max_depth, field_index, |cur, i| {
+    let mut fields = [None; 6];
+    let duplicate =
+        object_fields::<6, CHECKED>(cur, 1, max_depth, &mut fields, field_index, |cur, i| {
             if i == Some(ERROR_FIELD) && cur.peek() == Some(b'{') {
                 let at = cur.pos;
                 error_object = Some(read_error_object::<CHECKED>(cur, max_depth)?);
@@ -268,15 +273,15 @@ pub(super) fn walk<'a, const CHECKED: bool>(
                 plain_value::<CHECKED>(cur, 1, max_depth)
             }
         })?;
-    Ok(classify(start, fields, duplicate, error_object))
+    Ok(classify(start, &fields, duplicate, error_object))
 }
 
 #[inline]
 fn error_index(name: JsonStr<'_>) -> Option<usize> {
-    match name.as_unescaped() {
-        Some("code") => Some(0),
-        Some("message") => Some(1),
-        Some("data") => Some(2),
+    match name.as_unescaped().map(str::as_bytes) {
+        Some([b'c', b'o', b'd', b'e']) => Some(0),
+        Some([b'm', b'e', b's', b's', b'a', b'g', b'e']) => Some(1),
+        Some([b'd', b'a', b't', b'a']) => Some(2),
         Some(_) => None,
         None => ["code", "message", "data"]
             .iter()
@@ -292,10 +297,12 @@ fn read_error_object<'a, const CHECKED: bool>(
     max_depth: usize,
 ) -> Result<Result<ErrorObject<'a>, Error>, Error> {
     let start = cur.pos;
-    let ([code, message, data], duplicate) =
-        object_fields::<3, CHECKED>(cur, 2, max_depth, error_index, |cur, _| {
+    let mut fields = [None; 3];
+    let duplicate =
+        object_fields::<3, CHECKED>(cur, 2, max_depth, &mut fields, error_index, |cur, _| {
             plain_value::<CHECKED>(cur, 2, max_depth)
         })?;
+    let [code, message, data] = fields;
     if let Some(at) = duplicate {
         return Ok(Err(rpc(RpcViolation::DuplicateMember, at)));
     }
@@ -319,14 +326,14 @@ fn read_error_object<'a, const CHECKED: bool>(
 
 fn classify<'a>(
     start: usize,
-    fields: [Field<'a>; 6],
+    fields: &[Field<'a>; 6],
     duplicate: Option<usize>,
     error_object: Option<Result<ErrorObject<'a>, Error>>,
 ) -> Result<Message<'a>, Error> {
     if let Some(at) = duplicate {
         return Err(rpc(RpcViolation::DuplicateMember, at));
     }
-    let [version, method, id, params, result, error] = fields;
+    let [version, method, id, params, result, error] = *fields;
     let (version, at) = version.ok_or(rpc(RpcViolation::MissingVersion, start))?;
     if version.as_str() != "\"2.0\"" && !version.as_json_str().is_some_and(|v| v.eq_str("2.0")) {
         return Err(rpc(RpcViolation::WrongVersion, at));

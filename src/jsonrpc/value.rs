@@ -31,9 +31,11 @@ const fn splat(b: u8) -> u64 {
     u64::from_ne_bytes([b; 8])
 }
 
-/// Whether any byte of `w` is `"`, `\` or below 0x20 (SWAR; exact).
+/// The high bit of each byte of `w` (read little-endian) that is `"`, `\`
+/// or below 0x20, SWAR. Bytes above the first such byte may be flagged
+/// falsely (a borrow runs up), but the lowest flag is always exact.
 #[inline(always)]
-fn has_string_stop(w: u64) -> bool {
+fn string_stops(w: u64) -> u64 {
     const LO: u64 = splat(0x01);
     const HI: u64 = splat(0x80);
     let quote = w ^ splat(b'"');
@@ -41,7 +43,7 @@ fn has_string_stop(w: u64) -> bool {
     let zero_q = quote.wrapping_sub(LO) & !quote;
     let zero_s = slash.wrapping_sub(LO) & !slash;
     let ctrl = w.wrapping_sub(splat(0x20)) & !w;
-    (zero_q | zero_s | ctrl) & HI != 0
+    (zero_q | zero_s | ctrl) & HI
 }
 
 /// Index of the first `"`, `\` or control byte at or after `i`, or
@@ -52,8 +54,9 @@ pub(crate) fn scan_plain(bytes: &[u8], mut i: usize) -> usize {
         let Ok(word) = <[u8; 8]>::try_from(chunk) else {
             break;
         };
-        if has_string_stop(u64::from_ne_bytes(word)) {
-            break;
+        let stops = string_stops(u64::from_le_bytes(word));
+        if stops != 0 {
+            return i.saturating_add((stops.trailing_zeros() / 8) as usize);
         }
         i = i.saturating_add(8);
     }
@@ -266,7 +269,23 @@ impl<'a> Cursor<'a> {
 
     /// Validates the value starting at the cursor (no leading whitespace),
     /// nested `depth` containers deep, and returns its text.
+    #[inline]
     pub(crate) fn value(&mut self, depth: usize, max_depth: usize) -> Result<RawValue<'a>, Error> {
+        let start = self.pos;
+        // Scalars, the common case of a member's value, need no nesting
+        // stack.
+        match self.peek() {
+            Some(b'"') => {
+                self.string()?;
+            }
+            Some(b'-' | b'0'..=b'9') => self.number()?,
+            _ => return self.nested_value(depth, max_depth),
+        }
+        Ok(RawValue(self.slice(start, self.pos)))
+    }
+
+    /// [`value`](Self::value) for containers and literals.
+    fn nested_value(&mut self, depth: usize, max_depth: usize) -> Result<RawValue<'a>, Error> {
         let start = self.pos;
         let room = max_depth.min(MAX_DEPTH_LIMIT).saturating_sub(depth);
         let mut nesting = Nesting([0; MAX_DEPTH_LIMIT / 64]);
@@ -686,3 +705,35 @@ impl<'a> Iterator for Members<'a> {
 }
 
 impl core::iter::FusedIterator for Members<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::{STRING_STOP, scan_plain};
+
+    #[test]
+    fn scan_plain_finds_the_first_stop_byte() {
+        // Every byte value at every position of a 16-byte run, after
+        // plain bytes and before bytes that could fool the SWAR test.
+        for stop in 0..=255u8 {
+            for at in 0..16 {
+                for after in [0x00u8, 0x01, b'"', b'\\', 0x1f, 0x21, 0xff] {
+                    let mut bytes = [b'a'; 20];
+                    bytes[at] = stop;
+                    if let Some(b) = bytes.get_mut(at + 1) {
+                        *b = after;
+                    }
+                    for start in 0..=at {
+                        let want = (start..bytes.len())
+                            .find(|&i| STRING_STOP[usize::from(bytes[i])])
+                            .unwrap_or(bytes.len());
+                        assert_eq!(
+                            scan_plain(&bytes, start),
+                            want,
+                            "{stop:#x} at {at} from {start}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

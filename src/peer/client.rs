@@ -2,12 +2,12 @@
 
 use std::prelude::rust_2024::*;
 
-use std::collections::HashMap;
+use std::cell::Cell;
 use std::fmt;
 use std::io;
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, TryLockError, mpsc};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -15,11 +15,13 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::error::{CallError, RpcError};
-use super::json::to_json_text;
+use super::hash::FastMap;
+use super::json::{write_json, write_raw};
 use super::socket::{
-    Address, NetlinkSocket, Received, SocketOptions, UnixAddr, UnixDatagram, is_overrun,
+    Address, NetlinkSocket, RecvInfo, SocketOptions, UnixAddr, UnixDatagram, is_overrun,
 };
 use super::transport::{Socket, is_timeout, same_peer};
+use crate::ErrorKind;
 use crate::jsonrpc::{Decoder, Id, MAX_DEPTH_LIMIT, Params as RawParams, Request, Style};
 use crate::procslink::{Datagram, DatagramRepr, MAX_DATAGRAM, PROCSLINK_OVERHEAD, PayloadType};
 
@@ -132,16 +134,126 @@ struct Answer {
     fds: Vec<OwnedFd>,
 }
 
-/// What a waiting caller is sent: its answer, or the turn to read the
+/// Where a waiting caller is handed its answer, or the turn to read the
 /// socket for everyone.
-enum Event {
-    Answer(Answer),
-    Turn,
+#[derive(Default)]
+struct Slot {
+    state: Mutex<SlotState>,
+    wake: Condvar,
+}
+
+#[derive(Default)]
+struct SlotState {
+    /// The call this slot waits for; anything for another id is stale and
+    /// dropped.
+    id: u64,
+    answer: Option<Answer>,
+    turn: bool,
+}
+
+impl Slot {
+    fn state(&self) -> MutexGuard<'_, SlotState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn arm(&self, id: u64) {
+        *self.state() = SlotState {
+            id,
+            answer: None,
+            turn: false,
+        };
+    }
+
+    fn take_answer(&self) -> Option<Answer> {
+        self.state().answer.take()
+    }
+
+    fn give_answer(&self, id: u64, answer: Answer) {
+        let mut state = self.state();
+        if state.id == id {
+            state.answer = Some(answer);
+            drop(state);
+            self.wake.notify_one();
+        }
+    }
+
+    fn give_turn(&self, id: u64) {
+        let mut state = self.state();
+        if state.id == id {
+            state.turn = true;
+            drop(state);
+            self.wake.notify_one();
+        }
+    }
+
+    /// Waits at most `timeout` for an answer or a turn (returning at once
+    /// if one is there).
+    fn wait(&self, timeout: Duration) {
+        let mut state = self.state();
+        if state.answer.is_none() && !state.turn {
+            state = self
+                .wake
+                .wait_timeout(state, timeout)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        state.turn = false;
+    }
 }
 
 struct Waiter {
     to: Address,
-    tx: mpsc::Sender<Event>,
+    slot: Arc<Slot>,
+}
+
+/// What a calling thread keeps from one call to the next, so that a call
+/// allocates nothing of its own: its slot and the buffers its request is
+/// built in.
+struct CallerState {
+    slot: Arc<Slot>,
+    /// The params' JSON text.
+    text: Vec<u8>,
+    /// The request datagram.
+    datagram: Vec<u8>,
+}
+
+/// Buffers larger than this are not kept for the next call.
+const KEEP_BUFFER: usize = 64 * 1024;
+
+thread_local! {
+    static CALLER: Cell<Option<Box<CallerState>>> = const { Cell::new(None) };
+}
+
+impl CallerState {
+    /// This thread's state (a new one if a call on this thread is already
+    /// using it).
+    fn take() -> Box<CallerState> {
+        CALLER.with(Cell::take).unwrap_or_else(|| {
+            Box::new(CallerState {
+                slot: Arc::new(Slot::default()),
+                text: Vec::with_capacity(256),
+                datagram: vec![0; 512],
+            })
+        })
+    }
+
+    fn put_back(mut self: Box<Self>) {
+        if self.text.capacity() > KEEP_BUFFER {
+            self.text = Vec::with_capacity(256);
+        }
+        if self.datagram.len() > KEEP_BUFFER {
+            self.datagram = vec![0; 512];
+        }
+        CALLER.with(|c| c.set(Some(self)));
+    }
+}
+
+/// Params as a call passes them.
+enum CallParams<'p, P: ?Sized> {
+    /// A `serde_json` value: array, object or null (absent).
+    Value(&'p Value),
+    /// A serde type: absent if it serialises to `null`.
+    Typed(&'p P),
 }
 
 /// How long a caller that is not reading the socket waits for its answer
@@ -155,9 +267,10 @@ const READ_SLICE: Duration = Duration::from_millis(20);
 struct Inner {
     socket: Socket,
     options: ClientOptions,
-    pending: Mutex<HashMap<u64, Waiter>>,
-    /// Held by the one caller that reads the socket for everyone.
-    reading: Mutex<()>,
+    pending: Mutex<FastMap<u64, Waiter>>,
+    /// Held by the one caller that reads the socket for everyone, with the
+    /// buffer it receives into.
+    reading: Mutex<Vec<u8>>,
     next_id: AtomicU64,
     counters: Counters,
     closed: AtomicBool,
@@ -240,13 +353,14 @@ impl Client {
         Ok(Client {
             inner: Inner {
                 socket,
-                options,
-                pending: Mutex::new(HashMap::new()),
-                reading: Mutex::new(()),
+                pending: Mutex::new(FastMap::default()),
+                reading: Mutex::new(vec![0; options.max_datagram]),
+
                 next_id: AtomicU64::new(1),
                 counters: Counters::default(),
                 closed: AtomicBool::new(false),
                 failure: Mutex::new(None),
+                options,
             },
         })
     }
@@ -305,9 +419,13 @@ impl Client {
         params: Value,
         timeout: Duration,
     ) -> Result<Value, CallError> {
-        let answer = self
-            .inner
-            .request(&to.into(), method, &params, &[], Some(timeout))?;
+        let answer = self.inner.request(
+            &to.into(),
+            method,
+            CallParams::<()>::Value(&params),
+            &[],
+            Some(timeout),
+        )?;
         answer.map(|(v, _)| v).ok_or(CallError::Timeout)
     }
 
@@ -328,7 +446,13 @@ impl Client {
     ) -> Result<(Value, Vec<OwnedFd>), CallError> {
         let timeout = self.inner.options.timeout;
         self.inner
-            .request(&to.into(), method, &params, fds, Some(timeout))?
+            .request(
+                &to.into(),
+                method,
+                CallParams::<()>::Value(&params),
+                fds,
+                Some(timeout),
+            )?
             .ok_or(CallError::Timeout)
     }
 
@@ -346,11 +470,19 @@ impl Client {
         method: &str,
         params: &P,
     ) -> Result<R, CallError> {
-        let params = serde_json::to_value(params)
-            .map_err(|e| CallError::Protocol(format!("params do not serialise: {e}")))?;
-        let result = self.call(to, method, params)?;
-        serde_json::from_value(result)
-            .map_err(|e| CallError::Protocol(format!("unexpected result: {e}")))
+        let timeout = self.inner.options.timeout;
+        let result = self
+            .inner
+            .request(
+                &to.into(),
+                method,
+                CallParams::Typed(params),
+                &[],
+                Some(timeout),
+            )?
+            .map(|(v, _)| v)
+            .ok_or(CallError::Timeout)?;
+        R::deserialize(result).map_err(|e| CallError::Protocol(format!("unexpected result: {e}")))
     }
 
     /// Sends a notification: no id, no response.
@@ -365,7 +497,13 @@ impl Client {
         params: Value,
     ) -> Result<(), CallError> {
         self.inner
-            .request(&to.into(), method, &params, &[], None)
+            .request(
+                &to.into(),
+                method,
+                CallParams::<()>::Value(&params),
+                &[],
+                None,
+            )
             .map(drop)
     }
 
@@ -382,113 +520,180 @@ impl Client {
         fds: &[BorrowedFd<'_>],
     ) -> Result<(), CallError> {
         self.inner
-            .request(&to.into(), method, &params, fds, None)
+            .request(
+                &to.into(),
+                method,
+                CallParams::<()>::Value(&params),
+                fds,
+                None,
+            )
             .map(drop)
     }
 }
 
 impl Inner {
-    fn pending(&self) -> MutexGuard<'_, HashMap<u64, Waiter>> {
+    fn pending(&self) -> MutexGuard<'_, FastMap<u64, Waiter>> {
         self.pending.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Sends a request (`timeout` given) or a notification (`None`); for a
     /// request, waits for the answer: `Ok(None)` on timeout.
-    fn request(
+    fn request<P: Serialize + ?Sized>(
         &self,
         to: &Address,
         method: &str,
-        params: &Value,
+        params: CallParams<'_, P>,
         fds: &[BorrowedFd<'_>],
         timeout: Option<Duration>,
     ) -> Result<Option<(Value, Vec<OwnedFd>)>, CallError> {
-        let params_text = match params {
-            Value::Null => None,
-            Value::Array(_) | Value::Object(_) => Some(to_json_text(params, self.options.style)),
-            other => {
-                return Err(CallError::Protocol(format!(
-                    "params must be an array, an object or null, not {other}"
-                )));
+        let mut caller = CallerState::take();
+        let result = self.request_with(&mut caller, to, method, params, fds, timeout);
+        caller.put_back();
+        result
+    }
+
+    fn request_with<P: Serialize + ?Sized>(
+        &self,
+        caller: &mut CallerState,
+        to: &Address,
+        method: &str,
+        params: CallParams<'_, P>,
+        fds: &[BorrowedFd<'_>],
+        timeout: Option<Duration>,
+    ) -> Result<Option<(Value, Vec<OwnedFd>)>, CallError> {
+        let id = timeout.map(|_| self.next_id.fetch_add(1, Ordering::Relaxed));
+        let len = self.build(caller, method, params, id)?;
+        let datagram = caller.datagram.get(..len).unwrap_or_default();
+        let (Some(id), Some(timeout)) = (id, timeout) else {
+            self.socket.send(to, datagram, fds)?;
+            return Ok(None);
+        };
+        if self.closed.load(Ordering::Acquire) {
+            return Err(self.stopped());
+        }
+        let deadline = Instant::now() + timeout;
+        let slot = &caller.slot;
+        slot.arm(id);
+        self.pending().insert(
+            id,
+            Waiter {
+                to: to.clone(),
+                slot: Arc::clone(slot),
+            },
+        );
+        if let Err(e) = self.socket.send(to, datagram, fds) {
+            self.pending().remove(&id);
+            return Err(CallError::Io(e));
+        }
+        let answer = match self.wait(id, slot, deadline) {
+            Ok(None) if self.pending().remove(&id).is_none() => {
+                // Gone from the table without an answer yet: a reader took
+                // it just now and is putting it into the slot.
+                self.late_answer(slot, deadline)
+            }
+            other => other,
+        };
+        match answer {
+            Ok(Some(answer)) => answer.outcome.map(|v| Some((v, answer.fds))),
+            Ok(None) => Ok(None),
+            Err(e) => {
+                self.pending().remove(&id);
+                Err(e)
+            }
+        }
+    }
+
+    /// The answer a reader is handing over right now, waiting for it at
+    /// most a moment past `deadline`.
+    fn late_answer(&self, slot: &Slot, deadline: Instant) -> Result<Option<Answer>, CallError> {
+        let until = deadline.max(Instant::now()) + FOLLOWER_SLICE;
+        loop {
+            if let Some(answer) = slot.take_answer() {
+                return Ok(Some(answer));
+            }
+            let now = Instant::now();
+            if now >= until {
+                return Ok(None);
+            }
+            slot.wait(until - now);
+        }
+    }
+
+    /// Builds the request datagram in `caller.datagram`; its length.
+    fn build<P: Serialize + ?Sized>(
+        &self,
+        caller: &mut CallerState,
+        method: &str,
+        params: CallParams<'_, P>,
+        id: Option<u64>,
+    ) -> Result<usize, CallError> {
+        let style = self.options.style;
+        let text = &mut caller.text;
+        let not_params = |raw: &dyn fmt::Display| {
+            CallError::Protocol(format!(
+                "params must be an array, an object or null, not {raw}"
+            ))
+        };
+        let too_deep = || CallError::Protocol("params nest too deeply".into());
+        let raw = match params {
+            CallParams::Value(Value::Null) => None,
+            CallParams::Value(v @ (Value::Array(_) | Value::Object(_))) => {
+                Some(write_raw(v, style, MAX_DEPTH_LIMIT, text).ok_or_else(too_deep)?)
+            }
+            CallParams::Value(other) => return Err(not_params(other)),
+            CallParams::Typed(p) => {
+                text.clear();
+                write_json(p, style, text)
+                    .map_err(|e| CallError::Protocol(format!("params do not serialise: {e}")))?;
+                let raw = Decoder::new()
+                    .with_max_depth(MAX_DEPTH_LIMIT)
+                    .value(text)
+                    .map_err(|_| too_deep())?;
+                (!raw.is_null()).then_some(raw)
             }
         };
-        let decoder = Decoder::new().with_max_depth(MAX_DEPTH_LIMIT);
-        let raw_params = match &params_text {
-            Some(text) => Some(
-                decoder
-                    .value(text.as_bytes())
-                    .ok()
-                    .and_then(RawParams::new)
-                    .ok_or_else(|| CallError::Protocol("params nest too deeply".into()))?,
-            ),
+        let raw_params = match raw {
             None => None,
+            Some(raw) => Some(RawParams::new(raw).ok_or_else(|| not_params(&raw))?),
         };
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let request = match timeout {
-            Some(_) => Request::new(Id::from(id), method, raw_params),
+        let request = match id {
+            Some(id) => Request::new(Id::from(id), method, raw_params),
             None => Request::notification(method, raw_params),
         };
-        let mut text = vec![0u8; request.encoded_len(self.options.style)];
-        let n = request
-            .encode(&mut text, self.options.style)
-            .map_err(|e| CallError::Protocol(format!("cannot encode the request: {e:?}")))?;
-        text.truncate(n);
-        let total = PROCSLINK_OVERHEAD + text.len();
+        let datagram = &mut caller.datagram;
+        let encode = |d: &mut Vec<u8>| {
+            request.encode(d.get_mut(PROCSLINK_OVERHEAD..).unwrap_or_default(), style)
+        };
+        let cannot =
+            |e: crate::Error| CallError::Protocol(format!("cannot encode the request: {e:?}"));
+        let n = match encode(datagram) {
+            Ok(n) => n,
+            Err(e) => {
+                let ErrorKind::BufferTooSmall { needed } = e.kind() else {
+                    return Err(cannot(e));
+                };
+                datagram.resize(PROCSLINK_OVERHEAD + needed, 0);
+                encode(datagram).map_err(cannot)?
+            }
+        };
+        let total = PROCSLINK_OVERHEAD + n;
         if total > self.options.max_datagram {
             return Err(CallError::Protocol(format!(
                 "request of {total} bytes exceeds the {}-byte datagram limit",
                 self.options.max_datagram
             )));
         }
-        let mut datagram = vec![0u8; total];
         DatagramRepr::request(self.socket.nlmsg_pid())
-            .emit(&text, &mut datagram)
-            .map_err(|e| CallError::Protocol(format!("cannot build the datagram: {e:?}")))?;
-
-        let Some(timeout) = timeout else {
-            self.socket.send(to, &datagram, fds)?;
-            return Ok(None);
-        };
-        if self.closed.load(Ordering::Acquire) {
-            return Err(self.stopped());
-        }
-        let (tx, rx) = mpsc::channel();
-        self.pending().insert(id, Waiter { to: to.clone(), tx });
-        if let Err(e) = self.socket.send(to, &datagram, fds) {
-            self.pending().remove(&id);
-            return Err(CallError::Io(e));
-        }
-        let answer = self.wait(id, &rx, Instant::now() + timeout);
-        if !matches!(answer, Ok(Some(_))) {
-            self.pending().remove(&id);
-        }
-        match answer {
-            Ok(Some(answer)) => answer.outcome.map(|v| Some((v, answer.fds))),
-            // The answer may have been handed over, behind a turn, just
-            // before removal.
-            Ok(None) => match rx.try_iter().find_map(|e| match e {
-                Event::Answer(answer) => Some(answer),
-                Event::Turn => None,
-            }) {
-                Some(answer) => answer.outcome.map(|v| Some((v, answer.fds))),
-                None => Ok(None),
-            },
-            Err(e) => Err(e),
-        }
+            .emit_header(n, datagram)
+            .map_err(|e| CallError::Protocol(format!("cannot build the datagram: {e:?}")))
     }
 
     /// Waits for this caller's answer until `deadline` (`Ok(None)` then),
     /// reading the socket for every caller whenever no one else is.
-    fn wait(
-        &self,
-        id: u64,
-        rx: &mpsc::Receiver<Event>,
-        deadline: Instant,
-    ) -> Result<Option<Answer>, CallError> {
+    fn wait(&self, id: u64, slot: &Slot, deadline: Instant) -> Result<Option<Answer>, CallError> {
         loop {
-            match rx.try_recv() {
-                Ok(Event::Answer(answer)) => return Ok(Some(answer)),
-                Ok(Event::Turn) | Err(mpsc::TryRecvError::Empty) => {}
-                Err(mpsc::TryRecvError::Disconnected) => return Err(self.stopped()),
+            if let Some(answer) = slot.take_answer() {
+                return Ok(Some(answer));
             }
             if self.closed.load(Ordering::Acquire) {
                 return Err(self.stopped());
@@ -504,17 +709,13 @@ impl Inner {
                 Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
                 Err(TryLockError::WouldBlock) => None,
             };
-            if let Some(turn) = turn {
-                let answer = self.read_until_answered(rx, deadline);
-                drop(turn);
+            if let Some(mut buf) = turn {
+                let answer = self.read_until_answered(id, slot, &mut buf, deadline);
+                drop(buf);
                 self.pass_turn(id);
                 return answer;
             }
-            match rx.recv_timeout((deadline - now).min(FOLLOWER_SLICE)) {
-                Ok(Event::Answer(answer)) => return Ok(Some(answer)),
-                Ok(Event::Turn) | Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => return Err(self.stopped()),
-            }
+            slot.wait((deadline - now).min(FOLLOWER_SLICE));
         }
     }
 
@@ -522,28 +723,33 @@ impl Inner {
     /// or `deadline` has passed.
     fn read_until_answered(
         &self,
-        rx: &mpsc::Receiver<Event>,
+        id: u64,
+        slot: &Slot,
+        buf: &mut [u8],
         deadline: Instant,
     ) -> Result<Option<Answer>, CallError> {
-        let limit = self.options.max_datagram;
         loop {
-            match rx.try_recv() {
-                Ok(Event::Answer(answer)) => return Ok(Some(answer)),
-                Ok(Event::Turn) | Err(mpsc::TryRecvError::Empty) => {}
-                Err(mpsc::TryRecvError::Disconnected) => return Err(self.stopped()),
+            if let Some(answer) = slot.take_answer() {
+                return Ok(Some(answer));
             }
             if Instant::now() >= deadline {
                 return Ok(None);
             }
-            match self.socket.recv(limit) {
-                Ok(msg) => self.deliver(msg),
+            match self.socket.recv_into(buf, false) {
+                Ok(info) => {
+                    if let Some(answer) = self.deliver(info.data(buf), info, id) {
+                        return Ok(Some(answer));
+                    }
+                }
                 Err(e) if is_timeout(&e) => {}
                 Err(e) if is_overrun(&e) => bump(&self.counters.overruns),
                 Err(e) => {
                     *self.failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
                     self.closed.store(true, Ordering::Release);
-                    // Every waiting caller learns it: their senders are dropped.
-                    self.pending().clear();
+                    // Every waiting caller learns it when woken.
+                    for (id, w) in self.pending().drain() {
+                        w.slot.give_turn(id);
+                    }
                     return Err(self.stopped());
                 }
             }
@@ -554,8 +760,8 @@ impl Inner {
     /// which is done waiting), if any.
     fn pass_turn(&self, own: u64) {
         let pending = self.pending();
-        if let Some((_, w)) = pending.iter().find(|(id, _)| **id != own) {
-            let _ = w.tx.send(Event::Turn);
+        if let Some((id, w)) = pending.iter().find(|(id, _)| **id != own) {
+            w.slot.give_turn(*id);
         }
     }
 
@@ -572,58 +778,54 @@ impl Inner {
         ))
     }
 
-    fn deliver(&self, msg: Received) {
-        let Received {
-            data,
-            len,
-            from,
-            fds,
-            ..
-        } = msg;
+    /// Delivers one received datagram to the caller waiting for it; the
+    /// answer itself when that caller is `own`, the one reading.
+    fn deliver(&self, data: &[u8], info: RecvInfo, own: u64) -> Option<Answer> {
+        let RecvInfo { len, from, fds, .. } = info;
         let Some(from) = from else {
             bump(&self.counters.malformed);
-            return;
+            return None;
         };
-        if from == self.socket.local() {
-            return; // a wake-up
+        if self.socket.is_local(&from) {
+            return None; // a wake-up
         }
         if len > data.len() {
             bump(&self.counters.malformed);
-            return;
+            return None;
         }
-        let Ok(datagram) = Datagram::parse_with_limit(&data, self.options.max_datagram) else {
+        let Ok(datagram) = Datagram::parse_with_limit(data, self.options.max_datagram) else {
             bump(&self.counters.malformed);
-            return;
+            return None;
         };
         if datagram.payload_type() != PayloadType::JSONRPC_RESPONSE {
             bump(&self.counters.malformed);
-            return;
+            return None;
         }
         if from.port().is_some_and(|port| datagram.pid() != port) {
             bump(&self.counters.spoofed);
-            return;
+            return None;
         }
         let decoder = Decoder::new().with_max_depth(MAX_DEPTH_LIMIT);
         let Ok(response) = decoder.parse_response(datagram.payload()) else {
             bump(&self.counters.malformed);
-            return;
+            return None;
         };
         let Some(id) = response.id.as_u64() else {
             bump(&self.counters.unknown_id);
-            return;
+            return None;
         };
         let waiter = {
             let mut pending = self.pending();
             match pending.get(&id) {
                 None => {
                     bump(&self.counters.unknown_id);
-                    return;
+                    return None;
                 }
                 Some(w) if !same_peer(&w.to, &from) => {
                     bump(&self.counters.spoofed);
-                    return;
+                    return None;
                 }
-                Some(_) => pending.remove(&id),
+                Some(_) => pending.remove(&id)?,
             }
         };
         let outcome = match response.outcome {
@@ -640,9 +842,12 @@ impl Inner {
                 }))
             }
         };
-        if let Some(w) = waiter {
-            bump(&self.counters.delivered);
-            let _ = w.tx.send(Event::Answer(Answer { outcome, fds }));
+        bump(&self.counters.delivered);
+        let answer = Answer { outcome, fds };
+        if id == own {
+            return Some(answer);
         }
+        waiter.slot.give_answer(id, answer);
+        None
     }
 }

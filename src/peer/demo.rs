@@ -17,8 +17,12 @@ use super::server::Methods;
 /// string.
 pub fn hello(params: Params) -> Result<Value, RpcError> {
     params.expect_len(1)?;
-    let name: String = params.arg(0, "name")?;
-    Ok(json!(format!("Hello, {name}!")))
+    let name = params.str_arg(0, "name")?;
+    let mut greeting = String::with_capacity(name.len() + 8);
+    greeting.push_str("Hello, ");
+    greeting.push_str(&name);
+    greeting.push('!');
+    Ok(Value::String(greeting))
 }
 
 /// `add(a, b)` → `a + b` for two numbers: an integer when both are integers

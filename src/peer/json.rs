@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 use serde_json::ser::Formatter;
 
-use crate::jsonrpc::Style;
+use crate::jsonrpc::{RawValue, Style};
 
 /// Writes `value` as JSON text in `style`.
 ///
@@ -32,17 +32,137 @@ use crate::jsonrpc::Style;
 /// ```
 pub fn to_json_text(value: &Value, style: Style) -> String {
     let mut out = Vec::with_capacity(64);
-    let result = if style == Style::Compact {
-        serde_json::to_writer(&mut out, value)
-    } else {
-        let mut ser = serde_json::Serializer::with_formatter(&mut out, StyledFormatter { style });
-        value.serialize(&mut ser)
-    };
     // Writing a `Value` into a `Vec` cannot fail (its map keys are strings),
     // and every byte written is UTF-8.
-    match result.ok().and_then(|()| String::from_utf8(out).ok()) {
+    match write_json(value, style, &mut out)
+        .ok()
+        .and_then(|()| String::from_utf8(out).ok())
+    {
         Some(text) => text,
         None => String::from("null"),
+    }
+}
+
+/// Appends `value` to `out` as JSON text in `style` (what
+/// [`to_json_text`] returns, for any serde type), so that buffers can be
+/// reused from call to call.
+pub(crate) fn write_json<T: Serialize + ?Sized>(
+    value: &T,
+    style: Style,
+    out: &mut Vec<u8>,
+) -> serde_json::Result<()> {
+    if style == Style::Compact {
+        serde_json::to_writer(out, value)
+    } else {
+        let mut ser = serde_json::Serializer::with_formatter(out, StyledFormatter { style });
+        value.serialize(&mut ser)
+    }
+}
+
+/// `value`'s JSON text in `out` (cleared first), spelled in `style`, as a
+/// [`RawValue`] without validating it again: what `serde_json` writes of a
+/// `Value` is JSON. `None` when it nests deeper than `max_depth` arrays and
+/// objects, which a decoder with that limit would refuse.
+pub(crate) fn write_raw<'t>(
+    value: &Value,
+    style: Style,
+    max_depth: usize,
+    out: &'t mut Vec<u8>,
+) -> Option<RawValue<'t>> {
+    out.clear();
+    if !depth_within(value, max_depth) {
+        return None;
+    }
+    write_value(value, style, out);
+    std::str::from_utf8(out).ok().map(RawValue::from_validated)
+}
+
+/// Appends `value` to `out` exactly as [`write_json`] does, without going
+/// through serde for the common cases: plain ASCII strings, integers and
+/// containers are written here, other strings and floats by `serde_json`.
+pub(crate) fn write_value(value: &Value, style: Style, out: &mut Vec<u8>) {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => write_u64(u, out),
+            (None, Some(i)) => {
+                out.push(b'-');
+                write_u64(i.unsigned_abs(), out);
+            }
+            _ => fallback(n, style, out),
+        },
+        Value::String(s) => write_str(s, style, out),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    separator(style, out);
+                }
+                write_value(item, style, out);
+            }
+            out.push(b']');
+        }
+        Value::Object(members) => {
+            out.push(b'{');
+            for (i, (key, item)) in members.iter().enumerate() {
+                if i > 0 {
+                    separator(style, out);
+                }
+                write_str(key, style, out);
+                out.extend_from_slice(if style.spaced() { b": " } else { b":" });
+                write_value(item, style, out);
+            }
+            out.push(b'}');
+        }
+    }
+}
+
+fn separator(style: Style, out: &mut Vec<u8>) {
+    out.extend_from_slice(if style.spaced() { b", " } else { b"," });
+}
+
+fn write_str(s: &str, style: Style, out: &mut Vec<u8>) {
+    if s.bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        fallback(s, style, out);
+    }
+}
+
+fn write_u64(mut n: u64, out: &mut Vec<u8>) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        if let Some(d) = digits.get_mut(at) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || at == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(digits.get(at..).unwrap_or_default());
+}
+
+fn fallback<T: Serialize + ?Sized>(value: &T, style: Style, out: &mut Vec<u8>) {
+    // Strings and numbers always serialise.
+    let _ = write_json(value, style, out);
+}
+
+/// Whether `value` nests at most `max` arrays and objects, itself included.
+fn depth_within(value: &Value, max: usize) -> bool {
+    match value {
+        Value::Array(a) => max > 0 && a.iter().all(|v| depth_within(v, max - 1)),
+        Value::Object(o) => max > 0 && o.values().all(|v| depth_within(v, max - 1)),
+        _ => true,
     }
 }
 
@@ -91,7 +211,7 @@ impl Formatter for StyledFormatter {
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
-        if !self.style.ensure_ascii() {
+        if !self.style.ensure_ascii() || fragment.bytes().all(|b| b < 0x7f) {
             return writer.write_all(fragment.as_bytes());
         }
         let mut start = 0;
@@ -183,6 +303,74 @@ pub(crate) fn python_float_repr(value: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::python_float_repr as r;
+    use super::{write_json, write_raw, write_value};
+    use crate::jsonrpc::{Decoder, Style};
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+    use std::prelude::rust_2024::*;
+
+    fn any_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<u64>().prop_map(|n| json!(n)),
+            any::<f64>().prop_map(|f| json!(f)),
+            ".{0,12}".prop_map(Value::String),
+            "[ -~]{0,12}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 32, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::vec((".{0,6}", inner), 0..5)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn the_fast_writer_writes_what_serde_json_writes(value in any_value()) {
+            for style in [Style::Compact, Style::CompactAscii, Style::Python, Style::PythonUnicode] {
+                let (mut fast, mut serde) = (Vec::new(), Vec::new());
+                write_value(&value, style, &mut fast);
+                write_json(&value, style, &mut serde).unwrap();
+                prop_assert_eq!(String::from_utf8(fast).unwrap(), String::from_utf8(serde).unwrap());
+            }
+        }
+    }
+
+    #[test]
+    fn raw_text_is_what_the_decoder_accepts() {
+        let mut nested = json!(1);
+        for i in 0..300 {
+            nested = if i % 2 == 0 {
+                json!([nested])
+            } else {
+                json!({"k": nested})
+            };
+        }
+        let mut buf = Vec::new();
+        for value in [
+            json!(null),
+            json!("\u{e9}\"x"),
+            json!([1.5, {"a": []}]),
+            nested,
+        ] {
+            for max in [1, 2, 3, 128, 256] {
+                let decoded = Decoder::new()
+                    .with_max_depth(max)
+                    .value(super::super::to_json_text(&value, Style::Python).as_bytes())
+                    .map(|raw| raw.as_str().to_string());
+                let raw = write_raw(&value, Style::Python, max, &mut buf);
+                assert_eq!(raw.map(|r| r.as_str().to_string()), decoded.ok(), "{max}");
+            }
+        }
+        assert_eq!(
+            write_raw(&Value::Null, Style::Compact, 0, &mut buf).map(|r| r.as_str()),
+            Some("null")
+        );
+    }
 
     #[test]
     fn floats_like_python_repr() {

@@ -164,6 +164,7 @@
 mod client;
 pub mod demo;
 mod error;
+mod hash;
 mod json;
 mod params;
 mod server;
@@ -176,5 +177,6 @@ pub use json::to_json_text;
 pub use params::{Params, Reply};
 pub use server::{Methods, Server, ServerHandle, ServerOptions, ServerStats, Stopper};
 pub use socket::{
-    Address, Credentials, MAX_FDS, NetlinkSocket, Received, SocketOptions, UnixAddr, UnixDatagram,
+    Address, Credentials, MAX_FDS, NetlinkSocket, Received, RecvInfo, SocketOptions, UnixAddr,
+    UnixDatagram,
 };

@@ -2,14 +2,18 @@
 
 use std::prelude::rust_2024::*;
 
+use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::fmt;
 use std::os::fd::OwnedFd;
 
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::error::RpcError;
 use super::socket::{Address, Credentials};
+use crate::jsonrpc::{Decoder, Kind, MAX_DEPTH_LIMIT, RawValue};
 
 /// The parameters of one request, with the file descriptors that came with
 /// it and who sent it.
@@ -19,6 +23,12 @@ use super::socket::{Address, Credentials};
 /// struct, a `Vec`…) or argument by argument with [`arg`](Self::arg), which
 /// accepts either form. Decoding failures are -32602 "Invalid params"
 /// errors, ready to return with `?`.
+///
+/// The server hands a handler the params' JSON text as it arrived,
+/// borrowed from the datagram: positional arguments are decoded straight
+/// from it, and a [`serde_json::Value`] is built only when a handler asks
+/// for one ([`value`](Self::value), [`raw_arg`](Self::raw_arg)) or reads
+/// named params (where, as in Python, the last of duplicate names wins).
 ///
 /// ```
 /// use procslink::peer::Params;
@@ -36,22 +46,74 @@ use super::socket::{Address, Credentials};
 /// let err = named.arg::<String>(0, "a").unwrap_err();
 /// assert_eq!(err.code.0, -32602);
 /// assert!(Params::from_value(None).is_absent());
+///
+/// let text = Params::from_json(r#"["Rust", [1, 2]]"#)?;
+/// assert_eq!(text.len(), 2);
+/// assert_eq!(text.arg::<String>(0, "name")?, "Rust");
+/// assert_eq!(text.raw_arg(1, "list"), Some(&json!([1, 2])));
 /// # Ok::<(), procslink::peer::RpcError>(())
 /// ```
-pub struct Params {
-    value: Option<Value>,
+pub struct Params<'a> {
+    source: Source<'a>,
+    /// The value of `Source::Text`, once a handler has asked for it.
+    parsed: OnceCell<Value>,
     fds: Vec<OwnedFd>,
     sender: Option<Address>,
     credentials: Option<Credentials>,
 }
 
-impl Params {
+enum Source<'a> {
+    Absent,
+    Value(Value),
+    /// Validated JSON text that `serde_json` can represent.
+    Text(RawValue<'a>),
+}
+
+impl<'a> Params<'a> {
     /// Parameters from a value (`None`: absent). Arrays are positional,
     /// objects named; other values are kept as they are (the server never
     /// passes them: a request whose params are neither is invalid).
-    pub fn from_value(value: Option<Value>) -> Self {
+    pub fn from_value(value: Option<Value>) -> Params<'static> {
+        Params::new(match value {
+            None => Source::Absent,
+            Some(v) => Source::Value(v),
+        })
+    }
+
+    /// Parameters from their JSON text, which must be an array or an
+    /// object that [`serde_json::Value`] can represent (numbers within
+    /// `f64`'s range, no lone surrogate escapes, at most 128 levels deep).
+    ///
+    /// # Errors
+    ///
+    /// -32602 "Invalid params" saying what is wrong with the text.
+    pub fn from_json(text: &'a str) -> Result<Self, RpcError> {
+        let raw = Decoder::new()
+            .with_max_depth(MAX_DEPTH_LIMIT)
+            .value(text.as_bytes())
+            .map_err(|e| RpcError::invalid_params(format_args!("params are not JSON: {e}")))?;
+        Self::from_raw(raw)
+    }
+
+    /// Parameters from validated JSON text (what the server decoded).
+    pub(crate) fn from_raw(raw: RawValue<'a>) -> Result<Self, RpcError> {
+        if !matches!(raw.kind(), Kind::Array | Kind::Object) {
+            return Err(RpcError::invalid_params(
+                "params must be an array or an object",
+            ));
+        }
+        if !surely_representable(raw.as_str()) {
+            serde_json::from_str::<Representable>(raw.as_str()).map_err(|e| {
+                RpcError::invalid_params(format_args!("params not representable: {e}"))
+            })?;
+        }
+        Ok(Params::new(Source::Text(raw)))
+    }
+
+    fn new(source: Source<'a>) -> Self {
         Params {
-            value,
+            source,
+            parsed: OnceCell::new(),
             fds: Vec::new(),
             sender: None,
             credentials: None,
@@ -70,34 +132,77 @@ impl Params {
         self
     }
 
+    /// The params' JSON text as it arrived, for params that came from a
+    /// request (`None` for absent params or ones made from a value).
+    pub fn json(&self) -> Option<&'a str> {
+        match self.source {
+            Source::Text(raw) => Some(raw.as_str()),
+            _ => None,
+        }
+    }
+
     /// The params' value; `None` when absent.
     pub fn value(&self) -> Option<&Value> {
-        self.value.as_ref()
+        match &self.source {
+            Source::Absent => None,
+            Source::Value(v) => Some(v),
+            Source::Text(raw) => Some(self.parsed.get_or_init(|| {
+                // `from_raw` checked that serde_json represents the text.
+                serde_json::from_str(raw.as_str()).unwrap_or(Value::Null)
+            })),
+        }
     }
 
     /// The params' value; `Value::Null` when absent.
-    pub fn into_value(self) -> Value {
-        self.value.unwrap_or(Value::Null)
+    pub fn into_value(mut self) -> Value {
+        if let Some(v) = self.parsed.take() {
+            return v;
+        }
+        match std::mem::replace(&mut self.source, Source::Absent) {
+            Source::Absent => Value::Null,
+            Source::Value(v) => v,
+            Source::Text(raw) => serde_json::from_str(raw.as_str()).unwrap_or(Value::Null),
+        }
+    }
+
+    /// The positional params' text, when that is what arrived: the one
+    /// case decoded without building a value.
+    fn positional_text(&self) -> Option<RawValue<'a>> {
+        match self.source {
+            Source::Text(raw) if raw.kind() == Kind::Array => Some(raw),
+            _ => None,
+        }
     }
 
     /// Whether no params were sent.
     pub fn is_absent(&self) -> bool {
-        self.value.is_none()
+        matches!(self.source, Source::Absent)
     }
 
     /// Whether the params are positional (an array).
     pub fn is_positional(&self) -> bool {
-        matches!(self.value, Some(Value::Array(_)))
+        match &self.source {
+            Source::Absent => false,
+            Source::Value(v) => v.is_array(),
+            Source::Text(raw) => raw.kind() == Kind::Array,
+        }
     }
 
     /// Whether the params are named (an object).
     pub fn is_named(&self) -> bool {
-        matches!(self.value, Some(Value::Object(_)))
+        match &self.source {
+            Source::Absent => false,
+            Source::Value(v) => v.is_object(),
+            Source::Text(raw) => raw.kind() == Kind::Object,
+        }
     }
 
-    /// The number of arguments (0 when absent).
+    /// The number of arguments (0 when absent; distinct names when named).
     pub fn len(&self) -> usize {
-        match &self.value {
+        if let Some(raw) = self.positional_text() {
+            return raw.elements().map_or(0, Iterator::count);
+        }
+        match self.value() {
             Some(Value::Array(a)) => a.len(),
             Some(Value::Object(o)) => o.len(),
             _ => 0,
@@ -117,16 +222,22 @@ impl Params {
     ///
     /// -32602 "Invalid params" with serde's explanation as data.
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T, RpcError> {
-        let value = self.value.clone().unwrap_or(Value::Null);
-        serde_json::from_value(value).map_err(RpcError::invalid_params)
+        if let Some(raw) = self.positional_text() {
+            return serde_json::from_str(raw.as_str()).map_err(RpcError::invalid_params);
+        }
+        match self.value() {
+            None => T::deserialize(&Value::Null),
+            Some(v) => T::deserialize(v),
+        }
+        .map_err(RpcError::invalid_params)
     }
 
     /// The raw argument at position `index` (positional params) or named
     /// `name` (named params).
     pub fn raw_arg(&self, index: usize, name: &str) -> Option<&Value> {
-        match &self.value {
-            Some(Value::Array(a)) => a.get(index),
-            Some(Value::Object(o)) => o.get(name),
+        match self.value()? {
+            Value::Array(a) => a.get(index),
+            Value::Object(o) => o.get(name),
             _ => None,
         }
     }
@@ -137,11 +248,49 @@ impl Params {
     ///
     /// -32602 "Invalid params" when it is missing or has the wrong type.
     pub fn arg<T: DeserializeOwned>(&self, index: usize, name: &str) -> Result<T, RpcError> {
-        let raw = self.raw_arg(index, name).ok_or_else(|| {
-            RpcError::invalid_params(format_args!("missing argument {index} ({name})"))
-        })?;
-        T::deserialize(raw)
-            .map_err(|e| RpcError::invalid_params(format_args!("argument {index} ({name}): {e}")))
+        let wrong = |e| RpcError::invalid_params(format_args!("argument {index} ({name}): {e}"));
+        if let Some(raw) = self.positional_text() {
+            let arg = raw.nth(index).ok_or_else(|| missing(index, name))?;
+            return serde_json::from_str(arg.as_str()).map_err(wrong);
+        }
+        let arg = self
+            .raw_arg(index, name)
+            .ok_or_else(|| missing(index, name))?;
+        T::deserialize(arg).map_err(wrong)
+    }
+
+    /// The string argument at position `index` or named `name`, borrowed
+    /// from the request when it holds no escape (no copy, no allocation).
+    ///
+    /// ```
+    /// use procslink::peer::Params;
+    /// use std::borrow::Cow;
+    ///
+    /// let p = Params::from_json(r#"["Rust", "caf\u00e9", 3]"#)?;
+    /// assert!(matches!(p.str_arg(0, "name")?, Cow::Borrowed("Rust")));
+    /// assert_eq!(p.str_arg(1, "drink")?, "café");
+    /// assert_eq!(p.str_arg(2, "n").unwrap_err().code.0, -32602);
+    /// assert_eq!(p.str_arg(3, "gone").unwrap_err().code.0, -32602);
+    /// # Ok::<(), procslink::peer::RpcError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// -32602 "Invalid params" when it is missing or not a string.
+    pub fn str_arg(&self, index: usize, name: &str) -> Result<Cow<'_, str>, RpcError> {
+        let Some(raw) = self.positional_text() else {
+            return match self.raw_arg(index, name) {
+                Some(Value::String(s)) => Ok(Cow::Borrowed(s.as_str())),
+                Some(_) => Err(not_a_string(index, name)),
+                None => Err(missing(index, name)),
+            };
+        };
+        let arg = raw.nth(index).ok_or_else(|| missing(index, name))?;
+        let text = arg.as_json_str().ok_or_else(|| not_a_string(index, name))?;
+        Ok(match text.as_unescaped() {
+            Some(plain) => Cow::Borrowed(plain),
+            None => Cow::Owned(text.chars().collect()),
+        })
     }
 
     /// Like [`arg`](Self::arg), `None` when the argument is missing or
@@ -155,9 +304,14 @@ impl Params {
         index: usize,
         name: &str,
     ) -> Result<Option<T>, RpcError> {
-        match self.raw_arg(index, name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(_) => self.arg(index, name).map(Some),
+        let present = match self.positional_text() {
+            Some(raw) => raw.nth(index).is_some_and(|a| !a.is_null()),
+            None => !matches!(self.raw_arg(index, name), None | Some(Value::Null)),
+        };
+        if present {
+            self.arg(index, name).map(Some)
+        } else {
+            Ok(None)
         }
     }
 
@@ -168,12 +322,12 @@ impl Params {
     ///
     /// -32602 "Invalid params" saying how many were expected.
     pub fn expect_len(&self, count: usize) -> Result<(), RpcError> {
-        if self.len() == count {
+        let len = self.len();
+        if len == count {
             Ok(())
         } else {
             Err(RpcError::invalid_params(format_args!(
-                "expected {count} argument(s), got {}",
-                self.len()
+                "expected {count} argument(s), got {len}"
             )))
         }
     }
@@ -203,14 +357,166 @@ impl Params {
     }
 }
 
-impl fmt::Debug for Params {
+fn not_a_string(index: usize, name: &str) -> RpcError {
+    RpcError::invalid_params(format_args!("argument {index} ({name}): expected a string"))
+}
+
+fn missing(index: usize, name: &str) -> RpcError {
+    RpcError::invalid_params(format_args!("missing argument {index} ({name})"))
+}
+
+impl fmt::Debug for Params<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Params")
-            .field("value", &self.value)
-            .field("fds", &self.fds.len())
+        let mut d = f.debug_struct("Params");
+        match &self.source {
+            Source::Absent => d.field("value", &None::<()>),
+            Source::Value(v) => d.field("value", v),
+            Source::Text(raw) => d.field("json", &raw.as_str()),
+        };
+        d.field("fds", &self.fds.len())
             .field("sender", &self.sender)
             .field("credentials", &self.credentials)
             .finish()
+    }
+}
+
+/// Whether `serde_json` surely represents this validated JSON text: it
+/// nests at most [`SERDE_DEPTH`] arrays and objects, has no number with an
+/// exponent or over 300 digits (which could overflow `f64`) and no `\u`
+/// escape (which could be a lone surrogate). Other texts get the full
+/// check.
+fn surely_representable(text: &str) -> bool {
+    let mut depth = 0usize;
+    let mut digits = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in text.as_bytes() {
+        if in_string {
+            match b {
+                b'u' if escaped => return false,
+                b'"' if !escaped => in_string = false,
+                _ => {}
+            }
+            escaped = b == b'\\' && !escaped;
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > SERDE_DEPTH {
+                    return false;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b'e' | b'E' if digits > 0 => return false,
+            b'0'..=b'9' | b'.' => {
+                digits += 1;
+                if digits > 300 {
+                    return false;
+                }
+                continue;
+            }
+            _ => {}
+        }
+        digits = 0;
+    }
+    true
+}
+
+/// How deep `serde_json` nests by default (its recursion limit).
+const SERDE_DEPTH: usize = 127;
+
+#[cfg(test)]
+mod tests {
+    use super::{Representable, SERDE_DEPTH, surely_representable};
+    use std::prelude::rust_2024::*;
+
+    #[test]
+    fn the_prescan_never_passes_what_serde_json_refuses() {
+        let deep = |d: usize| "[".repeat(d) + &"]".repeat(d);
+        let texts = [
+            r#"["Rust", true, false, null, 1, -2.5, {"k": [0]}]"#.to_string(),
+            r#"["e", "E", "\\u", "\\"]"#.to_string(),
+            "[1e400]".into(),
+            "[1E2]".into(),
+            "[0.5e-3]".into(),
+            r#"["\ud800"]"#.into(),
+            r#"["\u00e9"]"#.into(),
+            format!("[{}]", "9".repeat(310)),
+            format!("[{}]", "9".repeat(300)),
+            deep(SERDE_DEPTH),
+            deep(SERDE_DEPTH + 1),
+            format!(r#"["{}", {}]"#, "[".repeat(200), deep(3)),
+        ];
+        for text in &texts {
+            let full = serde_json::from_str::<Representable>(text).is_ok();
+            if surely_representable(text) {
+                assert!(full, "{text}");
+            }
+        }
+        assert!(surely_representable(&texts[0]));
+        assert!(surely_representable(&texts[1]));
+        assert!(surely_representable(&texts[9]));
+        assert!(surely_representable(&texts[11]));
+        assert!(!surely_representable(&texts[10]));
+        assert!(!surely_representable(&texts[2]));
+        assert!(!surely_representable(&texts[5]));
+    }
+}
+
+/// Deserialises any JSON value without keeping it, failing exactly where
+/// building a [`serde_json::Value`] would: numbers outside `f64`'s range,
+/// lone surrogate escapes, nesting past `serde_json`'s limit.
+struct Representable;
+
+impl<'de> Deserialize<'de> for Representable {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(RepresentableVisitor)
+    }
+}
+
+struct RepresentableVisitor;
+
+impl<'de> Visitor<'de> for RepresentableVisitor {
+    type Value = Representable;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Representable, E> {
+        Ok(Representable)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Representable, E> {
+        Ok(Representable)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Representable, E> {
+        Ok(Representable)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Representable, E> {
+        Ok(Representable)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Representable, E> {
+        Ok(Representable)
+    }
+
+    fn visit_unit<E>(self) -> Result<Representable, E> {
+        Ok(Representable)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Representable, A::Error> {
+        while seq.next_element::<Representable>()?.is_some() {}
+        Ok(Representable)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Representable, A::Error> {
+        while map.next_entry::<Representable, Representable>()?.is_some() {}
+        Ok(Representable)
     }
 }
 

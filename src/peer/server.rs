@@ -3,7 +3,7 @@
 
 use std::prelude::rust_2024::*;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::fmt;
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
@@ -19,20 +19,22 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::error::RpcError;
-use super::json::to_json_text;
+use super::hash::FastMap;
+use super::json::write_raw;
 use super::params::{Params, Reply};
 use super::socket::{
-    Address, Credentials, NetlinkSocket, Received, SocketOptions, UnixAddr, UnixDatagram,
+    Address, Credentials, NetlinkSocket, RecvInfo, SocketOptions, UnixAddr, UnixDatagram,
     is_overrun,
 };
 use super::transport::{Socket, is_timeout};
+use crate::ErrorKind;
 use crate::jsonrpc::{
-    Decoder, ErrorCode, ErrorObject, Id, Incoming, MAX_DEPTH_LIMIT, Message, RawValue, Request,
-    Response, Style,
+    Batch, Decoder, ErrorCode, ErrorObject, Id, Incoming, MAX_DEPTH_LIMIT, Message, RawValue,
+    Request, Response, Style,
 };
 use crate::procslink::{Datagram, DatagramRepr, MAX_DATAGRAM, PROCSLINK_OVERHEAD, PayloadType};
 
-type Handler = dyn Fn(Params) -> Result<Reply, RpcError> + Send + Sync;
+type Handler = dyn Fn(Params<'_>) -> Result<Reply, RpcError> + Send + Sync;
 
 /// The methods a server offers: names bound to handlers.
 ///
@@ -62,7 +64,7 @@ type Handler = dyn Fn(Params) -> Result<Reply, RpcError> + Send + Sync;
 /// ```
 #[derive(Clone, Default)]
 pub struct Methods {
-    map: HashMap<String, Arc<Handler>>,
+    map: FastMap<String, Arc<Handler>>,
 }
 
 impl Methods {
@@ -75,9 +77,9 @@ impl Methods {
     pub fn add<R, F>(&mut self, name: impl Into<String>, handler: F) -> &mut Self
     where
         R: Into<Reply>,
-        F: Fn(Params) -> Result<R, RpcError> + Send + Sync + 'static,
+        F: Fn(Params<'_>) -> Result<R, RpcError> + Send + Sync + 'static,
     {
-        let handler = move |p: Params| handler(p).map(Into::into);
+        let handler = move |p: Params<'_>| handler(p).map(Into::into);
         self.map.insert(name.into(), Arc::new(handler));
         self
     }
@@ -92,7 +94,7 @@ impl Methods {
         R: Serialize,
         F: Fn(P) -> Result<R, RpcError> + Send + Sync + 'static,
     {
-        self.add(name, move |params: Params| {
+        self.add(name, move |params: Params<'_>| {
             let args: P = params.parse()?;
             let result = handler(args)?;
             serde_json::to_value(result)
@@ -116,7 +118,7 @@ impl Methods {
     /// # Errors
     ///
     /// The handler's error, or -32601 "Method not found".
-    pub fn call(&self, name: &str, params: Params) -> Result<Reply, RpcError> {
+    pub fn call(&self, name: &str, params: Params<'_>) -> Result<Reply, RpcError> {
         match self.map.get(name) {
             Some(h) => h(params),
             None => Err(RpcError::method_not_found()),
@@ -461,14 +463,16 @@ impl Server {
     /// unusable).
     pub fn serve(&self) -> io::Result<()> {
         let shared = &*self.shared;
-        let limit = shared.options.max_datagram;
+        let credentials = shared.wants_credentials();
+        let Buffers { mut recv, mut out } = Buffers::new(shared.options.max_datagram);
         while !shared.stop.load(Ordering::Acquire) {
-            match shared.socket.recv(limit) {
-                Ok(msg) => {
+            match shared.socket.recv_into(&mut recv, credentials) {
+                Ok(info) => {
                     if shared.stop.load(Ordering::Acquire) {
                         break;
                     }
-                    shared.handle(msg);
+                    let data = info.data(&recv);
+                    shared.handle(data, info, &mut out);
                 }
                 Err(e) if is_timeout(&e) => {}
                 Err(e) if is_overrun(&e) => bump(&shared.counters.overruns),
@@ -595,24 +599,75 @@ struct Context {
     denied: bool,
 }
 
-/// A response ready to send: its JSON text and descriptors.
-struct Outgoing {
+/// A serving thread's buffers, allocated once and reused for every
+/// datagram.
+struct Buffers {
+    /// Where datagrams are received.
+    recv: Vec<u8>,
+    /// Where the response is built.
+    out: Out,
+}
+
+impl Buffers {
+    fn new(max_datagram: usize) -> Self {
+        Buffers {
+            recv: vec![0; max_datagram],
+            out: Out {
+                datagram: vec![0; max_datagram],
+                text: Vec::with_capacity(256),
+                fds: Vec::new(),
+            },
+        }
+    }
+}
+
+/// The response being built: its JSON text goes straight into `datagram`
+/// after the headers.
+struct Out {
+    datagram: Vec<u8>,
+    /// Scratch for a result's or error data's JSON text.
     text: Vec<u8>,
+    /// Descriptors to send with the response.
     fds: Vec<OwnedFd>,
 }
 
+impl Out {
+    /// Writes the response to `id` as the datagram's payload; its length.
+    fn response(&mut self, id: &Id<'_>, outcome: Result<&Value, RpcError>, style: Style) -> usize {
+        encode_response_at(
+            id,
+            outcome,
+            style,
+            &mut self.text,
+            &mut self.datagram,
+            PROCSLINK_OVERHEAD,
+        )
+    }
+
+    fn payload(&self, len: usize) -> &[u8] {
+        self.datagram
+            .get(PROCSLINK_OVERHEAD..PROCSLINK_OVERHEAD + len)
+            .unwrap_or_default()
+    }
+}
+
 impl Shared {
-    fn handle(&self, msg: Received) {
-        let Received {
-            data,
+    fn wants_credentials(&self) -> bool {
+        self.options.allow_uids.is_some() || self.options.pass_credentials
+    }
+
+    fn handle(&self, data: &[u8], info: RecvInfo, out: &mut Out) {
+        let RecvInfo {
             len,
             from,
             credentials,
             fds,
             control_truncated,
-        } = msg;
-        let own = self.socket.local();
-        if from.as_ref() == Some(&own) || from == Some(Address::Netlink(0)) {
+        } = info;
+        out.fds.clear();
+        if from.as_ref().is_some_and(|f| self.socket.is_local(f))
+            || from == Some(Address::Netlink(0))
+        {
             bump(&self.counters.ignored);
             return;
         }
@@ -639,14 +694,21 @@ impl Shared {
             return self.framing_error(
                 from,
                 format!("datagram of {len} bytes exceeds the {max}-byte limit"),
+                out,
             );
         }
         if control_truncated {
-            return self.framing_error(from, "ancillary data truncated (MSG_CTRUNC)".to_string());
+            return self.framing_error(
+                from,
+                "ancillary data truncated (MSG_CTRUNC)".to_string(),
+                out,
+            );
         }
-        let datagram = match Datagram::parse_with_limit(&data, max) {
+        let datagram = match Datagram::parse_with_limit(data, max) {
             Ok(d) => d,
-            Err(e) => return self.framing_error(from, format!("bad ProcsLink datagram: {e:?}")),
+            Err(e) => {
+                return self.framing_error(from, format!("bad ProcsLink datagram: {e:?}"), out);
+            }
         };
         match datagram.payload_type() {
             PayloadType::JSONRPC_REQUEST => {}
@@ -660,6 +722,7 @@ impl Shared {
                 return self.framing_error(
                     from,
                     format!("payload type {} is not a JSON-RPC request", other.0),
+                    out,
                 );
             }
         }
@@ -670,81 +733,87 @@ impl Shared {
             fds,
             denied,
         };
-        if let Some(out) = self.dispatch(datagram.payload(), ctx) {
-            self.send(reply_to, out);
+        if let Some(n) = self.dispatch(datagram.payload(), ctx, out) {
+            self.send(reply_to, n, out);
         }
     }
 
-    fn framing_error(&self, to: Option<Address>, detail: String) {
+    fn framing_error(&self, to: Option<Address>, detail: String, out: &mut Out) {
         bump(&self.counters.malformed);
         let error = RpcError::invalid_request().with_data(detail);
-        let text = self.encode(&Id::Null, Err(error));
-        self.send(
-            to,
-            Outgoing {
-                text,
-                fds: Vec::new(),
-            },
-        );
+        let n = out.response(&Id::Null, Err(error), self.options.style);
+        self.send(to, n, out);
     }
 
-    fn dispatch(&self, payload: &[u8], mut ctx: Context) -> Option<Outgoing> {
+    /// Serves one request text; the length of the response written into
+    /// `out`, unless there is none to send.
+    fn dispatch(&self, payload: &[u8], mut ctx: Context, out: &mut Out) -> Option<usize> {
         match Decoder::new().parse(payload) {
             Err(e) => {
                 bump(&self.counters.malformed);
                 let error = RpcError::standard(ErrorCode::from_error(&e));
-                Some(self.single(&Id::Null, Err(error)))
+                Some(self.single(&Id::Null, Err(error), out))
             }
-            Ok(Incoming::Single(Message::Request(req))) => self.run(&req, &mut ctx),
+            Ok(Incoming::Single(Message::Request(req))) => self.run(&req, &mut ctx, out),
             Ok(Incoming::Single(Message::Response(_))) => {
                 bump(&self.counters.malformed);
-                Some(self.single(&Id::Null, Err(RpcError::invalid_request())))
+                Some(self.single(&Id::Null, Err(RpcError::invalid_request()), out))
             }
-            Ok(Incoming::Batch(batch)) => {
-                let mut parts: Vec<Vec<u8>> = Vec::new();
-                let mut fds = Vec::new();
-                for element in batch.iter() {
-                    match element {
-                        Ok(Message::Request(req)) => {
-                            if let Some(out) = self.run(&req, &mut ctx) {
-                                parts.push(out.text);
-                                fds.extend(out.fds);
-                            }
-                        }
-                        Ok(Message::Response(_)) | Err(_) => {
-                            bump(&self.counters.malformed);
-                            parts.push(self.encode(&Id::Null, Err(RpcError::invalid_request())));
-                        }
-                    }
-                }
-                if parts.is_empty() {
-                    return None;
-                }
-                let separator: &[u8] = if self.options.style.spaced() {
-                    b", "
-                } else {
-                    b","
-                };
-                let mut text =
-                    Vec::with_capacity(parts.iter().map(|p| p.len() + 2).sum::<usize>() + 2);
-                text.push(b'[');
-                for (i, part) in parts.iter().enumerate() {
-                    if i > 0 {
-                        text.extend_from_slice(separator);
-                    }
-                    text.extend_from_slice(part);
-                }
-                text.push(b']');
-                if PROCSLINK_OVERHEAD + text.len() > self.options.max_datagram {
-                    return Some(self.single(&Id::Null, Err(self.too_large(text.len()))));
-                }
-                Some(Outgoing { text, fds })
-            }
+            Ok(Incoming::Batch(batch)) => self.batch(&batch, &mut ctx, out),
         }
     }
 
-    /// Runs one request; the response to send unless it is a notification.
-    fn run(&self, req: &Request<'_>, ctx: &mut Context) -> Option<Outgoing> {
+    fn batch(&self, batch: &Batch<'_>, ctx: &mut Context, out: &mut Out) -> Option<usize> {
+        let style = self.options.style;
+        let mut parts: Vec<Vec<u8>> = Vec::new();
+        for element in batch.iter() {
+            match element {
+                Ok(Message::Request(req)) => {
+                    if let Some(n) = self.run(&req, ctx, out) {
+                        parts.push(out.payload(n).to_vec());
+                    }
+                }
+                Ok(Message::Response(_)) | Err(_) => {
+                    bump(&self.counters.malformed);
+                    parts.push(encode_response(
+                        &Id::Null,
+                        Err(RpcError::invalid_request()),
+                        style,
+                    ));
+                }
+            }
+        }
+        if parts.is_empty() {
+            return None;
+        }
+        let separator: &[u8] = if style.spaced() { b", " } else { b"," };
+        let mut text = Vec::with_capacity(parts.iter().map(|p| p.len() + 2).sum::<usize>() + 2);
+        text.push(b'[');
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                text.extend_from_slice(separator);
+            }
+            text.extend_from_slice(part);
+        }
+        text.push(b']');
+        if PROCSLINK_OVERHEAD + text.len() > self.options.max_datagram {
+            out.fds.clear();
+            return Some(self.single(&Id::Null, Err(self.too_large(text.len())), out));
+        }
+        let end = PROCSLINK_OVERHEAD + text.len();
+        if out.datagram.len() < end {
+            out.datagram.resize(end, 0);
+        }
+        if let Some(dst) = out.datagram.get_mut(PROCSLINK_OVERHEAD..end) {
+            dst.copy_from_slice(&text);
+        }
+        Some(text.len())
+    }
+
+    /// Runs one request; the length of its response written into `out`
+    /// (with the handler's descriptors added to `out.fds`), unless it is a
+    /// notification.
+    fn run(&self, req: &Request<'_>, ctx: &mut Context, out: &mut Out) -> Option<usize> {
         bump(&self.counters.served);
         let outcome = if ctx.denied {
             Err(RpcError::permission_denied())
@@ -761,13 +830,11 @@ impl Shared {
         let id = req.id?;
         Some(match outcome {
             Ok(reply) => {
-                let out = self.single(&id, Ok(&reply.value));
-                Outgoing {
-                    text: out.text,
-                    fds: reply.fds,
-                }
+                let n = self.single(&id, Ok(&reply.value), out);
+                out.fds.extend(reply.fds);
+                n
             }
-            Err(e) => self.single(&id, Err(e)),
+            Err(e) => self.single(&id, Err(e), out),
         })
     }
 
@@ -777,13 +844,11 @@ impl Shared {
         req: &Request<'_>,
         ctx: &mut Context,
     ) -> Result<Reply, RpcError> {
-        let value = match req.params {
-            None => None,
-            Some(p) => Some(serde_json::from_str::<Value>(p.as_str()).map_err(|e| {
-                RpcError::invalid_params(format_args!("params not representable: {e}"))
-            })?),
+        let params = match req.params {
+            None => Params::from_value(None),
+            Some(p) => Params::from_raw(p.raw())?,
         };
-        let params = Params::from_value(value).with_context(
+        let params = params.with_context(
             std::mem::take(&mut ctx.fds),
             ctx.sender.clone(),
             ctx.credentials,
@@ -810,41 +875,35 @@ impl Shared {
         ))
     }
 
-    /// One response, replaced by -32603 if it would not fit a datagram.
-    fn single(&self, id: &Id<'_>, outcome: Result<&Value, RpcError>) -> Outgoing {
-        let text = self.encode(id, outcome);
-        if PROCSLINK_OVERHEAD + text.len() <= self.options.max_datagram {
-            return Outgoing {
-                text,
-                fds: Vec::new(),
-            };
+    /// One response written into `out`, replaced by -32603 if it would not
+    /// fit a datagram; its length.
+    fn single(&self, id: &Id<'_>, outcome: Result<&Value, RpcError>, out: &mut Out) -> usize {
+        let style = self.options.style;
+        let n = out.response(id, outcome, style);
+        if PROCSLINK_OVERHEAD + n <= self.options.max_datagram {
+            return n;
         }
-        let text = self.encode(id, Err(self.too_large(text.len())));
-        Outgoing {
-            text,
-            fds: Vec::new(),
-        }
+        out.response(id, Err(self.too_large(n)), style)
     }
 
-    fn encode(&self, id: &Id<'_>, outcome: Result<&Value, RpcError>) -> Vec<u8> {
-        encode_response(id, outcome, self.options.style)
-    }
-
-    fn send(&self, to: Option<Address>, out: Outgoing) {
+    /// Sends the response of `len` bytes in `out` (and `out.fds`) to `to`.
+    fn send(&self, to: Option<Address>, len: usize, out: &mut Out) {
         let Some(to) = to else {
             // An unnamed Unix sender cannot be answered.
             bump(&self.counters.send_errors);
+            out.fds.clear();
             return;
         };
-        let mut buf = vec![0u8; PROCSLINK_OVERHEAD + out.text.len()];
         let sent = DatagramRepr::response(self.socket.nlmsg_pid())
-            .emit(&out.text, &mut buf)
+            .emit_header(len, &mut out.datagram)
             .map_err(|e| io::Error::other(format!("{e:?}")))
             .and_then(|n| {
                 let fds: Vec<_> = out.fds.iter().map(AsFd::as_fd).collect();
                 self.socket
-                    .send(&to, buf.get(..n).unwrap_or_default(), &fds)
+                    .send(&to, out.datagram.get(..n).unwrap_or_default(), &fds)
             });
+        // Sent or not, the descriptors are closed here.
+        out.fds.clear();
         if sent.is_err() {
             bump(&self.counters.send_errors);
         }
@@ -852,44 +911,59 @@ impl Shared {
 }
 
 /// Encodes a response with the codec, the result and error data written
-/// by [`to_json_text`] in the same style.
+/// by [`to_json_text`](super::to_json_text) in the same style.
 pub(crate) fn encode_response(
     id: &Id<'_>,
     outcome: Result<&Value, RpcError>,
     style: Style,
 ) -> Vec<u8> {
-    let decoder = Decoder::new().with_max_depth(MAX_DEPTH_LIMIT);
-    let (value_text, error) = match outcome {
-        Ok(v) => (to_json_text(v, style), None),
-        Err(e) => (
-            e.data
-                .as_ref()
-                .map(|d| to_json_text(d, style))
-                .unwrap_or_default(),
-            Some(e),
-        ),
+    let mut out = Vec::new();
+    let n = encode_response_at(id, outcome, style, &mut Vec::new(), &mut out, 0);
+    out.truncate(n);
+    out
+}
+
+/// Encodes a response with the codec into `out` from byte `at` on (growing
+/// `out` if needed), the result and error data written into `text` first;
+/// returns the response's length.
+fn encode_response_at(
+    id: &Id<'_>,
+    outcome: Result<&Value, RpcError>,
+    style: Style,
+    text: &mut Vec<u8>,
+    out: &mut Vec<u8>,
+    at: usize,
+) -> usize {
+    let (value, error) = match &outcome {
+        Ok(v) => (Some(*v), None),
+        Err(e) => (e.data.as_ref(), Some(e)),
     };
-    let raw = decoder.value(value_text.as_bytes());
-    let response = match (&error, raw) {
-        (None, Ok(raw)) => Response::result(*id, raw),
+    let raw = value.map(|v| write_raw(v, style, MAX_DEPTH_LIMIT, text));
+    let response = match (error, raw) {
+        (None, Some(Some(raw))) => Response::result(*id, raw),
         (Some(e), raw) => {
             let mut object = ErrorObject::new(e.code, e.message.as_str());
-            if let (Some(_), Ok(raw)) = (&e.data, raw) {
+            if let Some(Some(raw)) = raw {
                 object = object.with_data(raw);
             }
             Response::error(*id, object)
         }
-        (None, Err(_)) => Response::error(
+        (None, _) => Response::error(
             *id,
             ErrorObject::new(ErrorCode::INTERNAL_ERROR, "Internal error").with_data(
                 RawValue::parse("\"result nested too deeply\"").unwrap_or(RawValue::NULL),
             ),
         ),
     };
-    let mut buf = vec![0u8; response.encoded_len(style)];
-    match response.encode(&mut buf, style) {
-        Ok(n) => buf.truncate(n),
-        Err(_) => buf.clear(),
+    let encode = |out: &mut Vec<u8>| response.encode(out.get_mut(at..).unwrap_or_default(), style);
+    match encode(out) {
+        Ok(n) => n,
+        Err(e) => match e.kind() {
+            ErrorKind::BufferTooSmall { needed } => {
+                out.resize(at + needed, 0);
+                encode(out).unwrap_or(0)
+            }
+            _ => 0,
+        },
     }
-    buf
 }

@@ -10,7 +10,6 @@ use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use rustix::io::Errno;
@@ -177,6 +176,51 @@ impl Received {
     pub fn is_truncated(&self) -> bool {
         self.len > self.data.len()
     }
+
+    fn new(mut data: Vec<u8>, info: RecvInfo) -> Self {
+        data.truncate(info.len);
+        Received {
+            data,
+            len: info.len,
+            from: info.from,
+            credentials: info.credentials,
+            fds: info.fds,
+            control_truncated: info.control_truncated,
+        }
+    }
+}
+
+/// What came with one datagram received into the caller's buffer
+/// ([`NetlinkSocket::recv_into`], [`UnixDatagram::recv_into`]).
+#[derive(Debug)]
+pub struct RecvInfo {
+    /// The datagram's real length; larger than the buffer when it was
+    /// truncated (the buffer then holds its first bytes).
+    pub len: usize,
+    /// The sender, as the kernel reports it (`None` for an unnamed Unix
+    /// sender, which cannot be answered).
+    pub from: Option<Address>,
+    /// The sender's credentials, when the socket asked for them
+    /// (`SO_PASSCRED`).
+    pub credentials: Option<Credentials>,
+    /// The file descriptors that came with the datagram, owned.
+    pub fds: Vec<OwnedFd>,
+    /// The kernel truncated the ancillary data (`MSG_CTRUNC`): some
+    /// descriptors or credentials were lost.
+    pub control_truncated: bool,
+}
+
+impl RecvInfo {
+    /// The bytes of the datagram that `buf`, the buffer it was received
+    /// into, holds.
+    pub fn data<'b>(&self, buf: &'b [u8]) -> &'b [u8] {
+        buf.get(..self.len).unwrap_or(buf)
+    }
+
+    /// Whether the datagram was longer than the buffer.
+    pub fn is_truncated(&self, buf: &[u8]) -> bool {
+        self.len > buf.len()
+    }
 }
 
 /// Turns a rustix error into an `std::io::Error` of the same kind whose text
@@ -300,11 +344,25 @@ impl NetlinkSocket {
     /// error code (see [`io::Error::raw_os_error`]) only in its kind.
     pub fn recv(&self, limit: usize) -> io::Result<Received> {
         let mut data = vec![0u8; limit];
+        let info = self.recv_into(&mut data)?;
+        Ok(Received::new(data, info))
+    }
+
+    /// Receives one datagram into `buf` (a longer one is truncated to
+    /// `buf.len()` bytes, [`RecvInfo::len`] giving its real length), with
+    /// the sender's credentials when [`SocketOptions::set_passcred`] is on.
+    /// Nothing is allocated: a server receives every request into one
+    /// buffer.
+    ///
+    /// # Errors
+    ///
+    /// As [`recv`](Self::recv).
+    pub fn recv_into(&self, buf: &mut [u8]) -> io::Result<RecvInfo> {
         let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmCredentials(1))];
         let mut control = RecvAncillaryBuffer::new(&mut space);
         let msg = rustix::net::recvmsg(
             &self.fd,
-            &mut [io::IoSliceMut::new(&mut data)],
+            &mut [io::IoSliceMut::new(buf)],
             &mut control,
             RecvFlags::TRUNC | RecvFlags::CMSG_CLOEXEC,
         )
@@ -315,9 +373,7 @@ impl NetlinkSocket {
                 credentials = Some(credentials_of(c));
             }
         }
-        data.truncate(msg.bytes.min(limit));
-        Ok(Received {
-            data,
+        Ok(RecvInfo {
             len: msg.bytes,
             from: Some(Address::Netlink(netlink_sender(msg.address)?)),
             credentials,
@@ -413,8 +469,6 @@ fn recv_error(e: Errno, what: &str) -> io::Error {
 pub struct UnixDatagram {
     fd: OwnedFd,
     local: UnixAddr,
-    /// Serialises the peek-then-receive pair between threads.
-    recv_lock: Mutex<()>,
 }
 
 impl UnixDatagram {
@@ -442,7 +496,6 @@ impl UnixDatagram {
         Ok(UnixDatagram {
             fd,
             local: UnixAddr::from_rustix(&local),
-            recv_lock: Mutex::new(()),
         })
     }
 
@@ -491,37 +544,39 @@ impl UnixDatagram {
         short_send(sent, bytes.len())
     }
 
-    /// Receives one datagram, its descriptors and (with
-    /// [`SocketOptions::set_passcred`]) the sender's credentials.
-    ///
-    /// The datagram's size is peeked first (`MSG_PEEK | MSG_TRUNC`) so the
-    /// buffer fits it; one larger than `limit` is consumed, truncated to
-    /// `limit` bytes ([`Received::is_truncated`]). Every descriptor is taken
-    /// into ownership at once, so none leaks whatever the caller does with
-    /// the datagram. Ancillary truncation (`MSG_CTRUNC`) is reported in
-    /// [`Received::control_truncated`].
+    /// Receives one datagram of at most `limit` bytes, its descriptors and
+    /// (with [`SocketOptions::set_passcred`]) the sender's credentials; a
+    /// larger one is consumed, truncated to `limit` bytes
+    /// ([`Received::is_truncated`]). See [`recv_into`](Self::recv_into).
     ///
     /// # Errors
     ///
-    /// The `recv`/`recvmsg` failure (`WouldBlock`/`TimedOut` after the
-    /// receive timeout).
+    /// As [`recv_into`](Self::recv_into).
     pub fn recv(&self, limit: usize) -> io::Result<Received> {
-        let _serial = self.recv_lock.lock().unwrap_or_else(|p| p.into_inner());
-        let (_, size) = rustix::net::recv(
-            &self.fd,
-            &mut [0u8; 0][..],
-            RecvFlags::PEEK | RecvFlags::TRUNC,
-        )
-        .map_err(|e| recv_error(e, "peek at unix socket"))?;
-        let mut data = vec![0u8; size.clamp(1, limit.max(1))];
-        let mut space = vec![
-            MaybeUninit::<u8>::uninit();
-            rustix::cmsg_space!(ScmRights(MAX_FDS), ScmCredentials(1))
-        ];
+        let mut data = vec![0u8; limit];
+        let info = self.recv_into(&mut data)?;
+        Ok(Received::new(data, info))
+    }
+
+    /// Receives one datagram into `buf` (a longer one is consumed,
+    /// truncated to `buf.len()` bytes, [`RecvInfo::len`] giving its real
+    /// length), its descriptors and (with [`SocketOptions::set_passcred`])
+    /// the sender's credentials. Every descriptor is taken into ownership
+    /// at once, so none leaks whatever the caller does with the datagram.
+    /// Ancillary truncation (`MSG_CTRUNC`) is reported in
+    /// [`RecvInfo::control_truncated`].
+    ///
+    /// # Errors
+    ///
+    /// The `recvmsg` failure (`WouldBlock`/`TimedOut` after the receive
+    /// timeout).
+    pub fn recv_into(&self, buf: &mut [u8]) -> io::Result<RecvInfo> {
+        let mut space = [MaybeUninit::<u8>::uninit();
+            rustix::cmsg_space!(ScmRights(MAX_FDS), ScmCredentials(1))];
         let mut control = RecvAncillaryBuffer::new(&mut space);
         let msg = rustix::net::recvmsg(
             &self.fd,
-            &mut [io::IoSliceMut::new(&mut data)],
+            &mut [io::IoSliceMut::new(buf)],
             &mut control,
             RecvFlags::TRUNC | RecvFlags::CMSG_CLOEXEC,
         )
@@ -536,15 +591,13 @@ impl UnixDatagram {
             }
         }
         drop(control);
-        data.truncate(msg.bytes.min(limit));
         let from = msg
             .address
             .and_then(|a| SocketAddrUnix::try_from(a).ok())
             .map(|a| UnixAddr::from_rustix(&a))
             .filter(|a| *a != UnixAddr::Unnamed)
             .map(Address::Unix);
-        Ok(Received {
-            data,
+        Ok(RecvInfo {
             len: msg.bytes,
             from,
             credentials,

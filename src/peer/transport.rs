@@ -5,7 +5,7 @@ use std::prelude::rust_2024::*;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd};
 
-use super::socket::{Address, NetlinkSocket, Received, SocketOptions, UnixAddr, UnixDatagram};
+use super::socket::{Address, NetlinkSocket, RecvInfo, SocketOptions, UnixAddr, UnixDatagram};
 
 #[derive(Debug)]
 pub(crate) enum Socket {
@@ -18,6 +18,15 @@ impl Socket {
         match self {
             Socket::Netlink(s) => Address::Netlink(s.port()),
             Socket::Unix(s) => Address::Unix(s.local_addr().clone()),
+        }
+    }
+
+    /// Whether `addr` is this socket's own address.
+    pub(crate) fn is_local(&self, addr: &Address) -> bool {
+        match (self, addr) {
+            (Socket::Netlink(s), Address::Netlink(port)) => s.port() == *port,
+            (Socket::Unix(s), Address::Unix(a)) => s.local_addr() == a,
+            _ => false,
         }
     }
 
@@ -59,10 +68,22 @@ impl Socket {
         }
     }
 
-    pub(crate) fn recv(&self, limit: usize) -> io::Result<Received> {
+    /// Receives one datagram into `buf`. On netlink without `credentials`
+    /// this is a plain `recvfrom`, as nothing else can come with it.
+    pub(crate) fn recv_into(&self, buf: &mut [u8], credentials: bool) -> io::Result<RecvInfo> {
         match self {
-            Socket::Netlink(s) => s.recv(limit),
-            Socket::Unix(s) => s.recv(limit),
+            Socket::Netlink(s) if !credentials => {
+                let (len, port) = s.recv_from(buf)?;
+                Ok(RecvInfo {
+                    len,
+                    from: Some(Address::Netlink(port)),
+                    credentials: None,
+                    fds: Vec::new(),
+                    control_truncated: false,
+                })
+            }
+            Socket::Netlink(s) => s.recv_into(buf),
+            Socket::Unix(s) => s.recv_into(buf),
         }
     }
 

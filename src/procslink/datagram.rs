@@ -217,24 +217,54 @@ impl DatagramRepr {
     /// [`ErrorKind::TooLarge`]; a short buffer is
     /// [`ErrorKind::BufferTooSmall`] and nothing is written.
     pub fn emit(&self, payload: &[u8], buf: &mut [u8]) -> Result<usize, Error> {
+        let total = self.emit_header(payload.len(), buf)?;
+        if let Some(body) = buf.get_mut(PROCSLINK_OVERHEAD..total) {
+            body.copy_from_slice(payload);
+        }
+        Ok(total)
+    }
+
+    /// Writes only the headers of a datagram whose `payload_len`-byte
+    /// payload the caller has written (or will write) at
+    /// `buf[PROCSLINK_OVERHEAD..]`, so that a payload can be encoded in
+    /// place instead of copied; returns the datagram's length. The payload
+    /// bytes are not touched. Errors as [`emit`](Self::emit).
+    ///
+    /// ```
+    /// use procslink::procslink::{Datagram, DatagramRepr, PROCSLINK_OVERHEAD};
+    ///
+    /// let json = br#"{"jsonrpc": "2.0", "id": 1, "result": 2}"#;
+    /// let mut buf = [0u8; 128];
+    /// buf[PROCSLINK_OVERHEAD..][..json.len()].copy_from_slice(json);
+    /// let len = DatagramRepr::response(7).emit_header(json.len(), &mut buf)?;
+    ///
+    /// let mut copied = [0u8; 128];
+    /// assert_eq!(DatagramRepr::response(7).emit(json, &mut copied)?, len);
+    /// assert_eq!(buf[..len], copied[..len]);
+    /// assert_eq!(Datagram::parse(&buf[..len])?.payload(), json);
+    /// # Ok::<(), procslink::Error>(())
+    /// ```
+    pub fn emit_header(&self, payload_len: usize, buf: &mut [u8]) -> Result<usize, Error> {
         let max = u32::MAX as usize - PROCSLINK_HDRLEN;
-        if payload.len() > max {
+        if payload_len > max {
             return Err(Error::new(
                 ErrorKind::TooLarge {
-                    size: payload.len(),
+                    size: payload_len,
                     max,
                 },
                 0,
             ));
         }
-        let total = Self::buffer_len(payload.len());
-        let Some(dst) = buf.get_mut(..total) else {
+        let total = Self::buffer_len(payload_len);
+        if buf.len() < total {
+            return Err(Error::new(ErrorKind::BufferTooSmall { needed: total }, 0));
+        }
+        let Some(dst) = buf.get_mut(..PROCSLINK_OVERHEAD) else {
             return Err(Error::new(ErrorKind::BufferTooSmall { needed: total }, 0));
         };
-        let (nl, rest) = dst.split_at_mut(NLMSG_HDRLEN);
-        let (hdr, body) = rest.split_at_mut(PROCSLINK_HDRLEN);
+        let (nl, hdr) = dst.split_at_mut(NLMSG_HDRLEN);
         let netlink = NlMsgHdrBe::new(
-            (PROCSLINK_HDRLEN + payload.len()) as u32,
+            (PROCSLINK_HDRLEN + payload_len) as u32,
             self.nlmsg_type,
             self.nlmsg_flags,
             self.nlmsg_seq,
@@ -244,14 +274,13 @@ impl DatagramRepr {
         let header = ProcsLinkHdr {
             version: U16::new(self.version),
             flag: U16::new(self.flag),
-            length: U32::new(payload.len() as u32),
+            length: U32::new(payload_len as u32),
             payload_type: U16::new(self.payload_type.0),
             reserved: U16::new(self.reserved),
             seq: U32::new(self.seq),
             timestamp: U64::new(self.timestamp),
         };
         hdr.copy_from_slice(header.as_bytes());
-        body.copy_from_slice(payload);
         Ok(total)
     }
 }
