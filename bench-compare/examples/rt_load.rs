@@ -7,9 +7,11 @@
 //! perf record -g target/release/examples/rt_load peer PORT 200000
 //! ```
 //!
-//! Clients: `raw` (the no-codec ping-pong client) and `peer`
-//! ([`procslink::peer::Client::call`] of `hello("Rust")`).
+//! Clients: `raw` (the no-codec ping-pong client), and `hello("Rust")`
+//! through [`procslink::peer::Client`]'s `call` (`peer`), `call_typed`
+//! (`typed`) and `call_raw` (`raw-api`).
 
+use procslink::jsonrpc::{Params, RawValue};
 use procslink::peer::Client;
 use procslink_bench::roundtrip::{ARG, METHOD, RESULT, RawClient};
 use serde_json::json;
@@ -17,7 +19,7 @@ use serde_json::json;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (Some(what), Some(port), Some(n)) = (args.get(1), args.get(2), args.get(3)) else {
-        eprintln!("usage: rt_load raw|peer PORT CALLS");
+        eprintln!("usage: rt_load raw|peer|typed|raw-api PORT CALLS");
         std::process::exit(2);
     };
     let port: u32 = port.parse().expect("port");
@@ -34,6 +36,26 @@ fn main() {
             for _ in 0..n {
                 let v = client.call(port, METHOD, json!([ARG])).expect("call");
                 assert_eq!(v.as_str(), Some(RESULT));
+            }
+        }
+        "typed" => {
+            let client = Client::netlink().expect("netlink client");
+            for _ in 0..n {
+                let v: String = client.call_typed(port, METHOD, &(ARG,)).expect("call");
+                assert_eq!(v, RESULT);
+            }
+        }
+        "raw-api" => {
+            let client = Client::netlink().expect("netlink client");
+            let params = format!("[\"{ARG}\"]");
+            for _ in 0..n {
+                let params = Params::new(RawValue::parse(&params).expect("params"));
+                let ok = client
+                    .call_raw(port, METHOD, params, |r| {
+                        r.as_json_str().is_some_and(|s| s.eq_str(RESULT))
+                    })
+                    .expect("call");
+                assert!(ok);
             }
         }
         other => panic!("unknown client {other:?}"),

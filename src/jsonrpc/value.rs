@@ -159,14 +159,25 @@ impl<'a> Cursor<'a> {
 
     /// Validates the string whose opening quote is at the cursor; returns
     /// its contents and whether they hold an escape.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn string(&mut self) -> Result<JsonStr<'a>, Error> {
         let bytes = self.bytes();
         let start = self.pos.saturating_add(1);
-        let mut i = start;
+        let end = scan_plain(bytes, start);
+        if bytes.get(end) == Some(&b'"') {
+            self.pos = end.saturating_add(1);
+            return Ok(JsonStr::from_validated(self.slice(start, end), false));
+        }
+        self.escaped_string(start, end)
+    }
+
+    /// The rest of [`string`](Self::string) once the plain run from `start`
+    /// ends at `i` on something other than the closing quote.
+    #[inline(never)]
+    fn escaped_string(&mut self, start: usize, mut i: usize) -> Result<JsonStr<'a>, Error> {
+        let bytes = self.bytes();
         let mut escaped = false;
         loop {
-            i = scan_plain(bytes, i);
             match bytes.get(i) {
                 Some(b'"') => {
                     self.pos = i.saturating_add(1);
@@ -179,6 +190,7 @@ impl<'a> Cursor<'a> {
                 Some(_) => return Err(syntax(JsonSyntax::ControlCharacter, i)),
                 None => return Err(syntax(JsonSyntax::UnexpectedEnd, i)),
             }
+            i = scan_plain(bytes, i);
         }
     }
 

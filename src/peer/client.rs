@@ -16,13 +16,15 @@ use serde_json::Value;
 
 use super::error::{CallError, RpcError};
 use super::hash::FastMap;
-use super::json::{write_json, write_raw};
+use super::json::{serde_text, write_json, write_raw};
 use super::socket::{
     Address, NetlinkSocket, RecvInfo, SocketOptions, UnixAddr, UnixDatagram, is_overrun,
 };
 use super::transport::{Socket, is_timeout, same_peer};
 use crate::ErrorKind;
-use crate::jsonrpc::{Decoder, Id, MAX_DEPTH_LIMIT, Params as RawParams, Request, Style};
+use crate::jsonrpc::{
+    Decoder, ErrorObject, Id, MAX_DEPTH_LIMIT, Params as RawParams, RawValue, Request, Style,
+};
 use crate::procslink::{Datagram, DatagramRepr, MAX_DATAGRAM, PROCSLINK_OVERHEAD, PayloadType};
 
 /// How a client behaves.
@@ -129,9 +131,34 @@ fn bump(c: &AtomicU64) {
     c.fetch_add(1, Ordering::Relaxed);
 }
 
+/// A response handed from the reading caller to the one waiting for it:
+/// its JSON text (already validated) and descriptors.
 struct Answer {
-    outcome: Result<Value, CallError>,
+    payload: Vec<u8>,
     fds: Vec<OwnedFd>,
+}
+
+/// A response's outcome as it arrived: the raw result or the error object.
+type Outcome<'r> = Result<RawValue<'r>, ErrorObject<'r>>;
+
+/// The error a call fails with when the server answers `object`.
+fn rpc_error(object: &ErrorObject<'_>) -> CallError {
+    CallError::Rpc(RpcError {
+        code: object.code,
+        message: object.message.chars().collect(),
+        data: object
+            .data
+            .and_then(|d| serde_json::from_str::<Value>(d.as_str()).ok()),
+    })
+}
+
+/// A result as a [`Value`].
+fn value_of(outcome: Outcome<'_>) -> Result<Value, CallError> {
+    match outcome {
+        Ok(raw) => serde_json::from_str(raw.as_str())
+            .map_err(|e| CallError::Protocol(format!("result not representable: {e}"))),
+        Err(object) => Err(rpc_error(&object)),
+    }
 }
 
 /// Where a waiting caller is handed its answer, or the turn to read the
@@ -140,6 +167,9 @@ struct Answer {
 struct Slot {
     state: Mutex<SlotState>,
     wake: Condvar,
+    /// Whether `state` holds an answer, so that looking for one needs no
+    /// lock.
+    ready: AtomicBool,
 }
 
 #[derive(Default)]
@@ -162,16 +192,23 @@ impl Slot {
             answer: None,
             turn: false,
         };
+        self.ready.store(false, Ordering::Relaxed);
     }
 
     fn take_answer(&self) -> Option<Answer> {
-        self.state().answer.take()
+        if !self.ready.load(Ordering::Acquire) {
+            return None;
+        }
+        let mut state = self.state();
+        self.ready.store(false, Ordering::Relaxed);
+        state.answer.take()
     }
 
     fn give_answer(&self, id: u64, answer: Answer) {
         let mut state = self.state();
         if state.id == id {
             state.answer = Some(answer);
+            self.ready.store(true, Ordering::Release);
             drop(state);
             self.wake.notify_one();
         }
@@ -211,8 +248,10 @@ struct Waiter {
 /// built in.
 struct CallerState {
     slot: Arc<Slot>,
-    /// The params' JSON text.
-    text: Vec<u8>,
+    /// The params' JSON text, from a value.
+    text: String,
+    /// The params' JSON text, from a serde type.
+    bytes: Vec<u8>,
     /// The request datagram.
     datagram: Vec<u8>,
 }
@@ -231,7 +270,8 @@ impl CallerState {
         CALLER.with(Cell::take).unwrap_or_else(|| {
             Box::new(CallerState {
                 slot: Arc::new(Slot::default()),
-                text: Vec::with_capacity(256),
+                text: String::with_capacity(256),
+                bytes: Vec::with_capacity(256),
                 datagram: vec![0; 512],
             })
         })
@@ -239,7 +279,10 @@ impl CallerState {
 
     fn put_back(mut self: Box<Self>) {
         if self.text.capacity() > KEEP_BUFFER {
-            self.text = Vec::with_capacity(256);
+            self.text = String::with_capacity(256);
+        }
+        if self.bytes.capacity() > KEEP_BUFFER {
+            self.bytes = Vec::with_capacity(256);
         }
         if self.datagram.len() > KEEP_BUFFER {
             self.datagram = vec![0; 512];
@@ -254,6 +297,8 @@ enum CallParams<'p, P: ?Sized> {
     Value(&'p Value),
     /// A serde type: absent if it serialises to `null`.
     Typed(&'p P),
+    /// JSON text.
+    Raw(Option<RawParams<'p>>),
 }
 
 /// How long a caller that is not reading the socket waits for its answer
@@ -419,14 +464,16 @@ impl Client {
         params: Value,
         timeout: Duration,
     ) -> Result<Value, CallError> {
-        let answer = self.inner.request(
-            &to.into(),
-            method,
-            CallParams::<()>::Value(&params),
-            &[],
-            Some(timeout),
-        )?;
-        answer.map(|(v, _)| v).ok_or(CallError::Timeout)
+        self.inner
+            .request(
+                &to.into(),
+                method,
+                CallParams::<()>::Value(&params),
+                &[],
+                Some(timeout),
+                |outcome, _| value_of(outcome),
+            )?
+            .ok_or(CallError::Timeout)
     }
 
     /// [`call`](Self::call) passing `fds` with the request and returning
@@ -452,37 +499,89 @@ impl Client {
                 CallParams::<()>::Value(&params),
                 fds,
                 Some(timeout),
+                |outcome, fds| value_of(outcome).map(|v| (v, fds)),
             )?
             .ok_or(CallError::Timeout)
     }
 
     /// Calls with params serialised from `params` (a tuple or `Vec` for
     /// positional params, a struct or map for named ones, `()` for none)
-    /// and decodes the result into `R`.
+    /// and decodes the result into `R`, both straight from and to the JSON
+    /// text, with no [`Value`] in between.
     ///
     /// # Errors
     ///
     /// As [`call`](Self::call); `Protocol` when `params` does not serialise
     /// or the result does not decode into `R`.
-    pub fn call_typed<P: Serialize, R: DeserializeOwned>(
+    pub fn call_typed<P: Serialize + ?Sized, R: DeserializeOwned>(
         &self,
         to: impl Into<Address>,
         method: &str,
         params: &P,
     ) -> Result<R, CallError> {
         let timeout = self.inner.options.timeout;
-        let result = self
-            .inner
+        self.inner
             .request(
                 &to.into(),
                 method,
                 CallParams::Typed(params),
                 &[],
                 Some(timeout),
+                |outcome, _| match outcome {
+                    Ok(raw) => serde_json::from_str(raw.as_str())
+                        .map_err(|e| CallError::Protocol(format!("unexpected result: {e}"))),
+                    Err(object) => Err(rpc_error(&object)),
+                },
             )?
-            .map(|(v, _)| v)
-            .ok_or(CallError::Timeout)?;
-        R::deserialize(result).map_err(|e| CallError::Protocol(format!("unexpected result: {e}")))
+            .ok_or(CallError::Timeout)
+    }
+
+    /// Calls with params given as JSON text (`None`: absent) and hands the
+    /// result's JSON text to `f`, borrowed from the datagram it came in:
+    /// the call copies nothing and builds no value of its own.
+    ///
+    /// ```
+    /// use procslink::jsonrpc::{Params, RawValue};
+    /// use procslink::peer::{Client, Server, ServerOptions, demo};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # if procslink::peer::NetlinkSocket::open().is_err() { return Ok(()) }
+    /// let server = Server::bind_netlink(demo::methods(), ServerOptions::new())?.spawn()?;
+    /// let client = Client::netlink()?;
+    /// let params = Params::new(RawValue::parse(r#"["Rust"]"#)?);
+    /// let len = client.call_raw(server.port().unwrap(), "hello", params, |result| {
+    ///     assert_eq!(result.as_json_str().unwrap(), "Hello, Rust!");
+    ///     result.as_str().len()
+    /// })?;
+    /// assert_eq!(len, 14);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`call`](Self::call).
+    pub fn call_raw<T>(
+        &self,
+        to: impl Into<Address>,
+        method: &str,
+        params: Option<RawParams<'_>>,
+        f: impl FnOnce(RawValue<'_>) -> T,
+    ) -> Result<T, CallError> {
+        let timeout = self.inner.options.timeout;
+        self.inner
+            .request(
+                &to.into(),
+                method,
+                CallParams::<()>::Raw(params),
+                &[],
+                Some(timeout),
+                |outcome, _| match outcome {
+                    Ok(raw) => Ok(f(raw)),
+                    Err(object) => Err(rpc_error(&object)),
+                },
+            )?
+            .ok_or(CallError::Timeout)
     }
 
     /// Sends a notification: no id, no response.
@@ -503,6 +602,7 @@ impl Client {
                 CallParams::<()>::Value(&params),
                 &[],
                 None,
+                |_, _| Ok(()),
             )
             .map(drop)
     }
@@ -526,6 +626,7 @@ impl Client {
                 CallParams::<()>::Value(&params),
                 fds,
                 None,
+                |_, _| Ok(()),
             )
             .map(drop)
     }
@@ -537,22 +638,29 @@ impl Inner {
     }
 
     /// Sends a request (`timeout` given) or a notification (`None`); for a
-    /// request, waits for the answer: `Ok(None)` on timeout.
-    fn request<P: Serialize + ?Sized>(
+    /// request, waits for the answer and turns it into `T` with `convert`:
+    /// `Ok(None)` on timeout.
+    fn request<P, T, F>(
         &self,
         to: &Address,
         method: &str,
         params: CallParams<'_, P>,
         fds: &[BorrowedFd<'_>],
         timeout: Option<Duration>,
-    ) -> Result<Option<(Value, Vec<OwnedFd>)>, CallError> {
+        convert: F,
+    ) -> Result<Option<T>, CallError>
+    where
+        P: Serialize + ?Sized,
+        F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
+    {
         let mut caller = CallerState::take();
-        let result = self.request_with(&mut caller, to, method, params, fds, timeout);
+        let result = self.request_with(&mut caller, to, method, params, fds, timeout, convert);
         caller.put_back();
         result
     }
 
-    fn request_with<P: Serialize + ?Sized>(
+    #[allow(clippy::too_many_arguments)]
+    fn request_with<P, T, F>(
         &self,
         caller: &mut CallerState,
         to: &Address,
@@ -560,7 +668,12 @@ impl Inner {
         params: CallParams<'_, P>,
         fds: &[BorrowedFd<'_>],
         timeout: Option<Duration>,
-    ) -> Result<Option<(Value, Vec<OwnedFd>)>, CallError> {
+        convert: F,
+    ) -> Result<Option<T>, CallError>
+    where
+        P: Serialize + ?Sized,
+        F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
+    {
         let id = timeout.map(|_| self.next_id.fetch_add(1, Ordering::Relaxed));
         let len = self.build(caller, method, params, id)?;
         let datagram = caller.datagram.get(..len).unwrap_or_default();
@@ -571,7 +684,8 @@ impl Inner {
         if self.closed.load(Ordering::Acquire) {
             return Err(self.stopped());
         }
-        let deadline = Instant::now() + timeout;
+        let now = Instant::now();
+        let deadline = now + timeout;
         let slot = &caller.slot;
         slot.arm(id);
         self.pending().insert(
@@ -585,35 +699,35 @@ impl Inner {
             self.pending().remove(&id);
             return Err(CallError::Io(e));
         }
-        let answer = match self.wait(id, slot, deadline) {
+        let mut convert = Some(convert);
+        let answer = match self.wait(id, slot, now, deadline, &mut convert) {
             Ok(None) if self.pending().remove(&id).is_none() => {
                 // Gone from the table without an answer yet: a reader took
                 // it just now and is putting it into the slot.
-                self.late_answer(slot, deadline)
+                Ok(self
+                    .late_answer(slot, deadline)
+                    .and_then(|answer| convert.take().and_then(|f| finish(answer, f))))
             }
-            other => other,
-        };
-        match answer {
-            Ok(Some(answer)) => answer.outcome.map(|v| Some((v, answer.fds))),
-            Ok(None) => Ok(None),
             Err(e) => {
                 self.pending().remove(&id);
                 Err(e)
             }
-        }
+            Ok(answer) => Ok(answer),
+        };
+        answer?.transpose()
     }
 
     /// The answer a reader is handing over right now, waiting for it at
     /// most a moment past `deadline`.
-    fn late_answer(&self, slot: &Slot, deadline: Instant) -> Result<Option<Answer>, CallError> {
+    fn late_answer(&self, slot: &Slot, deadline: Instant) -> Option<Answer> {
         let until = deadline.max(Instant::now()) + FOLLOWER_SLICE;
         loop {
             if let Some(answer) = slot.take_answer() {
-                return Ok(Some(answer));
+                return Some(answer);
             }
             let now = Instant::now();
             if now >= until {
-                return Ok(None);
+                return None;
             }
             slot.wait(until - now);
         }
@@ -642,15 +756,14 @@ impl Inner {
             }
             CallParams::Value(other) => return Err(not_params(other)),
             CallParams::Typed(p) => {
-                text.clear();
-                write_json(p, style, text)
+                let bytes = &mut caller.bytes;
+                bytes.clear();
+                write_json(p, style, bytes)
                     .map_err(|e| CallError::Protocol(format!("params do not serialise: {e}")))?;
-                let raw = Decoder::new()
-                    .with_max_depth(MAX_DEPTH_LIMIT)
-                    .value(text)
-                    .map_err(|_| too_deep())?;
+                let raw = serde_text(bytes, MAX_DEPTH_LIMIT).ok_or_else(too_deep)?;
                 (!raw.is_null()).then_some(raw)
             }
+            CallParams::Raw(p) => p.map(|p| p.raw()),
         };
         let raw_params = match raw {
             None => None,
@@ -689,16 +802,32 @@ impl Inner {
     }
 
     /// Waits for this caller's answer until `deadline` (`Ok(None)` then),
-    /// reading the socket for every caller whenever no one else is.
-    fn wait(&self, id: u64, slot: &Slot, deadline: Instant) -> Result<Option<Answer>, CallError> {
+    /// reading the socket for every caller whenever no one else is; the
+    /// answer goes through `convert`.
+    fn wait<T, F>(
+        &self,
+        id: u64,
+        slot: &Slot,
+        mut now: Instant,
+        deadline: Instant,
+        convert: &mut Option<F>,
+    ) -> Result<Option<Result<T, CallError>>, CallError>
+    where
+        F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
+    {
+        // `now` is fresh on the first pass: the call just read the clock.
+        let mut fresh = true;
         loop {
             if let Some(answer) = slot.take_answer() {
-                return Ok(Some(answer));
+                return Ok(convert.take().and_then(|f| finish(answer, f)));
             }
             if self.closed.load(Ordering::Acquire) {
                 return Err(self.stopped());
             }
-            let now = Instant::now();
+            if !fresh {
+                now = Instant::now();
+            }
+            fresh = false;
             if now >= deadline {
                 return Ok(None);
             }
@@ -710,7 +839,7 @@ impl Inner {
                 Err(TryLockError::WouldBlock) => None,
             };
             if let Some(mut buf) = turn {
-                let answer = self.read_until_answered(id, slot, &mut buf, deadline);
+                let answer = self.read_until_answered(id, slot, &mut buf, deadline, convert);
                 drop(buf);
                 self.pass_turn(id);
                 return answer;
@@ -721,23 +850,30 @@ impl Inner {
 
     /// Reads and delivers datagrams until this caller's answer has arrived
     /// or `deadline` has passed.
-    fn read_until_answered(
+    fn read_until_answered<T, F>(
         &self,
         id: u64,
         slot: &Slot,
         buf: &mut [u8],
         deadline: Instant,
-    ) -> Result<Option<Answer>, CallError> {
+        convert: &mut Option<F>,
+    ) -> Result<Option<Result<T, CallError>>, CallError>
+    where
+        F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
+    {
+        // The first receive needs no clock: the caller just read it.
+        let mut check_clock = false;
         loop {
             if let Some(answer) = slot.take_answer() {
-                return Ok(Some(answer));
+                return Ok(convert.take().and_then(|f| finish(answer, f)));
             }
-            if Instant::now() >= deadline {
+            if check_clock && Instant::now() >= deadline {
                 return Ok(None);
             }
+            check_clock = true;
             match self.socket.recv_into(buf, false) {
                 Ok(info) => {
-                    if let Some(answer) = self.deliver(info.data(buf), info, id) {
+                    if let Some(answer) = self.deliver(info.data(buf), info, id, convert) {
                         return Ok(Some(answer));
                     }
                 }
@@ -778,9 +914,19 @@ impl Inner {
         ))
     }
 
-    /// Delivers one received datagram to the caller waiting for it; the
-    /// answer itself when that caller is `own`, the one reading.
-    fn deliver(&self, data: &[u8], info: RecvInfo, own: u64) -> Option<Answer> {
+    /// Delivers one received datagram to the caller waiting for it: through
+    /// `convert` when that caller is `own`, the one reading (the answer is
+    /// returned), else as a copy into its slot.
+    fn deliver<T, F>(
+        &self,
+        data: &[u8],
+        info: RecvInfo,
+        own: u64,
+        convert: &mut Option<F>,
+    ) -> Option<Result<T, CallError>>
+    where
+        F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
+    {
         let RecvInfo { len, from, fds, .. } = info;
         let Some(from) = from else {
             bump(&self.counters.malformed);
@@ -828,26 +974,26 @@ impl Inner {
                 Some(_) => pending.remove(&id)?,
             }
         };
-        let outcome = match response.outcome {
-            Ok(raw) => serde_json::from_str::<Value>(raw.as_str())
-                .map_err(|e| CallError::Protocol(format!("result not representable: {e}"))),
-            Err(object) => {
-                let data = object
-                    .data
-                    .and_then(|d| serde_json::from_str::<Value>(d.as_str()).ok());
-                Err(CallError::Rpc(RpcError {
-                    code: object.code,
-                    message: object.message.chars().collect(),
-                    data,
-                }))
-            }
-        };
         bump(&self.counters.delivered);
-        let answer = Answer { outcome, fds };
         if id == own {
-            return Some(answer);
+            return convert.take().map(|f| f(response.outcome, fds));
         }
+        let answer = Answer {
+            payload: datagram.payload().to_vec(),
+            fds,
+        };
         waiter.slot.give_answer(id, answer);
         None
     }
+}
+
+/// Turns a handed-over answer into the caller's `T`.
+fn finish<T, F>(answer: Answer, convert: F) -> Option<Result<T, CallError>>
+where
+    F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
+{
+    let decoder = Decoder::new().with_max_depth(MAX_DEPTH_LIMIT);
+    // The reader validated this text before handing it over.
+    let response = decoder.parse_response(&answer.payload).ok()?;
+    Some(convert(response.outcome, answer.fds))
 }

@@ -4,6 +4,7 @@
 
 use std::prelude::rust_2024::*;
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -60,83 +61,112 @@ pub(crate) fn write_json<T: Serialize + ?Sized>(
 }
 
 /// `value`'s JSON text in `out` (cleared first), spelled in `style`, as a
-/// [`RawValue`] without validating it again: what `serde_json` writes of a
-/// `Value` is JSON. `None` when it nests deeper than `max_depth` arrays and
-/// objects, which a decoder with that limit would refuse.
+/// [`RawValue`] without validating it again: [`write_value`] writes JSON.
+/// `None` when it nests deeper than `max_depth` arrays and objects, which
+/// a decoder with that limit would refuse.
 pub(crate) fn write_raw<'t>(
     value: &Value,
     style: Style,
     max_depth: usize,
-    out: &'t mut Vec<u8>,
+    out: &'t mut String,
 ) -> Option<RawValue<'t>> {
     out.clear();
     if !depth_within(value, max_depth) {
         return None;
     }
     write_value(value, style, out);
-    std::str::from_utf8(out).ok().map(RawValue::from_validated)
+    Some(RawValue::from_validated(out))
 }
 
-/// Appends `value` to `out` exactly as [`write_json`] does, without going
-/// through serde for the common cases: plain ASCII strings, integers and
-/// containers are written here, other strings and floats by `serde_json`.
-pub(crate) fn write_value(value: &Value, style: Style, out: &mut Vec<u8>) {
+/// Appends `value` to `out` exactly as [`write_json`] writes it (checked
+/// by a property test), without serde's machinery.
+pub(crate) fn write_value(value: &Value, style: Style, out: &mut String) {
     match value {
-        Value::Null => out.extend_from_slice(b"null"),
-        Value::Bool(true) => out.extend_from_slice(b"true"),
-        Value::Bool(false) => out.extend_from_slice(b"false"),
-        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
-            (Some(u), _) => write_u64(u, out),
-            (None, Some(i)) => {
-                out.push(b'-');
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(u), _, _) => write_u64(u, out),
+            (None, Some(i), _) => {
+                out.push('-');
                 write_u64(i.unsigned_abs(), out);
             }
-            _ => fallback(n, style, out),
+            (None, None, Some(f)) if style.spaced() => out.push_str(&python_float_repr(f)),
+            // serde_json's own spelling (shortest round trip), as its
+            // compact serializer writes it.
+            _ => {
+                let _ = write!(out, "{n}");
+            }
         },
         Value::String(s) => write_str(s, style, out),
         Value::Array(items) => {
-            out.push(b'[');
+            out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     separator(style, out);
                 }
                 write_value(item, style, out);
             }
-            out.push(b']');
+            out.push(']');
         }
         Value::Object(members) => {
-            out.push(b'{');
+            out.push('{');
             for (i, (key, item)) in members.iter().enumerate() {
                 if i > 0 {
                     separator(style, out);
                 }
                 write_str(key, style, out);
-                out.extend_from_slice(if style.spaced() { b": " } else { b":" });
+                out.push_str(if style.spaced() { ": " } else { ":" });
                 write_value(item, style, out);
             }
-            out.push(b'}');
+            out.push('}');
         }
     }
 }
 
-fn separator(style: Style, out: &mut Vec<u8>) {
-    out.extend_from_slice(if style.spaced() { b", " } else { b"," });
+fn separator(style: Style, out: &mut String) {
+    out.push_str(if style.spaced() { ", " } else { "," });
 }
 
-fn write_str(s: &str, style: Style, out: &mut Vec<u8>) {
-    if s.bytes()
-        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
-    {
-        out.reserve(s.len() + 2);
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
-    } else {
-        fallback(s, style, out);
+/// A string in quotes, escaped as `serde_json` escapes it, plus non-ASCII
+/// characters and DEL as `\uXXXX` in the styles that ensure ASCII.
+fn write_str(s: &str, style: Style, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let plain = |b: u8| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\';
+    out.reserve(s.len() + 2);
+    out.push('"');
+    if s.bytes().all(plain) {
+        out.push_str(s);
+        out.push('"');
+        return;
     }
+    let ascii = style.ensure_ascii();
+    let mut units = [0u16; 2];
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if c < ' ' || (ascii && !(' '..'\u{7f}').contains(&c)) => {
+                for unit in c.encode_utf16(&mut units).iter() {
+                    out.push_str("\\u");
+                    for shift in [12, 8, 4, 0] {
+                        let digit = HEX.get(usize::from((unit >> shift) & 0xf)).copied();
+                        out.push(char::from(digit.unwrap_or(b'0')));
+                    }
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
-fn write_u64(mut n: u64, out: &mut Vec<u8>) {
+fn write_u64(mut n: u64, out: &mut String) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     loop {
@@ -149,12 +179,42 @@ fn write_u64(mut n: u64, out: &mut Vec<u8>) {
             break;
         }
     }
-    out.extend_from_slice(digits.get(at..).unwrap_or_default());
+    for &d in digits.get(at..).unwrap_or_default() {
+        out.push(char::from(d));
+    }
 }
 
-fn fallback<T: Serialize + ?Sized>(value: &T, style: Style, out: &mut Vec<u8>) {
-    // Strings and numbers always serialise.
-    let _ = write_json(value, style, out);
+/// Text that `serde_json` wrote, as a [`RawValue`] without validating it
+/// again (its serializer writes only JSON); `None` when it nests deeper
+/// than `max_depth` arrays and objects.
+pub(crate) fn serde_text(text: &[u8], max_depth: usize) -> Option<RawValue<'_>> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in text {
+        if in_string {
+            match b {
+                b'\\' => escaped = !escaped,
+                b'"' if !escaped => in_string = false,
+                _ => escaped = false,
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max_depth {
+                    return None;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    let text = std::str::from_utf8(text).ok()?;
+    let text = text.trim_matches([' ', '\t', '\n', '\r']);
+    Some(RawValue::from_validated(text))
 }
 
 /// Whether `value` nests at most `max` arrays and objects, itself included.
@@ -303,7 +363,7 @@ pub(crate) fn python_float_repr(value: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::python_float_repr as r;
-    use super::{write_json, write_raw, write_value};
+    use super::{serde_text, write_json, write_raw, write_value};
     use crate::jsonrpc::{Decoder, Style};
     use proptest::prelude::*;
     use serde_json::{Value, json};
@@ -318,6 +378,8 @@ mod tests {
             any::<f64>().prop_map(|f| json!(f)),
             ".{0,12}".prop_map(Value::String),
             "[ -~]{0,12}".prop_map(Value::String),
+            "[\\x00-\\x7f\u{80}-\u{7ff}\u{e000}-\u{e0ff}\u{10000}-\u{10100}]{0,8}"
+                .prop_map(Value::String),
         ];
         leaf.prop_recursive(4, 32, 5, |inner| {
             prop_oneof![
@@ -332,11 +394,21 @@ mod tests {
         #[test]
         fn the_fast_writer_writes_what_serde_json_writes(value in any_value()) {
             for style in [Style::Compact, Style::CompactAscii, Style::Python, Style::PythonUnicode] {
-                let (mut fast, mut serde) = (Vec::new(), Vec::new());
+                let (mut fast, mut serde) = (String::new(), Vec::new());
                 write_value(&value, style, &mut fast);
                 write_json(&value, style, &mut serde).unwrap();
-                prop_assert_eq!(String::from_utf8(fast).unwrap(), String::from_utf8(serde).unwrap());
+                prop_assert_eq!(fast, String::from_utf8(serde).unwrap());
             }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn serde_text_matches_the_decoder(value in any_value(), max in 0usize..6) {
+            let mut text = Vec::new();
+            write_json(&value, Style::Python, &mut text).unwrap();
+            let decoded = Decoder::new().with_max_depth(max).value(&text).ok().map(|r| r.as_str());
+            prop_assert_eq!(serde_text(&text, max).map(|r| r.as_str()), decoded);
         }
     }
 
@@ -350,7 +422,7 @@ mod tests {
                 json!({"k": nested})
             };
         }
-        let mut buf = Vec::new();
+        let mut buf = String::new();
         for value in [
             json!(null),
             json!("\u{e9}\"x"),

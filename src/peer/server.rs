@@ -614,7 +614,7 @@ impl Buffers {
             recv: vec![0; max_datagram],
             out: Out {
                 datagram: vec![0; max_datagram],
-                text: Vec::with_capacity(256),
+                text: String::with_capacity(256),
                 fds: Vec::new(),
             },
         }
@@ -626,7 +626,7 @@ impl Buffers {
 struct Out {
     datagram: Vec<u8>,
     /// Scratch for a result's or error data's JSON text.
-    text: Vec<u8>,
+    text: String,
     /// Descriptors to send with the response.
     fds: Vec<OwnedFd>,
 }
@@ -918,7 +918,7 @@ pub(crate) fn encode_response(
     style: Style,
 ) -> Vec<u8> {
     let mut out = Vec::new();
-    let n = encode_response_at(id, outcome, style, &mut Vec::new(), &mut out, 0);
+    let n = encode_response_at(id, outcome, style, &mut String::new(), &mut out, 0);
     out.truncate(n);
     out
 }
@@ -930,7 +930,7 @@ fn encode_response_at(
     id: &Id<'_>,
     outcome: Result<&Value, RpcError>,
     style: Style,
-    text: &mut Vec<u8>,
+    text: &mut String,
     out: &mut Vec<u8>,
     at: usize,
 ) -> usize {
