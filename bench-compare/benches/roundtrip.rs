@@ -24,6 +24,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use procslink::jsonrpc::{Params, RawValue};
 use procslink::peer::{Client, UnixAddr};
 use procslink_bench::alloc::{Counting, allocations};
 use procslink_bench::roundtrip::{
@@ -52,6 +53,23 @@ fn hello(client: &Client, to: impl Into<procslink::peer::Address>) -> Value {
     client
         .call(to, METHOD, json!([ARG]))
         .expect("hello(\"Rust\")")
+}
+
+fn hello_typed(client: &Client, port: u32) -> String {
+    client
+        .call_typed(port, METHOD, &(ARG,))
+        .expect("typed hello(\"Rust\")")
+}
+
+/// `hello` through `call_raw`, the params text validated per call as a
+/// caller with its own JSON text would.
+fn hello_raw(client: &Client, port: u32, params: &str) -> bool {
+    let params = Params::new(RawValue::parse(params).expect("params"));
+    client
+        .call_raw(port, METHOD, params, |r| {
+            r.as_json_str().is_some_and(|s| s.eq_str(RESULT))
+        })
+        .expect("raw hello(\"Rust\")")
 }
 
 fn row(s: &Summary) -> Value {
@@ -160,12 +178,27 @@ fn roundtrip(c: &mut Criterion) {
     );
     assert_eq!(raw_to_peer.last_len(), 93, "peer server's response size");
     let check = |v: Value| {
-        assert_eq!(v, json!(RESULT));
+        assert_eq!(v.as_str(), Some(RESULT));
         Ok::<(), ()>(())
     };
     record(
         "peer-netlink",
         timed_loop(warmup, calls, || check(hello(&nl_client, nl_port))),
+    );
+    record(
+        "peer-netlink-typed",
+        timed_loop(warmup, calls, || {
+            assert_eq!(hello_typed(&nl_client, nl_port), RESULT);
+            Ok::<(), ()>(())
+        }),
+    );
+    let raw_params = format!("[\"{ARG}\"]");
+    record(
+        "peer-netlink-raw",
+        timed_loop(warmup, calls, || {
+            assert!(hello_raw(&nl_client, nl_port, &raw_params));
+            Ok::<(), ()>(())
+        }),
     );
     record(
         "peer-unix",
@@ -215,6 +248,12 @@ fn roundtrip(c: &mut Criterion) {
     });
     g.bench_function(BenchmarkId::new("peer-netlink", METHOD), |b| {
         b.iter(|| black_box(hello(&nl_client, nl_port)))
+    });
+    g.bench_function(BenchmarkId::new("peer-netlink-typed", METHOD), |b| {
+        b.iter(|| black_box(hello_typed(&nl_client, nl_port)))
+    });
+    g.bench_function(BenchmarkId::new("peer-netlink-raw", METHOD), |b| {
+        b.iter(|| black_box(hello_raw(&nl_client, nl_port, &raw_params)))
     });
     g.bench_function(BenchmarkId::new("peer-unix", METHOD), |b| {
         b.iter(|| black_box(hello(&unix_client, unix_addr.clone())))

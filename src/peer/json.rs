@@ -32,21 +32,14 @@ use crate::jsonrpc::{RawValue, Style};
 /// assert_eq!(to_json_text(&v, Style::Compact), "{\"a\":[1,2.5,1e+16,0.00001],\"b\":\"\u{e9}t\u{e9}\u{1F600}\",\"c\":null}");
 /// ```
 pub fn to_json_text(value: &Value, style: Style) -> String {
-    let mut out = Vec::with_capacity(64);
-    // Writing a `Value` into a `Vec` cannot fail (its map keys are strings),
-    // and every byte written is UTF-8.
-    match write_json(value, style, &mut out)
-        .ok()
-        .and_then(|()| String::from_utf8(out).ok())
-    {
-        Some(text) => text,
-        None => String::from("null"),
-    }
+    let mut out = String::with_capacity(64);
+    write_value(value, style, &mut out);
+    out
 }
 
 /// Appends `value` to `out` as JSON text in `style` (what
-/// [`to_json_text`] returns, for any serde type), so that buffers can be
-/// reused from call to call.
+/// [`to_json_text`] returns, for any serde type, through `serde_json`), so
+/// that buffers can be reused from call to call.
 pub(crate) fn write_json<T: Serialize + ?Sized>(
     value: &T,
     style: Style,

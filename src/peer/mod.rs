@@ -13,7 +13,16 @@
 //!   threads; [`Server::spawn`] gives a [`ServerHandle`] whose `stop` wakes
 //!   and joins them.
 //! - [`Client`]: calls from any number of threads at once over one socket;
-//!   responses are matched to their callers by id.
+//!   responses are matched to their callers by id. [`Client::call`] takes
+//!   and returns [`serde_json::Value`]s; [`Client::call_typed`] goes
+//!   straight between serde types and JSON text, and [`Client::call_raw`]
+//!   hands over the result's text borrowed from the datagram.
+//!
+//! Nothing on the way is allocated per call but what the caller's and the
+//! handler's own values need: each serving thread and each calling thread
+//! keeps its buffers, and a handler's [`Params`] borrow the request's text
+//! (see BENCHMARKS.md for what a round trip costs against a bare netlink
+//! ping-pong).
 //! - [`NetlinkSocket`], [`UnixDatagram`]: the socket layer underneath.
 //! - [`demo`]: the `hello`/`add`/`echo` methods of the `procslink` command.
 //!

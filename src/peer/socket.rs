@@ -331,7 +331,7 @@ impl NetlinkSocket {
     /// receive queue overflowed).
     pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, u32)> {
         let (_, len, addr) = rustix::net::recvfrom(&self.fd, &mut *buf, RecvFlags::TRUNC)
-            .map_err(|e| with_context(e, "receive from netlink socket"))?;
+            .map_err(|e| recv_error(e, "receive from netlink socket"))?;
         Ok((len, netlink_sender(addr)?))
     }
 
@@ -353,6 +353,22 @@ impl NetlinkSocket {
     /// the sender's credentials when [`SocketOptions::set_passcred`] is on.
     /// Nothing is allocated: a server receives every request into one
     /// buffer.
+    ///
+    /// ```
+    /// use procslink::peer::{Address, NetlinkSocket};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// # if NetlinkSocket::open().is_err() { return Ok(()) }
+    /// let (a, b) = (NetlinkSocket::open()?, NetlinkSocket::open()?);
+    /// a.send_to(b.port(), b"a longer datagram")?;
+    /// let mut buf = [0u8; 8];
+    /// let info = b.recv_into(&mut buf)?;
+    /// assert_eq!((info.len, info.is_truncated(&buf)), (17, true));
+    /// assert_eq!(info.data(&buf), b"a longer");
+    /// assert_eq!(info.from, Some(Address::Netlink(a.port())));
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     ///
@@ -658,3 +674,15 @@ pub trait SocketOptions: AsFd {
 
 impl SocketOptions for NetlinkSocket {}
 impl SocketOptions for UnixDatagram {}
+
+#[cfg(test)]
+mod tests {
+    use super::{Errno, is_overrun, recv_error};
+
+    #[test]
+    fn enobufs_is_an_overrun_and_other_errors_are_not() {
+        assert!(is_overrun(&recv_error(Errno::NOBUFS, "receive")));
+        assert!(!is_overrun(&recv_error(Errno::AGAIN, "receive")));
+        assert!(!is_overrun(&recv_error(Errno::BADF, "receive")));
+    }
+}
