@@ -72,6 +72,10 @@ fn main() {
         .includes(&includes)
         .opt_level(2)
         .flag_if_supported("-std=gnu11")
+        // As for the Rust code (`.cargo/config.toml`): keep branches from
+        // crossing 32-byte boundaries, the Intel JCC-erratum mitigation, so
+        // that timings do not depend on where the loops happen to land.
+        .flag_if_supported("-Wa,-mbranches-within-32B-boundaries")
         .warnings(true)
         .extra_warnings(true)
         .compile("procslink_bench_c");
