@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use peer_common::*;
+use procslink::jsonrpc::{Params as JsonParams, RawValue};
 use procslink::peer::{
     CallError, Client, ClientOptions, Methods, Params, RpcError, Server, ServerOptions,
     SocketOptions, demo,
@@ -26,6 +27,15 @@ fn with_pid(bytes: &[u8], pid: u32) -> Vec<u8> {
     let mut v = bytes.to_vec();
     v[12..16].copy_from_slice(&pid.to_be_bytes());
     v
+}
+
+/// A request's text with the number after `"id": ` replaced by `id`.
+fn with_id(text: &str, id: u64) -> String {
+    let (head, tail) = text.split_once("\"id\": ").expect("an id");
+    let digits = tail
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(tail.len());
+    format!("{head}\"id\": {id}{}", &tail[digits..])
 }
 
 fn corpus_methods() -> Methods {
@@ -120,6 +130,110 @@ fn requests_are_the_reference_bytes() {
         assert_eq!(got, with_pid(&corpus(expected), from), "{expected}");
         assert!(caller.join().unwrap().unwrap_err().is_timeout());
     }
+
+    // The typed and raw calls write the same bytes.
+    #[derive(serde::Serialize)]
+    struct Add {
+        a: i64,
+        b: i64,
+    }
+    type Call = Box<dyn FnOnce(&Client, u32) -> Result<(), CallError> + Send>;
+    let calls: [(Call, &str); 4] = [
+        (
+            Box::new(|c, port| {
+                c.call_typed::<_, Value>(port, "hello", &("Rust",))
+                    .map(drop)
+            }),
+            "request-positional.bin",
+        ),
+        (
+            Box::new(|c, port| {
+                c.call_typed::<_, Value>(port, "add", &Add { a: 2, b: 40 })
+                    .map(drop)
+            }),
+            "request-named.bin",
+        ),
+        (
+            Box::new(|c, port| c.call_typed::<_, Value>(port, "ping", &()).map(drop)),
+            "request-no-params.bin",
+        ),
+        (
+            Box::new(|c, port| {
+                let params = RawValue::parse(r#"["Rust"]"#).unwrap();
+                c.call_raw(port, "hello", JsonParams::new(params), |_| ())
+            }),
+            "request-positional.bin",
+        ),
+    ];
+    // Ids go on from where the calls above left them.
+    for (id, (call, expected)) in (4..).zip(calls) {
+        let c = Arc::clone(&client);
+        let caller = std::thread::spawn(move || call(&c, port));
+        let (got, from) = raw.receive().expect("the request arrives");
+        let want = with_pid(&corpus(expected), from);
+        let want = with_id(&String::from_utf8_lossy(&want[40..]), id);
+        assert_eq!(String::from_utf8_lossy(&got[40..]), want, "{expected}");
+        assert_eq!(got[..40], with_pid(&corpus(expected), from)[..40]);
+        assert!(caller.join().unwrap().unwrap_err().is_timeout());
+    }
+}
+
+#[test]
+fn every_call_api_from_many_threads_at_once() {
+    if !netlink_available() {
+        return;
+    }
+    let server = Server::bind_netlink(demo::methods(), ServerOptions::new().threads(2))
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let port = server.port().unwrap();
+    let client = Arc::new(Client::netlink().unwrap());
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let client = Arc::clone(&client);
+            std::thread::spawn(move || {
+                for i in 0..300 {
+                    let name = format!("t{t}-{i}-\u{e9}");
+                    let want = format!("Hello, {name}!");
+                    match i % 4 {
+                        0 => {
+                            let v = client.call(port, "hello", json!([name])).unwrap();
+                            assert_eq!(v, json!(want));
+                        }
+                        1 => {
+                            let v: String = client.call_typed(port, "hello", &(&name,)).unwrap();
+                            assert_eq!(v, want);
+                        }
+                        2 => {
+                            let text = serde_json::to_string(&[&name]).unwrap();
+                            let params = JsonParams::new(RawValue::parse(&text).unwrap());
+                            let got = client
+                                .call_raw(port, "hello", params, |r| {
+                                    r.as_json_str().unwrap().chars().collect::<String>()
+                                })
+                                .unwrap();
+                            assert_eq!(got, want);
+                        }
+                        _ => {
+                            let e = client
+                                .call_raw(port, "add", None, |_| unreachable!())
+                                .unwrap_err();
+                            assert_eq!(e.rpc().unwrap().code.0, -32602, "{e}");
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let stats = client.stats();
+    assert_eq!(stats.delivered, 8 * 300);
+    assert_eq!(stats.unknown_id + stats.spoofed + stats.malformed, 0);
+    let stats = server.stop().unwrap();
+    assert_eq!(stats.served, 8 * 300);
 }
 
 #[test]
