@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::bump;
 use super::error::{CallError, RpcError};
 use super::hash::FastMap;
 use super::json::{serde_text, write_json, write_raw};
@@ -125,10 +126,6 @@ struct Counters {
     spoofed: AtomicU64,
     malformed: AtomicU64,
     overruns: AtomicU64,
-}
-
-fn bump(c: &AtomicU64) {
-    c.fetch_add(1, Ordering::Relaxed);
 }
 
 /// A response handed from the reading caller to the one waiting for it:
@@ -464,16 +461,14 @@ impl Client {
         params: Value,
         timeout: Duration,
     ) -> Result<Value, CallError> {
-        self.inner
-            .request(
-                &to.into(),
-                method,
-                CallParams::<()>::Value(&params),
-                &[],
-                Some(timeout),
-                |outcome, _| value_of(outcome),
-            )?
-            .ok_or(CallError::Timeout)
+        self.inner.call(
+            &to.into(),
+            method,
+            CallParams::<()>::Value(&params),
+            &[],
+            timeout,
+            |outcome, _| value_of(outcome),
+        )
     }
 
     /// [`call`](Self::call) passing `fds` with the request and returning
@@ -491,17 +486,14 @@ impl Client {
         params: Value,
         fds: &[BorrowedFd<'_>],
     ) -> Result<(Value, Vec<OwnedFd>), CallError> {
-        let timeout = self.inner.options.timeout;
-        self.inner
-            .request(
-                &to.into(),
-                method,
-                CallParams::<()>::Value(&params),
-                fds,
-                Some(timeout),
-                |outcome, fds| value_of(outcome).map(|v| (v, fds)),
-            )?
-            .ok_or(CallError::Timeout)
+        self.inner.call(
+            &to.into(),
+            method,
+            CallParams::<()>::Value(&params),
+            fds,
+            self.inner.options.timeout,
+            |outcome, fds| value_of(outcome).map(|v| (v, fds)),
+        )
     }
 
     /// Calls with params serialised from `params` (a tuple or `Vec` for
@@ -519,21 +511,18 @@ impl Client {
         method: &str,
         params: &P,
     ) -> Result<R, CallError> {
-        let timeout = self.inner.options.timeout;
-        self.inner
-            .request(
-                &to.into(),
-                method,
-                CallParams::Typed(params),
-                &[],
-                Some(timeout),
-                |outcome, _| match outcome {
-                    Ok(raw) => serde_json::from_str(raw.as_str())
-                        .map_err(|e| CallError::Protocol(format!("unexpected result: {e}"))),
-                    Err(object) => Err(rpc_error(&object)),
-                },
-            )?
-            .ok_or(CallError::Timeout)
+        self.inner.call(
+            &to.into(),
+            method,
+            CallParams::Typed(params),
+            &[],
+            self.inner.options.timeout,
+            |outcome, _| match outcome {
+                Ok(raw) => serde_json::from_str(raw.as_str())
+                    .map_err(|e| CallError::Protocol(format!("unexpected result: {e}"))),
+                Err(object) => Err(rpc_error(&object)),
+            },
+        )
     }
 
     /// Calls with params given as JSON text (`None`: absent) and hands the
@@ -568,20 +557,17 @@ impl Client {
         params: Option<RawParams<'_>>,
         f: impl FnOnce(RawValue<'_>) -> T,
     ) -> Result<T, CallError> {
-        let timeout = self.inner.options.timeout;
-        self.inner
-            .request(
-                &to.into(),
-                method,
-                CallParams::<()>::Raw(params),
-                &[],
-                Some(timeout),
-                |outcome, _| match outcome {
-                    Ok(raw) => Ok(f(raw)),
-                    Err(object) => Err(rpc_error(&object)),
-                },
-            )?
-            .ok_or(CallError::Timeout)
+        self.inner.call(
+            &to.into(),
+            method,
+            CallParams::<()>::Raw(params),
+            &[],
+            self.inner.options.timeout,
+            |outcome, _| match outcome {
+                Ok(raw) => Ok(f(raw)),
+                Err(object) => Err(rpc_error(&object)),
+            },
+        )
     }
 
     /// Sends a notification: no id, no response.
@@ -595,16 +581,7 @@ impl Client {
         method: &str,
         params: Value,
     ) -> Result<(), CallError> {
-        self.inner
-            .request(
-                &to.into(),
-                method,
-                CallParams::<()>::Value(&params),
-                &[],
-                None,
-                |_, _| Ok(()),
-            )
-            .map(drop)
+        self.inner.notify(&to.into(), method, &params, &[])
     }
 
     /// [`notify`](Self::notify) passing `fds` (Unix datagrams only).
@@ -619,22 +596,44 @@ impl Client {
         params: Value,
         fds: &[BorrowedFd<'_>],
     ) -> Result<(), CallError> {
-        self.inner
-            .request(
-                &to.into(),
-                method,
-                CallParams::<()>::Value(&params),
-                fds,
-                None,
-                |_, _| Ok(()),
-            )
-            .map(drop)
+        self.inner.notify(&to.into(), method, &params, fds)
     }
 }
 
 impl Inner {
     fn pending(&self) -> MutexGuard<'_, FastMap<u64, Waiter>> {
         self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A call: the answer through `convert`, or [`CallError::Timeout`].
+    fn call<P, T, F>(
+        &self,
+        to: &Address,
+        method: &str,
+        params: CallParams<'_, P>,
+        fds: &[BorrowedFd<'_>],
+        timeout: Duration,
+        convert: F,
+    ) -> Result<T, CallError>
+    where
+        P: Serialize + ?Sized,
+        F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
+    {
+        self.request(to, method, params, fds, Some(timeout), convert)?
+            .ok_or(CallError::Timeout)
+    }
+
+    /// A notification of `params` (a value): sent, nothing awaited.
+    fn notify(
+        &self,
+        to: &Address,
+        method: &str,
+        params: &Value,
+        fds: &[BorrowedFd<'_>],
+    ) -> Result<(), CallError> {
+        let params = CallParams::<()>::Value(params);
+        self.request(to, method, params, fds, None, |_, _| Ok(()))
+            .map(drop)
     }
 
     /// Sends a request (`timeout` given) or a notification (`None`); for a

@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 use serde_json::ser::Formatter;
 
-use crate::jsonrpc::{RawValue, Style};
+use crate::jsonrpc::{RawValue, Style, encode_string};
 
 /// Writes `value` as JSON text in `style`.
 ///
@@ -78,19 +78,20 @@ pub(crate) fn write_value(value: &Value, style: Style, out: &mut String) {
         Value::Null => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
         Value::Bool(false) => out.push_str("false"),
-        Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
-            (Some(u), _, _) => write_u64(u, out),
-            (None, Some(i), _) => {
+        Value::Number(n) => {
+            if let Some(u) = n.as_u64() {
+                write_u64(u, out);
+            } else if let Some(i) = n.as_i64() {
                 out.push('-');
                 write_u64(i.unsigned_abs(), out);
-            }
-            (None, None, Some(f)) if style.spaced() => out.push_str(&python_float_repr(f)),
-            // serde_json's own spelling (shortest round trip), as its
-            // compact serializer writes it.
-            _ => {
+            } else if let (Some(f), true) = (n.as_f64(), style.spaced()) {
+                out.push_str(&python_float_repr(f));
+            } else {
+                // serde_json's own spelling (shortest round trip), as its
+                // compact serializer writes it.
                 let _ = write!(out, "{n}");
             }
-        },
+        }
         Value::String(s) => write_str(s, style, out),
         Value::Array(items) => {
             out.push('[');
@@ -121,42 +122,33 @@ fn separator(style: Style, out: &mut String) {
     out.push_str(if style.spaced() { ", " } else { "," });
 }
 
-/// A string in quotes, escaped as `serde_json` escapes it, plus non-ASCII
-/// characters and DEL as `\uXXXX` in the styles that ensure ASCII.
+/// A string in quotes, escaped as the codec's encoder spells it in
+/// `style` (which is how `serde_json` escapes, plus non-ASCII characters
+/// and DEL as `\uXXXX` in the styles that ensure ASCII).
 fn write_str(s: &str, style: Style, out: &mut String) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let plain = |b: u8| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\';
-    out.reserve(s.len() + 2);
-    out.push('"');
-    if s.bytes().all(plain) {
+    if s.bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    {
+        out.reserve(s.len() + 2);
+        out.push('"');
         out.push_str(s);
         out.push('"');
         return;
     }
-    let ascii = style.ensure_ascii();
-    let mut units = [0u16; 2];
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if c < ' ' || (ascii && !(' '..'\u{7f}').contains(&c)) => {
-                for unit in c.encode_utf16(&mut units).iter() {
-                    out.push_str("\\u");
-                    for shift in [12, 8, 4, 0] {
-                        let digit = HEX.get(usize::from((unit >> shift) & 0xf)).copied();
-                        out.push(char::from(digit.unwrap_or(b'0')));
-                    }
-                }
-            }
-            c => out.push(c),
-        }
+    // An escape takes at most 6 bytes per byte of UTF-8 (`\u001f` for a
+    // control character; a 4-byte character becomes two 6-byte escapes).
+    let mut short = [0u8; 256];
+    let mut long = Vec::new();
+    let buf = if s.len() * 6 + 2 <= short.len() {
+        &mut short[..]
+    } else {
+        long.resize(s.len() * 6 + 2, 0);
+        &mut long[..]
+    };
+    // The buffer is large enough, and the encoder writes UTF-8.
+    if let Ok(n) = encode_string(s, buf, style) {
+        out.push_str(std::str::from_utf8(buf.get(..n).unwrap_or_default()).unwrap_or_default());
     }
-    out.push('"');
 }
 
 fn write_u64(mut n: u64, out: &mut String) {
@@ -181,33 +173,62 @@ fn write_u64(mut n: u64, out: &mut String) {
 /// again (its serializer writes only JSON); `None` when it nests deeper
 /// than `max_depth` arrays and objects.
 pub(crate) fn serde_text(text: &[u8], max_depth: usize) -> Option<RawValue<'_>> {
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for &b in text {
-        if in_string {
-            match b {
-                b'\\' => escaped = !escaped,
-                b'"' if !escaped => in_string = false,
-                _ => escaped = false,
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > max_depth {
-                    return None;
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
+    if TextShape::of(text).depth > max_depth {
+        return None;
     }
     let text = std::str::from_utf8(text).ok()?;
     let text = text.trim_matches([' ', '\t', '\n', '\r']);
     Some(RawValue::from_validated(text))
+}
+
+/// What one pass over JSON text (assumed valid) tells without parsing it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct TextShape {
+    /// The deepest nesting of arrays and objects.
+    pub(crate) depth: usize,
+    /// A number with an exponent or over 300 digits: one that could
+    /// overflow an `f64`.
+    pub(crate) wide_number: bool,
+    /// A `\u` escape in a string: one that could be a lone surrogate.
+    pub(crate) u_escape: bool,
+}
+
+impl TextShape {
+    pub(crate) fn of(text: &[u8]) -> TextShape {
+        let mut shape = TextShape::default();
+        let mut depth = 0usize;
+        let mut digits = 0usize;
+        let mut in_string = false;
+        let mut escaped = false;
+        for &b in text {
+            if in_string {
+                match b {
+                    b'u' if escaped => shape.u_escape = true,
+                    b'"' if !escaped => in_string = false,
+                    _ => {}
+                }
+                escaped = b == b'\\' && !escaped;
+                continue;
+            }
+            match b {
+                b'"' => in_string = true,
+                b'[' | b'{' => {
+                    depth += 1;
+                    shape.depth = shape.depth.max(depth);
+                }
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                b'e' | b'E' if digits > 0 => shape.wide_number = true,
+                b'0'..=b'9' | b'.' => {
+                    digits += 1;
+                    shape.wide_number |= digits > 300;
+                    continue;
+                }
+                _ => {}
+            }
+            digits = 0;
+        }
+        shape
+    }
 }
 
 /// Whether `value` nests at most `max` arrays and objects, itself included.
@@ -225,7 +246,12 @@ struct StyledFormatter {
 }
 
 impl StyledFormatter {
-    fn separator<W: ?Sized + Write>(&self, writer: &mut W) -> io::Result<()> {
+    /// The separator before an array element or object member, unless it
+    /// is the first.
+    fn separator<W: ?Sized + Write>(&self, writer: &mut W, first: bool) -> io::Result<()> {
+        if first {
+            return Ok(());
+        }
         writer.write_all(if self.style.spaced() { b", " } else { b"," })
     }
 }
@@ -236,11 +262,7 @@ impl Formatter for StyledFormatter {
         writer: &mut W,
         first: bool,
     ) -> io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            self.separator(writer)
-        }
+        self.separator(writer, first)
     }
 
     fn begin_object_key<W: ?Sized + Write>(
@@ -248,11 +270,7 @@ impl Formatter for StyledFormatter {
         writer: &mut W,
         first: bool,
     ) -> io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            self.separator(writer)
-        }
+        self.separator(writer, first)
     }
 
     fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {

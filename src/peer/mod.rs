@@ -180,6 +180,8 @@ mod server;
 mod socket;
 mod transport;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 pub use client::{Client, ClientOptions, ClientStats};
 pub use error::{CallError, PERMISSION_DENIED, RpcError};
 pub use json::to_json_text;
@@ -189,3 +191,8 @@ pub use socket::{
     Address, Credentials, MAX_FDS, NetlinkSocket, Received, RecvInfo, SocketOptions, UnixAddr,
     UnixDatagram,
 };
+
+/// Counts one more of something in the client's or server's statistics.
+fn bump(c: &AtomicU64) {
+    c.fetch_add(1, Ordering::Relaxed);
+}

@@ -12,6 +12,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::error::RpcError;
+use super::json::TextShape;
 use super::socket::{Address, Credentials};
 use crate::jsonrpc::{Decoder, Kind, MAX_DEPTH_LIMIT, RawValue};
 
@@ -381,47 +382,12 @@ impl fmt::Debug for Params<'_> {
 }
 
 /// Whether `serde_json` surely represents this validated JSON text: it
-/// nests at most [`SERDE_DEPTH`] arrays and objects, has no number with an
-/// exponent or over 300 digits (which could overflow `f64`) and no `\u`
-/// escape (which could be a lone surrogate). Other texts get the full
+/// nests at most [`SERDE_DEPTH`] arrays and objects and has no number or
+/// escape that might not fit (see [`TextShape`]). Other texts get the full
 /// check.
 fn surely_representable(text: &str) -> bool {
-    let mut depth = 0usize;
-    let mut digits = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for &b in text.as_bytes() {
-        if in_string {
-            match b {
-                b'u' if escaped => return false,
-                b'"' if !escaped => in_string = false,
-                _ => {}
-            }
-            escaped = b == b'\\' && !escaped;
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > SERDE_DEPTH {
-                    return false;
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            b'e' | b'E' if digits > 0 => return false,
-            b'0'..=b'9' | b'.' => {
-                digits += 1;
-                if digits > 300 {
-                    return false;
-                }
-                continue;
-            }
-            _ => {}
-        }
-        digits = 0;
-    }
-    true
+    let shape = TextShape::of(text.as_bytes());
+    shape.depth <= SERDE_DEPTH && !shape.wide_number && !shape.u_escape
 }
 
 /// How deep `serde_json` nests by default (its recursion limit).

@@ -18,6 +18,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::bump;
 use super::error::RpcError;
 use super::hash::FastMap;
 use super::json::write_raw;
@@ -287,10 +288,6 @@ struct Counters {
     ignored: AtomicU64,
     send_errors: AtomicU64,
     overruns: AtomicU64,
-}
-
-fn bump(c: &AtomicU64) {
-    c.fetch_add(1, Ordering::Relaxed);
 }
 
 /// What a server has done so far.
@@ -775,11 +772,8 @@ impl Shared {
                 }
                 Ok(Message::Response(_)) | Err(_) => {
                     bump(&self.counters.malformed);
-                    parts.push(encode_response(
-                        &Id::Null,
-                        Err(RpcError::invalid_request()),
-                        style,
-                    ));
+                    let n = self.single(&Id::Null, Err(RpcError::invalid_request()), out);
+                    parts.push(out.payload(n).to_vec());
                 }
             }
         }
@@ -908,19 +902,6 @@ impl Shared {
             bump(&self.counters.send_errors);
         }
     }
-}
-
-/// Encodes a response with the codec, the result and error data written
-/// by [`to_json_text`](super::to_json_text) in the same style.
-pub(crate) fn encode_response(
-    id: &Id<'_>,
-    outcome: Result<&Value, RpcError>,
-    style: Style,
-) -> Vec<u8> {
-    let mut out = Vec::new();
-    let n = encode_response_at(id, outcome, style, &mut String::new(), &mut out, 0);
-    out.truncate(n);
-    out
 }
 
 /// Encodes a response with the codec into `out` from byte `at` on (growing
