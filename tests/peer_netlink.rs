@@ -345,6 +345,68 @@ fn errors_carry_code_message_and_data() {
 }
 
 #[test]
+fn a_lone_caller_checks_its_own_answer() {
+    if !netlink_available() {
+        return;
+    }
+    // One caller, so it reads the socket itself: a stray id, then its own
+    // id from another port (with that port in nlmsg_pid), then the answer.
+    let fake = Raw::new();
+    let impostor = Raw::new();
+    fake.socket
+        .set_recv_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let port = fake.port();
+    let client = Arc::new(Client::netlink().unwrap());
+    let caller = {
+        let c = Arc::clone(&client);
+        // No deadline this long fits an `Instant`: a century stands in.
+        std::thread::spawn(move || c.call_timeout(port, "who", json!([7]), Duration::MAX))
+    };
+    let (bytes, to) = fake.receive().expect("request");
+    let v: Value = serde_json::from_slice(Datagram::parse(&bytes).unwrap().payload()).unwrap();
+    let id = v["id"].as_u64().unwrap();
+    let answer = |pid: u32, id: u64, result: &str| {
+        let text = format!(r#"{{"jsonrpc": "2.0", "id": {id}, "result": {result}}}"#);
+        datagram(DatagramRepr::response(pid), text.as_bytes())
+    };
+    fake.socket.send_to(to, &answer(port, id + 1, "0")).unwrap();
+    impostor
+        .socket
+        .send_to(to, &answer(impostor.port(), id, "\"forged\""))
+        .unwrap();
+    fake.socket.send_to(to, &answer(port, id, "7")).unwrap();
+    assert_eq!(caller.join().unwrap().unwrap(), json!(7));
+    let stats = client.stats();
+    assert_eq!(
+        (stats.delivered, stats.unknown_id, stats.spoofed),
+        (1, 1, 1),
+        "{stats:?}"
+    );
+
+    // Something else arrives, then nothing: the call still times out,
+    // about when it should.
+    let start = Instant::now();
+    let caller = {
+        let c = Arc::clone(&client);
+        std::thread::spawn(move || {
+            c.call_timeout(port, "who", json!([8]), Duration::from_millis(300))
+        })
+    };
+    let (bytes, to) = fake.receive().expect("request");
+    let v: Value = serde_json::from_slice(Datagram::parse(&bytes).unwrap().payload()).unwrap();
+    let id = v["id"].as_u64().unwrap();
+    fake.socket.send_to(to, &answer(port, id + 1, "0")).unwrap();
+    let late = caller.join().unwrap();
+    assert!(matches!(late, Err(CallError::Timeout)), "{late:?}");
+    let took = start.elapsed();
+    assert!(
+        took >= Duration::from_millis(300) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+}
+
+#[test]
 fn responses_never_reach_the_wrong_caller() {
     if !netlink_available() {
         return;

@@ -7,19 +7,24 @@
 //! perf record -g target/release/examples/rt_load peer PORT 200000
 //! ```
 //!
-//! Clients: `raw` (the no-codec ping-pong client), and `hello("Rust")`
-//! through [`procslink::peer::Client`]'s `call` (`peer`), `call_typed`
-//! (`typed`) and `call_raw` (`raw-api`).
+//! Clients: `raw` (the no-codec ping-pong client); `codec`, which builds
+//! each request and decodes each response with the codec on a bare
+//! [`procslink::peer::NetlinkSocket`] (the peer's wire work without its
+//! client machinery: no id table, no reading turn, no clock); and
+//! `hello("Rust")` through [`procslink::peer::Client`]'s `call` (`peer`),
+//! `call_typed` (`typed`) and `call_raw` (`raw-api`).
 
-use procslink::jsonrpc::{Params, RawValue};
+use procslink::jsonrpc::{Decoder, Params, RawValue, Request, Style};
 use procslink::peer::Client;
+use procslink::peer::NetlinkSocket;
+use procslink::procslink::{DatagramRepr, PROCSLINK_OVERHEAD};
 use procslink_bench::roundtrip::{ARG, METHOD, RESULT, RawClient};
 use serde_json::json;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (Some(what), Some(port), Some(n)) = (args.get(1), args.get(2), args.get(3)) else {
-        eprintln!("usage: rt_load raw|peer|typed|raw-api PORT CALLS");
+        eprintln!("usage: rt_load raw|codec|peer|typed|raw-api PORT CALLS");
         std::process::exit(2);
     };
     let port: u32 = port.parse().expect("port");
@@ -29,6 +34,30 @@ fn main() {
             let mut client = RawClient::new(port).expect("raw client");
             for _ in 0..n {
                 client.call().expect("raw call");
+            }
+        }
+        "codec" => {
+            let socket = NetlinkSocket::open().expect("netlink socket");
+            let mut request = vec![0u8; 512];
+            let mut response = vec![0u8; 65536];
+            let params = format!("[\"{ARG}\"]");
+            let decoder = Decoder::new();
+            for id in 1..=n {
+                let params = Params::new(RawValue::parse(&params).expect("params"));
+                let body = request.get_mut(PROCSLINK_OVERHEAD..).expect("room");
+                let len = Request::new(id, METHOD, params)
+                    .encode(body, Style::Python)
+                    .expect("encode");
+                let total = DatagramRepr::request(socket.port())
+                    .emit_header(len, &mut request)
+                    .expect("header");
+                socket.send_to(port, &request[..total]).expect("send");
+                let (got, _) = socket.recv_from(&mut response).expect("receive");
+                let answer = decoder
+                    .parse_response(&response[PROCSLINK_OVERHEAD..got])
+                    .expect("response");
+                let result = answer.outcome.expect("result");
+                assert!(result.as_json_str().is_some_and(|s| s.eq_str(RESULT)));
             }
         }
         "peer" => {

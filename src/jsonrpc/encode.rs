@@ -3,7 +3,7 @@
 use super::id::Id;
 use super::message::{ErrorObject, Message, Request, Response};
 use super::string::JsonStr;
-use super::value::scan_plain;
+use super::value::{scan_ascii_plain, scan_plain};
 use crate::{Error, ErrorKind, RpcViolation};
 
 /// How the encoder spells JSON. Raw values (params, results, error data)
@@ -194,27 +194,25 @@ impl<'b> Writer<'b> {
             }
         }
         let mut start = 0;
-        let mut i = 0;
-        while let Some(&b) = bytes.get(i) {
-            if (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\' {
-                i = i.saturating_add(1);
-                continue;
-            }
+        loop {
+            let i = scan_ascii_plain(bytes, start);
             self.put(bytes.get(start..i).unwrap_or_default());
-            if b < 0x80 {
-                self.escape_ascii(b);
-                i = i.saturating_add(1);
-            } else {
-                let c = s
-                    .get(i..)
-                    .and_then(|rest| rest.chars().next())
-                    .unwrap_or(char::REPLACEMENT_CHARACTER);
-                self.u_escape(c);
-                i = i.saturating_add(c.len_utf8());
+            match bytes.get(i) {
+                None => return,
+                Some(&b) if b < 0x80 => {
+                    self.escape_ascii(b);
+                    start = i.saturating_add(1);
+                }
+                Some(_) => {
+                    let c = s
+                        .get(i..)
+                        .and_then(|rest| rest.chars().next())
+                        .unwrap_or(char::REPLACEMENT_CHARACTER);
+                    self.u_escape(c);
+                    start = i.saturating_add(c.len_utf8());
+                }
             }
-            start = i;
         }
-        self.put(bytes.get(start..).unwrap_or_default());
     }
 
     #[inline]

@@ -152,6 +152,81 @@ fn leading_ws(bytes: &[u8]) -> usize {
 
 const NAMES: [&str; 6] = ["jsonrpc", "method", "id", "params", "result", "error"];
 
+/// A member name matched in one compare: its bytes and closing quote, as
+/// they read little-endian from the 8 bytes after the opening quote.
+#[derive(Clone, Copy)]
+struct KnownName {
+    pattern: u64,
+    mask: u64,
+}
+
+impl KnownName {
+    /// `name` must be plain ASCII of at most 7 bytes.
+    const fn new(name: &str) -> Self {
+        let name = name.as_bytes();
+        let mut pattern = 0u64;
+        let mut i = 0;
+        while i < name.len() {
+            pattern |= (name[i] as u64) << (8 * i);
+            i += 1;
+        }
+        pattern |= (b'"' as u64) << (8 * i);
+        let bits = 8 * (name.len() + 1);
+        KnownName {
+            pattern,
+            mask: if bits >= 64 {
+                u64::MAX
+            } else {
+                (1u64 << bits) - 1
+            },
+        }
+    }
+
+    /// Bytes from the opening quote to past the closing one.
+    #[inline(always)]
+    const fn quoted_len(&self) -> usize {
+        (self.mask.count_ones() / 8) as usize + 1
+    }
+}
+
+const fn known_names<const N: usize>(names: [&str; N]) -> [KnownName; N] {
+    let mut known = [KnownName {
+        pattern: 0,
+        mask: 0,
+    }; N];
+    let mut i = 0;
+    while i < N {
+        known[i] = KnownName::new(names[i]);
+        i += 1;
+    }
+    known
+}
+
+const KNOWN_NAMES: [KnownName; 6] = known_names(NAMES);
+
+/// The index in `known` of the plain member name whose opening quote is at
+/// `quote`, with the offset past its closing quote; `None` for any other
+/// name, or too near the end of the text to tell in one word. (The same
+/// answer as scanning the string and then matching its contents, in a few
+/// instructions: the names of the envelope are most of a message's keys.)
+#[inline(always)]
+fn known_name<const N: usize>(
+    bytes: &[u8],
+    quote: usize,
+    known: &[KnownName; N],
+) -> Option<(usize, usize)> {
+    let after = quote.wrapping_add(1);
+    let word = bytes.get(after..after.wrapping_add(8))?;
+    let word = u64::from_le_bytes(<[u8; 8]>::try_from(word).ok()?);
+    if bytes.get(quote) != Some(&b'"') {
+        return None;
+    }
+    known
+        .iter()
+        .position(|k| word & k.mask == k.pattern)
+        .and_then(|i| Some((i, quote.wrapping_add(known.get(i)?.quoted_len()))))
+}
+
 /// The index in [`NAMES`] of a member name. Byte patterns, unlike string
 /// ones, compile to inline comparisons.
 #[inline]
@@ -181,6 +256,7 @@ fn object_fields<'a, const N: usize, const CHECKED: bool>(
     depth: usize,
     max_depth: usize,
     fields: &mut [Field<'a>; N],
+    known: &[KnownName; N],
     index: impl Fn(JsonStr<'a>) -> Option<usize>,
     mut value: impl FnMut(&mut Cursor<'a>, Option<usize>) -> Result<RawValue<'a>, Error>,
 ) -> Result<Option<usize>, Error> {
@@ -196,13 +272,19 @@ fn object_fields<'a, const N: usize, const CHECKED: bool>(
     }
     loop {
         let key_at = cur.pos;
-        let key = if CHECKED {
-            if cur.peek() != Some(b'"') {
-                return Err(cur.unexpected());
-            }
-            cur.string()?
+        let i = if let Some((i, end)) = known_name(cur.bytes(), key_at, known) {
+            cur.pos = end;
+            Some(i)
         } else {
-            cur.skip_string()
+            let key = if CHECKED {
+                if cur.peek() != Some(b'"') {
+                    return Err(cur.unexpected());
+                }
+                cur.string()?
+            } else {
+                cur.skip_string()
+            };
+            index(key)
         };
         cur.skip_ws();
         if CHECKED {
@@ -212,7 +294,6 @@ fn object_fields<'a, const N: usize, const CHECKED: bool>(
         }
         cur.skip_ws();
         let at = cur.pos;
-        let i = index(key);
         let v = value(cur, i)?;
         if let Some(slot) = i.and_then(|i| fields.get_mut(i)) {
             if slot.is_some() {
@@ -263,8 +344,14 @@ pub(super) fn walk<'a, const CHECKED: bool>(
     let start = cur.pos;
     let mut error_object = None;
     let mut fields = [None; 6];
-    let duplicate =
-        object_fields::<6, CHECKED>(cur, 1, max_depth, &mut fields, field_index, |cur, i| {
+    let duplicate = object_fields::<6, CHECKED>(
+        cur,
+        1,
+        max_depth,
+        &mut fields,
+        &KNOWN_NAMES,
+        field_index,
+        |cur, i| {
             if i == Some(ERROR_FIELD) && cur.peek() == Some(b'{') {
                 let at = cur.pos;
                 error_object = Some(read_error_object::<CHECKED>(cur, max_depth)?);
@@ -272,9 +359,13 @@ pub(super) fn walk<'a, const CHECKED: bool>(
             } else {
                 plain_value::<CHECKED>(cur, 1, max_depth)
             }
-        })?;
+        },
+    )?;
     Ok(classify(start, &fields, duplicate, error_object))
 }
+
+const ERROR_NAMES: [&str; 3] = ["code", "message", "data"];
+const KNOWN_ERROR_NAMES: [KnownName; 3] = known_names(ERROR_NAMES);
 
 #[inline]
 fn error_index(name: JsonStr<'_>) -> Option<usize> {
@@ -283,9 +374,7 @@ fn error_index(name: JsonStr<'_>) -> Option<usize> {
         Some([b'm', b'e', b's', b's', b'a', b'g', b'e']) => Some(1),
         Some([b'd', b'a', b't', b'a']) => Some(2),
         Some(_) => None,
-        None => ["code", "message", "data"]
-            .iter()
-            .position(|n| name.eq_str(n)),
+        None => ERROR_NAMES.iter().position(|n| name.eq_str(n)),
     }
 }
 
@@ -298,10 +387,15 @@ fn read_error_object<'a, const CHECKED: bool>(
 ) -> Result<Result<ErrorObject<'a>, Error>, Error> {
     let start = cur.pos;
     let mut fields = [None; 3];
-    let duplicate =
-        object_fields::<3, CHECKED>(cur, 2, max_depth, &mut fields, error_index, |cur, _| {
-            plain_value::<CHECKED>(cur, 2, max_depth)
-        })?;
+    let duplicate = object_fields::<3, CHECKED>(
+        cur,
+        2,
+        max_depth,
+        &mut fields,
+        &KNOWN_ERROR_NAMES,
+        error_index,
+        |cur, _| plain_value::<CHECKED>(cur, 2, max_depth),
+    )?;
     let [code, message, data] = fields;
     if let Some(at) = duplicate {
         return Ok(Err(rpc(RpcViolation::DuplicateMember, at)));

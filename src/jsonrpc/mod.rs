@@ -100,3 +100,5 @@ pub use id::{Id, Number};
 pub use message::{Decoder, ErrorObject, Incoming, Message, Params, Request, Response};
 pub use string::{Chars, JsonStr};
 pub use value::{Elements, Kind, MAX_DEPTH, MAX_DEPTH_LIMIT, Members, RawValue};
+#[cfg(feature = "std")]
+pub(crate) use value::{scan_ascii_plain, scan_plain};

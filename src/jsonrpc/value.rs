@@ -50,21 +50,50 @@ fn string_stops(w: u64) -> u64 {
 /// `bytes.len()`.
 #[inline(always)]
 pub(crate) fn scan_plain(bytes: &[u8], mut i: usize) -> usize {
-    while let Some(chunk) = bytes.get(i..i.saturating_add(8)) {
+    while let Some(chunk) = bytes.get(i..i.wrapping_add(8)) {
         let Ok(word) = <[u8; 8]>::try_from(chunk) else {
             break;
         };
         let stops = string_stops(u64::from_le_bytes(word));
         if stops != 0 {
-            return i.saturating_add((stops.trailing_zeros() / 8) as usize);
+            return i.wrapping_add((stops.trailing_zeros() / 8) as usize);
         }
-        i = i.saturating_add(8);
+        i = i.wrapping_add(8);
     }
     while let Some(&b) = bytes.get(i) {
         if STRING_STOP[usize::from(b)] {
             return i;
         }
-        i = i.saturating_add(1);
+        i = i.wrapping_add(1);
+    }
+    bytes.len()
+}
+
+/// Index of the first byte at or after `i` that a style ensuring ASCII
+/// must escape (`"`, `\`, a control, DEL or any byte of a non-ASCII
+/// character), or `bytes.len()`. Like [`scan_plain`], the lowest flag of
+/// each test is exact, so the lowest of all is.
+#[inline(always)]
+pub(crate) fn scan_ascii_plain(bytes: &[u8], mut i: usize) -> usize {
+    const LO: u64 = splat(0x01);
+    const HI: u64 = splat(0x80);
+    while let Some(chunk) = bytes.get(i..i.wrapping_add(8)) {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let w = u64::from_le_bytes(word);
+        let del = w ^ splat(0x7f);
+        let stops = string_stops(w) | (w & HI) | (del.wrapping_sub(LO) & !del & HI);
+        if stops != 0 {
+            return i.wrapping_add((stops.trailing_zeros() / 8) as usize);
+        }
+        i = i.wrapping_add(8);
+    }
+    while let Some(&b) = bytes.get(i) {
+        if STRING_STOP[usize::from(b)] || b >= 0x7f {
+            return i;
+        }
+        i = i.wrapping_add(1);
     }
     bytes.len()
 }
@@ -116,9 +145,11 @@ impl<'a> Cursor<'a> {
         self.bytes().get(self.pos).copied()
     }
 
+    /// Positions stay within a few bytes of the text's length, far from
+    /// `usize::MAX`, so the cursor's adds wrap: exact, and one instruction.
     #[inline(always)]
     pub(crate) fn bump(&mut self) {
-        self.pos = self.pos.saturating_add(1);
+        self.pos = self.pos.wrapping_add(1);
     }
 
     #[inline]
@@ -162,10 +193,10 @@ impl<'a> Cursor<'a> {
     #[inline(always)]
     pub(crate) fn string(&mut self) -> Result<JsonStr<'a>, Error> {
         let bytes = self.bytes();
-        let start = self.pos.saturating_add(1);
+        let start = self.pos.wrapping_add(1);
         let end = scan_plain(bytes, start);
         if bytes.get(end) == Some(&b'"') {
-            self.pos = end.saturating_add(1);
+            self.pos = end.wrapping_add(1);
             return Ok(JsonStr::from_validated(self.slice(start, end), false));
         }
         self.escaped_string(start, end)
@@ -720,32 +751,42 @@ impl core::iter::FusedIterator for Members<'_> {}
 
 #[cfg(test)]
 mod tests {
-    use super::{STRING_STOP, scan_plain};
+    use super::{STRING_STOP, scan_ascii_plain, scan_plain};
 
-    #[test]
-    fn scan_plain_finds_the_first_stop_byte() {
-        // Every byte value at every position of a 16-byte run, after
-        // plain bytes and before bytes that could fool the SWAR test.
-        for stop in 0..=255u8 {
+    /// Checks `scan` against `stop`, byte by byte: every byte value at
+    /// every position of a 16-byte run, after plain bytes and before bytes
+    /// that could fool the SWAR tests.
+    fn finds_the_first_stop(scan: fn(&[u8], usize) -> usize, stop: fn(u8) -> bool) {
+        for value in 0..=255u8 {
             for at in 0..16 {
-                for after in [0x00u8, 0x01, b'"', b'\\', 0x1f, 0x21, 0xff] {
+                for after in [
+                    0x00u8, 0x01, b'"', b'\\', 0x1f, 0x21, 0x7e, 0x7f, 0x80, 0xff,
+                ] {
                     let mut bytes = [b'a'; 20];
-                    bytes[at] = stop;
+                    bytes[at] = value;
                     if let Some(b) = bytes.get_mut(at + 1) {
                         *b = after;
                     }
                     for start in 0..=at {
                         let want = (start..bytes.len())
-                            .find(|&i| STRING_STOP[usize::from(bytes[i])])
+                            .find(|&i| stop(bytes[i]))
                             .unwrap_or(bytes.len());
-                        assert_eq!(
-                            scan_plain(&bytes, start),
-                            want,
-                            "{stop:#x} at {at} from {start}"
-                        );
+                        assert_eq!(scan(&bytes, start), want, "{value:#x} at {at} from {start}");
                     }
                 }
             }
         }
+    }
+
+    #[test]
+    fn scan_plain_finds_the_first_stop_byte() {
+        finds_the_first_stop(scan_plain, |b| STRING_STOP[usize::from(b)]);
+    }
+
+    #[test]
+    fn scan_ascii_plain_finds_the_first_byte_to_escape() {
+        finds_the_first_stop(scan_ascii_plain, |b| {
+            b < 0x20 || b == b'"' || b == b'\\' || b >= 0x7f
+        });
     }
 }

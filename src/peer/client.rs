@@ -5,8 +5,9 @@ use std::prelude::rust_2024::*;
 use std::cell::Cell;
 use std::fmt;
 use std::io;
+use std::ops::{Deref, DerefMut};
 use std::os::fd::{BorrowedFd, OwnedFd};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant};
 
@@ -14,7 +15,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::bump;
+use super::bump_exclusive;
 use super::error::{CallError, RpcError};
 use super::hash::FastMap;
 use super::json::{serde_text, write_json, write_raw};
@@ -235,6 +236,85 @@ impl Slot {
     }
 }
 
+/// When a reading caller gives up on its call.
+#[derive(Clone, Copy)]
+enum Deadline {
+    At(Instant),
+    /// This long after the call was sent, the clock not read yet: a lone
+    /// reader reads it only once its first receive brings no answer.
+    After(Duration),
+}
+
+impl Deadline {
+    /// The deadline as an instant, `now` being the first clock reading
+    /// after a receive that `timed_out` (and so took [`READ_SLICE`]) or
+    /// brought something else (and took at most that).
+    fn at(self, now: Instant, timed_out: bool) -> Instant {
+        match self {
+            Deadline::At(at) => at,
+            Deadline::After(timeout) => {
+                let spent = if timed_out {
+                    READ_SLICE
+                } else {
+                    Duration::ZERO
+                };
+                deadline_after(now, timeout.saturating_sub(spent))
+            }
+        }
+    }
+}
+
+/// `now + timeout`, for any timeout (a century stands in for longer ones).
+fn deadline_after(now: Instant, timeout: Duration) -> Instant {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+    now.checked_add(timeout)
+        .or_else(|| now.checked_add(CENTURY))
+        .unwrap_or(now)
+}
+
+/// The call of the caller reading the socket: in the table of pending
+/// calls (so the table checks its sender), or not (a lone reader's call,
+/// to the address given).
+#[derive(Clone, Copy, PartialEq)]
+enum Own<'a> {
+    Registered(u64),
+    Unregistered(u64, &'a Address),
+}
+
+/// The calls waiting for their answers, by id, and how many there are
+/// (which a reader checks without the lock before passing its turn on).
+#[derive(Default)]
+struct Pending {
+    calls: Mutex<FastMap<u64, Waiter>>,
+    count: AtomicUsize,
+}
+
+/// The locked table of pending calls; updates the count as it unlocks.
+struct PendingGuard<'a> {
+    calls: MutexGuard<'a, FastMap<u64, Waiter>>,
+    count: &'a AtomicUsize,
+}
+
+impl Drop for PendingGuard<'_> {
+    fn drop(&mut self) {
+        self.count.store(self.calls.len(), Ordering::SeqCst);
+    }
+}
+
+impl Deref for PendingGuard<'_> {
+    type Target = FastMap<u64, Waiter>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.calls
+    }
+}
+
+impl DerefMut for PendingGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.calls
+    }
+}
+
 struct Waiter {
     to: Address,
     slot: Arc<Slot>,
@@ -309,7 +389,7 @@ const READ_SLICE: Duration = Duration::from_millis(20);
 struct Inner {
     socket: Socket,
     options: ClientOptions,
-    pending: Mutex<FastMap<u64, Waiter>>,
+    pending: Pending,
     /// Held by the one caller that reads the socket for everyone, with the
     /// buffer it receives into.
     reading: Mutex<Vec<u8>>,
@@ -395,7 +475,7 @@ impl Client {
         Ok(Client {
             inner: Inner {
                 socket,
-                pending: Mutex::new(FastMap::default()),
+                pending: Pending::default(),
                 reading: Mutex::new(vec![0; options.max_datagram]),
 
                 next_id: AtomicU64::new(1),
@@ -601,8 +681,11 @@ impl Client {
 }
 
 impl Inner {
-    fn pending(&self) -> MutexGuard<'_, FastMap<u64, Waiter>> {
-        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    fn pending(&self) -> PendingGuard<'_> {
+        PendingGuard {
+            calls: self.pending.calls.lock().unwrap_or_else(|p| p.into_inner()),
+            count: &self.pending.count,
+        }
     }
 
     /// A call: the answer through `convert`, or [`CallError::Timeout`].
@@ -683,8 +766,25 @@ impl Inner {
         if self.closed.load(Ordering::Acquire) {
             return Err(self.stopped());
         }
+        if let Some(mut buf) = self.reading_turn() {
+            // No one else reads the socket, so no one else can take this
+            // call's answer: it need not be registered (nor its slot armed)
+            // while this caller reads.
+            let sent = self.socket.send(to, datagram, fds);
+            let answer = match sent {
+                Ok(()) => {
+                    let own = Own::Unregistered(id, to);
+                    let deadline = Deadline::After(timeout);
+                    self.read_until_answered(own, None, &mut buf, deadline, &mut Some(convert))
+                }
+                Err(e) => Err(CallError::Io(e)),
+            };
+            drop(buf);
+            self.pass_turn(id);
+            return answer?.transpose();
+        }
         let now = Instant::now();
-        let deadline = now + timeout;
+        let deadline = deadline_after(now, timeout);
         let slot = &caller.slot;
         slot.arm(id);
         self.pending().insert(
@@ -830,15 +930,10 @@ impl Inner {
             if now >= deadline {
                 return Ok(None);
             }
-            let turn = match self.reading.try_lock() {
-                Ok(turn) => Some(turn),
-                // A reader that panicked left nothing half-done: reading
-                // goes on.
-                Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
-                Err(TryLockError::WouldBlock) => None,
-            };
-            if let Some(mut buf) = turn {
-                let answer = self.read_until_answered(id, slot, &mut buf, deadline, convert);
+            if let Some(mut buf) = self.reading_turn() {
+                let own = Own::Registered(id);
+                let until = Deadline::At(deadline);
+                let answer = self.read_until_answered(own, Some(slot), &mut buf, until, convert);
                 drop(buf);
                 self.pass_turn(id);
                 return answer;
@@ -851,33 +946,41 @@ impl Inner {
     /// or `deadline` has passed.
     fn read_until_answered<T, F>(
         &self,
-        id: u64,
-        slot: &Slot,
+        own: Own<'_>,
+        slot: Option<&Slot>,
         buf: &mut [u8],
-        deadline: Instant,
+        mut deadline: Deadline,
         convert: &mut Option<F>,
     ) -> Result<Option<Result<T, CallError>>, CallError>
     where
         F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
     {
-        // The first receive needs no clock: the caller just read it.
+        // The first receive needs no clock: the caller just read it, or
+        // has not needed it yet.
         let mut check_clock = false;
+        let mut timed_out = false;
         loop {
-            if let Some(answer) = slot.take_answer() {
+            if let Some(answer) = slot.and_then(Slot::take_answer) {
                 return Ok(convert.take().and_then(|f| finish(answer, f)));
             }
-            if check_clock && Instant::now() >= deadline {
-                return Ok(None);
+            if check_clock {
+                let now = Instant::now();
+                let at = deadline.at(now, timed_out);
+                deadline = Deadline::At(at);
+                if now >= at {
+                    return Ok(None);
+                }
             }
             check_clock = true;
+            timed_out = false;
             match self.socket.recv_into(buf, false) {
                 Ok(info) => {
-                    if let Some(answer) = self.deliver(info.data(buf), info, id, convert) {
+                    if let Some(answer) = self.deliver(info.data(buf), info, own, convert) {
                         return Ok(Some(answer));
                     }
                 }
-                Err(e) if is_timeout(&e) => {}
-                Err(e) if is_overrun(&e) => bump(&self.counters.overruns),
+                Err(e) if is_timeout(&e) => timed_out = true,
+                Err(e) if is_overrun(&e) => bump_exclusive(&self.counters.overruns),
                 Err(e) => {
                     *self.failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
                     self.closed.store(true, Ordering::Release);
@@ -891,9 +994,26 @@ impl Inner {
         }
     }
 
+    /// The turn to read the socket for everyone, if no one has it.
+    fn reading_turn(&self) -> Option<MutexGuard<'_, Vec<u8>>> {
+        match self.reading.try_lock() {
+            Ok(turn) => Some(turn),
+            // A reader that panicked left nothing half-done: reading goes
+            // on.
+            Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        }
+    }
+
     /// Hands the socket to one other waiting caller (not the caller `own`,
     /// which is done waiting), if any.
     fn pass_turn(&self, own: u64) {
+        // A caller that registers after this look finds the turn free (it
+        // registers before trying to take the turn, which this caller gave
+        // up before looking), or takes it within a follower's slice.
+        if self.pending.count.load(Ordering::SeqCst) == 0 {
+            return;
+        }
         let pending = self.pending();
         if let Some((id, w)) = pending.iter().find(|(id, _)| **id != own) {
             w.slot.give_turn(*id);
@@ -920,7 +1040,7 @@ impl Inner {
         &self,
         data: &[u8],
         info: RecvInfo,
-        own: u64,
+        own: Own<'_>,
         convert: &mut Option<F>,
     ) -> Option<Result<T, CallError>>
     where
@@ -928,53 +1048,63 @@ impl Inner {
     {
         let RecvInfo { len, from, fds, .. } = info;
         let Some(from) = from else {
-            bump(&self.counters.malformed);
+            bump_exclusive(&self.counters.malformed);
             return None;
         };
         if self.socket.is_local(&from) {
             return None; // a wake-up
         }
         if len > data.len() {
-            bump(&self.counters.malformed);
+            bump_exclusive(&self.counters.malformed);
             return None;
         }
         let Ok(datagram) = Datagram::parse_with_limit(data, self.options.max_datagram) else {
-            bump(&self.counters.malformed);
+            bump_exclusive(&self.counters.malformed);
             return None;
         };
         if datagram.payload_type() != PayloadType::JSONRPC_RESPONSE {
-            bump(&self.counters.malformed);
+            bump_exclusive(&self.counters.malformed);
             return None;
         }
         if from.port().is_some_and(|port| datagram.pid() != port) {
-            bump(&self.counters.spoofed);
+            bump_exclusive(&self.counters.spoofed);
             return None;
         }
         let decoder = Decoder::new().with_max_depth(MAX_DEPTH_LIMIT);
         let Ok(response) = decoder.parse_response(datagram.payload()) else {
-            bump(&self.counters.malformed);
+            bump_exclusive(&self.counters.malformed);
             return None;
         };
         let Some(id) = response.id.as_u64() else {
-            bump(&self.counters.unknown_id);
+            bump_exclusive(&self.counters.unknown_id);
             return None;
         };
+        if let Own::Unregistered(own, to) = own
+            && id == own
+        {
+            if !same_peer(to, &from) {
+                bump_exclusive(&self.counters.spoofed);
+                return None;
+            }
+            bump_exclusive(&self.counters.delivered);
+            return convert.take().map(|f| f(response.outcome, fds));
+        }
         let waiter = {
             let mut pending = self.pending();
             match pending.get(&id) {
                 None => {
-                    bump(&self.counters.unknown_id);
+                    bump_exclusive(&self.counters.unknown_id);
                     return None;
                 }
                 Some(w) if !same_peer(&w.to, &from) => {
-                    bump(&self.counters.spoofed);
+                    bump_exclusive(&self.counters.spoofed);
                     return None;
                 }
                 Some(_) => pending.remove(&id)?,
             }
         };
-        bump(&self.counters.delivered);
-        if id == own {
+        bump_exclusive(&self.counters.delivered);
+        if own == Own::Registered(id) {
             return convert.take().map(|f| f(response.outcome, fds));
         }
         let answer = Answer {

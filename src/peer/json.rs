@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 use serde_json::ser::Formatter;
 
-use crate::jsonrpc::{RawValue, Style, encode_string};
+use crate::jsonrpc::{RawValue, Style, encode_string, scan_ascii_plain, scan_plain};
 
 /// Writes `value` as JSON text in `style`.
 ///
@@ -126,9 +126,12 @@ fn separator(style: Style, out: &mut String) {
 /// `style` (which is how `serde_json` escapes, plus non-ASCII characters
 /// and DEL as `\uXXXX` in the styles that ensure ASCII).
 fn write_str(s: &str, style: Style, out: &mut String) {
-    if s.bytes()
-        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
-    {
+    let plain = if style.ensure_ascii() {
+        scan_ascii_plain(s.as_bytes(), 0)
+    } else {
+        scan_plain(s.as_bytes(), 0)
+    };
+    if plain == s.len() {
         out.reserve(s.len() + 2);
         out.push('"');
         out.push_str(s);
