@@ -418,6 +418,7 @@ fn read_error_object<'a, const CHECKED: bool>(
     }))
 }
 
+#[inline(always)]
 fn classify<'a>(
     start: usize,
     fields: &[Field<'a>; 6],

@@ -49,48 +49,51 @@ fn string_stops(w: u64) -> u64 {
 /// Index of the first `"`, `\` or control byte at or after `i`, or
 /// `bytes.len()`.
 #[inline(always)]
-pub(crate) fn scan_plain(bytes: &[u8], mut i: usize) -> usize {
-    while let Some(chunk) = bytes.get(i..i.wrapping_add(8)) {
-        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
-            break;
-        };
-        let stops = string_stops(u64::from_le_bytes(word));
-        if stops != 0 {
-            return i.wrapping_add((stops.trailing_zeros() / 8) as usize);
-        }
-        i = i.wrapping_add(8);
-    }
-    while let Some(&b) = bytes.get(i) {
-        if STRING_STOP[usize::from(b)] {
-            return i;
-        }
-        i = i.wrapping_add(1);
-    }
-    bytes.len()
+pub(crate) fn scan_plain(bytes: &[u8], i: usize) -> usize {
+    scan_words(bytes, i, string_stops, |b| STRING_STOP[usize::from(b)])
 }
 
 /// Index of the first byte at or after `i` that a style ensuring ASCII
 /// must escape (`"`, `\`, a control, DEL or any byte of a non-ASCII
-/// character), or `bytes.len()`. Like [`scan_plain`], the lowest flag of
-/// each test is exact, so the lowest of all is.
+/// character), or `bytes.len()`.
 #[inline(always)]
-pub(crate) fn scan_ascii_plain(bytes: &[u8], mut i: usize) -> usize {
+pub(crate) fn scan_ascii_plain(bytes: &[u8], i: usize) -> usize {
     const LO: u64 = splat(0x01);
     const HI: u64 = splat(0x80);
+    scan_words(
+        bytes,
+        i,
+        |w| {
+            let del = w ^ splat(0x7f);
+            string_stops(w) | (w & HI) | (del.wrapping_sub(LO) & !del & HI)
+        },
+        |b| STRING_STOP[usize::from(b)] || b >= 0x7f,
+    )
+}
+
+/// Index of the first byte at or after `i` that `stops` flags (the high
+/// bit of each such byte of a word read little-endian, the lowest flag
+/// exact), or `bytes.len()`; `is_stop` is the same test on one byte, for
+/// the tail shorter than a word.
+#[inline(always)]
+fn scan_words(
+    bytes: &[u8],
+    mut i: usize,
+    stops: impl Fn(u64) -> u64,
+    is_stop: impl Fn(u8) -> bool,
+) -> usize {
     while let Some(chunk) = bytes.get(i..i.wrapping_add(8)) {
         let Ok(word) = <[u8; 8]>::try_from(chunk) else {
             break;
         };
-        let w = u64::from_le_bytes(word);
-        let del = w ^ splat(0x7f);
-        let stops = string_stops(w) | (w & HI) | (del.wrapping_sub(LO) & !del & HI);
-        if stops != 0 {
-            return i.wrapping_add((stops.trailing_zeros() / 8) as usize);
+        let found = stops(u64::from_le_bytes(word));
+        if found != 0 {
+            return i.wrapping_add((found.trailing_zeros() / 8) as usize);
         }
         i = i.wrapping_add(8);
     }
     while let Some(&b) = bytes.get(i) {
-        if STRING_STOP[usize::from(b)] || b >= 0x7f {
+        if is_stop(b) {
             return i;
         }
         i = i.wrapping_add(1);
@@ -767,11 +770,18 @@ mod tests {
                     if let Some(b) = bytes.get_mut(at + 1) {
                         *b = after;
                     }
-                    for start in 0..=at {
-                        let want = (start..bytes.len())
-                            .find(|&i| stop(bytes[i]))
-                            .unwrap_or(bytes.len());
-                        assert_eq!(scan(&bytes, start), want, "{value:#x} at {at} from {start}");
+                    // Every start, on every length: tails shorter than a
+                    // word take another path.
+                    for end in at + 1..=bytes.len() {
+                        let bytes = &bytes[..end];
+                        for start in 0..=end {
+                            let want = (start..end).find(|&i| stop(bytes[i])).unwrap_or(end);
+                            assert_eq!(
+                                scan(bytes, start),
+                                want,
+                                "{value:#x} at {at} from {start} to {end}"
+                            );
+                        }
                     }
                 }
             }

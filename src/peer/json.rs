@@ -194,6 +194,8 @@ pub(crate) struct TextShape {
     pub(crate) wide_number: bool,
     /// A `\u` escape in a string: one that could be a lone surrogate.
     pub(crate) u_escape: bool,
+    /// The elements (or members) of the outermost array (or object).
+    pub(crate) top_level: usize,
 }
 
 impl TextShape {
@@ -215,6 +217,7 @@ impl TextShape {
             }
             match b {
                 b'"' => in_string = true,
+                b',' if depth == 1 => shape.top_level += 1,
                 b'[' | b'{' => {
                     depth += 1;
                     shape.depth = shape.depth.max(depth);
@@ -229,6 +232,12 @@ impl TextShape {
                 _ => {}
             }
             digits = 0;
+        }
+        // Commas separate; an empty container has none and no element.
+        let mut solid = text.iter().filter(|b| !b.is_ascii_whitespace());
+        let inner = solid.nth(1);
+        if shape.depth > 0 && !matches!(inner, Some(b']' | b'}') | None) {
+            shape.top_level += 1;
         }
         shape
     }

@@ -57,7 +57,11 @@ use crate::jsonrpc::{Decoder, Kind, MAX_DEPTH_LIMIT, RawValue};
 pub struct Params<'a> {
     source: Source<'a>,
     /// The value of `Source::Text`, once a handler has asked for it.
-    parsed: OnceCell<Value>,
+    /// (Values are boxed: moving a `Params` then copies no `Value`, whose
+    /// one-byte tag makes its copies split into unaligned pieces.)
+    parsed: OnceCell<Box<Value>>,
+    /// The elements of `Source::Text`'s array, counted by its prescan.
+    top_level: usize,
     fds: Vec<OwnedFd>,
     sender: Option<Address>,
     credentials: Option<Credentials>,
@@ -65,7 +69,7 @@ pub struct Params<'a> {
 
 enum Source<'a> {
     Absent,
-    Value(Value),
+    Value(Box<Value>),
     /// Validated JSON text that `serde_json` can represent.
     Text(RawValue<'a>),
 }
@@ -77,7 +81,7 @@ impl<'a> Params<'a> {
     pub fn from_value(value: Option<Value>) -> Params<'static> {
         Params::new(match value {
             None => Source::Absent,
-            Some(v) => Source::Value(v),
+            Some(v) => Source::Value(Box::new(v)),
         })
     }
 
@@ -103,18 +107,22 @@ impl<'a> Params<'a> {
                 "params must be an array or an object",
             ));
         }
-        if !surely_representable(raw.as_str()) {
+        let shape = TextShape::of(raw.as_str().as_bytes());
+        if !surely_representable(&shape) {
             serde_json::from_str::<Representable>(raw.as_str()).map_err(|e| {
                 RpcError::invalid_params(format_args!("params not representable: {e}"))
             })?;
         }
-        Ok(Params::new(Source::Text(raw)))
+        let mut params = Params::new(Source::Text(raw));
+        params.top_level = shape.top_level;
+        Ok(params)
     }
 
     fn new(source: Source<'a>) -> Self {
         Params {
             source,
             parsed: OnceCell::new(),
+            top_level: 0,
             fds: Vec::new(),
             sender: None,
             credentials: None,
@@ -149,7 +157,7 @@ impl<'a> Params<'a> {
             Source::Value(v) => Some(v),
             Source::Text(raw) => Some(self.parsed.get_or_init(|| {
                 // `from_raw` checked that serde_json represents the text.
-                serde_json::from_str(raw.as_str()).unwrap_or(Value::Null)
+                Box::new(serde_json::from_str(raw.as_str()).unwrap_or(Value::Null))
             })),
         }
     }
@@ -157,11 +165,11 @@ impl<'a> Params<'a> {
     /// The params' value; `Value::Null` when absent.
     pub fn into_value(mut self) -> Value {
         if let Some(v) = self.parsed.take() {
-            return v;
+            return *v;
         }
         match std::mem::replace(&mut self.source, Source::Absent) {
             Source::Absent => Value::Null,
-            Source::Value(v) => v,
+            Source::Value(v) => *v,
             Source::Text(raw) => serde_json::from_str(raw.as_str()).unwrap_or(Value::Null),
         }
     }
@@ -200,8 +208,8 @@ impl<'a> Params<'a> {
 
     /// The number of arguments (0 when absent; distinct names when named).
     pub fn len(&self) -> usize {
-        if let Some(raw) = self.positional_text() {
-            return raw.elements().map_or(0, Iterator::count);
+        if self.positional_text().is_some() {
+            return self.top_level;
         }
         match self.value() {
             Some(Value::Array(a)) => a.len(),
@@ -385,8 +393,7 @@ impl fmt::Debug for Params<'_> {
 /// nests at most [`SERDE_DEPTH`] arrays and objects and has no number or
 /// escape that might not fit (see [`TextShape`]). Other texts get the full
 /// check.
-fn surely_representable(text: &str) -> bool {
-    let shape = TextShape::of(text.as_bytes());
+fn surely_representable(shape: &TextShape) -> bool {
     shape.depth <= SERDE_DEPTH && !shape.wide_number && !shape.u_escape
 }
 
@@ -395,8 +402,36 @@ const SERDE_DEPTH: usize = 127;
 
 #[cfg(test)]
 mod tests {
-    use super::{Representable, SERDE_DEPTH, surely_representable};
+    use super::{Params, Representable, SERDE_DEPTH, TextShape};
     use std::prelude::rust_2024::*;
+
+    fn surely_representable(text: &str) -> bool {
+        super::surely_representable(&TextShape::of(text.as_bytes()))
+    }
+
+    #[test]
+    fn the_prescan_counts_the_top_level_elements() {
+        for text in [
+            "[]",
+            "[ ]",
+            " [\n] ",
+            "[1]",
+            r#"["a,b", [1, 2], {"k": [3, 4]}, "]", "\"", null]"#,
+            "[[], {}, [[]]]",
+            r#"{"a": 1, "b": [1, 2, 3], "c": {"d": 4}}"#,
+            "{}",
+            " [ 1 , 2 ] ",
+        ] {
+            let params = Params::from_json(text).expect(text);
+            let want = match serde_json::from_str(text).expect(text) {
+                serde_json::Value::Array(a) => a.len(),
+                serde_json::Value::Object(o) => o.len(),
+                _ => unreachable!(),
+            };
+            assert_eq!(params.len(), want, "{text}");
+            assert_eq!(TextShape::of(text.as_bytes()).top_level, want, "{text}");
+        }
+    }
 
     #[test]
     fn the_prescan_never_passes_what_serde_json_refuses() {
