@@ -72,7 +72,12 @@ impl<'a> Number<'a> {
     #[inline]
     pub fn as_i64(&self) -> Option<i64> {
         match self.0 {
-            Repr::Raw(text) => text.parse().ok(),
+            Repr::Raw(text) => match text.as_bytes() {
+                [b'-', digits @ ..] if digits.len() < 19 => few_digits(digits).map(|v| -(v as i64)),
+                digits if digits.len() < 19 => few_digits(digits).map(|v| v as i64),
+                _ => None,
+            }
+            .or_else(|| text.parse().ok()),
             Repr::I64(v) => Some(v),
             Repr::U64(v) => i64::try_from(v).ok(),
         }
@@ -82,7 +87,7 @@ impl<'a> Number<'a> {
     #[inline]
     pub fn as_u64(&self) -> Option<u64> {
         match self.0 {
-            Repr::Raw(text) => text.parse().ok(),
+            Repr::Raw(text) => few_digits(text.as_bytes()).or_else(|| text.parse().ok()),
             Repr::I64(v) => u64::try_from(v).ok(),
             Repr::U64(v) => Some(v),
         }
@@ -333,6 +338,54 @@ impl fmt::Display for Id<'_> {
             Id::Number(n) => fmt::Display::fmt(n, f),
             Id::Str(s) => fmt::Debug::fmt(s, f),
             Id::Null => f.write_str("null"),
+        }
+    }
+}
+
+/// The value of 1 to 19 decimal digits (which always fit a `u64`), read
+/// without `str::parse`'s generality; `None` for anything else, which
+/// then takes the general path.
+#[inline]
+fn few_digits(text: &[u8]) -> Option<u64> {
+    if text.is_empty() || text.len() > 19 {
+        return None;
+    }
+    text.iter().try_fold(0u64, |v, &b| {
+        let digit = b.wrapping_sub(b'0');
+        (digit < 10).then(|| v.wrapping_mul(10).wrapping_add(u64::from(digit)))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Number;
+
+    #[test]
+    fn integers_read_as_str_parse_reads_them() {
+        for text in [
+            "0",
+            "-0",
+            "7",
+            "-7",
+            "1234567890123456789",
+            "-123456789012345678",
+            "-1234567890123456789",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999",
+            "1.5",
+            "-1.0",
+            "1e3",
+            "1E-3",
+            "0.0",
+        ] {
+            let n = Number::from_json(text).unwrap();
+            assert_eq!(n.as_u64(), text.parse::<u64>().ok(), "{text}");
+            assert_eq!(n.as_i64(), text.parse::<i64>().ok(), "{text}");
         }
     }
 }
