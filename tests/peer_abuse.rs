@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use peer_common::*;
 use procslink::peer::{
-    Client, ClientOptions, Methods, Params, RpcError, Server, ServerHandle, ServerOptions, demo,
+    Client, ClientOptions, Methods, Params, ResultText, RpcError, Server, ServerHandle,
+    ServerOptions, demo,
 };
 use procslink::procslink::{DatagramRepr, PayloadType};
 use serde_json::{Value, json};
@@ -23,6 +24,15 @@ fn methods() -> Methods {
     });
     m.add("whoami", |p: Params| -> Result<Value, RpcError> {
         Ok(json!(p.credentials().map(|c| c.uid)))
+    });
+    m.add_raw("raw-panic", |_p: Params, out: &mut ResultText| {
+        out.string("half written");
+        panic!("raw handler exploded")
+    });
+    m.add_raw("raw-big", |p: Params, out: &mut ResultText| {
+        let size: usize = p.arg(0, "size")?;
+        out.string(&"x".repeat(size));
+        Ok(())
     });
     m
 }
@@ -209,6 +219,47 @@ fn a_panicking_handler_is_answered_and_serving_goes_on() {
     assert_eq!(client.call(port, "add", json!([1, 2])).unwrap(), json!(3));
     let stats = server.stop().unwrap();
     assert_eq!((stats.panics, stats.served), (4, 8));
+}
+
+#[test]
+fn raw_handlers_fail_like_the_others() {
+    if !netlink_available() {
+        return;
+    }
+    let server = serve(ServerOptions::new());
+    let port = server.port().unwrap();
+    let client = Client::netlink().unwrap();
+    // A panic after a partial write is answered with the panic, not the
+    // partial result.
+    let e = client.call(port, "raw-panic", Value::Null).unwrap_err();
+    let e = e.rpc().unwrap();
+    assert_eq!(e.code.0, -32603);
+    assert_eq!(
+        e.data,
+        Some(json!("handler panicked: raw handler exploded"))
+    );
+    // A result that fits is sent; one that does not is -32603.
+    let fits = client.call(port, "raw-big", json!([1000])).unwrap();
+    assert_eq!(fits.as_str().map(str::len), Some(1000));
+    let e = client.call(port, "raw-big", json!([5000])).unwrap_err();
+    let e = e.rpc().unwrap();
+    assert_eq!(e.code.0, -32603, "{e:?}");
+    assert!(
+        e.data
+            .as_ref()
+            .and_then(Value::as_str)
+            .is_some_and(|d| d.contains("exceeds"))
+    );
+    // Wrong params are the handler's -32602; notifications get nothing.
+    let e = client.call(port, "raw-big", json!(["many"])).unwrap_err();
+    assert_eq!(e.rpc().unwrap().code.0, -32602);
+    client.notify(port, "raw-big", json!([10])).unwrap();
+    assert_eq!(
+        client.call(port, "hello", json!(["raw"])).unwrap(),
+        json!("Hello, raw!")
+    );
+    let stats = server.stop().unwrap();
+    assert_eq!((stats.panics, stats.served), (1, 6));
 }
 
 #[test]

@@ -7,22 +7,22 @@ use serde_json::{Value, json};
 
 use super::error::RpcError;
 use super::params::Params;
+use super::result::ResultText;
 use super::server::Methods;
 
-/// `hello(name)` → `"Hello, NAME!"` (the reference's demo).
+/// `hello(name)` → `"Hello, NAME!"` (the reference's demo), a raw handler
+/// ([`Methods::add_raw`]): the greeting is written into the response as
+/// it is put together, with no `String` or `Value` built.
 ///
 /// # Errors
 ///
 /// -32602 when `name` (position 0 or named `name`) is missing or not a
 /// string.
-pub fn hello(params: Params) -> Result<Value, RpcError> {
+pub fn hello(params: Params, out: &mut ResultText) -> Result<(), RpcError> {
     params.expect_len(1)?;
     let name = params.str_arg(0, "name")?;
-    let mut greeting = String::with_capacity(name.len() + 8);
-    greeting.push_str("Hello, ");
-    greeting.push_str(&name);
-    greeting.push('!');
-    Ok(Value::String(greeting))
+    out.concat(&["Hello, ", &name, "!"]);
+    Ok(())
 }
 
 /// `add(a, b)` → `a + b` for two numbers: an integer when both are integers
@@ -93,6 +93,6 @@ pub fn echo(params: Params) -> Result<Value, RpcError> {
 /// ```
 pub fn methods() -> Methods {
     let mut m = Methods::new();
-    m.add("hello", hello).add("add", add).add("echo", echo);
+    m.add_raw("hello", hello).add("add", add).add("echo", echo);
     m
 }

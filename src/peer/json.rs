@@ -126,18 +126,35 @@ fn separator(style: Style, out: &mut String) {
 /// `style` (which is how `serde_json` escapes, plus non-ASCII characters
 /// and DEL as `\uXXXX` in the styles that ensure ASCII).
 fn write_str(s: &str, style: Style, out: &mut String) {
-    let plain = if style.ensure_ascii() {
-        scan_ascii_plain(s.as_bytes(), 0)
-    } else {
-        scan_plain(s.as_bytes(), 0)
+    write_str_parts(&[s], style, out);
+}
+
+/// [`write_str`] of the concatenation of `parts`, without building it when
+/// no part needs an escape.
+pub(crate) fn write_str_parts(parts: &[&str], style: Style, out: &mut String) {
+    let plain = |s: &&str| {
+        let end = if style.ensure_ascii() {
+            scan_ascii_plain(s.as_bytes(), 0)
+        } else {
+            scan_plain(s.as_bytes(), 0)
+        };
+        end == s.len()
     };
-    if plain == s.len() {
-        out.reserve(s.len() + 2);
+    if parts.iter().all(plain) {
+        out.reserve(parts.iter().map(|p| p.len()).sum::<usize>() + 2);
         out.push('"');
-        out.push_str(s);
+        parts.iter().for_each(|p| out.push_str(p));
         out.push('"');
         return;
     }
+    let joined;
+    let s = match parts {
+        [one] => *one,
+        _ => {
+            joined = parts.concat();
+            joined.as_str()
+        }
+    };
     // An escape takes at most 6 bytes per byte of UTF-8 (`\u001f` for a
     // control character; a 4-byte character becomes two 6-byte escapes).
     let mut short = [0u8; 256];

@@ -176,6 +176,7 @@ mod error;
 mod hash;
 mod json;
 mod params;
+mod result;
 mod server;
 mod socket;
 mod transport;
@@ -186,6 +187,7 @@ pub use client::{Client, ClientOptions, ClientStats};
 pub use error::{CallError, PERMISSION_DENIED, RpcError};
 pub use json::to_json_text;
 pub use params::{Params, Reply};
+pub use result::ResultText;
 pub use server::{Methods, Server, ServerHandle, ServerOptions, ServerStats, Stopper};
 pub use socket::{
     Address, Credentials, MAX_FDS, NetlinkSocket, Received, RecvInfo, SocketOptions, UnixAddr,

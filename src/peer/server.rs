@@ -23,6 +23,7 @@ use super::error::RpcError;
 use super::hash::FastMap;
 use super::json::write_raw;
 use super::params::{Params, Reply};
+use super::result::ResultText;
 use super::socket::{
     Address, Credentials, NetlinkSocket, RecvInfo, SocketOptions, UnixAddr, UnixDatagram,
     is_overrun,
@@ -35,14 +36,18 @@ use crate::jsonrpc::{
 };
 use crate::procslink::{Datagram, DatagramRepr, MAX_DATAGRAM, PROCSLINK_OVERHEAD, PayloadType};
 
-type Handler = dyn Fn(Params<'_>) -> Result<Reply, RpcError> + Send + Sync;
+/// A handler as the server runs it: a [`Reply`], or `None` when it wrote
+/// its result into the [`ResultText`].
+type Handler =
+    dyn Fn(Params<'_>, &mut ResultText<'_>) -> Result<Option<Reply>, RpcError> + Send + Sync;
 
 /// The methods a server offers: names bound to handlers.
 ///
 /// A handler is a closure from [`Params`] to `Result<R, RpcError>` where `R`
 /// is a [`serde_json::Value`] or a [`Reply`] (a value plus file descriptors
 /// to send back); [`add_typed`](Self::add_typed) registers a closure over
-/// serde types instead. Handlers run on the server's threads, one request at
+/// serde types instead, and [`add_raw`](Self::add_raw) one that writes its
+/// result as JSON text (no `Value`, no allocation). Handlers run on the server's threads, one request at
 /// a time per thread; a handler that panics is answered -32603 "Internal
 /// error" and the server goes on.
 ///
@@ -80,7 +85,21 @@ impl Methods {
         R: Into<Reply>,
         F: Fn(Params<'_>) -> Result<R, RpcError> + Send + Sync + 'static,
     {
-        let handler = move |p: Params<'_>| handler(p).map(Into::into);
+        let handler =
+            move |p: Params<'_>, _: &mut ResultText<'_>| handler(p).map(|r| Some(r.into()));
+        self.map.insert(name.into(), Arc::new(handler));
+        self
+    }
+
+    /// Binds `name` to a handler that writes its result into a
+    /// [`ResultText`] (see there), replacing any handler of that name: the
+    /// result goes into the response with no [`serde_json::Value`] built.
+    /// Such a handler sends no file descriptors back.
+    pub fn add_raw<F>(&mut self, name: impl Into<String>, handler: F) -> &mut Self
+    where
+        F: Fn(Params<'_>, &mut ResultText<'_>) -> Result<(), RpcError> + Send + Sync + 'static,
+    {
+        let handler = move |p: Params<'_>, out: &mut ResultText<'_>| handler(p, out).map(|()| None);
         self.map.insert(name.into(), Arc::new(handler));
         self
     }
@@ -120,10 +139,14 @@ impl Methods {
     ///
     /// The handler's error, or -32601 "Method not found".
     pub fn call(&self, name: &str, params: Params<'_>) -> Result<Reply, RpcError> {
-        match self.map.get(name) {
-            Some(h) => h(params),
-            None => Err(RpcError::method_not_found()),
+        let handler = self.map.get(name).ok_or_else(RpcError::method_not_found)?;
+        let mut text = String::new();
+        if let Some(reply) = handler(params, &mut ResultText::new(&mut text, Style::Compact))? {
+            return Ok(reply);
         }
+        serde_json::from_str::<Value>(ResultText::json(&text).as_str())
+            .map(Reply::from)
+            .map_err(|e| RpcError::internal(format_args!("result not representable: {e}")))
     }
 
     fn get(&self, name: &str) -> Option<&Arc<Handler>> {
@@ -612,6 +635,7 @@ impl Buffers {
             out: Out {
                 datagram: vec![0; max_datagram],
                 text: String::with_capacity(256),
+                result: String::with_capacity(256),
                 fds: Vec::new(),
             },
         }
@@ -624,6 +648,8 @@ struct Out {
     datagram: Vec<u8>,
     /// Scratch for a result's or error data's JSON text.
     text: String,
+    /// What a raw handler wrote.
+    result: String,
     /// Descriptors to send with the response.
     fds: Vec<OwnedFd>,
 }
@@ -639,6 +665,13 @@ impl Out {
             &mut self.datagram,
             PROCSLINK_OVERHEAD,
         )
+    }
+
+    /// Writes the response to `id` whose result a raw handler wrote into
+    /// `self.result`; its length.
+    fn written_response(&mut self, id: &Id<'_>, style: Style) -> usize {
+        let response = Response::result(*id, ResultText::json(&self.result));
+        encode_at(&response, style, &mut self.datagram, PROCSLINK_OVERHEAD)
     }
 
     fn payload(&self, len: usize) -> &[u8] {
@@ -818,15 +851,24 @@ impl Shared {
             };
             match self.methods.get(&method) {
                 None => Err(RpcError::method_not_found()),
-                Some(handler) => self.invoke(handler, req, ctx),
+                Some(handler) => self.invoke(handler, req, ctx, &mut out.result),
             }
         };
         let id = req.id?;
         Some(match outcome {
-            Ok(reply) => {
+            Ok(Some(reply)) => {
                 let n = self.single(&id, Ok(&reply.value), out);
                 out.fds.extend(reply.fds);
                 n
+            }
+            Ok(None) => {
+                let style = self.options.style;
+                let n = out.written_response(&id, style);
+                if PROCSLINK_OVERHEAD + n <= self.options.max_datagram {
+                    n
+                } else {
+                    out.response(&id, Err(self.too_large(n)), style)
+                }
             }
             Err(e) => self.single(&id, Err(e), out),
         })
@@ -837,7 +879,8 @@ impl Shared {
         handler: &Arc<Handler>,
         req: &Request<'_>,
         ctx: &mut Context,
-    ) -> Result<Reply, RpcError> {
+        result: &mut String,
+    ) -> Result<Option<Reply>, RpcError> {
         let params = match req.params {
             None => Params::from_value(None),
             Some(p) => Params::from_raw(p.raw())?,
@@ -847,7 +890,8 @@ impl Shared {
             ctx.sender.clone(),
             ctx.credentials,
         );
-        match catch_unwind(AssertUnwindSafe(|| handler(params))) {
+        let mut out = ResultText::new(result, self.options.style);
+        match catch_unwind(AssertUnwindSafe(|| handler(params, &mut out))) {
             Ok(r) => r,
             Err(panic) => {
                 bump(&self.counters.panics);
@@ -936,6 +980,12 @@ fn encode_response_at(
             ),
         ),
     };
+    encode_at(&response, style, out, at)
+}
+
+/// Encodes `response` into `out` from byte `at` on, growing `out` if
+/// needed; its length.
+fn encode_at(response: &Response<'_>, style: Style, out: &mut Vec<u8>, at: usize) -> usize {
     let encode = |out: &mut Vec<u8>| response.encode(out.get_mut(at..).unwrap_or_default(), style);
     match encode(out) {
         Ok(n) => n,
