@@ -510,6 +510,49 @@ fn responses_never_reach_the_wrong_caller() {
 }
 
 #[test]
+fn stop_wakes_every_thread_in_serve() {
+    if !netlink_available() {
+        return;
+    }
+    // Four threads of the caller's serve one server configured for one
+    // thread; a stop wakes them all (a wake-up each, counted as they
+    // entered serve), long before the poll interval.
+    let server = Server::bind_netlink(
+        demo::methods(),
+        ServerOptions::new().poll_interval(Duration::from_secs(30)),
+    )
+    .unwrap();
+    let port = server.port().unwrap();
+    let stopper = server.stopper();
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let s = server.clone();
+            std::thread::spawn(move || s.serve())
+        })
+        .collect();
+    let client = Client::netlink().unwrap();
+    for i in 0..20 {
+        let v = client.call(port, "add", json!([i, 1])).unwrap();
+        assert_eq!(v, json!(i + 1));
+    }
+    // Every thread is in serve (and blocked) once all have answered
+    // something or have had the time to start.
+    std::thread::sleep(Duration::from_millis(100));
+    let started = Instant::now();
+    stopper.stop();
+    for t in threads {
+        t.join().unwrap().unwrap();
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // A thread that enters serve after the stop returns at once.
+    server.serve().unwrap();
+}
+
+#[test]
 fn stop_is_prompt_and_serve_runs_on_the_callers_thread() {
     if !netlink_available() {
         return;

@@ -10,7 +10,7 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -291,9 +291,9 @@ impl ServerOptions {
         self
     }
 
-    /// How often an idle serving thread wakes up to check for a stop request
-    /// it may have missed (default 250 ms; a stop normally wakes it at
-    /// once).
+    /// How often a stop sends again the wake-ups it could not send at once
+    /// (default 250 ms): only when the socket's queue is full, which a stop
+    /// normally never meets. Serving threads never wake up on their own.
     #[must_use]
     pub fn poll_interval(mut self, interval: Duration) -> Self {
         self.poll_interval = interval;
@@ -343,6 +343,8 @@ struct Shared {
     options: ServerOptions,
     counters: Counters,
     stop: AtomicBool,
+    /// Threads inside [`Server::serve`]: how many wake-ups a stop sends.
+    serving: AtomicUsize,
     unlink: Option<PathBuf>,
 }
 
@@ -426,6 +428,7 @@ impl Server {
             options,
             counters: Counters::default(),
             stop: AtomicBool::new(false),
+            serving: AtomicUsize::new(0),
             unlink,
         });
         let s = &shared.socket;
@@ -433,7 +436,6 @@ impl Server {
         if o.allow_uids.is_some() || o.pass_credentials {
             s.set_passcred(true)?;
         }
-        s.set_recv_timeout(Some(o.poll_interval))?;
         s.set_send_timeout(Some(o.reply_timeout))?;
         if let Some(bytes) = o.recv_buffer {
             s.set_recv_buffer_size(bytes)?;
@@ -483,9 +485,16 @@ impl Server {
     /// unusable).
     pub fn serve(&self) -> io::Result<()> {
         let shared = &*self.shared;
+        // Counted before the stop flag is read, and the flag set before a
+        // stop reads the count (both sequentially consistent), so a thread
+        // a stop does not count sees the flag and never blocks.
+        shared.serving.fetch_add(1, Ordering::SeqCst);
+        let _counted = Serving(&shared.serving);
         let credentials = shared.wants_credentials();
         let Buffers { mut recv, mut out } = Buffers::new(shared.options.max_datagram);
-        while !shared.stop.load(Ordering::Acquire) {
+        while !shared.stop.load(Ordering::SeqCst) {
+            // No receive timeout (a timer per receive costs the round trip
+            // about 40 ns): a stop wakes this thread with a datagram.
             match shared.socket.recv_into(&mut recv, credentials) {
                 Ok(info) => {
                     if shared.stop.load(Ordering::Acquire) {
@@ -524,8 +533,10 @@ impl Server {
 }
 
 /// Stops a [`Server`]'s loops: sets the stop flag and wakes every serving
-/// thread at once (a one-byte datagram to the server's own socket; a thread
-/// that misses it notices within [`ServerOptions::poll_interval`]).
+/// thread at once, with one one-byte datagram to the server's own socket
+/// per thread in [`Server::serve`]. A wake-up that cannot be sent (the
+/// socket's queue is full, so the threads are busy reading it) is sent
+/// again every [`ServerOptions::poll_interval`] until no thread serves.
 #[derive(Clone)]
 pub struct Stopper {
     shared: Arc<Shared>,
@@ -542,10 +553,21 @@ impl fmt::Debug for Stopper {
 impl Stopper {
     /// Asks the loops to stop; returns at once.
     pub fn stop(&self) {
-        self.shared.stop.store(true, Ordering::Release);
-        for _ in 0..self.shared.options.threads {
-            // Best effort: the poll interval covers a lost wake-up.
-            let _ = self.shared.socket.wake();
+        self.shared.stop.store(true, Ordering::SeqCst);
+        if !self.shared.wake_serving() {
+            let shared = Arc::clone(&self.shared);
+            let retry = move || {
+                while shared.serving.load(Ordering::SeqCst) > 0 {
+                    std::thread::sleep(shared.options.poll_interval);
+                    shared.wake_serving();
+                }
+            };
+            let spawned = std::thread::Builder::new()
+                .name("procslink-stop".into())
+                .spawn(retry.clone());
+            if spawned.is_err() {
+                retry();
+            }
         }
     }
 }
@@ -681,7 +703,22 @@ impl Out {
     }
 }
 
+/// Counts a thread out of [`Server::serve`] however it leaves.
+struct Serving<'a>(&'a AtomicUsize);
+
+impl Drop for Serving<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 impl Shared {
+    /// Sends one wake-up per serving thread; whether all could be sent.
+    fn wake_serving(&self) -> bool {
+        let threads = self.serving.load(Ordering::SeqCst);
+        (0..threads).all(|_| self.socket.wake().is_ok())
+    }
+
     fn wants_credentials(&self) -> bool {
         self.options.allow_uids.is_some() || self.options.pass_credentials
     }
