@@ -535,6 +535,9 @@ fn stop_wakes_every_thread_in_serve() {
         let v = client.call(port, "add", json!([i, 1])).unwrap();
         assert_eq!(v, json!(i + 1));
     }
+    // Each thread counts what it serves; the server's count adds them up,
+    // while they serve and after they leave.
+    assert_eq!(server.stats().served, 20);
     // Every thread is in serve (and blocked) once all have answered
     // something or have had the time to start.
     std::thread::sleep(Duration::from_millis(100));
@@ -543,6 +546,7 @@ fn stop_wakes_every_thread_in_serve() {
     for t in threads {
         t.join().unwrap().unwrap();
     }
+    assert_eq!(server.stats().served, 20);
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "{:?}",

@@ -325,9 +325,56 @@ impl<'a> Cursor<'a> {
                 self.string()?;
             }
             Some(b'-' | b'0'..=b'9') => self.number()?,
+            Some(b'[') if depth < max_depth.min(MAX_DEPTH_LIMIT) => match self.flat_array() {
+                Some(done) => done?,
+                None => {
+                    self.pos = start;
+                    return self.nested_value(depth, max_depth);
+                }
+            },
             _ => return self.nested_value(depth, max_depth),
         }
         Ok(RawValue(self.slice(start, self.pos)))
+    }
+
+    /// Validates the array at the cursor if all its elements are scalars
+    /// (the usual params), without the nesting stack; `None` at the first
+    /// element that is not, the cursor then anywhere, for
+    /// [`nested_value`](Self::nested_value) to start over. Errors are the
+    /// ones it would report.
+    #[inline]
+    fn flat_array(&mut self) -> Option<Result<(), Error>> {
+        self.bump();
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.bump();
+            return Some(Ok(()));
+        }
+        loop {
+            let scalar = match self.peek() {
+                Some(b'"') => self.string().map(drop),
+                Some(b'-' | b'0'..=b'9') => self.number(),
+                Some(b't') => self.literal(b"true"),
+                Some(b'f') => self.literal(b"false"),
+                Some(b'n') => self.literal(b"null"),
+                _ => return None,
+            };
+            if let Err(e) = scalar {
+                return Some(Err(e));
+            }
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => {
+                    self.bump();
+                    self.skip_ws();
+                }
+                Some(b']') => {
+                    self.bump();
+                    return Some(Ok(()));
+                }
+                _ => return None,
+            }
+        }
     }
 
     /// [`value`](Self::value) for containers and literals.

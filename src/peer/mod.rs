@@ -200,8 +200,9 @@ fn bump(c: &AtomicU64) {
 }
 
 /// [`bump`] for a counter that one thread at a time changes (the client's
-/// reader, holding the reading turn, whose lock orders the changes): a
-/// load and a store, sparing the locked add.
+/// reader, holding the reading turn, whose lock orders the changes; a
+/// serving thread's own count): a load and a store, sparing the locked
+/// add.
 fn bump_exclusive(c: &AtomicU64) {
     c.store(c.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
 }

@@ -9,8 +9,8 @@ use std::io;
 use std::os::fd::{AsFd, OwnedFd};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -18,7 +18,6 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::bump;
 use super::error::RpcError;
 use super::hash::FastMap;
 use super::json::write_raw;
@@ -29,6 +28,7 @@ use super::socket::{
     is_overrun,
 };
 use super::transport::{Socket, is_timeout};
+use super::{bump, bump_exclusive};
 use crate::ErrorKind;
 use crate::jsonrpc::{
     Batch, Decoder, ErrorCode, ErrorObject, Id, Incoming, MAX_DEPTH_LIMIT, Message, RawValue,
@@ -345,6 +345,10 @@ struct Shared {
     stop: AtomicBool,
     /// Threads inside [`Server::serve`]: how many wake-ups a stop sends.
     serving: AtomicUsize,
+    /// The requests served by each thread inside [`Server::serve`], which
+    /// counts its own without a locked instruction; a thread that leaves
+    /// adds its count to `counters.served`.
+    served_by: Mutex<Vec<Arc<AtomicU64>>>,
     unlink: Option<PathBuf>,
 }
 
@@ -429,6 +433,7 @@ impl Server {
             counters: Counters::default(),
             stop: AtomicBool::new(false),
             serving: AtomicUsize::new(0),
+            served_by: Mutex::new(Vec::new()),
             unlink,
         });
         let s = &shared.socket;
@@ -457,8 +462,12 @@ impl Server {
     pub fn stats(&self) -> ServerStats {
         let c = &self.shared.counters;
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let served = {
+            let by_thread = self.shared.served_by();
+            get(&c.served) + by_thread.iter().map(|n| get(n)).sum::<u64>()
+        };
         ServerStats {
-            served: get(&c.served),
+            served,
             malformed: get(&c.malformed),
             spoofed: get(&c.spoofed),
             denied: get(&c.denied),
@@ -489,9 +498,14 @@ impl Server {
         // stop reads the count (both sequentially consistent), so a thread
         // a stop does not count sees the flag and never blocks.
         shared.serving.fetch_add(1, Ordering::SeqCst);
-        let _counted = Serving(&shared.serving);
+        let served = Arc::new(AtomicU64::new(0));
+        shared.served_by().push(Arc::clone(&served));
+        let _counted = Serving {
+            shared,
+            served: Arc::clone(&served),
+        };
         let credentials = shared.wants_credentials();
-        let Buffers { mut recv, mut out } = Buffers::new(shared.options.max_datagram);
+        let Buffers { mut recv, mut out } = Buffers::new(shared.options.max_datagram, served);
         while !shared.stop.load(Ordering::SeqCst) {
             // No receive timeout (a timer per receive costs the round trip
             // about 40 ns): a stop wakes this thread with a datagram.
@@ -651,7 +665,7 @@ struct Buffers {
 }
 
 impl Buffers {
-    fn new(max_datagram: usize) -> Self {
+    fn new(max_datagram: usize, served: Arc<AtomicU64>) -> Self {
         Buffers {
             recv: vec![0; max_datagram],
             out: Out {
@@ -659,6 +673,7 @@ impl Buffers {
                 text: String::with_capacity(256),
                 result: String::with_capacity(256),
                 fds: Vec::new(),
+                served,
             },
         }
     }
@@ -672,6 +687,8 @@ struct Out {
     text: String,
     /// What a raw handler wrote.
     result: String,
+    /// The requests this thread served (only it changes the count).
+    served: Arc<AtomicU64>,
     /// Descriptors to send with the response.
     fds: Vec<OwnedFd>,
 }
@@ -703,16 +720,29 @@ impl Out {
     }
 }
 
-/// Counts a thread out of [`Server::serve`] however it leaves.
-struct Serving<'a>(&'a AtomicUsize);
+/// Counts a thread out of [`Server::serve`] however it leaves, adding the
+/// requests it served to the server's count.
+struct Serving<'a> {
+    shared: &'a Shared,
+    served: Arc<AtomicU64>,
+}
 
 impl Drop for Serving<'_> {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+        let mut by_thread = self.shared.served_by();
+        let n = self.served.load(Ordering::Relaxed);
+        self.shared.counters.served.fetch_add(n, Ordering::Relaxed);
+        by_thread.retain(|c| !Arc::ptr_eq(c, &self.served));
+        drop(by_thread);
+        self.shared.serving.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
 impl Shared {
+    fn served_by(&self) -> MutexGuard<'_, Vec<Arc<AtomicU64>>> {
+        self.served_by.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Sends one wake-up per serving thread; whether all could be sent.
     fn wake_serving(&self) -> bool {
         let threads = self.serving.load(Ordering::SeqCst);
@@ -878,7 +908,7 @@ impl Shared {
     /// (with the handler's descriptors added to `out.fds`), unless it is a
     /// notification.
     fn run(&self, req: &Request<'_>, ctx: &mut Context, out: &mut Out) -> Option<usize> {
-        bump(&self.counters.served);
+        bump_exclusive(&out.served);
         let outcome = if ctx.denied {
             Err(RpcError::permission_denied())
         } else {
