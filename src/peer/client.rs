@@ -25,7 +25,7 @@ use super::socket::{
 use super::transport::{Socket, is_timeout, same_peer};
 use crate::ErrorKind;
 use crate::jsonrpc::{
-    Decoder, ErrorObject, Id, MAX_DEPTH_LIMIT, Params as RawParams, RawValue, Request, Style,
+    Decoder, ErrorObject, Id, Kind, MAX_DEPTH_LIMIT, Params as RawParams, RawValue, Request, Style,
 };
 use crate::procslink::{Datagram, DatagramRepr, MAX_DATAGRAM, PROCSLINK_OVERHEAD, PayloadType};
 
@@ -153,9 +153,28 @@ fn rpc_error(object: &ErrorObject<'_>) -> CallError {
 /// A result as a [`Value`].
 fn value_of(outcome: Outcome<'_>) -> Result<Value, CallError> {
     match outcome {
-        Ok(raw) => serde_json::from_str(raw.as_str())
-            .map_err(|e| CallError::Protocol(format!("result not representable: {e}"))),
+        Ok(raw) => simple_value(raw).map_or_else(
+            || {
+                serde_json::from_str(raw.as_str())
+                    .map_err(|e| CallError::Protocol(format!("result not representable: {e}")))
+            },
+            Ok,
+        ),
         Err(object) => Err(rpc_error(&object)),
+    }
+}
+
+/// The [`Value`] of a literal or an escape-free string, made without
+/// serde's machinery; `None` for anything else.
+fn simple_value(raw: RawValue<'_>) -> Option<Value> {
+    match raw.kind() {
+        Kind::Null => Some(Value::Null),
+        Kind::Bool => Some(Value::Bool(raw.as_str() == "true")),
+        Kind::String => raw
+            .as_json_str()
+            .and_then(|s| s.as_unescaped())
+            .map(|s| Value::String(s.to_owned())),
+        Kind::Number | Kind::Array | Kind::Object => None,
     }
 }
 
@@ -1125,4 +1144,41 @@ where
     // The reader validated this text before handing it over.
     let response = decoder.parse_response(&answer.payload).ok()?;
     Some(convert(response.outcome, answer.fds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::simple_value;
+    use crate::jsonrpc::RawValue;
+    use serde_json::Value;
+
+    #[test]
+    fn simple_values_are_what_serde_json_reads() {
+        for text in [
+            "null",
+            "true",
+            "false",
+            r#""""#,
+            r#""plain""#,
+            r#""caf\u00e9""#,
+            r#""a\"b""#,
+            "\"\u{e9}\u{1F600}\"",
+            "0",
+            "-1.5e3",
+            "[1]",
+            "{}",
+        ] {
+            let raw = RawValue::parse(text).unwrap();
+            let serde: Value = serde_json::from_str(text).unwrap();
+            if let Some(v) = simple_value(raw) {
+                assert_eq!(v, serde, "{text}");
+            }
+        }
+        for text in ["null", "true", "false", r#""plain""#, "\"\u{e9}\""] {
+            assert!(
+                simple_value(RawValue::parse(text).unwrap()).is_some(),
+                "{text}"
+            );
+        }
+    }
 }
