@@ -476,3 +476,58 @@ fn error_codes() {
         ErrorCode::INTERNAL_ERROR
     );
 }
+
+/// The decoder matches the envelope's usual opening (`{"jsonrpc": "2.0", `
+/// in Python's spelling or compact) whole; every text that starts with it
+/// must decode exactly as when spelled otherwise (here with a space before
+/// the colon, which shifts later offsets by one).
+#[test]
+fn the_usual_opening_decodes_as_any_other() {
+    let rests = [
+        r#""method": "hello", "params": ["Rust"], "id": 1}"#,
+        r#""id": 7, "result": "Hello, Rust!"}"#,
+        r#""id": 7, "error": {"code": -32601, "message": "Method not found"}}"#,
+        r#""id": 7, "error": {"code": "x", "message": "m"}}"#,
+        r#""method": "m"}"#,
+        r#""method": 5}"#,
+        r#""jsonrpc": "2.0", "method": "m"}"#,
+        r#""method": "m", "jsonrpc": "1.0"}"#,
+        r#""id": 1}"#,
+        r#""id": 1, "result": 1, "error": {"code": 1, "message": "m"}}"#,
+        r#"}"#,
+        r#" }"#,
+        r#"{"method": "m"}}"#,
+        r#""method": "m",}"#,
+        r#""method": "m" "id": 1}"#,
+        r#""method": "m", "params": 3}"#,
+        r#""method": "m", "params": [1, [2, {"a": null}]], "id": "x"}"#,
+        r#""method": "m"} trailing"#,
+        r#""method": "m""#,
+        r#""#,
+        r#""meth"#,
+        "\t\"method\": \"m\"}",
+        "\n}",
+        "  \"id\": 2, \"result\": null}",
+    ];
+    for rest in rests {
+        for (lead, other) in [
+            (r#"{"jsonrpc": "2.0", "#, r#"{"jsonrpc" : "2.0", "#),
+            (r#"{"jsonrpc":"2.0","#, r#"{"jsonrpc" :"2.0","#),
+        ] {
+            let text = format!("{lead}{rest}");
+            let spelled = format!("{other}{rest}");
+            let shift = |at: usize| if at >= 10 { at + 1 } else { at };
+            match (
+                Message::parse(text.as_bytes()),
+                Message::parse(spelled.as_bytes()),
+            ) {
+                (Ok(a), Ok(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}"), "{text}"),
+                (Err(a), Err(b)) => {
+                    assert_eq!(a.kind(), b.kind(), "{text}");
+                    assert_eq!(shift(a.offset()), b.offset(), "{text}");
+                }
+                (a, b) => panic!("{text}: {a:?} against {b:?}"),
+            }
+        }
+    }
+}

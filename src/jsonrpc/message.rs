@@ -245,14 +245,17 @@ fn field_index(name: JsonStr<'_>) -> Option<usize> {
 
 type Field<'a> = Option<(RawValue<'a>, usize)>;
 
-/// The members of the object at the cursor, `depth` containers deep
-/// (counting itself): for each name `index` knows, its value and offset in
-/// `fields` (which start empty); returns the offset of the first repeated
-/// name. `value` reads each value. (Filling the caller's array spares
-/// copies of it.)
+/// The members of the object at the cursor (`open`: at its `{`; else at
+/// the name after a lead `walk` matched), `depth` containers deep
+/// (counting itself): for each name that `known` or `index` knows, its
+/// value and offset in `fields` (which start empty but for the lead's);
+/// returns the offset of the first repeated name. `value` reads each
+/// value. (Filling the caller's array spares copies of it.)
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn object_fields<'a, const N: usize, const CHECKED: bool>(
     cur: &mut Cursor<'a>,
+    open: bool,
     depth: usize,
     max_depth: usize,
     fields: &mut [Field<'a>; N],
@@ -263,13 +266,19 @@ fn object_fields<'a, const N: usize, const CHECKED: bool>(
     if CHECKED && depth > max_depth {
         return Err(syntax(JsonSyntax::TooDeep, cur.pos));
     }
-    cur.bump();
-    cur.skip_ws();
     let mut duplicate = None;
-    if cur.peek() == Some(b'}') {
+    if open {
         cur.bump();
-        return Ok(duplicate);
+        cur.skip_ws();
+        if cur.peek() == Some(b'}') {
+            cur.bump();
+            return Ok(duplicate);
+        }
+    } else {
+        cur.skip_ws();
     }
+    // At a member's name: the first one, or the next after a lead (see
+    // `walk`).
     loop {
         let key_at = cur.pos;
         let i = if let Some((i, end)) = known_name(cur.bytes(), key_at, known) {
@@ -333,6 +342,14 @@ fn plain_value<'a, const CHECKED: bool>(
 
 const ERROR_FIELD: usize = 5;
 
+/// `"2.0"`, the version member's value.
+const VERSION: &str = "\"2.0\"";
+/// The opening of a message up to its second name, in Python's spelling,
+/// with the offset of the version in it.
+const PYTHON_LEAD: (&[u8], usize) = (b"{\"jsonrpc\": \"2.0\", ", 12);
+/// The same, compact.
+const COMPACT_LEAD: (&[u8], usize) = (b"{\"jsonrpc\":\"2.0\",", 11);
+
 /// Reads the object at the cursor as a message. The outer error is a JSON
 /// syntax error (only when `CHECKED`); the inner one a JSON-RPC violation,
 /// reported only once the whole object is known to be JSON.
@@ -344,8 +361,23 @@ pub(super) fn walk<'a, const CHECKED: bool>(
     let start = cur.pos;
     let mut error_object = None;
     let mut fields = [None; 6];
+    // The envelope's first member as ProcsLink and this crate write it,
+    // matched whole; the walk goes on from the next name.
+    let mut open = true;
+    for (lead, version_at) in [PYTHON_LEAD, COMPACT_LEAD] {
+        let end = start.wrapping_add(lead.len());
+        if cur.bytes().get(start..end) == Some(lead) {
+            let at = start.wrapping_add(version_at);
+            let version = cur.slice(at, at.wrapping_add(VERSION.len()));
+            fields[0] = Some((RawValue::from_validated(version), at));
+            cur.pos = end;
+            open = false;
+            break;
+        }
+    }
     let duplicate = object_fields::<6, CHECKED>(
         cur,
+        open,
         1,
         max_depth,
         &mut fields,
@@ -389,6 +421,7 @@ fn read_error_object<'a, const CHECKED: bool>(
     let mut fields = [None; 3];
     let duplicate = object_fields::<3, CHECKED>(
         cur,
+        true,
         2,
         max_depth,
         &mut fields,
