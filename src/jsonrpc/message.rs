@@ -295,11 +295,16 @@ fn object_fields<'a, const N: usize, const CHECKED: bool>(
             };
             index(key)
         };
-        cur.skip_ws();
-        if CHECKED {
-            cur.expect(b':')?;
+        if cur.bytes().get(cur.pos..cur.pos.wrapping_add(2)) == Some(b": ") {
+            // Python's separator, at once.
+            cur.pos = cur.pos.wrapping_add(2);
         } else {
-            cur.bump();
+            cur.skip_ws();
+            if CHECKED {
+                cur.expect(b':')?;
+            } else {
+                cur.bump();
+            }
         }
         cur.skip_ws();
         let at = cur.pos;
@@ -310,6 +315,11 @@ fn object_fields<'a, const N: usize, const CHECKED: bool>(
             } else {
                 *slot = Some((v, at));
             }
+        }
+        if cur.bytes().get(cur.pos..cur.pos.wrapping_add(2)) == Some(b", ") {
+            cur.pos = cur.pos.wrapping_add(2);
+            cur.skip_ws();
+            continue;
         }
         cur.skip_ws();
         match cur.peek() {
