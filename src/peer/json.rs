@@ -130,23 +130,22 @@ fn write_str(s: &str, style: Style, out: &mut String) {
 }
 
 /// [`write_str`] of the concatenation of `parts`, without building it when
-/// no part needs an escape.
+/// no part needs an escape: the parts are copied first, then scanned once.
 pub(crate) fn write_str_parts(parts: &[&str], style: Style, out: &mut String) {
-    let plain = |s: &&str| {
-        let end = if style.ensure_ascii() {
-            scan_ascii_plain(s.as_bytes(), 0)
-        } else {
-            scan_plain(s.as_bytes(), 0)
-        };
-        end == s.len()
+    let start = out.len();
+    out.push('"');
+    parts.iter().for_each(|p| out.push_str(p));
+    let written = out.as_bytes();
+    let plain = if style.ensure_ascii() {
+        scan_ascii_plain(written, start + 1)
+    } else {
+        scan_plain(written, start + 1)
     };
-    if parts.iter().all(plain) {
-        out.reserve(parts.iter().map(|p| p.len()).sum::<usize>() + 2);
-        out.push('"');
-        parts.iter().for_each(|p| out.push_str(p));
+    if plain == written.len() {
         out.push('"');
         return;
     }
+    out.truncate(start);
     let joined;
     let s = match parts {
         [one] => *one,
