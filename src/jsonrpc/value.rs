@@ -638,7 +638,11 @@ impl<'a> RawValue<'a> {
     /// ```
     #[inline]
     pub fn as_json_str(&self) -> Option<JsonStr<'a>> {
-        (self.kind() == Kind::String).then(|| Cursor::new(self.0, 0).skip_string())
+        // A validated string is its quotes around its contents, whose
+        // first quote or control, if any, follows a backslash.
+        let contents = self.0.strip_prefix('"')?.strip_suffix('"')?;
+        let escaped = scan_plain(contents.as_bytes(), 0) < contents.len();
+        Some(JsonStr::from_validated(contents, escaped))
     }
 
     /// The elements of an array, or `None` if this is not an array.
