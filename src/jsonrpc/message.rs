@@ -4,7 +4,9 @@ use super::batch::Batch;
 use super::code::ErrorCode;
 use super::id::Id;
 use super::string::{JsonStr, syntax};
-use super::value::{Cursor, Elements, Kind, MAX_DEPTH, MAX_DEPTH_LIMIT, Members, RawValue, utf8};
+use super::value::{
+    Cursor, Elements, Kind, MAX_DEPTH, MAX_DEPTH_LIMIT, Members, RawValue, le_word, utf8,
+};
 use crate::{Error, ErrorKind, JsonSyntax, RpcViolation};
 
 #[inline]
@@ -215,9 +217,7 @@ fn known_name<const N: usize>(
     quote: usize,
     known: &[KnownName; N],
 ) -> Option<(usize, usize)> {
-    let after = quote.wrapping_add(1);
-    let word = bytes.get(after..after.wrapping_add(8))?;
-    let word = u64::from_le_bytes(<[u8; 8]>::try_from(word).ok()?);
+    let word = le_word(bytes, quote.wrapping_add(1))?;
     if bytes.get(quote) != Some(&b'"') {
         return None;
     }
@@ -295,10 +295,8 @@ fn object_fields<'a, const N: usize, const CHECKED: bool>(
             };
             index(key)
         };
-        if cur.bytes().get(cur.pos..cur.pos.wrapping_add(2)) == Some(b": ") {
-            // Python's separator, at once.
-            cur.pos = cur.pos.wrapping_add(2);
-        } else {
+        // Python's separator, at once.
+        if !cur.eat(b": ") {
             cur.skip_ws();
             if CHECKED {
                 cur.expect(b':')?;
@@ -316,8 +314,7 @@ fn object_fields<'a, const N: usize, const CHECKED: bool>(
                 *slot = Some((v, at));
             }
         }
-        if cur.bytes().get(cur.pos..cur.pos.wrapping_add(2)) == Some(b", ") {
-            cur.pos = cur.pos.wrapping_add(2);
+        if cur.eat(b", ") {
             cur.skip_ws();
             continue;
         }
@@ -367,12 +364,7 @@ fn usual_lead(bytes: &[u8], start: usize) -> Option<(usize, usize)> {
     const HEAD: u64 = word(b"{\"jsonrp");
     const PYTHON: u64 = word(b"c\": \"2.0");
     const COMPACT: u64 = word(b"c\":\"2.0\"");
-    let at = |i: usize| {
-        bytes
-            .get(start.wrapping_add(i)..start.wrapping_add(i + 8))
-            .and_then(|w| <[u8; 8]>::try_from(w).ok())
-            .map(u64::from_le_bytes)
-    };
+    let at = |i: usize| le_word(bytes, start.wrapping_add(i));
     if at(0)? != HEAD {
         return None;
     }

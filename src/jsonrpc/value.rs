@@ -46,6 +46,14 @@ fn string_stops(w: u64) -> u64 {
     (zero_q | zero_s | ctrl) & HI
 }
 
+/// The 8 bytes of `bytes` from `at` on as a little-endian word, if there
+/// are 8.
+#[inline(always)]
+pub(crate) fn le_word(bytes: &[u8], at: usize) -> Option<u64> {
+    let chunk = bytes.get(at..at.wrapping_add(8))?;
+    <[u8; 8]>::try_from(chunk).ok().map(u64::from_le_bytes)
+}
+
 /// Index of the first `"`, `\` or control byte at or after `i`, or
 /// `bytes.len()`.
 #[inline(always)]
@@ -82,11 +90,8 @@ fn scan_words(
     stops: impl Fn(u64) -> u64,
     is_stop: impl Fn(u8) -> bool,
 ) -> usize {
-    while let Some(chunk) = bytes.get(i..i.wrapping_add(8)) {
-        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
-            break;
-        };
-        let found = stops(u64::from_le_bytes(word));
+    while let Some(word) = le_word(bytes, i) {
+        let found = stops(word);
         if found != 0 {
             return i.wrapping_add((found.trailing_zeros() / 8) as usize);
         }
@@ -179,6 +184,17 @@ impl<'a> Cursor<'a> {
             Some(b) => syntax(JsonSyntax::UnexpectedByte(b), self.pos),
             None => syntax(JsonSyntax::UnexpectedEnd, self.pos),
         }
+    }
+
+    /// Steps over `bytes` if the text goes on with them.
+    #[inline(always)]
+    pub(crate) fn eat(&mut self, bytes: &[u8]) -> bool {
+        let end = self.pos.wrapping_add(bytes.len());
+        let found = self.bytes().get(self.pos..end) == Some(bytes);
+        if found {
+            self.pos = end;
+        }
+        found
     }
 
     #[inline(always)]
@@ -337,6 +353,20 @@ impl<'a> Cursor<'a> {
         Ok(RawValue(self.slice(start, self.pos)))
     }
 
+    /// Validates the string, number or literal at the cursor; `None` if
+    /// none starts there.
+    #[inline(always)]
+    fn scalar(&mut self) -> Option<Result<(), Error>> {
+        Some(match self.peek()? {
+            b'"' => self.string().map(drop),
+            b'-' | b'0'..=b'9' => self.number(),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            _ => return None,
+        })
+    }
+
     /// Validates the array at the cursor if all its elements are scalars
     /// (the usual params), without the nesting stack; `None` at the first
     /// element that is not, the cursor then anywhere, for
@@ -351,15 +381,7 @@ impl<'a> Cursor<'a> {
             return Some(Ok(()));
         }
         loop {
-            let scalar = match self.peek() {
-                Some(b'"') => self.string().map(drop),
-                Some(b'-' | b'0'..=b'9') => self.number(),
-                Some(b't') => self.literal(b"true"),
-                Some(b'f') => self.literal(b"false"),
-                Some(b'n') => self.literal(b"null"),
-                _ => return None,
-            };
-            if let Err(e) = scalar {
+            if let Err(e) = self.scalar()? {
                 return Some(Err(e));
             }
             self.skip_ws();
@@ -411,14 +433,10 @@ impl<'a> Cursor<'a> {
                         }
                     }
                 }
-                Some(b'"') => {
-                    self.string()?;
-                }
-                Some(b't') => self.literal(b"true")?,
-                Some(b'f') => self.literal(b"false")?,
-                Some(b'n') => self.literal(b"null")?,
-                Some(b'-' | b'0'..=b'9') => self.number()?,
-                _ => return Err(self.unexpected()),
+                _ => match self.scalar() {
+                    Some(done) => done?,
+                    None => return Err(self.unexpected()),
+                },
             }
             loop {
                 let Some(top) = level.checked_sub(1) else {

@@ -60,8 +60,6 @@ pub struct Params<'a> {
     /// (Values are boxed: moving a `Params` then copies no `Value`, whose
     /// one-byte tag makes its copies split into unaligned pieces.)
     parsed: OnceCell<Box<Value>>,
-    /// The elements of `Source::Text`'s array, counted by its prescan.
-    top_level: usize,
     fds: Vec<OwnedFd>,
     sender: Option<Address>,
     credentials: Option<Credentials>,
@@ -70,8 +68,9 @@ pub struct Params<'a> {
 enum Source<'a> {
     Absent,
     Value(Box<Value>),
-    /// Validated JSON text that `serde_json` can represent.
-    Text(RawValue<'a>),
+    /// Validated JSON text that `serde_json` can represent, with the
+    /// number of its elements or members (counted by its prescan).
+    Text(RawValue<'a>, usize),
 }
 
 impl<'a> Params<'a> {
@@ -113,16 +112,13 @@ impl<'a> Params<'a> {
                 RpcError::invalid_params(format_args!("params not representable: {e}"))
             })?;
         }
-        let mut params = Params::new(Source::Text(raw));
-        params.top_level = shape.top_level;
-        Ok(params)
+        Ok(Params::new(Source::Text(raw, shape.top_level)))
     }
 
     fn new(source: Source<'a>) -> Self {
         Params {
             source,
             parsed: OnceCell::new(),
-            top_level: 0,
             fds: Vec::new(),
             sender: None,
             credentials: None,
@@ -145,7 +141,7 @@ impl<'a> Params<'a> {
     /// request (`None` for absent params or ones made from a value).
     pub fn json(&self) -> Option<&'a str> {
         match self.source {
-            Source::Text(raw) => Some(raw.as_str()),
+            Source::Text(raw, _) => Some(raw.as_str()),
             _ => None,
         }
     }
@@ -155,7 +151,7 @@ impl<'a> Params<'a> {
         match &self.source {
             Source::Absent => None,
             Source::Value(v) => Some(v),
-            Source::Text(raw) => Some(self.parsed.get_or_init(|| {
+            Source::Text(raw, _) => Some(self.parsed.get_or_init(|| {
                 // `from_raw` checked that serde_json represents the text.
                 Box::new(serde_json::from_str(raw.as_str()).unwrap_or(Value::Null))
             })),
@@ -170,7 +166,7 @@ impl<'a> Params<'a> {
         match std::mem::replace(&mut self.source, Source::Absent) {
             Source::Absent => Value::Null,
             Source::Value(v) => *v,
-            Source::Text(raw) => serde_json::from_str(raw.as_str()).unwrap_or(Value::Null),
+            Source::Text(raw, _) => serde_json::from_str(raw.as_str()).unwrap_or(Value::Null),
         }
     }
 
@@ -178,7 +174,7 @@ impl<'a> Params<'a> {
     /// case decoded without building a value.
     fn positional_text(&self) -> Option<RawValue<'a>> {
         match self.source {
-            Source::Text(raw) if raw.kind() == Kind::Array => Some(raw),
+            Source::Text(raw, _) if raw.kind() == Kind::Array => Some(raw),
             _ => None,
         }
     }
@@ -193,7 +189,7 @@ impl<'a> Params<'a> {
         match &self.source {
             Source::Absent => false,
             Source::Value(v) => v.is_array(),
-            Source::Text(raw) => raw.kind() == Kind::Array,
+            Source::Text(raw, _) => raw.kind() == Kind::Array,
         }
     }
 
@@ -202,14 +198,16 @@ impl<'a> Params<'a> {
         match &self.source {
             Source::Absent => false,
             Source::Value(v) => v.is_object(),
-            Source::Text(raw) => raw.kind() == Kind::Object,
+            Source::Text(raw, _) => raw.kind() == Kind::Object,
         }
     }
 
     /// The number of arguments (0 when absent; distinct names when named).
     pub fn len(&self) -> usize {
-        if self.positional_text().is_some() {
-            return self.top_level;
+        if let Source::Text(raw, elements) = self.source
+            && raw.kind() == Kind::Array
+        {
+            return elements;
         }
         match self.value() {
             Some(Value::Array(a)) => a.len(),
@@ -380,7 +378,7 @@ impl fmt::Debug for Params<'_> {
         match &self.source {
             Source::Absent => d.field("value", &None::<()>),
             Source::Value(v) => d.field("value", v),
-            Source::Text(raw) => d.field("json", &raw.as_str()),
+            Source::Text(raw, _) => d.field("json", &raw.as_str()),
         };
         d.field("fds", &self.fds.len())
             .field("sender", &self.sender)

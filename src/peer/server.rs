@@ -929,13 +929,8 @@ impl Shared {
                 n
             }
             Ok(None) => {
-                let style = self.options.style;
-                let n = out.written_response(&id, style);
-                if PROCSLINK_OVERHEAD + n <= self.options.max_datagram {
-                    n
-                } else {
-                    out.response(&id, Err(self.too_large(n)), style)
-                }
+                let n = out.written_response(&id, self.options.style);
+                self.fitting(&id, n, out)
             }
             Err(e) => self.single(&id, Err(e), out),
         })
@@ -983,12 +978,17 @@ impl Shared {
     /// One response written into `out`, replaced by -32603 if it would not
     /// fit a datagram; its length.
     fn single(&self, id: &Id<'_>, outcome: Result<&Value, RpcError>, out: &mut Out) -> usize {
-        let style = self.options.style;
-        let n = out.response(id, outcome, style);
+        let n = out.response(id, outcome, self.options.style);
+        self.fitting(id, n, out)
+    }
+
+    /// `n`, the length of the response to `id` written into `out`, unless
+    /// it would not fit a datagram: then that of -32603 written instead.
+    fn fitting(&self, id: &Id<'_>, n: usize, out: &mut Out) -> usize {
         if PROCSLINK_OVERHEAD + n <= self.options.max_datagram {
             return n;
         }
-        out.response(id, Err(self.too_large(n)), style)
+        out.response(id, Err(self.too_large(n)), self.options.style)
     }
 
     /// Sends the response of `len` bytes in `out` (and `out.fds`) to `to`.
