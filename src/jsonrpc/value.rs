@@ -381,7 +381,17 @@ impl<'a> Cursor<'a> {
             return Some(Ok(()));
         }
         loop {
-            if let Err(e) = self.scalar()? {
+            // The same test as `scalar`, spelled out: through it, this
+            // loop ran 25 more instructions per request (callgrind).
+            let scalar = match self.peek() {
+                Some(b'"') => self.string().map(drop),
+                Some(b'-' | b'0'..=b'9') => self.number(),
+                Some(b't') => self.literal(b"true"),
+                Some(b'f') => self.literal(b"false"),
+                Some(b'n') => self.literal(b"null"),
+                _ => return None,
+            };
+            if let Err(e) = scalar {
                 return Some(Err(e));
             }
             self.skip_ws();
