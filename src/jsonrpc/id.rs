@@ -136,18 +136,17 @@ impl<'a> Number<'a> {
 
 /// Writes `v` right-aligned into `out`, returning the digit count.
 fn write_u64(mut v: u64, out: &mut [u8; 20]) -> usize {
-    let mut i = 20usize;
-    loop {
-        i = i.saturating_sub(1);
-        if let Some(slot) = out.get_mut(i) {
-            *slot = b'0' + (v % 10) as u8;
-        }
+    let mut n = 0;
+    // Twenty places hold `u64::MAX`.
+    for slot in out.iter_mut().rev() {
+        *slot = b'0' + (v % 10) as u8;
         v /= 10;
-        if v == 0 || i == 0 {
+        n += 1;
+        if v == 0 {
             break;
         }
     }
-    20usize.saturating_sub(i)
+    n
 }
 
 impl PartialEq for Number<'_> {

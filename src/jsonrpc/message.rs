@@ -160,6 +160,9 @@ const NAMES: [&str; 6] = ["jsonrpc", "method", "id", "params", "result", "error"
 struct KnownName {
     pattern: u64,
     mask: u64,
+    /// Bytes from the opening quote to past the closing one (kept, not
+    /// counted from `mask`: baseline x86-64 has no `popcnt`).
+    quoted_len: usize,
 }
 
 impl KnownName {
@@ -181,13 +184,8 @@ impl KnownName {
             } else {
                 (1u64 << bits) - 1
             },
+            quoted_len: name.len() + 2,
         }
-    }
-
-    /// Bytes from the opening quote to past the closing one.
-    #[inline(always)]
-    const fn quoted_len(&self) -> usize {
-        (self.mask.count_ones() / 8) as usize + 1
     }
 }
 
@@ -195,6 +193,7 @@ const fn known_names<const N: usize>(names: [&str; N]) -> [KnownName; N] {
     let mut known = [KnownName {
         pattern: 0,
         mask: 0,
+        quoted_len: 0,
     }; N];
     let mut i = 0;
     while i < N {
@@ -224,7 +223,7 @@ fn known_name<const N: usize>(
     known
         .iter()
         .position(|k| word & k.mask == k.pattern)
-        .and_then(|i| Some((i, quote.wrapping_add(known.get(i)?.quoted_len()))))
+        .and_then(|i| Some((i, quote.wrapping_add(known.get(i)?.quoted_len))))
 }
 
 /// The index in [`NAMES`] of a member name. Byte patterns, unlike string
@@ -347,6 +346,7 @@ fn plain_value<'a, const CHECKED: bool>(
     }
 }
 
+const METHOD_FIELD: usize = 1;
 const ERROR_FIELD: usize = 5;
 
 /// `"2.0"`, the version member's value.
@@ -388,6 +388,7 @@ pub(super) fn walk<'a, const CHECKED: bool>(
 ) -> Result<Result<Message<'a>, Error>, Error> {
     let start = cur.pos;
     let mut error_object = None;
+    let mut method = None;
     let mut fields = [None; 6];
     // The envelope's first member as ProcsLink and this crate write it,
     // matched whole; the walk goes on from the next name.
@@ -411,16 +412,30 @@ pub(super) fn walk<'a, const CHECKED: bool>(
         &KNOWN_NAMES,
         field_index,
         |cur, i| {
-            if i == Some(ERROR_FIELD) && cur.peek() == Some(b'{') {
-                let at = cur.pos;
-                error_object = Some(read_error_object::<CHECKED>(cur, max_depth)?);
-                Ok(RawValue::from_validated(cur.slice(at, cur.pos)))
-            } else {
-                plain_value::<CHECKED>(cur, 1, max_depth)
+            let at = cur.pos;
+            match cur.peek() {
+                Some(b'{') if i == Some(ERROR_FIELD) => {
+                    error_object = Some(read_error_object::<CHECKED>(cur, max_depth)?);
+                }
+                // Strings, read here rather than through `Cursor::value`,
+                // keep what the read learnt: the method needs no second
+                // pass to tell whether it holds an escape.
+                Some(b'"') => {
+                    let text = if CHECKED {
+                        cur.string()?
+                    } else {
+                        cur.skip_string()
+                    };
+                    if i == Some(METHOD_FIELD) {
+                        method = Some(text);
+                    }
+                }
+                _ => return plain_value::<CHECKED>(cur, 1, max_depth),
             }
+            Ok(RawValue::from_validated(cur.slice(at, cur.pos)))
         },
     )?;
-    Ok(classify(start, &fields, duplicate, error_object))
+    Ok(classify(start, &fields, duplicate, method, error_object))
 }
 
 const ERROR_NAMES: [&str; 3] = ["code", "message", "data"];
@@ -483,6 +498,7 @@ fn classify<'a>(
     start: usize,
     fields: &[Field<'a>; 6],
     duplicate: Option<usize>,
+    method_text: Option<JsonStr<'a>>,
     error_object: Option<Result<ErrorObject<'a>, Error>>,
 ) -> Result<Message<'a>, Error> {
     if let Some(at) = duplicate {
@@ -498,8 +514,8 @@ fn classify<'a>(
         None => None,
     };
     if let Some((m, at)) = method {
-        let method = m
-            .as_json_str()
+        let method = method_text
+            .or_else(|| m.as_json_str())
             .ok_or(rpc(RpcViolation::MethodNotString, at))?;
         let params = match params {
             Some((p, at)) => Some(Params::new(p).ok_or(rpc(RpcViolation::BadParams, at))?),

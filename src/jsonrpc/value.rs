@@ -288,19 +288,39 @@ impl<'a> Cursor<'a> {
     }
 
     /// Validates the number at the cursor (RFC 8259 grammar).
+    #[inline]
     pub(crate) fn number(&mut self) -> Result<(), Error> {
-        if self.peek() == Some(b'-') {
-            self.bump();
+        let bytes = self.bytes();
+        let digit = |i: usize| matches!(bytes.get(i), Some(b'0'..=b'9'));
+        let mut i = self.pos;
+        if bytes.get(i) == Some(&b'-') {
+            i = i.wrapping_add(1);
         }
-        match self.peek() {
+        match bytes.get(i) {
             Some(b'0') => {
-                self.bump();
-                if let Some(b'0'..=b'9') = self.peek() {
-                    return Err(syntax(JsonSyntax::InvalidNumber, self.pos));
+                i = i.wrapping_add(1);
+                if digit(i) {
+                    return Err(syntax(JsonSyntax::InvalidNumber, i));
                 }
             }
-            _ => self.digits()?,
+            Some(b'1'..=b'9') => {
+                i = i.wrapping_add(1);
+                while digit(i) {
+                    i = i.wrapping_add(1);
+                }
+            }
+            _ => return Err(syntax(JsonSyntax::InvalidNumber, i)),
         }
+        self.pos = i;
+        match bytes.get(i) {
+            Some(b'.' | b'e' | b'E') => self.fraction_and_exponent(),
+            _ => Ok(()),
+        }
+    }
+
+    /// The rest of [`number`](Self::number) from a `.`, `e` or `E`.
+    #[inline(never)]
+    fn fraction_and_exponent(&mut self) -> Result<(), Error> {
         if self.peek() == Some(b'.') {
             self.bump();
             self.digits()?;
@@ -783,6 +803,30 @@ impl<'a> Elements<'a> {
                 None
             }
             Some(_) => Some((self.cur.pos, self.cur.skip_value())),
+        }
+    }
+
+    /// Skips `n` elements and reads the next: a string's contents (read
+    /// in one pass), or `Err` with any other value; `None` past the end.
+    pub(crate) fn nth_str(&mut self, n: usize) -> Option<Result<JsonStr<'a>, RawValue<'a>>> {
+        for _ in 0..n {
+            self.next_with_offset()?;
+        }
+        if self.done {
+            return None;
+        }
+        self.cur.skip_ws();
+        if self.cur.peek() == Some(b',') {
+            self.cur.bump();
+            self.cur.skip_ws();
+        }
+        match self.cur.peek() {
+            Some(b'"') => Some(Ok(self.cur.skip_string())),
+            Some(b']') | None => {
+                self.done = true;
+                None
+            }
+            Some(_) => Some(Err(self.cur.skip_value())),
         }
     }
 }
