@@ -218,44 +218,65 @@ impl TextShape {
     pub(crate) fn of(text: &[u8]) -> TextShape {
         let mut shape = TextShape::default();
         let mut depth = 0usize;
-        let mut digits = 0usize;
-        let mut in_string = false;
-        let mut escaped = false;
-        for &b in text {
-            if in_string {
-                match b {
-                    b'u' if escaped => shape.u_escape = true,
-                    b'"' if !escaped => in_string = false,
-                    _ => {}
-                }
-                escaped = b == b'\\' && !escaped;
-                continue;
-            }
+        // Where the outermost container's first element would start.
+        let mut first = None;
+        let mut i = 0usize;
+        while let Some(&b) = text.get(i) {
+            i = i.wrapping_add(1);
             match b {
-                b'"' => in_string = true,
+                b'"' => i = shape.skip_string(text, i),
                 b',' if depth == 1 => shape.top_level += 1,
                 b'[' | b'{' => {
                     depth += 1;
                     shape.depth = shape.depth.max(depth);
+                    first.get_or_insert(i);
                 }
                 b']' | b'}' => depth = depth.saturating_sub(1),
-                b'e' | b'E' if digits > 0 => shape.wide_number = true,
-                b'0'..=b'9' | b'.' => {
-                    digits += 1;
-                    shape.wide_number |= digits > 300;
-                    continue;
-                }
+                b'-' | b'0'..=b'9' => i = shape.skip_number(text, i),
                 _ => {}
             }
-            digits = 0;
         }
         // Commas separate; an empty container has none and no element.
-        let mut solid = text.iter().filter(|b| !b.is_ascii_whitespace());
-        let inner = solid.nth(1);
-        if shape.depth > 0 && !matches!(inner, Some(b']' | b'}') | None) {
+        let inner = first.and_then(|at| {
+            text.get(at..)?
+                .iter()
+                .find(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        });
+        if !matches!(inner, Some(b']' | b'}') | None) {
             shape.top_level += 1;
         }
         shape
+    }
+
+    /// Past the string whose contents start at `i`, noting `\u` escapes.
+    #[inline(always)]
+    fn skip_string(&mut self, text: &[u8], mut i: usize) -> usize {
+        loop {
+            i = scan_plain(text, i);
+            match text.get(i) {
+                Some(b'\\') => {
+                    self.u_escape |= text.get(i.wrapping_add(1)) == Some(&b'u');
+                    i = i.wrapping_add(2);
+                }
+                Some(b'"') => return i.wrapping_add(1),
+                Some(_) => i = i.wrapping_add(1),
+                None => return i,
+            }
+        }
+    }
+
+    /// Past the rest of the number whose first byte is before `i`, noting
+    /// an exponent or over 300 digits.
+    #[inline(always)]
+    fn skip_number(&mut self, text: &[u8], i: usize) -> usize {
+        let rest = text.get(i..).unwrap_or_default();
+        let len = rest
+            .iter()
+            .position(|b| !matches!(b, b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-'))
+            .unwrap_or(rest.len());
+        let number = rest.get(..len).unwrap_or_default();
+        self.wide_number |= len >= 300 || number.iter().any(|b| matches!(b, b'e' | b'E'));
+        i.wrapping_add(len)
     }
 }
 

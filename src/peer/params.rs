@@ -60,9 +60,17 @@ pub struct Params<'a> {
     /// (Values are boxed: moving a `Params` then copies no `Value`, whose
     /// one-byte tag makes its copies split into unaligned pieces.)
     parsed: OnceCell<Box<Value>>,
-    fds: Vec<OwnedFd>,
-    sender: Option<Address>,
-    credentials: Option<Credentials>,
+    /// What the request brought besides its text, borrowed from the
+    /// server (a `Params` is moved into every handler: it stays small).
+    context: Option<&'a mut RequestContext>,
+}
+
+/// What a request brings besides its text.
+#[derive(Debug, Default)]
+pub(crate) struct RequestContext {
+    pub(crate) sender: Option<Address>,
+    pub(crate) credentials: Option<Credentials>,
+    pub(crate) fds: Vec<OwnedFd>,
 }
 
 enum Source<'a> {
@@ -119,22 +127,21 @@ impl<'a> Params<'a> {
         Params {
             source,
             parsed: OnceCell::new(),
-            fds: Vec::new(),
-            sender: None,
-            credentials: None,
+            context: None,
         }
     }
 
-    pub(crate) fn with_context(
-        mut self,
-        fds: Vec<OwnedFd>,
-        sender: Option<Address>,
-        credentials: Option<Credentials>,
-    ) -> Self {
-        self.fds = fds;
-        self.sender = sender;
-        self.credentials = credentials;
-        self
+    /// These params with the rest of their request: its descriptors are
+    /// the handler's to take, and those it leaves stay in `context`.
+    pub(crate) fn with_context<'c>(self, context: &'c mut RequestContext) -> Params<'c>
+    where
+        'a: 'c,
+    {
+        Params {
+            source: self.source,
+            parsed: self.parsed,
+            context: Some(context),
+        }
     }
 
     /// The params' JSON text as it arrived, for params that came from a
@@ -292,8 +299,10 @@ impl<'a> Params<'a> {
                 None => Err(missing(index, name)),
             };
         };
-        let arg = raw.nth(index).ok_or_else(|| missing(index, name))?;
-        let text = arg.as_json_str().ok_or_else(|| not_a_string(index, name))?;
+        let arg = raw.elements().and_then(|mut e| e.nth_str(index));
+        let text = arg
+            .ok_or_else(|| missing(index, name))?
+            .map_err(|_| not_a_string(index, name))?;
         Ok(match text.as_unescaped() {
             Some(plain) => Cow::Borrowed(plain),
             None => Cow::Owned(text.chars().collect()),
@@ -342,25 +351,28 @@ impl<'a> Params<'a> {
     /// The file descriptors that came with the request (Unix datagrams
     /// only), in the order they were sent.
     pub fn fds(&self) -> &[OwnedFd] {
-        &self.fds
+        self.context.as_deref().map_or(&[], |c| &c.fds)
     }
 
     /// Takes the file descriptors that came with the request; those not
     /// taken are closed when the handler returns.
     pub fn take_fds(&mut self) -> Vec<OwnedFd> {
-        std::mem::take(&mut self.fds)
+        self.context
+            .as_deref_mut()
+            .map(|c| std::mem::take(&mut c.fds))
+            .unwrap_or_default()
     }
 
     /// The sender's address as the kernel reported it.
     pub fn sender(&self) -> Option<&Address> {
-        self.sender.as_ref()
+        self.context.as_deref()?.sender.as_ref()
     }
 
     /// The sender's kernel-supplied credentials, when the server asked for
     /// them (it does when it has a uid allow-list, or
     /// [`ServerOptions::pass_credentials`](super::ServerOptions::pass_credentials)).
     pub fn credentials(&self) -> Option<Credentials> {
-        self.credentials
+        self.context.as_deref()?.credentials
     }
 }
 
@@ -380,9 +392,9 @@ impl fmt::Debug for Params<'_> {
             Source::Value(v) => d.field("value", v),
             Source::Text(raw, _) => d.field("json", &raw.as_str()),
         };
-        d.field("fds", &self.fds.len())
-            .field("sender", &self.sender)
-            .field("credentials", &self.credentials)
+        d.field("fds", &self.fds().len())
+            .field("sender", &self.sender())
+            .field("credentials", &self.credentials())
             .finish()
     }
 }

@@ -21,11 +21,10 @@ use serde_json::Value;
 use super::error::RpcError;
 use super::hash::FastMap;
 use super::json::write_raw;
-use super::params::{Params, Reply};
+use super::params::{Params, Reply, RequestContext};
 use super::result::ResultText;
 use super::socket::{
-    Address, Credentials, NetlinkSocket, RecvInfo, SocketOptions, UnixAddr, UnixDatagram,
-    is_overrun,
+    Address, NetlinkSocket, RecvInfo, SocketOptions, UnixAddr, UnixDatagram, is_overrun,
 };
 use super::transport::{Socket, is_timeout};
 use super::{bump, bump_exclusive};
@@ -649,9 +648,7 @@ impl Drop for ServerHandle {
 
 /// What a request brings besides its text.
 struct Context {
-    sender: Option<Address>,
-    credentials: Option<Credentials>,
-    fds: Vec<OwnedFd>,
+    request: RequestContext,
     denied: bool,
 }
 
@@ -823,15 +820,16 @@ impl Shared {
                 );
             }
         }
-        let reply_to = from.clone();
-        let ctx = Context {
-            sender: from,
-            credentials,
-            fds,
+        let mut ctx = Context {
+            request: RequestContext {
+                sender: from,
+                credentials,
+                fds,
+            },
             denied,
         };
-        if let Some(n) = self.dispatch(datagram.payload(), ctx, out) {
-            self.send(reply_to, n, out);
+        if let Some(n) = self.dispatch(datagram.payload(), &mut ctx, out) {
+            self.send(ctx.request.sender, n, out);
         }
     }
 
@@ -844,19 +842,19 @@ impl Shared {
 
     /// Serves one request text; the length of the response written into
     /// `out`, unless there is none to send.
-    fn dispatch(&self, payload: &[u8], mut ctx: Context, out: &mut Out) -> Option<usize> {
+    fn dispatch(&self, payload: &[u8], ctx: &mut Context, out: &mut Out) -> Option<usize> {
         match Decoder::new().parse(payload) {
             Err(e) => {
                 bump(&self.counters.malformed);
                 let error = RpcError::standard(ErrorCode::from_error(&e));
                 Some(self.single(&Id::Null, Err(error), out))
             }
-            Ok(Incoming::Single(Message::Request(req))) => self.run(&req, &mut ctx, out),
+            Ok(Incoming::Single(Message::Request(req))) => self.run(&req, ctx, out),
             Ok(Incoming::Single(Message::Response(_))) => {
                 bump(&self.counters.malformed);
                 Some(self.single(&Id::Null, Err(RpcError::invalid_request()), out))
             }
-            Ok(Incoming::Batch(batch)) => self.batch(&batch, &mut ctx, out),
+            Ok(Incoming::Batch(batch)) => self.batch(&batch, ctx, out),
         }
     }
 
@@ -947,13 +945,13 @@ impl Shared {
             None => Params::from_value(None),
             Some(p) => Params::from_raw(p.raw())?,
         };
-        let params = params.with_context(
-            std::mem::take(&mut ctx.fds),
-            ctx.sender.clone(),
-            ctx.credentials,
-        );
+        let params = params.with_context(&mut ctx.request);
         let mut out = ResultText::new(result, self.options.style);
-        match catch_unwind(AssertUnwindSafe(|| handler(params, &mut out))) {
+        let outcome = catch_unwind(AssertUnwindSafe(|| handler(params, &mut out)));
+        // The descriptors the handler left are closed now; later requests
+        // of a batch get none.
+        ctx.request.fds.clear();
+        match outcome {
             Ok(r) => r,
             Err(panic) => {
                 bump(&self.counters.panics);
