@@ -69,8 +69,15 @@ type Handler =
 /// ```
 #[derive(Clone, Default)]
 pub struct Methods {
-    map: FastMap<String, Arc<Handler>>,
+    /// The bindings, in the order they were first made.
+    entries: Vec<(String, Arc<Handler>)>,
+    /// Where each name is in `entries`, once there are more than
+    /// [`FEW_METHODS`]: fewer are found sooner by comparing lengths.
+    index: Option<FastMap<String, usize>>,
 }
+
+/// How many methods a lookup compares one by one.
+const FEW_METHODS: usize = 8;
 
 impl Methods {
     /// No methods.
@@ -86,7 +93,7 @@ impl Methods {
     {
         let handler =
             move |p: Params<'_>, _: &mut ResultText<'_>| handler(p).map(|r| Some(r.into()));
-        self.map.insert(name.into(), Arc::new(handler));
+        self.bind(name.into(), Arc::new(handler));
         self
     }
 
@@ -99,7 +106,7 @@ impl Methods {
         F: Fn(Params<'_>, &mut ResultText<'_>) -> Result<(), RpcError> + Send + Sync + 'static,
     {
         let handler = move |p: Params<'_>, out: &mut ResultText<'_>| handler(p, out).map(|()| None);
-        self.map.insert(name.into(), Arc::new(handler));
+        self.bind(name.into(), Arc::new(handler));
         self
     }
 
@@ -123,12 +130,12 @@ impl Methods {
 
     /// Whether `name` is bound.
     pub fn contains(&self, name: &str) -> bool {
-        self.map.contains_key(name)
+        self.get(name).is_some()
     }
 
     /// The names bound, in no particular order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.map.keys().map(String::as_str)
+        self.entries.iter().map(|(name, _)| name.as_str())
     }
 
     /// Calls the handler bound to `name` directly (no socket, no panic
@@ -138,7 +145,7 @@ impl Methods {
     ///
     /// The handler's error, or -32601 "Method not found".
     pub fn call(&self, name: &str, params: Params<'_>) -> Result<Reply, RpcError> {
-        let handler = self.map.get(name).ok_or_else(RpcError::method_not_found)?;
+        let handler = self.get(name).ok_or_else(RpcError::method_not_found)?;
         let mut text = String::new();
         if let Some(reply) = handler(params, &mut ResultText::new(&mut text, Style::Compact))? {
             return Ok(reply);
@@ -149,7 +156,30 @@ impl Methods {
     }
 
     fn get(&self, name: &str) -> Option<&Arc<Handler>> {
-        self.map.get(name)
+        let at = match &self.index {
+            Some(index) => *index.get(name)?,
+            None => self.entries.iter().position(|(n, _)| n == name)?,
+        };
+        self.entries.get(at).map(|(_, handler)| handler)
+    }
+
+    fn bind(&mut self, name: String, handler: Arc<Handler>) {
+        let bound = match &self.index {
+            Some(index) => index.get(&name).copied(),
+            None => self.entries.iter().position(|(n, _)| *n == name),
+        };
+        if let Some(entry) = bound.and_then(|at| self.entries.get_mut(at)) {
+            entry.1 = handler;
+            return;
+        }
+        if let Some(index) = &mut self.index {
+            index.insert(name.clone(), self.entries.len());
+        }
+        self.entries.push((name, handler));
+        if self.index.is_none() && self.entries.len() > FEW_METHODS {
+            let names = self.entries.iter().enumerate();
+            self.index = Some(names.map(|(at, (n, _))| (n.clone(), at)).collect());
+        }
     }
 }
 
@@ -1061,5 +1091,50 @@ fn encode_at(response: &Response<'_>, style: Style, out: &mut Vec<u8>, at: usize
             }
             _ => 0,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FEW_METHODS, Methods};
+    use crate::peer::Params;
+    use serde_json::json;
+    use std::prelude::rust_2024::*;
+
+    #[test]
+    fn methods_are_found_by_name_however_many_there_are() {
+        let mut methods = Methods::new();
+        for n in 0..3 * FEW_METHODS {
+            // Names of one length, and a prefix of another.
+            let name = format!("m{n:03}");
+            methods.add(name.clone(), move |_: Params| Ok(json!(n)));
+            methods.add(format!("{name}x"), move |_: Params| Ok(json!(-1)));
+            for m in 0..=n {
+                let got = methods.call(&format!("m{m:03}"), Params::from_value(None));
+                assert_eq!(got.unwrap().value, json!(m), "{m} of {n}");
+            }
+            assert!(!methods.contains(&format!("m{:03}", n + 1)));
+            assert!(!methods.contains("m"));
+        }
+        // Binding a name again replaces its handler (with the index here,
+        // without it in `few` below).
+        for n in [1, 2 * FEW_METHODS] {
+            methods.add(format!("m{n:03}"), |_: Params| Ok(json!("again")));
+            let got = methods.call(&format!("m{n:03}"), Params::from_value(None));
+            assert_eq!(got.unwrap().value, json!("again"));
+        }
+        assert_eq!(methods.names().count(), 6 * FEW_METHODS);
+        let mut few = Methods::new();
+        few.add("a", |_: Params| Ok(json!(1)));
+        few.add("a", |_: Params| Ok(json!(2)));
+        assert_eq!(few.names().collect::<Vec<_>>(), ["a"]);
+        assert_eq!(
+            few.call("a", Params::from_value(None)).unwrap().value,
+            json!(2)
+        );
+        assert_eq!(
+            few.call("b", Params::from_value(None)).unwrap_err().code.0,
+            -32601
+        );
     }
 }
