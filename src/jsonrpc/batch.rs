@@ -2,7 +2,7 @@
 
 use super::id::Id;
 use super::message::{Message, rpc, walk};
-use super::value::{Cursor, Elements, Kind, MAX_DEPTH_LIMIT, RawValue};
+use super::value::{Cursor, Elements, Kind, MAX_DEPTH_LIMIT, Notes, RawValue};
 use crate::{Error, RpcViolation};
 
 /// A non-empty batch, validated as JSON. Iterating it classifies each
@@ -166,7 +166,7 @@ impl<'a> BatchElement<'a> {
             return Err(rpc(RpcViolation::NotAnObject, self.offset));
         }
         let mut cur = Cursor::new(self.text, self.offset);
-        walk::<false>(&mut cur, MAX_DEPTH_LIMIT).and_then(|m| m)
+        walk::<false>(&mut cur, MAX_DEPTH_LIMIT, &mut Notes::default()).and_then(|m| m)
     }
 
     /// The element's id, if it has a readable one; see [`Id::recover_from`].

@@ -5,7 +5,7 @@ use super::code::ErrorCode;
 use super::id::Id;
 use super::string::{JsonStr, syntax};
 use super::value::{
-    Cursor, Elements, Kind, MAX_DEPTH, MAX_DEPTH_LIMIT, Members, RawValue, le_word, utf8,
+    Cursor, Elements, Kind, MAX_DEPTH, MAX_DEPTH_LIMIT, Members, Notes, RawValue, le_word, utf8,
 };
 use crate::{Error, ErrorKind, JsonSyntax, RpcViolation};
 
@@ -70,12 +70,23 @@ impl Decoder {
 
     /// Decodes one message or a batch; see [`Message::parse`].
     pub fn parse<'a>(&self, bytes: &'a [u8]) -> Result<Incoming<'a>, Error> {
+        self.parse_noting(bytes, &mut Notes::default())
+    }
+
+    /// [`parse`](Self::parse), noting into `params` what validating a
+    /// single request's params found.
+    #[inline]
+    pub(crate) fn parse_noting<'a>(
+        &self,
+        bytes: &'a [u8],
+        params: &mut Notes,
+    ) -> Result<Incoming<'a>, Error> {
         let text = utf8(bytes)?;
         let mut cur = Cursor::new(text, 0);
         cur.skip_ws();
         let start = cur.pos;
         let outcome = match cur.peek() {
-            Some(b'{') => walk::<true>(&mut cur, self.max_depth)?.map(Incoming::Single),
+            Some(b'{') => walk::<true>(&mut cur, self.max_depth, params)?.map(Incoming::Single),
             Some(b'[') => {
                 cur.value(0, self.max_depth)?;
                 let mut inside = Cursor::new(text, start.saturating_add(1));
@@ -347,6 +358,7 @@ fn plain_value<'a, const CHECKED: bool>(
 }
 
 const METHOD_FIELD: usize = 1;
+const PARAMS_FIELD: usize = 3;
 const ERROR_FIELD: usize = 5;
 
 /// `"2.0"`, the version member's value.
@@ -385,6 +397,7 @@ fn usual_lead(bytes: &[u8], start: usize) -> Option<(usize, usize)> {
 pub(super) fn walk<'a, const CHECKED: bool>(
     cur: &mut Cursor<'a>,
     max_depth: usize,
+    params: &mut Notes,
 ) -> Result<Result<Message<'a>, Error>, Error> {
     let start = cur.pos;
     let mut error_object = None;
@@ -429,6 +442,12 @@ pub(super) fn walk<'a, const CHECKED: bool>(
                     if i == Some(METHOD_FIELD) {
                         method = Some(text);
                     }
+                }
+                _ if i == Some(PARAMS_FIELD) => {
+                    cur.notes = Notes::default();
+                    let value = plain_value::<CHECKED>(cur, 1, max_depth);
+                    *params = cur.notes;
+                    return value;
                 }
                 _ => return plain_value::<CHECKED>(cur, 1, max_depth),
             }

@@ -101,4 +101,4 @@ pub use message::{Decoder, ErrorObject, Incoming, Message, Params, Request, Resp
 pub use string::{Chars, JsonStr};
 pub use value::{Elements, Kind, MAX_DEPTH, MAX_DEPTH_LIMIT, Members, RawValue};
 #[cfg(feature = "std")]
-pub(crate) use value::{scan_ascii_plain, scan_plain};
+pub(crate) use value::{Notes, scan_ascii_plain, scan_plain, validate_noting};

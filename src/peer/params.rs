@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::error::RpcError;
 use super::json::TextShape;
 use super::socket::{Address, Credentials};
-use crate::jsonrpc::{Decoder, Kind, MAX_DEPTH_LIMIT, RawValue};
+use crate::jsonrpc::{Kind, MAX_DEPTH_LIMIT, Notes, RawValue, validate_noting};
 
 /// The parameters of one request, with the file descriptors that came with
 /// it and who sent it.
@@ -100,11 +100,9 @@ impl<'a> Params<'a> {
     ///
     /// -32602 "Invalid params" saying what is wrong with the text.
     pub fn from_json(text: &'a str) -> Result<Self, RpcError> {
-        let raw = Decoder::new()
-            .with_max_depth(MAX_DEPTH_LIMIT)
-            .value(text.as_bytes())
+        let (raw, notes) = validate_noting(text, MAX_DEPTH_LIMIT)
             .map_err(|e| RpcError::invalid_params(format_args!("params are not JSON: {e}")))?;
-        Self::from_raw(raw)
+        Self::from_noted(raw, notes)
     }
 
     /// Parameters from validated JSON text (what the server decoded).
@@ -121,6 +119,18 @@ impl<'a> Params<'a> {
             })?;
         }
         Ok(Params::new(Source::Text(raw, shape.top_level)))
+    }
+
+    /// [`from_raw`](Self::from_raw) for params the decoder validated,
+    /// with what it noted: a short array of scalars with no `\u` escape
+    /// and no exponent is what `serde_json` represents (it has no room for
+    /// a number of over 300 digits), and its elements are counted, so it
+    /// needs no prescan.
+    pub(crate) fn from_noted(raw: RawValue<'a>, notes: Notes) -> Result<Self, RpcError> {
+        if spares_prescan(raw, notes) {
+            return Ok(Params::new(Source::Text(raw, notes.elements)));
+        }
+        Self::from_raw(raw)
     }
 
     fn new(source: Source<'a>) -> Self {
@@ -407,6 +417,14 @@ fn surely_representable(shape: &TextShape) -> bool {
     shape.depth <= SERDE_DEPTH && !shape.wide_number && !shape.u_escape
 }
 
+/// Whether the decoder's notes on `raw` tell all the prescan would: it is
+/// an array of scalars (one level deep, elements counted) with no `\u`
+/// escape and no exponent, too short to hold a number of over 300 digits.
+fn spares_prescan(raw: RawValue<'_>, notes: Notes) -> bool {
+    const SHORT: usize = 300;
+    notes.flags == 0 && raw.kind() == Kind::Array && raw.as_str().len() <= SHORT
+}
+
 /// How deep `serde_json` nests by default (its recursion limit).
 const SERDE_DEPTH: usize = 127;
 
@@ -440,6 +458,66 @@ mod tests {
             };
             assert_eq!(params.len(), want, "{text}");
             assert_eq!(TextShape::of(text.as_bytes()).top_level, want, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_decoders_notes_spare_the_prescan_only_where_serde_json_agrees() {
+        use crate::jsonrpc::{Decoder, Incoming, MAX_DEPTH_LIMIT, Message, Notes, validate_noting};
+        let long = format!("[{}]", "9".repeat(301));
+        let spared = [
+            r#"["Rust"]"#,
+            "[]",
+            " [ ] ",
+            r#"[1, -2.5, 0, true, false, null, "a\nb\"c\\d\/"]"#,
+            r#"["e", "E", "1e5", "\\u0041", "[{"]"#,
+        ];
+        let prescanned = [
+            "[1e400]",
+            "[1E2]",
+            "[0.5e-3]",
+            r#"["\ud83d\ude00"]"#,
+            r#"["\u00e9"]"#,
+            "[[1]]",
+            "[1, {}]",
+            r#"{"a": 1}"#,
+            "{}",
+            &long,
+        ];
+        for (text, spare) in spared
+            .iter()
+            .map(|t| (*t, true))
+            .chain(prescanned.iter().map(|t| (*t, false)))
+        {
+            let request =
+                format!(r#"{{"jsonrpc": "2.0", "method": "m", "id": 1, "params": {text}}}"#);
+            let mut notes = Notes::default();
+            let decoded = Decoder::new().parse_noting(request.as_bytes(), &mut notes);
+            let Ok(Incoming::Single(Message::Request(req))) = decoded else {
+                unreachable!("{text}: {decoded:?}");
+            };
+            let raw = req.params.expect("params").raw();
+            let (alone, alone_notes) = validate_noting(text, MAX_DEPTH_LIMIT).expect(text);
+            assert_eq!((raw, notes), (alone, alone_notes), "{text}");
+            assert_eq!(
+                super::spares_prescan(raw, notes),
+                spare,
+                "{text}: {notes:?}"
+            );
+            let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+                assert!(!spare, "{text}");
+                let refused = Params::from_json(text).map(drop).unwrap_err();
+                assert_eq!(refused.code.0, -32602, "{text}");
+                continue;
+            };
+            let params = Params::from_json(text).expect(text);
+            assert_eq!(params.value(), Some(&value), "{text}");
+            if spare {
+                let serde_json::Value::Array(items) = &value else {
+                    unreachable!("{text}")
+                };
+                assert_eq!(params.len(), items.len(), "{text}");
+            }
         }
     }
 

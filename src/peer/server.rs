@@ -30,8 +30,8 @@ use super::transport::{Socket, is_timeout};
 use super::{bump, bump_exclusive};
 use crate::ErrorKind;
 use crate::jsonrpc::{
-    Batch, Decoder, ErrorCode, ErrorObject, Id, Incoming, MAX_DEPTH_LIMIT, Message, RawValue,
-    Request, Response, Style,
+    Batch, Decoder, ErrorCode, ErrorObject, Id, Incoming, MAX_DEPTH_LIMIT, Message, Notes,
+    RawValue, Request, Response, Style,
 };
 use crate::procslink::{Datagram, DatagramRepr, MAX_DATAGRAM, PROCSLINK_OVERHEAD, PayloadType};
 
@@ -680,6 +680,9 @@ impl Drop for ServerHandle {
 struct Context {
     request: RequestContext,
     denied: bool,
+    /// What decoding a single request noted about its params (`None` in
+    /// a batch).
+    params: Option<Notes>,
 }
 
 /// A serving thread's buffers, allocated once and reused for every
@@ -857,6 +860,7 @@ impl Shared {
                 fds,
             },
             denied,
+            params: None,
         };
         if let Some(n) = self.dispatch(datagram.payload(), &mut ctx, out) {
             self.send(ctx.request.sender, n, out);
@@ -873,13 +877,17 @@ impl Shared {
     /// Serves one request text; the length of the response written into
     /// `out`, unless there is none to send.
     fn dispatch(&self, payload: &[u8], ctx: &mut Context, out: &mut Out) -> Option<usize> {
-        match Decoder::new().parse(payload) {
+        let mut notes = Notes::default();
+        match Decoder::new().parse_noting(payload, &mut notes) {
             Err(e) => {
                 bump(&self.counters.malformed);
                 let error = RpcError::standard(ErrorCode::from_error(&e));
                 Some(self.single(&Id::Null, Err(error), out))
             }
-            Ok(Incoming::Single(Message::Request(req))) => self.run(&req, ctx, out),
+            Ok(Incoming::Single(Message::Request(req))) => {
+                ctx.params = Some(notes);
+                self.run(&req, ctx, out)
+            }
             Ok(Incoming::Single(Message::Response(_))) => {
                 bump(&self.counters.malformed);
                 Some(self.single(&Id::Null, Err(RpcError::invalid_request()), out))
@@ -971,9 +979,10 @@ impl Shared {
         ctx: &mut Context,
         result: &mut String,
     ) -> Result<Option<Reply>, RpcError> {
-        let params = match req.params {
-            None => Params::from_value(None),
-            Some(p) => Params::from_raw(p.raw())?,
+        let params = match (req.params, ctx.params) {
+            (None, _) => Params::from_value(None),
+            (Some(p), Some(notes)) => Params::from_noted(p.raw(), notes)?,
+            (Some(p), None) => Params::from_raw(p.raw())?,
         };
         let params = params.with_context(&mut ctx.request);
         let mut out = ResultText::new(result, self.options.style);
