@@ -344,12 +344,47 @@ struct Waiter {
 /// built in.
 struct CallerState {
     slot: Arc<Slot>,
+    request: RequestBuffers,
+}
+
+/// Where a request is built.
+struct RequestBuffers {
     /// The params' JSON text, from a value.
     text: String,
     /// The params' JSON text, from a serde type.
     bytes: Vec<u8>,
     /// The request datagram.
     datagram: Vec<u8>,
+}
+
+impl RequestBuffers {
+    fn new() -> Self {
+        RequestBuffers {
+            text: String::with_capacity(256),
+            bytes: Vec::with_capacity(256),
+            datagram: vec![0; 512],
+        }
+    }
+
+    /// Gives back what an unusually large request grew.
+    fn trim(&mut self) {
+        if self.text.capacity() > KEEP_BUFFER {
+            self.text = String::with_capacity(256);
+        }
+        if self.bytes.capacity() > KEEP_BUFFER {
+            self.bytes = Vec::with_capacity(256);
+        }
+        if self.datagram.len() > KEEP_BUFFER {
+            self.datagram = vec![0; 512];
+        }
+    }
+}
+
+/// What the caller reading the socket holds: where it receives, and where
+/// it builds its request when it took the turn before sending.
+struct Reader {
+    recv: Vec<u8>,
+    request: RequestBuffers,
 }
 
 /// Buffers larger than this are not kept for the next call.
@@ -366,23 +401,13 @@ impl CallerState {
         CALLER.with(Cell::take).unwrap_or_else(|| {
             Box::new(CallerState {
                 slot: Arc::new(Slot::default()),
-                text: String::with_capacity(256),
-                bytes: Vec::with_capacity(256),
-                datagram: vec![0; 512],
+                request: RequestBuffers::new(),
             })
         })
     }
 
     fn put_back(mut self: Box<Self>) {
-        if self.text.capacity() > KEEP_BUFFER {
-            self.text = String::with_capacity(256);
-        }
-        if self.bytes.capacity() > KEEP_BUFFER {
-            self.bytes = Vec::with_capacity(256);
-        }
-        if self.datagram.len() > KEEP_BUFFER {
-            self.datagram = vec![0; 512];
-        }
+        self.request.trim();
         CALLER.with(|c| c.set(Some(self)));
     }
 }
@@ -409,9 +434,9 @@ struct Inner {
     socket: Socket,
     options: ClientOptions,
     pending: Pending,
-    /// Held by the one caller that reads the socket for everyone, with the
-    /// buffer it receives into.
-    reading: Mutex<Vec<u8>>,
+    /// Held by the one caller that reads the socket for everyone, with its
+    /// buffers.
+    reading: Mutex<Reader>,
     next_id: AtomicU64,
     counters: Counters,
     closed: AtomicBool,
@@ -495,7 +520,10 @@ impl Client {
             inner: Inner {
                 socket,
                 pending: Pending::default(),
-                reading: Mutex::new(vec![0; options.max_datagram]),
+                reading: Mutex::new(Reader {
+                    recv: vec![0; options.max_datagram],
+                    request: RequestBuffers::new(),
+                }),
 
                 next_id: AtomicU64::new(1),
                 counters: Counters::default(),
@@ -754,10 +782,56 @@ impl Inner {
         P: Serialize + ?Sized,
         F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
     {
+        if let Some(timeout) = timeout
+            && let Some(mut turn) = self.reading_turn()
+        {
+            // No one else reads the socket, so no one else can take this
+            // call's answer: it need not be registered (nor a slot armed),
+            // and it is built in the reader's buffers.
+            let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+            let Reader { recv, request } = &mut *turn;
+            let answer =
+                self.lone_call(request, recv, id, to, method, params, fds, timeout, convert);
+            request.trim();
+            drop(turn);
+            self.pass_turn(id);
+            return answer;
+        }
         let mut caller = CallerState::take();
         let result = self.request_with(&mut caller, to, method, params, fds, timeout, convert);
         caller.put_back();
         result
+    }
+
+    /// A call by the caller that holds the reading turn: built in
+    /// `request`, its answer read into `recv`.
+    #[allow(clippy::too_many_arguments)]
+    fn lone_call<P, T, F>(
+        &self,
+        request: &mut RequestBuffers,
+        recv: &mut [u8],
+        id: u64,
+        to: &Address,
+        method: &str,
+        params: CallParams<'_, P>,
+        fds: &[BorrowedFd<'_>],
+        timeout: Duration,
+        convert: F,
+    ) -> Result<Option<T>, CallError>
+    where
+        P: Serialize + ?Sized,
+        F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
+    {
+        let len = self.build(request, method, params, Some(id))?;
+        if self.closed.load(Ordering::Acquire) {
+            return Err(self.stopped());
+        }
+        let datagram = request.datagram.get(..len).unwrap_or_default();
+        self.socket.send(to, datagram, fds)?;
+        let own = Own::Unregistered(id, to);
+        let deadline = Deadline::After(timeout);
+        self.read_until_answered(own, None, recv, deadline, &mut Some(convert))?
+            .transpose()
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -776,8 +850,8 @@ impl Inner {
         F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
     {
         let id = timeout.map(|_| self.next_id.fetch_add(1, Ordering::Relaxed));
-        let len = self.build(caller, method, params, id)?;
-        let datagram = caller.datagram.get(..len).unwrap_or_default();
+        let len = self.build(&mut caller.request, method, params, id)?;
+        let datagram = caller.request.datagram.get(..len).unwrap_or_default();
         let (Some(id), Some(timeout)) = (id, timeout) else {
             self.socket.send(to, datagram, fds)?;
             return Ok(None);
@@ -785,20 +859,20 @@ impl Inner {
         if self.closed.load(Ordering::Acquire) {
             return Err(self.stopped());
         }
-        if let Some(mut buf) = self.reading_turn() {
-            // No one else reads the socket, so no one else can take this
-            // call's answer: it need not be registered (nor its slot armed)
-            // while this caller reads.
+        if let Some(mut turn) = self.reading_turn() {
+            // The reader finished after this caller looked: as in
+            // `request`, the answer need not be registered.
             let sent = self.socket.send(to, datagram, fds);
             let answer = match sent {
                 Ok(()) => {
                     let own = Own::Unregistered(id, to);
                     let deadline = Deadline::After(timeout);
-                    self.read_until_answered(own, None, &mut buf, deadline, &mut Some(convert))
+                    let recv = &mut turn.recv;
+                    self.read_until_answered(own, None, recv, deadline, &mut Some(convert))
                 }
                 Err(e) => Err(CallError::Io(e)),
             };
-            drop(buf);
+            drop(turn);
             self.pass_turn(id);
             return answer?.transpose();
         }
@@ -851,16 +925,16 @@ impl Inner {
         }
     }
 
-    /// Builds the request datagram in `caller.datagram`; its length.
+    /// Builds the request datagram in `buffers.datagram`; its length.
     fn build<P: Serialize + ?Sized>(
         &self,
-        caller: &mut CallerState,
+        buffers: &mut RequestBuffers,
         method: &str,
         params: CallParams<'_, P>,
         id: Option<u64>,
     ) -> Result<usize, CallError> {
         let style = self.options.style;
-        let text = &mut caller.text;
+        let text = &mut buffers.text;
         let not_params = |raw: &dyn fmt::Display| {
             CallError::Protocol(format!(
                 "params must be an array, an object or null, not {raw}"
@@ -874,7 +948,7 @@ impl Inner {
             }
             CallParams::Value(other) => return Err(not_params(other)),
             CallParams::Typed(p) => {
-                let bytes = &mut caller.bytes;
+                let bytes = &mut buffers.bytes;
                 bytes.clear();
                 write_json(p, style, bytes)
                     .map_err(|e| CallError::Protocol(format!("params do not serialise: {e}")))?;
@@ -891,7 +965,7 @@ impl Inner {
             Some(id) => Request::new(Id::from(id), method, raw_params),
             None => Request::notification(method, raw_params),
         };
-        let datagram = &mut caller.datagram;
+        let datagram = &mut buffers.datagram;
         let encode = |d: &mut Vec<u8>| {
             request.encode(d.get_mut(PROCSLINK_OVERHEAD..).unwrap_or_default(), style)
         };
@@ -949,11 +1023,12 @@ impl Inner {
             if now >= deadline {
                 return Ok(None);
             }
-            if let Some(mut buf) = self.reading_turn() {
+            if let Some(mut turn) = self.reading_turn() {
                 let own = Own::Registered(id);
                 let until = Deadline::At(deadline);
-                let answer = self.read_until_answered(own, Some(slot), &mut buf, until, convert);
-                drop(buf);
+                let recv = &mut turn.recv;
+                let answer = self.read_until_answered(own, Some(slot), recv, until, convert);
+                drop(turn);
                 self.pass_turn(id);
                 return answer;
             }
@@ -1014,7 +1089,7 @@ impl Inner {
     }
 
     /// The turn to read the socket for everyone, if no one has it.
-    fn reading_turn(&self) -> Option<MutexGuard<'_, Vec<u8>>> {
+    fn reading_turn(&self) -> Option<MutexGuard<'_, Reader>> {
         match self.reading.try_lock() {
             Ok(turn) => Some(turn),
             // A reader that panicked left nothing half-done: reading goes
