@@ -430,8 +430,8 @@ pub(super) fn walk<'a, const CHECKED: bool>(
                 Some(b'{') if i == Some(ERROR_FIELD) => {
                     error_object = Some(read_error_object::<CHECKED>(cur, max_depth)?);
                 }
-                // Strings, read here rather than through `Cursor::value`,
-                // keep what the read learnt: the method needs no second
+                // Strings are read here rather than through `Cursor::value`,
+                // keeping what the read learnt: the method needs no second
                 // pass to tell whether it holds an escape.
                 Some(b'"') => {
                     let text = if CHECKED {
@@ -443,6 +443,8 @@ pub(super) fn walk<'a, const CHECKED: bool>(
                         method = Some(text);
                     }
                 }
+                // So are numbers, the usual id.
+                Some(b'-' | b'0'..=b'9') if CHECKED => cur.number()?,
                 _ if i == Some(PARAMS_FIELD) => {
                     cur.notes = Notes::default();
                     let value = plain_value::<CHECKED>(cur, 1, max_depth);
