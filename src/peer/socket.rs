@@ -405,6 +405,7 @@ impl AsFd for NetlinkSocket {
     }
 }
 
+#[inline(always)]
 fn netlink_sender(addr: Option<SocketAddrAny>) -> io::Result<u32> {
     let addr = addr.ok_or_else(|| io::Error::other("netlink datagram without a sender address"))?;
     SocketAddrNetlink::try_from(addr)
