@@ -116,6 +116,7 @@ impl Decoder {
     /// Those of [`parse`](Self::parse); a batch gives
     /// [`RpcViolation::NotAnObject`], a response
     /// [`RpcViolation::MissingMethod`].
+    #[inline]
     pub fn parse_request<'a>(&self, bytes: &'a [u8]) -> Result<Request<'a>, Error> {
         match self.parse(bytes)? {
             Incoming::Single(Message::Request(r)) => Ok(r),
@@ -133,6 +134,7 @@ impl Decoder {
     /// Those of [`parse`](Self::parse); a batch gives
     /// [`RpcViolation::NotAnObject`], a request
     /// [`RpcViolation::NoResultOrError`].
+    #[inline]
     pub fn parse_response<'a>(&self, bytes: &'a [u8]) -> Result<Response<'a>, Error> {
         match self.parse(bytes)? {
             Incoming::Single(Message::Response(r)) => Ok(r),
