@@ -3,7 +3,7 @@
 use super::id::Id;
 use super::message::{ErrorObject, Message, Request, Response};
 use super::string::JsonStr;
-use super::value::{scan_ascii_plain, scan_plain};
+use super::value::{ascii_stops, le_word, scan_ascii_plain, scan_plain, splat, string_stops};
 use crate::{Error, ErrorKind, RpcViolation};
 
 /// How the encoder spells JSON. Raw values (params, results, error data)
@@ -181,6 +181,9 @@ impl<'b> Writer<'b> {
     #[inline]
     fn text(&mut self, s: &str, ascii: bool) {
         let bytes = s.as_bytes();
+        if self.plain_copy(bytes, ascii) {
+            return;
+        }
         if !ascii {
             let mut start = 0;
             loop {
@@ -213,6 +216,52 @@ impl<'b> Writer<'b> {
                 }
             }
         }
+    }
+
+    /// Copies `bytes` if none needs an escape, testing the copy a word at
+    /// a time where it landed (a short string is then one word, not a
+    /// byte at a time); whether it did. It does not when the buffer has
+    /// no room for the copy and a word read at its end, or when a byte
+    /// may need an escape: [`text`](Self::text) then writes it over.
+    #[inline(always)]
+    fn plain_copy(&mut self, bytes: &[u8], ascii: bool) -> bool {
+        let at = self.len;
+        let end = at.wrapping_add(bytes.len());
+        if end.checked_add(8).is_none_or(|room| room > self.buf.len()) {
+            return false;
+        }
+        if let Some(dst) = self.buf.get_mut(at..end) {
+            dst.copy_from_slice(bytes);
+        }
+        let mut i = at;
+        while i < end {
+            let Some(word) = le_word(self.buf, i) else {
+                return false;
+            };
+            // Past `end` the buffer holds anything: those bytes are read
+            // as `a`, which no test flags. (A flag is only ever false
+            // above a true one, and any flag sends the string the slow
+            // way.)
+            let ours = end.wrapping_sub(i);
+            let word = match u32::try_from(ours.saturating_mul(8)) {
+                Ok(bits) if bits < 64 => {
+                    let keep = (1u64 << bits).wrapping_sub(1);
+                    (word & keep) | (splat(b'a') & !keep)
+                }
+                _ => word,
+            };
+            let stops = if ascii {
+                ascii_stops(word)
+            } else {
+                string_stops(word)
+            };
+            if stops != 0 {
+                return false;
+            }
+            i = i.wrapping_add(8);
+        }
+        self.len = end;
+        true
     }
 
     #[inline]
@@ -467,5 +516,60 @@ impl<'b> BatchEncoder<'b> {
         let mut w = Writer::new(self.buf, self.len);
         w.byte(b']');
         w.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Style, encode_string};
+
+    /// The string written into a buffer of exactly its size (where the
+    /// word-at-a-time copy has no room to run) and into larger ones
+    /// holding stale bytes that would need escapes: the same text, for
+    /// plain runs of every length up to 25 with a byte to escape (or none)
+    /// at every place.
+    #[test]
+    fn a_plain_copy_writes_what_the_slow_path_writes() {
+        let stops = ["", "\"", "\\", "\u{1}", "\n", "\u{7f}", "é", "😀"];
+        let styles = [
+            Style::Compact,
+            Style::CompactAscii,
+            Style::Python,
+            Style::PythonUnicode,
+        ];
+        let mut text = [0u8; 64];
+        for len in 0..=25usize {
+            for at in 0..=len {
+                for stop in stops {
+                    let mut n = 0;
+                    for i in 0..=len {
+                        if i == at {
+                            text[n..n + stop.len()].copy_from_slice(stop.as_bytes());
+                            n += stop.len();
+                        }
+                        if i < len {
+                            text[n] = b'a' + (i % 26) as u8;
+                            n += 1;
+                        }
+                    }
+                    let text = core::str::from_utf8(&text[..n]).expect("UTF-8");
+                    for style in styles {
+                        let mut exact = [0u8; 256];
+                        let n = encode_string(text, &mut exact, style).expect("fits");
+                        let mut tight = [0u8; 256];
+                        assert_eq!(encode_string(text, &mut tight[..n], style), Ok(n));
+                        assert_eq!(tight[..n], exact[..n], "{text:?} {style:?}");
+                        for room in [1, 7, 8, 9, 40] {
+                            for stale in [b'"', b'\\', 0x01, 0xc3, b'a'] {
+                                let mut roomy = [stale; 256];
+                                let roomy = &mut roomy[..n + room];
+                                assert_eq!(encode_string(text, roomy, style), Ok(n));
+                                assert_eq!(roomy[..n], exact[..n], "{text:?} {style:?} +{room}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }

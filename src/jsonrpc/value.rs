@@ -27,7 +27,7 @@ static STRING_STOP: [bool; 256] = {
 };
 
 /// A word with every byte set to `b`.
-const fn splat(b: u8) -> u64 {
+pub(crate) const fn splat(b: u8) -> u64 {
     u64::from_ne_bytes([b; 8])
 }
 
@@ -35,7 +35,7 @@ const fn splat(b: u8) -> u64 {
 /// or below 0x20, SWAR. Bytes above the first such byte may be flagged
 /// falsely (a borrow runs up), but the lowest flag is always exact.
 #[inline(always)]
-fn string_stops(w: u64) -> u64 {
+pub(crate) fn string_stops(w: u64) -> u64 {
     const LO: u64 = splat(0x01);
     const HI: u64 = splat(0x80);
     let quote = w ^ splat(b'"');
@@ -66,17 +66,19 @@ pub(crate) fn scan_plain(bytes: &[u8], i: usize) -> usize {
 /// character), or `bytes.len()`.
 #[inline(always)]
 pub(crate) fn scan_ascii_plain(bytes: &[u8], i: usize) -> usize {
+    scan_words(bytes, i, ascii_stops, |b| {
+        STRING_STOP[usize::from(b)] || b >= 0x7f
+    })
+}
+
+/// [`string_stops`] and, as well, DEL and every byte of a non-ASCII
+/// character: what a style ensuring ASCII escapes.
+#[inline(always)]
+pub(crate) fn ascii_stops(w: u64) -> u64 {
     const LO: u64 = splat(0x01);
     const HI: u64 = splat(0x80);
-    scan_words(
-        bytes,
-        i,
-        |w| {
-            let del = w ^ splat(0x7f);
-            string_stops(w) | (w & HI) | (del.wrapping_sub(LO) & !del & HI)
-        },
-        |b| STRING_STOP[usize::from(b)] || b >= 0x7f,
-    )
+    let del = w ^ splat(0x7f);
+    string_stops(w) | (w & HI) | (del.wrapping_sub(LO) & !del & HI)
 }
 
 /// Index of the first byte at or after `i` that `stops` flags (the high
