@@ -6,10 +6,12 @@
 //! process is the client. Every contender must give the right answer
 //! before anything is timed. Then:
 //!
-//! - a timed loop per contender (warm-up, then `CALLS` calls timed one by
-//!   one) gives p50, p99 and calls per second, printed and written to
-//!   `target/criterion/procslink-roundtrip.json` for `report.py`; the
-//!   Python-client rows are timed inside Python with
+//! - timed loops (warm-up, then `CALLS` calls per contender, each timed)
+//!   give p50, p99 and calls per second, printed and written to
+//!   `target/criterion/procslink-roundtrip.json` for `report.py`. The
+//!   contenders whose client is this process run side by side, in
+//!   `ROUNDS` interleaved rounds, so that the machine's drift falls on all
+//!   alike; the Python-client rows are timed inside Python with
 //!   `time.perf_counter_ns`;
 //! - criterion's `roundtrip` group times one call per iteration for the
 //!   contenders whose client is this process.
@@ -28,7 +30,7 @@ use procslink::jsonrpc::{Params, RawValue};
 use procslink::peer::{Client, UnixAddr};
 use procslink_bench::alloc::{Counting, allocations};
 use procslink_bench::roundtrip::{
-    self as rt, ARG, METHOD, RESULT, RawClient, Spawned, Summary, timed_loop,
+    self as rt, ARG, METHOD, RESULT, RawClient, Spawned, Summary, timed_rounds,
 };
 use serde_json::{Value, json};
 
@@ -37,6 +39,8 @@ static ALLOC: Counting = Counting;
 
 const WARMUP: usize = 2_000;
 const CALLS: usize = 20_000;
+/// Rounds of the timed loops (`CALLS / ROUNDS` calls per contender each).
+const ROUNDS: usize = 20;
 
 fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
@@ -160,58 +164,72 @@ fn roundtrip(c: &mut Criterion) {
         assert_eq!(hello(&nl_client, port), json!(RESULT));
     }
 
-    // Timed loops.
+    // Timed loops, the contenders whose client is this process side by
+    // side (see `timed_rounds`).
     let mut results = BTreeMap::<String, Value>::new();
     let mut record = |who: &str, s: Summary| {
         print(who, &s);
         results.insert(who.to_string(), row(&s));
     };
-    record("raw", timed_loop(warmup, calls, || raw.call()));
-    assert_eq!(raw.last_len(), 93, "raw response size");
-    // Diagnostic: the raw client against the peer's server (the response
-    // differs from the raw server's fixed bytes, so only its size is
-    // checked): how much of the peer's time is the server's.
-    let mut raw_to_peer = RawClient::new(nl_port).expect("raw client");
-    record(
-        "raw-to-peer-server",
-        timed_loop(warmup, calls, || raw_to_peer.call()),
-    );
-    assert_eq!(raw_to_peer.last_len(), 93, "peer server's response size");
-    let check = |v: Value| {
-        assert_eq!(v.as_str(), Some(RESULT));
-        Ok::<(), ()>(())
-    };
-    record(
-        "peer-netlink",
-        timed_loop(warmup, calls, || check(hello(&nl_client, nl_port))),
-    );
-    record(
-        "peer-netlink-typed",
-        timed_loop(warmup, calls, || {
-            assert_eq!(hello_typed(&nl_client, nl_port), RESULT);
-            Ok::<(), ()>(())
-        }),
-    );
     let raw_params = format!("[\"{ARG}\"]");
-    record(
-        "peer-netlink-raw",
-        timed_loop(warmup, calls, || {
-            assert!(hello_raw(&nl_client, nl_port, &raw_params));
-            Ok::<(), ()>(())
-        }),
-    );
-    record(
-        "peer-unix",
-        timed_loop(warmup, calls, || {
-            check(hello(&unix_client, unix_addr.clone()))
-        }),
-    );
+    let mut raw_to_peer = RawClient::new(nl_port).expect("raw client");
+    {
+        let check = |v: Value| {
+            if v.as_str() == Some(RESULT) {
+                Ok(())
+            } else {
+                Err(format!("answered {v}"))
+            }
+        };
+        let ok = |got: bool, what: &str| {
+            if got {
+                Ok(())
+            } else {
+                Err(format!("{what}: wrong answer"))
+            }
+        };
+        let mut contenders: Vec<rt::Contender<'_>> = vec![
+            ("raw", Box::new(|| raw.call().map_err(|e| e.to_string()))),
+            // Diagnostic: the raw client against the peer's server (the
+            // response differs from the raw server's fixed bytes, so only
+            // its size is checked): how much of the peer's time is the
+            // server's.
+            (
+                "raw-to-peer-server",
+                Box::new(|| raw_to_peer.call().map_err(|e| e.to_string())),
+            ),
+            (
+                "peer-netlink",
+                Box::new(|| check(hello(&nl_client, nl_port))),
+            ),
+            (
+                "peer-netlink-typed",
+                Box::new(|| ok(hello_typed(&nl_client, nl_port) == RESULT, "typed")),
+            ),
+            (
+                "peer-netlink-raw",
+                Box::new(|| ok(hello_raw(&nl_client, nl_port, &raw_params), "raw")),
+            ),
+            (
+                "peer-unix",
+                Box::new(|| check(hello(&unix_client, unix_addr.clone()))),
+            ),
+        ];
+        if let Some(port) = py_port {
+            let client = &nl_client;
+            contenders.push((
+                "rust-to-python",
+                Box::new(move || check(hello(client, port))),
+            ));
+        }
+        for (who, summary) in timed_rounds(warmup, calls, ROUNDS, &mut contenders) {
+            record(&who, summary);
+        }
+    }
+    assert_eq!(raw.last_len(), 93, "raw response size");
+    assert_eq!(raw_to_peer.last_len(), 93, "peer server's response size");
     if let (Some(py), Some(port)) = (&python, py_port) {
         record("python", python_client(py, port, calls, pin.client_cpu()));
-        record(
-            "rust-to-python",
-            timed_loop(warmup, calls, || check(hello(&nl_client, port))),
-        );
         record(
             "python-to-rust",
             python_client(py, nl_port, calls, pin.client_cpu()),
@@ -225,6 +243,7 @@ fn roundtrip(c: &mut Criterion) {
         "request_bytes": raw.request_len(),
         "response_bytes": raw.last_len(),
         "warmup": warmup,
+        "rounds": ROUNDS,
         "pin": pin.name(),
         "calls": calls,
         "caller_allocations": {"raw": raw_allocs, "peer-netlink": peer_allocs},

@@ -359,21 +359,45 @@ impl Summary {
     }
 }
 
-/// Runs `warmup` calls, then times `calls` calls one by one.
-pub fn timed_loop<E: std::fmt::Debug>(
+/// One contender of [`timed_rounds`]: its name and one call.
+pub type Contender<'a> = (&'a str, Box<dyn FnMut() -> Result<(), String> + 'a>);
+
+/// Times the contenders side by side: `warmup` calls of each, then
+/// `rounds` rounds in which each contender in turn makes `calls / rounds`
+/// calls, each timed. Interleaving them so, a drift of the machine's speed
+/// during the run (another process waking, the VM's host) falls on all of
+/// them alike instead of on whichever ran then.
+pub fn timed_rounds(
     warmup: usize,
     calls: usize,
-    mut call: impl FnMut() -> Result<(), E>,
-) -> Summary {
-    for _ in 0..warmup {
-        call().expect("warm-up call");
+    rounds: usize,
+    contenders: &mut [Contender<'_>],
+) -> Vec<(String, Summary)> {
+    for (name, call) in contenders.iter_mut() {
+        for _ in 0..warmup {
+            call().unwrap_or_else(|e| panic!("{name}: warm-up call: {e}"));
+        }
     }
-    let mut ns = Vec::with_capacity(calls);
-    let start = Instant::now();
-    for _ in 0..calls {
-        let t = Instant::now();
-        call().expect("timed call");
-        ns.push(t.elapsed().as_nanos() as u64);
+    let per_round = (calls / rounds.max(1)).max(1);
+    let mut ns: Vec<Vec<u64>> = contenders
+        .iter()
+        .map(|_| Vec::with_capacity(per_round * rounds))
+        .collect();
+    let mut busy = vec![Duration::ZERO; contenders.len()];
+    for _ in 0..rounds {
+        for (i, (name, call)) in contenders.iter_mut().enumerate() {
+            let start = Instant::now();
+            for _ in 0..per_round {
+                let t = Instant::now();
+                call().unwrap_or_else(|e| panic!("{name}: timed call: {e}"));
+                ns[i].push(t.elapsed().as_nanos() as u64);
+            }
+            busy[i] += start.elapsed();
+        }
     }
-    Summary::from_latencies(ns, start.elapsed())
+    contenders
+        .iter()
+        .zip(ns.into_iter().zip(busy))
+        .map(|((name, _), (ns, busy))| (name.to_string(), Summary::from_latencies(ns, busy)))
+        .collect()
 }
