@@ -1089,6 +1089,7 @@ impl Inner {
     }
 
     /// The turn to read the socket for everyone, if no one has it.
+    #[inline]
     fn reading_turn(&self) -> Option<MutexGuard<'_, Reader>> {
         match self.reading.try_lock() {
             Ok(turn) => Some(turn),
@@ -1101,6 +1102,7 @@ impl Inner {
 
     /// Hands the socket to one other waiting caller (not the caller `own`,
     /// which is done waiting), if any.
+    #[inline]
     fn pass_turn(&self, own: u64) {
         // A caller that registers after this look finds the turn free (it
         // registers before trying to take the turn, which this caller gave

@@ -203,6 +203,7 @@ fn bump(c: &AtomicU64) {
 /// reader, holding the reading turn, whose lock orders the changes; a
 /// serving thread's own count): a load and a store, sparing the locked
 /// add.
+#[inline]
 fn bump_exclusive(c: &AtomicU64) {
     c.store(c.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
 }

@@ -189,6 +189,7 @@ impl<'a> Params<'a> {
 
     /// The positional params' text, when that is what arrived: the one
     /// case decoded without building a value.
+    #[inline]
     fn positional_text(&self) -> Option<RawValue<'a>> {
         match self.source {
             Source::Text(raw, _) if raw.kind() == Kind::Array => Some(raw),
@@ -220,6 +221,7 @@ impl<'a> Params<'a> {
     }
 
     /// The number of arguments (0 when absent; distinct names when named).
+    #[inline]
     pub fn len(&self) -> usize {
         if let Source::Text(raw, elements) = self.source
             && raw.kind() == Kind::Array
@@ -301,6 +303,7 @@ impl<'a> Params<'a> {
     /// # Errors
     ///
     /// -32602 "Invalid params" when it is missing or not a string.
+    #[inline]
     pub fn str_arg(&self, index: usize, name: &str) -> Result<Cow<'_, str>, RpcError> {
         let Some(raw) = self.positional_text() else {
             return match self.raw_arg(index, name) {
@@ -347,6 +350,7 @@ impl<'a> Params<'a> {
     /// # Errors
     ///
     /// -32602 "Invalid params" saying how many were expected.
+    #[inline]
     pub fn expect_len(&self, count: usize) -> Result<(), RpcError> {
         let len = self.len();
         if len == count {

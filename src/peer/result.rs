@@ -41,11 +41,13 @@ impl<'t> ResultText<'t> {
     }
 
     /// A string result.
+    #[inline]
     pub fn string(&mut self, s: &str) {
         self.concat(&[s]);
     }
 
     /// A string result made of `parts`, one after the other.
+    #[inline]
     pub fn concat(&mut self, parts: &[&str]) {
         self.text.clear();
         write_str_parts(parts, self.style, self.text);

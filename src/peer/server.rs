@@ -1040,9 +1040,12 @@ impl Shared {
             .emit_header(len, &mut out.datagram)
             .map_err(|e| io::Error::other(format!("{e:?}")))
             .and_then(|n| {
+                let datagram = out.datagram.get(..n).unwrap_or_default();
+                if out.fds.is_empty() {
+                    return self.socket.send(&to, datagram, &[]);
+                }
                 let fds: Vec<_> = out.fds.iter().map(AsFd::as_fd).collect();
-                self.socket
-                    .send(&to, out.datagram.get(..n).unwrap_or_default(), &fds)
+                self.socket.send(&to, datagram, &fds)
             });
         // Sent or not, the descriptors are closed here.
         out.fds.clear();

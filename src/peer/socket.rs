@@ -309,6 +309,7 @@ impl NetlinkSocket {
     /// The `sendto` failure (`ECONNREFUSED` when nothing is bound to
     /// `port`, `EAGAIN`/`WouldBlock` after the send timeout when the
     /// receiver's queue stays full).
+    #[inline]
     pub fn send_to(&self, port: u32, bytes: &[u8]) -> io::Result<()> {
         let sent = rustix::net::sendto(
             &self.fd,
@@ -329,6 +330,7 @@ impl NetlinkSocket {
     /// The `recvfrom` failure (`WouldBlock`/`TimedOut` after the receive
     /// timeout; `ENOBUFS` when the kernel dropped datagrams because the
     /// receive queue overflowed).
+    #[inline]
     pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, u32)> {
         let (_, len, addr) = rustix::net::recvfrom(&self.fd, &mut *buf, RecvFlags::TRUNC)
             .map_err(|e| recv_error(e, "receive from netlink socket"))?;

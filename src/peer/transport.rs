@@ -22,6 +22,7 @@ impl Socket {
     }
 
     /// Whether `addr` is this socket's own address.
+    #[inline]
     pub(crate) fn is_local(&self, addr: &Address) -> bool {
         match (self, addr) {
             (Socket::Netlink(s), Address::Netlink(port)) => s.port() == *port,
@@ -32,6 +33,7 @@ impl Socket {
 
     /// `nlmsg_pid` for what this socket sends: the port id on netlink; the
     /// process id on Unix datagrams (informational there).
+    #[inline]
     pub(crate) fn nlmsg_pid(&self) -> u32 {
         match self {
             Socket::Netlink(s) => s.port(),
@@ -43,6 +45,7 @@ impl Socket {
         matches!(self, Socket::Netlink(_))
     }
 
+    #[inline]
     pub(crate) fn send(
         &self,
         to: &Address,
@@ -70,6 +73,7 @@ impl Socket {
 
     /// Receives one datagram into `buf`. On netlink without `credentials`
     /// this is a plain `recvfrom`, as nothing else can come with it.
+    #[inline]
     pub(crate) fn recv_into(&self, buf: &mut [u8], credentials: bool) -> io::Result<RecvInfo> {
         match self {
             Socket::Netlink(s) if !credentials => {
@@ -109,7 +113,15 @@ impl SocketOptions for Socket {}
 /// the same Unix name (paths compared as given, then canonicalised, since a
 /// server reports the name it bound, which the client may spell
 /// differently).
+#[inline]
 pub(crate) fn same_peer(expected: &Address, actual: &Address) -> bool {
+    match (expected, actual) {
+        (Address::Netlink(a), Address::Netlink(b)) => a == b,
+        _ => same_unix_peer(expected, actual),
+    }
+}
+
+fn same_unix_peer(expected: &Address, actual: &Address) -> bool {
     if expected == actual {
         return true;
     }

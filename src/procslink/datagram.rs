@@ -46,6 +46,7 @@ impl<'a> Datagram<'a> {
     /// Parses a datagram of at most `limit` bytes, with the reference's
     /// checks: `nlmsg_len` must equal the bytes after the `nlmsghdr`, and
     /// `procslinkhdr.length` the bytes after the `procslinkhdr`, exactly.
+    #[inline]
     pub fn parse_with_limit(buf: &'a [u8], limit: usize) -> Result<Self, Error> {
         if buf.len() > limit {
             return Err(Error::new(
@@ -244,6 +245,7 @@ impl DatagramRepr {
     /// assert_eq!(Datagram::parse(&buf[..len])?.payload(), json);
     /// # Ok::<(), procslink::Error>(())
     /// ```
+    #[inline]
     pub fn emit_header(&self, payload_len: usize, buf: &mut [u8]) -> Result<usize, Error> {
         let max = u32::MAX as usize - PROCSLINK_HDRLEN;
         if payload_len > max {
