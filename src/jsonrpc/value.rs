@@ -838,8 +838,10 @@ impl<'a> Elements<'a> {
         }
     }
 
-    /// The next element with its byte offset in the whole text.
-    pub(super) fn next_with_offset(&mut self) -> Option<(usize, RawValue<'a>)> {
+    /// The first byte of the next element, the cursor there; `None` past
+    /// the end.
+    #[inline(always)]
+    fn at_next(&mut self) -> Option<u8> {
         if self.done {
             return None;
         }
@@ -853,8 +855,14 @@ impl<'a> Elements<'a> {
                 self.done = true;
                 None
             }
-            Some(_) => Some((self.cur.pos, self.cur.skip_value())),
+            first => first,
         }
+    }
+
+    /// The next element with its byte offset in the whole text.
+    pub(super) fn next_with_offset(&mut self) -> Option<(usize, RawValue<'a>)> {
+        self.at_next()?;
+        Some((self.cur.pos, self.cur.skip_value()))
     }
 
     /// Skips `n` elements and reads the next: a string's contents (read
@@ -864,22 +872,10 @@ impl<'a> Elements<'a> {
         for _ in 0..n {
             self.next_with_offset()?;
         }
-        if self.done {
-            return None;
-        }
-        self.cur.skip_ws();
-        if self.cur.peek() == Some(b',') {
-            self.cur.bump();
-            self.cur.skip_ws();
-        }
-        match self.cur.peek() {
-            Some(b'"') => Some(Ok(self.cur.skip_string())),
-            Some(b']') | None => {
-                self.done = true;
-                None
-            }
-            Some(_) => Some(Err(self.cur.skip_value())),
-        }
+        Some(match self.at_next()? {
+            b'"' => Ok(self.cur.skip_string()),
+            _ => Err(self.cur.skip_value()),
+        })
     }
 }
 

@@ -412,6 +412,15 @@ impl CallerState {
     }
 }
 
+/// What a request or notification sends: to whom, the method, its params
+/// and the descriptors that go with it.
+struct Outgoing<'c, P: ?Sized> {
+    to: &'c Address,
+    method: &'c str,
+    params: CallParams<'c, P>,
+    fds: &'c [BorrowedFd<'c>],
+}
+
 /// Params as a call passes them.
 enum CallParams<'p, P: ?Sized> {
     /// A `serde_json` value: array, object or null (absent).
@@ -421,6 +430,15 @@ enum CallParams<'p, P: ?Sized> {
     /// JSON text.
     Raw(Option<RawParams<'p>>),
 }
+
+// By hand: a derive would ask for `P: Copy`, and only references are kept.
+impl<P: ?Sized> Clone for CallParams<'_, P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<P: ?Sized> Copy for CallParams<'_, P> {}
 
 /// How long a caller that is not reading the socket waits for its answer
 /// or its turn before trying to read the socket itself again: a bound on
@@ -588,14 +606,16 @@ impl Client {
         params: Value,
         timeout: Duration,
     ) -> Result<Value, CallError> {
-        self.inner.call(
-            &to.into(),
+        let to = to.into();
+        let params = CallParams::<()>::Value(&params);
+        let out = Outgoing {
+            to: &to,
             method,
-            CallParams::<()>::Value(&params),
-            &[],
-            timeout,
-            |outcome, _| value_of(outcome),
-        )
+            params,
+            fds: &[],
+        };
+        self.inner
+            .call(out, timeout, |outcome, _| value_of(outcome))
     }
 
     /// [`call`](Self::call) passing `fds` with the request and returning
@@ -613,14 +633,18 @@ impl Client {
         params: Value,
         fds: &[BorrowedFd<'_>],
     ) -> Result<(Value, Vec<OwnedFd>), CallError> {
-        self.inner.call(
-            &to.into(),
+        let to = to.into();
+        let params = CallParams::<()>::Value(&params);
+        let out = Outgoing {
+            to: &to,
             method,
-            CallParams::<()>::Value(&params),
+            params,
             fds,
-            self.inner.options.timeout,
-            |outcome, fds| value_of(outcome).map(|v| (v, fds)),
-        )
+        };
+        self.inner
+            .call(out, self.inner.options.timeout, |outcome, fds| {
+                value_of(outcome).map(|v| (v, fds))
+            })
     }
 
     /// Calls with params serialised from `params` (a tuple or `Vec` for
@@ -638,11 +662,16 @@ impl Client {
         method: &str,
         params: &P,
     ) -> Result<R, CallError> {
-        self.inner.call(
-            &to.into(),
+        let to = to.into();
+        let params = CallParams::Typed(params);
+        let out = Outgoing {
+            to: &to,
             method,
-            CallParams::Typed(params),
-            &[],
+            params,
+            fds: &[],
+        };
+        self.inner.call(
+            out,
             self.inner.options.timeout,
             |outcome, _| match outcome {
                 Ok(raw) => serde_json::from_str(raw.as_str())
@@ -684,11 +713,16 @@ impl Client {
         params: Option<RawParams<'_>>,
         f: impl FnOnce(RawValue<'_>) -> T,
     ) -> Result<T, CallError> {
-        self.inner.call(
-            &to.into(),
+        let to = to.into();
+        let params = CallParams::<()>::Raw(params);
+        let out = Outgoing {
+            to: &to,
             method,
-            CallParams::<()>::Raw(params),
-            &[],
+            params,
+            fds: &[],
+        };
+        self.inner.call(
+            out,
             self.inner.options.timeout,
             |outcome, _| match outcome {
                 Ok(raw) => Ok(f(raw)),
@@ -738,10 +772,7 @@ impl Inner {
     /// A call: the answer through `convert`, or [`CallError::Timeout`].
     fn call<P, T, F>(
         &self,
-        to: &Address,
-        method: &str,
-        params: CallParams<'_, P>,
-        fds: &[BorrowedFd<'_>],
+        out: Outgoing<'_, P>,
         timeout: Duration,
         convert: F,
     ) -> Result<T, CallError>
@@ -749,7 +780,7 @@ impl Inner {
         P: Serialize + ?Sized,
         F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
     {
-        self.request(to, method, params, fds, Some(timeout), convert)?
+        self.request(out, Some(timeout), convert)?
             .ok_or(CallError::Timeout)
     }
 
@@ -762,8 +793,13 @@ impl Inner {
         fds: &[BorrowedFd<'_>],
     ) -> Result<(), CallError> {
         let params = CallParams::<()>::Value(params);
-        self.request(to, method, params, fds, None, |_, _| Ok(()))
-            .map(drop)
+        let out = Outgoing {
+            to,
+            method,
+            params,
+            fds,
+        };
+        self.request(out, None, |_, _| Ok(())).map(drop)
     }
 
     /// Sends a request (`timeout` given) or a notification (`None`); for a
@@ -771,10 +807,7 @@ impl Inner {
     /// `Ok(None)` on timeout.
     fn request<P, T, F>(
         &self,
-        to: &Address,
-        method: &str,
-        params: CallParams<'_, P>,
-        fds: &[BorrowedFd<'_>],
+        out: Outgoing<'_, P>,
         timeout: Option<Duration>,
         convert: F,
     ) -> Result<Option<T>, CallError>
@@ -790,31 +823,26 @@ impl Inner {
             // and it is built in the reader's buffers.
             let id = self.next_id.fetch_add(1, Ordering::Relaxed);
             let Reader { recv, request } = &mut *turn;
-            let answer =
-                self.lone_call(request, recv, id, to, method, params, fds, timeout, convert);
+            let answer = self.lone_call(request, recv, id, out, timeout, convert);
             request.trim();
             drop(turn);
             self.pass_turn(id);
             return answer;
         }
         let mut caller = CallerState::take();
-        let result = self.request_with(&mut caller, to, method, params, fds, timeout, convert);
+        let result = self.request_with(&mut caller, out, timeout, convert);
         caller.put_back();
         result
     }
 
     /// A call by the caller that holds the reading turn: built in
     /// `request`, its answer read into `recv`.
-    #[allow(clippy::too_many_arguments)]
     fn lone_call<P, T, F>(
         &self,
         request: &mut RequestBuffers,
         recv: &mut [u8],
         id: u64,
-        to: &Address,
-        method: &str,
-        params: CallParams<'_, P>,
-        fds: &[BorrowedFd<'_>],
+        out: Outgoing<'_, P>,
         timeout: Duration,
         convert: F,
     ) -> Result<Option<T>, CallError>
@@ -822,7 +850,8 @@ impl Inner {
         P: Serialize + ?Sized,
         F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
     {
-        let len = self.build(request, method, params, Some(id))?;
+        let len = self.build(request, &out, Some(id))?;
+        let Outgoing { to, fds, .. } = out;
         if self.closed.load(Ordering::Acquire) {
             return Err(self.stopped());
         }
@@ -834,14 +863,10 @@ impl Inner {
             .transpose()
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn request_with<P, T, F>(
         &self,
         caller: &mut CallerState,
-        to: &Address,
-        method: &str,
-        params: CallParams<'_, P>,
-        fds: &[BorrowedFd<'_>],
+        out: Outgoing<'_, P>,
         timeout: Option<Duration>,
         convert: F,
     ) -> Result<Option<T>, CallError>
@@ -850,7 +875,8 @@ impl Inner {
         F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
     {
         let id = timeout.map(|_| self.next_id.fetch_add(1, Ordering::Relaxed));
-        let len = self.build(&mut caller.request, method, params, id)?;
+        let len = self.build(&mut caller.request, &out, id)?;
+        let Outgoing { to, fds, .. } = out;
         let datagram = caller.request.datagram.get(..len).unwrap_or_default();
         let (Some(id), Some(timeout)) = (id, timeout) else {
             self.socket.send(to, datagram, fds)?;
@@ -929,10 +955,10 @@ impl Inner {
     fn build<P: Serialize + ?Sized>(
         &self,
         buffers: &mut RequestBuffers,
-        method: &str,
-        params: CallParams<'_, P>,
+        out: &Outgoing<'_, P>,
         id: Option<u64>,
     ) -> Result<usize, CallError> {
+        let Outgoing { method, params, .. } = *out;
         let style = self.options.style;
         let text = &mut buffers.text;
         let not_params = |raw: &dyn fmt::Display| {
