@@ -867,6 +867,7 @@ impl<'a> Elements<'a> {
 
     /// Skips `n` elements and reads the next: a string's contents (read
     /// in one pass), or `Err` with any other value; `None` past the end.
+    #[cfg(feature = "std")]
     #[inline]
     pub(crate) fn nth_str(&mut self, n: usize) -> Option<Result<JsonStr<'a>, RawValue<'a>>> {
         for _ in 0..n {
