@@ -134,9 +134,9 @@ impl Nesting {
 
 /// What validating a value noted about it, for those who build a
 /// `serde_json::Value` from it (the peer's params): whether it holds
-/// something that may not fit one, and how many elements it has when it
-/// is an array of scalars. Noted on the slow paths only, and only when
-/// validating (not when skipping validated text).
+/// something that may not fit one (flags set on the slow paths only), and
+/// how many elements it has when it is an array of scalars. Noted only
+/// when validating, not when skipping validated text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Notes {
     /// [`U_ESCAPE`], [`EXPONENT`], [`NESTED`].

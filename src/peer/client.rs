@@ -851,13 +851,30 @@ impl Inner {
         F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
     {
         let len = self.build(request, &out, Some(id))?;
-        let Outgoing { to, fds, .. } = out;
         if self.closed.load(Ordering::Acquire) {
             return Err(self.stopped());
         }
         let datagram = request.datagram.get(..len).unwrap_or_default();
-        self.socket.send(to, datagram, fds)?;
-        let own = Own::Unregistered(id, to);
+        self.send_and_read_own(recv, id, &out, datagram, timeout, convert)
+    }
+
+    /// Sends `datagram`, the request `id`, and reads its answer into
+    /// `recv` as the caller holding the reading turn, unregistered.
+    fn send_and_read_own<P, T, F>(
+        &self,
+        recv: &mut [u8],
+        id: u64,
+        out: &Outgoing<'_, P>,
+        datagram: &[u8],
+        timeout: Duration,
+        convert: F,
+    ) -> Result<Option<T>, CallError>
+    where
+        P: ?Sized,
+        F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
+    {
+        self.socket.send(out.to, datagram, out.fds)?;
+        let own = Own::Unregistered(id, out.to);
         let deadline = Deadline::After(timeout);
         self.read_until_answered(own, None, recv, deadline, &mut Some(convert))?
             .transpose()
@@ -888,19 +905,11 @@ impl Inner {
         if let Some(mut turn) = self.reading_turn() {
             // The reader finished after this caller looked: as in
             // `request`, the answer need not be registered.
-            let sent = self.socket.send(to, datagram, fds);
-            let answer = match sent {
-                Ok(()) => {
-                    let own = Own::Unregistered(id, to);
-                    let deadline = Deadline::After(timeout);
-                    let recv = &mut turn.recv;
-                    self.read_until_answered(own, None, recv, deadline, &mut Some(convert))
-                }
-                Err(e) => Err(CallError::Io(e)),
-            };
+            let answer =
+                self.send_and_read_own(&mut turn.recv, id, &out, datagram, timeout, convert);
             drop(turn);
             self.pass_turn(id);
-            return answer?.transpose();
+            return answer;
         }
         let now = Instant::now();
         let deadline = deadline_after(now, timeout);

@@ -46,9 +46,9 @@ type Handler =
 /// is a [`serde_json::Value`] or a [`Reply`] (a value plus file descriptors
 /// to send back); [`add_typed`](Self::add_typed) registers a closure over
 /// serde types instead, and [`add_raw`](Self::add_raw) one that writes its
-/// result as JSON text (no `Value`, no allocation). Handlers run on the server's threads, one request at
-/// a time per thread; a handler that panics is answered -32603 "Internal
-/// error" and the server goes on.
+/// result as JSON text (no `Value`, no allocation). Handlers run on the
+/// server's threads, one request at a time per thread; a handler that
+/// panics is answered -32603 "Internal error" and the server goes on.
 ///
 /// ```
 /// use procslink::peer::{Methods, Params, RpcError};
@@ -155,19 +155,21 @@ impl Methods {
             .map_err(|e| RpcError::internal(format_args!("result not representable: {e}")))
     }
 
+    /// Where `name` is in `entries`.
+    fn position(&self, name: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(name).copied(),
+            None => self.entries.iter().position(|(n, _)| n == name),
+        }
+    }
+
     fn get(&self, name: &str) -> Option<&Arc<Handler>> {
-        let at = match &self.index {
-            Some(index) => *index.get(name)?,
-            None => self.entries.iter().position(|(n, _)| n == name)?,
-        };
+        let at = self.position(name)?;
         self.entries.get(at).map(|(_, handler)| handler)
     }
 
     fn bind(&mut self, name: String, handler: Arc<Handler>) {
-        let bound = match &self.index {
-            Some(index) => index.get(&name).copied(),
-            None => self.entries.iter().position(|(n, _)| *n == name),
-        };
+        let bound = self.position(&name);
         if let Some(entry) = bound.and_then(|at| self.entries.get_mut(at)) {
             entry.1 = handler;
             return;
