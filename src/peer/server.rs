@@ -682,9 +682,6 @@ impl Drop for ServerHandle {
 struct Context {
     request: RequestContext,
     denied: bool,
-    /// What decoding a single request noted about its params (`None` in
-    /// a batch).
-    params: Option<Notes>,
 }
 
 /// A serving thread's buffers, allocated once and reused for every
@@ -862,7 +859,6 @@ impl Shared {
                 fds,
             },
             denied,
-            params: None,
         };
         if let Some(n) = self.dispatch(datagram.payload(), &mut ctx, out) {
             self.send(ctx.request.sender, n, out);
@@ -886,10 +882,7 @@ impl Shared {
                 let error = RpcError::standard(ErrorCode::from_error(&e));
                 Some(self.single(&Id::Null, Err(error), out))
             }
-            Ok(Incoming::Single(Message::Request(req))) => {
-                ctx.params = Some(notes);
-                self.run(&req, ctx, out)
-            }
+            Ok(Incoming::Single(Message::Request(req))) => self.run(&req, Some(notes), ctx, out),
             Ok(Incoming::Single(Message::Response(_))) => {
                 bump(&self.counters.malformed);
                 Some(self.single(&Id::Null, Err(RpcError::invalid_request()), out))
@@ -904,7 +897,7 @@ impl Shared {
         for element in batch.iter() {
             match element {
                 Ok(Message::Request(req)) => {
-                    if let Some(n) = self.run(&req, ctx, out) {
+                    if let Some(n) = self.run(&req, None, ctx, out) {
                         parts.push(out.payload(n).to_vec());
                     }
                 }
@@ -942,10 +935,17 @@ impl Shared {
         Some(text.len())
     }
 
-    /// Runs one request; the length of its response written into `out`
+    /// Runs one request, with what decoding it noted about its params
+    /// (`None` in a batch); the length of its response written into `out`
     /// (with the handler's descriptors added to `out.fds`), unless it is a
     /// notification.
-    fn run(&self, req: &Request<'_>, ctx: &mut Context, out: &mut Out) -> Option<usize> {
+    fn run(
+        &self,
+        req: &Request<'_>,
+        notes: Option<Notes>,
+        ctx: &mut Context,
+        out: &mut Out,
+    ) -> Option<usize> {
         bump_exclusive(&out.served);
         let outcome = if ctx.denied {
             Err(RpcError::permission_denied())
@@ -956,7 +956,7 @@ impl Shared {
             };
             match self.methods.get(&method) {
                 None => Err(RpcError::method_not_found()),
-                Some(handler) => self.invoke(handler, req, ctx, &mut out.result),
+                Some(handler) => self.invoke(handler, req, notes, ctx, &mut out.result),
             }
         };
         let id = req.id?;
@@ -978,10 +978,11 @@ impl Shared {
         &self,
         handler: &Arc<Handler>,
         req: &Request<'_>,
+        notes: Option<Notes>,
         ctx: &mut Context,
         result: &mut String,
     ) -> Result<Option<Reply>, RpcError> {
-        let params = match (req.params, ctx.params) {
+        let params = match (req.params, notes) {
             (None, _) => Params::from_value(None),
             (Some(p), Some(notes)) => Params::from_noted(p.raw(), notes)?,
             (Some(p), None) => Params::from_raw(p.raw())?,
