@@ -1,8 +1,10 @@
 //! Decodes arbitrary bytes as JSON-RPC; every message decoded re-encodes
-//! (compact) and decodes again to equal fields.
+//! (compact) and decodes again to equal fields, and the decoder's fast path
+//! for ProcsLink's spelling agrees with its general walk.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use procslink::fuzzing::decode_general;
 use procslink::jsonrpc::{Incoming, Message, Style};
 
 fn round_trip(m: &Message<'_>) {
@@ -46,7 +48,12 @@ fn round_trip(m: &Message<'_>) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    match Message::parse(data) {
+    let decoded = Message::parse(data);
+    assert_eq!(
+        format!("{decoded:?}"),
+        format!("{:?}", decode_general(data))
+    );
+    match decoded {
         Ok(Incoming::Single(m)) => round_trip(&m),
         Ok(Incoming::Batch(batch)) => {
             for element in batch.elements() {

@@ -140,3 +140,20 @@ pub use malform::{
     MAX_TARGET_ATTRS, MAX_TARGET_MESSAGES, Malformation, MessageLocation, Mutation, MutationKind,
     WALK_DEPTH,
 };
+
+/// Decodes `bytes` as [`Message::parse`](crate::jsonrpc::Message::parse)
+/// does, by the decoder's general walk alone, without the fast path it
+/// takes for messages spelled as ProcsLink writes them: a differential
+/// fuzzer checks that both give the same message or the same error.
+///
+/// ```
+/// use procslink::fuzzing::decode_general;
+/// use procslink::jsonrpc::Message;
+///
+/// let text = br#"{"jsonrpc": "2.0", "method": "hello", "id": 1, "params": ["Rust"]}"#;
+/// let fast = format!("{:?}", Message::parse(text));
+/// assert_eq!(fast, format!("{:?}", decode_general(text)));
+/// ```
+pub fn decode_general(bytes: &[u8]) -> Result<crate::jsonrpc::Incoming<'_>, crate::Error> {
+    crate::jsonrpc::Decoder::new().parse_general(bytes)
+}

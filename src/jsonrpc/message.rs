@@ -1,6 +1,7 @@
 //! Decoding JSON-RPC 2.0 messages and batches.
 
 use super::batch::Batch;
+use super::canonical::python_message;
 use super::code::ErrorCode;
 use super::id::Id;
 use super::string::{JsonStr, syntax};
@@ -81,12 +82,38 @@ impl Decoder {
         bytes: &'a [u8],
         params: &mut Notes,
     ) -> Result<Incoming<'a>, Error> {
+        self.parse_with::<true>(bytes, params)
+    }
+
+    /// [`parse`](Self::parse) by the general walk alone, never the fast
+    /// path of [`canonical`](super::canonical): what the fast path must
+    /// agree with.
+    #[cfg(any(feature = "arbitrary", feature = "proptest"))]
+    pub(crate) fn parse_general<'a>(&self, bytes: &'a [u8]) -> Result<Incoming<'a>, Error> {
+        self.parse_with::<false>(bytes, &mut Notes::default())
+    }
+
+    /// [`parse_noting`](Self::parse_noting), trying the fast path for a
+    /// single message first when `FAST`.
+    #[inline(always)]
+    pub(super) fn parse_with<'a, const FAST: bool>(
+        &self,
+        bytes: &'a [u8],
+        params: &mut Notes,
+    ) -> Result<Incoming<'a>, Error> {
         let text = utf8(bytes)?;
         let mut cur = Cursor::new(text, 0);
         cur.skip_ws();
         let start = cur.pos;
         let outcome = match cur.peek() {
-            Some(b'{') => walk::<true>(&mut cur, self.max_depth, params)?.map(Incoming::Single),
+            Some(b'{') => {
+                if FAST && let Some(message) = python_message(&mut cur, self.max_depth, params) {
+                    Ok(Incoming::Single(message))
+                } else {
+                    cur.pos = start;
+                    walk::<true>(&mut cur, self.max_depth, params)?.map(Incoming::Single)
+                }
+            }
             Some(b'[') => {
                 cur.value(0, self.max_depth)?;
                 let mut inside = Cursor::new(text, start.saturating_add(1));

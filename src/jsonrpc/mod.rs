@@ -84,6 +84,7 @@
 //! ```
 
 mod batch;
+mod canonical;
 mod code;
 mod encode;
 mod id;
