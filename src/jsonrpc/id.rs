@@ -134,19 +134,40 @@ impl<'a> Number<'a> {
     }
 }
 
-/// Writes `v` right-aligned into `out`, returning the digit count.
-fn write_u64(mut v: u64, out: &mut [u8; 20]) -> usize {
-    let mut n = 0;
+/// The decimal digits of 0 to 99, two bytes each.
+const DIGIT_PAIRS: [u8; 200] = {
+    let mut pairs = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        pairs[2 * i] = b'0' + (i / 10) as u8;
+        pairs[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    pairs
+};
+
+/// Writes `v` right-aligned into `out`, two digits at a time; returns the
+/// digit count.
+#[inline]
+pub(crate) fn write_u64(mut v: u64, out: &mut [u8; 20]) -> usize {
+    let mut at = out.len();
     // Twenty places hold `u64::MAX`.
-    for slot in out.iter_mut().rev() {
-        *slot = b'0' + (v % 10) as u8;
-        v /= 10;
-        n += 1;
+    while v >= 10 && at >= 2 {
+        let pair = (v % 100) as usize * 2;
+        v /= 100;
+        at -= 2;
+        if let (Some(dst), Some(src)) = (out.get_mut(at..at + 2), DIGIT_PAIRS.get(pair..pair + 2)) {
+            dst.copy_from_slice(src);
+        }
         if v == 0 {
-            break;
+            return out.len() - at;
         }
     }
-    n
+    at = at.saturating_sub(1);
+    if let Some(slot) = out.get_mut(at) {
+        *slot = b'0' + (v % 10) as u8;
+    }
+    out.len() - at
 }
 
 impl PartialEq for Number<'_> {
@@ -357,7 +378,46 @@ fn few_digits(text: &[u8]) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use super::Number;
+    use super::{Number, write_u64};
+
+    #[test]
+    fn digits_are_written_as_one_at_a_time_writes_them() {
+        let check = |v: u64| {
+            let mut expected = [0u8; 20];
+            let (mut rest, mut at) = (v, 20);
+            loop {
+                at -= 1;
+                expected[at] = b'0' + (rest % 10) as u8;
+                rest /= 10;
+                if rest == 0 {
+                    break;
+                }
+            }
+            let mut out = [b'x'; 20];
+            let len = write_u64(v, &mut out);
+            assert_eq!(len, 20 - at, "{v}");
+            assert_eq!(out[at..], expected[at..], "{v}");
+            assert!(out[..at].iter().all(|&b| b == b'x'), "{v}");
+        };
+        let mut power = 1u64;
+        loop {
+            for v in [
+                power - 1,
+                power,
+                power + 1,
+                power.saturating_mul(5),
+                power.saturating_mul(9),
+            ] {
+                check(v);
+            }
+            match power.checked_mul(10) {
+                Some(p) => power = p,
+                None => break,
+            }
+        }
+        check(u64::MAX);
+        check(u64::MAX - 1);
+    }
 
     #[test]
     fn integers_read_as_str_parse_reads_them() {

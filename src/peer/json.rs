@@ -170,33 +170,25 @@ pub(crate) fn write_str_parts(parts: &[&str], style: Style, out: &mut String) {
     }
 }
 
-fn write_u64(mut n: u64, out: &mut String) {
+fn write_u64(n: u64, out: &mut String) {
     let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        if let Some(d) = digits.get_mut(at) {
-            *d = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 || at == 0 {
-            break;
-        }
-    }
-    for &d in digits.get(at..).unwrap_or_default() {
-        out.push(char::from(d));
-    }
+    let len = crate::jsonrpc::write_u64(n, &mut digits);
+    let digits = digits.get(digits.len() - len..).unwrap_or_default();
+    out.push_str(std::str::from_utf8(digits).unwrap_or_default());
 }
 
 /// Text that `serde_json` wrote, as a [`RawValue`] without validating it
 /// again (its serializer writes only JSON); `None` when it nests deeper
 /// than `max_depth` arrays and objects.
 pub(crate) fn serde_text(text: &[u8], max_depth: usize) -> Option<RawValue<'_>> {
-    if TextShape::of(text).depth > max_depth {
+    // Each level opens and closes a container: shorter text cannot nest
+    // deeper.
+    let may_be_deeper = text.len() / 2 > max_depth;
+    if may_be_deeper && TextShape::of(text).depth > max_depth {
         return None;
     }
-    let text = std::str::from_utf8(text).ok()?;
-    let text = text.trim_matches([' ', '\t', '\n', '\r']);
+    // Valid JSON text has no ASCII whitespace at its ends but JSON's.
+    let text = std::str::from_utf8(text).ok()?.trim_ascii();
     Some(RawValue::from_validated(text))
 }
 
