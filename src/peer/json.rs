@@ -64,16 +64,29 @@ pub(crate) fn write_raw<'t>(
     out: &'t mut String,
 ) -> Option<RawValue<'t>> {
     out.clear();
-    if !depth_within(value, max_depth) {
+    if !write_within(value, style, max_depth, out) {
+        out.clear();
         return None;
     }
-    write_value(value, style, out);
     Some(RawValue::from_validated(out))
 }
 
 /// Appends `value` to `out` exactly as [`write_json`] writes it (checked
 /// by a property test), without serde's machinery.
 pub(crate) fn write_value(value: &Value, style: Style, out: &mut String) {
+    write_within(value, style, usize::MAX, out);
+}
+
+/// [`write_value`] while `value` nests at most `room` arrays and objects,
+/// itself included; whether it did (else `out` holds part of it).
+fn write_within(value: &Value, style: Style, room: usize, out: &mut String) -> bool {
+    let inner = match value {
+        Value::Array(_) | Value::Object(_) => match room.checked_sub(1) {
+            Some(inner) => inner,
+            None => return false,
+        },
+        _ => room,
+    };
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
@@ -99,7 +112,9 @@ pub(crate) fn write_value(value: &Value, style: Style, out: &mut String) {
                 if i > 0 {
                     separator(style, out);
                 }
-                write_value(item, style, out);
+                if !write_within(item, style, inner, out) {
+                    return false;
+                }
             }
             out.push(']');
         }
@@ -111,11 +126,14 @@ pub(crate) fn write_value(value: &Value, style: Style, out: &mut String) {
                 }
                 write_str(key, style, out);
                 out.push_str(if style.spaced() { ": " } else { ":" });
-                write_value(item, style, out);
+                if !write_within(item, style, inner, out) {
+                    return false;
+                }
             }
             out.push('}');
         }
     }
+    true
 }
 
 fn separator(style: Style, out: &mut String) {
@@ -272,14 +290,6 @@ impl TextShape {
     }
 }
 
-/// Whether `value` nests at most `max` arrays and objects, itself included.
-fn depth_within(value: &Value, max: usize) -> bool {
-    match value {
-        Value::Array(a) => max > 0 && a.iter().all(|v| depth_within(v, max - 1)),
-        Value::Object(o) => max > 0 && o.values().all(|v| depth_within(v, max - 1)),
-        _ => true,
-    }
-}
 
 /// A `serde_json` formatter for the non-compact [`Style`]s.
 struct StyledFormatter {
