@@ -198,7 +198,13 @@ impl<'a> Cursor<'a> {
 
     #[inline(always)]
     pub(crate) fn slice(&self, start: usize, end: usize) -> &'a str {
-        self.text.get(start..end).unwrap_or_default()
+        match self.text.split_at_checked(end) {
+            Some((head, _)) => match head.split_at_checked(start) {
+                Some((_, slice)) => slice,
+                None => "",
+            },
+            None => "",
+        }
     }
 
     #[inline(always)]
