@@ -19,6 +19,14 @@ pub(super) const fn rpc(violation: RpcViolation, at: usize) -> Error {
 /// other `parse` functions use [`Decoder::new`], whose limit is
 /// [`MAX_DEPTH`].
 ///
+/// Any valid JSON is accepted, members in any order and any spacing. A
+/// request or result spelled exactly as ProcsLink writes it
+/// (`{"jsonrpc": "2.0", "method": …, "id": …, "params": …}` or
+/// `{"jsonrpc": "2.0", "id": …, "result": …}`, Python's separators, the
+/// members in that order) is read member by member without the general
+/// walk; it gives the same message the walk gives, and anything else is
+/// left to the walk.
+///
 /// ```
 /// use procslink::{jsonrpc::Decoder, ErrorKind, JsonSyntax};
 ///
