@@ -343,6 +343,9 @@ proptest! {
         check_any(&mutate(&text, &edits));
         let batch = format!("[{text}, {text}]");
         check_any(&mutate(&batch, &edits));
+        let resp = Response::result(id(&ids), RawValue::parse(&params).unwrap());
+        let text = String::from_utf8(encode(&Message::Response(resp), Style::Python)).unwrap();
+        check_any(&mutate(&text, &edits));
     }
 
     #[test]
@@ -363,6 +366,15 @@ proptest! {
 }
 
 fn check_any(bytes: &[u8]) {
+    // The decoder's fast path for ProcsLink's spelling agrees with its
+    // general walk (which only the fuzzing features expose).
+    #[cfg(any(feature = "arbitrary", feature = "proptest"))]
+    assert_eq!(
+        format!("{:?}", Message::parse(bytes)),
+        format!("{:?}", procslink::fuzzing::decode_general(bytes)),
+        "{:?}",
+        String::from_utf8_lossy(bytes)
+    );
     match Message::parse(bytes) {
         Ok(Incoming::Single(m)) => {
             exercise(&m);

@@ -290,7 +290,6 @@ impl TextShape {
     }
 }
 
-
 /// A `serde_json` formatter for the non-compact [`Style`]s.
 struct StyledFormatter {
     style: Style,
