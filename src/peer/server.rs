@@ -892,33 +892,30 @@ impl Shared {
     }
 
     fn batch(&self, batch: &Batch<'_>, ctx: &mut Context, out: &mut Out) -> Option<usize> {
-        let style = self.options.style;
-        let mut parts: Vec<Vec<u8>> = Vec::new();
+        let separator: &[u8] = if self.options.style.spaced() {
+            b", "
+        } else {
+            b","
+        };
+        // Each response is written into the datagram, then appended here.
+        let mut text = vec![b'['];
         for element in batch.iter() {
-            match element {
-                Ok(Message::Request(req)) => {
-                    if let Some(n) = self.run(&req, None, ctx, out) {
-                        parts.push(out.payload(n).to_vec());
-                    }
-                }
+            let n = match element {
+                Ok(Message::Request(req)) => self.run(&req, None, ctx, out),
                 Ok(Message::Response(_)) | Err(_) => {
                     bump(&self.counters.malformed);
-                    let n = self.single(&Id::Null, Err(RpcError::invalid_request()), out);
-                    parts.push(out.payload(n).to_vec());
+                    Some(self.single(&Id::Null, Err(RpcError::invalid_request()), out))
                 }
+            };
+            if let Some(n) = n {
+                if text.len() > 1 {
+                    text.extend_from_slice(separator);
+                }
+                text.extend_from_slice(out.payload(n));
             }
         }
-        if parts.is_empty() {
+        if text.len() == 1 {
             return None;
-        }
-        let separator: &[u8] = if style.spaced() { b", " } else { b"," };
-        let mut text = Vec::with_capacity(parts.iter().map(|p| p.len() + 2).sum::<usize>() + 2);
-        text.push(b'[');
-        for (i, part) in parts.iter().enumerate() {
-            if i > 0 {
-                text.extend_from_slice(separator);
-            }
-            text.extend_from_slice(part);
         }
         text.push(b']');
         if PROCSLINK_OVERHEAD + text.len() > self.options.max_datagram {
