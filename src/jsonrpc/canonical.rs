@@ -82,6 +82,8 @@ fn response<'a>(cur: &mut Cursor<'a>, max_depth: usize) -> Option<Response<'a>> 
 fn id<'a>(cur: &mut Cursor<'a>) -> Option<Id<'a>> {
     let at = cur.pos;
     match cur.peek()? {
+        // A fraction or an exponent after the digits is not the separator
+        // or `}` that must follow, so such an id is left to the walk.
         b'1'..=b'9' => {
             cur.bump();
             while let Some(b'0'..=b'9') = cur.peek() {
