@@ -338,12 +338,12 @@ impl JsonTree<'_> {
             }
             if let Some((object, any)) = open.last_mut() {
                 if *any {
-                    out.put(if style.spaced() { b", " } else { b"," });
+                    out.put(style.separator().as_bytes());
                 }
                 *any = true;
                 if *object {
                     out.string(node.key)?;
-                    out.put(if style.spaced() { b": " } else { b":" });
+                    out.put(style.name_separator().as_bytes());
                 }
             }
             match node.value {

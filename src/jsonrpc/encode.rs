@@ -55,6 +55,30 @@ impl Style {
     pub const fn spaced(self) -> bool {
         matches!(self, Style::Python | Style::PythonUnicode)
     }
+
+    /// What goes between two elements or members.
+    ///
+    /// ```
+    /// use procslink::jsonrpc::Style;
+    /// assert_eq!(Style::Python.separator(), ", ");
+    /// assert_eq!(Style::Compact.separator(), ",");
+    /// ```
+    #[inline]
+    pub const fn separator(self) -> &'static str {
+        if self.spaced() { ", " } else { "," }
+    }
+
+    /// What goes between a member's name and its value.
+    ///
+    /// ```
+    /// use procslink::jsonrpc::Style;
+    /// assert_eq!(Style::PythonUnicode.name_separator(), ": ");
+    /// assert_eq!(Style::CompactAscii.name_separator(), ":");
+    /// ```
+    #[inline]
+    pub const fn name_separator(self) -> &'static str {
+        if self.spaced() { ": " } else { ":" }
+    }
 }
 
 /// Writes into a buffer, counting every byte even past its end.

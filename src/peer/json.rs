@@ -110,7 +110,7 @@ fn write_within(value: &Value, style: Style, room: usize, out: &mut String) -> b
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    separator(style, out);
+                    out.push_str(style.separator());
                 }
                 if !write_within(item, style, inner, out) {
                     return false;
@@ -122,10 +122,10 @@ fn write_within(value: &Value, style: Style, room: usize, out: &mut String) -> b
             out.push('{');
             for (i, (key, item)) in members.iter().enumerate() {
                 if i > 0 {
-                    separator(style, out);
+                    out.push_str(style.separator());
                 }
                 write_str(key, style, out);
-                out.push_str(if style.spaced() { ": " } else { ":" });
+                out.push_str(style.name_separator());
                 if !write_within(item, style, inner, out) {
                     return false;
                 }
@@ -134,10 +134,6 @@ fn write_within(value: &Value, style: Style, room: usize, out: &mut String) -> b
         }
     }
     true
-}
-
-fn separator(style: Style, out: &mut String) {
-    out.push_str(if style.spaced() { ", " } else { "," });
 }
 
 /// A string in quotes, escaped as the codec's encoder spells it in
@@ -302,7 +298,7 @@ impl StyledFormatter {
         if first {
             return Ok(());
         }
-        writer.write_all(if self.style.spaced() { b", " } else { b"," })
+        writer.write_all(self.style.separator().as_bytes())
     }
 }
 
@@ -324,7 +320,7 @@ impl Formatter for StyledFormatter {
     }
 
     fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        writer.write_all(if self.style.spaced() { b": " } else { b":" })
+        writer.write_all(self.style.name_separator().as_bytes())
     }
 
     fn write_string_fragment<W: ?Sized + Write>(

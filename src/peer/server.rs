@@ -892,11 +892,7 @@ impl Shared {
     }
 
     fn batch(&self, batch: &Batch<'_>, ctx: &mut Context, out: &mut Out) -> Option<usize> {
-        let separator: &[u8] = if self.options.style.spaced() {
-            b", "
-        } else {
-            b","
-        };
+        let separator = self.options.style.separator().as_bytes();
         // Each response is written into the datagram, then appended here.
         let mut text = vec![b'['];
         for element in batch.iter() {
