@@ -150,24 +150,32 @@ const DIGIT_PAIRS: [u8; 200] = {
 /// digit count.
 #[inline]
 pub(crate) fn write_u64(mut v: u64, out: &mut [u8; 20]) -> usize {
+    // Twenty places hold `u64::MAX`: nine pairs, then two digits.
     let mut at = out.len();
-    // Twenty places hold `u64::MAX`.
-    while v >= 10 && at >= 2 {
-        let pair = (v % 100) as usize * 2;
+    while v >= 100 {
+        at = at.saturating_sub(2);
+        put_pair(out, at, v % 100);
         v /= 100;
-        at -= 2;
-        if let (Some(dst), Some(src)) = (out.get_mut(at..at + 2), DIGIT_PAIRS.get(pair..pair + 2)) {
-            dst.copy_from_slice(src);
-        }
-        if v == 0 {
-            return out.len() - at;
-        }
     }
-    at = at.saturating_sub(1);
-    if let Some(slot) = out.get_mut(at) {
-        *slot = b'0' + (v % 10) as u8;
+    if v >= 10 {
+        at = at.saturating_sub(2);
+        put_pair(out, at, v);
+    } else {
+        at = at.saturating_sub(1);
+        if let Some(slot) = out.get_mut(at) {
+            *slot = b'0' + v as u8;
+        }
     }
     out.len() - at
+}
+
+/// Writes the two digits of `n` (below 100) at `at`.
+#[inline(always)]
+fn put_pair(out: &mut [u8; 20], at: usize, n: u64) {
+    let pair = n as usize * 2;
+    if let (Some(dst), Some(src)) = (out.get_mut(at..at + 2), DIGIT_PAIRS.get(pair..pair + 2)) {
+        dst.copy_from_slice(src);
+    }
 }
 
 impl PartialEq for Number<'_> {
