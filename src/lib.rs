@@ -10,7 +10,7 @@
 //! # Walking a kernel dump
 //!
 //! ```
-//! use procslink::netlink::{Messages, route::IfInfoMsg};
+//! use procslink::netlink::{Messages, route::{IFLA_IFNAME, IfInfoMsg}};
 //!
 //! # let dump = procslink::netlink::doc_example_dump();
 //! for message in Messages::new(&dump) {
@@ -21,7 +21,7 @@
 //!     let (ifinfo, attrs) = message.family_header::<IfInfoMsg>()?;
 //!     for attr in attrs {
 //!         let attr = attr?;
-//!         if attr.kind() == 3 {
+//!         if attr.kind() == IFLA_IFNAME {
 //!             println!("link {}: {}", ifinfo.index(), attr.str()?);
 //!         }
 //!     }
@@ -32,13 +32,14 @@
 //! # Building a request
 //!
 //! ```
-//! use procslink::netlink::{Builder, flags::{Flags, GetFlags}, route::{IfInfoMsg, RTM_GETLINK}};
+//! use procslink::netlink::{Builder, flags::{Flags, GetFlags}};
+//! use procslink::netlink::route::{IFLA_EXT_MASK, IfInfoMsg, RTEXT_FILTER_VF, RTM_GETLINK};
 //!
 //! let mut buf = [0u8; 64];
 //! let mut batch = Builder::new(&mut buf);
 //! let mut msg = batch.message(RTM_GETLINK, Flags::REQUEST | GetFlags::DUMP.into(), 1, 0)?;
 //! msg.family_header(&IfInfoMsg::default())?;
-//! msg.put_u32(29, 1)?; // IFLA_EXT_MASK = RTEXT_FILTER_VF
+//! msg.put_u32(IFLA_EXT_MASK, RTEXT_FILTER_VF)?;
 //! msg.finish()?;
 //! let len = batch.len();
 //! assert_eq!(len, 40);
@@ -75,6 +76,7 @@
 //! - `arbitrary`, `proptest`: the `fuzzing` module (both crates need `std`).
 #![no_std]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 #[cfg(feature = "std")]

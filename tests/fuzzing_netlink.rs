@@ -61,10 +61,10 @@ fn run_holding<'a>(
             if a.offset() == offset {
                 return Some(run);
             }
-            if a.is_nested() {
-                if let Some(r) = search(a.nested(), offset) {
-                    return Some(r);
-                }
+            if a.is_nested()
+                && let Some(r) = search(a.nested(), offset)
+            {
+                return Some(r);
             }
         }
         None
