@@ -1,6 +1,7 @@
-//! The netlink codec on the shared corpus: the walk over every message and
-//! top-level attribute, the walk with descent into nests, the policy/index
-//! table parse, and building an RTM_NEWLINK-like message.
+//! The netlink codec on the captured kernel dumps (`tests/data`): the walk
+//! over every message and top-level attribute, the walk with descent into
+//! nests, the policy/index table parse, and building an RTM_NEWLINK-like
+//! message.
 //!
 //! Every walk folds types, lengths and a payload byte into a checksum that
 //! is compared with a plain slice-indexing loop before timing.
@@ -16,7 +17,7 @@ use procslink::netlink::{
 
 fn corpus(name: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus")
+        .join("tests/data")
         .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

@@ -1,6 +1,6 @@
-//! The `procslink` command, run as a user runs it: `decode` on the shared
-//! corpus (counts from its manifest, ProcsLink datagrams, hex and stdin
-//! input, error exits) and `dump` against the live kernel.
+//! The `procslink` command, run as a user runs it: `decode` on the captured
+//! traffic in `tests/data` (counts from its manifest, ProcsLink datagrams,
+//! hex and stdin input, error exits) and `dump` against the live kernel.
 //!
 //! The live tests need a netlink socket; where none can be opened they
 //! print a notice and pass, unless `CI` is `true`: then they fail, so that
@@ -11,10 +11,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// The shared corpus folder, beside the project's root.
+/// A file of the captured traffic in `tests/data`.
 fn corpus(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus")
+        .join("tests/data")
         .join(name)
 }
 
@@ -72,7 +72,7 @@ fn temp(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("procslink-cli-{}-{name}", std::process::id()))
 }
 
-/// One row of the kernel-dump table in `corpus/MANIFEST.md`.
+/// One row of the kernel-dump table in `tests/data/MANIFEST.md`.
 struct Row {
     file: String,
     generic: bool,

@@ -1,4 +1,4 @@
-//! Real kernel traffic: every dump in the shared corpus parses to the counts
+//! Real kernel traffic: every dump in `tests/data` parses to the counts
 //! in its manifest, and every message rebuilt with the builders is
 //! byte-identical to the original.
 

@@ -9,7 +9,7 @@ macro_rules! corpus {
     ($name:literal) => {
         include_bytes!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/corpus/procslink/",
+            "/tests/data/procslink/",
             $name
         ))
     };

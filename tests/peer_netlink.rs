@@ -18,7 +18,7 @@ use procslink::procslink::{Datagram, DatagramRepr};
 use serde_json::{Value, json};
 
 fn corpus(name: &str) -> Vec<u8> {
-    let path = root().join("../shared/corpus/procslink").join(name);
+    let path = root().join("tests/data/procslink").join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 

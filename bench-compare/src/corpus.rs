@@ -1,5 +1,5 @@
-//! The shared corpus (`shared/corpus` next to the repository) and the counts
-//! its MANIFEST.md gives.
+//! The captured traffic in the repository's `tests/data` and the counts its
+//! MANIFEST.md gives.
 
 use std::path::PathBuf;
 
@@ -65,13 +65,10 @@ pub const DUMPS: [Dump; 5] = [
     },
 ];
 
-/// The corpus directory: `$PROCSLINK_CORPUS`, else `shared/corpus` beside
-/// the repository (where the in-crate benches look too).
+/// The corpus directory: the repository's `tests/data` (where the in-crate
+/// tests and benches look too).
 pub fn dir() -> PathBuf {
-    match std::env::var_os("PROCSLINK_CORPUS") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"),
-    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data")
 }
 
 /// Reads a corpus file (panics with the path if it cannot).

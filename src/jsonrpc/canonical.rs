@@ -136,7 +136,7 @@ mod tests {
 
     fn corpus(name: &str) -> Vec<u8> {
         let path = format!(
-            "{}/../shared/corpus/procslink/{name}.bin",
+            "{}/tests/data/procslink/{name}.bin",
             env!("CARGO_MANIFEST_DIR")
         );
         let datagram = std::fs::read(&path).unwrap_or_else(|e| std::panic!("{path}: {e}"));

@@ -1,14 +1,14 @@
-//! Helpers shared by the integration tests: the shared corpus and its
-//! manifest.
+//! Helpers shared by the integration tests: the captured traffic in
+//! `tests/data` and its manifest.
 #![allow(dead_code)]
 
 pub mod alloc;
 
 use std::path::PathBuf;
 
-/// The shared corpus folder, beside the project's root.
+/// The captured traffic, inside the crate (`tests/data`).
 pub fn corpus_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
 
 /// Reads a corpus file; a missing corpus is a loud failure.
@@ -18,7 +18,7 @@ pub fn read_corpus(name: &str) -> Vec<u8> {
         .unwrap_or_else(|e| panic!("cannot read corpus file {}: {e}", path.display()))
 }
 
-/// One row of the kernel-dump table in `corpus/MANIFEST.md`.
+/// One row of the kernel-dump table in `tests/data/MANIFEST.md`.
 #[derive(Debug)]
 pub struct DumpRow {
     pub file: String,
@@ -28,7 +28,7 @@ pub struct DumpRow {
     pub top_level_attrs: usize,
 }
 
-/// Parses the kernel-dump table of `corpus/MANIFEST.md`.
+/// Parses the kernel-dump table of `tests/data/MANIFEST.md`.
 pub fn manifest_dumps() -> Vec<DumpRow> {
     let text = std::fs::read_to_string(corpus_dir().join("MANIFEST.md")).expect("MANIFEST.md");
     let rows: Vec<DumpRow> = text
