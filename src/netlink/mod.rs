@@ -17,6 +17,7 @@
 mod ack;
 mod attr;
 mod builder;
+pub mod conversation;
 pub mod display;
 pub mod flags;
 pub mod genl;
