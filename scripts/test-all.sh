@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, docs, unit/integration/property
-# tests, doctests, the no_std proof, bench compilation and a bounded fuzz run
-# of every fuzz target. Installs what it needs (cargo-fuzz); fails loudly when
-# something it cannot install is missing.
+# tests, doctests, the no_std proof, bench compilation (and one pass of each
+# benchmark), the packaged crate's own tests and a bounded fuzz run of every
+# fuzz target. Everything it reads is inside the repository (tests/data).
+# Installs what it needs (cargo-fuzz); fails loudly when something it cannot
+# install is missing.
 #
 # FUZZ_SECONDS (default 20) bounds each fuzz target's run.
 set -euo pipefail
@@ -11,6 +13,8 @@ cd "$(dirname "$0")/.."
 fuzz_seconds=${FUZZ_SECONDS:-20}
 step() { printf '\n==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+temps=()
+trap 'rm -rf ${temps[@]+"${temps[@]}"}' EXIT
 
 step "toolchains and tools"
 cargo --version
@@ -34,6 +38,20 @@ if ! target/interop-venv/bin/python -c 'import procslink' 2>/dev/null; then
 fi
 target/interop-venv/bin/python -c 'import procslink; print("python procslink", procslink.__file__)'
 
+step "test data (tests/data: intact, and nothing reads fixtures from outside the repository)"
+(
+    cd tests/data
+    sha256sum --quiet --strict -c SHA256SUMS
+    find . -name '*.bin' | sed 's|^\./||' | sort | diff -u - <(awk '{print $2}' SHA256SUMS | sort) ||
+        die "tests/data and tests/data/SHA256SUMS list different files"
+)
+# Only interop tests may use the sibling folder, and only its references/.
+sibling=shared
+if grep -rnIE --exclude-dir=target "\.\./$sibling|$sibling/corpus|PROCSLINK_""CORPUS" \
+    src tests benches fuzz examples bench-compare scripts .ci | grep -v "$sibling/references/"; then
+    die "the lines above read fixtures from outside the repository; use tests/data"
+fi
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 (cd fuzz && cargo fmt --all -- --check)
@@ -46,26 +64,45 @@ cargo clippy --lib --no-default-features -- -D warnings
 step "cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --all-features
 
-step "cargo test"
-cargo test --all-features
+step "cargo test (bench-compare's too: its checks read tests/data)"
+cargo test --workspace --all-features
 cargo test --no-default-features --doc
 
 step "no_std proof (fails to build if the core pulls in std or alloc)"
 cargo build --manifest-path ci/nostd-check/Cargo.toml
 cargo build --release --manifest-path ci/nostd-check/Cargo.toml
 
-step "benches compile"
+step "benches compile, and run once each (criterion --test) on tests/data"
 cargo bench --no-run --workspace --all-features
+cargo bench --workspace --all-features --bench netlink --bench jsonrpc --bench compare -- --test
+
+step "the package: cargo package, then the unpacked crate's own tests"
+meta=$(cargo metadata --format-version 1 --no-deps)
+target_dir=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])' <<<"$meta")
+version=$(python3 -c 'import json, sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "procslink"))' <<<"$meta")
+cargo package --allow-dirty --no-verify
+crate="$target_dir/package/procslink-$version.crate"
+printf '  %s: %s bytes, %s files\n' "$crate" "$(stat -c %s "$crate")" "$(tar -tzf "$crate" | wc -l)"
+unpacked=$(mktemp -d)
+temps+=("$unpacked")
+tar -xzf "$crate" -C "$unpacked"
+# Outside this workspace, with its own target dir; the interop tests find
+# the venv through PROCSLINK_PYTHON (the package has no target/).
+python="$PWD/target/interop-venv/bin/python"
+(
+    cd "$unpacked/procslink-$version"
+    PROCSLINK_PYTHON="$python" CARGO_TARGET_DIR="$unpacked/target" cargo test --locked --all-features
+)
 
 step "fuzz (${fuzz_seconds}s per target)"
 cargo +nightly fuzz build
 seeds=$(mktemp -d)
-trap 'rm -rf "$seeds"' EXIT
+temps+=("$seeds")
 for target in $(cargo +nightly fuzz list); do
     corpus="$seeds/$target"
     mkdir -p "$corpus"
-    cp ../shared/corpus/*.bin "$corpus"/
-    for f in ../shared/corpus/procslink/*.bin; do
+    cp tests/data/*.bin tests/data/seed-systems/*.bin "$corpus"/
+    for f in tests/data/procslink/*.bin; do
         cp "$f" "$corpus/$(basename "$f")"
         tail -c +41 "$f" > "$corpus/json-$(basename "$f" .bin)"
     done
