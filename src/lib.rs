@@ -88,6 +88,8 @@ pub mod framing;
 #[cfg(any(feature = "arbitrary", feature = "proptest"))]
 pub mod fuzzing;
 pub mod jsonrpc;
+#[cfg(feature = "std")]
+pub mod kernel;
 pub mod netlink;
 #[cfg(feature = "std")]
 pub mod peer;
