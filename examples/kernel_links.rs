@@ -1,0 +1,66 @@
+//! Lists the network interfaces through `procslink::kernel`: one dump
+//! request, the replies read from one reused buffer.
+//!
+//! ```text
+//! cargo run --features std --example kernel_links
+//! ```
+
+use std::process::ExitCode;
+
+use procslink::kernel::{KernelSocket, Protocol};
+use procslink::netlink::route::{self, IfInfoMsg};
+use procslink::netlink::{Builder, flags::Flags};
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kernel_links: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let mut socket = KernelSocket::open(Protocol::ROUTE)?;
+    let mut buf = [0u8; 64];
+    let mut b = Builder::new(&mut buf);
+    let mut m = b.message(route::RTM_GETLINK, Flags::REQUEST, 0, 0)?;
+    m.family_header(&IfInfoMsg::default())?;
+    m.put_u32(route::IFLA_EXT_MASK, route::RTEXT_FILTER_VF)?;
+    m.finish()?;
+
+    let mut dump = socket.dump(b.as_bytes())?;
+    while let Some(link) = dump.next() {
+        let link = link?;
+        let (ifi, attrs) = link.family_header::<IfInfoMsg>()?;
+        let (mut name, mut mtu, mut kind) = ("?", 0, "-");
+        for attr in attrs {
+            let attr = attr?;
+            match attr.kind() {
+                route::IFLA_IFNAME => name = attr.str()?,
+                route::IFLA_MTU => mtu = attr.u32()?,
+                route::IFLA_LINKINFO => {
+                    if let Some(k) = attr.nested().lookup(route::IFLA_INFO_KIND)? {
+                        kind = k.str()?;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let up = if ifi.flags() & route::IFF_UP != 0 {
+            "UP"
+        } else {
+            "DOWN"
+        };
+        println!(
+            "{:>3}: {name:<16} mtu {mtu:<6} {up:<5} kind {kind}",
+            ifi.index()
+        );
+    }
+    let links = dump.replies();
+    drop(dump);
+    let stats = socket.stats();
+    println!("{links} links; {} messages skipped", stats.skipped);
+    Ok(())
+}
