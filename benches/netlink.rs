@@ -137,16 +137,16 @@ fn build_newlink(buf: &mut [u8]) -> usize {
     m.put_u32(route::IFLA_LINK, 2).unwrap();
     m.put_u32(13, 1000).unwrap();
     m.put_u8(route::IFLA_OPERSTATE, 6).unwrap();
-    let info = m.nest_start(route::IFLA_LINKINFO | NLA_F_NESTED).unwrap();
-    m.put_str(route::IFLA_INFO_KIND, "vxlan").unwrap();
-    let data = m.nest_start(route::IFLA_INFO_DATA | NLA_F_NESTED).unwrap();
-    m.put_u32(1, 100).unwrap();
-    m.put(2, &[239, 1, 1, 1]).unwrap();
-    m.put_u32(3, 2).unwrap();
-    m.put_u16_be(15, 4789).unwrap();
-    m.put_u8(5, 64).unwrap();
-    m.nest_end(data).unwrap();
-    m.nest_end(info).unwrap();
+    let mut info = m.nest(route::IFLA_LINKINFO | NLA_F_NESTED).unwrap();
+    info.put_str(route::IFLA_INFO_KIND, "vxlan").unwrap();
+    let mut data = info.nest(route::IFLA_INFO_DATA | NLA_F_NESTED).unwrap();
+    data.put_u32(1, 100).unwrap();
+    data.put(2, &[239, 1, 1, 1]).unwrap();
+    data.put_u32(3, 2).unwrap();
+    data.put_u16_be(15, 4789).unwrap();
+    data.put_u8(5, 64).unwrap();
+    data.end().unwrap();
+    info.end().unwrap();
     m.finish().unwrap()
 }
 

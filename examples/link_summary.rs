@@ -18,6 +18,7 @@
 //! ```
 
 use procslink::Error;
+use procslink::netlink::display::Escaped;
 use procslink::netlink::route::{
     IFF_LOOPBACK, IFF_UP, IFLA_IFNAME, IFLA_INFO_KIND, IFLA_LINKINFO, IFLA_MTU, IFLA_OPERSTATE,
     IfInfoMsg, RTM_NEWLINK,
@@ -33,7 +34,7 @@ static LINK: Policy = Policy::new(&[
     AttrPolicy::UNSPEC,
     AttrPolicy::UNSPEC,
     AttrPolicy::UNSPEC,
-    AttrPolicy::new(AttrKind::String).max_len(16).required(), // IFLA_IFNAME
+    AttrPolicy::new(AttrKind::String).max_len(15).required(), // IFLA_IFNAME
     AttrPolicy::new(AttrKind::U32),                           // IFLA_MTU
     AttrPolicy::UNSPEC,
     AttrPolicy::UNSPEC,
@@ -69,7 +70,8 @@ pub enum Class {
 pub struct Link {
     /// `ifi_index`.
     pub index: i32,
-    /// `IFLA_IFNAME`.
+    /// `IFLA_IFNAME`: any bytes but NUL (the kernel accepts a link named
+    /// `p\xe9`), shown as UTF-8 with other bytes escaped as `\xNN`.
     pub name: String,
     /// `IFLA_MTU`, 0 if absent.
     pub mtu: u32,
@@ -146,12 +148,11 @@ pub fn summarise(dump: &[u8]) -> Result<Summary, Error> {
             up: ifinfo.flags.get() & IFF_UP != 0,
             class: Class::Plain,
         };
-        link.name.push_str(name.str()?);
+        link.name = Escaped(name.bytes_str()).to_string();
         let kind = match table.get(IFLA_LINKINFO) {
             Some(info) => AttrTable::<2>::parse(info.nested(), &INFO)?
                 .get(IFLA_INFO_KIND)
-                .map(|k| k.str())
-                .transpose()?,
+                .map(|k| k.bytes_str()),
             None => None,
         };
         link.class = if ifinfo.flags.get() & IFF_LOOPBACK != 0 {

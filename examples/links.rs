@@ -17,6 +17,7 @@ use std::os::fd::OwnedFd;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use procslink::netlink::display::Escaped;
 use procslink::netlink::flags::{Flags, GetFlags};
 use procslink::netlink::route::{self, IfAddrMsg, IfInfoMsg, NdMsg, RtMsg};
 use procslink::netlink::{Attr, Attrs, Builder, Message, MessageType, Messages};
@@ -147,16 +148,19 @@ where
 
 fn link(message: &Message<'_>) -> Result<usize> {
     let (ifi, attrs) = message.family_header::<IfInfoMsg>()?;
-    let (mut name, mut mtu, mut state, mut lladdr, mut kind) = ("?", 0, 0, "-".into(), "-");
+    // Names are bytes, not text: the kernel accepts a link named `p\xe9`.
+    // They are read as byte strings and shown escaped, never refused.
+    let (mut name, mut mtu, mut state, mut lladdr, mut kind): (&[u8], _, _, _, &[u8]) =
+        (b"?", 0, 0, "-".into(), b"-");
     let count = walk(attrs, |attr| {
         match attr.kind() {
-            route::IFLA_IFNAME => name = attr.str()?,
+            route::IFLA_IFNAME => name = attr.bytes_str(),
             route::IFLA_MTU => mtu = attr.u32()?,
             route::IFLA_OPERSTATE => state = attr.u8()?,
             route::IFLA_ADDRESS => lladdr = hex(attr.bytes()),
             route::IFLA_LINKINFO => {
                 if let Some(k) = attr.nested().lookup(route::IFLA_INFO_KIND)? {
-                    kind = k.str()?;
+                    kind = k.bytes_str();
                 }
             }
             _ => {}
@@ -170,6 +174,7 @@ fn link(message: &Message<'_>) -> Result<usize> {
     const IFF: &str = "UP BROADCAST DEBUG LOOPBACK POINTOPOINT NOTRAILERS RUNNING NOARP PROMISC \
                        ALLMULTI MASTER SLAVE MULTICAST PORTSEL AUTOMEDIA DYNAMIC LOWER_UP DORMANT ECHO";
     let flags = bits(IFF, ifi.flags.get());
+    let (name, kind) = (Escaped(name).to_string(), Escaped(kind).to_string());
     println!(
         "{:>3}: {name:<15} mtu {mtu:<5} {state:<14} {lladdr:<17} kind {kind:<8} <{flags}>",
         ifi.index()
@@ -181,12 +186,12 @@ fn addr(message: &Message<'_>) -> Result<usize> {
     let (ifa, attrs) = message.family_header::<IfAddrMsg>()?;
     // IFA_LOCAL is the interface's own address (IFA_ADDRESS is the peer's on
     // point-to-point links), but IPv6 sends only IFA_ADDRESS.
-    let (mut local, mut address, mut label) = (None, None, "");
+    let (mut local, mut address, mut label) = (None, None, &b""[..]);
     let count = walk(attrs, |attr| {
         match attr.kind() {
             route::IFA_LOCAL => local = Some(ip(ifa.family, attr.bytes())),
             route::IFA_ADDRESS => address = Some(ip(ifa.family, attr.bytes())),
-            route::IFA_LABEL => label = attr.str()?,
+            route::IFA_LABEL => label = attr.bytes_str(),
             _ => {}
         }
         Ok(())
@@ -194,9 +199,10 @@ fn addr(message: &Message<'_>) -> Result<usize> {
     let shown = local.or(address).unwrap_or_else(|| "-".into());
     let scope = scope(ifa.scope);
     println!(
-        "if {:>3}: {shown}/{} scope {scope} {label}",
+        "if {:>3}: {shown}/{} scope {scope} {}",
         ifa.index.get(),
-        ifa.prefixlen
+        ifa.prefixlen,
+        Escaped(label)
     );
     Ok(count)
 }

@@ -142,9 +142,9 @@ fn rebuild_run(
             && attr.nested().all(|a| a.is_ok())
             && !attr.payload().is_empty();
         if descend {
-            let nest = m.nest_start(attr.raw_type()).unwrap();
-            nested_count += 1 + rebuild_run(m, attr.nested(), nests, depth + 1);
-            m.nest_end(nest).unwrap();
+            let mut nest = m.nest(attr.raw_type()).unwrap();
+            nested_count += 1 + rebuild_run(&mut nest, attr.nested(), nests, depth + 1);
+            nest.end().unwrap();
         } else {
             m.put(attr.raw_type(), attr.payload()).unwrap();
         }

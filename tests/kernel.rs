@@ -412,7 +412,7 @@ fn error_for_missing_link() {
             "echoed request payload"
         );
     }
-    if let Some(text) = err.ext_ack().message {
+    if let Some(text) = err.ext_ack().message_bytes() {
         assert!(!text.is_empty());
     }
 }
@@ -439,8 +439,11 @@ fn error_for_overlong_name() {
         "{err}"
     );
     // nlmsghdr (16) + ifinfomsg (16): the IFLA_IFNAME attribute.
-    assert_eq!(ext.bad_attr_offset, Some(32), "{err}");
-    let text = ext.message.expect("the kernel explains a policy failure");
+    assert_eq!(ext.bad_attr_offset(), Some(32), "{err}");
+    let text = ext
+        .message()
+        .expect("the kernel explains a policy failure")
+        .unwrap();
     assert!(!text.is_empty());
     assert!(err.to_string().contains(text), "{err}");
 }

@@ -64,9 +64,9 @@ fn parsing_and_building_allocate_nothing() {
         m.family_header(&route::IfInfoMsg::default()).unwrap();
         m.put_str(route::IFLA_IFNAME, "vx0").unwrap();
         m.put_u32(route::IFLA_MTU, 1450).unwrap();
-        let info = m.nest_start(route::IFLA_LINKINFO | NLA_F_NESTED).unwrap();
-        m.put_str(route::IFLA_INFO_KIND, "vxlan").unwrap();
-        m.nest_end(info).unwrap();
+        let mut info = m.nest(route::IFLA_LINKINFO | NLA_F_NESTED).unwrap();
+        info.put_str(route::IFLA_INFO_KIND, "vxlan").unwrap();
+        info.end().unwrap();
         m.finish().unwrap();
         let mut m = b.message(MessageType::ERROR, Flags::empty(), 1, 0).unwrap();
         m.put_bytes_raw(&[0u8; 20]).unwrap();

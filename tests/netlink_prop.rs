@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 
-use procslink::netlink::display::Protocol;
+use procslink::netlink::display::{Escaped, Protocol};
 use procslink::netlink::{
     AttrKind, AttrPolicy, AttrTable, Attrs, Builder, GenlMsgHdr, Message, MessageBuilder,
     MessageType, Messages, NLA_F_NESTED, NLA_MAX_PAYLOAD, Policy, flags::Flags,
@@ -29,9 +29,9 @@ fn emit(m: &mut MessageBuilder<'_, '_>, trees: &[Tree]) -> Result<(), Error> {
         match t {
             Tree::Leaf(ty, payload) => m.put(*ty, payload)?,
             Tree::Nest(ty, children) => {
-                let nest = m.nest_start(*ty | NLA_F_NESTED)?;
-                emit(m, children)?;
-                m.nest_end(nest)?;
+                let mut nest = m.nest(*ty | NLA_F_NESTED)?;
+                emit(&mut nest, children)?;
+                nest.end()?;
             }
         }
     }
@@ -102,6 +102,8 @@ fn walk_any(run: Attrs<'_>, len: usize, depth: usize) {
                     a.u64(),
                     a.i32(),
                     a.str(),
+                    a.bytes_str(),
+                    a.cstr(),
                     a.flag(),
                 );
                 if depth < 8 {
@@ -203,8 +205,19 @@ proptest! {
                     for protocol in [Protocol::Route, Protocol::Generic, Protocol::Other] {
                         let _ = format!("{:#}", protocol.display(&m));
                     }
-                    if let Err(e) = m.error() { prop_assert!(e.offset() < len, "{}", e); }
-                    if let Err(e) = m.done() { prop_assert!(e.offset() < len, "{}", e); }
+                    match m.error() {
+                        Ok(e) => {
+                            if let Some(bad) = e.ext_ack().malformed() { prop_assert!(bad.offset() < len, "{}", bad); }
+                            if let Some(Err(bad)) = e.ext_ack().message() { prop_assert!(bad.offset() < len, "{}", bad); }
+                        }
+                        Err(e) => prop_assert!(e.offset() < len, "{}", e),
+                    }
+                    match m.done() {
+                        Ok(d) => {
+                            if let Some(bad) = d.ext_ack().malformed() { prop_assert!(bad.offset() < len, "{}", bad); }
+                        }
+                        Err(e) => prop_assert!(e.offset() < len, "{}", e),
+                    }
                     if let Ok((_, run)) = m.family_header::<GenlMsgHdr>() {
                         walk_any(run.clone(), len, 0);
                         if let Err(e) = AttrTable::<8>::parse(run.clone(), &OUTER) { prop_assert!(e.offset() < len, "{}", e); }
@@ -230,6 +243,175 @@ proptest! {
             match m {
                 Ok(m) => walk_any(m.split_family_header(0).unwrap().1, len, 0),
                 Err(e) => prop_assert!(e.offset() < len, "{}", e),
+            }
+        }
+    }
+}
+
+/// Reads back what `Escaped`'s `{:?}` wrote: the quoted text, `\xNN` for
+/// bytes that are not UTF-8, and the escapes for control characters.
+fn unescape(shown: &str) -> Vec<u8> {
+    let inner = shown
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .expect("quoted");
+    let mut out = Vec::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            let mut utf8 = [0; 4];
+            out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+            continue;
+        }
+        match chars.next().expect("an escape") {
+            '\\' => out.push(b'\\'),
+            '"' => out.push(b'"'),
+            'n' => out.push(b'\n'),
+            'r' => out.push(b'\r'),
+            't' => out.push(b'\t'),
+            '0' => out.push(0),
+            'x' => {
+                let hex: String = chars.by_ref().take(2).collect();
+                out.push(u8::from_str_radix(&hex, 16).expect("two hex digits"));
+            }
+            'u' => {
+                assert_eq!(chars.next(), Some('{'));
+                let hex: String = chars.by_ref().take_while(|&c| c != '}').collect();
+                let c = char::from_u32(u32::from_str_radix(&hex, 16).unwrap()).unwrap();
+                let mut utf8 = [0; 4];
+                out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+            }
+            other => panic!("unknown escape {other:?} in {shown}"),
+        }
+    }
+    out
+}
+
+/// An `NLMSG_ERROR` built from its parts with the generic builder: errno,
+/// the request's header, `echo` bytes of its payload, flags, and
+/// extended-ack attributes (a message text and a bad-attribute offset).
+fn error_reply(
+    buf: &mut [u8],
+    errno: i32,
+    request_len: u32,
+    echo: &[u8],
+    flags: procslink::netlink::flags::AckFlags,
+    text: Option<&[u8]>,
+    offs: Option<u32>,
+) -> usize {
+    let mut b = Builder::new(buf);
+    let mut m = b.message(MessageType::ERROR, flags.into(), 3, 0).unwrap();
+    m.put_bytes_raw(&errno.to_ne_bytes()).unwrap();
+    let request = procslink::netlink::NlMsgHdr::new(request_len, 16, 5, 9, 1);
+    m.put_bytes_raw(zerocopy::IntoBytes::as_bytes(&request))
+        .unwrap();
+    m.put_bytes_raw(echo).unwrap();
+    if let Some(text) = text {
+        m.put(procslink::netlink::NLMSGERR_ATTR_MSG, text).unwrap();
+    }
+    if let Some(offs) = offs {
+        m.put_u32(procslink::netlink::NLMSGERR_ATTR_OFFS, offs)
+            .unwrap();
+    }
+    m.finish().unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Any bytes but NUL are a name: written with or without a NUL, read
+    /// back whole by `bytes_str`, by `cstr` when terminated, accepted by the
+    /// kernel's string policies, and shown escaped so as to read back.
+    #[test]
+    fn byte_strings_round_trip(name in prop::collection::vec(1u8..=255, 0..40)) {
+        let mut buf = [0u8; 256];
+        let mut b = Builder::new(&mut buf);
+        let mut m = b.message(MessageType(16), Flags::REQUEST, 0, 0).unwrap();
+        let terminated = [name.as_slice(), &[0]].concat();
+        m.put(1, &terminated).unwrap();
+        m.put(2, &name).unwrap();
+        let len = m.finish().unwrap();
+        let msg = Message::parse(&buf[..len]).unwrap();
+        let (_, run) = msg.split_family_header(0).unwrap();
+        let tb = AttrTable::<3>::index(run.clone()).unwrap();
+        let (with, without) = (tb.get(1).unwrap(), tb.get(2).unwrap());
+        prop_assert_eq!(with.bytes_str(), &name[..]);
+        prop_assert_eq!(with.cstr().unwrap().to_bytes(), &name[..]);
+        prop_assert_eq!(without.bytes_str(), &name[..]);
+        prop_assert_eq!(without.cstr().unwrap_err().kind(), ErrorKind::NotNulTerminated);
+        prop_assert_eq!(with.str().is_ok(), std::str::from_utf8(&name).is_ok());
+
+        let max = name.len().max(1) as u16;
+        let string = [AttrPolicy::UNSPEC, AttrPolicy::new(AttrKind::String).max_len(max), AttrPolicy::new(AttrKind::String).max_len(max)];
+        let nul_string = [AttrPolicy::UNSPEC, AttrPolicy::new(AttrKind::NulString).max_len(max)];
+        prop_assert_eq!(Policy::new(&string).validate(run.clone()).is_ok(), !name.is_empty());
+        prop_assert!(Policy::new(&nul_string).validate(Attrs::new(&buf[16..16 + with.len()])).is_ok());
+        let utf8 = [AttrPolicy::UNSPEC, AttrPolicy::new(AttrKind::NulString).utf8()];
+        prop_assert_eq!(
+            Policy::new(&utf8).validate(Attrs::new(&buf[16..16 + with.len()])).is_ok(),
+            std::str::from_utf8(&name).is_ok()
+        );
+
+        let shown = format!("{:?}", Escaped(&name));
+        prop_assert!(!shown.contains('\n'));
+        prop_assert_eq!(unescape(&shown), name.clone());
+    }
+
+    /// Error replies built from their parts read back: the errno always,
+    /// the echo when complete or capped, the extended ack's text as bytes
+    /// whatever they are; a cut echo is truncated, never read as capped.
+    #[test]
+    fn error_replies_round_trip(
+        errno in any::<i32>(),
+        payload_len in 0usize..40,
+        echoed in 0usize..40,
+        capped in any::<bool>(),
+        text in prop::option::of(prop::collection::vec(any::<u8>(), 0..30)),
+        offs in prop::option::of(any::<u32>()),
+    ) {
+        use procslink::netlink::flags::AckFlags;
+        let tlvs = text.is_some() || offs.is_some();
+        // With attributes after it, a cut echo cannot be told from a whole
+        // one by its length: only cut it where nothing follows.
+        let echoed = match (capped, tlvs) {
+            (true, _) => 0,
+            (false, true) => payload_len,
+            (false, false) => echoed.min(payload_len),
+        };
+        let mut flags = AckFlags::empty();
+        if capped { flags |= AckFlags::CAPPED; }
+        if tlvs { flags |= AckFlags::ACK_TLVS; }
+        let echo: Vec<u8> = (0..echoed as u8).collect();
+        let mut buf = [0u8; 256];
+        let len = error_reply(&mut buf, errno, 16 + payload_len as u32, &echo, flags, text.as_deref(), offs);
+        let msg = Message::parse(&buf[..len]).unwrap();
+        // The builder pads the echo to 4 bytes: padding that covers the
+        // request's payload reads as its last bytes.
+        let complete = procslink::netlink::align(echoed) >= payload_len;
+        let mut expected = echo.clone();
+        expected.resize(payload_len.max(echoed), 0);
+        let legacy = echoed == 0 && !tlvs;
+        match msg.error() {
+            Ok(e) => {
+                prop_assert!(capped || complete || legacy);
+                prop_assert_eq!(e.errno(), errno);
+                prop_assert_eq!(e.is_capped(), capped || (legacy && !complete));
+                if !e.is_capped() { prop_assert_eq!(e.request_payload(), &expected[..]); }
+                let ack = e.ext_ack();
+                let until_nul = text.as_deref().map(|t| t.split(|&b| b == 0).next().unwrap_or(&[]));
+                prop_assert_eq!(ack.message_bytes(), until_nul);
+                prop_assert_eq!(ack.bad_attr_offset(), offs);
+                prop_assert_eq!(ack.malformed(), None);
+                if let Some(t) = &text {
+                    let strict = t.contains(&0) && std::str::from_utf8(until_nul.unwrap()).is_ok();
+                    prop_assert_eq!(ack.message().unwrap().is_ok(), strict);
+                }
+            }
+            Err(e) => {
+                prop_assert!(!capped && !complete && !legacy);
+                prop_assert_eq!(e.offset(), 36);
+                let is_truncated = matches!(e.kind(), ErrorKind::Truncated { needed, .. } if needed == payload_len);
+                prop_assert!(is_truncated, "{}", e);
             }
         }
     }
@@ -289,10 +471,10 @@ fn oversized_payloads_are_refused_not_wrapped() {
         }
     );
     m.put(1, &big[..NLA_MAX_PAYLOAD]).unwrap();
-    let nest = m.nest_start(2).unwrap();
-    m.put(1, &big[..40000]).unwrap();
-    m.put(1, &big[..40000]).unwrap();
-    let e = m.nest_end(nest).unwrap_err();
+    let mut nest = m.nest(2).unwrap();
+    nest.put(1, &big[..40000]).unwrap();
+    nest.put(1, &big[..40000]).unwrap();
+    let e = nest.end().unwrap_err();
     assert!(matches!(e.kind(), ErrorKind::TooLarge { .. }));
     let len = m.finish().unwrap();
     assert_eq!(len, 16 + 4 + NLA_MAX_PAYLOAD + 1);
@@ -347,7 +529,7 @@ fn acks_of_kernels_before_4_12_read_as_capped() {
     assert_eq!(ack.request().seq(), 77);
 
     // With NLM_F_ACK_TLVS the layout is the modern one: a missing echo is
-    // an error, since the attributes could not be placed.
+    // truncated, since the attributes could not be placed.
     let mut buf = [0u8; 64];
     let mut b = Builder::new(&mut buf);
     let flags = Flags::from(procslink::netlink::flags::AckFlags::ACK_TLVS);
@@ -357,10 +539,14 @@ fn acks_of_kernels_before_4_12_read_as_capped() {
         .unwrap();
     m.finish().unwrap();
     let err = Message::parse(b.as_bytes()).unwrap().error().unwrap_err();
-    assert!(matches!(
+    assert_eq!(
         err.kind(),
-        ErrorKind::LengthOverrun { length: 40, .. }
-    ));
+        ErrorKind::Truncated {
+            needed: 24,
+            available: 0
+        }
+    );
+    assert_eq!(err.offset(), 16 + 4 + 16);
 }
 
 #[test]

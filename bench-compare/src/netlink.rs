@@ -314,16 +314,16 @@ pub fn procslink_build_newlink(buf: &mut [u8]) -> Result<usize, Error> {
     m.put_u32(route::IFLA_LINK, 2)?;
     m.put_u32(13, 1000)?; // IFLA_TXQLEN
     m.put_u8(route::IFLA_OPERSTATE, 6)?;
-    let info = m.nest_start(route::IFLA_LINKINFO | NLA_F_NESTED)?;
-    m.put_str(route::IFLA_INFO_KIND, "vxlan")?;
-    let data = m.nest_start(route::IFLA_INFO_DATA | NLA_F_NESTED)?;
-    m.put_u32(1, 100)?; // IFLA_VXLAN_ID
-    m.put(2, &[239, 1, 1, 1])?; // IFLA_VXLAN_GROUP
-    m.put_u32(3, 2)?; // IFLA_VXLAN_LINK
-    m.put_u16_be(15, 4789)?; // IFLA_VXLAN_PORT
-    m.put_u8(5, 64)?; // IFLA_VXLAN_TTL
-    m.nest_end(data)?;
-    m.nest_end(info)?;
+    let mut info = m.nest(route::IFLA_LINKINFO | NLA_F_NESTED)?;
+    info.put_str(route::IFLA_INFO_KIND, "vxlan")?;
+    let mut data = info.nest(route::IFLA_INFO_DATA | NLA_F_NESTED)?;
+    data.put_u32(1, 100)?; // IFLA_VXLAN_ID
+    data.put(2, &[239, 1, 1, 1])?; // IFLA_VXLAN_GROUP
+    data.put_u32(3, 2)?; // IFLA_VXLAN_LINK
+    data.put_u16_be(15, 4789)?; // IFLA_VXLAN_PORT
+    data.put_u8(5, 64)?; // IFLA_VXLAN_TTL
+    data.end()?;
+    info.end()?;
     m.finish()
 }
 

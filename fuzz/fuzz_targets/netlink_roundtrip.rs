@@ -35,9 +35,9 @@ fn emit(m: &mut MessageBuilder<'_, '_>, nodes: &[Node], depth: usize) -> Result<
         match n {
             Node::Leaf(t, p) => m.put(t & 0x3fff, p)?,
             Node::Nest(t, c) if depth < 8 => {
-                let nest = m.nest_start((t & 0x3fff) | NLA_F_NESTED)?;
-                emit(m, c, depth + 1)?;
-                m.nest_end(nest)?;
+                let mut nest = m.nest((t & 0x3fff) | NLA_F_NESTED)?;
+                emit(&mut nest, c, depth + 1)?;
+                nest.end()?;
             }
             Node::Nest(..) => {}
         }

@@ -144,6 +144,7 @@ pub const IPR_KEY_LEN: usize = 12;
 /// Attribute types pyroute2 does not define are kept as
 /// [`ControlAttr::Unknown`].
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ControlAttr<'a> {
     /// `IPR_ATTR_SECRET`.
     Secret(&'a str),
@@ -265,6 +266,7 @@ impl<'a> ControlAttr<'a> {
 /// Yields `Err` for the first attribute that is malformed or fails to
 /// decode, then stops for good.
 #[derive(Clone, Debug)]
+#[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct ControlAttrs<'a> {
     attrs: Attrs<'a>,
     failed: bool,
@@ -651,7 +653,7 @@ impl ControlRepr {
                 envelope.pid,
             )?;
             m.put_bytes_raw(envelope.header.as_bytes())?;
-            let nest = m.nest_start(IPR_ATTR_CDATA)?;
+            let mut nest = m.nest(IPR_ATTR_CDATA)?;
             // The inner header's length is patched below, once known.
             let inner = NlMsgHdr::new(
                 NLMSG_HDRLEN as u32,
@@ -660,10 +662,10 @@ impl ControlRepr {
                 self.seq,
                 self.pid,
             );
-            m.family_header(&inner)?;
-            m.family_header(&GenlMsgHdr::new(self.command.0, self.version))?;
-            attrs(&mut ControlWriter { m: &mut m })?;
-            m.nest_end(nest)?;
+            nest.family_header(&inner)?;
+            nest.family_header(&GenlMsgHdr::new(self.command.0, self.version))?;
+            attrs(&mut ControlWriter { m: &mut nest })?;
+            nest.end()?;
             m.finish()?
         };
         // The nest's contents are the inner message, padded attributes and

@@ -5,14 +5,14 @@
 use heapless::Vec as HVec;
 
 use super::describe::{
-    AttrTree, DatagramDesc, IdDesc, JsonTree, JsonValue, MAX_ATTR_DEPTH, MAX_JSON_DEPTH,
+    AttrNode, AttrTree, DatagramDesc, IdDesc, JsonTree, JsonValue, MAX_ATTR_DEPTH, MAX_JSON_DEPTH,
     MessageDesc, Mismatch, NetlinkDesc, OutcomeDesc, RpcDesc, differs,
 };
 use crate::jsonrpc::{
     ErrorCode, ErrorObject, Incoming, Message as RpcMessage, Params, RawValue, Request, Response,
     Style, encode_string,
 };
-use crate::netlink::{Attrs, Builder, MessageBuilder, Messages, Nest};
+use crate::netlink::{Attrs, Builder, MessageBuilder, Messages};
 use crate::procslink::{Datagram, MAX_DATAGRAM, PROCSLINK_OVERHEAD};
 use crate::{Error, ErrorKind};
 
@@ -39,43 +39,11 @@ impl AttrTree<'_> {
     /// # Ok::<(), procslink::Error>(())
     /// ```
     pub fn write_into(&self, m: &mut MessageBuilder<'_, '_>) -> Result<(), Error> {
-        let mut open: HVec<Nest, { MAX_ATTR_DEPTH as usize + 1 }> = HVec::new();
-        for (index, node) in self.nodes().iter().enumerate() {
-            while open.len() > node.depth as usize {
-                if let Some(nest) = open.pop() {
-                    m.nest_end(nest)?;
-                }
-            }
-            if open.len() != node.depth as usize {
-                return Err(misuse(index));
-            }
-            let ty = node.wire_type();
-            let be = node.net_order();
-            match node.value {
-                super::AttrValue::Nest => {
-                    let nest = m.nest_start(ty)?;
-                    if let Err(nest) = open.push(nest) {
-                        m.nest_cancel(nest);
-                        return Err(misuse(index));
-                    }
-                }
-                super::AttrValue::Flag => m.put(ty, &[])?,
-                super::AttrValue::U8(v) => m.put(ty, &[v])?,
-                super::AttrValue::U16(v) => {
-                    m.put(ty, &if be { v.to_be_bytes() } else { v.to_ne_bytes() })?
-                }
-                super::AttrValue::U32(v) => {
-                    m.put(ty, &if be { v.to_be_bytes() } else { v.to_ne_bytes() })?
-                }
-                super::AttrValue::U64(v) => {
-                    m.put(ty, &if be { v.to_be_bytes() } else { v.to_ne_bytes() })?
-                }
-                super::AttrValue::Str(s) => m.put_str(ty, s)?,
-                super::AttrValue::Bytes(b) => m.put(ty, b)?,
-            }
-        }
-        while let Some(nest) = open.pop() {
-            m.nest_end(nest)?;
+        let nodes = self.nodes();
+        let mut next = 0;
+        write_level(nodes, &mut next, 0, m)?;
+        if next != nodes.len() {
+            return Err(misuse(next));
         }
         Ok(())
     }
@@ -138,6 +106,52 @@ impl AttrTree<'_> {
         }
         Ok(())
     }
+}
+
+/// Writes the nodes from `*next` on that sit at `depth` (nests with their
+/// deeper nodes inside them), up to the first node above `depth`.
+fn write_level(
+    nodes: &[AttrNode<'_>],
+    next: &mut usize,
+    depth: u8,
+    m: &mut MessageBuilder<'_, '_>,
+) -> Result<(), Error> {
+    while let Some(node) = nodes.get(*next) {
+        if node.depth < depth {
+            return Ok(());
+        }
+        let index = *next;
+        if node.depth > depth {
+            return Err(misuse(index));
+        }
+        *next += 1;
+        let ty = node.wire_type();
+        let be = node.net_order();
+        match node.value {
+            super::AttrValue::Nest => {
+                if depth > MAX_ATTR_DEPTH {
+                    return Err(misuse(index));
+                }
+                let mut nest = m.nest(ty)?;
+                write_level(nodes, next, depth + 1, &mut nest)?;
+                nest.end()?;
+            }
+            super::AttrValue::Flag => m.put(ty, &[])?,
+            super::AttrValue::U8(v) => m.put(ty, &[v])?,
+            super::AttrValue::U16(v) => {
+                m.put(ty, &if be { v.to_be_bytes() } else { v.to_ne_bytes() })?
+            }
+            super::AttrValue::U32(v) => {
+                m.put(ty, &if be { v.to_be_bytes() } else { v.to_ne_bytes() })?
+            }
+            super::AttrValue::U64(v) => {
+                m.put(ty, &if be { v.to_be_bytes() } else { v.to_ne_bytes() })?
+            }
+            super::AttrValue::Str(s) => m.put_str(ty, s)?,
+            super::AttrValue::Bytes(b) => m.put(ty, b)?,
+        }
+    }
+    Ok(())
 }
 
 fn expect_end(run: &mut Attrs<'_>) -> Result<(), Mismatch> {
@@ -288,21 +302,7 @@ impl JsonOut<'_> {
     }
 
     fn int(&mut self, v: i64) {
-        let mut digits = [0u8; 20];
-        let mut n = v.unsigned_abs();
-        let mut i = digits.len();
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 || i == 0 {
-                break;
-            }
-        }
-        if v < 0 {
-            self.put(b"-");
-        }
-        self.put(digits.get(i..).unwrap_or(&[]));
+        self.put(itoa::Buffer::new().format(v).as_bytes());
     }
 }
 

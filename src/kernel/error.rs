@@ -24,10 +24,14 @@ impl Explanation {
     /// with a text allocates (for that text).
     fn of(ack: &ExtAck<'_>) -> Self {
         Explanation {
-            message: ack.message.map(str::to_owned),
-            bad_attr_offset: ack.bad_attr_offset,
-            missing_type: ack.missing_type,
-            missing_nest: ack.missing_nest,
+            // The text is bytes (any, in a hostile or buggy reply): shown
+            // escaped where it is not UTF-8, never refused.
+            message: ack
+                .message_bytes()
+                .map(|m| crate::netlink::display::Escaped(m).to_string()),
+            bad_attr_offset: ack.bad_attr_offset(),
+            missing_type: ack.missing_type(),
+            missing_nest: ack.missing_nest(),
         }
     }
 }

@@ -61,6 +61,19 @@ macro_rules! int_getters {
 impl<'a> Attr<'a> {
     /// An attribute view from its parts (used by tests and by callers that
     /// hold an attribute's pieces already).
+    ///
+    /// `offset` is only reported, never used to index: any value is
+    /// accepted, and offsets derived from it (for example by
+    /// [`Attr::nested`]) saturate at `usize::MAX` instead of overflowing.
+    ///
+    /// ```
+    /// use procslink::netlink::Attr;
+    ///
+    /// let payload = [4u8, 0, 1, 0, 7, 0, 2, 0];
+    /// let attr = Attr::from_parts(1, &payload, usize::MAX - 2);
+    /// let inner = attr.nested().next().unwrap().unwrap();
+    /// assert_eq!(inner.offset(), usize::MAX);
+    /// ```
     #[inline]
     pub const fn from_parts(raw_type: u16, payload: &'a [u8], offset: usize) -> Self {
         Attr {
@@ -122,9 +135,9 @@ impl<'a> Attr<'a> {
     /// let mut buf = [0u8; 64];
     /// let mut b = Builder::new(&mut buf);
     /// let mut m = b.message(MessageType(16), Flags::REQUEST, 1, 0)?;
-    /// let nest = m.nest_start(18)?;
-    /// m.put_str(1, "vxlan")?;
-    /// m.nest_end(nest)?;
+    /// let mut nest = m.nest(18)?;
+    /// nest.put_str(1, "vxlan")?;
+    /// nest.end()?;
     /// m.finish()?;
     ///
     /// let msg = Message::parse(&buf)?;
@@ -136,7 +149,7 @@ impl<'a> Attr<'a> {
     /// ```
     #[inline]
     pub fn nested(&self) -> Attrs<'a> {
-        Attrs::with_offset(self.payload, self.offset + NLA_HDRLEN)
+        Attrs::with_offset(self.payload, self.offset.saturating_add(NLA_HDRLEN))
     }
 
     #[inline(always)]
@@ -183,6 +196,11 @@ impl<'a> Attr<'a> {
     /// families leave) are ignored. No NUL is
     /// [`ErrorKind::NotNulTerminated`]; bad UTF-8 is
     /// [`ErrorKind::InvalidUtf8`].
+    ///
+    /// Netlink strings are bytes, not text: the kernel accepts and dumps an
+    /// interface named `p\xe9`. Read names with [`Attr::bytes_str`] or
+    /// [`Attr::cstr`], which take any bytes, and use this getter only where
+    /// UTF-8 is the caller's requirement.
     #[inline]
     pub fn str(&self) -> Result<&'a str, Error> {
         let Some(end) = self.payload.iter().position(|&b| b == 0) else {
@@ -190,6 +208,54 @@ impl<'a> Attr<'a> {
         };
         let text = self.payload.get(..end).unwrap_or(&[]);
         core::str::from_utf8(text).map_err(|_| Error::new(ErrorKind::InvalidUtf8, self.offset))
+    }
+
+    /// The payload as a byte string, as the kernel reads an `NLA_STRING`:
+    /// the bytes up to the first NUL, or the whole payload if it has none.
+    ///
+    /// Never fails and makes no claim about the encoding: interface names
+    /// and other kernel strings may be any bytes but NUL. Show them with
+    /// [`Escaped`](super::display::Escaped).
+    ///
+    /// ```
+    /// use procslink::netlink::Attr;
+    /// use procslink::netlink::display::Escaped;
+    ///
+    /// let name = Attr::from_parts(3, b"p\xe9\0\0", 0);
+    /// assert_eq!(name.bytes_str(), b"p\xe9");
+    /// assert!(name.str().is_err());
+    /// assert_eq!(format!("{:?}", Escaped(name.bytes_str())), r#""p\xe9""#);
+    ///
+    /// // No NUL: the whole payload.
+    /// assert_eq!(Attr::from_parts(3, b"eth0", 0).bytes_str(), b"eth0");
+    /// ```
+    #[inline]
+    pub fn bytes_str(&self) -> &'a [u8] {
+        match self.payload.iter().position(|&b| b == 0) {
+            Some(end) => self.payload.get(..end).unwrap_or(&[]),
+            None => self.payload,
+        }
+    }
+
+    /// The payload as a C string, as the kernel reads an `NLA_NUL_STRING`:
+    /// the bytes up to and including the first NUL, which must be in the
+    /// payload (else [`ErrorKind::NotNulTerminated`]). Any other bytes are
+    /// accepted.
+    ///
+    /// ```
+    /// use procslink::netlink::Attr;
+    /// use procslink::ErrorKind;
+    ///
+    /// let name = Attr::from_parts(3, b"n\xff\xfe\0", 0);
+    /// assert_eq!(name.cstr()?.to_bytes(), b"n\xff\xfe");
+    /// let bare = Attr::from_parts(3, b"eth0", 8);
+    /// assert_eq!(bare.cstr().unwrap_err().kind(), ErrorKind::NotNulTerminated);
+    /// # Ok::<(), procslink::Error>(())
+    /// ```
+    #[inline]
+    pub fn cstr(&self) -> Result<&'a core::ffi::CStr, Error> {
+        core::ffi::CStr::from_bytes_until_nul(self.payload)
+            .map_err(|_| Error::new(ErrorKind::NotNulTerminated, self.offset))
     }
 
     /// The payload as bytes (an alias of [`Attr::payload`]).
@@ -264,6 +330,19 @@ impl<'a> Attrs<'a> {
 
     /// Iterates over `run`, which starts `offset` bytes into the caller's
     /// buffer; error and attribute offsets count from there.
+    ///
+    /// Any `offset` is accepted: offsets computed from it saturate at
+    /// `usize::MAX` instead of overflowing.
+    ///
+    /// ```
+    /// use procslink::netlink::Attrs;
+    ///
+    /// let run = [4u8, 0, 1, 0, 3, 0];
+    /// let mut attrs = Attrs::with_offset(&run, usize::MAX - 1);
+    /// assert_eq!(attrs.next().unwrap()?.offset(), usize::MAX - 1);
+    /// assert_eq!(attrs.next().unwrap().unwrap_err().offset(), usize::MAX);
+    /// # Ok::<(), procslink::Error>(())
+    /// ```
     #[inline]
     pub const fn with_offset(run: &'a [u8], offset: usize) -> Self {
         Attrs {
@@ -282,7 +361,7 @@ impl<'a> Attrs<'a> {
     /// The offset of the next attribute in the caller's buffer.
     #[inline]
     pub fn offset(&self) -> usize {
-        self.base + self.pos.min(self.run.len())
+        self.base.saturating_add(self.pos.min(self.run.len()))
     }
 
     /// The last attribute of type `kind` (flags masked off) in the rest of
@@ -302,7 +381,7 @@ impl<'a> Attrs<'a> {
 
     #[cold]
     fn fail(&mut self, kind: ErrorKind) -> Option<Result<Attr<'a>, Error>> {
-        self.base += self.pos;
+        self.base = self.base.saturating_add(self.pos);
         self.run = &[];
         self.pos = 0;
         Some(Err(Error::new(kind, self.base)))
@@ -343,7 +422,7 @@ impl<'a> Iterator for Attrs<'a> {
         Some(Ok(Attr {
             ty,
             payload,
-            offset: self.base + pos,
+            offset: self.base.saturating_add(pos),
         }))
     }
 }

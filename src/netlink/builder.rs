@@ -8,6 +8,12 @@
 //! [`ErrorKind::BufferTooSmall`], which says how large the buffer would have
 //! to be, and the builder stays as it was before the call. A message that is
 //! dropped without [`MessageBuilder::finish`] is not part of the batch.
+//!
+//! A nest is a [`Nest`] guard that borrows its message mutably: attributes
+//! are written into it through the guard, and it is closed by
+//! [`Nest::end`]. The borrow checker rules out what would leave a message
+//! unparsable: closing nests out of order, closing a nest in another
+//! message, or finishing a message with a nest still open.
 
 use zerocopy::{Immutable, IntoBytes};
 
@@ -35,6 +41,7 @@ use crate::{Error, ErrorKind};
 /// # Ok::<(), procslink::Error>(())
 /// ```
 #[derive(Debug)]
+#[must_use = "a builder does nothing until messages are written with it"]
 pub struct Builder<'b> {
     buf: &'b mut [u8],
     len: usize,
@@ -85,26 +92,82 @@ impl<'b> Builder<'b> {
             batch: self,
             start,
             pos: start + NLMSG_HDRLEN,
-            open_nests: 0,
         })
     }
 }
 
-/// A nest opened by [`MessageBuilder::nest_start`], to be closed by
-/// [`MessageBuilder::nest_end`].
-#[derive(Debug)]
-#[must_use = "a nest must be closed with nest_end or nest_cancel"]
-pub struct Nest {
-    start: usize,
-}
-
 /// Writes one message; made by [`Builder::message`].
+///
+/// The message joins the batch only when [`MessageBuilder::finish`] writes
+/// its length; dropped before that, it is discarded.
 #[derive(Debug)]
+#[must_use = "a message is only added to the batch by finish"]
 pub struct MessageBuilder<'a, 'b> {
     batch: &'a mut Builder<'b>,
     start: usize,
     pos: usize,
-    open_nests: usize,
+}
+
+/// An open nest: a guard made by [`MessageBuilder::nest`] that borrows its
+/// message until [`Nest::end`] closes it.
+///
+/// Attributes (and nests within this one) are written through the guard,
+/// which dereferences to the [`MessageBuilder`]. Because it holds the
+/// message's mutable borrow, the compiler rejects closing nests out of
+/// order, using a nest with another message, and finishing a message while
+/// a nest is open.
+///
+/// A nest dropped without [`Nest::end`] is discarded with everything
+/// written inside it (as [`Nest::cancel`] does), so the message stays
+/// well-formed. A guard whose message was swapped for another one behind
+/// it (`core::mem::swap` through the dereference) is refused by `end` with
+/// [`ErrorKind::Misuse`] and changes nothing.
+///
+/// ```
+/// use procslink::netlink::{Builder, Message, MessageType, flags::Flags};
+///
+/// let mut buf = [0u8; 64];
+/// let mut b = Builder::new(&mut buf);
+/// let mut m = b.message(MessageType(16), Flags::REQUEST, 1, 0)?;
+/// let mut info = m.nest(18)?;
+/// info.put_str(1, "vxlan")?;
+/// let mut data = info.nest(2)?;
+/// data.put_u32(1, 42)?;
+/// data.end()?;
+/// info.end()?;
+/// let len = m.finish()?;
+///
+/// let msg = Message::parse(&buf[..len])?;
+/// let (_, mut attrs) = msg.split_family_header(0)?;
+/// let info = attrs.next().unwrap()?;
+/// assert_eq!(info.len(), 4 + 12 + 12);
+/// # Ok::<(), procslink::Error>(())
+/// ```
+///
+/// Closing the outer nest first does not compile:
+///
+/// ```compile_fail
+/// use procslink::netlink::{Builder, MessageType, flags::Flags};
+///
+/// let mut buf = [0u8; 64];
+/// let mut b = Builder::new(&mut buf);
+/// let mut m = b.message(MessageType(16), Flags::REQUEST, 1, 0)?;
+/// let mut info = m.nest(18)?;
+/// let data = info.nest(2)?;
+/// info.end()?;
+/// data.end()?;
+/// # Ok::<(), procslink::Error>(())
+/// ```
+#[derive(Debug)]
+#[must_use = "a nest is discarded unless closed with end"]
+pub struct Nest<'m, 'a, 'b> {
+    msg: &'m mut MessageBuilder<'a, 'b>,
+    /// The offset of the nest's header in the batch's buffer.
+    start: usize,
+    /// The address of the batch's buffer: tells this message from one
+    /// swapped in behind the guard.
+    buf: usize,
+    open: bool,
 }
 
 macro_rules! int_putters {
@@ -125,7 +188,7 @@ macro_rules! int_putters {
     )*};
 }
 
-impl MessageBuilder<'_, '_> {
+impl<'a, 'b> MessageBuilder<'a, 'b> {
     /// Bytes written to this message so far, header included.
     #[inline]
     #[allow(clippy::len_without_is_empty)]
@@ -136,9 +199,8 @@ impl MessageBuilder<'_, '_> {
     /// Appends raw bytes to the payload, padded with zeros to 4 bytes.
     #[inline]
     pub fn put_bytes_raw(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        let pad = align(bytes.len()) - bytes.len();
-        write_at(self.batch.buf, self.pos, bytes, pad)?;
-        self.pos += bytes.len() + pad;
+        let pad = align(bytes.len()).saturating_sub(bytes.len());
+        self.pos = write_at(self.batch.buf, self.pos, bytes, pad)?;
         Ok(())
     }
 
@@ -232,55 +294,24 @@ impl MessageBuilder<'_, '_> {
 
     /// Opens a nest of type `ty` (flag bits as given: add
     /// [`NLA_F_NESTED`](super::attr::NLA_F_NESTED) if the family expects it).
-    /// Attributes appended until [`MessageBuilder::nest_end`] go inside it.
+    /// Attributes written through the returned [`Nest`] go inside it until
+    /// [`Nest::end`].
     #[inline]
-    pub fn nest_start(&mut self, ty: u16) -> Result<Nest, Error> {
+    pub fn nest(&mut self, ty: u16) -> Result<Nest<'_, 'a, 'b>, Error> {
         let start = self.pos;
         self.put(ty, &[])?;
-        self.open_nests += 1;
-        Ok(Nest { start })
-    }
-
-    /// Closes `nest`, writing its length. A nest whose contents exceed
-    /// 65531 bytes is refused with [`ErrorKind::TooLarge`]; the message is
-    /// then left as it was before the nest was opened.
-    #[inline(always)]
-    pub fn nest_end(&mut self, nest: Nest) -> Result<(), Error> {
-        if nest.start < self.start + NLMSG_HDRLEN
-            || nest.start + NLA_HDRLEN > self.pos
-            || self.open_nests == 0
-        {
-            return Err(Error::new(ErrorKind::Misuse, self.pos));
-        }
-        let len = self.pos - nest.start;
-        self.open_nests -= 1;
-        if len - NLA_HDRLEN > NLA_MAX_PAYLOAD {
-            self.pos = nest.start;
-            return Err(too_large(len - NLA_HDRLEN, NLA_MAX_PAYLOAD, nest.start));
-        }
-        match self.batch.buf.get_mut(nest.start..nest.start + 2) {
-            Some(dst) => dst.copy_from_slice(&(len as u16).to_ne_bytes()),
-            None => return Err(Error::new(ErrorKind::Misuse, self.pos)),
-        }
-        Ok(())
-    }
-
-    /// Drops `nest` and everything written inside it.
-    pub fn nest_cancel(&mut self, nest: Nest) {
-        if nest.start >= self.start + NLMSG_HDRLEN && nest.start <= self.pos && self.open_nests > 0
-        {
-            self.open_nests -= 1;
-            self.pos = nest.start;
-        }
+        Ok(Nest {
+            buf: self.batch.buf.as_ptr() as usize,
+            msg: self,
+            start,
+            open: true,
+        })
     }
 
     /// Writes `nlmsg_len` and adds the message to the batch, returning the
-    /// message's length. Every nest must have been closed.
+    /// message's length.
     #[inline(always)]
     pub fn finish(self) -> Result<usize, Error> {
-        if self.open_nests != 0 {
-            return Err(Error::new(ErrorKind::Misuse, self.pos));
-        }
         let len = self.pos - self.start;
         let Ok(len32) = u32::try_from(len) else {
             return Err(too_large(len, u32::MAX as usize, self.start));
@@ -294,16 +325,96 @@ impl MessageBuilder<'_, '_> {
     }
 }
 
+impl<'a, 'b> Nest<'_, 'a, 'b> {
+    /// Closes the nest, writing its length. A nest whose contents exceed
+    /// 65531 bytes is refused with [`ErrorKind::TooLarge`]; the message is
+    /// then left as it was before the nest was opened.
+    #[inline(always)]
+    pub fn end(mut self) -> Result<(), Error> {
+        self.open = false;
+        if !self.owned() {
+            return Err(Error::new(ErrorKind::Misuse, self.msg.pos));
+        }
+        let msg = &mut *self.msg;
+        let len = msg.pos - self.start;
+        if len - NLA_HDRLEN > NLA_MAX_PAYLOAD {
+            msg.pos = self.start;
+            return Err(too_large(len - NLA_HDRLEN, NLA_MAX_PAYLOAD, self.start));
+        }
+        match msg.batch.buf.get_mut(self.start..self.start + 2) {
+            Some(dst) => dst.copy_from_slice(&(len as u16).to_ne_bytes()),
+            None => return Err(Error::new(ErrorKind::Misuse, msg.pos)),
+        }
+        Ok(())
+    }
+
+    /// Drops the nest and everything written inside it (dropping the guard
+    /// without [`Nest::end`] does the same).
+    #[inline]
+    pub fn cancel(mut self) {
+        self.discard();
+    }
+
+    /// The offset of the nest's header in the batch's buffer.
+    #[inline]
+    pub fn offset(&self) -> usize {
+        self.start
+    }
+
+    /// Is the message behind the guard still the one the nest was opened
+    /// in, with the nest's header inside what was written?
+    #[inline(always)]
+    fn owned(&self) -> bool {
+        let msg = &*self.msg;
+        msg.batch.buf.as_ptr() as usize == self.buf
+            && self.start >= msg.start + NLMSG_HDRLEN
+            && self.start + NLA_HDRLEN <= msg.pos
+    }
+
+    fn discard(&mut self) {
+        if self.open && self.owned() {
+            self.msg.pos = self.start;
+        }
+        self.open = false;
+    }
+}
+
+impl Drop for Nest<'_, '_, '_> {
+    #[inline]
+    fn drop(&mut self) {
+        if self.open {
+            self.discard();
+        }
+    }
+}
+
+impl<'a, 'b> core::ops::Deref for Nest<'_, 'a, 'b> {
+    type Target = MessageBuilder<'a, 'b>;
+
+    #[inline(always)]
+    fn deref(&self) -> &Self::Target {
+        self.msg
+    }
+}
+
+impl core::ops::DerefMut for Nest<'_, '_, '_> {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.msg
+    }
+}
+
+/// Writes `bytes` and `pad` zeros at `pos`, returning the end.
 #[inline]
-fn write_at(buf: &mut [u8], pos: usize, bytes: &[u8], pad: usize) -> Result<(), Error> {
-    let end = pos + bytes.len() + pad;
+fn write_at(buf: &mut [u8], pos: usize, bytes: &[u8], pad: usize) -> Result<usize, Error> {
+    let end = pos.saturating_add(bytes.len()).saturating_add(pad);
     let Some(dst) = buf.get_mut(pos..end) else {
         return Err(too_small(end, pos));
     };
     let (body, tail) = dst.split_at_mut(bytes.len());
     body.copy_from_slice(bytes);
     tail.fill(0);
-    Ok(())
+    Ok(end)
 }
 
 #[cold]

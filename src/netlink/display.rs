@@ -186,6 +186,63 @@ impl fmt::Display for MessageDisplay<'_, '_> {
     }
 }
 
+/// Shows bytes that are meant as text but need not be UTF-8 (interface
+/// names, extended-ack messages): valid UTF-8 as it is, every other byte as
+/// `\xNN`.
+///
+/// Control characters and the backslash are escaped too (`\n`, `\u{7f}`,
+/// `\\`), so the output is one line and reads back unambiguously. `{}`
+/// shows the escaped text; `{:?}` also quotes it and escapes `"`.
+/// Nothing is allocated.
+///
+/// ```
+/// use procslink::netlink::display::Escaped;
+///
+/// assert_eq!(Escaped(b"eth0").to_string(), "eth0");
+/// assert_eq!(Escaped(b"n\xff\xfe").to_string(), r"n\xff\xfe");
+/// assert_eq!(Escaped("café".as_bytes()).to_string(), "café");
+/// assert_eq!(format!("{:?}", Escaped(b"a\"b\n")), r#""a\"b\n""#);
+/// ```
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct Escaped<'a>(pub &'a [u8]);
+
+impl Escaped<'_> {
+    fn write(&self, f: &mut fmt::Formatter<'_>, quote: bool) -> fmt::Result {
+        for chunk in self.0.utf8_chunks() {
+            for c in chunk.valid().chars() {
+                match c {
+                    '\\' => f.write_str("\\\\")?,
+                    '"' if quote => f.write_str("\\\"")?,
+                    '\n' => f.write_str("\\n")?,
+                    '\r' => f.write_str("\\r")?,
+                    '\t' => f.write_str("\\t")?,
+                    '\0' => f.write_str("\\0")?,
+                    c if c.is_control() => write!(f, "\\u{{{:x}}}", u32::from(c))?,
+                    c => fmt::Write::write_char(f, c)?,
+                }
+            }
+            for b in chunk.invalid() {
+                write!(f, "\\x{b:02x}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, false)
+    }
+}
+
+impl fmt::Debug for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"")?;
+        self.write(f, true)?;
+        f.write_str("\"")
+    }
+}
+
 fn write_attrs(f: &mut fmt::Formatter<'_>, attrs: Attrs<'_>, depth: usize) -> fmt::Result {
     for attr in attrs {
         f.write_str("\n")?;

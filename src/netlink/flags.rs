@@ -97,6 +97,7 @@ bitflags! {
 
 /// The kind of message that decides what the bits from 0x100 up mean.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RequestKind {
     /// A GET (dump or lookup) request: [`GetFlags`].
     Get,

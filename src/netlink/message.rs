@@ -117,7 +117,7 @@ impl<'a, O: ByteOrder> Message<'a, O> {
     /// The offset of the payload in the buffer the message was read from.
     #[inline(always)]
     pub fn payload_offset(&self) -> usize {
-        self.offset + NLMSG_HDRLEN
+        self.offset.saturating_add(NLMSG_HDRLEN)
     }
 
     /// Splits the payload into a family header of `len` bytes and the run of
@@ -139,7 +139,10 @@ impl<'a, O: ByteOrder> Message<'a, O> {
             Some((head, _)) => {
                 let start = align(len);
                 let run = self.payload.get(start..).unwrap_or(&[]);
-                Ok((head, Attrs::with_offset(run, self.payload_offset() + start)))
+                Ok((
+                    head,
+                    Attrs::with_offset(run, self.payload_offset().saturating_add(start)),
+                ))
             }
             None => Err(Error::new(
                 ErrorKind::Truncated {
@@ -306,7 +309,7 @@ impl<'a, O: ByteOrder + 'a> Iterator for Messages<'a, O> {
                 match self.rest.get(step..) {
                     Some(rest) => {
                         self.rest = rest;
-                        self.offset += step;
+                        self.offset = self.offset.saturating_add(step);
                     }
                     None => self.rest = &[],
                 }

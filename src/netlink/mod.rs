@@ -38,7 +38,7 @@ pub use builder::{Builder, MessageBuilder, Nest};
 pub use genl::GenlMsgHdr;
 pub use header::{NLMSG_ALIGNTO, NLMSG_HDRLEN, NlMsgHdr, NlMsgHdrBe, NlMsgHdrOf, align};
 pub use message::{Message, Messages};
-pub use policy::{AttrKind, AttrPolicy, AttrTable, MAX_NESTING, Policy};
+pub use policy::{AttrIndex, AttrKind, AttrPolicy, AttrTable, MAX_NESTING, Policy};
 pub use types::MessageType;
 
 /// A small link dump for the documentation's examples: two `RTM_NEWLINK`

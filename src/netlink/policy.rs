@@ -12,6 +12,7 @@ pub const MAX_NESTING: usize = 32;
 
 /// What kind of value an attribute holds.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AttrKind {
     /// Anything: only the length limits apply.
     Unspec,
@@ -33,8 +34,19 @@ pub enum AttrKind {
     S32,
     /// Exactly 8 bytes, signed.
     S64,
-    /// A NUL-terminated UTF-8 string; the length limits count the NUL.
+    /// A string, as the kernel's `NLA_STRING`: a non-empty payload whose
+    /// NUL terminator is optional. The length limits count the string
+    /// without one trailing NUL (`IFLA_IFNAME` is `max_len(15)`, as the
+    /// kernel's `IFNAMSIZ - 1`). The bytes need not be UTF-8 (the kernel
+    /// accepts an interface named `p\xe9`); ask for that with
+    /// [`AttrPolicy::utf8`]. Read it with [`Attr::bytes_str`].
     String,
+    /// A string that must be NUL-terminated, as the kernel's
+    /// `NLA_NUL_STRING`: like [`AttrKind::String`], and a NUL must be in the
+    /// payload ([`PolicyViolation::NotNulTerminated`]). The length limits
+    /// exclude the NUL. Read it with [`Attr::cstr`], or [`Attr::str`] with
+    /// [`AttrPolicy::utf8`].
+    NulString,
     /// Opaque bytes.
     Binary,
     /// A run of attributes (checked against the nested policy if there is
@@ -57,12 +69,14 @@ impl AttrKind {
 
 /// The policy for one attribute type.
 #[derive(Copy, Clone, Debug)]
+#[must_use = "a policy does nothing until an attribute is checked against it"]
 pub struct AttrPolicy<'p> {
     kind: AttrKind,
     min_len: u16,
     max_len: u16,
     nested: Option<&'p Policy<'p>>,
     required: bool,
+    utf8: bool,
 }
 
 impl<'p> AttrPolicy<'p> {
@@ -77,16 +91,19 @@ impl<'p> AttrPolicy<'p> {
             max_len: 0,
             nested: None,
             required: false,
+            utf8: false,
         }
     }
 
-    /// The payload must be at least `len` bytes.
+    /// The payload must be at least `len` bytes (for the string kinds: the
+    /// string without a trailing NUL).
     pub const fn min_len(mut self, len: u16) -> Self {
         self.min_len = len;
         self
     }
 
-    /// The payload may be at most `len` bytes (0: no limit).
+    /// The payload may be at most `len` bytes (0: no limit; for the string
+    /// kinds: the string without a trailing NUL, as the kernel counts).
     pub const fn max_len(mut self, len: u16) -> Self {
         self.max_len = len;
         self
@@ -102,6 +119,33 @@ impl<'p> AttrPolicy<'p> {
     /// The attribute must be present.
     pub const fn required(mut self) -> Self {
         self.required = true;
+        self
+    }
+
+    /// For [`AttrKind::String`] and [`AttrKind::NulString`]: the string (up
+    /// to its first NUL) must also be UTF-8, else
+    /// [`PolicyViolation::InvalidUtf8`]. The kernel asks no such thing; this
+    /// is the caller's own requirement. Other kinds ignore it.
+    ///
+    /// ```
+    /// use procslink::netlink::{AttrKind, AttrPolicy, Attrs, Policy};
+    /// use procslink::{ErrorKind, PolicyViolation};
+    ///
+    /// static NAMES: Policy = Policy::new(&[
+    ///     AttrPolicy::UNSPEC,
+    ///     AttrPolicy::new(AttrKind::String).max_len(15),        // any bytes
+    ///     AttrPolicy::new(AttrKind::String).max_len(15).utf8(), // UTF-8 only
+    /// ]);
+    /// let run = |ty: u8| [8, 0, ty, 0, b'p', 0xe9, 0, 0];
+    /// assert!(NAMES.validate(Attrs::new(&run(1))).is_ok());
+    /// let err = NAMES.validate(Attrs::new(&run(2))).unwrap_err();
+    /// assert_eq!(
+    ///     err.kind(),
+    ///     ErrorKind::Policy { attr_type: 2, violation: PolicyViolation::InvalidUtf8 }
+    /// );
+    /// ```
+    pub const fn utf8(mut self) -> Self {
+        self.utf8 = true;
         self
     }
 
@@ -121,13 +165,19 @@ impl<'p> AttrPolicy<'p> {
                 attr.offset(),
             ))
         };
-        if let Some(size) = self.kind.fixed_size() {
-            if len != size {
-                return fail(PolicyViolation::WrongSize {
-                    expected: size,
-                    found: len,
-                });
-            }
+        if let Some(size) = self.kind.fixed_size()
+            && len != size
+        {
+            return fail(PolicyViolation::WrongSize {
+                expected: size,
+                found: len,
+            });
+        }
+        if matches!(self.kind, AttrKind::String | AttrKind::NulString) {
+            return match self.check_string(attr.payload()) {
+                Some(violation) => fail(violation),
+                None => Ok(()),
+            };
         }
         if len < self.min_len as usize {
             return fail(PolicyViolation::TooShort {
@@ -142,13 +192,6 @@ impl<'p> AttrPolicy<'p> {
             });
         }
         match self.kind {
-            AttrKind::String => match attr.str() {
-                Ok(_) => Ok(()),
-                Err(e) if e.kind() == ErrorKind::NotNulTerminated => {
-                    fail(PolicyViolation::NotNulTerminated)
-                }
-                Err(_) => fail(PolicyViolation::InvalidUtf8),
-            },
             AttrKind::Nested => {
                 if depth >= MAX_NESTING {
                     return Err(Error::new(
@@ -165,6 +208,45 @@ impl<'p> AttrPolicy<'p> {
             }
             _ => Ok(()),
         }
+    }
+}
+
+impl AttrPolicy<'_> {
+    /// The kernel's `NLA_STRING` / `NLA_NUL_STRING` checks (lib/nlattr.c),
+    /// plus the optional UTF-8 check. Accepts exactly what the kernel does:
+    /// a non-empty payload; for `NulString` a NUL somewhere in it; the
+    /// length without one trailing NUL within the limits.
+    fn check_string(&self, payload: &[u8]) -> Option<PolicyViolation> {
+        let Some((&last, _)) = payload.split_last() else {
+            return Some(PolicyViolation::TooShort {
+                length: 0,
+                min: (self.min_len as usize).max(1),
+            });
+        };
+        let nul = payload.iter().position(|&b| b == 0);
+        if self.kind == AttrKind::NulString && nul.is_none() {
+            return Some(PolicyViolation::NotNulTerminated);
+        }
+        let length = payload.len() - usize::from(last == 0);
+        if length < self.min_len as usize {
+            return Some(PolicyViolation::TooShort {
+                length,
+                min: self.min_len as usize,
+            });
+        }
+        if self.max_len != 0 && length > self.max_len as usize {
+            return Some(PolicyViolation::TooLong {
+                length,
+                max: self.max_len as usize,
+            });
+        }
+        if self.utf8 {
+            let text = payload.get(..nul.unwrap_or(payload.len())).unwrap_or(&[]);
+            if core::str::from_utf8(text).is_err() {
+                return Some(PolicyViolation::InvalidUtf8);
+            }
+        }
+        None
     }
 }
 
@@ -191,13 +273,13 @@ impl<'p> AttrPolicy<'p> {
 ///
 /// static INFO: Policy = Policy::new(&[
 ///     AttrPolicy::UNSPEC,
-///     AttrPolicy::new(AttrKind::String).max_len(16), // 1: kind
+///     AttrPolicy::new(AttrKind::String).max_len(15), // 1: kind
 /// ]);
 /// static LINK: Policy = Policy::new(&[
 ///     AttrPolicy::UNSPEC,
 ///     AttrPolicy::UNSPEC,
 ///     AttrPolicy::UNSPEC,
-///     AttrPolicy::new(AttrKind::String).max_len(16).required(), // 3: name
+///     AttrPolicy::new(AttrKind::String).max_len(15).required(), // 3: name
 ///     AttrPolicy::new(AttrKind::U32),                           // 4: mtu
 ///     AttrPolicy::UNSPEC,
 ///     AttrPolicy::UNSPEC,
@@ -226,6 +308,7 @@ impl<'p> AttrPolicy<'p> {
 /// # Ok::<(), procslink::Error>(())
 /// ```
 #[derive(Copy, Clone)]
+#[must_use = "a policy does nothing until attributes are checked against it"]
 pub struct Policy<'p> {
     attrs: &'p [AttrPolicy<'p>],
     reject_unknown: bool,
@@ -336,53 +419,82 @@ fn contains(run: &Attrs<'_>, ty: u16) -> bool {
     run.clone().flatten().any(|a| a.kind() == ty)
 }
 
-/// A run of attributes indexed by type: `tb[type]` in libmnl and the kernel.
-///
-/// `N` is the number of slots: types `0..N` are stored, others are checked
-/// against the policy but not kept. See [`Policy`] for how
-/// unknown and duplicate types are treated.
-#[derive(Copy, Clone, Debug)]
-pub struct AttrTable<'a, const N: usize> {
-    slots: [Option<Attr<'a>>; N],
-}
-
-impl<'a, const N: usize> AttrTable<'a, N> {
-    /// Fills a table from `attrs` in one pass, checking each attribute
-    /// against `policy`; the first violation is the error.
-    pub fn parse(attrs: Attrs<'a>, policy: &Policy<'_>) -> Result<Self, Error> {
-        let start = attrs.offset();
-        let run = attrs.clone();
-        let mut slots = [None; N];
-        for attr in attrs {
-            let attr = attr?;
+/// Fills `slots` (all `None`) from `attrs` in one pass, checking each
+/// attribute against `policy` if there is one; then checks that the
+/// required types are present. Returns the first attribute whose type is
+/// beyond the slots.
+#[inline]
+fn fill<'a>(
+    slots: &mut [Option<Attr<'a>>],
+    attrs: Attrs<'a>,
+    policy: Option<&Policy<'_>>,
+) -> Result<Option<Attr<'a>>, Error> {
+    let start = attrs.offset();
+    let run = attrs.clone();
+    let mut unstored = None;
+    for attr in attrs {
+        let attr = attr?;
+        if let Some(policy) = policy {
             policy.check_one(&attr, 0)?;
-            if let Some(slot) = slots.get_mut(attr.kind() as usize) {
-                *slot = Some(attr);
+        }
+        match slots.get_mut(attr.kind() as usize) {
+            Some(slot) => *slot = Some(attr),
+            None => {
+                unstored.get_or_insert(attr);
             }
         }
-        let table = AttrTable { slots };
+    }
+    if let Some(policy) = policy {
+        let slots = &*slots;
         policy.check_required(
-            |ty| match table.slots.get(ty as usize) {
+            |ty| match slots.get(ty as usize) {
                 Some(slot) => slot.is_some(),
                 None => contains(&run, ty),
             },
             None,
             start,
         )?;
-        Ok(table)
+    }
+    Ok(unstored)
+}
+
+/// A run of attributes indexed by type: `tb[type]` in libmnl and the kernel.
+///
+/// `N` is the number of slots: types `0..N` are stored, others are checked
+/// against the policy but not kept; [`AttrTable::unstored`] tells whether
+/// there were any. See [`Policy`] for how unknown and duplicate types are
+/// treated.
+///
+/// # Size
+///
+/// The table lives where it is made, usually on the stack, and holds `N`
+/// slots of `size_of::<Option<Attr>>()` bytes (32 on 64-bit targets):
+/// `AttrTable<'_, 0x4000>`, a slot for every possible type, is 512 KiB,
+/// more than a default thread's stack in a debug build. Size `N` to the
+/// family's highest type plus one (`IFLA_MAX + 1` is under 70), or index
+/// into slots the caller provides (a `Vec`, a `static`) with
+/// [`AttrIndex`].
+#[derive(Copy, Clone, Debug)]
+pub struct AttrTable<'a, const N: usize> {
+    slots: [Option<Attr<'a>>; N],
+    unstored: Option<Attr<'a>>,
+}
+
+impl<'a, const N: usize> AttrTable<'a, N> {
+    /// Fills a table from `attrs` in one pass, checking each attribute
+    /// against `policy`; the first violation is the error.
+    pub fn parse(attrs: Attrs<'a>, policy: &Policy<'_>) -> Result<Self, Error> {
+        let mut slots = [None; N];
+        let unstored = fill(&mut slots, attrs, Some(policy))?;
+        Ok(AttrTable { slots, unstored })
     }
 
     /// Fills a table from `attrs` with no policy: only the framing is
     /// checked.
     pub fn index(attrs: Attrs<'a>) -> Result<Self, Error> {
         let mut slots = [None; N];
-        for attr in attrs {
-            let attr = attr?;
-            if let Some(slot) = slots.get_mut(attr.kind() as usize) {
-                *slot = Some(attr);
-            }
-        }
-        Ok(AttrTable { slots })
+        let unstored = fill(&mut slots, attrs, None)?;
+        Ok(AttrTable { slots, unstored })
     }
 
     /// The attribute of type `attr_type`, if present.
@@ -394,5 +506,93 @@ impl<'a, const N: usize> AttrTable<'a, N> {
     /// The attributes present, in type order.
     pub fn iter(&self) -> impl Iterator<Item = Attr<'a>> + '_ {
         self.slots.iter().filter_map(|s| *s)
+    }
+
+    /// The first attribute whose type was `N` or above, and so was checked
+    /// but not stored; `None` if every attribute found a slot.
+    ///
+    /// ```
+    /// use procslink::netlink::{AttrTable, Attrs};
+    ///
+    /// // Types 1 and 300.
+    /// let run = [4u8, 0, 1, 0, 4, 0, 0x2c, 0x01];
+    /// let tb = AttrTable::<8>::index(Attrs::new(&run))?;
+    /// assert!(tb.get(1).is_some());
+    /// assert_eq!(tb.unstored().map(|a| a.kind()), Some(300));
+    /// # Ok::<(), procslink::Error>(())
+    /// ```
+    #[inline]
+    pub fn unstored(&self) -> Option<Attr<'a>> {
+        self.unstored
+    }
+}
+
+/// A run of attributes indexed by type in slots the caller provides: the
+/// same as [`AttrTable`], for tables too large for the stack.
+///
+/// Type `t` goes in `slots[t]`; types beyond the slice are checked but not
+/// stored, and reported by [`AttrIndex::unstored`]. The slots are cleared
+/// first, so one slice serves message after message. A slice of `0x4000`
+/// slots (every type an attribute can have) indexes any run.
+///
+/// ```
+/// use procslink::netlink::{AttrIndex, AttrKind, AttrPolicy, Attrs, Policy, NLA_TYPE_MASK};
+///
+/// static POLICY: Policy = Policy::new(&[AttrPolicy::UNSPEC, AttrPolicy::new(AttrKind::U32)]);
+///
+/// // Type 1 and type 0x3fff, the highest there is.
+/// let mut run = [8u8, 0, 1, 0, 7, 0, 0, 0, 4, 0, 0, 0];
+/// run[10..12].copy_from_slice(&NLA_TYPE_MASK.to_ne_bytes());
+///
+/// let mut slots = vec![None; NLA_TYPE_MASK as usize + 1];
+/// let tb = AttrIndex::parse(&mut slots, Attrs::new(&run), &POLICY)?;
+/// assert_eq!(tb.get(1).unwrap().u32()?, 7);
+/// assert!(tb.get(NLA_TYPE_MASK).is_some());
+/// assert!(tb.unstored().is_none());
+/// # Ok::<(), procslink::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct AttrIndex<'t, 'a> {
+    slots: &'t mut [Option<Attr<'a>>],
+    unstored: Option<Attr<'a>>,
+}
+
+impl<'t, 'a> AttrIndex<'t, 'a> {
+    /// Fills `slots` from `attrs` in one pass, checking each attribute
+    /// against `policy`; the first violation is the error.
+    pub fn parse(
+        slots: &'t mut [Option<Attr<'a>>],
+        attrs: Attrs<'a>,
+        policy: &Policy<'_>,
+    ) -> Result<Self, Error> {
+        slots.fill(None);
+        let unstored = fill(slots, attrs, Some(policy))?;
+        Ok(AttrIndex { slots, unstored })
+    }
+
+    /// Fills `slots` from `attrs` with no policy: only the framing is
+    /// checked.
+    pub fn index(slots: &'t mut [Option<Attr<'a>>], attrs: Attrs<'a>) -> Result<Self, Error> {
+        slots.fill(None);
+        let unstored = fill(slots, attrs, None)?;
+        Ok(AttrIndex { slots, unstored })
+    }
+
+    /// The attribute of type `attr_type`, if present.
+    #[inline]
+    pub fn get(&self, attr_type: u16) -> Option<Attr<'a>> {
+        self.slots.get(attr_type as usize).copied().flatten()
+    }
+
+    /// The attributes present, in type order.
+    pub fn iter(&self) -> impl Iterator<Item = Attr<'a>> + '_ {
+        self.slots.iter().filter_map(|s| *s)
+    }
+
+    /// The first attribute whose type was beyond the slots, and so was
+    /// checked but not stored; `None` if every attribute found a slot.
+    #[inline]
+    pub fn unstored(&self) -> Option<Attr<'a>> {
+        self.unstored
     }
 }

@@ -87,12 +87,12 @@ pub extern "C" fn procslink_build_newlink(out: &mut [u8; 256], seq: u32) -> i32 
         m.family_header(&IfInfoMsg::default())?;
         m.put_str(route::IFLA_IFNAME, "vx0")?;
         m.put_u32(route::IFLA_MTU, 1450)?;
-        let info = m.nest_start(route::IFLA_LINKINFO)?;
-        m.put_str(route::IFLA_INFO_KIND, "vxlan")?;
-        let data = m.nest_start(route::IFLA_INFO_DATA)?;
-        m.put_u32(1, 42)?; // IFLA_VXLAN_ID
-        m.nest_end(data)?;
-        m.nest_end(info)?;
+        let mut info = m.nest(route::IFLA_LINKINFO)?;
+        info.put_str(route::IFLA_INFO_KIND, "vxlan")?;
+        let mut data = info.nest(route::IFLA_INFO_DATA)?;
+        data.put_u32(1, 42)?; // IFLA_VXLAN_ID
+        data.end()?;
+        info.end()?;
         m.finish()
     })();
     match built {

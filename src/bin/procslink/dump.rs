@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::ValueEnum;
-use procslink::netlink::display::Protocol;
+use procslink::netlink::display::{Escaped, Protocol};
 use procslink::netlink::flags::{Flags, GetFlags};
 use procslink::netlink::genl::{CTRL_CMD_GETFAMILY, GENL_ID_CTRL};
 use procslink::netlink::route::{self, IfAddrMsg, IfInfoMsg, NdMsg, RtMsg};
@@ -188,8 +188,8 @@ impl Socket {
                             errno_text(e.errno()),
                             e.errno(),
                             e.ext_ack()
-                                .message
-                                .map(|m| format!(": {m}"))
+                                .message_bytes()
+                                .map(|m| format!(": {}", Escaped(m)))
                                 .unwrap_or_default()
                         ))),
                         Err(_) => Ok(()),

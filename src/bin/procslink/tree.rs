@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use procslink::Error;
-use procslink::netlink::display::Protocol;
+use procslink::netlink::display::{Escaped, Protocol};
 use procslink::netlink::genl::GENL_ID_CTRL;
 use procslink::netlink::route::{IfAddrMsg, IfInfoMsg, NdMsg, RtMsg};
 use procslink::netlink::{Attr, Attrs, GenlMsgHdr, Message, MessageType, NlMsgHdr};
@@ -313,7 +313,11 @@ fn is_clean_run(attr: &Attr<'_>) -> bool {
 /// A payload of a declared shape; bytes when it does not fit the shape.
 fn value(attr: &Attr<'_>, shape: Shape, ctx: Ctx) -> String {
     let shown = match shape {
-        Shape::Str => attr.str().ok().map(|s| format!("{s:?}")),
+        // Kernel strings are bytes: a name that is not UTF-8 is shown
+        // escaped (`"p\xe9"`), never refused.
+        Shape::Str if !attr.payload().is_empty() => {
+            Some(format!("{:?}", Escaped(attr.bytes_str())))
+        }
         Shape::U8 => attr.u8().ok().map(|v| v.to_string()),
         Shape::U16 => attr.u16().ok().map(|v| v.to_string()),
         Shape::U32 => attr.u32().ok().map(|v| v.to_string()),
@@ -409,24 +413,29 @@ fn malformed(out: &mut String, depth: usize, e: Error) -> Option<Error> {
     Some(e)
 }
 
+/// The extended ack's fields, one a line; a text that is not UTF-8 is shown
+/// escaped, and what is malformed is shown without failing the message.
 fn ext_ack(out: &mut String, ack: &procslink::netlink::ExtAck<'_>) {
-    if let Some(m) = ack.message {
-        let _ = writeln!(out, "  extended ack: {m:?}");
+    if let Some(m) = ack.message_bytes() {
+        let _ = writeln!(out, "  extended ack: {:?}", Escaped(m));
     }
-    if let Some(o) = ack.bad_attr_offset {
+    if let Some(o) = ack.bad_attr_offset() {
         let _ = writeln!(out, "  bad attribute at offset {o} of the request");
     }
-    if let Some(t) = ack.missing_type {
+    if let Some(t) = ack.missing_type() {
         let _ = writeln!(out, "  missing attribute type {t}");
     }
-    if let Some(n) = ack.missing_nest {
+    if let Some(n) = ack.missing_nest() {
         let _ = writeln!(out, "  in the nest at offset {n}");
     }
-    if let Some(c) = ack.cookie {
+    if let Some(c) = ack.cookie() {
         let _ = writeln!(out, "  cookie: {}", hex_short(c));
     }
-    if let Some(p) = ack.policy {
+    if let Some(p) = ack.policy() {
         let _ = writeln!(out, "  policy: {}", hex_short(p.payload()));
+    }
+    if let Some(e) = ack.malformed() {
+        let _ = writeln!(out, "  extended ack malformed: {e}");
     }
 }
 
