@@ -304,7 +304,7 @@ impl<'b> Writer<'b> {
             Id::Null => self.put(b"null"),
             Id::Str(s) => self.string(s, ascii),
             Id::Number(n) => {
-                let mut digits = [0u8; 20];
+                let mut digits = itoa::Buffer::new();
                 self.put(n.write(&mut digits));
             }
         }
@@ -364,8 +364,7 @@ impl<'b> Writer<'b> {
     fn error_object(&mut self, e: &ErrorObject<'_>, style: Style) {
         self.byte(b'{');
         self.key(b"code", style);
-        let mut digits = [0u8; 20];
-        self.put(super::id::Number::from(e.code.0).write(&mut digits));
+        self.put(itoa::Buffer::new().format(e.code.0).as_bytes());
         self.comma(style);
         self.key(b"message", style);
         self.string(&e.message, style.ensure_ascii());

@@ -104,77 +104,17 @@ impl<'a> Number<'a> {
         }
     }
 
-    /// Writes the number's JSON text into `out` (at most 20 bytes for an
-    /// integer) and returns it.
-    pub(crate) fn write<'b>(&self, out: &'b mut [u8; 20]) -> &'b [u8]
+    /// The number's JSON text: the decoded text, or the integer's digits
+    /// written into `out`.
+    pub(crate) fn write<'b>(&self, out: &'b mut itoa::Buffer) -> &'b [u8]
     where
         'a: 'b,
     {
         match self.0 {
             Repr::Raw(text) => text.as_bytes(),
-            Repr::I64(v) => {
-                let digits = write_u64(v.unsigned_abs(), out);
-                if v < 0 {
-                    let start = 20usize.saturating_sub(digits).saturating_sub(1);
-                    if let Some(slot) = out.get_mut(start) {
-                        *slot = b'-';
-                    }
-                    out.get(start..).unwrap_or_default()
-                } else {
-                    out.get(20usize.saturating_sub(digits)..)
-                        .unwrap_or_default()
-                }
-            }
-            Repr::U64(v) => {
-                let digits = write_u64(v, out);
-                out.get(20usize.saturating_sub(digits)..)
-                    .unwrap_or_default()
-            }
+            Repr::I64(v) => out.format(v).as_bytes(),
+            Repr::U64(v) => out.format(v).as_bytes(),
         }
-    }
-}
-
-/// The decimal digits of 0 to 99, two bytes each.
-const DIGIT_PAIRS: [u8; 200] = {
-    let mut pairs = [0u8; 200];
-    let mut i = 0;
-    while i < 100 {
-        pairs[2 * i] = b'0' + (i / 10) as u8;
-        pairs[2 * i + 1] = b'0' + (i % 10) as u8;
-        i += 1;
-    }
-    pairs
-};
-
-/// Writes `v` right-aligned into `out`, two digits at a time; returns the
-/// digit count.
-#[inline]
-pub(crate) fn write_u64(mut v: u64, out: &mut [u8; 20]) -> usize {
-    // Twenty places hold `u64::MAX`: nine pairs, then two digits.
-    let mut at = out.len();
-    while v >= 100 {
-        at = at.saturating_sub(2);
-        put_pair(out, at, v % 100);
-        v /= 100;
-    }
-    if v >= 10 {
-        at = at.saturating_sub(2);
-        put_pair(out, at, v);
-    } else {
-        at = at.saturating_sub(1);
-        if let Some(slot) = out.get_mut(at) {
-            *slot = b'0' + v as u8;
-        }
-    }
-    out.len() - at
-}
-
-/// Writes the two digits of `n` (below 100) at `at`.
-#[inline(always)]
-fn put_pair(out: &mut [u8; 20], at: usize, n: u64) {
-    let pair = n as usize * 2;
-    if let (Some(dst), Some(src)) = (out.get_mut(at..at + 2), DIGIT_PAIRS.get(pair..pair + 2)) {
-        dst.copy_from_slice(src);
     }
 }
 
@@ -386,46 +326,7 @@ fn few_digits(text: &[u8]) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Number, write_u64};
-
-    #[test]
-    fn digits_are_written_as_one_at_a_time_writes_them() {
-        let check = |v: u64| {
-            let mut expected = [0u8; 20];
-            let (mut rest, mut at) = (v, 20);
-            loop {
-                at -= 1;
-                expected[at] = b'0' + (rest % 10) as u8;
-                rest /= 10;
-                if rest == 0 {
-                    break;
-                }
-            }
-            let mut out = [b'x'; 20];
-            let len = write_u64(v, &mut out);
-            assert_eq!(len, 20 - at, "{v}");
-            assert_eq!(out[at..], expected[at..], "{v}");
-            assert!(out[..at].iter().all(|&b| b == b'x'), "{v}");
-        };
-        let mut power = 1u64;
-        loop {
-            for v in [
-                power - 1,
-                power,
-                power + 1,
-                power.saturating_mul(5),
-                power.saturating_mul(9),
-            ] {
-                check(v);
-            }
-            match power.checked_mul(10) {
-                Some(p) => power = p,
-                None => break,
-            }
-        }
-        check(u64::MAX);
-        check(u64::MAX - 1);
-    }
+    use super::Number;
 
     #[test]
     fn integers_read_as_str_parse_reads_them() {

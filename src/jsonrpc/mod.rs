@@ -97,8 +97,6 @@ mod value;
 pub use batch::{Batch, BatchElement, BatchElements, BatchIter};
 pub use code::{ErrorCode, error_code};
 pub use encode::{BatchEncoder, Style, encode_string};
-#[cfg(feature = "std")]
-pub(crate) use id::write_u64;
 pub use id::{Id, Number};
 pub use message::{Decoder, ErrorObject, Incoming, Message, Params, Request, Response};
 pub use string::{Chars, JsonStr};

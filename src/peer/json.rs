@@ -93,10 +93,9 @@ fn write_within(value: &Value, style: Style, room: usize, out: &mut String) -> b
         Value::Bool(false) => out.push_str("false"),
         Value::Number(n) => {
             if let Some(u) = n.as_u64() {
-                write_u64(u, out);
+                out.push_str(itoa::Buffer::new().format(u));
             } else if let Some(i) = n.as_i64() {
-                out.push('-');
-                write_u64(i.unsigned_abs(), out);
+                out.push_str(itoa::Buffer::new().format(i));
             } else if let (Some(f), true) = (n.as_f64(), style.spaced()) {
                 out.push_str(&python_float_repr(f));
             } else {
@@ -182,13 +181,6 @@ pub(crate) fn write_str_parts(parts: &[&str], style: Style, out: &mut String) {
     if let Ok(n) = encode_string(s, buf, style) {
         out.push_str(std::str::from_utf8(buf.get(..n).unwrap_or_default()).unwrap_or_default());
     }
-}
-
-fn write_u64(n: u64, out: &mut String) {
-    let mut digits = [0u8; 20];
-    let len = crate::jsonrpc::write_u64(n, &mut digits);
-    let digits = digits.get(digits.len() - len..).unwrap_or_default();
-    out.push_str(std::str::from_utf8(digits).unwrap_or_default());
 }
 
 /// Text that `serde_json` wrote, as a [`RawValue`] without validating it
