@@ -445,28 +445,15 @@ impl fmt::Display for FragmentHdr {
     }
 }
 
-const CRC_TABLE: [u32; 256] = {
-    let mut table = [0u32; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut c = i as u32;
-        let mut k = 0;
-        while k < 8 {
-            c = if c & 1 != 0 {
-                0xedb8_8320 ^ (c >> 1)
-            } else {
-                c >> 1
-            };
-            k += 1;
-        }
-        table[i] = c;
-        i += 1;
-    }
-    table
-};
-
 /// A running CRC-32 (IEEE 802.3, reflected, polynomial 0xedb88320: the
-/// checksum of zlib, Python's `zlib.crc32`, Ethernet and PNG).
+/// checksum of zlib, Python's `zlib.crc32`, Ethernet and PNG), computed by
+/// the `crc32fast` crate.
+///
+/// It keeps only the checksum so far, so it stays `Copy` and `const`
+/// constructible (`crc32fast::Hasher` is neither); each [`update`] resumes
+/// from it, which costs a few instructions per call, not per byte.
+///
+/// [`update`]: Crc32::update
 ///
 /// ```
 /// use procslink::envmsg::{Crc32, crc32};
@@ -477,39 +464,31 @@ const CRC_TABLE: [u32; 256] = {
 /// assert_eq!(c.finish(), 0xcbf4_3926);
 /// assert_eq!(crc32(b"123456789"), 0xcbf4_3926);
 /// ```
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Crc32(u32);
-
-impl Default for Crc32 {
-    fn default() -> Self {
-        Self::new()
-    }
-}
 
 impl Crc32 {
     /// The checksum of nothing so far.
     pub const fn new() -> Self {
-        Crc32(!0)
+        Crc32(0)
     }
 
     /// Adds `bytes`.
     pub fn update(&mut self, bytes: &[u8]) {
-        let mut c = self.0;
-        for &b in bytes {
-            c = CRC_TABLE[((c ^ b as u32) & 0xff) as usize] ^ (c >> 8);
-        }
-        self.0 = c;
+        let mut hasher = crc32fast::Hasher::new_with_initial(self.0);
+        hasher.update(bytes);
+        self.0 = hasher.finalize();
     }
 
     /// The checksum of everything added.
+    #[must_use]
     pub const fn finish(&self) -> u32 {
-        !self.0
+        self.0
     }
 }
 
 /// The CRC-32 of `bytes` (see [`Crc32`]).
+#[must_use]
 pub fn crc32(bytes: &[u8]) -> u32 {
-    let mut c = Crc32::new();
-    c.update(bytes);
-    c.finish()
+    crc32fast::hash(bytes)
 }
