@@ -39,6 +39,7 @@ use crate::{Error, ErrorKind, FragmentViolation};
 /// # Ok::<(), procslink::Error>(())
 /// ```
 #[derive(Clone)]
+#[must_use = "a splitter writes nothing until its fragments are asked for"]
 pub struct Splitter<'m> {
     message: &'m [u8],
     repr: EnvelopeRepr,

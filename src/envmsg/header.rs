@@ -214,6 +214,7 @@ impl EnvMsgHdrId {
 /// assert_eq!(EnvelopeFormat::PortsId.header_len(), 36);
 /// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum EnvelopeFormat {
     /// The seed's `{ dst, src }` ([`EnvMsgHdr`]).
     #[default]
@@ -246,6 +247,7 @@ impl EnvelopeFormat {
 /// assert_eq!((h.dst(), h.src(), h.dport()), (10, 20, None));
 /// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EnvHeader {
     /// The seed's two-field header.
     Basic(EnvMsgHdr),

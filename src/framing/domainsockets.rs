@@ -65,6 +65,7 @@ use crate::{Error, ErrorKind};
 
 /// What a client frame asks for.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ClientKind {
     /// 0: the client is still there.
     KeepAlive,
@@ -96,6 +97,7 @@ impl ClientKind {
 
 /// What a server frame carries.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ServerKind {
     /// 0: the call failed; the data is the error text.
     Error,

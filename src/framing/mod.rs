@@ -243,6 +243,7 @@ fn step<'a, F: Framing>(
 /// # Ok::<(), procslink::Error>(())
 /// ```
 #[derive(Clone, Debug)]
+#[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct Frames<'a, F> {
     input: &'a [u8],
     pos: usize,

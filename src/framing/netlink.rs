@@ -51,6 +51,7 @@ use crate::{Error, ErrorKind};
 
 /// How `nlmsg_len` is written.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum NetlinkProfile {
     /// Kernel convention: host byte order, `nlmsg_len` includes the header.
     Kernel,
@@ -90,6 +91,7 @@ impl NetlinkProfile {
 
 /// What lies between frames.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Padding {
     /// Nothing: each frame starts where the previous one ends.
     None,

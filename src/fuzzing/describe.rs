@@ -54,6 +54,7 @@ pub const STYLES: [Style; 4] = [
 /// Returned by the `verify` methods, which parse bytes with the crate's
 /// own parsers and compare every field with the description.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Mismatch {
     /// The crate's parser rejected the bytes.
     Parse(Error),
@@ -105,6 +106,7 @@ pub(crate) fn differs(offset: usize, field: &'static str) -> Mismatch {
 /// assert!(!AttrValue::Str("lo").wire_eq(b"lo", false));
 /// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AttrValue<'a> {
     /// A nest: the nodes that follow with a greater depth are its
     /// children. Written with `NLA_F_NESTED` set.
@@ -330,6 +332,7 @@ impl NetlinkDesc<'_> {
 
 /// A JSON value in a [`JsonTree`].
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum JsonValue<'a> {
     /// `null`.
     Null,

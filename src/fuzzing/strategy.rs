@@ -47,6 +47,7 @@ use crate::procslink::{DatagramRepr, PayloadType};
 
 /// An owned [`AttrValue`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum OwnedAttrValue {
     /// [`AttrValue::Nest`].
     Nest,
@@ -153,6 +154,7 @@ impl OwnedNetlink {
 
 /// An owned [`JsonValue`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum OwnedJsonValue {
     /// [`JsonValue::Null`].
     Null,
@@ -520,6 +522,7 @@ pub fn datagram_mutation() -> impl Strategy<Value = DatagramMutation> {
 /// An owned control attribute: the text ones by type, the `u32` ones by
 /// type, and the key.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum OwnedControlAttr {
     /// `SECRET`, `HOST`, `SSL_KEY`, `SSL_CERT`, `SSL_CA`, `ERROR` or `UUID`
     /// (by attribute type), and its text.

@@ -90,6 +90,7 @@ impl<'a> IntoIterator for &Batch<'a> {
 /// The messages of a [`Batch`]. An invalid element yields its error and
 /// iteration goes on with the next element.
 #[derive(Clone, Debug)]
+#[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct BatchIter<'a> {
     elements: BatchElements<'a>,
 }
@@ -107,6 +108,7 @@ impl core::iter::FusedIterator for BatchIter<'_> {}
 
 /// The elements of a [`Batch`]; see [`Batch::elements`].
 #[derive(Clone, Debug)]
+#[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct BatchElements<'a> {
     text: &'a str,
     elements: Elements<'a>,

@@ -31,6 +31,7 @@ use crate::{Error, ErrorKind, RpcViolation};
 /// # Ok::<(), procslink::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Style {
     /// No spaces; non-ASCII as UTF-8.
     #[default]
@@ -477,6 +478,7 @@ pub fn encode_string(text: &str, buf: &mut [u8], style: Style) -> Result<usize, 
 /// # Ok::<(), procslink::Error>(())
 /// ```
 #[derive(Debug)]
+#[must_use = "only `finish` says the batch's length"]
 pub struct BatchEncoder<'b> {
     buf: &'b mut [u8],
     len: usize,

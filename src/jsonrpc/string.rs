@@ -360,6 +360,7 @@ impl<'a> From<&'a str> for JsonStr<'a> {
 
 /// The characters of a [`JsonStr`], escapes decoded. See [`JsonStr::chars`].
 #[derive(Clone, Debug)]
+#[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct Chars<'a> {
     rest: &'a str,
     escapes: bool,

@@ -829,6 +829,7 @@ impl<'a> TryFrom<&'a str> for RawValue<'a> {
 /// The elements of a JSON array, as [`RawValue`]s. See
 /// [`RawValue::elements`].
 #[derive(Clone, Debug)]
+#[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct Elements<'a> {
     cur: Cursor<'a>,
     done: bool,
@@ -899,6 +900,7 @@ impl core::iter::FusedIterator for Elements<'_> {}
 /// The members of a JSON object, as (name, value) pairs. See
 /// [`RawValue::members`].
 #[derive(Clone, Debug)]
+#[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct Members<'a> {
     cur: Cursor<'a>,
     done: bool,

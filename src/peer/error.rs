@@ -109,6 +109,7 @@ impl std::error::Error for RpcError {}
 
 /// Why a call failed.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum CallError {
     /// The server answered with a JSON-RPC error object.
     Rpc(RpcError),

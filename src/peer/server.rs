@@ -510,6 +510,7 @@ impl Server {
     }
 
     /// A handle that stops this server's loops from any thread.
+    #[must_use]
     pub fn stopper(&self) -> Stopper {
         Stopper {
             shared: Arc::clone(&self.shared),
@@ -620,6 +621,7 @@ impl Stopper {
 /// Serving threads started by [`Server::spawn`]. Dropping it stops and
 /// joins them.
 #[derive(Debug)]
+#[must_use = "dropping the handle stops the server and joins its threads"]
 pub struct ServerHandle {
     server: Server,
     threads: Vec<JoinHandle<io::Result<()>>>,

@@ -100,6 +100,7 @@ impl fmt::Display for UnixAddr {
 
 /// Where a peer lives: a netlink port id or a Unix datagram socket address.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Address {
     /// A `NETLINK_USERSOCK` port id (`nl_pid`).
     Netlink(u32),

@@ -57,6 +57,7 @@ pub static KNOWN_TYPES: Policy<'static> = Policy::new(&KNOWN).reject_unknown();
 /// "how much".
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[non_exhaustive]
 pub enum MutationKind {
     /// [`Malformation::MessageLenZero`].
     MessageLenZero,
@@ -123,6 +124,7 @@ impl MutationKind {
 /// Which of a ProcsLink datagram's malformations to apply.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[non_exhaustive]
 pub enum DatagramMutationKind {
     /// [`Malformation::DatagramLenMismatch`].
     NlmsgLen,
@@ -481,6 +483,7 @@ pub enum Malformation {
 
 /// The crate parser (and how it is driven) that detects a malformation.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Detector {
     /// [`Messages`] over the buffer.
     Messages,
