@@ -84,6 +84,7 @@ extern crate std;
 
 pub mod envmsg;
 mod error;
+pub mod families;
 pub mod framing;
 #[cfg(any(feature = "arbitrary", feature = "proptest"))]
 pub mod fuzzing;
