@@ -10,7 +10,7 @@
 //! # Walking a kernel dump
 //!
 //! ```
-//! use procslink::netlink::{Messages, route::{IFLA_IFNAME, IfInfoMsg}};
+//! use procslink::netlink::{Messages, display::Escaped, route::{IFLA_IFNAME, IfInfoMsg}};
 //!
 //! # let dump = procslink::netlink::doc_example_dump();
 //! for message in Messages::new(&dump) {
@@ -22,7 +22,8 @@
 //!     for attr in attrs {
 //!         let attr = attr?;
 //!         if attr.kind() == IFLA_IFNAME {
-//!             println!("link {}: {}", ifinfo.index(), attr.str()?);
+//!             // A name is bytes (the kernel accepts `p\xe9`): print it escaped.
+//!             println!("link {}: {}", ifinfo.index(), Escaped(attr.bytes_str()));
 //!         }
 //!     }
 //! }
@@ -58,6 +59,11 @@
 //!   fragmentation.
 //! - [`framing`]: stream framings (netlink over a byte stream, domainsockets
 //!   uvarint frames, EZ-IPC delimited JSON).
+//! - `kernel` (feature `std`): sockets that talk to the kernel over any
+//!   netlink protocol: requests acknowledged or refused with the kernel's
+//!   extended ack, dumps read from one reused buffer, multicast
+//!   notifications. Built on [`netlink::conversation`], the socket-free core
+//!   that embedded users drive over their own transport.
 //! - `peer` (feature `std`): the RPC peer over `NETLINK_USERSOCK` and Unix
 //!   datagrams.
 //! - `fuzzing` (features `arbitrary`, `proptest`): structure-aware inputs
@@ -69,8 +75,8 @@
 //! allocator.
 //!
 //! - `serde`: typed decoding of JSON-RPC values through `serde-json-core`.
-//! - `std`: the `peer` module (sockets through `rustix`, handlers through
-//!   `serde_json`).
+//! - `std`: the `kernel` and `peer` modules (sockets through `rustix` and
+//!   `netlink-sys`, handlers through `serde_json`).
 //! - `cli`: the `procslink` command (`serve`, `call`, `notify`, `decode`,
 //!   `dump`).
 //! - `arbitrary`, `proptest`: the `fuzzing` module (both crates need `std`).
