@@ -300,7 +300,7 @@ fn policies_come_from_the_specs_checks() {
             *slot = spec.policy();
         }
     }
-    assert_eq!(entries[3].kind(), AttrKind::String);
+    assert_eq!(entries[3].kind(), AttrKind::NulString);
     assert_eq!(entries[4].kind(), AttrKind::U32);
     let policy = Policy::new(&entries);
     let mut buf = [0u8; 64];
@@ -415,4 +415,47 @@ proptest! {
             let _ = set.sub_message_format(spec, Attrs::new(&run));
         }
     }
+}
+
+/// A spec string is the kernel's `NLA_NUL_STRING`; an `unterminated-ok` one
+/// its `NLA_STRING`; both limits count the string without its NUL, as the
+/// kernel's policies generated from the same specs do.
+#[cfg(feature = "family-team")]
+#[test]
+fn string_policies_follow_the_kernels_generated_ones() {
+    use procslink::families::team;
+    let name = team::SET_ATTR_OPTION
+        .by_number(team::TEAM_ATTR_OPTION_NAME)
+        .unwrap();
+    assert!(name.checks().unterminated_ok());
+    let policy = name.policy();
+    assert_eq!(policy.kind(), AttrKind::String);
+    let entries = [
+        procslink::netlink::AttrPolicy::UNSPEC,
+        policy,
+        procslink::netlink::AttrPolicy::UNSPEC,
+    ];
+    let check = |payload: &[u8]| {
+        let mut buf = [0u8; 64];
+        let mut b = Builder::new(&mut buf);
+        let mut m = b.message(MessageType(16), Flags::REQUEST, 1, 0).unwrap();
+        m.put(team::TEAM_ATTR_OPTION_NAME, payload).unwrap();
+        m.finish().unwrap();
+        let len = b.len();
+        let message = Message::parse(&buf[..len]).unwrap();
+        let (_, attrs) = message.split_family_header(0).unwrap();
+        Policy::new(&entries).validate(attrs).is_ok()
+    };
+    assert!(check(&[b'a'; 32]), "32 bytes without a NUL");
+    assert!(
+        check(&[[b'a'; 32].as_slice(), b"\0"].concat()),
+        "32 and a NUL"
+    );
+    assert!(!check(&[b'a'; 33]), "33 bytes");
+
+    // ifname carries no `unterminated-ok`: its NUL is required.
+    let ifname = rt_link::SET_LINK_ATTRS
+        .by_number(rt_link::IFLA_IFNAME)
+        .unwrap();
+    assert_eq!(ifname.policy().kind(), AttrKind::NulString);
 }

@@ -396,9 +396,10 @@ impl AttrSpec {
     /// attach a nested [`Policy`](crate::netlink::Policy) with
     /// [`AttrPolicy::nested`] to check deeper.
     ///
-    /// `uint`/`sint` allow 4 to 8 bytes, `bitfield32` exactly 8, a string's
-    /// limits count its NUL, and a string whose NUL is optional is checked
-    /// as bytes.
+    /// `uint`/`sint` allow 4 to 8 bytes, `bitfield32` exactly 8. A string
+    /// is [`AttrKind::NulString`] (the kernel's `NLA_NUL_STRING`), one whose
+    /// NUL is optional (`unterminated-ok`) [`AttrKind::String`]
+    /// (`NLA_STRING`); both count their limits without the NUL.
     pub const fn policy(&self) -> AttrPolicy<'static> {
         let kind = match self.attr_type {
             AttrType::Flag => AttrKind::Flag,
@@ -410,25 +411,27 @@ impl AttrSpec {
             AttrType::S16 => AttrKind::S16,
             AttrType::S32 => AttrKind::S32,
             AttrType::S64 => AttrKind::S64,
-            AttrType::String if self.checks.unterminated_ok => AttrKind::Binary,
-            AttrType::String => AttrKind::String,
+            // As the kernel's generated policies: a spec string is
+            // NLA_NUL_STRING, an `unterminated-ok` one NLA_STRING. Both
+            // kinds count their limits without the NUL, as the spec does.
+            AttrType::String if self.checks.unterminated_ok => AttrKind::String,
+            AttrType::String => AttrKind::NulString,
             AttrType::Uint | AttrType::Sint | AttrType::Binary | AttrType::Bitfield32 => {
                 AttrKind::Binary
             }
             AttrType::Nest | AttrType::IndexedArray | AttrType::NestTypeValue => AttrKind::Nested,
             AttrType::Unused | AttrType::Pad | AttrType::SubMessage => AttrKind::Unspec,
         };
-        let nul = matches!(kind, AttrKind::String) as u32;
         let (mut min, mut max) = match self.attr_type {
             AttrType::Uint | AttrType::Sint => (4, 8),
             AttrType::Bitfield32 => (8, 8),
             _ => (0, 0),
         };
         if let Some(len) = self.checks.min_len {
-            min = len.saturating_add(nul);
+            min = len;
         }
         if let Some(len) = self.checks.max_len {
-            max = len.saturating_add(nul);
+            max = len;
         }
         if let Some(len) = self.checks.exact_len {
             min = len;
