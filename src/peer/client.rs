@@ -63,10 +63,10 @@ impl ClientOptions {
         ClientOptions::default()
     }
 
-    /// How long a call waits for its response, and a send for room in the
-    /// server's queue (the send bound stays this one even for
-    /// [`Client::call_timeout`], whose own timeout bounds only the wait for
-    /// the response).
+    /// How long a call waits, from sending to its response, including the
+    /// wait for room in the server's queue when it is full (for
+    /// [`Client::call_timeout`], that call's own timeout); how long a
+    /// notification waits for room. At least 1 ms.
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout.max(Duration::from_millis(1));
@@ -104,6 +104,7 @@ impl ClientOptions {
 
 /// What a client has seen so far.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ClientStats {
     /// Responses delivered to their callers.
     pub delivered: u64,
@@ -440,6 +441,18 @@ impl<P: ?Sized> Clone for CallParams<'_, P> {
 
 impl<P: ?Sized> Copy for CallParams<'_, P> {}
 
+/// A call whose request the server's queue had no room for: the length
+/// of its datagram and what its answer goes through.
+struct Busy<F> {
+    len: usize,
+    convert: F,
+}
+
+/// How long one attempt to send waits for room in the receiver's queue
+/// (the socket's send timeout): between attempts a waiting sender reads
+/// the socket for the others.
+const SEND_SLICE: Duration = Duration::from_millis(20);
+
 /// How long a caller that is not reading the socket waits for its answer
 /// or its turn before trying to read the socket itself again: a bound on
 /// what a lost hand-off can cost.
@@ -530,7 +543,7 @@ impl Client {
 
     fn new(socket: Socket, options: ClientOptions) -> io::Result<Client> {
         socket.set_recv_timeout(Some(READ_SLICE))?;
-        socket.set_send_timeout(Some(options.timeout))?;
+        socket.set_send_timeout(Some(SEND_SLICE))?;
         if let Some(bytes) = options.recv_buffer {
             socket.set_recv_buffer_size(bytes)?;
         }
@@ -805,6 +818,13 @@ impl Inner {
     /// Sends a request (`timeout` given) or a notification (`None`); for a
     /// request, waits for the answer and turns it into `T` with `convert`:
     /// `Ok(None)` on timeout.
+    ///
+    /// No caller ever waits for room in the server's queue while it holds
+    /// the reading turn: holding it, a caller only tries to send
+    /// (`MSG_DONTWAIT`); when the server's queue is full it lets go of the
+    /// turn and sends as any other caller, so that someone always reads the
+    /// answers (a server whose replies cannot be delivered drops them,
+    /// which a full client queue would otherwise cause).
     fn request<P, T, F>(
         &self,
         out: Outgoing<'_, P>,
@@ -815,18 +835,44 @@ impl Inner {
         P: Serialize + ?Sized,
         F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
     {
-        if let Some(timeout) = timeout
-            && let Some(mut turn) = self.reading_turn()
-        {
+        let Some(timeout) = timeout else {
+            let mut caller = CallerState::take();
+            let sent = self.build(&mut caller.request, &out, None).and_then(|len| {
+                let datagram = caller.request.datagram.get(..len).unwrap_or_default();
+                let deadline = deadline_after(Instant::now(), self.options.timeout);
+                self.send_patiently(out.to, datagram, out.fds, deadline)
+            });
+            caller.put_back();
+            return sent.map(|()| None);
+        };
+        if let Some(mut turn) = self.reading_turn() {
             // No one else reads the socket, so no one else can take this
             // call's answer: it need not be registered (nor a slot armed),
             // and it is built in the reader's buffers.
             let id = self.next_id.fetch_add(1, Ordering::Relaxed);
             let Reader { recv, request } = &mut *turn;
-            let answer = self.lone_call(request, recv, id, out, timeout, convert);
+            let busy = match self.lone_call(request, recv, id, &out, timeout, convert) {
+                Ok(answer) => {
+                    request.trim();
+                    drop(turn);
+                    self.pass_turn(id);
+                    return answer;
+                }
+                Err(busy) => busy,
+            };
+            // The server's queue is full: the request waits for room as a
+            // registered call, without the turn.
+            let mut caller = CallerState::take();
+            let datagram = &mut caller.request.datagram;
+            datagram.clear();
+            datagram.extend_from_slice(request.datagram.get(..busy.len).unwrap_or_default());
             request.trim();
             drop(turn);
             self.pass_turn(id);
+            let datagram = caller.request.datagram.get(..busy.len).unwrap_or_default();
+            let answer =
+                self.registered_call(&caller.slot, id, &out, datagram, timeout, busy.convert);
+            caller.put_back();
             return answer;
         }
         let mut caller = CallerState::take();
@@ -836,12 +882,67 @@ impl Inner {
     }
 
     /// A call by the caller that holds the reading turn: built in
-    /// `request`, its answer read into `recv`.
+    /// `request`, its answer read into `recv`; [`Busy`] when the server's
+    /// queue had no room for it.
     fn lone_call<P, T, F>(
         &self,
         request: &mut RequestBuffers,
         recv: &mut [u8],
         id: u64,
+        out: &Outgoing<'_, P>,
+        timeout: Duration,
+        convert: F,
+    ) -> Result<Result<Option<T>, CallError>, Busy<F>>
+    where
+        P: Serialize + ?Sized,
+        F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
+    {
+        let len = match self.build(request, out, Some(id)) {
+            Ok(len) => len,
+            Err(e) => return Ok(Err(e)),
+        };
+        if self.closed.load(Ordering::Acquire) {
+            return Ok(Err(self.stopped()));
+        }
+        let datagram = request.datagram.get(..len).unwrap_or_default();
+        self.send_and_read_own(recv, id, out, datagram, timeout, convert)
+            .map_err(|convert| Busy { len, convert })
+    }
+
+    /// Sends `datagram`, the request `id`, without waiting for room in the
+    /// server's queue, and reads its answer into `recv` as the caller
+    /// holding the reading turn, unregistered. `Err(convert)` when the
+    /// queue was full and nothing was sent.
+    fn send_and_read_own<P, T, F>(
+        &self,
+        recv: &mut [u8],
+        id: u64,
+        out: &Outgoing<'_, P>,
+        datagram: &[u8],
+        timeout: Duration,
+        convert: F,
+    ) -> Result<Result<Option<T>, CallError>, F>
+    where
+        P: ?Sized,
+        F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
+    {
+        match self.socket.send(out.to, datagram, out.fds, true) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Err(convert),
+            Err(e) => return Ok(Err(CallError::Io(e))),
+        }
+        let own = Own::Unregistered(id, out.to);
+        let deadline = Deadline::After(timeout);
+        Ok(self
+            .read_until_answered(own, None, recv, deadline, &mut Some(convert))
+            .and_then(Option::transpose))
+    }
+
+    /// A call by a caller that does not hold the reading turn (it may take
+    /// it after sending), built in `caller`.
+    fn request_with<P, T, F>(
+        &self,
+        caller: &mut CallerState,
         out: Outgoing<'_, P>,
         timeout: Duration,
         convert: F,
@@ -850,19 +951,36 @@ impl Inner {
         P: Serialize + ?Sized,
         F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
     {
-        let len = self.build(request, &out, Some(id))?;
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let len = self.build(&mut caller.request, &out, Some(id))?;
+        let datagram = caller.request.datagram.get(..len).unwrap_or_default();
         if self.closed.load(Ordering::Acquire) {
             return Err(self.stopped());
         }
-        let datagram = request.datagram.get(..len).unwrap_or_default();
-        self.send_and_read_own(recv, id, &out, datagram, timeout, convert)
+        let convert = match self.reading_turn() {
+            Some(mut turn) => {
+                // The reader finished after this caller looked: as in
+                // `request`, the answer need not be registered.
+                let sent =
+                    self.send_and_read_own(&mut turn.recv, id, &out, datagram, timeout, convert);
+                drop(turn);
+                self.pass_turn(id);
+                match sent {
+                    Ok(answer) => return answer,
+                    Err(convert) => convert,
+                }
+            }
+            None => convert,
+        };
+        self.registered_call(&caller.slot, id, &out, datagram, timeout, convert)
     }
 
-    /// Sends `datagram`, the request `id`, and reads its answer into
-    /// `recv` as the caller holding the reading turn, unregistered.
-    fn send_and_read_own<P, T, F>(
+    /// Registers the call `id`, sends its `datagram` (waiting for room in
+    /// the server's queue, without the reading turn) and waits for its
+    /// answer.
+    fn registered_call<P, T, F>(
         &self,
-        recv: &mut [u8],
+        slot: &Arc<Slot>,
         id: u64,
         out: &Outgoing<'_, P>,
         datagram: &[u8],
@@ -873,58 +991,19 @@ impl Inner {
         P: ?Sized,
         F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
     {
-        self.socket.send(out.to, datagram, out.fds)?;
-        let own = Own::Unregistered(id, out.to);
-        let deadline = Deadline::After(timeout);
-        self.read_until_answered(own, None, recv, deadline, &mut Some(convert))?
-            .transpose()
-    }
-
-    fn request_with<P, T, F>(
-        &self,
-        caller: &mut CallerState,
-        out: Outgoing<'_, P>,
-        timeout: Option<Duration>,
-        convert: F,
-    ) -> Result<Option<T>, CallError>
-    where
-        P: Serialize + ?Sized,
-        F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
-    {
-        let id = timeout.map(|_| self.next_id.fetch_add(1, Ordering::Relaxed));
-        let len = self.build(&mut caller.request, &out, id)?;
-        let Outgoing { to, fds, .. } = out;
-        let datagram = caller.request.datagram.get(..len).unwrap_or_default();
-        let (Some(id), Some(timeout)) = (id, timeout) else {
-            self.socket.send(to, datagram, fds)?;
-            return Ok(None);
-        };
-        if self.closed.load(Ordering::Acquire) {
-            return Err(self.stopped());
-        }
-        if let Some(mut turn) = self.reading_turn() {
-            // The reader finished after this caller looked: as in
-            // `request`, the answer need not be registered.
-            let answer =
-                self.send_and_read_own(&mut turn.recv, id, &out, datagram, timeout, convert);
-            drop(turn);
-            self.pass_turn(id);
-            return answer;
-        }
         let now = Instant::now();
         let deadline = deadline_after(now, timeout);
-        let slot = &caller.slot;
         slot.arm(id);
         self.pending().insert(
             id,
             Waiter {
-                to: to.clone(),
+                to: out.to.clone(),
                 slot: Arc::clone(slot),
             },
         );
-        if let Err(e) = self.socket.send(to, datagram, fds) {
+        if let Err(e) = self.send_patiently(out.to, datagram, out.fds, deadline) {
             self.pending().remove(&id);
-            return Err(CallError::Io(e));
+            return Err(e);
         }
         let mut convert = Some(convert);
         let answer = match self.wait(id, slot, now, deadline, &mut convert) {
@@ -942,6 +1021,50 @@ impl Inner {
             Ok(answer) => Ok(answer),
         };
         answer?.transpose()
+    }
+
+    /// Sends `datagram` to `to`, waiting for room in the receiver's queue
+    /// until `deadline` ([`CallError::Timeout`] then) in slices of
+    /// [`SEND_SLICE`]; between slices, reads the socket for the other
+    /// callers if no one else does, so that answers keep being taken
+    /// however many callers wait to send. Never called holding the turn.
+    fn send_patiently(
+        &self,
+        to: &Address,
+        datagram: &[u8],
+        fds: &[BorrowedFd<'_>],
+        deadline: Instant,
+    ) -> Result<(), CallError> {
+        loop {
+            match self.socket.send(to, datagram, fds, false) {
+                Ok(()) => return Ok(()),
+                Err(e) if is_timeout(&e) => {
+                    if self.closed.load(Ordering::Acquire) {
+                        return Err(self.stopped());
+                    }
+                    if Instant::now() >= deadline {
+                        return Err(CallError::Timeout);
+                    }
+                    self.help_read();
+                }
+                Err(e) => return Err(CallError::Io(e)),
+            }
+        }
+    }
+
+    /// Reads the socket once for the waiting callers, if no one else does.
+    fn help_read(&self) {
+        // Id 0 is never a call's: every answer read goes to its caller.
+        const NO_CALL: u64 = 0;
+        if let Some(mut turn) = self.reading_turn() {
+            let mut none = None::<fn(Outcome<'_>, Vec<OwnedFd>) -> Result<(), CallError>>;
+            let now = Deadline::At(Instant::now());
+            let own = Own::Registered(NO_CALL);
+            // A failure closes the client; the sender learns it next.
+            let _ = self.read_until_answered(own, None, &mut turn.recv, now, &mut none);
+            drop(turn);
+            self.pass_turn(NO_CALL);
+        }
     }
 
     /// The answer a reader is handing over right now, waiting for it at

@@ -145,8 +145,17 @@
 //!   that can open a `NETLINK_USERSOCK` socket; the allow-list is what
 //!   restricts who is served. A Unix server bound to a path is additionally
 //!   protected by the path's file permissions.
-//! - A reply waits at most [`ServerOptions::reply_timeout`] for room in a
-//!   client's queue, so a client that never reads cannot stall a server.
+//! - A server never waits for room in a client's queue: replies are sent
+//!   with `MSG_DONTWAIT`, and one that does not fit at once is dropped and
+//!   counted ([`ServerStats::dropped_replies`]), so a client that never
+//!   reads loses only its own replies. A client waiting for room in a
+//!   server's queue never holds the turn to read its own socket, so a
+//!   client shared by any number of threads keeps taking its answers. On
+//!   Unix datagrams a socket's queue holds only `net.unix.max_dgram_qlen`
+//!   datagrams (10 by default), so a client with more calls in flight than
+//!   that can lose answers under load (those calls time out): give busy
+//!   threads their own clients there, or use netlink, whose queue is
+//!   bounded in bytes ([`ClientOptions::recv_buffer_size`]).
 //!
 //! # File descriptors (Unix datagrams)
 //!

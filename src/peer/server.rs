@@ -313,10 +313,11 @@ impl ServerOptions {
         self
     }
 
-    /// How long sending a reply may wait while the client's queue is full
-    /// before the reply is dropped (default 1 s), so that a client that
-    /// never reads cannot stall the server.
+    /// Has no effect any more: a server never waits for room in a
+    /// client's queue; a reply that cannot be delivered at once is dropped
+    /// and counted ([`ServerStats::dropped_replies`]).
     #[must_use]
+    #[deprecated(note = "replies are sent without waiting; a reply that does not fit is dropped")]
     pub fn reply_timeout(mut self, timeout: Duration) -> Self {
         self.reply_timeout = timeout;
         self
@@ -341,11 +342,13 @@ struct Counters {
     panics: AtomicU64,
     ignored: AtomicU64,
     send_errors: AtomicU64,
+    dropped_replies: AtomicU64,
     overruns: AtomicU64,
 }
 
 /// What a server has done so far.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ServerStats {
     /// Requests and notifications dispatched (each batch element counts),
     /// including those answered -32601 or denied.
@@ -362,8 +365,12 @@ pub struct ServerStats {
     pub panics: u64,
     /// Datagrams from the kernel (port 0) or from the server itself.
     pub ignored: u64,
-    /// Replies that could not be sent.
+    /// Replies that could not be sent for another reason than a full
+    /// queue (the client is gone, an unnamed Unix sender).
     pub send_errors: u64,
+    /// Replies dropped because the client's receive queue had no room for
+    /// them at once: the server never waits for a client to read.
+    pub dropped_replies: u64,
     /// Times the kernel reported dropped datagrams (receive queue full).
     pub overruns: u64,
 }
@@ -472,7 +479,6 @@ impl Server {
         if o.allow_uids.is_some() || o.pass_credentials {
             s.set_passcred(true)?;
         }
-        s.set_send_timeout(Some(o.reply_timeout))?;
         if let Some(bytes) = o.recv_buffer {
             s.set_recv_buffer_size(bytes)?;
         }
@@ -505,6 +511,7 @@ impl Server {
             panics: get(&c.panics),
             ignored: get(&c.ignored),
             send_errors: get(&c.send_errors),
+            dropped_replies: get(&c.dropped_replies),
             overruns: get(&c.overruns),
         }
     }
@@ -1039,16 +1046,22 @@ impl Shared {
             .map_err(|e| io::Error::other(format!("{e:?}")))
             .and_then(|n| {
                 let datagram = out.datagram.get(..n).unwrap_or_default();
+                // Never waits for room in the client's queue: a client that
+                // does not read loses its own replies and delays no one.
                 if out.fds.is_empty() {
-                    return self.socket.send(&to, datagram, &[]);
+                    return self.socket.send(&to, datagram, &[], true);
                 }
                 let fds: Vec<_> = out.fds.iter().map(AsFd::as_fd).collect();
-                self.socket.send(&to, datagram, &fds)
+                self.socket.send(&to, datagram, &fds, true)
             });
         // Sent or not, the descriptors are closed here.
         out.fds.clear();
-        if sent.is_err() {
-            bump(&self.counters.send_errors);
+        match sent {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                bump(&self.counters.dropped_replies);
+            }
+            Err(_) => bump(&self.counters.send_errors),
         }
     }
 }

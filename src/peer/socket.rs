@@ -312,13 +312,21 @@ impl NetlinkSocket {
     /// receiver's queue stays full).
     #[inline]
     pub fn send_to(&self, port: u32, bytes: &[u8]) -> io::Result<()> {
-        let sent = rustix::net::sendto(
-            &self.fd,
-            bytes,
-            SendFlags::empty(),
-            &SocketAddrNetlink::new(port, 0),
-        )
-        .map_err(|e| with_context(e, &format!("send to netlink port {port}")))?;
+        self.send_to_with(port, bytes, false)
+    }
+
+    /// [`send_to`](Self::send_to), not waiting for room in the receiver's
+    /// queue when `dont_wait` (`MSG_DONTWAIT`: `WouldBlock` at once
+    /// instead).
+    #[inline]
+    pub(crate) fn send_to_with(&self, port: u32, bytes: &[u8], dont_wait: bool) -> io::Result<()> {
+        let flags = if dont_wait {
+            SendFlags::DONTWAIT
+        } else {
+            SendFlags::empty()
+        };
+        let sent = rustix::net::sendto(&self.fd, bytes, flags, &SocketAddrNetlink::new(port, 0))
+            .map_err(|e| send_error(e, port))?;
         short_send(sent, bytes.len())
     }
 
@@ -414,6 +422,18 @@ fn netlink_sender(addr: Option<SocketAddrAny>) -> io::Result<u32> {
     SocketAddrNetlink::try_from(addr)
         .map(|a| a.pid())
         .map_err(|e| with_context(e, "netlink datagram sender address"))
+}
+
+/// A netlink send's error; "no peer at port N" when nothing is bound
+/// there (the kernel's `ECONNREFUSED`), keeping the error's kind.
+fn send_error(e: Errno, port: u32) -> io::Error {
+    if e == Errno::CONNREFUSED {
+        return io::Error::new(
+            io::ErrorKind::ConnectionRefused,
+            format!("no peer at netlink port {port}"),
+        );
+    }
+    with_context(e, &format!("send to netlink port {port}"))
 }
 
 fn short_send(sent: usize, len: usize) -> io::Result<()> {
@@ -535,6 +555,18 @@ impl UnixDatagram {
     /// `sendmsg` failure (`ENOENT`/`ECONNREFUSED` when nothing listens at
     /// `to`, `EMSGSIZE` when the datagram is larger than the send buffer).
     pub fn send_to(&self, to: &UnixAddr, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<()> {
+        self.send_to_with(to, bytes, fds, false)
+    }
+
+    /// [`send_to`](Self::send_to), not waiting for room in the receiver's
+    /// queue when `dont_wait` (`MSG_DONTWAIT`).
+    pub(crate) fn send_to_with(
+        &self,
+        to: &UnixAddr,
+        bytes: &[u8],
+        fds: &[BorrowedFd<'_>],
+        dont_wait: bool,
+    ) -> io::Result<()> {
         if fds.len() > MAX_FDS {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -558,7 +590,11 @@ impl UnixDatagram {
             &addr,
             &[io::IoSlice::new(bytes)],
             &mut control,
-            SendFlags::empty(),
+            if dont_wait {
+                SendFlags::DONTWAIT
+            } else {
+                SendFlags::empty()
+            },
         )
         .map_err(|e| with_context(e, &format!("send to unix socket {to}")))?;
         short_send(sent, bytes.len())

@@ -45,22 +45,26 @@ impl Socket {
         matches!(self, Socket::Netlink(_))
     }
 
+    /// Sends one datagram to `to`, waiting for room in the receiver's
+    /// queue at most the socket's send timeout unless `dont_wait`
+    /// (`MSG_DONTWAIT`: `WouldBlock` at once).
     #[inline]
     pub(crate) fn send(
         &self,
         to: &Address,
         bytes: &[u8],
         fds: &[BorrowedFd<'_>],
+        dont_wait: bool,
     ) -> io::Result<()> {
         match (self, to) {
             (Socket::Netlink(s), Address::Netlink(port)) if fds.is_empty() => {
-                s.send_to(*port, bytes)
+                s.send_to_with(*port, bytes, dont_wait)
             }
             (Socket::Netlink(_), Address::Netlink(_)) => Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "netlink datagrams cannot carry file descriptors",
             )),
-            (Socket::Unix(s), Address::Unix(addr)) => s.send_to(addr, bytes, fds),
+            (Socket::Unix(s), Address::Unix(addr)) => s.send_to_with(addr, bytes, fds, dont_wait),
             (_, to) => Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!(
@@ -92,9 +96,10 @@ impl Socket {
     }
 
     /// Sends a one-byte datagram to this socket itself, to wake a receiver
-    /// (netlink refuses empty datagrams with `ENODATA`).
+    /// (netlink refuses empty datagrams with `ENODATA`), never waiting for
+    /// room in its queue.
     pub(crate) fn wake(&self) -> io::Result<()> {
-        self.send(&self.local(), &[0], &[])
+        self.send(&self.local(), &[0], &[], true)
     }
 }
 
