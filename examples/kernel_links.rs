@@ -8,6 +8,7 @@
 use std::process::ExitCode;
 
 use procslink::kernel::{KernelSocket, Protocol};
+use procslink::netlink::display::Escaped;
 use procslink::netlink::route::{self, IfInfoMsg};
 use procslink::netlink::{Builder, flags::Flags};
 
@@ -34,15 +35,17 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     while let Some(link) = dump.next() {
         let link = link?;
         let (ifi, attrs) = link.family_header::<IfInfoMsg>()?;
-        let (mut name, mut mtu, mut kind) = ("?", 0, "-");
+        // Names are bytes, not text (the kernel accepts `p\xe9`): kept as
+        // bytes and printed escaped, never refused.
+        let (mut name, mut mtu, mut kind): (&[u8], u32, &[u8]) = (b"?", 0, b"-");
         for attr in attrs {
             let attr = attr?;
             match attr.kind() {
-                route::IFLA_IFNAME => name = attr.str()?,
+                route::IFLA_IFNAME => name = attr.bytes_str(),
                 route::IFLA_MTU => mtu = attr.u32()?,
                 route::IFLA_LINKINFO => {
                     if let Some(k) = attr.nested().lookup(route::IFLA_INFO_KIND)? {
-                        kind = k.str()?;
+                        kind = k.bytes_str();
                     }
                 }
                 _ => {}
@@ -53,9 +56,11 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         } else {
             "DOWN"
         };
+        let name = Escaped(name).to_string();
         println!(
-            "{:>3}: {name:<16} mtu {mtu:<6} {up:<5} kind {kind}",
-            ifi.index()
+            "{:>3}: {name:<16} mtu {mtu:<6} {up:<5} kind {}",
+            ifi.index(),
+            Escaped(kind)
         );
     }
     let links = dump.replies();

@@ -31,6 +31,7 @@
 //!
 //! ```no_run
 //! use procslink::kernel::{KernelSocket, Protocol};
+//! use procslink::netlink::display::Escaped;
 //! use procslink::netlink::{Builder, flags::Flags, route::{self, IfInfoMsg}};
 //!
 //! let mut socket = KernelSocket::open(Protocol::ROUTE)?;
@@ -44,7 +45,8 @@
 //! while let Some(link) = dump.next() {
 //!     let (ifinfo, attrs) = link?.family_header::<IfInfoMsg>()?;
 //!     if let Some(name) = attrs.lookup(route::IFLA_IFNAME)? {
-//!         println!("{}: {}", ifinfo.index(), name.str()?);
+//!         // Names are bytes (the kernel accepts `p\xe9`): shown escaped.
+//!         println!("{}: {}", ifinfo.index(), Escaped(name.bytes_str()));
 //!     }
 //! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
