@@ -568,7 +568,7 @@ fn live_link_dump_summary() {
 
 #[test]
 fn live_family_dump() {
-    let Some(out) = live(&["dump", "family"]) else {
+    let Some(out) = live(&["dump", "family", "-d"]) else {
         return;
     };
     assert!(out.starts_with("@0 GENL_ID_CTRL len "), "{out}");

@@ -4,7 +4,10 @@
 //! ```text
 //! procslink decode [--as netlink|procslink|envmsg] [--protocol route|generic]
 //!                  [--envelope basic|ports|ports-id] [--hex] [--summary] [FILE|-]
-//! procslink dump link|addr|route|neigh|family [--summary] [--raw FILE]
+//! procslink dump link|addr|route|neigh|rule|family [-d|-j|--summary] [--raw FILE]
+//!                [--netns NAME]
+//! procslink monitor [link|addr|route|neigh|rule|all]... [--count N] [--timeout SECONDS]
+//!                   [--netns NAME] [--rcvbuf BYTES]
 //! procslink serve [--allow-uid UID]...
 //! procslink call [--timeout MS] PORT METHOD [PARAMS_JSON]
 //! procslink notify PORT METHOD [PARAMS_JSON]
@@ -29,6 +32,12 @@ mod envmsg;
 mod input;
 #[path = "procslink/json.rs"]
 mod json;
+#[path = "procslink/monitor.rs"]
+mod monitor;
+#[path = "procslink/netns.rs"]
+mod netns;
+#[path = "procslink/objects.rs"]
+mod objects;
 #[path = "procslink/rpc.rs"]
 mod rpc;
 #[path = "procslink/schema.rs"]
@@ -49,8 +58,11 @@ struct Cli {
 enum Command {
     /// Decode bytes read from a file or stdin and print them as a tree.
     Decode(decode::Args),
-    /// Ask the kernel for a dump and print it decoded.
+    /// Ask the kernel for a table and print it: one line per object as `ip`
+    /// does, JSON with `ip -j`'s field names (-j) or the decoded tree (-d).
     Dump(dump::Args),
+    /// Print rtnetlink changes as they happen, as `ip monitor` does.
+    Monitor(monitor::Args),
     /// Serve the demo methods hello, add and echo over NETLINK_USERSOCK,
     /// printing the port id first.
     Serve(rpc::ServeArgs),
@@ -65,6 +77,7 @@ impl Command {
         match self {
             Command::Decode(args) => decode::run(args, out),
             Command::Dump(args) => dump::run(args, out),
+            Command::Monitor(args) => monitor::run(args, out),
             Command::Serve(args) => rpc::serve(args, out),
             Command::Call(args) => rpc::call(args, out),
             Command::Notify(args) => rpc::notify(args, out),

@@ -174,8 +174,12 @@ pub mod groups {
     pub const RTNLGRP_IPV4_IFADDR: u32 = 5;
     /// IPv4 routes.
     pub const RTNLGRP_IPV4_ROUTE: u32 = 7;
+    /// IPv4 routing policy rules.
+    pub const RTNLGRP_IPV4_RULE: u32 = 8;
     /// IPv6 addresses.
     pub const RTNLGRP_IPV6_IFADDR: u32 = 9;
     /// IPv6 routes.
     pub const RTNLGRP_IPV6_ROUTE: u32 = 11;
+    /// IPv6 routing policy rules.
+    pub const RTNLGRP_IPV6_RULE: u32 = 19;
 }

@@ -320,6 +320,34 @@ pub static CTRL_MCAST_GRP: Schema = Schema {
     attrs: &[(1, "NAME", Str), (2, "ID", U32)],
 };
 
+/// `FRA_*` (`linux/fib_rules.h`), after `fib_rule_hdr`.
+pub static RULE: Schema = Schema {
+    prefix: "FRA_",
+    attrs: &[
+        (1, "DST", Ip),
+        (2, "SRC", Ip),
+        (3, "IIFNAME", Str),
+        (4, "GOTO", U32),
+        (6, "PRIORITY", U32),
+        (10, "FWMARK", U32),
+        (11, "FLOW", U32),
+        (12, "TUN_ID", Hex),
+        (13, "SUPPRESS_IFGROUP", U32),
+        (14, "SUPPRESS_PREFIXLEN", U32),
+        (15, "TABLE", U32),
+        (16, "FWMASK", U32),
+        (17, "OIFNAME", Str),
+        (18, "PAD", Hex),
+        (19, "L3MDEV", U8),
+        (20, "UID_RANGE", Hex),
+        (21, "PROTOCOL", U8),
+        (22, "IP_PROTO", U8),
+        (23, "SPORT_RANGE", Hex),
+        (24, "DPORT_RANGE", Hex),
+        (25, "DSCP", U8),
+    ],
+};
+
 /// `CTRL_CMD_*` names.
 pub fn ctrl_command(cmd: u8) -> Option<&'static str> {
     const NAMES: [&str; 11] = [

@@ -112,6 +112,7 @@ fn schema_for(protocol: Protocol, ty: MessageType) -> &'static Schema {
             1 => &schema::ADDR,
             2 => &schema::ROUTE,
             3 => &schema::NEIGH,
+            4 => &schema::RULE,
             _ => &schema::UNKNOWN,
         },
         Protocol::Generic if ty == GENL_ID_CTRL => &schema::CTRL,

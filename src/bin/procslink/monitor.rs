@@ -1,0 +1,265 @@
+//! `procslink monitor`: print rtnetlink changes as they happen, as
+//! `ip monitor` does.
+//!
+//! One socket joins the multicast groups and reads notifications; a second
+//! one answers the questions the printing raises (the name of a link an
+//! address or route refers to) and, when notifications were lost (the
+//! first socket's receive queue overflowed), dumps the watched tables
+//! again so that what is printed after is right.
+//!
+//! ```text
+//! [LINK] 5: veth0@veth1: <BROADCAST,MULTICAST> mtu 1500 state DOWN link/ether 2a:…
+//! [ADDR] 5: veth0 inet 10.1.0.1/24 brd 10.1.0.255 scope global veth0
+//! [ROUTE] Deleted 10.1.0.0/24 dev veth0 proto kernel scope link src 10.1.0.1
+//! [LOST] notifications were lost (the receive queue overflowed): dumping again
+//! [SYNC] 4 links, 3 addresses now
+//! ```
+
+use std::ffi::OsString;
+use std::time::{Duration, Instant};
+
+use clap::ValueEnum;
+use procslink::kernel::{KernelError, KernelSocket, Protocol, SocketOptions, groups};
+use procslink::netlink::route;
+
+use crate::dump::{self, Table};
+use crate::objects::{Names, Object};
+use crate::{Failure, Out, netns};
+
+/// How long one wait for a notification lasts when no `--timeout` bounds
+/// it (the loop waits again).
+const WAIT: Duration = Duration::from_secs(3600);
+
+/// Arguments of `procslink monitor`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// What to watch (any of them; all when none is given).
+    #[arg(value_enum)]
+    pub what: Vec<Watch>,
+    /// Stop after this many changes.
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+    /// Stop after this many seconds (a decimal number).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// Watch the network namespace NAME (as `ip netns` names it) instead of
+    /// the current one.
+    #[arg(long, value_name = "NAME")]
+    pub netns: Option<OsString>,
+    /// The socket's receive queue, in bytes (`SO_RCVBUF`): a small one
+    /// loses notifications under a burst of changes, which the monitor
+    /// reports and recovers from.
+    #[arg(long, value_name = "BYTES")]
+    pub rcvbuf: Option<usize>,
+}
+
+/// What `monitor` watches.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Watch {
+    /// Links appear, change and go.
+    Link,
+    /// IPv4 and IPv6 addresses.
+    Addr,
+    /// IPv4 and IPv6 routes.
+    Route,
+    /// Neighbours (ARP and NDP).
+    Neigh,
+    /// Routing policy rules.
+    Rule,
+    /// All of the above.
+    All,
+}
+
+impl Watch {
+    const EACH: [Watch; 5] = [
+        Watch::Link,
+        Watch::Addr,
+        Watch::Route,
+        Watch::Neigh,
+        Watch::Rule,
+    ];
+
+    fn groups(self) -> &'static [u32] {
+        match self {
+            Watch::Link => &[groups::RTNLGRP_LINK],
+            Watch::Addr => &[groups::RTNLGRP_IPV4_IFADDR, groups::RTNLGRP_IPV6_IFADDR],
+            Watch::Route => &[groups::RTNLGRP_IPV4_ROUTE, groups::RTNLGRP_IPV6_ROUTE],
+            Watch::Neigh => &[groups::RTNLGRP_NEIGH],
+            Watch::Rule => &[groups::RTNLGRP_IPV4_RULE, groups::RTNLGRP_IPV6_RULE],
+            Watch::All => &[],
+        }
+    }
+
+    fn table(self) -> Table {
+        match self {
+            Watch::Link | Watch::All => Table::Link,
+            Watch::Addr => Table::Addr,
+            Watch::Route => Table::Route,
+            Watch::Neigh => Table::Neigh,
+            Watch::Rule => Table::Rule,
+        }
+    }
+
+    /// What a resynchronisation counted, in words.
+    fn noun(self) -> &'static str {
+        match self {
+            Watch::Link | Watch::All => "links",
+            Watch::Addr => "addresses",
+            Watch::Route => "routes",
+            Watch::Neigh => "neighbours",
+            Watch::Rule => "rules",
+        }
+    }
+}
+
+/// Runs `procslink monitor`.
+pub fn run(args: &Args, out: &mut Out) -> Result<(), Failure> {
+    let mut watched: Vec<Watch> = if args.what.is_empty() || args.what.contains(&Watch::All) {
+        Watch::EACH.to_vec()
+    } else {
+        Watch::EACH
+            .into_iter()
+            .filter(|w| args.what.contains(w))
+            .collect()
+    };
+    watched.dedup();
+    let deadline = match args.timeout {
+        Some(s) if s.is_finite() && s >= 0.0 => Some(Instant::now() + Duration::from_secs_f64(s)),
+        Some(s) => {
+            return Err(Failure::Code(2, format!("invalid --timeout {s}")));
+        }
+        None => None,
+    };
+    netns::enter(args.netns.as_deref())?;
+    let options = SocketOptions::new()
+        .recv_timeout(Some(WAIT))
+        .recv_buffer_size(args.rcvbuf);
+    let mut watch = KernelSocket::open_with(Protocol::ROUTE, options)
+        .map_err(|e| Failure::msg(format!("cannot open a NETLINK_ROUTE socket: {e}")))?;
+    for w in &watched {
+        for &group in w.groups() {
+            watch
+                .join(group)
+                .map_err(|e| Failure::msg(format!("cannot join group {group}: {e}")))?;
+        }
+    }
+    let mut requests = dump::open(Protocol::ROUTE)?;
+    let (mut names, _) = dump::names(&mut requests)?;
+    // Only now are changes seen: say so, for whoever waits to make them.
+    let list: Vec<&str> = watched.iter().map(|w| w.table().name()).collect();
+    eprintln!("procslink: monitoring {}", list.join(" "));
+
+    let mut seen = 0u64;
+    let mut text = String::new();
+    while args.count.is_none_or(|n| seen < n) {
+        let wait = match deadline {
+            Some(d) => match d.checked_duration_since(Instant::now()) {
+                Some(left) if !left.is_zero() => left.min(WAIT),
+                _ => break,
+            },
+            None => WAIT,
+        };
+        watch
+            .set_recv_timeout(Some(wait))
+            .map_err(|e| Failure::msg(e.to_string()))?;
+        let change = match watch.notifications().next() {
+            Ok(msg) => {
+                let deleted = matches!(
+                    msg.message_type(),
+                    route::RTM_DELLINK
+                        | route::RTM_DELADDR
+                        | route::RTM_DELROUTE
+                        | route::RTM_DELNEIGH
+                        | crate::objects::RTM_DELRULE
+                );
+                match Object::route(&msg) {
+                    Ok(Some(obj)) => Some((obj, deleted)),
+                    Ok(None) => None,
+                    Err(e) => {
+                        text.push_str(&format!("[MALFORMED] {e}\n"));
+                        None
+                    }
+                }
+            }
+            Err(KernelError::Timeout) => None,
+            Err(KernelError::EventsLost) => {
+                resync(&watched, &mut requests, &mut names, &mut text, out)?;
+                None
+            }
+            Err(e) => return Err(Failure::msg(format!("reading notifications: {e}"))),
+        };
+        if let Some((obj, deleted)) = change {
+            if let Object::Link(l) = &obj {
+                // A link's own name is known from its message.
+                names.learn(l, false);
+            } else if refers_to_unknown(&obj, &names) {
+                (names, _) = dump::names(&mut requests)?;
+            }
+            text.push_str(&format!("[{}] ", obj.label()));
+            if deleted {
+                text.push_str("Deleted ");
+            }
+            text.push_str(&obj.line(&names));
+            text.push('\n');
+            if let (Object::Link(l), true) = (&obj, deleted) {
+                names.learn(l, true);
+            }
+            seen += 1;
+        }
+        out.drain(&mut text)?;
+        out.flush()?;
+    }
+    Ok(())
+}
+
+/// Does `obj` name a link by an index not known yet?
+fn refers_to_unknown(obj: &Object, names: &Names) -> bool {
+    let index = match obj {
+        Object::Addr(a) => Some(a.index),
+        Object::Route(r) => r.oif,
+        Object::Neigh(n) => Some(n.index),
+        _ => None,
+    };
+    index.is_some_and(|i| !names.knows(i))
+}
+
+/// Notifications were lost: says so, dumps every watched table on the
+/// second socket and prints what is there now.
+fn resync(
+    watched: &[Watch],
+    requests: &mut KernelSocket,
+    names: &mut Names,
+    text: &mut String,
+    out: &mut Out,
+) -> Result<(), Failure> {
+    text.push_str("[LOST] notifications were lost (the receive queue overflowed): dumping again\n");
+    out.drain(text)?;
+    let (fresh, links) = dump::names(requests)?;
+    *names = fresh;
+    let mut counts = Vec::new();
+    for &w in watched {
+        let listed = if w == Watch::Link {
+            for l in &links {
+                text.push_str(&format!("[LINK] {}\n", l.line(names)));
+            }
+            links.len()
+        } else {
+            let mut n = 0;
+            for obj in dump::dump(requests, w.table())? {
+                if let Object::Neigh(nb) = &obj
+                    && !nb.shown_by_ip()
+                {
+                    continue;
+                }
+                text.push_str(&format!("[{}] {}\n", obj.label(), obj.line(names)));
+                n += 1;
+            }
+            n
+        };
+        out.drain(text)?;
+        counts.push(format!("{listed} {}", w.noun()));
+    }
+    text.push_str(&format!("[SYNC] {} now\n", counts.join(", ")));
+    out.drain(text)?;
+    out.flush()
+}
