@@ -21,6 +21,11 @@
 //! - [`KernelSocket::recv`] and [`KernelSocket::send`]: raw datagrams, for
 //!   protocols that are not framed as netlink messages
 //!   (`NETLINK_KOBJECT_UEVENT`).
+//! - `AsyncKernelSocket` (feature `tokio`): the same operations as futures
+//!   on tokio, over a non-blocking socket registered with the reactor
+//!   (`tokio::io::unix::AsyncFd`, no thread per socket), with the same
+//!   receive logic and conversation core; timeouts are `tokio::time`
+//!   deadlines.
 //!
 //! The receive buffer is sized so that no datagram is ever cut short: each
 //! one is first peeked at (`MSG_PEEK | MSG_TRUNC`) and the buffer grown when
@@ -90,9 +95,15 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#[cfg(feature = "tokio")]
+mod async_socket;
 mod error;
+mod shared;
 mod socket;
 
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub use async_socket::{AsyncDump, AsyncKernelSocket, AsyncNotifications};
 pub use error::{Ack, KernelError, Refusal};
 pub use socket::{Dump, KernelSocket, Notifications, SocketOptions, Stats};
 

@@ -6,17 +6,12 @@ use std::prelude::rust_2024::*;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::time::Duration;
 
-use rustix::io::Errno;
-use rustix::net::netlink::SocketAddrNetlink;
-use rustix::net::sockopt::{self, Timeout};
-use rustix::net::{RecvFlags, SendFlags};
-use zerocopy::byteorder::NativeEndian;
-
 use super::Protocol;
-use super::error::{Ack, KernelError, Refusal};
-use crate::netlink::conversation::{Conversation, Event, Expect};
+use super::error::{Ack, KernelError};
+use super::shared::{self, Core, Recv, Step};
+use crate::netlink::conversation::Expect;
 use crate::netlink::flags::{Flags, GetFlags};
-use crate::netlink::{Message, NLMSG_HDRLEN, align};
+use crate::netlink::{Message, NLMSG_HDRLEN};
 
 /// The receive buffer's first size: a kernel dump datagram is at most
 /// 32 KiB; larger datagrams grow it.
@@ -36,12 +31,12 @@ const DEFAULT_BUFFER: usize = 32 * 1024;
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SocketOptions {
-    ext_ack: bool,
-    cap_ack: bool,
-    strict_check: bool,
-    recv_timeout: Option<Duration>,
-    recv_buffer_size: Option<usize>,
-    initial_buffer: usize,
+    pub(crate) ext_ack: bool,
+    pub(crate) cap_ack: bool,
+    pub(crate) strict_check: bool,
+    pub(crate) recv_timeout: Option<Duration>,
+    pub(crate) recv_buffer_size: Option<usize>,
+    pub(crate) initial_buffer: usize,
 }
 
 impl Default for SocketOptions {
@@ -136,25 +131,7 @@ pub struct Stats {
 #[derive(Debug)]
 pub struct KernelSocket {
     socket: netlink_sys::Socket,
-    protocol: Protocol,
-    port: u32,
-    conv: Conversation,
-    buf: Vec<u8>,
-    /// The last datagram received is `buf[..len]`; notifications are read
-    /// from `pos` on.
-    len: usize,
-    pos: usize,
-    out: Vec<u8>,
-    lost: bool,
-    stats: Stats,
-}
-
-/// Receive outcomes that callers handle differently.
-enum Recv {
-    /// A datagram from the kernel of this many bytes is in the buffer.
-    Datagram(usize),
-    /// `ENOBUFS`: the queue overflowed.
-    Overrun,
+    core: Core,
 }
 
 impl KernelSocket {
@@ -170,129 +147,70 @@ impl KernelSocket {
     /// `netlink-sys` crate, as rustix has no call for them; a kernel too
     /// old to know one (`ENOPROTOOPT`) simply goes without it.
     pub fn open_with(protocol: Protocol, options: SocketOptions) -> Result<Self, KernelError> {
-        let number = isize::try_from(protocol.0)
-            .map_err(|_| KernelError::io("socket(AF_NETLINK)", Errno::PROTONOSUPPORT))?;
-        let socket = netlink_sys::Socket::new(number).map_err(|e| KernelError::Io {
-            op: "socket(AF_NETLINK)",
-            source: e,
-        })?;
-        rustix::net::bind(&socket, &SocketAddrNetlink::new(0, 0))
-            .map_err(|e| KernelError::io("bind", e))?;
-        let port = match rustix::net::getsockname(&socket).map(SocketAddrNetlink::try_from) {
-            Ok(Ok(addr)) => addr.pid(),
-            Ok(Err(e)) | Err(e) => return Err(KernelError::io("getsockname", e)),
-        };
-        let wanted = [
-            (options.ext_ack, "setsockopt NETLINK_EXT_ACK", 0),
-            (options.cap_ack, "setsockopt NETLINK_CAP_ACK", 1),
-            (options.strict_check, "setsockopt NETLINK_GET_STRICT_CHK", 2),
-        ];
-        for (on, op, which) in wanted {
-            if !on {
-                continue;
-            }
-            let set = match which {
-                0 => socket.set_ext_ack(true),
-                1 => socket.set_cap_ack(true),
-                _ => socket.set_netlink_get_strict_chk(true),
-            };
-            match set {
-                Err(e) if e.raw_os_error() != Some(Errno::NOPROTOOPT.raw_os_error()) => {
-                    return Err(KernelError::Io { op, source: e });
-                }
-                _ => {}
-            }
-        }
-        let mut this = KernelSocket {
+        let (socket, port) = shared::open_socket(protocol, &options)?;
+        shared::set_recv_timeout(socket.as_fd(), options.recv_timeout)?;
+        Ok(KernelSocket {
             socket,
-            protocol,
-            port,
-            conv: Conversation::new(port),
-            buf: vec![0; options.initial_buffer],
-            len: 0,
-            pos: 0,
-            out: Vec::new(),
-            lost: false,
-            stats: Stats::default(),
-        };
-        this.set_recv_timeout(options.recv_timeout)?;
-        if let Some(bytes) = options.recv_buffer_size {
-            this.set_recv_buffer_size(bytes)?;
-        }
-        Ok(this)
+            core: Core::new(protocol, port, &options),
+        })
     }
 
     /// The protocol the socket speaks.
     pub fn protocol(&self) -> Protocol {
-        self.protocol
+        self.core.protocol
     }
 
     /// The port id the kernel gave the socket (`nl_pid`).
     pub fn port(&self) -> u32 {
-        self.port
+        self.core.port
     }
 
     /// What the socket skipped and survived.
     pub fn stats(&self) -> Stats {
-        self.stats
+        self.core.stats
     }
 
     /// The size of the buffer datagrams are received into now.
     pub fn buffer_capacity(&self) -> usize {
-        self.buf.len()
+        self.core.buf.len()
     }
 
     /// Sets `SO_RCVTIMEO` (`None`: wait for ever).
     pub fn set_recv_timeout(&mut self, timeout: Option<Duration>) -> Result<(), KernelError> {
-        // A zero timeout means "for ever" to the kernel: make it the
-        // shortest one instead.
-        let timeout = timeout.map(|t| t.max(Duration::from_micros(1)));
-        sockopt::set_socket_timeout(&self.socket, Timeout::Recv, timeout)
-            .map_err(|e| KernelError::io("setsockopt SO_RCVTIMEO", e))
+        shared::set_recv_timeout(self.socket.as_fd(), timeout)
     }
 
     /// Sets the kernel's receive queue size (`SO_RCVBUFFORCE` if the
     /// process may, else `SO_RCVBUF`, which the system caps).
     pub fn set_recv_buffer_size(&mut self, bytes: usize) -> Result<(), KernelError> {
-        sockopt::set_socket_recv_buffer_size_force(&self.socket, bytes)
-            .or_else(|_| sockopt::set_socket_recv_buffer_size(&self.socket, bytes))
-            .map_err(|e| KernelError::io("setsockopt SO_RCVBUF", e))
+        shared::set_recv_buffer_size(self.socket.as_fd(), bytes)
     }
 
     /// Joins multicast group `group` (`NETLINK_ADD_MEMBERSHIP`), for
     /// example [`groups::RTNLGRP_LINK`](super::groups::RTNLGRP_LINK).
     pub fn join(&mut self, group: u32) -> Result<(), KernelError> {
-        self.socket
-            .add_membership(group)
-            .map_err(|source| KernelError::Io {
-                op: "setsockopt NETLINK_ADD_MEMBERSHIP",
-                source,
-            })
+        shared::membership(&self.socket, group, true)
     }
 
     /// Leaves multicast group `group` (`NETLINK_DROP_MEMBERSHIP`).
     pub fn leave(&mut self, group: u32) -> Result<(), KernelError> {
-        self.socket
-            .drop_membership(group)
-            .map_err(|source| KernelError::Io {
-                op: "setsockopt NETLINK_DROP_MEMBERSHIP",
-                source,
-            })
+        shared::membership(&self.socket, group, false)
     }
 
     /// Sends `bytes` to the kernel as they are.
     pub fn send(&mut self, bytes: &[u8]) -> Result<(), KernelError> {
-        send_to_kernel(self.socket.as_fd(), bytes)
+        send_blocking(self.socket.as_fd(), bytes)
     }
 
     /// Receives one datagram from the kernel, whole, into the socket's
     /// buffer, and returns it. Datagrams from other senders are ignored
     /// (and counted); an overflowed queue is [`KernelError::EventsLost`].
     pub fn recv(&mut self) -> Result<&[u8], KernelError> {
-        self.drop_unread();
+        self.core.drop_unread();
         match self.recv_datagram()? {
-            Recv::Datagram(n) => Ok(self.buf.get(..n).unwrap_or(&[])),
+            Recv::Datagram(n) => Ok(self.core.datagram(n)),
             Recv::Overrun => Err(KernelError::EventsLost),
+            Recv::WouldBlock => Err(KernelError::Timeout),
         }
     }
 
@@ -318,32 +236,12 @@ impl KernelSocket {
     ) -> Result<Ack, KernelError> {
         let seq = self.start(request, Flags::REQUEST | Flags::ACK, Expect::Ack)?;
         loop {
-            let n = match self.recv_datagram() {
-                Ok(Recv::Datagram(n)) => n,
-                // The answer may still come; a lost one ends in a timeout.
-                Ok(Recv::Overrun) => continue,
-                Err(e) => {
-                    self.conv.abandon();
-                    return Err(e);
-                }
+            let r = self.recv_datagram();
+            let Some(n) = self.core.conversation_recv(r)? else {
+                continue;
             };
-            let mut outcome = None;
-            let datagram = self.buf.get(..n).unwrap_or(&[]);
-            let before = self.conv.skips();
-            for event in self.conv.feed(datagram) {
-                match event {
-                    Event::Reply(m) => on_reply(&m),
-                    Event::Ack(a) => outcome = Some(Ok(Ack::new(seq, 0, a.ext_ack()))),
-                    Event::Error(f) => {
-                        outcome = Some(Err(KernelError::Refused(Refusal::new(seq, &f))));
-                    }
-                    Event::Done(_) | Event::Skipped(_) => {}
-                }
-            }
-            self.count_skips(before);
-            if let Some(outcome) = outcome {
-                let replies = self.conv.replies();
-                return outcome.map(|ack| ack.with_replies(replies));
+            if let Some(outcome) = self.core.request_datagram(n, seq, &mut on_reply) {
+                return outcome;
             }
         }
     }
@@ -367,85 +265,19 @@ impl KernelSocket {
         Notifications { socket: self }
     }
 
-    /// Copies `request` into the send buffer with a new sequence number
-    /// and `flags` added, begins its conversation and sends it.
+    /// Begins a conversation and sends its request.
     fn start(&mut self, request: &[u8], flags: Flags, expect: Expect) -> Result<u32, KernelError> {
-        let msg = Message::parse(request).map_err(KernelError::InvalidRequest)?;
-        let len = msg.header().len() as usize;
-        let seq = self.conv.begin(expect);
-        self.out.clear();
-        self.out
-            .extend_from_slice(request.get(..len).unwrap_or(request));
-        let flags = (msg.flags() | flags).bits();
-        if let Some(f) = self.out.get_mut(6..8) {
-            f.copy_from_slice(&flags.to_ne_bytes());
-        }
-        if let Some(s) = self.out.get_mut(8..12) {
-            s.copy_from_slice(&seq.to_ne_bytes());
-        }
-        self.drop_unread();
-        if let Err(e) = send_to_kernel(self.socket.as_fd(), &self.out) {
-            self.conv.abandon();
+        let seq = self.core.start(request, flags, expect)?;
+        if let Err(e) = send_blocking(self.socket.as_fd(), &self.core.out) {
+            self.core.conv.abandon();
             return Err(e);
         }
         Ok(seq)
     }
 
-    /// Forgets the notifications left in the buffer.
-    fn drop_unread(&mut self) {
-        if self.pos < self.len {
-            let left = self.buf.get(self.pos..self.len).unwrap_or(&[]);
-            let n = crate::netlink::Messages::new(left).count() as u64;
-            self.stats.notifications_dropped += n;
-        }
-        self.pos = 0;
-        self.len = 0;
-    }
-
-    fn count_skips(&mut self, before: crate::netlink::conversation::Skips) {
-        let after = self.conv.skips();
-        self.stats.skipped += u64::from(after.total().saturating_sub(before.total()));
-        self.stats.malformed += u64::from(after.malformed.saturating_sub(before.malformed));
-    }
-
-    /// Receives the next datagram from the kernel into `buf`, whole: peeks
-    /// at its size first and grows the buffer to fit.
+    /// Waits (up to `SO_RCVTIMEO`) for the next datagram from the kernel.
     fn recv_datagram(&mut self) -> Result<Recv, KernelError> {
-        loop {
-            let peeked = rustix::net::recvfrom(
-                &self.socket,
-                &mut self.buf[..],
-                RecvFlags::PEEK | RecvFlags::TRUNC,
-            );
-            let (full, from) = match peeked {
-                Ok((_, full, from)) => (full, from),
-                Err(Errno::INTR) => continue,
-                Err(Errno::AGAIN) => return Err(KernelError::Timeout),
-                Err(Errno::NOBUFS) => {
-                    self.stats.overruns += 1;
-                    self.lost = true;
-                    return Ok(Recv::Overrun);
-                }
-                Err(e) => return Err(KernelError::io("recvfrom", e)),
-            };
-            if full > self.buf.len() {
-                self.buf.resize(align(full), 0);
-                self.stats.buffer_grown += 1;
-                continue;
-            }
-            // The datagram is in the buffer: take it off the queue.
-            while let Err(Errno::INTR) =
-                rustix::net::recv(&self.socket, &mut [0u8; 0][..], RecvFlags::DONTWAIT)
-            {
-            }
-            let sender = from.and_then(|a| SocketAddrNetlink::try_from(a).ok());
-            if sender.is_some_and(|a| a.pid() != 0) {
-                self.stats.foreign_senders += 1;
-                continue;
-            }
-            self.stats.datagrams += 1;
-            return Ok(Recv::Datagram(full));
-        }
+        self.core.recv_datagram(self.socket.as_fd())
     }
 }
 
@@ -455,15 +287,11 @@ impl AsFd for KernelSocket {
     }
 }
 
-fn send_to_kernel(fd: BorrowedFd<'_>, bytes: &[u8]) -> Result<(), KernelError> {
-    let kernel = SocketAddrNetlink::new(0, 0);
-    loop {
-        match rustix::net::sendto(fd, bytes, SendFlags::empty(), &kernel) {
-            Ok(n) if n == bytes.len() => return Ok(()),
-            Ok(_) => return Err(KernelError::io("sendto", Errno::MSGSIZE)),
-            Err(Errno::INTR) => continue,
-            Err(e) => return Err(KernelError::io("sendto", e)),
-        }
+/// Sends on a blocking socket, where `EAGAIN` means the send timed out.
+fn send_blocking(fd: BorrowedFd<'_>, bytes: &[u8]) -> Result<(), KernelError> {
+    match shared::send_to_kernel(fd, bytes)? {
+        true => Ok(()),
+        false => Err(KernelError::Timeout),
     }
 }
 
@@ -500,9 +328,7 @@ impl Dump<'_> {
                 return Some(Err(e));
             }
         };
-        let s = &*self.socket;
-        let rest = s.buf.get(start..s.len).unwrap_or(&[]);
-        Some(Message::<NativeEndian>::parse_at(rest, start).map_err(KernelError::InvalidRequest))
+        Some(self.socket.core.message_at(start))
     }
 
     /// Reads until the next reply and returns its offset in the buffer, or
@@ -510,53 +336,21 @@ impl Dump<'_> {
     fn advance(&mut self) -> Result<Option<usize>, KernelError> {
         let s = &mut *self.socket;
         loop {
-            if s.pos >= s.len {
-                match s.recv_datagram() {
-                    Ok(Recv::Datagram(n)) => (s.pos, s.len) = (0, n),
-                    Ok(Recv::Overrun) => continue,
-                    Err(e) => {
-                        s.conv.abandon();
-                        return Err(e);
+            match s.core.dump_step() {
+                Step::Ready(outcome) => return outcome,
+                Step::NeedDatagram => {
+                    let r = s.recv_datagram();
+                    if let Some(n) = s.core.conversation_recv(r)? {
+                        s.core.load(n);
                     }
                 }
-            }
-            let start = s.pos;
-            let rest = s.buf.get(start..s.len).unwrap_or(&[]);
-            let before = s.conv.skips();
-            let event = match Message::<NativeEndian>::parse_at(rest, start) {
-                Ok(msg) => {
-                    let step = align(msg.header().len() as usize);
-                    s.pos = start.saturating_add(step).min(s.len);
-                    s.conv.classify(&msg)
-                }
-                Err(e) => {
-                    s.pos = s.len;
-                    s.conv.malformed(e)
-                }
-            };
-            let outcome = match event {
-                Event::Reply(_) => Some(Ok(Some(start))),
-                Event::Skipped(_) => None,
-                Event::Done(d) if d.is_interrupted() => Some(Err(KernelError::DumpInterrupted)),
-                Event::Done(_) | Event::Ack(_) => Some(Ok(None)),
-                Event::Error(f) => Some(Err(KernelError::Refused(Refusal::new(s.conv.seq(), &f)))),
-            };
-            let after = s.conv.skips();
-            s.stats.skipped += u64::from(after.total().saturating_sub(before.total()));
-            s.stats.malformed += u64::from(after.malformed.saturating_sub(before.malformed));
-            if let Some(outcome) = outcome {
-                if !matches!(outcome, Ok(Some(_))) {
-                    // The rest of the datagram is not this dump's.
-                    s.pos = s.len;
-                }
-                return outcome;
             }
         }
     }
 
     /// Replies yielded so far.
     pub fn replies(&self) -> u32 {
-        self.socket.conv.replies()
+        self.socket.core.conv.replies()
     }
 }
 
@@ -565,7 +359,7 @@ impl Drop for Dump<'_> {
         // A dump abandoned part way: its remaining parts are skipped as
         // they arrive.
         if !self.ended {
-            self.socket.conv.abandon();
+            self.socket.core.conv.abandon();
         }
     }
 }
@@ -586,42 +380,16 @@ impl Notifications<'_> {
     /// usable. Dump what the caller tracks to resynchronise, then read on.
     #[allow(clippy::should_implement_trait)] // a lending iterator
     pub fn next(&mut self) -> Result<Message<'_>, KernelError> {
-        let start = self.advance()?;
-        let s = &*self.socket;
-        let rest = s.buf.get(start..s.len).unwrap_or(&[]);
-        Message::<NativeEndian>::parse_at(rest, start).map_err(KernelError::InvalidRequest)
-    }
-
-    fn advance(&mut self) -> Result<usize, KernelError> {
         let s = &mut *self.socket;
-        loop {
-            if s.lost {
-                s.lost = false;
-                return Err(KernelError::EventsLost);
-            }
-            if s.pos >= s.len {
-                match s.recv_datagram()? {
-                    Recv::Datagram(n) => (s.pos, s.len) = (0, n),
-                    Recv::Overrun => continue,
+        let start = loop {
+            match s.core.notification_step() {
+                Step::Ready(outcome) => break outcome?,
+                Step::NeedDatagram => {
+                    let r = s.recv_datagram();
+                    s.core.notification_recv(r)?;
                 }
             }
-            let start = s.pos;
-            let rest = s.buf.get(start..s.len).unwrap_or(&[]);
-            match Message::<NativeEndian>::parse_at(rest, start) {
-                Ok(msg) => {
-                    let step = align(msg.header().len() as usize);
-                    s.pos = start.saturating_add(step).min(s.len);
-                    if msg.message_type().is_family() {
-                        return Ok(start);
-                    }
-                    s.stats.skipped += 1;
-                }
-                Err(_) => {
-                    s.pos = s.len;
-                    s.stats.skipped += 1;
-                    s.stats.malformed += 1;
-                }
-            }
-        }
+        };
+        s.core.message_at(start)
     }
 }
