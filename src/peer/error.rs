@@ -15,6 +15,16 @@ use crate::jsonrpc::ErrorCode;
 /// server-error range. See [`ServerOptions::allow_uid`](super::ServerOptions::allow_uid).
 pub const PERMISSION_DENIED: ErrorCode = ErrorCode(-32001);
 
+/// The code a server answers a request with when its handler ran longer
+/// than [`ServerOptions::handler_timeout`](super::ServerOptions::handler_timeout):
+/// -32002 "Handler timed out", the limit in `data`.
+pub const HANDLER_TIMEOUT: ErrorCode = ErrorCode(-32002);
+
+/// The code a server answers a request with when its sender already has
+/// [`ServerOptions::max_per_sender`](super::ServerOptions::max_per_sender)
+/// handlers running: -32003 "Server busy".
+pub const SERVER_BUSY: ErrorCode = ErrorCode(-32003);
+
 /// A JSON-RPC error object: code, message and optional data.
 ///
 /// Handlers return it to fail a call; [`Client::call`](super::Client::call)

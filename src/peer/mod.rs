@@ -156,6 +156,19 @@
 //!   that can lose answers under load (those calls time out): give busy
 //!   threads their own clients there, or use netlink, whose queue is
 //!   bounded in bytes ([`ClientOptions::recv_buffer_size`]).
+//! - **Fairness** (all off by default, costing nothing then):
+//!   [`ServerOptions::max_per_sender`] runs at most so many handlers of one
+//!   sender (its uid when credentials are on) at a time and answers the
+//!   rest [`SERVER_BUSY`] at once, so a flood of slow requests holds only
+//!   that many threads; [`ServerOptions::max_queue_age`] drops requests
+//!   that waited in the queue longer than their callers wait;
+//!   [`ServerOptions::handler_timeout`] answers the caller of a handler
+//!   that runs too long [`HANDLER_TIMEOUT`] and serves on in a new thread.
+//!   [`ServerHandle::stop`] waits at most [`ServerOptions::stop_timeout`]
+//!   and leaves a thread stuck in a handler detached (counted).
+//! - **Knowing who answers**: [`Client::expect_peer_uid`] accepts only
+//!   responses whose kernel-supplied credentials show the server's uid, the
+//!   defence against another user binding the port of a server that died.
 //!
 //! # File descriptors (Unix datagrams)
 //!
@@ -184,6 +197,7 @@ pub mod demo;
 mod error;
 mod hash;
 mod json;
+mod limits;
 mod params;
 mod result;
 mod server;
@@ -193,7 +207,7 @@ mod transport;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use client::{Client, ClientOptions, ClientStats};
-pub use error::{CallError, PERMISSION_DENIED, RpcError};
+pub use error::{CallError, HANDLER_TIMEOUT, PERMISSION_DENIED, RpcError, SERVER_BUSY};
 pub use json::to_json_text;
 pub use params::{Params, Reply};
 pub use result::ResultText;

@@ -12,15 +12,16 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::error::RpcError;
+use super::error::{HANDLER_TIMEOUT, RpcError, SERVER_BUSY};
 use super::hash::FastMap;
 use super::json::write_raw;
+use super::limits::{InHandler, PerSender, QueueAges, SenderKey, Watch};
 use super::params::{Params, Reply, RequestContext};
 use super::result::ResultText;
 use super::socket::{
@@ -215,6 +216,10 @@ pub struct ServerOptions {
     recv_buffer: Option<usize>,
     reply_timeout: Duration,
     poll_interval: Duration,
+    max_queue_age: Option<Duration>,
+    handler_timeout: Option<Duration>,
+    stop_timeout: Duration,
+    max_per_sender: Option<usize>,
 }
 
 impl Default for ServerOptions {
@@ -229,6 +234,10 @@ impl Default for ServerOptions {
             recv_buffer: None,
             reply_timeout: Duration::from_secs(1),
             poll_interval: Duration::from_millis(250),
+            max_queue_age: None,
+            handler_timeout: None,
+            stop_timeout: Duration::from_secs(5),
+            max_per_sender: None,
         }
     }
 }
@@ -331,6 +340,82 @@ impl ServerOptions {
         self.poll_interval = interval;
         self
     }
+
+    /// Drops, unanswered and unrun, a request that waited in the socket's
+    /// queue longer than `age` before a serving thread read it (default:
+    /// none is dropped), counting it as
+    /// [expired](ServerStats::expired). Set it to the callers' timeout
+    /// (a [`Client`](super::Client)'s is 5 s by default): a request older
+    /// than that has no caller waiting any more, so running it would only
+    /// delay the requests behind it, as a flood does.
+    ///
+    /// ProcsLink's format carries no deadline or send time, and the kernel
+    /// stamps datagrams only through ancillary data this crate does not
+    /// read; the age is measured instead with numbered marker datagrams
+    /// the server sends itself, one per quarter of `age` while requests
+    /// keep arriving: a request read before a marker sent at `t` arrived
+    /// before `t`. So the age is underestimated by at most a quarter of
+    /// `age`, never overestimated, and costs nothing while it is off.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use procslink::peer::ServerOptions;
+    /// let opts = ServerOptions::new().max_queue_age(Duration::from_secs(5));
+    /// assert_eq!(opts.get_max_queue_age(), Some(Duration::from_secs(5)));
+    /// ```
+    #[must_use]
+    pub fn max_queue_age(mut self, age: Duration) -> Self {
+        self.max_queue_age = Some(age.max(Duration::from_millis(4)));
+        self
+    }
+
+    /// The queue age limit, if any.
+    pub fn get_max_queue_age(&self) -> Option<Duration> {
+        self.max_queue_age
+    }
+
+    /// Limits how long a handler may run, on a server run by
+    /// [`Server::spawn`] (default: no limit). When a handler runs longer, a
+    /// watchdog answers its caller [`HANDLER_TIMEOUT`](super::HANDLER_TIMEOUT)
+    /// (-32002 "Handler timed out", the limit in `data`) and starts a
+    /// serving thread in place of the stuck one, so the server goes on
+    /// serving with as many threads; the stuck thread leaves when its
+    /// handler returns, its result discarded (or is left detached by a
+    /// stop, see [`stop_timeout`](Self::stop_timeout)). Counted as
+    /// [`ServerStats::handler_timeouts`]. In a batch, the answer is the
+    /// error for the request that was running, alone. A handler cannot be
+    /// interrupted: one that never returns keeps its thread.
+    #[must_use]
+    pub fn handler_timeout(mut self, limit: Duration) -> Self {
+        self.handler_timeout = Some(limit.max(Duration::from_millis(1)));
+        self
+    }
+
+    /// Runs at most `n` handlers of one sender at a time (default: no
+    /// limit); a request beyond that is answered at once
+    /// [`SERVER_BUSY`](super::SERVER_BUSY) (-32003 "Server busy") without
+    /// running, counted as [`ServerStats::busy`]. A sender is its uid when
+    /// the server receives credentials ([`allow_uid`](Self::allow_uid),
+    /// [`pass_credentials`](Self::pass_credentials)), so that all the
+    /// sockets of one user count together, else its address. With more
+    /// serving threads than `n`, a sender that floods the server with slow
+    /// requests holds at most `n` threads, and the others keep serving
+    /// everyone else.
+    #[must_use]
+    pub fn max_per_sender(mut self, n: usize) -> Self {
+        self.max_per_sender = Some(n.max(1));
+        self
+    }
+
+    /// How long [`ServerHandle::stop`] waits for the serving threads
+    /// (default 5 s): a thread still running a handler then is left
+    /// detached and counted ([`ServerStats::detached`]); it keeps the
+    /// socket open until its handler returns.
+    #[must_use]
+    pub fn stop_timeout(mut self, timeout: Duration) -> Self {
+        self.stop_timeout = timeout;
+        self
+    }
 }
 
 #[derive(Default)]
@@ -344,6 +429,10 @@ struct Counters {
     send_errors: AtomicU64,
     dropped_replies: AtomicU64,
     overruns: AtomicU64,
+    expired: AtomicU64,
+    busy: AtomicU64,
+    handler_timeouts: AtomicU64,
+    detached: AtomicU64,
 }
 
 /// What a server has done so far.
@@ -373,6 +462,16 @@ pub struct ServerStats {
     pub dropped_replies: u64,
     /// Times the kernel reported dropped datagrams (receive queue full).
     pub overruns: u64,
+    /// Requests dropped unrun because they waited in the queue longer than
+    /// [`ServerOptions::max_queue_age`].
+    pub expired: u64,
+    /// Requests answered [`SERVER_BUSY`](super::SERVER_BUSY) because their
+    /// sender had [`ServerOptions::max_per_sender`] handlers running.
+    pub busy: u64,
+    /// Handlers that ran longer than [`ServerOptions::handler_timeout`].
+    pub handler_timeouts: u64,
+    /// Serving threads a stop left running, stuck in a handler.
+    pub detached: u64,
 }
 
 struct Shared {
@@ -387,6 +486,12 @@ struct Shared {
     /// counts its own without a locked instruction; a thread that leaves
     /// adds its count to `counters.served`.
     served_by: Mutex<Vec<Arc<AtomicU64>>>,
+    /// What each thread inside [`Server::serve`] is running.
+    watches: Mutex<Vec<Arc<Watch>>>,
+    /// Threads the watchdog started in place of stuck ones.
+    spares: Mutex<Vec<JoinHandle<io::Result<()>>>>,
+    ages: Option<QueueAges>,
+    per_sender: Option<PerSender>,
     unlink: Option<PathBuf>,
 }
 
@@ -464,6 +569,8 @@ impl Server {
         options: ServerOptions,
         unlink: Option<PathBuf>,
     ) -> io::Result<Server> {
+        let ages = options.max_queue_age.map(QueueAges::new);
+        let per_sender = options.max_per_sender.map(PerSender::new);
         let shared = Arc::new(Shared {
             socket,
             methods,
@@ -472,6 +579,10 @@ impl Server {
             stop: AtomicBool::new(false),
             serving: AtomicUsize::new(0),
             served_by: Mutex::new(Vec::new()),
+            watches: Mutex::new(Vec::new()),
+            spares: Mutex::new(Vec::new()),
+            ages,
+            per_sender,
             unlink,
         });
         let s = &shared.socket;
@@ -513,6 +624,10 @@ impl Server {
             send_errors: get(&c.send_errors),
             dropped_replies: get(&c.dropped_replies),
             overruns: get(&c.overruns),
+            expired: get(&c.expired),
+            busy: get(&c.busy),
+            handler_timeouts: get(&c.handler_timeouts),
+            detached: get(&c.detached),
         }
     }
 
@@ -539,12 +654,16 @@ impl Server {
         shared.serving.fetch_add(1, Ordering::SeqCst);
         let served = Arc::new(AtomicU64::new(0));
         shared.served_by().push(Arc::clone(&served));
+        let watch = Arc::new(Watch::default());
+        lock(&shared.watches).push(Arc::clone(&watch));
         let _counted = Serving {
             shared,
             served: Arc::clone(&served),
+            watch: Arc::clone(&watch),
         };
         let credentials = shared.wants_credentials();
-        let Buffers { mut recv, mut out } = Buffers::new(shared.options.max_datagram, served);
+        let Buffers { mut recv, mut out } =
+            Buffers::new(shared.options.max_datagram, served, watch);
         while !shared.stop.load(Ordering::SeqCst) {
             // No receive timeout (a timer per receive costs the round trip
             // about 40 ns): a stop wakes this thread with a datagram.
@@ -555,6 +674,11 @@ impl Server {
                     }
                     let data = info.data(&recv);
                     shared.handle(data, info, &mut out);
+                    if out.abandoned {
+                        // The watchdog answered for this thread and started
+                        // another in its place.
+                        break;
+                    }
                 }
                 Err(e) if is_timeout(&e) => {}
                 Err(e) if is_overrun(&e) => bump(&shared.counters.overruns),
@@ -573,6 +697,7 @@ impl Server {
         let mut handle = ServerHandle {
             server: self.clone(),
             threads: Vec::new(),
+            watchdog: None,
         };
         for i in 0..self.shared.options.threads {
             let server = self.clone();
@@ -581,8 +706,48 @@ impl Server {
                 .spawn(move || server.serve())?;
             handle.threads.push(thread);
         }
+        if let Some(limit) = self.shared.options.handler_timeout {
+            let server = self.clone();
+            let thread = std::thread::Builder::new()
+                .name("procslink-watchdog".into())
+                .spawn(move || server.watchdog(limit))?;
+            handle.watchdog = Some(thread);
+        }
         Ok(handle)
     }
+
+    /// Until the server stops, answers the callers of handlers that run
+    /// longer than `limit` and starts a serving thread in place of each.
+    fn watchdog(&self, limit: Duration) {
+        let shared = &*self.shared;
+        let tick = (limit / 4).clamp(Duration::from_millis(1), Duration::from_millis(50));
+        while !shared.stop.load(Ordering::SeqCst) {
+            std::thread::sleep(tick);
+            let watches = lock(&shared.watches).clone();
+            for watch in watches {
+                let Some(overdue) = watch.overdue(limit) else {
+                    continue;
+                };
+                bump(&shared.counters.handler_timeouts);
+                shared.answer_overdue(&overdue, limit);
+                if shared.stop.load(Ordering::SeqCst) {
+                    continue;
+                }
+                let server = self.clone();
+                let spare = std::thread::Builder::new()
+                    .name("procslink-serve".into())
+                    .spawn(move || server.serve());
+                // Without a new thread the others go on serving.
+                if let Ok(spare) = spare {
+                    lock(&shared.spares).push(spare);
+                }
+            }
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Stops a [`Server`]'s loops: sets the stop flag and wakes every serving
@@ -632,6 +797,7 @@ impl Stopper {
 pub struct ServerHandle {
     server: Server,
     threads: Vec<JoinHandle<io::Result<()>>>,
+    watchdog: Option<JoinHandle<()>>,
 }
 
 impl ServerHandle {
@@ -655,7 +821,10 @@ impl ServerHandle {
         self.server.stats()
     }
 
-    /// Stops the threads, waits for them and returns the final counters.
+    /// Stops the threads, waits for them at most
+    /// [`ServerOptions::stop_timeout`] and returns the final counters: a
+    /// thread stuck in a handler then is left detached and counted
+    /// ([`ServerStats::detached`]).
     ///
     /// # Errors
     ///
@@ -668,8 +837,26 @@ impl ServerHandle {
 
     fn shutdown(&mut self) -> io::Result<()> {
         self.server.stopper().stop();
+        let shared = &*self.server.shared;
+        let deadline = Instant::now() + shared.options.stop_timeout;
+        if let Some(watchdog) = self.watchdog.take() {
+            // It looks at the stop flag every few milliseconds.
+            let _ = watchdog.join();
+        }
+        let mut threads: Vec<_> = self.threads.drain(..).collect();
+        threads.append(&mut lock(&shared.spares));
         let mut result = Ok(());
-        for t in self.threads.drain(..) {
+        for t in threads {
+            let mut pause = Duration::from_micros(100);
+            while !t.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(10));
+            }
+            if !t.is_finished() {
+                // Stuck in a handler: dropping the handle detaches it.
+                bump(&shared.counters.detached);
+                continue;
+            }
             let r = t
                 .join()
                 .unwrap_or_else(|_| Err(io::Error::other("a serving thread panicked")));
@@ -703,7 +890,7 @@ struct Buffers {
 }
 
 impl Buffers {
-    fn new(max_datagram: usize, served: Arc<AtomicU64>) -> Self {
+    fn new(max_datagram: usize, served: Arc<AtomicU64>, watch: Arc<Watch>) -> Self {
         Buffers {
             recv: vec![0; max_datagram],
             out: Out {
@@ -712,6 +899,8 @@ impl Buffers {
                 result: String::with_capacity(256),
                 fds: Vec::new(),
                 served,
+                watch,
+                abandoned: false,
             },
         }
     }
@@ -729,6 +918,10 @@ struct Out {
     served: Arc<AtomicU64>,
     /// Descriptors to send with the response.
     fds: Vec<OwnedFd>,
+    /// What this thread runs, for the watchdog.
+    watch: Arc<Watch>,
+    /// The watchdog gave up on this thread: nothing more is run or sent.
+    abandoned: bool,
 }
 
 impl Out {
@@ -763,6 +956,7 @@ impl Out {
 struct Serving<'a> {
     shared: &'a Shared,
     served: Arc<AtomicU64>,
+    watch: Arc<Watch>,
 }
 
 impl Drop for Serving<'_> {
@@ -772,6 +966,7 @@ impl Drop for Serving<'_> {
         self.shared.counters.served.fetch_add(n, Ordering::Relaxed);
         by_thread.retain(|c| !Arc::ptr_eq(c, &self.served));
         drop(by_thread);
+        lock(&self.shared.watches).retain(|w| !Arc::ptr_eq(w, &self.watch));
         self.shared.serving.fetch_sub(1, Ordering::SeqCst);
     }
 }
@@ -800,10 +995,19 @@ impl Shared {
             control_truncated,
         } = info;
         out.fds.clear();
-        if from.as_ref().is_some_and(|f| self.socket.is_local(f))
-            || from == Some(Address::Netlink(0))
-        {
+        if from.as_ref().is_some_and(|f| self.socket.is_local(f)) {
+            if !self.ages.as_ref().is_some_and(|a| a.marker_read(data)) {
+                bump(&self.counters.ignored);
+            }
+            return;
+        }
+        if from == Some(Address::Netlink(0)) {
             bump(&self.counters.ignored);
+            return;
+        }
+        if self.ages.as_ref().is_some_and(|a| a.expired(&self.socket)) {
+            // Its caller has given up: running it would only delay others.
+            bump(&self.counters.expired);
             return;
         }
         if self.socket.is_netlink() && self.options.check_pid && data.len() >= 16 {
@@ -948,6 +1152,9 @@ impl Shared {
         ctx: &mut Context,
         out: &mut Out,
     ) -> Option<usize> {
+        if out.abandoned {
+            return None;
+        }
         bump_exclusive(&out.served);
         let outcome = if ctx.denied {
             Err(RpcError::permission_denied())
@@ -956,8 +1163,32 @@ impl Shared {
                 Some(m) => m.into(),
                 None => req.method.chars().collect::<String>().into(),
             };
+            let running = match (&self.per_sender, self.methods.get(&method)) {
+                (Some(limits), Some(_)) => {
+                    let key = match (&ctx.request.credentials, &ctx.request.sender) {
+                        (Some(c), _) => Some(SenderKey::Uid(c.uid)),
+                        (None, Some(a)) => Some(SenderKey::Address(a.clone())),
+                        (None, None) => None,
+                    };
+                    key.map(|key| limits.enter(key))
+                }
+                _ => None,
+            };
             match self.methods.get(&method) {
+                _ if matches!(running, Some(None)) => {
+                    bump(&self.counters.busy);
+                    Err(RpcError::new(SERVER_BUSY, "Server busy"))
+                }
                 None => Err(RpcError::method_not_found()),
+                Some(handler) if self.options.handler_timeout.is_some() => {
+                    out.watch.start(ctx.request.sender.clone(), req.id.as_ref());
+                    let outcome = self.invoke(handler, req, notes, ctx, &mut out.result);
+                    if out.watch.finish() {
+                        out.abandoned = true;
+                        return None;
+                    }
+                    outcome
+                }
                 Some(handler) => self.invoke(handler, req, notes, ctx, &mut out.result),
             }
         };
@@ -1035,6 +1266,10 @@ impl Shared {
 
     /// Sends the response of `len` bytes in `out` (and `out.fds`) to `to`.
     fn send(&self, to: Option<Address>, len: usize, out: &mut Out) {
+        if out.abandoned {
+            out.fds.clear();
+            return;
+        }
         let Some(to) = to else {
             // An unnamed Unix sender cannot be answered.
             bump(&self.counters.send_errors);
@@ -1061,6 +1296,44 @@ impl Shared {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 bump(&self.counters.dropped_replies);
             }
+            Err(_) => bump(&self.counters.send_errors),
+        }
+    }
+}
+
+impl Shared {
+    /// Answers the caller of a handler that ran longer than `limit`
+    /// [`HANDLER_TIMEOUT`], without waiting for room in its queue.
+    fn answer_overdue(&self, overdue: &InHandler, limit: Duration) {
+        let Some(to) = &overdue.to else {
+            return;
+        };
+        let error = RpcError::new(HANDLER_TIMEOUT, "Handler timed out").with_data(format!(
+            "the handler ran longer than the server's limit of {} ms",
+            limit.as_millis()
+        ));
+        let (mut text, mut datagram) = (String::new(), vec![0; 256]);
+        let style = self.options.style;
+        let Some(n) = overdue.with_id(|id| {
+            encode_response_at(
+                id,
+                Err(error),
+                style,
+                &mut text,
+                &mut datagram,
+                PROCSLINK_OVERHEAD,
+            )
+        }) else {
+            return; // a notification: no one waits
+        };
+        let Ok(len) = DatagramRepr::response(self.socket.nlmsg_pid()).emit_header(n, &mut datagram)
+        else {
+            return;
+        };
+        let bytes = datagram.get(..len).unwrap_or_default();
+        match self.socket.send(to, bytes, &[], true) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => bump(&self.counters.dropped_replies),
             Err(_) => bump(&self.counters.send_errors),
         }
     }

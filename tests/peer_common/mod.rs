@@ -156,9 +156,15 @@ pub fn fd_count() -> usize {
 /// directory under the system temp dir (the build tree may not be readable
 /// by other users). Removed by the caller with the returned directory.
 pub fn world_executable_self() -> (PathBuf, PathBuf) {
+    world_executable_copy("")
+}
+
+/// [`world_executable_self`] in a directory of its own for `tag`, for
+/// tests that run at the same time.
+pub fn world_executable_copy(tag: &str) -> (PathBuf, PathBuf) {
     let exe = std::env::current_exe().expect("current_exe");
     let dir = std::env::temp_dir().join(format!(
-        "procslink-peer-test-{}-{}",
+        "procslink-peer-test-{}-{}{tag}",
         std::process::id(),
         exe.file_name().and_then(|n| n.to_str()).unwrap_or("test")
     ));
