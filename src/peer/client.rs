@@ -119,6 +119,10 @@ pub struct ClientStats {
     pub malformed: u64,
     /// Times the kernel reported dropped datagrams (receive queue full).
     pub overruns: u64,
+    /// Responses dropped because the kernel-supplied credentials of their
+    /// sender did not show the uid [`Client::expect_peer_uid`] requires
+    /// (or showed none).
+    pub wrong_uid: u64,
 }
 
 #[derive(Default)]
@@ -128,6 +132,7 @@ struct Counters {
     spoofed: AtomicU64,
     malformed: AtomicU64,
     overruns: AtomicU64,
+    wrong_uid: AtomicU64,
 }
 
 /// A response handed from the reading caller to the one waiting for it:
@@ -472,6 +477,8 @@ struct Inner {
     counters: Counters,
     closed: AtomicBool,
     failure: Mutex<Option<String>>,
+    /// The uid every response's sender must have.
+    peer_uid: Option<u32>,
 }
 
 /// A JSON-RPC client on its own socket, safe to share between threads with
@@ -559,10 +566,54 @@ impl Client {
                 next_id: AtomicU64::new(1),
                 counters: Counters::default(),
                 closed: AtomicBool::new(false),
+                peer_uid: None,
                 failure: Mutex::new(None),
                 options,
             },
         })
+    }
+
+    /// Accepts responses only from a server running as `uid`, as the kernel
+    /// reports it: the client turns on `SO_PASSCRED`, so every datagram it
+    /// receives carries its sender's credentials (`SCM_CREDENTIALS`, which
+    /// an unprivileged sender cannot forge), and a response from any other
+    /// uid, or without credentials, is dropped and counted
+    /// ([`ClientStats::wrong_uid`]); the call it claimed to answer goes on
+    /// waiting for the real answer, and times out if none comes.
+    ///
+    /// This is the defence against port takeover: a netlink port id is not
+    /// authenticated, so when a server dies another local user can bind
+    /// its port and answer its callers. Requiring the server's uid makes
+    /// such answers count for nothing. (A Unix server bound to a path is
+    /// protected by the path's permissions as well.)
+    ///
+    /// ```
+    /// use procslink::peer::{Client, Server, ServerOptions, demo};
+    /// use serde_json::json;
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # if procslink::peer::NetlinkSocket::open().is_err() { return Ok(()) }
+    /// let server = Server::bind_netlink(demo::methods(), ServerOptions::new())?.spawn()?;
+    /// let my_uid = rustix::process::geteuid().as_raw();
+    /// let client = Client::netlink()?.expect_peer_uid(my_uid)?;
+    /// assert_eq!(client.call(server.port().unwrap(), "add", json!([1, 2]))?, json!(3));
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Turning on `SO_PASSCRED` failed.
+    pub fn expect_peer_uid(mut self, uid: u32) -> io::Result<Client> {
+        self.inner.socket.set_passcred(true)?;
+        self.inner.peer_uid = Some(uid);
+        Ok(self)
+    }
+
+    /// The uid responses must come from, if [`expect_peer_uid`](Self::expect_peer_uid)
+    /// set one.
+    pub fn peer_uid(&self) -> Option<u32> {
+        self.inner.peer_uid
     }
 
     /// The client's own address (where responses come to).
@@ -585,6 +636,7 @@ impl Client {
             spoofed: get(&c.spoofed),
             malformed: get(&c.malformed),
             overruns: get(&c.overruns),
+            wrong_uid: get(&c.wrong_uid),
         }
     }
 
@@ -1225,7 +1277,7 @@ impl Inner {
             }
             check_clock = true;
             timed_out = false;
-            match self.socket.recv_into(buf, false) {
+            match self.socket.recv_into(buf, self.peer_uid.is_some()) {
                 Ok(info) => {
                     if let Some(answer) = self.deliver(info.data(buf), info, own, convert) {
                         return Ok(Some(answer));
@@ -1300,13 +1352,25 @@ impl Inner {
     where
         F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
     {
-        let RecvInfo { len, from, fds, .. } = info;
+        let RecvInfo {
+            len,
+            from,
+            fds,
+            credentials,
+            ..
+        } = info;
         let Some(from) = from else {
             bump_exclusive(&self.counters.malformed);
             return None;
         };
         if self.socket.is_local(&from) {
             return None; // a wake-up
+        }
+        if let Some(uid) = self.peer_uid
+            && credentials.is_none_or(|c| c.uid != uid)
+        {
+            bump_exclusive(&self.counters.wrong_uid);
+            return None;
         }
         if len > data.len() {
             bump_exclusive(&self.counters.malformed);

@@ -20,9 +20,15 @@ pub struct ServeArgs {
 /// Arguments of `procslink call`.
 #[derive(clap::Args, Debug)]
 pub struct CallArgs {
-    /// How long to wait for the response, in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 5000)]
+    /// How long to wait for the response, in milliseconds (at least 1).
+    #[arg(long, value_name = "MS", default_value_t = 5000,
+          value_parser = clap::value_parser!(u64).range(1..))]
     timeout: u64,
+    /// Accept the answer only from a server running as this uid, as the
+    /// kernel reports it: the defence against another user taking over the
+    /// port of a server that died.
+    #[arg(long = "expect-uid", value_name = "UID")]
+    expect_uid: Option<u32>,
     #[command(flatten)]
     target: Target,
 }
@@ -80,7 +86,12 @@ pub fn serve(args: &ServeArgs, out: &mut Out) -> Result<(), Failure> {
 /// Calls a method and prints its result as JSON.
 pub fn call(args: &CallArgs, out: &mut Out) -> Result<(), Failure> {
     let params = args.target.params()?;
-    let client = client(Duration::from_millis(args.timeout))?;
+    let mut client = client(Duration::from_millis(args.timeout))?;
+    if let Some(uid) = args.expect_uid {
+        client = client
+            .expect_peer_uid(uid)
+            .map_err(|e| Failure::msg(format!("cannot ask for credentials: {e}")))?;
+    }
     match client.call(args.target.port, &args.target.method, params) {
         Ok(result) => {
             let text = serde_json::to_string(&result)
@@ -95,10 +106,16 @@ pub fn call(args: &CallArgs, out: &mut Out) -> Result<(), Failure> {
             }
             Err(Failure::msg(line))
         }
-        Err(CallError::Timeout) => Err(Failure::Code(
-            2,
-            format!("no response within {} ms", args.timeout),
-        )),
+        Err(CallError::Timeout) => {
+            let refused = client.stats().wrong_uid;
+            let mut line = format!("no response within {} ms", args.timeout);
+            if let (Some(uid), 1..) = (args.expect_uid, refused) {
+                line.push_str(&format!(
+                    " from uid {uid}; refused {refused} from another uid (has someone else taken the port?)"
+                ));
+            }
+            Err(Failure::Code(2, line))
+        }
         Err(e) => Err(Failure::msg(e)),
     }
 }
