@@ -401,3 +401,27 @@ fn uid_allow_list_uses_kernel_credentials() {
     assert_eq!(client.call(port, "whoami", Value::Null).unwrap(), json!(0));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn framing_errors_say_what_was_wrong_in_words() {
+    if !netlink_available() {
+        return;
+    }
+    let server = serve(ServerOptions::new());
+    let port = server.port().unwrap();
+    let raw = Raw::new();
+    let good = br#"{"jsonrpc": "2.0", "method": "hello", "id": 1, "params": ["x"]}"#;
+    let (reply, from) = raw
+        .exchange(port, &request_datagram(raw.port(), good)[..30])
+        .expect("an answer");
+    let reply = response_json(&reply, from);
+    let data = reply["error"]["data"]
+        .as_str()
+        .expect("data is text")
+        .to_string();
+    eprintln!("{data}");
+    assert!(data.starts_with("bad ProcsLink datagram: "), "{data}");
+    for debug in ["{", "kind", "Error", "::"] {
+        assert!(!data.contains(debug), "Debug text in {data:?}");
+    }
+}

@@ -1180,7 +1180,7 @@ impl Inner {
             request.encode(d.get_mut(PROCSLINK_OVERHEAD..).unwrap_or_default(), style)
         };
         let cannot =
-            |e: crate::Error| CallError::Protocol(format!("cannot encode the request: {e:?}"));
+            |e: crate::Error| CallError::Protocol(format!("cannot encode the request: {e}"));
         let n = match encode(datagram) {
             Ok(n) => n,
             Err(e) => {
@@ -1200,7 +1200,7 @@ impl Inner {
         }
         DatagramRepr::request(self.socket.nlmsg_pid())
             .emit_header(n, datagram)
-            .map_err(|e| CallError::Protocol(format!("cannot build the datagram: {e:?}")))
+            .map_err(|e| CallError::Protocol(format!("cannot build the datagram: {e}")))
     }
 
     /// Waits for this caller's answer until `deadline` (`Ok(None)` then),

@@ -1046,7 +1046,7 @@ impl Shared {
         let datagram = match Datagram::parse_with_limit(data, max) {
             Ok(d) => d,
             Err(e) => {
-                return self.framing_error(from, format!("bad ProcsLink datagram: {e:?}"), out);
+                return self.framing_error(from, format!("bad ProcsLink datagram: {e}"), out);
             }
         };
         match datagram.payload_type() {
@@ -1278,7 +1278,7 @@ impl Shared {
         };
         let sent = DatagramRepr::response(self.socket.nlmsg_pid())
             .emit_header(len, &mut out.datagram)
-            .map_err(|e| io::Error::other(format!("{e:?}")))
+            .map_err(|e| io::Error::other(e.to_string()))
             .and_then(|n| {
                 let datagram = out.datagram.get(..n).unwrap_or_default();
                 // Never waits for room in the client's queue: a client that
