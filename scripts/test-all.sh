@@ -45,11 +45,25 @@ step "test data (tests/data: intact, and nothing reads fixtures from outside the
     find . -name '*.bin' | sed 's|^\./||' | sort | diff -u - <(awk '{print $2}' SHA256SUMS | sort) ||
         die "tests/data and tests/data/SHA256SUMS list different files"
 )
-# Only interop tests may use the sibling folder, and only its references/.
+# Only interop tests may use the sibling folder, and only its references/;
+# and the generated-families check below, its netlink-specs/.
 sibling=shared
 if grep -rnIE --exclude-dir=target "\.\./$sibling|$sibling/corpus|PROCSLINK_""CORPUS" \
-    src tests benches fuzz examples bench-compare scripts .ci | grep -v "$sibling/references/"; then
+    src tests benches fuzz examples bench-compare scripts .ci |
+    grep -v -e "$sibling/references/" -e "$sibling/netlink-specs"; then
     die "the lines above read fixtures from outside the repository; use tests/data"
+fi
+
+step "generated netlink families match the kernel's specifications (codegen --check)"
+# The one check that needs the sibling folder: it skips with a notice where
+# the specifications are absent, and fails there under CI=true.
+specs="../$sibling/netlink-specs"
+if [ -d "$specs" ]; then
+    cargo run --quiet -p procslink-codegen -- --check "$specs" src/families
+elif [ "${CI:-}" = true ]; then
+    die "$specs is missing: CI checks the generated families against it"
+else
+    echo "notice: no $specs beside the repository: the generated-families check is skipped"
 fi
 
 step "cargo fmt --check"
@@ -60,9 +74,13 @@ cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --all-targets --all-features -- -D warnings
 cargo clippy --lib --no-default-features -- -D warnings
+cargo clippy -p procslink-codegen --all-targets -- -D warnings
 
-step "cargo doc"
+step "cargo doc (and as docs.rs builds it: every library feature, with feature badges)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --all-features
+docsrs_features=$(python3 -c 'import sys, tomllib; print(",".join(tomllib.load(open("Cargo.toml", "rb"))["package"]["metadata"]["docs"]["rs"]["features"]))')
+RUSTDOCFLAGS="--cfg docsrs -D warnings" cargo +nightly doc --no-deps -p procslink --features "$docsrs_features" \
+    --target-dir target/docsrs
 
 step "cargo test (bench-compare's too: its checks read tests/data)"
 cargo test --workspace --all-features
@@ -71,6 +89,7 @@ cargo test --no-default-features --doc
 step "no_std proof (fails to build if the core pulls in std or alloc)"
 cargo build --manifest-path ci/nostd-check/Cargo.toml
 cargo build --release --manifest-path ci/nostd-check/Cargo.toml
+cargo build --release --manifest-path ci/nostd-check/Cargo.toml --features families
 
 step "benches compile, and run once each (criterion --test) on tests/data"
 cargo bench --no-run --workspace --all-features
