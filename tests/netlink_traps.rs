@@ -554,7 +554,7 @@ fn trap2_live_a_link_with_a_non_utf8_name_is_dumped_and_read() {
     let out = Command::new("ip")
         .args(["netns", "exec", &ns.0])
         .arg(env!("CARGO_BIN_EXE_procslink"))
-        .args(["dump", "link", "--raw"])
+        .args(["dump", "link", "-d", "--raw"])
         .arg(&raw)
         .output()
         .expect("ip netns exec runs");

@@ -61,7 +61,8 @@ pub enum Table {
     Addr,
     /// Routes of every table, IPv4 and IPv6 (RTM_GETROUTE).
     Route,
-    /// Neighbours: ARP and NDP entries (RTM_GETNEIGH).
+    /// Neighbours: ARP and NDP entries (RTM_GETNEIGH); as with `ip neigh`,
+    /// NOARP entries are left out.
     Neigh,
     /// Routing policy rules, IPv4 and IPv6 (RTM_GETRULE).
     Rule,
@@ -271,7 +272,6 @@ fn print_addresses(
             o.insert("addr_info".into(), Value::Array(info));
             values.push(Value::Object(o));
         }
-        // Addresses of links that went away between the two dumps.
         return write_json(values, out);
     }
     let mut text = String::new();
