@@ -342,10 +342,7 @@ struct Collected {
 /// the bytes, the request's sequence number and the dump's outcome (an
 /// error if the kernel reported one: the bytes are still returned, to be
 /// printed).
-fn collect(
-    socket: &mut KernelSocket,
-    what: Table,
-) -> Result<Collected, Failure> {
+fn collect(socket: &mut KernelSocket, what: Table) -> Result<Collected, Failure> {
     let mut conv = Conversation::new(socket.port());
     let seq = conv.begin(Expect::Dump);
     let request = request(what, seq)?;
