@@ -12,6 +12,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use peer_common::*;
+
+/// [`spawn_retrying`] as a method.
+trait SpawnRetrying {
+    fn spawn_retrying(&mut self) -> std::io::Result<Child>;
+}
+
+impl SpawnRetrying for Command {
+    fn spawn_retrying(&mut self) -> std::io::Result<Child> {
+        spawn_retrying(self)
+    }
+}
 use procslink::peer::{
     Client, ClientOptions, Methods, NetlinkSocket, Params, RpcError, Server, ServerHandle,
     ServerOptions, SocketOptions, demo,
@@ -101,7 +112,7 @@ fn start_hostile(test: &str, role: &str, port: u32) -> Option<(Child, std::path:
         .gid(65534)
         .current_dir(&dir)
         .stdout(Stdio::piped())
-        .spawn()
+        .spawn_retrying()
         .expect("start the hostile sender as uid 65534");
     Some((child, dir))
 }
@@ -377,7 +388,7 @@ fn a_client_expecting_the_servers_uid_refuses_a_port_takeover() {
         .gid(65534)
         .current_dir(&dir)
         .stdout(Stdio::piped())
-        .spawn()
+        .spawn_retrying()
         .expect("start the impostor as uid 65534");
     let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
     assert!(

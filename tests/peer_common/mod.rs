@@ -176,3 +176,19 @@ pub fn world_executable_copy(tag: &str) -> (PathBuf, PathBuf) {
     std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).expect("chmod exe");
     (dir, copy)
 }
+
+/// Starts `command`, trying again for a while when the executable is
+/// "busy": another test thread's fork may briefly hold open the copy a
+/// test just wrote (`ETXTBSY`).
+pub fn spawn_retrying(command: &mut Command) -> std::io::Result<std::process::Child> {
+    let mut tries = 0;
+    loop {
+        match command.spawn() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && tries < 50 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
