@@ -80,6 +80,17 @@ fn main() {
         .extra_warnings(true)
         .compile("procslink_bench_c");
 
+    // The raw floor of the kernel dump bench (`benches/kernel_dump.rs`):
+    // plain libc, at -O3.
+    cc::Build::new()
+        .file("c/kernel_dump.c")
+        .opt_level(3)
+        .flag_if_supported("-std=gnu11")
+        .flag_if_supported("-Wa,-mbranches-within-32B-boundaries")
+        .warnings(true)
+        .extra_warnings(true)
+        .compile("procslink_bench_kernel_dump");
+
     for dir in search {
         println!("cargo:rustc-link-search=native={dir}");
     }

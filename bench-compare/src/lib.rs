@@ -10,6 +10,8 @@
 //! - [`jsonrpc`]: decoding and encoding the ProcsLink corpus against
 //!   `serde_json` with borrowed types;
 //! - [`alloc`]: the counting allocator that proves "zero allocations";
+//! - [`kernel_dump`]: dumping the kernel's route and link tables in a
+//!   namespace the bench fills (`benches/kernel_dump.rs`);
 //! - [`roundtrip`]: the RPC round trip between two processes (the raw
 //!   netlink ping-pong, the std peer over netlink and Unix datagrams, the
 //!   Python reference), used by `benches/roundtrip.rs` and the `rt_server`
@@ -19,5 +21,6 @@ pub mod alloc;
 pub mod corpus;
 pub mod ffi;
 pub mod jsonrpc;
+pub mod kernel_dump;
 pub mod netlink;
 pub mod roundtrip;
