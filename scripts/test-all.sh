@@ -94,6 +94,11 @@ cargo build --release --manifest-path ci/nostd-check/Cargo.toml --features famil
 step "benches compile, and run once each (criterion --test) on tests/data"
 cargo bench --no-run --workspace --all-features
 cargo bench --workspace --all-features --bench netlink --bench jsonrpc --bench compare -- --test
+# The kernel dump bench, small, in a network namespace it makes (needs
+# root; skips with a notice without it); pyroute2 goes into the interop venv
+# for its Python rows.
+target/interop-venv/bin/python -c 'import pyroute2' 2>/dev/null || target/interop-venv/bin/pip install --quiet pyroute2
+PROCSLINK_BENCH_ROUTES=200 PROCSLINK_BENCH_VETHS=5 cargo bench --workspace --all-features --bench kernel_dump -- --test
 
 step "the package: cargo package, then the unpacked crate's own tests"
 meta=$(cargo metadata --format-version 1 --no-deps)
