@@ -4,6 +4,7 @@ and an SVG chart. Standard library only.
 
     python3 bench-compare/report.py                       # plain run
     python3 bench-compare/report.py --target target/lto --section lto --no-chart
+    python3 bench-compare/report.py --section kernel   # after the kernel_dump bench
 
 It reads criterion's estimates (the median of each benchmark) under
 <target>/criterion, the counts and allocation numbers the bench wrote to
@@ -243,6 +244,69 @@ def roundtrip_table(rt, t):
     return "\n".join(out)
 
 
+KD_ROWS = [
+    ("raw-c", "raw C receive loop (the floor: the kernel's own cost)", "in process"),
+    ("crate", "**procslink** `KernelSocket::dump` + decode every message", "in process"),
+    ("procslink-j", "`procslink dump route -j` / `dump link -j`", "whole process"),
+    ("ip-j", "`ip -j route show table all` / `ip -j link show` (iproute2)", "whole process"),
+    ("pyroute2", "pyroute2 `IPRoute().get_routes()` / `get_links()`", "in Python"),
+]
+
+
+def kernel_tables(kd, times):
+    """The kernel dump section, from benches/kernel_dump.rs's JSON and
+    criterion's `kernel-dump` group."""
+    r, tb = kd["results"], kd["tables"]
+    p50 = lambda table, who: (r[table].get(who, {}).get("p50_ns") or r[table].get(who, {}).get("median_ns"))
+    crit = lambda table, who: times.get(("kernel-dump", who, table))
+    out = []
+    out.append(f"### Kernel dumps ({kd['routes']:,} routes over {kd['veths']} veth pairs: "
+               f"{tb['route']['objects']:,} route objects, {tb['route']['bytes'] / 1e6:.1f} MB per dump; "
+               f"{tb['link']['objects']:,} links, {tb['link']['bytes'] / 1e6:.1f} MB)\n")
+    out.append(f"Median of {kd['rounds']} interleaved rounds (one dump of each contender per round; "
+               f"pyroute2: {kd['pyroute2_iterations']} dumps timed inside Python), criterion's median beside it; "
+               f"÷ floor is time ÷ the raw C loop's time. Load average {kd['loadavg_before']} before, "
+               f"{kd['loadavg_after']} after.\n")
+    out.append("| contender | timed | route | ÷ floor | criterion | link | ÷ floor | criterion |")
+    out.append("|---|---|--:|--:|--:|--:|--:|--:|")
+    for who, label, how in KD_ROWS:
+        if who not in r["route"]:
+            continue
+        cells = [label, how]
+        for table in ["route", "link"]:
+            v, c = p50(table, who), crit(table, who)
+            cells += [fmt_ms(v), ratio(v, p50(table, "raw-c")), fmt_ms(c)]
+        out.append("| " + " | ".join(cells) + " |")
+    out.append("")
+    out.append("| target | measured | verdict |")
+    out.append("|---|---|---|")
+    rs = {t: p50(t, "crate") / p50(t, "raw-c") for t in ["route", "link"]}
+    out.append(f"| crate dump + decode ≤ 1.3× the raw floor | route {rs['route']:.2f}× "
+               f"(floor {fmt_ms(p50('route', 'raw-c'))}), link {rs['link']:.2f}× "
+               f"(floor {fmt_ms(p50('link', 'raw-c'))}) | {verdict(max(rs.values()) <= 1.3)} |")
+    ip = p50("route", "ip-j") / p50("route", "procslink-j")
+    out.append(f"| `procslink dump route -j` ≥ 1.5× faster than `ip -j route show` | {ip:.2f}× "
+               f"({fmt_ms(p50('route', 'procslink-j'))} against {fmt_ms(p50('route', 'ip-j'))}) "
+               f"| {verdict(ip >= 1.5)} |")
+    if "pyroute2" in r["route"]:
+        py = {t: p50(t, "pyroute2") / p50(t, "crate") for t in ["route", "link"]}
+        out.append(f"| ≥ 20× faster than pyroute2 (the crate) | route {py['route']:.0f}×, link {py['link']:.0f}× "
+                   f"| {verdict(min(py.values()) >= 20)} |")
+    m = kd["memory"]
+    sizes = sorted(m, key=int)
+    peaks = [m[k]["heap"]["peak_live_bytes"] for k in sizes]
+    text = ", ".join(f"{int(k):,} routes: {m[k]['heap']['allocations']} allocations, "
+                     f"peak {m[k]['heap']['peak_live_bytes']:,} B" for k in sizes)
+    out.append(f"| library memory does not grow with the table | {text} (fresh socket + dump + decode) "
+               f"| {verdict(len(set(peaks)) == 1)} |")
+    out.append("")
+    return "\n".join(out)
+
+
+def fmt_ms(ns):
+    return f"{ns / 1e6:,.1f} ms" if ns else "–"
+
+
 def chart(meta, times, path):
     t = lambda g, w, p: times.get((g, w, p))
     rows = []  # (section, label, value relative to procslink)
@@ -330,6 +394,18 @@ def main():
     ap.add_argument("--no-chart", action="store_true")
     ap.add_argument("--stdout", action="store_true", help="print the tables instead of editing BENCHMARKS.md")
     args = ap.parse_args()
+    if args.section == "kernel":
+        # benches/kernel_dump.rs alone (`cargo bench -p procslink-bench --bench kernel_dump`).
+        crit = Path(args.target) / "criterion"
+        kd = json.loads((crit / "procslink-kernel-dump.json").read_text())
+        times = {tuple(e.parts[-5:-2]): json.loads(e.read_text())["median"]["point_estimate"]
+                 for e in crit.glob("kernel-dump/*/*/new/estimates.json")}
+        text = kernel_tables(kd, times)
+        if args.stdout:
+            print(text)
+        else:
+            replace_section(ROOT / "BENCHMARKS.md", "kernel", text)
+        return
     meta, times = load(Path(args.target))
     text = tables(meta, times, lto=args.section != "plain")
     if args.stdout:
