@@ -348,3 +348,11 @@ fn async_lost_events_are_reported_once() {
         assert_eq!(watch.stats().overruns, 1);
     });
 }
+
+/// Outside a tokio runtime, opening is an error in words, not tokio's panic.
+#[test]
+fn opening_outside_a_runtime_is_an_error() {
+    let err = AsyncKernelSocket::open(Protocol::ROUTE).expect_err("no runtime here");
+    assert!(matches!(err, KernelError::Io { .. }), "{err:?}");
+    assert!(err.to_string().contains("no tokio runtime"), "{err}");
+}

@@ -68,7 +68,13 @@ impl AsyncKernelSocket {
     /// Opens a socket of `protocol` with the default [`SocketOptions`] (a
     /// 5-second timeout for each answer awaited).
     ///
-    /// Must be called within a tokio runtime with I/O enabled.
+    /// Must be called within a tokio runtime: outside one it is an
+    /// [`KernelError::Io`] error.
+    ///
+    /// # Panics
+    ///
+    /// In a runtime built without I/O (`enable_io`), as tokio's own sockets
+    /// do.
     pub fn open(protocol: Protocol) -> Result<Self, KernelError> {
         Self::open_with(protocol, SocketOptions::new())
     }
@@ -77,7 +83,22 @@ impl AsyncKernelSocket {
     /// sets it up as `options` say, makes it non-blocking and registers it
     /// with the runtime's reactor. `options`' receive timeout is the time
     /// each future waits for a datagram before [`KernelError::Timeout`].
+    ///
+    /// Outside a tokio runtime it is an [`KernelError::Io`] error.
+    ///
+    /// # Panics
+    ///
+    /// In a runtime built without I/O (`enable_io`), as tokio's own sockets
+    /// do.
     pub fn open_with(protocol: Protocol, options: SocketOptions) -> Result<Self, KernelError> {
+        // tokio panics when a descriptor is registered outside a runtime;
+        // that case, the common mistake, is an error here instead.
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(KernelError::Io {
+                op: "opening an async netlink socket",
+                source: std::io::Error::other("no tokio runtime is running on this thread"),
+            });
+        }
         let (socket, port) = shared::open_socket(protocol, &options)?;
         rustix::io::ioctl_fionbio(&socket, true)
             .map_err(|e| KernelError::io("ioctl FIONBIO", e))?;
