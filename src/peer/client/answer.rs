@@ -1,0 +1,225 @@
+//! What comes back: checking a received datagram and delivering its
+//! response to the caller waiting for it.
+
+use std::prelude::rust_2024::*;
+
+use std::io;
+use std::os::fd::OwnedFd;
+
+use serde_json::Value;
+
+use crate::jsonrpc::{Decoder, ErrorObject, Kind, MAX_DEPTH_LIMIT, RawValue};
+use crate::peer::bump_exclusive;
+use crate::peer::error::{CallError, RpcError};
+use crate::peer::socket::RecvInfo;
+use crate::peer::transport::same_peer;
+use crate::procslink::{Datagram, PayloadType};
+
+use super::Inner;
+use super::turn::Own;
+
+/// A response handed from the reading caller to the one waiting for it:
+/// its JSON text (already validated) and descriptors.
+pub(super) struct Answer {
+    pub(super) payload: Vec<u8>,
+    pub(super) fds: Vec<OwnedFd>,
+}
+
+/// A response's outcome as it arrived: the raw result or the error object.
+pub(super) type Outcome<'r> = Result<RawValue<'r>, ErrorObject<'r>>;
+
+/// The error a call fails with when the server answers `object`.
+pub(super) fn rpc_error(object: &ErrorObject<'_>) -> CallError {
+    CallError::Rpc(RpcError {
+        code: object.code,
+        message: object.message.chars().collect(),
+        data: object
+            .data
+            .and_then(|d| serde_json::from_str::<Value>(d.as_str()).ok()),
+    })
+}
+
+/// A result as a [`Value`].
+pub(super) fn value_of(outcome: Outcome<'_>) -> Result<Value, CallError> {
+    match outcome {
+        Ok(raw) => simple_value(raw).map_or_else(
+            || {
+                serde_json::from_str(raw.as_str())
+                    .map_err(|e| CallError::Protocol(format!("result not representable: {e}")))
+            },
+            Ok,
+        ),
+        Err(object) => Err(rpc_error(&object)),
+    }
+}
+
+/// The [`Value`] of a literal or an escape-free string, made without
+/// serde's machinery; `None` for anything else.
+pub(super) fn simple_value(raw: RawValue<'_>) -> Option<Value> {
+    match raw.kind() {
+        Kind::Null => Some(Value::Null),
+        Kind::Bool => Some(Value::Bool(raw.as_str() == "true")),
+        Kind::String => raw
+            .as_json_str()
+            .and_then(|s| s.as_unescaped())
+            .map(|s| Value::String(s.to_owned())),
+        Kind::Number | Kind::Array | Kind::Object => None,
+    }
+}
+
+impl Inner {
+    pub(super) fn stopped(&self) -> CallError {
+        let why = self
+            .failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .unwrap_or_else(|| "the client is closed".into());
+        CallError::Io(io::Error::new(
+            io::ErrorKind::NotConnected,
+            format!("client socket failed: {why}"),
+        ))
+    }
+
+    /// Delivers one received datagram to the caller waiting for it: through
+    /// `convert` when that caller is `own`, the one reading (the answer is
+    /// returned), else as a copy into its slot.
+    pub(super) fn deliver<T, F>(
+        &self,
+        data: &[u8],
+        info: RecvInfo,
+        own: Own<'_>,
+        convert: &mut Option<F>,
+    ) -> Option<Result<T, CallError>>
+    where
+        F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
+    {
+        let RecvInfo {
+            len,
+            from,
+            fds,
+            credentials,
+            ..
+        } = info;
+        let Some(from) = from else {
+            bump_exclusive(&self.counters.malformed);
+            return None;
+        };
+        if self.socket.is_local(&from) {
+            return None; // a wake-up
+        }
+        if let Some(uid) = self.peer_uid
+            && credentials.is_none_or(|c| c.uid != uid)
+        {
+            bump_exclusive(&self.counters.wrong_uid);
+            return None;
+        }
+        if len > data.len() {
+            bump_exclusive(&self.counters.malformed);
+            return None;
+        }
+        let Ok(datagram) = Datagram::parse_with_limit(data, self.options.max_datagram) else {
+            bump_exclusive(&self.counters.malformed);
+            return None;
+        };
+        if datagram.payload_type() != PayloadType::JSONRPC_RESPONSE {
+            bump_exclusive(&self.counters.malformed);
+            return None;
+        }
+        if from.port().is_some_and(|port| datagram.pid() != port) {
+            bump_exclusive(&self.counters.spoofed);
+            return None;
+        }
+        let decoder = Decoder::new().with_max_depth(MAX_DEPTH_LIMIT);
+        let Ok(response) = decoder.parse_response(datagram.payload()) else {
+            bump_exclusive(&self.counters.malformed);
+            return None;
+        };
+        let Some(id) = response.id.as_u64() else {
+            bump_exclusive(&self.counters.unknown_id);
+            return None;
+        };
+        if let Own::Unregistered(own, to) = own
+            && id == own
+        {
+            if !same_peer(to, &from) {
+                bump_exclusive(&self.counters.spoofed);
+                return None;
+            }
+            bump_exclusive(&self.counters.delivered);
+            return convert.take().map(|f| f(response.outcome, fds));
+        }
+        let waiter = {
+            let mut pending = self.pending();
+            match pending.get(&id) {
+                None => {
+                    bump_exclusive(&self.counters.unknown_id);
+                    return None;
+                }
+                Some(w) if !same_peer(&w.to, &from) => {
+                    bump_exclusive(&self.counters.spoofed);
+                    return None;
+                }
+                Some(_) => pending.remove(&id)?,
+            }
+        };
+        bump_exclusive(&self.counters.delivered);
+        if own == Own::Registered(id) {
+            return convert.take().map(|f| f(response.outcome, fds));
+        }
+        let answer = Answer {
+            payload: datagram.payload().to_vec(),
+            fds,
+        };
+        waiter.slot.give_answer(id, answer);
+        None
+    }
+}
+
+/// Turns a handed-over answer into the caller's `T`.
+pub(super) fn finish<T, F>(answer: Answer, convert: F) -> Option<Result<T, CallError>>
+where
+    F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
+{
+    let decoder = Decoder::new().with_max_depth(MAX_DEPTH_LIMIT);
+    // The reader validated this text before handing it over.
+    let response = decoder.parse_response(&answer.payload).ok()?;
+    Some(convert(response.outcome, answer.fds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::simple_value;
+    use crate::jsonrpc::RawValue;
+    use serde_json::Value;
+
+    #[test]
+    fn simple_values_are_what_serde_json_reads() {
+        for text in [
+            "null",
+            "true",
+            "false",
+            r#""""#,
+            r#""plain""#,
+            r#""caf\u00e9""#,
+            r#""a\"b""#,
+            "\"\u{e9}\u{1F600}\"",
+            "0",
+            "-1.5e3",
+            "[1]",
+            "{}",
+        ] {
+            let raw = RawValue::parse(text).unwrap();
+            let serde: Value = serde_json::from_str(text).unwrap();
+            if let Some(v) = simple_value(raw) {
+                assert_eq!(v, serde, "{text}");
+            }
+        }
+        for text in ["null", "true", "false", r#""plain""#, "\"\u{e9}\""] {
+            assert!(
+                simple_value(RawValue::parse(text).unwrap()).is_some(),
+                "{text}"
+            );
+        }
+    }
+}

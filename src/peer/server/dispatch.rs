@@ -1,0 +1,333 @@
+//! Serving one datagram: checking its sender and framing, decoding it,
+//! and running its request or batch.
+
+use std::prelude::rust_2024::*;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, MutexGuard};
+
+use crate::jsonrpc::{Batch, Decoder, ErrorCode, Id, Incoming, Message, Notes, Request};
+use crate::peer::error::{RpcError, SERVER_BUSY};
+use crate::peer::limits::{SenderKey, Watch};
+use crate::peer::params::{Params, Reply, RequestContext};
+use crate::peer::result::ResultText;
+use crate::peer::socket::{Address, RecvInfo};
+use crate::peer::{bump, bump_exclusive};
+use crate::procslink::{Datagram, PROCSLINK_OVERHEAD, PayloadType};
+
+use super::Shared;
+use super::methods::Handler;
+use super::reply::Out;
+
+/// What a request brings besides its text.
+pub(super) struct Context {
+    pub(super) request: RequestContext,
+    pub(super) denied: bool,
+}
+
+/// A serving thread's buffers, allocated once and reused for every
+/// datagram.
+pub(super) struct Buffers {
+    /// Where datagrams are received.
+    pub(super) recv: Vec<u8>,
+    /// Where the response is built.
+    pub(super) out: Out,
+}
+
+impl Buffers {
+    pub(super) fn new(max_datagram: usize, served: Arc<AtomicU64>, watch: Arc<Watch>) -> Self {
+        Buffers {
+            recv: vec![0; max_datagram],
+            out: Out {
+                datagram: vec![0; max_datagram],
+                text: String::with_capacity(256),
+                result: String::with_capacity(256),
+                fds: Vec::new(),
+                served,
+                watch,
+                abandoned: false,
+            },
+        }
+    }
+}
+
+impl Shared {
+    pub(super) fn served_by(&self) -> MutexGuard<'_, Vec<Arc<AtomicU64>>> {
+        self.served_by.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sends one wake-up per serving thread; whether all could be sent.
+    pub(super) fn wake_serving(&self) -> bool {
+        let threads = self.serving.load(Ordering::SeqCst);
+        (0..threads).all(|_| self.socket.wake().is_ok())
+    }
+
+    pub(super) fn wants_credentials(&self) -> bool {
+        self.options.allow_uids.is_some() || self.options.pass_credentials
+    }
+
+    pub(super) fn handle(&self, data: &[u8], info: RecvInfo, out: &mut Out) {
+        let RecvInfo {
+            len,
+            from,
+            credentials,
+            fds,
+            control_truncated,
+        } = info;
+        out.fds.clear();
+        if from.as_ref().is_some_and(|f| self.socket.is_local(f)) {
+            if !self.ages.as_ref().is_some_and(|a| a.marker_read(data)) {
+                bump(&self.counters.ignored);
+            }
+            return;
+        }
+        if from == Some(Address::Netlink(0)) {
+            bump(&self.counters.ignored);
+            return;
+        }
+        if self.ages.as_ref().is_some_and(|a| a.expired(&self.socket)) {
+            // Its caller has given up: running it would only delay others.
+            bump(&self.counters.expired);
+            return;
+        }
+        if self.socket.is_netlink() && self.options.check_pid && data.len() >= 16 {
+            let claimed = data
+                .get(12..16)
+                .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                .map_or(0, u32::from_be_bytes);
+            if claimed == 0 || from.as_ref().and_then(Address::port) != Some(claimed) {
+                bump(&self.counters.spoofed);
+                return;
+            }
+        }
+        let denied = self
+            .options
+            .allow_uids
+            .as_ref()
+            .is_some_and(|set| !credentials.is_some_and(|c| set.contains(&c.uid)));
+        if denied {
+            bump(&self.counters.denied);
+        }
+        let max = self.options.max_datagram;
+        if len > data.len() {
+            return self.framing_error(
+                from,
+                format!("datagram of {len} bytes exceeds the {max}-byte limit"),
+                out,
+            );
+        }
+        if control_truncated {
+            return self.framing_error(
+                from,
+                "ancillary data truncated (MSG_CTRUNC)".to_string(),
+                out,
+            );
+        }
+        let datagram = match Datagram::parse_with_limit(data, max) {
+            Ok(d) => d,
+            Err(e) => {
+                return self.framing_error(from, format!("bad ProcsLink datagram: {e}"), out);
+            }
+        };
+        match datagram.payload_type() {
+            PayloadType::JSONRPC_REQUEST => {}
+            PayloadType::JSONRPC_RESPONSE => {
+                // Never answer a response: two peers would bounce errors
+                // forever.
+                bump(&self.counters.malformed);
+                return;
+            }
+            other => {
+                return self.framing_error(
+                    from,
+                    format!("payload type {} is not a JSON-RPC request", other.0),
+                    out,
+                );
+            }
+        }
+        let mut ctx = Context {
+            request: RequestContext {
+                sender: from,
+                credentials,
+                fds,
+            },
+            denied,
+        };
+        if let Some(n) = self.dispatch(datagram.payload(), &mut ctx, out) {
+            self.send(ctx.request.sender, n, out);
+        }
+    }
+
+    pub(super) fn framing_error(&self, to: Option<Address>, detail: String, out: &mut Out) {
+        bump(&self.counters.malformed);
+        let error = RpcError::invalid_request().with_data(detail);
+        let n = out.response(&Id::Null, Err(error), self.options.style);
+        self.send(to, n, out);
+    }
+
+    /// Serves one request text; the length of the response written into
+    /// `out`, unless there is none to send.
+    pub(super) fn dispatch(
+        &self,
+        payload: &[u8],
+        ctx: &mut Context,
+        out: &mut Out,
+    ) -> Option<usize> {
+        let mut notes = Notes::default();
+        match Decoder::new().parse_noting(payload, &mut notes) {
+            Err(e) => {
+                bump(&self.counters.malformed);
+                let error = RpcError::standard(ErrorCode::from_error(&e));
+                Some(self.single(&Id::Null, Err(error), out))
+            }
+            Ok(Incoming::Single(Message::Request(req))) => self.run(&req, Some(notes), ctx, out),
+            Ok(Incoming::Single(Message::Response(_))) => {
+                bump(&self.counters.malformed);
+                Some(self.single(&Id::Null, Err(RpcError::invalid_request()), out))
+            }
+            Ok(Incoming::Batch(batch)) => self.batch(&batch, ctx, out),
+        }
+    }
+
+    pub(super) fn batch(
+        &self,
+        batch: &Batch<'_>,
+        ctx: &mut Context,
+        out: &mut Out,
+    ) -> Option<usize> {
+        let separator = self.options.style.separator().as_bytes();
+        // Each response is written into the datagram, then appended here.
+        let mut text = vec![b'['];
+        for element in batch.iter() {
+            let n = match element {
+                Ok(Message::Request(req)) => self.run(&req, None, ctx, out),
+                Ok(Message::Response(_)) | Err(_) => {
+                    bump(&self.counters.malformed);
+                    Some(self.single(&Id::Null, Err(RpcError::invalid_request()), out))
+                }
+            };
+            if let Some(n) = n {
+                if text.len() > 1 {
+                    text.extend_from_slice(separator);
+                }
+                text.extend_from_slice(out.payload(n));
+            }
+        }
+        if text.len() == 1 {
+            return None;
+        }
+        text.push(b']');
+        if PROCSLINK_OVERHEAD + text.len() > self.options.max_datagram {
+            out.fds.clear();
+            return Some(self.single(&Id::Null, Err(self.too_large(text.len())), out));
+        }
+        let end = PROCSLINK_OVERHEAD + text.len();
+        if out.datagram.len() < end {
+            out.datagram.resize(end, 0);
+        }
+        if let Some(dst) = out.datagram.get_mut(PROCSLINK_OVERHEAD..end) {
+            dst.copy_from_slice(&text);
+        }
+        Some(text.len())
+    }
+
+    /// Runs one request, with what decoding it noted about its params
+    /// (`None` in a batch); the length of its response written into `out`
+    /// (with the handler's descriptors added to `out.fds`), unless it is a
+    /// notification.
+    pub(super) fn run(
+        &self,
+        req: &Request<'_>,
+        notes: Option<Notes>,
+        ctx: &mut Context,
+        out: &mut Out,
+    ) -> Option<usize> {
+        if out.abandoned {
+            return None;
+        }
+        bump_exclusive(&out.served);
+        let outcome = if ctx.denied {
+            Err(RpcError::permission_denied())
+        } else {
+            let method: std::borrow::Cow<'_, str> = match req.method.as_unescaped() {
+                Some(m) => m.into(),
+                None => req.method.chars().collect::<String>().into(),
+            };
+            let running = match (&self.per_sender, self.methods.get(&method)) {
+                (Some(limits), Some(_)) => {
+                    let key = match (&ctx.request.credentials, &ctx.request.sender) {
+                        (Some(c), _) => Some(SenderKey::Uid(c.uid)),
+                        (None, Some(a)) => Some(SenderKey::Address(a.clone())),
+                        (None, None) => None,
+                    };
+                    key.map(|key| limits.enter(key))
+                }
+                _ => None,
+            };
+            match self.methods.get(&method) {
+                _ if matches!(running, Some(None)) => {
+                    bump(&self.counters.busy);
+                    Err(RpcError::new(SERVER_BUSY, "Server busy"))
+                }
+                None => Err(RpcError::method_not_found()),
+                Some(handler) if self.options.handler_timeout.is_some() => {
+                    out.watch.start(ctx.request.sender.clone(), req.id.as_ref());
+                    let outcome = self.invoke(handler, req, notes, ctx, &mut out.result);
+                    if out.watch.finish() {
+                        out.abandoned = true;
+                        return None;
+                    }
+                    outcome
+                }
+                Some(handler) => self.invoke(handler, req, notes, ctx, &mut out.result),
+            }
+        };
+        let id = req.id?;
+        Some(match outcome {
+            Ok(Some(reply)) => {
+                let n = self.single(&id, Ok(&reply.value), out);
+                out.fds.extend(reply.fds);
+                n
+            }
+            Ok(None) => {
+                let n = out.written_response(&id, self.options.style);
+                self.fitting(&id, n, out)
+            }
+            Err(e) => self.single(&id, Err(e), out),
+        })
+    }
+
+    pub(super) fn invoke(
+        &self,
+        handler: &Arc<Handler>,
+        req: &Request<'_>,
+        notes: Option<Notes>,
+        ctx: &mut Context,
+        result: &mut String,
+    ) -> Result<Option<Reply>, RpcError> {
+        let params = match (req.params, notes) {
+            (None, _) => Params::from_value(None),
+            (Some(p), Some(notes)) => Params::from_noted(p.raw(), notes)?,
+            (Some(p), None) => Params::from_raw(p.raw())?,
+        };
+        let params = params.with_context(&mut ctx.request);
+        let mut out = ResultText::new(result, self.options.style);
+        let outcome = catch_unwind(AssertUnwindSafe(|| handler(params, &mut out)));
+        // The descriptors the handler left are closed now; later requests
+        // of a batch get none.
+        ctx.request.fds.clear();
+        match outcome {
+            Ok(r) => r,
+            Err(panic) => {
+                bump(&self.counters.panics);
+                let text = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "(no message)".to_string());
+                Err(RpcError::internal(format_args!("handler panicked: {text}")))
+            }
+        }
+    }
+}
