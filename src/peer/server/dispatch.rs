@@ -7,7 +7,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, MutexGuard};
 
+use zerocopy::FromBytes;
+
 use crate::jsonrpc::{Batch, Decoder, ErrorCode, Id, Incoming, Message, Notes, Request};
+use crate::netlink::NlMsgHdrBe;
 use crate::peer::error::{RpcError, SERVER_BUSY};
 use crate::peer::limits::{SenderKey, Watch};
 use crate::peer::params::{Params, Reply, RequestContext};
@@ -91,11 +94,14 @@ impl Shared {
             bump(&self.counters.expired);
             return;
         }
-        if self.socket.is_netlink() && self.options.check_pid && data.len() >= 16 {
-            let claimed = data
-                .get(12..16)
-                .and_then(|b| <[u8; 4]>::try_from(b).ok())
-                .map_or(0, u32::from_be_bytes);
+        // Checked on the bare header, before the framing is: a datagram
+        // whose sender lies about its port is not answered even to say
+        // that its framing is bad.
+        if self.socket.is_netlink()
+            && self.options.check_pid
+            && let Ok((header, _)) = NlMsgHdrBe::ref_from_prefix(data)
+        {
+            let claimed = header.pid();
             if claimed == 0 || from.as_ref().and_then(Address::port) != Some(claimed) {
                 bump(&self.counters.spoofed);
                 return;
