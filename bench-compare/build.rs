@@ -1,4 +1,4 @@
-//! Compiles the C contenders (`c/`) at -O2 and links libmnl.
+//! Compiles the C contenders (`c/`) at -O3 and links libmnl.
 //!
 //! libmnl's headers and library come from the system: on Debian/Ubuntu,
 //! `apt-get install -y libmnl-dev pkg-config`.
@@ -67,10 +67,12 @@ fn main() {
         }
     };
 
+    // -O3, as the Rust side's release and bench profiles: the comparison is
+    // between compilers at equal optimisation.
     cc::Build::new()
         .files(["c/handwritten.c", "c/libmnl_shim.c"])
         .includes(&includes)
-        .opt_level(2)
+        .opt_level(3)
         .flag_if_supported("-std=gnu11")
         // As for the Rust code (`.cargo/config.toml`): keep branches from
         // crossing 32-byte boundaries, the Intel JCC-erratum mitigation, so

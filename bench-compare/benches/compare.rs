@@ -26,6 +26,7 @@ struct Setup {
     dumps: Vec<Vec<u8>>,
     requests: Vec<Vec<u8>>,
     responses: Vec<Vec<u8>>,
+    variants: Vec<(&'static str, Vec<Vec<u8>>)>,
 }
 
 type Walker = fn(&[u8], usize) -> WalkResult;
@@ -42,6 +43,9 @@ const NESTED: [(&str, Walker); 3] = [
     ("libmnl", ffi::mnl_walk_nested),
     ("c", ffi::c_walk_nested),
 ];
+
+/// Messages built per call in the `build-loop` group.
+const BUILD_LOOP: usize = 1000;
 
 /// Allocations per call of `f`, after one warm-up call.
 fn allocs<R>(mut f: impl FnMut() -> R) -> u64 {
@@ -143,6 +147,17 @@ fn check() -> Setup {
     let mut c = [0xAAu8; 512];
     assert_eq!(ffi::c_build_newlink(&mut c), n, "C length");
     assert_eq!(ours[..n], c[..n], "C bytes");
+    assert_eq!(
+        nl::procslink_build_newlink_loop(&mut ours, BUILD_LOOP),
+        n * BUILD_LOOP,
+        "procslink loop"
+    );
+    assert_eq!(
+        ffi::c_build_newlink_loop(&mut c, BUILD_LOOP),
+        n * BUILD_LOOP,
+        "C loop"
+    );
+    assert_eq!(ours[..n], c[..n], "C bytes after the loops");
     let mut unwritten = 0;
     for (name, build) in [
         (
@@ -194,7 +209,7 @@ fn check() -> Setup {
     );
     meta.insert(
         "build".into(),
-        serde_json::json!({"bytes": n, "attrs": nl::BUILD_ATTRS, "libmnl_padding_unwritten": unwritten}),
+        serde_json::json!({"bytes": n, "attrs": nl::BUILD_ATTRS, "libmnl_padding_unwritten": unwritten, "loop": BUILD_LOOP}),
     );
 
     let requests = rpc::texts(&rpc::REQUESTS);
@@ -285,9 +300,36 @@ fn check() -> Setup {
         })
         .into(),
     );
+    let variants = rpc::variants(&requests, &responses);
+    let mut variant_meta = Vec::new();
+    for (name, texts) in &variants {
+        for t in texts {
+            let ours = rpc::ours_any(t);
+            assert!(ours.is_some(), "{name}: procslink decodes it");
+            assert_eq!(ours, rpc::serde_any(t), "{name}: the decoders agree");
+        }
+        variant_meta.push(serde_json::json!({
+            "name": name, "messages": texts.len(),
+            "bytes": texts.iter().map(Vec::len).sum::<usize>(),
+        }));
+        alloc_meta.insert(
+            format!("jsonrpc-decode/procslink/{name}"),
+            allocs(|| texts.iter().filter_map(|t| rpc::ours_any(t)).sum::<usize>()).into(),
+        );
+        alloc_meta.insert(
+            format!("jsonrpc-decode/serde_json/{name}"),
+            allocs(|| {
+                texts
+                    .iter()
+                    .filter_map(|t| rpc::serde_any(t))
+                    .sum::<usize>()
+            })
+            .into(),
+        );
+    }
     meta.insert(
         "jsonrpc".into(),
-        serde_json::json!({"requests": requests.len(), "responses": responses.len()}),
+        serde_json::json!({"requests": requests.len(), "responses": responses.len(), "variants": variant_meta}),
     );
     meta.insert(
         "allocations".into(),
@@ -306,6 +348,7 @@ fn check() -> Setup {
         dumps,
         requests,
         responses,
+        variants,
     }
 }
 
@@ -386,6 +429,18 @@ fn build(c: &mut Criterion) {
         b.iter(|| ffi::c_build_newlink(black_box(&mut buf)))
     });
     g.finish();
+
+    // The same builders each timed from its own language: one call runs
+    // BUILD_LOOP messages in a Rust loop or a C loop, so the C builder
+    // pays no FFI call per message (what the rows above charge it).
+    let mut g = c.benchmark_group("build-loop");
+    g.bench_function(BenchmarkId::new("procslink", "rtm_newlink"), |b| {
+        b.iter(|| nl::procslink_build_newlink_loop(black_box(&mut buf), BUILD_LOOP))
+    });
+    g.bench_function(BenchmarkId::new("c", "rtm_newlink"), |b| {
+        b.iter(|| ffi::c_build_newlink_loop(black_box(&mut buf), BUILD_LOOP))
+    });
+    g.finish();
 }
 
 fn jsonrpc(c: &mut Criterion) {
@@ -420,6 +475,27 @@ fn jsonrpc(c: &mut Criterion) {
             }
         })
     });
+    g.finish();
+
+    // The corpus in other spellings and with larger params, both decoders
+    // reading any message in one pass (`rpc::variants`).
+    let mut g = c.benchmark_group("jsonrpc-decode-variants");
+    for (name, texts) in &s.variants {
+        g.bench_function(BenchmarkId::new("procslink", name), |b| {
+            b.iter(|| {
+                for text in texts {
+                    black_box(rpc::ours_any(black_box(text)));
+                }
+            })
+        });
+        g.bench_function(BenchmarkId::new("serde_json", name), |b| {
+            b.iter(|| {
+                for text in texts {
+                    black_box(rpc::serde_any(black_box(text)));
+                }
+            })
+        });
+    }
     g.finish();
 
     let ours_req: Vec<_> = requests

@@ -1,4 +1,4 @@
-//! The C contenders (`c/*.c`, compiled at -O2 by build.rs): libmnl and the
+//! The C contenders (`c/*.c`, compiled at -O3 by build.rs): libmnl and the
 //! hand-written floor, behind safe wrappers.
 
 use crate::netlink::WalkResult;
@@ -10,6 +10,7 @@ mod sys {
         pub fn c_walk(buf: *const u8, len: usize, hdr: usize) -> WalkResult;
         pub fn c_walk_nested(buf: *const u8, len: usize, hdr: usize) -> WalkResult;
         pub fn c_build_newlink(buf: *mut u8, cap: usize) -> usize;
+        pub fn c_build_newlink_loop(buf: *mut u8, cap: usize, n: usize) -> usize;
         pub fn mnl_walk(buf: *const u8, len: usize, hdr: usize) -> WalkResult;
         pub fn mnl_walk_nested(buf: *const u8, len: usize, hdr: usize) -> WalkResult;
         pub fn mnl_policy_parse(buf: *const u8, len: usize, full: i32) -> WalkResult;
@@ -43,6 +44,13 @@ pub fn c_walk_nested(buf: &[u8], hdr: usize) -> WalkResult {
 pub fn c_build_newlink(buf: &mut [u8]) -> usize {
     // SAFETY: the C code writes only `buf[..cap]`, checking before each item.
     unsafe { sys::c_build_newlink(buf.as_mut_ptr(), buf.len()) }
+}
+
+/// The hand-written C builder run `n` times in a C loop (one FFI call for
+/// all of them); the sum of the lengths.
+pub fn c_build_newlink_loop(buf: &mut [u8], n: usize) -> usize {
+    // SAFETY: as for `c_build_newlink`, `n` times.
+    unsafe { sys::c_build_newlink_loop(buf.as_mut_ptr(), buf.len(), n) }
 }
 
 /// libmnl: `mnl_nlmsg_ok`/`mnl_nlmsg_next` and `mnl_attr_for_each`.

@@ -70,6 +70,32 @@ pub fn procslink_walk(buf: &[u8], hdr: usize) -> WalkResult {
     }
 }
 
+/// procslink's walk as the docs write it: `?` on every item, the first
+/// error handed to the caller (a diagnostic beside [`procslink_walk`],
+/// which stops at an error as the C loop does).
+pub fn procslink_walk_try(buf: &[u8], hdr: usize) -> Result<WalkResult, Error> {
+    let (mut messages, mut attrs_seen, mut sum) = (0, 0, 0);
+    for msg in Messages::new(buf) {
+        let msg = msg?;
+        messages += 1;
+        if msg.message_type().is_done() {
+            continue;
+        }
+        let (_, attrs) = msg.split_family_header(hdr)?;
+        for attr in attrs {
+            let attr = attr?;
+            attrs_seen += 1;
+            let first = attr.payload().first().copied().unwrap_or(0);
+            sum = fold(sum, attr.kind(), attr.len(), first);
+        }
+    }
+    Ok(WalkResult {
+        messages,
+        attrs: attrs_seen,
+        sum,
+    })
+}
+
 /// procslink's walk folding types and lengths only (first byte 0): the
 /// checksum `netlink-packet-route`'s owned messages can reproduce.
 pub fn procslink_walk_shape(buf: &[u8], hdr: usize) -> WalkResult {
@@ -325,6 +351,20 @@ pub fn procslink_build_newlink(buf: &mut [u8]) -> Result<usize, Error> {
     data.end()?;
     info.end()?;
     m.finish()
+}
+
+/// [`procslink_build_newlink`] run `n` times in a loop, the Rust twin of
+/// `c_build_newlink_loop`: `black_box` on the buffer before each run, as
+/// the C loop's empty asm, so that every run writes it anew. The sum of
+/// the lengths (0 for a failed run).
+#[inline(never)]
+pub fn procslink_build_newlink_loop(buf: &mut [u8], n: usize) -> usize {
+    let mut total = 0usize;
+    for _ in 0..n {
+        let buf = core::hint::black_box(&mut *buf);
+        total = total.wrapping_add(procslink_build_newlink(buf).unwrap_or(0));
+    }
+    total
 }
 
 /// Attributes in the built message.
