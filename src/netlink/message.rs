@@ -137,8 +137,14 @@ impl<'a, O: ByteOrder> Message<'a, O> {
     pub fn split_family_header(&self, len: usize) -> Result<(&'a [u8], Attrs<'a>), Error> {
         match self.payload.split_at_checked(len) {
             Some((head, _)) => {
+                // `len` fits the payload, so `align(len)` is exact; past
+                // the payload's end (its last padding missing) the run is
+                // empty, which `min` gives without a second bounds check.
                 let start = align(len);
-                let run = self.payload.get(start..).unwrap_or(&[]);
+                let run = self
+                    .payload
+                    .get(start.min(self.payload.len())..)
+                    .unwrap_or(&[]);
                 Ok((
                     head,
                     Attrs::with_offset(run, self.payload_offset().saturating_add(start)),
@@ -264,8 +270,13 @@ impl<O: ByteOrder> fmt::Display for Message<'_, O> {
 /// ```
 #[derive(Clone)]
 pub struct Messages<'a, O: ByteOrder = NativeEndian> {
-    rest: &'a [u8],
-    offset: usize,
+    /// The whole buffer.
+    buf: &'a [u8],
+    /// The offset of the next message in `buf`: at most `buf.len() + 3`
+    /// (the last message may lack its padding), or `usize::MAX` after an
+    /// error. Being an index into `buf`, it is the message's offset too:
+    /// no second counter to keep.
+    pos: usize,
     order: PhantomData<O>,
 }
 
@@ -282,8 +293,8 @@ impl<'a, O: ByteOrder> Messages<'a, O> {
     #[inline]
     pub fn with_order(buf: &'a [u8]) -> Self {
         Messages {
-            rest: buf,
-            offset: 0,
+            buf,
+            pos: 0,
             order: PhantomData,
         }
     }
@@ -291,7 +302,7 @@ impl<'a, O: ByteOrder> Messages<'a, O> {
     /// The bytes not yet read (empty after an error).
     #[inline]
     pub fn remaining(&self) -> &'a [u8] {
-        self.rest
+        self.buf.get(self.pos..).unwrap_or(&[])
     }
 }
 
@@ -300,23 +311,23 @@ impl<'a, O: ByteOrder + 'a> Iterator for Messages<'a, O> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        if self.rest.is_empty() {
+        let pos = self.pos;
+        // Nothing left (at the end, past it by a missing padding, or
+        // stopped by an error): one comparison, and the slice below is
+        // then in bounds.
+        if pos >= self.buf.len() {
             return None;
         }
-        match Message::parse_at(self.rest, self.offset) {
+        let rest = self.buf.get(pos..).unwrap_or(&[]);
+        match Message::parse_at(rest, pos) {
             Ok(msg) => {
-                let step = align(msg.header.len() as usize);
-                match self.rest.get(step..) {
-                    Some(rest) => {
-                        self.rest = rest;
-                        self.offset = self.offset.saturating_add(step);
-                    }
-                    None => self.rest = &[],
-                }
+                // `nlmsg_len` is at most `rest.len()`, so `pos` stays at
+                // most 3 past `buf.len() <= isize::MAX`: the add is exact.
+                self.pos = pos.wrapping_add(align(msg.header.len() as usize));
                 Some(Ok(msg))
             }
             Err(e) => {
-                self.rest = &[];
+                self.pos = usize::MAX;
                 Some(Err(e))
             }
         }
