@@ -127,6 +127,13 @@ pub enum CallError {
     Timeout,
     /// The socket failed (sending or receiving).
     Io(io::Error),
+    /// The call's peer answered something that is not a valid response:
+    /// a datagram that is not ProcsLink, not a response or not JSON-RPC,
+    /// or a result with id null. The text says what was wrong. (Invalid
+    /// datagrams that cannot be told to answer this call, because they
+    /// name no id of it and other calls to the same peer are in flight,
+    /// are only counted, and the call waits on.)
+    InvalidReply(String),
     /// The call could not be made or its answer not used: params that are
     /// neither an array, an object nor absent, a request larger than the
     /// datagram limit, or a result that does not decode into the caller's
@@ -155,7 +162,7 @@ impl fmt::Display for CallError {
             CallError::Rpc(e) => write!(f, "error response: {e}"),
             CallError::Timeout => f.write_str("no response before the timeout"),
             CallError::Io(e) => write!(f, "socket error: {e}"),
-            CallError::Protocol(m) => f.write_str(m),
+            CallError::InvalidReply(m) | CallError::Protocol(m) => f.write_str(m),
         }
     }
 }
@@ -165,7 +172,7 @@ impl std::error::Error for CallError {
         match self {
             CallError::Rpc(e) => Some(e),
             CallError::Io(e) => Some(e),
-            CallError::Timeout | CallError::Protocol(_) => None,
+            CallError::Timeout | CallError::InvalidReply(_) | CallError::Protocol(_) => None,
         }
     }
 }

@@ -126,6 +126,15 @@
 //! each other; neither are datagrams from the kernel (port 0) or from the
 //! server itself. Everything is counted in [`ServerStats`].
 //!
+//! A client drops what is not a response from the peer a call went to,
+//! and counts it ([`ClientStats`]). A datagram from that peer that is not
+//! a valid response (bad framing, wrong payload type, not JSON-RPC, a
+//! result with id null) fails the call it can be attributed to, at once,
+//! with [`CallError::InvalidReply`] saying what was wrong: the call whose
+//! id it names, or else the only call in flight to that peer. An error
+//! response with id null (the server could not read the request) goes to
+//! that only call as [`CallError::Rpc`].
+//!
 //! # Security options
 //!
 //! - **`nlmsg_pid` check** (on by default, as in the reference): a netlink

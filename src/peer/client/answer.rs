@@ -8,10 +8,10 @@ use std::os::fd::OwnedFd;
 
 use serde_json::Value;
 
-use crate::jsonrpc::{Decoder, ErrorObject, Kind, MAX_DEPTH_LIMIT, RawValue};
+use crate::jsonrpc::{Decoder, ErrorObject, Id, Kind, MAX_DEPTH_LIMIT, RawValue};
 use crate::peer::bump_exclusive;
 use crate::peer::error::{CallError, RpcError};
-use crate::peer::socket::RecvInfo;
+use crate::peer::socket::{Address, RecvInfo};
 use crate::peer::transport::same_peer;
 use crate::procslink::{Datagram, PayloadType};
 
@@ -19,10 +19,12 @@ use super::Inner;
 use super::turn::Own;
 
 /// A response handed from the reading caller to the one waiting for it:
-/// its JSON text (already validated) and descriptors.
+/// its JSON text (already validated) and descriptors, or why the call
+/// failed instead.
 pub(super) struct Answer {
     pub(super) payload: Vec<u8>,
     pub(super) fds: Vec<OwnedFd>,
+    pub(super) failure: Option<CallError>,
 }
 
 /// A response's outcome as it arrived: the raw result or the error object.
@@ -30,13 +32,18 @@ pub(super) type Outcome<'r> = Result<RawValue<'r>, ErrorObject<'r>>;
 
 /// The error a call fails with when the server answers `object`.
 pub(super) fn rpc_error(object: &ErrorObject<'_>) -> CallError {
-    CallError::Rpc(RpcError {
+    CallError::Rpc(rpc_error_object(object))
+}
+
+/// `object` as an [`RpcError`].
+fn rpc_error_object(object: &ErrorObject<'_>) -> RpcError {
+    RpcError {
         code: object.code,
         message: object.message.chars().collect(),
         data: object
             .data
             .and_then(|d| serde_json::from_str::<Value>(d.as_str()).ok()),
-    })
+    }
 }
 
 /// A result as a [`Value`].
@@ -84,6 +91,12 @@ impl Inner {
     /// Delivers one received datagram to the caller waiting for it: through
     /// `convert` when that caller is `own`, the one reading (the answer is
     /// returned), else as a copy into its slot.
+    ///
+    /// A datagram from a call's peer that is not a valid response still
+    /// ends that call, as [`CallError::InvalidReply`], when it can be told
+    /// which call it answers: it names a pending call's id, or it is the
+    /// only call in flight to that peer. An error response with id null
+    /// (the server could not read the request's id) goes the same way.
     pub(super) fn deliver<T, F>(
         &self,
         data: &[u8],
@@ -114,28 +127,50 @@ impl Inner {
             bump_exclusive(&self.counters.wrong_uid);
             return None;
         }
+        let max = self.options.max_datagram;
         if len > data.len() {
-            bump_exclusive(&self.counters.malformed);
-            return None;
+            let why = format!("a datagram of {len} bytes, over the {max}-byte limit");
+            return self.invalid(&from, None, why, own, convert);
         }
-        let Ok(datagram) = Datagram::parse_with_limit(data, self.options.max_datagram) else {
-            bump_exclusive(&self.counters.malformed);
-            return None;
+        let datagram = match Datagram::parse_with_limit(data, max) {
+            Ok(datagram) => datagram,
+            Err(e) => {
+                let why = format!("bad ProcsLink datagram: {e}");
+                return self.invalid(&from, None, why, own, convert);
+            }
         };
-        if datagram.payload_type() != PayloadType::JSONRPC_RESPONSE {
-            bump_exclusive(&self.counters.malformed);
-            return None;
-        }
         if from.port().is_some_and(|port| datagram.pid() != port) {
             bump_exclusive(&self.counters.spoofed);
             return None;
         }
+        let payload_type = datagram.payload_type();
+        if payload_type != PayloadType::JSONRPC_RESPONSE {
+            let why = format!("payload type {} is not a JSON-RPC response", payload_type.0);
+            return self.invalid(&from, None, why, own, convert);
+        }
         let decoder = Decoder::new().with_max_depth(MAX_DEPTH_LIMIT);
-        let Ok(response) = decoder.parse_response(datagram.payload()) else {
-            bump_exclusive(&self.counters.malformed);
-            return None;
+        let response = match decoder.parse_response(datagram.payload()) {
+            Ok(response) => response,
+            Err(e) => {
+                let id = id_of(datagram.payload());
+                let why = format!("not a JSON-RPC response: {e}");
+                return self.invalid(&from, id, why, own, convert);
+            }
         };
         let Some(id) = response.id.as_u64() else {
+            if response.id.is_null() {
+                // Addressed to no call: to the only one in flight there.
+                let error = match response.outcome {
+                    Ok(_) => CallError::InvalidReply(format!(
+                        "invalid reply from {from}: a result with id null"
+                    )),
+                    Err(object) => CallError::Rpc(rpc_error_object(&object)),
+                };
+                if let Some(answer) = self.fail(&from, None, error, own, convert) {
+                    bump_exclusive(&self.counters.delivered);
+                    return answer;
+                }
+            }
             bump_exclusive(&self.counters.unknown_id);
             return None;
         };
@@ -170,10 +205,87 @@ impl Inner {
         let answer = Answer {
             payload: datagram.payload().to_vec(),
             fds,
+            failure: None,
         };
         waiter.slot.give_answer(id, answer);
         None
     }
+
+    /// A datagram from `from` that is not a valid response, `why`, counted
+    /// as malformed and failing the call it can be attributed to (see
+    /// [`fail`](Self::fail)).
+    fn invalid<T, F>(
+        &self,
+        from: &Address,
+        id: Option<u64>,
+        why: String,
+        own: Own<'_>,
+        convert: &mut Option<F>,
+    ) -> Option<Result<T, CallError>> {
+        bump_exclusive(&self.counters.malformed);
+        let error = CallError::InvalidReply(format!("invalid reply from {from}: {why}"));
+        self.fail(from, id, error, own, convert).flatten()
+    }
+
+    /// Fails with `error` the call from `from`'s answer is for: the call
+    /// `id` if one of that id went to `from`, else the only call in flight
+    /// to `from`, if there is exactly one; else nothing is failed (`None`).
+    /// `Some` of what the reading caller's own call returns.
+    fn fail<T, F>(
+        &self,
+        from: &Address,
+        id: Option<u64>,
+        error: CallError,
+        own: Own<'_>,
+        convert: &mut Option<F>,
+    ) -> Option<Option<Result<T, CallError>>> {
+        let own_id = match own {
+            Own::Unregistered(own_id, to) => same_peer(to, from).then_some(own_id),
+            Own::Registered(_) => None,
+        };
+        let mut pending = self.pending();
+        let target = match id {
+            Some(id) if own_id == Some(id) => Some(id),
+            Some(id) => pending
+                .get(&id)
+                .is_some_and(|w| same_peer(&w.to, from))
+                .then_some(id),
+            None => {
+                let mut to_peer = pending
+                    .iter()
+                    .filter(|(_, w)| same_peer(&w.to, from))
+                    .map(|(id, _)| *id)
+                    .chain(own_id);
+                match (to_peer.next(), to_peer.next()) {
+                    (Some(only), None) => Some(only),
+                    _ => None,
+                }
+            }
+        };
+        let target = target?;
+        if own_id == Some(target) {
+            drop(pending);
+            return Some(convert.take().map(|_| Err(error)));
+        }
+        let waiter = pending.remove(&target)?;
+        drop(pending);
+        if own == Own::Registered(target) {
+            return Some(convert.take().map(|_| Err(error)));
+        }
+        let answer = Answer {
+            payload: Vec::new(),
+            fds: Vec::new(),
+            failure: Some(error),
+        };
+        waiter.slot.give_answer(target, answer);
+        Some(None)
+    }
+}
+
+/// The id a text that is not a valid response names, if it is a JSON
+/// object with one numeric `id` member a call of this client could have.
+fn id_of(payload: &[u8]) -> Option<u64> {
+    Id::recover(payload)?.as_u64()
 }
 
 /// Turns a handed-over answer into the caller's `T`.
@@ -181,6 +293,9 @@ pub(super) fn finish<T, F>(answer: Answer, convert: F) -> Option<Result<T, CallE
 where
     F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
 {
+    if let Some(failure) = answer.failure {
+        return Some(Err(failure));
+    }
     let decoder = Decoder::new().with_max_depth(MAX_DEPTH_LIMIT);
     // The reader validated this text before handing it over.
     let response = decoder.parse_response(&answer.payload).ok()?;

@@ -219,10 +219,13 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`CallError::Rpc`] when the server answers an error,
-    /// [`CallError::Timeout`], [`CallError::Io`] when sending fails,
-    /// [`CallError::Protocol`] for params that are neither array, object
-    /// nor null, or a request too large for a datagram.
+    /// [`CallError::Rpc`] when the server answers an error (an error with
+    /// id null, too, when this is the only call in flight to that server),
+    /// [`CallError::InvalidReply`] when it answers something that is not a
+    /// valid response (see there), [`CallError::Timeout`],
+    /// [`CallError::Io`] when sending fails, [`CallError::Protocol`] for
+    /// params that are neither array, object nor null, or a request too
+    /// large for a datagram.
     pub fn call(
         &self,
         to: impl Into<Address>,

@@ -11,13 +11,16 @@ pub struct ClientStats {
     /// Responses delivered to their callers.
     pub delivered: u64,
     /// Responses dropped because no call in flight has their id (late
-    /// answers to timed-out calls, duplicates, id null, strangers' ids).
+    /// answers to timed-out calls, duplicates, strangers' ids; id null
+    /// unless it is the only call in flight to that peer's).
     pub unknown_id: u64,
     /// Responses dropped because they did not come from the peer the call
     /// went to (or, on netlink, their `nlmsg_pid` was not the sender's
     /// port).
     pub spoofed: u64,
-    /// Datagrams that were not a valid ProcsLink JSON-RPC response.
+    /// Datagrams that were not a valid ProcsLink JSON-RPC response (those
+    /// that could be attributed to a call failed it with
+    /// [`CallError::InvalidReply`](crate::peer::CallError::InvalidReply)).
     pub malformed: u64,
     /// Times the kernel reported dropped datagrams (receive queue full).
     pub overruns: u64,

@@ -3,6 +3,7 @@
 
 use std::prelude::rust_2024::*;
 
+use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, MutexGuard};
@@ -202,40 +203,105 @@ impl Shared {
         ctx: &mut Context,
         out: &mut Out,
     ) -> Option<usize> {
-        let separator = self.options.style.separator().as_bytes();
         // Each response is written into the datagram, then appended here.
-        let mut text = vec![b'['];
+        let mut texts = Vec::new();
+        let mut parts = Vec::new();
         for element in batch.iter() {
-            let n = match element {
-                Ok(Message::Request(req)) => self.run(&req, None, ctx, out),
+            let fds_before = out.fds.len();
+            let (id, n) = match element {
+                Ok(Message::Request(req)) => (req.id, self.run(&req, None, ctx, out)),
                 Ok(Message::Response(_)) | Err(_) => {
                     bump(&self.counters.malformed);
-                    Some(self.single(&Id::Null, Err(RpcError::invalid_request()), out))
+                    let n = self.single(&Id::Null, Err(RpcError::invalid_request()), out);
+                    (Some(Id::Null), Some(n))
                 }
             };
-            if let Some(n) = n {
-                if text.len() > 1 {
-                    text.extend_from_slice(separator);
-                }
-                text.extend_from_slice(out.payload(n));
+            if let (Some(id), Some(n)) = (id, n) {
+                let start = texts.len();
+                texts.extend_from_slice(out.payload(n));
+                parts.push(Part {
+                    id,
+                    text: start..texts.len(),
+                    fds: fds_before..out.fds.len(),
+                    replaced: None,
+                });
             }
         }
-        if text.len() == 1 {
+        if parts.is_empty() {
             return None;
         }
-        text.push(b']');
-        if PROCSLINK_OVERHEAD + text.len() > self.options.max_datagram {
+        if !self.fit_batch(&mut parts, out) {
             out.fds.clear();
-            return Some(self.single(&Id::Null, Err(self.too_large(text.len())), out));
+            let len = self.batch_len(&parts);
+            return Some(self.single(&Id::Null, Err(self.too_large(len)), out));
         }
-        let end = PROCSLINK_OVERHEAD + text.len();
+        // The descriptors of responses left out are closed.
+        let mut at = 0;
+        out.fds.retain(|_| {
+            let kept = !parts
+                .iter()
+                .any(|p| p.replaced.is_some() && p.fds.contains(&at));
+            at += 1;
+            kept
+        });
+        let len = self.batch_len(&parts);
+        let end = PROCSLINK_OVERHEAD + len;
         if out.datagram.len() < end {
             out.datagram.resize(end, 0);
         }
-        if let Some(dst) = out.datagram.get_mut(PROCSLINK_OVERHEAD..end) {
-            dst.copy_from_slice(&text);
+        let separator = self.options.style.separator().as_bytes();
+        let mut at = PROCSLINK_OVERHEAD;
+        let mut put = |bytes: &[u8]| {
+            if let Some(dst) = out.datagram.get_mut(at..at + bytes.len()) {
+                dst.copy_from_slice(bytes);
+            }
+            at += bytes.len();
+        };
+        put(b"[");
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                put(separator);
+            }
+            put(part.bytes(&texts));
         }
-        Some(text.len())
+        put(b"]");
+        Some(len)
+    }
+
+    /// The length of the batch response made of `parts`.
+    fn batch_len(&self, parts: &[Part<'_>]) -> usize {
+        let separator = self.options.style.separator().len();
+        let texts: usize = parts.iter().map(Part::len).sum();
+        2 + texts + separator * parts.len().saturating_sub(1)
+    }
+
+    /// Makes the batch response fit one datagram by replacing its largest
+    /// responses, one by one, by errors with their ids; whether it fits.
+    fn fit_batch(&self, parts: &mut [Part<'_>], out: &mut Out) -> bool {
+        let max = self.options.max_datagram;
+        let mut len = self.batch_len(parts);
+        let mut by_size: Vec<usize> = (0..parts.len()).collect();
+        by_size.sort_by_key(|&i| std::cmp::Reverse(parts.get(i).map_or(0, Part::len)));
+        for i in by_size {
+            if PROCSLINK_OVERHEAD + len <= max {
+                return true;
+            }
+            let Some(part) = parts.get_mut(i) else {
+                continue;
+            };
+            let old = part.len();
+            let error = RpcError::internal(format_args!(
+                "the batch's responses together exceed the {max}-byte datagram limit: \
+                 this one's {old} bytes were left out"
+            ));
+            let n = out.response(&part.id, Err(error), self.options.style);
+            if n >= old {
+                continue;
+            }
+            part.replaced = Some(out.payload(n).to_vec());
+            len = len - old + n;
+        }
+        PROCSLINK_OVERHEAD + len <= max
     }
 
     /// Runs one request, with what decoding it noted about its params
@@ -334,6 +400,30 @@ impl Shared {
                     .unwrap_or_else(|| "(no message)".to_string());
                 Err(RpcError::internal(format_args!("handler panicked: {text}")))
             }
+        }
+    }
+}
+
+/// One response of a batch's: where its text is in the batch's texts, and
+/// which of the batch's descriptors its handler returned.
+struct Part<'a> {
+    id: Id<'a>,
+    text: Range<usize>,
+    fds: Range<usize>,
+    /// The error response that replaces it, when the batch's responses
+    /// together would not fit a datagram.
+    replaced: Option<Vec<u8>>,
+}
+
+impl Part<'_> {
+    fn len(&self) -> usize {
+        self.replaced.as_ref().map_or(self.text.len(), Vec::len)
+    }
+
+    fn bytes<'t>(&'t self, texts: &'t [u8]) -> &'t [u8] {
+        match &self.replaced {
+            Some(error) => error,
+            None => texts.get(self.text.clone()).unwrap_or_default(),
         }
     }
 }

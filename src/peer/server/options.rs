@@ -106,7 +106,10 @@ impl ServerOptions {
 
     /// The largest datagram served or sent, headers included (default
     /// [`MAX_DATAGRAM`], the reference's 4096). Larger requests are answered
-    /// -32600; a larger response is replaced by -32603.
+    /// -32600; a larger response is replaced by -32603. When a batch's
+    /// responses would not fit together, its largest are replaced, one by
+    /// one, by -32603 errors with their ids until the rest fits (one
+    /// -32603 with id null if even that is too large).
     #[must_use]
     pub fn max_datagram(mut self, bytes: usize) -> Self {
         self.max_datagram = bytes.max(PROCSLINK_OVERHEAD + 2);
