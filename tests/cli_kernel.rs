@@ -331,6 +331,91 @@ fn neigh_and_rule_dumps_agree_with_ip() {
     assert!(text.contains("32766:\tfrom all lookup main"), "{text}");
 }
 
+/// The keys of each object of a JSON array, in the order written (`null`
+/// elements, which `ip -j neigh` may print, as no keys).
+fn key_orders(text: &str) -> Vec<Vec<String>> {
+    struct Keys(Vec<String>);
+    struct Visit;
+    impl<'de> serde::de::Visitor<'de> for Visit {
+        type Value = Keys;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Keys, A::Error> {
+            let mut keys = Vec::new();
+            while let Some((k, _)) = m.next_entry::<String, serde::de::IgnoredAny>()? {
+                keys.push(k);
+            }
+            Ok(Keys(keys))
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for Keys {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Keys, D::Error> {
+            d.deserialize_map(Visit)
+        }
+    }
+    let all: Vec<Option<Keys>> = serde_json::from_str(text).expect(text);
+    all.into_iter()
+        .map(|k| k.map(|k| k.0).unwrap_or_default())
+        .collect()
+}
+
+/// Checks that every object of `ours` (JSON text) has the keys it shares
+/// with the object of `theirs` that agrees with it on `id` in the same
+/// order, and that every object found one.
+fn assert_ip_key_order(ours: &str, theirs: &[String], id: &[&str]) {
+    let mut pool = Vec::new();
+    for text in theirs.iter().filter(|t| !t.trim().is_empty()) {
+        let values: Vec<Value> = serde_json::from_str(text).expect(text);
+        pool.extend(values.into_iter().zip(key_orders(text)));
+    }
+    let values: Vec<Value> = serde_json::from_str(ours).expect(ours);
+    for (value, keys) in values.iter().zip(key_orders(ours)) {
+        let Some((twin, their_keys)) = pool
+            .iter()
+            .find(|(t, _)| id.iter().all(|k| field(t, k) == field(value, k)))
+        else {
+            panic!("no object of ip's like {value}");
+        };
+        let shared = |keys: &[String], other: &Value| -> Vec<String> {
+            keys.iter()
+                .filter(|k| other.get(k.as_str()).is_some())
+                .cloned()
+                .collect()
+        };
+        assert_eq!(
+            shared(&keys, twin),
+            shared(their_keys, value),
+            "{value}\n{twin}"
+        );
+    }
+}
+
+#[test]
+fn json_keys_are_in_ips_order() {
+    let Some(ns) = netns("order") else { return };
+    populate(&ns);
+    let dump = |what: &str| ok(&procslink(&["dump", what, "-j", "--netns", &ns.name]));
+    let routes = [
+        ns.ip(&["-j", "-4", "route", "show", "table", "all"]),
+        ns.ip(&["-j", "-6", "route", "show", "table", "all"]),
+    ];
+    let id = ["type", "dst", "table", "dev", "gateway", "metric"];
+    assert_ip_key_order(&dump("route"), &routes, &id);
+    let links = [ns.ip(&["-j", "-d", "link", "show"])];
+    assert_ip_key_order(&dump("link"), &links, &["ifindex"]);
+    let addrs = [ns.ip(&["-j", "addr", "show"])];
+    assert_ip_key_order(&dump("addr"), &addrs, &["ifindex"]);
+    let neighs = [ns.ip(&["-j", "neigh", "show"])];
+    assert_ip_key_order(&dump("neigh"), &neighs, &["dst", "dev"]);
+    let rules = [
+        ns.ip(&["-j", "-4", "rule", "show"]),
+        ns.ip(&["-j", "-6", "rule", "show"]),
+    ];
+    // `family` is ours alone; ip's rules of both families are in the pool.
+    assert_ip_key_order(&dump("rule"), &rules, &["priority", "src", "table"]);
+}
+
 #[test]
 fn names_that_are_not_utf8_are_printed_escaped() {
     let Some(ns) = netns("bytes") else { return };

@@ -26,6 +26,8 @@ use clap::{Parser, Subcommand};
 mod decode;
 #[path = "procslink/dump.rs"]
 mod dump;
+#[path = "procslink/emit.rs"]
+mod emit;
 #[path = "procslink/envmsg.rs"]
 mod envmsg;
 #[path = "procslink/input.rs"]
@@ -170,6 +172,11 @@ impl Out {
     /// Writes `text`.
     pub fn write(&mut self, text: &str) -> Result<(), Failure> {
         self.w.write_all(text.as_bytes()).map_err(write_failure)
+    }
+
+    /// Writes `bytes`.
+    pub fn write_bytes(&mut self, bytes: &[u8]) -> Result<(), Failure> {
+        self.w.write_all(bytes).map_err(write_failure)
     }
 
     /// Writes `text` and empties it, for printers that build a message's

@@ -3,10 +3,15 @@
 //! as the full decoded tree (`-d`, the printer `decode` uses).
 //!
 //! Everything goes through `procslink::kernel`: the one-line and JSON forms
-//! read the dump message by message ([`KernelSocket::dump`]); the tree,
-//! `--summary` and `--raw` keep the exact datagrams, received with
+//! read the dump message by message ([`KernelSocket::dump`]), each object
+//! read in place (a borrowed view of its message) and written as it comes
+//! into one byte buffer, printed when the dump is complete (a dump the
+//! kernel says was interrupted by a change is taken again, up to
+//! `DUMP_ATTEMPTS` times, and the text of the broken attempt dropped). The
+//! tree, `--summary` and `--raw` keep the exact datagrams, received with
 //! [`KernelSocket::recv`] and followed with the crate's `Conversation`.
 
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -18,8 +23,9 @@ use procslink::netlink::flags::{Flags, GetFlags};
 use procslink::netlink::genl::{CTRL_CMD_GETFAMILY, GENL_ID_CTRL};
 use procslink::netlink::route::{self, IfAddrMsg, IfInfoMsg, NdMsg, RtMsg};
 use procslink::netlink::{Builder, GenlMsgHdr, Message, Messages, NLMSG_ALIGNTO};
-use serde_json::Value;
+use zerocopy::IntoBytes as _;
 
+use crate::emit::Obj;
 use crate::objects::{self, Addr, Family, Link, Names, Neigh, Object, Route, Rule};
 use crate::{Failure, Out, decode, netns};
 
@@ -114,16 +120,9 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Failure> {
         }
         outcome?;
         // The objects, read back from the bytes received.
-        let mut objects = Vec::new();
-        for msg in Messages::new(&raw).flatten() {
-            if msg.seq() == seq && msg.message_type().is_family() {
-                objects.push(parse(args.what, &msg)?);
-            }
-        }
-        return print(args, &mut socket, objects, out);
+        return print(args, &mut socket, Source::Raw { bytes: &raw, seq }, out);
     }
-    let objects = dump(&mut socket, args.what)?;
-    print(args, &mut socket, objects, out)
+    print(args, &mut socket, Source::Kernel, out)
 }
 
 /// Opens a socket of `protocol`, with the error `procslink`'s tests look
@@ -138,7 +137,7 @@ pub fn failed(what: Table) -> impl Fn(KernelError) -> Failure {
     move |e| Failure::msg(format!("the {} dump failed: {e}", what.name()))
 }
 
-fn parse(table: Table, msg: &Message<'_>) -> Result<Object, Failure> {
+fn parse<'a>(table: Table, msg: &Message<'a>) -> Result<Object<'a>, Failure> {
     let bad = |e: procslink::Error| Failure::msg(format!("malformed reply from the kernel: {e}"));
     Ok(match table {
         Table::Link => Object::Link(Link::parse(msg).map_err(bad)?),
@@ -150,19 +149,29 @@ fn parse(table: Table, msg: &Message<'_>) -> Result<Object, Failure> {
     })
 }
 
-/// Dumps `table` and reads its objects, dumping again when the kernel says
-/// the table changed while it was read.
-pub fn dump(socket: &mut KernelSocket, table: Table) -> Result<Vec<Object>, Failure> {
+/// What reads a dump's messages as they arrive.
+pub trait Sink {
+    /// The dump starts, or starts again after the kernel said the table
+    /// changed while it was read: whatever an earlier attempt gave is to be
+    /// forgotten.
+    fn begin(&mut self);
+    /// One object's message.
+    fn message(&mut self, msg: &Message<'_>) -> Result<(), Failure>;
+}
+
+/// Dumps `table` into `sink`, message by message, dumping again when the
+/// kernel says the table changed while it was read.
+pub fn dump(socket: &mut KernelSocket, table: Table, sink: &mut impl Sink) -> Result<(), Failure> {
     let request = request(table, 0)?;
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let mut objects = Vec::new();
+        sink.begin();
         let mut dump = socket.dump(&request).map_err(failed(table))?;
         let mut interrupted = false;
         while let Some(msg) = dump.next() {
             match msg {
-                Ok(msg) => objects.push(parse(table, &msg)?),
+                Ok(msg) => sink.message(&msg)?,
                 Err(KernelError::DumpInterrupted) if attempts < DUMP_ATTEMPTS => {
                     interrupted = true;
                 }
@@ -170,125 +179,301 @@ pub fn dump(socket: &mut KernelSocket, table: Table) -> Result<Vec<Object>, Fail
             }
         }
         if !interrupted {
-            return Ok(objects);
+            return Ok(());
         }
     }
 }
 
-/// The names of the links, by index.
-pub fn names(socket: &mut KernelSocket) -> Result<(Names, Vec<Link>), Failure> {
-    let mut names = Names::default();
-    let mut links = Vec::new();
-    for obj in dump(socket, Table::Link)? {
-        if let Object::Link(l) = obj {
-            names.learn(&l, false);
-            links.push(l);
+/// Where the objects to print come from.
+#[derive(Copy, Clone)]
+enum Source<'r> {
+    /// A dump, asked for now.
+    Kernel,
+    /// The bytes [`collect`] received: the messages of sequence `seq`.
+    Raw { bytes: &'r [u8], seq: u32 },
+}
+
+impl Source<'_> {
+    fn feed(
+        self,
+        socket: &mut KernelSocket,
+        table: Table,
+        sink: &mut impl Sink,
+    ) -> Result<(), Failure> {
+        match self {
+            Source::Kernel => dump(socket, table, sink),
+            Source::Raw { bytes, seq } => {
+                sink.begin();
+                for msg in Messages::new(bytes).flatten() {
+                    if msg.seq() == seq && msg.message_type().is_family() {
+                        sink.message(&msg)?;
+                    }
+                }
+                Ok(())
+            }
         }
     }
-    Ok((names, links))
+}
+
+/// A dump's messages kept whole, one after the other as the kernel sends
+/// them, to be read again: the links, whose names must all be known before
+/// any is printed (a veth names its peer, a port its master).
+#[derive(Default)]
+pub struct Kept {
+    bytes: Vec<u8>,
+}
+
+impl Kept {
+    /// The messages kept.
+    pub fn messages(&self) -> impl Iterator<Item = Message<'_>> {
+        Messages::new(&self.bytes).flatten()
+    }
+
+    /// The links kept.
+    pub fn links(&self) -> impl Iterator<Item = Link<'_>> {
+        self.messages().filter_map(|m| Link::parse(&m).ok())
+    }
+
+    /// The names of the links kept, by index.
+    pub fn names(&self) -> Names {
+        let mut names = Names::default();
+        for link in self.links() {
+            names.learn(&link, false);
+        }
+        names
+    }
+
+    /// Gives the messages kept to `sink`.
+    pub fn feed(&self, sink: &mut impl Sink) -> Result<(), Failure> {
+        sink.begin();
+        self.messages().try_for_each(|m| sink.message(&m))
+    }
+}
+
+impl Sink for Kept {
+    fn begin(&mut self) {
+        self.bytes.clear();
+    }
+
+    fn message(&mut self, msg: &Message<'_>) -> Result<(), Failure> {
+        // Only links are kept; a malformed one is an error now, as it
+        // would be when printed.
+        parse(Table::Link, msg)?;
+        self.bytes.extend_from_slice(msg.header().as_bytes());
+        self.bytes.extend_from_slice(msg.payload());
+        self.bytes
+            .resize(self.bytes.len().next_multiple_of(NLMSG_ALIGNTO), 0);
+        Ok(())
+    }
+}
+
+/// The link table: the links kept whole and their names.
+pub fn names(socket: &mut KernelSocket) -> Result<(Names, Kept), Failure> {
+    let mut kept = Kept::default();
+    dump(socket, Table::Link, &mut kept)?;
+    Ok((kept.names(), kept))
+}
+
+/// How [`Printer`] writes each object.
+#[derive(Copy, Clone, PartialEq, Eq)]
+pub enum Form {
+    /// One line each, as `ip` (`ip -br` for links).
+    Lines,
+    /// One JSON array, with `ip -j`'s field names.
+    Json,
+    /// `ip monitor`'s lines: `[ROUTE] ` and the object.
+    Monitor,
+}
+
+/// Writes each object of a dump, as it arrives, into one buffer, printed
+/// when the dump is complete (an interrupted dump is taken again, and what
+/// it gave forgotten).
+pub struct Printer<'n> {
+    table: Table,
+    names: &'n Names,
+    form: Form,
+    text: Vec<u8>,
+    /// The objects written.
+    pub count: usize,
+}
+
+impl<'n> Printer<'n> {
+    pub fn new(table: Table, names: &'n Names, form: Form) -> Self {
+        Printer {
+            table,
+            names,
+            form,
+            text: Vec::new(),
+            count: 0,
+        }
+    }
+
+    /// The text, complete.
+    pub fn finish(mut self) -> Vec<u8> {
+        if self.form == Form::Json {
+            self.text.extend_from_slice(b"]\n");
+        }
+        self.text
+    }
+}
+
+impl Sink for Printer<'_> {
+    fn begin(&mut self) {
+        self.text.clear();
+        self.count = 0;
+        if self.form == Form::Json {
+            self.text.push(b'[');
+        }
+    }
+
+    fn message(&mut self, msg: &Message<'_>) -> Result<(), Failure> {
+        let obj = parse(self.table, msg)?;
+        if let Object::Neigh(n) = &obj
+            && !n.shown_by_ip()
+        {
+            return Ok(());
+        }
+        let text = &mut self.text;
+        match (self.form, &obj) {
+            (Form::Json, _) => {
+                if self.count > 0 {
+                    text.push(b',');
+                }
+                obj.json(self.names, text);
+            }
+            (Form::Lines, Object::Link(l)) => {
+                l.brief(self.names, text);
+                text.push(b'\n');
+            }
+            (Form::Lines, _) => {
+                obj.line(self.names, text);
+                text.push(b'\n');
+            }
+            (Form::Monitor, _) => {
+                text.push(b'[');
+                text.extend_from_slice(obj.label().as_bytes());
+                text.extend_from_slice(b"] ");
+                obj.line(self.names, text);
+                text.push(b'\n');
+            }
+        }
+        self.count += 1;
+        Ok(())
+    }
+}
+
+/// Addresses by link, as `ip -br addr` and `ip -j addr` group them: every
+/// link, in the link dump's order, with its addresses, which are written as
+/// the address dump gives them into the text of their link.
+struct Grouped {
+    json: bool,
+    /// The position of each link in the link dump, by index.
+    slot: HashMap<u32, usize>,
+    /// The addresses' text, by link.
+    text: Vec<Vec<u8>>,
+}
+
+impl Grouped {
+    fn new(links: &Kept, json: bool) -> Self {
+        let slot: HashMap<u32, usize> = links
+            .links()
+            .enumerate()
+            .map(|(i, l)| (l.index, i))
+            .collect();
+        let text = vec![Vec::new(); slot.len()];
+        Grouped { json, slot, text }
+    }
+
+    /// The whole text: each link and its addresses.
+    fn finish(self, links: &Kept, names: &Names) -> Vec<u8> {
+        let mut out = Vec::new();
+        if self.json {
+            out.push(b'[');
+        }
+        for (i, link) in links.links().enumerate() {
+            let addrs = self.text.get(i).map_or(&[][..], Vec::as_slice);
+            if self.json {
+                if i > 0 {
+                    out.push(b',');
+                }
+                let mut o = Obj::begin(&mut out);
+                link.json(names, &mut o);
+                let buf = o.key("addr_info");
+                buf.push(b'[');
+                buf.extend_from_slice(addrs);
+                buf.push(b']');
+                o.end();
+            } else {
+                link.brief_head(names, &mut out);
+                out.extend_from_slice(addrs);
+                out.push(b'\n');
+            }
+        }
+        if self.json {
+            out.extend_from_slice(b"]\n");
+        }
+        out
+    }
+}
+
+impl Sink for Grouped {
+    fn begin(&mut self) {
+        self.text.iter_mut().for_each(Vec::clear);
+    }
+
+    fn message(&mut self, msg: &Message<'_>) -> Result<(), Failure> {
+        let Object::Addr(a) = parse(Table::Addr, msg)? else {
+            return Ok(());
+        };
+        let Some(text) = self.slot.get(&a.index).and_then(|&i| self.text.get_mut(i)) else {
+            return Ok(());
+        };
+        if self.json {
+            if !text.is_empty() {
+                text.push(b',');
+            }
+            a.json(text);
+        } else {
+            text.push(b' ');
+            a.prefix(text);
+        }
+        Ok(())
+    }
 }
 
 fn print(
     args: &Args,
     socket: &mut KernelSocket,
-    objects: Vec<Object>,
+    source: Source<'_>,
     out: &mut Out,
 ) -> Result<(), Failure> {
-    let (names, links) = match args.what {
-        Table::Family | Table::Rule => (Names::default(), Vec::new()),
+    let form = if args.json { Form::Json } else { Form::Lines };
+    let text = match args.what {
         Table::Link => {
-            let mut names = Names::default();
-            for o in &objects {
-                if let Object::Link(l) = o {
-                    names.learn(l, false);
-                }
-            }
-            (names, Vec::new())
+            let mut links = Kept::default();
+            source.feed(socket, Table::Link, &mut links)?;
+            let names = links.names();
+            let mut printer = Printer::new(Table::Link, &names, form);
+            links.feed(&mut printer)?;
+            printer.finish()
         }
-        _ => names(socket)?,
+        Table::Addr => {
+            let (names, links) = names(socket)?;
+            let mut grouped = Grouped::new(&links, args.json);
+            source.feed(socket, Table::Addr, &mut grouped)?;
+            grouped.finish(&links, &names)
+        }
+        table => {
+            let names = match table {
+                Table::Route | Table::Neigh => names(socket)?.0,
+                _ => Names::default(),
+            };
+            let mut printer = Printer::new(table, &names, form);
+            source.feed(socket, table, &mut printer)?;
+            printer.finish()
+        }
     };
-    if args.what == Table::Addr {
-        return print_addresses(args.json, &links, &objects, &names, out);
-    }
-    let mut text = String::new();
-    let mut json = Vec::new();
-    for obj in &objects {
-        if args.json {
-            json.push(match obj {
-                Object::Link(l) => Value::Object(l.json(&names)),
-                Object::Route(r) => r.json(&names),
-                Object::Neigh(n) if n.shown_by_ip() => n.json(&names),
-                Object::Rule(r) => r.json(),
-                Object::Family(f) => f.json(),
-                Object::Neigh(_) | Object::Addr(_) => continue,
-            });
-            continue;
-        }
-        let line = match obj {
-            Object::Link(l) => l.brief(&names),
-            Object::Route(r) => r.line(&names),
-            Object::Neigh(n) if n.shown_by_ip() => n.line(&names),
-            Object::Rule(r) => r.line(),
-            Object::Family(f) => f.line(),
-            Object::Neigh(_) | Object::Addr(_) => continue,
-        };
-        text.push_str(&line);
-        text.push('\n');
-        out.drain(&mut text)?;
-    }
-    if args.json {
-        write_json(json, out)?;
-    }
-    Ok(())
-}
-
-fn write_json(values: Vec<Value>, out: &mut Out) -> Result<(), Failure> {
-    let mut text = serde_json::to_string(&Value::Array(values))
-        .map_err(|e| Failure::msg(format!("cannot write JSON: {e}")))?;
-    text.push('\n');
-    out.drain(&mut text)
-}
-
-/// Addresses by link, as `ip -br addr` and `ip -j addr` group them: every
-/// link, in the link dump's order, with its addresses.
-fn print_addresses(
-    json: bool,
-    links: &[Link],
-    objects: &[Object],
-    names: &Names,
-    out: &mut Out,
-) -> Result<(), Failure> {
-    let addrs_of = |index: u32| {
-        objects.iter().filter_map(move |o| match o {
-            Object::Addr(a) if a.index == index => Some(a),
-            _ => None,
-        })
-    };
-    if json {
-        let mut values = Vec::new();
-        for link in links {
-            let mut o = link.json(names);
-            let info: Vec<Value> = addrs_of(link.index).map(Addr::json).collect();
-            o.insert("addr_info".into(), Value::Array(info));
-            values.push(Value::Object(o));
-        }
-        return write_json(values, out);
-    }
-    let mut text = String::new();
-    for link in links {
-        text.push_str(&format!(
-            "{:<16} {:<14}",
-            link.shown_name(names),
-            link.state()
-        ));
-        for a in addrs_of(link.index) {
-            text.push(' ');
-            text.push_str(&a.prefix());
-        }
-        text.push('\n');
-        out.drain(&mut text)?;
-    }
-    Ok(())
+    out.write_bytes(&text)
 }
 
 /// The dump request for `what`, with sequence number `seq`.

@@ -16,13 +16,14 @@
 //! ```
 
 use std::ffi::OsString;
+use std::io::Write as _;
 use std::time::{Duration, Instant};
 
 use clap::ValueEnum;
 use procslink::kernel::{KernelError, KernelSocket, Protocol, SocketOptions, groups};
 use procslink::netlink::route;
 
-use crate::dump::{self, Table};
+use crate::dump::{self, Form, Printer, Table};
 use crate::objects::{Names, Object};
 use crate::{Failure, Out, netns};
 
@@ -150,7 +151,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Failure> {
     eprintln!("procslink: monitoring {}", list.join(" "));
 
     let mut seen = 0u64;
-    let mut text = String::new();
+    let mut text = Vec::new();
     while args.count.is_none_or(|n| seen < n) {
         let wait = match deadline {
             Some(d) => match d.checked_duration_since(Instant::now()) {
@@ -162,7 +163,8 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Failure> {
         watch
             .set_recv_timeout(Some(wait))
             .map_err(|e| Failure::msg(e.to_string()))?;
-        let change = match watch.notifications().next() {
+        let mut notifications = watch.notifications();
+        match notifications.next() {
             Ok(msg) => {
                 let deleted = matches!(
                     msg.message_type(),
@@ -173,47 +175,61 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Failure> {
                         | crate::objects::RTM_DELRULE
                 );
                 match Object::route(&msg) {
-                    Ok(Some(obj)) => Some((obj, deleted)),
-                    Ok(None) => None,
+                    Ok(Some(obj)) => {
+                        show(&obj, deleted, &mut names, &mut requests, &mut text)?;
+                        seen += 1;
+                    }
+                    Ok(None) => {}
                     Err(e) => {
-                        text.push_str(&format!("[MALFORMED] {e}\n"));
-                        None
+                        let _ = writeln!(text, "[MALFORMED] {e}");
                     }
                 }
             }
-            Err(KernelError::Timeout) => None,
+            Err(KernelError::Timeout) => {}
             Err(KernelError::EventsLost) => {
                 resync(&watched, &mut requests, &mut names, &mut text, out)?;
-                None
             }
             Err(e) => return Err(Failure::msg(format!("reading notifications: {e}"))),
-        };
-        if let Some((obj, deleted)) = change {
-            if let Object::Link(l) = &obj {
-                // A link's own name is known from its message.
-                names.learn(l, false);
-            } else if refers_to_unknown(&obj, &names) {
-                (names, _) = dump::names(&mut requests)?;
-            }
-            text.push_str(&format!("[{}] ", obj.label()));
-            if deleted {
-                text.push_str("Deleted ");
-            }
-            text.push_str(&obj.line(&names));
-            text.push('\n');
-            if let (Object::Link(l), true) = (&obj, deleted) {
-                names.learn(l, true);
-            }
-            seen += 1;
         }
-        out.drain(&mut text)?;
+        out.write_bytes(&text)?;
+        text.clear();
         out.flush()?;
     }
     Ok(())
 }
 
+/// Writes one change, `[ROUTE] Deleted …`, learning or forgetting a link's
+/// name (and dumping the names again for an object that names a link not
+/// known yet).
+fn show(
+    obj: &Object<'_>,
+    deleted: bool,
+    names: &mut Names,
+    requests: &mut KernelSocket,
+    text: &mut Vec<u8>,
+) -> Result<(), Failure> {
+    if let Object::Link(l) = obj {
+        // A link's own name is known from its message.
+        names.learn(l, false);
+    } else if refers_to_unknown(obj, names) {
+        (*names, _) = dump::names(requests)?;
+    }
+    text.push(b'[');
+    text.extend_from_slice(obj.label().as_bytes());
+    text.extend_from_slice(b"] ");
+    if deleted {
+        text.extend_from_slice(b"Deleted ");
+    }
+    obj.line(names, text);
+    text.push(b'\n');
+    if let (Object::Link(l), true) = (obj, deleted) {
+        names.learn(l, true);
+    }
+    Ok(())
+}
+
 /// Does `obj` name a link by an index not known yet?
-fn refers_to_unknown(obj: &Object, names: &Names) -> bool {
+fn refers_to_unknown(obj: &Object<'_>, names: &Names) -> bool {
     let index = match obj {
         Object::Addr(a) => Some(a.index),
         Object::Route(r) => r.oif,
@@ -229,37 +245,30 @@ fn resync(
     watched: &[Watch],
     requests: &mut KernelSocket,
     names: &mut Names,
-    text: &mut String,
+    text: &mut Vec<u8>,
     out: &mut Out,
 ) -> Result<(), Failure> {
-    text.push_str("[LOST] notifications were lost (the receive queue overflowed): dumping again\n");
-    out.drain(text)?;
+    text.extend_from_slice(
+        b"[LOST] notifications were lost (the receive queue overflowed): dumping again\n",
+    );
+    out.write_bytes(text)?;
+    text.clear();
     let (fresh, links) = dump::names(requests)?;
     *names = fresh;
     let mut counts = Vec::new();
     for &w in watched {
-        let listed = if w == Watch::Link {
-            for l in &links {
-                text.push_str(&format!("[LINK] {}\n", l.line(names)));
-            }
-            links.len()
+        let mut printer = Printer::new(w.table(), names, Form::Monitor);
+        if w == Watch::Link {
+            links.feed(&mut printer)?;
         } else {
-            let mut n = 0;
-            for obj in dump::dump(requests, w.table())? {
-                if let Object::Neigh(nb) = &obj
-                    && !nb.shown_by_ip()
-                {
-                    continue;
-                }
-                text.push_str(&format!("[{}] {}\n", obj.label(), obj.line(names)));
-                n += 1;
-            }
-            n
-        };
-        out.drain(text)?;
+            dump::dump(requests, w.table(), &mut printer)?;
+        }
+        let listed = printer.count;
+        out.write_bytes(&printer.finish())?;
         counts.push(format!("{listed} {}", w.noun()));
     }
-    text.push_str(&format!("[SYNC] {} now\n", counts.join(", ")));
-    out.drain(text)?;
+    let _ = writeln!(text, "[SYNC] {} now", counts.join(", "));
+    out.write_bytes(text)?;
+    text.clear();
     out.flush()
 }

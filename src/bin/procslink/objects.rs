@@ -3,19 +3,21 @@
 //! `ip neigh`, `ip rule`, `ip monitor`) or as JSON whose common fields are
 //! the ones `ip -j` uses.
 //!
+//! Each object is a view of its message (addresses and names borrowed from
+//! it, nothing copied) and writes itself into a byte buffer: a line, or a
+//! JSON object with its keys in `ip -j`'s order.
+//!
 //! Names are bytes (the kernel accepts an interface named `p\xe9`): they
 //! are kept as bytes and shown with `Escaped`, never refused.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::io::Write as _;
 
 use procslink::Error;
-use procslink::netlink::display::Escaped;
 use procslink::netlink::route::{self, IfAddrMsg, IfInfoMsg, NdMsg, RtMsg};
-use procslink::netlink::{Attrs, Message, MessageType};
-use serde_json::{Map, Value, json};
+use procslink::netlink::{Attr, Attrs, Message, MessageType};
 
+use crate::emit::{self, Obj};
 use crate::schema;
 
 /// `RTM_NEWRULE`, `RTM_DELRULE` and `RTM_GETRULE`.
@@ -53,21 +55,36 @@ const CTRL_ATTR_MAXATTR: u16 = 5;
 const CTRL_ATTR_OPS: u16 = 6;
 const CTRL_ATTR_MCAST_GROUPS: u16 = 7;
 
+/// A link's name as printed: the escaped text and, for JSON, the string
+/// literal of it, made once when the name is learnt.
+struct Shown {
+    text: Box<[u8]>,
+    json: Box<[u8]>,
+}
+
 /// Interface names by index, for the `dev` of addresses, routes and
 /// neighbours and the `master` of links.
 #[derive(Default)]
 pub struct Names {
-    by_index: HashMap<u32, Vec<u8>>,
+    by_index: HashMap<u32, Shown>,
 }
 
 impl Names {
     /// Remembers (or, for a deleted link, forgets) `link`'s name.
-    pub fn learn(&mut self, link: &Link, deleted: bool) {
+    pub fn learn(&mut self, link: &Link<'_>, deleted: bool) {
         if deleted {
             self.by_index.remove(&link.index);
-        } else {
-            self.by_index.insert(link.index, link.name.clone());
+            return;
         }
+        let mut text = Vec::with_capacity(link.name.len());
+        emit::escaped(&mut text, link.name);
+        let mut json = Vec::with_capacity(link.name.len() + 2);
+        emit::json_escaped(&mut json, link.name);
+        let shown = Shown {
+            text: text.into_boxed_slice(),
+            json: json.into_boxed_slice(),
+        };
+        self.by_index.insert(link.index, shown);
     }
 
     /// Is `index` known?
@@ -75,29 +92,50 @@ impl Names {
         self.by_index.contains_key(&index)
     }
 
-    /// The name of link `index`, escaped; `if<N>` when unknown (as `ip`).
-    pub fn name(&self, index: u32) -> String {
+    /// Writes the name of link `index`, escaped; `if<N>` when unknown (as
+    /// `ip`).
+    pub fn write(&self, buf: &mut Vec<u8>, index: u32) {
         match self.by_index.get(&index) {
-            Some(n) => Escaped(n).to_string(),
-            None => format!("if{index}"),
+            Some(n) => buf.extend_from_slice(&n.text),
+            None => {
+                buf.extend_from_slice(b"if");
+                emit::num(buf, index);
+            }
         }
+    }
+
+    /// Writes the name of link `index` as a JSON string.
+    pub fn write_json(&self, buf: &mut Vec<u8>, index: u32) {
+        match self.by_index.get(&index) {
+            Some(n) => buf.extend_from_slice(&n.json),
+            None => {
+                buf.extend_from_slice(b"\"if");
+                emit::num(buf, index);
+                buf.push(b'"');
+            }
+        }
+    }
+
+    /// A member `key` naming link `index`.
+    fn member(&self, o: &mut Obj<'_>, key: &str, index: u32) {
+        self.write_json(o.key(key), index);
     }
 }
 
-/// One object of a dump or a notification.
-pub enum Object {
-    Link(Link),
-    Addr(Addr),
-    Route(Route),
-    Neigh(Neigh),
-    Rule(Rule),
-    Family(Family),
+/// One object of a dump or a notification, borrowed from its message.
+pub enum Object<'a> {
+    Link(Link<'a>),
+    Addr(Addr<'a>),
+    Route(Route<'a>),
+    Neigh(Neigh<'a>),
+    Rule(Rule<'a>),
+    Family(Family<'a>),
 }
 
-impl Object {
+impl<'a> Object<'a> {
     /// Reads an rtnetlink message of a kind this module knows; `None` for
     /// other types.
-    pub fn route(msg: &Message<'_>) -> Result<Option<Object>, Error> {
+    pub fn route(msg: &Message<'a>) -> Result<Option<Object<'a>>, Error> {
         let ty = msg.message_type();
         Ok(Some(match ty {
             route::RTM_NEWLINK | route::RTM_DELLINK => Object::Link(Link::parse(msg)?),
@@ -121,60 +159,78 @@ impl Object {
         }
     }
 
-    /// The object on one line, as `ip monitor` shows it.
-    pub fn line(&self, names: &Names) -> String {
+    /// The object on one line (no newline), as `ip monitor` shows it.
+    pub fn line(&self, names: &Names, buf: &mut Vec<u8>) {
         match self {
-            Object::Link(l) => l.line(names),
-            Object::Addr(a) => a.line(names),
-            Object::Route(r) => r.line(names),
-            Object::Neigh(n) => n.line(names),
-            Object::Rule(r) => r.line(),
-            Object::Family(f) => f.line(),
+            Object::Link(l) => l.line(names, buf),
+            Object::Addr(a) => a.line(names, buf),
+            Object::Route(r) => r.line(names, buf),
+            Object::Neigh(n) => n.line(names, buf),
+            Object::Rule(r) => r.line(buf),
+            Object::Family(f) => f.line(buf),
+        }
+    }
+
+    /// The object as `ip -j` shows it (an address: one element of
+    /// `addr_info`).
+    pub fn json(&self, names: &Names, buf: &mut Vec<u8>) {
+        match self {
+            Object::Link(l) => {
+                let mut o = Obj::begin(buf);
+                l.json(names, &mut o);
+                o.end();
+            }
+            Object::Addr(a) => a.json(buf),
+            Object::Route(r) => r.json(names, buf),
+            Object::Neigh(n) => n.json(names, buf),
+            Object::Rule(r) => r.json(buf),
+            Object::Family(f) => f.json(buf),
         }
     }
 }
 
-/// An address in the notation of its length: IPv4, IPv6, or hex bytes
-/// joined by colons (a link-layer address).
-pub fn addr_text(bytes: &[u8]) -> String {
-    if let Ok(a) = <[u8; 4]>::try_from(bytes) {
-        Ipv4Addr::from(a).to_string()
-    } else if let Ok(a) = <[u8; 16]>::try_from(bytes) {
-        Ipv6Addr::from(a).to_string()
-    } else {
-        mac(bytes)
-    }
+/// A name of a constant, or the number when it has none.
+#[derive(Copy, Clone)]
+enum Named {
+    Name(&'static str),
+    Number(u32),
 }
 
-/// Link-layer bytes as `aa:bb:cc`.
-pub fn mac(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 3);
-    for (i, b) in bytes.iter().enumerate() {
-        if i > 0 {
-            s.push(':');
+impl Named {
+    fn of(name: Option<&'static str>, n: u32) -> Named {
+        name.map_or(Named::Number(n), Named::Name)
+    }
+
+    fn write(self, buf: &mut Vec<u8>) {
+        match self {
+            Named::Name(s) => buf.extend_from_slice(s.as_bytes()),
+            Named::Number(n) => emit::num(buf, n),
         }
-        let _ = write!(s, "{b:02x}");
     }
-    s
+
+    /// As a JSON string member (`"table":"100"`, as `ip -j`).
+    fn member(self, o: &mut Obj<'_>, key: &str) {
+        o.text(key, |buf| self.write(buf));
+    }
 }
 
-fn family_name(family: u8) -> String {
-    schema::family(family).map_or_else(|| family.to_string(), str::to_string)
+fn family_name(family: u8) -> Named {
+    Named::of(schema::family(family), u32::from(family))
 }
 
 /// `ip`'s name of a scope (`global` for `RT_SCOPE_UNIVERSE`).
-fn scope_name(scope: u8) -> String {
+fn scope_name(scope: u8) -> Named {
     match scope {
-        0 => "global".into(),
-        s => schema::scope(s).map_or_else(|| s.to_string(), str::to_string),
+        0 => Named::Name("global"),
+        s => Named::of(schema::scope(s), u32::from(s)),
     }
 }
 
-fn table_name(table: u32) -> String {
-    schema::route_table(table).map_or_else(|| table.to_string(), str::to_string)
+fn table_name(table: u32) -> Named {
+    Named::of(schema::route_table(table), table)
 }
 
-fn protocol_name(proto: u8) -> String {
+fn protocol_name(proto: u8) -> Named {
     let extra = match proto {
         8 => Some("gated"),
         9 => Some("ra"),
@@ -190,39 +246,48 @@ fn protocol_name(proto: u8) -> String {
         192 => Some("eigrp"),
         _ => None,
     };
-    extra
-        .or_else(|| schema::route_protocol(proto))
-        .map_or_else(|| proto.to_string(), str::to_string)
+    Named::of(
+        extra.or_else(|| schema::route_protocol(proto)),
+        u32::from(proto),
+    )
 }
 
-fn u32_of(attr: &procslink::netlink::Attr<'_>) -> Option<u32> {
+fn u32_of(attr: &Attr<'_>) -> Option<u32> {
     attr.u32().ok()
 }
 
+/// Pads what was written since `start` with spaces to `width` characters,
+/// as `{:<width}` does.
+fn pad(buf: &mut Vec<u8>, start: usize, width: usize) {
+    let written = buf.get(start..).unwrap_or(&[]);
+    let chars = std::str::from_utf8(written).map_or(written.len(), |s| s.chars().count());
+    buf.resize(buf.len() + width.saturating_sub(chars), b' ');
+}
+
 /// A network interface (`RTM_NEWLINK`).
-pub struct Link {
+pub struct Link<'a> {
     pub index: u32,
-    pub name: Vec<u8>,
+    pub name: &'a [u8],
     pub flags: u32,
     pub link_type: u16,
     pub mtu: Option<u32>,
     pub operstate: Option<u8>,
-    pub address: Option<Vec<u8>>,
-    pub broadcast: Option<Vec<u8>>,
+    pub address: Option<&'a [u8]>,
+    pub broadcast: Option<&'a [u8]>,
     pub master: Option<u32>,
     /// `IFLA_LINK` (a veth's peer, a vlan's parent), and whether it is in
     /// another namespace (`IFLA_LINK_NETNSID`).
     pub link: Option<u32>,
     pub link_netnsid: Option<i32>,
-    pub kind: Option<Vec<u8>>,
+    pub kind: Option<&'a [u8]>,
 }
 
-impl Link {
-    pub fn parse(msg: &Message<'_>) -> Result<Link, Error> {
+impl<'a> Link<'a> {
+    pub fn parse(msg: &Message<'a>) -> Result<Link<'a>, Error> {
         let (ifi, attrs) = msg.family_header::<IfInfoMsg>()?;
         let mut link = Link {
             index: ifi.index.get(),
-            name: Vec::new(),
+            name: &[],
             flags: ifi.flags(),
             link_type: ifi.link_type(),
             mtu: None,
@@ -237,17 +302,17 @@ impl Link {
         for attr in attrs {
             let attr = attr?;
             match attr.kind() {
-                route::IFLA_IFNAME => link.name = attr.bytes_str().to_vec(),
+                route::IFLA_IFNAME => link.name = attr.bytes_str(),
                 route::IFLA_MTU => link.mtu = u32_of(&attr),
                 route::IFLA_OPERSTATE => link.operstate = attr.u8().ok(),
-                route::IFLA_ADDRESS => link.address = Some(attr.bytes().to_vec()),
-                IFLA_BROADCAST => link.broadcast = Some(attr.bytes().to_vec()),
+                route::IFLA_ADDRESS => link.address = Some(attr.bytes()),
+                IFLA_BROADCAST => link.broadcast = Some(attr.bytes()),
                 route::IFLA_MASTER => link.master = u32_of(&attr),
                 route::IFLA_LINK => link.link = u32_of(&attr),
                 IFLA_LINK_NETNSID => link.link_netnsid = attr.i32().ok(),
                 route::IFLA_LINKINFO => {
                     if let Ok(Some(k)) = attr.nested().lookup(route::IFLA_INFO_KIND) {
-                        link.kind = Some(k.bytes_str().to_vec());
+                        link.kind = Some(k.bytes_str());
                     }
                 }
                 _ => {}
@@ -258,7 +323,7 @@ impl Link {
 
     /// `ip`'s flag names, in `ip`'s order (`NO-CARRIER` for a link that is
     /// up without a carrier).
-    pub fn flag_names(&self) -> Vec<&'static str> {
+    pub fn flag_names(&self) -> impl Iterator<Item = &'static str> + use<> {
         const ORDER: [(u32, &str); 18] = [
             (0x8, "LOOPBACK"),
             (0x2, "BROADCAST"),
@@ -279,21 +344,30 @@ impl Link {
             (0x20000, "DORMANT"),
             (0x40000, "ECHO"),
         ];
-        let mut names = Vec::new();
-        if self.flags & route::IFF_UP != 0 && self.flags & route::IFF_RUNNING == 0 {
-            names.push("NO-CARRIER");
-        }
-        names.extend(
+        let flags = self.flags;
+        let no_carrier = flags & route::IFF_UP != 0 && flags & route::IFF_RUNNING == 0;
+        no_carrier.then_some("NO-CARRIER").into_iter().chain(
             ORDER
                 .iter()
-                .filter(|(bit, _)| self.flags & bit != 0)
+                .filter(move |(bit, _)| flags & bit != 0)
                 .map(|&(_, n)| n),
-        );
-        names
+        )
+    }
+
+    /// `<BROADCAST,MULTICAST,UP>`.
+    fn write_flags(&self, buf: &mut Vec<u8>) {
+        buf.push(b'<');
+        for (i, f) in self.flag_names().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            buf.extend_from_slice(f.as_bytes());
+        }
+        buf.push(b'>');
     }
 
     /// `IFLA_OPERSTATE`'s name.
-    pub fn state(&self) -> String {
+    fn state(&self) -> Named {
         const NAMES: [&str; 7] = [
             "UNKNOWN",
             "NOTPRESENT",
@@ -304,15 +378,14 @@ impl Link {
             "UP",
         ];
         match self.operstate {
-            Some(s) => NAMES
-                .get(usize::from(s))
-                .map_or_else(|| s.to_string(), |n| (*n).to_string()),
-            None => "UNKNOWN".into(),
+            Some(s) => Named::of(NAMES.get(usize::from(s)).copied(), u32::from(s)),
+            None => Named::Name("UNKNOWN"),
         }
     }
 
-    /// `ifi_type`'s name, as `ip` shows it after `link/`.
-    pub fn type_name(&self) -> String {
+    /// `ifi_type`'s name, as `ip` shows it after `link/` (`[N]` when it
+    /// has none).
+    fn write_type(&self, buf: &mut Vec<u8>) {
         let name = match self.link_type {
             1 => "ether",
             24 => "ieee1394",
@@ -328,136 +401,162 @@ impl Link {
             823 => "gre6",
             65534 => "none",
             65535 => "void",
-            t => return format!("[{t}]"),
+            t => {
+                buf.push(b'[');
+                emit::num(buf, t);
+                buf.push(b']');
+                return;
+            }
         };
-        name.into()
+        buf.extend_from_slice(name.as_bytes());
     }
 
-    fn address_text(&self, bytes: &[u8]) -> String {
+    fn write_address(&self, buf: &mut Vec<u8>, bytes: &[u8]) {
         match (self.link_type, bytes.len()) {
-            (768 | 776 | 778, 4) | (769 | 823, 16) => addr_text(bytes),
-            _ => mac(bytes),
+            (768 | 776 | 778, 4) | (769 | 823, 16) => emit::addr(buf, bytes),
+            _ => emit::mac(buf, bytes),
         }
     }
 
     /// The name, with `@peer` for a link with a parent or peer (`veth0@veth1`).
-    pub fn shown_name(&self, names: &Names) -> String {
-        let mut s = Escaped(&self.name).to_string();
+    fn write_shown_name(&self, names: &Names, buf: &mut Vec<u8>) {
+        emit::escaped(buf, self.name);
         match (self.link, self.link_netnsid) {
             (Some(peer), None) if peer != 0 && peer != self.index => {
-                let _ = write!(s, "@{}", names.name(peer));
+                buf.push(b'@');
+                names.write(buf, peer);
             }
             (Some(peer), Some(_)) if peer != 0 => {
-                let _ = write!(s, "@if{peer}");
+                buf.extend_from_slice(b"@if");
+                emit::num(buf, peer);
             }
             _ => {}
         }
-        s
+    }
+
+    /// The start of `ip -br`'s line: the name and the state, padded.
+    pub fn brief_head(&self, names: &Names, buf: &mut Vec<u8>) {
+        let start = buf.len();
+        self.write_shown_name(names, buf);
+        pad(buf, start, 16);
+        buf.push(b' ');
+        let start = buf.len();
+        self.state().write(buf);
+        pad(buf, start, 14);
     }
 
     /// `ip -br link`: name, state, MAC, flags, then MTU, master and kind.
-    pub fn brief(&self, names: &Names) -> String {
-        let mut s = format!("{:<16} {:<14} ", self.shown_name(names), self.state());
-        if let Some(a) = &self.address {
-            let _ = write!(s, "{:<17} ", self.address_text(a));
+    pub fn brief(&self, names: &Names, buf: &mut Vec<u8>) {
+        self.brief_head(names, buf);
+        buf.push(b' ');
+        if let Some(a) = self.address {
+            let start = buf.len();
+            self.write_address(buf, a);
+            pad(buf, start, 17);
+            buf.push(b' ');
         }
-        let _ = write!(s, "<{}>", self.flag_names().join(","));
+        self.write_flags(buf);
         if let Some(mtu) = self.mtu {
-            let _ = write!(s, " mtu {mtu}");
+            buf.extend_from_slice(b" mtu ");
+            emit::num(buf, mtu);
         }
         if let Some(m) = self.master {
-            let _ = write!(s, " master {}", names.name(m));
+            buf.extend_from_slice(b" master ");
+            names.write(buf, m);
         }
-        if let Some(k) = &self.kind {
-            let _ = write!(s, " {}", Escaped(k));
+        if let Some(k) = self.kind {
+            buf.push(b' ');
+            emit::escaped(buf, k);
         }
-        s
     }
 
     /// `ip -o link` / `ip monitor link`.
-    pub fn line(&self, names: &Names) -> String {
-        let mut s = format!(
-            "{}: {}: <{}>",
-            self.index,
-            self.shown_name(names),
-            self.flag_names().join(",")
-        );
+    pub fn line(&self, names: &Names, buf: &mut Vec<u8>) {
+        emit::num(buf, self.index);
+        buf.extend_from_slice(b": ");
+        self.write_shown_name(names, buf);
+        buf.extend_from_slice(b": ");
+        self.write_flags(buf);
         if let Some(mtu) = self.mtu {
-            let _ = write!(s, " mtu {mtu}");
+            buf.extend_from_slice(b" mtu ");
+            emit::num(buf, mtu);
         }
         if let Some(m) = self.master {
-            let _ = write!(s, " master {}", names.name(m));
+            buf.extend_from_slice(b" master ");
+            names.write(buf, m);
         }
-        let _ = write!(s, " state {}", self.state());
-        let _ = write!(s, " link/{}", self.type_name());
-        if let Some(a) = &self.address {
-            let _ = write!(s, " {}", self.address_text(a));
+        buf.extend_from_slice(b" state ");
+        self.state().write(buf);
+        buf.extend_from_slice(b" link/");
+        self.write_type(buf);
+        if let Some(a) = self.address {
+            buf.push(b' ');
+            self.write_address(buf, a);
         }
-        if let Some(b) = &self.broadcast {
-            let _ = write!(s, " brd {}", self.address_text(b));
+        if let Some(b) = self.broadcast {
+            buf.extend_from_slice(b" brd ");
+            self.write_address(buf, b);
         }
-        if let Some(k) = &self.kind {
-            let _ = write!(s, " kind {}", Escaped(k));
+        if let Some(k) = self.kind {
+            buf.extend_from_slice(b" kind ");
+            emit::escaped(buf, k);
         }
-        s
     }
 
-    /// `ip -d -j link`'s common fields.
-    pub fn json(&self, names: &Names) -> Map<String, Value> {
-        let mut o = Map::new();
-        o.insert("ifindex".into(), json!(self.index));
-        o.insert("ifname".into(), json!(Escaped(&self.name).to_string()));
-        if let (Some(peer), None) = (self.link, self.link_netnsid)
-            && peer != 0
-            && peer != self.index
-        {
-            o.insert("link".into(), json!(names.name(peer)));
+    /// `ip -d -j link`'s common fields, in `ip`'s order, as members of `o`.
+    pub fn json(&self, names: &Names, o: &mut Obj<'_>) {
+        o.num("ifindex", self.index);
+        match (self.link, self.link_netnsid) {
+            (Some(peer), None) if peer != 0 && peer != self.index => {
+                names.member(o, "link", peer);
+            }
+            (Some(peer), Some(_)) => o.num("link_index", peer),
+            _ => {}
         }
-        o.insert("flags".into(), json!(self.flag_names()));
+        o.escaped("ifname", self.name);
+        o.words("flags", self.flag_names());
         if let Some(mtu) = self.mtu {
-            o.insert("mtu".into(), json!(mtu));
+            o.num("mtu", mtu);
         }
         if let Some(m) = self.master {
-            o.insert("master".into(), json!(names.name(m)));
+            names.member(o, "master", m);
         }
         if self.operstate.is_some() {
-            o.insert("operstate".into(), json!(self.state()));
+            self.state().member(o, "operstate");
         }
-        o.insert("link_type".into(), json!(self.type_name()));
-        if let Some(a) = &self.address {
-            o.insert("address".into(), json!(self.address_text(a)));
+        o.text("link_type", |buf| self.write_type(buf));
+        if let Some(a) = self.address {
+            o.text("address", |buf| self.write_address(buf, a));
         }
-        if let Some(b) = &self.broadcast {
-            o.insert("broadcast".into(), json!(self.address_text(b)));
+        if let Some(b) = self.broadcast {
+            o.text("broadcast", |buf| self.write_address(buf, b));
         }
-        if let (Some(peer), Some(nsid)) = (self.link, self.link_netnsid) {
-            o.insert("link_index".into(), json!(peer));
-            o.insert("link_netnsid".into(), json!(nsid));
+        if let (Some(_), Some(nsid)) = (self.link, self.link_netnsid) {
+            o.num("link_netnsid", nsid);
         }
-        if let Some(k) = &self.kind {
-            o.insert(
-                "linkinfo".into(),
-                json!({ "info_kind": Escaped(k).to_string() }),
-            );
+        if let Some(k) = self.kind {
+            let buf = o.key("linkinfo");
+            let mut info = Obj::begin(buf);
+            info.escaped("info_kind", k);
+            info.end();
         }
-        o
     }
 }
 
 /// An interface address (`RTM_NEWADDR`).
-pub struct Addr {
+pub struct Addr<'a> {
     pub family: u8,
     pub prefixlen: u8,
     pub scope: u8,
     pub index: u32,
-    pub local: Option<Vec<u8>>,
-    pub address: Option<Vec<u8>>,
-    pub broadcast: Option<Vec<u8>>,
-    pub label: Option<Vec<u8>>,
+    pub local: Option<&'a [u8]>,
+    pub address: Option<&'a [u8]>,
+    pub broadcast: Option<&'a [u8]>,
+    pub label: Option<&'a [u8]>,
 }
 
-impl Addr {
-    pub fn parse(msg: &Message<'_>) -> Result<Addr, Error> {
+impl<'a> Addr<'a> {
+    pub fn parse(msg: &Message<'a>) -> Result<Addr<'a>, Error> {
         let (ifa, attrs) = msg.family_header::<IfAddrMsg>()?;
         let mut addr = Addr {
             family: ifa.family,
@@ -471,12 +570,11 @@ impl Addr {
         };
         for attr in attrs {
             let attr = attr?;
-            let bytes = Some(attr.bytes().to_vec());
             match attr.kind() {
-                route::IFA_LOCAL => addr.local = bytes,
-                route::IFA_ADDRESS => addr.address = bytes,
-                IFA_BROADCAST => addr.broadcast = bytes,
-                route::IFA_LABEL => addr.label = Some(attr.bytes_str().to_vec()),
+                route::IFA_LOCAL => addr.local = Some(attr.bytes()),
+                route::IFA_ADDRESS => addr.address = Some(attr.bytes()),
+                IFA_BROADCAST => addr.broadcast = Some(attr.bytes()),
+                route::IFA_LABEL => addr.label = Some(attr.bytes_str()),
                 _ => {}
             }
         }
@@ -485,77 +583,84 @@ impl Addr {
 
     /// The address itself: `IFA_LOCAL`, else `IFA_ADDRESS` (IPv6 has only
     /// the latter).
-    fn local(&self) -> Option<&[u8]> {
-        self.local.as_deref().or(self.address.as_deref())
+    fn local(&self) -> Option<&'a [u8]> {
+        self.local.or(self.address)
     }
 
     /// A peer address, when `IFA_ADDRESS` differs from `IFA_LOCAL`.
-    fn peer(&self) -> Option<&[u8]> {
-        match (&self.local, &self.address) {
+    fn peer(&self) -> Option<&'a [u8]> {
+        match (self.local, self.address) {
             (Some(l), Some(a)) if l != a => Some(a),
             _ => None,
         }
     }
 
     /// `10.1.0.1/24`.
-    pub fn prefix(&self) -> String {
-        let local = self.local().map_or_else(|| "?".into(), addr_text);
-        match self.peer() {
-            Some(p) => format!("{local} peer {}/{}", addr_text(p), self.prefixlen),
-            None => format!("{local}/{}", self.prefixlen),
+    pub fn prefix(&self, buf: &mut Vec<u8>) {
+        match self.local() {
+            Some(l) => emit::addr(buf, l),
+            None => buf.push(b'?'),
         }
+        if let Some(p) = self.peer() {
+            buf.extend_from_slice(b" peer ");
+            emit::addr(buf, p);
+        }
+        buf.push(b'/');
+        emit::num(buf, self.prefixlen);
     }
 
     /// `ip monitor address`: `5: veth0 inet 10.1.0.1/24 scope global veth0`.
-    pub fn line(&self, names: &Names) -> String {
-        let mut s = format!(
-            "{}: {} {} {}",
-            self.index,
-            names.name(self.index),
-            family_name(self.family),
-            self.prefix()
-        );
-        if let Some(b) = &self.broadcast {
-            let _ = write!(s, " brd {}", addr_text(b));
+    pub fn line(&self, names: &Names, buf: &mut Vec<u8>) {
+        emit::num(buf, self.index);
+        buf.extend_from_slice(b": ");
+        names.write(buf, self.index);
+        buf.push(b' ');
+        family_name(self.family).write(buf);
+        buf.push(b' ');
+        self.prefix(buf);
+        if let Some(b) = self.broadcast {
+            buf.extend_from_slice(b" brd ");
+            emit::addr(buf, b);
         }
-        let _ = write!(s, " scope {}", scope_name(self.scope));
-        if let Some(l) = &self.label {
-            let _ = write!(s, " {}", Escaped(l));
+        buf.extend_from_slice(b" scope ");
+        scope_name(self.scope).write(buf);
+        if let Some(l) = self.label {
+            buf.push(b' ');
+            emit::escaped(buf, l);
         }
-        s
     }
 
     /// One element of `ip -j addr`'s `addr_info`.
-    pub fn json(&self) -> Value {
-        let mut o = Map::new();
-        o.insert("family".into(), json!(family_name(self.family)));
+    pub fn json(&self, buf: &mut Vec<u8>) {
+        let mut o = Obj::begin(buf);
+        family_name(self.family).member(&mut o, "family");
         if let Some(l) = self.local() {
-            o.insert("local".into(), json!(addr_text(l)));
+            o.text("local", |buf| emit::addr(buf, l));
         }
         if let Some(p) = self.peer() {
-            o.insert("address".into(), json!(addr_text(p)));
+            o.text("address", |buf| emit::addr(buf, p));
         }
-        o.insert("prefixlen".into(), json!(self.prefixlen));
-        if let Some(b) = &self.broadcast {
-            o.insert("broadcast".into(), json!(addr_text(b)));
+        o.num("prefixlen", self.prefixlen);
+        if let Some(b) = self.broadcast {
+            o.text("broadcast", |buf| emit::addr(buf, b));
         }
-        o.insert("scope".into(), json!(scope_name(self.scope)));
-        if let Some(l) = &self.label {
-            o.insert("label".into(), json!(Escaped(l).to_string()));
+        scope_name(self.scope).member(&mut o, "scope");
+        if let Some(l) = self.label {
+            o.escaped("label", l);
         }
-        Value::Object(o)
+        o.end();
     }
 }
 
 /// A next hop of a multipath route.
-pub struct NextHop {
-    pub gateway: Option<Vec<u8>>,
+pub struct NextHop<'a> {
+    pub gateway: Option<&'a [u8]>,
     pub dev: u32,
     pub weight: u16,
 }
 
 /// A route (`RTM_NEWROUTE`).
-pub struct Route {
+pub struct Route<'a> {
     pub family: u8,
     pub dst_len: u8,
     pub src_len: u8,
@@ -564,18 +669,19 @@ pub struct Route {
     pub scope: u8,
     pub route_type: u8,
     pub flags: u32,
-    pub dst: Option<Vec<u8>>,
-    pub src: Option<Vec<u8>>,
-    pub gateway: Option<Vec<u8>>,
+    pub dst: Option<&'a [u8]>,
+    pub src: Option<&'a [u8]>,
+    pub gateway: Option<&'a [u8]>,
     pub oif: Option<u32>,
-    pub prefsrc: Option<Vec<u8>>,
+    pub prefsrc: Option<&'a [u8]>,
     pub metric: Option<u32>,
     pub pref: Option<u8>,
-    pub nexthops: Vec<NextHop>,
+    /// `RTA_MULTIPATH`'s payload, read by [`Route::nexthops`].
+    pub multipath: Option<&'a [u8]>,
 }
 
-impl Route {
-    pub fn parse(msg: &Message<'_>) -> Result<Route, Error> {
+impl<'a> Route<'a> {
+    pub fn parse(msg: &Message<'a>) -> Result<Route<'a>, Error> {
         let (rtm, attrs) = msg.family_header::<RtMsg>()?;
         let mut r = Route {
             family: rtm.family,
@@ -593,27 +699,31 @@ impl Route {
             prefsrc: None,
             metric: None,
             pref: None,
-            nexthops: Vec::new(),
+            multipath: None,
         };
         for attr in attrs {
             let attr = attr?;
-            let bytes = Some(attr.bytes().to_vec());
             match attr.kind() {
-                route::RTA_DST => r.dst = bytes,
-                RTA_SRC => r.src = bytes,
-                route::RTA_GATEWAY => r.gateway = bytes,
+                route::RTA_DST => r.dst = Some(attr.bytes()),
+                RTA_SRC => r.src = Some(attr.bytes()),
+                route::RTA_GATEWAY => r.gateway = Some(attr.bytes()),
                 // `struct rtvia`: a family (u16), then the address.
-                RTA_VIA => r.gateway = attr.bytes().get(2..).map(<[u8]>::to_vec),
+                RTA_VIA => r.gateway = attr.bytes().get(2..),
                 route::RTA_OIF => r.oif = u32_of(&attr),
-                RTA_PREFSRC => r.prefsrc = bytes,
+                RTA_PREFSRC => r.prefsrc = Some(attr.bytes()),
                 RTA_PRIORITY => r.metric = u32_of(&attr),
                 route::RTA_TABLE => r.table = u32_of(&attr).unwrap_or(r.table),
                 RTA_PREF => r.pref = attr.u8().ok(),
-                RTA_MULTIPATH => r.nexthops = nexthops(attr.bytes()),
+                RTA_MULTIPATH => r.multipath = Some(attr.bytes()),
                 _ => {}
             }
         }
         Ok(r)
+    }
+
+    /// The next hops of a multipath route (none for others).
+    pub fn nexthops(&self) -> NextHops<'a> {
+        NextHops(self.multipath.unwrap_or(&[]))
     }
 
     fn host_len(&self) -> u8 {
@@ -625,20 +735,29 @@ impl Route {
     }
 
     /// `default`, `10.1.0.0/24`, or a host address without its length.
-    pub fn dst_text(&self) -> String {
-        match &self.dst {
-            None if self.dst_len == 0 => "default".into(),
-            None => format!("0/{}", self.dst_len),
-            Some(d) if self.dst_len == self.host_len() => addr_text(d),
-            Some(d) => format!("{}/{}", addr_text(d), self.dst_len),
+    fn write_dst(&self, buf: &mut Vec<u8>) {
+        match self.dst {
+            None if self.dst_len == 0 => {
+                buf.extend_from_slice(b"default");
+                return;
+            }
+            None => buf.push(b'0'),
+            Some(d) => {
+                emit::addr(buf, d);
+                if self.dst_len == self.host_len() {
+                    return;
+                }
+            }
         }
+        buf.push(b'/');
+        emit::num(buf, self.dst_len);
     }
 
     fn type_text(&self) -> Option<&'static str> {
         (self.route_type != 1).then(|| schema::route_type(self.route_type).unwrap_or("unknown"))
     }
 
-    fn flag_names(&self) -> Vec<&'static str> {
+    fn flag_names(&self) -> impl Iterator<Item = &'static str> + use<> {
         const ORDER: [(u32, &str); 11] = [
             (1, "dead"),
             (4, "onlink"),
@@ -652,11 +771,11 @@ impl Route {
             (0x8000, "rt_trap"),
             (0x20000, "rt_offload_failed"),
         ];
+        let flags = self.flags;
         ORDER
             .iter()
-            .filter(|(bit, _)| self.flags & bit != 0)
+            .filter(move |(bit, _)| flags & bit != 0)
             .map(|&(_, n)| n)
-            .collect()
     }
 
     fn pref_text(&self) -> Option<&'static str> {
@@ -669,151 +788,189 @@ impl Route {
     }
 
     /// `ip route`'s notation.
-    pub fn line(&self, names: &Names) -> String {
-        let mut s = String::new();
+    pub fn line(&self, names: &Names, buf: &mut Vec<u8>) {
         if let Some(t) = self.type_text() {
-            let _ = write!(s, "{t} ");
+            buf.extend_from_slice(t.as_bytes());
+            buf.push(b' ');
         }
-        s.push_str(&self.dst_text());
-        if let Some(src) = &self.src {
-            let _ = write!(s, " from {}/{}", addr_text(src), self.src_len);
+        self.write_dst(buf);
+        if let Some(src) = self.src {
+            buf.extend_from_slice(b" from ");
+            emit::addr(buf, src);
+            buf.push(b'/');
+            emit::num(buf, self.src_len);
         }
-        if let Some(g) = &self.gateway {
-            let _ = write!(s, " via {}", addr_text(g));
+        if let Some(g) = self.gateway {
+            buf.extend_from_slice(b" via ");
+            emit::addr(buf, g);
         }
         if let Some(o) = self.oif {
-            let _ = write!(s, " dev {}", names.name(o));
+            buf.extend_from_slice(b" dev ");
+            names.write(buf, o);
         }
         if self.table != u32::from(route::RT_TABLE_MAIN) {
-            let _ = write!(s, " table {}", table_name(self.table));
+            buf.extend_from_slice(b" table ");
+            table_name(self.table).write(buf);
         }
         if self.protocol != 3 {
-            let _ = write!(s, " proto {}", protocol_name(self.protocol));
+            buf.extend_from_slice(b" proto ");
+            protocol_name(self.protocol).write(buf);
         }
         if self.scope != 0 {
-            let _ = write!(s, " scope {}", scope_name(self.scope));
+            buf.extend_from_slice(b" scope ");
+            scope_name(self.scope).write(buf);
         }
-        if let Some(p) = &self.prefsrc {
-            let _ = write!(s, " src {}", addr_text(p));
+        if let Some(p) = self.prefsrc {
+            buf.extend_from_slice(b" src ");
+            emit::addr(buf, p);
         }
         if let Some(m) = self.metric {
-            let _ = write!(s, " metric {m}");
+            buf.extend_from_slice(b" metric ");
+            emit::num(buf, m);
         }
         for f in self.flag_names() {
-            let _ = write!(s, " {f}");
+            buf.push(b' ');
+            buf.extend_from_slice(f.as_bytes());
         }
         if let Some(p) = self.pref_text() {
-            let _ = write!(s, " pref {p}");
+            buf.extend_from_slice(b" pref ");
+            buf.extend_from_slice(p.as_bytes());
         }
-        for nh in &self.nexthops {
-            s.push_str(" nexthop");
-            if let Some(g) = &nh.gateway {
-                let _ = write!(s, " via {}", addr_text(g));
+        for nh in self.nexthops() {
+            buf.extend_from_slice(b" nexthop");
+            if let Some(g) = nh.gateway {
+                buf.extend_from_slice(b" via ");
+                emit::addr(buf, g);
             }
-            let _ = write!(s, " dev {} weight {}", names.name(nh.dev), nh.weight);
+            buf.extend_from_slice(b" dev ");
+            names.write(buf, nh.dev);
+            buf.extend_from_slice(b" weight ");
+            emit::num(buf, nh.weight);
         }
-        s
     }
 
-    /// `ip -j route`'s fields.
-    pub fn json(&self, names: &Names) -> Value {
-        let mut o = Map::new();
+    /// `ip -j route`'s fields, in `ip`'s order.
+    pub fn json(&self, names: &Names, buf: &mut Vec<u8>) {
+        let mut o = Obj::begin(buf);
         if let Some(t) = self.type_text() {
-            o.insert("type".into(), json!(t));
+            o.str("type", t);
         }
-        o.insert("dst".into(), json!(self.dst_text()));
-        if let Some(src) = &self.src {
-            o.insert(
-                "src".into(),
-                json!(format!("{}/{}", addr_text(src), self.src_len)),
-            );
+        o.text("dst", |buf| self.write_dst(buf));
+        if let Some(src) = self.src {
+            o.text("src", |buf| {
+                emit::addr(buf, src);
+                buf.push(b'/');
+                emit::num(buf, self.src_len);
+            });
         }
-        if let Some(g) = &self.gateway {
-            o.insert("gateway".into(), json!(addr_text(g)));
+        if let Some(g) = self.gateway {
+            o.text("gateway", |buf| emit::addr(buf, g));
         }
         if let Some(d) = self.oif {
-            o.insert("dev".into(), json!(names.name(d)));
+            names.member(&mut o, "dev", d);
         }
         if self.table != u32::from(route::RT_TABLE_MAIN) {
-            o.insert("table".into(), json!(table_name(self.table)));
+            table_name(self.table).member(&mut o, "table");
         }
         if self.protocol != 3 {
-            o.insert("protocol".into(), json!(protocol_name(self.protocol)));
+            protocol_name(self.protocol).member(&mut o, "protocol");
         }
         if self.scope != 0 {
-            o.insert("scope".into(), json!(scope_name(self.scope)));
+            scope_name(self.scope).member(&mut o, "scope");
         }
-        if let Some(p) = &self.prefsrc {
-            o.insert("prefsrc".into(), json!(addr_text(p)));
+        if let Some(p) = self.prefsrc {
+            o.text("prefsrc", |buf| emit::addr(buf, p));
         }
         if let Some(m) = self.metric {
-            o.insert("metric".into(), json!(m));
+            o.num("metric", m);
         }
-        o.insert("flags".into(), json!(self.flag_names()));
+        o.words("flags", self.flag_names());
         if let Some(p) = self.pref_text() {
-            o.insert("pref".into(), json!(p));
+            o.str("pref", p);
         }
-        if !self.nexthops.is_empty() {
-            let hops: Vec<Value> = self
-                .nexthops
-                .iter()
-                .map(|nh| {
-                    let mut h = Map::new();
-                    if let Some(g) = &nh.gateway {
-                        h.insert("gateway".into(), json!(addr_text(g)));
-                    }
-                    h.insert("dev".into(), json!(names.name(nh.dev)));
-                    h.insert("weight".into(), json!(nh.weight));
-                    Value::Object(h)
-                })
-                .collect();
-            o.insert("nexthops".into(), Value::Array(hops));
+        if self.multipath.is_some() {
+            let buf = o.key("nexthops");
+            buf.push(b'[');
+            for (i, nh) in self.nexthops().enumerate() {
+                if i > 0 {
+                    buf.push(b',');
+                }
+                let mut h = Obj::begin(buf);
+                if let Some(g) = nh.gateway {
+                    h.text("gateway", |buf| emit::addr(buf, g));
+                }
+                names.member(&mut h, "dev", nh.dev);
+                h.num("weight", nh.weight);
+                h.end();
+            }
+            buf.push(b']');
         }
-        Value::Object(o)
+        o.end();
     }
 }
 
-/// `RTA_MULTIPATH`: `struct rtnexthop` (len u16, flags u8, hops u8,
-/// ifindex i32) each followed by its attributes.
-fn nexthops(mut bytes: &[u8]) -> Vec<NextHop> {
-    let mut hops = Vec::new();
-    while let Some(head) = bytes.first_chunk::<8>() {
+/// `RTA_MULTIPATH`'s next hops: `struct rtnexthop` (len u16, flags u8,
+/// hops u8, ifindex i32) each followed by its attributes.
+pub struct NextHops<'a>(&'a [u8]);
+
+impl<'a> Iterator for NextHops<'a> {
+    type Item = NextHop<'a>;
+
+    fn next(&mut self) -> Option<NextHop<'a>> {
+        let head = self.0.first_chunk::<8>()?;
         let len = usize::from(u16::from_ne_bytes([head[0], head[1]]));
         if len < 8 {
-            break;
+            self.0 = &[];
+            return None;
         }
-        let dev = u32::from_ne_bytes([head[4], head[5], head[6], head[7]]);
         let mut hop = NextHop {
             gateway: None,
-            dev,
+            dev: u32::from_ne_bytes([head[4], head[5], head[6], head[7]]),
             weight: u16::from(head[3]) + 1,
         };
-        let inner = bytes.get(8..len).unwrap_or(&[]);
+        let inner = self.0.get(8..len).unwrap_or(&[]);
         for attr in Attrs::new(inner).flatten() {
             match attr.kind() {
-                route::RTA_GATEWAY => hop.gateway = Some(attr.bytes().to_vec()),
-                RTA_VIA => hop.gateway = attr.bytes().get(2..).map(<[u8]>::to_vec),
+                route::RTA_GATEWAY => hop.gateway = Some(attr.bytes()),
+                RTA_VIA => hop.gateway = attr.bytes().get(2..),
                 _ => {}
             }
         }
-        hops.push(hop);
-        bytes = bytes.get(len.next_multiple_of(4)..).unwrap_or(&[]);
+        self.0 = self.0.get(len.next_multiple_of(4)..).unwrap_or(&[]);
+        Some(hop)
     }
-    hops
+}
+
+/// One word of a neighbour's state.
+enum NudState {
+    Name(&'static str),
+    /// Bits without a name.
+    Unknown(u32),
+}
+
+impl NudState {
+    fn write(&self, buf: &mut Vec<u8>) {
+        match self {
+            NudState::Name(n) => buf.extend_from_slice(n.as_bytes()),
+            NudState::Unknown(bits) => {
+                let _ = write!(buf, "{bits:#x}");
+            }
+        }
+    }
 }
 
 /// A neighbour (`RTM_NEWNEIGH`): an ARP or NDP entry.
-pub struct Neigh {
+pub struct Neigh<'a> {
     pub family: u8,
     pub index: u32,
     pub state: u16,
     pub flags: u8,
-    pub dst: Option<Vec<u8>>,
-    pub lladdr: Option<Vec<u8>>,
+    pub dst: Option<&'a [u8]>,
+    pub lladdr: Option<&'a [u8]>,
 }
 
-impl Neigh {
-    pub fn parse(msg: &Message<'_>) -> Result<Neigh, Error> {
+impl<'a> Neigh<'a> {
+    pub fn parse(msg: &Message<'a>) -> Result<Neigh<'a>, Error> {
         let (nd, attrs) = msg.family_header::<NdMsg>()?;
         let mut n = Neigh {
             family: nd.family,
@@ -826,8 +983,8 @@ impl Neigh {
         for attr in attrs {
             let attr = attr?;
             match attr.kind() {
-                route::NDA_DST => n.dst = Some(attr.bytes().to_vec()),
-                route::NDA_LLADDR => n.lladdr = Some(attr.bytes().to_vec()),
+                route::NDA_DST => n.dst = Some(attr.bytes()),
+                route::NDA_LLADDR => n.lladdr = Some(attr.bytes()),
                 _ => {}
             }
         }
@@ -840,59 +997,80 @@ impl Neigh {
         self.state & 0xff & !NUD_NOARP != 0 || self.flags & (NTF_PROXY | NTF_EXT_LEARNED) != 0
     }
 
-    fn states(&self) -> Vec<String> {
-        if self.state == 0 {
-            return vec!["NONE".into()];
-        }
-        schema::bit_names(schema::NUD, u32::from(self.state))
-            .split(',')
-            .map(str::to_string)
-            .collect()
+    /// The state's words: `NONE` for none, the names of the bits set, then
+    /// the bits without a name in hex.
+    fn states(&self) -> impl Iterator<Item = NudState> + use<> {
+        let state = u32::from(self.state);
+        let known = schema::NUD.split_whitespace().count().min(31);
+        let unknown = state & !((1u32 << known) - 1);
+        let none = (state == 0).then_some(NudState::Name("NONE"));
+        let named = schema::NUD
+            .split_whitespace()
+            .enumerate()
+            .filter(move |&(bit, _)| state >> bit & 1 == 1)
+            .map(|(_, n)| NudState::Name(n));
+        let unknown = (unknown != 0).then_some(NudState::Unknown(unknown));
+        none.into_iter().chain(named).chain(unknown)
     }
 
     /// `ip neigh`: `10.1.0.2 dev veth0 lladdr 02:00:00:00:00:02 PERMANENT`.
-    pub fn line(&self, names: &Names) -> String {
-        let mut s = self.dst.as_deref().map_or_else(|| "?".into(), addr_text);
-        let _ = write!(s, " dev {}", names.name(self.index));
-        if let Some(l) = &self.lladdr {
-            let _ = write!(s, " lladdr {}", mac(l));
+    pub fn line(&self, names: &Names, buf: &mut Vec<u8>) {
+        match self.dst {
+            Some(d) => emit::addr(buf, d),
+            None => buf.push(b'?'),
+        }
+        buf.extend_from_slice(b" dev ");
+        names.write(buf, self.index);
+        if let Some(l) = self.lladdr {
+            buf.extend_from_slice(b" lladdr ");
+            emit::mac(buf, l);
         }
         if self.flags & NTF_ROUTER != 0 {
-            s.push_str(" router");
+            buf.extend_from_slice(b" router");
         }
         if self.flags & NTF_PROXY != 0 {
-            s.push_str(" proxy");
+            buf.extend_from_slice(b" proxy");
         }
         for st in self.states() {
-            let _ = write!(s, " {st}");
+            buf.push(b' ');
+            st.write(buf);
         }
-        s
     }
 
     /// `ip -j neigh`'s fields.
-    pub fn json(&self, names: &Names) -> Value {
-        let mut o = Map::new();
-        if let Some(d) = &self.dst {
-            o.insert("dst".into(), json!(addr_text(d)));
+    pub fn json(&self, names: &Names, buf: &mut Vec<u8>) {
+        let mut o = Obj::begin(buf);
+        if let Some(d) = self.dst {
+            o.text("dst", |buf| emit::addr(buf, d));
         }
-        o.insert("dev".into(), json!(names.name(self.index)));
-        if let Some(l) = &self.lladdr {
-            o.insert("lladdr".into(), json!(mac(l)));
+        names.member(&mut o, "dev", self.index);
+        if let Some(l) = self.lladdr {
+            o.text("lladdr", |buf| emit::mac(buf, l));
         }
         if self.flags & NTF_ROUTER != 0 {
-            o.insert("router".into(), Value::Null);
+            o.null("router");
         }
         if self.flags & NTF_PROXY != 0 {
-            o.insert("proxy".into(), Value::Null);
+            o.null("proxy");
         }
-        o.insert("state".into(), json!(self.states()));
+        let buf = o.key("state");
+        buf.push(b'[');
+        for (i, st) in self.states().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            buf.push(b'"');
+            st.write(buf);
+            buf.push(b'"');
+        }
+        buf.push(b']');
         let _ = self.family;
-        Value::Object(o)
+        o.end();
     }
 }
 
 /// A routing policy rule (`RTM_NEWRULE`).
-pub struct Rule {
+pub struct Rule<'a> {
     pub family: u8,
     pub dst_len: u8,
     pub src_len: u8,
@@ -900,17 +1078,17 @@ pub struct Rule {
     pub flags: u32,
     pub table: u32,
     pub priority: u32,
-    pub src: Option<Vec<u8>>,
-    pub dst: Option<Vec<u8>>,
-    pub iif: Option<Vec<u8>>,
-    pub oif: Option<Vec<u8>>,
+    pub src: Option<&'a [u8]>,
+    pub dst: Option<&'a [u8]>,
+    pub iif: Option<&'a [u8]>,
+    pub oif: Option<&'a [u8]>,
     pub fwmark: Option<u32>,
     pub fwmask: Option<u32>,
     pub goto: Option<u32>,
 }
 
-impl Rule {
-    pub fn parse(msg: &Message<'_>) -> Result<Rule, Error> {
+impl<'a> Rule<'a> {
+    pub fn parse(msg: &Message<'a>) -> Result<Rule<'a>, Error> {
         // `struct fib_rule_hdr`: family, dst_len, src_len, tos, table,
         // res1, res2, action (u8 each), flags (u32).
         let (hdr, attrs) = msg.split_family_header(12)?;
@@ -937,10 +1115,10 @@ impl Rule {
         for attr in attrs {
             let attr = attr?;
             match attr.kind() {
-                FRA_SRC => r.src = Some(attr.bytes().to_vec()),
-                FRA_DST => r.dst = Some(attr.bytes().to_vec()),
-                FRA_IIFNAME => r.iif = Some(attr.bytes_str().to_vec()),
-                FRA_OIFNAME => r.oif = Some(attr.bytes_str().to_vec()),
+                FRA_SRC => r.src = Some(attr.bytes()),
+                FRA_DST => r.dst = Some(attr.bytes()),
+                FRA_IIFNAME => r.iif = Some(attr.bytes_str()),
+                FRA_OIFNAME => r.oif = Some(attr.bytes_str()),
                 FRA_PRIORITY => r.priority = u32_of(&attr).unwrap_or(0),
                 FRA_FWMARK => r.fwmark = u32_of(&attr),
                 FRA_FWMASK => r.fwmask = u32_of(&attr),
@@ -952,183 +1130,203 @@ impl Rule {
         Ok(r)
     }
 
-    fn prefix(bytes: Option<&[u8]>, len: u8) -> String {
+    /// `all`, a host address, or a prefix.
+    fn prefix(buf: &mut Vec<u8>, bytes: Option<&[u8]>, len: u8) {
         match bytes {
-            None => "all".into(),
-            Some(a) if len == 32 || len == 128 => addr_text(a),
-            Some(a) => format!("{}/{len}", addr_text(a)),
+            None => buf.extend_from_slice(b"all"),
+            Some(a) => {
+                emit::addr(buf, a);
+                if len != 32 && len != 128 {
+                    buf.push(b'/');
+                    emit::num(buf, len);
+                }
+            }
         }
     }
 
-    fn action_text(&self) -> String {
-        match self.action {
-            1 => format!("lookup {}", table_name(self.table)),
-            2 => format!("goto {}", self.goto.unwrap_or(0)),
-            3 => "nop".into(),
-            6 => "blackhole".into(),
-            7 => "unreachable".into(),
-            8 => "prohibit".into(),
-            a => format!("action {a}"),
-        }
+    fn write_action(&self, buf: &mut Vec<u8>) {
+        let word = match self.action {
+            1 => {
+                buf.extend_from_slice(b"lookup ");
+                table_name(self.table).write(buf);
+                return;
+            }
+            2 => {
+                buf.extend_from_slice(b"goto ");
+                emit::num(buf, self.goto.unwrap_or(0));
+                return;
+            }
+            3 => "nop",
+            6 => "blackhole",
+            7 => "unreachable",
+            8 => "prohibit",
+            a => {
+                buf.extend_from_slice(b"action ");
+                emit::num(buf, a);
+                return;
+            }
+        };
+        buf.extend_from_slice(word.as_bytes());
     }
 
     /// `ip rule`: `32766:` and a tab, then `from all lookup main`.
-    pub fn line(&self) -> String {
-        let mut s = format!("{}:\t", self.priority);
+    pub fn line(&self, buf: &mut Vec<u8>) {
+        emit::num(buf, self.priority);
+        buf.extend_from_slice(b":\t");
         if self.flags & FIB_RULE_INVERT != 0 {
-            s.push_str("not ");
+            buf.extend_from_slice(b"not ");
         }
-        let _ = write!(
-            s,
-            "from {}",
-            Self::prefix(self.src.as_deref(), self.src_len)
-        );
-        if let Some(d) = &self.dst {
-            let _ = write!(s, " to {}", Self::prefix(Some(d), self.dst_len));
+        buf.extend_from_slice(b"from ");
+        Self::prefix(buf, self.src, self.src_len);
+        if let Some(d) = self.dst {
+            buf.extend_from_slice(b" to ");
+            Self::prefix(buf, Some(d), self.dst_len);
         }
         if let Some(m) = self.fwmark {
-            let _ = write!(s, " fwmark {m:#x}");
+            let _ = write!(buf, " fwmark {m:#x}");
             if let Some(mask) = self.fwmask.filter(|&m| m != u32::MAX) {
-                let _ = write!(s, "/{mask:#x}");
+                let _ = write!(buf, "/{mask:#x}");
             }
         }
-        if let Some(i) = &self.iif {
-            let _ = write!(s, " iif {}", Escaped(i));
+        if let Some(i) = self.iif {
+            buf.extend_from_slice(b" iif ");
+            emit::escaped(buf, i);
         }
-        if let Some(o) = &self.oif {
-            let _ = write!(s, " oif {}", Escaped(o));
+        if let Some(o) = self.oif {
+            buf.extend_from_slice(b" oif ");
+            emit::escaped(buf, o);
         }
-        let _ = write!(s, " {}", self.action_text());
-        s
+        buf.push(b' ');
+        self.write_action(buf);
     }
 
-    /// `ip -j rule`'s fields.
-    pub fn json(&self) -> Value {
-        let mut o = Map::new();
-        o.insert("priority".into(), json!(self.priority));
+    /// `ip -j rule`'s fields, in `ip`'s order, then the family.
+    pub fn json(&self, buf: &mut Vec<u8>) {
+        let mut o = Obj::begin(buf);
+        o.num("priority", self.priority);
         if self.flags & FIB_RULE_INVERT != 0 {
-            o.insert("not".into(), Value::Null);
+            o.null("not");
         }
-        o.insert(
-            "src".into(),
-            json!(match &self.src {
-                Some(s) => addr_text(s),
-                None => "all".into(),
-            }),
-        );
-        if self.src.is_some() {
-            o.insert("srclen".into(), json!(self.src_len));
+        match self.src {
+            Some(s) => {
+                o.text("src", |buf| emit::addr(buf, s));
+                o.num("srclen", self.src_len);
+            }
+            None => o.str("src", "all"),
         }
-        if let Some(d) = &self.dst {
-            o.insert("dst".into(), json!(addr_text(d)));
-            o.insert("dstlen".into(), json!(self.dst_len));
+        if let Some(d) = self.dst {
+            o.text("dst", |buf| emit::addr(buf, d));
+            o.num("dstlen", self.dst_len);
         }
         if let Some(m) = self.fwmark {
-            o.insert("fwmark".into(), json!(format!("{m:#x}")));
+            o.display("fwmark", format_args!("{m:#x}"));
         }
-        if let Some(i) = &self.iif {
-            o.insert("iif".into(), json!(Escaped(i).to_string()));
+        if let Some(i) = self.iif {
+            o.escaped("iif", i);
         }
-        if let Some(i) = &self.oif {
-            o.insert("oif".into(), json!(Escaped(i).to_string()));
+        if let Some(i) = self.oif {
+            o.escaped("oif", i);
         }
         match self.action {
-            1 => {
-                o.insert("table".into(), json!(table_name(self.table)));
-            }
-            2 => {
-                o.insert("goto".into(), json!(self.goto.unwrap_or(0)));
-            }
-            _ => {
-                let text = self.action_text();
-                o.insert("action".into(), json!(text));
-            }
+            1 => table_name(self.table).member(&mut o, "table"),
+            2 => o.num("goto", self.goto.unwrap_or(0)),
+            _ => o.text("action", |buf| self.write_action(buf)),
         }
-        o.insert("family".into(), json!(family_name(self.family)));
-        Value::Object(o)
+        family_name(self.family).member(&mut o, "family");
+        o.end();
     }
 }
 
 /// A generic netlink family (`CTRL_CMD_NEWFAMILY`).
-pub struct Family {
+pub struct Family<'a> {
     pub id: u16,
-    pub name: Vec<u8>,
+    pub name: &'a [u8],
     pub version: u32,
     pub maxattr: u32,
     pub ops: usize,
-    pub groups: Vec<(Vec<u8>, u32)>,
+    /// `CTRL_ATTR_MCAST_GROUPS`, read by [`Family::groups`].
+    pub mcast_groups: Option<Attr<'a>>,
 }
 
-impl Family {
-    pub fn parse(msg: &Message<'_>) -> Result<Family, Error> {
+impl<'a> Family<'a> {
+    pub fn parse(msg: &Message<'a>) -> Result<Family<'a>, Error> {
         let (_, attrs) = msg.genl()?;
         let mut f = Family {
             id: 0,
-            name: Vec::new(),
+            name: &[],
             version: 0,
             maxattr: 0,
             ops: 0,
-            groups: Vec::new(),
+            mcast_groups: None,
         };
         for attr in attrs {
             let attr = attr?;
             match attr.kind() {
                 CTRL_ATTR_FAMILY_ID => f.id = attr.u16().unwrap_or(0),
-                CTRL_ATTR_FAMILY_NAME => f.name = attr.bytes_str().to_vec(),
+                CTRL_ATTR_FAMILY_NAME => f.name = attr.bytes_str(),
                 CTRL_ATTR_VERSION => f.version = u32_of(&attr).unwrap_or(0),
                 CTRL_ATTR_MAXATTR => f.maxattr = u32_of(&attr).unwrap_or(0),
                 CTRL_ATTR_OPS => f.ops = attr.nested().flatten().count(),
-                CTRL_ATTR_MCAST_GROUPS => {
-                    for group in attr.nested().flatten() {
-                        let (mut name, mut id) = (Vec::new(), 0);
-                        for a in group.nested().flatten() {
-                            match a.kind() {
-                                1 => name = a.bytes_str().to_vec(),
-                                2 => id = u32_of(&a).unwrap_or(0),
-                                _ => {}
-                            }
-                        }
-                        f.groups.push((name, id));
-                    }
-                }
+                CTRL_ATTR_MCAST_GROUPS => f.mcast_groups = Some(attr),
                 _ => {}
             }
         }
         Ok(f)
     }
 
-    /// `nlctrl id 16 version 2 maxattr 10 ops 3 groups notify(16)`.
-    pub fn line(&self) -> String {
-        let mut s = format!(
-            "{} id {} version {} maxattr {} ops {}",
-            Escaped(&self.name),
-            self.id,
-            self.version,
-            self.maxattr,
-            self.ops
-        );
-        if !self.groups.is_empty() {
-            s.push_str(" groups");
-            for (name, id) in &self.groups {
-                let _ = write!(s, " {}({id})", Escaped(name));
+    /// The multicast groups: name and id.
+    pub fn groups(&self) -> impl Iterator<Item = (&'a [u8], u32)> + use<'a> {
+        let groups = self.mcast_groups.map(|a| a.nested().flatten());
+        groups.into_iter().flatten().map(|group| {
+            let (mut name, mut id) = (&[][..], 0);
+            for a in group.nested().flatten() {
+                match a.kind() {
+                    1 => name = a.bytes_str(),
+                    2 => id = u32_of(&a).unwrap_or(0),
+                    _ => {}
+                }
             }
-        }
-        s
+            (name, id)
+        })
     }
 
-    pub fn json(&self) -> Value {
-        let groups: Vec<Value> = self
-            .groups
-            .iter()
-            .map(|(name, id)| json!({ "name": Escaped(name).to_string(), "id": id }))
-            .collect();
-        json!({
-            "id": self.id,
-            "name": Escaped(&self.name).to_string(),
-            "version": self.version,
-            "maxattr": self.maxattr,
-            "ops": self.ops,
-            "mcast_groups": groups,
-        })
+    /// `nlctrl id 16 version 2 maxattr 10 ops 3 groups notify(16)`.
+    pub fn line(&self, buf: &mut Vec<u8>) {
+        emit::escaped(buf, self.name);
+        let _ = write!(
+            buf,
+            " id {} version {} maxattr {} ops {}",
+            self.id, self.version, self.maxattr, self.ops
+        );
+        for (i, (name, id)) in self.groups().enumerate() {
+            if i == 0 {
+                buf.extend_from_slice(b" groups");
+            }
+            buf.push(b' ');
+            emit::escaped(buf, name);
+            let _ = write!(buf, "({id})");
+        }
+    }
+
+    pub fn json(&self, buf: &mut Vec<u8>) {
+        let mut o = Obj::begin(buf);
+        o.num("id", self.id);
+        o.escaped("name", self.name);
+        o.num("version", self.version);
+        o.num("maxattr", self.maxattr);
+        o.num("ops", self.ops);
+        let buf = o.key("mcast_groups");
+        buf.push(b'[');
+        for (i, (name, id)) in self.groups().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            let mut g = Obj::begin(buf);
+            g.escaped("name", name);
+            g.num("id", id);
+            g.end();
+        }
+        buf.push(b']');
+        o.end();
     }
 }
