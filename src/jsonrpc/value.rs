@@ -85,20 +85,72 @@ pub(crate) fn ascii_stops(w: u64) -> u64 {
 /// bit of each such byte of a word read little-endian, the lowest flag
 /// exact), or `bytes.len()`; `is_stop` is the same test on one byte, for
 /// the tail shorter than a word.
+///
+/// The first word is tested here, inline: most strings of a message
+/// (member names, methods, ids) end in it. Longer runs go on in
+/// [`scan_long`], out of line.
 #[inline(always)]
 fn scan_words(
     bytes: &[u8],
-    mut i: usize,
+    i: usize,
+    stops: impl Fn(u64) -> u64 + Copy,
+    is_stop: impl Fn(u8) -> bool + Copy,
+) -> usize {
+    match le_word(bytes, i) {
+        Some(word) => {
+            let found = stops(word);
+            if found != 0 {
+                return i.wrapping_add((found.trailing_zeros() / 8) as usize);
+            }
+            scan_long(bytes, i.wrapping_add(8), stops, is_stop)
+        }
+        None => scan_bytes(bytes, i, is_stop),
+    }
+}
+
+/// [`scan_words`] past its first word: 16 bytes a step, as two words
+/// from a `[u8; 16]` chunk (no bounds check per step), then a word and
+/// the last bytes one at a time. Out of line, so that the loop has the
+/// registers for its constants to itself, wherever it is called from.
+#[inline(never)]
+fn scan_long(
+    bytes: &[u8],
+    i: usize,
     stops: impl Fn(u64) -> u64,
     is_stop: impl Fn(u8) -> bool,
 ) -> usize {
-    while let Some(word) = le_word(bytes, i) {
+    let Some(rest) = bytes.get(i..) else {
+        return bytes.len();
+    };
+    let (chunks, _) = rest.as_chunks::<16>();
+    let mut at = i;
+    for chunk in chunks {
+        let pair = u128::from_le_bytes(*chunk);
+        let lo = stops(pair as u64);
+        let hi = stops((pair >> 64) as u64);
+        if lo | hi != 0 {
+            let bit = if lo != 0 {
+                lo.trailing_zeros()
+            } else {
+                64 + hi.trailing_zeros()
+            };
+            return at.wrapping_add((bit / 8) as usize);
+        }
+        at = at.wrapping_add(16);
+    }
+    if let Some(word) = le_word(bytes, at) {
         let found = stops(word);
         if found != 0 {
-            return i.wrapping_add((found.trailing_zeros() / 8) as usize);
+            return at.wrapping_add((found.trailing_zeros() / 8) as usize);
         }
-        i = i.wrapping_add(8);
+        at = at.wrapping_add(8);
     }
+    scan_bytes(bytes, at, is_stop)
+}
+
+/// The first byte at or after `i` that `is_stop` flags, or `bytes.len()`.
+#[inline(always)]
+fn scan_bytes(bytes: &[u8], mut i: usize, is_stop: impl Fn(u8) -> bool) -> usize {
     while let Some(&b) = bytes.get(i) {
         if is_stop(b) {
             return i;
@@ -939,6 +991,42 @@ mod tests {
     /// Checks `scan` against `stop`, byte by byte: every byte value at
     /// every position of a 16-byte run, after plain bytes and before bytes
     /// that could fool the SWAR tests.
+    /// Runs past the first word go 16 bytes a step, then a word, then
+    /// bytes: a stop at every position of 48 bytes, alone or with a second
+    /// one 9 bytes on (in the other word of a step), from every start to
+    /// every end.
+    #[test]
+    fn the_long_scan_finds_the_first_stop_at_every_position() {
+        type Scan = fn(&[u8], usize) -> usize;
+        type Stop = fn(u8) -> bool;
+        let scans: [(Scan, Stop); 2] = [
+            (scan_plain, |b| STRING_STOP[usize::from(b)]),
+            (scan_ascii_plain, |b| {
+                STRING_STOP[usize::from(b)] || b >= 0x7f
+            }),
+        ];
+        for (scan, stop) in scans {
+            for value in [0x00u8, 0x1f, b'"', b'\\', 0x7f, 0x80, 0xff, b' '] {
+                for at in 0..48 {
+                    for second in [None, Some((at + 9) % 48)] {
+                        let mut bytes = [b'a'; 48];
+                        bytes[at] = value;
+                        if let Some(i) = second {
+                            bytes[i] = b'"';
+                        }
+                        for end in 0..=bytes.len() {
+                            let bytes = &bytes[..end];
+                            for start in 0..=end {
+                                let want = (start..end).find(|&i| stop(bytes[i])).unwrap_or(end);
+                                assert_eq!(scan(bytes, start), want, "{value:#x} at {at}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     fn finds_the_first_stop(scan: fn(&[u8], usize) -> usize, stop: fn(u8) -> bool) {
         for value in 0..=255u8 {
             for at in 0..16 {
