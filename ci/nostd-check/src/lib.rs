@@ -7,6 +7,7 @@
 
 use core::panic::PanicInfo;
 
+use procslink::netlink::conversation::{Conversation, Event, Expect};
 use procslink::netlink::flags::{Flags, NewFlags};
 use procslink::netlink::route::{self, IfInfoMsg};
 use procslink::netlink::{AttrKind, AttrPolicy, AttrTable, Builder, Messages, Policy};
@@ -98,6 +99,33 @@ pub extern "C" fn procslink_build_newlink(out: &mut [u8; 256], seq: u32) -> i32 
     match built {
         Ok(len) => len as i32,
         Err(_) => -1,
+    }
+}
+
+/// Conversation path: feeds the first `len` bytes of `buf` (datagrams a
+/// transport received) to a dump conversation with sequence number `seq`
+/// on port `port`; returns the number of replies, or -1 if the kernel
+/// refused the dump, or -2 if the dump has not ended in these bytes.
+#[allow(unsafe_code)] // `no_mangle` is an unsafe attribute; no unsafe code runs.
+#[unsafe(no_mangle)]
+pub extern "C" fn procslink_count_dump(buf: &[u8; 256], len: usize, port: u32, seq: u32) -> i64 {
+    let Some(datagram) = buf.get(..len) else {
+        return -1;
+    };
+    let mut conversation = Conversation::new(port);
+    conversation.begin_with_seq(seq, Expect::Dump);
+    let mut replies = 0i64;
+    for event in conversation.feed(datagram) {
+        match event {
+            Event::Reply(_) => replies += 1,
+            Event::Error(_) => return -1,
+            _ => {}
+        }
+    }
+    if conversation.is_finished() {
+        replies
+    } else {
+        -2
     }
 }
 
