@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use serde::Serialize;
-use serde_json::Value;
 use serde_json::ser::Formatter;
+use serde_json::{Number, Value};
 
 use crate::jsonrpc::{RawValue, Style, encode_string, scan_ascii_plain, scan_plain};
 
@@ -91,19 +91,7 @@ fn write_within(value: &Value, style: Style, room: usize, out: &mut String) -> b
         Value::Null => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
         Value::Bool(false) => out.push_str("false"),
-        Value::Number(n) => {
-            if let Some(u) = n.as_u64() {
-                out.push_str(itoa::Buffer::new().format(u));
-            } else if let Some(i) = n.as_i64() {
-                out.push_str(itoa::Buffer::new().format(i));
-            } else if let (Some(f), true) = (n.as_f64(), style.spaced()) {
-                out.push_str(&python_float_repr(f));
-            } else {
-                // serde_json's own spelling (shortest round trip), as its
-                // compact serializer writes it.
-                let _ = write!(out, "{n}");
-            }
-        }
+        Value::Number(n) => write_number(n, style, out),
         Value::String(s) => write_str(s, style, out),
         Value::Array(items) => {
             out.push('[');
@@ -348,6 +336,63 @@ impl Formatter for StyledFormatter {
 
     fn write_f32<W: ?Sized + Write>(&mut self, writer: &mut W, value: f32) -> io::Result<()> {
         self.write_f64(writer, f64::from(value))
+    }
+
+    fn write_number_str<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        value: &str,
+    ) -> io::Result<()> {
+        let mut text = String::from(value);
+        if self.style.spaced() {
+            pythonize_number(&mut text, 0);
+        }
+        writer.write_all(text.as_bytes())
+    }
+}
+
+/// Appends the number `n` in `style`.
+fn write_number(n: &Number, style: Style, out: &mut String) {
+    if !cfg!(feature = "exact-values") {
+        // The number is a `u64`, an `i64` or an `f64`.
+        if let Some(u) = n.as_u64() {
+            out.push_str(itoa::Buffer::new().format(u));
+            return;
+        }
+        if let Some(i) = n.as_i64() {
+            out.push_str(itoa::Buffer::new().format(i));
+            return;
+        }
+        if let (Some(f), true) = (n.as_f64(), style.spaced()) {
+            out.push_str(&python_float_repr(f));
+            return;
+        }
+    }
+    // The number's text as the value holds it: as it arrived (with
+    // `exact-values`), or serde_json's spelling of a float.
+    let start = out.len();
+    let _ = write!(out, "{n}");
+    if style.spaced() {
+        pythonize_number(out, start);
+    }
+}
+
+/// Respells the number text at `out[start..]` as Python's `json.dumps`
+/// writes the number it parses to: an integer stays as it is (Python's
+/// integers have no limit), a fraction or exponent whose `f64` is finite
+/// becomes that float's `repr`; one whose `f64` is not (`1e400`, which
+/// Python would write as `Infinity`, not JSON) stays as it is too.
+fn pythonize_number(out: &mut String, start: usize) {
+    let text = out.get(start..).unwrap_or_default();
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.bytes().all(|b| b.is_ascii_digit()) {
+        return;
+    }
+    if let Ok(f) = text.parse::<f64>()
+        && f.is_finite()
+    {
+        out.truncate(start);
+        out.push_str(&python_float_repr(f));
     }
 }
 

@@ -113,6 +113,29 @@
 //! for `[]`), and responses are matched to calls by id (the reference
 //! client takes whatever datagram comes next).
 //!
+//! # Values arrive as sent
+//!
+//! With the `exact-values` feature (which the `cli` feature turns on),
+//! `serde_json`'s `arbitrary_precision` and `preserve_order` are on, so a
+//! [`serde_json::Value`] holds a number as its text and an object's members
+//! in the order they came: integers beyond 64 bits, `-0` and numbers beyond
+//! `f64` (`1e400`) reach a handler's [`Params`] and a caller's result as
+//! they were sent (an exponent is spelled with its sign, `1e+400`), and are
+//! written back so. In Python's spelling a fraction or exponent whose `f64`
+//! is finite is written as Python's `repr` of it, as the reference writes
+//! it; integers and numbers beyond `f64` as they are (the reference would
+//! write `1e400` as `Infinity`, which is not JSON, and `-0` as `0`).
+//!
+//! It costs: every number in a `Value` is then an allocated string, parsed
+//! again when read as a Rust number, and every object an index map; a
+//! call of `add(2, 40)` through [`Client::call`] and a `Value` handler
+//! executes about 1.6 times the instructions it does without the feature
+//! (see BENCHMARKS.md). Numbers also compare by their text, so `1e-05` and
+//! `0.00001` are different `Value`s. Without the feature, numbers are
+//! `u64`, `i64` or `f64` and members are sorted. Either way
+//! [`Client::call_raw`] and [`Params::json`] carry the JSON text itself,
+//! exactly as sent.
+//!
 //! # Bad input
 //!
 //! Nothing a sender does stops the serve loop. A datagram that cannot be

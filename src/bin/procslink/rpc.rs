@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use procslink::jsonrpc::{Params, RawValue};
 use procslink::peer::{CallError, Client, ClientOptions, Server, ServerOptions, demo};
 use serde_json::Value;
 
@@ -52,15 +53,28 @@ struct Target {
 }
 
 impl Target {
-    fn params(&self) -> Result<Value, Failure> {
+    /// The params' text exactly as given, checked to be a JSON array or
+    /// object (any valid JSON: numbers beyond 64 bits or `f64`, `-0`, the
+    /// members' order, all sent as they are); `None` when absent.
+    fn params(&self) -> Result<Option<Params<'_>>, Failure> {
         let Some(text) = &self.params else {
+            return Ok(None);
+        };
+        let value = RawValue::parse(text)
+            .map_err(|e| Failure::msg(format!("params are not valid JSON: {e}")))?;
+        Params::new(value)
+            .map(Some)
+            .ok_or_else(|| Failure::msg("params must be a JSON array or object"))
+    }
+
+    /// The params as a value (which keeps numbers and members' order as
+    /// given), for a notification.
+    fn params_value(&self) -> Result<Value, Failure> {
+        let Some(params) = self.params()? else {
             return Ok(Value::Null);
         };
-        match serde_json::from_str::<Value>(text) {
-            Ok(v @ (Value::Array(_) | Value::Object(_))) => Ok(v),
-            Ok(_) => Err(Failure::msg("params must be a JSON array or object")),
-            Err(e) => Err(Failure::msg(format!("params are not valid JSON: {e}"))),
-        }
+        serde_json::from_str(params.as_str())
+            .map_err(|e| Failure::msg(format!("params are not representable: {e}")))
     }
 }
 
@@ -92,13 +106,17 @@ pub fn call(args: &CallArgs, out: &mut Out) -> Result<(), Failure> {
             .expect_peer_uid(uid)
             .map_err(|e| Failure::msg(format!("cannot ask for credentials: {e}")))?;
     }
-    match client.call(args.target.port, &args.target.method, params) {
-        Ok(result) => {
-            let text = serde_json::to_string(&result)
-                .map_err(|e| Failure::msg(format!("cannot print the result: {e}")))?;
+    // The result printed compactly, its numbers and members' order as
+    // they arrived.
+    let compact = |result: RawValue<'_>| {
+        serde_json::from_str::<Value>(result.as_str()).and_then(|v| serde_json::to_string(&v))
+    };
+    match client.call_raw(args.target.port, &args.target.method, params, compact) {
+        Ok(Ok(text)) => {
             out.write(&text)?;
             out.write("\n")
         }
+        Ok(Err(e)) => Err(Failure::msg(format!("cannot print the result: {e}"))),
         Err(CallError::Rpc(e)) => {
             let mut line = format!("error {}: {}", e.code.0, e.message);
             if let Some(data) = &e.data {
@@ -122,7 +140,7 @@ pub fn call(args: &CallArgs, out: &mut Out) -> Result<(), Failure> {
 
 /// Sends a notification (no response is awaited).
 pub fn notify(args: &NotifyArgs, _out: &mut Out) -> Result<(), Failure> {
-    let params = args.target.params()?;
+    let params = args.target.params_value()?;
     let client = client(Duration::from_secs(1))?;
     client
         .notify(args.target.port, &args.target.method, params)
