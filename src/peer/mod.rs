@@ -173,6 +173,14 @@
 //!   [`PERMISSION_DENIED`] (-32001 "Permission denied"), so a denied client
 //!   fails at once instead of timing out, and its notifications are
 //!   dropped. Handlers can read the credentials ([`Params::credentials`]).
+//! - **Namespaces**: netlink ports belong to a network namespace; a call to
+//!   a server in another one fails at once with `ConnectionRefused` ("no
+//!   peer at netlink port N in this network namespace"). Credentials are
+//!   translated into the receiver's namespaces: a sender in a PID
+//!   namespace the receiver cannot see has pid 0 ([`Credentials::pid`]),
+//!   and in a user namespace a sender whose uid has no mapping there shows
+//!   up as the overflow uid, which an allow-list admits only if asked
+//!   ([`ServerOptions::admit_overflow_uid`]).
 //! - Netlink ports are visible to every process in the network namespace
 //!   that can open a `NETLINK_USERSOCK` socket; the allow-list is what
 //!   restricts who is served. A Unix server bound to a path is additionally

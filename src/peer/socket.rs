@@ -30,11 +30,18 @@ pub const MAX_FDS: usize = 253;
 /// without privilege (`CAP_SETUID`/`CAP_SETGID`/`CAP_SYS_ADMIN`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Credentials {
-    /// Process id.
+    /// The sender's process id in the receiver's PID namespace; **0** when
+    /// the sender's process is not visible there (it runs in a PID
+    /// namespace that is not the receiver's or a descendant of it: a
+    /// client outside a server started with `unshare --pid`). A pid says
+    /// which process sent the datagram at that moment only; pids are
+    /// reused, so it is no ground for access control.
     pub pid: i32,
-    /// User id.
+    /// The sender's user id in the receiver's user namespace; the overflow
+    /// uid (`/proc/sys/kernel/overflowuid`, 65534 by default) when it has
+    /// no mapping there (see [`ServerOptions::allow_uid`](super::ServerOptions::allow_uid)).
     pub uid: u32,
-    /// Group id.
+    /// The sender's group id, likewise (the overflow gid when unmapped).
     pub gid: u32,
 }
 
@@ -424,13 +431,18 @@ fn netlink_sender(addr: Option<SocketAddrAny>) -> io::Result<u32> {
         .map_err(|e| with_context(e, "netlink datagram sender address"))
 }
 
-/// A netlink send's error; "no peer at port N" when nothing is bound
-/// there (the kernel's `ECONNREFUSED`), keeping the error's kind.
+/// A netlink send's error; when nothing is bound at the port in this
+/// network namespace (the kernel's `ECONNREFUSED`) it says so, keeping
+/// the error's kind: a server in another network namespace is as
+/// unreachable as one that is gone.
 fn send_error(e: Errno, port: u32) -> io::Error {
     if e == Errno::CONNREFUSED {
         return io::Error::new(
             io::ErrorKind::ConnectionRefused,
-            format!("no peer at netlink port {port}"),
+            format!(
+                "no peer at netlink port {port} in this network namespace \
+                 (the server is gone, or runs in another network namespace)"
+            ),
         );
     }
     with_context(e, &format!("send to netlink port {port}"))

@@ -16,6 +16,11 @@ pub struct ServeArgs {
     /// repeat to allow several. Without it, every sender is served.
     #[arg(long = "allow-uid", value_name = "UID")]
     allow_uid: Vec<u32>,
+    /// In a user namespace, let --allow-uid admit the overflow uid
+    /// (/proc/sys/kernel/overflowuid), which stands for every sender whose
+    /// uid has no mapping there.
+    #[arg(long = "admit-overflow-uid")]
+    admit_overflow_uid: bool,
 }
 
 /// Arguments of `procslink call`.
@@ -81,7 +86,7 @@ impl Target {
 /// Serves the demo methods `hello(name)`, `add(a, b)` and `echo(value)`
 /// until killed, after printing the port id as the first line.
 pub fn serve(args: &ServeArgs, out: &mut Out) -> Result<(), Failure> {
-    let mut options = ServerOptions::new();
+    let mut options = ServerOptions::new().admit_overflow_uid(args.admit_overflow_uid);
     for &uid in &args.allow_uid {
         options = options.allow_uid(uid);
     }

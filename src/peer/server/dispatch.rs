@@ -108,11 +108,9 @@ impl Shared {
                 return;
             }
         }
-        let denied = self
-            .options
-            .allow_uids
-            .as_ref()
-            .is_some_and(|set| !credentials.is_some_and(|c| set.contains(&c.uid)));
+        let denied = self.options.allow_uids.as_ref().is_some_and(|set| {
+            !credentials.is_some_and(|c| set.contains(&c.uid) && Some(c.uid) != self.overflow_uid)
+        });
         if denied {
             bump(&self.counters.denied);
         }

@@ -12,6 +12,7 @@ mod methods;
 mod options;
 mod reply;
 mod stats;
+mod userns;
 
 use std::prelude::rust_2024::*;
 
@@ -54,6 +55,10 @@ struct Shared {
     ages: Option<QueueAges>,
     per_sender: Option<PerSender>,
     unlink: Option<PathBuf>,
+    /// The uid the kernel reports for senders whose uid has no mapping in
+    /// the server's user namespace, when the server runs in one and the
+    /// allow-list must not admit it.
+    overflow_uid: Option<u32>,
 }
 
 impl Drop for Shared {
@@ -132,6 +137,7 @@ impl Server {
     ) -> io::Result<Server> {
         let ages = options.max_queue_age.map(QueueAges::new);
         let per_sender = options.max_per_sender.map(PerSender::new);
+        let options_overflow = options.allow_uids.is_some() && !options.admit_overflow_uid;
         let shared = Arc::new(Shared {
             socket,
             methods,
@@ -145,6 +151,7 @@ impl Server {
             ages,
             per_sender,
             unlink,
+            overflow_uid: options_overflow.then(userns::overflow_uid).flatten(),
         });
         let s = &shared.socket;
         let o = &shared.options;

@@ -24,6 +24,7 @@ pub struct ServerOptions {
     pub(super) allow_uids: Option<BTreeSet<u32>>,
     pub(super) check_pid: bool,
     pub(super) pass_credentials: bool,
+    pub(super) admit_overflow_uid: bool,
     pub(super) max_datagram: usize,
     pub(super) style: Style,
     pub(super) threads: usize,
@@ -42,6 +43,7 @@ impl Default for ServerOptions {
             allow_uids: None,
             check_pid: true,
             pass_credentials: false,
+            admit_overflow_uid: false,
             max_datagram: MAX_DATAGRAM,
             style: Style::Python,
             threads: 1,
@@ -70,6 +72,13 @@ impl ServerOptions {
     /// [`PERMISSION_DENIED`](crate::peer::PERMISSION_DENIED) (-32001
     /// "Permission denied") without running any handler, and its
     /// notifications are dropped.
+    ///
+    /// In a user namespace other than the initial one, the kernel reports
+    /// every sender whose uid has no mapping there as the overflow uid
+    /// (`/proc/sys/kernel/overflowuid`, 65534 by default, often also
+    /// "nobody"'s): allowing that uid would admit all of them, so the
+    /// allow-list does not admit it unless
+    /// [`admit_overflow_uid`](Self::admit_overflow_uid) asks for it.
     #[must_use]
     pub fn allow_uid(mut self, uid: u32) -> Self {
         self.allow_uids
@@ -78,7 +87,19 @@ impl ServerOptions {
         self
     }
 
-    /// Whether a sender with `uid` is served.
+    /// Whether the allow-list admits the overflow uid when the server runs
+    /// in a user namespace, where it stands for every unmapped sender (see
+    /// [`allow_uid`](Self::allow_uid)); default false. In the initial user
+    /// namespace every uid is mapped and the overflow uid is an ordinary
+    /// one.
+    #[must_use]
+    pub fn admit_overflow_uid(mut self, on: bool) -> Self {
+        self.admit_overflow_uid = on;
+        self
+    }
+
+    /// Whether a sender with `uid` is served, by the list alone (the
+    /// overflow uid of a server in a user namespace aside).
     pub fn allows_uid(&self, uid: u32) -> bool {
         self.allow_uids
             .as_ref()
