@@ -3,12 +3,13 @@
 
 use std::prelude::rust_2024::*;
 
+use std::fmt;
 use std::io;
 use std::os::fd::OwnedFd;
 
 use serde_json::Value;
 
-use crate::jsonrpc::{Decoder, ErrorObject, Id, Kind, MAX_DEPTH_LIMIT, RawValue};
+use crate::jsonrpc::{Decoder, ErrorObject, Id, Kind, MAX_DEPTH_LIMIT, RawValue, Response};
 use crate::peer::bump_exclusive;
 use crate::peer::error::{CallError, RpcError};
 use crate::peer::socket::{Address, RecvInfo};
@@ -129,15 +130,11 @@ impl Inner {
         }
         let max = self.options.max_datagram;
         if len > data.len() {
-            let why = format!("a datagram of {len} bytes, over the {max}-byte limit");
-            return self.invalid(&from, None, why, own, convert);
+            return self.invalid(&from, None, Why::Oversized(len, max), own, convert);
         }
         let datagram = match Datagram::parse_with_limit(data, max) {
             Ok(datagram) => datagram,
-            Err(e) => {
-                let why = format!("bad ProcsLink datagram: {e}");
-                return self.invalid(&from, None, why, own, convert);
-            }
+            Err(e) => return self.invalid(&from, None, Why::Framing(e), own, convert),
         };
         if from.port().is_some_and(|port| datagram.pid() != port) {
             bump_exclusive(&self.counters.spoofed);
@@ -145,7 +142,7 @@ impl Inner {
         }
         let payload_type = datagram.payload_type();
         if payload_type != PayloadType::JSONRPC_RESPONSE {
-            let why = format!("payload type {} is not a JSON-RPC response", payload_type.0);
+            let why = Why::PayloadType(payload_type.0);
             return self.invalid(&from, None, why, own, convert);
         }
         let decoder = Decoder::new().with_max_depth(MAX_DEPTH_LIMIT);
@@ -153,26 +150,11 @@ impl Inner {
             Ok(response) => response,
             Err(e) => {
                 let id = id_of(datagram.payload());
-                let why = format!("not a JSON-RPC response: {e}");
-                return self.invalid(&from, id, why, own, convert);
+                return self.invalid(&from, id, Why::NotJsonRpc(e), own, convert);
             }
         };
         let Some(id) = response.id.as_u64() else {
-            if response.id.is_null() {
-                // Addressed to no call: to the only one in flight there.
-                let error = match response.outcome {
-                    Ok(_) => CallError::InvalidReply(format!(
-                        "invalid reply from {from}: a result with id null"
-                    )),
-                    Err(object) => CallError::Rpc(rpc_error_object(&object)),
-                };
-                if let Some(answer) = self.fail(&from, None, error, own, convert) {
-                    bump_exclusive(&self.counters.delivered);
-                    return answer;
-                }
-            }
-            bump_exclusive(&self.counters.unknown_id);
-            return None;
+            return self.no_call_id(&from, &response, own, convert);
         };
         if let Own::Unregistered(own, to) = own
             && id == own
@@ -211,14 +193,43 @@ impl Inner {
         None
     }
 
+    /// A response from `from` whose id is no call's: dropped and counted,
+    /// unless it is id null and goes to the only call in flight there.
+    #[cold]
+    #[inline(never)]
+    fn no_call_id<T, F>(
+        &self,
+        from: &Address,
+        response: &Response<'_>,
+        own: Own<'_>,
+        convert: &mut Option<F>,
+    ) -> Option<Result<T, CallError>> {
+        if response.id.is_null() {
+            let error = match &response.outcome {
+                Ok(_) => CallError::InvalidReply(format!(
+                    "invalid reply from {from}: a result with id null"
+                )),
+                Err(object) => CallError::Rpc(rpc_error_object(object)),
+            };
+            if let Some(answer) = self.fail(from, None, error, own, convert) {
+                bump_exclusive(&self.counters.delivered);
+                return answer;
+            }
+        }
+        bump_exclusive(&self.counters.unknown_id);
+        None
+    }
+
     /// A datagram from `from` that is not a valid response, `why`, counted
     /// as malformed and failing the call it can be attributed to (see
     /// [`fail`](Self::fail)).
+    #[cold]
+    #[inline(never)]
     fn invalid<T, F>(
         &self,
         from: &Address,
         id: Option<u64>,
-        why: String,
+        why: Why,
         own: Own<'_>,
         convert: &mut Option<F>,
     ) -> Option<Result<T, CallError>> {
@@ -231,6 +242,8 @@ impl Inner {
     /// `id` if one of that id went to `from`, else the only call in flight
     /// to `from`, if there is exactly one; else nothing is failed (`None`).
     /// `Some` of what the reading caller's own call returns.
+    #[cold]
+    #[inline(never)]
     fn fail<T, F>(
         &self,
         from: &Address,
@@ -279,6 +292,28 @@ impl Inner {
         };
         waiter.slot.give_answer(target, answer);
         Some(None)
+    }
+}
+
+/// What was wrong with a datagram that is not a valid response.
+enum Why {
+    /// Its length, and the limit.
+    Oversized(usize, usize),
+    Framing(crate::Error),
+    PayloadType(u16),
+    NotJsonRpc(crate::Error),
+}
+
+impl fmt::Display for Why {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Why::Oversized(len, max) => {
+                write!(f, "a datagram of {len} bytes, over the {max}-byte limit")
+            }
+            Why::Framing(e) => write!(f, "bad ProcsLink datagram: {e}"),
+            Why::PayloadType(t) => write!(f, "payload type {t} is not a JSON-RPC response"),
+            Why::NotJsonRpc(e) => write!(f, "not a JSON-RPC response: {e}"),
+        }
     }
 }
 
