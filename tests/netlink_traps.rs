@@ -11,7 +11,7 @@ use procslink::netlink::flags::{AckFlags, Flags};
 use procslink::netlink::route::{self, IfInfoMsg};
 use procslink::netlink::{
     Attr, AttrIndex, AttrKind, AttrPolicy, AttrTable, Attrs, Builder, ExtAck, Message, MessageType,
-    Messages, NLA_TYPE_MASK, NLMSGERR_ATTR_MSG, NLMSGERR_ATTR_OFFS, NlMsgHdr, Policy, align,
+    NLA_TYPE_MASK, NLMSGERR_ATTR_MSG, NLMSGERR_ATTR_OFFS, NlMsgHdr, Policy, align,
 };
 use procslink::{ErrorKind, PolicyViolation};
 use zerocopy::IntoBytes;
@@ -574,7 +574,7 @@ fn trap2_live_a_link_with_a_non_utf8_name_is_dumped_and_read() {
     let bytes = std::fs::read(&raw).expect("the raw dump was saved");
     let _ = std::fs::remove_file(&raw);
     let mut names = Vec::new();
-    for msg in Messages::new(&bytes) {
+    for msg in procslink::netlink::Messages::new(&bytes) {
         let msg = msg.unwrap();
         if msg.message_type() != route::RTM_NEWLINK {
             continue;
