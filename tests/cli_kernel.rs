@@ -12,54 +12,17 @@ use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-/// A network namespace made for one test, deleted when dropped.
-struct Netns {
-    name: String,
-}
+#[path = "common/netns.rs"]
+mod netns;
+
+use netns::Netns;
 
 impl Netns {
-    fn create(test: &str) -> Result<Netns, String> {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let name = format!("pl-cli-{}-{test}-{n}", std::process::id());
-        let out = Command::new("ip")
-            .args(["netns", "add", &name])
-            .output()
-            .map_err(|e| format!("cannot run `ip netns add`: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "`ip netns add` failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-        }
-        Ok(Netns { name })
-    }
-
-    /// `ip -n NAME args…`, which must succeed.
-    fn ip<S: AsRef<OsStr>>(&self, args: &[S]) -> String {
-        let out = Command::new("ip")
-            .arg("-n")
-            .arg(&self.name)
-            .args(args)
-            .output()
-            .expect("ip runs");
-        let shown: Vec<_> = args.iter().map(|a| a.as_ref().to_string_lossy()).collect();
-        assert!(
-            out.status.success(),
-            "ip -n {} {}: {}",
-            self.name,
-            shown.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
     /// Runs each line of `script` as an `ip -n NAME` command.
     fn script(&self, script: &str) {
         for line in script.lines().map(str::trim).filter(|l| !l.is_empty()) {
@@ -93,17 +56,9 @@ impl Netns {
     }
 }
 
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .status();
-    }
-}
-
 /// A fresh namespace, or `None` after a notice (a failure under `CI=true`).
 fn netns(test: &str) -> Option<Netns> {
-    match Netns::create(test) {
+    match Netns::create("pl-cli", test) {
         Ok(ns) => Some(ns),
         Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
             panic!("CI=true but the live command tests cannot run here: {e}")

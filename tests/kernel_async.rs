@@ -11,9 +11,7 @@
 
 use std::future::Future;
 use std::io::Write;
-use std::os::fd::AsFd;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use procslink::kernel::{AsyncKernelSocket, KernelError, Protocol, SocketOptions, groups};
@@ -21,89 +19,32 @@ use procslink::netlink::flags::{Flags, NewFlags};
 use procslink::netlink::route::{self, IfAddrMsg, IfInfoMsg};
 use procslink::netlink::{Builder, Message, MessageType, NLA_F_NESTED};
 
-/// A network namespace made for one test, deleted when dropped.
-struct Netns {
-    name: String,
-}
+#[path = "common/netns.rs"]
+mod netns;
+
+use netns::Netns;
 
 impl Netns {
-    fn create(test: &str) -> Result<Netns, String> {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let name = format!("pl-async-{}-{test}-{n}", std::process::id());
-        let out = Command::new("ip")
-            .args(["netns", "add", &name])
-            .output()
-            .map_err(|e| format!("cannot run `ip netns add`: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "`ip netns add` failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-        }
-        Ok(Netns { name })
-    }
-
-    /// `ip -n NAME args…`, which must succeed.
-    fn ip(&self, args: &[&str]) {
-        let out = Command::new("ip")
-            .arg("-n")
-            .arg(&self.name)
-            .args(args)
-            .output()
-            .expect("ip runs");
-        assert!(
-            out.status.success(),
-            "ip {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
     /// Runs `body` on a current-thread runtime, in a thread inside the
     /// namespace, for at most 30 seconds.
-    fn run<F: Future<Output = ()>>(&self, body: impl FnOnce() -> F + Send) {
-        let path = format!("/var/run/netns/{}", self.name);
-        std::thread::scope(|scope| {
-            let handle = scope.spawn(|| {
-                let fd = rustix::fs::open(
-                    path.as_str(),
-                    rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
-                    rustix::fs::Mode::empty(),
-                )
-                .expect("open the namespace");
-                rustix::thread::move_into_link_name_space(
-                    fd.as_fd(),
-                    Some(rustix::thread::LinkNameSpaceType::Network),
-                )
-                .expect("setns into the namespace");
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("a tokio runtime");
-                runtime.block_on(async {
-                    tokio::time::timeout(Duration::from_secs(30), body())
-                        .await
-                        .expect("the test ends within 30 s");
-                });
+    fn run_async<F: Future<Output = ()>>(&self, body: impl FnOnce() -> F + Send) {
+        self.run(|| {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a tokio runtime");
+            runtime.block_on(async {
+                tokio::time::timeout(Duration::from_secs(30), body())
+                    .await
+                    .expect("the test ends within 30 s");
             });
-            if let Err(panic) = handle.join() {
-                std::panic::resume_unwind(panic);
-            }
         });
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .status();
     }
 }
 
 /// A fresh namespace, or `None` after a notice (a failure under `CI=true`).
 fn netns(test: &str) -> Option<Netns> {
-    match Netns::create(test) {
+    match Netns::create("pl-async", test) {
         Ok(ns) => Some(ns),
         Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
             panic!("CI=true but the live async kernel tests cannot run here: {e}")
@@ -182,7 +123,7 @@ fn async_dump_reads_every_link() {
         "link", "add", "veth0", "type", "veth", "peer", "name", "veth1",
     ]);
     ns.ip(&["link", "add", "br0", "type", "bridge"]);
-    ns.run(|| async {
+    ns.run_async(|| async {
         let mut s = AsyncKernelSocket::open(Protocol::ROUTE).unwrap();
         let names = link_names(&mut s).await;
         for want in [&b"lo"[..], b"veth0", b"veth1", b"br0"] {
@@ -202,7 +143,7 @@ fn async_dump_reads_every_link() {
 #[test]
 fn async_requests_are_acknowledged_or_refused() {
     let Some(ns) = netns("request") else { return };
-    ns.run(|| async {
+    ns.run_async(|| async {
         let mut s = AsyncKernelSocket::open(Protocol::ROUTE).unwrap();
         let ack = s.request(&new_ifb("ifb9")).await.unwrap();
         assert_eq!(ack.replies(), 0);
@@ -258,7 +199,7 @@ fn async_requests_are_acknowledged_or_refused() {
 #[test]
 fn async_notifications_arrive_while_other_work_goes_on() {
     let Some(ns) = netns("monitor") else { return };
-    ns.run(|| async {
+    ns.run_async(|| async {
         let options = SocketOptions::new().recv_timeout(Some(Duration::from_secs(10)));
         let mut watch = AsyncKernelSocket::open_with(Protocol::ROUTE, options).unwrap();
         watch.join(groups::RTNLGRP_LINK).unwrap();
@@ -307,7 +248,7 @@ fn async_lost_events_are_reported_once() {
     let Some(ns) = netns("lost") else { return };
     ns.ip(&["link", "add", "burst0", "type", "ifb"]);
     let name = ns.name.clone();
-    ns.run(|| async move {
+    ns.run_async(|| async move {
         let options = SocketOptions::new()
             .recv_buffer_size(Some(1))
             .recv_timeout(Some(Duration::from_millis(500)));

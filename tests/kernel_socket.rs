@@ -10,11 +10,10 @@
 
 #[path = "common/alloc.rs"]
 mod alloc;
+#[path = "common/netns.rs"]
+mod netns;
 
 use std::net::{Ipv4Addr, Ipv6Addr};
-use std::os::fd::AsFd;
-use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use procslink::kernel::{KernelError, KernelSocket, Protocol, SocketOptions, groups};
@@ -23,6 +22,8 @@ use procslink::netlink::route::{self, IfAddrMsg, IfInfoMsg, RtMsg};
 use procslink::netlink::{Builder, Message, MessageType, NLA_F_NESTED, NlMsgHdr};
 use rustix::net::netlink::SocketAddrNetlink;
 use zerocopy::IntoBytes;
+
+use netns::Netns;
 
 #[global_allocator]
 static GLOBAL: alloc::Counting = alloc::Counting;
@@ -36,67 +37,10 @@ const IFA_F_NODAD: u32 = 0x02;
 const RTPROT_STATIC: u8 = 4;
 const RTN_UNICAST: u8 = 1;
 
-/// A network namespace made for one test, deleted when dropped.
-struct Netns {
-    name: String,
-}
-
-impl Netns {
-    fn create(test: &str) -> Result<Netns, String> {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let name = format!("procslink-{}-{test}-{n}", std::process::id());
-        let out = Command::new("ip")
-            .args(["netns", "add", &name])
-            .output()
-            .map_err(|e| format!("cannot run `ip netns add`: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "`ip netns add` failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-        }
-        Ok(Netns { name })
-    }
-
-    /// Runs `body` in a thread inside the namespace.
-    fn run<T: Send>(&self, body: impl FnOnce() -> T + Send) -> T {
-        let path = format!("/var/run/netns/{}", self.name);
-        std::thread::scope(|scope| {
-            let handle = scope.spawn(|| {
-                let fd = rustix::fs::open(
-                    path.as_str(),
-                    rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
-                    rustix::fs::Mode::empty(),
-                )
-                .expect("open the namespace");
-                rustix::thread::move_into_link_name_space(
-                    fd.as_fd(),
-                    Some(rustix::thread::LinkNameSpaceType::Network),
-                )
-                .expect("setns into the namespace");
-                body()
-            });
-            match handle.join() {
-                Ok(v) => v,
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        })
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .status();
-    }
-}
-
 /// A fresh namespace where a `NETLINK_ROUTE` socket opens, or `None` after a
 /// notice (a failure under `CI=true`).
 fn netns(test: &str) -> Option<Netns> {
-    let probe = Netns::create(test).and_then(|ns| {
+    let probe = Netns::create("procslink", test).and_then(|ns| {
         ns.run(|| KernelSocket::open(Protocol::ROUTE).map(drop))
             .map_err(|e| format!("cannot open a netlink socket: {e}"))?;
         Ok(ns)
