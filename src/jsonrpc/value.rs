@@ -988,9 +988,6 @@ impl core::iter::FusedIterator for Members<'_> {}
 mod tests {
     use super::{STRING_STOP, scan_ascii_plain, scan_plain};
 
-    /// Checks `scan` against `stop`, byte by byte: every byte value at
-    /// every position of a 16-byte run, after plain bytes and before bytes
-    /// that could fool the SWAR tests.
     /// Runs past the first word go 16 bytes a step, then a word, then
     /// bytes: a stop at every position of 48 bytes, alone or with a second
     /// one 9 bytes on (in the other word of a step), from every start to
@@ -1027,6 +1024,9 @@ mod tests {
         }
     }
 
+    /// Checks `scan` against `stop`, byte by byte: every byte value at
+    /// every position of a 16-byte run, after plain bytes and before bytes
+    /// that could fool the SWAR tests.
     fn finds_the_first_stop(scan: fn(&[u8], usize) -> usize, stop: fn(u8) -> bool) {
         for value in 0..=255u8 {
             for at in 0..16 {

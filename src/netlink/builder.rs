@@ -351,9 +351,7 @@ impl<'a, 'b> Nest<'_, 'a, 'b> {
     /// Drops the nest and everything written inside it (dropping the guard
     /// without [`Nest::end`] does the same).
     #[inline]
-    pub fn cancel(mut self) {
-        self.discard();
-    }
+    pub fn cancel(self) {}
 
     /// The offset of the nest's header in the batch's buffer.
     #[inline]

@@ -174,7 +174,7 @@ impl<'p> AttrPolicy<'p> {
             });
         }
         if matches!(self.kind, AttrKind::String | AttrKind::NulString) {
-            return match self.check_string(attr.payload()) {
+            return match self.check_string(attr) {
                 Some(violation) => fail(violation),
                 None => Ok(()),
             };
@@ -216,15 +216,15 @@ impl AttrPolicy<'_> {
     /// plus the optional UTF-8 check. Accepts exactly what the kernel does:
     /// a non-empty payload; for `NulString` a NUL somewhere in it; the
     /// length without one trailing NUL within the limits.
-    fn check_string(&self, payload: &[u8]) -> Option<PolicyViolation> {
+    fn check_string(&self, attr: &Attr<'_>) -> Option<PolicyViolation> {
+        let payload = attr.payload();
         let Some((&last, _)) = payload.split_last() else {
             return Some(PolicyViolation::TooShort {
                 length: 0,
                 min: (self.min_len as usize).max(1),
             });
         };
-        let nul = payload.iter().position(|&b| b == 0);
-        if self.kind == AttrKind::NulString && nul.is_none() {
+        if self.kind == AttrKind::NulString && !payload.contains(&0) {
             return Some(PolicyViolation::NotNulTerminated);
         }
         let length = payload.len() - usize::from(last == 0);
@@ -240,11 +240,8 @@ impl AttrPolicy<'_> {
                 max: self.max_len as usize,
             });
         }
-        if self.utf8 {
-            let text = payload.get(..nul.unwrap_or(payload.len())).unwrap_or(&[]);
-            if core::str::from_utf8(text).is_err() {
-                return Some(PolicyViolation::InvalidUtf8);
-            }
+        if self.utf8 && core::str::from_utf8(attr.bytes_str()).is_err() {
+            return Some(PolicyViolation::InvalidUtf8);
         }
         None
     }
