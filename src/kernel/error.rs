@@ -137,7 +137,8 @@ impl Refusal {
     }
 
     /// The kernel's explanation (`NLMSGERR_ATTR_MSG`), if it gave one. Bytes
-    /// that are not UTF-8 are shown as U+FFFD.
+    /// that are not UTF-8 are shown escaped (`\xNN`,
+    /// [`Escaped`](crate::netlink::display::Escaped)).
     pub fn message(&self) -> Option<&str> {
         self.explanation.message.as_deref()
     }

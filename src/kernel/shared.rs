@@ -16,6 +16,7 @@ use rustix::io::Errno;
 use rustix::net::netlink::SocketAddrNetlink;
 use rustix::net::sockopt::{self, Timeout};
 use rustix::net::{RecvFlags, SendFlags};
+use zerocopy::FromBytes;
 use zerocopy::byteorder::NativeEndian;
 
 use super::Protocol;
@@ -23,7 +24,7 @@ use super::error::{Ack, KernelError, Refusal};
 use super::socket::{SocketOptions, Stats};
 use crate::netlink::conversation::{Conversation, Event, Expect, Skips};
 use crate::netlink::flags::Flags;
-use crate::netlink::{Message, align};
+use crate::netlink::{Message, NlMsgHdr, align};
 
 /// A datagram received, or why not.
 pub(crate) enum Recv {
@@ -195,12 +196,9 @@ impl Core {
         self.out.clear();
         self.out
             .extend_from_slice(request.get(..len).unwrap_or(request));
-        let flags = (msg.flags() | flags).bits();
-        if let Some(f) = self.out.get_mut(6..8) {
-            f.copy_from_slice(&flags.to_ne_bytes());
-        }
-        if let Some(s) = self.out.get_mut(8..12) {
-            s.copy_from_slice(&seq.to_ne_bytes());
+        if let Ok((header, _)) = NlMsgHdr::mut_from_prefix(&mut self.out[..]) {
+            header.set_flags(msg.flags() | flags);
+            header.set_seq(seq);
         }
         self.drop_unread();
         Ok(seq)

@@ -483,13 +483,8 @@ impl Default for Conversation {
     }
 }
 
-/// Reads an `NLMSG_DONE`: an empty payload is status 0 (older kernels and
-/// some families send one); otherwise an `int` status and, with
-/// `NLM_F_ACK_TLVS`, extended-ack attributes.
+/// Reads an `NLMSG_DONE` ([`Message::done`]: an empty payload is status 0).
 fn parse_done<'a>(msg: &Message<'a>) -> Result<(i32, ExtAck<'a>), Error> {
-    if msg.payload().is_empty() {
-        return Ok((0, ExtAck::default()));
-    }
     let done = msg.done()?;
     Ok((done.status(), *done.ext_ack()))
 }

@@ -14,6 +14,10 @@ use std::collections::HashMap;
 use std::io::Write as _;
 
 use procslink::Error;
+use procslink::netlink::genl::{
+    CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME, CTRL_ATTR_MAXATTR, CTRL_ATTR_MCAST_GROUPS,
+    CTRL_ATTR_OPS, CTRL_ATTR_VERSION,
+};
 use procslink::netlink::route::{self, IfAddrMsg, IfInfoMsg, NdMsg, RtMsg};
 use procslink::netlink::{Attr, Attrs, Message, MessageType};
 
@@ -48,12 +52,6 @@ const FRA_TABLE: u16 = 15;
 const FRA_FWMASK: u16 = 16;
 const FRA_OIFNAME: u16 = 17;
 const FIB_RULE_INVERT: u32 = 0x2;
-const CTRL_ATTR_FAMILY_ID: u16 = 1;
-const CTRL_ATTR_FAMILY_NAME: u16 = 2;
-const CTRL_ATTR_VERSION: u16 = 3;
-const CTRL_ATTR_MAXATTR: u16 = 5;
-const CTRL_ATTR_OPS: u16 = 6;
-const CTRL_ATTR_MCAST_GROUPS: u16 = 7;
 
 /// A link's name as printed: the escaped text and, for JSON, the string
 /// literal of it, made once when the name is learnt.
