@@ -324,7 +324,8 @@ impl Shared {
                 Some(m) => m.into(),
                 None => req.method.chars().collect::<String>().into(),
             };
-            let running = match (&self.per_sender, self.methods.get(&method)) {
+            let handler = self.methods.get(&method);
+            let running = match (&self.per_sender, handler) {
                 (Some(limits), Some(_)) => {
                     let key = match (&ctx.request.credentials, &ctx.request.sender) {
                         (Some(c), _) => Some(SenderKey::Uid(c.uid)),
@@ -335,7 +336,7 @@ impl Shared {
                 }
                 _ => None,
             };
-            match self.methods.get(&method) {
+            match handler {
                 _ if matches!(running, Some(None)) => {
                     bump(&self.counters.busy);
                     Err(RpcError::new(SERVER_BUSY, "Server busy"))
