@@ -38,6 +38,22 @@ if ! target/interop-venv/bin/python -c 'import procslink' 2>/dev/null; then
 fi
 target/interop-venv/bin/python -c 'import procslink; print("python procslink", procslink.__file__)'
 
+step "seed-system references (installed for the interop tests: scripts/references/)"
+if [ -d ../shared/references/ ]; then
+    REFERENCES=$(cd ../shared/references/ && pwd)
+else
+    REFERENCES=
+    echo "notice: no ../shared/references/ beside the repository: the seed-system interop tests will skip (fail under CI=true)"
+fi
+TOOLS="$PWD/target/references"
+mkdir -p "$TOOLS"
+export REFERENCES TOOLS
+for script in scripts/references/*.sh; do
+    [ -e "$script" ] || continue
+    printf '  %s\n' "$script"
+    bash "$script"
+done
+
 step "test data (tests/data: intact, and nothing reads fixtures from outside the repository)"
 (
     cd tests/data
@@ -115,7 +131,8 @@ tar -xzf "$crate" -C "$unpacked"
 python="$PWD/target/interop-venv/bin/python"
 (
     cd "$unpacked/procslink-$version"
-    PROCSLINK_PYTHON="$python" CARGO_TARGET_DIR="$unpacked/target" cargo test --locked --all-features
+    PROCSLINK_PYTHON="$python" PROCSLINK_REFERENCES="$REFERENCES" PROCSLINK_REFERENCE_TOOLS="$TOOLS" \
+        CARGO_TARGET_DIR="$unpacked/target" cargo test --locked --all-features
 )
 
 step "fuzz (${fuzz_seconds}s per target)"

@@ -1,6 +1,8 @@
 //! Helpers shared by the `peer_*` integration tests.
 #![allow(dead_code)]
 
+pub mod references;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::Command;
