@@ -626,9 +626,22 @@ impl Drop for Served {
 /// returns `None` (after a notice) where no netlink socket can be opened
 /// and `CI` is not `true`.
 fn serve() -> Option<Served> {
+    let served = serve_with(&[])?;
+    assert!(
+        served.port.parse::<u32>().is_ok(),
+        "the first line is the port: {:?}",
+        served.port
+    );
+    Some(served)
+}
+
+/// Starts `procslink serve ARGS...` and reads the first line it prints
+/// (kept in `port`), or returns `None` as [`serve`] does.
+fn serve_with(args: &[&str]) -> Option<Served> {
     use std::io::BufRead;
     let mut child = Command::new(env!("CARGO_BIN_EXE_procslink"))
         .arg("serve")
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -650,11 +663,54 @@ fn serve() -> Option<Served> {
         return None;
     }
     let port = first.trim().to_string();
-    assert!(
-        port.parse::<u32>().is_ok(),
-        "the first line is the port: {port:?}"
-    );
     Some(Served { child, port })
+}
+
+#[test]
+fn serve_call_and_notify_over_a_unix_datagram_socket() {
+    let name = format!("procslink-cli-{}", std::process::id());
+    for address in [format!("@{name}"), temp("unix-serve").display().to_string()] {
+        let transport = format!("unix:{address}");
+        let server = serve_with(&["--transport", &transport]).expect("a Unix server starts");
+        assert_eq!(
+            server.port, transport,
+            "the first line is what --transport takes"
+        );
+        let call = |args: &[&str]| {
+            let mut all = vec!["call", "--transport", &transport];
+            all.extend_from_slice(args);
+            ok(&all)
+        };
+        assert_eq!(call(&["hello", r#"["été"]"#]), "\"Hello, été!\"\n");
+        assert_eq!(call(&["add", "[2, 40]"]), "42\n");
+        assert_eq!(
+            call(&["echo", r#"[[1,{"a":-0,"b":1e400}]]"#]),
+            "[1,{\"a\":-0,\"b\":1e+400}]\n"
+        );
+        let o = run(&["call", "--transport", &transport, "nosuch"], b"");
+        assert_fails(&o, 1, "error -32601: Method not found");
+        let o = run(&["notify", "--transport", &transport, "hello", "[]"], b"");
+        assert!(o.status.success(), "{}", stderr(&o));
+        drop(server);
+        if !address.starts_with('@') {
+            // Killed, the server could not unlink its path.
+            let _ = std::fs::remove_file(&address);
+        }
+    }
+}
+
+#[test]
+fn transport_words_that_do_not_fit_are_usage_errors() {
+    let o = run(&["call", "--transport", "tcp:1", "hello"], b"");
+    assert_fails(&o, 2, "unknown transport");
+    let o = run(&["call", "--transport", "unix:", "hello"], b"");
+    assert_fails(&o, 2, "needs PATH");
+    let o = run(&["call", "hello", "[]"], b"");
+    assert_fails(&o, 2, "port id");
+    let o = run(&["call", "--transport", "unix:@x", "a", "[]", "extra"], b"");
+    assert_fails(&o, 2, "too many words");
+    let o = run(&["call", "7"], b"");
+    assert_fails(&o, 2, "a METHOD is needed");
 }
 
 #[test]

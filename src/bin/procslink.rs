@@ -44,6 +44,8 @@ mod objects;
 mod rpc;
 #[path = "procslink/schema.rs"]
 mod schema;
+#[path = "procslink/transport.rs"]
+mod transport;
 #[path = "procslink/tree.rs"]
 mod tree;
 
@@ -65,8 +67,8 @@ enum Command {
     Dump(dump::Args),
     /// Print rtnetlink changes as they happen, as `ip monitor` does.
     Monitor(monitor::Args),
-    /// Serve the demo methods hello, add and echo over NETLINK_USERSOCK,
-    /// printing the port id first.
+    /// Serve the demo methods hello, add and echo (over NETLINK_USERSOCK
+    /// unless --transport says otherwise), printing where first.
     Serve(rpc::ServeArgs),
     /// Call a method on a server and print the result as JSON.
     Call(rpc::CallArgs),

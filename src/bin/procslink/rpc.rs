@@ -1,17 +1,24 @@
-//! `serve`, `call` and `notify`: the RPC peer over `NETLINK_USERSOCK`,
-//! speaking the reference ProcsLink's bytes.
+//! `serve`, `call` and `notify`: the RPC peer over the transport
+//! `--transport` names (`NETLINK_USERSOCK` by default, speaking the
+//! reference ProcsLink's bytes).
 
 use std::time::Duration;
 
 use procslink::jsonrpc::{Params, RawValue};
-use procslink::peer::{CallError, Client, ClientOptions, Server, ServerOptions, demo};
+use procslink::peer::{Address, CallError, Client, ClientOptions, Server, ServerOptions, demo};
 use serde_json::Value;
 
+use crate::transport::Transport;
 use crate::{Failure, Out};
 
 /// Arguments of `procslink serve`.
 #[derive(clap::Args, Debug)]
 pub struct ServeArgs {
+    /// Which wire to serve on: netlink (the default; prints the port id)
+    /// or unix:PATH (a path, or @NAME for an abstract name; prints the
+    /// address).
+    #[arg(long, value_name = "TRANSPORT", default_value = "netlink")]
+    transport: Transport,
     /// Serve only senders with this uid (kernel-supplied credentials);
     /// repeat to allow several. Without it, every sender is served.
     #[arg(long = "allow-uid", value_name = "UID")]
@@ -25,6 +32,7 @@ pub struct ServeArgs {
 
 /// Arguments of `procslink call`.
 #[derive(clap::Args, Debug)]
+#[command(override_usage = "procslink call [OPTIONS] [PORT] METHOD [PARAMS]")]
 pub struct CallArgs {
     /// How long to wait for the response, in milliseconds (at least 1).
     #[arg(long, value_name = "MS", default_value_t = 5000,
@@ -41,6 +49,7 @@ pub struct CallArgs {
 
 /// Arguments of `procslink notify`.
 #[derive(clap::Args, Debug)]
+#[command(override_usage = "procslink notify [OPTIONS] [PORT] METHOD [PARAMS]")]
 pub struct NotifyArgs {
     #[command(flatten)]
     target: Target,
@@ -48,21 +57,72 @@ pub struct NotifyArgs {
 
 #[derive(clap::Args, Debug)]
 struct Target {
-    /// The server's port id, as `serve` prints it.
-    port: u32,
-    /// The method to call.
-    method: String,
-    /// The params as JSON: an array (positional), an object (named);
-    /// absent for none.
-    params: Option<String>,
+    /// Which wire to speak: netlink (the default) or unix:PATH (a path, or
+    /// @NAME for an abstract name).
+    #[arg(long, value_name = "TRANSPORT", default_value = "netlink")]
+    transport: Transport,
+    /// Over netlink: the server's port id (as `serve` prints it), the
+    /// method and its params; over other transports: the method and its
+    /// params. The params are JSON: an array (positional) or an object
+    /// (named); absent for none.
+    #[arg(value_name = "ARGS", num_args = 1..=3, required = true)]
+    words: Vec<String>,
+}
+
+/// Where a call goes, what it calls and with which params' text.
+struct Resolved<'a> {
+    to: Address,
+    method: &'a str,
+    params: Option<&'a str>,
 }
 
 impl Target {
+    /// The words read as the transport wants them; a usage error (exit 2)
+    /// when they do not fit it.
+    fn resolve(&self) -> Result<Resolved<'_>, Failure> {
+        let usage = |text: String| Failure::Code(2, text);
+        let (to, rest) = match &self.transport {
+            Transport::Netlink => {
+                let Some((port, rest)) = self.words.split_first() else {
+                    return Err(usage(
+                        "over netlink the server's port id comes first".into(),
+                    ));
+                };
+                let port = port.parse::<u32>().map_err(|_| {
+                    usage(format!(
+                        "over netlink the first word is the server's port id, not {port:?}"
+                    ))
+                })?;
+                (Address::Netlink(port), rest)
+            }
+            Transport::Unix(addr) => (Address::Unix(addr.clone()), &self.words[..]),
+        };
+        match rest {
+            [method] => Ok(Resolved {
+                to,
+                method,
+                params: None,
+            }),
+            [method, params] => Ok(Resolved {
+                to,
+                method,
+                params: Some(params),
+            }),
+            [] => Err(usage("a METHOD is needed after the port id".into())),
+            _ => Err(usage(format!(
+                "too many words: over {} give METHOD [PARAMS]",
+                self.transport
+            ))),
+        }
+    }
+}
+
+impl<'a> Resolved<'a> {
     /// The params' text exactly as given, checked to be a JSON array or
     /// object (any valid JSON: numbers beyond 64 bits or `f64`, `-0`, the
     /// members' order, all sent as they are); `None` when absent.
-    fn params(&self) -> Result<Option<Params<'_>>, Failure> {
-        let Some(text) = &self.params else {
+    fn params(&self) -> Result<Option<Params<'a>>, Failure> {
+        let Some(text) = self.params else {
             return Ok(None);
         };
         let value = RawValue::parse(text)
@@ -84,18 +144,26 @@ impl Target {
 }
 
 /// Serves the demo methods `hello(name)`, `add(a, b)` and `echo(value)`
-/// until killed, after printing the port id as the first line.
+/// until killed, after printing where it serves as the first line: the port
+/// id over netlink, the address otherwise.
 pub fn serve(args: &ServeArgs, out: &mut Out) -> Result<(), Failure> {
     let mut options = ServerOptions::new().admit_overflow_uid(args.admit_overflow_uid);
     for &uid in &args.allow_uid {
         options = options.allow_uid(uid);
     }
-    let server = Server::bind_netlink(demo::methods(), options)
-        .map_err(|e| Failure::msg(format!("cannot open a NETLINK_USERSOCK socket: {e}")))?;
-    let port = server
-        .port()
-        .ok_or_else(|| Failure::msg("the kernel assigned no port id"))?;
-    out.write(&format!("{port}\n"))?;
+    let server = match &args.transport {
+        Transport::Netlink => Server::bind_netlink(demo::methods(), options)
+            .map_err(|e| Failure::msg(format!("cannot open a NETLINK_USERSOCK socket: {e}")))?,
+        Transport::Unix(addr) => Server::bind_unix(addr.clone(), demo::methods(), options)
+            .map_err(|e| Failure::msg(format!("cannot bind {addr}: {e}")))?,
+    };
+    // What a client passes: the port id, or the --transport argument.
+    let first_line = match server.address() {
+        Address::Netlink(port) => port.to_string(),
+        Address::Unix(addr) => Transport::Unix(addr).to_string(),
+        other => other.to_string(),
+    };
+    out.write(&format!("{first_line}\n"))?;
     out.flush()?;
     server
         .serve()
@@ -104,8 +172,9 @@ pub fn serve(args: &ServeArgs, out: &mut Out) -> Result<(), Failure> {
 
 /// Calls a method and prints its result as JSON.
 pub fn call(args: &CallArgs, out: &mut Out) -> Result<(), Failure> {
-    let params = args.target.params()?;
-    let mut client = client(Duration::from_millis(args.timeout))?;
+    let target = args.target.resolve()?;
+    let params = target.params()?;
+    let mut client = client(&args.target.transport, Duration::from_millis(args.timeout))?;
     if let Some(uid) = args.expect_uid {
         client = client
             .expect_peer_uid(uid)
@@ -116,7 +185,7 @@ pub fn call(args: &CallArgs, out: &mut Out) -> Result<(), Failure> {
     let compact = |result: RawValue<'_>| {
         serde_json::from_str::<Value>(result.as_str()).and_then(|v| serde_json::to_string(&v))
     };
-    match client.call_raw(args.target.port, &args.target.method, params, compact) {
+    match client.call_raw(target.to, target.method, params, compact) {
         Ok(Ok(text)) => {
             out.write(&text)?;
             out.write("\n")
@@ -145,14 +214,20 @@ pub fn call(args: &CallArgs, out: &mut Out) -> Result<(), Failure> {
 
 /// Sends a notification (no response is awaited).
 pub fn notify(args: &NotifyArgs, _out: &mut Out) -> Result<(), Failure> {
-    let params = args.target.params_value()?;
-    let client = client(Duration::from_secs(1))?;
+    let target = args.target.resolve()?;
+    let params = target.params_value()?;
+    let client = client(&args.target.transport, Duration::from_secs(1))?;
     client
-        .notify(args.target.port, &args.target.method, params)
+        .notify(target.to, target.method, params)
         .map_err(Failure::msg)
 }
 
-fn client(timeout: Duration) -> Result<Client, Failure> {
-    Client::netlink_with(ClientOptions::new().timeout(timeout))
-        .map_err(|e| Failure::msg(format!("cannot open a NETLINK_USERSOCK socket: {e}")))
+fn client(transport: &Transport, timeout: Duration) -> Result<Client, Failure> {
+    let options = ClientOptions::new().timeout(timeout);
+    match transport {
+        Transport::Netlink => Client::netlink_with(options)
+            .map_err(|e| Failure::msg(format!("cannot open a NETLINK_USERSOCK socket: {e}"))),
+        Transport::Unix(_) => Client::unix_with(options)
+            .map_err(|e| Failure::msg(format!("cannot open a Unix datagram socket: {e}"))),
+    }
 }

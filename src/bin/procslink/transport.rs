@@ -1,0 +1,85 @@
+//! `--transport`: which wire `serve`, `call` and `notify` speak, and where
+//! the server is.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use procslink::peer::UnixAddr;
+
+/// A transport and, for all but netlink, the server's address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// ProcsLink datagrams over `NETLINK_USERSOCK` (the server is a port id,
+    /// given as the first word after the options).
+    Netlink,
+    /// ProcsLink datagrams over a Unix datagram socket.
+    Unix(UnixAddr),
+}
+
+/// The forms `--transport` takes, for its help and its errors.
+pub const FORMS: &str = "netlink | unix:PATH";
+
+impl FromStr for Transport {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (kind, rest) = match s.split_once(':') {
+            Some((kind, rest)) => (kind, Some(rest)),
+            None => (s, None),
+        };
+        let address = |what: &str| match rest {
+            Some(rest) if !rest.is_empty() => Ok(rest),
+            _ => Err(format!("--transport {kind} needs {what}: {kind}:{what}")),
+        };
+        match kind {
+            "netlink" if rest.is_none() => Ok(Transport::Netlink),
+            "netlink" => Err(
+                "--transport netlink takes no address: the server's port id is the first word"
+                    .into(),
+            ),
+            "unix" => Ok(Transport::Unix(unix_addr(address("PATH")?))),
+            _ => Err(format!("unknown transport {s:?}; expected {FORMS}")),
+        }
+    }
+}
+
+impl fmt::Display for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Transport::Netlink => f.write_str("netlink"),
+            Transport::Unix(addr) => write!(f, "unix:{addr}"),
+        }
+    }
+}
+
+/// A path, or an abstract name written `@name`.
+fn unix_addr(text: &str) -> UnixAddr {
+    match text.strip_prefix('@') {
+        Some(name) => UnixAddr::abstract_name(name),
+        None => UnixAddr::Path(PathBuf::from(text)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_form_and_refuses_the_rest() {
+        assert_eq!("netlink".parse(), Ok(Transport::Netlink));
+        assert_eq!(
+            "unix:/run/x.sock".parse(),
+            Ok(Transport::Unix(UnixAddr::Path("/run/x.sock".into())))
+        );
+        assert_eq!(
+            "unix:@name".parse(),
+            Ok(Transport::Unix(UnixAddr::abstract_name("name")))
+        );
+        for bad in ["", "unix", "unix:", "netlink:1", "tcp:1"] {
+            assert!(bad.parse::<Transport>().is_err(), "{bad:?}");
+        }
+        let t: Transport = "unix:@a:b".parse().unwrap();
+        assert_eq!(t.to_string(), "unix:@a:b");
+    }
+}
