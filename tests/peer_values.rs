@@ -223,3 +223,16 @@ fn values_round_trip_through_the_reference() {
     );
     ours.stop().unwrap();
 }
+
+#[test]
+fn named_arguments_keep_their_numbers_and_order_too() {
+    let named = format!(
+        r#"{{"value": {}}}"#,
+        VALUES.trim_start_matches('[').trim_end_matches(']')
+    );
+    let params = procslink::peer::Params::from_json(&named).unwrap();
+    let value: Value = params.arg(0, "value").unwrap();
+    assert_eq!(value.to_string(), ECHOED);
+    let echoed = demo::echo(procslink::peer::Params::from_json(&named).unwrap()).unwrap();
+    assert_eq!(echoed.to_string(), ECHOED);
+}

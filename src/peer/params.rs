@@ -275,8 +275,18 @@ impl<'a> Params<'a> {
     /// -32602 "Invalid params" when it is missing or has the wrong type.
     pub fn arg<T: DeserializeOwned>(&self, index: usize, name: &str) -> Result<T, RpcError> {
         let wrong = |e| RpcError::invalid_params(format_args!("argument {index} ({name}): {e}"));
-        if let Some(raw) = self.positional_text() {
-            let arg = raw.nth(index).ok_or_else(|| missing(index, name))?;
+        // From the request's text when there is one: going through a
+        // `Value` would read `-0` as 0.
+        if let Source::Text(raw, _) = self.source {
+            let arg = match raw.kind() {
+                Kind::Array => raw.nth(index),
+                // The last member of that name, as `raw_arg` reads it.
+                _ => raw
+                    .members()
+                    .and_then(|m| m.filter(|(k, _)| k.eq_str(name)).last())
+                    .map(|(_, v)| v),
+            };
+            let arg = arg.ok_or_else(|| missing(index, name))?;
             return serde_json::from_str(arg.as_str()).map_err(wrong);
         }
         let arg = self
