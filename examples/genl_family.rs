@@ -1,6 +1,7 @@
-//! Resolves a generic netlink family's id by name through
-//! `procslink::kernel`: `CTRL_CMD_GETFAMILY` with `CTRL_ATTR_FAMILY_NAME`
-//! to the controller (`nlctrl`).
+//! Resolves a generic netlink family by name through `procslink::kernel`:
+//! `netlink::genl::family_request` asks the controller (`nlctrl`),
+//! `netlink::genl::Family` reads its answer (id, version, operations,
+//! multicast groups).
 //!
 //! ```text
 //! cargo run --features std --example genl_family -- nlctrl
@@ -10,8 +11,7 @@
 use std::process::ExitCode;
 
 use procslink::kernel::{KernelSocket, Protocol};
-use procslink::netlink::genl::{self, GenlMsgHdr};
-use procslink::netlink::{Builder, flags::Flags};
+use procslink::netlink::genl::{Family, family_request};
 
 fn main() -> ExitCode {
     match run() {
@@ -25,35 +25,33 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     let name = std::env::args().nth(1).unwrap_or_else(|| "nlctrl".into());
-    let mut buf = [0u8; 128];
-    let mut b = Builder::new(&mut buf);
-    let mut m = b.message(genl::GENL_ID_CTRL, Flags::REQUEST, 0, 0)?;
-    m.family_header(&GenlMsgHdr::new(genl::CTRL_CMD_GETFAMILY, 1))?;
-    m.put_str(genl::CTRL_ATTR_FAMILY_NAME, &name)?;
-    m.finish()?;
+    let mut request = [0u8; 128];
+    let len = family_request(&mut request, 0, &name)?;
 
     let mut socket = KernelSocket::open(Protocol::GENERIC)?;
-    let (mut id, mut version, mut groups) = (None, None, 0);
-    let answer = socket.request_with(b.as_bytes(), |reply| {
-        let Ok((_, attrs)) = reply.genl() else { return };
-        for attr in attrs.flatten() {
-            match attr.kind() {
-                genl::CTRL_ATTR_FAMILY_ID => id = attr.u16().ok(),
-                genl::CTRL_ATTR_VERSION => version = attr.u32().ok(),
-                genl::CTRL_ATTR_MCAST_GROUPS => groups = attr.nested().count(),
-                _ => {}
+    let mut described = Ok(String::new());
+    let answer = socket.request_with(&request[..len], |reply| {
+        described = Family::parse(reply).and_then(|family| {
+            let mut text = format!(
+                "{}: id {}, version {}",
+                family.name(),
+                family.id(),
+                family.version()
+            );
+            for op in family.ops() {
+                let op = op?;
+                text.push_str(&format!("\n  op {} flags {:#x}", op.id, op.flags));
             }
-        }
+            for group in family.groups() {
+                let group = group?;
+                text.push_str(&format!("\n  group {} id {}", group.name, group.id));
+            }
+            Ok(text)
+        });
     });
     if let Err(e) = answer {
         return Err(format!("family {name:?}: {e}").into());
     }
-    match id {
-        Some(id) => println!(
-            "{name}: id {id}, version {}, {groups} multicast groups",
-            version.unwrap_or(0)
-        ),
-        None => println!("{name}: the controller's reply had no id"),
-    }
+    println!("{}", described?);
     Ok(())
 }

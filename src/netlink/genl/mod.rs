@@ -1,6 +1,14 @@
-//! Generic netlink: `genlmsghdr` and the controller family's numbers.
+//! Generic netlink: `genlmsghdr`, the controller family's numbers, and
+//! resolving a family by name ([`family_request`], [`Family`]).
 
 use core::fmt;
+
+mod family;
+
+pub use family::{
+    CTRL_ATTR_MCAST_GRP_ID, CTRL_ATTR_MCAST_GRP_NAME, CTRL_ATTR_OP_FLAGS, CTRL_ATTR_OP_ID, Family,
+    Group, Groups, Op, Ops, families_request, family_request,
+};
 
 use zerocopy::byteorder::{NativeEndian, U16};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
@@ -96,3 +104,41 @@ pub const CTRL_ATTR_MAXATTR: u16 = 5;
 pub const CTRL_ATTR_OPS: u16 = 6;
 /// `CTRL_ATTR_MCAST_GROUPS` (nested).
 pub const CTRL_ATTR_MCAST_GROUPS: u16 = 7;
+
+/// The controller's answer about itself, for the documentation's examples:
+/// `nlctrl` (id 0x10, version 2), two operations and the `notify` group.
+#[doc(hidden)]
+pub fn doc_example_family() -> [u8; 136] {
+    use super::{Builder, flags::Flags};
+    let mut buf = [0u8; 136];
+    let mut b = Builder::new(&mut buf);
+    let Ok(mut m) = b.message(GENL_ID_CTRL, Flags::empty(), 1, 0) else {
+        return [0; 136];
+    };
+    let _ = m.family_header(&GenlMsgHdr::new(CTRL_CMD_NEWFAMILY, 2));
+    let _ = m.put_u16(CTRL_ATTR_FAMILY_ID, GENL_ID_CTRL.0);
+    let _ = m.put_str(CTRL_ATTR_FAMILY_NAME, "nlctrl");
+    let _ = m.put_u32(CTRL_ATTR_VERSION, 2);
+    let _ = m.put_u32(CTRL_ATTR_HDRSIZE, 0);
+    let _ = m.put_u32(CTRL_ATTR_MAXATTR, 10);
+    if let Ok(mut ops) = m.nest(CTRL_ATTR_OPS) {
+        for (index, (id, flags)) in [(3u32, 0xeu32), (10, 0xc)].into_iter().enumerate() {
+            if let Ok(mut op) = ops.nest(index as u16 + 1) {
+                let _ = op.put_u32(CTRL_ATTR_OP_ID, id);
+                let _ = op.put_u32(CTRL_ATTR_OP_FLAGS, flags);
+                let _ = op.end();
+            }
+        }
+        let _ = ops.end();
+    }
+    if let Ok(mut groups) = m.nest(CTRL_ATTR_MCAST_GROUPS) {
+        if let Ok(mut group) = groups.nest(1) {
+            let _ = group.put_str(CTRL_ATTR_MCAST_GRP_NAME, "notify");
+            let _ = group.put_u32(CTRL_ATTR_MCAST_GRP_ID, 0x10);
+            let _ = group.end();
+        }
+        let _ = groups.end();
+    }
+    let _ = m.finish();
+    buf
+}
