@@ -21,10 +21,12 @@ use core::fmt;
 /// assert_eq!(err.offset(), 0);
 /// assert_eq!(err.kind(), ErrorKind::LengthOverrun { length: 64, available: 20 });
 /// ```
+// `repr(C)` with the offset first: see `netlink::Message`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[repr(C)]
 pub struct Error {
-    kind: ErrorKind,
     offset: usize,
+    kind: ErrorKind,
 }
 
 impl Error {

@@ -26,11 +26,13 @@ pub const NLA_MAX_PAYLOAD: usize = u16::MAX as usize - NLA_HDRLEN;
 ///
 /// Made by [`Attrs`]; the getters check the payload's size and encoding and
 /// report errors at the attribute's offset.
+// `repr(C)` with the offset first: see `Message`.
 #[derive(Copy, Clone, PartialEq, Eq)]
+#[repr(C)]
 pub struct Attr<'a> {
-    ty: u16,
-    payload: &'a [u8],
     offset: usize,
+    payload: &'a [u8],
+    ty: u16,
 }
 
 macro_rules! int_getters {

@@ -20,11 +20,16 @@ use crate::{Error, ErrorKind};
 /// Made by [`Messages`] or [`Message::parse`]; every accessor is then
 /// infallible. Methods that interpret the payload ([`Message::family_header`],
 /// [`Message::error`], …) check what they need and return a [`Result`].
+// `repr(C)` with the offset first, as `Error` and `Attr`: in a
+// `Result<Message, Error>` the offset shares its word with the error's, so
+// no field of an `Ok` sits where an `Err` leaves padding, which `?` would
+// otherwise copy (keeping the last `Ok`'s value alive through the loop).
 #[derive(Copy, Clone)]
+#[repr(C)]
 pub struct Message<'a, O: ByteOrder = NativeEndian> {
+    offset: usize,
     header: &'a NlMsgHdrOf<O>,
     payload: &'a [u8],
-    offset: usize,
 }
 
 impl<'a, O: ByteOrder> Message<'a, O> {
@@ -117,7 +122,10 @@ impl<'a, O: ByteOrder> Message<'a, O> {
     /// The offset of the payload in the buffer the message was read from.
     #[inline(always)]
     pub fn payload_offset(&self) -> usize {
-        self.offset.saturating_add(NLMSG_HDRLEN)
+        // A message's offset is an index into the buffer it was read from,
+        // so this sum and the attribute run's below cannot overflow:
+        // `saturating_add` would only cost instructions.
+        self.offset.wrapping_add(NLMSG_HDRLEN)
     }
 
     /// Splits the payload into a family header of `len` bytes and the run of
@@ -147,7 +155,7 @@ impl<'a, O: ByteOrder> Message<'a, O> {
                     .unwrap_or(&[]);
                 Ok((
                     head,
-                    Attrs::with_offset(run, self.payload_offset().saturating_add(start)),
+                    Attrs::with_offset(run, self.payload_offset().wrapping_add(start)),
                 ))
             }
             None => Err(Error::new(
