@@ -20,7 +20,8 @@
 //!
 //! First every contender answers correctly. Then timed runs, each call
 //! timed, give calls/s (calls ÷ wall time), p50 and p99, printed with the
-//! ratio to the floor's calls/s and p99 ÷ p50, and written to
+//! ratio to the floor's calls/s, p99 ÷ p50 and the client process's
+//! context switches per call (`getrusage`), and written to
 //! `target/criterion/procslink-throughput.json`: `ROUNDS` rounds in which
 //! every contender at every thread count makes `CALLS / ROUNDS` calls, so
 //! that the machine's drift falls on all alike. Then criterion's
@@ -214,9 +215,12 @@ fn throughput(c: &mut Criterion) {
             }
         }
     }
-    let summaries: BTreeMap<(usize, String), Summary> = runs
+    let summaries: BTreeMap<(usize, String), (Summary, f64)> = runs
         .into_iter()
-        .map(|(k, run)| (k, run.summary()))
+        .map(|(k, run)| {
+            let switches = run.switches_per_call();
+            (k, (run.summary(), switches))
+        })
         .collect();
 
     let mut results = Vec::new();
@@ -224,12 +228,14 @@ fn throughput(c: &mut Criterion) {
     for (threads, row) in &table {
         for (name, _) in row {
             let transport = name.split('-').next().unwrap_or_default();
-            let floor = summaries[&(*threads, format!("{transport}-c-floor"))].calls_per_s;
-            let s = &summaries[&(*threads, name.clone())];
+            let floor = summaries[&(*threads, format!("{transport}-c-floor"))]
+                .0
+                .calls_per_s;
+            let (s, switches) = &summaries[&(*threads, name.clone())];
             let ratio = s.calls_per_s / floor;
             let spread = s.p99_ns / s.p50_ns;
             println!(
-                "throughput {threads:>2} threads {name:<17} {:>8.0} calls/s  {ratio:>5.2}x floor  p50 {:>9.0} ns  p99 {:>9.0} ns  p99/p50 {spread:>5.2}  ({} calls)",
+                "throughput {threads:>2} threads {name:<17} {:>8.0} calls/s  {ratio:>5.2}x floor  p50 {:>9.0} ns  p99 {:>9.0} ns  p99/p50 {spread:>5.2}  {switches:>4.2} switches/call  ({} calls)",
                 s.calls_per_s, s.p50_ns, s.p99_ns, s.calls
             );
             if !name.ends_with("c-floor") {
@@ -252,6 +258,7 @@ fn throughput(c: &mut Criterion) {
                 "p50_ns": s.p50_ns,
                 "p99_ns": s.p99_ns,
                 "p99_over_p50": spread,
+                "client_context_switches_per_call": switches,
             }));
         }
     }

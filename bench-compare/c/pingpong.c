@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -26,6 +27,18 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The context switches of this process so far, all its threads (ended
+ * ones too), voluntary and not: getrusage(RUSAGE_SELF). -errno on
+ * failure. */
+int64_t pp_context_switches(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return -errno;
+	return (int64_t)ru.ru_nvcsw + (int64_t)ru.ru_nivcsw;
 }
 
 /* Opens a NETLINK_USERSOCK socket bound to a kernel-assigned port, with a

@@ -31,6 +31,7 @@ use crate::roundtrip::{ARG, METHOD, RESULT, Summary};
 
 mod sys {
     unsafe extern "C" {
+        pub fn pp_context_switches() -> i64;
         pub fn pp_open(port: *mut u32, timeout_ms: i32) -> i32;
         pub fn pp_unix_open(path: *const std::ffi::c_char) -> i32;
         pub fn pp_unix_clients(
@@ -119,12 +120,22 @@ impl CEcho {
     }
 }
 
+/// The context switches of this process so far (all its threads, ended
+/// ones too; `getrusage`), 0 if unknown.
+pub fn context_switches() -> u64 {
+    // SAFETY: no arguments; `getrusage` writes a local struct.
+    let n = unsafe { sys::pp_context_switches() };
+    n.try_into().unwrap_or(0)
+}
+
 /// Latencies (ns) of every call and the wall time of one run.
 pub struct Run {
     /// One entry per call.
     pub latencies_ns: Vec<u64>,
     /// From the start of the threads to the last one's end.
     pub wall: Duration,
+    /// Context switches of this process (the clients') during the run.
+    pub switches: u64,
 }
 
 impl Run {
@@ -137,6 +148,12 @@ impl Run {
     pub fn merge(&mut self, other: Run) {
         self.latencies_ns.extend(other.latencies_ns);
         self.wall += other.wall;
+        self.switches += other.switches;
+    }
+
+    /// The clients' context switches per call.
+    pub fn switches_per_call(&self) -> f64 {
+        self.switches as f64 / self.latencies_ns.len().max(1) as f64
     }
 
     /// No calls yet.
@@ -144,6 +161,7 @@ impl Run {
         Run {
             latencies_ns: Vec::new(),
             wall: Duration::ZERO,
+            switches: 0,
         }
     }
 }
@@ -158,6 +176,7 @@ pub fn c_clients(
     calls: usize,
 ) -> io::Result<Run> {
     let mut lat = vec![0u64; threads * calls];
+    let switches = context_switches();
     let (ptr, len, out) = (request.as_ptr(), request.len(), lat.as_mut_ptr());
     let ns = match server {
         // SAFETY: the C code reads `request[..len]` and writes exactly
@@ -183,6 +202,7 @@ pub fn c_clients(
     Ok(Run {
         latencies_ns: lat,
         wall: Duration::from_nanos(ns.unsigned_abs()),
+        switches: context_switches().saturating_sub(switches),
     })
 }
 
@@ -232,7 +252,8 @@ pub fn peer_threads(
         return Err("a run needs at least one client and one thread".into());
     }
     let start = Barrier::new(threads + 1);
-    std::thread::scope(|s| {
+    let switches = context_switches();
+    let run = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|i| {
                 let client = &clients[i % clients.len()];
@@ -267,5 +288,9 @@ pub fn peer_threads(
         }
         run.wall = t.elapsed();
         failure.map_or(Ok(run), Err)
+    });
+    run.map(|mut run| {
+        run.switches = context_switches().saturating_sub(switches);
+        run
     })
 }
