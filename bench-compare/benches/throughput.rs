@@ -2,7 +2,7 @@
 //! under concurrency"): `hello("Rust")` from 1, 4, 16 and 64 threads
 //! against one server, beside the raw C ping-pong with as many threads.
 //!
-//! Contenders, per thread count (`benches/../src/throughput.rs`):
+//! Contenders, per thread count (`src/throughput.rs`):
 //!
 //! - `netlink-c-floor` / `unix-c-floor`: C threads, a socket each, against
 //!   the C echo server (`rt_server c-echo` / `c-echo-unix`), the floor of
@@ -10,13 +10,12 @@
 //! - `netlink-shared` / `netlink-separate`: threads sharing one
 //!   [`Client`] / with a client each, against `rt_server peer-netlink`;
 //! - `unix-shared` / `unix-separate`: the same over Unix datagrams against
-//!   `rt_server peer-unix`. A
-//!   Unix socket's queue holds `net.unix.max_dgram_qlen` datagrams (10 by
-//!   default), and the server drops a reply that does not fit at once (see
-//!   `procslink::peer`, "Fairness"): a shared Unix client with more
-//!   threads than that loses answers, whose calls time out, so
-//!   `unix-shared` runs only up to that many threads (the rest is printed
-//!   as skipped).
+//!   `rt_server peer-unix`. A Unix socket's queue holds
+//!   `net.unix.max_dgram_qlen` datagrams (10 by default), and the server
+//!   drops a reply that does not fit at once (see `procslink::peer`,
+//!   "Fairness"): a shared Unix client with more threads than that loses
+//!   answers, whose calls time out, so `unix-shared` runs only up to that
+//!   many threads (the rest is printed as skipped).
 //!
 //! First every contender answers correctly. Then timed runs, each call
 //! timed, give calls/s (calls ÷ wall time), p50 and p99, printed with the
@@ -49,16 +48,6 @@ const ROUNDS: usize = 8;
 /// The goals of issue 16.
 const FLOOR_RATIO_GOAL: f64 = 0.8;
 const P99_OVER_P50_GOAL: f64 = 5.0;
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .or_else(|| {
-            let exe = std::env::current_exe().ok()?;
-            Some(exe.ancestors().nth(3)?.to_path_buf())
-        })
-        .unwrap_or_else(|| PathBuf::from("target"))
-}
 
 /// Clients with room for every thread's answer in their receive buffer.
 fn options() -> ClientOptions {
@@ -274,7 +263,7 @@ fn throughput(c: &mut Criterion) {
             "missed": missed,
             "results": results,
         });
-        let path = target_dir()
+        let path = rt::target_dir()
             .join("criterion")
             .join("procslink-throughput.json");
         std::fs::create_dir_all(path.parent().expect("parent")).expect("criterion dir");
