@@ -93,6 +93,18 @@ fn main() {
         .extra_warnings(true)
         .compile("procslink_bench_kernel_dump");
 
+    // The raw floor of the threaded round trip (`benches/throughput.rs`):
+    // plain libc and pthreads, at -O3.
+    cc::Build::new()
+        .file("c/pingpong.c")
+        .opt_level(3)
+        .flag_if_supported("-std=gnu11")
+        .flag("-pthread")
+        .flag_if_supported("-Wa,-mbranches-within-32B-boundaries")
+        .warnings(true)
+        .extra_warnings(true)
+        .compile("procslink_bench_pingpong");
+
     for dir in search {
         println!("cargo:rustc-link-search=native={dir}");
     }

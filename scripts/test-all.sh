@@ -109,7 +109,7 @@ cargo build --release --manifest-path ci/nostd-check/Cargo.toml --features famil
 
 step "benches compile, and run once each (criterion --test) on tests/data"
 cargo bench --no-run --workspace --all-features
-cargo bench --workspace --all-features --bench netlink --bench jsonrpc --bench compare -- --test
+cargo bench --workspace --all-features --bench netlink --bench jsonrpc --bench compare --bench throughput -- --test
 # The kernel dump bench, small, in a network namespace it makes (needs
 # root; skips with a notice without it); pyroute2 goes into the interop venv
 # for its Python rows.

@@ -1,7 +1,8 @@
 //! Fairness under abuse: a sender that never reads and sends junk, a
 //! denied sender, a flood of slow requests (each from a process running as
-//! uid 65534), stale requests, and handlers that never return. Meanwhile
-//! another client's calls keep succeeding within their normal timeout.
+//! uid 65534, over netlink and over Unix datagrams), stale requests, and
+//! handlers that never return. Meanwhile another client's calls keep
+//! succeeding within their normal timeout.
 #![cfg(feature = "std")]
 
 mod peer_common;
@@ -24,13 +25,16 @@ impl SpawnRetrying for Command {
     }
 }
 use procslink::peer::{
-    Client, ClientOptions, Methods, NetlinkSocket, Params, RpcError, Server, ServerHandle,
-    ServerOptions, SocketOptions, demo,
+    Address, Client, ClientOptions, Methods, NetlinkSocket, Params, RpcError, Server, ServerHandle,
+    ServerOptions, SocketOptions, UnixAddr, UnixDatagram, demo,
 };
 use serde_json::{Value, json};
 
 const ROLE: &str = "PROCSLINK_HOSTILE_ROLE";
 const PORT: &str = "PROCSLINK_HOSTILE_PORT";
+/// The abstract name of a Unix server, for a hostile child (instead of
+/// [`PORT`]).
+const UNIX_NAME: &str = "PROCSLINK_HOSTILE_UNIX_NAME";
 /// How long a hostile child keeps at it.
 const ABUSE: Duration = Duration::from_secs(3);
 
@@ -55,13 +59,83 @@ fn serve(options: ServerOptions) -> ServerHandle {
         .unwrap()
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Transport {
+    Netlink,
+    Unix,
+}
+
+/// A server on `transport` and its address. A Unix server gets a unique
+/// abstract name, which any uid may send to (a path would be guarded by
+/// its file permissions, which is not what these tests are about).
+fn serve_on(transport: Transport, options: ServerOptions) -> (ServerHandle, Address) {
+    match transport {
+        Transport::Netlink => {
+            let server = serve(options);
+            let port = server.port().unwrap();
+            (server, Address::Netlink(port))
+        }
+        Transport::Unix => {
+            static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let name =
+                UnixAddr::abstract_name(format!("procslink-hostile-{}-{n}", std::process::id()));
+            let server = Server::bind_unix(name.clone(), methods(), options)
+                .unwrap()
+                .spawn()
+                .unwrap();
+            (server, Address::Unix(name))
+        }
+    }
+}
+
+/// The hostile child's socket, of the server's transport.
+enum Sender {
+    Netlink(NetlinkSocket),
+    Unix(UnixDatagram),
+}
+
+impl Sender {
+    fn open(to: &Address) -> Sender {
+        match to {
+            Address::Netlink(_) => Sender::Netlink(NetlinkSocket::open().expect("socket")),
+            Address::Unix(_) => {
+                Sender::Unix(UnixDatagram::bind(&UnixAddr::Unnamed).expect("socket"))
+            }
+            other => panic!("no hostile sender for {other}"),
+        }
+    }
+
+    /// What the sender writes in `nlmsg_pid`: its port on netlink, its
+    /// process id on Unix (as the library's client does).
+    fn me(&self) -> u32 {
+        match self {
+            Sender::Netlink(s) => s.port(),
+            Sender::Unix(_) => std::process::id(),
+        }
+    }
+
+    fn send(&self, to: &Address, bytes: &[u8]) -> std::io::Result<()> {
+        match (self, to) {
+            (Sender::Netlink(s), Address::Netlink(port)) => s.send_to(*port, bytes),
+            (Sender::Unix(s), Address::Unix(name)) => s.send_to(name, bytes, &[]),
+            _ => panic!("a sender of another transport than {to}"),
+        }
+    }
+
+    fn set_send_timeout(&self, timeout: Duration) {
+        match self {
+            Sender::Netlink(s) => s.set_send_timeout(Some(timeout)).unwrap(),
+            Sender::Unix(s) => s.set_send_timeout(Some(timeout)).unwrap(),
+        }
+    }
+}
+
 /// Child mode: one hostile sender, by role, for [`ABUSE`]; never reads.
-fn hostile(role: &str, port: u32) {
-    let socket = NetlinkSocket::open().expect("socket");
-    socket
-        .set_send_timeout(Some(Duration::from_millis(50)))
-        .unwrap();
-    let me = socket.port();
+fn hostile(role: &str, to: &Address) {
+    let socket = Sender::open(to);
+    socket.set_send_timeout(Duration::from_millis(50));
+    let me = socket.me();
     let started = Instant::now();
     let mut sent = 0u64;
     let mut n = 0u64;
@@ -79,7 +153,7 @@ fn hostile(role: &str, port: u32) {
             other => panic!("unknown role {other}"),
         };
         if socket
-            .send_to(port, &request_datagram(me, text.as_bytes()))
+            .send(to, &request_datagram(me, text.as_bytes()))
             .is_ok()
         {
             sent += 1;
@@ -87,27 +161,35 @@ fn hostile(role: &str, port: u32) {
         if role == "nonreader" {
             // Junk: truncated headers, a forged pid, text that is not JSON.
             let mut junk = request_datagram(me, b"{\"jsonrpc\": ");
-            let _ = socket.send_to(port, &junk);
+            let _ = socket.send(to, &junk);
             junk.truncate(20);
-            let _ = socket.send_to(port, &junk);
-            let _ = socket.send_to(port, &request_datagram(me ^ 1, b"{}"));
+            let _ = socket.send(to, &junk);
+            let _ = socket.send(to, &request_datagram(me ^ 1, b"{}"));
         }
     }
     println!("HOSTILE-SENT {sent}");
 }
 
-/// Starts this test binary as uid 65534 in `role` against `port`; `None`
+/// Starts this test binary as uid 65534 in `role` against `to`; `None`
 /// (or a failure under CI) when that is impossible here.
-fn start_hostile(test: &str, role: &str, port: u32) -> Option<(Child, std::path::PathBuf)> {
+fn start_hostile(test: &str, role: &str, to: &Address) -> Option<(Child, std::path::PathBuf)> {
     if !rustix::process::geteuid().is_root() {
         missing("the hostile-sender tests must run as root to start a sender as uid 65534");
         return None;
     }
-    let (dir, exe) = world_executable_copy(&format!("-{role}"));
-    let child = Command::new(&exe)
+    let (dir, exe) = world_executable_copy(&format!("-{test}"));
+    let mut command = Command::new(&exe);
+    match to {
+        Address::Netlink(port) => command.env(PORT, port.to_string()),
+        Address::Unix(UnixAddr::Abstract(name)) => command.env(
+            UNIX_NAME,
+            String::from_utf8(name.clone()).expect("a UTF-8 name"),
+        ),
+        other => panic!("no hostile sender for {other}"),
+    };
+    let child = command
         .args(["--exact", test, "--nocapture", "--test-threads=1"])
         .env(ROLE, role)
-        .env(PORT, port.to_string())
         .uid(65534)
         .gid(65534)
         .current_dir(&dir)
@@ -121,31 +203,44 @@ fn child_mode() -> bool {
     if std::env::var(TAKEOVER_PORT).is_ok() {
         return true;
     }
-    if let (Ok(role), Ok(port)) = (std::env::var(ROLE), std::env::var(PORT)) {
-        hostile(&role, port.parse().unwrap());
-        return true;
-    }
-    false
+    let Ok(role) = std::env::var(ROLE) else {
+        return false;
+    };
+    let to = match (std::env::var(PORT), std::env::var(UNIX_NAME)) {
+        (Ok(port), _) => Address::Netlink(port.parse().unwrap()),
+        (_, Ok(name)) => Address::Unix(UnixAddr::abstract_name(name)),
+        _ => panic!("a hostile child needs {PORT} or {UNIX_NAME}"),
+    };
+    hostile(&role, &to);
+    true
 }
 
-/// While a hostile child runs `role` against a server with `options`,
-/// another client's calls all succeed with the default 5 s timeout.
-fn others_keep_being_served(test: &str, role: &str, options: ServerOptions) -> Option<Value> {
-    if !netlink_available() {
+/// While a hostile child runs `role` against a server on `transport` with
+/// `options`, another client's calls all succeed with the default 5 s
+/// timeout.
+fn others_keep_being_served(
+    transport: Transport,
+    test: &str,
+    role: &str,
+    options: ServerOptions,
+) -> Option<Value> {
+    if transport == Transport::Netlink && !netlink_available() {
         return None;
     }
-    let server = serve(options);
-    let port = server.port().unwrap();
-    let (child, dir) = start_hostile(test, role, port)?;
+    let (server, to) = serve_on(transport, options);
+    let (child, dir) = start_hostile(test, role, &to)?;
     // Let the abuse build up.
     std::thread::sleep(Duration::from_millis(300));
-    let client = Arc::new(Client::netlink().unwrap());
+    let client = Arc::new(match transport {
+        Transport::Netlink => Client::netlink().unwrap(),
+        Transport::Unix => Client::unix().unwrap(),
+    });
     let started = Instant::now();
     let mut calls = 0;
     while started.elapsed() < ABUSE - Duration::from_millis(500) {
         let name = format!("caller {calls}");
         let got = client
-            .call(port, "hello", json!([name]))
+            .call(to.clone(), "hello", json!([name]))
             .unwrap_or_else(|e| panic!("{role}: call {calls} failed during the abuse: {e}"));
         assert_eq!(got, json!(format!("Hello, {name}!")));
         calls += 1;
@@ -165,7 +260,9 @@ fn others_keep_being_served(test: &str, role: &str, options: ServerOptions) -> O
         .unwrap();
     let _ = std::fs::remove_dir_all(&dir);
     let stats = server.stop().unwrap();
-    eprintln!("{role}: {calls} calls served during the abuse; {sent} hostile requests; {stats:?}");
+    eprintln!(
+        "{transport:?} {role}: {calls} calls served during the abuse; {sent} hostile requests; {stats:?}"
+    );
     assert!(calls > 10, "{role}: only {calls} calls");
     assert!(sent > 0);
     Some(json!({
@@ -177,48 +274,85 @@ fn others_keep_being_served(test: &str, role: &str, options: ServerOptions) -> O
     }))
 }
 
-#[test]
-fn a_sender_that_never_reads_and_sends_junk_delays_no_one() {
+fn a_sender_that_never_reads_and_sends_junk(transport: Transport, test: &str) {
     if child_mode() {
         return;
     }
-    let test = "a_sender_that_never_reads_and_sends_junk_delays_no_one";
-    let Some(stats) = others_keep_being_served(test, "nonreader", ServerOptions::new()) else {
+    let Some(stats) = others_keep_being_served(transport, test, "nonreader", ServerOptions::new())
+    else {
         return;
     };
     assert!(stats["dropped_replies"].as_u64().unwrap() > 0, "{stats}");
     assert!(stats["malformed"].as_u64().unwrap() > 0, "{stats}");
-    assert!(stats["spoofed"].as_u64().unwrap() > 0, "{stats}");
+    if transport == Transport::Netlink {
+        // Unix datagrams carry no port id to forge.
+        assert!(stats["spoofed"].as_u64().unwrap() > 0, "{stats}");
+    }
 }
 
 #[test]
-fn a_denied_sender_delays_no_one() {
+fn a_sender_that_never_reads_and_sends_junk_delays_no_one() {
+    a_sender_that_never_reads_and_sends_junk(
+        Transport::Netlink,
+        "a_sender_that_never_reads_and_sends_junk_delays_no_one",
+    );
+}
+
+#[test]
+fn a_sender_that_never_reads_and_sends_junk_delays_no_one_on_unix() {
+    a_sender_that_never_reads_and_sends_junk(
+        Transport::Unix,
+        "a_sender_that_never_reads_and_sends_junk_delays_no_one_on_unix",
+    );
+}
+
+fn a_denied_sender(transport: Transport, test: &str) {
     if child_mode() {
         return;
     }
-    let test = "a_denied_sender_delays_no_one";
     let options = ServerOptions::new().allow_uid(0);
-    let Some(stats) = others_keep_being_served(test, "denied", options) else {
+    let Some(stats) = others_keep_being_served(transport, test, "denied", options) else {
         return;
     };
     assert!(stats["denied"].as_u64().unwrap() > 0, "{stats}");
 }
 
 #[test]
-fn a_flood_of_slow_requests_delays_no_one() {
+fn a_denied_sender_delays_no_one() {
+    a_denied_sender(Transport::Netlink, "a_denied_sender_delays_no_one");
+}
+
+#[test]
+fn a_denied_sender_delays_no_one_on_unix() {
+    a_denied_sender(Transport::Unix, "a_denied_sender_delays_no_one_on_unix");
+}
+
+fn a_flood_of_slow_requests(transport: Transport, test: &str) {
     if child_mode() {
         return;
     }
-    let test = "a_flood_of_slow_requests_delays_no_one";
     let options = ServerOptions::new()
         .threads(2)
         .pass_credentials(true)
         .max_per_sender(1)
         .max_queue_age(Duration::from_secs(4));
-    let Some(stats) = others_keep_being_served(test, "slow", options) else {
+    let Some(stats) = others_keep_being_served(transport, test, "slow", options) else {
         return;
     };
     assert!(stats["busy"].as_u64().unwrap() > 0, "{stats}");
+}
+
+#[test]
+fn a_flood_of_slow_requests_delays_no_one() {
+    a_flood_of_slow_requests(Transport::Netlink, "a_flood_of_slow_requests_delays_no_one");
+}
+
+#[test]
+fn a_flood_of_slow_requests_delays_no_one_on_unix() {
+    a_flood_of_slow_requests(
+        Transport::Unix,
+        "a_flood_of_slow_requests_delays_no_one_on_unix",
+    );
 }
 
 #[test]

@@ -42,17 +42,6 @@ const CALLS: usize = 20_000;
 /// Rounds of the timed loops (`CALLS / ROUNDS` calls per contender each).
 const ROUNDS: usize = 20;
 
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .or_else(|| {
-            // target/<profile>/deps/roundtrip-<hash>
-            let exe = std::env::current_exe().ok()?;
-            Some(exe.ancestors().nth(3)?.to_path_buf())
-        })
-        .unwrap_or_else(|| PathBuf::from("target"))
-}
-
 fn hello(client: &Client, to: impl Into<procslink::peer::Address>) -> Value {
     client
         .call(to, METHOD, json!([ARG]))
@@ -250,7 +239,7 @@ fn roundtrip(c: &mut Criterion) {
         "results": results,
     });
     if full {
-        let path = target_dir()
+        let path = rt::target_dir()
             .join("criterion")
             .join("procslink-roundtrip.json");
         std::fs::create_dir_all(path.parent().expect("parent")).expect("criterion dir");

@@ -12,22 +12,37 @@
 //! [`procslink::peer::NetlinkSocket`] (the peer's wire work without its
 //! client machinery: no id table, no reading turn, no clock); and
 //! `hello("Rust")` through [`procslink::peer::Client`]'s `call` (`peer`),
-//! `call_typed` (`typed`) and `call_raw` (`raw-api`).
+//! `call_typed` (`typed`) and `call_raw` (`raw-api`); and `call` from
+//! `THREADS` threads sharing one client (`shared`) or with one each
+//! (`separate`), `CALLS` calls per thread, against a netlink `PORT` or a
+//! Unix server's path:
+//!
+//! ```text
+//! perf record -g target/release/examples/rt_load shared PORT 20000 4
+//! ```
 
 use procslink::jsonrpc::{Decoder, Params, RawValue, Request, Style};
-use procslink::peer::Client;
 use procslink::peer::NetlinkSocket;
+use procslink::peer::{Address, Client, UnixAddr};
 use procslink::procslink::{DatagramRepr, PROCSLINK_OVERHEAD};
 use procslink_bench::roundtrip::{ARG, METHOD, RESULT, RawClient};
+use procslink_bench::throughput::{self, Sharing};
 use serde_json::json;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (Some(what), Some(port), Some(n)) = (args.get(1), args.get(2), args.get(3)) else {
-        eprintln!("usage: rt_load raw|codec|peer|typed|raw-api PORT CALLS");
+        eprintln!(
+            "usage: rt_load raw|codec|peer|typed|raw-api PORT CALLS | shared|separate PORT|PATH CALLS THREADS"
+        );
         std::process::exit(2);
     };
-    let port: u32 = port.parse().expect("port");
+    // `shared` and `separate` also take a Unix server's path.
+    let (to, open): (Address, fn() -> std::io::Result<Client>) = match port.parse::<u32>() {
+        Ok(port) => (Address::Netlink(port), Client::netlink),
+        Err(_) => (Address::Unix(UnixAddr::Path(port.into())), Client::unix),
+    };
+    let port = to.port().unwrap_or(0);
     let n: u64 = n.parse().expect("calls");
     match what.as_str() {
         "raw" => {
@@ -86,6 +101,22 @@ fn main() {
                     .expect("call");
                 assert!(ok);
             }
+        }
+        "shared" | "separate" => {
+            let threads: usize = args.get(4).map_or(4, |t| t.parse().expect("threads"));
+            let sharing = if what == "shared" {
+                Sharing::Shared
+            } else {
+                Sharing::Separate
+            };
+            let clients = throughput::clients(sharing, threads, open).expect("clients");
+            let run = throughput::peer_threads(&clients, &to, threads, n as usize).expect("run");
+            let switches = run.switches_per_call();
+            let s = run.summary();
+            eprintln!(
+                "{what} x{threads}: {:.0} calls/s, p50 {:.0} ns, p99 {:.0} ns, {switches:.2} switches/call",
+                s.calls_per_s, s.p50_ns, s.p99_ns
+            );
         }
         other => panic!("unknown client {other:?}"),
     }

@@ -15,7 +15,9 @@
 //! - [`roundtrip`]: the RPC round trip between two processes (the raw
 //!   netlink ping-pong, the std peer over netlink and Unix datagrams, the
 //!   Python reference), used by `benches/roundtrip.rs` and the `rt_server`
-//!   binary.
+//!   binary;
+//! - [`throughput`]: the same round trip from 1 to 64 threads, against the
+//!   raw C ping-pong with as many threads (`benches/throughput.rs`).
 
 pub mod alloc;
 pub mod corpus;
@@ -24,3 +26,4 @@ pub mod jsonrpc;
 pub mod kernel_dump;
 pub mod netlink;
 pub mod roundtrip;
+pub mod throughput;

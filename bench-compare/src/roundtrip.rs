@@ -250,6 +250,19 @@ pub fn reference_python() -> Option<PathBuf> {
     ok.then_some(python)
 }
 
+/// Where cargo builds: `$CARGO_TARGET_DIR`, else three levels above the
+/// running bench (`target/<profile>/deps/<bench>-<hash>`), else `target`.
+/// The benches write their timed loops under its `criterion/`.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .or_else(|| {
+            let exe = std::env::current_exe().ok()?;
+            Some(exe.ancestors().nth(3)?.to_path_buf())
+        })
+        .unwrap_or_else(|| PathBuf::from("target"))
+}
+
 /// The workspace root.
 pub fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")

@@ -2,6 +2,8 @@
 //!
 //! ```text
 //! rt_server raw              # echo the fixed response datagram, no codec
+//! rt_server c-echo           # the same in C (c/pingpong.c)
+//! rt_server c-echo-unix PATH # the same on a Unix datagram socket at PATH
 //! rt_server peer-netlink     # procslink::peer::Server over NETLINK_USERSOCK
 //! rt_server peer-unix PATH   # the same over a Unix datagram socket at PATH
 //! ```
@@ -17,6 +19,7 @@ use std::path::PathBuf;
 use procslink::peer::{Server, ServerOptions, UnixAddr, demo};
 use procslink_bench::corpus;
 use procslink_bench::roundtrip::{RESPONSE, RawNetlink, with_pid};
+use procslink_bench::throughput::CEcho;
 
 fn announce(address: impl std::fmt::Display) {
     let mut out = std::io::stdout().lock();
@@ -46,6 +49,19 @@ fn raw() -> std::io::Result<()> {
     }
 }
 
+fn c_echo(unix: Option<&str>) -> std::io::Result<()> {
+    let socket = match unix {
+        Some(path) => CEcho::open_unix(std::path::Path::new(path))?,
+        None => CEcho::open()?,
+    };
+    let response = with_pid(&corpus::read(RESPONSE), socket.port());
+    match unix {
+        Some(path) => announce(path),
+        None => announce(socket.port()),
+    }
+    Err(socket.serve(&response))
+}
+
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -58,6 +74,8 @@ fn main() -> std::io::Result<()> {
     exit_on_stdin_eof();
     match args[..] {
         ["raw"] => raw(),
+        ["c-echo"] => c_echo(None),
+        ["c-echo-unix", path] => c_echo(Some(path)),
         ["peer-netlink"] => {
             let server = Server::bind_netlink(demo::methods(), ServerOptions::new())?;
             announce(server.port().expect("netlink port"));
@@ -75,7 +93,9 @@ fn main() -> std::io::Result<()> {
             server.serve()
         }
         _ => {
-            eprintln!("usage: rt_server raw | peer-netlink | peer-unix PATH");
+            eprintln!(
+                "usage: rt_server raw | c-echo | c-echo-unix PATH | peer-netlink | peer-unix PATH"
+            );
             std::process::exit(2);
         }
     }
