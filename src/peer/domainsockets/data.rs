@@ -1,0 +1,194 @@
+//! How a call's `data` bytes stand for JSON-RPC params and results, and
+//! how an error frame's text stands for an [`RpcError`].
+//!
+//! The Go package moves opaque bytes; the crate's handlers take [`Params`]
+//! and return JSON values. The mapping, the same in both directions:
+//!
+//! - **JSON text is JSON**: data that parses as JSON is that value;
+//! - **other text is a string**: UTF-8 data that is not JSON is that
+//!   string (so `hello`, as the Go client sends it, is `"hello"`);
+//! - a string value is written as its bare text when that text is not
+//!   empty and not itself JSON, else as JSON (`"42"` is written `"42"`
+//!   with its quotes, so it does not come back as the number 42); every
+//!   other value as compact JSON text (UTF-8, no spaces).
+//!
+//! So a value survives the round trip, and plain words pass unquoted.
+//!
+//! Request data becomes params: empty data is no params; a JSON array or
+//! object is positional or named params, kept as the text that arrived
+//! ([`Params::json`]); any other value (a scalar, or text) is one
+//! positional argument. Bytes that are not UTF-8 are refused (-32602).
+//! The other way, a client writes absent params ([`Value::Null`]) as empty
+//! data, and a result is the value of the reply's data (empty data is the
+//! empty string).
+//!
+//! An [`RpcError`] travels as its [`Display`](std::fmt::Display) text
+//! (`-32601 Method not found`, `-32602 Invalid params: "detail"`), and a
+//! client reads such text back into the same code, message and data. Text
+//! that does not start with a code (what the Go server sends: `handler(x)
+//! error: ...`) is [`SERVER_ERROR`] with the text as its message.
+
+use std::prelude::rust_2024::*;
+
+use serde::de::IgnoredAny;
+use serde_json::Value;
+
+use crate::jsonrpc::{ErrorCode, Style};
+use crate::peer::error::RpcError;
+use crate::peer::json::to_json_text;
+use crate::peer::params::Params;
+
+/// The code of an error frame whose text names none: -32000, the first of
+/// JSON-RPC's implementation-defined server errors.
+pub const SERVER_ERROR: ErrorCode = ErrorCode(-32000);
+
+/// Whether `text` is JSON (surrounding whitespace allowed).
+fn is_json(text: &str) -> bool {
+    serde_json::from_str::<IgnoredAny>(text).is_ok()
+}
+
+/// Appends the data bytes standing for `value` to `out`.
+///
+/// ```
+/// use procslink::peer::domainsockets::{decode_value, encode_value};
+/// use serde_json::json;
+///
+/// for (value, wire) in [
+///     (json!("h\u{e9}llo"), "h\u{e9}llo"),
+///     (json!("42"), "\"42\""),
+///     (json!(""), "\"\""),
+///     (json!(42), "42"),
+///     (json!({"k": [1, "\u{e9}"]}), "{\"k\":[1,\"\u{e9}\"]}"),
+/// ] {
+///     let mut out = Vec::new();
+///     encode_value(&value, &mut out);
+///     assert_eq!(out, wire.as_bytes());
+///     assert_eq!(decode_value(&out)?, value);
+/// }
+/// # Ok::<(), procslink::peer::RpcError>(())
+/// ```
+pub fn encode_value(value: &Value, out: &mut Vec<u8>) {
+    match value {
+        Value::String(s) if !s.is_empty() && !is_json(s) => out.extend_from_slice(s.as_bytes()),
+        other => out.extend_from_slice(to_json_text(other, Style::Compact).as_bytes()),
+    }
+}
+
+/// The value data bytes stand for: JSON as JSON, other text as a string
+/// (empty data is the empty string).
+///
+/// # Errors
+///
+/// -32602 "Invalid params" when the bytes are not UTF-8.
+pub fn decode_value(data: &[u8]) -> Result<Value, RpcError> {
+    let text = utf8(data)?;
+    Ok(serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned())))
+}
+
+/// The params a call's data stands for (see the [module docs](self)):
+/// borrowed from `data` when it is a JSON array or object.
+///
+/// ```
+/// use procslink::peer::domainsockets::params_from_data;
+/// use serde_json::json;
+///
+/// assert!(params_from_data(b"")?.is_absent());
+/// assert_eq!(params_from_data(b"[2, 40]")?.json(), Some("[2, 40]"));
+/// assert_eq!(params_from_data(b"h\xc3\xa9llo")?.value(), Some(&json!(["h\u{e9}llo"])));
+/// assert_eq!(params_from_data(b"42")?.value(), Some(&json!([42])));
+/// assert_eq!(params_from_data(b"\xff").unwrap_err().code.0, -32602);
+/// # Ok::<(), procslink::peer::RpcError>(())
+/// ```
+///
+/// # Errors
+///
+/// -32602 "Invalid params" when the bytes are not UTF-8, or are a JSON
+/// array or object that [`Params::from_json`] refuses (too deep, numbers
+/// out of range).
+pub fn params_from_data(data: &[u8]) -> Result<Params<'_>, RpcError> {
+    if data.is_empty() {
+        return Ok(Params::from_value(None));
+    }
+    let text = utf8(data)?;
+    let opens = text.trim_start().as_bytes().first();
+    if matches!(opens, Some(b'[' | b'{')) {
+        match Params::from_json(text) {
+            Ok(params) => return Ok(params),
+            Err(e) if is_json(text) => return Err(e),
+            Err(_) => {} // text that only looks like JSON
+        }
+    }
+    let value = serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()));
+    Ok(Params::from_value(Some(Value::Array(vec![value]))))
+}
+
+/// Appends the data bytes a client sends for `params`: nothing for
+/// [`Value::Null`] (no params), else [`encode_value`].
+pub fn encode_params(params: &Value, out: &mut Vec<u8>) {
+    if !params.is_null() {
+        encode_value(params, out);
+    }
+}
+
+/// The data text that stands for `params`, the inverse of
+/// [`params_from_data`]: the JSON text that arrived, or the one positional
+/// argument as [`encode_value`] writes it, or the params' JSON.
+pub fn params_text(params: &Params<'_>) -> String {
+    if let Some(text) = params.json() {
+        return text.to_owned();
+    }
+    let mut out = Vec::new();
+    match params.value() {
+        None => {}
+        Some(Value::Array(args)) if args.len() == 1 => {
+            if let Some(arg) = args.first() {
+                encode_value(arg, &mut out);
+            }
+        }
+        Some(other) => encode_value(other, &mut out),
+    }
+    // encode_value writes UTF-8 only.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// The text of an error frame for `error`: its `Display`.
+pub fn error_text(error: &RpcError) -> String {
+    error.to_string()
+}
+
+/// The [`RpcError`] an error frame's text stands for (see the
+/// [module docs](self)).
+///
+/// ```
+/// use procslink::peer::RpcError;
+/// use procslink::peer::domainsockets::{error_from_text, error_text, SERVER_ERROR};
+///
+/// let e = RpcError::invalid_params("expected two numbers");
+/// assert_eq!(error_from_text(&error_text(&e)), e);
+/// let go = error_from_text("handler(echo) error: boom");
+/// assert_eq!((go.code, go.message.as_str()), (SERVER_ERROR, "handler(echo) error: boom"));
+/// ```
+pub fn error_from_text(text: &str) -> RpcError {
+    let coded = text.split_once(' ').and_then(|(code, rest)| {
+        let code: i32 = code.starts_with('-').then(|| code.parse().ok())??;
+        Some((code, rest))
+    });
+    let Some((code, rest)) = coded else {
+        return RpcError::new(SERVER_ERROR, text);
+    };
+    if let Some((message, data)) = rest.split_once(": ")
+        && let Ok(data) = serde_json::from_str::<Value>(data)
+    {
+        return RpcError::new(code, message).with_data(data);
+    }
+    RpcError::new(code, rest)
+}
+
+fn utf8(data: &[u8]) -> Result<&str, RpcError> {
+    std::str::from_utf8(data).map_err(|e| {
+        RpcError::invalid_params(format_args!(
+            "the data is neither JSON nor UTF-8 text (byte {} is not UTF-8)",
+            e.valid_up_to()
+        ))
+    })
+}
