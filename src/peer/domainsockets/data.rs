@@ -8,9 +8,9 @@
 //! - **other text is a string**: UTF-8 data that is not JSON is that
 //!   string (so `hello`, as the Go client sends it, is `"hello"`);
 //! - a string value is written as its bare text when that text is not
-//!   empty and not itself JSON, else as JSON (`"42"` is written `"42"`
-//!   with its quotes, so it does not come back as the number 42); every
-//!   other value as compact JSON text (UTF-8, no spaces).
+//!   itself JSON, else as JSON (`"42"` is written `"42"` with its quotes,
+//!   so it does not come back as the number 42); every other value as
+//!   compact JSON text (UTF-8, no spaces).
 //!
 //! So a value survives the round trip, and plain words pass unquoted.
 //!
@@ -19,8 +19,9 @@
 //! ([`Params::json`]); any other value (a scalar, or text) is one
 //! positional argument. Bytes that are not UTF-8 are refused (-32602).
 //! The other way, a client writes absent params ([`Value::Null`]) as empty
-//! data, and a result is the value of the reply's data (empty data is the
-//! empty string).
+//! data and the empty string as `""` (one argument); a result is the value
+//! of the reply's data (empty data is the empty string, as the reference's
+//! `echo` answers empty data).
 //!
 //! An [`RpcError`] travels as its [`Display`](std::fmt::Display) text
 //! (`-32601 Method not found`, `-32602 Invalid params: "detail"`), and a
@@ -56,7 +57,7 @@ fn is_json(text: &str) -> bool {
 /// for (value, wire) in [
 ///     (json!("h\u{e9}llo"), "h\u{e9}llo"),
 ///     (json!("42"), "\"42\""),
-///     (json!(""), "\"\""),
+///     (json!(""), ""),
 ///     (json!(42), "42"),
 ///     (json!({"k": [1, "\u{e9}"]}), "{\"k\":[1,\"\u{e9}\"]}"),
 /// ] {
@@ -69,7 +70,7 @@ fn is_json(text: &str) -> bool {
 /// ```
 pub fn encode_value(value: &Value, out: &mut Vec<u8>) {
     match value {
-        Value::String(s) if !s.is_empty() && !is_json(s) => out.extend_from_slice(s.as_bytes()),
+        Value::String(s) if !is_json(s) => out.extend_from_slice(s.as_bytes()),
         other => out.extend_from_slice(to_json_text(other, Style::Compact).as_bytes()),
     }
 }
@@ -123,10 +124,13 @@ pub fn params_from_data(data: &[u8]) -> Result<Params<'_>, RpcError> {
 }
 
 /// Appends the data bytes a client sends for `params`: nothing for
-/// [`Value::Null`] (no params), else [`encode_value`].
+/// [`Value::Null`] (no params), `""` for the empty string (one argument),
+/// else [`encode_value`].
 pub fn encode_params(params: &Value, out: &mut Vec<u8>) {
-    if !params.is_null() {
-        encode_value(params, out);
+    match params {
+        Value::Null => {}
+        Value::String(s) if s.is_empty() => out.extend_from_slice(b"\"\""),
+        other => encode_value(other, out),
     }
 }
 
