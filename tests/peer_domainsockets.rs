@@ -13,11 +13,11 @@ use std::io::{BufRead, BufReader};
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use peer_common::references::tool;
+use peer_common::socket_dir::SocketDir;
 use peer_common::{root, spawn_retrying};
 use procslink::framing::Framing;
 use procslink::framing::domainsockets::{
@@ -30,30 +30,6 @@ use procslink::peer::domainsockets::{
 use serde_json::json;
 
 const HOW: &str = "run scripts/references/domainsockets.sh";
-
-/// A directory of its own for one test's sockets, removed when dropped.
-struct SocketDir(PathBuf);
-
-impl SocketDir {
-    fn new() -> SocketDir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("pl-ds-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create the socket directory");
-        SocketDir(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for SocketDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn go_tool(name: &str) -> Option<PathBuf> {
     tool(&format!("domainsockets/{name}"), HOW)
@@ -152,7 +128,10 @@ fn go_client_gets_from_our_server_what_the_go_server_answers() {
     assert!(from_ours.status.success(), "{}", stdout(&from_ours));
     assert_eq!(stdout(&from_ours), stdout(&from_go));
     let text = stdout(&from_ours);
-    assert!(text.contains(r#"id=0 type=1 data="HÉLLO WÖRLD ✓""#), "{text}");
+    assert!(
+        text.contains(r#"id=0 type=1 data="HÉLLO WÖRLD ✓""#),
+        "{text}"
+    );
     assert!(text.contains(r#"id=1 type=1 data="42""#), "{text}");
     assert!(
         text.contains(r#"id=2 type=1 data="{\"K\":[1,\"É\",{\"N\":NULL,\"T\":TRUE}],\"Z\":-2.5}""#),
@@ -174,8 +153,14 @@ fn go_client_reaches_the_crate_demo_methods() {
     assert!(out.status.success());
     assert!(stdout(&out).ends_with("data=\"\"\n"), "{}", stdout(&out));
     let client = connect(dir.path(), "demo");
-    assert_eq!(client.call("hello", json!("é")).unwrap(), json!("Hello, é!"));
-    assert_eq!(client.call("add", json!({"a": 2, "b": 40})).unwrap(), json!(42));
+    assert_eq!(
+        client.call("hello", json!("é")).unwrap(),
+        json!("Hello, é!")
+    );
+    assert_eq!(
+        client.call("add", json!({"a": 2, "b": 40})).unwrap(),
+        json!(42)
+    );
     assert_eq!(client.call_typed::<_, f64>("add", &(0.5, 2)).unwrap(), 2.5);
     let err = client.call("add", json!([1, "x"])).unwrap_err();
     let rpc = err.rpc().expect("an error frame");
@@ -295,13 +280,22 @@ fn our_client_and_server_report_errors_and_limits() {
     assert_eq!(err.rpc().unwrap().message, "Method not found");
     // A result over the server's 4096-byte limit becomes an error frame.
     let err = client.call_bytes("echo", &[b'q'; 4500]).unwrap_err();
-    assert!(err.to_string().contains("dropped: a datagram of more than 4096"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("dropped: a datagram of more than 4096"),
+        "{err}"
+    );
     // hello + 4084 bytes is a call of 4096 bytes, and a reply of 4098.
     let err = client.call_bytes("hello", &[b'q'; 4084]).unwrap_err();
     let rpc = err.rpc().unwrap();
     assert_eq!(rpc.code.0, -32603);
     assert!(
-        rpc.data.as_ref().unwrap().as_str().unwrap().contains("over the limit of 4096"),
+        rpc.data
+            .as_ref()
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .contains("over the limit of 4096"),
         "{rpc}"
     );
     let err = client.call_bytes("echo", b"\xff\xfe").unwrap_err();
@@ -322,7 +316,10 @@ fn no_server_and_silent_server_are_clear_errors() {
     let err = Client::connect("absent", ClientOptions::new().dir(dir.path()))
         .err()
         .expect("no server");
-    assert!(err.to_string().contains("no domainsockets server at"), "{err}");
+    assert!(
+        err.to_string().contains("no domainsockets server at"),
+        "{err}"
+    );
     let _silent = UnixDatagram::bind(dir.path().join("silent")).unwrap();
     let options = ClientOptions::new()
         .dir(dir.path())
@@ -379,7 +376,12 @@ fn captured_calls_decode_across_their_two_datagrams_and_reencode() {
         decoder.feed(&wire[datagram[0]..datagram[1]]).unwrap();
         while let Some(frame) = decoder.next_frame() {
             let frame = frame.unwrap();
-            frames.push((frame.id, frame.kind, frame.handler.to_vec(), frame.data.to_vec()));
+            frames.push((
+                frame.id,
+                frame.kind,
+                frame.handler.to_vec(),
+                frame.data.to_vec(),
+            ));
         }
     }
     decoder.finish().unwrap();
@@ -387,12 +389,22 @@ fn captured_calls_decode_across_their_two_datagrams_and_reencode() {
         frames,
         [
             (0, ClientKind::Data, b"echo".to_vec(), b"hello".to_vec()),
-            (1, ClientKind::Data, b"echo".to_vec(), "second call é".as_bytes().to_vec()),
+            (
+                1,
+                ClientKind::Data,
+                b"echo".to_vec(),
+                "second call é".as_bytes().to_vec()
+            ),
         ]
     );
     let mut again = Vec::new();
     for (id, kind, handler, data) in &frames {
-        let frame = ClientFrame { id: *id, kind: *kind, handler, data };
+        let frame = ClientFrame {
+            id: *id,
+            kind: *kind,
+            handler,
+            data,
+        };
         let mut out = vec![0u8; frame.encoded_len()];
         frame.encode(&mut out).unwrap();
         again.extend(out);

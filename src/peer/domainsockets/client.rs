@@ -202,12 +202,14 @@ impl Client {
             server_path: PathBuf::new(),
             counters: Counters::default(),
         };
-        link.socket.send_to(own_id.as_bytes(), &setup).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("no domainsockets server at {}: {e}", setup.display()),
-            )
-        })?;
+        link.socket
+            .send_to(own_id.as_bytes(), &setup)
+            .map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("no domainsockets server at {}: {e}", setup.display()),
+                )
+            })?;
         link.server_path = dir.join(receive_setup_answer(&link.socket, &options, &setup)?);
         let link = Arc::new(link);
         let keep_alive = match options.keep_alive {
@@ -284,10 +286,7 @@ impl Client {
                 Err(e) if is_timeout(&e) => continue,
                 Err(e) => return Err(e.into()),
             };
-            if sender
-                .as_pathname()
-                .is_some_and(|p| p != link.server_path)
-            {
+            if sender.as_pathname().is_some_and(|p| p != link.server_path) {
                 bump(&link.counters.strangers);
                 continue;
             }

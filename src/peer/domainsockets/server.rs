@@ -313,7 +313,12 @@ impl Server {
         let own_path = dir.join(&own_id);
         let client_path = dir.join(client_id);
         let socket = UnixDatagram::bind(&own_path)?;
-        let session = Session::new(socket, own_path.clone(), client_path, Arc::clone(&self.shared));
+        let session = Session::new(
+            socket,
+            own_path.clone(),
+            client_path,
+            Arc::clone(&self.shared),
+        );
         let started = session.greet(&own_id).and_then(|()| {
             std::thread::Builder::new()
                 .name("domainsockets-client".into())

@@ -87,10 +87,7 @@ impl Session {
                     Err(e) if is_timeout(&e) => continue,
                     Err(_) => return,
                 };
-                if sender
-                    .as_pathname()
-                    .is_some_and(|p| p != self.client_path)
-                {
+                if sender.as_pathname().is_some_and(|p| p != self.client_path) {
                     bump(&self.shared.counters.strangers);
                     continue;
                 }
