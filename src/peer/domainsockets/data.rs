@@ -136,7 +136,8 @@ pub fn encode_params(params: &Value, out: &mut Vec<u8>) {
 
 /// The data text that stands for `params`, the inverse of
 /// [`params_from_data`]: the JSON text that arrived, or the one positional
-/// argument as [`encode_value`] writes it, or the params' JSON.
+/// argument as [`encode_params`] writes it (an argument of `null` as
+/// `null`), or the params' JSON.
 pub fn params_text(params: &Params<'_>) -> String {
     if let Some(text) = params.json() {
         return text.to_owned();
@@ -144,11 +145,11 @@ pub fn params_text(params: &Params<'_>) -> String {
     let mut out = Vec::new();
     match params.value() {
         None => {}
-        Some(Value::Array(args)) if args.len() == 1 => {
-            if let Some(arg) = args.first() {
-                encode_value(arg, &mut out);
-            }
-        }
+        Some(Value::Array(args)) if args.len() == 1 => match args.first() {
+            Some(Value::Null) => out.extend_from_slice(b"null"),
+            Some(arg) => encode_params(arg, &mut out),
+            None => {}
+        },
         Some(other) => encode_value(other, &mut out),
     }
     // encode_value writes UTF-8 only.
