@@ -1,33 +1,6 @@
 //! How a call's `data` bytes stand for JSON-RPC params and results, and
-//! how an error frame's text stands for an [`RpcError`].
-//!
-//! The Go package moves opaque bytes; the crate's handlers take [`Params`]
-//! and return JSON values. The mapping, the same in both directions:
-//!
-//! - **JSON text is JSON**: data that parses as JSON is that value;
-//! - **other text is a string**: UTF-8 data that is not JSON is that
-//!   string (so `hello`, as the Go client sends it, is `"hello"`);
-//! - a string value is written as its bare text when that text is not
-//!   itself JSON, else as JSON (`"42"` is written `"42"` with its quotes,
-//!   so it does not come back as the number 42); every other value as
-//!   compact JSON text (UTF-8, no spaces).
-//!
-//! So a value survives the round trip, and plain words pass unquoted.
-//!
-//! Request data becomes params: empty data is no params; a JSON array or
-//! object is positional or named params, kept as the text that arrived
-//! ([`Params::json`]); any other value (a scalar, or text) is one
-//! positional argument. Bytes that are not UTF-8 are refused (-32602).
-//! The other way, a client writes absent params ([`Value::Null`]) as empty
-//! data and the empty string as `""` (one argument); a result is the value
-//! of the reply's data (empty data is the empty string, as the reference's
-//! `echo` answers empty data).
-//!
-//! An [`RpcError`] travels as its [`Display`](std::fmt::Display) text
-//! (`-32601 Method not found`, `-32602 Invalid params: "detail"`), and a
-//! client reads such text back into the same code, message and data. Text
-//! that does not start with a code (what the Go server sends: `handler(x)
-//! error: ...`) is [`SERVER_ERROR`] with the text as its message.
+//! how an error frame's text stands for an [`RpcError`]: see the
+//! [module docs](crate::peer::domainsockets#data).
 
 use std::prelude::rust_2024::*;
 
@@ -86,7 +59,7 @@ pub fn decode_value(data: &[u8]) -> Result<Value, RpcError> {
     Ok(serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned())))
 }
 
-/// The params a call's data stands for (see the [module docs](self)):
+/// The params a call's data stands for (see the [module docs](crate::peer::domainsockets#data)):
 /// borrowed from `data` when it is a JSON array or object.
 ///
 /// ```
@@ -162,7 +135,7 @@ pub fn error_text(error: &RpcError) -> String {
 }
 
 /// The [`RpcError`] an error frame's text stands for (see the
-/// [module docs](self)).
+/// [module docs](crate::peer::domainsockets#data)).
 ///
 /// ```
 /// use procslink::peer::RpcError;

@@ -20,11 +20,33 @@
 //!
 //! # Data
 //!
-//! A frame's data is bytes; how they stand for params, results and errors
-//! is described in [`data`](self#functions) (see [`params_from_data`],
-//! [`encode_value`], [`error_from_text`]): JSON text is JSON, other text a
-//! string, so the Go client's plain words reach a handler as one string
-//! argument and a string result goes back as its bare text.
+//! The Go package moves opaque bytes; the crate's handlers take [`Params`](crate::peer::Params)
+//! and return JSON values. The mapping, the same in both directions:
+//!
+//! - **JSON text is JSON**: data that parses as JSON is that value;
+//! - **other text is a string**: UTF-8 data that is not JSON is that
+//!   string (so `hello`, as the Go client sends it, is `"hello"`);
+//! - a string value is written as its bare text when that text is not
+//!   itself JSON, else as JSON (`"42"` is written `"42"` with its quotes,
+//!   so it does not come back as the number 42); every other value as
+//!   compact JSON text (UTF-8, no spaces).
+//!
+//! So a value survives the round trip, and plain words pass unquoted.
+//!
+//! Request data becomes params: empty data is no params; a JSON array or
+//! object is positional or named params, kept as the text that arrived
+//! ([`Params::json`](crate::peer::Params::json)); any other value (a scalar, or text) is one
+//! positional argument. Bytes that are not UTF-8 are refused (-32602).
+//! The other way, a client writes absent params ([`Value::Null`](serde_json::Value::Null)) as empty
+//! data and the empty string as `""` (one argument); a result is the value
+//! of the reply's data (empty data is the empty string, as the reference's
+//! `echo` answers empty data).
+//!
+//! An [`RpcError`](crate::peer::RpcError) travels as its [`Display`](std::fmt::Display) text
+//! (`-32601 Method not found`, `-32602 Invalid params: "detail"`), and a
+//! client reads such text back into the same code, message and data. Text
+//! that does not start with a code (what the Go server sends: `handler(x)
+//! error: ...`) is [`SERVER_ERROR`] with the text as its message.
 //!
 //! [`demo_methods`] are the crate's demo methods (`hello`, `add`) with the
 //! reference's `echo`, which upper-cases the data ([`echo_upper`]); the

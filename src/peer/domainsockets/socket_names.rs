@@ -22,8 +22,8 @@ pub fn default_dir() -> PathBuf {
 /// use std::path::Path;
 /// use procslink::peer::domainsockets::setup_path;
 ///
-/// assert_eq!(setup_path(Path::new("/tmp"), "svc"), Path::new("/tmp/svc"));
-/// assert_eq!(setup_path(Path::new("/tmp"), "/svc"), Path::new("/tmp/svc"));
+/// assert_eq!(setup_path(Path::new("sockets"), "svc"), Path::new("sockets/svc"));
+/// assert_eq!(setup_path(Path::new("sockets"), "/svc"), Path::new("sockets/svc"));
 /// ```
 pub fn setup_path(dir: &Path, name: &str) -> PathBuf {
     dir.join(name.trim_start_matches('/'))
