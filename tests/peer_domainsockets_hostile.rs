@@ -26,6 +26,9 @@ fn serve(dir: &Path, name: &str, options: ServerOptions) -> ServerHandle {
     methods.add("boom", |_: Params| -> Result<Value, RpcError> {
         panic!("boom")
     });
+    methods.add("verbose", |_: Params| -> Result<Value, RpcError> {
+        Err(RpcError::invalid_params("\u{e9}".repeat(3000)))
+    });
     Server::bind(name, methods, options.dir(dir))
         .unwrap()
         .spawn()
@@ -190,6 +193,15 @@ fn odd_frames_get_error_frames() {
     let (id, kind, text) = raw.expect();
     assert_eq!((id, kind), (3, ServerKind::Error));
     assert!(text.contains("handler panicked: boom"), "{text}");
+    // An error text too long for a datagram is cut to fit, at a character.
+    raw.send(&call(6, "verbose", b""));
+    let (id, kind, text) = raw.expect();
+    assert_eq!((id, kind), (6, ServerKind::Error));
+    assert!(
+        text.starts_with("-32602 Invalid params: \"\u{e9}\u{e9}"),
+        "{text}"
+    );
+    assert!(text.len() > 4000 && text.len() < 4096, "{}", text.len());
     raw.send(&call(4, "echo", b"after the panic"));
     assert_eq!(
         raw.expect(),
@@ -201,7 +213,7 @@ fn odd_frames_get_error_frames() {
     assert_eq!((id, kind), (5, ServerKind::Error));
     assert!(text.contains("more than 4096 bytes"), "{text}");
     let stats = server.stop();
-    assert_eq!((stats.panics, stats.oversized, stats.errors), (1, 1, 4));
+    assert_eq!((stats.panics, stats.oversized, stats.errors), (1, 1, 5));
 }
 
 #[test]

@@ -187,13 +187,21 @@ impl Session {
         Ok(())
     }
 
-    /// Sends one reply frame, without waiting for room at the client.
+    /// Sends one reply frame, without waiting for room at the client. An
+    /// error text too long for a datagram is cut short (at a character's
+    /// start) to fit.
     fn send(&mut self, id: u64, kind: ServerKind, data: &[u8]) {
         let counters = &self.shared.counters;
+        let mut frame = ServerFrame { id, kind, data };
         if kind == ServerKind::Error {
             bump(&counters.errors);
+            let over = frame
+                .encoded_len()
+                .saturating_sub(self.shared.options.max_datagram);
+            if over > 0 {
+                frame.data = utf8_prefix(data, data.len().saturating_sub(over));
+            }
         }
-        let frame = ServerFrame { id, kind, data };
         self.out.resize(frame.encoded_len(), 0);
         let Ok(len) = frame.encode(&mut self.out) else {
             return;
@@ -213,6 +221,16 @@ impl Drop for Session {
         self.shared.live.fetch_sub(1, Ordering::Relaxed);
         let _ = std::fs::remove_file(&self.own_path);
     }
+}
+
+/// The longest prefix of `text` of at most `len` bytes that does not end
+/// inside a UTF-8 sequence.
+fn utf8_prefix(text: &[u8], len: usize) -> &[u8] {
+    let mut cut = len.min(text.len());
+    while cut > 0 && text.get(cut).is_some_and(|&b| b & 0xc0 == 0x80) {
+        cut -= 1;
+    }
+    text.get(..cut).unwrap_or_default()
 }
 
 /// The id of the call frame that `bytes` begins, if its first two
