@@ -433,3 +433,36 @@ fn captured_replies_decode_one_per_datagram_and_reencode() {
     );
     assert_eq!(again, wire);
 }
+
+#[test]
+fn an_idle_client_sends_keep_alives_and_threads_share_a_client() {
+    let dir = SocketDir::new();
+    let server = serve(dir.path(), "alive");
+    let client = Client::connect(
+        "alive",
+        ClientOptions::new()
+            .dir(dir.path())
+            .keep_alive(Some(Duration::from_millis(50))),
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            let client = &client;
+            s.spawn(move || {
+                for n in 0..50 {
+                    let word = format!("t{t}n{n}é");
+                    let got = client.call("echo", json!(word)).unwrap();
+                    assert_eq!(got, json!(word.to_uppercase()));
+                }
+            });
+        }
+    });
+    let sent = client.stats().keep_alives;
+    assert!(sent >= 3, "{sent} keep-alives");
+    assert_eq!(client.stats().calls, 200);
+    drop(client);
+    let stats = server.stop();
+    assert_eq!(stats.calls, 200);
+    assert!(stats.keep_alives >= 3, "{stats:?}");
+}
