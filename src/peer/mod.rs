@@ -234,6 +234,7 @@
 
 mod client;
 pub mod demo;
+pub mod domainsockets;
 mod error;
 mod hash;
 mod json;

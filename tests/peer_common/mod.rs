@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod references;
+pub mod socket_dir;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
