@@ -6,18 +6,42 @@ use std::io;
 use std::os::fd::{AsFd, BorrowedFd};
 
 use super::socket::{Address, NetlinkSocket, RecvInfo, SocketOptions, UnixAddr, UnixDatagram};
+use crate::procslink::PROCSLINK_OVERHEAD;
 
+/// How a message is laid out in a datagram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Framing {
+    /// `nlmsghdr | procslinkhdr | JSON-RPC text` (the ProcsLink reference).
+    ProcsLink,
+    /// The JSON-RPC text alone, one document per datagram (osbuild's
+    /// jsoncomm).
+    Bare,
+}
+
+impl Framing {
+    /// The bytes in front of a message's JSON text.
+    #[inline]
+    pub(crate) fn overhead(self) -> usize {
+        match self {
+            Framing::ProcsLink => PROCSLINK_OVERHEAD,
+            Framing::Bare => 0,
+        }
+    }
+}
+
+/// A socket and how its datagrams are framed (netlink always carries
+/// ProcsLink headers).
 #[derive(Debug)]
 pub(crate) enum Socket {
     Netlink(NetlinkSocket),
-    Unix(UnixDatagram),
+    Unix(UnixDatagram, Framing),
 }
 
 impl Socket {
     pub(crate) fn local(&self) -> Address {
         match self {
             Socket::Netlink(s) => Address::Netlink(s.port()),
-            Socket::Unix(s) => Address::Unix(s.local_addr().clone()),
+            Socket::Unix(s, _) => Address::Unix(s.local_addr().clone()),
         }
     }
 
@@ -26,7 +50,7 @@ impl Socket {
     pub(crate) fn is_local(&self, addr: &Address) -> bool {
         match (self, addr) {
             (Socket::Netlink(s), Address::Netlink(port)) => s.port() == *port,
-            (Socket::Unix(s), Address::Unix(a)) => s.local_addr() == a,
+            (Socket::Unix(s, _), Address::Unix(a)) => s.local_addr() == a,
             _ => false,
         }
     }
@@ -37,7 +61,16 @@ impl Socket {
     pub(crate) fn nlmsg_pid(&self) -> u32 {
         match self {
             Socket::Netlink(s) => s.port(),
-            Socket::Unix(_) => std::process::id(),
+            Socket::Unix(..) => std::process::id(),
+        }
+    }
+
+    /// How this socket's datagrams are framed.
+    #[inline]
+    pub(crate) fn framing(&self) -> Framing {
+        match self {
+            Socket::Netlink(_) => Framing::ProcsLink,
+            Socket::Unix(_, framing) => *framing,
         }
     }
 
@@ -64,7 +97,9 @@ impl Socket {
                 io::ErrorKind::InvalidInput,
                 "netlink datagrams cannot carry file descriptors",
             )),
-            (Socket::Unix(s), Address::Unix(addr)) => s.send_to_with(addr, bytes, fds, dont_wait),
+            (Socket::Unix(s, _), Address::Unix(addr)) => {
+                s.send_to_with(addr, bytes, fds, dont_wait)
+            }
             (_, to) => Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!(
@@ -91,7 +126,7 @@ impl Socket {
                 })
             }
             Socket::Netlink(s) => s.recv_into(buf),
-            Socket::Unix(s) => s.recv_into(buf),
+            Socket::Unix(s, _) => s.recv_into(buf),
         }
     }
 
@@ -107,7 +142,7 @@ impl AsFd for Socket {
     fn as_fd(&self) -> BorrowedFd<'_> {
         match self {
             Socket::Netlink(s) => s.as_fd(),
-            Socket::Unix(s) => s.as_fd(),
+            Socket::Unix(s, _) => s.as_fd(),
         }
     }
 }

@@ -28,7 +28,7 @@ use serde_json::Value;
 
 use super::error::CallError;
 use super::socket::{Address, NetlinkSocket, SocketOptions, UnixAddr, UnixDatagram};
-use super::transport::Socket;
+use super::transport::{Framing, Socket};
 use crate::jsonrpc::{Params as RawParams, RawValue};
 
 use answer::{rpc_error, value_of};
@@ -115,10 +115,30 @@ impl Client {
     ///
     /// Opening or configuring the socket failed.
     pub fn unix_with(options: ClientOptions) -> io::Result<Client> {
-        Client::new(
-            Socket::Unix(UnixDatagram::bind(&UnixAddr::Unnamed)?),
-            options,
-        )
+        let socket = UnixDatagram::bind(&UnixAddr::Unnamed)?;
+        Client::new(Socket::Unix(socket, Framing::ProcsLink), options)
+    }
+
+    /// A client of osbuild's jsoncomm profile on a new autobound Unix
+    /// datagram socket, with the default options: each request is one bare
+    /// JSON-RPC document per datagram (no header), and so is each response
+    /// it accepts (see [`Server::bind_jsoncomm`](super::Server::bind_jsoncomm)).
+    ///
+    /// # Errors
+    ///
+    /// Opening or configuring the socket failed.
+    pub fn jsoncomm() -> io::Result<Client> {
+        Client::jsoncomm_with(ClientOptions::default())
+    }
+
+    /// [`jsoncomm`](Self::jsoncomm) with `options`.
+    ///
+    /// # Errors
+    ///
+    /// Opening or configuring the socket failed.
+    pub fn jsoncomm_with(options: ClientOptions) -> io::Result<Client> {
+        let socket = UnixDatagram::bind(&UnixAddr::Unnamed)?;
+        Client::new(Socket::Unix(socket, Framing::Bare), options)
     }
 
     fn new(socket: Socket, options: ClientOptions) -> io::Result<Client> {
