@@ -241,6 +241,7 @@ pub mod jsoncomm;
 mod limits;
 mod params;
 mod result;
+mod seqpacket;
 mod server;
 mod socket;
 mod transport;
@@ -253,7 +254,10 @@ pub use json::to_json_text;
 pub use jsoncomm::{JsoncommError, JsoncommMessage, JsoncommSocket};
 pub use params::{Params, Reply};
 pub use result::ResultText;
-pub use server::{Methods, Server, ServerHandle, ServerOptions, ServerStats, Stopper};
+pub use server::{
+    Methods, SeqpacketServer, SeqpacketServerHandle, Server, ServerHandle, ServerOptions,
+    ServerStats, Stopper,
+};
 pub use socket::{
     Address, Credentials, MAX_FDS, NetlinkSocket, Received, RecvInfo, SocketOptions, UnixAddr,
     UnixDatagram,

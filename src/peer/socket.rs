@@ -63,7 +63,7 @@ impl UnixAddr {
         UnixAddr::Abstract(name.as_ref().to_vec())
     }
 
-    fn to_rustix(&self) -> io::Result<SocketAddrUnix> {
+    pub(crate) fn to_rustix(&self) -> io::Result<SocketAddrUnix> {
         match self {
             UnixAddr::Path(p) => SocketAddrUnix::new(p.as_path()),
             UnixAddr::Abstract(name) => SocketAddrUnix::new_abstract_name(name),
@@ -72,7 +72,7 @@ impl UnixAddr {
         .map_err(|e| with_context(e, &format!("unix address {self}")))
     }
 
-    fn from_rustix(addr: &SocketAddrUnix) -> Self {
+    pub(crate) fn from_rustix(addr: &SocketAddrUnix) -> Self {
         if let Some(p) = addr.path_bytes() {
             UnixAddr::Path(PathBuf::from(OsStr::from_bytes(p)))
         } else if let Some(name) = addr.abstract_name() {

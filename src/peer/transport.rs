@@ -5,6 +5,7 @@ use std::prelude::rust_2024::*;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd};
 
+use super::seqpacket::Seqpacket;
 use super::socket::{Address, NetlinkSocket, RecvInfo, SocketOptions, UnixAddr, UnixDatagram};
 use crate::procslink::PROCSLINK_OVERHEAD;
 
@@ -35,6 +36,9 @@ impl Framing {
 pub(crate) enum Socket {
     Netlink(NetlinkSocket),
     Unix(UnixDatagram, Framing),
+    /// A `SOCK_SEQPACKET` connection (later osbuild's jsoncomm): bare
+    /// messages, one peer.
+    Seqpacket(Seqpacket),
 }
 
 impl Socket {
@@ -42,6 +46,7 @@ impl Socket {
         match self {
             Socket::Netlink(s) => Address::Netlink(s.port()),
             Socket::Unix(s, _) => Address::Unix(s.local_addr().clone()),
+            Socket::Seqpacket(s) => Address::Unix(s.local_addr().clone()),
         }
     }
 
@@ -61,7 +66,7 @@ impl Socket {
     pub(crate) fn nlmsg_pid(&self) -> u32 {
         match self {
             Socket::Netlink(s) => s.port(),
-            Socket::Unix(..) => std::process::id(),
+            Socket::Unix(..) | Socket::Seqpacket(_) => std::process::id(),
         }
     }
 
@@ -71,6 +76,7 @@ impl Socket {
         match self {
             Socket::Netlink(_) => Framing::ProcsLink,
             Socket::Unix(_, framing) => *framing,
+            Socket::Seqpacket(_) => Framing::Bare,
         }
     }
 
@@ -100,11 +106,20 @@ impl Socket {
             (Socket::Unix(s, _), Address::Unix(addr)) => {
                 s.send_to_with(addr, bytes, fds, dont_wait)
             }
+            (Socket::Seqpacket(s), to) if same_peer(s.peer(), to) => s.send(bytes, fds, dont_wait),
+            (Socket::Seqpacket(s), to) => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("cannot reach {to} on a connection to {}", s.peer()),
+            )),
             (_, to) => Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!(
                     "cannot reach {to} from a {} socket",
-                    if self.is_netlink() { "netlink" } else { "unix" }
+                    if self.is_netlink() {
+                        "netlink"
+                    } else {
+                        "unix datagram"
+                    }
                 ),
             )),
         }
@@ -127,14 +142,20 @@ impl Socket {
             }
             Socket::Netlink(s) => s.recv_into(buf),
             Socket::Unix(s, _) => s.recv_into(buf),
+            Socket::Seqpacket(s) => s.recv_into(buf),
         }
     }
 
     /// Sends a one-byte datagram to this socket itself, to wake a receiver
     /// (netlink refuses empty datagrams with `ENODATA`), never waiting for
     /// room in its queue.
+    /// On a connection, which cannot reach itself, its receiving side is
+    /// shut down instead: the receiver finds the connection closed.
     pub(crate) fn wake(&self) -> io::Result<()> {
-        self.send(&self.local(), &[0], &[], true)
+        match self {
+            Socket::Seqpacket(s) => s.shutdown_read(),
+            _ => self.send(&self.local(), &[0], &[], true),
+        }
     }
 }
 
@@ -143,6 +164,7 @@ impl AsFd for Socket {
         match self {
             Socket::Netlink(s) => s.as_fd(),
             Socket::Unix(s, _) => s.as_fd(),
+            Socket::Seqpacket(s) => s.as_fd(),
         }
     }
 }

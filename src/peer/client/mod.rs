@@ -27,6 +27,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::error::CallError;
+use super::seqpacket::Seqpacket;
 use super::socket::{Address, NetlinkSocket, SocketOptions, UnixAddr, UnixDatagram};
 use super::transport::{Framing, Socket};
 use crate::jsonrpc::{Params as RawParams, RawValue};
@@ -139,6 +140,32 @@ impl Client {
     pub fn jsoncomm_with(options: ClientOptions) -> io::Result<Client> {
         let socket = UnixDatagram::bind(&UnixAddr::Unnamed)?;
         Client::new(Socket::Unix(socket, Framing::Bare), options)
+    }
+
+    /// A client of the jsoncomm profile over a Unix `SOCK_SEQPACKET`
+    /// connection to `server` (later osbuild releases; see
+    /// [`Server::bind_jsoncomm_seqpacket`](super::Server::bind_jsoncomm_seqpacket)),
+    /// with the default options. Calls go to `server` only; the server
+    /// closing the connection fails the calls waiting and every later
+    /// one.
+    ///
+    /// # Errors
+    ///
+    /// Connecting or configuring the socket failed.
+    pub fn jsoncomm_seqpacket(server: &UnixAddr) -> io::Result<Client> {
+        Client::jsoncomm_seqpacket_with(server, ClientOptions::default())
+    }
+
+    /// [`jsoncomm_seqpacket`](Self::jsoncomm_seqpacket) with `options`.
+    ///
+    /// # Errors
+    ///
+    /// Connecting or configuring the socket failed.
+    pub fn jsoncomm_seqpacket_with(
+        server: &UnixAddr,
+        options: ClientOptions,
+    ) -> io::Result<Client> {
+        Client::new(Socket::Seqpacket(Seqpacket::connect(server)?), options)
     }
 
     fn new(socket: Socket, options: ClientOptions) -> io::Result<Client> {

@@ -11,6 +11,7 @@ mod dispatch;
 mod methods;
 mod options;
 mod reply;
+mod seqpacket;
 mod stats;
 mod userns;
 
@@ -34,6 +35,7 @@ use stats::Counters;
 
 pub use methods::Methods;
 pub use options::ServerOptions;
+pub use seqpacket::{SeqpacketServer, SeqpacketServerHandle};
 pub use stats::ServerStats;
 
 struct Shared {
@@ -295,6 +297,8 @@ impl Server {
                 }
                 Err(e) if is_timeout(&e) => {}
                 Err(e) if is_overrun(&e) => bump(&shared.counters.overruns),
+                // A connection's client left (or a stop shut it down).
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break,
                 Err(e) => return Err(e),
             }
         }
