@@ -198,8 +198,8 @@ fn the_reference_client_calls_the_crate_server() {
     assert_eq!(reply(4)["error"]["code"], json!(-32601), "{}", reply(4));
     assert_eq!(reply(4)["id"], json!(5));
     // Every reply without descriptors but slurp's, which carries one.
-    for i in 0..5 {
-        assert_eq!(lines[i]["fd_texts"], json!([]), "{}", lines[i]);
+    for line in &lines[..5] {
+        assert_eq!(line["fd_texts"], json!([]), "{line}");
     }
     assert_eq!(
         reply(5),

@@ -123,7 +123,8 @@ impl Client {
     /// A client of osbuild's jsoncomm profile on a new autobound Unix
     /// datagram socket, with the default options: each request is one bare
     /// JSON-RPC document per datagram (no header), and so is each response
-    /// it accepts (see [`Server::bind_jsoncomm`](super::Server::bind_jsoncomm)).
+    /// it accepts (see [`Server::bind_jsoncomm`](super::Server::bind_jsoncomm)),
+    /// each at most [`ClientOptions::max_datagram`] bytes.
     ///
     /// # Errors
     ///

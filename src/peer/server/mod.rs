@@ -130,8 +130,9 @@ impl Server {
     /// text, no header), answered the same way, with descriptors passed as
     /// `SCM_RIGHTS` as on [`bind_unix`](Self::bind_unix). Everything else
     /// (dispatch, threads, limits, credentials, removing the path when
-    /// dropped) is as there. A ProcsLink-framed datagram is answered
-    /// -32600 saying so.
+    /// dropped) is as there, [`ServerOptions::max_datagram`] (4096 bytes
+    /// by default) included: raise it for larger documents. A
+    /// ProcsLink-framed datagram is answered -32600 saying so.
     ///
     /// ```
     /// use procslink::peer::{Client, Server, ServerOptions, UnixAddr, demo};
