@@ -7,6 +7,8 @@
 //!   as `$PROCSLINK_RT_PIN` places servers);
 //! - `rust-raw`: the crate's [`JsoncommSocket`] sending the request
 //!   document and reading the answer as a value, to the same server;
+//! - `rust-procslink-unix`: for scale, the same crate client and server
+//!   with ProcsLink headers over Unix datagrams ([`Server::bind_unix`]);
 //! - `rust-to-python`: the crate's client calling the reference's server;
 //! - `python`: the real osbuild jsoncomm module (`jsoncomm.py` of the
 //!   references, imported as it is by `py/jsoncomm_rt.py`) as client and
@@ -59,7 +61,7 @@ fn python() -> PathBuf {
 
 fn print(who: &str, s: &Summary) {
     println!(
-        "seed_jsoncomm {who:<16} p50 {:>8.0} ns  p99 {:>8.0} ns  {:>8.0} calls/s  ({} calls)",
+        "seed_jsoncomm {who:<20} p50 {:>8.0} ns  p99 {:>8.0} ns  {:>8.0} calls/s  ({} calls)",
         s.p50_ns, s.p99_ns, s.calls_per_s, s.calls
     );
 }
@@ -109,15 +111,22 @@ fn seed_jsoncomm(c: &mut Criterion) {
     let addr = UnixAddr::abstract_name(format!("procslink-bench-jsoncomm-{}", std::process::id()));
     let server = Server::bind_jsoncomm(addr.clone(), echo_methods(), ServerOptions::new())
         .expect("bind the jsoncomm server");
-    let serving = {
-        let server = server.clone();
-        std::thread::spawn(move || {
-            if let Some(cpu) = server_cpu {
-                rt::pin_to(cpu).expect("pin the server");
-            }
-            server.serve()
+    let procslink_addr =
+        UnixAddr::abstract_name(format!("procslink-bench-unix-{}", std::process::id()));
+    let procslink_server =
+        Server::bind_unix(procslink_addr.clone(), echo_methods(), ServerOptions::new())
+            .expect("bind the ProcsLink Unix server");
+    let serving: Vec<_> = [server.clone(), procslink_server.clone()]
+        .into_iter()
+        .map(|server| {
+            std::thread::spawn(move || {
+                if let Some(cpu) = server_cpu {
+                    rt::pin_to(cpu).expect("pin the server");
+                }
+                server.serve()
+            })
         })
-    };
+        .collect();
 
     let dir = jsoncomm_dir();
     if dir.is_none() {
@@ -154,6 +163,9 @@ fn seed_jsoncomm(c: &mut Criterion) {
         }
     };
     echo(&client, &addr).expect("rust echo");
+    let procslink_client =
+        Client::unix_with(ClientOptions::new().timeout(Duration::from_secs(5))).expect("client");
+    echo(&procslink_client, &procslink_addr).expect("rust-procslink-unix echo");
     if py_server.is_some() {
         echo(&client, &py_addr).expect("rust-to-python echo");
     }
@@ -175,6 +187,10 @@ fn seed_jsoncomm(c: &mut Criterion) {
     let mut contenders: Vec<rt::Contender<'_>> = vec![
         ("rust", Box::new(|| echo(&client, &addr))),
         ("rust-raw", Box::new(&mut raw_call)),
+        (
+            "rust-procslink-unix",
+            Box::new(|| echo(&procslink_client, &procslink_addr)),
+        ),
     ];
     if py_server.is_some() {
         contenders.push(("rust-to-python", Box::new(|| echo(&client, &py_addr))));
@@ -204,7 +220,10 @@ fn seed_jsoncomm(c: &mut Criterion) {
     drop(py_server);
     let _ = std::fs::remove_file(&py_path);
     server.stopper().stop();
-    let _ = serving.join();
+    procslink_server.stopper().stop();
+    for thread in serving {
+        let _ = thread.join();
+    }
 }
 
 fn config() -> Criterion {
