@@ -268,3 +268,27 @@ fn a_path_is_removed_with_the_server() {
     server.stop().unwrap();
     assert!(!path.exists());
 }
+
+#[test]
+fn the_uid_allow_list_holds_on_connections() {
+    let me = rustix::process::geteuid().as_raw();
+    for (allowed, served) in [(me, true), (me.wrapping_add(1), false)] {
+        let addr = unique("uid");
+        let options = ServerOptions::new().allow_uid(allowed);
+        let server = Server::bind_jsoncomm_seqpacket(addr.clone(), methods(), options)
+            .unwrap()
+            .spawn()
+            .unwrap();
+        // The request is sent at once, before the server may have
+        // accepted the connection.
+        let client = Client::jsoncomm_seqpacket(&addr).unwrap();
+        match client.call(addr.clone(), "echo", json!(["who"])) {
+            Ok(v) => assert!(served && v == json!("who"), "{v}"),
+            Err(CallError::Rpc(e)) => assert!(!served && e.code.0 == -32001, "{e:?}"),
+            Err(e) => panic!("{e:?}"),
+        }
+        drop(client);
+        let stats = server.stop().unwrap();
+        assert_eq!(stats.denied, u64::from(!served));
+    }
+}

@@ -11,7 +11,8 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::net::{AddressFamily, Shutdown, SocketAddrUnix, SocketFlags, SocketType};
 
 use super::socket::{
-    Address, RecvInfo, SocketOptions, UnixAddr, recv_unix, send_unix, with_context,
+    Address, Credentials, RecvInfo, SocketOptions, UnixAddr, credentials_of, recv_unix, send_unix,
+    with_context,
 };
 
 /// How many connections wait to be accepted before `connect` fails.
@@ -70,10 +71,14 @@ impl SeqpacketListener {
             // An unbound client's name is empty.
             .filter(|a| *a != UnixAddr::Abstract(Vec::new()))
             .unwrap_or(UnixAddr::Unnamed);
+        let peer_credentials = rustix::net::sockopt::socket_peercred(&fd)
+            .ok()
+            .map(credentials_of);
         Ok(Seqpacket {
             fd,
             local: self.local.clone(),
             peer: Address::Unix(peer),
+            peer_credentials,
         })
     }
 }
@@ -85,6 +90,11 @@ pub(crate) struct Seqpacket {
     local: UnixAddr,
     /// The other end: where every message comes from and goes to.
     peer: Address,
+    /// The other end's credentials as the kernel recorded them when it
+    /// connected (`SO_PEERCRED`): those of every message that carries
+    /// none of its own, so that a message sent before the server turned
+    /// on `SO_PASSCRED` is not taken for one without credentials.
+    peer_credentials: Option<Credentials>,
 }
 
 impl Seqpacket {
@@ -94,10 +104,14 @@ impl Seqpacket {
         rustix::net::connect(&fd, &addr.to_rustix()?)
             .map_err(|e| with_context(e, &format!("connect to unix socket {addr}")))?;
         let local = local_addr(fd.as_fd())?;
+        let peer_credentials = rustix::net::sockopt::socket_peercred(&fd)
+            .ok()
+            .map(credentials_of);
         Ok(Seqpacket {
             fd,
             local,
             peer: Address::Unix(addr.clone()),
+            peer_credentials,
         })
     }
 
@@ -129,6 +143,7 @@ impl Seqpacket {
             ));
         }
         info.from = Some(self.peer.clone());
+        info.credentials = info.credentials.or(self.peer_credentials);
         Ok(info)
     }
 

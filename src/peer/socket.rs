@@ -249,7 +249,7 @@ fn set_recv_buffer(fd: BorrowedFd<'_>, bytes: usize) -> io::Result<()> {
         .map_err(|e| with_context(e, "setsockopt SO_RCVBUF"))
 }
 
-fn credentials_of(cred: rustix::net::UCred) -> Credentials {
+pub(crate) fn credentials_of(cred: rustix::net::UCred) -> Credentials {
     Credentials {
         pid: cred.pid.as_raw_nonzero().get(),
         uid: cred.uid.as_raw(),
