@@ -271,6 +271,54 @@ fn the_crate_raw_socket_talks_to_the_reference_server() {
 }
 
 #[test]
+fn the_reference_client_talks_to_the_crate_raw_socket() {
+    let Some((dir, python)) = jsoncomm() else {
+        return;
+    };
+    let path = socket_path("raw-server");
+    let server = JsoncommSocket::new_server(path.as_path()).expect("server");
+    server
+        .set_recv_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut client = Killed(
+        Command::new(&python)
+            .arg(dir.join("ref_client.py"))
+            .arg(&path)
+            .arg(r#"{"op": "h\u00e9llo", "n": [1, 2.5]}"#)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start ref_client.py"),
+    );
+    let message = server.recv().expect("the reference's document");
+    assert_eq!(message.payload, json!({"op": "h\u{e9}llo", "n": [1, 2.5]}));
+    let [fd] = <[_; 1]>::try_from(message.fds).expect("one descriptor");
+    assert_eq!(read_fd(fd), "hello from jsoncomm");
+    let back = pipe_with("from rust");
+    server
+        .send(
+            &json!({"answer": "\u{2713}", "seen": 1}),
+            message.from.as_ref(),
+            &[back.as_fd()],
+        )
+        .expect("answer");
+    let mut out = String::new();
+    client
+        .0
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    assert!(client.0.wait().unwrap().success(), "{out}");
+    assert!(
+        out.contains("jsoncomm.recv -> {'answer': '\u{2713}', 'seen': 1} nfds 1"),
+        "{out}"
+    );
+    drop(server);
+    assert!(!path.exists(), "the server's path goes with it");
+}
+
+#[test]
 fn the_crate_jsonrpc_client_reads_bare_documents_from_the_reference() {
     // The reference has no JSON-RPC server; its echo server answers any
     // document with {"echo": ...}, which the crate's JSON-RPC client must
