@@ -292,3 +292,19 @@ fn the_uid_allow_list_holds_on_connections() {
         assert_eq!(stats.denied, u64::from(!served));
     }
 }
+
+#[test]
+fn serve_accepts_on_the_calling_thread() {
+    let addr = unique("serve");
+    let server =
+        Server::bind_jsoncomm_seqpacket(addr.clone(), methods(), ServerOptions::new()).unwrap();
+    // Serves until the test process ends.
+    std::thread::spawn(move || server.serve());
+    for round in 0..2 {
+        let client = Client::jsoncomm_seqpacket(&addr).unwrap();
+        assert_eq!(
+            client.call(addr.clone(), "echo", json!([round])).unwrap(),
+            json!(round)
+        );
+    }
+}

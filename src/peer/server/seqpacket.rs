@@ -124,6 +124,18 @@ impl SeqpacketServer {
         Address::Unix(self.shared.listener.local_addr().clone())
     }
 
+    /// Accepts and serves connections from the calling thread on, until
+    /// the process ends (a server that [`spawn`](Self::spawn) starts can
+    /// be stopped instead), as a command that serves until killed does.
+    ///
+    /// # Errors
+    ///
+    /// Accepting failed for another reason than an interruption or a
+    /// client that gave up.
+    pub fn serve(&self) -> io::Result<()> {
+        self.shared.accept_loop()
+    }
+
     /// Accepts connections on a new thread.
     ///
     /// # Errors
