@@ -24,6 +24,10 @@
 //! (see BENCHMARKS.md for what a round trip costs against a bare netlink
 //! ping-pong).
 //! - [`NetlinkSocket`], [`UnixDatagram`]: the socket layer underneath.
+//! - The jsoncomm profile (osbuild's `jsoncomm`): the same server and
+//!   client with bare JSON documents instead of ProcsLink headers, over
+//!   Unix datagrams or `SOCK_SEQPACKET` connections, and [`jsoncomm`]'s
+//!   [`JsoncommSocket`] for plain JSON messages (see below).
 //! - [`demo`]: the `hello`/`add`/`echo` methods of the `procslink` command.
 //!
 //! # Example
@@ -97,6 +101,25 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # The jsoncomm profile
+//!
+//! osbuild's `jsoncomm` (WIRE.md section 6) sends one bare JSON document
+//! per message, UTF-8 text with no header, with up to [`MAX_FDS`]
+//! descriptors as `SCM_RIGHTS`. The peer speaks it as a wire profile: the
+//! handlers ([`Methods`]) and the client API are the same, only the
+//! framing differs.
+//!
+//! - [`Server::bind_jsoncomm`] / [`Client::jsoncomm`]: JSON-RPC documents
+//!   over Unix datagrams (osbuild 13c0dec8, the seed's version; the client
+//!   autobinds). A ProcsLink-framed datagram sent to such a server is
+//!   answered -32600 saying so; a bare response document, which no
+//!   payload type tells apart, is never answered.
+//! - [`Server::bind_jsoncomm_seqpacket`] / [`Client::jsoncomm_seqpacket`]:
+//!   the same over `SOCK_SEQPACKET` (later osbuild releases): the server
+//!   listens and serves each accepted connection on its own thread.
+//! - [`JsoncommSocket`]: any JSON value (not JSON-RPC) with descriptors,
+//!   as `jsoncomm.Socket` sends and receives it.
 //!
 //! # Compatibility with the reference
 //!
@@ -238,9 +261,11 @@ pub mod domainsockets;
 mod error;
 mod hash;
 mod json;
+pub mod jsoncomm;
 mod limits;
 mod params;
 mod result;
+mod seqpacket;
 mod server;
 mod socket;
 mod transport;
@@ -250,9 +275,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub use client::{Client, ClientOptions, ClientStats};
 pub use error::{CallError, HANDLER_TIMEOUT, PERMISSION_DENIED, RpcError, SERVER_BUSY};
 pub use json::to_json_text;
+pub use jsoncomm::{JsoncommError, JsoncommMessage, JsoncommSocket};
 pub use params::{Params, Reply};
 pub use result::ResultText;
-pub use server::{Methods, Server, ServerHandle, ServerOptions, ServerStats, Stopper};
+pub use server::{
+    Methods, SeqpacketServer, SeqpacketServerHandle, Server, ServerHandle, ServerOptions,
+    ServerStats, Stopper,
+};
 pub use socket::{
     Address, Credentials, MAX_FDS, NetlinkSocket, Received, RecvInfo, SocketOptions, UnixAddr,
     UnixDatagram,

@@ -63,7 +63,7 @@ impl UnixAddr {
         UnixAddr::Abstract(name.as_ref().to_vec())
     }
 
-    fn to_rustix(&self) -> io::Result<SocketAddrUnix> {
+    pub(crate) fn to_rustix(&self) -> io::Result<SocketAddrUnix> {
         match self {
             UnixAddr::Path(p) => SocketAddrUnix::new(p.as_path()),
             UnixAddr::Abstract(name) => SocketAddrUnix::new_abstract_name(name),
@@ -72,7 +72,7 @@ impl UnixAddr {
         .map_err(|e| with_context(e, &format!("unix address {self}")))
     }
 
-    fn from_rustix(addr: &SocketAddrUnix) -> Self {
+    pub(crate) fn from_rustix(addr: &SocketAddrUnix) -> Self {
         if let Some(p) = addr.path_bytes() {
             UnixAddr::Path(PathBuf::from(OsStr::from_bytes(p)))
         } else if let Some(name) = addr.abstract_name() {
@@ -249,7 +249,7 @@ fn set_recv_buffer(fd: BorrowedFd<'_>, bytes: usize) -> io::Result<()> {
         .map_err(|e| with_context(e, "setsockopt SO_RCVBUF"))
 }
 
-fn credentials_of(cred: rustix::net::UCred) -> Credentials {
+pub(crate) fn credentials_of(cred: rustix::net::UCred) -> Credentials {
     Credentials {
         pid: cred.pid.as_raw_nonzero().get(),
         uid: cred.uid.as_raw(),
@@ -579,37 +579,49 @@ impl UnixDatagram {
         fds: &[BorrowedFd<'_>],
         dont_wait: bool,
     ) -> io::Result<()> {
-        if fds.len() > MAX_FDS {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!(
-                    "{} file descriptors in one message; at most {MAX_FDS}",
-                    fds.len()
-                ),
-            ));
-        }
-        let addr = to.to_rustix()?;
-        let mut space =
-            vec![MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(fds.len().max(1)))];
-        let mut control = SendAncillaryBuffer::new(&mut space);
-        if !fds.is_empty() && !control.push(SendAncillaryMessage::ScmRights(fds)) {
-            return Err(io::Error::other(
-                "ancillary buffer too small for the descriptors",
-            ));
-        }
-        let sent = rustix::net::sendmsg_addr(
+        send_unix(self.fd.as_fd(), Some(to), bytes, fds, dont_wait)
+    }
+
+    /// Makes `to` the default destination of [`send`](Self::send) and the
+    /// only sender whose datagrams this socket receives (`connect`).
+    ///
+    /// # Errors
+    ///
+    /// The `connect` failure (`ENOENT`/`ECONNREFUSED` when nothing is bound
+    /// at `to`).
+    pub fn connect(&self, to: &UnixAddr) -> io::Result<()> {
+        rustix::net::connect(&self.fd, &to.to_rustix()?)
+            .map_err(|e| with_context(e, &format!("connect unix socket to {to}")))
+    }
+
+    /// Sends one datagram to the address given to [`connect`](Self::connect),
+    /// as [`send_to`](Self::send_to) does.
+    ///
+    /// # Errors
+    ///
+    /// As [`send_to`](Self::send_to); `ENOTCONN` without a destination.
+    pub fn send(&self, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<()> {
+        send_unix(self.fd.as_fd(), None, bytes, fds, false)
+    }
+
+    /// The length of the next datagram, without taking it off the queue
+    /// (`MSG_PEEK | MSG_TRUNC`), waiting for one at most the receive
+    /// timeout.
+    ///
+    /// # Errors
+    ///
+    /// The `recvmsg` failure (`WouldBlock`/`TimedOut` after the receive
+    /// timeout).
+    pub fn peek_len(&self) -> io::Result<usize> {
+        let mut control = RecvAncillaryBuffer::default();
+        rustix::net::recvmsg(
             &self.fd,
-            &addr,
-            &[io::IoSlice::new(bytes)],
+            &mut [],
             &mut control,
-            if dont_wait {
-                SendFlags::DONTWAIT
-            } else {
-                SendFlags::empty()
-            },
+            RecvFlags::PEEK | RecvFlags::TRUNC,
         )
-        .map_err(|e| with_context(e, &format!("send to unix socket {to}")))?;
-        short_send(sent, bytes.len())
+        .map(|msg| msg.bytes)
+        .map_err(|e| recv_error(e, "peek at unix socket"))
     }
 
     /// Receives one datagram of at most `limit` bytes, its descriptors and
@@ -639,40 +651,87 @@ impl UnixDatagram {
     /// The `recvmsg` failure (`WouldBlock`/`TimedOut` after the receive
     /// timeout).
     pub fn recv_into(&self, buf: &mut [u8]) -> io::Result<RecvInfo> {
-        let mut space = [MaybeUninit::<u8>::uninit();
-            rustix::cmsg_space!(ScmRights(MAX_FDS), ScmCredentials(1))];
-        let mut control = RecvAncillaryBuffer::new(&mut space);
-        let msg = rustix::net::recvmsg(
-            &self.fd,
-            &mut [io::IoSliceMut::new(buf)],
-            &mut control,
-            RecvFlags::TRUNC | RecvFlags::CMSG_CLOEXEC,
-        )
-        .map_err(|e| recv_error(e, "receive from unix socket"))?;
-        let mut fds = Vec::new();
-        let mut credentials = None;
-        for message in control.drain() {
-            match message {
-                RecvAncillaryMessage::ScmRights(received) => fds.extend(received),
-                RecvAncillaryMessage::ScmCredentials(c) => credentials = Some(credentials_of(c)),
-                _ => {}
-            }
-        }
-        drop(control);
-        let from = msg
-            .address
-            .and_then(|a| SocketAddrUnix::try_from(a).ok())
-            .map(|a| UnixAddr::from_rustix(&a))
-            .filter(|a| *a != UnixAddr::Unnamed)
-            .map(Address::Unix);
-        Ok(RecvInfo {
-            len: msg.bytes,
-            from,
-            credentials,
-            fds,
-            control_truncated: msg.flags.contains(ReturnFlags::CTRUNC),
-        })
+        recv_unix(self.fd.as_fd(), buf)
     }
+}
+
+/// Sends one message on the Unix socket `fd`, to `to` (`None`: the
+/// connected peer), with `fds` as `SCM_RIGHTS`.
+pub(crate) fn send_unix(
+    fd: BorrowedFd<'_>,
+    to: Option<&UnixAddr>,
+    bytes: &[u8],
+    fds: &[BorrowedFd<'_>],
+    dont_wait: bool,
+) -> io::Result<()> {
+    if fds.len() > MAX_FDS {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{} file descriptors in one message; at most {MAX_FDS}",
+                fds.len()
+            ),
+        ));
+    }
+    let mut space =
+        vec![MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(fds.len().max(1)))];
+    let mut control = SendAncillaryBuffer::new(&mut space);
+    if !fds.is_empty() && !control.push(SendAncillaryMessage::ScmRights(fds)) {
+        return Err(io::Error::other(
+            "ancillary buffer too small for the descriptors",
+        ));
+    }
+    let iov = [io::IoSlice::new(bytes)];
+    let flags = if dont_wait {
+        SendFlags::DONTWAIT
+    } else {
+        SendFlags::empty()
+    };
+    let sent = match to {
+        Some(to) => rustix::net::sendmsg_addr(fd, &to.to_rustix()?, &iov, &mut control, flags)
+            .map_err(|e| with_context(e, &format!("send to unix socket {to}"))),
+        None => rustix::net::sendmsg(fd, &iov, &mut control, flags)
+            .map_err(|e| with_context(e, "send on unix socket")),
+    }?;
+    short_send(sent, bytes.len())
+}
+
+/// Receives one message from the Unix socket `fd` into `buf`, taking
+/// every descriptor that came with it into ownership at once.
+pub(crate) fn recv_unix(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<RecvInfo> {
+    let mut space =
+        [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(MAX_FDS), ScmCredentials(1))];
+    let mut control = RecvAncillaryBuffer::new(&mut space);
+    let msg = rustix::net::recvmsg(
+        fd,
+        &mut [io::IoSliceMut::new(buf)],
+        &mut control,
+        RecvFlags::TRUNC | RecvFlags::CMSG_CLOEXEC,
+    )
+    .map_err(|e| recv_error(e, "receive from unix socket"))?;
+    let mut fds = Vec::new();
+    let mut credentials = None;
+    for message in control.drain() {
+        match message {
+            RecvAncillaryMessage::ScmRights(received) => fds.extend(received),
+            RecvAncillaryMessage::ScmCredentials(c) => credentials = Some(credentials_of(c)),
+            _ => {}
+        }
+    }
+    drop(control);
+    let from = msg
+        .address
+        .and_then(|a| SocketAddrUnix::try_from(a).ok())
+        .map(|a| UnixAddr::from_rustix(&a))
+        .filter(|a| *a != UnixAddr::Unnamed)
+        .map(Address::Unix);
+    Ok(RecvInfo {
+        len: msg.bytes,
+        from,
+        credentials,
+        fds,
+        control_truncated: msg.flags.contains(ReturnFlags::CTRUNC),
+    })
 }
 
 impl AsFd for UnixDatagram {

@@ -5,19 +5,48 @@ use std::prelude::rust_2024::*;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd};
 
+use super::seqpacket::Seqpacket;
 use super::socket::{Address, NetlinkSocket, RecvInfo, SocketOptions, UnixAddr, UnixDatagram};
+use crate::procslink::PROCSLINK_OVERHEAD;
 
+/// How a message is laid out in a datagram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Framing {
+    /// `nlmsghdr | procslinkhdr | JSON-RPC text` (the ProcsLink reference).
+    ProcsLink,
+    /// The JSON-RPC text alone, one document per datagram (osbuild's
+    /// jsoncomm).
+    Bare,
+}
+
+impl Framing {
+    /// The bytes in front of a message's JSON text.
+    #[inline]
+    pub(crate) fn overhead(self) -> usize {
+        match self {
+            Framing::ProcsLink => PROCSLINK_OVERHEAD,
+            Framing::Bare => 0,
+        }
+    }
+}
+
+/// A socket and how its datagrams are framed (netlink always carries
+/// ProcsLink headers).
 #[derive(Debug)]
 pub(crate) enum Socket {
     Netlink(NetlinkSocket),
-    Unix(UnixDatagram),
+    Unix(UnixDatagram, Framing),
+    /// A `SOCK_SEQPACKET` connection (later osbuild's jsoncomm): bare
+    /// messages, one peer.
+    Seqpacket(Seqpacket),
 }
 
 impl Socket {
     pub(crate) fn local(&self) -> Address {
         match self {
             Socket::Netlink(s) => Address::Netlink(s.port()),
-            Socket::Unix(s) => Address::Unix(s.local_addr().clone()),
+            Socket::Unix(s, _) => Address::Unix(s.local_addr().clone()),
+            Socket::Seqpacket(s) => Address::Unix(s.local_addr().clone()),
         }
     }
 
@@ -26,7 +55,7 @@ impl Socket {
     pub(crate) fn is_local(&self, addr: &Address) -> bool {
         match (self, addr) {
             (Socket::Netlink(s), Address::Netlink(port)) => s.port() == *port,
-            (Socket::Unix(s), Address::Unix(a)) => s.local_addr() == a,
+            (Socket::Unix(s, _), Address::Unix(a)) => s.local_addr() == a,
             _ => false,
         }
     }
@@ -37,7 +66,17 @@ impl Socket {
     pub(crate) fn nlmsg_pid(&self) -> u32 {
         match self {
             Socket::Netlink(s) => s.port(),
-            Socket::Unix(_) => std::process::id(),
+            Socket::Unix(..) | Socket::Seqpacket(_) => std::process::id(),
+        }
+    }
+
+    /// How this socket's datagrams are framed.
+    #[inline]
+    pub(crate) fn framing(&self) -> Framing {
+        match self {
+            Socket::Netlink(_) => Framing::ProcsLink,
+            Socket::Unix(_, framing) => *framing,
+            Socket::Seqpacket(_) => Framing::Bare,
         }
     }
 
@@ -64,12 +103,23 @@ impl Socket {
                 io::ErrorKind::InvalidInput,
                 "netlink datagrams cannot carry file descriptors",
             )),
-            (Socket::Unix(s), Address::Unix(addr)) => s.send_to_with(addr, bytes, fds, dont_wait),
+            (Socket::Unix(s, _), Address::Unix(addr)) => {
+                s.send_to_with(addr, bytes, fds, dont_wait)
+            }
+            (Socket::Seqpacket(s), to) if same_peer(s.peer(), to) => s.send(bytes, fds, dont_wait),
+            (Socket::Seqpacket(s), to) => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("cannot reach {to} on a connection to {}", s.peer()),
+            )),
             (_, to) => Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!(
                     "cannot reach {to} from a {} socket",
-                    if self.is_netlink() { "netlink" } else { "unix" }
+                    if self.is_netlink() {
+                        "netlink"
+                    } else {
+                        "unix datagram"
+                    }
                 ),
             )),
         }
@@ -91,15 +141,21 @@ impl Socket {
                 })
             }
             Socket::Netlink(s) => s.recv_into(buf),
-            Socket::Unix(s) => s.recv_into(buf),
+            Socket::Unix(s, _) => s.recv_into(buf),
+            Socket::Seqpacket(s) => s.recv_into(buf),
         }
     }
 
     /// Sends a one-byte datagram to this socket itself, to wake a receiver
     /// (netlink refuses empty datagrams with `ENODATA`), never waiting for
     /// room in its queue.
+    /// On a connection, which cannot reach itself, its receiving side is
+    /// shut down instead: the receiver finds the connection closed.
     pub(crate) fn wake(&self) -> io::Result<()> {
-        self.send(&self.local(), &[0], &[], true)
+        match self {
+            Socket::Seqpacket(s) => s.shutdown_read(),
+            _ => self.send(&self.local(), &[0], &[], true),
+        }
     }
 }
 
@@ -107,7 +163,8 @@ impl AsFd for Socket {
     fn as_fd(&self) -> BorrowedFd<'_> {
         match self {
             Socket::Netlink(s) => s.as_fd(),
-            Socket::Unix(s) => s.as_fd(),
+            Socket::Unix(s, _) => s.as_fd(),
+            Socket::Seqpacket(s) => s.as_fd(),
         }
     }
 }

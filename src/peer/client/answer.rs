@@ -13,7 +13,7 @@ use crate::jsonrpc::{Decoder, ErrorObject, Id, Kind, MAX_DEPTH_LIMIT, RawValue, 
 use crate::peer::bump_exclusive;
 use crate::peer::error::{CallError, RpcError};
 use crate::peer::socket::{Address, RecvInfo};
-use crate::peer::transport::same_peer;
+use crate::peer::transport::{Framing, same_peer};
 use crate::procslink::{Datagram, PayloadType};
 
 use super::Inner;
@@ -132,24 +132,30 @@ impl Inner {
         if len > data.len() {
             return self.invalid(&from, None, Why::Oversized(len, max), own, convert);
         }
-        let datagram = match Datagram::parse_with_limit(data, max) {
-            Ok(datagram) => datagram,
-            Err(e) => return self.invalid(&from, None, Why::Framing(e), own, convert),
+        let payload = match self.socket.framing() {
+            Framing::Bare => data,
+            Framing::ProcsLink => {
+                let datagram = match Datagram::parse_with_limit(data, max) {
+                    Ok(datagram) => datagram,
+                    Err(e) => return self.invalid(&from, None, Why::Framing(e), own, convert),
+                };
+                if from.port().is_some_and(|port| datagram.pid() != port) {
+                    bump_exclusive(&self.counters.spoofed);
+                    return None;
+                }
+                let payload_type = datagram.payload_type();
+                if payload_type != PayloadType::JSONRPC_RESPONSE {
+                    let why = Why::PayloadType(payload_type.0);
+                    return self.invalid(&from, None, why, own, convert);
+                }
+                datagram.payload()
+            }
         };
-        if from.port().is_some_and(|port| datagram.pid() != port) {
-            bump_exclusive(&self.counters.spoofed);
-            return None;
-        }
-        let payload_type = datagram.payload_type();
-        if payload_type != PayloadType::JSONRPC_RESPONSE {
-            let why = Why::PayloadType(payload_type.0);
-            return self.invalid(&from, None, why, own, convert);
-        }
         let decoder = Decoder::new().with_max_depth(MAX_DEPTH_LIMIT);
-        let response = match decoder.parse_response(datagram.payload()) {
+        let response = match decoder.parse_response(payload) {
             Ok(response) => response,
             Err(e) => {
-                let id = id_of(datagram.payload());
+                let id = id_of(payload);
                 return self.invalid(&from, id, Why::NotJsonRpc(e), own, convert);
             }
         };
@@ -185,7 +191,7 @@ impl Inner {
             return convert.take().map(|f| f(response.outcome, fds));
         }
         let answer = Answer {
-            payload: datagram.payload().to_vec(),
+            payload: payload.to_vec(),
             fds,
             failure: None,
         };

@@ -18,7 +18,8 @@ use crate::jsonrpc::{Id, MAX_DEPTH_LIMIT, Params as RawParams, Request};
 use crate::peer::error::CallError;
 use crate::peer::json::{serde_text, write_json, write_raw};
 use crate::peer::socket::Address;
-use crate::procslink::{DatagramRepr, PROCSLINK_OVERHEAD};
+use crate::peer::transport::Framing;
+use crate::procslink::DatagramRepr;
 
 use super::Inner;
 use super::answer::{Outcome, finish};
@@ -344,9 +345,9 @@ impl Inner {
             None => Request::notification(method, raw_params),
         };
         let datagram = &mut buffers.datagram;
-        let encode = |d: &mut Vec<u8>| {
-            request.encode(d.get_mut(PROCSLINK_OVERHEAD..).unwrap_or_default(), style)
-        };
+        let framing = self.socket.framing();
+        let at = framing.overhead();
+        let encode = |d: &mut Vec<u8>| request.encode(d.get_mut(at..).unwrap_or_default(), style);
         let cannot =
             |e: crate::Error| CallError::Protocol(format!("cannot encode the request: {e}"));
         let n = match encode(datagram) {
@@ -355,16 +356,19 @@ impl Inner {
                 let ErrorKind::BufferTooSmall { needed } = e.kind() else {
                     return Err(cannot(e));
                 };
-                datagram.resize(PROCSLINK_OVERHEAD + needed, 0);
+                datagram.resize(at + needed, 0);
                 encode(datagram).map_err(cannot)?
             }
         };
-        let total = PROCSLINK_OVERHEAD + n;
+        let total = at + n;
         if total > self.options.max_datagram {
             return Err(CallError::Protocol(format!(
                 "request of {total} bytes exceeds the {}-byte datagram limit",
                 self.options.max_datagram
             )));
+        }
+        if framing == Framing::Bare {
+            return Ok(n);
         }
         DatagramRepr::request(self.socket.nlmsg_pid())
             .emit_header(n, datagram)

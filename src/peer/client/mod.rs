@@ -27,8 +27,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::error::CallError;
+use super::seqpacket::Seqpacket;
 use super::socket::{Address, NetlinkSocket, SocketOptions, UnixAddr, UnixDatagram};
-use super::transport::Socket;
+use super::transport::{Framing, Socket};
 use crate::jsonrpc::{Params as RawParams, RawValue};
 
 use answer::{rpc_error, value_of};
@@ -115,10 +116,57 @@ impl Client {
     ///
     /// Opening or configuring the socket failed.
     pub fn unix_with(options: ClientOptions) -> io::Result<Client> {
-        Client::new(
-            Socket::Unix(UnixDatagram::bind(&UnixAddr::Unnamed)?),
-            options,
-        )
+        let socket = UnixDatagram::bind(&UnixAddr::Unnamed)?;
+        Client::new(Socket::Unix(socket, Framing::ProcsLink), options)
+    }
+
+    /// A client of osbuild's jsoncomm profile on a new autobound Unix
+    /// datagram socket, with the default options: each request is one bare
+    /// JSON-RPC document per datagram (no header), and so is each response
+    /// it accepts (see [`Server::bind_jsoncomm`](super::Server::bind_jsoncomm)),
+    /// each at most [`ClientOptions::max_datagram`] bytes.
+    ///
+    /// # Errors
+    ///
+    /// Opening or configuring the socket failed.
+    pub fn jsoncomm() -> io::Result<Client> {
+        Client::jsoncomm_with(ClientOptions::default())
+    }
+
+    /// [`jsoncomm`](Self::jsoncomm) with `options`.
+    ///
+    /// # Errors
+    ///
+    /// Opening or configuring the socket failed.
+    pub fn jsoncomm_with(options: ClientOptions) -> io::Result<Client> {
+        let socket = UnixDatagram::bind(&UnixAddr::Unnamed)?;
+        Client::new(Socket::Unix(socket, Framing::Bare), options)
+    }
+
+    /// A client of the jsoncomm profile over a Unix `SOCK_SEQPACKET`
+    /// connection to `server` (later osbuild releases; see
+    /// [`Server::bind_jsoncomm_seqpacket`](super::Server::bind_jsoncomm_seqpacket)),
+    /// with the default options. Calls go to `server` only; the server
+    /// closing the connection fails the calls waiting and every later
+    /// one.
+    ///
+    /// # Errors
+    ///
+    /// Connecting or configuring the socket failed.
+    pub fn jsoncomm_seqpacket(server: &UnixAddr) -> io::Result<Client> {
+        Client::jsoncomm_seqpacket_with(server, ClientOptions::default())
+    }
+
+    /// [`jsoncomm_seqpacket`](Self::jsoncomm_seqpacket) with `options`.
+    ///
+    /// # Errors
+    ///
+    /// Connecting or configuring the socket failed.
+    pub fn jsoncomm_seqpacket_with(
+        server: &UnixAddr,
+        options: ClientOptions,
+    ) -> io::Result<Client> {
+        Client::new(Socket::Seqpacket(Seqpacket::connect(server)?), options)
     }
 
     fn new(socket: Socket, options: ClientOptions) -> io::Result<Client> {

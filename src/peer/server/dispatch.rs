@@ -17,8 +17,9 @@ use crate::peer::limits::{SenderKey, Watch};
 use crate::peer::params::{Params, Reply, RequestContext};
 use crate::peer::result::ResultText;
 use crate::peer::socket::{Address, RecvInfo};
+use crate::peer::transport::Framing;
 use crate::peer::{bump, bump_exclusive};
-use crate::procslink::{Datagram, PROCSLINK_OVERHEAD, PayloadType};
+use crate::procslink::{Datagram, PayloadType};
 
 use super::Shared;
 use super::methods::Handler;
@@ -40,11 +41,17 @@ pub(super) struct Buffers {
 }
 
 impl Buffers {
-    pub(super) fn new(max_datagram: usize, served: Arc<AtomicU64>, watch: Arc<Watch>) -> Self {
+    pub(super) fn new(
+        max_datagram: usize,
+        framing: Framing,
+        served: Arc<AtomicU64>,
+        watch: Arc<Watch>,
+    ) -> Self {
         Buffers {
             recv: vec![0; max_datagram],
             out: Out {
                 datagram: vec![0; max_datagram],
+                at: framing.overhead(),
                 text: String::with_capacity(256),
                 result: String::with_capacity(256),
                 fds: Vec::new(),
@@ -129,28 +136,24 @@ impl Shared {
                 out,
             );
         }
-        let datagram = match Datagram::parse_with_limit(data, max) {
-            Ok(d) => d,
-            Err(e) => {
-                return self.framing_error(from, format!("bad ProcsLink datagram: {e}"), out);
-            }
-        };
-        match datagram.payload_type() {
-            PayloadType::JSONRPC_REQUEST => {}
-            PayloadType::JSONRPC_RESPONSE => {
-                // Never answer a response: two peers would bounce errors
-                // forever.
-                bump(&self.counters.malformed);
-                return;
-            }
-            other => {
+        let payload = match self.socket.framing() {
+            Framing::ProcsLink => match self.procslink_payload(data, &from, out) {
+                Some(payload) => payload,
+                None => return,
+            },
+            Framing::Bare if Datagram::parse_with_limit(data, max).is_ok() => {
+                // JSON text never starts with a header whose length is the
+                // datagram's own.
                 return self.framing_error(
                     from,
-                    format!("payload type {} is not a JSON-RPC request", other.0),
+                    "a ProcsLink-framed datagram (nlmsghdr + procslinkhdr); \
+                     this server reads bare JSON documents (jsoncomm)"
+                        .to_string(),
                     out,
                 );
             }
-        }
+            Framing::Bare => data,
+        };
         let mut ctx = Context {
             request: RequestContext {
                 sender: from,
@@ -159,8 +162,40 @@ impl Shared {
             },
             denied,
         };
-        if let Some(n) = self.dispatch(datagram.payload(), &mut ctx, out) {
+        if let Some(n) = self.dispatch(payload, &mut ctx, out) {
             self.send(ctx.request.sender, n, out);
+        }
+    }
+
+    /// The JSON-RPC text of a ProcsLink datagram that carries a request;
+    /// `None` when it is not one (answered or dropped here).
+    fn procslink_payload<'d>(
+        &self,
+        data: &'d [u8],
+        from: &Option<Address>,
+        out: &mut Out,
+    ) -> Option<&'d [u8]> {
+        let datagram = match Datagram::parse_with_limit(data, self.options.max_datagram) {
+            Ok(d) => d,
+            Err(e) => {
+                let detail = format!("bad ProcsLink datagram: {e}");
+                self.framing_error(from.clone(), detail, out);
+                return None;
+            }
+        };
+        match datagram.payload_type() {
+            PayloadType::JSONRPC_REQUEST => Some(datagram.payload()),
+            PayloadType::JSONRPC_RESPONSE => {
+                // Never answer a response: two peers would bounce errors
+                // forever.
+                bump(&self.counters.malformed);
+                None
+            }
+            other => {
+                let detail = format!("payload type {} is not a JSON-RPC request", other.0);
+                self.framing_error(from.clone(), detail, out);
+                None
+            }
         }
     }
 
@@ -189,7 +224,19 @@ impl Shared {
             Ok(Incoming::Single(Message::Request(req))) => self.run(&req, Some(notes), ctx, out),
             Ok(Incoming::Single(Message::Response(_))) => {
                 bump(&self.counters.malformed);
-                Some(self.single(&Id::Null, Err(RpcError::invalid_request()), out))
+                // Without a payload type to tell a response apart, a bare
+                // response is never answered: two servers would bounce
+                // errors forever.
+                (self.socket.framing() == Framing::ProcsLink)
+                    .then(|| self.single(&Id::Null, Err(RpcError::invalid_request()), out))
+            }
+            Ok(Incoming::Batch(batch))
+                if self.socket.framing() == Framing::Bare
+                    && batch.iter().next().is_some()
+                    && batch.iter().all(|m| matches!(m, Ok(Message::Response(_)))) =>
+            {
+                bump(&self.counters.malformed);
+                None
             }
             Ok(Incoming::Batch(batch)) => self.batch(&batch, ctx, out),
         }
@@ -243,12 +290,12 @@ impl Shared {
             kept
         });
         let len = self.batch_len(&parts);
-        let end = PROCSLINK_OVERHEAD + len;
+        let end = out.at + len;
         if out.datagram.len() < end {
             out.datagram.resize(end, 0);
         }
         let separator = self.options.style.separator().as_bytes();
-        let mut at = PROCSLINK_OVERHEAD;
+        let mut at = out.at;
         let mut put = |bytes: &[u8]| {
             if let Some(dst) = out.datagram.get_mut(at..at + bytes.len()) {
                 dst.copy_from_slice(bytes);
@@ -281,7 +328,7 @@ impl Shared {
         let mut by_size: Vec<usize> = (0..parts.len()).collect();
         by_size.sort_by_key(|&i| std::cmp::Reverse(parts.get(i).map_or(0, Part::len)));
         for i in by_size {
-            if PROCSLINK_OVERHEAD + len <= max {
+            if out.at + len <= max {
                 return true;
             }
             let Some(part) = parts.get_mut(i) else {
@@ -299,7 +346,7 @@ impl Shared {
             part.replaced = Some(out.payload(n).to_vec());
             len = len - old + n;
         }
-        PROCSLINK_OVERHEAD + len <= max
+        out.at + len <= max
     }
 
     /// Runs one request, with what decoding it noted about its params

@@ -11,6 +11,7 @@ mod dispatch;
 mod methods;
 mod options;
 mod reply;
+mod seqpacket;
 mod stats;
 mod userns;
 
@@ -27,13 +28,14 @@ use std::time::{Duration, Instant};
 use super::bump;
 use super::limits::{PerSender, QueueAges, Watch};
 use super::socket::{Address, NetlinkSocket, SocketOptions, UnixAddr, UnixDatagram, is_overrun};
-use super::transport::{Socket, is_timeout};
+use super::transport::{Framing, Socket, is_timeout};
 
 use dispatch::Buffers;
 use stats::Counters;
 
 pub use methods::Methods;
 pub use options::ServerOptions;
+pub use seqpacket::{SeqpacketServer, SeqpacketServerHandle};
 pub use stats::ServerStats;
 
 struct Shared {
@@ -120,13 +122,55 @@ impl Server {
         methods: Methods,
         options: ServerOptions,
     ) -> io::Result<Server> {
-        let addr = addr.into();
+        Server::bind_unix_framed(addr.into(), Framing::ProcsLink, methods, options)
+    }
+
+    /// A server of osbuild's jsoncomm profile on a Unix datagram socket
+    /// bound to `addr`: each datagram is one bare JSON-RPC document (UTF-8
+    /// text, no header), answered the same way, with descriptors passed as
+    /// `SCM_RIGHTS` as on [`bind_unix`](Self::bind_unix). Everything else
+    /// (dispatch, threads, limits, credentials, removing the path when
+    /// dropped) is as there, [`ServerOptions::max_datagram`] (4096 bytes
+    /// by default) included: raise it for larger documents. A
+    /// ProcsLink-framed datagram is answered -32600 saying so.
+    ///
+    /// ```
+    /// use procslink::peer::{Client, Server, ServerOptions, UnixAddr, demo};
+    /// use serde_json::json;
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let addr = UnixAddr::abstract_name(format!("procslink-doc-jsoncomm-{}", std::process::id()));
+    /// let server = Server::bind_jsoncomm(addr.clone(), demo::methods(), ServerOptions::new())?.spawn()?;
+    /// let client = Client::jsoncomm()?;
+    /// assert_eq!(client.call(addr, "add", json!([2, 40]))?, json!(42));
+    /// server.stop()?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Binding or configuring the socket failed.
+    pub fn bind_jsoncomm(
+        addr: impl Into<UnixAddr>,
+        methods: Methods,
+        options: ServerOptions,
+    ) -> io::Result<Server> {
+        Server::bind_unix_framed(addr.into(), Framing::Bare, methods, options)
+    }
+
+    fn bind_unix_framed(
+        addr: UnixAddr,
+        framing: Framing,
+        methods: Methods,
+        options: ServerOptions,
+    ) -> io::Result<Server> {
         let socket = UnixDatagram::bind(&addr)?;
         let unlink = match &addr {
             UnixAddr::Path(p) => Some(p.clone()),
             _ => None,
         };
-        Server::new(Socket::Unix(socket), methods, options, unlink)
+        Server::new(Socket::Unix(socket, framing), methods, options, unlink)
     }
 
     fn new(
@@ -230,8 +274,12 @@ impl Server {
             watch: Arc::clone(&watch),
         };
         let credentials = shared.wants_credentials();
-        let Buffers { mut recv, mut out } =
-            Buffers::new(shared.options.max_datagram, served, watch);
+        let Buffers { mut recv, mut out } = Buffers::new(
+            shared.options.max_datagram,
+            shared.socket.framing(),
+            served,
+            watch,
+        );
         while !shared.stop.load(Ordering::SeqCst) {
             // No receive timeout (a timer per receive costs the round trip
             // about 40 ns): a stop wakes this thread with a datagram.
@@ -250,6 +298,8 @@ impl Server {
                 }
                 Err(e) if is_timeout(&e) => {}
                 Err(e) if is_overrun(&e) => bump(&shared.counters.overruns),
+                // A connection's client left (or a stop shut it down).
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break,
                 Err(e) => return Err(e),
             }
         }

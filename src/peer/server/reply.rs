@@ -18,7 +18,8 @@ use crate::peer::json::write_raw;
 use crate::peer::limits::{InHandler, Watch};
 use crate::peer::result::ResultText;
 use crate::peer::socket::Address;
-use crate::procslink::{DatagramRepr, PROCSLINK_OVERHEAD};
+use crate::peer::transport::Framing;
+use crate::procslink::DatagramRepr;
 
 use super::Shared;
 
@@ -26,6 +27,9 @@ use super::Shared;
 /// after the headers.
 pub(super) struct Out {
     pub(super) datagram: Vec<u8>,
+    /// Where the JSON text starts in `datagram`: after the headers the
+    /// framing puts in front of it.
+    pub(super) at: usize,
     /// Scratch for a result's or error data's JSON text.
     pub(super) text: String,
     /// What a raw handler wrote.
@@ -54,7 +58,7 @@ impl Out {
             style,
             &mut self.text,
             &mut self.datagram,
-            PROCSLINK_OVERHEAD,
+            self.at,
         )
     }
 
@@ -62,12 +66,12 @@ impl Out {
     /// `self.result`; its length.
     pub(super) fn written_response(&mut self, id: &Id<'_>, style: Style) -> usize {
         let response = Response::result(*id, ResultText::json(&self.result));
-        encode_at(&response, style, &mut self.datagram, PROCSLINK_OVERHEAD)
+        encode_at(&response, style, &mut self.datagram, self.at)
     }
 
     pub(super) fn payload(&self, len: usize) -> &[u8] {
         self.datagram
-            .get(PROCSLINK_OVERHEAD..PROCSLINK_OVERHEAD + len)
+            .get(self.at..self.at + len)
             .unwrap_or_default()
     }
 }
@@ -76,7 +80,7 @@ impl Shared {
     pub(super) fn too_large(&self, len: usize) -> RpcError {
         RpcError::internal(format_args!(
             "response of {} bytes exceeds the {}-byte datagram limit",
-            PROCSLINK_OVERHEAD + len,
+            self.socket.framing().overhead() + len,
             self.options.max_datagram
         ))
     }
@@ -96,7 +100,7 @@ impl Shared {
     /// `n`, the length of the response to `id` written into `out`, unless
     /// it would not fit a datagram: then that of -32603 written instead.
     pub(super) fn fitting(&self, id: &Id<'_>, n: usize, out: &mut Out) -> usize {
-        if PROCSLINK_OVERHEAD + n <= self.options.max_datagram {
+        if out.at + n <= self.options.max_datagram {
             return n;
         }
         out.response(id, Err(self.too_large(n)), self.options.style)
@@ -114,19 +118,16 @@ impl Shared {
             out.fds.clear();
             return;
         };
-        let sent = DatagramRepr::response(self.socket.nlmsg_pid())
-            .emit_header(len, &mut out.datagram)
-            .map_err(|e| io::Error::other(e.to_string()))
-            .and_then(|n| {
-                let datagram = out.datagram.get(..n).unwrap_or_default();
-                // Never waits for room in the client's queue: a client that
-                // does not read loses its own replies and delays no one.
-                if out.fds.is_empty() {
-                    return self.socket.send(&to, datagram, &[], true);
-                }
-                let fds: Vec<_> = out.fds.iter().map(AsFd::as_fd).collect();
-                self.socket.send(&to, datagram, &fds, true)
-            });
+        let sent = self.frame(len, &mut out.datagram).and_then(|n| {
+            let datagram = out.datagram.get(..n).unwrap_or_default();
+            // Never waits for room in the client's queue: a client that
+            // does not read loses its own replies and delays no one.
+            if out.fds.is_empty() {
+                return self.socket.send(&to, datagram, &[], true);
+            }
+            let fds: Vec<_> = out.fds.iter().map(AsFd::as_fd).collect();
+            self.socket.send(&to, datagram, &fds, true)
+        });
         // Sent or not, the descriptors are closed here.
         out.fds.clear();
         match sent {
@@ -140,6 +141,17 @@ impl Shared {
 }
 
 impl Shared {
+    /// Puts the framing's headers in front of the response text of `len`
+    /// bytes written after them in `datagram`; the datagram's length.
+    fn frame(&self, len: usize, datagram: &mut [u8]) -> io::Result<usize> {
+        match self.socket.framing() {
+            Framing::Bare => Ok(len),
+            Framing::ProcsLink => DatagramRepr::response(self.socket.nlmsg_pid())
+                .emit_header(len, datagram)
+                .map_err(|e| io::Error::other(e.to_string())),
+        }
+    }
+
     /// Answers the caller of a handler that ran longer than `limit`
     /// [`HANDLER_TIMEOUT`], without waiting for room in its queue.
     pub(super) fn answer_overdue(&self, overdue: &InHandler, limit: Duration) {
@@ -152,20 +164,13 @@ impl Shared {
         ));
         let (mut text, mut datagram) = (String::new(), vec![0; 256]);
         let style = self.options.style;
-        let Some(n) = overdue.with_id(|id| {
-            encode_response_at(
-                id,
-                Err(error),
-                style,
-                &mut text,
-                &mut datagram,
-                PROCSLINK_OVERHEAD,
-            )
-        }) else {
+        let at = self.socket.framing().overhead();
+        let Some(n) = overdue
+            .with_id(|id| encode_response_at(id, Err(error), style, &mut text, &mut datagram, at))
+        else {
             return; // a notification: no one waits
         };
-        let Ok(len) = DatagramRepr::response(self.socket.nlmsg_pid()).emit_header(n, &mut datagram)
-        else {
+        let Ok(len) = self.frame(n, &mut datagram) else {
             return;
         };
         let bytes = datagram.get(..len).unwrap_or_default();

@@ -59,3 +59,22 @@ pub struct ServerStats {
     /// Serving threads a stop left running, stuck in a handler.
     pub detached: u64,
 }
+
+impl ServerStats {
+    /// Adds `other`'s counts to these.
+    pub(super) fn add(&mut self, other: &ServerStats) {
+        self.served += other.served;
+        self.malformed += other.malformed;
+        self.spoofed += other.spoofed;
+        self.denied += other.denied;
+        self.panics += other.panics;
+        self.ignored += other.ignored;
+        self.send_errors += other.send_errors;
+        self.dropped_replies += other.dropped_replies;
+        self.overruns += other.overruns;
+        self.expired += other.expired;
+        self.busy += other.busy;
+        self.handler_timeouts += other.handler_timeouts;
+        self.detached += other.detached;
+    }
+}
