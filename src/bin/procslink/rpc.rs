@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use procslink::jsonrpc::{Params, RawValue};
-use procslink::peer::{Address, CallError, Client, ClientOptions, Server, ServerOptions, demo};
+use procslink::peer::{
+    Address, CallError, Client, ClientOptions, Server, ServerOptions, demo, domainsockets,
+};
 use serde_json::Value;
 
 use crate::transport::Transport;
@@ -14,9 +16,9 @@ use crate::{Failure, Out};
 /// Arguments of `procslink serve`.
 #[derive(clap::Args, Debug)]
 pub struct ServeArgs {
-    /// Which wire to serve on: netlink (the default; prints the port id)
-    /// or unix:PATH (a path, or @NAME for an abstract name; prints the
-    /// address).
+    /// Which wire to serve on: netlink (the default; prints the port id),
+    /// unix:PATH, jsoncomm:PATH, jsoncomm-seqpacket:PATH (a path, or @NAME
+    /// for an abstract name) or domainsockets:NAME (prints the transport).
     #[arg(long, value_name = "TRANSPORT", default_value = "netlink")]
     transport: Transport,
     /// Serve only senders with this uid (kernel-supplied credentials);
@@ -57,8 +59,9 @@ pub struct NotifyArgs {
 
 #[derive(clap::Args, Debug)]
 struct Target {
-    /// Which wire to speak: netlink (the default) or unix:PATH (a path, or
-    /// @NAME for an abstract name).
+    /// Which wire to speak: netlink (the default), unix:PATH, jsoncomm:PATH,
+    /// jsoncomm-seqpacket:PATH (a path, or @NAME for an abstract name) or
+    /// domainsockets:NAME.
     #[arg(long, value_name = "TRANSPORT", default_value = "netlink")]
     transport: Transport,
     /// Over netlink: the server's port id (as `serve` prints it), the
@@ -71,7 +74,9 @@ struct Target {
 
 /// Where a call goes, what it calls and with which params' text.
 struct Resolved<'a> {
-    to: Address,
+    /// The server's address, for the transports of [`Client`]; `None` for
+    /// domainsockets, whose client is connected to its server.
+    to: Option<Address>,
     method: &'a str,
     params: Option<&'a str>,
 }
@@ -93,9 +98,14 @@ impl Target {
                         "over netlink the first word is the server's port id, not {port:?}"
                     ))
                 })?;
-                (Address::Netlink(port), rest)
+                (Some(Address::Netlink(port)), rest)
             }
-            Transport::Unix(addr) => (Address::Unix(addr.clone()), &self.words[..]),
+            Transport::Unix(addr)
+            | Transport::Jsoncomm(addr)
+            | Transport::JsoncommSeqpacket(addr) => {
+                (Some(Address::Unix(addr.clone())), &self.words[..])
+            }
+            Transport::Domainsockets(_) => (None, &self.words[..]),
         };
         match rest {
             [method] => Ok(Resolved {
@@ -145,36 +155,82 @@ impl<'a> Resolved<'a> {
 
 /// Serves the demo methods `hello(name)`, `add(a, b)` and `echo(value)`
 /// until killed, after printing where it serves as the first line: the port
-/// id over netlink, the address otherwise.
+/// id over netlink, the `--transport` argument that reaches it otherwise.
 pub fn serve(args: &ServeArgs, out: &mut Out) -> Result<(), Failure> {
     let mut options = ServerOptions::new().admit_overflow_uid(args.admit_overflow_uid);
     for &uid in &args.allow_uid {
         options = options.allow_uid(uid);
     }
-    let server = match &args.transport {
-        Transport::Netlink => Server::bind_netlink(demo::methods(), options)
-            .map_err(|e| Failure::msg(format!("cannot open a NETLINK_USERSOCK socket: {e}")))?,
-        Transport::Unix(addr) => Server::bind_unix(addr.clone(), demo::methods(), options)
-            .map_err(|e| Failure::msg(format!("cannot bind {addr}: {e}")))?,
+    let cannot =
+        |e: std::io::Error| Failure::msg(format!("cannot serve on {}: {e}", args.transport));
+    let mut announce = |line: String| -> Result<(), Failure> {
+        out.write(&format!("{line}\n"))?;
+        out.flush()
     };
-    // What a client passes: the port id, or the --transport argument.
-    let first_line = match server.address() {
-        Address::Netlink(port) => port.to_string(),
-        Address::Unix(addr) => Transport::Unix(addr).to_string(),
-        other => other.to_string(),
-    };
-    out.write(&format!("{first_line}\n"))?;
-    out.flush()?;
-    server
-        .serve()
-        .map_err(|e| Failure::msg(format!("serving stopped: {e}")))
+    let stopped = |e: std::io::Error| Failure::msg(format!("serving stopped: {e}"));
+    let transport = &args.transport;
+    match transport {
+        Transport::Netlink => {
+            let server = Server::bind_netlink(demo::methods(), options)
+                .map_err(|e| Failure::msg(format!("cannot open a NETLINK_USERSOCK socket: {e}")))?;
+            let port = server
+                .port()
+                .ok_or_else(|| Failure::msg("the kernel assigned no port id"))?;
+            announce(port.to_string())?;
+            server.serve().map_err(stopped)
+        }
+        Transport::Unix(addr) => {
+            let server =
+                Server::bind_unix(addr.clone(), demo::methods(), options).map_err(cannot)?;
+            announce(transport.to_string())?;
+            server.serve().map_err(stopped)
+        }
+        Transport::Jsoncomm(addr) => {
+            let server =
+                Server::bind_jsoncomm(addr.clone(), demo::methods(), options).map_err(cannot)?;
+            announce(transport.to_string())?;
+            server.serve().map_err(stopped)
+        }
+        Transport::JsoncommSeqpacket(addr) => {
+            let server = Server::bind_jsoncomm_seqpacket(addr.clone(), demo::methods(), options)
+                .map_err(cannot)?;
+            announce(transport.to_string())?;
+            server.serve().map_err(stopped)
+        }
+        Transport::Domainsockets(name) => {
+            if !args.allow_uid.is_empty() {
+                return Err(Failure::Code(
+                    2,
+                    "--allow-uid needs kernel-supplied credentials, which domainsockets does not pass".into(),
+                ));
+            }
+            let server = domainsockets::Server::bind(
+                name,
+                domainsockets::demo_methods(),
+                domainsockets::ServerOptions::new(),
+            )
+            .and_then(domainsockets::Server::spawn)
+            .map_err(cannot)?;
+            announce(transport.to_string())?;
+            // The server runs on its own threads until the process is
+            // killed.
+            let _server = server;
+            loop {
+                std::thread::park();
+            }
+        }
+    }
 }
 
 /// Calls a method and prints its result as JSON.
 pub fn call(args: &CallArgs, out: &mut Out) -> Result<(), Failure> {
     let target = args.target.resolve()?;
+    let timeout = Duration::from_millis(args.timeout);
+    let Some(to) = target.to.clone() else {
+        return call_domainsockets(args, &target, timeout, out);
+    };
     let params = target.params()?;
-    let mut client = client(&args.target.transport, Duration::from_millis(args.timeout))?;
+    let mut client = client(&args.target.transport, timeout)?;
     if let Some(uid) = args.expect_uid {
         client = client
             .expect_peer_uid(uid)
@@ -185,19 +241,12 @@ pub fn call(args: &CallArgs, out: &mut Out) -> Result<(), Failure> {
     let compact = |result: RawValue<'_>| {
         serde_json::from_str::<Value>(result.as_str()).and_then(|v| serde_json::to_string(&v))
     };
-    match client.call_raw(target.to, target.method, params, compact) {
+    match client.call_raw(to, target.method, params, compact) {
         Ok(Ok(text)) => {
             out.write(&text)?;
             out.write("\n")
         }
         Ok(Err(e)) => Err(Failure::msg(format!("cannot print the result: {e}"))),
-        Err(CallError::Rpc(e)) => {
-            let mut line = format!("error {}: {}", e.code.0, e.message);
-            if let Some(data) = &e.data {
-                line.push_str(&format!(" ({data})"));
-            }
-            Err(Failure::msg(line))
-        }
         Err(CallError::Timeout) => {
             let refused = client.stats().wrong_uid;
             let mut line = format!("no response within {} ms", args.timeout);
@@ -208,26 +257,86 @@ pub fn call(args: &CallArgs, out: &mut Out) -> Result<(), Failure> {
             }
             Err(Failure::Code(2, line))
         }
-        Err(e) => Err(Failure::msg(e)),
+        Err(e) => Err(call_failure(e, args.timeout)),
+    }
+}
+
+/// `call` over domainsockets, whose client takes and returns values.
+fn call_domainsockets(
+    args: &CallArgs,
+    target: &Resolved<'_>,
+    timeout: Duration,
+    out: &mut Out,
+) -> Result<(), Failure> {
+    let Transport::Domainsockets(name) = &args.target.transport else {
+        return Err(Failure::msg("a transport without an address"));
+    };
+    if args.expect_uid.is_some() {
+        return Err(Failure::Code(
+            2,
+            "--expect-uid needs kernel-supplied credentials, which domainsockets does not pass"
+                .into(),
+        ));
+    }
+    let params = target.params_value()?;
+    let client =
+        domainsockets::Client::connect(name, domainsockets::ClientOptions::new().timeout(timeout))
+            .map_err(|e| Failure::msg(format!("cannot reach domainsockets:{name}: {e}")))?;
+    let result = client
+        .call(target.method, params)
+        .map_err(|e| call_failure(e, args.timeout))?;
+    let text = serde_json::to_string(&result)
+        .map_err(|e| Failure::msg(format!("cannot print the result: {e}")))?;
+    out.write(&text)?;
+    out.write("\n")
+}
+
+/// How a failed call is reported: a JSON-RPC error with its code, a
+/// timeout with exit code 2, anything else as it says.
+fn call_failure(e: CallError, timeout_ms: u64) -> Failure {
+    match e {
+        CallError::Rpc(e) => {
+            let mut line = format!("error {}: {}", e.code.0, e.message);
+            if let Some(data) = &e.data {
+                line.push_str(&format!(" ({data})"));
+            }
+            Failure::msg(line)
+        }
+        CallError::Timeout => Failure::Code(2, format!("no response within {timeout_ms} ms")),
+        e => Failure::msg(e),
     }
 }
 
 /// Sends a notification (no response is awaited).
 pub fn notify(args: &NotifyArgs, _out: &mut Out) -> Result<(), Failure> {
     let target = args.target.resolve()?;
+    let Some(to) = target.to.clone() else {
+        return Err(Failure::Code(
+            2,
+            format!(
+                "{} has no notifications: every call is answered",
+                args.target.transport
+            ),
+        ));
+    };
     let params = target.params_value()?;
     let client = client(&args.target.transport, Duration::from_secs(1))?;
     client
-        .notify(target.to, target.method, params)
+        .notify(to, target.method, params)
         .map_err(Failure::msg)
 }
 
+/// The client of a transport that has a server address.
 fn client(transport: &Transport, timeout: Duration) -> Result<Client, Failure> {
     let options = ClientOptions::new().timeout(timeout);
-    match transport {
-        Transport::Netlink => Client::netlink_with(options)
-            .map_err(|e| Failure::msg(format!("cannot open a NETLINK_USERSOCK socket: {e}"))),
-        Transport::Unix(_) => Client::unix_with(options)
-            .map_err(|e| Failure::msg(format!("cannot open a Unix datagram socket: {e}"))),
-    }
+    let opened = match transport {
+        Transport::Netlink => Client::netlink_with(options),
+        Transport::Unix(_) => Client::unix_with(options),
+        Transport::Jsoncomm(_) => Client::jsoncomm_with(options),
+        Transport::JsoncommSeqpacket(addr) => Client::jsoncomm_seqpacket_with(addr, options),
+        Transport::Domainsockets(_) => {
+            return Err(Failure::msg("domainsockets has a client of its own"));
+        }
+    };
+    opened.map_err(|e| Failure::msg(format!("cannot open a client for {transport}: {e}")))
 }

@@ -15,10 +15,18 @@ pub enum Transport {
     Netlink,
     /// ProcsLink datagrams over a Unix datagram socket.
     Unix(UnixAddr),
+    /// osbuild's jsoncomm: one bare JSON document per Unix datagram.
+    Jsoncomm(UnixAddr),
+    /// jsoncomm over a `SOCK_SEQPACKET` connection (later osbuild).
+    JsoncommSeqpacket(UnixAddr),
+    /// The Go domainsockets package: a setup socket named `NAME` in the
+    /// temporary directory, then one socket pair per client.
+    Domainsockets(String),
 }
 
 /// The forms `--transport` takes, for its help and its errors.
-pub const FORMS: &str = "netlink | unix:PATH";
+pub const FORMS: &str =
+    "netlink | unix:PATH | jsoncomm:PATH | jsoncomm-seqpacket:PATH | domainsockets:NAME";
 
 impl FromStr for Transport {
     type Err = String;
@@ -39,6 +47,9 @@ impl FromStr for Transport {
                     .into(),
             ),
             "unix" => Ok(Transport::Unix(unix_addr(address("PATH")?))),
+            "jsoncomm" => Ok(Transport::Jsoncomm(unix_addr(address("PATH")?))),
+            "jsoncomm-seqpacket" => Ok(Transport::JsoncommSeqpacket(unix_addr(address("PATH")?))),
+            "domainsockets" => Ok(Transport::Domainsockets(address("NAME")?.to_string())),
             _ => Err(format!("unknown transport {s:?}; expected {FORMS}")),
         }
     }
@@ -49,6 +60,9 @@ impl fmt::Display for Transport {
         match self {
             Transport::Netlink => f.write_str("netlink"),
             Transport::Unix(addr) => write!(f, "unix:{addr}"),
+            Transport::Jsoncomm(addr) => write!(f, "jsoncomm:{addr}"),
+            Transport::JsoncommSeqpacket(addr) => write!(f, "jsoncomm-seqpacket:{addr}"),
+            Transport::Domainsockets(name) => write!(f, "domainsockets:{name}"),
         }
     }
 }
@@ -76,7 +90,23 @@ mod tests {
             "unix:@name".parse(),
             Ok(Transport::Unix(UnixAddr::abstract_name("name")))
         );
-        for bad in ["", "unix", "unix:", "netlink:1", "tcp:1"] {
+        assert_eq!(
+            "jsoncomm-seqpacket:@j".parse(),
+            Ok(Transport::JsoncommSeqpacket(UnixAddr::abstract_name("j")))
+        );
+        assert_eq!(
+            "domainsockets:svc".parse(),
+            Ok(Transport::Domainsockets("svc".into()))
+        );
+        for bad in [
+            "",
+            "unix",
+            "unix:",
+            "netlink:1",
+            "tcp:1",
+            "jsoncomm",
+            "domainsockets:",
+        ] {
             assert!(bad.parse::<Transport>().is_err(), "{bad:?}");
         }
         let t: Transport = "unix:@a:b".parse().unwrap();
