@@ -561,18 +561,16 @@ pub const CONTROL_FLAGS: u16 = 1;
 /// The header fields of a control message, to build one.
 ///
 /// ```
-/// use procslink::envmsg::{
-///     ControlCommand, ControlRepr, EnvHeader, EnvMsgHdr, Envelope, EnvelopeFormat, EnvelopeRepr,
-/// };
+/// use procslink::envmsg::{ControlCommand, ControlRepr, Envelope, EnvelopeFormat, EnvelopeRepr};
 ///
 /// // IPRCMD_CONNECT inside a transport envelope, in one buffer.
-/// let envelope = EnvelopeRepr::new(EnvHeader::Basic(EnvMsgHdr::new(0, 0)));
+/// let envelope = EnvelopeRepr::default().with_id([1; 16]);
 /// let mut buf = [0u8; 128];
 /// let len = ControlRepr::new(ControlCommand::CONNECT).emit_in_envelope(&envelope, &mut buf, |w| {
 ///     w.host("tcp://localhost:9824")
 /// })?;
 ///
-/// let env = Envelope::parse(&buf[..len], EnvelopeFormat::Basic)?;
+/// let env = Envelope::parse(&buf[..len], EnvelopeFormat::PortsId)?;
 /// assert!(env.is_control());
 /// let ctrl = env.control()?;
 /// assert_eq!(ctrl.command(), ControlCommand::CONNECT);
