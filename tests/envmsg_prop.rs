@@ -242,11 +242,12 @@ proptest! {
         envelope in repr(),
         command in any::<u8>(),
         version in any::<u8>(),
+        flags in any::<u16>(),
         seq in any::<u32>(),
         pid in any::<u32>(),
         attrs in prop::collection::vec(owned_attr(), 0..12),
     ) {
-        let control = ControlRepr { command: ControlCommand(command), version, seq, pid };
+        let control = ControlRepr { command: ControlCommand(command), version, flags, seq, pid };
         let put = |w: &mut procslink::envmsg::ControlWriter<'_, '_, '_>| {
             attrs.iter().try_for_each(|a| w.attr(&to_attr(a)))
         };

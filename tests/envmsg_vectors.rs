@@ -2,9 +2,9 @@
 //! the layouts in the `envmsg` module docs (host byte order throughout).
 
 use procslink::envmsg::{
-    ControlAttr, ControlCommand, ControlRepr, EnvHeader, EnvMsgHdr, EnvMsgHdrId, EnvMsgHdrPorts,
-    Envelope, EnvelopeFormat, EnvelopeIds, EnvelopeRepr, Reassembler, Splitter, TransportFlags,
-    crc32,
+    CONTROL_FLAGS, ControlAttr, ControlCommand, ControlRepr, EnvHeader, EnvMsgHdr, EnvMsgHdrId,
+    EnvMsgHdrPorts, Envelope, EnvelopeFormat, EnvelopeIds, EnvelopeRepr, Reassembler, Splitter,
+    TransportFlags, crc32,
 };
 use procslink::{ErrorKind, FragmentViolation};
 
@@ -172,6 +172,7 @@ fn connect_control_message_in_envelope() {
     let control = ControlRepr {
         command: ControlCommand::CONNECT,
         version: 1,
+        flags: CONTROL_FLAGS,
         seq: 2,
         pid: 0,
     };

@@ -155,6 +155,7 @@ mod arb {
             let repr = ControlRepr {
                 command: ControlCommand(u.int_in_range(0..=17)?),
                 version: u.arbitrary()?,
+                flags: u.arbitrary()?,
                 seq: u.arbitrary()?,
                 pid: u.arbitrary()?,
             };

@@ -647,6 +647,7 @@ pub fn envelope() -> impl Strategy<Value = OwnedEnvelope> {
             let repr = ControlRepr {
                 command: ControlCommand(command),
                 version,
+                flags: 0,
                 seq,
                 pid,
             };
