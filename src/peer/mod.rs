@@ -239,6 +239,7 @@ mod hash;
 mod json;
 mod limits;
 mod params;
+pub mod pyroute2;
 mod result;
 mod server;
 mod socket;
