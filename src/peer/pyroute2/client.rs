@@ -5,7 +5,7 @@ use std::prelude::rust_2024::*;
 
 use std::time::Duration;
 
-use super::endpoint::{Endpoint, Stream};
+use super::endpoint::{ByteStream, Endpoint, Stream};
 use super::wire::{self, EnvelopeWriter, FrameReader, MAX_ENVELOPE_LEN};
 use super::{IPROUTE_TARGET, RemoteError, random_u32};
 use crate::envmsg::{
@@ -112,7 +112,7 @@ impl ClientOptions {
 /// See the [module docs](super) for an example.
 #[derive(Debug)]
 pub struct RemoteClient {
-    endpoint: Endpoint,
+    endpoint: Option<Endpoint>,
     stream: Stream,
     reader: FrameReader,
     writer: EnvelopeWriter,
@@ -148,9 +148,34 @@ impl RemoteClient {
         let endpoint = Endpoint::parse(url)?;
         let stream = endpoint.connect()?;
         stream
-            .set_read_timeout(options.timeout)
-            .and_then(|()| stream.set_write_timeout(options.timeout))
+            .set_timeouts(options.timeout)
             .map_err(|e| RemoteError::io("setting the stream's timeouts", e))?;
+        Self::handshake(stream, Some(endpoint), options)
+    }
+
+    /// Runs the session over a stream already connected to a broker (the
+    /// stream's own timeouts apply; [`ClientOptions::timeout`] does not).
+    ///
+    /// ```
+    /// use procslink::peer::pyroute2::{ClientOptions, RemoteClient, RemoteError};
+    ///
+    /// // A "broker" that sends nothing and hangs up.
+    /// let silent = std::io::Cursor::new(Vec::new());
+    /// let err = RemoteClient::over(silent, ClientOptions::new()).unwrap_err();
+    /// assert!(matches!(err, RemoteError::Closed { in_frame: false }));
+    /// ```
+    pub fn over(
+        stream: impl ByteStream + 'static,
+        options: ClientOptions,
+    ) -> Result<Self, RemoteError> {
+        Self::handshake(Stream::Other(Box::new(stream)), None, options)
+    }
+
+    fn handshake(
+        stream: Stream,
+        endpoint: Option<Endpoint>,
+        options: ClientOptions,
+    ) -> Result<Self, RemoteError> {
         let mut client = RemoteClient {
             endpoint,
             stream,
@@ -182,9 +207,10 @@ impl RemoteClient {
         self.port
     }
 
-    /// Where the broker is.
-    pub fn endpoint(&self) -> &Endpoint {
-        &self.endpoint
+    /// Where the broker is (`None` for a client made by
+    /// [`RemoteClient::over`]).
+    pub fn endpoint(&self) -> Option<&Endpoint> {
+        self.endpoint.as_ref()
     }
 
     /// Reads the broker's hello: a control `IPRCMD_ACK` with its address.

@@ -88,25 +88,44 @@ impl std::fmt::Display for Endpoint {
     }
 }
 
-/// A connected stream of either kind.
-#[derive(Debug)]
+/// A byte stream a [`RemoteClient`](super::RemoteClient) can run over
+/// besides its own TCP and Unix connections (a tunnel, a socket pair, a
+/// test's scripted bytes): anything readable and writable that can move
+/// between threads.
+pub trait ByteStream: Read + Write + Send {}
+
+impl<T: Read + Write + Send> ByteStream for T {}
+
+/// A connected stream.
 pub(crate) enum Stream {
     Tcp(TcpStream),
     Unix(UnixStream),
+    Other(Box<dyn ByteStream>),
+}
+
+impl std::fmt::Debug for Stream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stream::Tcp(s) => s.fmt(f),
+            Stream::Unix(s) => s.fmt(f),
+            Stream::Other(_) => f.write_str("Stream::Other"),
+        }
+    }
 }
 
 impl Stream {
-    pub(crate) fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+    /// Sets both timeouts (a stream of another kind keeps its own).
+    pub(crate) fn set_timeouts(&self, timeout: Option<Duration>) -> io::Result<()> {
         match self {
-            Stream::Tcp(s) => s.set_read_timeout(timeout),
-            Stream::Unix(s) => s.set_read_timeout(timeout),
-        }
-    }
-
-    pub(crate) fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        match self {
-            Stream::Tcp(s) => s.set_write_timeout(timeout),
-            Stream::Unix(s) => s.set_write_timeout(timeout),
+            Stream::Tcp(s) => {
+                s.set_read_timeout(timeout)?;
+                s.set_write_timeout(timeout)
+            }
+            Stream::Unix(s) => {
+                s.set_read_timeout(timeout)?;
+                s.set_write_timeout(timeout)
+            }
+            Stream::Other(_) => Ok(()),
         }
     }
 
@@ -114,6 +133,7 @@ impl Stream {
         match self {
             Stream::Tcp(s) => s.try_clone().map(Stream::Tcp),
             Stream::Unix(s) => s.try_clone().map(Stream::Unix),
+            Stream::Other(_) => Err(io::ErrorKind::Unsupported.into()),
         }
     }
 
@@ -122,6 +142,7 @@ impl Stream {
         let _ = match self {
             Stream::Tcp(s) => s.shutdown(Shutdown::Both),
             Stream::Unix(s) => s.shutdown(Shutdown::Both),
+            Stream::Other(_) => Ok(()),
         };
     }
 }
@@ -131,6 +152,7 @@ impl Read for Stream {
         match self {
             Stream::Tcp(s) => s.read(buf),
             Stream::Unix(s) => s.read(buf),
+            Stream::Other(s) => s.read(buf),
         }
     }
 }
@@ -140,6 +162,7 @@ impl Write for Stream {
         match self {
             Stream::Tcp(s) => s.write(buf),
             Stream::Unix(s) => s.write(buf),
+            Stream::Other(s) => s.write(buf),
         }
     }
 
@@ -147,6 +170,7 @@ impl Write for Stream {
         match self {
             Stream::Tcp(s) => s.flush(),
             Stream::Unix(s) => s.flush(),
+            Stream::Other(s) => s.flush(),
         }
     }
 }

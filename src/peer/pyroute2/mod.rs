@@ -77,7 +77,7 @@ mod session;
 mod wire;
 
 pub use client::{ClientOptions, RemoteClient};
-pub use endpoint::Endpoint;
+pub use endpoint::{ByteStream, Endpoint};
 pub use error::RemoteError;
 pub use server::{RemoteServer, RemoteServerHandle, ServerOptions, ServerStats};
 pub use wire::MAX_ENVELOPE_LEN;
