@@ -54,11 +54,16 @@ fn rtnetlink_available() -> bool {
     }
 }
 
-/// Runs a reference script and returns it with a channel of its stdout
-/// lines.
+/// Runs a reference script (`server.py`, `client.py`) and returns it with
+/// a channel of its stdout lines.
 fn run_script(script: &str, args: &[&str]) -> Option<(Running, mpsc::Receiver<String>)> {
-    let (python, shim) = pyroute2_python()?;
     let script = reference(&format!("pyroute2/{script}"))?;
+    run_python(script, args)
+}
+
+/// Runs a Python script under pyroute2 0.2.16's venv.
+fn run_python(script: PathBuf, args: &[&str]) -> Option<(Running, mpsc::Receiver<String>)> {
+    let (python, shim) = pyroute2_python()?;
     let mut child = Command::new(python)
         .arg(script)
         .args(args)
@@ -244,6 +249,77 @@ fn pyroute2_client_through_crate_server() {
     let stats = server.stop();
     assert_eq!(stats.requests, 2, "{stats:?}");
     assert_eq!(stats.duplicates, 0, "{stats:?}");
+}
+
+/// Our own driver (`tests/interop/pyroute2_client.py`) through the crate's
+/// broker: the links by index and name, a refused request's errno passed
+/// back from the kernel, the addresses.
+#[test]
+fn pyroute2_client_sees_links_and_refusals_through_crate_server() {
+    if !rtnetlink_available() || pyroute2_python().is_none() {
+        return;
+    }
+    let server = RemoteServer::bind("tcp://127.0.0.1:0")
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let driver = peer_common::root().join("tests/interop/pyroute2_client.py");
+    let Some((mut client, lines)) = run_python(driver, &[&server.url()]) else {
+        return;
+    };
+    let mut out = Vec::new();
+    while let Ok(line) = lines.recv_timeout(Duration::from_secs(60)) {
+        out.push(line);
+        if out.len() == 3 {
+            break;
+        }
+    }
+    let status = client.0.wait().unwrap();
+    assert!(status.success(), "{out:?}");
+    let (local_links, local_addrs) = local_view();
+    let links: Vec<String> = local_links
+        .iter()
+        .map(|(i, n)| format!("({i}, '{n}')"))
+        .collect();
+    assert_eq!(
+        out,
+        [
+            format!("links [{}]", links.join(", ")),
+            "missing link: errno 19".to_owned(),
+            format!("addrs {local_addrs}"),
+        ]
+    );
+    let stats = server.stop();
+    assert_eq!(stats.requests, 3, "{stats:?}");
+}
+
+/// The crate's client through pyroute2's broker listening on `unix://`
+/// (pyroute2 0.2.16's own client cannot connect there: it appends the
+/// target to the socket's path).
+#[test]
+fn crate_client_through_pyroute2_server_over_unix() {
+    if !rtnetlink_available() {
+        return;
+    }
+    let path = std::env::temp_dir().join(format!(
+        "procslink-pyroute2-ref-{}.sock",
+        std::process::id()
+    ));
+    let url = format!("unix://{}", path.display());
+    let Some((server, lines)) = run_script("server.py", &[&url, "60"]) else {
+        return;
+    };
+    let line = lines
+        .recv_timeout(Duration::from_secs(30))
+        .expect("server.py says it is serving");
+    assert!(line.starts_with("serving"), "{line}");
+    let mut client = RemoteClient::connect(&url).expect("connect over unix://");
+    let (links, addrs) = remote_view(&mut client);
+    let (local_links, local_addrs) = local_view();
+    assert_eq!((links, addrs), (local_links, local_addrs));
+    drop(client);
+    drop(server);
+    let _ = std::fs::remove_file(&path);
 }
 
 /// The captured sessions decode as `tests/data/MANIFEST`-adjacent
