@@ -25,7 +25,7 @@
 //! with a notice. Without a NETLINK_ROUTE socket the bench skips.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -109,7 +109,7 @@ fn time_crate(url: &str, rounds: usize) -> f64 {
     median_ns(times)
 }
 
-fn time_python(python: &PathBuf, shim: &PathBuf, url: &str, rounds: usize) -> f64 {
+fn time_python(python: &Path, shim: &Path, url: &str, rounds: usize) -> f64 {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("py/pyroute2_envelope_dump.py");
     let out = Command::new(python)
         .arg(script)
@@ -128,7 +128,7 @@ fn time_python(python: &PathBuf, shim: &PathBuf, url: &str, rounds: usize) -> f6
 
 /// Starts pyroute2's broker (`server.py`) on a free port; returns it and
 /// its URL once it says it is serving.
-fn pyroute2_server(python: &PathBuf, shim: &PathBuf, refs: &PathBuf) -> (Running, String) {
+fn pyroute2_server(python: &Path, shim: &Path, refs: &Path) -> (Running, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
