@@ -83,7 +83,7 @@ impl FrameReader {
 
     /// Reads at least one more byte, with room for a frame of `want` bytes.
     fn fill(&mut self, stream: &mut Stream, want: usize) -> Result<(), RemoteError> {
-        if self.start > 0 {
+        if self.start > 0 && self.start <= self.end && self.end <= self.buf.len() {
             self.buf.copy_within(self.start..self.end, 0);
             self.end -= self.start;
             self.start = 0;
@@ -154,7 +154,7 @@ impl EnvelopeWriter {
                 .offset()
                 .saturating_add(align(msg.header().len() as usize))
                 .min(data.len());
-            if end - chunk_start > NLA_MAX_PAYLOAD && pos > chunk_start {
+            if end.saturating_sub(chunk_start) > NLA_MAX_PAYLOAD && pos > chunk_start {
                 self.push_chunk(repr, ids, data.get(chunk_start..pos).unwrap_or_default())?;
                 chunk_start = pos;
             }
