@@ -19,7 +19,7 @@ use procslink::envmsg::{ControlAttr, ControlCommand, Envelope, EnvelopeFormat, T
 use procslink::kernel::{KernelSocket, Protocol};
 use procslink::netlink::route::{self, IfAddrMsg, IfInfoMsg};
 use procslink::netlink::{Builder, Message, flags::Flags};
-use procslink::peer::pyroute2::{RemoteClient, RemoteServer};
+use procslink::peer::pyroute2::{ClientOptions, RemoteClient, RemoteServer, ServerOptions};
 
 /// A subprocess killed when dropped.
 struct Running(Child);
@@ -40,6 +40,34 @@ fn pyroute2_python() -> Option<(PathBuf, PathBuf)> {
     )?;
     let shim = reference("pyroute2/shim")?;
     Some((python, shim))
+}
+
+/// Runs a 0.2.2 reference script (`server27.py`, `client27.py`) under
+/// Python 2.7 with pyroute2 0.2.2, returning it and its stdout lines.
+fn run_script_022(script: &str, args: &[&str]) -> Option<(Running, mpsc::Receiver<String>)> {
+    let how = "run scripts/references/pyroute2.sh (needs Python 2.7)";
+    let python = tool("pyroute2/python27", how)?;
+    let site = tool("pyroute2/py27-site", how)?;
+    let script = reference(&format!("pyroute2/{script}"))?;
+    let mut child = Command::new(python)
+        .arg(script)
+        .args(args)
+        .env("PYTHONPATH", site)
+        .env("PYTHONUNBUFFERED", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the reference");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    Some((Running(child), rx))
 }
 
 /// Whether rtnetlink can be opened here (else a notice, or a failure under
@@ -320,6 +348,70 @@ fn crate_client_through_pyroute2_server_over_unix() {
     drop(client);
     drop(server);
     let _ = std::fs::remove_file(&path);
+}
+
+/// pyroute2 0.2.2's client (Python 2.7, 20-byte `Ports` envelopes,
+/// `client27.py`) through the crate's broker set to that layout.
+#[test]
+fn pyroute2_0_2_2_client_through_crate_server() {
+    if !rtnetlink_available() {
+        return;
+    }
+    let options = ServerOptions::new().format(EnvelopeFormat::Ports);
+    let server = RemoteServer::bind_with("tcp://127.0.0.1:0", options)
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let Some((_client, lines)) = run_script_022("client27.py", &[&server.url()]) else {
+        return;
+    };
+    let mut out = Vec::new();
+    while let Ok(line) = lines.recv_timeout(Duration::from_secs(60)) {
+        out.push(line);
+        if out.len() == 2 {
+            break;
+        }
+    }
+    // (0.2.2's client then fails in its own release() with EBADF, against
+    // its own broker too: not the broker's doing.)
+    let (local_links, local_addrs) = local_view();
+    let names: Vec<String> = local_links.values().map(|n| format!("'{n}'")).collect();
+    assert_eq!(
+        out,
+        [
+            format!(
+                "CLIENT got {} links: [{}]",
+                local_links.len(),
+                names.join(", ")
+            ),
+            format!("CLIENT got {local_addrs} addrs"),
+        ]
+    );
+    let stats = server.stop();
+    assert_eq!(stats.requests, 2, "{stats:?}");
+}
+
+/// The crate's client, set to the `Ports` layout and 0.2.2's target name,
+/// through pyroute2 0.2.2's broker (`server27.py`).
+#[test]
+fn crate_client_through_pyroute2_0_2_2_server() {
+    if !rtnetlink_available() {
+        return;
+    }
+    let url = format!("tcp://127.0.0.1:{}", free_port());
+    let Some((_server, lines)) = run_script_022("server27.py", &[&url, "60"]) else {
+        return;
+    };
+    let line = lines
+        .recv_timeout(Duration::from_secs(30))
+        .expect("server27.py says it is serving");
+    assert!(line.starts_with("serving"), "{line}");
+    let options = ClientOptions::new()
+        .format(EnvelopeFormat::Ports)
+        .target("netlink://0:1373");
+    let mut client = RemoteClient::connect_with(&url, options).expect("connect to 0.2.2's broker");
+    let (links, addrs) = remote_view(&mut client);
+    assert_eq!((links, addrs), local_view());
 }
 
 /// The captured sessions decode as `tests/data/MANIFEST`-adjacent

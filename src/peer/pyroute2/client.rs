@@ -80,7 +80,9 @@ impl ClientOptions {
         self.format
     }
 
-    /// The target to discover on the broker (`/FAMILY/GROUPS`).
+    /// The target to discover on the broker: `/FAMILY/GROUPS` for pyroute2
+    /// 0.2.10+ ([`IPROUTE_TARGET`]), `netlink://FAMILY:GROUPS` for 0.2.2
+    /// (`netlink://0:1373`, with [`EnvelopeFormat::Ports`]).
     #[must_use]
     pub fn target(mut self, target: &str) -> Self {
         self.target = target.to_owned();

@@ -19,6 +19,12 @@
 //!    datagram the kernel sent (NEWLINK batches, `NLMSG_DONE`, acks and
 //!    errors).
 //!
+//! pyroute2 0.2.2 speaks the same session with 20-byte
+//! [`EnvelopeFormat::Ports`](crate::envmsg::EnvelopeFormat::Ports)
+//! envelopes, names the target `netlink://0:GROUPS` and answers
+//! `IPRCMD_DISCOVER` with the port alone: both sides here speak it when
+//! set to that layout ([`ClientOptions::format`], [`ServerOptions::format`]).
+//!
 //! Every envelope has a unique 16-byte id ([`EnvelopeIds`](crate::envmsg::EnvelopeIds)):
 //! a pyroute2 broker drops one it has seen. A message over 65531 bytes
 //! (which pyroute2 itself cannot send) is fragmented

@@ -22,13 +22,16 @@ const TTL: u16 = 16;
 /// pyroute2's broadcast address, the `dst` of its hello.
 const BROADCAST: u32 = 0xffff_ffff;
 
-/// The envelope fields an answer goes back with (pyroute2's broker swaps
+/// The envelope fields an answer goes back with: pyroute2's broker swaps
 /// the ports, answers from the `dst` it was sent to, and keeps the
-/// envelope's `seq` and `pid`).
+/// envelope's `seq` and `pid`. pyroute2 0.2.2 (the `Ports` layout)
+/// addresses the answer to the client's broker; 0.2.10 and later leave
+/// `dst` 0. Clients of either version read both.
 #[derive(Copy, Clone, Debug)]
 struct ReplyTo {
     seq: u32,
     pid: u32,
+    dst: u32,
     src: u32,
     dport: u32,
     sport: u32,
@@ -36,9 +39,14 @@ struct ReplyTo {
 
 impl ReplyTo {
     fn of(env: &Envelope<'_>) -> Self {
+        let dst = match env.format() {
+            EnvelopeFormat::Ports => env.src(),
+            _ => 0,
+        };
         ReplyTo {
             seq: env.seq(),
             pid: env.pid(),
+            dst,
             src: env.dst(),
             dport: env.sport().unwrap_or(0),
             sport: env.dport().unwrap_or(0),
@@ -177,13 +185,13 @@ impl<'c> Session<'c> {
         Counters::bump(&self.counters.control);
         let reply_to = ReplyTo::of(env);
         let answer = match env.control() {
-            Ok(ctrl) => answer(&ctrl),
+            Ok(ctrl) => answer(&ctrl, self.format),
             Err(e) => Err(format!("malformed control message: {e}")),
         };
         let repr = EnvelopeRepr {
             header: wire::header(
                 self.format,
-                0,
+                reply_to.dst,
                 reply_to.dport,
                 reply_to.src,
                 reply_to.sport,
@@ -241,7 +249,7 @@ impl<'c> Session<'c> {
         let repr = EnvelopeRepr {
             header: wire::header(
                 *format,
-                0,
+                reply_to.dst,
                 reply_to.dport,
                 reply_to.src,
                 reply_to.sport,
@@ -308,8 +316,13 @@ fn expectation(msg: &Message<'_>) -> Expect {
 }
 
 /// The attributes of the `IPRCMD_ACK` answering `ctrl`, or the text of its
-/// `IPRCMD_ERR`.
-fn answer(ctrl: &ControlMessage<'_>) -> Result<Vec<ControlAttr<'static>>, String> {
+/// `IPRCMD_ERR`. pyroute2 0.2.10+ answers `IPRCMD_DISCOVER` with the port
+/// and `IPR_ATTR_SOURCE` (the command answered); 0.2.2 (the `Ports`
+/// layout) with the port alone.
+fn answer(
+    ctrl: &ControlMessage<'_>,
+    format: EnvelopeFormat,
+) -> Result<Vec<ControlAttr<'static>>, String> {
     let command = ctrl.command();
     if command != ControlCommand::DISCOVER {
         return Err(match command.name() {
@@ -328,22 +341,26 @@ fn answer(ctrl: &ControlMessage<'_>) -> Result<Vec<ControlAttr<'static>>, String
     let Some(host) = host else {
         return Err("IPRCMD_DISCOVER without IPR_ATTR_HOST".to_owned());
     };
-    if is_rtnetlink_target(host) {
-        Ok(vec![
+    if !is_rtnetlink_target(host) {
+        return Err(format!(
+            "no target {host:?}: this broker serves rtnetlink (/0/GROUPS) only"
+        ));
+    }
+    Ok(match format {
+        EnvelopeFormat::Ports => vec![ControlAttr::Addr(ROUTE_PORT)],
+        _ => vec![
             ControlAttr::Addr(ROUTE_PORT),
             ControlAttr::Source(u32::from(command.0)),
-        ])
-    } else {
-        Err(format!(
-            "no target {host:?}: this broker serves rtnetlink (/0/GROUPS) only"
-        ))
-    }
+        ],
+    })
 }
 
-/// `/0/GROUPS`: netlink family 0 (`NETLINK_ROUTE`) with any groups, as
-/// pyroute2's `IPRoute` discovers it.
+/// Netlink family 0 (`NETLINK_ROUTE`) with any groups, as pyroute2's
+/// `IPRoute` discovers it: `/0/GROUPS` (0.2.10+) or `netlink://0:GROUPS`
+/// (0.2.2).
 fn is_rtnetlink_target(host: &str) -> bool {
     host.strip_prefix("/0/")
+        .or_else(|| host.strip_prefix("netlink://0:"))
         .is_some_and(|groups| !groups.is_empty() && groups.bytes().all(|b| b.is_ascii_digit()))
 }
 
@@ -355,6 +372,8 @@ mod tests {
     fn rtnetlink_targets() {
         assert!(is_rtnetlink_target("/0/1373"));
         assert!(is_rtnetlink_target("/0/0"));
+        assert!(is_rtnetlink_target("netlink://0:1373"));
+        assert!(!is_rtnetlink_target("netlink://16:0"));
         assert!(!is_rtnetlink_target("/16/0"));
         assert!(!is_rtnetlink_target("/0/"));
         assert!(!is_rtnetlink_target("/0/1x"));
