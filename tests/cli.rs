@@ -489,7 +489,9 @@ fn envmsg_envelopes() {
     let mut input = envelope(0, 1, &addr[..76]);
     input.extend(envelope(1, 2, &ctl));
 
-    let o = run(&["decode", "--as", "envmsg", "-"], &input);
+    // The seed document's 8-byte layout, no longer the default.
+    let basic = ["decode", "--as", "envmsg", "--envelope", "basic", "-"];
+    let o = run(&basic, &input);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(
@@ -503,7 +505,18 @@ fn envmsg_envelopes() {
     assert!(out.contains("control IPRCMD_CONNECT"), "{out}");
     assert!(out.contains("Host(\"tcp://localhost:9824\")"), "{out}");
 
-    let o = run(&["decode", "--as", "envmsg", "--summary", "-"], &input);
+    let o = run(
+        &[
+            "decode",
+            "--as",
+            "envmsg",
+            "--envelope",
+            "basic",
+            "--summary",
+            "-",
+        ],
+        &input,
+    );
     assert!(
         stdout(&o).contains("2 messages\n  transport: 2"),
         "{}",
@@ -521,12 +534,30 @@ fn envmsg_envelopes() {
     let o = run(&["decode", "--summary", "-"], &input);
     assert!(stdout(&o).contains("  type 15 ?: 2"), "{}", stdout(&o));
 
-    // The same bytes under the 20-byte layout do not fit.
+    // The same bytes under the 20-byte layout, or the default 36-byte one,
+    // do not fit.
     let o = run(
         &["decode", "--as", "envmsg", "--envelope", "ports", "-"],
         &input,
     );
     assert_fails(&o, 1, "malformed envelope input");
+    let o = run(&["decode", "--as", "envmsg", "-"], &input);
+    assert_fails(&o, 1, "malformed envelope input");
+}
+
+/// `--as envmsg` reads pyroute2 0.2.16's real traffic (36-byte envelopes)
+/// without being told the layout.
+#[test]
+fn envmsg_default_is_pyroute2_layout() {
+    let capture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/seed-systems/pyroute2-0.2.16-tcp.server-to-client.bin");
+    let input = std::fs::read(capture).unwrap();
+    let o = run(&["decode", "--as", "envmsg", "-"], &input);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("control IPRCMD_ACK"), "{out}");
+    assert!(out.contains("RTM_NEWLINK"), "{out}");
+    assert!(out.contains("NLMSG_DONE"), "{out}");
 }
 
 /// Runs a live dump, or returns `None` (after a notice) where no netlink

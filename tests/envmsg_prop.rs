@@ -242,11 +242,12 @@ proptest! {
         envelope in repr(),
         command in any::<u8>(),
         version in any::<u8>(),
+        flags in any::<u16>(),
         seq in any::<u32>(),
         pid in any::<u32>(),
         attrs in prop::collection::vec(owned_attr(), 0..12),
     ) {
-        let control = ControlRepr { command: ControlCommand(command), version, seq, pid };
+        let control = ControlRepr { command: ControlCommand(command), version, flags, seq, pid };
         let put = |w: &mut procslink::envmsg::ControlWriter<'_, '_, '_>| {
             attrs.iter().try_for_each(|a| w.attr(&to_attr(a)))
         };
@@ -302,6 +303,41 @@ proptest! {
         prop_assert_eq!(done.len(), 1);
         prop_assert!(done[0] == msg);
         prop_assert_eq!(reasm.finish(), Ok(()));
+    }
+
+    /// Fragments written with the fragment header at the old type 1 (as
+    /// this crate wrote them before it moved to 0x3f00) still reassemble,
+    /// in every layout, and each envelope of a PortsId split has its own
+    /// id.
+    #[test]
+    fn legacy_type_1_fragments_reassemble(
+        len in 2usize..4000,
+        max in 1usize..500,
+        seed in any::<u64>(),
+        repr in repr(),
+        id in any::<u32>(),
+    ) {
+        let msg = message(len, seed);
+        let max = max.min(len - 1);
+        let mut frames = fragments(&msg, repr, id, max);
+        let mut ids = std::collections::HashSet::new();
+        for frame in &mut frames {
+            // The fragment attribute is the last 24 bytes: its type at +2.
+            let at = frame.len() - 24 + 2;
+            prop_assert_eq!(&frame[at..at + 2], &0x3f00u16.to_ne_bytes()[..]);
+            frame[at..at + 2].copy_from_slice(&1u16.to_ne_bytes());
+            let env = Envelope::parse(frame, repr.header.format()).unwrap();
+            prop_assert!(env.fragment().is_some());
+            prop_assert!(env.cname().is_none());
+            if let Some(id) = env.id() {
+                prop_assert!(ids.insert(*id), "a repeated envelope id");
+            }
+        }
+        let mut storage = vec![0u8; len];
+        let mut reasm = Reassembler::new(&mut storage);
+        let (done, errors) = feed(&mut reasm, &frames, repr.header.format());
+        prop_assert!(errors.is_empty(), "{:?}", errors);
+        prop_assert!(done.len() == 1 && done[0] == msg);
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! the layouts in the `envmsg` module docs (host byte order throughout).
 
 use procslink::envmsg::{
-    ControlAttr, ControlCommand, ControlRepr, EnvHeader, EnvMsgHdr, EnvMsgHdrId, EnvMsgHdrPorts,
-    Envelope, EnvelopeFormat, EnvelopeRepr, Reassembler, Splitter, TransportFlags, crc32,
+    CONTROL_FLAGS, ControlAttr, ControlCommand, ControlRepr, EnvHeader, EnvMsgHdr, EnvMsgHdrId,
+    EnvMsgHdrPorts, Envelope, EnvelopeFormat, EnvelopeIds, EnvelopeRepr, Reassembler, Splitter,
+    TransportFlags, crc32,
 };
 use procslink::{ErrorKind, FragmentViolation};
 
@@ -171,6 +172,7 @@ fn connect_control_message_in_envelope() {
     let control = ControlRepr {
         command: ControlCommand::CONNECT,
         version: 1,
+        flags: CONTROL_FLAGS,
         seq: 2,
         pid: 0,
     };
@@ -241,7 +243,7 @@ fn two_fragment_message() {
         .u32(6)
         .nla(9, 0)
         .bytes(b"12345\0\0\0")
-        .nla(24, 1) // IPR_ATTR_FRAGMENT
+        .nla(24, 0x3f00) // IPR_ATTR_FRAGMENT
         .u32(9) // message_id
         .u32(9) // total_len
         .u32(0) // offset
@@ -257,7 +259,7 @@ fn two_fragment_message() {
         .u32(6)
         .nla(8, 0)
         .bytes(b"6789")
-        .nla(24, 1)
+        .nla(24, 0x3f00)
         .u32(9)
         .u32(9)
         .u32(5) // offset: after the 5 bytes of fragment 0
@@ -371,7 +373,7 @@ fn parse_errors_are_typed_with_offsets() {
 
     // A fragment attribute of the wrong size.
     let mut bad = good.clone();
-    bad.extend_from_slice(&Expect::new().nla(8, 1).u32(0).0);
+    bad.extend_from_slice(&Expect::new().nla(8, 0x3f00).u32(0).0);
     let len = bad.len() as u32;
     bad[..4].copy_from_slice(&len.to_ne_bytes());
     let err = Envelope::parse(&bad, EnvelopeFormat::Basic).unwrap_err();
@@ -383,6 +385,17 @@ fn parse_errors_are_typed_with_offsets() {
         }
     );
     assert_eq!(err.offset(), 32);
+
+    // The same at type 1 is pyroute2's IPR_ATTR_CNAME, not a fragment
+    // header (legacy fragment headers are 20 bytes): read, and its text
+    // refused only when asked for.
+    let mut named = good.clone();
+    named.extend_from_slice(&Expect::new().nla(8, 1).u32(0).0);
+    let len = named.len() as u32;
+    named[..4].copy_from_slice(&len.to_ne_bytes());
+    let env = Envelope::parse(&named, EnvelopeFormat::Basic).unwrap();
+    assert!(env.fragment().is_none());
+    assert_eq!(env.cname(), Some(Ok("")));
 
     // Data too short to be a control message (2 bytes at offset 28).
     let env = Envelope::parse(&good, EnvelopeFormat::Basic).unwrap();
@@ -437,4 +450,77 @@ fn control_attr_errors() {
         ControlAttr::Unknown(a) => assert_eq!((a.kind(), a.payload()), (40, &b"zz"[..])),
         other => panic!("unexpected {other:?}"),
     }
+}
+
+/// Before the fragment header moved to 0x3f00 it was written as type 1,
+/// pyroute2's `IPR_ATTR_CNAME`: such envelopes still reassemble, and a real
+/// name of the same size is not mistaken for a fragment header.
+#[test]
+fn legacy_type_1_fragments_and_names() {
+    let message = b"123456789";
+    let repr = EnvelopeRepr::new(EnvHeader::Basic(EnvMsgHdr::new(5, 6)));
+    let split = Splitter::new(message, repr, 9, 5).unwrap();
+    let mut frames = Vec::new();
+    for i in 0..2 {
+        let mut buf = [0u8; 64];
+        let n = split.write_fragment(i, &mut buf).unwrap();
+        let mut frame = buf[..n].to_vec();
+        // Rewrite the fragment attribute's type to the old 1.
+        let at = n - 24 + 2;
+        frame[at..at + 2].copy_from_slice(&1u16.to_ne_bytes());
+        frames.push(frame);
+    }
+    let mut storage = [0u8; 64];
+    let mut reasm = Reassembler::new(&mut storage);
+    let e0 = Envelope::parse(&frames[0], EnvelopeFormat::Basic).unwrap();
+    assert!(e0.fragment().is_some());
+    assert!(e0.cname().is_none());
+    assert_eq!(reasm.push(&e0).unwrap(), None);
+    let e1 = Envelope::parse(&frames[1], EnvelopeFormat::Basic).unwrap();
+    assert_eq!(reasm.push(&e1).unwrap(), Some(&message[..]));
+
+    // A 19-character name (20 bytes with its NUL) is a name.
+    let mut named = emit(&repr, b"data");
+    let name = b"abcdefghijklmnopqrs\0";
+    named.extend(24u16.to_ne_bytes());
+    named.extend(1u16.to_ne_bytes());
+    named.extend(name);
+    let len = named.len() as u32;
+    named[..4].copy_from_slice(&len.to_ne_bytes());
+    let env = Envelope::parse(&named, EnvelopeFormat::Basic).unwrap();
+    assert!(env.fragment().is_none());
+    assert_eq!(env.cname(), Some(Ok("abcdefghijklmnopqrs")));
+}
+
+/// Every fragment of a message is an envelope of its own id: a pyroute2
+/// broker drops repeated ids.
+#[test]
+fn fragments_have_unique_ids() {
+    let message = [0x5au8; 1000];
+    let mut ids = EnvelopeIds::new(*b"fragids!");
+    let before = ids.next_id();
+    let mut split = Splitter::new(&message, EnvelopeRepr::default(), 3, 100).unwrap();
+    split.take_ids(&mut ids);
+    let after = ids.next_id();
+    let mut seen = std::collections::HashSet::new();
+    seen.insert(before);
+    seen.insert(after);
+    let mut buf = [0u8; 256];
+    while let Some(n) = split.next_into(&mut buf) {
+        let n = n.unwrap();
+        let env = Envelope::parse(&buf[..n], EnvelopeFormat::PortsId).unwrap();
+        assert!(seen.insert(*env.id().unwrap()), "a repeated id");
+    }
+    assert_eq!(seen.len(), 12);
+}
+
+/// The defaults are pyroute2 0.2.10+'s 36-byte layout.
+#[test]
+fn defaults_are_ports_id() {
+    assert_eq!(EnvelopeFormat::default(), EnvelopeFormat::PortsId);
+    assert_eq!(
+        EnvelopeRepr::default().header.format(),
+        EnvelopeFormat::PortsId
+    );
+    assert_eq!(EnvelopeRepr::default().buffer_len(0), 16 + 36 + 4);
 }

@@ -51,7 +51,7 @@ fn verify_catches_other_data() {
         repr: Default::default(),
         body: EnvBody::Data(b"hello"),
     };
-    let mut buf = [0u8; 64];
+    let mut buf = [0u8; 96];
     let len = desc.write(&mut buf).unwrap();
     let other = EnvelopeDesc {
         body: EnvBody::Data(b"hellO"),
@@ -60,11 +60,12 @@ fn verify_catches_other_data() {
     assert_eq!(
         other.verify(&buf[..len]),
         Err(Mismatch::Field {
-            offset: 28,
+            // 16 (nlmsghdr) + 36 (the default PortsId envmsghdr) + 4.
+            offset: 56,
             field: "data"
         })
     );
-    assert!(Envelope::parse(&buf[..len], EnvelopeFormat::Basic).is_ok());
+    assert!(Envelope::parse(&buf[..len], EnvelopeFormat::PortsId).is_ok());
 }
 
 #[test]

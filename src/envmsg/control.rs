@@ -1,4 +1,4 @@
-//! Control messages: `nlmsghdr` (type [`NLMSG_CONTROL`], flags 1) +
+//! Control messages: `nlmsghdr` (type [`NLMSG_CONTROL`]) +
 //! `genlmsghdr` + attributes, alone or inside a transport envelope.
 
 use core::fmt;
@@ -409,6 +409,7 @@ impl<'a> ControlMessage<'a> {
         ControlRepr {
             command: self.command(),
             version: self.version(),
+            flags: self.flags().bits(),
             seq: self.seq(),
             pid: self.pid(),
         }
@@ -555,24 +556,24 @@ impl ControlWriter<'_, '_, '_> {
     }
 }
 
-/// The `nlmsg_flags` pyroute2 writes on control messages.
+/// The `nlmsg_flags` the seed document gives control messages (1). pyroute2
+/// 0.2.x reads any value and writes 0 ([`ControlRepr::new`]'s default);
+/// only the outer transport header carries `NLT_CONTROL`.
 pub const CONTROL_FLAGS: u16 = 1;
 
 /// The header fields of a control message, to build one.
 ///
 /// ```
-/// use procslink::envmsg::{
-///     ControlCommand, ControlRepr, EnvHeader, EnvMsgHdr, Envelope, EnvelopeFormat, EnvelopeRepr,
-/// };
+/// use procslink::envmsg::{ControlCommand, ControlRepr, Envelope, EnvelopeFormat, EnvelopeRepr};
 ///
 /// // IPRCMD_CONNECT inside a transport envelope, in one buffer.
-/// let envelope = EnvelopeRepr::new(EnvHeader::Basic(EnvMsgHdr::new(0, 0)));
+/// let envelope = EnvelopeRepr::default().with_id([1; 16]);
 /// let mut buf = [0u8; 128];
 /// let len = ControlRepr::new(ControlCommand::CONNECT).emit_in_envelope(&envelope, &mut buf, |w| {
 ///     w.host("tcp://localhost:9824")
 /// })?;
 ///
-/// let env = Envelope::parse(&buf[..len], EnvelopeFormat::Basic)?;
+/// let env = Envelope::parse(&buf[..len], EnvelopeFormat::PortsId)?;
 /// assert!(env.is_control());
 /// let ctrl = env.control()?;
 /// assert_eq!(ctrl.command(), ControlCommand::CONNECT);
@@ -584,6 +585,9 @@ pub struct ControlRepr {
     pub command: ControlCommand,
     /// `genlmsghdr.version`.
     pub version: u8,
+    /// The control message's own `nlmsg_flags`: 0 as pyroute2 writes them
+    /// (the seed document says [`CONTROL_FLAGS`]).
+    pub flags: u16,
     /// `nlmsg_seq`.
     pub seq: u32,
     /// `nlmsg_pid`.
@@ -591,11 +595,13 @@ pub struct ControlRepr {
 }
 
 impl ControlRepr {
-    /// A repr for `command`, version, sequence number and port id 0.
+    /// A repr for `command`; version, flags, sequence number and port id 0,
+    /// as pyroute2 0.2.x writes them.
     pub const fn new(command: ControlCommand) -> Self {
         ControlRepr {
             command,
             version: 0,
+            flags: 0,
             seq: 0,
             pid: 0,
         }
@@ -614,7 +620,7 @@ impl ControlRepr {
         let mut b = Builder::new(buf);
         let mut m = b.message(
             NLMSG_CONTROL,
-            Flags::from_bits_retain(CONTROL_FLAGS),
+            Flags::from_bits_retain(self.flags),
             self.seq,
             self.pid,
         )?;
@@ -658,7 +664,7 @@ impl ControlRepr {
             let inner = NlMsgHdr::new(
                 NLMSG_HDRLEN as u32,
                 NLMSG_CONTROL.0,
-                CONTROL_FLAGS,
+                self.flags,
                 self.seq,
                 self.pid,
             );

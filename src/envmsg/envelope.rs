@@ -7,10 +7,11 @@ use zerocopy::{FromBytes, IntoBytes};
 use super::control::ControlMessage;
 use super::header::{
     EnvHeader, EnvMsgHdr, EnvMsgHdrId, EnvMsgHdrPorts, EnvelopeFormat, FRAGMENT_HDRLEN,
-    FragmentHdr, IPR_ATTR_CDATA, IPR_ATTR_FRAGMENT, NLMSG_TRANSPORT, TransportFlags,
+    FragmentHdr, IPR_ATTR_CDATA, IPR_ATTR_CNAME, IPR_ATTR_FRAGMENT, IPR_ATTR_FRAGMENT_LEGACY,
+    NLMSG_TRANSPORT, TransportFlags,
 };
 use crate::netlink::{
-    Attrs, Builder, Message, NLA_HDRLEN, NLA_MAX_PAYLOAD, NLMSG_HDRLEN, align, flags::Flags,
+    Attr, Attrs, Builder, Message, NLA_HDRLEN, NLA_MAX_PAYLOAD, NLMSG_HDRLEN, align, flags::Flags,
 };
 use crate::{Error, ErrorKind, FragmentViolation};
 
@@ -36,25 +37,45 @@ enum HeaderRef<'a> {
 ///   length errors, [`ErrorKind::UnexpectedType`] with the attribute types
 ///   if it is another type);
 /// - every later attribute is well-formed; an [`IPR_ATTR_FRAGMENT`] among
-///   them is exactly 16 bytes ([`ErrorKind::WrongSize`]) and appears at
+///   them is exactly 20 bytes ([`ErrorKind::WrongSize`]) and appears at
 ///   most once ([`FragmentViolation::Inconsistent`]). Other attribute types
-///   are ignored.
+///   are ignored, but for the first [`IPR_ATTR_CNAME`]
+///   ([`Envelope::cname`]).
+///
+/// Type 1 is pyroute2's `IPR_ATTR_CNAME`, and was this crate's fragment
+/// header before it moved to [`IPR_ATTR_FRAGMENT`]. So that traffic of
+/// the old layout still reads, a type-1 attribute of exactly 20 bytes is
+/// taken as a fragment header unless it is shaped like a name: printable
+/// ASCII up to a NUL, and only NULs after it. A real fragment header cannot
+/// be shaped so unless its total length is at least 0x20202020 bytes (a
+/// fragment 0 has offset and index 0 before a non-zero count; any other
+/// needs every byte of `total_len` and `offset` printable); such a header
+/// reads as a name, the only ambiguity left.
 ///
 /// Whether a fragment header's values make sense is the
 /// [`Reassembler`](super::Reassembler)'s business, not the view's. Error
 /// offsets count from the start of the caller's buffer.
 ///
 /// ```
-/// use procslink::envmsg::{EnvHeader, EnvMsgHdr, Envelope, EnvelopeFormat, EnvelopeRepr};
+/// use procslink::envmsg::{EnvHeader, EnvMsgHdr, EnvMsgHdrId, Envelope, EnvelopeFormat, EnvelopeRepr};
 ///
+/// // pyroute2's layout (the default): addresses, ports, ttl, a unique id.
+/// let repr = EnvelopeRepr::new(EnvHeader::PortsId(EnvMsgHdrId::new(3, 255, 4, 0, 16, [9; 16])));
+/// let mut buf = [0u8; 96];
+/// let len = repr.emit(b"hello", &mut buf)?;
+/// assert_eq!(len, 16 + 36 + 12);
+///
+/// let env = Envelope::parse(&buf[..len], EnvelopeFormat::default())?;
+/// assert_eq!((env.dst(), env.src(), env.dport()), (3, 4, Some(255)));
+/// assert_eq!(env.id(), Some(&[9; 16]));
+/// assert_eq!(env.data(), b"hello");
+///
+/// // The seed document's 8-byte layout is still there, when asked for.
 /// let repr = EnvelopeRepr::new(EnvHeader::Basic(EnvMsgHdr::new(3, 4)));
-/// let mut buf = [0u8; 64];
 /// let len = repr.emit(b"hello", &mut buf)?;
 /// assert_eq!(len, 16 + 8 + 12);
-///
 /// let env = Envelope::parse(&buf[..len], EnvelopeFormat::Basic)?;
 /// assert_eq!((env.dst(), env.src(), env.dport()), (3, 4, None));
-/// assert_eq!(env.data(), b"hello");
 /// assert!(env.fragment().is_none());
 /// # Ok::<(), procslink::Error>(())
 /// ```
@@ -65,6 +86,7 @@ pub struct Envelope<'a> {
     data: &'a [u8],
     data_offset: usize,
     fragment: Option<(&'a FragmentHdr, usize)>,
+    cname: Option<Attr<'a>>,
 }
 
 impl<'a> Envelope<'a> {
@@ -138,9 +160,17 @@ impl<'a> Envelope<'a> {
             ));
         }
         let mut fragment = None;
+        let mut cname = None;
         for attr in attrs {
             let attr = attr?;
-            if attr.kind() != IPR_ATTR_FRAGMENT {
+            let is_fragment = attr.kind() == IPR_ATTR_FRAGMENT
+                || (attr.kind() == IPR_ATTR_FRAGMENT_LEGACY
+                    && attr.payload().len() == FRAGMENT_HDRLEN
+                    && !is_name_shaped(attr.payload()));
+            if !is_fragment {
+                if attr.kind() == IPR_ATTR_CNAME && cname.is_none() {
+                    cname = Some(attr);
+                }
                 continue;
             }
             if fragment.is_some() {
@@ -168,6 +198,7 @@ impl<'a> Envelope<'a> {
             data: cdata.payload(),
             data_offset: cdata.offset() + NLA_HDRLEN,
             fragment,
+            cname,
         })
     }
 
@@ -302,6 +333,29 @@ impl<'a> Envelope<'a> {
         self.fragment.map(|(_, o)| o)
     }
 
+    /// pyroute2's `IPR_ATTR_CNAME`, if the envelope has one: the name, or
+    /// the error that it is not NUL-terminated UTF-8.
+    ///
+    /// ```
+    /// use procslink::envmsg::{Envelope, EnvelopeFormat, EnvelopeRepr, IPR_ATTR_CNAME};
+    /// use procslink::netlink::{Builder, flags::Flags};
+    ///
+    /// let mut buf = [0u8; 128];
+    /// let mut b = Builder::new(&mut buf);
+    /// let mut m = b.message(procslink::envmsg::NLMSG_TRANSPORT, Flags::empty(), 0, 0)?;
+    /// m.put_bytes_raw(EnvelopeRepr::default().header.as_bytes())?;
+    /// m.put(0, b"data")?;
+    /// m.put_str(IPR_ATTR_CNAME, "ipdb")?;
+    /// let len = m.finish()?;
+    /// let env = Envelope::parse(&buf[..len], EnvelopeFormat::PortsId)?;
+    /// assert_eq!(env.cname(), Some(Ok("ipdb")));
+    /// assert!(env.fragment().is_none());
+    /// # Ok::<(), procslink::Error>(())
+    /// ```
+    pub fn cname(&self) -> Option<Result<&'a str, Error>> {
+        self.cname.map(|a| a.str())
+    }
+
     /// The header fields, to build an envelope like this one.
     pub fn repr(&self) -> EnvelopeRepr {
         EnvelopeRepr {
@@ -401,6 +455,23 @@ impl EnvelopeRepr {
         }
     }
 
+    /// The same fields with the 16-byte id `id` (see
+    /// [`EnvHeader::set_id`]; the narrower layouts have no id).
+    ///
+    /// ```
+    /// use procslink::envmsg::{EnvelopeIds, EnvelopeRepr};
+    ///
+    /// let mut ids = EnvelopeIds::new([0; 8]);
+    /// let a = EnvelopeRepr::default().with_id(ids.next_id());
+    /// let b = EnvelopeRepr::default().with_id(ids.next_id());
+    /// assert_ne!(a.header.id(), b.header.id());
+    /// ```
+    #[must_use]
+    pub fn with_id(mut self, id: [u8; 16]) -> Self {
+        self.header.set_id(id);
+        self
+    }
+
     /// The exact size of the transport message carrying `data_len` bytes
     /// without a fragment header: `16 + header + align(4 + data_len)`.
     pub const fn buffer_len(&self, data_len: usize) -> usize {
@@ -471,7 +542,17 @@ impl EnvelopeRepr {
     }
 }
 
-/// `16 + header + align(4 + data_len)` (+ 20 with a fragment header),
+/// Printable ASCII up to a NUL, and only NULs after it: how an
+/// `IPR_ATTR_CNAME` looks.
+fn is_name_shaped(payload: &[u8]) -> bool {
+    let Some(nul) = payload.iter().position(|&b| b == 0) else {
+        return false;
+    };
+    let (text, rest) = payload.split_at(nul);
+    text.iter().all(|b| (0x20..0x7f).contains(b)) && rest.iter().all(|&b| b == 0)
+}
+
+/// `16 + header + align(4 + data_len)` (+ 24 with a fragment header),
 /// saturating.
 pub(crate) const fn envelope_len(format: EnvelopeFormat, data_len: usize, fragment: bool) -> usize {
     let fixed = NLMSG_HDRLEN + format.header_len() + NLA_HDRLEN;

@@ -4,7 +4,7 @@
 use core::fmt;
 
 use super::envelope::{Envelope, EnvelopeRepr, envelope_len};
-use super::header::{Crc32, FragmentHdr, crc32};
+use super::header::{Crc32, EnvelopeIds, FragmentHdr, crc32};
 use crate::netlink::NLA_MAX_PAYLOAD;
 use crate::{Error, ErrorKind, FragmentViolation};
 
@@ -17,25 +17,38 @@ use crate::{Error, ErrorKind, FragmentViolation};
 /// each carrying `max_fragment_payload` bytes except the last, and each
 /// followed by its [`FragmentHdr`].
 ///
+/// Each fragment is an envelope of its own, and a pyroute2 broker drops an
+/// envelope whose 16-byte id it has seen: in the
+/// [`EnvelopeFormat::PortsId`](super::EnvelopeFormat::PortsId) layout
+/// fragment `i` carries the id of `repr` plus `i`
+/// ([`EnvelopeIds::offset`]). [`Splitter::take_ids`] reserves that block
+/// from the caller's [`EnvelopeIds`], so no later envelope repeats one.
+///
 /// ```
-/// use procslink::envmsg::{EnvHeader, EnvMsgHdr, Envelope, EnvelopeFormat, EnvelopeRepr, Reassembler, Splitter};
+/// use procslink::envmsg::{Envelope, EnvelopeFormat, EnvelopeIds, EnvelopeRepr, Reassembler, Splitter};
 ///
 /// let message = [7u8; 2500];
-/// let repr = EnvelopeRepr::new(EnvHeader::Basic(EnvMsgHdr::new(1, 2)));
-/// let mut split = Splitter::new(&message, repr, 42, 1000)?;
+/// let mut ids = EnvelopeIds::new(*b"example!");
+/// let mut split = Splitter::new(&message, EnvelopeRepr::default(), 42, 1000)?;
+/// split.take_ids(&mut ids);
 /// assert_eq!(split.count(), 3);
 ///
 /// let mut storage = [0u8; 4096];
 /// let mut reasm = Reassembler::new(&mut storage);
 /// let mut datagram = [0u8; 1100];
 /// let mut whole = None;
+/// let mut seen = Vec::new();
 /// while let Some(len) = split.next_into(&mut datagram) {
-///     let env = Envelope::parse(&datagram[..len?], EnvelopeFormat::Basic)?;
+///     let env = Envelope::parse(&datagram[..len?], EnvelopeFormat::PortsId)?;
+///     seen.push(*env.id().unwrap());
 ///     if let Some(msg) = reasm.push(&env)? {
 ///         whole = Some(msg.len());
 ///     }
 /// }
 /// assert_eq!(whole, Some(2500));
+/// seen.dedup();
+/// assert_eq!(seen.len(), 3); // one id per envelope
+/// assert_ne!(ids.next_id(), seen[2]);
 /// # Ok::<(), procslink::Error>(())
 /// ```
 #[derive(Clone)]
@@ -102,6 +115,25 @@ impl<'m> Splitter<'m> {
             count,
             next: 0,
         })
+    }
+
+    /// Gives the fragments ids from `ids`: reserves one per fragment
+    /// ([`EnvelopeIds::reserve`]) and sets the first as the envelope id of
+    /// fragment 0 (fragment `i` carries it plus `i`). Without it the
+    /// fragments number from the id `repr` was made with.
+    pub fn take_ids(&mut self, ids: &mut EnvelopeIds) {
+        let first = ids.reserve(self.count as u64);
+        self.repr.header.set_id(first);
+    }
+
+    /// The envelope fields fragment `index` is written with: `repr`'s,
+    /// with its id plus `index`.
+    pub fn fragment_repr(&self, index: usize) -> EnvelopeRepr {
+        let mut repr = self.repr;
+        if let Some(id) = repr.header.id() {
+            repr.header.set_id(EnvelopeIds::offset(id, index as u64));
+        }
+        repr
     }
 
     /// How many transport messages the message takes (1 if it is not
@@ -182,9 +214,10 @@ impl<'m> Splitter<'m> {
         let Some(data) = self.fragment_data(index) else {
             return Err(Error::new(ErrorKind::Misuse, 0));
         };
+        let repr = self.fragment_repr(index);
         match self.fragment_header(index) {
-            Some(header) => self.repr.emit_fragment(data, &header, buf),
-            None => self.repr.emit(data, buf),
+            Some(header) => repr.emit_fragment(data, &header, buf),
+            None => repr.emit(data, buf),
         }
     }
 
@@ -282,17 +315,16 @@ enum Step {
 /// checksum every fragment carries.
 ///
 /// ```
-/// use procslink::envmsg::{EnvHeader, EnvMsgHdr, Envelope, EnvelopeFormat, EnvelopeRepr, Reassembler, Splitter};
+/// use procslink::envmsg::{Envelope, EnvelopeFormat, EnvelopeRepr, Reassembler, Splitter};
 /// use procslink::{ErrorKind, FragmentViolation};
 ///
 /// let message = [1u8; 300];
-/// let repr = EnvelopeRepr::new(EnvHeader::Basic(EnvMsgHdr::new(0, 0)));
-/// let split = Splitter::new(&message, repr, 5, 100)?;
-/// let mut frames = [[0u8; 160]; 3];
+/// let split = Splitter::new(&message, EnvelopeRepr::default(), 5, 100)?;
+/// let mut frames = [[0u8; 200]; 3];
 /// for (i, frame) in frames.iter_mut().enumerate() {
 ///     split.write_fragment(i, frame)?;
 /// }
-/// let env = |i: usize| Envelope::parse(&frames[i], EnvelopeFormat::Basic);
+/// let env = |i: usize| Envelope::parse(&frames[i], EnvelopeFormat::PortsId);
 ///
 /// let mut storage = [0u8; 1000];
 /// let mut reasm = Reassembler::new(&mut storage);

@@ -17,9 +17,22 @@ pub const NLMSG_TRANSPORT: MessageType = MessageType(0xf);
 /// `IPR_ATTR_CDATA` (0): the envelope's attribute that carries the
 /// encapsulated message.
 pub const IPR_ATTR_CDATA: u16 = 0;
-/// `IPR_ATTR_FRAGMENT` (1): the fragment header attribute this crate adds
-/// after `IPR_ATTR_CDATA` (see the [module docs](super#fragmentation)).
-pub const IPR_ATTR_FRAGMENT: u16 = 1;
+/// `IPR_ATTR_CNAME` (1): pyroute2's optional second envelope attribute, a
+/// NUL-terminated ASCII name (`pyroute2.rpc` filters on it). Read by
+/// [`Envelope::cname`](super::Envelope::cname).
+pub const IPR_ATTR_CNAME: u16 = 1;
+/// `IPR_ATTR_FRAGMENT` (0x3f00): the fragment header attribute this crate
+/// adds after `IPR_ATTR_CDATA` (see the [module docs](super#fragmentation)).
+///
+/// pyroute2 numbers its envelope attributes from 0 (`IPR_ATTR_CDATA` 0,
+/// `IPR_ATTR_CNAME` 1); this type sits far above them, below the two flag
+/// bits of `nla_type`.
+pub const IPR_ATTR_FRAGMENT: u16 = 0x3f00;
+/// The type the fragment header had before 0.2 of this crate
+/// ([`IPR_ATTR_CNAME`]'s number). Readers still take a type-1 attribute as
+/// a fragment header when it cannot be a name: see
+/// [`Envelope`](super::Envelope).
+pub const IPR_ATTR_FRAGMENT_LEGACY: u16 = 1;
 
 bitflags! {
     /// The `nlmsg_flags` of a transport message. Unknown bits are kept.
@@ -206,9 +219,15 @@ impl EnvMsgHdrId {
 /// Which `envmsghdr` layout the peers use. The bytes do not say, so the
 /// reader must be told.
 ///
+/// The default is [`EnvelopeFormat::PortsId`], what pyroute2 0.2.10 to
+/// 0.3.1 send (WIRE.md section 3); [`EnvelopeFormat::Ports`] is pyroute2
+/// 0.2.2's and [`EnvelopeFormat::Basic`] the seed document's, which no
+/// release sends.
+///
 /// ```
 /// use procslink::envmsg::EnvelopeFormat;
 ///
+/// assert_eq!(EnvelopeFormat::default(), EnvelopeFormat::PortsId);
 /// assert_eq!(EnvelopeFormat::Basic.header_len(), 8);
 /// assert_eq!(EnvelopeFormat::Ports.header_len(), 20);
 /// assert_eq!(EnvelopeFormat::PortsId.header_len(), 36);
@@ -217,11 +236,13 @@ impl EnvMsgHdrId {
 #[non_exhaustive]
 pub enum EnvelopeFormat {
     /// The seed's `{ dst, src }` ([`EnvMsgHdr`]).
-    #[default]
     Basic,
-    /// `{ dst, dport, src, sport, ttl, reserved }` ([`EnvMsgHdrPorts`]).
+    /// `{ dst, dport, src, sport, ttl, reserved }` ([`EnvMsgHdrPorts`]):
+    /// pyroute2 0.2.2.
     Ports,
-    /// [`EnvMsgHdrPorts`] plus a 16-byte id ([`EnvMsgHdrId`]).
+    /// [`EnvMsgHdrPorts`] plus a 16-byte id ([`EnvMsgHdrId`]): pyroute2
+    /// 0.2.10 and later; the default.
+    #[default]
     PortsId,
 }
 
@@ -257,9 +278,12 @@ pub enum EnvHeader {
     PortsId(EnvMsgHdrId),
 }
 
+/// The [`EnvelopeFormat::PortsId`] header, every field 0: give it a
+/// unique id ([`EnvHeader::set_id`], [`EnvelopeIds`]) before sending it to
+/// a pyroute2 broker, which drops an id it has seen.
 impl Default for EnvHeader {
     fn default() -> Self {
-        EnvHeader::Basic(EnvMsgHdr::default())
+        EnvHeader::PortsId(EnvMsgHdrId::default())
     }
 }
 
@@ -342,6 +366,102 @@ impl EnvHeader {
             EnvHeader::PortsId(h) => Some(h.id),
             _ => None,
         }
+    }
+
+    /// Sets the 16-byte id; the narrower layouts have none and are left as
+    /// they are.
+    ///
+    /// ```
+    /// use procslink::envmsg::EnvHeader;
+    ///
+    /// let mut h = EnvHeader::default();
+    /// h.set_id([7; 16]);
+    /// assert_eq!(h.id(), Some([7; 16]));
+    /// ```
+    pub fn set_id(&mut self, id: [u8; 16]) {
+        if let EnvHeader::PortsId(h) = self {
+            h.id = id;
+        }
+    }
+}
+
+/// Hands out unique 16-byte envelope ids: a caller-chosen 8-byte prefix
+/// (pick it at random, so that two senders do not share one) followed by
+/// a little-endian 64-bit counter.
+///
+/// A pyroute2 broker silently drops an envelope whose id it has already
+/// seen (WIRE.md section 3), so every envelope needs its own. The codec is
+/// `no_std` and has no randomness: the prefix comes from the caller
+/// ([`EnvelopeIds::new`]); with the `std` feature
+/// [`EnvelopeIds::random`] seeds it from the standard library's per-process
+/// random hash keys.
+///
+/// ```
+/// use procslink::envmsg::EnvelopeIds;
+///
+/// let mut ids = EnvelopeIds::new([1, 2, 3, 4, 5, 6, 7, 8]);
+/// let a = ids.next_id();
+/// let b = ids.next_id();
+/// assert_ne!(a, b);
+/// assert_eq!(a[..8], [1, 2, 3, 4, 5, 6, 7, 8]);
+/// // A block of three ids: the first is returned, the next two are kept
+/// // for the caller (a Splitter numbers its fragments from the first).
+/// let first = ids.reserve(3);
+/// assert_eq!(ids.next_id(), EnvelopeIds::offset(first, 3));
+/// ```
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct EnvelopeIds {
+    prefix: [u8; 8],
+    next: u64,
+}
+
+impl EnvelopeIds {
+    /// Ids `prefix ++ 0`, `prefix ++ 1`, ...
+    pub const fn new(prefix: [u8; 8]) -> Self {
+        EnvelopeIds { prefix, next: 0 }
+    }
+
+    /// Ids with a random prefix and a random starting counter.
+    #[cfg(feature = "std")]
+    pub fn random() -> Self {
+        use core::hash::{BuildHasher, Hasher};
+        let keys = std::collections::hash_map::RandomState::new();
+        let mut h = keys.build_hasher();
+        h.write_u32(std::process::id());
+        let prefix = h.finish().to_le_bytes();
+        h.write_u8(1);
+        EnvelopeIds {
+            prefix,
+            next: h.finish(),
+        }
+    }
+
+    /// The next id.
+    pub fn next_id(&mut self) -> [u8; 16] {
+        self.reserve(1)
+    }
+
+    /// Reserves `count` consecutive ids and returns the first; the others
+    /// are [`EnvelopeIds::offset`]`(first, 1..count)`.
+    pub fn reserve(&mut self, count: u64) -> [u8; 16] {
+        let first = self.next;
+        self.next = self.next.wrapping_add(count.max(1));
+        let mut id = [0u8; 16];
+        let (prefix, counter) = id.split_at_mut(8);
+        prefix.copy_from_slice(&self.prefix);
+        counter.copy_from_slice(&first.to_le_bytes());
+        id
+    }
+
+    /// `id` with `n` added to its counter (its last 8 bytes, little-endian,
+    /// wrapping).
+    pub fn offset(id: [u8; 16], n: u64) -> [u8; 16] {
+        let mut out = id;
+        let (_, counter) = out.split_at_mut(8);
+        let mut le = [0u8; 8];
+        le.copy_from_slice(counter);
+        counter.copy_from_slice(&u64::from_le_bytes(le).wrapping_add(n).to_le_bytes());
+        out
     }
 }
 

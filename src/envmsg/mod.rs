@@ -9,7 +9,14 @@
 //! attribute of type [`IPR_ATTR_CDATA`] (0) carrying the encapsulated
 //! message. Everything is in host byte order. The `envmsghdr` has one of
 //! three layouts ([`EnvelopeFormat`]), which the bytes do not identify: the
-//! peers agree on one.
+//! peers agree on one. The default is `PortsId`, what pyroute2 0.2.10 and
+//! later put on the wire; `Ports` is pyroute2 0.2.2's and `Basic` the seed
+//! document's, which no release sends.
+//!
+//! A pyroute2 broker drops an envelope whose 16-byte id it has seen, so
+//! every envelope needs an id of its own: [`EnvelopeIds`] hands them out
+//! ([`EnvelopeRepr::with_id`]). An optional second attribute,
+//! [`IPR_ATTR_CNAME`] (1), names a target ([`Envelope::cname`]).
 //!
 //! ```text
 //!  offset   size  field
@@ -20,7 +27,7 @@
 //!  12       4     nlmsg_pid
 //!  16       H     envmsghdr    Basic   (H = 8):  u32 dst, src
 //!                              Ports   (H = 20): u32 dst, dport, src, sport; u16 ttl, reserved
-//!                              PortsId (H = 36): Ports + u8 id[16]
+//!                              PortsId (H = 36): Ports + u8 id[16]   (the default)
 //!  16+H     2     nla_len      4 + n
 //!  18+H     2     nla_type     0  IPR_ATTR_CDATA
 //!  20+H     n     data         then zeros up to a multiple of 4
@@ -42,14 +49,14 @@
 //! ```
 //! use procslink::envmsg::*;
 //!
-//! let envelope = EnvelopeRepr::new(EnvHeader::Basic(EnvMsgHdr::new(0, 0)));
+//! let envelope = EnvelopeRepr::default().with_id([1; 16]);
 //! let mut buf = [0u8; 128];
 //! let len = ControlRepr::new(ControlCommand::CONNECT).emit_in_envelope(&envelope, &mut buf, |w| {
 //!     w.host("tcp://localhost:9824")?;
 //!     w.key(0, 0x1234, 0xffff)
 //! })?;
 //!
-//! let env = Envelope::parse(&buf[..len], EnvelopeFormat::Basic)?;
+//! let env = Envelope::parse(&buf[..len], EnvelopeFormat::PortsId)?;
 //! let ctrl = env.control()?;
 //! let mut attrs = ctrl.attrs();
 //! assert_eq!(attrs.next(), Some(Ok(ControlAttr::Host("tcp://localhost:9824"))));
@@ -69,14 +76,19 @@
 //!   pyroute2 sends and reads.
 //! - A larger message is cut into `count` pieces, each sent as a transport
 //!   message whose data attribute carries the piece and is followed by a
-//!   second attribute, [`IPR_ATTR_FRAGMENT`] (type 1, beyond pyroute2's
-//!   numbers), holding a 20-byte [`FragmentHdr`]. The data attribute stays
-//!   first, where pyroute2 looks for it.
+//!   second attribute, [`IPR_ATTR_FRAGMENT`] (type 0x3f00, far beyond
+//!   pyroute2's numbers), holding a 20-byte [`FragmentHdr`]. The data
+//!   attribute stays first, where pyroute2 looks for it. Every fragment is
+//!   an envelope with an id of its own.
+//! - Earlier versions of this crate wrote the fragment header as type 1,
+//!   which pyroute2 assigns to `IPR_ATTR_CNAME`; a type-1 attribute of 20
+//!   bytes that is not shaped like a name is still read as a fragment
+//!   header ([`IPR_ATTR_FRAGMENT_LEGACY`], see [`Envelope`]).
 //!
 //! ```text
 //!  offset   size  field (A = 20 + H + align(n), right after the data attribute)
 //!  A        2     nla_len      24
-//!  A+2      2     nla_type     1  IPR_ATTR_FRAGMENT
+//!  A+2      2     nla_type     0x3f00  IPR_ATTR_FRAGMENT
 //!  A+4      4     message_id   names the message; differs between consecutive messages
 //!  A+8      4     total_len    length of the whole message
 //!  A+12     4     offset       where this piece starts in it
@@ -128,7 +140,7 @@ pub use control::{
 pub use envelope::{Envelope, EnvelopeRepr};
 pub use fragment::{Reassembler, Splitter};
 pub use header::{
-    Crc32, EnvHeader, EnvMsgHdr, EnvMsgHdrId, EnvMsgHdrPorts, EnvelopeFormat, FRAGMENT_HDRLEN,
-    FragmentHdr, IPR_ATTR_CDATA, IPR_ATTR_FRAGMENT, NLMSG_CONTROL, NLMSG_TRANSPORT, TransportFlags,
-    crc32,
+    Crc32, EnvHeader, EnvMsgHdr, EnvMsgHdrId, EnvMsgHdrPorts, EnvelopeFormat, EnvelopeIds,
+    FRAGMENT_HDRLEN, FragmentHdr, IPR_ATTR_CDATA, IPR_ATTR_CNAME, IPR_ATTR_FRAGMENT,
+    IPR_ATTR_FRAGMENT_LEGACY, NLMSG_CONTROL, NLMSG_TRANSPORT, TransportFlags, crc32,
 };

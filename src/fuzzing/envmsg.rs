@@ -43,13 +43,13 @@ pub enum EnvBody<'a> {
 /// A pyroute2 transport message.
 ///
 /// ```
-/// use procslink::envmsg::{ControlAttr, ControlCommand, ControlRepr, EnvHeader, EnvMsgHdr, EnvelopeRepr};
+/// use procslink::envmsg::{ControlAttr, ControlCommand, ControlRepr, EnvelopeRepr};
 /// use procslink::fuzzing::{ControlDesc, EnvBody, EnvelopeDesc};
 ///
 /// let mut control = ControlDesc { repr: ControlRepr::new(ControlCommand::CONNECT), ..Default::default() };
 /// control.attrs.push(ControlAttr::Host("tcp://localhost:9824")).unwrap();
 /// let desc = EnvelopeDesc {
-///     repr: EnvelopeRepr::new(EnvHeader::Basic(EnvMsgHdr::new(1, 2))),
+///     repr: EnvelopeRepr::default().with_id([3; 16]),
 ///     body: EnvBody::Control(control),
 /// };
 /// let mut buf = [0u8; 256];
@@ -155,6 +155,7 @@ mod arb {
             let repr = ControlRepr {
                 command: ControlCommand(u.int_in_range(0..=17)?),
                 version: u.arbitrary()?,
+                flags: u.arbitrary()?,
                 seq: u.arbitrary()?,
                 pid: u.arbitrary()?,
             };
@@ -193,8 +194,10 @@ mod arb {
         fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
             let (dst, src): (u32, u32) = u.arbitrary()?;
             let header = match u.int_in_range(0..=2u8)? {
-                0 => EnvHeader::Basic(EnvMsgHdr::new(dst, src)),
-                1 => EnvHeader::Ports(EnvMsgHdrPorts::new(
+                // pyroute2's layout (the default) first, where
+                // `Unstructured` falls when the input runs out.
+                1 => EnvHeader::Basic(EnvMsgHdr::new(dst, src)),
+                2 => EnvHeader::Ports(EnvMsgHdrPorts::new(
                     dst,
                     u.arbitrary()?,
                     src,

@@ -628,12 +628,13 @@ fn control_attr() -> impl Strategy<Value = OwnedControlAttr> {
 /// [`MAX_CONTROL_ATTRS`] attributes).
 pub fn envelope() -> impl Strategy<Value = OwnedEnvelope> {
     let header = prop_oneof![
-        any::<(u32, u32)>().prop_map(|(d, s)| EnvHeader::Basic(EnvMsgHdr::new(d, s))),
-        any::<(u32, u32, u32, u32, u16)>()
-            .prop_map(|(d, dp, s, sp, t)| EnvHeader::Ports(EnvMsgHdrPorts::new(d, dp, s, sp, t))),
+        // pyroute2's layout (the default) first: shrinking goes towards it.
         (any::<(u32, u32, u32, u32, u16)>(), any::<[u8; 16]>()).prop_map(
             |((d, dp, s, sp, t), id)| EnvHeader::PortsId(EnvMsgHdrId::new(d, dp, s, sp, t, id))
         ),
+        any::<(u32, u32)>().prop_map(|(d, s)| EnvHeader::Basic(EnvMsgHdr::new(d, s))),
+        any::<(u32, u32, u32, u32, u16)>()
+            .prop_map(|(d, dp, s, sp, t)| EnvHeader::Ports(EnvMsgHdrPorts::new(d, dp, s, sp, t))),
     ];
     let control = (
         0u8..=17,
@@ -646,6 +647,7 @@ pub fn envelope() -> impl Strategy<Value = OwnedEnvelope> {
             let repr = ControlRepr {
                 command: ControlCommand(command),
                 version,
+                flags: 0,
                 seq,
                 pid,
             };

@@ -264,6 +264,7 @@ mod json;
 pub mod jsoncomm;
 mod limits;
 mod params;
+pub mod pyroute2;
 mod result;
 mod seqpacket;
 mod server;

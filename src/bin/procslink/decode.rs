@@ -28,8 +28,10 @@ pub struct Args {
     /// tree.
     #[arg(long)]
     pub summary: bool,
-    /// With `--as envmsg`: the `envmsghdr` layout the peers use.
-    #[arg(long, value_enum, default_value_t = Layout::Basic)]
+    /// With `--as envmsg`: the `envmsghdr` layout the peers use
+    /// (`ports-id` is pyroute2 0.2.10 and later, `ports` 0.2.2, `basic` the
+    /// seed document's).
+    #[arg(long, value_enum, default_value_t = Layout::PortsId)]
     pub envelope: Layout,
     /// The file to read; `-` or nothing reads stdin.
     #[arg(value_name = "FILE", default_value = "-")]

@@ -20,9 +20,11 @@ use crate::{Failure, Out};
 pub enum Layout {
     /// `{ u32 dst, src }`, 8 bytes (the seed's).
     Basic,
-    /// `{ u32 dst, dport, src, sport; u16 ttl, reserved }`, 20 bytes.
+    /// `{ u32 dst, dport, src, sport; u16 ttl, reserved }`, 20 bytes
+    /// (pyroute2 0.2.2).
     Ports,
-    /// `ports` plus a 16-byte id, 36 bytes.
+    /// `ports` plus a 16-byte id, 36 bytes (pyroute2 0.2.10 and later; the
+    /// default).
     PortsId,
 }
 
