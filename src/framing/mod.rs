@@ -10,7 +10,8 @@
 //! | [`ezipc::EzIpcFraming`] | EZ-IPC JSON texts | a five-`\n` separator |
 //!
 //! Each module documents its wire format with a byte diagram and has a
-//! builder that writes one frame into the caller's buffer.
+//! builder that writes one frame into the caller's buffer. [`base85`] is
+//! the text encoding EZ-IPC puts inside its frames (Python's `b85encode`).
 //!
 //! # Two ways to decode, one answer
 //!
@@ -84,6 +85,7 @@
 //! ```
 
 mod buffer;
+pub mod base85;
 pub mod domainsockets;
 pub mod ezipc;
 pub mod netlink;
