@@ -25,6 +25,9 @@
 //! ping-pong).
 //! - [`NetlinkSocket`], [`UnixDatagram`]: the socket layer underneath.
 //! - [`demo`]: the `hello`/`add`/`echo` methods of the `procslink` command.
+//! - [`ezipc`]: an EZ-IPC peer (JSON-RPC over TCP or Unix streams, the
+//!   seed's Python IPC), client and server, interoperating with the
+//!   reference.
 //!
 //! # Example
 //!
@@ -235,6 +238,7 @@
 mod client;
 pub mod demo;
 mod error;
+pub mod ezipc;
 mod hash;
 mod json;
 mod limits;
