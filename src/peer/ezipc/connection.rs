@@ -13,6 +13,7 @@ use crate::jsonrpc::{Decoder, ErrorCode, Id, Incoming, Message, Request};
 use crate::peer::error::RpcError;
 use crate::peer::{Params, bump, to_json_text};
 
+use super::options::Profile;
 use super::server::Shared;
 use super::session::{self, STYLE, TERM};
 use super::wire::{Codec, FrameError, Stream, read_frames};
@@ -230,7 +231,15 @@ impl Connection<'_> {
         Err(RpcError::new(1, "Cannot Activate"))
     }
 
-    fn answer(&mut self, id: Id<'_>, outcome: Result<String, RpcError>) {
+    fn answer(&mut self, id: Id<'_>, mut outcome: Result<String, RpcError>) {
+        // The older client reads `data` from every error object (a
+        // KeyError there otherwise kills its reading task).
+        if self.codec.profile == Profile::Raw
+            && let Err(e) = &mut outcome
+            && e.data.is_none()
+        {
+            e.data = Some(Value::Null);
+        }
         let mut text = Vec::new();
         session::response(id, outcome.as_deref().map_err(|e| e), &mut text);
         self.answers.push(text);
