@@ -74,3 +74,8 @@ pub use options::{DEFAULT_MAX_FRAME, EzIpcOptions, Profile};
 pub use server::{EzIpcAddr, EzIpcServer, EzIpcServerHandle, EzIpcStats};
 pub use session::TERM;
 pub use wire::FrameError;
+
+/// The bytes a sealed frame (encrypted mode) has on top of its JSON text,
+/// before Base85: the 24-byte nonce, the 16-byte Poly1305 tag and the
+/// 64-byte Ed25519 signature.
+pub const SEAL_OVERHEAD: usize = 104;

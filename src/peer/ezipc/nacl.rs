@@ -23,11 +23,11 @@ use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 
 use super::wire::FrameError;
 
+use super::SEAL_OVERHEAD;
+
 const NONCE_LEN: usize = 24;
 const SIGNATURE_LEN: usize = 64;
-
-/// Bytes a sealed text has on top of the text: nonce, tag, signature.
-pub const SEAL_OVERHEAD: usize = NONCE_LEN + 16 + SIGNATURE_LEN;
+const _: () = assert!(SEAL_OVERHEAD == NONCE_LEN + 16 + SIGNATURE_LEN);
 
 /// One side's keys for a session: an X25519 secret for the box and an
 /// Ed25519 key for signing.
@@ -151,7 +151,8 @@ fn unhex32(text: &str) -> Option<[u8; 32]> {
 mod tests {
     use std::prelude::rust_2024::*;
 
-    use super::{KeyPair, SEAL_OVERHEAD, Sealer, unhex32};
+    use super::{KeyPair, Sealer, unhex32};
+    use crate::peer::ezipc::SEAL_OVERHEAD;
     use crate::peer::ezipc::FrameError;
 
     #[test]
