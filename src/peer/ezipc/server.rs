@@ -78,6 +78,32 @@ pub(super) struct Shared {
 }
 
 impl Shared {
+    fn new(methods: Methods, options: EzIpcOptions) -> Shared {
+        let startup = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        Shared {
+            methods,
+            options,
+            counters: Counters::default(),
+            startup,
+            stopping: AtomicBool::new(false),
+            open: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn stats(&self) -> EzIpcStats {
+        let c = &self.counters;
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        EzIpcStats {
+            connections: get(&c.connections),
+            refused: get(&c.refused),
+            served: get(&c.served),
+            bad_frames: get(&c.bad_frames),
+            panics: get(&c.panics),
+        }
+    }
+
     fn open(&self) -> MutexGuard<'_, HashMap<u64, Stream>> {
         self.open.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -145,20 +171,21 @@ impl EzIpcServer {
     }
 
     fn new(listener: Listener, methods: Methods, options: EzIpcOptions) -> EzIpcServer {
-        let startup = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64());
         EzIpcServer {
             listener,
-            shared: Arc::new(Shared {
-                methods,
-                options,
-                counters: Counters::default(),
-                startup,
-                stopping: AtomicBool::new(false),
-                open: Mutex::new(HashMap::new()),
-            }),
+            shared: Arc::new(Shared::new(methods, options)),
         }
+    }
+
+    /// Serves one stream that is already connected (a socket handed over
+    /// by a service manager, one end of a `socketpair`) on this thread,
+    /// until the client closes it or sends `TERM`; what was done on it.
+    /// The session's alias is `000`.
+    pub fn serve_unix_stream(stream: UnixStream, methods: Methods, options: EzIpcOptions) -> EzIpcStats {
+        let shared = Shared::new(methods, options);
+        bump(&shared.counters.connections);
+        serve_connection(&shared, Stream::Unix(stream), "000".to_string());
+        shared.stats()
     }
 
     /// Where the server listens.
@@ -298,15 +325,7 @@ impl EzIpcServerHandle {
 
     /// What the server has done so far.
     pub fn stats(&self) -> EzIpcStats {
-        let c = &self.shared.counters;
-        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        EzIpcStats {
-            connections: get(&c.connections),
-            refused: get(&c.refused),
-            served: get(&c.served),
-            bad_frames: get(&c.bad_frames),
-            panics: get(&c.panics),
-        }
+        self.shared.stats()
     }
 
     /// Stops accepting, closes every connection, joins the threads and
