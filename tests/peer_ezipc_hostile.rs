@@ -268,3 +268,49 @@ fn one_stream_served_on_the_callers_thread() {
     assert_eq!(batch[0]["result"]["id"], json!("000"));
     assert_eq!(stats.served, 2);
 }
+
+/// Sealed frames that do not open: the answer is sealed too (the server
+/// cannot know the sender has no key), and the connection goes on.
+#[cfg(feature = "ezipc-nacl")]
+#[test]
+fn ciphertexts_that_do_not_open_and_bad_keys() {
+    use procslink::peer::ezipc::SEAL_OVERHEAD;
+    let (server, addr) = server(EzIpcOptions::new().encrypt(true));
+    let mut raw = Raw::connect(addr);
+    // Keys that are not 32 bytes of hex.
+    let (code, _, data) = error_of(&raw.call("k", "RSA.EXCH", json!(["00", "11"])));
+    assert_eq!(code, -32602);
+    assert!(data.contains("public key \"00\" is not 32 bytes in hex"), "{data}");
+    // A key exchange with keys whose secrets nobody holds (a verify key
+    // PyNaCl made, from the capture).
+    let verify = "75208d28c34ea36403f24d837a4c2cf4468a2d54f5f1decd0dd21eeceb2b7baf";
+    let theirs = raw.call("x", "RSA.EXCH", json!(["11".repeat(32), verify]));
+    let keys: Vec<String> = serde_json::from_value(theirs["result"].clone()).unwrap();
+    assert!(keys.len() == 2 && keys.iter().all(|k| k.len() == 64));
+    assert_eq!(raw.call("c", "RSA.CONF", json!([true]))["result"], json!([true]));
+    for garbage in [&[7u8; 150][..], &[1u8; 10][..], &[][..]] {
+        raw.send_text(&armor(garbage));
+        let sealed = unarmor(&raw.frame());
+        assert!(sealed.len() > SEAL_OVERHEAD, "a sealed answer");
+        assert!(serde_json::from_slice::<Value>(&sealed).is_err());
+    }
+    let stats = server.stop();
+    assert_eq!(stats.bad_frames, 3, "{stats:?}");
+}
+
+#[cfg(feature = "ezipc-nacl")]
+#[test]
+fn our_encrypted_client_and_server() {
+    let (sealing, addr) = server(EzIpcOptions::new().encrypt(true));
+    let client = EzIpcClient::connect_tcp(addr, EzIpcOptions::new().encrypt(true)).unwrap();
+    assert!(client.is_encrypted());
+    assert_eq!(client.call("echo", json!(["\u{e9}t\u{e9}"])).unwrap(), json!("\u{e9}t\u{e9}"));
+    client.close("done").unwrap();
+    // A server without encryption refuses the exchange, and the client
+    // says so.
+    let (plain, addr) = server(EzIpcOptions::new());
+    let err = EzIpcClient::connect_tcp(addr, EzIpcOptions::new().encrypt(true)).unwrap_err();
+    assert_eq!(err.rpc().map(|e| e.code.0), Some(92), "{err:?}");
+    plain.stop();
+    assert_eq!(sealing.stop().bad_frames, 0);
+}
