@@ -27,7 +27,7 @@ proptest! {
         match decode(&text, &mut bytes) {
             Ok(n) => {
                 prop_assert_eq!(n, bytes.len());
-                if text.len() % 5 == 0 {
+                if text.len().is_multiple_of(5) {
                     let mut again = vec![0u8; text.len()];
                     prop_assert_eq!(encode(&bytes, &mut again), Ok(text.len()));
                     prop_assert_eq!(again, text);
@@ -35,7 +35,7 @@ proptest! {
             }
             Err(e) => {
                 prop_assert_eq!(e.kind(), ErrorKind::Base85Overflow);
-                prop_assert_eq!(e.offset() % 5, 0);
+                prop_assert!(e.offset().is_multiple_of(5));
             }
         }
     }

@@ -10,7 +10,10 @@ use procslink::peer::ezipc::SEAL_OVERHEAD;
 use serde_json::{Value, json};
 
 fn capture(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/data/seed-systems/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/data/seed-systems/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -59,15 +62,25 @@ fn request(json: &[u8]) -> (String, Option<String>, Value) {
 /// The responses of a batch array: (id, result).
 fn batch(json: &[u8]) -> Vec<(String, Value)> {
     let Incoming::Batch(batch) = Decoder::new().parse(json).expect("JSON-RPC") else {
-        panic!("the HEAD server answers with arrays: {}", String::from_utf8_lossy(json));
+        panic!(
+            "the HEAD server answers with arrays: {}",
+            String::from_utf8_lossy(json)
+        );
     };
     batch
         .iter()
         .map(|m| {
-            let Ok(Message::Response(Response { id: Id::Str(id), outcome: Ok(result) })) = m else {
+            let Ok(Message::Response(Response {
+                id: Id::Str(id),
+                outcome: Ok(result),
+            })) = m
+            else {
                 panic!("a result response: {m:?}");
             };
-            (id.chars().collect(), serde_json::from_str(result.as_str()).unwrap())
+            (
+                id.chars().collect(),
+                serde_json::from_str(result.as_str()).unwrap(),
+            )
         })
         .collect()
 }
@@ -75,7 +88,9 @@ fn batch(json: &[u8]) -> Vec<(String, Value)> {
 fn is_alias_id(id: &str, alias: &str) -> bool {
     id.len() == alias.len() + 7
         && id.starts_with(&format!("{alias}/"))
-        && id[alias.len() + 1..].bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_lowercase())
+        && id[alias.len() + 1..]
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_lowercase())
 }
 
 #[test]
@@ -89,11 +104,19 @@ fn head_base85_session() {
     assert_eq!(requests[0].2, json!([]));
     assert_eq!(requests[1].2, json!([2, 40]));
     assert_eq!(requests[2].2, json!({"k": "\u{e9}t\u{e9}"}));
-    assert_eq!((requests[3].1.as_ref(), &requests[3].2), (None, &json!(["notif"])));
-    assert_eq!((requests[4].1.as_ref(), &requests[4].2), (None, &json!({"reason": "Program Completed"})));
+    assert_eq!(
+        (requests[3].1.as_ref(), &requests[3].2),
+        (None, &json!(["notif"]))
+    );
+    assert_eq!(
+        (requests[4].1.as_ref(), &requests[4].2),
+        (None, &json!({"reason": "Program Completed"}))
+    );
     // The setup names the session; later ids carry the name.
     assert!(is_alias_id(requests[0].1.as_deref().unwrap(), "000"));
-    let [init] = &answers[0][..] else { panic!("one answer") };
+    let [init] = &answers[0][..] else {
+        panic!("one answer")
+    };
     assert_eq!(Some(&init.0), requests[0].1.as_ref());
     let alias = init.1["id"].as_str().unwrap();
     assert!(init.1["startup"].is_f64());
@@ -108,12 +131,19 @@ fn head_base85_session() {
 fn raw_json_session_at_31bfe9e() {
     let c2s = frames(&capture("ezipc-31bfe9e-raw.client-to-server.bin"));
     let s2c = frames(&capture("ezipc-31bfe9e-raw.server-to-client.bin"));
-    let [req] = &c2s[..] else { panic!("one request") };
+    let [req] = &c2s[..] else {
+        panic!("one request")
+    };
     let (method, id, params) = request(req);
     assert_eq!((method.as_str(), params), ("TIME", Value::Null));
     let id = id.unwrap();
-    assert!(id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
-    let [resp] = &s2c[..] else { panic!("one response") };
+    assert!(
+        id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{id}"
+    );
+    let [resp] = &s2c[..] else {
+        panic!("one response")
+    };
     let Incoming::Single(Message::Response(resp)) = Decoder::new().parse(resp).unwrap() else {
         panic!("the older server answers with single objects");
     };
@@ -132,7 +162,10 @@ fn head_nacl_session_has_the_sealed_shape() {
     assert_eq!(methods, ["ETC.INIT", "RSA.EXCH", "RSA.CONF"]);
     let hex_keys = |v: &Value| {
         let keys: Vec<String> = serde_json::from_value(v.clone()).unwrap();
-        keys.len() == 2 && keys.iter().all(|k| k.len() == 64 && k.bytes().all(|b| b.is_ascii_hexdigit()))
+        keys.len() == 2
+            && keys
+                .iter()
+                .all(|k| k.len() == 64 && k.bytes().all(|b| b.is_ascii_hexdigit()))
     };
     assert!(hex_keys(&requests[1].2), "{:?}", requests[1].2);
     assert_eq!(requests[2].2, json!([true]));

@@ -24,7 +24,11 @@ const HOW: &str = "run scripts/references/ezipc.sh";
 
 /// The interpreter of the venv (with PyNaCl or without) and the tree.
 fn reference_setup(nacl: bool, tree: &str) -> Option<(PathBuf, PathBuf)> {
-    let venv = if nacl { "ezipc/venv-nacl/bin/python" } else { "ezipc/venv/bin/python" };
+    let venv = if nacl {
+        "ezipc/venv-nacl/bin/python"
+    } else {
+        "ezipc/venv/bin/python"
+    };
     let python = tool(venv, HOW)?;
     let tree = reference(&format!("ez-ipc/{tree}"))?;
     Some((python, tree))
@@ -63,7 +67,10 @@ fn reference_server(python: &Path, tree: &Path) -> (Reaped, u16) {
     let child = Reaped(child);
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "ref_server.py did not listen on {port}");
+        assert!(
+            Instant::now() < deadline,
+            "ref_server.py did not listen on {port}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     (child, port)
@@ -109,7 +116,10 @@ fn reference_client(python: &Path, tree: &Path, port: u16, steps: &Value) -> (Ve
     }
     // The client sends TERM after its steps: let it finish.
     while child.0.try_wait().expect("wait").is_none() {
-        assert!(Instant::now() < deadline, "the reference client did not exit");
+        assert!(
+            Instant::now() < deadline,
+            "the reference client did not exit"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     (results, secure.unwrap_or(false))
@@ -123,7 +133,9 @@ fn methods() -> Methods {
         let terms: Vec<i64> = p.parse()?;
         Ok(json!(terms.iter().sum::<i64>()))
     });
-    m.add("ECHO", |p: Params| -> Result<Value, RpcError> { Ok(p.into_value()) });
+    m.add("ECHO", |p: Params| -> Result<Value, RpcError> {
+        Ok(p.into_value())
+    });
     m
 }
 
@@ -158,7 +170,9 @@ fn client_steps() -> (Value, Vec<Value>) {
 }
 
 fn reference_client_calls_our_server(nacl: bool, tree: &str, options: EzIpcOptions) {
-    let Some((python, tree)) = reference_setup(nacl, tree) else { return };
+    let Some((python, tree)) = reference_setup(nacl, tree) else {
+        return;
+    };
     let encrypt = options.get_encrypt();
     let server = our_server(options);
     let port = server.tcp_addr().expect("tcp").port();
@@ -179,7 +193,9 @@ fn reference_client_calls_our_server(nacl: bool, tree: &str, options: EzIpcOptio
 }
 
 fn our_client_calls_reference_server(nacl: bool, tree: &str, options: EzIpcOptions) {
-    let Some((python, tree)) = reference_setup(nacl, tree) else { return };
+    let Some((python, tree)) = reference_setup(nacl, tree) else {
+        return;
+    };
     let (_server, port) = reference_server(&python, &tree);
     let raw = options.get_profile() == Profile::Raw;
     let encrypt = options.get_encrypt();
@@ -197,7 +213,10 @@ fn our_client_calls_reference_server(nacl: bool, tree: &str, options: EzIpcOptio
     // 31bfe9e's handler gets the params; HEAD's too (as a dict).
     assert_eq!(echoed, json!([text]));
     let nested = json!([{"a": [1, 2.5, {"b": null}]}, [[], {}]]);
-    assert_eq!(client.call("ECHO", nested.clone()).unwrap(), json!([nested]));
+    assert_eq!(
+        client.call("ECHO", nested.clone()).unwrap(),
+        json!([nested])
+    );
     let typed: Vec<i64> = client.call_typed("ADD", &(20, 22)).unwrap();
     assert_eq!(typed, [42]);
     match client.call("NOPE", json!([])) {
@@ -211,7 +230,13 @@ fn our_client_calls_reference_server(nacl: bool, tree: &str, options: EzIpcOptio
     // Still serving after the notification.
     assert_eq!(client.call("ADD", json!([1, 1])).unwrap(), json!([2]));
     if raw {
-        assert!(client.call("TIME", json!([])).unwrap().get("startup").is_some());
+        assert!(
+            client
+                .call("TIME", json!([]))
+                .unwrap()
+                .get("startup")
+                .is_some()
+        );
     }
     client.close("Program Completed").unwrap();
 }

@@ -16,7 +16,9 @@ use serde_json::{Value, json};
 
 fn server(options: EzIpcOptions) -> (EzIpcServerHandle, SocketAddr) {
     let mut methods = demo::methods();
-    methods.add("boom", |_: Params| -> Result<Value, RpcError> { panic!("boom on purpose") });
+    methods.add("boom", |_: Params| -> Result<Value, RpcError> {
+        panic!("boom on purpose")
+    });
     let handle = EzIpcServer::bind_tcp("127.0.0.1:0", methods, options)
         .expect("bind")
         .spawn()
@@ -48,8 +50,13 @@ struct Raw {
 impl Raw {
     fn connect(addr: SocketAddr) -> Raw {
         let stream = TcpStream::connect(addr).expect("connect");
-        stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        Raw { stream, pending: Vec::new() }
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        Raw {
+            stream,
+            pending: Vec::new(),
+        }
     }
 
     fn send_text(&mut self, text: &[u8]) {
@@ -117,7 +124,10 @@ fn bad_frames_are_answered_and_the_connection_goes_on() {
     // A group over 32 bits.
     raw.send_text(b"~~~~~");
     let (code, _, data) = error_of(&raw.answer());
-    assert_eq!((code, data.as_str()), (-32700, "base85 overflow in hunk starting at byte 0"));
+    assert_eq!(
+        (code, data.as_str()),
+        (-32700, "base85 overflow in hunk starting at byte 0")
+    );
     // Base85, but not JSON; JSON, but not JSON-RPC.
     raw.send_text(&armor(b"nope"));
     assert_eq!(error_of(&raw.answer()).0, -32700);
@@ -126,17 +136,26 @@ fn bad_frames_are_answered_and_the_connection_goes_on() {
     // Longer than the limit: refused before it is all read, then skipped.
     raw.send_text(&[b'0'; 1000]);
     let (code, _, data) = error_of(&raw.answer());
-    assert_eq!((code, data.as_str()), (-32600, "frame longer than the 256-byte limit"));
+    assert_eq!(
+        (code, data.as_str()),
+        (-32600, "frame longer than the 256-byte limit")
+    );
     // A handler that panics; a key exchange this server does not do; a
     // confirmation without an exchange.
     let (code, _, data) = error_of(&raw.call("b", "boom", json!([])));
-    assert_eq!((code, data.as_str()), (-32603, "handler panicked: boom on purpose"));
+    assert_eq!(
+        (code, data.as_str()),
+        (-32603, "handler panicked: boom on purpose")
+    );
     let (code, message, _) = error_of(&raw.call("c", "RSA.EXCH", json!(["00", "11"])));
     assert_eq!((code, message.as_str()), (92, "Encryption Unavailable"));
     let (code, message, _) = error_of(&raw.call("d", "RSA.CONF", json!([true])));
     assert_eq!((code, message.as_str()), (1, "Cannot Activate"));
     // And the connection still serves.
-    assert_eq!(raw.call("e", "echo", json!(["\u{e9}"]))["result"], json!("\u{e9}"));
+    assert_eq!(
+        raw.call("e", "echo", json!(["\u{e9}"]))["result"],
+        json!("\u{e9}")
+    );
     let stats = server.stop();
     assert_eq!((stats.bad_frames, stats.panics), (5, 1), "{stats:?}");
 }
@@ -173,7 +192,10 @@ fn a_raw_json_server_reads_raw_json() {
     raw.send_text(br#"{"jsonrpc":"2.0","method":"nope","id":"s"}"#);
     let answer: Value = serde_json::from_slice(&raw.frame()).unwrap();
     // The older client reads `data` from every error.
-    assert_eq!(answer["error"], json!({"code": -32601, "message": "Method not found", "data": null}));
+    assert_eq!(
+        answer["error"],
+        json!({"code": -32601, "message": "Method not found", "data": null})
+    );
     server.stop();
 }
 
@@ -203,7 +225,9 @@ fn fake_server(reply: &'static [u8]) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
-        let Ok((mut s, _)) = listener.accept() else { return };
+        let Ok((mut s, _)) = listener.accept() else {
+            return;
+        };
         let mut buf = [0u8; 4096];
         let _ = s.read(&mut buf);
         let _ = s.write_all(reply);
@@ -217,19 +241,31 @@ fn fake_server(reply: &'static [u8]) -> SocketAddr {
 fn a_client_reports_what_a_bad_server_sends() {
     let options = EzIpcOptions::new().timeout(Duration::from_secs(3));
     let err = EzIpcClient::connect_tcp(fake_server(b"\"garbage"), options.clone()).unwrap_err();
-    let CallError::InvalidReply(text) = &err else { panic!("{err:?}") };
-    assert_eq!(text, "undecodable frame: bad base85 character 0x22 at position 0");
+    let CallError::InvalidReply(text) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        text,
+        "undecodable frame: bad base85 character 0x22 at position 0"
+    );
     let err = EzIpcClient::connect_tcp(fake_server(b"VPa!sWo~"), options.clone()).unwrap_err();
-    assert!(matches!(&err, CallError::InvalidReply(t) if t.starts_with("answer is not JSON-RPC")), "{err:?}");
+    assert!(
+        matches!(&err, CallError::InvalidReply(t) if t.starts_with("answer is not JSON-RPC")),
+        "{err:?}"
+    );
     // A server that closes at once.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || drop(listener.accept()));
     let err = EzIpcClient::connect_tcp(addr, options.clone()).unwrap_err();
-    assert!(matches!(&err, CallError::Io(e) if e.kind() == std::io::ErrorKind::ConnectionAborted), "{err:?}");
+    assert!(
+        matches!(&err, CallError::Io(e) if e.kind() == std::io::ErrorKind::ConnectionAborted),
+        "{err:?}"
+    );
     // Encryption on the raw profile is refused before connecting further.
     let (server, addr) = server(EzIpcOptions::new());
-    let err = EzIpcClient::connect_tcp(addr, options.profile(Profile::Raw).encrypt(true)).unwrap_err();
+    let err =
+        EzIpcClient::connect_tcp(addr, options.profile(Profile::Raw).encrypt(true)).unwrap_err();
     assert!(matches!(err, CallError::Protocol(_)), "{err:?}");
     server.stop();
 }
@@ -238,7 +274,8 @@ fn a_client_reports_what_a_bad_server_sends() {
 fn a_full_server_refuses_more_connections() {
     let (server, addr) = server(EzIpcOptions::new().max_connections(1));
     let first = EzIpcClient::connect_tcp(addr, EzIpcOptions::new()).unwrap();
-    let second = EzIpcClient::connect_tcp(addr, EzIpcOptions::new().timeout(Duration::from_secs(2)));
+    let second =
+        EzIpcClient::connect_tcp(addr, EzIpcOptions::new().timeout(Duration::from_secs(2)));
     assert!(second.is_err());
     assert_eq!(first.call("add", json!([1, 1])).unwrap(), json!(2));
     drop(first);
@@ -280,14 +317,20 @@ fn ciphertexts_that_do_not_open_and_bad_keys() {
     // Keys that are not 32 bytes of hex.
     let (code, _, data) = error_of(&raw.call("k", "RSA.EXCH", json!(["00", "11"])));
     assert_eq!(code, -32602);
-    assert!(data.contains("public key \"00\" is not 32 bytes in hex"), "{data}");
+    assert!(
+        data.contains("public key \"00\" is not 32 bytes in hex"),
+        "{data}"
+    );
     // A key exchange with keys whose secrets nobody holds (a verify key
     // PyNaCl made, from the capture).
     let verify = "75208d28c34ea36403f24d837a4c2cf4468a2d54f5f1decd0dd21eeceb2b7baf";
     let theirs = raw.call("x", "RSA.EXCH", json!(["11".repeat(32), verify]));
     let keys: Vec<String> = serde_json::from_value(theirs["result"].clone()).unwrap();
     assert!(keys.len() == 2 && keys.iter().all(|k| k.len() == 64));
-    assert_eq!(raw.call("c", "RSA.CONF", json!([true]))["result"], json!([true]));
+    assert_eq!(
+        raw.call("c", "RSA.CONF", json!([true]))["result"],
+        json!([true])
+    );
     for garbage in [&[7u8; 150][..], &[1u8; 10][..], &[][..]] {
         raw.send_text(&armor(garbage));
         let sealed = unarmor(&raw.frame());
@@ -304,7 +347,10 @@ fn our_encrypted_client_and_server() {
     let (sealing, addr) = server(EzIpcOptions::new().encrypt(true));
     let client = EzIpcClient::connect_tcp(addr, EzIpcOptions::new().encrypt(true)).unwrap();
     assert!(client.is_encrypted());
-    assert_eq!(client.call("echo", json!(["\u{e9}t\u{e9}"])).unwrap(), json!("\u{e9}t\u{e9}"));
+    assert_eq!(
+        client.call("echo", json!(["\u{e9}t\u{e9}"])).unwrap(),
+        json!("\u{e9}t\u{e9}")
+    );
     client.close("done").unwrap();
     // A server without encryption refuses the exchange, and the client
     // says so.

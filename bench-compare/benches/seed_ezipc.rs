@@ -80,7 +80,10 @@ fn reference_mean(tree: &Path, python: &Path) -> f64 {
     );
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the reference server did not listen");
+        assert!(
+            Instant::now() < deadline,
+            "the reference server did not listen"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let out = Command::new(python)
@@ -121,7 +124,10 @@ fn bench(c: &mut Criterion) {
         black_box(add());
     }
     let ours = start.elapsed().as_nanos() as f64 / CALLS as f64;
-    println!("seed_ezipc: procslink EzIpcClient -> EzIpcServer (Base85): {:.1} us per call", ours / 1e3);
+    println!(
+        "seed_ezipc: procslink EzIpcClient -> EzIpcServer (Base85): {:.1} us per call",
+        ours / 1e3
+    );
     if let Some((tree, python)) = reference() {
         let theirs = reference_mean(&tree, &python);
         println!(

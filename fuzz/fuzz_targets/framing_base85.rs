@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
             let mut again = vec![0u8; n];
             assert_eq!(base85::decode(&text[..m], &mut again), Ok(n));
             assert_eq!(again, bytes);
-            if data.len() % 5 == 0 {
+            if data.len().is_multiple_of(5) {
                 assert_eq!(&text[..m], data);
             }
         }

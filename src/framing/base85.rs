@@ -65,7 +65,9 @@ const PAD_DIGIT: u32 = 84;
 /// ```
 pub const fn encoded_len(len: usize) -> usize {
     let rest = len % 4;
-    (len / 4).saturating_mul(5).saturating_add(if rest == 0 { 0 } else { rest + 1 })
+    (len / 4)
+        .saturating_mul(5)
+        .saturating_add(if rest == 0 { 0 } else { rest + 1 })
 }
 
 /// The length of the bytes that `len` digits decode to (a lone last digit
@@ -131,9 +133,15 @@ pub fn decode(text: &[u8], out: &mut [u8]) -> Result<usize, Error> {
         let start = i.saturating_mul(5);
         let mut value: u64 = 0;
         for (j, &b) in group.iter().enumerate() {
-            let digit = DIGIT_VALUE.get(usize::from(b)).copied().unwrap_or(NOT_A_DIGIT);
+            let digit = DIGIT_VALUE
+                .get(usize::from(b))
+                .copied()
+                .unwrap_or(NOT_A_DIGIT);
             if digit == NOT_A_DIGIT {
-                return Err(Error::new(ErrorKind::UnexpectedByte(b), start.saturating_add(j)));
+                return Err(Error::new(
+                    ErrorKind::UnexpectedByte(b),
+                    start.saturating_add(j),
+                ));
             }
             value = value * 85 + u64::from(digit);
         }
@@ -204,7 +212,10 @@ mod tests {
         let err = decode(b"00000|NsC1", &mut out).unwrap_err();
         assert_eq!((err.kind(), err.offset()), (ErrorKind::Base85Overflow, 5));
         let err = decode(b"000 0", &mut out).unwrap_err();
-        assert_eq!((err.kind(), err.offset()), (ErrorKind::UnexpectedByte(b' '), 3));
+        assert_eq!(
+            (err.kind(), err.offset()),
+            (ErrorKind::UnexpectedByte(b' '), 3)
+        );
         let err = decode(b"0000000", &mut out[..1]).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::BufferTooSmall { needed: 5 });
         let err = encode(b"abc", &mut out[..3]).unwrap_err();

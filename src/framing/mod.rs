@@ -84,8 +84,8 @@
 //! # Ok::<(), procslink::Error>(())
 //! ```
 
-mod buffer;
 pub mod base85;
+mod buffer;
 pub mod domainsockets;
 pub mod ezipc;
 pub mod netlink;

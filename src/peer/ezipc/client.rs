@@ -157,7 +157,11 @@ impl Inner {
         };
         let mut writer = self.writer();
         writer.json.clear();
-        session::response(id, outcome.as_ref().copied().map_err(|e| e), &mut writer.json);
+        session::response(
+            id,
+            outcome.as_ref().copied(),
+            &mut writer.json,
+        );
         if self.options.profile.batches_answers() {
             writer.json.insert(0, b'[');
             writer.json.push(b']');
@@ -389,7 +393,9 @@ impl EzIpcClient {
         if let Some(why) = &self.inner.state().closed {
             return Err(Inner::closed_error(why));
         }
-        self.inner.writer().send(None, method, &params_text(&params))
+        self.inner
+            .writer()
+            .send(None, method, &params_text(&params))
     }
 
     #[cfg_attr(not(feature = "ezipc-nacl"), allow(unused_variables))]

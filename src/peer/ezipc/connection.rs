@@ -120,8 +120,7 @@ impl Connection<'_> {
         match Decoder::new().parse(&plain) {
             Err(e) => {
                 bump(&self.shared.counters.bad_frames);
-                let error =
-                    RpcError::standard(ErrorCode::from_error(&e)).with_data(e.to_string());
+                let error = RpcError::standard(ErrorCode::from_error(&e)).with_data(e.to_string());
                 self.answer(Id::Null, Err(error));
             }
             Ok(Incoming::Single(Message::Request(req))) => self.run(&req, after),
@@ -156,8 +155,9 @@ impl Connection<'_> {
                 after.close = true;
                 return;
             }
-            "ETC.INIT" | "TIME" => Ok(json!({"startup": self.shared.startup, "id": self.alias})
-                .to_string()),
+            "ETC.INIT" | "TIME" => {
+                Ok(json!({"startup": self.shared.startup, "id": self.alias}).to_string())
+            }
             "PING" => Ok(params.unwrap_or("[]").to_string()),
             "RSA.EXCH" => self.key_exchange(params),
             "RSA.CONF" => self.confirm(after),
@@ -195,7 +195,10 @@ impl Connection<'_> {
     #[cfg(feature = "ezipc-nacl")]
     fn key_exchange(&mut self, params: Option<&str>) -> Result<String, RpcError> {
         if !self.shared.options.encrypt {
-            return Err(RpcError::new(ENCRYPTION_UNAVAILABLE.0, ENCRYPTION_UNAVAILABLE.1));
+            return Err(RpcError::new(
+                ENCRYPTION_UNAVAILABLE.0,
+                ENCRYPTION_UNAVAILABLE.1,
+            ));
         }
         let (public, verify): (String, String) = params
             .and_then(|p| serde_json::from_str(p).ok())
@@ -212,7 +215,10 @@ impl Connection<'_> {
 
     #[cfg(not(feature = "ezipc-nacl"))]
     fn key_exchange(&mut self, _params: Option<&str>) -> Result<String, RpcError> {
-        Err(RpcError::new(ENCRYPTION_UNAVAILABLE.0, ENCRYPTION_UNAVAILABLE.1))
+        Err(RpcError::new(
+            ENCRYPTION_UNAVAILABLE.0,
+            ENCRYPTION_UNAVAILABLE.1,
+        ))
     }
 
     #[cfg(feature = "ezipc-nacl")]
@@ -241,7 +247,7 @@ impl Connection<'_> {
             e.data = Some(Value::Null);
         }
         let mut text = Vec::new();
-        session::response(id, outcome.as_deref().map_err(|e| e), &mut text);
+        session::response(id, outcome.as_deref(), &mut text);
         self.answers.push(text);
     }
 

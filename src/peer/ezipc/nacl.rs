@@ -72,7 +72,11 @@ pub(super) struct Sealer {
 
 impl Sealer {
     /// The session between `ours` and the peer's hex keys.
-    pub(super) fn new(ours: &KeyPair, public_hex: &str, verify_hex: &str) -> Result<Sealer, BadKey> {
+    pub(super) fn new(
+        ours: &KeyPair,
+        public_hex: &str,
+        verify_hex: &str,
+    ) -> Result<Sealer, BadKey> {
         let public = unhex32(public_hex)
             .ok_or_else(|| BadKey(format!("public key {public_hex:?} is not 32 bytes in hex")))?;
         let verify = unhex32(verify_hex)
@@ -97,7 +101,12 @@ impl Sealer {
         out.extend_from_slice(&nonce);
         // Encryption in memory cannot fail; an empty box would be refused
         // by the peer, never misread.
-        out.extend_from_slice(&self.salsa.encrypt(&nonce, signed.as_slice()).unwrap_or_default());
+        out.extend_from_slice(
+            &self
+                .salsa
+                .encrypt(&nonce, signed.as_slice())
+                .unwrap_or_default(),
+        );
         out
     }
 
@@ -110,7 +119,8 @@ impl Sealer {
             .salsa
             .decrypt(nonce.into(), boxed)
             .map_err(|_| FrameError::Decrypt)?;
-        let (Some(signature), Some(text)) = (signed.get(..SIGNATURE_LEN), signed.get(SIGNATURE_LEN..))
+        let (Some(signature), Some(text)) =
+            (signed.get(..SIGNATURE_LEN), signed.get(SIGNATURE_LEN..))
         else {
             return Err(FrameError::Signature);
         };
@@ -127,7 +137,9 @@ fn hex(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {
         for d in [b >> 4, b & 15] {
-            out.push(char::from(DIGITS.get(usize::from(d)).copied().unwrap_or(b'0')));
+            out.push(char::from(
+                DIGITS.get(usize::from(d)).copied().unwrap_or(b'0'),
+            ));
         }
     }
     out
@@ -152,12 +164,16 @@ mod tests {
     use std::prelude::rust_2024::*;
 
     use super::{KeyPair, Sealer, unhex32};
-    use crate::peer::ezipc::SEAL_OVERHEAD;
     use crate::peer::ezipc::FrameError;
+    use crate::peer::ezipc::SEAL_OVERHEAD;
 
     #[test]
     fn sealed_texts_open_on_the_other_side_only() {
-        let (a, b, c) = (KeyPair::generate(), KeyPair::generate(), KeyPair::generate());
+        let (a, b, c) = (
+            KeyPair::generate(),
+            KeyPair::generate(),
+            KeyPair::generate(),
+        );
         let [bp, bv] = b.public_hex();
         let [ap, av] = a.public_hex();
         let [cp, cv] = c.public_hex();
@@ -176,7 +192,10 @@ mod tests {
         // Boxed for b by a, but signed by c: the signature gives it away.
         let forged = Sealer::new(&a, &bp, &bv).unwrap();
         let b_expects_c_signing = Sealer::new(&b, &ap, &cv).unwrap();
-        assert_eq!(b_expects_c_signing.open(&forged.seal(b"x")), Err(FrameError::Signature));
+        assert_eq!(
+            b_expects_c_signing.open(&forged.seal(b"x")),
+            Err(FrameError::Signature)
+        );
         assert!(Sealer::new(&a, "00", &bv).is_err());
         assert_eq!(unhex32(&"ab".repeat(32)), Some([0xab; 32]));
         assert_eq!(unhex32(&"zz".repeat(32)), None);

@@ -167,7 +167,11 @@ impl EzIpcServer {
     ) -> io::Result<EzIpcServer> {
         let path = path.as_ref().to_path_buf();
         let listener = UnixListener::bind(&path)?;
-        Ok(EzIpcServer::new(Listener::Unix(listener, path), methods, options))
+        Ok(EzIpcServer::new(
+            Listener::Unix(listener, path),
+            methods,
+            options,
+        ))
     }
 
     fn new(listener: Listener, methods: Methods, options: EzIpcOptions) -> EzIpcServer {
@@ -181,7 +185,11 @@ impl EzIpcServer {
     /// by a service manager, one end of a `socketpair`) on this thread,
     /// until the client closes it or sends `TERM`; what was done on it.
     /// The session's alias is `000`.
-    pub fn serve_unix_stream(stream: UnixStream, methods: Methods, options: EzIpcOptions) -> EzIpcStats {
+    pub fn serve_unix_stream(
+        stream: UnixStream,
+        methods: Methods,
+        options: EzIpcOptions,
+    ) -> EzIpcStats {
         let shared = Shared::new(methods, options);
         bump(&shared.counters.connections);
         serve_connection(&shared, Stream::Unix(stream), "000".to_string());
@@ -200,13 +208,9 @@ impl EzIpcServer {
         })
     }
 
-    /// Serves on this thread until [`EzIpcServerHandle::stop`] is called
-    /// from a handle's [`Stopper`](EzIpcStopper), or accepting fails.
-    ///
-    /// # Errors
-    ///
-    /// Accepting fails for a reason other than a signal.
-    pub fn run(self) -> io::Result<()> {
+    /// Accepts connections until the handle stops the server, or
+    /// accepting fails for good.
+    fn run(self) -> io::Result<()> {
         let mut next = 0u64;
         let mut threads: Vec<JoinHandle<()>> = Vec::new();
         loop {

@@ -43,9 +43,8 @@ pub(super) fn request(
 ) -> Result<(), CallError> {
     let raw = RawValue::parse(params)
         .map_err(|e| CallError::Protocol(format!("params are not JSON: {e}")))?;
-    let params = Params::new(raw).ok_or_else(|| {
-        CallError::Protocol("params must be an array or an object".to_string())
-    })?;
+    let params = Params::new(raw)
+        .ok_or_else(|| CallError::Protocol("params must be an array or an object".to_string()))?;
     let request = match id {
         Some(id) => Request::new(id, method, Some(params)),
         None => Request::notification(method, Some(params)),
@@ -167,7 +166,11 @@ mod tests {
             r#"{"jsonrpc":"2.0","method":"ECHO","id":"786/C6417D","params":{"k":"\u00e9t\u00e9"}}"#
         );
         let mut out = Vec::new();
-        response(Id::from("a"), Err(&RpcError::method_not_found().with_data("X")), &mut out);
+        response(
+            Id::from("a"),
+            Err(&RpcError::method_not_found().with_data("X")),
+            &mut out,
+        );
         assert_eq!(
             String::from_utf8(out).unwrap(),
             r#"{"jsonrpc":"2.0","id":"a","error":{"code":-32601,"message":"Method not found","data":"X"}}"#
@@ -185,6 +188,9 @@ mod tests {
         let next = ids.next();
         assert!(next.starts_with("7C5/") && next != first);
         let raw = Ids::new(Profile::Raw).next();
-        assert!(raw.len() == 32 && raw.bytes().all(|b| b.is_ascii_hexdigit()), "{raw}");
+        assert!(
+            raw.len() == 32 && raw.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{raw}"
+        );
     }
 }

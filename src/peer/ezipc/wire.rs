@@ -53,11 +53,18 @@ impl fmt::Display for FrameError {
         match self {
             FrameError::TooLarge { max } => write!(f, "frame longer than the {max}-byte limit"),
             FrameError::Truncated { available } => {
-                write!(f, "stream ended inside a frame ({available} bytes without a separator)")
+                write!(
+                    f,
+                    "stream ended inside a frame ({available} bytes without a separator)"
+                )
             }
             FrameError::Base85(e) => match e.kind() {
                 ErrorKind::UnexpectedByte(b) => {
-                    write!(f, "bad base85 character 0x{b:02x} at position {}", e.offset())
+                    write!(
+                        f,
+                        "bad base85 character 0x{b:02x} at position {}",
+                        e.offset()
+                    )
                 }
                 ErrorKind::Base85Overflow => {
                     write!(f, "base85 overflow in hunk starting at byte {}", e.offset())
