@@ -271,6 +271,23 @@ fn a_client_reports_what_a_bad_server_sends() {
 }
 
 #[test]
+fn idle_connections_are_closed_after_the_idle_timeout() {
+    let options = EzIpcOptions::new()
+        .max_connections(1)
+        .idle_timeout(Some(Duration::from_millis(200)));
+    let (server, addr) = server(options);
+    let mut idle = TcpStream::connect(addr).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut buf = [0u8; 16];
+    // The server closes it: end of stream, not our own timeout.
+    assert_eq!(idle.read(&mut buf).unwrap(), 0);
+    let client = EzIpcClient::connect_tcp(addr, EzIpcOptions::new()).unwrap();
+    assert_eq!(client.call("add", json!([1, 1])).unwrap(), json!(2));
+    drop(client);
+    server.stop();
+}
+
+#[test]
 fn a_full_server_refuses_more_connections() {
     let (server, addr) = server(EzIpcOptions::new().max_connections(1));
     let first = EzIpcClient::connect_tcp(addr, EzIpcOptions::new()).unwrap();

@@ -157,11 +157,7 @@ impl Inner {
         };
         let mut writer = self.writer();
         writer.json.clear();
-        session::response(
-            id,
-            outcome.as_ref().copied(),
-            &mut writer.json,
-        );
+        session::response(id, outcome.as_ref().copied(), &mut writer.json);
         if self.options.profile.batches_answers() {
             writer.json.insert(0, b'[');
             writer.json.push(b']');

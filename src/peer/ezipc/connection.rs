@@ -53,13 +53,19 @@ struct Connection<'s> {
     agreed: Option<Sealer>,
 }
 
-/// Serves one connection until the client closes it, sends `TERM`, or
-/// the server stops.
+/// Serves one connection until the client closes it, sends `TERM`, the
+/// idle timeout passes, or the server stops.
 pub(super) fn serve_connection(shared: &Shared, stream: Stream, alias: String) {
     let Ok(mut writer) = stream.try_clone() else {
         return;
     };
     let mut reader = stream;
+    if reader
+        .set_read_timeout(shared.options.idle_timeout)
+        .is_err()
+    {
+        return;
+    }
     let mut conn = Connection {
         shared,
         alias,
@@ -73,11 +79,13 @@ pub(super) fn serve_connection(shared: &Shared, stream: Stream, alias: String) {
         #[cfg(feature = "ezipc-nacl")]
         agreed: None,
     };
-    // A read error ends the connection like its end does.
+    // A read error (the idle timeout, for one) ends the connection as its
+    // end does.
     let _ = read_frames(&mut reader, shared.options.max_frame, |item| {
         conn.on_frame(item, &mut writer)
     });
-    writer.shutdown();
+    // The socket closes when its last descriptor does (the server keeps
+    // one to shut it down on stop).
 }
 
 impl Connection<'_> {

@@ -58,6 +58,7 @@ pub struct EzIpcOptions {
     pub(super) timeout: Duration,
     pub(super) max_frame: usize,
     pub(super) max_connections: usize,
+    pub(super) idle_timeout: Option<Duration>,
     pub(super) encrypt: bool,
 }
 
@@ -73,6 +74,7 @@ impl Default for EzIpcOptions {
             timeout: Duration::from_secs(10),
             max_frame: DEFAULT_MAX_FRAME,
             max_connections: 64,
+            idle_timeout: None,
             encrypt: false,
         }
     }
@@ -80,8 +82,8 @@ impl Default for EzIpcOptions {
 
 impl EzIpcOptions {
     /// Base85, a 10 s timeout (the reference's for its setup calls), frames
-    /// up to [`DEFAULT_MAX_FRAME`], 64 connections at a time, no
-    /// encryption.
+    /// up to [`DEFAULT_MAX_FRAME`], 64 connections at a time that may stay
+    /// idle as long as they like (as with the reference), no encryption.
     pub fn new() -> Self {
         EzIpcOptions::default()
     }
@@ -101,7 +103,8 @@ impl EzIpcOptions {
     }
 
     /// The most wire bytes one received frame may span (text and
-    /// separator); a longer one is answered with an error and skipped.
+    /// separator; at least 16); a longer one is answered with an error and
+    /// skipped.
     #[must_use]
     pub fn max_frame(mut self, max_frame: usize) -> Self {
         self.max_frame = max_frame.max(16);
@@ -113,6 +116,16 @@ impl EzIpcOptions {
     #[must_use]
     pub fn max_connections(mut self, max_connections: usize) -> Self {
         self.max_connections = max_connections.max(1);
+        self
+    }
+
+    /// How long a server waits for the next bytes of a connection before
+    /// closing it (`None`: for ever, as the reference does). With a limit,
+    /// clients that connect and say nothing cannot hold every
+    /// connection slot.
+    #[must_use]
+    pub fn idle_timeout(mut self, idle: Option<Duration>) -> Self {
+        self.idle_timeout = idle.filter(|d| !d.is_zero());
         self
     }
 

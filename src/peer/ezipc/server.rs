@@ -8,7 +8,7 @@ use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -73,6 +73,8 @@ pub(super) struct Shared {
     /// `startup`).
     pub(super) startup: f64,
     stopping: AtomicBool,
+    /// Connections being served.
+    active: AtomicUsize,
     /// The open connections, to shut down on stop.
     open: Mutex<HashMap<u64, Stream>>,
 }
@@ -88,6 +90,7 @@ impl Shared {
             counters: Counters::default(),
             startup,
             stopping: AtomicBool::new(false),
+            active: AtomicUsize::new(0),
             open: Mutex::new(HashMap::new()),
         }
     }
@@ -208,9 +211,15 @@ impl EzIpcServer {
         })
     }
 
-    /// Accepts connections until the handle stops the server, or
-    /// accepting fails for good.
-    fn run(self) -> io::Result<()> {
+    /// Serves on this thread, one more thread per connection, until
+    /// accepting fails for good (for a server that can be stopped, use
+    /// [`spawn`](Self::spawn)).
+    ///
+    /// # Errors
+    ///
+    /// Accepting fails for a reason other than a signal, a connection
+    /// gone before it was taken, or running out of descriptors.
+    pub fn run(self) -> io::Result<()> {
         let mut next = 0u64;
         let mut threads: Vec<JoinHandle<()>> = Vec::new();
         loop {
@@ -237,7 +246,7 @@ impl EzIpcServer {
             };
             bump(&self.shared.counters.connections);
             threads.retain(|t| !t.is_finished());
-            if threads.len() >= self.shared.options.max_connections {
+            if self.shared.active.load(Ordering::SeqCst) >= self.shared.options.max_connections {
                 bump(&self.shared.counters.refused);
                 stream.shutdown();
                 continue;
@@ -249,15 +258,19 @@ impl EzIpcServer {
                 self.shared.open().insert(id, clone);
             }
             let shared = Arc::clone(&self.shared);
+            self.shared.active.fetch_add(1, Ordering::SeqCst);
             let spawned = thread::Builder::new()
                 .name(format!("ezipc-conn-{alias}"))
                 .spawn(move || {
                     serve_connection(&shared, stream, alias);
+                    // The slot is free before the client sees the end.
+                    shared.active.fetch_sub(1, Ordering::SeqCst);
                     shared.open().remove(&id);
                 });
             match spawned {
                 Ok(t) => threads.push(t),
                 Err(_) => {
+                    self.shared.active.fetch_sub(1, Ordering::SeqCst);
                     bump(&self.shared.counters.refused);
                     if let Some(s) = self.shared.open().remove(&id) {
                         s.shutdown();

@@ -95,6 +95,13 @@ impl Stream {
         })
     }
 
+    pub(super) fn set_read_timeout(&self, timeout: Option<std::time::Duration>) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.set_read_timeout(timeout),
+            Stream::Unix(s) => s.set_read_timeout(timeout),
+        }
+    }
+
     pub(super) fn shutdown(&self) {
         // Already closed by the peer is fine: the aim is that it is closed.
         let _ = match self {
