@@ -316,6 +316,11 @@ impl EzIpcClient {
     fn exchange_keys(&self) -> Result<(), CallError> {
         let keys = KeyPair::generate();
         let theirs = self.call("RSA.EXCH", json!(keys.public_hex()))?;
+        if theirs == json!([null, null]) {
+            return Err(CallError::Protocol(
+                "the server declined encryption (RSA.EXCH answered no keys)".to_string(),
+            ));
+        }
         let (public, verify): (String, String) = serde_json::from_value(theirs)
             .map_err(|e| CallError::InvalidReply(format!("RSA.EXCH answered no key pair: {e}")))?;
         let sealer = Arc::new(

@@ -38,9 +38,12 @@
 //! 4. the client ends with the notification `TERM {"reason": ...}`.
 //!
 //! Our server also answers `TIME` (the older versions' `ETC.INIT`) and
-//! `PING`; without encryption it answers `RSA.EXCH` with the reference's
-//! error 92 "Encryption Unavailable" (a reference client with PyNaCl then
-//! fails its setup: run it without PyNaCl, or turn encryption on here).
+//! `PING`. Without encryption it answers `RSA.EXCH` with no keys,
+//! `[null, null]`: a reference client with PyNaCl then goes on
+//! unencrypted at once (warning that the connection is not secure), as it
+//! does after a 10 s timeout with a reference server without PyNaCl
+//! (which never answers). Our client asking for encryption fails to
+//! connect when the server declines.
 //!
 //! # Bad input
 //!

@@ -130,10 +130,11 @@ impl EzIpcOptions {
     }
 
     /// Whether a client asks for the key exchange (`RSA.EXCH`, `RSA.CONF`)
-    /// and encrypts after it, and whether a server agrees to one (it
-    /// answers error 92 "Encryption Unavailable" otherwise). Needs the
-    /// `ezipc-nacl` feature: without it, asking for encryption fails the
-    /// connection with a clear error. Base85 profile only.
+    /// and encrypts after it (failing to connect if the server declines),
+    /// and whether a server agrees to one (it answers `[null, null]`
+    /// otherwise: no keys). Needs the `ezipc-nacl` feature: without it, a
+    /// client asking for encryption fails to connect with a clear error.
+    /// Base85 profile only.
     #[must_use]
     pub fn encrypt(mut self, encrypt: bool) -> Self {
         self.encrypt = encrypt;
