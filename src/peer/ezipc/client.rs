@@ -22,7 +22,7 @@ use crate::peer::error::{CallError, RpcError};
 
 use super::options::{EzIpcOptions, Profile};
 use super::session::{self, Ids, TERM, id_text, params_text};
-use super::wire::{Codec, FrameError, Stream, read_frames};
+use super::wire::{Codec, FrameError, Seal, Stream, read_frames};
 
 #[cfg(feature = "ezipc-nacl")]
 use super::nacl::{KeyPair, Sealer};
@@ -32,9 +32,8 @@ type Answer = Result<String, CallError>;
 
 struct Waiter {
     tx: SyncSender<Answer>,
-    /// Frames after this call's answer are sealed (`RSA.CONF`).
-    #[cfg(feature = "ezipc-nacl")]
-    seal_after: Option<Arc<Sealer>>,
+    /// Frames after this call's answer are sealed.
+    seal_after: Option<Seal>,
 }
 
 #[derive(Default)]
@@ -125,14 +124,11 @@ impl Inner {
         let Some(waiter) = self.state().pending.remove(&id) else {
             return; // a call that timed out, or one never made
         };
-        #[cfg(feature = "ezipc-nacl")]
         if let Some(sealer) = &waiter.seal_after
             && outcome.is_ok()
         {
-            codec.sealer = Some(Arc::clone(sealer));
+            codec.seal_with(sealer);
         }
-        #[cfg(not(feature = "ezipc-nacl"))]
-        let _ = codec;
         let _ = waiter.tx.send(outcome);
     }
 
@@ -399,14 +395,7 @@ impl EzIpcClient {
             .send(None, method, &params_text(&params))
     }
 
-    #[cfg_attr(not(feature = "ezipc-nacl"), allow(unused_variables))]
-    fn call_text(
-        &self,
-        method: &str,
-        params: &str,
-        #[cfg(feature = "ezipc-nacl")] seal_after: Option<Arc<Sealer>>,
-        #[cfg(not(feature = "ezipc-nacl"))] seal_after: Option<()>,
-    ) -> Answer {
+    fn call_text(&self, method: &str, params: &str, seal_after: Option<Seal>) -> Answer {
         let (tx, rx) = mpsc::sync_channel(1);
         let id = {
             let mut writer = self.inner.writer();
@@ -416,11 +405,7 @@ impl EzIpcClient {
                 if let Some(why) = &state.closed {
                     return Err(Inner::closed_error(why));
                 }
-                let waiter = Waiter {
-                    tx,
-                    #[cfg(feature = "ezipc-nacl")]
-                    seal_after,
-                };
+                let waiter = Waiter { tx, seal_after };
                 state.pending.insert(id.clone(), waiter);
             }
             if let Err(e) = writer.send(Some(&id), method, params) {

@@ -136,6 +136,13 @@ impl Write for Stream {
     }
 }
 
+/// The box frames are sealed with once the key exchange is confirmed.
+#[cfg(feature = "ezipc-nacl")]
+pub(super) type Seal = Arc<Sealer>;
+/// Without the `ezipc-nacl` feature there is never a box to switch to.
+#[cfg(not(feature = "ezipc-nacl"))]
+pub(super) type Seal = std::convert::Infallible;
+
 /// Turns JSON texts into frames and back, for one direction's state.
 #[derive(Clone, Default)]
 pub(super) struct Codec {
@@ -151,6 +158,16 @@ impl Codec {
             #[cfg(feature = "ezipc-nacl")]
             sealer: None,
         }
+    }
+
+    /// Seals every frame from now on.
+    pub(super) fn seal_with(&mut self, sealer: &Seal) {
+        #[cfg(feature = "ezipc-nacl")]
+        {
+            self.sealer = Some(Arc::clone(sealer));
+        }
+        #[cfg(not(feature = "ezipc-nacl"))]
+        match *sealer {}
     }
 
     /// Appends the whole frame for `json` (text and separator) to `out`.
