@@ -132,6 +132,8 @@ impl Sealer {
     }
 }
 
+// Hex for the two 32-byte keys of `RSA.EXCH` (PyNaCl's `HexEncoder`,
+// lowercase out, either case in): a few lines, not worth a dependency.
 fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
