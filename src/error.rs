@@ -155,6 +155,9 @@ pub enum ErrorKind {
     Varint,
     /// A byte that the format does not allow here.
     UnexpectedByte(u8),
+    /// A group of five Base85 digits stands for a number above 32 bits
+    /// (Python's "base85 overflow in hunk"); the offset is the group's.
+    Base85Overflow,
 }
 
 /// How a fragment fails to continue the message being reassembled.
@@ -348,6 +351,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Fragment(v) => write!(f, "bad fragment: {v}"),
             ErrorKind::Varint => f.write_str("overlong or overflowing varint"),
             ErrorKind::UnexpectedByte(b) => write!(f, "unexpected byte 0x{b:02x}"),
+            ErrorKind::Base85Overflow => f.write_str("Base85 group overflows 32 bits"),
         }
     }
 }

@@ -58,14 +58,15 @@
 //! - [`envmsg`]: pyroute2's envelope transport, control messages and
 //!   fragmentation.
 //! - [`framing`]: stream framings (netlink over a byte stream, domainsockets
-//!   uvarint frames, EZ-IPC delimited JSON).
+//!   uvarint frames, EZ-IPC delimited JSON, and the Base85 EZ-IPC puts in
+//!   its frames).
 //! - `kernel` (feature `std`): sockets that talk to the kernel over any
 //!   netlink protocol: requests acknowledged or refused with the kernel's
 //!   extended ack, dumps read from one reused buffer, multicast
 //!   notifications. Built on [`netlink::conversation`], the socket-free core
 //!   that embedded users drive over their own transport.
 //! - `peer` (feature `std`): the RPC peer over `NETLINK_USERSOCK` and Unix
-//!   datagrams.
+//!   datagrams, and an EZ-IPC client and server over TCP and Unix streams.
 //! - `fuzzing` (features `arbitrary`, `proptest`): structure-aware inputs
 //!   and malformations for fuzzing netlink consumers.
 //!
@@ -80,6 +81,7 @@
 //! - `cli`: the `procslink` command (`serve`, `call`, `notify`, `decode`,
 //!   `dump`).
 //! - `arbitrary`, `proptest`: the `fuzzing` module (both crates need `std`).
+//! - `ezipc-nacl`: EZ-IPC's encrypted mode (`peer::ezipc`).
 #![no_std]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -10,7 +10,8 @@
 //! | [`ezipc::EzIpcFraming`] | EZ-IPC JSON texts | a five-`\n` separator |
 //!
 //! Each module documents its wire format with a byte diagram and has a
-//! builder that writes one frame into the caller's buffer.
+//! builder that writes one frame into the caller's buffer. [`base85`] is
+//! the text encoding EZ-IPC puts inside its frames (Python's `b85encode`).
 //!
 //! # Two ways to decode, one answer
 //!
@@ -83,6 +84,7 @@
 //! # Ok::<(), procslink::Error>(())
 //! ```
 
+pub mod base85;
 mod buffer;
 pub mod domainsockets;
 pub mod ezipc;

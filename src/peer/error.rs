@@ -8,7 +8,7 @@ use std::io;
 
 use serde_json::Value;
 
-use crate::jsonrpc::ErrorCode;
+use crate::jsonrpc::{ErrorCode, ErrorObject};
 
 /// The code this peer answers a request with when its sender's uid is not
 /// in the server's allow-list: -32001, in the implementation-defined
@@ -102,6 +102,18 @@ impl RpcError {
     /// [`PERMISSION_DENIED`] "Permission denied".
     pub fn permission_denied() -> Self {
         RpcError::new(PERMISSION_DENIED, "Permission denied")
+    }
+
+    /// The error object of a received response, owned (data that
+    /// `serde_json` cannot represent is dropped).
+    pub(crate) fn from_object(object: &ErrorObject<'_>) -> Self {
+        RpcError {
+            code: object.code,
+            message: object.message.chars().collect(),
+            data: object
+                .data
+                .and_then(|d| serde_json::from_str::<Value>(d.as_str()).ok()),
+        }
     }
 }
 

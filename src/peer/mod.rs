@@ -29,6 +29,9 @@
 //!   Unix datagrams or `SOCK_SEQPACKET` connections, and [`jsoncomm`]'s
 //!   [`JsoncommSocket`] for plain JSON messages (see below).
 //! - [`demo`]: the `hello`/`add`/`echo` methods of the `procslink` command.
+//! - [`ezipc`]: an EZ-IPC peer (JSON-RPC over TCP or Unix streams, the
+//!   seed's Python IPC), client and server, interoperating with the
+//!   reference.
 //!
 //! # Example
 //!
@@ -259,6 +262,7 @@ mod client;
 pub mod demo;
 pub mod domainsockets;
 mod error;
+pub mod ezipc;
 mod hash;
 mod json;
 pub mod jsoncomm;

@@ -33,18 +33,7 @@ pub(super) type Outcome<'r> = Result<RawValue<'r>, ErrorObject<'r>>;
 
 /// The error a call fails with when the server answers `object`.
 pub(super) fn rpc_error(object: &ErrorObject<'_>) -> CallError {
-    CallError::Rpc(rpc_error_object(object))
-}
-
-/// `object` as an [`RpcError`].
-fn rpc_error_object(object: &ErrorObject<'_>) -> RpcError {
-    RpcError {
-        code: object.code,
-        message: object.message.chars().collect(),
-        data: object
-            .data
-            .and_then(|d| serde_json::from_str::<Value>(d.as_str()).ok()),
-    }
+    CallError::Rpc(RpcError::from_object(object))
 }
 
 /// A result as a [`Value`].
@@ -215,7 +204,7 @@ impl Inner {
                 Ok(_) => CallError::InvalidReply(format!(
                     "invalid reply from {from}: a result with id null"
                 )),
-                Err(object) => CallError::Rpc(rpc_error_object(object)),
+                Err(object) => CallError::Rpc(RpcError::from_object(object)),
             };
             if let Some(answer) = self.fail(from, None, error, own, convert) {
                 bump_exclusive(&self.counters.delivered);
