@@ -628,7 +628,7 @@ impl EnumEntry {
 }
 
 /// An enum or a set of flags (`definitions` of `type: enum` or `flags`).
-#[derive(Copy, Clone, Debug)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct EnumSpec {
     name: &'static str,
     flags: bool,
@@ -676,6 +676,8 @@ pub struct Member {
     byte_order: ByteOrder,
     offset: u16,
     len: u16,
+    enumeration: Option<&'static EnumSpec>,
+    display: DisplayHint,
 }
 
 impl Member {
@@ -708,6 +710,17 @@ impl Member {
     /// Is the member zero bytes long?
     pub const fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// The enum or flag set of an integer member (`ifi-flags`' are the
+    /// `ifinfo-flags`).
+    pub const fn enumeration(&self) -> Option<&'static EnumSpec> {
+        self.enumeration
+    }
+
+    /// How the value is best shown.
+    pub const fn display_hint(&self) -> DisplayHint {
+        self.display
     }
 }
 

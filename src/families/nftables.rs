@@ -2945,6 +2945,8 @@ pub static STRUCT_NFGENMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "version",
@@ -2952,6 +2954,8 @@ pub static STRUCT_NFGENMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 1,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "res-id",
@@ -2959,6 +2963,8 @@ pub static STRUCT_NFGENMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 2,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };

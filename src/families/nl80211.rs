@@ -2384,6 +2384,8 @@ pub static STRUCT_STA_FLAG_UPDATE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "set",
@@ -2391,6 +2393,8 @@ pub static STRUCT_STA_FLAG_UPDATE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
