@@ -36,14 +36,16 @@ mod input;
 mod json;
 #[path = "procslink/monitor.rs"]
 mod monitor;
+#[path = "procslink/names.rs"]
+mod names;
 #[path = "procslink/netns.rs"]
 mod netns;
 #[path = "procslink/objects.rs"]
 mod objects;
 #[path = "procslink/rpc.rs"]
 mod rpc;
-#[path = "procslink/schema.rs"]
-mod schema;
+#[path = "procslink/spec.rs"]
+mod spec;
 #[path = "procslink/transport.rs"]
 mod transport;
 #[path = "procslink/tree.rs"]

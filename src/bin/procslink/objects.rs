@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::io::Write as _;
 
 use procslink::Error;
+use procslink::families::{rt_neigh, rt_route};
 use procslink::netlink::genl::{
     CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME, CTRL_ATTR_MAXATTR, CTRL_ATTR_MCAST_GROUPS,
     CTRL_ATTR_OPS, CTRL_ATTR_VERSION,
@@ -22,7 +23,7 @@ use procslink::netlink::route::{self, IfAddrMsg, IfInfoMsg, NdMsg, RtMsg};
 use procslink::netlink::{Attr, Attrs, Message, MessageType};
 
 use crate::emit::{self, Obj};
-use crate::schema;
+use crate::names;
 
 /// `RTM_NEWRULE`, `RTM_DELRULE` and `RTM_GETRULE`.
 pub const RTM_NEWRULE: MessageType = MessageType(32);
@@ -213,19 +214,19 @@ impl Named {
 }
 
 fn family_name(family: u8) -> Named {
-    Named::of(schema::family(family), u32::from(family))
+    Named::of(names::family(family), u32::from(family))
 }
 
 /// `ip`'s name of a scope (`global` for `RT_SCOPE_UNIVERSE`).
 fn scope_name(scope: u8) -> Named {
     match scope {
         0 => Named::Name("global"),
-        s => Named::of(schema::scope(s), u32::from(s)),
+        s => Named::of(names::scope(s), u32::from(s)),
     }
 }
 
 fn table_name(table: u32) -> Named {
-    Named::of(schema::route_table(table), table)
+    Named::of(names::route_table(table), table)
 }
 
 fn protocol_name(proto: u8) -> Named {
@@ -245,7 +246,7 @@ fn protocol_name(proto: u8) -> Named {
         _ => None,
     };
     Named::of(
-        extra.or_else(|| schema::route_protocol(proto)),
+        extra.or_else(|| names::route_protocol(proto)),
         u32::from(proto),
     )
 }
@@ -752,7 +753,8 @@ impl<'a> Route<'a> {
     }
 
     fn type_text(&self) -> Option<&'static str> {
-        (self.route_type != 1).then(|| schema::route_type(self.route_type).unwrap_or("unknown"))
+        let name = rt_route::ENUM_RTM_TYPE.name_of(self.route_type.into());
+        (self.route_type != 1).then_some(name.unwrap_or("unknown"))
     }
 
     fn flag_names(&self) -> impl Iterator<Item = &'static str> + use<> {
@@ -949,7 +951,8 @@ enum NudState {
 impl NudState {
     fn write(&self, buf: &mut Vec<u8>) {
         match self {
-            NudState::Name(n) => buf.extend_from_slice(n.as_bytes()),
+            // `ip neigh` writes the specification's names in capitals.
+            NudState::Name(n) => buf.extend(n.bytes().map(|b| b.to_ascii_uppercase())),
             NudState::Unknown(bits) => {
                 let _ = write!(buf, "{bits:#x}");
             }
@@ -998,15 +1001,16 @@ impl<'a> Neigh<'a> {
     /// The state's words: `NONE` for none, the names of the bits set, then
     /// the bits without a name in hex.
     fn states(&self) -> impl Iterator<Item = NudState> + use<> {
-        let state = u32::from(self.state);
-        let known = schema::NUD.split_whitespace().count().min(31);
-        let unknown = state & !((1u32 << known) - 1);
+        let state = u64::from(self.state);
+        let spec = &rt_neigh::ENUM_NUD_STATE;
+        let known = spec.entries().iter().fold(0, |bits, e| bits | e.value());
         let none = (state == 0).then_some(NudState::Name("NONE"));
-        let named = schema::NUD
-            .split_whitespace()
-            .enumerate()
-            .filter(move |&(bit, _)| state >> bit & 1 == 1)
-            .map(|(_, n)| NudState::Name(n));
+        let set = spec
+            .entries()
+            .iter()
+            .filter(move |e| state & e.value() != 0);
+        let named = set.map(|e| NudState::Name(e.name()));
+        let unknown = u32::try_from(state & !known).unwrap_or(0);
         let unknown = (unknown != 0).then_some(NudState::Unknown(unknown));
         none.into_iter().chain(named).chain(unknown)
     }
