@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! procslink decode [--as netlink|procslink|envmsg] [--protocol route|generic]
-//!                  [--envelope basic|ports|ports-id] [--hex] [--summary] [FILE|-]
+//!                  [--envelope basic|ports|ports-id] [--hex] [--summary | --json]
+//!                  [--family NAME] [FILE|-]
 //! procslink dump link|addr|route|neigh|rule|family [-d|-j|--summary] [--raw FILE]
 //!                [--netns NAME]
 //! procslink monitor [link|addr|route|neigh|rule|all]... [--count N] [--timeout SECONDS]
@@ -50,6 +51,8 @@ mod spec;
 mod transport;
 #[path = "procslink/tree.rs"]
 mod tree;
+#[path = "procslink/ynl.rs"]
+mod ynl;
 
 /// Decode and dump netlink, ProcsLink and pyroute2 envelope messages.
 #[derive(Parser, Debug)]
