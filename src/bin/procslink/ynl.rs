@@ -284,7 +284,7 @@ fn binary(payload: &[u8], spec: &'static AttrSpec) -> Value {
     }
     if let Some(ty) = spec.sub_type()
         && let Some(size) = ty.fixed_size().filter(|&n| n > 0)
-        && payload.len() % size == 0
+        && payload.len().is_multiple_of(size)
     {
         // A C array of the sub-type.
         let items = payload
