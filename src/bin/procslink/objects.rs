@@ -14,6 +14,15 @@ use std::collections::HashMap;
 use std::io::Write as _;
 
 use procslink::Error;
+use procslink::families::rt_addr::IFA_BROADCAST;
+use procslink::families::rt_link::{IFLA_BROADCAST, IFLA_LINK_NETNSID};
+use procslink::families::rt_route::{
+    RTA_MULTIPATH, RTA_PREF, RTA_PREFSRC, RTA_PRIORITY, RTA_SRC, RTA_VIA,
+};
+use procslink::families::rt_rule::{
+    FRA_DST, FRA_FWMARK, FRA_FWMASK, FRA_GOTO, FRA_IIFNAME, FRA_OIFNAME, FRA_PRIORITY, FRA_SRC,
+    FRA_TABLE,
+};
 use procslink::families::{rt_neigh, rt_route};
 use procslink::netlink::genl::{
     CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME, CTRL_ATTR_MAXATTR, CTRL_ATTR_MCAST_GROUPS,
@@ -30,28 +39,10 @@ pub const RTM_NEWRULE: MessageType = MessageType(32);
 pub const RTM_DELRULE: MessageType = MessageType(33);
 pub const RTM_GETRULE: MessageType = MessageType(34);
 
-const IFLA_BROADCAST: u16 = 2;
-const IFLA_LINK_NETNSID: u16 = 37;
-const IFA_BROADCAST: u16 = 4;
-const RTA_SRC: u16 = 2;
-const RTA_PRIORITY: u16 = 6;
-const RTA_PREFSRC: u16 = 7;
-const RTA_MULTIPATH: u16 = 9;
-const RTA_VIA: u16 = 18;
-const RTA_PREF: u16 = 20;
 const NTF_PROXY: u8 = 0x08;
 const NTF_ROUTER: u8 = 0x80;
 const NTF_EXT_LEARNED: u8 = 0x10;
 const NUD_NOARP: u16 = 0x40;
-const FRA_DST: u16 = 1;
-const FRA_SRC: u16 = 2;
-const FRA_IIFNAME: u16 = 3;
-const FRA_GOTO: u16 = 4;
-const FRA_PRIORITY: u16 = 6;
-const FRA_FWMARK: u16 = 10;
-const FRA_TABLE: u16 = 15;
-const FRA_FWMASK: u16 = 16;
-const FRA_OIFNAME: u16 = 17;
 const FIB_RULE_INVERT: u32 = 0x2;
 
 /// A link's name as printed: the escaped text and, for JSON, the string
@@ -321,7 +312,8 @@ impl<'a> Link<'a> {
     }
 
     /// `ip`'s flag names, in `ip`'s order (`NO-CARRIER` for a link that is
-    /// up without a carrier).
+    /// up without a carrier). Hand-written: `ip`'s spellings (`POINTOPOINT`,
+    /// `NOARP`) and order are `ip`'s, not rt-link's `ifinfo-flags`.
     pub fn flag_names(&self) -> impl Iterator<Item = &'static str> + use<> {
         const ORDER: [(u32, &str); 18] = [
             (0x8, "LOOPBACK"),
@@ -757,6 +749,8 @@ impl<'a> Route<'a> {
         (self.route_type != 1).then_some(name.unwrap_or("unknown"))
     }
 
+    /// Hand-written: rt-route's specification leaves `rtm-flags` (and the
+    /// next hops' `RTNH_F_*`) plain integers.
     fn flag_names(&self) -> impl Iterator<Item = &'static str> + use<> {
         const ORDER: [(u32, &str); 11] = [
             (1, "dead"),
