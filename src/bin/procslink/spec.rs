@@ -16,14 +16,9 @@ use procslink::netlink::display::Protocol;
 use procslink::netlink::genl::GENL_ID_CTRL;
 use procslink::netlink::{Attrs, GenlMsgHdr, Message};
 
-/// The size of `genlmsghdr`.
-const GENL_HEADER: usize = 4;
-
 /// Where a message's attributes start and what names them.
 #[derive(Copy, Clone, Debug)]
 pub struct Layout {
-    /// The family whose specification describes the message.
-    pub family: Option<&'static Family>,
     /// The operation whose reply (or request) the message is.
     pub op: Option<&'static Operation>,
     /// The set of the message's attributes.
@@ -82,7 +77,6 @@ pub fn layout(
     // describes (and generic netlink's `genlmsghdr`).
     let crate_len = protocol.family_header(ty).map(|(_, len)| len);
     let mut layout = Layout {
-        family: None,
         op: None,
         set: None,
         fixed: None,
@@ -97,7 +91,7 @@ pub fn layout(
                 genl
             };
             let cmd = msg.genl().ok().map(|(h, _): (&GenlMsgHdr, _)| h.cmd);
-            layout.fixed_at = GENL_HEADER;
+            layout.fixed_at = size_of::<GenlMsgHdr>();
             (family, cmd.map(u16::from))
         }
         Protocol::Route => {
@@ -109,7 +103,6 @@ pub fn layout(
         }
         _ => (None, None),
     };
-    layout.family = family;
     if let (Some(family), Some(value)) = (family, value) {
         layout.op = operation(family, value);
         layout.set = layout.op.and_then(Operation::attr_set);
