@@ -11,6 +11,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+#[path = "common/tree.rs"]
+mod tree;
+
+use tree::unnamed_attributes;
+
 /// A file of the captured traffic in `tests/data`.
 fn corpus(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -151,33 +156,6 @@ fn the_link_dump_has_86_messages_and_3395_attributes() {
     );
     assert!(out.contains("type 16 RTM_NEWLINK: 85"), "{out}");
     assert!(out.contains("type 3 NLMSG_DONE: 1"), "{out}");
-}
-
-/// Counts the attributes a tree names by number only (`type 7: …`) and
-/// the attributes under sub-messages whose selector value no format of
-/// the specification describes (`IFLA_INFO_DATA (2) (vxlan: undescribed):`,
-/// whose children can only be numbers), as `(unnamed, undescribed)`.
-fn unnamed_attributes(tree: &str) -> (usize, usize) {
-    let (mut unnamed, mut undescribed) = (0, 0);
-    let mut under: Option<usize> = None;
-    for line in tree.lines() {
-        let indent = line.len() - line.trim_start().len();
-        if under.is_some_and(|at| indent <= at) {
-            under = None;
-        }
-        let text = line.trim_start();
-        let numbered =
-            text.starts_with("type ") && text[5..].starts_with(|c: char| c.is_ascii_digit());
-        match under {
-            Some(_) if numbered => undescribed += 1,
-            None if numbered => unnamed += 1,
-            _ => {}
-        }
-        if under.is_none() && text.ends_with(": undescribed):") {
-            under = Some(indent);
-        }
-    }
-    (unnamed, undescribed)
 }
 
 #[test]
