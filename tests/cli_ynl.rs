@@ -196,31 +196,38 @@ fn json_refuses_other_formats_and_family_needs_generic() {
     );
 }
 
+/// Appends an attribute, padded.
+fn attr(out: &mut Vec<u8>, ty: u16, payload: &[u8]) {
+    out.extend_from_slice(&(4 + payload.len() as u16).to_ne_bytes());
+    out.extend_from_slice(&ty.to_ne_bytes());
+    out.extend_from_slice(payload);
+    out.resize(out.len().next_multiple_of(4), 0);
+}
+
+/// A generic netlink message of family id `id`, command `cmd`.
+fn genl_message(id: u16, cmd: u8, version: u8, attrs: &[u8]) -> Vec<u8> {
+    let mut msg = Vec::new();
+    msg.extend_from_slice(&(16 + 4 + attrs.len() as u32).to_ne_bytes());
+    msg.extend_from_slice(&id.to_ne_bytes());
+    msg.extend_from_slice(&0u16.to_ne_bytes());
+    msg.extend_from_slice(&1u32.to_ne_bytes());
+    msg.extend_from_slice(&0u32.to_ne_bytes());
+    msg.extend_from_slice(&[cmd, version, 0, 0]);
+    msg.extend_from_slice(attrs);
+    msg
+}
+
 /// An ethtool `linkinfo-get` reply as the kernel sends it, with the family
 /// id 28 the controller gave ethtool: the header nest (dev-index 5,
 /// dev-name "veth0") and the port (239).
 fn ethtool_linkinfo_reply() -> Vec<u8> {
-    let mut attrs = Vec::new();
-    let attr = |out: &mut Vec<u8>, ty: u16, payload: &[u8]| {
-        out.extend_from_slice(&(4 + payload.len() as u16).to_ne_bytes());
-        out.extend_from_slice(&ty.to_ne_bytes());
-        out.extend_from_slice(payload);
-        out.resize(out.len().next_multiple_of(4), 0);
-    };
     let mut header = Vec::new();
     attr(&mut header, 1, &5u32.to_ne_bytes());
     attr(&mut header, 2, b"veth0\0");
+    let mut attrs = Vec::new();
     attr(&mut attrs, 1 | 0x8000, &header);
     attr(&mut attrs, 2, &[239]);
-    let mut msg = Vec::new();
-    msg.extend_from_slice(&(16 + 4 + attrs.len() as u32).to_ne_bytes());
-    msg.extend_from_slice(&28u16.to_ne_bytes());
-    msg.extend_from_slice(&0u16.to_ne_bytes());
-    msg.extend_from_slice(&1u32.to_ne_bytes());
-    msg.extend_from_slice(&0u32.to_ne_bytes());
-    msg.extend_from_slice(&[2, 1, 0, 0]);
-    msg.extend_from_slice(&attrs);
-    msg
+    genl_message(28, 2, 1, &attrs)
 }
 
 #[test]
@@ -356,4 +363,37 @@ fn mutated_dumps_never_panic_the_tree_or_the_json() {
             }
         }
     }
+}
+
+#[test]
+fn an_enum_read_as_flags_names_each_bit_by_its_entry() {
+    // devlink's `reload-actions-performed`: a bitfield32 of the enum
+    // `reload-action` (driver-reinit = 1, fw-activate = 2) as flags, so
+    // bits 1 and 2 (0x6) are those two entries; bit 3 has none.
+    let mut bits = 0x6u32.to_ne_bytes().to_vec();
+    bits.extend_from_slice(&0xeu32.to_ne_bytes());
+    let mut attrs = Vec::new();
+    attr(&mut attrs, 154, &bits);
+    let msg = genl_message(30, 37, 1, &attrs);
+    let o = run_with(
+        &[
+            "decode",
+            "--json",
+            "--protocol",
+            "generic",
+            "--family",
+            "devlink",
+            "-",
+        ],
+        &msg,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        concat!(
+            r#"{"reload-actions-performed":{"value":["driver-reinit","fw-activate"],"#,
+            r#""selector":["driver-reinit","fw-activate","Unknown(3)"]}}"#,
+            "\n"
+        )
+    );
 }

@@ -144,6 +144,8 @@ pub struct Attr {
     pub structure: Option<String>,
     pub checks: Checks,
     pub multi: bool,
+    /// `enum-as-flags`: each bit of the value is an entry of the enum.
+    pub enum_as_flags: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -444,6 +446,7 @@ impl Family {
             structure: a["struct"].as_str().map(str::to_string),
             checks,
             multi: a["multi-attr"].as_bool().unwrap_or(false),
+            enum_as_flags: a["enum-as-flags"].as_bool().unwrap_or(false),
             name,
         })
     }

@@ -525,12 +525,13 @@ impl Gen<'_> {
                 t => attr_type(t),
             };
             let order = if m.big_endian { "Big" } else { "Host" };
-            let enumeration = m
-                .enumeration
-                .clone()
-                .filter(|e| enums.contains(e));
+            let enumeration = m.enumeration.clone().filter(|e| enums.contains(e));
             let enumeration = opt_ref(&enumeration, enum_static);
-            let display = m.display.as_deref().and_then(display_hint).unwrap_or("None");
+            let display = m
+                .display
+                .as_deref()
+                .and_then(display_hint)
+                .unwrap_or("None");
             let _ = writeln!(
                 table,
                 "f::Member {{ name: {:?}, member_type: f::AttrType::{ty}, byte_order: f::ByteOrder::{order}, offset: {}, len: {}, enumeration: {enumeration}, display: f::DisplayHint::{display} }},",
@@ -638,6 +639,9 @@ impl Gen<'_> {
             }
             if a.multi {
                 s.push_str("multi: true, ");
+            }
+            if a.enum_as_flags && a.enumeration.is_some() {
+                s.push_str("enum_as_flags: true, ");
             }
             s.push_str("..f::AttrSpec::DEFAULT },");
             self.p(&s);

@@ -296,6 +296,7 @@ pub struct AttrSpec {
     structure: Option<&'static StructSpec>,
     checks: Checks,
     multi: bool,
+    enum_as_flags: bool,
 }
 
 impl AttrSpec {
@@ -316,6 +317,7 @@ impl AttrSpec {
         structure: None,
         checks: Checks::NONE,
         multi: false,
+        enum_as_flags: false,
     };
 
     /// The specification's name (`ifname`).
@@ -389,6 +391,13 @@ impl AttrSpec {
     /// May the attribute occur more than once (`multi-attr`)?
     pub const fn multi_attr(&self) -> bool {
         self.multi
+    }
+
+    /// Is the value a set of bits of the [`enumeration`](Self::enumeration)
+    /// (`enum-as-flags`)? For an enum of values (not a flag set), bit `N`
+    /// stands for the entry whose value is `N`.
+    pub const fn enum_as_flags(&self) -> bool {
+        self.enum_as_flags
     }
 
     /// The crate's [`AttrPolicy`] for the attribute: the kind and the

@@ -3082,6 +3082,7 @@ pub static SET_CHAIN_ATTRS: f::AttrSet = f::AttrSet {
             attr_type: f::AttrType::U32,
             byte_order: f::ByteOrder::Big,
             enumeration: Some(&ENUM_CHAIN_FLAGS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {
@@ -3771,6 +3772,7 @@ pub static SET_EXPR_MASQ_ATTRS: f::AttrSet = f::AttrSet {
             attr_type: f::AttrType::U32,
             byte_order: f::ByteOrder::Big,
             enumeration: Some(&ENUM_NAT_RANGE_FLAGS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {
@@ -3911,6 +3913,7 @@ pub static SET_EXPR_NAT_ATTRS: f::AttrSet = f::AttrSet {
             attr_type: f::AttrType::U32,
             byte_order: f::ByteOrder::Big,
             enumeration: Some(&ENUM_NAT_RANGE_FLAGS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
     ],
@@ -5380,6 +5383,7 @@ pub static SET_TABLE_ATTRS: f::AttrSet = f::AttrSet {
             attr_type: f::AttrType::U32,
             byte_order: f::ByteOrder::Big,
             enumeration: Some(&ENUM_TABLE_FLAGS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {

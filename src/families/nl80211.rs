@@ -4927,6 +4927,7 @@ pub static SET_NL80211_ATTRS: f::AttrSet = f::AttrSet {
             number: 143,
             attr_type: f::AttrType::U32,
             enumeration: Some(&ENUM_FEATURE_FLAGS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {

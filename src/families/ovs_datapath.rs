@@ -307,6 +307,7 @@ pub static SET_DATAPATH: f::AttrSet = f::AttrSet {
             number: 5,
             attr_type: f::AttrType::U32,
             enumeration: Some(&ENUM_USER_FEATURES),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {

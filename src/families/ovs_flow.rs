@@ -2039,6 +2039,7 @@ pub static SET_KEY_ATTRS: f::AttrSet = f::AttrSet {
             number: 22,
             attr_type: f::AttrType::U32,
             enumeration: Some(&ENUM_CT_STATE_FLAGS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {

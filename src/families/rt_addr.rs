@@ -373,6 +373,7 @@ pub static SET_ADDR_ATTRS: f::AttrSet = f::AttrSet {
             number: 8,
             attr_type: f::AttrType::U32,
             enumeration: Some(&ENUM_IFA_FLAGS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {

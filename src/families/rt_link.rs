@@ -5118,6 +5118,7 @@ pub static SET_LINK_ATTRS: f::AttrSet = f::AttrSet {
             number: 29,
             attr_type: f::AttrType::U32,
             enumeration: Some(&ENUM_RTEXT_FILTER),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {

@@ -9030,6 +9030,7 @@ pub static SET_FLOWER_ATTRS: f::AttrSet = f::AttrSet {
             number: 22,
             attr_type: f::AttrType::U32,
             enumeration: Some(&ENUM_CLS_FLAGS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {
@@ -9234,6 +9235,7 @@ pub static SET_FLOWER_ATTRS: f::AttrSet = f::AttrSet {
             attr_type: f::AttrType::U32,
             byte_order: f::ByteOrder::Big,
             enumeration: Some(&ENUM_FLOWER_KEY_CTRL_FLAGS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {
@@ -9243,6 +9245,7 @@ pub static SET_FLOWER_ATTRS: f::AttrSet = f::AttrSet {
             attr_type: f::AttrType::U32,
             byte_order: f::ByteOrder::Big,
             enumeration: Some(&ENUM_FLOWER_KEY_CTRL_FLAGS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {
@@ -9705,6 +9708,7 @@ pub static SET_FLOWER_ATTRS: f::AttrSet = f::AttrSet {
             attr_type: f::AttrType::U32,
             byte_order: f::ByteOrder::Big,
             enumeration: Some(&ENUM_FLOWER_KEY_CTRL_FLAGS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {
@@ -9714,6 +9718,7 @@ pub static SET_FLOWER_ATTRS: f::AttrSet = f::AttrSet {
             attr_type: f::AttrType::U32,
             byte_order: f::ByteOrder::Big,
             enumeration: Some(&ENUM_FLOWER_KEY_CTRL_FLAGS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
     ],

@@ -202,14 +202,53 @@ pub fn enum_name(e: &EnumSpec, value: u64) -> String {
     }
 }
 
-/// The names of the flags set in `value`, lowest bit first; a bit without
-/// a name is `Unknown(BIT)` (its bit number), as ynl shows it.
+/// How an integer is named: by an enum (as one value, or bit by bit) and
+/// its display hint.
+#[derive(Copy, Clone, Debug)]
+pub struct Naming {
+    /// The enum or flag set.
+    pub enumeration: Option<&'static EnumSpec>,
+    /// Each bit is an entry (a flag set, or `enum-as-flags`).
+    pub as_flags: bool,
+    /// The display hint.
+    pub hint: DisplayHint,
+}
+
+impl Naming {
+    /// As an attribute's specification names its value.
+    pub fn of_attr(spec: &AttrSpec) -> Naming {
+        let enumeration = spec.enumeration();
+        Naming {
+            enumeration,
+            as_flags: spec.enum_as_flags() || enumeration.is_some_and(EnumSpec::is_flags),
+            hint: spec.display_hint(),
+        }
+    }
+
+    /// As a struct member's specification names its value.
+    pub fn of_member(m: &Member) -> Naming {
+        let enumeration = m.enumeration();
+        Naming {
+            enumeration,
+            as_flags: enumeration.is_some_and(EnumSpec::is_flags),
+            hint: m.display_hint(),
+        }
+    }
+}
+
+/// The names of the bits set in `value`, lowest bit first; a bit without
+/// a name is `Unknown(BIT)` (its bit number), as ynl shows it. A flag
+/// set's entries are masks; in an enum read as flags (`enum-as-flags`),
+/// bit `N` is the entry whose value is `N`.
 pub fn flag_names(e: &EnumSpec, value: u64) -> Vec<String> {
     (0..64)
         .filter(|bit| value >> bit & 1 == 1)
-        .map(|bit| match e.name_of(1u64 << bit) {
-            Some(name) => name.to_string(),
-            None => format!("Unknown({bit})"),
+        .map(|bit| {
+            let entry = if e.is_flags() { 1u64 << bit } else { bit };
+            match e.name_of(entry) {
+                Some(name) => name.to_string(),
+                None => format!("Unknown({bit})"),
+            }
         })
         .collect()
 }

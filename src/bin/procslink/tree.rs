@@ -16,13 +16,13 @@ use std::fmt::Write as _;
 
 use procslink::Error;
 use procslink::families::{
-    AttrSet, AttrSpec, AttrType, ByteOrder, DisplayHint, EnumSpec, Family, Format, StructSpec,
+    AttrSet, AttrSpec, AttrType, ByteOrder, DisplayHint, Family, Format, StructSpec,
 };
 use procslink::netlink::display::{Escaped, Protocol};
 use procslink::netlink::{Attr, Attrs, Message, MessageType, NlMsgHdr};
 
 use crate::names;
-use crate::spec::{self, Int, Layout, MemberValue};
+use crate::spec::{self, Int, Layout, MemberValue, Naming};
 
 /// How deep the tree follows nests.
 const MAX_DEPTH: usize = 8;
@@ -150,8 +150,7 @@ fn struct_line(fixed: &'static StructSpec, bytes: &[u8]) -> String {
             let shown = match v {
                 MemberValue::Int(i) => int_text(
                     i,
-                    m.enumeration(),
-                    m.display_hint(),
+                    Naming::of_member(m),
                     names::member(fixed.name(), m.name(), i),
                 ),
                 MemberValue::Bytes(b) => bytes_text(b, m.display_hint()),
@@ -165,28 +164,20 @@ fn struct_line(fixed: &'static StructSpec, bytes: &[u8]) -> String {
 /// An integer with its enum entry's name (`unicast`), its flags'
 /// (`0x3 <up,broadcast>`), a name `known` beside the specifications, or
 /// as its display hint says.
-fn int_text(
-    value: Int,
-    enumeration: Option<&'static EnumSpec>,
-    hint: DisplayHint,
-    known: Option<&'static str>,
-) -> String {
-    match enumeration {
-        Some(e) if e.is_flags() && value.bits() != 0 => {
-            format!(
-                "{:#x} <{}>",
-                value.bits(),
-                spec::flag_names(e, value.bits()).join(",")
-            )
+fn int_text(value: Int, naming: Naming, known: Option<&'static str>) -> String {
+    match naming.enumeration {
+        Some(e) if naming.as_flags && value.bits() != 0 => {
+            let names = spec::flag_names(e, value.bits()).join(",");
+            format!("{:#x} <{names}>", value.bits())
         }
-        Some(e) if e.is_flags() => "0x0".into(),
+        Some(_) if naming.as_flags => "0x0".into(),
         Some(e) => match e.name_of(value.bits()) {
             Some(name) => name.to_string(),
             None => value.to_string(),
         },
         None => known
             .map(str::to_string)
-            .or_else(|| spec::hinted_int(hint, value))
+            .or_else(|| spec::hinted_int(naming.hint, value))
             .unwrap_or_else(|| value.to_string()),
     }
 }
@@ -394,7 +385,7 @@ fn value(payload: &[u8], spec: &'static AttrSpec) -> String {
         _ => {}
     }
     if let Some(i) = spec::int(payload, ty, spec.byte_order()) {
-        return int_text(i, spec.enumeration(), spec.display_hint(), None);
+        return int_text(i, Naming::of_attr(spec), None);
     }
     bytes_text(payload, spec.display_hint())
 }
@@ -403,7 +394,7 @@ fn value(payload: &[u8], spec: &'static AttrSpec) -> String {
 fn entry_value(payload: &[u8], spec: &'static AttrSpec) -> String {
     let ty = spec.sub_type().unwrap_or(AttrType::Binary);
     match spec::int(payload, ty, spec.byte_order()) {
-        Some(i) => int_text(i, spec.enumeration(), spec.display_hint(), None),
+        Some(i) => int_text(i, Naming::of_attr(spec), None),
         None => bytes_text(payload, spec.display_hint()),
     }
 }

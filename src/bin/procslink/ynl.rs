@@ -24,13 +24,13 @@
 //! A message no specification describes has its attributes by number, and
 //! a message that does not parse stops at the fault with `"malformed"`.
 
-use procslink::families::{AttrSet, AttrSpec, AttrType, ByteOrder, DisplayHint, EnumSpec, Family};
+use procslink::families::{AttrSet, AttrSpec, AttrType, ByteOrder, DisplayHint, Family};
 use procslink::families::{Format, StructSpec};
 use procslink::netlink::display::Protocol;
 use procslink::netlink::{Attr, Attrs, ExtAck, Message};
 use serde_json::{Map, Value};
 
-use crate::spec::{self, Int, MemberValue};
+use crate::spec::{self, Int, MemberValue, Naming};
 
 /// How deep nests are followed (deeper ones are shown as hex).
 const MAX_DEPTH: usize = 16;
@@ -236,11 +236,23 @@ fn value(
                     let mut o = Map::new();
                     o.insert(
                         "value".into(),
-                        int(v, spec.enumeration(), DisplayHint::None),
+                        int(
+                            v,
+                            Naming {
+                                hint: DisplayHint::None,
+                                ..Naming::of_attr(spec)
+                            },
+                        ),
                     );
                     o.insert(
                         "selector".into(),
-                        int(s, spec.enumeration(), DisplayHint::None),
+                        int(
+                            s,
+                            Naming {
+                                hint: DisplayHint::None,
+                                ..Naming::of_attr(spec)
+                            },
+                        ),
                     );
                     Value::Object(o)
                 }
@@ -248,7 +260,7 @@ fn value(
             }
         }
         ty => match spec::int(payload, ty, spec.byte_order()) {
-            Some(v) => int(v, spec.enumeration(), spec.display_hint()),
+            Some(v) => int(v, Naming::of_attr(spec)),
             None => hex(payload).into(),
         },
     }
@@ -290,7 +302,7 @@ fn binary(payload: &[u8], spec: &'static AttrSpec) -> Value {
         let items = payload
             .chunks(size)
             .filter_map(|c| spec::int(c, ty, spec.byte_order()))
-            .map(|v| int(v, spec.enumeration(), spec.display_hint()));
+            .map(|v| int(v, Naming::of_attr(spec)));
         return Value::Array(items.collect());
     }
     bytes(payload, spec.display_hint())
@@ -309,7 +321,7 @@ fn indexed_array(attr: &Attr<'_>, spec: &'static AttrSpec, depth: usize) -> Valu
                 Value::Object(o)
             }
             Some(ty) => match spec::int(entry.payload(), ty, spec.byte_order()) {
-                Some(v) => int(v, spec.enumeration(), spec.display_hint()),
+                Some(v) => int(v, Naming::of_attr(spec)),
                 None => bytes(entry.payload(), spec.display_hint()),
             },
         };
@@ -322,7 +334,7 @@ fn indexed_array(attr: &Attr<'_>, spec: &'static AttrSpec, depth: usize) -> Valu
 fn members(o: &mut Map<String, Value>, s: &'static StructSpec, payload: &[u8]) {
     for (m, v) in spec::members(s, payload) {
         let value = match v {
-            MemberValue::Int(i) => int(i, m.enumeration(), m.display_hint()),
+            MemberValue::Int(i) => int(i, Naming::of_member(m)),
             MemberValue::Bytes(b) => bytes(b, m.display_hint()),
         };
         o.insert(m.name().to_string(), value);
@@ -331,16 +343,14 @@ fn members(o: &mut Map<String, Value>, s: &'static StructSpec, payload: &[u8]) {
 
 /// An integer: its enum name(s), else as its display hint says, else the
 /// number.
-fn int(v: Int, enumeration: Option<&'static EnumSpec>, hint: DisplayHint) -> Value {
-    match enumeration {
-        Some(e) if e.is_flags() => Value::Array(
-            spec::flag_names(e, v.bits())
-                .into_iter()
-                .map(Value::from)
-                .collect(),
-        ),
+fn int(v: Int, naming: Naming) -> Value {
+    match naming.enumeration {
+        Some(e) if naming.as_flags => {
+            let names = spec::flag_names(e, v.bits());
+            Value::Array(names.into_iter().map(Value::from).collect())
+        }
         Some(e) => spec::enum_name(e, v.bits()).into(),
-        None => match spec::hinted_int(hint, v) {
+        None => match spec::hinted_int(naming.hint, v) {
             Some(text) => text.into(),
             None => match v {
                 Int::U(u) => u.into(),
