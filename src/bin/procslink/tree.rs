@@ -19,7 +19,7 @@ use procslink::families::{
     AttrSet, AttrSpec, AttrType, ByteOrder, DisplayHint, Family, Format, StructSpec,
 };
 use procslink::netlink::display::{Escaped, Protocol};
-use procslink::netlink::{Attr, Attrs, Message, MessageType, NlMsgHdr};
+use procslink::netlink::{Attr, Attrs, Message, MessageType, NLA_HDRLEN, NlMsgHdr};
 
 use crate::names;
 use crate::spec::{self, Int, Layout, MemberValue, Naming};
@@ -242,7 +242,7 @@ fn attribute(
     };
     match spec.attr_type() {
         AttrType::Nest => match spec.nested() {
-            Some(inner) => nest(out, attr, Some(inner), depth, Entries::None),
+            Some(inner) => nest(out, attr, Some(inner), depth, Entries::Attrs),
             None => guess(out, attr, depth, true),
         },
         AttrType::IndexedArray if spec.sub_type().is_none_or(AttrType::is_nested) => {
@@ -284,14 +284,22 @@ fn sub_message(out: &mut String, attr: &Attr<'_>, format: &'static Format, depth
         let _ = writeln!(out, "{} (nested too deep to show)", hex_short(rest));
         return;
     }
-    run(out, Attrs::new(rest), format.attr_set(), depth + 1, false);
+    // Offsets stay the message's, for the errors shown.
+    let at = attr.offset().saturating_add(NLA_HDRLEN + skip);
+    run(
+        out,
+        Attrs::with_offset(rest, at),
+        format.attr_set(),
+        depth + 1,
+        false,
+    );
 }
 
 /// What the entries of a nest are.
 #[derive(Copy, Clone)]
 enum Entries {
     /// Attributes of the nested set.
-    None,
+    Attrs,
     /// Numbered entries, each a nest of the nested set.
     Nests,
     /// Numbered entries, each a value of the attribute's sub-type.
@@ -323,7 +331,7 @@ fn nest(
         return;
     }
     out.push_str(":\n");
-    if let Entries::None = entries {
+    if let Entries::Attrs = entries {
         run(out, attr.nested(), inner, depth + 1, false);
         return;
     }
@@ -337,7 +345,7 @@ fn nest(
             Entries::Values(spec) => {
                 let _ = writeln!(out, ": {}", entry_value(entry.payload(), spec));
             }
-            _ => nest(out, &entry, inner, depth + 1, Entries::None),
+            _ => nest(out, &entry, inner, depth + 1, Entries::Attrs),
         }
     }
 }
@@ -348,7 +356,7 @@ fn nest(
 /// guessed from its size.
 fn guess(out: &mut String, attr: &Attr<'_>, depth: usize, nest_like: bool) {
     if (nest_like || attr.is_nested()) && is_clean_run(attr) {
-        nest(out, attr, None, depth, Entries::None);
+        nest(out, attr, None, depth, Entries::Attrs);
     } else {
         let _ = writeln!(out, ": {}", guess_scalar(attr));
     }

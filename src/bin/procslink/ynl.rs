@@ -27,7 +27,7 @@
 use procslink::families::{AttrSet, AttrSpec, AttrType, ByteOrder, DisplayHint, Family};
 use procslink::families::{Format, StructSpec};
 use procslink::netlink::display::Protocol;
-use procslink::netlink::{Attr, Attrs, ExtAck, Message};
+use procslink::netlink::{Attr, Attrs, ExtAck, Message, NLA_HDRLEN};
 use serde_json::{Map, Value};
 
 use crate::spec::{self, Int, MemberValue, Naming};
@@ -222,7 +222,7 @@ fn value(
             Value::Object(o)
         }
         AttrType::SubMessage => match set.and_then(|s| s.sub_message_format(spec, siblings)) {
-            Some(format) => sub_message(payload, format, depth),
+            Some(format) => sub_message(attr, format, depth),
             None => unknown_run(attr, depth),
         },
         AttrType::Bitfield32 => {
@@ -275,7 +275,8 @@ fn unknown_run(attr: &Attr<'_>, depth: usize) -> Value {
     hex(attr.payload()).into()
 }
 
-fn sub_message(payload: &[u8], format: &'static Format, depth: usize) -> Value {
+fn sub_message(attr: &Attr<'_>, format: &'static Format, depth: usize) -> Value {
+    let payload = attr.payload();
     let mut o = Map::new();
     let skip = format.fixed_header().map_or(0, StructSpec::size);
     if let Some(header) = format.fixed_header() {
@@ -283,7 +284,13 @@ fn sub_message(payload: &[u8], format: &'static Format, depth: usize) -> Value {
     }
     let rest = payload.get(skip..).unwrap_or(&[]);
     if depth < MAX_DEPTH {
-        run(&mut o, Attrs::new(rest), format.attr_set(), depth + 1);
+        let at = attr.offset().saturating_add(NLA_HDRLEN + skip);
+        run(
+            &mut o,
+            Attrs::with_offset(rest, at),
+            format.attr_set(),
+            depth + 1,
+        );
     }
     Value::Object(o)
 }
