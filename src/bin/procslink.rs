@@ -65,7 +65,8 @@ struct Cli {
 /// One variant per subcommand; each module has an `Args` and a `run`.
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Decode bytes read from a file or stdin and print them as a tree.
+    /// Decode bytes read from a file or stdin and print them as a tree (or,
+    /// with --json, netlink messages as ynl prints them).
     Decode(decode::Args),
     /// Ask the kernel for a table and print it: one line per object as `ip`
     /// does, JSON with `ip -j`'s field names (-j) or the decoded tree (-d).
