@@ -221,6 +221,11 @@ fn trees_name_headers_and_descend_into_unflagged_nests() {
 
     let addr = ok(&["decode", corpus("rtnl-addr-dump.bin").to_str().unwrap()]);
     assert!(addr.contains("  IFA_LOCAL (2): 127.0.0.1\n  IFA_LABEL (3): \"lo\""));
+    // Binary attributes carrying a struct show its members.
+    assert!(addr.contains(
+        "  IFA_CACHEINFO (6): ifa-prefered 4294967295, ifa-valid 4294967295, cstamp 27807, tstamp 27807\n"
+    ));
+    assert!(link.contains("  IFLA_STATS64 (23):\n    rx-packets: 0\n    tx-packets: 0\n"));
 
     let route = ok(&["decode", corpus("rtnl-route-dump.bin").to_str().unwrap()]);
     assert!(

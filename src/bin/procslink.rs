@@ -47,6 +47,8 @@ mod objects;
 mod rpc;
 #[path = "procslink/spec.rs"]
 mod spec;
+#[path = "procslink/stats.rs"]
+mod stats;
 #[path = "procslink/transport.rs"]
 mod transport;
 #[path = "procslink/tree.rs"]

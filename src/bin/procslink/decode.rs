@@ -11,7 +11,8 @@ use procslink::procslink::Datagram;
 use procslink::families::Family;
 
 use crate::envmsg::Layout;
-use crate::tree::{self, Stats};
+use crate::stats::Stats;
+use crate::tree;
 use crate::{Failure, Out, envmsg, input, json, spec, ynl};
 
 /// Arguments of `procslink decode`.

@@ -11,12 +11,11 @@
 //! display hints honoured. What no specification describes is shown by
 //! type number.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use procslink::Error;
 use procslink::families::{
-    AttrSet, AttrSpec, AttrType, ByteOrder, DisplayHint, Family, Format, StructSpec,
+    AttrSet, AttrSpec, AttrType, ByteOrder, DisplayHint, Family, Format, Member, StructSpec,
 };
 use procslink::netlink::display::{Escaped, Protocol};
 use procslink::netlink::{Attr, Attrs, Message, MessageType, NLA_HDRLEN, NlMsgHdr};
@@ -146,19 +145,20 @@ fn family_header(out: &mut String, msg: &Message<'_>, protocol: Protocol, layout
 /// A struct's members on one line: `ifi-family unspec, ifi-type 772, …`.
 fn struct_line(fixed: &'static StructSpec, bytes: &[u8]) -> String {
     let parts: Vec<String> = spec::members(fixed, bytes)
-        .map(|(m, v)| {
-            let shown = match v {
-                MemberValue::Int(i) => int_text(
-                    i,
-                    Naming::of_member(m),
-                    names::member(fixed.name(), m.name(), i),
-                ),
-                MemberValue::Bytes(b) => bytes_text(b, m.display_hint()),
-            };
-            format!("{} {shown}", m.name())
-        })
+        .map(|(m, v)| format!("{} {}", m.name(), member_text(fixed, m, v)))
         .collect();
     parts.join(", ")
+}
+
+fn member_text(layout: &'static StructSpec, m: &Member, v: MemberValue<'_>) -> String {
+    match v {
+        MemberValue::Int(i) => int_text(
+            i,
+            Naming::of_member(m),
+            names::member(layout.name(), m.name(), i),
+        ),
+        MemberValue::Bytes(b) => bytes_text(b, m.display_hint()),
+    }
 }
 
 /// An integer with its enum entry's name (`unicast`), its flags'
@@ -263,9 +263,30 @@ fn attribute(
                 }
             }
         }
+        AttrType::Binary if !attr.payload().is_empty() => match spec.structure() {
+            Some(layout) => structure(out, attr.payload(), layout, depth),
+            None => {
+                let _ = writeln!(out, ": {}", value(attr.payload(), spec));
+            }
+        },
         _ => {
             let _ = writeln!(out, ": {}", value(attr.payload(), spec));
         }
+    }
+}
+
+/// A binary attribute carrying a struct: its members, on the line when
+/// they are few, else one a line beneath it.
+fn structure(out: &mut String, bytes: &[u8], layout: &'static StructSpec, depth: usize) {
+    const INLINE: usize = 4;
+    if layout.members().len() <= INLINE {
+        let _ = writeln!(out, ": {}", struct_line(layout, bytes));
+        return;
+    }
+    out.push_str(":\n");
+    for (m, v) in spec::members(layout, bytes) {
+        indent(out, depth + 1);
+        let _ = writeln!(out, "{}: {}", m.name(), member_text(layout, m, v));
     }
 }
 
@@ -495,7 +516,7 @@ fn nameable(ty: MessageType) -> bool {
 }
 
 /// The name `protocol` gives `ty`, if any.
-fn type_name(protocol: Protocol, ty: MessageType) -> Option<String> {
+pub fn type_name(protocol: Protocol, ty: MessageType) -> Option<String> {
     if !nameable(ty) {
         return None;
     }
@@ -522,52 +543,5 @@ pub fn errno_text(errno: i32) -> String {
     match text.find(" (os error") {
         Some(end) => text.get(..end).unwrap_or(&text).to_string(),
         None => text,
-    }
-}
-
-/// Counts for `--summary`.
-#[derive(Default)]
-pub struct Stats {
-    messages: usize,
-    attributes: usize,
-    by_type: BTreeMap<u16, usize>,
-}
-
-impl Stats {
-    /// Counts `msg` and its top-level attributes (those after the family
-    /// header); the first malformed one is an error, after the attributes
-    /// before it are counted.
-    pub fn add(&mut self, msg: &Message<'_>, protocol: Protocol) -> Result<(), Error> {
-        let ty = msg.message_type();
-        self.messages += 1;
-        *self.by_type.entry(ty.0).or_default() += 1;
-        if ty.is_error() {
-            return msg.error().map(|_| ());
-        }
-        if ty.is_done() {
-            return msg.done().map(|_| ());
-        }
-        let Some((_, len)) = protocol.family_header(ty) else {
-            return Ok(());
-        };
-        let (_, attrs) = msg.split_family_header(len)?;
-        for attr in attrs {
-            attr?;
-            self.attributes += 1;
-        }
-        Ok(())
-    }
-
-    /// Writes the counts.
-    pub fn write(&self, out: &mut String, protocol: Protocol) {
-        let _ = writeln!(
-            out,
-            "{} messages, {} top-level attributes",
-            self.messages, self.attributes
-        );
-        for (&ty, &count) in &self.by_type {
-            let name = type_name(protocol, MessageType(ty)).unwrap_or_else(|| "?".into());
-            let _ = writeln!(out, "  type {ty} {name}: {count}");
-        }
     }
 }
