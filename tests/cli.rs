@@ -11,6 +11,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+#[path = "common/tree.rs"]
+mod tree;
+
+use tree::unnamed_attributes;
+
 /// A file of the captured traffic in `tests/data`.
 fn corpus(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -154,25 +159,78 @@ fn the_link_dump_has_86_messages_and_3395_attributes() {
 }
 
 #[test]
+fn every_kernel_dump_names_every_attribute_its_specification_describes() {
+    let mut named = 0;
+    for row in manifest() {
+        let path = corpus(&row.file);
+        let tree = ok(&[
+            "decode",
+            "--protocol",
+            protocol(&row),
+            path.to_str().unwrap(),
+        ]);
+        let (unnamed, undescribed) = unnamed_attributes(&tree);
+        assert_eq!(unnamed, 0, "{}: attributes named by number only", row.file);
+        if row.file == "rtnl-link-dump.bin" {
+            // rt-link's specification has no format for macvlan's and
+            // vxlan's IFLA_INFO_DATA: their attributes stay numbers.
+            assert_eq!(tree.matches("(macvlan: undescribed)").count(), 8);
+            assert_eq!(tree.matches("(vxlan: undescribed)").count(), 11);
+            assert_eq!(undescribed, 304);
+        } else {
+            assert_eq!(undescribed, 0, "{}", row.file);
+        }
+        // Attribute lines by C name: `  IFLA_MTU (4): 1500`.
+        named += tree
+            .lines()
+            .filter(|l| {
+                l.starts_with("  ") && l.trim_start().starts_with(|c: char| c.is_ascii_uppercase())
+            })
+            .count();
+    }
+    assert!(named > 5000, "{named} named lines");
+    // The count is not vacuous: an attribute number rt-link does not have
+    // (200) in place of the first IFLA_IFNAME is counted.
+    let mut dump = std::fs::read(corpus("rtnl-link-dump.bin")).unwrap();
+    assert_eq!(dump[34..36], 3u16.to_ne_bytes(), "IFLA_IFNAME comes first");
+    dump[34..36].copy_from_slice(&200u16.to_ne_bytes());
+    let o = run(&["decode", "-"], &dump);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("\n  type 200: \"lo\"\n"));
+    assert_eq!(unnamed_attributes(&stdout(&o)), (1, 304));
+}
+
+#[test]
 fn trees_name_headers_and_descend_into_unflagged_nests() {
     let link = ok(&["decode", corpus("rtnl-link-dump.bin").to_str().unwrap()]);
     assert!(link.starts_with("@0 RTM_NEWLINK len "), "{}", &link[..80]);
     assert!(link.contains("flags MULTI seq 1"));
-    assert!(link.contains("  ifinfomsg: family unspec"));
+    assert!(link.contains("  ifinfomsg: ifi-family unspec, ifi-type 772, ifi-index 1, ifi-flags 0x10049 <up,loopback,running,lower-up>"));
     assert!(link.contains("  IFLA_IFNAME (3): \"lo\""));
     assert!(link.contains("  IFLA_MTU (4): 65536"));
     // IFLA_LINKINFO and IFLA_AF_SPEC lack NLA_F_NESTED; the tree goes in.
     assert!(link.contains("  IFLA_LINKINFO (18):\n    IFLA_INFO_KIND (1): \"bridge\""));
     assert!(link.contains("  IFLA_AF_SPEC (26):\n    AF_INET (2):"));
-    assert!(link.contains("      IFLA_INET6_TOKEN (7): ::"));
+    // rt-link's specification gives the token no display hint: bytes.
+    assert!(link.contains("      IFLA_INET6_TOKEN (7): hex 00000000000000000000000000000000"));
+    // Sub-messages by their selector: a bridge's IFLA_INFO_DATA.
+    assert!(link.contains("    IFLA_INFO_DATA (2) (bridge):\n      IFLA_BR_HELLO_TIMER (16): 0"));
+    assert!(link.contains("      IFLA_BR_GROUP_ADDR (20): 01:80:c2:00:00:00"));
     assert!(link.contains("NLMSG_DONE len 20 flags MULTI"));
     assert!(!link.contains("malformed"));
 
     let addr = ok(&["decode", corpus("rtnl-addr-dump.bin").to_str().unwrap()]);
     assert!(addr.contains("  IFA_LOCAL (2): 127.0.0.1\n  IFA_LABEL (3): \"lo\""));
+    // Binary attributes carrying a struct show its members.
+    assert!(addr.contains(
+        "  IFA_CACHEINFO (6): ifa-prefered 4294967295, ifa-valid 4294967295, cstamp 27807, tstamp 27807\n"
+    ));
+    assert!(link.contains("  IFLA_STATS64 (23):\n    rx-packets: 0\n    tx-packets: 0\n"));
 
     let route = ok(&["decode", corpus("rtnl-route-dump.bin").to_str().unwrap()]);
-    assert!(route.contains("table main, protocol kernel"));
+    assert!(
+        route.contains("rtm-table main, rtm-protocol kernel, rtm-scope link, rtm-type unicast")
+    );
     assert!(route.contains("  RTA_TABLE (15): 254"));
 
     let neigh = ok(&["decode", corpus("rtnl-neigh-dump.bin").to_str().unwrap()]);
@@ -185,10 +243,11 @@ fn trees_name_headers_and_descend_into_unflagged_nests() {
         corpus("genl-ctrl-family-dump.bin").to_str().unwrap(),
     ]);
     assert!(genl.starts_with("@0 GENL_ID_CTRL len 136"));
-    assert!(genl.contains("  genlmsghdr: cmd 1 (CTRL_CMD_NEWFAMILY), version 2"));
+    // Command 1 is the reply of nlctrl's `getfamily` operation.
+    assert!(genl.contains("  genlmsghdr: cmd 1 (getfamily), version 2"));
     assert!(genl.contains("  CTRL_ATTR_FAMILY_NAME (2): \"nlctrl\""));
     assert!(genl.contains(
-        "  CTRL_ATTR_OPS (6):\n    [1]:\n      CTRL_ATTR_OP_ID (1): 3\n      CTRL_ATTR_OP_FLAGS (2): 14"
+        "  CTRL_ATTR_OPS (6):\n    [1]:\n      CTRL_ATTR_OP_ID (1): 3\n      CTRL_ATTR_OP_FLAGS (2): 0xe <cmd-cap-do,cmd-cap-dump,cmd-cap-haspol>"
     ));
     assert!(genl.contains("      CTRL_ATTR_MCAST_GRP_NAME (1): \"notify\""));
 

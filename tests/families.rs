@@ -257,6 +257,30 @@ fn fixed_headers_are_generated_with_c_layouts() {
 }
 
 #[test]
+fn struct_members_carry_their_enums_and_display_hints() {
+    let member = |s: &'static families::StructSpec, name: &str| {
+        s.members().iter().find(|m| m.name() == name).unwrap()
+    };
+    let flags = member(&rt_link::STRUCT_IFINFOMSG, "ifi-flags");
+    assert_eq!(flags.enumeration(), Some(&rt_link::ENUM_IFINFO_FLAGS));
+    assert!(flags.enumeration().unwrap().is_flags());
+    let ty = member(&rt_route::STRUCT_RTMSG, "rtm-type");
+    assert_eq!(ty.enumeration().and_then(|e| e.name_of(1)), Some("unicast"));
+    assert_eq!(
+        member(&rt_route::STRUCT_RTMSG, "rtm-table").enumeration(),
+        None
+    );
+    let state = member(&rt_neigh::STRUCT_NDMSG, "ndm-state");
+    assert_eq!(state.enumeration(), Some(&rt_neigh::ENUM_NUD_STATE));
+    let addr = member(&rt_link::STRUCT_IFLA_BRIDGE_ID, "addr");
+    assert_eq!(addr.display_hint(), DisplayHint::Mac);
+    assert_eq!(
+        member(&rt_link::STRUCT_IFLA_BRIDGE_ID, "prio").display_hint(),
+        DisplayHint::None
+    );
+}
+
+#[test]
 fn enums_convert_and_name_themselves() {
     // `netkit-policy`: `forward`, then `blackhole` with an explicit value 2.
     let blackhole = rt_link::NetkitPolicy::try_from(2).unwrap();

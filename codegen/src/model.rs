@@ -106,6 +106,10 @@ pub struct Member {
     /// `len` of a binary or pad, or the struct a binary carries.
     pub len: Option<usize>,
     pub structure: Option<String>,
+    /// The enum or flag set of an integer (`enum`).
+    pub enumeration: Option<String>,
+    /// `display-hint`.
+    pub display: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -140,6 +144,8 @@ pub struct Attr {
     pub structure: Option<String>,
     pub checks: Checks,
     pub multi: bool,
+    /// `enum-as-flags`: each bit of the value is an entry of the enum.
+    pub enum_as_flags: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -317,6 +323,8 @@ impl Family {
                             big_endian: m["byte-order"].as_str() == Some("big-endian"),
                             len: m["len"].as_i64().map(|l| l as usize),
                             structure: m["struct"].as_str().map(str::to_string),
+                            enumeration: m["enum"].as_str().map(str::to_string),
+                            display: m["display-hint"].as_str().map(str::to_string),
                         });
                     }
                     family.structs.push(Struct {
@@ -438,6 +446,7 @@ impl Family {
             structure: a["struct"].as_str().map(str::to_string),
             checks,
             multi: a["multi-attr"].as_bool().unwrap_or(false),
+            enum_as_flags: a["enum-as-flags"].as_bool().unwrap_or(false),
             name,
         })
     }

@@ -416,6 +416,8 @@ impl Gen<'_> {
                             big_endian: false,
                             len: Some(pad),
                             structure: None,
+                            enumeration: None,
+                            display: None,
                         },
                         ty: format!("[u8; {pad}]"),
                         size: pad,
@@ -448,6 +450,8 @@ impl Gen<'_> {
                         big_endian: false,
                         len: Some(pad),
                         structure: None,
+                        enumeration: None,
+                        display: None,
                     },
                     ty: format!("[u8; {pad}]"),
                     size: pad,
@@ -469,6 +473,7 @@ impl Gen<'_> {
 
     fn structure(&mut self, s: &Struct) {
         let fam = self.family.name.clone();
+        let enums: Vec<String> = self.family.enums.iter().map(|e| e.name.clone()).collect();
         let Some(layout) = self.layout(&s.name, 0) else {
             eprintln!("note: {fam}: struct `{}` left out", s.name);
             return;
@@ -520,9 +525,16 @@ impl Gen<'_> {
                 t => attr_type(t),
             };
             let order = if m.big_endian { "Big" } else { "Host" };
+            let enumeration = m.enumeration.clone().filter(|e| enums.contains(e));
+            let enumeration = opt_ref(&enumeration, enum_static);
+            let display = m
+                .display
+                .as_deref()
+                .and_then(display_hint)
+                .unwrap_or("None");
             let _ = writeln!(
                 table,
-                "f::Member {{ name: {:?}, member_type: f::AttrType::{ty}, byte_order: f::ByteOrder::{order}, offset: {}, len: {} }},",
+                "f::Member {{ name: {:?}, member_type: f::AttrType::{ty}, byte_order: f::ByteOrder::{order}, offset: {}, len: {}, enumeration: {enumeration}, display: f::DisplayHint::{display} }},",
                 m.name, fd.offset, fd.size
             );
         }
@@ -627,6 +639,9 @@ impl Gen<'_> {
             }
             if a.multi {
                 s.push_str("multi: true, ");
+            }
+            if a.enum_as_flags && a.enumeration.is_some() {
+                s.push_str("enum_as_flags: true, ");
             }
             s.push_str("..f::AttrSpec::DEFAULT },");
             self.p(&s);

@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! procslink decode [--as netlink|procslink|envmsg] [--protocol route|generic]
-//!                  [--envelope basic|ports|ports-id] [--hex] [--summary] [FILE|-]
+//!                  [--envelope basic|ports|ports-id] [--hex] [--summary | --json]
+//!                  [--family NAME] [FILE|-]
 //! procslink dump link|addr|route|neigh|rule|family [-d|-j|--summary] [--raw FILE]
 //!                [--netns NAME]
 //! procslink monitor [link|addr|route|neigh|rule|all]... [--count N] [--timeout SECONDS]
@@ -36,18 +37,24 @@ mod input;
 mod json;
 #[path = "procslink/monitor.rs"]
 mod monitor;
+#[path = "procslink/names.rs"]
+mod names;
 #[path = "procslink/netns.rs"]
 mod netns;
 #[path = "procslink/objects.rs"]
 mod objects;
 #[path = "procslink/rpc.rs"]
 mod rpc;
-#[path = "procslink/schema.rs"]
-mod schema;
+#[path = "procslink/spec.rs"]
+mod spec;
+#[path = "procslink/stats.rs"]
+mod stats;
 #[path = "procslink/transport.rs"]
 mod transport;
 #[path = "procslink/tree.rs"]
 mod tree;
+#[path = "procslink/ynl.rs"]
+mod ynl;
 
 /// Decode and dump netlink, ProcsLink and pyroute2 envelope messages.
 #[derive(Parser, Debug)]
@@ -60,7 +67,8 @@ struct Cli {
 /// One variant per subcommand; each module has an `Args` and a `run`.
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Decode bytes read from a file or stdin and print them as a tree.
+    /// Decode bytes read from a file or stdin and print them as a tree (or,
+    /// with --json, netlink messages as ynl prints them).
     Decode(decode::Args),
     /// Ask the kernel for a table and print it: one line per object as `ip`
     /// does, JSON with `ip -j`'s field names (-j) or the decoded tree (-d).

@@ -673,6 +673,8 @@ pub static STRUCT_NFGENMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "version",
@@ -680,6 +682,8 @@ pub static STRUCT_NFGENMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 1,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "res-id",
@@ -687,6 +691,8 @@ pub static STRUCT_NFGENMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 2,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -723,6 +729,8 @@ pub static STRUCT_NF_CT_TCP_FLAGS_MASK: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 1,
+            enumeration: Some(&ENUM_NF_CT_TCP_FLAGS),
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "mask",
@@ -730,6 +738,8 @@ pub static STRUCT_NF_CT_TCP_FLAGS_MASK: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 1,
             len: 1,
+            enumeration: Some(&ENUM_NF_CT_TCP_FLAGS),
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -816,6 +826,7 @@ pub static SET_CONNTRACK_ATTRS: f::AttrSet = f::AttrSet {
             attr_type: f::AttrType::U32,
             byte_order: f::ByteOrder::Big,
             enumeration: Some(&ENUM_NF_CT_STATUS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {
@@ -998,6 +1009,7 @@ pub static SET_CONNTRACK_ATTRS: f::AttrSet = f::AttrSet {
             attr_type: f::AttrType::U32,
             byte_order: f::ByteOrder::Big,
             enumeration: Some(&ENUM_NF_CT_STATUS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {

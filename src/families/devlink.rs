@@ -3260,6 +3260,7 @@ pub static SET_DEVLINK: f::AttrSet = f::AttrSet {
             number: 152,
             attr_type: f::AttrType::Bitfield32,
             enumeration: Some(&ENUM_FLASH_OVERWRITE),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {
@@ -3276,6 +3277,7 @@ pub static SET_DEVLINK: f::AttrSet = f::AttrSet {
             number: 154,
             attr_type: f::AttrType::Bitfield32,
             enumeration: Some(&ENUM_RELOAD_ACTION),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {
@@ -3284,6 +3286,7 @@ pub static SET_DEVLINK: f::AttrSet = f::AttrSet {
             number: 155,
             attr_type: f::AttrType::Bitfield32,
             enumeration: Some(&ENUM_RELOAD_ACTION),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {
@@ -3503,6 +3506,7 @@ pub static SET_DEVLINK: f::AttrSet = f::AttrSet {
             number: 185,
             attr_type: f::AttrType::U32,
             enumeration: Some(&ENUM_RESOURCE_SCOPE),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {
@@ -4358,6 +4362,7 @@ pub static SET_DL_PORT_FUNCTION: f::AttrSet = f::AttrSet {
             number: 4,
             attr_type: f::AttrType::Bitfield32,
             enumeration: Some(&ENUM_PORT_FN_ATTR_CAP),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
     ],

@@ -296,6 +296,7 @@ pub struct AttrSpec {
     structure: Option<&'static StructSpec>,
     checks: Checks,
     multi: bool,
+    enum_as_flags: bool,
 }
 
 impl AttrSpec {
@@ -316,6 +317,7 @@ impl AttrSpec {
         structure: None,
         checks: Checks::NONE,
         multi: false,
+        enum_as_flags: false,
     };
 
     /// The specification's name (`ifname`).
@@ -389,6 +391,13 @@ impl AttrSpec {
     /// May the attribute occur more than once (`multi-attr`)?
     pub const fn multi_attr(&self) -> bool {
         self.multi
+    }
+
+    /// Is the value a set of bits of the [`enumeration`](Self::enumeration)
+    /// (`enum-as-flags`)? For an enum of values (not a flag set), bit `N`
+    /// stands for the entry whose value is `N`.
+    pub const fn enum_as_flags(&self) -> bool {
+        self.enum_as_flags
     }
 
     /// The crate's [`AttrPolicy`] for the attribute: the kind and the
@@ -628,7 +637,7 @@ impl EnumEntry {
 }
 
 /// An enum or a set of flags (`definitions` of `type: enum` or `flags`).
-#[derive(Copy, Clone, Debug)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct EnumSpec {
     name: &'static str,
     flags: bool,
@@ -676,6 +685,8 @@ pub struct Member {
     byte_order: ByteOrder,
     offset: u16,
     len: u16,
+    enumeration: Option<&'static EnumSpec>,
+    display: DisplayHint,
 }
 
 impl Member {
@@ -708,6 +719,17 @@ impl Member {
     /// Is the member zero bytes long?
     pub const fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// The enum or flag set of an integer member (`ifi-flags`' are the
+    /// `ifinfo-flags`).
+    pub const fn enumeration(&self) -> Option<&'static EnumSpec> {
+        self.enumeration
+    }
+
+    /// How the value is best shown.
+    pub const fn display_hint(&self) -> DisplayHint {
+        self.display
     }
 }
 

@@ -300,6 +300,7 @@ pub static SET_AUTH_FLAVOR: f::AttrSet = f::AttrSet {
             number: 2,
             attr_type: f::AttrType::U32,
             enumeration: Some(&ENUM_EXPORT_FLAGS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
     ],
@@ -319,6 +320,7 @@ pub static SET_CACHE_FLUSH: f::AttrSet = f::AttrSet {
         number: 1,
         attr_type: f::AttrType::U32,
         enumeration: Some(&ENUM_CACHE_TYPE),
+        enum_as_flags: true,
         ..f::AttrSpec::DEFAULT
     }],
     by_name: &[0],
@@ -1153,6 +1155,7 @@ pub static SET_SVC_EXPORT: f::AttrSet = f::AttrSet {
             number: 12,
             attr_type: f::AttrType::U32,
             enumeration: Some(&ENUM_EXPORT_FLAGS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {

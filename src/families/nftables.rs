@@ -2945,6 +2945,8 @@ pub static STRUCT_NFGENMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "version",
@@ -2952,6 +2954,8 @@ pub static STRUCT_NFGENMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 1,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "res-id",
@@ -2959,6 +2963,8 @@ pub static STRUCT_NFGENMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 2,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -3076,6 +3082,7 @@ pub static SET_CHAIN_ATTRS: f::AttrSet = f::AttrSet {
             attr_type: f::AttrType::U32,
             byte_order: f::ByteOrder::Big,
             enumeration: Some(&ENUM_CHAIN_FLAGS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {
@@ -3765,6 +3772,7 @@ pub static SET_EXPR_MASQ_ATTRS: f::AttrSet = f::AttrSet {
             attr_type: f::AttrType::U32,
             byte_order: f::ByteOrder::Big,
             enumeration: Some(&ENUM_NAT_RANGE_FLAGS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {
@@ -3905,6 +3913,7 @@ pub static SET_EXPR_NAT_ATTRS: f::AttrSet = f::AttrSet {
             attr_type: f::AttrType::U32,
             byte_order: f::ByteOrder::Big,
             enumeration: Some(&ENUM_NAT_RANGE_FLAGS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
     ],
@@ -5374,6 +5383,7 @@ pub static SET_TABLE_ATTRS: f::AttrSet = f::AttrSet {
             attr_type: f::AttrType::U32,
             byte_order: f::ByteOrder::Big,
             enumeration: Some(&ENUM_TABLE_FLAGS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {

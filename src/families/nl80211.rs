@@ -2384,6 +2384,8 @@ pub static STRUCT_STA_FLAG_UPDATE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "set",
@@ -2391,6 +2393,8 @@ pub static STRUCT_STA_FLAG_UPDATE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -4923,6 +4927,7 @@ pub static SET_NL80211_ATTRS: f::AttrSet = f::AttrSet {
             number: 143,
             attr_type: f::AttrType::U32,
             enumeration: Some(&ENUM_FEATURE_FLAGS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {

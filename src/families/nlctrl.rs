@@ -491,6 +491,7 @@ pub static SET_OP_ATTRS: f::AttrSet = f::AttrSet {
             number: 2,
             attr_type: f::AttrType::U32,
             enumeration: Some(&ENUM_OP_FLAGS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
     ],

@@ -96,6 +96,8 @@ pub static STRUCT_OVS_HEADER: f::StructSpec = f::StructSpec {
         byte_order: f::ByteOrder::Host,
         offset: 0,
         len: 4,
+        enumeration: None,
+        display: f::DisplayHint::None,
     }],
 };
 /// `struct ovs-dp-stats` (32 bytes) of ovs_datapath.
@@ -135,6 +137,8 @@ pub static STRUCT_OVS_DP_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "n-missed",
@@ -142,6 +146,8 @@ pub static STRUCT_OVS_DP_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "n-lost",
@@ -149,6 +155,8 @@ pub static STRUCT_OVS_DP_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "n-flows",
@@ -156,6 +164,8 @@ pub static STRUCT_OVS_DP_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 24,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -198,6 +208,8 @@ pub static STRUCT_OVS_DP_MEGAFLOW_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "n-masks",
@@ -205,6 +217,8 @@ pub static STRUCT_OVS_DP_MEGAFLOW_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "padding",
@@ -212,6 +226,8 @@ pub static STRUCT_OVS_DP_MEGAFLOW_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "n-cache-hit",
@@ -219,6 +235,8 @@ pub static STRUCT_OVS_DP_MEGAFLOW_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "pad1",
@@ -226,6 +244,8 @@ pub static STRUCT_OVS_DP_MEGAFLOW_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 24,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -287,6 +307,7 @@ pub static SET_DATAPATH: f::AttrSet = f::AttrSet {
             number: 5,
             attr_type: f::AttrType::U32,
             enumeration: Some(&ENUM_USER_FEATURES),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {

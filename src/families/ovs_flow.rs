@@ -323,6 +323,8 @@ pub static STRUCT_OVS_HEADER: f::StructSpec = f::StructSpec {
         byte_order: f::ByteOrder::Host,
         offset: 0,
         len: 4,
+        enumeration: None,
+        display: f::DisplayHint::None,
     }],
 };
 /// `struct ovs-flow-stats` (16 bytes) of ovs_flow.
@@ -358,6 +360,8 @@ pub static STRUCT_OVS_FLOW_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "n-bytes",
@@ -365,6 +369,8 @@ pub static STRUCT_OVS_FLOW_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -401,6 +407,8 @@ pub static STRUCT_OVS_KEY_ETHERNET: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 6,
+            enumeration: None,
+            display: f::DisplayHint::Mac,
         },
         f::Member {
             name: "eth-dst",
@@ -408,6 +416,8 @@ pub static STRUCT_OVS_KEY_ETHERNET: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 6,
             len: 6,
+            enumeration: None,
+            display: f::DisplayHint::Mac,
         },
     ],
 };
@@ -441,6 +451,8 @@ pub static STRUCT_OVS_KEY_MPLS: f::StructSpec = f::StructSpec {
         byte_order: f::ByteOrder::Big,
         offset: 0,
         len: 4,
+        enumeration: None,
+        display: f::DisplayHint::None,
     }],
 };
 /// `struct ovs-key-ipv4` (12 bytes) of ovs_flow.
@@ -484,6 +496,8 @@ pub static STRUCT_OVS_KEY_IPV4: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::Ipv4,
         },
         f::Member {
             name: "ipv4-dst",
@@ -491,6 +505,8 @@ pub static STRUCT_OVS_KEY_IPV4: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::Ipv4,
         },
         f::Member {
             name: "ipv4-proto",
@@ -498,6 +514,8 @@ pub static STRUCT_OVS_KEY_IPV4: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ipv4-tos",
@@ -505,6 +523,8 @@ pub static STRUCT_OVS_KEY_IPV4: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 9,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ipv4-ttl",
@@ -512,6 +532,8 @@ pub static STRUCT_OVS_KEY_IPV4: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 10,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ipv4-frag",
@@ -519,6 +541,8 @@ pub static STRUCT_OVS_KEY_IPV4: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 11,
             len: 1,
+            enumeration: Some(&ENUM_OVS_FRAG_TYPE),
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -565,6 +589,8 @@ pub static STRUCT_OVS_KEY_IPV6: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 0,
             len: 16,
+            enumeration: None,
+            display: f::DisplayHint::Ipv6,
         },
         f::Member {
             name: "ipv6-dst",
@@ -572,6 +598,8 @@ pub static STRUCT_OVS_KEY_IPV6: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 16,
             len: 16,
+            enumeration: None,
+            display: f::DisplayHint::Ipv6,
         },
         f::Member {
             name: "ipv6-label",
@@ -579,6 +607,8 @@ pub static STRUCT_OVS_KEY_IPV6: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 32,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ipv6-proto",
@@ -586,6 +616,8 @@ pub static STRUCT_OVS_KEY_IPV6: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 36,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ipv6-tclass",
@@ -593,6 +625,8 @@ pub static STRUCT_OVS_KEY_IPV6: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 37,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ipv6-hlimit",
@@ -600,6 +634,8 @@ pub static STRUCT_OVS_KEY_IPV6: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 38,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ipv6-frag",
@@ -607,6 +643,8 @@ pub static STRUCT_OVS_KEY_IPV6: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 39,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -640,6 +678,8 @@ pub static STRUCT_OVS_KEY_IPV6_EXTHDRS: f::StructSpec = f::StructSpec {
         byte_order: f::ByteOrder::Host,
         offset: 0,
         len: 2,
+        enumeration: None,
+        display: f::DisplayHint::None,
     }],
 };
 /// `struct ovs-key-tcp` (4 bytes) of ovs_flow.
@@ -675,6 +715,8 @@ pub static STRUCT_OVS_KEY_TCP: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 0,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tcp-dst",
@@ -682,6 +724,8 @@ pub static STRUCT_OVS_KEY_TCP: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 2,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -718,6 +762,8 @@ pub static STRUCT_OVS_KEY_UDP: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 0,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "udp-dst",
@@ -725,6 +771,8 @@ pub static STRUCT_OVS_KEY_UDP: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 2,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -761,6 +809,8 @@ pub static STRUCT_OVS_KEY_SCTP: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 0,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "sctp-dst",
@@ -768,6 +818,8 @@ pub static STRUCT_OVS_KEY_SCTP: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 2,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -804,6 +856,8 @@ pub static STRUCT_OVS_KEY_ICMP: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "icmp-code",
@@ -811,6 +865,8 @@ pub static STRUCT_OVS_KEY_ICMP: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 1,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -855,6 +911,8 @@ pub static STRUCT_OVS_KEY_ARP: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "arp-tip",
@@ -862,6 +920,8 @@ pub static STRUCT_OVS_KEY_ARP: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "arp-op",
@@ -869,6 +929,8 @@ pub static STRUCT_OVS_KEY_ARP: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 8,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "arp-sha",
@@ -876,6 +938,8 @@ pub static STRUCT_OVS_KEY_ARP: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 10,
             len: 6,
+            enumeration: None,
+            display: f::DisplayHint::Mac,
         },
         f::Member {
             name: "arp-tha",
@@ -883,6 +947,8 @@ pub static STRUCT_OVS_KEY_ARP: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 6,
+            enumeration: None,
+            display: f::DisplayHint::Mac,
         },
     ],
 };
@@ -921,6 +987,8 @@ pub static STRUCT_OVS_KEY_ND: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 0,
             len: 16,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "nd-sll",
@@ -928,6 +996,8 @@ pub static STRUCT_OVS_KEY_ND: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 6,
+            enumeration: None,
+            display: f::DisplayHint::Mac,
         },
         f::Member {
             name: "nd-tll",
@@ -935,6 +1005,8 @@ pub static STRUCT_OVS_KEY_ND: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 22,
             len: 6,
+            enumeration: None,
+            display: f::DisplayHint::Mac,
         },
     ],
 };
@@ -979,6 +1051,8 @@ pub static STRUCT_OVS_KEY_CT_TUPLE_IPV4: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ipv4-dst",
@@ -986,6 +1060,8 @@ pub static STRUCT_OVS_KEY_CT_TUPLE_IPV4: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "src-port",
@@ -993,6 +1069,8 @@ pub static STRUCT_OVS_KEY_CT_TUPLE_IPV4: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 8,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "dst-port",
@@ -1000,6 +1078,8 @@ pub static STRUCT_OVS_KEY_CT_TUPLE_IPV4: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 10,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ipv4-proto",
@@ -1007,6 +1087,8 @@ pub static STRUCT_OVS_KEY_CT_TUPLE_IPV4: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -1043,6 +1125,8 @@ pub static STRUCT_OVS_ACTION_PUSH_VLAN: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 0,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "vlan-tci",
@@ -1050,6 +1134,8 @@ pub static STRUCT_OVS_ACTION_PUSH_VLAN: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 2,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -1086,6 +1172,8 @@ pub static STRUCT_OVS_ACTION_HASH: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "hash-basis",
@@ -1093,6 +1181,8 @@ pub static STRUCT_OVS_ACTION_HASH: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -1129,6 +1219,8 @@ pub static STRUCT_OVS_ACTION_PUSH_MPLS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "mpls-ethertype",
@@ -1136,6 +1228,8 @@ pub static STRUCT_OVS_ACTION_PUSH_MPLS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -1176,6 +1270,8 @@ pub static STRUCT_OVS_ACTION_ADD_MPLS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "mpls-ethertype",
@@ -1183,6 +1279,8 @@ pub static STRUCT_OVS_ACTION_ADD_MPLS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tun-flags",
@@ -1190,6 +1288,8 @@ pub static STRUCT_OVS_ACTION_ADD_MPLS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -1939,6 +2039,7 @@ pub static SET_KEY_ATTRS: f::AttrSet = f::AttrSet {
             number: 22,
             attr_type: f::AttrType::U32,
             enumeration: Some(&ENUM_CT_STATE_FLAGS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {

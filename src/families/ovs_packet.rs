@@ -40,6 +40,8 @@ pub static STRUCT_OVS_HEADER: f::StructSpec = f::StructSpec {
         byte_order: f::ByteOrder::Host,
         offset: 0,
         len: 4,
+        enumeration: None,
+        display: f::DisplayHint::None,
     }],
 };
 /// `OVS_PACKET_ATTR_PACKET` (`packet`, binary) in ovs_packet's `packet`.

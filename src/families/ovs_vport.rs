@@ -155,6 +155,8 @@ pub static STRUCT_OVS_HEADER: f::StructSpec = f::StructSpec {
         byte_order: f::ByteOrder::Host,
         offset: 0,
         len: 4,
+        enumeration: None,
+        display: f::DisplayHint::None,
     }],
 };
 /// `struct ovs-vport-stats` (64 bytes) of ovs_vport.
@@ -202,6 +204,8 @@ pub static STRUCT_OVS_VPORT_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tx-packets",
@@ -209,6 +213,8 @@ pub static STRUCT_OVS_VPORT_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rx-bytes",
@@ -216,6 +222,8 @@ pub static STRUCT_OVS_VPORT_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tx-bytes",
@@ -223,6 +231,8 @@ pub static STRUCT_OVS_VPORT_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 24,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rx-errors",
@@ -230,6 +240,8 @@ pub static STRUCT_OVS_VPORT_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 32,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tx-errors",
@@ -237,6 +249,8 @@ pub static STRUCT_OVS_VPORT_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 40,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rx-dropped",
@@ -244,6 +258,8 @@ pub static STRUCT_OVS_VPORT_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 48,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tx-dropped",
@@ -251,6 +267,8 @@ pub static STRUCT_OVS_VPORT_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 56,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };

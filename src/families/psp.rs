@@ -243,6 +243,7 @@ pub static SET_DEV: f::AttrSet = f::AttrSet {
             number: 3,
             attr_type: f::AttrType::U32,
             enumeration: Some(&ENUM_VERSION),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {
@@ -251,6 +252,7 @@ pub static SET_DEV: f::AttrSet = f::AttrSet {
             number: 4,
             attr_type: f::AttrType::U32,
             enumeration: Some(&ENUM_VERSION),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {

@@ -173,6 +173,8 @@ pub static STRUCT_IFADDRMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ifa-prefixlen",
@@ -180,6 +182,8 @@ pub static STRUCT_IFADDRMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 1,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ifa-flags",
@@ -187,6 +191,8 @@ pub static STRUCT_IFADDRMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 2,
             len: 1,
+            enumeration: Some(&ENUM_IFA_FLAGS),
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ifa-scope",
@@ -194,6 +200,8 @@ pub static STRUCT_IFADDRMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 3,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ifa-index",
@@ -201,6 +209,8 @@ pub static STRUCT_IFADDRMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -241,6 +251,8 @@ pub static STRUCT_IFA_CACHEINFO: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ifa-valid",
@@ -248,6 +260,8 @@ pub static STRUCT_IFA_CACHEINFO: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "cstamp",
@@ -255,6 +269,8 @@ pub static STRUCT_IFA_CACHEINFO: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tstamp",
@@ -262,6 +278,8 @@ pub static STRUCT_IFA_CACHEINFO: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -355,6 +373,7 @@ pub static SET_ADDR_ATTRS: f::AttrSet = f::AttrSet {
             number: 8,
             attr_type: f::AttrType::U32,
             enumeration: Some(&ENUM_IFA_FLAGS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {

@@ -2752,6 +2752,8 @@ pub static STRUCT_RTGENMSG: f::StructSpec = f::StructSpec {
         byte_order: f::ByteOrder::Host,
         offset: 0,
         len: 1,
+        enumeration: None,
+        display: f::DisplayHint::None,
     }],
 };
 /// `struct ifinfomsg` (16 bytes) of rt-link.
@@ -2795,6 +2797,8 @@ pub static STRUCT_IFINFOMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "pad",
@@ -2802,6 +2806,8 @@ pub static STRUCT_IFINFOMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 1,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ifi-type",
@@ -2809,6 +2815,8 @@ pub static STRUCT_IFINFOMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 2,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ifi-index",
@@ -2816,6 +2824,8 @@ pub static STRUCT_IFINFOMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ifi-flags",
@@ -2823,6 +2833,8 @@ pub static STRUCT_IFINFOMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: Some(&ENUM_IFINFO_FLAGS),
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ifi-change",
@@ -2830,6 +2842,8 @@ pub static STRUCT_IFINFOMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -2866,6 +2880,8 @@ pub static STRUCT_IFLA_BRIDGE_ID: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "addr",
@@ -2873,6 +2889,8 @@ pub static STRUCT_IFLA_BRIDGE_ID: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 2,
             len: 6,
+            enumeration: None,
+            display: f::DisplayHint::Mac,
         },
     ],
 };
@@ -2913,6 +2931,8 @@ pub static STRUCT_IFLA_CACHEINFO: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tstamp",
@@ -2920,6 +2940,8 @@ pub static STRUCT_IFLA_CACHEINFO: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "reachable-time",
@@ -2927,6 +2949,8 @@ pub static STRUCT_IFLA_CACHEINFO: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "retrans-time",
@@ -2934,6 +2958,8 @@ pub static STRUCT_IFLA_CACHEINFO: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -3014,6 +3040,8 @@ pub static STRUCT_RTNL_LINK_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tx-packets",
@@ -3021,6 +3049,8 @@ pub static STRUCT_RTNL_LINK_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rx-bytes",
@@ -3028,6 +3058,8 @@ pub static STRUCT_RTNL_LINK_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tx-bytes",
@@ -3035,6 +3067,8 @@ pub static STRUCT_RTNL_LINK_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rx-errors",
@@ -3042,6 +3076,8 @@ pub static STRUCT_RTNL_LINK_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tx-errors",
@@ -3049,6 +3085,8 @@ pub static STRUCT_RTNL_LINK_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 20,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rx-dropped",
@@ -3056,6 +3094,8 @@ pub static STRUCT_RTNL_LINK_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 24,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tx-dropped",
@@ -3063,6 +3103,8 @@ pub static STRUCT_RTNL_LINK_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 28,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "multicast",
@@ -3070,6 +3112,8 @@ pub static STRUCT_RTNL_LINK_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 32,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "collisions",
@@ -3077,6 +3121,8 @@ pub static STRUCT_RTNL_LINK_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 36,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rx-length-errors",
@@ -3084,6 +3130,8 @@ pub static STRUCT_RTNL_LINK_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 40,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rx-over-errors",
@@ -3091,6 +3139,8 @@ pub static STRUCT_RTNL_LINK_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 44,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rx-crc-errors",
@@ -3098,6 +3148,8 @@ pub static STRUCT_RTNL_LINK_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 48,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rx-frame-errors",
@@ -3105,6 +3157,8 @@ pub static STRUCT_RTNL_LINK_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 52,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rx-fifo-errors",
@@ -3112,6 +3166,8 @@ pub static STRUCT_RTNL_LINK_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 56,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rx-missed-errors",
@@ -3119,6 +3175,8 @@ pub static STRUCT_RTNL_LINK_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 60,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tx-aborted-errors",
@@ -3126,6 +3184,8 @@ pub static STRUCT_RTNL_LINK_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 64,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tx-carrier-errors",
@@ -3133,6 +3193,8 @@ pub static STRUCT_RTNL_LINK_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 68,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tx-fifo-errors",
@@ -3140,6 +3202,8 @@ pub static STRUCT_RTNL_LINK_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 72,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tx-heartbeat-errors",
@@ -3147,6 +3211,8 @@ pub static STRUCT_RTNL_LINK_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 76,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tx-window-errors",
@@ -3154,6 +3220,8 @@ pub static STRUCT_RTNL_LINK_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 80,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rx-compressed",
@@ -3161,6 +3229,8 @@ pub static STRUCT_RTNL_LINK_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 84,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tx-compressed",
@@ -3168,6 +3238,8 @@ pub static STRUCT_RTNL_LINK_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 88,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rx-nohandler",
@@ -3175,6 +3247,8 @@ pub static STRUCT_RTNL_LINK_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 92,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -3257,6 +3331,8 @@ pub static STRUCT_RTNL_LINK_STATS64: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tx-packets",
@@ -3264,6 +3340,8 @@ pub static STRUCT_RTNL_LINK_STATS64: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rx-bytes",
@@ -3271,6 +3349,8 @@ pub static STRUCT_RTNL_LINK_STATS64: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tx-bytes",
@@ -3278,6 +3358,8 @@ pub static STRUCT_RTNL_LINK_STATS64: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 24,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rx-errors",
@@ -3285,6 +3367,8 @@ pub static STRUCT_RTNL_LINK_STATS64: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 32,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tx-errors",
@@ -3292,6 +3376,8 @@ pub static STRUCT_RTNL_LINK_STATS64: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 40,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rx-dropped",
@@ -3299,6 +3385,8 @@ pub static STRUCT_RTNL_LINK_STATS64: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 48,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tx-dropped",
@@ -3306,6 +3394,8 @@ pub static STRUCT_RTNL_LINK_STATS64: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 56,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "multicast",
@@ -3313,6 +3403,8 @@ pub static STRUCT_RTNL_LINK_STATS64: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 64,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "collisions",
@@ -3320,6 +3412,8 @@ pub static STRUCT_RTNL_LINK_STATS64: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 72,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rx-length-errors",
@@ -3327,6 +3421,8 @@ pub static STRUCT_RTNL_LINK_STATS64: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 80,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rx-over-errors",
@@ -3334,6 +3430,8 @@ pub static STRUCT_RTNL_LINK_STATS64: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 88,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rx-crc-errors",
@@ -3341,6 +3439,8 @@ pub static STRUCT_RTNL_LINK_STATS64: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 96,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rx-frame-errors",
@@ -3348,6 +3448,8 @@ pub static STRUCT_RTNL_LINK_STATS64: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 104,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rx-fifo-errors",
@@ -3355,6 +3457,8 @@ pub static STRUCT_RTNL_LINK_STATS64: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 112,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rx-missed-errors",
@@ -3362,6 +3466,8 @@ pub static STRUCT_RTNL_LINK_STATS64: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 120,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tx-aborted-errors",
@@ -3369,6 +3475,8 @@ pub static STRUCT_RTNL_LINK_STATS64: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 128,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tx-carrier-errors",
@@ -3376,6 +3484,8 @@ pub static STRUCT_RTNL_LINK_STATS64: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 136,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tx-fifo-errors",
@@ -3383,6 +3493,8 @@ pub static STRUCT_RTNL_LINK_STATS64: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 144,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tx-heartbeat-errors",
@@ -3390,6 +3502,8 @@ pub static STRUCT_RTNL_LINK_STATS64: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 152,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tx-window-errors",
@@ -3397,6 +3511,8 @@ pub static STRUCT_RTNL_LINK_STATS64: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 160,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rx-compressed",
@@ -3404,6 +3520,8 @@ pub static STRUCT_RTNL_LINK_STATS64: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 168,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tx-compressed",
@@ -3411,6 +3529,8 @@ pub static STRUCT_RTNL_LINK_STATS64: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 176,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rx-nohandler",
@@ -3418,6 +3538,8 @@ pub static STRUCT_RTNL_LINK_STATS64: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 184,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rx-otherhost-dropped",
@@ -3425,6 +3547,8 @@ pub static STRUCT_RTNL_LINK_STATS64: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 192,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -3471,6 +3595,8 @@ pub static STRUCT_RTNL_LINK_IFMAP: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "mem-end",
@@ -3478,6 +3604,8 @@ pub static STRUCT_RTNL_LINK_IFMAP: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "base-addr",
@@ -3485,6 +3613,8 @@ pub static STRUCT_RTNL_LINK_IFMAP: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "irq",
@@ -3492,6 +3622,8 @@ pub static STRUCT_RTNL_LINK_IFMAP: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 24,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "dma",
@@ -3499,6 +3631,8 @@ pub static STRUCT_RTNL_LINK_IFMAP: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 26,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "port",
@@ -3506,6 +3640,8 @@ pub static STRUCT_RTNL_LINK_IFMAP: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 27,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -3542,6 +3678,8 @@ pub static STRUCT_BR_BOOLOPT_MULTI: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "optmask",
@@ -3549,6 +3687,8 @@ pub static STRUCT_BR_BOOLOPT_MULTI: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -3589,6 +3729,8 @@ pub static STRUCT_IF_STATS_MSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "pad",
@@ -3596,6 +3738,8 @@ pub static STRUCT_IF_STATS_MSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 1,
             len: 3,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ifindex",
@@ -3603,6 +3747,8 @@ pub static STRUCT_IF_STATS_MSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "filter-mask",
@@ -3610,6 +3756,8 @@ pub static STRUCT_IF_STATS_MSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -3646,6 +3794,8 @@ pub static STRUCT_IFLA_VLAN_FLAGS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: Some(&ENUM_VLAN_FLAGS),
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "mask",
@@ -3653,6 +3803,8 @@ pub static STRUCT_IFLA_VLAN_FLAGS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::Hex,
         },
     ],
 };
@@ -3689,6 +3841,8 @@ pub static STRUCT_IFLA_VLAN_QOS_MAPPING: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "to",
@@ -3696,6 +3850,8 @@ pub static STRUCT_IFLA_VLAN_QOS_MAPPING: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -3732,6 +3888,8 @@ pub static STRUCT_IFLA_GENEVE_PORT_RANGE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 0,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "high",
@@ -3739,6 +3897,8 @@ pub static STRUCT_IFLA_GENEVE_PORT_RANGE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 2,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -3775,6 +3935,8 @@ pub static STRUCT_IFLA_VF_MAC: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "mac",
@@ -3782,6 +3944,8 @@ pub static STRUCT_IFLA_VF_MAC: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 32,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -3820,6 +3984,8 @@ pub static STRUCT_IFLA_VF_VLAN: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "vlan",
@@ -3827,6 +3993,8 @@ pub static STRUCT_IFLA_VF_VLAN: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "qos",
@@ -3834,6 +4002,8 @@ pub static STRUCT_IFLA_VF_VLAN: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -3870,6 +4040,8 @@ pub static STRUCT_IFLA_VF_TX_RATE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rate",
@@ -3877,6 +4049,8 @@ pub static STRUCT_IFLA_VF_TX_RATE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -3913,6 +4087,8 @@ pub static STRUCT_IFLA_VF_SPOOFCHK: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "setting",
@@ -3920,6 +4096,8 @@ pub static STRUCT_IFLA_VF_SPOOFCHK: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -3956,6 +4134,8 @@ pub static STRUCT_IFLA_VF_LINK_STATE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "link-state",
@@ -3963,6 +4143,8 @@ pub static STRUCT_IFLA_VF_LINK_STATE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: Some(&ENUM_IFLA_VF_LINK_STATE_ENUM),
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -4001,6 +4183,8 @@ pub static STRUCT_IFLA_VF_RATE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "min-tx-rate",
@@ -4008,6 +4192,8 @@ pub static STRUCT_IFLA_VF_RATE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "max-tx-rate",
@@ -4015,6 +4201,8 @@ pub static STRUCT_IFLA_VF_RATE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -4051,6 +4239,8 @@ pub static STRUCT_IFLA_VF_RSS_QUERY_EN: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "setting",
@@ -4058,6 +4248,8 @@ pub static STRUCT_IFLA_VF_RSS_QUERY_EN: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -4094,6 +4286,8 @@ pub static STRUCT_IFLA_VF_TRUST: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "setting",
@@ -4101,6 +4295,8 @@ pub static STRUCT_IFLA_VF_TRUST: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -4139,6 +4335,8 @@ pub static STRUCT_IFLA_VF_GUID: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "guid",
@@ -4146,6 +4344,8 @@ pub static STRUCT_IFLA_VF_GUID: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -4186,6 +4386,8 @@ pub static STRUCT_IFLA_VF_VLAN_INFO: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "vlan",
@@ -4193,6 +4395,8 @@ pub static STRUCT_IFLA_VF_VLAN_INFO: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "qos",
@@ -4200,6 +4404,8 @@ pub static STRUCT_IFLA_VF_VLAN_INFO: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "vlan-proto",
@@ -4207,6 +4413,8 @@ pub static STRUCT_IFLA_VF_VLAN_INFO: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -4910,6 +5118,7 @@ pub static SET_LINK_ATTRS: f::AttrSet = f::AttrSet {
             number: 29,
             attr_type: f::AttrType::U32,
             enumeration: Some(&ENUM_RTEXT_FILTER),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {

@@ -465,6 +465,8 @@ pub static STRUCT_NDMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ndm-pad",
@@ -472,6 +474,8 @@ pub static STRUCT_NDMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 1,
             len: 3,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ndm-ifindex",
@@ -479,6 +483,8 @@ pub static STRUCT_NDMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ndm-state",
@@ -486,6 +492,8 @@ pub static STRUCT_NDMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 2,
+            enumeration: Some(&ENUM_NUD_STATE),
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ndm-flags",
@@ -493,6 +501,8 @@ pub static STRUCT_NDMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 10,
             len: 1,
+            enumeration: Some(&ENUM_NTF_FLAGS),
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ndm-type",
@@ -500,6 +510,8 @@ pub static STRUCT_NDMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 11,
             len: 1,
+            enumeration: Some(&ENUM_RTM_TYPE),
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -536,6 +548,8 @@ pub static STRUCT_NDTMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "pad",
@@ -543,6 +557,8 @@ pub static STRUCT_NDTMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 1,
             len: 3,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -583,6 +599,8 @@ pub static STRUCT_NDA_CACHEINFO: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "used",
@@ -590,6 +608,8 @@ pub static STRUCT_NDA_CACHEINFO: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "updated",
@@ -597,6 +617,8 @@ pub static STRUCT_NDA_CACHEINFO: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "refcnt",
@@ -604,6 +626,8 @@ pub static STRUCT_NDA_CACHEINFO: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -654,6 +678,8 @@ pub static STRUCT_NDT_CONFIG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "entry-size",
@@ -661,6 +687,8 @@ pub static STRUCT_NDT_CONFIG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 2,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "entries",
@@ -668,6 +696,8 @@ pub static STRUCT_NDT_CONFIG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "last-flush",
@@ -675,6 +705,8 @@ pub static STRUCT_NDT_CONFIG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "last-rand",
@@ -682,6 +714,8 @@ pub static STRUCT_NDT_CONFIG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "hash-rnd",
@@ -689,6 +723,8 @@ pub static STRUCT_NDT_CONFIG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "hash-mask",
@@ -696,6 +732,8 @@ pub static STRUCT_NDT_CONFIG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 20,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "hash-chain-gc",
@@ -703,6 +741,8 @@ pub static STRUCT_NDT_CONFIG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 24,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "proxy-qlen",
@@ -710,6 +750,8 @@ pub static STRUCT_NDT_CONFIG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 28,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -764,6 +806,8 @@ pub static STRUCT_NDT_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "destroys",
@@ -771,6 +815,8 @@ pub static STRUCT_NDT_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "hash-grows",
@@ -778,6 +824,8 @@ pub static STRUCT_NDT_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "res-failed",
@@ -785,6 +833,8 @@ pub static STRUCT_NDT_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 24,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "lookups",
@@ -792,6 +842,8 @@ pub static STRUCT_NDT_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 32,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "hits",
@@ -799,6 +851,8 @@ pub static STRUCT_NDT_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 40,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rcv-probes-mcast",
@@ -806,6 +860,8 @@ pub static STRUCT_NDT_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 48,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rcv-probes-ucast",
@@ -813,6 +869,8 @@ pub static STRUCT_NDT_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 56,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "periodic-gc-runs",
@@ -820,6 +878,8 @@ pub static STRUCT_NDT_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 64,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "forced-gc-runs",
@@ -827,6 +887,8 @@ pub static STRUCT_NDT_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 72,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "table-fulls",
@@ -834,6 +896,8 @@ pub static STRUCT_NDT_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 80,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };

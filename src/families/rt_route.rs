@@ -319,6 +319,8 @@ pub static STRUCT_RTMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rtm-dst-len",
@@ -326,6 +328,8 @@ pub static STRUCT_RTMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 1,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rtm-src-len",
@@ -333,6 +337,8 @@ pub static STRUCT_RTMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 2,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rtm-tos",
@@ -340,6 +346,8 @@ pub static STRUCT_RTMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 3,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rtm-table",
@@ -347,6 +355,8 @@ pub static STRUCT_RTMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rtm-protocol",
@@ -354,6 +364,8 @@ pub static STRUCT_RTMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 5,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rtm-scope",
@@ -361,6 +373,8 @@ pub static STRUCT_RTMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 6,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rtm-type",
@@ -368,6 +382,8 @@ pub static STRUCT_RTMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 7,
             len: 1,
+            enumeration: Some(&ENUM_RTM_TYPE),
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rtm-flags",
@@ -375,6 +391,8 @@ pub static STRUCT_RTMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -417,6 +435,8 @@ pub static STRUCT_RTA_CACHEINFO: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rta-lastuse",
@@ -424,6 +444,8 @@ pub static STRUCT_RTA_CACHEINFO: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rta-expires",
@@ -431,6 +453,8 @@ pub static STRUCT_RTA_CACHEINFO: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rta-error",
@@ -438,6 +462,8 @@ pub static STRUCT_RTA_CACHEINFO: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rta-used",
@@ -445,6 +471,8 @@ pub static STRUCT_RTA_CACHEINFO: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };

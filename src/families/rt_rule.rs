@@ -190,6 +190,8 @@ pub static STRUCT_RTGENMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "pad",
@@ -197,6 +199,8 @@ pub static STRUCT_RTGENMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 1,
             len: 3,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -247,6 +251,8 @@ pub static STRUCT_FIB_RULE_HDR: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "dst-len",
@@ -254,6 +260,8 @@ pub static STRUCT_FIB_RULE_HDR: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 1,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "src-len",
@@ -261,6 +269,8 @@ pub static STRUCT_FIB_RULE_HDR: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 2,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tos",
@@ -268,6 +278,8 @@ pub static STRUCT_FIB_RULE_HDR: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 3,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "table",
@@ -275,6 +287,8 @@ pub static STRUCT_FIB_RULE_HDR: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "res1",
@@ -282,6 +296,8 @@ pub static STRUCT_FIB_RULE_HDR: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 5,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "res2",
@@ -289,6 +305,8 @@ pub static STRUCT_FIB_RULE_HDR: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 6,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "action",
@@ -296,6 +314,8 @@ pub static STRUCT_FIB_RULE_HDR: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 7,
             len: 1,
+            enumeration: Some(&ENUM_FR_ACT),
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "flags",
@@ -303,6 +323,8 @@ pub static STRUCT_FIB_RULE_HDR: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -339,6 +361,8 @@ pub static STRUCT_FIB_RULE_PORT_RANGE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "end",
@@ -346,6 +370,8 @@ pub static STRUCT_FIB_RULE_PORT_RANGE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 2,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -382,6 +408,8 @@ pub static STRUCT_FIB_RULE_UID_RANGE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "end",
@@ -389,6 +417,8 @@ pub static STRUCT_FIB_RULE_UID_RANGE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };

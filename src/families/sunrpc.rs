@@ -61,6 +61,7 @@ pub static SET_CACHE_FLUSH: f::AttrSet = f::AttrSet {
         number: 1,
         attr_type: f::AttrType::U32,
         enumeration: Some(&ENUM_CACHE_TYPE),
+        enum_as_flags: true,
         ..f::AttrSpec::DEFAULT
     }],
     by_name: &[0],

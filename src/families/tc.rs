@@ -466,6 +466,8 @@ pub static STRUCT_TCMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "pad",
@@ -473,6 +475,8 @@ pub static STRUCT_TCMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 1,
             len: 3,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ifindex",
@@ -480,6 +484,8 @@ pub static STRUCT_TCMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "handle",
@@ -487,6 +493,8 @@ pub static STRUCT_TCMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "parent",
@@ -494,6 +502,8 @@ pub static STRUCT_TCMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "info",
@@ -501,6 +511,8 @@ pub static STRUCT_TCMSG: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -551,6 +563,8 @@ pub static STRUCT_TC_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "packets",
@@ -558,6 +572,8 @@ pub static STRUCT_TC_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "drops",
@@ -565,6 +581,8 @@ pub static STRUCT_TC_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "overlimits",
@@ -572,6 +590,8 @@ pub static STRUCT_TC_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "bps",
@@ -579,6 +599,8 @@ pub static STRUCT_TC_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 20,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "pps",
@@ -586,6 +608,8 @@ pub static STRUCT_TC_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 24,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "qlen",
@@ -593,6 +617,8 @@ pub static STRUCT_TC_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 28,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "backlog",
@@ -600,6 +626,8 @@ pub static STRUCT_TC_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 32,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -644,6 +672,8 @@ pub static STRUCT_TC_CBS_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "pad",
@@ -651,6 +681,8 @@ pub static STRUCT_TC_CBS_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 1,
             len: 3,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "hicredit",
@@ -658,6 +690,8 @@ pub static STRUCT_TC_CBS_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "locredit",
@@ -665,6 +699,8 @@ pub static STRUCT_TC_CBS_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "idleslope",
@@ -672,6 +708,8 @@ pub static STRUCT_TC_CBS_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "sendslope",
@@ -679,6 +717,8 @@ pub static STRUCT_TC_CBS_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -717,6 +757,8 @@ pub static STRUCT_TC_ETF_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "clockid",
@@ -724,6 +766,8 @@ pub static STRUCT_TC_ETF_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "flags",
@@ -731,6 +775,8 @@ pub static STRUCT_TC_ETF_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -764,6 +810,8 @@ pub static STRUCT_TC_FIFO_QOPT: f::StructSpec = f::StructSpec {
         byte_order: f::ByteOrder::Host,
         offset: 0,
         len: 4,
+        enumeration: None,
+        display: f::DisplayHint::None,
     }],
 };
 /// `struct tc-htb-opt` (44 bytes) of tc.
@@ -809,6 +857,8 @@ pub static STRUCT_TC_HTB_OPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 12,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ceil",
@@ -816,6 +866,8 @@ pub static STRUCT_TC_HTB_OPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 12,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "buffer",
@@ -823,6 +875,8 @@ pub static STRUCT_TC_HTB_OPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 24,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "cbuffer",
@@ -830,6 +884,8 @@ pub static STRUCT_TC_HTB_OPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 28,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "quantum",
@@ -837,6 +893,8 @@ pub static STRUCT_TC_HTB_OPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 32,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "level",
@@ -844,6 +902,8 @@ pub static STRUCT_TC_HTB_OPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 36,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "prio",
@@ -851,6 +911,8 @@ pub static STRUCT_TC_HTB_OPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 40,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -893,6 +955,8 @@ pub static STRUCT_TC_HTB_GLOB: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rate2quantum",
@@ -900,6 +964,8 @@ pub static STRUCT_TC_HTB_GLOB: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "defcls",
@@ -907,6 +973,8 @@ pub static STRUCT_TC_HTB_GLOB: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "debug",
@@ -914,6 +982,8 @@ pub static STRUCT_TC_HTB_GLOB: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "direct-pkts",
@@ -921,6 +991,8 @@ pub static STRUCT_TC_HTB_GLOB: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -985,6 +1057,8 @@ pub static STRUCT_TC_GRED_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "qth-min",
@@ -992,6 +1066,8 @@ pub static STRUCT_TC_GRED_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "qth-max",
@@ -999,6 +1075,8 @@ pub static STRUCT_TC_GRED_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "DP",
@@ -1006,6 +1084,8 @@ pub static STRUCT_TC_GRED_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "backlog",
@@ -1013,6 +1093,8 @@ pub static STRUCT_TC_GRED_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "qave",
@@ -1020,6 +1102,8 @@ pub static STRUCT_TC_GRED_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 20,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "forced",
@@ -1027,6 +1111,8 @@ pub static STRUCT_TC_GRED_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 24,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "early",
@@ -1034,6 +1120,8 @@ pub static STRUCT_TC_GRED_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 28,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "other",
@@ -1041,6 +1129,8 @@ pub static STRUCT_TC_GRED_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 32,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "pdrop",
@@ -1048,6 +1138,8 @@ pub static STRUCT_TC_GRED_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 36,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "Wlog",
@@ -1055,6 +1147,8 @@ pub static STRUCT_TC_GRED_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 40,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "Plog",
@@ -1062,6 +1156,8 @@ pub static STRUCT_TC_GRED_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 41,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "Scell-log",
@@ -1069,6 +1165,8 @@ pub static STRUCT_TC_GRED_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 42,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "prio",
@@ -1076,6 +1174,8 @@ pub static STRUCT_TC_GRED_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 43,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "packets",
@@ -1083,6 +1183,8 @@ pub static STRUCT_TC_GRED_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 44,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "bytesin",
@@ -1090,6 +1192,8 @@ pub static STRUCT_TC_GRED_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 48,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -1132,6 +1236,8 @@ pub static STRUCT_TC_GRED_SOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "def-DP",
@@ -1139,6 +1245,8 @@ pub static STRUCT_TC_GRED_SOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "grio",
@@ -1146,6 +1254,8 @@ pub static STRUCT_TC_GRED_SOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "flags",
@@ -1153,6 +1263,8 @@ pub static STRUCT_TC_GRED_SOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 9,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "pad",
@@ -1160,6 +1272,8 @@ pub static STRUCT_TC_GRED_SOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 10,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -1193,6 +1307,8 @@ pub static STRUCT_TC_HFSC_QOPT: f::StructSpec = f::StructSpec {
         byte_order: f::ByteOrder::Host,
         offset: 0,
         len: 2,
+        enumeration: None,
+        display: f::DisplayHint::None,
     }],
 };
 /// `struct tc-mqprio-qopt` (82 bytes) of tc.
@@ -1234,6 +1350,8 @@ pub static STRUCT_TC_MQPRIO_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "prio-tc-map",
@@ -1241,6 +1359,8 @@ pub static STRUCT_TC_MQPRIO_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 1,
             len: 16,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "hw",
@@ -1248,6 +1368,8 @@ pub static STRUCT_TC_MQPRIO_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 17,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "count",
@@ -1255,6 +1377,8 @@ pub static STRUCT_TC_MQPRIO_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 18,
             len: 32,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "offset",
@@ -1262,6 +1386,8 @@ pub static STRUCT_TC_MQPRIO_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 50,
             len: 32,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -1298,6 +1424,8 @@ pub static STRUCT_TC_MULTIQ_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "max-bands",
@@ -1305,6 +1433,8 @@ pub static STRUCT_TC_MULTIQ_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 2,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -1349,6 +1479,8 @@ pub static STRUCT_TC_NETEM_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "limit",
@@ -1356,6 +1488,8 @@ pub static STRUCT_TC_NETEM_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "loss",
@@ -1363,6 +1497,8 @@ pub static STRUCT_TC_NETEM_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "gap",
@@ -1370,6 +1506,8 @@ pub static STRUCT_TC_NETEM_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "duplicate",
@@ -1377,6 +1515,8 @@ pub static STRUCT_TC_NETEM_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "jitter",
@@ -1384,6 +1524,8 @@ pub static STRUCT_TC_NETEM_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 20,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -1426,6 +1568,8 @@ pub static STRUCT_TC_NETEM_GIMODEL: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "p31",
@@ -1433,6 +1577,8 @@ pub static STRUCT_TC_NETEM_GIMODEL: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "p32",
@@ -1440,6 +1586,8 @@ pub static STRUCT_TC_NETEM_GIMODEL: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "p14",
@@ -1447,6 +1595,8 @@ pub static STRUCT_TC_NETEM_GIMODEL: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "p23",
@@ -1454,6 +1604,8 @@ pub static STRUCT_TC_NETEM_GIMODEL: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -1494,6 +1646,8 @@ pub static STRUCT_TC_NETEM_GEMODEL: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "r",
@@ -1501,6 +1655,8 @@ pub static STRUCT_TC_NETEM_GEMODEL: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "h",
@@ -1508,6 +1664,8 @@ pub static STRUCT_TC_NETEM_GEMODEL: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "k1",
@@ -1515,6 +1673,8 @@ pub static STRUCT_TC_NETEM_GEMODEL: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -1553,6 +1713,8 @@ pub static STRUCT_TC_NETEM_CORR: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "loss-corr",
@@ -1560,6 +1722,8 @@ pub static STRUCT_TC_NETEM_CORR: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "dup-corr",
@@ -1567,6 +1731,8 @@ pub static STRUCT_TC_NETEM_CORR: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -1603,6 +1769,8 @@ pub static STRUCT_TC_NETEM_REORDER: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "correlation",
@@ -1610,6 +1778,8 @@ pub static STRUCT_TC_NETEM_REORDER: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -1646,6 +1816,8 @@ pub static STRUCT_TC_NETEM_CORRUPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "correlation",
@@ -1653,6 +1825,8 @@ pub static STRUCT_TC_NETEM_CORRUPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -1693,6 +1867,8 @@ pub static STRUCT_TC_NETEM_RATE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "packet-overhead",
@@ -1700,6 +1876,8 @@ pub static STRUCT_TC_NETEM_RATE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "cell-size",
@@ -1707,6 +1885,8 @@ pub static STRUCT_TC_NETEM_RATE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "cell-overhead",
@@ -1714,6 +1894,8 @@ pub static STRUCT_TC_NETEM_RATE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -1758,6 +1940,8 @@ pub static STRUCT_TC_NETEM_SLOT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "max-delay",
@@ -1765,6 +1949,8 @@ pub static STRUCT_TC_NETEM_SLOT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "max-packets",
@@ -1772,6 +1958,8 @@ pub static STRUCT_TC_NETEM_SLOT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "max-bytes",
@@ -1779,6 +1967,8 @@ pub static STRUCT_TC_NETEM_SLOT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 20,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "dist-delay",
@@ -1786,6 +1976,8 @@ pub static STRUCT_TC_NETEM_SLOT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 24,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "dist-jitter",
@@ -1793,6 +1985,8 @@ pub static STRUCT_TC_NETEM_SLOT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 32,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -1829,6 +2023,8 @@ pub static STRUCT_TC_PLUG_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "limit",
@@ -1836,6 +2032,8 @@ pub static STRUCT_TC_PLUG_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -1872,6 +2070,8 @@ pub static STRUCT_TC_PRIO_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "priomap",
@@ -1879,6 +2079,8 @@ pub static STRUCT_TC_PRIO_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 16,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -1925,6 +2127,8 @@ pub static STRUCT_TC_RED_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "qth-min",
@@ -1932,6 +2136,8 @@ pub static STRUCT_TC_RED_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "qth-max",
@@ -1939,6 +2145,8 @@ pub static STRUCT_TC_RED_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "Wlog",
@@ -1946,6 +2154,8 @@ pub static STRUCT_TC_RED_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "Plog",
@@ -1953,6 +2163,8 @@ pub static STRUCT_TC_RED_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 13,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "Scell-log",
@@ -1960,6 +2172,8 @@ pub static STRUCT_TC_RED_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 14,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "flags",
@@ -1967,6 +2181,8 @@ pub static STRUCT_TC_RED_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 15,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -2017,6 +2233,8 @@ pub static STRUCT_TC_SFB_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "warmup-time",
@@ -2024,6 +2242,8 @@ pub static STRUCT_TC_SFB_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "max",
@@ -2031,6 +2251,8 @@ pub static STRUCT_TC_SFB_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "bin-size",
@@ -2038,6 +2260,8 @@ pub static STRUCT_TC_SFB_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "increment",
@@ -2045,6 +2269,8 @@ pub static STRUCT_TC_SFB_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "decrement",
@@ -2052,6 +2278,8 @@ pub static STRUCT_TC_SFB_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 20,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "limit",
@@ -2059,6 +2287,8 @@ pub static STRUCT_TC_SFB_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 24,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "penalty-rate",
@@ -2066,6 +2296,8 @@ pub static STRUCT_TC_SFB_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 28,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "penalty-burst",
@@ -2073,6 +2305,8 @@ pub static STRUCT_TC_SFB_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 32,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -2115,6 +2349,8 @@ pub static STRUCT_TC_SFQ_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "perturb-period",
@@ -2122,6 +2358,8 @@ pub static STRUCT_TC_SFQ_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "limit",
@@ -2129,6 +2367,8 @@ pub static STRUCT_TC_SFQ_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "divisor",
@@ -2136,6 +2376,8 @@ pub static STRUCT_TC_SFQ_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "flows",
@@ -2143,6 +2385,8 @@ pub static STRUCT_TC_SFQ_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -2187,6 +2431,8 @@ pub static STRUCT_TC_SFQRED_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "forced-drop",
@@ -2194,6 +2440,8 @@ pub static STRUCT_TC_SFQRED_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "prob-mark",
@@ -2201,6 +2449,8 @@ pub static STRUCT_TC_SFQRED_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "forced-mark",
@@ -2208,6 +2458,8 @@ pub static STRUCT_TC_SFQRED_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "prob-mark-head",
@@ -2215,6 +2467,8 @@ pub static STRUCT_TC_SFQRED_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "forced-mark-head",
@@ -2222,6 +2476,8 @@ pub static STRUCT_TC_SFQRED_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 20,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -2278,6 +2534,8 @@ pub static STRUCT_TC_SFQ_QOPT_V1: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 20,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "depth",
@@ -2285,6 +2543,8 @@ pub static STRUCT_TC_SFQ_QOPT_V1: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 20,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "headdrop",
@@ -2292,6 +2552,8 @@ pub static STRUCT_TC_SFQ_QOPT_V1: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 24,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "limit",
@@ -2299,6 +2561,8 @@ pub static STRUCT_TC_SFQ_QOPT_V1: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 28,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "qth-min",
@@ -2306,6 +2570,8 @@ pub static STRUCT_TC_SFQ_QOPT_V1: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 32,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "qth-max",
@@ -2313,6 +2579,8 @@ pub static STRUCT_TC_SFQ_QOPT_V1: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 36,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "Wlog",
@@ -2320,6 +2588,8 @@ pub static STRUCT_TC_SFQ_QOPT_V1: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 40,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "Plog",
@@ -2327,6 +2597,8 @@ pub static STRUCT_TC_SFQ_QOPT_V1: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 41,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "Scell-log",
@@ -2334,6 +2606,8 @@ pub static STRUCT_TC_SFQ_QOPT_V1: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 42,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "flags",
@@ -2341,6 +2615,8 @@ pub static STRUCT_TC_SFQ_QOPT_V1: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 43,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "max-P",
@@ -2348,6 +2624,8 @@ pub static STRUCT_TC_SFQ_QOPT_V1: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 44,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "stats",
@@ -2355,6 +2633,8 @@ pub static STRUCT_TC_SFQ_QOPT_V1: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 48,
             len: 24,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -2401,6 +2681,8 @@ pub static STRUCT_TC_RATESPEC: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "linklayer",
@@ -2408,6 +2690,8 @@ pub static STRUCT_TC_RATESPEC: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 1,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "overhead",
@@ -2415,6 +2699,8 @@ pub static STRUCT_TC_RATESPEC: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 2,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "cell-align",
@@ -2422,6 +2708,8 @@ pub static STRUCT_TC_RATESPEC: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 3,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "mpu",
@@ -2429,6 +2717,8 @@ pub static STRUCT_TC_RATESPEC: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rate",
@@ -2436,6 +2726,8 @@ pub static STRUCT_TC_RATESPEC: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -2478,6 +2770,8 @@ pub static STRUCT_TC_TBF_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 12,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "peakrate",
@@ -2485,6 +2779,8 @@ pub static STRUCT_TC_TBF_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 12,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "limit",
@@ -2492,6 +2788,8 @@ pub static STRUCT_TC_TBF_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 24,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "buffer",
@@ -2499,6 +2797,8 @@ pub static STRUCT_TC_TBF_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 28,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "mtu",
@@ -2506,6 +2806,8 @@ pub static STRUCT_TC_TBF_QOPT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 32,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -2554,6 +2856,8 @@ pub static STRUCT_TC_SIZESPEC: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "size-log",
@@ -2561,6 +2865,8 @@ pub static STRUCT_TC_SIZESPEC: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 1,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "cell-align",
@@ -2568,6 +2874,8 @@ pub static STRUCT_TC_SIZESPEC: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 2,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "overhead",
@@ -2575,6 +2883,8 @@ pub static STRUCT_TC_SIZESPEC: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "linklayer",
@@ -2582,6 +2892,8 @@ pub static STRUCT_TC_SIZESPEC: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "mpu",
@@ -2589,6 +2901,8 @@ pub static STRUCT_TC_SIZESPEC: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "mtu",
@@ -2596,6 +2910,8 @@ pub static STRUCT_TC_SIZESPEC: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tsize",
@@ -2603,6 +2919,8 @@ pub static STRUCT_TC_SIZESPEC: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 20,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -2639,6 +2957,8 @@ pub static STRUCT_GNET_ESTIMATOR: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ewma-log",
@@ -2646,6 +2966,8 @@ pub static STRUCT_GNET_ESTIMATOR: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 1,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -2688,6 +3010,8 @@ pub static STRUCT_TC_CHOKE_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "pdrop",
@@ -2695,6 +3019,8 @@ pub static STRUCT_TC_CHOKE_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "other",
@@ -2702,6 +3028,8 @@ pub static STRUCT_TC_CHOKE_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "marked",
@@ -2709,6 +3037,8 @@ pub static STRUCT_TC_CHOKE_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "matched",
@@ -2716,6 +3046,8 @@ pub static STRUCT_TC_CHOKE_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -2766,6 +3098,8 @@ pub static STRUCT_TC_CODEL_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "count",
@@ -2773,6 +3107,8 @@ pub static STRUCT_TC_CODEL_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "lastcount",
@@ -2780,6 +3116,8 @@ pub static STRUCT_TC_CODEL_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ldelay",
@@ -2787,6 +3125,8 @@ pub static STRUCT_TC_CODEL_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "drop-next",
@@ -2794,6 +3134,8 @@ pub static STRUCT_TC_CODEL_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "drop-overlimit",
@@ -2801,6 +3143,8 @@ pub static STRUCT_TC_CODEL_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 20,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ecn-mark",
@@ -2808,6 +3152,8 @@ pub static STRUCT_TC_CODEL_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 24,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "dropping",
@@ -2815,6 +3161,8 @@ pub static STRUCT_TC_CODEL_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 28,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ce-mark",
@@ -2822,6 +3170,8 @@ pub static STRUCT_TC_CODEL_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 32,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -2874,6 +3224,8 @@ pub static STRUCT_TC_FQ_CODEL_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "maxpacket",
@@ -2881,6 +3233,8 @@ pub static STRUCT_TC_FQ_CODEL_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "drop-overlimit",
@@ -2888,6 +3242,8 @@ pub static STRUCT_TC_FQ_CODEL_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ecn-mark",
@@ -2895,6 +3251,8 @@ pub static STRUCT_TC_FQ_CODEL_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "new-flow-count",
@@ -2902,6 +3260,8 @@ pub static STRUCT_TC_FQ_CODEL_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "new-flows-len",
@@ -2909,6 +3269,8 @@ pub static STRUCT_TC_FQ_CODEL_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 20,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "old-flows-len",
@@ -2916,6 +3278,8 @@ pub static STRUCT_TC_FQ_CODEL_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 24,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ce-mark",
@@ -2923,6 +3287,8 @@ pub static STRUCT_TC_FQ_CODEL_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 28,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "memory-usage",
@@ -2930,6 +3296,8 @@ pub static STRUCT_TC_FQ_CODEL_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 32,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "drop-overmemory",
@@ -2937,6 +3305,8 @@ pub static STRUCT_TC_FQ_CODEL_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 36,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -2993,6 +3363,8 @@ pub static STRUCT_TC_DUALPI2_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "delay-c",
@@ -3000,6 +3372,8 @@ pub static STRUCT_TC_DUALPI2_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "delay-l",
@@ -3007,6 +3381,8 @@ pub static STRUCT_TC_DUALPI2_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "pkts-in-c",
@@ -3014,6 +3390,8 @@ pub static STRUCT_TC_DUALPI2_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "pkts-in-l",
@@ -3021,6 +3399,8 @@ pub static STRUCT_TC_DUALPI2_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "maxq",
@@ -3028,6 +3408,8 @@ pub static STRUCT_TC_DUALPI2_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 20,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ecn-mark",
@@ -3035,6 +3417,8 @@ pub static STRUCT_TC_DUALPI2_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 24,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "step-mark",
@@ -3042,6 +3426,8 @@ pub static STRUCT_TC_DUALPI2_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 28,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "credit",
@@ -3049,6 +3435,8 @@ pub static STRUCT_TC_DUALPI2_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 32,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "memory-used",
@@ -3056,6 +3444,8 @@ pub static STRUCT_TC_DUALPI2_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 36,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "max-memory-used",
@@ -3063,6 +3453,8 @@ pub static STRUCT_TC_DUALPI2_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 40,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "memory-limit",
@@ -3070,6 +3462,8 @@ pub static STRUCT_TC_DUALPI2_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 44,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -3120,6 +3514,8 @@ pub static STRUCT_TC_FQ_PIE_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "dropped",
@@ -3127,6 +3523,8 @@ pub static STRUCT_TC_FQ_PIE_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "overlimit",
@@ -3134,6 +3532,8 @@ pub static STRUCT_TC_FQ_PIE_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "overmemory",
@@ -3141,6 +3541,8 @@ pub static STRUCT_TC_FQ_PIE_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ecn-mark",
@@ -3148,6 +3550,8 @@ pub static STRUCT_TC_FQ_PIE_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "new-flow-count",
@@ -3155,6 +3559,8 @@ pub static STRUCT_TC_FQ_PIE_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 20,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "new-flows-len",
@@ -3162,6 +3568,8 @@ pub static STRUCT_TC_FQ_PIE_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 24,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "old-flows-len",
@@ -3169,6 +3577,8 @@ pub static STRUCT_TC_FQ_PIE_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 28,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "memory-usage",
@@ -3176,6 +3586,8 @@ pub static STRUCT_TC_FQ_PIE_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 32,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -3246,6 +3658,8 @@ pub static STRUCT_TC_FQ_QD_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "highprio-packets",
@@ -3253,6 +3667,8 @@ pub static STRUCT_TC_FQ_QD_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "tcp-retrans",
@@ -3260,6 +3676,8 @@ pub static STRUCT_TC_FQ_QD_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "throttled",
@@ -3267,6 +3685,8 @@ pub static STRUCT_TC_FQ_QD_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 24,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "flows-plimit",
@@ -3274,6 +3694,8 @@ pub static STRUCT_TC_FQ_QD_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 32,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "pkts-too-long",
@@ -3281,6 +3703,8 @@ pub static STRUCT_TC_FQ_QD_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 40,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "allocation-errors",
@@ -3288,6 +3712,8 @@ pub static STRUCT_TC_FQ_QD_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 48,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "time-next-delayed-flow",
@@ -3295,6 +3721,8 @@ pub static STRUCT_TC_FQ_QD_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 56,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "flows",
@@ -3302,6 +3730,8 @@ pub static STRUCT_TC_FQ_QD_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 64,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "inactive-flows",
@@ -3309,6 +3739,8 @@ pub static STRUCT_TC_FQ_QD_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 68,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "throttled-flows",
@@ -3316,6 +3748,8 @@ pub static STRUCT_TC_FQ_QD_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 72,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "unthrottle-latency-ns",
@@ -3323,6 +3757,8 @@ pub static STRUCT_TC_FQ_QD_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 76,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ce-mark",
@@ -3330,6 +3766,8 @@ pub static STRUCT_TC_FQ_QD_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 80,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "horizon-drops",
@@ -3337,6 +3775,8 @@ pub static STRUCT_TC_FQ_QD_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 88,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "horizon-caps",
@@ -3344,6 +3784,8 @@ pub static STRUCT_TC_FQ_QD_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 96,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "fastpath-packets",
@@ -3351,6 +3793,8 @@ pub static STRUCT_TC_FQ_QD_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 104,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "band-drops",
@@ -3358,6 +3802,8 @@ pub static STRUCT_TC_FQ_QD_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 112,
             len: 24,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "band-pkt-count",
@@ -3365,6 +3811,8 @@ pub static STRUCT_TC_FQ_QD_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 136,
             len: 12,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "pad",
@@ -3372,6 +3820,8 @@ pub static STRUCT_TC_FQ_QD_STATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 148,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -3412,6 +3862,8 @@ pub static STRUCT_TC_HHF_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "hh-overlimit",
@@ -3419,6 +3871,8 @@ pub static STRUCT_TC_HHF_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "hh-tot-count",
@@ -3426,6 +3880,8 @@ pub static STRUCT_TC_HHF_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "hh-cur-count",
@@ -3433,6 +3889,8 @@ pub static STRUCT_TC_HHF_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -3483,6 +3941,8 @@ pub static STRUCT_TC_PIE_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "delay",
@@ -3490,6 +3950,8 @@ pub static STRUCT_TC_PIE_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "avg-dq-rate",
@@ -3497,6 +3959,8 @@ pub static STRUCT_TC_PIE_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "dq-rate-estimating",
@@ -3504,6 +3968,8 @@ pub static STRUCT_TC_PIE_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "packets-in",
@@ -3511,6 +3977,8 @@ pub static STRUCT_TC_PIE_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 20,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "dropped",
@@ -3518,6 +3986,8 @@ pub static STRUCT_TC_PIE_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 24,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "overlimit",
@@ -3525,6 +3995,8 @@ pub static STRUCT_TC_PIE_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 28,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "maxq",
@@ -3532,6 +4004,8 @@ pub static STRUCT_TC_PIE_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 32,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "ecn-mark",
@@ -3539,6 +4013,8 @@ pub static STRUCT_TC_PIE_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 36,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -3579,6 +4055,8 @@ pub static STRUCT_TC_RED_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "pdrop",
@@ -3586,6 +4064,8 @@ pub static STRUCT_TC_RED_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "other",
@@ -3593,6 +4073,8 @@ pub static STRUCT_TC_RED_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "marked",
@@ -3600,6 +4082,8 @@ pub static STRUCT_TC_RED_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -3650,6 +4134,8 @@ pub static STRUCT_TC_SFB_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "penaltydrop",
@@ -3657,6 +4143,8 @@ pub static STRUCT_TC_SFB_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "bucketdrop",
@@ -3664,6 +4152,8 @@ pub static STRUCT_TC_SFB_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "queuedrop",
@@ -3671,6 +4161,8 @@ pub static STRUCT_TC_SFB_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "childdrop",
@@ -3678,6 +4170,8 @@ pub static STRUCT_TC_SFB_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "marked",
@@ -3685,6 +4179,8 @@ pub static STRUCT_TC_SFB_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 20,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "maxqlen",
@@ -3692,6 +4188,8 @@ pub static STRUCT_TC_SFB_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 24,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "maxprob",
@@ -3699,6 +4197,8 @@ pub static STRUCT_TC_SFB_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 28,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "avgprob",
@@ -3706,6 +4206,8 @@ pub static STRUCT_TC_SFB_XSTATS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 32,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -3739,6 +4241,8 @@ pub static STRUCT_TC_SFQ_XSTATS: f::StructSpec = f::StructSpec {
         byte_order: f::ByteOrder::Host,
         offset: 0,
         len: 4,
+        enumeration: None,
+        display: f::DisplayHint::None,
     }],
 };
 /// `struct gnet-stats-basic` (16 bytes) of tc.
@@ -3776,6 +4280,8 @@ pub static STRUCT_GNET_STATS_BASIC: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "packets",
@@ -3783,6 +4289,8 @@ pub static STRUCT_GNET_STATS_BASIC: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -3819,6 +4327,8 @@ pub static STRUCT_GNET_STATS_RATE_EST: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "pps",
@@ -3826,6 +4336,8 @@ pub static STRUCT_GNET_STATS_RATE_EST: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -3862,6 +4374,8 @@ pub static STRUCT_GNET_STATS_RATE_EST64: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "pps",
@@ -3869,6 +4383,8 @@ pub static STRUCT_GNET_STATS_RATE_EST64: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -3911,6 +4427,8 @@ pub static STRUCT_GNET_STATS_QUEUE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "backlog",
@@ -3918,6 +4436,8 @@ pub static STRUCT_GNET_STATS_QUEUE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "drops",
@@ -3925,6 +4445,8 @@ pub static STRUCT_GNET_STATS_QUEUE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "requeues",
@@ -3932,6 +4454,8 @@ pub static STRUCT_GNET_STATS_QUEUE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "overlimits",
@@ -3939,6 +4463,8 @@ pub static STRUCT_GNET_STATS_QUEUE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -3979,6 +4505,8 @@ pub static STRUCT_TC_U32_KEY: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "val",
@@ -3986,6 +4514,8 @@ pub static STRUCT_TC_U32_KEY: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "off",
@@ -3993,6 +4523,8 @@ pub static STRUCT_TC_U32_KEY: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "offmask",
@@ -4000,6 +4532,8 @@ pub static STRUCT_TC_U32_KEY: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -4038,6 +4572,8 @@ pub static STRUCT_TC_U32_MARK: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "mask",
@@ -4045,6 +4581,8 @@ pub static STRUCT_TC_U32_MARK: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "success",
@@ -4052,6 +4590,8 @@ pub static STRUCT_TC_U32_MARK: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -4104,6 +4644,8 @@ pub static STRUCT_TC_U32_SEL: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "offshift",
@@ -4111,6 +4653,8 @@ pub static STRUCT_TC_U32_SEL: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 1,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "nkeys",
@@ -4118,6 +4662,8 @@ pub static STRUCT_TC_U32_SEL: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 2,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "offmask",
@@ -4125,6 +4671,8 @@ pub static STRUCT_TC_U32_SEL: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 4,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "off",
@@ -4132,6 +4680,8 @@ pub static STRUCT_TC_U32_SEL: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 6,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "offoff",
@@ -4139,6 +4689,8 @@ pub static STRUCT_TC_U32_SEL: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "hoff",
@@ -4146,6 +4698,8 @@ pub static STRUCT_TC_U32_SEL: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 10,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "hmask",
@@ -4153,6 +4707,8 @@ pub static STRUCT_TC_U32_SEL: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Big,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "keys",
@@ -4160,6 +4716,8 @@ pub static STRUCT_TC_U32_SEL: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 16,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -4198,6 +4756,8 @@ pub static STRUCT_TC_U32_PCNT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rhit",
@@ -4205,6 +4765,8 @@ pub static STRUCT_TC_U32_PCNT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "kcnts",
@@ -4212,6 +4774,8 @@ pub static STRUCT_TC_U32_PCNT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -4252,6 +4816,8 @@ pub static STRUCT_TCF_T: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "lastuse",
@@ -4259,6 +4825,8 @@ pub static STRUCT_TCF_T: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "expires",
@@ -4266,6 +4834,8 @@ pub static STRUCT_TCF_T: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "firstuse",
@@ -4273,6 +4843,8 @@ pub static STRUCT_TCF_T: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 24,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -4315,6 +4887,8 @@ pub static STRUCT_TC_GACT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "capab",
@@ -4322,6 +4896,8 @@ pub static STRUCT_TC_GACT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "action",
@@ -4329,6 +4905,8 @@ pub static STRUCT_TC_GACT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "refcnt",
@@ -4336,6 +4914,8 @@ pub static STRUCT_TC_GACT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "bindcnt",
@@ -4343,6 +4923,8 @@ pub static STRUCT_TC_GACT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -4381,6 +4963,8 @@ pub static STRUCT_TC_GACT_P: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "pval",
@@ -4388,6 +4972,8 @@ pub static STRUCT_TC_GACT_P: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 2,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "paction",
@@ -4395,6 +4981,8 @@ pub static STRUCT_TC_GACT_P: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -4431,6 +5019,8 @@ pub static STRUCT_TCF_EMATCH_TREE_HDR: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "progid",
@@ -4438,6 +5028,8 @@ pub static STRUCT_TCF_EMATCH_TREE_HDR: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 2,
             len: 2,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -4474,6 +5066,8 @@ pub static STRUCT_TC_BASIC_PCNT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rhit",
@@ -4481,6 +5075,8 @@ pub static STRUCT_TC_BASIC_PCNT: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -4514,6 +5110,8 @@ pub static STRUCT_TC_MATCHALL_PCNT: f::StructSpec = f::StructSpec {
         byte_order: f::ByteOrder::Host,
         offset: 0,
         len: 8,
+        enumeration: None,
+        display: f::DisplayHint::None,
     }],
 };
 /// `struct tc-mpls` (24 bytes) of tc.
@@ -4557,6 +5155,8 @@ pub static STRUCT_TC_MPLS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "capab",
@@ -4564,6 +5164,8 @@ pub static STRUCT_TC_MPLS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "action",
@@ -4571,6 +5173,8 @@ pub static STRUCT_TC_MPLS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "refcnt",
@@ -4578,6 +5182,8 @@ pub static STRUCT_TC_MPLS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "bindcnt",
@@ -4585,6 +5191,8 @@ pub static STRUCT_TC_MPLS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "m-action",
@@ -4592,6 +5200,8 @@ pub static STRUCT_TC_MPLS: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 20,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -4644,6 +5254,8 @@ pub static STRUCT_TC_POLICE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "action",
@@ -4651,6 +5263,8 @@ pub static STRUCT_TC_POLICE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "limit",
@@ -4658,6 +5272,8 @@ pub static STRUCT_TC_POLICE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "burst",
@@ -4665,6 +5281,8 @@ pub static STRUCT_TC_POLICE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "mtu",
@@ -4672,6 +5290,8 @@ pub static STRUCT_TC_POLICE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "rate",
@@ -4679,6 +5299,8 @@ pub static STRUCT_TC_POLICE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 20,
             len: 12,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "peakrate",
@@ -4686,6 +5308,8 @@ pub static STRUCT_TC_POLICE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 32,
             len: 12,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "refcnt",
@@ -4693,6 +5317,8 @@ pub static STRUCT_TC_POLICE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 44,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "bindcnt",
@@ -4700,6 +5326,8 @@ pub static STRUCT_TC_POLICE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 48,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "capab",
@@ -4707,6 +5335,8 @@ pub static STRUCT_TC_POLICE: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 52,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -4757,6 +5387,8 @@ pub static STRUCT_TC_PEDIT_SEL: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "capab",
@@ -4764,6 +5396,8 @@ pub static STRUCT_TC_PEDIT_SEL: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "action",
@@ -4771,6 +5405,8 @@ pub static STRUCT_TC_PEDIT_SEL: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "refcnt",
@@ -4778,6 +5414,8 @@ pub static STRUCT_TC_PEDIT_SEL: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "bindcnt",
@@ -4785,6 +5423,8 @@ pub static STRUCT_TC_PEDIT_SEL: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "nkeys",
@@ -4792,6 +5432,8 @@ pub static STRUCT_TC_PEDIT_SEL: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 20,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "flags",
@@ -4799,6 +5441,8 @@ pub static STRUCT_TC_PEDIT_SEL: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 21,
             len: 1,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "keys",
@@ -4806,6 +5450,8 @@ pub static STRUCT_TC_PEDIT_SEL: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 24,
             len: 24,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -4850,6 +5496,8 @@ pub static STRUCT_TC_PEDIT_KEY: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "val",
@@ -4857,6 +5505,8 @@ pub static STRUCT_TC_PEDIT_KEY: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "off",
@@ -4864,6 +5514,8 @@ pub static STRUCT_TC_PEDIT_KEY: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "at",
@@ -4871,6 +5523,8 @@ pub static STRUCT_TC_PEDIT_KEY: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "offmask",
@@ -4878,6 +5532,8 @@ pub static STRUCT_TC_PEDIT_KEY: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "shift",
@@ -4885,6 +5541,8 @@ pub static STRUCT_TC_PEDIT_KEY: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 20,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -4929,6 +5587,8 @@ pub static STRUCT_TC_VLAN: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "capab",
@@ -4936,6 +5596,8 @@ pub static STRUCT_TC_VLAN: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 4,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "action",
@@ -4943,6 +5605,8 @@ pub static STRUCT_TC_VLAN: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "refcnt",
@@ -4950,6 +5614,8 @@ pub static STRUCT_TC_VLAN: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 12,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "bindcnt",
@@ -4957,6 +5623,8 @@ pub static STRUCT_TC_VLAN: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 16,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "v-action",
@@ -4964,6 +5632,8 @@ pub static STRUCT_TC_VLAN: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 20,
             len: 4,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };
@@ -8360,6 +9030,7 @@ pub static SET_FLOWER_ATTRS: f::AttrSet = f::AttrSet {
             number: 22,
             attr_type: f::AttrType::U32,
             enumeration: Some(&ENUM_CLS_FLAGS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {
@@ -8564,6 +9235,7 @@ pub static SET_FLOWER_ATTRS: f::AttrSet = f::AttrSet {
             attr_type: f::AttrType::U32,
             byte_order: f::ByteOrder::Big,
             enumeration: Some(&ENUM_FLOWER_KEY_CTRL_FLAGS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {
@@ -8573,6 +9245,7 @@ pub static SET_FLOWER_ATTRS: f::AttrSet = f::AttrSet {
             attr_type: f::AttrType::U32,
             byte_order: f::ByteOrder::Big,
             enumeration: Some(&ENUM_FLOWER_KEY_CTRL_FLAGS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {
@@ -9035,6 +9708,7 @@ pub static SET_FLOWER_ATTRS: f::AttrSet = f::AttrSet {
             attr_type: f::AttrType::U32,
             byte_order: f::ByteOrder::Big,
             enumeration: Some(&ENUM_FLOWER_KEY_CTRL_FLAGS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {
@@ -9044,6 +9718,7 @@ pub static SET_FLOWER_ATTRS: f::AttrSet = f::AttrSet {
             attr_type: f::AttrType::U32,
             byte_order: f::ByteOrder::Big,
             enumeration: Some(&ENUM_FLOWER_KEY_CTRL_FLAGS),
+            enum_as_flags: true,
             ..f::AttrSpec::DEFAULT
         },
     ],

@@ -146,6 +146,8 @@ pub static STRUCT_KERNEL_TIMESPEC: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 0,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
         f::Member {
             name: "nsec",
@@ -153,6 +155,8 @@ pub static STRUCT_KERNEL_TIMESPEC: f::StructSpec = f::StructSpec {
             byte_order: f::ByteOrder::Host,
             offset: 8,
             len: 8,
+            enumeration: None,
+            display: f::DisplayHint::None,
         },
     ],
 };

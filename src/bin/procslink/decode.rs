@@ -8,9 +8,12 @@ use procslink::netlink::Messages;
 use procslink::netlink::display::Protocol;
 use procslink::procslink::Datagram;
 
+use procslink::families::Family;
+
 use crate::envmsg::Layout;
-use crate::tree::{self, Stats};
-use crate::{Failure, Out, envmsg, input, json};
+use crate::stats::Stats;
+use crate::tree;
+use crate::{Failure, Out, envmsg, input, json, spec, ynl};
 
 /// Arguments of `procslink decode`.
 #[derive(clap::Args, Debug)]
@@ -28,6 +31,16 @@ pub struct Args {
     /// tree.
     #[arg(long)]
     pub summary: bool,
+    /// Print each netlink message as one line of JSON, as the kernel's ynl
+    /// prints it (spec names, nests as objects, display hints applied).
+    #[arg(long, conflicts_with = "summary")]
+    pub json: bool,
+    /// With `--protocol generic`: the generic netlink family whose messages
+    /// the capture holds (its specification's name: ethtool, wireguard, …),
+    /// as family ids are given at run time. The controller's messages are
+    /// named without it.
+    #[arg(long, value_name = "NAME")]
+    pub family: Option<String>,
     /// With `--as envmsg`: the `envmsghdr` layout the peers use
     /// (`ports-id` is pyroute2 0.2.10 and later, `ports` 0.2.2, `basic` the
     /// seed document's).
@@ -68,12 +81,42 @@ impl Proto {
     }
 }
 
+/// How `decode` prints netlink messages.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Print {
+    /// The decoded tree.
+    Tree,
+    /// Counts.
+    Summary,
+    /// One line of ynl-style JSON per message.
+    Json,
+}
+
 /// Runs `procslink decode`.
 pub fn run(args: &Args, out: &mut Out) -> Result<(), Failure> {
+    if args.json && args.format != Format::Netlink {
+        return Err(Failure::msg(
+            "--json prints kernel netlink messages (--as netlink) only",
+        ));
+    }
+    let genl = match &args.family {
+        Some(_) if args.protocol != Proto::Generic => {
+            return Err(Failure::msg(
+                "--family names a generic netlink family: use it with --protocol generic",
+            ));
+        }
+        Some(name) => Some(spec::genl_family(name).map_err(Failure::msg)?),
+        None => None,
+    };
     let raw = input::read(&args.input)?;
     let bytes = if args.hex { input::hex(&raw)? } else { raw };
+    let print = match (args.summary, args.json) {
+        (true, _) => Print::Summary,
+        (_, true) => Print::Json,
+        _ => Print::Tree,
+    };
     match args.format {
-        Format::Netlink => netlink(&bytes, args.protocol.protocol(), args.summary, out),
+        Format::Netlink => netlink_as(&bytes, args.protocol.protocol(), print, genl, out),
         Format::Procslink => json::datagrams(&bytes, args.summary, out),
         Format::Envmsg => envmsg::decode(
             &bytes,
@@ -93,6 +136,21 @@ pub fn netlink(
     summary: bool,
     out: &mut Out,
 ) -> Result<(), Failure> {
+    let print = if summary { Print::Summary } else { Print::Tree };
+    netlink_as(buf, protocol, print, None, out)
+}
+
+/// Prints the netlink messages in `buf` as `print` says, naming the
+/// messages of generic netlink ids other than the controller's by the
+/// specification of `genl`; then fails as [`netlink`] does.
+pub fn netlink_as(
+    buf: &[u8],
+    protocol: Protocol,
+    print: Print,
+    genl: Option<&'static Family>,
+    out: &mut Out,
+) -> Result<(), Failure> {
+    let summary = print == Print::Summary;
     let mut text = String::new();
     let mut stats = Stats::default();
     let mut first: Option<Error> = None;
@@ -108,8 +166,16 @@ pub fn netlink(
             if let Err(e) = stats.add(&msg, protocol) {
                 first.get_or_insert(e);
             }
+        } else if print == Print::Json {
+            let (line, error) = ynl::message(&msg, protocol, genl);
+            if let Some(e) = error {
+                first.get_or_insert(e);
+            }
+            text.push_str(&line);
+            text.push('\n');
+            out.drain(&mut text)?;
         } else {
-            if let Some(e) = tree::message(&mut text, &msg, protocol) {
+            if let Some(e) = tree::message_in(&mut text, &msg, protocol, genl) {
                 first.get_or_insert(e);
             }
             out.drain(&mut text)?;

@@ -14,6 +14,16 @@ use std::collections::HashMap;
 use std::io::Write as _;
 
 use procslink::Error;
+use procslink::families::rt_addr::IFA_BROADCAST;
+use procslink::families::rt_link::{IFLA_BROADCAST, IFLA_LINK_NETNSID};
+use procslink::families::rt_route::{
+    RTA_MULTIPATH, RTA_PREF, RTA_PREFSRC, RTA_PRIORITY, RTA_SRC, RTA_VIA,
+};
+use procslink::families::rt_rule::{
+    FRA_DST, FRA_FWMARK, FRA_FWMASK, FRA_GOTO, FRA_IIFNAME, FRA_OIFNAME, FRA_PRIORITY, FRA_SRC,
+    FRA_TABLE,
+};
+use procslink::families::{rt_neigh, rt_route};
 use procslink::netlink::genl::{
     CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME, CTRL_ATTR_MAXATTR, CTRL_ATTR_MCAST_GROUPS,
     CTRL_ATTR_OPS, CTRL_ATTR_VERSION,
@@ -22,35 +32,17 @@ use procslink::netlink::route::{self, IfAddrMsg, IfInfoMsg, NdMsg, RtMsg};
 use procslink::netlink::{Attr, Attrs, Message, MessageType};
 
 use crate::emit::{self, Obj};
-use crate::schema;
+use crate::names;
 
 /// `RTM_NEWRULE`, `RTM_DELRULE` and `RTM_GETRULE`.
 pub const RTM_NEWRULE: MessageType = MessageType(32);
 pub const RTM_DELRULE: MessageType = MessageType(33);
 pub const RTM_GETRULE: MessageType = MessageType(34);
 
-const IFLA_BROADCAST: u16 = 2;
-const IFLA_LINK_NETNSID: u16 = 37;
-const IFA_BROADCAST: u16 = 4;
-const RTA_SRC: u16 = 2;
-const RTA_PRIORITY: u16 = 6;
-const RTA_PREFSRC: u16 = 7;
-const RTA_MULTIPATH: u16 = 9;
-const RTA_VIA: u16 = 18;
-const RTA_PREF: u16 = 20;
 const NTF_PROXY: u8 = 0x08;
 const NTF_ROUTER: u8 = 0x80;
 const NTF_EXT_LEARNED: u8 = 0x10;
 const NUD_NOARP: u16 = 0x40;
-const FRA_DST: u16 = 1;
-const FRA_SRC: u16 = 2;
-const FRA_IIFNAME: u16 = 3;
-const FRA_GOTO: u16 = 4;
-const FRA_PRIORITY: u16 = 6;
-const FRA_FWMARK: u16 = 10;
-const FRA_TABLE: u16 = 15;
-const FRA_FWMASK: u16 = 16;
-const FRA_OIFNAME: u16 = 17;
 const FIB_RULE_INVERT: u32 = 0x2;
 
 /// A link's name as printed: the escaped text and, for JSON, the string
@@ -213,19 +205,19 @@ impl Named {
 }
 
 fn family_name(family: u8) -> Named {
-    Named::of(schema::family(family), u32::from(family))
+    Named::of(names::family(family), u32::from(family))
 }
 
 /// `ip`'s name of a scope (`global` for `RT_SCOPE_UNIVERSE`).
 fn scope_name(scope: u8) -> Named {
     match scope {
         0 => Named::Name("global"),
-        s => Named::of(schema::scope(s), u32::from(s)),
+        s => Named::of(names::scope(s), u32::from(s)),
     }
 }
 
 fn table_name(table: u32) -> Named {
-    Named::of(schema::route_table(table), table)
+    Named::of(names::route_table(table), table)
 }
 
 fn protocol_name(proto: u8) -> Named {
@@ -245,7 +237,7 @@ fn protocol_name(proto: u8) -> Named {
         _ => None,
     };
     Named::of(
-        extra.or_else(|| schema::route_protocol(proto)),
+        extra.or_else(|| names::route_protocol(proto)),
         u32::from(proto),
     )
 }
@@ -320,7 +312,8 @@ impl<'a> Link<'a> {
     }
 
     /// `ip`'s flag names, in `ip`'s order (`NO-CARRIER` for a link that is
-    /// up without a carrier).
+    /// up without a carrier). Hand-written: `ip`'s spellings (`POINTOPOINT`,
+    /// `NOARP`) and order are `ip`'s, not rt-link's `ifinfo-flags`.
     pub fn flag_names(&self) -> impl Iterator<Item = &'static str> + use<> {
         const ORDER: [(u32, &str); 18] = [
             (0x8, "LOOPBACK"),
@@ -752,9 +745,12 @@ impl<'a> Route<'a> {
     }
 
     fn type_text(&self) -> Option<&'static str> {
-        (self.route_type != 1).then(|| schema::route_type(self.route_type).unwrap_or("unknown"))
+        let name = rt_route::ENUM_RTM_TYPE.name_of(self.route_type.into());
+        (self.route_type != 1).then_some(name.unwrap_or("unknown"))
     }
 
+    /// Hand-written: rt-route's specification leaves `rtm-flags` (and the
+    /// next hops' `RTNH_F_*`) plain integers.
     fn flag_names(&self) -> impl Iterator<Item = &'static str> + use<> {
         const ORDER: [(u32, &str); 11] = [
             (1, "dead"),
@@ -949,7 +945,8 @@ enum NudState {
 impl NudState {
     fn write(&self, buf: &mut Vec<u8>) {
         match self {
-            NudState::Name(n) => buf.extend_from_slice(n.as_bytes()),
+            // `ip neigh` writes the specification's names in capitals.
+            NudState::Name(n) => buf.extend(n.bytes().map(|b| b.to_ascii_uppercase())),
             NudState::Unknown(bits) => {
                 let _ = write!(buf, "{bits:#x}");
             }
@@ -998,15 +995,16 @@ impl<'a> Neigh<'a> {
     /// The state's words: `NONE` for none, the names of the bits set, then
     /// the bits without a name in hex.
     fn states(&self) -> impl Iterator<Item = NudState> + use<> {
-        let state = u32::from(self.state);
-        let known = schema::NUD.split_whitespace().count().min(31);
-        let unknown = state & !((1u32 << known) - 1);
+        let state = u64::from(self.state);
+        let spec = &rt_neigh::ENUM_NUD_STATE;
+        let known = spec.entries().iter().fold(0, |bits, e| bits | e.value());
         let none = (state == 0).then_some(NudState::Name("NONE"));
-        let named = schema::NUD
-            .split_whitespace()
-            .enumerate()
-            .filter(move |&(bit, _)| state >> bit & 1 == 1)
-            .map(|(_, n)| NudState::Name(n));
+        let set = spec
+            .entries()
+            .iter()
+            .filter(move |e| state & e.value() != 0);
+        let named = set.map(|e| NudState::Name(e.name()));
+        let unknown = u32::try_from(state & !known).unwrap_or(0);
         let unknown = (unknown != 0).then_some(NudState::Unknown(unknown));
         none.into_iter().chain(named).chain(unknown)
     }

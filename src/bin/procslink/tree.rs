@@ -2,22 +2,26 @@
 //!
 //! The header line of each message is the crate's
 //! [`Protocol::display`](procslink::netlink::display::Protocol::display);
-//! beneath it come the family header's fields and the attributes with names
-//! and values, descending into the nests each family's schema declares
-//! (rtnetlink's `IFLA_LINKINFO`, `IFLA_AF_SPEC`, the controller's ops and
-//! multicast groups…) whether or not `NLA_F_NESTED` is set.
+//! beneath it come the fixed header's members and the attributes with their
+//! C names and values, as the kernel's specifications describe them
+//! (`procslink::families`, see `spec.rs`): nests followed whether or not
+//! `NLA_F_NESTED` is set (rtnetlink's `IFLA_LINKINFO`, `IFLA_AF_SPEC`, the
+//! controller's ops and multicast groups…), sub-messages by their selector
+//! (a link's `IFLA_INFO_DATA` by its kind), enums and flags by name,
+//! display hints honoured. What no specification describes is shown by
+//! type number.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::net::{Ipv4Addr, Ipv6Addr};
 
 use procslink::Error;
+use procslink::families::{
+    AttrSet, AttrSpec, AttrType, ByteOrder, DisplayHint, Family, Format, Member, StructSpec,
+};
 use procslink::netlink::display::{Escaped, Protocol};
-use procslink::netlink::genl::GENL_ID_CTRL;
-use procslink::netlink::route::{IfAddrMsg, IfInfoMsg, NdMsg, RtMsg};
-use procslink::netlink::{Attr, Attrs, GenlMsgHdr, Message, MessageType, NlMsgHdr};
+use procslink::netlink::{Attr, Attrs, Message, MessageType, NLA_HDRLEN, NlMsgHdr};
 
-use crate::schema::{self, Schema, Shape};
+use crate::names;
+use crate::spec::{self, Int, Layout, MemberValue, Naming};
 
 /// How deep the tree follows nests.
 const MAX_DEPTH: usize = 8;
@@ -26,11 +30,24 @@ const SHORT_HEX: usize = 32;
 /// How much of a longer binary payload is shown.
 const HEX_PREVIEW: usize = 16;
 
-/// Writes `msg` as a tree. Returns the first error that breaks the
-/// message's structure (a bad family header, a malformed top-level
-/// attribute, an undecodable error or done message); it is also shown in
-/// the tree. Nests that do not parse are shown as bytes, with the reason.
+/// Writes `msg` as a tree, naming what the specifications describe (the
+/// generic netlink controller's messages by nlctrl's).
 pub fn message(out: &mut String, msg: &Message<'_>, protocol: Protocol) -> Option<Error> {
+    message_in(out, msg, protocol, None)
+}
+
+/// Writes `msg` as a tree. `genl` is the generic netlink family whose
+/// specification names messages of ids other than the controller's.
+/// Returns the first error that breaks the message's structure (a bad
+/// family header, a malformed top-level attribute, an undecodable error or
+/// done message); it is also shown in the tree. Nests that do not parse
+/// are shown as bytes, with the reason.
+pub fn message_in(
+    out: &mut String,
+    msg: &Message<'_>,
+    protocol: Protocol,
+    genl: Option<&'static Family>,
+) -> Option<Error> {
     let ty = msg.message_type();
     if nameable(ty) {
         let _ = writeln!(out, "@{} {}", msg.offset(), protocol.display(msg));
@@ -80,142 +97,111 @@ pub fn message(out: &mut String, msg: &Message<'_>, protocol: Protocol) -> Optio
             Err(e) => malformed(out, 1, e),
         };
     }
-    let Some((name, len)) = protocol.family_header(ty) else {
+    let Some(layout) = spec::layout(msg, protocol, genl) else {
         if !msg.payload().is_empty() {
             let _ = writeln!(out, "  payload: {}", hex_short(msg.payload()));
         }
         return None;
     };
-    let attrs = match msg.split_family_header(len) {
+    let attrs = match msg.split_family_header(layout.header_len) {
         Ok((_, attrs)) => attrs,
         Err(e) => return malformed(out, 1, e),
     };
-    family_header(out, msg, protocol, name, len);
-    let ctx = Ctx {
-        family: msg.payload().first().copied().unwrap_or(0),
-    };
-    run(out, attrs, schema_for(protocol, ty), ctx, 1, true)
+    family_header(out, msg, protocol, &layout);
+    run(out, attrs, layout.set, 1, true)
 }
 
-/// Per-message facts the values depend on.
-#[derive(Copy, Clone)]
-struct Ctx {
-    /// The address family (first byte of every rtnetlink family header).
-    family: u8,
-}
-
-/// The attribute schema of the messages of type `ty`.
-fn schema_for(protocol: Protocol, ty: MessageType) -> &'static Schema {
-    match protocol {
-        Protocol::Route if ty.is_family() => match (ty.0 - MessageType::MIN_FAMILY.0) / 4 {
-            0 => &schema::LINK,
-            1 => &schema::ADDR,
-            2 => &schema::ROUTE,
-            3 => &schema::NEIGH,
-            4 => &schema::RULE,
-            _ => &schema::UNKNOWN,
-        },
-        Protocol::Generic if ty == GENL_ID_CTRL => &schema::CTRL,
-        _ => &schema::UNKNOWN,
-    }
-}
-
-fn family_header(out: &mut String, msg: &Message<'_>, protocol: Protocol, name: &str, len: usize) {
-    let family = |f: u8| match schema::family(f) {
-        Some(n) => n.to_string(),
-        None => f.to_string(),
-    };
-    let named = |n: Option<&str>, v: u32| match n {
-        Some(n) => n.to_string(),
-        None => v.to_string(),
-    };
-    let line = match name {
-        "ifinfomsg" => msg.family_header::<IfInfoMsg>().ok().map(|(h, _)| {
-            format!(
-                "family {}, type {}, index {}, flags {:#x} <{}>, change {:#x}",
-                family(h.family),
-                h.link_type(),
-                h.index(),
-                h.flags(),
-                schema::bit_names(schema::IFF, h.flags()),
-                h.change.get()
-            )
-        }),
-        "ifaddrmsg" => msg.family_header::<IfAddrMsg>().ok().map(|(h, _)| {
-            format!(
-                "family {}, prefixlen {}, flags {:#x}, scope {}, index {}",
-                family(h.family),
-                h.prefixlen,
-                h.flags,
-                named(schema::scope(h.scope), h.scope.into()),
-                h.index.get()
-            )
-        }),
-        "rtmsg" => msg.family_header::<RtMsg>().ok().map(|(h, _)| {
-            format!(
-                "family {}, dst_len {}, src_len {}, tos {}, table {}, protocol {}, scope {}, type {}, flags {:#x}",
-                family(h.family),
-                h.dst_len,
-                h.src_len,
-                h.tos,
-                named(schema::route_table(h.table.into()), h.table.into()),
-                named(schema::route_protocol(h.protocol), h.protocol.into()),
-                named(schema::scope(h.scope), h.scope.into()),
-                named(schema::route_type(h.route_type), h.route_type.into()),
-                h.flags.get()
-            )
-        }),
-        "ndmsg" => msg.family_header::<NdMsg>().ok().map(|(h, _)| {
-            let state = h.state.get();
-            let states = schema::bit_names(schema::NUD, state.into());
-            format!(
-                "family {}, ifindex {}, state {state:#x} <{}>, flags {:#x}, type {}",
-                family(h.family),
-                h.ifindex.get(),
-                if states.is_empty() { "NONE" } else { &states },
-                h.flags,
-                h.ndm_type
-            )
-        }),
-        "genlmsghdr" => msg.genl().ok().map(|(h, _)| genl_line(h, protocol, msg)),
-        _ => None,
-    };
-    match line {
-        Some(line) => {
-            let _ = writeln!(out, "  {name}: {line}");
+/// The lines of the headers before the attributes: `genlmsghdr` with the
+/// operation's name, then the fixed header member by member.
+fn family_header(out: &mut String, msg: &Message<'_>, protocol: Protocol, layout: &Layout) {
+    if protocol == Protocol::Generic
+        && let Ok((h, _)) = msg.genl()
+    {
+        let _ = write!(out, "  genlmsghdr: cmd {}", h.cmd);
+        if let Some(op) = layout.op {
+            let _ = write!(out, " ({})", op.name());
         }
-        None => {
-            let head = msg.payload().get(..len).unwrap_or(&[]);
+        let _ = writeln!(out, ", version {}", h.version);
+    }
+    let payload = msg.payload();
+    match layout.fixed {
+        Some(fixed) => {
+            let bytes = payload
+                .get(layout.fixed_at..layout.header_len)
+                .unwrap_or(&[]);
+            let _ = writeln!(out, "  {}: {}", fixed.name(), struct_line(fixed, bytes));
+        }
+        None if protocol != Protocol::Generic => {
+            let name = protocol
+                .family_header(msg.message_type())
+                .map_or("header", |(name, _)| name);
+            let head = payload.get(..layout.header_len).unwrap_or(&[]);
             let _ = writeln!(out, "  {name}: {}", hex_short(head));
         }
+        None => {}
     }
 }
 
-fn genl_line(h: &GenlMsgHdr, protocol: Protocol, msg: &Message<'_>) -> String {
-    let cmd = match (protocol, msg.message_type() == GENL_ID_CTRL) {
-        (Protocol::Generic, true) => schema::ctrl_command(h.cmd),
-        _ => None,
-    };
-    match cmd {
-        Some(name) => format!("cmd {} (CTRL_CMD_{name}), version {}", h.cmd, h.version),
-        None => format!("cmd {}, version {}", h.cmd, h.version),
+/// A struct's members on one line: `ifi-family unspec, ifi-type 772, …`.
+fn struct_line(fixed: &'static StructSpec, bytes: &[u8]) -> String {
+    let parts: Vec<String> = spec::members(fixed, bytes)
+        .map(|(m, v)| format!("{} {}", m.name(), member_text(fixed, m, v)))
+        .collect();
+    parts.join(", ")
+}
+
+fn member_text(layout: &'static StructSpec, m: &Member, v: MemberValue<'_>) -> String {
+    match v {
+        MemberValue::Int(i) => int_text(
+            i,
+            Naming::of_member(m),
+            names::member(layout.name(), m.name(), i),
+        ),
+        MemberValue::Bytes(b) => bytes_text(b, m.display_hint()),
     }
 }
 
-/// Writes a run of attributes at `depth`. With `strict`, the first
-/// malformed attribute is returned as the message's error; otherwise it is
-/// only shown.
+/// An integer with its enum entry's name (`unicast`), its flags'
+/// (`0x3 <up,broadcast>`), a name `known` beside the specifications, or
+/// as its display hint says.
+fn int_text(value: Int, naming: Naming, known: Option<&'static str>) -> String {
+    match naming.enumeration {
+        Some(e) if naming.as_flags && value.bits() != 0 => {
+            let names = spec::flag_names(e, value.bits()).join(",");
+            format!("{:#x} <{names}>", value.bits())
+        }
+        Some(_) if naming.as_flags => "0x0".into(),
+        Some(e) => match e.name_of(value.bits()) {
+            Some(name) => name.to_string(),
+            None => value.to_string(),
+        },
+        None => known
+            .map(str::to_string)
+            .or_else(|| spec::hinted_int(naming.hint, value))
+            .unwrap_or_else(|| value.to_string()),
+    }
+}
+
+fn bytes_text(bytes: &[u8], hint: DisplayHint) -> String {
+    if bytes.is_empty() {
+        return "(empty)".into();
+    }
+    spec::hinted_bytes(hint, bytes).unwrap_or_else(|| hex_short(bytes))
+}
+
+/// Writes a run of attributes of `set` at `depth`. With `strict`, the
+/// first malformed attribute is returned as the message's error;
+/// otherwise it is only shown.
 fn run(
     out: &mut String,
     attrs: Attrs<'_>,
-    schema: &Schema,
-    ctx: Ctx,
+    set: Option<&'static AttrSet>,
     depth: usize,
     strict: bool,
 ) -> Option<Error> {
-    for attr in attrs {
+    for attr in attrs.clone() {
         match attr {
-            Ok(attr) => attribute(out, &attr, schema.lookup(attr.kind()), schema, ctx, depth),
+            Ok(attr) => attribute(out, &attr, set, attrs.clone(), depth),
             Err(e) => {
                 let shown = malformed(out, depth, e);
                 return if strict { shown } else { None };
@@ -225,18 +211,20 @@ fn run(
     None
 }
 
+/// Writes one attribute of `set`; `siblings` is its run (where a
+/// sub-message's selector is).
 fn attribute(
     out: &mut String,
     attr: &Attr<'_>,
-    known: Option<(&str, Shape)>,
-    schema: &Schema,
-    ctx: Ctx,
+    set: Option<&'static AttrSet>,
+    siblings: Attrs<'_>,
     depth: usize,
 ) {
     indent(out, depth);
-    match known {
-        Some((name, _)) => {
-            let _ = write!(out, "{}{name} ({})", schema.prefix, attr.kind());
+    let spec = set.and_then(|s| s.by_number(attr.kind()));
+    match spec {
+        Some(spec) => {
+            let _ = write!(out, "{} ({})", spec.c_name(), attr.kind());
         }
         None => {
             let _ = write!(out, "type {}", attr.kind());
@@ -248,33 +236,105 @@ fn attribute(
     if attr.is_net_byteorder() {
         out.push_str(" [B]");
     }
-    let shape = match known {
-        Some((_, shape)) => shape,
-        None if attr.is_nested() => Shape::Guess,
-        None => {
-            let _ = writeln!(out, ": {}", guess_scalar(attr));
-            return;
-        }
+    let Some(spec) = spec else {
+        guess(out, attr, depth, false);
+        return;
     };
-    match shape {
-        Shape::Nest(inner) => nest(out, attr, inner, ctx, depth, false),
-        Shape::Array(inner) => nest(out, attr, inner, ctx, depth, true),
-        Shape::Guess => {
-            if is_clean_run(attr) {
-                nest(out, attr, &schema::UNKNOWN, ctx, depth, false);
-            } else {
-                let _ = writeln!(out, ": {}", guess_scalar(attr));
+    match spec.attr_type() {
+        AttrType::Nest => match spec.nested() {
+            Some(inner) => nest(out, attr, Some(inner), depth, Entries::Attrs),
+            None => guess(out, attr, depth, true),
+        },
+        AttrType::IndexedArray if spec.sub_type().is_none_or(AttrType::is_nested) => {
+            nest(out, attr, spec.nested(), depth, Entries::Nests)
+        }
+        AttrType::IndexedArray => nest(out, attr, None, depth, Entries::Values(spec)),
+        AttrType::NestTypeValue => nest(out, attr, spec.nested(), depth, Entries::Nests),
+        AttrType::SubMessage => {
+            let format = set.and_then(|s| s.sub_message_format(spec, siblings.clone()));
+            match format {
+                Some(format) => sub_message(out, attr, format, depth),
+                None => {
+                    // A selector value (a link kind) no format describes:
+                    // what follows is named by number.
+                    let value = set.and_then(|s| spec::selector_value(s, spec, siblings));
+                    let _ = write!(out, " ({}: undescribed)", value.as_deref().unwrap_or("?"));
+                    guess(out, attr, depth, true);
+                }
             }
         }
-        scalar => {
-            let _ = writeln!(out, ": {}", value(attr, scalar, ctx));
+        AttrType::Binary if !attr.payload().is_empty() => match spec.structure() {
+            Some(layout) => structure(out, attr.payload(), layout, depth),
+            None => {
+                let _ = writeln!(out, ": {}", value(attr.payload(), spec));
+            }
+        },
+        _ => {
+            let _ = writeln!(out, ": {}", value(attr.payload(), spec));
         }
     }
 }
 
+/// A binary attribute carrying a struct: its members, on the line when
+/// they are few, else one a line beneath it.
+fn structure(out: &mut String, bytes: &[u8], layout: &'static StructSpec, depth: usize) {
+    const INLINE: usize = 4;
+    if layout.members().len() <= INLINE {
+        let _ = writeln!(out, ": {}", struct_line(layout, bytes));
+        return;
+    }
+    out.push_str(":\n");
+    for (m, v) in spec::members(layout, bytes) {
+        indent(out, depth + 1);
+        let _ = writeln!(out, "{}: {}", m.name(), member_text(layout, m, v));
+    }
+}
+
+/// A sub-message: its fixed header (if any), then its attributes.
+fn sub_message(out: &mut String, attr: &Attr<'_>, format: &'static Format, depth: usize) {
+    let header = format.fixed_header();
+    let skip = header.map_or(0, StructSpec::size);
+    let (head, rest) = attr.payload().split_at(skip.min(attr.payload().len()));
+    let _ = writeln!(out, " ({}):", format.value());
+    if let Some(header) = header {
+        indent(out, depth + 1);
+        let _ = writeln!(out, "{}: {}", header.name(), struct_line(header, head));
+    }
+    if depth >= MAX_DEPTH {
+        indent(out, depth + 1);
+        let _ = writeln!(out, "{} (nested too deep to show)", hex_short(rest));
+        return;
+    }
+    // Offsets stay the message's, for the errors shown.
+    let at = attr.offset().saturating_add(NLA_HDRLEN + skip);
+    run(
+        out,
+        Attrs::with_offset(rest, at),
+        format.attr_set(),
+        depth + 1,
+        false,
+    );
+}
+
+/// What the entries of a nest are.
+#[derive(Copy, Clone)]
+enum Entries {
+    /// Attributes of the nested set.
+    Attrs,
+    /// Numbered entries, each a nest of the nested set.
+    Nests,
+    /// Numbered entries, each a value of the attribute's sub-type.
+    Values(&'static AttrSpec),
+}
+
 /// Shows a nest's children, or its bytes and why they are not attributes.
-/// In an array, every child is itself a nest described by `inner`.
-fn nest(out: &mut String, attr: &Attr<'_>, inner: &Schema, ctx: Ctx, depth: usize, array: bool) {
+fn nest(
+    out: &mut String,
+    attr: &Attr<'_>,
+    inner: Option<&'static AttrSet>,
+    depth: usize,
+    entries: Entries,
+) {
     if attr.payload().is_empty() {
         out.push_str(": (empty)\n");
         return;
@@ -292,8 +352,8 @@ fn nest(out: &mut String, attr: &Attr<'_>, inner: &Schema, ctx: Ctx, depth: usiz
         return;
     }
     out.push_str(":\n");
-    if !array {
-        run(out, attr.nested(), inner, ctx, depth + 1, false);
+    if let Entries::Attrs = entries {
+        run(out, attr.nested(), inner, depth + 1, false);
         return;
     }
     for entry in attr.nested().flatten() {
@@ -302,7 +362,24 @@ fn nest(out: &mut String, attr: &Attr<'_>, inner: &Schema, ctx: Ctx, depth: usiz
         if entry.is_nested() {
             out.push_str(" [N]");
         }
-        nest(out, &entry, inner, ctx, depth + 1, false);
+        match entries {
+            Entries::Values(spec) => {
+                let _ = writeln!(out, ": {}", entry_value(entry.payload(), spec));
+            }
+            _ => nest(out, &entry, inner, depth + 1, Entries::Attrs),
+        }
+    }
+}
+
+/// An attribute the specifications do not describe, or describe without
+/// saying what it holds: its children when it is a clean run of attributes
+/// (and flagged `NLA_F_NESTED`, or `nest` says it is one), else its value
+/// guessed from its size.
+fn guess(out: &mut String, attr: &Attr<'_>, depth: usize, nest_like: bool) {
+    if (nest_like || attr.is_nested()) && is_clean_run(attr) {
+        nest(out, attr, None, depth, Entries::Attrs);
+    } else {
+        let _ = writeln!(out, ": {}", guess_scalar(attr));
     }
 }
 
@@ -311,25 +388,44 @@ fn is_clean_run(attr: &Attr<'_>) -> bool {
     !attr.payload().is_empty() && attr.nested().all(|a| a.is_ok())
 }
 
-/// A payload of a declared shape; bytes when it does not fit the shape.
-fn value(attr: &Attr<'_>, shape: Shape, ctx: Ctx) -> String {
-    let shown = match shape {
+/// A payload of the type its spec declares; bytes when it does not fit.
+fn value(payload: &[u8], spec: &'static AttrSpec) -> String {
+    let ty = spec.attr_type();
+    match ty {
         // Kernel strings are bytes: a name that is not UTF-8 is shown
         // escaped (`"p\xe9"`), never refused.
-        Shape::Str if !attr.payload().is_empty() => {
-            Some(format!("{:?}", Escaped(attr.bytes_str())))
+        AttrType::String if !payload.is_empty() => {
+            let text = payload.split(|&b| b == 0).next().unwrap_or(payload);
+            return format!("{:?}", Escaped(text));
         }
-        Shape::U8 => attr.u8().ok().map(|v| v.to_string()),
-        Shape::U16 => attr.u16().ok().map(|v| v.to_string()),
-        Shape::U32 => attr.u32().ok().map(|v| v.to_string()),
-        Shape::I32 => attr.i32().ok().map(|v| v.to_string()),
-        Shape::Be16 => attr.u16_be().ok().map(|v| v.to_string()),
-        Shape::Be32 => attr.u32_be().ok().map(|v| v.to_string()),
-        Shape::Mac if !attr.payload().is_empty() => Some(colon_hex(attr.payload())),
-        Shape::Ip => ip(ctx.family, attr.payload()),
-        _ => None,
-    };
-    shown.unwrap_or_else(|| hex_short(attr.payload()))
+        AttrType::Flag if payload.is_empty() => return "true".into(),
+        AttrType::Bitfield32 => {
+            if let (Some(v), Some(s)) = (
+                payload
+                    .get(..4)
+                    .and_then(|b| spec::int(b, AttrType::U32, ByteOrder::Host)),
+                payload
+                    .get(4..)
+                    .and_then(|b| spec::int(b, AttrType::U32, ByteOrder::Host)),
+            ) {
+                return format!("value {:#x}, selector {:#x}", v.bits(), s.bits());
+            }
+        }
+        _ => {}
+    }
+    if let Some(i) = spec::int(payload, ty, spec.byte_order()) {
+        return int_text(i, Naming::of_attr(spec), None);
+    }
+    bytes_text(payload, spec.display_hint())
+}
+
+/// An entry of an indexed array of values.
+fn entry_value(payload: &[u8], spec: &'static AttrSpec) -> String {
+    let ty = spec.sub_type().unwrap_or(AttrType::Binary);
+    match spec::int(payload, ty, spec.byte_order()) {
+        Some(i) => int_text(i, Naming::of_attr(spec), None),
+        None => bytes_text(payload, spec.display_hint()),
+    }
 }
 
 /// A payload without a schema: a number when its size is one, a string
@@ -363,43 +459,16 @@ fn as_text(p: &[u8]) -> Option<&str> {
     (!text.chars().any(char::is_control)).then_some(text)
 }
 
-fn ip(family: u8, bytes: &[u8]) -> Option<String> {
-    match (family, bytes.len()) {
-        (2 | 0, 4) => <[u8; 4]>::try_from(bytes)
-            .ok()
-            .map(|a| Ipv4Addr::from(a).to_string()),
-        (10 | 0, 16) => <[u8; 16]>::try_from(bytes)
-            .ok()
-            .map(|a| Ipv6Addr::from(a).to_string()),
-        (_, 4) if family != 10 => ip(2, bytes),
-        (_, 16) if family != 2 => ip(10, bytes),
-        _ => None,
-    }
-}
-
 /// Short bytes in hex; for longer ones, the size and the first bytes.
 pub fn hex_short(bytes: &[u8]) -> String {
     if bytes.is_empty() {
         return "(empty)".into();
     }
     if bytes.len() <= SHORT_HEX {
-        return format!("hex {}", plain_hex(bytes));
+        return format!("hex {}", spec::plain_hex(bytes));
     }
     let head = bytes.get(..HEX_PREVIEW).unwrap_or(bytes);
-    format!("{} bytes: {}…", bytes.len(), plain_hex(head))
-}
-
-fn plain_hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
-
-fn colon_hex(bytes: &[u8]) -> String {
-    let parts: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    parts.join(":")
+    format!("{} bytes: {}…", bytes.len(), spec::plain_hex(head))
 }
 
 fn indent(out: &mut String, depth: usize) {
@@ -447,7 +516,7 @@ fn nameable(ty: MessageType) -> bool {
 }
 
 /// The name `protocol` gives `ty`, if any.
-fn type_name(protocol: Protocol, ty: MessageType) -> Option<String> {
+pub fn type_name(protocol: Protocol, ty: MessageType) -> Option<String> {
     if !nameable(ty) {
         return None;
     }
@@ -474,52 +543,5 @@ pub fn errno_text(errno: i32) -> String {
     match text.find(" (os error") {
         Some(end) => text.get(..end).unwrap_or(&text).to_string(),
         None => text,
-    }
-}
-
-/// Counts for `--summary`.
-#[derive(Default)]
-pub struct Stats {
-    messages: usize,
-    attributes: usize,
-    by_type: BTreeMap<u16, usize>,
-}
-
-impl Stats {
-    /// Counts `msg` and its top-level attributes (those after the family
-    /// header); the first malformed one is an error, after the attributes
-    /// before it are counted.
-    pub fn add(&mut self, msg: &Message<'_>, protocol: Protocol) -> Result<(), Error> {
-        let ty = msg.message_type();
-        self.messages += 1;
-        *self.by_type.entry(ty.0).or_default() += 1;
-        if ty.is_error() {
-            return msg.error().map(|_| ());
-        }
-        if ty.is_done() {
-            return msg.done().map(|_| ());
-        }
-        let Some((_, len)) = protocol.family_header(ty) else {
-            return Ok(());
-        };
-        let (_, attrs) = msg.split_family_header(len)?;
-        for attr in attrs {
-            attr?;
-            self.attributes += 1;
-        }
-        Ok(())
-    }
-
-    /// Writes the counts.
-    pub fn write(&self, out: &mut String, protocol: Protocol) {
-        let _ = writeln!(
-            out,
-            "{} messages, {} top-level attributes",
-            self.messages, self.attributes
-        );
-        for (&ty, &count) in &self.by_type {
-            let name = type_name(protocol, MessageType(ty)).unwrap_or_else(|| "?".into());
-            let _ = writeln!(out, "  type {ty} {name}: {count}");
-        }
     }
 }
