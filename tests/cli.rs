@@ -757,36 +757,106 @@ fn serve_with(args: &[&str]) -> Option<Served> {
 }
 
 #[test]
-fn serve_call_and_notify_over_a_unix_datagram_socket() {
-    let name = format!("procslink-cli-{}", std::process::id());
-    for address in [format!("@{name}"), temp("unix-serve").display().to_string()] {
-        let transport = format!("unix:{address}");
-        let server = serve_with(&["--transport", &transport]).expect("a Unix server starts");
-        assert_eq!(
-            server.port, transport,
-            "the first line is what --transport takes"
-        );
-        let call = |args: &[&str]| {
-            let mut all = vec!["call", "--transport", &transport];
+fn serve_call_and_notify_over_every_other_transport() {
+    let id = std::process::id();
+    let transports = [
+        format!("unix:@procslink-cli-{id}"),
+        format!("unix:{}", temp("unix-serve").display()),
+        format!("jsoncomm:{}", temp("jsoncomm-serve").display()),
+        format!("jsoncomm-seqpacket:@procslink-cli-seqpacket-{id}"),
+        format!("domainsockets:procslink-cli-{id}"),
+        "ezipc:127.0.0.1:0".to_string(),
+    ];
+    for asked in transports {
+        let server = serve_with(&["--transport", &asked]).expect("a server starts");
+        // The first line is what --transport takes (an EZ-IPC port 0 made
+        // concrete).
+        let transport = server.port.clone();
+        if asked.ends_with(":0") {
+            assert!(transport.starts_with("ezipc:127.0.0.1:"), "{transport}");
+        } else {
+            assert_eq!(transport, asked);
+        }
+        let run_on = |command: &str, args: &[&str]| {
+            let mut all = vec![command, "--transport", &transport];
             all.extend_from_slice(args);
-            ok(&all)
+            run(&all, b"")
         };
-        assert_eq!(call(&["hello", r#"["été"]"#]), "\"Hello, été!\"\n");
-        assert_eq!(call(&["add", "[2, 40]"]), "42\n");
+        let ok_on = |args: &[&str]| {
+            let o = run_on("call", args);
+            assert!(o.status.success(), "{transport} {args:?}: {}", stderr(&o));
+            stdout(&o)
+        };
         assert_eq!(
-            call(&["echo", r#"[[1,{"a":-0,"b":1e400}]]"#]),
-            "[1,{\"a\":-0,\"b\":1e+400}]\n"
+            ok_on(&["hello", r#"["été"]"#]),
+            "\"Hello, été!\"\n",
+            "{transport}"
         );
-        let o = run(&["call", "--transport", &transport, "nosuch"], b"");
-        assert_fails(&o, 1, "error -32601: Method not found");
-        let o = run(&["notify", "--transport", &transport, "hello", "[]"], b"");
-        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(ok_on(&["add", "[2, 40]"]), "42\n", "{transport}");
+        let echoed = ok_on(&["echo", r#"[{"b":[1,-0,1e400],"a":"x"}]"#]);
+        if transport.starts_with("domainsockets:") {
+            // The Go reference's echo, which this transport serves,
+            // upper-cases the data: the whole params text.
+            assert_eq!(echoed, "[{\"B\":[1,-0,1e+400],\"A\":\"X\"}]\n");
+        } else {
+            assert_eq!(echoed, "{\"b\":[1,-0,1e+400],\"a\":\"x\"}\n", "{transport}");
+        }
+        assert_fails(
+            &run_on("call", &["nosuch"]),
+            1,
+            "error -32601: Method not found",
+        );
+        let o = run_on("notify", &["hello", "[]"]);
+        if transport.starts_with("domainsockets:") {
+            assert_fails(&o, 2, "has no notifications");
+        } else {
+            assert!(o.status.success(), "{transport}: {}", stderr(&o));
+        }
+        assert_eq!(ok_on(&["hello", r#"["again"]"#]), "\"Hello, again!\"\n");
         drop(server);
-        if !address.starts_with('@') {
+        if let Some((_, path)) = transport.split_once(":/") {
             // Killed, the server could not unlink its path.
-            let _ = std::fs::remove_file(&address);
+            let _ = std::fs::remove_file(format!("/{path}"));
         }
     }
+}
+
+#[test]
+fn options_a_transport_cannot_honour_are_usage_errors() {
+    let id = std::process::id();
+    let o = run(
+        &[
+            "serve",
+            "--transport",
+            &format!("domainsockets:x-{id}"),
+            "--allow-uid",
+            "0",
+        ],
+        b"",
+    );
+    assert_fails(&o, 2, "credentials");
+    let o = run(
+        &[
+            "call",
+            "--transport",
+            "ezipc:127.0.0.1:1",
+            "--expect-uid",
+            "0",
+            "hello",
+        ],
+        b"",
+    );
+    assert_fails(&o, 2, "credentials");
+    let o = run(
+        &[
+            "notify",
+            "--transport",
+            &format!("domainsockets:x-{id}"),
+            "hello",
+        ],
+        b"",
+    );
+    assert_fails(&o, 2, "no notifications");
 }
 
 #[test]

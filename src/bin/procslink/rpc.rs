@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use procslink::jsonrpc::{Params, RawValue};
+use procslink::peer::ezipc::{EzIpcClient, EzIpcOptions, EzIpcServer};
 use procslink::peer::{
     Address, CallError, Client, ClientOptions, Server, ServerOptions, demo, domainsockets,
 };
@@ -18,7 +19,8 @@ use crate::{Failure, Out};
 pub struct ServeArgs {
     /// Which wire to serve on: netlink (the default; prints the port id),
     /// unix:PATH, jsoncomm:PATH, jsoncomm-seqpacket:PATH (a path, or @NAME
-    /// for an abstract name) or domainsockets:NAME (prints the transport).
+    /// for an abstract name), domainsockets:NAME or ezipc:HOST:PORT (port 0:
+    /// one the system picks); prints the transport a client passes.
     #[arg(long, value_name = "TRANSPORT", default_value = "netlink")]
     transport: Transport,
     /// Serve only senders with this uid (kernel-supplied credentials);
@@ -60,8 +62,8 @@ pub struct NotifyArgs {
 #[derive(clap::Args, Debug)]
 struct Target {
     /// Which wire to speak: netlink (the default), unix:PATH, jsoncomm:PATH,
-    /// jsoncomm-seqpacket:PATH (a path, or @NAME for an abstract name) or
-    /// domainsockets:NAME.
+    /// jsoncomm-seqpacket:PATH (a path, or @NAME for an abstract name),
+    /// domainsockets:NAME or ezipc:HOST:PORT.
     #[arg(long, value_name = "TRANSPORT", default_value = "netlink")]
     transport: Transport,
     /// Over netlink: the server's port id (as `serve` prints it), the
@@ -75,7 +77,7 @@ struct Target {
 /// Where a call goes, what it calls and with which params' text.
 struct Resolved<'a> {
     /// The server's address, for the transports of [`Client`]; `None` for
-    /// domainsockets, whose client is connected to its server.
+    /// domainsockets and EZ-IPC, whose clients connect to their server.
     to: Option<Address>,
     method: &'a str,
     params: Option<&'a str>,
@@ -105,7 +107,7 @@ impl Target {
             | Transport::JsoncommSeqpacket(addr) => {
                 (Some(Address::Unix(addr.clone())), &self.words[..])
             }
-            Transport::Domainsockets(_) => (None, &self.words[..]),
+            Transport::Domainsockets(_) | Transport::Ezipc(_) => (None, &self.words[..]),
         };
         match rest {
             [method] => Ok(Resolved {
@@ -219,6 +221,20 @@ pub fn serve(args: &ServeArgs, out: &mut Out) -> Result<(), Failure> {
                 std::thread::park();
             }
         }
+        Transport::Ezipc(addr) => {
+            if !args.allow_uid.is_empty() {
+                return Err(Failure::Code(
+                    2,
+                    "--allow-uid needs kernel-supplied credentials, which EZ-IPC over TCP does not pass".into(),
+                ));
+            }
+            let server = EzIpcServer::bind_tcp(addr.as_str(), demo::methods(), EzIpcOptions::new())
+                .map_err(cannot)?;
+            // Port 0 binds one the system picks: print the one it did.
+            let bound = server.local_addr().map_err(cannot)?;
+            announce(format!("ezipc:{bound}"))?;
+            server.run().map_err(stopped)
+        }
     }
 }
 
@@ -227,7 +243,7 @@ pub fn call(args: &CallArgs, out: &mut Out) -> Result<(), Failure> {
     let target = args.target.resolve()?;
     let timeout = Duration::from_millis(args.timeout);
     let Some(to) = target.to.clone() else {
-        return call_domainsockets(args, &target, timeout, out);
+        return call_by_value(args, &target, out);
     };
     let params = target.params()?;
     let mut client = client(&args.target.transport, timeout)?;
@@ -261,30 +277,43 @@ pub fn call(args: &CallArgs, out: &mut Out) -> Result<(), Failure> {
     }
 }
 
-/// `call` over domainsockets, whose client takes and returns values.
-fn call_domainsockets(
-    args: &CallArgs,
-    target: &Resolved<'_>,
-    timeout: Duration,
-    out: &mut Out,
-) -> Result<(), Failure> {
-    let Transport::Domainsockets(name) = &args.target.transport else {
-        return Err(Failure::msg("a transport without an address"));
-    };
+/// `call` over domainsockets or EZ-IPC, whose clients take and return
+/// values.
+fn call_by_value(args: &CallArgs, target: &Resolved<'_>, out: &mut Out) -> Result<(), Failure> {
     if args.expect_uid.is_some() {
         return Err(Failure::Code(
             2,
-            "--expect-uid needs kernel-supplied credentials, which domainsockets does not pass"
-                .into(),
+            format!(
+                "--expect-uid needs kernel-supplied credentials, which {} does not pass",
+                args.target.transport
+            ),
         ));
     }
     let params = target.params_value()?;
-    let client =
-        domainsockets::Client::connect(name, domainsockets::ClientOptions::new().timeout(timeout))
-            .map_err(|e| Failure::msg(format!("cannot reach domainsockets:{name}: {e}")))?;
-    let result = client
-        .call(target.method, params)
-        .map_err(|e| call_failure(e, args.timeout))?;
+    let timeout = Duration::from_millis(args.timeout);
+    let result = match &args.target.transport {
+        Transport::Domainsockets(name) => domainsockets::Client::connect(
+            name,
+            domainsockets::ClientOptions::new().timeout(timeout),
+        )
+        .map_err(|e| Failure::msg(format!("cannot reach domainsockets:{name}: {e}")))?
+        .call(target.method, params),
+        Transport::Ezipc(addr) => {
+            let client =
+                EzIpcClient::connect_tcp(addr.as_str(), EzIpcOptions::new().timeout(timeout))
+                    .map_err(|e| Failure::msg(format!("cannot reach ezipc:{addr}: {e}")))?;
+            let result = client.call(target.method, params);
+            // Says goodbye as the reference's client does; the answer is in.
+            let _ = client.close("Program Completed");
+            result
+        }
+        other => {
+            return Err(Failure::msg(format!(
+                "{other} has an address: not a value client"
+            )));
+        }
+    };
+    let result = result.map_err(|e| call_failure(e, args.timeout))?;
     let text = serde_json::to_string(&result)
         .map_err(|e| Failure::msg(format!("cannot print the result: {e}")))?;
     out.write(&text)?;
@@ -311,13 +340,20 @@ fn call_failure(e: CallError, timeout_ms: u64) -> Failure {
 pub fn notify(args: &NotifyArgs, _out: &mut Out) -> Result<(), Failure> {
     let target = args.target.resolve()?;
     let Some(to) = target.to.clone() else {
-        return Err(Failure::Code(
-            2,
-            format!(
-                "{} has no notifications: every call is answered",
-                args.target.transport
-            ),
-        ));
+        let Transport::Ezipc(addr) = &args.target.transport else {
+            return Err(Failure::Code(
+                2,
+                format!(
+                    "{} has no notifications: every call is answered",
+                    args.target.transport
+                ),
+            ));
+        };
+        let params = target.params_value()?;
+        let client = EzIpcClient::connect_tcp(addr.as_str(), EzIpcOptions::new())
+            .map_err(|e| Failure::msg(format!("cannot reach ezipc:{addr}: {e}")))?;
+        client.notify(target.method, params).map_err(Failure::msg)?;
+        return client.close("Program Completed").map_err(Failure::msg);
     };
     let params = target.params_value()?;
     let client = client(&args.target.transport, Duration::from_secs(1))?;
@@ -334,8 +370,8 @@ fn client(transport: &Transport, timeout: Duration) -> Result<Client, Failure> {
         Transport::Unix(_) => Client::unix_with(options),
         Transport::Jsoncomm(_) => Client::jsoncomm_with(options),
         Transport::JsoncommSeqpacket(addr) => Client::jsoncomm_seqpacket_with(addr, options),
-        Transport::Domainsockets(_) => {
-            return Err(Failure::msg("domainsockets has a client of its own"));
+        Transport::Domainsockets(_) | Transport::Ezipc(_) => {
+            return Err(Failure::msg(format!("{transport} has a client of its own")));
         }
     };
     opened.map_err(|e| Failure::msg(format!("cannot open a client for {transport}: {e}")))

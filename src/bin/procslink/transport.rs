@@ -22,11 +22,12 @@ pub enum Transport {
     /// The Go domainsockets package: a setup socket named `NAME` in the
     /// temporary directory, then one socket pair per client.
     Domainsockets(String),
+    /// EZ-IPC over TCP (`HOST:PORT`), its Base85 profile.
+    Ezipc(String),
 }
 
 /// The forms `--transport` takes, for its help and its errors.
-pub const FORMS: &str =
-    "netlink | unix:PATH | jsoncomm:PATH | jsoncomm-seqpacket:PATH | domainsockets:NAME";
+pub const FORMS: &str = "netlink | unix:PATH | jsoncomm:PATH | jsoncomm-seqpacket:PATH | domainsockets:NAME | ezipc:HOST:PORT";
 
 impl FromStr for Transport {
     type Err = String;
@@ -50,6 +51,15 @@ impl FromStr for Transport {
             "jsoncomm" => Ok(Transport::Jsoncomm(unix_addr(address("PATH")?))),
             "jsoncomm-seqpacket" => Ok(Transport::JsoncommSeqpacket(unix_addr(address("PATH")?))),
             "domainsockets" => Ok(Transport::Domainsockets(address("NAME")?.to_string())),
+            "ezipc" => match address("HOST:PORT")? {
+                a if a
+                    .rsplit_once(':')
+                    .is_some_and(|(_, p)| p.parse::<u16>().is_ok()) =>
+                {
+                    Ok(Transport::Ezipc(a.to_string()))
+                }
+                a => Err(format!("--transport ezipc needs HOST:PORT, not {a:?}")),
+            },
             _ => Err(format!("unknown transport {s:?}; expected {FORMS}")),
         }
     }
@@ -63,6 +73,7 @@ impl fmt::Display for Transport {
             Transport::Jsoncomm(addr) => write!(f, "jsoncomm:{addr}"),
             Transport::JsoncommSeqpacket(addr) => write!(f, "jsoncomm-seqpacket:{addr}"),
             Transport::Domainsockets(name) => write!(f, "domainsockets:{name}"),
+            Transport::Ezipc(addr) => write!(f, "ezipc:{addr}"),
         }
     }
 }

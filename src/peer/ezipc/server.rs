@@ -31,6 +31,16 @@ pub enum EzIpcAddr {
     Unix(PathBuf),
 }
 
+impl std::fmt::Display for EzIpcAddr {
+    /// `HOST:PORT`, or the socket's path.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EzIpcAddr::Tcp(addr) => write!(f, "{addr}"),
+            EzIpcAddr::Unix(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
 enum Listener {
     Tcp(TcpListener),
     Unix(UnixListener, PathBuf),
