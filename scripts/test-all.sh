@@ -91,6 +91,7 @@ step "cargo clippy"
 cargo clippy --all-targets --all-features -- -D warnings
 cargo clippy --lib --no-default-features -- -D warnings
 cargo clippy -p procslink-codegen --all-targets -- -D warnings
+cargo clippy -p procslink-bench --all-targets --all-features -- -D warnings
 
 step "cargo doc (and as docs.rs builds it: every library feature, with feature badges)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --all-features

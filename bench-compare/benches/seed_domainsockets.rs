@@ -26,25 +26,19 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use procslink::peer::domainsockets::{
     Client, ClientOptions, Server, ServerHandle, ServerOptions, demo_methods,
 };
+use procslink_bench::references;
 
 const DATA: &[u8] = b"hello";
 const ANSWER: &[u8] = b"HELLO";
 
 fn tools() -> Option<PathBuf> {
-    let dir = std::env::var_os("PROCSLINK_REFERENCE_TOOLS")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/references"))
-        .join("domainsockets");
-    if dir.join("ds-server").exists() && dir.join("ds-client").exists() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "NOTICE: no Go domainsockets tools in {}: run scripts/references/domainsockets.sh; timing the crate alone",
-            dir.display()
-        );
-        None
+    let dir = references::tool("domainsockets/ds-server")
+        .and(references::tool("domainsockets/ds-client"))
+        .and_then(|client| client.parent().map(PathBuf::from));
+    if dir.is_none() {
+        references::skipped("seed_domainsockets", "the Go domainsockets tools");
     }
+    dir
 }
 
 /// A socket directory of the bench's own, removed at the end.

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use procslink::peer::ezipc::{EzIpcClient, EzIpcOptions, EzIpcServer};
 use procslink::peer::{Methods, RpcError};
+use procslink_bench::references;
 use serde_json::{Value, json};
 
 /// Calls per round of each loop.
@@ -35,25 +36,11 @@ fn crate_root() -> PathBuf {
 
 /// The reference tree and the venv's interpreter, if both are there.
 fn reference() -> Option<(PathBuf, PathBuf)> {
-    let root = crate_root();
-    let tree = std::env::var_os("PROCSLINK_REFERENCES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("../shared/references"))
-        .join("ez-ipc/head");
-    let tools = std::env::var_os("PROCSLINK_REFERENCE_TOOLS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target/references"));
-    let python = tools.join("ezipc/venv/bin/python");
-    if tree.is_dir() && python.exists() {
-        Some((tree, python))
-    } else {
-        eprintln!(
-            "seed_ezipc: NOTICE: no EZ-IPC reference ({} or {} missing; run scripts/references/ezipc.sh): reference row skipped",
-            tree.display(),
-            python.display()
-        );
-        None
+    let found = references::reference("ez-ipc/head").zip(references::tool("ezipc/venv/bin/python"));
+    if found.is_none() {
+        references::skipped("seed_ezipc", "EZ-IPC's HEAD tree or its venv");
     }
+    found
 }
 
 struct Reaped(Child);

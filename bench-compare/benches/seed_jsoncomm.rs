@@ -31,6 +31,7 @@ use procslink::peer::{
     Client, ClientOptions, JsoncommSocket, Methods, Params, RpcError, Server, ServerOptions,
     UnixAddr,
 };
+use procslink_bench::references;
 use procslink_bench::roundtrip::{self as rt, Spawned, Summary, timed_rounds};
 use serde_json::{Value, json};
 
@@ -41,12 +42,7 @@ const ROUNDS: usize = 20;
 /// The folder of the real `jsoncomm.py`: `$PROCSLINK_REFERENCES/jsoncomm`,
 /// else `../shared/references/jsoncomm` beside the workspace.
 fn jsoncomm_dir() -> Option<PathBuf> {
-    let references = std::env::var_os("PROCSLINK_REFERENCES")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| rt::workspace().join("../shared/references"));
-    let dir = references.join("jsoncomm");
-    dir.join("jsoncomm.py").is_file().then_some(dir)
+    references::reference("jsoncomm/jsoncomm.py").and_then(|p| p.parent().map(PathBuf::from))
 }
 
 fn py_script() -> PathBuf {

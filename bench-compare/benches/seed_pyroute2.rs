@@ -34,26 +34,16 @@ use procslink::kernel::{KernelSocket, Protocol};
 use procslink::netlink::route::{self, IfInfoMsg};
 use procslink::netlink::{Builder, flags::Flags};
 use procslink::peer::pyroute2::{RemoteClient, RemoteServer};
+use procslink_bench::references;
 use serde_json::Value;
-
-/// The crate's root (bench-compare's parent).
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 /// pyroute2's venv Python, its shim folder and the references folder.
 fn pyroute2() -> Option<(PathBuf, PathBuf, PathBuf)> {
-    let references = std::env::var_os("PROCSLINK_REFERENCES")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("../shared/references"));
-    let tools = std::env::var_os("PROCSLINK_REFERENCE_TOOLS")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target/references"));
-    let python = tools.join("pyroute2/venv/bin/python");
-    let refs = references.join("pyroute2");
-    (python.exists() && refs.join("server.py").exists()).then(|| (python, refs.join("shim"), refs))
+    let python = references::tool("pyroute2/venv/bin/python")?;
+    let refs = references::reference("pyroute2/server.py")?
+        .parent()?
+        .to_path_buf();
+    Some((python, refs.join("shim"), refs))
 }
 
 /// A subprocess killed when dropped.

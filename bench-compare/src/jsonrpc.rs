@@ -244,7 +244,7 @@ pub fn variants(requests: &[Vec<u8>], responses: &[Vec<u8>]) -> Vec<(&'static st
             p += &format!(
                 "{{\"name\": \"item-{i}\", \"value\": {}, \"ok\": {}, \"tags\": [\"a\", \"bc\"]}}",
                 i * 7,
-                i % 2 == 0
+                i.is_multiple_of(2)
             );
             i += 1;
         }

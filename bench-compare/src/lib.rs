@@ -25,5 +25,6 @@ pub mod ffi;
 pub mod jsonrpc;
 pub mod kernel_dump;
 pub mod netlink;
+pub mod references;
 pub mod roundtrip;
 pub mod throughput;
