@@ -20,7 +20,11 @@ fuzz_target!(|data: &[u8]| {
     let Some((&profile, stream)) = data.split_first() else {
         return;
     };
-    let profile = if profile & 1 == 0 { Profile::Base85 } else { Profile::Raw };
+    let profile = if profile & 1 == 0 {
+        Profile::Base85
+    } else {
+        Profile::Raw
+    };
     let options = EzIpcOptions::new().profile(profile).max_frame(4096);
     let (mut ours, theirs) = UnixStream::pair().expect("socketpair");
     let input = stream.to_vec();
@@ -49,7 +53,10 @@ fuzz_target!(|data: &[u8]| {
                 json
             }
         };
-        match Decoder::new().parse(&json).expect("the server writes JSON-RPC") {
+        match Decoder::new()
+            .parse(&json)
+            .expect("the server writes JSON-RPC")
+        {
             Incoming::Batch(batch) => {
                 assert_eq!(profile, Profile::Base85);
                 for m in batch.iter() {
@@ -64,5 +71,8 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
-    assert!(answers <= stats.served + stats.bad_frames, "{answers} answers, {stats:?}");
+    assert!(
+        answers <= stats.served + stats.bad_frames,
+        "{answers} answers, {stats:?}"
+    );
 });
