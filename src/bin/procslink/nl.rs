@@ -143,16 +143,16 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Failure> {
         let what = format!("{} {}", if dump { "dump" } else { "do" }, op.name());
         let mut lines = String::new();
         if dump {
-            let mut d = socket.dump(bytes).map_err(|e| refused(&what, e))?;
+            let mut d = socket.dump(bytes).map_err(|e| refused(&what, op, e))?;
             while let Some(msg) = d.next() {
-                let msg = msg.map_err(|e| refused(&what, e))?;
+                let msg = msg.map_err(|e| refused(&what, op, e))?;
                 line(&reached, &msg, &mut lines);
                 out.drain(&mut lines)?;
             }
         } else {
             let ack = socket.request_with(bytes, |msg| line(&reached, msg, &mut lines));
             out.drain(&mut lines)?;
-            ack.map_err(|e| refused(&what, e))?;
+            ack.map_err(|e| refused(&what, op, e))?;
         }
         out.flush()?;
     }
@@ -349,7 +349,7 @@ fn encode_error(e: procslink::Error) -> nl_encode::EncodeError {
 
 /// A refused request as one line: the operation, the errno and the
 /// kernel's extended ack.
-fn refused(what: &str, e: KernelError) -> Failure {
+fn refused(what: &str, op: &Operation, e: KernelError) -> Failure {
     match e.refusal() {
         Some(r) => {
             let mut text = format!(
@@ -364,7 +364,18 @@ fn refused(what: &str, e: KernelError) -> Failure {
                 text.push_str(&format!(" (attribute at offset {off})"));
             }
             if let Some(t) = r.missing_type() {
-                text.push_str(&format!(" (missing attribute type {t})"));
+                // Named from the request's set when the missing one is at
+                // its top level.
+                let named = op
+                    .attr_set()
+                    .filter(|_| r.missing_nest().is_none())
+                    .and_then(|s| s.by_number(u16::try_from(t).ok()?));
+                match named {
+                    Some(a) => {
+                        text.push_str(&format!(" (missing attribute {:?}, type {t})", a.name()))
+                    }
+                    None => text.push_str(&format!(" (missing attribute type {t})")),
+                }
             }
             Failure::msg(text)
         }
