@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use procslink::families::{self, Family, Operation, Protocol as FamilyProtocol};
 use procslink::kernel::{KernelError, KernelSocket, Protocol, SocketOptions};
 use procslink::netlink::display::Protocol as Decoding;
-use procslink::netlink::flags::Flags;
+use procslink::netlink::flags::{Flags, NewFlags};
 use procslink::netlink::genl::{self, family_request};
 use procslink::netlink::{Builder, GenlMsgHdr, Message};
 use serde_json::{Map, Value};
@@ -61,6 +61,19 @@ pub struct Args {
     /// request, if one is given).
     #[arg(long, value_name = "GROUP")]
     pub subscribe: Option<String>,
+    /// Set `NLM_F_CREATE` on the request: create the object if it does
+    /// not exist.
+    #[arg(long)]
+    pub create: bool,
+    /// Set `NLM_F_EXCL`: fail if the object exists.
+    #[arg(long)]
+    pub excl: bool,
+    /// Set `NLM_F_REPLACE`: replace an existing object.
+    #[arg(long)]
+    pub replace: bool,
+    /// Set `NLM_F_APPEND`: add to the end of a list.
+    #[arg(long)]
+    pub append: bool,
     /// Talk to the network namespace NAME (as `ip netns` names it).
     #[arg(long, value_name = "NAME")]
     pub netns: Option<OsString>,
@@ -138,7 +151,22 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Failure> {
     };
     if let Some((op, dump)) = request {
         let mut buf = vec![0u8; REQUEST_BUFFER];
-        let len = build(&reached, op, &attrs, &mut buf)?;
+        let modifiers = [
+            (args.create, NewFlags::CREATE),
+            (args.excl, NewFlags::EXCL),
+            (args.replace, NewFlags::REPLACE),
+            (args.append, NewFlags::APPEND),
+        ]
+        .into_iter()
+        .filter(|(on, _)| *on)
+        .fold(NewFlags::empty(), |all, (_, f)| all | f);
+        let len = build(
+            &reached,
+            op,
+            &attrs,
+            Flags::REQUEST | modifiers.into(),
+            &mut buf,
+        )?;
         let bytes = buf.get(..len).unwrap_or(&[]);
         let what = format!("{} {}", if dump { "dump" } else { "do" }, op.name());
         let mut lines = String::new();
@@ -298,6 +326,7 @@ fn build(
     reached: &Reached,
     op: &'static Operation,
     attrs: &Map<String, Value>,
+    flags: Flags,
     buf: &mut [u8],
 ) -> Result<usize, Failure> {
     let usage = |e: nl_encode::EncodeError| Failure::Code(2, e.0);
@@ -307,7 +336,7 @@ fn build(
     let mut b = Builder::new(buf);
     let ty = reached.genl.as_ref().map_or(request, |g| g.id);
     let written = (|| {
-        let mut m = b.message(ty, Flags::REQUEST, 0, 0).map_err(encode_error)?;
+        let mut m = b.message(ty, flags, 0, 0).map_err(encode_error)?;
         if let Some(g) = &reached.genl {
             let cmd = u8::try_from(request).map_err(|_| {
                 nl_encode::EncodeError(format!("command {request} does not fit genlmsghdr"))
