@@ -481,3 +481,45 @@ fn subscribe_stops_at_the_timeout() {
     );
     assert!(lines(&out).is_empty());
 }
+
+#[test]
+fn an_operation_the_kernel_lacks_is_said_so() {
+    let Some(ns) = netns("lacks") else { return };
+    if !has_family(&ns, "ethtool") {
+        assert!(
+            !ci(),
+            "CI=true but this kernel has no ethtool netlink family"
+        );
+        eprintln!("notice: skipping: this kernel has no ethtool netlink family");
+        return;
+    }
+    // The commands this kernel's ethtool accepts, as nlctrl lists them.
+    let json = r#"{"family-name":"ethtool"}"#;
+    let answer = lines(&nl(
+        &ns,
+        &["--family", "nlctrl", "--do", "getfamily", "--json", json],
+    ));
+    let ops = answer[0]["ops"].as_array().expect("ops");
+    let kernel: Vec<u64> = ops
+        .iter()
+        .filter_map(|o| o.as_object()?.values().next()?["id"].as_u64())
+        .collect();
+    assert!(!kernel.is_empty(), "{answer:?}");
+    let spec = &procslink::families::ethtool::FAMILY;
+    let missing = spec
+        .operations()
+        .iter()
+        .find(|o| o.modes().do_ && o.request().is_some_and(|r| !kernel.contains(&u64::from(r))));
+    let Some(op) = missing else {
+        eprintln!("notice: skipping: this kernel has every ethtool operation specified");
+        return;
+    };
+    let json = r#"{"header":{"dev-name":"veth0"}}"#;
+    let (code, err) = failure(&nl(
+        &ns,
+        &["--family", "ethtool", "--do", op.name(), "--json", json],
+    ));
+    assert_eq!(code, 1, "{err}");
+    let want = format!("this kernel's ethtool family lacks operation {}", op.name());
+    assert!(err.contains(&want), "{err}");
+}
