@@ -47,6 +47,11 @@ mod netns;
 mod nl;
 #[path = "procslink/nl_encode.rs"]
 mod nl_encode;
+#[cfg(test)]
+#[path = "procslink/nl_encode_tests.rs"]
+mod nl_encode_tests;
+#[path = "procslink/nl_value.rs"]
+mod nl_value;
 #[path = "procslink/objects.rs"]
 mod objects;
 #[path = "procslink/rpc.rs"]
