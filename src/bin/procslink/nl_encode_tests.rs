@@ -2,7 +2,7 @@
 //! into a request and decoded back by `decode --json`'s printer, which must
 //! give the same object; and its mistakes, named.
 
-use procslink::families::{Family, ethtool, rt_addr, rt_link};
+use procslink::families::{Family, ethtool, rt_addr, rt_link, tc};
 use procslink::netlink::display::Protocol;
 use procslink::netlink::flags::Flags;
 use procslink::netlink::{Builder, GenlMsgHdr, Message};
@@ -122,6 +122,32 @@ fn generic_netlink_nests_flags_and_multi_nests() {
             }
         }),
     );
+}
+
+#[test]
+fn wide_integers_and_bitfields() {
+    same(
+        &rt_link::FAMILY,
+        "newlink",
+        json!({
+            "max-pacing-offload-horizon": 5_000_000_000u64,
+            "linkinfo": {"kind": "bridge", "data": {"hello-timer": u64::MAX}},
+            "ifi-family": 0,
+            "ifi-type": 0,
+            "ifi-index": -1,
+            "ifi-flags": [],
+            "ifi-change": 0
+        }),
+    );
+    let out = round_trip(
+        &tc::FAMILY,
+        "getqdisc",
+        &json!({"dump-flags": {"value": 1, "selector": 1}}),
+    )
+    .expect("encodes");
+    assert_eq!(out["dump-flags"], json!({"value": 1, "selector": 1}));
+    let e = error(&tc::FAMILY, "getqdisc", json!({"dump-flags": {"value": 1}}));
+    assert!(e.contains("is a bitfield32"), "{e}");
 }
 
 #[test]
