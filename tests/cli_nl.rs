@@ -523,3 +523,30 @@ fn an_operation_the_kernel_lacks_is_said_so() {
     let want = format!("this kernel's ethtool family lacks operation {}", op.name());
     assert!(err.contains(&want), "{err}");
 }
+
+#[test]
+fn subscribe_resolves_generic_netlink_groups_through_nlctrl() {
+    let Some(ns) = netns("genl-groups") else {
+        return;
+    };
+    // nlctrl's "notify" group: its id comes from the kernel's answer.
+    let out = nl(
+        &ns,
+        &[
+            "--family",
+            "nlctrl",
+            "--subscribe",
+            "notify",
+            "--timeout",
+            "0.2",
+        ],
+    );
+    assert!(lines(&out).is_empty());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "procslink: subscribed to notify"
+    );
+    let (code, err) = failure(&nl(&ns, &["--family", "nlctrl", "--subscribe", "nosuch"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("(its groups: notify)"), "{err}");
+}

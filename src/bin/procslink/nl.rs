@@ -98,8 +98,9 @@ struct Reached {
 struct GenlFamily {
     id: u16,
     version: u8,
-    /// Commands the kernel accepts (empty when it did not list them).
-    ops: Vec<u32>,
+    /// Commands the kernel accepts and their `CTRL_ATTR_OP_FLAGS` (empty
+    /// when it did not list them).
+    ops: Vec<(u32, u32)>,
     groups: Vec<(String, u32)>,
 }
 
@@ -150,6 +151,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Failure> {
         None => None,
     };
     if let Some((op, dump)) = request {
+        kernel_has(&reached, op, dump)?;
         let mut buf = vec![0u8; REQUEST_BUFFER];
         let modifiers = [
             (args.create, NewFlags::CREATE),
@@ -180,7 +182,10 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Failure> {
         } else {
             let ack = socket.request_with(bytes, |msg| line(&reached, msg, &mut lines));
             out.drain(&mut lines)?;
-            ack.map_err(|e| refused(&what, op, e))?;
+            let ack = ack.map_err(|e| refused(&what, op, e))?;
+            if let Some(warning) = ack.warning() {
+                eprintln!("procslink: the kernel warns: {warning}");
+            }
         }
         out.flush()?;
     }
@@ -269,7 +274,7 @@ fn reach(spec: &'static Family, socket: &mut KernelSocket) -> Result<Reached, Fa
                 .and_then(|f| {
                     let ops = f
                         .ops()
-                        .map(|o| o.map(|o| o.id))
+                        .map(|o| o.map(|o| (o.id, o.flags)))
                         .collect::<Result<Vec<_>, _>>();
                     let groups = f
                         .groups()
@@ -359,17 +364,42 @@ fn build(
         m.finish().map_err(encode_error)
     })();
     let len = written.map_err(usage)?;
-    if let Some(g) = &reached.genl
-        && !g.ops.is_empty()
-        && !g.ops.contains(&u32::from(request))
-    {
+    Ok(len)
+}
+
+/// `GENL_CMD_CAP_DO` and `GENL_CMD_CAP_DUMP` of `CTRL_ATTR_OP_FLAGS`.
+const CAP_DO: u32 = 0x2;
+const CAP_DUMP: u32 = 0x4;
+
+/// Does this kernel's generic netlink family have `op`, in the mode
+/// asked? (Kernels that list no capabilities are taken at their word.)
+fn kernel_has(reached: &Reached, op: &Operation, dump: bool) -> Result<(), Failure> {
+    let Some(g) = &reached.genl else {
+        return Ok(());
+    };
+    let request = u32::from(op.request().unwrap_or(0));
+    if g.ops.is_empty() {
+        return Ok(());
+    }
+    let name = reached.spec.name();
+    let Some(&(_, flags)) = g.ops.iter().find(|(id, _)| *id == request) else {
         return Err(Failure::msg(format!(
-            "this kernel's {} family lacks operation {} (command {request})",
-            reached.spec.name(),
+            "this kernel's {name} family lacks operation {} (command {request})",
+            op.name()
+        )));
+    };
+    let (needed, mode) = if dump {
+        (CAP_DUMP, "dumped")
+    } else {
+        (CAP_DO, "done")
+    };
+    if flags & (CAP_DO | CAP_DUMP) != 0 && flags & needed == 0 {
+        return Err(Failure::msg(format!(
+            "this kernel's {name} family has operation {} but it cannot be {mode} here",
             op.name()
         )));
     }
-    Ok(len)
+    Ok(())
 }
 
 fn encode_error(e: procslink::Error) -> nl_encode::EncodeError {
