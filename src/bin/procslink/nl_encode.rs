@@ -273,7 +273,7 @@ fn attr(
 fn as_object<'v>(value: &'v Value, what: &str) -> Result<&'v Map<String, Value>, EncodeError> {
     match value {
         Value::Object(o) => Ok(o),
-        _ => fail(format!("{what} is a nest: give an object, not {value}")),
+        _ => fail(format!("{what} takes an object, not {value}")),
     }
 }
 
@@ -382,8 +382,8 @@ fn sub_message(
 /// A binary attribute's bytes: a struct's members, a C array of integers,
 /// an address as its hint says, or hex.
 fn binary(spec: &'static AttrSpec, value: &Value, what: &str) -> Result<Vec<u8>, EncodeError> {
-    if let Some(s) = spec.structure() {
-        return structure(s, as_object(value, what)?);
+    if let (Some(s), Value::Object(members)) = (spec.structure(), value) {
+        return structure(s, members);
     }
     if let (Some(ty), Value::Array(items)) = (spec.sub_type(), value)
         && is_int(ty)
@@ -402,6 +402,16 @@ fn binary(spec: &'static AttrSpec, value: &Value, what: &str) -> Result<Vec<u8>,
         return Ok(bytes);
     }
     let bytes = bytes_of(value, spec.display_hint(), what)?;
+    if let Some(s) = spec.structure()
+        && bytes.len() != s.size()
+    {
+        return fail(format!(
+            "{what} carries struct {} of {} bytes, {} were given",
+            s.name(),
+            s.size(),
+            bytes.len()
+        ));
+    }
     if let Some(exact) = spec.checks().exact_len()
         && bytes.len() != exact as usize
     {

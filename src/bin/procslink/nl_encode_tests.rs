@@ -202,5 +202,5 @@ fn mistakes_are_named() {
     let e = error(&rt_link::FAMILY, "newlink", json!({"ifname": 5}));
     assert!(e.contains("is a string, not 5"), "{e}");
     let e = error(&ethtool::FAMILY, "linkinfo-get", json!({"header": "veth0"}));
-    assert!(e.contains("is a nest: give an object"), "{e}");
+    assert!(e.contains("takes an object, not \"veth0\""), "{e}");
 }

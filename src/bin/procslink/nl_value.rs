@@ -113,7 +113,8 @@ pub fn int(
                 8
             }
         }
-        t => t.fixed_size().unwrap_or(0),
+        t if is_int(t) => t.fixed_size().unwrap_or(0),
+        t => return fail(format!("{what} is {t}, not an integer")),
     };
     let bits = 8 * size as u32;
     let (lo, hi) = if signed {
@@ -121,7 +122,7 @@ pub fn int(
     } else {
         (0, (1i128 << bits) - 1)
     };
-    if size == 0 || v < lo || v > hi {
+    if v < lo || v > hi {
         return fail(format!(
             "{what} is {}: {v} is out of its range {lo}..={hi}",
             ty
@@ -207,12 +208,10 @@ fn flags(names: &[Value], naming: Naming, what: &str) -> Result<i128, EncodeErro
         };
         let bit = match (e.value_of(name), unknown(name)) {
             (Some(entry), _) if e.is_flags() => entry,
-            (Some(entry), _) => 1u64
-                .checked_shl(u32::try_from(entry).unwrap_or(64))
-                .unwrap_or(0),
-            (None, Some(n)) => 1u64
-                .checked_shl(u32::try_from(n).unwrap_or(64))
-                .unwrap_or(0),
+            (Some(bit), _) | (None, Some(bit)) => match u32::try_from(bit) {
+                Ok(bit) if bit < 64 => 1u64 << bit,
+                _ => return fail(format!("{what}: flag {name:?} is bit {bit}, past 64 bits")),
+            },
             (None, None) => {
                 return fail(format!(
                     "{what}: {} has no flag {name:?} (its flags: {})",
