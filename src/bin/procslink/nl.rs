@@ -169,30 +169,49 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Failure> {
             Flags::REQUEST | modifiers.into(),
             &mut buf,
         )?;
-        let bytes = buf.get(..len).unwrap_or(&[]);
-        let what = format!("{} {}", if dump { "dump" } else { "do" }, op.name());
-        let mut lines = String::new();
-        if dump {
-            let mut d = socket.dump(bytes).map_err(|e| refused(&what, op, e))?;
-            while let Some(msg) = d.next() {
-                let msg = msg.map_err(|e| refused(&what, op, e))?;
-                line(&reached, &msg, &mut lines);
-                out.drain(&mut lines)?;
-            }
-        } else {
-            let ack = socket.request_with(bytes, |msg| line(&reached, msg, &mut lines));
-            out.drain(&mut lines)?;
-            let ack = ack.map_err(|e| refused(&what, op, e))?;
-            if let Some(warning) = ack.warning() {
-                eprintln!("procslink: the kernel warns: {warning}");
-            }
-        }
-        out.flush()?;
+        send(
+            &mut socket,
+            &reached,
+            op,
+            dump,
+            buf.get(..len).unwrap_or(&[]),
+            out,
+        )?;
     }
     if let Some(watch) = &mut watch {
         notifications(&reached, watch, args.count, deadline, out)?;
     }
     Ok(())
+}
+
+/// Sends the request and prints every reply (a `--do`'s reply, if any,
+/// or every message of a dump).
+fn send(
+    socket: &mut KernelSocket,
+    reached: &Reached,
+    op: &Operation,
+    dump: bool,
+    bytes: &[u8],
+    out: &mut Out,
+) -> Result<(), Failure> {
+    let what = format!("{} {}", if dump { "dump" } else { "do" }, op.name());
+    let mut lines = String::new();
+    if dump {
+        let mut d = socket.dump(bytes).map_err(|e| refused(&what, op, e))?;
+        while let Some(msg) = d.next() {
+            let msg = msg.map_err(|e| refused(&what, op, e))?;
+            line(reached, &msg, &mut lines);
+            out.drain(&mut lines)?;
+        }
+    } else {
+        let ack = socket.request_with(bytes, |msg| line(reached, msg, &mut lines));
+        out.drain(&mut lines)?;
+        let ack = ack.map_err(|e| refused(&what, op, e))?;
+        if let Some(warning) = ack.warning() {
+            eprintln!("procslink: the kernel warns: {warning}");
+        }
+    }
+    out.flush()
 }
 
 /// The operation named `name`, if it can be done (or dumped).
