@@ -287,29 +287,7 @@ fn reach(spec: &'static Family, socket: &mut KernelSocket) -> Result<Reached, Fa
         .map_err(|e| Failure::msg(format!("cannot ask nlctrl for {name}: {e}")))?;
     let mut found: Option<Result<GenlFamily, String>> = None;
     let asked = socket.request_with(buf.get(..len).unwrap_or(&[]), |msg| {
-        found = Some(
-            genl::Family::parse(msg)
-                .map_err(|e| e.to_string())
-                .and_then(|f| {
-                    let ops = f
-                        .ops()
-                        .map(|o| o.map(|o| (o.id, o.flags)))
-                        .collect::<Result<Vec<_>, _>>();
-                    let groups = f
-                        .groups()
-                        .map(|g| g.map(|g| (g.name.to_string(), g.id)))
-                        .collect::<Result<Vec<_>, _>>();
-                    match (ops, groups) {
-                        (Ok(ops), Ok(groups)) => Ok(GenlFamily {
-                            id: f.id(),
-                            version,
-                            ops,
-                            groups,
-                        }),
-                        (Err(e), _) | (_, Err(e)) => Err(e.to_string()),
-                    }
-                }),
-        );
+        found = Some(describe(msg, version));
     });
     match asked {
         Ok(_) => {}
@@ -342,6 +320,21 @@ fn reach(spec: &'static Family, socket: &mut KernelSocket) -> Result<Reached, Fa
         protocol: socket.protocol(),
         decoding: Decoding::Generic,
         genl: Some(genl),
+    })
+}
+
+/// What nlctrl's answer says of a family: its id, commands and groups.
+fn describe(msg: &Message<'_>, version: u8) -> Result<GenlFamily, String> {
+    let f = genl::Family::parse(msg).map_err(|e| e.to_string())?;
+    let ops = f.ops().map(|o| o.map(|o| (o.id, o.flags)));
+    let groups = f.groups().map(|g| g.map(|g| (g.name.to_string(), g.id)));
+    Ok(GenlFamily {
+        id: f.id(),
+        version,
+        ops: ops.collect::<Result<_, _>>().map_err(|e| e.to_string())?,
+        groups: groups
+            .collect::<Result<_, _>>()
+            .map_err(|e| e.to_string())?,
     })
 }
 
