@@ -58,6 +58,15 @@ pub fn fixed_header(
         let is_member = header.is_some_and(|h| member(h, key).is_some());
         if is_member && !is_attr {
             members.insert(key.clone(), value.clone());
+        } else if let (false, Some(set), Some(h)) = (is_attr, set, header) {
+            return fail(format!(
+                "attribute set {} has no attribute {key:?}, nor struct {} a member \
+                 (its attributes: {}; its members: {})",
+                set.name(),
+                h.name(),
+                attr_names(set),
+                member_names(h)
+            ));
         } else {
             attrs.insert(key.clone(), value.clone());
         }
@@ -67,6 +76,28 @@ pub fn fixed_header(
         None => Vec::new(),
     };
     Ok((bytes, attrs))
+}
+
+/// The names of a set's attributes, for an error.
+fn attr_names(set: &AttrSet) -> String {
+    let names: Vec<&str> = set
+        .attrs()
+        .iter()
+        .filter(|a| !matches!(a.attr_type(), AttrType::Unused | AttrType::Pad))
+        .map(AttrSpec::name)
+        .collect();
+    names.join(", ")
+}
+
+/// The names of a struct's members (padding left out), for an error.
+fn member_names(s: &StructSpec) -> String {
+    let names: Vec<&str> = s
+        .members()
+        .iter()
+        .filter(|m| m.member_type() != AttrType::Pad)
+        .map(Member::name)
+        .collect();
+    names.join(", ")
 }
 
 fn member(s: &'static StructSpec, name: &str) -> Option<&'static Member> {
@@ -83,16 +114,10 @@ pub fn structure(
     let mut bytes = vec![0u8; s.size()];
     for (key, value) in object {
         let Some(m) = member(s, key) else {
-            let known: Vec<&str> = s
-                .members()
-                .iter()
-                .filter(|m| m.member_type() != AttrType::Pad)
-                .map(Member::name)
-                .collect();
             return fail(format!(
                 "struct {} has no member {key:?} (its members: {})",
                 s.name(),
-                known.join(", ")
+                member_names(s)
             ));
         };
         let what = format!("member {key:?} of struct {}", s.name());
@@ -135,16 +160,10 @@ pub fn attrs(
     }
     for (key, value) in object {
         let Some(spec) = set.by_name(key) else {
-            let known: Vec<&str> = set
-                .attrs()
-                .iter()
-                .filter(|a| !matches!(a.attr_type(), AttrType::Unused | AttrType::Pad))
-                .map(AttrSpec::name)
-                .collect();
             return fail(format!(
                 "attribute set {} has no attribute {key:?} (its attributes: {})",
                 set.name(),
-                known.join(", ")
+                attr_names(set)
             ));
         };
         match (spec.multi_attr(), value) {
