@@ -156,7 +156,9 @@ fn do_getlink_by_name_and_by_header() {
 #[test]
 fn do_newlink_and_newaddr_change_the_kernel() {
     let Some(ns) = netns("new") else { return };
-    let json = r#"{"ifname":"br7","mtu":1280,"linkinfo":{"kind":"bridge"}}"#;
+    // The bridge's own data is a sub-message chosen by the kind.
+    let json =
+        r#"{"ifname":"br7","mtu":1280,"linkinfo":{"kind":"bridge","data":{"forward-delay":800}}}"#;
     let made = nl(
         &ns,
         &[
@@ -169,6 +171,7 @@ fn do_newlink_and_newaddr_change_the_kernel() {
         serde_json::from_str(&ns.ip(&["-j", "-d", "link", "show", "br7"])).expect("ip -j");
     assert_eq!(shown[0]["mtu"], 1280);
     assert_eq!(shown[0]["linkinfo"]["info_kind"], "bridge");
+    assert_eq!(shown[0]["linkinfo"]["info_data"]["forward_delay"], 800);
     let index = ifindex(&ns, "br7");
     let json = json!({"ifa-family": 2, "ifa-prefixlen": 24, "ifa-index": index,
                       "local": "10.5.0.1", "address": "10.5.0.1"})
