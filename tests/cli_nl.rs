@@ -373,6 +373,20 @@ fn mistakes_are_clear_errors() {
             "the kernel refused do getlink: errno 19",
         ),
         (
+            &[
+                "--family",
+                "rt-link",
+                "--do",
+                "newlink",
+                "--create",
+                "--json",
+                r#"{"ifname":"x0","linkinfo":{"kind":"nosuchkind"}}"#,
+            ],
+            1,
+            // The extended ack's text after the errno.
+            "errno 95 (Operation not supported (os error 95)): Unknown device type",
+        ),
+        (
             &["--family", "rt-link", "--subscribe", "nosuch"],
             2,
             "family rt-link has no multicast group \"nosuch\"",
