@@ -14,6 +14,8 @@
 //! order: lists of names are compared sorted.
 #![cfg(feature = "cli")]
 
+#[path = "common/netns.rs"]
+mod netns;
 mod peer_common;
 
 use std::net::IpAddr;
@@ -165,4 +167,104 @@ fn decode_json_prints_what_the_kernels_ynl_prints() {
     // 85 links less the 19 vxlan/macvlan ones, 120 addresses, 391 routes,
     // 71 neighbours, 8 generic netlink families.
     assert_eq!((compared, ynl_failed), (66 + 120 + 391 + 71 + 8, 19));
+}
+
+/// Requests `procslink nl` and the kernel's ynl library both send, live, in
+/// a network namespace of the test's own: the same `--json` attributes,
+/// the same family specification.
+const REQUESTS: [(&str, &str, &str, &str); 5] = [
+    ("rt-link", "dump", "getlink", "{}"),
+    ("rt-link", "do", "getlink", r#"{"ifname": "veth0"}"#),
+    ("rt-addr", "dump", "getaddr", r#"{"ifa-family": 2}"#),
+    ("nlctrl", "dump", "getfamily", "{}"),
+    (
+        "ethtool",
+        "do",
+        "linkinfo-get",
+        r#"{"header": {"dev-name": "veth0"}}"#,
+    ),
+];
+
+/// Removes what the kernel may change between the two requests: IPv6's
+/// reachable time is drawn at random again from time to time.
+fn drop_volatile(v: &mut Value) {
+    if let Some(inet6) = v.pointer_mut("/af-spec/inet6/cacheinfo")
+        && let Some(o) = inet6.as_object_mut()
+    {
+        o.remove("reachable-time");
+    }
+}
+
+#[test]
+fn nl_answers_what_the_kernels_ynl_answers() {
+    let (Some(ynl), Some(specs)) = (
+        tool("ynl/lib/ynl.py", "run scripts/references/ynl.sh"),
+        specs(),
+    ) else {
+        return;
+    };
+    let ns = match netns::Netns::create("pl-ynl", "nl") {
+        Ok(ns) => ns,
+        Err(e) => return missing(&format!("no network namespace for the live nl test: {e}")),
+    };
+    ns.ip(&[
+        "link", "add", "veth0", "type", "veth", "peer", "name", "veth1",
+    ]);
+    ns.ip(&["link", "set", "lo", "up"]);
+    ns.ip(&["addr", "add", "10.7.0.1/24", "dev", "veth0"]);
+    let ynl_dir = ynl.parent().and_then(Path::parent).expect("ynl/lib/ynl.py");
+    let python = ynl_dir.join("venv/bin/python");
+    let driver = root().join("tests/interop/ynl_request.py");
+    let has_ethtool = Command::new(env!("CARGO_BIN_EXE_procslink"))
+        .args(["nl", "--family", "nlctrl", "--do", "getfamily"])
+        .args([
+            "--json",
+            r#"{"family-name": "ethtool"}"#,
+            "--netns",
+            &ns.name,
+        ])
+        .output()
+        .expect("procslink runs")
+        .status
+        .success();
+    let mut compared = 0;
+    for (family, mode, op, attrs) in REQUESTS {
+        if family == "ethtool" && !has_ethtool {
+            missing("this kernel has no ethtool netlink family");
+            continue;
+        }
+        let what = format!("{family} {mode} {op} {attrs}");
+        let theirs = lines(
+            Command::new("ip")
+                .args(["netns", "exec", &ns.name])
+                .arg(&python)
+                .arg(&driver)
+                .arg(ynl_dir)
+                .arg(specs.join(format!("{family}.yaml")))
+                .args([mode, op, attrs]),
+            &what,
+        );
+        let ours = lines(
+            Command::new(env!("CARGO_BIN_EXE_procslink"))
+                .args(["nl", "--family", family, &format!("--{mode}"), op])
+                .args(["--json", attrs, "--netns", &ns.name]),
+            &what,
+        );
+        assert!(!ours.is_empty(), "{what}: answered");
+        assert_eq!(ours.len(), theirs.len(), "{what}: one line a message");
+        for (i, (mut ours, mut theirs)) in ours.into_iter().zip(theirs).enumerate() {
+            for v in [&mut ours, &mut theirs] {
+                drop_volatile(v);
+                normalize(v);
+            }
+            let mut diff = Vec::new();
+            differences("", &ours, &theirs, &mut diff);
+            assert!(diff.is_empty(), "{what} message {i}:\n{}", diff.join("\n"));
+            compared += 1;
+        }
+    }
+    // 3 links, 2 IPv4 addresses, at least nlctrl itself, 1 link, and 1
+    // ethtool answer where the kernel has ethtool.
+    let least = 3 + 2 + 1 + 1 + usize::from(has_ethtool);
+    assert!(compared >= least, "{compared}");
 }

@@ -9,6 +9,8 @@
 //!                [--netns NAME]
 //! procslink monitor [link|addr|route|neigh|rule|all]... [--count N] [--timeout SECONDS]
 //!                   [--netns NAME] [--rcvbuf BYTES]
+//! procslink nl --family NAME (--do OP | --dump OP) [--json ATTRS] [--subscribe GROUP]
+//!               [--netns NAME] [--count N] [--timeout SECONDS]
 //! procslink serve [--allow-uid UID]...
 //! procslink call [--timeout MS] PORT METHOD [PARAMS_JSON]
 //! procslink notify PORT METHOD [PARAMS_JSON]
@@ -41,6 +43,15 @@ mod monitor;
 mod names;
 #[path = "procslink/netns.rs"]
 mod netns;
+#[path = "procslink/nl.rs"]
+mod nl;
+#[path = "procslink/nl_encode.rs"]
+mod nl_encode;
+#[cfg(test)]
+#[path = "procslink/nl_encode_tests.rs"]
+mod nl_encode_tests;
+#[path = "procslink/nl_value.rs"]
+mod nl_value;
 #[path = "procslink/objects.rs"]
 mod objects;
 #[path = "procslink/rpc.rs"]
@@ -75,6 +86,9 @@ enum Command {
     Dump(dump::Args),
     /// Print rtnetlink changes as they happen, as `ip monitor` does.
     Monitor(monitor::Args),
+    /// Send a request of any family a specification describes (or listen
+    /// to its notifications) and print the answers as ynl does.
+    Nl(nl::Args),
     /// Serve the demo methods hello, add and echo (over NETLINK_USERSOCK
     /// unless --transport says otherwise), printing where first.
     Serve(rpc::ServeArgs),
@@ -90,6 +104,7 @@ impl Command {
             Command::Decode(args) => decode::run(args, out),
             Command::Dump(args) => dump::run(args, out),
             Command::Monitor(args) => monitor::run(args, out),
+            Command::Nl(args) => nl::run(args, out),
             Command::Serve(args) => rpc::serve(args, out),
             Command::Call(args) => rpc::call(args, out),
             Command::Notify(args) => rpc::notify(args, out),
