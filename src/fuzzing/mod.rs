@@ -124,6 +124,8 @@ mod arb;
 mod describe;
 mod envmsg;
 mod malform;
+#[cfg(feature = "arbitrary")]
+pub mod spec;
 #[cfg(feature = "proptest")]
 pub mod strategy;
 mod write;
