@@ -24,7 +24,61 @@
 //! The message is a [`MessageDesc`] underneath, so the crate's writer,
 //! `verify` and the malformation layer ([`Mutation`](super::Mutation))
 //! apply to it unchanged. Sizes are bounded ([`MAX_SPEC_MESSAGE_LEN`]), and
-//! nothing here panics, whatever the bytes.
+//! nothing here panics, whatever the bytes. [`strategy`] (feature
+//! `proptest` too) gives the same messages as a proptest strategy.
+//!
+//! # Fuzzing your own family consumer
+//!
+//! A consumer of rt-link link messages, fed well-formed messages of every
+//! rt-link operation and then the same messages broken:
+//!
+//! ```
+//! # #[cfg(feature = "family-rt-link")] {
+//! use arbitrary::{Arbitrary, Unstructured};
+//! use procslink::families::rt_link;
+//! use procslink::fuzzing::Mutation;
+//! use procslink::fuzzing::spec::{MAX_SPEC_MESSAGE_LEN, SpecMessage};
+//! use procslink::netlink::Messages;
+//!
+//! /// The consumer under test: the MTU of each link message.
+//! fn mtus(bytes: &[u8]) -> Result<Vec<u32>, procslink::Error> {
+//!     let mut mtus = Vec::new();
+//!     for message in Messages::new(bytes) {
+//!         let (_, attrs) = message?.split_family_header(16)?;
+//!         for attr in attrs {
+//!             let attr = attr?;
+//!             if attr.kind() == rt_link::IFLA_MTU {
+//!                 mtus.push(attr.u32()?);
+//!             }
+//!         }
+//!     }
+//!     Ok(mtus)
+//! }
+//!
+//! // The body of `fuzz_target!(|data: &[u8]| { ... })`.
+//! fn fuzz_one(data: &[u8]) -> arbitrary::Result<()> {
+//!     let mut u = Unstructured::new(data);
+//!     let link_ops = ["getlink", "newlink", "setlink", "dellink"];
+//!     let op = rt_link::FAMILY.operation(u.choose(&link_ops)?).unwrap();
+//!     let msg = SpecMessage::generate(&mut u, &rt_link::FAMILY, op, 0)?;
+//!     let mut buf = vec![0u8; MAX_SPEC_MESSAGE_LEN];
+//!     let len = msg.write(&mut buf).expect("fits");
+//!     // Well-formed by the specification: the consumer must accept it.
+//!     assert!(mtus(&buf[..len]).is_ok());
+//!     let plan = Mutation::arbitrary(&mut u)?;
+//!     if let Some(applied) = plan.apply(&mut buf, len, |_, _| msg.header_len()) {
+//!         // Broken as `applied.malformation` says: an error, never a panic.
+//!         let _ = mtus(&buf[..applied.len]);
+//!     }
+//!     Ok(())
+//! }
+//!
+//! for seed in [&b"one input"[..], &[0xa5; 300], b"\x04\x00\x00\x00 ifname mtu"] {
+//!     fuzz_one(seed)?;
+//! }
+//! # }
+//! # Ok::<(), arbitrary::Error>(())
+//! ```
 
 use arbitrary::{Error as ArbError, Result, Unstructured};
 use heapless::Vec as HVec;
