@@ -15,7 +15,7 @@
 //!   payloads of the exact length, the struct's size or the address size
 //!   of the display hint; flags empty; `bitfield32` 8 bytes;
 //! - nests recursing into their nested set, indexed arrays and
-//!   type-value nests as entries, up to [`MAX_ATTR_DEPTH`];
+//!   type-value nests as entries, up to [`MAX_ATTR_DEPTH`](super::MAX_ATTR_DEPTH);
 //!   multi-attributes repeated, others at most once per run;
 //! - sub-messages with their selector written just before them, holding
 //!   the chosen format's attributes (formats with both a fixed header and
