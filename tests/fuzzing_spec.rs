@@ -334,8 +334,8 @@ fn strategies_round_trip_through_the_parser_for_every_operation() {
 }
 
 #[test]
-fn malformed_variants_never_panic_the_parsers() {
-    let seeds = seeds(8);
+fn malformed_variants_are_detected_as_predicted_and_never_panic_the_decoders() {
+    let seeds = seeds(16);
     let mut buf = vec![0u8; MAX_SPEC_MESSAGE_LEN];
     let (mut applied_count, mut rejected) = (0, 0);
     for family in FAMILIES {
@@ -356,6 +356,15 @@ fn malformed_variants_never_panic_the_parsers() {
                 };
                 applied_count += 1;
                 let bytes = &buf[..applied.len];
+                let expected = applied.malformation.expected();
+                let detected = expected.detector().run(bytes, |_, _| msg.header_len());
+                assert!(
+                    expected.matches(detected),
+                    "{} {}: {}: expected {expected:?}, got {detected:?}",
+                    family.name(),
+                    op.name(),
+                    applied.malformation
+                );
                 for m in Messages::new(bytes) {
                     let _ = m.map(|m| m.split_family_header(msg.header_len()));
                 }
