@@ -436,13 +436,20 @@ impl AttrSpec {
             AttrType::Bitfield32 => (8, 8),
             _ => (0, 0),
         };
-        if let Some(len) = self.checks.min_len {
+        // An indexed array's checks are its entries' (as the kernel's
+        // policy for the array itself is a plain nest).
+        let checks = if matches!(self.attr_type, AttrType::IndexedArray) {
+            Checks::NONE
+        } else {
+            self.checks
+        };
+        if let Some(len) = checks.min_len {
             min = len;
         }
-        if let Some(len) = self.checks.max_len {
+        if let Some(len) = checks.max_len {
             max = len;
         }
-        if let Some(len) = self.checks.exact_len {
+        if let Some(len) = checks.exact_len {
             min = len;
             max = len;
         }
@@ -519,7 +526,8 @@ impl AttrSet {
     /// The format of the sub-message attribute `spec` of this set, chosen
     /// by the value of its selector among `siblings` (the run that holds
     /// the sub-message attribute): a string selector by its text, an
-    /// integer selector by the name of its enum entry. `None` when `spec`
+    /// integer selector (read in its byte order) by the name of its enum
+    /// entry. `None` when `spec`
     /// is no sub-message, the selector is absent or unreadable, or no
     /// format has its value.
     pub fn sub_message_format(
@@ -536,10 +544,14 @@ impl AttrSet {
         if selector.attr_type == AttrType::String {
             return sub.format(attr.str().ok()?);
         }
+        let big = selector.byte_order == ByteOrder::Big;
         let value = match attr.payload().len() {
             1 => attr.u8().ok()? as u64,
+            2 if big => attr.u16_be().ok()? as u64,
             2 => attr.u16().ok()? as u64,
+            4 if big => attr.u32_be().ok()? as u64,
             4 => attr.u32().ok()? as u64,
+            8 if big => attr.u64_be().ok()?,
             8 => attr.u64().ok()?,
             _ => return None,
         };

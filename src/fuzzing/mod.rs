@@ -32,6 +32,12 @@
 //!   into caller buffers and never allocate.
 //! - **Feature `proptest`**: [`strategy`] gives proptest strategies for the
 //!   same descriptions (owned, viewed as the borrowed ones) and plans.
+//! - **Specifications** (feature `arbitrary`, and a `family-*` feature):
+//!   [`spec`] draws messages of any family the kernel's YAML
+//!   specifications describe ([`families`](crate::families)) from the
+//!   fuzzer's bytes: the operation's header, attributes valid for their
+//!   types and checks, nests and sub-messages; as descriptions, so the
+//!   writers and malformations above apply.
 //!
 //! # Panic contract
 //!
@@ -124,6 +130,8 @@ mod arb;
 mod describe;
 mod envmsg;
 mod malform;
+#[cfg(feature = "arbitrary")]
+pub mod spec;
 #[cfg(feature = "proptest")]
 pub mod strategy;
 mod write;
