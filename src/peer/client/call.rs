@@ -156,6 +156,13 @@ impl Inner {
             caller.put_back();
             return answer;
         }
+        if let Some(side) = self.pool.take(self) {
+            // Someone reads this socket: this call reads its own answer on
+            // a socket of its own.
+            let answer = side.request(out, Some(timeout), convert);
+            self.pool.put_back(side);
+            return answer;
+        }
         let mut caller = CallerState::take();
         let result = self.request_with(&mut caller, out, timeout, convert);
         caller.put_back();
