@@ -20,6 +20,8 @@ use serde_json::{Value, json};
 
 const THREADS: usize = 8;
 const CALLS: usize = 3;
+/// Calls per thread in the load test.
+const CALLS_EACH: usize = 300;
 
 #[derive(Clone, Copy, Debug)]
 enum Transport {
@@ -171,4 +173,41 @@ fn every_extra_socket_checks_the_servers_uid() {
     assert!(seen.len() > 1, "{seen:?}");
     assert_eq!(right.stats().wrong_uid, 0);
     server.stop().unwrap();
+}
+
+#[test]
+fn a_shared_unix_client_with_more_threads_than_the_queue_loses_nothing() {
+    let path = std::env::temp_dir().join(format!("procslink-pool-{}.sock", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let server = Server::bind_unix(
+        UnixAddr::Path(path.clone()),
+        procslink::peer::demo::methods(),
+        ServerOptions::new().threads(1),
+    )
+    .unwrap()
+    .spawn()
+    .unwrap();
+    let to = server.address();
+    let client = Arc::new(client(Transport::Unix, ClientOptions::new()));
+    let threads = 64;
+    let start = Arc::new(Barrier::new(threads));
+    let workers: Vec<_> = (0..threads)
+        .map(|t| {
+            let (client, to, start) = (Arc::clone(&client), to.clone(), Arc::clone(&start));
+            std::thread::spawn(move || {
+                start.wait();
+                for i in 0..CALLS_EACH {
+                    let name = format!("{t}-{i}");
+                    let answer = client.call(to.clone(), "hello", json!([name]));
+                    assert_eq!(answer.unwrap(), json!(format!("Hello, {name}!")));
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    let stats = server.stop().unwrap();
+    assert_eq!(stats.dropped_replies, 0, "{stats:?}");
+    assert_eq!(client.stats().delivered, (threads * CALLS_EACH) as u64);
 }

@@ -141,8 +141,18 @@ impl Inner {
                 }
                 Err(busy) => busy,
             };
-            // The server's queue is full: the request waits for room as a
-            // registered call, without the turn.
+            // The server's queue is full: the request waits for room
+            // without the turn, on an extra socket if there is one (so
+            // that this socket's queue never holds more answers than it
+            // has callers reading), else as a registered call.
+            if let Some(side) = self.pool.take(self) {
+                request.trim();
+                drop(turn);
+                self.pass_turn(id);
+                let answer = side.request(out, Some(timeout), busy.convert);
+                self.pool.put_back(side);
+                return answer;
+            }
             let mut caller = CallerState::take();
             let datagram = &mut caller.request.datagram;
             datagram.clear();

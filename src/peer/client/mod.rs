@@ -20,8 +20,8 @@ use std::prelude::rust_2024::*;
 use std::fmt;
 use std::io;
 use std::os::fd::{BorrowedFd, OwnedFd};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -50,7 +50,10 @@ struct Inner {
     /// Held by the one caller that reads the socket for everyone, with its
     /// buffers.
     reading: Mutex<Reader>,
-    next_id: AtomicU64,
+    /// Shared with the extra sockets, so that ids are unique across the
+    /// client: a caller's slot, reused from call to call and socket to
+    /// socket, never takes a late answer meant for an earlier call.
+    next_id: Arc<AtomicU64>,
     counters: Counters,
     closed: AtomicBool,
     failure: Mutex<Option<String>>,
@@ -92,7 +95,7 @@ impl fmt::Debug for Client {
 }
 
 impl Inner {
-    fn open(socket: Socket, options: ClientOptions) -> io::Result<Inner> {
+    fn open(socket: Socket, options: ClientOptions, next_id: Arc<AtomicU64>) -> io::Result<Inner> {
         socket.set_recv_timeout(Some(READ_SLICE))?;
         socket.set_send_timeout(Some(SEND_SLICE))?;
         if let Some(bytes) = options.recv_buffer {
@@ -105,7 +108,7 @@ impl Inner {
                 recv: vec![0; options.max_datagram],
                 request: RequestBuffers::new(),
             }),
-            next_id: AtomicU64::new(1),
+            next_id,
             counters: Counters::default(),
             closed: AtomicBool::new(false),
             peer_uid: None,
@@ -229,7 +232,7 @@ impl Client {
 
     fn new(socket: Socket, options: ClientOptions) -> io::Result<Client> {
         Ok(Client {
-            inner: Inner::open(socket, options)?,
+            inner: Inner::open(socket, options, Arc::new(AtomicU64::new(1)))?,
         })
     }
 

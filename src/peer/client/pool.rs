@@ -89,7 +89,7 @@ fn open_like(main: &Inner) -> io::Result<Option<Inner>> {
         max_extra_sockets: 0,
         ..main.options.clone()
     };
-    let mut side = Inner::open(socket, options)?;
+    let mut side = Inner::open(socket, options, Arc::clone(&main.next_id))?;
     if let Some(uid) = main.peer_uid {
         side.expect_peer_uid(uid)?;
     }
