@@ -149,9 +149,7 @@ impl Inner {
                 request.trim();
                 drop(turn);
                 self.pass_turn(id);
-                let answer = side.request(out, Some(timeout), busy.convert);
-                self.pool.put_back(side);
-                return answer;
+                return side.request(out, Some(timeout), busy.convert);
             }
             let mut caller = CallerState::take();
             let datagram = &mut caller.request.datagram;
@@ -169,9 +167,7 @@ impl Inner {
         if let Some(side) = self.pool.take(self) {
             // Someone reads this socket: this call reads its own answer on
             // a socket of its own.
-            let answer = side.request(out, Some(timeout), convert);
-            self.pool.put_back(side);
-            return answer;
+            return side.request(out, Some(timeout), convert);
         }
         let mut caller = CallerState::take();
         let result = self.request_with(&mut caller, out, timeout, convert);

@@ -6,6 +6,7 @@
 use std::prelude::rust_2024::*;
 
 use std::io;
+use std::ops::Deref;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -38,30 +39,24 @@ impl Pool {
 
     /// An idle socket, or a new one while fewer than
     /// [`ClientOptions::max_extra_sockets`] are open; `None` when none can
-    /// be had (the caller then waits its turn on the main socket).
-    pub(super) fn take(&self, main: &Inner) -> Option<Arc<Inner>> {
+    /// be had (the caller then waits its turn on the main socket). It goes
+    /// back to the pool when dropped.
+    pub(super) fn take(&self, main: &Inner) -> Option<Taken<'_>> {
         if main.options.max_extra_sockets == 0 || main.closed.load(Ordering::Acquire) {
             return None;
         }
         let mut state = self.state();
-        if let Some(side) = state.idle.pop() {
-            return Some(side);
-        }
-        if state.opened.len() >= main.options.max_extra_sockets {
-            return None;
-        }
-        // Opened under the lock: rare, and it keeps the bound exact.
-        let side = Arc::new(open_like(main).ok()??);
-        state.opened.push(Arc::clone(&side));
-        Some(side)
-    }
-
-    /// Gives back a socket a caller is done with; one that failed is not
-    /// used again.
-    pub(super) fn put_back(&self, side: Arc<Inner>) {
-        if !side.closed.load(Ordering::Acquire) {
-            self.state().idle.push(side);
-        }
+        let side = match state.idle.pop() {
+            Some(side) => side,
+            None if state.opened.len() >= main.options.max_extra_sockets => return None,
+            None => {
+                // Opened under the lock: rare, and it keeps the bound exact.
+                let side = Arc::new(open_like(main).ok()??);
+                state.opened.push(Arc::clone(&side));
+                side
+            }
+        };
+        Some(Taken { pool: self, side })
     }
 
     /// Adds every extra socket's counters to `total`.
@@ -94,4 +89,27 @@ fn open_like(main: &Inner) -> io::Result<Option<Inner>> {
         side.expect_peer_uid(uid)?;
     }
     Ok(Some(side))
+}
+
+/// An extra socket in use by one caller; given back to its pool when
+/// dropped (a panicking caller's too), unless it failed.
+pub(super) struct Taken<'p> {
+    pool: &'p Pool,
+    side: Arc<Inner>,
+}
+
+impl Deref for Taken<'_> {
+    type Target = Inner;
+
+    fn deref(&self) -> &Inner {
+        &self.side
+    }
+}
+
+impl Drop for Taken<'_> {
+    fn drop(&mut self) {
+        if !self.side.closed.load(Ordering::Acquire) {
+            self.pool.state().idle.push(Arc::clone(&self.side));
+        }
+    }
 }
