@@ -364,9 +364,7 @@ fn requests_older_than_the_queue_limit_are_not_run() {
     let server = Server::bind_netlink(methods(), options).unwrap();
     let port = server.port().unwrap();
     let raw = Raw::new();
-    // All five are queued before the server reads any: the server dates
-    // its queue only while it reads, so a request that arrived while its
-    // one thread was busy in the first handler would pass for fresh.
+    // All five are queued before the server reads any.
     for id in 1..=5 {
         let text = format!(r#"{{"jsonrpc": "2.0", "method": "slow", "id": {id}}}"#);
         raw.socket
@@ -387,6 +385,59 @@ fn requests_older_than_the_queue_limit_are_not_run() {
     );
     let stats = server.stop().unwrap();
     assert_eq!((stats.expired, stats.served), (4, 2), "{stats:?}");
+}
+
+/// One 300 ms request, then four more 30 ms into it: its only serving
+/// thread is in the handler then, and the dater dates them; read at
+/// 300 ms, they have waited longer than the 100 ms limit.
+fn requests_arriving_during_a_handler_are_dated(on_own_thread: bool) {
+    if child_mode() || !netlink_available() {
+        return;
+    }
+    let options = ServerOptions::new().max_queue_age(Duration::from_millis(100));
+    let server = Server::bind_netlink(methods(), options).unwrap();
+    let port = server.port().unwrap();
+    let stopper = server.stopper();
+    let (handle, serving) = if on_own_thread {
+        let server = server.clone();
+        (None, Some(std::thread::spawn(move || server.serve())))
+    } else {
+        (Some(server.clone().spawn().unwrap()), None)
+    };
+    let raw = Raw::new();
+    let send = |id: u32, method: &str| {
+        let text = format!(r#"{{"jsonrpc": "2.0", "method": "{method}", "id": {id}}}"#);
+        raw.socket
+            .send_to(port, &request_datagram(raw.port(), text.as_bytes()))
+            .unwrap();
+    };
+    send(1, "slow");
+    std::thread::sleep(Duration::from_millis(30));
+    for id in 2..=5 {
+        send(id, "hello");
+    }
+    let (reply, from) = raw.receive().expect("the first request's answer");
+    assert_eq!(response_json(&reply, from)["id"], json!(1));
+    assert!(raw.receive().is_none(), "a stale request was answered");
+    let stats = match handle {
+        Some(handle) => handle.stop().unwrap(),
+        None => {
+            stopper.stop();
+            serving.unwrap().join().unwrap().unwrap();
+            server.stats()
+        }
+    };
+    assert_eq!((stats.expired, stats.served), (4, 1), "{stats:?}");
+}
+
+#[test]
+fn requests_arriving_during_a_handler_are_dated_and_not_run() {
+    requests_arriving_during_a_handler_are_dated(false);
+}
+
+#[test]
+fn requests_arriving_during_a_handler_are_dated_when_serving_on_a_callers_thread() {
+    requests_arriving_during_a_handler_are_dated(true);
 }
 
 #[test]

@@ -419,9 +419,12 @@ fn responses_never_reach_the_wrong_caller() {
         .set_recv_timeout(Some(Duration::from_secs(5)))
         .unwrap();
     let port = fake.port();
-    let client = Arc::new(
-        Client::netlink_with(ClientOptions::new().timeout(Duration::from_secs(5))).unwrap(),
-    );
+    // Both calls on the one socket (no extra sockets), where one caller
+    // reads for both and hands answers over.
+    let options = ClientOptions::new()
+        .timeout(Duration::from_secs(5))
+        .max_extra_sockets(0);
+    let client = Arc::new(Client::netlink_with(options).unwrap());
     let callers: Vec<_> = (0..2)
         .map(|i| {
             let c = Arc::clone(&client);

@@ -18,8 +18,13 @@ use serde_json::{Value, json};
 
 /// A client whose calls wait 5 s: an answer well before that is not a
 /// timeout.
+/// A client whose calls all go out on its one socket (no extra sockets),
+/// where one caller reads for all and replies are told apart by id.
 fn patient_client() -> Arc<Client> {
-    Arc::new(Client::netlink_with(ClientOptions::new().timeout(Duration::from_secs(5))).unwrap())
+    let options = ClientOptions::new()
+        .timeout(Duration::from_secs(5))
+        .max_extra_sockets(0);
+    Arc::new(Client::netlink_with(options).unwrap())
 }
 
 /// A call from another thread to `port`, timed.

@@ -72,29 +72,68 @@ impl QueueAges {
     /// sends a new marker when one is due.
     pub(crate) fn expired(&self, socket: &Socket) -> bool {
         let now = Instant::now();
-        // Locked while sending, so that the marker cannot be read before
-        // it is listed.
         let mut unread = lock(&self.unread);
         let expired = unread
             .front()
             .is_some_and(|(_, at)| now.saturating_duration_since(*at) > self.max_age);
-        let due = unread
-            .back()
-            .is_none_or(|(_, at)| now.saturating_duration_since(*at) >= self.tick);
-        if due {
-            let number = self.next.fetch_add(1, Ordering::Relaxed);
-            let mut bytes = [MARKER; 9];
-            for (b, n) in bytes.iter_mut().skip(1).zip(number.to_be_bytes()) {
-                *b = n;
-            }
-            // A full queue takes no marker; the next request tries again.
-            if socket.send(&socket.local(), &bytes, &[], true).is_ok() {
-                unread.push_back((number, now));
-            }
-        }
+        self.send_marker_if_older(&mut unread, socket, now, self.tick);
         expired
     }
+
+    /// Sends a marker if one is due, for requests that arrive while every
+    /// serving thread is inside a handler (nobody reads, so
+    /// [`expired`](Self::expired) sends none). The gap between markers
+    /// doubles with each one unread, and at most [`MAX_UNREAD`] are unread:
+    /// markers take places in the socket's queue (a Unix datagram socket
+    /// holds only `net.unix.max_dgram_qlen` datagrams, 10 by default).
+    /// Requests arriving after the last of them pass for younger than they
+    /// are (never older).
+    pub(crate) fn mark(&self, socket: &Socket) {
+        let now = Instant::now();
+        let mut unread = lock(&self.unread);
+        if unread.len() >= MAX_UNREAD {
+            return;
+        }
+        let doublings = u32::try_from(unread.len().saturating_sub(1)).unwrap_or(u32::MAX);
+        let gap = self.tick.saturating_mul(1 << doublings.min(8));
+        self.send_marker_if_older(&mut unread, socket, now, gap);
+    }
+
+    /// Sends a marker unless the newest unread one is younger than `gap`.
+    /// Called with the list locked, so that the marker cannot be read
+    /// before it is listed.
+    fn send_marker_if_older(
+        &self,
+        unread: &mut VecDeque<(u64, Instant)>,
+        socket: &Socket,
+        now: Instant,
+        gap: Duration,
+    ) {
+        let due = unread
+            .back()
+            .is_none_or(|(_, at)| now.saturating_duration_since(*at) >= gap);
+        if !due {
+            return;
+        }
+        let number = self.next.fetch_add(1, Ordering::Relaxed);
+        let mut bytes = [MARKER; 9];
+        for (b, n) in bytes.iter_mut().skip(1).zip(number.to_be_bytes()) {
+            *b = n;
+        }
+        // A full queue takes no marker; the next try may succeed.
+        if socket.send(&socket.local(), &bytes, &[], true).is_ok() {
+            unread.push_back((number, now));
+        }
+    }
+
+    /// How long the dater waits between looks.
+    pub(crate) fn tick(&self) -> Duration {
+        self.tick
+    }
 }
+
+/// The most markers [`QueueAges::mark`] leaves unread.
+const MAX_UNREAD: usize = 4;
 
 /// What a serving thread is running, for the watchdog that enforces
 /// [`ServerOptions::handler_timeout`](super::ServerOptions::handler_timeout).

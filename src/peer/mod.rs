@@ -12,8 +12,10 @@
 //!   returning a value or an [`RpcError`]) served on a socket by one or more
 //!   threads; [`Server::spawn`] gives a [`ServerHandle`] whose `stop` wakes
 //!   and joins them.
-//! - [`Client`]: calls from any number of threads at once over one socket;
-//!   responses are matched to their callers by id. [`Client::call`] takes
+//! - [`Client`]: calls from any number of threads at once, over its socket
+//!   and, for callers that find another reading it, extra sockets of its
+//!   own ([`ClientOptions::max_extra_sockets`]); responses are matched to
+//!   their callers by id. [`Client::call`] takes
 //!   and returns [`serde_json::Value`]s; [`Client::call_typed`] goes
 //!   straight between serde types and JSON text, and [`Client::call_raw`]
 //!   hands over the result's text borrowed from the datagram.
@@ -218,10 +220,12 @@
 //!   server's queue never holds the turn to read its own socket, so a
 //!   client shared by any number of threads keeps taking its answers. On
 //!   Unix datagrams a socket's queue holds only `net.unix.max_dgram_qlen`
-//!   datagrams (10 by default), so a client with more calls in flight than
-//!   that can lose answers under load (those calls time out): give busy
-//!   threads their own clients there, or use netlink, whose queue is
-//!   bounded in bytes ([`ClientOptions::recv_buffer_size`]).
+//!   datagrams (10 by default), so a client with more calls waiting on
+//!   one socket than that can lose answers under load (those calls time
+//!   out): a shared client's extra sockets take one caller each, up to
+//!   [`ClientOptions::max_extra_sockets`]; beyond, give busy threads their
+//!   own clients, or use netlink, whose queue is bounded in bytes
+//!   ([`ClientOptions::recv_buffer_size`]).
 //! - **Fairness** (all off by default, costing nothing then):
 //!   [`ServerOptions::max_per_sender`] runs at most so many handlers of one
 //!   sender (its uid when credentials are on) at a time and answers the

@@ -673,31 +673,50 @@ pub(crate) fn send_unix(
             ),
         ));
     }
-    let mut space =
-        vec![MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(fds.len().max(1)))];
-    let mut control = SendAncillaryBuffer::new(&mut space);
-    if !fds.is_empty() && !control.push(SendAncillaryMessage::ScmRights(fds)) {
-        return Err(io::Error::other(
-            "ancillary buffer too small for the descriptors",
-        ));
-    }
-    let iov = [io::IoSlice::new(bytes)];
     let flags = if dont_wait {
         SendFlags::DONTWAIT
     } else {
         SendFlags::empty()
     };
+    let context = |e| match to {
+        Some(to) => with_context(e, &format!("send to unix socket {to}")),
+        None => with_context(e, "send on unix socket"),
+    };
+    if fds.is_empty() {
+        // Nothing to carry beside the bytes: a plain `sendto`, without the
+        // `msghdr` and control buffer `sendmsg` takes.
+        let sent = match to {
+            Some(to) => rustix::net::sendto(fd, bytes, flags, &to.to_rustix()?),
+            None => rustix::net::send(fd, bytes, flags),
+        }
+        .map_err(context)?;
+        return short_send(sent, bytes.len());
+    }
+    // Room for the most descriptors a message can carry, on the stack.
+    let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(MAX_FDS))];
+    let mut control = SendAncillaryBuffer::new(&mut space);
+    if !control.push(SendAncillaryMessage::ScmRights(fds)) {
+        return Err(io::Error::other(
+            "ancillary buffer too small for the descriptors",
+        ));
+    }
+    let iov = [io::IoSlice::new(bytes)];
     let sent = match to {
-        Some(to) => rustix::net::sendmsg_addr(fd, &to.to_rustix()?, &iov, &mut control, flags)
-            .map_err(|e| with_context(e, &format!("send to unix socket {to}"))),
-        None => rustix::net::sendmsg(fd, &iov, &mut control, flags)
-            .map_err(|e| with_context(e, "send on unix socket")),
-    }?;
+        Some(to) => rustix::net::sendmsg_addr(fd, &to.to_rustix()?, &iov, &mut control, flags),
+        None => rustix::net::sendmsg(fd, &iov, &mut control, flags),
+    }
+    .map_err(context)?;
     short_send(sent, bytes.len())
 }
 
 /// Receives one message from the Unix socket `fd` into `buf`, taking
 /// every descriptor that came with it into ownership at once.
+///
+/// Always `recvmsg` with room for [`MAX_FDS`] descriptors (on the stack,
+/// uninitialised: it costs nothing when none come), never a bare
+/// `recvfrom`: any sender may attach descriptors unasked, and they must
+/// be received (to be handed on or closed) and a truncation reported,
+/// not dropped silently with the datagram read as whole.
 pub(crate) fn recv_unix(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<RecvInfo> {
     let mut space =
         [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(MAX_FDS), ScmCredentials(1))];

@@ -4,6 +4,7 @@ use std::prelude::rust_2024::*;
 
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd};
+use std::sync::OnceLock;
 
 use super::seqpacket::Seqpacket;
 use super::socket::{Address, NetlinkSocket, RecvInfo, SocketOptions, UnixAddr, UnixDatagram};
@@ -66,7 +67,7 @@ impl Socket {
     pub(crate) fn nlmsg_pid(&self) -> u32 {
         match self {
             Socket::Netlink(s) => s.port(),
-            Socket::Unix(..) | Socket::Seqpacket(_) => std::process::id(),
+            Socket::Unix(..) | Socket::Seqpacket(_) => process_id(),
         }
     }
 
@@ -196,6 +197,14 @@ fn same_unix_peer(expected: &Address, actual: &Address) -> bool {
         }
         _ => false,
     }
+}
+
+/// This process's id, read once: `std::process::id()` is a `getpid`
+/// system call each time, and `nlmsg_pid` is only informational on Unix
+/// sockets (a child forked later sends its parent's).
+fn process_id() -> u32 {
+    static PID: OnceLock<u32> = OnceLock::new();
+    *PID.get_or_init(std::process::id)
 }
 
 /// Whether an I/O error only means "nothing arrived in time".

@@ -141,8 +141,16 @@ impl Inner {
                 }
                 Err(busy) => busy,
             };
-            // The server's queue is full: the request waits for room as a
-            // registered call, without the turn.
+            // The server's queue is full: the request waits for room
+            // without the turn, on an extra socket if there is one (so
+            // that this socket's queue never holds more answers than it
+            // has callers reading), else as a registered call.
+            if let Some(side) = self.pool.take(self) {
+                request.trim();
+                drop(turn);
+                self.pass_turn(id);
+                return side.request(out, Some(timeout), busy.convert);
+            }
             let mut caller = CallerState::take();
             let datagram = &mut caller.request.datagram;
             datagram.clear();
@@ -155,6 +163,11 @@ impl Inner {
                 self.registered_call(&caller.slot, id, &out, datagram, timeout, busy.convert);
             caller.put_back();
             return answer;
+        }
+        if let Some(side) = self.pool.take(self) {
+            // Someone reads this socket: this call reads its own answer on
+            // a socket of its own.
+            return side.request(out, Some(timeout), convert);
         }
         let mut caller = CallerState::take();
         let result = self.request_with(&mut caller, out, timeout, convert);

@@ -5,11 +5,13 @@
 //!   socket or as a registered call;
 //! - `turn`: the turn-taking by which one waiting caller at a time reads
 //!   the socket for all;
-//! - `answer`: checking a received datagram and delivering its response.
+//! - `answer`: checking a received datagram and delivering its response;
+//! - `pool`: the extra sockets of callers that find the reading turn taken.
 
 mod answer;
 mod call;
 mod options;
+mod pool;
 mod stats;
 mod turn;
 
@@ -18,8 +20,8 @@ use std::prelude::rust_2024::*;
 use std::fmt;
 use std::io;
 use std::os::fd::{BorrowedFd, OwnedFd};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -34,6 +36,7 @@ use crate::jsonrpc::{Params as RawParams, RawValue};
 
 use answer::{rpc_error, value_of};
 use call::{CallParams, Outgoing};
+use pool::Pool;
 use stats::Counters;
 use turn::{Pending, READ_SLICE, Reader, RequestBuffers, SEND_SLICE};
 
@@ -47,12 +50,17 @@ struct Inner {
     /// Held by the one caller that reads the socket for everyone, with its
     /// buffers.
     reading: Mutex<Reader>,
-    next_id: AtomicU64,
+    /// Shared with the extra sockets, so that ids are unique across the
+    /// client: a caller's slot, reused from call to call and socket to
+    /// socket, never takes a late answer meant for an earlier call.
+    next_id: Arc<AtomicU64>,
     counters: Counters,
     closed: AtomicBool,
     failure: Mutex<Option<String>>,
     /// The uid every response's sender must have.
     peer_uid: Option<u32>,
+    /// Sockets for callers that find the reading turn taken.
+    pool: Pool,
 }
 
 /// A JSON-RPC client on its own socket, safe to share between threads with
@@ -67,6 +75,12 @@ struct Inner {
 /// caller. A lone caller thus receives its own response directly, with no
 /// thread hand-off. Responses that arrive when no call is waiting are read
 /// (and counted) by the next call.
+///
+/// A caller that finds the reading turn taken calls instead from an extra
+/// socket of the client's own, sending and reading there itself (up to
+/// [`ClientOptions::max_extra_sockets`], 64 by default, kept open for
+/// reuse): a server then sees one client's concurrent calls come from
+/// several addresses.
 pub struct Client {
     inner: Inner,
 }
@@ -77,6 +91,53 @@ impl fmt::Debug for Client {
             .field("address", &self.inner.socket.local())
             .field("options", &self.inner.options)
             .finish()
+    }
+}
+
+impl Inner {
+    fn open(socket: Socket, options: ClientOptions, next_id: Arc<AtomicU64>) -> io::Result<Inner> {
+        socket.set_recv_timeout(Some(READ_SLICE))?;
+        socket.set_send_timeout(Some(SEND_SLICE))?;
+        if let Some(bytes) = options.recv_buffer {
+            socket.set_recv_buffer_size(bytes)?;
+        }
+        Ok(Inner {
+            socket,
+            pending: Pending::default(),
+            reading: Mutex::new(Reader {
+                recv: vec![0; options.max_datagram],
+                request: RequestBuffers::new(),
+            }),
+            next_id,
+            counters: Counters::default(),
+            closed: AtomicBool::new(false),
+            peer_uid: None,
+            failure: Mutex::new(None),
+            pool: Pool::default(),
+            options,
+        })
+    }
+
+    fn expect_peer_uid(&mut self, uid: u32) -> io::Result<()> {
+        self.socket.set_passcred(true)?;
+        self.peer_uid = Some(uid);
+        // Extra sockets opened before did not ask for credentials.
+        self.pool = Pool::default();
+        Ok(())
+    }
+
+    /// Adds this socket's counters to `total`.
+    fn add_counters(&self, total: &Counters) {
+        let add = |to: &AtomicU64, from: &AtomicU64| {
+            to.fetch_add(from.load(Ordering::Relaxed), Ordering::Relaxed);
+        };
+        let c = &self.counters;
+        add(&total.delivered, &c.delivered);
+        add(&total.unknown_id, &c.unknown_id);
+        add(&total.spoofed, &c.spoofed);
+        add(&total.malformed, &c.malformed);
+        add(&total.overruns, &c.overruns);
+        add(&total.wrong_uid, &c.wrong_uid);
     }
 }
 
@@ -170,27 +231,8 @@ impl Client {
     }
 
     fn new(socket: Socket, options: ClientOptions) -> io::Result<Client> {
-        socket.set_recv_timeout(Some(READ_SLICE))?;
-        socket.set_send_timeout(Some(SEND_SLICE))?;
-        if let Some(bytes) = options.recv_buffer {
-            socket.set_recv_buffer_size(bytes)?;
-        }
         Ok(Client {
-            inner: Inner {
-                socket,
-                pending: Pending::default(),
-                reading: Mutex::new(Reader {
-                    recv: vec![0; options.max_datagram],
-                    request: RequestBuffers::new(),
-                }),
-
-                next_id: AtomicU64::new(1),
-                counters: Counters::default(),
-                closed: AtomicBool::new(false),
-                peer_uid: None,
-                failure: Mutex::new(None),
-                options,
-            },
+            inner: Inner::open(socket, options, Arc::new(AtomicU64::new(1)))?,
         })
     }
 
@@ -226,8 +268,7 @@ impl Client {
     ///
     /// Turning on `SO_PASSCRED` failed.
     pub fn expect_peer_uid(mut self, uid: u32) -> io::Result<Client> {
-        self.inner.socket.set_passcred(true)?;
-        self.inner.peer_uid = Some(uid);
+        self.inner.expect_peer_uid(uid)?;
         Ok(self)
     }
 
@@ -249,7 +290,9 @@ impl Client {
 
     /// The counters so far.
     pub fn stats(&self) -> ClientStats {
-        let c = &self.inner.counters;
+        let c = Counters::default();
+        self.inner.add_counters(&c);
+        self.inner.pool.add_counters(&c);
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
         ClientStats {
             delivered: get(&c.delivered),

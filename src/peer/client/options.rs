@@ -7,6 +7,10 @@ use std::time::Duration;
 use crate::jsonrpc::Style;
 use crate::procslink::{MAX_DATAGRAM, PROCSLINK_OVERHEAD};
 
+/// How many extra sockets a client opens at most by default (see
+/// [`ClientOptions::max_extra_sockets`]).
+const DEFAULT_EXTRA_SOCKETS: usize = 64;
+
 /// How a client behaves.
 ///
 /// ```
@@ -21,6 +25,7 @@ pub struct ClientOptions {
     pub(super) max_datagram: usize,
     pub(super) style: Style,
     pub(super) recv_buffer: Option<usize>,
+    pub(super) max_extra_sockets: usize,
 }
 
 impl Default for ClientOptions {
@@ -30,6 +35,7 @@ impl Default for ClientOptions {
             max_datagram: MAX_DATAGRAM,
             style: Style::Python,
             recv_buffer: None,
+            max_extra_sockets: DEFAULT_EXTRA_SOCKETS,
         }
     }
 }
@@ -77,5 +83,41 @@ impl ClientOptions {
     pub fn recv_buffer_size(mut self, bytes: usize) -> Self {
         self.recv_buffer = Some(bytes);
         self
+    }
+
+    /// How many sockets a client shared by threads may open beside its
+    /// own (default 64; 0: none).
+    ///
+    /// One calling thread at a time reads the client's socket and hands
+    /// the others their answers, which costs each of them a wake-up and a
+    /// context switch. A caller that finds that turn taken takes an idle
+    /// extra socket instead, or opens one while fewer than this are open,
+    /// and sends its request and reads its answer there itself; when all
+    /// are busy it waits its turn on the client's socket. Extra sockets
+    /// stay open as long as the client. So **a server sees a client's
+    /// calls come from several addresses** (netlink ports, autobound Unix
+    /// names): up to one per caller in flight at once. Everything else
+    /// holds on each: answers matched by id and sender,
+    /// [`Client::expect_peer_uid`](crate::peer::Client::expect_peer_uid)
+    /// checked on every reply, the timeout,
+    /// [`Client::stats`](crate::peer::Client::stats) summing them all.
+    /// A server's [`ServerOptions::max_per_sender`](crate::peer::ServerOptions::max_per_sender)
+    /// counts each address apart unless it receives credentials (then by
+    /// uid). A client on a Unix socket bound to a path and a
+    /// `SOCK_SEQPACKET` connection open none.
+    ///
+    /// ```
+    /// use procslink::peer::ClientOptions;
+    /// assert_eq!(ClientOptions::new().max_extra_sockets(0).get_max_extra_sockets(), 0);
+    /// ```
+    #[must_use]
+    pub fn max_extra_sockets(mut self, sockets: usize) -> Self {
+        self.max_extra_sockets = sockets;
+        self
+    }
+
+    /// The most extra sockets.
+    pub fn get_max_extra_sockets(&self) -> usize {
+        self.max_extra_sockets
     }
 }

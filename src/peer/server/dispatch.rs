@@ -391,14 +391,19 @@ impl Shared {
                 None => Err(RpcError::method_not_found()),
                 Some(handler) if self.options.handler_timeout.is_some() => {
                     out.watch.start(ctx.request.sender.clone(), req.id.as_ref());
+                    let inside = self.enter_handler();
                     let outcome = self.invoke(handler, req, notes, ctx, &mut out.result);
+                    drop(inside);
                     if out.watch.finish() {
                         out.abandoned = true;
                         return None;
                     }
                     outcome
                 }
-                Some(handler) => self.invoke(handler, req, notes, ctx, &mut out.result),
+                Some(handler) => {
+                    let _inside = self.enter_handler();
+                    self.invoke(handler, req, notes, ctx, &mut out.result)
+                }
             }
         };
         let id = req.id?;
@@ -414,6 +419,14 @@ impl Shared {
             }
             Err(e) => self.single(&id, Err(e), out),
         })
+    }
+
+    /// Counts the calling thread inside a handler until the guard drops,
+    /// for the dater (only when the server dates its queue).
+    fn enter_handler(&self) -> Option<InHandlers<'_>> {
+        self.ages.as_ref()?;
+        self.in_handlers.fetch_add(1, Ordering::SeqCst);
+        Some(InHandlers(self))
     }
 
     pub(super) fn invoke(
@@ -447,6 +460,15 @@ impl Shared {
                 Err(RpcError::internal(format_args!("handler panicked: {text}")))
             }
         }
+    }
+}
+
+/// A serving thread counted in `Shared::in_handlers`.
+struct InHandlers<'a>(&'a Shared);
+
+impl Drop for InHandlers<'_> {
+    fn drop(&mut self) {
+        self.0.in_handlers.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

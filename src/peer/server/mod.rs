@@ -7,6 +7,7 @@
 //!   request or batch run;
 //! - `reply`: writing responses and sending them.
 
+mod dater;
 mod dispatch;
 mod methods;
 mod options;
@@ -55,6 +56,11 @@ struct Shared {
     /// Threads the watchdog started in place of stuck ones.
     spares: Mutex<Vec<JoinHandle<io::Result<()>>>>,
     ages: Option<QueueAges>,
+    /// Serving threads inside a handler, counted only when `ages` is set.
+    in_handlers: AtomicUsize,
+    /// The thread that dates the queue while every serving thread is in a
+    /// handler, when `ages` is set.
+    dater: Mutex<dater::Dater>,
     per_sender: Option<PerSender>,
     unlink: Option<PathBuf>,
     /// The uid the kernel reports for senders whose uid has no mapping in
@@ -193,6 +199,8 @@ impl Server {
             watches: Mutex::new(Vec::new()),
             spares: Mutex::new(Vec::new()),
             ages,
+            in_handlers: AtomicUsize::new(0),
+            dater: Mutex::default(),
             per_sender,
             unlink,
             overflow_uid: options_overflow.then(userns::overflow_uid).flatten(),
@@ -273,6 +281,7 @@ impl Server {
             served: Arc::clone(&served),
             watch: Arc::clone(&watch),
         };
+        let _dated = self.dated()?;
         let credentials = shared.wants_credentials();
         let Buffers { mut recv, mut out } = Buffers::new(
             shared.options.max_datagram,

@@ -195,6 +195,16 @@ impl ServerOptions {
     /// before `t`. So the age is underestimated by at most a quarter of
     /// `age`, never overestimated, and costs nothing while it is off.
     ///
+    /// While every serving thread is inside a handler nobody reads, so a
+    /// thread of the server's own (one per server, running while any
+    /// thread is in [`Server::serve`](crate::peer::Server::serve), spawned
+    /// or not) sends the markers that date what arrives meanwhile: at most
+    /// four unread, the gap between them doubling (a quarter of `age`,
+    /// then a half, one, two), since each takes a place in the socket's
+    /// queue. Requests that arrive later in a handler running longer than
+    /// that are dated by the markers sent once a thread reads again, so
+    /// they may pass for younger than they are (never older).
+    ///
     /// ```
     /// use std::time::Duration;
     /// use procslink::peer::ServerOptions;
