@@ -277,6 +277,8 @@ mod transport;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+#[cfg(feature = "tokio")]
+pub use client::AsyncClient;
 pub use client::{Client, ClientOptions, ClientStats};
 pub use error::{CallError, HANDLER_TIMEOUT, PERMISSION_DENIED, RpcError, SERVER_BUSY};
 pub use json::to_json_text;

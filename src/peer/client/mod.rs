@@ -8,6 +8,8 @@
 //! - `answer`: checking a received datagram and delivering its response.
 
 mod answer;
+#[cfg(feature = "tokio")]
+mod asynchronous;
 mod call;
 mod options;
 mod stats;
@@ -37,6 +39,8 @@ use call::{CallParams, Outgoing};
 use stats::Counters;
 use turn::{Pending, READ_SLICE, Reader, RequestBuffers, SEND_SLICE};
 
+#[cfg(feature = "tokio")]
+pub use asynchronous::AsyncClient;
 pub use options::ClientOptions;
 pub use stats::ClientStats;
 

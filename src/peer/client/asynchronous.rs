@@ -1,0 +1,743 @@
+//! [`AsyncClient`]: the client's calls as futures on tokio (feature
+//! `tokio`).
+//!
+//! The socket is the blocking client's, made non-blocking and registered
+//! with tokio's reactor through [`AsyncFd`]: no thread of its own. Requests
+//! are built, and responses checked and routed, by the blocking client's
+//! code (`Inner::build`, `Inner::deliver`, its table of pending calls and
+//! answer slots); only the waiting differs. One task at a time reads the
+//! socket for all (the one holding the reading turn when the socket is
+//! readable); an answer for another call goes into that call's slot, and
+//! its task is woken.
+
+use std::prelude::rust_2024::*;
+
+use std::fmt;
+use std::future::poll_fn;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tokio::io::Interest;
+use tokio::io::unix::AsyncFd;
+use tokio::time::Instant;
+
+use crate::jsonrpc::{Params as RawParams, RawValue};
+use crate::peer::bump_exclusive;
+use crate::peer::error::CallError;
+use crate::peer::hash::FastMap;
+use crate::peer::socket::{Address, is_overrun};
+
+use super::answer::{Outcome, finish, rpc_error, value_of};
+use super::call::{CallParams, Outgoing};
+use super::turn::{self, Own, RequestBuffers, Slot, Waiter};
+use super::{Client, ClientOptions, ClientStats, Inner};
+
+/// How long a sender whose server's queue is full waits before trying
+/// again: the kernel reports no readiness for room in another socket's
+/// queue, so the send is retried (reading the socket for the waiting calls
+/// in between) until the call's deadline.
+const SEND_RETRY: Duration = Duration::from_millis(1);
+
+/// How long a timed-out call still waits for an answer that a reader took
+/// off the table just before the deadline and is handing over.
+const HANDOVER_GRACE: Duration = Duration::from_millis(20);
+
+/// A JSON-RPC client for tokio tasks, on its own socket: the
+/// [`Client`]'s calls as futures, any number in flight at once from any
+/// number of tasks.
+///
+/// Requests are numbered 1, 2, 3… and each response goes to the call of
+/// its id, after the same checks as the blocking client's (the sender is
+/// the peer the call went to, the datagram is a valid response; anything
+/// else is dropped and counted in [`ClientStats`]). There is no receiver
+/// thread or task: whichever waiting call holds the reading turn when the
+/// socket becomes readable reads it for everyone, handing other calls'
+/// answers to them and waking their tasks. A lone call reads its own
+/// answer.
+///
+/// The futures borrow the client; share it between spawned tasks in an
+/// [`Arc`]. A call's future may be dropped at any await point: its id is
+/// forgotten and a late answer is counted as unknown. Must be created
+/// inside a tokio runtime with I/O and time enabled.
+///
+/// ```
+/// use std::sync::Arc;
+/// use procslink::peer::{AsyncClient, Server, ServerOptions, demo};
+/// use serde_json::json;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # if procslink::peer::NetlinkSocket::open().is_err() { return Ok(()) } // no netlink here
+/// let server = Server::bind_netlink(demo::methods(), ServerOptions::new())?.spawn()?;
+/// let port = server.port().unwrap();
+///
+/// let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+/// runtime.block_on(async {
+///     let client = Arc::new(AsyncClient::netlink()?);
+///     assert_eq!(client.call(port, "hello", json!(["Rust"])).await?, json!("Hello, Rust!"));
+///     assert_eq!(client.call_typed::<_, i64>(port, "add", &(2, 40)).await?, 42);
+///
+///     // Calls from many tasks at once, each answered by its own response.
+///     let tasks: Vec<_> = (0..10)
+///         .map(|i| {
+///             let client = Arc::clone(&client);
+///             tokio::spawn(async move { client.call(port, "add", json!([i, 1])).await })
+///         })
+///         .collect();
+///     for (i, task) in tasks.into_iter().enumerate() {
+///         assert_eq!(task.await??, json!(i + 1));
+///     }
+///
+///     let err = client.call(port, "nope", json!(null)).await.unwrap_err();
+///     assert_eq!(err.rpc().unwrap().code.0, -32601);
+///     Ok::<_, Box<dyn std::error::Error>>(())
+/// })?;
+/// server.stop()?;
+/// # Ok(())
+/// # }
+/// ```
+pub struct AsyncClient {
+    fd: AsyncFd<Registered>,
+    /// The tasks waiting for an answer, by call id.
+    parked: Mutex<FastMap<u64, Parked>>,
+    /// Slots and request buffers of finished calls, for the next ones.
+    spare: Mutex<Spare>,
+}
+
+/// The blocking client whose socket is registered with the reactor.
+struct Registered(Client);
+
+impl AsRawFd for Registered {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0.inner.socket.as_fd().as_raw_fd()
+    }
+}
+
+/// A waiting call's task and the slot its answer is handed to.
+struct Parked {
+    waker: Waker,
+    slot: Arc<Slot>,
+}
+
+#[derive(Default)]
+struct Spare {
+    slots: Vec<Arc<Slot>>,
+    buffers: Vec<RequestBuffers>,
+}
+
+/// How many spare slots and buffers a client keeps (as many calls in
+/// flight at once need no allocation of their own).
+const KEEP_SPARE: usize = 256;
+
+/// What reading the socket until it had nothing more came to.
+enum Drained<T> {
+    /// The reading call's own answer.
+    Own(Result<T, CallError>),
+    /// The socket is empty.
+    Empty,
+    /// The socket failed: the client is closed.
+    Failed,
+}
+
+impl fmt::Debug for AsyncClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncClient")
+            .field("address", &self.inner().socket.local())
+            .field("options", &self.inner().options)
+            .finish()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl AsyncClient {
+    /// A client on a new `NETLINK_USERSOCK` socket, with the default
+    /// options.
+    ///
+    /// # Errors
+    ///
+    /// Opening or configuring the socket failed, or no tokio runtime is
+    /// running on this thread.
+    pub fn netlink() -> io::Result<AsyncClient> {
+        AsyncClient::netlink_with(ClientOptions::default())
+    }
+
+    /// A client on a new `NETLINK_USERSOCK` socket.
+    ///
+    /// # Errors
+    ///
+    /// As [`netlink`](Self::netlink).
+    pub fn netlink_with(options: ClientOptions) -> io::Result<AsyncClient> {
+        AsyncClient::register(Client::netlink_with(options)?)
+    }
+
+    /// A client on a new autobound Unix datagram socket (ProcsLink
+    /// framing), with the default options.
+    ///
+    /// # Errors
+    ///
+    /// As [`netlink`](Self::netlink).
+    pub fn unix() -> io::Result<AsyncClient> {
+        AsyncClient::unix_with(ClientOptions::default())
+    }
+
+    /// A client on a new autobound Unix datagram socket.
+    ///
+    /// # Errors
+    ///
+    /// As [`netlink`](Self::netlink).
+    pub fn unix_with(options: ClientOptions) -> io::Result<AsyncClient> {
+        AsyncClient::register(Client::unix_with(options)?)
+    }
+
+    /// A client of osbuild's jsoncomm profile (one bare JSON-RPC document
+    /// per datagram) on a new autobound Unix datagram socket, with the
+    /// default options: see [`Client::jsoncomm`].
+    ///
+    /// # Errors
+    ///
+    /// As [`netlink`](Self::netlink).
+    pub fn jsoncomm() -> io::Result<AsyncClient> {
+        AsyncClient::jsoncomm_with(ClientOptions::default())
+    }
+
+    /// [`jsoncomm`](Self::jsoncomm) with `options`.
+    ///
+    /// # Errors
+    ///
+    /// As [`netlink`](Self::netlink).
+    pub fn jsoncomm_with(options: ClientOptions) -> io::Result<AsyncClient> {
+        AsyncClient::register(Client::jsoncomm_with(options)?)
+    }
+
+    fn register(client: Client) -> io::Result<AsyncClient> {
+        // tokio panics when a descriptor is registered outside a runtime;
+        // that common mistake is an error here instead.
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(io::Error::other(
+                "no tokio runtime is running on this thread",
+            ));
+        }
+        rustix::io::ioctl_fionbio(client.inner.socket.as_fd(), true)?;
+        // As in `AsyncKernelSocket::open_with`: tokio 1.54 deprecates the
+        // safe constructor for an `unsafe fn` whose contract (`as_raw_fd`
+        // returns the same open descriptor while the `AsyncFd` lives)
+        // holds here, as the client owns its socket until dropped; the
+        // crate forbids `unsafe`.
+        #[allow(deprecated)]
+        let fd =
+            AsyncFd::with_interest(Registered(client), Interest::READABLE | Interest::WRITABLE)?;
+        Ok(AsyncClient {
+            fd,
+            parked: Mutex::new(FastMap::default()),
+            spare: Mutex::new(Spare::default()),
+        })
+    }
+
+    /// Accepts responses only from a server running as `uid`, as the kernel
+    /// reports it (`SCM_CREDENTIALS` on every datagram): see
+    /// [`Client::expect_peer_uid`].
+    ///
+    /// # Errors
+    ///
+    /// Turning on `SO_PASSCRED` failed.
+    pub fn expect_peer_uid(self, uid: u32) -> io::Result<AsyncClient> {
+        let AsyncClient { fd, .. } = self;
+        let Registered(client) = fd.into_inner();
+        AsyncClient::register(client.expect_peer_uid(uid)?)
+    }
+
+    fn client(&self) -> &Client {
+        &self.fd.get_ref().0
+    }
+
+    fn inner(&self) -> &Inner {
+        &self.client().inner
+    }
+
+    /// The uid responses must come from, if
+    /// [`expect_peer_uid`](Self::expect_peer_uid) set one.
+    pub fn peer_uid(&self) -> Option<u32> {
+        self.client().peer_uid()
+    }
+
+    /// The client's own address (where responses come to).
+    pub fn address(&self) -> Address {
+        self.client().address()
+    }
+
+    /// The netlink port id, for a netlink client.
+    pub fn port(&self) -> Option<u32> {
+        self.client().port()
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> ClientStats {
+        self.client().stats()
+    }
+
+    /// Calls `method` at `to` with `params` (an array, an object, or
+    /// `Value::Null` for none) and awaits the result, at most the client's
+    /// timeout ([`ClientOptions::timeout`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::call`].
+    pub async fn call(
+        &self,
+        to: impl Into<Address>,
+        method: &str,
+        params: Value,
+    ) -> Result<Value, CallError> {
+        self.call_timeout(to, method, params, self.inner().options.timeout)
+            .await
+    }
+
+    /// [`call`](Self::call) with its own timeout.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::call`].
+    pub async fn call_timeout(
+        &self,
+        to: impl Into<Address>,
+        method: &str,
+        params: Value,
+        timeout: Duration,
+    ) -> Result<Value, CallError> {
+        let to = to.into();
+        let out = Outgoing {
+            to: &to,
+            method,
+            params: CallParams::<()>::Value(&params),
+            fds: &[],
+        };
+        self.call_with(out, timeout, |outcome, _| value_of(outcome))
+            .await
+    }
+
+    /// [`call`](Self::call) passing `fds` with the request and returning
+    /// the descriptors that came back with the response (Unix datagrams
+    /// only), as [`Client::call_with_fds`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::call_with_fds`].
+    pub async fn call_with_fds(
+        &self,
+        to: impl Into<Address>,
+        method: &str,
+        params: Value,
+        fds: &[BorrowedFd<'_>],
+    ) -> Result<(Value, Vec<OwnedFd>), CallError> {
+        let to = to.into();
+        let out = Outgoing {
+            to: &to,
+            method,
+            params: CallParams::<()>::Value(&params),
+            fds,
+        };
+        let timeout = self.inner().options.timeout;
+        self.call_with(out, timeout, |outcome, fds| {
+            value_of(outcome).map(|v| (v, fds))
+        })
+        .await
+    }
+
+    /// Calls with params serialised from `params` and decodes the result
+    /// into `R`, straight from and to the JSON text, as
+    /// [`Client::call_typed`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::call_typed`].
+    pub async fn call_typed<P: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        to: impl Into<Address>,
+        method: &str,
+        params: &P,
+    ) -> Result<R, CallError> {
+        let to = to.into();
+        let out = Outgoing {
+            to: &to,
+            method,
+            params: CallParams::Typed(params),
+            fds: &[],
+        };
+        let timeout = self.inner().options.timeout;
+        self.call_with(out, timeout, |outcome, _| match outcome {
+            Ok(raw) => serde_json::from_str(raw.as_str())
+                .map_err(|e| CallError::Protocol(format!("unexpected result: {e}"))),
+            Err(object) => Err(rpc_error(&object)),
+        })
+        .await
+    }
+
+    /// Calls with params given as JSON text (`None`: absent) and hands the
+    /// result's JSON text to `f`, as [`Client::call_raw`]: borrowed from
+    /// the datagram when this call read its own answer, from the copy a
+    /// reading call handed over otherwise.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::call`].
+    pub async fn call_raw<T>(
+        &self,
+        to: impl Into<Address>,
+        method: &str,
+        params: Option<RawParams<'_>>,
+        f: impl FnOnce(RawValue<'_>) -> T,
+    ) -> Result<T, CallError> {
+        let to = to.into();
+        let out = Outgoing {
+            to: &to,
+            method,
+            params: CallParams::<()>::Raw(params),
+            fds: &[],
+        };
+        let timeout = self.inner().options.timeout;
+        self.call_with(out, timeout, |outcome, _| match outcome {
+            Ok(raw) => Ok(f(raw)),
+            Err(object) => Err(rpc_error(&object)),
+        })
+        .await
+    }
+
+    /// Sends a notification: no id, no response. Waits for room in the
+    /// server's queue at most the client's timeout.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::notify`].
+    pub async fn notify(
+        &self,
+        to: impl Into<Address>,
+        method: &str,
+        params: Value,
+    ) -> Result<(), CallError> {
+        self.notify_with_fds(to, method, params, &[]).await
+    }
+
+    /// [`notify`](Self::notify) passing `fds` (Unix datagrams only).
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::notify`].
+    pub async fn notify_with_fds(
+        &self,
+        to: impl Into<Address>,
+        method: &str,
+        params: Value,
+        fds: &[BorrowedFd<'_>],
+    ) -> Result<(), CallError> {
+        let to = to.into();
+        let out = Outgoing {
+            to: &to,
+            method,
+            params: CallParams::<()>::Value(&params),
+            fds,
+        };
+        let mut buffers = self.take_buffers();
+        let deadline = deadline_after(self.inner().options.timeout);
+        let sent = match self.inner().build(&mut buffers, &out, None) {
+            Ok(len) => {
+                let datagram = buffers.datagram.get(..len).unwrap_or_default();
+                self.send(&out, datagram, deadline).await
+            }
+            Err(e) => Err(e),
+        };
+        self.put_back_buffers(buffers);
+        sent
+    }
+
+    /// A call: builds and sends its request, then awaits the answer and
+    /// turns it into `T` through `convert`; [`CallError::Timeout`] past
+    /// `timeout`.
+    async fn call_with<P, T, F>(
+        &self,
+        out: Outgoing<'_, P>,
+        timeout: Duration,
+        convert: F,
+    ) -> Result<T, CallError>
+    where
+        P: Serialize + ?Sized,
+        F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
+    {
+        let inner = self.inner();
+        let deadline = deadline_after(timeout);
+        let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut call = CallState {
+            client: self,
+            id,
+            slot: None,
+            buffers: Some(self.take_buffers()),
+        };
+        let buffers = call.buffers.get_or_insert_with(RequestBuffers::new);
+        let len = inner.build(buffers, &out, Some(id))?;
+        if inner.closed.load(Ordering::Acquire) {
+            return Err(inner.stopped());
+        }
+        let slot = register(self, id, out.to);
+        call.slot = Some(Arc::clone(&slot));
+        let datagram = buffers.datagram.get(..len).unwrap_or_default();
+        self.send(&out, datagram, deadline).await?;
+        let mut convert = Some(convert);
+        let answer = poll_fn(|cx| self.poll_answer(id, &slot, cx, &mut convert));
+        if let Ok(answer) = tokio::time::timeout_at(deadline, answer).await {
+            return answer;
+        }
+        if inner.pending().remove(&id).is_some() {
+            return Err(CallError::Timeout);
+        }
+        // Gone from the table without an answer yet: a reader took it just
+        // now and is putting it into the slot.
+        let late = poll_fn(|cx| self.poll_answer(id, &slot, cx, &mut convert));
+        tokio::time::timeout(HANDOVER_GRACE, late)
+            .await
+            .unwrap_or(Err(CallError::Timeout))
+    }
+
+    /// Sends `datagram`, retrying while the server's queue is full, until
+    /// `deadline`.
+    async fn send<P: ?Sized>(
+        &self,
+        out: &Outgoing<'_, P>,
+        datagram: &[u8],
+        deadline: Instant,
+    ) -> Result<(), CallError> {
+        let inner = self.inner();
+        loop {
+            match inner.socket.send(out.to, datagram, out.fds, true) {
+                Ok(()) => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(CallError::Io(e)),
+            }
+            if inner.closed.load(Ordering::Acquire) {
+                return Err(inner.stopped());
+            }
+            // The server may be blocked on our full queue: read it for the
+            // waiting calls.
+            self.read_for_others();
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(CallError::Timeout);
+            }
+            tokio::time::sleep_until((now + SEND_RETRY).min(deadline)).await;
+        }
+    }
+
+    /// One poll of a call's wait for its answer: taken from its slot, or
+    /// read from the socket when this task holds the reading turn.
+    fn poll_answer<T, F>(
+        &self,
+        id: u64,
+        slot: &Arc<Slot>,
+        cx: &mut Context<'_>,
+        convert: &mut Option<F>,
+    ) -> Poll<Result<T, CallError>>
+    where
+        F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
+    {
+        let inner = self.inner();
+        loop {
+            if let Some(answer) = slot.take_answer() {
+                let Some(f) = convert.take() else {
+                    return Poll::Ready(Err(CallError::Timeout));
+                };
+                // The reader validated the text before handing it over.
+                let lost =
+                    || CallError::InvalidReply("a handed-over response no longer parses".into());
+                return Poll::Ready(finish(answer, f).unwrap_or_else(|| Err(lost())));
+            }
+            if inner.closed.load(Ordering::Acquire) {
+                return Poll::Ready(Err(inner.stopped()));
+            }
+            // Parked before trying the turn: a reader that holds it now
+            // sees this task when it lets go (see `hand_off`).
+            self.park(id, slot, cx.waker());
+            let Some(mut turn) = inner.reading_turn() else {
+                return Poll::Pending;
+            };
+            let mut ready = match self.fd.poll_read_ready(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(ready)) => ready,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(CallError::Io(e))),
+            };
+            match self.drain(&mut turn.recv, Own::Registered(id), convert) {
+                Drained::Own(answer) => {
+                    drop(turn);
+                    self.wake_answered();
+                    return Poll::Ready(answer);
+                }
+                Drained::Empty => {
+                    ready.clear_ready();
+                    drop(turn);
+                    self.wake_answered();
+                }
+                Drained::Failed => return Poll::Ready(Err(inner.stopped())),
+            }
+        }
+    }
+
+    /// Reads the socket once for the waiting calls, if no one else does
+    /// (a sender waiting for room in its server's queue does this).
+    fn read_for_others(&self) {
+        // Id 0 is never a call's: every answer read goes to its caller.
+        const NO_CALL: u64 = 0;
+        let Some(mut turn) = self.inner().reading_turn() else {
+            return;
+        };
+        let mut none = None::<fn(Outcome<'_>, Vec<OwnedFd>) -> Result<(), CallError>>;
+        // A failure closes the client; the waiting calls learn it when
+        // woken.
+        let _ = self.drain(&mut turn.recv, Own::Registered(NO_CALL), &mut none);
+        drop(turn);
+        self.wake_answered();
+    }
+
+    /// Receives and delivers datagrams until the socket is empty or the
+    /// reading call `own` has its answer.
+    fn drain<T, F>(&self, buf: &mut [u8], own: Own<'_>, convert: &mut Option<F>) -> Drained<T>
+    where
+        F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
+    {
+        let inner = self.inner();
+        loop {
+            match inner.socket.recv_into(buf, inner.peer_uid.is_some()) {
+                Ok(info) => {
+                    if let Some(answer) = inner.deliver(info.data(buf), info, own, convert) {
+                        return Drained::Own(answer);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Drained::Empty,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if is_overrun(&e) => bump_exclusive(&inner.counters.overruns),
+                Err(e) => {
+                    *lock(&inner.failure) = Some(e.to_string());
+                    inner.closed.store(true, Ordering::Release);
+                    inner.pending().clear();
+                    for (_, parked) in lock(&self.parked).drain() {
+                        parked.waker.wake();
+                    }
+                    return Drained::Failed;
+                }
+            }
+        }
+    }
+
+    /// Records (or refreshes) the task waiting for call `id`.
+    fn park(&self, id: u64, slot: &Arc<Slot>, waker: &Waker) {
+        let mut parked = lock(&self.parked);
+        match parked.get_mut(&id) {
+            Some(p) if p.waker.will_wake(waker) => {}
+            Some(p) => p.waker.clone_from(waker),
+            None => {
+                let p = Parked {
+                    waker: waker.clone(),
+                    slot: Arc::clone(slot),
+                };
+                parked.insert(id, p);
+            }
+        }
+    }
+
+    /// Wakes the tasks whose answers a reader has put into their slots.
+    ///
+    /// This looks at every waiting task's slot (a flag each): the routing
+    /// it reuses (`Inner::deliver`) fills slots without saying whose.
+    fn wake_answered(&self) {
+        lock(&self.parked).retain(|_, p| {
+            if p.slot.ready.load(Ordering::Acquire) {
+                p.waker.wake_by_ref();
+                false
+            } else {
+                true
+            }
+        });
+    }
+
+    /// After a call is done: wakes one other waiting task, which takes the
+    /// reading turn if no one holds it. Only the last task to poll the
+    /// socket's readiness is woken by the reactor, and that may have been
+    /// the task that is done.
+    fn hand_off(&self, done: u64) {
+        let parked = lock(&self.parked);
+        if let Some((_, p)) = parked.iter().find(|(id, _)| **id != done) {
+            p.waker.wake_by_ref();
+        }
+    }
+
+    fn take_buffers(&self) -> RequestBuffers {
+        lock(&self.spare)
+            .buffers
+            .pop()
+            .unwrap_or_else(RequestBuffers::new)
+    }
+
+    fn put_back_buffers(&self, mut buffers: RequestBuffers) {
+        buffers.trim();
+        let mut spare = lock(&self.spare);
+        if spare.buffers.len() < KEEP_SPARE {
+            spare.buffers.push(buffers);
+        }
+    }
+}
+
+/// `timeout` from now, as the blocking client computes it.
+fn deadline_after(timeout: Duration) -> Instant {
+    Instant::from_std(turn::deadline_after(std::time::Instant::now(), timeout))
+}
+
+/// Enters the call `id` in the table of pending calls, to `to`, with a
+/// slot for its answer.
+fn register(client: &AsyncClient, id: u64, to: &Address) -> Arc<Slot> {
+    let spare = lock(&client.spare).slots.pop();
+    let slot = spare.unwrap_or_default();
+    slot.arm(id);
+    let waiter = Waiter {
+        to: to.clone(),
+        slot: Arc::clone(&slot),
+    };
+    client.inner().pending().insert(id, waiter);
+    slot
+}
+
+/// A call in flight: unregistered, woken out and its slot and buffers kept
+/// for the next call when it ends, however it ends (answered, failed,
+/// timed out or dropped).
+struct CallState<'c> {
+    client: &'c AsyncClient,
+    id: u64,
+    slot: Option<Arc<Slot>>,
+    buffers: Option<RequestBuffers>,
+}
+
+impl Drop for CallState<'_> {
+    fn drop(&mut self) {
+        let client = self.client;
+        if let Some(buffers) = self.buffers.take() {
+            client.put_back_buffers(buffers);
+        }
+        let Some(slot) = self.slot.take() else {
+            return;
+        };
+        client.inner().pending().remove(&self.id);
+        lock(&client.parked).remove(&self.id);
+        client.hand_off(self.id);
+        // Whatever a reader still hands to this call's id is dropped.
+        slot.arm(0);
+        let mut spare = lock(&client.spare);
+        if spare.slots.len() < KEEP_SPARE && Arc::strong_count(&slot) == 1 {
+            spare.slots.push(slot);
+        }
+    }
+}
