@@ -381,3 +381,109 @@ fn outside_a_runtime_is_an_error_not_a_panic() {
     let err = AsyncClient::unix().unwrap_err();
     assert!(err.to_string().contains("tokio runtime"), "{err}");
 }
+
+/// The reference ProcsLink server (`tests/interop/py_server.py`, the
+/// `procslink` 0.1.2 Python package), killed when dropped.
+struct PyServer {
+    child: std::process::Child,
+    port: u32,
+}
+
+impl PyServer {
+    fn start(python: &std::path::Path, log: &std::path::Path) -> PyServer {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(python)
+            .arg(peer_common::root().join("tests/interop/py_server.py"))
+            .arg(log)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start py_server.py");
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("the server's stdout");
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the server's port");
+        let port = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("py_server.py printed {line:?}"));
+        PyServer { child, port }
+    }
+}
+
+impl Drop for PyServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn against_the_python_reference_server() {
+    let Some(python) = peer_common::python() else {
+        return;
+    };
+    if !netlink_available() {
+        return;
+    }
+    let dir = SocketDir::new();
+    let log = dir.path().join("notify.log");
+    let server = PyServer::start(&python, &log);
+    let port = server.port;
+    on_both_runtimes(|| {
+        let log = log.clone();
+        async move {
+            let _ = std::fs::remove_file(&log);
+            let options = ClientOptions::new().timeout(Duration::from_secs(10));
+            let client = Arc::new(AsyncClient::netlink_with(options).unwrap());
+            let hello = client.call(port, "hello", json!(["Rust"])).await;
+            assert_eq!(hello.unwrap(), json!("Hello, Rust!"));
+            let sum: f64 = client
+                .call_typed(port, "add", &json!({"a": 0.5, "b": 2}))
+                .await
+                .unwrap();
+            assert_eq!(sum, 2.5);
+            let nested = json!({"a": [1, -2, 3.25, null, true], "b": {"c": "\u{e9}\"\\\n\t"}});
+            let echoed = client.call(port, "echo", json!([nested.clone()])).await;
+            assert_eq!(echoed.unwrap(), nested);
+            let err = client.call(port, "nope", json!([])).await.unwrap_err();
+            let err = err.rpc().expect("an error response");
+            assert_eq!(
+                (err.code.0, err.message.as_str()),
+                (-32601, "Method not found")
+            );
+            let err = client.call(port, "fail", json!([1])).await.unwrap_err();
+            assert_eq!(err.rpc().unwrap().data, Some(json!("boom: \u{e9}t\u{e9}")));
+
+            // Many calls at once from many tasks (the reference serves one
+            // datagram at a time; netlink queues bytes, so none is lost).
+            let tasks: Vec<_> = (0..20i64)
+                .map(|i| {
+                    let client = Arc::clone(&client);
+                    tokio::spawn(async move { client.call(port, "add", json!([i, 100])).await })
+                })
+                .collect();
+            for (i, task) in (0i64..).zip(tasks) {
+                assert_eq!(task.await.unwrap().unwrap(), json!(i + 100));
+            }
+
+            client
+                .notify(port, "notify_me", json!([1, "\u{e9}"]))
+                .await
+                .unwrap();
+            // The reference serves datagrams in order: once this call is
+            // answered, the notification has been handled.
+            let pong = client.call(port, "ping", Value::Null).await;
+            assert_eq!(pong.unwrap(), json!("pong"));
+            let logged = std::fs::read_to_string(&log).expect("the notification log");
+            let lines: Vec<Value> = logged
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect();
+            assert_eq!(lines, [json!({"args": [1, "\u{e9}"], "kwargs": {}})]);
+            let stats = client.stats();
+            assert_eq!(stats.delivered, 26, "{stats:?}");
+        }
+    });
+    drop(server);
+}
