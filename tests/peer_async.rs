@@ -487,3 +487,63 @@ fn against_the_python_reference_server() {
     });
     drop(server);
 }
+
+#[test]
+fn descriptors_go_with_a_call_and_come_back() {
+    use std::io::{Read, Write};
+    use std::os::fd::AsFd;
+    on_both_runtimes(|| async {
+        let mut methods = Methods::new();
+        methods.add(
+            "slurp",
+            |mut p: Params| -> Result<procslink::peer::Reply, RpcError> {
+                let fds = p.take_fds();
+                let [fd] = <[_; 1]>::try_from(fds)
+                    .map_err(|_| RpcError::invalid_params("one descriptor"))?;
+                let mut text = String::new();
+                std::fs::File::from(fd)
+                    .read_to_string(&mut text)
+                    .map_err(RpcError::internal)?;
+                let (reader, mut writer) = std::io::pipe().map_err(RpcError::internal)?;
+                writer
+                    .write_all(text.to_uppercase().as_bytes())
+                    .map_err(RpcError::internal)?;
+                let reply =
+                    procslink::peer::Reply::with_fds(json!(text.len()), vec![reader.into()]);
+                Ok(reply)
+            },
+        );
+        let dir = SocketDir::new();
+        let addr = UnixAddr::Path(dir.path().join("fds.sock"));
+        let server = Server::bind_unix(addr.clone(), methods, ServerOptions::new())
+            .unwrap()
+            .spawn()
+            .unwrap();
+        let client = AsyncClient::unix().unwrap();
+        let (reader, mut writer) = std::io::pipe().unwrap();
+        writer.write_all(b"shout").unwrap();
+        drop(writer);
+        let fds = [reader.as_fd()];
+        let (len, fds) = client
+            .call_with_fds(addr.clone(), "slurp", json!([]), &fds)
+            .await
+            .unwrap();
+        assert_eq!(len, json!(5));
+        let mut back = String::new();
+        let [fd] = <[_; 1]>::try_from(fds).expect("one descriptor back");
+        std::fs::File::from(fd).read_to_string(&mut back).unwrap();
+        assert_eq!(back, "SHOUT");
+        // A descriptor with a notification, read by the next call.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(writer);
+        let fds = [reader.as_fd()];
+        let notified = client.notify_with_fds(addr.clone(), "slurp", json!([]), &fds);
+        notified.await.unwrap();
+        let none = client
+            .call(addr.clone(), "slurp", json!([]))
+            .await
+            .unwrap_err();
+        assert_eq!(none.rpc().unwrap().code.0, -32602);
+        server.stop().unwrap();
+    });
+}
