@@ -62,6 +62,22 @@ const HANDOVER_GRACE: Duration = Duration::from_millis(20);
 /// answers to them and waking their tasks. A lone call reads its own
 /// answer.
 ///
+/// Once the client is warm, a call allocates nothing of its own: request
+/// buffers and answer slots are kept for the next calls, the tables of
+/// waiting calls keep their room, and timeouts are tokio timers inside the
+/// call's future. What a call does allocate is what its values need (the
+/// params and result [`Value`]s; none for
+/// [`call_typed`](Self::call_typed) with plain types or
+/// [`call_raw`](Self::call_raw)), a copy of the address for a Unix path,
+/// and, when another task read its answer, a copy of the answer's text (as
+/// in the blocking client).
+///
+/// On Unix datagrams the kernel queues at most `net.unix.max_dgram_qlen`
+/// datagrams for the client (10 by default) and the server drops a reply
+/// that does not fit at once, so keep the calls in flight to a Unix server
+/// below that or expect some to time out; netlink queues bytes
+/// ([`ClientOptions::recv_buffer_size`]).
+///
 /// The futures borrow the client; share it between spawned tasks in an
 /// [`Arc`]. A call's future may be dropped at any await point: its id is
 /// forgotten and a late answer is counted as unknown. Must be created
@@ -602,6 +618,9 @@ impl AsyncClient {
         let _ = self.drain(&mut turn.recv, Own::Registered(NO_CALL), &mut none);
         drop(turn);
         self.wake_answered();
+        // A call that found the turn taken meanwhile waits to be woken: this
+        // sender may be done (a notification) before it ever reads again.
+        self.hand_off(NO_CALL);
     }
 
     /// Receives and delivers datagrams until the socket is empty or the
