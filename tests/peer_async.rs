@@ -547,3 +547,65 @@ fn descriptors_go_with_a_call_and_come_back() {
         server.stop().unwrap();
     });
 }
+
+/// A hand-driven netlink "server" ([`peer_common::Raw`]) answers each call
+/// in its own way while a stranger sends the client forged answers: the
+/// forgeries are dropped and counted, a junk answer from the server fails
+/// its call as an invalid reply, and the real answer still gets through.
+#[test]
+fn forged_and_malformed_answers() {
+    use peer_common::{Raw, datagram};
+    use procslink::procslink::DatagramRepr;
+    if !netlink_available() {
+        return;
+    }
+    on_both_runtimes(|| async {
+        let client = AsyncClient::netlink().unwrap();
+        let me = client.port().unwrap();
+        let server = Raw::new();
+        let stranger = Raw::new();
+        let port = server.port();
+        let serving = std::thread::spawn(move || {
+            let response = |pid: u32, id: u64, result: &str| {
+                let text = format!(r#"{{"jsonrpc": "2.0", "result": {result}, "id": {id}}}"#);
+                datagram(DatagramRepr::response(pid), text.as_bytes())
+            };
+            let id_of = |request: &[u8]| {
+                let d = procslink::procslink::Datagram::parse(request).expect("a request");
+                let text: Value = serde_json::from_slice(d.payload()).expect("JSON");
+                text["id"].as_u64().expect("a call's id")
+            };
+            // First call: the stranger answers first, with the right id,
+            // claiming the server's port and then its own; then the server
+            // answers.
+            let (request, from) = server.receive().expect("the first request");
+            assert_eq!(from, me);
+            let id = id_of(&request);
+            for pid in [port, stranger.port()] {
+                stranger
+                    .socket
+                    .send_to(me, &response(pid, id, "666"))
+                    .unwrap();
+            }
+            server
+                .socket
+                .send_to(me, &response(port, id, "42"))
+                .unwrap();
+            // Second call: not a ProcsLink datagram at all, from the server.
+            let (request, _) = server.receive().expect("the second request");
+            let _ = id_of(&request);
+            server.socket.send_to(me, b"\x01\x02junk").unwrap();
+        });
+        let first = client.call(port, "answer", Value::Null).await;
+        assert_eq!(first.unwrap(), json!(42));
+        let second = client.call(port, "junk", Value::Null).await;
+        assert!(
+            matches!(second, Err(CallError::InvalidReply(_))),
+            "{second:?}"
+        );
+        serving.join().expect("the hand-driven server");
+        let stats = client.stats();
+        assert_eq!((stats.delivered, stats.spoofed), (1, 2), "{stats:?}");
+        assert_eq!(stats.malformed, 1, "{stats:?}");
+    });
+}
