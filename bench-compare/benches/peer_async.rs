@@ -31,10 +31,15 @@ fn bench(c: &mut Criterion) {
         .expect("start the server");
     let port = server.port().expect("a netlink port");
     let blocking = Client::netlink().expect("a client");
-    assert_eq!(blocking.call_typed::<_, i64>(port, "add", &(1, 2)).unwrap(), 3);
+    assert_eq!(
+        blocking.call_typed::<_, i64>(port, "add", &(1, 2)).unwrap(),
+        3
+    );
     let rt = runtime();
     let client = rt.block_on(async { Arc::new(AsyncClient::netlink().expect("an async client")) });
-    let sum: i64 = rt.block_on(client.call_typed(port, "add", &(1, 2))).unwrap();
+    let sum: i64 = rt
+        .block_on(client.call_typed(port, "add", &(1, 2)))
+        .unwrap();
     assert_eq!(sum, 3);
 
     let mut group = c.benchmark_group("peer_async");
@@ -78,7 +83,9 @@ fn bench(c: &mut Criterion) {
                 for task in tasks {
                     task.await.unwrap();
                 }
-                started.elapsed().mul_f64(iters as f64 / (per_task * TASKS) as f64)
+                started
+                    .elapsed()
+                    .mul_f64(iters as f64 / (per_task * TASKS) as f64)
             })
         })
     });
