@@ -19,6 +19,8 @@
 //!   and returns [`serde_json::Value`]s; [`Client::call_typed`] goes
 //!   straight between serde types and JSON text, and [`Client::call_raw`]
 //!   hands over the result's text borrowed from the datagram.
+//! - [`AsyncClient`] (feature `tokio`): the same calls as futures, from any
+//!   number of tasks at once, on tokio's reactor with no thread of its own.
 //!
 //! Nothing on the way is allocated per call but what the caller's and the
 //! handler's own values need: each serving thread and each calling thread
@@ -281,6 +283,8 @@ mod transport;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+#[cfg(feature = "tokio")]
+pub use client::AsyncClient;
 pub use client::{Client, ClientOptions, ClientStats};
 pub use error::{CallError, HANDLER_TIMEOUT, PERMISSION_DENIED, RpcError, SERVER_BUSY};
 pub use json::to_json_text;

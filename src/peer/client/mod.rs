@@ -9,6 +9,8 @@
 //! - `pool`: the extra sockets of callers that find the reading turn taken.
 
 mod answer;
+#[cfg(feature = "tokio")]
+mod asynchronous;
 mod call;
 mod options;
 mod pool;
@@ -40,6 +42,8 @@ use pool::Pool;
 use stats::Counters;
 use turn::{Pending, READ_SLICE, Reader, RequestBuffers, SEND_SLICE};
 
+#[cfg(feature = "tokio")]
+pub use asynchronous::AsyncClient;
 pub use options::ClientOptions;
 pub use stats::ClientStats;
 
