@@ -1,7 +1,7 @@
 //! `procslink decode --json` against the kernel's own ynl library (from
 //! Debian's linux-source-6.12, installed by `scripts/references/ynl.sh`)
 //! decoding the same kernel dumps in `tests/data` from the same
-//! specifications (`../shared/netlink-specs`), through
+//! specifications (copied into `tests/data/netlink-specs`), through
 //! `tests/interop/ynl_decode.py`: every message must give the same object,
 //! keys in the same order.
 //!
@@ -35,8 +35,10 @@ const DUMPS: [(&str, &str, &str); 5] = [
     ("genl-ctrl-family-dump.bin", "nlctrl", "generic"),
 ];
 
+/// The specifications ynl reads: copies of the ones `src/families` was
+/// generated from (tests/data/netlink-specs/README.md).
 fn specs() -> Option<PathBuf> {
-    let dir = root().join("../shared/netlink-specs");
+    let dir = root().join("tests/data/netlink-specs");
     if dir.join("rt-link.yaml").is_file() {
         Some(dir)
     } else {
