@@ -13,11 +13,11 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
+use procslink::Error;
 use procslink::families::{AttrSet, AttrType, ByteOrder, Operation, rt_link};
 use procslink::fuzzing::Mutation;
 use procslink::fuzzing::spec::{MAX_SPEC_MESSAGE_LEN, SpecMessage};
 use procslink::netlink::{AttrPolicy, AttrTable, Attrs, Messages, Policy};
-use procslink::Error;
 
 /// How deep the walk follows nests (the generator writes at most 5 levels).
 const MAX_WALK_DEPTH: usize = 16;
@@ -152,7 +152,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let mut buf = vec![0u8; MAX_SPEC_MESSAGE_LEN];
-    let len = msg.write(&mut buf).expect("a spec message fits MAX_SPEC_MESSAGE_LEN");
+    let len = msg
+        .write(&mut buf)
+        .expect("a spec message fits MAX_SPEC_MESSAGE_LEN");
     assert_eq!(msg.verify(&buf[..len]), Ok(()));
     // Generated from the specification: its own decoders accept it whole.
     assert_eq!(decode(&buf[..len], op), Ok(0));
