@@ -7,13 +7,15 @@
 //! CI cannot silently test nothing.
 #![cfg(feature = "cli")]
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+#[path = "common/command.rs"]
+mod command;
 #[path = "common/tree.rs"]
 mod tree;
 
+use command::run;
 use tree::unnamed_attributes;
 
 /// A file of the captured traffic in `tests/data`.
@@ -21,24 +23,6 @@ fn corpus(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data")
         .join(name)
-}
-
-/// Runs the command with `args` and `stdin`.
-fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_procslink"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the procslink binary runs");
-    let mut input = child.stdin.take().expect("stdin is piped");
-    // The command may exit before reading everything (usage errors).
-    let _ = input.write_all(stdin);
-    drop(input);
-    child
-        .wait_with_output()
-        .expect("the procslink binary exits")
 }
 
 fn stdout(o: &Output) -> String {

@@ -6,10 +6,11 @@
 //! `UnknownAttr(N)`).
 #![cfg(feature = "cli")]
 
+#[path = "common/command.rs"]
+mod command;
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use procslink::netlink::Messages;
 use serde_json::Value;
@@ -24,24 +25,7 @@ const DUMPS: [(&str, &str); 5] = [
 ];
 
 fn run(args: &[&str]) -> Output {
-    run_with(args, &[])
-}
-
-fn run_with(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_procslink"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the procslink binary runs");
-    let mut input = child.stdin.take().expect("stdin is piped");
-    // The command may exit before reading (usage errors).
-    let _ = input.write_all(stdin);
-    drop(input);
-    child
-        .wait_with_output()
-        .expect("the procslink binary exits")
+    command::run(args, &[])
 }
 
 /// `decode --json` of a dump: its lines.
@@ -233,7 +217,7 @@ fn ethtool_linkinfo_reply() -> Vec<u8> {
 #[test]
 fn a_generic_netlink_family_is_named_by_family() {
     let msg = ethtool_linkinfo_reply();
-    let json = run_with(
+    let json = command::run(
         &[
             "decode",
             "--json",
@@ -254,7 +238,7 @@ fn a_generic_netlink_family_is_named_by_family() {
         String::from_utf8_lossy(&json.stdout),
         "{\"header\":{\"dev-index\":5,\"dev-name\":\"veth0\"},\"port\":239}\n"
     );
-    let tree = run_with(
+    let tree = command::run(
         &[
             "decode",
             "--protocol",
@@ -274,7 +258,7 @@ fn a_generic_netlink_family_is_named_by_family() {
         "  ETHTOOL_A_LINKINFO_HEADER (1) [N]:\n    ETHTOOL_A_HEADER_DEV_INDEX (1): 5\n    ETHTOOL_A_HEADER_DEV_NAME (2): \"veth0\"\n  ETHTOOL_A_LINKINFO_PORT (2): 239\n"
     ), "{tree}");
     // Without --family the id is no family the command knows: numbers.
-    let bare = run_with(&["decode", "--json", "--protocol", "generic", "-"], &msg);
+    let bare = command::run(&["decode", "--json", "--protocol", "generic", "-"], &msg);
     assert_eq!(
         String::from_utf8_lossy(&bare.stdout),
         "{\"UnknownAttr(1)\":{\"UnknownAttr(1)\":\"05000000\",\"UnknownAttr(2)\":\"766574683000\"},\"UnknownAttr(2)\":\"ef\"}\n"
@@ -313,7 +297,7 @@ fn error_message(errno: i32, ext: Option<&[u8]>) -> Vec<u8> {
 fn control_messages_have_their_lines() {
     let mut input = error_message(0, None);
     input.extend(error_message(-22, Some(b"bad mtu\0")));
-    let o = run_with(&["decode", "--json", "-"], &input);
+    let o = command::run(&["decode", "--json", "-"], &input);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(
         String::from_utf8_lossy(&o.stdout),
@@ -324,7 +308,7 @@ fn control_messages_have_their_lines() {
     let mut cut = dump[..76].to_vec();
     cut[0] = 80; // nlmsg_len past the end of the attributes it holds
     cut.extend_from_slice(&[8, 0, 200, 0]);
-    let o = run_with(&["decode", "--json", "-"], &cut);
+    let o = command::run(&["decode", "--json", "-"], &cut);
     assert_eq!(o.status.code(), Some(1));
     let line = String::from_utf8_lossy(&o.stdout);
     let v: Value = serde_json::from_str(line.trim_end()).expect("valid JSON");
@@ -348,7 +332,7 @@ fn mutated_dumps_never_panic_the_tree_or_the_json() {
             bytes[at] = (state >> 32) as u8;
         }
         for mode in [&["decode", "-"][..], &["decode", "--json", "-"][..]] {
-            let o = run_with(mode, &bytes);
+            let o = command::run(mode, &bytes);
             let err = String::from_utf8_lossy(&o.stderr);
             assert!(!err.contains("panicked"), "round {round} {mode:?}: {err}");
             assert!(
@@ -375,7 +359,7 @@ fn an_enum_read_as_flags_names_each_bit_by_its_entry() {
     let mut attrs = Vec::new();
     attr(&mut attrs, 154, &bits);
     let msg = genl_message(30, 37, 1, &attrs);
-    let o = run_with(
+    let o = command::run(
         &[
             "decode",
             "--json",
