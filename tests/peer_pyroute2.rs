@@ -49,25 +49,7 @@ fn run_script_022(script: &str, args: &[&str]) -> Option<(Running, mpsc::Receive
     let python = tool("pyroute2/python27", how)?;
     let site = tool("pyroute2/py27-site", how)?;
     let script = reference(&format!("pyroute2/{script}"))?;
-    let mut child = Command::new(python)
-        .arg(script)
-        .args(args)
-        .env("PYTHONPATH", site)
-        .env("PYTHONUNBUFFERED", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the reference");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    Some((Running(child), rx))
+    Some(spawn_lines(python, script, args, site, Stdio::null()))
 }
 
 /// Whether rtnetlink can be opened here (else a notice, or a failure under
@@ -92,13 +74,25 @@ fn run_script(script: &str, args: &[&str]) -> Option<(Running, mpsc::Receiver<St
 /// Runs a Python script under pyroute2 0.2.16's venv.
 fn run_python(script: PathBuf, args: &[&str]) -> Option<(Running, mpsc::Receiver<String>)> {
     let (python, shim) = pyroute2_python()?;
+    Some(spawn_lines(python, script, args, shim, Stdio::piped()))
+}
+
+/// Starts `python script args...` with `PYTHONPATH` set, returning it and a
+/// channel of its stdout lines.
+fn spawn_lines(
+    python: PathBuf,
+    script: PathBuf,
+    args: &[&str],
+    pythonpath: PathBuf,
+    stderr: Stdio,
+) -> (Running, mpsc::Receiver<String>) {
     let mut child = Command::new(python)
         .arg(script)
         .args(args)
-        .env("PYTHONPATH", shim)
+        .env("PYTHONPATH", pythonpath)
         .env("PYTHONUNBUFFERED", "1")
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(stderr)
         .spawn()
         .expect("start the reference");
     let stdout = child.stdout.take().expect("piped stdout");
@@ -110,7 +104,7 @@ fn run_python(script: PathBuf, args: &[&str]) -> Option<(Running, mpsc::Receiver
             }
         }
     });
-    Some((Running(child), rx))
+    (Running(child), rx)
 }
 
 /// A TCP port free a moment ago.
