@@ -89,19 +89,7 @@ fn python_client(python: &Path, port: u32, calls: usize, cpu: Option<usize>) -> 
         .args(["client", &port.to_string(), &calls.to_string()])
         .output()
         .expect("run the Python client");
-    assert!(
-        out.status.success(),
-        "Python client: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("Python client output");
-    let f = |k: &str| v[k].as_f64().expect(k);
-    Summary {
-        calls: f("calls") as usize,
-        p50_ns: f("p50_ns"),
-        p99_ns: f("p99_ns"),
-        calls_per_s: f("calls_per_s"),
-    }
+    Summary::from_python(&out, "Python client")
 }
 
 fn roundtrip(c: &mut Criterion) {

@@ -71,19 +71,7 @@ fn python_client(dir: &PathBuf, path: &str, calls: usize, cpu: Option<usize>) ->
         .args(["client", path, &calls.to_string()])
         .output()
         .expect("run the Python jsoncomm client");
-    assert!(
-        out.status.success(),
-        "Python jsoncomm client: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("Python client output");
-    let f = |k: &str| v[k].as_f64().expect(k);
-    Summary {
-        calls: f("calls") as usize,
-        p50_ns: f("p50_ns"),
-        p99_ns: f("p99_ns"),
-        calls_per_s: f("calls_per_s"),
-    }
+    Summary::from_python(&out, "Python jsoncomm client")
 }
 
 fn echo_methods() -> Methods {

@@ -370,6 +370,26 @@ impl Summary {
             calls_per_s: ns.len() as f64 / total.as_secs_f64(),
         }
     }
+
+    /// From what a Python client of `py/` printed (one JSON object with
+    /// `calls`, `p50_ns`, `p99_ns` and `calls_per_s`); `what` names it in
+    /// the panic if it failed.
+    pub fn from_python(out: &std::process::Output, what: &str) -> Self {
+        assert!(
+            out.status.success(),
+            "{what}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value =
+            serde_json::from_slice(&out.stdout).expect("Python client output");
+        let f = |k: &str| v[k].as_f64().expect(k);
+        Summary {
+            calls: f("calls") as usize,
+            p50_ns: f("p50_ns"),
+            p99_ns: f("p99_ns"),
+            calls_per_s: f("calls_per_s"),
+        }
+    }
 }
 
 /// One contender of [`timed_rounds`]: its name and one call.
