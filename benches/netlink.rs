@@ -10,9 +10,9 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use procslink::families::rt_link;
 use procslink::netlink::{
     AttrKind, AttrPolicy, AttrTable, Attrs, Builder, Messages, NLA_F_NESTED, Policy, flags::Flags,
-    route,
 };
 
 fn corpus(name: &str) -> Vec<u8> {
@@ -94,8 +94,8 @@ fn walk_nested(attrs: Attrs<'_>, depth: usize) -> u64 {
         sum = fold(sum, attr.kind(), attr.len(), 0);
         if depth < 4
             && (attr.is_nested()
-                || attr.kind() == route::IFLA_LINKINFO
-                || attr.kind() == route::IFLA_AF_SPEC)
+                || attr.kind() == rt_link::IFLA_LINKINFO
+                || attr.kind() == rt_link::IFLA_AF_SPEC)
         {
             sum ^= walk_nested(attr.nested(), depth + 1);
         }
@@ -128,18 +128,18 @@ static LINK: Policy = Policy::new(&[
 fn build_newlink(buf: &mut [u8]) -> usize {
     let mut b = Builder::new(buf);
     let mut m = b
-        .message(route::RTM_NEWLINK, Flags::REQUEST | Flags::ACK, 1, 0)
+        .message(rt_link::RTM_NEWLINK, Flags::REQUEST | Flags::ACK, 1, 0)
         .unwrap();
-    m.family_header(&route::IfInfoMsg::default()).unwrap();
-    m.put_str(route::IFLA_IFNAME, "vxlan100").unwrap();
-    m.put_u32(route::IFLA_MTU, 1450).unwrap();
-    m.put(route::IFLA_ADDRESS, &[2, 0, 0, 0, 0, 1]).unwrap();
-    m.put_u32(route::IFLA_LINK, 2).unwrap();
+    m.family_header(&rt_link::Ifinfomsg::default()).unwrap();
+    m.put_str(rt_link::IFLA_IFNAME, "vxlan100").unwrap();
+    m.put_u32(rt_link::IFLA_MTU, 1450).unwrap();
+    m.put(rt_link::IFLA_ADDRESS, &[2, 0, 0, 0, 0, 1]).unwrap();
+    m.put_u32(rt_link::IFLA_LINK, 2).unwrap();
     m.put_u32(13, 1000).unwrap();
-    m.put_u8(route::IFLA_OPERSTATE, 6).unwrap();
-    let mut info = m.nest(route::IFLA_LINKINFO | NLA_F_NESTED).unwrap();
-    info.put_str(route::IFLA_INFO_KIND, "vxlan").unwrap();
-    let mut data = info.nest(route::IFLA_INFO_DATA | NLA_F_NESTED).unwrap();
+    m.put_u8(rt_link::IFLA_OPERSTATE, 6).unwrap();
+    let mut info = m.nest(rt_link::IFLA_LINKINFO | NLA_F_NESTED).unwrap();
+    info.put_str(rt_link::IFLA_INFO_KIND, "vxlan").unwrap();
+    let mut data = info.nest(rt_link::IFLA_INFO_DATA | NLA_F_NESTED).unwrap();
     data.put_u32(1, 100).unwrap();
     data.put(2, &[239, 1, 1, 1]).unwrap();
     data.put_u32(3, 2).unwrap();
@@ -191,7 +191,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             let mut present = 0;
             for msg in Messages::new(black_box(link)).flatten() {
-                if msg.message_type() != route::RTM_NEWLINK {
+                if msg.message_type() != rt_link::RTM_NEWLINK {
                     continue;
                 }
                 let (_, attrs) = msg.split_family_header(16).unwrap();

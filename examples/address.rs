@@ -5,17 +5,21 @@
 //!
 //! ```text
 //! ip netns add demo
-//! ip netns exec demo cargo run --features std --example address lo 10.9.8.7/24
-//! ip netns exec demo cargo run --features std --example address nosuchlink 10.9.8.7/24
+//! ip netns exec demo cargo run --features std,rtnetlink --example address lo 10.9.8.7/24
+//! ip netns exec demo cargo run --features std,rtnetlink --example address nosuchlink 10.9.8.7/24
 //! ip netns del demo
 //! ```
 
 use std::net::Ipv4Addr;
 use std::process::ExitCode;
 
+use procslink::families::{
+    rt_addr::{self, Ifaddrmsg},
+    rt_link::{self, Ifinfomsg},
+};
 use procslink::kernel::{KernelError, KernelSocket, Protocol};
 use procslink::netlink::flags::{Flags, NewFlags};
-use procslink::netlink::route::{self, IfAddrMsg, IfInfoMsg};
+use procslink::netlink::route;
 use procslink::netlink::{Builder, MessageType};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -51,7 +55,7 @@ fn run() -> Result<()> {
 
     let mut buf = [0u8; 128];
     let create = Flags::from(NewFlags::CREATE | NewFlags::EXCL);
-    let add = address(&mut buf, route::RTM_NEWADDR, create, index, addr, prefix)?;
+    let add = address(&mut buf, rt_addr::RTM_NEWADDR, create, index, addr, prefix)?;
     match socket.request(add) {
         Ok(ack) => println!("added {addr}/{prefix} to {link} ({ack})"),
         Err(KernelError::Refused(refusal)) => {
@@ -69,7 +73,7 @@ fn run() -> Result<()> {
     }
     let del = address(
         &mut buf,
-        route::RTM_DELADDR,
+        rt_addr::RTM_DELADDR,
         Flags::empty(),
         index,
         addr,
@@ -85,16 +89,16 @@ fn link_index(socket: &mut KernelSocket, name: &str) -> std::result::Result<u32,
     let mut buf = [0u8; 64];
     let mut b = Builder::new(&mut buf);
     let built = (|| {
-        let mut m = b.message(route::RTM_GETLINK, Flags::REQUEST, 0, 0)?;
-        m.family_header(&IfInfoMsg::default())?;
-        m.put_str(route::IFLA_IFNAME, name)?;
+        let mut m = b.message(rt_link::RTM_GETLINK, Flags::REQUEST, 0, 0)?;
+        m.family_header(&Ifinfomsg::default())?;
+        m.put_str(rt_link::IFLA_IFNAME, name)?;
         m.finish()
     })();
     built.map_err(KernelError::InvalidRequest)?;
     let mut index = 0;
     socket.request_with(b.as_bytes(), |reply| {
-        if let Ok((ifi, _)) = reply.family_header::<IfInfoMsg>() {
-            index = ifi.index() as u32;
+        if let Ok((ifi, _)) = reply.family_header::<Ifinfomsg>() {
+            index = ifi.ifi_index.get() as u32;
         }
     })?;
     Ok(index)
@@ -110,15 +114,15 @@ fn address(
 ) -> Result<&[u8]> {
     let mut b = Builder::new(buf);
     let mut m = b.message(ty, Flags::REQUEST | flags, 0, 0)?;
-    let mut ifa = IfAddrMsg {
-        family: route::AF_INET,
-        prefixlen: prefix,
+    let mut ifa = Ifaddrmsg {
+        ifa_family: route::AF_INET,
+        ifa_prefixlen: prefix,
         ..Default::default()
     };
-    ifa.index.set(index);
+    ifa.ifa_index.set(index);
     m.family_header(&ifa)?;
-    m.put(route::IFA_LOCAL, &addr.octets())?;
-    m.put(route::IFA_ADDRESS, &addr.octets())?;
+    m.put(rt_addr::IFA_LOCAL, &addr.octets())?;
+    m.put(rt_addr::IFA_ADDRESS, &addr.octets())?;
     m.finish()?;
     Ok(b.into_bytes())
 }

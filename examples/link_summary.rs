@@ -13,16 +13,16 @@
 //! what each reached.
 //!
 //! ```text
-//! cargo run --example link_summary                    # a built-in dump
-//! cargo run --example link_summary -- links.bin       # a captured dump
+//! cargo run --features rtnetlink --example link_summary                    # a built-in dump
+//! cargo run --features rtnetlink --example link_summary -- links.bin       # a captured dump
 //! ```
 
 use procslink::Error;
-use procslink::netlink::display::Escaped;
-use procslink::netlink::route::{
+use procslink::families::rt_link::{
     IFF_LOOPBACK, IFF_UP, IFLA_IFNAME, IFLA_INFO_KIND, IFLA_LINKINFO, IFLA_MTU, IFLA_OPERSTATE,
-    IfInfoMsg, RTM_NEWLINK,
+    Ifinfomsg, RTM_NEWLINK,
 };
+use procslink::netlink::display::Escaped;
 use procslink::netlink::{AttrKind, AttrPolicy, AttrTable, Messages, Policy};
 
 static INFO: Policy = Policy::new(&[
@@ -129,13 +129,13 @@ pub fn summarise(dump: &[u8]) -> Result<Summary, Error> {
         if ty != RTM_NEWLINK {
             continue;
         }
-        let (ifinfo, attrs) = message.family_header::<IfInfoMsg>()?;
+        let (ifinfo, attrs) = message.family_header::<Ifinfomsg>()?;
         let table = AttrTable::<19>::parse(attrs, &LINK)?;
         let Some(name) = table.get(IFLA_IFNAME) else {
             continue; // the policy requires it; unreachable in practice
         };
         let mut link = Link {
-            index: ifinfo.index.get() as i32,
+            index: ifinfo.ifi_index.get(),
             name: String::new(),
             mtu: match table.get(IFLA_MTU) {
                 Some(a) => a.u32()?,
@@ -145,7 +145,7 @@ pub fn summarise(dump: &[u8]) -> Result<Summary, Error> {
                 Some(a) => operstate(a.u8()?),
                 None => "unknown",
             },
-            up: ifinfo.flags.get() & IFF_UP != 0,
+            up: ifinfo.ifi_flags.get() & IFF_UP != 0,
             class: Class::Plain,
         };
         link.name = Escaped(name.bytes_str()).to_string();
@@ -155,7 +155,7 @@ pub fn summarise(dump: &[u8]) -> Result<Summary, Error> {
                 .map(|k| k.bytes_str()),
             None => None,
         };
-        link.class = if ifinfo.flags.get() & IFF_LOOPBACK != 0 {
+        link.class = if ifinfo.ifi_flags.get() & IFF_LOOPBACK != 0 {
             Class::Loopback
         } else if kind.is_some_and(|k| !k.is_empty()) {
             Class::Virtual

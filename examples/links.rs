@@ -1,10 +1,10 @@
 //! Dumps the kernel's network interfaces over a live `NETLINK_ROUTE` socket.
 //!
 //! ```text
-//! cargo run --example links          # links: index, name, MTU, state, address, kind, flags
-//! cargo run --example links addr     # addresses (RTM_GETADDR)
-//! cargo run --example links route    # routes of every table (RTM_GETROUTE)
-//! cargo run --example links neigh    # neighbours (RTM_GETNEIGH)
+//! cargo run --features rtnetlink --example links          # links: index, name, MTU, state, address, kind, flags
+//! cargo run --features rtnetlink --example links addr     # addresses (RTM_GETADDR)
+//! cargo run --features rtnetlink --example links route    # routes of every table (RTM_GETROUTE)
+//! cargo run --features rtnetlink --example links neigh    # neighbours (RTM_GETNEIGH)
 //! ```
 //!
 //! The request is built with procslink's `Builder` and the replies are
@@ -17,9 +17,14 @@ use std::os::fd::OwnedFd;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use procslink::families::{
+    rt_addr::{self, Ifaddrmsg},
+    rt_link::{self, Ifinfomsg},
+    rt_neigh::{self, Ndmsg},
+    rt_route::{self, Rtmsg},
+};
 use procslink::netlink::display::Escaped;
 use procslink::netlink::flags::{Flags, GetFlags};
-use procslink::netlink::route::{self, IfAddrMsg, IfInfoMsg, NdMsg, RtMsg};
 use procslink::netlink::{Attr, Attrs, Builder, Message, MessageType, Messages};
 use rustix::net::netlink::SocketAddrNetlink;
 use rustix::net::sockopt::{Timeout, set_socket_timeout};
@@ -80,16 +85,19 @@ fn run() -> Result<()> {
     let (request, print): (_, Print) = match arg.as_deref() {
         // IFLA_EXT_MASK = RTEXT_FILTER_VF, as `ip link` asks.
         None | Some("link") => (
-            dump(b, route::RTM_GETLINK, &IfInfoMsg::default(), Some(1))?,
+            dump(b, rt_link::RTM_GETLINK, &Ifinfomsg::default(), Some(1))?,
             link,
         ),
         Some("addr") => (
-            dump(b, route::RTM_GETADDR, &IfAddrMsg::default(), None)?,
+            dump(b, rt_addr::RTM_GETADDR, &Ifaddrmsg::default(), None)?,
             addr,
         ),
-        Some("route") => (dump(b, route::RTM_GETROUTE, &RtMsg::default(), None)?, rt),
+        Some("route") => (
+            dump(b, rt_route::RTM_GETROUTE, &Rtmsg::default(), None)?,
+            rt,
+        ),
         Some("neigh") => (
-            dump(b, route::RTM_GETNEIGH, &NdMsg::default(), None)?,
+            dump(b, rt_neigh::RTM_GETNEIGH, &Ndmsg::default(), None)?,
             neigh,
         ),
         Some(other) => {
@@ -140,26 +148,26 @@ where
     let mut m = batch.message(ty, Flags::REQUEST | GetFlags::DUMP.into(), SEQ, 0)?;
     m.family_header(header)?;
     if let Some(mask) = ext_mask {
-        m.put_u32(route::IFLA_EXT_MASK, mask)?;
+        m.put_u32(rt_link::IFLA_EXT_MASK, mask)?;
     }
     m.finish()?;
     Ok(batch.into_bytes())
 }
 
 fn link(message: &Message<'_>) -> Result<usize> {
-    let (ifi, attrs) = message.family_header::<IfInfoMsg>()?;
+    let (ifi, attrs) = message.family_header::<Ifinfomsg>()?;
     // Names are bytes, not text: the kernel accepts a link named `p\xe9`.
     // They are read as byte strings and shown escaped, never refused.
     let (mut name, mut mtu, mut state, mut lladdr, mut kind): (&[u8], _, _, _, &[u8]) =
         (b"?", 0, 0, "-".into(), b"-");
     let count = walk(attrs, |attr| {
         match attr.kind() {
-            route::IFLA_IFNAME => name = attr.bytes_str(),
-            route::IFLA_MTU => mtu = attr.u32()?,
-            route::IFLA_OPERSTATE => state = attr.u8()?,
-            route::IFLA_ADDRESS => lladdr = hex(attr.bytes()),
-            route::IFLA_LINKINFO => {
-                if let Some(k) = attr.nested().lookup(route::IFLA_INFO_KIND)? {
+            rt_link::IFLA_IFNAME => name = attr.bytes_str(),
+            rt_link::IFLA_MTU => mtu = attr.u32()?,
+            rt_link::IFLA_OPERSTATE => state = attr.u8()?,
+            rt_link::IFLA_ADDRESS => lladdr = hex(attr.bytes()),
+            rt_link::IFLA_LINKINFO => {
+                if let Some(k) = attr.nested().lookup(rt_link::IFLA_INFO_KIND)? {
                     kind = k.bytes_str();
                 }
             }
@@ -173,87 +181,92 @@ fn link(message: &Message<'_>) -> Result<usize> {
     );
     const IFF: &str = "UP BROADCAST DEBUG LOOPBACK POINTOPOINT NOTRAILERS RUNNING NOARP PROMISC \
                        ALLMULTI MASTER SLAVE MULTICAST PORTSEL AUTOMEDIA DYNAMIC LOWER_UP DORMANT ECHO";
-    let flags = bits(IFF, ifi.flags.get());
+    let flags = bits(IFF, ifi.ifi_flags.get());
     let (name, kind) = (Escaped(name).to_string(), Escaped(kind).to_string());
     println!(
         "{:>3}: {name:<15} mtu {mtu:<5} {state:<14} {lladdr:<17} kind {kind:<8} <{flags}>",
-        ifi.index()
+        ifi.ifi_index.get()
     );
     Ok(count)
 }
 
 fn addr(message: &Message<'_>) -> Result<usize> {
-    let (ifa, attrs) = message.family_header::<IfAddrMsg>()?;
+    let (ifa, attrs) = message.family_header::<Ifaddrmsg>()?;
     // IFA_LOCAL is the interface's own address (IFA_ADDRESS is the peer's on
     // point-to-point links), but IPv6 sends only IFA_ADDRESS.
     let (mut local, mut address, mut label) = (None, None, &b""[..]);
     let count = walk(attrs, |attr| {
         match attr.kind() {
-            route::IFA_LOCAL => local = Some(ip(ifa.family, attr.bytes())),
-            route::IFA_ADDRESS => address = Some(ip(ifa.family, attr.bytes())),
-            route::IFA_LABEL => label = attr.bytes_str(),
+            rt_addr::IFA_LOCAL => local = Some(ip(ifa.ifa_family, attr.bytes())),
+            rt_addr::IFA_ADDRESS => address = Some(ip(ifa.ifa_family, attr.bytes())),
+            rt_addr::IFA_LABEL => label = attr.bytes_str(),
             _ => {}
         }
         Ok(())
     })?;
     let shown = local.or(address).unwrap_or_else(|| "-".into());
-    let scope = scope(ifa.scope);
+    let scope = scope(ifa.ifa_scope);
     println!(
         "if {:>3}: {shown}/{} scope {scope} {}",
-        ifa.index.get(),
-        ifa.prefixlen,
+        ifa.ifa_index.get(),
+        ifa.ifa_prefixlen,
         Escaped(label)
     );
     Ok(count)
 }
 
 fn rt(message: &Message<'_>) -> Result<usize> {
-    let (rtm, attrs) = message.family_header::<RtMsg>()?;
-    let (mut dst, mut table, mut extra) =
-        ("default".to_string(), u32::from(rtm.table), String::new());
+    let (rtm, attrs) = message.family_header::<Rtmsg>()?;
+    let (mut dst, mut table, mut extra) = (
+        "default".to_string(),
+        u32::from(rtm.rtm_table),
+        String::new(),
+    );
     let count = walk(attrs, |attr| {
         match attr.kind() {
-            route::RTA_DST => dst = format!("{}/{}", ip(rtm.family, attr.bytes()), rtm.dst_len),
-            route::RTA_TABLE => table = attr.u32()?,
-            route::RTA_GATEWAY => extra += &format!(" via {}", ip(rtm.family, attr.bytes())),
-            route::RTA_OIF => extra += &format!(" oif {}", attr.u32()?),
+            rt_route::RTA_DST => {
+                dst = format!("{}/{}", ip(rtm.rtm_family, attr.bytes()), rtm.rtm_dst_len)
+            }
+            rt_route::RTA_TABLE => table = attr.u32()?,
+            rt_route::RTA_GATEWAY => extra += &format!(" via {}", ip(rtm.rtm_family, attr.bytes())),
+            rt_route::RTA_OIF => extra += &format!(" oif {}", attr.u32()?),
             _ => {}
         }
         Ok(())
     })?;
     let kind = word(
         "unspec unicast local broadcast anycast multicast blackhole unreachable prohibit throw",
-        rtm.route_type.into(),
+        rtm.rtm_type.into(),
     );
     let table = match table {
         254 => "main".into(),
         255 => "local".into(),
         other => other.to_string(),
     };
-    let (family, scope) = (family(rtm.family), scope(rtm.scope));
+    let (family, scope) = (family(rtm.rtm_family), scope(rtm.rtm_scope));
     println!("{family:<5} {kind:<9} {dst:<24} table {table:<5} scope {scope}{extra}");
     Ok(count)
 }
 
 fn neigh(message: &Message<'_>) -> Result<usize> {
-    let (nd, attrs) = message.family_header::<NdMsg>()?;
+    let (nd, attrs) = message.family_header::<Ndmsg>()?;
     let (mut dst, mut lladdr) = ("-".to_string(), "-".to_string());
     let count = walk(attrs, |attr| {
         match attr.kind() {
-            route::NDA_DST => dst = ip(nd.family, attr.bytes()),
-            route::NDA_LLADDR => lladdr = hex(attr.bytes()),
+            rt_neigh::NDA_DST => dst = ip(nd.ndm_family, attr.bytes()),
+            rt_neigh::NDA_LLADDR => lladdr = hex(attr.bytes()),
             _ => {}
         }
         Ok(())
     })?;
     let state = bits(
         "INCOMPLETE REACHABLE STALE DELAY PROBE FAILED NOARP PERMANENT",
-        nd.state.get().into(),
+        nd.ndm_state.get().into(),
     );
-    let family = family(nd.family);
+    let family = family(nd.ndm_family);
     println!(
         "{family:<5} {dst:<24} if {:>3} lladdr {lladdr:<17} {state}",
-        nd.ifindex.get()
+        nd.ndm_ifindex.get()
     );
     Ok(count)
 }

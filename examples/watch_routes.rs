@@ -4,7 +4,7 @@
 //! a second socket to resynchronise.
 //!
 //! ```text
-//! cargo run --features std --example watch_routes -- 60
+//! cargo run --features std,rtnetlink --example watch_routes -- 60
 //! # elsewhere: ip route add 10.1.2.0/24 dev lo; ip route del 10.1.2.0/24 dev lo
 //! ```
 
@@ -12,8 +12,8 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use procslink::families::rt_route::{self, Rtmsg};
 use procslink::kernel::{KernelError, KernelSocket, Protocol, SocketOptions, groups};
-use procslink::netlink::route::{self, RtMsg};
 use procslink::netlink::{Builder, Message, flags::Flags};
 
 fn main() -> ExitCode {
@@ -56,22 +56,22 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
 
 fn show(m: &Message<'_>) -> Result<(), Box<dyn std::error::Error>> {
     let what = match m.message_type() {
-        route::RTM_NEWROUTE => "new",
-        route::RTM_DELROUTE => "deleted",
+        rt_route::RTM_NEWROUTE => "new",
+        rt_route::RTM_DELROUTE => "deleted",
         _ => return Ok(()),
     };
-    let (rtm, attrs) = m.family_header::<RtMsg>()?;
+    let (rtm, attrs) = m.family_header::<Rtmsg>()?;
     let mut dst = String::from("default");
     let mut oif = 0;
     for attr in attrs {
         let attr = attr?;
         match attr.kind() {
-            route::RTA_DST => dst = format!("{}/{}", ip(attr.bytes()), rtm.dst_len),
-            route::RTA_OIF => oif = attr.u32()?,
+            rt_route::RTA_DST => dst = format!("{}/{}", ip(attr.bytes()), rtm.rtm_dst_len),
+            rt_route::RTA_OIF => oif = attr.u32()?,
             _ => {}
         }
     }
-    println!("{what} route {dst} table {} oif {oif}", rtm.table);
+    println!("{what} route {dst} table {} oif {oif}", rtm.rtm_table);
     Ok(())
 }
 
@@ -89,8 +89,8 @@ fn count_routes(socket: &mut KernelSocket) -> Result<u32, KernelError> {
     let mut buf = [0u8; 64];
     let mut b = Builder::new(&mut buf);
     let built = (|| {
-        let mut m = b.message(route::RTM_GETROUTE, Flags::REQUEST, 0, 0)?;
-        m.family_header(&RtMsg::default())?;
+        let mut m = b.message(rt_route::RTM_GETROUTE, Flags::REQUEST, 0, 0)?;
+        m.family_header(&Rtmsg::default())?;
         m.finish()
     })();
     built.map_err(KernelError::InvalidRequest)?;

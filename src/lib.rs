@@ -10,7 +10,9 @@
 //! # Walking a kernel dump
 //!
 //! ```
-//! use procslink::netlink::{Messages, display::Escaped, route::{IFLA_IFNAME, IfInfoMsg}};
+//! # #[cfg(feature = "family-rt-link")] {
+//! use procslink::families::rt_link::{IFLA_IFNAME, Ifinfomsg};
+//! use procslink::netlink::{Messages, display::Escaped};
 //!
 //! # let dump = procslink::netlink::doc_example_dump();
 //! for message in Messages::new(&dump) {
@@ -18,32 +20,35 @@
 //!     if message.header().message_type().is_done() {
 //!         break;
 //!     }
-//!     let (ifinfo, attrs) = message.family_header::<IfInfoMsg>()?;
+//!     let (ifinfo, attrs) = message.family_header::<Ifinfomsg>()?;
 //!     for attr in attrs {
 //!         let attr = attr?;
 //!         if attr.kind() == IFLA_IFNAME {
 //!             // A name is bytes (the kernel accepts `p\xe9`): print it escaped.
-//!             println!("link {}: {}", ifinfo.index(), Escaped(attr.bytes_str()));
+//!             println!("link {}: {}", ifinfo.ifi_index, Escaped(attr.bytes_str()));
 //!         }
 //!     }
 //! }
+//! # }
 //! # Ok::<(), procslink::Error>(())
 //! ```
 //!
 //! # Building a request
 //!
 //! ```
+//! # #[cfg(feature = "family-rt-link")] {
+//! use procslink::families::rt_link::{IFLA_EXT_MASK, Ifinfomsg, RTM_GETLINK, RtextFilter};
 //! use procslink::netlink::{Builder, flags::{Flags, GetFlags}};
-//! use procslink::netlink::route::{IFLA_EXT_MASK, IfInfoMsg, RTEXT_FILTER_VF, RTM_GETLINK};
 //!
 //! let mut buf = [0u8; 64];
 //! let mut batch = Builder::new(&mut buf);
 //! let mut msg = batch.message(RTM_GETLINK, Flags::REQUEST | GetFlags::DUMP.into(), 1, 0)?;
-//! msg.family_header(&IfInfoMsg::default())?;
-//! msg.put_u32(IFLA_EXT_MASK, RTEXT_FILTER_VF)?;
+//! msg.family_header(&Ifinfomsg::default())?;
+//! msg.put_u32(IFLA_EXT_MASK, RtextFilter::VF.bits())?;
 //! msg.finish()?;
 //! let len = batch.len();
 //! assert_eq!(len, 40);
+//! # }
 //! # Ok::<(), procslink::Error>(())
 //! ```
 //!
@@ -108,7 +113,7 @@ pub mod procslink;
 /// define their own family headers.
 pub use zerocopy;
 
-#[cfg(all(doctest, feature = "std"))]
+#[cfg(all(doctest, feature = "std", feature = "family-rt-link"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 

@@ -1,14 +1,16 @@
 //! Real kernel traffic: every dump in `tests/data` parses to the counts
 //! in its manifest, and every message rebuilt with the builders is
 //! byte-identical to the original.
+#![cfg(feature = "family-rt-link")]
 
 mod common;
 
 use std::collections::BTreeMap;
 
 use common::{family_header_len, manifest_dumps, read_corpus};
+use procslink::families::rt_link;
 use procslink::netlink::{
-    Attr, Attrs, Builder, MessageBuilder, MessageType, Messages, align, genl, route,
+    Attr, Attrs, Builder, MessageBuilder, MessageType, Messages, align, genl,
 };
 
 #[test]
@@ -73,18 +75,18 @@ fn nested_attributes_walk_everywhere() {
     let mut names = Vec::new();
     for msg in Messages::new(&bytes) {
         let msg = msg.unwrap();
-        if msg.message_type() != route::RTM_NEWLINK {
+        if msg.message_type() != rt_link::RTM_NEWLINK {
             continue;
         }
-        let (ifi, run) = msg.family_header::<route::IfInfoMsg>().unwrap();
-        assert!(ifi.index() > 0);
+        let (ifi, run) = msg.family_header::<rt_link::Ifinfomsg>().unwrap();
+        assert!(ifi.ifi_index.get() > 0);
         walk(run.clone(), 0, &mut total);
-        let name = run.clone().lookup(route::IFLA_IFNAME).unwrap().unwrap();
+        let name = run.clone().lookup(rt_link::IFLA_IFNAME).unwrap().unwrap();
         names.push(name.str().unwrap().to_string());
-        if let Some(info) = run.lookup(route::IFLA_LINKINFO).unwrap() {
+        if let Some(info) = run.lookup(rt_link::IFLA_LINKINFO).unwrap() {
             let kind = info
                 .nested()
-                .lookup(route::IFLA_INFO_KIND)
+                .lookup(rt_link::IFLA_INFO_KIND)
                 .unwrap()
                 .unwrap();
             assert!(!kind.str().unwrap().is_empty());
@@ -123,7 +125,7 @@ fn genl_family_dump_names_nlctrl() {
 /// Types that nest without the NLA_F_NESTED flag, by dump.
 fn unflagged_nests(file: &str) -> &'static [u16] {
     match file {
-        "rtnl-link-dump.bin" => &[route::IFLA_LINKINFO, route::IFLA_AF_SPEC],
+        "rtnl-link-dump.bin" => &[rt_link::IFLA_LINKINFO, rt_link::IFLA_AF_SPEC],
         f if f.starts_with("genl-") => &[genl::CTRL_ATTR_OPS, genl::CTRL_ATTR_MCAST_GROUPS],
         _ => &[],
     }

@@ -1,15 +1,20 @@
 //! The fuzzing toolkit's netlink generators and malformations, checked
 //! against the crate's own parsers.
-#![cfg(all(feature = "arbitrary", feature = "proptest"))]
+#![cfg(all(
+    feature = "arbitrary",
+    feature = "proptest",
+    feature = "family-rt-link"
+))]
 
 use arbitrary::{Arbitrary, Unstructured};
 use proptest::prelude::*;
 
+use procslink::families::rt_link::Ifinfomsg;
 use procslink::fuzzing::{
     AttrValue, Detector, Expected, Malformation, MessageDesc, Mutation, MutationKind, NetlinkDesc,
     strategy,
 };
-use procslink::netlink::{AttrTable, Message, Messages, route::IfInfoMsg};
+use procslink::netlink::{AttrTable, Message, Messages};
 use procslink::{Error, ErrorKind};
 
 const BUF: usize = 1 << 16;
@@ -218,7 +223,7 @@ fn short_family_header_is_what_family_header_reports() {
     };
     assert_eq!((at.message, expected, found), (1, 16, 5));
     let msg = Messages::new(&buf[..applied.len]).nth(1).unwrap().unwrap();
-    let err = msg.family_header::<IfInfoMsg>().unwrap_err();
+    let err = msg.family_header::<Ifinfomsg>().unwrap_err();
     let Expected::Error { error, detector } = applied.malformation.expected() else {
         panic!()
     };

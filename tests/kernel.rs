@@ -10,14 +10,23 @@
 //! Extended acks are switched on with `NETLINK_EXT_ACK`, which rustix 1.x
 //! cannot set: [`enable_ext_ack`] calls `setsockopt` through libc, the one
 //! `unsafe` block of this file.
+#![cfg(all(
+    feature = "family-rt-addr",
+    feature = "family-rt-link",
+    feature = "family-rt-route"
+))]
 
 use std::os::fd::OwnedFd;
 use std::process::Command;
 use std::time::Duration;
 
+use procslink::families::{
+    rt_addr::{self, Ifaddrmsg},
+    rt_link::{self, Ifinfomsg},
+    rt_route::{self, Rtmsg},
+};
 use procslink::netlink::flags::{Flags, GetFlags};
 use procslink::netlink::genl::{self, GenlMsgHdr};
-use procslink::netlink::route::{self, IfAddrMsg, IfInfoMsg, RtMsg};
 use procslink::netlink::{
     Attr, AttrKind, AttrPolicy, AttrTable, Attrs, Builder, Message, MessageType, Messages, Policy,
 };
@@ -265,28 +274,35 @@ fn link_dump() {
     let mut b = Builder::new(&mut buf);
     let mut m = b
         .message(
-            route::RTM_GETLINK,
+            rt_link::RTM_GETLINK,
             Flags::REQUEST | GetFlags::DUMP.into(),
             seq,
             0,
         )
         .unwrap();
-    m.family_header(&IfInfoMsg::default()).unwrap();
-    m.put_u32(route::IFLA_EXT_MASK, 1).unwrap();
+    m.family_header(&Ifinfomsg::default()).unwrap();
+    m.put_u32(rt_link::IFLA_EXT_MASK, 1).unwrap();
     m.finish().unwrap();
-    let datagrams = sock.dump(b.as_bytes(), seq, route::RTM_NEWLINK);
+    let datagrams = sock.dump(b.as_bytes(), seq, rt_link::RTM_NEWLINK);
 
     let mut links = 0;
     let mut lo = false;
     for message in replies(&datagrams) {
-        let (ifi, attrs) = message.family_header::<IfInfoMsg>().unwrap();
-        walk(attrs.clone(), &[route::IFLA_LINKINFO, route::IFLA_AF_SPEC]);
+        let (ifi, attrs) = message.family_header::<Ifinfomsg>().unwrap();
+        walk(
+            attrs.clone(),
+            &[rt_link::IFLA_LINKINFO, rt_link::IFLA_AF_SPEC],
+        );
         let tb = AttrTable::<32>::parse(attrs, &LINK)
-            .unwrap_or_else(|e| panic!("link {}: {e}", ifi.index()));
-        let name = tb.get(route::IFLA_IFNAME).unwrap().str().unwrap();
-        if ifi.index() == 1 {
+            .unwrap_or_else(|e| panic!("link {}: {e}", ifi.ifi_index.get()));
+        let name = tb.get(rt_link::IFLA_IFNAME).unwrap().str().unwrap();
+        if ifi.ifi_index.get() == 1 {
             assert_eq!(name, "lo");
-            assert_ne!(ifi.flags.get() & IFF_LOOPBACK, 0, "lo lacks IFF_LOOPBACK");
+            assert_ne!(
+                ifi.ifi_flags.get() & IFF_LOOPBACK,
+                0,
+                "lo lacks IFF_LOOPBACK"
+            );
             lo = true;
         }
         links += 1;
@@ -305,24 +321,24 @@ fn addr_dump() {
     let Some(sock) = open(None) else { return };
     let seq = 0x2002;
     let datagrams = sock.dump(
-        &dump_request(route::RTM_GETADDR, &IfAddrMsg::default(), seq),
+        &dump_request(rt_addr::RTM_GETADDR, &Ifaddrmsg::default(), seq),
         seq,
-        route::RTM_NEWADDR,
+        rt_addr::RTM_NEWADDR,
     );
     let mut addrs = 0;
     for message in replies(&datagrams) {
-        let (ifa, attrs) = message.family_header::<IfAddrMsg>().unwrap();
+        let (ifa, attrs) = message.family_header::<Ifaddrmsg>().unwrap();
         assert!(
-            matches!(ifa.family, 2 | 10),
+            matches!(ifa.ifa_family, 2 | 10),
             "address family {}",
-            ifa.family
+            ifa.ifa_family
         );
         walk(attrs.clone(), &[]);
         let addr = attrs
-            .lookup(route::IFA_ADDRESS)
+            .lookup(rt_addr::IFA_ADDRESS)
             .unwrap()
             .expect("IFA_ADDRESS");
-        assert_eq!(addr.bytes().len(), if ifa.family == 2 { 4 } else { 16 });
+        assert_eq!(addr.bytes().len(), if ifa.ifa_family == 2 { 4 } else { 16 });
         addrs += 1;
     }
     if let Some(expected) = ip_lines(&["-o", "addr", "show"]) {
@@ -338,22 +354,26 @@ fn route_dump() {
     let Some(sock) = open(None) else { return };
     let seq = 0x3003;
     let datagrams = sock.dump(
-        &dump_request(route::RTM_GETROUTE, &RtMsg::default(), seq),
+        &dump_request(rt_route::RTM_GETROUTE, &Rtmsg::default(), seq),
         seq,
-        route::RTM_NEWROUTE,
+        rt_route::RTM_NEWROUTE,
     );
     let (mut v4, mut v6) = (0, 0);
     for message in replies(&datagrams) {
-        let (rtm, attrs) = message.family_header::<RtMsg>().unwrap();
+        let (rtm, attrs) = message.family_header::<Rtmsg>().unwrap();
         walk(attrs.clone(), &[]);
         let table = attrs
-            .lookup(route::RTA_TABLE)
+            .lookup(rt_route::RTA_TABLE)
             .unwrap()
             .expect("RTA_TABLE")
             .u32()
             .unwrap();
-        assert_eq!(table & 0xff, u32::from(rtm.table), "RTA_TABLE vs rtm_table");
-        match rtm.family {
+        assert_eq!(
+            table & 0xff,
+            u32::from(rtm.rtm_table),
+            "RTA_TABLE vs rtm_table"
+        );
+        match rtm.rtm_family {
             2 => v4 += 1,
             10 => v6 += 1,
             _ => {}
@@ -378,10 +398,10 @@ fn getlink_by_name(seq: u32, name: &str) -> Vec<u8> {
     let mut buf = [0u8; 128];
     let mut b = Builder::new(&mut buf);
     let mut m = b
-        .message(route::RTM_GETLINK, Flags::REQUEST | Flags::ACK, seq, 0)
+        .message(rt_link::RTM_GETLINK, Flags::REQUEST | Flags::ACK, seq, 0)
         .unwrap();
-    m.family_header(&IfInfoMsg::default()).unwrap();
-    m.put_str(route::IFLA_IFNAME, name).unwrap();
+    m.family_header(&Ifinfomsg::default()).unwrap();
+    m.put_str(rt_link::IFLA_IFNAME, name).unwrap();
     m.finish().unwrap();
     b.as_bytes().to_vec()
 }
@@ -403,7 +423,7 @@ fn error_for_missing_link() {
     assert_eq!(err.errno(), -ENODEV, "{err}");
     assert!(!err.is_ack());
     assert_eq!(err.request().seq(), seq);
-    assert_eq!(err.request().message_type(), route::RTM_GETLINK);
+    assert_eq!(err.request().message_type(), rt_link::RTM_GETLINK);
     assert_eq!(err.request().len() as usize, request.len());
     if !err.is_capped() {
         assert_eq!(
@@ -455,10 +475,10 @@ fn ack_for_harmless_request() {
     let mut buf = [0u8; 64];
     let mut b = Builder::new(&mut buf);
     let mut m = b
-        .message(route::RTM_GETLINK, Flags::REQUEST | Flags::ACK, seq, 0)
+        .message(rt_link::RTM_GETLINK, Flags::REQUEST | Flags::ACK, seq, 0)
         .unwrap();
-    let mut ifi = IfInfoMsg::default();
-    ifi.index.set(1);
+    let mut ifi = Ifinfomsg::default();
+    ifi.ifi_index.set(1);
     m.family_header(&ifi).unwrap();
     m.finish().unwrap();
     sock.send(b.as_bytes());
@@ -470,13 +490,21 @@ fn ack_for_harmless_request() {
         .collect();
     let (ack, body) = messages.split_last().unwrap();
     assert_eq!(body.len(), 1, "one RTM_NEWLINK before the ACK");
-    assert_eq!(body[0].message_type(), route::RTM_NEWLINK);
-    assert_eq!(body[0].family_header::<IfInfoMsg>().unwrap().0.index(), 1);
+    assert_eq!(body[0].message_type(), rt_link::RTM_NEWLINK);
+    assert_eq!(
+        body[0]
+            .family_header::<Ifinfomsg>()
+            .unwrap()
+            .0
+            .ifi_index
+            .get(),
+        1
+    );
     let ack = ack.error().unwrap();
     assert!(ack.is_ack(), "{ack}");
     assert_eq!(ack.errno(), 0);
     assert_eq!(ack.request().seq(), seq);
-    assert_eq!(ack.request().message_type(), route::RTM_GETLINK);
+    assert_eq!(ack.request().message_type(), rt_link::RTM_GETLINK);
 }
 
 #[test]

@@ -7,16 +7,24 @@
 //!
 //! Without `ip netns` each test prints a one-line notice and passes, unless
 //! `CI` is `true`: then it fails, so that CI cannot silently test nothing.
-#![cfg(feature = "tokio")]
+#![cfg(all(
+    feature = "tokio",
+    feature = "family-rt-addr",
+    feature = "family-rt-link"
+))]
 
 use std::future::Future;
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use procslink::families::{
+    rt_addr::{self, Ifaddrmsg},
+    rt_link::{self, Ifinfomsg},
+};
 use procslink::kernel::{AsyncKernelSocket, KernelError, Protocol, SocketOptions, groups};
 use procslink::netlink::flags::{Flags, NewFlags};
-use procslink::netlink::route::{self, IfAddrMsg, IfInfoMsg};
+use procslink::netlink::route;
 use procslink::netlink::{Builder, Message, MessageType, NLA_F_NESTED};
 
 #[path = "common/netns.rs"]
@@ -78,29 +86,29 @@ fn request<T: zerocopy::IntoBytes + zerocopy::Immutable>(
 fn new_ifb(name: &str) -> Vec<u8> {
     let mut info = Vec::new();
     info.extend_from_slice(&8u16.to_ne_bytes());
-    info.extend_from_slice(&route::IFLA_INFO_KIND.to_ne_bytes());
+    info.extend_from_slice(&rt_link::IFLA_INFO_KIND.to_ne_bytes());
     info.extend_from_slice(b"ifb\0");
     let flags = Flags::from(NewFlags::CREATE | NewFlags::EXCL);
-    request(route::RTM_NEWLINK, flags, &IfInfoMsg::default(), |m| {
-        m.put_str(route::IFLA_IFNAME, name)?;
-        m.put(route::IFLA_LINKINFO | NLA_F_NESTED, &info)
+    request(rt_link::RTM_NEWLINK, flags, &Ifinfomsg::default(), |m| {
+        m.put_str(rt_link::IFLA_IFNAME, name)?;
+        m.put(rt_link::IFLA_LINKINFO | NLA_F_NESTED, &info)
     })
 }
 
 fn get_links() -> Vec<u8> {
     request(
-        route::RTM_GETLINK,
+        rt_link::RTM_GETLINK,
         Flags::REQUEST,
-        &IfInfoMsg::default(),
+        &Ifinfomsg::default(),
         |_| Ok(()),
     )
 }
 
 /// The name of a link message.
 fn link_name(m: &Message<'_>) -> Vec<u8> {
-    let (_, attrs) = m.family_header::<IfInfoMsg>().unwrap();
+    let (_, attrs) = m.family_header::<Ifinfomsg>().unwrap();
     attrs
-        .lookup(route::IFLA_IFNAME)
+        .lookup(rt_link::IFLA_IFNAME)
         .unwrap()
         .map(|a| a.bytes_str().to_vec())
         .unwrap_or_default()
@@ -150,30 +158,30 @@ fn async_requests_are_acknowledged_or_refused() {
         assert!(link_names(&mut s).await.iter().any(|n| n == b"ifb9"));
 
         // An address on it, through the same socket.
-        let mut ifa = IfAddrMsg {
-            family: route::AF_INET,
-            prefixlen: 24,
-            ..IfAddrMsg::default()
+        let mut ifa = Ifaddrmsg {
+            ifa_family: route::AF_INET,
+            ifa_prefixlen: 24,
+            ..Ifaddrmsg::default()
         };
         let mut index = 0;
         let get = request(
-            route::RTM_GETLINK,
+            rt_link::RTM_GETLINK,
             Flags::empty(),
-            &IfInfoMsg::default(),
-            |m| m.put_str(route::IFLA_IFNAME, "ifb9"),
+            &Ifinfomsg::default(),
+            |m| m.put_str(rt_link::IFLA_IFNAME, "ifb9"),
         );
         let ack = s
             .request_with(&get, |m| {
-                index = m.family_header::<IfInfoMsg>().unwrap().0.index.get();
+                index = m.family_header::<Ifinfomsg>().unwrap().0.ifi_index.get();
             })
             .await
             .unwrap();
         assert_eq!(ack.replies(), 1);
         assert_ne!(index, 0);
-        ifa.index.set(index);
+        ifa.ifa_index.set(u32::try_from(index).unwrap());
         let flags = Flags::from(NewFlags::CREATE | NewFlags::EXCL);
-        let add = request(route::RTM_NEWADDR, flags, &ifa, |m| {
-            m.put(route::IFA_LOCAL, &[10, 20, 0, 1])
+        let add = request(rt_addr::RTM_NEWADDR, flags, &ifa, |m| {
+            m.put(rt_addr::IFA_LOCAL, &[10, 20, 0, 1])
         });
         s.request(&add).await.unwrap();
         // The same again: EEXIST.
@@ -183,10 +191,10 @@ fn async_requests_are_acknowledged_or_refused() {
         }
         // No such link: ENODEV, with the kernel's explanation.
         let del = request(
-            route::RTM_DELLINK,
+            rt_link::RTM_DELLINK,
             Flags::empty(),
-            &IfInfoMsg::default(),
-            |m| m.put_str(route::IFLA_IFNAME, "no-such-link"),
+            &Ifinfomsg::default(),
+            |m| m.put_str(rt_link::IFLA_IFNAME, "no-such-link"),
         );
         match s.request(&del).await {
             Err(KernelError::Refused(r)) => assert_eq!(r.errno(), 19, "{r}"),
@@ -211,7 +219,7 @@ fn async_notifications_arrive_while_other_work_goes_on() {
             let mut seen = Vec::new();
             while seen.len() < 2 {
                 let m = notes.next().await.unwrap();
-                let deleted = m.message_type() == route::RTM_DELLINK;
+                let deleted = m.message_type() == rt_link::RTM_DELLINK;
                 let name = link_name(&m);
                 if name.starts_with(b"mon") && !seen.contains(&(name.clone(), deleted)) {
                     seen.push((name, deleted));
@@ -224,10 +232,10 @@ fn async_notifications_arrive_while_other_work_goes_on() {
             assert_eq!(link_names(&mut s).await.len(), 1);
             s.request(&new_ifb("mon0")).await.unwrap();
             let del = request(
-                route::RTM_DELLINK,
+                rt_link::RTM_DELLINK,
                 Flags::empty(),
-                &IfInfoMsg::default(),
-                |m| m.put_str(route::IFLA_IFNAME, "mon0"),
+                &Ifinfomsg::default(),
+                |m| m.put_str(rt_link::IFLA_IFNAME, "mon0"),
             );
             s.request(&del).await.unwrap();
         };

@@ -7,6 +7,11 @@
 //! Without `ip netns` or netlink sockets each test prints a one-line notice
 //! and passes, unless `CI` is `true`: then it fails, so that CI cannot
 //! silently test nothing.
+#![cfg(all(
+    feature = "family-rt-addr",
+    feature = "family-rt-link",
+    feature = "family-rt-route"
+))]
 
 #[path = "common/alloc.rs"]
 mod alloc;
@@ -16,9 +21,14 @@ mod netns;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::time::{Duration, Instant};
 
+use procslink::families::{
+    rt_addr::{self, Ifaddrmsg},
+    rt_link::{self, Ifinfomsg},
+    rt_route::{self, Rtmsg},
+};
 use procslink::kernel::{KernelError, KernelSocket, Protocol, SocketOptions, groups};
 use procslink::netlink::flags::{DeleteFlags, Flags, NewFlags};
-use procslink::netlink::route::{self, IfAddrMsg, IfInfoMsg, RtMsg};
+use procslink::netlink::route;
 use procslink::netlink::{Builder, Message, MessageType, NLA_F_NESTED, NlMsgHdr};
 use rustix::net::netlink::SocketAddrNetlink;
 use zerocopy::IntoBytes;
@@ -93,19 +103,19 @@ fn create() -> Flags {
 
 /// `RTM_NEWLINK` of `kind` named `name`, with `data` as `IFLA_INFO_DATA`.
 fn new_link(name: &str, kind: &str, data: Option<Vec<u8>>) -> Vec<u8> {
-    let mut info = attr(route::IFLA_INFO_KIND, format!("{kind}\0").as_bytes());
+    let mut info = attr(rt_link::IFLA_INFO_KIND, format!("{kind}\0").as_bytes());
     if let Some(data) = data {
         info.extend(attr(IFLA_INFO_DATA | NLA_F_NESTED, &data));
     }
-    request(route::RTM_NEWLINK, create(), &IfInfoMsg::default(), |m| {
-        m.put_str(route::IFLA_IFNAME, name)?;
-        m.put(route::IFLA_LINKINFO | NLA_F_NESTED, &info)
+    request(rt_link::RTM_NEWLINK, create(), &Ifinfomsg::default(), |m| {
+        m.put_str(rt_link::IFLA_IFNAME, name)?;
+        m.put(rt_link::IFLA_LINKINFO | NLA_F_NESTED, &info)
     })
 }
 
 fn veth(name: &str, peer: &str) -> Vec<u8> {
-    let mut peer_info = IfInfoMsg::default().as_bytes().to_vec();
-    peer_info.extend(attr(route::IFLA_IFNAME, format!("{peer}\0").as_bytes()));
+    let mut peer_info = Ifinfomsg::default().as_bytes().to_vec();
+    peer_info.extend(attr(rt_link::IFLA_IFNAME, format!("{peer}\0").as_bytes()));
     new_link(name, "veth", Some(attr(VETH_INFO_PEER, &peer_info)))
 }
 
@@ -117,34 +127,34 @@ fn vxlan(name: &str, id: u32) -> Vec<u8> {
 
 fn del_link(name: &str) -> Vec<u8> {
     request(
-        route::RTM_DELLINK,
+        rt_link::RTM_DELLINK,
         Flags::empty(),
-        &IfInfoMsg::default(),
-        |m| m.put_str(route::IFLA_IFNAME, name),
+        &Ifinfomsg::default(),
+        |m| m.put_str(rt_link::IFLA_IFNAME, name),
     )
 }
 
 fn set_up(index: u32) -> Vec<u8> {
-    let mut ifi = IfInfoMsg::default();
-    ifi.index.set(index);
-    ifi.flags.set(route::IFF_UP);
-    ifi.change.set(route::IFF_UP);
-    request(route::RTM_NEWLINK, Flags::empty(), &ifi, |_| Ok(()))
+    let mut ifi = Ifinfomsg::default();
+    ifi.ifi_index.set(i32::try_from(index).unwrap());
+    ifi.ifi_flags.set(rt_link::IFF_UP);
+    ifi.ifi_change.set(rt_link::IFF_UP);
+    request(rt_link::RTM_NEWLINK, Flags::empty(), &ifi, |_| Ok(()))
 }
 
 /// The index of link `name`, asked with a GET of that one link.
 fn index_of(socket: &mut KernelSocket, name: &str) -> u32 {
     let get = request(
-        route::RTM_GETLINK,
+        rt_link::RTM_GETLINK,
         Flags::empty(),
-        &IfInfoMsg::default(),
-        |m| m.put_str(route::IFLA_IFNAME, name),
+        &Ifinfomsg::default(),
+        |m| m.put_str(rt_link::IFLA_IFNAME, name),
     );
     let mut index = None;
     let ack = socket
         .request_with(&get, |reply| {
-            let (ifi, _) = reply.family_header::<IfInfoMsg>().unwrap();
-            index = Some(ifi.index() as u32);
+            let (ifi, _) = reply.family_header::<Ifinfomsg>().unwrap();
+            index = Some(u32::try_from(ifi.ifi_index.get()).unwrap());
         })
         .unwrap();
     assert_eq!(ack.replies(), 1);
@@ -157,37 +167,37 @@ fn addr_msg(ty: MessageType, flags: Flags, index: u32, addr: &[u8], prefix: u8) 
     } else {
         route::AF_INET6
     };
-    let mut ifa = IfAddrMsg {
-        family,
-        prefixlen: prefix,
+    let mut ifa = Ifaddrmsg {
+        ifa_family: family,
+        ifa_prefixlen: prefix,
         ..Default::default()
     };
-    ifa.index.set(index);
+    ifa.ifa_index.set(index);
     request(ty, flags, &ifa, |m| {
         if family == route::AF_INET {
-            m.put(route::IFA_LOCAL, addr)?;
+            m.put(rt_addr::IFA_LOCAL, addr)?;
         }
-        m.put(route::IFA_ADDRESS, addr)?;
+        m.put(rt_addr::IFA_ADDRESS, addr)?;
         m.put_u32(IFA_FLAGS, IFA_F_NODAD)
     })
 }
 
 fn route_msg(ty: MessageType, flags: Flags, index: u32, dst: &[u8], prefix: u8) -> Vec<u8> {
-    let rtm = RtMsg {
-        family: if dst.len() == 4 {
+    let rtm = Rtmsg {
+        rtm_family: if dst.len() == 4 {
             route::AF_INET
         } else {
             route::AF_INET6
         },
-        dst_len: prefix,
-        table: route::RT_TABLE_MAIN,
-        protocol: RTPROT_STATIC,
-        route_type: RTN_UNICAST,
+        rtm_dst_len: prefix,
+        rtm_table: route::RT_TABLE_MAIN,
+        rtm_protocol: RTPROT_STATIC,
+        rtm_type: RTN_UNICAST,
         ..Default::default()
     };
     request(ty, flags, &rtm, |m| {
-        m.put(route::RTA_DST, dst)?;
-        m.put_u32(route::RTA_OIF, index)
+        m.put(rt_route::RTA_DST, dst)?;
+        m.put_u32(rt_route::RTA_OIF, index)
     })
 }
 
@@ -199,14 +209,14 @@ fn dump_request<T: IntoBytes + zerocopy::Immutable + Default>(ty: MessageType) -
 fn dump_links(socket: &mut KernelSocket) -> Vec<(String, String)> {
     let mut out = vec![];
     let mut dump = socket
-        .dump(&dump_request::<IfInfoMsg>(route::RTM_GETLINK))
+        .dump(&dump_request::<Ifinfomsg>(rt_link::RTM_GETLINK))
         .unwrap();
     while let Some(m) = dump.next() {
         let m = m.unwrap();
-        let (_, attrs) = m.family_header::<IfInfoMsg>().unwrap();
-        let name = attrs.clone().lookup(route::IFLA_IFNAME).unwrap().unwrap();
-        let kind = match attrs.lookup(route::IFLA_LINKINFO).unwrap() {
-            Some(info) => match info.nested().lookup(route::IFLA_INFO_KIND).unwrap() {
+        let (_, attrs) = m.family_header::<Ifinfomsg>().unwrap();
+        let name = attrs.clone().lookup(rt_link::IFLA_IFNAME).unwrap().unwrap();
+        let kind = match attrs.lookup(rt_link::IFLA_LINKINFO).unwrap() {
+            Some(info) => match info.nested().lookup(rt_link::IFLA_INFO_KIND).unwrap() {
                 Some(k) => k.str().unwrap().to_owned(),
                 None => String::new(),
             },
@@ -222,13 +232,13 @@ fn dump_links(socket: &mut KernelSocket) -> Vec<(String, String)> {
 fn dump_addrs(socket: &mut KernelSocket) -> Vec<(Vec<u8>, u8)> {
     let mut out = vec![];
     let mut dump = socket
-        .dump(&dump_request::<IfAddrMsg>(route::RTM_GETADDR))
+        .dump(&dump_request::<Ifaddrmsg>(rt_addr::RTM_GETADDR))
         .unwrap();
     while let Some(m) = dump.next() {
         let m = m.unwrap();
-        let (ifa, attrs) = m.family_header::<IfAddrMsg>().unwrap();
-        if let Some(a) = attrs.lookup(route::IFA_ADDRESS).unwrap() {
-            out.push((a.bytes().to_vec(), ifa.prefixlen));
+        let (ifa, attrs) = m.family_header::<Ifaddrmsg>().unwrap();
+        if let Some(a) = attrs.lookup(rt_addr::IFA_ADDRESS).unwrap() {
+            out.push((a.bytes().to_vec(), ifa.ifa_prefixlen));
         }
     }
     out
@@ -237,20 +247,20 @@ fn dump_addrs(socket: &mut KernelSocket) -> Vec<(Vec<u8>, u8)> {
 fn dump_routes(socket: &mut KernelSocket) -> Vec<(Vec<u8>, u8)> {
     let mut out = vec![];
     for family in [route::AF_INET, route::AF_INET6] {
-        let rtm = RtMsg {
-            family,
+        let rtm = Rtmsg {
+            rtm_family: family,
             ..Default::default()
         };
-        let req = request(route::RTM_GETROUTE, Flags::empty(), &rtm, |_| Ok(()));
+        let req = request(rt_route::RTM_GETROUTE, Flags::empty(), &rtm, |_| Ok(()));
         let mut dump = socket.dump(&req).unwrap();
         while let Some(m) = dump.next() {
             let m = m.unwrap();
-            let (rtm, attrs) = m.family_header::<RtMsg>().unwrap();
-            if rtm.table != route::RT_TABLE_MAIN {
+            let (rtm, attrs) = m.family_header::<Rtmsg>().unwrap();
+            if rtm.rtm_table != route::RT_TABLE_MAIN {
                 continue;
             }
-            if let Some(a) = attrs.lookup(route::RTA_DST).unwrap() {
-                out.push((a.bytes().to_vec(), rtm.dst_len));
+            if let Some(a) = attrs.lookup(rt_route::RTA_DST).unwrap() {
+                out.push((a.bytes().to_vec(), rtm.rtm_dst_len));
             }
         }
     }
@@ -291,34 +301,34 @@ fn links_addresses_and_routes_are_acknowledged_dumped_and_deleted() {
         let v6 = "fd00:77::1".parse::<Ipv6Addr>().unwrap().octets();
         let net4 = Ipv4Addr::new(10, 78, 0, 0).octets();
         let net6 = "fd00:78::".parse::<Ipv6Addr>().unwrap().octets();
-        s.request(&addr_msg(route::RTM_NEWADDR, create(), v0, &v4, 24))
+        s.request(&addr_msg(rt_addr::RTM_NEWADDR, create(), v0, &v4, 24))
             .unwrap();
-        s.request(&addr_msg(route::RTM_NEWADDR, create(), v0, &v6, 64))
+        s.request(&addr_msg(rt_addr::RTM_NEWADDR, create(), v0, &v6, 64))
             .unwrap();
         let addrs = dump_addrs(&mut s);
         assert!(addrs.contains(&(v4.to_vec(), 24)), "{addrs:?}");
         assert!(addrs.contains(&(v6.to_vec(), 64)), "{addrs:?}");
 
-        s.request(&route_msg(route::RTM_NEWROUTE, create(), v0, &net4, 24))
+        s.request(&route_msg(rt_route::RTM_NEWROUTE, create(), v0, &net4, 24))
             .unwrap();
-        s.request(&route_msg(route::RTM_NEWROUTE, create(), v0, &net6, 64))
+        s.request(&route_msg(rt_route::RTM_NEWROUTE, create(), v0, &net6, 64))
             .unwrap();
         let routes = dump_routes(&mut s);
         assert!(routes.contains(&(net4.to_vec(), 24)), "{routes:?}");
         assert!(routes.contains(&(net6.to_vec(), 64)), "{routes:?}");
 
         let none = Flags::from(DeleteFlags::empty());
-        s.request(&route_msg(route::RTM_DELROUTE, none, v0, &net4, 24))
+        s.request(&route_msg(rt_route::RTM_DELROUTE, none, v0, &net4, 24))
             .unwrap();
-        s.request(&route_msg(route::RTM_DELROUTE, none, v0, &net6, 64))
+        s.request(&route_msg(rt_route::RTM_DELROUTE, none, v0, &net6, 64))
             .unwrap();
         let routes = dump_routes(&mut s);
         assert!(!routes.contains(&(net4.to_vec(), 24)), "{routes:?}");
         assert!(!routes.contains(&(net6.to_vec(), 64)), "{routes:?}");
 
-        s.request(&addr_msg(route::RTM_DELADDR, none, v0, &v4, 24))
+        s.request(&addr_msg(rt_addr::RTM_DELADDR, none, v0, &v4, 24))
             .unwrap();
-        s.request(&addr_msg(route::RTM_DELADDR, none, v0, &v6, 64))
+        s.request(&addr_msg(rt_addr::RTM_DELADDR, none, v0, &v6, 64))
             .unwrap();
         let addrs = dump_addrs(&mut s);
         assert!(!addrs.contains(&(v4.to_vec(), 24)), "{addrs:?}");
@@ -370,11 +380,11 @@ fn a_refusal_carries_the_errno_and_the_extended_ack() {
         assert!(!err.refusal().unwrap().in_dump());
 
         // Strict checking refuses a dump request with a bad header.
-        let ifa = IfAddrMsg {
-            flags: 0xff,
+        let ifa = Ifaddrmsg {
+            ifa_flags: 0xff,
             ..Default::default()
         };
-        let bad_dump = request(route::RTM_GETADDR, Flags::empty(), &ifa, |_| Ok(()));
+        let bad_dump = request(rt_addr::RTM_GETADDR, Flags::empty(), &ifa, |_| Ok(()));
         let mut dump = s.dump(&bad_dump).unwrap();
         let err = dump.next().unwrap().unwrap_err();
         assert_eq!(err.errno(), Some(22), "EINVAL: {err}");
@@ -429,31 +439,37 @@ fn notifications_see_each_change_in_order() {
         s.request(&new_link("pl-br1", "bridge", None)).unwrap();
         let index = index_of(&mut s, "pl-br1");
         let a = Ipv4Addr::new(10, 79, 0, 1).octets();
-        s.request(&addr_msg(route::RTM_NEWADDR, create(), index, &a, 24))
+        s.request(&addr_msg(rt_addr::RTM_NEWADDR, create(), index, &a, 24))
             .unwrap();
-        s.request(&addr_msg(route::RTM_DELADDR, Flags::empty(), index, &a, 24))
-            .unwrap();
+        s.request(&addr_msg(
+            rt_addr::RTM_DELADDR,
+            Flags::empty(),
+            index,
+            &a,
+            24,
+        ))
+        .unwrap();
         s.request(&del_link("pl-br1")).unwrap();
 
         // Our four changes, in order, among whatever else the kernel says
         // about the link.
         let want = [
-            route::RTM_NEWLINK,
-            route::RTM_NEWADDR,
-            route::RTM_DELADDR,
-            route::RTM_DELLINK,
+            rt_link::RTM_NEWLINK,
+            rt_addr::RTM_NEWADDR,
+            rt_addr::RTM_DELADDR,
+            rt_link::RTM_DELLINK,
         ];
         let mut seen = vec![];
         let mut notes = watch.notifications();
-        while seen.last() != Some(&route::RTM_DELLINK) {
+        while seen.last() != Some(&rt_link::RTM_DELLINK) {
             let m = notes.next().unwrap();
             let ty = m.message_type();
-            let about = if ty == route::RTM_NEWADDR || ty == route::RTM_DELADDR {
-                m.family_header::<IfAddrMsg>().unwrap().0.index.get()
+            let about = if ty == rt_addr::RTM_NEWADDR || ty == rt_addr::RTM_DELADDR {
+                m.family_header::<Ifaddrmsg>().unwrap().0.ifa_index.get()
             } else {
-                m.family_header::<IfInfoMsg>().unwrap().0.index.get()
+                u32::try_from(m.family_header::<Ifinfomsg>().unwrap().0.ifi_index.get()).unwrap()
             };
-            if about == index && (seen.last() != Some(&ty) || ty != route::RTM_NEWLINK) {
+            if about == index && (seen.last() != Some(&ty) || ty != rt_link::RTM_NEWLINK) {
                 seen.push(ty);
             }
         }
@@ -464,8 +480,8 @@ fn notifications_see_each_change_in_order() {
             }
         }
         assert!(rest.next().is_none(), "{want:?} not in order in {seen:?}");
-        assert_eq!(seen.first(), Some(&route::RTM_NEWLINK));
-        assert_eq!(seen.last(), Some(&route::RTM_DELLINK));
+        assert_eq!(seen.first(), Some(&rt_link::RTM_NEWLINK));
+        assert_eq!(seen.last(), Some(&rt_link::RTM_DELLINK));
     });
 }
 
@@ -528,8 +544,9 @@ fn a_burst_overflowing_a_tiny_buffer_is_reported_and_a_dump_resyncs() {
         loop {
             match notes.next() {
                 Ok(m) => {
-                    if m.message_type() == route::RTM_NEWLINK
-                        && m.family_header::<IfInfoMsg>().unwrap().0.index.get() == index
+                    if m.message_type() == rt_link::RTM_NEWLINK
+                        && m.family_header::<Ifinfomsg>().unwrap().0.ifi_index.get()
+                            == i32::try_from(index).unwrap()
                     {
                         break;
                     }
@@ -549,16 +566,16 @@ fn dumps_and_requests_allocate_nothing_per_message_and_the_buffer_grows() {
             s.request(&new_link(&format!("pl-a{i}"), "bridge", None))
                 .unwrap();
         }
-        let get_links = dump_request::<IfInfoMsg>(route::RTM_GETLINK);
+        let get_links = dump_request::<Ifinfomsg>(rt_link::RTM_GETLINK);
         let create_one = new_link("pl-extra", "bridge", None);
         let delete_one = del_link("pl-extra");
         let walk = |s: &mut KernelSocket| {
             let mut names = 0;
             let mut dump = s.dump(&get_links).unwrap();
             while let Some(m) = dump.next() {
-                let (_, attrs) = m.unwrap().family_header::<IfInfoMsg>().unwrap();
+                let (_, attrs) = m.unwrap().family_header::<Ifinfomsg>().unwrap();
                 for a in attrs {
-                    names += usize::from(a.unwrap().kind() == route::IFLA_IFNAME);
+                    names += usize::from(a.unwrap().kind() == rt_link::IFLA_IFNAME);
                 }
             }
             names

@@ -1,12 +1,14 @@
 //! Zero allocation: walking the whole corpus (messages, attributes, nests,
 //! acks, the policy table) and building messages allocate nothing.
+#![cfg(feature = "family-rt-link")]
 
 mod common;
 
 use common::alloc::{Counting, allocations_during};
+use procslink::families::rt_link;
 use procslink::netlink::{
     AttrKind, AttrPolicy, AttrTable, Builder, MessageType, Messages, NLA_F_NESTED, Policy,
-    flags::Flags, route,
+    flags::Flags,
 };
 
 #[global_allocator]
@@ -59,13 +61,13 @@ fn parsing_and_building_allocate_nothing() {
         }
         let mut b = Builder::new(&mut out);
         let mut m = b
-            .message(route::RTM_NEWLINK, Flags::REQUEST | Flags::ACK, 1, 0)
+            .message(rt_link::RTM_NEWLINK, Flags::REQUEST | Flags::ACK, 1, 0)
             .unwrap();
-        m.family_header(&route::IfInfoMsg::default()).unwrap();
-        m.put_str(route::IFLA_IFNAME, "vx0").unwrap();
-        m.put_u32(route::IFLA_MTU, 1450).unwrap();
-        let mut info = m.nest(route::IFLA_LINKINFO | NLA_F_NESTED).unwrap();
-        info.put_str(route::IFLA_INFO_KIND, "vxlan").unwrap();
+        m.family_header(&rt_link::Ifinfomsg::default()).unwrap();
+        m.put_str(rt_link::IFLA_IFNAME, "vx0").unwrap();
+        m.put_u32(rt_link::IFLA_MTU, 1450).unwrap();
+        let mut info = m.nest(rt_link::IFLA_LINKINFO | NLA_F_NESTED).unwrap();
+        info.put_str(rt_link::IFLA_INFO_KIND, "vxlan").unwrap();
         info.end().unwrap();
         m.finish().unwrap();
         let mut m = b.message(MessageType::ERROR, Flags::empty(), 1, 0).unwrap();

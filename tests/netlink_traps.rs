@@ -5,10 +5,11 @@
 //! namespace) needs `ip`, network namespaces and the `cli` feature; where
 //! they are unavailable it prints a notice and passes, unless `CI` is
 //! `true`: then it fails, so that CI cannot silently test nothing.
+#![cfg(feature = "family-rt-link")]
 
+use procslink::families::rt_link::{self, Ifinfomsg};
 use procslink::netlink::display::{Escaped, Protocol};
 use procslink::netlink::flags::{AckFlags, Flags};
-use procslink::netlink::route::{self, IfInfoMsg};
 use procslink::netlink::{
     Attr, AttrIndex, AttrKind, AttrPolicy, AttrTable, Attrs, Builder, ExtAck, Message, MessageType,
     NLA_TYPE_MASK, NLMSGERR_ATTR_MSG, NLMSGERR_ATTR_OFFS, NlMsgHdr, Policy, align,
@@ -107,16 +108,16 @@ fn trap1_caller_offsets_near_usize_max_never_overflow() {
 #[test]
 fn trap2_names_are_bytes_and_string_policies_match_the_kernel() {
     // A link dump entry named `p\xe9`, as the kernel sends one.
-    let msg = message(route::RTM_NEWLINK, Flags::MULTI, |m| {
-        m.family_header(&IfInfoMsg::default())?;
-        m.put(route::IFLA_IFNAME, b"p\xe9\0")?;
-        let mut info = m.nest(route::IFLA_LINKINFO)?;
-        info.put(route::IFLA_INFO_KIND, b"v\xffeth\0")?;
+    let msg = message(rt_link::RTM_NEWLINK, Flags::MULTI, |m| {
+        m.family_header(&Ifinfomsg::default())?;
+        m.put(rt_link::IFLA_IFNAME, b"p\xe9\0")?;
+        let mut info = m.nest(rt_link::IFLA_LINKINFO)?;
+        info.put(rt_link::IFLA_INFO_KIND, b"v\xffeth\0")?;
         info.end()
     });
     let parsed = Message::parse(&msg).unwrap();
-    let (_, attrs) = parsed.family_header::<IfInfoMsg>().unwrap();
-    let name = attrs.clone().lookup(route::IFLA_IFNAME).unwrap().unwrap();
+    let (_, attrs) = parsed.family_header::<Ifinfomsg>().unwrap();
+    let name = attrs.clone().lookup(rt_link::IFLA_IFNAME).unwrap().unwrap();
     assert_eq!(name.bytes_str(), b"p\xe9");
     assert_eq!(name.cstr().unwrap().to_bytes(), b"p\xe9");
     assert_eq!(name.str().unwrap_err().kind(), ErrorKind::InvalidUtf8);
@@ -146,7 +147,7 @@ fn trap2_names_are_bytes_and_string_policies_match_the_kernel() {
         AttrPolicy::new(AttrKind::Nested).nested(&INFO),
     ]);
     let tb = AttrTable::<19>::parse(attrs.clone(), &LINK).unwrap();
-    assert_eq!(tb.get(route::IFLA_IFNAME).unwrap().bytes_str(), b"p\xe9");
+    assert_eq!(tb.get(rt_link::IFLA_IFNAME).unwrap().bytes_str(), b"p\xe9");
 
     // The kernel's NLA_STRING and NLA_NUL_STRING, case by case: a payload,
     // max_len, and what String and NulString say about it.
@@ -576,11 +577,11 @@ fn trap2_live_a_link_with_a_non_utf8_name_is_dumped_and_read() {
     let mut names = Vec::new();
     for msg in procslink::netlink::Messages::new(&bytes) {
         let msg = msg.unwrap();
-        if msg.message_type() != route::RTM_NEWLINK {
+        if msg.message_type() != rt_link::RTM_NEWLINK {
             continue;
         }
-        let (_, attrs) = msg.family_header::<IfInfoMsg>().unwrap();
-        let ifname = attrs.lookup(route::IFLA_IFNAME).unwrap().unwrap();
+        let (_, attrs) = msg.family_header::<Ifinfomsg>().unwrap();
+        let ifname = attrs.lookup(rt_link::IFLA_IFNAME).unwrap().unwrap();
         names.push(ifname.cstr().unwrap().to_bytes().to_vec());
     }
     assert!(names.iter().any(|n| n == name), "{names:?}");
@@ -590,9 +591,9 @@ fn trap2_live_a_link_with_a_non_utf8_name_is_dumped_and_read() {
 #[cfg(feature = "cli")]
 #[test]
 fn trap2_cli_decode_prints_non_utf8_names_escaped() {
-    let msg = message(route::RTM_NEWLINK, Flags::MULTI, |m| {
-        m.family_header(&IfInfoMsg::default())?;
-        m.put(route::IFLA_IFNAME, b"n\xff\xfe\0")
+    let msg = message(rt_link::RTM_NEWLINK, Flags::MULTI, |m| {
+        m.family_header(&Ifinfomsg::default())?;
+        m.put(rt_link::IFLA_IFNAME, b"n\xff\xfe\0")
     });
     let tlvs = attr(NLMSGERR_ATTR_MSG, b"bad \xe9\0");
     let err = error_reply(AckFlags::CAPPED | AckFlags::ACK_TLVS, 16, 0, &tlvs);

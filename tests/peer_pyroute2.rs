@@ -3,7 +3,11 @@
 //! (`../shared/references/pyroute2/`, installed by
 //! `scripts/references/pyroute2.sh`), and the captured sessions in
 //! `tests/data/seed-systems/pyroute2-*.bin`.
-#![cfg(feature = "std")]
+#![cfg(all(
+    feature = "std",
+    feature = "family-rt-addr",
+    feature = "family-rt-link"
+))]
 
 mod peer_common;
 
@@ -16,8 +20,11 @@ use std::time::Duration;
 
 use peer_common::references::{reference, tool};
 use procslink::envmsg::{ControlAttr, ControlCommand, Envelope, EnvelopeFormat, TransportFlags};
+use procslink::families::{
+    rt_addr::{self, Ifaddrmsg},
+    rt_link::{self, Ifinfomsg},
+};
 use procslink::kernel::{KernelSocket, Protocol};
-use procslink::netlink::route::{self, IfAddrMsg, IfInfoMsg};
 use procslink::netlink::{Builder, Message, flags::Flags};
 use procslink::peer::pyroute2::{ClientOptions, RemoteClient, RemoteServer, ServerOptions};
 
@@ -119,8 +126,10 @@ fn free_port() -> u16 {
 fn link_request() -> Vec<u8> {
     let mut buf = [0u8; 32];
     let mut b = Builder::new(&mut buf);
-    let mut m = b.message(route::RTM_GETLINK, Flags::REQUEST, 0, 0).unwrap();
-    m.family_header(&IfInfoMsg::default()).unwrap();
+    let mut m = b
+        .message(rt_link::RTM_GETLINK, Flags::REQUEST, 0, 0)
+        .unwrap();
+    m.family_header(&Ifinfomsg::default()).unwrap();
     let n = m.finish().unwrap();
     buf[..n].to_vec()
 }
@@ -128,22 +137,24 @@ fn link_request() -> Vec<u8> {
 fn addr_request() -> Vec<u8> {
     let mut buf = [0u8; 32];
     let mut b = Builder::new(&mut buf);
-    let mut m = b.message(route::RTM_GETADDR, Flags::REQUEST, 0, 0).unwrap();
-    m.family_header(&IfAddrMsg::default()).unwrap();
+    let mut m = b
+        .message(rt_addr::RTM_GETADDR, Flags::REQUEST, 0, 0)
+        .unwrap();
+    m.family_header(&Ifaddrmsg::default()).unwrap();
     let n = m.finish().unwrap();
     buf[..n].to_vec()
 }
 
 /// Index → name of a link message.
 fn link_of(msg: &Message<'_>) -> (i32, String) {
-    let (ifi, attrs) = msg.family_header::<IfInfoMsg>().expect("an ifinfomsg");
+    let (ifi, attrs) = msg.family_header::<Ifinfomsg>().expect("an ifinfomsg");
     let name = attrs
-        .lookup(route::IFLA_IFNAME)
+        .lookup(rt_link::IFLA_IFNAME)
         .ok()
         .flatten()
         .map(|a| String::from_utf8_lossy(a.bytes_str()).into_owned())
         .unwrap_or_default();
-    (ifi.index(), name)
+    (ifi.ifi_index.get(), name)
 }
 
 /// The links and the number of addresses, straight from this machine's
@@ -210,9 +221,11 @@ fn crate_client_through_pyroute2_server() {
     // that does not exist (GETLINK of index 0x7ffffff0 with NLM_F_ACK).
     let mut buf = [0u8; 32];
     let mut b = Builder::new(&mut buf);
-    let mut m = b.message(route::RTM_GETLINK, Flags::REQUEST, 0, 0).unwrap();
-    let ifi = IfInfoMsg {
-        index: 0x7fff_fff0.into(),
+    let mut m = b
+        .message(rt_link::RTM_GETLINK, Flags::REQUEST, 0, 0)
+        .unwrap();
+    let ifi = Ifinfomsg {
+        ifi_index: 0x7fff_fff0.into(),
         ..Default::default()
     };
     m.family_header(&ifi).unwrap();

@@ -3,7 +3,7 @@
 //! client, and raw streams sending the same to the crate's broker, which
 //! must answer clearly or disconnect that client and keep serving. Also
 //! messages over 64 KiB, fragmented and reassembled both ways.
-#![cfg(feature = "std")]
+#![cfg(all(feature = "std", feature = "family-rt-link"))]
 
 mod peer_common;
 
@@ -16,8 +16,8 @@ use procslink::envmsg::{
     ControlAttr, ControlCommand, ControlRepr, EnvHeader, EnvMsgHdrId, Envelope, EnvelopeFormat,
     EnvelopeIds, EnvelopeRepr, Splitter, TransportFlags,
 };
+use procslink::families::rt_link::{self, Ifinfomsg};
 use procslink::kernel::{KernelSocket, Protocol};
-use procslink::netlink::route::{self, IfInfoMsg};
 use procslink::netlink::{Builder, MessageType, NLA_MAX_PAYLOAD, flags::Flags};
 use procslink::peer::pyroute2::{
     ClientOptions, RemoteClient, RemoteError, RemoteServer, RemoteServerHandle,
@@ -118,8 +118,10 @@ fn greet(stream: &mut TcpStream, ids: &mut EnvelopeIds) {
 fn link_request() -> Vec<u8> {
     let mut buf = [0u8; 32];
     let mut b = Builder::new(&mut buf);
-    let mut m = b.message(route::RTM_GETLINK, Flags::REQUEST, 0, 0).unwrap();
-    m.family_header(&IfInfoMsg::default()).unwrap();
+    let mut m = b
+        .message(rt_link::RTM_GETLINK, Flags::REQUEST, 0, 0)
+        .unwrap();
+    m.family_header(&Ifinfomsg::default()).unwrap();
     let n = m.finish().unwrap();
     buf[..n].to_vec()
 }
@@ -254,10 +256,10 @@ fn client_reassembles_a_message_over_64_kib() {
         let mut big = vec![0u8; 101_000];
         let mut b = Builder::new(&mut big);
         let mut m = b
-            .message(route::RTM_NEWLINK, Flags::MULTI, seq, pid)
+            .message(rt_link::RTM_NEWLINK, Flags::MULTI, seq, pid)
             .unwrap();
-        m.family_header(&IfInfoMsg::default()).unwrap();
-        m.put(route::IFLA_IFNAME, b"big0\0").unwrap();
+        m.family_header(&Ifinfomsg::default()).unwrap();
+        m.put(rt_link::IFLA_IFNAME, b"big0\0").unwrap();
         m.put(0x3ff0, &[0xa5; 65_000]).unwrap();
         m.put(0x3ff1, &[0x5a; 35_000]).unwrap();
         let n = m.finish().unwrap();
@@ -538,11 +540,13 @@ fn fragmented_request_over_unix_stream() {
 
     let mut buf = vec![0u8; 71_000];
     let mut b = Builder::new(&mut buf);
-    let mut m = b.message(route::RTM_GETLINK, Flags::REQUEST, 0, 0).unwrap();
-    m.family_header(&IfInfoMsg::default()).unwrap();
+    let mut m = b
+        .message(rt_link::RTM_GETLINK, Flags::REQUEST, 0, 0)
+        .unwrap();
+    m.family_header(&Ifinfomsg::default()).unwrap();
     // IFLA_EXT_MASK 0, 8 750 times over (the last one counts).
     for _ in 0..8_750 {
-        m.put_u32(route::IFLA_EXT_MASK, 0).unwrap();
+        m.put_u32(rt_link::IFLA_EXT_MASK, 0).unwrap();
     }
     let n = m.finish().unwrap();
     let mut names = 0;

@@ -30,8 +30,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use procslink::families::rt_link::{self, Ifinfomsg};
 use procslink::kernel::{KernelSocket, Protocol};
-use procslink::netlink::route::{self, IfInfoMsg};
 use procslink::netlink::{Builder, flags::Flags};
 use procslink::peer::pyroute2::{RemoteClient, RemoteServer};
 use procslink_bench::references;
@@ -59,8 +59,10 @@ impl Drop for Running {
 fn link_request() -> Vec<u8> {
     let mut buf = [0u8; 32];
     let mut b = Builder::new(&mut buf);
-    let mut m = b.message(route::RTM_GETLINK, Flags::REQUEST, 0, 0).unwrap();
-    m.family_header(&IfInfoMsg::default()).unwrap();
+    let mut m = b
+        .message(rt_link::RTM_GETLINK, Flags::REQUEST, 0, 0)
+        .unwrap();
+    m.family_header(&Ifinfomsg::default()).unwrap();
     let n = m.finish().unwrap();
     buf[..n].to_vec()
 }
@@ -70,8 +72,8 @@ fn crate_dump(client: &mut RemoteClient, request: &[u8]) -> usize {
     let mut bytes = 0;
     client
         .dump(request, |m| {
-            if let Ok((_, attrs)) = m.family_header::<IfInfoMsg>()
-                && let Ok(Some(name)) = attrs.lookup(route::IFLA_IFNAME)
+            if let Ok((_, attrs)) = m.family_header::<Ifinfomsg>()
+                && let Ok(Some(name)) = attrs.lookup(rt_link::IFLA_IFNAME)
             {
                 bytes += name.bytes_str().len();
             }

@@ -11,8 +11,11 @@ use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+use procslink::families::{
+    rt_link::{self, Ifinfomsg},
+    rt_route::{self, Rtmsg},
+};
 use procslink::kernel::KernelSocket;
-use procslink::netlink::route::{self, IfInfoMsg, RtMsg};
 use procslink::netlink::{Builder, Message, flags::Flags};
 use rustix::thread::{LinkNameSpaceType, move_into_link_name_space};
 
@@ -46,15 +49,15 @@ impl Table {
         let mut buf = [0u8; 64];
         let mut b = Builder::new(&mut buf);
         let ty = match self {
-            Table::Route => route::RTM_GETROUTE,
-            Table::Link => route::RTM_GETLINK,
+            Table::Route => rt_route::RTM_GETROUTE,
+            Table::Link => rt_link::RTM_GETLINK,
         };
         let mut m = b.message(ty, Flags::REQUEST, 0, 0).expect("header");
         match self {
-            Table::Route => m.family_header(&RtMsg::default()).expect("rtmsg"),
+            Table::Route => m.family_header(&Rtmsg::default()).expect("rtmsg"),
             Table::Link => {
-                m.family_header(&IfInfoMsg::default()).expect("ifinfomsg");
-                m.put_u32(route::IFLA_EXT_MASK, route::RTEXT_FILTER_VF)
+                m.family_header(&Ifinfomsg::default()).expect("ifinfomsg");
+                m.put_u32(rt_link::IFLA_EXT_MASK, rt_link::RtextFilter::VF.bits())
                     .expect("IFLA_EXT_MASK");
             }
         }
@@ -96,22 +99,22 @@ fn addr_bits(bytes: &[u8]) -> u64 {
 /// Decodes one route as a user reads it: the `rtmsg`, then every
 /// attribute, keeping destination, gateway, output interface and table.
 pub fn decode_route(msg: &Message<'_>, d: &mut Decoded) -> Result<(), procslink::Error> {
-    let (rtm, attrs) = msg.family_header::<RtMsg>()?;
-    let mut table = u32::from(rtm.table);
+    let (rtm, attrs) = msg.family_header::<Rtmsg>()?;
+    let mut table = u32::from(rtm.rtm_table);
     let (mut dst, mut gateway): (&[u8], &[u8]) = (&[], &[]);
     let mut oif = 0u32;
     for attr in attrs {
         let attr = attr?;
         match attr.kind() {
-            route::RTA_DST => dst = attr.payload(),
-            route::RTA_GATEWAY => gateway = attr.payload(),
-            route::RTA_OIF => oif = attr.u32()?,
-            route::RTA_TABLE => table = attr.u32()?,
+            rt_route::RTA_DST => dst = attr.payload(),
+            rt_route::RTA_GATEWAY => gateway = attr.payload(),
+            rt_route::RTA_OIF => oif = attr.u32()?,
+            rt_route::RTA_TABLE => table = attr.u32()?,
             _ => {}
         }
     }
     d.messages += 1;
-    let h = mix(d.fold, addr_bits(dst) ^ u64::from(rtm.dst_len));
+    let h = mix(d.fold, addr_bits(dst) ^ u64::from(rtm.rtm_dst_len));
     let h = mix(h, addr_bits(gateway));
     d.fold = mix(h, u64::from(oif) << 32 | u64::from(table));
     Ok(())
@@ -120,16 +123,16 @@ pub fn decode_route(msg: &Message<'_>, d: &mut Decoded) -> Result<(), procslink:
 /// Decodes one link: the `ifinfomsg`, then every attribute, keeping
 /// name, MTU, hardware address and operational state.
 pub fn decode_link(msg: &Message<'_>, d: &mut Decoded) -> Result<(), procslink::Error> {
-    let (ifi, attrs) = msg.family_header::<IfInfoMsg>()?;
+    let (ifi, attrs) = msg.family_header::<Ifinfomsg>()?;
     let (mut name, mut address): (&[u8], &[u8]) = (&[], &[]);
     let (mut mtu, mut operstate) = (0u32, 0u8);
     for attr in attrs {
         let attr = attr?;
         match attr.kind() {
-            route::IFLA_IFNAME => name = attr.bytes_str(),
-            route::IFLA_MTU => mtu = attr.u32()?,
-            route::IFLA_ADDRESS => address = attr.payload(),
-            route::IFLA_OPERSTATE => operstate = attr.u8()?,
+            rt_link::IFLA_IFNAME => name = attr.bytes_str(),
+            rt_link::IFLA_MTU => mtu = attr.u32()?,
+            rt_link::IFLA_ADDRESS => address = attr.payload(),
+            rt_link::IFLA_OPERSTATE => operstate = attr.u8()?,
             _ => {}
         }
     }
@@ -138,7 +141,7 @@ pub fn decode_link(msg: &Message<'_>, d: &mut Decoded) -> Result<(), procslink::
     let h = mix(h, addr_bits(address));
     d.fold = mix(
         h,
-        u64::from(mtu) << 32 | u64::from(operstate) << 24 | u64::from(ifi.index() as u32),
+        u64::from(mtu) << 32 | u64::from(operstate) << 24 | u64::from(ifi.ifi_index.get() as u32),
     );
     Ok(())
 }

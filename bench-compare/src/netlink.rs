@@ -11,9 +11,9 @@ use netlink_packet_core::{
 };
 use netlink_packet_route::RouteNetlinkMessage;
 use procslink::Error;
+use procslink::families::rt_link;
 use procslink::netlink::{
     AttrKind, AttrPolicy, AttrTable, Attrs, Builder, Messages, NLA_F_NESTED, Policy, flags::Flags,
-    route,
 };
 
 /// What a walk saw: messages, attributes and the checksum (C layout, as the
@@ -203,8 +203,8 @@ fn child_ctx(ctx: Ctx, raw_type: u16) -> Option<Ctx> {
     let kind = raw_type & 0x3fff;
     let schema = match ctx {
         Ctx::Root => match kind {
-            route::IFLA_LINKINFO => Some(Ctx::LinkInfo),
-            route::IFLA_AF_SPEC => Some(Ctx::AfSpec),
+            rt_link::IFLA_LINKINFO => Some(Ctx::LinkInfo),
+            rt_link::IFLA_AF_SPEC => Some(Ctx::AfSpec),
             43 | 52 => Some(Ctx::Other), // IFLA_XDP, IFLA_PROP_LIST
             _ => None,
         },
@@ -284,10 +284,10 @@ pub const TB_SLOTS: usize = 64;
 
 /// What a consumer reads from the table after the parse.
 const READ: [u16; 4] = [
-    route::IFLA_IFNAME,
-    route::IFLA_MTU,
-    route::IFLA_OPERSTATE,
-    route::IFLA_LINKINFO,
+    rt_link::IFLA_IFNAME,
+    rt_link::IFLA_MTU,
+    rt_link::IFLA_OPERSTATE,
+    rt_link::IFLA_LINKINFO,
 ];
 
 /// procslink's [`AttrTable::parse`] with [`LINK`] over every `RTM_NEWLINK`
@@ -297,7 +297,7 @@ pub fn procslink_policy(buf: &[u8], full: bool) -> WalkResult {
     let mut w = WalkResult::default();
     for msg in Messages::new(buf) {
         let Ok(msg) = msg else { break };
-        if msg.message_type() != route::RTM_NEWLINK {
+        if msg.message_type() != rt_link::RTM_NEWLINK {
             continue;
         }
         let Ok((_, attrs)) = msg.split_family_header(16) else {
@@ -332,17 +332,17 @@ pub fn procslink_policy(buf: &[u8], full: bool) -> WalkResult {
 /// operstate, linkinfo { kind, data { id, group, link, port, ttl } }).
 pub fn procslink_build_newlink(buf: &mut [u8]) -> Result<usize, Error> {
     let mut b = Builder::new(buf);
-    let mut m = b.message(route::RTM_NEWLINK, Flags::REQUEST | Flags::ACK, 1, 0)?;
-    m.family_header(&route::IfInfoMsg::default())?;
-    m.put_str(route::IFLA_IFNAME, "vxlan100")?;
-    m.put_u32(route::IFLA_MTU, 1450)?;
-    m.put(route::IFLA_ADDRESS, &[2, 0, 0, 0, 0, 1])?;
-    m.put_u32(route::IFLA_LINK, 2)?;
+    let mut m = b.message(rt_link::RTM_NEWLINK, Flags::REQUEST | Flags::ACK, 1, 0)?;
+    m.family_header(&rt_link::Ifinfomsg::default())?;
+    m.put_str(rt_link::IFLA_IFNAME, "vxlan100")?;
+    m.put_u32(rt_link::IFLA_MTU, 1450)?;
+    m.put(rt_link::IFLA_ADDRESS, &[2, 0, 0, 0, 0, 1])?;
+    m.put_u32(rt_link::IFLA_LINK, 2)?;
     m.put_u32(13, 1000)?; // IFLA_TXQLEN
-    m.put_u8(route::IFLA_OPERSTATE, 6)?;
-    let mut info = m.nest(route::IFLA_LINKINFO | NLA_F_NESTED)?;
-    info.put_str(route::IFLA_INFO_KIND, "vxlan")?;
-    let mut data = info.nest(route::IFLA_INFO_DATA | NLA_F_NESTED)?;
+    m.put_u8(rt_link::IFLA_OPERSTATE, 6)?;
+    let mut info = m.nest(rt_link::IFLA_LINKINFO | NLA_F_NESTED)?;
+    info.put_str(rt_link::IFLA_INFO_KIND, "vxlan")?;
+    let mut data = info.nest(rt_link::IFLA_INFO_DATA | NLA_F_NESTED)?;
     data.put_u32(1, 100)?; // IFLA_VXLAN_ID
     data.put(2, &[239, 1, 1, 1])?; // IFLA_VXLAN_GROUP
     data.put_u32(3, 2)?; // IFLA_VXLAN_LINK

@@ -10,7 +10,7 @@ use std::io::{Read, Write};
 
 use libfuzzer_sys::fuzz_target;
 use procslink::envmsg::EnvelopeFormat;
-use procslink::netlink::route::{self, IfInfoMsg};
+use procslink::families::rt_link::{self, Ifinfomsg};
 use procslink::netlink::{Builder, flags::Flags};
 use procslink::peer::pyroute2::{ClientOptions, RemoteClient};
 
@@ -60,10 +60,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut buf = [0u8; 32];
     let mut b = Builder::new(&mut buf);
-    let Ok(mut m) = b.message(route::RTM_GETLINK, Flags::REQUEST, 0, 0) else {
+    let Ok(mut m) = b.message(rt_link::RTM_GETLINK, Flags::REQUEST, 0, 0) else {
         return;
     };
-    if m.family_header(&IfInfoMsg::default()).is_err() || m.finish().is_err() {
+    if m.family_header(&Ifinfomsg::default()).is_err() || m.finish().is_err() {
         return;
     }
     // The client numbers its requests 1, 2, ...: replies carry those.

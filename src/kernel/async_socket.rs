@@ -36,24 +36,27 @@ use crate::netlink::flags::{Flags, GetFlags};
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+/// # #[cfg(feature = "family-rt-link")] {
 /// use procslink::kernel::{AsyncKernelSocket, Protocol};
 /// use procslink::netlink::display::Escaped;
-/// use procslink::netlink::{Builder, flags::Flags, route::{self, IfInfoMsg}};
+/// use procslink::families::rt_link::{self, Ifinfomsg};
+/// use procslink::netlink::{Builder, flags::Flags};
 ///
 /// let mut socket = AsyncKernelSocket::open(Protocol::ROUTE)?;
 /// let mut buf = [0u8; 64];
 /// let mut b = Builder::new(&mut buf);
-/// let mut m = b.message(route::RTM_GETLINK, Flags::REQUEST, 0, 0)?;
-/// m.family_header(&IfInfoMsg::default())?;
+/// let mut m = b.message(rt_link::RTM_GETLINK, Flags::REQUEST, 0, 0)?;
+/// m.family_header(&Ifinfomsg::default())?;
 /// m.finish()?;
 ///
 /// let mut dump = socket.dump(b.as_bytes()).await?;
 /// while let Some(link) = dump.next().await {
-///     let (ifinfo, attrs) = link?.family_header::<IfInfoMsg>()?;
-///     if let Some(name) = attrs.lookup(route::IFLA_IFNAME)? {
-///         println!("{}: {}", ifinfo.index(), Escaped(name.bytes_str()));
+///     let (ifinfo, attrs) = link?.family_header::<Ifinfomsg>()?;
+///     if let Some(name) = attrs.lookup(rt_link::IFLA_IFNAME)? {
+///         println!("{}: {}", ifinfo.ifi_index, Escaped(name.bytes_str()));
 ///     }
 /// }
+/// # }
 /// # Ok(())
 /// # }
 /// ```

@@ -35,46 +35,52 @@
 //! # Example: list the links
 //!
 //! ```no_run
+//! # #[cfg(feature = "family-rt-link")] {
 //! use procslink::kernel::{KernelSocket, Protocol};
 //! use procslink::netlink::display::Escaped;
-//! use procslink::netlink::{Builder, flags::Flags, route::{self, IfInfoMsg}};
+//! use procslink::families::rt_link::{self, Ifinfomsg};
+//! use procslink::netlink::{Builder, flags::Flags};
 //!
 //! let mut socket = KernelSocket::open(Protocol::ROUTE)?;
 //! let mut buf = [0u8; 64];
 //! let mut b = Builder::new(&mut buf);
-//! let mut m = b.message(route::RTM_GETLINK, Flags::REQUEST, 0, 0)?;
-//! m.family_header(&IfInfoMsg::default())?;
+//! let mut m = b.message(rt_link::RTM_GETLINK, Flags::REQUEST, 0, 0)?;
+//! m.family_header(&Ifinfomsg::default())?;
 //! m.finish()?;
 //!
 //! let mut dump = socket.dump(b.as_bytes())?;
 //! while let Some(link) = dump.next() {
-//!     let (ifinfo, attrs) = link?.family_header::<IfInfoMsg>()?;
-//!     if let Some(name) = attrs.lookup(route::IFLA_IFNAME)? {
+//!     let (ifinfo, attrs) = link?.family_header::<Ifinfomsg>()?;
+//!     if let Some(name) = attrs.lookup(rt_link::IFLA_IFNAME)? {
 //!         // Names are bytes (the kernel accepts `p\xe9`): shown escaped.
-//!         println!("{}: {}", ifinfo.index(), Escaped(name.bytes_str()));
+//!         println!("{}: {}", ifinfo.ifi_index, Escaped(name.bytes_str()));
 //!     }
 //! }
+//! # }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! # Example: a refused request
 //!
 //! ```no_run
+//! # #[cfg(feature = "family-rt-link")] {
 //! use procslink::kernel::{KernelError, KernelSocket, Protocol};
-//! use procslink::netlink::{Builder, flags::Flags, route::{self, IfInfoMsg}};
+//! use procslink::families::rt_link::{self, Ifinfomsg};
+//! use procslink::netlink::{Builder, flags::Flags};
 //!
 //! let mut socket = KernelSocket::open(Protocol::ROUTE)?;
 //! let mut buf = [0u8; 64];
 //! let mut b = Builder::new(&mut buf);
-//! let mut m = b.message(route::RTM_DELLINK, Flags::REQUEST, 0, 0)?;
-//! m.family_header(&IfInfoMsg::default())?;
-//! m.put_str(route::IFLA_IFNAME, "no-such-link")?;
+//! let mut m = b.message(rt_link::RTM_DELLINK, Flags::REQUEST, 0, 0)?;
+//! m.family_header(&Ifinfomsg::default())?;
+//! m.put_str(rt_link::IFLA_IFNAME, "no-such-link")?;
 //! m.finish()?;
 //! match socket.request(b.as_bytes()) {
 //!     Ok(ack) => println!("{ack}"),
 //!     Err(KernelError::Refused(r)) => println!("errno {}: {}", r.errno(), r),
 //!     Err(e) => return Err(e.into()),
 //! }
+//! # }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!

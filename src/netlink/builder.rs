@@ -204,7 +204,7 @@ impl<'a, 'b> MessageBuilder<'a, 'b> {
         Ok(())
     }
 
-    /// Appends a family header (e.g. [`IfInfoMsg`](super::route::IfInfoMsg)
+    /// Appends a family header (e.g. `families::rt_link::Ifinfomsg`
     /// or [`GenlMsgHdr`](super::genl::GenlMsgHdr)), padded to 4 bytes.
     #[inline]
     pub fn family_header<T: IntoBytes + Immutable + ?Sized>(

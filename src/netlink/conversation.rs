@@ -35,6 +35,7 @@
 //! say so, and the caller should dump again for a consistent picture.
 //!
 //! ```
+//! # #[cfg(feature = "family-rt-link")] {
 //! use procslink::netlink::conversation::{Conversation, Event, Expect};
 //! # let dump = procslink::netlink::doc_example_dump();
 //!
@@ -55,6 +56,7 @@
 //! }
 //! assert_eq!(links, 2);
 //! assert!(conv.is_finished());
+//! # }
 //! ```
 
 use core::fmt;

@@ -5,6 +5,7 @@
 //! the controller), so naming needs a [`Protocol`].
 //!
 //! ```
+//! # #[cfg(feature = "family-rt-link")] {
 //! # let dump = procslink::netlink::doc_example_dump();
 //! use procslink::netlink::{Messages, display::Protocol};
 //!
@@ -13,6 +14,7 @@
 //! assert_eq!(shown, "RTM_NEWLINK len 56 flags MULTI seq 1 pid 0");
 //! let tree = format!("{:#}", Protocol::Route.display(&msg));
 //! assert!(tree.contains("\n  ifinfomsg (16 bytes)\n  type 3 len 7"));
+//! # }
 //! # Ok::<(), procslink::Error>(())
 //! ```
 

@@ -132,6 +132,7 @@ impl<'a, O: ByteOrder> Message<'a, O> {
     /// attributes that starts at the next 4-byte boundary after it.
     ///
     /// ```
+    /// # #[cfg(feature = "family-rt-link")] {
     /// # let dump = procslink::netlink::doc_example_dump();
     /// use procslink::netlink::Messages;
     ///
@@ -139,6 +140,7 @@ impl<'a, O: ByteOrder> Message<'a, O> {
     /// let (ifinfomsg, attrs) = msg.split_family_header(16)?;
     /// assert_eq!(ifinfomsg.len(), 16);
     /// assert!(attrs.count() > 0);
+    /// # }
     /// # Ok::<(), procslink::Error>(())
     /// ```
     #[inline]
@@ -169,7 +171,7 @@ impl<'a, O: ByteOrder> Message<'a, O> {
     }
 
     /// Views the payload as a family header `T` (for example
-    /// [`IfInfoMsg`](super::route::IfInfoMsg) or [`GenlMsgHdr`]) followed by
+    /// `families::rt_link::Ifinfomsg` or [`GenlMsgHdr`]) followed by
     /// a run of attributes.
     #[inline]
     pub fn family_header<T>(&self) -> Result<(&'a T, Attrs<'a>), Error>
@@ -262,6 +264,7 @@ impl<O: ByteOrder> fmt::Display for Message<'_, O> {
 /// which is an error.
 ///
 /// ```
+/// # #[cfg(feature = "family-rt-link")] {
 /// # let dump = procslink::netlink::doc_example_dump();
 /// use procslink::netlink::Messages;
 ///
@@ -274,6 +277,7 @@ impl<O: ByteOrder> fmt::Display for Message<'_, O> {
 ///     }
 /// }
 /// assert_eq!(count, 3);
+/// # }
 /// # Ok::<(), procslink::Error>(())
 /// ```
 #[derive(Clone)]

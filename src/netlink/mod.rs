@@ -44,19 +44,22 @@ pub use types::MessageType;
 /// A small link dump for the documentation's examples: two `RTM_NEWLINK`
 /// messages (`lo` and `eth0`) and `NLMSG_DONE`.
 #[doc(hidden)]
+#[cfg(feature = "family-rt-link")]
 pub fn doc_example_dump() -> [u8; 136] {
+    use crate::families::rt_link;
+
     let mut buf = [0u8; 136];
     let mut b = Builder::new(&mut buf);
-    for (index, name) in [(1u32, "lo"), (2, "eth0")] {
-        let Ok(mut m) = b.message(route::RTM_NEWLINK, flags::Flags::MULTI, 1, 0) else {
+    for (index, name) in [(1i32, "lo"), (2, "eth0")] {
+        let Ok(mut m) = b.message(rt_link::RTM_NEWLINK, flags::Flags::MULTI, 1, 0) else {
             break;
         };
-        let mut ifi = route::IfInfoMsg::default();
-        ifi.index.set(index);
+        let mut ifi = rt_link::Ifinfomsg::default();
+        ifi.ifi_index.set(index);
         let _ = m.family_header(&ifi);
-        let _ = m.put_str(route::IFLA_IFNAME, name);
-        let _ = m.put_u32(route::IFLA_MTU, 1500);
-        let _ = m.put_u8(route::IFLA_OPERSTATE, 6);
+        let _ = m.put_str(rt_link::IFLA_IFNAME, name);
+        let _ = m.put_u32(rt_link::IFLA_MTU, 1500);
+        let _ = m.put_u8(rt_link::IFLA_OPERSTATE, 6);
         let _ = m.finish();
     }
     if let Ok(mut m) = b.message(MessageType::DONE, flags::Flags::MULTI, 1, 0) {

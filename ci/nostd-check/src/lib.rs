@@ -9,7 +9,7 @@ use core::panic::PanicInfo;
 
 use procslink::netlink::conversation::{Conversation, Event, Expect};
 use procslink::netlink::flags::{Flags, NewFlags};
-use procslink::netlink::route::{self, IfInfoMsg};
+use procslink::families::rt_link::{self, Ifinfomsg};
 use procslink::netlink::{AttrKind, AttrPolicy, AttrTable, Builder, Messages, Policy};
 
 static LINKINFO: Policy = Policy::new(&[
@@ -54,7 +54,7 @@ pub extern "C" fn procslink_sum_mtus(buf: &[u8; 256], len: usize) -> i64 {
         if message.message_type().is_done() {
             break;
         }
-        let Ok((_, attrs)) = message.family_header::<IfInfoMsg>() else {
+        let Ok((_, attrs)) = message.family_header::<Ifinfomsg>() else {
             return -1;
         };
         if attrs.clone().any(|a| a.is_err()) {
@@ -63,7 +63,7 @@ pub extern "C" fn procslink_sum_mtus(buf: &[u8; 256], len: usize) -> i64 {
         let Ok(tb) = AttrTable::<32>::parse(attrs, &LINK) else {
             return -1;
         };
-        if let Some(mtu) = tb.get(route::IFLA_MTU) {
+        if let Some(mtu) = tb.get(rt_link::IFLA_MTU) {
             let Ok(mtu) = mtu.u32() else { return -1 };
             sum += i64::from(mtu);
         }
@@ -80,17 +80,17 @@ pub extern "C" fn procslink_build_newlink(out: &mut [u8; 256], seq: u32) -> i32 
     let mut batch = Builder::new(out);
     let built = (|| {
         let mut m = batch.message(
-            route::RTM_NEWLINK,
+            rt_link::RTM_NEWLINK,
             Flags::REQUEST | (NewFlags::CREATE | NewFlags::EXCL).into(),
             seq,
             0,
         )?;
-        m.family_header(&IfInfoMsg::default())?;
-        m.put_str(route::IFLA_IFNAME, "vx0")?;
-        m.put_u32(route::IFLA_MTU, 1450)?;
-        let mut info = m.nest(route::IFLA_LINKINFO)?;
-        info.put_str(route::IFLA_INFO_KIND, "vxlan")?;
-        let mut data = info.nest(route::IFLA_INFO_DATA)?;
+        m.family_header(&Ifinfomsg::default())?;
+        m.put_str(rt_link::IFLA_IFNAME, "vx0")?;
+        m.put_u32(rt_link::IFLA_MTU, 1450)?;
+        let mut info = m.nest(rt_link::IFLA_LINKINFO)?;
+        info.put_str(rt_link::IFLA_INFO_KIND, "vxlan")?;
+        let mut data = info.nest(rt_link::IFLA_INFO_DATA)?;
         data.put_u32(1, 42)?; // IFLA_VXLAN_ID
         data.end()?;
         info.end()?;

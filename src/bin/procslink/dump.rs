@@ -16,12 +16,17 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::ValueEnum;
+use procslink::families::{
+    rt_addr::{self, Ifaddrmsg},
+    rt_link::{self, Ifinfomsg},
+    rt_neigh::{self, Ndmsg},
+    rt_route::{self, Rtmsg},
+};
 use procslink::kernel::{KernelError, KernelSocket, Protocol};
 use procslink::netlink::conversation::{Conversation, Event, Expect};
 use procslink::netlink::display::{self, Escaped};
 use procslink::netlink::flags::{Flags, GetFlags};
 use procslink::netlink::genl::{CTRL_CMD_GETFAMILY, GENL_ID_CTRL};
-use procslink::netlink::route::{self, IfAddrMsg, IfInfoMsg, NdMsg, RtMsg};
 use procslink::netlink::{Builder, GenlMsgHdr, Message, Messages, NLMSG_ALIGNTO};
 use zerocopy::IntoBytes as _;
 
@@ -483,26 +488,26 @@ pub fn request(what: Table, seq: u32) -> Result<Vec<u8>, Failure> {
     let mut batch = Builder::new(&mut buf);
     let dump = Flags::REQUEST | GetFlags::DUMP.into();
     let ty = match what {
-        Table::Link => route::RTM_GETLINK,
-        Table::Addr => route::RTM_GETADDR,
-        Table::Route => route::RTM_GETROUTE,
-        Table::Neigh => route::RTM_GETNEIGH,
+        Table::Link => rt_link::RTM_GETLINK,
+        Table::Addr => rt_addr::RTM_GETADDR,
+        Table::Route => rt_route::RTM_GETROUTE,
+        Table::Neigh => rt_neigh::RTM_GETNEIGH,
         Table::Rule => objects::RTM_GETRULE,
         Table::Family => GENL_ID_CTRL,
     };
     let mut m = batch.message(ty, dump, seq, 0).map_err(built)?;
     match what {
         Table::Link => {
-            m.family_header(&IfInfoMsg::default()).map_err(built)?;
+            m.family_header(&Ifinfomsg::default()).map_err(built)?;
             // As `ip link` asks: IFLA_EXT_MASK = RTEXT_FILTER_VF.
-            m.put_u32(route::IFLA_EXT_MASK, route::RTEXT_FILTER_VF)
+            m.put_u32(rt_link::IFLA_EXT_MASK, rt_link::RtextFilter::VF.bits())
                 .map_err(built)?;
         }
-        Table::Addr => m.family_header(&IfAddrMsg::default()).map_err(built)?,
+        Table::Addr => m.family_header(&Ifaddrmsg::default()).map_err(built)?,
         // `struct fib_rule_hdr` is 12 bytes, like `rtmsg`; all zero asks
         // for every family.
-        Table::Route | Table::Rule => m.family_header(&RtMsg::default()).map_err(built)?,
-        Table::Neigh => m.family_header(&NdMsg::default()).map_err(built)?,
+        Table::Route | Table::Rule => m.family_header(&Rtmsg::default()).map_err(built)?,
+        Table::Neigh => m.family_header(&Ndmsg::default()).map_err(built)?,
         Table::Family => m
             .family_header(&GenlMsgHdr::new(CTRL_CMD_GETFAMILY, 1))
             .map_err(built)?,

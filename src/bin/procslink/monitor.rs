@@ -20,8 +20,8 @@ use std::io::Write as _;
 use std::time::{Duration, Instant};
 
 use clap::ValueEnum;
+use procslink::families::{rt_addr, rt_link, rt_neigh, rt_route};
 use procslink::kernel::{KernelError, KernelSocket, Protocol, SocketOptions, groups};
-use procslink::netlink::route;
 
 use crate::dump::{self, Form, Printer, Table};
 use crate::objects::{Names, Object};
@@ -168,10 +168,10 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Failure> {
             Ok(msg) => {
                 let deleted = matches!(
                     msg.message_type(),
-                    route::RTM_DELLINK
-                        | route::RTM_DELADDR
-                        | route::RTM_DELROUTE
-                        | route::RTM_DELNEIGH
+                    rt_link::RTM_DELLINK
+                        | rt_addr::RTM_DELADDR
+                        | rt_route::RTM_DELROUTE
+                        | rt_neigh::RTM_DELNEIGH
                         | crate::objects::RTM_DELRULE
                 );
                 match Object::route(&msg) {

@@ -23,12 +23,17 @@ use procslink::families::rt_rule::{
     FRA_DST, FRA_FWMARK, FRA_FWMASK, FRA_GOTO, FRA_IIFNAME, FRA_OIFNAME, FRA_PRIORITY, FRA_SRC,
     FRA_TABLE,
 };
-use procslink::families::{rt_neigh, rt_route};
+use procslink::families::{
+    rt_addr::{self, Ifaddrmsg},
+    rt_link::{self, Ifinfomsg},
+    rt_neigh::{self, Ndmsg},
+    rt_route::{self, Rtmsg},
+};
 use procslink::netlink::genl::{
     CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME, CTRL_ATTR_MAXATTR, CTRL_ATTR_MCAST_GROUPS,
     CTRL_ATTR_OPS, CTRL_ATTR_VERSION,
 };
-use procslink::netlink::route::{self, IfAddrMsg, IfInfoMsg, NdMsg, RtMsg};
+use procslink::netlink::route;
 use procslink::netlink::{Attr, Attrs, Message, MessageType};
 
 use crate::emit::{self, Obj};
@@ -128,10 +133,10 @@ impl<'a> Object<'a> {
     pub fn route(msg: &Message<'a>) -> Result<Option<Object<'a>>, Error> {
         let ty = msg.message_type();
         Ok(Some(match ty {
-            route::RTM_NEWLINK | route::RTM_DELLINK => Object::Link(Link::parse(msg)?),
-            route::RTM_NEWADDR | route::RTM_DELADDR => Object::Addr(Addr::parse(msg)?),
-            route::RTM_NEWROUTE | route::RTM_DELROUTE => Object::Route(Route::parse(msg)?),
-            route::RTM_NEWNEIGH | route::RTM_DELNEIGH => Object::Neigh(Neigh::parse(msg)?),
+            rt_link::RTM_NEWLINK | rt_link::RTM_DELLINK => Object::Link(Link::parse(msg)?),
+            rt_addr::RTM_NEWADDR | rt_addr::RTM_DELADDR => Object::Addr(Addr::parse(msg)?),
+            rt_route::RTM_NEWROUTE | rt_route::RTM_DELROUTE => Object::Route(Route::parse(msg)?),
+            rt_neigh::RTM_NEWNEIGH | rt_neigh::RTM_DELNEIGH => Object::Neigh(Neigh::parse(msg)?),
             RTM_NEWRULE | RTM_DELRULE => Object::Rule(Rule::parse(msg)?),
             _ => return Ok(None),
         }))
@@ -274,12 +279,12 @@ pub struct Link<'a> {
 
 impl<'a> Link<'a> {
     pub fn parse(msg: &Message<'a>) -> Result<Link<'a>, Error> {
-        let (ifi, attrs) = msg.family_header::<IfInfoMsg>()?;
+        let (ifi, attrs) = msg.family_header::<Ifinfomsg>()?;
         let mut link = Link {
-            index: ifi.index.get(),
+            index: ifi.ifi_index.get() as u32,
             name: &[],
-            flags: ifi.flags(),
-            link_type: ifi.link_type(),
+            flags: ifi.ifi_flags.get(),
+            link_type: ifi.ifi_type.get(),
             mtu: None,
             operstate: None,
             address: None,
@@ -292,16 +297,16 @@ impl<'a> Link<'a> {
         for attr in attrs {
             let attr = attr?;
             match attr.kind() {
-                route::IFLA_IFNAME => link.name = attr.bytes_str(),
-                route::IFLA_MTU => link.mtu = u32_of(&attr),
-                route::IFLA_OPERSTATE => link.operstate = attr.u8().ok(),
-                route::IFLA_ADDRESS => link.address = Some(attr.bytes()),
+                rt_link::IFLA_IFNAME => link.name = attr.bytes_str(),
+                rt_link::IFLA_MTU => link.mtu = u32_of(&attr),
+                rt_link::IFLA_OPERSTATE => link.operstate = attr.u8().ok(),
+                rt_link::IFLA_ADDRESS => link.address = Some(attr.bytes()),
                 IFLA_BROADCAST => link.broadcast = Some(attr.bytes()),
-                route::IFLA_MASTER => link.master = u32_of(&attr),
-                route::IFLA_LINK => link.link = u32_of(&attr),
+                rt_link::IFLA_MASTER => link.master = u32_of(&attr),
+                rt_link::IFLA_LINK => link.link = u32_of(&attr),
                 IFLA_LINK_NETNSID => link.link_netnsid = attr.i32().ok(),
-                route::IFLA_LINKINFO => {
-                    if let Ok(Some(k)) = attr.nested().lookup(route::IFLA_INFO_KIND) {
+                rt_link::IFLA_LINKINFO => {
+                    if let Ok(Some(k)) = attr.nested().lookup(rt_link::IFLA_INFO_KIND) {
                         link.kind = Some(k.bytes_str());
                     }
                 }
@@ -336,7 +341,7 @@ impl<'a> Link<'a> {
             (0x40000, "ECHO"),
         ];
         let flags = self.flags;
-        let no_carrier = flags & route::IFF_UP != 0 && flags & route::IFF_RUNNING == 0;
+        let no_carrier = flags & rt_link::IFF_UP != 0 && flags & rt_link::IFF_RUNNING == 0;
         no_carrier.then_some("NO-CARRIER").into_iter().chain(
             ORDER
                 .iter()
@@ -548,12 +553,12 @@ pub struct Addr<'a> {
 
 impl<'a> Addr<'a> {
     pub fn parse(msg: &Message<'a>) -> Result<Addr<'a>, Error> {
-        let (ifa, attrs) = msg.family_header::<IfAddrMsg>()?;
+        let (ifa, attrs) = msg.family_header::<Ifaddrmsg>()?;
         let mut addr = Addr {
-            family: ifa.family,
-            prefixlen: ifa.prefixlen,
-            scope: ifa.scope,
-            index: ifa.index.get(),
+            family: ifa.ifa_family,
+            prefixlen: ifa.ifa_prefixlen,
+            scope: ifa.ifa_scope,
+            index: ifa.ifa_index.get(),
             local: None,
             address: None,
             broadcast: None,
@@ -562,10 +567,10 @@ impl<'a> Addr<'a> {
         for attr in attrs {
             let attr = attr?;
             match attr.kind() {
-                route::IFA_LOCAL => addr.local = Some(attr.bytes()),
-                route::IFA_ADDRESS => addr.address = Some(attr.bytes()),
+                rt_addr::IFA_LOCAL => addr.local = Some(attr.bytes()),
+                rt_addr::IFA_ADDRESS => addr.address = Some(attr.bytes()),
                 IFA_BROADCAST => addr.broadcast = Some(attr.bytes()),
-                route::IFA_LABEL => addr.label = Some(attr.bytes_str()),
+                rt_addr::IFA_LABEL => addr.label = Some(attr.bytes_str()),
                 _ => {}
             }
         }
@@ -673,16 +678,16 @@ pub struct Route<'a> {
 
 impl<'a> Route<'a> {
     pub fn parse(msg: &Message<'a>) -> Result<Route<'a>, Error> {
-        let (rtm, attrs) = msg.family_header::<RtMsg>()?;
+        let (rtm, attrs) = msg.family_header::<Rtmsg>()?;
         let mut r = Route {
-            family: rtm.family,
-            dst_len: rtm.dst_len,
-            src_len: rtm.src_len,
-            table: u32::from(rtm.table),
-            protocol: rtm.protocol,
-            scope: rtm.scope,
-            route_type: rtm.route_type,
-            flags: rtm.flags(),
+            family: rtm.rtm_family,
+            dst_len: rtm.rtm_dst_len,
+            src_len: rtm.rtm_src_len,
+            table: u32::from(rtm.rtm_table),
+            protocol: rtm.rtm_protocol,
+            scope: rtm.rtm_scope,
+            route_type: rtm.rtm_type,
+            flags: rtm.rtm_flags.get(),
             dst: None,
             src: None,
             gateway: None,
@@ -695,15 +700,15 @@ impl<'a> Route<'a> {
         for attr in attrs {
             let attr = attr?;
             match attr.kind() {
-                route::RTA_DST => r.dst = Some(attr.bytes()),
+                rt_route::RTA_DST => r.dst = Some(attr.bytes()),
                 RTA_SRC => r.src = Some(attr.bytes()),
-                route::RTA_GATEWAY => r.gateway = Some(attr.bytes()),
+                rt_route::RTA_GATEWAY => r.gateway = Some(attr.bytes()),
                 // `struct rtvia`: a family (u16), then the address.
                 RTA_VIA => r.gateway = attr.bytes().get(2..),
-                route::RTA_OIF => r.oif = u32_of(&attr),
+                rt_route::RTA_OIF => r.oif = u32_of(&attr),
                 RTA_PREFSRC => r.prefsrc = Some(attr.bytes()),
                 RTA_PRIORITY => r.metric = u32_of(&attr),
-                route::RTA_TABLE => r.table = u32_of(&attr).unwrap_or(r.table),
+                rt_route::RTA_TABLE => r.table = u32_of(&attr).unwrap_or(r.table),
                 RTA_PREF => r.pref = attr.u8().ok(),
                 RTA_MULTIPATH => r.multipath = Some(attr.bytes()),
                 _ => {}
@@ -925,7 +930,7 @@ impl<'a> Iterator for NextHops<'a> {
         let inner = self.0.get(8..len).unwrap_or(&[]);
         for attr in Attrs::new(inner).flatten() {
             match attr.kind() {
-                route::RTA_GATEWAY => hop.gateway = Some(attr.bytes()),
+                rt_route::RTA_GATEWAY => hop.gateway = Some(attr.bytes()),
                 RTA_VIA => hop.gateway = attr.bytes().get(2..),
                 _ => {}
             }
@@ -966,20 +971,20 @@ pub struct Neigh<'a> {
 
 impl<'a> Neigh<'a> {
     pub fn parse(msg: &Message<'a>) -> Result<Neigh<'a>, Error> {
-        let (nd, attrs) = msg.family_header::<NdMsg>()?;
+        let (nd, attrs) = msg.family_header::<Ndmsg>()?;
         let mut n = Neigh {
-            family: nd.family,
-            index: nd.ifindex.get(),
-            state: nd.state(),
-            flags: nd.flags,
+            family: nd.ndm_family,
+            index: nd.ndm_ifindex.get() as u32,
+            state: nd.ndm_state.get(),
+            flags: nd.ndm_flags,
             dst: None,
             lladdr: None,
         };
         for attr in attrs {
             let attr = attr?;
             match attr.kind() {
-                route::NDA_DST => n.dst = Some(attr.bytes()),
-                route::NDA_LLADDR => n.lladdr = Some(attr.bytes()),
+                rt_neigh::NDA_DST => n.dst = Some(attr.bytes()),
+                rt_neigh::NDA_LLADDR => n.lladdr = Some(attr.bytes()),
                 _ => {}
             }
         }

@@ -44,25 +44,26 @@
 //! crate's broker (a pyroute2 client or broker can take either side):
 //!
 //! ```
-//! use procslink::netlink::route::{self, IfInfoMsg};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # #[cfg(feature = "family-rt-link")] {
+//! use procslink::families::rt_link::{self, Ifinfomsg};
 //! use procslink::netlink::{Builder, flags::Flags};
 //! use procslink::peer::pyroute2::{RemoteClient, RemoteServer};
 //!
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # if procslink::kernel::KernelSocket::open(procslink::kernel::Protocol::ROUTE).is_err() { return Ok(()) }
 //! let server = RemoteServer::bind("tcp://127.0.0.1:0")?.spawn()?;
 //! let mut client = RemoteClient::connect(&server.url())?;
 //!
 //! let mut buf = [0u8; 32];
 //! let mut b = Builder::new(&mut buf);
-//! let mut m = b.message(route::RTM_GETLINK, Flags::REQUEST, 0, 0)?;
-//! m.family_header(&IfInfoMsg::default())?;
+//! let mut m = b.message(rt_link::RTM_GETLINK, Flags::REQUEST, 0, 0)?;
+//! m.family_header(&Ifinfomsg::default())?;
 //! m.finish()?;
 //!
 //! let mut names = Vec::new();
 //! client.dump(b.as_bytes(), |link| {
-//!     if let Ok((_, attrs)) = link.family_header::<IfInfoMsg>() {
-//!         if let Ok(Some(name)) = attrs.lookup(route::IFLA_IFNAME) {
+//!     if let Ok((_, attrs)) = link.family_header::<Ifinfomsg>() {
+//!         if let Ok(Some(name)) = attrs.lookup(rt_link::IFLA_IFNAME) {
 //!             names.push(String::from_utf8_lossy(name.bytes_str()).into_owned());
 //!         }
 //!     }
@@ -71,6 +72,7 @@
 //! drop(client);
 //! let stats = server.stop();
 //! assert_eq!(stats.requests, 1);
+//! # }
 //! # Ok(())
 //! # }
 //! ```
