@@ -393,7 +393,7 @@ impl EnvHeader {
 /// seen (WIRE.md section 3), so every envelope needs its own. The codec is
 /// `no_std` and has no randomness: the prefix comes from the caller
 /// ([`EnvelopeIds::new`]); with the `std` feature
-/// [`EnvelopeIds::random`] seeds it from the standard library's per-process
+/// `EnvelopeIds::random` seeds it from the standard library's per-process
 /// random hash keys.
 ///
 /// ```

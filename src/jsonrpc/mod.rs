@@ -7,7 +7,7 @@
 //! (still escaped, with correct unescaping on demand), ids as [`Id`],
 //! params, results and error data as [`RawValue`] (the exact JSON text of
 //! the value, with array and object iterators). With the `serde` feature,
-//! [`RawValue::decode`] decodes a value into the caller's types.
+//! `RawValue::decode` decodes a value into the caller's types.
 //!
 //! A `\uXXXX` escape of a UTF-16 surrogate without its partner is refused
 //! ([`JsonSyntax::LoneSurrogate`](crate::JsonSyntax::LoneSurrogate)), as by
