@@ -253,15 +253,8 @@ fn operation(spec: &'static Family, name: &str, dump: bool) -> Result<&'static O
 /// The socket of the family's protocol.
 fn open(spec: &'static Family) -> Result<KernelSocket, Failure> {
     let protocol = match spec.protocol() {
-        FamilyProtocol::NetlinkRaw { protonum: 0 } => Protocol::ROUTE,
+        FamilyProtocol::NetlinkRaw { protonum } => Protocol(u32::from(protonum)),
         FamilyProtocol::Genetlink { .. } => Protocol::GENERIC,
-        FamilyProtocol::NetlinkRaw { protonum } => {
-            return Err(Failure::msg(format!(
-                "family {} speaks netlink protocol {protonum}, which `nl` does not support yet \
-                 (only rtnetlink, protocol 0, and generic netlink)",
-                spec.name()
-            )));
-        }
     };
     KernelSocket::open_with(protocol, SocketOptions::new()).map_err(|e| {
         Failure::msg(format!(
@@ -271,14 +264,19 @@ fn open(spec: &'static Family) -> Result<KernelSocket, Failure> {
     })
 }
 
-/// Resolves a generic netlink family through nlctrl; an rtnetlink family
-/// needs nothing.
+/// Resolves a generic netlink family through nlctrl; a netlink-raw family
+/// (rtnetlink's, or another protocol's such as conntrack and nftables on
+/// `NETLINK_NETFILTER`) needs nothing.
 fn reach(spec: &'static Family, socket: &mut KernelSocket) -> Result<Reached, Failure> {
     let FamilyProtocol::Genetlink { name, version } = spec.protocol() else {
         return Ok(Reached {
             spec,
             protocol: socket.protocol(),
-            decoding: Decoding::Route,
+            decoding: if socket.protocol() == Protocol::ROUTE {
+                Decoding::Route
+            } else {
+                Decoding::Other
+            },
             genl: None,
         });
     };
@@ -456,8 +454,10 @@ fn refused(what: &str, op: &Operation, e: KernelError) -> Failure {
 
 /// Appends the ynl-style line of `msg`.
 fn line(reached: &Reached, msg: &Message<'_>, lines: &mut String) {
-    let genl = reached.genl.as_ref().map(|_| reached.spec);
-    let (text, _) = ynl::message(msg, reached.decoding, genl);
+    // rtnetlink's messages name their family by type; every other
+    // protocol's are the named family's.
+    let family = (reached.decoding != Decoding::Route).then_some(reached.spec);
+    let (text, _) = ynl::message(msg, reached.decoding, family);
     lines.push_str(&text);
     lines.push('\n');
 }

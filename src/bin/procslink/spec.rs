@@ -62,12 +62,14 @@ fn operation(family: &'static Family, value: u16) -> Option<&'static Operation> 
 }
 
 /// The layout of a message of a family (not a control message), if the
-/// protocol gives it a family header. `genl` names the generic netlink
-/// family of ids other than the controller's.
+/// protocol gives it a family header. `family` names the family the
+/// messages belong to where the protocol alone does not say: the generic
+/// netlink family of ids other than the controller's, or the netlink-raw
+/// family of a protocol other than rtnetlink (`conntrack`, `nftables`).
 pub fn layout(
     msg: &Message<'_>,
     protocol: Protocol,
-    genl: Option<&'static Family>,
+    family: Option<&'static Family>,
 ) -> Option<Layout> {
     let ty = msg.message_type();
     if ty.is_error() || ty.is_done() {
@@ -85,14 +87,14 @@ pub fn layout(
     };
     let (family, value) = match protocol {
         Protocol::Generic => {
-            let family = if ty == GENL_ID_CTRL {
+            let genl = if ty == GENL_ID_CTRL {
                 families::family("nlctrl")
             } else {
-                genl
+                family
             };
             let cmd = msg.genl().ok().map(|(h, _): (&GenlMsgHdr, _)| h.cmd);
             layout.fixed_at = size_of::<GenlMsgHdr>();
-            (family, cmd.map(u16::from))
+            (genl, cmd.map(u16::from))
         }
         Protocol::Route => {
             let raw = families::FAMILIES.iter().copied().find(|f| {
@@ -101,7 +103,12 @@ pub fn layout(
             });
             (raw, Some(ty.0))
         }
-        _ => (None, None),
+        _ => match family {
+            Some(f) if matches!(f.protocol(), FamilyProtocol::NetlinkRaw { .. }) => {
+                (Some(f), Some(ty.0))
+            }
+            _ => (None, None),
+        },
     };
     if let (Some(family), Some(value)) = (family, value) {
         layout.op = operation(family, value);

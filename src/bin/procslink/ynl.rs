@@ -40,9 +40,9 @@ const MAX_DEPTH: usize = 16;
 pub fn message(
     msg: &Message<'_>,
     protocol: Protocol,
-    genl: Option<&'static Family>,
+    family: Option<&'static Family>,
 ) -> (String, Option<procslink::Error>) {
-    let (object, error) = object(msg, protocol, genl);
+    let (object, error) = object(msg, protocol, family);
     // A `Value` always serializes.
     let line = serde_json::to_string(&Value::Object(object)).unwrap_or_default();
     (line, error)
@@ -51,7 +51,7 @@ pub fn message(
 fn object(
     msg: &Message<'_>,
     protocol: Protocol,
-    genl: Option<&'static Family>,
+    family: Option<&'static Family>,
 ) -> (Map<String, Value>, Option<procslink::Error>) {
     let mut o = Map::new();
     let ty = msg.message_type();
@@ -75,7 +75,7 @@ fn object(
             Err(e) => return malformed(o, e),
         }
     }
-    let Some(layout) = spec::layout(msg, protocol, genl) else {
+    let Some(layout) = spec::layout(msg, protocol, family) else {
         o.insert("raw".into(), hex(msg.payload()).into());
         return (o, None);
     };
