@@ -1,0 +1,539 @@
+//! The generated rtnetlink tables against an independent decoder: pyroute2
+//! (PyPI) decodes the same live dump bytes.
+//!
+//! The test makes a network namespace with every link kind this kernel can
+//! make among veth, bridge (with a veth enslaved), vxlan and ifb, IPv4 and
+//! IPv6 addresses, routes and neighbours; dumps links, addresses, routes
+//! and neighbours once with [`KernelSocket`]; decodes every message with
+//! the tables (`tests/common/spec_tree.rs`); and hands the very same bytes
+//! to `tests/interop/pyroute2_decode.py`, which decodes them with
+//! pyroute2's own message classes. Every attribute both sides name is
+//! compared value by value (nests, sub-messages, `struct` members
+//! included), and the counts are printed: values compared, attributes only
+//! one side knows, mismatches (which must be none).
+//!
+//! The interpreter is `PROCSLINK_PYTHON`, else `target/interop-venv/bin/python`
+//! (`scripts/test-all.sh` installs pyroute2 there). Without it, or without
+//! `ip netns`, the test prints a notice and passes, unless `CI=true`.
+#![cfg(all(
+    feature = "std",
+    feature = "family-rt-link",
+    feature = "family-rt-addr",
+    feature = "family-rt-route",
+    feature = "family-rt-neigh"
+))]
+
+mod peer_common;
+
+#[path = "common/netns.rs"]
+mod netns;
+#[path = "common/pyroute2_compare.rs"]
+mod pyroute2_compare;
+#[path = "common/spec_tree.rs"]
+mod spec_tree;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use procslink::families::{Family, rt_addr, rt_link, rt_neigh, rt_route};
+use procslink::kernel::{KernelSocket, Protocol};
+use procslink::netlink::{Builder, Message, MessageType, Messages, flags::Flags};
+use procslink::zerocopy::{Immutable, IntoBytes};
+use serde_json::Value as Json;
+
+use netns::Netns;
+use peer_common::{missing, root};
+use pyroute2_compare::{Tally, compare_runs, compare_value};
+use spec_tree::{Node, Value, decode_run, decode_struct};
+
+/// The interpreter with pyroute2 importable, or `None` after a notice.
+fn pyroute2_python() -> Option<PathBuf> {
+    let python = std::env::var_os("PROCSLINK_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/interop-venv/bin/python"));
+    let how = "install it with `python3 -m venv target/interop-venv && target/interop-venv/bin/pip install pyroute2` (scripts/test-all.sh does) or set PROCSLINK_PYTHON";
+    match Command::new(&python)
+        .args(["-c", "import pyroute2"])
+        .output()
+    {
+        Ok(out) if out.status.success() => Some(python),
+        Ok(out) => {
+            missing(&format!(
+                "{} cannot import pyroute2 ({}); {how}",
+                python.display(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+            None
+        }
+        Err(e) => {
+            missing(&format!("no Python at {} ({e}); {how}", python.display()));
+            None
+        }
+    }
+}
+
+/// The namespace of the comparison: links of every kind this kernel makes,
+/// addresses, routes and neighbours. The kinds it could make are returned.
+fn populated_namespace() -> Option<(Netns, Vec<&'static str>)> {
+    let ns = match Netns::create("pl-fam", "pyroute2") {
+        Ok(ns) => ns,
+        Err(e) => {
+            missing(&format!("cannot make a network namespace: {e}"));
+            return None;
+        }
+    };
+    ns.ip(&["link", "set", "lo", "up"]);
+    ns.ip(&[
+        "link", "add", "veth0", "type", "veth", "peer", "name", "veth1",
+    ]);
+    ns.ip(&["link", "add", "br0", "type", "bridge"]);
+    ns.ip(&["link", "set", "veth1", "master", "br0"]);
+    ns.ip(&[
+        "link", "add", "vx0", "type", "vxlan", "id", "42", "dstport", "4789", "local", "10.0.0.1",
+    ]);
+    ns.ip(&["link", "add", "ifb0", "type", "ifb"]);
+    let mut kinds = vec!["veth", "bridge", "vxlan", "ifb"];
+    // Kinds some kernels have and this one may not: tried, kept if made.
+    for (kind, args) in [
+        ("dummy", vec!["link", "add", "dum0", "type", "dummy"]),
+        (
+            "vlan",
+            vec![
+                "link", "add", "link", "veth0", "name", "vl0", "type", "vlan", "id", "7",
+            ],
+        ),
+        (
+            "macvlan",
+            vec![
+                "link", "add", "link", "veth0", "name", "mv0", "type", "macvlan",
+            ],
+        ),
+        ("bond", vec!["link", "add", "bond0", "type", "bond"]),
+    ] {
+        let made = Command::new("ip")
+            .args(["-n", &ns.name])
+            .args(&args)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if made {
+            kinds.push(kind);
+        } else {
+            eprintln!("notice: this kernel makes no {kind} link; compared without it");
+        }
+    }
+    for link in ["veth0", "veth1", "br0", "vx0", "ifb0"] {
+        ns.ip(&["link", "set", link, "up"]);
+    }
+    for (addr, dev) in [
+        ("10.0.0.1/24", "veth0"),
+        ("2001:db8::1/64", "veth0"),
+        ("10.1.0.1/24", "br0"),
+        ("2001:db8:1::1/64", "br0"),
+    ] {
+        let mut args = vec!["addr", "add", addr, "dev", dev];
+        if addr.contains(':') {
+            args.push("nodad");
+        }
+        ns.ip(&args);
+    }
+    ns.ip(&[
+        "route",
+        "add",
+        "192.0.2.0/24",
+        "via",
+        "10.0.0.2",
+        "metric",
+        "7",
+    ]);
+    ns.ip(&[
+        "route",
+        "add",
+        "198.51.100.0/24",
+        "dev",
+        "br0",
+        "table",
+        "100",
+    ]);
+    ns.ip(&[
+        "route",
+        "add",
+        "2001:db8:2::/64",
+        "via",
+        "2001:db8::2",
+        "dev",
+        "veth0",
+    ]);
+    ns.ip(&[
+        "neigh",
+        "add",
+        "10.0.0.2",
+        "lladdr",
+        "02:00:00:00:00:02",
+        "dev",
+        "veth0",
+        "nud",
+        "permanent",
+    ]);
+    ns.ip(&[
+        "neigh",
+        "add",
+        "2001:db8::2",
+        "lladdr",
+        "02:00:00:00:00:03",
+        "dev",
+        "veth0",
+        "nud",
+        "permanent",
+    ]);
+    Some((ns, kinds))
+}
+
+/// A dump request of `message_type` with the family header `header`.
+fn dump_request(message_type: u16, header: &(impl IntoBytes + Immutable)) -> Vec<u8> {
+    let mut buf = [0u8; 64];
+    let mut b = Builder::new(&mut buf);
+    let mut m = b
+        .message(MessageType(message_type), Flags::REQUEST, 0, 0)
+        .expect("room for the request");
+    m.family_header(header).expect("room for the header");
+    let len = m.finish().expect("request");
+    buf[..len].to_vec()
+}
+
+/// Every message of the four dumps, each as the bytes the kernel sent.
+fn dump_everything(ns: &Netns) -> Vec<Vec<u8>> {
+    let requests = [
+        dump_request(rt_link::RTM_GETLINK.0, &rt_link::Ifinfomsg::default()),
+        dump_request(rt_addr::RTM_GETADDR.0, &rt_addr::Ifaddrmsg::default()),
+        dump_request(rt_route::RTM_GETROUTE.0, &rt_route::Rtmsg::default()),
+        dump_request(rt_neigh::RTM_GETNEIGH.0, &rt_neigh::Ndmsg::default()),
+    ];
+    ns.run(|| {
+        let mut socket = KernelSocket::open(Protocol::ROUTE).expect("a NETLINK_ROUTE socket");
+        let mut messages = Vec::new();
+        for request in &requests {
+            let mut dump = socket.dump(request).expect("the dump starts");
+            while let Some(message) = dump.next() {
+                let message = message.expect("a dump message");
+                let mut bytes = message.header().as_bytes().to_vec();
+                bytes.extend_from_slice(message.payload());
+                messages.push(bytes);
+            }
+        }
+        messages
+    })
+}
+
+/// pyroute2's decoding of `messages`, one JSON object each.
+fn pyroute2_decode(python: &PathBuf, messages: &[Vec<u8>]) -> Vec<Json> {
+    let script = root().join("tests/interop/pyroute2_decode.py");
+    let mut child = Command::new(python)
+        .arg(&script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the pyroute2 driver starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input: Vec<u8> = messages.concat();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().expect("the pyroute2 driver ends");
+    writer.join().expect("writer").expect("write to the driver");
+    assert!(
+        out.status.success(),
+        "the pyroute2 driver failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+/// The family whose reply `message_type` is, with its fixed header and set.
+fn family_of(message_type: u16) -> &'static Family {
+    match message_type {
+        t if t == rt_link::RTM_NEWLINK.0 => &rt_link::FAMILY,
+        t if t == rt_addr::RTM_NEWADDR.0 => &rt_addr::FAMILY,
+        t if t == rt_route::RTM_NEWROUTE.0 => &rt_route::FAMILY,
+        t if t == rt_neigh::RTM_NEWNEIGH.0 => &rt_neigh::FAMILY,
+        other => panic!("a dump answered with message type {other}"),
+    }
+}
+
+/// One message decoded with the tables: its fixed header and attributes.
+struct Decoded {
+    message_type: u16,
+    header: Value,
+    attrs: Vec<Node>,
+}
+
+fn decode_with_tables(bytes: &[u8]) -> Decoded {
+    let message = Message::parse(bytes).expect("a message");
+    let message_type = message.header().message_type().0;
+    let family = family_of(message_type);
+    let op = family.operation_by_reply(message_type).unwrap_or_else(|| {
+        panic!(
+            "{}: no operation replies with {message_type}",
+            family.name()
+        )
+    });
+    let layout = op.fixed_header().expect("an rtnetlink fixed header");
+    let (header, attrs) = message
+        .split_family_header(layout.size())
+        .expect("the fixed header");
+    Decoded {
+        message_type,
+        header: decode_struct(layout, header),
+        attrs: decode_run(attrs, op.attr_set()),
+    }
+}
+
+/// The first top-level value named `c_name`.
+fn top<'d>(decoded: &'d Decoded, c_name: &str) -> Option<&'d Value> {
+    decoded
+        .attrs
+        .iter()
+        .find(|n| n.c_name() == Some(c_name))
+        .map(|n| &n.value)
+}
+
+#[test]
+fn rtnetlink_dumps_decode_as_pyroute2_decodes_them() {
+    let Some(python) = pyroute2_python() else {
+        return;
+    };
+    let Some((ns, kinds)) = populated_namespace() else {
+        return;
+    };
+    let messages = dump_everything(&ns);
+    let theirs = pyroute2_decode(&python, &messages);
+    assert_eq!(
+        theirs.len(),
+        messages.len(),
+        "pyroute2 decoded every message"
+    );
+    assert!(
+        Messages::new(&messages.concat()).all(|m| m.is_ok()),
+        "the dumps reframe"
+    );
+
+    let mut total = Tally::default();
+    let mut unnamed = Vec::new();
+    let mut bad = Vec::new();
+    let mut per_type = std::collections::BTreeMap::<u16, usize>::new();
+    let mut kinds_seen = std::collections::BTreeSet::new();
+    let mut missing_required = Vec::new();
+    for (bytes, their) in messages.iter().zip(&theirs) {
+        let ours = decode_with_tables(bytes);
+        assert_eq!(their["type"].as_u64(), Some(u64::from(ours.message_type)));
+        *per_type.entry(ours.message_type).or_default() += 1;
+        let mut tally = Tally::default();
+        compare_value(
+            &ours.header,
+            &serde_json::json!({ "fields": their["header"] }),
+            "header",
+            &mut tally,
+        );
+        let their_attrs = their["attrs"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+        compare_runs(&ours.attrs, their_attrs, "", &mut tally);
+        spec_tree::unnamed(
+            &ours.attrs,
+            family_of(ours.message_type).name(),
+            &mut unnamed,
+        );
+        spec_tree::bad(&ours.attrs, family_of(ours.message_type).name(), &mut bad);
+
+        // What every message of its kind must have had compared equal.
+        let required: &[&str] = match ours.message_type {
+            t if t == rt_link::RTM_NEWLINK.0 => &[
+                "IFLA_IFNAME",
+                "IFLA_MTU",
+                "IFLA_OPERSTATE",
+                "IFLA_ADDRESS",
+                "IFLA_STATS64.rx-bytes",
+                "IFLA_STATS64.tx-bytes",
+                "header.ifi-index",
+                "header.ifi-flags",
+            ],
+            t if t == rt_addr::RTM_NEWADDR.0 => &[
+                "IFA_ADDRESS",
+                "IFA_FLAGS",
+                "IFA_CACHEINFO.ifa-valid",
+                "header.ifa-index",
+                "header.ifa-prefixlen",
+            ],
+            t if t == rt_route::RTM_NEWROUTE.0 => {
+                &["RTA_TABLE", "header.rtm-dst-len", "header.rtm-type"]
+            }
+            _ => &["NDA_DST", "header.ndm-ifindex", "header.ndm-state"],
+        };
+        for path in required {
+            if !tally.equal_paths.contains(*path) {
+                missing_required.push(format!(
+                    "message type {}: {path} not compared equal",
+                    ours.message_type
+                ));
+            }
+        }
+        // Where present: a link's kind, a route's destination, gateway and
+        // output link, a neighbour's link-layer address.
+        for path in [
+            "IFLA_LINKINFO/IFLA_INFO_KIND",
+            "IFLA_MASTER",
+            "RTA_DST",
+            "RTA_GATEWAY",
+            "RTA_OIF",
+            "RTA_PRIORITY",
+            "NDA_LLADDR",
+            "IFA_LOCAL",
+            "IFA_LABEL",
+        ] {
+            let first = path.split('/').next().unwrap_or(path);
+            if top(&ours, first).is_some() && !tally.equal_paths.contains(path) {
+                missing_required.push(format!(
+                    "message type {}: {path} present but not compared equal",
+                    ours.message_type
+                ));
+            }
+        }
+        let kind = match top(&ours, "IFLA_LINKINFO") {
+            Some(Value::Nest(info)) => spec_tree::find(info, "kind").map(|n| &n.value),
+            _ => None,
+        };
+        if let Some(Value::Str(kind)) = kind {
+            kinds_seen.insert(kind.clone());
+        }
+        total.merge(tally);
+    }
+
+    comparison_catches_a_wrong_value_and_a_wrong_name(&messages, &theirs);
+
+    println!("messages by type: {per_type:?}; link kinds: {kinds_seen:?}");
+    println!(
+        "attributes paired: {} ({} with the same name); values compared equal: {}; mismatches: {}",
+        total.paired,
+        total.names_equal,
+        total.values_equal,
+        total.mismatches.len()
+    );
+    let distinct = |list: &[String]| {
+        list.iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    println!(
+        "only pyroute2 names ({}): {:?}",
+        total.only_pyroute2.len(),
+        distinct(&total.only_pyroute2)
+    );
+    println!(
+        "only the tables name ({}): {:?}",
+        total.only_ours.len(),
+        distinct(&total.only_ours)
+    );
+    println!(
+        "neither names ({}): {:?}",
+        total.neither.len(),
+        distinct(&total.neither)
+    );
+    println!(
+        "names differ ({}): {:?}",
+        total.names_differ.len(),
+        distinct(&total.names_differ)
+    );
+    println!(
+        "incomparable shapes ({}): {:?}",
+        total.incomparable.len(),
+        distinct(&total.incomparable)
+    );
+
+    assert!(
+        total.mismatches.is_empty(),
+        "values differ: {:#?}",
+        total.mismatches
+    );
+    assert!(bad.is_empty(), "values the tables cannot read: {bad:#?}");
+    assert!(missing_required.is_empty(), "{missing_required:#?}");
+    for kind in kinds {
+        assert!(
+            kinds_seen.contains(kind),
+            "no {kind} link compared: {kinds_seen:?}"
+        );
+    }
+    for t in [
+        rt_link::RTM_NEWLINK.0,
+        rt_addr::RTM_NEWADDR.0,
+        rt_route::RTM_NEWROUTE.0,
+        rt_neigh::RTM_NEWNEIGH.0,
+    ] {
+        assert!(
+            per_type.contains_key(&t),
+            "no message of type {t}: {per_type:?}"
+        );
+    }
+    // A healthy minimum: the namespace's 6 links, 4 addresses of ours (and
+    // lo's), routes of both families in two tables, two neighbours.
+    assert!(per_type[&rt_link::RTM_NEWLINK.0] >= 6, "{per_type:?}");
+    assert!(per_type[&rt_addr::RTM_NEWADDR.0] >= 6, "{per_type:?}");
+    assert!(per_type[&rt_route::RTM_NEWROUTE.0] >= 6, "{per_type:?}");
+    assert!(per_type[&rt_neigh::RTM_NEWNEIGH.0] >= 2, "{per_type:?}");
+    assert!(
+        total.values_equal >= 1000,
+        "only {} values compared",
+        total.values_equal
+    );
+    println!(
+        "unnamed by the tables ({}): {:?}",
+        unnamed.len(),
+        distinct(&unnamed)
+    );
+}
+
+/// The comparison is no rubber stamp: the first link message, with its MTU
+/// read one too high or its name attribute given another spec, fails it.
+fn comparison_catches_a_wrong_value_and_a_wrong_name(messages: &[Vec<u8>], theirs: &[Json]) {
+    let (bytes, their) = messages
+        .iter()
+        .zip(theirs)
+        .find(|(b, _)| decode_with_tables(b).message_type == rt_link::RTM_NEWLINK.0)
+        .expect("a link message");
+    let their_attrs = their["attrs"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+
+    let mut ours = decode_with_tables(bytes);
+    let mtu = ours
+        .attrs
+        .iter_mut()
+        .find(|n| n.c_name() == Some("IFLA_MTU"))
+        .expect("IFLA_MTU");
+    let Value::Int(value) = &mut mtu.value else {
+        panic!("IFLA_MTU is no integer: {:?}", mtu.value)
+    };
+    *value += 1;
+    let mut tally = Tally::default();
+    compare_runs(&ours.attrs, their_attrs, "", &mut tally);
+    assert_eq!(tally.mismatches.len(), 1, "{:?}", tally.mismatches);
+    assert!(
+        tally.mismatches[0].starts_with("IFLA_MTU: "),
+        "{:?}",
+        tally.mismatches
+    );
+
+    let mut ours = decode_with_tables(bytes);
+    let ifname = ours
+        .attrs
+        .iter_mut()
+        .find(|n| n.c_name() == Some("IFLA_IFNAME"))
+        .expect("IFLA_IFNAME");
+    ifname.spec = rt_link::SET_LINK_ATTRS.by_name("qdisc");
+    let mut tally = Tally::default();
+    compare_runs(&ours.attrs, their_attrs, "", &mut tally);
+    assert_eq!(
+        tally.names_differ,
+        ["IFLA_QDISC: ours IFLA_QDISC, pyroute2's IFLA_IFNAME"]
+    );
+}
