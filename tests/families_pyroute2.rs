@@ -2,10 +2,11 @@
 //! (PyPI) decodes the same live dump bytes.
 //!
 //! The test makes a network namespace with every link kind this kernel can
-//! make among veth, bridge (with a veth enslaved), vxlan and ifb, IPv4 and
-//! IPv6 addresses, routes and neighbours; dumps links, addresses, routes
-//! and neighbours once with [`KernelSocket`]; decodes every message with
-//! the tables (`tests/common/spec_tree.rs`); and hands the very same bytes
+//! make among veth, bridge (with a veth enslaved), vxlan, ifb, macvlan,
+//! dummy, vlan and bond, IPv4 and IPv6 addresses, routes, neighbours and
+//! rules; dumps links, addresses, routes, neighbours and rules once with
+//! [`KernelSocket`]; decodes every message with the tables
+//! (`tests/common/spec_tree.rs`); and hands the very same bytes
 //! to `tests/interop/pyroute2_decode.py`, which decodes them with
 //! pyroute2's own message classes. Every attribute both sides name is
 //! compared value by value (nests, sub-messages, `struct` members
@@ -20,7 +21,8 @@
     feature = "family-rt-link",
     feature = "family-rt-addr",
     feature = "family-rt-route",
-    feature = "family-rt-neigh"
+    feature = "family-rt-neigh",
+    feature = "family-rt-rule"
 ))]
 
 mod peer_common;
@@ -36,7 +38,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use procslink::families::{Family, rt_addr, rt_link, rt_neigh, rt_route};
+use procslink::families::{Family, rt_addr, rt_link, rt_neigh, rt_route, rt_rule};
 use procslink::kernel::{KernelSocket, Protocol};
 use procslink::netlink::{Builder, Message, MessageType, Messages, flags::Flags};
 use procslink::zerocopy::{Immutable, IntoBytes};
@@ -74,7 +76,7 @@ fn pyroute2_python() -> Option<PathBuf> {
 }
 
 /// The namespace of the comparison: links of every kind this kernel makes,
-/// addresses, routes and neighbours. The kinds it could make are returned.
+/// addresses, routes, neighbours and rules. The kinds it could make are returned.
 fn populated_namespace() -> Option<(Netns, Vec<&'static str>)> {
     let ns = match Netns::create("pl-fam", "pyroute2") {
         Ok(ns) => ns,
@@ -187,6 +189,29 @@ fn populated_namespace() -> Option<(Netns, Vec<&'static str>)> {
         "nud",
         "permanent",
     ]);
+    ns.ip(&[
+        "rule",
+        "add",
+        "from",
+        "192.0.2.0/24",
+        "iif",
+        "veth0",
+        "table",
+        "100",
+        "pref",
+        "1000",
+    ]);
+    ns.ip(&[
+        "-6",
+        "rule",
+        "add",
+        "to",
+        "2001:db8:2::/64",
+        "table",
+        "100",
+        "pref",
+        "1001",
+    ]);
     Some((ns, kinds))
 }
 
@@ -202,13 +227,14 @@ fn dump_request(message_type: u16, header: &(impl IntoBytes + Immutable)) -> Vec
     buf[..len].to_vec()
 }
 
-/// Every message of the four dumps, each as the bytes the kernel sent.
+/// Every message of the five dumps, each as the bytes the kernel sent.
 fn dump_everything(ns: &Netns) -> Vec<Vec<u8>> {
     let requests = [
         dump_request(rt_link::RTM_GETLINK.0, &rt_link::Ifinfomsg::default()),
         dump_request(rt_addr::RTM_GETADDR.0, &rt_addr::Ifaddrmsg::default()),
         dump_request(rt_route::RTM_GETROUTE.0, &rt_route::Rtmsg::default()),
         dump_request(rt_neigh::RTM_GETNEIGH.0, &rt_neigh::Ndmsg::default()),
+        dump_request(rt_rule::RTM_GETRULE.0, &rt_rule::FibRuleHdr::default()),
     ];
     ns.run(|| {
         let mut socket = KernelSocket::open(Protocol::ROUTE).expect("a NETLINK_ROUTE socket");
@@ -259,6 +285,7 @@ fn family_of(message_type: u16) -> &'static Family {
         t if t == rt_addr::RTM_NEWADDR.0 => &rt_addr::FAMILY,
         t if t == rt_route::RTM_NEWROUTE.0 => &rt_route::FAMILY,
         t if t == rt_neigh::RTM_NEWNEIGH.0 => &rt_neigh::FAMILY,
+        t if t == rt_rule::RTM_NEWRULE.0 => &rt_rule::FAMILY,
         other => panic!("a dump answered with message type {other}"),
     }
 }
@@ -368,7 +395,10 @@ fn rtnetlink_dumps_decode_as_pyroute2_decodes_them() {
             t if t == rt_route::RTM_NEWROUTE.0 => {
                 &["RTA_TABLE", "header.rtm-dst-len", "header.rtm-type"]
             }
-            _ => &["NDA_DST", "header.ndm-ifindex", "header.ndm-state"],
+            t if t == rt_neigh::RTM_NEWNEIGH.0 => {
+                &["NDA_DST", "header.ndm-ifindex", "header.ndm-state"]
+            }
+            _ => &["FRA_TABLE", "header.family", "header.action"],
         };
         for path in required {
             if !tally.equal_paths.contains(*path) {
@@ -390,6 +420,10 @@ fn rtnetlink_dumps_decode_as_pyroute2_decodes_them() {
             "NDA_LLADDR",
             "IFA_LOCAL",
             "IFA_LABEL",
+            "FRA_PRIORITY",
+            "FRA_SRC",
+            "FRA_DST",
+            "FRA_IIFNAME",
         ] {
             let first = path.split('/').next().unwrap_or(path);
             if top(&ours, first).is_some() && !tally.equal_paths.contains(path) {
@@ -458,6 +492,16 @@ fn rtnetlink_dumps_decode_as_pyroute2_decodes_them() {
         total.mismatches
     );
     assert!(bad.is_empty(), "values the tables cannot read: {bad:#?}");
+    assert!(
+        total.names_differ.is_empty(),
+        "names differ: {:#?}",
+        total.names_differ
+    );
+    assert!(
+        total.incomparable.is_empty(),
+        "values in shapes the comparison cannot pair: {:#?}",
+        total.incomparable
+    );
     assert!(missing_required.is_empty(), "{missing_required:#?}");
     for kind in kinds {
         assert!(
@@ -466,6 +510,7 @@ fn rtnetlink_dumps_decode_as_pyroute2_decodes_them() {
         );
     }
     for t in [
+        rt_rule::RTM_NEWRULE.0,
         rt_link::RTM_NEWLINK.0,
         rt_addr::RTM_NEWADDR.0,
         rt_route::RTM_NEWROUTE.0,
