@@ -116,13 +116,34 @@ impl Genl {
 
     /// Sends operation `op` (a dump when `dump`), its attributes written by
     /// `attrs` with the numbers of the operation's set; the replies.
-    /// `Ok(None)` when the kernel does not support the operation.
+    /// `None` (after a notice) when the kernel does not support the
+    /// operation; any other refusal fails the test.
     fn call(
         &mut self,
         op: &str,
         dump: bool,
         attrs: impl FnOnce(&AttrSet, &mut MessageBuilder<'_, '_>),
     ) -> Option<Vec<Reply>> {
+        match self.try_call(op, dump, attrs) {
+            Ok(replies) => Some(replies),
+            Err(KernelError::Refused(r)) if r.errno() == EOPNOTSUPP => {
+                eprintln!(
+                    "notice: skipping: this kernel's {} has no {op}: {r}",
+                    self.spec.name()
+                );
+                None
+            }
+            Err(e) => panic!("{} {op}: {e}", self.spec.name()),
+        }
+    }
+
+    /// [`Genl::call`], with the kernel's refusal returned.
+    fn try_call(
+        &mut self,
+        op: &str,
+        dump: bool,
+        attrs: impl FnOnce(&AttrSet, &mut MessageBuilder<'_, '_>),
+    ) -> Result<Vec<Reply>, KernelError> {
         let spec = self.spec;
         let operation = spec
             .operation(op)
@@ -160,17 +181,7 @@ impl Genl {
         } else {
             self.socket.request_with(&request, on_reply).map(|_| ())
         };
-        match outcome {
-            Ok(()) => Some(replies),
-            Err(KernelError::Refused(r)) if r.errno() == EOPNOTSUPP => {
-                eprintln!(
-                    "notice: skipping: this kernel's {} has no {op}: {r}",
-                    spec.name()
-                );
-                None
-            }
-            Err(e) => panic!("{} {op}: {e}", spec.name()),
-        }
+        outcome.map(|()| replies)
     }
 }
 
@@ -271,16 +282,7 @@ fn netdev_dev_get_dump_lists_the_namespace_links() {
 fn ethtool_get(ns: &Netns, op: &'static str) -> Option<Vec<Reply>> {
     let replies = ns.run(|| {
         let mut genl = Genl::open(&ethtool::FAMILY)?;
-        genl.call(op, false, |set, m| {
-            let header = set.by_name("header").expect("a header attribute");
-            let dev_name = header
-                .nested()
-                .and_then(|h| h.by_name("dev-name"))
-                .expect("the header's dev-name");
-            let mut nest = m.nest(header.number() | NLA_F_NESTED).expect("room");
-            nest.put_str(dev_name.number(), "veth0").expect("room");
-            nest.end().expect("nest");
-        })
+        genl.call(op, false, |set, m| ethtool_header(set, m, "veth0"))
     })?;
     assert_eq!(replies.len(), 1, "one reply to a do");
     let header = find(&replies[0].nodes, "header").expect("the reply's header");
@@ -289,6 +291,75 @@ fn ethtool_get(ns: &Netns, op: &'static str) -> Option<Vec<Reply>> {
     let attributes = assert_fully_described(&ethtool::FAMILY, &replies);
     println!("ethtool {op}: {attributes} attributes, all named");
     Some(replies)
+}
+
+/// The `header` nest of an ethtool request, naming the device `dev`.
+fn ethtool_header(set: &AttrSet, m: &mut MessageBuilder<'_, '_>, dev: &str) {
+    let header = set.by_name("header").expect("a header attribute");
+    let dev_name = header
+        .nested()
+        .and_then(|h| h.by_name("dev-name"))
+        .expect("the header's dev-name");
+    let mut nest = m.nest(header.number() | NLA_F_NESTED).expect("room");
+    nest.put_str(dev_name.number(), dev).expect("room");
+    nest.end().expect("nest");
+}
+
+/// Every ethtool `*-get` the specification has, asked of `veth0` with only
+/// its header: what the veth supports decodes with every attribute named;
+/// what it does not is refused (listed, not failed).
+#[test]
+fn ethtool_every_get_of_a_veth() {
+    let Some(ns) = namespace("ethtool-all") else {
+        return;
+    };
+    let veth0 = ifindex(&ns, "veth0");
+    let outcome = ns.run(|| {
+        let mut genl = Genl::open(&ethtool::FAMILY)?;
+        let mut answered = Vec::new();
+        let mut refused = Vec::new();
+        for op in ethtool::FAMILY.operations() {
+            let takes_header = op.attr_set().is_some_and(|s| s.by_name("header").is_some());
+            if !op.name().ends_with("-get") || !op.modes().do_ || !takes_header {
+                continue;
+            }
+            match genl.try_call(op.name(), false, |set, m| ethtool_header(set, m, "veth0")) {
+                Ok(replies) => answered.push((op.name(), replies)),
+                Err(KernelError::Refused(r)) => refused.push((op.name(), r.errno())),
+                Err(e) => panic!("ethtool {}: {e}", op.name()),
+            }
+        }
+        Some((answered, refused))
+    });
+    let Some((answered, refused)) = outcome else {
+        return;
+    };
+    let mut attributes = 0;
+    for (op, replies) in &answered {
+        attributes += assert_fully_described(&ethtool::FAMILY, replies);
+        for reply in replies {
+            let header = find(&reply.nodes, "header")
+                .unwrap_or_else(|| panic!("{op}: the reply has no header"));
+            assert_eq!(string(nested(header), "dev-name"), Some("veth0"), "{op}");
+            assert_eq!(int(nested(header), "dev-index"), Some(veth0), "{op}");
+        }
+    }
+    let names: Vec<_> = answered.iter().map(|(op, _)| *op).collect();
+    println!(
+        "ethtool on a veth: {} operations answered ({names:?}), {attributes} attributes, all named; refused (op, errno): {refused:?}",
+        answered.len()
+    );
+    for op in [
+        "linkinfo-get",
+        "linkmodes-get",
+        "linkstate-get",
+        "features-get",
+    ] {
+        assert!(
+            names.contains(&op),
+            "{op} answered: {names:?}, refused {refused:?}"
+        );
+    }
 }
 
 #[test]
