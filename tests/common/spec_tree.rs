@@ -59,6 +59,9 @@ pub enum Value {
     Nest(Vec<Node>),
     /// An indexed array's entries, in order.
     Array(Vec<Value>),
+    /// A nest-type-value's entries: each a value (the entry's type) and
+    /// the nested set's attributes.
+    Keyed(Vec<(u16, Vec<Node>)>),
     /// Binary of integers (`sub-type: u32` and such): each `size` bytes.
     Ints { size: usize, values: Vec<i128> },
     /// A sub-message whose selector value no format of the specification
@@ -143,22 +146,15 @@ fn decode_attr(
             let mut entries = Vec::new();
             for entry in attr.nested() {
                 match entry {
-                    Ok(entry) => entries.push(Node {
-                        number: entry.kind(),
-                        spec: None,
-                        value: Value::Nest(decode_run(entry.nested(), spec.nested())),
-                    }),
+                    Ok(entry) => {
+                        entries.push((entry.kind(), decode_run(entry.nested(), spec.nested())))
+                    }
                     Err(e) => {
-                        entries.push(Node {
-                            number: u16::MAX,
-                            spec: None,
-                            value: Value::Bad(format!("nest-type-value entry: {e}")),
-                        });
-                        break;
+                        return Value::Bad(format!("nest-type-value entry: {e}"));
                     }
                 }
             }
-            Value::Nest(entries)
+            Value::Keyed(entries)
         }
         AttrType::SubMessage => match set.sub_message_format(spec, siblings.clone()) {
             Some(format) => {
@@ -380,6 +376,11 @@ pub fn unnamed(nodes: &[Node], path: &str, out: &mut Vec<String>) {
 fn children(value: &Value, path: &str, out: &mut Vec<String>) {
     match value {
         Value::Nest(nodes) => unnamed(nodes, path, out),
+        Value::Keyed(entries) => {
+            for (key, nodes) in entries {
+                unnamed(nodes, &format!("{path}[{key}]"), out);
+            }
+        }
         Value::Array(entries) => {
             for entry in entries {
                 children(entry, path, out);
@@ -401,6 +402,9 @@ fn bad_value(value: &Value, path: &str, out: &mut Vec<String>) {
     match value {
         Value::Bad(reason) => out.push(format!("{path}: {reason}")),
         Value::Nest(nodes) => bad(nodes, path, out),
+        Value::Keyed(entries) => entries
+            .iter()
+            .for_each(|(key, nodes)| bad(nodes, &format!("{path}[{key}]"), out)),
         Value::Array(entries) => entries.iter().for_each(|e| bad_value(e, path, out)),
         Value::Struct(fields) => fields
             .iter()
@@ -429,6 +433,7 @@ pub fn count(nodes: &[Node]) -> usize {
         .map(|n| {
             1 + match &n.value {
                 Value::Nest(inner) => count(inner),
+                Value::Keyed(entries) => entries.iter().map(|(_, inner)| count(inner)).sum(),
                 Value::Array(entries) => entries
                     .iter()
                     .map(|e| match e {
