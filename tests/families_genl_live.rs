@@ -1,26 +1,30 @@
-//! Live generic netlink, decoded with the generated tables (library level).
+//! Live generic netlink, decoded with the generated tables (library level):
+//! netdev, ethtool, tcp_metrics and mptcp_pm.
 //!
 //! Each test makes a network namespace with a veth pair, resolves its
 //! family by name through nlctrl (`netlink::genl`), builds the request
 //! from the family's tables (command, version, attribute numbers), sends
-//! it with [`KernelSocket`], and decodes every reply with the tables alone
-//! (`tests/common/spec_tree.rs`): no attribute may go unnamed, no value may
-//! break its specification, and the values that matter must be what the
-//! namespace holds (the veth's name and index, the endpoint added, …).
+//! it with [`KernelSocket`](procslink::kernel::KernelSocket), and decodes
+//! every reply with the tables alone (`tests/common/spec_tree.rs`): no
+//! attribute may go unnamed, no value may break its specification, and the
+//! values that matter must be what the namespace holds (the veth's name and
+//! index, the endpoint added, what `ip tcp_metrics` shows, …).
 //!
 //! A family or operation this kernel lacks is a notice (the kernel is not
 //! ours to change); a namespace that cannot be made fails under `CI=true`.
+//! nlctrl itself: `tests/families_nlctrl_live.rs`.
 #![cfg(all(
     feature = "std",
     feature = "family-netdev",
     feature = "family-ethtool",
     feature = "family-tcp-metrics",
-    feature = "family-mptcp-pm",
-    feature = "family-nlctrl"
+    feature = "family-mptcp-pm"
 ))]
 
 mod peer_common;
 
+#[path = "common/genl_tables.rs"]
+mod genl_tables;
 #[path = "common/netns.rs"]
 mod netns;
 #[path = "common/spec_tree.rs"]
@@ -29,225 +33,13 @@ mod spec_tree;
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 
-use procslink::families::{
-    AttrSet, Family, Protocol as SpecProtocol, ethtool, mptcp_pm, netdev, nlctrl, tcp_metrics,
-};
-use procslink::kernel::{KernelError, KernelSocket, Protocol};
-use procslink::netlink::genl::{self, GenlMsgHdr};
-use procslink::netlink::{
-    Builder, Message, MessageBuilder, MessageType, NLA_F_NESTED, flags::Flags,
-};
+use procslink::families::{AttrSet, ethtool, mptcp_pm, netdev, tcp_metrics};
+use procslink::kernel::KernelError;
+use procslink::netlink::{MessageBuilder, NLA_F_NESTED};
 
+use genl_tables::{Genl, Reply, assert_fully_described, ifindex, int, namespace, string};
 use netns::Netns;
-use peer_common::missing;
-use spec_tree::{Node, Value, decode_run, find, nested};
-
-const ENOENT: i32 = 2;
-const EOPNOTSUPP: i32 = 95;
-
-/// A namespace with `veth0`–`veth1`, both up, or `None` after a notice.
-fn namespace(test: &str) -> Option<Netns> {
-    match Netns::create("pl-genl", test) {
-        Ok(ns) => {
-            ns.ip(&["link", "set", "lo", "up"]);
-            ns.ip(&[
-                "link", "add", "veth0", "type", "veth", "peer", "name", "veth1",
-            ]);
-            ns.ip(&["link", "set", "veth0", "up"]);
-            ns.ip(&["link", "set", "veth1", "up"]);
-            Some(ns)
-        }
-        Err(e) => {
-            missing(&format!("cannot make a network namespace: {e}"));
-            None
-        }
-    }
-}
-
-/// The ifindex of `name` in the namespace, as `ip` says.
-fn ifindex(ns: &Netns, name: &str) -> i128 {
-    let text = ns.ip(&["-j", "link", "show", name]);
-    let links: serde_json::Value = serde_json::from_str(&text).expect("ip -j");
-    i128::from(links[0]["ifindex"].as_u64().expect("an ifindex"))
-}
-
-/// A generic netlink family of this kernel, and its tables.
-struct Genl {
-    socket: KernelSocket,
-    id: u16,
-    spec: &'static Family,
-}
-
-/// One reply, decoded with the tables.
-struct Reply {
-    /// The operation the tables give the reply's command.
-    op: &'static str,
-    nodes: Vec<Node>,
-    /// The attributes as the kernel sent them.
-    raw: Vec<u8>,
-}
-
-impl Genl {
-    /// Resolves `spec`'s family by name; `None` (after a notice) when the
-    /// kernel has no such family.
-    fn open(spec: &'static Family) -> Option<Genl> {
-        let SpecProtocol::Genetlink { name, .. } = spec.protocol() else {
-            panic!("{} is no generic netlink family", spec.name());
-        };
-        let mut socket = KernelSocket::open(Protocol::GENERIC).expect("a NETLINK_GENERIC socket");
-        let mut buf = [0u8; 64];
-        let len = genl::family_request(&mut buf, 0, name).expect("room for the lookup");
-        let mut id = None;
-        let outcome = socket.request_with(&buf[..len], |message| {
-            let family = genl::Family::parse(message).expect("nlctrl's answer parses");
-            assert_eq!(family.name(), name);
-            id = Some(family.id());
-        });
-        match outcome {
-            Ok(_) => Some(Genl {
-                socket,
-                id: id.expect("nlctrl answered with the family"),
-                spec,
-            }),
-            Err(KernelError::Refused(r)) if r.errno() == ENOENT => {
-                eprintln!("notice: skipping: this kernel has no {name} generic netlink family");
-                None
-            }
-            Err(e) => panic!("looking up {name}: {e}"),
-        }
-    }
-
-    /// Sends operation `op` (a dump when `dump`), its attributes written by
-    /// `attrs` with the numbers of the operation's set; the replies.
-    /// `None` (after a notice) when the kernel does not support the
-    /// operation; any other refusal fails the test.
-    fn call(
-        &mut self,
-        op: &str,
-        dump: bool,
-        attrs: impl FnOnce(&AttrSet, &mut MessageBuilder<'_, '_>),
-    ) -> Option<Vec<Reply>> {
-        match self.try_call(op, dump, attrs) {
-            Ok(replies) => Some(replies),
-            Err(KernelError::Refused(r)) if r.errno() == EOPNOTSUPP => {
-                eprintln!(
-                    "notice: skipping: this kernel's {} has no {op}: {r}",
-                    self.spec.name()
-                );
-                None
-            }
-            Err(e) => panic!("{} {op}: {e}", self.spec.name()),
-        }
-    }
-
-    /// [`Genl::call`], with the kernel's refusal returned.
-    fn try_call(
-        &mut self,
-        op: &str,
-        dump: bool,
-        attrs: impl FnOnce(&AttrSet, &mut MessageBuilder<'_, '_>),
-    ) -> Result<Vec<Reply>, KernelError> {
-        let spec = self.spec;
-        let operation = spec
-            .operation(op)
-            .unwrap_or_else(|| panic!("{} has no operation {op}", spec.name()));
-        let SpecProtocol::Genetlink { version, .. } = spec.protocol() else {
-            unreachable!("checked in open");
-        };
-        let cmd = operation.request().expect("a request command") as u8;
-        let mut buf = [0u8; 256];
-        let mut b = Builder::new(&mut buf);
-        let mut m = b
-            .message(MessageType(self.id), Flags::REQUEST, 0, 0)
-            .expect("room");
-        m.family_header(&GenlMsgHdr::new(cmd, version))
-            .expect("room");
-        if let Some(set) = operation.attr_set() {
-            attrs(set, &mut m);
-        }
-        let len = m.finish().expect("the request");
-        let request = buf[..len].to_vec();
-
-        let mut replies = Vec::new();
-        let mut on_reply = |message: &Message<'_>| replies.push(decode(spec, op, message));
-        let outcome = if dump {
-            match self.socket.dump(&request) {
-                Ok(mut d) => loop {
-                    match d.next() {
-                        Some(Ok(message)) => on_reply(&message),
-                        Some(Err(e)) => break Err(e),
-                        None => break Ok(()),
-                    }
-                },
-                Err(e) => Err(e),
-            }
-        } else {
-            self.socket.request_with(&request, on_reply).map(|_| ())
-        };
-        outcome.map(|()| replies)
-    }
-}
-
-/// Decodes a reply with the tables: its command's operation (the one the
-/// tables say replies with it, else the one asked), and its attributes.
-fn decode(spec: &'static Family, asked: &str, message: &Message<'_>) -> Reply {
-    let (header, attrs) = message.genl().expect("a genlmsghdr");
-    let op = spec
-        .operation_by_reply(u16::from(header.cmd))
-        .filter(|o| o.attr_set().is_some())
-        .or_else(|| spec.operation(asked))
-        .expect("an operation for the reply");
-    let skip = op.fixed_header().map_or(0, |h| h.size());
-    let attrs = match skip {
-        0 => attrs,
-        n => {
-            message
-                .split_family_header(4 + n)
-                .expect("the fixed header")
-                .1
-        }
-    };
-    Reply {
-        op: op.name(),
-        nodes: decode_run(attrs.clone(), op.attr_set()),
-        raw: attrs.remaining().to_vec(),
-    }
-}
-
-/// Every attribute named and every value readable, else a failure that
-/// says which.
-fn assert_fully_described(family: &Family, replies: &[Reply]) -> usize {
-    let mut unnamed = Vec::new();
-    let mut bad = Vec::new();
-    for reply in replies {
-        let path = format!("{}:{}", family.name(), reply.op);
-        spec_tree::unnamed(&reply.nodes, &path, &mut unnamed);
-        spec_tree::bad(&reply.nodes, &path, &mut bad);
-    }
-    assert!(
-        unnamed.is_empty(),
-        "attributes the tables do not name: {unnamed:?}"
-    );
-    assert!(
-        bad.is_empty(),
-        "values that break their specification: {bad:?}"
-    );
-    replies.iter().map(|r| spec_tree::count(&r.nodes)).sum()
-}
-
-fn int(nodes: &[Node], name: &str) -> Option<i128> {
-    match find(nodes, name).map(|n| &n.value) {
-        Some(Value::Int(v)) => Some(*v),
-        _ => None,
-    }
-}
-
-fn string<'n>(nodes: &'n [Node], name: &str) -> Option<&'n str> {
-    match find(nodes, name).map(|n| &n.value) {
-        Some(Value::Str(s)) => Some(s),
-        _ => None,
-    }
-}
+use spec_tree::{find, nested};
 
 #[test]
 fn netdev_dev_get_dump_lists_the_namespace_links() {
@@ -526,69 +318,6 @@ fn mptcp_pm_endpoint_added_then_dumped() {
     println!("mptcp_pm get-addr: 1 endpoint, {attributes} attributes, all named");
 }
 
-#[test]
-fn every_generated_family_this_kernel_has_resolves_by_name() {
-    let Some(ns) = namespace("lookup") else {
-        return;
-    };
-    let report = ns.run(|| {
-        let mut socket = KernelSocket::open(Protocol::GENERIC).expect("a NETLINK_GENERIC socket");
-        // The kernel's families, from nlctrl's dump.
-        let mut buf = [0u8; 64];
-        let len = genl::families_request(&mut buf, 0).expect("room");
-        let mut kernel = Vec::new();
-        let mut dump = socket.dump(&buf[..len]).expect("the nlctrl dump");
-        while let Some(message) = dump.next() {
-            let family = genl::Family::parse(&message.expect("a message")).expect("a family");
-            let ops: Vec<u32> = family.ops().map(|op| op.expect("an op").id).collect();
-            kernel.push((family.name().to_string(), family.id(), ops));
-        }
-        drop(dump);
-        let mut report = Vec::new();
-        for (name, id, ops) in kernel {
-            let Some(spec) = procslink::families::FAMILIES.iter().find(
-                |f| matches!(f.protocol(), SpecProtocol::Genetlink { name: n, .. } if n == name),
-            ) else {
-                continue;
-            };
-            // The same family by name, in two calls.
-            let len = genl::family_request(&mut buf, 0, &name).expect("room");
-            let mut resolved = None;
-            socket
-                .request_with(&buf[..len], |m| {
-                    resolved = Some(genl::Family::parse(m).expect("the answer").id())
-                })
-                .expect("the lookup");
-            assert_eq!(
-                resolved,
-                Some(id),
-                "{name} resolves to the id the dump lists"
-            );
-            let unknown: Vec<u32> = ops
-                .iter()
-                .copied()
-                .filter(|op| {
-                    u16::try_from(*op)
-                        .ok()
-                        .and_then(|c| spec.operation_by_request(c))
-                        .is_none()
-                })
-                .collect();
-            report.push((name, ops.len(), unknown));
-        }
-        report
-    });
-    println!("families with tables this kernel has: {report:?}");
-    assert!(!report.is_empty(), "nlctrl itself has tables");
-    assert!(report.iter().any(|(name, _, _)| name == "nlctrl"));
-    for (name, ops, unknown) in &report {
-        assert!(
-            unknown.is_empty(),
-            "{name}: the kernel accepts commands {unknown:?} (of {ops}) that the tables do not name"
-        );
-    }
-}
-
 /// Every dump of netdev, without attributes: what this kernel answers
 /// decodes with every attribute named, about the namespace's devices only.
 #[test]
@@ -640,110 +369,4 @@ fn netdev_every_dump() {
         summary.iter().any(|(op, n)| *op == "dev-get" && *n == 3),
         "{summary:?}"
     );
-}
-
-/// nlctrl about itself: the family dump, and the policy dump of every
-/// family with tables this kernel has, decode with every attribute named
-/// (policies are nests of nests numbered by attribute type).
-#[test]
-fn nlctrl_family_and_policy_dumps() {
-    let Some(ns) = namespace("nlctrl") else {
-        return;
-    };
-    let outcome = ns.run(|| {
-        let mut genl = Genl::open(&nlctrl::FAMILY)?;
-        let families = genl.call("getfamily", true, |_, _| {})?;
-        let mut policies = Vec::new();
-        for reply in &families {
-            let name = string(&reply.nodes, "family-name")
-                .expect("a family-name")
-                .to_string();
-            let with_tables = procslink::families::FAMILIES.iter().any(
-                |f| matches!(f.protocol(), SpecProtocol::Genetlink { name: n, .. } if n == name),
-            );
-            if !with_tables {
-                continue;
-            }
-            let replies = genl.call("getpolicy", true, |set, m| {
-                let attr = set.by_name("family-name").expect("family-name");
-                m.put_str(attr.number(), &name).expect("room");
-            })?;
-            policies.push((name, replies));
-        }
-        Some((families, policies))
-    });
-    let Some((families, policies)) = outcome else {
-        return;
-    };
-    let mut attributes = assert_fully_described(&nlctrl::FAMILY, &families);
-    for reply in &families {
-        assert!(
-            int(&reply.nodes, "family-id").is_some(),
-            "every family has an id"
-        );
-    }
-    let mut summary = Vec::new();
-    let mut misread = 0;
-    for (name, replies) in &policies {
-        let mut others = Vec::new();
-        for reply in replies {
-            let (policy, rest): (Vec<Node>, Vec<Node>) = reply
-                .nodes
-                .iter()
-                .cloned()
-                .partition(|n| n.name() == Some("policy"));
-            misread += policy.iter().map(misread_entries).sum::<usize>();
-            attributes += policy_two_levels(&reply.raw);
-            others.push(Reply {
-                op: reply.op,
-                nodes: rest,
-                raw: Vec::new(),
-            });
-        }
-        attributes += assert_fully_described(&nlctrl::FAMILY, &others);
-        summary.push((name.as_str(), replies.len()));
-    }
-    println!(
-        "nlctrl: {} families, policy dumps (family, messages) {summary:?}, {attributes} attributes, all named; \
-         policy attributes the tables misread one level deep: {misread}",
-        families.len()
-    );
-    assert!(summary.iter().any(|(n, _)| *n == "ethtool"), "{summary:?}");
-}
-
-/// nlctrl's `policy` is a nest-type-value of two levels (`type-value:
-/// [policy-id, attr-id]` in its specification), which the generated
-/// `AttrSpec` cannot say: walked one level deep, as the tables describe
-/// it, the attr-id entries are read as `policy-attrs` attributes. Here it
-/// is walked two levels deep, and each policy decoded with the nested set
-/// the tables give (`policy-attrs`): every attribute must be named and
-/// valid. The number of attributes decoded.
-fn policy_two_levels(raw: &[u8]) -> usize {
-    let policy = nlctrl::SET_CTRL_ATTRS.by_name("policy").expect("policy");
-    let mut nodes = Vec::new();
-    for attr in procslink::netlink::Attrs::new(raw).flatten() {
-        if attr.kind() != policy.number() {
-            continue;
-        }
-        for by_policy in attr.nested() {
-            for by_attr in by_policy.expect("a policy-id entry").nested() {
-                let by_attr = by_attr.expect("an attr-id entry");
-                nodes.extend(decode_run(by_attr.nested(), policy.nested()));
-            }
-        }
-    }
-    let reply = Reply {
-        op: "getpolicy",
-        nodes,
-        raw: Vec::new(),
-    };
-    assert_fully_described(&nlctrl::FAMILY, std::slice::from_ref(&reply))
-}
-
-/// The attributes of a `policy` node decoded one level deep that break
-/// their specification: the table gap [`policy_two_levels`] works around.
-fn misread_entries(policy: &Node) -> usize {
-    let mut bad = Vec::new();
-    spec_tree::bad(std::slice::from_ref(policy), "", &mut bad);
-    bad.len()
 }
