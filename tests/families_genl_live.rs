@@ -201,12 +201,25 @@ fn tcp_metrics_get_dump_after_a_connection() {
     let Some(ns) = namespace("tcp-metrics") else {
         return;
     };
-    let replies = ns.run(|| {
-        exchange_over_loopback();
-        let mut genl = Genl::open(&tcp_metrics::FAMILY)?;
-        genl.call("get", true, |_, _| {})
-    });
-    let Some(replies) = replies else { return };
+    ns.run(exchange_over_loopback);
+    // The connection's last packets may still update the metrics: dump
+    // between two readings of `ip` that agree (ages aside).
+    let mut settled = None;
+    for _ in 0..10 {
+        let before = ip_tcp_metrics(&ns);
+        let replies = ns.run(|| {
+            let mut genl = Genl::open(&tcp_metrics::FAMILY)?;
+            genl.call("get", true, |_, _| {})
+        });
+        let Some(replies) = replies else { return };
+        let after = ip_tcp_metrics(&ns);
+        if before == after {
+            settled = Some((replies, after));
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let (replies, shown) = settled.expect("the tcp metrics settle");
     let attributes = assert_fully_described(&tcp_metrics::FAMILY, &replies);
     // The kernel keeps metrics of a connection that carried data; where it
     // kept one, it is 127.0.0.1's (the namespace's only peer), in network
@@ -218,9 +231,6 @@ fn tcp_metrics_get_dump_after_a_connection() {
         }
     }
     // iproute2 reads the same metrics: the same entries, the same values.
-    let shown: serde_json::Value =
-        serde_json::from_str(&ns.ip(&["-j", "tcp_metrics", "show"])).expect("ip -j tcp_metrics");
-    let shown = shown.as_array().cloned().unwrap_or_default();
     assert_eq!(shown.len(), replies.len(), "ip shows {shown:?}");
     let mut compared = 0;
     for entry in &shown {
@@ -259,6 +269,19 @@ fn tcp_metrics_get_dump_after_a_connection() {
         "tcp_metrics get: {} entries, {attributes} attributes, all named",
         replies.len()
     );
+}
+
+/// `ip -j tcp_metrics show`, without the ages (which grow by themselves).
+fn ip_tcp_metrics(ns: &Netns) -> Vec<serde_json::Value> {
+    let shown: serde_json::Value =
+        serde_json::from_str(&ns.ip(&["-j", "tcp_metrics", "show"])).expect("ip -j tcp_metrics");
+    let mut entries = shown.as_array().cloned().unwrap_or_default();
+    for entry in &mut entries {
+        if let Some(o) = entry.as_object_mut() {
+            o.remove("age");
+        }
+    }
+    entries
 }
 
 /// A TCP connection over the namespace's loopback that carries data both
