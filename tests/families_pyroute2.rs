@@ -34,8 +34,6 @@ mod pyroute2_compare;
 #[path = "common/spec_tree.rs"]
 mod spec_tree;
 
-use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use procslink::families::{Family, rt_addr, rt_link, rt_neigh, rt_route, rt_rule};
@@ -48,35 +46,9 @@ use procslink::zerocopy::{Immutable, IntoBytes};
 use serde_json::Value as Json;
 
 use netns::Netns;
-use peer_common::{missing, root};
-use pyroute2_compare::{Tally, compare_runs, compare_value};
+use peer_common::missing;
+use pyroute2_compare::{Tally, compare_runs, compare_value, pyroute2_decode, pyroute2_python};
 use spec_tree::{Node, Value, decode_run, decode_struct};
-
-/// The interpreter with pyroute2 importable, or `None` after a notice.
-fn pyroute2_python() -> Option<PathBuf> {
-    let python = std::env::var_os("PROCSLINK_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target/interop-venv/bin/python"));
-    let how = "install it with `python3 -m venv target/interop-venv && target/interop-venv/bin/pip install pyroute2` (scripts/test-all.sh does) or set PROCSLINK_PYTHON";
-    match Command::new(&python)
-        .args(["-c", "import pyroute2"])
-        .output()
-    {
-        Ok(out) if out.status.success() => Some(python),
-        Ok(out) => {
-            missing(&format!(
-                "{} cannot import pyroute2 ({}); {how}",
-                python.display(),
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-            None
-        }
-        Err(e) => {
-            missing(&format!("no Python at {} ({e}); {how}", python.display()));
-            None
-        }
-    }
-}
 
 /// The namespace of the comparison: links of every kind this kernel makes,
 /// addresses, routes, neighbours and rules. The kinds it could make are returned.
@@ -331,32 +303,6 @@ fn dump_everything(ns: &Netns) -> Vec<Vec<u8>> {
     })
 }
 
-/// pyroute2's decoding of `messages`, one JSON object each.
-fn pyroute2_decode(python: &PathBuf, messages: &[Vec<u8>]) -> Vec<Json> {
-    let script = root().join("tests/interop/pyroute2_decode.py");
-    let mut child = Command::new(python)
-        .arg(&script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the pyroute2 driver starts");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input: Vec<u8> = messages.concat();
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let out = child.wait_with_output().expect("the pyroute2 driver ends");
-    writer.join().expect("writer").expect("write to the driver");
-    assert!(
-        out.status.success(),
-        "the pyroute2 driver failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
-
 /// The family whose reply `message_type` is, with its fixed header and set.
 fn family_of(message_type: u16) -> &'static Family {
     match message_type {
@@ -415,7 +361,7 @@ fn rtnetlink_dumps_decode_as_pyroute2_decodes_them() {
         return;
     };
     let messages = dump_everything(&ns);
-    let theirs = pyroute2_decode(&python, &messages);
+    let theirs = pyroute2_decode(&python, None, &messages);
     assert_eq!(
         theirs.len(),
         messages.len(),

@@ -1,4 +1,6 @@
-//! Comparing a message decoded with the generated tables
+//! pyroute2 as an independent decoder (`tests/interop/pyroute2_decode.py`
+//! run under the interop venv's Python), and comparing a message decoded
+//! with the generated tables
 //! ([`spec_tree`](super::spec_tree)) with pyroute2's decoding of the same
 //! bytes (`tests/interop/pyroute2_decode.py`, one JSON object per
 //! message).
@@ -7,14 +9,80 @@
 //! sides walk the same bytes), so a name either side gets wrong shows up as
 //! a disagreement rather than as two lone attributes. `struct` members are
 //! paired by offset (pyroute2 names members in its own way).
+//!
+//! A test binary takes it with `mod peer_common;`,
+//! `#[path = "common/spec_tree.rs"] mod spec_tree;` and
+//! `#[path = "common/pyroute2_compare.rs"] mod pyroute2_compare;`.
 #![allow(dead_code)]
 
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 use serde_json::Value as Json;
 
+use super::peer_common::{missing, root};
 use super::spec_tree::{Field, Node, Value};
+
+/// The interpreter with pyroute2 importable, or `None` after a notice.
+pub fn pyroute2_python() -> Option<PathBuf> {
+    let python = std::env::var_os("PROCSLINK_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/interop-venv/bin/python"));
+    let how = "install it with `python3 -m venv target/interop-venv && target/interop-venv/bin/pip install pyroute2` (scripts/test-all.sh does) or set PROCSLINK_PYTHON";
+    match Command::new(&python)
+        .args(["-c", "import pyroute2"])
+        .output()
+    {
+        Ok(out) if out.status.success() => Some(python),
+        Ok(out) => {
+            missing(&format!(
+                "{} cannot import pyroute2 ({}); {how}",
+                python.display(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+            None
+        }
+        Err(e) => {
+            missing(&format!("no Python at {} ({e}); {how}", python.display()));
+            None
+        }
+    }
+}
+
+/// pyroute2's decoding of `messages`, one JSON object each.
+///
+/// `class` (a dotted path such as
+/// `pyroute2.netlink.generic.ethtool.ethtool_linkinfo_msg`) decodes every
+/// message; without it the class is the one pyroute2's rtnetlink marshal
+/// picks for the message type.
+pub fn pyroute2_decode(python: &Path, class: Option<&str>, messages: &[Vec<u8>]) -> Vec<Json> {
+    let script = root().join("tests/interop/pyroute2_decode.py");
+    let mut child = Command::new(python)
+        .arg(&script)
+        .args(class)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the pyroute2 driver starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input: Vec<u8> = messages.concat();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().expect("the pyroute2 driver ends");
+    writer.join().expect("writer").expect("write to the driver");
+    assert!(
+        out.status.success(),
+        "the pyroute2 driver failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
 
 /// What a comparison found.
 #[derive(Default, Debug)]

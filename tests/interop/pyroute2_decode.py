@@ -1,9 +1,13 @@
-"""Decodes rtnetlink messages with pyroute2's own parsers.
+"""Decodes netlink messages with pyroute2's own parsers.
 
-Reads netlink messages (RTM_NEWLINK, RTM_NEWADDR, RTM_NEWROUTE,
-RTM_NEWNEIGH, as the kernel sent them) from standard input, decodes each
-with the class pyroute2's rtnetlink marshal picks for its type, and prints
-one JSON object per message:
+usage: pyroute2_decode.py [MODULE.CLASS] < MESSAGES
+
+Reads netlink messages as the kernel sent them from standard input,
+decodes each with the class pyroute2's rtnetlink marshal picks for its
+type (RTM_NEWLINK, RTM_NEWADDR, ...), or with MODULE.CLASS for all (a
+generic netlink family's message class, such as
+pyroute2.netlink.generic.ethtool.ethtool_linkinfo_msg), and prints one
+JSON object per message:
 
     {"type": T, "header": [[name, offset, value], ...], "attrs": [ATTR, ...]}
 
@@ -15,6 +19,7 @@ of the payload (after the nlmsghdr or the attribute header); integers are
 the values before pyroute2's value maps (no enum names).
 """
 
+import importlib
 import json
 import struct
 import sys
@@ -87,6 +92,10 @@ def compound(nla):
 
 
 def main():
+    forced = None
+    if len(sys.argv) > 1:
+        module, _, name = sys.argv[1].rpartition(".")
+        forced = getattr(importlib.import_module(module), name)
     data = sys.stdin.buffer.read()
     offset = 0
     while offset + 16 <= len(data):
@@ -95,7 +104,7 @@ def main():
             raise SystemExit(f"bad message length {length} at {offset}")
         chunk = data[offset : offset + length]
         offset += (length + 3) & ~3
-        cls = MarshalRtnl.msg_map.get(kind)
+        cls = forced or MarshalRtnl.msg_map.get(kind)
         if cls is None:
             raise SystemExit(f"pyroute2's rtnetlink marshal has no class for type {kind}")
         msg = cls(chunk)
