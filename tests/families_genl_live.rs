@@ -27,6 +27,8 @@ mod peer_common;
 mod genl_tables;
 #[path = "common/netns.rs"]
 mod netns;
+#[path = "common/pyroute2_compare.rs"]
+mod pyroute2_compare;
 #[path = "common/spec_tree.rs"]
 mod spec_tree;
 
@@ -392,4 +394,95 @@ fn netdev_every_dump() {
         summary.iter().any(|(op, n)| *op == "dev-get" && *n == 3),
         "{summary:?}"
     );
+}
+
+/// The replies of ethtool and mptcp_pm, decoded by the tables and, from
+/// the same bytes, by pyroute2's own message classes for those families:
+/// every attribute both name has the same name and value.
+#[test]
+fn ethtool_and_mptcp_replies_decode_as_pyroute2_decodes_them() {
+    let Some(python) = pyroute2_compare::pyroute2_python() else {
+        return;
+    };
+    let Some(ns) = namespace("genl-pyroute2") else {
+        return;
+    };
+    ns.ip(&["addr", "add", "10.0.0.1/24", "dev", "veth0"]);
+    const ETHTOOL: &str = "pyroute2.netlink.generic.ethtool";
+    let asked = ns.run(|| {
+        let mut asked = Vec::new();
+        if let Some(mut genl) = Genl::open(&ethtool::FAMILY) {
+            for (op, class) in [
+                ("strset-get", "ethtool_strset_msg"),
+                ("linkinfo-get", "ethtool_linkinfo_msg"),
+                ("linkmodes-get", "ethtool_linkmode_msg"),
+                ("linkstate-get", "ethtool_linkstate_msg"),
+            ] {
+                if let Some(replies) =
+                    genl.call(op, false, |set, m| ethtool_header(set, m, "veth0"))
+                {
+                    asked.push((
+                        format!("ethtool {op}"),
+                        format!("{ETHTOOL}.{class}"),
+                        replies,
+                    ));
+                }
+            }
+        }
+        if let Some(mut genl) = Genl::open(&mptcp_pm::FAMILY) {
+            let added = genl.call("add-addr", false, |set, m| {
+                let nest_spec = set.by_name("addr").expect("an addr attribute");
+                let inner = nest_spec.nested().expect("the address set");
+                let number = |name: &str| inner.by_name(name).expect(name).number();
+                let mut nest = m.nest(nest_spec.number() | NLA_F_NESTED).expect("room");
+                nest.put(number("family"), &2u16.to_ne_bytes())
+                    .expect("room");
+                nest.put(number("id"), &[3]).expect("room");
+                nest.put(number("addr4"), &[10, 0, 0, 1]).expect("room");
+                nest.end().expect("nest");
+            });
+            if added.is_some()
+                && let Some(replies) = genl.call("get-addr", true, |_, _| {})
+            {
+                let class = "pyroute2.netlink.generic.mptcp.mptcp_msg".to_string();
+                asked.push(("mptcp_pm get-addr".to_string(), class, replies));
+            }
+        }
+        asked
+    });
+    let mut total = pyroute2_compare::Tally::default();
+    for (what, class, replies) in &asked {
+        let before = total.values_equal;
+        let messages: Vec<Vec<u8>> = replies.iter().map(|r| r.message.clone()).collect();
+        let theirs = pyroute2_compare::pyroute2_decode(&python, Some(class), &messages);
+        assert_eq!(
+            theirs.len(),
+            replies.len(),
+            "{what}: pyroute2 decoded every reply"
+        );
+        for (reply, their) in replies.iter().zip(&theirs) {
+            let their_attrs = their["attrs"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+            pyroute2_compare::compare_runs(&reply.nodes, their_attrs, what, &mut total);
+        }
+        println!("{what}: {} values equal", total.values_equal - before);
+    }
+    println!(
+        "ethtool and mptcp_pm against pyroute2: {} replies, {} attributes paired ({} with the same name), {} values equal, {} mismatches",
+        asked.iter().map(|(_, _, r)| r.len()).sum::<usize>(),
+        total.paired,
+        total.names_equal,
+        total.values_equal,
+        total.mismatches.len()
+    );
+    println!("only pyroute2 names: {:?}", total.only_pyroute2);
+    println!("only the tables name: {:?}", total.only_ours);
+    println!("names differ: {:?}", total.names_differ);
+    println!("pyroute2 misspells: {:?}", total.pyroute2_misspelled);
+    println!("incomparable: {:?}", total.incomparable);
+    assert!(total.mismatches.is_empty(), "{:#?}", total.mismatches);
+    assert!(total.names_differ.is_empty(), "{:#?}", total.names_differ);
+    assert!(total.incomparable.is_empty(), "{:#?}", total.incomparable);
+    if !asked.is_empty() {
+        assert!(total.values_equal > 0, "nothing compared");
+    }
 }

@@ -141,6 +141,7 @@ fn nlctrl_family_and_policy_dumps() {
                 op: reply.op,
                 nodes: rest,
                 raw: Vec::new(),
+                message: Vec::new(),
             });
         }
         attributes += assert_fully_described(&nlctrl::FAMILY, &others);
@@ -179,6 +180,7 @@ fn policy_two_levels(raw: &[u8]) -> usize {
         op: "getpolicy",
         nodes,
         raw: Vec::new(),
+        message: Vec::new(),
     };
     assert_fully_described(&nlctrl::FAMILY, std::slice::from_ref(&reply))
 }

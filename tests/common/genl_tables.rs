@@ -14,6 +14,7 @@ use procslink::families::{AttrSet, Family, Protocol as SpecProtocol};
 use procslink::kernel::{KernelError, KernelSocket, Protocol};
 use procslink::netlink::genl::{self, GenlMsgHdr};
 use procslink::netlink::{Builder, Message, MessageBuilder, MessageType, flags::Flags};
+use procslink::zerocopy::IntoBytes;
 
 use super::netns::Netns;
 use super::peer_common::missing;
@@ -62,6 +63,8 @@ pub struct Reply {
     pub nodes: Vec<Node>,
     /// The attributes as the kernel sent them.
     pub raw: Vec<u8>,
+    /// The whole message as the kernel sent it.
+    pub message: Vec<u8>,
 }
 
 impl Genl {
@@ -188,6 +191,7 @@ fn decode(spec: &'static Family, asked: &str, message: &Message<'_>) -> Reply {
         op: op.name(),
         nodes: decode_run(attrs.clone(), op.attr_set()),
         raw: attrs.remaining().to_vec(),
+        message: [message.header().as_bytes(), message.payload()].concat(),
     }
 }
 

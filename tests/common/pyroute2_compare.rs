@@ -84,6 +84,13 @@ pub fn pyroute2_decode(python: &Path, class: Option<&str>, messages: &[Vec<u8>])
         .collect()
 }
 
+/// Attribute names pyroute2 spells otherwise than the kernel's headers
+/// (the kernel's name, pyroute2's): not a disagreement of the tables.
+pub const PYROUTE2_MISSPELLINGS: &[(&str, &str)] = &[(
+    "ETHTOOL_A_LINKINFO_TP_MDIX_CTRL",
+    "ETHTOOL_A_LINKINFO_TP_MDIX_CTR",
+)];
+
 /// What a comparison found.
 #[derive(Default, Debug)]
 pub struct Tally {
@@ -93,6 +100,8 @@ pub struct Tally {
     pub names_equal: usize,
     /// `path: ours vs pyroute2's`.
     pub names_differ: Vec<String>,
+    /// Names pyroute2 misspells ([`PYROUTE2_MISSPELLINGS`]), paths.
+    pub pyroute2_misspelled: Vec<String>,
     /// Leaf values (integers, strings, addresses, struct members, flags)
     /// found equal.
     pub values_equal: usize,
@@ -117,6 +126,7 @@ impl Tally {
         self.paired += other.paired;
         self.names_equal += other.names_equal;
         self.names_differ.extend(other.names_differ);
+        self.pyroute2_misspelled.extend(other.pyroute2_misspelled);
         self.values_equal += other.values_equal;
         self.equal_paths.extend(other.equal_paths);
         self.mismatches.extend(other.mismatches);
@@ -177,6 +187,8 @@ pub fn compare_runs(ours: &[Node], theirs: &[Json], path: &str, tally: &mut Tall
                 tally.paired += 1;
                 if ours_name == name {
                     tally.names_equal += 1;
+                } else if PYROUTE2_MISSPELLINGS.contains(&(ours_name, name)) {
+                    tally.pyroute2_misspelled.push(here.clone());
                 } else {
                     tally
                         .names_differ
@@ -203,6 +215,14 @@ pub fn compare_value(ours: &Value, theirs: &Json, path: &str, tally: &mut Tally)
         (Value::Int(a), Json::Number(n)) => {
             let b = n.as_i64().map(i128::from).or(n.as_u64().map(i128::from));
             check(tally, path, b == Some(*a), || format!("{a} vs {n}"));
+        }
+        // An IPv4 address the specification gives as a big-endian u32.
+        (Value::Int(a), Json::String(b)) if b.parse::<std::net::Ipv4Addr>().is_ok() => {
+            let ip = b
+                .parse::<std::net::Ipv4Addr>()
+                .ok()
+                .map(|ip| i128::from(u32::from(ip)));
+            check(tally, path, ip == Some(*a), || format!("{a} vs {b}"));
         }
         // pyroute2 reads some u8 switches as booleans.
         (Value::Int(a), Json::Bool(b)) => {
