@@ -37,6 +37,9 @@ if ! target/interop-venv/bin/python -c 'import procslink' 2>/dev/null; then
     target/interop-venv/bin/pip install --quiet procslink==0.1.2
 fi
 target/interop-venv/bin/python -c 'import procslink; print("python procslink", procslink.__file__)'
+# pyroute2 (PyPI) decodes the live rtnetlink dumps tests/families_pyroute2.rs
+# compares the generated tables with.
+target/interop-venv/bin/python -c 'import pyroute2' 2>/dev/null || target/interop-venv/bin/pip install --quiet pyroute2
 
 step "seed-system references (installed for the interop tests: scripts/references/)"
 if [ -d ../shared/references/ ]; then
