@@ -144,7 +144,7 @@ def run_note(meta):
                "bound to the reverse.")
     cg = meta.get("callgrind")
     if cg:
-        out.append(f" Instructions per call: callgrind, {cg['method']}.")
+        out.append(f" Instruction counts (callgrind, valgrind {cg['valgrind'].removeprefix('valgrind-')}): {cg['method']}.")
     return "".join(out) + "\n"
 
 
