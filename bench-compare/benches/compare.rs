@@ -3,7 +3,8 @@
 //! decode/encode. Before anything is timed, every contender must reproduce
 //! MANIFEST.md's counts and the same checksum (or the same bytes), and the
 //! allocations each makes are counted; both go to
-//! `target/criterion/procslink-bench.json` for `report.py`.
+//! `target/criterion/procslink-bench.json` for `report.py`, with the
+//! machine's load average when the run starts and when it ends.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -16,6 +17,7 @@ use procslink_bench::alloc::{Counting, allocations, installed};
 use procslink_bench::corpus::{self, DUMPS};
 use procslink_bench::ffi;
 use procslink_bench::jsonrpc::{self as rpc, SerdeReq, SerdeResp};
+use procslink_bench::loadavg;
 use procslink_bench::netlink::{self as nl, WalkResult};
 
 #[global_allocator]
@@ -71,6 +73,7 @@ fn check() -> Setup {
     let mut meta = BTreeMap::<String, serde_json::Value>::new();
     let mut alloc_meta = BTreeMap::<String, serde_json::Value>::new();
     let mut per_dump = Vec::new();
+    meta.insert("loadavg_start".into(), loadavg().into());
 
     for (d, bytes) in DUMPS.iter().zip(&dumps) {
         let want = nl::procslink_walk(bytes, d.family_header);
@@ -79,6 +82,16 @@ fn check() -> Setup {
             (d.messages, d.attrs),
             "{}: procslink reproduces MANIFEST.md",
             d.name
+        );
+        assert_eq!(
+            nl::procslink_walk_try(bytes, d.family_header),
+            Ok(want),
+            "{}: procslink with `?`",
+            d.name
+        );
+        alloc_meta.insert(
+            format!("walk/procslink-try/{}", d.name),
+            allocs(|| nl::procslink_walk_try(bytes, d.family_header)).into(),
         );
         for (who, walk) in WALKERS {
             assert_eq!(walk(bytes, d.family_header), want, "{}: {who}", d.name);
@@ -366,6 +379,17 @@ fn walk(c: &mut Criterion) {
                 b.iter(|| walk(black_box(bytes), d.family_header))
             });
         }
+        // The walk as the docs write it, `?` on every item; criterion
+        // gets the same `WalkResult` as from the others.
+        g.bench_with_input(
+            BenchmarkId::new("procslink-try", d.name),
+            bytes,
+            |b, bytes| {
+                b.iter(|| {
+                    nl::procslink_walk_try(black_box(bytes), d.family_header).unwrap_or_default()
+                })
+            },
+        );
         if d.route {
             g.bench_with_input(
                 BenchmarkId::new("netlink-packet-route", d.name),
@@ -547,6 +571,23 @@ fn jsonrpc(c: &mut Criterion) {
     g.finish();
 }
 
+/// Adds the load average at the end of the run to the bench's JSON (the
+/// last target of the group: criterion runs them in order).
+fn record_end(_: &mut Criterion) {
+    let path = meta_path();
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return;
+    };
+    let Ok(serde_json::Value::Object(mut meta)) = serde_json::from_str(&text) else {
+        return;
+    };
+    meta.insert("loadavg_end".into(), loadavg().into());
+    let text = serde_json::to_string_pretty(&meta).expect("json");
+    if let Err(e) = std::fs::write(&path, text) {
+        eprintln!("cannot write {}: {e}", path.display());
+    }
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_millis(800))
@@ -557,6 +598,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = walk, nested, policy, build, jsonrpc
+    targets = walk, nested, policy, build, jsonrpc, record_end
 }
 criterion_main!(benches);

@@ -60,6 +60,7 @@ use std::time::{Duration, Instant, SystemTime};
 use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
 use procslink::kernel::{KernelSocket, Protocol};
 use procslink_bench::kernel_dump::{self as kd, Netns, RawDump, Table};
+use procslink_bench::loadavg;
 use procslink_bench::roundtrip::{Contender, Summary, timed_rounds, workspace};
 use serde_json::{Value, json};
 
@@ -235,15 +236,6 @@ fn pyroute2(python: &Path, table: Table, iterations: usize) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("py/kernel_dump.py output")
-}
-
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .unwrap_or_default()
-        .split_whitespace()
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 fn row(s: &Summary) -> Value {

@@ -7,10 +7,13 @@
 //! ```
 //!
 //! Contenders: walk-{procslink,procslink-try,c,libmnl}, nested-{procslink,c,libmnl},
-//! build-{procslink,c,libmnl}, json-{procslink,serde} (with a variant name of
-//! `jsonrpc::variants`, `requests` or `responses` for the dump),
-//! build-loop-{procslink,c} (1000 messages a
-//! call, so per message divide by 1000 more).
+//! policy-{procslink,libmnl}, build-{procslink,c,libmnl,libmnl-check}, json-{procslink,serde}
+//! (with a variant name of `jsonrpc::variants`, `requests` or `responses`
+//! for the dump), decode-{procslink,serde} and encode-{procslink,serde}
+//! (`requests` or `responses`: the bench's `jsonrpc-decode` and
+//! `jsonrpc-encode` code), build-loop-{procslink,c} (1000 messages a call,
+//! so per message divide by 1000 more). Each runs the code of the bench's
+//! benchmark of the same name; `report.py --callgrind` counts them all.
 
 use std::hint::black_box;
 
@@ -24,6 +27,13 @@ fn main() {
         std::process::exit(2);
     };
     let n: u64 = n.parse().expect("iterations");
+    if let Some((op, who)) = what
+        .split_once('-')
+        .filter(|(op, _)| ["decode", "encode"].contains(op))
+    {
+        corpus_codec(op, who, dump, n);
+        return;
+    }
     if let Some(who) = what.strip_prefix("json-") {
         // json-{procslink,serde} <corpus|variant name> <iterations>
         use procslink_bench::jsonrpc as rpc;
@@ -68,6 +78,8 @@ fn main() {
             "nested-procslink" => nl::procslink_walk_nested(bytes, hdr).sum,
             "nested-c" => ffi::c_walk_nested(bytes, hdr).sum,
             "nested-libmnl" => ffi::mnl_walk_nested(bytes, hdr).sum,
+            "policy-procslink" => nl::procslink_policy(bytes, false).sum,
+            "policy-libmnl" => ffi::mnl_policy_parse(bytes, false).sum,
             "build-procslink" => {
                 nl::procslink_build_newlink(black_box(&mut buf)).unwrap_or(0) as u64
             }
@@ -78,8 +90,84 @@ fn main() {
             }
             "build-loop-c" => ffi::c_build_newlink_loop(black_box(&mut buf), 1000) as u64,
             "build-libmnl" => ffi::mnl_build_newlink(black_box(&mut buf)) as u64,
+            "build-libmnl-check" => ffi::mnl_build_newlink_check(black_box(&mut buf)) as u64,
             other => panic!("unknown contender {other}"),
         };
+    }
+    println!("{sum}");
+}
+
+/// `decode-*`/`encode-*`: the corpus requests or responses, decoded or
+/// encoded as the bench's `jsonrpc-decode` and `jsonrpc-encode` groups do.
+fn corpus_codec(op: &str, who: &str, set: &str, n: u64) {
+    use procslink_bench::jsonrpc::{self as rpc, SerdeReq, SerdeResp};
+    let requests = set == "requests";
+    let texts = rpc::texts(if requests {
+        &rpc::REQUESTS
+    } else {
+        &rpc::RESPONSES
+    });
+    let mut buf = [0u8; 256];
+    let mut sum = 0usize;
+    let mut add = |v: Option<usize>| sum ^= v.unwrap_or(0);
+    match (op, who, requests) {
+        ("decode", "procslink", true) => (0..n).for_each(|_| {
+            texts
+                .iter()
+                .for_each(|t| add(black_box(rpc::ours_request(black_box(t))).map(|_| 1)))
+        }),
+        ("decode", "procslink", false) => (0..n).for_each(|_| {
+            texts
+                .iter()
+                .for_each(|t| add(black_box(rpc::ours_response(black_box(t))).map(|_| 1)))
+        }),
+        ("decode", "serde", true) => (0..n).for_each(|_| {
+            texts.iter().for_each(|t| {
+                add(black_box(serde_json::from_slice::<SerdeReq>(black_box(t)).ok()).map(|_| 1))
+            })
+        }),
+        ("decode", "serde", false) => (0..n).for_each(|_| {
+            texts.iter().for_each(|t| {
+                add(black_box(serde_json::from_slice::<SerdeResp>(black_box(t)).ok()).map(|_| 1))
+            })
+        }),
+        ("encode", "procslink", true) => {
+            let msgs: Vec<_> = texts.iter().filter_map(|t| rpc::ours_request(t)).collect();
+            (0..n).for_each(|_| {
+                msgs.iter()
+                    .for_each(|m| add(rpc::ours_encode_request(black_box(m), &mut buf)))
+            })
+        }
+        ("encode", "procslink", false) => {
+            let msgs: Vec<_> = texts.iter().filter_map(|t| rpc::ours_response(t)).collect();
+            (0..n).for_each(|_| {
+                msgs.iter()
+                    .for_each(|m| add(rpc::ours_encode_response(black_box(m), &mut buf)))
+            })
+        }
+        ("encode", "serde", true) => {
+            let msgs: Vec<SerdeReq> = texts
+                .iter()
+                .filter_map(|t| serde_json::from_slice(t).ok())
+                .collect();
+            (0..n).for_each(|_| {
+                msgs.iter()
+                    .for_each(|m| add(rpc::serde_encode(black_box(m), &mut buf)))
+            })
+        }
+        ("encode", "serde", false) => {
+            let msgs: Vec<SerdeResp> = texts
+                .iter()
+                .filter_map(|t| serde_json::from_slice(t).ok())
+                .collect();
+            (0..n).for_each(|_| {
+                msgs.iter()
+                    .for_each(|m| add(rpc::serde_encode(black_box(m), &mut buf)))
+            })
+        }
+        _ => panic!(
+            "unknown {op}-{who} {set}: decode-/encode-{{procslink,serde}} requests|responses"
+        ),
     }
     println!("{sum}");
 }

@@ -28,3 +28,15 @@ pub mod netlink;
 pub mod references;
 pub mod roundtrip;
 pub mod throughput;
+
+/// The machine's load average over 1, 5 and 15 minutes, as `/proc/loadavg`
+/// gives it ("0.52 0.61 0.70"; empty where there is none): recorded beside
+/// each run, since the other processes on the machine move the timings.
+pub fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}

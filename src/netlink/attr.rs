@@ -396,11 +396,14 @@ impl<'a> Iterator for Attrs<'a> {
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         let pos = self.pos;
-        let rest = self.run.get(pos..)?;
+        // At the end, past it (the last attribute or a family header may
+        // lack its padding) or stopped by an error: one comparison, which
+        // is all the end of a run costs, and `rest` below is not empty.
+        if pos >= self.run.len() {
+            return None;
+        }
+        let rest = self.run.get(pos..).unwrap_or(&[]);
         let Some((header, _)) = rest.split_first_chunk::<NLA_HDRLEN>() else {
-            if rest.is_empty() {
-                return None;
-            }
             return self.fail(ErrorKind::Truncated {
                 needed: NLA_HDRLEN,
                 available: rest.len(),

@@ -32,6 +32,16 @@ pub struct Message<'a, O: ByteOrder = NativeEndian> {
     payload: &'a [u8],
 }
 
+/// An error of a check that well-formed input passes: out of line and
+/// cold, so that a loop over messages allocates its registers for the path
+/// it takes (the error's offset, say, is then kept in memory, not in a
+/// register the attribute loop needs).
+#[cold]
+#[inline(never)]
+fn rare(kind: ErrorKind, offset: usize) -> Error {
+    Error::new(kind, offset)
+}
+
 impl<'a, O: ByteOrder> Message<'a, O> {
     /// Views a message whose header is in byte order `O` at the start of
     /// `buf` (see [`Message::parse`] for host order).
@@ -43,7 +53,7 @@ impl<'a, O: ByteOrder> Message<'a, O> {
     #[inline(always)]
     pub(crate) fn parse_at(rest: &'a [u8], offset: usize) -> Result<Self, Error> {
         let Ok((header, _)) = NlMsgHdrOf::<O>::ref_from_prefix(rest) else {
-            return Err(Error::new(
+            return Err(rare(
                 ErrorKind::Truncated {
                     needed: NLMSG_HDRLEN,
                     available: rest.len(),
@@ -53,7 +63,7 @@ impl<'a, O: ByteOrder> Message<'a, O> {
         };
         let len = header.len() as usize;
         if len < NLMSG_HDRLEN {
-            return Err(Error::new(
+            return Err(rare(
                 ErrorKind::LengthTooSmall {
                     length: len,
                     min: NLMSG_HDRLEN,
@@ -67,7 +77,7 @@ impl<'a, O: ByteOrder> Message<'a, O> {
                 payload,
                 offset,
             }),
-            None => Err(Error::new(
+            None => Err(rare(
                 ErrorKind::LengthOverrun {
                     length: len,
                     available: rest.len(),
@@ -160,7 +170,7 @@ impl<'a, O: ByteOrder> Message<'a, O> {
                     Attrs::with_offset(run, self.payload_offset().wrapping_add(start)),
                 ))
             }
-            None => Err(Error::new(
+            None => Err(rare(
                 ErrorKind::Truncated {
                     needed: len,
                     available: self.payload.len(),
