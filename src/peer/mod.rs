@@ -265,6 +265,7 @@
 //!   [`Server`] clone is dropped.
 
 mod client;
+mod credentials;
 pub mod demo;
 pub mod domainsockets;
 mod error;

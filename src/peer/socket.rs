@@ -3,6 +3,7 @@
 
 use std::prelude::rust_2024::*;
 
+use std::cell::RefCell;
 use std::ffi::OsStr;
 use std::fmt;
 use std::io;
@@ -13,6 +14,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rustix::io::Errno;
+
+use super::credentials::{CredentialReads, recv_netlink};
 use rustix::net::netlink::{self, SocketAddrNetlink};
 use rustix::net::sockopt::{self, Timeout};
 use rustix::net::{
@@ -70,6 +73,21 @@ impl UnixAddr {
             UnixAddr::Unnamed => Ok(SocketAddrUnix::new_unnamed()),
         }
         .map_err(|e| with_context(e, &format!("unix address {self}")))
+    }
+
+    /// Whether `self` and `other` are spelled the same, byte for byte: a
+    /// cheaper test than `==`, which compares paths component by
+    /// component.
+    #[inline]
+    pub(crate) fn is_spelled_as(&self, other: &UnixAddr) -> bool {
+        match (self, other) {
+            (UnixAddr::Path(a), UnixAddr::Path(b)) => {
+                a.as_os_str().as_bytes() == b.as_os_str().as_bytes()
+            }
+            (UnixAddr::Abstract(a), UnixAddr::Abstract(b)) => a == b,
+            (UnixAddr::Unnamed, UnixAddr::Unnamed) => true,
+            _ => false,
+        }
     }
 
     pub(crate) fn from_rustix(addr: &SocketAddrUnix) -> Self {
@@ -238,6 +256,26 @@ pub(crate) fn with_context(errno: Errno, what: &str) -> io::Error {
     io::Error::new(os.kind(), format!("{what}: {os}"))
 }
 
+/// Whether `errno` only says "not now" (`EAGAIN`: nothing to read, or no
+/// room to send, before the timeout or at once with `MSG_DONTWAIT`;
+/// `EINTR`; `ETIMEDOUT`): the callers retry or count it and never show
+/// its text.
+fn is_transient(errno: Errno) -> bool {
+    errno == Errno::AGAIN || errno == Errno::INTR || errno == Errno::TIMEDOUT
+}
+
+/// [`with_context`], except for a transient error ([`is_transient`]),
+/// which is returned as the bare OS error: it comes whenever a read
+/// empties a socket or a reply finds a full queue, and formatting a text
+/// for it would cost two allocations each time.
+pub(crate) fn io_error(errno: Errno, what: impl FnOnce() -> String) -> io::Error {
+    if is_transient(errno) {
+        return io::Error::from(errno);
+    }
+    let os = io::Error::from(errno);
+    io::Error::new(os.kind(), format!("{}: {os}", what()))
+}
+
 fn set_timeout(fd: BorrowedFd<'_>, id: Timeout, value: Option<Duration>) -> io::Result<()> {
     let value = value.map(|d| d.max(Duration::from_micros(1)));
     sockopt::set_socket_timeout(fd, id, value).map_err(|e| with_context(e, "setsockopt SO_*TIMEO"))
@@ -249,6 +287,8 @@ fn set_recv_buffer(fd: BorrowedFd<'_>, bytes: usize) -> io::Result<()> {
         .map_err(|e| with_context(e, "setsockopt SO_RCVBUF"))
 }
 
+/// Credentials rustix read, only ever from a message whose pid the
+/// kernel reported as not 0 ([`CredentialReads`]).
 pub(crate) fn credentials_of(cred: rustix::net::UCred) -> Credentials {
     Credentials {
         pid: cred.pid.as_raw_nonzero().get(),
@@ -392,28 +432,7 @@ impl NetlinkSocket {
     ///
     /// As [`recv`](Self::recv).
     pub fn recv_into(&self, buf: &mut [u8]) -> io::Result<RecvInfo> {
-        let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmCredentials(1))];
-        let mut control = RecvAncillaryBuffer::new(&mut space);
-        let msg = rustix::net::recvmsg(
-            &self.fd,
-            &mut [io::IoSliceMut::new(buf)],
-            &mut control,
-            RecvFlags::TRUNC | RecvFlags::CMSG_CLOEXEC,
-        )
-        .map_err(|e| recv_error(e, "receive from netlink socket"))?;
-        let mut credentials = None;
-        for message in control.drain() {
-            if let RecvAncillaryMessage::ScmCredentials(c) = message {
-                credentials = Some(credentials_of(c));
-            }
-        }
-        Ok(RecvInfo {
-            len: msg.bytes,
-            from: Some(Address::Netlink(netlink_sender(msg.address)?)),
-            credentials,
-            fds: Vec::new(),
-            control_truncated: msg.flags.contains(ReturnFlags::CTRUNC),
-        })
+        recv_netlink(self.fd.as_fd(), buf)
     }
 }
 
@@ -445,7 +464,7 @@ fn send_error(e: Errno, port: u32) -> io::Error {
             ),
         );
     }
-    with_context(e, &format!("send to netlink port {port}"))
+    io_error(e, || format!("send to netlink port {port}"))
 }
 
 fn short_send(sent: usize, len: usize) -> io::Result<()> {
@@ -482,11 +501,11 @@ pub(crate) fn is_overrun(e: &io::Error) -> bool {
     e.get_ref().is_some_and(|inner| inner.is::<Overrun>())
 }
 
-fn recv_error(e: Errno, what: &str) -> io::Error {
+pub(crate) fn recv_error(e: Errno, what: &str) -> io::Error {
     if e == Errno::NOBUFS {
         io::Error::other(Overrun(what.to_string()))
     } else {
-        with_context(e, what)
+        io_error(e, || what.to_string())
     }
 }
 
@@ -521,6 +540,7 @@ fn recv_error(e: Errno, what: &str) -> io::Error {
 pub struct UnixDatagram {
     fd: OwnedFd,
     local: UnixAddr,
+    credentials: CredentialReads,
 }
 
 impl UnixDatagram {
@@ -548,6 +568,7 @@ impl UnixDatagram {
         Ok(UnixDatagram {
             fd,
             local: UnixAddr::from_rustix(&local),
+            credentials: CredentialReads::default(),
         })
     }
 
@@ -651,7 +672,7 @@ impl UnixDatagram {
     /// The `recvmsg` failure (`WouldBlock`/`TimedOut` after the receive
     /// timeout).
     pub fn recv_into(&self, buf: &mut [u8]) -> io::Result<RecvInfo> {
-        recv_unix(self.fd.as_fd(), buf)
+        self.credentials.recv_unix(self.fd.as_fd(), buf)
     }
 }
 
@@ -678,15 +699,17 @@ pub(crate) fn send_unix(
     } else {
         SendFlags::empty()
     };
-    let context = |e| match to {
-        Some(to) => with_context(e, &format!("send to unix socket {to}")),
-        None => with_context(e, "send on unix socket"),
+    let context = |e| {
+        io_error(e, || match to {
+            Some(to) => format!("send to unix socket {to}"),
+            None => "send on unix socket".to_string(),
+        })
     };
     if fds.is_empty() {
         // Nothing to carry beside the bytes: a plain `sendto`, without the
         // `msghdr` and control buffer `sendmsg` takes.
         let sent = match to {
-            Some(to) => rustix::net::sendto(fd, bytes, flags, &to.to_rustix()?),
+            Some(to) => rustix::net::sendto(fd, bytes, flags, &destination(to)?),
             None => rustix::net::send(fd, bytes, flags),
         }
         .map_err(context)?;
@@ -702,11 +725,40 @@ pub(crate) fn send_unix(
     }
     let iov = [io::IoSlice::new(bytes)];
     let sent = match to {
-        Some(to) => rustix::net::sendmsg_addr(fd, &to.to_rustix()?, &iov, &mut control, flags),
+        Some(to) => rustix::net::sendmsg_addr(fd, &destination(to)?, &iov, &mut control, flags),
         None => rustix::net::sendmsg(fd, &iov, &mut control, flags),
     }
     .map_err(context)?;
     short_send(sent, bytes.len())
+}
+
+thread_local! {
+    /// The path this thread last sent to, as the kernel takes it: a client
+    /// calls the same server again and again, and turning a path into a
+    /// `sockaddr_un` checks it for NULs and copies it each time.
+    static LAST_PATH: RefCell<Option<(UnixAddr, SocketAddrUnix)>> = const { RefCell::new(None) };
+}
+
+/// `to` as the kernel takes it, remembered for the next send from this
+/// thread when it is a path (an abstract name is cheap to convert, and a
+/// server answering many clients would only churn the memory).
+fn destination(to: &UnixAddr) -> io::Result<SocketAddrUnix> {
+    if !matches!(to, UnixAddr::Path(_)) {
+        return to.to_rustix();
+    }
+    LAST_PATH.with(|last| {
+        let Ok(mut last) = last.try_borrow_mut() else {
+            return to.to_rustix();
+        };
+        if let Some((path, raw)) = &*last
+            && path.is_spelled_as(to)
+        {
+            return Ok(raw.clone());
+        }
+        let raw = to.to_rustix()?;
+        *last = Some((to.clone(), raw.clone()));
+        Ok(raw)
+    })
 }
 
 /// Receives one message from the Unix socket `fd` into `buf`, taking
@@ -762,7 +814,10 @@ impl AsFd for UnixDatagram {
 /// Socket options shared by [`NetlinkSocket`] and [`UnixDatagram`].
 pub trait SocketOptions: AsFd {
     /// Asks the kernel to attach the sender's credentials to every datagram
-    /// received (`SO_PASSCRED`).
+    /// received (`SO_PASSCRED`). Turn it on through this method only: a
+    /// Unix socket then reads each message's credentials in a way that
+    /// holds a pid of 0 (a sender in a PID namespace not visible here),
+    /// at the cost of one more system call per message.
     ///
     /// # Errors
     ///
@@ -803,10 +858,17 @@ pub trait SocketOptions: AsFd {
 }
 
 impl SocketOptions for NetlinkSocket {}
-impl SocketOptions for UnixDatagram {}
+
+impl SocketOptions for UnixDatagram {
+    fn set_passcred(&self, on: bool) -> io::Result<()> {
+        self.credentials.set(self.fd.as_fd(), on)
+    }
+}
 
 #[cfg(test)]
 mod tests {
+    use std::prelude::rust_2024::*;
+
     use super::{Errno, is_overrun, recv_error};
 
     #[test]
@@ -814,5 +876,24 @@ mod tests {
         assert!(is_overrun(&recv_error(Errno::NOBUFS, "receive")));
         assert!(!is_overrun(&recv_error(Errno::AGAIN, "receive")));
         assert!(!is_overrun(&recv_error(Errno::BADF, "receive")));
+    }
+
+    #[test]
+    fn a_transient_error_is_the_bare_os_error_and_others_say_what_failed() {
+        for errno in [Errno::AGAIN, Errno::INTR, Errno::TIMEDOUT] {
+            let e = recv_error(errno, "receive from unix socket");
+            // No custom payload: nothing was allocated for it.
+            assert!(e.get_ref().is_none(), "{e:?}");
+            assert_eq!(e.raw_os_error(), Some(errno.raw_os_error()));
+        }
+        let e = recv_error(Errno::AGAIN, "receive");
+        assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock);
+        let e = recv_error(Errno::BADF, "receive from unix socket");
+        assert!(
+            e.to_string().starts_with("receive from unix socket: "),
+            "{e}"
+        );
+        let e = super::send_error(Errno::AGAIN, 7);
+        assert!(e.get_ref().is_none() && e.kind() == std::io::ErrorKind::WouldBlock);
     }
 }
