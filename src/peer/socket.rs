@@ -36,7 +36,9 @@ pub struct Credentials {
     /// The sender's process id in the receiver's PID namespace; **0** when
     /// the sender's process is not visible there (it runs in a PID
     /// namespace that is not the receiver's or a descendant of it: a
-    /// client outside a server started with `unshare --pid`). A pid says
+    /// client outside a server started with `unshare --pid`; a Unix
+    /// socket then refuses the descriptors that sender passes, see
+    /// [`RecvInfo::control_truncated`]). A pid says
     /// which process sent the datagram at that moment only; pids are
     /// reused, so it is no ground for access control.
     pub pid: i32,
@@ -232,7 +234,9 @@ pub struct RecvInfo {
     /// The file descriptors that came with the datagram, owned.
     pub fds: Vec<OwnedFd>,
     /// The kernel truncated the ancillary data (`MSG_CTRUNC`): some
-    /// descriptors or credentials were lost.
+    /// descriptors or credentials were lost. Also set, with the
+    /// descriptors closed unread, for a message to a Unix socket with
+    /// credentials on whose sender has pid 0 ([`Credentials::pid`]).
     pub control_truncated: bool,
 }
 
