@@ -211,3 +211,58 @@ fn a_shared_unix_client_with_more_threads_than_the_queue_loses_nothing() {
     assert_eq!(stats.dropped_replies, 0, "{stats:?}");
     assert_eq!(client.stats().delivered, (threads * CALLS_EACH) as u64);
 }
+
+/// More single-caller clients than a Unix server's queue holds, against a
+/// slow server: their sends find the queue full, so each client waits for
+/// room on an extra socket (and, while the server stays busy, goes there
+/// straight away). Every call gets its own answer, and the server saw
+/// calls come from the extra sockets.
+#[test]
+fn single_caller_clients_wait_for_room_in_a_full_queue_on_extra_sockets() {
+    let name = format!("procslink-pool-{}-busy", std::process::id());
+    let to = Address::Unix(UnixAddr::abstract_name(name));
+    let Address::Unix(addr) = &to else {
+        unreachable!()
+    };
+    let server = Server::bind_unix(addr.clone(), methods(), ServerOptions::new().threads(1))
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let clients = 24;
+    let calls = 4;
+    let start = Arc::new(Barrier::new(clients));
+    let workers: Vec<_> = (0..clients)
+        .map(|t| {
+            let (to, start) = (to.clone(), Arc::clone(&start));
+            std::thread::spawn(move || {
+                let client = client(
+                    Transport::Unix,
+                    ClientOptions::new().timeout(Duration::from_secs(30)),
+                );
+                let own = client.address().to_string();
+                start.wait();
+                let mut extra = 0;
+                for i in 0..calls {
+                    let n = (t * calls + i) as u64;
+                    let answer = client.call(to.clone(), "whence", json!([n])).unwrap();
+                    assert_eq!(answer[0], json!(n));
+                    let from = answer[1].as_str().unwrap().to_string();
+                    extra += usize::from(from != own);
+                }
+                (extra, client.stats().delivered)
+            })
+        })
+        .collect();
+    let mut from_extra = 0;
+    for w in workers {
+        let (extra, delivered) = w.join().unwrap();
+        assert_eq!(delivered, calls as u64);
+        from_extra += extra;
+    }
+    let stats = server.stop().unwrap();
+    assert_eq!(stats.served, (clients * calls) as u64, "{stats:?}");
+    assert_eq!(stats.dropped_replies, 0, "{stats:?}");
+    // 24 callers and a 10-datagram queue served one request per 20 ms:
+    // most found it full.
+    assert!(from_extra > 0, "no call came from an extra socket");
+}

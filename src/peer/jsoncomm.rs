@@ -261,7 +261,11 @@ impl AsFd for JsoncommSocket {
     }
 }
 
-impl SocketOptions for JsoncommSocket {}
+impl SocketOptions for JsoncommSocket {
+    fn set_passcred(&self, on: bool) -> io::Result<()> {
+        self.socket.set_passcred(on)
+    }
+}
 
 impl Drop for JsoncommSocket {
     fn drop(&mut self) {

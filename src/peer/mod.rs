@@ -207,7 +207,11 @@
 //!   a server in another one fails at once with `ConnectionRefused` ("no
 //!   peer at netlink port N in this network namespace"). Credentials are
 //!   translated into the receiver's namespaces: a sender in a PID
-//!   namespace the receiver cannot see has pid 0 ([`Credentials::pid`]),
+//!   namespace the receiver cannot see has pid 0 ([`Credentials::pid`];
+//!   on a Unix socket the descriptors such a sender passes are refused
+//!   while credentials are on: closed unread, the request answered -32600
+//!   as ancillary data lost, because only a message with a nonzero pid can
+//!   be received with its descriptors owned without `unsafe`),
 //!   and in a user namespace a sender whose uid has no mapping there shows
 //!   up as the overflow uid, which an allow-list admits only if asked
 //!   ([`ServerOptions::admit_overflow_uid`]).
@@ -265,6 +269,7 @@
 //!   [`Server`] clone is dropped.
 
 mod client;
+mod credentials;
 pub mod demo;
 pub mod domainsockets;
 mod error;

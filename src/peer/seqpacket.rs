@@ -10,9 +10,9 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use rustix::net::{AddressFamily, Shutdown, SocketAddrUnix, SocketFlags, SocketType};
 
+use super::credentials::{CredentialReads, credentials_from};
 use super::socket::{
-    Address, Credentials, RecvInfo, SocketOptions, UnixAddr, credentials_of, recv_unix, send_unix,
-    with_context,
+    Address, Credentials, RecvInfo, SocketOptions, UnixAddr, send_unix, with_context,
 };
 
 /// How many connections wait to be accepted before `connect` fails.
@@ -71,14 +71,13 @@ impl SeqpacketListener {
             // An unbound client's name is empty.
             .filter(|a| *a != UnixAddr::Abstract(Vec::new()))
             .unwrap_or(UnixAddr::Unnamed);
-        let peer_credentials = rustix::net::sockopt::socket_peercred(&fd)
-            .ok()
-            .map(credentials_of);
+        let peer_credentials = peer_credentials(&fd);
         Ok(Seqpacket {
             fd,
             local: self.local.clone(),
             peer: Address::Unix(peer),
             peer_credentials,
+            credentials: CredentialReads::default(),
         })
     }
 }
@@ -95,6 +94,7 @@ pub(crate) struct Seqpacket {
     /// none of its own, so that a message sent before the server turned
     /// on `SO_PASSCRED` is not taken for one without credentials.
     peer_credentials: Option<Credentials>,
+    credentials: CredentialReads,
 }
 
 impl Seqpacket {
@@ -104,14 +104,13 @@ impl Seqpacket {
         rustix::net::connect(&fd, &addr.to_rustix()?)
             .map_err(|e| with_context(e, &format!("connect to unix socket {addr}")))?;
         let local = local_addr(fd.as_fd())?;
-        let peer_credentials = rustix::net::sockopt::socket_peercred(&fd)
-            .ok()
-            .map(credentials_of);
+        let peer_credentials = peer_credentials(&fd);
         Ok(Seqpacket {
             fd,
             local,
             peer: Address::Unix(addr.clone()),
             peer_credentials,
+            credentials: CredentialReads::default(),
         })
     }
 
@@ -135,7 +134,7 @@ impl Seqpacket {
     /// Receives one message; the peer closing the connection (a message
     /// of no bytes and no descriptors) is `UnexpectedEof`.
     pub(crate) fn recv_into(&self, buf: &mut [u8]) -> io::Result<RecvInfo> {
-        let mut info = recv_unix(self.fd.as_fd(), buf)?;
+        let mut info = self.credentials.recv_unix(self.fd.as_fd(), buf)?;
         if info.len == 0 && info.fds.is_empty() {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
@@ -161,4 +160,18 @@ impl AsFd for Seqpacket {
     }
 }
 
-impl SocketOptions for Seqpacket {}
+impl SocketOptions for Seqpacket {
+    fn set_passcred(&self, on: bool) -> io::Result<()> {
+        self.credentials.set(self.fd.as_fd(), on)
+    }
+}
+
+/// The credentials the kernel recorded for the other end of `fd` when it
+/// connected (`SO_PEERCRED`), read with nix: its pid is 0 when that process
+/// is not visible in this PID namespace, which rustix's `UCred` cannot
+/// hold.
+fn peer_credentials(fd: &OwnedFd) -> Option<Credentials> {
+    nix::sys::socket::getsockopt(fd, nix::sys::socket::sockopt::PeerCredentials)
+        .ok()
+        .map(|c| credentials_from(&c))
+}

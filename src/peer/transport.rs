@@ -56,7 +56,7 @@ impl Socket {
     pub(crate) fn is_local(&self, addr: &Address) -> bool {
         match (self, addr) {
             (Socket::Netlink(s), Address::Netlink(port)) => s.port() == *port,
-            (Socket::Unix(s, _), Address::Unix(a)) => s.local_addr() == a,
+            (Socket::Unix(s, _), Address::Unix(a)) => s.local_addr().is_spelled_as(a),
             _ => false,
         }
     }
@@ -170,7 +170,15 @@ impl AsFd for Socket {
     }
 }
 
-impl SocketOptions for Socket {}
+impl SocketOptions for Socket {
+    fn set_passcred(&self, on: bool) -> io::Result<()> {
+        match self {
+            Socket::Netlink(s) => s.set_passcred(on),
+            Socket::Unix(s, _) => s.set_passcred(on),
+            Socket::Seqpacket(s) => s.set_passcred(on),
+        }
+    }
+}
 
 /// Whether a reply really comes from `expected`: the same netlink port, or
 /// the same Unix name (paths compared as given, then canonicalised, since a
@@ -185,6 +193,11 @@ pub(crate) fn same_peer(expected: &Address, actual: &Address) -> bool {
 }
 
 fn same_unix_peer(expected: &Address, actual: &Address) -> bool {
+    if let (Address::Unix(a), Address::Unix(b)) = (expected, actual)
+        && a.is_spelled_as(b)
+    {
+        return true;
+    }
     if expected == actual {
         return true;
     }

@@ -126,6 +126,14 @@ impl Inner {
             caller.put_back();
             return sent.map(|()| None);
         };
+        if self.pool.server_was_busy()
+            && let Some(side) = self.pool.take(self)
+        {
+            // The server's queue was full a moment ago: rather than try
+            // without waiting and find it full again, wait for room on an
+            // extra socket straight away.
+            return side.request_waiting_for_room(out, timeout, convert);
+        }
         if let Some(mut turn) = self.reading_turn() {
             // No one else reads the socket, so no one else can take this
             // call's answer: it need not be registered (nor a slot armed),
@@ -149,7 +157,8 @@ impl Inner {
                 request.trim();
                 drop(turn);
                 self.pass_turn(id);
-                return side.request(out, Some(timeout), busy.convert);
+                self.pool.note_busy_server();
+                return side.request_waiting_for_room(out, timeout, busy.convert);
             }
             let mut caller = CallerState::take();
             let datagram = &mut caller.request.datagram;
@@ -173,6 +182,43 @@ impl Inner {
         let result = self.request_with(&mut caller, out, timeout, convert);
         caller.put_back();
         result
+    }
+
+    /// A call on an extra socket its caller has to itself, made when the
+    /// server's queue was just found full: the request waits for room
+    /// (in slices, up to the call's deadline) and its answer is read, both
+    /// holding this socket's turn, which no one else needs: no other
+    /// caller reads or sends here until the socket goes back to its pool.
+    /// One failed send and the registered call's hand-offs fewer than
+    /// [`request`](Self::request), which would try without waiting first.
+    pub(super) fn request_waiting_for_room<P, T, F>(
+        &self,
+        out: Outgoing<'_, P>,
+        timeout: Duration,
+        convert: F,
+    ) -> Result<Option<T>, CallError>
+    where
+        P: Serialize + ?Sized,
+        F: FnOnce(Outcome<'_>, Vec<OwnedFd>) -> Result<T, CallError>,
+    {
+        let Some(mut turn) = self.reading_turn() else {
+            return self.request(out, Some(timeout), convert);
+        };
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let Reader { recv, request } = &mut *turn;
+        let answer = self.build(request, &out, Some(id)).and_then(|len| {
+            if self.closed.load(Ordering::Acquire) {
+                return Err(self.stopped());
+            }
+            let datagram = request.datagram.get(..len).unwrap_or_default();
+            let deadline = deadline_after(Instant::now(), timeout);
+            self.send_patiently(out.to, datagram, out.fds, deadline)?;
+            let own = Own::Unregistered(id, out.to);
+            self.read_until_answered(own, None, recv, Deadline::At(deadline), &mut Some(convert))
+                .and_then(Option::transpose)
+        });
+        request.trim();
+        answer
     }
 
     /// A call by the caller that holds the reading turn: built in

@@ -7,7 +7,7 @@ use std::prelude::rust_2024::*;
 
 use std::io;
 use std::ops::Deref;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::peer::socket::{NetlinkSocket, UnixAddr, UnixDatagram};
@@ -22,7 +22,15 @@ use super::stats::Counters;
 #[derive(Default)]
 pub(super) struct Pool {
     state: Mutex<PoolState>,
+    /// How many more calls go straight to an extra socket, waiting there
+    /// for room in the server's queue, because a call found it full.
+    busy_calls: AtomicU32,
 }
+
+/// How many calls after one that found the server's queue full skip the
+/// attempt to send without waiting (a failed system call each while the
+/// server stays that busy); the one after them tries again.
+const BUSY_CALLS: u32 = 32;
 
 #[derive(Default)]
 struct PoolState {
@@ -57,6 +65,19 @@ impl Pool {
             }
         };
         Some(Taken { pool: self, side })
+    }
+
+    /// Whether the server's queue was found full a moment ago; counts
+    /// one call down.
+    pub(super) fn server_was_busy(&self) -> bool {
+        self.busy_calls
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .is_ok()
+    }
+
+    /// A call found the server's queue full.
+    pub(super) fn note_busy_server(&self) {
+        self.busy_calls.store(BUSY_CALLS, Ordering::Relaxed);
     }
 
     /// Adds every extra socket's counters to `total`.

@@ -1,12 +1,12 @@
 //! The socket layer: `AF_NETLINK`/`NETLINK_USERSOCK` and `AF_UNIX`
-//! datagram sockets through rustix's safe API.
+//! datagram sockets through rustix's safe API (the Unix one in `unix`),
+//! addresses, what comes with a received datagram, and errors.
 
 use std::prelude::rust_2024::*;
 
 use std::ffi::OsStr;
 use std::fmt;
 use std::io;
-use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -16,10 +16,15 @@ use rustix::io::Errno;
 use rustix::net::netlink::{self, SocketAddrNetlink};
 use rustix::net::sockopt::{self, Timeout};
 use rustix::net::{
-    AddressFamily, RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, ReturnFlags,
-    SendAncillaryBuffer, SendAncillaryMessage, SendFlags, SocketAddrAny, SocketAddrUnix,
-    SocketFlags, SocketType,
+    AddressFamily, RecvFlags, SendFlags, SocketAddrAny, SocketAddrUnix, SocketFlags, SocketType,
 };
+
+use super::credentials::recv_netlink;
+
+mod unix;
+
+pub use unix::UnixDatagram;
+pub(crate) use unix::{recv_unix, send_unix};
 
 /// The most file descriptors one `SCM_RIGHTS` message can carry on Linux
 /// (`SCM_MAX_FD`).
@@ -33,7 +38,9 @@ pub struct Credentials {
     /// The sender's process id in the receiver's PID namespace; **0** when
     /// the sender's process is not visible there (it runs in a PID
     /// namespace that is not the receiver's or a descendant of it: a
-    /// client outside a server started with `unshare --pid`). A pid says
+    /// client outside a server started with `unshare --pid`; a Unix
+    /// socket then refuses the descriptors that sender passes, see
+    /// [`RecvInfo::control_truncated`]). A pid says
     /// which process sent the datagram at that moment only; pids are
     /// reused, so it is no ground for access control.
     pub pid: i32,
@@ -70,6 +77,21 @@ impl UnixAddr {
             UnixAddr::Unnamed => Ok(SocketAddrUnix::new_unnamed()),
         }
         .map_err(|e| with_context(e, &format!("unix address {self}")))
+    }
+
+    /// Whether `self` and `other` are spelled the same, byte for byte: a
+    /// cheaper test than `==`, which compares paths component by
+    /// component.
+    #[inline]
+    pub(crate) fn is_spelled_as(&self, other: &UnixAddr) -> bool {
+        match (self, other) {
+            (UnixAddr::Path(a), UnixAddr::Path(b)) => {
+                a.as_os_str().as_bytes() == b.as_os_str().as_bytes()
+            }
+            (UnixAddr::Abstract(a), UnixAddr::Abstract(b)) => a == b,
+            (UnixAddr::Unnamed, UnixAddr::Unnamed) => true,
+            _ => false,
+        }
     }
 
     pub(crate) fn from_rustix(addr: &SocketAddrUnix) -> Self {
@@ -214,7 +236,9 @@ pub struct RecvInfo {
     /// The file descriptors that came with the datagram, owned.
     pub fds: Vec<OwnedFd>,
     /// The kernel truncated the ancillary data (`MSG_CTRUNC`): some
-    /// descriptors or credentials were lost.
+    /// descriptors or credentials were lost. Also set, with the
+    /// descriptors closed unread, for a message to a Unix socket with
+    /// credentials on whose sender has pid 0 ([`Credentials::pid`]).
     pub control_truncated: bool,
 }
 
@@ -238,6 +262,26 @@ pub(crate) fn with_context(errno: Errno, what: &str) -> io::Error {
     io::Error::new(os.kind(), format!("{what}: {os}"))
 }
 
+/// Whether `errno` only says "not now" (`EAGAIN`: nothing to read, or no
+/// room to send, before the timeout or at once with `MSG_DONTWAIT`;
+/// `EINTR`; `ETIMEDOUT`): the callers retry or count it and never show
+/// its text.
+fn is_transient(errno: Errno) -> bool {
+    errno == Errno::AGAIN || errno == Errno::INTR || errno == Errno::TIMEDOUT
+}
+
+/// [`with_context`], except for a transient error ([`is_transient`]),
+/// which is returned as the bare OS error: it comes whenever a read
+/// empties a socket or a reply finds a full queue, and formatting a text
+/// for it would cost two allocations each time.
+pub(crate) fn io_error(errno: Errno, what: impl FnOnce() -> String) -> io::Error {
+    if is_transient(errno) {
+        return io::Error::from(errno);
+    }
+    let os = io::Error::from(errno);
+    io::Error::new(os.kind(), format!("{}: {os}", what()))
+}
+
 fn set_timeout(fd: BorrowedFd<'_>, id: Timeout, value: Option<Duration>) -> io::Result<()> {
     let value = value.map(|d| d.max(Duration::from_micros(1)));
     sockopt::set_socket_timeout(fd, id, value).map_err(|e| with_context(e, "setsockopt SO_*TIMEO"))
@@ -249,6 +293,8 @@ fn set_recv_buffer(fd: BorrowedFd<'_>, bytes: usize) -> io::Result<()> {
         .map_err(|e| with_context(e, "setsockopt SO_RCVBUF"))
 }
 
+/// Credentials rustix read, only ever from a message whose pid the
+/// kernel reported as not 0 ([`CredentialReads`]).
 pub(crate) fn credentials_of(cred: rustix::net::UCred) -> Credentials {
     Credentials {
         pid: cred.pid.as_raw_nonzero().get(),
@@ -392,28 +438,7 @@ impl NetlinkSocket {
     ///
     /// As [`recv`](Self::recv).
     pub fn recv_into(&self, buf: &mut [u8]) -> io::Result<RecvInfo> {
-        let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmCredentials(1))];
-        let mut control = RecvAncillaryBuffer::new(&mut space);
-        let msg = rustix::net::recvmsg(
-            &self.fd,
-            &mut [io::IoSliceMut::new(buf)],
-            &mut control,
-            RecvFlags::TRUNC | RecvFlags::CMSG_CLOEXEC,
-        )
-        .map_err(|e| recv_error(e, "receive from netlink socket"))?;
-        let mut credentials = None;
-        for message in control.drain() {
-            if let RecvAncillaryMessage::ScmCredentials(c) = message {
-                credentials = Some(credentials_of(c));
-            }
-        }
-        Ok(RecvInfo {
-            len: msg.bytes,
-            from: Some(Address::Netlink(netlink_sender(msg.address)?)),
-            credentials,
-            fds: Vec::new(),
-            control_truncated: msg.flags.contains(ReturnFlags::CTRUNC),
-        })
+        recv_netlink(self.fd.as_fd(), buf)
     }
 }
 
@@ -445,7 +470,7 @@ fn send_error(e: Errno, port: u32) -> io::Error {
             ),
         );
     }
-    with_context(e, &format!("send to netlink port {port}"))
+    io_error(e, || format!("send to netlink port {port}"))
 }
 
 fn short_send(sent: usize, len: usize) -> io::Result<()> {
@@ -482,287 +507,21 @@ pub(crate) fn is_overrun(e: &io::Error) -> bool {
     e.get_ref().is_some_and(|inner| inner.is::<Overrun>())
 }
 
-fn recv_error(e: Errno, what: &str) -> io::Error {
+pub(crate) fn recv_error(e: Errno, what: &str) -> io::Error {
     if e == Errno::NOBUFS {
         io::Error::other(Overrun(what.to_string()))
     } else {
-        with_context(e, what)
-    }
-}
-
-/// An `AF_UNIX`/`SOCK_DGRAM` socket that passes file descriptors
-/// (`SCM_RIGHTS`) with its datagrams.
-///
-/// A socket bound to [`UnixAddr::Unnamed`] is autobound: the kernel gives it
-/// a unique abstract name, so it can receive replies.
-///
-/// ```
-/// use std::io::{Read, Write};
-/// use std::os::fd::AsFd;
-/// use procslink::peer::{UnixAddr, UnixDatagram};
-///
-/// # fn main() -> std::io::Result<()> {
-/// let a = UnixDatagram::bind(&UnixAddr::Unnamed)?;
-/// let b = UnixDatagram::bind(&UnixAddr::Unnamed)?;
-/// let (reader, mut writer) = std::io::pipe()?;
-/// a.send_to(b.local_addr(), b"take this", &[reader.as_fd()])?;
-/// let got = b.recv(1024)?;
-/// assert_eq!(got.data, b"take this");
-/// assert_eq!(got.from.as_ref().and_then(|f| if let procslink::peer::Address::Unix(u) = f { Some(u) } else { None }), Some(a.local_addr()));
-/// writer.write_all(b"through the pipe")?;
-/// drop(writer);
-/// let mut text = String::new();
-/// std::fs::File::from(got.fds.into_iter().next().unwrap()).read_to_string(&mut text)?;
-/// assert_eq!(text, "through the pipe");
-/// # Ok(())
-/// # }
-/// ```
-#[derive(Debug)]
-pub struct UnixDatagram {
-    fd: OwnedFd,
-    local: UnixAddr,
-}
-
-impl UnixDatagram {
-    /// Opens a socket and binds it to `addr` ([`UnixAddr::Unnamed`]:
-    /// autobind).
-    ///
-    /// # Errors
-    ///
-    /// The `socket`, `bind` or `getsockname` failure (`EADDRINUSE` when the
-    /// path or name is taken).
-    pub fn bind(addr: &UnixAddr) -> io::Result<Self> {
-        let fd = rustix::net::socket_with(
-            AddressFamily::UNIX,
-            SocketType::DGRAM,
-            SocketFlags::CLOEXEC,
-            None,
-        )
-        .map_err(|e| with_context(e, "socket(AF_UNIX, SOCK_DGRAM)"))?;
-        rustix::net::bind(&fd, &addr.to_rustix()?)
-            .map_err(|e| with_context(e, &format!("bind unix socket to {addr}")))?;
-        let local = rustix::net::getsockname(&fd)
-            .map_err(|e| with_context(e, "getsockname on unix socket"))?;
-        let local = SocketAddrUnix::try_from(local)
-            .map_err(|e| with_context(e, "getsockname on unix socket"))?;
-        Ok(UnixDatagram {
-            fd,
-            local: UnixAddr::from_rustix(&local),
-        })
-    }
-
-    /// The address the socket is bound to (for an autobound socket, the
-    /// abstract name the kernel chose).
-    pub fn local_addr(&self) -> &UnixAddr {
-        &self.local
-    }
-
-    /// Sends one datagram to `to`, with `fds` (at most [`MAX_FDS`]) as
-    /// `SCM_RIGHTS`. The descriptors stay open here; the receiver gets
-    /// duplicates.
-    ///
-    /// # Errors
-    ///
-    /// `InvalidInput` for more than [`MAX_FDS`] descriptors; else the
-    /// `sendmsg` failure (`ENOENT`/`ECONNREFUSED` when nothing listens at
-    /// `to`, `EMSGSIZE` when the datagram is larger than the send buffer).
-    pub fn send_to(&self, to: &UnixAddr, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<()> {
-        self.send_to_with(to, bytes, fds, false)
-    }
-
-    /// [`send_to`](Self::send_to), not waiting for room in the receiver's
-    /// queue when `dont_wait` (`MSG_DONTWAIT`).
-    pub(crate) fn send_to_with(
-        &self,
-        to: &UnixAddr,
-        bytes: &[u8],
-        fds: &[BorrowedFd<'_>],
-        dont_wait: bool,
-    ) -> io::Result<()> {
-        send_unix(self.fd.as_fd(), Some(to), bytes, fds, dont_wait)
-    }
-
-    /// Makes `to` the default destination of [`send`](Self::send) and the
-    /// only sender whose datagrams this socket receives (`connect`).
-    ///
-    /// # Errors
-    ///
-    /// The `connect` failure (`ENOENT`/`ECONNREFUSED` when nothing is bound
-    /// at `to`).
-    pub fn connect(&self, to: &UnixAddr) -> io::Result<()> {
-        rustix::net::connect(&self.fd, &to.to_rustix()?)
-            .map_err(|e| with_context(e, &format!("connect unix socket to {to}")))
-    }
-
-    /// Sends one datagram to the address given to [`connect`](Self::connect),
-    /// as [`send_to`](Self::send_to) does.
-    ///
-    /// # Errors
-    ///
-    /// As [`send_to`](Self::send_to); `ENOTCONN` without a destination.
-    pub fn send(&self, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<()> {
-        send_unix(self.fd.as_fd(), None, bytes, fds, false)
-    }
-
-    /// The length of the next datagram, without taking it off the queue
-    /// (`MSG_PEEK | MSG_TRUNC`), waiting for one at most the receive
-    /// timeout.
-    ///
-    /// # Errors
-    ///
-    /// The `recvmsg` failure (`WouldBlock`/`TimedOut` after the receive
-    /// timeout).
-    pub fn peek_len(&self) -> io::Result<usize> {
-        let mut control = RecvAncillaryBuffer::default();
-        rustix::net::recvmsg(
-            &self.fd,
-            &mut [],
-            &mut control,
-            RecvFlags::PEEK | RecvFlags::TRUNC,
-        )
-        .map(|msg| msg.bytes)
-        .map_err(|e| recv_error(e, "peek at unix socket"))
-    }
-
-    /// Receives one datagram of at most `limit` bytes, its descriptors and
-    /// (with [`SocketOptions::set_passcred`]) the sender's credentials; a
-    /// larger one is consumed, truncated to `limit` bytes
-    /// ([`Received::is_truncated`]). See [`recv_into`](Self::recv_into).
-    ///
-    /// # Errors
-    ///
-    /// As [`recv_into`](Self::recv_into).
-    pub fn recv(&self, limit: usize) -> io::Result<Received> {
-        let mut data = vec![0u8; limit];
-        let info = self.recv_into(&mut data)?;
-        Ok(Received::new(data, info))
-    }
-
-    /// Receives one datagram into `buf` (a longer one is consumed,
-    /// truncated to `buf.len()` bytes, [`RecvInfo::len`] giving its real
-    /// length), its descriptors and (with [`SocketOptions::set_passcred`])
-    /// the sender's credentials. Every descriptor is taken into ownership
-    /// at once, so none leaks whatever the caller does with the datagram.
-    /// Ancillary truncation (`MSG_CTRUNC`) is reported in
-    /// [`RecvInfo::control_truncated`].
-    ///
-    /// # Errors
-    ///
-    /// The `recvmsg` failure (`WouldBlock`/`TimedOut` after the receive
-    /// timeout).
-    pub fn recv_into(&self, buf: &mut [u8]) -> io::Result<RecvInfo> {
-        recv_unix(self.fd.as_fd(), buf)
-    }
-}
-
-/// Sends one message on the Unix socket `fd`, to `to` (`None`: the
-/// connected peer), with `fds` as `SCM_RIGHTS`.
-pub(crate) fn send_unix(
-    fd: BorrowedFd<'_>,
-    to: Option<&UnixAddr>,
-    bytes: &[u8],
-    fds: &[BorrowedFd<'_>],
-    dont_wait: bool,
-) -> io::Result<()> {
-    if fds.len() > MAX_FDS {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!(
-                "{} file descriptors in one message; at most {MAX_FDS}",
-                fds.len()
-            ),
-        ));
-    }
-    let flags = if dont_wait {
-        SendFlags::DONTWAIT
-    } else {
-        SendFlags::empty()
-    };
-    let context = |e| match to {
-        Some(to) => with_context(e, &format!("send to unix socket {to}")),
-        None => with_context(e, "send on unix socket"),
-    };
-    if fds.is_empty() {
-        // Nothing to carry beside the bytes: a plain `sendto`, without the
-        // `msghdr` and control buffer `sendmsg` takes.
-        let sent = match to {
-            Some(to) => rustix::net::sendto(fd, bytes, flags, &to.to_rustix()?),
-            None => rustix::net::send(fd, bytes, flags),
-        }
-        .map_err(context)?;
-        return short_send(sent, bytes.len());
-    }
-    // Room for the most descriptors a message can carry, on the stack.
-    let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(MAX_FDS))];
-    let mut control = SendAncillaryBuffer::new(&mut space);
-    if !control.push(SendAncillaryMessage::ScmRights(fds)) {
-        return Err(io::Error::other(
-            "ancillary buffer too small for the descriptors",
-        ));
-    }
-    let iov = [io::IoSlice::new(bytes)];
-    let sent = match to {
-        Some(to) => rustix::net::sendmsg_addr(fd, &to.to_rustix()?, &iov, &mut control, flags),
-        None => rustix::net::sendmsg(fd, &iov, &mut control, flags),
-    }
-    .map_err(context)?;
-    short_send(sent, bytes.len())
-}
-
-/// Receives one message from the Unix socket `fd` into `buf`, taking
-/// every descriptor that came with it into ownership at once.
-///
-/// Always `recvmsg` with room for [`MAX_FDS`] descriptors (on the stack,
-/// uninitialised: it costs nothing when none come), never a bare
-/// `recvfrom`: any sender may attach descriptors unasked, and they must
-/// be received (to be handed on or closed) and a truncation reported,
-/// not dropped silently with the datagram read as whole.
-pub(crate) fn recv_unix(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<RecvInfo> {
-    let mut space =
-        [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(MAX_FDS), ScmCredentials(1))];
-    let mut control = RecvAncillaryBuffer::new(&mut space);
-    let msg = rustix::net::recvmsg(
-        fd,
-        &mut [io::IoSliceMut::new(buf)],
-        &mut control,
-        RecvFlags::TRUNC | RecvFlags::CMSG_CLOEXEC,
-    )
-    .map_err(|e| recv_error(e, "receive from unix socket"))?;
-    let mut fds = Vec::new();
-    let mut credentials = None;
-    for message in control.drain() {
-        match message {
-            RecvAncillaryMessage::ScmRights(received) => fds.extend(received),
-            RecvAncillaryMessage::ScmCredentials(c) => credentials = Some(credentials_of(c)),
-            _ => {}
-        }
-    }
-    drop(control);
-    let from = msg
-        .address
-        .and_then(|a| SocketAddrUnix::try_from(a).ok())
-        .map(|a| UnixAddr::from_rustix(&a))
-        .filter(|a| *a != UnixAddr::Unnamed)
-        .map(Address::Unix);
-    Ok(RecvInfo {
-        len: msg.bytes,
-        from,
-        credentials,
-        fds,
-        control_truncated: msg.flags.contains(ReturnFlags::CTRUNC),
-    })
-}
-
-impl AsFd for UnixDatagram {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.fd.as_fd()
+        io_error(e, || what.to_string())
     }
 }
 
 /// Socket options shared by [`NetlinkSocket`] and [`UnixDatagram`].
 pub trait SocketOptions: AsFd {
     /// Asks the kernel to attach the sender's credentials to every datagram
-    /// received (`SO_PASSCRED`).
+    /// received (`SO_PASSCRED`). Turn it on through this method only: a
+    /// Unix socket then reads each message's credentials in a way that
+    /// holds a pid of 0 (a sender in a PID namespace not visible here),
+    /// at the cost of one more system call per message.
     ///
     /// # Errors
     ///
@@ -803,10 +562,11 @@ pub trait SocketOptions: AsFd {
 }
 
 impl SocketOptions for NetlinkSocket {}
-impl SocketOptions for UnixDatagram {}
 
 #[cfg(test)]
 mod tests {
+    use std::prelude::rust_2024::*;
+
     use super::{Errno, is_overrun, recv_error};
 
     #[test]
@@ -814,5 +574,24 @@ mod tests {
         assert!(is_overrun(&recv_error(Errno::NOBUFS, "receive")));
         assert!(!is_overrun(&recv_error(Errno::AGAIN, "receive")));
         assert!(!is_overrun(&recv_error(Errno::BADF, "receive")));
+    }
+
+    #[test]
+    fn a_transient_error_is_the_bare_os_error_and_others_say_what_failed() {
+        for errno in [Errno::AGAIN, Errno::INTR, Errno::TIMEDOUT] {
+            let e = recv_error(errno, "receive from unix socket");
+            // No custom payload: nothing was allocated for it.
+            assert!(e.get_ref().is_none(), "{e:?}");
+            assert_eq!(e.raw_os_error(), Some(errno.raw_os_error()));
+        }
+        let e = recv_error(Errno::AGAIN, "receive");
+        assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock);
+        let e = recv_error(Errno::BADF, "receive from unix socket");
+        assert!(
+            e.to_string().starts_with("receive from unix socket: "),
+            "{e}"
+        );
+        let e = super::send_error(Errno::AGAIN, 7);
+        assert!(e.get_ref().is_none() && e.kind() == std::io::ErrorKind::WouldBlock);
     }
 }
