@@ -58,6 +58,7 @@ use crate::netlink::{Attr, AttrKind, AttrPolicy, Attrs};
 
 mod list;
 pub use list::*;
+pub mod view;
 
 /// How a family is reached.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

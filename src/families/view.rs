@@ -1,0 +1,779 @@
+//! The runtime of the generated typed views and writers: one pass over a
+//! run of attributes into a slot per attribute of the set (the kernel's
+//! `tb[]` idiom), and the few generic accessors every generated getter and
+//! setter is a one-line call of.
+//!
+//! A generated view (`rt_link::LinkAttrs`) wraps a [`RawView`] whose slot
+//! count is its set's attribute count; a generated writer
+//! (`rt_link::LinkAttrsWriter`) wraps a [`Sink`]. [`RawView::value`] and
+//! [`put_value`] read and write any attribute by its [`AttrSpec`], which is
+//! what a table-driven test or a dynamic consumer uses.
+
+use core::marker::PhantomData;
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
+
+use super::{AttrSet, AttrSpec, AttrType, ByteOrder};
+use crate::netlink::{Attr, Attrs, MessageBuilder, NLA_F_NESTED, NLA_HDRLEN, Nest, align};
+use crate::{Error, ErrorKind};
+
+/// The attributes of one run indexed by their set: a slot per attribute of
+/// the set (`N` at least the set's attribute count), holding where the
+/// last occurrence of that attribute starts.
+///
+/// [`parse`](Self::parse) makes one pass over the run and checks every
+/// attribute the set knows against its spec's [policy](AttrSpec::policy)
+/// (sizes and length limits, not the contents of nests), so the scalar
+/// accessors cannot fail afterwards. Attributes the set does not know are
+/// no error: [`unknown`](Self::unknown) yields them.
+#[derive(Copy, Clone)]
+pub struct RawView<'a, const N: usize> {
+    run: &'a [u8],
+    base: usize,
+    set: &'static AttrSet,
+    /// Position of the attribute's header in `run`, plus one; 0 if absent.
+    slots: [u32; N],
+}
+
+impl<'a, const N: usize> RawView<'a, N> {
+    /// Indexes `attrs` (the rest of a run, as [`Attrs`] hands it over)
+    /// against `set`.
+    ///
+    /// A framing error or an attribute breaking its spec's policy is an
+    /// `Err` at the offset of the attribute, counted as `attrs` counts; a
+    /// set of more than `N` attributes is [`ErrorKind::Misuse`].
+    pub fn parse(set: &'static AttrSet, attrs: Attrs<'a>) -> Result<Self, Error> {
+        let mut view = RawView {
+            run: attrs.remaining(),
+            base: attrs.offset(),
+            set,
+            slots: [0; N],
+        };
+        fill(set, view.run, &mut view.slots).map_err(|e| e.shifted(view.base))?;
+        Ok(view)
+    }
+
+    /// The set the view reads.
+    pub const fn set(&self) -> &'static AttrSet {
+        self.set
+    }
+
+    /// The whole run, attributes of every type in order.
+    pub fn attrs(&self) -> Attrs<'a> {
+        Attrs::with_offset(self.run, self.base)
+    }
+
+    /// The attributes whose type the set does not describe, in order.
+    pub fn unknown(&self) -> impl Iterator<Item = Attr<'a>> + 'a {
+        let set = self.set;
+        self.attrs()
+            .map_while(Result::ok)
+            .filter(move |a| set.by_number(a.kind()).is_none())
+    }
+
+    /// The last attribute of the set's `index`-th spec, if present.
+    #[inline]
+    pub fn attr(&self, index: usize) -> Option<Attr<'a>> {
+        let at = (*self.slots.get(index)?).checked_sub(1)? as usize;
+        let head = self.run.get(at..at.checked_add(NLA_HDRLEN)?)?;
+        let len = u16::from_ne_bytes([*head.first()?, *head.get(1)?]) as usize;
+        let ty = u16::from_ne_bytes([*head.get(2)?, *head.get(3)?]);
+        let payload = self.run.get(at + NLA_HDRLEN..at.checked_add(len)?)?;
+        Some(Attr::from_parts(ty, payload, self.base.saturating_add(at)))
+    }
+
+    /// Is the attribute of the `index`-th spec present?
+    #[inline]
+    pub fn has(&self, index: usize) -> bool {
+        self.slots.get(index).is_some_and(|&s| s != 0)
+    }
+
+    /// The value of the `index`-th spec's attribute, in host byte order.
+    #[inline]
+    pub fn get<T: Scalar<'a>>(&self, index: usize) -> Option<T> {
+        T::read(&self.attr(index)?, ByteOrder::Host).ok()
+    }
+
+    /// The value of the `index`-th spec's attribute, big-endian.
+    #[inline]
+    pub fn get_be<T: Scalar<'a>>(&self, index: usize) -> Option<T> {
+        T::read(&self.attr(index)?, ByteOrder::Big).ok()
+    }
+
+    /// A string attribute's bytes without the NUL (any bytes: interface
+    /// names need not be UTF-8).
+    #[inline]
+    pub fn string(&self, index: usize) -> Option<&'a [u8]> {
+        Some(self.attr(index)?.bytes_str())
+    }
+
+    /// A binary attribute's `struct`: `None` when absent or shorter than
+    /// the struct (a longer payload is a newer kernel's: its head is read).
+    #[inline]
+    pub fn structure<T>(&self, index: usize) -> Option<&'a T>
+    where
+        T: FromBytes + KnownLayout + Immutable + Unaligned,
+    {
+        T::ref_from_prefix(self.attr(index)?.payload())
+            .ok()
+            .map(|(value, _)| value)
+    }
+
+    /// A nest read as the view `V` (parsed now: framing or policy errors
+    /// in it are the `Err`).
+    #[inline]
+    pub fn nest<V: SetView<'a>>(&self, index: usize) -> Result<Option<V>, Error> {
+        self.attr(index)
+            .map(|a| V::from_attrs(a.nested()))
+            .transpose()
+    }
+
+    /// The sub-message of the `index`-th spec, its format chosen by the
+    /// spec's selector sibling: a string selector by its text, an integer
+    /// one by the name of its enum entry.
+    pub fn sub_message<S: SubMessageView<'a>>(&self, index: usize) -> Result<Option<S>, Error> {
+        let Some(attr) = self.attr(index) else {
+            return Ok(None);
+        };
+        S::select(self.selector(index), attr).map(Some)
+    }
+
+    fn selector(&self, index: usize) -> Option<&'static str> {
+        let spec = self.set.attrs().get(index)?;
+        let selector = self.set.by_name(spec.selector()?)?;
+        let at = self
+            .set
+            .attrs()
+            .binary_search_by_key(&selector.number(), |s| s.number())
+            .ok()?;
+        let sub = spec.sub_message()?;
+        let value = match self.value(at)? {
+            Value::String(text) => core::str::from_utf8(text).ok()?,
+            Value::Unsigned(v) => selector.enumeration()?.name_of(v)?,
+            _ => return None,
+        };
+        sub.format(value).map(|f| f.value())
+    }
+
+    /// Every attribute of the `index`-th spec (a `multi-attr`), read as
+    /// `T` in the spec's byte order; values that do not read are skipped.
+    pub fn values<T: Scalar<'a>>(&self, index: usize) -> Values<'a, T> {
+        let (number, order) = self.number_and_order(index);
+        Values {
+            attrs: self.attrs(),
+            number,
+            order,
+            _value: PhantomData,
+        }
+    }
+
+    /// Every attribute of the `index`-th spec (a `multi-attr` string),
+    /// each without its NUL.
+    pub fn strings(&self, index: usize) -> Strings<'a> {
+        Strings {
+            attrs: self.attrs(),
+            number: self.number_and_order(index).0,
+        }
+    }
+
+    /// Every attribute of the `index`-th spec (a `multi-attr` nest), each
+    /// read as the view `V`.
+    pub fn nests<V: SetView<'a>>(&self, index: usize) -> Nests<'a, V> {
+        Nests {
+            attrs: self.attrs(),
+            number: self.number_and_order(index).0,
+            _view: PhantomData,
+        }
+    }
+
+    /// The entries of the `index`-th spec's indexed array or
+    /// nest-type-value: `(index or type, entry)`, entries read as `V`.
+    pub fn entries<V: SetView<'a>>(&self, index: usize) -> Entries<'a, V> {
+        Entries {
+            entries: self.attr(index).map(|a| a.nested()),
+            _view: PhantomData,
+        }
+    }
+
+    /// The entries of the `index`-th spec's indexed array of scalars:
+    /// `(index, value)`, values read as `T` in the spec's byte order.
+    pub fn entry_values<T: Scalar<'a>>(&self, index: usize) -> EntryValues<'a, T> {
+        EntryValues {
+            entries: self.attr(index).map(|a| a.nested()),
+            order: self.number_and_order(index).1,
+            _value: PhantomData,
+        }
+    }
+
+    fn number_and_order(&self, index: usize) -> (u16, ByteOrder) {
+        match self.set.attrs().get(index) {
+            Some(spec) => (spec.number(), spec.byte_order()),
+            // No attribute has this number with the flag bits masked off.
+            None => (u16::MAX, ByteOrder::Host),
+        }
+    }
+
+    /// The value of the `index`-th spec's attribute, read by its spec:
+    /// the generic accessor behind the typed getters.
+    pub fn value(&self, index: usize) -> Option<Value<'a>> {
+        let spec = self.set.attrs().get(index)?;
+        read_value(spec, &self.attr(index)?)
+    }
+}
+
+impl<const N: usize> core::fmt::Debug for RawView<'_, N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut list = f.debug_map();
+        for (i, spec) in self.set.attrs().iter().enumerate() {
+            if self.has(i) {
+                list.entry(&spec.name(), &self.value(i));
+            }
+        }
+        list.finish()
+    }
+}
+
+/// Fills `slots` (relative positions) from `run`: the one pass.
+fn fill(set: &'static AttrSet, run: &[u8], slots: &mut [u32]) -> Result<(), Error> {
+    let specs = set.attrs();
+    if specs.len() > slots.len() {
+        return Err(Error::new(ErrorKind::Misuse, 0));
+    }
+    let first = specs.first().map_or(0, |s| s.number());
+    for attr in Attrs::new(run) {
+        let attr = attr?;
+        let number = attr.kind();
+        // Most sets number their attributes densely from `first`.
+        let dense = (number.wrapping_sub(first)) as usize;
+        let index = match specs.get(dense) {
+            Some(spec) if spec.number() == number => dense,
+            _ => match specs.binary_search_by_key(&number, |s| s.number()) {
+                Ok(index) => index,
+                Err(_) => continue,
+            },
+        };
+        let (Some(spec), Some(slot)) = (specs.get(index), slots.get_mut(index)) else {
+            continue;
+        };
+        spec.policy().check_shallow(&attr)?;
+        // A run is at most a message, whose length is a u32.
+        *slot = u32::try_from(attr.offset()).map_or(0, |at| at.saturating_add(1));
+    }
+    Ok(())
+}
+
+/// A generated view of an attribute set.
+pub trait SetView<'a>: Sized {
+    /// The set the view reads.
+    const SET: &'static AttrSet;
+
+    /// Indexes a run of the set (see [`RawView::parse`]).
+    fn from_attrs(attrs: Attrs<'a>) -> Result<Self, Error>;
+}
+
+/// A generated enum of the formats of a sub-message.
+pub trait SubMessageView<'a>: Sized {
+    /// The format named `format` (the selector's value; `None`: the
+    /// selector is absent or names no format) read from `attr`.
+    fn select(format: Option<&str>, attr: Attr<'a>) -> Result<Self, Error>;
+}
+
+/// A format's fixed header at the start of a sub-message attribute.
+pub fn header<'a, T>(attr: &Attr<'a>) -> Result<&'a T, Error>
+where
+    T: FromBytes + KnownLayout + Immutable + Unaligned,
+{
+    T::ref_from_prefix(attr.payload())
+        .map(|(header, _)| header)
+        .map_err(|_| {
+            Error::new(
+                ErrorKind::Truncated {
+                    needed: core::mem::size_of::<T>(),
+                    available: attr.payload().len(),
+                },
+                attr.offset(),
+            )
+        })
+}
+
+/// The attributes after a fixed header of `header_size` bytes (padded to
+/// 4) in a sub-message attribute, read as the view `V`.
+pub fn after_header<'a, V: SetView<'a>>(attr: &Attr<'a>, header_size: usize) -> Result<V, Error> {
+    let skip = align(header_size);
+    let run = attr.payload().get(skip..).unwrap_or(&[]);
+    let offset = attr.offset().saturating_add(NLA_HDRLEN + skip);
+    V::from_attrs(Attrs::with_offset(run, offset))
+}
+
+/// A value of an attribute of a scalar type, read from its payload.
+pub trait Scalar<'a>: Sized {
+    /// Reads the payload in `order` (`NLA_F_NET_BYTEORDER` on the attribute
+    /// also means big-endian).
+    fn read(attr: &Attr<'a>, order: ByteOrder) -> Result<Self, Error>;
+}
+
+fn wrong_size(attr: &Attr<'_>, expected: usize) -> Error {
+    Error::new(
+        ErrorKind::WrongSize {
+            expected,
+            found: attr.payload().len(),
+        },
+        attr.offset(),
+    )
+}
+
+fn big(attr: &Attr<'_>, order: ByteOrder) -> bool {
+    order == ByteOrder::Big || attr.is_net_byteorder()
+}
+
+macro_rules! int_scalars {
+    ($($t:ty)*) => {$(
+        impl<'a> Scalar<'a> for $t {
+            #[inline]
+            fn read(attr: &Attr<'a>, order: ByteOrder) -> Result<Self, Error> {
+                if big(attr, order) {
+                    Ok(<$t>::from_be_bytes(fixed(attr)?))
+                } else {
+                    Ok(<$t>::from_ne_bytes(fixed(attr)?))
+                }
+            }
+        }
+    )*};
+}
+
+int_scalars!(u8 u16 u32 i8 i16 i32);
+
+/// `u64` also reads a 4-byte payload: a `uint` is 4 or 8 bytes.
+impl<'a> Scalar<'a> for u64 {
+    #[inline]
+    fn read(attr: &Attr<'a>, order: ByteOrder) -> Result<Self, Error> {
+        match attr.payload().len() {
+            4 => u32::read(attr, order).map(u64::from),
+            _ if big(attr, order) => Ok(u64::from_be_bytes(fixed(attr)?)),
+            _ => Ok(u64::from_ne_bytes(fixed(attr)?)),
+        }
+    }
+}
+
+/// `i64` also reads a 4-byte payload: a `sint` is 4 or 8 bytes.
+impl<'a> Scalar<'a> for i64 {
+    #[inline]
+    fn read(attr: &Attr<'a>, order: ByteOrder) -> Result<Self, Error> {
+        match attr.payload().len() {
+            4 => i32::read(attr, order).map(i64::from),
+            _ if big(attr, order) => Ok(i64::from_be_bytes(fixed(attr)?)),
+            _ => Ok(i64::from_ne_bytes(fixed(attr)?)),
+        }
+    }
+}
+
+#[inline]
+fn fixed<const K: usize>(attr: &Attr<'_>) -> Result<[u8; K], Error> {
+    <[u8; K]>::try_from(attr.payload()).map_err(|_| wrong_size(attr, K))
+}
+
+/// The payload itself (binary attributes without a `struct`).
+impl<'a> Scalar<'a> for &'a [u8] {
+    #[inline]
+    fn read(attr: &Attr<'a>, _: ByteOrder) -> Result<Self, Error> {
+        Ok(attr.payload())
+    }
+}
+
+/// 4 bytes in network order.
+impl<'a> Scalar<'a> for Ipv4Addr {
+    #[inline]
+    fn read(attr: &Attr<'a>, _: ByteOrder) -> Result<Self, Error> {
+        fixed::<4>(attr).map(Ipv4Addr::from)
+    }
+}
+
+/// 16 bytes in network order.
+impl<'a> Scalar<'a> for Ipv6Addr {
+    #[inline]
+    fn read(attr: &Attr<'a>, _: ByteOrder) -> Result<Self, Error> {
+        fixed::<16>(attr).map(Ipv6Addr::from)
+    }
+}
+
+/// 4 bytes (IPv4) or 16 (IPv6).
+impl<'a> Scalar<'a> for IpAddr {
+    #[inline]
+    fn read(attr: &Attr<'a>, order: ByteOrder) -> Result<Self, Error> {
+        match attr.payload().len() {
+            4 => Ipv4Addr::read(attr, order).map(IpAddr::V4),
+            _ => Ipv6Addr::read(attr, order).map(IpAddr::V6),
+        }
+    }
+}
+
+/// `struct nla_bitfield32`: the values of the bits and which bits count.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Bitfield32 {
+    /// The bits' values.
+    pub value: u32,
+    /// The bits that count (`selector`).
+    pub selector: u32,
+}
+
+impl<'a> Scalar<'a> for Bitfield32 {
+    #[inline]
+    fn read(attr: &Attr<'a>, _: ByteOrder) -> Result<Self, Error> {
+        let [a, b, c, d, e, f, g, h] = fixed::<8>(attr)?;
+        Ok(Bitfield32 {
+            value: u32::from_ne_bytes([a, b, c, d]),
+            selector: u32::from_ne_bytes([e, f, g, h]),
+        })
+    }
+}
+
+/// A value read by its [`AttrSpec`]: what [`RawView::value`] returns and
+/// [`put_value`] writes.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Value<'a> {
+    /// A flag: present.
+    Flag,
+    /// An unsigned integer of any width (`u8` … `u64`, `uint`).
+    Unsigned(u64),
+    /// A signed integer of any width (`s8` … `s64`, `sint`).
+    Signed(i64),
+    /// A string's bytes without the NUL.
+    String(&'a [u8]),
+    /// A binary payload (a `struct`'s bytes included).
+    Bytes(&'a [u8]),
+    /// A `bitfield32`.
+    Bitfield32(Bitfield32),
+    /// The run of a nest, an indexed array, a nest-type-value or a
+    /// sub-message.
+    Nested(&'a [u8]),
+}
+
+/// Reads `attr` by `spec` (`None`: the payload does not have the spec's
+/// size).
+pub fn read_value<'a>(spec: &AttrSpec, attr: &Attr<'a>) -> Option<Value<'a>> {
+    let order = spec.byte_order();
+    Some(match spec.attr_type() {
+        AttrType::Flag => Value::Flag,
+        AttrType::U8 => Value::Unsigned(u8::read(attr, order).ok()?.into()),
+        AttrType::U16 => Value::Unsigned(u16::read(attr, order).ok()?.into()),
+        AttrType::U32 => Value::Unsigned(u32::read(attr, order).ok()?.into()),
+        AttrType::U64 | AttrType::Uint => Value::Unsigned(u64::read(attr, order).ok()?),
+        AttrType::S8 => Value::Signed(i8::read(attr, order).ok()?.into()),
+        AttrType::S16 => Value::Signed(i16::read(attr, order).ok()?.into()),
+        AttrType::S32 => Value::Signed(i32::read(attr, order).ok()?.into()),
+        AttrType::S64 | AttrType::Sint => Value::Signed(i64::read(attr, order).ok()?),
+        AttrType::String => Value::String(attr.bytes_str()),
+        AttrType::Bitfield32 => Value::Bitfield32(Bitfield32::read(attr, order).ok()?),
+        AttrType::Nest
+        | AttrType::IndexedArray
+        | AttrType::NestTypeValue
+        | AttrType::SubMessage => Value::Nested(attr.payload()),
+        AttrType::Binary | AttrType::Unused | AttrType::Pad => Value::Bytes(attr.payload()),
+    })
+}
+
+/// Writes `value` as the attribute `spec` (its number, size and byte
+/// order). A value of another kind than the spec's, or an integer out of
+/// the spec's range, is [`ErrorKind::Misuse`]; the builder's own errors
+/// (buffer too small) pass through.
+pub fn put_value(
+    msg: &mut MessageBuilder<'_, '_>,
+    spec: &AttrSpec,
+    value: Value<'_>,
+) -> Result<(), Error> {
+    let ty = spec.number();
+    let misuse = || Error::new(ErrorKind::Misuse, msg.len());
+    let be = spec.byte_order() == ByteOrder::Big;
+    macro_rules! int {
+        ($t:ty, $v:expr) => {{
+            let v = <$t>::try_from($v).map_err(|_| misuse())?;
+            if be {
+                msg.put(ty, &v.to_be_bytes())
+            } else {
+                msg.put(ty, &v.to_ne_bytes())
+            }
+        }};
+    }
+    match (spec.attr_type(), value) {
+        (AttrType::Flag, Value::Flag) => msg.put_flag(ty),
+        (AttrType::U8, Value::Unsigned(v)) => int!(u8, v),
+        (AttrType::U16, Value::Unsigned(v)) => int!(u16, v),
+        (AttrType::U32, Value::Unsigned(v)) => int!(u32, v),
+        (AttrType::U64 | AttrType::Uint, Value::Unsigned(v)) => int!(u64, v),
+        (AttrType::S8, Value::Signed(v)) => int!(i8, v),
+        (AttrType::S16, Value::Signed(v)) => int!(i16, v),
+        (AttrType::S32, Value::Signed(v)) => int!(i32, v),
+        (AttrType::S64 | AttrType::Sint, Value::Signed(v)) => int!(i64, v),
+        (AttrType::String, Value::String(s)) => msg.put_bytes_str(ty, s),
+        (AttrType::Bitfield32, Value::Bitfield32(b)) => b.put(msg, ty),
+        (
+            AttrType::Nest
+            | AttrType::IndexedArray
+            | AttrType::NestTypeValue
+            | AttrType::SubMessage,
+            Value::Nested(run),
+        ) => msg.put(ty, run),
+        (AttrType::Binary | AttrType::Unused | AttrType::Pad, Value::Bytes(bytes)) => {
+            msg.put(ty, bytes)
+        }
+        _ => Err(misuse()),
+    }
+}
+
+/// A value a typed writer's setter writes.
+pub trait Put {
+    /// Appends the value as attribute `ty`, in host byte order.
+    fn put(&self, msg: &mut MessageBuilder<'_, '_>, ty: u16) -> Result<(), Error>;
+
+    /// Appends the value as attribute `ty`, big-endian (integers; other
+    /// values are written as [`put`](Self::put) writes them).
+    fn put_be(&self, msg: &mut MessageBuilder<'_, '_>, ty: u16) -> Result<(), Error> {
+        self.put(msg, ty)
+    }
+}
+
+macro_rules! int_puts {
+    ($($t:ty)*) => {$(
+        impl Put for $t {
+            #[inline]
+            fn put(&self, msg: &mut MessageBuilder<'_, '_>, ty: u16) -> Result<(), Error> {
+                msg.put(ty, &self.to_ne_bytes())
+            }
+
+            #[inline]
+            fn put_be(&self, msg: &mut MessageBuilder<'_, '_>, ty: u16) -> Result<(), Error> {
+                msg.put(ty, &self.to_be_bytes())
+            }
+        }
+    )*};
+}
+
+int_puts!(u8 u16 u32 u64 i8 i16 i32 i64);
+
+impl Put for [u8] {
+    #[inline]
+    fn put(&self, msg: &mut MessageBuilder<'_, '_>, ty: u16) -> Result<(), Error> {
+        msg.put(ty, self)
+    }
+}
+
+impl Put for Ipv4Addr {
+    #[inline]
+    fn put(&self, msg: &mut MessageBuilder<'_, '_>, ty: u16) -> Result<(), Error> {
+        msg.put(ty, &self.octets())
+    }
+}
+
+impl Put for Ipv6Addr {
+    #[inline]
+    fn put(&self, msg: &mut MessageBuilder<'_, '_>, ty: u16) -> Result<(), Error> {
+        msg.put(ty, &self.octets())
+    }
+}
+
+impl Put for IpAddr {
+    #[inline]
+    fn put(&self, msg: &mut MessageBuilder<'_, '_>, ty: u16) -> Result<(), Error> {
+        match self {
+            IpAddr::V4(a) => a.put(msg, ty),
+            IpAddr::V6(a) => a.put(msg, ty),
+        }
+    }
+}
+
+impl Put for Bitfield32 {
+    #[inline]
+    fn put(&self, msg: &mut MessageBuilder<'_, '_>, ty: u16) -> Result<(), Error> {
+        let mut bytes = [0u8; 8];
+        let (value, selector) = bytes.split_at_mut(4);
+        value.copy_from_slice(&self.value.to_ne_bytes());
+        selector.copy_from_slice(&self.selector.to_ne_bytes());
+        msg.put(ty, &bytes)
+    }
+}
+
+/// Where a generated writer writes: a message's top level or an open nest
+/// (closed by [`end`](Self::end); dropped unclosed, it is discarded with
+/// its contents, as a [`Nest`] is).
+#[derive(Debug)]
+pub enum Sink<'m, 'a, 'b> {
+    /// The message's own attributes.
+    Message(&'m mut MessageBuilder<'a, 'b>),
+    /// The attributes inside a nest.
+    Nest(Nest<'m, 'a, 'b>),
+}
+
+impl<'a, 'b> Sink<'_, 'a, 'b> {
+    /// The message written into.
+    #[inline]
+    pub fn builder(&mut self) -> &mut MessageBuilder<'a, 'b> {
+        match self {
+            Sink::Message(msg) => msg,
+            Sink::Nest(nest) => nest,
+        }
+    }
+
+    /// Appends `value` as attribute `ty`, in host byte order.
+    #[inline]
+    pub fn put<T: Put + ?Sized>(&mut self, ty: u16, value: &T) -> Result<(), Error> {
+        value.put(self.builder(), ty)
+    }
+
+    /// Appends `value` as attribute `ty`, big-endian.
+    #[inline]
+    pub fn put_be<T: Put + ?Sized>(&mut self, ty: u16, value: &T) -> Result<(), Error> {
+        value.put_be(self.builder(), ty)
+    }
+
+    /// Appends a string attribute (any bytes but NUL) with its NUL.
+    #[inline]
+    pub fn put_string(&mut self, ty: u16, value: &[u8]) -> Result<(), Error> {
+        self.builder().put_bytes_str(ty, value)
+    }
+
+    /// Appends a flag attribute.
+    #[inline]
+    pub fn put_flag(&mut self, ty: u16) -> Result<(), Error> {
+        self.builder().put_flag(ty)
+    }
+
+    /// Appends a binary attribute holding `value`'s bytes (a `struct`).
+    #[inline]
+    pub fn put_struct<T: IntoBytes + Immutable>(
+        &mut self,
+        ty: u16,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.builder().put(ty, value.as_bytes())
+    }
+
+    /// Opens a nest of type `ty` (with `NLA_F_NESTED`, which the kernel's
+    /// strict validation asks of nests): the sink of its attributes.
+    #[inline]
+    pub fn nest(&mut self, ty: u16) -> Result<Sink<'_, 'a, 'b>, Error> {
+        self.builder().nest(ty | NLA_F_NESTED).map(Sink::Nest)
+    }
+
+    /// Closes the nest (nothing to do for a message's top level).
+    #[inline]
+    pub fn end(self) -> Result<(), Error> {
+        match self {
+            Sink::Message(_) => Ok(()),
+            Sink::Nest(nest) => nest.end(),
+        }
+    }
+}
+
+impl<'m, 'a, 'b> From<&'m mut MessageBuilder<'a, 'b>> for Sink<'m, 'a, 'b> {
+    fn from(msg: &'m mut MessageBuilder<'a, 'b>) -> Self {
+        Sink::Message(msg)
+    }
+}
+
+impl<'m, 'a, 'b> From<Nest<'m, 'a, 'b>> for Sink<'m, 'a, 'b> {
+    fn from(nest: Nest<'m, 'a, 'b>) -> Self {
+        Sink::Nest(nest)
+    }
+}
+
+/// The iterator of [`RawView::values`].
+#[derive(Clone, Debug)]
+pub struct Values<'a, T> {
+    attrs: Attrs<'a>,
+    number: u16,
+    order: ByteOrder,
+    _value: PhantomData<fn() -> T>,
+}
+
+impl<'a, T: Scalar<'a>> Iterator for Values<'a, T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        for attr in self.attrs.by_ref().map_while(Result::ok) {
+            if attr.kind() == self.number
+                && let Ok(value) = T::read(&attr, self.order)
+            {
+                return Some(value);
+            }
+        }
+        None
+    }
+}
+
+/// The iterator of [`RawView::nests`].
+#[derive(Clone, Debug)]
+pub struct Nests<'a, V> {
+    attrs: Attrs<'a>,
+    number: u16,
+    _view: PhantomData<fn() -> V>,
+}
+
+impl<'a, V: SetView<'a>> Iterator for Nests<'a, V> {
+    type Item = Result<V, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let attr = self
+            .attrs
+            .by_ref()
+            .map_while(Result::ok)
+            .find(|a| a.kind() == self.number)?;
+        Some(V::from_attrs(attr.nested()))
+    }
+}
+
+/// The iterator of [`RawView::entries`]: `(index or type, entry)`; a
+/// framing error ends it with the `Err`.
+#[derive(Clone, Debug)]
+pub struct Entries<'a, V> {
+    entries: Option<Attrs<'a>>,
+    _view: PhantomData<fn() -> V>,
+}
+
+impl<'a, V: SetView<'a>> Iterator for Entries<'a, V> {
+    type Item = Result<(u16, V), Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let entry = self.entries.as_mut()?.next()?;
+        Some(entry.and_then(|e| Ok((e.kind(), V::from_attrs(e.nested())?))))
+    }
+}
+
+/// The iterator of [`RawView::entry_values`]: `(index, value)`; an entry
+/// of the wrong size or a framing error is an `Err`.
+#[derive(Clone, Debug)]
+pub struct EntryValues<'a, T> {
+    entries: Option<Attrs<'a>>,
+    order: ByteOrder,
+    _value: PhantomData<fn() -> T>,
+}
+
+impl<'a, T: Scalar<'a>> Iterator for EntryValues<'a, T> {
+    type Item = Result<(u16, T), Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let entry = self.entries.as_mut()?.next()?;
+        let order = self.order;
+        Some(entry.and_then(|e| Ok((e.kind(), T::read(&e, order)?))))
+    }
+}
+
+/// The iterator of [`RawView::strings`].
+#[derive(Clone, Debug)]
+pub struct Strings<'a> {
+    attrs: Attrs<'a>,
+    number: u16,
+}
+
+impl<'a> Iterator for Strings<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let number = self.number;
+        self.attrs
+            .by_ref()
+            .map_while(Result::ok)
+            .find(|a| a.kind() == number)
+            .map(|a| a.bytes_str())
+    }
+}
