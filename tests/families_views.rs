@@ -16,8 +16,8 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use procslink::families::view::{RawView, SetView, Value, put_value, read_value};
 use procslink::families::{
-    AttrSet, AttrSpec, AttrType, Family, Protocol, ethtool, nlctrl, rt_addr, rt_link, rt_neigh,
-    rt_route,
+    AttrSet, AttrSpec, AttrType, DisplayHint, Family, Protocol, ethtool, nlctrl, rt_addr, rt_link,
+    rt_neigh, rt_route,
 };
 use procslink::netlink::{
     Attrs, Builder, GenlMsgHdr, Message, MessageType, Messages, NLA_F_NESTED, flags::Flags,
@@ -71,7 +71,9 @@ fn visit(
     let view = RawView::<SLOTS>::parse(set, attrs.clone())?;
     for (i, spec) in set.attrs().iter().enumerate() {
         let Some(attr) = view.attr(i) else { continue };
+        // The view checked the attribute: its value reads.
         let value = view.value(i);
+        assert!(value.is_some(), "{}: {attr:?} does not read", spec.name());
         assert_eq!(value, read_value(spec, &attr));
         *read += 1;
         match (spec.attr_type(), spec.nested()) {
@@ -474,8 +476,13 @@ fn value_for(spec: &AttrSpec, seed: u64, bytes: &[u8]) -> Option<Value<'static>>
             Value::String(leak(s))
         }
         AttrType::Binary => {
-            let n = match spec.structure() {
-                Some(s) if checks.exact_len().is_none() && checks.min_len().is_none() => s.size(),
+            let n = match (spec.display_hint(), spec.structure()) {
+                (DisplayHint::Ipv4, _) => 4,
+                (DisplayHint::Ipv6, _) => 16,
+                (DisplayHint::Ipv4OrV6, _) => [4, 16][seed as usize % 2],
+                (_, Some(s)) if checks.exact_len().is_none() && checks.min_len().is_none() => {
+                    s.size()
+                }
                 _ => len(24),
             };
             let b: Vec<u8> = (0..n)
@@ -518,7 +525,9 @@ proptest! {
             &ethtool::FAMILY, &nlctrl::FAMILY,
         ];
         let mut buf = vec![0u8; 1 << 16];
-        for set in sets_of(&families) {
+        let sets = sets_of(&families);
+        prop_assert!(sets.len() > 100, "only {} sets", sets.len());
+        for set in sets {
             let mut batch = Builder::new(&mut buf);
             let mut m = batch.message(MessageType(16), Flags::REQUEST, 1, 0).unwrap();
             let mut written = Vec::new();

@@ -2143,13 +2143,13 @@ impl<'m, 'a, 'b> ConntrackAttrsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `tuple-orig` (`CONNTRACK_A_CONNTRACK_ATTRS_TUPLE_ORIG`, nest).
+    /// Opens `tuple-orig` (`CONNTRACK_A_CONNTRACK_ATTRS_TUPLE_ORIG`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn tuple_orig(&mut self) -> Result<TupleAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(TupleAttrsWriter)
     }
 
-    /// Writes `tuple-reply` (`CONNTRACK_A_CONNTRACK_ATTRS_TUPLE_REPLY`, nest).
+    /// Opens `tuple-reply` (`CONNTRACK_A_CONNTRACK_ATTRS_TUPLE_REPLY`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn tuple_reply(&mut self) -> Result<TupleAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(TupleAttrsWriter)
@@ -2162,19 +2162,19 @@ impl<'m, 'a, 'b> ConntrackAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `protoinfo` (`CONNTRACK_A_CONNTRACK_ATTRS_PROTOINFO`, nest).
+    /// Opens `protoinfo` (`CONNTRACK_A_CONNTRACK_ATTRS_PROTOINFO`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn protoinfo(&mut self) -> Result<ProtoinfoAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(4).map(ProtoinfoAttrsWriter)
     }
 
-    /// Writes `help` (`CONNTRACK_A_CONNTRACK_ATTRS_HELP`, nest).
+    /// Opens `help` (`CONNTRACK_A_CONNTRACK_ATTRS_HELP`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn help(&mut self) -> Result<HelpAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(5).map(HelpAttrsWriter)
     }
 
-    /// Writes `nat-src` (`CONNTRACK_A_CONNTRACK_ATTRS_NAT_SRC`, nest).
+    /// Opens `nat-src` (`CONNTRACK_A_CONNTRACK_ATTRS_NAT_SRC`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn nat_src(&mut self) -> Result<NatAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(6).map(NatAttrsWriter)
@@ -2194,13 +2194,13 @@ impl<'m, 'a, 'b> ConntrackAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `counters-orig` (`CONNTRACK_A_CONNTRACK_ATTRS_COUNTERS_ORIG`, nest).
+    /// Opens `counters-orig` (`CONNTRACK_A_CONNTRACK_ATTRS_COUNTERS_ORIG`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn counters_orig(&mut self) -> Result<CounterAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(9).map(CounterAttrsWriter)
     }
 
-    /// Writes `counters-reply` (`CONNTRACK_A_CONNTRACK_ATTRS_COUNTERS_REPLY`, nest).
+    /// Opens `counters-reply` (`CONNTRACK_A_CONNTRACK_ATTRS_COUNTERS_REPLY`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn counters_reply(&mut self) -> Result<CounterAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(10).map(CounterAttrsWriter)
@@ -2220,25 +2220,25 @@ impl<'m, 'a, 'b> ConntrackAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `nat-dst` (`CONNTRACK_A_CONNTRACK_ATTRS_NAT_DST`, nest).
+    /// Opens `nat-dst` (`CONNTRACK_A_CONNTRACK_ATTRS_NAT_DST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn nat_dst(&mut self) -> Result<NatAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(13).map(NatAttrsWriter)
     }
 
-    /// Writes `tuple-master` (`CONNTRACK_A_CONNTRACK_ATTRS_TUPLE_MASTER`, nest).
+    /// Opens `tuple-master` (`CONNTRACK_A_CONNTRACK_ATTRS_TUPLE_MASTER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn tuple_master(&mut self) -> Result<TupleAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(14).map(TupleAttrsWriter)
     }
 
-    /// Writes `seq-adj-orig` (`CONNTRACK_A_CONNTRACK_ATTRS_SEQ_ADJ_ORIG`, nest).
+    /// Opens `seq-adj-orig` (`CONNTRACK_A_CONNTRACK_ATTRS_SEQ_ADJ_ORIG`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn seq_adj_orig(&mut self) -> Result<SeqadjAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(15).map(SeqadjAttrsWriter)
     }
 
-    /// Writes `seq-adj-reply` (`CONNTRACK_A_CONNTRACK_ATTRS_SEQ_ADJ_REPLY`, nest).
+    /// Opens `seq-adj-reply` (`CONNTRACK_A_CONNTRACK_ATTRS_SEQ_ADJ_REPLY`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn seq_adj_reply(&mut self) -> Result<SeqadjAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(16).map(SeqadjAttrsWriter)
@@ -2258,7 +2258,7 @@ impl<'m, 'a, 'b> ConntrackAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `secctx` (`CONNTRACK_A_CONNTRACK_ATTRS_SECCTX`, nest).
+    /// Opens `secctx` (`CONNTRACK_A_CONNTRACK_ATTRS_SECCTX`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn secctx(&mut self) -> Result<SecctxAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(19).map(SecctxAttrsWriter)
@@ -2292,13 +2292,13 @@ impl<'m, 'a, 'b> ConntrackAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `synproxy` (`CONNTRACK_A_CONNTRACK_ATTRS_SYNPROXY`, nest).
+    /// Opens `synproxy` (`CONNTRACK_A_CONNTRACK_ATTRS_SYNPROXY`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn synproxy(&mut self) -> Result<SynproxyAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(24).map(SynproxyAttrsWriter)
     }
 
-    /// Writes `filter` (`CONNTRACK_A_CONNTRACK_ATTRS_FILTER`, nest).
+    /// Opens `filter` (`CONNTRACK_A_CONNTRACK_ATTRS_FILTER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn filter(&mut self) -> Result<FilterAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(25).map(FilterAttrsWriter)
@@ -2893,7 +2893,7 @@ impl<'m, 'a, 'b> NatAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `nat-proto` (`CONNTRACK_A_NAT_ATTRS_NAT_PROTO`, nest).
+    /// Opens `nat-proto` (`CONNTRACK_A_NAT_ATTRS_NAT_PROTO`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn nat_proto(&mut self) -> Result<NatProtoAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(5).map(NatProtoAttrsWriter)
@@ -3035,19 +3035,19 @@ impl<'m, 'a, 'b> ProtoinfoAttrsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `protoinfo-tcp` (`CONNTRACK_A_PROTOINFO_ATTRS_PROTOINFO_TCP`, nest).
+    /// Opens `protoinfo-tcp` (`CONNTRACK_A_PROTOINFO_ATTRS_PROTOINFO_TCP`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn protoinfo_tcp(&mut self) -> Result<ProtoinfoTcpAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(ProtoinfoTcpAttrsWriter)
     }
 
-    /// Writes `protoinfo-dccp` (`CONNTRACK_A_PROTOINFO_ATTRS_PROTOINFO_DCCP`, nest).
+    /// Opens `protoinfo-dccp` (`CONNTRACK_A_PROTOINFO_ATTRS_PROTOINFO_DCCP`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn protoinfo_dccp(&mut self) -> Result<ProtoinfoDccpAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(ProtoinfoDccpAttrsWriter)
     }
 
-    /// Writes `protoinfo-sctp` (`CONNTRACK_A_PROTOINFO_ATTRS_PROTOINFO_SCTP`, nest).
+    /// Opens `protoinfo-sctp` (`CONNTRACK_A_PROTOINFO_ATTRS_PROTOINFO_SCTP`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn protoinfo_sctp(&mut self) -> Result<ProtoinfoSctpAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(ProtoinfoSctpAttrsWriter)
@@ -3632,13 +3632,13 @@ impl<'m, 'a, 'b> TupleAttrsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `tuple-ip` (`CONNTRACK_A_TUPLE_ATTRS_TUPLE_IP`, nest).
+    /// Opens `tuple-ip` (`CONNTRACK_A_TUPLE_ATTRS_TUPLE_IP`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn tuple_ip(&mut self) -> Result<TupleIpAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(TupleIpAttrsWriter)
     }
 
-    /// Writes `tuple-proto` (`CONNTRACK_A_TUPLE_ATTRS_TUPLE_PROTO`, nest).
+    /// Opens `tuple-proto` (`CONNTRACK_A_TUPLE_ATTRS_TUPLE_PROTO`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn tuple_proto(&mut self) -> Result<TupleProtoAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(TupleProtoAttrsWriter)

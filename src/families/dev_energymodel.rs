@@ -592,7 +592,7 @@ impl<'m, 'a, 'b> PerfTableWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `perf-state` (`DEV_ENERGYMODEL_A_PERF_TABLE_PERF_STATE`, nest, multi-attr).
+    /// Opens `perf-state` (`DEV_ENERGYMODEL_A_PERF_TABLE_PERF_STATE`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn perf_state(&mut self) -> Result<PerfStateWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(PerfStateWriter)

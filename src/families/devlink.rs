@@ -7007,13 +7007,13 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `dpipe-tables` (`DEVLINK_ATTR_DPIPE_TABLES`, nest).
+    /// Opens `dpipe-tables` (`DEVLINK_ATTR_DPIPE_TABLES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_tables(&mut self) -> Result<DlDpipeTablesWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(27).map(DlDpipeTablesWriter)
     }
 
-    /// Writes `dpipe-table` (`DEVLINK_ATTR_DPIPE_TABLE`, nest, multi-attr).
+    /// Opens `dpipe-table` (`DEVLINK_ATTR_DPIPE_TABLE`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_table(&mut self) -> Result<DlDpipeTableWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(28).map(DlDpipeTableWriter)
@@ -7033,7 +7033,7 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `dpipe-table-matches` (`DEVLINK_ATTR_DPIPE_TABLE_MATCHES`, nest).
+    /// Opens `dpipe-table-matches` (`DEVLINK_ATTR_DPIPE_TABLE_MATCHES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_table_matches(
         &mut self,
@@ -7041,7 +7041,7 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         self.0.nest(31).map(DlDpipeTableMatchesWriter)
     }
 
-    /// Writes `dpipe-table-actions` (`DEVLINK_ATTR_DPIPE_TABLE_ACTIONS`, nest).
+    /// Opens `dpipe-table-actions` (`DEVLINK_ATTR_DPIPE_TABLE_ACTIONS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_table_actions(
         &mut self,
@@ -7056,13 +7056,13 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `dpipe-entries` (`DEVLINK_ATTR_DPIPE_ENTRIES`, nest).
+    /// Opens `dpipe-entries` (`DEVLINK_ATTR_DPIPE_ENTRIES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_entries(&mut self) -> Result<DlDpipeEntriesWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(34).map(DlDpipeEntriesWriter)
     }
 
-    /// Writes `dpipe-entry` (`DEVLINK_ATTR_DPIPE_ENTRY`, nest, multi-attr).
+    /// Opens `dpipe-entry` (`DEVLINK_ATTR_DPIPE_ENTRY`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_entry(&mut self) -> Result<DlDpipeEntryWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(35).map(DlDpipeEntryWriter)
@@ -7075,7 +7075,7 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `dpipe-entry-match-values` (`DEVLINK_ATTR_DPIPE_ENTRY_MATCH_VALUES`, nest).
+    /// Opens `dpipe-entry-match-values` (`DEVLINK_ATTR_DPIPE_ENTRY_MATCH_VALUES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_entry_match_values(
         &mut self,
@@ -7083,7 +7083,7 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         self.0.nest(37).map(DlDpipeEntryMatchValuesWriter)
     }
 
-    /// Writes `dpipe-entry-action-values` (`DEVLINK_ATTR_DPIPE_ENTRY_ACTION_VALUES`, nest).
+    /// Opens `dpipe-entry-action-values` (`DEVLINK_ATTR_DPIPE_ENTRY_ACTION_VALUES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_entry_action_values(
         &mut self,
@@ -7098,13 +7098,13 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `dpipe-match` (`DEVLINK_ATTR_DPIPE_MATCH`, nest, multi-attr).
+    /// Opens `dpipe-match` (`DEVLINK_ATTR_DPIPE_MATCH`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_match(&mut self) -> Result<DlDpipeMatchWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(40).map(DlDpipeMatchWriter)
     }
 
-    /// Writes `dpipe-match-value` (`DEVLINK_ATTR_DPIPE_MATCH_VALUE`, nest, multi-attr).
+    /// Opens `dpipe-match-value` (`DEVLINK_ATTR_DPIPE_MATCH_VALUE`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_match_value(
         &mut self,
@@ -7119,13 +7119,13 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `dpipe-action` (`DEVLINK_ATTR_DPIPE_ACTION`, nest, multi-attr).
+    /// Opens `dpipe-action` (`DEVLINK_ATTR_DPIPE_ACTION`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_action(&mut self) -> Result<DlDpipeActionWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(43).map(DlDpipeActionWriter)
     }
 
-    /// Writes `dpipe-action-value` (`DEVLINK_ATTR_DPIPE_ACTION_VALUE`, nest, multi-attr).
+    /// Opens `dpipe-action-value` (`DEVLINK_ATTR_DPIPE_ACTION_VALUE`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_action_value(
         &mut self,
@@ -7161,13 +7161,13 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `dpipe-headers` (`DEVLINK_ATTR_DPIPE_HEADERS`, nest).
+    /// Opens `dpipe-headers` (`DEVLINK_ATTR_DPIPE_HEADERS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_headers(&mut self) -> Result<DlDpipeHeadersWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(49).map(DlDpipeHeadersWriter)
     }
 
-    /// Writes `dpipe-header` (`DEVLINK_ATTR_DPIPE_HEADER`, nest, multi-attr).
+    /// Opens `dpipe-header` (`DEVLINK_ATTR_DPIPE_HEADER`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_header(&mut self) -> Result<DlDpipeHeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(50).map(DlDpipeHeaderWriter)
@@ -7187,7 +7187,7 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `dpipe-header-fields` (`DEVLINK_ATTR_DPIPE_HEADER_FIELDS`, nest).
+    /// Opens `dpipe-header-fields` (`DEVLINK_ATTR_DPIPE_HEADER_FIELDS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_header_fields(
         &mut self,
@@ -7209,7 +7209,7 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `dpipe-field` (`DEVLINK_ATTR_DPIPE_FIELD`, nest, multi-attr).
+    /// Opens `dpipe-field` (`DEVLINK_ATTR_DPIPE_FIELD`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_field(&mut self) -> Result<DlDpipeFieldWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(56).map(DlDpipeFieldWriter)
@@ -7250,13 +7250,13 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `resource-list` (`DEVLINK_ATTR_RESOURCE_LIST`, nest).
+    /// Opens `resource-list` (`DEVLINK_ATTR_RESOURCE_LIST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn resource_list(&mut self) -> Result<DlResourceListWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(63).map(DlResourceListWriter)
     }
 
-    /// Writes `resource` (`DEVLINK_ATTR_RESOURCE`, nest, multi-attr).
+    /// Opens `resource` (`DEVLINK_ATTR_RESOURCE`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn resource(&mut self) -> Result<DlResourceWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(64).map(DlResourceWriter)
@@ -7367,7 +7367,7 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `param` (`DEVLINK_ATTR_PARAM`, nest).
+    /// Opens `param` (`DEVLINK_ATTR_PARAM`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn param(&mut self) -> Result<DlParamWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(80).map(DlParamWriter)
@@ -7415,7 +7415,7 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `region-snapshots` (`DEVLINK_ATTR_REGION_SNAPSHOTS`, nest).
+    /// Opens `region-snapshots` (`DEVLINK_ATTR_REGION_SNAPSHOTS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn region_snapshots(
         &mut self,
@@ -7423,7 +7423,7 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         self.0.nest(90).map(DlRegionSnapshotsWriter)
     }
 
-    /// Writes `region-snapshot` (`DEVLINK_ATTR_REGION_SNAPSHOT`, nest).
+    /// Opens `region-snapshot` (`DEVLINK_ATTR_REGION_SNAPSHOT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn region_snapshot(&mut self) -> Result<DlRegionSnapshotWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(91).map(DlRegionSnapshotWriter)
@@ -7436,13 +7436,13 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `region-chunks` (`DEVLINK_ATTR_REGION_CHUNKS`, nest).
+    /// Opens `region-chunks` (`DEVLINK_ATTR_REGION_CHUNKS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn region_chunks(&mut self) -> Result<DlRegionChunksWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(93).map(DlRegionChunksWriter)
     }
 
-    /// Writes `region-chunk` (`DEVLINK_ATTR_REGION_CHUNK`, nest).
+    /// Opens `region-chunk` (`DEVLINK_ATTR_REGION_CHUNK`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn region_chunk(&mut self) -> Result<DlRegionChunkWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(94).map(DlRegionChunkWriter)
@@ -7483,13 +7483,13 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `info-version-fixed` (`DEVLINK_ATTR_INFO_VERSION_FIXED`, nest, multi-attr).
+    /// Opens `info-version-fixed` (`DEVLINK_ATTR_INFO_VERSION_FIXED`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn info_version_fixed(&mut self) -> Result<DlInfoVersionWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(100).map(DlInfoVersionWriter)
     }
 
-    /// Writes `info-version-running` (`DEVLINK_ATTR_INFO_VERSION_RUNNING`, nest, multi-attr).
+    /// Opens `info-version-running` (`DEVLINK_ATTR_INFO_VERSION_RUNNING`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn info_version_running(
         &mut self,
@@ -7497,7 +7497,7 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         self.0.nest(101).map(DlInfoVersionWriter)
     }
 
-    /// Writes `info-version-stored` (`DEVLINK_ATTR_INFO_VERSION_STORED`, nest, multi-attr).
+    /// Opens `info-version-stored` (`DEVLINK_ATTR_INFO_VERSION_STORED`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn info_version_stored(&mut self) -> Result<DlInfoVersionWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(102).map(DlInfoVersionWriter)
@@ -7524,7 +7524,7 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `fmsg` (`DEVLINK_ATTR_FMSG`, nest).
+    /// Opens `fmsg` (`DEVLINK_ATTR_FMSG`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn fmsg(&mut self) -> Result<DlFmsgWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(106).map(DlFmsgWriter)
@@ -7572,7 +7572,7 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `health-reporter` (`DEVLINK_ATTR_HEALTH_REPORTER`, nest).
+    /// Opens `health-reporter` (`DEVLINK_ATTR_HEALTH_REPORTER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn health_reporter(&mut self) -> Result<DlHealthReporterWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(114).map(DlHealthReporterWriter)
@@ -7679,7 +7679,7 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `stats` (`DEVLINK_ATTR_STATS`, nest).
+    /// Opens `stats` (`DEVLINK_ATTR_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn stats(&mut self) -> Result<DlAttrStatsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(129).map(DlAttrStatsWriter)
@@ -7713,7 +7713,7 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `trap-metadata` (`DEVLINK_ATTR_TRAP_METADATA`, nest).
+    /// Opens `trap-metadata` (`DEVLINK_ATTR_TRAP_METADATA`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn trap_metadata(&mut self) -> Result<DlTrapMetadataWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(134).map(DlTrapMetadataWriter)
@@ -7789,7 +7789,7 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `port-function` (`DEVLINK_ATTR_PORT_FUNCTION`, nest).
+    /// Opens `port-function` (`DEVLINK_ATTR_PORT_FUNCTION`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn port_function(&mut self) -> Result<DlPortFunctionWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(145).map(DlPortFunctionWriter)
@@ -7871,19 +7871,19 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `dev-stats` (`DEVLINK_ATTR_DEV_STATS`, nest).
+    /// Opens `dev-stats` (`DEVLINK_ATTR_DEV_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dev_stats(&mut self) -> Result<DlDevStatsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(156).map(DlDevStatsWriter)
     }
 
-    /// Writes `reload-stats` (`DEVLINK_ATTR_RELOAD_STATS`, nest).
+    /// Opens `reload-stats` (`DEVLINK_ATTR_RELOAD_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn reload_stats(&mut self) -> Result<DlReloadStatsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(157).map(DlReloadStatsWriter)
     }
 
-    /// Writes `reload-stats-entry` (`DEVLINK_ATTR_RELOAD_STATS_ENTRY`, nest, multi-attr).
+    /// Opens `reload-stats-entry` (`DEVLINK_ATTR_RELOAD_STATS_ENTRY`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn reload_stats_entry(
         &mut self,
@@ -7905,13 +7905,13 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `remote-reload-stats` (`DEVLINK_ATTR_REMOTE_RELOAD_STATS`, nest).
+    /// Opens `remote-reload-stats` (`DEVLINK_ATTR_REMOTE_RELOAD_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn remote_reload_stats(&mut self) -> Result<DlReloadStatsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(161).map(DlReloadStatsWriter)
     }
 
-    /// Writes `reload-action-info` (`DEVLINK_ATTR_RELOAD_ACTION_INFO`, nest, multi-attr).
+    /// Opens `reload-action-info` (`DEVLINK_ATTR_RELOAD_ACTION_INFO`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn reload_action_info(
         &mut self,
@@ -7919,7 +7919,7 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         self.0.nest(162).map(DlReloadActInfoWriter)
     }
 
-    /// Writes `reload-action-stats` (`DEVLINK_ATTR_RELOAD_ACTION_STATS`, nest, multi-attr).
+    /// Opens `reload-action-stats` (`DEVLINK_ATTR_RELOAD_ACTION_STATS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn reload_action_stats(
         &mut self,
@@ -7997,7 +7997,7 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `linecard-supported-types` (`DEVLINK_ATTR_LINECARD_SUPPORTED_TYPES`, nest).
+    /// Opens `linecard-supported-types` (`DEVLINK_ATTR_LINECARD_SUPPORTED_TYPES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn linecard_supported_types(
         &mut self,
@@ -8005,7 +8005,7 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         self.0.nest(174).map(DlLinecardSupportedTypesWriter)
     }
 
-    /// Writes `selftests` (`DEVLINK_ATTR_SELFTESTS`, nest).
+    /// Opens `selftests` (`DEVLINK_ATTR_SELFTESTS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn selftests(&mut self) -> Result<DlSelftestIdWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(176).map(DlSelftestIdWriter)
@@ -8032,7 +8032,7 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `rate-tc-bws` (`DEVLINK_ATTR_RATE_TC_BWS`, nest, multi-attr).
+    /// Opens `rate-tc-bws` (`DEVLINK_ATTR_RATE_TC_BWS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn rate_tc_bws(&mut self) -> Result<DlRateTcBwsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(180).map(DlRateTcBwsWriter)
@@ -8066,7 +8066,7 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `parent-dev` (`DEVLINK_ATTR_PARENT_DEV`, nest).
+    /// Opens `parent-dev` (`DEVLINK_ATTR_PARENT_DEV`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn parent_dev(&mut self) -> Result<DlParentDevWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(186).map(DlParentDevWriter)
@@ -8215,13 +8215,13 @@ impl<'m, 'a, 'b> DlDevStatsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `reload-stats` (`DEVLINK_ATTR_RELOAD_STATS`, nest).
+    /// Opens `reload-stats` (`DEVLINK_ATTR_RELOAD_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn reload_stats(&mut self) -> Result<DlReloadStatsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(157).map(DlReloadStatsWriter)
     }
 
-    /// Writes `remote-reload-stats` (`DEVLINK_ATTR_REMOTE_RELOAD_STATS`, nest).
+    /// Opens `remote-reload-stats` (`DEVLINK_ATTR_REMOTE_RELOAD_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn remote_reload_stats(&mut self) -> Result<DlReloadStatsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(161).map(DlReloadStatsWriter)
@@ -8409,7 +8409,7 @@ impl<'m, 'a, 'b> DlDpipeActionValueWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `dpipe-action` (`DEVLINK_ATTR_DPIPE_ACTION`, nest, multi-attr).
+    /// Opens `dpipe-action` (`DEVLINK_ATTR_DPIPE_ACTION`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_action(&mut self) -> Result<DlDpipeActionWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(43).map(DlDpipeActionWriter)
@@ -8488,7 +8488,7 @@ impl<'m, 'a, 'b> DlDpipeEntriesWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `dpipe-entry` (`DEVLINK_ATTR_DPIPE_ENTRY`, nest, multi-attr).
+    /// Opens `dpipe-entry` (`DEVLINK_ATTR_DPIPE_ENTRY`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_entry(&mut self) -> Result<DlDpipeEntryWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(35).map(DlDpipeEntryWriter)
@@ -8575,7 +8575,7 @@ impl<'m, 'a, 'b> DlDpipeEntryWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `dpipe-entry-match-values` (`DEVLINK_ATTR_DPIPE_ENTRY_MATCH_VALUES`, nest).
+    /// Opens `dpipe-entry-match-values` (`DEVLINK_ATTR_DPIPE_ENTRY_MATCH_VALUES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_entry_match_values(
         &mut self,
@@ -8583,7 +8583,7 @@ impl<'m, 'a, 'b> DlDpipeEntryWriter<'m, 'a, 'b> {
         self.0.nest(37).map(DlDpipeEntryMatchValuesWriter)
     }
 
-    /// Writes `dpipe-entry-action-values` (`DEVLINK_ATTR_DPIPE_ENTRY_ACTION_VALUES`, nest).
+    /// Opens `dpipe-entry-action-values` (`DEVLINK_ATTR_DPIPE_ENTRY_ACTION_VALUES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_entry_action_values(
         &mut self,
@@ -8654,7 +8654,7 @@ impl<'m, 'a, 'b> DlDpipeEntryActionValuesWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `dpipe-action-value` (`DEVLINK_ATTR_DPIPE_ACTION_VALUE`, nest, multi-attr).
+    /// Opens `dpipe-action-value` (`DEVLINK_ATTR_DPIPE_ACTION_VALUE`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_action_value(
         &mut self,
@@ -8718,7 +8718,7 @@ impl<'m, 'a, 'b> DlDpipeEntryMatchValuesWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `dpipe-match-value` (`DEVLINK_ATTR_DPIPE_MATCH_VALUE`, nest, multi-attr).
+    /// Opens `dpipe-match-value` (`DEVLINK_ATTR_DPIPE_MATCH_VALUE`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_match_value(
         &mut self,
@@ -8908,7 +8908,7 @@ impl<'m, 'a, 'b> DlDpipeHeaderWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `dpipe-header-fields` (`DEVLINK_ATTR_DPIPE_HEADER_FIELDS`, nest).
+    /// Opens `dpipe-header-fields` (`DEVLINK_ATTR_DPIPE_HEADER_FIELDS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_header_fields(
         &mut self,
@@ -8976,7 +8976,7 @@ impl<'m, 'a, 'b> DlDpipeHeaderFieldsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `dpipe-field` (`DEVLINK_ATTR_DPIPE_FIELD`, nest, multi-attr).
+    /// Opens `dpipe-field` (`DEVLINK_ATTR_DPIPE_FIELD`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_field(&mut self) -> Result<DlDpipeFieldWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(56).map(DlDpipeFieldWriter)
@@ -9034,7 +9034,7 @@ impl<'m, 'a, 'b> DlDpipeHeadersWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `dpipe-header` (`DEVLINK_ATTR_DPIPE_HEADER`, nest, multi-attr).
+    /// Opens `dpipe-header` (`DEVLINK_ATTR_DPIPE_HEADER`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_header(&mut self) -> Result<DlDpipeHeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(50).map(DlDpipeHeaderWriter)
@@ -9222,7 +9222,7 @@ impl<'m, 'a, 'b> DlDpipeMatchValueWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `dpipe-match` (`DEVLINK_ATTR_DPIPE_MATCH`, nest, multi-attr).
+    /// Opens `dpipe-match` (`DEVLINK_ATTR_DPIPE_MATCH`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_match(&mut self) -> Result<DlDpipeMatchWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(40).map(DlDpipeMatchWriter)
@@ -9351,7 +9351,7 @@ impl<'m, 'a, 'b> DlDpipeTableWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `dpipe-table-matches` (`DEVLINK_ATTR_DPIPE_TABLE_MATCHES`, nest).
+    /// Opens `dpipe-table-matches` (`DEVLINK_ATTR_DPIPE_TABLE_MATCHES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_table_matches(
         &mut self,
@@ -9359,7 +9359,7 @@ impl<'m, 'a, 'b> DlDpipeTableWriter<'m, 'a, 'b> {
         self.0.nest(31).map(DlDpipeTableMatchesWriter)
     }
 
-    /// Writes `dpipe-table-actions` (`DEVLINK_ATTR_DPIPE_TABLE_ACTIONS`, nest).
+    /// Opens `dpipe-table-actions` (`DEVLINK_ATTR_DPIPE_TABLE_ACTIONS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_table_actions(
         &mut self,
@@ -9441,7 +9441,7 @@ impl<'m, 'a, 'b> DlDpipeTableActionsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `dpipe-action` (`DEVLINK_ATTR_DPIPE_ACTION`, nest, multi-attr).
+    /// Opens `dpipe-action` (`DEVLINK_ATTR_DPIPE_ACTION`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_action(&mut self) -> Result<DlDpipeActionWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(43).map(DlDpipeActionWriter)
@@ -9500,7 +9500,7 @@ impl<'m, 'a, 'b> DlDpipeTableMatchesWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `dpipe-match` (`DEVLINK_ATTR_DPIPE_MATCH`, nest, multi-attr).
+    /// Opens `dpipe-match` (`DEVLINK_ATTR_DPIPE_MATCH`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_match(&mut self) -> Result<DlDpipeMatchWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(40).map(DlDpipeMatchWriter)
@@ -9558,7 +9558,7 @@ impl<'m, 'a, 'b> DlDpipeTablesWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `dpipe-table` (`DEVLINK_ATTR_DPIPE_TABLE`, nest, multi-attr).
+    /// Opens `dpipe-table` (`DEVLINK_ATTR_DPIPE_TABLE`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpipe_table(&mut self) -> Result<DlDpipeTableWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(28).map(DlDpipeTableWriter)
@@ -10453,7 +10453,7 @@ impl<'m, 'a, 'b> DlRegionChunksWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `region-chunk` (`DEVLINK_ATTR_REGION_CHUNK`, nest).
+    /// Opens `region-chunk` (`DEVLINK_ATTR_REGION_CHUNK`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn region_chunk(&mut self) -> Result<DlRegionChunkWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(94).map(DlRegionChunkWriter)
@@ -10570,7 +10570,7 @@ impl<'m, 'a, 'b> DlRegionSnapshotsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `region-snapshot` (`DEVLINK_ATTR_REGION_SNAPSHOT`, nest).
+    /// Opens `region-snapshot` (`DEVLINK_ATTR_REGION_SNAPSHOT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn region_snapshot(&mut self) -> Result<DlRegionSnapshotWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(91).map(DlRegionSnapshotWriter)
@@ -10641,7 +10641,7 @@ impl<'m, 'a, 'b> DlReloadActInfoWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `reload-action-stats` (`DEVLINK_ATTR_RELOAD_ACTION_STATS`, nest, multi-attr).
+    /// Opens `reload-action-stats` (`DEVLINK_ATTR_RELOAD_ACTION_STATS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn reload_action_stats(
         &mut self,
@@ -10701,7 +10701,7 @@ impl<'m, 'a, 'b> DlReloadActStatsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `reload-stats-entry` (`DEVLINK_ATTR_RELOAD_STATS_ENTRY`, nest, multi-attr).
+    /// Opens `reload-stats-entry` (`DEVLINK_ATTR_RELOAD_STATS_ENTRY`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn reload_stats_entry(
         &mut self,
@@ -10761,7 +10761,7 @@ impl<'m, 'a, 'b> DlReloadStatsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `reload-action-info` (`DEVLINK_ATTR_RELOAD_ACTION_INFO`, nest, multi-attr).
+    /// Opens `reload-action-info` (`DEVLINK_ATTR_RELOAD_ACTION_INFO`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn reload_action_info(
         &mut self,
@@ -11070,7 +11070,7 @@ impl<'m, 'a, 'b> DlResourceListWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `resource` (`DEVLINK_ATTR_RESOURCE`, nest, multi-attr).
+    /// Opens `resource` (`DEVLINK_ATTR_RESOURCE`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn resource(&mut self) -> Result<DlResourceWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(64).map(DlResourceWriter)

@@ -2399,7 +2399,7 @@ impl<'m, 'a, 'b> PinWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `frequency-supported` (`DPLL_A_PIN_FREQUENCY_SUPPORTED`, nest, multi-attr).
+    /// Opens `frequency-supported` (`DPLL_A_PIN_FREQUENCY_SUPPORTED`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn frequency_supported(
         &mut self,
@@ -2442,13 +2442,13 @@ impl<'m, 'a, 'b> PinWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `parent-device` (`DPLL_A_PIN_PARENT_DEVICE`, nest, multi-attr).
+    /// Opens `parent-device` (`DPLL_A_PIN_PARENT_DEVICE`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn parent_device(&mut self) -> Result<PinParentDeviceWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(18).map(PinParentDeviceWriter)
     }
 
-    /// Writes `parent-pin` (`DPLL_A_PIN_PARENT_PIN`, nest, multi-attr).
+    /// Opens `parent-pin` (`DPLL_A_PIN_PARENT_PIN`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn parent_pin(&mut self) -> Result<PinParentPinWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(19).map(PinParentPinWriter)
@@ -2496,7 +2496,7 @@ impl<'m, 'a, 'b> PinWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `esync-frequency-supported` (`DPLL_A_PIN_ESYNC_FREQUENCY_SUPPORTED`, nest, multi-attr).
+    /// Opens `esync-frequency-supported` (`DPLL_A_PIN_ESYNC_FREQUENCY_SUPPORTED`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn esync_frequency_supported(
         &mut self,
@@ -2511,7 +2511,7 @@ impl<'m, 'a, 'b> PinWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `reference-sync` (`DPLL_A_PIN_REFERENCE_SYNC`, nest, multi-attr).
+    /// Opens `reference-sync` (`DPLL_A_PIN_REFERENCE_SYNC`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn reference_sync(&mut self) -> Result<ReferenceSyncWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(28).map(ReferenceSyncWriter)

@@ -6445,7 +6445,7 @@ impl<'m, 'a, 'b> BitsetWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `bits` (`ETHTOOL_A_BITSET_BITS`, nest).
+    /// Opens `bits` (`ETHTOOL_A_BITSET_BITS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn bits(&mut self) -> Result<BitsetBitsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(BitsetBitsWriter)
@@ -6602,7 +6602,7 @@ impl<'m, 'a, 'b> BitsetBitsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `bit` (`ETHTOOL_A_BITSET_BITS_BIT`, nest, multi-attr).
+    /// Opens `bit` (`ETHTOOL_A_BITSET_BITS_BIT`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn bit(&mut self) -> Result<BitsetBitWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(BitsetBitWriter)
@@ -6823,13 +6823,13 @@ impl<'m, 'a, 'b> CableNestWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `result` (`ETHTOOL_A_CABLE_NEST_RESULT`, nest).
+    /// Opens `result` (`ETHTOOL_A_CABLE_NEST_RESULT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn result(&mut self) -> Result<CableResultWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(CableResultWriter)
     }
 
-    /// Writes `fault-length` (`ETHTOOL_A_CABLE_NEST_FAULT_LENGTH`, nest).
+    /// Opens `fault-length` (`ETHTOOL_A_CABLE_NEST_FAULT_LENGTH`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn fault_length(&mut self) -> Result<CableFaultLengthWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(CableFaultLengthWriter)
@@ -6972,7 +6972,7 @@ impl<'m, 'a, 'b> CableTestWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_CABLE_TEST_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_CABLE_TEST_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
@@ -7042,7 +7042,7 @@ impl<'m, 'a, 'b> CableTestNtfWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_CABLE_TEST_NTF_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_CABLE_TEST_NTF_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
@@ -7055,7 +7055,7 @@ impl<'m, 'a, 'b> CableTestNtfWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `nest` (`ETHTOOL_A_CABLE_TEST_NTF_NEST`, nest).
+    /// Opens `nest` (`ETHTOOL_A_CABLE_TEST_NTF_NEST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn nest(&mut self) -> Result<CableNestWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(CableNestWriter)
@@ -7119,13 +7119,13 @@ impl<'m, 'a, 'b> CableTestTdrWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_CABLE_TEST_TDR_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_CABLE_TEST_TDR_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
     }
 
-    /// Writes `cfg` (`ETHTOOL_A_CABLE_TEST_TDR_CFG`, nest).
+    /// Opens `cfg` (`ETHTOOL_A_CABLE_TEST_TDR_CFG`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn cfg(&mut self) -> Result<CableTestTdrCfgWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(CableTestTdrCfgWriter)
@@ -7293,7 +7293,7 @@ impl<'m, 'a, 'b> CableTestTdrNtfWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_CABLE_TEST_TDR_NTF_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_CABLE_TEST_TDR_NTF_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
@@ -7306,7 +7306,7 @@ impl<'m, 'a, 'b> CableTestTdrNtfWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `nest` (`ETHTOOL_A_CABLE_TEST_TDR_NTF_NEST`, nest).
+    /// Opens `nest` (`ETHTOOL_A_CABLE_TEST_TDR_NTF_NEST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn nest(&mut self) -> Result<CableNestWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(CableNestWriter)
@@ -7412,7 +7412,7 @@ impl<'m, 'a, 'b> ChannelsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_CHANNELS_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_CHANNELS_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
@@ -7712,7 +7712,7 @@ impl<'m, 'a, 'b> CoalesceWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_COALESCE_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_COALESCE_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
@@ -7907,13 +7907,13 @@ impl<'m, 'a, 'b> CoalesceWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `rx-profile` (`ETHTOOL_A_COALESCE_RX_PROFILE`, nest).
+    /// Opens `rx-profile` (`ETHTOOL_A_COALESCE_RX_PROFILE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn rx_profile(&mut self) -> Result<ProfileWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(29).map(ProfileWriter)
     }
 
-    /// Writes `tx-profile` (`ETHTOOL_A_COALESCE_TX_PROFILE`, nest).
+    /// Opens `tx-profile` (`ETHTOOL_A_COALESCE_TX_PROFILE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn tx_profile(&mut self) -> Result<ProfileWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(30).map(ProfileWriter)
@@ -7991,13 +7991,13 @@ impl<'m, 'a, 'b> DebugWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_DEBUG_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_DEBUG_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
     }
 
-    /// Writes `msgmask` (`ETHTOOL_A_DEBUG_MSGMASK`, nest).
+    /// Opens `msgmask` (`ETHTOOL_A_DEBUG_MSGMASK`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn msgmask(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(BitsetWriter)
@@ -8091,19 +8091,19 @@ impl<'m, 'a, 'b> EeeWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_EEE_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_EEE_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
     }
 
-    /// Writes `modes-ours` (`ETHTOOL_A_EEE_MODES_OURS`, nest).
+    /// Opens `modes-ours` (`ETHTOOL_A_EEE_MODES_OURS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn modes_ours(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(BitsetWriter)
     }
 
-    /// Writes `modes-peer` (`ETHTOOL_A_EEE_MODES_PEER`, nest).
+    /// Opens `modes-peer` (`ETHTOOL_A_EEE_MODES_PEER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn modes_peer(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(BitsetWriter)
@@ -8213,31 +8213,31 @@ impl<'m, 'a, 'b> FeaturesWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_FEATURES_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_FEATURES_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
     }
 
-    /// Writes `hw` (`ETHTOOL_A_FEATURES_HW`, nest).
+    /// Opens `hw` (`ETHTOOL_A_FEATURES_HW`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn hw(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(BitsetWriter)
     }
 
-    /// Writes `wanted` (`ETHTOOL_A_FEATURES_WANTED`, nest).
+    /// Opens `wanted` (`ETHTOOL_A_FEATURES_WANTED`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn wanted(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(BitsetWriter)
     }
 
-    /// Writes `active` (`ETHTOOL_A_FEATURES_ACTIVE`, nest).
+    /// Opens `active` (`ETHTOOL_A_FEATURES_ACTIVE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn active(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(4).map(BitsetWriter)
     }
 
-    /// Writes `nochange` (`ETHTOOL_A_FEATURES_NOCHANGE`, nest).
+    /// Opens `nochange` (`ETHTOOL_A_FEATURES_NOCHANGE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn nochange(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(5).map(BitsetWriter)
@@ -8319,13 +8319,13 @@ impl<'m, 'a, 'b> FecWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_FEC_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_FEC_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
     }
 
-    /// Writes `modes` (`ETHTOOL_A_FEC_MODES`, nest).
+    /// Opens `modes` (`ETHTOOL_A_FEC_MODES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn modes(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(BitsetWriter)
@@ -8345,7 +8345,7 @@ impl<'m, 'a, 'b> FecWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `stats` (`ETHTOOL_A_FEC_STATS`, nest).
+    /// Opens `stats` (`ETHTOOL_A_FEC_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn stats(&mut self) -> Result<FecStatWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(5).map(FecStatWriter)
@@ -8540,7 +8540,7 @@ impl<'m, 'a, 'b> FecStatWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `hist` (`ETHTOOL_A_FEC_STAT_HIST`, nest, multi-attr).
+    /// Opens `hist` (`ETHTOOL_A_FEC_STAT_HIST`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn hist(&mut self) -> Result<FecHistWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(5).map(FecHistWriter)
@@ -9208,7 +9208,7 @@ impl<'m, 'a, 'b> LinkinfoWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_LINKINFO_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_LINKINFO_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
@@ -9355,7 +9355,7 @@ impl<'m, 'a, 'b> LinkmodesWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_LINKMODES_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_LINKMODES_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
@@ -9368,13 +9368,13 @@ impl<'m, 'a, 'b> LinkmodesWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `ours` (`ETHTOOL_A_LINKMODES_OURS`, nest).
+    /// Opens `ours` (`ETHTOOL_A_LINKMODES_OURS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn ours(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(BitsetWriter)
     }
 
-    /// Writes `peer` (`ETHTOOL_A_LINKMODES_PEER`, nest).
+    /// Opens `peer` (`ETHTOOL_A_LINKMODES_PEER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn peer(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(4).map(BitsetWriter)
@@ -9510,7 +9510,7 @@ impl<'m, 'a, 'b> LinkstateWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_LINKSTATE_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_LINKSTATE_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
@@ -9670,7 +9670,7 @@ impl<'m, 'a, 'b> MmWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_MM_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_MM_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
@@ -9739,7 +9739,7 @@ impl<'m, 'a, 'b> MmWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `stats` (`ETHTOOL_A_MM_STATS`, nest).
+    /// Opens `stats` (`ETHTOOL_A_MM_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn stats(&mut self) -> Result<MmStatWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(11).map(MmStatWriter)
@@ -9933,7 +9933,7 @@ impl<'m, 'a, 'b> ModuleWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_MODULE_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_MODULE_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
@@ -10041,7 +10041,7 @@ impl<'m, 'a, 'b> ModuleEepromWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_MODULE_EEPROM_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_MODULE_EEPROM_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
@@ -10177,7 +10177,7 @@ impl<'m, 'a, 'b> ModuleFwFlashWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_MODULE_FW_FLASH_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_MODULE_FW_FLASH_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
@@ -10319,49 +10319,49 @@ impl<'m, 'a, 'b> MseWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_MSE_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_MSE_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
     }
 
-    /// Writes `capabilities` (`ETHTOOL_A_MSE_CAPABILITIES`, nest).
+    /// Opens `capabilities` (`ETHTOOL_A_MSE_CAPABILITIES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn capabilities(&mut self) -> Result<MseCapabilitiesWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(MseCapabilitiesWriter)
     }
 
-    /// Writes `channel-a` (`ETHTOOL_A_MSE_CHANNEL_A`, nest).
+    /// Opens `channel-a` (`ETHTOOL_A_MSE_CHANNEL_A`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn channel_a(&mut self) -> Result<MseSnapshotWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(MseSnapshotWriter)
     }
 
-    /// Writes `channel-b` (`ETHTOOL_A_MSE_CHANNEL_B`, nest).
+    /// Opens `channel-b` (`ETHTOOL_A_MSE_CHANNEL_B`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn channel_b(&mut self) -> Result<MseSnapshotWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(4).map(MseSnapshotWriter)
     }
 
-    /// Writes `channel-c` (`ETHTOOL_A_MSE_CHANNEL_C`, nest).
+    /// Opens `channel-c` (`ETHTOOL_A_MSE_CHANNEL_C`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn channel_c(&mut self) -> Result<MseSnapshotWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(5).map(MseSnapshotWriter)
     }
 
-    /// Writes `channel-d` (`ETHTOOL_A_MSE_CHANNEL_D`, nest).
+    /// Opens `channel-d` (`ETHTOOL_A_MSE_CHANNEL_D`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn channel_d(&mut self) -> Result<MseSnapshotWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(6).map(MseSnapshotWriter)
     }
 
-    /// Writes `worst-channel` (`ETHTOOL_A_MSE_WORST_CHANNEL`, nest).
+    /// Opens `worst-channel` (`ETHTOOL_A_MSE_WORST_CHANNEL`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn worst_channel(&mut self) -> Result<MseSnapshotWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(7).map(MseSnapshotWriter)
     }
 
-    /// Writes `link` (`ETHTOOL_A_MSE_LINK`, nest).
+    /// Opens `link` (`ETHTOOL_A_MSE_LINK`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn link(&mut self) -> Result<MseSnapshotWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(8).map(MseSnapshotWriter)
@@ -10632,7 +10632,7 @@ impl<'m, 'a, 'b> PauseWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_PAUSE_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_PAUSE_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
@@ -10659,7 +10659,7 @@ impl<'m, 'a, 'b> PauseWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `stats` (`ETHTOOL_A_PAUSE_STATS`, nest).
+    /// Opens `stats` (`ETHTOOL_A_PAUSE_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn stats(&mut self) -> Result<PauseStatWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(5).map(PauseStatWriter)
@@ -10821,7 +10821,7 @@ impl<'m, 'a, 'b> PhcVclocksWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_PHC_VCLOCKS_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_PHC_VCLOCKS_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
@@ -10935,7 +10935,7 @@ impl<'m, 'a, 'b> PhyWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_PHY_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_PHY_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
@@ -11090,7 +11090,7 @@ impl<'m, 'a, 'b> PlcaWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_PLCA_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_PLCA_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
@@ -11210,13 +11210,13 @@ impl<'m, 'a, 'b> PrivflagsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_PRIVFLAGS_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_PRIVFLAGS_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
     }
 
-    /// Writes `flags` (`ETHTOOL_A_PRIVFLAGS_FLAGS`, nest).
+    /// Opens `flags` (`ETHTOOL_A_PRIVFLAGS_FLAGS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn flags(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(BitsetWriter)
@@ -11274,7 +11274,7 @@ impl<'m, 'a, 'b> ProfileWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `irq-moderation` (`ETHTOOL_A_PROFILE_IRQ_MODERATION`, nest, multi-attr).
+    /// Opens `irq-moderation` (`ETHTOOL_A_PROFILE_IRQ_MODERATION`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn irq_moderation(&mut self) -> Result<IrqModerationWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(IrqModerationWriter)
@@ -11422,7 +11422,7 @@ impl<'m, 'a, 'b> PseWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_PSE_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_PSE_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
@@ -11505,7 +11505,7 @@ impl<'m, 'a, 'b> PseWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `c33-pse-pw-limit-ranges` (`ETHTOOL_A_PSE_C33_PSE_PW_LIMIT_RANGES`, nest, multi-attr).
+    /// Opens `c33-pse-pw-limit-ranges` (`ETHTOOL_A_PSE_C33_PSE_PW_LIMIT_RANGES`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn c33_pse_pw_limit_ranges(
         &mut self,
@@ -11592,7 +11592,7 @@ impl<'m, 'a, 'b> PseNtfWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_PSE_NTF_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_PSE_NTF_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
@@ -11759,7 +11759,7 @@ impl<'m, 'a, 'b> RingsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_RINGS_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_RINGS_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
@@ -11978,7 +11978,7 @@ impl<'m, 'a, 'b> RssWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_RSS_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_RSS_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
@@ -12026,7 +12026,7 @@ impl<'m, 'a, 'b> RssWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `flow-hash` (`ETHTOOL_A_RSS_FLOW_HASH`, nest).
+    /// Opens `flow-hash` (`ETHTOOL_A_RSS_FLOW_HASH`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn flow_hash(&mut self) -> Result<FlowWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(8).map(FlowWriter)
@@ -12102,19 +12102,19 @@ impl<'m, 'a, 'b> StatsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_STATS_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_STATS_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(HeaderWriter)
     }
 
-    /// Writes `groups` (`ETHTOOL_A_STATS_GROUPS`, nest).
+    /// Opens `groups` (`ETHTOOL_A_STATS_GROUPS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn groups(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(BitsetWriter)
     }
 
-    /// Writes `grp` (`ETHTOOL_A_STATS_GRP`, nest).
+    /// Opens `grp` (`ETHTOOL_A_STATS_GRP`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn grp(&mut self) -> Result<StatsGrpWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(4).map(StatsGrpWriter)
@@ -12242,13 +12242,13 @@ impl<'m, 'a, 'b> StatsGrpWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `hist-rx` (`ETHTOOL_A_STATS_GRP_HIST_RX`, nest).
+    /// Opens `hist-rx` (`ETHTOOL_A_STATS_GRP_HIST_RX`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn hist_rx(&mut self) -> Result<StatsGrpHistWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(5).map(StatsGrpHistWriter)
     }
 
-    /// Writes `hist-tx` (`ETHTOOL_A_STATS_GRP_HIST_TX`, nest).
+    /// Opens `hist-tx` (`ETHTOOL_A_STATS_GRP_HIST_TX`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn hist_tx(&mut self) -> Result<StatsGrpHistWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(6).map(StatsGrpHistWriter)
@@ -12484,7 +12484,7 @@ impl<'m, 'a, 'b> StringsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `string` (`ETHTOOL_A_STRINGS_STRING`, nest, multi-attr).
+    /// Opens `string` (`ETHTOOL_A_STRINGS_STRING`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn string(&mut self) -> Result<StringWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(StringWriter)
@@ -12568,7 +12568,7 @@ impl<'m, 'a, 'b> StringsetAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `strings` (`ETHTOOL_A_STRINGSET_STRINGS`, nest, multi-attr).
+    /// Opens `strings` (`ETHTOOL_A_STRINGSET_STRINGS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn strings(&mut self) -> Result<StringsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(StringsWriter)
@@ -12626,7 +12626,7 @@ impl<'m, 'a, 'b> StringsetsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `stringset` (`ETHTOOL_A_STRINGSETS_STRINGSET`, nest, multi-attr).
+    /// Opens `stringset` (`ETHTOOL_A_STRINGSETS_STRINGSET`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn stringset(&mut self) -> Result<StringsetAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(StringsetAttrsWriter)
@@ -12696,13 +12696,13 @@ impl<'m, 'a, 'b> StrsetWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_STRSET_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_STRSET_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
     }
 
-    /// Writes `stringsets` (`ETHTOOL_A_STRSET_STRINGSETS`, nest).
+    /// Opens `stringsets` (`ETHTOOL_A_STRSET_STRINGSETS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn stringsets(&mut self) -> Result<StringsetsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(StringsetsWriter)
@@ -12962,13 +12962,13 @@ impl<'m, 'a, 'b> TsconfigWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_TSCONFIG_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_TSCONFIG_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
     }
 
-    /// Writes `hwtstamp-provider` (`ETHTOOL_A_TSCONFIG_HWTSTAMP_PROVIDER`, nest).
+    /// Opens `hwtstamp-provider` (`ETHTOOL_A_TSCONFIG_HWTSTAMP_PROVIDER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn hwtstamp_provider(
         &mut self,
@@ -12976,19 +12976,19 @@ impl<'m, 'a, 'b> TsconfigWriter<'m, 'a, 'b> {
         self.0.nest(2).map(TsHwtstampProviderWriter)
     }
 
-    /// Writes `tx-types` (`ETHTOOL_A_TSCONFIG_TX_TYPES`, nest).
+    /// Opens `tx-types` (`ETHTOOL_A_TSCONFIG_TX_TYPES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn tx_types(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(BitsetWriter)
     }
 
-    /// Writes `rx-filters` (`ETHTOOL_A_TSCONFIG_RX_FILTERS`, nest).
+    /// Opens `rx-filters` (`ETHTOOL_A_TSCONFIG_RX_FILTERS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn rx_filters(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(4).map(BitsetWriter)
     }
 
-    /// Writes `hwtstamp-flags` (`ETHTOOL_A_TSCONFIG_HWTSTAMP_FLAGS`, nest).
+    /// Opens `hwtstamp-flags` (`ETHTOOL_A_TSCONFIG_HWTSTAMP_FLAGS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn hwtstamp_flags(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(5).map(BitsetWriter)
@@ -13094,25 +13094,25 @@ impl<'m, 'a, 'b> TsinfoWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_TSINFO_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_TSINFO_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
     }
 
-    /// Writes `timestamping` (`ETHTOOL_A_TSINFO_TIMESTAMPING`, nest).
+    /// Opens `timestamping` (`ETHTOOL_A_TSINFO_TIMESTAMPING`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn timestamping(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(BitsetWriter)
     }
 
-    /// Writes `tx-types` (`ETHTOOL_A_TSINFO_TX_TYPES`, nest).
+    /// Opens `tx-types` (`ETHTOOL_A_TSINFO_TX_TYPES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn tx_types(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(BitsetWriter)
     }
 
-    /// Writes `rx-filters` (`ETHTOOL_A_TSINFO_RX_FILTERS`, nest).
+    /// Opens `rx-filters` (`ETHTOOL_A_TSINFO_RX_FILTERS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn rx_filters(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(4).map(BitsetWriter)
@@ -13125,13 +13125,13 @@ impl<'m, 'a, 'b> TsinfoWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `stats` (`ETHTOOL_A_TSINFO_STATS`, nest).
+    /// Opens `stats` (`ETHTOOL_A_TSINFO_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn stats(&mut self) -> Result<TsStatWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(6).map(TsStatWriter)
     }
 
-    /// Writes `hwtstamp-provider` (`ETHTOOL_A_TSINFO_HWTSTAMP_PROVIDER`, nest).
+    /// Opens `hwtstamp-provider` (`ETHTOOL_A_TSINFO_HWTSTAMP_PROVIDER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn hwtstamp_provider(
         &mut self,
@@ -13211,13 +13211,13 @@ impl<'m, 'a, 'b> TunnelInfoWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_TUNNEL_INFO_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_TUNNEL_INFO_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
     }
 
-    /// Writes `udp-ports` (`ETHTOOL_A_TUNNEL_INFO_UDP_PORTS`, nest).
+    /// Opens `udp-ports` (`ETHTOOL_A_TUNNEL_INFO_UDP_PORTS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn udp_ports(&mut self) -> Result<TunnelUdpWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(TunnelUdpWriter)
@@ -13275,7 +13275,7 @@ impl<'m, 'a, 'b> TunnelUdpWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `table` (`ETHTOOL_A_TUNNEL_UDP_TABLE`, nest).
+    /// Opens `table` (`ETHTOOL_A_TUNNEL_UDP_TABLE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn table(&mut self) -> Result<TunnelUdpTableWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(TunnelUdpTableWriter)
@@ -13424,13 +13424,13 @@ impl<'m, 'a, 'b> TunnelUdpTableWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `types` (`ETHTOOL_A_TUNNEL_UDP_TABLE_TYPES`, nest).
+    /// Opens `types` (`ETHTOOL_A_TUNNEL_UDP_TABLE_TYPES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn types(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(BitsetWriter)
     }
 
-    /// Writes `entry` (`ETHTOOL_A_TUNNEL_UDP_TABLE_ENTRY`, nest, multi-attr).
+    /// Opens `entry` (`ETHTOOL_A_TUNNEL_UDP_TABLE_ENTRY`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn entry(&mut self) -> Result<TunnelUdpEntryWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(TunnelUdpEntryWriter)
@@ -13500,13 +13500,13 @@ impl<'m, 'a, 'b> WolWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `header` (`ETHTOOL_A_WOL_HEADER`, nest).
+    /// Opens `header` (`ETHTOOL_A_WOL_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HeaderWriter)
     }
 
-    /// Writes `modes` (`ETHTOOL_A_WOL_MODES`, nest).
+    /// Opens `modes` (`ETHTOOL_A_WOL_MODES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn modes(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(BitsetWriter)

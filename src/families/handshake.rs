@@ -654,7 +654,7 @@ impl<'m, 'a, 'b> AcceptWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `certificate` (`HANDSHAKE_A_ACCEPT_CERTIFICATE`, nest, multi-attr).
+    /// Opens `certificate` (`HANDSHAKE_A_ACCEPT_CERTIFICATE`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn certificate(&mut self) -> Result<X509Writer<'_, 'a, 'b>, crate::Error> {
         self.0.nest(7).map(X509Writer)

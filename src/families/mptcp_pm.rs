@@ -1118,7 +1118,7 @@ impl<'m, 'a, 'b> AttrWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `addr` (`MPTCP_PM_ATTR_ADDR`, nest).
+    /// Opens `addr` (`MPTCP_PM_ATTR_ADDR`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn addr(&mut self) -> Result<AddressWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(AddressWriter)
@@ -1152,7 +1152,7 @@ impl<'m, 'a, 'b> AttrWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `addr-remote` (`MPTCP_PM_ATTR_ADDR_REMOTE`, nest).
+    /// Opens `addr-remote` (`MPTCP_PM_ATTR_ADDR_REMOTE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn addr_remote(&mut self) -> Result<AddressWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(6).map(AddressWriter)
@@ -1210,7 +1210,7 @@ impl<'m, 'a, 'b> EndpointWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `addr` (`MPTCP_PM_ENDPOINT_ADDR`, nest).
+    /// Opens `addr` (`MPTCP_PM_ENDPOINT_ADDR`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn addr(&mut self) -> Result<AddressWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(AddressWriter)

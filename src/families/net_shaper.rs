@@ -856,7 +856,7 @@ impl<'m, 'a, 'b> LeafInfoWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `handle` (`NET_SHAPER_A_HANDLE`, nest).
+    /// Opens `handle` (`NET_SHAPER_A_HANDLE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn handle(&mut self) -> Result<HandleWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HandleWriter)
@@ -982,7 +982,7 @@ impl<'m, 'a, 'b> NetShaperWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `handle` (`NET_SHAPER_A_HANDLE`, nest).
+    /// Opens `handle` (`NET_SHAPER_A_HANDLE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn handle(&mut self) -> Result<HandleWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(HandleWriter)
@@ -1037,13 +1037,13 @@ impl<'m, 'a, 'b> NetShaperWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `parent` (`NET_SHAPER_A_PARENT`, nest).
+    /// Opens `parent` (`NET_SHAPER_A_PARENT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn parent(&mut self) -> Result<HandleWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(9).map(HandleWriter)
     }
 
-    /// Writes `leaves` (`NET_SHAPER_A_LEAVES`, nest, multi-attr).
+    /// Opens `leaves` (`NET_SHAPER_A_LEAVES`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn leaves(&mut self) -> Result<LeafInfoWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(10).map(LeafInfoWriter)

@@ -1894,7 +1894,7 @@ impl<'m, 'a, 'b> DmabufWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `queues` (`NETDEV_A_DMABUF_QUEUES`, nest, multi-attr).
+    /// Opens `queues` (`NETDEV_A_DMABUF_QUEUES`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn queues(&mut self) -> Result<QueueIdWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(QueueIdWriter)
@@ -2052,7 +2052,7 @@ impl<'m, 'a, 'b> LeaseWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `queue` (`NETDEV_A_LEASE_QUEUE`, nest).
+    /// Opens `queue` (`NETDEV_A_LEASE_QUEUE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn queue(&mut self) -> Result<QueueIdWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(QueueIdWriter)
@@ -2358,7 +2358,7 @@ impl<'m, 'a, 'b> PagePoolWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `io-uring` (`NETDEV_A_PAGE_POOL_IO_URING`, nest).
+    /// Opens `io-uring` (`NETDEV_A_PAGE_POOL_IO_URING`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn io_uring(&mut self) -> Result<IoUringProviderInfoWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(8).map(IoUringProviderInfoWriter)
@@ -2554,7 +2554,7 @@ impl<'m, 'a, 'b> PagePoolStatsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `info` (`NETDEV_A_PAGE_POOL_STATS_INFO`, nest).
+    /// Opens `info` (`NETDEV_A_PAGE_POOL_STATS_INFO`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn info(&mut self) -> Result<PagePoolInfoWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(PagePoolInfoWriter)
@@ -3215,19 +3215,19 @@ impl<'m, 'a, 'b> QueueWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `io-uring` (`NETDEV_A_QUEUE_IO_URING`, nest).
+    /// Opens `io-uring` (`NETDEV_A_QUEUE_IO_URING`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn io_uring(&mut self) -> Result<IoUringProviderInfoWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(6).map(IoUringProviderInfoWriter)
     }
 
-    /// Writes `xsk` (`NETDEV_A_QUEUE_XSK`, nest).
+    /// Opens `xsk` (`NETDEV_A_QUEUE_XSK`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn xsk(&mut self) -> Result<XskInfoWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(7).map(XskInfoWriter)
     }
 
-    /// Writes `lease` (`NETDEV_A_QUEUE_LEASE`, nest).
+    /// Opens `lease` (`NETDEV_A_QUEUE_LEASE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn lease(&mut self) -> Result<LeaseWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(8).map(LeaseWriter)

@@ -2021,7 +2021,7 @@ impl<'m, 'a, 'b> ExpkeyReqsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `requests` (`NFSD_A_EXPKEY_REQS_REQUESTS`, nest, multi-attr).
+    /// Opens `requests` (`NFSD_A_EXPKEY_REQS_REQUESTS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn requests(&mut self) -> Result<ExpkeyWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(ExpkeyWriter)
@@ -2151,7 +2151,7 @@ impl<'m, 'a, 'b> FslocationsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `location` (`NFSD_A_FSLOCATIONS_LOCATION`, nest, multi-attr).
+    /// Opens `location` (`NFSD_A_FSLOCATIONS_LOCATION`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn location(&mut self) -> Result<FslocationWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(FslocationWriter)
@@ -2692,7 +2692,7 @@ impl<'m, 'a, 'b> ServerProtoWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `version` (`NFSD_A_SERVER_PROTO_VERSION`, nest, multi-attr).
+    /// Opens `version` (`NFSD_A_SERVER_PROTO_VERSION`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn version(&mut self) -> Result<VersionWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(VersionWriter)
@@ -2750,7 +2750,7 @@ impl<'m, 'a, 'b> ServerSockWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `addr` (`NFSD_A_SERVER_SOCK_ADDR`, nest, multi-attr).
+    /// Opens `addr` (`NFSD_A_SERVER_SOCK_ADDR`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn addr(&mut self) -> Result<SockWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(SockWriter)
@@ -3014,31 +3014,31 @@ impl<'m, 'a, 'b> ServerStatsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `proc2-ops` (`NFSD_A_SERVER_STATS_PROC2_OPS`, nest, multi-attr).
+    /// Opens `proc2-ops` (`NFSD_A_SERVER_STATS_PROC2_OPS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn proc2_ops(&mut self) -> Result<ServerProcEntryWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(16).map(ServerProcEntryWriter)
     }
 
-    /// Writes `proc3-ops` (`NFSD_A_SERVER_STATS_PROC3_OPS`, nest, multi-attr).
+    /// Opens `proc3-ops` (`NFSD_A_SERVER_STATS_PROC3_OPS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn proc3_ops(&mut self) -> Result<ServerProcEntryWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(17).map(ServerProcEntryWriter)
     }
 
-    /// Writes `proc4-ops` (`NFSD_A_SERVER_STATS_PROC4_OPS`, nest, multi-attr).
+    /// Opens `proc4-ops` (`NFSD_A_SERVER_STATS_PROC4_OPS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn proc4_ops(&mut self) -> Result<ServerProcEntryWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(18).map(ServerProcEntryWriter)
     }
 
-    /// Writes `proc4ops-ops` (`NFSD_A_SERVER_STATS_PROC4OPS_OPS`, nest, multi-attr).
+    /// Opens `proc4ops-ops` (`NFSD_A_SERVER_STATS_PROC4OPS_OPS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn proc4ops_ops(&mut self) -> Result<ServerProcEntryWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(19).map(ServerProcEntryWriter)
     }
 
-    /// Writes `proc4cb-ops` (`NFSD_A_SERVER_STATS_PROC4CB_OPS`, nest, multi-attr).
+    /// Opens `proc4cb-ops` (`NFSD_A_SERVER_STATS_PROC4CB_OPS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn proc4cb_ops(&mut self) -> Result<ServerProcEntryWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(20).map(ServerProcEntryWriter)
@@ -3289,7 +3289,7 @@ impl<'m, 'a, 'b> SvcExportWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `fslocations` (`NFSD_A_SVC_EXPORT_FSLOCATIONS`, nest).
+    /// Opens `fslocations` (`NFSD_A_SVC_EXPORT_FSLOCATIONS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn fslocations(&mut self) -> Result<FslocationsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(8).map(FslocationsWriter)
@@ -3302,7 +3302,7 @@ impl<'m, 'a, 'b> SvcExportWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `secinfo` (`NFSD_A_SVC_EXPORT_SECINFO`, nest, multi-attr).
+    /// Opens `secinfo` (`NFSD_A_SVC_EXPORT_SECINFO`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn secinfo(&mut self) -> Result<AuthFlavorWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(10).map(AuthFlavorWriter)
@@ -3381,7 +3381,7 @@ impl<'m, 'a, 'b> SvcExportReqsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `requests` (`NFSD_A_SVC_EXPORT_REQS_REQUESTS`, nest, multi-attr).
+    /// Opens `requests` (`NFSD_A_SVC_EXPORT_REQS_REQUESTS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn requests(&mut self) -> Result<SvcExportWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(SvcExportWriter)

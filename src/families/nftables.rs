@@ -6414,7 +6414,7 @@ impl<'m, 'a, 'b> ChainAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `hook` (`NFTABLES_A_CHAIN_ATTRS_HOOK`, nest).
+    /// Opens `hook` (`NFTABLES_A_CHAIN_ATTRS_HOOK`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn hook(&mut self) -> Result<NftHookAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(4).map(NftHookAttrsWriter)
@@ -6441,7 +6441,7 @@ impl<'m, 'a, 'b> ChainAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `counters` (`NFTABLES_A_CHAIN_ATTRS_COUNTERS`, nest).
+    /// Opens `counters` (`NFTABLES_A_CHAIN_ATTRS_COUNTERS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn counters(&mut self) -> Result<NftCounterAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(8).map(NftCounterAttrsWriter)
@@ -6860,7 +6860,7 @@ impl<'m, 'a, 'b> DataAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `verdict` (`NFTABLES_A_DATA_ATTRS_VERDICT`, nest).
+    /// Opens `verdict` (`NFTABLES_A_DATA_ATTRS_VERDICT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn verdict(&mut self) -> Result<VerdictAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(VerdictAttrsWriter)
@@ -6931,7 +6931,7 @@ impl<'m, 'a, 'b> ExprAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `data` (`NFTABLES_A_EXPR_ATTRS_DATA`, sub-message).
+    /// Opens `data` (`NFTABLES_A_EXPR_ATTRS_DATA`, sub-message): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn data(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2)
@@ -7046,13 +7046,13 @@ impl<'m, 'a, 'b> ExprBitwiseAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `mask` (`NFTABLES_A_EXPR_BITWISE_ATTRS_MASK`, nest).
+    /// Opens `mask` (`NFTABLES_A_EXPR_BITWISE_ATTRS_MASK`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn mask(&mut self) -> Result<DataAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(4).map(DataAttrsWriter)
     }
 
-    /// Writes `xor` (`NFTABLES_A_EXPR_BITWISE_ATTRS_XOR`, nest).
+    /// Opens `xor` (`NFTABLES_A_EXPR_BITWISE_ATTRS_XOR`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn xor(&mut self) -> Result<DataAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(5).map(DataAttrsWriter)
@@ -7065,7 +7065,7 @@ impl<'m, 'a, 'b> ExprBitwiseAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `data` (`NFTABLES_A_EXPR_BITWISE_ATTRS_DATA`, nest).
+    /// Opens `data` (`NFTABLES_A_EXPR_BITWISE_ATTRS_DATA`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn data(&mut self) -> Result<DataAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(7).map(DataAttrsWriter)
@@ -7149,7 +7149,7 @@ impl<'m, 'a, 'b> ExprCmpAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `data` (`NFTABLES_A_EXPR_CMP_ATTRS_DATA`, nest).
+    /// Opens `data` (`NFTABLES_A_EXPR_CMP_ATTRS_DATA`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn data(&mut self) -> Result<DataAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(DataAttrsWriter)
@@ -7539,7 +7539,7 @@ impl<'m, 'a, 'b> ExprImmediateAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `data` (`NFTABLES_A_EXPR_IMMEDIATE_ATTRS_DATA`, nest).
+    /// Opens `data` (`NFTABLES_A_EXPR_IMMEDIATE_ATTRS_DATA`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn data(&mut self) -> Result<DataAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(DataAttrsWriter)
@@ -7597,7 +7597,7 @@ impl<'m, 'a, 'b> ExprListAttrsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `elem` (`NFTABLES_A_EXPR_LIST_ATTRS_ELEM`, nest, multi-attr).
+    /// Opens `elem` (`NFTABLES_A_EXPR_LIST_ATTRS_ELEM`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn elem(&mut self) -> Result<ExprAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(ExprAttrsWriter)
@@ -8620,7 +8620,7 @@ impl<'m, 'a, 'b> FlowtableAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `hook` (`NFTABLES_A_FLOWTABLE_ATTRS_HOOK`, nest).
+    /// Opens `hook` (`NFTABLES_A_FLOWTABLE_ATTRS_HOOK`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn hook(&mut self) -> Result<FlowtableHookAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(FlowtableHookAttrsWriter)
@@ -8726,7 +8726,7 @@ impl<'m, 'a, 'b> FlowtableHookAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `devs` (`NFTABLES_A_FLOWTABLE_HOOK_ATTRS_DEVS`, nest).
+    /// Opens `devs` (`NFTABLES_A_FLOWTABLE_HOOK_ATTRS_DEVS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn devs(&mut self) -> Result<HookDevAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(HookDevAttrsWriter)
@@ -9163,7 +9163,7 @@ impl<'m, 'a, 'b> NftHookAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `devs` (`NFTABLES_A_NFT_HOOK_ATTRS_DEVS`, nest).
+    /// Opens `devs` (`NFTABLES_A_NFT_HOOK_ATTRS_DEVS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn devs(&mut self) -> Result<HookDevAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(4).map(HookDevAttrsWriter)
@@ -9376,7 +9376,7 @@ impl<'m, 'a, 'b> ObjAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `data` (`NFTABLES_A_OBJ_ATTRS_DATA`, sub-message).
+    /// Opens `data` (`NFTABLES_A_OBJ_ATTRS_DATA`, sub-message): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn data(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(4)
@@ -9572,13 +9572,13 @@ impl<'m, 'a, 'b> RangeAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `from-data` (`NFTABLES_A_RANGE_ATTRS_FROM_DATA`, nest).
+    /// Opens `from-data` (`NFTABLES_A_RANGE_ATTRS_FROM_DATA`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn from_data(&mut self) -> Result<DataAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(DataAttrsWriter)
     }
 
-    /// Writes `to-data` (`NFTABLES_A_RANGE_ATTRS_TO_DATA`, nest).
+    /// Opens `to-data` (`NFTABLES_A_RANGE_ATTRS_TO_DATA`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn to_data(&mut self) -> Result<DataAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(4).map(DataAttrsWriter)
@@ -9711,13 +9711,13 @@ impl<'m, 'a, 'b> RuleAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `expressions` (`NFTABLES_A_RULE_ATTRS_EXPRESSIONS`, nest).
+    /// Opens `expressions` (`NFTABLES_A_RULE_ATTRS_EXPRESSIONS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn expressions(&mut self) -> Result<ExprListAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(4).map(ExprListAttrsWriter)
     }
 
-    /// Writes `compat` (`NFTABLES_A_RULE_ATTRS_COMPAT`, nest).
+    /// Opens `compat` (`NFTABLES_A_RULE_ATTRS_COMPAT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn compat(&mut self) -> Result<RuleCompatAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(5).map(RuleCompatAttrsWriter)
@@ -10046,7 +10046,7 @@ impl<'m, 'a, 'b> SetAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `desc` (`NFTABLES_A_SET_ATTRS_DESC`, nest).
+    /// Opens `desc` (`NFTABLES_A_SET_ATTRS_DESC`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn desc(&mut self) -> Result<SetDescAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(9).map(SetDescAttrsWriter)
@@ -10094,13 +10094,13 @@ impl<'m, 'a, 'b> SetAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `expr` (`NFTABLES_A_SET_ATTRS_EXPR`, nest, multi-attr).
+    /// Opens `expr` (`NFTABLES_A_SET_ATTRS_EXPR`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn expr(&mut self) -> Result<ExprAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(17).map(ExprAttrsWriter)
     }
 
-    /// Writes `expressions` (`NFTABLES_A_SET_ATTRS_EXPRESSIONS`, nest).
+    /// Opens `expressions` (`NFTABLES_A_SET_ATTRS_EXPRESSIONS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn expressions(&mut self) -> Result<SetListAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(18).map(SetListAttrsWriter)
@@ -10185,7 +10185,7 @@ impl<'m, 'a, 'b> SetDescAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `concat` (`NFTABLES_A_SET_DESC_ATTRS_CONCAT`, nest, multi-attr).
+    /// Opens `concat` (`NFTABLES_A_SET_DESC_ATTRS_CONCAT`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn concat(&mut self) -> Result<SetDescConcatAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(SetDescConcatAttrsWriter)
@@ -10244,7 +10244,7 @@ impl<'m, 'a, 'b> SetDescConcatAttrsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `elem` (`NFTABLES_A_SET_DESC_CONCAT_ATTRS_ELEM`, nest).
+    /// Opens `elem` (`NFTABLES_A_SET_DESC_CONCAT_ATTRS_ELEM`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn elem(&mut self) -> Result<SetFieldAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(SetFieldAttrsWriter)
@@ -10361,7 +10361,7 @@ impl<'m, 'a, 'b> SetListAttrsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `elem` (`NFTABLES_A_SET_LIST_ATTRS_ELEM`, nest, multi-attr).
+    /// Opens `elem` (`NFTABLES_A_SET_LIST_ATTRS_ELEM`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn elem(&mut self) -> Result<ExprAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(ExprAttrsWriter)
@@ -10473,13 +10473,13 @@ impl<'m, 'a, 'b> SetelemAttrsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `key` (`NFTABLES_A_SETELEM_ATTRS_KEY`, nest).
+    /// Opens `key` (`NFTABLES_A_SETELEM_ATTRS_KEY`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn key(&mut self) -> Result<DataAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(DataAttrsWriter)
     }
 
-    /// Writes `data` (`NFTABLES_A_SETELEM_ATTRS_DATA`, nest).
+    /// Opens `data` (`NFTABLES_A_SETELEM_ATTRS_DATA`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn data(&mut self) -> Result<DataAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(DataAttrsWriter)
@@ -10513,7 +10513,7 @@ impl<'m, 'a, 'b> SetelemAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `expr` (`NFTABLES_A_SETELEM_ATTRS_EXPR`, nest).
+    /// Opens `expr` (`NFTABLES_A_SETELEM_ATTRS_EXPR`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn expr(&mut self) -> Result<ExprAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(7).map(ExprAttrsWriter)
@@ -10526,13 +10526,13 @@ impl<'m, 'a, 'b> SetelemAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `key-end` (`NFTABLES_A_SETELEM_ATTRS_KEY_END`, nest).
+    /// Opens `key-end` (`NFTABLES_A_SETELEM_ATTRS_KEY_END`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn key_end(&mut self) -> Result<DataAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(9).map(DataAttrsWriter)
     }
 
-    /// Writes `expressions` (`NFTABLES_A_SETELEM_ATTRS_EXPRESSIONS`, nest).
+    /// Opens `expressions` (`NFTABLES_A_SETELEM_ATTRS_EXPRESSIONS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn expressions(&mut self) -> Result<ExprListAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(10).map(ExprListAttrsWriter)
@@ -10622,7 +10622,7 @@ impl<'m, 'a, 'b> SetelemListAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `elements` (`NFTABLES_A_SETELEM_LIST_ATTRS_ELEMENTS`, nest).
+    /// Opens `elements` (`NFTABLES_A_SETELEM_LIST_ATTRS_ELEMENTS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn elements(&mut self) -> Result<SetelemListElemAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(SetelemListElemAttrsWriter)
@@ -10691,7 +10691,7 @@ impl<'m, 'a, 'b> SetelemListElemAttrsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `elem` (`NFTABLES_A_SETELEM_LIST_ELEM_ATTRS_ELEM`, nest, multi-attr).
+    /// Opens `elem` (`NFTABLES_A_SETELEM_LIST_ELEM_ATTRS_ELEM`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn elem(&mut self) -> Result<SetelemAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(SetelemAttrsWriter)

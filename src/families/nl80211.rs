@@ -7134,13 +7134,13 @@ impl<'m, 'a, 'b> BandAttrsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `freqs` (`NL80211_BAND_ATTR_FREQS`, indexed-array).
+    /// Opens `freqs` (`NL80211_BAND_ATTR_FREQS`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn freqs(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1)
     }
 
-    /// Writes `rates` (`NL80211_BAND_ATTR_RATES`, indexed-array).
+    /// Opens `rates` (`NL80211_BAND_ATTR_RATES`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn rates(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2)
@@ -7188,7 +7188,7 @@ impl<'m, 'a, 'b> BandAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `iftype-data` (`NL80211_BAND_ATTR_IFTYPE_DATA`, indexed-array).
+    /// Opens `iftype-data` (`NL80211_BAND_ATTR_IFTYPE_DATA`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn iftype_data(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(9)
@@ -7716,7 +7716,7 @@ impl<'m, 'a, 'b> FrequencyAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `wmm` (`NL80211_FREQUENCY_ATTR_WMM`, indexed-array).
+    /// Opens `wmm` (`NL80211_FREQUENCY_ATTR_WMM`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn wmm(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(18)
@@ -7919,7 +7919,7 @@ impl<'m, 'a, 'b> IfCombinationAttributesWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `limits` (`NL80211_IFACE_COMB_LIMITS`, indexed-array).
+    /// Opens `limits` (`NL80211_IFACE_COMB_LIMITS`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn limits(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1)
@@ -8033,7 +8033,7 @@ impl<'m, 'a, 'b> IfaceLimitAttributesWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `types` (`NL80211_IFACE_LIMIT_TYPES`, nest).
+    /// Opens `types` (`NL80211_IFACE_LIMIT_TYPES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn types(&mut self) -> Result<SupportedIftypesWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(SupportedIftypesWriter)
@@ -8163,79 +8163,79 @@ impl<'m, 'a, 'b> IftypeAttrsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `unspecified` (`NL80211_IFTYPE_UNSPECIFIED`, nest).
+    /// Opens `unspecified` (`NL80211_IFTYPE_UNSPECIFIED`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn unspecified(&mut self) -> Result<FrameTypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(0).map(FrameTypeAttrsWriter)
     }
 
-    /// Writes `adhoc` (`NL80211_IFTYPE_ADHOC`, nest).
+    /// Opens `adhoc` (`NL80211_IFTYPE_ADHOC`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn adhoc(&mut self) -> Result<FrameTypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(FrameTypeAttrsWriter)
     }
 
-    /// Writes `station` (`NL80211_IFTYPE_STATION`, nest).
+    /// Opens `station` (`NL80211_IFTYPE_STATION`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn station(&mut self) -> Result<FrameTypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(FrameTypeAttrsWriter)
     }
 
-    /// Writes `ap` (`NL80211_IFTYPE_AP`, nest).
+    /// Opens `ap` (`NL80211_IFTYPE_AP`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn ap(&mut self) -> Result<FrameTypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(FrameTypeAttrsWriter)
     }
 
-    /// Writes `ap-vlan` (`NL80211_IFTYPE_AP_VLAN`, nest).
+    /// Opens `ap-vlan` (`NL80211_IFTYPE_AP_VLAN`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn ap_vlan(&mut self) -> Result<FrameTypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(4).map(FrameTypeAttrsWriter)
     }
 
-    /// Writes `wds` (`NL80211_IFTYPE_WDS`, nest).
+    /// Opens `wds` (`NL80211_IFTYPE_WDS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn wds(&mut self) -> Result<FrameTypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(5).map(FrameTypeAttrsWriter)
     }
 
-    /// Writes `monitor` (`NL80211_IFTYPE_MONITOR`, nest).
+    /// Opens `monitor` (`NL80211_IFTYPE_MONITOR`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn monitor(&mut self) -> Result<FrameTypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(6).map(FrameTypeAttrsWriter)
     }
 
-    /// Writes `mesh-point` (`NL80211_IFTYPE_MESH_POINT`, nest).
+    /// Opens `mesh-point` (`NL80211_IFTYPE_MESH_POINT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn mesh_point(&mut self) -> Result<FrameTypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(7).map(FrameTypeAttrsWriter)
     }
 
-    /// Writes `p2p-client` (`NL80211_IFTYPE_P2P_CLIENT`, nest).
+    /// Opens `p2p-client` (`NL80211_IFTYPE_P2P_CLIENT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn p2p_client(&mut self) -> Result<FrameTypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(8).map(FrameTypeAttrsWriter)
     }
 
-    /// Writes `p2p-go` (`NL80211_IFTYPE_P2P_GO`, nest).
+    /// Opens `p2p-go` (`NL80211_IFTYPE_P2P_GO`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn p2p_go(&mut self) -> Result<FrameTypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(9).map(FrameTypeAttrsWriter)
     }
 
-    /// Writes `p2p-device` (`NL80211_IFTYPE_P2P_DEVICE`, nest).
+    /// Opens `p2p-device` (`NL80211_IFTYPE_P2P_DEVICE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn p2p_device(&mut self) -> Result<FrameTypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(10).map(FrameTypeAttrsWriter)
     }
 
-    /// Writes `ocb` (`NL80211_IFTYPE_OCB`, nest).
+    /// Opens `ocb` (`NL80211_IFTYPE_OCB`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn ocb(&mut self) -> Result<FrameTypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(11).map(FrameTypeAttrsWriter)
     }
 
-    /// Writes `nan` (`NL80211_IFTYPE_NAN`, nest).
+    /// Opens `nan` (`NL80211_IFTYPE_NAN`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn nan(&mut self) -> Result<FrameTypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(12).map(FrameTypeAttrsWriter)
@@ -10623,7 +10623,7 @@ impl<'m, 'a, 'b> Nl80211AttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `wiphy-bands` (`NL80211_ATTR_WIPHY_BANDS`, nest).
+    /// Opens `wiphy-bands` (`NL80211_ATTR_WIPHY_BANDS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn wiphy_bands(&mut self) -> Result<WiphyBandsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(22).map(WiphyBandsWriter)
@@ -10692,7 +10692,7 @@ impl<'m, 'a, 'b> Nl80211AttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `supported-iftypes` (`NL80211_ATTR_SUPPORTED_IFTYPES`, nest).
+    /// Opens `supported-iftypes` (`NL80211_ATTR_SUPPORTED_IFTYPES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn supported_iftypes(
         &mut self,
@@ -10819,7 +10819,7 @@ impl<'m, 'a, 'b> Nl80211AttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `supported-commands` (`NL80211_ATTR_SUPPORTED_COMMANDS`, indexed-array, a value of `commands`: `Commands`).
+    /// Opens `supported-commands` (`NL80211_ATTR_SUPPORTED_COMMANDS`, indexed-array, a value of `commands`: `Commands`): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn supported_commands(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(50)
@@ -11161,13 +11161,13 @@ impl<'m, 'a, 'b> Nl80211AttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `tx-frame-types` (`NL80211_ATTR_TX_FRAME_TYPES`, nest).
+    /// Opens `tx-frame-types` (`NL80211_ATTR_TX_FRAME_TYPES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn tx_frame_types(&mut self) -> Result<IftypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(99).map(IftypeAttrsWriter)
     }
 
-    /// Writes `rx-frame-types` (`NL80211_ATTR_RX_FRAME_TYPES`, nest).
+    /// Opens `rx-frame-types` (`NL80211_ATTR_RX_FRAME_TYPES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn rx_frame_types(&mut self) -> Result<IftypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(100).map(IftypeAttrsWriter)
@@ -11295,7 +11295,7 @@ impl<'m, 'a, 'b> Nl80211AttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `wowlan-triggers-supported` (`NL80211_ATTR_WOWLAN_TRIGGERS_SUPPORTED`, nest).
+    /// Opens `wowlan-triggers-supported` (`NL80211_ATTR_WOWLAN_TRIGGERS_SUPPORTED`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn wowlan_triggers_supported(
         &mut self,
@@ -11310,13 +11310,13 @@ impl<'m, 'a, 'b> Nl80211AttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `interface-combinations` (`NL80211_ATTR_INTERFACE_COMBINATIONS`, indexed-array).
+    /// Opens `interface-combinations` (`NL80211_ATTR_INTERFACE_COMBINATIONS`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn interface_combinations(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(120)
     }
 
-    /// Writes `software-iftypes` (`NL80211_ATTR_SOFTWARE_IFTYPES`, nest).
+    /// Opens `software-iftypes` (`NL80211_ATTR_SOFTWARE_IFTYPES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn software_iftypes(&mut self) -> Result<SupportedIftypesWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(121).map(SupportedIftypesWriter)
@@ -12323,7 +12323,7 @@ impl<'m, 'a, 'b> Nl80211AttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `txq-stats` (`NL80211_ATTR_TXQ_STATS`, nest).
+    /// Opens `txq-stats` (`NL80211_ATTR_TXQ_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn txq_stats(&mut self) -> Result<TxqStatsAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(265).map(TxqStatsAttrsWriter)
@@ -12567,7 +12567,7 @@ impl<'m, 'a, 'b> Nl80211AttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `sar-spec` (`NL80211_ATTR_SAR_SPEC`, nest).
+    /// Opens `sar-spec` (`NL80211_ATTR_SAR_SPEC`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn sar_spec(&mut self) -> Result<SarAttributesWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(300).map(SarAttributesWriter)
@@ -12872,7 +12872,7 @@ impl<'m, 'a, 'b> SarAttributesWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `specs` (`NL80211_SAR_ATTR_SPECS`, indexed-array).
+    /// Opens `specs` (`NL80211_SAR_ATTR_SPECS`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn specs(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2)
@@ -13449,37 +13449,37 @@ impl<'m, 'a, 'b> WiphyBandsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `2ghz` (`NL80211_BAND_2GHZ`, nest).
+    /// Opens `2ghz` (`NL80211_BAND_2GHZ`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn f2ghz(&mut self) -> Result<BandAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(0).map(BandAttrsWriter)
     }
 
-    /// Writes `5ghz` (`NL80211_BAND_5GHZ`, nest).
+    /// Opens `5ghz` (`NL80211_BAND_5GHZ`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn f5ghz(&mut self) -> Result<BandAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(BandAttrsWriter)
     }
 
-    /// Writes `60ghz` (`NL80211_BAND_60GHZ`, nest).
+    /// Opens `60ghz` (`NL80211_BAND_60GHZ`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn f60ghz(&mut self) -> Result<BandAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(BandAttrsWriter)
     }
 
-    /// Writes `6ghz` (`NL80211_BAND_6GHZ`, nest).
+    /// Opens `6ghz` (`NL80211_BAND_6GHZ`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn f6ghz(&mut self) -> Result<BandAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(BandAttrsWriter)
     }
 
-    /// Writes `s1ghz` (`NL80211_BAND_S1GHZ`, nest).
+    /// Opens `s1ghz` (`NL80211_BAND_S1GHZ`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn s1ghz(&mut self) -> Result<BandAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(4).map(BandAttrsWriter)
     }
 
-    /// Writes `lc` (`NL80211_BAND_LC`, nest).
+    /// Opens `lc` (`NL80211_BAND_LC`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn lc(&mut self) -> Result<BandAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(5).map(BandAttrsWriter)

@@ -843,25 +843,25 @@ impl<'m, 'a, 'b> CtrlAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `ops` (`CTRL_ATTR_OPS`, indexed-array).
+    /// Opens `ops` (`CTRL_ATTR_OPS`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn ops(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(6)
     }
 
-    /// Writes `mcast-groups` (`CTRL_ATTR_MCAST_GROUPS`, indexed-array).
+    /// Opens `mcast-groups` (`CTRL_ATTR_MCAST_GROUPS`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn mcast_groups(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(7)
     }
 
-    /// Writes `policy` (`CTRL_ATTR_POLICY`, nest-type-value).
+    /// Opens `policy` (`CTRL_ATTR_POLICY`, nest-type-value): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn policy(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(8)
     }
 
-    /// Writes `op-policy` (`CTRL_ATTR_OP_POLICY`, nest-type-value).
+    /// Opens `op-policy` (`CTRL_ATTR_OP_POLICY`, nest-type-value): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn op_policy(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(9)

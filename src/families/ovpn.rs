@@ -1695,13 +1695,13 @@ impl<'m, 'a, 'b> KeyconfWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `encrypt-dir` (`OVPN_A_KEYCONF_ENCRYPT_DIR`, nest).
+    /// Opens `encrypt-dir` (`OVPN_A_KEYCONF_ENCRYPT_DIR`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn encrypt_dir(&mut self) -> Result<KeydirWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(5).map(KeydirWriter)
     }
 
-    /// Writes `decrypt-dir` (`OVPN_A_KEYCONF_DECRYPT_DIR`, nest).
+    /// Opens `decrypt-dir` (`OVPN_A_KEYCONF_DECRYPT_DIR`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn decrypt_dir(&mut self) -> Result<KeydirWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(6).map(KeydirWriter)
@@ -2079,13 +2079,13 @@ impl<'m, 'a, 'b> OvpnWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `peer` (`OVPN_A_PEER`, nest).
+    /// Opens `peer` (`OVPN_A_PEER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn peer(&mut self) -> Result<PeerWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(PeerWriter)
     }
 
-    /// Writes `keyconf` (`OVPN_A_KEYCONF`, nest).
+    /// Opens `keyconf` (`OVPN_A_KEYCONF`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn keyconf(&mut self) -> Result<KeyconfWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(KeyconfWriter)
@@ -2157,7 +2157,7 @@ impl<'m, 'a, 'b> OvpnKeyconfDelInputWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `keyconf` (`OVPN_A_KEYCONF`, nest).
+    /// Opens `keyconf` (`OVPN_A_KEYCONF`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn keyconf(&mut self) -> Result<KeyconfDelInputWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(KeyconfDelInputWriter)
@@ -2228,7 +2228,7 @@ impl<'m, 'a, 'b> OvpnKeyconfGetWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `keyconf` (`OVPN_A_KEYCONF`, nest).
+    /// Opens `keyconf` (`OVPN_A_KEYCONF`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn keyconf(&mut self) -> Result<KeyconfGetWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(KeyconfGetWriter)
@@ -2303,7 +2303,7 @@ impl<'m, 'a, 'b> OvpnKeyconfSwapInputWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `keyconf` (`OVPN_A_KEYCONF`, nest).
+    /// Opens `keyconf` (`OVPN_A_KEYCONF`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn keyconf(&mut self) -> Result<KeyconfSwapInputWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(KeyconfSwapInputWriter)
@@ -2374,7 +2374,7 @@ impl<'m, 'a, 'b> OvpnPeerDelInputWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `peer` (`OVPN_A_PEER`, nest).
+    /// Opens `peer` (`OVPN_A_PEER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn peer(&mut self) -> Result<PeerDelInputWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(PeerDelInputWriter)
@@ -2445,7 +2445,7 @@ impl<'m, 'a, 'b> OvpnPeerNewInputWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `peer` (`OVPN_A_PEER`, nest).
+    /// Opens `peer` (`OVPN_A_PEER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn peer(&mut self) -> Result<PeerNewInputWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(PeerNewInputWriter)
@@ -2516,7 +2516,7 @@ impl<'m, 'a, 'b> OvpnPeerSetInputWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `peer` (`OVPN_A_PEER`, nest).
+    /// Opens `peer` (`OVPN_A_PEER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn peer(&mut self) -> Result<PeerSetInputWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(PeerSetInputWriter)

@@ -2833,13 +2833,13 @@ impl<'m, 'a, 'b> ActionAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `userspace` (`OVS_ACTION_ATTR_USERSPACE`, nest).
+    /// Opens `userspace` (`OVS_ACTION_ATTR_USERSPACE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn userspace(&mut self) -> Result<UserspaceAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(UserspaceAttrsWriter)
     }
 
-    /// Writes `set` (`OVS_ACTION_ATTR_SET`, nest).
+    /// Opens `set` (`OVS_ACTION_ATTR_SET`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn set(&mut self) -> Result<KeyAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(KeyAttrsWriter)
@@ -2859,7 +2859,7 @@ impl<'m, 'a, 'b> ActionAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `sample` (`OVS_ACTION_ATTR_SAMPLE`, nest).
+    /// Opens `sample` (`OVS_ACTION_ATTR_SAMPLE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn sample(&mut self) -> Result<SampleAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(6).map(SampleAttrsWriter)
@@ -2893,13 +2893,13 @@ impl<'m, 'a, 'b> ActionAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `set-masked` (`OVS_ACTION_ATTR_SET_MASKED`, nest).
+    /// Opens `set-masked` (`OVS_ACTION_ATTR_SET_MASKED`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn set_masked(&mut self) -> Result<KeyAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(11).map(KeyAttrsWriter)
     }
 
-    /// Writes `ct` (`OVS_ACTION_ATTR_CT`, nest).
+    /// Opens `ct` (`OVS_ACTION_ATTR_CT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn ct(&mut self) -> Result<CtAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(12).map(CtAttrsWriter)
@@ -2933,7 +2933,7 @@ impl<'m, 'a, 'b> ActionAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `push-nsh` (`OVS_ACTION_ATTR_PUSH_NSH`, nest).
+    /// Opens `push-nsh` (`OVS_ACTION_ATTR_PUSH_NSH`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn push_nsh(&mut self) -> Result<OvsNshKeyAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(17).map(OvsNshKeyAttrsWriter)
@@ -2953,13 +2953,13 @@ impl<'m, 'a, 'b> ActionAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `clone` (`OVS_ACTION_ATTR_CLONE`, nest).
+    /// Opens `clone` (`OVS_ACTION_ATTR_CLONE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn clone(&mut self) -> Result<ActionAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(20).map(ActionAttrsWriter)
     }
 
-    /// Writes `check-pkt-len` (`OVS_ACTION_ATTR_CHECK_PKT_LEN`, nest).
+    /// Opens `check-pkt-len` (`OVS_ACTION_ATTR_CHECK_PKT_LEN`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn check_pkt_len(&mut self) -> Result<CheckPktLenAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(21).map(CheckPktLenAttrsWriter)
@@ -2972,13 +2972,13 @@ impl<'m, 'a, 'b> ActionAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `dec-ttl` (`OVS_ACTION_ATTR_DEC_TTL`, nest).
+    /// Opens `dec-ttl` (`OVS_ACTION_ATTR_DEC_TTL`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dec_ttl(&mut self) -> Result<DecTtlAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(23).map(DecTtlAttrsWriter)
     }
 
-    /// Writes `psample` (`OVS_ACTION_ATTR_PSAMPLE`, nest).
+    /// Opens `psample` (`OVS_ACTION_ATTR_PSAMPLE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn psample(&mut self) -> Result<PsampleAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(24).map(PsampleAttrsWriter)
@@ -3055,13 +3055,13 @@ impl<'m, 'a, 'b> CheckPktLenAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `actions-if-greater` (`OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER`, nest).
+    /// Opens `actions-if-greater` (`OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn actions_if_greater(&mut self) -> Result<ActionAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(ActionAttrsWriter)
     }
 
-    /// Writes `actions-if-less-equal` (`OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_LESS_EQUAL`, nest).
+    /// Opens `actions-if-less-equal` (`OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_LESS_EQUAL`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn actions_if_less_equal(&mut self) -> Result<ActionAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(ActionAttrsWriter)
@@ -3202,7 +3202,7 @@ impl<'m, 'a, 'b> CtAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `nat` (`OVS_CT_ATTR_NAT`, nest).
+    /// Opens `nat` (`OVS_CT_ATTR_NAT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn nat(&mut self) -> Result<NatAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(6).map(NatAttrsWriter)
@@ -3281,7 +3281,7 @@ impl<'m, 'a, 'b> DecTtlAttrsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `action` (`OVS_DEC_TTL_ATTR_ACTION`, nest).
+    /// Opens `action` (`OVS_DEC_TTL_ATTR_ACTION`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn action(&mut self) -> Result<ActionAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(ActionAttrsWriter)
@@ -3399,13 +3399,13 @@ impl<'m, 'a, 'b> FlowAttrsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `key` (`OVS_FLOW_ATTR_KEY`, nest).
+    /// Opens `key` (`OVS_FLOW_ATTR_KEY`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn key(&mut self) -> Result<KeyAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(KeyAttrsWriter)
     }
 
-    /// Writes `actions` (`OVS_FLOW_ATTR_ACTIONS`, nest).
+    /// Opens `actions` (`OVS_FLOW_ATTR_ACTIONS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn actions(&mut self) -> Result<ActionAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(ActionAttrsWriter)
@@ -3439,7 +3439,7 @@ impl<'m, 'a, 'b> FlowAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `mask` (`OVS_FLOW_ATTR_MASK`, nest).
+    /// Opens `mask` (`OVS_FLOW_ATTR_MASK`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn mask(&mut self) -> Result<KeyAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(7).map(KeyAttrsWriter)
@@ -3711,7 +3711,7 @@ impl<'m, 'a, 'b> KeyAttrsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `encap` (`OVS_KEY_ATTR_ENCAP`, nest).
+    /// Opens `encap` (`OVS_KEY_ATTR_ENCAP`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn encap(&mut self) -> Result<KeyAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(KeyAttrsWriter)
@@ -3815,7 +3815,7 @@ impl<'m, 'a, 'b> KeyAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `tunnel` (`OVS_KEY_ATTR_TUNNEL`, nest).
+    /// Opens `tunnel` (`OVS_KEY_ATTR_TUNNEL`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn tunnel(&mut self) -> Result<TunnelKeyAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(16).map(TunnelKeyAttrsWriter)
@@ -3901,7 +3901,7 @@ impl<'m, 'a, 'b> KeyAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `nsh` (`OVS_KEY_ATTR_NSH`, nest).
+    /// Opens `nsh` (`OVS_KEY_ATTR_NSH`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn nsh(&mut self) -> Result<OvsNshKeyAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(28).map(OvsNshKeyAttrsWriter)
@@ -4320,7 +4320,7 @@ impl<'m, 'a, 'b> SampleAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `actions` (`OVS_SAMPLE_ATTR_ACTIONS`, nest).
+    /// Opens `actions` (`OVS_SAMPLE_ATTR_ACTIONS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn actions(&mut self) -> Result<ActionAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(ActionAttrsWriter)
@@ -4551,7 +4551,7 @@ impl<'m, 'a, 'b> TunnelKeyAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `vxlan-opts` (`OVS_TUNNEL_KEY_ATTR_VXLAN_OPTS`, nest).
+    /// Opens `vxlan-opts` (`OVS_TUNNEL_KEY_ATTR_VXLAN_OPTS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn vxlan_opts(&mut self) -> Result<VxlanExtAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(11).map(VxlanExtAttrsWriter)

@@ -703,7 +703,7 @@ impl<'m, 'a, 'b> VportWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `options` (`OVS_VPORT_ATTR_OPTIONS`, nest).
+    /// Opens `options` (`OVS_VPORT_ATTR_OPTIONS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn options(&mut self) -> Result<VportOptionsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(4).map(VportOptionsWriter)
@@ -737,7 +737,7 @@ impl<'m, 'a, 'b> VportWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `upcall-stats` (`OVS_VPORT_ATTR_UPCALL_STATS`, nest).
+    /// Opens `upcall-stats` (`OVS_VPORT_ATTR_UPCALL_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn upcall_stats(&mut self) -> Result<UpcallStatsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(10).map(UpcallStatsWriter)

@@ -747,13 +747,13 @@ impl<'m, 'a, 'b> AssocWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `rx-key` (`PSP_A_ASSOC_RX_KEY`, nest).
+    /// Opens `rx-key` (`PSP_A_ASSOC_RX_KEY`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn rx_key(&mut self) -> Result<KeysWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(KeysWriter)
     }
 
-    /// Writes `tx-key` (`PSP_A_ASSOC_TX_KEY`, nest).
+    /// Opens `tx-key` (`PSP_A_ASSOC_TX_KEY`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn tx_key(&mut self) -> Result<KeysWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(4).map(KeysWriter)
@@ -954,7 +954,7 @@ impl<'m, 'a, 'b> DevWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `assoc-list` (`PSP_A_DEV_ASSOC_LIST`, nest, multi-attr).
+    /// Opens `assoc-list` (`PSP_A_DEV_ASSOC_LIST`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn assoc_list(&mut self) -> Result<AssocDevInfoWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(5).map(AssocDevInfoWriter)

@@ -8998,19 +8998,19 @@ impl<'m, 'a, 'b> AfSpecAttrsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `inet` (`AF_INET`, nest).
+    /// Opens `inet` (`AF_INET`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn inet(&mut self) -> Result<IflaAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(IflaAttrsWriter)
     }
 
-    /// Writes `inet6` (`AF_INET6`, nest).
+    /// Opens `inet6` (`AF_INET6`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn inet6(&mut self) -> Result<Ifla6AttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(10).map(Ifla6AttrsWriter)
     }
 
-    /// Writes `mctp` (`AF_MCTP`, nest).
+    /// Opens `mctp` (`AF_MCTP`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn mctp(&mut self) -> Result<MctpAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(45).map(MctpAttrsWriter)
@@ -10190,7 +10190,7 @@ impl<'m, 'a, 'b> LinkAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `linkinfo` (`IFLA_LINKINFO`, nest).
+    /// Opens `linkinfo` (`IFLA_LINKINFO`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn linkinfo(&mut self) -> Result<LinkinfoAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(18).map(LinkinfoAttrsWriter)
@@ -10217,7 +10217,7 @@ impl<'m, 'a, 'b> LinkAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `vfinfo-list` (`IFLA_VFINFO_LIST`, nest).
+    /// Opens `vfinfo-list` (`IFLA_VFINFO_LIST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn vfinfo_list(&mut self) -> Result<VfinfoListAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(22).map(VfinfoListAttrsWriter)
@@ -10230,19 +10230,19 @@ impl<'m, 'a, 'b> LinkAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `vf-ports` (`IFLA_VF_PORTS`, nest).
+    /// Opens `vf-ports` (`IFLA_VF_PORTS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn vf_ports(&mut self) -> Result<VfPortsAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(24).map(VfPortsAttrsWriter)
     }
 
-    /// Writes `port-self` (`IFLA_PORT_SELF`, nest).
+    /// Opens `port-self` (`IFLA_PORT_SELF`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn port_self(&mut self) -> Result<PortSelfAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(25).map(PortSelfAttrsWriter)
     }
 
-    /// Writes `af-spec` (`IFLA_AF_SPEC`, nest).
+    /// Opens `af-spec` (`IFLA_AF_SPEC`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn af_spec(&mut self) -> Result<AfSpecAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(26).map(AfSpecAttrsWriter)
@@ -10353,7 +10353,7 @@ impl<'m, 'a, 'b> LinkAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `xdp` (`IFLA_XDP`, nest).
+    /// Opens `xdp` (`IFLA_XDP`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn xdp(&mut self) -> Result<XdpAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(43).map(XdpAttrsWriter)
@@ -10415,7 +10415,7 @@ impl<'m, 'a, 'b> LinkAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `prop-list` (`IFLA_PROP_LIST`, nest).
+    /// Opens `prop-list` (`IFLA_PROP_LIST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn prop_list(&mut self) -> Result<PropListLinkAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(52).map(PropListLinkAttrsWriter)
@@ -10505,7 +10505,7 @@ impl<'m, 'a, 'b> LinkAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `dpll-pin` (`IFLA_DPLL_PIN`, nest).
+    /// Opens `dpll-pin` (`IFLA_DPLL_PIN`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn dpll_pin(&mut self) -> Result<LinkDpllPinAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(65).map(LinkDpllPinAttrsWriter)
@@ -10669,7 +10669,7 @@ impl<'m, 'a, 'b> LinkOffloadXstatsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `hw-s-info` (`IFLA_OFFLOAD_XSTATS_HW_S_INFO`, indexed-array).
+    /// Opens `hw-s-info` (`IFLA_OFFLOAD_XSTATS_HW_S_INFO`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn hw_s_info(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2)
@@ -10765,7 +10765,7 @@ impl<'m, 'a, 'b> LinkinfoAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `data` (`IFLA_INFO_DATA`, sub-message).
+    /// Opens `data` (`IFLA_INFO_DATA`, sub-message): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn data(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2)
@@ -10785,7 +10785,7 @@ impl<'m, 'a, 'b> LinkinfoAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `slave-data` (`IFLA_INFO_SLAVE_DATA`, sub-message).
+    /// Opens `slave-data` (`IFLA_INFO_SLAVE_DATA`, sub-message): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn slave_data(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(5)
@@ -11090,7 +11090,7 @@ impl<'m, 'a, 'b> LinkinfoBondAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `arp-ip-target` (`IFLA_BOND_ARP_IP_TARGET`, indexed-array, big-endian, display hint ipv4).
+    /// Opens `arp-ip-target` (`IFLA_BOND_ARP_IP_TARGET`, indexed-array, big-endian, display hint ipv4): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn arp_ip_target(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(8)
@@ -11194,7 +11194,7 @@ impl<'m, 'a, 'b> LinkinfoBondAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `ad-info` (`IFLA_BOND_AD_INFO`, nest).
+    /// Opens `ad-info` (`IFLA_BOND_AD_INFO`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn ad_info(&mut self) -> Result<BondAdInfoAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(23).map(BondAdInfoAttrsWriter)
@@ -11249,7 +11249,7 @@ impl<'m, 'a, 'b> LinkinfoBondAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `ns-ip6-target` (`IFLA_BOND_NS_IP6_TARGET`, indexed-array, display hint ipv6).
+    /// Opens `ns-ip6-target` (`IFLA_BOND_NS_IP6_TARGET`, indexed-array, display hint ipv6): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn ns_ip6_target(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(31)
@@ -14715,13 +14715,13 @@ impl<'m, 'a, 'b> LinkinfoVlanAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `egress-qos` (`IFLA_VLAN_EGRESS_QOS`, nest).
+    /// Opens `egress-qos` (`IFLA_VLAN_EGRESS_QOS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn egress_qos(&mut self) -> Result<IflaVlanQosWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(IflaVlanQosWriter)
     }
 
-    /// Writes `ingress-qos` (`IFLA_VLAN_INGRESS_QOS`, nest).
+    /// Opens `ingress-qos` (`IFLA_VLAN_INGRESS_QOS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn ingress_qos(&mut self) -> Result<IflaVlanQosWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(4).map(IflaVlanQosWriter)
@@ -15316,7 +15316,7 @@ impl<'m, 'a, 'b> StatsAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `link-offload-xstats` (`IFLA_STATS_LINK_OFFLOAD_XSTATS`, nest).
+    /// Opens `link-offload-xstats` (`IFLA_STATS_LINK_OFFLOAD_XSTATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn link_offload_xstats(
         &mut self,
@@ -15759,7 +15759,7 @@ impl<'m, 'a, 'b> VfinfoAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `stats` (`IFLA_VF_STATS`, nest).
+    /// Opens `stats` (`IFLA_VF_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn stats(&mut self) -> Result<VfStatsAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(8).map(VfStatsAttrsWriter)
@@ -15786,7 +15786,7 @@ impl<'m, 'a, 'b> VfinfoAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `vlan-list` (`IFLA_VF_VLAN_LIST`, nest).
+    /// Opens `vlan-list` (`IFLA_VF_VLAN_LIST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn vlan_list(&mut self) -> Result<VfVlanAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(12).map(VfVlanAttrsWriter)
@@ -15851,7 +15851,7 @@ impl<'m, 'a, 'b> VfinfoListAttrsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `info` (`IFLA_VF_INFO`, nest, multi-attr).
+    /// Opens `info` (`IFLA_VF_INFO`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn info(&mut self) -> Result<VfinfoAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(VfinfoAttrsWriter)

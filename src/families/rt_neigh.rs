@@ -1623,7 +1623,7 @@ impl<'m, 'a, 'b> NdtAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `parms` (`NDTA_PARMS`, nest).
+    /// Opens `parms` (`NDTA_PARMS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn parms(&mut self) -> Result<NdtpaAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(6).map(NdtpaAttrsWriter)

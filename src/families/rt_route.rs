@@ -1615,7 +1615,7 @@ impl<'m, 'a, 'b> RouteAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `metrics` (`RTA_METRICS`, nest).
+    /// Opens `metrics` (`RTA_METRICS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn metrics(&mut self) -> Result<MetricsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(8).map(MetricsWriter)

@@ -672,7 +672,7 @@ impl<'m, 'a, 'b> IpMapReqsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `requests` (`SUNRPC_A_IP_MAP_REQS_REQUESTS`, nest, multi-attr).
+    /// Opens `requests` (`SUNRPC_A_IP_MAP_REQS_REQUESTS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn requests(&mut self) -> Result<IpMapWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(IpMapWriter)
@@ -841,7 +841,7 @@ impl<'m, 'a, 'b> UnixGidReqsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `requests` (`SUNRPC_A_UNIX_GID_REQS_REQUESTS`, nest, multi-attr).
+    /// Opens `requests` (`SUNRPC_A_UNIX_GID_REQS_REQUESTS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn requests(&mut self) -> Result<UnixGidWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(UnixGidWriter)

@@ -12838,7 +12838,7 @@ impl<'m, 'a, 'b> ActAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `options` (`TCA_ACT_OPTIONS`, sub-message).
+    /// Opens `options` (`TCA_ACT_OPTIONS`, sub-message): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn options(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2)
@@ -12851,7 +12851,7 @@ impl<'m, 'a, 'b> ActAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `stats` (`TCA_ACT_STATS`, nest).
+    /// Opens `stats` (`TCA_ACT_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn stats(&mut self) -> Result<TcaStatsAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(4).map(TcaStatsAttrsWriter)
@@ -15359,7 +15359,7 @@ impl<'m, 'a, 'b> AttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `options` (`TCA_OPTIONS`, sub-message).
+    /// Opens `options` (`TCA_OPTIONS`, sub-message): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn options(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2)
@@ -15372,7 +15372,7 @@ impl<'m, 'a, 'b> AttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `xstats` (`TCA_XSTATS`, sub-message).
+    /// Opens `xstats` (`TCA_XSTATS`, sub-message): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn xstats(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(4)
@@ -15392,13 +15392,13 @@ impl<'m, 'a, 'b> AttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `stats2` (`TCA_STATS2`, nest).
+    /// Opens `stats2` (`TCA_STATS2`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn stats2(&mut self) -> Result<TcaStatsAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(7).map(TcaStatsAttrsWriter)
     }
 
-    /// Writes `stab` (`TCA_STAB`, nest).
+    /// Opens `stab` (`TCA_STAB`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn stab(&mut self) -> Result<TcaStabAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(8).map(TcaStabAttrsWriter)
@@ -15536,19 +15536,19 @@ impl<'m, 'a, 'b> BasicAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `ematches` (`TCA_BASIC_EMATCHES`, nest).
+    /// Opens `ematches` (`TCA_BASIC_EMATCHES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn ematches(&mut self) -> Result<EmatchAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(EmatchAttrsWriter)
     }
 
-    /// Writes `act` (`TCA_BASIC_ACT`, indexed-array).
+    /// Opens `act` (`TCA_BASIC_ACT`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn act(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3)
     }
 
-    /// Writes `police` (`TCA_BASIC_POLICE`, nest).
+    /// Opens `police` (`TCA_BASIC_POLICE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn police(&mut self) -> Result<PoliceAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(4).map(PoliceAttrsWriter)
@@ -15673,13 +15673,13 @@ impl<'m, 'a, 'b> BpfAttrsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `act` (`TCA_BPF_ACT`, indexed-array).
+    /// Opens `act` (`TCA_BPF_ACT`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn act(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1)
     }
 
-    /// Writes `police` (`TCA_BPF_POLICE`, nest).
+    /// Opens `police` (`TCA_BPF_POLICE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn police(&mut self) -> Result<PoliceAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(PoliceAttrsWriter)
@@ -16213,7 +16213,7 @@ impl<'m, 'a, 'b> CakeStatsAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `tin-stats` (`TCA_CAKE_STATS_TIN_STATS`, indexed-array).
+    /// Opens `tin-stats` (`TCA_CAKE_STATS_TIN_STATS`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn tin_stats(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(10)
@@ -16750,13 +16750,13 @@ impl<'m, 'a, 'b> CgroupAttrsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `act` (`TCA_CGROUP_ACT`, indexed-array).
+    /// Opens `act` (`TCA_CGROUP_ACT`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn act(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1)
     }
 
-    /// Writes `police` (`TCA_CGROUP_POLICE`, nest).
+    /// Opens `police` (`TCA_CGROUP_POLICE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn police(&mut self) -> Result<PoliceAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(PoliceAttrsWriter)
@@ -17492,7 +17492,7 @@ impl<'m, 'a, 'b> EtsAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `quanta` (`TCA_ETS_QUANTA`, nest).
+    /// Opens `quanta` (`TCA_ETS_QUANTA`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn quanta(&mut self) -> Result<EtsAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(EtsAttrsWriter)
@@ -17505,7 +17505,7 @@ impl<'m, 'a, 'b> EtsAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `priomap` (`TCA_ETS_PRIOMAP`, nest).
+    /// Opens `priomap` (`TCA_ETS_PRIOMAP`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn priomap(&mut self) -> Result<EtsAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(5).map(EtsAttrsWriter)
@@ -17699,7 +17699,7 @@ impl<'m, 'a, 'b> FlowAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `police` (`TCA_FLOW_POLICE`, nest).
+    /// Opens `police` (`TCA_FLOW_POLICE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn police(&mut self) -> Result<PoliceAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(10).map(PoliceAttrsWriter)
@@ -18445,7 +18445,7 @@ impl<'m, 'a, 'b> FlowerAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `act` (`TCA_FLOWER_ACT`, indexed-array).
+    /// Opens `act` (`TCA_FLOWER_ACT`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn act(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3)
@@ -19047,7 +19047,7 @@ impl<'m, 'a, 'b> FlowerAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `key-enc-opts` (`TCA_FLOWER_KEY_ENC_OPTS`, nest).
+    /// Opens `key-enc-opts` (`TCA_FLOWER_KEY_ENC_OPTS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn key_enc_opts(
         &mut self,
@@ -19055,7 +19055,7 @@ impl<'m, 'a, 'b> FlowerAttrsWriter<'m, 'a, 'b> {
         self.0.nest(84).map(FlowerKeyEncOptsAttrsWriter)
     }
 
-    /// Writes `key-enc-opts-mask` (`TCA_FLOWER_KEY_ENC_OPTS_MASK`, nest).
+    /// Opens `key-enc-opts-mask` (`TCA_FLOWER_KEY_ENC_OPTS_MASK`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn key_enc_opts_mask(
         &mut self,
@@ -19154,7 +19154,7 @@ impl<'m, 'a, 'b> FlowerAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `key-mpls-opts` (`TCA_FLOWER_KEY_MPLS_OPTS`, nest).
+    /// Opens `key-mpls-opts` (`TCA_FLOWER_KEY_MPLS_OPTS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn key_mpls_opts(
         &mut self,
@@ -19211,7 +19211,7 @@ impl<'m, 'a, 'b> FlowerAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `key-cfm` (`TCA_FLOWER_KEY_CFM`, nest).
+    /// Opens `key-cfm` (`TCA_FLOWER_KEY_CFM`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn key_cfm(&mut self) -> Result<FlowerKeyCfmAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(107).map(FlowerKeyCfmAttrsWriter)
@@ -19722,25 +19722,25 @@ impl<'m, 'a, 'b> FlowerKeyEncOptsAttrsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `geneve` (`TCA_FLOWER_KEY_ENC_OPTS_GENEVE`, nest).
+    /// Opens `geneve` (`TCA_FLOWER_KEY_ENC_OPTS_GENEVE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn geneve(&mut self) -> Result<FlowerKeyEncOptGeneveAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(FlowerKeyEncOptGeneveAttrsWriter)
     }
 
-    /// Writes `vxlan` (`TCA_FLOWER_KEY_ENC_OPTS_VXLAN`, nest).
+    /// Opens `vxlan` (`TCA_FLOWER_KEY_ENC_OPTS_VXLAN`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn vxlan(&mut self) -> Result<FlowerKeyEncOptVxlanAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(FlowerKeyEncOptVxlanAttrsWriter)
     }
 
-    /// Writes `erspan` (`TCA_FLOWER_KEY_ENC_OPTS_ERSPAN`, nest).
+    /// Opens `erspan` (`TCA_FLOWER_KEY_ENC_OPTS_ERSPAN`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn erspan(&mut self) -> Result<FlowerKeyEncOptErspanAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(FlowerKeyEncOptErspanAttrsWriter)
     }
 
-    /// Writes `gtp` (`TCA_FLOWER_KEY_ENC_OPTS_GTP`, nest).
+    /// Opens `gtp` (`TCA_FLOWER_KEY_ENC_OPTS_GTP`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn gtp(&mut self) -> Result<FlowerKeyEncOptGtpAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(4).map(FlowerKeyEncOptGtpAttrsWriter)
@@ -20602,7 +20602,7 @@ impl<'m, 'a, 'b> FwAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `police` (`TCA_FW_POLICE`, nest).
+    /// Opens `police` (`TCA_FW_POLICE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn police(&mut self) -> Result<PoliceAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(PoliceAttrsWriter)
@@ -20615,7 +20615,7 @@ impl<'m, 'a, 'b> FwAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `act` (`TCA_FW_ACT`, indexed-array).
+    /// Opens `act` (`TCA_FW_ACT`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn act(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(4)
@@ -20745,7 +20745,7 @@ impl<'m, 'a, 'b> GredAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `vq-list` (`TCA_GRED_VQ_LIST`, nest).
+    /// Opens `vq-list` (`TCA_GRED_VQ_LIST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn vq_list(&mut self) -> Result<TcaGredVqListAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(6).map(TcaGredVqListAttrsWriter)
@@ -21200,7 +21200,7 @@ impl<'m, 'a, 'b> MatchallAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `act` (`TCA_MATCHALL_ACT`, indexed-array).
+    /// Opens `act` (`TCA_MATCHALL_ACT`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn act(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2)
@@ -21378,7 +21378,7 @@ impl<'m, 'a, 'b> NetemAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `loss` (`TCA_NETEM_LOSS`, nest).
+    /// Opens `loss` (`TCA_NETEM_LOSS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn loss(&mut self) -> Result<NetemLossAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(5).map(NetemLossAttrsWriter)
@@ -22151,13 +22151,13 @@ impl<'m, 'a, 'b> RouteAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `police` (`TCA_ROUTE4_POLICE`, nest).
+    /// Opens `police` (`TCA_ROUTE4_POLICE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn police(&mut self) -> Result<PoliceAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(5).map(PoliceAttrsWriter)
     }
 
-    /// Writes `act` (`TCA_ROUTE4_ACT`, indexed-array).
+    /// Opens `act` (`TCA_ROUTE4_ACT`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn act(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(6)
@@ -22282,7 +22282,7 @@ impl<'m, 'a, 'b> TaprioAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `sched-entry-list` (`TCA_TAPRIO_ATTR_SCHED_ENTRY_LIST`, nest).
+    /// Opens `sched-entry-list` (`TCA_TAPRIO_ATTR_SCHED_ENTRY_LIST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn sched_entry_list(
         &mut self,
@@ -22297,7 +22297,7 @@ impl<'m, 'a, 'b> TaprioAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `sched-single-entry` (`TCA_TAPRIO_ATTR_SCHED_SINGLE_ENTRY`, nest).
+    /// Opens `sched-single-entry` (`TCA_TAPRIO_ATTR_SCHED_SINGLE_ENTRY`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn sched_single_entry(
         &mut self,
@@ -22347,7 +22347,7 @@ impl<'m, 'a, 'b> TaprioAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `tc-entry` (`TCA_TAPRIO_ATTR_TC_ENTRY`, nest).
+    /// Opens `tc-entry` (`TCA_TAPRIO_ATTR_TC_ENTRY`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn tc_entry(&mut self) -> Result<TaprioTcEntryAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(12).map(TaprioTcEntryAttrsWriter)
@@ -22507,7 +22507,7 @@ impl<'m, 'a, 'b> TaprioSchedEntryListWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `entry` (`TCA_TAPRIO_SCHED_ENTRY`, nest, multi-attr).
+    /// Opens `entry` (`TCA_TAPRIO_SCHED_ENTRY`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn entry(&mut self) -> Result<TaprioSchedEntryWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(TaprioSchedEntryWriter)
@@ -22982,7 +22982,7 @@ impl<'m, 'a, 'b> TcaGredVqListAttrsWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `entry` (`TCA_GRED_VQ_ENTRY`, nest, multi-attr).
+    /// Opens `entry` (`TCA_GRED_VQ_ENTRY`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn entry(&mut self) -> Result<TcaGredVqEntryAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(TcaGredVqEntryAttrsWriter)
@@ -23169,7 +23169,7 @@ impl<'m, 'a, 'b> TcaStatsAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `app` (`TCA_STATS_APP`, sub-message).
+    /// Opens `app` (`TCA_STATS_APP`, sub-message): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn app(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(4)
@@ -23343,13 +23343,13 @@ impl<'m, 'a, 'b> U32AttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `police` (`TCA_U32_POLICE`, nest).
+    /// Opens `police` (`TCA_U32_POLICE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn police(&mut self) -> Result<PoliceAttrsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(6).map(PoliceAttrsWriter)
     }
 
-    /// Writes `act` (`TCA_U32_ACT`, indexed-array).
+    /// Opens `act` (`TCA_U32_ACT`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn act(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(7)

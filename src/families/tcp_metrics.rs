@@ -586,7 +586,7 @@ impl<'m, 'a, 'b> TcpMetricsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `vals` (`TCP_METRICS_ATTR_VALS`, nest).
+    /// Opens `vals` (`TCP_METRICS_ATTR_VALS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn vals(&mut self) -> Result<MetricsWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(6).map(MetricsWriter)

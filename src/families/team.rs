@@ -675,7 +675,7 @@ impl<'m, 'a, 'b> ItemOptionWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `option` (`TEAM_ATTR_ITEM_OPTION`, nest).
+    /// Opens `option` (`TEAM_ATTR_ITEM_OPTION`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn option(&mut self) -> Result<AttrOptionWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(AttrOptionWriter)
@@ -733,7 +733,7 @@ impl<'m, 'a, 'b> ItemPortWriter<'m, 'a, 'b> {
         self.0.end()
     }
 
-    /// Writes `port` (`TEAM_ATTR_ITEM_PORT`, nest).
+    /// Opens `port` (`TEAM_ATTR_ITEM_PORT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn port(&mut self) -> Result<AttrPortWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(1).map(AttrPortWriter)
@@ -810,13 +810,13 @@ impl<'m, 'a, 'b> TeamWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `list-option` (`TEAM_ATTR_LIST_OPTION`, nest).
+    /// Opens `list-option` (`TEAM_ATTR_LIST_OPTION`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn list_option(&mut self) -> Result<ItemOptionWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(2).map(ItemOptionWriter)
     }
 
-    /// Writes `list-port` (`TEAM_ATTR_LIST_PORT`, nest).
+    /// Opens `list-port` (`TEAM_ATTR_LIST_PORT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn list_port(&mut self) -> Result<ItemPortWriter<'_, 'a, 'b>, crate::Error> {
         self.0.nest(3).map(ItemPortWriter)

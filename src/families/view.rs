@@ -14,9 +14,9 @@ use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
-use super::{AttrSet, AttrSpec, AttrType, ByteOrder};
+use super::{AttrSet, AttrSpec, AttrType, ByteOrder, DisplayHint};
 use crate::netlink::{Attr, Attrs, MessageBuilder, NLA_F_NESTED, NLA_HDRLEN, Nest, align};
-use crate::{Error, ErrorKind};
+use crate::{Error, ErrorKind, PolicyViolation};
 
 /// The attributes of one run indexed by their set: a slot per attribute of
 /// the set (`N` at least the set's attribute count), holding where the
@@ -24,7 +24,8 @@ use crate::{Error, ErrorKind};
 ///
 /// [`parse`](Self::parse) makes one pass over the run and checks every
 /// attribute the set knows against its spec's [policy](AttrSpec::policy)
-/// (sizes and length limits, not the contents of nests), so the scalar
+/// (sizes and length limits, not the contents of nests; `uint`/`sint` 4
+/// or 8 bytes, addresses by their display hint 4 or 16), so the scalar
 /// accessors cannot fail afterwards. Attributes the set does not know are
 /// no error: [`unknown`](Self::unknown) yields them.
 #[derive(Copy, Clone)]
@@ -257,10 +258,37 @@ fn fill(set: &'static AttrSet, run: &[u8], slots: &mut [u32]) -> Result<(), Erro
             continue;
         };
         spec.policy().check_shallow(&attr)?;
+        if let Some(expected) = wrong_width(spec, attr.payload().len()) {
+            return Err(Error::new(
+                ErrorKind::Policy {
+                    attr_type: number,
+                    violation: PolicyViolation::WrongSize {
+                        expected,
+                        found: attr.payload().len(),
+                    },
+                },
+                attr.offset(),
+            ));
+        }
         // A run is at most a message, whose length is a u32.
         *slot = u32::try_from(attr.offset()).map_or(0, |at| at.saturating_add(1));
     }
     Ok(())
+}
+
+/// The widths the typed getters read beyond the length policy: `uint` and
+/// `sint` are 4 or 8 bytes (as the kernel checks `NLA_UINT`), addresses by
+/// their display hint 4 or 16. Returns the width expected if `len` is not
+/// one.
+fn wrong_width(spec: &AttrSpec, len: usize) -> Option<usize> {
+    let (a, b) = match (spec.attr_type(), spec.display_hint()) {
+        (AttrType::Uint | AttrType::Sint, _) => (4, 8),
+        (AttrType::Binary, DisplayHint::Ipv4) => (4, 4),
+        (AttrType::Binary, DisplayHint::Ipv6) => (16, 16),
+        (AttrType::Binary, DisplayHint::Ipv4OrV6) => (4, 16),
+        _ => return None,
+    };
+    (len != a && len != b).then_some(b)
 }
 
 /// A generated view of an attribute set.

@@ -782,7 +782,7 @@ impl<'m, 'a, 'b> WgdeviceWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `peers` (`WGDEVICE_A_PEERS`, indexed-array).
+    /// Opens `peers` (`WGDEVICE_A_PEERS`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn peers(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(8)
@@ -953,7 +953,7 @@ impl<'m, 'a, 'b> WgpeerWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `allowedips` (`WGPEER_A_ALLOWEDIPS`, indexed-array).
+    /// Opens `allowedips` (`WGPEER_A_ALLOWEDIPS`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
     #[inline]
     pub fn allowedips(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
         self.0.nest(9)

@@ -277,9 +277,16 @@ impl Gen<'_> {
                 );
             }
             if let Some((args, ret, body)) = self.setter(names, a) {
+                let doc = if ret.contains("Self,") {
+                    format!("Writes {what}.")
+                } else {
+                    format!(
+                        "Opens {what}: the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded)."
+                    )
+                };
                 let _ = writeln!(
                     setters,
-                    "/// Writes {what}.\n#[inline]\npub fn {name}(&mut self{args}) -> {ret} {{\n{body}\n}}\n"
+                    "/// {doc}\n#[inline]\npub fn {name}(&mut self{args}) -> {ret} {{\n{body}\n}}\n"
                 );
             }
         }
