@@ -157,15 +157,17 @@ impl<'a> f::view::SetView<'a> for Report<'a> {
     const SET: &'static f::AttrSet = &SET_REPORT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_REPORT, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_REPORT, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Report<'a> {
+    const CODES: [u8; 10] = f::view::quick_codes(&SET_REPORT);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_REPORT, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

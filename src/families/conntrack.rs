@@ -1944,15 +1944,17 @@ impl<'a> f::view::SetView<'a> for ConntrackAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CONNTRACK_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CONNTRACK_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_CONNTRACK_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ConntrackAttrs<'a> {
+    const CODES: [u8; 27] = f::view::quick_codes(&SET_CONNTRACK_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CONNTRACK_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2327,16 +2329,17 @@ impl<'a> f::view::SetView<'a> for ConntrackStatsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CONNTRACK_STATS_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CONNTRACK_STATS_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_CONNTRACK_STATS_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ConntrackStatsAttrs<'a> {
+    const CODES: [u8; 15] = f::view::quick_codes(&SET_CONNTRACK_STATS_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CONNTRACK_STATS_ATTRS, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2569,15 +2572,17 @@ impl<'a> f::view::SetView<'a> for CounterAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_COUNTER_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_COUNTER_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_COUNTER_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> CounterAttrs<'a> {
+    const CODES: [u8; 5] = f::view::quick_codes(&SET_COUNTER_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_COUNTER_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2667,15 +2672,17 @@ impl<'a> f::view::SetView<'a> for FilterAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FILTER_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FILTER_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_FILTER_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> FilterAttrs<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_FILTER_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FILTER_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2739,15 +2746,17 @@ impl<'a> f::view::SetView<'a> for HelpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_HELP_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_HELP_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_HELP_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> HelpAttrs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_HELP_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_HELP_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2798,15 +2807,17 @@ impl<'a> f::view::SetView<'a> for NatAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NAT_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NAT_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_NAT_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> NatAttrs<'a> {
+    const CODES: [u8; 5] = f::view::quick_codes(&SET_NAT_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NAT_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2908,15 +2919,17 @@ impl<'a> f::view::SetView<'a> for NatProtoAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NAT_PROTO_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NAT_PROTO_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_NAT_PROTO_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> NatProtoAttrs<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_NAT_PROTO_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NAT_PROTO_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2980,15 +2993,17 @@ impl<'a> f::view::SetView<'a> for ProtoinfoAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_PROTOINFO_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PROTOINFO_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PROTOINFO_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ProtoinfoAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_PROTOINFO_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PROTOINFO_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -3062,16 +3077,17 @@ impl<'a> f::view::SetView<'a> for ProtoinfoDccpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_PROTOINFO_DCCP_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PROTOINFO_DCCP_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PROTOINFO_DCCP_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ProtoinfoDccpAttrs<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_PROTOINFO_DCCP_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PROTOINFO_DCCP_ATTRS, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -3148,16 +3164,17 @@ impl<'a> f::view::SetView<'a> for ProtoinfoSctpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_PROTOINFO_SCTP_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PROTOINFO_SCTP_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PROTOINFO_SCTP_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ProtoinfoSctpAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_PROTOINFO_SCTP_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PROTOINFO_SCTP_ATTRS, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -3234,15 +3251,17 @@ impl<'a> f::view::SetView<'a> for ProtoinfoTcpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_PROTOINFO_TCP_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PROTOINFO_TCP_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PROTOINFO_TCP_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ProtoinfoTcpAttrs<'a> {
+    const CODES: [u8; 5] = f::view::quick_codes(&SET_PROTOINFO_TCP_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PROTOINFO_TCP_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -3348,15 +3367,17 @@ impl<'a> f::view::SetView<'a> for SecctxAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SECCTX_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SECCTX_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_SECCTX_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> SecctxAttrs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_SECCTX_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SECCTX_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -3407,15 +3428,17 @@ impl<'a> f::view::SetView<'a> for SeqadjAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SEQADJ_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SEQADJ_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_SEQADJ_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> SeqadjAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_SEQADJ_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SEQADJ_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -3492,15 +3515,17 @@ impl<'a> f::view::SetView<'a> for SynproxyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SYNPROXY_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SYNPROXY_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_SYNPROXY_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> SynproxyAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_SYNPROXY_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SYNPROXY_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -3577,15 +3602,17 @@ impl<'a> f::view::SetView<'a> for TupleAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TUPLE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TUPLE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_TUPLE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> TupleAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_TUPLE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TUPLE_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -3660,15 +3687,17 @@ impl<'a> f::view::SetView<'a> for TupleIpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TUPLE_IP_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TUPLE_IP_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_TUPLE_IP_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> TupleIpAttrs<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_TUPLE_IP_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TUPLE_IP_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -3758,15 +3787,17 @@ impl<'a> f::view::SetView<'a> for TupleProtoAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TUPLE_PROTO_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TUPLE_PROTO_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_TUPLE_PROTO_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> TupleProtoAttrs<'a> {
+    const CODES: [u8; 9] = f::view::quick_codes(&SET_TUPLE_PROTO_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TUPLE_PROTO_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

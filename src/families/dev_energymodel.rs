@@ -340,15 +340,17 @@ impl<'a> f::view::SetView<'a> for PerfDomain<'a> {
     const SET: &'static f::AttrSet = &SET_PERF_DOMAIN;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PERF_DOMAIN, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PERF_DOMAIN, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> PerfDomain<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_PERF_DOMAIN);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PERF_DOMAIN, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -425,15 +427,17 @@ impl<'a> f::view::SetView<'a> for PerfState<'a> {
     const SET: &'static f::AttrSet = &SET_PERF_STATE;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PERF_STATE, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PERF_STATE, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> PerfState<'a> {
+    const CODES: [u8; 6] = f::view::quick_codes(&SET_PERF_STATE);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PERF_STATE, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -536,15 +540,17 @@ impl<'a> f::view::SetView<'a> for PerfTable<'a> {
     const SET: &'static f::AttrSet = &SET_PERF_TABLE;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PERF_TABLE, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PERF_TABLE, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> PerfTable<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_PERF_TABLE);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PERF_TABLE, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

@@ -5708,15 +5708,17 @@ impl<'a> f::view::SetView<'a> for Devlink<'a> {
     const SET: &'static f::AttrSet = &SET_DEVLINK;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DEVLINK, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DEVLINK, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Devlink<'a> {
+    const CODES: [u8; 180] = f::view::quick_codes(&SET_DEVLINK);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DEVLINK, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8081,15 +8083,17 @@ impl<'a> f::view::SetView<'a> for DlAttrStats<'a> {
     const SET: &'static f::AttrSet = &SET_DL_ATTR_STATS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_ATTR_STATS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_ATTR_STATS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlAttrStats<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_DL_ATTR_STATS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_ATTR_STATS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8166,15 +8170,17 @@ impl<'a> f::view::SetView<'a> for DlDevStats<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DEV_STATS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DEV_STATS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_DEV_STATS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlDevStats<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_DL_DEV_STATS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DEV_STATS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8236,15 +8242,17 @@ impl<'a> f::view::SetView<'a> for DlDpipeAction<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_ACTION;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_ACTION, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_DPIPE_ACTION, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeAction<'a> {
+    const CODES: [u8; 5] = f::view::quick_codes(&SET_DL_DPIPE_ACTION);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_ACTION, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8347,16 +8355,17 @@ impl<'a> f::view::SetView<'a> for DlDpipeActionValue<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_ACTION_VALUE;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_ACTION_VALUE, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_DPIPE_ACTION_VALUE, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeActionValue<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_DL_DPIPE_ACTION_VALUE);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_ACTION_VALUE, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8445,15 +8454,17 @@ impl<'a> f::view::SetView<'a> for DlDpipeEntries<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_ENTRIES;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_ENTRIES, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_DPIPE_ENTRIES, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeEntries<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_DPIPE_ENTRIES);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_ENTRIES, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8503,15 +8514,17 @@ impl<'a> f::view::SetView<'a> for DlDpipeEntry<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_ENTRY;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_ENTRY, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_DPIPE_ENTRY, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeEntry<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_DL_DPIPE_ENTRY);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_ENTRY, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8607,19 +8620,18 @@ impl<'a> f::view::SetView<'a> for DlDpipeEntryActionValues<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_ENTRY_ACTION_VALUES;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_ENTRY_ACTION_VALUES, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_DPIPE_ENTRY_ACTION_VALUES, &Self::CODES, attrs)
+            .map(Self)
     }
 }
 
 impl<'a> DlDpipeEntryActionValues<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_DPIPE_ENTRY_ACTION_VALUES);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(
-            &SET_DL_DPIPE_ENTRY_ACTION_VALUES,
-            crate::netlink::Attrs::new(run),
-        )
-        .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8671,19 +8683,18 @@ impl<'a> f::view::SetView<'a> for DlDpipeEntryMatchValues<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_ENTRY_MATCH_VALUES;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_ENTRY_MATCH_VALUES, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_DPIPE_ENTRY_MATCH_VALUES, &Self::CODES, attrs)
+            .map(Self)
     }
 }
 
 impl<'a> DlDpipeEntryMatchValues<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_DPIPE_ENTRY_MATCH_VALUES);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(
-            &SET_DL_DPIPE_ENTRY_MATCH_VALUES,
-            crate::netlink::Attrs::new(run),
-        )
-        .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8735,15 +8746,17 @@ impl<'a> f::view::SetView<'a> for DlDpipeField<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_FIELD;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_FIELD, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_DPIPE_FIELD, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeField<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_DL_DPIPE_FIELD);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_FIELD, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8833,15 +8846,17 @@ impl<'a> f::view::SetView<'a> for DlDpipeHeader<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_HEADER;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_HEADER, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_DPIPE_HEADER, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeHeader<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_DL_DPIPE_HEADER);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_HEADER, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8932,16 +8947,17 @@ impl<'a> f::view::SetView<'a> for DlDpipeHeaderFields<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_HEADER_FIELDS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_HEADER_FIELDS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_DPIPE_HEADER_FIELDS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeHeaderFields<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_DPIPE_HEADER_FIELDS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_HEADER_FIELDS, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8991,15 +9007,17 @@ impl<'a> f::view::SetView<'a> for DlDpipeHeaders<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_HEADERS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_HEADERS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_DPIPE_HEADERS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeHeaders<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_DPIPE_HEADERS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_HEADERS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9049,15 +9067,17 @@ impl<'a> f::view::SetView<'a> for DlDpipeMatch<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_MATCH;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_MATCH, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_DPIPE_MATCH, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeMatch<'a> {
+    const CODES: [u8; 5] = f::view::quick_codes(&SET_DL_DPIPE_MATCH);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_MATCH, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9160,16 +9180,17 @@ impl<'a> f::view::SetView<'a> for DlDpipeMatchValue<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_MATCH_VALUE;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_MATCH_VALUE, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_DPIPE_MATCH_VALUE, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeMatchValue<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_DL_DPIPE_MATCH_VALUE);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_MATCH_VALUE, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9258,15 +9279,17 @@ impl<'a> f::view::SetView<'a> for DlDpipeTable<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_TABLE;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_TABLE, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_DPIPE_TABLE, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeTable<'a> {
+    const CODES: [u8; 7] = f::view::quick_codes(&SET_DL_DPIPE_TABLE);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_TABLE, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9397,16 +9420,17 @@ impl<'a> f::view::SetView<'a> for DlDpipeTableActions<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_TABLE_ACTIONS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_TABLE_ACTIONS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_DPIPE_TABLE_ACTIONS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeTableActions<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_DPIPE_TABLE_ACTIONS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_TABLE_ACTIONS, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9456,16 +9480,17 @@ impl<'a> f::view::SetView<'a> for DlDpipeTableMatches<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_TABLE_MATCHES;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_TABLE_MATCHES, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_DPIPE_TABLE_MATCHES, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeTableMatches<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_DPIPE_TABLE_MATCHES);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_TABLE_MATCHES, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9515,15 +9540,17 @@ impl<'a> f::view::SetView<'a> for DlDpipeTables<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_TABLES;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_TABLES, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_DPIPE_TABLES, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeTables<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_DPIPE_TABLES);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_TABLES, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9573,15 +9600,17 @@ impl<'a> f::view::SetView<'a> for DlFmsg<'a> {
     const SET: &'static f::AttrSet = &SET_DL_FMSG;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_FMSG, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_FMSG, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlFmsg<'a> {
+    const CODES: [u8; 5] = f::view::quick_codes(&SET_DL_FMSG);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_FMSG, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9684,15 +9713,17 @@ impl<'a> f::view::SetView<'a> for DlHealthReporter<'a> {
     const SET: &'static f::AttrSet = &SET_DL_HEALTH_REPORTER;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_HEALTH_REPORTER, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_HEALTH_REPORTER, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlHealthReporter<'a> {
+    const CODES: [u8; 10] = f::view::quick_codes(&SET_DL_HEALTH_REPORTER);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_HEALTH_REPORTER, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9863,15 +9894,17 @@ impl<'a> f::view::SetView<'a> for DlInfoVersion<'a> {
     const SET: &'static f::AttrSet = &SET_DL_INFO_VERSION;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_INFO_VERSION, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_INFO_VERSION, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlInfoVersion<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_DL_INFO_VERSION);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_INFO_VERSION, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9935,19 +9968,18 @@ impl<'a> f::view::SetView<'a> for DlLinecardSupportedTypes<'a> {
     const SET: &'static f::AttrSet = &SET_DL_LINECARD_SUPPORTED_TYPES;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_LINECARD_SUPPORTED_TYPES, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_LINECARD_SUPPORTED_TYPES, &Self::CODES, attrs)
+            .map(Self)
     }
 }
 
 impl<'a> DlLinecardSupportedTypes<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_LINECARD_SUPPORTED_TYPES);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(
-            &SET_DL_LINECARD_SUPPORTED_TYPES,
-            crate::netlink::Attrs::new(run),
-        )
-        .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9998,15 +10030,17 @@ impl<'a> f::view::SetView<'a> for DlParam<'a> {
     const SET: &'static f::AttrSet = &SET_DL_PARAM;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_PARAM, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_PARAM, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlParam<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_DL_PARAM);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_PARAM, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10083,15 +10117,17 @@ impl<'a> f::view::SetView<'a> for DlParentDev<'a> {
     const SET: &'static f::AttrSet = &SET_DL_PARENT_DEV;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_PARENT_DEV, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_PARENT_DEV, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlParentDev<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_DL_PARENT_DEV);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_PARENT_DEV, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10168,15 +10204,17 @@ impl<'a> f::view::SetView<'a> for DlPortFunction<'a> {
     const SET: &'static f::AttrSet = &SET_DL_PORT_FUNCTION;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_PORT_FUNCTION, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_PORT_FUNCTION, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlPortFunction<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_DL_PORT_FUNCTION);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_PORT_FUNCTION, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10266,15 +10304,17 @@ impl<'a> f::view::SetView<'a> for DlRateTcBws<'a> {
     const SET: &'static f::AttrSet = &SET_DL_RATE_TC_BWS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_RATE_TC_BWS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_RATE_TC_BWS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlRateTcBws<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_DL_RATE_TC_BWS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_RATE_TC_BWS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10338,15 +10378,17 @@ impl<'a> f::view::SetView<'a> for DlRegionChunk<'a> {
     const SET: &'static f::AttrSet = &SET_DL_REGION_CHUNK;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_REGION_CHUNK, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_REGION_CHUNK, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlRegionChunk<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_DL_REGION_CHUNK);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_REGION_CHUNK, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10410,15 +10452,17 @@ impl<'a> f::view::SetView<'a> for DlRegionChunks<'a> {
     const SET: &'static f::AttrSet = &SET_DL_REGION_CHUNKS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_REGION_CHUNKS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_REGION_CHUNKS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlRegionChunks<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_REGION_CHUNKS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_REGION_CHUNKS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10468,15 +10512,17 @@ impl<'a> f::view::SetView<'a> for DlRegionSnapshot<'a> {
     const SET: &'static f::AttrSet = &SET_DL_REGION_SNAPSHOT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_REGION_SNAPSHOT, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_REGION_SNAPSHOT, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlRegionSnapshot<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_REGION_SNAPSHOT);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_REGION_SNAPSHOT, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10527,15 +10573,17 @@ impl<'a> f::view::SetView<'a> for DlRegionSnapshots<'a> {
     const SET: &'static f::AttrSet = &SET_DL_REGION_SNAPSHOTS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_REGION_SNAPSHOTS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_REGION_SNAPSHOTS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlRegionSnapshots<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_REGION_SNAPSHOTS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_REGION_SNAPSHOTS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10585,15 +10633,17 @@ impl<'a> f::view::SetView<'a> for DlReloadActInfo<'a> {
     const SET: &'static f::AttrSet = &SET_DL_RELOAD_ACT_INFO;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_RELOAD_ACT_INFO, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_RELOAD_ACT_INFO, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlReloadActInfo<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_DL_RELOAD_ACT_INFO);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_RELOAD_ACT_INFO, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10658,15 +10708,17 @@ impl<'a> f::view::SetView<'a> for DlReloadActStats<'a> {
     const SET: &'static f::AttrSet = &SET_DL_RELOAD_ACT_STATS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_RELOAD_ACT_STATS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_RELOAD_ACT_STATS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlReloadActStats<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_RELOAD_ACT_STATS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_RELOAD_ACT_STATS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10718,15 +10770,17 @@ impl<'a> f::view::SetView<'a> for DlReloadStats<'a> {
     const SET: &'static f::AttrSet = &SET_DL_RELOAD_STATS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_RELOAD_STATS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_RELOAD_STATS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlReloadStats<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_RELOAD_STATS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_RELOAD_STATS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10778,16 +10832,17 @@ impl<'a> f::view::SetView<'a> for DlReloadStatsEntry<'a> {
     const SET: &'static f::AttrSet = &SET_DL_RELOAD_STATS_ENTRY;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_RELOAD_STATS_ENTRY, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_RELOAD_STATS_ENTRY, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlReloadStatsEntry<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_DL_RELOAD_STATS_ENTRY);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_RELOAD_STATS_ENTRY, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10851,15 +10906,17 @@ impl<'a> f::view::SetView<'a> for DlResource<'a> {
     const SET: &'static f::AttrSet = &SET_DL_RESOURCE;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_RESOURCE, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_RESOURCE, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlResource<'a> {
+    const CODES: [u8; 10] = f::view::quick_codes(&SET_DL_RESOURCE);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_RESOURCE, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -11027,15 +11084,17 @@ impl<'a> f::view::SetView<'a> for DlResourceList<'a> {
     const SET: &'static f::AttrSet = &SET_DL_RESOURCE_LIST;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_RESOURCE_LIST, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_RESOURCE_LIST, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlResourceList<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_RESOURCE_LIST);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_RESOURCE_LIST, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -11085,15 +11144,17 @@ impl<'a> f::view::SetView<'a> for DlSelftestId<'a> {
     const SET: &'static f::AttrSet = &SET_DL_SELFTEST_ID;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_SELFTEST_ID, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_SELFTEST_ID, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlSelftestId<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_SELFTEST_ID);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_SELFTEST_ID, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -11144,15 +11205,17 @@ impl<'a> f::view::SetView<'a> for DlTrapMetadata<'a> {
     const SET: &'static f::AttrSet = &SET_DL_TRAP_METADATA;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_TRAP_METADATA, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DL_TRAP_METADATA, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DlTrapMetadata<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_DL_TRAP_METADATA);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_TRAP_METADATA, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

@@ -1819,15 +1819,17 @@ impl<'a> f::view::SetView<'a> for Dpll<'a> {
     const SET: &'static f::AttrSet = &SET_DPLL;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DPLL, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DPLL, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Dpll<'a> {
+    const CODES: [u8; 14] = f::view::quick_codes(&SET_DPLL);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DPLL, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2034,15 +2036,17 @@ impl<'a> f::view::SetView<'a> for FrequencyRange<'a> {
     const SET: &'static f::AttrSet = &SET_FREQUENCY_RANGE;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FREQUENCY_RANGE, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_FREQUENCY_RANGE, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> FrequencyRange<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_FREQUENCY_RANGE);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FREQUENCY_RANGE, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2106,15 +2110,17 @@ impl<'a> f::view::SetView<'a> for Pin<'a> {
     const SET: &'static f::AttrSet = &SET_PIN;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PIN, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PIN, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Pin<'a> {
+    const CODES: [u8; 32] = f::view::quick_codes(&SET_PIN);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PIN, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2557,15 +2563,17 @@ impl<'a> f::view::SetView<'a> for PinParentDevice<'a> {
     const SET: &'static f::AttrSet = &SET_PIN_PARENT_DEVICE;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PIN_PARENT_DEVICE, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PIN_PARENT_DEVICE, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> PinParentDevice<'a> {
+    const CODES: [u8; 8] = f::view::quick_codes(&SET_PIN_PARENT_DEVICE);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PIN_PARENT_DEVICE, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2710,15 +2718,17 @@ impl<'a> f::view::SetView<'a> for PinParentPin<'a> {
     const SET: &'static f::AttrSet = &SET_PIN_PARENT_PIN;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PIN_PARENT_PIN, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PIN_PARENT_PIN, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> PinParentPin<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_PIN_PARENT_PIN);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PIN_PARENT_PIN, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2782,15 +2792,17 @@ impl<'a> f::view::SetView<'a> for ReferenceSync<'a> {
     const SET: &'static f::AttrSet = &SET_REFERENCE_SYNC;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_REFERENCE_SYNC, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_REFERENCE_SYNC, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ReferenceSync<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_REFERENCE_SYNC);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_REFERENCE_SYNC, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

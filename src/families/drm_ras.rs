@@ -232,15 +232,17 @@ impl<'a> f::view::SetView<'a> for ErrorCounterAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ERROR_COUNTER_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ERROR_COUNTER_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ERROR_COUNTER_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ErrorCounterAttrs<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_ERROR_COUNTER_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ERROR_COUNTER_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -330,15 +332,17 @@ impl<'a> f::view::SetView<'a> for NodeAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NODE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NODE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_NODE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> NodeAttrs<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_NODE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NODE_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

@@ -6364,15 +6364,17 @@ impl<'a> f::view::SetView<'a> for Bitset<'a> {
     const SET: &'static f::AttrSet = &SET_BITSET;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BITSET, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_BITSET, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Bitset<'a> {
+    const CODES: [u8; 6] = f::view::quick_codes(&SET_BITSET);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BITSET, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -6474,15 +6476,17 @@ impl<'a> f::view::SetView<'a> for BitsetBit<'a> {
     const SET: &'static f::AttrSet = &SET_BITSET_BIT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BITSET_BIT, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_BITSET_BIT, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> BitsetBit<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_BITSET_BIT);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BITSET_BIT, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -6559,15 +6563,17 @@ impl<'a> f::view::SetView<'a> for BitsetBits<'a> {
     const SET: &'static f::AttrSet = &SET_BITSET_BITS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BITSET_BITS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_BITSET_BITS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> BitsetBits<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_BITSET_BITS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BITSET_BITS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -6617,15 +6623,17 @@ impl<'a> f::view::SetView<'a> for C33PsePwLimit<'a> {
     const SET: &'static f::AttrSet = &SET_C33_PSE_PW_LIMIT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_C33_PSE_PW_LIMIT, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_C33_PSE_PW_LIMIT, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> C33PsePwLimit<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_C33_PSE_PW_LIMIT);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_C33_PSE_PW_LIMIT, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -6689,15 +6697,17 @@ impl<'a> f::view::SetView<'a> for CableFaultLength<'a> {
     const SET: &'static f::AttrSet = &SET_CABLE_FAULT_LENGTH;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CABLE_FAULT_LENGTH, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_CABLE_FAULT_LENGTH, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> CableFaultLength<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_CABLE_FAULT_LENGTH);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CABLE_FAULT_LENGTH, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -6774,15 +6784,17 @@ impl<'a> f::view::SetView<'a> for CableNest<'a> {
     const SET: &'static f::AttrSet = &SET_CABLE_NEST;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CABLE_NEST, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_CABLE_NEST, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> CableNest<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_CABLE_NEST);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CABLE_NEST, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -6844,15 +6856,17 @@ impl<'a> f::view::SetView<'a> for CableResult<'a> {
     const SET: &'static f::AttrSet = &SET_CABLE_RESULT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CABLE_RESULT, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_CABLE_RESULT, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> CableResult<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_CABLE_RESULT);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CABLE_RESULT, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -6929,15 +6943,17 @@ impl<'a> f::view::SetView<'a> for CableTest<'a> {
     const SET: &'static f::AttrSet = &SET_CABLE_TEST;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CABLE_TEST, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_CABLE_TEST, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> CableTest<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_CABLE_TEST);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CABLE_TEST, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -6987,15 +7003,17 @@ impl<'a> f::view::SetView<'a> for CableTestNtf<'a> {
     const SET: &'static f::AttrSet = &SET_CABLE_TEST_NTF;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CABLE_TEST_NTF, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_CABLE_TEST_NTF, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> CableTestNtf<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_CABLE_TEST_NTF);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CABLE_TEST_NTF, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -7070,15 +7088,17 @@ impl<'a> f::view::SetView<'a> for CableTestTdr<'a> {
     const SET: &'static f::AttrSet = &SET_CABLE_TEST_TDR;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CABLE_TEST_TDR, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_CABLE_TEST_TDR, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> CableTestTdr<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_CABLE_TEST_TDR);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CABLE_TEST_TDR, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -7140,15 +7160,17 @@ impl<'a> f::view::SetView<'a> for CableTestTdrCfg<'a> {
     const SET: &'static f::AttrSet = &SET_CABLE_TEST_TDR_CFG;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CABLE_TEST_TDR_CFG, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_CABLE_TEST_TDR_CFG, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> CableTestTdrCfg<'a> {
+    const CODES: [u8; 5] = f::view::quick_codes(&SET_CABLE_TEST_TDR_CFG);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CABLE_TEST_TDR_CFG, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -7238,15 +7260,17 @@ impl<'a> f::view::SetView<'a> for CableTestTdrNtf<'a> {
     const SET: &'static f::AttrSet = &SET_CABLE_TEST_TDR_NTF;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CABLE_TEST_TDR_NTF, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_CABLE_TEST_TDR_NTF, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> CableTestTdrNtf<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_CABLE_TEST_TDR_NTF);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CABLE_TEST_TDR_NTF, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -7321,15 +7345,17 @@ impl<'a> f::view::SetView<'a> for Channels<'a> {
     const SET: &'static f::AttrSet = &SET_CHANNELS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CHANNELS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_CHANNELS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Channels<'a> {
+    const CODES: [u8; 10] = f::view::quick_codes(&SET_CHANNELS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CHANNELS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -7483,15 +7509,17 @@ impl<'a> f::view::SetView<'a> for Coalesce<'a> {
     const SET: &'static f::AttrSet = &SET_COALESCE;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_COALESCE, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_COALESCE, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Coalesce<'a> {
+    const CODES: [u8; 33] = f::view::quick_codes(&SET_COALESCE);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_COALESCE, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -7942,15 +7970,17 @@ impl<'a> f::view::SetView<'a> for Debug<'a> {
     const SET: &'static f::AttrSet = &SET_DEBUG;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DEBUG, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DEBUG, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Debug<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_DEBUG);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DEBUG, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8012,15 +8042,17 @@ impl<'a> f::view::SetView<'a> for Eee<'a> {
     const SET: &'static f::AttrSet = &SET_EEE;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EEE, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_EEE, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Eee<'a> {
+    const CODES: [u8; 8] = f::view::quick_codes(&SET_EEE);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EEE, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8146,15 +8178,17 @@ impl<'a> f::view::SetView<'a> for Features<'a> {
     const SET: &'static f::AttrSet = &SET_FEATURES;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FEATURES, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_FEATURES, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Features<'a> {
+    const CODES: [u8; 6] = f::view::quick_codes(&SET_FEATURES);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FEATURES, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8252,15 +8286,17 @@ impl<'a> f::view::SetView<'a> for Fec<'a> {
     const SET: &'static f::AttrSet = &SET_FEC;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FEC, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_FEC, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Fec<'a> {
+    const CODES: [u8; 6] = f::view::quick_codes(&SET_FEC);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FEC, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8360,15 +8396,17 @@ impl<'a> f::view::SetView<'a> for FecHist<'a> {
     const SET: &'static f::AttrSet = &SET_FEC_HIST;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FEC_HIST, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_FEC_HIST, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> FecHist<'a> {
+    const CODES: [u8; 5] = f::view::quick_codes(&SET_FEC_HIST);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FEC_HIST, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8458,15 +8496,17 @@ impl<'a> f::view::SetView<'a> for FecStat<'a> {
     const SET: &'static f::AttrSet = &SET_FEC_STAT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FEC_STAT, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_FEC_STAT, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> FecStat<'a> {
+    const CODES: [u8; 6] = f::view::quick_codes(&SET_FEC_STAT);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FEC_STAT, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8555,15 +8595,17 @@ impl<'a> f::view::SetView<'a> for Flow<'a> {
     const SET: &'static f::AttrSet = &SET_FLOW;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOW, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_FLOW, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Flow<'a> {
+    const CODES: [u8; 27] = f::view::quick_codes(&SET_FLOW);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOW, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8952,15 +8994,17 @@ impl<'a> f::view::SetView<'a> for Header<'a> {
     const SET: &'static f::AttrSet = &SET_HEADER;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_HEADER, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_HEADER, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Header<'a> {
+    const CODES: [u8; 5] = f::view::quick_codes(&SET_HEADER);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_HEADER, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9050,15 +9094,17 @@ impl<'a> f::view::SetView<'a> for IrqModeration<'a> {
     const SET: &'static f::AttrSet = &SET_IRQ_MODERATION;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IRQ_MODERATION, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_IRQ_MODERATION, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> IrqModeration<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_IRQ_MODERATION);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IRQ_MODERATION, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9135,15 +9181,17 @@ impl<'a> f::view::SetView<'a> for Linkinfo<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_LINKINFO, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Linkinfo<'a> {
+    const CODES: [u8; 7] = f::view::quick_codes(&SET_LINKINFO);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9258,15 +9306,17 @@ impl<'a> f::view::SetView<'a> for Linkmodes<'a> {
     const SET: &'static f::AttrSet = &SET_LINKMODES;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKMODES, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_LINKMODES, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Linkmodes<'a> {
+    const CODES: [u8; 11] = f::view::quick_codes(&SET_LINKMODES);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKMODES, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9431,15 +9481,17 @@ impl<'a> f::view::SetView<'a> for Linkstate<'a> {
     const SET: &'static f::AttrSet = &SET_LINKSTATE;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKSTATE, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_LINKSTATE, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Linkstate<'a> {
+    const CODES: [u8; 8] = f::view::quick_codes(&SET_LINKSTATE);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKSTATE, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9567,15 +9619,17 @@ impl<'a> f::view::SetView<'a> for Mm<'a> {
     const SET: &'static f::AttrSet = &SET_MM;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MM, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_MM, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Mm<'a> {
+    const CODES: [u8; 12] = f::view::quick_codes(&SET_MM);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MM, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9754,15 +9808,17 @@ impl<'a> f::view::SetView<'a> for MmStat<'a> {
     const SET: &'static f::AttrSet = &SET_MM_STAT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MM_STAT, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_MM_STAT, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> MmStat<'a> {
+    const CODES: [u8; 8] = f::view::quick_codes(&SET_MM_STAT);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MM_STAT, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9878,15 +9934,17 @@ impl<'a> f::view::SetView<'a> for Module<'a> {
     const SET: &'static f::AttrSet = &SET_MODULE;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MODULE, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_MODULE, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Module<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_MODULE);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MODULE, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9962,15 +10020,17 @@ impl<'a> f::view::SetView<'a> for ModuleEeprom<'a> {
     const SET: &'static f::AttrSet = &SET_MODULE_EEPROM;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MODULE_EEPROM, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_MODULE_EEPROM, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ModuleEeprom<'a> {
+    const CODES: [u8; 8] = f::view::quick_codes(&SET_MODULE_EEPROM);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MODULE_EEPROM, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10098,15 +10158,17 @@ impl<'a> f::view::SetView<'a> for ModuleFwFlash<'a> {
     const SET: &'static f::AttrSet = &SET_MODULE_FW_FLASH;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MODULE_FW_FLASH, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_MODULE_FW_FLASH, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ModuleFwFlash<'a> {
+    const CODES: [u8; 8] = f::view::quick_codes(&SET_MODULE_FW_FLASH);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MODULE_FW_FLASH, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10234,15 +10296,17 @@ impl<'a> f::view::SetView<'a> for Mse<'a> {
     const SET: &'static f::AttrSet = &SET_MSE;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MSE, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_MSE, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Mse<'a> {
+    const CODES: [u8; 8] = f::view::quick_codes(&SET_MSE);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MSE, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10376,15 +10440,17 @@ impl<'a> f::view::SetView<'a> for MseCapabilities<'a> {
     const SET: &'static f::AttrSet = &SET_MSE_CAPABILITIES;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MSE_CAPABILITIES, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_MSE_CAPABILITIES, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> MseCapabilities<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_MSE_CAPABILITIES);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MSE_CAPABILITIES, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10474,15 +10540,17 @@ impl<'a> f::view::SetView<'a> for MseSnapshot<'a> {
     const SET: &'static f::AttrSet = &SET_MSE_SNAPSHOT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MSE_SNAPSHOT, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_MSE_SNAPSHOT, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> MseSnapshot<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_MSE_SNAPSHOT);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MSE_SNAPSHOT, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10559,15 +10627,17 @@ impl<'a> f::view::SetView<'a> for Pause<'a> {
     const SET: &'static f::AttrSet = &SET_PAUSE;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PAUSE, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PAUSE, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Pause<'a> {
+    const CODES: [u8; 7] = f::view::quick_codes(&SET_PAUSE);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PAUSE, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10681,15 +10751,17 @@ impl<'a> f::view::SetView<'a> for PauseStat<'a> {
     const SET: &'static f::AttrSet = &SET_PAUSE_STAT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PAUSE_STAT, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PAUSE_STAT, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> PauseStat<'a> {
+    const CODES: [u8; 5] = f::view::quick_codes(&SET_PAUSE_STAT);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PAUSE_STAT, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10766,15 +10838,17 @@ impl<'a> f::view::SetView<'a> for PhcVclocks<'a> {
     const SET: &'static f::AttrSet = &SET_PHC_VCLOCKS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PHC_VCLOCKS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PHC_VCLOCKS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> PhcVclocks<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_PHC_VCLOCKS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PHC_VCLOCKS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10850,15 +10924,17 @@ impl<'a> f::view::SetView<'a> for Phy<'a> {
     const SET: &'static f::AttrSet = &SET_PHY;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PHY, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PHY, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Phy<'a> {
+    const CODES: [u8; 9] = f::view::quick_codes(&SET_PHY);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PHY, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10999,15 +11075,17 @@ impl<'a> f::view::SetView<'a> for Plca<'a> {
     const SET: &'static f::AttrSet = &SET_PLCA;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PLCA, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PLCA, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Plca<'a> {
+    const CODES: [u8; 10] = f::view::quick_codes(&SET_PLCA);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PLCA, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -11161,15 +11239,17 @@ impl<'a> f::view::SetView<'a> for Privflags<'a> {
     const SET: &'static f::AttrSet = &SET_PRIVFLAGS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PRIVFLAGS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PRIVFLAGS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Privflags<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_PRIVFLAGS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PRIVFLAGS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -11231,15 +11311,17 @@ impl<'a> f::view::SetView<'a> for Profile<'a> {
     const SET: &'static f::AttrSet = &SET_PROFILE;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PROFILE, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PROFILE, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Profile<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_PROFILE);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PROFILE, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -11289,15 +11371,17 @@ impl<'a> f::view::SetView<'a> for Pse<'a> {
     const SET: &'static f::AttrSet = &SET_PSE;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PSE, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PSE, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Pse<'a> {
+    const CODES: [u8; 17] = f::view::quick_codes(&SET_PSE);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PSE, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -11543,15 +11627,17 @@ impl<'a> f::view::SetView<'a> for PseNtf<'a> {
     const SET: &'static f::AttrSet = &SET_PSE_NTF;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PSE_NTF, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PSE_NTF, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> PseNtf<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_PSE_NTF);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PSE_NTF, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -11614,15 +11700,17 @@ impl<'a> f::view::SetView<'a> for Rings<'a> {
     const SET: &'static f::AttrSet = &SET_RINGS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_RINGS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_RINGS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Rings<'a> {
+    const CODES: [u8; 19] = f::view::quick_codes(&SET_RINGS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_RINGS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -11893,15 +11981,17 @@ impl<'a> f::view::SetView<'a> for Rss<'a> {
     const SET: &'static f::AttrSet = &SET_RSS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_RSS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_RSS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Rss<'a> {
+    const CODES: [u8; 9] = f::view::quick_codes(&SET_RSS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_RSS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -12041,15 +12131,17 @@ impl<'a> f::view::SetView<'a> for Stats<'a> {
     const SET: &'static f::AttrSet = &SET_STATS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STATS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_STATS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Stats<'a> {
+    const CODES: [u8; 6] = f::view::quick_codes(&SET_STATS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STATS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -12136,15 +12228,17 @@ impl<'a> f::view::SetView<'a> for StatsGrp<'a> {
     const SET: &'static f::AttrSet = &SET_STATS_GRP;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STATS_GRP, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_STATS_GRP, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> StatsGrp<'a> {
+    const CODES: [u8; 10] = f::view::quick_codes(&SET_STATS_GRP);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STATS_GRP, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -12284,15 +12378,17 @@ impl<'a> f::view::SetView<'a> for StatsGrpHist<'a> {
     const SET: &'static f::AttrSet = &SET_STATS_GRP_HIST;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STATS_GRP_HIST, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_STATS_GRP_HIST, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> StatsGrpHist<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_STATS_GRP_HIST);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STATS_GRP_HIST, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -12369,15 +12465,17 @@ impl<'a> f::view::SetView<'a> for String<'a> {
     const SET: &'static f::AttrSet = &SET_STRING;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STRING, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_STRING, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> String<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_STRING);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STRING, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -12441,15 +12539,17 @@ impl<'a> f::view::SetView<'a> for Strings<'a> {
     const SET: &'static f::AttrSet = &SET_STRINGS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STRINGS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_STRINGS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Strings<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_STRINGS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STRINGS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -12499,15 +12599,17 @@ impl<'a> f::view::SetView<'a> for StringsetAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_STRINGSET;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STRINGSET, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_STRINGSET, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> StringsetAttrs<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_STRINGSET);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STRINGSET, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -12583,15 +12685,17 @@ impl<'a> f::view::SetView<'a> for Stringsets<'a> {
     const SET: &'static f::AttrSet = &SET_STRINGSETS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STRINGSETS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_STRINGSETS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Stringsets<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_STRINGSETS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STRINGSETS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -12641,15 +12745,17 @@ impl<'a> f::view::SetView<'a> for Strset<'a> {
     const SET: &'static f::AttrSet = &SET_STRSET;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STRSET, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_STRSET, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Strset<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_STRSET);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STRSET, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -12724,16 +12830,17 @@ impl<'a> f::view::SetView<'a> for TsHwtstampProvider<'a> {
     const SET: &'static f::AttrSet = &SET_TS_HWTSTAMP_PROVIDER;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TS_HWTSTAMP_PROVIDER, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_TS_HWTSTAMP_PROVIDER, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> TsHwtstampProvider<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_TS_HWTSTAMP_PROVIDER);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TS_HWTSTAMP_PROVIDER, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -12797,15 +12904,17 @@ impl<'a> f::view::SetView<'a> for TsStat<'a> {
     const SET: &'static f::AttrSet = &SET_TS_STAT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TS_STAT, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_TS_STAT, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> TsStat<'a> {
+    const CODES: [u8; 5] = f::view::quick_codes(&SET_TS_STAT);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TS_STAT, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -12895,15 +13004,17 @@ impl<'a> f::view::SetView<'a> for Tsconfig<'a> {
     const SET: &'static f::AttrSet = &SET_TSCONFIG;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TSCONFIG, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_TSCONFIG, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Tsconfig<'a> {
+    const CODES: [u8; 6] = f::view::quick_codes(&SET_TSCONFIG);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TSCONFIG, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -13003,15 +13114,17 @@ impl<'a> f::view::SetView<'a> for Tsinfo<'a> {
     const SET: &'static f::AttrSet = &SET_TSINFO;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TSINFO, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_TSINFO, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Tsinfo<'a> {
+    const CODES: [u8; 10] = f::view::quick_codes(&SET_TSINFO);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TSINFO, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -13162,15 +13275,17 @@ impl<'a> f::view::SetView<'a> for TunnelInfo<'a> {
     const SET: &'static f::AttrSet = &SET_TUNNEL_INFO;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TUNNEL_INFO, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_TUNNEL_INFO, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> TunnelInfo<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_TUNNEL_INFO);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TUNNEL_INFO, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -13232,15 +13347,17 @@ impl<'a> f::view::SetView<'a> for TunnelUdp<'a> {
     const SET: &'static f::AttrSet = &SET_TUNNEL_UDP;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TUNNEL_UDP, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_TUNNEL_UDP, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> TunnelUdp<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_TUNNEL_UDP);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TUNNEL_UDP, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -13290,15 +13407,17 @@ impl<'a> f::view::SetView<'a> for TunnelUdpEntry<'a> {
     const SET: &'static f::AttrSet = &SET_TUNNEL_UDP_ENTRY;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TUNNEL_UDP_ENTRY, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_TUNNEL_UDP_ENTRY, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> TunnelUdpEntry<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_TUNNEL_UDP_ENTRY);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TUNNEL_UDP_ENTRY, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -13362,15 +13481,17 @@ impl<'a> f::view::SetView<'a> for TunnelUdpTable<'a> {
     const SET: &'static f::AttrSet = &SET_TUNNEL_UDP_TABLE;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TUNNEL_UDP_TABLE, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_TUNNEL_UDP_TABLE, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> TunnelUdpTable<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_TUNNEL_UDP_TABLE);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TUNNEL_UDP_TABLE, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -13445,15 +13566,17 @@ impl<'a> f::view::SetView<'a> for Wol<'a> {
     const SET: &'static f::AttrSet = &SET_WOL;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_WOL, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_WOL, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Wol<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_WOL);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_WOL, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

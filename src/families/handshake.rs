@@ -521,15 +521,17 @@ impl<'a> f::view::SetView<'a> for Accept<'a> {
     const SET: &'static f::AttrSet = &SET_ACCEPT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACCEPT, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ACCEPT, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Accept<'a> {
+    const CODES: [u8; 9] = f::view::quick_codes(&SET_ACCEPT);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACCEPT, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -683,15 +685,17 @@ impl<'a> f::view::SetView<'a> for Done<'a> {
     const SET: &'static f::AttrSet = &SET_DONE;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DONE, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DONE, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Done<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_DONE);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DONE, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -768,15 +772,17 @@ impl<'a> f::view::SetView<'a> for X509<'a> {
     const SET: &'static f::AttrSet = &SET_X509;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_X509, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_X509, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> X509<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_X509);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_X509, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

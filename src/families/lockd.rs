@@ -107,15 +107,17 @@ impl<'a> f::view::SetView<'a> for Server<'a> {
     const SET: &'static f::AttrSet = &SET_SERVER;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SERVER, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_SERVER, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Server<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_SERVER);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SERVER, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

@@ -908,15 +908,17 @@ impl<'a> f::view::SetView<'a> for Address<'a> {
     const SET: &'static f::AttrSet = &SET_ADDRESS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ADDRESS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ADDRESS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Address<'a> {
+    const CODES: [u8; 8] = f::view::quick_codes(&SET_ADDRESS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ADDRESS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -1045,15 +1047,17 @@ impl<'a> f::view::SetView<'a> for Attr<'a> {
     const SET: &'static f::AttrSet = &SET_ATTR;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ATTR, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ATTR, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Attr<'a> {
+    const CODES: [u8; 7] = f::view::quick_codes(&SET_ATTR);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ATTR, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -1167,15 +1171,17 @@ impl<'a> f::view::SetView<'a> for Endpoint<'a> {
     const SET: &'static f::AttrSet = &SET_ENDPOINT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ENDPOINT, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ENDPOINT, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Endpoint<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_ENDPOINT);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ENDPOINT, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -1225,15 +1231,17 @@ impl<'a> f::view::SetView<'a> for EventAttr<'a> {
     const SET: &'static f::AttrSet = &SET_EVENT_ATTR;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EVENT_ATTR, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_EVENT_ATTR, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> EventAttr<'a> {
+    const CODES: [u8; 19] = f::view::quick_codes(&SET_EVENT_ATTR);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EVENT_ATTR, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -1505,15 +1513,17 @@ impl<'a> f::view::SetView<'a> for SubflowAttribute<'a> {
     const SET: &'static f::AttrSet = &SET_SUBFLOW_ATTRIBUTE;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SUBFLOW_ATTRIBUTE, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_SUBFLOW_ATTRIBUTE, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> SubflowAttribute<'a> {
+    const CODES: [u8; 12] = f::view::quick_codes(&SET_SUBFLOW_ATTRIBUTE);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SUBFLOW_ATTRIBUTE, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

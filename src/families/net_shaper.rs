@@ -553,15 +553,17 @@ impl<'a> f::view::SetView<'a> for Caps<'a> {
     const SET: &'static f::AttrSet = &SET_CAPS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CAPS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_CAPS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Caps<'a> {
+    const CODES: [u8; 10] = f::view::quick_codes(&SET_CAPS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CAPS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -729,15 +731,17 @@ impl<'a> f::view::SetView<'a> for Handle<'a> {
     const SET: &'static f::AttrSet = &SET_HANDLE;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_HANDLE, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_HANDLE, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Handle<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_HANDLE);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_HANDLE, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -801,15 +805,17 @@ impl<'a> f::view::SetView<'a> for LeafInfo<'a> {
     const SET: &'static f::AttrSet = &SET_LEAF_INFO;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LEAF_INFO, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_LEAF_INFO, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> LeafInfo<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_LEAF_INFO);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LEAF_INFO, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -885,15 +891,17 @@ impl<'a> f::view::SetView<'a> for NetShaper<'a> {
     const SET: &'static f::AttrSet = &SET_NET_SHAPER;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NET_SHAPER, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_NET_SHAPER, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> NetShaper<'a> {
+    const CODES: [u8; 10] = f::view::quick_codes(&SET_NET_SHAPER);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NET_SHAPER, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

@@ -1709,15 +1709,17 @@ impl<'a> f::view::SetView<'a> for Dev<'a> {
     const SET: &'static f::AttrSet = &SET_DEV;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DEV, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DEV, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Dev<'a> {
+    const CODES: [u8; 6] = f::view::quick_codes(&SET_DEV);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DEV, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -1820,15 +1822,17 @@ impl<'a> f::view::SetView<'a> for Dmabuf<'a> {
     const SET: &'static f::AttrSet = &SET_DMABUF;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DMABUF, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DMABUF, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Dmabuf<'a> {
+    const CODES: [u8; 5] = f::view::quick_codes(&SET_DMABUF);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DMABUF, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -1930,16 +1934,17 @@ impl<'a> f::view::SetView<'a> for IoUringProviderInfo<'a> {
     const SET: &'static f::AttrSet = &SET_IO_URING_PROVIDER_INFO;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IO_URING_PROVIDER_INFO, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_IO_URING_PROVIDER_INFO, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> IoUringProviderInfo<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_IO_URING_PROVIDER_INFO);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IO_URING_PROVIDER_INFO, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -1990,15 +1995,17 @@ impl<'a> f::view::SetView<'a> for Lease<'a> {
     const SET: &'static f::AttrSet = &SET_LEASE;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LEASE, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_LEASE, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Lease<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_LEASE);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LEASE, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2074,15 +2081,17 @@ impl<'a> f::view::SetView<'a> for Napi<'a> {
     const SET: &'static f::AttrSet = &SET_NAPI;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NAPI, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_NAPI, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Napi<'a> {
+    const CODES: [u8; 8] = f::view::quick_codes(&SET_NAPI);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NAPI, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2224,15 +2233,17 @@ impl<'a> f::view::SetView<'a> for PagePool<'a> {
     const SET: &'static f::AttrSet = &SET_PAGE_POOL;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PAGE_POOL, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PAGE_POOL, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> PagePool<'a> {
+    const CODES: [u8; 8] = f::view::quick_codes(&SET_PAGE_POOL);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PAGE_POOL, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2373,15 +2384,17 @@ impl<'a> f::view::SetView<'a> for PagePoolInfo<'a> {
     const SET: &'static f::AttrSet = &SET_PAGE_POOL_INFO;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PAGE_POOL_INFO, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PAGE_POOL_INFO, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> PagePoolInfo<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_PAGE_POOL_INFO);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PAGE_POOL_INFO, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2445,15 +2458,17 @@ impl<'a> f::view::SetView<'a> for PagePoolStats<'a> {
     const SET: &'static f::AttrSet = &SET_PAGE_POOL_STATS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PAGE_POOL_STATS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PAGE_POOL_STATS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> PagePoolStats<'a> {
+    const CODES: [u8; 12] = f::view::quick_codes(&SET_PAGE_POOL_STATS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PAGE_POOL_STATS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2646,15 +2661,17 @@ impl<'a> f::view::SetView<'a> for Qstats<'a> {
     const SET: &'static f::AttrSet = &SET_QSTATS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_QSTATS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_QSTATS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Qstats<'a> {
+    const CODES: [u8; 31] = f::view::quick_codes(&SET_QSTATS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_QSTATS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -3095,15 +3112,17 @@ impl<'a> f::view::SetView<'a> for Queue<'a> {
     const SET: &'static f::AttrSet = &SET_QUEUE;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_QUEUE, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_QUEUE, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Queue<'a> {
+    const CODES: [u8; 8] = f::view::quick_codes(&SET_QUEUE);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_QUEUE, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -3242,15 +3261,17 @@ impl<'a> f::view::SetView<'a> for QueueId<'a> {
     const SET: &'static f::AttrSet = &SET_QUEUE_ID;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_QUEUE_ID, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_QUEUE_ID, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> QueueId<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_QUEUE_ID);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_QUEUE_ID, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -3314,15 +3335,17 @@ impl<'a> f::view::SetView<'a> for XskInfo<'a> {
     const SET: &'static f::AttrSet = &SET_XSK_INFO;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_XSK_INFO, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_XSK_INFO, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> XskInfo<'a> {
+    const CODES: [u8; 0] = f::view::quick_codes(&SET_XSK_INFO);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_XSK_INFO, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

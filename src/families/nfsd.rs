@@ -1651,15 +1651,17 @@ impl<'a> f::view::SetView<'a> for AuthFlavor<'a> {
     const SET: &'static f::AttrSet = &SET_AUTH_FLAVOR;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_AUTH_FLAVOR, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_AUTH_FLAVOR, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> AuthFlavor<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_AUTH_FLAVOR);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_AUTH_FLAVOR, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -1723,15 +1725,17 @@ impl<'a> f::view::SetView<'a> for CacheFlush<'a> {
     const SET: &'static f::AttrSet = &SET_CACHE_FLUSH;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CACHE_FLUSH, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_CACHE_FLUSH, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> CacheFlush<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_CACHE_FLUSH);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CACHE_FLUSH, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -1782,15 +1786,17 @@ impl<'a> f::view::SetView<'a> for CacheNotify<'a> {
     const SET: &'static f::AttrSet = &SET_CACHE_NOTIFY;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CACHE_NOTIFY, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_CACHE_NOTIFY, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> CacheNotify<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_CACHE_NOTIFY);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CACHE_NOTIFY, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -1841,15 +1847,17 @@ impl<'a> f::view::SetView<'a> for Expkey<'a> {
     const SET: &'static f::AttrSet = &SET_EXPKEY;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPKEY, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_EXPKEY, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Expkey<'a> {
+    const CODES: [u8; 7] = f::view::quick_codes(&SET_EXPKEY);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPKEY, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -1978,15 +1986,17 @@ impl<'a> f::view::SetView<'a> for ExpkeyReqs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPKEY_REQS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPKEY_REQS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_EXPKEY_REQS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ExpkeyReqs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_EXPKEY_REQS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPKEY_REQS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2036,15 +2046,17 @@ impl<'a> f::view::SetView<'a> for Fslocation<'a> {
     const SET: &'static f::AttrSet = &SET_FSLOCATION;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FSLOCATION, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_FSLOCATION, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Fslocation<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_FSLOCATION);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FSLOCATION, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2108,15 +2120,17 @@ impl<'a> f::view::SetView<'a> for Fslocations<'a> {
     const SET: &'static f::AttrSet = &SET_FSLOCATIONS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FSLOCATIONS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_FSLOCATIONS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Fslocations<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_FSLOCATIONS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FSLOCATIONS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2166,15 +2180,17 @@ impl<'a> f::view::SetView<'a> for PoolMode<'a> {
     const SET: &'static f::AttrSet = &SET_POOL_MODE;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_POOL_MODE, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_POOL_MODE, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> PoolMode<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_POOL_MODE);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_POOL_MODE, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2238,15 +2254,17 @@ impl<'a> f::view::SetView<'a> for RpcStatus<'a> {
     const SET: &'static f::AttrSet = &SET_RPC_STATUS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_RPC_STATUS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_RPC_STATUS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> RpcStatus<'a> {
+    const CODES: [u8; 14] = f::view::quick_codes(&SET_RPC_STATUS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_RPC_STATUS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2453,15 +2471,17 @@ impl<'a> f::view::SetView<'a> for Server<'a> {
     const SET: &'static f::AttrSet = &SET_SERVER;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SERVER, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_SERVER, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Server<'a> {
+    const CODES: [u8; 6] = f::view::quick_codes(&SET_SERVER);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SERVER, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2577,15 +2597,17 @@ impl<'a> f::view::SetView<'a> for ServerProcEntry<'a> {
     const SET: &'static f::AttrSet = &SET_SERVER_PROC_ENTRY;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SERVER_PROC_ENTRY, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_SERVER_PROC_ENTRY, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ServerProcEntry<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_SERVER_PROC_ENTRY);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SERVER_PROC_ENTRY, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2649,15 +2671,17 @@ impl<'a> f::view::SetView<'a> for ServerProto<'a> {
     const SET: &'static f::AttrSet = &SET_SERVER_PROTO;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SERVER_PROTO, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_SERVER_PROTO, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ServerProto<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_SERVER_PROTO);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SERVER_PROTO, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2707,15 +2731,17 @@ impl<'a> f::view::SetView<'a> for ServerSock<'a> {
     const SET: &'static f::AttrSet = &SET_SERVER_SOCK;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SERVER_SOCK, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_SERVER_SOCK, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ServerSock<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_SERVER_SOCK);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SERVER_SOCK, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2765,15 +2791,17 @@ impl<'a> f::view::SetView<'a> for ServerStats<'a> {
     const SET: &'static f::AttrSet = &SET_SERVER_STATS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SERVER_STATS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_SERVER_STATS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ServerStats<'a> {
+    const CODES: [u8; 20] = f::view::quick_codes(&SET_SERVER_STATS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SERVER_STATS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -3053,15 +3081,17 @@ impl<'a> f::view::SetView<'a> for Sock<'a> {
     const SET: &'static f::AttrSet = &SET_SOCK;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SOCK, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_SOCK, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Sock<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_SOCK);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SOCK, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -3125,15 +3155,17 @@ impl<'a> f::view::SetView<'a> for SvcExport<'a> {
     const SET: &'static f::AttrSet = &SET_SVC_EXPORT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SVC_EXPORT, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_SVC_EXPORT, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> SvcExport<'a> {
+    const CODES: [u8; 13] = f::view::quick_codes(&SET_SVC_EXPORT);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SVC_EXPORT, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -3338,15 +3370,17 @@ impl<'a> f::view::SetView<'a> for SvcExportReqs<'a> {
     const SET: &'static f::AttrSet = &SET_SVC_EXPORT_REQS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SVC_EXPORT_REQS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_SVC_EXPORT_REQS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> SvcExportReqs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_SVC_EXPORT_REQS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SVC_EXPORT_REQS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -3396,15 +3430,17 @@ impl<'a> f::view::SetView<'a> for UnlockExport<'a> {
     const SET: &'static f::AttrSet = &SET_UNLOCK_EXPORT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_UNLOCK_EXPORT, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_UNLOCK_EXPORT, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> UnlockExport<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_UNLOCK_EXPORT);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_UNLOCK_EXPORT, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -3455,15 +3491,17 @@ impl<'a> f::view::SetView<'a> for UnlockFilesystem<'a> {
     const SET: &'static f::AttrSet = &SET_UNLOCK_FILESYSTEM;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_UNLOCK_FILESYSTEM, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_UNLOCK_FILESYSTEM, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> UnlockFilesystem<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_UNLOCK_FILESYSTEM);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_UNLOCK_FILESYSTEM, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -3514,15 +3552,17 @@ impl<'a> f::view::SetView<'a> for UnlockIp<'a> {
     const SET: &'static f::AttrSet = &SET_UNLOCK_IP;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_UNLOCK_IP, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_UNLOCK_IP, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> UnlockIp<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_UNLOCK_IP);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_UNLOCK_IP, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -3573,15 +3613,17 @@ impl<'a> f::view::SetView<'a> for Version<'a> {
     const SET: &'static f::AttrSet = &SET_VERSION;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VERSION, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_VERSION, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Version<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_VERSION);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VERSION, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

@@ -6231,15 +6231,17 @@ impl<'a> f::view::SetView<'a> for BatchAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_BATCH_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BATCH_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_BATCH_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> BatchAttrs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_BATCH_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BATCH_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -6290,15 +6292,17 @@ impl<'a> f::view::SetView<'a> for ChainAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CHAIN_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CHAIN_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_CHAIN_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ChainAttrs<'a> {
+    const CODES: [u8; 11] = f::view::quick_codes(&SET_CHAIN_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CHAIN_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -6477,15 +6481,17 @@ impl<'a> f::view::SetView<'a> for CompatAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_COMPAT_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_COMPAT_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_COMPAT_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> CompatAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_COMPAT_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_COMPAT_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -6562,15 +6568,17 @@ impl<'a> f::view::SetView<'a> for CompatMatchAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_COMPAT_MATCH_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_COMPAT_MATCH_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_COMPAT_MATCH_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> CompatMatchAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_COMPAT_MATCH_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_COMPAT_MATCH_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -6647,15 +6655,17 @@ impl<'a> f::view::SetView<'a> for CompatTargetAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_COMPAT_TARGET_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_COMPAT_TARGET_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_COMPAT_TARGET_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> CompatTargetAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_COMPAT_TARGET_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_COMPAT_TARGET_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -6732,15 +6742,17 @@ impl<'a> f::view::SetView<'a> for CounterAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_COUNTER_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_COUNTER_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_COUNTER_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> CounterAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_COUNTER_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_COUNTER_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -6804,15 +6816,17 @@ impl<'a> f::view::SetView<'a> for DataAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_DATA_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DATA_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DATA_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DataAttrs<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_DATA_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DATA_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -6875,15 +6889,17 @@ impl<'a> f::view::SetView<'a> for ExprAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_EXPR_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ExprAttrs<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_EXPR_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -6946,15 +6962,17 @@ impl<'a> f::view::SetView<'a> for ExprBitwiseAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_BITWISE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_BITWISE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_EXPR_BITWISE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ExprBitwiseAttrs<'a> {
+    const CODES: [u8; 7] = f::view::quick_codes(&SET_EXPR_BITWISE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_BITWISE_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -7080,15 +7098,17 @@ impl<'a> f::view::SetView<'a> for ExprCmpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_CMP_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_CMP_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_EXPR_CMP_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ExprCmpAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_EXPR_CMP_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_CMP_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -7164,15 +7184,17 @@ impl<'a> f::view::SetView<'a> for ExprCounterAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_COUNTER_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_COUNTER_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_EXPR_COUNTER_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ExprCounterAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_EXPR_COUNTER_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_COUNTER_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -7236,15 +7258,17 @@ impl<'a> f::view::SetView<'a> for ExprCtAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_CT_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_CT_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_EXPR_CT_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ExprCtAttrs<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_EXPR_CT_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_CT_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -7334,15 +7358,17 @@ impl<'a> f::view::SetView<'a> for ExprFibAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_FIB_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_FIB_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_EXPR_FIB_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ExprFibAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_EXPR_FIB_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_FIB_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -7419,19 +7445,17 @@ impl<'a> f::view::SetView<'a> for ExprFlowOffloadAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_FLOW_OFFLOAD_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_FLOW_OFFLOAD_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_EXPR_FLOW_OFFLOAD_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ExprFlowOffloadAttrs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_EXPR_FLOW_OFFLOAD_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(
-            &SET_EXPR_FLOW_OFFLOAD_ATTRS,
-            crate::netlink::Attrs::new(run),
-        )
-        .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -7482,16 +7506,17 @@ impl<'a> f::view::SetView<'a> for ExprImmediateAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_IMMEDIATE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_IMMEDIATE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_EXPR_IMMEDIATE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ExprImmediateAttrs<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_EXPR_IMMEDIATE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_IMMEDIATE_ATTRS, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -7554,15 +7579,17 @@ impl<'a> f::view::SetView<'a> for ExprListAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_LIST_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_LIST_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_EXPR_LIST_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ExprListAttrs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_EXPR_LIST_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_LIST_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -7612,15 +7639,17 @@ impl<'a> f::view::SetView<'a> for ExprLookupAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_LOOKUP_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_LOOKUP_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_EXPR_LOOKUP_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ExprLookupAttrs<'a> {
+    const CODES: [u8; 5] = f::view::quick_codes(&SET_EXPR_LOOKUP_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_LOOKUP_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -7723,15 +7752,17 @@ impl<'a> f::view::SetView<'a> for ExprMasqAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_MASQ_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_MASQ_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_EXPR_MASQ_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ExprMasqAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_EXPR_MASQ_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_MASQ_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -7808,15 +7839,17 @@ impl<'a> f::view::SetView<'a> for ExprMetaAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_META_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_META_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_EXPR_META_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ExprMetaAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_EXPR_META_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_META_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -7893,15 +7926,17 @@ impl<'a> f::view::SetView<'a> for ExprNatAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_NAT_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_NAT_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_EXPR_NAT_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ExprNatAttrs<'a> {
+    const CODES: [u8; 7] = f::view::quick_codes(&SET_EXPR_NAT_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_NAT_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8030,15 +8065,17 @@ impl<'a> f::view::SetView<'a> for ExprObjrefAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_OBJREF_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_OBJREF_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_EXPR_OBJREF_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ExprObjrefAttrs<'a> {
+    const CODES: [u8; 5] = f::view::quick_codes(&SET_EXPR_OBJREF_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_OBJREF_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8141,15 +8178,17 @@ impl<'a> f::view::SetView<'a> for ExprPayloadAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_PAYLOAD_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_PAYLOAD_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_EXPR_PAYLOAD_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ExprPayloadAttrs<'a> {
+    const CODES: [u8; 8] = f::view::quick_codes(&SET_EXPR_PAYLOAD_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_PAYLOAD_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8291,15 +8330,17 @@ impl<'a> f::view::SetView<'a> for ExprRejectAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_REJECT_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_REJECT_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_EXPR_REJECT_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ExprRejectAttrs<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_EXPR_REJECT_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_REJECT_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8363,15 +8404,17 @@ impl<'a> f::view::SetView<'a> for ExprTargetAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_TARGET_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_TARGET_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_EXPR_TARGET_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ExprTargetAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_EXPR_TARGET_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_TARGET_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8448,15 +8491,17 @@ impl<'a> f::view::SetView<'a> for ExprTproxyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_TPROXY_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_TPROXY_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_EXPR_TPROXY_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ExprTproxyAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_EXPR_TPROXY_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_TPROXY_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8533,15 +8578,17 @@ impl<'a> f::view::SetView<'a> for FlowtableAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWTABLE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOWTABLE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_FLOWTABLE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> FlowtableAttrs<'a> {
+    const CODES: [u8; 7] = f::view::quick_codes(&SET_FLOWTABLE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOWTABLE_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8656,16 +8703,17 @@ impl<'a> f::view::SetView<'a> for FlowtableHookAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWTABLE_HOOK_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOWTABLE_HOOK_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_FLOWTABLE_HOOK_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> FlowtableHookAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_FLOWTABLE_HOOK_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOWTABLE_HOOK_ATTRS, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8741,15 +8789,17 @@ impl<'a> f::view::SetView<'a> for GenAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_GEN_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_GEN_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_GEN_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> GenAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_GEN_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_GEN_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8826,15 +8876,17 @@ impl<'a> f::view::SetView<'a> for HookDevAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_HOOK_DEV_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_HOOK_DEV_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_HOOK_DEV_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> HookDevAttrs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_HOOK_DEV_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_HOOK_DEV_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8885,15 +8937,17 @@ impl<'a> f::view::SetView<'a> for LogAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LOG_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LOG_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_LOG_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> LogAttrs<'a> {
+    const CODES: [u8; 6] = f::view::quick_codes(&SET_LOG_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LOG_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9009,15 +9063,17 @@ impl<'a> f::view::SetView<'a> for NftCounterAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NFT_COUNTER_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NFT_COUNTER_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_NFT_COUNTER_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> NftCounterAttrs<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_NFT_COUNTER_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NFT_COUNTER_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9081,15 +9137,17 @@ impl<'a> f::view::SetView<'a> for NftHookAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NFT_HOOK_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NFT_HOOK_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_NFT_HOOK_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> NftHookAttrs<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_NFT_HOOK_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NFT_HOOK_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9178,15 +9236,17 @@ impl<'a> f::view::SetView<'a> for NumgenAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NUMGEN_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NUMGEN_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_NUMGEN_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> NumgenAttrs<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_NUMGEN_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NUMGEN_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9276,15 +9336,17 @@ impl<'a> f::view::SetView<'a> for ObjAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_OBJ_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OBJ_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_OBJ_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ObjAttrs<'a> {
+    const CODES: [u8; 8] = f::view::quick_codes(&SET_OBJ_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OBJ_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9412,15 +9474,17 @@ impl<'a> f::view::SetView<'a> for QuotaAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_QUOTA_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_QUOTA_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_QUOTA_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> QuotaAttrs<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_QUOTA_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_QUOTA_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9497,15 +9561,17 @@ impl<'a> f::view::SetView<'a> for RangeAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_RANGE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_RANGE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_RANGE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> RangeAttrs<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_RANGE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_RANGE_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9593,15 +9659,17 @@ impl<'a> f::view::SetView<'a> for RuleAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_RULE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_RULE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_RULE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> RuleAttrs<'a> {
+    const CODES: [u8; 10] = f::view::quick_codes(&SET_RULE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_RULE_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9767,15 +9835,17 @@ impl<'a> f::view::SetView<'a> for RuleCompatAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_RULE_COMPAT_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_RULE_COMPAT_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_RULE_COMPAT_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> RuleCompatAttrs<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_RULE_COMPAT_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_RULE_COMPAT_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9839,15 +9909,17 @@ impl<'a> f::view::SetView<'a> for SetAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SET_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SET_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_SET_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> SetAttrs<'a> {
+    const CODES: [u8; 20] = f::view::quick_codes(&SET_SET_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SET_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10129,15 +10201,17 @@ impl<'a> f::view::SetView<'a> for SetDescAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SET_DESC_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SET_DESC_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_SET_DESC_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> SetDescAttrs<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_SET_DESC_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SET_DESC_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10200,16 +10274,17 @@ impl<'a> f::view::SetView<'a> for SetDescConcatAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SET_DESC_CONCAT_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SET_DESC_CONCAT_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_SET_DESC_CONCAT_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> SetDescConcatAttrs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_SET_DESC_CONCAT_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SET_DESC_CONCAT_ATTRS, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10259,15 +10334,17 @@ impl<'a> f::view::SetView<'a> for SetFieldAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SET_FIELD_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SET_FIELD_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_SET_FIELD_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> SetFieldAttrs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_SET_FIELD_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SET_FIELD_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10318,15 +10395,17 @@ impl<'a> f::view::SetView<'a> for SetListAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SET_LIST_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SET_LIST_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_SET_LIST_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> SetListAttrs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_SET_LIST_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SET_LIST_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10376,15 +10455,17 @@ impl<'a> f::view::SetView<'a> for SetelemAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SETELEM_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SETELEM_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_SETELEM_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> SetelemAttrs<'a> {
+    const CODES: [u8; 10] = f::view::quick_codes(&SET_SETELEM_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SETELEM_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10547,15 +10628,17 @@ impl<'a> f::view::SetView<'a> for SetelemListAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SETELEM_LIST_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SETELEM_LIST_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_SETELEM_LIST_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> SetelemListAttrs<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_SETELEM_LIST_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SETELEM_LIST_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10644,19 +10727,17 @@ impl<'a> f::view::SetView<'a> for SetelemListElemAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SETELEM_LIST_ELEM_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SETELEM_LIST_ELEM_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_SETELEM_LIST_ELEM_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> SetelemListElemAttrs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_SETELEM_LIST_ELEM_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(
-            &SET_SETELEM_LIST_ELEM_ATTRS,
-            crate::netlink::Attrs::new(run),
-        )
-        .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10706,15 +10787,17 @@ impl<'a> f::view::SetView<'a> for TableAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TABLE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TABLE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_TABLE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> TableAttrs<'a> {
+    const CODES: [u8; 7] = f::view::quick_codes(&SET_TABLE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TABLE_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10830,15 +10913,17 @@ impl<'a> f::view::SetView<'a> for VerdictAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_VERDICT_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VERDICT_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_VERDICT_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> VerdictAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_VERDICT_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VERDICT_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

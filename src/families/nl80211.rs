@@ -7019,15 +7019,17 @@ impl<'a> f::view::SetView<'a> for BandAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_BAND_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BAND_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_BAND_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> BandAttrs<'a> {
+    const CODES: [u8; 13] = f::view::quick_codes(&SET_BAND_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BAND_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -7231,15 +7233,17 @@ impl<'a> f::view::SetView<'a> for BitrateAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_BITRATE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BITRATE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_BITRATE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> BitrateAttrs<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_BITRATE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BITRATE_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -7303,15 +7307,17 @@ impl<'a> f::view::SetView<'a> for FrameTypeAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FRAME_TYPE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FRAME_TYPE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_FRAME_TYPE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> FrameTypeAttrs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_FRAME_TYPE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FRAME_TYPE_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -7362,15 +7368,17 @@ impl<'a> f::view::SetView<'a> for FrequencyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FREQUENCY_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FREQUENCY_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_FREQUENCY_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> FrequencyAttrs<'a> {
+    const CODES: [u8; 33] = f::view::quick_codes(&SET_FREQUENCY_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FREQUENCY_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -7836,19 +7844,17 @@ impl<'a> f::view::SetView<'a> for IfCombinationAttributes<'a> {
     const SET: &'static f::AttrSet = &SET_IF_COMBINATION_ATTRIBUTES;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IF_COMBINATION_ATTRIBUTES, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_IF_COMBINATION_ATTRIBUTES, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> IfCombinationAttributes<'a> {
+    const CODES: [u8; 7] = f::view::quick_codes(&SET_IF_COMBINATION_ATTRIBUTES);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(
-            &SET_IF_COMBINATION_ATTRIBUTES,
-            crate::netlink::Attrs::new(run),
-        )
-        .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -7976,16 +7982,17 @@ impl<'a> f::view::SetView<'a> for IfaceLimitAttributes<'a> {
     const SET: &'static f::AttrSet = &SET_IFACE_LIMIT_ATTRIBUTES;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IFACE_LIMIT_ATTRIBUTES, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_IFACE_LIMIT_ATTRIBUTES, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> IfaceLimitAttributes<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_IFACE_LIMIT_ATTRIBUTES);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IFACE_LIMIT_ATTRIBUTES, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8048,15 +8055,17 @@ impl<'a> f::view::SetView<'a> for IftypeAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_IFTYPE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IFTYPE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_IFTYPE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> IftypeAttrs<'a> {
+    const CODES: [u8; 13] = f::view::quick_codes(&SET_IFTYPE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IFTYPE_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8250,15 +8259,17 @@ impl<'a> f::view::SetView<'a> for IftypeDataAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_IFTYPE_DATA_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IFTYPE_DATA_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_IFTYPE_DATA_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> IftypeDataAttrs<'a> {
+    const CODES: [u8; 11] = f::view::quick_codes(&SET_IFTYPE_DATA_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IFTYPE_DATA_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -8439,15 +8450,17 @@ impl<'a> f::view::SetView<'a> for Nl80211Attrs<'a> {
     const SET: &'static f::AttrSet = &SET_NL80211_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NL80211_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_NL80211_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Nl80211Attrs<'a> {
+    const CODES: [u8; 333] = f::view::quick_codes(&SET_NL80211_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NL80211_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -12816,15 +12829,17 @@ impl<'a> f::view::SetView<'a> for SarAttributes<'a> {
     const SET: &'static f::AttrSet = &SET_SAR_ATTRIBUTES;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SAR_ATTRIBUTES, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_SAR_ATTRIBUTES, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> SarAttributes<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_SAR_ATTRIBUTES);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SAR_ATTRIBUTES, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -12887,15 +12902,17 @@ impl<'a> f::view::SetView<'a> for SarSpecs<'a> {
     const SET: &'static f::AttrSet = &SET_SAR_SPECS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SAR_SPECS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_SAR_SPECS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> SarSpecs<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_SAR_SPECS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SAR_SPECS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -12985,15 +13002,17 @@ impl<'a> f::view::SetView<'a> for SupportedIftypes<'a> {
     const SET: &'static f::AttrSet = &SET_SUPPORTED_IFTYPES;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SUPPORTED_IFTYPES, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_SUPPORTED_IFTYPES, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> SupportedIftypes<'a> {
+    const CODES: [u8; 12] = f::view::quick_codes(&SET_SUPPORTED_IFTYPES);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SUPPORTED_IFTYPES, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -13187,15 +13206,17 @@ impl<'a> f::view::SetView<'a> for TxqStatsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TXQ_STATS_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TXQ_STATS_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_TXQ_STATS_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> TxqStatsAttrs<'a> {
+    const CODES: [u8; 11] = f::view::quick_codes(&SET_TXQ_STATS_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TXQ_STATS_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -13376,15 +13397,17 @@ impl<'a> f::view::SetView<'a> for WiphyBands<'a> {
     const SET: &'static f::AttrSet = &SET_WIPHY_BANDS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_WIPHY_BANDS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_WIPHY_BANDS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> WiphyBands<'a> {
+    const CODES: [u8; 6] = f::view::quick_codes(&SET_WIPHY_BANDS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_WIPHY_BANDS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -13494,15 +13517,17 @@ impl<'a> f::view::SetView<'a> for WmmAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_WMM_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_WMM_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_WMM_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> WmmAttrs<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_WMM_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_WMM_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -13592,16 +13617,17 @@ impl<'a> f::view::SetView<'a> for WowlanTriggersAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_WOWLAN_TRIGGERS_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_WOWLAN_TRIGGERS_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_WOWLAN_TRIGGERS_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> WowlanTriggersAttrs<'a> {
+    const CODES: [u8; 20] = f::view::quick_codes(&SET_WOWLAN_TRIGGERS_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_WOWLAN_TRIGGERS_ATTRS, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

@@ -711,15 +711,17 @@ impl<'a> f::view::SetView<'a> for CtrlAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CTRL_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CTRL_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_CTRL_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> CtrlAttrs<'a> {
+    const CODES: [u8; 10] = f::view::quick_codes(&SET_CTRL_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CTRL_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -883,15 +885,17 @@ impl<'a> f::view::SetView<'a> for McastGroupAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_MCAST_GROUP_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MCAST_GROUP_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_MCAST_GROUP_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> McastGroupAttrs<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_MCAST_GROUP_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MCAST_GROUP_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -955,15 +959,17 @@ impl<'a> f::view::SetView<'a> for OpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_OP_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OP_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_OP_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> OpAttrs<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_OP_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OP_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -1027,15 +1033,17 @@ impl<'a> f::view::SetView<'a> for OpPolicyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_OP_POLICY_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OP_POLICY_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_OP_POLICY_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> OpPolicyAttrs<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_OP_POLICY_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OP_POLICY_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -1099,15 +1107,17 @@ impl<'a> f::view::SetView<'a> for PolicyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_POLICY_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_POLICY_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_POLICY_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> PolicyAttrs<'a> {
+    const CODES: [u8; 12] = f::view::quick_codes(&SET_POLICY_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_POLICY_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

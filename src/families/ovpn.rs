@@ -1594,15 +1594,17 @@ impl<'a> f::view::SetView<'a> for Keyconf<'a> {
     const SET: &'static f::AttrSet = &SET_KEYCONF;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_KEYCONF, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_KEYCONF, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Keyconf<'a> {
+    const CODES: [u8; 6] = f::view::quick_codes(&SET_KEYCONF);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_KEYCONF, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -1716,15 +1718,17 @@ impl<'a> f::view::SetView<'a> for KeyconfDelInput<'a> {
     const SET: &'static f::AttrSet = &SET_KEYCONF_DEL_INPUT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_KEYCONF_DEL_INPUT, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_KEYCONF_DEL_INPUT, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> KeyconfDelInput<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_KEYCONF_DEL_INPUT);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_KEYCONF_DEL_INPUT, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -1788,15 +1792,17 @@ impl<'a> f::view::SetView<'a> for KeyconfGet<'a> {
     const SET: &'static f::AttrSet = &SET_KEYCONF_GET;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_KEYCONF_GET, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_KEYCONF_GET, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> KeyconfGet<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_KEYCONF_GET);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_KEYCONF_GET, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -1886,15 +1892,17 @@ impl<'a> f::view::SetView<'a> for KeyconfSwapInput<'a> {
     const SET: &'static f::AttrSet = &SET_KEYCONF_SWAP_INPUT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_KEYCONF_SWAP_INPUT, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_KEYCONF_SWAP_INPUT, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> KeyconfSwapInput<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_KEYCONF_SWAP_INPUT);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_KEYCONF_SWAP_INPUT, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -1945,15 +1953,17 @@ impl<'a> f::view::SetView<'a> for Keydir<'a> {
     const SET: &'static f::AttrSet = &SET_KEYDIR;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_KEYDIR, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_KEYDIR, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Keydir<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_KEYDIR);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_KEYDIR, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2017,15 +2027,17 @@ impl<'a> f::view::SetView<'a> for Ovpn<'a> {
     const SET: &'static f::AttrSet = &SET_OVPN;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OVPN, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_OVPN, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Ovpn<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_OVPN);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OVPN, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2100,16 +2112,17 @@ impl<'a> f::view::SetView<'a> for OvpnKeyconfDelInput<'a> {
     const SET: &'static f::AttrSet = &SET_OVPN_KEYCONF_DEL_INPUT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OVPN_KEYCONF_DEL_INPUT, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_OVPN_KEYCONF_DEL_INPUT, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> OvpnKeyconfDelInput<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_OVPN_KEYCONF_DEL_INPUT);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OVPN_KEYCONF_DEL_INPUT, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2172,15 +2185,17 @@ impl<'a> f::view::SetView<'a> for OvpnKeyconfGet<'a> {
     const SET: &'static f::AttrSet = &SET_OVPN_KEYCONF_GET;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OVPN_KEYCONF_GET, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_OVPN_KEYCONF_GET, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> OvpnKeyconfGet<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_OVPN_KEYCONF_GET);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OVPN_KEYCONF_GET, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2243,19 +2258,17 @@ impl<'a> f::view::SetView<'a> for OvpnKeyconfSwapInput<'a> {
     const SET: &'static f::AttrSet = &SET_OVPN_KEYCONF_SWAP_INPUT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OVPN_KEYCONF_SWAP_INPUT, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_OVPN_KEYCONF_SWAP_INPUT, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> OvpnKeyconfSwapInput<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_OVPN_KEYCONF_SWAP_INPUT);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(
-            &SET_OVPN_KEYCONF_SWAP_INPUT,
-            crate::netlink::Attrs::new(run),
-        )
-        .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2318,15 +2331,17 @@ impl<'a> f::view::SetView<'a> for OvpnPeerDelInput<'a> {
     const SET: &'static f::AttrSet = &SET_OVPN_PEER_DEL_INPUT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OVPN_PEER_DEL_INPUT, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_OVPN_PEER_DEL_INPUT, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> OvpnPeerDelInput<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_OVPN_PEER_DEL_INPUT);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OVPN_PEER_DEL_INPUT, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2389,15 +2404,17 @@ impl<'a> f::view::SetView<'a> for OvpnPeerNewInput<'a> {
     const SET: &'static f::AttrSet = &SET_OVPN_PEER_NEW_INPUT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OVPN_PEER_NEW_INPUT, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_OVPN_PEER_NEW_INPUT, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> OvpnPeerNewInput<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_OVPN_PEER_NEW_INPUT);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OVPN_PEER_NEW_INPUT, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2460,15 +2477,17 @@ impl<'a> f::view::SetView<'a> for OvpnPeerSetInput<'a> {
     const SET: &'static f::AttrSet = &SET_OVPN_PEER_SET_INPUT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OVPN_PEER_SET_INPUT, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_OVPN_PEER_SET_INPUT, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> OvpnPeerSetInput<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_OVPN_PEER_SET_INPUT);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OVPN_PEER_SET_INPUT, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2531,15 +2550,17 @@ impl<'a> f::view::SetView<'a> for Peer<'a> {
     const SET: &'static f::AttrSet = &SET_PEER;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PEER, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PEER, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Peer<'a> {
+    const CODES: [u8; 24] = f::view::quick_codes(&SET_PEER);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PEER, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2889,15 +2910,17 @@ impl<'a> f::view::SetView<'a> for PeerDelInput<'a> {
     const SET: &'static f::AttrSet = &SET_PEER_DEL_INPUT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PEER_DEL_INPUT, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PEER_DEL_INPUT, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> PeerDelInput<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_PEER_DEL_INPUT);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PEER_DEL_INPUT, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2948,15 +2971,17 @@ impl<'a> f::view::SetView<'a> for PeerNewInput<'a> {
     const SET: &'static f::AttrSet = &SET_PEER_NEW_INPUT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PEER_NEW_INPUT, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PEER_NEW_INPUT, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> PeerNewInput<'a> {
+    const CODES: [u8; 13] = f::view::quick_codes(&SET_PEER_NEW_INPUT);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PEER_NEW_INPUT, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -3163,15 +3188,17 @@ impl<'a> f::view::SetView<'a> for PeerSetInput<'a> {
     const SET: &'static f::AttrSet = &SET_PEER_SET_INPUT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PEER_SET_INPUT, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PEER_SET_INPUT, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> PeerSetInput<'a> {
+    const CODES: [u8; 12] = f::view::quick_codes(&SET_PEER_SET_INPUT);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PEER_SET_INPUT, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

@@ -428,15 +428,17 @@ impl<'a> f::view::SetView<'a> for Datapath<'a> {
     const SET: &'static f::AttrSet = &SET_DATAPATH;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DATAPATH, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DATAPATH, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Datapath<'a> {
+    const CODES: [u8; 9] = f::view::quick_codes(&SET_DATAPATH);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DATAPATH, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

@@ -2645,15 +2645,17 @@ impl<'a> f::view::SetView<'a> for ActionAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACTION_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACTION_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ACTION_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ActionAttrs<'a> {
+    const CODES: [u8; 24] = f::view::quick_codes(&SET_ACTION_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACTION_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -2993,15 +2995,17 @@ impl<'a> f::view::SetView<'a> for CheckPktLenAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CHECK_PKT_LEN_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CHECK_PKT_LEN_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_CHECK_PKT_LEN_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> CheckPktLenAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_CHECK_PKT_LEN_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CHECK_PKT_LEN_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -3076,15 +3080,17 @@ impl<'a> f::view::SetView<'a> for CtAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CT_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CT_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_CT_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> CtAttrs<'a> {
+    const CODES: [u8; 9] = f::view::quick_codes(&SET_CT_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CT_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -3238,15 +3244,17 @@ impl<'a> f::view::SetView<'a> for DecTtlAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_DEC_TTL_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DEC_TTL_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DEC_TTL_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DecTtlAttrs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_DEC_TTL_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DEC_TTL_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -3296,15 +3304,17 @@ impl<'a> f::view::SetView<'a> for FlowAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOW_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOW_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_FLOW_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> FlowAttrs<'a> {
+    const CODES: [u8; 11] = f::view::quick_codes(&SET_FLOW_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOW_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -3482,15 +3492,17 @@ impl<'a> f::view::SetView<'a> for KeyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_KEY_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_KEY_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_KEY_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> KeyAttrs<'a> {
+    const CODES: [u8; 32] = f::view::quick_codes(&SET_KEY_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_KEY_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -3944,15 +3956,17 @@ impl<'a> f::view::SetView<'a> for NatAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NAT_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NAT_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_NAT_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> NatAttrs<'a> {
+    const CODES: [u8; 9] = f::view::quick_codes(&SET_NAT_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NAT_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -4107,15 +4121,17 @@ impl<'a> f::view::SetView<'a> for OvsNshKeyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_OVS_NSH_KEY_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OVS_NSH_KEY_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_OVS_NSH_KEY_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> OvsNshKeyAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_OVS_NSH_KEY_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OVS_NSH_KEY_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -4192,15 +4208,17 @@ impl<'a> f::view::SetView<'a> for PsampleAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_PSAMPLE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PSAMPLE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PSAMPLE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> PsampleAttrs<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_PSAMPLE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PSAMPLE_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -4264,15 +4282,17 @@ impl<'a> f::view::SetView<'a> for SampleAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SAMPLE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SAMPLE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_SAMPLE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> SampleAttrs<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_SAMPLE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SAMPLE_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -4335,15 +4355,17 @@ impl<'a> f::view::SetView<'a> for TunnelKeyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TUNNEL_KEY_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TUNNEL_KEY_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_TUNNEL_KEY_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> TunnelKeyAttrs<'a> {
+    const CODES: [u8; 17] = f::view::quick_codes(&SET_TUNNEL_KEY_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TUNNEL_KEY_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -4601,15 +4623,17 @@ impl<'a> f::view::SetView<'a> for UserspaceAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_USERSPACE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_USERSPACE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_USERSPACE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> UserspaceAttrs<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_USERSPACE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_USERSPACE_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -4699,15 +4723,17 @@ impl<'a> f::view::SetView<'a> for VxlanExtAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_VXLAN_EXT_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VXLAN_EXT_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_VXLAN_EXT_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> VxlanExtAttrs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_VXLAN_EXT_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VXLAN_EXT_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

@@ -242,15 +242,17 @@ impl<'a> f::view::SetView<'a> for Packet<'a> {
     const SET: &'static f::AttrSet = &SET_PACKET;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PACKET, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PACKET, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Packet<'a> {
+    const CODES: [u8; 12] = f::view::quick_codes(&SET_PACKET);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PACKET, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

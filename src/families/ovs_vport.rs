@@ -519,15 +519,17 @@ impl<'a> f::view::SetView<'a> for UpcallStats<'a> {
     const SET: &'static f::AttrSet = &SET_UPCALL_STATS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_UPCALL_STATS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_UPCALL_STATS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> UpcallStats<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_UPCALL_STATS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_UPCALL_STATS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -591,15 +593,17 @@ impl<'a> f::view::SetView<'a> for Vport<'a> {
     const SET: &'static f::AttrSet = &SET_VPORT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VPORT, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_VPORT, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Vport<'a> {
+    const CODES: [u8; 11] = f::view::quick_codes(&SET_VPORT);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VPORT, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -752,15 +756,17 @@ impl<'a> f::view::SetView<'a> for VportOptions<'a> {
     const SET: &'static f::AttrSet = &SET_VPORT_OPTIONS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VPORT_OPTIONS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_VPORT_OPTIONS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> VportOptions<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_VPORT_OPTIONS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VPORT_OPTIONS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

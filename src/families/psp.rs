@@ -666,15 +666,17 @@ impl<'a> f::view::SetView<'a> for Assoc<'a> {
     const SET: &'static f::AttrSet = &SET_ASSOC;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ASSOC, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ASSOC, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Assoc<'a> {
+    const CODES: [u8; 5] = f::view::quick_codes(&SET_ASSOC);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ASSOC, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -775,15 +777,17 @@ impl<'a> f::view::SetView<'a> for AssocDevInfo<'a> {
     const SET: &'static f::AttrSet = &SET_ASSOC_DEV_INFO;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ASSOC_DEV_INFO, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ASSOC_DEV_INFO, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> AssocDevInfo<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_ASSOC_DEV_INFO);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ASSOC_DEV_INFO, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -847,15 +851,17 @@ impl<'a> f::view::SetView<'a> for Dev<'a> {
     const SET: &'static f::AttrSet = &SET_DEV;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DEV, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DEV, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Dev<'a> {
+    const CODES: [u8; 7] = f::view::quick_codes(&SET_DEV);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DEV, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -983,15 +989,17 @@ impl<'a> f::view::SetView<'a> for Keys<'a> {
     const SET: &'static f::AttrSet = &SET_KEYS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_KEYS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_KEYS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Keys<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_KEYS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_KEYS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -1055,15 +1063,17 @@ impl<'a> f::view::SetView<'a> for Stats<'a> {
     const SET: &'static f::AttrSet = &SET_STATS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STATS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_STATS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Stats<'a> {
+    const CODES: [u8; 11] = f::view::quick_codes(&SET_STATS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STATS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

@@ -510,15 +510,17 @@ impl<'a> f::view::SetView<'a> for AddrAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ADDR_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ADDR_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ADDR_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> AddrAttrs<'a> {
+    const CODES: [u8; 12] = f::view::quick_codes(&SET_ADDR_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ADDR_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

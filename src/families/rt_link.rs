@@ -8943,15 +8943,17 @@ impl<'a> f::view::SetView<'a> for AfSpecAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_AF_SPEC_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_AF_SPEC_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_AF_SPEC_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> AfSpecAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_AF_SPEC_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_AF_SPEC_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9025,15 +9027,17 @@ impl<'a> f::view::SetView<'a> for BondAdInfoAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_BOND_AD_INFO_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BOND_AD_INFO_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_BOND_AD_INFO_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> BondAdInfoAttrs<'a> {
+    const CODES: [u8; 5] = f::view::quick_codes(&SET_BOND_AD_INFO_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BOND_AD_INFO_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9136,15 +9140,17 @@ impl<'a> f::view::SetView<'a> for BondSlaveAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_BOND_SLAVE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BOND_SLAVE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_BOND_SLAVE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> BondSlaveAttrs<'a> {
+    const CODES: [u8; 9] = f::view::quick_codes(&SET_BOND_SLAVE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BOND_SLAVE_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9299,15 +9305,17 @@ impl<'a> f::view::SetView<'a> for HwSInfoOne<'a> {
     const SET: &'static f::AttrSet = &SET_HW_S_INFO_ONE;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_HW_S_INFO_ONE, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_HW_S_INFO_ONE, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> HwSInfoOne<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_HW_S_INFO_ONE);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_HW_S_INFO_ONE, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9371,15 +9379,17 @@ impl<'a> f::view::SetView<'a> for IflaAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_IFLA_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IFLA_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_IFLA_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> IflaAttrs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_IFLA_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IFLA_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9430,15 +9440,17 @@ impl<'a> f::view::SetView<'a> for IflaVlanQos<'a> {
     const SET: &'static f::AttrSet = &SET_IFLA_VLAN_QOS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IFLA_VLAN_QOS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_IFLA_VLAN_QOS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> IflaVlanQos<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_IFLA_VLAN_QOS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IFLA_VLAN_QOS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9489,15 +9501,17 @@ impl<'a> f::view::SetView<'a> for Ifla6Attrs<'a> {
     const SET: &'static f::AttrSet = &SET_IFLA6_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IFLA6_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_IFLA6_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Ifla6Attrs<'a> {
+    const CODES: [u8; 9] = f::view::quick_codes(&SET_IFLA6_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IFLA6_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -9652,15 +9666,17 @@ impl<'a> f::view::SetView<'a> for LinkAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINK_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINK_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_LINK_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> LinkAttrs<'a> {
+    const CODES: [u8; 69] = f::view::quick_codes(&SET_LINK_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINK_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10548,15 +10564,17 @@ impl<'a> f::view::SetView<'a> for LinkDpllPinAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINK_DPLL_PIN_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINK_DPLL_PIN_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_LINK_DPLL_PIN_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> LinkDpllPinAttrs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_LINK_DPLL_PIN_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINK_DPLL_PIN_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10607,15 +10625,17 @@ impl<'a> f::view::SetView<'a> for LinkOffloadXstats<'a> {
     const SET: &'static f::AttrSet = &SET_LINK_OFFLOAD_XSTATS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINK_OFFLOAD_XSTATS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_LINK_OFFLOAD_XSTATS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> LinkOffloadXstats<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_LINK_OFFLOAD_XSTATS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINK_OFFLOAD_XSTATS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10691,15 +10711,17 @@ impl<'a> f::view::SetView<'a> for LinkinfoAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_LINKINFO_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoAttrs<'a> {
+    const CODES: [u8; 5] = f::view::quick_codes(&SET_LINKINFO_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -10800,15 +10822,17 @@ impl<'a> f::view::SetView<'a> for LinkinfoBondAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_BOND_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_BOND_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_LINKINFO_BOND_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoBondAttrs<'a> {
+    const CODES: [u8; 34] = f::view::quick_codes(&SET_LINKINFO_BOND_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_BOND_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -11285,16 +11309,17 @@ impl<'a> f::view::SetView<'a> for LinkinfoBridgeAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_BRIDGE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_BRIDGE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_LINKINFO_BRIDGE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoBridgeAttrs<'a> {
+    const CODES: [u8; 50] = f::view::quick_codes(&SET_LINKINFO_BRIDGE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_BRIDGE_ATTRS, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -11969,16 +11994,17 @@ impl<'a> f::view::SetView<'a> for LinkinfoBrportAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_BRPORT_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_BRPORT_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_LINKINFO_BRPORT_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoBrportAttrs<'a> {
+    const CODES: [u8; 45] = f::view::quick_codes(&SET_LINKINFO_BRPORT_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_BRPORT_ATTRS, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -12588,16 +12614,17 @@ impl<'a> f::view::SetView<'a> for LinkinfoGeneveAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_GENEVE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_GENEVE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_LINKINFO_GENEVE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoGeneveAttrs<'a> {
+    const CODES: [u8; 18] = f::view::quick_codes(&SET_LINKINFO_GENEVE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_GENEVE_ATTRS, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -12869,15 +12896,17 @@ impl<'a> f::view::SetView<'a> for LinkinfoGreAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_GRE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_GRE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_LINKINFO_GRE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoGreAttrs<'a> {
+    const CODES: [u8; 24] = f::view::quick_codes(&SET_LINKINFO_GRE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_GRE_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -13227,15 +13256,17 @@ impl<'a> f::view::SetView<'a> for LinkinfoGre6Attrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_GRE6_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_GRE6_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_LINKINFO_GRE6_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoGre6Attrs<'a> {
+    const CODES: [u8; 21] = f::view::quick_codes(&SET_LINKINFO_GRE6_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_GRE6_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -13546,15 +13577,17 @@ impl<'a> f::view::SetView<'a> for LinkinfoHsrAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_HSR_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_HSR_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_LINKINFO_HSR_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoHsrAttrs<'a> {
+    const CODES: [u8; 8] = f::view::quick_codes(&SET_LINKINFO_HSR_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_HSR_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -13696,16 +13729,17 @@ impl<'a> f::view::SetView<'a> for LinkinfoIp6tnlAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_IP6TNL_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_IP6TNL_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_LINKINFO_IP6TNL_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoIp6tnlAttrs<'a> {
+    const CODES: [u8; 14] = f::view::quick_codes(&SET_LINKINFO_IP6TNL_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_IP6TNL_ATTRS, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -13925,16 +13959,17 @@ impl<'a> f::view::SetView<'a> for LinkinfoIptunAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_IPTUN_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_IPTUN_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_LINKINFO_IPTUN_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoIptunAttrs<'a> {
+    const CODES: [u8; 20] = f::view::quick_codes(&SET_LINKINFO_IPTUN_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_IPTUN_ATTRS, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -14235,16 +14270,17 @@ impl<'a> f::view::SetView<'a> for LinkinfoNetkitAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_NETKIT_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_NETKIT_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_LINKINFO_NETKIT_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoNetkitAttrs<'a> {
+    const CODES: [u8; 10] = f::view::quick_codes(&SET_LINKINFO_NETKIT_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_NETKIT_ATTRS, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -14412,15 +14448,17 @@ impl<'a> f::view::SetView<'a> for LinkinfoOvpnAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_OVPN_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_OVPN_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_LINKINFO_OVPN_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoOvpnAttrs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_LINKINFO_OVPN_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_OVPN_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -14471,15 +14509,17 @@ impl<'a> f::view::SetView<'a> for LinkinfoTunAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_TUN_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_TUN_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_LINKINFO_TUN_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoTunAttrs<'a> {
+    const CODES: [u8; 9] = f::view::quick_codes(&SET_LINKINFO_TUN_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_TUN_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -14634,15 +14674,17 @@ impl<'a> f::view::SetView<'a> for LinkinfoVlanAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_VLAN_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_VLAN_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_LINKINFO_VLAN_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoVlanAttrs<'a> {
+    const CODES: [u8; 5] = f::view::quick_codes(&SET_LINKINFO_VLAN_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_VLAN_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -14743,15 +14785,17 @@ impl<'a> f::view::SetView<'a> for LinkinfoVrfAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_VRF_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_VRF_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_LINKINFO_VRF_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoVrfAttrs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_LINKINFO_VRF_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_VRF_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -14802,15 +14846,17 @@ impl<'a> f::view::SetView<'a> for LinkinfoVtiAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_VTI_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_VTI_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_LINKINFO_VTI_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoVtiAttrs<'a> {
+    const CODES: [u8; 6] = f::view::quick_codes(&SET_LINKINFO_VTI_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_VTI_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -14926,15 +14972,17 @@ impl<'a> f::view::SetView<'a> for LinkinfoVti6Attrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_VTI6_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_VTI6_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_LINKINFO_VTI6_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoVti6Attrs<'a> {
+    const CODES: [u8; 6] = f::view::quick_codes(&SET_LINKINFO_VTI6_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_VTI6_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -15050,15 +15098,17 @@ impl<'a> f::view::SetView<'a> for MctpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_MCTP_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MCTP_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_MCTP_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> MctpAttrs<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_MCTP_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MCTP_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -15122,15 +15172,17 @@ impl<'a> f::view::SetView<'a> for PortSelfAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_PORT_SELF_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PORT_SELF_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PORT_SELF_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> PortSelfAttrs<'a> {
+    const CODES: [u8; 0] = f::view::quick_codes(&SET_PORT_SELF_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PORT_SELF_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -15168,16 +15220,17 @@ impl<'a> f::view::SetView<'a> for PropListLinkAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_PROP_LIST_LINK_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PROP_LIST_LINK_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PROP_LIST_LINK_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> PropListLinkAttrs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_PROP_LIST_LINK_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PROP_LIST_LINK_ATTRS, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -15228,15 +15281,17 @@ impl<'a> f::view::SetView<'a> for StatsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_STATS_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STATS_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_STATS_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> StatsAttrs<'a> {
+    const CODES: [u8; 5] = f::view::quick_codes(&SET_STATS_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STATS_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -15340,15 +15395,17 @@ impl<'a> f::view::SetView<'a> for VfPortsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_VF_PORTS_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VF_PORTS_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_VF_PORTS_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> VfPortsAttrs<'a> {
+    const CODES: [u8; 0] = f::view::quick_codes(&SET_VF_PORTS_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VF_PORTS_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -15386,15 +15443,17 @@ impl<'a> f::view::SetView<'a> for VfStatsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_VF_STATS_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VF_STATS_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_VF_STATS_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> VfStatsAttrs<'a> {
+    const CODES: [u8; 9] = f::view::quick_codes(&SET_VF_STATS_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VF_STATS_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -15536,15 +15595,17 @@ impl<'a> f::view::SetView<'a> for VfVlanAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_VF_VLAN_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VF_VLAN_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_VF_VLAN_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> VfVlanAttrs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_VF_VLAN_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VF_VLAN_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -15595,15 +15656,17 @@ impl<'a> f::view::SetView<'a> for VfinfoAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_VFINFO_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VFINFO_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_VFINFO_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> VfinfoAttrs<'a> {
+    const CODES: [u8; 13] = f::view::quick_codes(&SET_VFINFO_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VFINFO_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -15808,15 +15871,17 @@ impl<'a> f::view::SetView<'a> for VfinfoListAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_VFINFO_LIST_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VFINFO_LIST_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_VFINFO_LIST_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> VfinfoListAttrs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_VFINFO_LIST_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VFINFO_LIST_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -15866,15 +15931,17 @@ impl<'a> f::view::SetView<'a> for XdpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_XDP_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_XDP_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_XDP_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> XdpAttrs<'a> {
+    const CODES: [u8; 8] = f::view::quick_codes(&SET_XDP_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_XDP_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

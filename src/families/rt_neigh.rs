@@ -1503,15 +1503,17 @@ impl<'a> f::view::SetView<'a> for NdtAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NDT_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NDT_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_NDT_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> NdtAttrs<'a> {
+    const CODES: [u8; 9] = f::view::quick_codes(&SET_NDT_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NDT_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -1652,15 +1654,17 @@ impl<'a> f::view::SetView<'a> for NdtpaAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NDTPA_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NDTPA_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_NDTPA_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> NdtpaAttrs<'a> {
+    const CODES: [u8; 19] = f::view::quick_codes(&SET_NDTPA_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NDTPA_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -1932,15 +1936,17 @@ impl<'a> f::view::SetView<'a> for NeighbourAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NEIGHBOUR_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NEIGHBOUR_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_NEIGHBOUR_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> NeighbourAttrs<'a> {
+    const CODES: [u8; 18] = f::view::quick_codes(&SET_NEIGHBOUR_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NEIGHBOUR_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

@@ -1070,15 +1070,17 @@ impl<'a> f::view::SetView<'a> for Metrics<'a> {
     const SET: &'static f::AttrSet = &SET_METRICS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_METRICS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_METRICS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Metrics<'a> {
+    const CODES: [u8; 18] = f::view::quick_codes(&SET_METRICS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_METRICS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -1337,15 +1339,17 @@ impl<'a> f::view::SetView<'a> for RouteAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ROUTE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ROUTE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ROUTE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> RouteAttrs<'a> {
+    const CODES: [u8; 32] = f::view::quick_codes(&SET_ROUTE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ROUTE_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

@@ -387,15 +387,17 @@ impl<'a> f::view::SetView<'a> for CacheFlush<'a> {
     const SET: &'static f::AttrSet = &SET_CACHE_FLUSH;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CACHE_FLUSH, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_CACHE_FLUSH, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> CacheFlush<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_CACHE_FLUSH);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CACHE_FLUSH, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -446,15 +448,17 @@ impl<'a> f::view::SetView<'a> for CacheNotify<'a> {
     const SET: &'static f::AttrSet = &SET_CACHE_NOTIFY;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CACHE_NOTIFY, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_CACHE_NOTIFY, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> CacheNotify<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_CACHE_NOTIFY);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CACHE_NOTIFY, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -505,15 +509,17 @@ impl<'a> f::view::SetView<'a> for IpMap<'a> {
     const SET: &'static f::AttrSet = &SET_IP_MAP;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IP_MAP, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_IP_MAP, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> IpMap<'a> {
+    const CODES: [u8; 6] = f::view::quick_codes(&SET_IP_MAP);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IP_MAP, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -629,15 +635,17 @@ impl<'a> f::view::SetView<'a> for IpMapReqs<'a> {
     const SET: &'static f::AttrSet = &SET_IP_MAP_REQS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IP_MAP_REQS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_IP_MAP_REQS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> IpMapReqs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_IP_MAP_REQS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IP_MAP_REQS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -687,15 +695,17 @@ impl<'a> f::view::SetView<'a> for UnixGid<'a> {
     const SET: &'static f::AttrSet = &SET_UNIX_GID;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_UNIX_GID, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_UNIX_GID, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> UnixGid<'a> {
+    const CODES: [u8; 5] = f::view::quick_codes(&SET_UNIX_GID);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_UNIX_GID, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -798,15 +808,17 @@ impl<'a> f::view::SetView<'a> for UnixGidReqs<'a> {
     const SET: &'static f::AttrSet = &SET_UNIX_GID_REQS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_UNIX_GID_REQS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_UNIX_GID_REQS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> UnixGidReqs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_UNIX_GID_REQS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_UNIX_GID_REQS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

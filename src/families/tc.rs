@@ -12740,15 +12740,17 @@ impl<'a> f::view::SetView<'a> for ActAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ACT_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ActAttrs<'a> {
+    const CODES: [u8; 10] = f::view::quick_codes(&SET_ACT_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -12901,15 +12903,17 @@ impl<'a> f::view::SetView<'a> for ActBpfAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_BPF_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_BPF_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ACT_BPF_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ActBpfAttrs<'a> {
+    const CODES: [u8; 9] = f::view::quick_codes(&SET_ACT_BPF_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_BPF_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -13051,15 +13055,17 @@ impl<'a> f::view::SetView<'a> for ActConnmarkAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_CONNMARK_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_CONNMARK_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ACT_CONNMARK_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ActConnmarkAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_ACT_CONNMARK_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_CONNMARK_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -13123,15 +13129,17 @@ impl<'a> f::view::SetView<'a> for ActCsumAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_CSUM_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_CSUM_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ACT_CSUM_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ActCsumAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_ACT_CSUM_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_CSUM_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -13195,15 +13203,17 @@ impl<'a> f::view::SetView<'a> for ActCtAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_CT_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_CT_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ACT_CT_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ActCtAttrs<'a> {
+    const CODES: [u8; 18] = f::view::quick_codes(&SET_ACT_CT_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_CT_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -13462,15 +13472,17 @@ impl<'a> f::view::SetView<'a> for ActCtinfoAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_CTINFO_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_CTINFO_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ACT_CTINFO_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ActCtinfoAttrs<'a> {
+    const CODES: [u8; 10] = f::view::quick_codes(&SET_ACT_CTINFO_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_CTINFO_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -13625,15 +13637,17 @@ impl<'a> f::view::SetView<'a> for ActGactAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_GACT_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_GACT_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ACT_GACT_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ActGactAttrs<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_ACT_GACT_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_GACT_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -13710,15 +13724,17 @@ impl<'a> f::view::SetView<'a> for ActGateAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_GATE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_GATE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ACT_GATE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ActGateAttrs<'a> {
+    const CODES: [u8; 10] = f::view::quick_codes(&SET_ACT_GATE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_GATE_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -13873,15 +13889,17 @@ impl<'a> f::view::SetView<'a> for ActIfeAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_IFE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_IFE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ACT_IFE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ActIfeAttrs<'a> {
+    const CODES: [u8; 7] = f::view::quick_codes(&SET_ACT_IFE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_IFE_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -13997,15 +14015,17 @@ impl<'a> f::view::SetView<'a> for ActMirredAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_MIRRED_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_MIRRED_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ACT_MIRRED_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ActMirredAttrs<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_ACT_MIRRED_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_MIRRED_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -14082,15 +14102,17 @@ impl<'a> f::view::SetView<'a> for ActMplsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_MPLS_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_MPLS_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ACT_MPLS_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ActMplsAttrs<'a> {
+    const CODES: [u8; 8] = f::view::quick_codes(&SET_ACT_MPLS_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_MPLS_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -14219,15 +14241,17 @@ impl<'a> f::view::SetView<'a> for ActNatAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_NAT_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_NAT_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ACT_NAT_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ActNatAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_ACT_NAT_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_NAT_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -14291,15 +14315,17 @@ impl<'a> f::view::SetView<'a> for ActPeditAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_PEDIT_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_PEDIT_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ACT_PEDIT_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ActPeditAttrs<'a> {
+    const CODES: [u8; 6] = f::view::quick_codes(&SET_ACT_PEDIT_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_PEDIT_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -14402,15 +14428,17 @@ impl<'a> f::view::SetView<'a> for ActSampleAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_SAMPLE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_SAMPLE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ACT_SAMPLE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ActSampleAttrs<'a> {
+    const CODES: [u8; 6] = f::view::quick_codes(&SET_ACT_SAMPLE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_SAMPLE_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -14513,15 +14541,17 @@ impl<'a> f::view::SetView<'a> for ActSimpleAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_SIMPLE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_SIMPLE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ACT_SIMPLE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ActSimpleAttrs<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_ACT_SIMPLE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_SIMPLE_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -14598,15 +14628,17 @@ impl<'a> f::view::SetView<'a> for ActSkbeditAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_SKBEDIT_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_SKBEDIT_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ACT_SKBEDIT_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ActSkbeditAttrs<'a> {
+    const CODES: [u8; 10] = f::view::quick_codes(&SET_ACT_SKBEDIT_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_SKBEDIT_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -14761,15 +14793,17 @@ impl<'a> f::view::SetView<'a> for ActSkbmodAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_SKBMOD_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_SKBMOD_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ACT_SKBMOD_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ActSkbmodAttrs<'a> {
+    const CODES: [u8; 6] = f::view::quick_codes(&SET_ACT_SKBMOD_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_SKBMOD_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -14872,16 +14906,17 @@ impl<'a> f::view::SetView<'a> for ActTunnelKeyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_TUNNEL_KEY_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_TUNNEL_KEY_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ACT_TUNNEL_KEY_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ActTunnelKeyAttrs<'a> {
+    const CODES: [u8; 14] = f::view::quick_codes(&SET_ACT_TUNNEL_KEY_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_TUNNEL_KEY_ATTRS, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -15088,15 +15123,17 @@ impl<'a> f::view::SetView<'a> for ActVlanAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_VLAN_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_VLAN_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ACT_VLAN_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ActVlanAttrs<'a> {
+    const CODES: [u8; 8] = f::view::quick_codes(&SET_ACT_VLAN_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_VLAN_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -15225,15 +15262,17 @@ impl<'a> f::view::SetView<'a> for Attrs<'a> {
     const SET: &'static f::AttrSet = &SET_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Attrs<'a> {
+    const CODES: [u8; 16] = f::view::quick_codes(&SET_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -15462,15 +15501,17 @@ impl<'a> f::view::SetView<'a> for BasicAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_BASIC_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BASIC_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_BASIC_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> BasicAttrs<'a> {
+    const CODES: [u8; 6] = f::view::quick_codes(&SET_BASIC_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BASIC_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -15570,15 +15611,17 @@ impl<'a> f::view::SetView<'a> for BpfAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_BPF_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BPF_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_BPF_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> BpfAttrs<'a> {
+    const CODES: [u8; 11] = f::view::quick_codes(&SET_BPF_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BPF_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -15757,15 +15800,17 @@ impl<'a> f::view::SetView<'a> for CakeAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CAKE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CAKE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_CAKE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> CakeAttrs<'a> {
+    const CODES: [u8; 18] = f::view::quick_codes(&SET_CAKE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CAKE_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -16024,15 +16069,17 @@ impl<'a> f::view::SetView<'a> for CakeStatsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CAKE_STATS_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CAKE_STATS_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_CAKE_STATS_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> CakeStatsAttrs<'a> {
+    const CODES: [u8; 17] = f::view::quick_codes(&SET_CAKE_STATS_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CAKE_STATS_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -16277,16 +16324,17 @@ impl<'a> f::view::SetView<'a> for CakeTinStatsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CAKE_TIN_STATS_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CAKE_TIN_STATS_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_CAKE_TIN_STATS_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> CakeTinStatsAttrs<'a> {
+    const CODES: [u8; 25] = f::view::quick_codes(&SET_CAKE_TIN_STATS_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CAKE_TIN_STATS_ATTRS, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -16636,15 +16684,17 @@ impl<'a> f::view::SetView<'a> for CbsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CBS_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CBS_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_CBS_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> CbsAttrs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_CBS_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CBS_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -16695,15 +16745,17 @@ impl<'a> f::view::SetView<'a> for CgroupAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CGROUP_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CGROUP_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_CGROUP_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> CgroupAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_CGROUP_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CGROUP_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -16778,15 +16830,17 @@ impl<'a> f::view::SetView<'a> for ChokeAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CHOKE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CHOKE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_CHOKE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ChokeAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_CHOKE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CHOKE_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -16863,15 +16917,17 @@ impl<'a> f::view::SetView<'a> for CodelAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CODEL_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CODEL_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_CODEL_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> CodelAttrs<'a> {
+    const CODES: [u8; 5] = f::view::quick_codes(&SET_CODEL_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CODEL_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -16974,15 +17030,17 @@ impl<'a> f::view::SetView<'a> for DrrAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_DRR_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DRR_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DRR_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> DrrAttrs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_DRR_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DRR_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -17033,15 +17091,17 @@ impl<'a> f::view::SetView<'a> for Dualpi2Attrs<'a> {
     const SET: &'static f::AttrSet = &SET_DUALPI2_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DUALPI2_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_DUALPI2_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Dualpi2Attrs<'a> {
+    const CODES: [u8; 15] = f::view::quick_codes(&SET_DUALPI2_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DUALPI2_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -17274,15 +17334,17 @@ impl<'a> f::view::SetView<'a> for EmatchAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EMATCH_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EMATCH_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_EMATCH_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> EmatchAttrs<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_EMATCH_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EMATCH_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -17346,15 +17408,17 @@ impl<'a> f::view::SetView<'a> for EtfAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ETF_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ETF_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ETF_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> EtfAttrs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_ETF_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ETF_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -17405,15 +17469,17 @@ impl<'a> f::view::SetView<'a> for EtsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ETS_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ETS_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ETS_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> EtsAttrs<'a> {
+    const CODES: [u8; 6] = f::view::quick_codes(&SET_ETS_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ETS_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -17527,15 +17593,17 @@ impl<'a> f::view::SetView<'a> for FlowAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOW_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOW_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_FLOW_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> FlowAttrs<'a> {
+    const CODES: [u8; 12] = f::view::quick_codes(&SET_FLOW_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOW_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -17728,15 +17796,17 @@ impl<'a> f::view::SetView<'a> for FlowerAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWER_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOWER_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_FLOWER_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> FlowerAttrs<'a> {
+    const CODES: [u8; 111] = f::view::quick_codes(&SET_FLOWER_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOWER_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -19254,16 +19324,17 @@ impl<'a> f::view::SetView<'a> for FlowerKeyCfmAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWER_KEY_CFM_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOWER_KEY_CFM_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_FLOWER_KEY_CFM_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> FlowerKeyCfmAttrs<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_FLOWER_KEY_CFM_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOWER_KEY_CFM_ATTRS, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -19327,19 +19398,18 @@ impl<'a> f::view::SetView<'a> for FlowerKeyEncOptErspanAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWER_KEY_ENC_OPT_ERSPAN_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOWER_KEY_ENC_OPT_ERSPAN_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_FLOWER_KEY_ENC_OPT_ERSPAN_ATTRS, &Self::CODES, attrs)
+            .map(Self)
     }
 }
 
 impl<'a> FlowerKeyEncOptErspanAttrs<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_FLOWER_KEY_ENC_OPT_ERSPAN_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(
-            &SET_FLOWER_KEY_ENC_OPT_ERSPAN_ATTRS,
-            crate::netlink::Attrs::new(run),
-        )
-        .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -19429,19 +19499,18 @@ impl<'a> f::view::SetView<'a> for FlowerKeyEncOptGeneveAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWER_KEY_ENC_OPT_GENEVE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOWER_KEY_ENC_OPT_GENEVE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_FLOWER_KEY_ENC_OPT_GENEVE_ATTRS, &Self::CODES, attrs)
+            .map(Self)
     }
 }
 
 impl<'a> FlowerKeyEncOptGeneveAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_FLOWER_KEY_ENC_OPT_GENEVE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(
-            &SET_FLOWER_KEY_ENC_OPT_GENEVE_ATTRS,
-            crate::netlink::Attrs::new(run),
-        )
-        .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -19518,19 +19587,18 @@ impl<'a> f::view::SetView<'a> for FlowerKeyEncOptGtpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWER_KEY_ENC_OPT_GTP_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOWER_KEY_ENC_OPT_GTP_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_FLOWER_KEY_ENC_OPT_GTP_ATTRS, &Self::CODES, attrs)
+            .map(Self)
     }
 }
 
 impl<'a> FlowerKeyEncOptGtpAttrs<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_FLOWER_KEY_ENC_OPT_GTP_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(
-            &SET_FLOWER_KEY_ENC_OPT_GTP_ATTRS,
-            crate::netlink::Attrs::new(run),
-        )
-        .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -19594,19 +19662,18 @@ impl<'a> f::view::SetView<'a> for FlowerKeyEncOptVxlanAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWER_KEY_ENC_OPT_VXLAN_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOWER_KEY_ENC_OPT_VXLAN_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_FLOWER_KEY_ENC_OPT_VXLAN_ATTRS, &Self::CODES, attrs)
+            .map(Self)
     }
 }
 
 impl<'a> FlowerKeyEncOptVxlanAttrs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_FLOWER_KEY_ENC_OPT_VXLAN_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(
-            &SET_FLOWER_KEY_ENC_OPT_VXLAN_ATTRS,
-            crate::netlink::Attrs::new(run),
-        )
-        .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -19657,19 +19724,17 @@ impl<'a> f::view::SetView<'a> for FlowerKeyEncOptsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWER_KEY_ENC_OPTS_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOWER_KEY_ENC_OPTS_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_FLOWER_KEY_ENC_OPTS_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> FlowerKeyEncOptsAttrs<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_FLOWER_KEY_ENC_OPTS_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(
-            &SET_FLOWER_KEY_ENC_OPTS_ATTRS,
-            crate::netlink::Attrs::new(run),
-        )
-        .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -19755,19 +19820,17 @@ impl<'a> f::view::SetView<'a> for FlowerKeyMplsOptAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWER_KEY_MPLS_OPT_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOWER_KEY_MPLS_OPT_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_FLOWER_KEY_MPLS_OPT_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> FlowerKeyMplsOptAttrs<'a> {
+    const CODES: [u8; 5] = f::view::quick_codes(&SET_FLOWER_KEY_MPLS_OPT_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(
-            &SET_FLOWER_KEY_MPLS_OPT_ATTRS,
-            crate::netlink::Attrs::new(run),
-        )
-        .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -19870,15 +19933,17 @@ impl<'a> f::view::SetView<'a> for FqAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FQ_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FQ_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_FQ_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> FqAttrs<'a> {
+    const CODES: [u8; 17] = f::view::quick_codes(&SET_FQ_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FQ_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -20137,15 +20202,17 @@ impl<'a> f::view::SetView<'a> for FqCodelAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FQ_CODEL_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FQ_CODEL_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_FQ_CODEL_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> FqCodelAttrs<'a> {
+    const CODES: [u8; 11] = f::view::quick_codes(&SET_FQ_CODEL_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FQ_CODEL_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -20326,15 +20393,17 @@ impl<'a> f::view::SetView<'a> for FqPieAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FQ_PIE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FQ_PIE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_FQ_PIE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> FqPieAttrs<'a> {
+    const CODES: [u8; 12] = f::view::quick_codes(&SET_FQ_PIE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FQ_PIE_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -20528,15 +20597,17 @@ impl<'a> f::view::SetView<'a> for FwAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FW_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FW_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_FW_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> FwAttrs<'a> {
+    const CODES: [u8; 5] = f::view::quick_codes(&SET_FW_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FW_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -20637,15 +20708,17 @@ impl<'a> f::view::SetView<'a> for GredAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_GRED_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_GRED_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_GRED_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> GredAttrs<'a> {
+    const CODES: [u8; 6] = f::view::quick_codes(&SET_GRED_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_GRED_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -20760,15 +20833,17 @@ impl<'a> f::view::SetView<'a> for HfscAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_HFSC_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_HFSC_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_HFSC_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> HfscAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_HFSC_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_HFSC_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -20845,15 +20920,17 @@ impl<'a> f::view::SetView<'a> for HhfAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_HHF_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_HHF_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_HHF_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> HhfAttrs<'a> {
+    const CODES: [u8; 7] = f::view::quick_codes(&SET_HHF_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_HHF_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -20982,15 +21059,17 @@ impl<'a> f::view::SetView<'a> for HtbAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_HTB_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_HTB_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_HTB_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> HtbAttrs<'a> {
+    const CODES: [u8; 9] = f::view::quick_codes(&SET_HTB_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_HTB_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -21132,15 +21211,17 @@ impl<'a> f::view::SetView<'a> for MatchallAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_MATCHALL_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MATCHALL_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_MATCHALL_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> MatchallAttrs<'a> {
+    const CODES: [u8; 5] = f::view::quick_codes(&SET_MATCHALL_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MATCHALL_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -21229,15 +21310,17 @@ impl<'a> f::view::SetView<'a> for NetemAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NETEM_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NETEM_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_NETEM_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> NetemAttrs<'a> {
+    const CODES: [u8; 14] = f::view::quick_codes(&SET_NETEM_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NETEM_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -21456,15 +21539,17 @@ impl<'a> f::view::SetView<'a> for NetemLossAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NETEM_LOSS_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NETEM_LOSS_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_NETEM_LOSS_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> NetemLossAttrs<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_NETEM_LOSS_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NETEM_LOSS_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -21528,15 +21613,17 @@ impl<'a> f::view::SetView<'a> for PieAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_PIE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PIE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_PIE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> PieAttrs<'a> {
+    const CODES: [u8; 8] = f::view::quick_codes(&SET_PIE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PIE_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -21678,15 +21765,17 @@ impl<'a> f::view::SetView<'a> for PoliceAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_POLICE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_POLICE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_POLICE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> PoliceAttrs<'a> {
+    const CODES: [u8; 11] = f::view::quick_codes(&SET_POLICE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_POLICE_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -21854,15 +21943,17 @@ impl<'a> f::view::SetView<'a> for QfqAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_QFQ_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_QFQ_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_QFQ_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> QfqAttrs<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_QFQ_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_QFQ_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -21926,15 +22017,17 @@ impl<'a> f::view::SetView<'a> for RedAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_RED_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_RED_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_RED_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> RedAttrs<'a> {
+    const CODES: [u8; 6] = f::view::quick_codes(&SET_RED_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_RED_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -22050,15 +22143,17 @@ impl<'a> f::view::SetView<'a> for RouteAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ROUTE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ROUTE_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ROUTE_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> RouteAttrs<'a> {
+    const CODES: [u8; 6] = f::view::quick_codes(&SET_ROUTE_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ROUTE_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -22172,15 +22267,17 @@ impl<'a> f::view::SetView<'a> for TaprioAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TAPRIO_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TAPRIO_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_TAPRIO_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> TaprioAttrs<'a> {
+    const CODES: [u8; 12] = f::view::quick_codes(&SET_TAPRIO_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TAPRIO_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -22362,15 +22459,17 @@ impl<'a> f::view::SetView<'a> for TaprioSchedEntry<'a> {
     const SET: &'static f::AttrSet = &SET_TAPRIO_SCHED_ENTRY;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TAPRIO_SCHED_ENTRY, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_TAPRIO_SCHED_ENTRY, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> TaprioSchedEntry<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_TAPRIO_SCHED_ENTRY);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TAPRIO_SCHED_ENTRY, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -22460,19 +22559,17 @@ impl<'a> f::view::SetView<'a> for TaprioSchedEntryList<'a> {
     const SET: &'static f::AttrSet = &SET_TAPRIO_SCHED_ENTRY_LIST;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TAPRIO_SCHED_ENTRY_LIST, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_TAPRIO_SCHED_ENTRY_LIST, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> TaprioSchedEntryList<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_TAPRIO_SCHED_ENTRY_LIST);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(
-            &SET_TAPRIO_SCHED_ENTRY_LIST,
-            crate::netlink::Attrs::new(run),
-        )
-        .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -22522,16 +22619,17 @@ impl<'a> f::view::SetView<'a> for TaprioTcEntryAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TAPRIO_TC_ENTRY_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TAPRIO_TC_ENTRY_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_TAPRIO_TC_ENTRY_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> TaprioTcEntryAttrs<'a> {
+    const CODES: [u8; 3] = f::view::quick_codes(&SET_TAPRIO_TC_ENTRY_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TAPRIO_TC_ENTRY_ATTRS, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -22608,15 +22706,17 @@ impl<'a> f::view::SetView<'a> for TbfAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TBF_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TBF_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_TBF_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> TbfAttrs<'a> {
+    const CODES: [u8; 8] = f::view::quick_codes(&SET_TBF_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TBF_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -22745,19 +22845,17 @@ impl<'a> f::view::SetView<'a> for TcaGredVqEntryAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TCA_GRED_VQ_ENTRY_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TCA_GRED_VQ_ENTRY_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_TCA_GRED_VQ_ENTRY_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> TcaGredVqEntryAttrs<'a> {
+    const CODES: [u8; 12] = f::view::quick_codes(&SET_TCA_GRED_VQ_ENTRY_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(
-            &SET_TCA_GRED_VQ_ENTRY_ATTRS,
-            crate::netlink::Attrs::new(run),
-        )
-        .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -22938,16 +23036,17 @@ impl<'a> f::view::SetView<'a> for TcaGredVqListAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TCA_GRED_VQ_LIST_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TCA_GRED_VQ_LIST_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_TCA_GRED_VQ_LIST_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> TcaGredVqListAttrs<'a> {
+    const CODES: [u8; 1] = f::view::quick_codes(&SET_TCA_GRED_VQ_LIST_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TCA_GRED_VQ_LIST_ATTRS, crate::netlink::Attrs::new(run))
-            .map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -22997,15 +23096,17 @@ impl<'a> f::view::SetView<'a> for TcaStabAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TCA_STAB_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TCA_STAB_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_TCA_STAB_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> TcaStabAttrs<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_TCA_STAB_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TCA_STAB_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -23069,15 +23170,17 @@ impl<'a> f::view::SetView<'a> for TcaStatsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TCA_STATS_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TCA_STATS_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_TCA_STATS_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> TcaStatsAttrs<'a> {
+    const CODES: [u8; 8] = f::view::quick_codes(&SET_TCA_STATS_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TCA_STATS_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -23205,15 +23308,17 @@ impl<'a> f::view::SetView<'a> for U32Attrs<'a> {
     const SET: &'static f::AttrSet = &SET_U32_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_U32_ATTRS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_U32_ATTRS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> U32Attrs<'a> {
+    const CODES: [u8; 12] = f::view::quick_codes(&SET_U32_ATTRS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_U32_ATTRS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

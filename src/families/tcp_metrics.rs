@@ -305,15 +305,17 @@ impl<'a> f::view::SetView<'a> for Metrics<'a> {
     const SET: &'static f::AttrSet = &SET_METRICS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_METRICS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_METRICS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Metrics<'a> {
+    const CODES: [u8; 7] = f::view::quick_codes(&SET_METRICS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_METRICS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -442,15 +444,17 @@ impl<'a> f::view::SetView<'a> for TcpMetrics<'a> {
     const SET: &'static f::AttrSet = &SET_TCP_METRICS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TCP_METRICS, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_TCP_METRICS, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> TcpMetrics<'a> {
+    const CODES: [u8; 13] = f::view::quick_codes(&SET_TCP_METRICS);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TCP_METRICS, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

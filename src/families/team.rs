@@ -371,15 +371,17 @@ impl<'a> f::view::SetView<'a> for AttrOption<'a> {
     const SET: &'static f::AttrSet = &SET_ATTR_OPTION;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ATTR_OPTION, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ATTR_OPTION, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> AttrOption<'a> {
+    const CODES: [u8; 8] = f::view::quick_codes(&SET_ATTR_OPTION);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ATTR_OPTION, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -508,15 +510,17 @@ impl<'a> f::view::SetView<'a> for AttrPort<'a> {
     const SET: &'static f::AttrSet = &SET_ATTR_PORT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ATTR_PORT, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ATTR_PORT, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> AttrPort<'a> {
+    const CODES: [u8; 7] = f::view::quick_codes(&SET_ATTR_PORT);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ATTR_PORT, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -632,15 +636,17 @@ impl<'a> f::view::SetView<'a> for ItemOption<'a> {
     const SET: &'static f::AttrSet = &SET_ITEM_OPTION;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ITEM_OPTION, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ITEM_OPTION, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ItemOption<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_ITEM_OPTION);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ITEM_OPTION, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -690,15 +696,17 @@ impl<'a> f::view::SetView<'a> for ItemPort<'a> {
     const SET: &'static f::AttrSet = &SET_ITEM_PORT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ITEM_PORT, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_ITEM_PORT, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> ItemPort<'a> {
+    const CODES: [u8; 2] = f::view::quick_codes(&SET_ITEM_PORT);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ITEM_PORT, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -748,15 +756,17 @@ impl<'a> f::view::SetView<'a> for Team<'a> {
     const SET: &'static f::AttrSet = &SET_TEAM;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TEAM, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_TEAM, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Team<'a> {
+    const CODES: [u8; 4] = f::view::quick_codes(&SET_TEAM);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TEAM, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.

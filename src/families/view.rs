@@ -44,14 +44,27 @@ impl<'a, const N: usize> RawView<'a, N> {
     /// A framing error or an attribute breaking its spec's policy is an
     /// `Err` at the offset of the attribute, counted as `attrs` counts; a
     /// set of more than `N` attributes is [`ErrorKind::Misuse`].
+    #[inline]
     pub fn parse(set: &'static AttrSet, attrs: Attrs<'a>) -> Result<Self, Error> {
+        Self::parse_with(set, &[], attrs)
+    }
+
+    /// [`parse`](Self::parse) with the set's [`quick_codes`] computed
+    /// beforehand (the generated views keep them in a constant): most
+    /// attributes are then checked by one byte instead of their spec.
+    #[inline]
+    pub fn parse_with(
+        set: &'static AttrSet,
+        codes: &[u8],
+        attrs: Attrs<'a>,
+    ) -> Result<Self, Error> {
         let mut view = RawView {
             run: attrs.remaining(),
             base: attrs.offset(),
             set,
             slots: [0; N],
         };
-        fill(set, view.run, &mut view.slots).map_err(|e| e.shifted(view.base))?;
+        fill(set, codes, view.run, &mut view.slots).map_err(|e| e.shifted(view.base))?;
         Ok(view)
     }
 
@@ -236,45 +249,125 @@ impl<const N: usize> core::fmt::Debug for RawView<'_, N> {
 }
 
 /// Fills `slots` (relative positions) from `run`: the one pass.
-fn fill(set: &'static AttrSet, run: &[u8], slots: &mut [u32]) -> Result<(), Error> {
+fn fill(set: &'static AttrSet, codes: &[u8], run: &[u8], slots: &mut [u32]) -> Result<(), Error> {
     let specs = set.attrs();
     if specs.len() > slots.len() {
         return Err(Error::new(ErrorKind::Misuse, 0));
     }
     let first = specs.first().map_or(0, |s| s.number());
+    let last = specs.last().map_or(0, |s| s.number());
+    // Most sets number their attributes from `first` without a gap (the
+    // specs are sorted by number): then the number is the index.
+    let dense = usize::from(last.wrapping_sub(first)).wrapping_add(1) == specs.len();
     for attr in Attrs::new(run) {
         let attr = attr?;
         let number = attr.kind();
-        // Most sets number their attributes densely from `first`.
-        let dense = (number.wrapping_sub(first)) as usize;
-        let index = match specs.get(dense) {
-            Some(spec) if spec.number() == number => dense,
-            _ => match specs.binary_search_by_key(&number, |s| s.number()) {
+        let index = if dense {
+            usize::from(number.wrapping_sub(first))
+        } else {
+            match specs.binary_search_by_key(&number, |s| s.number()) {
                 Ok(index) => index,
                 Err(_) => continue,
-            },
+            }
         };
         let (Some(spec), Some(slot)) = (specs.get(index), slots.get_mut(index)) else {
             continue;
         };
-        spec.policy().check_shallow(&attr)?;
-        if let Some(expected) = wrong_width(spec, attr.payload().len()) {
-            return Err(Error::new(
-                ErrorKind::Policy {
-                    attr_type: number,
-                    violation: PolicyViolation::WrongSize {
-                        expected,
-                        found: attr.payload().len(),
-                    },
-                },
-                attr.offset(),
-            ));
-        }
+        let code = match codes.get(index) {
+            Some(&code) => code,
+            None => code_of(spec),
+        };
+        check(code, spec, &attr)?;
         // A run is at most a message, whose length is a u32.
         *slot = u32::try_from(attr.offset()).map_or(0, |at| at.saturating_add(1));
     }
     Ok(())
 }
+
+/// Checks `attr` against `spec`'s [policy](AttrSpec::policy) and
+/// [`wrong_width`]. The common cases (a fixed-size integer or flag, a nest
+/// or a binary, without length checks) are decided by their `code` (see
+/// [`code_of`]) without building the policy: the same verdict, and the same
+/// error, sooner.
+#[inline]
+fn check(code: u8, spec: &AttrSpec, attr: &Attr<'_>) -> Result<(), Error> {
+    let len = attr.payload().len();
+    // Two-way branches on a table's byte, not a jump on the type: the
+    // attributes of a run come in every type.
+    let expected = if code <= 8 {
+        Some(code as usize).filter(|&size| size != len)
+    } else if code == ANY {
+        None
+    } else if code == WIDTH {
+        wrong_width(spec, len)
+    } else {
+        spec.policy().check_shallow(attr)?;
+        wrong_width(spec, len)
+    };
+    match expected {
+        None => Ok(()),
+        Some(expected) => Err(Error::new(
+            ErrorKind::Policy {
+                attr_type: attr.kind(),
+                violation: PolicyViolation::WrongSize {
+                    expected,
+                    found: len,
+                },
+            },
+            attr.offset(),
+        )),
+    }
+}
+
+/// The code [`check`] decides by for `spec` (see [`quick`]).
+#[inline]
+const fn code_of(spec: &AttrSpec) -> u8 {
+    let checks = spec.checks();
+    if checks.min_len().is_none() && checks.max_len().is_none() && checks.exact_len().is_none() {
+        quick(spec.attr_type())
+    } else {
+        POLICY
+    }
+}
+
+/// The check code of each attribute of `set`, in its order: what
+/// [`RawView::parse_with`] takes, computed at compile time by the
+/// generated views (`N` is the set's attribute count).
+pub const fn quick_codes<const N: usize>(set: &AttrSet) -> [u8; N] {
+    let mut codes = [POLICY; N];
+    let specs = set.attrs();
+    let mut i = 0;
+    while i < N && i < specs.len() {
+        codes[i] = code_of(&specs[i]);
+        i += 1;
+    }
+    codes
+}
+
+/// [`check`]'s verdict for a type without length checks: the payload size
+/// a fixed-size type must have, any payload ([`ANY`]), the width of a
+/// display hint ([`WIDTH`]), or ask the policy ([`POLICY`]). A `match` of
+/// constants: the compiler makes it a table.
+const fn quick(ty: AttrType) -> u8 {
+    match ty {
+        AttrType::Flag => 0,
+        AttrType::U8 | AttrType::S8 => 1,
+        AttrType::U16 | AttrType::S16 => 2,
+        AttrType::U32 | AttrType::S32 => 4,
+        AttrType::U64 | AttrType::S64 => 8,
+        AttrType::Binary => WIDTH,
+        AttrType::Unused
+        | AttrType::Pad
+        | AttrType::Nest
+        | AttrType::IndexedArray
+        | AttrType::NestTypeValue
+        | AttrType::SubMessage => ANY,
+        AttrType::Uint | AttrType::Sint | AttrType::String | AttrType::Bitfield32 => POLICY,
+    }
+}
+const ANY: u8 = 0xfd;
+const WIDTH: u8 = 0xfe;
+const POLICY: u8 = 0xff;
 
 /// The widths the typed getters read beyond the length policy: `uint` and
 /// `sint` are 4 or 8 bytes (as the kernel checks `NLA_UINT`), addresses by
@@ -803,5 +896,53 @@ impl<'a> Iterator for Strings<'a> {
             .map_while(Result::ok)
             .find(|a| a.kind() == number)
             .map(|a| a.bytes_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TYPES: [AttrType; 20] = [
+        AttrType::Unused,
+        AttrType::Pad,
+        AttrType::Flag,
+        AttrType::U8,
+        AttrType::U16,
+        AttrType::U32,
+        AttrType::U64,
+        AttrType::S8,
+        AttrType::S16,
+        AttrType::S32,
+        AttrType::S64,
+        AttrType::Uint,
+        AttrType::Sint,
+        AttrType::String,
+        AttrType::Binary,
+        AttrType::Nest,
+        AttrType::IndexedArray,
+        AttrType::NestTypeValue,
+        AttrType::SubMessage,
+        AttrType::Bitfield32,
+    ];
+
+    /// The quick verdict is the policy's, for every type and payload
+    /// length up to 20, without display hints or length checks.
+    #[test]
+    fn the_quick_check_agrees_with_the_policy() {
+        let payload = [0u8; 20];
+        for ty in TYPES {
+            let spec = AttrSpec {
+                attr_type: ty,
+                ..AttrSpec::DEFAULT
+            };
+            for len in 0..=payload.len() {
+                let attr = Attr::from_parts(1, &payload[..len], 0);
+                let quick = check(code_of(&spec), &spec, &attr).is_ok();
+                let policy =
+                    spec.policy().check_shallow(&attr).is_ok() && wrong_width(&spec, len).is_none();
+                assert_eq!(quick, policy, "{ty} with {len} bytes");
+            }
+        }
     }
 }

@@ -550,15 +550,17 @@ impl<'a> f::view::SetView<'a> for Wgallowedip<'a> {
     const SET: &'static f::AttrSet = &SET_WGALLOWEDIP;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_WGALLOWEDIP, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_WGALLOWEDIP, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Wgallowedip<'a> {
+    const CODES: [u8; 5] = f::view::quick_codes(&SET_WGALLOWEDIP);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_WGALLOWEDIP, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -648,15 +650,17 @@ impl<'a> f::view::SetView<'a> for Wgdevice<'a> {
     const SET: &'static f::AttrSet = &SET_WGDEVICE;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_WGDEVICE, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_WGDEVICE, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Wgdevice<'a> {
+    const CODES: [u8; 9] = f::view::quick_codes(&SET_WGDEVICE);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_WGDEVICE, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
@@ -797,15 +801,17 @@ impl<'a> f::view::SetView<'a> for Wgpeer<'a> {
     const SET: &'static f::AttrSet = &SET_WGPEER;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_WGPEER, attrs).map(Self)
+        f::view::RawView::parse_with(&SET_WGPEER, &Self::CODES, attrs).map(Self)
     }
 }
 
 impl<'a> Wgpeer<'a> {
+    const CODES: [u8; 11] = f::view::quick_codes(&SET_WGPEER);
+
     /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_WGPEER, crate::netlink::Attrs::new(run)).map(Self)
+        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
     }
 
     /// The generic view underneath: every attribute by its spec.
