@@ -97,10 +97,11 @@ impl<'a, const N: usize> RawView<'a, N> {
     #[inline]
     pub fn attr(&self, index: usize) -> Option<Attr<'a>> {
         let at = (*self.slots.get(index)?).checked_sub(1)? as usize;
-        let head = self.run.get(at..at.checked_add(NLA_HDRLEN)?)?;
-        let len = u16::from_ne_bytes([*head.first()?, *head.get(1)?]) as usize;
-        let ty = u16::from_ne_bytes([*head.get(2)?, *head.get(3)?]);
-        let payload = self.run.get(at + NLA_HDRLEN..at.checked_add(len)?)?;
+        let rest = self.run.get(at..)?;
+        let ([l0, l1, t0, t1], _) = rest.split_first_chunk::<NLA_HDRLEN>()?;
+        let len = usize::from(u16::from_ne_bytes([*l0, *l1]));
+        let payload = rest.get(NLA_HDRLEN..len)?;
+        let ty = u16::from_ne_bytes([*t0, *t1]);
         Some(Attr::from_parts(ty, payload, self.base.saturating_add(at)))
     }
 
@@ -277,14 +278,16 @@ fn fill(set: &'static AttrSet, codes: &[u8], run: &[u8], slots: &mut [u32]) -> R
                 Err(_) => continue,
             }
         };
-        let (Some(spec), Some(slot)) = (specs.get(index), slots.get_mut(index)) else {
+        // Past the specs (numbers after the last of a dense set): unknown.
+        let code = match (codes.get(index), specs.get(index)) {
+            (Some(&code), _) => code,
+            (None, Some(spec)) => code_of(spec),
+            (None, None) => continue,
+        };
+        let Some(slot) = slots.get_mut(index) else {
             continue;
         };
-        let code = match codes.get(index) {
-            Some(&code) => code,
-            None => code_of(spec),
-        };
-        check(code, spec, &attr)?;
+        check(code, || specs.get(index), &attr)?;
         // A run is at most a message, whose length is a u32.
         *slot = u32::try_from(attr.offset()).map_or(0, |at| at.saturating_add(1));
     }
@@ -294,22 +297,28 @@ fn fill(set: &'static AttrSet, codes: &[u8], run: &[u8], slots: &mut [u32]) -> R
 /// Checks `attr` against `spec`'s [policy](AttrSpec::policy) and
 /// [`wrong_width`]. The common cases (a fixed-size integer or flag, a nest
 /// or a binary, without length checks) are decided by their `code` (see
-/// [`code_of`]) without building the policy: the same verdict, and the same
-/// error, sooner.
+/// [`code_of`]) without building the policy or reading the spec: the same
+/// verdict, sooner (a `uint` of the wrong width is `WrongSize` here).
 #[inline]
-fn check(code: u8, spec: &AttrSpec, attr: &Attr<'_>) -> Result<(), Error> {
+fn check<'s>(
+    code: u8,
+    spec: impl FnOnce() -> Option<&'s AttrSpec>,
+    attr: &Attr<'_>,
+) -> Result<(), Error> {
     let len = attr.payload().len();
     // Two-way branches on a table's byte, not a jump on the type: the
     // attributes of a run come in every type.
     let expected = if code <= 8 {
         Some(code as usize).filter(|&size| size != len)
-    } else if code == ANY {
+    } else if code == ANY || (code == STRING && attr.payload().last() == Some(&0)) {
         None
-    } else if code == WIDTH {
+    } else if let Some(spec) = spec() {
+        if code != WIDTH {
+            spec.policy().check_shallow(attr)?;
+        }
         wrong_width(spec, len)
     } else {
-        spec.policy().check_shallow(attr)?;
-        wrong_width(spec, len)
+        None
     };
     match expected {
         None => Ok(()),
@@ -353,7 +362,8 @@ pub const fn quick_codes<const N: usize>(set: &AttrSet) -> [u8; N] {
 
 /// [`check`]'s verdict for a type without length checks: the payload size
 /// a fixed-size type must have, any payload ([`ANY`]), the width of a
-/// display hint ([`WIDTH`]), or ask the policy ([`POLICY`]). A `match` of
+/// `uint`/`sint` or display hint ([`WIDTH`]), a string that ends in its
+/// NUL or else the policy ([`STRING`]), or ask the policy ([`POLICY`]). A `match` of
 /// constants: the compiler makes it a table.
 const fn quick(ty: AttrType) -> u8 {
     match ty {
@@ -362,16 +372,18 @@ const fn quick(ty: AttrType) -> u8 {
         AttrType::U16 | AttrType::S16 => 2,
         AttrType::U32 | AttrType::S32 => 4,
         AttrType::U64 | AttrType::S64 => 8,
-        AttrType::Binary => WIDTH,
+        AttrType::Binary | AttrType::Uint | AttrType::Sint => WIDTH,
+        AttrType::String => STRING,
         AttrType::Unused
         | AttrType::Pad
         | AttrType::Nest
         | AttrType::IndexedArray
         | AttrType::NestTypeValue
         | AttrType::SubMessage => ANY,
-        AttrType::Uint | AttrType::Sint | AttrType::String | AttrType::Bitfield32 => POLICY,
+        AttrType::Bitfield32 => POLICY,
     }
 }
+const STRING: u8 = 0xfc;
 const ANY: u8 = 0xfd;
 const WIDTH: u8 = 0xfe;
 const POLICY: u8 = 0xff;
@@ -462,21 +474,25 @@ mod tests {
     ];
 
     /// The quick verdict is the policy's, for every type and payload
-    /// length up to 20, without display hints or length checks.
+    /// length up to 20 (NULs, no NUL, a NUL first), without display hints
+    /// or length checks.
     #[test]
     fn the_quick_check_agrees_with_the_policy() {
-        let payload = [0u8; 20];
-        for ty in TYPES {
-            let spec = AttrSpec {
-                attr_type: ty,
-                ..AttrSpec::DEFAULT
-            };
-            for len in 0..=payload.len() {
-                let attr = Attr::from_parts(1, &payload[..len], 0);
-                let quick = check(code_of(&spec), &spec, &attr).is_ok();
-                let policy =
-                    spec.policy().check_shallow(&attr).is_ok() && wrong_width(&spec, len).is_none();
-                assert_eq!(quick, policy, "{ty} with {len} bytes");
+        let mut nul_first = [b'a'; 20];
+        nul_first[0] = 0;
+        for payload in [[0u8; 20], [b'a'; 20], nul_first] {
+            for ty in TYPES {
+                let spec = AttrSpec {
+                    attr_type: ty,
+                    ..AttrSpec::DEFAULT
+                };
+                for len in 0..=payload.len() {
+                    let attr = Attr::from_parts(1, &payload[..len], 0);
+                    let quick = check(code_of(&spec), || Some(&spec), &attr).is_ok();
+                    let policy = spec.policy().check_shallow(&attr).is_ok()
+                        && wrong_width(&spec, len).is_none();
+                    assert_eq!(quick, policy, "{ty} with {:?}", &payload[..len]);
+                }
             }
         }
     }
