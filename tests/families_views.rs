@@ -552,6 +552,53 @@ proptest! {
         }
     }
 
+    /// The named setters of rt-link's link-attrs, linkinfo and vlan data
+    /// give back what the named getters read.
+    #[test]
+    fn named_setters_round_trip(
+        name in proptest::collection::vec(1u8..=255, 1..=15),
+        mtu in any::<u32>(),
+        address in proptest::collection::vec(any::<u8>(), 6),
+        master in any::<u32>(),
+        operstate in any::<u8>(),
+        carrier in any::<u8>(),
+        id in any::<u16>(),
+        protocol in any::<u16>(),
+    ) {
+        let mut buf = [0u8; 256];
+        let mut batch = Builder::new(&mut buf);
+        let mut m = batch.message(MessageType(16), Flags::REQUEST, 1, 0).unwrap();
+        let mut link = rt_link::LinkAttrsWriter::new(&mut m);
+        link.ifname(&name).unwrap().mtu(mtu).unwrap().address(&address).unwrap();
+        link.master(master).unwrap().operstate(operstate).unwrap().carrier(carrier).unwrap();
+        let mut info = link.linkinfo().unwrap();
+        info.kind(b"vlan").unwrap();
+        let mut vlan = rt_link::LinkinfoVlanAttrsWriter::new(info.data().unwrap());
+        vlan.id(id).unwrap().protocol(protocol).unwrap();
+        vlan.end().unwrap();
+        info.end().unwrap();
+        link.end().unwrap();
+        let len = m.finish().unwrap();
+        let (_, attrs) = Message::parse(&buf[..len]).unwrap().split_family_header(0).unwrap();
+        let link = rt_link::LinkAttrs::from_attrs(attrs).unwrap();
+        prop_assert_eq!(link.ifname(), Some(&name[..]));
+        prop_assert_eq!(link.mtu(), Some(mtu));
+        prop_assert_eq!(link.address(), Some(&address[..]));
+        prop_assert_eq!(link.master(), Some(master));
+        prop_assert_eq!(link.operstate(), Some(operstate));
+        prop_assert_eq!(link.carrier(), Some(carrier));
+        prop_assert_eq!(link.unknown().count(), 0);
+        let info = link.linkinfo().unwrap().unwrap();
+        prop_assert_eq!(info.kind(), Some(&b"vlan"[..]));
+        match info.data().unwrap() {
+            Some(rt_link::LinkinfoDataMsg::Vlan(vlan)) => {
+                prop_assert_eq!(vlan.id(), Some(id));
+                prop_assert_eq!(vlan.protocol(), Some(protocol));
+            }
+            other => prop_assert!(false, "not a vlan: {:?}", other),
+        }
+    }
+
     /// Any bytes through every set of rt-link and ethtool, recursively, and
     /// through the named rt-link getters: `Ok` or `Err`, never a panic.
     #[test]
