@@ -7,7 +7,31 @@
 //! count is its set's attribute count; a generated writer
 //! (`rt_link::LinkAttrsWriter`) wraps a [`Sink`]. [`RawView::value`] and
 //! [`put_value`] read and write any attribute by its [`AttrSpec`], which is
-//! what a table-driven test or a dynamic consumer uses.
+//! what a table-driven test or a dynamic consumer uses:
+//!
+//! ```
+//! # #[cfg(feature = "family-rt-link")] {
+//! use procslink::families::rt_link;
+//! use procslink::families::view::{RawView, Value, put_value};
+//! use procslink::netlink::{Builder, Message, MessageType, flags::Flags};
+//!
+//! let set = &rt_link::SET_LINK_ATTRS;
+//! let mtu = set.by_name("mtu").expect("link-attrs has an mtu");
+//! let mut buf = [0u8; 64];
+//! let mut batch = Builder::new(&mut buf);
+//! let mut m = batch.message(rt_link::RTM_NEWLINK, Flags::REQUEST, 1, 0)?;
+//! put_value(&mut m, mtu, Value::Unsigned(9000))?;
+//! // A value of the wrong kind for its spec is refused.
+//! assert!(put_value(&mut m, mtu, Value::Flag).is_err());
+//! m.finish()?;
+//!
+//! let (_, attrs) = Message::parse(batch.as_bytes())?.split_family_header(0)?;
+//! // Slots: at least the set's attribute count.
+//! let view = RawView::<128>::parse(set, attrs)?;
+//! assert_eq!(view.value_of(mtu), Some(Value::Unsigned(9000)));
+//! # }
+//! # Ok::<(), procslink::Error>(())
+//! ```
 
 use core::marker::PhantomData;
 
@@ -236,11 +260,22 @@ impl<'a, const N: usize> RawView<'a, N> {
         }
     }
 
-    /// The value of the `index`-th spec's attribute, read by its spec:
-    /// the generic accessor behind the typed getters.
+    /// The value of the `index`-th spec's attribute, read by its spec
+    /// (what the typed getters read, as a [`Value`]).
     pub fn value(&self, index: usize) -> Option<Value<'a>> {
         let spec = self.set.attrs().get(index)?;
         read_value(spec, &self.attr(index)?)
+    }
+
+    /// The value of the attribute `spec` of the view's set (found by its
+    /// number), read by its spec: `None` if absent or not of the set.
+    pub fn value_of(&self, spec: &AttrSpec) -> Option<Value<'a>> {
+        let index = self
+            .set
+            .attrs()
+            .binary_search_by_key(&spec.number(), |s| s.number())
+            .ok()?;
+        self.value(index)
     }
 }
 
