@@ -619,3 +619,67 @@ proptest! {
         }
     }
 }
+
+/// A sub-message format with a fixed header and attributes after it: tc's
+/// `options` of a netem qdisc, chosen by `kind`.
+#[cfg(feature = "family-tc")]
+#[test]
+fn tc_options_resolve_with_their_fixed_header() {
+    use procslink::families::tc;
+
+    let mut buf = [0u8; 256];
+    let mut batch = Builder::new(&mut buf);
+    let mut m = batch
+        .message(MessageType(36), Flags::REQUEST, 1, 0)
+        .unwrap();
+    let mut attrs = tc::AttrsWriter::new(&mut m);
+    attrs.kind(b"netem").unwrap();
+    let mut options = attrs.options().unwrap();
+    let mut qopt = tc::TcNetemQopt::default();
+    qopt.limit.set(1000);
+    qopt.loss.set(7);
+    options.builder().family_header(&qopt).unwrap();
+    let mut netem = tc::NetemAttrsWriter::new(options);
+    netem.ecn(1).unwrap().rate64(125_000_000).unwrap();
+    netem.end().unwrap();
+    attrs.end().unwrap();
+    let len = m.finish().unwrap();
+
+    let (_, run) = Message::parse(&buf[..len])
+        .unwrap()
+        .split_family_header(0)
+        .unwrap();
+    let attrs = tc::Attrs::from_attrs(run).unwrap();
+    assert_eq!(attrs.kind(), Some(&b"netem"[..]));
+    match attrs.options().unwrap() {
+        Some(tc::OptionsMsg::Netem(qopt, netem)) => {
+            assert_eq!((qopt.limit.get(), qopt.loss.get()), (1000, 7));
+            assert_eq!(netem.ecn(), Some(1));
+            assert_eq!(netem.rate64(), Some(125_000_000));
+        }
+        other => panic!("not netem: {other:?}"),
+    }
+
+    // A kind the specification does not describe: the attribute as it is.
+    let mut buf = [0u8; 64];
+    let mut batch = Builder::new(&mut buf);
+    let mut m = batch
+        .message(MessageType(36), Flags::REQUEST, 1, 0)
+        .unwrap();
+    let mut attrs = tc::AttrsWriter::new(&mut m);
+    attrs.kind(b"no-such-qdisc").unwrap();
+    let mut options = attrs.options().unwrap();
+    options.put(1, &5u32).unwrap();
+    options.end().unwrap();
+    attrs.end().unwrap();
+    let len = m.finish().unwrap();
+    let (_, run) = Message::parse(&buf[..len])
+        .unwrap()
+        .split_family_header(0)
+        .unwrap();
+    let attrs = tc::Attrs::from_attrs(run).unwrap();
+    assert!(matches!(
+        attrs.options().unwrap(),
+        Some(tc::OptionsMsg::Other(_))
+    ));
+}
