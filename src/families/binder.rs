@@ -243,6 +243,7 @@ impl<'a> Report<'a> {
 
 /// The typed writer of binder's attribute set `report`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ReportWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ReportWriter<'m, 'a, 'b> {

@@ -2132,6 +2132,7 @@ impl<'a> ConntrackAttrs<'a> {
 
 /// The typed writer of conntrack's attribute set `conntrack-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ConntrackAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ConntrackAttrsWriter<'m, 'a, 'b> {
@@ -2445,6 +2446,7 @@ impl<'a> ConntrackStatsAttrs<'a> {
 
 /// The typed writer of conntrack's attribute set `conntrack-stats-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ConntrackStatsAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ConntrackStatsAttrsWriter<'m, 'a, 'b> {
@@ -2622,6 +2624,7 @@ impl<'a> CounterAttrs<'a> {
 
 /// The typed writer of conntrack's attribute set `counter-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct CounterAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> CounterAttrsWriter<'m, 'a, 'b> {
@@ -2710,6 +2713,7 @@ impl<'a> FilterAttrs<'a> {
 
 /// The typed writer of conntrack's attribute set `filter-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FilterAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FilterAttrsWriter<'m, 'a, 'b> {
@@ -2778,6 +2782,7 @@ impl<'a> HelpAttrs<'a> {
 
 /// The typed writer of conntrack's attribute set `help-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct HelpAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> HelpAttrsWriter<'m, 'a, 'b> {
@@ -2863,6 +2868,7 @@ impl<'a> NatAttrs<'a> {
 
 /// The typed writer of conntrack's attribute set `nat-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct NatAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> NatAttrsWriter<'m, 'a, 'b> {
@@ -2957,6 +2963,7 @@ impl<'a> NatProtoAttrs<'a> {
 
 /// The typed writer of conntrack's attribute set `nat-proto-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct NatProtoAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> NatProtoAttrsWriter<'m, 'a, 'b> {
@@ -3037,6 +3044,7 @@ impl<'a> ProtoinfoAttrs<'a> {
 
 /// The typed writer of conntrack's attribute set `protoinfo-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ProtoinfoAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ProtoinfoAttrsWriter<'m, 'a, 'b> {
@@ -3121,6 +3129,7 @@ impl<'a> ProtoinfoDccpAttrs<'a> {
 
 /// The typed writer of conntrack's attribute set `protoinfo-dccp-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ProtoinfoDccpAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ProtoinfoDccpAttrsWriter<'m, 'a, 'b> {
@@ -3208,6 +3217,7 @@ impl<'a> ProtoinfoSctpAttrs<'a> {
 
 /// The typed writer of conntrack's attribute set `protoinfo-sctp-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ProtoinfoSctpAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ProtoinfoSctpAttrsWriter<'m, 'a, 'b> {
@@ -3307,6 +3317,7 @@ impl<'a> ProtoinfoTcpAttrs<'a> {
 
 /// The typed writer of conntrack's attribute set `protoinfo-tcp-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ProtoinfoTcpAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ProtoinfoTcpAttrsWriter<'m, 'a, 'b> {
@@ -3399,6 +3410,7 @@ impl<'a> SecctxAttrs<'a> {
 
 /// The typed writer of conntrack's attribute set `secctx-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct SecctxAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> SecctxAttrsWriter<'m, 'a, 'b> {
@@ -3472,6 +3484,7 @@ impl<'a> SeqadjAttrs<'a> {
 
 /// The typed writer of conntrack's attribute set `seqadj-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct SeqadjAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> SeqadjAttrsWriter<'m, 'a, 'b> {
@@ -3559,6 +3572,7 @@ impl<'a> SynproxyAttrs<'a> {
 
 /// The typed writer of conntrack's attribute set `synproxy-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct SynproxyAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> SynproxyAttrsWriter<'m, 'a, 'b> {
@@ -3646,6 +3660,7 @@ impl<'a> TupleAttrs<'a> {
 
 /// The typed writer of conntrack's attribute set `tuple-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct TupleAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> TupleAttrsWriter<'m, 'a, 'b> {
@@ -3737,6 +3752,7 @@ impl<'a> TupleIpAttrs<'a> {
 
 /// The typed writer of conntrack's attribute set `tuple-ip-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct TupleIpAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> TupleIpAttrsWriter<'m, 'a, 'b> {
@@ -3867,6 +3883,7 @@ impl<'a> TupleProtoAttrs<'a> {
 
 /// The typed writer of conntrack's attribute set `tuple-proto-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct TupleProtoAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> TupleProtoAttrsWriter<'m, 'a, 'b> {

@@ -384,6 +384,7 @@ impl<'a> PerfDomain<'a> {
 
 /// The typed writer of dev-energymodel's attribute set `perf-domain`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PerfDomainWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PerfDomainWriter<'m, 'a, 'b> {
@@ -483,6 +484,7 @@ impl<'a> PerfState<'a> {
 
 /// The typed writer of dev-energymodel's attribute set `perf-state`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PerfStateWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PerfStateWriter<'m, 'a, 'b> {
@@ -578,6 +580,7 @@ impl<'a> PerfTable<'a> {
 
 /// The typed writer of dev-energymodel's attribute set `perf-table`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PerfTableWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PerfTableWriter<'m, 'a, 'b> {

@@ -6814,6 +6814,7 @@ impl<'a> Devlink<'a> {
 
 /// The typed writer of devlink's attribute set `devlink`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DevlinkWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
@@ -8127,6 +8128,7 @@ impl<'a> DlAttrStats<'a> {
 
 /// The typed writer of devlink's attribute set `dl-attr-stats`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlAttrStatsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlAttrStatsWriter<'m, 'a, 'b> {
@@ -8208,6 +8210,7 @@ impl<'a> DlDevStats<'a> {
 
 /// The typed writer of devlink's attribute set `dl-dev-stats`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlDevStatsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlDevStatsWriter<'m, 'a, 'b> {
@@ -8298,6 +8301,7 @@ impl<'a> DlDpipeAction<'a> {
 
 /// The typed writer of devlink's attribute set `dl-dpipe-action`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlDpipeActionWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlDpipeActionWriter<'m, 'a, 'b> {
@@ -8405,6 +8409,7 @@ impl<'a> DlDpipeActionValue<'a> {
 
 /// The typed writer of devlink's attribute set `dl-dpipe-action-value`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlDpipeActionValueWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlDpipeActionValueWriter<'m, 'a, 'b> {
@@ -8486,6 +8491,7 @@ impl<'a> DlDpipeEntries<'a> {
 
 /// The typed writer of devlink's attribute set `dl-dpipe-entries`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlDpipeEntriesWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlDpipeEntriesWriter<'m, 'a, 'b> {
@@ -8568,6 +8574,7 @@ impl<'a> DlDpipeEntry<'a> {
 
 /// The typed writer of devlink's attribute set `dl-dpipe-entry`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlDpipeEntryWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlDpipeEntryWriter<'m, 'a, 'b> {
@@ -8653,6 +8660,7 @@ impl<'a> DlDpipeEntryActionValues<'a> {
 
 /// The typed writer of devlink's attribute set `dl-dpipe-entry-action-values`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlDpipeEntryActionValuesWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlDpipeEntryActionValuesWriter<'m, 'a, 'b> {
@@ -8716,6 +8724,7 @@ impl<'a> DlDpipeEntryMatchValues<'a> {
 
 /// The typed writer of devlink's attribute set `dl-dpipe-entry-match-values`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlDpipeEntryMatchValuesWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlDpipeEntryMatchValuesWriter<'m, 'a, 'b> {
@@ -8796,6 +8805,7 @@ impl<'a> DlDpipeField<'a> {
 
 /// The typed writer of devlink's attribute set `dl-dpipe-field`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlDpipeFieldWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlDpipeFieldWriter<'m, 'a, 'b> {
@@ -8896,6 +8906,7 @@ impl<'a> DlDpipeHeader<'a> {
 
 /// The typed writer of devlink's attribute set `dl-dpipe-header`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlDpipeHeaderWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlDpipeHeaderWriter<'m, 'a, 'b> {
@@ -8979,6 +8990,7 @@ impl<'a> DlDpipeHeaderFields<'a> {
 
 /// The typed writer of devlink's attribute set `dl-dpipe-header-fields`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlDpipeHeaderFieldsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlDpipeHeaderFieldsWriter<'m, 'a, 'b> {
@@ -9039,6 +9051,7 @@ impl<'a> DlDpipeHeaders<'a> {
 
 /// The typed writer of devlink's attribute set `dl-dpipe-headers`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlDpipeHeadersWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlDpipeHeadersWriter<'m, 'a, 'b> {
@@ -9123,6 +9136,7 @@ impl<'a> DlDpipeMatch<'a> {
 
 /// The typed writer of devlink's attribute set `dl-dpipe-match`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlDpipeMatchWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlDpipeMatchWriter<'m, 'a, 'b> {
@@ -9230,6 +9244,7 @@ impl<'a> DlDpipeMatchValue<'a> {
 
 /// The typed writer of devlink's attribute set `dl-dpipe-match-value`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlDpipeMatchValueWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlDpipeMatchValueWriter<'m, 'a, 'b> {
@@ -9347,6 +9362,7 @@ impl<'a> DlDpipeTable<'a> {
 
 /// The typed writer of devlink's attribute set `dl-dpipe-table`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlDpipeTableWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlDpipeTableWriter<'m, 'a, 'b> {
@@ -9452,6 +9468,7 @@ impl<'a> DlDpipeTableActions<'a> {
 
 /// The typed writer of devlink's attribute set `dl-dpipe-table-actions`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlDpipeTableActionsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlDpipeTableActionsWriter<'m, 'a, 'b> {
@@ -9512,6 +9529,7 @@ impl<'a> DlDpipeTableMatches<'a> {
 
 /// The typed writer of devlink's attribute set `dl-dpipe-table-matches`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlDpipeTableMatchesWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlDpipeTableMatchesWriter<'m, 'a, 'b> {
@@ -9572,6 +9590,7 @@ impl<'a> DlDpipeTables<'a> {
 
 /// The typed writer of devlink's attribute set `dl-dpipe-tables`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlDpipeTablesWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlDpipeTablesWriter<'m, 'a, 'b> {
@@ -9656,6 +9675,7 @@ impl<'a> DlFmsg<'a> {
 
 /// The typed writer of devlink's attribute set `dl-fmsg`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlFmsgWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlFmsgWriter<'m, 'a, 'b> {
@@ -9799,6 +9819,7 @@ impl<'a> DlHealthReporter<'a> {
 
 /// The typed writer of devlink's attribute set `dl-health-reporter`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlHealthReporterWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlHealthReporterWriter<'m, 'a, 'b> {
@@ -9932,6 +9953,7 @@ impl<'a> DlInfoVersion<'a> {
 
 /// The typed writer of devlink's attribute set `dl-info-version`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlInfoVersionWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlInfoVersionWriter<'m, 'a, 'b> {
@@ -10001,6 +10023,7 @@ impl<'a> DlLinecardSupportedTypes<'a> {
 
 /// The typed writer of devlink's attribute set `dl-linecard-supported-types`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlLinecardSupportedTypesWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlLinecardSupportedTypesWriter<'m, 'a, 'b> {
@@ -10074,6 +10097,7 @@ impl<'a> DlParam<'a> {
 
 /// The typed writer of devlink's attribute set `dl-param`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlParamWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlParamWriter<'m, 'a, 'b> {
@@ -10161,6 +10185,7 @@ impl<'a> DlParentDev<'a> {
 
 /// The typed writer of devlink's attribute set `dl-parent-dev`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlParentDevWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlParentDevWriter<'m, 'a, 'b> {
@@ -10254,6 +10279,7 @@ impl<'a> DlPortFunction<'a> {
 
 /// The typed writer of devlink's attribute set `dl-port-function`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlPortFunctionWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlPortFunctionWriter<'m, 'a, 'b> {
@@ -10342,6 +10368,7 @@ impl<'a> DlRateTcBws<'a> {
 
 /// The typed writer of devlink's attribute set `dl-rate-tc-bws`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlRateTcBwsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlRateTcBwsWriter<'m, 'a, 'b> {
@@ -10416,6 +10443,7 @@ impl<'a> DlRegionChunk<'a> {
 
 /// The typed writer of devlink's attribute set `dl-region-chunk`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlRegionChunkWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlRegionChunkWriter<'m, 'a, 'b> {
@@ -10484,6 +10512,7 @@ impl<'a> DlRegionChunks<'a> {
 
 /// The typed writer of devlink's attribute set `dl-region-chunks`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlRegionChunksWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlRegionChunksWriter<'m, 'a, 'b> {
@@ -10544,6 +10573,7 @@ impl<'a> DlRegionSnapshot<'a> {
 
 /// The typed writer of devlink's attribute set `dl-region-snapshot`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlRegionSnapshotWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlRegionSnapshotWriter<'m, 'a, 'b> {
@@ -10605,6 +10635,7 @@ impl<'a> DlRegionSnapshots<'a> {
 
 /// The typed writer of devlink's attribute set `dl-region-snapshots`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlRegionSnapshotsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlRegionSnapshotsWriter<'m, 'a, 'b> {
@@ -10671,6 +10702,7 @@ impl<'a> DlReloadActInfo<'a> {
 
 /// The typed writer of devlink's attribute set `dl-reload-act-info`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlReloadActInfoWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlReloadActInfoWriter<'m, 'a, 'b> {
@@ -10740,6 +10772,7 @@ impl<'a> DlReloadActStats<'a> {
 
 /// The typed writer of devlink's attribute set `dl-reload-act-stats`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlReloadActStatsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlReloadActStatsWriter<'m, 'a, 'b> {
@@ -10802,6 +10835,7 @@ impl<'a> DlReloadStats<'a> {
 
 /// The typed writer of devlink's attribute set `dl-reload-stats`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlReloadStatsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlReloadStatsWriter<'m, 'a, 'b> {
@@ -10870,6 +10904,7 @@ impl<'a> DlReloadStatsEntry<'a> {
 
 /// The typed writer of devlink's attribute set `dl-reload-stats-entry`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlReloadStatsEntryWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlReloadStatsEntryWriter<'m, 'a, 'b> {
@@ -10992,6 +11027,7 @@ impl<'a> DlResource<'a> {
 
 /// The typed writer of devlink's attribute set `dl-resource`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlResourceWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlResourceWriter<'m, 'a, 'b> {
@@ -11116,6 +11152,7 @@ impl<'a> DlResourceList<'a> {
 
 /// The typed writer of devlink's attribute set `dl-resource-list`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlResourceListWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlResourceListWriter<'m, 'a, 'b> {
@@ -11176,6 +11213,7 @@ impl<'a> DlSelftestId<'a> {
 
 /// The typed writer of devlink's attribute set `dl-selftest-id`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlSelftestIdWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlSelftestIdWriter<'m, 'a, 'b> {
@@ -11243,6 +11281,7 @@ impl<'a> DlTrapMetadata<'a> {
 
 /// The typed writer of devlink's attribute set `dl-trap-metadata`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DlTrapMetadataWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DlTrapMetadataWriter<'m, 'a, 'b> {

@@ -1923,6 +1923,7 @@ impl<'a> Dpll<'a> {
 
 /// The typed writer of dpll's attribute set `dpll`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DpllWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DpllWriter<'m, 'a, 'b> {
@@ -2074,6 +2075,7 @@ impl<'a> FrequencyRange<'a> {
 
 /// The typed writer of dpll's attribute set `frequency-range`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FrequencyRangeWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FrequencyRangeWriter<'m, 'a, 'b> {
@@ -2322,6 +2324,7 @@ impl<'a> Pin<'a> {
 
 /// The typed writer of dpll's attribute set `pin`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PinWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PinWriter<'m, 'a, 'b> {
@@ -2637,6 +2640,7 @@ impl<'a> PinParentDevice<'a> {
 
 /// The typed writer of dpll's attribute set `pin-parent-device`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PinParentDeviceWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PinParentDeviceWriter<'m, 'a, 'b> {
@@ -2756,6 +2760,7 @@ impl<'a> PinParentPin<'a> {
 
 /// The typed writer of dpll's attribute set `pin-parent-pin`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PinParentPinWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PinParentPinWriter<'m, 'a, 'b> {
@@ -2830,6 +2835,7 @@ impl<'a> ReferenceSync<'a> {
 
 /// The typed writer of dpll's attribute set `reference-sync`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ReferenceSyncWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ReferenceSyncWriter<'m, 'a, 'b> {

@@ -282,6 +282,7 @@ impl<'a> ErrorCounterAttrs<'a> {
 
 /// The typed writer of drm-ras's attribute set `error-counter-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ErrorCounterAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ErrorCounterAttrsWriter<'m, 'a, 'b> {
@@ -382,6 +383,7 @@ impl<'a> NodeAttrs<'a> {
 
 /// The typed writer of drm-ras's attribute set `node-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct NodeAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> NodeAttrsWriter<'m, 'a, 'b> {

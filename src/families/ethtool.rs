@@ -6420,6 +6420,7 @@ impl<'a> Bitset<'a> {
 
 /// The typed writer of ethtool's attribute set `bitset`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct BitsetWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> BitsetWriter<'m, 'a, 'b> {
@@ -6520,6 +6521,7 @@ impl<'a> BitsetBit<'a> {
 
 /// The typed writer of ethtool's attribute set `bitset-bit`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct BitsetBitWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> BitsetBitWriter<'m, 'a, 'b> {
@@ -6595,6 +6597,7 @@ impl<'a> BitsetBits<'a> {
 
 /// The typed writer of ethtool's attribute set `bitset-bits`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct BitsetBitsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> BitsetBitsWriter<'m, 'a, 'b> {
@@ -6661,6 +6664,7 @@ impl<'a> C33PsePwLimit<'a> {
 
 /// The typed writer of ethtool's attribute set `c33-pse-pw-limit`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct C33PsePwLimitWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> C33PsePwLimitWriter<'m, 'a, 'b> {
@@ -6741,6 +6745,7 @@ impl<'a> CableFaultLength<'a> {
 
 /// The typed writer of ethtool's attribute set `cable-fault-length`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct CableFaultLengthWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> CableFaultLengthWriter<'m, 'a, 'b> {
@@ -6822,6 +6827,7 @@ impl<'a> CableNest<'a> {
 
 /// The typed writer of ethtool's attribute set `cable-nest`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct CableNestWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> CableNestWriter<'m, 'a, 'b> {
@@ -6900,6 +6906,7 @@ impl<'a> CableResult<'a> {
 
 /// The typed writer of ethtool's attribute set `cable-result`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct CableResultWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> CableResultWriter<'m, 'a, 'b> {
@@ -6975,6 +6982,7 @@ impl<'a> CableTest<'a> {
 
 /// The typed writer of ethtool's attribute set `cable-test`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct CableTestWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> CableTestWriter<'m, 'a, 'b> {
@@ -7047,6 +7055,7 @@ impl<'a> CableTestNtf<'a> {
 
 /// The typed writer of ethtool's attribute set `cable-test-ntf`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct CableTestNtfWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> CableTestNtfWriter<'m, 'a, 'b> {
@@ -7126,6 +7135,7 @@ impl<'a> CableTestTdr<'a> {
 
 /// The typed writer of ethtool's attribute set `cable-test-tdr`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct CableTestTdrWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> CableTestTdrWriter<'m, 'a, 'b> {
@@ -7210,6 +7220,7 @@ impl<'a> CableTestTdrCfg<'a> {
 
 /// The typed writer of ethtool's attribute set `cable-test-tdr-cfg`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct CableTestTdrCfgWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> CableTestTdrCfgWriter<'m, 'a, 'b> {
@@ -7304,6 +7315,7 @@ impl<'a> CableTestTdrNtf<'a> {
 
 /// The typed writer of ethtool's attribute set `cable-test-tdr-ntf`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct CableTestTdrNtfWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> CableTestTdrNtfWriter<'m, 'a, 'b> {
@@ -7425,6 +7437,7 @@ impl<'a> Channels<'a> {
 
 /// The typed writer of ethtool's attribute set `channels`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ChannelsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ChannelsWriter<'m, 'a, 'b> {
@@ -7727,6 +7740,7 @@ impl<'a> Coalesce<'a> {
 
 /// The typed writer of ethtool's attribute set `coalesce`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct CoalesceWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> CoalesceWriter<'m, 'a, 'b> {
@@ -8008,6 +8022,7 @@ impl<'a> Debug<'a> {
 
 /// The typed writer of ethtool's attribute set `debug`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DebugWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DebugWriter<'m, 'a, 'b> {
@@ -8110,6 +8125,7 @@ impl<'a> Eee<'a> {
 
 /// The typed writer of ethtool's attribute set `eee`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct EeeWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> EeeWriter<'m, 'a, 'b> {
@@ -8234,6 +8250,7 @@ impl<'a> Features<'a> {
 
 /// The typed writer of ethtool's attribute set `features`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FeaturesWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FeaturesWriter<'m, 'a, 'b> {
@@ -8342,6 +8359,7 @@ impl<'a> Fec<'a> {
 
 /// The typed writer of ethtool's attribute set `fec`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FecWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FecWriter<'m, 'a, 'b> {
@@ -8446,6 +8464,7 @@ impl<'a> FecHist<'a> {
 
 /// The typed writer of ethtool's attribute set `fec-hist`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FecHistWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FecHistWriter<'m, 'a, 'b> {
@@ -8546,6 +8565,7 @@ impl<'a> FecStat<'a> {
 
 /// The typed writer of ethtool's attribute set `fec-stat`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FecStatWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FecStatWriter<'m, 'a, 'b> {
@@ -8783,6 +8803,7 @@ impl<'a> Flow<'a> {
 
 /// The typed writer of ethtool's attribute set `flow`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FlowWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FlowWriter<'m, 'a, 'b> {
@@ -9044,6 +9065,7 @@ impl<'a> Header<'a> {
 
 /// The typed writer of ethtool's attribute set `header`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct HeaderWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> HeaderWriter<'m, 'a, 'b> {
@@ -9138,6 +9160,7 @@ impl<'a> IrqModeration<'a> {
 
 /// The typed writer of ethtool's attribute set `irq-moderation`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct IrqModerationWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> IrqModerationWriter<'m, 'a, 'b> {
@@ -9243,6 +9266,7 @@ impl<'a> Linkinfo<'a> {
 
 /// The typed writer of ethtool's attribute set `linkinfo`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct LinkinfoWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> LinkinfoWriter<'m, 'a, 'b> {
@@ -9392,6 +9416,7 @@ impl<'a> Linkmodes<'a> {
 
 /// The typed writer of ethtool's attribute set `linkmodes`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct LinkmodesWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> LinkmodesWriter<'m, 'a, 'b> {
@@ -9549,6 +9574,7 @@ impl<'a> Linkstate<'a> {
 
 /// The typed writer of ethtool's attribute set `linkstate`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct LinkstateWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> LinkstateWriter<'m, 'a, 'b> {
@@ -9711,6 +9737,7 @@ impl<'a> Mm<'a> {
 
 /// The typed writer of ethtool's attribute set `mm`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct MmWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> MmWriter<'m, 'a, 'b> {
@@ -9870,6 +9897,7 @@ impl<'a> MmStat<'a> {
 
 /// The typed writer of ethtool's attribute set `mm-stat`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct MmStatWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> MmStatWriter<'m, 'a, 'b> {
@@ -9978,6 +10006,7 @@ impl<'a> Module<'a> {
 
 /// The typed writer of ethtool's attribute set `module`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ModuleWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ModuleWriter<'m, 'a, 'b> {
@@ -10088,6 +10117,7 @@ impl<'a> ModuleEeprom<'a> {
 
 /// The typed writer of ethtool's attribute set `module-eeprom`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ModuleEepromWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ModuleEepromWriter<'m, 'a, 'b> {
@@ -10226,6 +10256,7 @@ impl<'a> ModuleFwFlash<'a> {
 
 /// The typed writer of ethtool's attribute set `module-fw-flash`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ModuleFwFlashWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ModuleFwFlashWriter<'m, 'a, 'b> {
@@ -10370,6 +10401,7 @@ impl<'a> Mse<'a> {
 
 /// The typed writer of ethtool's attribute set `mse`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct MseWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> MseWriter<'m, 'a, 'b> {
@@ -10490,6 +10522,7 @@ impl<'a> MseCapabilities<'a> {
 
 /// The typed writer of ethtool's attribute set `mse-capabilities`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct MseCapabilitiesWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> MseCapabilitiesWriter<'m, 'a, 'b> {
@@ -10584,6 +10617,7 @@ impl<'a> MseSnapshot<'a> {
 
 /// The typed writer of ethtool's attribute set `mse-snapshot`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct MseSnapshotWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> MseSnapshotWriter<'m, 'a, 'b> {
@@ -10689,6 +10723,7 @@ impl<'a> Pause<'a> {
 
 /// The typed writer of ethtool's attribute set `pause`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PauseWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PauseWriter<'m, 'a, 'b> {
@@ -10795,6 +10830,7 @@ impl<'a> PauseStat<'a> {
 
 /// The typed writer of ethtool's attribute set `pause-stat`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PauseStatWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PauseStatWriter<'m, 'a, 'b> {
@@ -10882,6 +10918,7 @@ impl<'a> PhcVclocks<'a> {
 
 /// The typed writer of ethtool's attribute set `phc-vclocks`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PhcVclocksWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PhcVclocksWriter<'m, 'a, 'b> {
@@ -10998,6 +11035,7 @@ impl<'a> Phy<'a> {
 
 /// The typed writer of ethtool's attribute set `phy`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PhyWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PhyWriter<'m, 'a, 'b> {
@@ -11155,6 +11193,7 @@ impl<'a> Plca<'a> {
 
 /// The typed writer of ethtool's attribute set `plca`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PlcaWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PlcaWriter<'m, 'a, 'b> {
@@ -11277,6 +11316,7 @@ impl<'a> Privflags<'a> {
 
 /// The typed writer of ethtool's attribute set `privflags`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PrivflagsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PrivflagsWriter<'m, 'a, 'b> {
@@ -11343,6 +11383,7 @@ impl<'a> Profile<'a> {
 
 /// The typed writer of ethtool's attribute set `profile`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ProfileWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ProfileWriter<'m, 'a, 'b> {
@@ -11493,6 +11534,7 @@ impl<'a> Pse<'a> {
 
 /// The typed writer of ethtool's attribute set `pse`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PseWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PseWriter<'m, 'a, 'b> {
@@ -11665,6 +11707,7 @@ impl<'a> PseNtf<'a> {
 
 /// The typed writer of ethtool's attribute set `pse-ntf`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PseNtfWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PseNtfWriter<'m, 'a, 'b> {
@@ -11834,6 +11877,7 @@ impl<'a> Rings<'a> {
 
 /// The typed writer of ethtool's attribute set `rings`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct RingsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> RingsWriter<'m, 'a, 'b> {
@@ -12055,6 +12099,7 @@ impl<'a> Rss<'a> {
 
 /// The typed writer of ethtool's attribute set `rss`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct RssWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> RssWriter<'m, 'a, 'b> {
@@ -12181,6 +12226,7 @@ impl<'a> Stats<'a> {
 
 /// The typed writer of ethtool's attribute set `stats`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct StatsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> StatsWriter<'m, 'a, 'b> {
@@ -12302,6 +12348,7 @@ impl<'a> StatsGrp<'a> {
 
 /// The typed writer of ethtool's attribute set `stats-grp`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct StatsGrpWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> StatsGrpWriter<'m, 'a, 'b> {
@@ -12422,6 +12469,7 @@ impl<'a> StatsGrpHist<'a> {
 
 /// The typed writer of ethtool's attribute set `stats-grp-hist`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct StatsGrpHistWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> StatsGrpHistWriter<'m, 'a, 'b> {
@@ -12503,6 +12551,7 @@ impl<'a> String<'a> {
 
 /// The typed writer of ethtool's attribute set `string`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct StringWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> StringWriter<'m, 'a, 'b> {
@@ -12571,6 +12620,7 @@ impl<'a> Strings<'a> {
 
 /// The typed writer of ethtool's attribute set `strings`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct StringsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> StringsWriter<'m, 'a, 'b> {
@@ -12643,6 +12693,7 @@ impl<'a> StringsetAttrs<'a> {
 
 /// The typed writer of ethtool's attribute set `stringset`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct StringsetAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> StringsetAttrsWriter<'m, 'a, 'b> {
@@ -12717,6 +12768,7 @@ impl<'a> Stringsets<'a> {
 
 /// The typed writer of ethtool's attribute set `stringsets`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct StringsetsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> StringsetsWriter<'m, 'a, 'b> {
@@ -12789,6 +12841,7 @@ impl<'a> Strset<'a> {
 
 /// The typed writer of ethtool's attribute set `strset`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct StrsetWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> StrsetWriter<'m, 'a, 'b> {
@@ -12868,6 +12921,7 @@ impl<'a> TsHwtstampProvider<'a> {
 
 /// The typed writer of ethtool's attribute set `ts-hwtstamp-provider`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct TsHwtstampProviderWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> TsHwtstampProviderWriter<'m, 'a, 'b> {
@@ -12954,6 +13008,7 @@ impl<'a> TsStat<'a> {
 
 /// The typed writer of ethtool's attribute set `ts-stat`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct TsStatWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> TsStatWriter<'m, 'a, 'b> {
@@ -13060,6 +13115,7 @@ impl<'a> Tsconfig<'a> {
 
 /// The typed writer of ethtool's attribute set `tsconfig`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct TsconfigWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> TsconfigWriter<'m, 'a, 'b> {
@@ -13194,6 +13250,7 @@ impl<'a> Tsinfo<'a> {
 
 /// The typed writer of ethtool's attribute set `tsinfo`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct TsinfoWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> TsinfoWriter<'m, 'a, 'b> {
@@ -13313,6 +13370,7 @@ impl<'a> TunnelInfo<'a> {
 
 /// The typed writer of ethtool's attribute set `tunnel-info`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct TunnelInfoWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> TunnelInfoWriter<'m, 'a, 'b> {
@@ -13379,6 +13437,7 @@ impl<'a> TunnelUdp<'a> {
 
 /// The typed writer of ethtool's attribute set `tunnel-udp`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct TunnelUdpWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> TunnelUdpWriter<'m, 'a, 'b> {
@@ -13445,6 +13504,7 @@ impl<'a> TunnelUdpEntry<'a> {
 
 /// The typed writer of ethtool's attribute set `tunnel-udp-entry`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct TunnelUdpEntryWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> TunnelUdpEntryWriter<'m, 'a, 'b> {
@@ -13525,6 +13585,7 @@ impl<'a> TunnelUdpTable<'a> {
 
 /// The typed writer of ethtool's attribute set `tunnel-udp-table`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct TunnelUdpTableWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> TunnelUdpTableWriter<'m, 'a, 'b> {
@@ -13610,6 +13671,7 @@ impl<'a> Wol<'a> {
 
 /// The typed writer of ethtool's attribute set `wol`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct WolWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> WolWriter<'m, 'a, 'b> {

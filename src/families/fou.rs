@@ -415,6 +415,7 @@ impl<'a> Fou<'a> {
 
 /// The typed writer of fou's attribute set `fou`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FouWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FouWriter<'m, 'a, 'b> {

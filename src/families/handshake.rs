@@ -601,6 +601,7 @@ impl<'a> Accept<'a> {
 
 /// The typed writer of handshake's attribute set `accept`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct AcceptWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> AcceptWriter<'m, 'a, 'b> {
@@ -729,6 +730,7 @@ impl<'a> Done<'a> {
 
 /// The typed writer of handshake's attribute set `done`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DoneWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DoneWriter<'m, 'a, 'b> {
@@ -810,6 +812,7 @@ impl<'a> X509<'a> {
 
 /// The typed writer of handshake's attribute set `x509`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct X509Writer<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> X509Writer<'m, 'a, 'b> {

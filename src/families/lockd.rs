@@ -151,6 +151,7 @@ impl<'a> Server<'a> {
 
 /// The typed writer of lockd's attribute set `server`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ServerWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ServerWriter<'m, 'a, 'b> {

@@ -976,6 +976,7 @@ impl<'a> Address<'a> {
 
 /// The typed writer of mptcp_pm's attribute set `address`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct AddressWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> AddressWriter<'m, 'a, 'b> {
@@ -1109,6 +1110,7 @@ impl<'a> Attr<'a> {
 
 /// The typed writer of mptcp_pm's attribute set `attr`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct AttrWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> AttrWriter<'m, 'a, 'b> {
@@ -1203,6 +1205,7 @@ impl<'a> Endpoint<'a> {
 
 /// The typed writer of mptcp_pm's attribute set `endpoint`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct EndpointWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> EndpointWriter<'m, 'a, 'b> {
@@ -1365,6 +1368,7 @@ impl<'a> EventAttr<'a> {
 
 /// The typed writer of mptcp_pm's attribute set `event-attr`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct EventAttrWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> EventAttrWriter<'m, 'a, 'b> {
@@ -1599,6 +1603,7 @@ impl<'a> SubflowAttribute<'a> {
 
 /// The typed writer of mptcp_pm's attribute set `subflow-attribute`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct SubflowAttributeWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> SubflowAttributeWriter<'m, 'a, 'b> {

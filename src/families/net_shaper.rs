@@ -639,6 +639,7 @@ impl<'a> Caps<'a> {
 
 /// The typed writer of net-shaper's attribute set `caps`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct CapsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> CapsWriter<'m, 'a, 'b> {
@@ -769,6 +770,7 @@ impl<'a> Handle<'a> {
 
 /// The typed writer of net-shaper's attribute set `handle`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct HandleWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> HandleWriter<'m, 'a, 'b> {
@@ -849,6 +851,7 @@ impl<'a> LeafInfo<'a> {
 
 /// The typed writer of net-shaper's attribute set `leaf-info`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct LeafInfoWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> LeafInfoWriter<'m, 'a, 'b> {
@@ -977,6 +980,7 @@ impl<'a> NetShaper<'a> {
 
 /// The typed writer of net-shaper's attribute set `net-shaper`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct NetShaperWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> NetShaperWriter<'m, 'a, 'b> {

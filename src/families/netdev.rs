@@ -1765,6 +1765,7 @@ impl<'a> Dev<'a> {
 
 /// The typed writer of netdev's attribute set `dev`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DevWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DevWriter<'m, 'a, 'b> {
@@ -1878,6 +1879,7 @@ impl<'a> Dmabuf<'a> {
 
 /// The typed writer of netdev's attribute set `dmabuf`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DmabufWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DmabufWriter<'m, 'a, 'b> {
@@ -1966,6 +1968,7 @@ impl<'a> IoUringProviderInfo<'a> {
 
 /// The typed writer of netdev's attribute set `io-uring-provider-info`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct IoUringProviderInfoWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> IoUringProviderInfoWriter<'m, 'a, 'b> {
@@ -2039,6 +2042,7 @@ impl<'a> Lease<'a> {
 
 /// The typed writer of netdev's attribute set `lease`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct LeaseWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> LeaseWriter<'m, 'a, 'b> {
@@ -2155,6 +2159,7 @@ impl<'a> Napi<'a> {
 
 /// The typed writer of netdev's attribute set `napi`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct NapiWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> NapiWriter<'m, 'a, 'b> {
@@ -2307,6 +2312,7 @@ impl<'a> PagePool<'a> {
 
 /// The typed writer of netdev's attribute set `page-pool`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PagePoolWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PagePoolWriter<'m, 'a, 'b> {
@@ -2422,6 +2428,7 @@ impl<'a> PagePoolInfo<'a> {
 
 /// The typed writer of netdev's attribute set `page-pool-info`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PagePoolInfoWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PagePoolInfoWriter<'m, 'a, 'b> {
@@ -2556,6 +2563,7 @@ impl<'a> PagePoolStats<'a> {
 
 /// The typed writer of netdev's attribute set `page-pool-stats`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PagePoolStatsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PagePoolStatsWriter<'m, 'a, 'b> {
@@ -2873,6 +2881,7 @@ impl<'a> Qstats<'a> {
 
 /// The typed writer of netdev's attribute set `qstats`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct QstatsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> QstatsWriter<'m, 'a, 'b> {
@@ -3186,6 +3195,7 @@ impl<'a> Queue<'a> {
 
 /// The typed writer of netdev's attribute set `queue`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct QueueWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> QueueWriter<'m, 'a, 'b> {
@@ -3299,6 +3309,7 @@ impl<'a> QueueId<'a> {
 
 /// The typed writer of netdev's attribute set `queue-id`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct QueueIdWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> QueueIdWriter<'m, 'a, 'b> {
@@ -3361,6 +3372,7 @@ impl<'a> XskInfo<'a> {
 
 /// The typed writer of netdev's attribute set `xsk-info`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct XskInfoWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> XskInfoWriter<'m, 'a, 'b> {

@@ -1689,6 +1689,7 @@ impl<'a> AuthFlavor<'a> {
 
 /// The typed writer of nfsd's attribute set `auth-flavor`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct AuthFlavorWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> AuthFlavorWriter<'m, 'a, 'b> {
@@ -1757,6 +1758,7 @@ impl<'a> CacheFlush<'a> {
 
 /// The typed writer of nfsd's attribute set `cache-flush`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct CacheFlushWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> CacheFlushWriter<'m, 'a, 'b> {
@@ -1818,6 +1820,7 @@ impl<'a> CacheNotify<'a> {
 
 /// The typed writer of nfsd's attribute set `cache-notify`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct CacheNotifyWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> CacheNotifyWriter<'m, 'a, 'b> {
@@ -1915,6 +1918,7 @@ impl<'a> Expkey<'a> {
 
 /// The typed writer of nfsd's attribute set `expkey`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ExpkeyWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ExpkeyWriter<'m, 'a, 'b> {
@@ -2018,6 +2022,7 @@ impl<'a> ExpkeyReqs<'a> {
 
 /// The typed writer of nfsd's attribute set `expkey-reqs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ExpkeyReqsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ExpkeyReqsWriter<'m, 'a, 'b> {
@@ -2084,6 +2089,7 @@ impl<'a> Fslocation<'a> {
 
 /// The typed writer of nfsd's attribute set `fslocation`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FslocationWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FslocationWriter<'m, 'a, 'b> {
@@ -2152,6 +2158,7 @@ impl<'a> Fslocations<'a> {
 
 /// The typed writer of nfsd's attribute set `fslocations`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FslocationsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FslocationsWriter<'m, 'a, 'b> {
@@ -2218,6 +2225,7 @@ impl<'a> PoolMode<'a> {
 
 /// The typed writer of nfsd's attribute set `pool-mode`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PoolModeWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PoolModeWriter<'m, 'a, 'b> {
@@ -2358,6 +2366,7 @@ impl<'a> RpcStatus<'a> {
 
 /// The typed writer of nfsd's attribute set `rpc-status`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct RpcStatusWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> RpcStatusWriter<'m, 'a, 'b> {
@@ -2533,6 +2542,7 @@ impl<'a> Server<'a> {
 
 /// The typed writer of nfsd's attribute set `server`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ServerWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ServerWriter<'m, 'a, 'b> {
@@ -2635,6 +2645,7 @@ impl<'a> ServerProcEntry<'a> {
 
 /// The typed writer of nfsd's attribute set `server-proc-entry`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ServerProcEntryWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ServerProcEntryWriter<'m, 'a, 'b> {
@@ -2703,6 +2714,7 @@ impl<'a> ServerProto<'a> {
 
 /// The typed writer of nfsd's attribute set `server-proto`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ServerProtoWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ServerProtoWriter<'m, 'a, 'b> {
@@ -2763,6 +2775,7 @@ impl<'a> ServerSock<'a> {
 
 /// The typed writer of nfsd's attribute set `server-sock`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ServerSockWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ServerSockWriter<'m, 'a, 'b> {
@@ -2931,6 +2944,7 @@ impl<'a> ServerStats<'a> {
 
 /// The typed writer of nfsd's attribute set `server-stats`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ServerStatsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ServerStatsWriter<'m, 'a, 'b> {
@@ -3119,6 +3133,7 @@ impl<'a> Sock<'a> {
 
 /// The typed writer of nfsd's attribute set `sock`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct SockWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> SockWriter<'m, 'a, 'b> {
@@ -3259,6 +3274,7 @@ impl<'a> SvcExport<'a> {
 
 /// The typed writer of nfsd's attribute set `svc-export`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct SvcExportWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> SvcExportWriter<'m, 'a, 'b> {
@@ -3402,6 +3418,7 @@ impl<'a> SvcExportReqs<'a> {
 
 /// The typed writer of nfsd's attribute set `svc-export-reqs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct SvcExportReqsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> SvcExportReqsWriter<'m, 'a, 'b> {
@@ -3462,6 +3479,7 @@ impl<'a> UnlockExport<'a> {
 
 /// The typed writer of nfsd's attribute set `unlock-export`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct UnlockExportWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> UnlockExportWriter<'m, 'a, 'b> {
@@ -3523,6 +3541,7 @@ impl<'a> UnlockFilesystem<'a> {
 
 /// The typed writer of nfsd's attribute set `unlock-filesystem`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct UnlockFilesystemWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> UnlockFilesystemWriter<'m, 'a, 'b> {
@@ -3584,6 +3603,7 @@ impl<'a> UnlockIp<'a> {
 
 /// The typed writer of nfsd's attribute set `unlock-ip`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct UnlockIpWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> UnlockIpWriter<'m, 'a, 'b> {
@@ -3657,6 +3677,7 @@ impl<'a> Version<'a> {
 
 /// The typed writer of nfsd's attribute set `version`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct VersionWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> VersionWriter<'m, 'a, 'b> {

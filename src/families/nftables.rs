@@ -6263,6 +6263,7 @@ impl<'a> BatchAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `batch-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct BatchAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> BatchAttrsWriter<'m, 'a, 'b> {
@@ -6384,6 +6385,7 @@ impl<'a> ChainAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `chain-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ChainAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ChainAttrsWriter<'m, 'a, 'b> {
@@ -6525,6 +6527,7 @@ impl<'a> CompatAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `compat-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct CompatAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> CompatAttrsWriter<'m, 'a, 'b> {
@@ -6612,6 +6615,7 @@ impl<'a> CompatMatchAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `compat-match-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct CompatMatchAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> CompatMatchAttrsWriter<'m, 'a, 'b> {
@@ -6699,6 +6703,7 @@ impl<'a> CompatTargetAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `compat-target-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct CompatTargetAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> CompatTargetAttrsWriter<'m, 'a, 'b> {
@@ -6780,6 +6785,7 @@ impl<'a> CounterAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `counter-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct CounterAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> CounterAttrsWriter<'m, 'a, 'b> {
@@ -6854,6 +6860,7 @@ impl<'a> DataAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `data-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DataAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DataAttrsWriter<'m, 'a, 'b> {
@@ -6927,6 +6934,7 @@ impl<'a> ExprAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `expr-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ExprAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ExprAttrsWriter<'m, 'a, 'b> {
@@ -7030,6 +7038,7 @@ impl<'a> ExprBitwiseAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `expr-bitwise-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ExprBitwiseAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ExprBitwiseAttrsWriter<'m, 'a, 'b> {
@@ -7142,6 +7151,7 @@ impl<'a> ExprCmpAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `expr-cmp-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ExprCmpAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ExprCmpAttrsWriter<'m, 'a, 'b> {
@@ -7222,6 +7232,7 @@ impl<'a> ExprCounterAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `expr-counter-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ExprCounterAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ExprCounterAttrsWriter<'m, 'a, 'b> {
@@ -7308,6 +7319,7 @@ impl<'a> ExprCtAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `expr-ct-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ExprCtAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ExprCtAttrsWriter<'m, 'a, 'b> {
@@ -7402,6 +7414,7 @@ impl<'a> ExprFibAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `expr-fib-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ExprFibAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ExprFibAttrsWriter<'m, 'a, 'b> {
@@ -7477,6 +7490,7 @@ impl<'a> ExprFlowOffloadAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `expr-flow-offload-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ExprFlowOffloadAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ExprFlowOffloadAttrsWriter<'m, 'a, 'b> {
@@ -7544,6 +7558,7 @@ impl<'a> ExprImmediateAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `expr-immediate-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ExprImmediateAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ExprImmediateAttrsWriter<'m, 'a, 'b> {
@@ -7611,6 +7626,7 @@ impl<'a> ExprListAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `expr-list-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ExprListAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ExprListAttrsWriter<'m, 'a, 'b> {
@@ -7695,6 +7711,7 @@ impl<'a> ExprLookupAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `expr-lookup-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ExprLookupAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ExprLookupAttrsWriter<'m, 'a, 'b> {
@@ -7796,6 +7813,7 @@ impl<'a> ExprMasqAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `expr-masq-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ExprMasqAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ExprMasqAttrsWriter<'m, 'a, 'b> {
@@ -7883,6 +7901,7 @@ impl<'a> ExprMetaAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `expr-meta-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ExprMetaAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ExprMetaAttrsWriter<'m, 'a, 'b> {
@@ -7994,6 +8013,7 @@ impl<'a> ExprNatAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `expr-nat-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ExprNatAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ExprNatAttrsWriter<'m, 'a, 'b> {
@@ -8121,6 +8141,7 @@ impl<'a> ExprObjrefAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `expr-objref-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ExprObjrefAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ExprObjrefAttrsWriter<'m, 'a, 'b> {
@@ -8252,6 +8273,7 @@ impl<'a> ExprPayloadAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `expr-payload-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ExprPayloadAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ExprPayloadAttrsWriter<'m, 'a, 'b> {
@@ -8368,6 +8390,7 @@ impl<'a> ExprRejectAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `expr-reject-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ExprRejectAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ExprRejectAttrsWriter<'m, 'a, 'b> {
@@ -8448,6 +8471,7 @@ impl<'a> ExprTargetAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `expr-target-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ExprTargetAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ExprTargetAttrsWriter<'m, 'a, 'b> {
@@ -8535,6 +8559,7 @@ impl<'a> ExprTproxyAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `expr-tproxy-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ExprTproxyAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ExprTproxyAttrsWriter<'m, 'a, 'b> {
@@ -8640,6 +8665,7 @@ impl<'a> FlowtableAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `flowtable-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FlowtableAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FlowtableAttrsWriter<'m, 'a, 'b> {
@@ -8747,6 +8773,7 @@ impl<'a> FlowtableHookAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `flowtable-hook-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FlowtableHookAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FlowtableHookAttrsWriter<'m, 'a, 'b> {
@@ -8833,6 +8860,7 @@ impl<'a> GenAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `gen-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct GenAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> GenAttrsWriter<'m, 'a, 'b> {
@@ -8908,6 +8936,7 @@ impl<'a> HookDevAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `hook-dev-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct HookDevAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> HookDevAttrsWriter<'m, 'a, 'b> {
@@ -8999,6 +9028,7 @@ impl<'a> LogAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `log-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct LogAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> LogAttrsWriter<'m, 'a, 'b> {
@@ -9101,6 +9131,7 @@ impl<'a> NftCounterAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `nft-counter-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct NftCounterAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> NftCounterAttrsWriter<'m, 'a, 'b> {
@@ -9187,6 +9218,7 @@ impl<'a> NftHookAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `nft-hook-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct NftHookAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> NftHookAttrsWriter<'m, 'a, 'b> {
@@ -9286,6 +9318,7 @@ impl<'a> NumgenAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `numgen-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct NumgenAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> NumgenAttrsWriter<'m, 'a, 'b> {
@@ -9404,6 +9437,7 @@ impl<'a> ObjAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `obj-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ObjAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ObjAttrsWriter<'m, 'a, 'b> {
@@ -9518,6 +9552,7 @@ impl<'a> QuotaAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `quota-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct QuotaAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> QuotaAttrsWriter<'m, 'a, 'b> {
@@ -9611,6 +9646,7 @@ impl<'a> RangeAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `range-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct RangeAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> RangeAttrsWriter<'m, 'a, 'b> {
@@ -9745,6 +9781,7 @@ impl<'a> RuleAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `rule-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct RuleAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> RuleAttrsWriter<'m, 'a, 'b> {
@@ -9873,6 +9910,7 @@ impl<'a> RuleCompatAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `rule-compat-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct RuleCompatAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> RuleCompatAttrsWriter<'m, 'a, 'b> {
@@ -10049,6 +10087,7 @@ impl<'a> SetAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `set-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct SetAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> SetAttrsWriter<'m, 'a, 'b> {
@@ -10239,6 +10278,7 @@ impl<'a> SetDescAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `set-desc-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct SetDescAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> SetDescAttrsWriter<'m, 'a, 'b> {
@@ -10306,6 +10346,7 @@ impl<'a> SetDescConcatAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `set-desc-concat-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct SetDescConcatAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> SetDescConcatAttrsWriter<'m, 'a, 'b> {
@@ -10366,6 +10407,7 @@ impl<'a> SetFieldAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `set-field-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct SetFieldAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> SetFieldAttrsWriter<'m, 'a, 'b> {
@@ -10427,6 +10469,7 @@ impl<'a> SetListAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `set-list-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct SetListAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> SetListAttrsWriter<'m, 'a, 'b> {
@@ -10541,6 +10584,7 @@ impl<'a> SetelemAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `setelem-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct SetelemAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> SetelemAttrsWriter<'m, 'a, 'b> {
@@ -10678,6 +10722,7 @@ impl<'a> SetelemListAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `setelem-list-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct SetelemListAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> SetelemListAttrsWriter<'m, 'a, 'b> {
@@ -10759,6 +10804,7 @@ impl<'a> SetelemListElemAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `setelem-list-elem-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct SetelemListElemAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> SetelemListElemAttrsWriter<'m, 'a, 'b> {
@@ -10849,6 +10895,7 @@ impl<'a> TableAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `table-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct TableAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> TableAttrsWriter<'m, 'a, 'b> {
@@ -10957,6 +11004,7 @@ impl<'a> VerdictAttrs<'a> {
 
 /// The typed writer of nftables's attribute set `verdict-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct VerdictAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> VerdictAttrsWriter<'m, 'a, 'b> {

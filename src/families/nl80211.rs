@@ -7123,6 +7123,7 @@ impl<'a> BandAttrs<'a> {
 
 /// The typed writer of nl80211's attribute set `band-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct BandAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> BandAttrsWriter<'m, 'a, 'b> {
@@ -7271,6 +7272,7 @@ impl<'a> BitrateAttrs<'a> {
 
 /// The typed writer of nl80211's attribute set `bitrate-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct BitrateAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> BitrateAttrsWriter<'m, 'a, 'b> {
@@ -7339,6 +7341,7 @@ impl<'a> FrameTypeAttrs<'a> {
 
 /// The typed writer of nl80211's attribute set `frame-type-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FrameTypeAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FrameTypeAttrsWriter<'m, 'a, 'b> {
@@ -7592,6 +7595,7 @@ impl<'a> FrequencyAttrs<'a> {
 
 /// The typed writer of nl80211's attribute set `frequency-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FrequencyAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FrequencyAttrsWriter<'m, 'a, 'b> {
@@ -7912,6 +7916,7 @@ impl<'a> IfCombinationAttributes<'a> {
 
 /// The typed writer of nl80211's attribute set `if-combination-attributes`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct IfCombinationAttributesWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> IfCombinationAttributesWriter<'m, 'a, 'b> {
@@ -8020,6 +8025,7 @@ impl<'a> IfaceLimitAttributes<'a> {
 
 /// The typed writer of nl80211's attribute set `iface-limit-attributes`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct IfaceLimitAttributesWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> IfaceLimitAttributesWriter<'m, 'a, 'b> {
@@ -8159,6 +8165,7 @@ impl<'a> IftypeAttrs<'a> {
 
 /// The typed writer of nl80211's attribute set `iftype-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct IftypeAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> IftypeAttrsWriter<'m, 'a, 'b> {
@@ -8351,6 +8358,7 @@ impl<'a> IftypeDataAttrs<'a> {
 
 /// The typed writer of nl80211's attribute set `iftype-data-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct IftypeDataAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> IftypeDataAttrsWriter<'m, 'a, 'b> {
@@ -10476,6 +10484,7 @@ impl<'a> Nl80211Attrs<'a> {
 
 /// The typed writer of nl80211's attribute set `nl80211-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct Nl80211AttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> Nl80211AttrsWriter<'m, 'a, 'b> {
@@ -12867,6 +12876,7 @@ impl<'a> SarAttributes<'a> {
 
 /// The typed writer of nl80211's attribute set `sar-attributes`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct SarAttributesWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> SarAttributesWriter<'m, 'a, 'b> {
@@ -12952,6 +12962,7 @@ impl<'a> SarSpecs<'a> {
 
 /// The typed writer of nl80211's attribute set `sar-specs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct SarSpecsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> SarSpecsWriter<'m, 'a, 'b> {
@@ -13100,6 +13111,7 @@ impl<'a> SupportedIftypes<'a> {
 
 /// The typed writer of nl80211's attribute set `supported-iftypes`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct SupportedIftypesWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> SupportedIftypesWriter<'m, 'a, 'b> {
@@ -13298,6 +13310,7 @@ impl<'a> TxqStatsAttrs<'a> {
 
 /// The typed writer of nl80211's attribute set `txq-stats-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct TxqStatsAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> TxqStatsAttrsWriter<'m, 'a, 'b> {
@@ -13459,6 +13472,7 @@ impl<'a> WiphyBands<'a> {
 
 /// The typed writer of nl80211's attribute set `wiphy-bands`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct WiphyBandsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> WiphyBandsWriter<'m, 'a, 'b> {
@@ -13567,6 +13581,7 @@ impl<'a> WmmAttrs<'a> {
 
 /// The typed writer of nl80211's attribute set `wmm-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct WmmAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> WmmAttrsWriter<'m, 'a, 'b> {
@@ -13763,6 +13778,7 @@ impl<'a> WowlanTriggersAttrs<'a> {
 
 /// The typed writer of nl80211's attribute set `wowlan-triggers-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct WowlanTriggersAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> WowlanTriggersAttrsWriter<'m, 'a, 'b> {

@@ -797,6 +797,7 @@ impl<'a> CtrlAttrs<'a> {
 
 /// The typed writer of nlctrl's attribute set `ctrl-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct CtrlAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> CtrlAttrsWriter<'m, 'a, 'b> {
@@ -923,6 +924,7 @@ impl<'a> McastGroupAttrs<'a> {
 
 /// The typed writer of nlctrl's attribute set `mcast-group-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct McastGroupAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> McastGroupAttrsWriter<'m, 'a, 'b> {
@@ -997,6 +999,7 @@ impl<'a> OpAttrs<'a> {
 
 /// The typed writer of nlctrl's attribute set `op-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct OpAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> OpAttrsWriter<'m, 'a, 'b> {
@@ -1071,6 +1074,7 @@ impl<'a> OpPolicyAttrs<'a> {
 
 /// The typed writer of nlctrl's attribute set `op-policy-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct OpPolicyAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> OpPolicyAttrsWriter<'m, 'a, 'b> {
@@ -1199,6 +1203,7 @@ impl<'a> PolicyAttrs<'a> {
 
 /// The typed writer of nlctrl's attribute set `policy-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PolicyAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PolicyAttrsWriter<'m, 'a, 'b> {

@@ -1656,6 +1656,7 @@ impl<'a> Keyconf<'a> {
 
 /// The typed writer of ovpn's attribute set `keyconf`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct KeyconfWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> KeyconfWriter<'m, 'a, 'b> {
@@ -1756,6 +1757,7 @@ impl<'a> KeyconfDelInput<'a> {
 
 /// The typed writer of ovpn's attribute set `keyconf-del-input`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct KeyconfDelInputWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> KeyconfDelInputWriter<'m, 'a, 'b> {
@@ -1842,6 +1844,7 @@ impl<'a> KeyconfGet<'a> {
 
 /// The typed writer of ovpn's attribute set `keyconf-get`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct KeyconfGetWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> KeyconfGetWriter<'m, 'a, 'b> {
@@ -1924,6 +1927,7 @@ impl<'a> KeyconfSwapInput<'a> {
 
 /// The typed writer of ovpn's attribute set `keyconf-swap-input`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct KeyconfSwapInputWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> KeyconfSwapInputWriter<'m, 'a, 'b> {
@@ -1991,6 +1995,7 @@ impl<'a> Keydir<'a> {
 
 /// The typed writer of ovpn's attribute set `keydir`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct KeydirWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> KeydirWriter<'m, 'a, 'b> {
@@ -2071,6 +2076,7 @@ impl<'a> Ovpn<'a> {
 
 /// The typed writer of ovpn's attribute set `ovpn`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct OvpnWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> OvpnWriter<'m, 'a, 'b> {
@@ -2150,6 +2156,7 @@ impl<'a> OvpnKeyconfDelInput<'a> {
 
 /// The typed writer of ovpn's attribute set `ovpn-keyconf-del-input`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct OvpnKeyconfDelInputWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> OvpnKeyconfDelInputWriter<'m, 'a, 'b> {
@@ -2223,6 +2230,7 @@ impl<'a> OvpnKeyconfGet<'a> {
 
 /// The typed writer of ovpn's attribute set `ovpn-keyconf-get`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct OvpnKeyconfGetWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> OvpnKeyconfGetWriter<'m, 'a, 'b> {
@@ -2296,6 +2304,7 @@ impl<'a> OvpnKeyconfSwapInput<'a> {
 
 /// The typed writer of ovpn's attribute set `ovpn-keyconf-swap-input`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct OvpnKeyconfSwapInputWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> OvpnKeyconfSwapInputWriter<'m, 'a, 'b> {
@@ -2369,6 +2378,7 @@ impl<'a> OvpnPeerDelInput<'a> {
 
 /// The typed writer of ovpn's attribute set `ovpn-peer-del-input`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct OvpnPeerDelInputWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> OvpnPeerDelInputWriter<'m, 'a, 'b> {
@@ -2442,6 +2452,7 @@ impl<'a> OvpnPeerNewInput<'a> {
 
 /// The typed writer of ovpn's attribute set `ovpn-peer-new-input`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct OvpnPeerNewInputWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> OvpnPeerNewInputWriter<'m, 'a, 'b> {
@@ -2515,6 +2526,7 @@ impl<'a> OvpnPeerSetInput<'a> {
 
 /// The typed writer of ovpn's attribute set `ovpn-peer-set-input`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct OvpnPeerSetInputWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> OvpnPeerSetInputWriter<'m, 'a, 'b> {
@@ -2720,6 +2732,7 @@ impl<'a> Peer<'a> {
 
 /// The typed writer of ovpn's attribute set `peer`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PeerWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PeerWriter<'m, 'a, 'b> {
@@ -2942,6 +2955,7 @@ impl<'a> PeerDelInput<'a> {
 
 /// The typed writer of ovpn's attribute set `peer-del-input`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PeerDelInputWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PeerDelInputWriter<'m, 'a, 'b> {
@@ -3075,6 +3089,7 @@ impl<'a> PeerNewInput<'a> {
 
 /// The typed writer of ovpn's attribute set `peer-new-input`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PeerNewInputWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PeerNewInputWriter<'m, 'a, 'b> {
@@ -3286,6 +3301,7 @@ impl<'a> PeerSetInput<'a> {
 
 /// The typed writer of ovpn's attribute set `peer-set-input`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PeerSetInputWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PeerSetInputWriter<'m, 'a, 'b> {

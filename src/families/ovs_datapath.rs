@@ -502,6 +502,7 @@ impl<'a> Datapath<'a> {
 
 /// The typed writer of ovs_datapath's attribute set `datapath`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DatapathWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DatapathWriter<'m, 'a, 'b> {

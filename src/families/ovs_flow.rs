@@ -2815,6 +2815,7 @@ impl<'a> ActionAttrs<'a> {
 
 /// The typed writer of ovs_flow's attribute set `action-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ActionAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ActionAttrsWriter<'m, 'a, 'b> {
@@ -3039,6 +3040,7 @@ impl<'a> CheckPktLenAttrs<'a> {
 
 /// The typed writer of ovs_flow's attribute set `check-pkt-len-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct CheckPktLenAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> CheckPktLenAttrsWriter<'m, 'a, 'b> {
@@ -3160,6 +3162,7 @@ impl<'a> CtAttrs<'a> {
 
 /// The typed writer of ovs_flow's attribute set `ct-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct CtAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> CtAttrsWriter<'m, 'a, 'b> {
@@ -3276,6 +3279,7 @@ impl<'a> DecTtlAttrs<'a> {
 
 /// The typed writer of ovs_flow's attribute set `dec-ttl-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DecTtlAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DecTtlAttrsWriter<'m, 'a, 'b> {
@@ -3396,6 +3400,7 @@ impl<'a> FlowAttrs<'a> {
 
 /// The typed writer of ovs_flow's attribute set `flow-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FlowAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FlowAttrsWriter<'m, 'a, 'b> {
@@ -3710,6 +3715,7 @@ impl<'a> KeyAttrs<'a> {
 
 /// The typed writer of ovs_flow's attribute set `key-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct KeyAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> KeyAttrsWriter<'m, 'a, 'b> {
@@ -4036,6 +4042,7 @@ impl<'a> NatAttrs<'a> {
 
 /// The typed writer of ovs_flow's attribute set `nat-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct NatAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> NatAttrsWriter<'m, 'a, 'b> {
@@ -4165,6 +4172,7 @@ impl<'a> OvsNshKeyAttrs<'a> {
 
 /// The typed writer of ovs_flow's attribute set `ovs-nsh-key-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct OvsNshKeyAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> OvsNshKeyAttrsWriter<'m, 'a, 'b> {
@@ -4246,6 +4254,7 @@ impl<'a> PsampleAttrs<'a> {
 
 /// The typed writer of ovs_flow's attribute set `psample-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PsampleAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PsampleAttrsWriter<'m, 'a, 'b> {
@@ -4320,6 +4329,7 @@ impl<'a> SampleAttrs<'a> {
 
 /// The typed writer of ovs_flow's attribute set `sample-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct SampleAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> SampleAttrsWriter<'m, 'a, 'b> {
@@ -4483,6 +4493,7 @@ impl<'a> TunnelKeyAttrs<'a> {
 
 /// The typed writer of ovs_flow's attribute set `tunnel-key-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct TunnelKeyAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> TunnelKeyAttrsWriter<'m, 'a, 'b> {
@@ -4673,6 +4684,7 @@ impl<'a> UserspaceAttrs<'a> {
 
 /// The typed writer of ovs_flow's attribute set `userspace-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct UserspaceAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> UserspaceAttrsWriter<'m, 'a, 'b> {
@@ -4755,6 +4767,7 @@ impl<'a> VxlanExtAttrs<'a> {
 
 /// The typed writer of ovs_flow's attribute set `vxlan-ext-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct VxlanExtAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> VxlanExtAttrsWriter<'m, 'a, 'b> {

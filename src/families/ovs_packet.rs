@@ -328,6 +328,7 @@ impl<'a> Packet<'a> {
 
 /// The typed writer of ovs_packet's attribute set `packet`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PacketWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PacketWriter<'m, 'a, 'b> {

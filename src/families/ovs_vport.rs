@@ -557,6 +557,7 @@ impl<'a> UpcallStats<'a> {
 
 /// The typed writer of ovs_vport's attribute set `upcall-stats`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct UpcallStatsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> UpcallStatsWriter<'m, 'a, 'b> {
@@ -673,6 +674,7 @@ impl<'a> Vport<'a> {
 
 /// The typed writer of ovs_vport's attribute set `vport`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct VportWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> VportWriter<'m, 'a, 'b> {
@@ -794,6 +796,7 @@ impl<'a> VportOptions<'a> {
 
 /// The typed writer of ovs_vport's attribute set `vport-options`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct VportOptionsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> VportOptionsWriter<'m, 'a, 'b> {

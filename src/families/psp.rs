@@ -722,6 +722,7 @@ impl<'a> Assoc<'a> {
 
 /// The typed writer of psp's attribute set `assoc`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct AssocWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> AssocWriter<'m, 'a, 'b> {
@@ -815,6 +816,7 @@ impl<'a> AssocDevInfo<'a> {
 
 /// The typed writer of psp's attribute set `assoc-dev-info`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct AssocDevInfoWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> AssocDevInfoWriter<'m, 'a, 'b> {
@@ -919,6 +921,7 @@ impl<'a> Dev<'a> {
 
 /// The typed writer of psp's attribute set `dev`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DevWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DevWriter<'m, 'a, 'b> {
@@ -1027,6 +1030,7 @@ impl<'a> Keys<'a> {
 
 /// The typed writer of psp's attribute set `keys`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct KeysWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> KeysWriter<'m, 'a, 'b> {
@@ -1155,6 +1159,7 @@ impl<'a> Stats<'a> {
 
 /// The typed writer of psp's attribute set `stats`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct StatsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> StatsWriter<'m, 'a, 'b> {

@@ -608,6 +608,7 @@ impl<'a> AddrAttrs<'a> {
 
 /// The typed writer of rt-addr's attribute set `addr-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct AddrAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> AddrAttrsWriter<'m, 'a, 'b> {

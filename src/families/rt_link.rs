@@ -8987,6 +8987,7 @@ impl<'a> AfSpecAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `af-spec-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct AfSpecAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> AfSpecAttrsWriter<'m, 'a, 'b> {
@@ -9083,6 +9084,7 @@ impl<'a> BondAdInfoAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `bond-ad-info-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct BondAdInfoAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> BondAdInfoAttrsWriter<'m, 'a, 'b> {
@@ -9220,6 +9222,7 @@ impl<'a> BondSlaveAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `bond-slave-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct BondSlaveAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> BondSlaveAttrsWriter<'m, 'a, 'b> {
@@ -9343,6 +9346,7 @@ impl<'a> HwSInfoOne<'a> {
 
 /// The typed writer of rt-link's attribute set `hw-s-info-one`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct HwSInfoOneWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> HwSInfoOneWriter<'m, 'a, 'b> {
@@ -9411,6 +9415,7 @@ impl<'a> IflaAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `ifla-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct IflaAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> IflaAttrsWriter<'m, 'a, 'b> {
@@ -9472,6 +9477,7 @@ impl<'a> IflaVlanQos<'a> {
 
 /// The typed writer of rt-link's attribute set `ifla-vlan-qos`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct IflaVlanQosWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> IflaVlanQosWriter<'m, 'a, 'b> {
@@ -9581,6 +9587,7 @@ impl<'a> Ifla6Attrs<'a> {
 
 /// The typed writer of rt-link's attribute set `ifla6-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct Ifla6AttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> Ifla6AttrsWriter<'m, 'a, 'b> {
@@ -10088,6 +10095,7 @@ impl<'a> LinkAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `link-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct LinkAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> LinkAttrsWriter<'m, 'a, 'b> {
@@ -10596,6 +10604,7 @@ impl<'a> LinkDpllPinAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `link-dpll-pin-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct LinkDpllPinAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> LinkDpllPinAttrsWriter<'m, 'a, 'b> {
@@ -10669,6 +10678,7 @@ impl<'a> LinkOffloadXstats<'a> {
 
 /// The typed writer of rt-link's attribute set `link-offload-xstats`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct LinkOffloadXstatsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> LinkOffloadXstatsWriter<'m, 'a, 'b> {
@@ -10767,6 +10777,7 @@ impl<'a> LinkinfoAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `linkinfo-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct LinkinfoAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> LinkinfoAttrsWriter<'m, 'a, 'b> {
@@ -11052,6 +11063,7 @@ impl<'a> LinkinfoBondAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `linkinfo-bond-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct LinkinfoBondAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> LinkinfoBondAttrsWriter<'m, 'a, 'b> {
@@ -11629,6 +11641,7 @@ impl<'a> LinkinfoBridgeAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `linkinfo-bridge-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct LinkinfoBridgeAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> LinkinfoBridgeAttrsWriter<'m, 'a, 'b> {
@@ -12284,6 +12297,7 @@ impl<'a> LinkinfoBrportAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `linkinfo-brport-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct LinkinfoBrportAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> LinkinfoBrportAttrsWriter<'m, 'a, 'b> {
@@ -12748,6 +12762,7 @@ impl<'a> LinkinfoGeneveAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `linkinfo-geneve-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct LinkinfoGeneveAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> LinkinfoGeneveAttrsWriter<'m, 'a, 'b> {
@@ -13066,6 +13081,7 @@ impl<'a> LinkinfoGreAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `linkinfo-gre-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct LinkinfoGreAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> LinkinfoGreAttrsWriter<'m, 'a, 'b> {
@@ -13408,6 +13424,7 @@ impl<'a> LinkinfoGre6Attrs<'a> {
 
 /// The typed writer of rt-link's attribute set `linkinfo-gre6-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct LinkinfoGre6AttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> LinkinfoGre6AttrsWriter<'m, 'a, 'b> {
@@ -13651,6 +13668,7 @@ impl<'a> LinkinfoHsrAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `linkinfo-hsr-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct LinkinfoHsrAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> LinkinfoHsrAttrsWriter<'m, 'a, 'b> {
@@ -13839,6 +13857,7 @@ impl<'a> LinkinfoIp6tnlAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `linkinfo-ip6tnl-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct LinkinfoIp6tnlAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> LinkinfoIp6tnlAttrsWriter<'m, 'a, 'b> {
@@ -14105,6 +14124,7 @@ impl<'a> LinkinfoIptunAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `linkinfo-iptun-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct LinkinfoIptunAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> LinkinfoIptunAttrsWriter<'m, 'a, 'b> {
@@ -14356,6 +14376,7 @@ impl<'a> LinkinfoNetkitAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `linkinfo-netkit-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct LinkinfoNetkitAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> LinkinfoNetkitAttrsWriter<'m, 'a, 'b> {
@@ -14480,6 +14501,7 @@ impl<'a> LinkinfoOvpnAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `linkinfo-ovpn-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct LinkinfoOvpnAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> LinkinfoOvpnAttrsWriter<'m, 'a, 'b> {
@@ -14589,6 +14611,7 @@ impl<'a> LinkinfoTunAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `linkinfo-tun-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct LinkinfoTunAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> LinkinfoTunAttrsWriter<'m, 'a, 'b> {
@@ -14730,6 +14753,7 @@ impl<'a> LinkinfoVlanAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `linkinfo-vlan-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct LinkinfoVlanAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> LinkinfoVlanAttrsWriter<'m, 'a, 'b> {
@@ -14817,6 +14841,7 @@ impl<'a> LinkinfoVrfAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `linkinfo-vrf-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct LinkinfoVrfAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> LinkinfoVrfAttrsWriter<'m, 'a, 'b> {
@@ -14908,6 +14933,7 @@ impl<'a> LinkinfoVtiAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `linkinfo-vti-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct LinkinfoVtiAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> LinkinfoVtiAttrsWriter<'m, 'a, 'b> {
@@ -15034,6 +15060,7 @@ impl<'a> LinkinfoVti6Attrs<'a> {
 
 /// The typed writer of rt-link's attribute set `linkinfo-vti6-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct LinkinfoVti6AttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> LinkinfoVti6AttrsWriter<'m, 'a, 'b> {
@@ -15136,6 +15163,7 @@ impl<'a> MctpAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `mctp-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct MctpAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> MctpAttrsWriter<'m, 'a, 'b> {
@@ -15198,6 +15226,7 @@ impl<'a> PortSelfAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `port-self-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PortSelfAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PortSelfAttrsWriter<'m, 'a, 'b> {
@@ -15252,6 +15281,7 @@ impl<'a> PropListLinkAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `prop-list-link-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PropListLinkAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PropListLinkAttrsWriter<'m, 'a, 'b> {
@@ -15337,6 +15367,7 @@ impl<'a> StatsAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `stats-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct StatsAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> StatsAttrsWriter<'m, 'a, 'b> {
@@ -15421,6 +15452,7 @@ impl<'a> VfPortsAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `vf-ports-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct VfPortsAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> VfPortsAttrsWriter<'m, 'a, 'b> {
@@ -15517,6 +15549,7 @@ impl<'a> VfStatsAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `vf-stats-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct VfStatsAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> VfStatsAttrsWriter<'m, 'a, 'b> {
@@ -15627,6 +15660,7 @@ impl<'a> VfVlanAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `vf-vlan-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct VfVlanAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> VfVlanAttrsWriter<'m, 'a, 'b> {
@@ -15760,6 +15794,7 @@ impl<'a> VfinfoAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `vfinfo-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct VfinfoAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> VfinfoAttrsWriter<'m, 'a, 'b> {
@@ -15903,6 +15938,7 @@ impl<'a> VfinfoListAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `vfinfo-list-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct VfinfoListAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> VfinfoListAttrsWriter<'m, 'a, 'b> {
@@ -16005,6 +16041,7 @@ impl<'a> XdpAttrs<'a> {
 
 /// The typed writer of rt-link's attribute set `xdp-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct XdpAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> XdpAttrsWriter<'m, 'a, 'b> {

@@ -1577,6 +1577,7 @@ impl<'a> NdtAttrs<'a> {
 
 /// The typed writer of rt-neigh's attribute set `ndt-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct NdtAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> NdtAttrsWriter<'m, 'a, 'b> {
@@ -1788,6 +1789,7 @@ impl<'a> NdtpaAttrs<'a> {
 
 /// The typed writer of rt-neigh's attribute set `ndtpa-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct NdtpaAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> NdtpaAttrsWriter<'m, 'a, 'b> {
@@ -2070,6 +2072,7 @@ impl<'a> NeighbourAttrs<'a> {
 
 /// The typed writer of rt-neigh's attribute set `neighbour-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct NeighbourAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> NeighbourAttrsWriter<'m, 'a, 'b> {

@@ -1198,6 +1198,7 @@ impl<'a> Metrics<'a> {
 
 /// The typed writer of rt-route's attribute set `metrics`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct MetricsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> MetricsWriter<'m, 'a, 'b> {
@@ -1557,6 +1558,7 @@ impl<'a> RouteAttrs<'a> {
 
 /// The typed writer of rt-route's attribute set `route-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct RouteAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> RouteAttrsWriter<'m, 'a, 'b> {

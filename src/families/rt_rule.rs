@@ -1015,6 +1015,7 @@ impl<'a> FibRuleAttrs<'a> {
 
 /// The typed writer of rt-rule's attribute set `fib-rule-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FibRuleAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FibRuleAttrsWriter<'m, 'a, 'b> {

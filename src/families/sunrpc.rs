@@ -419,6 +419,7 @@ impl<'a> CacheFlush<'a> {
 
 /// The typed writer of sunrpc's attribute set `cache-flush`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct CacheFlushWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> CacheFlushWriter<'m, 'a, 'b> {
@@ -480,6 +481,7 @@ impl<'a> CacheNotify<'a> {
 
 /// The typed writer of sunrpc's attribute set `cache-notify`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct CacheNotifyWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> CacheNotifyWriter<'m, 'a, 'b> {
@@ -571,6 +573,7 @@ impl<'a> IpMap<'a> {
 
 /// The typed writer of sunrpc's attribute set `ip-map`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct IpMapWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> IpMapWriter<'m, 'a, 'b> {
@@ -667,6 +670,7 @@ impl<'a> IpMapReqs<'a> {
 
 /// The typed writer of sunrpc's attribute set `ip-map-reqs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct IpMapReqsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> IpMapReqsWriter<'m, 'a, 'b> {
@@ -751,6 +755,7 @@ impl<'a> UnixGid<'a> {
 
 /// The typed writer of sunrpc's attribute set `unix-gid`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct UnixGidWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> UnixGidWriter<'m, 'a, 'b> {
@@ -840,6 +845,7 @@ impl<'a> UnixGidReqs<'a> {
 
 /// The typed writer of sunrpc's attribute set `unix-gid-reqs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct UnixGidReqsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> UnixGidReqsWriter<'m, 'a, 'b> {

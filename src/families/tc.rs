@@ -12820,6 +12820,7 @@ impl<'a> ActAttrs<'a> {
 
 /// The typed writer of tc's attribute set `act-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ActAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ActAttrsWriter<'m, 'a, 'b> {
@@ -12977,6 +12978,7 @@ impl<'a> ActBpfAttrs<'a> {
 
 /// The typed writer of tc's attribute set `act-bpf-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ActBpfAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ActBpfAttrsWriter<'m, 'a, 'b> {
@@ -13093,6 +13095,7 @@ impl<'a> ActConnmarkAttrs<'a> {
 
 /// The typed writer of tc's attribute set `act-connmark-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ActConnmarkAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ActConnmarkAttrsWriter<'m, 'a, 'b> {
@@ -13167,6 +13170,7 @@ impl<'a> ActCsumAttrs<'a> {
 
 /// The typed writer of tc's attribute set `act-csum-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ActCsumAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ActCsumAttrsWriter<'m, 'a, 'b> {
@@ -13331,6 +13335,7 @@ impl<'a> ActCtAttrs<'a> {
 
 /// The typed writer of tc's attribute set `act-ct-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ActCtAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ActCtAttrsWriter<'m, 'a, 'b> {
@@ -13552,6 +13557,7 @@ impl<'a> ActCtinfoAttrs<'a> {
 
 /// The typed writer of tc's attribute set `act-ctinfo-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ActCtinfoAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ActCtinfoAttrsWriter<'m, 'a, 'b> {
@@ -13681,6 +13687,7 @@ impl<'a> ActGactAttrs<'a> {
 
 /// The typed writer of tc's attribute set `act-gact-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ActGactAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ActGactAttrsWriter<'m, 'a, 'b> {
@@ -13804,6 +13811,7 @@ impl<'a> ActGateAttrs<'a> {
 
 /// The typed writer of tc's attribute set `act-gate-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ActGateAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ActGateAttrsWriter<'m, 'a, 'b> {
@@ -13951,6 +13959,7 @@ impl<'a> ActIfeAttrs<'a> {
 
 /// The typed writer of tc's attribute set `act-ife-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ActIfeAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ActIfeAttrsWriter<'m, 'a, 'b> {
@@ -14059,6 +14068,7 @@ impl<'a> ActMirredAttrs<'a> {
 
 /// The typed writer of tc's attribute set `act-mirred-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ActMirredAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ActMirredAttrsWriter<'m, 'a, 'b> {
@@ -14170,6 +14180,7 @@ impl<'a> ActMplsAttrs<'a> {
 
 /// The typed writer of tc's attribute set `act-mpls-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ActMplsAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ActMplsAttrsWriter<'m, 'a, 'b> {
@@ -14279,6 +14290,7 @@ impl<'a> ActNatAttrs<'a> {
 
 /// The typed writer of tc's attribute set `act-nat-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ActNatAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ActNatAttrsWriter<'m, 'a, 'b> {
@@ -14371,6 +14383,7 @@ impl<'a> ActPeditAttrs<'a> {
 
 /// The typed writer of tc's attribute set `act-pedit-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ActPeditAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ActPeditAttrsWriter<'m, 'a, 'b> {
@@ -14484,6 +14497,7 @@ impl<'a> ActSampleAttrs<'a> {
 
 /// The typed writer of tc's attribute set `act-sample-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ActSampleAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ActSampleAttrsWriter<'m, 'a, 'b> {
@@ -14585,6 +14599,7 @@ impl<'a> ActSimpleAttrs<'a> {
 
 /// The typed writer of tc's attribute set `act-simple-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ActSimpleAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ActSimpleAttrsWriter<'m, 'a, 'b> {
@@ -14708,6 +14723,7 @@ impl<'a> ActSkbeditAttrs<'a> {
 
 /// The typed writer of tc's attribute set `act-skbedit-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ActSkbeditAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ActSkbeditAttrsWriter<'m, 'a, 'b> {
@@ -14849,6 +14865,7 @@ impl<'a> ActSkbmodAttrs<'a> {
 
 /// The typed writer of tc's attribute set `act-skbmod-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ActSkbmodAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ActSkbmodAttrsWriter<'m, 'a, 'b> {
@@ -15010,6 +15027,7 @@ impl<'a> ActTunnelKeyAttrs<'a> {
 
 /// The typed writer of tc's attribute set `act-tunnel-key-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ActTunnelKeyAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ActTunnelKeyAttrsWriter<'m, 'a, 'b> {
@@ -15191,6 +15209,7 @@ impl<'a> ActVlanAttrs<'a> {
 
 /// The typed writer of tc's attribute set `act-vlan-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ActVlanAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ActVlanAttrsWriter<'m, 'a, 'b> {
@@ -15378,6 +15397,7 @@ impl<'a> Attrs<'a> {
 
 /// The typed writer of tc's attribute set `attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct AttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> AttrsWriter<'m, 'a, 'b> {
@@ -15557,6 +15577,7 @@ impl<'a> BasicAttrs<'a> {
 
 /// The typed writer of tc's attribute set `basic-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct BasicAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> BasicAttrsWriter<'m, 'a, 'b> {
@@ -15703,6 +15724,7 @@ impl<'a> BpfAttrs<'a> {
 
 /// The typed writer of tc's attribute set `bpf-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct BpfAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> BpfAttrsWriter<'m, 'a, 'b> {
@@ -15928,6 +15950,7 @@ impl<'a> CakeAttrs<'a> {
 
 /// The typed writer of tc's attribute set `cake-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct CakeAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> CakeAttrsWriter<'m, 'a, 'b> {
@@ -16191,6 +16214,7 @@ impl<'a> CakeStatsAttrs<'a> {
 
 /// The typed writer of tc's attribute set `cake-stats-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct CakeStatsAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> CakeStatsAttrsWriter<'m, 'a, 'b> {
@@ -16494,6 +16518,7 @@ impl<'a> CakeTinStatsAttrs<'a> {
 
 /// The typed writer of tc's attribute set `cake-tin-stats-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct CakeTinStatsAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> CakeTinStatsAttrsWriter<'m, 'a, 'b> {
@@ -16716,6 +16741,7 @@ impl<'a> CbsAttrs<'a> {
 
 /// The typed writer of tc's attribute set `cbs-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct CbsAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> CbsAttrsWriter<'m, 'a, 'b> {
@@ -16789,6 +16815,7 @@ impl<'a> CgroupAttrs<'a> {
 
 /// The typed writer of tc's attribute set `cgroup-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct CgroupAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> CgroupAttrsWriter<'m, 'a, 'b> {
@@ -16874,6 +16901,7 @@ impl<'a> ChokeAttrs<'a> {
 
 /// The typed writer of tc's attribute set `choke-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ChokeAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ChokeAttrsWriter<'m, 'a, 'b> {
@@ -16973,6 +17001,7 @@ impl<'a> CodelAttrs<'a> {
 
 /// The typed writer of tc's attribute set `codel-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct CodelAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> CodelAttrsWriter<'m, 'a, 'b> {
@@ -17062,6 +17091,7 @@ impl<'a> DrrAttrs<'a> {
 
 /// The typed writer of tc's attribute set `drr-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct DrrAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> DrrAttrsWriter<'m, 'a, 'b> {
@@ -17207,6 +17237,7 @@ impl<'a> Dualpi2Attrs<'a> {
 
 /// The typed writer of tc's attribute set `dualpi2-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct Dualpi2AttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> Dualpi2AttrsWriter<'m, 'a, 'b> {
@@ -17372,6 +17403,7 @@ impl<'a> EmatchAttrs<'a> {
 
 /// The typed writer of tc's attribute set `ematch-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct EmatchAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> EmatchAttrsWriter<'m, 'a, 'b> {
@@ -17440,6 +17472,7 @@ impl<'a> EtfAttrs<'a> {
 
 /// The typed writer of tc's attribute set `etf-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct EtfAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> EtfAttrsWriter<'m, 'a, 'b> {
@@ -17531,6 +17564,7 @@ impl<'a> EtsAttrs<'a> {
 
 /// The typed writer of tc's attribute set `ets-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct EtsAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> EtsAttrsWriter<'m, 'a, 'b> {
@@ -17691,6 +17725,7 @@ impl<'a> FlowAttrs<'a> {
 
 /// The typed writer of tc's attribute set `flow-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FlowAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FlowAttrsWriter<'m, 'a, 'b> {
@@ -18488,6 +18523,7 @@ impl<'a> FlowerAttrs<'a> {
 
 /// The typed writer of tc's attribute set `flower-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FlowerAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FlowerAttrsWriter<'m, 'a, 'b> {
@@ -19362,6 +19398,7 @@ impl<'a> FlowerKeyCfmAttrs<'a> {
 
 /// The typed writer of tc's attribute set `flower-key-cfm-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FlowerKeyCfmAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FlowerKeyCfmAttrsWriter<'m, 'a, 'b> {
@@ -19449,6 +19486,7 @@ impl<'a> FlowerKeyEncOptErspanAttrs<'a> {
 
 /// The typed writer of tc's attribute set `flower-key-enc-opt-erspan-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FlowerKeyEncOptErspanAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FlowerKeyEncOptErspanAttrsWriter<'m, 'a, 'b> {
@@ -19544,6 +19582,7 @@ impl<'a> FlowerKeyEncOptGeneveAttrs<'a> {
 
 /// The typed writer of tc's attribute set `flower-key-enc-opt-geneve-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FlowerKeyEncOptGeneveAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FlowerKeyEncOptGeneveAttrsWriter<'m, 'a, 'b> {
@@ -19626,6 +19665,7 @@ impl<'a> FlowerKeyEncOptGtpAttrs<'a> {
 
 /// The typed writer of tc's attribute set `flower-key-enc-opt-gtp-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FlowerKeyEncOptGtpAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FlowerKeyEncOptGtpAttrsWriter<'m, 'a, 'b> {
@@ -19695,6 +19735,7 @@ impl<'a> FlowerKeyEncOptVxlanAttrs<'a> {
 
 /// The typed writer of tc's attribute set `flower-key-enc-opt-vxlan-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FlowerKeyEncOptVxlanAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FlowerKeyEncOptVxlanAttrsWriter<'m, 'a, 'b> {
@@ -19774,6 +19815,7 @@ impl<'a> FlowerKeyEncOptsAttrs<'a> {
 
 /// The typed writer of tc's attribute set `flower-key-enc-opts-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FlowerKeyEncOptsAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FlowerKeyEncOptsAttrsWriter<'m, 'a, 'b> {
@@ -19876,6 +19918,7 @@ impl<'a> FlowerKeyMplsOptAttrs<'a> {
 
 /// The typed writer of tc's attribute set `flower-key-mpls-opt-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FlowerKeyMplsOptAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FlowerKeyMplsOptAttrsWriter<'m, 'a, 'b> {
@@ -20061,6 +20104,7 @@ impl<'a> FqAttrs<'a> {
 
 /// The typed writer of tc's attribute set `fq-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FqAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FqAttrsWriter<'m, 'a, 'b> {
@@ -20294,6 +20338,7 @@ impl<'a> FqCodelAttrs<'a> {
 
 /// The typed writer of tc's attribute set `fq-codel-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FqCodelAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FqCodelAttrsWriter<'m, 'a, 'b> {
@@ -20491,6 +20536,7 @@ impl<'a> FqPieAttrs<'a> {
 
 /// The typed writer of tc's attribute set `fq-pie-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FqPieAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FqPieAttrsWriter<'m, 'a, 'b> {
@@ -20653,6 +20699,7 @@ impl<'a> FwAttrs<'a> {
 
 /// The typed writer of tc's attribute set `fw-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct FwAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> FwAttrsWriter<'m, 'a, 'b> {
@@ -20770,6 +20817,7 @@ impl<'a> GredAttrs<'a> {
 
 /// The typed writer of tc's attribute set `gred-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct GredAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> GredAttrsWriter<'m, 'a, 'b> {
@@ -20877,6 +20925,7 @@ impl<'a> HfscAttrs<'a> {
 
 /// The typed writer of tc's attribute set `hfsc-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct HfscAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> HfscAttrsWriter<'m, 'a, 'b> {
@@ -20988,6 +21037,7 @@ impl<'a> HhfAttrs<'a> {
 
 /// The typed writer of tc's attribute set `hhf-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct HhfAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> HhfAttrsWriter<'m, 'a, 'b> {
@@ -21133,6 +21183,7 @@ impl<'a> HtbAttrs<'a> {
 
 /// The typed writer of tc's attribute set `htb-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct HtbAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> HtbAttrsWriter<'m, 'a, 'b> {
@@ -21261,6 +21312,7 @@ impl<'a> MatchallAttrs<'a> {
 
 /// The typed writer of tc's attribute set `matchall-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct MatchallAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> MatchallAttrsWriter<'m, 'a, 'b> {
@@ -21420,6 +21472,7 @@ impl<'a> NetemAttrs<'a> {
 
 /// The typed writer of tc's attribute set `netem-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct NetemAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> NetemAttrsWriter<'m, 'a, 'b> {
@@ -21577,6 +21630,7 @@ impl<'a> NetemLossAttrs<'a> {
 
 /// The typed writer of tc's attribute set `netem-loss-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct NetemLossAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> NetemLossAttrsWriter<'m, 'a, 'b> {
@@ -21687,6 +21741,7 @@ impl<'a> PieAttrs<'a> {
 
 /// The typed writer of tc's attribute set `pie-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PieAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PieAttrsWriter<'m, 'a, 'b> {
@@ -21851,6 +21906,7 @@ impl<'a> PoliceAttrs<'a> {
 
 /// The typed writer of tc's attribute set `police-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct PoliceAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> PoliceAttrsWriter<'m, 'a, 'b> {
@@ -21981,6 +22037,7 @@ impl<'a> QfqAttrs<'a> {
 
 /// The typed writer of tc's attribute set `qfq-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct QfqAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> QfqAttrsWriter<'m, 'a, 'b> {
@@ -22079,6 +22136,7 @@ impl<'a> RedAttrs<'a> {
 
 /// The typed writer of tc's attribute set `red-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct RedAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> RedAttrsWriter<'m, 'a, 'b> {
@@ -22205,6 +22263,7 @@ impl<'a> RouteAttrs<'a> {
 
 /// The typed writer of tc's attribute set `route-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct RouteAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> RouteAttrsWriter<'m, 'a, 'b> {
@@ -22359,6 +22418,7 @@ impl<'a> TaprioAttrs<'a> {
 
 /// The typed writer of tc's attribute set `taprio-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct TaprioAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> TaprioAttrsWriter<'m, 'a, 'b> {
@@ -22509,6 +22569,7 @@ impl<'a> TaprioSchedEntry<'a> {
 
 /// The typed writer of tc's attribute set `taprio-sched-entry`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct TaprioSchedEntryWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> TaprioSchedEntryWriter<'m, 'a, 'b> {
@@ -22591,6 +22652,7 @@ impl<'a> TaprioSchedEntryList<'a> {
 
 /// The typed writer of tc's attribute set `taprio-sched-entry-list`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct TaprioSchedEntryListWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> TaprioSchedEntryListWriter<'m, 'a, 'b> {
@@ -22663,6 +22725,7 @@ impl<'a> TaprioTcEntryAttrs<'a> {
 
 /// The typed writer of tc's attribute set `taprio-tc-entry-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct TaprioTcEntryAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> TaprioTcEntryAttrsWriter<'m, 'a, 'b> {
@@ -22774,6 +22837,7 @@ impl<'a> TbfAttrs<'a> {
 
 /// The typed writer of tc's attribute set `tbf-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct TbfAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> TbfAttrsWriter<'m, 'a, 'b> {
@@ -22937,6 +23001,7 @@ impl<'a> TcaGredVqEntryAttrs<'a> {
 
 /// The typed writer of tc's attribute set `tca-gred-vq-entry-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct TcaGredVqEntryAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> TcaGredVqEntryAttrsWriter<'m, 'a, 'b> {
@@ -23068,6 +23133,7 @@ impl<'a> TcaGredVqListAttrs<'a> {
 
 /// The typed writer of tc's attribute set `tca-gred-vq-list-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct TcaGredVqListAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> TcaGredVqListAttrsWriter<'m, 'a, 'b> {
@@ -23134,6 +23200,7 @@ impl<'a> TcaStabAttrs<'a> {
 
 /// The typed writer of tc's attribute set `tca-stab-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct TcaStabAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> TcaStabAttrsWriter<'m, 'a, 'b> {
@@ -23238,6 +23305,7 @@ impl<'a> TcaStatsAttrs<'a> {
 
 /// The typed writer of tc's attribute set `tca-stats-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct TcaStatsAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> TcaStatsAttrsWriter<'m, 'a, 'b> {
@@ -23400,6 +23468,7 @@ impl<'a> U32Attrs<'a> {
 
 /// The typed writer of tc's attribute set `u32-attrs`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct U32AttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> U32AttrsWriter<'m, 'a, 'b> {

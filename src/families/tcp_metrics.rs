@@ -373,6 +373,7 @@ impl<'a> Metrics<'a> {
 
 /// The typed writer of tcp_metrics's attribute set `metrics`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct MetricsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> MetricsWriter<'m, 'a, 'b> {
@@ -542,6 +543,7 @@ impl<'a> TcpMetrics<'a> {
 
 /// The typed writer of tcp_metrics's attribute set `tcp-metrics`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct TcpMetricsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> TcpMetricsWriter<'m, 'a, 'b> {

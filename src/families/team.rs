@@ -439,6 +439,7 @@ impl<'a> AttrOption<'a> {
 
 /// The typed writer of team's attribute set `attr-option`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct AttrOptionWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> AttrOptionWriter<'m, 'a, 'b> {
@@ -572,6 +573,7 @@ impl<'a> AttrPort<'a> {
 
 /// The typed writer of team's attribute set `attr-port`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct AttrPortWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> AttrPortWriter<'m, 'a, 'b> {
@@ -668,6 +670,7 @@ impl<'a> ItemOption<'a> {
 
 /// The typed writer of team's attribute set `item-option`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ItemOptionWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ItemOptionWriter<'m, 'a, 'b> {
@@ -728,6 +731,7 @@ impl<'a> ItemPort<'a> {
 
 /// The typed writer of team's attribute set `item-port`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct ItemPortWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> ItemPortWriter<'m, 'a, 'b> {
@@ -800,6 +804,7 @@ impl<'a> Team<'a> {
 
 /// The typed writer of team's attribute set `team`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct TeamWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> TeamWriter<'m, 'a, 'b> {

@@ -600,6 +600,7 @@ impl<'a> Wgallowedip<'a> {
 
 /// The typed writer of wireguard's attribute set `wgallowedip`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct WgallowedipWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> WgallowedipWriter<'m, 'a, 'b> {
@@ -724,6 +725,7 @@ impl<'a> Wgdevice<'a> {
 
 /// The typed writer of wireguard's attribute set `wgdevice`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct WgdeviceWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> WgdeviceWriter<'m, 'a, 'b> {
@@ -887,6 +889,7 @@ impl<'a> Wgpeer<'a> {
 
 /// The typed writer of wireguard's attribute set `wgpeer`: a setter per attribute.
 #[derive(Debug)]
+#[must_use = "a nest's writer discards the nest unless closed with end"]
 pub struct WgpeerWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
 
 impl<'m, 'a, 'b> WgpeerWriter<'m, 'a, 'b> {

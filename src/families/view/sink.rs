@@ -10,6 +10,7 @@ use crate::netlink::{MessageBuilder, NLA_F_NESTED, Nest};
 /// (closed by [`end`](Self::end); dropped unclosed, it is discarded with
 /// its contents, as a [`Nest`] is).
 #[derive(Debug)]
+#[must_use = "a nest's sink discards the nest unless closed with end"]
 pub enum Sink<'m, 'a, 'b> {
     /// The message's own attributes.
     Message(&'m mut MessageBuilder<'a, 'b>),
