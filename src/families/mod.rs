@@ -51,6 +51,67 @@
 //! # }
 //! # Ok::<(), procslink::Error>(())
 //! ```
+//!
+//! # Typed views
+//!
+//! Every attribute set also has a typed view named after it
+//! (`rt_link::LinkAttrs`, `rt_link::LinkinfoAttrs`, `nlctrl::CtrlAttrs`):
+//! `parse` makes one pass over the run (a slot per attribute of the set, the
+//! kernel's `tb[]` idiom) and checks each attribute the set knows against
+//! its spec's policy, so the getters after it cannot fail; framing errors
+//! and policy violations are an `Err` at the attribute's offset, and
+//! attribute numbers the set does not know are no error (`unknown()`).
+//! Getters are named after the specification and borrow the caller's bytes:
+//!
+//! - integers as their type, read in the spec's byte order (`uint`/`sint`
+//!   as `u64`/`i64`); an integer of an enum or flag set is the raw value,
+//!   whose type (`TryFrom` or `from_bits`) the getter's docs name;
+//! - flags as `bool`; strings as `&[u8]` without the NUL (interface names
+//!   need not be UTF-8); a `struct` as its zerocopy type; binaries with an
+//!   `ipv4`/`ipv6`/`ipv4-or-v6` display hint as `Ipv4Addr`/`Ipv6Addr`/
+//!   `IpAddr`; other binaries as `&[u8]`;
+//! - a nest as `Result<Option<View>, Error>`, parsed when asked for;
+//!   multi-attributes, indexed arrays and nest-type-values as iterators;
+//! - a sub-message as an enum of its formats' views, chosen by its
+//!   selector (`rt_link::LinkinfoDataMsg::Vlan`), or `Other`.
+//!
+//! Each view has a writer (`rt_link::LinkAttrsWriter`) with a setter per
+//! attribute, writing through [`MessageBuilder`](crate::netlink::MessageBuilder).
+//! The generated code is one-line calls of the generic accessors in
+//! [`view`], which also reads and writes any attribute by its [`AttrSpec`]
+//! ([`view::RawView::value`], [`view::put_value`]).
+//!
+//! ```
+//! # #[cfg(feature = "family-rt-link")] {
+//! use procslink::families::rt_link::{self, LinkAttrs, LinkAttrsWriter};
+//! use procslink::families::view::SetView;
+//! use procslink::netlink::{Builder, Messages, flags::Flags};
+//!
+//! // A dump of one link, as the kernel would send it.
+//! let mut buf = [0u8; 128];
+//! let mut batch = Builder::new(&mut buf);
+//! let mut m = batch.message(rt_link::RTM_NEWLINK, Flags::MULTI, 1, 0)?;
+//! m.family_header(&rt_link::Ifinfomsg::default())?;
+//! let mut link = LinkAttrsWriter::new(&mut m);
+//! link.ifname(b"br0")?.mtu(1500)?.address(&[2, 0, 0, 0, 0, 1])?;
+//! let mut info = link.linkinfo()?; // a nest: closed by `end`, dropped it is discarded
+//! info.kind(b"bridge")?;
+//! info.end()?;
+//! link.end()?;
+//! m.finish()?;
+//!
+//! for message in Messages::new(batch.as_bytes()) {
+//!     let (_, attrs) = message?.split_family_header(size_of::<rt_link::Ifinfomsg>())?;
+//!     let link = LinkAttrs::from_attrs(attrs)?;
+//!     assert_eq!(link.ifname(), Some(&b"br0"[..]));
+//!     assert_eq!(link.mtu(), Some(1500));
+//!     assert_eq!(link.address(), Some(&[2, 0, 0, 0, 0, 1][..]));
+//!     let kind = link.linkinfo()?.and_then(|info| info.kind());
+//!     assert_eq!(kind, Some(&b"bridge"[..]));
+//! }
+//! # }
+//! # Ok::<(), procslink::Error>(())
+//! ```
 
 use core::fmt;
 
@@ -58,6 +119,7 @@ use crate::netlink::{Attr, AttrKind, AttrPolicy, Attrs};
 
 mod list;
 pub use list::*;
+pub mod view;
 
 /// How a family is reached.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

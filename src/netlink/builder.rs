@@ -264,7 +264,15 @@ impl<'a, 'b> MessageBuilder<'a, 'b> {
     /// refused ([`ErrorKind::Misuse`]).
     #[inline]
     pub fn put_str(&mut self, ty: u16, value: &str) -> Result<(), Error> {
-        let bytes = value.as_bytes();
+        self.put_bytes_str(ty, value.as_bytes())
+    }
+
+    /// Appends a string attribute of any bytes (interface names need not
+    /// be UTF-8) with its terminating NUL; refused as [`put_str`] refuses.
+    ///
+    /// [`put_str`]: MessageBuilder::put_str
+    #[inline]
+    pub fn put_bytes_str(&mut self, ty: u16, bytes: &[u8]) -> Result<(), Error> {
         if bytes.contains(&0) {
             return Err(Error::new(ErrorKind::Misuse, self.pos));
         }

@@ -154,7 +154,20 @@ impl<'p> AttrPolicy<'p> {
         self.kind
     }
 
-    fn check(&self, attr: &Attr<'_>, depth: usize) -> Result<(), Error> {
+    /// Checks one attribute against the policy without looking inside a
+    /// nest: its size for the fixed-size kinds, the string rules and the
+    /// length limits. A nest's run is left to whoever reads it (a typed
+    /// view parses it when asked for it). The error is
+    /// [`ErrorKind::Policy`] at the attribute's offset.
+    ///
+    /// ```
+    /// use procslink::netlink::{Attr, AttrKind, AttrPolicy};
+    ///
+    /// let mtu = AttrPolicy::new(AttrKind::U32);
+    /// assert!(mtu.check_shallow(&Attr::from_parts(4, &[0xdc, 5, 0, 0], 0)).is_ok());
+    /// assert!(mtu.check_shallow(&Attr::from_parts(4, &[0xdc, 5], 8)).is_err());
+    /// ```
+    pub fn check_shallow(&self, attr: &Attr<'_>) -> Result<(), Error> {
         let len = attr.payload().len();
         let fail = |violation| {
             Err(Error::new(
@@ -191,6 +204,11 @@ impl<'p> AttrPolicy<'p> {
                 max: self.max_len as usize,
             });
         }
+        Ok(())
+    }
+
+    fn check(&self, attr: &Attr<'_>, depth: usize) -> Result<(), Error> {
+        self.check_shallow(attr)?;
         match self.kind {
             AttrKind::Nested => {
                 if depth >= MAX_NESTING {

@@ -1,0 +1,356 @@
+//! Typed views and writers of the attribute sets: a wrapper type per set
+//! whose getters and setters are one-line calls of the generic accessors in
+//! `procslink::families::view` (no logic per attribute here).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+use super::{Gen, set_static};
+use crate::model::{Attr, AttrSet, SubMessage, camel, snake};
+
+/// Method names the generated types use for themselves.
+const RESERVED: &[&str] = &["parse", "raw", "unknown", "new", "end"];
+
+/// The Rust names of a family's views, writers and sub-message enums.
+pub struct Names {
+    views: BTreeMap<String, String>,
+    subs: BTreeMap<String, String>,
+}
+
+impl Names {
+    fn view(&self, set: &str) -> Option<&str> {
+        self.views.get(set).map(String::as_str)
+    }
+}
+
+/// What a getter returns and how: (return type, body).
+struct Getter {
+    ty: String,
+    body: String,
+}
+
+impl Gen<'_> {
+    /// Names for the views (`LinkAttrs`, else `LinkAttrsView` if a struct
+    /// or enum has that name), writers (`…Writer`) and sub-message enums.
+    pub(super) fn view_names(&self) -> Names {
+        let f = self.family;
+        let mut taken: BTreeSet<String> = f.enums.iter().map(|e| camel(&e.name)).collect();
+        taken.extend(f.structs.iter().map(|s| camel(&s.name)));
+        let mut fresh = |base: String, suffixes: &[&str]| {
+            let mut name = base.clone();
+            let mut suffix = suffixes.iter();
+            while taken.contains(&name) || taken.contains(&format!("{name}Writer")) {
+                name = match suffix.next() {
+                    Some(s) => format!("{base}{s}"),
+                    None => format!("{name}_"),
+                };
+            }
+            taken.insert(format!("{name}Writer"));
+            taken.insert(name.clone());
+            name
+        };
+        let views = f
+            .attr_sets
+            .iter()
+            .map(|s| (s.name.clone(), fresh(camel(&s.name), &["Attrs", "View"])))
+            .collect();
+        let subs = f
+            .sub_messages
+            .iter()
+            .map(|s| {
+                (
+                    s.name.clone(),
+                    fresh(camel(&s.name), &["Format", "Formats"]),
+                )
+            })
+            .collect();
+        Names { views, subs }
+    }
+
+    fn struct_type(&mut self, name: &Option<String>) -> Option<String> {
+        let name = name.as_deref()?;
+        self.layout(name, 0)?;
+        Some(super::camel(name))
+    }
+
+    fn scalar_type(&mut self, a: &Attr, ty: &str) -> Option<&'static str> {
+        let hint = a.display.as_deref().unwrap_or("");
+        Some(match (ty, hint) {
+            ("u32" | "binary", "ipv4") => "core::net::Ipv4Addr",
+            ("binary", "ipv6") => "core::net::Ipv6Addr",
+            ("binary", "ipv4-or-v6") => "core::net::IpAddr",
+            ("u8", _) => "u8",
+            ("u16", _) => "u16",
+            ("u32", _) => "u32",
+            ("u64" | "uint", _) => "u64",
+            ("s8", _) => "i8",
+            ("s16", _) => "i16",
+            ("s32", _) => "i32",
+            ("s64" | "sint", _) => "i64",
+            ("bitfield32", _) => "f::view::Bitfield32",
+            ("binary", _) => "&'a [u8]",
+            _ => return None,
+        })
+    }
+
+    fn getter(&mut self, names: &Names, a: &Attr, i: usize) -> Option<Getter> {
+        let get = if a.big_endian { "get_be" } else { "get" };
+        let nested = a.nested.as_deref().and_then(|n| names.view(n));
+        let g = |ty: String, body: String| Some(Getter { ty, body });
+        match a.ty.as_str() {
+            "unused" | "pad" => None,
+            "flag" => g("bool".into(), format!("self.0.has({i})")),
+            "nest" if a.multi => match nested {
+                Some(v) => g(
+                    format!("f::view::Nests<'a, {v}<'a>>"),
+                    format!("self.0.nests({i})"),
+                ),
+                None => None,
+            },
+            "nest" => match nested {
+                Some(v) => g(
+                    format!("Result<Option<{v}<'a>>, crate::Error>"),
+                    format!("self.0.nest({i})"),
+                ),
+                None => g(
+                    "Option<crate::netlink::Attrs<'a>>".into(),
+                    format!("self.0.attr({i}).map(|a| a.nested())"),
+                ),
+            },
+            "indexed-array" | "nest-type-value" => {
+                let sub = a.sub_type.as_deref().unwrap_or("nest");
+                match (sub, nested) {
+                    ("nest", Some(v)) => g(
+                        format!("f::view::Entries<'a, {v}<'a>>"),
+                        format!("self.0.entries({i})"),
+                    ),
+                    ("nest", None) => None,
+                    (sub, _) => {
+                        let t = self.scalar_type(a, sub)?;
+                        g(
+                            format!("f::view::EntryValues<'a, {t}>"),
+                            format!("self.0.entry_values({i})"),
+                        )
+                    }
+                }
+            }
+            "sub-message" => {
+                let sub = names.subs.get(a.sub_message.as_deref()?)?;
+                g(
+                    format!("Result<Option<{sub}<'a>>, crate::Error>"),
+                    format!("self.0.sub_message({i})"),
+                )
+            }
+            "string" if a.multi => g(
+                "f::view::Strings<'a>".into(),
+                format!("self.0.strings({i})"),
+            ),
+            "string" => g("Option<&'a [u8]>".into(), format!("self.0.string({i})")),
+            "binary" if a.display.is_none() && !a.multi => match self.struct_type(&a.structure) {
+                Some(s) => g(format!("Option<&'a {s}>"), format!("self.0.structure({i})")),
+                None => g("Option<&'a [u8]>".into(), format!("self.0.get({i})")),
+            },
+            ty => {
+                let t = self.scalar_type(a, ty)?;
+                if a.multi {
+                    g(
+                        format!("f::view::Values<'a, {t}>"),
+                        format!("self.0.values({i})"),
+                    )
+                } else {
+                    g(format!("Option<{t}>"), format!("self.0.{get}({i})"))
+                }
+            }
+        }
+    }
+
+    /// The setter: (arguments, return type, body).
+    fn setter(&mut self, names: &Names, a: &Attr) -> Option<(String, String, String)> {
+        let n = a.number;
+        let put = if a.big_endian { "put_be" } else { "put" };
+        let nested = a.nested.as_deref().and_then(|n| names.view(n));
+        let chain = "Result<&mut Self, crate::Error>".to_string();
+        let sink = "Result<f::view::Sink<'_, 'a, 'b>, crate::Error>".to_string();
+        Some(match a.ty.as_str() {
+            "unused" | "pad" => return None,
+            "flag" => (
+                String::new(),
+                chain,
+                format!("self.0.put_flag({n})?;\nOk(self)"),
+            ),
+            "nest" => match nested {
+                Some(v) => (
+                    String::new(),
+                    format!("Result<{v}Writer<'_, 'a, 'b>, crate::Error>"),
+                    format!("self.0.nest({n}).map({v}Writer)"),
+                ),
+                None => (String::new(), sink, format!("self.0.nest({n})")),
+            },
+            "indexed-array" | "nest-type-value" | "sub-message" => {
+                (String::new(), sink, format!("self.0.nest({n})"))
+            }
+            "string" => (
+                ", value: &[u8]".into(),
+                chain,
+                format!("self.0.put_string({n}, value)?;\nOk(self)"),
+            ),
+            "binary" if a.display.is_none() => match self.struct_type(&a.structure) {
+                Some(s) => (
+                    format!(", value: &{s}"),
+                    chain,
+                    format!("self.0.put_struct({n}, value)?;\nOk(self)"),
+                ),
+                None => (
+                    ", value: &[u8]".into(),
+                    chain,
+                    format!("self.0.put({n}, value)?;\nOk(self)"),
+                ),
+            },
+            ty => {
+                let t = self.scalar_type(a, ty)?;
+                let t = if t == "&'a [u8]" { "&[u8]" } else { t };
+                let arg = if t.starts_with('&') {
+                    "value"
+                } else {
+                    "&value"
+                };
+                (
+                    format!(", value: {t}"),
+                    chain,
+                    format!("self.0.{put}({n}, {arg})?;\nOk(self)"),
+                )
+            }
+        })
+    }
+
+    fn what(&self, a: &Attr) -> String {
+        let mut what = format!("`{}` (`{}`, {}", a.name, a.c_name, a.ty);
+        if a.big_endian {
+            what.push_str(", big-endian");
+        }
+        if let Some(h) = &a.display {
+            let _ = write!(what, ", display hint {h}");
+        }
+        if let Some(e) = &a.enumeration {
+            let kind = if a.enum_as_flags {
+                "bits of"
+            } else {
+                "a value of"
+            };
+            let _ = write!(what, ", {kind} `{e}`");
+            if let Some(e) = self.family.enums.iter().find(|x| &x.name == e)
+                && (e.flags || !e.entries.is_empty())
+            {
+                let _ = write!(what, ": `{}`", camel(&e.name));
+            }
+        }
+        if a.multi {
+            what.push_str(", multi-attr");
+        }
+        what.push(')');
+        what
+    }
+
+    pub(super) fn view(&mut self, names: &Names, set: &AttrSet) {
+        let fam = self.family.name.clone();
+        let Some(view) = names.view(&set.name).map(str::to_string) else {
+            return;
+        };
+        let n = set.attrs.len();
+        let mut methods = BTreeSet::new();
+        methods.extend(RESERVED.iter().map(|s| s.to_string()));
+        let mut getters = String::new();
+        let mut setters = String::new();
+        for (i, a) in set.attrs.iter().enumerate() {
+            let mut name = snake(&a.name);
+            if methods.contains(&name) {
+                name.push_str("_attr");
+            }
+            while !methods.insert(name.clone()) {
+                name.push('_');
+            }
+            let what = self.what(a);
+            if let Some(Getter { ty, body }) = self.getter(names, a, i) {
+                let _ = writeln!(
+                    getters,
+                    "/// {what}.\n#[inline]\npub fn {name}(&self) -> {ty} {{\n{body}\n}}\n"
+                );
+            }
+            if let Some((args, ret, body)) = self.setter(names, a) {
+                let doc = if ret.contains("Self,") {
+                    format!("Writes {what}.")
+                } else {
+                    format!(
+                        "Opens {what}: the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded)."
+                    )
+                };
+                let _ = writeln!(
+                    setters,
+                    "/// {doc}\n#[inline]\npub fn {name}(&mut self{args}) -> {ret} {{\n{body}\n}}\n"
+                );
+            }
+        }
+        let set_static = set_static(&set.name);
+        let _ = writeln!(
+            self.out,
+            "/// The typed view of {fam}'s attribute set `{}`: one pass over a run, then a getter per attribute.\n#[derive(Copy, Clone, Debug)]\npub struct {view}<'a>(f::view::RawView<'a, {n}>);\n\n\
+impl<'a> f::view::SetView<'a> for {view}<'a> {{\nconst SET: &'static f::AttrSet = &{set_static};\n#[inline]\nfn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {{\nf::view::RawView::parse_with(&{set_static}, &Self::CODES, attrs).map(Self)\n}}\n}}\n\n\
+impl<'a> {view}<'a> {{\nconst CODES: [u8; {n}] = f::view::quick_codes(&{set_static});\n\n/// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).\n#[inline]\npub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {{\n<Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))\n}}\n\n\
+/// The generic view underneath: every attribute by its spec.\npub const fn raw(&self) -> &f::view::RawView<'a, {n}> {{\n&self.0\n}}\n\n\
+/// The attributes the set does not describe.\npub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {{\nself.0.unknown()\n}}\n\n{getters}}}\n\n\
+/// The typed writer of {fam}'s attribute set `{}`: a setter per attribute.\n#[derive(Debug)]\n#[must_use = \"a nest's writer discards the nest unless closed with end\"]\npub struct {view}Writer<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);\n\n\
+impl<'m, 'a, 'b> {view}Writer<'m, 'a, 'b> {{\n/// Writes into `sink`: a message's top level or an open nest.\npub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {{\nSelf(sink.into())\n}}\n\n\
+/// Closes the nest written into (nothing to do at a message's top level).\npub fn end(self) -> Result<(), crate::Error> {{\nself.0.end()\n}}\n\n{setters}}}\n",
+            set.name, set.name
+        );
+    }
+
+    pub(super) fn sub_message_view(&mut self, names: &Names, sub: &SubMessage) {
+        let fam = self.family.name.clone();
+        let Some(ty) = names.subs.get(&sub.name).cloned() else {
+            return;
+        };
+        let mut variants = String::new();
+        let mut arms = String::new();
+        let mut seen = BTreeSet::from(["Other".to_string()]);
+        for fm in &sub.formats {
+            let mut v = camel(&fm.value);
+            while !seen.insert(v.clone()) {
+                v.push('_');
+            }
+            let view = fm.attr_set.as_deref().and_then(|s| names.view(s));
+            let header = match &fm.fixed_header {
+                Some(h) => match self.layout(h, 0) {
+                    Some(l) => Some((camel(h), l.size)),
+                    None => continue,
+                },
+                None => None,
+            };
+            let (field, arm) = match (header, view) {
+                (None, Some(view)) => (
+                    format!("({view}<'a>)"),
+                    format!("Self::{v}(f::view::after_header(&attr, 0)?)"),
+                ),
+                (Some((h, _)), None) => (
+                    format!("(&'a {h})"),
+                    format!("Self::{v}(f::view::header(&attr)?)"),
+                ),
+                (Some((h, size)), Some(view)) => (
+                    format!("(&'a {h}, {view}<'a>)"),
+                    format!(
+                        "Self::{v}(f::view::header(&attr)?, f::view::after_header(&attr, {size})?)"
+                    ),
+                ),
+                (None, None) => (String::new(), format!("Self::{v}")),
+            };
+            let _ = writeln!(variants, "/// Format `{}`.\n{v}{field},", fm.value);
+            let _ = writeln!(arms, "Some({:?}) => {arm},", fm.value);
+        }
+        let _ = writeln!(
+            self.out,
+            "/// {fam}'s sub-message `{}`: the view of each format, chosen by the selector.\n#[derive(Copy, Clone, Debug)]\npub enum {ty}<'a> {{\n{variants}/// A format the specification does not describe, or no selector: the attribute as it is.\nOther(crate::netlink::Attr<'a>),\n}}\n\n\
+impl<'a> f::view::SubMessageView<'a> for {ty}<'a> {{\nfn select(format: Option<&str>, attr: crate::netlink::Attr<'a>) -> Result<Self, crate::Error> {{\nOk(match format {{\n{arms}_ => Self::Other(attr),\n}})\n}}\n}}\n",
+            sub.name
+        );
+    }
+}
