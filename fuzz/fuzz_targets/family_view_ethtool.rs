@@ -16,7 +16,12 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     if let Ok(modes) = Linkmodes::parse(run) {
-        let _ = (modes.speed(), modes.duplex(), modes.autoneg(), modes.lanes());
+        let _ = (
+            modes.speed(),
+            modes.duplex(),
+            modes.autoneg(),
+            modes.lanes(),
+        );
         if let Ok(Some(header)) = modes.header() {
             let _ = (header.dev_index(), header.dev_name(), header.flags());
         }

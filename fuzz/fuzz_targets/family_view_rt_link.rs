@@ -16,7 +16,12 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let _ = (link.ifname(), link.mtu(), link.address(), link.operstate());
-    let _ = (link.master(), link.stats64(), link.stats(), link.alt_ifname());
+    let _ = (
+        link.master(),
+        link.stats64(),
+        link.stats(),
+        link.alt_ifname(),
+    );
     if let Ok(Some(info)) = link.linkinfo() {
         let _ = info.kind();
         if let Ok(Some(LinkinfoDataMsg::Bridge(bridge))) = info.data() {

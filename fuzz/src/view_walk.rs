@@ -35,7 +35,10 @@ pub fn walk(set: &'static AttrSet, attrs: Attrs<'_>, depth: usize) {
                     && let Some(nested) = format.attr_set()
                 {
                     let skip = format.fixed_header().map_or(0, |h| h.size());
-                    let run = attr.payload().get(skip.next_multiple_of(4)..).unwrap_or(&[]);
+                    let run = attr
+                        .payload()
+                        .get(skip.next_multiple_of(4)..)
+                        .unwrap_or(&[]);
                     walk(nested, Attrs::new(run), depth + 1);
                 }
             }
