@@ -17,7 +17,10 @@
 //!   Python reference), used by `benches/roundtrip.rs` and the `rt_server`
 //!   binary;
 //! - [`throughput`]: the same round trip from 1 to 64 threads, against the
-//!   raw C ping-pong with as many threads (`benches/throughput.rs`).
+//!   raw C ping-pong with as many threads (`benches/throughput.rs`);
+//! - [`typed`]: a typed summary of the link dump through the generated
+//!   `rt_link` view and through `netlink-packet-route`
+//!   (`benches/typed_summary.rs`).
 
 pub mod alloc;
 pub mod corpus;
@@ -28,6 +31,7 @@ pub mod netlink;
 pub mod references;
 pub mod roundtrip;
 pub mod throughput;
+pub mod typed;
 
 /// The machine's load average over 1, 5 and 15 minutes, as `/proc/loadavg`
 /// gives it ("0.52 0.61 0.70"; empty where there is none): recorded beside
