@@ -111,6 +111,13 @@ cargo build --manifest-path ci/nostd-check/Cargo.toml
 cargo build --release --manifest-path ci/nostd-check/Cargo.toml
 cargo build --release --manifest-path ci/nostd-check/Cargo.toml --features families
 
+step "a no_std consumer's machine code (ci/size-check): families it does not use cost nothing"
+command -v size >/dev/null || { apt-get update -qq && apt-get install -y -qq binutils; }
+sizes=$(bash ci/size-check/measure.sh)
+printf '%s\n' "$sizes"
+typed_text=$(awk -F'|' '/typed rt-link summary/ { gsub(/ /, "", $4); print $4 }' <<<"$sizes" | sort -u)
+[ "$(wc -l <<<"$typed_text")" = 1 ] || { echo "error: unused families changed the typed consumer's .text" >&2; exit 1; }
+
 step "benches compile, and run once each (criterion --test) on tests/data"
 cargo bench --no-run --workspace --all-features
 cargo bench --workspace --all-features --bench netlink --bench jsonrpc --bench compare --bench throughput -- --test

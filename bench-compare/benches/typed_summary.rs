@@ -34,8 +34,10 @@ fn link_dump() -> (Vec<u8>, usize) {
 fn check(dump: &[u8]) -> LinkFold {
     assert!(installed(), "the counting allocator is installed");
     let ours = typed::procslink_typed(dump).expect("the dump reads");
+    let by_hand = typed::procslink_by_hand(dump).expect("the dump reads");
     let theirs = typed::npr_typed(dump);
-    assert_eq!(ours, theirs, "both summaries read the same values");
+    assert_eq!(ours, by_hand, "the view reads what the plain walk reads");
+    assert_eq!(ours, theirs, "netlink-packet-route reads the same values");
     assert!(ours.links >= 80 && ours.kinds > 0, "{ours:?}");
     let (_, allocs) = allocations(|| black_box(typed::procslink_typed(black_box(dump))));
     assert_eq!(allocs, 0, "the typed summary allocates nothing");
@@ -59,31 +61,45 @@ fn median(v: &mut [f64]) -> f64 {
 
 fn ratios(dump: &[u8], hdr: usize, quick: bool) {
     let (rounds, iters) = if quick { (3, 20) } else { (21, 2_000) };
-    let mut times = vec![Vec::new(); 3];
+    let mut times = vec![Vec::new(); 4];
     for _ in 0..rounds {
         median_ns(&mut times, 0, iters, || {
             black_box(nl::procslink_walk(black_box(dump), hdr));
         });
         median_ns(&mut times, 1, iters, || {
+            black_box(typed::procslink_by_hand(black_box(dump)).ok());
+        });
+        median_ns(&mut times, 2, iters, || {
             black_box(typed::procslink_typed(black_box(dump)).ok());
         });
-        median_ns(&mut times, 2, iters / 20 + 1, || {
+        median_ns(&mut times, 3, iters / 20 + 1, || {
             black_box(typed::npr_typed(black_box(dump)));
         });
     }
-    let [walk, ours, npr] = [0, 1, 2].map(|i| median(&mut times[i]));
+    let [walk, by_hand, ours, npr] = [0, 1, 2, 3].map(|i| median(&mut times[i]));
     println!(
-        "typed-summary  plain walk {walk:.0} ns  typed {ours:.0} ns ({:.2}x the walk, goal <= {WALK_GOAL})  \
-         netlink-packet-route {npr:.0} ns ({:.1}x the typed summary, goal >= {NPR_GOAL})",
+        "typed-summary  plain walk {walk:.0} ns  by hand {by_hand:.0} ns  typed view {ours:.0} ns  \
+         netlink-packet-route {npr:.0} ns"
+    );
+    println!(
+        "typed-summary  typed view {:.2}x the plain walk (goal <= {WALK_GOAL}), {:.2}x the summary by hand; \
+         netlink-packet-route {:.1}x the typed view (goal >= {NPR_GOAL})",
         ours / walk,
+        ours / by_hand,
         npr / ours,
     );
     if !quick {
         if ours / walk > WALK_GOAL {
-            println!("typed-summary goal missed: {:.2}x the plain walk", ours / walk);
+            println!(
+                "typed-summary goal missed: {:.2}x the plain walk",
+                ours / walk
+            );
         }
         if npr / ours < NPR_GOAL {
-            println!("typed-summary goal missed: netlink-packet-route only {:.1}x slower", npr / ours);
+            println!(
+                "typed-summary goal missed: netlink-packet-route only {:.1}x slower",
+                npr / ours
+            );
         }
     }
 }
@@ -92,7 +108,10 @@ fn bench(c: &mut Criterion) {
     let (dump, hdr) = link_dump();
     let fold = check(&dump);
     let quick = std::env::args().any(|a| a == "--test");
-    println!("typed-summary  {} links, {} with a kind", fold.links, fold.kinds);
+    println!(
+        "typed-summary  {} links, {} with a kind",
+        fold.links, fold.kinds
+    );
     ratios(&dump, hdr, quick);
 
     let mut g = c.benchmark_group("typed-summary");
@@ -101,6 +120,9 @@ fn bench(c: &mut Criterion) {
         .sample_size(50);
     g.bench_function("plain-walk", |b| {
         b.iter(|| nl::procslink_walk(black_box(&dump), hdr))
+    });
+    g.bench_function("by-hand", |b| {
+        b.iter(|| typed::procslink_by_hand(black_box(&dump)))
     });
     g.bench_function("procslink-typed", |b| {
         b.iter(|| typed::procslink_typed(black_box(&dump)))

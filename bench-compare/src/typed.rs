@@ -8,20 +8,23 @@
 //! - [`procslink_typed`]: the generated `rt_link::LinkAttrs` view (one pass
 //!   over each message's attributes, then a getter per value, the linkinfo
 //!   nest through its own view);
+//! - [`procslink_by_hand`]: the same summary from the plain attribute walk,
+//!   a `match` on each attribute's type with the generated constants (what
+//!   a user writes without the views);
 //! - [`npr_typed`]: `netlink-packet-route`'s parse of each message into its
 //!   owned `LinkMessage`, then a match over its attributes;
 //! - the plain walk of the same dump ([`procslink_walk`](crate::netlink::procslink_walk)),
-//!   every top-level attribute visited once with nothing decoded: the floor
-//!   a typed view is measured against.
+//!   every top-level attribute visited once with nothing decoded.
 //!
-//! Both typed contenders fold what they read into the same checksum
-//! ([`LinkFold`]), which the bench compares before it times anything.
+//! The summaries fold what they read into the same checksum ([`LinkFold`]),
+//! which the bench compares before it times anything.
 
 use netlink_packet_core::{NetlinkBuffer, NetlinkMessage, NetlinkPayload};
 use netlink_packet_route::RouteNetlinkMessage;
 use netlink_packet_route::link::{LinkAttribute, LinkInfo};
 use procslink::Error;
 use procslink::families::rt_link::{self, Ifinfomsg, LinkAttrs};
+use procslink::families::view::SetView;
 use procslink::netlink::Messages;
 
 /// What a summary read: links seen and a checksum of every value.
@@ -88,7 +91,7 @@ pub fn procslink_typed(buf: &[u8]) -> Result<LinkFold, Error> {
             continue;
         }
         let (_, attrs) = message.family_header::<Ifinfomsg>()?;
-        let link = LinkAttrs::from_run(attrs)?;
+        let link = LinkAttrs::from_attrs(attrs)?;
         let kind = match link.linkinfo()? {
             Some(info) => info.kind(),
             None => None,
@@ -104,6 +107,50 @@ pub fn procslink_typed(buf: &[u8]) -> Result<LinkFold, Error> {
             stats.map_or(0, |s| s.rx_bytes.get()),
             stats.map_or(0, |s| s.tx_bytes.get()),
         );
+    }
+    Ok(fold)
+}
+
+/// The summary from the plain walk: each attribute matched by type, the
+/// values read with `Attr`'s getters, `stats64` by its offsets.
+pub fn procslink_by_hand(buf: &[u8]) -> Result<LinkFold, Error> {
+    let mut fold = LinkFold::default();
+    for message in Messages::new(buf) {
+        let message = message?;
+        if message.message_type() != rt_link::RTM_NEWLINK {
+            continue;
+        }
+        let (_, attrs) = message.family_header::<Ifinfomsg>()?;
+        let (mut name, mut mtu, mut address, mut operstate, mut master) =
+            (&[][..], 0, &[][..], 0, 0);
+        let (mut kind, mut rx, mut tx) = (None, 0, 0);
+        for attr in attrs {
+            let attr = attr?;
+            match attr.kind() {
+                rt_link::IFLA_IFNAME => name = attr.bytes_str(),
+                rt_link::IFLA_MTU => mtu = attr.u32()?,
+                rt_link::IFLA_ADDRESS => address = attr.payload(),
+                rt_link::IFLA_OPERSTATE => operstate = attr.u8()?,
+                rt_link::IFLA_MASTER => master = attr.u32()?,
+                rt_link::IFLA_LINKINFO => {
+                    kind = attr
+                        .nested()
+                        .lookup(rt_link::IFLA_INFO_KIND)?
+                        .map(|k| k.bytes_str());
+                }
+                rt_link::IFLA_STATS64 => {
+                    let counter = |i: usize| {
+                        attr.payload()
+                            .get(i * 8..i * 8 + 8)
+                            .and_then(|w| w.try_into().ok())
+                            .map_or(0, u64::from_ne_bytes)
+                    };
+                    (rx, tx) = (counter(2), counter(3));
+                }
+                _ => {}
+            }
+        }
+        fold.link(name, mtu, address, operstate, master, kind, rx, tx);
     }
     Ok(fold)
 }
