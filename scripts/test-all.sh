@@ -120,7 +120,7 @@ typed_text=$(awk -F'|' '/typed rt-link summary/ { gsub(/ /, "", $4); print $4 }'
 
 step "benches compile, and run once each (criterion --test) on tests/data"
 cargo bench --no-run --workspace --all-features
-cargo bench --workspace --all-features --bench netlink --bench jsonrpc --bench compare --bench throughput -- --test
+cargo bench --workspace --all-features --bench netlink --bench jsonrpc --bench compare --bench throughput --bench typed_summary -- --test
 # The kernel dump bench, small, in a network namespace it makes (needs
 # root; skips with a notice without it); pyroute2 goes into the interop venv
 # for its Python rows.
