@@ -742,7 +742,14 @@ fn serve_with(args: &[&str]) -> Option<Served> {
 
 #[test]
 fn serve_call_and_notify_over_every_other_transport() {
-    let id = std::process::id();
+    // Unique past this process: a killed domainsockets server leaves its
+    // socket file in the temp dir, which a later run with the same pid
+    // would find bound.
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let id = format!("{}-{}", std::process::id(), since_epoch.as_nanos());
+    let domainsockets_file = std::env::temp_dir().join(format!("procslink-cli-{id}"));
     let transports = [
         format!("unix:@procslink-cli-{id}"),
         format!("unix:{}", temp("unix-serve").display()),
@@ -798,9 +805,12 @@ fn serve_call_and_notify_over_every_other_transport() {
         }
         assert_eq!(ok_on(&["hello", r#"["again"]"#]), "\"Hello, again!\"\n");
         drop(server);
+        // Killed, the server could not unlink its path.
         if let Some((_, path)) = transport.split_once(":/") {
-            // Killed, the server could not unlink its path.
             let _ = std::fs::remove_file(format!("/{path}"));
+        }
+        if transport.starts_with("domainsockets:") {
+            let _ = std::fs::remove_file(&domainsockets_file);
         }
     }
 }

@@ -13,6 +13,7 @@
 //! layouts), never the specifications' `doc:` prose; nor the path the
 //! generator was run with.
 
+mod errata;
 mod model;
 mod render;
 

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use yaml_rust2::{Yaml, YamlLoader};
 
+use crate::errata;
+
 /// `foo-bar` as a C constant: `FOO_BAR`.
 pub fn c_upper(s: &str) -> String {
     s.replace('-', "_").to_uppercase()
@@ -451,6 +453,43 @@ impl Family {
         })
     }
 
+    /// Corrects what [`errata::ERRATA`] says the kernel does otherwise, in
+    /// the set named and its subsets; warns of an erratum that finds
+    /// nothing to correct.
+    fn apply_errata(&mut self) {
+        for erratum in errata::ERRATA.iter().filter(|e| e.family == self.name) {
+            let mut corrected = false;
+            let mut already = false;
+            for set in &mut self.attr_sets {
+                if set.name != erratum.set && set.subset_of.as_deref() != Some(erratum.set) {
+                    continue;
+                }
+                for attr in set.attrs.iter_mut().filter(|a| a.name == erratum.attr) {
+                    match erratum.fix {
+                        errata::Fix::BigEndian if attr.big_endian => already = true,
+                        errata::Fix::BigEndian => {
+                            attr.big_endian = true;
+                            corrected = true;
+                        }
+                    }
+                }
+            }
+            if !corrected {
+                self.warnings.push(format!(
+                    "erratum for `{}` `{}` ({:?}) {}: remove it from codegen/src/errata.rs",
+                    erratum.set,
+                    erratum.attr,
+                    erratum.fix,
+                    if already {
+                        "is in the specification now"
+                    } else {
+                        "matches no attribute"
+                    }
+                ));
+            }
+        }
+    }
+
     fn parse_attr_sets(&mut self, doc: &Yaml) -> Result<(), String> {
         let ident = c_upper(&self.name);
         // Sets first, then subsets (which refer to their set by name).
@@ -520,6 +559,7 @@ impl Family {
                 attrs,
             });
         }
+        self.apply_errata();
         for set in &mut self.attr_sets {
             set.attrs.sort_by_key(|a| a.number);
             let before = set.attrs.len();

@@ -6027,6 +6027,7 @@ pub static SET_LINKINFO_BRIDGE_ATTRS: f::AttrSet = f::AttrSet {
             c_name: "IFLA_BR_VLAN_PROTOCOL",
             number: 8,
             attr_type: f::AttrType::U16,
+            byte_order: f::ByteOrder::Big,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {
@@ -11386,10 +11387,10 @@ impl<'a> LinkinfoBridgeAttrs<'a> {
         self.0.get(6)
     }
 
-    /// `vlan-protocol` (`IFLA_BR_VLAN_PROTOCOL`, u16).
+    /// `vlan-protocol` (`IFLA_BR_VLAN_PROTOCOL`, u16, big-endian).
     #[inline]
     pub fn vlan_protocol(&self) -> Option<u16> {
-        self.0.get(7)
+        self.0.get_be(7)
     }
 
     /// `group-fwd-mask` (`IFLA_BR_GROUP_FWD_MASK`, u16).
@@ -11704,10 +11705,10 @@ impl<'m, 'a, 'b> LinkinfoBridgeAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `vlan-protocol` (`IFLA_BR_VLAN_PROTOCOL`, u16).
+    /// Writes `vlan-protocol` (`IFLA_BR_VLAN_PROTOCOL`, u16, big-endian).
     #[inline]
     pub fn vlan_protocol(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
+        self.0.put_be(8, &value)?;
         Ok(self)
     }
 

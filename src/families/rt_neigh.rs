@@ -1275,6 +1275,7 @@ pub static SET_NEIGHBOUR_ATTRS: f::AttrSet = f::AttrSet {
             c_name: "NDA_PORT",
             number: 6,
             attr_type: f::AttrType::U16,
+            byte_order: f::ByteOrder::Big,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {
@@ -1997,10 +1998,10 @@ impl<'a> NeighbourAttrs<'a> {
         self.0.get(5)
     }
 
-    /// `port` (`NDA_PORT`, u16).
+    /// `port` (`NDA_PORT`, u16, big-endian).
     #[inline]
     pub fn port(&self) -> Option<u16> {
-        self.0.get(6)
+        self.0.get_be(6)
     }
 
     /// `vni` (`NDA_VNI`, u32).
@@ -2128,10 +2129,10 @@ impl<'m, 'a, 'b> NeighbourAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `port` (`NDA_PORT`, u16).
+    /// Writes `port` (`NDA_PORT`, u16, big-endian).
     #[inline]
     pub fn port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
+        self.0.put_be(6, &value)?;
         Ok(self)
     }
 

@@ -578,6 +578,7 @@ pub static SET_FIB_RULE_ATTRS: f::AttrSet = f::AttrSet {
             c_name: "FRA_TUN_ID",
             number: 12,
             attr_type: f::AttrType::U64,
+            byte_order: f::ByteOrder::Big,
             ..f::AttrSpec::DEFAULT
         },
         f::AttrSpec {
@@ -904,10 +905,10 @@ impl<'a> FibRuleAttrs<'a> {
         self.0.get(10)
     }
 
-    /// `tun-id` (`FRA_TUN_ID`, u64).
+    /// `tun-id` (`FRA_TUN_ID`, u64, big-endian).
     #[inline]
     pub fn tun_id(&self) -> Option<u64> {
-        self.0.get(11)
+        self.0.get_be(11)
     }
 
     /// `suppress-ifgroup` (`FRA_SUPPRESS_IFGROUP`, u32).
@@ -1078,10 +1079,10 @@ impl<'m, 'a, 'b> FibRuleAttrsWriter<'m, 'a, 'b> {
         Ok(self)
     }
 
-    /// Writes `tun-id` (`FRA_TUN_ID`, u64).
+    /// Writes `tun-id` (`FRA_TUN_ID`, u64, big-endian).
     #[inline]
     pub fn tun_id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
+        self.0.put_be(12, &value)?;
         Ok(self)
     }
 
