@@ -689,6 +689,31 @@ struct Served {
     port: String,
 }
 
+impl Served {
+    /// Sends the server `SIGTERM` and waits (5 s at most) for it to exit:
+    /// it stops as its handle's `stop` does, and must exit with success.
+    fn terminate(mut self) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("the server can be waited for") {
+                assert!(
+                    status.success(),
+                    "the server exits cleanly on SIGTERM: {status}"
+                );
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the server did not stop within 5 s of SIGTERM"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+}
+
 impl Drop for Served {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -742,9 +767,8 @@ fn serve_with(args: &[&str]) -> Option<Served> {
 
 #[test]
 fn serve_call_and_notify_over_every_other_transport() {
-    // Unique past this process: a killed domainsockets server leaves its
-    // socket file in the temp dir, which a later run with the same pid
-    // would find bound.
+    // Unique past this process, should a server be killed and leave its
+    // socket file in the temp dir for a later run with the same pid.
     let since_epoch = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
@@ -804,13 +828,13 @@ fn serve_call_and_notify_over_every_other_transport() {
             assert!(o.status.success(), "{transport}: {}", stderr(&o));
         }
         assert_eq!(ok_on(&["hello", r#"["again"]"#]), "\"Hello, again!\"\n");
-        drop(server);
-        // Killed, the server could not unlink its path.
+        // Stopped by SIGTERM, the server removes the files it made.
+        server.terminate();
         if let Some((_, path)) = transport.split_once(":/") {
-            let _ = std::fs::remove_file(format!("/{path}"));
+            assert!(!Path::new(&format!("/{path}")).exists(), "{transport}");
         }
         if transport.starts_with("domainsockets:") {
-            let _ = std::fs::remove_file(&domainsockets_file);
+            assert!(!domainsockets_file.exists(), "{transport}");
         }
     }
 }

@@ -90,7 +90,8 @@ enum Command {
     /// to its notifications) and print the answers as ynl does.
     Nl(nl::Args),
     /// Serve the demo methods hello, add and echo (over NETLINK_USERSOCK
-    /// unless --transport says otherwise), printing where first.
+    /// unless --transport says otherwise), printing where first, until
+    /// SIGINT or SIGTERM (then it removes the socket files it made).
     Serve(rpc::ServeArgs),
     /// Call a method on a server and print the result as JSON.
     Call(rpc::CallArgs),

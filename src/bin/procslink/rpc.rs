@@ -5,11 +5,14 @@
 use std::time::Duration;
 
 use procslink::jsonrpc::{Params, RawValue};
-use procslink::peer::ezipc::{EzIpcClient, EzIpcOptions, EzIpcServer};
+use procslink::peer::ezipc::{EzIpcClient, EzIpcOptions, EzIpcServer, EzIpcServerHandle};
 use procslink::peer::{
-    Address, CallError, Client, ClientOptions, Server, ServerOptions, demo, domainsockets,
+    Address, CallError, Client, ClientOptions, SeqpacketServerHandle, Server, ServerHandle,
+    ServerOptions, demo, domainsockets,
 };
 use serde_json::Value;
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
 
 use crate::transport::Transport;
 use crate::{Failure, Out};
@@ -156,8 +159,12 @@ impl<'a> Resolved<'a> {
 }
 
 /// Serves the demo methods `hello(name)`, `add(a, b)` and `echo(value)`
-/// until killed, after printing where it serves as the first line: the port
-/// id over netlink, the `--transport` argument that reaches it otherwise.
+/// until `SIGINT` or `SIGTERM`, after printing where it serves as the first
+/// line: the port id over netlink, the `--transport` argument that reaches
+/// it otherwise. On the signal the server stops as its handle's `stop`
+/// does, so a transport bound to a path (a Unix socket, jsoncomm,
+/// domainsockets' setup and per-client sockets) removes its files and the
+/// same name can be served again at once.
 pub fn serve(args: &ServeArgs, out: &mut Out) -> Result<(), Failure> {
     let mut options = ServerOptions::new().admit_overflow_uid(args.admit_overflow_uid);
     for &uid in &args.allow_uid {
@@ -165,39 +172,46 @@ pub fn serve(args: &ServeArgs, out: &mut Out) -> Result<(), Failure> {
     }
     let cannot =
         |e: std::io::Error| Failure::msg(format!("cannot serve on {}: {e}", args.transport));
-    let mut announce = |line: String| -> Result<(), Failure> {
-        out.write(&format!("{line}\n"))?;
-        out.flush()
-    };
-    let stopped = |e: std::io::Error| Failure::msg(format!("serving stopped: {e}"));
+    // Signals are taken before the server starts, so that one arriving
+    // right after the announcement still stops it cleanly.
+    let mut signals = Signals::new([SIGINT, SIGTERM])
+        .map_err(|e| Failure::msg(format!("cannot watch for SIGINT and SIGTERM: {e}")))?;
     let transport = &args.transport;
-    match transport {
+    let (running, announced) = match transport {
         Transport::Netlink => {
             let server = Server::bind_netlink(demo::methods(), options)
                 .map_err(|e| Failure::msg(format!("cannot open a NETLINK_USERSOCK socket: {e}")))?;
             let port = server
                 .port()
                 .ok_or_else(|| Failure::msg("the kernel assigned no port id"))?;
-            announce(port.to_string())?;
-            server.serve().map_err(stopped)
+            (
+                Running::Peer(server.spawn().map_err(cannot)?),
+                port.to_string(),
+            )
         }
         Transport::Unix(addr) => {
             let server =
                 Server::bind_unix(addr.clone(), demo::methods(), options).map_err(cannot)?;
-            announce(transport.to_string())?;
-            server.serve().map_err(stopped)
+            (
+                Running::Peer(server.spawn().map_err(cannot)?),
+                transport.to_string(),
+            )
         }
         Transport::Jsoncomm(addr) => {
             let server =
                 Server::bind_jsoncomm(addr.clone(), demo::methods(), options).map_err(cannot)?;
-            announce(transport.to_string())?;
-            server.serve().map_err(stopped)
+            (
+                Running::Peer(server.spawn().map_err(cannot)?),
+                transport.to_string(),
+            )
         }
         Transport::JsoncommSeqpacket(addr) => {
             let server = Server::bind_jsoncomm_seqpacket(addr.clone(), demo::methods(), options)
                 .map_err(cannot)?;
-            announce(transport.to_string())?;
-            server.serve().map_err(stopped)
+            (
+                Running::Seqpacket(server.spawn().map_err(cannot)?),
+                transport.to_string(),
+            )
         }
         Transport::Domainsockets(name) => {
             if !args.allow_uid.is_empty() {
@@ -213,13 +227,7 @@ pub fn serve(args: &ServeArgs, out: &mut Out) -> Result<(), Failure> {
             )
             .and_then(domainsockets::Server::spawn)
             .map_err(cannot)?;
-            announce(transport.to_string())?;
-            // The server runs on its own threads until the process is
-            // killed.
-            let _server = server;
-            loop {
-                std::thread::park();
-            }
+            (Running::Domainsockets(server), transport.to_string())
         }
         Transport::Ezipc(addr) => {
             if !args.allow_uid.is_empty() {
@@ -232,8 +240,45 @@ pub fn serve(args: &ServeArgs, out: &mut Out) -> Result<(), Failure> {
                 .map_err(cannot)?;
             // Port 0 binds one the system picks: print the one it did.
             let bound = server.local_addr().map_err(cannot)?;
-            announce(format!("ezipc:{bound}"))?;
-            server.run().map_err(stopped)
+            (
+                Running::Ezipc(server.spawn().map_err(cannot)?),
+                format!("ezipc:{bound}"),
+            )
+        }
+    };
+    out.write(&format!("{announced}\n"))?;
+    out.flush()?;
+    // The first SIGINT or SIGTERM; the iterator ends only if the watch
+    // itself is closed, which nothing here does.
+    let _ = signals.forever().next();
+    running
+        .stop()
+        .map_err(|e| Failure::msg(format!("serving stopped: {e}")))
+}
+
+/// A server running on its own threads, whatever its transport.
+enum Running {
+    Peer(ServerHandle),
+    Seqpacket(SeqpacketServerHandle),
+    Domainsockets(domainsockets::ServerHandle),
+    Ezipc(EzIpcServerHandle),
+}
+
+impl Running {
+    /// Stops serving and waits for the server's threads (its paths are
+    /// removed as they go).
+    fn stop(self) -> std::io::Result<()> {
+        match self {
+            Running::Peer(handle) => handle.stop().map(drop),
+            Running::Seqpacket(handle) => handle.stop().map(drop),
+            Running::Domainsockets(handle) => {
+                handle.stop();
+                Ok(())
+            }
+            Running::Ezipc(handle) => {
+                handle.stop();
+                Ok(())
+            }
         }
     }
 }
