@@ -330,10 +330,10 @@ fn fill(set: &'static AttrSet, codes: &[u8], run: &[u8], slots: &mut [u32]) -> R
 }
 
 /// Checks `attr` against `spec`'s [policy](AttrSpec::policy) and
-/// [`wrong_width`]. The common cases (a fixed-size integer or flag, a nest
-/// or a binary, without length checks) are decided by their `code` (see
-/// [`code_of`]) without building the policy or reading the spec: the same
-/// verdict, sooner (a `uint` of the wrong width is `WrongSize` here).
+/// [`wrong_width`]. The common cases (a fixed-size integer or flag, an
+/// address of a fixed width, a `uint`/`sint`, a nest or a binary, without
+/// length checks) are decided by their `code` (see [`code_of`]) without
+/// building the policy or reading the spec: the same verdict, sooner.
 #[inline]
 fn check<'s>(
     code: u8,
@@ -343,14 +343,16 @@ fn check<'s>(
     let len = attr.payload().len();
     // Two-way branches on a table's byte, not a jump on the type: the
     // attributes of a run come in every type.
-    let expected = if code <= 8 {
+    let expected = if code <= MAX_EXACT {
         Some(code as usize).filter(|&size| size != len)
     } else if code == ANY || (code == STRING && attr.payload().last() == Some(&0)) {
         None
+    } else if code == WIDTH_4_8 {
+        (len != 4 && len != 8).then_some(8)
+    } else if code == WIDTH_4_16 {
+        (len != 4 && len != 16).then_some(16)
     } else if let Some(spec) = spec() {
-        if code != WIDTH {
-            spec.policy().check_shallow(attr)?;
-        }
+        spec.policy().check_shallow(attr)?;
         wrong_width(spec, len)
     } else {
         None
@@ -375,7 +377,7 @@ fn check<'s>(
 const fn code_of(spec: &AttrSpec) -> u8 {
     let checks = spec.checks();
     if checks.min_len().is_none() && checks.max_len().is_none() && checks.exact_len().is_none() {
-        quick(spec.attr_type())
+        quick(spec.attr_type(), spec.display_hint())
     } else {
         POLICY
     }
@@ -396,31 +398,43 @@ pub const fn quick_codes<const N: usize>(set: &AttrSet) -> [u8; N] {
 }
 
 /// [`check`]'s verdict for a type without length checks: the payload size
-/// a fixed-size type must have, any payload ([`ANY`]), the width of a
-/// `uint`/`sint` or display hint ([`WIDTH`]), a string that ends in its
-/// NUL or else the policy ([`STRING`]), or ask the policy ([`POLICY`]). A `match` of
-/// constants: the compiler makes it a table.
-const fn quick(ty: AttrType) -> u8 {
-    match ty {
-        AttrType::Flag => 0,
-        AttrType::U8 | AttrType::S8 => 1,
-        AttrType::U16 | AttrType::S16 => 2,
-        AttrType::U32 | AttrType::S32 => 4,
-        AttrType::U64 | AttrType::S64 => 8,
-        AttrType::Binary | AttrType::Uint | AttrType::Sint => WIDTH,
-        AttrType::String => STRING,
-        AttrType::Unused
-        | AttrType::Pad
-        | AttrType::Nest
-        | AttrType::IndexedArray
-        | AttrType::NestTypeValue
-        | AttrType::SubMessage => ANY,
-        AttrType::Bitfield32 => POLICY,
+/// a fixed-size type or a fixed-width address must have (at most
+/// [`MAX_EXACT`]), any payload ([`ANY`]), 4 or 8 bytes for `uint`/`sint`
+/// ([`WIDTH_4_8`]) and 4 or 16 for an IPv4-or-IPv6 address
+/// ([`WIDTH_4_16`]), a string that ends in its NUL or else the policy
+/// ([`STRING`]), or ask the policy ([`POLICY`]). The widths are
+/// [`wrong_width`]'s. A `match` of constants: the compiler makes it a table.
+const fn quick(ty: AttrType, hint: DisplayHint) -> u8 {
+    match (ty, hint) {
+        (AttrType::Flag, _) => 0,
+        (AttrType::U8 | AttrType::S8, _) => 1,
+        (AttrType::U16 | AttrType::S16, _) => 2,
+        (AttrType::U32 | AttrType::S32, _) => 4,
+        (AttrType::U64 | AttrType::S64, _) => 8,
+        (AttrType::Uint | AttrType::Sint, _) => WIDTH_4_8,
+        (AttrType::Binary, DisplayHint::Ipv4) => 4,
+        (AttrType::Binary, DisplayHint::Ipv6) => 16,
+        (AttrType::Binary, DisplayHint::Ipv4OrV6) => WIDTH_4_16,
+        (AttrType::Binary, _) => ANY,
+        (AttrType::String, _) => STRING,
+        (
+            AttrType::Unused
+            | AttrType::Pad
+            | AttrType::Nest
+            | AttrType::IndexedArray
+            | AttrType::NestTypeValue
+            | AttrType::SubMessage,
+            _,
+        ) => ANY,
+        (AttrType::Bitfield32, _) => POLICY,
     }
 }
+/// The largest exact payload size a code stands for (an IPv6 address).
+const MAX_EXACT: u8 = 16;
+const WIDTH_4_8: u8 = 0xfa;
+const WIDTH_4_16: u8 = 0xfb;
 const STRING: u8 = 0xfc;
 const ANY: u8 = 0xfd;
-const WIDTH: u8 = 0xfe;
 const POLICY: u8 = 0xff;
 
 /// The widths the typed getters read beyond the length policy: `uint` and
@@ -508,25 +522,40 @@ mod tests {
         AttrType::Bitfield32,
     ];
 
-    /// The quick verdict is the policy's, for every type and payload
-    /// length up to 20 (NULs, no NUL, a NUL first), without display hints
-    /// or length checks.
+    /// The quick verdict is the policy's, for every type, every display
+    /// hint that changes a width, and payload length up to 20 (NULs, no
+    /// NUL, a NUL first), without length checks.
     #[test]
     fn the_quick_check_agrees_with_the_policy() {
         let mut nul_first = [b'a'; 20];
         nul_first[0] = 0;
+        let hints = [
+            DisplayHint::None,
+            DisplayHint::Mac,
+            DisplayHint::Ipv4,
+            DisplayHint::Ipv6,
+            DisplayHint::Ipv4OrV6,
+        ];
         for payload in [[0u8; 20], [b'a'; 20], nul_first] {
             for ty in TYPES {
-                let spec = AttrSpec {
-                    attr_type: ty,
-                    ..AttrSpec::DEFAULT
-                };
-                for len in 0..=payload.len() {
-                    let attr = Attr::from_parts(1, &payload[..len], 0);
-                    let quick = check(code_of(&spec), || Some(&spec), &attr).is_ok();
-                    let policy = spec.policy().check_shallow(&attr).is_ok()
-                        && wrong_width(&spec, len).is_none();
-                    assert_eq!(quick, policy, "{ty} with {:?}", &payload[..len]);
+                for display in hints {
+                    let spec = AttrSpec {
+                        attr_type: ty,
+                        display,
+                        ..AttrSpec::DEFAULT
+                    };
+                    for len in 0..=payload.len() {
+                        let attr = Attr::from_parts(1, &payload[..len], 0);
+                        let quick = check(code_of(&spec), || Some(&spec), &attr).is_ok();
+                        let policy = spec.policy().check_shallow(&attr).is_ok()
+                            && wrong_width(&spec, len).is_none();
+                        assert_eq!(
+                            quick,
+                            policy,
+                            "{ty} {display:?} with {:?}",
+                            &payload[..len]
+                        );
+                    }
                 }
             }
         }
