@@ -549,12 +549,7 @@ mod tests {
                         let quick = check(code_of(&spec), || Some(&spec), &attr).is_ok();
                         let policy = spec.policy().check_shallow(&attr).is_ok()
                             && wrong_width(&spec, len).is_none();
-                        assert_eq!(
-                            quick,
-                            policy,
-                            "{ty} {display:?} with {:?}",
-                            &payload[..len]
-                        );
+                        assert_eq!(quick, policy, "{ty} {display:?} with {:?}", &payload[..len]);
                     }
                 }
             }

@@ -19,7 +19,7 @@
 //!   and returns [`serde_json::Value`]s; [`Client::call_typed`] goes
 //!   straight between serde types and JSON text, and [`Client::call_raw`]
 //!   hands over the result's text borrowed from the datagram.
-//! - [`AsyncClient`] (feature `tokio`): the same calls as futures, from any
+//! - `AsyncClient` (feature `tokio`): the same calls as futures, from any
 //!   number of tasks at once, on tokio's reactor with no thread of its own.
 //!
 //! Nothing on the way is allocated per call but what the caller's and the
