@@ -89,6 +89,7 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 (cd fuzz && cargo fmt --all -- --check)
 (cd ci/nostd-check && cargo fmt --all -- --check)
+(cd ci/size-check && cargo fmt --all -- --check)
 
 step "cargo clippy"
 cargo clippy --all-targets --all-features -- -D warnings

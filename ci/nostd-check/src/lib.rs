@@ -7,9 +7,9 @@
 
 use core::panic::PanicInfo;
 
+use procslink::families::rt_link::{self, Ifinfomsg};
 use procslink::netlink::conversation::{Conversation, Event, Expect};
 use procslink::netlink::flags::{Flags, NewFlags};
-use procslink::families::rt_link::{self, Ifinfomsg};
 use procslink::netlink::{AttrKind, AttrPolicy, AttrTable, Builder, Messages, Policy};
 
 static LINKINFO: Policy = Policy::new(&[
