@@ -10,6 +10,11 @@
 //! - `rust-procslink-unix`: for scale, the same crate client and server
 //!   with ProcsLink headers over Unix datagrams ([`Server::bind_unix`]);
 //! - `rust-to-python`: the crate's client calling the reference's server;
+//! - `unix-floor`: the transport's floor, nothing parsed: a plain
+//!   `UnixDatagram` sends the request's bytes and reads the answer to the
+//!   C echo server of `c/pingpong.c` (on a thread pinned where servers
+//!   go), which answers every datagram with the crate server's answer to
+//!   that request, byte for byte;
 //! - `python`: the real osbuild jsoncomm module (`jsoncomm.py` of the
 //!   references, imported as it is by `py/jsoncomm_rt.py`) as client and
 //!   as server, in two processes, timed inside Python with
@@ -33,6 +38,7 @@ use procslink::peer::{
 };
 use procslink_bench::references;
 use procslink_bench::roundtrip::{self as rt, Spawned, Summary, timed_rounds};
+use procslink_bench::throughput::CEcho;
 use serde_json::{Value, json};
 
 const WARMUP: usize = 2_000;
@@ -168,7 +174,48 @@ fn seed_jsoncomm(c: &mut Criterion) {
     };
     raw_call().expect("rust-raw echo");
 
+    // The floor: the same request's bytes, the crate server's answer to
+    // them echoed by the C server.
+    let floor_request = br#"{"jsonrpc":"2.0","method":"echo","params":["Rust"],"id":1}"#;
+    let floor_client = bound_datagram("probe");
+    floor_client
+        .connect_addr(&abstract_std(&addr))
+        .expect("floor socket connects to the crate server");
+    let mut answer = [0u8; 512];
+    floor_client.send(floor_request).expect("floor request");
+    let n = floor_client.recv(&mut answer).expect("the crate server's answer");
+    let floor_response = answer[..n].to_vec();
+    let floor_path = std::env::temp_dir().join(format!(
+        "procslink-bench-jsoncomm-floor-{}.sock",
+        std::process::id()
+    ));
+    let floor_echo = CEcho::open_unix(&floor_path).expect("the C echo server");
+    {
+        let response = floor_response.clone();
+        std::thread::spawn(move || {
+            if let Some(cpu) = server_cpu {
+                rt::pin_to(cpu).expect("pin the C echo server");
+            }
+            // Serves until the process ends.
+            floor_echo.serve(&response)
+        });
+    }
+    let floor = bound_datagram("floor");
+    floor.connect(&floor_path).expect("connect to the C echo server");
+    let mut floor_buf = [0u8; 512];
+    let mut floor_call = || -> Result<(), String> {
+        floor.send(floor_request).map_err(|e| e.to_string())?;
+        let n = floor.recv(&mut floor_buf).map_err(|e| e.to_string())?;
+        if floor_buf.get(..n) == Some(&floor_response[..]) {
+            Ok(())
+        } else {
+            Err("the C echo server answered other bytes".to_string())
+        }
+    };
+    floor_call().expect("unix-floor echo");
+
     let mut contenders: Vec<rt::Contender<'_>> = vec![
+        ("unix-floor", Box::new(&mut floor_call)),
         ("rust", Box::new(|| echo(&client, &addr))),
         ("rust-raw", Box::new(&mut raw_call)),
         (
@@ -203,10 +250,31 @@ fn seed_jsoncomm(c: &mut Criterion) {
 
     drop(py_server);
     let _ = std::fs::remove_file(&py_path);
+    let _ = std::fs::remove_file(&floor_path);
     server.stopper().stop();
     procslink_server.stopper().stop();
     for thread in serving {
         let _ = thread.join();
+    }
+}
+
+/// A Unix datagram socket bound to an abstract name of this process (the
+/// servers answer the sender's address).
+fn bound_datagram(what: &str) -> std::os::unix::net::UnixDatagram {
+    use std::os::linux::net::SocketAddrExt;
+    let name = format!("procslink-bench-jsoncomm-{what}-{}", std::process::id());
+    let addr = std::os::unix::net::SocketAddr::from_abstract_name(name).expect("an abstract name");
+    std::os::unix::net::UnixDatagram::bind_addr(&addr).expect("bind a floor socket")
+}
+
+/// `addr` (an abstract name) as std spells a socket address.
+fn abstract_std(addr: &UnixAddr) -> std::os::unix::net::SocketAddr {
+    use std::os::linux::net::SocketAddrExt;
+    match addr {
+        UnixAddr::Abstract(name) => {
+            std::os::unix::net::SocketAddr::from_abstract_name(name).expect("an abstract name")
+        }
+        other => panic!("not an abstract name: {other}"),
     }
 }
 
