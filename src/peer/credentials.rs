@@ -22,6 +22,7 @@
 //!   Peeking and receiving happen under the socket's credential lock, so
 //!   no other reader takes the message in between.
 
+use crate::peer::sync::lock;
 use std::prelude::rust_2024::*;
 
 use std::io;
@@ -74,7 +75,7 @@ impl CredentialReads {
         if !self.on.load(Ordering::Relaxed) {
             return recv_unix(fd, buf);
         }
-        let _turn = self.turn.lock().unwrap_or_else(|p| p.into_inner());
+        let _turn = lock(&self.turn);
         let mut space = ControlSpace::new();
         let peeked = recvmsg::<()>(
             fd.as_raw_fd(),

@@ -4,21 +4,18 @@
 //! and how long a handler may run
 //! ([`ServerOptions::handler_timeout`](super::ServerOptions::handler_timeout)).
 
+use crate::peer::sync::lock;
 use std::prelude::rust_2024::*;
 
 use std::collections::VecDeque;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::hash::FastMap;
 use super::socket::Address;
 use super::transport::Socket;
 use crate::jsonrpc::Id;
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
 
 /// The first byte of a marker: a datagram a server sends itself to date
 /// what its queue holds.

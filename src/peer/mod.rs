@@ -284,6 +284,7 @@ mod result;
 mod seqpacket;
 mod server;
 mod socket;
+mod sync;
 mod transport;
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,6 +1,7 @@
 //! What comes back: checking a received datagram and delivering its
 //! response to the caller waiting for it.
 
+use crate::peer::sync::lock;
 use std::prelude::rust_2024::*;
 
 use std::fmt;
@@ -66,10 +67,7 @@ pub(super) fn simple_value(raw: RawValue<'_>) -> Option<Value> {
 
 impl Inner {
     pub(super) fn stopped(&self) -> CallError {
-        let why = self
-            .failure
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        let why = lock(&self.failure)
             .clone()
             .unwrap_or_else(|| "the client is closed".into());
         CallError::Io(io::Error::new(

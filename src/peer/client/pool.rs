@@ -3,6 +3,7 @@
 //! of waiting for the reader to hand its answer over (a wake-up and a
 //! context switch more per call).
 
+use crate::peer::sync::lock;
 use std::prelude::rust_2024::*;
 
 use std::io;
@@ -42,7 +43,7 @@ struct PoolState {
 
 impl Pool {
     fn state(&self) -> MutexGuard<'_, PoolState> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.state)
     }
 
     /// An idle socket, or a new one while fewer than

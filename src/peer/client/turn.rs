@@ -1,6 +1,7 @@
 //! Turn-taking: one waiting caller at a time reads the socket for all,
 //! handing each answer to its caller's [`Slot`] and passing the turn on.
 
+use crate::peer::sync::lock;
 use std::prelude::rust_2024::*;
 
 use std::cell::Cell;
@@ -41,7 +42,7 @@ pub(super) struct SlotState {
 
 impl Slot {
     pub(super) fn state(&self) -> MutexGuard<'_, SlotState> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.state)
     }
 
     pub(super) fn arm(&self, id: u64) {
@@ -269,7 +270,7 @@ pub(super) const READ_SLICE: Duration = Duration::from_millis(20);
 impl Inner {
     pub(super) fn pending(&self) -> PendingGuard<'_> {
         PendingGuard {
-            calls: self.pending.calls.lock().unwrap_or_else(|p| p.into_inner()),
+            calls: lock(&self.pending.calls),
             count: &self.pending.count,
         }
     }
@@ -417,7 +418,7 @@ impl Inner {
                 Err(e) if is_timeout(&e) => timed_out = true,
                 Err(e) if is_overrun(&e) => bump_exclusive(&self.counters.overruns),
                 Err(e) => {
-                    *self.failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
+                    *lock(&self.failure) = Some(e.to_string());
                     self.closed.store(true, Ordering::Release);
                     // Every waiting caller learns it when woken.
                     for (id, w) in self.pending().drain() {

@@ -1,6 +1,7 @@
 //! [`Client`]: calls a Go domainsockets server (or this module's
 //! [`Server`](super::Server)).
 
+use crate::peer::sync::lock;
 use std::prelude::rust_2024::*;
 
 use std::io;
@@ -8,7 +9,7 @@ use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -244,7 +245,7 @@ impl Client {
     ///   reply frame, is over the datagram limit, or has an unknown type;
     /// - [`CallError::Io`] when the socket fails.
     pub fn call_bytes(&self, handler: &str, data: &[u8]) -> Result<Vec<u8>, CallError> {
-        let mut calls = self.calls.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut calls = lock(&self.calls);
         let calls = &mut *calls;
         let id = calls.next_id;
         let frame = ClientFrame {

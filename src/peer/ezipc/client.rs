@@ -1,6 +1,7 @@
 //! [`EzIpcClient`]: calls to an EZ-IPC server over one stream connection,
 //! from any number of threads; answers are matched to calls by id.
 
+use crate::peer::sync::lock;
 use std::prelude::rust_2024::*;
 
 use std::collections::HashMap;
@@ -76,11 +77,11 @@ struct Inner {
 
 impl Inner {
     fn writer(&self) -> MutexGuard<'_, Writer> {
-        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.writer)
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.state)
     }
 
     /// Fails the only call in flight with `error` (an answer that names no

@@ -1,6 +1,7 @@
 //! [`EzIpcServer`]: [`Methods`] served to EZ-IPC clients over TCP or a Unix
 //! stream socket, one thread per connection.
 
+use crate::peer::sync::lock;
 use std::prelude::rust_2024::*;
 
 use std::collections::HashMap;
@@ -118,7 +119,7 @@ impl Shared {
     }
 
     fn open(&self) -> MutexGuard<'_, HashMap<u64, Stream>> {
-        self.open.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.open)
     }
 }
 

@@ -1,10 +1,11 @@
 //! The broker: serves this machine's rtnetlink to pyroute2 clients.
 
+use crate::peer::sync::lock;
 use std::prelude::rust_2024::*;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -280,10 +281,6 @@ fn accept_loop(server: RemoteServer, shared: &Arc<Shared>) {
         // A session that panicked has nothing more to give back.
         let _ = session.join();
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// A running [`RemoteServer`]; stops it when dropped.

@@ -1,6 +1,7 @@
 //! Serving one datagram: checking its sender and framing, decoding it,
 //! and running its request or batch.
 
+use crate::peer::sync::lock;
 use std::prelude::rust_2024::*;
 
 use std::ops::Range;
@@ -65,7 +66,7 @@ impl Buffers {
 
 impl Shared {
     pub(super) fn served_by(&self) -> MutexGuard<'_, Vec<Arc<AtomicU64>>> {
-        self.served_by.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.served_by)
     }
 
     /// Sends one wake-up per serving thread; whether all could be sent.

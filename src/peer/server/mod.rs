@@ -16,13 +16,14 @@ mod seqpacket;
 mod stats;
 mod userns;
 
+use crate::peer::sync::lock;
 use std::prelude::rust_2024::*;
 
 use std::fmt;
 use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -371,10 +372,6 @@ impl Server {
             }
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Stops a [`Server`]'s loops: sets the stop flag and wakes every serving

@@ -3,12 +3,13 @@
 //! waking the tasks whose answers were handed over, and cleaning up when a
 //! call ends.
 
+use crate::peer::sync::lock;
 use std::prelude::rust_2024::*;
 
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -55,10 +56,6 @@ enum Drained<T> {
     Empty,
     /// The socket failed: the client is closed.
     Failed,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl AsyncClient {
