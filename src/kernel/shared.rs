@@ -319,22 +319,13 @@ impl Core {
     /// offset in the buffer), the dump's end (`None`) or its failure.
     pub(crate) fn dump_step(&mut self) -> Step<Result<Option<usize>, KernelError>> {
         loop {
-            if self.pos >= self.len {
+            let Some((start, parsed)) = next_message(&self.buf, self.len, &mut self.pos) else {
                 return Step::NeedDatagram;
-            }
-            let start = self.pos;
-            let rest = self.buf.get(start..self.len).unwrap_or(&[]);
+            };
             let before = self.conv.skips();
-            let event = match Message::<NativeEndian>::parse_at(rest, start) {
-                Ok(msg) => {
-                    let step = align(msg.header().len() as usize);
-                    self.pos = start.saturating_add(step).min(self.len);
-                    self.conv.classify(&msg)
-                }
-                Err(e) => {
-                    self.pos = self.len;
-                    self.conv.malformed(e)
-                }
+            let event = match parsed {
+                Ok(msg) => self.conv.classify(&msg),
+                Err(e) => self.conv.malformed(e),
             };
             let outcome = match event {
                 Event::Reply(_) => Some(Ok(Some(start))),
@@ -364,22 +355,13 @@ impl Core {
                 self.lost = false;
                 return Step::Ready(Err(KernelError::EventsLost));
             }
-            if self.pos >= self.len {
+            let Some((start, parsed)) = next_message(&self.buf, self.len, &mut self.pos) else {
                 return Step::NeedDatagram;
-            }
-            let start = self.pos;
-            let rest = self.buf.get(start..self.len).unwrap_or(&[]);
-            match Message::<NativeEndian>::parse_at(rest, start) {
-                Ok(msg) => {
-                    let step = align(msg.header().len() as usize);
-                    self.pos = start.saturating_add(step).min(self.len);
-                    if msg.message_type().is_family() {
-                        return Step::Ready(Ok(start));
-                    }
-                    self.stats.skipped += 1;
-                }
+            };
+            match parsed {
+                Ok(msg) if msg.message_type().is_family() => return Step::Ready(Ok(start)),
+                Ok(_) => self.stats.skipped += 1,
                 Err(_) => {
-                    self.pos = self.len;
                     self.stats.skipped += 1;
                     self.stats.malformed += 1;
                 }
@@ -409,4 +391,27 @@ impl Core {
         let rest = self.buf.get(start..self.len).unwrap_or(&[]);
         Message::<NativeEndian>::parse_at(rest, start).map_err(KernelError::InvalidRequest)
     }
+}
+
+/// The message at `*pos` of `buf[..len]` with its offset, moving `*pos`
+/// past it (to `len` when it does not parse: the rest of the datagram is
+/// unreadable); `None` when the datagram is used up.
+fn next_message<'b>(
+    buf: &'b [u8],
+    len: usize,
+    pos: &mut usize,
+) -> Option<(usize, Result<Message<'b>, crate::Error>)> {
+    let start = *pos;
+    if start >= len {
+        return None;
+    }
+    let rest = buf.get(start..len).unwrap_or(&[]);
+    let parsed = Message::<NativeEndian>::parse_at(rest, start);
+    *pos = match &parsed {
+        Ok(msg) => start
+            .saturating_add(align(msg.header().len() as usize))
+            .min(len),
+        Err(_) => len,
+    };
+    Some((start, parsed))
 }
