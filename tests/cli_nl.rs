@@ -613,3 +613,80 @@ fn netfilter_families_speak_netlink_protocol_12() {
     };
     assert!(lines(&out).is_empty(), "{out:?}");
 }
+
+#[test]
+fn nftables_changes_go_in_one_batch() {
+    let Some(ns) = netns("nft-batch") else { return };
+    if netfilter_answers(&ns, "nftables", "gettable").is_none() {
+        return;
+    }
+    let table = |name: &str| json!({"nfgen-family": 2, "name": name}).to_string();
+    // NFNL_SUBSYS_NFTABLES in the batch messages' res-id.
+    let subsystem = json!({"res-id": 10}).to_string();
+    let batch = |name: &str, extra: &[&str]| {
+        let mut args = vec!["--family", "nftables", "--create"];
+        args.extend_from_slice(extra);
+        let table = table(name);
+        let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        for (op, attrs) in [
+            ("batch-begin", subsystem.as_str()),
+            ("newtable", table.as_str()),
+            ("batch-end", subsystem.as_str()),
+        ] {
+            all.extend(["--multi".to_string(), op.to_string(), attrs.to_string()]);
+        }
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        nl(&ns, &all)
+    };
+    // batch-begin, newtable, batch-end in one datagram: each acknowledged,
+    // and the table is there.
+    let out = batch("filter", &[]);
+    assert!(lines(&out).is_empty(), "a change has no reply: {out:?}");
+    let tables = lines(&nl(&ns, &["--family", "nftables", "--dump", "gettable"]));
+    assert_eq!(tables.len(), 1, "{tables:?}");
+    assert_eq!(tables[0]["name"], "filter");
+    assert_eq!(tables[0]["nfgen-family"], 2);
+    // The same table again with NLM_F_EXCL: the kernel refuses the second
+    // request of the batch, and the whole batch is undone.
+    let (code, err) = failure(&batch("filter", &["--excl"]));
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("do newtable (request 2 of the batch)"),
+        "{err}"
+    );
+    assert!(err.contains("errno 17"), "{err}");
+    // Alone, outside a batch, a change is refused, and the error says how
+    // to send it.
+    let (_, err) = failure(&nl(
+        &ns,
+        &[
+            "--family",
+            "nftables",
+            "--do",
+            "newtable",
+            "--json",
+            &table("other"),
+        ],
+    ));
+    assert!(err.contains("errno 22"), "{err}");
+    assert!(
+        err.contains("takes changes in a batch: --multi batch-begin"),
+        "{err}"
+    );
+    let tables = lines(&nl(&ns, &["--family", "nftables", "--dump", "gettable"]));
+    assert_eq!(tables.len(), 1, "only the first batch's table: {tables:?}");
+    // --multi takes pairs, and only operations that can be done.
+    let (code, err) = failure(&nl(
+        &ns,
+        &[
+            "--family", "nftables", "--multi", "gettable", "{}", "--multi", "nosuch", "{}",
+        ],
+    ));
+    assert_eq!(code, 2);
+    assert!(err.contains("no operation \"nosuch\""), "{err}");
+    let (code, _) = failure(&nl(
+        &ns,
+        &["--family", "nftables", "--multi", "batch-begin"],
+    ));
+    assert_eq!(code, 2);
+}

@@ -203,6 +203,31 @@ impl AsyncKernelSocket {
         }
     }
 
+    /// Sends several requests in one datagram and awaits the
+    /// acknowledgement of each, as
+    /// [`KernelSocket::request_batch`](super::KernelSocket::request_batch).
+    pub async fn request_batch(
+        &mut self,
+        batch: &[u8],
+        mut on_reply: impl FnMut(usize, &Message<'_>),
+    ) -> Result<Vec<Ack>, KernelError> {
+        let seqs = self.core.start_batch(batch)?;
+        if let Err(e) = send(&self.fd, &self.core.out, self.timeout).await {
+            self.core.conv.abandon();
+            return Err(e);
+        }
+        let mut acks = Vec::with_capacity(seqs.len());
+        loop {
+            let r = self.recv_datagram().await;
+            let Some(n) = self.core.conversation_recv(r)? else {
+                continue;
+            };
+            if let Some(outcome) = self.core.batch_datagram(n, &seqs, &mut acks, &mut on_reply) {
+                return outcome.map(|()| acks);
+            }
+        }
+    }
+
     /// Sends a dump request and returns the dump, to be read message by
     /// message with [`AsyncDump::next`].
     pub async fn dump(&mut self, request: &[u8]) -> Result<AsyncDump<'_>, KernelError> {

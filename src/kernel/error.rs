@@ -101,6 +101,7 @@ impl fmt::Display for Ack {
 pub struct Refusal {
     errno: i32,
     seq: u32,
+    index: usize,
     in_dump: bool,
     explanation: Explanation,
 }
@@ -110,6 +111,7 @@ impl Refusal {
         Refusal {
             errno: failure.errno().saturating_neg(),
             seq,
+            index: 0,
             in_dump: failure.is_done(),
             explanation: Explanation::of(failure.ext_ack()),
         }
@@ -128,6 +130,17 @@ impl Refusal {
     /// The refused request's sequence number.
     pub fn seq(&self) -> u32 {
         self.seq
+    }
+
+    /// Which message of a [batch](super::KernelSocket::request_batch) the
+    /// kernel refused, counted from 0 (0 for a single request).
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    pub(crate) fn at_index(mut self, index: usize) -> Self {
+        self.index = index;
+        self
     }
 
     /// Did a dump fail part way (`NLMSG_DONE` with an error status) rather

@@ -22,9 +22,10 @@ use zerocopy::byteorder::NativeEndian;
 use super::Protocol;
 use super::error::{Ack, KernelError, Refusal};
 use super::socket::{SocketOptions, Stats};
+use crate::ErrorKind;
 use crate::netlink::conversation::{Conversation, Event, Expect, Skips};
 use crate::netlink::flags::Flags;
-use crate::netlink::{Message, NlMsgHdr, align};
+use crate::netlink::{Message, NLMSG_HDRLEN, NlMsgHdr, align};
 
 /// A datagram received, or why not.
 pub(crate) enum Recv {
@@ -204,6 +205,94 @@ impl Core {
         Ok(seq)
     }
 
+    /// Copies the messages of `batch` into the send buffer, each with the
+    /// next sequence number and `NLM_F_REQUEST | NLM_F_ACK` added, and
+    /// begins the conversation of the first. Returns the sequence numbers,
+    /// in order. The caller sends `self.out` in one datagram.
+    pub(crate) fn start_batch(&mut self, batch: &[u8]) -> Result<Vec<u32>, KernelError> {
+        if batch.is_empty() {
+            let empty = ErrorKind::Truncated {
+                needed: NLMSG_HDRLEN,
+                available: 0,
+            };
+            return Err(KernelError::InvalidRequest(crate::Error::new(empty, 0)));
+        }
+        self.out.clear();
+        let mut seqs = Vec::new();
+        let mut at = 0;
+        while at < batch.len() {
+            let rest = batch.get(at..).unwrap_or(&[]);
+            let msg =
+                Message::<NativeEndian>::parse_at(rest, at).map_err(KernelError::InvalidRequest)?;
+            let len = msg.header().len() as usize;
+            let seq = self.conv.begin(Expect::Ack);
+            let start = self.out.len();
+            self.out.extend_from_slice(rest.get(..len).unwrap_or(rest));
+            self.out.resize(align(self.out.len()), 0);
+            let copied = self.out.get_mut(start..).unwrap_or(&mut []);
+            if let Ok((header, _)) = NlMsgHdr::mut_from_prefix(copied) {
+                header.set_flags(msg.flags() | Flags::REQUEST | Flags::ACK);
+                header.set_seq(seq);
+            }
+            seqs.push(seq);
+            at = at.saturating_add(align(len));
+        }
+        if let Some(&first) = seqs.first() {
+            self.conv.begin_numbered(first, Expect::Ack);
+        }
+        self.drop_unread();
+        Ok(seqs)
+    }
+
+    /// Feeds the datagram of `n` bytes in the buffer to a batch's
+    /// conversation: the messages' acknowledgements come in their order,
+    /// `acks` holds those received so far. `Some` when the last message
+    /// is acknowledged or one is refused.
+    pub(crate) fn batch_datagram(
+        &mut self,
+        n: usize,
+        seqs: &[u32],
+        acks: &mut Vec<Ack>,
+        on_reply: &mut impl FnMut(usize, &Message<'_>),
+    ) -> Option<Result<(), KernelError>> {
+        let datagram = self.buf.get(..n).unwrap_or(&[]);
+        let mut before = self.conv.skips();
+        let mut outcome = None;
+        for msg in crate::netlink::Messages::new(datagram) {
+            let index = acks.len();
+            let Some(&seq) = seqs.get(index) else {
+                break;
+            };
+            let event = match msg {
+                Ok(msg) => self.conv.classify(&msg),
+                Err(e) => self.conv.malformed(e),
+            };
+            match event {
+                Event::Reply(m) => on_reply(index, &m),
+                Event::Ack(a) => {
+                    acks.push(Ack::new(seq, self.conv.replies(), a.ext_ack()));
+                    let Some(&next) = seqs.get(index + 1) else {
+                        outcome = Some(Ok(()));
+                        break;
+                    };
+                    // The next message's conversation: its counters start
+                    // again, so count this one's skips first.
+                    add_skips(&mut self.stats, before, self.conv.skips());
+                    self.conv.begin_numbered(next, Expect::Ack);
+                    before = self.conv.skips();
+                }
+                Event::Error(f) => {
+                    let refusal = Refusal::new(seq, &f).at_index(index);
+                    outcome = Some(Err(KernelError::Refused(refusal)));
+                    break;
+                }
+                Event::Done(_) | Event::Skipped(_) => {}
+            }
+        }
+        add_skips(&mut self.stats, before, self.conv.skips());
+        outcome
+    }
+
     /// Forgets the notifications left in the buffer.
     pub(crate) fn drop_unread(&mut self) {
         if self.pos < self.len {
@@ -216,9 +305,7 @@ impl Core {
     }
 
     fn count_skips(&mut self, before: Skips) {
-        let after = self.conv.skips();
-        self.stats.skipped += u64::from(after.total().saturating_sub(before.total()));
-        self.stats.malformed += u64::from(after.malformed.saturating_sub(before.malformed));
+        add_skips(&mut self.stats, before, self.conv.skips());
     }
 
     /// Receives the next datagram from the kernel on `fd` into the buffer,
@@ -414,4 +501,11 @@ fn next_message<'b>(
         Err(_) => len,
     };
     Some((start, parsed))
+}
+
+/// Counts in `stats` what a conversation skipped between two readings of
+/// its counters.
+fn add_skips(stats: &mut Stats, before: Skips, after: Skips) {
+    stats.skipped += u64::from(after.total().saturating_sub(before.total()));
+    stats.malformed += u64::from(after.malformed.saturating_sub(before.malformed));
 }

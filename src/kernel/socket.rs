@@ -246,6 +246,76 @@ impl KernelSocket {
         }
     }
 
+    /// Sends several requests in one datagram and waits for the
+    /// acknowledgement of each, in order: what a batch of nftables changes
+    /// needs (`batch-begin`, the changes, `batch-end`: the kernel takes
+    /// them as one transaction only when they arrive together).
+    ///
+    /// `batch` is one or more netlink messages one after another (built
+    /// with one [`Builder`](crate::netlink::Builder)); the socket copies
+    /// them, numbers them with consecutive sequence numbers and sets
+    /// `NLM_F_REQUEST | NLM_F_ACK` on each. Replies before a message's
+    /// acknowledgement go to `on_reply` with that message's position.
+    /// Returns the acknowledgements, one per message; the first refusal
+    /// ends the call as [`KernelError::Refused`], whose
+    /// [`Refusal::index`](super::Refusal::index) says which message.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "family-nftables")] {
+    /// use procslink::families::nftables;
+    /// use procslink::kernel::{KernelSocket, Protocol};
+    /// use procslink::netlink::Builder;
+    /// use procslink::netlink::flags::Flags;
+    ///
+    /// // The batch's messages name the nftables subsystem in `res-id`.
+    /// const NFNL_SUBSYS_NFTABLES: u16 = 10;
+    /// const NFPROTO_IPV4: u8 = 2;
+    /// let header = |family: u8, res_id: u16| nftables::Nfgenmsg {
+    ///     nfgen_family: family,
+    ///     version: 0,
+    ///     res_id: res_id.into(),
+    /// };
+    /// let mut buf = [0u8; 256];
+    /// let mut batch = Builder::new(&mut buf);
+    /// let mut m = batch.message(nftables::NFTABLES_CMD_BATCH_BEGIN, Flags::REQUEST, 0, 0)?;
+    /// m.family_header(&header(0, NFNL_SUBSYS_NFTABLES))?;
+    /// m.finish()?;
+    /// let mut m = batch.message(nftables::NFTABLES_CMD_NEWTABLE, Flags::REQUEST, 0, 0)?;
+    /// m.family_header(&header(NFPROTO_IPV4, 0))?;
+    /// m.put_str(nftables::NFTABLES_A_TABLE_ATTRS_NAME, "example")?;
+    /// m.finish()?;
+    /// let mut m = batch.message(nftables::NFTABLES_CMD_BATCH_END, Flags::REQUEST, 0, 0)?;
+    /// m.family_header(&header(0, NFNL_SUBSYS_NFTABLES))?;
+    /// m.finish()?;
+    ///
+    /// let mut socket = KernelSocket::open(Protocol::NETFILTER)?;
+    /// let acks = socket.request_batch(batch.as_bytes(), |_, _| {})?;
+    /// assert_eq!(acks.len(), 3);
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn request_batch(
+        &mut self,
+        batch: &[u8],
+        mut on_reply: impl FnMut(usize, &Message<'_>),
+    ) -> Result<Vec<Ack>, KernelError> {
+        let seqs = self.core.start_batch(batch)?;
+        if let Err(e) = send_blocking(self.socket.as_fd(), &self.core.out) {
+            self.core.conv.abandon();
+            return Err(e);
+        }
+        let mut acks = Vec::with_capacity(seqs.len());
+        loop {
+            let r = self.recv_datagram();
+            let Some(n) = self.core.conversation_recv(r)? else {
+                continue;
+            };
+            if let Some(outcome) = self.core.batch_datagram(n, &seqs, &mut acks, &mut on_reply) {
+                return outcome.map(|()| acks);
+            }
+        }
+    }
+
     /// Sends a dump request and returns the dump, to be read message by
     /// message with [`Dump::next`].
     ///

@@ -324,6 +324,27 @@ impl Conversation {
         seq
     }
 
+    /// Starts the conversation of a request numbered earlier by
+    /// [`begin`](Self::begin): a later message of a batch sent in one
+    /// datagram, whose acknowledgements come one after another. Unlike
+    /// [`begin_with_seq`](Self::begin_with_seq), the next `begin` still
+    /// continues after the batch's last number.
+    ///
+    /// ```
+    /// use procslink::netlink::conversation::{Conversation, Expect};
+    ///
+    /// let mut conv = Conversation::new(4242);
+    /// let batch = [conv.begin(Expect::Ack), conv.begin(Expect::Ack)];
+    /// conv.begin_numbered(batch[0], Expect::Ack);
+    /// assert_eq!(conv.seq(), 1);
+    /// assert_eq!(conv.begin(Expect::Ack), 3);
+    /// ```
+    pub fn begin_numbered(&mut self, seq: u32, expect: Expect) {
+        let next = self.next_seq;
+        self.begin_with_seq(seq, expect);
+        self.next_seq = next;
+    }
+
     /// The current (or last) request's sequence number (0 before the
     /// first).
     pub fn seq(&self) -> u32 {

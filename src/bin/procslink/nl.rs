@@ -24,7 +24,7 @@ use procslink::kernel::{KernelError, KernelSocket, Protocol, SocketOptions};
 use procslink::netlink::display::Protocol as Decoding;
 use procslink::netlink::flags::{Flags, NewFlags};
 use procslink::netlink::genl::{self, family_request};
-use procslink::netlink::{Builder, GenlMsgHdr, Message};
+use procslink::netlink::{Builder, GenlMsgHdr, Message, align};
 use serde_json::{Map, Value};
 
 use crate::{Failure, Out, netns, nl_encode, ynl};
@@ -39,6 +39,9 @@ const REQUEST_BUFFER: usize = 64 * 1024;
 
 /// `ENOENT`: nlctrl's answer for a family the kernel lacks.
 const ENOENT: i32 = 2;
+
+/// `EINVAL`: what nfnetlink answers a change sent outside a batch.
+const EINVAL: i32 = 22;
 
 /// Arguments of `procslink nl`.
 #[derive(clap::Args, Debug)]
@@ -57,6 +60,18 @@ pub struct Args {
     /// by specification name.
     #[arg(long, value_name = "ATTRS")]
     pub json: Option<String>,
+    /// Send several requests in one datagram, each an operation done with
+    /// its attributes (`--multi OP ATTRS`, repeated), and print every
+    /// reply: what a batch of nftables changes needs (`--multi
+    /// batch-begin '{"res-id": 10}' --multi newtable '{…}' --multi
+    /// batch-end '{"res-id": 10}'`), as the kernel's ynl CLI does it.
+    #[arg(
+        long,
+        num_args = 2,
+        value_names = ["OP", "ATTRS"],
+        conflicts_with_all = ["do_op", "dump", "json"]
+    )]
+    pub multi: Vec<String>,
     /// Print the notifications of multicast group GROUP (after the
     /// request, if one is given).
     #[arg(long, value_name = "GROUP")]
@@ -120,22 +135,27 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Failure> {
         Some(s) => return Err(usage(format!("invalid --timeout {s}"))),
         None => None,
     };
+    let batch = args
+        .multi
+        .chunks(2)
+        .map(|pair| match pair {
+            [op, attrs] => Ok((operation(spec, op, false)?, json_object("--multi", attrs)?)),
+            _ => Err("--multi takes an operation and its attributes".to_string()),
+        })
+        .collect::<Result<Vec<_>, String>>()
+        .map_err(usage)?;
     let request = match (&args.do_op, &args.dump) {
         (Some(op), None) => Some((operation(spec, op, false).map_err(usage)?, false)),
         (None, Some(op)) => Some((operation(spec, op, true).map_err(usage)?, true)),
-        _ if args.subscribe.is_some() => None,
+        _ if args.subscribe.is_some() || !batch.is_empty() => None,
         _ => {
             return Err(usage(
-                "say what to do: --do OP, --dump OP or --subscribe GROUP".into(),
+                "say what to do: --do OP, --dump OP, --multi OP ATTRS or --subscribe GROUP".into(),
             ));
         }
     };
     let attrs = match &args.json {
-        Some(text) => match serde_json::from_str(text) {
-            Ok(Value::Object(o)) => o,
-            Ok(other) => return Err(usage(format!("--json takes an object, not {other}"))),
-            Err(e) => return Err(usage(format!("--json is not valid JSON: {e}"))),
-        },
+        Some(text) => json_object("--json", text).map_err(usage)?,
         None => Map::new(),
     };
     if request.is_none() && !attrs.is_empty() {
@@ -150,25 +170,23 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Failure> {
         Some(group) => Some(subscribe(&reached, group)?),
         None => None,
     };
+    let modifiers = [
+        (args.create, NewFlags::CREATE),
+        (args.excl, NewFlags::EXCL),
+        (args.replace, NewFlags::REPLACE),
+        (args.append, NewFlags::APPEND),
+    ]
+    .into_iter()
+    .filter(|(on, _)| *on)
+    .fold(NewFlags::empty(), |all, (_, f)| all | f);
+    let flags = Flags::REQUEST | modifiers.into();
+    if !batch.is_empty() {
+        send_batch(&mut socket, &reached, &batch, flags, out)?;
+    }
     if let Some((op, dump)) = request {
         kernel_has(&reached, op, dump)?;
         let mut buf = vec![0u8; REQUEST_BUFFER];
-        let modifiers = [
-            (args.create, NewFlags::CREATE),
-            (args.excl, NewFlags::EXCL),
-            (args.replace, NewFlags::REPLACE),
-            (args.append, NewFlags::APPEND),
-        ]
-        .into_iter()
-        .filter(|(on, _)| *on)
-        .fold(NewFlags::empty(), |all, (_, f)| all | f);
-        let len = build(
-            &reached,
-            op,
-            &attrs,
-            Flags::REQUEST | modifiers.into(),
-            &mut buf,
-        )?;
+        let len = build(&reached, op, &attrs, flags, &mut buf)?;
         send(
             &mut socket,
             &reached,
@@ -206,12 +224,74 @@ fn send(
     } else {
         let ack = socket.request_with(bytes, |msg| line(reached, msg, &mut lines));
         out.drain(&mut lines)?;
-        let ack = ack.map_err(|e| refused(&what, op, e))?;
+        let ack = ack.map_err(|e| {
+            // A change to a family that takes changes in batches (nftables)
+            // is refused alone: say how to send one.
+            let batched = reached.spec.operation("batch-begin").is_some()
+                && e.refusal().is_some_and(|r| r.errno() == EINVAL);
+            match refused(&what, op, e) {
+                Failure::Message(text) if batched => Failure::msg(format!(
+                    "{text}; family {} takes changes in a batch: --multi batch-begin ATTRS \
+                     --multi {} ATTRS --multi batch-end ATTRS",
+                    reached.spec.name(),
+                    op.name()
+                )),
+                other => other,
+            }
+        })?;
         if let Some(warning) = ack.warning() {
             eprintln!("procslink: the kernel warns: {warning}");
         }
     }
     out.flush()
+}
+
+/// Builds the requests of `batch` one after another, sends them in one
+/// datagram and prints every reply; a refusal names the refused one.
+fn send_batch(
+    socket: &mut KernelSocket,
+    reached: &Reached,
+    batch: &[(&'static Operation, Map<String, Value>)],
+    flags: Flags,
+    out: &mut Out,
+) -> Result<(), Failure> {
+    let mut buf = vec![0u8; REQUEST_BUFFER];
+    let mut len = 0;
+    for (op, attrs) in batch {
+        kernel_has(reached, op, false)?;
+        let rest = buf.get_mut(len..).unwrap_or(&mut []);
+        len += align(build(reached, op, attrs, flags, rest)?);
+    }
+    let mut lines = String::new();
+    let acks = socket.request_batch(buf.get(..len).unwrap_or(&[]), |_, msg| {
+        line(reached, msg, &mut lines)
+    });
+    out.drain(&mut lines)?;
+    let acks = acks.map_err(|e| {
+        let refused_op = e
+            .refusal()
+            .and_then(|r| Some((r.index(), batch.get(r.index())?.0)));
+        match refused_op {
+            Some((index, op)) => {
+                let what = format!("do {} (request {} of the batch)", op.name(), index + 1);
+                refused(&what, op, e)
+            }
+            None => Failure::msg(format!("the batch failed: {e}")),
+        }
+    })?;
+    for warning in acks.iter().filter_map(|a| a.warning()) {
+        eprintln!("procslink: the kernel warns: {warning}");
+    }
+    out.flush()
+}
+
+/// `text` as a JSON object (the attributes of a request given by `what`).
+fn json_object(what: &str, text: &str) -> Result<Map<String, Value>, String> {
+    match serde_json::from_str(text) {
+        Ok(Value::Object(o)) => Ok(o),
+        Ok(other) => Err(format!("{what} takes an object, not {other}")),
+        Err(e) => Err(format!("{what} is not valid JSON: {e}")),
+    }
 }
 
 /// The operation named `name`, if it can be done (or dumped).
