@@ -50,6 +50,8 @@ mod nl_encode;
 #[cfg(test)]
 #[path = "procslink/nl_encode_tests.rs"]
 mod nl_encode_tests;
+#[path = "procslink/nl_reach.rs"]
+mod nl_reach;
 #[path = "procslink/nl_value.rs"]
 mod nl_value;
 #[path = "procslink/objects.rs"]
