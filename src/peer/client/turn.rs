@@ -9,6 +9,7 @@ use std::ops::{Deref, DerefMut};
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
+use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use crate::peer::bump_exclusive;
@@ -38,6 +39,9 @@ pub(super) struct SlotState {
     pub(super) id: u64,
     pub(super) answer: Option<Answer>,
     pub(super) turn: bool,
+    /// The task awaiting the answer (the async client's), woken when it is
+    /// given.
+    pub(super) waker: Option<Waker>,
 }
 
 impl Slot {
@@ -50,6 +54,7 @@ impl Slot {
             id,
             answer: None,
             turn: false,
+            waker: None,
         };
         self.ready.store(false, Ordering::Relaxed);
     }
@@ -68,8 +73,36 @@ impl Slot {
         if state.id == id {
             state.answer = Some(answer);
             self.ready.store(true, Ordering::Release);
+            let waker = state.waker.take();
             drop(state);
             self.wake.notify_one();
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        }
+    }
+
+    /// Records `waker` as the task awaiting the answer, unless the answer
+    /// is already there (`false`): checked under the same lock
+    /// [`give_answer`](Self::give_answer) takes, so no answer goes unseen.
+    pub(super) fn await_answer(&self, waker: &Waker) -> bool {
+        let mut state = self.state();
+        if state.answer.is_some() {
+            return false;
+        }
+        match &mut state.waker {
+            Some(w) if w.will_wake(waker) => {}
+            Some(w) => w.clone_from(waker),
+            None => state.waker = Some(waker.clone()),
+        }
+        true
+    }
+
+    /// Wakes the task awaiting the answer, if one is recorded.
+    pub(super) fn wake_task(&self) {
+        let waker = self.state().waker.clone();
+        if let Some(waker) = waker {
+            waker.wake();
         }
     }
 

@@ -10,7 +10,7 @@ use std::io;
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use rustix::io::Errno;
@@ -32,11 +32,9 @@ use crate::peer::client::turn::{self, Own, RequestBuffers, Slot, Waiter};
 /// in between) until the call's deadline.
 const SEND_RETRY: Duration = Duration::from_millis(1);
 
-/// A waiting call's task and the slot its answer is handed to.
-pub(super) struct Parked {
-    waker: Waker,
-    slot: Arc<Slot>,
-}
+/// A waiting call's slot: its answer is handed to it, and its task's
+/// waker is kept in it.
+pub(super) type Parked = Arc<Slot>;
 
 #[derive(Default)]
 pub(super) struct Spare {
@@ -116,8 +114,12 @@ impl AsyncClient {
                 return Poll::Ready(Err(inner.stopped()));
             }
             // Parked before trying the turn: a reader that holds it now
-            // sees this task when it lets go (see `hand_off`).
-            self.park(id, slot, cx.waker());
+            // wakes this task when it hands the answer over, or when it
+            // lets go of the turn (see `hand_off`).
+            if !slot.await_answer(cx.waker()) {
+                continue;
+            }
+            self.park(id, slot);
             let Some(mut turn) = inner.reading_turn() else {
                 return Poll::Pending;
             };
@@ -135,13 +137,11 @@ impl AsyncClient {
                         ready.clear_ready();
                     }
                     drop(turn);
-                    self.wake_answered();
                     return Poll::Ready(answer);
                 }
                 Drained::Empty => {
                     ready.clear_ready();
                     drop(turn);
-                    self.wake_answered();
                 }
                 Drained::Failed => return Poll::Ready(Err(inner.stopped())),
             }
@@ -161,7 +161,6 @@ impl AsyncClient {
         // woken.
         let _ = self.drain(&mut turn.recv, Own::Registered(NO_CALL), &mut none);
         drop(turn);
-        self.wake_answered();
         // A call that found the turn taken meanwhile waits to be woken: this
         // sender may be done (a notification) before it ever reads again.
         self.hand_off(NO_CALL);
@@ -188,8 +187,8 @@ impl AsyncClient {
                     *lock(&inner.failure) = Some(e.to_string());
                     inner.closed.store(true, Ordering::Release);
                     inner.pending().clear();
-                    for (_, parked) in lock(&self.parked).drain() {
-                        parked.waker.wake();
+                    for (_, slot) in lock(&self.parked).drain() {
+                        slot.wake_task();
                     }
                     return Drained::Failed;
                 }
@@ -216,35 +215,12 @@ impl AsyncClient {
         }
     }
 
-    /// Records (or refreshes) the task waiting for call `id`.
-    fn park(&self, id: u64, slot: &Arc<Slot>, waker: &Waker) {
-        let mut parked = lock(&self.parked);
-        match parked.get_mut(&id) {
-            Some(p) if p.waker.will_wake(waker) => {}
-            Some(p) => p.waker.clone_from(waker),
-            None => {
-                let p = Parked {
-                    waker: waker.clone(),
-                    slot: Arc::clone(slot),
-                };
-                parked.insert(id, p);
-            }
-        }
-    }
-
-    /// Wakes the tasks whose answers a reader has put into their slots.
-    ///
-    /// This looks at every waiting task's slot (a flag each): the routing
-    /// it reuses (`Inner::deliver`) fills slots without saying whose.
-    fn wake_answered(&self) {
-        lock(&self.parked).retain(|_, p| {
-            if p.slot.ready.load(Ordering::Acquire) {
-                p.waker.wake_by_ref();
-                false
-            } else {
-                true
-            }
-        });
+    /// Lists call `id` among the waiting ones (its slot holds its task's
+    /// waker).
+    fn park(&self, id: u64, slot: &Arc<Slot>) {
+        lock(&self.parked)
+            .entry(id)
+            .or_insert_with(|| Arc::clone(slot));
     }
 
     /// After a call is done: wakes one other waiting task, which takes the
@@ -253,8 +229,11 @@ impl AsyncClient {
     /// the task that is done.
     fn hand_off(&self, done: u64) {
         let parked = lock(&self.parked);
-        if let Some((_, p)) = parked.iter().find(|(id, _)| **id != done) {
-            p.waker.wake_by_ref();
+        let waiting = parked
+            .iter()
+            .find(|(id, slot)| **id != done && !slot.ready.load(Ordering::Acquire));
+        if let Some((_, slot)) = waiting {
+            slot.wake_task();
         }
     }
 
