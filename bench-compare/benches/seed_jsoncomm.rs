@@ -183,7 +183,9 @@ fn seed_jsoncomm(c: &mut Criterion) {
         .expect("floor socket connects to the crate server");
     let mut answer = [0u8; 512];
     floor_client.send(floor_request).expect("floor request");
-    let n = floor_client.recv(&mut answer).expect("the crate server's answer");
+    let n = floor_client
+        .recv(&mut answer)
+        .expect("the crate server's answer");
     let floor_response = answer[..n].to_vec();
     let floor_path = std::env::temp_dir().join(format!(
         "procslink-bench-jsoncomm-floor-{}.sock",
@@ -201,7 +203,9 @@ fn seed_jsoncomm(c: &mut Criterion) {
         });
     }
     let floor = bound_datagram("floor");
-    floor.connect(&floor_path).expect("connect to the C echo server");
+    floor
+        .connect(&floor_path)
+        .expect("connect to the C echo server");
     let mut floor_buf = [0u8; 512];
     let mut floor_call = || -> Result<(), String> {
         floor.send(floor_request).map_err(|e| e.to_string())?;
