@@ -484,8 +484,8 @@ fn write_at(buf: &mut [u8], pos: usize, bytes: &[u8], pad: usize) -> Result<usiz
     Ok(end)
 }
 
-/// Writes an attribute at `pos`: its header, `payload`, `nul` zero bytes
-/// after it that count in `nla_len` (1 for a string's NUL), and zeros to
+/// Writes an attribute at `pos`: its header, `payload`, `nul` (0 or 1) zero
+/// bytes after it that count in `nla_len` (1 for a string's NUL), and zeros to
 /// the next 4-byte boundary; returns the end.
 #[inline(always)]
 fn write_attr(
@@ -507,8 +507,39 @@ fn write_attr(
     let (head, rest) = dst.split_at_mut(NLA_HDRLEN);
     head[..2].copy_from_slice(&(len as u16).to_ne_bytes());
     head[2..].copy_from_slice(&ty.to_ne_bytes());
-    let (body, pad) = rest.split_at_mut(payload.len());
-    body.copy_from_slice(payload);
-    pad.fill(0);
+    // The payload's whole 4-byte words are copied; its last bytes, the NUL
+    // and the padding go in as one more word, built as a number so that
+    // it is one store (copied and zero-filled apart, the 1-byte payload of
+    // a `u8` attribute and its padding took three stores). With `nul` at
+    // most 1, `last` is 0 or 4 bytes, so the `Misuse` arms are not taken.
+    let whole = payload.len() & !3;
+    let (Some((words, tail)), Some((body, last))) = (
+        payload.split_at_checked(whole),
+        rest.split_at_mut_checked(whole),
+    ) else {
+        return Err(Refusal::Misuse);
+    };
+    body.copy_from_slice(words);
+    let last_word = padded_word(tail).to_ne_bytes();
+    let Some(last_word) = last_word.get(..last.len()) else {
+        return Err(Refusal::Misuse);
+    };
+    last.copy_from_slice(last_word);
     Ok(end)
+}
+
+/// The first (at most) 4 bytes of `bytes` followed by zeros, as the `u32`
+/// whose bytes in memory they are.
+#[inline(always)]
+fn padded_word(bytes: &[u8]) -> u32 {
+    let mut word = 0u32;
+    for (i, &b) in bytes.iter().take(4).enumerate() {
+        let shift = if cfg!(target_endian = "little") {
+            i
+        } else {
+            3 - i
+        };
+        word |= u32::from(b) << (8 * shift);
+    }
+    word
 }
