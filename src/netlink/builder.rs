@@ -87,7 +87,7 @@ impl<'b> Builder<'b> {
     ) -> Result<MessageBuilder<'_, 'b>, Error> {
         let start = self.len;
         let header = NlMsgHdr::new(NLMSG_HDRLEN as u32, ty.into().0, flags.bits(), seq, pid);
-        match write_at(self.buf, start, header.as_bytes(), 0) {
+        match write_padded_at(self.buf, start, header.as_bytes()) {
             Ok(pos) => Ok(MessageBuilder {
                 batch: self,
                 start,
@@ -201,8 +201,7 @@ impl<'a, 'b> MessageBuilder<'a, 'b> {
     /// Appends raw bytes to the payload, padded with zeros to 4 bytes.
     #[inline(always)]
     pub fn put_bytes_raw(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        let pad = align(bytes.len()).saturating_sub(bytes.len());
-        let written = write_at(self.batch.buf, self.pos, bytes, pad);
+        let written = write_padded_at(self.batch.buf, self.pos, bytes);
         self.advance(written)
     }
 
@@ -471,21 +470,19 @@ fn refuse(why: Refusal, offset: usize) -> Error {
     Error::new(kind, offset)
 }
 
-/// Writes `bytes` and `pad` zeros at `pos`, returning the end.
+/// Writes `bytes` at `pos`, padded with zeros to 4 bytes; returns the end.
 #[inline]
-fn write_at(buf: &mut [u8], pos: usize, bytes: &[u8], pad: usize) -> Result<usize, Refusal> {
-    let end = pos.saturating_add(bytes.len()).saturating_add(pad);
+fn write_padded_at(buf: &mut [u8], pos: usize, bytes: &[u8]) -> Result<usize, Refusal> {
+    let end = pos.saturating_add(align(bytes.len()));
     let Some(dst) = buf.get_mut(pos..end) else {
         return Err(Refusal::BufferTooSmall { needed: end });
     };
-    let (body, tail) = dst.split_at_mut(bytes.len());
-    body.copy_from_slice(bytes);
-    tail.fill(0);
+    fill_padded(dst, bytes)?;
     Ok(end)
 }
 
-/// Writes an attribute at `pos`: its header, `payload`, `nul` (0 or 1) zero
-/// bytes after it that count in `nla_len` (1 for a string's NUL), and zeros to
+/// Writes an attribute at `pos`: its header, `payload`, `nul` (0 or 1)
+/// zero bytes that count in `nla_len` (1 for a string's NUL), and zeros to
 /// the next 4-byte boundary; returns the end.
 #[inline(always)]
 fn write_attr(
@@ -507,15 +504,25 @@ fn write_attr(
     let (head, rest) = dst.split_at_mut(NLA_HDRLEN);
     head[..2].copy_from_slice(&(len as u16).to_ne_bytes());
     head[2..].copy_from_slice(&ty.to_ne_bytes());
-    // The payload's whole 4-byte words are copied; its last bytes, the NUL
-    // and the padding go in as one more word, built as a number so that
-    // it is one store (copied and zero-filled apart, the 1-byte payload of
-    // a `u8` attribute and its padding took three stores). With `nul` at
-    // most 1, `last` is 0 or 4 bytes, so the `Misuse` arms are not taken.
-    let whole = payload.len() & !3;
+    fill_padded(rest, payload)?;
+    Ok(end)
+}
+
+/// Fills `dst` with `bytes` and zeros after them: `dst` is `bytes` rounded
+/// up to 4 bytes (or, for a string whose NUL starts a word, one word more).
+///
+/// The whole 4-byte words of `bytes` are copied; its last bytes and the
+/// zeros go in as one more word, built as a number so that it is one store
+/// (copied and zero-filled apart, the 1-byte payload of a `u8` attribute
+/// and its padding took three stores). A `dst` more than a word longer
+/// than the whole words of `bytes` (which the writers never pass) is
+/// refused as misuse.
+#[inline(always)]
+fn fill_padded(dst: &mut [u8], bytes: &[u8]) -> Result<(), Refusal> {
+    let whole = bytes.len() & !3;
     let (Some((words, tail)), Some((body, last))) = (
-        payload.split_at_checked(whole),
-        rest.split_at_mut_checked(whole),
+        bytes.split_at_checked(whole),
+        dst.split_at_mut_checked(whole),
     ) else {
         return Err(Refusal::Misuse);
     };
@@ -525,7 +532,7 @@ fn write_attr(
         return Err(Refusal::Misuse);
     };
     last.copy_from_slice(last_word);
-    Ok(end)
+    Ok(())
 }
 
 /// The first (at most) 4 bytes of `bytes` followed by zeros, as the `u32`
