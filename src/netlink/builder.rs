@@ -514,9 +514,9 @@ fn write_attr(
 /// The whole 4-byte words of `bytes` are copied; its last bytes and the
 /// zeros go in as one more word, built as a number so that it is one store
 /// (copied and zero-filled apart, the 1-byte payload of a `u8` attribute
-/// and its padding took three stores). A `dst` more than a word longer
-/// than the whole words of `bytes` (which the writers never pass) is
-/// refused as misuse.
+/// and its padding took three stores). A `dst` shorter than `bytes`, or
+/// more than a word longer than their whole words (which the writers never
+/// pass), is refused as misuse.
 #[inline(always)]
 fn fill_padded(dst: &mut [u8], bytes: &[u8]) -> Result<(), Refusal> {
     let whole = bytes.len() & !3;
@@ -528,7 +528,10 @@ fn fill_padded(dst: &mut [u8], bytes: &[u8]) -> Result<(), Refusal> {
     };
     body.copy_from_slice(words);
     let last_word = padded_word(tail).to_ne_bytes();
-    let Some(last_word) = last_word.get(..last.len()) else {
+    let Some(last_word) = last_word
+        .get(..last.len())
+        .filter(|_| tail.len() <= last.len())
+    else {
         return Err(Refusal::Misuse);
     };
     last.copy_from_slice(last_word);
