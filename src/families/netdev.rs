@@ -1701,7 +1701,7 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of netdev's attribute set `dev`: one pass over a run, then a getter per attribute.
+/// The typed view of netdev's attribute set `dev`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Dev<'a>(f::view::RawView<'a, 6>);
 
@@ -1709,14 +1709,12 @@ impl<'a> f::view::SetView<'a> for Dev<'a> {
     const SET: &'static f::AttrSet = &SET_DEV;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DEV, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_DEV, attrs).map(Self)
     }
 }
 
 impl<'a> Dev<'a> {
-    const CODES: [u8; 6] = f::view::quick_codes(&SET_DEV);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -1815,7 +1813,7 @@ impl<'m, 'a, 'b> DevWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of netdev's attribute set `dmabuf`: one pass over a run, then a getter per attribute.
+/// The typed view of netdev's attribute set `dmabuf`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Dmabuf<'a>(f::view::RawView<'a, 5>);
 
@@ -1823,14 +1821,12 @@ impl<'a> f::view::SetView<'a> for Dmabuf<'a> {
     const SET: &'static f::AttrSet = &SET_DMABUF;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DMABUF, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_DMABUF, attrs).map(Self)
     }
 }
 
 impl<'a> Dmabuf<'a> {
-    const CODES: [u8; 5] = f::view::quick_codes(&SET_DMABUF);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -1928,7 +1924,7 @@ impl<'m, 'a, 'b> DmabufWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of netdev's attribute set `io-uring-provider-info`: one pass over a run, then a getter per attribute.
+/// The typed view of netdev's attribute set `io-uring-provider-info`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct IoUringProviderInfo<'a>(f::view::RawView<'a, 1>);
 
@@ -1936,14 +1932,12 @@ impl<'a> f::view::SetView<'a> for IoUringProviderInfo<'a> {
     const SET: &'static f::AttrSet = &SET_IO_URING_PROVIDER_INFO;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_IO_URING_PROVIDER_INFO, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_IO_URING_PROVIDER_INFO, attrs).map(Self)
     }
 }
 
 impl<'a> IoUringProviderInfo<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_IO_URING_PROVIDER_INFO);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -1990,7 +1984,7 @@ impl<'m, 'a, 'b> IoUringProviderInfoWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of netdev's attribute set `lease`: one pass over a run, then a getter per attribute.
+/// The typed view of netdev's attribute set `lease`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Lease<'a>(f::view::RawView<'a, 3>);
 
@@ -1998,14 +1992,12 @@ impl<'a> f::view::SetView<'a> for Lease<'a> {
     const SET: &'static f::AttrSet = &SET_LEASE;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_LEASE, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_LEASE, attrs).map(Self)
     }
 }
 
 impl<'a> Lease<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_LEASE);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2077,7 +2069,7 @@ impl<'m, 'a, 'b> LeaseWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of netdev's attribute set `napi`: one pass over a run, then a getter per attribute.
+/// The typed view of netdev's attribute set `napi`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Napi<'a>(f::view::RawView<'a, 8>);
 
@@ -2085,14 +2077,12 @@ impl<'a> f::view::SetView<'a> for Napi<'a> {
     const SET: &'static f::AttrSet = &SET_NAPI;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_NAPI, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_NAPI, attrs).map(Self)
     }
 }
 
 impl<'a> Napi<'a> {
-    const CODES: [u8; 8] = f::view::quick_codes(&SET_NAPI);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2230,7 +2220,7 @@ impl<'m, 'a, 'b> NapiWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of netdev's attribute set `page-pool`: one pass over a run, then a getter per attribute.
+/// The typed view of netdev's attribute set `page-pool`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct PagePool<'a>(f::view::RawView<'a, 8>);
 
@@ -2238,14 +2228,12 @@ impl<'a> f::view::SetView<'a> for PagePool<'a> {
     const SET: &'static f::AttrSet = &SET_PAGE_POOL;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PAGE_POOL, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_PAGE_POOL, attrs).map(Self)
     }
 }
 
 impl<'a> PagePool<'a> {
-    const CODES: [u8; 8] = f::view::quick_codes(&SET_PAGE_POOL);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2382,7 +2370,7 @@ impl<'m, 'a, 'b> PagePoolWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of netdev's attribute set `page-pool-info`: one pass over a run, then a getter per attribute.
+/// The typed view of netdev's attribute set `page-pool-info`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct PagePoolInfo<'a>(f::view::RawView<'a, 2>);
 
@@ -2390,14 +2378,12 @@ impl<'a> f::view::SetView<'a> for PagePoolInfo<'a> {
     const SET: &'static f::AttrSet = &SET_PAGE_POOL_INFO;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PAGE_POOL_INFO, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_PAGE_POOL_INFO, attrs).map(Self)
     }
 }
 
 impl<'a> PagePoolInfo<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_PAGE_POOL_INFO);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2457,7 +2443,7 @@ impl<'m, 'a, 'b> PagePoolInfoWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of netdev's attribute set `page-pool-stats`: one pass over a run, then a getter per attribute.
+/// The typed view of netdev's attribute set `page-pool-stats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct PagePoolStats<'a>(f::view::RawView<'a, 12>);
 
@@ -2465,14 +2451,12 @@ impl<'a> f::view::SetView<'a> for PagePoolStats<'a> {
     const SET: &'static f::AttrSet = &SET_PAGE_POOL_STATS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PAGE_POOL_STATS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_PAGE_POOL_STATS, attrs).map(Self)
     }
 }
 
 impl<'a> PagePoolStats<'a> {
-    const CODES: [u8; 12] = f::view::quick_codes(&SET_PAGE_POOL_STATS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2661,7 +2645,7 @@ impl<'m, 'a, 'b> PagePoolStatsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of netdev's attribute set `qstats`: one pass over a run, then a getter per attribute.
+/// The typed view of netdev's attribute set `qstats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Qstats<'a>(f::view::RawView<'a, 31>);
 
@@ -2669,14 +2653,12 @@ impl<'a> f::view::SetView<'a> for Qstats<'a> {
     const SET: &'static f::AttrSet = &SET_QSTATS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_QSTATS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_QSTATS, attrs).map(Self)
     }
 }
 
 impl<'a> Qstats<'a> {
-    const CODES: [u8; 31] = f::view::quick_codes(&SET_QSTATS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3113,7 +3095,7 @@ impl<'m, 'a, 'b> QstatsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of netdev's attribute set `queue`: one pass over a run, then a getter per attribute.
+/// The typed view of netdev's attribute set `queue`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Queue<'a>(f::view::RawView<'a, 8>);
 
@@ -3121,14 +3103,12 @@ impl<'a> f::view::SetView<'a> for Queue<'a> {
     const SET: &'static f::AttrSet = &SET_QUEUE;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_QUEUE, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_QUEUE, attrs).map(Self)
     }
 }
 
 impl<'a> Queue<'a> {
-    const CODES: [u8; 8] = f::view::quick_codes(&SET_QUEUE);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3263,7 +3243,7 @@ impl<'m, 'a, 'b> QueueWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of netdev's attribute set `queue-id`: one pass over a run, then a getter per attribute.
+/// The typed view of netdev's attribute set `queue-id`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct QueueId<'a>(f::view::RawView<'a, 2>);
 
@@ -3271,14 +3251,12 @@ impl<'a> f::view::SetView<'a> for QueueId<'a> {
     const SET: &'static f::AttrSet = &SET_QUEUE_ID;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_QUEUE_ID, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_QUEUE_ID, attrs).map(Self)
     }
 }
 
 impl<'a> QueueId<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_QUEUE_ID);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3338,7 +3316,7 @@ impl<'m, 'a, 'b> QueueIdWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of netdev's attribute set `xsk-info`: one pass over a run, then a getter per attribute.
+/// The typed view of netdev's attribute set `xsk-info`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct XskInfo<'a>(f::view::RawView<'a, 0>);
 
@@ -3346,14 +3324,12 @@ impl<'a> f::view::SetView<'a> for XskInfo<'a> {
     const SET: &'static f::AttrSet = &SET_XSK_INFO;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_XSK_INFO, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_XSK_INFO, attrs).map(Self)
     }
 }
 
 impl<'a> XskInfo<'a> {
-    const CODES: [u8; 0] = f::view::quick_codes(&SET_XSK_INFO);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

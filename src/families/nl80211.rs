@@ -7011,7 +7011,7 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[&STRUCT_STA_FLAG_UPDATE],
     sub_messages: &[],
 };
-/// The typed view of nl80211's attribute set `band-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `band-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct BandAttrs<'a>(f::view::RawView<'a, 13>);
 
@@ -7019,14 +7019,12 @@ impl<'a> f::view::SetView<'a> for BandAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_BAND_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_BAND_ATTRS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_BAND_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> BandAttrs<'a> {
-    const CODES: [u8; 13] = f::view::quick_codes(&SET_BAND_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -7226,7 +7224,7 @@ impl<'m, 'a, 'b> BandAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `bitrate-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `bitrate-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct BitrateAttrs<'a>(f::view::RawView<'a, 2>);
 
@@ -7234,14 +7232,12 @@ impl<'a> f::view::SetView<'a> for BitrateAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_BITRATE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_BITRATE_ATTRS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_BITRATE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> BitrateAttrs<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_BITRATE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -7301,7 +7297,7 @@ impl<'m, 'a, 'b> BitrateAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `frame-type-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `frame-type-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct FrameTypeAttrs<'a>(f::view::RawView<'a, 1>);
 
@@ -7309,14 +7305,12 @@ impl<'a> f::view::SetView<'a> for FrameTypeAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FRAME_TYPE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FRAME_TYPE_ATTRS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_FRAME_TYPE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> FrameTypeAttrs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_FRAME_TYPE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -7363,7 +7357,7 @@ impl<'m, 'a, 'b> FrameTypeAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `frequency-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `frequency-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct FrequencyAttrs<'a>(f::view::RawView<'a, 33>);
 
@@ -7371,14 +7365,12 @@ impl<'a> f::view::SetView<'a> for FrequencyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FREQUENCY_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FREQUENCY_ATTRS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_FREQUENCY_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> FrequencyAttrs<'a> {
-    const CODES: [u8; 33] = f::view::quick_codes(&SET_FREQUENCY_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -7840,7 +7832,7 @@ impl<'m, 'a, 'b> FrequencyAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `if-combination-attributes`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `if-combination-attributes`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct IfCombinationAttributes<'a>(f::view::RawView<'a, 7>);
 
@@ -7848,14 +7840,12 @@ impl<'a> f::view::SetView<'a> for IfCombinationAttributes<'a> {
     const SET: &'static f::AttrSet = &SET_IF_COMBINATION_ATTRIBUTES;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_IF_COMBINATION_ATTRIBUTES, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_IF_COMBINATION_ATTRIBUTES, attrs).map(Self)
     }
 }
 
 impl<'a> IfCombinationAttributes<'a> {
-    const CODES: [u8; 7] = f::view::quick_codes(&SET_IF_COMBINATION_ATTRIBUTES);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -7979,7 +7969,7 @@ impl<'m, 'a, 'b> IfCombinationAttributesWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `iface-limit-attributes`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `iface-limit-attributes`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct IfaceLimitAttributes<'a>(f::view::RawView<'a, 2>);
 
@@ -7987,14 +7977,12 @@ impl<'a> f::view::SetView<'a> for IfaceLimitAttributes<'a> {
     const SET: &'static f::AttrSet = &SET_IFACE_LIMIT_ATTRIBUTES;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_IFACE_LIMIT_ATTRIBUTES, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_IFACE_LIMIT_ATTRIBUTES, attrs).map(Self)
     }
 }
 
 impl<'a> IfaceLimitAttributes<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_IFACE_LIMIT_ATTRIBUTES);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8053,7 +8041,7 @@ impl<'m, 'a, 'b> IfaceLimitAttributesWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `iftype-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `iftype-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct IftypeAttrs<'a>(f::view::RawView<'a, 13>);
 
@@ -8061,14 +8049,12 @@ impl<'a> f::view::SetView<'a> for IftypeAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_IFTYPE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_IFTYPE_ATTRS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_IFTYPE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> IftypeAttrs<'a> {
-    const CODES: [u8; 13] = f::view::quick_codes(&SET_IFTYPE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8258,7 +8244,7 @@ impl<'m, 'a, 'b> IftypeAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `iftype-data-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `iftype-data-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct IftypeDataAttrs<'a>(f::view::RawView<'a, 11>);
 
@@ -8266,14 +8252,12 @@ impl<'a> f::view::SetView<'a> for IftypeDataAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_IFTYPE_DATA_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_IFTYPE_DATA_ATTRS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_IFTYPE_DATA_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> IftypeDataAttrs<'a> {
-    const CODES: [u8; 11] = f::view::quick_codes(&SET_IFTYPE_DATA_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8450,7 +8434,7 @@ impl<'m, 'a, 'b> IftypeDataAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `nl80211-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `nl80211-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Nl80211Attrs<'a>(f::view::RawView<'a, 333>);
 
@@ -8458,14 +8442,12 @@ impl<'a> f::view::SetView<'a> for Nl80211Attrs<'a> {
     const SET: &'static f::AttrSet = &SET_NL80211_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_NL80211_ATTRS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_NL80211_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> Nl80211Attrs<'a> {
-    const CODES: [u8; 333] = f::view::quick_codes(&SET_NL80211_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -12830,7 +12812,7 @@ impl<'m, 'a, 'b> Nl80211AttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `sar-attributes`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `sar-attributes`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct SarAttributes<'a>(f::view::RawView<'a, 2>);
 
@@ -12838,14 +12820,12 @@ impl<'a> f::view::SetView<'a> for SarAttributes<'a> {
     const SET: &'static f::AttrSet = &SET_SAR_ATTRIBUTES;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_SAR_ATTRIBUTES, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_SAR_ATTRIBUTES, attrs).map(Self)
     }
 }
 
 impl<'a> SarAttributes<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_SAR_ATTRIBUTES);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -12904,7 +12884,7 @@ impl<'m, 'a, 'b> SarAttributesWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `sar-specs`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `sar-specs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct SarSpecs<'a>(f::view::RawView<'a, 4>);
 
@@ -12912,14 +12892,12 @@ impl<'a> f::view::SetView<'a> for SarSpecs<'a> {
     const SET: &'static f::AttrSet = &SET_SAR_SPECS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_SAR_SPECS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_SAR_SPECS, attrs).map(Self)
     }
 }
 
 impl<'a> SarSpecs<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_SAR_SPECS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -13005,7 +12983,7 @@ impl<'m, 'a, 'b> SarSpecsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `supported-iftypes`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `supported-iftypes`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct SupportedIftypes<'a>(f::view::RawView<'a, 12>);
 
@@ -13013,14 +12991,12 @@ impl<'a> f::view::SetView<'a> for SupportedIftypes<'a> {
     const SET: &'static f::AttrSet = &SET_SUPPORTED_IFTYPES;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_SUPPORTED_IFTYPES, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_SUPPORTED_IFTYPES, attrs).map(Self)
     }
 }
 
 impl<'a> SupportedIftypes<'a> {
-    const CODES: [u8; 12] = f::view::quick_codes(&SET_SUPPORTED_IFTYPES);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -13210,7 +13186,7 @@ impl<'m, 'a, 'b> SupportedIftypesWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `txq-stats-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `txq-stats-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct TxqStatsAttrs<'a>(f::view::RawView<'a, 11>);
 
@@ -13218,14 +13194,12 @@ impl<'a> f::view::SetView<'a> for TxqStatsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TXQ_STATS_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_TXQ_STATS_ATTRS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_TXQ_STATS_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> TxqStatsAttrs<'a> {
-    const CODES: [u8; 11] = f::view::quick_codes(&SET_TXQ_STATS_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -13402,7 +13376,7 @@ impl<'m, 'a, 'b> TxqStatsAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `wiphy-bands`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `wiphy-bands`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct WiphyBands<'a>(f::view::RawView<'a, 6>);
 
@@ -13410,14 +13384,12 @@ impl<'a> f::view::SetView<'a> for WiphyBands<'a> {
     const SET: &'static f::AttrSet = &SET_WIPHY_BANDS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_WIPHY_BANDS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_WIPHY_BANDS, attrs).map(Self)
     }
 }
 
 impl<'a> WiphyBands<'a> {
-    const CODES: [u8; 6] = f::view::quick_codes(&SET_WIPHY_BANDS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -13523,7 +13495,7 @@ impl<'m, 'a, 'b> WiphyBandsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `wmm-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `wmm-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct WmmAttrs<'a>(f::view::RawView<'a, 4>);
 
@@ -13531,14 +13503,12 @@ impl<'a> f::view::SetView<'a> for WmmAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_WMM_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_WMM_ATTRS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_WMM_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> WmmAttrs<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_WMM_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -13624,7 +13594,7 @@ impl<'m, 'a, 'b> WmmAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `wowlan-triggers-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `wowlan-triggers-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct WowlanTriggersAttrs<'a>(f::view::RawView<'a, 20>);
 
@@ -13632,14 +13602,12 @@ impl<'a> f::view::SetView<'a> for WowlanTriggersAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_WOWLAN_TRIGGERS_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_WOWLAN_TRIGGERS_ATTRS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_WOWLAN_TRIGGERS_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> WowlanTriggersAttrs<'a> {
-    const CODES: [u8; 20] = f::view::quick_codes(&SET_WOWLAN_TRIGGERS_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

@@ -1586,7 +1586,7 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of ovpn's attribute set `keyconf`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `keyconf`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Keyconf<'a>(f::view::RawView<'a, 6>);
 
@@ -1594,14 +1594,12 @@ impl<'a> f::view::SetView<'a> for Keyconf<'a> {
     const SET: &'static f::AttrSet = &SET_KEYCONF;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_KEYCONF, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_KEYCONF, attrs).map(Self)
     }
 }
 
 impl<'a> Keyconf<'a> {
-    const CODES: [u8; 6] = f::view::quick_codes(&SET_KEYCONF);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -1711,7 +1709,7 @@ impl<'m, 'a, 'b> KeyconfWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `keyconf-del-input`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `keyconf-del-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct KeyconfDelInput<'a>(f::view::RawView<'a, 2>);
 
@@ -1719,14 +1717,12 @@ impl<'a> f::view::SetView<'a> for KeyconfDelInput<'a> {
     const SET: &'static f::AttrSet = &SET_KEYCONF_DEL_INPUT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_KEYCONF_DEL_INPUT, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_KEYCONF_DEL_INPUT, attrs).map(Self)
     }
 }
 
 impl<'a> KeyconfDelInput<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_KEYCONF_DEL_INPUT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -1786,7 +1782,7 @@ impl<'m, 'a, 'b> KeyconfDelInputWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `keyconf-get`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `keyconf-get`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct KeyconfGet<'a>(f::view::RawView<'a, 4>);
 
@@ -1794,14 +1790,12 @@ impl<'a> f::view::SetView<'a> for KeyconfGet<'a> {
     const SET: &'static f::AttrSet = &SET_KEYCONF_GET;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_KEYCONF_GET, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_KEYCONF_GET, attrs).map(Self)
     }
 }
 
 impl<'a> KeyconfGet<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_KEYCONF_GET);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -1887,7 +1881,7 @@ impl<'m, 'a, 'b> KeyconfGetWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `keyconf-swap-input`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `keyconf-swap-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct KeyconfSwapInput<'a>(f::view::RawView<'a, 1>);
 
@@ -1895,14 +1889,12 @@ impl<'a> f::view::SetView<'a> for KeyconfSwapInput<'a> {
     const SET: &'static f::AttrSet = &SET_KEYCONF_SWAP_INPUT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_KEYCONF_SWAP_INPUT, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_KEYCONF_SWAP_INPUT, attrs).map(Self)
     }
 }
 
 impl<'a> KeyconfSwapInput<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_KEYCONF_SWAP_INPUT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -1949,7 +1941,7 @@ impl<'m, 'a, 'b> KeyconfSwapInputWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `keydir`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `keydir`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Keydir<'a>(f::view::RawView<'a, 2>);
 
@@ -1957,14 +1949,12 @@ impl<'a> f::view::SetView<'a> for Keydir<'a> {
     const SET: &'static f::AttrSet = &SET_KEYDIR;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_KEYDIR, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_KEYDIR, attrs).map(Self)
     }
 }
 
 impl<'a> Keydir<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_KEYDIR);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2024,7 +2014,7 @@ impl<'m, 'a, 'b> KeydirWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `ovpn`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `ovpn`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Ovpn<'a>(f::view::RawView<'a, 3>);
 
@@ -2032,14 +2022,12 @@ impl<'a> f::view::SetView<'a> for Ovpn<'a> {
     const SET: &'static f::AttrSet = &SET_OVPN;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_OVPN, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_OVPN, attrs).map(Self)
     }
 }
 
 impl<'a> Ovpn<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_OVPN);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2110,7 +2098,7 @@ impl<'m, 'a, 'b> OvpnWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `ovpn-keyconf-del-input`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `ovpn-keyconf-del-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct OvpnKeyconfDelInput<'a>(f::view::RawView<'a, 2>);
 
@@ -2118,14 +2106,12 @@ impl<'a> f::view::SetView<'a> for OvpnKeyconfDelInput<'a> {
     const SET: &'static f::AttrSet = &SET_OVPN_KEYCONF_DEL_INPUT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_OVPN_KEYCONF_DEL_INPUT, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_OVPN_KEYCONF_DEL_INPUT, attrs).map(Self)
     }
 }
 
 impl<'a> OvpnKeyconfDelInput<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_OVPN_KEYCONF_DEL_INPUT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2184,7 +2170,7 @@ impl<'m, 'a, 'b> OvpnKeyconfDelInputWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `ovpn-keyconf-get`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `ovpn-keyconf-get`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct OvpnKeyconfGet<'a>(f::view::RawView<'a, 2>);
 
@@ -2192,14 +2178,12 @@ impl<'a> f::view::SetView<'a> for OvpnKeyconfGet<'a> {
     const SET: &'static f::AttrSet = &SET_OVPN_KEYCONF_GET;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_OVPN_KEYCONF_GET, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_OVPN_KEYCONF_GET, attrs).map(Self)
     }
 }
 
 impl<'a> OvpnKeyconfGet<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_OVPN_KEYCONF_GET);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2258,7 +2242,7 @@ impl<'m, 'a, 'b> OvpnKeyconfGetWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `ovpn-keyconf-swap-input`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `ovpn-keyconf-swap-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct OvpnKeyconfSwapInput<'a>(f::view::RawView<'a, 2>);
 
@@ -2266,14 +2250,12 @@ impl<'a> f::view::SetView<'a> for OvpnKeyconfSwapInput<'a> {
     const SET: &'static f::AttrSet = &SET_OVPN_KEYCONF_SWAP_INPUT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_OVPN_KEYCONF_SWAP_INPUT, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_OVPN_KEYCONF_SWAP_INPUT, attrs).map(Self)
     }
 }
 
 impl<'a> OvpnKeyconfSwapInput<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_OVPN_KEYCONF_SWAP_INPUT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2332,7 +2314,7 @@ impl<'m, 'a, 'b> OvpnKeyconfSwapInputWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `ovpn-peer-del-input`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `ovpn-peer-del-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct OvpnPeerDelInput<'a>(f::view::RawView<'a, 2>);
 
@@ -2340,14 +2322,12 @@ impl<'a> f::view::SetView<'a> for OvpnPeerDelInput<'a> {
     const SET: &'static f::AttrSet = &SET_OVPN_PEER_DEL_INPUT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_OVPN_PEER_DEL_INPUT, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_OVPN_PEER_DEL_INPUT, attrs).map(Self)
     }
 }
 
 impl<'a> OvpnPeerDelInput<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_OVPN_PEER_DEL_INPUT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2406,7 +2386,7 @@ impl<'m, 'a, 'b> OvpnPeerDelInputWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `ovpn-peer-new-input`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `ovpn-peer-new-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct OvpnPeerNewInput<'a>(f::view::RawView<'a, 2>);
 
@@ -2414,14 +2394,12 @@ impl<'a> f::view::SetView<'a> for OvpnPeerNewInput<'a> {
     const SET: &'static f::AttrSet = &SET_OVPN_PEER_NEW_INPUT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_OVPN_PEER_NEW_INPUT, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_OVPN_PEER_NEW_INPUT, attrs).map(Self)
     }
 }
 
 impl<'a> OvpnPeerNewInput<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_OVPN_PEER_NEW_INPUT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2480,7 +2458,7 @@ impl<'m, 'a, 'b> OvpnPeerNewInputWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `ovpn-peer-set-input`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `ovpn-peer-set-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct OvpnPeerSetInput<'a>(f::view::RawView<'a, 2>);
 
@@ -2488,14 +2466,12 @@ impl<'a> f::view::SetView<'a> for OvpnPeerSetInput<'a> {
     const SET: &'static f::AttrSet = &SET_OVPN_PEER_SET_INPUT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_OVPN_PEER_SET_INPUT, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_OVPN_PEER_SET_INPUT, attrs).map(Self)
     }
 }
 
 impl<'a> OvpnPeerSetInput<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_OVPN_PEER_SET_INPUT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2554,7 +2530,7 @@ impl<'m, 'a, 'b> OvpnPeerSetInputWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `peer`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `peer`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Peer<'a>(f::view::RawView<'a, 24>);
 
@@ -2562,14 +2538,12 @@ impl<'a> f::view::SetView<'a> for Peer<'a> {
     const SET: &'static f::AttrSet = &SET_PEER;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PEER, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_PEER, attrs).map(Self)
     }
 }
 
 impl<'a> Peer<'a> {
-    const CODES: [u8; 24] = f::view::quick_codes(&SET_PEER);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2915,7 +2889,7 @@ impl<'m, 'a, 'b> PeerWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `peer-del-input`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `peer-del-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct PeerDelInput<'a>(f::view::RawView<'a, 1>);
 
@@ -2923,14 +2897,12 @@ impl<'a> f::view::SetView<'a> for PeerDelInput<'a> {
     const SET: &'static f::AttrSet = &SET_PEER_DEL_INPUT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PEER_DEL_INPUT, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_PEER_DEL_INPUT, attrs).map(Self)
     }
 }
 
 impl<'a> PeerDelInput<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_PEER_DEL_INPUT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2977,7 +2949,7 @@ impl<'m, 'a, 'b> PeerDelInputWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `peer-new-input`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `peer-new-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct PeerNewInput<'a>(f::view::RawView<'a, 13>);
 
@@ -2985,14 +2957,12 @@ impl<'a> f::view::SetView<'a> for PeerNewInput<'a> {
     const SET: &'static f::AttrSet = &SET_PEER_NEW_INPUT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PEER_NEW_INPUT, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_PEER_NEW_INPUT, attrs).map(Self)
     }
 }
 
 impl<'a> PeerNewInput<'a> {
-    const CODES: [u8; 13] = f::view::quick_codes(&SET_PEER_NEW_INPUT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3195,7 +3165,7 @@ impl<'m, 'a, 'b> PeerNewInputWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `peer-set-input`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `peer-set-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct PeerSetInput<'a>(f::view::RawView<'a, 12>);
 
@@ -3203,14 +3173,12 @@ impl<'a> f::view::SetView<'a> for PeerSetInput<'a> {
     const SET: &'static f::AttrSet = &SET_PEER_SET_INPUT;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PEER_SET_INPUT, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_PEER_SET_INPUT, attrs).map(Self)
     }
 }
 
 impl<'a> PeerSetInput<'a> {
-    const CODES: [u8; 12] = f::view::quick_codes(&SET_PEER_SET_INPUT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

@@ -2637,7 +2637,7 @@ pub static FAMILY: f::Family = f::Family {
     ],
     sub_messages: &[],
 };
-/// The typed view of ovs_flow's attribute set `action-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_flow's attribute set `action-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ActionAttrs<'a>(f::view::RawView<'a, 24>);
 
@@ -2645,14 +2645,12 @@ impl<'a> f::view::SetView<'a> for ActionAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACTION_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ACTION_ATTRS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_ACTION_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ActionAttrs<'a> {
-    const CODES: [u8; 24] = f::view::quick_codes(&SET_ACTION_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2988,7 +2986,7 @@ impl<'m, 'a, 'b> ActionAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovs_flow's attribute set `check-pkt-len-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_flow's attribute set `check-pkt-len-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct CheckPktLenAttrs<'a>(f::view::RawView<'a, 3>);
 
@@ -2996,14 +2994,12 @@ impl<'a> f::view::SetView<'a> for CheckPktLenAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CHECK_PKT_LEN_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CHECK_PKT_LEN_ATTRS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_CHECK_PKT_LEN_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> CheckPktLenAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_CHECK_PKT_LEN_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3074,7 +3070,7 @@ impl<'m, 'a, 'b> CheckPktLenAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovs_flow's attribute set `ct-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_flow's attribute set `ct-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct CtAttrs<'a>(f::view::RawView<'a, 9>);
 
@@ -3082,14 +3078,12 @@ impl<'a> f::view::SetView<'a> for CtAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CT_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CT_ATTRS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_CT_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> CtAttrs<'a> {
-    const CODES: [u8; 9] = f::view::quick_codes(&SET_CT_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3239,7 +3233,7 @@ impl<'m, 'a, 'b> CtAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovs_flow's attribute set `dec-ttl-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_flow's attribute set `dec-ttl-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DecTtlAttrs<'a>(f::view::RawView<'a, 1>);
 
@@ -3247,14 +3241,12 @@ impl<'a> f::view::SetView<'a> for DecTtlAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_DEC_TTL_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DEC_TTL_ATTRS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_DEC_TTL_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> DecTtlAttrs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_DEC_TTL_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3300,7 +3292,7 @@ impl<'m, 'a, 'b> DecTtlAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovs_flow's attribute set `flow-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_flow's attribute set `flow-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct FlowAttrs<'a>(f::view::RawView<'a, 11>);
 
@@ -3308,14 +3300,12 @@ impl<'a> f::view::SetView<'a> for FlowAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOW_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FLOW_ATTRS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_FLOW_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> FlowAttrs<'a> {
-    const CODES: [u8; 11] = f::view::quick_codes(&SET_FLOW_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3489,7 +3479,7 @@ impl<'m, 'a, 'b> FlowAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovs_flow's attribute set `key-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_flow's attribute set `key-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct KeyAttrs<'a>(f::view::RawView<'a, 32>);
 
@@ -3497,14 +3487,12 @@ impl<'a> f::view::SetView<'a> for KeyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_KEY_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_KEY_ATTRS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_KEY_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> KeyAttrs<'a> {
-    const CODES: [u8; 32] = f::view::quick_codes(&SET_KEY_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3954,7 +3942,7 @@ impl<'m, 'a, 'b> KeyAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovs_flow's attribute set `nat-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_flow's attribute set `nat-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct NatAttrs<'a>(f::view::RawView<'a, 9>);
 
@@ -3962,14 +3950,12 @@ impl<'a> f::view::SetView<'a> for NatAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NAT_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_NAT_ATTRS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_NAT_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> NatAttrs<'a> {
-    const CODES: [u8; 9] = f::view::quick_codes(&SET_NAT_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -4120,7 +4106,7 @@ impl<'m, 'a, 'b> NatAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovs_flow's attribute set `ovs-nsh-key-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_flow's attribute set `ovs-nsh-key-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct OvsNshKeyAttrs<'a>(f::view::RawView<'a, 3>);
 
@@ -4128,14 +4114,12 @@ impl<'a> f::view::SetView<'a> for OvsNshKeyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_OVS_NSH_KEY_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_OVS_NSH_KEY_ATTRS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_OVS_NSH_KEY_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> OvsNshKeyAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_OVS_NSH_KEY_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -4208,7 +4192,7 @@ impl<'m, 'a, 'b> OvsNshKeyAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovs_flow's attribute set `psample-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_flow's attribute set `psample-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct PsampleAttrs<'a>(f::view::RawView<'a, 2>);
 
@@ -4216,14 +4200,12 @@ impl<'a> f::view::SetView<'a> for PsampleAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_PSAMPLE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PSAMPLE_ATTRS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_PSAMPLE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> PsampleAttrs<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_PSAMPLE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -4283,7 +4265,7 @@ impl<'m, 'a, 'b> PsampleAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovs_flow's attribute set `sample-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_flow's attribute set `sample-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct SampleAttrs<'a>(f::view::RawView<'a, 2>);
 
@@ -4291,14 +4273,12 @@ impl<'a> f::view::SetView<'a> for SampleAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SAMPLE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_SAMPLE_ATTRS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_SAMPLE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> SampleAttrs<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_SAMPLE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -4357,7 +4337,7 @@ impl<'m, 'a, 'b> SampleAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovs_flow's attribute set `tunnel-key-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_flow's attribute set `tunnel-key-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct TunnelKeyAttrs<'a>(f::view::RawView<'a, 17>);
 
@@ -4365,14 +4345,12 @@ impl<'a> f::view::SetView<'a> for TunnelKeyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TUNNEL_KEY_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_TUNNEL_KEY_ATTRS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_TUNNEL_KEY_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> TunnelKeyAttrs<'a> {
-    const CODES: [u8; 17] = f::view::quick_codes(&SET_TUNNEL_KEY_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -4626,7 +4604,7 @@ impl<'m, 'a, 'b> TunnelKeyAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovs_flow's attribute set `userspace-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_flow's attribute set `userspace-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct UserspaceAttrs<'a>(f::view::RawView<'a, 4>);
 
@@ -4634,14 +4612,12 @@ impl<'a> f::view::SetView<'a> for UserspaceAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_USERSPACE_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_USERSPACE_ATTRS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_USERSPACE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> UserspaceAttrs<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_USERSPACE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -4727,7 +4703,7 @@ impl<'m, 'a, 'b> UserspaceAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovs_flow's attribute set `vxlan-ext-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_flow's attribute set `vxlan-ext-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct VxlanExtAttrs<'a>(f::view::RawView<'a, 1>);
 
@@ -4735,14 +4711,12 @@ impl<'a> f::view::SetView<'a> for VxlanExtAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_VXLAN_EXT_ATTRS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_VXLAN_EXT_ATTRS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_VXLAN_EXT_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> VxlanExtAttrs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_VXLAN_EXT_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

@@ -297,7 +297,7 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of tcp_metrics's attribute set `metrics`: one pass over a run, then a getter per attribute.
+/// The typed view of tcp_metrics's attribute set `metrics`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Metrics<'a>(f::view::RawView<'a, 7>);
 
@@ -305,14 +305,12 @@ impl<'a> f::view::SetView<'a> for Metrics<'a> {
     const SET: &'static f::AttrSet = &SET_METRICS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_METRICS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_METRICS, attrs).map(Self)
     }
 }
 
 impl<'a> Metrics<'a> {
-    const CODES: [u8; 7] = f::view::quick_codes(&SET_METRICS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -437,7 +435,7 @@ impl<'m, 'a, 'b> MetricsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tcp_metrics's attribute set `tcp-metrics`: one pass over a run, then a getter per attribute.
+/// The typed view of tcp_metrics's attribute set `tcp-metrics`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct TcpMetrics<'a>(f::view::RawView<'a, 13>);
 
@@ -445,14 +443,12 @@ impl<'a> f::view::SetView<'a> for TcpMetrics<'a> {
     const SET: &'static f::AttrSet = &SET_TCP_METRICS;
     #[inline]
     fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_TCP_METRICS, &Self::CODES, attrs).map(Self)
+        f::view::RawView::parse(&SET_TCP_METRICS, attrs).map(Self)
     }
 }
 
 impl<'a> TcpMetrics<'a> {
-    const CODES: [u8; 13] = f::view::quick_codes(&SET_TCP_METRICS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
