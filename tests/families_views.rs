@@ -699,6 +699,31 @@ proptest! {
         }
     }
 
+    /// Well-framed runs of attributes of any number and payload through
+    /// every set of rt-link and ethtool, recursively, both ways
+    /// ([`parse_both`]): the lazy view indexes every run and reads a value
+    /// or `None`; the strict parse refuses exactly what `check` refuses.
+    #[test]
+    fn framed_runs_read_lazily_and_are_refused_strictly(
+        attrs in proptest::collection::vec(
+            (0u16..80, proptest::collection::vec(any::<u8>(), 0..24)),
+            0..12,
+        ),
+    ) {
+        let mut run = Vec::new();
+        for (ty, payload) in &attrs {
+            let len = u16::try_from(4 + payload.len()).unwrap();
+            run.extend(len.to_ne_bytes());
+            run.extend(ty.to_ne_bytes());
+            run.extend(payload);
+            run.resize(run.len().next_multiple_of(4), 0);
+        }
+        for set in sets_of(&[&rt_link::FAMILY, &ethtool::FAMILY]) {
+            prop_assert!(RawView::<SLOTS>::parse(set, Attrs::new(&run)).is_ok());
+            let _ = visit(set, Attrs::new(&run), 0, &mut 0);
+        }
+    }
+
     /// Any bytes through every set of rt-link and ethtool, recursively, and
     /// through the named rt-link getters: `Ok` or `Err`, never a panic.
     #[test]

@@ -156,8 +156,10 @@ pub struct Report<'a>(f::view::RawView<'a, 10>);
 impl<'a> f::view::SetView<'a> for Report<'a> {
     const SET: &'static f::AttrSet = &SET_REPORT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_REPORT, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_REPORT, attrs).map(Self)
     }
 }
 

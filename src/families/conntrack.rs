@@ -1943,8 +1943,10 @@ pub struct ConntrackAttrs<'a>(f::view::RawView<'a, 27>);
 impl<'a> f::view::SetView<'a> for ConntrackAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CONNTRACK_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CONNTRACK_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CONNTRACK_ATTRS, attrs).map(Self)
     }
 }
 
@@ -2327,8 +2329,10 @@ pub struct ConntrackStatsAttrs<'a>(f::view::RawView<'a, 15>);
 impl<'a> f::view::SetView<'a> for ConntrackStatsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CONNTRACK_STATS_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CONNTRACK_STATS_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CONNTRACK_STATS_ATTRS, attrs).map(Self)
     }
 }
 
@@ -2569,8 +2573,10 @@ pub struct CounterAttrs<'a>(f::view::RawView<'a, 5>);
 impl<'a> f::view::SetView<'a> for CounterAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_COUNTER_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_COUNTER_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_COUNTER_ATTRS, attrs).map(Self)
     }
 }
 
@@ -2668,8 +2674,10 @@ pub struct FilterAttrs<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for FilterAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FILTER_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FILTER_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FILTER_ATTRS, attrs).map(Self)
     }
 }
 
@@ -2741,8 +2749,10 @@ pub struct HelpAttrs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for HelpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_HELP_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_HELP_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_HELP_ATTRS, attrs).map(Self)
     }
 }
 
@@ -2801,8 +2811,10 @@ pub struct NatAttrs<'a>(f::view::RawView<'a, 5>);
 impl<'a> f::view::SetView<'a> for NatAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NAT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NAT_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NAT_ATTRS, attrs).map(Self)
     }
 }
 
@@ -2912,8 +2924,10 @@ pub struct NatProtoAttrs<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for NatProtoAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NAT_PROTO_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NAT_PROTO_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NAT_PROTO_ATTRS, attrs).map(Self)
     }
 }
 
@@ -2985,8 +2999,10 @@ pub struct ProtoinfoAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for ProtoinfoAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_PROTOINFO_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PROTOINFO_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PROTOINFO_ATTRS, attrs).map(Self)
     }
 }
 
@@ -3068,8 +3084,10 @@ pub struct ProtoinfoDccpAttrs<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for ProtoinfoDccpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_PROTOINFO_DCCP_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PROTOINFO_DCCP_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PROTOINFO_DCCP_ATTRS, attrs).map(Self)
     }
 }
 
@@ -3154,8 +3172,10 @@ pub struct ProtoinfoSctpAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for ProtoinfoSctpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_PROTOINFO_SCTP_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PROTOINFO_SCTP_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PROTOINFO_SCTP_ATTRS, attrs).map(Self)
     }
 }
 
@@ -3240,8 +3260,10 @@ pub struct ProtoinfoTcpAttrs<'a>(f::view::RawView<'a, 5>);
 impl<'a> f::view::SetView<'a> for ProtoinfoTcpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_PROTOINFO_TCP_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PROTOINFO_TCP_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PROTOINFO_TCP_ATTRS, attrs).map(Self)
     }
 }
 
@@ -3355,8 +3377,10 @@ pub struct SecctxAttrs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for SecctxAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SECCTX_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SECCTX_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SECCTX_ATTRS, attrs).map(Self)
     }
 }
 
@@ -3415,8 +3439,10 @@ pub struct SeqadjAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for SeqadjAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SEQADJ_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SEQADJ_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SEQADJ_ATTRS, attrs).map(Self)
     }
 }
 
@@ -3501,8 +3527,10 @@ pub struct SynproxyAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for SynproxyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SYNPROXY_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SYNPROXY_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SYNPROXY_ATTRS, attrs).map(Self)
     }
 }
 
@@ -3587,8 +3615,10 @@ pub struct TupleAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for TupleAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TUPLE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TUPLE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TUPLE_ATTRS, attrs).map(Self)
     }
 }
 
@@ -3671,8 +3701,10 @@ pub struct TupleIpAttrs<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for TupleIpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TUPLE_IP_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TUPLE_IP_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TUPLE_IP_ATTRS, attrs).map(Self)
     }
 }
 
@@ -3770,8 +3802,10 @@ pub struct TupleProtoAttrs<'a>(f::view::RawView<'a, 9>);
 impl<'a> f::view::SetView<'a> for TupleProtoAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TUPLE_PROTO_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TUPLE_PROTO_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TUPLE_PROTO_ATTRS, attrs).map(Self)
     }
 }
 

@@ -339,8 +339,10 @@ pub struct PerfDomain<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for PerfDomain<'a> {
     const SET: &'static f::AttrSet = &SET_PERF_DOMAIN;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PERF_DOMAIN, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PERF_DOMAIN, attrs).map(Self)
     }
 }
 
@@ -425,8 +427,10 @@ pub struct PerfState<'a>(f::view::RawView<'a, 6>);
 impl<'a> f::view::SetView<'a> for PerfState<'a> {
     const SET: &'static f::AttrSet = &SET_PERF_STATE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PERF_STATE, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PERF_STATE, attrs).map(Self)
     }
 }
 
@@ -537,8 +541,10 @@ pub struct PerfTable<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for PerfTable<'a> {
     const SET: &'static f::AttrSet = &SET_PERF_TABLE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PERF_TABLE, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PERF_TABLE, attrs).map(Self)
     }
 }
 

@@ -5707,8 +5707,10 @@ pub struct Devlink<'a>(f::view::RawView<'a, 180>);
 impl<'a> f::view::SetView<'a> for Devlink<'a> {
     const SET: &'static f::AttrSet = &SET_DEVLINK;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DEVLINK, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DEVLINK, attrs).map(Self)
     }
 }
 
@@ -8081,8 +8083,10 @@ pub struct DlAttrStats<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for DlAttrStats<'a> {
     const SET: &'static f::AttrSet = &SET_DL_ATTR_STATS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_ATTR_STATS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_ATTR_STATS, attrs).map(Self)
     }
 }
 
@@ -8167,8 +8171,10 @@ pub struct DlDevStats<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for DlDevStats<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DEV_STATS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DEV_STATS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DEV_STATS, attrs).map(Self)
     }
 }
 
@@ -8238,8 +8244,10 @@ pub struct DlDpipeAction<'a>(f::view::RawView<'a, 5>);
 impl<'a> f::view::SetView<'a> for DlDpipeAction<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_ACTION;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_ACTION, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_ACTION, attrs).map(Self)
     }
 }
 
@@ -8350,8 +8358,10 @@ pub struct DlDpipeActionValue<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for DlDpipeActionValue<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_ACTION_VALUE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_ACTION_VALUE, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_ACTION_VALUE, attrs).map(Self)
     }
 }
 
@@ -8448,8 +8458,10 @@ pub struct DlDpipeEntries<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for DlDpipeEntries<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_ENTRIES;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_ENTRIES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_ENTRIES, attrs).map(Self)
     }
 }
 
@@ -8507,8 +8519,10 @@ pub struct DlDpipeEntry<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for DlDpipeEntry<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_ENTRY;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_ENTRY, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_ENTRY, attrs).map(Self)
     }
 }
 
@@ -8612,8 +8626,10 @@ pub struct DlDpipeEntryActionValues<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for DlDpipeEntryActionValues<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_ENTRY_ACTION_VALUES;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_ENTRY_ACTION_VALUES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_ENTRY_ACTION_VALUES, attrs).map(Self)
     }
 }
 
@@ -8673,8 +8689,10 @@ pub struct DlDpipeEntryMatchValues<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for DlDpipeEntryMatchValues<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_ENTRY_MATCH_VALUES;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_ENTRY_MATCH_VALUES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_ENTRY_MATCH_VALUES, attrs).map(Self)
     }
 }
 
@@ -8734,8 +8752,10 @@ pub struct DlDpipeField<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for DlDpipeField<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_FIELD;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_FIELD, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_FIELD, attrs).map(Self)
     }
 }
 
@@ -8833,8 +8853,10 @@ pub struct DlDpipeHeader<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for DlDpipeHeader<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_HEADER;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_HEADER, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_HEADER, attrs).map(Self)
     }
 }
 
@@ -8933,8 +8955,10 @@ pub struct DlDpipeHeaderFields<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for DlDpipeHeaderFields<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_HEADER_FIELDS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_HEADER_FIELDS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_HEADER_FIELDS, attrs).map(Self)
     }
 }
 
@@ -8992,8 +9016,10 @@ pub struct DlDpipeHeaders<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for DlDpipeHeaders<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_HEADERS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_HEADERS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_HEADERS, attrs).map(Self)
     }
 }
 
@@ -9051,8 +9077,10 @@ pub struct DlDpipeMatch<'a>(f::view::RawView<'a, 5>);
 impl<'a> f::view::SetView<'a> for DlDpipeMatch<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_MATCH;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_MATCH, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_MATCH, attrs).map(Self)
     }
 }
 
@@ -9163,8 +9191,10 @@ pub struct DlDpipeMatchValue<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for DlDpipeMatchValue<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_MATCH_VALUE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_MATCH_VALUE, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_MATCH_VALUE, attrs).map(Self)
     }
 }
 
@@ -9261,8 +9291,10 @@ pub struct DlDpipeTable<'a>(f::view::RawView<'a, 7>);
 impl<'a> f::view::SetView<'a> for DlDpipeTable<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_TABLE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_TABLE, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_TABLE, attrs).map(Self)
     }
 }
 
@@ -9401,8 +9433,10 @@ pub struct DlDpipeTableActions<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for DlDpipeTableActions<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_TABLE_ACTIONS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_TABLE_ACTIONS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_TABLE_ACTIONS, attrs).map(Self)
     }
 }
 
@@ -9460,8 +9494,10 @@ pub struct DlDpipeTableMatches<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for DlDpipeTableMatches<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_TABLE_MATCHES;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_TABLE_MATCHES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_TABLE_MATCHES, attrs).map(Self)
     }
 }
 
@@ -9519,8 +9555,10 @@ pub struct DlDpipeTables<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for DlDpipeTables<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_TABLES;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_DPIPE_TABLES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_TABLES, attrs).map(Self)
     }
 }
 
@@ -9578,8 +9616,10 @@ pub struct DlFmsg<'a>(f::view::RawView<'a, 5>);
 impl<'a> f::view::SetView<'a> for DlFmsg<'a> {
     const SET: &'static f::AttrSet = &SET_DL_FMSG;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_FMSG, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_FMSG, attrs).map(Self)
     }
 }
 
@@ -9690,8 +9730,10 @@ pub struct DlHealthReporter<'a>(f::view::RawView<'a, 10>);
 impl<'a> f::view::SetView<'a> for DlHealthReporter<'a> {
     const SET: &'static f::AttrSet = &SET_DL_HEALTH_REPORTER;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_HEALTH_REPORTER, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_HEALTH_REPORTER, attrs).map(Self)
     }
 }
 
@@ -9870,8 +9912,10 @@ pub struct DlInfoVersion<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for DlInfoVersion<'a> {
     const SET: &'static f::AttrSet = &SET_DL_INFO_VERSION;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_INFO_VERSION, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_INFO_VERSION, attrs).map(Self)
     }
 }
 
@@ -9943,8 +9987,10 @@ pub struct DlLinecardSupportedTypes<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for DlLinecardSupportedTypes<'a> {
     const SET: &'static f::AttrSet = &SET_DL_LINECARD_SUPPORTED_TYPES;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_LINECARD_SUPPORTED_TYPES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_LINECARD_SUPPORTED_TYPES, attrs).map(Self)
     }
 }
 
@@ -10003,8 +10049,10 @@ pub struct DlParam<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for DlParam<'a> {
     const SET: &'static f::AttrSet = &SET_DL_PARAM;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_PARAM, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_PARAM, attrs).map(Self)
     }
 }
 
@@ -10089,8 +10137,10 @@ pub struct DlParentDev<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for DlParentDev<'a> {
     const SET: &'static f::AttrSet = &SET_DL_PARENT_DEV;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_PARENT_DEV, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_PARENT_DEV, attrs).map(Self)
     }
 }
 
@@ -10175,8 +10225,10 @@ pub struct DlPortFunction<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for DlPortFunction<'a> {
     const SET: &'static f::AttrSet = &SET_DL_PORT_FUNCTION;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_PORT_FUNCTION, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_PORT_FUNCTION, attrs).map(Self)
     }
 }
 
@@ -10274,8 +10326,10 @@ pub struct DlRateTcBws<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for DlRateTcBws<'a> {
     const SET: &'static f::AttrSet = &SET_DL_RATE_TC_BWS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_RATE_TC_BWS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_RATE_TC_BWS, attrs).map(Self)
     }
 }
 
@@ -10347,8 +10401,10 @@ pub struct DlRegionChunk<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for DlRegionChunk<'a> {
     const SET: &'static f::AttrSet = &SET_DL_REGION_CHUNK;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_REGION_CHUNK, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_REGION_CHUNK, attrs).map(Self)
     }
 }
 
@@ -10420,8 +10476,10 @@ pub struct DlRegionChunks<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for DlRegionChunks<'a> {
     const SET: &'static f::AttrSet = &SET_DL_REGION_CHUNKS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_REGION_CHUNKS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_REGION_CHUNKS, attrs).map(Self)
     }
 }
 
@@ -10479,8 +10537,10 @@ pub struct DlRegionSnapshot<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for DlRegionSnapshot<'a> {
     const SET: &'static f::AttrSet = &SET_DL_REGION_SNAPSHOT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_REGION_SNAPSHOT, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_REGION_SNAPSHOT, attrs).map(Self)
     }
 }
 
@@ -10539,8 +10599,10 @@ pub struct DlRegionSnapshots<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for DlRegionSnapshots<'a> {
     const SET: &'static f::AttrSet = &SET_DL_REGION_SNAPSHOTS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_REGION_SNAPSHOTS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_REGION_SNAPSHOTS, attrs).map(Self)
     }
 }
 
@@ -10598,8 +10660,10 @@ pub struct DlReloadActInfo<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for DlReloadActInfo<'a> {
     const SET: &'static f::AttrSet = &SET_DL_RELOAD_ACT_INFO;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_RELOAD_ACT_INFO, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_RELOAD_ACT_INFO, attrs).map(Self)
     }
 }
 
@@ -10672,8 +10736,10 @@ pub struct DlReloadActStats<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for DlReloadActStats<'a> {
     const SET: &'static f::AttrSet = &SET_DL_RELOAD_ACT_STATS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_RELOAD_ACT_STATS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_RELOAD_ACT_STATS, attrs).map(Self)
     }
 }
 
@@ -10733,8 +10799,10 @@ pub struct DlReloadStats<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for DlReloadStats<'a> {
     const SET: &'static f::AttrSet = &SET_DL_RELOAD_STATS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_RELOAD_STATS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_RELOAD_STATS, attrs).map(Self)
     }
 }
 
@@ -10794,8 +10862,10 @@ pub struct DlReloadStatsEntry<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for DlReloadStatsEntry<'a> {
     const SET: &'static f::AttrSet = &SET_DL_RELOAD_STATS_ENTRY;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_RELOAD_STATS_ENTRY, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_RELOAD_STATS_ENTRY, attrs).map(Self)
     }
 }
 
@@ -10867,8 +10937,10 @@ pub struct DlResource<'a>(f::view::RawView<'a, 10>);
 impl<'a> f::view::SetView<'a> for DlResource<'a> {
     const SET: &'static f::AttrSet = &SET_DL_RESOURCE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_RESOURCE, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_RESOURCE, attrs).map(Self)
     }
 }
 
@@ -11044,8 +11116,10 @@ pub struct DlResourceList<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for DlResourceList<'a> {
     const SET: &'static f::AttrSet = &SET_DL_RESOURCE_LIST;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_RESOURCE_LIST, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_RESOURCE_LIST, attrs).map(Self)
     }
 }
 
@@ -11103,8 +11177,10 @@ pub struct DlSelftestId<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for DlSelftestId<'a> {
     const SET: &'static f::AttrSet = &SET_DL_SELFTEST_ID;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_SELFTEST_ID, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_SELFTEST_ID, attrs).map(Self)
     }
 }
 
@@ -11163,8 +11239,10 @@ pub struct DlTrapMetadata<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for DlTrapMetadata<'a> {
     const SET: &'static f::AttrSet = &SET_DL_TRAP_METADATA;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DL_TRAP_METADATA, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_TRAP_METADATA, attrs).map(Self)
     }
 }
 

@@ -1818,8 +1818,10 @@ pub struct Dpll<'a>(f::view::RawView<'a, 14>);
 impl<'a> f::view::SetView<'a> for Dpll<'a> {
     const SET: &'static f::AttrSet = &SET_DPLL;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DPLL, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DPLL, attrs).map(Self)
     }
 }
 
@@ -2034,8 +2036,10 @@ pub struct FrequencyRange<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for FrequencyRange<'a> {
     const SET: &'static f::AttrSet = &SET_FREQUENCY_RANGE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FREQUENCY_RANGE, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FREQUENCY_RANGE, attrs).map(Self)
     }
 }
 
@@ -2107,8 +2111,10 @@ pub struct Pin<'a>(f::view::RawView<'a, 32>);
 impl<'a> f::view::SetView<'a> for Pin<'a> {
     const SET: &'static f::AttrSet = &SET_PIN;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PIN, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PIN, attrs).map(Self)
     }
 }
 
@@ -2559,8 +2565,10 @@ pub struct PinParentDevice<'a>(f::view::RawView<'a, 8>);
 impl<'a> f::view::SetView<'a> for PinParentDevice<'a> {
     const SET: &'static f::AttrSet = &SET_PIN_PARENT_DEVICE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PIN_PARENT_DEVICE, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PIN_PARENT_DEVICE, attrs).map(Self)
     }
 }
 
@@ -2713,8 +2721,10 @@ pub struct PinParentPin<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for PinParentPin<'a> {
     const SET: &'static f::AttrSet = &SET_PIN_PARENT_PIN;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PIN_PARENT_PIN, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PIN_PARENT_PIN, attrs).map(Self)
     }
 }
 
@@ -2786,8 +2796,10 @@ pub struct ReferenceSync<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for ReferenceSync<'a> {
     const SET: &'static f::AttrSet = &SET_REFERENCE_SYNC;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_REFERENCE_SYNC, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_REFERENCE_SYNC, attrs).map(Self)
     }
 }
 

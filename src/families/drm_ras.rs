@@ -231,8 +231,10 @@ pub struct ErrorCounterAttrs<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for ErrorCounterAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ERROR_COUNTER_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ERROR_COUNTER_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ERROR_COUNTER_ATTRS, attrs).map(Self)
     }
 }
 
@@ -330,8 +332,10 @@ pub struct NodeAttrs<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for NodeAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NODE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NODE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NODE_ATTRS, attrs).map(Self)
     }
 }
 

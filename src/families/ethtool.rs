@@ -6363,8 +6363,10 @@ pub struct Bitset<'a>(f::view::RawView<'a, 6>);
 impl<'a> f::view::SetView<'a> for Bitset<'a> {
     const SET: &'static f::AttrSet = &SET_BITSET;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BITSET, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_BITSET, attrs).map(Self)
     }
 }
 
@@ -6474,8 +6476,10 @@ pub struct BitsetBit<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for BitsetBit<'a> {
     const SET: &'static f::AttrSet = &SET_BITSET_BIT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BITSET_BIT, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_BITSET_BIT, attrs).map(Self)
     }
 }
 
@@ -6560,8 +6564,10 @@ pub struct BitsetBits<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for BitsetBits<'a> {
     const SET: &'static f::AttrSet = &SET_BITSET_BITS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BITSET_BITS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_BITSET_BITS, attrs).map(Self)
     }
 }
 
@@ -6619,8 +6625,10 @@ pub struct C33PsePwLimit<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for C33PsePwLimit<'a> {
     const SET: &'static f::AttrSet = &SET_C33_PSE_PW_LIMIT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_C33_PSE_PW_LIMIT, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_C33_PSE_PW_LIMIT, attrs).map(Self)
     }
 }
 
@@ -6692,8 +6700,10 @@ pub struct CableFaultLength<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for CableFaultLength<'a> {
     const SET: &'static f::AttrSet = &SET_CABLE_FAULT_LENGTH;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CABLE_FAULT_LENGTH, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CABLE_FAULT_LENGTH, attrs).map(Self)
     }
 }
 
@@ -6778,8 +6788,10 @@ pub struct CableNest<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for CableNest<'a> {
     const SET: &'static f::AttrSet = &SET_CABLE_NEST;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CABLE_NEST, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CABLE_NEST, attrs).map(Self)
     }
 }
 
@@ -6849,8 +6861,10 @@ pub struct CableResult<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for CableResult<'a> {
     const SET: &'static f::AttrSet = &SET_CABLE_RESULT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CABLE_RESULT, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CABLE_RESULT, attrs).map(Self)
     }
 }
 
@@ -6935,8 +6949,10 @@ pub struct CableTest<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for CableTest<'a> {
     const SET: &'static f::AttrSet = &SET_CABLE_TEST;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CABLE_TEST, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CABLE_TEST, attrs).map(Self)
     }
 }
 
@@ -6994,8 +7010,10 @@ pub struct CableTestNtf<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for CableTestNtf<'a> {
     const SET: &'static f::AttrSet = &SET_CABLE_TEST_NTF;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CABLE_TEST_NTF, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CABLE_TEST_NTF, attrs).map(Self)
     }
 }
 
@@ -7078,8 +7096,10 @@ pub struct CableTestTdr<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for CableTestTdr<'a> {
     const SET: &'static f::AttrSet = &SET_CABLE_TEST_TDR;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CABLE_TEST_TDR, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CABLE_TEST_TDR, attrs).map(Self)
     }
 }
 
@@ -7149,8 +7169,10 @@ pub struct CableTestTdrCfg<'a>(f::view::RawView<'a, 5>);
 impl<'a> f::view::SetView<'a> for CableTestTdrCfg<'a> {
     const SET: &'static f::AttrSet = &SET_CABLE_TEST_TDR_CFG;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CABLE_TEST_TDR_CFG, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CABLE_TEST_TDR_CFG, attrs).map(Self)
     }
 }
 
@@ -7248,8 +7270,10 @@ pub struct CableTestTdrNtf<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for CableTestTdrNtf<'a> {
     const SET: &'static f::AttrSet = &SET_CABLE_TEST_TDR_NTF;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CABLE_TEST_TDR_NTF, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CABLE_TEST_TDR_NTF, attrs).map(Self)
     }
 }
 
@@ -7332,8 +7356,10 @@ pub struct Channels<'a>(f::view::RawView<'a, 10>);
 impl<'a> f::view::SetView<'a> for Channels<'a> {
     const SET: &'static f::AttrSet = &SET_CHANNELS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CHANNELS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CHANNELS, attrs).map(Self)
     }
 }
 
@@ -7495,8 +7521,10 @@ pub struct Coalesce<'a>(f::view::RawView<'a, 33>);
 impl<'a> f::view::SetView<'a> for Coalesce<'a> {
     const SET: &'static f::AttrSet = &SET_COALESCE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_COALESCE, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_COALESCE, attrs).map(Self)
     }
 }
 
@@ -7955,8 +7983,10 @@ pub struct Debug<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for Debug<'a> {
     const SET: &'static f::AttrSet = &SET_DEBUG;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DEBUG, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DEBUG, attrs).map(Self)
     }
 }
 
@@ -8026,8 +8056,10 @@ pub struct Eee<'a>(f::view::RawView<'a, 8>);
 impl<'a> f::view::SetView<'a> for Eee<'a> {
     const SET: &'static f::AttrSet = &SET_EEE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EEE, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EEE, attrs).map(Self)
     }
 }
 
@@ -8161,8 +8193,10 @@ pub struct Features<'a>(f::view::RawView<'a, 6>);
 impl<'a> f::view::SetView<'a> for Features<'a> {
     const SET: &'static f::AttrSet = &SET_FEATURES;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FEATURES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FEATURES, attrs).map(Self)
     }
 }
 
@@ -8268,8 +8302,10 @@ pub struct Fec<'a>(f::view::RawView<'a, 6>);
 impl<'a> f::view::SetView<'a> for Fec<'a> {
     const SET: &'static f::AttrSet = &SET_FEC;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FEC, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FEC, attrs).map(Self)
     }
 }
 
@@ -8377,8 +8413,10 @@ pub struct FecHist<'a>(f::view::RawView<'a, 5>);
 impl<'a> f::view::SetView<'a> for FecHist<'a> {
     const SET: &'static f::AttrSet = &SET_FEC_HIST;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FEC_HIST, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FEC_HIST, attrs).map(Self)
     }
 }
 
@@ -8476,8 +8514,10 @@ pub struct FecStat<'a>(f::view::RawView<'a, 6>);
 impl<'a> f::view::SetView<'a> for FecStat<'a> {
     const SET: &'static f::AttrSet = &SET_FEC_STAT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FEC_STAT, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FEC_STAT, attrs).map(Self)
     }
 }
 
@@ -8574,8 +8614,10 @@ pub struct Flow<'a>(f::view::RawView<'a, 27>);
 impl<'a> f::view::SetView<'a> for Flow<'a> {
     const SET: &'static f::AttrSet = &SET_FLOW;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOW, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FLOW, attrs).map(Self)
     }
 }
 
@@ -8972,8 +9014,10 @@ pub struct Header<'a>(f::view::RawView<'a, 5>);
 impl<'a> f::view::SetView<'a> for Header<'a> {
     const SET: &'static f::AttrSet = &SET_HEADER;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_HEADER, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_HEADER, attrs).map(Self)
     }
 }
 
@@ -9071,8 +9115,10 @@ pub struct IrqModeration<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for IrqModeration<'a> {
     const SET: &'static f::AttrSet = &SET_IRQ_MODERATION;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IRQ_MODERATION, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_IRQ_MODERATION, attrs).map(Self)
     }
 }
 
@@ -9157,8 +9203,10 @@ pub struct Linkinfo<'a>(f::view::RawView<'a, 7>);
 impl<'a> f::view::SetView<'a> for Linkinfo<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO, attrs).map(Self)
     }
 }
 
@@ -9281,8 +9329,10 @@ pub struct Linkmodes<'a>(f::view::RawView<'a, 11>);
 impl<'a> f::view::SetView<'a> for Linkmodes<'a> {
     const SET: &'static f::AttrSet = &SET_LINKMODES;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKMODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKMODES, attrs).map(Self)
     }
 }
 
@@ -9455,8 +9505,10 @@ pub struct Linkstate<'a>(f::view::RawView<'a, 8>);
 impl<'a> f::view::SetView<'a> for Linkstate<'a> {
     const SET: &'static f::AttrSet = &SET_LINKSTATE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKSTATE, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKSTATE, attrs).map(Self)
     }
 }
 
@@ -9592,8 +9644,10 @@ pub struct Mm<'a>(f::view::RawView<'a, 12>);
 impl<'a> f::view::SetView<'a> for Mm<'a> {
     const SET: &'static f::AttrSet = &SET_MM;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MM, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_MM, attrs).map(Self)
     }
 }
 
@@ -9780,8 +9834,10 @@ pub struct MmStat<'a>(f::view::RawView<'a, 8>);
 impl<'a> f::view::SetView<'a> for MmStat<'a> {
     const SET: &'static f::AttrSet = &SET_MM_STAT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MM_STAT, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_MM_STAT, attrs).map(Self)
     }
 }
 
@@ -9905,8 +9961,10 @@ pub struct Module<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for Module<'a> {
     const SET: &'static f::AttrSet = &SET_MODULE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MODULE, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_MODULE, attrs).map(Self)
     }
 }
 
@@ -9990,8 +10048,10 @@ pub struct ModuleEeprom<'a>(f::view::RawView<'a, 8>);
 impl<'a> f::view::SetView<'a> for ModuleEeprom<'a> {
     const SET: &'static f::AttrSet = &SET_MODULE_EEPROM;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MODULE_EEPROM, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_MODULE_EEPROM, attrs).map(Self)
     }
 }
 
@@ -10127,8 +10187,10 @@ pub struct ModuleFwFlash<'a>(f::view::RawView<'a, 8>);
 impl<'a> f::view::SetView<'a> for ModuleFwFlash<'a> {
     const SET: &'static f::AttrSet = &SET_MODULE_FW_FLASH;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MODULE_FW_FLASH, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_MODULE_FW_FLASH, attrs).map(Self)
     }
 }
 
@@ -10264,8 +10326,10 @@ pub struct Mse<'a>(f::view::RawView<'a, 8>);
 impl<'a> f::view::SetView<'a> for Mse<'a> {
     const SET: &'static f::AttrSet = &SET_MSE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MSE, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_MSE, attrs).map(Self)
     }
 }
 
@@ -10407,8 +10471,10 @@ pub struct MseCapabilities<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for MseCapabilities<'a> {
     const SET: &'static f::AttrSet = &SET_MSE_CAPABILITIES;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MSE_CAPABILITIES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_MSE_CAPABILITIES, attrs).map(Self)
     }
 }
 
@@ -10506,8 +10572,10 @@ pub struct MseSnapshot<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for MseSnapshot<'a> {
     const SET: &'static f::AttrSet = &SET_MSE_SNAPSHOT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MSE_SNAPSHOT, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_MSE_SNAPSHOT, attrs).map(Self)
     }
 }
 
@@ -10592,8 +10660,10 @@ pub struct Pause<'a>(f::view::RawView<'a, 7>);
 impl<'a> f::view::SetView<'a> for Pause<'a> {
     const SET: &'static f::AttrSet = &SET_PAUSE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PAUSE, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PAUSE, attrs).map(Self)
     }
 }
 
@@ -10715,8 +10785,10 @@ pub struct PauseStat<'a>(f::view::RawView<'a, 5>);
 impl<'a> f::view::SetView<'a> for PauseStat<'a> {
     const SET: &'static f::AttrSet = &SET_PAUSE_STAT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PAUSE_STAT, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PAUSE_STAT, attrs).map(Self)
     }
 }
 
@@ -10801,8 +10873,10 @@ pub struct PhcVclocks<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for PhcVclocks<'a> {
     const SET: &'static f::AttrSet = &SET_PHC_VCLOCKS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PHC_VCLOCKS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PHC_VCLOCKS, attrs).map(Self)
     }
 }
 
@@ -10886,8 +10960,10 @@ pub struct Phy<'a>(f::view::RawView<'a, 9>);
 impl<'a> f::view::SetView<'a> for Phy<'a> {
     const SET: &'static f::AttrSet = &SET_PHY;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PHY, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PHY, attrs).map(Self)
     }
 }
 
@@ -11036,8 +11112,10 @@ pub struct Plca<'a>(f::view::RawView<'a, 10>);
 impl<'a> f::view::SetView<'a> for Plca<'a> {
     const SET: &'static f::AttrSet = &SET_PLCA;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PLCA, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PLCA, attrs).map(Self)
     }
 }
 
@@ -11199,8 +11277,10 @@ pub struct Privflags<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for Privflags<'a> {
     const SET: &'static f::AttrSet = &SET_PRIVFLAGS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PRIVFLAGS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PRIVFLAGS, attrs).map(Self)
     }
 }
 
@@ -11270,8 +11350,10 @@ pub struct Profile<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for Profile<'a> {
     const SET: &'static f::AttrSet = &SET_PROFILE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PROFILE, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PROFILE, attrs).map(Self)
     }
 }
 
@@ -11329,8 +11411,10 @@ pub struct Pse<'a>(f::view::RawView<'a, 17>);
 impl<'a> f::view::SetView<'a> for Pse<'a> {
     const SET: &'static f::AttrSet = &SET_PSE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PSE, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PSE, attrs).map(Self)
     }
 }
 
@@ -11584,8 +11668,10 @@ pub struct PseNtf<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for PseNtf<'a> {
     const SET: &'static f::AttrSet = &SET_PSE_NTF;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PSE_NTF, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PSE_NTF, attrs).map(Self)
     }
 }
 
@@ -11656,8 +11742,10 @@ pub struct Rings<'a>(f::view::RawView<'a, 19>);
 impl<'a> f::view::SetView<'a> for Rings<'a> {
     const SET: &'static f::AttrSet = &SET_RINGS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_RINGS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_RINGS, attrs).map(Self)
     }
 }
 
@@ -11936,8 +12024,10 @@ pub struct Rss<'a>(f::view::RawView<'a, 9>);
 impl<'a> f::view::SetView<'a> for Rss<'a> {
     const SET: &'static f::AttrSet = &SET_RSS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_RSS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_RSS, attrs).map(Self)
     }
 }
 
@@ -12085,8 +12175,10 @@ pub struct Stats<'a>(f::view::RawView<'a, 6>);
 impl<'a> f::view::SetView<'a> for Stats<'a> {
     const SET: &'static f::AttrSet = &SET_STATS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STATS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_STATS, attrs).map(Self)
     }
 }
 
@@ -12181,8 +12273,10 @@ pub struct StatsGrp<'a>(f::view::RawView<'a, 10>);
 impl<'a> f::view::SetView<'a> for StatsGrp<'a> {
     const SET: &'static f::AttrSet = &SET_STATS_GRP;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STATS_GRP, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_STATS_GRP, attrs).map(Self)
     }
 }
 
@@ -12330,8 +12424,10 @@ pub struct StatsGrpHist<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for StatsGrpHist<'a> {
     const SET: &'static f::AttrSet = &SET_STATS_GRP_HIST;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STATS_GRP_HIST, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_STATS_GRP_HIST, attrs).map(Self)
     }
 }
 
@@ -12416,8 +12512,10 @@ pub struct String<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for String<'a> {
     const SET: &'static f::AttrSet = &SET_STRING;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STRING, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_STRING, attrs).map(Self)
     }
 }
 
@@ -12489,8 +12587,10 @@ pub struct Strings<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for Strings<'a> {
     const SET: &'static f::AttrSet = &SET_STRINGS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STRINGS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_STRINGS, attrs).map(Self)
     }
 }
 
@@ -12548,8 +12648,10 @@ pub struct StringsetAttrs<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for StringsetAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_STRINGSET;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STRINGSET, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_STRINGSET, attrs).map(Self)
     }
 }
 
@@ -12633,8 +12735,10 @@ pub struct Stringsets<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for Stringsets<'a> {
     const SET: &'static f::AttrSet = &SET_STRINGSETS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STRINGSETS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_STRINGSETS, attrs).map(Self)
     }
 }
 
@@ -12692,8 +12796,10 @@ pub struct Strset<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for Strset<'a> {
     const SET: &'static f::AttrSet = &SET_STRSET;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STRSET, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_STRSET, attrs).map(Self)
     }
 }
 
@@ -12776,8 +12882,10 @@ pub struct TsHwtstampProvider<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for TsHwtstampProvider<'a> {
     const SET: &'static f::AttrSet = &SET_TS_HWTSTAMP_PROVIDER;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TS_HWTSTAMP_PROVIDER, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TS_HWTSTAMP_PROVIDER, attrs).map(Self)
     }
 }
 
@@ -12849,8 +12957,10 @@ pub struct TsStat<'a>(f::view::RawView<'a, 5>);
 impl<'a> f::view::SetView<'a> for TsStat<'a> {
     const SET: &'static f::AttrSet = &SET_TS_STAT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TS_STAT, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TS_STAT, attrs).map(Self)
     }
 }
 
@@ -12948,8 +13058,10 @@ pub struct Tsconfig<'a>(f::view::RawView<'a, 6>);
 impl<'a> f::view::SetView<'a> for Tsconfig<'a> {
     const SET: &'static f::AttrSet = &SET_TSCONFIG;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TSCONFIG, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TSCONFIG, attrs).map(Self)
     }
 }
 
@@ -13057,8 +13169,10 @@ pub struct Tsinfo<'a>(f::view::RawView<'a, 10>);
 impl<'a> f::view::SetView<'a> for Tsinfo<'a> {
     const SET: &'static f::AttrSet = &SET_TSINFO;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TSINFO, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TSINFO, attrs).map(Self)
     }
 }
 
@@ -13217,8 +13331,10 @@ pub struct TunnelInfo<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for TunnelInfo<'a> {
     const SET: &'static f::AttrSet = &SET_TUNNEL_INFO;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TUNNEL_INFO, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TUNNEL_INFO, attrs).map(Self)
     }
 }
 
@@ -13288,8 +13404,10 @@ pub struct TunnelUdp<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for TunnelUdp<'a> {
     const SET: &'static f::AttrSet = &SET_TUNNEL_UDP;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TUNNEL_UDP, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TUNNEL_UDP, attrs).map(Self)
     }
 }
 
@@ -13347,8 +13465,10 @@ pub struct TunnelUdpEntry<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for TunnelUdpEntry<'a> {
     const SET: &'static f::AttrSet = &SET_TUNNEL_UDP_ENTRY;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TUNNEL_UDP_ENTRY, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TUNNEL_UDP_ENTRY, attrs).map(Self)
     }
 }
 
@@ -13420,8 +13540,10 @@ pub struct TunnelUdpTable<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for TunnelUdpTable<'a> {
     const SET: &'static f::AttrSet = &SET_TUNNEL_UDP_TABLE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TUNNEL_UDP_TABLE, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TUNNEL_UDP_TABLE, attrs).map(Self)
     }
 }
 
@@ -13504,8 +13626,10 @@ pub struct Wol<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for Wol<'a> {
     const SET: &'static f::AttrSet = &SET_WOL;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_WOL, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_WOL, attrs).map(Self)
     }
 }
 

@@ -322,8 +322,10 @@ pub struct Fou<'a>(f::view::RawView<'a, 12>);
 impl<'a> f::view::SetView<'a> for Fou<'a> {
     const SET: &'static f::AttrSet = &SET_FOU;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FOU, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FOU, attrs).map(Self)
     }
 }
 

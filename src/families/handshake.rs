@@ -520,8 +520,10 @@ pub struct Accept<'a>(f::view::RawView<'a, 9>);
 impl<'a> f::view::SetView<'a> for Accept<'a> {
     const SET: &'static f::AttrSet = &SET_ACCEPT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACCEPT, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACCEPT, attrs).map(Self)
     }
 }
 
@@ -683,8 +685,10 @@ pub struct Done<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for Done<'a> {
     const SET: &'static f::AttrSet = &SET_DONE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DONE, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DONE, attrs).map(Self)
     }
 }
 
@@ -769,8 +773,10 @@ pub struct X509<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for X509<'a> {
     const SET: &'static f::AttrSet = &SET_X509;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_X509, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_X509, attrs).map(Self)
     }
 }
 

@@ -106,8 +106,10 @@ pub struct Server<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for Server<'a> {
     const SET: &'static f::AttrSet = &SET_SERVER;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SERVER, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SERVER, attrs).map(Self)
     }
 }
 

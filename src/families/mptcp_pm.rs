@@ -907,8 +907,10 @@ pub struct Address<'a>(f::view::RawView<'a, 8>);
 impl<'a> f::view::SetView<'a> for Address<'a> {
     const SET: &'static f::AttrSet = &SET_ADDRESS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ADDRESS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ADDRESS, attrs).map(Self)
     }
 }
 
@@ -1045,8 +1047,10 @@ pub struct Attr<'a>(f::view::RawView<'a, 7>);
 impl<'a> f::view::SetView<'a> for Attr<'a> {
     const SET: &'static f::AttrSet = &SET_ATTR;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ATTR, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ATTR, attrs).map(Self)
     }
 }
 
@@ -1168,8 +1172,10 @@ pub struct Endpoint<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for Endpoint<'a> {
     const SET: &'static f::AttrSet = &SET_ENDPOINT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ENDPOINT, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ENDPOINT, attrs).map(Self)
     }
 }
 
@@ -1227,8 +1233,10 @@ pub struct EventAttr<'a>(f::view::RawView<'a, 19>);
 impl<'a> f::view::SetView<'a> for EventAttr<'a> {
     const SET: &'static f::AttrSet = &SET_EVENT_ATTR;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EVENT_ATTR, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EVENT_ATTR, attrs).map(Self)
     }
 }
 
@@ -1508,8 +1516,10 @@ pub struct SubflowAttribute<'a>(f::view::RawView<'a, 12>);
 impl<'a> f::view::SetView<'a> for SubflowAttribute<'a> {
     const SET: &'static f::AttrSet = &SET_SUBFLOW_ATTRIBUTE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SUBFLOW_ATTRIBUTE, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SUBFLOW_ATTRIBUTE, attrs).map(Self)
     }
 }
 

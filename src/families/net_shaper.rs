@@ -552,8 +552,10 @@ pub struct Caps<'a>(f::view::RawView<'a, 10>);
 impl<'a> f::view::SetView<'a> for Caps<'a> {
     const SET: &'static f::AttrSet = &SET_CAPS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CAPS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CAPS, attrs).map(Self)
     }
 }
 
@@ -729,8 +731,10 @@ pub struct Handle<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for Handle<'a> {
     const SET: &'static f::AttrSet = &SET_HANDLE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_HANDLE, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_HANDLE, attrs).map(Self)
     }
 }
 
@@ -802,8 +806,10 @@ pub struct LeafInfo<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for LeafInfo<'a> {
     const SET: &'static f::AttrSet = &SET_LEAF_INFO;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LEAF_INFO, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LEAF_INFO, attrs).map(Self)
     }
 }
 
@@ -887,8 +893,10 @@ pub struct NetShaper<'a>(f::view::RawView<'a, 10>);
 impl<'a> f::view::SetView<'a> for NetShaper<'a> {
     const SET: &'static f::AttrSet = &SET_NET_SHAPER;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NET_SHAPER, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NET_SHAPER, attrs).map(Self)
     }
 }
 

@@ -1708,8 +1708,10 @@ pub struct Dev<'a>(f::view::RawView<'a, 6>);
 impl<'a> f::view::SetView<'a> for Dev<'a> {
     const SET: &'static f::AttrSet = &SET_DEV;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DEV, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DEV, attrs).map(Self)
     }
 }
 
@@ -1820,8 +1822,10 @@ pub struct Dmabuf<'a>(f::view::RawView<'a, 5>);
 impl<'a> f::view::SetView<'a> for Dmabuf<'a> {
     const SET: &'static f::AttrSet = &SET_DMABUF;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DMABUF, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DMABUF, attrs).map(Self)
     }
 }
 
@@ -1931,8 +1935,10 @@ pub struct IoUringProviderInfo<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for IoUringProviderInfo<'a> {
     const SET: &'static f::AttrSet = &SET_IO_URING_PROVIDER_INFO;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IO_URING_PROVIDER_INFO, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_IO_URING_PROVIDER_INFO, attrs).map(Self)
     }
 }
 
@@ -1991,8 +1997,10 @@ pub struct Lease<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for Lease<'a> {
     const SET: &'static f::AttrSet = &SET_LEASE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LEASE, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LEASE, attrs).map(Self)
     }
 }
 
@@ -2076,8 +2084,10 @@ pub struct Napi<'a>(f::view::RawView<'a, 8>);
 impl<'a> f::view::SetView<'a> for Napi<'a> {
     const SET: &'static f::AttrSet = &SET_NAPI;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NAPI, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NAPI, attrs).map(Self)
     }
 }
 
@@ -2227,8 +2237,10 @@ pub struct PagePool<'a>(f::view::RawView<'a, 8>);
 impl<'a> f::view::SetView<'a> for PagePool<'a> {
     const SET: &'static f::AttrSet = &SET_PAGE_POOL;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PAGE_POOL, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PAGE_POOL, attrs).map(Self)
     }
 }
 
@@ -2377,8 +2389,10 @@ pub struct PagePoolInfo<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for PagePoolInfo<'a> {
     const SET: &'static f::AttrSet = &SET_PAGE_POOL_INFO;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PAGE_POOL_INFO, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PAGE_POOL_INFO, attrs).map(Self)
     }
 }
 
@@ -2450,8 +2464,10 @@ pub struct PagePoolStats<'a>(f::view::RawView<'a, 12>);
 impl<'a> f::view::SetView<'a> for PagePoolStats<'a> {
     const SET: &'static f::AttrSet = &SET_PAGE_POOL_STATS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PAGE_POOL_STATS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PAGE_POOL_STATS, attrs).map(Self)
     }
 }
 
@@ -2652,8 +2668,10 @@ pub struct Qstats<'a>(f::view::RawView<'a, 31>);
 impl<'a> f::view::SetView<'a> for Qstats<'a> {
     const SET: &'static f::AttrSet = &SET_QSTATS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_QSTATS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_QSTATS, attrs).map(Self)
     }
 }
 
@@ -3102,8 +3120,10 @@ pub struct Queue<'a>(f::view::RawView<'a, 8>);
 impl<'a> f::view::SetView<'a> for Queue<'a> {
     const SET: &'static f::AttrSet = &SET_QUEUE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_QUEUE, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_QUEUE, attrs).map(Self)
     }
 }
 
@@ -3250,8 +3270,10 @@ pub struct QueueId<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for QueueId<'a> {
     const SET: &'static f::AttrSet = &SET_QUEUE_ID;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_QUEUE_ID, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_QUEUE_ID, attrs).map(Self)
     }
 }
 
@@ -3323,8 +3345,10 @@ pub struct XskInfo<'a>(f::view::RawView<'a, 0>);
 impl<'a> f::view::SetView<'a> for XskInfo<'a> {
     const SET: &'static f::AttrSet = &SET_XSK_INFO;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_XSK_INFO, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_XSK_INFO, attrs).map(Self)
     }
 }
 

@@ -1650,8 +1650,10 @@ pub struct AuthFlavor<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for AuthFlavor<'a> {
     const SET: &'static f::AttrSet = &SET_AUTH_FLAVOR;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_AUTH_FLAVOR, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_AUTH_FLAVOR, attrs).map(Self)
     }
 }
 
@@ -1723,8 +1725,10 @@ pub struct CacheFlush<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for CacheFlush<'a> {
     const SET: &'static f::AttrSet = &SET_CACHE_FLUSH;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CACHE_FLUSH, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CACHE_FLUSH, attrs).map(Self)
     }
 }
 
@@ -1783,8 +1787,10 @@ pub struct CacheNotify<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for CacheNotify<'a> {
     const SET: &'static f::AttrSet = &SET_CACHE_NOTIFY;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CACHE_NOTIFY, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CACHE_NOTIFY, attrs).map(Self)
     }
 }
 
@@ -1843,8 +1849,10 @@ pub struct Expkey<'a>(f::view::RawView<'a, 7>);
 impl<'a> f::view::SetView<'a> for Expkey<'a> {
     const SET: &'static f::AttrSet = &SET_EXPKEY;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPKEY, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPKEY, attrs).map(Self)
     }
 }
 
@@ -1981,8 +1989,10 @@ pub struct ExpkeyReqs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for ExpkeyReqs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPKEY_REQS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPKEY_REQS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPKEY_REQS, attrs).map(Self)
     }
 }
 
@@ -2040,8 +2050,10 @@ pub struct Fslocation<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for Fslocation<'a> {
     const SET: &'static f::AttrSet = &SET_FSLOCATION;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FSLOCATION, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FSLOCATION, attrs).map(Self)
     }
 }
 
@@ -2113,8 +2125,10 @@ pub struct Fslocations<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for Fslocations<'a> {
     const SET: &'static f::AttrSet = &SET_FSLOCATIONS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FSLOCATIONS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FSLOCATIONS, attrs).map(Self)
     }
 }
 
@@ -2172,8 +2186,10 @@ pub struct PoolMode<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for PoolMode<'a> {
     const SET: &'static f::AttrSet = &SET_POOL_MODE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_POOL_MODE, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_POOL_MODE, attrs).map(Self)
     }
 }
 
@@ -2245,8 +2261,10 @@ pub struct RpcStatus<'a>(f::view::RawView<'a, 14>);
 impl<'a> f::view::SetView<'a> for RpcStatus<'a> {
     const SET: &'static f::AttrSet = &SET_RPC_STATUS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_RPC_STATUS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_RPC_STATUS, attrs).map(Self)
     }
 }
 
@@ -2461,8 +2479,10 @@ pub struct Server<'a>(f::view::RawView<'a, 6>);
 impl<'a> f::view::SetView<'a> for Server<'a> {
     const SET: &'static f::AttrSet = &SET_SERVER;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SERVER, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SERVER, attrs).map(Self)
     }
 }
 
@@ -2586,8 +2606,10 @@ pub struct ServerProcEntry<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for ServerProcEntry<'a> {
     const SET: &'static f::AttrSet = &SET_SERVER_PROC_ENTRY;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SERVER_PROC_ENTRY, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SERVER_PROC_ENTRY, attrs).map(Self)
     }
 }
 
@@ -2659,8 +2681,10 @@ pub struct ServerProto<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for ServerProto<'a> {
     const SET: &'static f::AttrSet = &SET_SERVER_PROTO;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SERVER_PROTO, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SERVER_PROTO, attrs).map(Self)
     }
 }
 
@@ -2718,8 +2742,10 @@ pub struct ServerSock<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for ServerSock<'a> {
     const SET: &'static f::AttrSet = &SET_SERVER_SOCK;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SERVER_SOCK, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SERVER_SOCK, attrs).map(Self)
     }
 }
 
@@ -2777,8 +2803,10 @@ pub struct ServerStats<'a>(f::view::RawView<'a, 20>);
 impl<'a> f::view::SetView<'a> for ServerStats<'a> {
     const SET: &'static f::AttrSet = &SET_SERVER_STATS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SERVER_STATS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SERVER_STATS, attrs).map(Self)
     }
 }
 
@@ -3066,8 +3094,10 @@ pub struct Sock<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for Sock<'a> {
     const SET: &'static f::AttrSet = &SET_SOCK;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SOCK, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SOCK, attrs).map(Self)
     }
 }
 
@@ -3139,8 +3169,10 @@ pub struct SvcExport<'a>(f::view::RawView<'a, 13>);
 impl<'a> f::view::SetView<'a> for SvcExport<'a> {
     const SET: &'static f::AttrSet = &SET_SVC_EXPORT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SVC_EXPORT, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SVC_EXPORT, attrs).map(Self)
     }
 }
 
@@ -3353,8 +3385,10 @@ pub struct SvcExportReqs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for SvcExportReqs<'a> {
     const SET: &'static f::AttrSet = &SET_SVC_EXPORT_REQS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SVC_EXPORT_REQS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SVC_EXPORT_REQS, attrs).map(Self)
     }
 }
 
@@ -3412,8 +3446,10 @@ pub struct UnlockExport<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for UnlockExport<'a> {
     const SET: &'static f::AttrSet = &SET_UNLOCK_EXPORT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_UNLOCK_EXPORT, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_UNLOCK_EXPORT, attrs).map(Self)
     }
 }
 
@@ -3472,8 +3508,10 @@ pub struct UnlockFilesystem<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for UnlockFilesystem<'a> {
     const SET: &'static f::AttrSet = &SET_UNLOCK_FILESYSTEM;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_UNLOCK_FILESYSTEM, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_UNLOCK_FILESYSTEM, attrs).map(Self)
     }
 }
 
@@ -3532,8 +3570,10 @@ pub struct UnlockIp<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for UnlockIp<'a> {
     const SET: &'static f::AttrSet = &SET_UNLOCK_IP;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_UNLOCK_IP, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_UNLOCK_IP, attrs).map(Self)
     }
 }
 
@@ -3592,8 +3632,10 @@ pub struct Version<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for Version<'a> {
     const SET: &'static f::AttrSet = &SET_VERSION;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VERSION, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_VERSION, attrs).map(Self)
     }
 }
 

@@ -6230,8 +6230,10 @@ pub struct BatchAttrs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for BatchAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_BATCH_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BATCH_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_BATCH_ATTRS, attrs).map(Self)
     }
 }
 
@@ -6290,8 +6292,10 @@ pub struct ChainAttrs<'a>(f::view::RawView<'a, 11>);
 impl<'a> f::view::SetView<'a> for ChainAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CHAIN_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CHAIN_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CHAIN_ATTRS, attrs).map(Self)
     }
 }
 
@@ -6478,8 +6482,10 @@ pub struct CompatAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for CompatAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_COMPAT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_COMPAT_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_COMPAT_ATTRS, attrs).map(Self)
     }
 }
 
@@ -6564,8 +6570,10 @@ pub struct CompatMatchAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for CompatMatchAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_COMPAT_MATCH_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_COMPAT_MATCH_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_COMPAT_MATCH_ATTRS, attrs).map(Self)
     }
 }
 
@@ -6650,8 +6658,10 @@ pub struct CompatTargetAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for CompatTargetAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_COMPAT_TARGET_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_COMPAT_TARGET_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_COMPAT_TARGET_ATTRS, attrs).map(Self)
     }
 }
 
@@ -6736,8 +6746,10 @@ pub struct CounterAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for CounterAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_COUNTER_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_COUNTER_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_COUNTER_ATTRS, attrs).map(Self)
     }
 }
 
@@ -6809,8 +6821,10 @@ pub struct DataAttrs<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for DataAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_DATA_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DATA_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DATA_ATTRS, attrs).map(Self)
     }
 }
 
@@ -6881,8 +6895,10 @@ pub struct ExprAttrs<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for ExprAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_ATTRS, attrs).map(Self)
     }
 }
 
@@ -6953,8 +6969,10 @@ pub struct ExprBitwiseAttrs<'a>(f::view::RawView<'a, 7>);
 impl<'a> f::view::SetView<'a> for ExprBitwiseAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_BITWISE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_BITWISE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_BITWISE_ATTRS, attrs).map(Self)
     }
 }
 
@@ -7088,8 +7106,10 @@ pub struct ExprCmpAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for ExprCmpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_CMP_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_CMP_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_CMP_ATTRS, attrs).map(Self)
     }
 }
 
@@ -7173,8 +7193,10 @@ pub struct ExprCounterAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for ExprCounterAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_COUNTER_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_COUNTER_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_COUNTER_ATTRS, attrs).map(Self)
     }
 }
 
@@ -7246,8 +7268,10 @@ pub struct ExprCtAttrs<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for ExprCtAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_CT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_CT_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_CT_ATTRS, attrs).map(Self)
     }
 }
 
@@ -7345,8 +7369,10 @@ pub struct ExprFibAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for ExprFibAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_FIB_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_FIB_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_FIB_ATTRS, attrs).map(Self)
     }
 }
 
@@ -7431,8 +7457,10 @@ pub struct ExprFlowOffloadAttrs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for ExprFlowOffloadAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_FLOW_OFFLOAD_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_FLOW_OFFLOAD_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_FLOW_OFFLOAD_ATTRS, attrs).map(Self)
     }
 }
 
@@ -7491,8 +7519,10 @@ pub struct ExprImmediateAttrs<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for ExprImmediateAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_IMMEDIATE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_IMMEDIATE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_IMMEDIATE_ATTRS, attrs).map(Self)
     }
 }
 
@@ -7563,8 +7593,10 @@ pub struct ExprListAttrs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for ExprListAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_LIST_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_LIST_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_LIST_ATTRS, attrs).map(Self)
     }
 }
 
@@ -7622,8 +7654,10 @@ pub struct ExprLookupAttrs<'a>(f::view::RawView<'a, 5>);
 impl<'a> f::view::SetView<'a> for ExprLookupAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_LOOKUP_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_LOOKUP_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_LOOKUP_ATTRS, attrs).map(Self)
     }
 }
 
@@ -7734,8 +7768,10 @@ pub struct ExprMasqAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for ExprMasqAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_MASQ_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_MASQ_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_MASQ_ATTRS, attrs).map(Self)
     }
 }
 
@@ -7820,8 +7856,10 @@ pub struct ExprMetaAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for ExprMetaAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_META_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_META_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_META_ATTRS, attrs).map(Self)
     }
 }
 
@@ -7906,8 +7944,10 @@ pub struct ExprNatAttrs<'a>(f::view::RawView<'a, 7>);
 impl<'a> f::view::SetView<'a> for ExprNatAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_NAT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_NAT_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_NAT_ATTRS, attrs).map(Self)
     }
 }
 
@@ -8044,8 +8084,10 @@ pub struct ExprObjrefAttrs<'a>(f::view::RawView<'a, 5>);
 impl<'a> f::view::SetView<'a> for ExprObjrefAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_OBJREF_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_OBJREF_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_OBJREF_ATTRS, attrs).map(Self)
     }
 }
 
@@ -8156,8 +8198,10 @@ pub struct ExprPayloadAttrs<'a>(f::view::RawView<'a, 8>);
 impl<'a> f::view::SetView<'a> for ExprPayloadAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_PAYLOAD_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_PAYLOAD_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_PAYLOAD_ATTRS, attrs).map(Self)
     }
 }
 
@@ -8307,8 +8351,10 @@ pub struct ExprRejectAttrs<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for ExprRejectAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_REJECT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_REJECT_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_REJECT_ATTRS, attrs).map(Self)
     }
 }
 
@@ -8380,8 +8426,10 @@ pub struct ExprTargetAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for ExprTargetAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_TARGET_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_TARGET_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_TARGET_ATTRS, attrs).map(Self)
     }
 }
 
@@ -8466,8 +8514,10 @@ pub struct ExprTproxyAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for ExprTproxyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_TPROXY_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EXPR_TPROXY_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_TPROXY_ATTRS, attrs).map(Self)
     }
 }
 
@@ -8552,8 +8602,10 @@ pub struct FlowtableAttrs<'a>(f::view::RawView<'a, 7>);
 impl<'a> f::view::SetView<'a> for FlowtableAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWTABLE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOWTABLE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FLOWTABLE_ATTRS, attrs).map(Self)
     }
 }
 
@@ -8676,8 +8728,10 @@ pub struct FlowtableHookAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for FlowtableHookAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWTABLE_HOOK_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOWTABLE_HOOK_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FLOWTABLE_HOOK_ATTRS, attrs).map(Self)
     }
 }
 
@@ -8761,8 +8815,10 @@ pub struct GenAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for GenAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_GEN_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_GEN_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_GEN_ATTRS, attrs).map(Self)
     }
 }
 
@@ -8847,8 +8903,10 @@ pub struct HookDevAttrs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for HookDevAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_HOOK_DEV_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_HOOK_DEV_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_HOOK_DEV_ATTRS, attrs).map(Self)
     }
 }
 
@@ -8907,8 +8965,10 @@ pub struct LogAttrs<'a>(f::view::RawView<'a, 6>);
 impl<'a> f::view::SetView<'a> for LogAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LOG_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LOG_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LOG_ATTRS, attrs).map(Self)
     }
 }
 
@@ -9032,8 +9092,10 @@ pub struct NftCounterAttrs<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for NftCounterAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NFT_COUNTER_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NFT_COUNTER_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NFT_COUNTER_ATTRS, attrs).map(Self)
     }
 }
 
@@ -9105,8 +9167,10 @@ pub struct NftHookAttrs<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for NftHookAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NFT_HOOK_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NFT_HOOK_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NFT_HOOK_ATTRS, attrs).map(Self)
     }
 }
 
@@ -9203,8 +9267,10 @@ pub struct NumgenAttrs<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for NumgenAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NUMGEN_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NUMGEN_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NUMGEN_ATTRS, attrs).map(Self)
     }
 }
 
@@ -9302,8 +9368,10 @@ pub struct ObjAttrs<'a>(f::view::RawView<'a, 8>);
 impl<'a> f::view::SetView<'a> for ObjAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_OBJ_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OBJ_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_OBJ_ATTRS, attrs).map(Self)
     }
 }
 
@@ -9439,8 +9507,10 @@ pub struct QuotaAttrs<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for QuotaAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_QUOTA_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_QUOTA_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_QUOTA_ATTRS, attrs).map(Self)
     }
 }
 
@@ -9525,8 +9595,10 @@ pub struct RangeAttrs<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for RangeAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_RANGE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_RANGE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_RANGE_ATTRS, attrs).map(Self)
     }
 }
 
@@ -9622,8 +9694,10 @@ pub struct RuleAttrs<'a>(f::view::RawView<'a, 10>);
 impl<'a> f::view::SetView<'a> for RuleAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_RULE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_RULE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_RULE_ATTRS, attrs).map(Self)
     }
 }
 
@@ -9797,8 +9871,10 @@ pub struct RuleCompatAttrs<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for RuleCompatAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_RULE_COMPAT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_RULE_COMPAT_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_RULE_COMPAT_ATTRS, attrs).map(Self)
     }
 }
 
@@ -9870,8 +9946,10 @@ pub struct SetAttrs<'a>(f::view::RawView<'a, 20>);
 impl<'a> f::view::SetView<'a> for SetAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SET_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SET_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SET_ATTRS, attrs).map(Self)
     }
 }
 
@@ -10161,8 +10239,10 @@ pub struct SetDescAttrs<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for SetDescAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SET_DESC_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SET_DESC_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SET_DESC_ATTRS, attrs).map(Self)
     }
 }
 
@@ -10233,8 +10313,10 @@ pub struct SetDescConcatAttrs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for SetDescConcatAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SET_DESC_CONCAT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SET_DESC_CONCAT_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SET_DESC_CONCAT_ATTRS, attrs).map(Self)
     }
 }
 
@@ -10292,8 +10374,10 @@ pub struct SetFieldAttrs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for SetFieldAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SET_FIELD_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SET_FIELD_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SET_FIELD_ATTRS, attrs).map(Self)
     }
 }
 
@@ -10352,8 +10436,10 @@ pub struct SetListAttrs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for SetListAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SET_LIST_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SET_LIST_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SET_LIST_ATTRS, attrs).map(Self)
     }
 }
 
@@ -10411,8 +10497,10 @@ pub struct SetelemAttrs<'a>(f::view::RawView<'a, 10>);
 impl<'a> f::view::SetView<'a> for SetelemAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SETELEM_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SETELEM_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SETELEM_ATTRS, attrs).map(Self)
     }
 }
 
@@ -10583,8 +10671,10 @@ pub struct SetelemListAttrs<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for SetelemListAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SETELEM_LIST_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SETELEM_LIST_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SETELEM_LIST_ATTRS, attrs).map(Self)
     }
 }
 
@@ -10681,8 +10771,10 @@ pub struct SetelemListElemAttrs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for SetelemListElemAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SETELEM_LIST_ELEM_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SETELEM_LIST_ELEM_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SETELEM_LIST_ELEM_ATTRS, attrs).map(Self)
     }
 }
 
@@ -10740,8 +10832,10 @@ pub struct TableAttrs<'a>(f::view::RawView<'a, 7>);
 impl<'a> f::view::SetView<'a> for TableAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TABLE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TABLE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TABLE_ATTRS, attrs).map(Self)
     }
 }
 
@@ -10865,8 +10959,10 @@ pub struct VerdictAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for VerdictAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_VERDICT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VERDICT_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_VERDICT_ATTRS, attrs).map(Self)
     }
 }
 

@@ -7018,8 +7018,10 @@ pub struct BandAttrs<'a>(f::view::RawView<'a, 13>);
 impl<'a> f::view::SetView<'a> for BandAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_BAND_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BAND_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_BAND_ATTRS, attrs).map(Self)
     }
 }
 
@@ -7231,8 +7233,10 @@ pub struct BitrateAttrs<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for BitrateAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_BITRATE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BITRATE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_BITRATE_ATTRS, attrs).map(Self)
     }
 }
 
@@ -7304,8 +7308,10 @@ pub struct FrameTypeAttrs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for FrameTypeAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FRAME_TYPE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FRAME_TYPE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FRAME_TYPE_ATTRS, attrs).map(Self)
     }
 }
 
@@ -7364,8 +7370,10 @@ pub struct FrequencyAttrs<'a>(f::view::RawView<'a, 33>);
 impl<'a> f::view::SetView<'a> for FrequencyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FREQUENCY_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FREQUENCY_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FREQUENCY_ATTRS, attrs).map(Self)
     }
 }
 
@@ -7839,8 +7847,10 @@ pub struct IfCombinationAttributes<'a>(f::view::RawView<'a, 7>);
 impl<'a> f::view::SetView<'a> for IfCombinationAttributes<'a> {
     const SET: &'static f::AttrSet = &SET_IF_COMBINATION_ATTRIBUTES;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IF_COMBINATION_ATTRIBUTES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_IF_COMBINATION_ATTRIBUTES, attrs).map(Self)
     }
 }
 
@@ -7976,8 +7986,10 @@ pub struct IfaceLimitAttributes<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for IfaceLimitAttributes<'a> {
     const SET: &'static f::AttrSet = &SET_IFACE_LIMIT_ATTRIBUTES;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IFACE_LIMIT_ATTRIBUTES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_IFACE_LIMIT_ATTRIBUTES, attrs).map(Self)
     }
 }
 
@@ -8048,8 +8060,10 @@ pub struct IftypeAttrs<'a>(f::view::RawView<'a, 13>);
 impl<'a> f::view::SetView<'a> for IftypeAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_IFTYPE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IFTYPE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_IFTYPE_ATTRS, attrs).map(Self)
     }
 }
 
@@ -8251,8 +8265,10 @@ pub struct IftypeDataAttrs<'a>(f::view::RawView<'a, 11>);
 impl<'a> f::view::SetView<'a> for IftypeDataAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_IFTYPE_DATA_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IFTYPE_DATA_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_IFTYPE_DATA_ATTRS, attrs).map(Self)
     }
 }
 
@@ -8441,8 +8457,10 @@ pub struct Nl80211Attrs<'a>(f::view::RawView<'a, 333>);
 impl<'a> f::view::SetView<'a> for Nl80211Attrs<'a> {
     const SET: &'static f::AttrSet = &SET_NL80211_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NL80211_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NL80211_ATTRS, attrs).map(Self)
     }
 }
 
@@ -12819,8 +12837,10 @@ pub struct SarAttributes<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for SarAttributes<'a> {
     const SET: &'static f::AttrSet = &SET_SAR_ATTRIBUTES;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SAR_ATTRIBUTES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SAR_ATTRIBUTES, attrs).map(Self)
     }
 }
 
@@ -12891,8 +12911,10 @@ pub struct SarSpecs<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for SarSpecs<'a> {
     const SET: &'static f::AttrSet = &SET_SAR_SPECS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SAR_SPECS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SAR_SPECS, attrs).map(Self)
     }
 }
 
@@ -12990,8 +13012,10 @@ pub struct SupportedIftypes<'a>(f::view::RawView<'a, 12>);
 impl<'a> f::view::SetView<'a> for SupportedIftypes<'a> {
     const SET: &'static f::AttrSet = &SET_SUPPORTED_IFTYPES;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SUPPORTED_IFTYPES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SUPPORTED_IFTYPES, attrs).map(Self)
     }
 }
 
@@ -13193,8 +13217,10 @@ pub struct TxqStatsAttrs<'a>(f::view::RawView<'a, 11>);
 impl<'a> f::view::SetView<'a> for TxqStatsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TXQ_STATS_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TXQ_STATS_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TXQ_STATS_ATTRS, attrs).map(Self)
     }
 }
 
@@ -13383,8 +13409,10 @@ pub struct WiphyBands<'a>(f::view::RawView<'a, 6>);
 impl<'a> f::view::SetView<'a> for WiphyBands<'a> {
     const SET: &'static f::AttrSet = &SET_WIPHY_BANDS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_WIPHY_BANDS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_WIPHY_BANDS, attrs).map(Self)
     }
 }
 
@@ -13502,8 +13530,10 @@ pub struct WmmAttrs<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for WmmAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_WMM_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_WMM_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_WMM_ATTRS, attrs).map(Self)
     }
 }
 
@@ -13601,8 +13631,10 @@ pub struct WowlanTriggersAttrs<'a>(f::view::RawView<'a, 20>);
 impl<'a> f::view::SetView<'a> for WowlanTriggersAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_WOWLAN_TRIGGERS_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_WOWLAN_TRIGGERS_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_WOWLAN_TRIGGERS_ATTRS, attrs).map(Self)
     }
 }
 

@@ -710,8 +710,10 @@ pub struct CtrlAttrs<'a>(f::view::RawView<'a, 10>);
 impl<'a> f::view::SetView<'a> for CtrlAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CTRL_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CTRL_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CTRL_ATTRS, attrs).map(Self)
     }
 }
 
@@ -883,8 +885,10 @@ pub struct McastGroupAttrs<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for McastGroupAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_MCAST_GROUP_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MCAST_GROUP_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_MCAST_GROUP_ATTRS, attrs).map(Self)
     }
 }
 
@@ -956,8 +960,10 @@ pub struct OpAttrs<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for OpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_OP_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OP_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_OP_ATTRS, attrs).map(Self)
     }
 }
 
@@ -1029,8 +1035,10 @@ pub struct OpPolicyAttrs<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for OpPolicyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_OP_POLICY_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OP_POLICY_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_OP_POLICY_ATTRS, attrs).map(Self)
     }
 }
 
@@ -1102,8 +1110,10 @@ pub struct PolicyAttrs<'a>(f::view::RawView<'a, 12>);
 impl<'a> f::view::SetView<'a> for PolicyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_POLICY_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_POLICY_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_POLICY_ATTRS, attrs).map(Self)
     }
 }
 

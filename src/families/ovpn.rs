@@ -1593,8 +1593,10 @@ pub struct Keyconf<'a>(f::view::RawView<'a, 6>);
 impl<'a> f::view::SetView<'a> for Keyconf<'a> {
     const SET: &'static f::AttrSet = &SET_KEYCONF;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_KEYCONF, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_KEYCONF, attrs).map(Self)
     }
 }
 
@@ -1716,8 +1718,10 @@ pub struct KeyconfDelInput<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for KeyconfDelInput<'a> {
     const SET: &'static f::AttrSet = &SET_KEYCONF_DEL_INPUT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_KEYCONF_DEL_INPUT, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_KEYCONF_DEL_INPUT, attrs).map(Self)
     }
 }
 
@@ -1789,8 +1793,10 @@ pub struct KeyconfGet<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for KeyconfGet<'a> {
     const SET: &'static f::AttrSet = &SET_KEYCONF_GET;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_KEYCONF_GET, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_KEYCONF_GET, attrs).map(Self)
     }
 }
 
@@ -1888,8 +1894,10 @@ pub struct KeyconfSwapInput<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for KeyconfSwapInput<'a> {
     const SET: &'static f::AttrSet = &SET_KEYCONF_SWAP_INPUT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_KEYCONF_SWAP_INPUT, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_KEYCONF_SWAP_INPUT, attrs).map(Self)
     }
 }
 
@@ -1948,8 +1956,10 @@ pub struct Keydir<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for Keydir<'a> {
     const SET: &'static f::AttrSet = &SET_KEYDIR;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_KEYDIR, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_KEYDIR, attrs).map(Self)
     }
 }
 
@@ -2021,8 +2031,10 @@ pub struct Ovpn<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for Ovpn<'a> {
     const SET: &'static f::AttrSet = &SET_OVPN;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OVPN, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_OVPN, attrs).map(Self)
     }
 }
 
@@ -2105,8 +2117,10 @@ pub struct OvpnKeyconfDelInput<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for OvpnKeyconfDelInput<'a> {
     const SET: &'static f::AttrSet = &SET_OVPN_KEYCONF_DEL_INPUT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OVPN_KEYCONF_DEL_INPUT, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_OVPN_KEYCONF_DEL_INPUT, attrs).map(Self)
     }
 }
 
@@ -2177,8 +2191,10 @@ pub struct OvpnKeyconfGet<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for OvpnKeyconfGet<'a> {
     const SET: &'static f::AttrSet = &SET_OVPN_KEYCONF_GET;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OVPN_KEYCONF_GET, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_OVPN_KEYCONF_GET, attrs).map(Self)
     }
 }
 
@@ -2249,8 +2265,10 @@ pub struct OvpnKeyconfSwapInput<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for OvpnKeyconfSwapInput<'a> {
     const SET: &'static f::AttrSet = &SET_OVPN_KEYCONF_SWAP_INPUT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OVPN_KEYCONF_SWAP_INPUT, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_OVPN_KEYCONF_SWAP_INPUT, attrs).map(Self)
     }
 }
 
@@ -2321,8 +2339,10 @@ pub struct OvpnPeerDelInput<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for OvpnPeerDelInput<'a> {
     const SET: &'static f::AttrSet = &SET_OVPN_PEER_DEL_INPUT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OVPN_PEER_DEL_INPUT, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_OVPN_PEER_DEL_INPUT, attrs).map(Self)
     }
 }
 
@@ -2393,8 +2413,10 @@ pub struct OvpnPeerNewInput<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for OvpnPeerNewInput<'a> {
     const SET: &'static f::AttrSet = &SET_OVPN_PEER_NEW_INPUT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OVPN_PEER_NEW_INPUT, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_OVPN_PEER_NEW_INPUT, attrs).map(Self)
     }
 }
 
@@ -2465,8 +2487,10 @@ pub struct OvpnPeerSetInput<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for OvpnPeerSetInput<'a> {
     const SET: &'static f::AttrSet = &SET_OVPN_PEER_SET_INPUT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OVPN_PEER_SET_INPUT, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_OVPN_PEER_SET_INPUT, attrs).map(Self)
     }
 }
 
@@ -2537,8 +2561,10 @@ pub struct Peer<'a>(f::view::RawView<'a, 24>);
 impl<'a> f::view::SetView<'a> for Peer<'a> {
     const SET: &'static f::AttrSet = &SET_PEER;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PEER, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PEER, attrs).map(Self)
     }
 }
 
@@ -2896,8 +2922,10 @@ pub struct PeerDelInput<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for PeerDelInput<'a> {
     const SET: &'static f::AttrSet = &SET_PEER_DEL_INPUT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PEER_DEL_INPUT, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PEER_DEL_INPUT, attrs).map(Self)
     }
 }
 
@@ -2956,8 +2984,10 @@ pub struct PeerNewInput<'a>(f::view::RawView<'a, 13>);
 impl<'a> f::view::SetView<'a> for PeerNewInput<'a> {
     const SET: &'static f::AttrSet = &SET_PEER_NEW_INPUT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PEER_NEW_INPUT, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PEER_NEW_INPUT, attrs).map(Self)
     }
 }
 
@@ -3172,8 +3202,10 @@ pub struct PeerSetInput<'a>(f::view::RawView<'a, 12>);
 impl<'a> f::view::SetView<'a> for PeerSetInput<'a> {
     const SET: &'static f::AttrSet = &SET_PEER_SET_INPUT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PEER_SET_INPUT, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PEER_SET_INPUT, attrs).map(Self)
     }
 }
 

@@ -427,8 +427,10 @@ pub struct Datapath<'a>(f::view::RawView<'a, 9>);
 impl<'a> f::view::SetView<'a> for Datapath<'a> {
     const SET: &'static f::AttrSet = &SET_DATAPATH;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DATAPATH, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DATAPATH, attrs).map(Self)
     }
 }
 

@@ -2644,8 +2644,10 @@ pub struct ActionAttrs<'a>(f::view::RawView<'a, 24>);
 impl<'a> f::view::SetView<'a> for ActionAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACTION_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACTION_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACTION_ATTRS, attrs).map(Self)
     }
 }
 
@@ -2993,8 +2995,10 @@ pub struct CheckPktLenAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for CheckPktLenAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CHECK_PKT_LEN_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CHECK_PKT_LEN_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CHECK_PKT_LEN_ATTRS, attrs).map(Self)
     }
 }
 
@@ -3077,8 +3081,10 @@ pub struct CtAttrs<'a>(f::view::RawView<'a, 9>);
 impl<'a> f::view::SetView<'a> for CtAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CT_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CT_ATTRS, attrs).map(Self)
     }
 }
 
@@ -3240,8 +3246,10 @@ pub struct DecTtlAttrs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for DecTtlAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_DEC_TTL_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DEC_TTL_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DEC_TTL_ATTRS, attrs).map(Self)
     }
 }
 
@@ -3299,8 +3307,10 @@ pub struct FlowAttrs<'a>(f::view::RawView<'a, 11>);
 impl<'a> f::view::SetView<'a> for FlowAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOW_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOW_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FLOW_ATTRS, attrs).map(Self)
     }
 }
 
@@ -3486,8 +3496,10 @@ pub struct KeyAttrs<'a>(f::view::RawView<'a, 32>);
 impl<'a> f::view::SetView<'a> for KeyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_KEY_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_KEY_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_KEY_ATTRS, attrs).map(Self)
     }
 }
 
@@ -3949,8 +3961,10 @@ pub struct NatAttrs<'a>(f::view::RawView<'a, 9>);
 impl<'a> f::view::SetView<'a> for NatAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NAT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NAT_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NAT_ATTRS, attrs).map(Self)
     }
 }
 
@@ -4113,8 +4127,10 @@ pub struct OvsNshKeyAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for OvsNshKeyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_OVS_NSH_KEY_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_OVS_NSH_KEY_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_OVS_NSH_KEY_ATTRS, attrs).map(Self)
     }
 }
 
@@ -4199,8 +4215,10 @@ pub struct PsampleAttrs<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for PsampleAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_PSAMPLE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PSAMPLE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PSAMPLE_ATTRS, attrs).map(Self)
     }
 }
 
@@ -4272,8 +4290,10 @@ pub struct SampleAttrs<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for SampleAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SAMPLE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_SAMPLE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SAMPLE_ATTRS, attrs).map(Self)
     }
 }
 
@@ -4344,8 +4364,10 @@ pub struct TunnelKeyAttrs<'a>(f::view::RawView<'a, 17>);
 impl<'a> f::view::SetView<'a> for TunnelKeyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TUNNEL_KEY_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TUNNEL_KEY_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TUNNEL_KEY_ATTRS, attrs).map(Self)
     }
 }
 
@@ -4611,8 +4633,10 @@ pub struct UserspaceAttrs<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for UserspaceAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_USERSPACE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_USERSPACE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_USERSPACE_ATTRS, attrs).map(Self)
     }
 }
 
@@ -4710,8 +4734,10 @@ pub struct VxlanExtAttrs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for VxlanExtAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_VXLAN_EXT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VXLAN_EXT_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_VXLAN_EXT_ATTRS, attrs).map(Self)
     }
 }
 

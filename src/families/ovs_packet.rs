@@ -241,8 +241,10 @@ pub struct Packet<'a>(f::view::RawView<'a, 12>);
 impl<'a> f::view::SetView<'a> for Packet<'a> {
     const SET: &'static f::AttrSet = &SET_PACKET;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PACKET, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PACKET, attrs).map(Self)
     }
 }
 

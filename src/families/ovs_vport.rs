@@ -518,8 +518,10 @@ pub struct UpcallStats<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for UpcallStats<'a> {
     const SET: &'static f::AttrSet = &SET_UPCALL_STATS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_UPCALL_STATS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_UPCALL_STATS, attrs).map(Self)
     }
 }
 
@@ -591,8 +593,10 @@ pub struct Vport<'a>(f::view::RawView<'a, 11>);
 impl<'a> f::view::SetView<'a> for Vport<'a> {
     const SET: &'static f::AttrSet = &SET_VPORT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VPORT, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_VPORT, attrs).map(Self)
     }
 }
 
@@ -753,8 +757,10 @@ pub struct VportOptions<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for VportOptions<'a> {
     const SET: &'static f::AttrSet = &SET_VPORT_OPTIONS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VPORT_OPTIONS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_VPORT_OPTIONS, attrs).map(Self)
     }
 }
 

@@ -665,8 +665,10 @@ pub struct Assoc<'a>(f::view::RawView<'a, 5>);
 impl<'a> f::view::SetView<'a> for Assoc<'a> {
     const SET: &'static f::AttrSet = &SET_ASSOC;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ASSOC, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ASSOC, attrs).map(Self)
     }
 }
 
@@ -775,8 +777,10 @@ pub struct AssocDevInfo<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for AssocDevInfo<'a> {
     const SET: &'static f::AttrSet = &SET_ASSOC_DEV_INFO;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ASSOC_DEV_INFO, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ASSOC_DEV_INFO, attrs).map(Self)
     }
 }
 
@@ -848,8 +852,10 @@ pub struct Dev<'a>(f::view::RawView<'a, 7>);
 impl<'a> f::view::SetView<'a> for Dev<'a> {
     const SET: &'static f::AttrSet = &SET_DEV;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DEV, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DEV, attrs).map(Self)
     }
 }
 
@@ -985,8 +991,10 @@ pub struct Keys<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for Keys<'a> {
     const SET: &'static f::AttrSet = &SET_KEYS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_KEYS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_KEYS, attrs).map(Self)
     }
 }
 
@@ -1058,8 +1066,10 @@ pub struct Stats<'a>(f::view::RawView<'a, 11>);
 impl<'a> f::view::SetView<'a> for Stats<'a> {
     const SET: &'static f::AttrSet = &SET_STATS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STATS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_STATS, attrs).map(Self)
     }
 }
 

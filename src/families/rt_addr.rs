@@ -509,8 +509,10 @@ pub struct AddrAttrs<'a>(f::view::RawView<'a, 12>);
 impl<'a> f::view::SetView<'a> for AddrAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ADDR_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ADDR_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ADDR_ATTRS, attrs).map(Self)
     }
 }
 

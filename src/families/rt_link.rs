@@ -8943,8 +8943,10 @@ pub struct AfSpecAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for AfSpecAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_AF_SPEC_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_AF_SPEC_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_AF_SPEC_ATTRS, attrs).map(Self)
     }
 }
 
@@ -9026,8 +9028,10 @@ pub struct BondAdInfoAttrs<'a>(f::view::RawView<'a, 5>);
 impl<'a> f::view::SetView<'a> for BondAdInfoAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_BOND_AD_INFO_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BOND_AD_INFO_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_BOND_AD_INFO_ATTRS, attrs).map(Self)
     }
 }
 
@@ -9138,8 +9142,10 @@ pub struct BondSlaveAttrs<'a>(f::view::RawView<'a, 9>);
 impl<'a> f::view::SetView<'a> for BondSlaveAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_BOND_SLAVE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BOND_SLAVE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_BOND_SLAVE_ATTRS, attrs).map(Self)
     }
 }
 
@@ -9302,8 +9308,10 @@ pub struct HwSInfoOne<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for HwSInfoOne<'a> {
     const SET: &'static f::AttrSet = &SET_HW_S_INFO_ONE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_HW_S_INFO_ONE, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_HW_S_INFO_ONE, attrs).map(Self)
     }
 }
 
@@ -9375,8 +9383,10 @@ pub struct IflaAttrs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for IflaAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_IFLA_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IFLA_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_IFLA_ATTRS, attrs).map(Self)
     }
 }
 
@@ -9435,8 +9445,10 @@ pub struct IflaVlanQos<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for IflaVlanQos<'a> {
     const SET: &'static f::AttrSet = &SET_IFLA_VLAN_QOS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IFLA_VLAN_QOS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_IFLA_VLAN_QOS, attrs).map(Self)
     }
 }
 
@@ -9495,8 +9507,10 @@ pub struct Ifla6Attrs<'a>(f::view::RawView<'a, 9>);
 impl<'a> f::view::SetView<'a> for Ifla6Attrs<'a> {
     const SET: &'static f::AttrSet = &SET_IFLA6_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IFLA6_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_IFLA6_ATTRS, attrs).map(Self)
     }
 }
 
@@ -9659,8 +9673,10 @@ pub struct LinkAttrs<'a>(f::view::RawView<'a, 69>);
 impl<'a> f::view::SetView<'a> for LinkAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINK_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINK_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINK_ATTRS, attrs).map(Self)
     }
 }
 
@@ -10556,8 +10572,10 @@ pub struct LinkDpllPinAttrs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for LinkDpllPinAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINK_DPLL_PIN_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINK_DPLL_PIN_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINK_DPLL_PIN_ATTRS, attrs).map(Self)
     }
 }
 
@@ -10616,8 +10634,10 @@ pub struct LinkOffloadXstats<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for LinkOffloadXstats<'a> {
     const SET: &'static f::AttrSet = &SET_LINK_OFFLOAD_XSTATS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINK_OFFLOAD_XSTATS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINK_OFFLOAD_XSTATS, attrs).map(Self)
     }
 }
 
@@ -10701,8 +10721,10 @@ pub struct LinkinfoAttrs<'a>(f::view::RawView<'a, 5>);
 impl<'a> f::view::SetView<'a> for LinkinfoAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_ATTRS, attrs).map(Self)
     }
 }
 
@@ -10811,8 +10833,10 @@ pub struct LinkinfoBondAttrs<'a>(f::view::RawView<'a, 34>);
 impl<'a> f::view::SetView<'a> for LinkinfoBondAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_BOND_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_BOND_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_BOND_ATTRS, attrs).map(Self)
     }
 }
 
@@ -11297,8 +11321,10 @@ pub struct LinkinfoBridgeAttrs<'a>(f::view::RawView<'a, 50>);
 impl<'a> f::view::SetView<'a> for LinkinfoBridgeAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_BRIDGE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_BRIDGE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_BRIDGE_ATTRS, attrs).map(Self)
     }
 }
 
@@ -11981,8 +12007,10 @@ pub struct LinkinfoBrportAttrs<'a>(f::view::RawView<'a, 45>);
 impl<'a> f::view::SetView<'a> for LinkinfoBrportAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_BRPORT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_BRPORT_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_BRPORT_ATTRS, attrs).map(Self)
     }
 }
 
@@ -12600,8 +12628,10 @@ pub struct LinkinfoGeneveAttrs<'a>(f::view::RawView<'a, 18>);
 impl<'a> f::view::SetView<'a> for LinkinfoGeneveAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_GENEVE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_GENEVE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_GENEVE_ATTRS, attrs).map(Self)
     }
 }
 
@@ -12881,8 +12911,10 @@ pub struct LinkinfoGreAttrs<'a>(f::view::RawView<'a, 24>);
 impl<'a> f::view::SetView<'a> for LinkinfoGreAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_GRE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_GRE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_GRE_ATTRS, attrs).map(Self)
     }
 }
 
@@ -13240,8 +13272,10 @@ pub struct LinkinfoGre6Attrs<'a>(f::view::RawView<'a, 21>);
 impl<'a> f::view::SetView<'a> for LinkinfoGre6Attrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_GRE6_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_GRE6_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_GRE6_ATTRS, attrs).map(Self)
     }
 }
 
@@ -13560,8 +13594,10 @@ pub struct LinkinfoHsrAttrs<'a>(f::view::RawView<'a, 8>);
 impl<'a> f::view::SetView<'a> for LinkinfoHsrAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_HSR_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_HSR_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_HSR_ATTRS, attrs).map(Self)
     }
 }
 
@@ -13711,8 +13747,10 @@ pub struct LinkinfoIp6tnlAttrs<'a>(f::view::RawView<'a, 14>);
 impl<'a> f::view::SetView<'a> for LinkinfoIp6tnlAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_IP6TNL_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_IP6TNL_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_IP6TNL_ATTRS, attrs).map(Self)
     }
 }
 
@@ -13940,8 +13978,10 @@ pub struct LinkinfoIptunAttrs<'a>(f::view::RawView<'a, 20>);
 impl<'a> f::view::SetView<'a> for LinkinfoIptunAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_IPTUN_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_IPTUN_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_IPTUN_ATTRS, attrs).map(Self)
     }
 }
 
@@ -14250,8 +14290,10 @@ pub struct LinkinfoNetkitAttrs<'a>(f::view::RawView<'a, 10>);
 impl<'a> f::view::SetView<'a> for LinkinfoNetkitAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_NETKIT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_NETKIT_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_NETKIT_ATTRS, attrs).map(Self)
     }
 }
 
@@ -14427,8 +14469,10 @@ pub struct LinkinfoOvpnAttrs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for LinkinfoOvpnAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_OVPN_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_OVPN_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_OVPN_ATTRS, attrs).map(Self)
     }
 }
 
@@ -14487,8 +14531,10 @@ pub struct LinkinfoTunAttrs<'a>(f::view::RawView<'a, 9>);
 impl<'a> f::view::SetView<'a> for LinkinfoTunAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_TUN_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_TUN_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_TUN_ATTRS, attrs).map(Self)
     }
 }
 
@@ -14651,8 +14697,10 @@ pub struct LinkinfoVlanAttrs<'a>(f::view::RawView<'a, 5>);
 impl<'a> f::view::SetView<'a> for LinkinfoVlanAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_VLAN_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_VLAN_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_VLAN_ATTRS, attrs).map(Self)
     }
 }
 
@@ -14761,8 +14809,10 @@ pub struct LinkinfoVrfAttrs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for LinkinfoVrfAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_VRF_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_VRF_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_VRF_ATTRS, attrs).map(Self)
     }
 }
 
@@ -14821,8 +14871,10 @@ pub struct LinkinfoVtiAttrs<'a>(f::view::RawView<'a, 6>);
 impl<'a> f::view::SetView<'a> for LinkinfoVtiAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_VTI_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_VTI_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_VTI_ATTRS, attrs).map(Self)
     }
 }
 
@@ -14946,8 +14998,10 @@ pub struct LinkinfoVti6Attrs<'a>(f::view::RawView<'a, 6>);
 impl<'a> f::view::SetView<'a> for LinkinfoVti6Attrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_VTI6_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_LINKINFO_VTI6_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_VTI6_ATTRS, attrs).map(Self)
     }
 }
 
@@ -15071,8 +15125,10 @@ pub struct MctpAttrs<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for MctpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_MCTP_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MCTP_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_MCTP_ATTRS, attrs).map(Self)
     }
 }
 
@@ -15144,8 +15200,10 @@ pub struct PortSelfAttrs<'a>(f::view::RawView<'a, 0>);
 impl<'a> f::view::SetView<'a> for PortSelfAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_PORT_SELF_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PORT_SELF_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PORT_SELF_ATTRS, attrs).map(Self)
     }
 }
 
@@ -15191,8 +15249,10 @@ pub struct PropListLinkAttrs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for PropListLinkAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_PROP_LIST_LINK_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PROP_LIST_LINK_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PROP_LIST_LINK_ATTRS, attrs).map(Self)
     }
 }
 
@@ -15251,8 +15311,10 @@ pub struct StatsAttrs<'a>(f::view::RawView<'a, 5>);
 impl<'a> f::view::SetView<'a> for StatsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_STATS_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_STATS_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_STATS_ATTRS, attrs).map(Self)
     }
 }
 
@@ -15364,8 +15426,10 @@ pub struct VfPortsAttrs<'a>(f::view::RawView<'a, 0>);
 impl<'a> f::view::SetView<'a> for VfPortsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_VF_PORTS_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VF_PORTS_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_VF_PORTS_ATTRS, attrs).map(Self)
     }
 }
 
@@ -15411,8 +15475,10 @@ pub struct VfStatsAttrs<'a>(f::view::RawView<'a, 9>);
 impl<'a> f::view::SetView<'a> for VfStatsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_VF_STATS_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VF_STATS_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_VF_STATS_ATTRS, attrs).map(Self)
     }
 }
 
@@ -15562,8 +15628,10 @@ pub struct VfVlanAttrs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for VfVlanAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_VF_VLAN_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VF_VLAN_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_VF_VLAN_ATTRS, attrs).map(Self)
     }
 }
 
@@ -15622,8 +15690,10 @@ pub struct VfinfoAttrs<'a>(f::view::RawView<'a, 13>);
 impl<'a> f::view::SetView<'a> for VfinfoAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_VFINFO_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VFINFO_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_VFINFO_ATTRS, attrs).map(Self)
     }
 }
 
@@ -15836,8 +15906,10 @@ pub struct VfinfoListAttrs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for VfinfoListAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_VFINFO_LIST_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_VFINFO_LIST_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_VFINFO_LIST_ATTRS, attrs).map(Self)
     }
 }
 
@@ -15895,8 +15967,10 @@ pub struct XdpAttrs<'a>(f::view::RawView<'a, 8>);
 impl<'a> f::view::SetView<'a> for XdpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_XDP_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_XDP_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_XDP_ATTRS, attrs).map(Self)
     }
 }
 

@@ -1503,8 +1503,10 @@ pub struct NdtAttrs<'a>(f::view::RawView<'a, 9>);
 impl<'a> f::view::SetView<'a> for NdtAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NDT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NDT_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NDT_ATTRS, attrs).map(Self)
     }
 }
 
@@ -1653,8 +1655,10 @@ pub struct NdtpaAttrs<'a>(f::view::RawView<'a, 19>);
 impl<'a> f::view::SetView<'a> for NdtpaAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NDTPA_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NDTPA_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NDTPA_ATTRS, attrs).map(Self)
     }
 }
 
@@ -1934,8 +1938,10 @@ pub struct NeighbourAttrs<'a>(f::view::RawView<'a, 18>);
 impl<'a> f::view::SetView<'a> for NeighbourAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NEIGHBOUR_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NEIGHBOUR_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NEIGHBOUR_ATTRS, attrs).map(Self)
     }
 }
 

@@ -1069,8 +1069,10 @@ pub struct Metrics<'a>(f::view::RawView<'a, 18>);
 impl<'a> f::view::SetView<'a> for Metrics<'a> {
     const SET: &'static f::AttrSet = &SET_METRICS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_METRICS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_METRICS, attrs).map(Self)
     }
 }
 
@@ -1337,8 +1339,10 @@ pub struct RouteAttrs<'a>(f::view::RawView<'a, 32>);
 impl<'a> f::view::SetView<'a> for RouteAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ROUTE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ROUTE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ROUTE_ATTRS, attrs).map(Self)
     }
 }
 

@@ -839,8 +839,10 @@ pub struct FibRuleAttrs<'a>(f::view::RawView<'a, 30>);
 impl<'a> f::view::SetView<'a> for FibRuleAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FIB_RULE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FIB_RULE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FIB_RULE_ATTRS, attrs).map(Self)
     }
 }
 

@@ -386,8 +386,10 @@ pub struct CacheFlush<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for CacheFlush<'a> {
     const SET: &'static f::AttrSet = &SET_CACHE_FLUSH;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CACHE_FLUSH, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CACHE_FLUSH, attrs).map(Self)
     }
 }
 
@@ -446,8 +448,10 @@ pub struct CacheNotify<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for CacheNotify<'a> {
     const SET: &'static f::AttrSet = &SET_CACHE_NOTIFY;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CACHE_NOTIFY, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CACHE_NOTIFY, attrs).map(Self)
     }
 }
 
@@ -506,8 +510,10 @@ pub struct IpMap<'a>(f::view::RawView<'a, 6>);
 impl<'a> f::view::SetView<'a> for IpMap<'a> {
     const SET: &'static f::AttrSet = &SET_IP_MAP;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IP_MAP, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_IP_MAP, attrs).map(Self)
     }
 }
 
@@ -631,8 +637,10 @@ pub struct IpMapReqs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for IpMapReqs<'a> {
     const SET: &'static f::AttrSet = &SET_IP_MAP_REQS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_IP_MAP_REQS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_IP_MAP_REQS, attrs).map(Self)
     }
 }
 
@@ -690,8 +698,10 @@ pub struct UnixGid<'a>(f::view::RawView<'a, 5>);
 impl<'a> f::view::SetView<'a> for UnixGid<'a> {
     const SET: &'static f::AttrSet = &SET_UNIX_GID;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_UNIX_GID, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_UNIX_GID, attrs).map(Self)
     }
 }
 
@@ -802,8 +812,10 @@ pub struct UnixGidReqs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for UnixGidReqs<'a> {
     const SET: &'static f::AttrSet = &SET_UNIX_GID_REQS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_UNIX_GID_REQS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_UNIX_GID_REQS, attrs).map(Self)
     }
 }
 

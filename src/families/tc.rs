@@ -12739,8 +12739,10 @@ pub struct ActAttrs<'a>(f::view::RawView<'a, 10>);
 impl<'a> f::view::SetView<'a> for ActAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_ATTRS, attrs).map(Self)
     }
 }
 
@@ -12901,8 +12903,10 @@ pub struct ActBpfAttrs<'a>(f::view::RawView<'a, 9>);
 impl<'a> f::view::SetView<'a> for ActBpfAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_BPF_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_BPF_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_BPF_ATTRS, attrs).map(Self)
     }
 }
 
@@ -13052,8 +13056,10 @@ pub struct ActConnmarkAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for ActConnmarkAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_CONNMARK_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_CONNMARK_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_CONNMARK_ATTRS, attrs).map(Self)
     }
 }
 
@@ -13125,8 +13131,10 @@ pub struct ActCsumAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for ActCsumAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_CSUM_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_CSUM_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_CSUM_ATTRS, attrs).map(Self)
     }
 }
 
@@ -13198,8 +13206,10 @@ pub struct ActCtAttrs<'a>(f::view::RawView<'a, 18>);
 impl<'a> f::view::SetView<'a> for ActCtAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_CT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_CT_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_CT_ATTRS, attrs).map(Self)
     }
 }
 
@@ -13466,8 +13476,10 @@ pub struct ActCtinfoAttrs<'a>(f::view::RawView<'a, 10>);
 impl<'a> f::view::SetView<'a> for ActCtinfoAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_CTINFO_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_CTINFO_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_CTINFO_ATTRS, attrs).map(Self)
     }
 }
 
@@ -13630,8 +13642,10 @@ pub struct ActGactAttrs<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for ActGactAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_GACT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_GACT_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_GACT_ATTRS, attrs).map(Self)
     }
 }
 
@@ -13716,8 +13730,10 @@ pub struct ActGateAttrs<'a>(f::view::RawView<'a, 10>);
 impl<'a> f::view::SetView<'a> for ActGateAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_GATE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_GATE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_GATE_ATTRS, attrs).map(Self)
     }
 }
 
@@ -13880,8 +13896,10 @@ pub struct ActIfeAttrs<'a>(f::view::RawView<'a, 7>);
 impl<'a> f::view::SetView<'a> for ActIfeAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_IFE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_IFE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_IFE_ATTRS, attrs).map(Self)
     }
 }
 
@@ -14005,8 +14023,10 @@ pub struct ActMirredAttrs<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for ActMirredAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_MIRRED_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_MIRRED_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_MIRRED_ATTRS, attrs).map(Self)
     }
 }
 
@@ -14091,8 +14111,10 @@ pub struct ActMplsAttrs<'a>(f::view::RawView<'a, 8>);
 impl<'a> f::view::SetView<'a> for ActMplsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_MPLS_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_MPLS_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_MPLS_ATTRS, attrs).map(Self)
     }
 }
 
@@ -14229,8 +14251,10 @@ pub struct ActNatAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for ActNatAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_NAT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_NAT_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_NAT_ATTRS, attrs).map(Self)
     }
 }
 
@@ -14302,8 +14326,10 @@ pub struct ActPeditAttrs<'a>(f::view::RawView<'a, 6>);
 impl<'a> f::view::SetView<'a> for ActPeditAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_PEDIT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_PEDIT_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_PEDIT_ATTRS, attrs).map(Self)
     }
 }
 
@@ -14414,8 +14440,10 @@ pub struct ActSampleAttrs<'a>(f::view::RawView<'a, 6>);
 impl<'a> f::view::SetView<'a> for ActSampleAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_SAMPLE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_SAMPLE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_SAMPLE_ATTRS, attrs).map(Self)
     }
 }
 
@@ -14526,8 +14554,10 @@ pub struct ActSimpleAttrs<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for ActSimpleAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_SIMPLE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_SIMPLE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_SIMPLE_ATTRS, attrs).map(Self)
     }
 }
 
@@ -14612,8 +14642,10 @@ pub struct ActSkbeditAttrs<'a>(f::view::RawView<'a, 10>);
 impl<'a> f::view::SetView<'a> for ActSkbeditAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_SKBEDIT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_SKBEDIT_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_SKBEDIT_ATTRS, attrs).map(Self)
     }
 }
 
@@ -14776,8 +14808,10 @@ pub struct ActSkbmodAttrs<'a>(f::view::RawView<'a, 6>);
 impl<'a> f::view::SetView<'a> for ActSkbmodAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_SKBMOD_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_SKBMOD_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_SKBMOD_ATTRS, attrs).map(Self)
     }
 }
 
@@ -14888,8 +14922,10 @@ pub struct ActTunnelKeyAttrs<'a>(f::view::RawView<'a, 14>);
 impl<'a> f::view::SetView<'a> for ActTunnelKeyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_TUNNEL_KEY_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_TUNNEL_KEY_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_TUNNEL_KEY_ATTRS, attrs).map(Self)
     }
 }
 
@@ -15104,8 +15140,10 @@ pub struct ActVlanAttrs<'a>(f::view::RawView<'a, 8>);
 impl<'a> f::view::SetView<'a> for ActVlanAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_VLAN_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ACT_VLAN_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_VLAN_ATTRS, attrs).map(Self)
     }
 }
 
@@ -15242,8 +15280,10 @@ pub struct Attrs<'a>(f::view::RawView<'a, 16>);
 impl<'a> f::view::SetView<'a> for Attrs<'a> {
     const SET: &'static f::AttrSet = &SET_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ATTRS, attrs).map(Self)
     }
 }
 
@@ -15480,8 +15520,10 @@ pub struct BasicAttrs<'a>(f::view::RawView<'a, 6>);
 impl<'a> f::view::SetView<'a> for BasicAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_BASIC_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BASIC_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_BASIC_ATTRS, attrs).map(Self)
     }
 }
 
@@ -15589,8 +15631,10 @@ pub struct BpfAttrs<'a>(f::view::RawView<'a, 11>);
 impl<'a> f::view::SetView<'a> for BpfAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_BPF_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_BPF_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_BPF_ATTRS, attrs).map(Self)
     }
 }
 
@@ -15777,8 +15821,10 @@ pub struct CakeAttrs<'a>(f::view::RawView<'a, 18>);
 impl<'a> f::view::SetView<'a> for CakeAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CAKE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CAKE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CAKE_ATTRS, attrs).map(Self)
     }
 }
 
@@ -16045,8 +16091,10 @@ pub struct CakeStatsAttrs<'a>(f::view::RawView<'a, 17>);
 impl<'a> f::view::SetView<'a> for CakeStatsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CAKE_STATS_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CAKE_STATS_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CAKE_STATS_ATTRS, attrs).map(Self)
     }
 }
 
@@ -16299,8 +16347,10 @@ pub struct CakeTinStatsAttrs<'a>(f::view::RawView<'a, 25>);
 impl<'a> f::view::SetView<'a> for CakeTinStatsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CAKE_TIN_STATS_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CAKE_TIN_STATS_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CAKE_TIN_STATS_ATTRS, attrs).map(Self)
     }
 }
 
@@ -16658,8 +16708,10 @@ pub struct CbsAttrs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for CbsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CBS_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CBS_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CBS_ATTRS, attrs).map(Self)
     }
 }
 
@@ -16718,8 +16770,10 @@ pub struct CgroupAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for CgroupAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CGROUP_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CGROUP_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CGROUP_ATTRS, attrs).map(Self)
     }
 }
 
@@ -16802,8 +16856,10 @@ pub struct ChokeAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for ChokeAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CHOKE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CHOKE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CHOKE_ATTRS, attrs).map(Self)
     }
 }
 
@@ -16888,8 +16944,10 @@ pub struct CodelAttrs<'a>(f::view::RawView<'a, 5>);
 impl<'a> f::view::SetView<'a> for CodelAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CODEL_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_CODEL_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CODEL_ATTRS, attrs).map(Self)
     }
 }
 
@@ -17000,8 +17058,10 @@ pub struct DrrAttrs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for DrrAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_DRR_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DRR_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DRR_ATTRS, attrs).map(Self)
     }
 }
 
@@ -17060,8 +17120,10 @@ pub struct Dualpi2Attrs<'a>(f::view::RawView<'a, 15>);
 impl<'a> f::view::SetView<'a> for Dualpi2Attrs<'a> {
     const SET: &'static f::AttrSet = &SET_DUALPI2_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_DUALPI2_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DUALPI2_ATTRS, attrs).map(Self)
     }
 }
 
@@ -17302,8 +17364,10 @@ pub struct EmatchAttrs<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for EmatchAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EMATCH_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_EMATCH_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EMATCH_ATTRS, attrs).map(Self)
     }
 }
 
@@ -17375,8 +17439,10 @@ pub struct EtfAttrs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for EtfAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ETF_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ETF_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ETF_ATTRS, attrs).map(Self)
     }
 }
 
@@ -17435,8 +17501,10 @@ pub struct EtsAttrs<'a>(f::view::RawView<'a, 6>);
 impl<'a> f::view::SetView<'a> for EtsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ETS_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ETS_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ETS_ATTRS, attrs).map(Self)
     }
 }
 
@@ -17558,8 +17626,10 @@ pub struct FlowAttrs<'a>(f::view::RawView<'a, 12>);
 impl<'a> f::view::SetView<'a> for FlowAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOW_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOW_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FLOW_ATTRS, attrs).map(Self)
     }
 }
 
@@ -17760,8 +17830,10 @@ pub struct FlowerAttrs<'a>(f::view::RawView<'a, 111>);
 impl<'a> f::view::SetView<'a> for FlowerAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWER_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOWER_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FLOWER_ATTRS, attrs).map(Self)
     }
 }
 
@@ -19287,8 +19359,10 @@ pub struct FlowerKeyCfmAttrs<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for FlowerKeyCfmAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWER_KEY_CFM_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOWER_KEY_CFM_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FLOWER_KEY_CFM_ATTRS, attrs).map(Self)
     }
 }
 
@@ -19360,8 +19434,10 @@ pub struct FlowerKeyEncOptErspanAttrs<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for FlowerKeyEncOptErspanAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWER_KEY_ENC_OPT_ERSPAN_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOWER_KEY_ENC_OPT_ERSPAN_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FLOWER_KEY_ENC_OPT_ERSPAN_ATTRS, attrs).map(Self)
     }
 }
 
@@ -19459,8 +19535,10 @@ pub struct FlowerKeyEncOptGeneveAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for FlowerKeyEncOptGeneveAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWER_KEY_ENC_OPT_GENEVE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOWER_KEY_ENC_OPT_GENEVE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FLOWER_KEY_ENC_OPT_GENEVE_ATTRS, attrs).map(Self)
     }
 }
 
@@ -19545,8 +19623,10 @@ pub struct FlowerKeyEncOptGtpAttrs<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for FlowerKeyEncOptGtpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWER_KEY_ENC_OPT_GTP_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOWER_KEY_ENC_OPT_GTP_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FLOWER_KEY_ENC_OPT_GTP_ATTRS, attrs).map(Self)
     }
 }
 
@@ -19618,8 +19698,10 @@ pub struct FlowerKeyEncOptVxlanAttrs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for FlowerKeyEncOptVxlanAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWER_KEY_ENC_OPT_VXLAN_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOWER_KEY_ENC_OPT_VXLAN_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FLOWER_KEY_ENC_OPT_VXLAN_ATTRS, attrs).map(Self)
     }
 }
 
@@ -19678,8 +19760,10 @@ pub struct FlowerKeyEncOptsAttrs<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for FlowerKeyEncOptsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWER_KEY_ENC_OPTS_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOWER_KEY_ENC_OPTS_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FLOWER_KEY_ENC_OPTS_ATTRS, attrs).map(Self)
     }
 }
 
@@ -19773,8 +19857,10 @@ pub struct FlowerKeyMplsOptAttrs<'a>(f::view::RawView<'a, 5>);
 impl<'a> f::view::SetView<'a> for FlowerKeyMplsOptAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWER_KEY_MPLS_OPT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FLOWER_KEY_MPLS_OPT_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FLOWER_KEY_MPLS_OPT_ATTRS, attrs).map(Self)
     }
 }
 
@@ -19885,8 +19971,10 @@ pub struct FqAttrs<'a>(f::view::RawView<'a, 17>);
 impl<'a> f::view::SetView<'a> for FqAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FQ_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FQ_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FQ_ATTRS, attrs).map(Self)
     }
 }
 
@@ -20153,8 +20241,10 @@ pub struct FqCodelAttrs<'a>(f::view::RawView<'a, 11>);
 impl<'a> f::view::SetView<'a> for FqCodelAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FQ_CODEL_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FQ_CODEL_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FQ_CODEL_ATTRS, attrs).map(Self)
     }
 }
 
@@ -20343,8 +20433,10 @@ pub struct FqPieAttrs<'a>(f::view::RawView<'a, 12>);
 impl<'a> f::view::SetView<'a> for FqPieAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FQ_PIE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FQ_PIE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FQ_PIE_ATTRS, attrs).map(Self)
     }
 }
 
@@ -20546,8 +20638,10 @@ pub struct FwAttrs<'a>(f::view::RawView<'a, 5>);
 impl<'a> f::view::SetView<'a> for FwAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FW_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_FW_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FW_ATTRS, attrs).map(Self)
     }
 }
 
@@ -20656,8 +20750,10 @@ pub struct GredAttrs<'a>(f::view::RawView<'a, 6>);
 impl<'a> f::view::SetView<'a> for GredAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_GRED_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_GRED_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_GRED_ATTRS, attrs).map(Self)
     }
 }
 
@@ -20780,8 +20876,10 @@ pub struct HfscAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for HfscAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_HFSC_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_HFSC_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_HFSC_ATTRS, attrs).map(Self)
     }
 }
 
@@ -20866,8 +20964,10 @@ pub struct HhfAttrs<'a>(f::view::RawView<'a, 7>);
 impl<'a> f::view::SetView<'a> for HhfAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_HHF_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_HHF_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_HHF_ATTRS, attrs).map(Self)
     }
 }
 
@@ -21004,8 +21104,10 @@ pub struct HtbAttrs<'a>(f::view::RawView<'a, 9>);
 impl<'a> f::view::SetView<'a> for HtbAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_HTB_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_HTB_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_HTB_ATTRS, attrs).map(Self)
     }
 }
 
@@ -21155,8 +21257,10 @@ pub struct MatchallAttrs<'a>(f::view::RawView<'a, 5>);
 impl<'a> f::view::SetView<'a> for MatchallAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_MATCHALL_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_MATCHALL_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_MATCHALL_ATTRS, attrs).map(Self)
     }
 }
 
@@ -21253,8 +21357,10 @@ pub struct NetemAttrs<'a>(f::view::RawView<'a, 14>);
 impl<'a> f::view::SetView<'a> for NetemAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NETEM_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NETEM_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NETEM_ATTRS, attrs).map(Self)
     }
 }
 
@@ -21481,8 +21587,10 @@ pub struct NetemLossAttrs<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for NetemLossAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NETEM_LOSS_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_NETEM_LOSS_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NETEM_LOSS_ATTRS, attrs).map(Self)
     }
 }
 
@@ -21554,8 +21662,10 @@ pub struct PieAttrs<'a>(f::view::RawView<'a, 8>);
 impl<'a> f::view::SetView<'a> for PieAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_PIE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_PIE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PIE_ATTRS, attrs).map(Self)
     }
 }
 
@@ -21705,8 +21815,10 @@ pub struct PoliceAttrs<'a>(f::view::RawView<'a, 11>);
 impl<'a> f::view::SetView<'a> for PoliceAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_POLICE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_POLICE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_POLICE_ATTRS, attrs).map(Self)
     }
 }
 
@@ -21882,8 +21994,10 @@ pub struct QfqAttrs<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for QfqAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_QFQ_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_QFQ_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_QFQ_ATTRS, attrs).map(Self)
     }
 }
 
@@ -21955,8 +22069,10 @@ pub struct RedAttrs<'a>(f::view::RawView<'a, 6>);
 impl<'a> f::view::SetView<'a> for RedAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_RED_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_RED_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_RED_ATTRS, attrs).map(Self)
     }
 }
 
@@ -22080,8 +22196,10 @@ pub struct RouteAttrs<'a>(f::view::RawView<'a, 6>);
 impl<'a> f::view::SetView<'a> for RouteAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ROUTE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ROUTE_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ROUTE_ATTRS, attrs).map(Self)
     }
 }
 
@@ -22203,8 +22321,10 @@ pub struct TaprioAttrs<'a>(f::view::RawView<'a, 12>);
 impl<'a> f::view::SetView<'a> for TaprioAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TAPRIO_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TAPRIO_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TAPRIO_ATTRS, attrs).map(Self)
     }
 }
 
@@ -22394,8 +22514,10 @@ pub struct TaprioSchedEntry<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for TaprioSchedEntry<'a> {
     const SET: &'static f::AttrSet = &SET_TAPRIO_SCHED_ENTRY;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TAPRIO_SCHED_ENTRY, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TAPRIO_SCHED_ENTRY, attrs).map(Self)
     }
 }
 
@@ -22493,8 +22615,10 @@ pub struct TaprioSchedEntryList<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for TaprioSchedEntryList<'a> {
     const SET: &'static f::AttrSet = &SET_TAPRIO_SCHED_ENTRY_LIST;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TAPRIO_SCHED_ENTRY_LIST, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TAPRIO_SCHED_ENTRY_LIST, attrs).map(Self)
     }
 }
 
@@ -22552,8 +22676,10 @@ pub struct TaprioTcEntryAttrs<'a>(f::view::RawView<'a, 3>);
 impl<'a> f::view::SetView<'a> for TaprioTcEntryAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TAPRIO_TC_ENTRY_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TAPRIO_TC_ENTRY_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TAPRIO_TC_ENTRY_ATTRS, attrs).map(Self)
     }
 }
 
@@ -22638,8 +22764,10 @@ pub struct TbfAttrs<'a>(f::view::RawView<'a, 8>);
 impl<'a> f::view::SetView<'a> for TbfAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TBF_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TBF_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TBF_ATTRS, attrs).map(Self)
     }
 }
 
@@ -22776,8 +22904,10 @@ pub struct TcaGredVqEntryAttrs<'a>(f::view::RawView<'a, 12>);
 impl<'a> f::view::SetView<'a> for TcaGredVqEntryAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TCA_GRED_VQ_ENTRY_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TCA_GRED_VQ_ENTRY_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TCA_GRED_VQ_ENTRY_ATTRS, attrs).map(Self)
     }
 }
 
@@ -22966,8 +23096,10 @@ pub struct TcaGredVqListAttrs<'a>(f::view::RawView<'a, 1>);
 impl<'a> f::view::SetView<'a> for TcaGredVqListAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TCA_GRED_VQ_LIST_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TCA_GRED_VQ_LIST_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TCA_GRED_VQ_LIST_ATTRS, attrs).map(Self)
     }
 }
 
@@ -23025,8 +23157,10 @@ pub struct TcaStabAttrs<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for TcaStabAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TCA_STAB_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TCA_STAB_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TCA_STAB_ATTRS, attrs).map(Self)
     }
 }
 
@@ -23098,8 +23232,10 @@ pub struct TcaStatsAttrs<'a>(f::view::RawView<'a, 8>);
 impl<'a> f::view::SetView<'a> for TcaStatsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TCA_STATS_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TCA_STATS_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TCA_STATS_ATTRS, attrs).map(Self)
     }
 }
 
@@ -23235,8 +23371,10 @@ pub struct U32Attrs<'a>(f::view::RawView<'a, 12>);
 impl<'a> f::view::SetView<'a> for U32Attrs<'a> {
     const SET: &'static f::AttrSet = &SET_U32_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_U32_ATTRS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_U32_ATTRS, attrs).map(Self)
     }
 }
 

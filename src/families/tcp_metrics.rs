@@ -304,8 +304,10 @@ pub struct Metrics<'a>(f::view::RawView<'a, 7>);
 impl<'a> f::view::SetView<'a> for Metrics<'a> {
     const SET: &'static f::AttrSet = &SET_METRICS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_METRICS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_METRICS, attrs).map(Self)
     }
 }
 
@@ -442,8 +444,10 @@ pub struct TcpMetrics<'a>(f::view::RawView<'a, 13>);
 impl<'a> f::view::SetView<'a> for TcpMetrics<'a> {
     const SET: &'static f::AttrSet = &SET_TCP_METRICS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TCP_METRICS, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TCP_METRICS, attrs).map(Self)
     }
 }
 

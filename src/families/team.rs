@@ -370,8 +370,10 @@ pub struct AttrOption<'a>(f::view::RawView<'a, 8>);
 impl<'a> f::view::SetView<'a> for AttrOption<'a> {
     const SET: &'static f::AttrSet = &SET_ATTR_OPTION;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ATTR_OPTION, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ATTR_OPTION, attrs).map(Self)
     }
 }
 
@@ -508,8 +510,10 @@ pub struct AttrPort<'a>(f::view::RawView<'a, 7>);
 impl<'a> f::view::SetView<'a> for AttrPort<'a> {
     const SET: &'static f::AttrSet = &SET_ATTR_PORT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ATTR_PORT, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ATTR_PORT, attrs).map(Self)
     }
 }
 
@@ -633,8 +637,10 @@ pub struct ItemOption<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for ItemOption<'a> {
     const SET: &'static f::AttrSet = &SET_ITEM_OPTION;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ITEM_OPTION, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ITEM_OPTION, attrs).map(Self)
     }
 }
 
@@ -692,8 +698,10 @@ pub struct ItemPort<'a>(f::view::RawView<'a, 2>);
 impl<'a> f::view::SetView<'a> for ItemPort<'a> {
     const SET: &'static f::AttrSet = &SET_ITEM_PORT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_ITEM_PORT, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ITEM_PORT, attrs).map(Self)
     }
 }
 
@@ -751,8 +759,10 @@ pub struct Team<'a>(f::view::RawView<'a, 4>);
 impl<'a> f::view::SetView<'a> for Team<'a> {
     const SET: &'static f::AttrSet = &SET_TEAM;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_TEAM, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TEAM, attrs).map(Self)
     }
 }
 

@@ -131,15 +131,22 @@ impl<'a, const N: usize> RawView<'a, N> {
         Self::index::<true>(set, attrs)
     }
 
+    /// [`parse`](Self::parse) (`CHECKED` false) or
+    /// [`parse_checked`](Self::parse_checked) (`CHECKED` true), chosen at
+    /// compile time: what the generated views'
+    /// [`SetView::index_attrs`] calls.
     #[inline]
-    fn index<const CHECK: bool>(set: &'static AttrSet, attrs: Attrs<'a>) -> Result<Self, Error> {
+    pub fn index<const CHECKED: bool>(
+        set: &'static AttrSet,
+        attrs: Attrs<'a>,
+    ) -> Result<Self, Error> {
         let mut view = RawView {
             run: attrs.remaining(),
             base: attrs.offset(),
             set,
             slots: [0; N],
         };
-        fill::<CHECK>(set, view.run, &mut view.slots).map_err(|e| e.shifted(view.base))?;
+        fill::<CHECKED>(set, view.run, &mut view.slots).map_err(|e| e.shifted(view.base))?;
         Ok(view)
     }
 
@@ -344,9 +351,9 @@ impl<const N: usize> core::fmt::Debug for RawView<'_, N> {
 }
 
 /// Fills `slots` (relative positions) from `run`: the one pass, which
-/// with `CHECK` also checks each attribute the set knows.
+/// with `CHECKED` also checks each attribute the set knows.
 #[inline]
-fn fill<const CHECK: bool>(
+fn fill<const CHECKED: bool>(
     set: &'static AttrSet,
     run: &[u8],
     slots: &mut [u32],
@@ -377,7 +384,7 @@ fn fill<const CHECK: bool>(
         let Some(slot) = slots.get_mut(i) else {
             continue;
         };
-        if CHECK && let Some(spec) = specs.get(i) {
+        if CHECKED && let Some(spec) = specs.get(i) {
             check::check(spec, &attr)?;
         }
         // The offset is below the run's length (checked above), and so is
@@ -434,13 +441,23 @@ pub trait SetView<'a>: Sized {
     /// The set the view reads.
     const SET: &'static AttrSet;
 
+    /// Indexes a run of the set, lazily or (`CHECKED`) strictly: what the
+    /// generated views implement ([`RawView::index`]), and
+    /// [`from_attrs`](Self::from_attrs) and
+    /// [`from_attrs_checked`](Self::from_attrs_checked) call.
+    fn index_attrs<const CHECKED: bool>(attrs: Attrs<'a>) -> Result<Self, Error>;
+
     /// Indexes a run of the set, lazily (see [`RawView::parse`]): only a
     /// framing error is an `Err`; a malformed attribute reads as `None`.
-    fn from_attrs(attrs: Attrs<'a>) -> Result<Self, Error>;
+    /// What the generated `parse` and nest getters call.
+    #[inline]
+    fn from_attrs(attrs: Attrs<'a>) -> Result<Self, Error> {
+        Self::index_attrs::<false>(attrs)
+    }
 
-    /// Indexes a run of the set, strictly (see
+    /// Indexes a run of the set, strictly, in the same one pass (see
     /// [`RawView::parse_checked`]): an attribute breaking its spec's policy
-    /// is also an `Err`, the same one at the same offset.
+    /// is also an `Err`, the one [`RawView::check`] would return.
     ///
     /// ```
     /// # #[cfg(feature = "family-rt-link")] {
@@ -458,8 +475,7 @@ pub trait SetView<'a>: Sized {
     /// ```
     #[inline]
     fn from_attrs_checked(attrs: Attrs<'a>) -> Result<Self, Error> {
-        check_attrs(Self::SET, attrs.clone())?;
-        Self::from_attrs(attrs)
+        Self::index_attrs::<true>(attrs)
     }
 }
 

@@ -549,8 +549,10 @@ pub struct Wgallowedip<'a>(f::view::RawView<'a, 5>);
 impl<'a> f::view::SetView<'a> for Wgallowedip<'a> {
     const SET: &'static f::AttrSet = &SET_WGALLOWEDIP;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_WGALLOWEDIP, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_WGALLOWEDIP, attrs).map(Self)
     }
 }
 
@@ -648,8 +650,10 @@ pub struct Wgdevice<'a>(f::view::RawView<'a, 9>);
 impl<'a> f::view::SetView<'a> for Wgdevice<'a> {
     const SET: &'static f::AttrSet = &SET_WGDEVICE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_WGDEVICE, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_WGDEVICE, attrs).map(Self)
     }
 }
 
@@ -798,8 +802,10 @@ pub struct Wgpeer<'a>(f::view::RawView<'a, 11>);
 impl<'a> f::view::SetView<'a> for Wgpeer<'a> {
     const SET: &'static f::AttrSet = &SET_WGPEER;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse(&SET_WGPEER, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_WGPEER, attrs).map(Self)
     }
 }
 

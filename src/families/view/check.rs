@@ -48,49 +48,137 @@ pub fn check_attrs(set: &AttrSet, attrs: Attrs<'_>) -> Result<(), Error> {
 /// Checks `attr` against `spec`'s [policy](AttrSpec::policy) and
 /// [`wrong_width`]. The common cases (a fixed-size integer or flag, an
 /// address of a fixed width, a `uint`/`sint`, a nest or a binary, without
-/// length checks) are decided by their code (see [`code_of`]) without
-/// building the policy: the same verdict, sooner.
+/// length checks) pass by their code (see [`code_of`]) without building
+/// the policy; everything else, and every failure, is [`refuse`]'s.
 #[inline]
 pub(super) fn check(spec: &AttrSpec, attr: &Attr<'_>) -> Result<(), Error> {
     let code = code_of(spec);
-    let len = attr.payload().len();
-    let expected = if code <= MAX_EXACT {
-        Some(code as usize).filter(|&size| size != len)
-    } else if code == ANY || (code == STRING && attr.payload().last() == Some(&0)) {
-        None
+    let payload = attr.payload();
+    let len = payload.len();
+    let passes = if code <= MAX_EXACT {
+        usize::from(code) == len
+    } else if code == ANY {
+        true
     } else if code == WIDTH_4_8 {
-        (len != 4 && len != 8).then_some(8)
+        len == 4 || len == 8
     } else if code == WIDTH_4_16 {
-        (len != 4 && len != 16).then_some(16)
+        len == 4 || len == 16
     } else {
-        spec.policy().check_shallow(attr)?;
-        wrong_width(spec, len)
+        code == STRING && payload.last() == Some(&0)
     };
-    match expected {
-        None => Ok(()),
-        Some(expected) => Err(Error::new(
-            ErrorKind::Policy {
-                attr_type: attr.kind(),
-                violation: PolicyViolation::WrongSize {
-                    expected,
-                    found: len,
-                },
-            },
-            attr.offset(),
-        )),
+    if passes {
+        Ok(())
+    } else {
+        // The attribute in its parts, by value: nothing of it is stored
+        // for the cold call on the way through the common case.
+        refuse(spec, code, attr.raw_type(), payload, attr.offset())
     }
 }
 
-/// The code [`check`] decides by for `spec` (see [`quick`]).
+/// [`check`]'s verdict where the code does not pass the attribute: the
+/// size a code stands for, or the policy's (out of line: the loop that
+/// calls `check` keeps its registers).
+#[cold]
+#[inline(never)]
+fn refuse(
+    spec: &AttrSpec,
+    code: u8,
+    raw_type: u16,
+    payload: &[u8],
+    offset: usize,
+) -> Result<(), Error> {
+    let attr = Attr::from_parts(raw_type, payload, offset);
+    let len = payload.len();
+    let expected = if code <= MAX_EXACT {
+        usize::from(code)
+    } else if code == WIDTH_4_8 {
+        8
+    } else if code == WIDTH_4_16 {
+        16
+    } else {
+        spec.policy().check_shallow(&attr)?;
+        match wrong_width(spec, len) {
+            Some(expected) => expected,
+            None => return Ok(()),
+        }
+    };
+    Err(Error::new(
+        ErrorKind::Policy {
+            attr_type: attr.kind(),
+            violation: PolicyViolation::WrongSize {
+                expected,
+                found: len,
+            },
+        },
+        attr.offset(),
+    ))
+}
+
+/// The code [`check`] decides by for `spec` (see [`quick`]): one load
+/// from [`QUICK`] when the spec has no length checks.
 #[inline]
-const fn code_of(spec: &AttrSpec) -> u8 {
+fn code_of(spec: &AttrSpec) -> u8 {
     let checks = spec.checks();
     if checks.min_len().is_none() && checks.max_len().is_none() && checks.exact_len().is_none() {
-        quick(spec.attr_type(), spec.display_hint())
+        QUICK
+            .get(spec.attr_type() as usize)
+            .and_then(|by_hint| by_hint.get(spec.display_hint() as usize))
+            .copied()
+            .unwrap_or(POLICY)
     } else {
         POLICY
     }
 }
+
+/// Every attribute type, in declaration order (`TYPES[t as usize] == t`).
+const TYPES: [AttrType; 20] = [
+    AttrType::Unused,
+    AttrType::Pad,
+    AttrType::Flag,
+    AttrType::U8,
+    AttrType::U16,
+    AttrType::U32,
+    AttrType::U64,
+    AttrType::S8,
+    AttrType::S16,
+    AttrType::S32,
+    AttrType::S64,
+    AttrType::Uint,
+    AttrType::Sint,
+    AttrType::String,
+    AttrType::Binary,
+    AttrType::Nest,
+    AttrType::IndexedArray,
+    AttrType::NestTypeValue,
+    AttrType::SubMessage,
+    AttrType::Bitfield32,
+];
+
+/// Every display hint, in declaration order (`HINTS[h as usize] == h`).
+const HINTS: [DisplayHint; 7] = [
+    DisplayHint::None,
+    DisplayHint::Mac,
+    DisplayHint::Ipv4,
+    DisplayHint::Ipv6,
+    DisplayHint::Ipv4OrV6,
+    DisplayHint::Hex,
+    DisplayHint::Uuid,
+];
+
+/// [`quick`] of every type and display hint, by their discriminants.
+const QUICK: [[u8; HINTS.len()]; TYPES.len()] = {
+    let mut table = [[POLICY; HINTS.len()]; TYPES.len()];
+    let mut t = 0;
+    while t < TYPES.len() {
+        let mut h = 0;
+        while h < HINTS.len() {
+            table[t][h] = quick(TYPES[t], HINTS[h]);
+            h += 1;
+        }
+        t += 1;
+    }
+    table
+};
 
 /// [`check`]'s verdict for a type without length checks: the payload size
 /// a fixed-size type or a fixed-width address must have (at most
@@ -151,46 +239,27 @@ fn wrong_width(spec: &AttrSpec, len: usize) -> Option<usize> {
 mod tests {
     use super::*;
 
-    const TYPES: [AttrType; 20] = [
-        AttrType::Unused,
-        AttrType::Pad,
-        AttrType::Flag,
-        AttrType::U8,
-        AttrType::U16,
-        AttrType::U32,
-        AttrType::U64,
-        AttrType::S8,
-        AttrType::S16,
-        AttrType::S32,
-        AttrType::S64,
-        AttrType::Uint,
-        AttrType::Sint,
-        AttrType::String,
-        AttrType::Binary,
-        AttrType::Nest,
-        AttrType::IndexedArray,
-        AttrType::NestTypeValue,
-        AttrType::SubMessage,
-        AttrType::Bitfield32,
-    ];
+    /// The tables are indexed by discriminant: each entry is its own.
+    #[test]
+    fn the_tables_are_in_declaration_order() {
+        for (i, ty) in TYPES.iter().enumerate() {
+            assert_eq!(*ty as usize, i, "{ty}");
+        }
+        for (i, hint) in HINTS.iter().enumerate() {
+            assert_eq!(*hint as usize, i, "{hint:?}");
+        }
+    }
 
     /// The quick verdict is the policy's, for every type, every display
-    /// hint that changes a width, and payload length up to 20 (NULs, no
-    /// NUL, a NUL first), without length checks.
+    /// hint, and payload length up to 20 (NULs, no NUL, a NUL first),
+    /// without length checks.
     #[test]
     fn the_quick_check_agrees_with_the_policy() {
         let mut nul_first = [b'a'; 20];
         nul_first[0] = 0;
-        let hints = [
-            DisplayHint::None,
-            DisplayHint::Mac,
-            DisplayHint::Ipv4,
-            DisplayHint::Ipv6,
-            DisplayHint::Ipv4OrV6,
-        ];
         for payload in [[0u8; 20], [b'a'; 20], nul_first] {
             for ty in TYPES {
-                for display in hints {
+                for display in HINTS {
                     let spec = AttrSpec {
                         attr_type: ty,
                         display,
