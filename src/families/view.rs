@@ -197,13 +197,13 @@ impl<'a, const N: usize> RawView<'a, N> {
     /// The value of the `index`-th spec's attribute, in host byte order.
     #[inline]
     pub fn get<T: Scalar<'a>>(&self, index: usize) -> Option<T> {
-        T::read(&self.attr(index)?, ByteOrder::Host).ok()
+        T::read_some(&self.attr(index)?, ByteOrder::Host)
     }
 
     /// The value of the `index`-th spec's attribute, big-endian.
     #[inline]
     pub fn get_be<T: Scalar<'a>>(&self, index: usize) -> Option<T> {
-        T::read(&self.attr(index)?, ByteOrder::Big).ok()
+        T::read_some(&self.attr(index)?, ByteOrder::Big)
     }
 
     /// A string attribute's bytes without the NUL (any bytes: interface
