@@ -74,8 +74,9 @@ pub use value::{Bitfield32, Put, Scalar, Value, put_value, read_value};
 /// only the last) against its spec's [policy](AttrSpec::policy) (sizes and
 /// length limits, not the contents of nests; `uint`/`sint` 4 or 8 bytes,
 /// addresses by their display hint 4 or 16), as the kernel's `nla_parse`
-/// does, so a view it returns reads every attribute it holds.
-/// [`check`](Self::check) runs the same check on a view already indexed.
+/// does, so a view it returns reads every attribute it holds by its spec
+/// (see [`check`](Self::check), which runs the same check on a view
+/// already indexed).
 ///
 /// Attributes the set does not know are no error either way:
 /// [`unknown`](Self::unknown) yields them.
@@ -96,7 +97,8 @@ impl<'a, const N: usize> RawView<'a, N> {
     ///
     /// A framing error is an `Err` at the offset of the attribute, counted
     /// as `attrs` counts; a set of more than `N` attributes is
-    /// [`ErrorKind::Misuse`].
+    /// [`ErrorKind::Misuse`], and a run longer than `u32::MAX` bytes (no
+    /// netlink message is) [`ErrorKind::TooLarge`].
     ///
     /// ```
     /// # #[cfg(feature = "family-rt-link")] {
@@ -125,7 +127,7 @@ impl<'a, const N: usize> RawView<'a, N> {
     /// the same pass, checks every attribute the set knows against its
     /// spec's policy (what [`check_attrs`] checks): a violation is an `Err`
     /// at the attribute's offset, and a view returned reads every attribute
-    /// it holds.
+    /// it holds by its spec (see [`check`](Self::check)).
     #[inline]
     pub fn parse_checked(set: &'static AttrSet, attrs: Attrs<'a>) -> Result<Self, Error> {
         Self::index::<true>(set, attrs)
@@ -152,8 +154,13 @@ impl<'a, const N: usize> RawView<'a, N> {
 
     /// Checks every attribute of the run that the set knows against its
     /// spec's policy, as [`parse_checked`](Self::parse_checked) does (a
-    /// second pass over the run; see [`check_attrs`]). `Ok` means every
-    /// accessor reads what is present: a `None` is an absent attribute.
+    /// second pass over the run; see [`check_attrs`]).
+    ///
+    /// `Ok` means every attribute present reads by its spec
+    /// ([`value`](Self::value)): an integer, address, string or flag getter
+    /// that returns `None` met an absent attribute. (A binary read as a
+    /// `struct` also needs the struct's size, which the policy checks only
+    /// where the specification states a length.)
     pub fn check(&self) -> Result<(), Error> {
         check_attrs(self.set, self.attrs())
     }

@@ -20,7 +20,8 @@ use crate::{Error, ErrorKind, PolicyViolation};
 ///
 /// What [`RawView::check`](super::RawView::check) and
 /// [`SetView::from_attrs_checked`](super::SetView::from_attrs_checked)
-/// run; a run that passes reads through every getter of its set.
+/// run; every attribute of a run that passes reads by its spec
+/// ([`RawView::value`](super::RawView::value)).
 ///
 /// ```
 /// # #[cfg(feature = "family-rt-link")] {
