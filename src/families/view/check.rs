@@ -18,10 +18,11 @@ use crate::{Error, ErrorKind, PolicyViolation};
 /// framing error or violation is the `Err`, at the attribute's offset as
 /// `attrs` counts it; attributes the set does not describe are no error.
 ///
-/// What [`RawView::check`](super::RawView::check) and
+/// What [`RawView::check`](super::RawView::check) runs, and what
+/// [`RawView::parse_checked`](super::RawView::parse_checked) and
 /// [`SetView::from_attrs_checked`](super::SetView::from_attrs_checked)
-/// run; every attribute of a run that passes reads by its spec
-/// ([`RawView::value`](super::RawView::value)).
+/// check in their one pass; every attribute of a run that passes reads by
+/// its spec ([`RawView::value`](super::RawView::value)).
 ///
 /// ```
 /// # #[cfg(feature = "family-rt-link")] {
