@@ -85,7 +85,8 @@ pub struct RawView<'a, const N: usize> {
     run: &'a [u8],
     base: usize,
     set: &'static AttrSet,
-    /// Position of the attribute's header in `run`, plus one; 0 if absent.
+    /// Position of the attribute's payload in `run` (its header's plus 4);
+    /// 0 if absent.
     slots: [u32; N],
 }
 
@@ -186,7 +187,7 @@ impl<'a, const N: usize> RawView<'a, N> {
     /// The last attribute of the set's `index`-th spec, if present.
     #[inline]
     pub fn attr(&self, index: usize) -> Option<Attr<'a>> {
-        let at = (*self.slots.get(index)?).checked_sub(1)? as usize;
+        let at = (*self.slots.get(index)? as usize).checked_sub(NLA_HDRLEN)?;
         let rest = self.run.get(at..)?;
         let ([l0, l1, t0, t1], _) = rest.split_first_chunk::<NLA_HDRLEN>()?;
         let len = usize::from(u16::from_ne_bytes([*l0, *l1]));
@@ -370,7 +371,7 @@ fn fill<const CHECKED: bool>(
         return Err(Error::new(ErrorKind::Misuse, 0));
     };
     // A run is at most a message, whose length is a u32: then every
-    // position in it, plus one, is a u32 too.
+    // position in it, up to its end, is a u32 too.
     if u32::try_from(run.len()).is_err() {
         return Err(Error::new(
             ErrorKind::TooLarge {
@@ -394,9 +395,10 @@ fn fill<const CHECKED: bool>(
         if CHECKED && let Some(spec) = specs.get(i) {
             check::check(spec, &attr)?;
         }
-        // The offset is below the run's length (checked above), and so is
-        // the offset plus one: neither the cast nor the addition wraps.
-        *slot = (attr.offset() as u32).wrapping_add(1);
+        // The offset is below the run's length (checked above), and the
+        // payload's, its plus 4, at most the length: neither the cast nor
+        // the addition wraps.
+        *slot = (attr.offset() as u32).wrapping_add(NLA_HDRLEN as u32);
     }
     Ok(())
 }
