@@ -1,8 +1,10 @@
 //! The generated typed views and writers: named getters on the project's
 //! kernel dumps (`tests/data/*.bin`) against the plain attribute walk, every
-//! set of the dumps' families parsed through the views, typed build → view
-//! parse for every attribute set of six families, and any bytes → `Ok` or
-//! `Err`, never a panic.
+//! set of the dumps' families parsed through the views (lazily and
+//! strictly, the two agreeing), typed build → view parse for every
+//! attribute set of six families, and any bytes → `Ok` or `Err`, never a
+//! panic, with a malformed attribute reading as `None` from the lazy view
+//! and refused by the strict one.
 #![cfg(all(
     feature = "family-rt-link",
     feature = "family-rt-addr",
@@ -56,9 +58,58 @@ fn runs<'d>(dump: &'d [u8], family: &Family) -> Vec<(Attrs<'d>, &'static AttrSet
     out
 }
 
+/// Indexes `attrs` as `set` lazily and strictly, and checks that the two
+/// agree: the strict parse fails where the lazy view's `check` does (with
+/// the same error), or no later than the lazy parse's framing error; a
+/// strict view holds what the lazy one holds; and an attribute the lazy
+/// view holds but cannot read is one `check` refuses. Returns the lazy
+/// view and its `check`.
+fn parse_both<'a>(
+    set: &'static AttrSet,
+    attrs: Attrs<'a>,
+) -> Result<(RawView<'a, SLOTS>, Result<(), procslink::Error>), procslink::Error> {
+    let checked = RawView::<SLOTS>::parse_checked(set, attrs.clone());
+    let lazy = match RawView::<SLOTS>::parse(set, attrs) {
+        Ok(lazy) => lazy,
+        Err(framing) => {
+            let Err(strict) = checked else {
+                panic!(
+                    "{}: the strict parse passed a framing error: {framing}",
+                    set.name()
+                )
+            };
+            assert!(
+                strict.offset() <= framing.offset(),
+                "{strict} after {framing}"
+            );
+            return Err(framing);
+        }
+    };
+    let verdict = lazy.check();
+    assert_eq!(verdict, checked.map(|_| ()), "{}", set.name());
+    if let Ok(checked) = checked {
+        for i in 0..set.attrs().len() {
+            assert_eq!(lazy.attr(i), checked.attr(i), "{} #{i}", set.name());
+        }
+    }
+    for (i, spec) in set.attrs().iter().enumerate() {
+        let Some(attr) = lazy.attr(i) else { continue };
+        let value = lazy.value(i);
+        assert_eq!(value, read_value(spec, &attr));
+        assert!(
+            value.is_some() || verdict.is_err(),
+            "{}: {attr:?} does not read, yet the run passes its check",
+            spec.name()
+        );
+    }
+    Ok((lazy, verdict))
+}
+
 /// Parses `attrs` as `set` and every nest, array entry and sub-message
-/// below it through the generic view, reading every value; counts what
-/// it read. Errors are returned, never panics.
+/// below it through the generic view both ways ([`parse_both`]), reading
+/// every value; counts the values read. The first framing error or policy
+/// violation is returned (after the walk of everything that frames),
+/// never a panic.
 fn visit(
     set: &'static AttrSet,
     attrs: Attrs<'_>,
@@ -68,21 +119,20 @@ fn visit(
     if depth > 16 {
         return Ok(());
     }
-    let view = RawView::<SLOTS>::parse(set, attrs.clone())?;
+    let (view, mut first) = parse_both(set, attrs.clone())?;
+    let mut keep = |result: Result<(), procslink::Error>| first = first.and(result);
     for (i, spec) in set.attrs().iter().enumerate() {
         let Some(attr) = view.attr(i) else { continue };
-        // The view checked the attribute: its value reads.
-        let value = view.value(i);
-        assert!(value.is_some(), "{}: {attr:?} does not read", spec.name());
-        assert_eq!(value, read_value(spec, &attr));
-        *read += 1;
+        if view.value(i).is_some() {
+            *read += 1;
+        }
         match (spec.attr_type(), spec.nested()) {
-            (AttrType::Nest, Some(nested)) => visit(nested, attr.nested(), depth + 1, read)?,
+            (AttrType::Nest, Some(nested)) => keep(visit(nested, attr.nested(), depth + 1, read)),
             (AttrType::IndexedArray | AttrType::NestTypeValue, Some(nested))
                 if spec.sub_type().is_none_or(|t| t == AttrType::Nest) =>
             {
                 for entry in attr.nested() {
-                    visit(nested, entry?.nested(), depth + 1, read)?;
+                    keep(entry.and_then(|e| visit(nested, e.nested(), depth + 1, read)));
                 }
             }
             (AttrType::SubMessage, _) => {
@@ -94,13 +144,13 @@ fn visit(
                         .payload()
                         .get(skip.next_multiple_of(4)..)
                         .unwrap_or(&[]);
-                    visit(nested, Attrs::new(run), depth + 1, read)?;
+                    keep(visit(nested, Attrs::new(run), depth + 1, read));
                 }
             }
             _ => {}
         }
     }
-    Ok(())
+    first
 }
 
 #[test]
@@ -320,14 +370,44 @@ fn addresses_routes_neighbours_and_families_read_typed() {
     assert!(names.iter().any(|n| n == "nlctrl"), "{names:?}");
 }
 
+fn mtu_spec() -> &'static AttrSpec {
+    rt_link::SET_LINK_ATTRS
+        .by_number(rt_link::IFLA_MTU)
+        .unwrap()
+}
+
+/// The slot of link-attrs' attribute `number` in its view.
+fn link_index(number: u16) -> usize {
+    rt_link::SET_LINK_ATTRS
+        .attrs()
+        .iter()
+        .position(|s| s.number() == number)
+        .unwrap()
+}
+
 #[test]
-fn a_policy_violation_is_an_error_at_its_offset() {
-    // ifname, then an MTU of 2 bytes at offset 12.
+fn a_policy_violation_reads_as_none_and_is_an_error_when_checked() {
+    // ifname, then an MTU of 2 bytes at offset 8.
     let run = [
         8, 0, 3, 0, b'l', b'o', 0, 0, //
         6, 0, 4, 0, 0xdc, 0x05, 0, 0,
     ];
-    let err = rt_link::LinkAttrs::parse(&run).unwrap_err();
+    let link = rt_link::LinkAttrs::parse(&run).unwrap();
+    assert_eq!(link.ifname(), Some(&b"lo"[..]));
+    // Malformed: present, yet no value.
+    assert_eq!(link.mtu(), None);
+    assert_eq!(link.raw().value_of(mtu_spec()), None);
+    assert!(link.raw().has(link_index(rt_link::IFLA_MTU)));
+    // The strict ways say what and where, all three alike.
+    let err = link.raw().check().unwrap_err();
+    assert_eq!(
+        rt_link::LinkAttrs::from_attrs_checked(Attrs::new(&run)).unwrap_err(),
+        err
+    );
+    assert_eq!(
+        RawView::<SLOTS>::parse_checked(&rt_link::SET_LINK_ATTRS, Attrs::new(&run)).unwrap_err(),
+        err
+    );
     assert_eq!(err.offset(), 8);
     assert_eq!(
         err.kind(),
@@ -339,12 +419,30 @@ fn a_policy_violation_is_an_error_at_its_offset() {
             }
         }
     );
-    // A name without its NUL breaks NLA_NUL_STRING.
-    let err = rt_link::LinkAttrs::parse(&[6, 0, 3, 0, b'l', b'o', 0, 0]).unwrap_err();
+    // A name without its NUL breaks NLA_NUL_STRING; lazily it reads as
+    // its bytes, as the plain walk's `bytes_str` does.
+    let run = [6, 0, 3, 0, b'l', b'o', 0, 0];
+    assert_eq!(
+        rt_link::LinkAttrs::parse(&run).unwrap().ifname(),
+        Some(&b"lo"[..])
+    );
+    let err = rt_link::LinkAttrs::from_attrs_checked(Attrs::new(&run)).unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::Policy { attr_type: 3, .. }));
-    // Framing: a length past the end.
-    let err = rt_link::LinkAttrs::parse(&[8, 0, 4, 0, 1, 0]).unwrap_err();
-    assert_eq!(err.offset(), 0);
+    // Framing: a length past the end is an error both ways, at the
+    // attribute's offset.
+    let run = [8, 0, 3, 0, b'l', b'o', 0, 0, 8, 0, 4, 0, 1, 0];
+    let err = rt_link::LinkAttrs::parse(&run).unwrap_err();
+    assert_eq!(err.offset(), 8);
+    assert!(matches!(err.kind(), ErrorKind::LengthOverrun { .. }));
+    assert_eq!(
+        rt_link::LinkAttrs::from_attrs_checked(Attrs::new(&run)).unwrap_err(),
+        err
+    );
+    // A malformed nest is an error when the nest is read, not before.
+    let run = [8, 0, 18, 0, 9, 0, 1, 0];
+    let link = rt_link::LinkAttrs::parse(&run).unwrap();
+    assert!(link.raw().check().is_ok(), "nests are checked shallowly");
+    assert_eq!(link.linkinfo().unwrap_err().offset(), 4);
     // Unknown numbers are kept, never an error.
     let run = [8, 0, 0x7f, 0x7f, 1, 2, 3, 4];
     let link = rt_link::LinkAttrs::parse(&run).unwrap();
@@ -543,10 +641,12 @@ proptest! {
             let len = m.finish().unwrap();
             let message = Message::parse(&buf[..len]).unwrap();
             let (_, attrs) = message.split_family_header(0).unwrap();
-            let view = RawView::<SLOTS>::parse(set, attrs)
+            let view = RawView::<SLOTS>::parse_checked(set, attrs.clone())
                 .unwrap_or_else(|e| panic!("{}:{}: {e}", set.family(), set.name()));
+            let lazy = RawView::<SLOTS>::parse(set, attrs).unwrap();
             for (i, value) in written {
                 prop_assert_eq!(view.value(i), Some(value), "{}:{} #{}", set.family(), set.name(), i);
+                prop_assert_eq!(lazy.value(i), Some(value), "{}:{} #{}", set.family(), set.name(), i);
             }
             prop_assert_eq!(view.unknown().count(), 0);
         }
@@ -599,6 +699,31 @@ proptest! {
         }
     }
 
+    /// Well-framed runs of attributes of any number and payload through
+    /// every set of rt-link and ethtool, recursively, both ways
+    /// ([`parse_both`]): the lazy view indexes every run and reads a value
+    /// or `None`; the strict parse refuses exactly what `check` refuses.
+    #[test]
+    fn framed_runs_read_lazily_and_are_refused_strictly(
+        attrs in proptest::collection::vec(
+            (0u16..80, proptest::collection::vec(any::<u8>(), 0..24)),
+            0..12,
+        ),
+    ) {
+        let mut run = Vec::new();
+        for (ty, payload) in &attrs {
+            let len = u16::try_from(4 + payload.len()).unwrap();
+            run.extend(len.to_ne_bytes());
+            run.extend(ty.to_ne_bytes());
+            run.extend(payload);
+            run.resize(run.len().next_multiple_of(4), 0);
+        }
+        for set in sets_of(&[&rt_link::FAMILY, &ethtool::FAMILY]) {
+            prop_assert!(RawView::<SLOTS>::parse(set, Attrs::new(&run)).is_ok());
+            let _ = visit(set, Attrs::new(&run), 0, &mut 0);
+        }
+    }
+
     /// Any bytes through every set of rt-link and ethtool, recursively, and
     /// through the named rt-link getters: `Ok` or `Err`, never a panic.
     #[test]
@@ -607,8 +732,18 @@ proptest! {
             let mut read = 0;
             let _ = visit(set, Attrs::new(&run), 0, &mut read);
         }
+        let strict = rt_link::LinkAttrs::from_attrs_checked(Attrs::new(&run));
         if let Ok(link) = rt_link::LinkAttrs::parse(&run) {
-            let _ = typed(&link);
+            let (mtu, address, stats) = (link.mtu(), link.address(), link.stats64());
+            let _ = (link.ifname(), link.operstate(), link.master());
+            // What the strict parse passes, every getter reads: `None` is
+            // an absent attribute.
+            prop_assert_eq!(strict.is_ok(), link.raw().check().is_ok());
+            if strict.is_ok() {
+                prop_assert_eq!(mtu.is_some(), link.raw().has(link_index(rt_link::IFLA_MTU)));
+                prop_assert_eq!(address.is_some(), link.raw().has(link_index(rt_link::IFLA_ADDRESS)));
+                prop_assert_eq!(stats.is_some(), link.raw().has(link_index(rt_link::IFLA_STATS64)));
+            }
             let _ = link.af_spec();
             let _ = link.prop_list().map(|p| p.map(|p| p.alt_ifname().count()));
             if let Ok(Some(info)) = link.linkinfo() {

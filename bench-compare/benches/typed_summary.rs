@@ -37,6 +37,11 @@ fn check(dump: &[u8]) -> LinkFold {
     let by_hand = typed::procslink_by_hand(dump).expect("the dump reads");
     let theirs = typed::npr_typed(dump);
     assert_eq!(ours, by_hand, "the view reads what the plain walk reads");
+    let strict = typed::procslink_typed_checked(dump).expect("the dump passes the strict parse");
+    assert_eq!(
+        ours, strict,
+        "the strict parse reads what the lazy one reads"
+    );
     assert_eq!(ours, theirs, "netlink-packet-route reads the same values");
     assert!(ours.links >= 80 && ours.kinds > 0, "{ours:?}");
     let (_, allocs) = allocations(|| black_box(typed::procslink_typed(black_box(dump))));

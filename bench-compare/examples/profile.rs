@@ -12,13 +12,14 @@
 //! for the dump), decode-{procslink,serde} and encode-{procslink,serde}
 //! (`requests` or `responses`: the bench's `jsonrpc-decode` and
 //! `jsonrpc-encode` code), build-loop-{procslink,c} (1000 messages a call,
-//! so per message divide by 1000 more). Each runs the code of the bench's
+//! so per message divide by 1000 more), typed-{procslink,procslink-checked,by-hand,npr} (the
+//! `typed_summary` bench's link summary; give it `rtnl-link-dump.bin`). Each runs the code of the bench's
 //! benchmark of the same name; `report.py --callgrind` counts them all.
 
 use std::hint::black_box;
 
 use procslink_bench::corpus::{self, DUMPS};
-use procslink_bench::{ffi, netlink as nl};
+use procslink_bench::{ffi, netlink as nl, typed};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -78,6 +79,10 @@ fn main() {
             "nested-procslink" => nl::procslink_walk_nested(bytes, hdr).sum,
             "nested-c" => ffi::c_walk_nested(bytes, hdr).sum,
             "nested-libmnl" => ffi::mnl_walk_nested(bytes, hdr).sum,
+            "typed-procslink" => typed::procslink_typed(bytes).map_or(0, |f| f.sum),
+            "typed-procslink-checked" => typed::procslink_typed_checked(bytes).map_or(0, |f| f.sum),
+            "typed-by-hand" => typed::procslink_by_hand(bytes).map_or(0, |f| f.sum),
+            "typed-npr" => typed::npr_typed(bytes).sum,
             "policy-procslink" => nl::procslink_policy(bytes, false).sum,
             "policy-libmnl" => ffi::mnl_policy_parse(bytes, false).sum,
             "build-procslink" => {

@@ -6,8 +6,10 @@
 //! Contenders:
 //!
 //! - [`procslink_typed`]: the generated `rt_link::LinkAttrs` view (one pass
-//!   over each message's attributes, then a getter per value, the linkinfo
-//!   nest through its own view);
+//!   over each message's attributes into its slots, then a getter per value,
+//!   each checking what it reads; the linkinfo nest through its own view);
+//!   [`procslink_typed_checked`] is the same through the strict parse
+//!   (every attribute of both sets checked against its policy first);
 //! - [`procslink_by_hand`]: the same summary from the plain attribute walk,
 //!   a `match` on each attribute's type with the generated constants (what
 //!   a user writes without the views);
@@ -82,8 +84,20 @@ impl LinkFold {
     }
 }
 
-/// The summary through the generated typed view of `link-attrs`.
+/// The summary through the generated typed view of `link-attrs`, indexed
+/// lazily (the getters check what they read).
 pub fn procslink_typed(buf: &[u8]) -> Result<LinkFold, Error> {
+    typed_summary::<false>(buf)
+}
+
+/// The summary through the strict parse: every attribute of `link-attrs`
+/// and of `linkinfo` checked against its spec's policy before it is read.
+pub fn procslink_typed_checked(buf: &[u8]) -> Result<LinkFold, Error> {
+    typed_summary::<true>(buf)
+}
+
+#[inline(always)]
+fn typed_summary<const STRICT: bool>(buf: &[u8]) -> Result<LinkFold, Error> {
     let mut fold = LinkFold::default();
     for message in Messages::new(buf) {
         let message = message?;
@@ -91,8 +105,13 @@ pub fn procslink_typed(buf: &[u8]) -> Result<LinkFold, Error> {
             continue;
         }
         let (_, attrs) = message.family_header::<Ifinfomsg>()?;
-        let link = LinkAttrs::from_attrs(attrs)?;
+        let link = if STRICT {
+            LinkAttrs::from_attrs_checked(attrs)?
+        } else {
+            LinkAttrs::from_attrs(attrs)?
+        };
         let kind = match link.linkinfo()? {
+            Some(info) if STRICT => info.raw().check().map(|()| info.kind())?,
             Some(info) => info.kind(),
             None => None,
         };

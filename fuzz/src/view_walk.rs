@@ -1,6 +1,7 @@
-//! The walk the typed-view fuzz targets share: a run parsed as a set
-//! through the generic view, every attribute it holds read by its spec,
-//! nests, arrays and sub-messages followed.
+//! The walk the typed-view fuzz targets share: a run indexed as a set
+//! through the generic view both ways (lazily and strictly), every
+//! attribute it holds read by its spec, nests, arrays and sub-messages
+//! followed, malformed or not.
 
 use procslink::families::view::RawView;
 use procslink::families::{AttrSet, AttrType};
@@ -10,19 +11,43 @@ use procslink::netlink::Attrs;
 const SLOTS: usize = 512;
 const MAX_DEPTH: usize = 16;
 
-/// Walks `attrs` as `set`; panics only if a parsed view holds an
-/// attribute that does not read.
+/// Walks `attrs` as `set`; panics only if the two parses disagree (the
+/// strict parse passes what the lazy one refuses, fails elsewhere than the
+/// lazy view's `check`, or holds other attributes), or if an attribute the
+/// lazy view holds does not read although the run passes its check.
 pub fn walk(set: &'static AttrSet, attrs: Attrs<'_>, depth: usize) {
     if depth > MAX_DEPTH {
         return;
     }
-    let Ok(view) = RawView::<SLOTS>::parse(set, attrs.clone()) else {
-        return;
+    let checked = RawView::<SLOTS>::parse_checked(set, attrs.clone());
+    let view = match RawView::<SLOTS>::parse(set, attrs.clone()) {
+        Ok(view) => view,
+        Err(framing) => {
+            let Err(strict) = checked else {
+                panic!("{}: the strict parse passed {framing}", set.name());
+            };
+            assert!(
+                strict.offset() <= framing.offset(),
+                "{strict} after {framing}"
+            );
+            return;
+        }
     };
+    let verdict = view.check();
+    assert_eq!(verdict, checked.map(|_| ()), "{}", set.name());
+    if let Ok(checked) = checked {
+        for i in 0..set.attrs().len() {
+            assert_eq!(view.attr(i), checked.attr(i), "{} #{i}", set.name());
+        }
+    }
     let _ = view.unknown().count();
     for (i, spec) in set.attrs().iter().enumerate() {
         let Some(attr) = view.attr(i) else { continue };
-        assert!(view.value(i).is_some(), "{}: {attr:?}", spec.name());
+        assert!(
+            view.value(i).is_some() || verdict.is_err(),
+            "{}: {attr:?} does not read, yet the run passes its check",
+            spec.name()
+        );
         match (spec.attr_type(), spec.nested()) {
             (AttrType::Nest, Some(nested)) => walk(nested, attr.nested(), depth + 1),
             (AttrType::IndexedArray | AttrType::NestTypeValue, Some(nested)) => {

@@ -1936,22 +1936,22 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[&STRUCT_NF_CT_TCP_FLAGS_MASK, &STRUCT_NFGENMSG],
     sub_messages: &[],
 };
-/// The typed view of conntrack's attribute set `conntrack-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of conntrack's attribute set `conntrack-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ConntrackAttrs<'a>(f::view::RawView<'a, 27>);
 
 impl<'a> f::view::SetView<'a> for ConntrackAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CONNTRACK_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CONNTRACK_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CONNTRACK_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ConntrackAttrs<'a> {
-    const CODES: [u8; 27] = f::view::quick_codes(&SET_CONNTRACK_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2322,22 +2322,22 @@ impl<'m, 'a, 'b> ConntrackAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of conntrack's attribute set `conntrack-stats-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of conntrack's attribute set `conntrack-stats-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ConntrackStatsAttrs<'a>(f::view::RawView<'a, 15>);
 
 impl<'a> f::view::SetView<'a> for ConntrackStatsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CONNTRACK_STATS_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CONNTRACK_STATS_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CONNTRACK_STATS_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ConntrackStatsAttrs<'a> {
-    const CODES: [u8; 15] = f::view::quick_codes(&SET_CONNTRACK_STATS_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2566,22 +2566,22 @@ impl<'m, 'a, 'b> ConntrackStatsAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of conntrack's attribute set `counter-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of conntrack's attribute set `counter-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct CounterAttrs<'a>(f::view::RawView<'a, 5>);
 
 impl<'a> f::view::SetView<'a> for CounterAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_COUNTER_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_COUNTER_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_COUNTER_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> CounterAttrs<'a> {
-    const CODES: [u8; 5] = f::view::quick_codes(&SET_COUNTER_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2667,22 +2667,22 @@ impl<'m, 'a, 'b> CounterAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of conntrack's attribute set `filter-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of conntrack's attribute set `filter-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct FilterAttrs<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for FilterAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FILTER_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FILTER_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FILTER_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> FilterAttrs<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_FILTER_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2742,22 +2742,22 @@ impl<'m, 'a, 'b> FilterAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of conntrack's attribute set `help-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of conntrack's attribute set `help-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct HelpAttrs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for HelpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_HELP_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_HELP_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_HELP_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> HelpAttrs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_HELP_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2804,22 +2804,22 @@ impl<'m, 'a, 'b> HelpAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of conntrack's attribute set `nat-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of conntrack's attribute set `nat-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct NatAttrs<'a>(f::view::RawView<'a, 5>);
 
 impl<'a> f::view::SetView<'a> for NatAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NAT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_NAT_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NAT_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> NatAttrs<'a> {
-    const CODES: [u8; 5] = f::view::quick_codes(&SET_NAT_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2917,22 +2917,22 @@ impl<'m, 'a, 'b> NatAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of conntrack's attribute set `nat-proto-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of conntrack's attribute set `nat-proto-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct NatProtoAttrs<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for NatProtoAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NAT_PROTO_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_NAT_PROTO_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NAT_PROTO_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> NatProtoAttrs<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_NAT_PROTO_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2992,22 +2992,22 @@ impl<'m, 'a, 'b> NatProtoAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of conntrack's attribute set `protoinfo-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of conntrack's attribute set `protoinfo-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ProtoinfoAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for ProtoinfoAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_PROTOINFO_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PROTOINFO_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PROTOINFO_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ProtoinfoAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_PROTOINFO_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3077,22 +3077,22 @@ impl<'m, 'a, 'b> ProtoinfoAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of conntrack's attribute set `protoinfo-dccp-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of conntrack's attribute set `protoinfo-dccp-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ProtoinfoDccpAttrs<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for ProtoinfoDccpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_PROTOINFO_DCCP_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PROTOINFO_DCCP_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PROTOINFO_DCCP_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ProtoinfoDccpAttrs<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_PROTOINFO_DCCP_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3165,22 +3165,22 @@ impl<'m, 'a, 'b> ProtoinfoDccpAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of conntrack's attribute set `protoinfo-sctp-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of conntrack's attribute set `protoinfo-sctp-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ProtoinfoSctpAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for ProtoinfoSctpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_PROTOINFO_SCTP_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PROTOINFO_SCTP_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PROTOINFO_SCTP_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ProtoinfoSctpAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_PROTOINFO_SCTP_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3253,22 +3253,22 @@ impl<'m, 'a, 'b> ProtoinfoSctpAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of conntrack's attribute set `protoinfo-tcp-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of conntrack's attribute set `protoinfo-tcp-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ProtoinfoTcpAttrs<'a>(f::view::RawView<'a, 5>);
 
 impl<'a> f::view::SetView<'a> for ProtoinfoTcpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_PROTOINFO_TCP_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PROTOINFO_TCP_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PROTOINFO_TCP_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ProtoinfoTcpAttrs<'a> {
-    const CODES: [u8; 5] = f::view::quick_codes(&SET_PROTOINFO_TCP_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3370,22 +3370,22 @@ impl<'m, 'a, 'b> ProtoinfoTcpAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of conntrack's attribute set `secctx-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of conntrack's attribute set `secctx-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct SecctxAttrs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for SecctxAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SECCTX_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_SECCTX_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SECCTX_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> SecctxAttrs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_SECCTX_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3432,22 +3432,22 @@ impl<'m, 'a, 'b> SecctxAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of conntrack's attribute set `seqadj-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of conntrack's attribute set `seqadj-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct SeqadjAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for SeqadjAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SEQADJ_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_SEQADJ_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SEQADJ_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> SeqadjAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_SEQADJ_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3520,22 +3520,22 @@ impl<'m, 'a, 'b> SeqadjAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of conntrack's attribute set `synproxy-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of conntrack's attribute set `synproxy-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct SynproxyAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for SynproxyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SYNPROXY_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_SYNPROXY_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SYNPROXY_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> SynproxyAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_SYNPROXY_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3608,22 +3608,22 @@ impl<'m, 'a, 'b> SynproxyAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of conntrack's attribute set `tuple-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of conntrack's attribute set `tuple-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct TupleAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for TupleAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TUPLE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_TUPLE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TUPLE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> TupleAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_TUPLE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3694,22 +3694,22 @@ impl<'m, 'a, 'b> TupleAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of conntrack's attribute set `tuple-ip-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of conntrack's attribute set `tuple-ip-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct TupleIpAttrs<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for TupleIpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TUPLE_IP_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_TUPLE_IP_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TUPLE_IP_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> TupleIpAttrs<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_TUPLE_IP_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3795,22 +3795,22 @@ impl<'m, 'a, 'b> TupleIpAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of conntrack's attribute set `tuple-proto-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of conntrack's attribute set `tuple-proto-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct TupleProtoAttrs<'a>(f::view::RawView<'a, 9>);
 
 impl<'a> f::view::SetView<'a> for TupleProtoAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TUPLE_PROTO_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_TUPLE_PROTO_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TUPLE_PROTO_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> TupleProtoAttrs<'a> {
-    const CODES: [u8; 9] = f::view::quick_codes(&SET_TUPLE_PROTO_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

@@ -332,22 +332,22 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of dev-energymodel's attribute set `perf-domain`: one pass over a run, then a getter per attribute.
+/// The typed view of dev-energymodel's attribute set `perf-domain`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct PerfDomain<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for PerfDomain<'a> {
     const SET: &'static f::AttrSet = &SET_PERF_DOMAIN;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PERF_DOMAIN, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PERF_DOMAIN, attrs).map(Self)
     }
 }
 
 impl<'a> PerfDomain<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_PERF_DOMAIN);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -420,22 +420,22 @@ impl<'m, 'a, 'b> PerfDomainWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of dev-energymodel's attribute set `perf-state`: one pass over a run, then a getter per attribute.
+/// The typed view of dev-energymodel's attribute set `perf-state`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct PerfState<'a>(f::view::RawView<'a, 6>);
 
 impl<'a> f::view::SetView<'a> for PerfState<'a> {
     const SET: &'static f::AttrSet = &SET_PERF_STATE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PERF_STATE, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PERF_STATE, attrs).map(Self)
     }
 }
 
 impl<'a> PerfState<'a> {
-    const CODES: [u8; 6] = f::view::quick_codes(&SET_PERF_STATE);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -534,22 +534,22 @@ impl<'m, 'a, 'b> PerfStateWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of dev-energymodel's attribute set `perf-table`: one pass over a run, then a getter per attribute.
+/// The typed view of dev-energymodel's attribute set `perf-table`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct PerfTable<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for PerfTable<'a> {
     const SET: &'static f::AttrSet = &SET_PERF_TABLE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PERF_TABLE, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PERF_TABLE, attrs).map(Self)
     }
 }
 
 impl<'a> PerfTable<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_PERF_TABLE);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

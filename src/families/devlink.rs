@@ -5700,22 +5700,22 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of devlink's attribute set `devlink`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `devlink`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Devlink<'a>(f::view::RawView<'a, 180>);
 
 impl<'a> f::view::SetView<'a> for Devlink<'a> {
     const SET: &'static f::AttrSet = &SET_DEVLINK;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DEVLINK, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DEVLINK, attrs).map(Self)
     }
 }
 
 impl<'a> Devlink<'a> {
-    const CODES: [u8; 180] = f::view::quick_codes(&SET_DEVLINK);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8076,22 +8076,22 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-attr-stats`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-attr-stats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlAttrStats<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for DlAttrStats<'a> {
     const SET: &'static f::AttrSet = &SET_DL_ATTR_STATS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_ATTR_STATS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_ATTR_STATS, attrs).map(Self)
     }
 }
 
 impl<'a> DlAttrStats<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_DL_ATTR_STATS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8164,22 +8164,22 @@ impl<'m, 'a, 'b> DlAttrStatsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-dev-stats`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-dev-stats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlDevStats<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for DlDevStats<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DEV_STATS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_DEV_STATS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DEV_STATS, attrs).map(Self)
     }
 }
 
 impl<'a> DlDevStats<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_DL_DEV_STATS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8237,22 +8237,22 @@ impl<'m, 'a, 'b> DlDevStatsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-dpipe-action`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-dpipe-action`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlDpipeAction<'a>(f::view::RawView<'a, 5>);
 
 impl<'a> f::view::SetView<'a> for DlDpipeAction<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_ACTION;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_DPIPE_ACTION, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_ACTION, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeAction<'a> {
-    const CODES: [u8; 5] = f::view::quick_codes(&SET_DL_DPIPE_ACTION);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8351,22 +8351,22 @@ impl<'m, 'a, 'b> DlDpipeActionWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-dpipe-action-value`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-dpipe-action-value`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlDpipeActionValue<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for DlDpipeActionValue<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_ACTION_VALUE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_DPIPE_ACTION_VALUE, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_ACTION_VALUE, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeActionValue<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_DL_DPIPE_ACTION_VALUE);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8451,22 +8451,22 @@ impl<'m, 'a, 'b> DlDpipeActionValueWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-dpipe-entries`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-dpipe-entries`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlDpipeEntries<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for DlDpipeEntries<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_ENTRIES;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_DPIPE_ENTRIES, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_ENTRIES, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeEntries<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_DPIPE_ENTRIES);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8512,22 +8512,22 @@ impl<'m, 'a, 'b> DlDpipeEntriesWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-dpipe-entry`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-dpipe-entry`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlDpipeEntry<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for DlDpipeEntry<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_ENTRY;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_DPIPE_ENTRY, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_ENTRY, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeEntry<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_DL_DPIPE_ENTRY);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8619,23 +8619,22 @@ impl<'m, 'a, 'b> DlDpipeEntryWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-dpipe-entry-action-values`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-dpipe-entry-action-values`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlDpipeEntryActionValues<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for DlDpipeEntryActionValues<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_ENTRY_ACTION_VALUES;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_DPIPE_ENTRY_ACTION_VALUES, &Self::CODES, attrs)
-            .map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_ENTRY_ACTION_VALUES, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeEntryActionValues<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_DPIPE_ENTRY_ACTION_VALUES);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8683,23 +8682,22 @@ impl<'m, 'a, 'b> DlDpipeEntryActionValuesWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-dpipe-entry-match-values`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-dpipe-entry-match-values`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlDpipeEntryMatchValues<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for DlDpipeEntryMatchValues<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_ENTRY_MATCH_VALUES;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_DPIPE_ENTRY_MATCH_VALUES, &Self::CODES, attrs)
-            .map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_ENTRY_MATCH_VALUES, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeEntryMatchValues<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_DPIPE_ENTRY_MATCH_VALUES);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8747,22 +8745,22 @@ impl<'m, 'a, 'b> DlDpipeEntryMatchValuesWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-dpipe-field`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-dpipe-field`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlDpipeField<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for DlDpipeField<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_FIELD;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_DPIPE_FIELD, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_FIELD, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeField<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_DL_DPIPE_FIELD);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8848,22 +8846,22 @@ impl<'m, 'a, 'b> DlDpipeFieldWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-dpipe-header`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-dpipe-header`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlDpipeHeader<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for DlDpipeHeader<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_HEADER;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_DPIPE_HEADER, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_HEADER, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeHeader<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_DL_DPIPE_HEADER);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8950,22 +8948,22 @@ impl<'m, 'a, 'b> DlDpipeHeaderWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-dpipe-header-fields`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-dpipe-header-fields`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlDpipeHeaderFields<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for DlDpipeHeaderFields<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_HEADER_FIELDS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_DPIPE_HEADER_FIELDS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_HEADER_FIELDS, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeHeaderFields<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_DPIPE_HEADER_FIELDS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9011,22 +9009,22 @@ impl<'m, 'a, 'b> DlDpipeHeaderFieldsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-dpipe-headers`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-dpipe-headers`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlDpipeHeaders<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for DlDpipeHeaders<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_HEADERS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_DPIPE_HEADERS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_HEADERS, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeHeaders<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_DPIPE_HEADERS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9072,22 +9070,22 @@ impl<'m, 'a, 'b> DlDpipeHeadersWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-dpipe-match`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-dpipe-match`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlDpipeMatch<'a>(f::view::RawView<'a, 5>);
 
 impl<'a> f::view::SetView<'a> for DlDpipeMatch<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_MATCH;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_DPIPE_MATCH, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_MATCH, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeMatch<'a> {
-    const CODES: [u8; 5] = f::view::quick_codes(&SET_DL_DPIPE_MATCH);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9186,22 +9184,22 @@ impl<'m, 'a, 'b> DlDpipeMatchWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-dpipe-match-value`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-dpipe-match-value`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlDpipeMatchValue<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for DlDpipeMatchValue<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_MATCH_VALUE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_DPIPE_MATCH_VALUE, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_MATCH_VALUE, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeMatchValue<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_DL_DPIPE_MATCH_VALUE);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9286,22 +9284,22 @@ impl<'m, 'a, 'b> DlDpipeMatchValueWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-dpipe-table`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-dpipe-table`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlDpipeTable<'a>(f::view::RawView<'a, 7>);
 
 impl<'a> f::view::SetView<'a> for DlDpipeTable<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_TABLE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_DPIPE_TABLE, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_TABLE, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeTable<'a> {
-    const CODES: [u8; 7] = f::view::quick_codes(&SET_DL_DPIPE_TABLE);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9428,22 +9426,22 @@ impl<'m, 'a, 'b> DlDpipeTableWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-dpipe-table-actions`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-dpipe-table-actions`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlDpipeTableActions<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for DlDpipeTableActions<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_TABLE_ACTIONS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_DPIPE_TABLE_ACTIONS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_TABLE_ACTIONS, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeTableActions<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_DPIPE_TABLE_ACTIONS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9489,22 +9487,22 @@ impl<'m, 'a, 'b> DlDpipeTableActionsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-dpipe-table-matches`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-dpipe-table-matches`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlDpipeTableMatches<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for DlDpipeTableMatches<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_TABLE_MATCHES;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_DPIPE_TABLE_MATCHES, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_TABLE_MATCHES, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeTableMatches<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_DPIPE_TABLE_MATCHES);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9550,22 +9548,22 @@ impl<'m, 'a, 'b> DlDpipeTableMatchesWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-dpipe-tables`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-dpipe-tables`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlDpipeTables<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for DlDpipeTables<'a> {
     const SET: &'static f::AttrSet = &SET_DL_DPIPE_TABLES;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_DPIPE_TABLES, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_TABLES, attrs).map(Self)
     }
 }
 
 impl<'a> DlDpipeTables<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_DPIPE_TABLES);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9611,22 +9609,22 @@ impl<'m, 'a, 'b> DlDpipeTablesWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-fmsg`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-fmsg`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlFmsg<'a>(f::view::RawView<'a, 5>);
 
 impl<'a> f::view::SetView<'a> for DlFmsg<'a> {
     const SET: &'static f::AttrSet = &SET_DL_FMSG;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_FMSG, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_FMSG, attrs).map(Self)
     }
 }
 
 impl<'a> DlFmsg<'a> {
-    const CODES: [u8; 5] = f::view::quick_codes(&SET_DL_FMSG);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9725,22 +9723,22 @@ impl<'m, 'a, 'b> DlFmsgWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-health-reporter`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-health-reporter`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlHealthReporter<'a>(f::view::RawView<'a, 10>);
 
 impl<'a> f::view::SetView<'a> for DlHealthReporter<'a> {
     const SET: &'static f::AttrSet = &SET_DL_HEALTH_REPORTER;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_HEALTH_REPORTER, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_HEALTH_REPORTER, attrs).map(Self)
     }
 }
 
 impl<'a> DlHealthReporter<'a> {
-    const CODES: [u8; 10] = f::view::quick_codes(&SET_DL_HEALTH_REPORTER);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9907,22 +9905,22 @@ impl<'m, 'a, 'b> DlHealthReporterWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-info-version`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-info-version`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlInfoVersion<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for DlInfoVersion<'a> {
     const SET: &'static f::AttrSet = &SET_DL_INFO_VERSION;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_INFO_VERSION, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_INFO_VERSION, attrs).map(Self)
     }
 }
 
 impl<'a> DlInfoVersion<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_DL_INFO_VERSION);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9982,23 +9980,22 @@ impl<'m, 'a, 'b> DlInfoVersionWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-linecard-supported-types`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-linecard-supported-types`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlLinecardSupportedTypes<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for DlLinecardSupportedTypes<'a> {
     const SET: &'static f::AttrSet = &SET_DL_LINECARD_SUPPORTED_TYPES;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_LINECARD_SUPPORTED_TYPES, &Self::CODES, attrs)
-            .map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_LINECARD_SUPPORTED_TYPES, attrs).map(Self)
     }
 }
 
 impl<'a> DlLinecardSupportedTypes<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_LINECARD_SUPPORTED_TYPES);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10045,22 +10042,22 @@ impl<'m, 'a, 'b> DlLinecardSupportedTypesWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-param`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-param`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlParam<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for DlParam<'a> {
     const SET: &'static f::AttrSet = &SET_DL_PARAM;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_PARAM, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_PARAM, attrs).map(Self)
     }
 }
 
 impl<'a> DlParam<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_DL_PARAM);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10133,22 +10130,22 @@ impl<'m, 'a, 'b> DlParamWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-parent-dev`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-parent-dev`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlParentDev<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for DlParentDev<'a> {
     const SET: &'static f::AttrSet = &SET_DL_PARENT_DEV;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_PARENT_DEV, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_PARENT_DEV, attrs).map(Self)
     }
 }
 
 impl<'a> DlParentDev<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_DL_PARENT_DEV);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10221,22 +10218,22 @@ impl<'m, 'a, 'b> DlParentDevWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-port-function`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-port-function`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlPortFunction<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for DlPortFunction<'a> {
     const SET: &'static f::AttrSet = &SET_DL_PORT_FUNCTION;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_PORT_FUNCTION, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_PORT_FUNCTION, attrs).map(Self)
     }
 }
 
 impl<'a> DlPortFunction<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_DL_PORT_FUNCTION);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10322,22 +10319,22 @@ impl<'m, 'a, 'b> DlPortFunctionWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-rate-tc-bws`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-rate-tc-bws`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlRateTcBws<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for DlRateTcBws<'a> {
     const SET: &'static f::AttrSet = &SET_DL_RATE_TC_BWS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_RATE_TC_BWS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_RATE_TC_BWS, attrs).map(Self)
     }
 }
 
 impl<'a> DlRateTcBws<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_DL_RATE_TC_BWS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10397,22 +10394,22 @@ impl<'m, 'a, 'b> DlRateTcBwsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-region-chunk`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-region-chunk`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlRegionChunk<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for DlRegionChunk<'a> {
     const SET: &'static f::AttrSet = &SET_DL_REGION_CHUNK;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_REGION_CHUNK, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_REGION_CHUNK, attrs).map(Self)
     }
 }
 
 impl<'a> DlRegionChunk<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_DL_REGION_CHUNK);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10472,22 +10469,22 @@ impl<'m, 'a, 'b> DlRegionChunkWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-region-chunks`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-region-chunks`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlRegionChunks<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for DlRegionChunks<'a> {
     const SET: &'static f::AttrSet = &SET_DL_REGION_CHUNKS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_REGION_CHUNKS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_REGION_CHUNKS, attrs).map(Self)
     }
 }
 
 impl<'a> DlRegionChunks<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_REGION_CHUNKS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10533,22 +10530,22 @@ impl<'m, 'a, 'b> DlRegionChunksWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-region-snapshot`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-region-snapshot`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlRegionSnapshot<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for DlRegionSnapshot<'a> {
     const SET: &'static f::AttrSet = &SET_DL_REGION_SNAPSHOT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_REGION_SNAPSHOT, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_REGION_SNAPSHOT, attrs).map(Self)
     }
 }
 
 impl<'a> DlRegionSnapshot<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_REGION_SNAPSHOT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10595,22 +10592,22 @@ impl<'m, 'a, 'b> DlRegionSnapshotWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-region-snapshots`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-region-snapshots`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlRegionSnapshots<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for DlRegionSnapshots<'a> {
     const SET: &'static f::AttrSet = &SET_DL_REGION_SNAPSHOTS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_REGION_SNAPSHOTS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_REGION_SNAPSHOTS, attrs).map(Self)
     }
 }
 
 impl<'a> DlRegionSnapshots<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_REGION_SNAPSHOTS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10656,22 +10653,22 @@ impl<'m, 'a, 'b> DlRegionSnapshotsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-reload-act-info`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-reload-act-info`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlReloadActInfo<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for DlReloadActInfo<'a> {
     const SET: &'static f::AttrSet = &SET_DL_RELOAD_ACT_INFO;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_RELOAD_ACT_INFO, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_RELOAD_ACT_INFO, attrs).map(Self)
     }
 }
 
 impl<'a> DlReloadActInfo<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_DL_RELOAD_ACT_INFO);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10732,22 +10729,22 @@ impl<'m, 'a, 'b> DlReloadActInfoWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-reload-act-stats`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-reload-act-stats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlReloadActStats<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for DlReloadActStats<'a> {
     const SET: &'static f::AttrSet = &SET_DL_RELOAD_ACT_STATS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_RELOAD_ACT_STATS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_RELOAD_ACT_STATS, attrs).map(Self)
     }
 }
 
 impl<'a> DlReloadActStats<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_RELOAD_ACT_STATS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10795,22 +10792,22 @@ impl<'m, 'a, 'b> DlReloadActStatsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-reload-stats`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-reload-stats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlReloadStats<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for DlReloadStats<'a> {
     const SET: &'static f::AttrSet = &SET_DL_RELOAD_STATS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_RELOAD_STATS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_RELOAD_STATS, attrs).map(Self)
     }
 }
 
 impl<'a> DlReloadStats<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_RELOAD_STATS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10858,22 +10855,22 @@ impl<'m, 'a, 'b> DlReloadStatsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-reload-stats-entry`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-reload-stats-entry`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlReloadStatsEntry<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for DlReloadStatsEntry<'a> {
     const SET: &'static f::AttrSet = &SET_DL_RELOAD_STATS_ENTRY;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_RELOAD_STATS_ENTRY, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_RELOAD_STATS_ENTRY, attrs).map(Self)
     }
 }
 
 impl<'a> DlReloadStatsEntry<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_DL_RELOAD_STATS_ENTRY);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10933,22 +10930,22 @@ impl<'m, 'a, 'b> DlReloadStatsEntryWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-resource`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-resource`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlResource<'a>(f::view::RawView<'a, 10>);
 
 impl<'a> f::view::SetView<'a> for DlResource<'a> {
     const SET: &'static f::AttrSet = &SET_DL_RESOURCE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_RESOURCE, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_RESOURCE, attrs).map(Self)
     }
 }
 
 impl<'a> DlResource<'a> {
-    const CODES: [u8; 10] = f::view::quick_codes(&SET_DL_RESOURCE);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -11112,22 +11109,22 @@ impl<'m, 'a, 'b> DlResourceWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-resource-list`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-resource-list`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlResourceList<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for DlResourceList<'a> {
     const SET: &'static f::AttrSet = &SET_DL_RESOURCE_LIST;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_RESOURCE_LIST, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_RESOURCE_LIST, attrs).map(Self)
     }
 }
 
 impl<'a> DlResourceList<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_RESOURCE_LIST);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -11173,22 +11170,22 @@ impl<'m, 'a, 'b> DlResourceListWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-selftest-id`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-selftest-id`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlSelftestId<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for DlSelftestId<'a> {
     const SET: &'static f::AttrSet = &SET_DL_SELFTEST_ID;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_SELFTEST_ID, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_SELFTEST_ID, attrs).map(Self)
     }
 }
 
 impl<'a> DlSelftestId<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_DL_SELFTEST_ID);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -11235,22 +11232,22 @@ impl<'m, 'a, 'b> DlSelftestIdWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of devlink's attribute set `dl-trap-metadata`: one pass over a run, then a getter per attribute.
+/// The typed view of devlink's attribute set `dl-trap-metadata`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DlTrapMetadata<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for DlTrapMetadata<'a> {
     const SET: &'static f::AttrSet = &SET_DL_TRAP_METADATA;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DL_TRAP_METADATA, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DL_TRAP_METADATA, attrs).map(Self)
     }
 }
 
 impl<'a> DlTrapMetadata<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_DL_TRAP_METADATA);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

@@ -1811,22 +1811,22 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of dpll's attribute set `dpll`: one pass over a run, then a getter per attribute.
+/// The typed view of dpll's attribute set `dpll`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Dpll<'a>(f::view::RawView<'a, 14>);
 
 impl<'a> f::view::SetView<'a> for Dpll<'a> {
     const SET: &'static f::AttrSet = &SET_DPLL;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DPLL, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DPLL, attrs).map(Self)
     }
 }
 
 impl<'a> Dpll<'a> {
-    const CODES: [u8; 14] = f::view::quick_codes(&SET_DPLL);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2029,22 +2029,22 @@ impl<'m, 'a, 'b> DpllWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of dpll's attribute set `frequency-range`: one pass over a run, then a getter per attribute.
+/// The typed view of dpll's attribute set `frequency-range`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct FrequencyRange<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for FrequencyRange<'a> {
     const SET: &'static f::AttrSet = &SET_FREQUENCY_RANGE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FREQUENCY_RANGE, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FREQUENCY_RANGE, attrs).map(Self)
     }
 }
 
 impl<'a> FrequencyRange<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_FREQUENCY_RANGE);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2104,22 +2104,22 @@ impl<'m, 'a, 'b> FrequencyRangeWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of dpll's attribute set `pin`: one pass over a run, then a getter per attribute.
+/// The typed view of dpll's attribute set `pin`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Pin<'a>(f::view::RawView<'a, 32>);
 
 impl<'a> f::view::SetView<'a> for Pin<'a> {
     const SET: &'static f::AttrSet = &SET_PIN;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PIN, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PIN, attrs).map(Self)
     }
 }
 
 impl<'a> Pin<'a> {
-    const CODES: [u8; 32] = f::view::quick_codes(&SET_PIN);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2558,22 +2558,22 @@ impl<'m, 'a, 'b> PinWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of dpll's attribute set `pin-parent-device`: one pass over a run, then a getter per attribute.
+/// The typed view of dpll's attribute set `pin-parent-device`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct PinParentDevice<'a>(f::view::RawView<'a, 8>);
 
 impl<'a> f::view::SetView<'a> for PinParentDevice<'a> {
     const SET: &'static f::AttrSet = &SET_PIN_PARENT_DEVICE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PIN_PARENT_DEVICE, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PIN_PARENT_DEVICE, attrs).map(Self)
     }
 }
 
 impl<'a> PinParentDevice<'a> {
-    const CODES: [u8; 8] = f::view::quick_codes(&SET_PIN_PARENT_DEVICE);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2714,22 +2714,22 @@ impl<'m, 'a, 'b> PinParentDeviceWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of dpll's attribute set `pin-parent-pin`: one pass over a run, then a getter per attribute.
+/// The typed view of dpll's attribute set `pin-parent-pin`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct PinParentPin<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for PinParentPin<'a> {
     const SET: &'static f::AttrSet = &SET_PIN_PARENT_PIN;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PIN_PARENT_PIN, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PIN_PARENT_PIN, attrs).map(Self)
     }
 }
 
 impl<'a> PinParentPin<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_PIN_PARENT_PIN);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2789,22 +2789,22 @@ impl<'m, 'a, 'b> PinParentPinWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of dpll's attribute set `reference-sync`: one pass over a run, then a getter per attribute.
+/// The typed view of dpll's attribute set `reference-sync`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ReferenceSync<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for ReferenceSync<'a> {
     const SET: &'static f::AttrSet = &SET_REFERENCE_SYNC;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_REFERENCE_SYNC, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_REFERENCE_SYNC, attrs).map(Self)
     }
 }
 
 impl<'a> ReferenceSync<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_REFERENCE_SYNC);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

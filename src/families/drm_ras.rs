@@ -224,22 +224,22 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of drm-ras's attribute set `error-counter-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of drm-ras's attribute set `error-counter-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ErrorCounterAttrs<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for ErrorCounterAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ERROR_COUNTER_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ERROR_COUNTER_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ERROR_COUNTER_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ErrorCounterAttrs<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_ERROR_COUNTER_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -325,22 +325,22 @@ impl<'m, 'a, 'b> ErrorCounterAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of drm-ras's attribute set `node-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of drm-ras's attribute set `node-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct NodeAttrs<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for NodeAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NODE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_NODE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NODE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> NodeAttrs<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_NODE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

@@ -6356,22 +6356,22 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of ethtool's attribute set `bitset`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `bitset`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Bitset<'a>(f::view::RawView<'a, 6>);
 
 impl<'a> f::view::SetView<'a> for Bitset<'a> {
     const SET: &'static f::AttrSet = &SET_BITSET;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_BITSET, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_BITSET, attrs).map(Self)
     }
 }
 
 impl<'a> Bitset<'a> {
-    const CODES: [u8; 6] = f::view::quick_codes(&SET_BITSET);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -6469,22 +6469,22 @@ impl<'m, 'a, 'b> BitsetWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `bitset-bit`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `bitset-bit`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct BitsetBit<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for BitsetBit<'a> {
     const SET: &'static f::AttrSet = &SET_BITSET_BIT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_BITSET_BIT, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_BITSET_BIT, attrs).map(Self)
     }
 }
 
 impl<'a> BitsetBit<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_BITSET_BIT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -6557,22 +6557,22 @@ impl<'m, 'a, 'b> BitsetBitWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `bitset-bits`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `bitset-bits`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct BitsetBits<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for BitsetBits<'a> {
     const SET: &'static f::AttrSet = &SET_BITSET_BITS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_BITSET_BITS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_BITSET_BITS, attrs).map(Self)
     }
 }
 
 impl<'a> BitsetBits<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_BITSET_BITS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -6618,22 +6618,22 @@ impl<'m, 'a, 'b> BitsetBitsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `c33-pse-pw-limit`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `c33-pse-pw-limit`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct C33PsePwLimit<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for C33PsePwLimit<'a> {
     const SET: &'static f::AttrSet = &SET_C33_PSE_PW_LIMIT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_C33_PSE_PW_LIMIT, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_C33_PSE_PW_LIMIT, attrs).map(Self)
     }
 }
 
 impl<'a> C33PsePwLimit<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_C33_PSE_PW_LIMIT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -6693,22 +6693,22 @@ impl<'m, 'a, 'b> C33PsePwLimitWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `cable-fault-length`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `cable-fault-length`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct CableFaultLength<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for CableFaultLength<'a> {
     const SET: &'static f::AttrSet = &SET_CABLE_FAULT_LENGTH;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CABLE_FAULT_LENGTH, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CABLE_FAULT_LENGTH, attrs).map(Self)
     }
 }
 
 impl<'a> CableFaultLength<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_CABLE_FAULT_LENGTH);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -6781,22 +6781,22 @@ impl<'m, 'a, 'b> CableFaultLengthWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `cable-nest`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `cable-nest`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct CableNest<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for CableNest<'a> {
     const SET: &'static f::AttrSet = &SET_CABLE_NEST;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CABLE_NEST, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CABLE_NEST, attrs).map(Self)
     }
 }
 
 impl<'a> CableNest<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_CABLE_NEST);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -6854,22 +6854,22 @@ impl<'m, 'a, 'b> CableNestWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `cable-result`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `cable-result`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct CableResult<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for CableResult<'a> {
     const SET: &'static f::AttrSet = &SET_CABLE_RESULT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CABLE_RESULT, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CABLE_RESULT, attrs).map(Self)
     }
 }
 
 impl<'a> CableResult<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_CABLE_RESULT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -6942,22 +6942,22 @@ impl<'m, 'a, 'b> CableResultWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `cable-test`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `cable-test`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct CableTest<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for CableTest<'a> {
     const SET: &'static f::AttrSet = &SET_CABLE_TEST;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CABLE_TEST, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CABLE_TEST, attrs).map(Self)
     }
 }
 
 impl<'a> CableTest<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_CABLE_TEST);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -7003,22 +7003,22 @@ impl<'m, 'a, 'b> CableTestWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `cable-test-ntf`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `cable-test-ntf`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct CableTestNtf<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for CableTestNtf<'a> {
     const SET: &'static f::AttrSet = &SET_CABLE_TEST_NTF;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CABLE_TEST_NTF, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CABLE_TEST_NTF, attrs).map(Self)
     }
 }
 
 impl<'a> CableTestNtf<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_CABLE_TEST_NTF);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -7089,22 +7089,22 @@ impl<'m, 'a, 'b> CableTestNtfWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `cable-test-tdr`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `cable-test-tdr`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct CableTestTdr<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for CableTestTdr<'a> {
     const SET: &'static f::AttrSet = &SET_CABLE_TEST_TDR;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CABLE_TEST_TDR, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CABLE_TEST_TDR, attrs).map(Self)
     }
 }
 
 impl<'a> CableTestTdr<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_CABLE_TEST_TDR);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -7162,22 +7162,22 @@ impl<'m, 'a, 'b> CableTestTdrWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `cable-test-tdr-cfg`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `cable-test-tdr-cfg`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct CableTestTdrCfg<'a>(f::view::RawView<'a, 5>);
 
 impl<'a> f::view::SetView<'a> for CableTestTdrCfg<'a> {
     const SET: &'static f::AttrSet = &SET_CABLE_TEST_TDR_CFG;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CABLE_TEST_TDR_CFG, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CABLE_TEST_TDR_CFG, attrs).map(Self)
     }
 }
 
 impl<'a> CableTestTdrCfg<'a> {
-    const CODES: [u8; 5] = f::view::quick_codes(&SET_CABLE_TEST_TDR_CFG);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -7263,22 +7263,22 @@ impl<'m, 'a, 'b> CableTestTdrCfgWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `cable-test-tdr-ntf`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `cable-test-tdr-ntf`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct CableTestTdrNtf<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for CableTestTdrNtf<'a> {
     const SET: &'static f::AttrSet = &SET_CABLE_TEST_TDR_NTF;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CABLE_TEST_TDR_NTF, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CABLE_TEST_TDR_NTF, attrs).map(Self)
     }
 }
 
 impl<'a> CableTestTdrNtf<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_CABLE_TEST_TDR_NTF);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -7349,22 +7349,22 @@ impl<'m, 'a, 'b> CableTestTdrNtfWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `channels`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `channels`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Channels<'a>(f::view::RawView<'a, 10>);
 
 impl<'a> f::view::SetView<'a> for Channels<'a> {
     const SET: &'static f::AttrSet = &SET_CHANNELS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CHANNELS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CHANNELS, attrs).map(Self)
     }
 }
 
 impl<'a> Channels<'a> {
-    const CODES: [u8; 10] = f::view::quick_codes(&SET_CHANNELS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -7514,22 +7514,22 @@ impl<'m, 'a, 'b> ChannelsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `coalesce`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `coalesce`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Coalesce<'a>(f::view::RawView<'a, 33>);
 
 impl<'a> f::view::SetView<'a> for Coalesce<'a> {
     const SET: &'static f::AttrSet = &SET_COALESCE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_COALESCE, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_COALESCE, attrs).map(Self)
     }
 }
 
 impl<'a> Coalesce<'a> {
-    const CODES: [u8; 33] = f::view::quick_codes(&SET_COALESCE);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -7976,22 +7976,22 @@ impl<'m, 'a, 'b> CoalesceWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `debug`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `debug`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Debug<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for Debug<'a> {
     const SET: &'static f::AttrSet = &SET_DEBUG;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DEBUG, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DEBUG, attrs).map(Self)
     }
 }
 
 impl<'a> Debug<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_DEBUG);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8049,22 +8049,22 @@ impl<'m, 'a, 'b> DebugWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `eee`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `eee`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Eee<'a>(f::view::RawView<'a, 8>);
 
 impl<'a> f::view::SetView<'a> for Eee<'a> {
     const SET: &'static f::AttrSet = &SET_EEE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_EEE, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EEE, attrs).map(Self)
     }
 }
 
 impl<'a> Eee<'a> {
-    const CODES: [u8; 8] = f::view::quick_codes(&SET_EEE);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8186,22 +8186,22 @@ impl<'m, 'a, 'b> EeeWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `features`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `features`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Features<'a>(f::view::RawView<'a, 6>);
 
 impl<'a> f::view::SetView<'a> for Features<'a> {
     const SET: &'static f::AttrSet = &SET_FEATURES;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FEATURES, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FEATURES, attrs).map(Self)
     }
 }
 
 impl<'a> Features<'a> {
-    const CODES: [u8; 6] = f::view::quick_codes(&SET_FEATURES);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8295,22 +8295,22 @@ impl<'m, 'a, 'b> FeaturesWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `fec`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `fec`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Fec<'a>(f::view::RawView<'a, 6>);
 
 impl<'a> f::view::SetView<'a> for Fec<'a> {
     const SET: &'static f::AttrSet = &SET_FEC;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FEC, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FEC, attrs).map(Self)
     }
 }
 
 impl<'a> Fec<'a> {
-    const CODES: [u8; 6] = f::view::quick_codes(&SET_FEC);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8406,22 +8406,22 @@ impl<'m, 'a, 'b> FecWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `fec-hist`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `fec-hist`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct FecHist<'a>(f::view::RawView<'a, 5>);
 
 impl<'a> f::view::SetView<'a> for FecHist<'a> {
     const SET: &'static f::AttrSet = &SET_FEC_HIST;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FEC_HIST, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FEC_HIST, attrs).map(Self)
     }
 }
 
 impl<'a> FecHist<'a> {
-    const CODES: [u8; 5] = f::view::quick_codes(&SET_FEC_HIST);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8507,22 +8507,22 @@ impl<'m, 'a, 'b> FecHistWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `fec-stat`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `fec-stat`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct FecStat<'a>(f::view::RawView<'a, 6>);
 
 impl<'a> f::view::SetView<'a> for FecStat<'a> {
     const SET: &'static f::AttrSet = &SET_FEC_STAT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FEC_STAT, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FEC_STAT, attrs).map(Self)
     }
 }
 
 impl<'a> FecStat<'a> {
-    const CODES: [u8; 6] = f::view::quick_codes(&SET_FEC_STAT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8607,22 +8607,22 @@ impl<'m, 'a, 'b> FecStatWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `flow`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `flow`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Flow<'a>(f::view::RawView<'a, 27>);
 
 impl<'a> f::view::SetView<'a> for Flow<'a> {
     const SET: &'static f::AttrSet = &SET_FLOW;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FLOW, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FLOW, attrs).map(Self)
     }
 }
 
 impl<'a> Flow<'a> {
-    const CODES: [u8; 27] = f::view::quick_codes(&SET_FLOW);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9007,22 +9007,22 @@ impl<'m, 'a, 'b> FlowWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `header`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `header`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Header<'a>(f::view::RawView<'a, 5>);
 
 impl<'a> f::view::SetView<'a> for Header<'a> {
     const SET: &'static f::AttrSet = &SET_HEADER;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_HEADER, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_HEADER, attrs).map(Self)
     }
 }
 
 impl<'a> Header<'a> {
-    const CODES: [u8; 5] = f::view::quick_codes(&SET_HEADER);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9108,22 +9108,22 @@ impl<'m, 'a, 'b> HeaderWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `irq-moderation`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `irq-moderation`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct IrqModeration<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for IrqModeration<'a> {
     const SET: &'static f::AttrSet = &SET_IRQ_MODERATION;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_IRQ_MODERATION, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_IRQ_MODERATION, attrs).map(Self)
     }
 }
 
 impl<'a> IrqModeration<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_IRQ_MODERATION);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9196,22 +9196,22 @@ impl<'m, 'a, 'b> IrqModerationWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `linkinfo`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `linkinfo`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Linkinfo<'a>(f::view::RawView<'a, 7>);
 
 impl<'a> f::view::SetView<'a> for Linkinfo<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_LINKINFO, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO, attrs).map(Self)
     }
 }
 
 impl<'a> Linkinfo<'a> {
-    const CODES: [u8; 7] = f::view::quick_codes(&SET_LINKINFO);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9322,22 +9322,22 @@ impl<'m, 'a, 'b> LinkinfoWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `linkmodes`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `linkmodes`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Linkmodes<'a>(f::view::RawView<'a, 11>);
 
 impl<'a> f::view::SetView<'a> for Linkmodes<'a> {
     const SET: &'static f::AttrSet = &SET_LINKMODES;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_LINKMODES, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKMODES, attrs).map(Self)
     }
 }
 
 impl<'a> Linkmodes<'a> {
-    const CODES: [u8; 11] = f::view::quick_codes(&SET_LINKMODES);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9498,22 +9498,22 @@ impl<'m, 'a, 'b> LinkmodesWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `linkstate`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `linkstate`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Linkstate<'a>(f::view::RawView<'a, 8>);
 
 impl<'a> f::view::SetView<'a> for Linkstate<'a> {
     const SET: &'static f::AttrSet = &SET_LINKSTATE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_LINKSTATE, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKSTATE, attrs).map(Self)
     }
 }
 
 impl<'a> Linkstate<'a> {
-    const CODES: [u8; 8] = f::view::quick_codes(&SET_LINKSTATE);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9637,22 +9637,22 @@ impl<'m, 'a, 'b> LinkstateWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `mm`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `mm`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Mm<'a>(f::view::RawView<'a, 12>);
 
 impl<'a> f::view::SetView<'a> for Mm<'a> {
     const SET: &'static f::AttrSet = &SET_MM;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_MM, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_MM, attrs).map(Self)
     }
 }
 
 impl<'a> Mm<'a> {
-    const CODES: [u8; 12] = f::view::quick_codes(&SET_MM);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9827,22 +9827,22 @@ impl<'m, 'a, 'b> MmWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `mm-stat`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `mm-stat`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct MmStat<'a>(f::view::RawView<'a, 8>);
 
 impl<'a> f::view::SetView<'a> for MmStat<'a> {
     const SET: &'static f::AttrSet = &SET_MM_STAT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_MM_STAT, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_MM_STAT, attrs).map(Self)
     }
 }
 
 impl<'a> MmStat<'a> {
-    const CODES: [u8; 8] = f::view::quick_codes(&SET_MM_STAT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9954,22 +9954,22 @@ impl<'m, 'a, 'b> MmStatWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `module`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `module`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Module<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for Module<'a> {
     const SET: &'static f::AttrSet = &SET_MODULE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_MODULE, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_MODULE, attrs).map(Self)
     }
 }
 
 impl<'a> Module<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_MODULE);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10041,22 +10041,22 @@ impl<'m, 'a, 'b> ModuleWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `module-eeprom`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `module-eeprom`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ModuleEeprom<'a>(f::view::RawView<'a, 8>);
 
 impl<'a> f::view::SetView<'a> for ModuleEeprom<'a> {
     const SET: &'static f::AttrSet = &SET_MODULE_EEPROM;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_MODULE_EEPROM, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_MODULE_EEPROM, attrs).map(Self)
     }
 }
 
 impl<'a> ModuleEeprom<'a> {
-    const CODES: [u8; 8] = f::view::quick_codes(&SET_MODULE_EEPROM);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10180,22 +10180,22 @@ impl<'m, 'a, 'b> ModuleEepromWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `module-fw-flash`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `module-fw-flash`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ModuleFwFlash<'a>(f::view::RawView<'a, 8>);
 
 impl<'a> f::view::SetView<'a> for ModuleFwFlash<'a> {
     const SET: &'static f::AttrSet = &SET_MODULE_FW_FLASH;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_MODULE_FW_FLASH, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_MODULE_FW_FLASH, attrs).map(Self)
     }
 }
 
 impl<'a> ModuleFwFlash<'a> {
-    const CODES: [u8; 8] = f::view::quick_codes(&SET_MODULE_FW_FLASH);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10319,22 +10319,22 @@ impl<'m, 'a, 'b> ModuleFwFlashWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `mse`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `mse`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Mse<'a>(f::view::RawView<'a, 8>);
 
 impl<'a> f::view::SetView<'a> for Mse<'a> {
     const SET: &'static f::AttrSet = &SET_MSE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_MSE, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_MSE, attrs).map(Self)
     }
 }
 
 impl<'a> Mse<'a> {
-    const CODES: [u8; 8] = f::view::quick_codes(&SET_MSE);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10464,22 +10464,22 @@ impl<'m, 'a, 'b> MseWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `mse-capabilities`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `mse-capabilities`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct MseCapabilities<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for MseCapabilities<'a> {
     const SET: &'static f::AttrSet = &SET_MSE_CAPABILITIES;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_MSE_CAPABILITIES, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_MSE_CAPABILITIES, attrs).map(Self)
     }
 }
 
 impl<'a> MseCapabilities<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_MSE_CAPABILITIES);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10565,22 +10565,22 @@ impl<'m, 'a, 'b> MseCapabilitiesWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `mse-snapshot`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `mse-snapshot`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct MseSnapshot<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for MseSnapshot<'a> {
     const SET: &'static f::AttrSet = &SET_MSE_SNAPSHOT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_MSE_SNAPSHOT, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_MSE_SNAPSHOT, attrs).map(Self)
     }
 }
 
 impl<'a> MseSnapshot<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_MSE_SNAPSHOT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10653,22 +10653,22 @@ impl<'m, 'a, 'b> MseSnapshotWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `pause`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `pause`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Pause<'a>(f::view::RawView<'a, 7>);
 
 impl<'a> f::view::SetView<'a> for Pause<'a> {
     const SET: &'static f::AttrSet = &SET_PAUSE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PAUSE, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PAUSE, attrs).map(Self)
     }
 }
 
 impl<'a> Pause<'a> {
-    const CODES: [u8; 7] = f::view::quick_codes(&SET_PAUSE);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10778,22 +10778,22 @@ impl<'m, 'a, 'b> PauseWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `pause-stat`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `pause-stat`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct PauseStat<'a>(f::view::RawView<'a, 5>);
 
 impl<'a> f::view::SetView<'a> for PauseStat<'a> {
     const SET: &'static f::AttrSet = &SET_PAUSE_STAT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PAUSE_STAT, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PAUSE_STAT, attrs).map(Self)
     }
 }
 
 impl<'a> PauseStat<'a> {
-    const CODES: [u8; 5] = f::view::quick_codes(&SET_PAUSE_STAT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10866,22 +10866,22 @@ impl<'m, 'a, 'b> PauseStatWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `phc-vclocks`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `phc-vclocks`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct PhcVclocks<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for PhcVclocks<'a> {
     const SET: &'static f::AttrSet = &SET_PHC_VCLOCKS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PHC_VCLOCKS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PHC_VCLOCKS, attrs).map(Self)
     }
 }
 
 impl<'a> PhcVclocks<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_PHC_VCLOCKS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10953,22 +10953,22 @@ impl<'m, 'a, 'b> PhcVclocksWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `phy`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `phy`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Phy<'a>(f::view::RawView<'a, 9>);
 
 impl<'a> f::view::SetView<'a> for Phy<'a> {
     const SET: &'static f::AttrSet = &SET_PHY;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PHY, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PHY, attrs).map(Self)
     }
 }
 
 impl<'a> Phy<'a> {
-    const CODES: [u8; 9] = f::view::quick_codes(&SET_PHY);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -11105,22 +11105,22 @@ impl<'m, 'a, 'b> PhyWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `plca`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `plca`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Plca<'a>(f::view::RawView<'a, 10>);
 
 impl<'a> f::view::SetView<'a> for Plca<'a> {
     const SET: &'static f::AttrSet = &SET_PLCA;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PLCA, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PLCA, attrs).map(Self)
     }
 }
 
 impl<'a> Plca<'a> {
-    const CODES: [u8; 10] = f::view::quick_codes(&SET_PLCA);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -11270,22 +11270,22 @@ impl<'m, 'a, 'b> PlcaWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `privflags`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `privflags`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Privflags<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for Privflags<'a> {
     const SET: &'static f::AttrSet = &SET_PRIVFLAGS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PRIVFLAGS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PRIVFLAGS, attrs).map(Self)
     }
 }
 
 impl<'a> Privflags<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_PRIVFLAGS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -11343,22 +11343,22 @@ impl<'m, 'a, 'b> PrivflagsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `profile`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `profile`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Profile<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for Profile<'a> {
     const SET: &'static f::AttrSet = &SET_PROFILE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PROFILE, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PROFILE, attrs).map(Self)
     }
 }
 
 impl<'a> Profile<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_PROFILE);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -11404,22 +11404,22 @@ impl<'m, 'a, 'b> ProfileWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `pse`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `pse`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Pse<'a>(f::view::RawView<'a, 17>);
 
 impl<'a> f::view::SetView<'a> for Pse<'a> {
     const SET: &'static f::AttrSet = &SET_PSE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PSE, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PSE, attrs).map(Self)
     }
 }
 
 impl<'a> Pse<'a> {
-    const CODES: [u8; 17] = f::view::quick_codes(&SET_PSE);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -11661,22 +11661,22 @@ impl<'m, 'a, 'b> PseWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `pse-ntf`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `pse-ntf`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct PseNtf<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for PseNtf<'a> {
     const SET: &'static f::AttrSet = &SET_PSE_NTF;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PSE_NTF, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PSE_NTF, attrs).map(Self)
     }
 }
 
 impl<'a> PseNtf<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_PSE_NTF);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -11735,22 +11735,22 @@ impl<'m, 'a, 'b> PseNtfWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `rings`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `rings`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Rings<'a>(f::view::RawView<'a, 19>);
 
 impl<'a> f::view::SetView<'a> for Rings<'a> {
     const SET: &'static f::AttrSet = &SET_RINGS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_RINGS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_RINGS, attrs).map(Self)
     }
 }
 
 impl<'a> Rings<'a> {
-    const CODES: [u8; 19] = f::view::quick_codes(&SET_RINGS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -12017,22 +12017,22 @@ impl<'m, 'a, 'b> RingsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `rss`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `rss`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Rss<'a>(f::view::RawView<'a, 9>);
 
 impl<'a> f::view::SetView<'a> for Rss<'a> {
     const SET: &'static f::AttrSet = &SET_RSS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_RSS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_RSS, attrs).map(Self)
     }
 }
 
 impl<'a> Rss<'a> {
-    const CODES: [u8; 9] = f::view::quick_codes(&SET_RSS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -12168,22 +12168,22 @@ impl<'m, 'a, 'b> RssWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `stats`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `stats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Stats<'a>(f::view::RawView<'a, 6>);
 
 impl<'a> f::view::SetView<'a> for Stats<'a> {
     const SET: &'static f::AttrSet = &SET_STATS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_STATS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_STATS, attrs).map(Self)
     }
 }
 
 impl<'a> Stats<'a> {
-    const CODES: [u8; 6] = f::view::quick_codes(&SET_STATS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -12266,22 +12266,22 @@ impl<'m, 'a, 'b> StatsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `stats-grp`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `stats-grp`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct StatsGrp<'a>(f::view::RawView<'a, 10>);
 
 impl<'a> f::view::SetView<'a> for StatsGrp<'a> {
     const SET: &'static f::AttrSet = &SET_STATS_GRP;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_STATS_GRP, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_STATS_GRP, attrs).map(Self)
     }
 }
 
 impl<'a> StatsGrp<'a> {
-    const CODES: [u8; 10] = f::view::quick_codes(&SET_STATS_GRP);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -12417,22 +12417,22 @@ impl<'m, 'a, 'b> StatsGrpWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `stats-grp-hist`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `stats-grp-hist`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct StatsGrpHist<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for StatsGrpHist<'a> {
     const SET: &'static f::AttrSet = &SET_STATS_GRP_HIST;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_STATS_GRP_HIST, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_STATS_GRP_HIST, attrs).map(Self)
     }
 }
 
 impl<'a> StatsGrpHist<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_STATS_GRP_HIST);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -12505,22 +12505,22 @@ impl<'m, 'a, 'b> StatsGrpHistWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `string`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `string`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct String<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for String<'a> {
     const SET: &'static f::AttrSet = &SET_STRING;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_STRING, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_STRING, attrs).map(Self)
     }
 }
 
 impl<'a> String<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_STRING);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -12580,22 +12580,22 @@ impl<'m, 'a, 'b> StringWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `strings`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `strings`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Strings<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for Strings<'a> {
     const SET: &'static f::AttrSet = &SET_STRINGS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_STRINGS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_STRINGS, attrs).map(Self)
     }
 }
 
 impl<'a> Strings<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_STRINGS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -12641,22 +12641,22 @@ impl<'m, 'a, 'b> StringsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `stringset`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `stringset`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct StringsetAttrs<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for StringsetAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_STRINGSET;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_STRINGSET, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_STRINGSET, attrs).map(Self)
     }
 }
 
 impl<'a> StringsetAttrs<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_STRINGSET);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -12728,22 +12728,22 @@ impl<'m, 'a, 'b> StringsetAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `stringsets`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `stringsets`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Stringsets<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for Stringsets<'a> {
     const SET: &'static f::AttrSet = &SET_STRINGSETS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_STRINGSETS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_STRINGSETS, attrs).map(Self)
     }
 }
 
 impl<'a> Stringsets<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_STRINGSETS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -12789,22 +12789,22 @@ impl<'m, 'a, 'b> StringsetsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `strset`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `strset`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Strset<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for Strset<'a> {
     const SET: &'static f::AttrSet = &SET_STRSET;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_STRSET, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_STRSET, attrs).map(Self)
     }
 }
 
 impl<'a> Strset<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_STRSET);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -12875,22 +12875,22 @@ impl<'m, 'a, 'b> StrsetWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `ts-hwtstamp-provider`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `ts-hwtstamp-provider`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct TsHwtstampProvider<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for TsHwtstampProvider<'a> {
     const SET: &'static f::AttrSet = &SET_TS_HWTSTAMP_PROVIDER;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_TS_HWTSTAMP_PROVIDER, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TS_HWTSTAMP_PROVIDER, attrs).map(Self)
     }
 }
 
 impl<'a> TsHwtstampProvider<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_TS_HWTSTAMP_PROVIDER);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -12950,22 +12950,22 @@ impl<'m, 'a, 'b> TsHwtstampProviderWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `ts-stat`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `ts-stat`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct TsStat<'a>(f::view::RawView<'a, 5>);
 
 impl<'a> f::view::SetView<'a> for TsStat<'a> {
     const SET: &'static f::AttrSet = &SET_TS_STAT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_TS_STAT, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TS_STAT, attrs).map(Self)
     }
 }
 
 impl<'a> TsStat<'a> {
-    const CODES: [u8; 5] = f::view::quick_codes(&SET_TS_STAT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -13051,22 +13051,22 @@ impl<'m, 'a, 'b> TsStatWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `tsconfig`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `tsconfig`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Tsconfig<'a>(f::view::RawView<'a, 6>);
 
 impl<'a> f::view::SetView<'a> for Tsconfig<'a> {
     const SET: &'static f::AttrSet = &SET_TSCONFIG;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_TSCONFIG, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TSCONFIG, attrs).map(Self)
     }
 }
 
 impl<'a> Tsconfig<'a> {
-    const CODES: [u8; 6] = f::view::quick_codes(&SET_TSCONFIG);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -13162,22 +13162,22 @@ impl<'m, 'a, 'b> TsconfigWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `tsinfo`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `tsinfo`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Tsinfo<'a>(f::view::RawView<'a, 10>);
 
 impl<'a> f::view::SetView<'a> for Tsinfo<'a> {
     const SET: &'static f::AttrSet = &SET_TSINFO;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_TSINFO, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TSINFO, attrs).map(Self)
     }
 }
 
 impl<'a> Tsinfo<'a> {
-    const CODES: [u8; 10] = f::view::quick_codes(&SET_TSINFO);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -13324,22 +13324,22 @@ impl<'m, 'a, 'b> TsinfoWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `tunnel-info`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `tunnel-info`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct TunnelInfo<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for TunnelInfo<'a> {
     const SET: &'static f::AttrSet = &SET_TUNNEL_INFO;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_TUNNEL_INFO, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TUNNEL_INFO, attrs).map(Self)
     }
 }
 
 impl<'a> TunnelInfo<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_TUNNEL_INFO);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -13397,22 +13397,22 @@ impl<'m, 'a, 'b> TunnelInfoWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `tunnel-udp`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `tunnel-udp`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct TunnelUdp<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for TunnelUdp<'a> {
     const SET: &'static f::AttrSet = &SET_TUNNEL_UDP;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_TUNNEL_UDP, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TUNNEL_UDP, attrs).map(Self)
     }
 }
 
 impl<'a> TunnelUdp<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_TUNNEL_UDP);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -13458,22 +13458,22 @@ impl<'m, 'a, 'b> TunnelUdpWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `tunnel-udp-entry`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `tunnel-udp-entry`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct TunnelUdpEntry<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for TunnelUdpEntry<'a> {
     const SET: &'static f::AttrSet = &SET_TUNNEL_UDP_ENTRY;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_TUNNEL_UDP_ENTRY, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TUNNEL_UDP_ENTRY, attrs).map(Self)
     }
 }
 
 impl<'a> TunnelUdpEntry<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_TUNNEL_UDP_ENTRY);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -13533,22 +13533,22 @@ impl<'m, 'a, 'b> TunnelUdpEntryWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `tunnel-udp-table`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `tunnel-udp-table`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct TunnelUdpTable<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for TunnelUdpTable<'a> {
     const SET: &'static f::AttrSet = &SET_TUNNEL_UDP_TABLE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_TUNNEL_UDP_TABLE, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TUNNEL_UDP_TABLE, attrs).map(Self)
     }
 }
 
 impl<'a> TunnelUdpTable<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_TUNNEL_UDP_TABLE);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -13619,22 +13619,22 @@ impl<'m, 'a, 'b> TunnelUdpTableWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ethtool's attribute set `wol`: one pass over a run, then a getter per attribute.
+/// The typed view of ethtool's attribute set `wol`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Wol<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for Wol<'a> {
     const SET: &'static f::AttrSet = &SET_WOL;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_WOL, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_WOL, attrs).map(Self)
     }
 }
 
 impl<'a> Wol<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_WOL);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

@@ -513,22 +513,22 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of handshake's attribute set `accept`: one pass over a run, then a getter per attribute.
+/// The typed view of handshake's attribute set `accept`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Accept<'a>(f::view::RawView<'a, 9>);
 
 impl<'a> f::view::SetView<'a> for Accept<'a> {
     const SET: &'static f::AttrSet = &SET_ACCEPT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ACCEPT, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACCEPT, attrs).map(Self)
     }
 }
 
 impl<'a> Accept<'a> {
-    const CODES: [u8; 9] = f::view::quick_codes(&SET_ACCEPT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -678,22 +678,22 @@ impl<'m, 'a, 'b> AcceptWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of handshake's attribute set `done`: one pass over a run, then a getter per attribute.
+/// The typed view of handshake's attribute set `done`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Done<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for Done<'a> {
     const SET: &'static f::AttrSet = &SET_DONE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DONE, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DONE, attrs).map(Self)
     }
 }
 
 impl<'a> Done<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_DONE);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -766,22 +766,22 @@ impl<'m, 'a, 'b> DoneWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of handshake's attribute set `x509`: one pass over a run, then a getter per attribute.
+/// The typed view of handshake's attribute set `x509`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct X509<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for X509<'a> {
     const SET: &'static f::AttrSet = &SET_X509;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_X509, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_X509, attrs).map(Self)
     }
 }
 
 impl<'a> X509<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_X509);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

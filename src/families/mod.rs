@@ -56,12 +56,17 @@
 //!
 //! Every attribute set also has a typed view named after it
 //! (`rt_link::LinkAttrs`, `rt_link::LinkinfoAttrs`, `nlctrl::CtrlAttrs`):
-//! `parse` makes one pass over the run (a slot per attribute of the set, the
-//! kernel's `tb[]` idiom) and checks each attribute the set knows against
-//! its spec's policy, so the getters after it cannot fail; framing errors
-//! and policy violations are an `Err` at the attribute's offset, and
-//! attribute numbers the set does not know are no error (`unknown()`).
-//! Getters are named after the specification and borrow the caller's bytes:
+//! `parse` makes one pass over the run into a slot per attribute of the set
+//! (the kernel's `tb[]` idiom, lazy as libmnl's `mnl_attr_parse`): a
+//! framing error is an `Err` at the attribute's offset, and each getter
+//! checks the size of what it reads, so a malformed attribute reads as
+//! `None` (absent or malformed: `raw().has(..)` tells which, `raw().check()`
+//! says what is wrong and where). The strict parse,
+//! [`SetView::from_attrs_checked`](view::SetView::from_attrs_checked), also
+//! checks every attribute the set knows against its spec's policy, as the
+//! kernel's `nla_parse` does. Attribute numbers the set does not know are
+//! no error (`unknown()`). Getters are named after the specification and
+//! borrow the caller's bytes:
 //!
 //! - integers as their type, read in the spec's byte order (`uint`/`sint`
 //!   as `u64`/`i64`); an integer of an enum or flag set is the raw value,
@@ -70,7 +75,7 @@
 //!   need not be UTF-8); a `struct` as its zerocopy type; binaries with an
 //!   `ipv4`/`ipv6`/`ipv4-or-v6` display hint as `Ipv4Addr`/`Ipv6Addr`/
 //!   `IpAddr`; other binaries as `&[u8]`;
-//! - a nest as `Result<Option<View>, Error>`, parsed when asked for;
+//! - a nest as `Result<Option<View>, Error>`, indexed when asked for;
 //!   multi-attributes, indexed arrays and nest-type-values as iterators;
 //! - a sub-message as an enum of its formats' views, chosen by its
 //!   selector (`rt_link::LinkinfoDataMsg::Vlan`), or `Other`.
@@ -108,6 +113,8 @@
 //!     assert_eq!(link.address(), Some(&[2, 0, 0, 0, 0, 1][..]));
 //!     let kind = link.linkinfo()?.and_then(|info| info.kind());
 //!     assert_eq!(kind, Some(&b"bridge"[..]));
+//!     // Every attribute of the set is well-formed.
+//!     link.raw().check()?;
 //! }
 //! # }
 //! # Ok::<(), procslink::Error>(())

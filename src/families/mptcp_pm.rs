@@ -900,22 +900,22 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of mptcp_pm's attribute set `address`: one pass over a run, then a getter per attribute.
+/// The typed view of mptcp_pm's attribute set `address`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Address<'a>(f::view::RawView<'a, 8>);
 
 impl<'a> f::view::SetView<'a> for Address<'a> {
     const SET: &'static f::AttrSet = &SET_ADDRESS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ADDRESS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ADDRESS, attrs).map(Self)
     }
 }
 
 impl<'a> Address<'a> {
-    const CODES: [u8; 8] = f::view::quick_codes(&SET_ADDRESS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -1040,22 +1040,22 @@ impl<'m, 'a, 'b> AddressWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of mptcp_pm's attribute set `attr`: one pass over a run, then a getter per attribute.
+/// The typed view of mptcp_pm's attribute set `attr`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Attr<'a>(f::view::RawView<'a, 7>);
 
 impl<'a> f::view::SetView<'a> for Attr<'a> {
     const SET: &'static f::AttrSet = &SET_ATTR;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ATTR, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ATTR, attrs).map(Self)
     }
 }
 
 impl<'a> Attr<'a> {
-    const CODES: [u8; 7] = f::view::quick_codes(&SET_ATTR);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -1165,22 +1165,22 @@ impl<'m, 'a, 'b> AttrWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of mptcp_pm's attribute set `endpoint`: one pass over a run, then a getter per attribute.
+/// The typed view of mptcp_pm's attribute set `endpoint`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Endpoint<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for Endpoint<'a> {
     const SET: &'static f::AttrSet = &SET_ENDPOINT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ENDPOINT, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ENDPOINT, attrs).map(Self)
     }
 }
 
 impl<'a> Endpoint<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_ENDPOINT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -1226,22 +1226,22 @@ impl<'m, 'a, 'b> EndpointWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of mptcp_pm's attribute set `event-attr`: one pass over a run, then a getter per attribute.
+/// The typed view of mptcp_pm's attribute set `event-attr`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct EventAttr<'a>(f::view::RawView<'a, 19>);
 
 impl<'a> f::view::SetView<'a> for EventAttr<'a> {
     const SET: &'static f::AttrSet = &SET_EVENT_ATTR;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_EVENT_ATTR, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EVENT_ATTR, attrs).map(Self)
     }
 }
 
 impl<'a> EventAttr<'a> {
-    const CODES: [u8; 19] = f::view::quick_codes(&SET_EVENT_ATTR);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -1509,22 +1509,22 @@ impl<'m, 'a, 'b> EventAttrWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of mptcp_pm's attribute set `subflow-attribute`: one pass over a run, then a getter per attribute.
+/// The typed view of mptcp_pm's attribute set `subflow-attribute`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct SubflowAttribute<'a>(f::view::RawView<'a, 12>);
 
 impl<'a> f::view::SetView<'a> for SubflowAttribute<'a> {
     const SET: &'static f::AttrSet = &SET_SUBFLOW_ATTRIBUTE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_SUBFLOW_ATTRIBUTE, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SUBFLOW_ATTRIBUTE, attrs).map(Self)
     }
 }
 
 impl<'a> SubflowAttribute<'a> {
-    const CODES: [u8; 12] = f::view::quick_codes(&SET_SUBFLOW_ATTRIBUTE);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

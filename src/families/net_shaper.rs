@@ -545,22 +545,22 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of net-shaper's attribute set `caps`: one pass over a run, then a getter per attribute.
+/// The typed view of net-shaper's attribute set `caps`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Caps<'a>(f::view::RawView<'a, 10>);
 
 impl<'a> f::view::SetView<'a> for Caps<'a> {
     const SET: &'static f::AttrSet = &SET_CAPS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CAPS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CAPS, attrs).map(Self)
     }
 }
 
 impl<'a> Caps<'a> {
-    const CODES: [u8; 10] = f::view::quick_codes(&SET_CAPS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -724,22 +724,22 @@ impl<'m, 'a, 'b> CapsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of net-shaper's attribute set `handle`: one pass over a run, then a getter per attribute.
+/// The typed view of net-shaper's attribute set `handle`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Handle<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for Handle<'a> {
     const SET: &'static f::AttrSet = &SET_HANDLE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_HANDLE, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_HANDLE, attrs).map(Self)
     }
 }
 
 impl<'a> Handle<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_HANDLE);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -799,22 +799,22 @@ impl<'m, 'a, 'b> HandleWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of net-shaper's attribute set `leaf-info`: one pass over a run, then a getter per attribute.
+/// The typed view of net-shaper's attribute set `leaf-info`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct LeafInfo<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for LeafInfo<'a> {
     const SET: &'static f::AttrSet = &SET_LEAF_INFO;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_LEAF_INFO, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LEAF_INFO, attrs).map(Self)
     }
 }
 
 impl<'a> LeafInfo<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_LEAF_INFO);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -886,22 +886,22 @@ impl<'m, 'a, 'b> LeafInfoWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of net-shaper's attribute set `net-shaper`: one pass over a run, then a getter per attribute.
+/// The typed view of net-shaper's attribute set `net-shaper`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct NetShaper<'a>(f::view::RawView<'a, 10>);
 
 impl<'a> f::view::SetView<'a> for NetShaper<'a> {
     const SET: &'static f::AttrSet = &SET_NET_SHAPER;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_NET_SHAPER, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NET_SHAPER, attrs).map(Self)
     }
 }
 
 impl<'a> NetShaper<'a> {
-    const CODES: [u8; 10] = f::view::quick_codes(&SET_NET_SHAPER);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

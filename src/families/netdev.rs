@@ -1701,22 +1701,22 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of netdev's attribute set `dev`: one pass over a run, then a getter per attribute.
+/// The typed view of netdev's attribute set `dev`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Dev<'a>(f::view::RawView<'a, 6>);
 
 impl<'a> f::view::SetView<'a> for Dev<'a> {
     const SET: &'static f::AttrSet = &SET_DEV;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DEV, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DEV, attrs).map(Self)
     }
 }
 
 impl<'a> Dev<'a> {
-    const CODES: [u8; 6] = f::view::quick_codes(&SET_DEV);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -1815,22 +1815,22 @@ impl<'m, 'a, 'b> DevWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of netdev's attribute set `dmabuf`: one pass over a run, then a getter per attribute.
+/// The typed view of netdev's attribute set `dmabuf`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Dmabuf<'a>(f::view::RawView<'a, 5>);
 
 impl<'a> f::view::SetView<'a> for Dmabuf<'a> {
     const SET: &'static f::AttrSet = &SET_DMABUF;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DMABUF, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DMABUF, attrs).map(Self)
     }
 }
 
 impl<'a> Dmabuf<'a> {
-    const CODES: [u8; 5] = f::view::quick_codes(&SET_DMABUF);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -1928,22 +1928,22 @@ impl<'m, 'a, 'b> DmabufWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of netdev's attribute set `io-uring-provider-info`: one pass over a run, then a getter per attribute.
+/// The typed view of netdev's attribute set `io-uring-provider-info`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct IoUringProviderInfo<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for IoUringProviderInfo<'a> {
     const SET: &'static f::AttrSet = &SET_IO_URING_PROVIDER_INFO;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_IO_URING_PROVIDER_INFO, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_IO_URING_PROVIDER_INFO, attrs).map(Self)
     }
 }
 
 impl<'a> IoUringProviderInfo<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_IO_URING_PROVIDER_INFO);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -1990,22 +1990,22 @@ impl<'m, 'a, 'b> IoUringProviderInfoWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of netdev's attribute set `lease`: one pass over a run, then a getter per attribute.
+/// The typed view of netdev's attribute set `lease`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Lease<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for Lease<'a> {
     const SET: &'static f::AttrSet = &SET_LEASE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_LEASE, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LEASE, attrs).map(Self)
     }
 }
 
 impl<'a> Lease<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_LEASE);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2077,22 +2077,22 @@ impl<'m, 'a, 'b> LeaseWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of netdev's attribute set `napi`: one pass over a run, then a getter per attribute.
+/// The typed view of netdev's attribute set `napi`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Napi<'a>(f::view::RawView<'a, 8>);
 
 impl<'a> f::view::SetView<'a> for Napi<'a> {
     const SET: &'static f::AttrSet = &SET_NAPI;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_NAPI, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NAPI, attrs).map(Self)
     }
 }
 
 impl<'a> Napi<'a> {
-    const CODES: [u8; 8] = f::view::quick_codes(&SET_NAPI);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2230,22 +2230,22 @@ impl<'m, 'a, 'b> NapiWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of netdev's attribute set `page-pool`: one pass over a run, then a getter per attribute.
+/// The typed view of netdev's attribute set `page-pool`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct PagePool<'a>(f::view::RawView<'a, 8>);
 
 impl<'a> f::view::SetView<'a> for PagePool<'a> {
     const SET: &'static f::AttrSet = &SET_PAGE_POOL;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PAGE_POOL, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PAGE_POOL, attrs).map(Self)
     }
 }
 
 impl<'a> PagePool<'a> {
-    const CODES: [u8; 8] = f::view::quick_codes(&SET_PAGE_POOL);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2382,22 +2382,22 @@ impl<'m, 'a, 'b> PagePoolWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of netdev's attribute set `page-pool-info`: one pass over a run, then a getter per attribute.
+/// The typed view of netdev's attribute set `page-pool-info`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct PagePoolInfo<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for PagePoolInfo<'a> {
     const SET: &'static f::AttrSet = &SET_PAGE_POOL_INFO;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PAGE_POOL_INFO, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PAGE_POOL_INFO, attrs).map(Self)
     }
 }
 
 impl<'a> PagePoolInfo<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_PAGE_POOL_INFO);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2457,22 +2457,22 @@ impl<'m, 'a, 'b> PagePoolInfoWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of netdev's attribute set `page-pool-stats`: one pass over a run, then a getter per attribute.
+/// The typed view of netdev's attribute set `page-pool-stats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct PagePoolStats<'a>(f::view::RawView<'a, 12>);
 
 impl<'a> f::view::SetView<'a> for PagePoolStats<'a> {
     const SET: &'static f::AttrSet = &SET_PAGE_POOL_STATS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PAGE_POOL_STATS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PAGE_POOL_STATS, attrs).map(Self)
     }
 }
 
 impl<'a> PagePoolStats<'a> {
-    const CODES: [u8; 12] = f::view::quick_codes(&SET_PAGE_POOL_STATS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2661,22 +2661,22 @@ impl<'m, 'a, 'b> PagePoolStatsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of netdev's attribute set `qstats`: one pass over a run, then a getter per attribute.
+/// The typed view of netdev's attribute set `qstats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Qstats<'a>(f::view::RawView<'a, 31>);
 
 impl<'a> f::view::SetView<'a> for Qstats<'a> {
     const SET: &'static f::AttrSet = &SET_QSTATS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_QSTATS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_QSTATS, attrs).map(Self)
     }
 }
 
 impl<'a> Qstats<'a> {
-    const CODES: [u8; 31] = f::view::quick_codes(&SET_QSTATS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3113,22 +3113,22 @@ impl<'m, 'a, 'b> QstatsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of netdev's attribute set `queue`: one pass over a run, then a getter per attribute.
+/// The typed view of netdev's attribute set `queue`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Queue<'a>(f::view::RawView<'a, 8>);
 
 impl<'a> f::view::SetView<'a> for Queue<'a> {
     const SET: &'static f::AttrSet = &SET_QUEUE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_QUEUE, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_QUEUE, attrs).map(Self)
     }
 }
 
 impl<'a> Queue<'a> {
-    const CODES: [u8; 8] = f::view::quick_codes(&SET_QUEUE);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3263,22 +3263,22 @@ impl<'m, 'a, 'b> QueueWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of netdev's attribute set `queue-id`: one pass over a run, then a getter per attribute.
+/// The typed view of netdev's attribute set `queue-id`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct QueueId<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for QueueId<'a> {
     const SET: &'static f::AttrSet = &SET_QUEUE_ID;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_QUEUE_ID, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_QUEUE_ID, attrs).map(Self)
     }
 }
 
 impl<'a> QueueId<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_QUEUE_ID);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3338,22 +3338,22 @@ impl<'m, 'a, 'b> QueueIdWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of netdev's attribute set `xsk-info`: one pass over a run, then a getter per attribute.
+/// The typed view of netdev's attribute set `xsk-info`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct XskInfo<'a>(f::view::RawView<'a, 0>);
 
 impl<'a> f::view::SetView<'a> for XskInfo<'a> {
     const SET: &'static f::AttrSet = &SET_XSK_INFO;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_XSK_INFO, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_XSK_INFO, attrs).map(Self)
     }
 }
 
 impl<'a> XskInfo<'a> {
-    const CODES: [u8; 0] = f::view::quick_codes(&SET_XSK_INFO);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

@@ -1643,22 +1643,22 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of nfsd's attribute set `auth-flavor`: one pass over a run, then a getter per attribute.
+/// The typed view of nfsd's attribute set `auth-flavor`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct AuthFlavor<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for AuthFlavor<'a> {
     const SET: &'static f::AttrSet = &SET_AUTH_FLAVOR;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_AUTH_FLAVOR, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_AUTH_FLAVOR, attrs).map(Self)
     }
 }
 
 impl<'a> AuthFlavor<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_AUTH_FLAVOR);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -1718,22 +1718,22 @@ impl<'m, 'a, 'b> AuthFlavorWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nfsd's attribute set `cache-flush`: one pass over a run, then a getter per attribute.
+/// The typed view of nfsd's attribute set `cache-flush`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct CacheFlush<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for CacheFlush<'a> {
     const SET: &'static f::AttrSet = &SET_CACHE_FLUSH;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CACHE_FLUSH, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CACHE_FLUSH, attrs).map(Self)
     }
 }
 
 impl<'a> CacheFlush<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_CACHE_FLUSH);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -1780,22 +1780,22 @@ impl<'m, 'a, 'b> CacheFlushWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nfsd's attribute set `cache-notify`: one pass over a run, then a getter per attribute.
+/// The typed view of nfsd's attribute set `cache-notify`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct CacheNotify<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for CacheNotify<'a> {
     const SET: &'static f::AttrSet = &SET_CACHE_NOTIFY;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CACHE_NOTIFY, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CACHE_NOTIFY, attrs).map(Self)
     }
 }
 
 impl<'a> CacheNotify<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_CACHE_NOTIFY);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -1842,22 +1842,22 @@ impl<'m, 'a, 'b> CacheNotifyWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nfsd's attribute set `expkey`: one pass over a run, then a getter per attribute.
+/// The typed view of nfsd's attribute set `expkey`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Expkey<'a>(f::view::RawView<'a, 7>);
 
 impl<'a> f::view::SetView<'a> for Expkey<'a> {
     const SET: &'static f::AttrSet = &SET_EXPKEY;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_EXPKEY, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPKEY, attrs).map(Self)
     }
 }
 
 impl<'a> Expkey<'a> {
-    const CODES: [u8; 7] = f::view::quick_codes(&SET_EXPKEY);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -1982,22 +1982,22 @@ impl<'m, 'a, 'b> ExpkeyWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nfsd's attribute set `expkey-reqs`: one pass over a run, then a getter per attribute.
+/// The typed view of nfsd's attribute set `expkey-reqs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ExpkeyReqs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for ExpkeyReqs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPKEY_REQS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_EXPKEY_REQS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPKEY_REQS, attrs).map(Self)
     }
 }
 
 impl<'a> ExpkeyReqs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_EXPKEY_REQS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2043,22 +2043,22 @@ impl<'m, 'a, 'b> ExpkeyReqsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nfsd's attribute set `fslocation`: one pass over a run, then a getter per attribute.
+/// The typed view of nfsd's attribute set `fslocation`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Fslocation<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for Fslocation<'a> {
     const SET: &'static f::AttrSet = &SET_FSLOCATION;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FSLOCATION, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FSLOCATION, attrs).map(Self)
     }
 }
 
 impl<'a> Fslocation<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_FSLOCATION);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2118,22 +2118,22 @@ impl<'m, 'a, 'b> FslocationWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nfsd's attribute set `fslocations`: one pass over a run, then a getter per attribute.
+/// The typed view of nfsd's attribute set `fslocations`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Fslocations<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for Fslocations<'a> {
     const SET: &'static f::AttrSet = &SET_FSLOCATIONS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FSLOCATIONS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FSLOCATIONS, attrs).map(Self)
     }
 }
 
 impl<'a> Fslocations<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_FSLOCATIONS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2179,22 +2179,22 @@ impl<'m, 'a, 'b> FslocationsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nfsd's attribute set `pool-mode`: one pass over a run, then a getter per attribute.
+/// The typed view of nfsd's attribute set `pool-mode`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct PoolMode<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for PoolMode<'a> {
     const SET: &'static f::AttrSet = &SET_POOL_MODE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_POOL_MODE, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_POOL_MODE, attrs).map(Self)
     }
 }
 
 impl<'a> PoolMode<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_POOL_MODE);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2254,22 +2254,22 @@ impl<'m, 'a, 'b> PoolModeWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nfsd's attribute set `rpc-status`: one pass over a run, then a getter per attribute.
+/// The typed view of nfsd's attribute set `rpc-status`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct RpcStatus<'a>(f::view::RawView<'a, 14>);
 
 impl<'a> f::view::SetView<'a> for RpcStatus<'a> {
     const SET: &'static f::AttrSet = &SET_RPC_STATUS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_RPC_STATUS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_RPC_STATUS, attrs).map(Self)
     }
 }
 
 impl<'a> RpcStatus<'a> {
-    const CODES: [u8; 14] = f::view::quick_codes(&SET_RPC_STATUS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2472,22 +2472,22 @@ impl<'m, 'a, 'b> RpcStatusWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nfsd's attribute set `server`: one pass over a run, then a getter per attribute.
+/// The typed view of nfsd's attribute set `server`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Server<'a>(f::view::RawView<'a, 6>);
 
 impl<'a> f::view::SetView<'a> for Server<'a> {
     const SET: &'static f::AttrSet = &SET_SERVER;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_SERVER, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SERVER, attrs).map(Self)
     }
 }
 
 impl<'a> Server<'a> {
-    const CODES: [u8; 6] = f::view::quick_codes(&SET_SERVER);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2599,22 +2599,22 @@ impl<'m, 'a, 'b> ServerWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nfsd's attribute set `server-proc-entry`: one pass over a run, then a getter per attribute.
+/// The typed view of nfsd's attribute set `server-proc-entry`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ServerProcEntry<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for ServerProcEntry<'a> {
     const SET: &'static f::AttrSet = &SET_SERVER_PROC_ENTRY;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_SERVER_PROC_ENTRY, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SERVER_PROC_ENTRY, attrs).map(Self)
     }
 }
 
 impl<'a> ServerProcEntry<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_SERVER_PROC_ENTRY);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2674,22 +2674,22 @@ impl<'m, 'a, 'b> ServerProcEntryWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nfsd's attribute set `server-proto`: one pass over a run, then a getter per attribute.
+/// The typed view of nfsd's attribute set `server-proto`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ServerProto<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for ServerProto<'a> {
     const SET: &'static f::AttrSet = &SET_SERVER_PROTO;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_SERVER_PROTO, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SERVER_PROTO, attrs).map(Self)
     }
 }
 
 impl<'a> ServerProto<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_SERVER_PROTO);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2735,22 +2735,22 @@ impl<'m, 'a, 'b> ServerProtoWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nfsd's attribute set `server-sock`: one pass over a run, then a getter per attribute.
+/// The typed view of nfsd's attribute set `server-sock`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ServerSock<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for ServerSock<'a> {
     const SET: &'static f::AttrSet = &SET_SERVER_SOCK;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_SERVER_SOCK, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SERVER_SOCK, attrs).map(Self)
     }
 }
 
 impl<'a> ServerSock<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_SERVER_SOCK);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2796,22 +2796,22 @@ impl<'m, 'a, 'b> ServerSockWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nfsd's attribute set `server-stats`: one pass over a run, then a getter per attribute.
+/// The typed view of nfsd's attribute set `server-stats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ServerStats<'a>(f::view::RawView<'a, 20>);
 
 impl<'a> f::view::SetView<'a> for ServerStats<'a> {
     const SET: &'static f::AttrSet = &SET_SERVER_STATS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_SERVER_STATS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SERVER_STATS, attrs).map(Self)
     }
 }
 
 impl<'a> ServerStats<'a> {
-    const CODES: [u8; 20] = f::view::quick_codes(&SET_SERVER_STATS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3087,22 +3087,22 @@ impl<'m, 'a, 'b> ServerStatsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nfsd's attribute set `sock`: one pass over a run, then a getter per attribute.
+/// The typed view of nfsd's attribute set `sock`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Sock<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for Sock<'a> {
     const SET: &'static f::AttrSet = &SET_SOCK;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_SOCK, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SOCK, attrs).map(Self)
     }
 }
 
 impl<'a> Sock<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_SOCK);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3162,22 +3162,22 @@ impl<'m, 'a, 'b> SockWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nfsd's attribute set `svc-export`: one pass over a run, then a getter per attribute.
+/// The typed view of nfsd's attribute set `svc-export`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct SvcExport<'a>(f::view::RawView<'a, 13>);
 
 impl<'a> f::view::SetView<'a> for SvcExport<'a> {
     const SET: &'static f::AttrSet = &SET_SVC_EXPORT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_SVC_EXPORT, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SVC_EXPORT, attrs).map(Self)
     }
 }
 
 impl<'a> SvcExport<'a> {
-    const CODES: [u8; 13] = f::view::quick_codes(&SET_SVC_EXPORT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3378,22 +3378,22 @@ impl<'m, 'a, 'b> SvcExportWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nfsd's attribute set `svc-export-reqs`: one pass over a run, then a getter per attribute.
+/// The typed view of nfsd's attribute set `svc-export-reqs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct SvcExportReqs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for SvcExportReqs<'a> {
     const SET: &'static f::AttrSet = &SET_SVC_EXPORT_REQS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_SVC_EXPORT_REQS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SVC_EXPORT_REQS, attrs).map(Self)
     }
 }
 
 impl<'a> SvcExportReqs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_SVC_EXPORT_REQS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3439,22 +3439,22 @@ impl<'m, 'a, 'b> SvcExportReqsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nfsd's attribute set `unlock-export`: one pass over a run, then a getter per attribute.
+/// The typed view of nfsd's attribute set `unlock-export`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct UnlockExport<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for UnlockExport<'a> {
     const SET: &'static f::AttrSet = &SET_UNLOCK_EXPORT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_UNLOCK_EXPORT, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_UNLOCK_EXPORT, attrs).map(Self)
     }
 }
 
 impl<'a> UnlockExport<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_UNLOCK_EXPORT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3501,22 +3501,22 @@ impl<'m, 'a, 'b> UnlockExportWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nfsd's attribute set `unlock-filesystem`: one pass over a run, then a getter per attribute.
+/// The typed view of nfsd's attribute set `unlock-filesystem`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct UnlockFilesystem<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for UnlockFilesystem<'a> {
     const SET: &'static f::AttrSet = &SET_UNLOCK_FILESYSTEM;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_UNLOCK_FILESYSTEM, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_UNLOCK_FILESYSTEM, attrs).map(Self)
     }
 }
 
 impl<'a> UnlockFilesystem<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_UNLOCK_FILESYSTEM);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3563,22 +3563,22 @@ impl<'m, 'a, 'b> UnlockFilesystemWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nfsd's attribute set `unlock-ip`: one pass over a run, then a getter per attribute.
+/// The typed view of nfsd's attribute set `unlock-ip`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct UnlockIp<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for UnlockIp<'a> {
     const SET: &'static f::AttrSet = &SET_UNLOCK_IP;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_UNLOCK_IP, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_UNLOCK_IP, attrs).map(Self)
     }
 }
 
 impl<'a> UnlockIp<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_UNLOCK_IP);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3625,22 +3625,22 @@ impl<'m, 'a, 'b> UnlockIpWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nfsd's attribute set `version`: one pass over a run, then a getter per attribute.
+/// The typed view of nfsd's attribute set `version`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Version<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for Version<'a> {
     const SET: &'static f::AttrSet = &SET_VERSION;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_VERSION, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_VERSION, attrs).map(Self)
     }
 }
 
 impl<'a> Version<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_VERSION);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

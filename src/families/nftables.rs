@@ -6223,22 +6223,22 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[&STRUCT_NFGENMSG],
     sub_messages: &[&SUB_EXPR_OPS, &SUB_OBJ_DATA],
 };
-/// The typed view of nftables's attribute set `batch-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `batch-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct BatchAttrs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for BatchAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_BATCH_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_BATCH_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_BATCH_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> BatchAttrs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_BATCH_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -6285,22 +6285,22 @@ impl<'m, 'a, 'b> BatchAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `chain-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `chain-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ChainAttrs<'a>(f::view::RawView<'a, 11>);
 
 impl<'a> f::view::SetView<'a> for ChainAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CHAIN_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CHAIN_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CHAIN_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ChainAttrs<'a> {
-    const CODES: [u8; 11] = f::view::quick_codes(&SET_CHAIN_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -6475,22 +6475,22 @@ impl<'m, 'a, 'b> ChainAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `compat-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `compat-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct CompatAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for CompatAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_COMPAT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_COMPAT_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_COMPAT_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> CompatAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_COMPAT_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -6563,22 +6563,22 @@ impl<'m, 'a, 'b> CompatAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `compat-match-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `compat-match-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct CompatMatchAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for CompatMatchAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_COMPAT_MATCH_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_COMPAT_MATCH_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_COMPAT_MATCH_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> CompatMatchAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_COMPAT_MATCH_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -6651,22 +6651,22 @@ impl<'m, 'a, 'b> CompatMatchAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `compat-target-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `compat-target-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct CompatTargetAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for CompatTargetAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_COMPAT_TARGET_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_COMPAT_TARGET_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_COMPAT_TARGET_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> CompatTargetAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_COMPAT_TARGET_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -6739,22 +6739,22 @@ impl<'m, 'a, 'b> CompatTargetAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `counter-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `counter-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct CounterAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for CounterAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_COUNTER_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_COUNTER_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_COUNTER_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> CounterAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_COUNTER_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -6814,22 +6814,22 @@ impl<'m, 'a, 'b> CounterAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `data-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `data-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DataAttrs<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for DataAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_DATA_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DATA_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DATA_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> DataAttrs<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_DATA_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -6888,22 +6888,22 @@ impl<'m, 'a, 'b> DataAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `expr-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `expr-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ExprAttrs<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for ExprAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_EXPR_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ExprAttrs<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_EXPR_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -6962,22 +6962,22 @@ impl<'m, 'a, 'b> ExprAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `expr-bitwise-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `expr-bitwise-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ExprBitwiseAttrs<'a>(f::view::RawView<'a, 7>);
 
 impl<'a> f::view::SetView<'a> for ExprBitwiseAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_BITWISE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_EXPR_BITWISE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_BITWISE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ExprBitwiseAttrs<'a> {
-    const CODES: [u8; 7] = f::view::quick_codes(&SET_EXPR_BITWISE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -7099,22 +7099,22 @@ impl<'m, 'a, 'b> ExprBitwiseAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `expr-cmp-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `expr-cmp-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ExprCmpAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for ExprCmpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_CMP_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_EXPR_CMP_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_CMP_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ExprCmpAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_EXPR_CMP_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -7186,22 +7186,22 @@ impl<'m, 'a, 'b> ExprCmpAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `expr-counter-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `expr-counter-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ExprCounterAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for ExprCounterAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_COUNTER_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_EXPR_COUNTER_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_COUNTER_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ExprCounterAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_EXPR_COUNTER_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -7261,22 +7261,22 @@ impl<'m, 'a, 'b> ExprCounterAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `expr-ct-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `expr-ct-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ExprCtAttrs<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for ExprCtAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_CT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_EXPR_CT_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_CT_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ExprCtAttrs<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_EXPR_CT_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -7362,22 +7362,22 @@ impl<'m, 'a, 'b> ExprCtAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `expr-fib-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `expr-fib-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ExprFibAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for ExprFibAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_FIB_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_EXPR_FIB_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_FIB_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ExprFibAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_EXPR_FIB_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -7450,22 +7450,22 @@ impl<'m, 'a, 'b> ExprFibAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `expr-flow-offload-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `expr-flow-offload-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ExprFlowOffloadAttrs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for ExprFlowOffloadAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_FLOW_OFFLOAD_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_EXPR_FLOW_OFFLOAD_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_FLOW_OFFLOAD_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ExprFlowOffloadAttrs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_EXPR_FLOW_OFFLOAD_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -7512,22 +7512,22 @@ impl<'m, 'a, 'b> ExprFlowOffloadAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `expr-immediate-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `expr-immediate-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ExprImmediateAttrs<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for ExprImmediateAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_IMMEDIATE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_EXPR_IMMEDIATE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_IMMEDIATE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ExprImmediateAttrs<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_EXPR_IMMEDIATE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -7586,22 +7586,22 @@ impl<'m, 'a, 'b> ExprImmediateAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `expr-list-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `expr-list-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ExprListAttrs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for ExprListAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_LIST_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_EXPR_LIST_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_LIST_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ExprListAttrs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_EXPR_LIST_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -7647,22 +7647,22 @@ impl<'m, 'a, 'b> ExprListAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `expr-lookup-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `expr-lookup-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ExprLookupAttrs<'a>(f::view::RawView<'a, 5>);
 
 impl<'a> f::view::SetView<'a> for ExprLookupAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_LOOKUP_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_EXPR_LOOKUP_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_LOOKUP_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ExprLookupAttrs<'a> {
-    const CODES: [u8; 5] = f::view::quick_codes(&SET_EXPR_LOOKUP_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -7761,22 +7761,22 @@ impl<'m, 'a, 'b> ExprLookupAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `expr-masq-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `expr-masq-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ExprMasqAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for ExprMasqAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_MASQ_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_EXPR_MASQ_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_MASQ_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ExprMasqAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_EXPR_MASQ_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -7849,22 +7849,22 @@ impl<'m, 'a, 'b> ExprMasqAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `expr-meta-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `expr-meta-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ExprMetaAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for ExprMetaAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_META_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_EXPR_META_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_META_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ExprMetaAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_EXPR_META_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -7937,22 +7937,22 @@ impl<'m, 'a, 'b> ExprMetaAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `expr-nat-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `expr-nat-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ExprNatAttrs<'a>(f::view::RawView<'a, 7>);
 
 impl<'a> f::view::SetView<'a> for ExprNatAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_NAT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_EXPR_NAT_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_NAT_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ExprNatAttrs<'a> {
-    const CODES: [u8; 7] = f::view::quick_codes(&SET_EXPR_NAT_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8077,22 +8077,22 @@ impl<'m, 'a, 'b> ExprNatAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `expr-objref-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `expr-objref-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ExprObjrefAttrs<'a>(f::view::RawView<'a, 5>);
 
 impl<'a> f::view::SetView<'a> for ExprObjrefAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_OBJREF_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_EXPR_OBJREF_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_OBJREF_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ExprObjrefAttrs<'a> {
-    const CODES: [u8; 5] = f::view::quick_codes(&SET_EXPR_OBJREF_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8191,22 +8191,22 @@ impl<'m, 'a, 'b> ExprObjrefAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `expr-payload-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `expr-payload-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ExprPayloadAttrs<'a>(f::view::RawView<'a, 8>);
 
 impl<'a> f::view::SetView<'a> for ExprPayloadAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_PAYLOAD_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_EXPR_PAYLOAD_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_PAYLOAD_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ExprPayloadAttrs<'a> {
-    const CODES: [u8; 8] = f::view::quick_codes(&SET_EXPR_PAYLOAD_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8344,22 +8344,22 @@ impl<'m, 'a, 'b> ExprPayloadAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `expr-reject-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `expr-reject-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ExprRejectAttrs<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for ExprRejectAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_REJECT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_EXPR_REJECT_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_REJECT_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ExprRejectAttrs<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_EXPR_REJECT_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8419,22 +8419,22 @@ impl<'m, 'a, 'b> ExprRejectAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `expr-target-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `expr-target-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ExprTargetAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for ExprTargetAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_TARGET_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_EXPR_TARGET_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_TARGET_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ExprTargetAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_EXPR_TARGET_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8507,22 +8507,22 @@ impl<'m, 'a, 'b> ExprTargetAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `expr-tproxy-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `expr-tproxy-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ExprTproxyAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for ExprTproxyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EXPR_TPROXY_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_EXPR_TPROXY_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EXPR_TPROXY_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ExprTproxyAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_EXPR_TPROXY_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8595,22 +8595,22 @@ impl<'m, 'a, 'b> ExprTproxyAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `flowtable-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `flowtable-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct FlowtableAttrs<'a>(f::view::RawView<'a, 7>);
 
 impl<'a> f::view::SetView<'a> for FlowtableAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWTABLE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FLOWTABLE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FLOWTABLE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> FlowtableAttrs<'a> {
-    const CODES: [u8; 7] = f::view::quick_codes(&SET_FLOWTABLE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8721,22 +8721,22 @@ impl<'m, 'a, 'b> FlowtableAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `flowtable-hook-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `flowtable-hook-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct FlowtableHookAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for FlowtableHookAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWTABLE_HOOK_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FLOWTABLE_HOOK_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FLOWTABLE_HOOK_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> FlowtableHookAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_FLOWTABLE_HOOK_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8808,22 +8808,22 @@ impl<'m, 'a, 'b> FlowtableHookAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `gen-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `gen-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct GenAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for GenAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_GEN_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_GEN_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_GEN_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> GenAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_GEN_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8896,22 +8896,22 @@ impl<'m, 'a, 'b> GenAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `hook-dev-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `hook-dev-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct HookDevAttrs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for HookDevAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_HOOK_DEV_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_HOOK_DEV_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_HOOK_DEV_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> HookDevAttrs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_HOOK_DEV_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8958,22 +8958,22 @@ impl<'m, 'a, 'b> HookDevAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `log-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `log-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct LogAttrs<'a>(f::view::RawView<'a, 6>);
 
 impl<'a> f::view::SetView<'a> for LogAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LOG_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_LOG_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LOG_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> LogAttrs<'a> {
-    const CODES: [u8; 6] = f::view::quick_codes(&SET_LOG_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9085,22 +9085,22 @@ impl<'m, 'a, 'b> LogAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `nft-counter-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `nft-counter-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct NftCounterAttrs<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for NftCounterAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NFT_COUNTER_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_NFT_COUNTER_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NFT_COUNTER_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> NftCounterAttrs<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_NFT_COUNTER_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9160,22 +9160,22 @@ impl<'m, 'a, 'b> NftCounterAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `nft-hook-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `nft-hook-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct NftHookAttrs<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for NftHookAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NFT_HOOK_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_NFT_HOOK_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NFT_HOOK_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> NftHookAttrs<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_NFT_HOOK_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9260,22 +9260,22 @@ impl<'m, 'a, 'b> NftHookAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `numgen-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `numgen-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct NumgenAttrs<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for NumgenAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NUMGEN_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_NUMGEN_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NUMGEN_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> NumgenAttrs<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_NUMGEN_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9361,22 +9361,22 @@ impl<'m, 'a, 'b> NumgenAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `obj-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `obj-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ObjAttrs<'a>(f::view::RawView<'a, 8>);
 
 impl<'a> f::view::SetView<'a> for ObjAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_OBJ_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_OBJ_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_OBJ_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ObjAttrs<'a> {
-    const CODES: [u8; 8] = f::view::quick_codes(&SET_OBJ_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9500,22 +9500,22 @@ impl<'m, 'a, 'b> ObjAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `quota-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `quota-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct QuotaAttrs<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for QuotaAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_QUOTA_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_QUOTA_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_QUOTA_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> QuotaAttrs<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_QUOTA_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9588,22 +9588,22 @@ impl<'m, 'a, 'b> QuotaAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `range-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `range-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct RangeAttrs<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for RangeAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_RANGE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_RANGE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_RANGE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> RangeAttrs<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_RANGE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9687,22 +9687,22 @@ impl<'m, 'a, 'b> RangeAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `rule-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `rule-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct RuleAttrs<'a>(f::view::RawView<'a, 10>);
 
 impl<'a> f::view::SetView<'a> for RuleAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_RULE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_RULE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_RULE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> RuleAttrs<'a> {
-    const CODES: [u8; 10] = f::view::quick_codes(&SET_RULE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9864,22 +9864,22 @@ impl<'m, 'a, 'b> RuleAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `rule-compat-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `rule-compat-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct RuleCompatAttrs<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for RuleCompatAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_RULE_COMPAT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_RULE_COMPAT_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_RULE_COMPAT_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> RuleCompatAttrs<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_RULE_COMPAT_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9939,22 +9939,22 @@ impl<'m, 'a, 'b> RuleCompatAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `set-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `set-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct SetAttrs<'a>(f::view::RawView<'a, 20>);
 
 impl<'a> f::view::SetView<'a> for SetAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SET_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_SET_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SET_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> SetAttrs<'a> {
-    const CODES: [u8; 20] = f::view::quick_codes(&SET_SET_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10232,22 +10232,22 @@ impl<'m, 'a, 'b> SetAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `set-desc-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `set-desc-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct SetDescAttrs<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for SetDescAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SET_DESC_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_SET_DESC_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SET_DESC_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> SetDescAttrs<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_SET_DESC_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10306,22 +10306,22 @@ impl<'m, 'a, 'b> SetDescAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `set-desc-concat-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `set-desc-concat-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct SetDescConcatAttrs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for SetDescConcatAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SET_DESC_CONCAT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_SET_DESC_CONCAT_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SET_DESC_CONCAT_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> SetDescConcatAttrs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_SET_DESC_CONCAT_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10367,22 +10367,22 @@ impl<'m, 'a, 'b> SetDescConcatAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `set-field-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `set-field-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct SetFieldAttrs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for SetFieldAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SET_FIELD_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_SET_FIELD_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SET_FIELD_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> SetFieldAttrs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_SET_FIELD_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10429,22 +10429,22 @@ impl<'m, 'a, 'b> SetFieldAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `set-list-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `set-list-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct SetListAttrs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for SetListAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SET_LIST_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_SET_LIST_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SET_LIST_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> SetListAttrs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_SET_LIST_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10490,22 +10490,22 @@ impl<'m, 'a, 'b> SetListAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `setelem-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `setelem-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct SetelemAttrs<'a>(f::view::RawView<'a, 10>);
 
 impl<'a> f::view::SetView<'a> for SetelemAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SETELEM_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_SETELEM_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SETELEM_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> SetelemAttrs<'a> {
-    const CODES: [u8; 10] = f::view::quick_codes(&SET_SETELEM_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10664,22 +10664,22 @@ impl<'m, 'a, 'b> SetelemAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `setelem-list-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `setelem-list-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct SetelemListAttrs<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for SetelemListAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SETELEM_LIST_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_SETELEM_LIST_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SETELEM_LIST_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> SetelemListAttrs<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_SETELEM_LIST_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10764,22 +10764,22 @@ impl<'m, 'a, 'b> SetelemListAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `setelem-list-elem-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `setelem-list-elem-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct SetelemListElemAttrs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for SetelemListElemAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SETELEM_LIST_ELEM_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_SETELEM_LIST_ELEM_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SETELEM_LIST_ELEM_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> SetelemListElemAttrs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_SETELEM_LIST_ELEM_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10825,22 +10825,22 @@ impl<'m, 'a, 'b> SetelemListElemAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `table-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `table-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct TableAttrs<'a>(f::view::RawView<'a, 7>);
 
 impl<'a> f::view::SetView<'a> for TableAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TABLE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_TABLE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TABLE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> TableAttrs<'a> {
-    const CODES: [u8; 7] = f::view::quick_codes(&SET_TABLE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10952,22 +10952,22 @@ impl<'m, 'a, 'b> TableAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nftables's attribute set `verdict-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nftables's attribute set `verdict-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct VerdictAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for VerdictAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_VERDICT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_VERDICT_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_VERDICT_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> VerdictAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_VERDICT_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

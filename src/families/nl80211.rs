@@ -7011,22 +7011,22 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[&STRUCT_STA_FLAG_UPDATE],
     sub_messages: &[],
 };
-/// The typed view of nl80211's attribute set `band-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `band-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct BandAttrs<'a>(f::view::RawView<'a, 13>);
 
 impl<'a> f::view::SetView<'a> for BandAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_BAND_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_BAND_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_BAND_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> BandAttrs<'a> {
-    const CODES: [u8; 13] = f::view::quick_codes(&SET_BAND_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -7226,22 +7226,22 @@ impl<'m, 'a, 'b> BandAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `bitrate-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `bitrate-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct BitrateAttrs<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for BitrateAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_BITRATE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_BITRATE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_BITRATE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> BitrateAttrs<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_BITRATE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -7301,22 +7301,22 @@ impl<'m, 'a, 'b> BitrateAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `frame-type-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `frame-type-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct FrameTypeAttrs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for FrameTypeAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FRAME_TYPE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FRAME_TYPE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FRAME_TYPE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> FrameTypeAttrs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_FRAME_TYPE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -7363,22 +7363,22 @@ impl<'m, 'a, 'b> FrameTypeAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `frequency-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `frequency-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct FrequencyAttrs<'a>(f::view::RawView<'a, 33>);
 
 impl<'a> f::view::SetView<'a> for FrequencyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FREQUENCY_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FREQUENCY_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FREQUENCY_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> FrequencyAttrs<'a> {
-    const CODES: [u8; 33] = f::view::quick_codes(&SET_FREQUENCY_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -7840,22 +7840,22 @@ impl<'m, 'a, 'b> FrequencyAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `if-combination-attributes`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `if-combination-attributes`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct IfCombinationAttributes<'a>(f::view::RawView<'a, 7>);
 
 impl<'a> f::view::SetView<'a> for IfCombinationAttributes<'a> {
     const SET: &'static f::AttrSet = &SET_IF_COMBINATION_ATTRIBUTES;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_IF_COMBINATION_ATTRIBUTES, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_IF_COMBINATION_ATTRIBUTES, attrs).map(Self)
     }
 }
 
 impl<'a> IfCombinationAttributes<'a> {
-    const CODES: [u8; 7] = f::view::quick_codes(&SET_IF_COMBINATION_ATTRIBUTES);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -7979,22 +7979,22 @@ impl<'m, 'a, 'b> IfCombinationAttributesWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `iface-limit-attributes`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `iface-limit-attributes`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct IfaceLimitAttributes<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for IfaceLimitAttributes<'a> {
     const SET: &'static f::AttrSet = &SET_IFACE_LIMIT_ATTRIBUTES;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_IFACE_LIMIT_ATTRIBUTES, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_IFACE_LIMIT_ATTRIBUTES, attrs).map(Self)
     }
 }
 
 impl<'a> IfaceLimitAttributes<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_IFACE_LIMIT_ATTRIBUTES);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8053,22 +8053,22 @@ impl<'m, 'a, 'b> IfaceLimitAttributesWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `iftype-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `iftype-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct IftypeAttrs<'a>(f::view::RawView<'a, 13>);
 
 impl<'a> f::view::SetView<'a> for IftypeAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_IFTYPE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_IFTYPE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_IFTYPE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> IftypeAttrs<'a> {
-    const CODES: [u8; 13] = f::view::quick_codes(&SET_IFTYPE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8258,22 +8258,22 @@ impl<'m, 'a, 'b> IftypeAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `iftype-data-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `iftype-data-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct IftypeDataAttrs<'a>(f::view::RawView<'a, 11>);
 
 impl<'a> f::view::SetView<'a> for IftypeDataAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_IFTYPE_DATA_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_IFTYPE_DATA_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_IFTYPE_DATA_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> IftypeDataAttrs<'a> {
-    const CODES: [u8; 11] = f::view::quick_codes(&SET_IFTYPE_DATA_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -8450,22 +8450,22 @@ impl<'m, 'a, 'b> IftypeDataAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `nl80211-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `nl80211-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Nl80211Attrs<'a>(f::view::RawView<'a, 333>);
 
 impl<'a> f::view::SetView<'a> for Nl80211Attrs<'a> {
     const SET: &'static f::AttrSet = &SET_NL80211_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_NL80211_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NL80211_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> Nl80211Attrs<'a> {
-    const CODES: [u8; 333] = f::view::quick_codes(&SET_NL80211_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -12830,22 +12830,22 @@ impl<'m, 'a, 'b> Nl80211AttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `sar-attributes`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `sar-attributes`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct SarAttributes<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for SarAttributes<'a> {
     const SET: &'static f::AttrSet = &SET_SAR_ATTRIBUTES;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_SAR_ATTRIBUTES, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SAR_ATTRIBUTES, attrs).map(Self)
     }
 }
 
 impl<'a> SarAttributes<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_SAR_ATTRIBUTES);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -12904,22 +12904,22 @@ impl<'m, 'a, 'b> SarAttributesWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `sar-specs`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `sar-specs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct SarSpecs<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for SarSpecs<'a> {
     const SET: &'static f::AttrSet = &SET_SAR_SPECS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_SAR_SPECS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SAR_SPECS, attrs).map(Self)
     }
 }
 
 impl<'a> SarSpecs<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_SAR_SPECS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -13005,22 +13005,22 @@ impl<'m, 'a, 'b> SarSpecsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `supported-iftypes`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `supported-iftypes`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct SupportedIftypes<'a>(f::view::RawView<'a, 12>);
 
 impl<'a> f::view::SetView<'a> for SupportedIftypes<'a> {
     const SET: &'static f::AttrSet = &SET_SUPPORTED_IFTYPES;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_SUPPORTED_IFTYPES, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SUPPORTED_IFTYPES, attrs).map(Self)
     }
 }
 
 impl<'a> SupportedIftypes<'a> {
-    const CODES: [u8; 12] = f::view::quick_codes(&SET_SUPPORTED_IFTYPES);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -13210,22 +13210,22 @@ impl<'m, 'a, 'b> SupportedIftypesWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `txq-stats-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `txq-stats-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct TxqStatsAttrs<'a>(f::view::RawView<'a, 11>);
 
 impl<'a> f::view::SetView<'a> for TxqStatsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TXQ_STATS_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_TXQ_STATS_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TXQ_STATS_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> TxqStatsAttrs<'a> {
-    const CODES: [u8; 11] = f::view::quick_codes(&SET_TXQ_STATS_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -13402,22 +13402,22 @@ impl<'m, 'a, 'b> TxqStatsAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `wiphy-bands`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `wiphy-bands`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct WiphyBands<'a>(f::view::RawView<'a, 6>);
 
 impl<'a> f::view::SetView<'a> for WiphyBands<'a> {
     const SET: &'static f::AttrSet = &SET_WIPHY_BANDS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_WIPHY_BANDS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_WIPHY_BANDS, attrs).map(Self)
     }
 }
 
 impl<'a> WiphyBands<'a> {
-    const CODES: [u8; 6] = f::view::quick_codes(&SET_WIPHY_BANDS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -13523,22 +13523,22 @@ impl<'m, 'a, 'b> WiphyBandsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `wmm-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `wmm-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct WmmAttrs<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for WmmAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_WMM_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_WMM_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_WMM_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> WmmAttrs<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_WMM_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -13624,22 +13624,22 @@ impl<'m, 'a, 'b> WmmAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nl80211's attribute set `wowlan-triggers-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nl80211's attribute set `wowlan-triggers-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct WowlanTriggersAttrs<'a>(f::view::RawView<'a, 20>);
 
 impl<'a> f::view::SetView<'a> for WowlanTriggersAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_WOWLAN_TRIGGERS_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_WOWLAN_TRIGGERS_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_WOWLAN_TRIGGERS_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> WowlanTriggersAttrs<'a> {
-    const CODES: [u8; 20] = f::view::quick_codes(&SET_WOWLAN_TRIGGERS_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

@@ -703,22 +703,22 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of nlctrl's attribute set `ctrl-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nlctrl's attribute set `ctrl-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct CtrlAttrs<'a>(f::view::RawView<'a, 10>);
 
 impl<'a> f::view::SetView<'a> for CtrlAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CTRL_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CTRL_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CTRL_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> CtrlAttrs<'a> {
-    const CODES: [u8; 10] = f::view::quick_codes(&SET_CTRL_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -878,22 +878,22 @@ impl<'m, 'a, 'b> CtrlAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nlctrl's attribute set `mcast-group-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nlctrl's attribute set `mcast-group-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct McastGroupAttrs<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for McastGroupAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_MCAST_GROUP_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_MCAST_GROUP_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_MCAST_GROUP_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> McastGroupAttrs<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_MCAST_GROUP_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -953,22 +953,22 @@ impl<'m, 'a, 'b> McastGroupAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nlctrl's attribute set `op-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nlctrl's attribute set `op-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct OpAttrs<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for OpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_OP_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_OP_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_OP_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> OpAttrs<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_OP_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -1028,22 +1028,22 @@ impl<'m, 'a, 'b> OpAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nlctrl's attribute set `op-policy-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nlctrl's attribute set `op-policy-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct OpPolicyAttrs<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for OpPolicyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_OP_POLICY_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_OP_POLICY_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_OP_POLICY_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> OpPolicyAttrs<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_OP_POLICY_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -1103,22 +1103,22 @@ impl<'m, 'a, 'b> OpPolicyAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of nlctrl's attribute set `policy-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of nlctrl's attribute set `policy-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct PolicyAttrs<'a>(f::view::RawView<'a, 12>);
 
 impl<'a> f::view::SetView<'a> for PolicyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_POLICY_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_POLICY_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_POLICY_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> PolicyAttrs<'a> {
-    const CODES: [u8; 12] = f::view::quick_codes(&SET_POLICY_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

@@ -1586,22 +1586,22 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of ovpn's attribute set `keyconf`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `keyconf`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Keyconf<'a>(f::view::RawView<'a, 6>);
 
 impl<'a> f::view::SetView<'a> for Keyconf<'a> {
     const SET: &'static f::AttrSet = &SET_KEYCONF;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_KEYCONF, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_KEYCONF, attrs).map(Self)
     }
 }
 
 impl<'a> Keyconf<'a> {
-    const CODES: [u8; 6] = f::view::quick_codes(&SET_KEYCONF);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -1711,22 +1711,22 @@ impl<'m, 'a, 'b> KeyconfWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `keyconf-del-input`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `keyconf-del-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct KeyconfDelInput<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for KeyconfDelInput<'a> {
     const SET: &'static f::AttrSet = &SET_KEYCONF_DEL_INPUT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_KEYCONF_DEL_INPUT, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_KEYCONF_DEL_INPUT, attrs).map(Self)
     }
 }
 
 impl<'a> KeyconfDelInput<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_KEYCONF_DEL_INPUT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -1786,22 +1786,22 @@ impl<'m, 'a, 'b> KeyconfDelInputWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `keyconf-get`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `keyconf-get`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct KeyconfGet<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for KeyconfGet<'a> {
     const SET: &'static f::AttrSet = &SET_KEYCONF_GET;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_KEYCONF_GET, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_KEYCONF_GET, attrs).map(Self)
     }
 }
 
 impl<'a> KeyconfGet<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_KEYCONF_GET);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -1887,22 +1887,22 @@ impl<'m, 'a, 'b> KeyconfGetWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `keyconf-swap-input`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `keyconf-swap-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct KeyconfSwapInput<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for KeyconfSwapInput<'a> {
     const SET: &'static f::AttrSet = &SET_KEYCONF_SWAP_INPUT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_KEYCONF_SWAP_INPUT, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_KEYCONF_SWAP_INPUT, attrs).map(Self)
     }
 }
 
 impl<'a> KeyconfSwapInput<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_KEYCONF_SWAP_INPUT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -1949,22 +1949,22 @@ impl<'m, 'a, 'b> KeyconfSwapInputWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `keydir`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `keydir`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Keydir<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for Keydir<'a> {
     const SET: &'static f::AttrSet = &SET_KEYDIR;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_KEYDIR, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_KEYDIR, attrs).map(Self)
     }
 }
 
 impl<'a> Keydir<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_KEYDIR);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2024,22 +2024,22 @@ impl<'m, 'a, 'b> KeydirWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `ovpn`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `ovpn`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Ovpn<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for Ovpn<'a> {
     const SET: &'static f::AttrSet = &SET_OVPN;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_OVPN, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_OVPN, attrs).map(Self)
     }
 }
 
 impl<'a> Ovpn<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_OVPN);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2110,22 +2110,22 @@ impl<'m, 'a, 'b> OvpnWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `ovpn-keyconf-del-input`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `ovpn-keyconf-del-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct OvpnKeyconfDelInput<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for OvpnKeyconfDelInput<'a> {
     const SET: &'static f::AttrSet = &SET_OVPN_KEYCONF_DEL_INPUT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_OVPN_KEYCONF_DEL_INPUT, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_OVPN_KEYCONF_DEL_INPUT, attrs).map(Self)
     }
 }
 
 impl<'a> OvpnKeyconfDelInput<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_OVPN_KEYCONF_DEL_INPUT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2184,22 +2184,22 @@ impl<'m, 'a, 'b> OvpnKeyconfDelInputWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `ovpn-keyconf-get`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `ovpn-keyconf-get`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct OvpnKeyconfGet<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for OvpnKeyconfGet<'a> {
     const SET: &'static f::AttrSet = &SET_OVPN_KEYCONF_GET;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_OVPN_KEYCONF_GET, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_OVPN_KEYCONF_GET, attrs).map(Self)
     }
 }
 
 impl<'a> OvpnKeyconfGet<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_OVPN_KEYCONF_GET);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2258,22 +2258,22 @@ impl<'m, 'a, 'b> OvpnKeyconfGetWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `ovpn-keyconf-swap-input`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `ovpn-keyconf-swap-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct OvpnKeyconfSwapInput<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for OvpnKeyconfSwapInput<'a> {
     const SET: &'static f::AttrSet = &SET_OVPN_KEYCONF_SWAP_INPUT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_OVPN_KEYCONF_SWAP_INPUT, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_OVPN_KEYCONF_SWAP_INPUT, attrs).map(Self)
     }
 }
 
 impl<'a> OvpnKeyconfSwapInput<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_OVPN_KEYCONF_SWAP_INPUT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2332,22 +2332,22 @@ impl<'m, 'a, 'b> OvpnKeyconfSwapInputWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `ovpn-peer-del-input`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `ovpn-peer-del-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct OvpnPeerDelInput<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for OvpnPeerDelInput<'a> {
     const SET: &'static f::AttrSet = &SET_OVPN_PEER_DEL_INPUT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_OVPN_PEER_DEL_INPUT, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_OVPN_PEER_DEL_INPUT, attrs).map(Self)
     }
 }
 
 impl<'a> OvpnPeerDelInput<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_OVPN_PEER_DEL_INPUT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2406,22 +2406,22 @@ impl<'m, 'a, 'b> OvpnPeerDelInputWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `ovpn-peer-new-input`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `ovpn-peer-new-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct OvpnPeerNewInput<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for OvpnPeerNewInput<'a> {
     const SET: &'static f::AttrSet = &SET_OVPN_PEER_NEW_INPUT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_OVPN_PEER_NEW_INPUT, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_OVPN_PEER_NEW_INPUT, attrs).map(Self)
     }
 }
 
 impl<'a> OvpnPeerNewInput<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_OVPN_PEER_NEW_INPUT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2480,22 +2480,22 @@ impl<'m, 'a, 'b> OvpnPeerNewInputWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `ovpn-peer-set-input`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `ovpn-peer-set-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct OvpnPeerSetInput<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for OvpnPeerSetInput<'a> {
     const SET: &'static f::AttrSet = &SET_OVPN_PEER_SET_INPUT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_OVPN_PEER_SET_INPUT, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_OVPN_PEER_SET_INPUT, attrs).map(Self)
     }
 }
 
 impl<'a> OvpnPeerSetInput<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_OVPN_PEER_SET_INPUT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2554,22 +2554,22 @@ impl<'m, 'a, 'b> OvpnPeerSetInputWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `peer`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `peer`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Peer<'a>(f::view::RawView<'a, 24>);
 
 impl<'a> f::view::SetView<'a> for Peer<'a> {
     const SET: &'static f::AttrSet = &SET_PEER;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PEER, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PEER, attrs).map(Self)
     }
 }
 
 impl<'a> Peer<'a> {
-    const CODES: [u8; 24] = f::view::quick_codes(&SET_PEER);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2915,22 +2915,22 @@ impl<'m, 'a, 'b> PeerWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `peer-del-input`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `peer-del-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct PeerDelInput<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for PeerDelInput<'a> {
     const SET: &'static f::AttrSet = &SET_PEER_DEL_INPUT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PEER_DEL_INPUT, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PEER_DEL_INPUT, attrs).map(Self)
     }
 }
 
 impl<'a> PeerDelInput<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_PEER_DEL_INPUT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2977,22 +2977,22 @@ impl<'m, 'a, 'b> PeerDelInputWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `peer-new-input`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `peer-new-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct PeerNewInput<'a>(f::view::RawView<'a, 13>);
 
 impl<'a> f::view::SetView<'a> for PeerNewInput<'a> {
     const SET: &'static f::AttrSet = &SET_PEER_NEW_INPUT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PEER_NEW_INPUT, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PEER_NEW_INPUT, attrs).map(Self)
     }
 }
 
 impl<'a> PeerNewInput<'a> {
-    const CODES: [u8; 13] = f::view::quick_codes(&SET_PEER_NEW_INPUT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3195,22 +3195,22 @@ impl<'m, 'a, 'b> PeerNewInputWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovpn's attribute set `peer-set-input`: one pass over a run, then a getter per attribute.
+/// The typed view of ovpn's attribute set `peer-set-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct PeerSetInput<'a>(f::view::RawView<'a, 12>);
 
 impl<'a> f::view::SetView<'a> for PeerSetInput<'a> {
     const SET: &'static f::AttrSet = &SET_PEER_SET_INPUT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PEER_SET_INPUT, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PEER_SET_INPUT, attrs).map(Self)
     }
 }
 
 impl<'a> PeerSetInput<'a> {
-    const CODES: [u8; 12] = f::view::quick_codes(&SET_PEER_SET_INPUT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

@@ -420,22 +420,22 @@ pub static FAMILY: f::Family = f::Family {
     ],
     sub_messages: &[],
 };
-/// The typed view of ovs_datapath's attribute set `datapath`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_datapath's attribute set `datapath`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Datapath<'a>(f::view::RawView<'a, 9>);
 
 impl<'a> f::view::SetView<'a> for Datapath<'a> {
     const SET: &'static f::AttrSet = &SET_DATAPATH;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DATAPATH, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DATAPATH, attrs).map(Self)
     }
 }
 
 impl<'a> Datapath<'a> {
-    const CODES: [u8; 9] = f::view::quick_codes(&SET_DATAPATH);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

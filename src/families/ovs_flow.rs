@@ -2637,22 +2637,22 @@ pub static FAMILY: f::Family = f::Family {
     ],
     sub_messages: &[],
 };
-/// The typed view of ovs_flow's attribute set `action-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_flow's attribute set `action-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ActionAttrs<'a>(f::view::RawView<'a, 24>);
 
 impl<'a> f::view::SetView<'a> for ActionAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACTION_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ACTION_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACTION_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ActionAttrs<'a> {
-    const CODES: [u8; 24] = f::view::quick_codes(&SET_ACTION_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -2988,22 +2988,22 @@ impl<'m, 'a, 'b> ActionAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovs_flow's attribute set `check-pkt-len-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_flow's attribute set `check-pkt-len-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct CheckPktLenAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for CheckPktLenAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CHECK_PKT_LEN_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CHECK_PKT_LEN_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CHECK_PKT_LEN_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> CheckPktLenAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_CHECK_PKT_LEN_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3074,22 +3074,22 @@ impl<'m, 'a, 'b> CheckPktLenAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovs_flow's attribute set `ct-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_flow's attribute set `ct-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct CtAttrs<'a>(f::view::RawView<'a, 9>);
 
 impl<'a> f::view::SetView<'a> for CtAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CT_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CT_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> CtAttrs<'a> {
-    const CODES: [u8; 9] = f::view::quick_codes(&SET_CT_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3239,22 +3239,22 @@ impl<'m, 'a, 'b> CtAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovs_flow's attribute set `dec-ttl-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_flow's attribute set `dec-ttl-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DecTtlAttrs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for DecTtlAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_DEC_TTL_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DEC_TTL_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DEC_TTL_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> DecTtlAttrs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_DEC_TTL_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3300,22 +3300,22 @@ impl<'m, 'a, 'b> DecTtlAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovs_flow's attribute set `flow-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_flow's attribute set `flow-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct FlowAttrs<'a>(f::view::RawView<'a, 11>);
 
 impl<'a> f::view::SetView<'a> for FlowAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOW_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FLOW_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FLOW_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> FlowAttrs<'a> {
-    const CODES: [u8; 11] = f::view::quick_codes(&SET_FLOW_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3489,22 +3489,22 @@ impl<'m, 'a, 'b> FlowAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovs_flow's attribute set `key-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_flow's attribute set `key-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct KeyAttrs<'a>(f::view::RawView<'a, 32>);
 
 impl<'a> f::view::SetView<'a> for KeyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_KEY_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_KEY_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_KEY_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> KeyAttrs<'a> {
-    const CODES: [u8; 32] = f::view::quick_codes(&SET_KEY_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -3954,22 +3954,22 @@ impl<'m, 'a, 'b> KeyAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovs_flow's attribute set `nat-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_flow's attribute set `nat-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct NatAttrs<'a>(f::view::RawView<'a, 9>);
 
 impl<'a> f::view::SetView<'a> for NatAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NAT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_NAT_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NAT_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> NatAttrs<'a> {
-    const CODES: [u8; 9] = f::view::quick_codes(&SET_NAT_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -4120,22 +4120,22 @@ impl<'m, 'a, 'b> NatAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovs_flow's attribute set `ovs-nsh-key-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_flow's attribute set `ovs-nsh-key-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct OvsNshKeyAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for OvsNshKeyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_OVS_NSH_KEY_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_OVS_NSH_KEY_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_OVS_NSH_KEY_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> OvsNshKeyAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_OVS_NSH_KEY_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -4208,22 +4208,22 @@ impl<'m, 'a, 'b> OvsNshKeyAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovs_flow's attribute set `psample-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_flow's attribute set `psample-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct PsampleAttrs<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for PsampleAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_PSAMPLE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PSAMPLE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PSAMPLE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> PsampleAttrs<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_PSAMPLE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -4283,22 +4283,22 @@ impl<'m, 'a, 'b> PsampleAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovs_flow's attribute set `sample-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_flow's attribute set `sample-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct SampleAttrs<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for SampleAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_SAMPLE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_SAMPLE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_SAMPLE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> SampleAttrs<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_SAMPLE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -4357,22 +4357,22 @@ impl<'m, 'a, 'b> SampleAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovs_flow's attribute set `tunnel-key-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_flow's attribute set `tunnel-key-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct TunnelKeyAttrs<'a>(f::view::RawView<'a, 17>);
 
 impl<'a> f::view::SetView<'a> for TunnelKeyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TUNNEL_KEY_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_TUNNEL_KEY_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TUNNEL_KEY_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> TunnelKeyAttrs<'a> {
-    const CODES: [u8; 17] = f::view::quick_codes(&SET_TUNNEL_KEY_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -4626,22 +4626,22 @@ impl<'m, 'a, 'b> TunnelKeyAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovs_flow's attribute set `userspace-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_flow's attribute set `userspace-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct UserspaceAttrs<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for UserspaceAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_USERSPACE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_USERSPACE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_USERSPACE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> UserspaceAttrs<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_USERSPACE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -4727,22 +4727,22 @@ impl<'m, 'a, 'b> UserspaceAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovs_flow's attribute set `vxlan-ext-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_flow's attribute set `vxlan-ext-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct VxlanExtAttrs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for VxlanExtAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_VXLAN_EXT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_VXLAN_EXT_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_VXLAN_EXT_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> VxlanExtAttrs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_VXLAN_EXT_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

@@ -234,22 +234,22 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[&STRUCT_OVS_HEADER],
     sub_messages: &[],
 };
-/// The typed view of ovs_packet's attribute set `packet`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_packet's attribute set `packet`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Packet<'a>(f::view::RawView<'a, 12>);
 
 impl<'a> f::view::SetView<'a> for Packet<'a> {
     const SET: &'static f::AttrSet = &SET_PACKET;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PACKET, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PACKET, attrs).map(Self)
     }
 }
 
 impl<'a> Packet<'a> {
-    const CODES: [u8; 12] = f::view::quick_codes(&SET_PACKET);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

@@ -511,22 +511,22 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[&STRUCT_OVS_HEADER, &STRUCT_OVS_VPORT_STATS],
     sub_messages: &[],
 };
-/// The typed view of ovs_vport's attribute set `upcall-stats`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_vport's attribute set `upcall-stats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct UpcallStats<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for UpcallStats<'a> {
     const SET: &'static f::AttrSet = &SET_UPCALL_STATS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_UPCALL_STATS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_UPCALL_STATS, attrs).map(Self)
     }
 }
 
 impl<'a> UpcallStats<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_UPCALL_STATS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -586,22 +586,22 @@ impl<'m, 'a, 'b> UpcallStatsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovs_vport's attribute set `vport`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_vport's attribute set `vport`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Vport<'a>(f::view::RawView<'a, 11>);
 
 impl<'a> f::view::SetView<'a> for Vport<'a> {
     const SET: &'static f::AttrSet = &SET_VPORT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_VPORT, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_VPORT, attrs).map(Self)
     }
 }
 
 impl<'a> Vport<'a> {
-    const CODES: [u8; 11] = f::view::quick_codes(&SET_VPORT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -750,22 +750,22 @@ impl<'m, 'a, 'b> VportWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of ovs_vport's attribute set `vport-options`: one pass over a run, then a getter per attribute.
+/// The typed view of ovs_vport's attribute set `vport-options`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct VportOptions<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for VportOptions<'a> {
     const SET: &'static f::AttrSet = &SET_VPORT_OPTIONS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_VPORT_OPTIONS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_VPORT_OPTIONS, attrs).map(Self)
     }
 }
 
 impl<'a> VportOptions<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_VPORT_OPTIONS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

@@ -658,22 +658,22 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of psp's attribute set `assoc`: one pass over a run, then a getter per attribute.
+/// The typed view of psp's attribute set `assoc`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Assoc<'a>(f::view::RawView<'a, 5>);
 
 impl<'a> f::view::SetView<'a> for Assoc<'a> {
     const SET: &'static f::AttrSet = &SET_ASSOC;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ASSOC, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ASSOC, attrs).map(Self)
     }
 }
 
 impl<'a> Assoc<'a> {
-    const CODES: [u8; 5] = f::view::quick_codes(&SET_ASSOC);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -770,22 +770,22 @@ impl<'m, 'a, 'b> AssocWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of psp's attribute set `assoc-dev-info`: one pass over a run, then a getter per attribute.
+/// The typed view of psp's attribute set `assoc-dev-info`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct AssocDevInfo<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for AssocDevInfo<'a> {
     const SET: &'static f::AttrSet = &SET_ASSOC_DEV_INFO;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ASSOC_DEV_INFO, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ASSOC_DEV_INFO, attrs).map(Self)
     }
 }
 
 impl<'a> AssocDevInfo<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_ASSOC_DEV_INFO);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -845,22 +845,22 @@ impl<'m, 'a, 'b> AssocDevInfoWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of psp's attribute set `dev`: one pass over a run, then a getter per attribute.
+/// The typed view of psp's attribute set `dev`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Dev<'a>(f::view::RawView<'a, 7>);
 
 impl<'a> f::view::SetView<'a> for Dev<'a> {
     const SET: &'static f::AttrSet = &SET_DEV;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DEV, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DEV, attrs).map(Self)
     }
 }
 
 impl<'a> Dev<'a> {
-    const CODES: [u8; 7] = f::view::quick_codes(&SET_DEV);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -984,22 +984,22 @@ impl<'m, 'a, 'b> DevWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of psp's attribute set `keys`: one pass over a run, then a getter per attribute.
+/// The typed view of psp's attribute set `keys`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Keys<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for Keys<'a> {
     const SET: &'static f::AttrSet = &SET_KEYS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_KEYS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_KEYS, attrs).map(Self)
     }
 }
 
 impl<'a> Keys<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_KEYS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -1059,22 +1059,22 @@ impl<'m, 'a, 'b> KeysWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of psp's attribute set `stats`: one pass over a run, then a getter per attribute.
+/// The typed view of psp's attribute set `stats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Stats<'a>(f::view::RawView<'a, 11>);
 
 impl<'a> f::view::SetView<'a> for Stats<'a> {
     const SET: &'static f::AttrSet = &SET_STATS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_STATS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_STATS, attrs).map(Self)
     }
 }
 
 impl<'a> Stats<'a> {
-    const CODES: [u8; 11] = f::view::quick_codes(&SET_STATS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

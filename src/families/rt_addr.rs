@@ -502,22 +502,22 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[&STRUCT_IFA_CACHEINFO, &STRUCT_IFADDRMSG],
     sub_messages: &[],
 };
-/// The typed view of rt-addr's attribute set `addr-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-addr's attribute set `addr-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct AddrAttrs<'a>(f::view::RawView<'a, 12>);
 
 impl<'a> f::view::SetView<'a> for AddrAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ADDR_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ADDR_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ADDR_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> AddrAttrs<'a> {
-    const CODES: [u8; 12] = f::view::quick_codes(&SET_ADDR_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

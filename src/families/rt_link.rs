@@ -8936,22 +8936,22 @@ pub static FAMILY: f::Family = f::Family {
     ],
     sub_messages: &[&SUB_LINKINFO_DATA_MSG, &SUB_LINKINFO_MEMBER_DATA_MSG],
 };
-/// The typed view of rt-link's attribute set `af-spec-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `af-spec-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct AfSpecAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for AfSpecAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_AF_SPEC_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_AF_SPEC_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_AF_SPEC_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> AfSpecAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_AF_SPEC_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9021,22 +9021,22 @@ impl<'m, 'a, 'b> AfSpecAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `bond-ad-info-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `bond-ad-info-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct BondAdInfoAttrs<'a>(f::view::RawView<'a, 5>);
 
 impl<'a> f::view::SetView<'a> for BondAdInfoAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_BOND_AD_INFO_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_BOND_AD_INFO_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_BOND_AD_INFO_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> BondAdInfoAttrs<'a> {
-    const CODES: [u8; 5] = f::view::quick_codes(&SET_BOND_AD_INFO_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9135,22 +9135,22 @@ impl<'m, 'a, 'b> BondAdInfoAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `bond-slave-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `bond-slave-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct BondSlaveAttrs<'a>(f::view::RawView<'a, 9>);
 
 impl<'a> f::view::SetView<'a> for BondSlaveAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_BOND_SLAVE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_BOND_SLAVE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_BOND_SLAVE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> BondSlaveAttrs<'a> {
-    const CODES: [u8; 9] = f::view::quick_codes(&SET_BOND_SLAVE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9301,22 +9301,22 @@ impl<'m, 'a, 'b> BondSlaveAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `hw-s-info-one`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `hw-s-info-one`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct HwSInfoOne<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for HwSInfoOne<'a> {
     const SET: &'static f::AttrSet = &SET_HW_S_INFO_ONE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_HW_S_INFO_ONE, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_HW_S_INFO_ONE, attrs).map(Self)
     }
 }
 
 impl<'a> HwSInfoOne<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_HW_S_INFO_ONE);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9376,22 +9376,22 @@ impl<'m, 'a, 'b> HwSInfoOneWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `ifla-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `ifla-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct IflaAttrs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for IflaAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_IFLA_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_IFLA_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_IFLA_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> IflaAttrs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_IFLA_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9438,22 +9438,22 @@ impl<'m, 'a, 'b> IflaAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `ifla-vlan-qos`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `ifla-vlan-qos`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct IflaVlanQos<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for IflaVlanQos<'a> {
     const SET: &'static f::AttrSet = &SET_IFLA_VLAN_QOS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_IFLA_VLAN_QOS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_IFLA_VLAN_QOS, attrs).map(Self)
     }
 }
 
 impl<'a> IflaVlanQos<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_IFLA_VLAN_QOS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9500,22 +9500,22 @@ impl<'m, 'a, 'b> IflaVlanQosWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `ifla6-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `ifla6-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Ifla6Attrs<'a>(f::view::RawView<'a, 9>);
 
 impl<'a> f::view::SetView<'a> for Ifla6Attrs<'a> {
     const SET: &'static f::AttrSet = &SET_IFLA6_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_IFLA6_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_IFLA6_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> Ifla6Attrs<'a> {
-    const CODES: [u8; 9] = f::view::quick_codes(&SET_IFLA6_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -9666,22 +9666,22 @@ impl<'m, 'a, 'b> Ifla6AttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `link-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `link-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct LinkAttrs<'a>(f::view::RawView<'a, 69>);
 
 impl<'a> f::view::SetView<'a> for LinkAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINK_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_LINK_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINK_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> LinkAttrs<'a> {
-    const CODES: [u8; 69] = f::view::quick_codes(&SET_LINK_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10565,22 +10565,22 @@ impl<'m, 'a, 'b> LinkAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `link-dpll-pin-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `link-dpll-pin-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct LinkDpllPinAttrs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for LinkDpllPinAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINK_DPLL_PIN_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_LINK_DPLL_PIN_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINK_DPLL_PIN_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> LinkDpllPinAttrs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_LINK_DPLL_PIN_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10627,22 +10627,22 @@ impl<'m, 'a, 'b> LinkDpllPinAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `link-offload-xstats`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `link-offload-xstats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct LinkOffloadXstats<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for LinkOffloadXstats<'a> {
     const SET: &'static f::AttrSet = &SET_LINK_OFFLOAD_XSTATS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_LINK_OFFLOAD_XSTATS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINK_OFFLOAD_XSTATS, attrs).map(Self)
     }
 }
 
 impl<'a> LinkOffloadXstats<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_LINK_OFFLOAD_XSTATS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10714,22 +10714,22 @@ impl<'m, 'a, 'b> LinkOffloadXstatsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `linkinfo-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `linkinfo-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct LinkinfoAttrs<'a>(f::view::RawView<'a, 5>);
 
 impl<'a> f::view::SetView<'a> for LinkinfoAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_LINKINFO_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoAttrs<'a> {
-    const CODES: [u8; 5] = f::view::quick_codes(&SET_LINKINFO_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -10826,22 +10826,22 @@ impl<'m, 'a, 'b> LinkinfoAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `linkinfo-bond-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `linkinfo-bond-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct LinkinfoBondAttrs<'a>(f::view::RawView<'a, 34>);
 
 impl<'a> f::view::SetView<'a> for LinkinfoBondAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_BOND_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_LINKINFO_BOND_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_BOND_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoBondAttrs<'a> {
-    const CODES: [u8; 34] = f::view::quick_codes(&SET_LINKINFO_BOND_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -11314,22 +11314,22 @@ impl<'m, 'a, 'b> LinkinfoBondAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `linkinfo-bridge-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `linkinfo-bridge-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct LinkinfoBridgeAttrs<'a>(f::view::RawView<'a, 50>);
 
 impl<'a> f::view::SetView<'a> for LinkinfoBridgeAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_BRIDGE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_LINKINFO_BRIDGE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_BRIDGE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoBridgeAttrs<'a> {
-    const CODES: [u8; 50] = f::view::quick_codes(&SET_LINKINFO_BRIDGE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -12000,22 +12000,22 @@ impl<'m, 'a, 'b> LinkinfoBridgeAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `linkinfo-brport-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `linkinfo-brport-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct LinkinfoBrportAttrs<'a>(f::view::RawView<'a, 45>);
 
 impl<'a> f::view::SetView<'a> for LinkinfoBrportAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_BRPORT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_LINKINFO_BRPORT_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_BRPORT_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoBrportAttrs<'a> {
-    const CODES: [u8; 45] = f::view::quick_codes(&SET_LINKINFO_BRPORT_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -12621,22 +12621,22 @@ impl<'m, 'a, 'b> LinkinfoBrportAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `linkinfo-geneve-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `linkinfo-geneve-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct LinkinfoGeneveAttrs<'a>(f::view::RawView<'a, 18>);
 
 impl<'a> f::view::SetView<'a> for LinkinfoGeneveAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_GENEVE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_LINKINFO_GENEVE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_GENEVE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoGeneveAttrs<'a> {
-    const CODES: [u8; 18] = f::view::quick_codes(&SET_LINKINFO_GENEVE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -12904,22 +12904,22 @@ impl<'m, 'a, 'b> LinkinfoGeneveAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `linkinfo-gre-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `linkinfo-gre-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct LinkinfoGreAttrs<'a>(f::view::RawView<'a, 24>);
 
 impl<'a> f::view::SetView<'a> for LinkinfoGreAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_GRE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_LINKINFO_GRE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_GRE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoGreAttrs<'a> {
-    const CODES: [u8; 24] = f::view::quick_codes(&SET_LINKINFO_GRE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -13265,22 +13265,22 @@ impl<'m, 'a, 'b> LinkinfoGreAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `linkinfo-gre6-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `linkinfo-gre6-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct LinkinfoGre6Attrs<'a>(f::view::RawView<'a, 21>);
 
 impl<'a> f::view::SetView<'a> for LinkinfoGre6Attrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_GRE6_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_LINKINFO_GRE6_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_GRE6_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoGre6Attrs<'a> {
-    const CODES: [u8; 21] = f::view::quick_codes(&SET_LINKINFO_GRE6_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -13587,22 +13587,22 @@ impl<'m, 'a, 'b> LinkinfoGre6AttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `linkinfo-hsr-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `linkinfo-hsr-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct LinkinfoHsrAttrs<'a>(f::view::RawView<'a, 8>);
 
 impl<'a> f::view::SetView<'a> for LinkinfoHsrAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_HSR_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_LINKINFO_HSR_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_HSR_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoHsrAttrs<'a> {
-    const CODES: [u8; 8] = f::view::quick_codes(&SET_LINKINFO_HSR_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -13740,22 +13740,22 @@ impl<'m, 'a, 'b> LinkinfoHsrAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `linkinfo-ip6tnl-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `linkinfo-ip6tnl-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct LinkinfoIp6tnlAttrs<'a>(f::view::RawView<'a, 14>);
 
 impl<'a> f::view::SetView<'a> for LinkinfoIp6tnlAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_IP6TNL_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_LINKINFO_IP6TNL_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_IP6TNL_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoIp6tnlAttrs<'a> {
-    const CODES: [u8; 14] = f::view::quick_codes(&SET_LINKINFO_IP6TNL_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -13971,22 +13971,22 @@ impl<'m, 'a, 'b> LinkinfoIp6tnlAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `linkinfo-iptun-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `linkinfo-iptun-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct LinkinfoIptunAttrs<'a>(f::view::RawView<'a, 20>);
 
 impl<'a> f::view::SetView<'a> for LinkinfoIptunAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_IPTUN_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_LINKINFO_IPTUN_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_IPTUN_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoIptunAttrs<'a> {
-    const CODES: [u8; 20] = f::view::quick_codes(&SET_LINKINFO_IPTUN_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -14283,22 +14283,22 @@ impl<'m, 'a, 'b> LinkinfoIptunAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `linkinfo-netkit-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `linkinfo-netkit-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct LinkinfoNetkitAttrs<'a>(f::view::RawView<'a, 10>);
 
 impl<'a> f::view::SetView<'a> for LinkinfoNetkitAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_NETKIT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_LINKINFO_NETKIT_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_NETKIT_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoNetkitAttrs<'a> {
-    const CODES: [u8; 10] = f::view::quick_codes(&SET_LINKINFO_NETKIT_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -14462,22 +14462,22 @@ impl<'m, 'a, 'b> LinkinfoNetkitAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `linkinfo-ovpn-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `linkinfo-ovpn-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct LinkinfoOvpnAttrs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for LinkinfoOvpnAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_OVPN_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_LINKINFO_OVPN_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_OVPN_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoOvpnAttrs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_LINKINFO_OVPN_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -14524,22 +14524,22 @@ impl<'m, 'a, 'b> LinkinfoOvpnAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `linkinfo-tun-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `linkinfo-tun-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct LinkinfoTunAttrs<'a>(f::view::RawView<'a, 9>);
 
 impl<'a> f::view::SetView<'a> for LinkinfoTunAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_TUN_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_LINKINFO_TUN_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_TUN_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoTunAttrs<'a> {
-    const CODES: [u8; 9] = f::view::quick_codes(&SET_LINKINFO_TUN_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -14690,22 +14690,22 @@ impl<'m, 'a, 'b> LinkinfoTunAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `linkinfo-vlan-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `linkinfo-vlan-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct LinkinfoVlanAttrs<'a>(f::view::RawView<'a, 5>);
 
 impl<'a> f::view::SetView<'a> for LinkinfoVlanAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_VLAN_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_LINKINFO_VLAN_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_VLAN_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoVlanAttrs<'a> {
-    const CODES: [u8; 5] = f::view::quick_codes(&SET_LINKINFO_VLAN_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -14802,22 +14802,22 @@ impl<'m, 'a, 'b> LinkinfoVlanAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `linkinfo-vrf-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `linkinfo-vrf-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct LinkinfoVrfAttrs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for LinkinfoVrfAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_VRF_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_LINKINFO_VRF_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_VRF_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoVrfAttrs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_LINKINFO_VRF_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -14864,22 +14864,22 @@ impl<'m, 'a, 'b> LinkinfoVrfAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `linkinfo-vti-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `linkinfo-vti-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct LinkinfoVtiAttrs<'a>(f::view::RawView<'a, 6>);
 
 impl<'a> f::view::SetView<'a> for LinkinfoVtiAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_VTI_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_LINKINFO_VTI_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_VTI_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoVtiAttrs<'a> {
-    const CODES: [u8; 6] = f::view::quick_codes(&SET_LINKINFO_VTI_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -14991,22 +14991,22 @@ impl<'m, 'a, 'b> LinkinfoVtiAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `linkinfo-vti6-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `linkinfo-vti6-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct LinkinfoVti6Attrs<'a>(f::view::RawView<'a, 6>);
 
 impl<'a> f::view::SetView<'a> for LinkinfoVti6Attrs<'a> {
     const SET: &'static f::AttrSet = &SET_LINKINFO_VTI6_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_LINKINFO_VTI6_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_VTI6_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> LinkinfoVti6Attrs<'a> {
-    const CODES: [u8; 6] = f::view::quick_codes(&SET_LINKINFO_VTI6_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -15118,22 +15118,22 @@ impl<'m, 'a, 'b> LinkinfoVti6AttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `mctp-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `mctp-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct MctpAttrs<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for MctpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_MCTP_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_MCTP_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_MCTP_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> MctpAttrs<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_MCTP_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -15193,22 +15193,22 @@ impl<'m, 'a, 'b> MctpAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `port-self-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `port-self-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct PortSelfAttrs<'a>(f::view::RawView<'a, 0>);
 
 impl<'a> f::view::SetView<'a> for PortSelfAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_PORT_SELF_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PORT_SELF_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PORT_SELF_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> PortSelfAttrs<'a> {
-    const CODES: [u8; 0] = f::view::quick_codes(&SET_PORT_SELF_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -15242,22 +15242,22 @@ impl<'m, 'a, 'b> PortSelfAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `prop-list-link-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `prop-list-link-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct PropListLinkAttrs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for PropListLinkAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_PROP_LIST_LINK_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PROP_LIST_LINK_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PROP_LIST_LINK_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> PropListLinkAttrs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_PROP_LIST_LINK_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -15304,22 +15304,22 @@ impl<'m, 'a, 'b> PropListLinkAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `stats-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `stats-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct StatsAttrs<'a>(f::view::RawView<'a, 5>);
 
 impl<'a> f::view::SetView<'a> for StatsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_STATS_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_STATS_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_STATS_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> StatsAttrs<'a> {
-    const CODES: [u8; 5] = f::view::quick_codes(&SET_STATS_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -15419,22 +15419,22 @@ impl<'m, 'a, 'b> StatsAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `vf-ports-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `vf-ports-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct VfPortsAttrs<'a>(f::view::RawView<'a, 0>);
 
 impl<'a> f::view::SetView<'a> for VfPortsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_VF_PORTS_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_VF_PORTS_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_VF_PORTS_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> VfPortsAttrs<'a> {
-    const CODES: [u8; 0] = f::view::quick_codes(&SET_VF_PORTS_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -15468,22 +15468,22 @@ impl<'m, 'a, 'b> VfPortsAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `vf-stats-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `vf-stats-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct VfStatsAttrs<'a>(f::view::RawView<'a, 9>);
 
 impl<'a> f::view::SetView<'a> for VfStatsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_VF_STATS_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_VF_STATS_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_VF_STATS_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> VfStatsAttrs<'a> {
-    const CODES: [u8; 9] = f::view::quick_codes(&SET_VF_STATS_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -15621,22 +15621,22 @@ impl<'m, 'a, 'b> VfStatsAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `vf-vlan-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `vf-vlan-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct VfVlanAttrs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for VfVlanAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_VF_VLAN_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_VF_VLAN_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_VF_VLAN_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> VfVlanAttrs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_VF_VLAN_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -15683,22 +15683,22 @@ impl<'m, 'a, 'b> VfVlanAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `vfinfo-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `vfinfo-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct VfinfoAttrs<'a>(f::view::RawView<'a, 13>);
 
 impl<'a> f::view::SetView<'a> for VfinfoAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_VFINFO_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_VFINFO_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_VFINFO_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> VfinfoAttrs<'a> {
-    const CODES: [u8; 13] = f::view::quick_codes(&SET_VFINFO_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -15899,22 +15899,22 @@ impl<'m, 'a, 'b> VfinfoAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `vfinfo-list-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `vfinfo-list-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct VfinfoListAttrs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for VfinfoListAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_VFINFO_LIST_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_VFINFO_LIST_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_VFINFO_LIST_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> VfinfoListAttrs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_VFINFO_LIST_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -15960,22 +15960,22 @@ impl<'m, 'a, 'b> VfinfoListAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-link's attribute set `xdp-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-link's attribute set `xdp-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct XdpAttrs<'a>(f::view::RawView<'a, 8>);
 
 impl<'a> f::view::SetView<'a> for XdpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_XDP_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_XDP_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_XDP_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> XdpAttrs<'a> {
-    const CODES: [u8; 8] = f::view::quick_codes(&SET_XDP_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

@@ -1496,22 +1496,22 @@ pub static FAMILY: f::Family = f::Family {
     ],
     sub_messages: &[],
 };
-/// The typed view of rt-neigh's attribute set `ndt-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-neigh's attribute set `ndt-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct NdtAttrs<'a>(f::view::RawView<'a, 9>);
 
 impl<'a> f::view::SetView<'a> for NdtAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NDT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_NDT_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NDT_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> NdtAttrs<'a> {
-    const CODES: [u8; 9] = f::view::quick_codes(&SET_NDT_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -1648,22 +1648,22 @@ impl<'m, 'a, 'b> NdtAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-neigh's attribute set `ndtpa-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-neigh's attribute set `ndtpa-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct NdtpaAttrs<'a>(f::view::RawView<'a, 19>);
 
 impl<'a> f::view::SetView<'a> for NdtpaAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NDTPA_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_NDTPA_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NDTPA_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> NdtpaAttrs<'a> {
-    const CODES: [u8; 19] = f::view::quick_codes(&SET_NDTPA_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -1931,22 +1931,22 @@ impl<'m, 'a, 'b> NdtpaAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-neigh's attribute set `neighbour-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-neigh's attribute set `neighbour-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct NeighbourAttrs<'a>(f::view::RawView<'a, 18>);
 
 impl<'a> f::view::SetView<'a> for NeighbourAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NEIGHBOUR_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_NEIGHBOUR_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NEIGHBOUR_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> NeighbourAttrs<'a> {
-    const CODES: [u8; 18] = f::view::quick_codes(&SET_NEIGHBOUR_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

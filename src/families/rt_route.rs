@@ -1062,22 +1062,22 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[&STRUCT_RTA_CACHEINFO, &STRUCT_RTMSG],
     sub_messages: &[],
 };
-/// The typed view of rt-route's attribute set `metrics`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-route's attribute set `metrics`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Metrics<'a>(f::view::RawView<'a, 18>);
 
 impl<'a> f::view::SetView<'a> for Metrics<'a> {
     const SET: &'static f::AttrSet = &SET_METRICS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_METRICS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_METRICS, attrs).map(Self)
     }
 }
 
 impl<'a> Metrics<'a> {
-    const CODES: [u8; 18] = f::view::quick_codes(&SET_METRICS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -1332,22 +1332,22 @@ impl<'m, 'a, 'b> MetricsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of rt-route's attribute set `route-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of rt-route's attribute set `route-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct RouteAttrs<'a>(f::view::RawView<'a, 32>);
 
 impl<'a> f::view::SetView<'a> for RouteAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ROUTE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ROUTE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ROUTE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> RouteAttrs<'a> {
-    const CODES: [u8; 32] = f::view::quick_codes(&SET_ROUTE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

@@ -379,22 +379,22 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of sunrpc's attribute set `cache-flush`: one pass over a run, then a getter per attribute.
+/// The typed view of sunrpc's attribute set `cache-flush`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct CacheFlush<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for CacheFlush<'a> {
     const SET: &'static f::AttrSet = &SET_CACHE_FLUSH;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CACHE_FLUSH, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CACHE_FLUSH, attrs).map(Self)
     }
 }
 
 impl<'a> CacheFlush<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_CACHE_FLUSH);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -441,22 +441,22 @@ impl<'m, 'a, 'b> CacheFlushWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of sunrpc's attribute set `cache-notify`: one pass over a run, then a getter per attribute.
+/// The typed view of sunrpc's attribute set `cache-notify`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct CacheNotify<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for CacheNotify<'a> {
     const SET: &'static f::AttrSet = &SET_CACHE_NOTIFY;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CACHE_NOTIFY, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CACHE_NOTIFY, attrs).map(Self)
     }
 }
 
 impl<'a> CacheNotify<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_CACHE_NOTIFY);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -503,22 +503,22 @@ impl<'m, 'a, 'b> CacheNotifyWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of sunrpc's attribute set `ip-map`: one pass over a run, then a getter per attribute.
+/// The typed view of sunrpc's attribute set `ip-map`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct IpMap<'a>(f::view::RawView<'a, 6>);
 
 impl<'a> f::view::SetView<'a> for IpMap<'a> {
     const SET: &'static f::AttrSet = &SET_IP_MAP;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_IP_MAP, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_IP_MAP, attrs).map(Self)
     }
 }
 
 impl<'a> IpMap<'a> {
-    const CODES: [u8; 6] = f::view::quick_codes(&SET_IP_MAP);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -630,22 +630,22 @@ impl<'m, 'a, 'b> IpMapWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of sunrpc's attribute set `ip-map-reqs`: one pass over a run, then a getter per attribute.
+/// The typed view of sunrpc's attribute set `ip-map-reqs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct IpMapReqs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for IpMapReqs<'a> {
     const SET: &'static f::AttrSet = &SET_IP_MAP_REQS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_IP_MAP_REQS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_IP_MAP_REQS, attrs).map(Self)
     }
 }
 
 impl<'a> IpMapReqs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_IP_MAP_REQS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -691,22 +691,22 @@ impl<'m, 'a, 'b> IpMapReqsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of sunrpc's attribute set `unix-gid`: one pass over a run, then a getter per attribute.
+/// The typed view of sunrpc's attribute set `unix-gid`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct UnixGid<'a>(f::view::RawView<'a, 5>);
 
 impl<'a> f::view::SetView<'a> for UnixGid<'a> {
     const SET: &'static f::AttrSet = &SET_UNIX_GID;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_UNIX_GID, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_UNIX_GID, attrs).map(Self)
     }
 }
 
 impl<'a> UnixGid<'a> {
-    const CODES: [u8; 5] = f::view::quick_codes(&SET_UNIX_GID);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -805,22 +805,22 @@ impl<'m, 'a, 'b> UnixGidWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of sunrpc's attribute set `unix-gid-reqs`: one pass over a run, then a getter per attribute.
+/// The typed view of sunrpc's attribute set `unix-gid-reqs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct UnixGidReqs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for UnixGidReqs<'a> {
     const SET: &'static f::AttrSet = &SET_UNIX_GID_REQS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_UNIX_GID_REQS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_UNIX_GID_REQS, attrs).map(Self)
     }
 }
 
 impl<'a> UnixGidReqs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_UNIX_GID_REQS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

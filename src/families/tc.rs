@@ -12732,22 +12732,22 @@ pub static FAMILY: f::Family = f::Family {
         &SUB_TCA_STATS_APP_MSG,
     ],
 };
-/// The typed view of tc's attribute set `act-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `act-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ActAttrs<'a>(f::view::RawView<'a, 10>);
 
 impl<'a> f::view::SetView<'a> for ActAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ACT_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ActAttrs<'a> {
-    const CODES: [u8; 10] = f::view::quick_codes(&SET_ACT_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -12896,22 +12896,22 @@ impl<'m, 'a, 'b> ActAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `act-bpf-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `act-bpf-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ActBpfAttrs<'a>(f::view::RawView<'a, 9>);
 
 impl<'a> f::view::SetView<'a> for ActBpfAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_BPF_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ACT_BPF_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_BPF_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ActBpfAttrs<'a> {
-    const CODES: [u8; 9] = f::view::quick_codes(&SET_ACT_BPF_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -13049,22 +13049,22 @@ impl<'m, 'a, 'b> ActBpfAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `act-connmark-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `act-connmark-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ActConnmarkAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for ActConnmarkAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_CONNMARK_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ACT_CONNMARK_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_CONNMARK_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ActConnmarkAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_ACT_CONNMARK_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -13124,22 +13124,22 @@ impl<'m, 'a, 'b> ActConnmarkAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `act-csum-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `act-csum-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ActCsumAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for ActCsumAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_CSUM_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ACT_CSUM_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_CSUM_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ActCsumAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_ACT_CSUM_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -13199,22 +13199,22 @@ impl<'m, 'a, 'b> ActCsumAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `act-ct-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `act-ct-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ActCtAttrs<'a>(f::view::RawView<'a, 18>);
 
 impl<'a> f::view::SetView<'a> for ActCtAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_CT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ACT_CT_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_CT_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ActCtAttrs<'a> {
-    const CODES: [u8; 18] = f::view::quick_codes(&SET_ACT_CT_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -13469,22 +13469,22 @@ impl<'m, 'a, 'b> ActCtAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `act-ctinfo-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `act-ctinfo-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ActCtinfoAttrs<'a>(f::view::RawView<'a, 10>);
 
 impl<'a> f::view::SetView<'a> for ActCtinfoAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_CTINFO_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ACT_CTINFO_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_CTINFO_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ActCtinfoAttrs<'a> {
-    const CODES: [u8; 10] = f::view::quick_codes(&SET_ACT_CTINFO_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -13635,22 +13635,22 @@ impl<'m, 'a, 'b> ActCtinfoAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `act-gact-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `act-gact-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ActGactAttrs<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for ActGactAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_GACT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ACT_GACT_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_GACT_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ActGactAttrs<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_ACT_GACT_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -13723,22 +13723,22 @@ impl<'m, 'a, 'b> ActGactAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `act-gate-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `act-gate-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ActGateAttrs<'a>(f::view::RawView<'a, 10>);
 
 impl<'a> f::view::SetView<'a> for ActGateAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_GATE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ACT_GATE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_GATE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ActGateAttrs<'a> {
-    const CODES: [u8; 10] = f::view::quick_codes(&SET_ACT_GATE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -13889,22 +13889,22 @@ impl<'m, 'a, 'b> ActGateAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `act-ife-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `act-ife-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ActIfeAttrs<'a>(f::view::RawView<'a, 7>);
 
 impl<'a> f::view::SetView<'a> for ActIfeAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_IFE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ACT_IFE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_IFE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ActIfeAttrs<'a> {
-    const CODES: [u8; 7] = f::view::quick_codes(&SET_ACT_IFE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -14016,22 +14016,22 @@ impl<'m, 'a, 'b> ActIfeAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `act-mirred-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `act-mirred-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ActMirredAttrs<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for ActMirredAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_MIRRED_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ACT_MIRRED_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_MIRRED_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ActMirredAttrs<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_ACT_MIRRED_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -14104,22 +14104,22 @@ impl<'m, 'a, 'b> ActMirredAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `act-mpls-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `act-mpls-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ActMplsAttrs<'a>(f::view::RawView<'a, 8>);
 
 impl<'a> f::view::SetView<'a> for ActMplsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_MPLS_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ACT_MPLS_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_MPLS_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ActMplsAttrs<'a> {
-    const CODES: [u8; 8] = f::view::quick_codes(&SET_ACT_MPLS_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -14244,22 +14244,22 @@ impl<'m, 'a, 'b> ActMplsAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `act-nat-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `act-nat-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ActNatAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for ActNatAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_NAT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ACT_NAT_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_NAT_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ActNatAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_ACT_NAT_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -14319,22 +14319,22 @@ impl<'m, 'a, 'b> ActNatAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `act-pedit-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `act-pedit-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ActPeditAttrs<'a>(f::view::RawView<'a, 6>);
 
 impl<'a> f::view::SetView<'a> for ActPeditAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_PEDIT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ACT_PEDIT_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_PEDIT_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ActPeditAttrs<'a> {
-    const CODES: [u8; 6] = f::view::quick_codes(&SET_ACT_PEDIT_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -14433,22 +14433,22 @@ impl<'m, 'a, 'b> ActPeditAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `act-sample-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `act-sample-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ActSampleAttrs<'a>(f::view::RawView<'a, 6>);
 
 impl<'a> f::view::SetView<'a> for ActSampleAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_SAMPLE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ACT_SAMPLE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_SAMPLE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ActSampleAttrs<'a> {
-    const CODES: [u8; 6] = f::view::quick_codes(&SET_ACT_SAMPLE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -14547,22 +14547,22 @@ impl<'m, 'a, 'b> ActSampleAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `act-simple-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `act-simple-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ActSimpleAttrs<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for ActSimpleAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_SIMPLE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ACT_SIMPLE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_SIMPLE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ActSimpleAttrs<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_ACT_SIMPLE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -14635,22 +14635,22 @@ impl<'m, 'a, 'b> ActSimpleAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `act-skbedit-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `act-skbedit-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ActSkbeditAttrs<'a>(f::view::RawView<'a, 10>);
 
 impl<'a> f::view::SetView<'a> for ActSkbeditAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_SKBEDIT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ACT_SKBEDIT_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_SKBEDIT_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ActSkbeditAttrs<'a> {
-    const CODES: [u8; 10] = f::view::quick_codes(&SET_ACT_SKBEDIT_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -14801,22 +14801,22 @@ impl<'m, 'a, 'b> ActSkbeditAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `act-skbmod-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `act-skbmod-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ActSkbmodAttrs<'a>(f::view::RawView<'a, 6>);
 
 impl<'a> f::view::SetView<'a> for ActSkbmodAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_SKBMOD_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ACT_SKBMOD_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_SKBMOD_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ActSkbmodAttrs<'a> {
-    const CODES: [u8; 6] = f::view::quick_codes(&SET_ACT_SKBMOD_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -14915,22 +14915,22 @@ impl<'m, 'a, 'b> ActSkbmodAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `act-tunnel-key-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `act-tunnel-key-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ActTunnelKeyAttrs<'a>(f::view::RawView<'a, 14>);
 
 impl<'a> f::view::SetView<'a> for ActTunnelKeyAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_TUNNEL_KEY_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ACT_TUNNEL_KEY_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_TUNNEL_KEY_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ActTunnelKeyAttrs<'a> {
-    const CODES: [u8; 14] = f::view::quick_codes(&SET_ACT_TUNNEL_KEY_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -15133,22 +15133,22 @@ impl<'m, 'a, 'b> ActTunnelKeyAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `act-vlan-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `act-vlan-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ActVlanAttrs<'a>(f::view::RawView<'a, 8>);
 
 impl<'a> f::view::SetView<'a> for ActVlanAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ACT_VLAN_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ACT_VLAN_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ACT_VLAN_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ActVlanAttrs<'a> {
-    const CODES: [u8; 8] = f::view::quick_codes(&SET_ACT_VLAN_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -15273,22 +15273,22 @@ impl<'m, 'a, 'b> ActVlanAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Attrs<'a>(f::view::RawView<'a, 16>);
 
 impl<'a> f::view::SetView<'a> for Attrs<'a> {
     const SET: &'static f::AttrSet = &SET_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> Attrs<'a> {
-    const CODES: [u8; 16] = f::view::quick_codes(&SET_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -15513,22 +15513,22 @@ impl<'m, 'a, 'b> AttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `basic-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `basic-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct BasicAttrs<'a>(f::view::RawView<'a, 6>);
 
 impl<'a> f::view::SetView<'a> for BasicAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_BASIC_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_BASIC_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_BASIC_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> BasicAttrs<'a> {
-    const CODES: [u8; 6] = f::view::quick_codes(&SET_BASIC_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -15624,22 +15624,22 @@ impl<'m, 'a, 'b> BasicAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `bpf-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `bpf-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct BpfAttrs<'a>(f::view::RawView<'a, 11>);
 
 impl<'a> f::view::SetView<'a> for BpfAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_BPF_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_BPF_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_BPF_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> BpfAttrs<'a> {
-    const CODES: [u8; 11] = f::view::quick_codes(&SET_BPF_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -15814,22 +15814,22 @@ impl<'m, 'a, 'b> BpfAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `cake-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `cake-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct CakeAttrs<'a>(f::view::RawView<'a, 18>);
 
 impl<'a> f::view::SetView<'a> for CakeAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CAKE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CAKE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CAKE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> CakeAttrs<'a> {
-    const CODES: [u8; 18] = f::view::quick_codes(&SET_CAKE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -16084,22 +16084,22 @@ impl<'m, 'a, 'b> CakeAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `cake-stats-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `cake-stats-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct CakeStatsAttrs<'a>(f::view::RawView<'a, 17>);
 
 impl<'a> f::view::SetView<'a> for CakeStatsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CAKE_STATS_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CAKE_STATS_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CAKE_STATS_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> CakeStatsAttrs<'a> {
-    const CODES: [u8; 17] = f::view::quick_codes(&SET_CAKE_STATS_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -16340,22 +16340,22 @@ impl<'m, 'a, 'b> CakeStatsAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `cake-tin-stats-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `cake-tin-stats-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct CakeTinStatsAttrs<'a>(f::view::RawView<'a, 25>);
 
 impl<'a> f::view::SetView<'a> for CakeTinStatsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CAKE_TIN_STATS_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CAKE_TIN_STATS_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CAKE_TIN_STATS_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> CakeTinStatsAttrs<'a> {
-    const CODES: [u8; 25] = f::view::quick_codes(&SET_CAKE_TIN_STATS_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -16701,22 +16701,22 @@ impl<'m, 'a, 'b> CakeTinStatsAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `cbs-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `cbs-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct CbsAttrs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for CbsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CBS_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CBS_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CBS_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> CbsAttrs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_CBS_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -16763,22 +16763,22 @@ impl<'m, 'a, 'b> CbsAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `cgroup-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `cgroup-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct CgroupAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for CgroupAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CGROUP_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CGROUP_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CGROUP_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> CgroupAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_CGROUP_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -16849,22 +16849,22 @@ impl<'m, 'a, 'b> CgroupAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `choke-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `choke-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ChokeAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for ChokeAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CHOKE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CHOKE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CHOKE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> ChokeAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_CHOKE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -16937,22 +16937,22 @@ impl<'m, 'a, 'b> ChokeAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `codel-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `codel-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct CodelAttrs<'a>(f::view::RawView<'a, 5>);
 
 impl<'a> f::view::SetView<'a> for CodelAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_CODEL_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_CODEL_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_CODEL_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> CodelAttrs<'a> {
-    const CODES: [u8; 5] = f::view::quick_codes(&SET_CODEL_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -17051,22 +17051,22 @@ impl<'m, 'a, 'b> CodelAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `drr-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `drr-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct DrrAttrs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for DrrAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_DRR_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DRR_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DRR_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> DrrAttrs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_DRR_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -17113,22 +17113,22 @@ impl<'m, 'a, 'b> DrrAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `dualpi2-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `dualpi2-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Dualpi2Attrs<'a>(f::view::RawView<'a, 15>);
 
 impl<'a> f::view::SetView<'a> for Dualpi2Attrs<'a> {
     const SET: &'static f::AttrSet = &SET_DUALPI2_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_DUALPI2_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_DUALPI2_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> Dualpi2Attrs<'a> {
-    const CODES: [u8; 15] = f::view::quick_codes(&SET_DUALPI2_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -17357,22 +17357,22 @@ impl<'m, 'a, 'b> Dualpi2AttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `ematch-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `ematch-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct EmatchAttrs<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for EmatchAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_EMATCH_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_EMATCH_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_EMATCH_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> EmatchAttrs<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_EMATCH_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -17432,22 +17432,22 @@ impl<'m, 'a, 'b> EmatchAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `etf-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `etf-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct EtfAttrs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for EtfAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ETF_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ETF_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ETF_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> EtfAttrs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_ETF_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -17494,22 +17494,22 @@ impl<'m, 'a, 'b> EtfAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `ets-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `ets-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct EtsAttrs<'a>(f::view::RawView<'a, 6>);
 
 impl<'a> f::view::SetView<'a> for EtsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ETS_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ETS_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ETS_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> EtsAttrs<'a> {
-    const CODES: [u8; 6] = f::view::quick_codes(&SET_ETS_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -17619,22 +17619,22 @@ impl<'m, 'a, 'b> EtsAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `flow-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `flow-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct FlowAttrs<'a>(f::view::RawView<'a, 12>);
 
 impl<'a> f::view::SetView<'a> for FlowAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOW_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FLOW_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FLOW_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> FlowAttrs<'a> {
-    const CODES: [u8; 12] = f::view::quick_codes(&SET_FLOW_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -17823,22 +17823,22 @@ impl<'m, 'a, 'b> FlowAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `flower-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `flower-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct FlowerAttrs<'a>(f::view::RawView<'a, 111>);
 
 impl<'a> f::view::SetView<'a> for FlowerAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWER_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FLOWER_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FLOWER_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> FlowerAttrs<'a> {
-    const CODES: [u8; 111] = f::view::quick_codes(&SET_FLOWER_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -19352,22 +19352,22 @@ impl<'m, 'a, 'b> FlowerAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `flower-key-cfm-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `flower-key-cfm-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct FlowerKeyCfmAttrs<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for FlowerKeyCfmAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWER_KEY_CFM_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FLOWER_KEY_CFM_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FLOWER_KEY_CFM_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> FlowerKeyCfmAttrs<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_FLOWER_KEY_CFM_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -19427,23 +19427,22 @@ impl<'m, 'a, 'b> FlowerKeyCfmAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `flower-key-enc-opt-erspan-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `flower-key-enc-opt-erspan-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct FlowerKeyEncOptErspanAttrs<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for FlowerKeyEncOptErspanAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWER_KEY_ENC_OPT_ERSPAN_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FLOWER_KEY_ENC_OPT_ERSPAN_ATTRS, &Self::CODES, attrs)
-            .map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FLOWER_KEY_ENC_OPT_ERSPAN_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> FlowerKeyEncOptErspanAttrs<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_FLOWER_KEY_ENC_OPT_ERSPAN_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -19529,23 +19528,22 @@ impl<'m, 'a, 'b> FlowerKeyEncOptErspanAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `flower-key-enc-opt-geneve-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `flower-key-enc-opt-geneve-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct FlowerKeyEncOptGeneveAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for FlowerKeyEncOptGeneveAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWER_KEY_ENC_OPT_GENEVE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FLOWER_KEY_ENC_OPT_GENEVE_ATTRS, &Self::CODES, attrs)
-            .map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FLOWER_KEY_ENC_OPT_GENEVE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> FlowerKeyEncOptGeneveAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_FLOWER_KEY_ENC_OPT_GENEVE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -19618,23 +19616,22 @@ impl<'m, 'a, 'b> FlowerKeyEncOptGeneveAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `flower-key-enc-opt-gtp-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `flower-key-enc-opt-gtp-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct FlowerKeyEncOptGtpAttrs<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for FlowerKeyEncOptGtpAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWER_KEY_ENC_OPT_GTP_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FLOWER_KEY_ENC_OPT_GTP_ATTRS, &Self::CODES, attrs)
-            .map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FLOWER_KEY_ENC_OPT_GTP_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> FlowerKeyEncOptGtpAttrs<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_FLOWER_KEY_ENC_OPT_GTP_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -19694,23 +19691,22 @@ impl<'m, 'a, 'b> FlowerKeyEncOptGtpAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `flower-key-enc-opt-vxlan-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `flower-key-enc-opt-vxlan-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct FlowerKeyEncOptVxlanAttrs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for FlowerKeyEncOptVxlanAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWER_KEY_ENC_OPT_VXLAN_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FLOWER_KEY_ENC_OPT_VXLAN_ATTRS, &Self::CODES, attrs)
-            .map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FLOWER_KEY_ENC_OPT_VXLAN_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> FlowerKeyEncOptVxlanAttrs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_FLOWER_KEY_ENC_OPT_VXLAN_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -19757,22 +19753,22 @@ impl<'m, 'a, 'b> FlowerKeyEncOptVxlanAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `flower-key-enc-opts-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `flower-key-enc-opts-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct FlowerKeyEncOptsAttrs<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for FlowerKeyEncOptsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWER_KEY_ENC_OPTS_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FLOWER_KEY_ENC_OPTS_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FLOWER_KEY_ENC_OPTS_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> FlowerKeyEncOptsAttrs<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_FLOWER_KEY_ENC_OPTS_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -19854,22 +19850,22 @@ impl<'m, 'a, 'b> FlowerKeyEncOptsAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `flower-key-mpls-opt-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `flower-key-mpls-opt-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct FlowerKeyMplsOptAttrs<'a>(f::view::RawView<'a, 5>);
 
 impl<'a> f::view::SetView<'a> for FlowerKeyMplsOptAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FLOWER_KEY_MPLS_OPT_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FLOWER_KEY_MPLS_OPT_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FLOWER_KEY_MPLS_OPT_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> FlowerKeyMplsOptAttrs<'a> {
-    const CODES: [u8; 5] = f::view::quick_codes(&SET_FLOWER_KEY_MPLS_OPT_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -19968,22 +19964,22 @@ impl<'m, 'a, 'b> FlowerKeyMplsOptAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `fq-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `fq-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct FqAttrs<'a>(f::view::RawView<'a, 17>);
 
 impl<'a> f::view::SetView<'a> for FqAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FQ_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FQ_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FQ_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> FqAttrs<'a> {
-    const CODES: [u8; 17] = f::view::quick_codes(&SET_FQ_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -20238,22 +20234,22 @@ impl<'m, 'a, 'b> FqAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `fq-codel-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `fq-codel-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct FqCodelAttrs<'a>(f::view::RawView<'a, 11>);
 
 impl<'a> f::view::SetView<'a> for FqCodelAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FQ_CODEL_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FQ_CODEL_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FQ_CODEL_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> FqCodelAttrs<'a> {
-    const CODES: [u8; 11] = f::view::quick_codes(&SET_FQ_CODEL_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -20430,22 +20426,22 @@ impl<'m, 'a, 'b> FqCodelAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `fq-pie-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `fq-pie-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct FqPieAttrs<'a>(f::view::RawView<'a, 12>);
 
 impl<'a> f::view::SetView<'a> for FqPieAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FQ_PIE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FQ_PIE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FQ_PIE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> FqPieAttrs<'a> {
-    const CODES: [u8; 12] = f::view::quick_codes(&SET_FQ_PIE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -20635,22 +20631,22 @@ impl<'m, 'a, 'b> FqPieAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `fw-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `fw-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct FwAttrs<'a>(f::view::RawView<'a, 5>);
 
 impl<'a> f::view::SetView<'a> for FwAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_FW_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_FW_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_FW_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> FwAttrs<'a> {
-    const CODES: [u8; 5] = f::view::quick_codes(&SET_FW_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -20747,22 +20743,22 @@ impl<'m, 'a, 'b> FwAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `gred-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `gred-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct GredAttrs<'a>(f::view::RawView<'a, 6>);
 
 impl<'a> f::view::SetView<'a> for GredAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_GRED_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_GRED_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_GRED_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> GredAttrs<'a> {
-    const CODES: [u8; 6] = f::view::quick_codes(&SET_GRED_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -20873,22 +20869,22 @@ impl<'m, 'a, 'b> GredAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `hfsc-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `hfsc-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct HfscAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for HfscAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_HFSC_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_HFSC_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_HFSC_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> HfscAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_HFSC_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -20961,22 +20957,22 @@ impl<'m, 'a, 'b> HfscAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `hhf-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `hhf-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct HhfAttrs<'a>(f::view::RawView<'a, 7>);
 
 impl<'a> f::view::SetView<'a> for HhfAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_HHF_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_HHF_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_HHF_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> HhfAttrs<'a> {
-    const CODES: [u8; 7] = f::view::quick_codes(&SET_HHF_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -21101,22 +21097,22 @@ impl<'m, 'a, 'b> HhfAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `htb-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `htb-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct HtbAttrs<'a>(f::view::RawView<'a, 9>);
 
 impl<'a> f::view::SetView<'a> for HtbAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_HTB_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_HTB_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_HTB_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> HtbAttrs<'a> {
-    const CODES: [u8; 9] = f::view::quick_codes(&SET_HTB_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -21254,22 +21250,22 @@ impl<'m, 'a, 'b> HtbAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `matchall-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `matchall-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct MatchallAttrs<'a>(f::view::RawView<'a, 5>);
 
 impl<'a> f::view::SetView<'a> for MatchallAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_MATCHALL_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_MATCHALL_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_MATCHALL_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> MatchallAttrs<'a> {
-    const CODES: [u8; 5] = f::view::quick_codes(&SET_MATCHALL_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -21354,22 +21350,22 @@ impl<'m, 'a, 'b> MatchallAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `netem-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `netem-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct NetemAttrs<'a>(f::view::RawView<'a, 14>);
 
 impl<'a> f::view::SetView<'a> for NetemAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NETEM_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_NETEM_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NETEM_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> NetemAttrs<'a> {
-    const CODES: [u8; 14] = f::view::quick_codes(&SET_NETEM_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -21584,22 +21580,22 @@ impl<'m, 'a, 'b> NetemAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `netem-loss-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `netem-loss-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct NetemLossAttrs<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for NetemLossAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_NETEM_LOSS_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_NETEM_LOSS_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_NETEM_LOSS_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> NetemLossAttrs<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_NETEM_LOSS_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -21659,22 +21655,22 @@ impl<'m, 'a, 'b> NetemLossAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `pie-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `pie-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct PieAttrs<'a>(f::view::RawView<'a, 8>);
 
 impl<'a> f::view::SetView<'a> for PieAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_PIE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_PIE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_PIE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> PieAttrs<'a> {
-    const CODES: [u8; 8] = f::view::quick_codes(&SET_PIE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -21812,22 +21808,22 @@ impl<'m, 'a, 'b> PieAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `police-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `police-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct PoliceAttrs<'a>(f::view::RawView<'a, 11>);
 
 impl<'a> f::view::SetView<'a> for PoliceAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_POLICE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_POLICE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_POLICE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> PoliceAttrs<'a> {
-    const CODES: [u8; 11] = f::view::quick_codes(&SET_POLICE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -21991,22 +21987,22 @@ impl<'m, 'a, 'b> PoliceAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `qfq-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `qfq-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct QfqAttrs<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for QfqAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_QFQ_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_QFQ_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_QFQ_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> QfqAttrs<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_QFQ_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -22066,22 +22062,22 @@ impl<'m, 'a, 'b> QfqAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `red-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `red-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct RedAttrs<'a>(f::view::RawView<'a, 6>);
 
 impl<'a> f::view::SetView<'a> for RedAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_RED_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_RED_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_RED_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> RedAttrs<'a> {
-    const CODES: [u8; 6] = f::view::quick_codes(&SET_RED_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -22193,22 +22189,22 @@ impl<'m, 'a, 'b> RedAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `route-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `route-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct RouteAttrs<'a>(f::view::RawView<'a, 6>);
 
 impl<'a> f::view::SetView<'a> for RouteAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_ROUTE_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ROUTE_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ROUTE_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> RouteAttrs<'a> {
-    const CODES: [u8; 6] = f::view::quick_codes(&SET_ROUTE_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -22318,22 +22314,22 @@ impl<'m, 'a, 'b> RouteAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `taprio-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `taprio-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct TaprioAttrs<'a>(f::view::RawView<'a, 12>);
 
 impl<'a> f::view::SetView<'a> for TaprioAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TAPRIO_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_TAPRIO_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TAPRIO_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> TaprioAttrs<'a> {
-    const CODES: [u8; 12] = f::view::quick_codes(&SET_TAPRIO_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -22511,22 +22507,22 @@ impl<'m, 'a, 'b> TaprioAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `taprio-sched-entry`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `taprio-sched-entry`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct TaprioSchedEntry<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for TaprioSchedEntry<'a> {
     const SET: &'static f::AttrSet = &SET_TAPRIO_SCHED_ENTRY;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_TAPRIO_SCHED_ENTRY, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TAPRIO_SCHED_ENTRY, attrs).map(Self)
     }
 }
 
 impl<'a> TaprioSchedEntry<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_TAPRIO_SCHED_ENTRY);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -22612,22 +22608,22 @@ impl<'m, 'a, 'b> TaprioSchedEntryWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `taprio-sched-entry-list`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `taprio-sched-entry-list`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct TaprioSchedEntryList<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for TaprioSchedEntryList<'a> {
     const SET: &'static f::AttrSet = &SET_TAPRIO_SCHED_ENTRY_LIST;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_TAPRIO_SCHED_ENTRY_LIST, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TAPRIO_SCHED_ENTRY_LIST, attrs).map(Self)
     }
 }
 
 impl<'a> TaprioSchedEntryList<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_TAPRIO_SCHED_ENTRY_LIST);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -22673,22 +22669,22 @@ impl<'m, 'a, 'b> TaprioSchedEntryListWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `taprio-tc-entry-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `taprio-tc-entry-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct TaprioTcEntryAttrs<'a>(f::view::RawView<'a, 3>);
 
 impl<'a> f::view::SetView<'a> for TaprioTcEntryAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TAPRIO_TC_ENTRY_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_TAPRIO_TC_ENTRY_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TAPRIO_TC_ENTRY_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> TaprioTcEntryAttrs<'a> {
-    const CODES: [u8; 3] = f::view::quick_codes(&SET_TAPRIO_TC_ENTRY_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -22761,22 +22757,22 @@ impl<'m, 'a, 'b> TaprioTcEntryAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `tbf-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `tbf-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct TbfAttrs<'a>(f::view::RawView<'a, 8>);
 
 impl<'a> f::view::SetView<'a> for TbfAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TBF_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_TBF_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TBF_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> TbfAttrs<'a> {
-    const CODES: [u8; 8] = f::view::quick_codes(&SET_TBF_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -22901,22 +22897,22 @@ impl<'m, 'a, 'b> TbfAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `tca-gred-vq-entry-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `tca-gred-vq-entry-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct TcaGredVqEntryAttrs<'a>(f::view::RawView<'a, 12>);
 
 impl<'a> f::view::SetView<'a> for TcaGredVqEntryAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TCA_GRED_VQ_ENTRY_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_TCA_GRED_VQ_ENTRY_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TCA_GRED_VQ_ENTRY_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> TcaGredVqEntryAttrs<'a> {
-    const CODES: [u8; 12] = f::view::quick_codes(&SET_TCA_GRED_VQ_ENTRY_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -23093,22 +23089,22 @@ impl<'m, 'a, 'b> TcaGredVqEntryAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `tca-gred-vq-list-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `tca-gred-vq-list-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct TcaGredVqListAttrs<'a>(f::view::RawView<'a, 1>);
 
 impl<'a> f::view::SetView<'a> for TcaGredVqListAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TCA_GRED_VQ_LIST_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_TCA_GRED_VQ_LIST_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TCA_GRED_VQ_LIST_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> TcaGredVqListAttrs<'a> {
-    const CODES: [u8; 1] = f::view::quick_codes(&SET_TCA_GRED_VQ_LIST_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -23154,22 +23150,22 @@ impl<'m, 'a, 'b> TcaGredVqListAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `tca-stab-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `tca-stab-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct TcaStabAttrs<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for TcaStabAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TCA_STAB_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_TCA_STAB_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TCA_STAB_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> TcaStabAttrs<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_TCA_STAB_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -23229,22 +23225,22 @@ impl<'m, 'a, 'b> TcaStabAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `tca-stats-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `tca-stats-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct TcaStatsAttrs<'a>(f::view::RawView<'a, 8>);
 
 impl<'a> f::view::SetView<'a> for TcaStatsAttrs<'a> {
     const SET: &'static f::AttrSet = &SET_TCA_STATS_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_TCA_STATS_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TCA_STATS_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> TcaStatsAttrs<'a> {
-    const CODES: [u8; 8] = f::view::quick_codes(&SET_TCA_STATS_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -23368,22 +23364,22 @@ impl<'m, 'a, 'b> TcaStatsAttrsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tc's attribute set `u32-attrs`: one pass over a run, then a getter per attribute.
+/// The typed view of tc's attribute set `u32-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct U32Attrs<'a>(f::view::RawView<'a, 12>);
 
 impl<'a> f::view::SetView<'a> for U32Attrs<'a> {
     const SET: &'static f::AttrSet = &SET_U32_ATTRS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_U32_ATTRS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_U32_ATTRS, attrs).map(Self)
     }
 }
 
 impl<'a> U32Attrs<'a> {
-    const CODES: [u8; 12] = f::view::quick_codes(&SET_U32_ATTRS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

@@ -297,22 +297,22 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of tcp_metrics's attribute set `metrics`: one pass over a run, then a getter per attribute.
+/// The typed view of tcp_metrics's attribute set `metrics`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Metrics<'a>(f::view::RawView<'a, 7>);
 
 impl<'a> f::view::SetView<'a> for Metrics<'a> {
     const SET: &'static f::AttrSet = &SET_METRICS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_METRICS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_METRICS, attrs).map(Self)
     }
 }
 
 impl<'a> Metrics<'a> {
-    const CODES: [u8; 7] = f::view::quick_codes(&SET_METRICS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -437,22 +437,22 @@ impl<'m, 'a, 'b> MetricsWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of tcp_metrics's attribute set `tcp-metrics`: one pass over a run, then a getter per attribute.
+/// The typed view of tcp_metrics's attribute set `tcp-metrics`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct TcpMetrics<'a>(f::view::RawView<'a, 13>);
 
 impl<'a> f::view::SetView<'a> for TcpMetrics<'a> {
     const SET: &'static f::AttrSet = &SET_TCP_METRICS;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_TCP_METRICS, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TCP_METRICS, attrs).map(Self)
     }
 }
 
 impl<'a> TcpMetrics<'a> {
-    const CODES: [u8; 13] = f::view::quick_codes(&SET_TCP_METRICS);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

@@ -363,22 +363,22 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of team's attribute set `attr-option`: one pass over a run, then a getter per attribute.
+/// The typed view of team's attribute set `attr-option`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct AttrOption<'a>(f::view::RawView<'a, 8>);
 
 impl<'a> f::view::SetView<'a> for AttrOption<'a> {
     const SET: &'static f::AttrSet = &SET_ATTR_OPTION;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ATTR_OPTION, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ATTR_OPTION, attrs).map(Self)
     }
 }
 
 impl<'a> AttrOption<'a> {
-    const CODES: [u8; 8] = f::view::quick_codes(&SET_ATTR_OPTION);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -503,22 +503,22 @@ impl<'m, 'a, 'b> AttrOptionWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of team's attribute set `attr-port`: one pass over a run, then a getter per attribute.
+/// The typed view of team's attribute set `attr-port`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct AttrPort<'a>(f::view::RawView<'a, 7>);
 
 impl<'a> f::view::SetView<'a> for AttrPort<'a> {
     const SET: &'static f::AttrSet = &SET_ATTR_PORT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ATTR_PORT, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ATTR_PORT, attrs).map(Self)
     }
 }
 
 impl<'a> AttrPort<'a> {
-    const CODES: [u8; 7] = f::view::quick_codes(&SET_ATTR_PORT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -630,22 +630,22 @@ impl<'m, 'a, 'b> AttrPortWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of team's attribute set `item-option`: one pass over a run, then a getter per attribute.
+/// The typed view of team's attribute set `item-option`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ItemOption<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for ItemOption<'a> {
     const SET: &'static f::AttrSet = &SET_ITEM_OPTION;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ITEM_OPTION, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ITEM_OPTION, attrs).map(Self)
     }
 }
 
 impl<'a> ItemOption<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_ITEM_OPTION);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -691,22 +691,22 @@ impl<'m, 'a, 'b> ItemOptionWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of team's attribute set `item-port`: one pass over a run, then a getter per attribute.
+/// The typed view of team's attribute set `item-port`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct ItemPort<'a>(f::view::RawView<'a, 2>);
 
 impl<'a> f::view::SetView<'a> for ItemPort<'a> {
     const SET: &'static f::AttrSet = &SET_ITEM_PORT;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_ITEM_PORT, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_ITEM_PORT, attrs).map(Self)
     }
 }
 
 impl<'a> ItemPort<'a> {
-    const CODES: [u8; 2] = f::view::quick_codes(&SET_ITEM_PORT);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -752,22 +752,22 @@ impl<'m, 'a, 'b> ItemPortWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of team's attribute set `team`: one pass over a run, then a getter per attribute.
+/// The typed view of team's attribute set `team`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Team<'a>(f::view::RawView<'a, 4>);
 
 impl<'a> f::view::SetView<'a> for Team<'a> {
     const SET: &'static f::AttrSet = &SET_TEAM;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_TEAM, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_TEAM, attrs).map(Self)
     }
 }
 
 impl<'a> Team<'a> {
-    const CODES: [u8; 4] = f::view::quick_codes(&SET_TEAM);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

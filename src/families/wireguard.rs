@@ -542,22 +542,22 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[&STRUCT_KERNEL_TIMESPEC],
     sub_messages: &[],
 };
-/// The typed view of wireguard's attribute set `wgallowedip`: one pass over a run, then a getter per attribute.
+/// The typed view of wireguard's attribute set `wgallowedip`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Wgallowedip<'a>(f::view::RawView<'a, 5>);
 
 impl<'a> f::view::SetView<'a> for Wgallowedip<'a> {
     const SET: &'static f::AttrSet = &SET_WGALLOWEDIP;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_WGALLOWEDIP, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_WGALLOWEDIP, attrs).map(Self)
     }
 }
 
 impl<'a> Wgallowedip<'a> {
-    const CODES: [u8; 5] = f::view::quick_codes(&SET_WGALLOWEDIP);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -643,22 +643,22 @@ impl<'m, 'a, 'b> WgallowedipWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of wireguard's attribute set `wgdevice`: one pass over a run, then a getter per attribute.
+/// The typed view of wireguard's attribute set `wgdevice`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Wgdevice<'a>(f::view::RawView<'a, 9>);
 
 impl<'a> f::view::SetView<'a> for Wgdevice<'a> {
     const SET: &'static f::AttrSet = &SET_WGDEVICE;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_WGDEVICE, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_WGDEVICE, attrs).map(Self)
     }
 }
 
 impl<'a> Wgdevice<'a> {
-    const CODES: [u8; 9] = f::view::quick_codes(&SET_WGDEVICE);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
@@ -795,22 +795,22 @@ impl<'m, 'a, 'b> WgdeviceWriter<'m, 'a, 'b> {
     }
 }
 
-/// The typed view of wireguard's attribute set `wgpeer`: one pass over a run, then a getter per attribute.
+/// The typed view of wireguard's attribute set `wgpeer`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
 #[derive(Copy, Clone, Debug)]
 pub struct Wgpeer<'a>(f::view::RawView<'a, 11>);
 
 impl<'a> f::view::SetView<'a> for Wgpeer<'a> {
     const SET: &'static f::AttrSet = &SET_WGPEER;
     #[inline]
-    fn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {
-        f::view::RawView::parse_with(&SET_WGPEER, &Self::CODES, attrs).map(Self)
+    fn index_attrs<const CHECKED: bool>(
+        attrs: crate::netlink::Attrs<'a>,
+    ) -> Result<Self, crate::Error> {
+        f::view::RawView::index::<CHECKED>(&SET_WGPEER, attrs).map(Self)
     }
 }
 
 impl<'a> Wgpeer<'a> {
-    const CODES: [u8; 11] = f::view::quick_codes(&SET_WGPEER);
-
-    /// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).
+    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
     #[inline]
     pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
         <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))

@@ -293,9 +293,9 @@ impl Gen<'_> {
         let set_static = set_static(&set.name);
         let _ = writeln!(
             self.out,
-            "/// The typed view of {fam}'s attribute set `{}`: one pass over a run, then a getter per attribute.\n#[derive(Copy, Clone, Debug)]\npub struct {view}<'a>(f::view::RawView<'a, {n}>);\n\n\
-impl<'a> f::view::SetView<'a> for {view}<'a> {{\nconst SET: &'static f::AttrSet = &{set_static};\n#[inline]\nfn from_attrs(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {{\nf::view::RawView::parse_with(&{set_static}, &Self::CODES, attrs).map(Self)\n}}\n}}\n\n\
-impl<'a> {view}<'a> {{\nconst CODES: [u8; {n}] = f::view::quick_codes(&{set_static});\n\n/// Indexes `run` (see [`RawView::parse`](f::view::RawView::parse)).\n#[inline]\npub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {{\n<Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))\n}}\n\n\
+            "/// The typed view of {fam}'s attribute set `{}`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).\n#[derive(Copy, Clone, Debug)]\npub struct {view}<'a>(f::view::RawView<'a, {n}>);\n\n\
+impl<'a> f::view::SetView<'a> for {view}<'a> {{\nconst SET: &'static f::AttrSet = &{set_static};\n#[inline]\nfn index_attrs<const CHECKED: bool>(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {{\nf::view::RawView::index::<CHECKED>(&{set_static}, attrs).map(Self)\n}}\n}}\n\n\
+impl<'a> {view}<'a> {{\n/// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).\n#[inline]\npub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {{\n<Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))\n}}\n\n\
 /// The generic view underneath: every attribute by its spec.\npub const fn raw(&self) -> &f::view::RawView<'a, {n}> {{\n&self.0\n}}\n\n\
 /// The attributes the set does not describe.\npub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {{\nself.0.unknown()\n}}\n\n{getters}}}\n\n\
 /// The typed writer of {fam}'s attribute set `{}`: a setter per attribute.\n#[derive(Debug)]\n#[must_use = \"a nest's writer discards the nest unless closed with end\"]\npub struct {view}Writer<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);\n\n\

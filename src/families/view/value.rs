@@ -13,6 +13,13 @@ pub trait Scalar<'a>: Sized {
     /// Reads the payload in `order` (`NLA_F_NET_BYTEORDER` on the attribute
     /// also means big-endian).
     fn read(attr: &Attr<'a>, order: ByteOrder) -> Result<Self, Error>;
+
+    /// The value [`read`](Self::read) reads, `None` where it fails: what
+    /// the views' getters call (the integers build no error for it).
+    #[inline]
+    fn read_some(attr: &Attr<'a>, order: ByteOrder) -> Option<Self> {
+        Self::read(attr, order).ok()
+    }
 }
 
 fn wrong_size(attr: &Attr<'_>, expected: usize) -> Error {
@@ -34,11 +41,18 @@ macro_rules! int_scalars {
         impl<'a> Scalar<'a> for $t {
             #[inline]
             fn read(attr: &Attr<'a>, order: ByteOrder) -> Result<Self, Error> {
-                if big(attr, order) {
-                    Ok(<$t>::from_be_bytes(fixed(attr)?))
+                Self::read_some(attr, order)
+                    .ok_or_else(|| wrong_size(attr, core::mem::size_of::<$t>()))
+            }
+
+            #[inline]
+            fn read_some(attr: &Attr<'a>, order: ByteOrder) -> Option<Self> {
+                let bytes = attr.payload().try_into().ok()?;
+                Some(if big(attr, order) {
+                    <$t>::from_be_bytes(bytes)
                 } else {
-                    Ok(<$t>::from_ne_bytes(fixed(attr)?))
-                }
+                    <$t>::from_ne_bytes(bytes)
+                })
             }
         }
     )*};
@@ -50,10 +64,21 @@ int_scalars!(u8 u16 u32 i8 i16 i32);
 impl<'a> Scalar<'a> for u64 {
     #[inline]
     fn read(attr: &Attr<'a>, order: ByteOrder) -> Result<Self, Error> {
+        Self::read_some(attr, order).ok_or_else(|| wrong_size(attr, 8))
+    }
+
+    #[inline]
+    fn read_some(attr: &Attr<'a>, order: ByteOrder) -> Option<Self> {
         match attr.payload().len() {
-            4 => u32::read(attr, order).map(u64::from),
-            _ if big(attr, order) => Ok(u64::from_be_bytes(fixed(attr)?)),
-            _ => Ok(u64::from_ne_bytes(fixed(attr)?)),
+            4 => u32::read_some(attr, order).map(u64::from),
+            _ => {
+                let bytes = attr.payload().try_into().ok()?;
+                Some(if big(attr, order) {
+                    u64::from_be_bytes(bytes)
+                } else {
+                    u64::from_ne_bytes(bytes)
+                })
+            }
         }
     }
 }
@@ -62,10 +87,21 @@ impl<'a> Scalar<'a> for u64 {
 impl<'a> Scalar<'a> for i64 {
     #[inline]
     fn read(attr: &Attr<'a>, order: ByteOrder) -> Result<Self, Error> {
+        Self::read_some(attr, order).ok_or_else(|| wrong_size(attr, 8))
+    }
+
+    #[inline]
+    fn read_some(attr: &Attr<'a>, order: ByteOrder) -> Option<Self> {
         match attr.payload().len() {
-            4 => i32::read(attr, order).map(i64::from),
-            _ if big(attr, order) => Ok(i64::from_be_bytes(fixed(attr)?)),
-            _ => Ok(i64::from_ne_bytes(fixed(attr)?)),
+            4 => i32::read_some(attr, order).map(i64::from),
+            _ => {
+                let bytes = attr.payload().try_into().ok()?;
+                Some(if big(attr, order) {
+                    i64::from_be_bytes(bytes)
+                } else {
+                    i64::from_ne_bytes(bytes)
+                })
+            }
         }
     }
 }
@@ -292,5 +328,55 @@ impl Put for Bitfield32 {
         value.copy_from_slice(&self.value.to_ne_bytes());
         selector.copy_from_slice(&self.selector.to_ne_bytes());
         msg.put(ty, &bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `read_some` is `read` without the error, for every integer, byte
+    /// order and payload length up to 10; the error names the size.
+    #[test]
+    fn read_some_is_read_without_the_error() {
+        fn agree<'a, T: Scalar<'a> + PartialEq + core::fmt::Debug>(attr: &Attr<'a>) {
+            for order in [ByteOrder::Host, ByteOrder::Big] {
+                assert_eq!(T::read_some(attr, order), T::read(attr, order).ok());
+            }
+        }
+        let bytes = [1u8, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+        for raw_type in [1, 1 | crate::netlink::NLA_F_NET_BYTEORDER] {
+            for len in 0..=bytes.len() {
+                let attr = Attr::from_parts(raw_type, &bytes[..len], 12);
+                agree::<u8>(&attr);
+                agree::<u16>(&attr);
+                agree::<u32>(&attr);
+                agree::<u64>(&attr);
+                agree::<i8>(&attr);
+                agree::<i16>(&attr);
+                agree::<i32>(&attr);
+                agree::<i64>(&attr);
+            }
+        }
+        let short = Attr::from_parts(1, &bytes[..2], 12);
+        let err = u32::read(&short, ByteOrder::Host).unwrap_err();
+        assert_eq!(err.offset(), 12);
+        assert_eq!(
+            err.kind(),
+            ErrorKind::WrongSize {
+                expected: 4,
+                found: 2
+            }
+        );
+        let six = Attr::from_parts(1, &bytes[..6], 0);
+        assert!(matches!(
+            u64::read(&six, ByteOrder::Host).unwrap_err().kind(),
+            ErrorKind::WrongSize {
+                expected: 8,
+                found: 6
+            }
+        ));
+        let four = Attr::from_parts(1, &bytes[..4], 0);
+        assert_eq!(u64::read_some(&four, ByteOrder::Big), Some(0x0102_0304));
     }
 }
