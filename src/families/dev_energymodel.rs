@@ -401,22 +401,19 @@ impl<'m, 'a, 'b> PerfDomainWriter<'m, 'a, 'b> {
     /// Writes `perf-domain-id` (`DEV_ENERGYMODEL_A_PERF_DOMAIN_PERF_DOMAIN_ID`, u32).
     #[inline]
     pub fn perf_domain_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `flags` (`DEV_ENERGYMODEL_A_PERF_DOMAIN_FLAGS`, u64, a value of `perf-domain-flags`: `PerfDomainFlags`).
     #[inline]
     pub fn flags(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `cpus` (`DEV_ENERGYMODEL_A_PERF_DOMAIN_CPUS`, u64, multi-attr).
     #[inline]
     pub fn cpus(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 }
 
@@ -501,36 +498,31 @@ impl<'m, 'a, 'b> PerfStateWriter<'m, 'a, 'b> {
     /// Writes `performance` (`DEV_ENERGYMODEL_A_PERF_STATE_PERFORMANCE`, u64).
     #[inline]
     pub fn performance(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `frequency` (`DEV_ENERGYMODEL_A_PERF_STATE_FREQUENCY`, u64).
     #[inline]
     pub fn frequency(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `power` (`DEV_ENERGYMODEL_A_PERF_STATE_POWER`, u64).
     #[inline]
     pub fn power(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `cost` (`DEV_ENERGYMODEL_A_PERF_STATE_COST`, u64).
     #[inline]
     pub fn cost(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `flags` (`DEV_ENERGYMODEL_A_PERF_STATE_FLAGS`, u64, a value of `perf-state-flags`: `PerfStateFlags`).
     #[inline]
     pub fn flags(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 }
 
@@ -597,8 +589,7 @@ impl<'m, 'a, 'b> PerfTableWriter<'m, 'a, 'b> {
     /// Writes `perf-domain-id` (`DEV_ENERGYMODEL_A_PERF_TABLE_PERF_DOMAIN_ID`, u32).
     #[inline]
     pub fn perf_domain_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `perf-state` (`DEV_ENERGYMODEL_A_PERF_TABLE_PERF_STATE`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).

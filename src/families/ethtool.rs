@@ -6437,15 +6437,13 @@ impl<'m, 'a, 'b> BitsetWriter<'m, 'a, 'b> {
     /// Writes `nomask` (`ETHTOOL_A_BITSET_NOMASK`, flag).
     #[inline]
     pub fn nomask(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(1)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(1), self)
     }
 
     /// Writes `size` (`ETHTOOL_A_BITSET_SIZE`, u32).
     #[inline]
     pub fn size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Opens `bits` (`ETHTOOL_A_BITSET_BITS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -6457,15 +6455,13 @@ impl<'m, 'a, 'b> BitsetWriter<'m, 'a, 'b> {
     /// Writes `value` (`ETHTOOL_A_BITSET_VALUE`, binary).
     #[inline]
     pub fn value(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Writes `mask` (`ETHTOOL_A_BITSET_MASK`, binary).
     #[inline]
     pub fn mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, value), self)
     }
 }
 
@@ -6538,22 +6534,19 @@ impl<'m, 'a, 'b> BitsetBitWriter<'m, 'a, 'b> {
     /// Writes `index` (`ETHTOOL_A_BITSET_BIT_INDEX`, u32).
     #[inline]
     pub fn index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `name` (`ETHTOOL_A_BITSET_BIT_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `value` (`ETHTOOL_A_BITSET_BIT_VALUE`, flag).
     #[inline]
     pub fn value(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(3)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(3), self)
     }
 }
 
@@ -6681,15 +6674,13 @@ impl<'m, 'a, 'b> C33PsePwLimitWriter<'m, 'a, 'b> {
     /// Writes `min` (`ETHTOOL_A_C33_PSE_PW_LIMIT_MIN`, u32).
     #[inline]
     pub fn min(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `max` (`ETHTOOL_A_C33_PSE_PW_LIMIT_MAX`, u32).
     #[inline]
     pub fn max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -6762,22 +6753,19 @@ impl<'m, 'a, 'b> CableFaultLengthWriter<'m, 'a, 'b> {
     /// Writes `pair` (`ETHTOOL_A_CABLE_FAULT_LENGTH_PAIR`, u8).
     #[inline]
     pub fn pair(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `cm` (`ETHTOOL_A_CABLE_FAULT_LENGTH_CM`, u32).
     #[inline]
     pub fn cm(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `src` (`ETHTOOL_A_CABLE_FAULT_LENGTH_SRC`, u32).
     #[inline]
     pub fn src(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 }
 
@@ -6923,22 +6911,19 @@ impl<'m, 'a, 'b> CableResultWriter<'m, 'a, 'b> {
     /// Writes `pair` (`ETHTOOL_A_CABLE_RESULT_PAIR`, u8).
     #[inline]
     pub fn pair(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `code` (`ETHTOOL_A_CABLE_RESULT_CODE`, u8).
     #[inline]
     pub fn code(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `src` (`ETHTOOL_A_CABLE_RESULT_SRC`, u32).
     #[inline]
     pub fn src(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 }
 
@@ -7078,8 +7063,7 @@ impl<'m, 'a, 'b> CableTestNtfWriter<'m, 'a, 'b> {
     /// Writes `status` (`ETHTOOL_A_CABLE_TEST_NTF_STATUS`, u8).
     #[inline]
     pub fn status(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Opens `nest` (`ETHTOOL_A_CABLE_TEST_NTF_NEST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7237,29 +7221,25 @@ impl<'m, 'a, 'b> CableTestTdrCfgWriter<'m, 'a, 'b> {
     /// Writes `first` (`ETHTOOL_A_CABLE_TEST_TDR_CFG_FIRST`, u32).
     #[inline]
     pub fn first(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `last` (`ETHTOOL_A_CABLE_TEST_TDR_CFG_LAST`, u32).
     #[inline]
     pub fn last(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `step` (`ETHTOOL_A_CABLE_TEST_TDR_CFG_STEP`, u32).
     #[inline]
     pub fn step(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `pair` (`ETHTOOL_A_CABLE_TEST_TDR_CFG_PAIR`, u8).
     #[inline]
     pub fn pair(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 }
 
@@ -7338,8 +7318,7 @@ impl<'m, 'a, 'b> CableTestTdrNtfWriter<'m, 'a, 'b> {
     /// Writes `status` (`ETHTOOL_A_CABLE_TEST_TDR_NTF_STATUS`, u8).
     #[inline]
     pub fn status(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Opens `nest` (`ETHTOOL_A_CABLE_TEST_TDR_NTF_NEST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7460,57 +7439,49 @@ impl<'m, 'a, 'b> ChannelsWriter<'m, 'a, 'b> {
     /// Writes `rx-max` (`ETHTOOL_A_CHANNELS_RX_MAX`, u32).
     #[inline]
     pub fn rx_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `tx-max` (`ETHTOOL_A_CHANNELS_TX_MAX`, u32).
     #[inline]
     pub fn tx_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `other-max` (`ETHTOOL_A_CHANNELS_OTHER_MAX`, u32).
     #[inline]
     pub fn other_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `combined-max` (`ETHTOOL_A_CHANNELS_COMBINED_MAX`, u32).
     #[inline]
     pub fn combined_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `rx-count` (`ETHTOOL_A_CHANNELS_RX_COUNT`, u32).
     #[inline]
     pub fn rx_count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `tx-count` (`ETHTOOL_A_CHANNELS_TX_COUNT`, u32).
     #[inline]
     pub fn tx_count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `other-count` (`ETHTOOL_A_CHANNELS_OTHER_COUNT`, u32).
     #[inline]
     pub fn other_count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `combined-count` (`ETHTOOL_A_CHANNELS_COMBINED_COUNT`, u32).
     #[inline]
     pub fn combined_count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 }
 
@@ -7763,190 +7734,163 @@ impl<'m, 'a, 'b> CoalesceWriter<'m, 'a, 'b> {
     /// Writes `rx-usecs` (`ETHTOOL_A_COALESCE_RX_USECS`, u32).
     #[inline]
     pub fn rx_usecs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `rx-max-frames` (`ETHTOOL_A_COALESCE_RX_MAX_FRAMES`, u32).
     #[inline]
     pub fn rx_max_frames(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `rx-usecs-irq` (`ETHTOOL_A_COALESCE_RX_USECS_IRQ`, u32).
     #[inline]
     pub fn rx_usecs_irq(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `rx-max-frames-irq` (`ETHTOOL_A_COALESCE_RX_MAX_FRAMES_IRQ`, u32).
     #[inline]
     pub fn rx_max_frames_irq(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `tx-usecs` (`ETHTOOL_A_COALESCE_TX_USECS`, u32).
     #[inline]
     pub fn tx_usecs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `tx-max-frames` (`ETHTOOL_A_COALESCE_TX_MAX_FRAMES`, u32).
     #[inline]
     pub fn tx_max_frames(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `tx-usecs-irq` (`ETHTOOL_A_COALESCE_TX_USECS_IRQ`, u32).
     #[inline]
     pub fn tx_usecs_irq(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `tx-max-frames-irq` (`ETHTOOL_A_COALESCE_TX_MAX_FRAMES_IRQ`, u32).
     #[inline]
     pub fn tx_max_frames_irq(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `stats-block-usecs` (`ETHTOOL_A_COALESCE_STATS_BLOCK_USECS`, u32).
     #[inline]
     pub fn stats_block_usecs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `use-adaptive-rx` (`ETHTOOL_A_COALESCE_USE_ADAPTIVE_RX`, u8).
     #[inline]
     pub fn use_adaptive_rx(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `use-adaptive-tx` (`ETHTOOL_A_COALESCE_USE_ADAPTIVE_TX`, u8).
     #[inline]
     pub fn use_adaptive_tx(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `pkt-rate-low` (`ETHTOOL_A_COALESCE_PKT_RATE_LOW`, u32).
     #[inline]
     pub fn pkt_rate_low(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `rx-usecs-low` (`ETHTOOL_A_COALESCE_RX_USECS_LOW`, u32).
     #[inline]
     pub fn rx_usecs_low(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `rx-max-frames-low` (`ETHTOOL_A_COALESCE_RX_MAX_FRAMES_LOW`, u32).
     #[inline]
     pub fn rx_max_frames_low(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `tx-usecs-low` (`ETHTOOL_A_COALESCE_TX_USECS_LOW`, u32).
     #[inline]
     pub fn tx_usecs_low(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `tx-max-frames-low` (`ETHTOOL_A_COALESCE_TX_MAX_FRAMES_LOW`, u32).
     #[inline]
     pub fn tx_max_frames_low(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, &value), self)
     }
 
     /// Writes `pkt-rate-high` (`ETHTOOL_A_COALESCE_PKT_RATE_HIGH`, u32).
     #[inline]
     pub fn pkt_rate_high(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(18, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(18, &value), self)
     }
 
     /// Writes `rx-usecs-high` (`ETHTOOL_A_COALESCE_RX_USECS_HIGH`, u32).
     #[inline]
     pub fn rx_usecs_high(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(19, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(19, &value), self)
     }
 
     /// Writes `rx-max-frames-high` (`ETHTOOL_A_COALESCE_RX_MAX_FRAMES_HIGH`, u32).
     #[inline]
     pub fn rx_max_frames_high(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(20, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(20, &value), self)
     }
 
     /// Writes `tx-usecs-high` (`ETHTOOL_A_COALESCE_TX_USECS_HIGH`, u32).
     #[inline]
     pub fn tx_usecs_high(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(21, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(21, &value), self)
     }
 
     /// Writes `tx-max-frames-high` (`ETHTOOL_A_COALESCE_TX_MAX_FRAMES_HIGH`, u32).
     #[inline]
     pub fn tx_max_frames_high(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(22, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(22, &value), self)
     }
 
     /// Writes `rate-sample-interval` (`ETHTOOL_A_COALESCE_RATE_SAMPLE_INTERVAL`, u32).
     #[inline]
     pub fn rate_sample_interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(23, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(23, &value), self)
     }
 
     /// Writes `use-cqe-mode-tx` (`ETHTOOL_A_COALESCE_USE_CQE_MODE_TX`, u8).
     #[inline]
     pub fn use_cqe_mode_tx(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(24, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(24, &value), self)
     }
 
     /// Writes `use-cqe-mode-rx` (`ETHTOOL_A_COALESCE_USE_CQE_MODE_RX`, u8).
     #[inline]
     pub fn use_cqe_mode_rx(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(25, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(25, &value), self)
     }
 
     /// Writes `tx-aggr-max-bytes` (`ETHTOOL_A_COALESCE_TX_AGGR_MAX_BYTES`, u32).
     #[inline]
     pub fn tx_aggr_max_bytes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(26, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(26, &value), self)
     }
 
     /// Writes `tx-aggr-max-frames` (`ETHTOOL_A_COALESCE_TX_AGGR_MAX_FRAMES`, u32).
     #[inline]
     pub fn tx_aggr_max_frames(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(27, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(27, &value), self)
     }
 
     /// Writes `tx-aggr-time-usecs` (`ETHTOOL_A_COALESCE_TX_AGGR_TIME_USECS`, u32).
     #[inline]
     pub fn tx_aggr_time_usecs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(28, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(28, &value), self)
     }
 
     /// Opens `rx-profile` (`ETHTOOL_A_COALESCE_RX_PROFILE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7964,15 +7908,13 @@ impl<'m, 'a, 'b> CoalesceWriter<'m, 'a, 'b> {
     /// Writes `rx-cqe-frames` (`ETHTOOL_A_COALESCE_RX_CQE_FRAMES`, u32).
     #[inline]
     pub fn rx_cqe_frames(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(31, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(31, &value), self)
     }
 
     /// Writes `rx-cqe-nsecs` (`ETHTOOL_A_COALESCE_RX_CQE_NSECS`, u32).
     #[inline]
     pub fn rx_cqe_nsecs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(32, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(32, &value), self)
     }
 }
 
@@ -8160,29 +8102,25 @@ impl<'m, 'a, 'b> EeeWriter<'m, 'a, 'b> {
     /// Writes `active` (`ETHTOOL_A_EEE_ACTIVE`, u8).
     #[inline]
     pub fn active(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `enabled` (`ETHTOOL_A_EEE_ENABLED`, u8).
     #[inline]
     pub fn enabled(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `tx-lpi-enabled` (`ETHTOOL_A_EEE_TX_LPI_ENABLED`, u8).
     #[inline]
     pub fn tx_lpi_enabled(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `tx-lpi-timer` (`ETHTOOL_A_EEE_TX_LPI_TIMER`, u32).
     #[inline]
     pub fn tx_lpi_timer(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 }
 
@@ -8388,15 +8326,13 @@ impl<'m, 'a, 'b> FecWriter<'m, 'a, 'b> {
     /// Writes `auto` (`ETHTOOL_A_FEC_AUTO`, u8).
     #[inline]
     pub fn auto(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `active` (`ETHTOOL_A_FEC_ACTIVE`, u32).
     #[inline]
     pub fn active(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Opens `stats` (`ETHTOOL_A_FEC_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -8481,29 +8417,25 @@ impl<'m, 'a, 'b> FecHistWriter<'m, 'a, 'b> {
     /// Writes `bin-low` (`ETHTOOL_A_FEC_HIST_BIN_LOW`, u32).
     #[inline]
     pub fn bin_low(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `bin-high` (`ETHTOOL_A_FEC_HIST_BIN_HIGH`, u32).
     #[inline]
     pub fn bin_high(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `bin-val` (`ETHTOOL_A_FEC_HIST_BIN_VAL`, uint).
     #[inline]
     pub fn bin_val(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `bin-val-per-lane` (`ETHTOOL_A_FEC_HIST_BIN_VAL_PER_LANE`, binary).
     #[inline]
     pub fn bin_val_per_lane(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, value), self)
     }
 }
 
@@ -8582,22 +8514,19 @@ impl<'m, 'a, 'b> FecStatWriter<'m, 'a, 'b> {
     /// Writes `corrected` (`ETHTOOL_A_FEC_STAT_CORRECTED`, binary).
     #[inline]
     pub fn corrected(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 
     /// Writes `uncorr` (`ETHTOOL_A_FEC_STAT_UNCORR`, binary).
     #[inline]
     pub fn uncorr(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 
     /// Writes `corr-bits` (`ETHTOOL_A_FEC_STAT_CORR_BITS`, binary).
     #[inline]
     pub fn corr_bits(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Opens `hist` (`ETHTOOL_A_FEC_STAT_HIST`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -8820,190 +8749,163 @@ impl<'m, 'a, 'b> FlowWriter<'m, 'a, 'b> {
     /// Writes `ether` (`ETHTOOL_A_FLOW_ETHER`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn ether(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `ip4` (`ETHTOOL_A_FLOW_IP4`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn ip4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `ip6` (`ETHTOOL_A_FLOW_IP6`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn ip6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `tcp4` (`ETHTOOL_A_FLOW_TCP4`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn tcp4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `tcp6` (`ETHTOOL_A_FLOW_TCP6`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn tcp6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `udp4` (`ETHTOOL_A_FLOW_UDP4`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn udp4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `udp6` (`ETHTOOL_A_FLOW_UDP6`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn udp6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `sctp4` (`ETHTOOL_A_FLOW_SCTP4`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn sctp4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `sctp6` (`ETHTOOL_A_FLOW_SCTP6`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn sctp6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `ah4` (`ETHTOOL_A_FLOW_AH4`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn ah4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `ah6` (`ETHTOOL_A_FLOW_AH6`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn ah6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `esp4` (`ETHTOOL_A_FLOW_ESP4`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn esp4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `esp6` (`ETHTOOL_A_FLOW_ESP6`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn esp6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `ah-esp4` (`ETHTOOL_A_FLOW_AH_ESP4`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn ah_esp4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `ah-esp6` (`ETHTOOL_A_FLOW_AH_ESP6`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn ah_esp6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `gtpu4` (`ETHTOOL_A_FLOW_GTPU4`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn gtpu4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `gtpu6` (`ETHTOOL_A_FLOW_GTPU6`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn gtpu6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, &value), self)
     }
 
     /// Writes `gtpc4` (`ETHTOOL_A_FLOW_GTPC4`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn gtpc4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(18, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(18, &value), self)
     }
 
     /// Writes `gtpc6` (`ETHTOOL_A_FLOW_GTPC6`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn gtpc6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(19, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(19, &value), self)
     }
 
     /// Writes `gtpc-teid4` (`ETHTOOL_A_FLOW_GTPC_TEID4`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn gtpc_teid4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(20, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(20, &value), self)
     }
 
     /// Writes `gtpc-teid6` (`ETHTOOL_A_FLOW_GTPC_TEID6`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn gtpc_teid6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(21, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(21, &value), self)
     }
 
     /// Writes `gtpu-eh4` (`ETHTOOL_A_FLOW_GTPU_EH4`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn gtpu_eh4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(22, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(22, &value), self)
     }
 
     /// Writes `gtpu-eh6` (`ETHTOOL_A_FLOW_GTPU_EH6`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn gtpu_eh6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(23, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(23, &value), self)
     }
 
     /// Writes `gtpu-ul4` (`ETHTOOL_A_FLOW_GTPU_UL4`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn gtpu_ul4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(24, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(24, &value), self)
     }
 
     /// Writes `gtpu-ul6` (`ETHTOOL_A_FLOW_GTPU_UL6`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn gtpu_ul6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(25, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(25, &value), self)
     }
 
     /// Writes `gtpu-dl4` (`ETHTOOL_A_FLOW_GTPU_DL4`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn gtpu_dl4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(26, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(26, &value), self)
     }
 
     /// Writes `gtpu-dl6` (`ETHTOOL_A_FLOW_GTPU_DL6`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn gtpu_dl6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(27, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(27, &value), self)
     }
 }
 
@@ -9082,29 +8984,25 @@ impl<'m, 'a, 'b> HeaderWriter<'m, 'a, 'b> {
     /// Writes `dev-index` (`ETHTOOL_A_HEADER_DEV_INDEX`, u32).
     #[inline]
     pub fn dev_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `dev-name` (`ETHTOOL_A_HEADER_DEV_NAME`, string).
     #[inline]
     pub fn dev_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `flags` (`ETHTOOL_A_HEADER_FLAGS`, u32, a value of `header-flags`: `HeaderFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `phy-index` (`ETHTOOL_A_HEADER_PHY_INDEX`, u32).
     #[inline]
     pub fn phy_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 }
 
@@ -9177,22 +9075,19 @@ impl<'m, 'a, 'b> IrqModerationWriter<'m, 'a, 'b> {
     /// Writes `usec` (`ETHTOOL_A_IRQ_MODERATION_USEC`, u32).
     #[inline]
     pub fn usec(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `pkts` (`ETHTOOL_A_IRQ_MODERATION_PKTS`, u32).
     #[inline]
     pub fn pkts(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `comps` (`ETHTOOL_A_IRQ_MODERATION_COMPS`, u32).
     #[inline]
     pub fn comps(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 }
 
@@ -9289,36 +9184,31 @@ impl<'m, 'a, 'b> LinkinfoWriter<'m, 'a, 'b> {
     /// Writes `port` (`ETHTOOL_A_LINKINFO_PORT`, u8).
     #[inline]
     pub fn port(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `phyaddr` (`ETHTOOL_A_LINKINFO_PHYADDR`, u8).
     #[inline]
     pub fn phyaddr(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `tp-mdix` (`ETHTOOL_A_LINKINFO_TP_MDIX`, u8).
     #[inline]
     pub fn tp_mdix(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `tp-mdix-ctrl` (`ETHTOOL_A_LINKINFO_TP_MDIX_CTRL`, u8).
     #[inline]
     pub fn tp_mdix_ctrl(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `transceiver` (`ETHTOOL_A_LINKINFO_TRANSCEIVER`, u8).
     #[inline]
     pub fn transceiver(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 }
 
@@ -9439,8 +9329,7 @@ impl<'m, 'a, 'b> LinkmodesWriter<'m, 'a, 'b> {
     /// Writes `autoneg` (`ETHTOOL_A_LINKMODES_AUTONEG`, u8).
     #[inline]
     pub fn autoneg(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Opens `ours` (`ETHTOOL_A_LINKMODES_OURS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -9458,43 +9347,37 @@ impl<'m, 'a, 'b> LinkmodesWriter<'m, 'a, 'b> {
     /// Writes `speed` (`ETHTOOL_A_LINKMODES_SPEED`, u32).
     #[inline]
     pub fn speed(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `duplex` (`ETHTOOL_A_LINKMODES_DUPLEX`, u8).
     #[inline]
     pub fn duplex(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `master-slave-cfg` (`ETHTOOL_A_LINKMODES_MASTER_SLAVE_CFG`, u8).
     #[inline]
     pub fn master_slave_cfg(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `master-slave-state` (`ETHTOOL_A_LINKMODES_MASTER_SLAVE_STATE`, u8).
     #[inline]
     pub fn master_slave_state(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `lanes` (`ETHTOOL_A_LINKMODES_LANES`, u32).
     #[inline]
     pub fn lanes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `rate-matching` (`ETHTOOL_A_LINKMODES_RATE_MATCHING`, u8).
     #[inline]
     pub fn rate_matching(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 }
 
@@ -9597,43 +9480,37 @@ impl<'m, 'a, 'b> LinkstateWriter<'m, 'a, 'b> {
     /// Writes `link` (`ETHTOOL_A_LINKSTATE_LINK`, u8).
     #[inline]
     pub fn link(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `sqi` (`ETHTOOL_A_LINKSTATE_SQI`, u32).
     #[inline]
     pub fn sqi(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `sqi-max` (`ETHTOOL_A_LINKSTATE_SQI_MAX`, u32).
     #[inline]
     pub fn sqi_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `ext-state` (`ETHTOOL_A_LINKSTATE_EXT_STATE`, u8).
     #[inline]
     pub fn ext_state(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `ext-substate` (`ETHTOOL_A_LINKSTATE_EXT_SUBSTATE`, u8).
     #[inline]
     pub fn ext_substate(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `ext-down-cnt` (`ETHTOOL_A_LINKSTATE_EXT_DOWN_CNT`, u32).
     #[inline]
     pub fn ext_down_cnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 }
 
@@ -9760,64 +9637,55 @@ impl<'m, 'a, 'b> MmWriter<'m, 'a, 'b> {
     /// Writes `pmac-enabled` (`ETHTOOL_A_MM_PMAC_ENABLED`, u8).
     #[inline]
     pub fn pmac_enabled(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `tx-enabled` (`ETHTOOL_A_MM_TX_ENABLED`, u8).
     #[inline]
     pub fn tx_enabled(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `tx-active` (`ETHTOOL_A_MM_TX_ACTIVE`, u8).
     #[inline]
     pub fn tx_active(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `tx-min-frag-size` (`ETHTOOL_A_MM_TX_MIN_FRAG_SIZE`, u32).
     #[inline]
     pub fn tx_min_frag_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `rx-min-frag-size` (`ETHTOOL_A_MM_RX_MIN_FRAG_SIZE`, u32).
     #[inline]
     pub fn rx_min_frag_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `verify-enabled` (`ETHTOOL_A_MM_VERIFY_ENABLED`, u8).
     #[inline]
     pub fn verify_enabled(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `verify-status` (`ETHTOOL_A_MM_VERIFY_STATUS`, u8).
     #[inline]
     pub fn verify_status(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `verify-time` (`ETHTOOL_A_MM_VERIFY_TIME`, u32).
     #[inline]
     pub fn verify_time(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `max-verify-time` (`ETHTOOL_A_MM_MAX_VERIFY_TIME`, u32).
     #[inline]
     pub fn max_verify_time(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Opens `stats` (`ETHTOOL_A_MM_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -9914,43 +9782,37 @@ impl<'m, 'a, 'b> MmStatWriter<'m, 'a, 'b> {
     /// Writes `reassembly-errors` (`ETHTOOL_A_MM_STAT_REASSEMBLY_ERRORS`, u64).
     #[inline]
     pub fn reassembly_errors(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `smd-errors` (`ETHTOOL_A_MM_STAT_SMD_ERRORS`, u64).
     #[inline]
     pub fn smd_errors(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `reassembly-ok` (`ETHTOOL_A_MM_STAT_REASSEMBLY_OK`, u64).
     #[inline]
     pub fn reassembly_ok(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `rx-frag-count` (`ETHTOOL_A_MM_STAT_RX_FRAG_COUNT`, u64).
     #[inline]
     pub fn rx_frag_count(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `tx-frag-count` (`ETHTOOL_A_MM_STAT_TX_FRAG_COUNT`, u64).
     #[inline]
     pub fn tx_frag_count(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `hold-count` (`ETHTOOL_A_MM_STAT_HOLD_COUNT`, u64).
     #[inline]
     pub fn hold_count(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 }
 
@@ -10029,15 +9891,13 @@ impl<'m, 'a, 'b> ModuleWriter<'m, 'a, 'b> {
     /// Writes `power-mode-policy` (`ETHTOOL_A_MODULE_POWER_MODE_POLICY`, u8).
     #[inline]
     pub fn power_mode_policy(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `power-mode` (`ETHTOOL_A_MODULE_POWER_MODE`, u8).
     #[inline]
     pub fn power_mode(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 }
 
@@ -10140,43 +10000,37 @@ impl<'m, 'a, 'b> ModuleEepromWriter<'m, 'a, 'b> {
     /// Writes `offset` (`ETHTOOL_A_MODULE_EEPROM_OFFSET`, u32).
     #[inline]
     pub fn offset(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `length` (`ETHTOOL_A_MODULE_EEPROM_LENGTH`, u32).
     #[inline]
     pub fn length(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `page` (`ETHTOOL_A_MODULE_EEPROM_PAGE`, u8).
     #[inline]
     pub fn page(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `bank` (`ETHTOOL_A_MODULE_EEPROM_BANK`, u8).
     #[inline]
     pub fn bank(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `i2c-address` (`ETHTOOL_A_MODULE_EEPROM_I2C_ADDRESS`, u8).
     #[inline]
     pub fn i2c_address(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `data` (`ETHTOOL_A_MODULE_EEPROM_DATA`, binary).
     #[inline]
     pub fn data(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, value), self)
     }
 }
 
@@ -10279,43 +10133,37 @@ impl<'m, 'a, 'b> ModuleFwFlashWriter<'m, 'a, 'b> {
     /// Writes `file-name` (`ETHTOOL_A_MODULE_FW_FLASH_FILE_NAME`, string).
     #[inline]
     pub fn file_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `password` (`ETHTOOL_A_MODULE_FW_FLASH_PASSWORD`, u32).
     #[inline]
     pub fn password(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `status` (`ETHTOOL_A_MODULE_FW_FLASH_STATUS`, u32, a value of `module-fw-flash-status`: `ModuleFwFlashStatus`).
     #[inline]
     pub fn status(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `status-msg` (`ETHTOOL_A_MODULE_FW_FLASH_STATUS_MSG`, string).
     #[inline]
     pub fn status_msg(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(5, value), self)
     }
 
     /// Writes `done` (`ETHTOOL_A_MODULE_FW_FLASH_DONE`, uint).
     #[inline]
     pub fn done(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `total` (`ETHTOOL_A_MODULE_FW_FLASH_TOTAL`, uint).
     #[inline]
     pub fn total(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 }
 
@@ -10539,29 +10387,25 @@ impl<'m, 'a, 'b> MseCapabilitiesWriter<'m, 'a, 'b> {
     /// Writes `max-average-mse` (`ETHTOOL_A_MSE_CAPABILITIES_MAX_AVERAGE_MSE`, uint).
     #[inline]
     pub fn max_average_mse(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `max-peak-mse` (`ETHTOOL_A_MSE_CAPABILITIES_MAX_PEAK_MSE`, uint).
     #[inline]
     pub fn max_peak_mse(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `refresh-rate-ps` (`ETHTOOL_A_MSE_CAPABILITIES_REFRESH_RATE_PS`, uint).
     #[inline]
     pub fn refresh_rate_ps(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `num-symbols` (`ETHTOOL_A_MSE_CAPABILITIES_NUM_SYMBOLS`, uint).
     #[inline]
     pub fn num_symbols(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 }
 
@@ -10634,22 +10478,19 @@ impl<'m, 'a, 'b> MseSnapshotWriter<'m, 'a, 'b> {
     /// Writes `average-mse` (`ETHTOOL_A_MSE_SNAPSHOT_AVERAGE_MSE`, uint).
     #[inline]
     pub fn average_mse(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `peak-mse` (`ETHTOOL_A_MSE_SNAPSHOT_PEAK_MSE`, uint).
     #[inline]
     pub fn peak_mse(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `worst-peak-mse` (`ETHTOOL_A_MSE_SNAPSHOT_WORST_PEAK_MSE`, uint).
     #[inline]
     pub fn worst_peak_mse(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 }
 
@@ -10746,22 +10587,19 @@ impl<'m, 'a, 'b> PauseWriter<'m, 'a, 'b> {
     /// Writes `autoneg` (`ETHTOOL_A_PAUSE_AUTONEG`, u8).
     #[inline]
     pub fn autoneg(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `rx` (`ETHTOOL_A_PAUSE_RX`, u8).
     #[inline]
     pub fn rx(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `tx` (`ETHTOOL_A_PAUSE_TX`, u8).
     #[inline]
     pub fn tx(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Opens `stats` (`ETHTOOL_A_PAUSE_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -10773,8 +10611,7 @@ impl<'m, 'a, 'b> PauseWriter<'m, 'a, 'b> {
     /// Writes `stats-src` (`ETHTOOL_A_PAUSE_STATS_SRC`, u32).
     #[inline]
     pub fn stats_src(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 }
 
@@ -10847,22 +10684,19 @@ impl<'m, 'a, 'b> PauseStatWriter<'m, 'a, 'b> {
     /// Writes `tx-frames` (`ETHTOOL_A_PAUSE_STAT_TX_FRAMES`, u64).
     #[inline]
     pub fn tx_frames(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `rx-frames` (`ETHTOOL_A_PAUSE_STAT_RX_FRAMES`, u64).
     #[inline]
     pub fn rx_frames(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `tx-pause-storm-events` (`ETHTOOL_A_PAUSE_STAT_TX_PAUSE_STORM_EVENTS`, u64).
     #[inline]
     pub fn tx_pause_storm_events(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 }
 
@@ -10941,15 +10775,13 @@ impl<'m, 'a, 'b> PhcVclocksWriter<'m, 'a, 'b> {
     /// Writes `num` (`ETHTOOL_A_PHC_VCLOCKS_NUM`, u32).
     #[inline]
     pub fn num(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `index` (`ETHTOOL_A_PHC_VCLOCKS_INDEX`, binary).
     #[inline]
     pub fn index(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 }
 
@@ -11058,50 +10890,43 @@ impl<'m, 'a, 'b> PhyWriter<'m, 'a, 'b> {
     /// Writes `index` (`ETHTOOL_A_PHY_INDEX`, u32).
     #[inline]
     pub fn index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `drvname` (`ETHTOOL_A_PHY_DRVNAME`, string).
     #[inline]
     pub fn drvname(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(3, value), self)
     }
 
     /// Writes `name` (`ETHTOOL_A_PHY_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(4, value), self)
     }
 
     /// Writes `upstream-type` (`ETHTOOL_A_PHY_UPSTREAM_TYPE`, u32, a value of `phy-upstream-type`: `PhyUpstreamType`).
     #[inline]
     pub fn upstream_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `upstream-index` (`ETHTOOL_A_PHY_UPSTREAM_INDEX`, u32).
     #[inline]
     pub fn upstream_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `upstream-sfp-name` (`ETHTOOL_A_PHY_UPSTREAM_SFP_NAME`, string).
     #[inline]
     pub fn upstream_sfp_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(7, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(7, value), self)
     }
 
     /// Writes `downstream-sfp-name` (`ETHTOOL_A_PHY_DOWNSTREAM_SFP_NAME`, string).
     #[inline]
     pub fn downstream_sfp_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(8, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(8, value), self)
     }
 }
 
@@ -11216,57 +11041,49 @@ impl<'m, 'a, 'b> PlcaWriter<'m, 'a, 'b> {
     /// Writes `version` (`ETHTOOL_A_PLCA_VERSION`, u16).
     #[inline]
     pub fn version(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `enabled` (`ETHTOOL_A_PLCA_ENABLED`, u8).
     #[inline]
     pub fn enabled(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `status` (`ETHTOOL_A_PLCA_STATUS`, u8).
     #[inline]
     pub fn status(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `node-cnt` (`ETHTOOL_A_PLCA_NODE_CNT`, u32).
     #[inline]
     pub fn node_cnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `node-id` (`ETHTOOL_A_PLCA_NODE_ID`, u32).
     #[inline]
     pub fn node_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `to-tmr` (`ETHTOOL_A_PLCA_TO_TMR`, u32).
     #[inline]
     pub fn to_tmr(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `burst-cnt` (`ETHTOOL_A_PLCA_BURST_CNT`, u32).
     #[inline]
     pub fn burst_cnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `burst-tmr` (`ETHTOOL_A_PLCA_BURST_TMR`, u32).
     #[inline]
     pub fn burst_tmr(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 }
 
@@ -11557,78 +11374,67 @@ impl<'m, 'a, 'b> PseWriter<'m, 'a, 'b> {
     /// Writes `podl-pse-admin-state` (`ETHTOOL_A_PSE_PODL_PSE_ADMIN_STATE`, u32).
     #[inline]
     pub fn podl_pse_admin_state(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `podl-pse-admin-control` (`ETHTOOL_A_PSE_PODL_PSE_ADMIN_CONTROL`, u32).
     #[inline]
     pub fn podl_pse_admin_control(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `podl-pse-pw-d-status` (`ETHTOOL_A_PSE_PODL_PSE_PW_D_STATUS`, u32).
     #[inline]
     pub fn podl_pse_pw_d_status(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `c33-pse-admin-state` (`ETHTOOL_A_PSE_C33_PSE_ADMIN_STATE`, u32).
     #[inline]
     pub fn c33_pse_admin_state(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `c33-pse-admin-control` (`ETHTOOL_A_PSE_C33_PSE_ADMIN_CONTROL`, u32).
     #[inline]
     pub fn c33_pse_admin_control(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `c33-pse-pw-d-status` (`ETHTOOL_A_PSE_C33_PSE_PW_D_STATUS`, u32).
     #[inline]
     pub fn c33_pse_pw_d_status(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `c33-pse-pw-class` (`ETHTOOL_A_PSE_C33_PSE_PW_CLASS`, u32).
     #[inline]
     pub fn c33_pse_pw_class(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `c33-pse-actual-pw` (`ETHTOOL_A_PSE_C33_PSE_ACTUAL_PW`, u32).
     #[inline]
     pub fn c33_pse_actual_pw(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `c33-pse-ext-state` (`ETHTOOL_A_PSE_C33_PSE_EXT_STATE`, u32, a value of `c33-pse-ext-state`: `C33PseExtState`).
     #[inline]
     pub fn c33_pse_ext_state(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `c33-pse-ext-substate` (`ETHTOOL_A_PSE_C33_PSE_EXT_SUBSTATE`, u32).
     #[inline]
     pub fn c33_pse_ext_substate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `c33-pse-avail-pw-limit` (`ETHTOOL_A_PSE_C33_PSE_AVAIL_PW_LIMIT`, u32).
     #[inline]
     pub fn c33_pse_avail_pw_limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Opens `c33-pse-pw-limit-ranges` (`ETHTOOL_A_PSE_C33_PSE_PW_LIMIT_RANGES`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -11642,22 +11448,19 @@ impl<'m, 'a, 'b> PseWriter<'m, 'a, 'b> {
     /// Writes `pse-pw-d-id` (`ETHTOOL_A_PSE_PSE_PW_D_ID`, u32).
     #[inline]
     pub fn pse_pw_d_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `pse-prio-max` (`ETHTOOL_A_PSE_PSE_PRIO_MAX`, u32).
     #[inline]
     pub fn pse_prio_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `pse-prio` (`ETHTOOL_A_PSE_PSE_PRIO`, u32).
     #[inline]
     pub fn pse_prio(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 }
 
@@ -11730,8 +11533,7 @@ impl<'m, 'a, 'b> PseNtfWriter<'m, 'a, 'b> {
     /// Writes `events` (`ETHTOOL_A_PSE_NTF_EVENTS`, uint, a value of `pse-event`: `PseEvent`).
     #[inline]
     pub fn events(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -11900,120 +11702,103 @@ impl<'m, 'a, 'b> RingsWriter<'m, 'a, 'b> {
     /// Writes `rx-max` (`ETHTOOL_A_RINGS_RX_MAX`, u32).
     #[inline]
     pub fn rx_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `rx-mini-max` (`ETHTOOL_A_RINGS_RX_MINI_MAX`, u32).
     #[inline]
     pub fn rx_mini_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `rx-jumbo-max` (`ETHTOOL_A_RINGS_RX_JUMBO_MAX`, u32).
     #[inline]
     pub fn rx_jumbo_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `tx-max` (`ETHTOOL_A_RINGS_TX_MAX`, u32).
     #[inline]
     pub fn tx_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `rx` (`ETHTOOL_A_RINGS_RX`, u32).
     #[inline]
     pub fn rx(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `rx-mini` (`ETHTOOL_A_RINGS_RX_MINI`, u32).
     #[inline]
     pub fn rx_mini(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `rx-jumbo` (`ETHTOOL_A_RINGS_RX_JUMBO`, u32).
     #[inline]
     pub fn rx_jumbo(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `tx` (`ETHTOOL_A_RINGS_TX`, u32).
     #[inline]
     pub fn tx(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `rx-buf-len` (`ETHTOOL_A_RINGS_RX_BUF_LEN`, u32).
     #[inline]
     pub fn rx_buf_len(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `tcp-data-split` (`ETHTOOL_A_RINGS_TCP_DATA_SPLIT`, u8, a value of `tcp-data-split`: `TcpDataSplit`).
     #[inline]
     pub fn tcp_data_split(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `cqe-size` (`ETHTOOL_A_RINGS_CQE_SIZE`, u32).
     #[inline]
     pub fn cqe_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `tx-push` (`ETHTOOL_A_RINGS_TX_PUSH`, u8).
     #[inline]
     pub fn tx_push(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `rx-push` (`ETHTOOL_A_RINGS_RX_PUSH`, u8).
     #[inline]
     pub fn rx_push(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `tx-push-buf-len` (`ETHTOOL_A_RINGS_TX_PUSH_BUF_LEN`, u32).
     #[inline]
     pub fn tx_push_buf_len(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `tx-push-buf-len-max` (`ETHTOOL_A_RINGS_TX_PUSH_BUF_LEN_MAX`, u32).
     #[inline]
     pub fn tx_push_buf_len_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `hds-thresh` (`ETHTOOL_A_RINGS_HDS_THRESH`, u32).
     #[inline]
     pub fn hds_thresh(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, &value), self)
     }
 
     /// Writes `hds-thresh-max` (`ETHTOOL_A_RINGS_HDS_THRESH_MAX`, u32).
     #[inline]
     pub fn hds_thresh_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(18, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(18, &value), self)
     }
 }
 
@@ -12122,43 +11907,37 @@ impl<'m, 'a, 'b> RssWriter<'m, 'a, 'b> {
     /// Writes `context` (`ETHTOOL_A_RSS_CONTEXT`, u32).
     #[inline]
     pub fn context(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `hfunc` (`ETHTOOL_A_RSS_HFUNC`, u32).
     #[inline]
     pub fn hfunc(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `indir` (`ETHTOOL_A_RSS_INDIR`, binary).
     #[inline]
     pub fn indir(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Writes `hkey` (`ETHTOOL_A_RSS_HKEY`, binary).
     #[inline]
     pub fn hkey(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, value), self)
     }
 
     /// Writes `input-xfrm` (`ETHTOOL_A_RSS_INPUT_XFRM`, u32, a value of `input-xfrm`: `InputXfrm`).
     #[inline]
     pub fn input_xfrm(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `start-context` (`ETHTOOL_A_RSS_START_CONTEXT`, u32).
     #[inline]
     pub fn start_context(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Opens `flow-hash` (`ETHTOOL_A_RSS_FLOW_HASH`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -12261,8 +12040,7 @@ impl<'m, 'a, 'b> StatsWriter<'m, 'a, 'b> {
     /// Writes `src` (`ETHTOOL_A_STATS_SRC`, u32).
     #[inline]
     pub fn src(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 }
 
@@ -12365,22 +12143,19 @@ impl<'m, 'a, 'b> StatsGrpWriter<'m, 'a, 'b> {
     /// Writes `id` (`ETHTOOL_A_STATS_GRP_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `ss-id` (`ETHTOOL_A_STATS_GRP_SS_ID`, u32).
     #[inline]
     pub fn ss_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `stat` (`ETHTOOL_A_STATS_GRP_STAT`, u64).
     #[inline]
     pub fn stat(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Opens `hist-rx` (`ETHTOOL_A_STATS_GRP_HIST_RX`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -12398,22 +12173,19 @@ impl<'m, 'a, 'b> StatsGrpWriter<'m, 'a, 'b> {
     /// Writes `hist-bkt-low` (`ETHTOOL_A_STATS_GRP_HIST_BKT_LOW`, u32).
     #[inline]
     pub fn hist_bkt_low(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `hist-bkt-hi` (`ETHTOOL_A_STATS_GRP_HIST_BKT_HI`, u32).
     #[inline]
     pub fn hist_bkt_hi(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `hist-val` (`ETHTOOL_A_STATS_GRP_HIST_VAL`, u64).
     #[inline]
     pub fn hist_val(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 }
 
@@ -12486,22 +12258,19 @@ impl<'m, 'a, 'b> StatsGrpHistWriter<'m, 'a, 'b> {
     /// Writes `hist-bkt-low` (`ETHTOOL_A_STATS_GRP_HIST_BKT_LOW`, u32).
     #[inline]
     pub fn hist_bkt_low(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `hist-bkt-hi` (`ETHTOOL_A_STATS_GRP_HIST_BKT_HI`, u32).
     #[inline]
     pub fn hist_bkt_hi(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `hist-val` (`ETHTOOL_A_STATS_GRP_HIST_VAL`, u64).
     #[inline]
     pub fn hist_val(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 }
 
@@ -12568,15 +12337,13 @@ impl<'m, 'a, 'b> StringWriter<'m, 'a, 'b> {
     /// Writes `index` (`ETHTOOL_A_STRING_INDEX`, u32).
     #[inline]
     pub fn index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `value` (`ETHTOOL_A_STRING_VALUE`, string).
     #[inline]
     pub fn value(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 }
 
@@ -12710,15 +12477,13 @@ impl<'m, 'a, 'b> StringsetAttrsWriter<'m, 'a, 'b> {
     /// Writes `id` (`ETHTOOL_A_STRINGSET_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `count` (`ETHTOOL_A_STRINGSET_COUNT`, u32).
     #[inline]
     pub fn count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Opens `strings` (`ETHTOOL_A_STRINGSET_STRINGS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -12870,8 +12635,7 @@ impl<'m, 'a, 'b> StrsetWriter<'m, 'a, 'b> {
     /// Writes `counts-only` (`ETHTOOL_A_STRSET_COUNTS_ONLY`, flag).
     #[inline]
     pub fn counts_only(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(3)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(3), self)
     }
 }
 
@@ -12938,15 +12702,13 @@ impl<'m, 'a, 'b> TsHwtstampProviderWriter<'m, 'a, 'b> {
     /// Writes `index` (`ETHTOOL_A_TS_HWTSTAMP_PROVIDER_INDEX`, u32).
     #[inline]
     pub fn index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `qualifier` (`ETHTOOL_A_TS_HWTSTAMP_PROVIDER_QUALIFIER`, u32).
     #[inline]
     pub fn qualifier(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -13025,29 +12787,25 @@ impl<'m, 'a, 'b> TsStatWriter<'m, 'a, 'b> {
     /// Writes `tx-pkts` (`ETHTOOL_A_TS_STAT_TX_PKTS`, uint).
     #[inline]
     pub fn tx_pkts(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `tx-lost` (`ETHTOOL_A_TS_STAT_TX_LOST`, uint).
     #[inline]
     pub fn tx_lost(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `tx-err` (`ETHTOOL_A_TS_STAT_TX_ERR`, uint).
     #[inline]
     pub fn tx_err(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `tx-onestep-pkts-unconfirmed` (`ETHTOOL_A_TS_STAT_TX_ONESTEP_PKTS_UNCONFIRMED`, uint).
     #[inline]
     pub fn tx_onestep_pkts_unconfirmed(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 }
 
@@ -13291,8 +13049,7 @@ impl<'m, 'a, 'b> TsinfoWriter<'m, 'a, 'b> {
     /// Writes `phc-index` (`ETHTOOL_A_TSINFO_PHC_INDEX`, u32).
     #[inline]
     pub fn phc_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Opens `stats` (`ETHTOOL_A_TSINFO_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -13312,15 +13069,13 @@ impl<'m, 'a, 'b> TsinfoWriter<'m, 'a, 'b> {
     /// Writes `hwtstamp-source` (`ETHTOOL_A_TSINFO_HWTSTAMP_SOURCE`, u32, a value of `hwtstamp-source`: `HwtstampSource`).
     #[inline]
     pub fn hwtstamp_source(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `hwtstamp-phyindex` (`ETHTOOL_A_TSINFO_HWTSTAMP_PHYINDEX`, u32).
     #[inline]
     pub fn hwtstamp_phyindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 }
 
@@ -13521,15 +13276,13 @@ impl<'m, 'a, 'b> TunnelUdpEntryWriter<'m, 'a, 'b> {
     /// Writes `port` (`ETHTOOL_A_TUNNEL_UDP_ENTRY_PORT`, u16, big-endian).
     #[inline]
     pub fn port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `type` (`ETHTOOL_A_TUNNEL_UDP_ENTRY_TYPE`, u32, a value of `udp-tunnel-type`: `UdpTunnelType`).
     #[inline]
     pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -13602,8 +13355,7 @@ impl<'m, 'a, 'b> TunnelUdpTableWriter<'m, 'a, 'b> {
     /// Writes `size` (`ETHTOOL_A_TUNNEL_UDP_TABLE_SIZE`, u32).
     #[inline]
     pub fn size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `types` (`ETHTOOL_A_TUNNEL_UDP_TABLE_TYPES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -13700,7 +13452,6 @@ impl<'m, 'a, 'b> WolWriter<'m, 'a, 'b> {
     /// Writes `sopass` (`ETHTOOL_A_WOL_SOPASS`, binary).
     #[inline]
     pub fn sopass(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 }

@@ -168,21 +168,18 @@ impl<'m, 'a, 'b> ServerWriter<'m, 'a, 'b> {
     /// Writes `gracetime` (`LOCKD_A_SERVER_GRACETIME`, u32).
     #[inline]
     pub fn gracetime(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `tcp-port` (`LOCKD_A_SERVER_TCP_PORT`, u16).
     #[inline]
     pub fn tcp_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `udp-port` (`LOCKD_A_SERVER_UDP_PORT`, u16).
     #[inline]
     pub fn udp_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 }

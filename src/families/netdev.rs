@@ -1782,36 +1782,31 @@ impl<'m, 'a, 'b> DevWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`NETDEV_A_DEV_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `xdp-features` (`NETDEV_A_DEV_XDP_FEATURES`, u64, a value of `xdp-act`: `XdpAct`).
     #[inline]
     pub fn xdp_features(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `xdp-zc-max-segs` (`NETDEV_A_DEV_XDP_ZC_MAX_SEGS`, u32).
     #[inline]
     pub fn xdp_zc_max_segs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `xdp-rx-metadata-features` (`NETDEV_A_DEV_XDP_RX_METADATA_FEATURES`, u64, a value of `xdp-rx-metadata`: `XdpRxMetadata`).
     #[inline]
     pub fn xdp_rx_metadata_features(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `xsk-features` (`NETDEV_A_DEV_XSK_FEATURES`, u64, a value of `xsk-flags`: `XskFlags`).
     #[inline]
     pub fn xsk_features(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 }
 
@@ -1896,8 +1891,7 @@ impl<'m, 'a, 'b> DmabufWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`NETDEV_A_DMABUF_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `queues` (`NETDEV_A_DMABUF_QUEUES`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -1909,22 +1903,19 @@ impl<'m, 'a, 'b> DmabufWriter<'m, 'a, 'b> {
     /// Writes `fd` (`NETDEV_A_DMABUF_FD`, u32).
     #[inline]
     pub fn fd(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `id` (`NETDEV_A_DMABUF_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `rx-page-size` (`NETDEV_A_DMABUF_RX_PAGE_SIZE`, u32).
     #[inline]
     pub fn rx_page_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 }
 
@@ -1985,8 +1976,7 @@ impl<'m, 'a, 'b> IoUringProviderInfoWriter<'m, 'a, 'b> {
     /// Writes `rx-buf-len` (`NETDEV_A_IO_URING_PROVIDER_INFO_RX_BUF_LEN`, uint).
     #[inline]
     pub fn rx_buf_len(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 }
 
@@ -2059,8 +2049,7 @@ impl<'m, 'a, 'b> LeaseWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`NETDEV_A_LEASE_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `queue` (`NETDEV_A_LEASE_QUEUE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2072,8 +2061,7 @@ impl<'m, 'a, 'b> LeaseWriter<'m, 'a, 'b> {
     /// Writes `netns-id` (`NETDEV_A_LEASE_NETNS_ID`, s32).
     #[inline]
     pub fn netns_id(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 }
 
@@ -2176,57 +2164,49 @@ impl<'m, 'a, 'b> NapiWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`NETDEV_A_NAPI_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `id` (`NETDEV_A_NAPI_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `irq` (`NETDEV_A_NAPI_IRQ`, u32).
     #[inline]
     pub fn irq(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `pid` (`NETDEV_A_NAPI_PID`, u32).
     #[inline]
     pub fn pid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `defer-hard-irqs` (`NETDEV_A_NAPI_DEFER_HARD_IRQS`, u32).
     #[inline]
     pub fn defer_hard_irqs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `gro-flush-timeout` (`NETDEV_A_NAPI_GRO_FLUSH_TIMEOUT`, uint).
     #[inline]
     pub fn gro_flush_timeout(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `irq-suspend-timeout` (`NETDEV_A_NAPI_IRQ_SUSPEND_TIMEOUT`, uint).
     #[inline]
     pub fn irq_suspend_timeout(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `threaded` (`NETDEV_A_NAPI_THREADED`, u32, a value of `napi-threaded`: `NapiThreaded`).
     #[inline]
     pub fn threaded(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 }
 
@@ -2329,50 +2309,43 @@ impl<'m, 'a, 'b> PagePoolWriter<'m, 'a, 'b> {
     /// Writes `id` (`NETDEV_A_PAGE_POOL_ID`, uint).
     #[inline]
     pub fn id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `ifindex` (`NETDEV_A_PAGE_POOL_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `napi-id` (`NETDEV_A_PAGE_POOL_NAPI_ID`, uint).
     #[inline]
     pub fn napi_id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `inflight` (`NETDEV_A_PAGE_POOL_INFLIGHT`, uint).
     #[inline]
     pub fn inflight(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `inflight-mem` (`NETDEV_A_PAGE_POOL_INFLIGHT_MEM`, uint).
     #[inline]
     pub fn inflight_mem(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `detach-time` (`NETDEV_A_PAGE_POOL_DETACH_TIME`, uint).
     #[inline]
     pub fn detach_time(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `dmabuf` (`NETDEV_A_PAGE_POOL_DMABUF`, u32).
     #[inline]
     pub fn dmabuf(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Opens `io-uring` (`NETDEV_A_PAGE_POOL_IO_URING`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2445,15 +2418,13 @@ impl<'m, 'a, 'b> PagePoolInfoWriter<'m, 'a, 'b> {
     /// Writes `id` (`NETDEV_A_PAGE_POOL_ID`, uint).
     #[inline]
     pub fn id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `ifindex` (`NETDEV_A_PAGE_POOL_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -2586,78 +2557,67 @@ impl<'m, 'a, 'b> PagePoolStatsWriter<'m, 'a, 'b> {
     /// Writes `alloc-fast` (`NETDEV_A_PAGE_POOL_STATS_ALLOC_FAST`, uint).
     #[inline]
     pub fn alloc_fast(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `alloc-slow` (`NETDEV_A_PAGE_POOL_STATS_ALLOC_SLOW`, uint).
     #[inline]
     pub fn alloc_slow(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `alloc-slow-high-order` (`NETDEV_A_PAGE_POOL_STATS_ALLOC_SLOW_HIGH_ORDER`, uint).
     #[inline]
     pub fn alloc_slow_high_order(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `alloc-empty` (`NETDEV_A_PAGE_POOL_STATS_ALLOC_EMPTY`, uint).
     #[inline]
     pub fn alloc_empty(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `alloc-refill` (`NETDEV_A_PAGE_POOL_STATS_ALLOC_REFILL`, uint).
     #[inline]
     pub fn alloc_refill(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `alloc-waive` (`NETDEV_A_PAGE_POOL_STATS_ALLOC_WAIVE`, uint).
     #[inline]
     pub fn alloc_waive(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `recycle-cached` (`NETDEV_A_PAGE_POOL_STATS_RECYCLE_CACHED`, uint).
     #[inline]
     pub fn recycle_cached(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `recycle-cache-full` (`NETDEV_A_PAGE_POOL_STATS_RECYCLE_CACHE_FULL`, uint).
     #[inline]
     pub fn recycle_cache_full(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `recycle-ring` (`NETDEV_A_PAGE_POOL_STATS_RECYCLE_RING`, uint).
     #[inline]
     pub fn recycle_ring(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `recycle-ring-full` (`NETDEV_A_PAGE_POOL_STATS_RECYCLE_RING_FULL`, uint).
     #[inline]
     pub fn recycle_ring_full(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, &value), self)
     }
 
     /// Writes `recycle-released-refcnt` (`NETDEV_A_PAGE_POOL_STATS_RECYCLE_RELEASED_REFCNT`, uint).
     #[inline]
     pub fn recycle_released_refcnt(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(18, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(18, &value), self)
     }
 }
 
@@ -2898,218 +2858,187 @@ impl<'m, 'a, 'b> QstatsWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`NETDEV_A_QSTATS_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `queue-type` (`NETDEV_A_QSTATS_QUEUE_TYPE`, u32, a value of `queue-type`: `QueueType`).
     #[inline]
     pub fn queue_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `queue-id` (`NETDEV_A_QSTATS_QUEUE_ID`, u32).
     #[inline]
     pub fn queue_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `scope` (`NETDEV_A_QSTATS_SCOPE`, uint, a value of `qstats-scope`: `QstatsScope`).
     #[inline]
     pub fn scope(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `rx-packets` (`NETDEV_A_QSTATS_RX_PACKETS`, uint).
     #[inline]
     pub fn rx_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `rx-bytes` (`NETDEV_A_QSTATS_RX_BYTES`, uint).
     #[inline]
     pub fn rx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `tx-packets` (`NETDEV_A_QSTATS_TX_PACKETS`, uint).
     #[inline]
     pub fn tx_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `tx-bytes` (`NETDEV_A_QSTATS_TX_BYTES`, uint).
     #[inline]
     pub fn tx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `rx-alloc-fail` (`NETDEV_A_QSTATS_RX_ALLOC_FAIL`, uint).
     #[inline]
     pub fn rx_alloc_fail(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `rx-hw-drops` (`NETDEV_A_QSTATS_RX_HW_DROPS`, uint).
     #[inline]
     pub fn rx_hw_drops(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `rx-hw-drop-overruns` (`NETDEV_A_QSTATS_RX_HW_DROP_OVERRUNS`, uint).
     #[inline]
     pub fn rx_hw_drop_overruns(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `rx-csum-complete` (`NETDEV_A_QSTATS_RX_CSUM_COMPLETE`, uint).
     #[inline]
     pub fn rx_csum_complete(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `rx-csum-unnecessary` (`NETDEV_A_QSTATS_RX_CSUM_UNNECESSARY`, uint).
     #[inline]
     pub fn rx_csum_unnecessary(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `rx-csum-none` (`NETDEV_A_QSTATS_RX_CSUM_NONE`, uint).
     #[inline]
     pub fn rx_csum_none(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, &value), self)
     }
 
     /// Writes `rx-csum-bad` (`NETDEV_A_QSTATS_RX_CSUM_BAD`, uint).
     #[inline]
     pub fn rx_csum_bad(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(18, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(18, &value), self)
     }
 
     /// Writes `rx-hw-gro-packets` (`NETDEV_A_QSTATS_RX_HW_GRO_PACKETS`, uint).
     #[inline]
     pub fn rx_hw_gro_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(19, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(19, &value), self)
     }
 
     /// Writes `rx-hw-gro-bytes` (`NETDEV_A_QSTATS_RX_HW_GRO_BYTES`, uint).
     #[inline]
     pub fn rx_hw_gro_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(20, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(20, &value), self)
     }
 
     /// Writes `rx-hw-gro-wire-packets` (`NETDEV_A_QSTATS_RX_HW_GRO_WIRE_PACKETS`, uint).
     #[inline]
     pub fn rx_hw_gro_wire_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(21, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(21, &value), self)
     }
 
     /// Writes `rx-hw-gro-wire-bytes` (`NETDEV_A_QSTATS_RX_HW_GRO_WIRE_BYTES`, uint).
     #[inline]
     pub fn rx_hw_gro_wire_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(22, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(22, &value), self)
     }
 
     /// Writes `rx-hw-drop-ratelimits` (`NETDEV_A_QSTATS_RX_HW_DROP_RATELIMITS`, uint).
     #[inline]
     pub fn rx_hw_drop_ratelimits(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(23, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(23, &value), self)
     }
 
     /// Writes `tx-hw-drops` (`NETDEV_A_QSTATS_TX_HW_DROPS`, uint).
     #[inline]
     pub fn tx_hw_drops(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(24, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(24, &value), self)
     }
 
     /// Writes `tx-hw-drop-errors` (`NETDEV_A_QSTATS_TX_HW_DROP_ERRORS`, uint).
     #[inline]
     pub fn tx_hw_drop_errors(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(25, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(25, &value), self)
     }
 
     /// Writes `tx-csum-none` (`NETDEV_A_QSTATS_TX_CSUM_NONE`, uint).
     #[inline]
     pub fn tx_csum_none(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(26, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(26, &value), self)
     }
 
     /// Writes `tx-needs-csum` (`NETDEV_A_QSTATS_TX_NEEDS_CSUM`, uint).
     #[inline]
     pub fn tx_needs_csum(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(27, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(27, &value), self)
     }
 
     /// Writes `tx-hw-gso-packets` (`NETDEV_A_QSTATS_TX_HW_GSO_PACKETS`, uint).
     #[inline]
     pub fn tx_hw_gso_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(28, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(28, &value), self)
     }
 
     /// Writes `tx-hw-gso-bytes` (`NETDEV_A_QSTATS_TX_HW_GSO_BYTES`, uint).
     #[inline]
     pub fn tx_hw_gso_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(29, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(29, &value), self)
     }
 
     /// Writes `tx-hw-gso-wire-packets` (`NETDEV_A_QSTATS_TX_HW_GSO_WIRE_PACKETS`, uint).
     #[inline]
     pub fn tx_hw_gso_wire_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(30, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(30, &value), self)
     }
 
     /// Writes `tx-hw-gso-wire-bytes` (`NETDEV_A_QSTATS_TX_HW_GSO_WIRE_BYTES`, uint).
     #[inline]
     pub fn tx_hw_gso_wire_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(31, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(31, &value), self)
     }
 
     /// Writes `tx-hw-drop-ratelimits` (`NETDEV_A_QSTATS_TX_HW_DROP_RATELIMITS`, uint).
     #[inline]
     pub fn tx_hw_drop_ratelimits(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(32, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(32, &value), self)
     }
 
     /// Writes `tx-stop` (`NETDEV_A_QSTATS_TX_STOP`, uint).
     #[inline]
     pub fn tx_stop(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(33, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(33, &value), self)
     }
 
     /// Writes `tx-wake` (`NETDEV_A_QSTATS_TX_WAKE`, uint).
     #[inline]
     pub fn tx_wake(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(34, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(34, &value), self)
     }
 }
 
@@ -3212,36 +3141,31 @@ impl<'m, 'a, 'b> QueueWriter<'m, 'a, 'b> {
     /// Writes `id` (`NETDEV_A_QUEUE_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `ifindex` (`NETDEV_A_QUEUE_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `type` (`NETDEV_A_QUEUE_TYPE`, u32, a value of `queue-type`: `QueueType`).
     #[inline]
     pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `napi-id` (`NETDEV_A_QUEUE_NAPI_ID`, u32).
     #[inline]
     pub fn napi_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `dmabuf` (`NETDEV_A_QUEUE_DMABUF`, u32).
     #[inline]
     pub fn dmabuf(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Opens `io-uring` (`NETDEV_A_QUEUE_IO_URING`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -3326,15 +3250,13 @@ impl<'m, 'a, 'b> QueueIdWriter<'m, 'a, 'b> {
     /// Writes `id` (`NETDEV_A_QUEUE_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `type` (`NETDEV_A_QUEUE_TYPE`, u32, a value of `queue-type`: `QueueType`).
     #[inline]
     pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 }
 

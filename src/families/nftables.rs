@@ -6280,8 +6280,7 @@ impl<'m, 'a, 'b> BatchAttrsWriter<'m, 'a, 'b> {
     /// Writes `genid` (`NFTABLES_A_BATCH_ATTRS_GENID`, u32, big-endian).
     #[inline]
     pub fn genid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 }
 
@@ -6402,22 +6401,19 @@ impl<'m, 'a, 'b> ChainAttrsWriter<'m, 'a, 'b> {
     /// Writes `table` (`NFTABLES_A_CHAIN_ATTRS_TABLE`, string).
     #[inline]
     pub fn table(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `handle` (`NFTABLES_A_CHAIN_ATTRS_HANDLE`, u64, big-endian).
     #[inline]
     pub fn handle(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `name` (`NFTABLES_A_CHAIN_ATTRS_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(3, value), self)
     }
 
     /// Opens `hook` (`NFTABLES_A_CHAIN_ATTRS_HOOK`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -6429,22 +6425,19 @@ impl<'m, 'a, 'b> ChainAttrsWriter<'m, 'a, 'b> {
     /// Writes `policy` (`NFTABLES_A_CHAIN_ATTRS_POLICY`, u32, big-endian).
     #[inline]
     pub fn policy(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 
     /// Writes `use` (`NFTABLES_A_CHAIN_ATTRS_USE`, u32, big-endian).
     #[inline]
     pub fn use_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(6, &value), self)
     }
 
     /// Writes `type` (`NFTABLES_A_CHAIN_ATTRS_TYPE`, string).
     #[inline]
     pub fn type_(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(7, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(7, value), self)
     }
 
     /// Opens `counters` (`NFTABLES_A_CHAIN_ATTRS_COUNTERS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -6456,22 +6449,19 @@ impl<'m, 'a, 'b> ChainAttrsWriter<'m, 'a, 'b> {
     /// Writes `flags` (`NFTABLES_A_CHAIN_ATTRS_FLAGS`, u32, big-endian, bits of `chain-flags`: `ChainFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(9, &value), self)
     }
 
     /// Writes `id` (`NFTABLES_A_CHAIN_ATTRS_ID`, u32, big-endian).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(10, &value), self)
     }
 
     /// Writes `userdata` (`NFTABLES_A_CHAIN_ATTRS_USERDATA`, binary).
     #[inline]
     pub fn userdata(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, value), self)
     }
 }
 
@@ -6544,22 +6534,19 @@ impl<'m, 'a, 'b> CompatAttrsWriter<'m, 'a, 'b> {
     /// Writes `name` (`NFTABLES_A_COMPAT_ATTRS_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `rev` (`NFTABLES_A_COMPAT_ATTRS_REV`, u32, big-endian).
     #[inline]
     pub fn rev(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `type` (`NFTABLES_A_COMPAT_ATTRS_TYPE`, u32, big-endian).
     #[inline]
     pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 }
 
@@ -6632,22 +6619,19 @@ impl<'m, 'a, 'b> CompatMatchAttrsWriter<'m, 'a, 'b> {
     /// Writes `name` (`NFTABLES_A_COMPAT_MATCH_ATTRS_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `rev` (`NFTABLES_A_COMPAT_MATCH_ATTRS_REV`, u32, big-endian).
     #[inline]
     pub fn rev(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `info` (`NFTABLES_A_COMPAT_MATCH_ATTRS_INFO`, binary).
     #[inline]
     pub fn info(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 }
 
@@ -6720,22 +6704,19 @@ impl<'m, 'a, 'b> CompatTargetAttrsWriter<'m, 'a, 'b> {
     /// Writes `name` (`NFTABLES_A_COMPAT_TARGET_ATTRS_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `rev` (`NFTABLES_A_COMPAT_TARGET_ATTRS_REV`, u32, big-endian).
     #[inline]
     pub fn rev(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `info` (`NFTABLES_A_COMPAT_TARGET_ATTRS_INFO`, binary).
     #[inline]
     pub fn info(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 }
 
@@ -6802,15 +6783,13 @@ impl<'m, 'a, 'b> CounterAttrsWriter<'m, 'a, 'b> {
     /// Writes `bytes` (`NFTABLES_A_COUNTER_ATTRS_BYTES`, u64, big-endian).
     #[inline]
     pub fn bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `packets` (`NFTABLES_A_COUNTER_ATTRS_PACKETS`, u64, big-endian).
     #[inline]
     pub fn packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 }
 
@@ -6877,8 +6856,7 @@ impl<'m, 'a, 'b> DataAttrsWriter<'m, 'a, 'b> {
     /// Writes `value` (`NFTABLES_A_DATA_ATTRS_VALUE`, binary).
     #[inline]
     pub fn value(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, value), self)
     }
 
     /// Opens `verdict` (`NFTABLES_A_DATA_ATTRS_VERDICT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -6951,8 +6929,7 @@ impl<'m, 'a, 'b> ExprAttrsWriter<'m, 'a, 'b> {
     /// Writes `name` (`NFTABLES_A_EXPR_ATTRS_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Opens `data` (`NFTABLES_A_EXPR_ATTRS_DATA`, sub-message): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7055,22 +7032,19 @@ impl<'m, 'a, 'b> ExprBitwiseAttrsWriter<'m, 'a, 'b> {
     /// Writes `sreg` (`NFTABLES_A_EXPR_BITWISE_ATTRS_SREG`, u32, big-endian).
     #[inline]
     pub fn sreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `dreg` (`NFTABLES_A_EXPR_BITWISE_ATTRS_DREG`, u32, big-endian).
     #[inline]
     pub fn dreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `len` (`NFTABLES_A_EXPR_BITWISE_ATTRS_LEN`, u32, big-endian).
     #[inline]
     pub fn len(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Opens `mask` (`NFTABLES_A_EXPR_BITWISE_ATTRS_MASK`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7088,8 +7062,7 @@ impl<'m, 'a, 'b> ExprBitwiseAttrsWriter<'m, 'a, 'b> {
     /// Writes `op` (`NFTABLES_A_EXPR_BITWISE_ATTRS_OP`, u32, big-endian, a value of `bitwise-ops`: `BitwiseOps`).
     #[inline]
     pub fn op(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(6, &value), self)
     }
 
     /// Opens `data` (`NFTABLES_A_EXPR_BITWISE_ATTRS_DATA`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7168,15 +7141,13 @@ impl<'m, 'a, 'b> ExprCmpAttrsWriter<'m, 'a, 'b> {
     /// Writes `sreg` (`NFTABLES_A_EXPR_CMP_ATTRS_SREG`, u32, big-endian).
     #[inline]
     pub fn sreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `op` (`NFTABLES_A_EXPR_CMP_ATTRS_OP`, u32, big-endian, a value of `cmp-ops`: `CmpOps`).
     #[inline]
     pub fn op(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Opens `data` (`NFTABLES_A_EXPR_CMP_ATTRS_DATA`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7249,15 +7220,13 @@ impl<'m, 'a, 'b> ExprCounterAttrsWriter<'m, 'a, 'b> {
     /// Writes `bytes` (`NFTABLES_A_EXPR_COUNTER_ATTRS_BYTES`, u64, big-endian).
     #[inline]
     pub fn bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `packets` (`NFTABLES_A_EXPR_COUNTER_ATTRS_PACKETS`, u64, big-endian).
     #[inline]
     pub fn packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 }
 
@@ -7336,29 +7305,25 @@ impl<'m, 'a, 'b> ExprCtAttrsWriter<'m, 'a, 'b> {
     /// Writes `dreg` (`NFTABLES_A_EXPR_CT_ATTRS_DREG`, u32, big-endian).
     #[inline]
     pub fn dreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `key` (`NFTABLES_A_EXPR_CT_ATTRS_KEY`, u32, big-endian, a value of `ct-keys`: `CtKeys`).
     #[inline]
     pub fn key(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `direction` (`NFTABLES_A_EXPR_CT_ATTRS_DIRECTION`, u8, a value of `ct-direction`: `CtDirection`).
     #[inline]
     pub fn direction(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `sreg` (`NFTABLES_A_EXPR_CT_ATTRS_SREG`, u32, big-endian).
     #[inline]
     pub fn sreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(4, &value), self)
     }
 }
 
@@ -7431,22 +7396,19 @@ impl<'m, 'a, 'b> ExprFibAttrsWriter<'m, 'a, 'b> {
     /// Writes `dreg` (`NFTABLES_A_EXPR_FIB_ATTRS_DREG`, u32, big-endian).
     #[inline]
     pub fn dreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `result` (`NFTABLES_A_EXPR_FIB_ATTRS_RESULT`, u32, big-endian, a value of `fib-result`: `FibResult`).
     #[inline]
     pub fn result(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `flags` (`NFTABLES_A_EXPR_FIB_ATTRS_FLAGS`, u32, big-endian, a value of `fib-flags`: `FibFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 }
 
@@ -7507,8 +7469,7 @@ impl<'m, 'a, 'b> ExprFlowOffloadAttrsWriter<'m, 'a, 'b> {
     /// Writes `name` (`NFTABLES_A_EXPR_FLOW_OFFLOAD_ATTRS_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 }
 
@@ -7575,8 +7536,7 @@ impl<'m, 'a, 'b> ExprImmediateAttrsWriter<'m, 'a, 'b> {
     /// Writes `dreg` (`NFTABLES_A_EXPR_IMMEDIATE_ATTRS_DREG`, u32, big-endian).
     #[inline]
     pub fn dreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Opens `data` (`NFTABLES_A_EXPR_IMMEDIATE_ATTRS_DATA`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7728,36 +7688,31 @@ impl<'m, 'a, 'b> ExprLookupAttrsWriter<'m, 'a, 'b> {
     /// Writes `set` (`NFTABLES_A_EXPR_LOOKUP_ATTRS_SET`, string).
     #[inline]
     pub fn set(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `set-id` (`NFTABLES_A_EXPR_LOOKUP_ATTRS_SET_ID`, u32, big-endian).
     #[inline]
     pub fn set_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `sreg` (`NFTABLES_A_EXPR_LOOKUP_ATTRS_SREG`, u32, big-endian).
     #[inline]
     pub fn sreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Writes `dreg` (`NFTABLES_A_EXPR_LOOKUP_ATTRS_DREG`, u32, big-endian).
     #[inline]
     pub fn dreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(4, &value), self)
     }
 
     /// Writes `flags` (`NFTABLES_A_EXPR_LOOKUP_ATTRS_FLAGS`, u32, big-endian, a value of `lookup-flags`: `LookupFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 }
 
@@ -7830,22 +7785,19 @@ impl<'m, 'a, 'b> ExprMasqAttrsWriter<'m, 'a, 'b> {
     /// Writes `flags` (`NFTABLES_A_EXPR_MASQ_ATTRS_FLAGS`, u32, big-endian, bits of `nat-range-flags`: `NatRangeFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `reg-proto-min` (`NFTABLES_A_EXPR_MASQ_ATTRS_REG_PROTO_MIN`, u32, big-endian, a value of `registers`: `Registers`).
     #[inline]
     pub fn reg_proto_min(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `reg-proto-max` (`NFTABLES_A_EXPR_MASQ_ATTRS_REG_PROTO_MAX`, u32, big-endian, a value of `registers`: `Registers`).
     #[inline]
     pub fn reg_proto_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 }
 
@@ -7918,22 +7870,19 @@ impl<'m, 'a, 'b> ExprMetaAttrsWriter<'m, 'a, 'b> {
     /// Writes `dreg` (`NFTABLES_A_EXPR_META_ATTRS_DREG`, u32, big-endian).
     #[inline]
     pub fn dreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `key` (`NFTABLES_A_EXPR_META_ATTRS_KEY`, u32, big-endian, a value of `meta-keys`: `MetaKeys`).
     #[inline]
     pub fn key(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `sreg` (`NFTABLES_A_EXPR_META_ATTRS_SREG`, u32, big-endian).
     #[inline]
     pub fn sreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 }
 
@@ -8030,50 +7979,43 @@ impl<'m, 'a, 'b> ExprNatAttrsWriter<'m, 'a, 'b> {
     /// Writes `type` (`NFTABLES_A_EXPR_NAT_ATTRS_TYPE`, u32, big-endian).
     #[inline]
     pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `family` (`NFTABLES_A_EXPR_NAT_ATTRS_FAMILY`, u32, big-endian).
     #[inline]
     pub fn family(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `reg-addr-min` (`NFTABLES_A_EXPR_NAT_ATTRS_REG_ADDR_MIN`, u32, big-endian).
     #[inline]
     pub fn reg_addr_min(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Writes `reg-addr-max` (`NFTABLES_A_EXPR_NAT_ATTRS_REG_ADDR_MAX`, u32, big-endian).
     #[inline]
     pub fn reg_addr_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(4, &value), self)
     }
 
     /// Writes `reg-proto-min` (`NFTABLES_A_EXPR_NAT_ATTRS_REG_PROTO_MIN`, u32, big-endian).
     #[inline]
     pub fn reg_proto_min(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 
     /// Writes `reg-proto-max` (`NFTABLES_A_EXPR_NAT_ATTRS_REG_PROTO_MAX`, u32, big-endian).
     #[inline]
     pub fn reg_proto_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(6, &value), self)
     }
 
     /// Writes `flags` (`NFTABLES_A_EXPR_NAT_ATTRS_FLAGS`, u32, big-endian, bits of `nat-range-flags`: `NatRangeFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(7, &value), self)
     }
 }
 
@@ -8158,36 +8100,31 @@ impl<'m, 'a, 'b> ExprObjrefAttrsWriter<'m, 'a, 'b> {
     /// Writes `imm-type` (`NFTABLES_A_EXPR_OBJREF_ATTRS_IMM_TYPE`, u32, big-endian).
     #[inline]
     pub fn imm_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `imm-name` (`NFTABLES_A_EXPR_OBJREF_ATTRS_IMM_NAME`, string).
     #[inline]
     pub fn imm_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `set-sreg` (`NFTABLES_A_EXPR_OBJREF_ATTRS_SET_SREG`, u32, big-endian).
     #[inline]
     pub fn set_sreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Writes `set-name` (`NFTABLES_A_EXPR_OBJREF_ATTRS_SET_NAME`, string).
     #[inline]
     pub fn set_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(4, value), self)
     }
 
     /// Writes `set-id` (`NFTABLES_A_EXPR_OBJREF_ATTRS_SET_ID`, u32, big-endian).
     #[inline]
     pub fn set_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 }
 
@@ -8290,57 +8227,49 @@ impl<'m, 'a, 'b> ExprPayloadAttrsWriter<'m, 'a, 'b> {
     /// Writes `dreg` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_DREG`, u32, big-endian, a value of `registers`: `Registers`).
     #[inline]
     pub fn dreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `base` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_BASE`, u32, big-endian, a value of `payload-base`: `PayloadBase`).
     #[inline]
     pub fn base(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `offset` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_OFFSET`, u32, big-endian).
     #[inline]
     pub fn offset(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Writes `len` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_LEN`, u32, big-endian).
     #[inline]
     pub fn len(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(4, &value), self)
     }
 
     /// Writes `sreg` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_SREG`, u32, big-endian, a value of `registers`: `Registers`).
     #[inline]
     pub fn sreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 
     /// Writes `csum-type` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_CSUM_TYPE`, u32, big-endian).
     #[inline]
     pub fn csum_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(6, &value), self)
     }
 
     /// Writes `csum-offset` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_CSUM_OFFSET`, u32, big-endian).
     #[inline]
     pub fn csum_offset(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(7, &value), self)
     }
 
     /// Writes `csum-flags` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_CSUM_FLAGS`, u32, big-endian).
     #[inline]
     pub fn csum_flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(8, &value), self)
     }
 }
 
@@ -8407,15 +8336,13 @@ impl<'m, 'a, 'b> ExprRejectAttrsWriter<'m, 'a, 'b> {
     /// Writes `type` (`NFTABLES_A_EXPR_REJECT_ATTRS_TYPE`, u32, big-endian, a value of `reject-types`: `RejectTypes`).
     #[inline]
     pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `icmp-code` (`NFTABLES_A_EXPR_REJECT_ATTRS_ICMP_CODE`, u8).
     #[inline]
     pub fn icmp_code(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -8488,22 +8415,19 @@ impl<'m, 'a, 'b> ExprTargetAttrsWriter<'m, 'a, 'b> {
     /// Writes `name` (`NFTABLES_A_EXPR_TARGET_ATTRS_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `rev` (`NFTABLES_A_EXPR_TARGET_ATTRS_REV`, u32, big-endian).
     #[inline]
     pub fn rev(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `info` (`NFTABLES_A_EXPR_TARGET_ATTRS_INFO`, binary).
     #[inline]
     pub fn info(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 }
 
@@ -8576,22 +8500,19 @@ impl<'m, 'a, 'b> ExprTproxyAttrsWriter<'m, 'a, 'b> {
     /// Writes `family` (`NFTABLES_A_EXPR_TPROXY_ATTRS_FAMILY`, u32, big-endian).
     #[inline]
     pub fn family(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `reg-addr` (`NFTABLES_A_EXPR_TPROXY_ATTRS_REG_ADDR`, u32, big-endian).
     #[inline]
     pub fn reg_addr(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `reg-port` (`NFTABLES_A_EXPR_TPROXY_ATTRS_REG_PORT`, u32, big-endian).
     #[inline]
     pub fn reg_port(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 }
 
@@ -8682,15 +8603,13 @@ impl<'m, 'a, 'b> FlowtableAttrsWriter<'m, 'a, 'b> {
     /// Writes `table` (`NFTABLES_A_FLOWTABLE_ATTRS_TABLE`, string).
     #[inline]
     pub fn table(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `name` (`NFTABLES_A_FLOWTABLE_ATTRS_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Opens `hook` (`NFTABLES_A_FLOWTABLE_ATTRS_HOOK`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -8702,22 +8621,19 @@ impl<'m, 'a, 'b> FlowtableAttrsWriter<'m, 'a, 'b> {
     /// Writes `use` (`NFTABLES_A_FLOWTABLE_ATTRS_USE`, u32, big-endian).
     #[inline]
     pub fn use_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(4, &value), self)
     }
 
     /// Writes `handle` (`NFTABLES_A_FLOWTABLE_ATTRS_HANDLE`, u64, big-endian).
     #[inline]
     pub fn handle(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 
     /// Writes `flags` (`NFTABLES_A_FLOWTABLE_ATTRS_FLAGS`, u32, big-endian).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(7, &value), self)
     }
 }
 
@@ -8790,15 +8706,13 @@ impl<'m, 'a, 'b> FlowtableHookAttrsWriter<'m, 'a, 'b> {
     /// Writes `num` (`NFTABLES_A_FLOWTABLE_HOOK_ATTRS_NUM`, u32, big-endian).
     #[inline]
     pub fn num(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `priority` (`NFTABLES_A_FLOWTABLE_HOOK_ATTRS_PRIORITY`, u32, big-endian).
     #[inline]
     pub fn priority(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Opens `devs` (`NFTABLES_A_FLOWTABLE_HOOK_ATTRS_DEVS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -8877,22 +8791,19 @@ impl<'m, 'a, 'b> GenAttrsWriter<'m, 'a, 'b> {
     /// Writes `id` (`NFTABLES_A_GEN_ATTRS_ID`, u32, big-endian).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `proc-pid` (`NFTABLES_A_GEN_ATTRS_PROC_PID`, u32, big-endian).
     #[inline]
     pub fn proc_pid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `proc-name` (`NFTABLES_A_GEN_ATTRS_PROC_NAME`, string).
     #[inline]
     pub fn proc_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(3, value), self)
     }
 }
 
@@ -8953,8 +8864,7 @@ impl<'m, 'a, 'b> HookDevAttrsWriter<'m, 'a, 'b> {
     /// Writes `name` (`NFTABLES_A_HOOK_DEV_ATTRS_NAME`, string, multi-attr).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 }
 
@@ -9045,43 +8955,37 @@ impl<'m, 'a, 'b> LogAttrsWriter<'m, 'a, 'b> {
     /// Writes `group` (`NFTABLES_A_LOG_ATTRS_GROUP`, u16, big-endian).
     #[inline]
     pub fn group(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `prefix` (`NFTABLES_A_LOG_ATTRS_PREFIX`, string).
     #[inline]
     pub fn prefix(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `snaplen` (`NFTABLES_A_LOG_ATTRS_SNAPLEN`, u32, big-endian).
     #[inline]
     pub fn snaplen(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Writes `qthreshold` (`NFTABLES_A_LOG_ATTRS_QTHRESHOLD`, u16, big-endian).
     #[inline]
     pub fn qthreshold(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(4, &value), self)
     }
 
     /// Writes `level` (`NFTABLES_A_LOG_ATTRS_LEVEL`, u32, big-endian, a value of `log-level`: `LogLevel`).
     #[inline]
     pub fn level(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 
     /// Writes `flags` (`NFTABLES_A_LOG_ATTRS_FLAGS`, u32, big-endian, a value of `log-flags`: `LogFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(6, &value), self)
     }
 }
 
@@ -9148,15 +9052,13 @@ impl<'m, 'a, 'b> NftCounterAttrsWriter<'m, 'a, 'b> {
     /// Writes `bytes` (`NFTABLES_A_NFT_COUNTER_ATTRS_BYTES`, u64, big-endian).
     #[inline]
     pub fn bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `packets` (`NFTABLES_A_NFT_COUNTER_ATTRS_PACKETS`, u64, big-endian).
     #[inline]
     pub fn packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 }
 
@@ -9235,22 +9137,19 @@ impl<'m, 'a, 'b> NftHookAttrsWriter<'m, 'a, 'b> {
     /// Writes `num` (`NFTABLES_A_NFT_HOOK_ATTRS_NUM`, u32, big-endian).
     #[inline]
     pub fn num(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `priority` (`NFTABLES_A_NFT_HOOK_ATTRS_PRIORITY`, s32, big-endian).
     #[inline]
     pub fn priority(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `dev` (`NFTABLES_A_NFT_HOOK_ATTRS_DEV`, string).
     #[inline]
     pub fn dev(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(3, value), self)
     }
 
     /// Opens `devs` (`NFTABLES_A_NFT_HOOK_ATTRS_DEVS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -9335,29 +9234,25 @@ impl<'m, 'a, 'b> NumgenAttrsWriter<'m, 'a, 'b> {
     /// Writes `dreg` (`NFTABLES_A_NUMGEN_ATTRS_DREG`, u32, a value of `registers`: `Registers`).
     #[inline]
     pub fn dreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `modulus` (`NFTABLES_A_NUMGEN_ATTRS_MODULUS`, u32, big-endian).
     #[inline]
     pub fn modulus(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `type` (`NFTABLES_A_NUMGEN_ATTRS_TYPE`, u32, big-endian, a value of `numgen-types`: `NumgenTypes`).
     #[inline]
     pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Writes `offset` (`NFTABLES_A_NUMGEN_ATTRS_OFFSET`, u32, big-endian).
     #[inline]
     pub fn offset(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(4, &value), self)
     }
 }
 
@@ -9454,22 +9349,19 @@ impl<'m, 'a, 'b> ObjAttrsWriter<'m, 'a, 'b> {
     /// Writes `table` (`NFTABLES_A_OBJ_ATTRS_TABLE`, string).
     #[inline]
     pub fn table(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `name` (`NFTABLES_A_OBJ_ATTRS_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `type` (`NFTABLES_A_OBJ_ATTRS_TYPE`, u32, big-endian, a value of `object-type`: `ObjectType`).
     #[inline]
     pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Opens `data` (`NFTABLES_A_OBJ_ATTRS_DATA`, sub-message): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -9481,22 +9373,19 @@ impl<'m, 'a, 'b> ObjAttrsWriter<'m, 'a, 'b> {
     /// Writes `use` (`NFTABLES_A_OBJ_ATTRS_USE`, u32, big-endian).
     #[inline]
     pub fn use_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 
     /// Writes `handle` (`NFTABLES_A_OBJ_ATTRS_HANDLE`, u64, big-endian).
     #[inline]
     pub fn handle(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(6, &value), self)
     }
 
     /// Writes `userdata` (`NFTABLES_A_OBJ_ATTRS_USERDATA`, binary).
     #[inline]
     pub fn userdata(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, value), self)
     }
 }
 
@@ -9569,22 +9458,19 @@ impl<'m, 'a, 'b> QuotaAttrsWriter<'m, 'a, 'b> {
     /// Writes `bytes` (`NFTABLES_A_QUOTA_ATTRS_BYTES`, u64, big-endian).
     #[inline]
     pub fn bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `flags` (`NFTABLES_A_QUOTA_ATTRS_FLAGS`, u32, big-endian, a value of `quota-flags`: `QuotaFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `consumed` (`NFTABLES_A_QUOTA_ATTRS_CONSUMED`, u64, big-endian).
     #[inline]
     pub fn consumed(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(4, &value), self)
     }
 }
 
@@ -9663,15 +9549,13 @@ impl<'m, 'a, 'b> RangeAttrsWriter<'m, 'a, 'b> {
     /// Writes `sreg` (`NFTABLES_A_RANGE_ATTRS_SREG`, u32, big-endian, a value of `registers`: `Registers`).
     #[inline]
     pub fn sreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `op` (`NFTABLES_A_RANGE_ATTRS_OP`, u32, big-endian, a value of `range-ops`: `RangeOps`).
     #[inline]
     pub fn op(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Opens `from-data` (`NFTABLES_A_RANGE_ATTRS_FROM_DATA`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -9798,22 +9682,19 @@ impl<'m, 'a, 'b> RuleAttrsWriter<'m, 'a, 'b> {
     /// Writes `table` (`NFTABLES_A_RULE_ATTRS_TABLE`, string).
     #[inline]
     pub fn table(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `chain` (`NFTABLES_A_RULE_ATTRS_CHAIN`, string).
     #[inline]
     pub fn chain(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `handle` (`NFTABLES_A_RULE_ATTRS_HANDLE`, u64, big-endian).
     #[inline]
     pub fn handle(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Opens `expressions` (`NFTABLES_A_RULE_ATTRS_EXPRESSIONS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -9831,36 +9712,31 @@ impl<'m, 'a, 'b> RuleAttrsWriter<'m, 'a, 'b> {
     /// Writes `position` (`NFTABLES_A_RULE_ATTRS_POSITION`, u64, big-endian).
     #[inline]
     pub fn position(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(6, &value), self)
     }
 
     /// Writes `userdata` (`NFTABLES_A_RULE_ATTRS_USERDATA`, binary).
     #[inline]
     pub fn userdata(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, value), self)
     }
 
     /// Writes `id` (`NFTABLES_A_RULE_ATTRS_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `position-id` (`NFTABLES_A_RULE_ATTRS_POSITION_ID`, u32).
     #[inline]
     pub fn position_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `chain-id` (`NFTABLES_A_RULE_ATTRS_CHAIN_ID`, u32).
     #[inline]
     pub fn chain_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 }
 
@@ -9927,15 +9803,13 @@ impl<'m, 'a, 'b> RuleCompatAttrsWriter<'m, 'a, 'b> {
     /// Writes `proto` (`NFTABLES_A_RULE_COMPAT_ATTRS_PROTO`, u32, big-endian).
     #[inline]
     pub fn proto(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `flags` (`NFTABLES_A_RULE_COMPAT_ATTRS_FLAGS`, u32, big-endian).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 }
 
@@ -10104,57 +9978,49 @@ impl<'m, 'a, 'b> SetAttrsWriter<'m, 'a, 'b> {
     /// Writes `table` (`NFTABLES_A_SET_ATTRS_TABLE`, string).
     #[inline]
     pub fn table(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `name` (`NFTABLES_A_SET_ATTRS_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `flags` (`NFTABLES_A_SET_ATTRS_FLAGS`, u32, big-endian, a value of `set-flags`: `SetFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Writes `key-type` (`NFTABLES_A_SET_ATTRS_KEY_TYPE`, u32, big-endian).
     #[inline]
     pub fn key_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(4, &value), self)
     }
 
     /// Writes `key-len` (`NFTABLES_A_SET_ATTRS_KEY_LEN`, u32, big-endian).
     #[inline]
     pub fn key_len(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 
     /// Writes `data-type` (`NFTABLES_A_SET_ATTRS_DATA_TYPE`, u32, big-endian).
     #[inline]
     pub fn data_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(6, &value), self)
     }
 
     /// Writes `data-len` (`NFTABLES_A_SET_ATTRS_DATA_LEN`, u32, big-endian).
     #[inline]
     pub fn data_len(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(7, &value), self)
     }
 
     /// Writes `policy` (`NFTABLES_A_SET_ATTRS_POLICY`, u32, big-endian).
     #[inline]
     pub fn policy(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(8, &value), self)
     }
 
     /// Opens `desc` (`NFTABLES_A_SET_ATTRS_DESC`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -10166,43 +10032,37 @@ impl<'m, 'a, 'b> SetAttrsWriter<'m, 'a, 'b> {
     /// Writes `id` (`NFTABLES_A_SET_ATTRS_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `timeout` (`NFTABLES_A_SET_ATTRS_TIMEOUT`, u64).
     #[inline]
     pub fn timeout(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `gc-interval` (`NFTABLES_A_SET_ATTRS_GC_INTERVAL`, u32).
     #[inline]
     pub fn gc_interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `userdata` (`NFTABLES_A_SET_ATTRS_USERDATA`, binary).
     #[inline]
     pub fn userdata(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, value), self)
     }
 
     /// Writes `obj-type` (`NFTABLES_A_SET_ATTRS_OBJ_TYPE`, u32, big-endian).
     #[inline]
     pub fn obj_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(15, &value), self)
     }
 
     /// Writes `handle` (`NFTABLES_A_SET_ATTRS_HANDLE`, u64, big-endian).
     #[inline]
     pub fn handle(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(16, &value), self)
     }
 
     /// Opens `expr` (`NFTABLES_A_SET_ATTRS_EXPR`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -10220,15 +10080,13 @@ impl<'m, 'a, 'b> SetAttrsWriter<'m, 'a, 'b> {
     /// Writes `type` (`NFTABLES_A_SET_ATTRS_TYPE`, string).
     #[inline]
     pub fn type_(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(19, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(19, value), self)
     }
 
     /// Writes `count` (`NFTABLES_A_SET_ATTRS_COUNT`, u32, big-endian).
     #[inline]
     pub fn count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(20, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(20, &value), self)
     }
 }
 
@@ -10295,8 +10153,7 @@ impl<'m, 'a, 'b> SetDescAttrsWriter<'m, 'a, 'b> {
     /// Writes `size` (`NFTABLES_A_SET_DESC_ATTRS_SIZE`, u32, big-endian).
     #[inline]
     pub fn size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Opens `concat` (`NFTABLES_A_SET_DESC_ATTRS_CONCAT`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -10424,8 +10281,7 @@ impl<'m, 'a, 'b> SetFieldAttrsWriter<'m, 'a, 'b> {
     /// Writes `len` (`NFTABLES_A_SET_FIELD_ATTRS_LEN`, u32, big-endian).
     #[inline]
     pub fn len(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 }
 
@@ -10613,29 +10469,25 @@ impl<'m, 'a, 'b> SetelemAttrsWriter<'m, 'a, 'b> {
     /// Writes `flags` (`NFTABLES_A_SETELEM_ATTRS_FLAGS`, binary).
     #[inline]
     pub fn flags(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 
     /// Writes `timeout` (`NFTABLES_A_SETELEM_ATTRS_TIMEOUT`, u64).
     #[inline]
     pub fn timeout(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `expiration` (`NFTABLES_A_SETELEM_ATTRS_EXPIRATION`, u64).
     #[inline]
     pub fn expiration(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `userdata` (`NFTABLES_A_SETELEM_ATTRS_USERDATA`, binary).
     #[inline]
     pub fn userdata(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, value), self)
     }
 
     /// Opens `expr` (`NFTABLES_A_SETELEM_ATTRS_EXPR`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -10647,8 +10499,7 @@ impl<'m, 'a, 'b> SetelemAttrsWriter<'m, 'a, 'b> {
     /// Writes `objref` (`NFTABLES_A_SETELEM_ATTRS_OBJREF`, string).
     #[inline]
     pub fn objref(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(8, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(8, value), self)
     }
 
     /// Opens `key-end` (`NFTABLES_A_SETELEM_ATTRS_KEY_END`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -10739,15 +10590,13 @@ impl<'m, 'a, 'b> SetelemListAttrsWriter<'m, 'a, 'b> {
     /// Writes `table` (`NFTABLES_A_SETELEM_LIST_ATTRS_TABLE`, string).
     #[inline]
     pub fn table(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `set` (`NFTABLES_A_SETELEM_LIST_ATTRS_SET`, string).
     #[inline]
     pub fn set(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Opens `elements` (`NFTABLES_A_SETELEM_LIST_ATTRS_ELEMENTS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -10759,8 +10608,7 @@ impl<'m, 'a, 'b> SetelemListAttrsWriter<'m, 'a, 'b> {
     /// Writes `set-id` (`NFTABLES_A_SETELEM_LIST_ATTRS_SET_ID`, u32).
     #[inline]
     pub fn set_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 }
 
@@ -10912,43 +10760,37 @@ impl<'m, 'a, 'b> TableAttrsWriter<'m, 'a, 'b> {
     /// Writes `name` (`NFTABLES_A_TABLE_ATTRS_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `flags` (`NFTABLES_A_TABLE_ATTRS_FLAGS`, u32, big-endian, bits of `table-flags`: `TableFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `use` (`NFTABLES_A_TABLE_ATTRS_USE`, u32, big-endian).
     #[inline]
     pub fn use_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Writes `handle` (`NFTABLES_A_TABLE_ATTRS_HANDLE`, u64, big-endian).
     #[inline]
     pub fn handle(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(4, &value), self)
     }
 
     /// Writes `userdata` (`NFTABLES_A_TABLE_ATTRS_USERDATA`, binary).
     #[inline]
     pub fn userdata(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, value), self)
     }
 
     /// Writes `owner` (`NFTABLES_A_TABLE_ATTRS_OWNER`, u32, big-endian).
     #[inline]
     pub fn owner(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(7, &value), self)
     }
 }
 
@@ -11021,22 +10863,19 @@ impl<'m, 'a, 'b> VerdictAttrsWriter<'m, 'a, 'b> {
     /// Writes `code` (`NFTABLES_A_VERDICT_ATTRS_CODE`, u32, big-endian, a value of `verdict-code`: `VerdictCode`).
     #[inline]
     pub fn code(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `chain` (`NFTABLES_A_VERDICT_ATTRS_CHAIN`, string).
     #[inline]
     pub fn chain(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `chain-id` (`NFTABLES_A_VERDICT_ATTRS_CHAIN_ID`, u32, big-endian).
     #[inline]
     pub fn chain_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 }
 

@@ -1673,29 +1673,25 @@ impl<'m, 'a, 'b> KeyconfWriter<'m, 'a, 'b> {
     /// Writes `peer-id` (`OVPN_A_KEYCONF_PEER_ID`, u32).
     #[inline]
     pub fn peer_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `slot` (`OVPN_A_KEYCONF_SLOT`, u32, a value of `key-slot`: `KeySlot`).
     #[inline]
     pub fn slot(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `key-id` (`OVPN_A_KEYCONF_KEY_ID`, u32).
     #[inline]
     pub fn key_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `cipher-alg` (`OVPN_A_KEYCONF_CIPHER_ALG`, u32, a value of `cipher-alg`: `CipherAlg`).
     #[inline]
     pub fn cipher_alg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Opens `encrypt-dir` (`OVPN_A_KEYCONF_ENCRYPT_DIR`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -1774,15 +1770,13 @@ impl<'m, 'a, 'b> KeyconfDelInputWriter<'m, 'a, 'b> {
     /// Writes `peer-id` (`OVPN_A_KEYCONF_PEER_ID`, u32).
     #[inline]
     pub fn peer_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `slot` (`OVPN_A_KEYCONF_SLOT`, u32, a value of `key-slot`: `KeySlot`).
     #[inline]
     pub fn slot(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -1861,29 +1855,25 @@ impl<'m, 'a, 'b> KeyconfGetWriter<'m, 'a, 'b> {
     /// Writes `peer-id` (`OVPN_A_KEYCONF_PEER_ID`, u32).
     #[inline]
     pub fn peer_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `slot` (`OVPN_A_KEYCONF_SLOT`, u32, a value of `key-slot`: `KeySlot`).
     #[inline]
     pub fn slot(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `key-id` (`OVPN_A_KEYCONF_KEY_ID`, u32).
     #[inline]
     pub fn key_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `cipher-alg` (`OVPN_A_KEYCONF_CIPHER_ALG`, u32, a value of `cipher-alg`: `CipherAlg`).
     #[inline]
     pub fn cipher_alg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 }
 
@@ -1944,8 +1934,7 @@ impl<'m, 'a, 'b> KeyconfSwapInputWriter<'m, 'a, 'b> {
     /// Writes `peer-id` (`OVPN_A_KEYCONF_PEER_ID`, u32).
     #[inline]
     pub fn peer_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 }
 
@@ -2012,15 +2001,13 @@ impl<'m, 'a, 'b> KeydirWriter<'m, 'a, 'b> {
     /// Writes `cipher-key` (`OVPN_A_KEYDIR_CIPHER_KEY`, binary).
     #[inline]
     pub fn cipher_key(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, value), self)
     }
 
     /// Writes `nonce-tail` (`OVPN_A_KEYDIR_NONCE_TAIL`, binary).
     #[inline]
     pub fn nonce_tail(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 }
 
@@ -2093,8 +2080,7 @@ impl<'m, 'a, 'b> OvpnWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`OVPN_A_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `peer` (`OVPN_A_PEER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2173,8 +2159,7 @@ impl<'m, 'a, 'b> OvpnKeyconfDelInputWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`OVPN_A_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `keyconf` (`OVPN_A_KEYCONF`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2247,8 +2232,7 @@ impl<'m, 'a, 'b> OvpnKeyconfGetWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`OVPN_A_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `keyconf` (`OVPN_A_KEYCONF`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2321,8 +2305,7 @@ impl<'m, 'a, 'b> OvpnKeyconfSwapInputWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`OVPN_A_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `keyconf` (`OVPN_A_KEYCONF`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2395,8 +2378,7 @@ impl<'m, 'a, 'b> OvpnPeerDelInputWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`OVPN_A_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `peer` (`OVPN_A_PEER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2469,8 +2451,7 @@ impl<'m, 'a, 'b> OvpnPeerNewInputWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`OVPN_A_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `peer` (`OVPN_A_PEER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2543,8 +2524,7 @@ impl<'m, 'a, 'b> OvpnPeerSetInputWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`OVPN_A_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `peer` (`OVPN_A_PEER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2749,169 +2729,145 @@ impl<'m, 'a, 'b> PeerWriter<'m, 'a, 'b> {
     /// Writes `id` (`OVPN_A_PEER_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `remote-ipv4` (`OVPN_A_PEER_REMOTE_IPV4`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn remote_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `remote-ipv6` (`OVPN_A_PEER_REMOTE_IPV6`, binary, display hint ipv6).
     #[inline]
     pub fn remote_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `remote-ipv6-scope-id` (`OVPN_A_PEER_REMOTE_IPV6_SCOPE_ID`, u32).
     #[inline]
     pub fn remote_ipv6_scope_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `remote-port` (`OVPN_A_PEER_REMOTE_PORT`, u16, big-endian).
     #[inline]
     pub fn remote_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 
     /// Writes `socket` (`OVPN_A_PEER_SOCKET`, u32).
     #[inline]
     pub fn socket(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `socket-netnsid` (`OVPN_A_PEER_SOCKET_NETNSID`, s32).
     #[inline]
     pub fn socket_netnsid(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `vpn-ipv4` (`OVPN_A_PEER_VPN_IPV4`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn vpn_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(8, &value), self)
     }
 
     /// Writes `vpn-ipv6` (`OVPN_A_PEER_VPN_IPV6`, binary, display hint ipv6).
     #[inline]
     pub fn vpn_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `local-ipv4` (`OVPN_A_PEER_LOCAL_IPV4`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn local_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(10, &value), self)
     }
 
     /// Writes `local-ipv6` (`OVPN_A_PEER_LOCAL_IPV6`, binary, display hint ipv6).
     #[inline]
     pub fn local_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `local-port` (`OVPN_A_PEER_LOCAL_PORT`, u16, big-endian).
     #[inline]
     pub fn local_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(12, &value), self)
     }
 
     /// Writes `keepalive-interval` (`OVPN_A_PEER_KEEPALIVE_INTERVAL`, u32).
     #[inline]
     pub fn keepalive_interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `keepalive-timeout` (`OVPN_A_PEER_KEEPALIVE_TIMEOUT`, u32).
     #[inline]
     pub fn keepalive_timeout(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `del-reason` (`OVPN_A_PEER_DEL_REASON`, u32, a value of `del-peer-reason`: `DelPeerReason`).
     #[inline]
     pub fn del_reason(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `vpn-rx-bytes` (`OVPN_A_PEER_VPN_RX_BYTES`, uint).
     #[inline]
     pub fn vpn_rx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `vpn-tx-bytes` (`OVPN_A_PEER_VPN_TX_BYTES`, uint).
     #[inline]
     pub fn vpn_tx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, &value), self)
     }
 
     /// Writes `vpn-rx-packets` (`OVPN_A_PEER_VPN_RX_PACKETS`, uint).
     #[inline]
     pub fn vpn_rx_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(18, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(18, &value), self)
     }
 
     /// Writes `vpn-tx-packets` (`OVPN_A_PEER_VPN_TX_PACKETS`, uint).
     #[inline]
     pub fn vpn_tx_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(19, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(19, &value), self)
     }
 
     /// Writes `link-rx-bytes` (`OVPN_A_PEER_LINK_RX_BYTES`, uint).
     #[inline]
     pub fn link_rx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(20, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(20, &value), self)
     }
 
     /// Writes `link-tx-bytes` (`OVPN_A_PEER_LINK_TX_BYTES`, uint).
     #[inline]
     pub fn link_tx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(21, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(21, &value), self)
     }
 
     /// Writes `link-rx-packets` (`OVPN_A_PEER_LINK_RX_PACKETS`, uint).
     #[inline]
     pub fn link_rx_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(22, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(22, &value), self)
     }
 
     /// Writes `link-tx-packets` (`OVPN_A_PEER_LINK_TX_PACKETS`, uint).
     #[inline]
     pub fn link_tx_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(23, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(23, &value), self)
     }
 
     /// Writes `tx-id` (`OVPN_A_PEER_TX_ID`, u32).
     #[inline]
     pub fn tx_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(24, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(24, &value), self)
     }
 }
 
@@ -2972,8 +2928,7 @@ impl<'m, 'a, 'b> PeerDelInputWriter<'m, 'a, 'b> {
     /// Writes `id` (`OVPN_A_PEER_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 }
 
@@ -3106,92 +3061,79 @@ impl<'m, 'a, 'b> PeerNewInputWriter<'m, 'a, 'b> {
     /// Writes `id` (`OVPN_A_PEER_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `remote-ipv4` (`OVPN_A_PEER_REMOTE_IPV4`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn remote_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `remote-ipv6` (`OVPN_A_PEER_REMOTE_IPV6`, binary, display hint ipv6).
     #[inline]
     pub fn remote_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `remote-ipv6-scope-id` (`OVPN_A_PEER_REMOTE_IPV6_SCOPE_ID`, u32).
     #[inline]
     pub fn remote_ipv6_scope_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `remote-port` (`OVPN_A_PEER_REMOTE_PORT`, u16, big-endian).
     #[inline]
     pub fn remote_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 
     /// Writes `socket` (`OVPN_A_PEER_SOCKET`, u32).
     #[inline]
     pub fn socket(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `vpn-ipv4` (`OVPN_A_PEER_VPN_IPV4`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn vpn_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(8, &value), self)
     }
 
     /// Writes `vpn-ipv6` (`OVPN_A_PEER_VPN_IPV6`, binary, display hint ipv6).
     #[inline]
     pub fn vpn_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `local-ipv4` (`OVPN_A_PEER_LOCAL_IPV4`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn local_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(10, &value), self)
     }
 
     /// Writes `local-ipv6` (`OVPN_A_PEER_LOCAL_IPV6`, binary, display hint ipv6).
     #[inline]
     pub fn local_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `keepalive-interval` (`OVPN_A_PEER_KEEPALIVE_INTERVAL`, u32).
     #[inline]
     pub fn keepalive_interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `keepalive-timeout` (`OVPN_A_PEER_KEEPALIVE_TIMEOUT`, u32).
     #[inline]
     pub fn keepalive_timeout(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `tx-id` (`OVPN_A_PEER_TX_ID`, u32).
     #[inline]
     pub fn tx_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(24, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(24, &value), self)
     }
 }
 
@@ -3318,84 +3260,72 @@ impl<'m, 'a, 'b> PeerSetInputWriter<'m, 'a, 'b> {
     /// Writes `id` (`OVPN_A_PEER_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `remote-ipv4` (`OVPN_A_PEER_REMOTE_IPV4`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn remote_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `remote-ipv6` (`OVPN_A_PEER_REMOTE_IPV6`, binary, display hint ipv6).
     #[inline]
     pub fn remote_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `remote-ipv6-scope-id` (`OVPN_A_PEER_REMOTE_IPV6_SCOPE_ID`, u32).
     #[inline]
     pub fn remote_ipv6_scope_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `remote-port` (`OVPN_A_PEER_REMOTE_PORT`, u16, big-endian).
     #[inline]
     pub fn remote_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 
     /// Writes `vpn-ipv4` (`OVPN_A_PEER_VPN_IPV4`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn vpn_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(8, &value), self)
     }
 
     /// Writes `vpn-ipv6` (`OVPN_A_PEER_VPN_IPV6`, binary, display hint ipv6).
     #[inline]
     pub fn vpn_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `local-ipv4` (`OVPN_A_PEER_LOCAL_IPV4`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn local_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(10, &value), self)
     }
 
     /// Writes `local-ipv6` (`OVPN_A_PEER_LOCAL_IPV6`, binary, display hint ipv6).
     #[inline]
     pub fn local_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `keepalive-interval` (`OVPN_A_PEER_KEEPALIVE_INTERVAL`, u32).
     #[inline]
     pub fn keepalive_interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `keepalive-timeout` (`OVPN_A_PEER_KEEPALIVE_TIMEOUT`, u32).
     #[inline]
     pub fn keepalive_timeout(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `tx-id` (`OVPN_A_PEER_TX_ID`, u32).
     #[inline]
     pub fn tx_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(24, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(24, &value), self)
     }
 }

@@ -519,22 +519,19 @@ impl<'m, 'a, 'b> DatapathWriter<'m, 'a, 'b> {
     /// Writes `name` (`OVS_DP_ATTR_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `upcall-pid` (`OVS_DP_ATTR_UPCALL_PID`, u32).
     #[inline]
     pub fn upcall_pid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `stats` (`OVS_DP_ATTR_STATS`, binary).
     #[inline]
     pub fn stats(&mut self, value: &OvsDpStats) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(3, value), self)
     }
 
     /// Writes `megaflow-stats` (`OVS_DP_ATTR_MEGAFLOW_STATS`, binary).
@@ -543,35 +540,30 @@ impl<'m, 'a, 'b> DatapathWriter<'m, 'a, 'b> {
         &mut self,
         value: &OvsDpMegaflowStats,
     ) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(4, value), self)
     }
 
     /// Writes `user-features` (`OVS_DP_ATTR_USER_FEATURES`, u32, bits of `user-features`: `UserFeatures`).
     #[inline]
     pub fn user_features(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `masks-cache-size` (`OVS_DP_ATTR_MASKS_CACHE_SIZE`, u32).
     #[inline]
     pub fn masks_cache_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `per-cpu-pids` (`OVS_DP_ATTR_PER_CPU_PIDS`, binary).
     #[inline]
     pub fn per_cpu_pids(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, value), self)
     }
 
     /// Writes `ifindex` (`OVS_DP_ATTR_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 }

@@ -2832,8 +2832,7 @@ impl<'m, 'a, 'b> ActionAttrsWriter<'m, 'a, 'b> {
     /// Writes `output` (`OVS_ACTION_ATTR_OUTPUT`, u32).
     #[inline]
     pub fn output(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `userspace` (`OVS_ACTION_ATTR_USERSPACE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2851,15 +2850,13 @@ impl<'m, 'a, 'b> ActionAttrsWriter<'m, 'a, 'b> {
     /// Writes `push-vlan` (`OVS_ACTION_ATTR_PUSH_VLAN`, binary).
     #[inline]
     pub fn push_vlan(&mut self, value: &OvsActionPushVlan) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(4, value), self)
     }
 
     /// Writes `pop-vlan` (`OVS_ACTION_ATTR_POP_VLAN`, flag).
     #[inline]
     pub fn pop_vlan(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(5)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(5), self)
     }
 
     /// Opens `sample` (`OVS_ACTION_ATTR_SAMPLE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2871,29 +2868,25 @@ impl<'m, 'a, 'b> ActionAttrsWriter<'m, 'a, 'b> {
     /// Writes `recirc` (`OVS_ACTION_ATTR_RECIRC`, u32).
     #[inline]
     pub fn recirc(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `hash` (`OVS_ACTION_ATTR_HASH`, binary).
     #[inline]
     pub fn hash(&mut self, value: &OvsActionHash) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(8, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(8, value), self)
     }
 
     /// Writes `push-mpls` (`OVS_ACTION_ATTR_PUSH_MPLS`, binary).
     #[inline]
     pub fn push_mpls(&mut self, value: &OvsActionPushMpls) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(9, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(9, value), self)
     }
 
     /// Writes `pop-mpls` (`OVS_ACTION_ATTR_POP_MPLS`, u16, big-endian).
     #[inline]
     pub fn pop_mpls(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(10, &value), self)
     }
 
     /// Opens `set-masked` (`OVS_ACTION_ATTR_SET_MASKED`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2911,29 +2904,25 @@ impl<'m, 'a, 'b> ActionAttrsWriter<'m, 'a, 'b> {
     /// Writes `trunc` (`OVS_ACTION_ATTR_TRUNC`, u32).
     #[inline]
     pub fn trunc(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `push-eth` (`OVS_ACTION_ATTR_PUSH_ETH`, binary).
     #[inline]
     pub fn push_eth(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, value), self)
     }
 
     /// Writes `pop-eth` (`OVS_ACTION_ATTR_POP_ETH`, flag).
     #[inline]
     pub fn pop_eth(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(15)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(15), self)
     }
 
     /// Writes `ct-clear` (`OVS_ACTION_ATTR_CT_CLEAR`, flag).
     #[inline]
     pub fn ct_clear(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(16)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(16), self)
     }
 
     /// Opens `push-nsh` (`OVS_ACTION_ATTR_PUSH_NSH`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2945,15 +2934,13 @@ impl<'m, 'a, 'b> ActionAttrsWriter<'m, 'a, 'b> {
     /// Writes `pop-nsh` (`OVS_ACTION_ATTR_POP_NSH`, flag).
     #[inline]
     pub fn pop_nsh(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(18)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(18), self)
     }
 
     /// Writes `meter` (`OVS_ACTION_ATTR_METER`, u32).
     #[inline]
     pub fn meter(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(19, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(19, &value), self)
     }
 
     /// Opens `clone` (`OVS_ACTION_ATTR_CLONE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2971,8 +2958,7 @@ impl<'m, 'a, 'b> ActionAttrsWriter<'m, 'a, 'b> {
     /// Writes `add-mpls` (`OVS_ACTION_ATTR_ADD_MPLS`, binary).
     #[inline]
     pub fn add_mpls(&mut self, value: &OvsActionAddMpls) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(22, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(22, value), self)
     }
 
     /// Opens `dec-ttl` (`OVS_ACTION_ATTR_DEC_TTL`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -3057,8 +3043,7 @@ impl<'m, 'a, 'b> CheckPktLenAttrsWriter<'m, 'a, 'b> {
     /// Writes `pkt-len` (`OVS_CHECK_PKT_LEN_ATTR_PKT_LEN`, u16).
     #[inline]
     pub fn pkt_len(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `actions-if-greater` (`OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -3179,36 +3164,31 @@ impl<'m, 'a, 'b> CtAttrsWriter<'m, 'a, 'b> {
     /// Writes `commit` (`OVS_CT_ATTR_COMMIT`, flag).
     #[inline]
     pub fn commit(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(1)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(1), self)
     }
 
     /// Writes `zone` (`OVS_CT_ATTR_ZONE`, u16).
     #[inline]
     pub fn zone(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `mark` (`OVS_CT_ATTR_MARK`, binary).
     #[inline]
     pub fn mark(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 
     /// Writes `labels` (`OVS_CT_ATTR_LABELS`, binary).
     #[inline]
     pub fn labels(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Writes `helper` (`OVS_CT_ATTR_HELPER`, string).
     #[inline]
     pub fn helper(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(5, value), self)
     }
 
     /// Opens `nat` (`OVS_CT_ATTR_NAT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -3220,22 +3200,19 @@ impl<'m, 'a, 'b> CtAttrsWriter<'m, 'a, 'b> {
     /// Writes `force-commit` (`OVS_CT_ATTR_FORCE_COMMIT`, flag).
     #[inline]
     pub fn force_commit(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(7)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(7), self)
     }
 
     /// Writes `eventmask` (`OVS_CT_ATTR_EVENTMASK`, u32).
     #[inline]
     pub fn eventmask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `timeout` (`OVS_CT_ATTR_TIMEOUT`, string).
     #[inline]
     pub fn timeout(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(9, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(9, value), self)
     }
 }
 
@@ -3429,29 +3406,25 @@ impl<'m, 'a, 'b> FlowAttrsWriter<'m, 'a, 'b> {
     /// Writes `stats` (`OVS_FLOW_ATTR_STATS`, binary).
     #[inline]
     pub fn stats(&mut self, value: &OvsFlowStats) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(3, value), self)
     }
 
     /// Writes `tcp-flags` (`OVS_FLOW_ATTR_TCP_FLAGS`, u8).
     #[inline]
     pub fn tcp_flags(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `used` (`OVS_FLOW_ATTR_USED`, u64).
     #[inline]
     pub fn used(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `clear` (`OVS_FLOW_ATTR_CLEAR`, flag).
     #[inline]
     pub fn clear(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(6)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(6), self)
     }
 
     /// Opens `mask` (`OVS_FLOW_ATTR_MASK`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -3463,29 +3436,25 @@ impl<'m, 'a, 'b> FlowAttrsWriter<'m, 'a, 'b> {
     /// Writes `probe` (`OVS_FLOW_ATTR_PROBE`, binary).
     #[inline]
     pub fn probe(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, value), self)
     }
 
     /// Writes `ufid` (`OVS_FLOW_ATTR_UFID`, binary, display hint uuid).
     #[inline]
     pub fn ufid(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, value), self)
     }
 
     /// Writes `ufid-flags` (`OVS_FLOW_ATTR_UFID_FLAGS`, u32, a value of `ovs-ufid-flags`: `OvsUfidFlags`).
     #[inline]
     pub fn ufid_flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `pad` (`OVS_FLOW_ATTR_PAD`, binary).
     #[inline]
     pub fn pad(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, value), self)
     }
 }
 
@@ -3738,99 +3707,85 @@ impl<'m, 'a, 'b> KeyAttrsWriter<'m, 'a, 'b> {
     /// Writes `priority` (`OVS_KEY_ATTR_PRIORITY`, u32).
     #[inline]
     pub fn priority(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `in-port` (`OVS_KEY_ATTR_IN_PORT`, u32).
     #[inline]
     pub fn in_port(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `ethernet` (`OVS_KEY_ATTR_ETHERNET`, binary).
     #[inline]
     pub fn ethernet(&mut self, value: &OvsKeyEthernet) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(4, value), self)
     }
 
     /// Writes `vlan` (`OVS_KEY_ATTR_VLAN`, u16, big-endian).
     #[inline]
     pub fn vlan(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 
     /// Writes `ethertype` (`OVS_KEY_ATTR_ETHERTYPE`, u16, big-endian).
     #[inline]
     pub fn ethertype(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(6, &value), self)
     }
 
     /// Writes `ipv4` (`OVS_KEY_ATTR_IPV4`, binary).
     #[inline]
     pub fn ipv4(&mut self, value: &OvsKeyIpv4) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(7, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(7, value), self)
     }
 
     /// Writes `ipv6` (`OVS_KEY_ATTR_IPV6`, binary).
     #[inline]
     pub fn ipv6(&mut self, value: &OvsKeyIpv6) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(8, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(8, value), self)
     }
 
     /// Writes `tcp` (`OVS_KEY_ATTR_TCP`, binary).
     #[inline]
     pub fn tcp(&mut self, value: &OvsKeyTcp) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(9, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(9, value), self)
     }
 
     /// Writes `udp` (`OVS_KEY_ATTR_UDP`, binary).
     #[inline]
     pub fn udp(&mut self, value: &OvsKeyUdp) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(10, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(10, value), self)
     }
 
     /// Writes `icmp` (`OVS_KEY_ATTR_ICMP`, binary).
     #[inline]
     pub fn icmp(&mut self, value: &OvsKeyIcmp) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(11, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(11, value), self)
     }
 
     /// Writes `icmpv6` (`OVS_KEY_ATTR_ICMPV6`, binary).
     #[inline]
     pub fn icmpv6(&mut self, value: &OvsKeyIcmp) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(12, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(12, value), self)
     }
 
     /// Writes `arp` (`OVS_KEY_ATTR_ARP`, binary).
     #[inline]
     pub fn arp(&mut self, value: &OvsKeyArp) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(13, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(13, value), self)
     }
 
     /// Writes `nd` (`OVS_KEY_ATTR_ND`, binary).
     #[inline]
     pub fn nd(&mut self, value: &OvsKeyNd) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(14, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(14, value), self)
     }
 
     /// Writes `skb-mark` (`OVS_KEY_ATTR_SKB_MARK`, u32).
     #[inline]
     pub fn skb_mark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Opens `tunnel` (`OVS_KEY_ATTR_TUNNEL`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -3842,64 +3797,55 @@ impl<'m, 'a, 'b> KeyAttrsWriter<'m, 'a, 'b> {
     /// Writes `sctp` (`OVS_KEY_ATTR_SCTP`, binary).
     #[inline]
     pub fn sctp(&mut self, value: &OvsKeySctp) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(17, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(17, value), self)
     }
 
     /// Writes `tcp-flags` (`OVS_KEY_ATTR_TCP_FLAGS`, u16, big-endian).
     #[inline]
     pub fn tcp_flags(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(18, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(18, &value), self)
     }
 
     /// Writes `dp-hash` (`OVS_KEY_ATTR_DP_HASH`, u32).
     #[inline]
     pub fn dp_hash(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(19, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(19, &value), self)
     }
 
     /// Writes `recirc-id` (`OVS_KEY_ATTR_RECIRC_ID`, u32).
     #[inline]
     pub fn recirc_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(20, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(20, &value), self)
     }
 
     /// Writes `mpls` (`OVS_KEY_ATTR_MPLS`, binary).
     #[inline]
     pub fn mpls(&mut self, value: &OvsKeyMpls) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(21, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(21, value), self)
     }
 
     /// Writes `ct-state` (`OVS_KEY_ATTR_CT_STATE`, u32, bits of `ct-state-flags`: `CtStateFlags`).
     #[inline]
     pub fn ct_state(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(22, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(22, &value), self)
     }
 
     /// Writes `ct-zone` (`OVS_KEY_ATTR_CT_ZONE`, u16).
     #[inline]
     pub fn ct_zone(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(23, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(23, &value), self)
     }
 
     /// Writes `ct-mark` (`OVS_KEY_ATTR_CT_MARK`, u32).
     #[inline]
     pub fn ct_mark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(24, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(24, &value), self)
     }
 
     /// Writes `ct-labels` (`OVS_KEY_ATTR_CT_LABELS`, binary, display hint hex).
     #[inline]
     pub fn ct_labels(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(25, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(25, value), self)
     }
 
     /// Writes `ct-orig-tuple-ipv4` (`OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4`, binary).
@@ -3908,15 +3854,13 @@ impl<'m, 'a, 'b> KeyAttrsWriter<'m, 'a, 'b> {
         &mut self,
         value: &OvsKeyCtTupleIpv4,
     ) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(26, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(26, value), self)
     }
 
     /// Writes `ct-orig-tuple-ipv6` (`OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV6`, binary).
     #[inline]
     pub fn ct_orig_tuple_ipv6(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(27, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(27, value), self)
     }
 
     /// Opens `nsh` (`OVS_KEY_ATTR_NSH`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -3928,29 +3872,25 @@ impl<'m, 'a, 'b> KeyAttrsWriter<'m, 'a, 'b> {
     /// Writes `packet-type` (`OVS_KEY_ATTR_PACKET_TYPE`, u32, big-endian).
     #[inline]
     pub fn packet_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(29, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(29, &value), self)
     }
 
     /// Writes `nd-extensions` (`OVS_KEY_ATTR_ND_EXTENSIONS`, binary).
     #[inline]
     pub fn nd_extensions(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(30, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(30, value), self)
     }
 
     /// Writes `tunnel-info` (`OVS_KEY_ATTR_TUNNEL_INFO`, binary).
     #[inline]
     pub fn tunnel_info(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(31, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(31, value), self)
     }
 
     /// Writes `ipv6-exthdrs` (`OVS_KEY_ATTR_IPV6_EXTHDRS`, binary).
     #[inline]
     pub fn ipv6_exthdrs(&mut self, value: &OvsKeyIpv6Exthdrs) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(32, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(32, value), self)
     }
 }
 
@@ -4059,64 +3999,55 @@ impl<'m, 'a, 'b> NatAttrsWriter<'m, 'a, 'b> {
     /// Writes `src` (`OVS_NAT_ATTR_SRC`, flag).
     #[inline]
     pub fn src(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(1)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(1), self)
     }
 
     /// Writes `dst` (`OVS_NAT_ATTR_DST`, flag).
     #[inline]
     pub fn dst(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(2)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(2), self)
     }
 
     /// Writes `ip-min` (`OVS_NAT_ATTR_IP_MIN`, binary).
     #[inline]
     pub fn ip_min(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 
     /// Writes `ip-max` (`OVS_NAT_ATTR_IP_MAX`, binary).
     #[inline]
     pub fn ip_max(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Writes `proto-min` (`OVS_NAT_ATTR_PROTO_MIN`, u16).
     #[inline]
     pub fn proto_min(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `proto-max` (`OVS_NAT_ATTR_PROTO_MAX`, u16).
     #[inline]
     pub fn proto_max(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `persistent` (`OVS_NAT_ATTR_PERSISTENT`, flag).
     #[inline]
     pub fn persistent(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(7)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(7), self)
     }
 
     /// Writes `proto-hash` (`OVS_NAT_ATTR_PROTO_HASH`, flag).
     #[inline]
     pub fn proto_hash(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(8)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(8), self)
     }
 
     /// Writes `proto-random` (`OVS_NAT_ATTR_PROTO_RANDOM`, flag).
     #[inline]
     pub fn proto_random(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(9)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(9), self)
     }
 }
 
@@ -4189,22 +4120,19 @@ impl<'m, 'a, 'b> OvsNshKeyAttrsWriter<'m, 'a, 'b> {
     /// Writes `base` (`OVS_NSH_KEY_ATTR_BASE`, binary).
     #[inline]
     pub fn base(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, value), self)
     }
 
     /// Writes `md1` (`OVS_NSH_KEY_ATTR_MD1`, binary).
     #[inline]
     pub fn md1(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 
     /// Writes `md2` (`OVS_NSH_KEY_ATTR_MD2`, binary).
     #[inline]
     pub fn md2(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 }
 
@@ -4271,15 +4199,13 @@ impl<'m, 'a, 'b> PsampleAttrsWriter<'m, 'a, 'b> {
     /// Writes `group` (`OVS_PSAMPLE_ATTR_GROUP`, u32).
     #[inline]
     pub fn group(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `cookie` (`OVS_PSAMPLE_ATTR_COOKIE`, binary).
     #[inline]
     pub fn cookie(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 }
 
@@ -4346,8 +4272,7 @@ impl<'m, 'a, 'b> SampleAttrsWriter<'m, 'a, 'b> {
     /// Writes `probability` (`OVS_SAMPLE_ATTR_PROBABILITY`, u32).
     #[inline]
     pub fn probability(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `actions` (`OVS_SAMPLE_ATTR_ACTIONS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -4510,78 +4435,67 @@ impl<'m, 'a, 'b> TunnelKeyAttrsWriter<'m, 'a, 'b> {
     /// Writes `id` (`OVS_TUNNEL_KEY_ATTR_ID`, u64, big-endian).
     #[inline]
     pub fn id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(0, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(0, &value), self)
     }
 
     /// Writes `ipv4-src` (`OVS_TUNNEL_KEY_ATTR_IPV4_SRC`, u32, big-endian).
     #[inline]
     pub fn ipv4_src(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `ipv4-dst` (`OVS_TUNNEL_KEY_ATTR_IPV4_DST`, u32, big-endian).
     #[inline]
     pub fn ipv4_dst(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `tos` (`OVS_TUNNEL_KEY_ATTR_TOS`, u8).
     #[inline]
     pub fn tos(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `ttl` (`OVS_TUNNEL_KEY_ATTR_TTL`, u8).
     #[inline]
     pub fn ttl(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `dont-fragment` (`OVS_TUNNEL_KEY_ATTR_DONT_FRAGMENT`, flag).
     #[inline]
     pub fn dont_fragment(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(5)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(5), self)
     }
 
     /// Writes `csum` (`OVS_TUNNEL_KEY_ATTR_CSUM`, flag).
     #[inline]
     pub fn csum(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(6)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(6), self)
     }
 
     /// Writes `oam` (`OVS_TUNNEL_KEY_ATTR_OAM`, flag).
     #[inline]
     pub fn oam(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(7)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(7), self)
     }
 
     /// Writes `geneve-opts` (`OVS_TUNNEL_KEY_ATTR_GENEVE_OPTS`, binary).
     #[inline]
     pub fn geneve_opts(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, value), self)
     }
 
     /// Writes `tp-src` (`OVS_TUNNEL_KEY_ATTR_TP_SRC`, u16, big-endian).
     #[inline]
     pub fn tp_src(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(9, &value), self)
     }
 
     /// Writes `tp-dst` (`OVS_TUNNEL_KEY_ATTR_TP_DST`, u16, big-endian).
     #[inline]
     pub fn tp_dst(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(10, &value), self)
     }
 
     /// Opens `vxlan-opts` (`OVS_TUNNEL_KEY_ATTR_VXLAN_OPTS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -4593,36 +4507,31 @@ impl<'m, 'a, 'b> TunnelKeyAttrsWriter<'m, 'a, 'b> {
     /// Writes `ipv6-src` (`OVS_TUNNEL_KEY_ATTR_IPV6_SRC`, binary).
     #[inline]
     pub fn ipv6_src(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, value), self)
     }
 
     /// Writes `ipv6-dst` (`OVS_TUNNEL_KEY_ATTR_IPV6_DST`, binary).
     #[inline]
     pub fn ipv6_dst(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, value), self)
     }
 
     /// Writes `pad` (`OVS_TUNNEL_KEY_ATTR_PAD`, binary).
     #[inline]
     pub fn pad(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, value), self)
     }
 
     /// Writes `erspan-opts` (`OVS_TUNNEL_KEY_ATTR_ERSPAN_OPTS`, binary).
     #[inline]
     pub fn erspan_opts(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, value), self)
     }
 
     /// Writes `ipv4-info-bridge` (`OVS_TUNNEL_KEY_ATTR_IPV4_INFO_BRIDGE`, flag).
     #[inline]
     pub fn ipv4_info_bridge(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(16)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(16), self)
     }
 }
 
@@ -4701,29 +4610,25 @@ impl<'m, 'a, 'b> UserspaceAttrsWriter<'m, 'a, 'b> {
     /// Writes `pid` (`OVS_USERSPACE_ATTR_PID`, u32).
     #[inline]
     pub fn pid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `userdata` (`OVS_USERSPACE_ATTR_USERDATA`, binary).
     #[inline]
     pub fn userdata(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 
     /// Writes `egress-tun-port` (`OVS_USERSPACE_ATTR_EGRESS_TUN_PORT`, u32).
     #[inline]
     pub fn egress_tun_port(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `actions` (`OVS_USERSPACE_ATTR_ACTIONS`, flag).
     #[inline]
     pub fn actions(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(4)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(4), self)
     }
 }
 
@@ -4784,7 +4689,6 @@ impl<'m, 'a, 'b> VxlanExtAttrsWriter<'m, 'a, 'b> {
     /// Writes `gbp` (`OVS_VXLAN_EXT_GBP`, u32).
     #[inline]
     pub fn gbp(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 }

@@ -436,8 +436,7 @@ impl<'m, 'a, 'b> CacheFlushWriter<'m, 'a, 'b> {
     /// Writes `mask` (`SUNRPC_A_CACHE_FLUSH_MASK`, u32, bits of `cache-type`: `CacheType`).
     #[inline]
     pub fn mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 }
 
@@ -498,8 +497,7 @@ impl<'m, 'a, 'b> CacheNotifyWriter<'m, 'a, 'b> {
     /// Writes `cache-type` (`SUNRPC_A_CACHE_NOTIFY_CACHE_TYPE`, u32, a value of `cache-type`: `CacheType`).
     #[inline]
     pub fn cache_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 }
 
@@ -590,43 +588,37 @@ impl<'m, 'a, 'b> IpMapWriter<'m, 'a, 'b> {
     /// Writes `seqno` (`SUNRPC_A_IP_MAP_SEQNO`, u64).
     #[inline]
     pub fn seqno(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `class` (`SUNRPC_A_IP_MAP_CLASS`, string).
     #[inline]
     pub fn class(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `addr` (`SUNRPC_A_IP_MAP_ADDR`, string).
     #[inline]
     pub fn addr(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(3, value), self)
     }
 
     /// Writes `domain` (`SUNRPC_A_IP_MAP_DOMAIN`, string).
     #[inline]
     pub fn domain(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(4, value), self)
     }
 
     /// Writes `negative` (`SUNRPC_A_IP_MAP_NEGATIVE`, flag).
     #[inline]
     pub fn negative(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(5)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(5), self)
     }
 
     /// Writes `expiry` (`SUNRPC_A_IP_MAP_EXPIRY`, u64).
     #[inline]
     pub fn expiry(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 }
 
@@ -772,36 +764,31 @@ impl<'m, 'a, 'b> UnixGidWriter<'m, 'a, 'b> {
     /// Writes `seqno` (`SUNRPC_A_UNIX_GID_SEQNO`, u64).
     #[inline]
     pub fn seqno(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `uid` (`SUNRPC_A_UNIX_GID_UID`, u32).
     #[inline]
     pub fn uid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `gids` (`SUNRPC_A_UNIX_GID_GIDS`, u32, multi-attr).
     #[inline]
     pub fn gids(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `negative` (`SUNRPC_A_UNIX_GID_NEGATIVE`, flag).
     #[inline]
     pub fn negative(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(4)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(4), self)
     }
 
     /// Writes `expiry` (`SUNRPC_A_UNIX_GID_EXPIRY`, u64).
     #[inline]
     pub fn expiry(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 }
 

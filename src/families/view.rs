@@ -46,7 +46,7 @@ mod sink;
 mod value;
 
 pub use iter::{Entries, EntryValues, Nests, Strings, Values};
-pub use sink::Sink;
+pub use sink::{Sink, chained};
 pub use value::{Bitfield32, Put, Scalar, Value, put_value, read_value};
 
 /// The attributes of one run indexed by their set: a slot per attribute of

@@ -617,29 +617,25 @@ impl<'m, 'a, 'b> WgallowedipWriter<'m, 'a, 'b> {
     /// Writes `family` (`WGALLOWEDIP_A_FAMILY`, u16).
     #[inline]
     pub fn family(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `ipaddr` (`WGALLOWEDIP_A_IPADDR`, binary, display hint ipv4-or-v6).
     #[inline]
     pub fn ipaddr(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `cidr-mask` (`WGALLOWEDIP_A_CIDR_MASK`, u8).
     #[inline]
     pub fn cidr_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `flags` (`WGALLOWEDIP_A_FLAGS`, u32, a value of `wgallowedip-flags`: `WgallowedipFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 }
 
@@ -742,50 +738,43 @@ impl<'m, 'a, 'b> WgdeviceWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`WGDEVICE_A_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `ifname` (`WGDEVICE_A_IFNAME`, string).
     #[inline]
     pub fn ifname(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `private-key` (`WGDEVICE_A_PRIVATE_KEY`, binary, display hint hex).
     #[inline]
     pub fn private_key(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 
     /// Writes `public-key` (`WGDEVICE_A_PUBLIC_KEY`, binary, display hint hex).
     #[inline]
     pub fn public_key(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Writes `flags` (`WGDEVICE_A_FLAGS`, u32, a value of `wgdevice-flags`: `WgdeviceFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `listen-port` (`WGDEVICE_A_LISTEN_PORT`, u16).
     #[inline]
     pub fn listen_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `fwmark` (`WGDEVICE_A_FWMARK`, u32).
     #[inline]
     pub fn fwmark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Opens `peers` (`WGDEVICE_A_PEERS`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -906,36 +895,31 @@ impl<'m, 'a, 'b> WgpeerWriter<'m, 'a, 'b> {
     /// Writes `public-key` (`WGPEER_A_PUBLIC_KEY`, binary, display hint hex).
     #[inline]
     pub fn public_key(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, value), self)
     }
 
     /// Writes `preshared-key` (`WGPEER_A_PRESHARED_KEY`, binary, display hint hex).
     #[inline]
     pub fn preshared_key(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 
     /// Writes `flags` (`WGPEER_A_FLAGS`, u32, a value of `wgpeer-flags`: `WgpeerFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `endpoint` (`WGPEER_A_ENDPOINT`, binary).
     #[inline]
     pub fn endpoint(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Writes `persistent-keepalive-interval` (`WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL`, u16).
     #[inline]
     pub fn persistent_keepalive_interval(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `last-handshake-time` (`WGPEER_A_LAST_HANDSHAKE_TIME`, binary).
@@ -944,22 +928,19 @@ impl<'m, 'a, 'b> WgpeerWriter<'m, 'a, 'b> {
         &mut self,
         value: &KernelTimespec,
     ) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(6, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(6, value), self)
     }
 
     /// Writes `rx-bytes` (`WGPEER_A_RX_BYTES`, u64).
     #[inline]
     pub fn rx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `tx-bytes` (`WGPEER_A_TX_BYTES`, u64).
     #[inline]
     pub fn tx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Opens `allowedips` (`WGPEER_A_ALLOWEDIPS`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -971,7 +952,6 @@ impl<'m, 'a, 'b> WgpeerWriter<'m, 'a, 'b> {
     /// Writes `protocol-version` (`WGPEER_A_PROTOCOL_VERSION`, u32).
     #[inline]
     pub fn protocol_version(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 }

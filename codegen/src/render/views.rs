@@ -176,7 +176,7 @@ impl Gen<'_> {
             "flag" => (
                 String::new(),
                 chain,
-                format!("self.0.put_flag({n})?;\nOk(self)"),
+                format!("f::view::chained(self.0.put_flag({n}), self)"),
             ),
             "nest" => match nested {
                 Some(v) => (
@@ -192,18 +192,18 @@ impl Gen<'_> {
             "string" => (
                 ", value: &[u8]".into(),
                 chain,
-                format!("self.0.put_string({n}, value)?;\nOk(self)"),
+                format!("f::view::chained(self.0.put_string({n}, value), self)"),
             ),
             "binary" if a.display.is_none() => match self.struct_type(&a.structure) {
                 Some(s) => (
                     format!(", value: &{s}"),
                     chain,
-                    format!("self.0.put_struct({n}, value)?;\nOk(self)"),
+                    format!("f::view::chained(self.0.put_struct({n}, value), self)"),
                 ),
                 None => (
                     ", value: &[u8]".into(),
                     chain,
-                    format!("self.0.put({n}, value)?;\nOk(self)"),
+                    format!("f::view::chained(self.0.put({n}, value), self)"),
                 ),
             },
             ty => {
@@ -217,7 +217,7 @@ impl Gen<'_> {
                 (
                     format!(", value: {t}"),
                     chain,
-                    format!("self.0.{put}({n}, {arg})?;\nOk(self)"),
+                    format!("f::view::chained(self.0.{put}({n}, {arg}), self)"),
                 )
             }
         })
