@@ -27,10 +27,12 @@ pub const CONNTRACK_NF_CT_TCP_FLAGS_MAXACK: u32 = 0x20;
 pub const CONNTRACK_NF_CT_TCP_FLAGS_CHALLENGE_ACK: u32 = 0x40;
 /// `CONNTRACK_NF_CT_TCP_FLAGS_SIMULTANEOUS_OPEN` (`simultaneous-open`) in conntrack's flag set `nf-ct-tcp-flags`.
 pub const CONNTRACK_NF_CT_TCP_FLAGS_SIMULTANEOUS_OPEN: u32 = 0x80;
-bitflags::bitflags! {
 /// conntrack's flag set `nf-ct-tcp-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct NfCtTcpFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct NfCtTcpFlags(u32);
+
+bitflags::bitflags! {
+impl NfCtTcpFlags: u32 {
 /// `CONNTRACK_NF_CT_TCP_FLAGS_WINDOW_SCALE` (`window-scale`).
 const WINDOW_SCALE = 0x1;
 /// `CONNTRACK_NF_CT_TCP_FLAGS_SACK_PERM` (`sack-perm`).
@@ -48,6 +50,12 @@ const CHALLENGE_ACK = 0x40;
 /// `CONNTRACK_NF_CT_TCP_FLAGS_SIMULTANEOUS_OPEN` (`simultaneous-open`).
 const SIMULTANEOUS_OPEN = 0x80;
 }
+}
+
+impl core::fmt::Debug for NfCtTcpFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("NfCtTcpFlags", self, f)
+    }
 }
 
 impl NfCtTcpFlags {
@@ -511,10 +519,12 @@ pub const CONNTRACK_NF_CT_STATUS_HELPER: u32 = 0x2000;
 pub const CONNTRACK_NF_CT_STATUS_OFFLOAD: u32 = 0x4000;
 /// `CONNTRACK_NF_CT_STATUS_HW_OFFLOAD` (`hw-offload`) in conntrack's flag set `nf-ct-status`.
 pub const CONNTRACK_NF_CT_STATUS_HW_OFFLOAD: u32 = 0x8000;
-bitflags::bitflags! {
 /// conntrack's flag set `nf-ct-status`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct NfCtStatus: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct NfCtStatus(u32);
+
+bitflags::bitflags! {
+impl NfCtStatus: u32 {
 /// `CONNTRACK_NF_CT_STATUS_EXPECTED` (`expected`).
 const EXPECTED = 0x1;
 /// `CONNTRACK_NF_CT_STATUS_SEEN_REPLY` (`seen-reply`).
@@ -548,6 +558,12 @@ const OFFLOAD = 0x4000;
 /// `CONNTRACK_NF_CT_STATUS_HW_OFFLOAD` (`hw-offload`).
 const HW_OFFLOAD = 0x8000;
 }
+}
+
+impl core::fmt::Debug for NfCtStatus {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("NfCtStatus", self, f)
+    }
 }
 
 impl NfCtStatus {

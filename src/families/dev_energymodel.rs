@@ -17,13 +17,21 @@ pub const DEV_ENERGYMODEL_FAMILY_NAME: &str = "dev-energymodel";
 pub const DEV_ENERGYMODEL_FAMILY_VERSION: u8 = 1;
 /// `DEV_ENERGYMODEL_PERF_STATE_FLAGS_PERF_STATE_INEFFICIENT` (`perf-state-inefficient`) in dev-energymodel's flag set `perf-state-flags`.
 pub const DEV_ENERGYMODEL_PERF_STATE_FLAGS_PERF_STATE_INEFFICIENT: u32 = 0x1;
-bitflags::bitflags! {
 /// dev-energymodel's flag set `perf-state-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct PerfStateFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct PerfStateFlags(u32);
+
+bitflags::bitflags! {
+impl PerfStateFlags: u32 {
 /// `DEV_ENERGYMODEL_PERF_STATE_FLAGS_PERF_STATE_INEFFICIENT` (`perf-state-inefficient`).
 const PERF_STATE_INEFFICIENT = 0x1;
 }
+}
+
+impl core::fmt::Debug for PerfStateFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("PerfStateFlags", self, f)
+    }
 }
 
 impl PerfStateFlags {
@@ -48,10 +56,12 @@ pub const DEV_ENERGYMODEL_PERF_DOMAIN_FLAGS_PERF_DOMAIN_MICROWATTS: u32 = 0x1;
 pub const DEV_ENERGYMODEL_PERF_DOMAIN_FLAGS_PERF_DOMAIN_SKIP_INEFFICIENCIES: u32 = 0x2;
 /// `DEV_ENERGYMODEL_PERF_DOMAIN_FLAGS_PERF_DOMAIN_ARTIFICIAL` (`perf-domain-artificial`) in dev-energymodel's flag set `perf-domain-flags`.
 pub const DEV_ENERGYMODEL_PERF_DOMAIN_FLAGS_PERF_DOMAIN_ARTIFICIAL: u32 = 0x4;
-bitflags::bitflags! {
 /// dev-energymodel's flag set `perf-domain-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct PerfDomainFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct PerfDomainFlags(u32);
+
+bitflags::bitflags! {
+impl PerfDomainFlags: u32 {
 /// `DEV_ENERGYMODEL_PERF_DOMAIN_FLAGS_PERF_DOMAIN_MICROWATTS` (`perf-domain-microwatts`).
 const PERF_DOMAIN_MICROWATTS = 0x1;
 /// `DEV_ENERGYMODEL_PERF_DOMAIN_FLAGS_PERF_DOMAIN_SKIP_INEFFICIENCIES` (`perf-domain-skip-inefficiencies`).
@@ -59,6 +69,12 @@ const PERF_DOMAIN_SKIP_INEFFICIENCIES = 0x2;
 /// `DEV_ENERGYMODEL_PERF_DOMAIN_FLAGS_PERF_DOMAIN_ARTIFICIAL` (`perf-domain-artificial`).
 const PERF_DOMAIN_ARTIFICIAL = 0x4;
 }
+}
+
+impl core::fmt::Debug for PerfDomainFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("PerfDomainFlags", self, f)
+    }
 }
 
 impl PerfDomainFlags {

@@ -860,10 +860,12 @@ pub const DPLL_PIN_CAPABILITIES_PRIORITY_CAN_CHANGE: u32 = 0x2;
 pub const DPLL_PIN_CAPABILITIES_STATE_CAN_CHANGE: u32 = 0x4;
 /// `DPLL_PIN_CAPABILITIES_STATE_CONNECTED_OVERRIDE` (`state-connected-override`) in dpll's flag set `pin-capabilities`.
 pub const DPLL_PIN_CAPABILITIES_STATE_CONNECTED_OVERRIDE: u32 = 0x8;
-bitflags::bitflags! {
 /// dpll's flag set `pin-capabilities`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct PinCapabilities: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct PinCapabilities(u32);
+
+bitflags::bitflags! {
+impl PinCapabilities: u32 {
 /// `DPLL_PIN_CAPABILITIES_DIRECTION_CAN_CHANGE` (`direction-can-change`).
 const DIRECTION_CAN_CHANGE = 0x1;
 /// `DPLL_PIN_CAPABILITIES_PRIORITY_CAN_CHANGE` (`priority-can-change`).
@@ -873,6 +875,12 @@ const STATE_CAN_CHANGE = 0x4;
 /// `DPLL_PIN_CAPABILITIES_STATE_CONNECTED_OVERRIDE` (`state-connected-override`).
 const STATE_CONNECTED_OVERRIDE = 0x8;
 }
+}
+
+impl core::fmt::Debug for PinCapabilities {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("PinCapabilities", self, f)
+    }
 }
 
 impl PinCapabilities {

@@ -107,10 +107,12 @@ pub const ETHTOOL_FLAG_COMPACT_BITSETS: u32 = 0x1;
 pub const ETHTOOL_FLAG_OMIT_REPLY: u32 = 0x2;
 /// `ETHTOOL_FLAG_STATS` (`stats`) in ethtool's flag set `header-flags`.
 pub const ETHTOOL_FLAG_STATS: u32 = 0x4;
-bitflags::bitflags! {
 /// ethtool's flag set `header-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct HeaderFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct HeaderFlags(u32);
+
+bitflags::bitflags! {
+impl HeaderFlags: u32 {
 /// `ETHTOOL_FLAG_COMPACT_BITSETS` (`compact-bitsets`).
 const COMPACT_BITSETS = 0x1;
 /// `ETHTOOL_FLAG_OMIT_REPLY` (`omit-reply`).
@@ -118,6 +120,12 @@ const OMIT_REPLY = 0x2;
 /// `ETHTOOL_FLAG_STATS` (`stats`).
 const STATS = 0x4;
 }
+}
+
+impl core::fmt::Debug for HeaderFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("HeaderFlags", self, f)
+    }
 }
 
 impl HeaderFlags {
@@ -617,10 +625,12 @@ pub const ETHTOOL_C33_PSE_EVENT_DISCONNECTION: u32 = 0x10;
 pub const ETHTOOL_PSE_EVENT_OVER_BUDGET: u32 = 0x20;
 /// `ETHTOOL_PSE_EVENT_SW_PW_CONTROL_ERROR` (`pse-event-sw-pw-control-error`) in ethtool's flag set `pse-event`.
 pub const ETHTOOL_PSE_EVENT_SW_PW_CONTROL_ERROR: u32 = 0x40;
-bitflags::bitflags! {
 /// ethtool's flag set `pse-event`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct PseEvent: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct PseEvent(u32);
+
+bitflags::bitflags! {
+impl PseEvent: u32 {
 /// `ETHTOOL_PSE_EVENT_OVER_CURRENT` (`pse-event-over-current`).
 const PSE_EVENT_OVER_CURRENT = 0x1;
 /// `ETHTOOL_PSE_EVENT_OVER_TEMP` (`pse-event-over-temp`).
@@ -636,6 +646,12 @@ const PSE_EVENT_OVER_BUDGET = 0x20;
 /// `ETHTOOL_PSE_EVENT_SW_PW_CONTROL_ERROR` (`pse-event-sw-pw-control-error`).
 const PSE_EVENT_SW_PW_CONTROL_ERROR = 0x40;
 }
+}
+
+impl core::fmt::Debug for PseEvent {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("PseEvent", self, f)
+    }
 }
 
 impl PseEvent {
@@ -690,15 +706,23 @@ pub static ENUM_PSE_EVENT: f::EnumSpec = f::EnumSpec {
 pub const RXH_XFRM_SYM_XOR: u32 = 0x1;
 /// `RXH_XFRM_SYM_OR_XOR` (`sym-or-xor`) in ethtool's flag set `input-xfrm`.
 pub const RXH_XFRM_SYM_OR_XOR: u32 = 0x2;
-bitflags::bitflags! {
 /// ethtool's flag set `input-xfrm`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct InputXfrm: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct InputXfrm(u32);
+
+bitflags::bitflags! {
+impl InputXfrm: u32 {
 /// `RXH_XFRM_SYM_XOR` (`sym-xor`).
 const SYM_XOR = 0x1;
 /// `RXH_XFRM_SYM_OR_XOR` (`sym-or-xor`).
 const SYM_OR_XOR = 0x2;
 }
+}
+
+impl core::fmt::Debug for InputXfrm {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("InputXfrm", self, f)
+    }
 }
 
 impl InputXfrm {
@@ -744,10 +768,12 @@ pub const RXH_GTP_TEID: u32 = 0x100;
 pub const RXH_IP6_FL: u32 = 0x200;
 /// `RXH_DISCARD` (`discard`) in ethtool's flag set `rxfh-fields`.
 pub const RXH_DISCARD: u32 = 0x80000000;
-bitflags::bitflags! {
 /// ethtool's flag set `rxfh-fields`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct RxfhFields: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct RxfhFields(u32);
+
+bitflags::bitflags! {
+impl RxfhFields: u32 {
 /// `RXH_L2DA` (`l2da`).
 const L2DA = 0x2;
 /// `RXH_VLAN` (`vlan`).
@@ -769,6 +795,12 @@ const IP6_FL = 0x200;
 /// `RXH_DISCARD` (`discard`).
 const DISCARD = 0x80000000;
 }
+}
+
+impl core::fmt::Debug for RxfhFields {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("RxfhFields", self, f)
+    }
 }
 
 impl RxfhFields {

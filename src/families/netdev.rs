@@ -31,10 +31,12 @@ pub const NETDEV_XDP_ACT_HW_OFFLOAD: u32 = 0x10;
 pub const NETDEV_XDP_ACT_RX_SG: u32 = 0x20;
 /// `NETDEV_XDP_ACT_NDO_XMIT_SG` (`ndo-xmit-sg`) in netdev's flag set `xdp-act`.
 pub const NETDEV_XDP_ACT_NDO_XMIT_SG: u32 = 0x40;
-bitflags::bitflags! {
 /// netdev's flag set `xdp-act`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct XdpAct: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct XdpAct(u32);
+
+bitflags::bitflags! {
+impl XdpAct: u32 {
 /// `NETDEV_XDP_ACT_BASIC` (`basic`).
 const BASIC = 0x1;
 /// `NETDEV_XDP_ACT_REDIRECT` (`redirect`).
@@ -50,6 +52,12 @@ const RX_SG = 0x20;
 /// `NETDEV_XDP_ACT_NDO_XMIT_SG` (`ndo-xmit-sg`).
 const NDO_XMIT_SG = 0x40;
 }
+}
+
+impl core::fmt::Debug for XdpAct {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("XdpAct", self, f)
+    }
 }
 
 impl XdpAct {
@@ -106,10 +114,12 @@ pub const NETDEV_XDP_RX_METADATA_TIMESTAMP: u32 = 0x1;
 pub const NETDEV_XDP_RX_METADATA_HASH: u32 = 0x2;
 /// `NETDEV_XDP_RX_METADATA_VLAN_TAG` (`vlan-tag`) in netdev's flag set `xdp-rx-metadata`.
 pub const NETDEV_XDP_RX_METADATA_VLAN_TAG: u32 = 0x4;
-bitflags::bitflags! {
 /// netdev's flag set `xdp-rx-metadata`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct XdpRxMetadata: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct XdpRxMetadata(u32);
+
+bitflags::bitflags! {
+impl XdpRxMetadata: u32 {
 /// `NETDEV_XDP_RX_METADATA_TIMESTAMP` (`timestamp`).
 const TIMESTAMP = 0x1;
 /// `NETDEV_XDP_RX_METADATA_HASH` (`hash`).
@@ -117,6 +127,12 @@ const HASH = 0x2;
 /// `NETDEV_XDP_RX_METADATA_VLAN_TAG` (`vlan-tag`).
 const VLAN_TAG = 0x4;
 }
+}
+
+impl core::fmt::Debug for XdpRxMetadata {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("XdpRxMetadata", self, f)
+    }
 }
 
 impl XdpRxMetadata {
@@ -153,10 +169,12 @@ pub const NETDEV_XSK_FLAGS_TX_TIMESTAMP: u32 = 0x1;
 pub const NETDEV_XSK_FLAGS_TX_CHECKSUM: u32 = 0x2;
 /// `NETDEV_XSK_FLAGS_TX_LAUNCH_TIME_FIFO` (`tx-launch-time-fifo`) in netdev's flag set `xsk-flags`.
 pub const NETDEV_XSK_FLAGS_TX_LAUNCH_TIME_FIFO: u32 = 0x4;
-bitflags::bitflags! {
 /// netdev's flag set `xsk-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct XskFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct XskFlags(u32);
+
+bitflags::bitflags! {
+impl XskFlags: u32 {
 /// `NETDEV_XSK_FLAGS_TX_TIMESTAMP` (`tx-timestamp`).
 const TX_TIMESTAMP = 0x1;
 /// `NETDEV_XSK_FLAGS_TX_CHECKSUM` (`tx-checksum`).
@@ -164,6 +182,12 @@ const TX_CHECKSUM = 0x2;
 /// `NETDEV_XSK_FLAGS_TX_LAUNCH_TIME_FIFO` (`tx-launch-time-fifo`).
 const TX_LAUNCH_TIME_FIFO = 0x4;
 }
+}
+
+impl core::fmt::Debug for XskFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("XskFlags", self, f)
+    }
 }
 
 impl XskFlags {
@@ -263,13 +287,21 @@ pub static ENUM_QUEUE_TYPE: f::EnumSpec = f::EnumSpec {
 
 /// `NETDEV_QSTATS_SCOPE_QUEUE` (`queue`) in netdev's flag set `qstats-scope`.
 pub const NETDEV_QSTATS_SCOPE_QUEUE: u32 = 0x1;
-bitflags::bitflags! {
 /// netdev's flag set `qstats-scope`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct QstatsScope: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct QstatsScope(u32);
+
+bitflags::bitflags! {
+impl QstatsScope: u32 {
 /// `NETDEV_QSTATS_SCOPE_QUEUE` (`queue`).
 const QUEUE = 0x1;
 }
+}
+
+impl core::fmt::Debug for QstatsScope {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("QstatsScope", self, f)
+    }
 }
 
 impl QstatsScope {

@@ -19,15 +19,23 @@ pub const NFSD_FAMILY_VERSION: u8 = 1;
 pub const NFSD_CACHE_TYPE_SVC_EXPORT: u32 = 0x1;
 /// `NFSD_CACHE_TYPE_EXPKEY` (`expkey`) in nfsd's flag set `cache-type`.
 pub const NFSD_CACHE_TYPE_EXPKEY: u32 = 0x2;
-bitflags::bitflags! {
 /// nfsd's flag set `cache-type`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct CacheType: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct CacheType(u32);
+
+bitflags::bitflags! {
+impl CacheType: u32 {
 /// `NFSD_CACHE_TYPE_SVC_EXPORT` (`svc_export`).
 const SVC_EXPORT = 0x1;
 /// `NFSD_CACHE_TYPE_EXPKEY` (`expkey`).
 const EXPKEY = 0x2;
 }
+}
+
+impl core::fmt::Debug for CacheType {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("CacheType", self, f)
+    }
 }
 
 impl CacheType {
@@ -89,10 +97,12 @@ pub const NFSD_EXPORT_FLAGS_NOACL: u32 = 0x8000;
 pub const NFSD_EXPORT_FLAGS_V4ROOT: u32 = 0x10000;
 /// `NFSD_EXPORT_FLAGS_PNFS` (`pnfs`) in nfsd's flag set `export-flags`.
 pub const NFSD_EXPORT_FLAGS_PNFS: u32 = 0x20000;
-bitflags::bitflags! {
 /// nfsd's flag set `export-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ExportFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct ExportFlags(u32);
+
+bitflags::bitflags! {
+impl ExportFlags: u32 {
 /// `NFSD_EXPORT_FLAGS_READONLY` (`readonly`).
 const READONLY = 0x1;
 /// `NFSD_EXPORT_FLAGS_INSECURE_PORT` (`insecure-port`).
@@ -130,6 +140,12 @@ const V4ROOT = 0x10000;
 /// `NFSD_EXPORT_FLAGS_PNFS` (`pnfs`).
 const PNFS = 0x20000;
 }
+}
+
+impl core::fmt::Debug for ExportFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("ExportFlags", self, f)
+    }
 }
 
 impl ExportFlags {
@@ -241,10 +257,12 @@ pub const NFSD_XPRTSEC_MODE_NONE: u32 = 0x1;
 pub const NFSD_XPRTSEC_MODE_TLS: u32 = 0x2;
 /// `NFSD_XPRTSEC_MODE_MTLS` (`mtls`) in nfsd's flag set `xprtsec-mode`.
 pub const NFSD_XPRTSEC_MODE_MTLS: u32 = 0x4;
-bitflags::bitflags! {
 /// nfsd's flag set `xprtsec-mode`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct XprtsecMode: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct XprtsecMode(u32);
+
+bitflags::bitflags! {
+impl XprtsecMode: u32 {
 /// `NFSD_XPRTSEC_MODE_NONE` (`none`).
 const NONE = 0x1;
 /// `NFSD_XPRTSEC_MODE_TLS` (`tls`).
@@ -252,6 +270,12 @@ const TLS = 0x2;
 /// `NFSD_XPRTSEC_MODE_MTLS` (`mtls`).
 const MTLS = 0x4;
 }
+}
+
+impl core::fmt::Debug for XprtsecMode {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("XprtsecMode", self, f)
+    }
 }
 
 impl XprtsecMode {

@@ -905,10 +905,12 @@ pub const NFTABLES_NAT_RANGE_FLAGS_PROTO_RANDOM_FULLY: u32 = 0x10;
 pub const NFTABLES_NAT_RANGE_FLAGS_PROTO_OFFSET: u32 = 0x20;
 /// `NFTABLES_NAT_RANGE_FLAGS_NETMAP` (`netmap`) in nftables's flag set `nat-range-flags`.
 pub const NFTABLES_NAT_RANGE_FLAGS_NETMAP: u32 = 0x40;
-bitflags::bitflags! {
 /// nftables's flag set `nat-range-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct NatRangeFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct NatRangeFlags(u32);
+
+bitflags::bitflags! {
+impl NatRangeFlags: u32 {
 /// `NFTABLES_NAT_RANGE_FLAGS_MAP_IPS` (`map-ips`).
 const MAP_IPS = 0x1;
 /// `NFTABLES_NAT_RANGE_FLAGS_PROTO_SPECIFIED` (`proto-specified`).
@@ -924,6 +926,12 @@ const PROTO_OFFSET = 0x20;
 /// `NFTABLES_NAT_RANGE_FLAGS_NETMAP` (`netmap`).
 const NETMAP = 0x40;
 }
+}
+
+impl core::fmt::Debug for NatRangeFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("NatRangeFlags", self, f)
+    }
 }
 
 impl NatRangeFlags {
@@ -980,10 +988,12 @@ pub const NFTABLES_TABLE_FLAGS_DORMANT: u32 = 0x1;
 pub const NFTABLES_TABLE_FLAGS_OWNER: u32 = 0x2;
 /// `NFTABLES_TABLE_FLAGS_PERSIST` (`persist`) in nftables's flag set `table-flags`.
 pub const NFTABLES_TABLE_FLAGS_PERSIST: u32 = 0x4;
-bitflags::bitflags! {
 /// nftables's flag set `table-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct TableFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct TableFlags(u32);
+
+bitflags::bitflags! {
+impl TableFlags: u32 {
 /// `NFTABLES_TABLE_FLAGS_DORMANT` (`dormant`).
 const DORMANT = 0x1;
 /// `NFTABLES_TABLE_FLAGS_OWNER` (`owner`).
@@ -991,6 +1001,12 @@ const OWNER = 0x2;
 /// `NFTABLES_TABLE_FLAGS_PERSIST` (`persist`).
 const PERSIST = 0x4;
 }
+}
+
+impl core::fmt::Debug for TableFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("TableFlags", self, f)
+    }
 }
 
 impl TableFlags {
@@ -1027,10 +1043,12 @@ pub const NFTABLES_CHAIN_FLAGS_BASE: u32 = 0x1;
 pub const NFTABLES_CHAIN_FLAGS_HW_OFFLOAD: u32 = 0x2;
 /// `NFTABLES_CHAIN_FLAGS_BINDING` (`binding`) in nftables's flag set `chain-flags`.
 pub const NFTABLES_CHAIN_FLAGS_BINDING: u32 = 0x4;
-bitflags::bitflags! {
 /// nftables's flag set `chain-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ChainFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct ChainFlags(u32);
+
+bitflags::bitflags! {
+impl ChainFlags: u32 {
 /// `NFTABLES_CHAIN_FLAGS_BASE` (`base`).
 const BASE = 0x1;
 /// `NFTABLES_CHAIN_FLAGS_HW_OFFLOAD` (`hw-offload`).
@@ -1038,6 +1056,12 @@ const HW_OFFLOAD = 0x2;
 /// `NFTABLES_CHAIN_FLAGS_BINDING` (`binding`).
 const BINDING = 0x4;
 }
+}
+
+impl core::fmt::Debug for ChainFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("ChainFlags", self, f)
+    }
 }
 
 impl ChainFlags {
@@ -1086,10 +1110,12 @@ pub const NFTABLES_SET_FLAGS_OBJECT: u32 = 0x40;
 pub const NFTABLES_SET_FLAGS_CONCAT: u32 = 0x80;
 /// `NFTABLES_SET_FLAGS_EXPR` (`expr`) in nftables's flag set `set-flags`.
 pub const NFTABLES_SET_FLAGS_EXPR: u32 = 0x100;
-bitflags::bitflags! {
 /// nftables's flag set `set-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct SetFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct SetFlags(u32);
+
+bitflags::bitflags! {
+impl SetFlags: u32 {
 /// `NFTABLES_SET_FLAGS_ANONYMOUS` (`anonymous`).
 const ANONYMOUS = 0x1;
 /// `NFTABLES_SET_FLAGS_CONSTANT` (`constant`).
@@ -1109,6 +1135,12 @@ const CONCAT = 0x80;
 /// `NFTABLES_SET_FLAGS_EXPR` (`expr`).
 const EXPR = 0x100;
 }
+}
+
+impl core::fmt::Debug for SetFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("SetFlags", self, f)
+    }
 }
 
 impl SetFlags {
@@ -1173,15 +1205,23 @@ pub static ENUM_SET_FLAGS: f::EnumSpec = f::EnumSpec {
 pub const NFTABLES_SET_ELEM_FLAGS_INTERVAL_END: u32 = 0x1;
 /// `NFTABLES_SET_ELEM_FLAGS_CATCHALL` (`catchall`) in nftables's flag set `set-elem-flags`.
 pub const NFTABLES_SET_ELEM_FLAGS_CATCHALL: u32 = 0x2;
-bitflags::bitflags! {
 /// nftables's flag set `set-elem-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct SetElemFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct SetElemFlags(u32);
+
+bitflags::bitflags! {
+impl SetElemFlags: u32 {
 /// `NFTABLES_SET_ELEM_FLAGS_INTERVAL_END` (`interval-end`).
 const INTERVAL_END = 0x1;
 /// `NFTABLES_SET_ELEM_FLAGS_CATCHALL` (`catchall`).
 const CATCHALL = 0x2;
 }
+}
+
+impl core::fmt::Debug for SetElemFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("SetElemFlags", self, f)
+    }
 }
 
 impl SetElemFlags {
@@ -1209,13 +1249,21 @@ pub static ENUM_SET_ELEM_FLAGS: f::EnumSpec = f::EnumSpec {
 
 /// `NFTABLES_LOOKUP_FLAGS_INVERT` (`invert`) in nftables's flag set `lookup-flags`.
 pub const NFTABLES_LOOKUP_FLAGS_INVERT: u32 = 0x1;
-bitflags::bitflags! {
 /// nftables's flag set `lookup-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct LookupFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct LookupFlags(u32);
+
+bitflags::bitflags! {
+impl LookupFlags: u32 {
 /// `NFTABLES_LOOKUP_FLAGS_INVERT` (`invert`).
 const INVERT = 0x1;
 }
+}
+
+impl core::fmt::Debug for LookupFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("LookupFlags", self, f)
+    }
 }
 
 impl LookupFlags {
@@ -1636,15 +1684,23 @@ pub static ENUM_CT_DIRECTION: f::EnumSpec = f::EnumSpec {
 pub const NFTABLES_QUOTA_FLAGS_INVERT: u32 = 0x1;
 /// `NFTABLES_QUOTA_FLAGS_DEPLETED` (`depleted`) in nftables's flag set `quota-flags`.
 pub const NFTABLES_QUOTA_FLAGS_DEPLETED: u32 = 0x2;
-bitflags::bitflags! {
 /// nftables's flag set `quota-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct QuotaFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct QuotaFlags(u32);
+
+bitflags::bitflags! {
+impl QuotaFlags: u32 {
 /// `NFTABLES_QUOTA_FLAGS_INVERT` (`invert`).
 const INVERT = 0x1;
 /// `NFTABLES_QUOTA_FLAGS_DEPLETED` (`depleted`).
 const DEPLETED = 0x2;
 }
+}
+
+impl core::fmt::Debug for QuotaFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("QuotaFlags", self, f)
+    }
 }
 
 impl QuotaFlags {
@@ -1924,10 +1980,12 @@ pub const NFTABLES_FIB_FLAGS_IIF: u32 = 0x8;
 pub const NFTABLES_FIB_FLAGS_OIF: u32 = 0x10;
 /// `NFTABLES_FIB_FLAGS_PRESENT` (`present`) in nftables's flag set `fib-flags`.
 pub const NFTABLES_FIB_FLAGS_PRESENT: u32 = 0x20;
-bitflags::bitflags! {
 /// nftables's flag set `fib-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct FibFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct FibFlags(u32);
+
+bitflags::bitflags! {
+impl FibFlags: u32 {
 /// `NFTABLES_FIB_FLAGS_SADDR` (`saddr`).
 const SADDR = 0x1;
 /// `NFTABLES_FIB_FLAGS_DADDR` (`daddr`).
@@ -1941,6 +1999,12 @@ const OIF = 0x10;
 /// `NFTABLES_FIB_FLAGS_PRESENT` (`present`).
 const PRESENT = 0x20;
 }
+}
+
+impl core::fmt::Debug for FibFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("FibFlags", self, f)
+    }
 }
 
 impl FibFlags {
@@ -2853,10 +2917,12 @@ pub const NFTABLES_LOG_FLAGS_UID: u32 = 0x8;
 pub const NFTABLES_LOG_FLAGS_NFLOG: u32 = 0x10;
 /// `NFTABLES_LOG_FLAGS_MACDECODE` (`macdecode`) in nftables's flag set `log-flags`.
 pub const NFTABLES_LOG_FLAGS_MACDECODE: u32 = 0x20;
-bitflags::bitflags! {
 /// nftables's flag set `log-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct LogFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct LogFlags(u32);
+
+bitflags::bitflags! {
+impl LogFlags: u32 {
 /// `NFTABLES_LOG_FLAGS_TCPSEQ` (`tcpseq`).
 const TCPSEQ = 0x1;
 /// `NFTABLES_LOG_FLAGS_TCPOPT` (`tcpopt`).
@@ -2870,6 +2936,12 @@ const NFLOG = 0x10;
 /// `NFTABLES_LOG_FLAGS_MACDECODE` (`macdecode`).
 const MACDECODE = 0x20;
 }
+}
+
+impl core::fmt::Debug for LogFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("LogFlags", self, f)
+    }
 }
 
 impl LogFlags {

@@ -1994,10 +1994,12 @@ pub const NL80211_FEATURE_FLAGS_SCAN_RANDOM_MAC_ADDR: u32 = 0x20000000;
 pub const NL80211_FEATURE_FLAGS_SCHED_SCAN_RANDOM_MAC_ADDR: u32 = 0x40000000;
 /// `NL80211_FEATURE_FLAGS_NO_RANDOM_MAC_ADDR` (`no-random-mac-addr`) in nl80211's flag set `feature-flags`.
 pub const NL80211_FEATURE_FLAGS_NO_RANDOM_MAC_ADDR: u32 = 0x80000000;
-bitflags::bitflags! {
 /// nl80211's flag set `feature-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct FeatureFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct FeatureFlags(u32);
+
+bitflags::bitflags! {
+impl FeatureFlags: u32 {
 /// `NL80211_FEATURE_FLAGS_SK_TX_STATUS` (`sk-tx-status`).
 const SK_TX_STATUS = 0x1;
 /// `NL80211_FEATURE_FLAGS_HT_IBSS` (`ht-ibss`).
@@ -2063,6 +2065,12 @@ const SCHED_SCAN_RANDOM_MAC_ADDR = 0x40000000;
 /// `NL80211_FEATURE_FLAGS_NO_RANDOM_MAC_ADDR` (`no-random-mac-addr`).
 const NO_RANDOM_MAC_ADDR = 0x80000000;
 }
+}
+
+impl core::fmt::Debug for FeatureFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("FeatureFlags", self, f)
+    }
 }
 
 impl FeatureFlags {
@@ -2331,13 +2339,21 @@ pub static ENUM_CHANNEL_TYPE: f::EnumSpec = f::EnumSpec {
 
 /// `NL80211_PROTOCOL_FEATURES_SPLIT_WIPHY_DUMP` (`split-wiphy-dump`) in nl80211's flag set `protocol-features`.
 pub const NL80211_PROTOCOL_FEATURES_SPLIT_WIPHY_DUMP: u32 = 0x1;
-bitflags::bitflags! {
 /// nl80211's flag set `protocol-features`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ProtocolFeatures: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct ProtocolFeatures(u32);
+
+bitflags::bitflags! {
+impl ProtocolFeatures: u32 {
 /// `NL80211_PROTOCOL_FEATURES_SPLIT_WIPHY_DUMP` (`split-wiphy-dump`).
 const SPLIT_WIPHY_DUMP = 0x1;
 }
+}
+
+impl core::fmt::Debug for ProtocolFeatures {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("ProtocolFeatures", self, f)
+    }
 }
 
 impl ProtocolFeatures {

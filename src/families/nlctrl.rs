@@ -25,10 +25,12 @@ pub const NLCTRL_OP_FLAGS_CMD_CAP_DUMP: u32 = 0x4;
 pub const NLCTRL_OP_FLAGS_CMD_CAP_HASPOL: u32 = 0x8;
 /// `NLCTRL_OP_FLAGS_UNS_ADMIN_PERM` (`uns-admin-perm`) in nlctrl's flag set `op-flags`.
 pub const NLCTRL_OP_FLAGS_UNS_ADMIN_PERM: u32 = 0x10;
-bitflags::bitflags! {
 /// nlctrl's flag set `op-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct OpFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct OpFlags(u32);
+
+bitflags::bitflags! {
+impl OpFlags: u32 {
 /// `NLCTRL_OP_FLAGS_ADMIN_PERM` (`admin-perm`).
 const ADMIN_PERM = 0x1;
 /// `NLCTRL_OP_FLAGS_CMD_CAP_DO` (`cmd-cap-do`).
@@ -40,6 +42,12 @@ const CMD_CAP_HASPOL = 0x8;
 /// `NLCTRL_OP_FLAGS_UNS_ADMIN_PERM` (`uns-admin-perm`).
 const UNS_ADMIN_PERM = 0x10;
 }
+}
+
+impl core::fmt::Debug for OpFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("OpFlags", self, f)
+    }
 }
 
 impl OpFlags {

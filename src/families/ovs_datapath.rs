@@ -23,10 +23,12 @@ pub const OVS_DP_F_VPORT_PIDS: u32 = 0x2;
 pub const OVS_DP_F_TC_RECIRC_SHARING: u32 = 0x4;
 /// `OVS_DP_F_DISPATCH_UPCALL_PER_CPU` (`dispatch-upcall-per-cpu`) in ovs_datapath's flag set `user-features`.
 pub const OVS_DP_F_DISPATCH_UPCALL_PER_CPU: u32 = 0x8;
-bitflags::bitflags! {
 /// ovs_datapath's flag set `user-features`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct UserFeatures: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct UserFeatures(u32);
+
+bitflags::bitflags! {
+impl UserFeatures: u32 {
 /// `OVS_DP_F_UNALIGNED` (`unaligned`).
 const UNALIGNED = 0x1;
 /// `OVS_DP_F_VPORT_PIDS` (`vport-pids`).
@@ -36,6 +38,12 @@ const TC_RECIRC_SHARING = 0x4;
 /// `OVS_DP_F_DISPATCH_UPCALL_PER_CPU` (`dispatch-upcall-per-cpu`).
 const DISPATCH_UPCALL_PER_CPU = 0x8;
 }
+}
+
+impl core::fmt::Debug for UserFeatures {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("UserFeatures", self, f)
+    }
 }
 
 impl UserFeatures {

@@ -112,10 +112,12 @@ pub const OVS_UFID_F_OMIT_KEY: u32 = 0x1;
 pub const OVS_UFID_F_OMIT_MASK: u32 = 0x2;
 /// `OVS_UFID_F_OMIT_ACTIONS` (`omit-actions`) in ovs_flow's flag set `ovs-ufid-flags`.
 pub const OVS_UFID_F_OMIT_ACTIONS: u32 = 0x4;
-bitflags::bitflags! {
 /// ovs_flow's flag set `ovs-ufid-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct OvsUfidFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct OvsUfidFlags(u32);
+
+bitflags::bitflags! {
+impl OvsUfidFlags: u32 {
 /// `OVS_UFID_F_OMIT_KEY` (`omit-key`).
 const OMIT_KEY = 0x1;
 /// `OVS_UFID_F_OMIT_MASK` (`omit-mask`).
@@ -123,6 +125,12 @@ const OMIT_MASK = 0x2;
 /// `OVS_UFID_F_OMIT_ACTIONS` (`omit-actions`).
 const OMIT_ACTIONS = 0x4;
 }
+}
+
+impl core::fmt::Debug for OvsUfidFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("OvsUfidFlags", self, f)
+    }
 }
 
 impl OvsUfidFlags {
@@ -222,10 +230,12 @@ pub const OVS_CS_F_TRACKED: u32 = 0x20;
 pub const OVS_CS_F_SRC_NAT: u32 = 0x40;
 /// `OVS_CS_F_DST_NAT` (`dst-nat`) in ovs_flow's flag set `ct-state-flags`.
 pub const OVS_CS_F_DST_NAT: u32 = 0x80;
-bitflags::bitflags! {
 /// ovs_flow's flag set `ct-state-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct CtStateFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct CtStateFlags(u32);
+
+bitflags::bitflags! {
+impl CtStateFlags: u32 {
 /// `OVS_CS_F_NEW` (`new`).
 const NEW = 0x1;
 /// `OVS_CS_F_ESTABLISHED` (`established`).
@@ -243,6 +253,12 @@ const SRC_NAT = 0x40;
 /// `OVS_CS_F_DST_NAT` (`dst-nat`).
 const DST_NAT = 0x80;
 }
+}
+
+impl core::fmt::Debug for CtStateFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("CtStateFlags", self, f)
+    }
 }
 
 impl CtStateFlags {

@@ -35,10 +35,12 @@ pub const IFA_F_NOPREFIXROUTE: u32 = 0x200;
 pub const IFA_F_MCAUTOJOIN: u32 = 0x400;
 /// `IFA_F_STABLE_PRIVACY` (`stable-privacy`) in rt-addr's flag set `ifa-flags`.
 pub const IFA_F_STABLE_PRIVACY: u32 = 0x800;
-bitflags::bitflags! {
 /// rt-addr's flag set `ifa-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct IfaFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct IfaFlags(u32);
+
+bitflags::bitflags! {
+impl IfaFlags: u32 {
 /// `IFA_F_SECONDARY` (`secondary`).
 const SECONDARY = 0x1;
 /// `IFA_F_NODAD` (`nodad`).
@@ -64,6 +66,12 @@ const MCAUTOJOIN = 0x400;
 /// `IFA_F_STABLE_PRIVACY` (`stable-privacy`).
 const STABLE_PRIVACY = 0x800;
 }
+}
+
+impl core::fmt::Debug for IfaFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("IfaFlags", self, f)
+    }
 }
 
 impl IfaFlags {

@@ -49,10 +49,12 @@ pub const IFF_LOWER_UP: u32 = 0x10000;
 pub const IFF_DORMANT: u32 = 0x20000;
 /// `IFF_ECHO` (`echo`) in rt-link's flag set `ifinfo-flags`.
 pub const IFF_ECHO: u32 = 0x40000;
-bitflags::bitflags! {
 /// rt-link's flag set `ifinfo-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct IfinfoFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct IfinfoFlags(u32);
+
+bitflags::bitflags! {
+impl IfinfoFlags: u32 {
 /// `IFF_UP` (`up`).
 const UP = 0x1;
 /// `IFF_BROADCAST` (`broadcast`).
@@ -92,6 +94,12 @@ const DORMANT = 0x20000;
 /// `IFF_ECHO` (`echo`).
 const ECHO = 0x40000;
 }
+}
+
+impl core::fmt::Debug for IfinfoFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("IfinfoFlags", self, f)
+    }
 }
 
 impl IfinfoFlags {
@@ -2087,10 +2095,12 @@ pub const RT_LINK_VLAN_FLAGS_LOOSE_BINDING: u32 = 0x4;
 pub const RT_LINK_VLAN_FLAGS_MVRP: u32 = 0x8;
 /// `RT_LINK_VLAN_FLAGS_BRIDGE_BINDING` (`bridge-binding`) in rt-link's flag set `vlan-flags`.
 pub const RT_LINK_VLAN_FLAGS_BRIDGE_BINDING: u32 = 0x10;
-bitflags::bitflags! {
 /// rt-link's flag set `vlan-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct VlanFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct VlanFlags(u32);
+
+bitflags::bitflags! {
+impl VlanFlags: u32 {
 /// `RT_LINK_VLAN_FLAGS_REORDER_HDR` (`reorder-hdr`).
 const REORDER_HDR = 0x1;
 /// `RT_LINK_VLAN_FLAGS_GVRP` (`gvrp`).
@@ -2102,6 +2112,12 @@ const MVRP = 0x8;
 /// `RT_LINK_VLAN_FLAGS_BRIDGE_BINDING` (`bridge-binding`).
 const BRIDGE_BINDING = 0x10;
 }
+}
+
+impl core::fmt::Debug for VlanFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("VlanFlags", self, f)
+    }
 }
 
 impl VlanFlags {
@@ -2237,10 +2253,12 @@ pub const RT_LINK_RTEXT_FILTER_CFM_CONFIG: u32 = 0x20;
 pub const RT_LINK_RTEXT_FILTER_CFM_STATUS: u32 = 0x40;
 /// `RT_LINK_RTEXT_FILTER_MST` (`mst`) in rt-link's flag set `rtext-filter`.
 pub const RT_LINK_RTEXT_FILTER_MST: u32 = 0x80;
-bitflags::bitflags! {
 /// rt-link's flag set `rtext-filter`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct RtextFilter: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct RtextFilter(u32);
+
+bitflags::bitflags! {
+impl RtextFilter: u32 {
 /// `RT_LINK_RTEXT_FILTER_VF` (`vf`).
 const VF = 0x1;
 /// `RT_LINK_RTEXT_FILTER_BRVLAN` (`brvlan`).
@@ -2258,6 +2276,12 @@ const CFM_STATUS = 0x40;
 /// `RT_LINK_RTEXT_FILTER_MST` (`mst`).
 const MST = 0x80;
 }
+}
+
+impl core::fmt::Debug for RtextFilter {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("RtextFilter", self, f)
+    }
 }
 
 impl RtextFilter {

@@ -27,10 +27,12 @@ pub const RT_NEIGH_NUD_STATE_FAILED: u32 = 0x20;
 pub const RT_NEIGH_NUD_STATE_NOARP: u32 = 0x40;
 /// `RT_NEIGH_NUD_STATE_PERMANENT` (`permanent`) in rt-neigh's flag set `nud-state`.
 pub const RT_NEIGH_NUD_STATE_PERMANENT: u32 = 0x80;
-bitflags::bitflags! {
 /// rt-neigh's flag set `nud-state`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct NudState: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct NudState(u32);
+
+bitflags::bitflags! {
+impl NudState: u32 {
 /// `RT_NEIGH_NUD_STATE_INCOMPLETE` (`incomplete`).
 const INCOMPLETE = 0x1;
 /// `RT_NEIGH_NUD_STATE_REACHABLE` (`reachable`).
@@ -48,6 +50,12 @@ const NOARP = 0x40;
 /// `RT_NEIGH_NUD_STATE_PERMANENT` (`permanent`).
 const PERMANENT = 0x80;
 }
+}
+
+impl core::fmt::Debug for NudState {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("NudState", self, f)
+    }
 }
 
 impl NudState {
@@ -119,10 +127,12 @@ pub const RT_NEIGH_NTF_FLAGS_OFFLOADED: u32 = 0x20;
 pub const RT_NEIGH_NTF_FLAGS_STICKY: u32 = 0x40;
 /// `RT_NEIGH_NTF_FLAGS_ROUTER` (`router`) in rt-neigh's flag set `ntf-flags`.
 pub const RT_NEIGH_NTF_FLAGS_ROUTER: u32 = 0x80;
-bitflags::bitflags! {
 /// rt-neigh's flag set `ntf-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct NtfFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct NtfFlags(u32);
+
+bitflags::bitflags! {
+impl NtfFlags: u32 {
 /// `RT_NEIGH_NTF_FLAGS_USE` (`use`).
 const USE = 0x1;
 /// `RT_NEIGH_NTF_FLAGS_SELF` (`self`).
@@ -140,6 +150,12 @@ const STICKY = 0x40;
 /// `RT_NEIGH_NTF_FLAGS_ROUTER` (`router`).
 const ROUTER = 0x80;
 }
+}
+
+impl core::fmt::Debug for NtfFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("NtfFlags", self, f)
+    }
 }
 
 impl NtfFlags {
@@ -201,10 +217,12 @@ pub const RT_NEIGH_NTF_EXT_FLAGS_MANAGED: u32 = 0x1;
 pub const RT_NEIGH_NTF_EXT_FLAGS_LOCKED: u32 = 0x2;
 /// `RT_NEIGH_NTF_EXT_FLAGS_EXT_VALIDATED` (`ext-validated`) in rt-neigh's flag set `ntf-ext-flags`.
 pub const RT_NEIGH_NTF_EXT_FLAGS_EXT_VALIDATED: u32 = 0x4;
-bitflags::bitflags! {
 /// rt-neigh's flag set `ntf-ext-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct NtfExtFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct NtfExtFlags(u32);
+
+bitflags::bitflags! {
+impl NtfExtFlags: u32 {
 /// `RT_NEIGH_NTF_EXT_FLAGS_MANAGED` (`managed`).
 const MANAGED = 0x1;
 /// `RT_NEIGH_NTF_EXT_FLAGS_LOCKED` (`locked`).
@@ -212,6 +230,12 @@ const LOCKED = 0x2;
 /// `RT_NEIGH_NTF_EXT_FLAGS_EXT_VALIDATED` (`ext-validated`).
 const EXT_VALIDATED = 0x4;
 }
+}
+
+impl core::fmt::Debug for NtfExtFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("NtfExtFlags", self, f)
+    }
 }
 
 impl NtfExtFlags {

@@ -19,15 +19,23 @@ pub const SUNRPC_FAMILY_VERSION: u8 = 1;
 pub const SUNRPC_CACHE_TYPE_IP_MAP: u32 = 0x1;
 /// `SUNRPC_CACHE_TYPE_UNIX_GID` (`unix_gid`) in sunrpc's flag set `cache-type`.
 pub const SUNRPC_CACHE_TYPE_UNIX_GID: u32 = 0x2;
-bitflags::bitflags! {
 /// sunrpc's flag set `cache-type`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct CacheType: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct CacheType(u32);
+
+bitflags::bitflags! {
+impl CacheType: u32 {
 /// `SUNRPC_CACHE_TYPE_IP_MAP` (`ip_map`).
 const IP_MAP = 0x1;
 /// `SUNRPC_CACHE_TYPE_UNIX_GID` (`unix_gid`).
 const UNIX_GID = 0x2;
 }
+}
+
+impl core::fmt::Debug for CacheType {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("CacheType", self, f)
+    }
 }
 
 impl CacheType {

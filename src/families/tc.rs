@@ -21,10 +21,12 @@ pub const TC_CLS_FLAGS_IN_HW: u32 = 0x4;
 pub const TC_CLS_FLAGS_NOT_IN_NW: u32 = 0x8;
 /// `TC_CLS_FLAGS_VERBOSE` (`verbose`) in tc's flag set `cls-flags`.
 pub const TC_CLS_FLAGS_VERBOSE: u32 = 0x10;
-bitflags::bitflags! {
 /// tc's flag set `cls-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ClsFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct ClsFlags(u32);
+
+bitflags::bitflags! {
+impl ClsFlags: u32 {
 /// `TC_CLS_FLAGS_SKIP_HW` (`skip-hw`).
 const SKIP_HW = 0x1;
 /// `TC_CLS_FLAGS_SKIP_SW` (`skip-sw`).
@@ -36,6 +38,12 @@ const NOT_IN_NW = 0x8;
 /// `TC_CLS_FLAGS_VERBOSE` (`verbose`).
 const VERBOSE = 0x10;
 }
+}
+
+impl core::fmt::Debug for ClsFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("ClsFlags", self, f)
+    }
 }
 
 impl ClsFlags {
@@ -88,10 +96,12 @@ pub const TCA_FLOWER_KEY_FLAGS_TUNDF: u32 = 0x8;
 pub const TCA_FLOWER_KEY_FLAGS_TUNOAM: u32 = 0x10;
 /// `TCA_FLOWER_KEY_FLAGS_TUNCRIT` (`tuncrit`) in tc's flag set `flower-key-ctrl-flags`.
 pub const TCA_FLOWER_KEY_FLAGS_TUNCRIT: u32 = 0x20;
-bitflags::bitflags! {
 /// tc's flag set `flower-key-ctrl-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct FlowerKeyCtrlFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct FlowerKeyCtrlFlags(u32);
+
+bitflags::bitflags! {
+impl FlowerKeyCtrlFlags: u32 {
 /// `TCA_FLOWER_KEY_FLAGS_FRAG` (`frag`).
 const FRAG = 0x1;
 /// `TCA_FLOWER_KEY_FLAGS_FIRSTFRAG` (`firstfrag`).
@@ -105,6 +115,12 @@ const TUNOAM = 0x10;
 /// `TCA_FLOWER_KEY_FLAGS_TUNCRIT` (`tuncrit`).
 const TUNCRIT = 0x20;
 }
+}
+
+impl core::fmt::Debug for FlowerKeyCtrlFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("FlowerKeyCtrlFlags", self, f)
+    }
 }
 
 impl FlowerKeyCtrlFlags {

@@ -19,13 +19,21 @@ pub const WG_GENL_VERSION: u8 = 1;
 pub const WG_KEY_LEN: u32 = 32;
 /// `WGDEVICE_F_REPLACE_PEERS` (`replace-peers`) in wireguard's flag set `wgdevice-flags`.
 pub const WGDEVICE_F_REPLACE_PEERS: u32 = 0x1;
-bitflags::bitflags! {
 /// wireguard's flag set `wgdevice-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct WgdeviceFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct WgdeviceFlags(u32);
+
+bitflags::bitflags! {
+impl WgdeviceFlags: u32 {
 /// `WGDEVICE_F_REPLACE_PEERS` (`replace-peers`).
 const REPLACE_PEERS = 0x1;
 }
+}
+
+impl core::fmt::Debug for WgdeviceFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("WgdeviceFlags", self, f)
+    }
 }
 
 impl WgdeviceFlags {
@@ -50,10 +58,12 @@ pub const WGPEER_F_REMOVE_ME: u32 = 0x1;
 pub const WGPEER_F_REPLACE_ALLOWEDIPS: u32 = 0x2;
 /// `WGPEER_F_UPDATE_ONLY` (`update-only`) in wireguard's flag set `wgpeer-flags`.
 pub const WGPEER_F_UPDATE_ONLY: u32 = 0x4;
-bitflags::bitflags! {
 /// wireguard's flag set `wgpeer-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct WgpeerFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct WgpeerFlags(u32);
+
+bitflags::bitflags! {
+impl WgpeerFlags: u32 {
 /// `WGPEER_F_REMOVE_ME` (`remove-me`).
 const REMOVE_ME = 0x1;
 /// `WGPEER_F_REPLACE_ALLOWEDIPS` (`replace-allowedips`).
@@ -61,6 +71,12 @@ const REPLACE_ALLOWEDIPS = 0x2;
 /// `WGPEER_F_UPDATE_ONLY` (`update-only`).
 const UPDATE_ONLY = 0x4;
 }
+}
+
+impl core::fmt::Debug for WgpeerFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("WgpeerFlags", self, f)
+    }
 }
 
 impl WgpeerFlags {
@@ -93,13 +109,21 @@ pub static ENUM_WGPEER_FLAGS: f::EnumSpec = f::EnumSpec {
 
 /// `WGALLOWEDIP_F_REMOVE_ME` (`remove-me`) in wireguard's flag set `wgallowedip-flags`.
 pub const WGALLOWEDIP_F_REMOVE_ME: u32 = 0x1;
-bitflags::bitflags! {
 /// wireguard's flag set `wgallowedip-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct WgallowedipFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct WgallowedipFlags(u32);
+
+bitflags::bitflags! {
+impl WgallowedipFlags: u32 {
 /// `WGALLOWEDIP_F_REMOVE_ME` (`remove-me`).
 const REMOVE_ME = 0x1;
 }
+}
+
+impl core::fmt::Debug for WgallowedipFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("WgallowedipFlags", self, f)
+    }
 }
 
 impl WgallowedipFlags {
