@@ -352,7 +352,7 @@ impl Gen<'_> {
         let ty = camel(&e.name);
         let _ = writeln!(
             self.out,
-            "bitflags::bitflags! {{\n/// {}'s flag set `{}`.\n#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]\npub struct {ty}: {int} {{",
+            "/// {}'s flag set `{}`.\n#[derive(Copy, Clone, PartialEq, Eq, Hash)]\npub struct {ty}({int});\n\nbitflags::bitflags! {{\nimpl {ty}: {int} {{",
             f.name, e.name
         );
         let mut seen = BTreeSet::new();
@@ -368,6 +368,10 @@ impl Gen<'_> {
             );
         }
         self.p("}\n}\n");
+        let _ = writeln!(
+            self.out,
+            "impl core::fmt::Debug for {ty} {{\nfn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {{\nf::debug_flags({ty:?}, self, f)\n}}\n}}\n"
+        );
         let _ = writeln!(
             self.out,
             "impl {ty} {{\n/// The table of the flags, with the specification's names.\npub const SPEC: &'static f::EnumSpec = &{};\n}}\n",

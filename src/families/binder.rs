@@ -171,11 +171,13 @@ impl<'a> Report<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -253,6 +255,7 @@ impl<'m, 'a, 'b> ReportWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -260,70 +263,60 @@ impl<'m, 'a, 'b> ReportWriter<'m, 'a, 'b> {
     /// Writes `error` (`BINDER_A_REPORT_ERROR`, u32).
     #[inline]
     pub fn error(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `context` (`BINDER_A_REPORT_CONTEXT`, string).
     #[inline]
     pub fn context(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `from-pid` (`BINDER_A_REPORT_FROM_PID`, u32).
     #[inline]
     pub fn from_pid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `from-tid` (`BINDER_A_REPORT_FROM_TID`, u32).
     #[inline]
     pub fn from_tid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `to-pid` (`BINDER_A_REPORT_TO_PID`, u32).
     #[inline]
     pub fn to_pid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `to-tid` (`BINDER_A_REPORT_TO_TID`, u32).
     #[inline]
     pub fn to_tid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `is-reply` (`BINDER_A_REPORT_IS_REPLY`, flag).
     #[inline]
     pub fn is_reply(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(7)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(7), self)
     }
 
     /// Writes `flags` (`BINDER_A_REPORT_FLAGS`, u32).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `code` (`BINDER_A_REPORT_CODE`, u32).
     #[inline]
     pub fn code(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `data-size` (`BINDER_A_REPORT_DATA_SIZE`, u32).
     #[inline]
     pub fn data_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 }

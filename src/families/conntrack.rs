@@ -27,10 +27,12 @@ pub const CONNTRACK_NF_CT_TCP_FLAGS_MAXACK: u32 = 0x20;
 pub const CONNTRACK_NF_CT_TCP_FLAGS_CHALLENGE_ACK: u32 = 0x40;
 /// `CONNTRACK_NF_CT_TCP_FLAGS_SIMULTANEOUS_OPEN` (`simultaneous-open`) in conntrack's flag set `nf-ct-tcp-flags`.
 pub const CONNTRACK_NF_CT_TCP_FLAGS_SIMULTANEOUS_OPEN: u32 = 0x80;
-bitflags::bitflags! {
 /// conntrack's flag set `nf-ct-tcp-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct NfCtTcpFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct NfCtTcpFlags(u32);
+
+bitflags::bitflags! {
+impl NfCtTcpFlags: u32 {
 /// `CONNTRACK_NF_CT_TCP_FLAGS_WINDOW_SCALE` (`window-scale`).
 const WINDOW_SCALE = 0x1;
 /// `CONNTRACK_NF_CT_TCP_FLAGS_SACK_PERM` (`sack-perm`).
@@ -48,6 +50,12 @@ const CHALLENGE_ACK = 0x40;
 /// `CONNTRACK_NF_CT_TCP_FLAGS_SIMULTANEOUS_OPEN` (`simultaneous-open`).
 const SIMULTANEOUS_OPEN = 0x80;
 }
+}
+
+impl core::fmt::Debug for NfCtTcpFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("NfCtTcpFlags", self, f)
+    }
 }
 
 impl NfCtTcpFlags {
@@ -511,10 +519,12 @@ pub const CONNTRACK_NF_CT_STATUS_HELPER: u32 = 0x2000;
 pub const CONNTRACK_NF_CT_STATUS_OFFLOAD: u32 = 0x4000;
 /// `CONNTRACK_NF_CT_STATUS_HW_OFFLOAD` (`hw-offload`) in conntrack's flag set `nf-ct-status`.
 pub const CONNTRACK_NF_CT_STATUS_HW_OFFLOAD: u32 = 0x8000;
-bitflags::bitflags! {
 /// conntrack's flag set `nf-ct-status`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct NfCtStatus: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct NfCtStatus(u32);
+
+bitflags::bitflags! {
+impl NfCtStatus: u32 {
 /// `CONNTRACK_NF_CT_STATUS_EXPECTED` (`expected`).
 const EXPECTED = 0x1;
 /// `CONNTRACK_NF_CT_STATUS_SEEN_REPLY` (`seen-reply`).
@@ -548,6 +558,12 @@ const OFFLOAD = 0x4000;
 /// `CONNTRACK_NF_CT_STATUS_HW_OFFLOAD` (`hw-offload`).
 const HW_OFFLOAD = 0x8000;
 }
+}
+
+impl core::fmt::Debug for NfCtStatus {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("NfCtStatus", self, f)
+    }
 }
 
 impl NfCtStatus {
@@ -1958,11 +1974,13 @@ impl<'a> ConntrackAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 27> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2142,6 +2160,7 @@ impl<'m, 'a, 'b> ConntrackAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2161,8 +2180,7 @@ impl<'m, 'a, 'b> ConntrackAttrsWriter<'m, 'a, 'b> {
     /// Writes `status` (`CONNTRACK_A_CONNTRACK_ATTRS_STATUS`, u32, big-endian, bits of `nf-ct-status`: `NfCtStatus`).
     #[inline]
     pub fn status(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Opens `protoinfo` (`CONNTRACK_A_CONNTRACK_ATTRS_PROTOINFO`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2186,15 +2204,13 @@ impl<'m, 'a, 'b> ConntrackAttrsWriter<'m, 'a, 'b> {
     /// Writes `timeout` (`CONNTRACK_A_CONNTRACK_ATTRS_TIMEOUT`, u32, big-endian).
     #[inline]
     pub fn timeout(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(7, &value), self)
     }
 
     /// Writes `mark` (`CONNTRACK_A_CONNTRACK_ATTRS_MARK`, u32, big-endian).
     #[inline]
     pub fn mark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(8, &value), self)
     }
 
     /// Opens `counters-orig` (`CONNTRACK_A_CONNTRACK_ATTRS_COUNTERS_ORIG`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2212,15 +2228,13 @@ impl<'m, 'a, 'b> ConntrackAttrsWriter<'m, 'a, 'b> {
     /// Writes `use` (`CONNTRACK_A_CONNTRACK_ATTRS_USE`, u32, big-endian).
     #[inline]
     pub fn use_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(11, &value), self)
     }
 
     /// Writes `id` (`CONNTRACK_A_CONNTRACK_ATTRS_ID`, u32, big-endian).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(12, &value), self)
     }
 
     /// Opens `nat-dst` (`CONNTRACK_A_CONNTRACK_ATTRS_NAT_DST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2250,15 +2264,13 @@ impl<'m, 'a, 'b> ConntrackAttrsWriter<'m, 'a, 'b> {
     /// Writes `secmark` (`CONNTRACK_A_CONNTRACK_ATTRS_SECMARK`, binary).
     #[inline]
     pub fn secmark(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, value), self)
     }
 
     /// Writes `zone` (`CONNTRACK_A_CONNTRACK_ATTRS_ZONE`, u16, big-endian).
     #[inline]
     pub fn zone(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(18, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(18, &value), self)
     }
 
     /// Opens `secctx` (`CONNTRACK_A_CONNTRACK_ATTRS_SECCTX`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2270,29 +2282,25 @@ impl<'m, 'a, 'b> ConntrackAttrsWriter<'m, 'a, 'b> {
     /// Writes `timestamp` (`CONNTRACK_A_CONNTRACK_ATTRS_TIMESTAMP`, u64, big-endian).
     #[inline]
     pub fn timestamp(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(20, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(20, &value), self)
     }
 
     /// Writes `mark-mask` (`CONNTRACK_A_CONNTRACK_ATTRS_MARK_MASK`, u32, big-endian).
     #[inline]
     pub fn mark_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(21, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(21, &value), self)
     }
 
     /// Writes `labels` (`CONNTRACK_A_CONNTRACK_ATTRS_LABELS`, binary).
     #[inline]
     pub fn labels(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(22, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(22, value), self)
     }
 
     /// Writes `labels-mask` (`CONNTRACK_A_CONNTRACK_ATTRS_LABELS_MASK`, binary).
     #[inline]
     pub fn labels_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(23, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(23, value), self)
     }
 
     /// Opens `synproxy` (`CONNTRACK_A_CONNTRACK_ATTRS_SYNPROXY`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2310,15 +2318,13 @@ impl<'m, 'a, 'b> ConntrackAttrsWriter<'m, 'a, 'b> {
     /// Writes `status-mask` (`CONNTRACK_A_CONNTRACK_ATTRS_STATUS_MASK`, u32, big-endian, bits of `nf-ct-status`: `NfCtStatus`).
     #[inline]
     pub fn status_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(26, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(26, &value), self)
     }
 
     /// Writes `timestamp-event` (`CONNTRACK_A_CONNTRACK_ATTRS_TIMESTAMP_EVENT`, u64, big-endian).
     #[inline]
     pub fn timestamp_event(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(27, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(27, &value), self)
     }
 }
 
@@ -2344,11 +2350,13 @@ impl<'a> ConntrackStatsAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 15> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2456,6 +2464,7 @@ impl<'m, 'a, 'b> ConntrackStatsAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2463,106 +2472,91 @@ impl<'m, 'a, 'b> ConntrackStatsAttrsWriter<'m, 'a, 'b> {
     /// Writes `searched` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_SEARCHED`, u32, big-endian).
     #[inline]
     pub fn searched(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `found` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_FOUND`, u32, big-endian).
     #[inline]
     pub fn found(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `new` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_NEW`, u32, big-endian).
     #[inline]
     pub fn new_attr(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Writes `invalid` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_INVALID`, u32, big-endian).
     #[inline]
     pub fn invalid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(4, &value), self)
     }
 
     /// Writes `ignore` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_IGNORE`, u32, big-endian).
     #[inline]
     pub fn ignore(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 
     /// Writes `delete` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_DELETE`, u32, big-endian).
     #[inline]
     pub fn delete(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(6, &value), self)
     }
 
     /// Writes `delete-list` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_DELETE_LIST`, u32, big-endian).
     #[inline]
     pub fn delete_list(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(7, &value), self)
     }
 
     /// Writes `insert` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_INSERT`, u32, big-endian).
     #[inline]
     pub fn insert(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(8, &value), self)
     }
 
     /// Writes `insert-failed` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_INSERT_FAILED`, u32, big-endian).
     #[inline]
     pub fn insert_failed(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(9, &value), self)
     }
 
     /// Writes `drop` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_DROP`, u32, big-endian).
     #[inline]
     pub fn drop(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(10, &value), self)
     }
 
     /// Writes `early-drop` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_EARLY_DROP`, u32, big-endian).
     #[inline]
     pub fn early_drop(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(11, &value), self)
     }
 
     /// Writes `error` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_ERROR`, u32, big-endian).
     #[inline]
     pub fn error(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(12, &value), self)
     }
 
     /// Writes `search-restart` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_SEARCH_RESTART`, u32, big-endian).
     #[inline]
     pub fn search_restart(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(13, &value), self)
     }
 
     /// Writes `clash-resolve` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_CLASH_RESOLVE`, u32, big-endian).
     #[inline]
     pub fn clash_resolve(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(14, &value), self)
     }
 
     /// Writes `chain-toolong` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_CHAIN_TOOLONG`, u32, big-endian).
     #[inline]
     pub fn chain_toolong(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(15, &value), self)
     }
 }
 
@@ -2588,11 +2582,13 @@ impl<'a> CounterAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2634,6 +2630,7 @@ impl<'m, 'a, 'b> CounterAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2641,29 +2638,25 @@ impl<'m, 'a, 'b> CounterAttrsWriter<'m, 'a, 'b> {
     /// Writes `packets` (`CONNTRACK_A_COUNTER_ATTRS_PACKETS`, u64, big-endian).
     #[inline]
     pub fn packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `bytes` (`CONNTRACK_A_COUNTER_ATTRS_BYTES`, u64, big-endian).
     #[inline]
     pub fn bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `packets-old` (`CONNTRACK_A_COUNTER_ATTRS_PACKETS_OLD`, u32).
     #[inline]
     pub fn packets_old(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `bytes-old` (`CONNTRACK_A_COUNTER_ATTRS_BYTES_OLD`, u32).
     #[inline]
     pub fn bytes_old(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 }
 
@@ -2689,11 +2682,13 @@ impl<'a> FilterAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2723,6 +2718,7 @@ impl<'m, 'a, 'b> FilterAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2730,15 +2726,13 @@ impl<'m, 'a, 'b> FilterAttrsWriter<'m, 'a, 'b> {
     /// Writes `orig-flags` (`CONNTRACK_A_FILTER_ATTRS_ORIG_FLAGS`, u32).
     #[inline]
     pub fn orig_flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `reply-flags` (`CONNTRACK_A_FILTER_ATTRS_REPLY_FLAGS`, u32).
     #[inline]
     pub fn reply_flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -2764,11 +2758,13 @@ impl<'a> HelpAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2792,6 +2788,7 @@ impl<'m, 'a, 'b> HelpAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2799,8 +2796,7 @@ impl<'m, 'a, 'b> HelpAttrsWriter<'m, 'a, 'b> {
     /// Writes `help-name` (`CONNTRACK_A_HELP_ATTRS_HELP_NAME`, string).
     #[inline]
     pub fn help_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 }
 
@@ -2826,11 +2822,13 @@ impl<'a> NatAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2878,6 +2876,7 @@ impl<'m, 'a, 'b> NatAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2885,29 +2884,25 @@ impl<'m, 'a, 'b> NatAttrsWriter<'m, 'a, 'b> {
     /// Writes `nat-v4-minip` (`CONNTRACK_A_NAT_ATTRS_NAT_V4_MINIP`, u32, big-endian).
     #[inline]
     pub fn nat_v4_minip(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `nat-v4-maxip` (`CONNTRACK_A_NAT_ATTRS_NAT_V4_MAXIP`, u32, big-endian).
     #[inline]
     pub fn nat_v4_maxip(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `nat-v6-minip` (`CONNTRACK_A_NAT_ATTRS_NAT_V6_MINIP`, binary).
     #[inline]
     pub fn nat_v6_minip(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 
     /// Writes `nat-v6-maxip` (`CONNTRACK_A_NAT_ATTRS_NAT_V6_MAXIP`, binary).
     #[inline]
     pub fn nat_v6_maxip(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Opens `nat-proto` (`CONNTRACK_A_NAT_ATTRS_NAT_PROTO`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2939,11 +2934,13 @@ impl<'a> NatProtoAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2973,6 +2970,7 @@ impl<'m, 'a, 'b> NatProtoAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2980,15 +2978,13 @@ impl<'m, 'a, 'b> NatProtoAttrsWriter<'m, 'a, 'b> {
     /// Writes `nat-port-min` (`CONNTRACK_A_NAT_PROTO_ATTRS_NAT_PORT_MIN`, u16, big-endian).
     #[inline]
     pub fn nat_port_min(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `nat-port-max` (`CONNTRACK_A_NAT_PROTO_ATTRS_NAT_PORT_MAX`, u16, big-endian).
     #[inline]
     pub fn nat_port_max(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 }
 
@@ -3014,11 +3010,13 @@ impl<'a> ProtoinfoAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -3054,6 +3052,7 @@ impl<'m, 'a, 'b> ProtoinfoAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -3099,11 +3098,13 @@ impl<'a> ProtoinfoDccpAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -3139,6 +3140,7 @@ impl<'m, 'a, 'b> ProtoinfoDccpAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -3146,22 +3148,19 @@ impl<'m, 'a, 'b> ProtoinfoDccpAttrsWriter<'m, 'a, 'b> {
     /// Writes `dccp-state` (`CONNTRACK_A_PROTOINFO_DCCP_ATTRS_DCCP_STATE`, u8).
     #[inline]
     pub fn dccp_state(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `dccp-role` (`CONNTRACK_A_PROTOINFO_DCCP_ATTRS_DCCP_ROLE`, u8).
     #[inline]
     pub fn dccp_role(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `dccp-handshake-seq` (`CONNTRACK_A_PROTOINFO_DCCP_ATTRS_DCCP_HANDSHAKE_SEQ`, u64, big-endian).
     #[inline]
     pub fn dccp_handshake_seq(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 }
 
@@ -3187,11 +3186,13 @@ impl<'a> ProtoinfoSctpAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -3227,6 +3228,7 @@ impl<'m, 'a, 'b> ProtoinfoSctpAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -3234,22 +3236,19 @@ impl<'m, 'a, 'b> ProtoinfoSctpAttrsWriter<'m, 'a, 'b> {
     /// Writes `sctp-state` (`CONNTRACK_A_PROTOINFO_SCTP_ATTRS_SCTP_STATE`, u8, a value of `nf-ct-sctp-state`: `NfCtSctpState`).
     #[inline]
     pub fn sctp_state(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `vtag-original` (`CONNTRACK_A_PROTOINFO_SCTP_ATTRS_VTAG_ORIGINAL`, u32, big-endian).
     #[inline]
     pub fn vtag_original(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `vtag-reply` (`CONNTRACK_A_PROTOINFO_SCTP_ATTRS_VTAG_REPLY`, u32, big-endian).
     #[inline]
     pub fn vtag_reply(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 }
 
@@ -3275,11 +3274,13 @@ impl<'a> ProtoinfoTcpAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -3327,6 +3328,7 @@ impl<'m, 'a, 'b> ProtoinfoTcpAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -3334,22 +3336,19 @@ impl<'m, 'a, 'b> ProtoinfoTcpAttrsWriter<'m, 'a, 'b> {
     /// Writes `tcp-state` (`CONNTRACK_A_PROTOINFO_TCP_ATTRS_TCP_STATE`, u8, a value of `nf-ct-tcp-state`: `NfCtTcpState`).
     #[inline]
     pub fn tcp_state(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `tcp-wscale-original` (`CONNTRACK_A_PROTOINFO_TCP_ATTRS_TCP_WSCALE_ORIGINAL`, u8).
     #[inline]
     pub fn tcp_wscale_original(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `tcp-wscale-reply` (`CONNTRACK_A_PROTOINFO_TCP_ATTRS_TCP_WSCALE_REPLY`, u8).
     #[inline]
     pub fn tcp_wscale_reply(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `tcp-flags-original` (`CONNTRACK_A_PROTOINFO_TCP_ATTRS_TCP_FLAGS_ORIGINAL`, binary).
@@ -3358,15 +3357,13 @@ impl<'m, 'a, 'b> ProtoinfoTcpAttrsWriter<'m, 'a, 'b> {
         &mut self,
         value: &NfCtTcpFlagsMask,
     ) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(4, value), self)
     }
 
     /// Writes `tcp-flags-reply` (`CONNTRACK_A_PROTOINFO_TCP_ATTRS_TCP_FLAGS_REPLY`, binary).
     #[inline]
     pub fn tcp_flags_reply(&mut self, value: &NfCtTcpFlagsMask) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(5, value), self)
     }
 }
 
@@ -3392,11 +3389,13 @@ impl<'a> SecctxAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -3420,6 +3419,7 @@ impl<'m, 'a, 'b> SecctxAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -3427,8 +3427,7 @@ impl<'m, 'a, 'b> SecctxAttrsWriter<'m, 'a, 'b> {
     /// Writes `secctx-name` (`CONNTRACK_A_SECCTX_ATTRS_SECCTX_NAME`, string).
     #[inline]
     pub fn secctx_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 }
 
@@ -3454,11 +3453,13 @@ impl<'a> SeqadjAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -3494,6 +3495,7 @@ impl<'m, 'a, 'b> SeqadjAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -3501,22 +3503,19 @@ impl<'m, 'a, 'b> SeqadjAttrsWriter<'m, 'a, 'b> {
     /// Writes `correction-pos` (`CONNTRACK_A_SEQADJ_ATTRS_CORRECTION_POS`, u32, big-endian).
     #[inline]
     pub fn correction_pos(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `offset-before` (`CONNTRACK_A_SEQADJ_ATTRS_OFFSET_BEFORE`, u32, big-endian).
     #[inline]
     pub fn offset_before(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `offset-after` (`CONNTRACK_A_SEQADJ_ATTRS_OFFSET_AFTER`, u32, big-endian).
     #[inline]
     pub fn offset_after(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 }
 
@@ -3542,11 +3541,13 @@ impl<'a> SynproxyAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -3582,6 +3583,7 @@ impl<'m, 'a, 'b> SynproxyAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -3589,22 +3591,19 @@ impl<'m, 'a, 'b> SynproxyAttrsWriter<'m, 'a, 'b> {
     /// Writes `isn` (`CONNTRACK_A_SYNPROXY_ATTRS_ISN`, u32, big-endian).
     #[inline]
     pub fn isn(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `its` (`CONNTRACK_A_SYNPROXY_ATTRS_ITS`, u32, big-endian).
     #[inline]
     pub fn its(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `tsoff` (`CONNTRACK_A_SYNPROXY_ATTRS_TSOFF`, u32, big-endian).
     #[inline]
     pub fn tsoff(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 }
 
@@ -3630,11 +3629,13 @@ impl<'a> TupleAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -3670,6 +3671,7 @@ impl<'m, 'a, 'b> TupleAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -3689,8 +3691,7 @@ impl<'m, 'a, 'b> TupleAttrsWriter<'m, 'a, 'b> {
     /// Writes `tuple-zone` (`CONNTRACK_A_TUPLE_ATTRS_TUPLE_ZONE`, u16, big-endian).
     #[inline]
     pub fn tuple_zone(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 }
 
@@ -3716,11 +3717,13 @@ impl<'a> TupleIpAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -3762,6 +3765,7 @@ impl<'m, 'a, 'b> TupleIpAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -3769,29 +3773,25 @@ impl<'m, 'a, 'b> TupleIpAttrsWriter<'m, 'a, 'b> {
     /// Writes `ip-v4-src` (`CONNTRACK_A_TUPLE_IP_ATTRS_IP_V4_SRC`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn ip_v4_src(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `ip-v4-dst` (`CONNTRACK_A_TUPLE_IP_ATTRS_IP_V4_DST`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn ip_v4_dst(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `ip-v6-src` (`CONNTRACK_A_TUPLE_IP_ATTRS_IP_V6_SRC`, binary, big-endian, display hint ipv6).
     #[inline]
     pub fn ip_v6_src(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Writes `ip-v6-dst` (`CONNTRACK_A_TUPLE_IP_ATTRS_IP_V6_DST`, binary, big-endian, display hint ipv6).
     #[inline]
     pub fn ip_v6_dst(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(4, &value), self)
     }
 }
 
@@ -3817,11 +3817,13 @@ impl<'a> TupleProtoAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -3893,6 +3895,7 @@ impl<'m, 'a, 'b> TupleProtoAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -3900,63 +3903,54 @@ impl<'m, 'a, 'b> TupleProtoAttrsWriter<'m, 'a, 'b> {
     /// Writes `proto-num` (`CONNTRACK_A_TUPLE_PROTO_ATTRS_PROTO_NUM`, u8).
     #[inline]
     pub fn proto_num(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `proto-src-port` (`CONNTRACK_A_TUPLE_PROTO_ATTRS_PROTO_SRC_PORT`, u16, big-endian).
     #[inline]
     pub fn proto_src_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `proto-dst-port` (`CONNTRACK_A_TUPLE_PROTO_ATTRS_PROTO_DST_PORT`, u16, big-endian).
     #[inline]
     pub fn proto_dst_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Writes `proto-icmp-id` (`CONNTRACK_A_TUPLE_PROTO_ATTRS_PROTO_ICMP_ID`, u16, big-endian).
     #[inline]
     pub fn proto_icmp_id(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(4, &value), self)
     }
 
     /// Writes `proto-icmp-type` (`CONNTRACK_A_TUPLE_PROTO_ATTRS_PROTO_ICMP_TYPE`, u8).
     #[inline]
     pub fn proto_icmp_type(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `proto-icmp-code` (`CONNTRACK_A_TUPLE_PROTO_ATTRS_PROTO_ICMP_CODE`, u8).
     #[inline]
     pub fn proto_icmp_code(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `proto-icmpv6-id` (`CONNTRACK_A_TUPLE_PROTO_ATTRS_PROTO_ICMPV6_ID`, u16, big-endian).
     #[inline]
     pub fn proto_icmpv6_id(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(7, &value), self)
     }
 
     /// Writes `proto-icmpv6-type` (`CONNTRACK_A_TUPLE_PROTO_ATTRS_PROTO_ICMPV6_TYPE`, u8).
     #[inline]
     pub fn proto_icmpv6_type(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `proto-icmpv6-code` (`CONNTRACK_A_TUPLE_PROTO_ATTRS_PROTO_ICMPV6_CODE`, u8).
     #[inline]
     pub fn proto_icmpv6_code(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 }

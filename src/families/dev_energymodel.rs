@@ -17,13 +17,21 @@ pub const DEV_ENERGYMODEL_FAMILY_NAME: &str = "dev-energymodel";
 pub const DEV_ENERGYMODEL_FAMILY_VERSION: u8 = 1;
 /// `DEV_ENERGYMODEL_PERF_STATE_FLAGS_PERF_STATE_INEFFICIENT` (`perf-state-inefficient`) in dev-energymodel's flag set `perf-state-flags`.
 pub const DEV_ENERGYMODEL_PERF_STATE_FLAGS_PERF_STATE_INEFFICIENT: u32 = 0x1;
-bitflags::bitflags! {
 /// dev-energymodel's flag set `perf-state-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct PerfStateFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct PerfStateFlags(u32);
+
+bitflags::bitflags! {
+impl PerfStateFlags: u32 {
 /// `DEV_ENERGYMODEL_PERF_STATE_FLAGS_PERF_STATE_INEFFICIENT` (`perf-state-inefficient`).
 const PERF_STATE_INEFFICIENT = 0x1;
 }
+}
+
+impl core::fmt::Debug for PerfStateFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("PerfStateFlags", self, f)
+    }
 }
 
 impl PerfStateFlags {
@@ -48,10 +56,12 @@ pub const DEV_ENERGYMODEL_PERF_DOMAIN_FLAGS_PERF_DOMAIN_MICROWATTS: u32 = 0x1;
 pub const DEV_ENERGYMODEL_PERF_DOMAIN_FLAGS_PERF_DOMAIN_SKIP_INEFFICIENCIES: u32 = 0x2;
 /// `DEV_ENERGYMODEL_PERF_DOMAIN_FLAGS_PERF_DOMAIN_ARTIFICIAL` (`perf-domain-artificial`) in dev-energymodel's flag set `perf-domain-flags`.
 pub const DEV_ENERGYMODEL_PERF_DOMAIN_FLAGS_PERF_DOMAIN_ARTIFICIAL: u32 = 0x4;
-bitflags::bitflags! {
 /// dev-energymodel's flag set `perf-domain-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct PerfDomainFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct PerfDomainFlags(u32);
+
+bitflags::bitflags! {
+impl PerfDomainFlags: u32 {
 /// `DEV_ENERGYMODEL_PERF_DOMAIN_FLAGS_PERF_DOMAIN_MICROWATTS` (`perf-domain-microwatts`).
 const PERF_DOMAIN_MICROWATTS = 0x1;
 /// `DEV_ENERGYMODEL_PERF_DOMAIN_FLAGS_PERF_DOMAIN_SKIP_INEFFICIENCIES` (`perf-domain-skip-inefficiencies`).
@@ -59,6 +69,12 @@ const PERF_DOMAIN_SKIP_INEFFICIENCIES = 0x2;
 /// `DEV_ENERGYMODEL_PERF_DOMAIN_FLAGS_PERF_DOMAIN_ARTIFICIAL` (`perf-domain-artificial`).
 const PERF_DOMAIN_ARTIFICIAL = 0x4;
 }
+}
+
+impl core::fmt::Debug for PerfDomainFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("PerfDomainFlags", self, f)
+    }
 }
 
 impl PerfDomainFlags {
@@ -354,11 +370,13 @@ impl<'a> PerfDomain<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -394,6 +412,7 @@ impl<'m, 'a, 'b> PerfDomainWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -401,22 +420,19 @@ impl<'m, 'a, 'b> PerfDomainWriter<'m, 'a, 'b> {
     /// Writes `perf-domain-id` (`DEV_ENERGYMODEL_A_PERF_DOMAIN_PERF_DOMAIN_ID`, u32).
     #[inline]
     pub fn perf_domain_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `flags` (`DEV_ENERGYMODEL_A_PERF_DOMAIN_FLAGS`, u64, a value of `perf-domain-flags`: `PerfDomainFlags`).
     #[inline]
     pub fn flags(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `cpus` (`DEV_ENERGYMODEL_A_PERF_DOMAIN_CPUS`, u64, multi-attr).
     #[inline]
     pub fn cpus(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 }
 
@@ -442,11 +458,13 @@ impl<'a> PerfState<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -494,6 +512,7 @@ impl<'m, 'a, 'b> PerfStateWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -501,36 +520,31 @@ impl<'m, 'a, 'b> PerfStateWriter<'m, 'a, 'b> {
     /// Writes `performance` (`DEV_ENERGYMODEL_A_PERF_STATE_PERFORMANCE`, u64).
     #[inline]
     pub fn performance(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `frequency` (`DEV_ENERGYMODEL_A_PERF_STATE_FREQUENCY`, u64).
     #[inline]
     pub fn frequency(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `power` (`DEV_ENERGYMODEL_A_PERF_STATE_POWER`, u64).
     #[inline]
     pub fn power(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `cost` (`DEV_ENERGYMODEL_A_PERF_STATE_COST`, u64).
     #[inline]
     pub fn cost(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `flags` (`DEV_ENERGYMODEL_A_PERF_STATE_FLAGS`, u64, a value of `perf-state-flags`: `PerfStateFlags`).
     #[inline]
     pub fn flags(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 }
 
@@ -556,11 +570,13 @@ impl<'a> PerfTable<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -590,6 +606,7 @@ impl<'m, 'a, 'b> PerfTableWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -597,8 +614,7 @@ impl<'m, 'a, 'b> PerfTableWriter<'m, 'a, 'b> {
     /// Writes `perf-domain-id` (`DEV_ENERGYMODEL_A_PERF_TABLE_PERF_DOMAIN_ID`, u32).
     #[inline]
     pub fn perf_domain_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `perf-state` (`DEV_ENERGYMODEL_A_PERF_TABLE_PERF_STATE`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).

@@ -5722,11 +5722,13 @@ impl<'a> Devlink<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 180> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -6824,6 +6826,7 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -6831,183 +6834,157 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
     /// Writes `bus-name` (`DEVLINK_ATTR_BUS_NAME`, string).
     #[inline]
     pub fn bus_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `dev-name` (`DEVLINK_ATTR_DEV_NAME`, string).
     #[inline]
     pub fn dev_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `port-index` (`DEVLINK_ATTR_PORT_INDEX`, u32).
     #[inline]
     pub fn port_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `port-type` (`DEVLINK_ATTR_PORT_TYPE`, u16, a value of `port-type`: `PortType`).
     #[inline]
     pub fn port_type(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `port-desired-type` (`DEVLINK_ATTR_PORT_DESIRED_TYPE`, u16).
     #[inline]
     pub fn port_desired_type(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `port-netdev-ifindex` (`DEVLINK_ATTR_PORT_NETDEV_IFINDEX`, u32).
     #[inline]
     pub fn port_netdev_ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `port-netdev-name` (`DEVLINK_ATTR_PORT_NETDEV_NAME`, string).
     #[inline]
     pub fn port_netdev_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(7, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(7, value), self)
     }
 
     /// Writes `port-ibdev-name` (`DEVLINK_ATTR_PORT_IBDEV_NAME`, string).
     #[inline]
     pub fn port_ibdev_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(8, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(8, value), self)
     }
 
     /// Writes `port-split-count` (`DEVLINK_ATTR_PORT_SPLIT_COUNT`, u32).
     #[inline]
     pub fn port_split_count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `port-split-group` (`DEVLINK_ATTR_PORT_SPLIT_GROUP`, u32).
     #[inline]
     pub fn port_split_group(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `sb-index` (`DEVLINK_ATTR_SB_INDEX`, u32).
     #[inline]
     pub fn sb_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `sb-size` (`DEVLINK_ATTR_SB_SIZE`, u32).
     #[inline]
     pub fn sb_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `sb-ingress-pool-count` (`DEVLINK_ATTR_SB_INGRESS_POOL_COUNT`, u16).
     #[inline]
     pub fn sb_ingress_pool_count(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `sb-egress-pool-count` (`DEVLINK_ATTR_SB_EGRESS_POOL_COUNT`, u16).
     #[inline]
     pub fn sb_egress_pool_count(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `sb-ingress-tc-count` (`DEVLINK_ATTR_SB_INGRESS_TC_COUNT`, u16).
     #[inline]
     pub fn sb_ingress_tc_count(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `sb-egress-tc-count` (`DEVLINK_ATTR_SB_EGRESS_TC_COUNT`, u16).
     #[inline]
     pub fn sb_egress_tc_count(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `sb-pool-index` (`DEVLINK_ATTR_SB_POOL_INDEX`, u16).
     #[inline]
     pub fn sb_pool_index(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, &value), self)
     }
 
     /// Writes `sb-pool-type` (`DEVLINK_ATTR_SB_POOL_TYPE`, u8, a value of `sb-pool-type`: `SbPoolType`).
     #[inline]
     pub fn sb_pool_type(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(18, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(18, &value), self)
     }
 
     /// Writes `sb-pool-size` (`DEVLINK_ATTR_SB_POOL_SIZE`, u32).
     #[inline]
     pub fn sb_pool_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(19, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(19, &value), self)
     }
 
     /// Writes `sb-pool-threshold-type` (`DEVLINK_ATTR_SB_POOL_THRESHOLD_TYPE`, u8, a value of `sb-threshold-type`: `SbThresholdType`).
     #[inline]
     pub fn sb_pool_threshold_type(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(20, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(20, &value), self)
     }
 
     /// Writes `sb-threshold` (`DEVLINK_ATTR_SB_THRESHOLD`, u32).
     #[inline]
     pub fn sb_threshold(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(21, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(21, &value), self)
     }
 
     /// Writes `sb-tc-index` (`DEVLINK_ATTR_SB_TC_INDEX`, u16).
     #[inline]
     pub fn sb_tc_index(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(22, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(22, &value), self)
     }
 
     /// Writes `sb-occ-cur` (`DEVLINK_ATTR_SB_OCC_CUR`, u32).
     #[inline]
     pub fn sb_occ_cur(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(23, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(23, &value), self)
     }
 
     /// Writes `sb-occ-max` (`DEVLINK_ATTR_SB_OCC_MAX`, u32).
     #[inline]
     pub fn sb_occ_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(24, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(24, &value), self)
     }
 
     /// Writes `eswitch-mode` (`DEVLINK_ATTR_ESWITCH_MODE`, u16, a value of `eswitch-mode`: `EswitchMode`).
     #[inline]
     pub fn eswitch_mode(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(25, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(25, &value), self)
     }
 
     /// Writes `eswitch-inline-mode` (`DEVLINK_ATTR_ESWITCH_INLINE_MODE`, u8, a value of `eswitch-inline-mode`: `EswitchInlineMode`).
     #[inline]
     pub fn eswitch_inline_mode(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(26, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(26, &value), self)
     }
 
     /// Opens `dpipe-tables` (`DEVLINK_ATTR_DPIPE_TABLES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7025,15 +7002,13 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
     /// Writes `dpipe-table-name` (`DEVLINK_ATTR_DPIPE_TABLE_NAME`, string).
     #[inline]
     pub fn dpipe_table_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(29, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(29, value), self)
     }
 
     /// Writes `dpipe-table-size` (`DEVLINK_ATTR_DPIPE_TABLE_SIZE`, u64).
     #[inline]
     pub fn dpipe_table_size(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(30, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(30, &value), self)
     }
 
     /// Opens `dpipe-table-matches` (`DEVLINK_ATTR_DPIPE_TABLE_MATCHES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7055,8 +7030,7 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
     /// Writes `dpipe-table-counters-enabled` (`DEVLINK_ATTR_DPIPE_TABLE_COUNTERS_ENABLED`, u8).
     #[inline]
     pub fn dpipe_table_counters_enabled(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(33, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(33, &value), self)
     }
 
     /// Opens `dpipe-entries` (`DEVLINK_ATTR_DPIPE_ENTRIES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7074,8 +7048,7 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
     /// Writes `dpipe-entry-index` (`DEVLINK_ATTR_DPIPE_ENTRY_INDEX`, u64).
     #[inline]
     pub fn dpipe_entry_index(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(36, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(36, &value), self)
     }
 
     /// Opens `dpipe-entry-match-values` (`DEVLINK_ATTR_DPIPE_ENTRY_MATCH_VALUES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7097,8 +7070,7 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
     /// Writes `dpipe-entry-counter` (`DEVLINK_ATTR_DPIPE_ENTRY_COUNTER`, u64).
     #[inline]
     pub fn dpipe_entry_counter(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(39, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(39, &value), self)
     }
 
     /// Opens `dpipe-match` (`DEVLINK_ATTR_DPIPE_MATCH`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7118,8 +7090,7 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
     /// Writes `dpipe-match-type` (`DEVLINK_ATTR_DPIPE_MATCH_TYPE`, u32, a value of `dpipe-match-type`: `DpipeMatchType`).
     #[inline]
     pub fn dpipe_match_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(42, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(42, &value), self)
     }
 
     /// Opens `dpipe-action` (`DEVLINK_ATTR_DPIPE_ACTION`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7139,29 +7110,25 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
     /// Writes `dpipe-action-type` (`DEVLINK_ATTR_DPIPE_ACTION_TYPE`, u32, a value of `dpipe-action-type`: `DpipeActionType`).
     #[inline]
     pub fn dpipe_action_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(45, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(45, &value), self)
     }
 
     /// Writes `dpipe-value` (`DEVLINK_ATTR_DPIPE_VALUE`, binary).
     #[inline]
     pub fn dpipe_value(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(46, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(46, value), self)
     }
 
     /// Writes `dpipe-value-mask` (`DEVLINK_ATTR_DPIPE_VALUE_MASK`, binary).
     #[inline]
     pub fn dpipe_value_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(47, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(47, value), self)
     }
 
     /// Writes `dpipe-value-mapping` (`DEVLINK_ATTR_DPIPE_VALUE_MAPPING`, u32).
     #[inline]
     pub fn dpipe_value_mapping(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(48, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(48, &value), self)
     }
 
     /// Opens `dpipe-headers` (`DEVLINK_ATTR_DPIPE_HEADERS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7179,15 +7146,13 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
     /// Writes `dpipe-header-name` (`DEVLINK_ATTR_DPIPE_HEADER_NAME`, string).
     #[inline]
     pub fn dpipe_header_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(51, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(51, value), self)
     }
 
     /// Writes `dpipe-header-id` (`DEVLINK_ATTR_DPIPE_HEADER_ID`, u32, a value of `dpipe-header-id`: `DpipeHeaderId`).
     #[inline]
     pub fn dpipe_header_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(52, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(52, &value), self)
     }
 
     /// Opens `dpipe-header-fields` (`DEVLINK_ATTR_DPIPE_HEADER_FIELDS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7201,15 +7166,13 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
     /// Writes `dpipe-header-global` (`DEVLINK_ATTR_DPIPE_HEADER_GLOBAL`, u8).
     #[inline]
     pub fn dpipe_header_global(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(54, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(54, &value), self)
     }
 
     /// Writes `dpipe-header-index` (`DEVLINK_ATTR_DPIPE_HEADER_INDEX`, u32).
     #[inline]
     pub fn dpipe_header_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(55, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(55, &value), self)
     }
 
     /// Opens `dpipe-field` (`DEVLINK_ATTR_DPIPE_FIELD`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7221,36 +7184,31 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
     /// Writes `dpipe-field-name` (`DEVLINK_ATTR_DPIPE_FIELD_NAME`, string).
     #[inline]
     pub fn dpipe_field_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(57, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(57, value), self)
     }
 
     /// Writes `dpipe-field-id` (`DEVLINK_ATTR_DPIPE_FIELD_ID`, u32).
     #[inline]
     pub fn dpipe_field_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(58, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(58, &value), self)
     }
 
     /// Writes `dpipe-field-bitwidth` (`DEVLINK_ATTR_DPIPE_FIELD_BITWIDTH`, u32).
     #[inline]
     pub fn dpipe_field_bitwidth(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(59, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(59, &value), self)
     }
 
     /// Writes `dpipe-field-mapping-type` (`DEVLINK_ATTR_DPIPE_FIELD_MAPPING_TYPE`, u32, a value of `dpipe-field-mapping-type`: `DpipeFieldMappingType`).
     #[inline]
     pub fn dpipe_field_mapping_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(60, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(60, &value), self)
     }
 
     /// Writes `eswitch-encap-mode` (`DEVLINK_ATTR_ESWITCH_ENCAP_MODE`, u8, a value of `eswitch-encap-mode`: `EswitchEncapMode`).
     #[inline]
     pub fn eswitch_encap_mode(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(62, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(62, &value), self)
     }
 
     /// Opens `resource-list` (`DEVLINK_ATTR_RESOURCE_LIST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7268,106 +7226,91 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
     /// Writes `resource-name` (`DEVLINK_ATTR_RESOURCE_NAME`, string).
     #[inline]
     pub fn resource_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(65, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(65, value), self)
     }
 
     /// Writes `resource-id` (`DEVLINK_ATTR_RESOURCE_ID`, u64).
     #[inline]
     pub fn resource_id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(66, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(66, &value), self)
     }
 
     /// Writes `resource-size` (`DEVLINK_ATTR_RESOURCE_SIZE`, u64).
     #[inline]
     pub fn resource_size(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(67, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(67, &value), self)
     }
 
     /// Writes `resource-size-new` (`DEVLINK_ATTR_RESOURCE_SIZE_NEW`, u64).
     #[inline]
     pub fn resource_size_new(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(68, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(68, &value), self)
     }
 
     /// Writes `resource-size-valid` (`DEVLINK_ATTR_RESOURCE_SIZE_VALID`, u8).
     #[inline]
     pub fn resource_size_valid(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(69, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(69, &value), self)
     }
 
     /// Writes `resource-size-min` (`DEVLINK_ATTR_RESOURCE_SIZE_MIN`, u64).
     #[inline]
     pub fn resource_size_min(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(70, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(70, &value), self)
     }
 
     /// Writes `resource-size-max` (`DEVLINK_ATTR_RESOURCE_SIZE_MAX`, u64).
     #[inline]
     pub fn resource_size_max(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(71, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(71, &value), self)
     }
 
     /// Writes `resource-size-gran` (`DEVLINK_ATTR_RESOURCE_SIZE_GRAN`, u64).
     #[inline]
     pub fn resource_size_gran(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(72, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(72, &value), self)
     }
 
     /// Writes `resource-unit` (`DEVLINK_ATTR_RESOURCE_UNIT`, u8, a value of `resource-unit`: `ResourceUnit`).
     #[inline]
     pub fn resource_unit(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(73, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(73, &value), self)
     }
 
     /// Writes `resource-occ` (`DEVLINK_ATTR_RESOURCE_OCC`, u64).
     #[inline]
     pub fn resource_occ(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(74, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(74, &value), self)
     }
 
     /// Writes `dpipe-table-resource-id` (`DEVLINK_ATTR_DPIPE_TABLE_RESOURCE_ID`, u64).
     #[inline]
     pub fn dpipe_table_resource_id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(75, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(75, &value), self)
     }
 
     /// Writes `dpipe-table-resource-units` (`DEVLINK_ATTR_DPIPE_TABLE_RESOURCE_UNITS`, u64).
     #[inline]
     pub fn dpipe_table_resource_units(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(76, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(76, &value), self)
     }
 
     /// Writes `port-flavour` (`DEVLINK_ATTR_PORT_FLAVOUR`, u16, a value of `port-flavour`: `PortFlavour`).
     #[inline]
     pub fn port_flavour(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(77, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(77, &value), self)
     }
 
     /// Writes `port-number` (`DEVLINK_ATTR_PORT_NUMBER`, u32).
     #[inline]
     pub fn port_number(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(78, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(78, &value), self)
     }
 
     /// Writes `port-split-subport-number` (`DEVLINK_ATTR_PORT_SPLIT_SUBPORT_NUMBER`, u32).
     #[inline]
     pub fn port_split_subport_number(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(79, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(79, &value), self)
     }
 
     /// Opens `param` (`DEVLINK_ATTR_PARAM`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7379,43 +7322,37 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
     /// Writes `param-name` (`DEVLINK_ATTR_PARAM_NAME`, string).
     #[inline]
     pub fn param_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(81, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(81, value), self)
     }
 
     /// Writes `param-generic` (`DEVLINK_ATTR_PARAM_GENERIC`, flag).
     #[inline]
     pub fn param_generic(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(82)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(82), self)
     }
 
     /// Writes `param-type` (`DEVLINK_ATTR_PARAM_TYPE`, u8, a value of `var-attr-type`: `VarAttrType`).
     #[inline]
     pub fn param_type(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(83, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(83, &value), self)
     }
 
     /// Writes `param-value-cmode` (`DEVLINK_ATTR_PARAM_VALUE_CMODE`, u8, a value of `param-cmode`: `ParamCmode`).
     #[inline]
     pub fn param_value_cmode(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(87, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(87, &value), self)
     }
 
     /// Writes `region-name` (`DEVLINK_ATTR_REGION_NAME`, string).
     #[inline]
     pub fn region_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(88, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(88, value), self)
     }
 
     /// Writes `region-size` (`DEVLINK_ATTR_REGION_SIZE`, u64).
     #[inline]
     pub fn region_size(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(89, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(89, &value), self)
     }
 
     /// Opens `region-snapshots` (`DEVLINK_ATTR_REGION_SNAPSHOTS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7435,8 +7372,7 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
     /// Writes `region-snapshot-id` (`DEVLINK_ATTR_REGION_SNAPSHOT_ID`, u32).
     #[inline]
     pub fn region_snapshot_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(92, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(92, &value), self)
     }
 
     /// Opens `region-chunks` (`DEVLINK_ATTR_REGION_CHUNKS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7454,36 +7390,31 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
     /// Writes `region-chunk-data` (`DEVLINK_ATTR_REGION_CHUNK_DATA`, binary).
     #[inline]
     pub fn region_chunk_data(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(95, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(95, value), self)
     }
 
     /// Writes `region-chunk-addr` (`DEVLINK_ATTR_REGION_CHUNK_ADDR`, u64).
     #[inline]
     pub fn region_chunk_addr(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(96, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(96, &value), self)
     }
 
     /// Writes `region-chunk-len` (`DEVLINK_ATTR_REGION_CHUNK_LEN`, u64).
     #[inline]
     pub fn region_chunk_len(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(97, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(97, &value), self)
     }
 
     /// Writes `info-driver-name` (`DEVLINK_ATTR_INFO_DRIVER_NAME`, string).
     #[inline]
     pub fn info_driver_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(98, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(98, value), self)
     }
 
     /// Writes `info-serial-number` (`DEVLINK_ATTR_INFO_SERIAL_NUMBER`, string).
     #[inline]
     pub fn info_serial_number(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(99, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(99, value), self)
     }
 
     /// Opens `info-version-fixed` (`DEVLINK_ATTR_INFO_VERSION_FIXED`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7509,22 +7440,19 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
     /// Writes `info-version-name` (`DEVLINK_ATTR_INFO_VERSION_NAME`, string).
     #[inline]
     pub fn info_version_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(103, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(103, value), self)
     }
 
     /// Writes `info-version-value` (`DEVLINK_ATTR_INFO_VERSION_VALUE`, string).
     #[inline]
     pub fn info_version_value(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(104, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(104, value), self)
     }
 
     /// Writes `sb-pool-cell-size` (`DEVLINK_ATTR_SB_POOL_CELL_SIZE`, u32).
     #[inline]
     pub fn sb_pool_cell_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(105, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(105, &value), self)
     }
 
     /// Opens `fmsg` (`DEVLINK_ATTR_FMSG`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7536,43 +7464,37 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
     /// Writes `fmsg-obj-nest-start` (`DEVLINK_ATTR_FMSG_OBJ_NEST_START`, flag).
     #[inline]
     pub fn fmsg_obj_nest_start(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(107)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(107), self)
     }
 
     /// Writes `fmsg-pair-nest-start` (`DEVLINK_ATTR_FMSG_PAIR_NEST_START`, flag).
     #[inline]
     pub fn fmsg_pair_nest_start(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(108)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(108), self)
     }
 
     /// Writes `fmsg-arr-nest-start` (`DEVLINK_ATTR_FMSG_ARR_NEST_START`, flag).
     #[inline]
     pub fn fmsg_arr_nest_start(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(109)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(109), self)
     }
 
     /// Writes `fmsg-nest-end` (`DEVLINK_ATTR_FMSG_NEST_END`, flag).
     #[inline]
     pub fn fmsg_nest_end(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(110)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(110), self)
     }
 
     /// Writes `fmsg-obj-name` (`DEVLINK_ATTR_FMSG_OBJ_NAME`, string).
     #[inline]
     pub fn fmsg_obj_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(111, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(111, value), self)
     }
 
     /// Writes `fmsg-obj-value-type` (`DEVLINK_ATTR_FMSG_OBJ_VALUE_TYPE`, u8, a value of `var-attr-type`: `VarAttrType`).
     #[inline]
     pub fn fmsg_obj_value_type(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(112, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(112, &value), self)
     }
 
     /// Opens `health-reporter` (`DEVLINK_ATTR_HEALTH_REPORTER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7584,36 +7506,31 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
     /// Writes `health-reporter-name` (`DEVLINK_ATTR_HEALTH_REPORTER_NAME`, string).
     #[inline]
     pub fn health_reporter_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(115, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(115, value), self)
     }
 
     /// Writes `health-reporter-state` (`DEVLINK_ATTR_HEALTH_REPORTER_STATE`, u8).
     #[inline]
     pub fn health_reporter_state(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(116, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(116, &value), self)
     }
 
     /// Writes `health-reporter-err-count` (`DEVLINK_ATTR_HEALTH_REPORTER_ERR_COUNT`, u64).
     #[inline]
     pub fn health_reporter_err_count(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(117, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(117, &value), self)
     }
 
     /// Writes `health-reporter-recover-count` (`DEVLINK_ATTR_HEALTH_REPORTER_RECOVER_COUNT`, u64).
     #[inline]
     pub fn health_reporter_recover_count(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(118, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(118, &value), self)
     }
 
     /// Writes `health-reporter-dump-ts` (`DEVLINK_ATTR_HEALTH_REPORTER_DUMP_TS`, u64).
     #[inline]
     pub fn health_reporter_dump_ts(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(119, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(119, &value), self)
     }
 
     /// Writes `health-reporter-graceful-period` (`DEVLINK_ATTR_HEALTH_REPORTER_GRACEFUL_PERIOD`, u64).
@@ -7622,64 +7539,55 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         &mut self,
         value: u64,
     ) -> Result<&mut Self, crate::Error> {
-        self.0.put(120, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(120, &value), self)
     }
 
     /// Writes `health-reporter-auto-recover` (`DEVLINK_ATTR_HEALTH_REPORTER_AUTO_RECOVER`, u8).
     #[inline]
     pub fn health_reporter_auto_recover(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(121, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(121, &value), self)
     }
 
     /// Writes `flash-update-file-name` (`DEVLINK_ATTR_FLASH_UPDATE_FILE_NAME`, string).
     #[inline]
     pub fn flash_update_file_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(122, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(122, value), self)
     }
 
     /// Writes `flash-update-component` (`DEVLINK_ATTR_FLASH_UPDATE_COMPONENT`, string).
     #[inline]
     pub fn flash_update_component(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(123, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(123, value), self)
     }
 
     /// Writes `flash-update-status-msg` (`DEVLINK_ATTR_FLASH_UPDATE_STATUS_MSG`, string).
     #[inline]
     pub fn flash_update_status_msg(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(124, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(124, value), self)
     }
 
     /// Writes `flash-update-status-done` (`DEVLINK_ATTR_FLASH_UPDATE_STATUS_DONE`, u64).
     #[inline]
     pub fn flash_update_status_done(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(125, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(125, &value), self)
     }
 
     /// Writes `flash-update-status-total` (`DEVLINK_ATTR_FLASH_UPDATE_STATUS_TOTAL`, u64).
     #[inline]
     pub fn flash_update_status_total(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(126, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(126, &value), self)
     }
 
     /// Writes `port-pci-pf-number` (`DEVLINK_ATTR_PORT_PCI_PF_NUMBER`, u16).
     #[inline]
     pub fn port_pci_pf_number(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(127, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(127, &value), self)
     }
 
     /// Writes `port-pci-vf-number` (`DEVLINK_ATTR_PORT_PCI_VF_NUMBER`, u16).
     #[inline]
     pub fn port_pci_vf_number(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(128, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(128, &value), self)
     }
 
     /// Opens `stats` (`DEVLINK_ATTR_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7691,29 +7599,25 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
     /// Writes `trap-name` (`DEVLINK_ATTR_TRAP_NAME`, string).
     #[inline]
     pub fn trap_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(130, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(130, value), self)
     }
 
     /// Writes `trap-action` (`DEVLINK_ATTR_TRAP_ACTION`, u8, a value of `trap-action`: `TrapAction`).
     #[inline]
     pub fn trap_action(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(131, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(131, &value), self)
     }
 
     /// Writes `trap-type` (`DEVLINK_ATTR_TRAP_TYPE`, u8, a value of `trap-type`: `TrapType`).
     #[inline]
     pub fn trap_type(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(132, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(132, &value), self)
     }
 
     /// Writes `trap-generic` (`DEVLINK_ATTR_TRAP_GENERIC`, flag).
     #[inline]
     pub fn trap_generic(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(133)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(133), self)
     }
 
     /// Opens `trap-metadata` (`DEVLINK_ATTR_TRAP_METADATA`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7725,71 +7629,61 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
     /// Writes `trap-group-name` (`DEVLINK_ATTR_TRAP_GROUP_NAME`, string).
     #[inline]
     pub fn trap_group_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(135, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(135, value), self)
     }
 
     /// Writes `reload-failed` (`DEVLINK_ATTR_RELOAD_FAILED`, u8).
     #[inline]
     pub fn reload_failed(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(136, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(136, &value), self)
     }
 
     /// Writes `health-reporter-dump-ts-ns` (`DEVLINK_ATTR_HEALTH_REPORTER_DUMP_TS_NS`, u64).
     #[inline]
     pub fn health_reporter_dump_ts_ns(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(137, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(137, &value), self)
     }
 
     /// Writes `netns-fd` (`DEVLINK_ATTR_NETNS_FD`, u32).
     #[inline]
     pub fn netns_fd(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(138, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(138, &value), self)
     }
 
     /// Writes `netns-pid` (`DEVLINK_ATTR_NETNS_PID`, u32).
     #[inline]
     pub fn netns_pid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(139, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(139, &value), self)
     }
 
     /// Writes `netns-id` (`DEVLINK_ATTR_NETNS_ID`, u32).
     #[inline]
     pub fn netns_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(140, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(140, &value), self)
     }
 
     /// Writes `health-reporter-auto-dump` (`DEVLINK_ATTR_HEALTH_REPORTER_AUTO_DUMP`, u8).
     #[inline]
     pub fn health_reporter_auto_dump(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(141, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(141, &value), self)
     }
 
     /// Writes `trap-policer-id` (`DEVLINK_ATTR_TRAP_POLICER_ID`, u32).
     #[inline]
     pub fn trap_policer_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(142, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(142, &value), self)
     }
 
     /// Writes `trap-policer-rate` (`DEVLINK_ATTR_TRAP_POLICER_RATE`, u64).
     #[inline]
     pub fn trap_policer_rate(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(143, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(143, &value), self)
     }
 
     /// Writes `trap-policer-burst` (`DEVLINK_ATTR_TRAP_POLICER_BURST`, u64).
     #[inline]
     pub fn trap_policer_burst(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(144, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(144, &value), self)
     }
 
     /// Opens `port-function` (`DEVLINK_ATTR_PORT_FUNCTION`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7801,43 +7695,37 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
     /// Writes `info-board-serial-number` (`DEVLINK_ATTR_INFO_BOARD_SERIAL_NUMBER`, string).
     #[inline]
     pub fn info_board_serial_number(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(146, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(146, value), self)
     }
 
     /// Writes `port-lanes` (`DEVLINK_ATTR_PORT_LANES`, u32).
     #[inline]
     pub fn port_lanes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(147, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(147, &value), self)
     }
 
     /// Writes `port-splittable` (`DEVLINK_ATTR_PORT_SPLITTABLE`, u8).
     #[inline]
     pub fn port_splittable(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(148, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(148, &value), self)
     }
 
     /// Writes `port-external` (`DEVLINK_ATTR_PORT_EXTERNAL`, u8).
     #[inline]
     pub fn port_external(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(149, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(149, &value), self)
     }
 
     /// Writes `port-controller-number` (`DEVLINK_ATTR_PORT_CONTROLLER_NUMBER`, u32).
     #[inline]
     pub fn port_controller_number(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(150, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(150, &value), self)
     }
 
     /// Writes `flash-update-status-timeout` (`DEVLINK_ATTR_FLASH_UPDATE_STATUS_TIMEOUT`, u64).
     #[inline]
     pub fn flash_update_status_timeout(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(151, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(151, &value), self)
     }
 
     /// Writes `flash-update-overwrite-mask` (`DEVLINK_ATTR_FLASH_UPDATE_OVERWRITE_MASK`, bitfield32, bits of `flash-overwrite`: `FlashOverwrite`).
@@ -7846,15 +7734,13 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         &mut self,
         value: f::view::Bitfield32,
     ) -> Result<&mut Self, crate::Error> {
-        self.0.put(152, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(152, &value), self)
     }
 
     /// Writes `reload-action` (`DEVLINK_ATTR_RELOAD_ACTION`, u8, a value of `reload-action`: `ReloadAction`).
     #[inline]
     pub fn reload_action(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(153, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(153, &value), self)
     }
 
     /// Writes `reload-actions-performed` (`DEVLINK_ATTR_RELOAD_ACTIONS_PERFORMED`, bitfield32, bits of `reload-action`: `ReloadAction`).
@@ -7863,15 +7749,13 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
         &mut self,
         value: f::view::Bitfield32,
     ) -> Result<&mut Self, crate::Error> {
-        self.0.put(154, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(154, &value), self)
     }
 
     /// Writes `reload-limits` (`DEVLINK_ATTR_RELOAD_LIMITS`, bitfield32, bits of `reload-action`: `ReloadAction`).
     #[inline]
     pub fn reload_limits(&mut self, value: f::view::Bitfield32) -> Result<&mut Self, crate::Error> {
-        self.0.put(155, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(155, &value), self)
     }
 
     /// Opens `dev-stats` (`DEVLINK_ATTR_DEV_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7897,15 +7781,13 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
     /// Writes `reload-stats-limit` (`DEVLINK_ATTR_RELOAD_STATS_LIMIT`, u8).
     #[inline]
     pub fn reload_stats_limit(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(159, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(159, &value), self)
     }
 
     /// Writes `reload-stats-value` (`DEVLINK_ATTR_RELOAD_STATS_VALUE`, u32).
     #[inline]
     pub fn reload_stats_value(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(160, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(160, &value), self)
     }
 
     /// Opens `remote-reload-stats` (`DEVLINK_ATTR_REMOTE_RELOAD_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7933,71 +7815,61 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
     /// Writes `port-pci-sf-number` (`DEVLINK_ATTR_PORT_PCI_SF_NUMBER`, u32).
     #[inline]
     pub fn port_pci_sf_number(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(164, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(164, &value), self)
     }
 
     /// Writes `rate-type` (`DEVLINK_ATTR_RATE_TYPE`, u16, a value of `rate-type`: `RateType`).
     #[inline]
     pub fn rate_type(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(165, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(165, &value), self)
     }
 
     /// Writes `rate-tx-share` (`DEVLINK_ATTR_RATE_TX_SHARE`, u64).
     #[inline]
     pub fn rate_tx_share(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(166, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(166, &value), self)
     }
 
     /// Writes `rate-tx-max` (`DEVLINK_ATTR_RATE_TX_MAX`, u64).
     #[inline]
     pub fn rate_tx_max(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(167, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(167, &value), self)
     }
 
     /// Writes `rate-node-name` (`DEVLINK_ATTR_RATE_NODE_NAME`, string).
     #[inline]
     pub fn rate_node_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(168, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(168, value), self)
     }
 
     /// Writes `rate-parent-node-name` (`DEVLINK_ATTR_RATE_PARENT_NODE_NAME`, string).
     #[inline]
     pub fn rate_parent_node_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(169, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(169, value), self)
     }
 
     /// Writes `region-max-snapshots` (`DEVLINK_ATTR_REGION_MAX_SNAPSHOTS`, u32).
     #[inline]
     pub fn region_max_snapshots(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(170, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(170, &value), self)
     }
 
     /// Writes `linecard-index` (`DEVLINK_ATTR_LINECARD_INDEX`, u32).
     #[inline]
     pub fn linecard_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(171, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(171, &value), self)
     }
 
     /// Writes `linecard-state` (`DEVLINK_ATTR_LINECARD_STATE`, u8).
     #[inline]
     pub fn linecard_state(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(172, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(172, &value), self)
     }
 
     /// Writes `linecard-type` (`DEVLINK_ATTR_LINECARD_TYPE`, string).
     #[inline]
     pub fn linecard_type(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(173, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(173, value), self)
     }
 
     /// Opens `linecard-supported-types` (`DEVLINK_ATTR_LINECARD_SUPPORTED_TYPES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -8017,22 +7889,19 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
     /// Writes `rate-tx-priority` (`DEVLINK_ATTR_RATE_TX_PRIORITY`, u32).
     #[inline]
     pub fn rate_tx_priority(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(177, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(177, &value), self)
     }
 
     /// Writes `rate-tx-weight` (`DEVLINK_ATTR_RATE_TX_WEIGHT`, u32).
     #[inline]
     pub fn rate_tx_weight(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(178, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(178, &value), self)
     }
 
     /// Writes `region-direct` (`DEVLINK_ATTR_REGION_DIRECT`, flag).
     #[inline]
     pub fn region_direct(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(179)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(179), self)
     }
 
     /// Opens `rate-tc-bws` (`DEVLINK_ATTR_RATE_TC_BWS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -8044,29 +7913,25 @@ impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
     /// Writes `health-reporter-burst-period` (`DEVLINK_ATTR_HEALTH_REPORTER_BURST_PERIOD`, u64).
     #[inline]
     pub fn health_reporter_burst_period(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(181, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(181, &value), self)
     }
 
     /// Writes `param-reset-default` (`DEVLINK_ATTR_PARAM_RESET_DEFAULT`, flag).
     #[inline]
     pub fn param_reset_default(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(183)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(183), self)
     }
 
     /// Writes `index` (`DEVLINK_ATTR_INDEX`, uint).
     #[inline]
     pub fn index(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(184, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(184, &value), self)
     }
 
     /// Writes `resource-scope-mask` (`DEVLINK_ATTR_RESOURCE_SCOPE_MASK`, u32, bits of `resource-scope`: `ResourceScope`).
     #[inline]
     pub fn resource_scope_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(185, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(185, &value), self)
     }
 
     /// Opens `parent-dev` (`DEVLINK_ATTR_PARENT_DEV`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -8098,11 +7963,13 @@ impl<'a> DlAttrStats<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8138,6 +8005,7 @@ impl<'m, 'a, 'b> DlAttrStatsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8145,22 +8013,19 @@ impl<'m, 'a, 'b> DlAttrStatsWriter<'m, 'a, 'b> {
     /// Writes `stats-rx-packets` (`DEVLINK_ATTR_STATS_RX_PACKETS`, u64).
     #[inline]
     pub fn stats_rx_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(0, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(0, &value), self)
     }
 
     /// Writes `stats-rx-bytes` (`DEVLINK_ATTR_STATS_RX_BYTES`, u64).
     #[inline]
     pub fn stats_rx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `stats-rx-dropped` (`DEVLINK_ATTR_STATS_RX_DROPPED`, u64).
     #[inline]
     pub fn stats_rx_dropped(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -8186,11 +8051,13 @@ impl<'a> DlDevStats<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8220,6 +8087,7 @@ impl<'m, 'a, 'b> DlDevStatsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8259,11 +8127,13 @@ impl<'a> DlDpipeAction<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8311,6 +8181,7 @@ impl<'m, 'a, 'b> DlDpipeActionWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8318,36 +8189,31 @@ impl<'m, 'a, 'b> DlDpipeActionWriter<'m, 'a, 'b> {
     /// Writes `dpipe-action-type` (`DEVLINK_ATTR_DPIPE_ACTION_TYPE`, u32, a value of `dpipe-action-type`: `DpipeActionType`).
     #[inline]
     pub fn dpipe_action_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(45, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(45, &value), self)
     }
 
     /// Writes `dpipe-header-id` (`DEVLINK_ATTR_DPIPE_HEADER_ID`, u32, a value of `dpipe-header-id`: `DpipeHeaderId`).
     #[inline]
     pub fn dpipe_header_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(52, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(52, &value), self)
     }
 
     /// Writes `dpipe-header-global` (`DEVLINK_ATTR_DPIPE_HEADER_GLOBAL`, u8).
     #[inline]
     pub fn dpipe_header_global(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(54, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(54, &value), self)
     }
 
     /// Writes `dpipe-header-index` (`DEVLINK_ATTR_DPIPE_HEADER_INDEX`, u32).
     #[inline]
     pub fn dpipe_header_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(55, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(55, &value), self)
     }
 
     /// Writes `dpipe-field-id` (`DEVLINK_ATTR_DPIPE_FIELD_ID`, u32).
     #[inline]
     pub fn dpipe_field_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(58, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(58, &value), self)
     }
 }
 
@@ -8373,11 +8239,13 @@ impl<'a> DlDpipeActionValue<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8419,6 +8287,7 @@ impl<'m, 'a, 'b> DlDpipeActionValueWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8432,22 +8301,19 @@ impl<'m, 'a, 'b> DlDpipeActionValueWriter<'m, 'a, 'b> {
     /// Writes `dpipe-value` (`DEVLINK_ATTR_DPIPE_VALUE`, binary).
     #[inline]
     pub fn dpipe_value(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(46, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(46, value), self)
     }
 
     /// Writes `dpipe-value-mask` (`DEVLINK_ATTR_DPIPE_VALUE_MASK`, binary).
     #[inline]
     pub fn dpipe_value_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(47, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(47, value), self)
     }
 
     /// Writes `dpipe-value-mapping` (`DEVLINK_ATTR_DPIPE_VALUE_MAPPING`, u32).
     #[inline]
     pub fn dpipe_value_mapping(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(48, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(48, &value), self)
     }
 }
 
@@ -8473,11 +8339,13 @@ impl<'a> DlDpipeEntries<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8501,6 +8369,7 @@ impl<'m, 'a, 'b> DlDpipeEntriesWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8534,11 +8403,13 @@ impl<'a> DlDpipeEntry<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8584,6 +8455,7 @@ impl<'m, 'a, 'b> DlDpipeEntryWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8591,8 +8463,7 @@ impl<'m, 'a, 'b> DlDpipeEntryWriter<'m, 'a, 'b> {
     /// Writes `dpipe-entry-index` (`DEVLINK_ATTR_DPIPE_ENTRY_INDEX`, u64).
     #[inline]
     pub fn dpipe_entry_index(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(36, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(36, &value), self)
     }
 
     /// Opens `dpipe-entry-match-values` (`DEVLINK_ATTR_DPIPE_ENTRY_MATCH_VALUES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -8614,8 +8485,7 @@ impl<'m, 'a, 'b> DlDpipeEntryWriter<'m, 'a, 'b> {
     /// Writes `dpipe-entry-counter` (`DEVLINK_ATTR_DPIPE_ENTRY_COUNTER`, u64).
     #[inline]
     pub fn dpipe_entry_counter(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(39, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(39, &value), self)
     }
 }
 
@@ -8641,11 +8511,13 @@ impl<'a> DlDpipeEntryActionValues<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8669,6 +8541,7 @@ impl<'m, 'a, 'b> DlDpipeEntryActionValuesWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8704,11 +8577,13 @@ impl<'a> DlDpipeEntryMatchValues<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8732,6 +8607,7 @@ impl<'m, 'a, 'b> DlDpipeEntryMatchValuesWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8767,11 +8643,13 @@ impl<'a> DlDpipeField<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8813,6 +8691,7 @@ impl<'m, 'a, 'b> DlDpipeFieldWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8820,29 +8699,25 @@ impl<'m, 'a, 'b> DlDpipeFieldWriter<'m, 'a, 'b> {
     /// Writes `dpipe-field-name` (`DEVLINK_ATTR_DPIPE_FIELD_NAME`, string).
     #[inline]
     pub fn dpipe_field_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(57, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(57, value), self)
     }
 
     /// Writes `dpipe-field-id` (`DEVLINK_ATTR_DPIPE_FIELD_ID`, u32).
     #[inline]
     pub fn dpipe_field_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(58, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(58, &value), self)
     }
 
     /// Writes `dpipe-field-bitwidth` (`DEVLINK_ATTR_DPIPE_FIELD_BITWIDTH`, u32).
     #[inline]
     pub fn dpipe_field_bitwidth(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(59, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(59, &value), self)
     }
 
     /// Writes `dpipe-field-mapping-type` (`DEVLINK_ATTR_DPIPE_FIELD_MAPPING_TYPE`, u32, a value of `dpipe-field-mapping-type`: `DpipeFieldMappingType`).
     #[inline]
     pub fn dpipe_field_mapping_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(60, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(60, &value), self)
     }
 }
 
@@ -8868,11 +8743,13 @@ impl<'a> DlDpipeHeader<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8914,6 +8791,7 @@ impl<'m, 'a, 'b> DlDpipeHeaderWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8921,15 +8799,13 @@ impl<'m, 'a, 'b> DlDpipeHeaderWriter<'m, 'a, 'b> {
     /// Writes `dpipe-header-name` (`DEVLINK_ATTR_DPIPE_HEADER_NAME`, string).
     #[inline]
     pub fn dpipe_header_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(51, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(51, value), self)
     }
 
     /// Writes `dpipe-header-id` (`DEVLINK_ATTR_DPIPE_HEADER_ID`, u32, a value of `dpipe-header-id`: `DpipeHeaderId`).
     #[inline]
     pub fn dpipe_header_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(52, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(52, &value), self)
     }
 
     /// Opens `dpipe-header-fields` (`DEVLINK_ATTR_DPIPE_HEADER_FIELDS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -8943,8 +8819,7 @@ impl<'m, 'a, 'b> DlDpipeHeaderWriter<'m, 'a, 'b> {
     /// Writes `dpipe-header-global` (`DEVLINK_ATTR_DPIPE_HEADER_GLOBAL`, u8).
     #[inline]
     pub fn dpipe_header_global(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(54, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(54, &value), self)
     }
 }
 
@@ -8970,11 +8845,13 @@ impl<'a> DlDpipeHeaderFields<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8998,6 +8875,7 @@ impl<'m, 'a, 'b> DlDpipeHeaderFieldsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9031,11 +8909,13 @@ impl<'a> DlDpipeHeaders<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9059,6 +8939,7 @@ impl<'m, 'a, 'b> DlDpipeHeadersWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9092,11 +8973,13 @@ impl<'a> DlDpipeMatch<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9144,6 +9027,7 @@ impl<'m, 'a, 'b> DlDpipeMatchWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9151,36 +9035,31 @@ impl<'m, 'a, 'b> DlDpipeMatchWriter<'m, 'a, 'b> {
     /// Writes `dpipe-match-type` (`DEVLINK_ATTR_DPIPE_MATCH_TYPE`, u32, a value of `dpipe-match-type`: `DpipeMatchType`).
     #[inline]
     pub fn dpipe_match_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(42, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(42, &value), self)
     }
 
     /// Writes `dpipe-header-id` (`DEVLINK_ATTR_DPIPE_HEADER_ID`, u32, a value of `dpipe-header-id`: `DpipeHeaderId`).
     #[inline]
     pub fn dpipe_header_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(52, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(52, &value), self)
     }
 
     /// Writes `dpipe-header-global` (`DEVLINK_ATTR_DPIPE_HEADER_GLOBAL`, u8).
     #[inline]
     pub fn dpipe_header_global(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(54, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(54, &value), self)
     }
 
     /// Writes `dpipe-header-index` (`DEVLINK_ATTR_DPIPE_HEADER_INDEX`, u32).
     #[inline]
     pub fn dpipe_header_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(55, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(55, &value), self)
     }
 
     /// Writes `dpipe-field-id` (`DEVLINK_ATTR_DPIPE_FIELD_ID`, u32).
     #[inline]
     pub fn dpipe_field_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(58, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(58, &value), self)
     }
 }
 
@@ -9206,11 +9085,13 @@ impl<'a> DlDpipeMatchValue<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9252,6 +9133,7 @@ impl<'m, 'a, 'b> DlDpipeMatchValueWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9265,22 +9147,19 @@ impl<'m, 'a, 'b> DlDpipeMatchValueWriter<'m, 'a, 'b> {
     /// Writes `dpipe-value` (`DEVLINK_ATTR_DPIPE_VALUE`, binary).
     #[inline]
     pub fn dpipe_value(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(46, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(46, value), self)
     }
 
     /// Writes `dpipe-value-mask` (`DEVLINK_ATTR_DPIPE_VALUE_MASK`, binary).
     #[inline]
     pub fn dpipe_value_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(47, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(47, value), self)
     }
 
     /// Writes `dpipe-value-mapping` (`DEVLINK_ATTR_DPIPE_VALUE_MAPPING`, u32).
     #[inline]
     pub fn dpipe_value_mapping(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(48, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(48, &value), self)
     }
 }
 
@@ -9306,11 +9185,13 @@ impl<'a> DlDpipeTable<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9370,6 +9251,7 @@ impl<'m, 'a, 'b> DlDpipeTableWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9377,15 +9259,13 @@ impl<'m, 'a, 'b> DlDpipeTableWriter<'m, 'a, 'b> {
     /// Writes `dpipe-table-name` (`DEVLINK_ATTR_DPIPE_TABLE_NAME`, string).
     #[inline]
     pub fn dpipe_table_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(29, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(29, value), self)
     }
 
     /// Writes `dpipe-table-size` (`DEVLINK_ATTR_DPIPE_TABLE_SIZE`, u64).
     #[inline]
     pub fn dpipe_table_size(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(30, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(30, &value), self)
     }
 
     /// Opens `dpipe-table-matches` (`DEVLINK_ATTR_DPIPE_TABLE_MATCHES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -9407,22 +9287,19 @@ impl<'m, 'a, 'b> DlDpipeTableWriter<'m, 'a, 'b> {
     /// Writes `dpipe-table-counters-enabled` (`DEVLINK_ATTR_DPIPE_TABLE_COUNTERS_ENABLED`, u8).
     #[inline]
     pub fn dpipe_table_counters_enabled(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(33, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(33, &value), self)
     }
 
     /// Writes `dpipe-table-resource-id` (`DEVLINK_ATTR_DPIPE_TABLE_RESOURCE_ID`, u64).
     #[inline]
     pub fn dpipe_table_resource_id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(75, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(75, &value), self)
     }
 
     /// Writes `dpipe-table-resource-units` (`DEVLINK_ATTR_DPIPE_TABLE_RESOURCE_UNITS`, u64).
     #[inline]
     pub fn dpipe_table_resource_units(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(76, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(76, &value), self)
     }
 }
 
@@ -9448,11 +9325,13 @@ impl<'a> DlDpipeTableActions<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9476,6 +9355,7 @@ impl<'m, 'a, 'b> DlDpipeTableActionsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9509,11 +9389,13 @@ impl<'a> DlDpipeTableMatches<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9537,6 +9419,7 @@ impl<'m, 'a, 'b> DlDpipeTableMatchesWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9570,11 +9453,13 @@ impl<'a> DlDpipeTables<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9598,6 +9483,7 @@ impl<'m, 'a, 'b> DlDpipeTablesWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9631,11 +9517,13 @@ impl<'a> DlFmsg<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9683,6 +9571,7 @@ impl<'m, 'a, 'b> DlFmsgWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9690,36 +9579,31 @@ impl<'m, 'a, 'b> DlFmsgWriter<'m, 'a, 'b> {
     /// Writes `fmsg-obj-nest-start` (`DEVLINK_ATTR_FMSG_OBJ_NEST_START`, flag).
     #[inline]
     pub fn fmsg_obj_nest_start(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(107)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(107), self)
     }
 
     /// Writes `fmsg-pair-nest-start` (`DEVLINK_ATTR_FMSG_PAIR_NEST_START`, flag).
     #[inline]
     pub fn fmsg_pair_nest_start(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(108)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(108), self)
     }
 
     /// Writes `fmsg-arr-nest-start` (`DEVLINK_ATTR_FMSG_ARR_NEST_START`, flag).
     #[inline]
     pub fn fmsg_arr_nest_start(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(109)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(109), self)
     }
 
     /// Writes `fmsg-nest-end` (`DEVLINK_ATTR_FMSG_NEST_END`, flag).
     #[inline]
     pub fn fmsg_nest_end(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(110)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(110), self)
     }
 
     /// Writes `fmsg-obj-name` (`DEVLINK_ATTR_FMSG_OBJ_NAME`, string).
     #[inline]
     pub fn fmsg_obj_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(111, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(111, value), self)
     }
 }
 
@@ -9745,11 +9629,13 @@ impl<'a> DlHealthReporter<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9827,6 +9713,7 @@ impl<'m, 'a, 'b> DlHealthReporterWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9834,36 +9721,31 @@ impl<'m, 'a, 'b> DlHealthReporterWriter<'m, 'a, 'b> {
     /// Writes `health-reporter-name` (`DEVLINK_ATTR_HEALTH_REPORTER_NAME`, string).
     #[inline]
     pub fn health_reporter_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(115, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(115, value), self)
     }
 
     /// Writes `health-reporter-state` (`DEVLINK_ATTR_HEALTH_REPORTER_STATE`, u8).
     #[inline]
     pub fn health_reporter_state(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(116, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(116, &value), self)
     }
 
     /// Writes `health-reporter-err-count` (`DEVLINK_ATTR_HEALTH_REPORTER_ERR_COUNT`, u64).
     #[inline]
     pub fn health_reporter_err_count(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(117, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(117, &value), self)
     }
 
     /// Writes `health-reporter-recover-count` (`DEVLINK_ATTR_HEALTH_REPORTER_RECOVER_COUNT`, u64).
     #[inline]
     pub fn health_reporter_recover_count(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(118, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(118, &value), self)
     }
 
     /// Writes `health-reporter-dump-ts` (`DEVLINK_ATTR_HEALTH_REPORTER_DUMP_TS`, u64).
     #[inline]
     pub fn health_reporter_dump_ts(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(119, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(119, &value), self)
     }
 
     /// Writes `health-reporter-graceful-period` (`DEVLINK_ATTR_HEALTH_REPORTER_GRACEFUL_PERIOD`, u64).
@@ -9872,36 +9754,31 @@ impl<'m, 'a, 'b> DlHealthReporterWriter<'m, 'a, 'b> {
         &mut self,
         value: u64,
     ) -> Result<&mut Self, crate::Error> {
-        self.0.put(120, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(120, &value), self)
     }
 
     /// Writes `health-reporter-auto-recover` (`DEVLINK_ATTR_HEALTH_REPORTER_AUTO_RECOVER`, u8).
     #[inline]
     pub fn health_reporter_auto_recover(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(121, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(121, &value), self)
     }
 
     /// Writes `health-reporter-dump-ts-ns` (`DEVLINK_ATTR_HEALTH_REPORTER_DUMP_TS_NS`, u64).
     #[inline]
     pub fn health_reporter_dump_ts_ns(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(137, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(137, &value), self)
     }
 
     /// Writes `health-reporter-auto-dump` (`DEVLINK_ATTR_HEALTH_REPORTER_AUTO_DUMP`, u8).
     #[inline]
     pub fn health_reporter_auto_dump(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(141, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(141, &value), self)
     }
 
     /// Writes `health-reporter-burst-period` (`DEVLINK_ATTR_HEALTH_REPORTER_BURST_PERIOD`, u64).
     #[inline]
     pub fn health_reporter_burst_period(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(181, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(181, &value), self)
     }
 }
 
@@ -9927,11 +9804,13 @@ impl<'a> DlInfoVersion<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9961,6 +9840,7 @@ impl<'m, 'a, 'b> DlInfoVersionWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9968,15 +9848,13 @@ impl<'m, 'a, 'b> DlInfoVersionWriter<'m, 'a, 'b> {
     /// Writes `info-version-name` (`DEVLINK_ATTR_INFO_VERSION_NAME`, string).
     #[inline]
     pub fn info_version_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(103, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(103, value), self)
     }
 
     /// Writes `info-version-value` (`DEVLINK_ATTR_INFO_VERSION_VALUE`, string).
     #[inline]
     pub fn info_version_value(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(104, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(104, value), self)
     }
 }
 
@@ -10002,11 +9880,13 @@ impl<'a> DlLinecardSupportedTypes<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10030,6 +9910,7 @@ impl<'m, 'a, 'b> DlLinecardSupportedTypesWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10037,8 +9918,7 @@ impl<'m, 'a, 'b> DlLinecardSupportedTypesWriter<'m, 'a, 'b> {
     /// Writes `linecard-type` (`DEVLINK_ATTR_LINECARD_TYPE`, string).
     #[inline]
     pub fn linecard_type(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(173, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(173, value), self)
     }
 }
 
@@ -10064,11 +9944,13 @@ impl<'a> DlParam<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10104,6 +9986,7 @@ impl<'m, 'a, 'b> DlParamWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10111,22 +9994,19 @@ impl<'m, 'a, 'b> DlParamWriter<'m, 'a, 'b> {
     /// Writes `param-name` (`DEVLINK_ATTR_PARAM_NAME`, string).
     #[inline]
     pub fn param_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(81, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(81, value), self)
     }
 
     /// Writes `param-generic` (`DEVLINK_ATTR_PARAM_GENERIC`, flag).
     #[inline]
     pub fn param_generic(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(82)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(82), self)
     }
 
     /// Writes `param-type` (`DEVLINK_ATTR_PARAM_TYPE`, u8, a value of `var-attr-type`: `VarAttrType`).
     #[inline]
     pub fn param_type(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(83, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(83, &value), self)
     }
 }
 
@@ -10152,11 +10032,13 @@ impl<'a> DlParentDev<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10192,6 +10074,7 @@ impl<'m, 'a, 'b> DlParentDevWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10199,22 +10082,19 @@ impl<'m, 'a, 'b> DlParentDevWriter<'m, 'a, 'b> {
     /// Writes `bus-name` (`DEVLINK_ATTR_BUS_NAME`, string).
     #[inline]
     pub fn bus_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `dev-name` (`DEVLINK_ATTR_DEV_NAME`, string).
     #[inline]
     pub fn dev_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `index` (`DEVLINK_ATTR_INDEX`, uint).
     #[inline]
     pub fn index(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(184, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(184, &value), self)
     }
 }
 
@@ -10240,11 +10120,13 @@ impl<'a> DlPortFunction<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10286,6 +10168,7 @@ impl<'m, 'a, 'b> DlPortFunctionWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10293,29 +10176,25 @@ impl<'m, 'a, 'b> DlPortFunctionWriter<'m, 'a, 'b> {
     /// Writes `hw-addr` (`DEVLINK_PORT_FN_ATTR_HW_ADDR`, binary).
     #[inline]
     pub fn hw_addr(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, value), self)
     }
 
     /// Writes `state` (`DEVLINK_PORT_FN_ATTR_STATE`, u8, a value of `port-fn-state`: `PortFnState`).
     #[inline]
     pub fn state(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `opstate` (`DEVLINK_PORT_FN_ATTR_OPSTATE`, u8, a value of `port-fn-opstate`: `PortFnOpstate`).
     #[inline]
     pub fn opstate(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `caps` (`DEVLINK_PORT_FN_ATTR_CAPS`, bitfield32, bits of `port-fn-attr-cap`: `PortFnAttrCap`).
     #[inline]
     pub fn caps(&mut self, value: f::view::Bitfield32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 }
 
@@ -10341,11 +10220,13 @@ impl<'a> DlRateTcBws<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10375,6 +10256,7 @@ impl<'m, 'a, 'b> DlRateTcBwsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10382,15 +10264,13 @@ impl<'m, 'a, 'b> DlRateTcBwsWriter<'m, 'a, 'b> {
     /// Writes `index` (`DEVLINK_RATE_TC_ATTR_INDEX`, u8).
     #[inline]
     pub fn index(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `bw` (`DEVLINK_RATE_TC_ATTR_BW`, u32).
     #[inline]
     pub fn bw(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -10416,11 +10296,13 @@ impl<'a> DlRegionChunk<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10450,6 +10332,7 @@ impl<'m, 'a, 'b> DlRegionChunkWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10457,15 +10340,13 @@ impl<'m, 'a, 'b> DlRegionChunkWriter<'m, 'a, 'b> {
     /// Writes `region-chunk-data` (`DEVLINK_ATTR_REGION_CHUNK_DATA`, binary).
     #[inline]
     pub fn region_chunk_data(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(95, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(95, value), self)
     }
 
     /// Writes `region-chunk-addr` (`DEVLINK_ATTR_REGION_CHUNK_ADDR`, u64).
     #[inline]
     pub fn region_chunk_addr(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(96, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(96, &value), self)
     }
 }
 
@@ -10491,11 +10372,13 @@ impl<'a> DlRegionChunks<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10519,6 +10402,7 @@ impl<'m, 'a, 'b> DlRegionChunksWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10552,11 +10436,13 @@ impl<'a> DlRegionSnapshot<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10580,6 +10466,7 @@ impl<'m, 'a, 'b> DlRegionSnapshotWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10587,8 +10474,7 @@ impl<'m, 'a, 'b> DlRegionSnapshotWriter<'m, 'a, 'b> {
     /// Writes `region-snapshot-id` (`DEVLINK_ATTR_REGION_SNAPSHOT_ID`, u32).
     #[inline]
     pub fn region_snapshot_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(92, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(92, &value), self)
     }
 }
 
@@ -10614,11 +10500,13 @@ impl<'a> DlRegionSnapshots<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10642,6 +10530,7 @@ impl<'m, 'a, 'b> DlRegionSnapshotsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10675,11 +10564,13 @@ impl<'a> DlReloadActInfo<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10709,6 +10600,7 @@ impl<'m, 'a, 'b> DlReloadActInfoWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10716,8 +10608,7 @@ impl<'m, 'a, 'b> DlReloadActInfoWriter<'m, 'a, 'b> {
     /// Writes `reload-action` (`DEVLINK_ATTR_RELOAD_ACTION`, u8, a value of `reload-action`: `ReloadAction`).
     #[inline]
     pub fn reload_action(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(153, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(153, &value), self)
     }
 
     /// Opens `reload-action-stats` (`DEVLINK_ATTR_RELOAD_ACTION_STATS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -10751,11 +10642,13 @@ impl<'a> DlReloadActStats<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10779,6 +10672,7 @@ impl<'m, 'a, 'b> DlReloadActStatsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10814,11 +10708,13 @@ impl<'a> DlReloadStats<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10842,6 +10738,7 @@ impl<'m, 'a, 'b> DlReloadStatsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10877,11 +10774,13 @@ impl<'a> DlReloadStatsEntry<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10911,6 +10810,7 @@ impl<'m, 'a, 'b> DlReloadStatsEntryWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10918,15 +10818,13 @@ impl<'m, 'a, 'b> DlReloadStatsEntryWriter<'m, 'a, 'b> {
     /// Writes `reload-stats-limit` (`DEVLINK_ATTR_RELOAD_STATS_LIMIT`, u8).
     #[inline]
     pub fn reload_stats_limit(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(159, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(159, &value), self)
     }
 
     /// Writes `reload-stats-value` (`DEVLINK_ATTR_RELOAD_STATS_VALUE`, u32).
     #[inline]
     pub fn reload_stats_value(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(160, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(160, &value), self)
     }
 }
 
@@ -10952,11 +10850,13 @@ impl<'a> DlResource<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -11034,6 +10934,7 @@ impl<'m, 'a, 'b> DlResourceWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -11041,71 +10942,61 @@ impl<'m, 'a, 'b> DlResourceWriter<'m, 'a, 'b> {
     /// Writes `resource-name` (`DEVLINK_ATTR_RESOURCE_NAME`, string).
     #[inline]
     pub fn resource_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(65, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(65, value), self)
     }
 
     /// Writes `resource-id` (`DEVLINK_ATTR_RESOURCE_ID`, u64).
     #[inline]
     pub fn resource_id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(66, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(66, &value), self)
     }
 
     /// Writes `resource-size` (`DEVLINK_ATTR_RESOURCE_SIZE`, u64).
     #[inline]
     pub fn resource_size(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(67, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(67, &value), self)
     }
 
     /// Writes `resource-size-new` (`DEVLINK_ATTR_RESOURCE_SIZE_NEW`, u64).
     #[inline]
     pub fn resource_size_new(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(68, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(68, &value), self)
     }
 
     /// Writes `resource-size-valid` (`DEVLINK_ATTR_RESOURCE_SIZE_VALID`, u8).
     #[inline]
     pub fn resource_size_valid(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(69, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(69, &value), self)
     }
 
     /// Writes `resource-size-min` (`DEVLINK_ATTR_RESOURCE_SIZE_MIN`, u64).
     #[inline]
     pub fn resource_size_min(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(70, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(70, &value), self)
     }
 
     /// Writes `resource-size-max` (`DEVLINK_ATTR_RESOURCE_SIZE_MAX`, u64).
     #[inline]
     pub fn resource_size_max(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(71, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(71, &value), self)
     }
 
     /// Writes `resource-size-gran` (`DEVLINK_ATTR_RESOURCE_SIZE_GRAN`, u64).
     #[inline]
     pub fn resource_size_gran(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(72, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(72, &value), self)
     }
 
     /// Writes `resource-unit` (`DEVLINK_ATTR_RESOURCE_UNIT`, u8, a value of `resource-unit`: `ResourceUnit`).
     #[inline]
     pub fn resource_unit(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(73, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(73, &value), self)
     }
 
     /// Writes `resource-occ` (`DEVLINK_ATTR_RESOURCE_OCC`, u64).
     #[inline]
     pub fn resource_occ(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(74, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(74, &value), self)
     }
 }
 
@@ -11131,11 +11022,13 @@ impl<'a> DlResourceList<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -11159,6 +11052,7 @@ impl<'m, 'a, 'b> DlResourceListWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -11192,11 +11086,13 @@ impl<'a> DlSelftestId<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -11220,6 +11116,7 @@ impl<'m, 'a, 'b> DlSelftestIdWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -11227,8 +11124,7 @@ impl<'m, 'a, 'b> DlSelftestIdWriter<'m, 'a, 'b> {
     /// Writes `flash` (`DEVLINK_ATTR_SELFTEST_ID_FLASH`, flag).
     #[inline]
     pub fn flash(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(1)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(1), self)
     }
 }
 
@@ -11254,11 +11150,13 @@ impl<'a> DlTrapMetadata<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -11288,6 +11186,7 @@ impl<'m, 'a, 'b> DlTrapMetadataWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -11295,14 +11194,12 @@ impl<'m, 'a, 'b> DlTrapMetadataWriter<'m, 'a, 'b> {
     /// Writes `trap-metadata-type-in-port` (`DEVLINK_ATTR_TRAP_METADATA_TYPE_IN_PORT`, flag).
     #[inline]
     pub fn trap_metadata_type_in_port(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(0)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(0), self)
     }
 
     /// Writes `trap-metadata-type-fa-cookie` (`DEVLINK_ATTR_TRAP_METADATA_TYPE_FA_COOKIE`, flag).
     #[inline]
     pub fn trap_metadata_type_fa_cookie(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(1)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(1), self)
     }
 }

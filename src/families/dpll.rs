@@ -860,10 +860,12 @@ pub const DPLL_PIN_CAPABILITIES_PRIORITY_CAN_CHANGE: u32 = 0x2;
 pub const DPLL_PIN_CAPABILITIES_STATE_CAN_CHANGE: u32 = 0x4;
 /// `DPLL_PIN_CAPABILITIES_STATE_CONNECTED_OVERRIDE` (`state-connected-override`) in dpll's flag set `pin-capabilities`.
 pub const DPLL_PIN_CAPABILITIES_STATE_CONNECTED_OVERRIDE: u32 = 0x8;
-bitflags::bitflags! {
 /// dpll's flag set `pin-capabilities`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct PinCapabilities: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct PinCapabilities(u32);
+
+bitflags::bitflags! {
+impl PinCapabilities: u32 {
 /// `DPLL_PIN_CAPABILITIES_DIRECTION_CAN_CHANGE` (`direction-can-change`).
 const DIRECTION_CAN_CHANGE = 0x1;
 /// `DPLL_PIN_CAPABILITIES_PRIORITY_CAN_CHANGE` (`priority-can-change`).
@@ -873,6 +875,12 @@ const STATE_CAN_CHANGE = 0x4;
 /// `DPLL_PIN_CAPABILITIES_STATE_CONNECTED_OVERRIDE` (`state-connected-override`).
 const STATE_CONNECTED_OVERRIDE = 0x8;
 }
+}
+
+impl core::fmt::Debug for PinCapabilities {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("PinCapabilities", self, f)
+    }
 }
 
 impl PinCapabilities {
@@ -1833,11 +1841,13 @@ impl<'a> Dpll<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 14> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -1933,6 +1943,7 @@ impl<'m, 'a, 'b> DpllWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -1940,92 +1951,79 @@ impl<'m, 'a, 'b> DpllWriter<'m, 'a, 'b> {
     /// Writes `id` (`DPLL_A_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `module-name` (`DPLL_A_MODULE_NAME`, string).
     #[inline]
     pub fn module_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `clock-id` (`DPLL_A_CLOCK_ID`, u64).
     #[inline]
     pub fn clock_id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `mode` (`DPLL_A_MODE`, u32, a value of `mode`: `Mode`).
     #[inline]
     pub fn mode(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `mode-supported` (`DPLL_A_MODE_SUPPORTED`, u32, a value of `mode`: `Mode`, multi-attr).
     #[inline]
     pub fn mode_supported(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `lock-status` (`DPLL_A_LOCK_STATUS`, u32, a value of `lock-status`: `LockStatus`).
     #[inline]
     pub fn lock_status(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `temp` (`DPLL_A_TEMP`, s32).
     #[inline]
     pub fn temp(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `type` (`DPLL_A_TYPE`, u32, a value of `type`: `Type`).
     #[inline]
     pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `lock-status-error` (`DPLL_A_LOCK_STATUS_ERROR`, u32, a value of `lock-status-error`: `LockStatusError`).
     #[inline]
     pub fn lock_status_error(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `clock-quality-level` (`DPLL_A_CLOCK_QUALITY_LEVEL`, u32, a value of `clock-quality-level`: `ClockQualityLevel`, multi-attr).
     #[inline]
     pub fn clock_quality_level(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `phase-offset-monitor` (`DPLL_A_PHASE_OFFSET_MONITOR`, u32, a value of `feature-state`: `FeatureState`).
     #[inline]
     pub fn phase_offset_monitor(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `phase-offset-avg-factor` (`DPLL_A_PHASE_OFFSET_AVG_FACTOR`, u32).
     #[inline]
     pub fn phase_offset_avg_factor(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `frequency-monitor` (`DPLL_A_FREQUENCY_MONITOR`, u32, a value of `feature-state`: `FeatureState`).
     #[inline]
     pub fn frequency_monitor(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 }
 
@@ -2051,11 +2049,13 @@ impl<'a> FrequencyRange<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2085,6 +2085,7 @@ impl<'m, 'a, 'b> FrequencyRangeWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2092,15 +2093,13 @@ impl<'m, 'a, 'b> FrequencyRangeWriter<'m, 'a, 'b> {
     /// Writes `frequency-min` (`DPLL_A_PIN_FREQUENCY_MIN`, u64).
     #[inline]
     pub fn frequency_min(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `frequency-max` (`DPLL_A_PIN_FREQUENCY_MAX`, u64).
     #[inline]
     pub fn frequency_max(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 }
 
@@ -2126,11 +2125,13 @@ impl<'a> Pin<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 32> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2334,6 +2335,7 @@ impl<'m, 'a, 'b> PinWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2341,71 +2343,61 @@ impl<'m, 'a, 'b> PinWriter<'m, 'a, 'b> {
     /// Writes `id` (`DPLL_A_PIN_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `parent-id` (`DPLL_A_PIN_PARENT_ID`, u32).
     #[inline]
     pub fn parent_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `module-name` (`DPLL_A_PIN_MODULE_NAME`, string).
     #[inline]
     pub fn module_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(3, value), self)
     }
 
     /// Writes `clock-id` (`DPLL_A_PIN_CLOCK_ID`, u64).
     #[inline]
     pub fn clock_id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `board-label` (`DPLL_A_PIN_BOARD_LABEL`, string).
     #[inline]
     pub fn board_label(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(6, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(6, value), self)
     }
 
     /// Writes `panel-label` (`DPLL_A_PIN_PANEL_LABEL`, string).
     #[inline]
     pub fn panel_label(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(7, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(7, value), self)
     }
 
     /// Writes `package-label` (`DPLL_A_PIN_PACKAGE_LABEL`, string).
     #[inline]
     pub fn package_label(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(8, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(8, value), self)
     }
 
     /// Writes `type` (`DPLL_A_PIN_TYPE`, u32, a value of `pin-type`: `PinType`).
     #[inline]
     pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `direction` (`DPLL_A_PIN_DIRECTION`, u32, a value of `pin-direction`: `PinDirection`).
     #[inline]
     pub fn direction(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `frequency` (`DPLL_A_PIN_FREQUENCY`, u64).
     #[inline]
     pub fn frequency(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Opens `frequency-supported` (`DPLL_A_PIN_FREQUENCY_SUPPORTED`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2419,36 +2411,31 @@ impl<'m, 'a, 'b> PinWriter<'m, 'a, 'b> {
     /// Writes `frequency-min` (`DPLL_A_PIN_FREQUENCY_MIN`, u64).
     #[inline]
     pub fn frequency_min(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `frequency-max` (`DPLL_A_PIN_FREQUENCY_MAX`, u64).
     #[inline]
     pub fn frequency_max(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `prio` (`DPLL_A_PIN_PRIO`, u32).
     #[inline]
     pub fn prio(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `state` (`DPLL_A_PIN_STATE`, u32, a value of `pin-state`: `PinState`).
     #[inline]
     pub fn state(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `capabilities` (`DPLL_A_PIN_CAPABILITIES`, u32, a value of `pin-capabilities`: `PinCapabilities`).
     #[inline]
     pub fn capabilities(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, &value), self)
     }
 
     /// Opens `parent-device` (`DPLL_A_PIN_PARENT_DEVICE`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2466,43 +2453,37 @@ impl<'m, 'a, 'b> PinWriter<'m, 'a, 'b> {
     /// Writes `phase-adjust-min` (`DPLL_A_PIN_PHASE_ADJUST_MIN`, s32).
     #[inline]
     pub fn phase_adjust_min(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(20, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(20, &value), self)
     }
 
     /// Writes `phase-adjust-max` (`DPLL_A_PIN_PHASE_ADJUST_MAX`, s32).
     #[inline]
     pub fn phase_adjust_max(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(21, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(21, &value), self)
     }
 
     /// Writes `phase-adjust` (`DPLL_A_PIN_PHASE_ADJUST`, s32).
     #[inline]
     pub fn phase_adjust(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(22, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(22, &value), self)
     }
 
     /// Writes `phase-offset` (`DPLL_A_PIN_PHASE_OFFSET`, s64).
     #[inline]
     pub fn phase_offset(&mut self, value: i64) -> Result<&mut Self, crate::Error> {
-        self.0.put(23, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(23, &value), self)
     }
 
     /// Writes `fractional-frequency-offset` (`DPLL_A_PIN_FRACTIONAL_FREQUENCY_OFFSET`, sint).
     #[inline]
     pub fn fractional_frequency_offset(&mut self, value: i64) -> Result<&mut Self, crate::Error> {
-        self.0.put(24, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(24, &value), self)
     }
 
     /// Writes `esync-frequency` (`DPLL_A_PIN_ESYNC_FREQUENCY`, u64).
     #[inline]
     pub fn esync_frequency(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(25, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(25, &value), self)
     }
 
     /// Opens `esync-frequency-supported` (`DPLL_A_PIN_ESYNC_FREQUENCY_SUPPORTED`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2516,8 +2497,7 @@ impl<'m, 'a, 'b> PinWriter<'m, 'a, 'b> {
     /// Writes `esync-pulse` (`DPLL_A_PIN_ESYNC_PULSE`, u32).
     #[inline]
     pub fn esync_pulse(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(27, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(27, &value), self)
     }
 
     /// Opens `reference-sync` (`DPLL_A_PIN_REFERENCE_SYNC`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2529,8 +2509,7 @@ impl<'m, 'a, 'b> PinWriter<'m, 'a, 'b> {
     /// Writes `phase-adjust-gran` (`DPLL_A_PIN_PHASE_ADJUST_GRAN`, u32).
     #[inline]
     pub fn phase_adjust_gran(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(29, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(29, &value), self)
     }
 
     /// Writes `fractional-frequency-offset-ppt` (`DPLL_A_PIN_FRACTIONAL_FREQUENCY_OFFSET_PPT`, sint).
@@ -2539,22 +2518,19 @@ impl<'m, 'a, 'b> PinWriter<'m, 'a, 'b> {
         &mut self,
         value: i64,
     ) -> Result<&mut Self, crate::Error> {
-        self.0.put(30, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(30, &value), self)
     }
 
     /// Writes `measured-frequency` (`DPLL_A_PIN_MEASURED_FREQUENCY`, u64).
     #[inline]
     pub fn measured_frequency(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(31, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(31, &value), self)
     }
 
     /// Writes `operstate` (`DPLL_A_PIN_OPERSTATE`, u32, a value of `pin-operstate`: `PinOperstate`).
     #[inline]
     pub fn operstate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(32, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(32, &value), self)
     }
 }
 
@@ -2580,11 +2556,13 @@ impl<'a> PinParentDevice<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2650,6 +2628,7 @@ impl<'m, 'a, 'b> PinParentDeviceWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2657,43 +2636,37 @@ impl<'m, 'a, 'b> PinParentDeviceWriter<'m, 'a, 'b> {
     /// Writes `parent-id` (`DPLL_A_PIN_PARENT_ID`, u32).
     #[inline]
     pub fn parent_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `direction` (`DPLL_A_PIN_DIRECTION`, u32, a value of `pin-direction`: `PinDirection`).
     #[inline]
     pub fn direction(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `prio` (`DPLL_A_PIN_PRIO`, u32).
     #[inline]
     pub fn prio(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `state` (`DPLL_A_PIN_STATE`, u32, a value of `pin-state`: `PinState`).
     #[inline]
     pub fn state(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `phase-offset` (`DPLL_A_PIN_PHASE_OFFSET`, s64).
     #[inline]
     pub fn phase_offset(&mut self, value: i64) -> Result<&mut Self, crate::Error> {
-        self.0.put(23, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(23, &value), self)
     }
 
     /// Writes `fractional-frequency-offset` (`DPLL_A_PIN_FRACTIONAL_FREQUENCY_OFFSET`, sint).
     #[inline]
     pub fn fractional_frequency_offset(&mut self, value: i64) -> Result<&mut Self, crate::Error> {
-        self.0.put(24, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(24, &value), self)
     }
 
     /// Writes `fractional-frequency-offset-ppt` (`DPLL_A_PIN_FRACTIONAL_FREQUENCY_OFFSET_PPT`, sint).
@@ -2702,15 +2675,13 @@ impl<'m, 'a, 'b> PinParentDeviceWriter<'m, 'a, 'b> {
         &mut self,
         value: i64,
     ) -> Result<&mut Self, crate::Error> {
-        self.0.put(30, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(30, &value), self)
     }
 
     /// Writes `operstate` (`DPLL_A_PIN_OPERSTATE`, u32, a value of `pin-operstate`: `PinOperstate`).
     #[inline]
     pub fn operstate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(32, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(32, &value), self)
     }
 }
 
@@ -2736,11 +2707,13 @@ impl<'a> PinParentPin<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2770,6 +2743,7 @@ impl<'m, 'a, 'b> PinParentPinWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2777,15 +2751,13 @@ impl<'m, 'a, 'b> PinParentPinWriter<'m, 'a, 'b> {
     /// Writes `parent-id` (`DPLL_A_PIN_PARENT_ID`, u32).
     #[inline]
     pub fn parent_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `state` (`DPLL_A_PIN_STATE`, u32, a value of `pin-state`: `PinState`).
     #[inline]
     pub fn state(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 }
 
@@ -2811,11 +2783,13 @@ impl<'a> ReferenceSync<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2845,6 +2819,7 @@ impl<'m, 'a, 'b> ReferenceSyncWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2852,14 +2827,12 @@ impl<'m, 'a, 'b> ReferenceSyncWriter<'m, 'a, 'b> {
     /// Writes `id` (`DPLL_A_PIN_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `state` (`DPLL_A_PIN_STATE`, u32, a value of `pin-state`: `PinState`).
     #[inline]
     pub fn state(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 }

@@ -246,11 +246,13 @@ impl<'a> ErrorCounterAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -292,6 +294,7 @@ impl<'m, 'a, 'b> ErrorCounterAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -299,29 +302,25 @@ impl<'m, 'a, 'b> ErrorCounterAttrsWriter<'m, 'a, 'b> {
     /// Writes `node-id` (`DRM_RAS_A_ERROR_COUNTER_ATTRS_NODE_ID`, u32).
     #[inline]
     pub fn node_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `error-id` (`DRM_RAS_A_ERROR_COUNTER_ATTRS_ERROR_ID`, u32).
     #[inline]
     pub fn error_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `error-name` (`DRM_RAS_A_ERROR_COUNTER_ATTRS_ERROR_NAME`, string).
     #[inline]
     pub fn error_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(3, value), self)
     }
 
     /// Writes `error-value` (`DRM_RAS_A_ERROR_COUNTER_ATTRS_ERROR_VALUE`, u32).
     #[inline]
     pub fn error_value(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 }
 
@@ -347,11 +346,13 @@ impl<'a> NodeAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -393,6 +394,7 @@ impl<'m, 'a, 'b> NodeAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -400,28 +402,24 @@ impl<'m, 'a, 'b> NodeAttrsWriter<'m, 'a, 'b> {
     /// Writes `node-id` (`DRM_RAS_A_NODE_ATTRS_NODE_ID`, u32).
     #[inline]
     pub fn node_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `device-name` (`DRM_RAS_A_NODE_ATTRS_DEVICE_NAME`, string).
     #[inline]
     pub fn device_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `node-name` (`DRM_RAS_A_NODE_ATTRS_NODE_NAME`, string).
     #[inline]
     pub fn node_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(3, value), self)
     }
 
     /// Writes `node-type` (`DRM_RAS_A_NODE_ATTRS_NODE_TYPE`, u32, a value of `node-type`: `NodeType`).
     #[inline]
     pub fn node_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 }

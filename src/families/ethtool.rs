@@ -107,10 +107,12 @@ pub const ETHTOOL_FLAG_COMPACT_BITSETS: u32 = 0x1;
 pub const ETHTOOL_FLAG_OMIT_REPLY: u32 = 0x2;
 /// `ETHTOOL_FLAG_STATS` (`stats`) in ethtool's flag set `header-flags`.
 pub const ETHTOOL_FLAG_STATS: u32 = 0x4;
-bitflags::bitflags! {
 /// ethtool's flag set `header-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct HeaderFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct HeaderFlags(u32);
+
+bitflags::bitflags! {
+impl HeaderFlags: u32 {
 /// `ETHTOOL_FLAG_COMPACT_BITSETS` (`compact-bitsets`).
 const COMPACT_BITSETS = 0x1;
 /// `ETHTOOL_FLAG_OMIT_REPLY` (`omit-reply`).
@@ -118,6 +120,12 @@ const OMIT_REPLY = 0x2;
 /// `ETHTOOL_FLAG_STATS` (`stats`).
 const STATS = 0x4;
 }
+}
+
+impl core::fmt::Debug for HeaderFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("HeaderFlags", self, f)
+    }
 }
 
 impl HeaderFlags {
@@ -617,10 +625,12 @@ pub const ETHTOOL_C33_PSE_EVENT_DISCONNECTION: u32 = 0x10;
 pub const ETHTOOL_PSE_EVENT_OVER_BUDGET: u32 = 0x20;
 /// `ETHTOOL_PSE_EVENT_SW_PW_CONTROL_ERROR` (`pse-event-sw-pw-control-error`) in ethtool's flag set `pse-event`.
 pub const ETHTOOL_PSE_EVENT_SW_PW_CONTROL_ERROR: u32 = 0x40;
-bitflags::bitflags! {
 /// ethtool's flag set `pse-event`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct PseEvent: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct PseEvent(u32);
+
+bitflags::bitflags! {
+impl PseEvent: u32 {
 /// `ETHTOOL_PSE_EVENT_OVER_CURRENT` (`pse-event-over-current`).
 const PSE_EVENT_OVER_CURRENT = 0x1;
 /// `ETHTOOL_PSE_EVENT_OVER_TEMP` (`pse-event-over-temp`).
@@ -636,6 +646,12 @@ const PSE_EVENT_OVER_BUDGET = 0x20;
 /// `ETHTOOL_PSE_EVENT_SW_PW_CONTROL_ERROR` (`pse-event-sw-pw-control-error`).
 const PSE_EVENT_SW_PW_CONTROL_ERROR = 0x40;
 }
+}
+
+impl core::fmt::Debug for PseEvent {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("PseEvent", self, f)
+    }
 }
 
 impl PseEvent {
@@ -690,15 +706,23 @@ pub static ENUM_PSE_EVENT: f::EnumSpec = f::EnumSpec {
 pub const RXH_XFRM_SYM_XOR: u32 = 0x1;
 /// `RXH_XFRM_SYM_OR_XOR` (`sym-or-xor`) in ethtool's flag set `input-xfrm`.
 pub const RXH_XFRM_SYM_OR_XOR: u32 = 0x2;
-bitflags::bitflags! {
 /// ethtool's flag set `input-xfrm`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct InputXfrm: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct InputXfrm(u32);
+
+bitflags::bitflags! {
+impl InputXfrm: u32 {
 /// `RXH_XFRM_SYM_XOR` (`sym-xor`).
 const SYM_XOR = 0x1;
 /// `RXH_XFRM_SYM_OR_XOR` (`sym-or-xor`).
 const SYM_OR_XOR = 0x2;
 }
+}
+
+impl core::fmt::Debug for InputXfrm {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("InputXfrm", self, f)
+    }
 }
 
 impl InputXfrm {
@@ -744,10 +768,12 @@ pub const RXH_GTP_TEID: u32 = 0x100;
 pub const RXH_IP6_FL: u32 = 0x200;
 /// `RXH_DISCARD` (`discard`) in ethtool's flag set `rxfh-fields`.
 pub const RXH_DISCARD: u32 = 0x80000000;
-bitflags::bitflags! {
 /// ethtool's flag set `rxfh-fields`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct RxfhFields: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct RxfhFields(u32);
+
+bitflags::bitflags! {
+impl RxfhFields: u32 {
 /// `RXH_L2DA` (`l2da`).
 const L2DA = 0x2;
 /// `RXH_VLAN` (`vlan`).
@@ -769,6 +795,12 @@ const IP6_FL = 0x200;
 /// `RXH_DISCARD` (`discard`).
 const DISCARD = 0x80000000;
 }
+}
+
+impl core::fmt::Debug for RxfhFields {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("RxfhFields", self, f)
+    }
 }
 
 impl RxfhFields {
@@ -6378,11 +6410,13 @@ impl<'a> Bitset<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -6430,6 +6464,7 @@ impl<'m, 'a, 'b> BitsetWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -6437,15 +6472,13 @@ impl<'m, 'a, 'b> BitsetWriter<'m, 'a, 'b> {
     /// Writes `nomask` (`ETHTOOL_A_BITSET_NOMASK`, flag).
     #[inline]
     pub fn nomask(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(1)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(1), self)
     }
 
     /// Writes `size` (`ETHTOOL_A_BITSET_SIZE`, u32).
     #[inline]
     pub fn size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Opens `bits` (`ETHTOOL_A_BITSET_BITS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -6457,15 +6490,13 @@ impl<'m, 'a, 'b> BitsetWriter<'m, 'a, 'b> {
     /// Writes `value` (`ETHTOOL_A_BITSET_VALUE`, binary).
     #[inline]
     pub fn value(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Writes `mask` (`ETHTOOL_A_BITSET_MASK`, binary).
     #[inline]
     pub fn mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, value), self)
     }
 }
 
@@ -6491,11 +6522,13 @@ impl<'a> BitsetBit<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -6531,6 +6564,7 @@ impl<'m, 'a, 'b> BitsetBitWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -6538,22 +6572,19 @@ impl<'m, 'a, 'b> BitsetBitWriter<'m, 'a, 'b> {
     /// Writes `index` (`ETHTOOL_A_BITSET_BIT_INDEX`, u32).
     #[inline]
     pub fn index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `name` (`ETHTOOL_A_BITSET_BIT_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `value` (`ETHTOOL_A_BITSET_BIT_VALUE`, flag).
     #[inline]
     pub fn value(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(3)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(3), self)
     }
 }
 
@@ -6579,11 +6610,13 @@ impl<'a> BitsetBits<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -6607,6 +6640,7 @@ impl<'m, 'a, 'b> BitsetBitsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -6640,11 +6674,13 @@ impl<'a> C33PsePwLimit<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -6674,6 +6710,7 @@ impl<'m, 'a, 'b> C33PsePwLimitWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -6681,15 +6718,13 @@ impl<'m, 'a, 'b> C33PsePwLimitWriter<'m, 'a, 'b> {
     /// Writes `min` (`ETHTOOL_A_C33_PSE_PW_LIMIT_MIN`, u32).
     #[inline]
     pub fn min(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `max` (`ETHTOOL_A_C33_PSE_PW_LIMIT_MAX`, u32).
     #[inline]
     pub fn max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -6715,11 +6750,13 @@ impl<'a> CableFaultLength<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -6755,6 +6792,7 @@ impl<'m, 'a, 'b> CableFaultLengthWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -6762,22 +6800,19 @@ impl<'m, 'a, 'b> CableFaultLengthWriter<'m, 'a, 'b> {
     /// Writes `pair` (`ETHTOOL_A_CABLE_FAULT_LENGTH_PAIR`, u8).
     #[inline]
     pub fn pair(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `cm` (`ETHTOOL_A_CABLE_FAULT_LENGTH_CM`, u32).
     #[inline]
     pub fn cm(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `src` (`ETHTOOL_A_CABLE_FAULT_LENGTH_SRC`, u32).
     #[inline]
     pub fn src(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 }
 
@@ -6803,11 +6838,13 @@ impl<'a> CableNest<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -6837,6 +6874,7 @@ impl<'m, 'a, 'b> CableNestWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -6876,11 +6914,13 @@ impl<'a> CableResult<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -6916,6 +6956,7 @@ impl<'m, 'a, 'b> CableResultWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -6923,22 +6964,19 @@ impl<'m, 'a, 'b> CableResultWriter<'m, 'a, 'b> {
     /// Writes `pair` (`ETHTOOL_A_CABLE_RESULT_PAIR`, u8).
     #[inline]
     pub fn pair(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `code` (`ETHTOOL_A_CABLE_RESULT_CODE`, u8).
     #[inline]
     pub fn code(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `src` (`ETHTOOL_A_CABLE_RESULT_SRC`, u32).
     #[inline]
     pub fn src(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 }
 
@@ -6964,11 +7002,13 @@ impl<'a> CableTest<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -6992,6 +7032,7 @@ impl<'m, 'a, 'b> CableTestWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -7025,11 +7066,13 @@ impl<'a> CableTestNtf<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -7065,6 +7108,7 @@ impl<'m, 'a, 'b> CableTestNtfWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -7078,8 +7122,7 @@ impl<'m, 'a, 'b> CableTestNtfWriter<'m, 'a, 'b> {
     /// Writes `status` (`ETHTOOL_A_CABLE_TEST_NTF_STATUS`, u8).
     #[inline]
     pub fn status(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Opens `nest` (`ETHTOOL_A_CABLE_TEST_NTF_NEST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7111,11 +7154,13 @@ impl<'a> CableTestTdr<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -7145,6 +7190,7 @@ impl<'m, 'a, 'b> CableTestTdrWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -7184,11 +7230,13 @@ impl<'a> CableTestTdrCfg<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -7230,6 +7278,7 @@ impl<'m, 'a, 'b> CableTestTdrCfgWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -7237,29 +7286,25 @@ impl<'m, 'a, 'b> CableTestTdrCfgWriter<'m, 'a, 'b> {
     /// Writes `first` (`ETHTOOL_A_CABLE_TEST_TDR_CFG_FIRST`, u32).
     #[inline]
     pub fn first(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `last` (`ETHTOOL_A_CABLE_TEST_TDR_CFG_LAST`, u32).
     #[inline]
     pub fn last(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `step` (`ETHTOOL_A_CABLE_TEST_TDR_CFG_STEP`, u32).
     #[inline]
     pub fn step(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `pair` (`ETHTOOL_A_CABLE_TEST_TDR_CFG_PAIR`, u8).
     #[inline]
     pub fn pair(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 }
 
@@ -7285,11 +7330,13 @@ impl<'a> CableTestTdrNtf<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -7325,6 +7372,7 @@ impl<'m, 'a, 'b> CableTestTdrNtfWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -7338,8 +7386,7 @@ impl<'m, 'a, 'b> CableTestTdrNtfWriter<'m, 'a, 'b> {
     /// Writes `status` (`ETHTOOL_A_CABLE_TEST_TDR_NTF_STATUS`, u8).
     #[inline]
     pub fn status(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Opens `nest` (`ETHTOOL_A_CABLE_TEST_TDR_NTF_NEST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7371,11 +7418,13 @@ impl<'a> Channels<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -7447,6 +7496,7 @@ impl<'m, 'a, 'b> ChannelsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -7460,57 +7510,49 @@ impl<'m, 'a, 'b> ChannelsWriter<'m, 'a, 'b> {
     /// Writes `rx-max` (`ETHTOOL_A_CHANNELS_RX_MAX`, u32).
     #[inline]
     pub fn rx_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `tx-max` (`ETHTOOL_A_CHANNELS_TX_MAX`, u32).
     #[inline]
     pub fn tx_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `other-max` (`ETHTOOL_A_CHANNELS_OTHER_MAX`, u32).
     #[inline]
     pub fn other_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `combined-max` (`ETHTOOL_A_CHANNELS_COMBINED_MAX`, u32).
     #[inline]
     pub fn combined_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `rx-count` (`ETHTOOL_A_CHANNELS_RX_COUNT`, u32).
     #[inline]
     pub fn rx_count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `tx-count` (`ETHTOOL_A_CHANNELS_TX_COUNT`, u32).
     #[inline]
     pub fn tx_count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `other-count` (`ETHTOOL_A_CHANNELS_OTHER_COUNT`, u32).
     #[inline]
     pub fn other_count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `combined-count` (`ETHTOOL_A_CHANNELS_COMBINED_COUNT`, u32).
     #[inline]
     pub fn combined_count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 }
 
@@ -7536,11 +7578,13 @@ impl<'a> Coalesce<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 33> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -7750,6 +7794,7 @@ impl<'m, 'a, 'b> CoalesceWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -7763,190 +7808,163 @@ impl<'m, 'a, 'b> CoalesceWriter<'m, 'a, 'b> {
     /// Writes `rx-usecs` (`ETHTOOL_A_COALESCE_RX_USECS`, u32).
     #[inline]
     pub fn rx_usecs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `rx-max-frames` (`ETHTOOL_A_COALESCE_RX_MAX_FRAMES`, u32).
     #[inline]
     pub fn rx_max_frames(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `rx-usecs-irq` (`ETHTOOL_A_COALESCE_RX_USECS_IRQ`, u32).
     #[inline]
     pub fn rx_usecs_irq(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `rx-max-frames-irq` (`ETHTOOL_A_COALESCE_RX_MAX_FRAMES_IRQ`, u32).
     #[inline]
     pub fn rx_max_frames_irq(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `tx-usecs` (`ETHTOOL_A_COALESCE_TX_USECS`, u32).
     #[inline]
     pub fn tx_usecs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `tx-max-frames` (`ETHTOOL_A_COALESCE_TX_MAX_FRAMES`, u32).
     #[inline]
     pub fn tx_max_frames(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `tx-usecs-irq` (`ETHTOOL_A_COALESCE_TX_USECS_IRQ`, u32).
     #[inline]
     pub fn tx_usecs_irq(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `tx-max-frames-irq` (`ETHTOOL_A_COALESCE_TX_MAX_FRAMES_IRQ`, u32).
     #[inline]
     pub fn tx_max_frames_irq(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `stats-block-usecs` (`ETHTOOL_A_COALESCE_STATS_BLOCK_USECS`, u32).
     #[inline]
     pub fn stats_block_usecs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `use-adaptive-rx` (`ETHTOOL_A_COALESCE_USE_ADAPTIVE_RX`, u8).
     #[inline]
     pub fn use_adaptive_rx(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `use-adaptive-tx` (`ETHTOOL_A_COALESCE_USE_ADAPTIVE_TX`, u8).
     #[inline]
     pub fn use_adaptive_tx(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `pkt-rate-low` (`ETHTOOL_A_COALESCE_PKT_RATE_LOW`, u32).
     #[inline]
     pub fn pkt_rate_low(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `rx-usecs-low` (`ETHTOOL_A_COALESCE_RX_USECS_LOW`, u32).
     #[inline]
     pub fn rx_usecs_low(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `rx-max-frames-low` (`ETHTOOL_A_COALESCE_RX_MAX_FRAMES_LOW`, u32).
     #[inline]
     pub fn rx_max_frames_low(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `tx-usecs-low` (`ETHTOOL_A_COALESCE_TX_USECS_LOW`, u32).
     #[inline]
     pub fn tx_usecs_low(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `tx-max-frames-low` (`ETHTOOL_A_COALESCE_TX_MAX_FRAMES_LOW`, u32).
     #[inline]
     pub fn tx_max_frames_low(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, &value), self)
     }
 
     /// Writes `pkt-rate-high` (`ETHTOOL_A_COALESCE_PKT_RATE_HIGH`, u32).
     #[inline]
     pub fn pkt_rate_high(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(18, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(18, &value), self)
     }
 
     /// Writes `rx-usecs-high` (`ETHTOOL_A_COALESCE_RX_USECS_HIGH`, u32).
     #[inline]
     pub fn rx_usecs_high(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(19, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(19, &value), self)
     }
 
     /// Writes `rx-max-frames-high` (`ETHTOOL_A_COALESCE_RX_MAX_FRAMES_HIGH`, u32).
     #[inline]
     pub fn rx_max_frames_high(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(20, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(20, &value), self)
     }
 
     /// Writes `tx-usecs-high` (`ETHTOOL_A_COALESCE_TX_USECS_HIGH`, u32).
     #[inline]
     pub fn tx_usecs_high(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(21, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(21, &value), self)
     }
 
     /// Writes `tx-max-frames-high` (`ETHTOOL_A_COALESCE_TX_MAX_FRAMES_HIGH`, u32).
     #[inline]
     pub fn tx_max_frames_high(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(22, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(22, &value), self)
     }
 
     /// Writes `rate-sample-interval` (`ETHTOOL_A_COALESCE_RATE_SAMPLE_INTERVAL`, u32).
     #[inline]
     pub fn rate_sample_interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(23, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(23, &value), self)
     }
 
     /// Writes `use-cqe-mode-tx` (`ETHTOOL_A_COALESCE_USE_CQE_MODE_TX`, u8).
     #[inline]
     pub fn use_cqe_mode_tx(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(24, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(24, &value), self)
     }
 
     /// Writes `use-cqe-mode-rx` (`ETHTOOL_A_COALESCE_USE_CQE_MODE_RX`, u8).
     #[inline]
     pub fn use_cqe_mode_rx(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(25, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(25, &value), self)
     }
 
     /// Writes `tx-aggr-max-bytes` (`ETHTOOL_A_COALESCE_TX_AGGR_MAX_BYTES`, u32).
     #[inline]
     pub fn tx_aggr_max_bytes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(26, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(26, &value), self)
     }
 
     /// Writes `tx-aggr-max-frames` (`ETHTOOL_A_COALESCE_TX_AGGR_MAX_FRAMES`, u32).
     #[inline]
     pub fn tx_aggr_max_frames(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(27, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(27, &value), self)
     }
 
     /// Writes `tx-aggr-time-usecs` (`ETHTOOL_A_COALESCE_TX_AGGR_TIME_USECS`, u32).
     #[inline]
     pub fn tx_aggr_time_usecs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(28, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(28, &value), self)
     }
 
     /// Opens `rx-profile` (`ETHTOOL_A_COALESCE_RX_PROFILE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7964,15 +7982,13 @@ impl<'m, 'a, 'b> CoalesceWriter<'m, 'a, 'b> {
     /// Writes `rx-cqe-frames` (`ETHTOOL_A_COALESCE_RX_CQE_FRAMES`, u32).
     #[inline]
     pub fn rx_cqe_frames(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(31, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(31, &value), self)
     }
 
     /// Writes `rx-cqe-nsecs` (`ETHTOOL_A_COALESCE_RX_CQE_NSECS`, u32).
     #[inline]
     pub fn rx_cqe_nsecs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(32, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(32, &value), self)
     }
 }
 
@@ -7998,11 +8014,13 @@ impl<'a> Debug<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8032,6 +8050,7 @@ impl<'m, 'a, 'b> DebugWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8071,11 +8090,13 @@ impl<'a> Eee<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8135,6 +8156,7 @@ impl<'m, 'a, 'b> EeeWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8160,29 +8182,25 @@ impl<'m, 'a, 'b> EeeWriter<'m, 'a, 'b> {
     /// Writes `active` (`ETHTOOL_A_EEE_ACTIVE`, u8).
     #[inline]
     pub fn active(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `enabled` (`ETHTOOL_A_EEE_ENABLED`, u8).
     #[inline]
     pub fn enabled(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `tx-lpi-enabled` (`ETHTOOL_A_EEE_TX_LPI_ENABLED`, u8).
     #[inline]
     pub fn tx_lpi_enabled(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `tx-lpi-timer` (`ETHTOOL_A_EEE_TX_LPI_TIMER`, u32).
     #[inline]
     pub fn tx_lpi_timer(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 }
 
@@ -8208,11 +8226,13 @@ impl<'a> Features<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8260,6 +8280,7 @@ impl<'m, 'a, 'b> FeaturesWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8317,11 +8338,13 @@ impl<'a> Fec<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8369,6 +8392,7 @@ impl<'m, 'a, 'b> FecWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8388,15 +8412,13 @@ impl<'m, 'a, 'b> FecWriter<'m, 'a, 'b> {
     /// Writes `auto` (`ETHTOOL_A_FEC_AUTO`, u8).
     #[inline]
     pub fn auto(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `active` (`ETHTOOL_A_FEC_ACTIVE`, u32).
     #[inline]
     pub fn active(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Opens `stats` (`ETHTOOL_A_FEC_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -8428,11 +8450,13 @@ impl<'a> FecHist<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8474,6 +8498,7 @@ impl<'m, 'a, 'b> FecHistWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8481,29 +8506,25 @@ impl<'m, 'a, 'b> FecHistWriter<'m, 'a, 'b> {
     /// Writes `bin-low` (`ETHTOOL_A_FEC_HIST_BIN_LOW`, u32).
     #[inline]
     pub fn bin_low(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `bin-high` (`ETHTOOL_A_FEC_HIST_BIN_HIGH`, u32).
     #[inline]
     pub fn bin_high(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `bin-val` (`ETHTOOL_A_FEC_HIST_BIN_VAL`, uint).
     #[inline]
     pub fn bin_val(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `bin-val-per-lane` (`ETHTOOL_A_FEC_HIST_BIN_VAL_PER_LANE`, binary).
     #[inline]
     pub fn bin_val_per_lane(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, value), self)
     }
 }
 
@@ -8529,11 +8550,13 @@ impl<'a> FecStat<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8575,6 +8598,7 @@ impl<'m, 'a, 'b> FecStatWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8582,22 +8606,19 @@ impl<'m, 'a, 'b> FecStatWriter<'m, 'a, 'b> {
     /// Writes `corrected` (`ETHTOOL_A_FEC_STAT_CORRECTED`, binary).
     #[inline]
     pub fn corrected(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 
     /// Writes `uncorr` (`ETHTOOL_A_FEC_STAT_UNCORR`, binary).
     #[inline]
     pub fn uncorr(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 
     /// Writes `corr-bits` (`ETHTOOL_A_FEC_STAT_CORR_BITS`, binary).
     #[inline]
     pub fn corr_bits(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Opens `hist` (`ETHTOOL_A_FEC_STAT_HIST`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -8629,11 +8650,13 @@ impl<'a> Flow<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 27> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8813,6 +8836,7 @@ impl<'m, 'a, 'b> FlowWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8820,190 +8844,163 @@ impl<'m, 'a, 'b> FlowWriter<'m, 'a, 'b> {
     /// Writes `ether` (`ETHTOOL_A_FLOW_ETHER`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn ether(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `ip4` (`ETHTOOL_A_FLOW_IP4`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn ip4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `ip6` (`ETHTOOL_A_FLOW_IP6`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn ip6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `tcp4` (`ETHTOOL_A_FLOW_TCP4`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn tcp4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `tcp6` (`ETHTOOL_A_FLOW_TCP6`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn tcp6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `udp4` (`ETHTOOL_A_FLOW_UDP4`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn udp4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `udp6` (`ETHTOOL_A_FLOW_UDP6`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn udp6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `sctp4` (`ETHTOOL_A_FLOW_SCTP4`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn sctp4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `sctp6` (`ETHTOOL_A_FLOW_SCTP6`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn sctp6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `ah4` (`ETHTOOL_A_FLOW_AH4`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn ah4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `ah6` (`ETHTOOL_A_FLOW_AH6`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn ah6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `esp4` (`ETHTOOL_A_FLOW_ESP4`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn esp4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `esp6` (`ETHTOOL_A_FLOW_ESP6`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn esp6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `ah-esp4` (`ETHTOOL_A_FLOW_AH_ESP4`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn ah_esp4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `ah-esp6` (`ETHTOOL_A_FLOW_AH_ESP6`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn ah_esp6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `gtpu4` (`ETHTOOL_A_FLOW_GTPU4`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn gtpu4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `gtpu6` (`ETHTOOL_A_FLOW_GTPU6`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn gtpu6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, &value), self)
     }
 
     /// Writes `gtpc4` (`ETHTOOL_A_FLOW_GTPC4`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn gtpc4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(18, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(18, &value), self)
     }
 
     /// Writes `gtpc6` (`ETHTOOL_A_FLOW_GTPC6`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn gtpc6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(19, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(19, &value), self)
     }
 
     /// Writes `gtpc-teid4` (`ETHTOOL_A_FLOW_GTPC_TEID4`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn gtpc_teid4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(20, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(20, &value), self)
     }
 
     /// Writes `gtpc-teid6` (`ETHTOOL_A_FLOW_GTPC_TEID6`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn gtpc_teid6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(21, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(21, &value), self)
     }
 
     /// Writes `gtpu-eh4` (`ETHTOOL_A_FLOW_GTPU_EH4`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn gtpu_eh4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(22, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(22, &value), self)
     }
 
     /// Writes `gtpu-eh6` (`ETHTOOL_A_FLOW_GTPU_EH6`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn gtpu_eh6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(23, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(23, &value), self)
     }
 
     /// Writes `gtpu-ul4` (`ETHTOOL_A_FLOW_GTPU_UL4`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn gtpu_ul4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(24, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(24, &value), self)
     }
 
     /// Writes `gtpu-ul6` (`ETHTOOL_A_FLOW_GTPU_UL6`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn gtpu_ul6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(25, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(25, &value), self)
     }
 
     /// Writes `gtpu-dl4` (`ETHTOOL_A_FLOW_GTPU_DL4`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn gtpu_dl4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(26, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(26, &value), self)
     }
 
     /// Writes `gtpu-dl6` (`ETHTOOL_A_FLOW_GTPU_DL6`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
     pub fn gtpu_dl6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(27, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(27, &value), self)
     }
 }
 
@@ -9029,11 +9026,13 @@ impl<'a> Header<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9075,6 +9074,7 @@ impl<'m, 'a, 'b> HeaderWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9082,29 +9082,25 @@ impl<'m, 'a, 'b> HeaderWriter<'m, 'a, 'b> {
     /// Writes `dev-index` (`ETHTOOL_A_HEADER_DEV_INDEX`, u32).
     #[inline]
     pub fn dev_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `dev-name` (`ETHTOOL_A_HEADER_DEV_NAME`, string).
     #[inline]
     pub fn dev_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `flags` (`ETHTOOL_A_HEADER_FLAGS`, u32, a value of `header-flags`: `HeaderFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `phy-index` (`ETHTOOL_A_HEADER_PHY_INDEX`, u32).
     #[inline]
     pub fn phy_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 }
 
@@ -9130,11 +9126,13 @@ impl<'a> IrqModeration<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9170,6 +9168,7 @@ impl<'m, 'a, 'b> IrqModerationWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9177,22 +9176,19 @@ impl<'m, 'a, 'b> IrqModerationWriter<'m, 'a, 'b> {
     /// Writes `usec` (`ETHTOOL_A_IRQ_MODERATION_USEC`, u32).
     #[inline]
     pub fn usec(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `pkts` (`ETHTOOL_A_IRQ_MODERATION_PKTS`, u32).
     #[inline]
     pub fn pkts(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `comps` (`ETHTOOL_A_IRQ_MODERATION_COMPS`, u32).
     #[inline]
     pub fn comps(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 }
 
@@ -9218,11 +9214,13 @@ impl<'a> Linkinfo<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9276,6 +9274,7 @@ impl<'m, 'a, 'b> LinkinfoWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9289,36 +9288,31 @@ impl<'m, 'a, 'b> LinkinfoWriter<'m, 'a, 'b> {
     /// Writes `port` (`ETHTOOL_A_LINKINFO_PORT`, u8).
     #[inline]
     pub fn port(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `phyaddr` (`ETHTOOL_A_LINKINFO_PHYADDR`, u8).
     #[inline]
     pub fn phyaddr(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `tp-mdix` (`ETHTOOL_A_LINKINFO_TP_MDIX`, u8).
     #[inline]
     pub fn tp_mdix(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `tp-mdix-ctrl` (`ETHTOOL_A_LINKINFO_TP_MDIX_CTRL`, u8).
     #[inline]
     pub fn tp_mdix_ctrl(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `transceiver` (`ETHTOOL_A_LINKINFO_TRANSCEIVER`, u8).
     #[inline]
     pub fn transceiver(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 }
 
@@ -9344,11 +9338,13 @@ impl<'a> Linkmodes<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 11> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9426,6 +9422,7 @@ impl<'m, 'a, 'b> LinkmodesWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9439,8 +9436,7 @@ impl<'m, 'a, 'b> LinkmodesWriter<'m, 'a, 'b> {
     /// Writes `autoneg` (`ETHTOOL_A_LINKMODES_AUTONEG`, u8).
     #[inline]
     pub fn autoneg(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Opens `ours` (`ETHTOOL_A_LINKMODES_OURS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -9458,43 +9454,37 @@ impl<'m, 'a, 'b> LinkmodesWriter<'m, 'a, 'b> {
     /// Writes `speed` (`ETHTOOL_A_LINKMODES_SPEED`, u32).
     #[inline]
     pub fn speed(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `duplex` (`ETHTOOL_A_LINKMODES_DUPLEX`, u8).
     #[inline]
     pub fn duplex(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `master-slave-cfg` (`ETHTOOL_A_LINKMODES_MASTER_SLAVE_CFG`, u8).
     #[inline]
     pub fn master_slave_cfg(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `master-slave-state` (`ETHTOOL_A_LINKMODES_MASTER_SLAVE_STATE`, u8).
     #[inline]
     pub fn master_slave_state(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `lanes` (`ETHTOOL_A_LINKMODES_LANES`, u32).
     #[inline]
     pub fn lanes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `rate-matching` (`ETHTOOL_A_LINKMODES_RATE_MATCHING`, u8).
     #[inline]
     pub fn rate_matching(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 }
 
@@ -9520,11 +9510,13 @@ impl<'a> Linkstate<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9584,6 +9576,7 @@ impl<'m, 'a, 'b> LinkstateWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9597,43 +9590,37 @@ impl<'m, 'a, 'b> LinkstateWriter<'m, 'a, 'b> {
     /// Writes `link` (`ETHTOOL_A_LINKSTATE_LINK`, u8).
     #[inline]
     pub fn link(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `sqi` (`ETHTOOL_A_LINKSTATE_SQI`, u32).
     #[inline]
     pub fn sqi(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `sqi-max` (`ETHTOOL_A_LINKSTATE_SQI_MAX`, u32).
     #[inline]
     pub fn sqi_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `ext-state` (`ETHTOOL_A_LINKSTATE_EXT_STATE`, u8).
     #[inline]
     pub fn ext_state(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `ext-substate` (`ETHTOOL_A_LINKSTATE_EXT_SUBSTATE`, u8).
     #[inline]
     pub fn ext_substate(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `ext-down-cnt` (`ETHTOOL_A_LINKSTATE_EXT_DOWN_CNT`, u32).
     #[inline]
     pub fn ext_down_cnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 }
 
@@ -9659,11 +9646,13 @@ impl<'a> Mm<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 12> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9747,6 +9736,7 @@ impl<'m, 'a, 'b> MmWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9760,64 +9750,55 @@ impl<'m, 'a, 'b> MmWriter<'m, 'a, 'b> {
     /// Writes `pmac-enabled` (`ETHTOOL_A_MM_PMAC_ENABLED`, u8).
     #[inline]
     pub fn pmac_enabled(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `tx-enabled` (`ETHTOOL_A_MM_TX_ENABLED`, u8).
     #[inline]
     pub fn tx_enabled(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `tx-active` (`ETHTOOL_A_MM_TX_ACTIVE`, u8).
     #[inline]
     pub fn tx_active(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `tx-min-frag-size` (`ETHTOOL_A_MM_TX_MIN_FRAG_SIZE`, u32).
     #[inline]
     pub fn tx_min_frag_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `rx-min-frag-size` (`ETHTOOL_A_MM_RX_MIN_FRAG_SIZE`, u32).
     #[inline]
     pub fn rx_min_frag_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `verify-enabled` (`ETHTOOL_A_MM_VERIFY_ENABLED`, u8).
     #[inline]
     pub fn verify_enabled(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `verify-status` (`ETHTOOL_A_MM_VERIFY_STATUS`, u8).
     #[inline]
     pub fn verify_status(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `verify-time` (`ETHTOOL_A_MM_VERIFY_TIME`, u32).
     #[inline]
     pub fn verify_time(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `max-verify-time` (`ETHTOOL_A_MM_MAX_VERIFY_TIME`, u32).
     #[inline]
     pub fn max_verify_time(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Opens `stats` (`ETHTOOL_A_MM_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -9849,11 +9830,13 @@ impl<'a> MmStat<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9907,6 +9890,7 @@ impl<'m, 'a, 'b> MmStatWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9914,43 +9898,37 @@ impl<'m, 'a, 'b> MmStatWriter<'m, 'a, 'b> {
     /// Writes `reassembly-errors` (`ETHTOOL_A_MM_STAT_REASSEMBLY_ERRORS`, u64).
     #[inline]
     pub fn reassembly_errors(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `smd-errors` (`ETHTOOL_A_MM_STAT_SMD_ERRORS`, u64).
     #[inline]
     pub fn smd_errors(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `reassembly-ok` (`ETHTOOL_A_MM_STAT_REASSEMBLY_OK`, u64).
     #[inline]
     pub fn reassembly_ok(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `rx-frag-count` (`ETHTOOL_A_MM_STAT_RX_FRAG_COUNT`, u64).
     #[inline]
     pub fn rx_frag_count(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `tx-frag-count` (`ETHTOOL_A_MM_STAT_TX_FRAG_COUNT`, u64).
     #[inline]
     pub fn tx_frag_count(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `hold-count` (`ETHTOOL_A_MM_STAT_HOLD_COUNT`, u64).
     #[inline]
     pub fn hold_count(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 }
 
@@ -9976,11 +9954,13 @@ impl<'a> Module<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10016,6 +9996,7 @@ impl<'m, 'a, 'b> ModuleWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10029,15 +10010,13 @@ impl<'m, 'a, 'b> ModuleWriter<'m, 'a, 'b> {
     /// Writes `power-mode-policy` (`ETHTOOL_A_MODULE_POWER_MODE_POLICY`, u8).
     #[inline]
     pub fn power_mode_policy(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `power-mode` (`ETHTOOL_A_MODULE_POWER_MODE`, u8).
     #[inline]
     pub fn power_mode(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 }
 
@@ -10063,11 +10042,13 @@ impl<'a> ModuleEeprom<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10127,6 +10108,7 @@ impl<'m, 'a, 'b> ModuleEepromWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10140,43 +10122,37 @@ impl<'m, 'a, 'b> ModuleEepromWriter<'m, 'a, 'b> {
     /// Writes `offset` (`ETHTOOL_A_MODULE_EEPROM_OFFSET`, u32).
     #[inline]
     pub fn offset(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `length` (`ETHTOOL_A_MODULE_EEPROM_LENGTH`, u32).
     #[inline]
     pub fn length(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `page` (`ETHTOOL_A_MODULE_EEPROM_PAGE`, u8).
     #[inline]
     pub fn page(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `bank` (`ETHTOOL_A_MODULE_EEPROM_BANK`, u8).
     #[inline]
     pub fn bank(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `i2c-address` (`ETHTOOL_A_MODULE_EEPROM_I2C_ADDRESS`, u8).
     #[inline]
     pub fn i2c_address(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `data` (`ETHTOOL_A_MODULE_EEPROM_DATA`, binary).
     #[inline]
     pub fn data(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, value), self)
     }
 }
 
@@ -10202,11 +10178,13 @@ impl<'a> ModuleFwFlash<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10266,6 +10244,7 @@ impl<'m, 'a, 'b> ModuleFwFlashWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10279,43 +10258,37 @@ impl<'m, 'a, 'b> ModuleFwFlashWriter<'m, 'a, 'b> {
     /// Writes `file-name` (`ETHTOOL_A_MODULE_FW_FLASH_FILE_NAME`, string).
     #[inline]
     pub fn file_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `password` (`ETHTOOL_A_MODULE_FW_FLASH_PASSWORD`, u32).
     #[inline]
     pub fn password(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `status` (`ETHTOOL_A_MODULE_FW_FLASH_STATUS`, u32, a value of `module-fw-flash-status`: `ModuleFwFlashStatus`).
     #[inline]
     pub fn status(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `status-msg` (`ETHTOOL_A_MODULE_FW_FLASH_STATUS_MSG`, string).
     #[inline]
     pub fn status_msg(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(5, value), self)
     }
 
     /// Writes `done` (`ETHTOOL_A_MODULE_FW_FLASH_DONE`, uint).
     #[inline]
     pub fn done(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `total` (`ETHTOOL_A_MODULE_FW_FLASH_TOTAL`, uint).
     #[inline]
     pub fn total(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 }
 
@@ -10341,11 +10314,13 @@ impl<'a> Mse<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10411,6 +10386,7 @@ impl<'m, 'a, 'b> MseWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10486,11 +10462,13 @@ impl<'a> MseCapabilities<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10532,6 +10510,7 @@ impl<'m, 'a, 'b> MseCapabilitiesWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10539,29 +10518,25 @@ impl<'m, 'a, 'b> MseCapabilitiesWriter<'m, 'a, 'b> {
     /// Writes `max-average-mse` (`ETHTOOL_A_MSE_CAPABILITIES_MAX_AVERAGE_MSE`, uint).
     #[inline]
     pub fn max_average_mse(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `max-peak-mse` (`ETHTOOL_A_MSE_CAPABILITIES_MAX_PEAK_MSE`, uint).
     #[inline]
     pub fn max_peak_mse(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `refresh-rate-ps` (`ETHTOOL_A_MSE_CAPABILITIES_REFRESH_RATE_PS`, uint).
     #[inline]
     pub fn refresh_rate_ps(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `num-symbols` (`ETHTOOL_A_MSE_CAPABILITIES_NUM_SYMBOLS`, uint).
     #[inline]
     pub fn num_symbols(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 }
 
@@ -10587,11 +10562,13 @@ impl<'a> MseSnapshot<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10627,6 +10604,7 @@ impl<'m, 'a, 'b> MseSnapshotWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10634,22 +10612,19 @@ impl<'m, 'a, 'b> MseSnapshotWriter<'m, 'a, 'b> {
     /// Writes `average-mse` (`ETHTOOL_A_MSE_SNAPSHOT_AVERAGE_MSE`, uint).
     #[inline]
     pub fn average_mse(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `peak-mse` (`ETHTOOL_A_MSE_SNAPSHOT_PEAK_MSE`, uint).
     #[inline]
     pub fn peak_mse(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `worst-peak-mse` (`ETHTOOL_A_MSE_SNAPSHOT_WORST_PEAK_MSE`, uint).
     #[inline]
     pub fn worst_peak_mse(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 }
 
@@ -10675,11 +10650,13 @@ impl<'a> Pause<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10733,6 +10710,7 @@ impl<'m, 'a, 'b> PauseWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10746,22 +10724,19 @@ impl<'m, 'a, 'b> PauseWriter<'m, 'a, 'b> {
     /// Writes `autoneg` (`ETHTOOL_A_PAUSE_AUTONEG`, u8).
     #[inline]
     pub fn autoneg(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `rx` (`ETHTOOL_A_PAUSE_RX`, u8).
     #[inline]
     pub fn rx(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `tx` (`ETHTOOL_A_PAUSE_TX`, u8).
     #[inline]
     pub fn tx(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Opens `stats` (`ETHTOOL_A_PAUSE_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -10773,8 +10748,7 @@ impl<'m, 'a, 'b> PauseWriter<'m, 'a, 'b> {
     /// Writes `stats-src` (`ETHTOOL_A_PAUSE_STATS_SRC`, u32).
     #[inline]
     pub fn stats_src(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 }
 
@@ -10800,11 +10774,13 @@ impl<'a> PauseStat<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10840,6 +10816,7 @@ impl<'m, 'a, 'b> PauseStatWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10847,22 +10824,19 @@ impl<'m, 'a, 'b> PauseStatWriter<'m, 'a, 'b> {
     /// Writes `tx-frames` (`ETHTOOL_A_PAUSE_STAT_TX_FRAMES`, u64).
     #[inline]
     pub fn tx_frames(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `rx-frames` (`ETHTOOL_A_PAUSE_STAT_RX_FRAMES`, u64).
     #[inline]
     pub fn rx_frames(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `tx-pause-storm-events` (`ETHTOOL_A_PAUSE_STAT_TX_PAUSE_STORM_EVENTS`, u64).
     #[inline]
     pub fn tx_pause_storm_events(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 }
 
@@ -10888,11 +10862,13 @@ impl<'a> PhcVclocks<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10928,6 +10904,7 @@ impl<'m, 'a, 'b> PhcVclocksWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10941,15 +10918,13 @@ impl<'m, 'a, 'b> PhcVclocksWriter<'m, 'a, 'b> {
     /// Writes `num` (`ETHTOOL_A_PHC_VCLOCKS_NUM`, u32).
     #[inline]
     pub fn num(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `index` (`ETHTOOL_A_PHC_VCLOCKS_INDEX`, binary).
     #[inline]
     pub fn index(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 }
 
@@ -10975,11 +10950,13 @@ impl<'a> Phy<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -11045,6 +11022,7 @@ impl<'m, 'a, 'b> PhyWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -11058,50 +11036,43 @@ impl<'m, 'a, 'b> PhyWriter<'m, 'a, 'b> {
     /// Writes `index` (`ETHTOOL_A_PHY_INDEX`, u32).
     #[inline]
     pub fn index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `drvname` (`ETHTOOL_A_PHY_DRVNAME`, string).
     #[inline]
     pub fn drvname(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(3, value), self)
     }
 
     /// Writes `name` (`ETHTOOL_A_PHY_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(4, value), self)
     }
 
     /// Writes `upstream-type` (`ETHTOOL_A_PHY_UPSTREAM_TYPE`, u32, a value of `phy-upstream-type`: `PhyUpstreamType`).
     #[inline]
     pub fn upstream_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `upstream-index` (`ETHTOOL_A_PHY_UPSTREAM_INDEX`, u32).
     #[inline]
     pub fn upstream_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `upstream-sfp-name` (`ETHTOOL_A_PHY_UPSTREAM_SFP_NAME`, string).
     #[inline]
     pub fn upstream_sfp_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(7, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(7, value), self)
     }
 
     /// Writes `downstream-sfp-name` (`ETHTOOL_A_PHY_DOWNSTREAM_SFP_NAME`, string).
     #[inline]
     pub fn downstream_sfp_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(8, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(8, value), self)
     }
 }
 
@@ -11127,11 +11098,13 @@ impl<'a> Plca<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -11203,6 +11176,7 @@ impl<'m, 'a, 'b> PlcaWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -11216,57 +11190,49 @@ impl<'m, 'a, 'b> PlcaWriter<'m, 'a, 'b> {
     /// Writes `version` (`ETHTOOL_A_PLCA_VERSION`, u16).
     #[inline]
     pub fn version(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `enabled` (`ETHTOOL_A_PLCA_ENABLED`, u8).
     #[inline]
     pub fn enabled(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `status` (`ETHTOOL_A_PLCA_STATUS`, u8).
     #[inline]
     pub fn status(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `node-cnt` (`ETHTOOL_A_PLCA_NODE_CNT`, u32).
     #[inline]
     pub fn node_cnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `node-id` (`ETHTOOL_A_PLCA_NODE_ID`, u32).
     #[inline]
     pub fn node_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `to-tmr` (`ETHTOOL_A_PLCA_TO_TMR`, u32).
     #[inline]
     pub fn to_tmr(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `burst-cnt` (`ETHTOOL_A_PLCA_BURST_CNT`, u32).
     #[inline]
     pub fn burst_cnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `burst-tmr` (`ETHTOOL_A_PLCA_BURST_TMR`, u32).
     #[inline]
     pub fn burst_tmr(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 }
 
@@ -11292,11 +11258,13 @@ impl<'a> Privflags<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -11326,6 +11294,7 @@ impl<'m, 'a, 'b> PrivflagsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -11365,11 +11334,13 @@ impl<'a> Profile<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -11393,6 +11364,7 @@ impl<'m, 'a, 'b> ProfileWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -11426,11 +11398,13 @@ impl<'a> Pse<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 17> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -11544,6 +11518,7 @@ impl<'m, 'a, 'b> PseWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -11557,78 +11532,67 @@ impl<'m, 'a, 'b> PseWriter<'m, 'a, 'b> {
     /// Writes `podl-pse-admin-state` (`ETHTOOL_A_PSE_PODL_PSE_ADMIN_STATE`, u32).
     #[inline]
     pub fn podl_pse_admin_state(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `podl-pse-admin-control` (`ETHTOOL_A_PSE_PODL_PSE_ADMIN_CONTROL`, u32).
     #[inline]
     pub fn podl_pse_admin_control(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `podl-pse-pw-d-status` (`ETHTOOL_A_PSE_PODL_PSE_PW_D_STATUS`, u32).
     #[inline]
     pub fn podl_pse_pw_d_status(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `c33-pse-admin-state` (`ETHTOOL_A_PSE_C33_PSE_ADMIN_STATE`, u32).
     #[inline]
     pub fn c33_pse_admin_state(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `c33-pse-admin-control` (`ETHTOOL_A_PSE_C33_PSE_ADMIN_CONTROL`, u32).
     #[inline]
     pub fn c33_pse_admin_control(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `c33-pse-pw-d-status` (`ETHTOOL_A_PSE_C33_PSE_PW_D_STATUS`, u32).
     #[inline]
     pub fn c33_pse_pw_d_status(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `c33-pse-pw-class` (`ETHTOOL_A_PSE_C33_PSE_PW_CLASS`, u32).
     #[inline]
     pub fn c33_pse_pw_class(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `c33-pse-actual-pw` (`ETHTOOL_A_PSE_C33_PSE_ACTUAL_PW`, u32).
     #[inline]
     pub fn c33_pse_actual_pw(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `c33-pse-ext-state` (`ETHTOOL_A_PSE_C33_PSE_EXT_STATE`, u32, a value of `c33-pse-ext-state`: `C33PseExtState`).
     #[inline]
     pub fn c33_pse_ext_state(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `c33-pse-ext-substate` (`ETHTOOL_A_PSE_C33_PSE_EXT_SUBSTATE`, u32).
     #[inline]
     pub fn c33_pse_ext_substate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `c33-pse-avail-pw-limit` (`ETHTOOL_A_PSE_C33_PSE_AVAIL_PW_LIMIT`, u32).
     #[inline]
     pub fn c33_pse_avail_pw_limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Opens `c33-pse-pw-limit-ranges` (`ETHTOOL_A_PSE_C33_PSE_PW_LIMIT_RANGES`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -11642,22 +11606,19 @@ impl<'m, 'a, 'b> PseWriter<'m, 'a, 'b> {
     /// Writes `pse-pw-d-id` (`ETHTOOL_A_PSE_PSE_PW_D_ID`, u32).
     #[inline]
     pub fn pse_pw_d_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `pse-prio-max` (`ETHTOOL_A_PSE_PSE_PRIO_MAX`, u32).
     #[inline]
     pub fn pse_prio_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `pse-prio` (`ETHTOOL_A_PSE_PSE_PRIO`, u32).
     #[inline]
     pub fn pse_prio(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 }
 
@@ -11683,11 +11644,13 @@ impl<'a> PseNtf<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -11717,6 +11680,7 @@ impl<'m, 'a, 'b> PseNtfWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -11730,8 +11694,7 @@ impl<'m, 'a, 'b> PseNtfWriter<'m, 'a, 'b> {
     /// Writes `events` (`ETHTOOL_A_PSE_NTF_EVENTS`, uint, a value of `pse-event`: `PseEvent`).
     #[inline]
     pub fn events(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -11757,11 +11720,13 @@ impl<'a> Rings<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 19> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -11887,6 +11852,7 @@ impl<'m, 'a, 'b> RingsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -11900,120 +11866,103 @@ impl<'m, 'a, 'b> RingsWriter<'m, 'a, 'b> {
     /// Writes `rx-max` (`ETHTOOL_A_RINGS_RX_MAX`, u32).
     #[inline]
     pub fn rx_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `rx-mini-max` (`ETHTOOL_A_RINGS_RX_MINI_MAX`, u32).
     #[inline]
     pub fn rx_mini_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `rx-jumbo-max` (`ETHTOOL_A_RINGS_RX_JUMBO_MAX`, u32).
     #[inline]
     pub fn rx_jumbo_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `tx-max` (`ETHTOOL_A_RINGS_TX_MAX`, u32).
     #[inline]
     pub fn tx_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `rx` (`ETHTOOL_A_RINGS_RX`, u32).
     #[inline]
     pub fn rx(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `rx-mini` (`ETHTOOL_A_RINGS_RX_MINI`, u32).
     #[inline]
     pub fn rx_mini(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `rx-jumbo` (`ETHTOOL_A_RINGS_RX_JUMBO`, u32).
     #[inline]
     pub fn rx_jumbo(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `tx` (`ETHTOOL_A_RINGS_TX`, u32).
     #[inline]
     pub fn tx(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `rx-buf-len` (`ETHTOOL_A_RINGS_RX_BUF_LEN`, u32).
     #[inline]
     pub fn rx_buf_len(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `tcp-data-split` (`ETHTOOL_A_RINGS_TCP_DATA_SPLIT`, u8, a value of `tcp-data-split`: `TcpDataSplit`).
     #[inline]
     pub fn tcp_data_split(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `cqe-size` (`ETHTOOL_A_RINGS_CQE_SIZE`, u32).
     #[inline]
     pub fn cqe_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `tx-push` (`ETHTOOL_A_RINGS_TX_PUSH`, u8).
     #[inline]
     pub fn tx_push(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `rx-push` (`ETHTOOL_A_RINGS_RX_PUSH`, u8).
     #[inline]
     pub fn rx_push(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `tx-push-buf-len` (`ETHTOOL_A_RINGS_TX_PUSH_BUF_LEN`, u32).
     #[inline]
     pub fn tx_push_buf_len(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `tx-push-buf-len-max` (`ETHTOOL_A_RINGS_TX_PUSH_BUF_LEN_MAX`, u32).
     #[inline]
     pub fn tx_push_buf_len_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `hds-thresh` (`ETHTOOL_A_RINGS_HDS_THRESH`, u32).
     #[inline]
     pub fn hds_thresh(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, &value), self)
     }
 
     /// Writes `hds-thresh-max` (`ETHTOOL_A_RINGS_HDS_THRESH_MAX`, u32).
     #[inline]
     pub fn hds_thresh_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(18, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(18, &value), self)
     }
 }
 
@@ -12039,11 +11988,13 @@ impl<'a> Rss<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -12109,6 +12060,7 @@ impl<'m, 'a, 'b> RssWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -12122,43 +12074,37 @@ impl<'m, 'a, 'b> RssWriter<'m, 'a, 'b> {
     /// Writes `context` (`ETHTOOL_A_RSS_CONTEXT`, u32).
     #[inline]
     pub fn context(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `hfunc` (`ETHTOOL_A_RSS_HFUNC`, u32).
     #[inline]
     pub fn hfunc(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `indir` (`ETHTOOL_A_RSS_INDIR`, binary).
     #[inline]
     pub fn indir(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Writes `hkey` (`ETHTOOL_A_RSS_HKEY`, binary).
     #[inline]
     pub fn hkey(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, value), self)
     }
 
     /// Writes `input-xfrm` (`ETHTOOL_A_RSS_INPUT_XFRM`, u32, a value of `input-xfrm`: `InputXfrm`).
     #[inline]
     pub fn input_xfrm(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `start-context` (`ETHTOOL_A_RSS_START_CONTEXT`, u32).
     #[inline]
     pub fn start_context(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Opens `flow-hash` (`ETHTOOL_A_RSS_FLOW_HASH`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -12190,11 +12136,13 @@ impl<'a> Stats<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -12236,6 +12184,7 @@ impl<'m, 'a, 'b> StatsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -12261,8 +12210,7 @@ impl<'m, 'a, 'b> StatsWriter<'m, 'a, 'b> {
     /// Writes `src` (`ETHTOOL_A_STATS_SRC`, u32).
     #[inline]
     pub fn src(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 }
 
@@ -12288,11 +12236,13 @@ impl<'a> StatsGrp<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -12358,6 +12308,7 @@ impl<'m, 'a, 'b> StatsGrpWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -12365,22 +12316,19 @@ impl<'m, 'a, 'b> StatsGrpWriter<'m, 'a, 'b> {
     /// Writes `id` (`ETHTOOL_A_STATS_GRP_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `ss-id` (`ETHTOOL_A_STATS_GRP_SS_ID`, u32).
     #[inline]
     pub fn ss_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `stat` (`ETHTOOL_A_STATS_GRP_STAT`, u64).
     #[inline]
     pub fn stat(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Opens `hist-rx` (`ETHTOOL_A_STATS_GRP_HIST_RX`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -12398,22 +12346,19 @@ impl<'m, 'a, 'b> StatsGrpWriter<'m, 'a, 'b> {
     /// Writes `hist-bkt-low` (`ETHTOOL_A_STATS_GRP_HIST_BKT_LOW`, u32).
     #[inline]
     pub fn hist_bkt_low(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `hist-bkt-hi` (`ETHTOOL_A_STATS_GRP_HIST_BKT_HI`, u32).
     #[inline]
     pub fn hist_bkt_hi(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `hist-val` (`ETHTOOL_A_STATS_GRP_HIST_VAL`, u64).
     #[inline]
     pub fn hist_val(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 }
 
@@ -12439,11 +12384,13 @@ impl<'a> StatsGrpHist<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -12479,6 +12426,7 @@ impl<'m, 'a, 'b> StatsGrpHistWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -12486,22 +12434,19 @@ impl<'m, 'a, 'b> StatsGrpHistWriter<'m, 'a, 'b> {
     /// Writes `hist-bkt-low` (`ETHTOOL_A_STATS_GRP_HIST_BKT_LOW`, u32).
     #[inline]
     pub fn hist_bkt_low(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `hist-bkt-hi` (`ETHTOOL_A_STATS_GRP_HIST_BKT_HI`, u32).
     #[inline]
     pub fn hist_bkt_hi(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `hist-val` (`ETHTOOL_A_STATS_GRP_HIST_VAL`, u64).
     #[inline]
     pub fn hist_val(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 }
 
@@ -12527,11 +12472,13 @@ impl<'a> String<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -12561,6 +12508,7 @@ impl<'m, 'a, 'b> StringWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -12568,15 +12516,13 @@ impl<'m, 'a, 'b> StringWriter<'m, 'a, 'b> {
     /// Writes `index` (`ETHTOOL_A_STRING_INDEX`, u32).
     #[inline]
     pub fn index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `value` (`ETHTOOL_A_STRING_VALUE`, string).
     #[inline]
     pub fn value(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 }
 
@@ -12602,11 +12548,13 @@ impl<'a> Strings<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -12630,6 +12578,7 @@ impl<'m, 'a, 'b> StringsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -12663,11 +12612,13 @@ impl<'a> StringsetAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -12703,6 +12654,7 @@ impl<'m, 'a, 'b> StringsetAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -12710,15 +12662,13 @@ impl<'m, 'a, 'b> StringsetAttrsWriter<'m, 'a, 'b> {
     /// Writes `id` (`ETHTOOL_A_STRINGSET_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `count` (`ETHTOOL_A_STRINGSET_COUNT`, u32).
     #[inline]
     pub fn count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Opens `strings` (`ETHTOOL_A_STRINGSET_STRINGS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -12750,11 +12700,13 @@ impl<'a> Stringsets<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -12778,6 +12730,7 @@ impl<'m, 'a, 'b> StringsetsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -12811,11 +12764,13 @@ impl<'a> Strset<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -12851,6 +12806,7 @@ impl<'m, 'a, 'b> StrsetWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -12870,8 +12826,7 @@ impl<'m, 'a, 'b> StrsetWriter<'m, 'a, 'b> {
     /// Writes `counts-only` (`ETHTOOL_A_STRSET_COUNTS_ONLY`, flag).
     #[inline]
     pub fn counts_only(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(3)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(3), self)
     }
 }
 
@@ -12897,11 +12852,13 @@ impl<'a> TsHwtstampProvider<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -12931,6 +12888,7 @@ impl<'m, 'a, 'b> TsHwtstampProviderWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -12938,15 +12896,13 @@ impl<'m, 'a, 'b> TsHwtstampProviderWriter<'m, 'a, 'b> {
     /// Writes `index` (`ETHTOOL_A_TS_HWTSTAMP_PROVIDER_INDEX`, u32).
     #[inline]
     pub fn index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `qualifier` (`ETHTOOL_A_TS_HWTSTAMP_PROVIDER_QUALIFIER`, u32).
     #[inline]
     pub fn qualifier(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -12972,11 +12928,13 @@ impl<'a> TsStat<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -13018,6 +12976,7 @@ impl<'m, 'a, 'b> TsStatWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -13025,29 +12984,25 @@ impl<'m, 'a, 'b> TsStatWriter<'m, 'a, 'b> {
     /// Writes `tx-pkts` (`ETHTOOL_A_TS_STAT_TX_PKTS`, uint).
     #[inline]
     pub fn tx_pkts(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `tx-lost` (`ETHTOOL_A_TS_STAT_TX_LOST`, uint).
     #[inline]
     pub fn tx_lost(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `tx-err` (`ETHTOOL_A_TS_STAT_TX_ERR`, uint).
     #[inline]
     pub fn tx_err(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `tx-onestep-pkts-unconfirmed` (`ETHTOOL_A_TS_STAT_TX_ONESTEP_PKTS_UNCONFIRMED`, uint).
     #[inline]
     pub fn tx_onestep_pkts_unconfirmed(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 }
 
@@ -13073,11 +13028,13 @@ impl<'a> Tsconfig<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -13125,6 +13082,7 @@ impl<'m, 'a, 'b> TsconfigWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -13184,11 +13142,13 @@ impl<'a> Tsinfo<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -13260,6 +13220,7 @@ impl<'m, 'a, 'b> TsinfoWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -13291,8 +13252,7 @@ impl<'m, 'a, 'b> TsinfoWriter<'m, 'a, 'b> {
     /// Writes `phc-index` (`ETHTOOL_A_TSINFO_PHC_INDEX`, u32).
     #[inline]
     pub fn phc_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Opens `stats` (`ETHTOOL_A_TSINFO_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -13312,15 +13272,13 @@ impl<'m, 'a, 'b> TsinfoWriter<'m, 'a, 'b> {
     /// Writes `hwtstamp-source` (`ETHTOOL_A_TSINFO_HWTSTAMP_SOURCE`, u32, a value of `hwtstamp-source`: `HwtstampSource`).
     #[inline]
     pub fn hwtstamp_source(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `hwtstamp-phyindex` (`ETHTOOL_A_TSINFO_HWTSTAMP_PHYINDEX`, u32).
     #[inline]
     pub fn hwtstamp_phyindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 }
 
@@ -13346,11 +13304,13 @@ impl<'a> TunnelInfo<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -13380,6 +13340,7 @@ impl<'m, 'a, 'b> TunnelInfoWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -13419,11 +13380,13 @@ impl<'a> TunnelUdp<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -13447,6 +13410,7 @@ impl<'m, 'a, 'b> TunnelUdpWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -13480,11 +13444,13 @@ impl<'a> TunnelUdpEntry<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -13514,6 +13480,7 @@ impl<'m, 'a, 'b> TunnelUdpEntryWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -13521,15 +13488,13 @@ impl<'m, 'a, 'b> TunnelUdpEntryWriter<'m, 'a, 'b> {
     /// Writes `port` (`ETHTOOL_A_TUNNEL_UDP_ENTRY_PORT`, u16, big-endian).
     #[inline]
     pub fn port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `type` (`ETHTOOL_A_TUNNEL_UDP_ENTRY_TYPE`, u32, a value of `udp-tunnel-type`: `UdpTunnelType`).
     #[inline]
     pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -13555,11 +13520,13 @@ impl<'a> TunnelUdpTable<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -13595,6 +13562,7 @@ impl<'m, 'a, 'b> TunnelUdpTableWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -13602,8 +13570,7 @@ impl<'m, 'a, 'b> TunnelUdpTableWriter<'m, 'a, 'b> {
     /// Writes `size` (`ETHTOOL_A_TUNNEL_UDP_TABLE_SIZE`, u32).
     #[inline]
     pub fn size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `types` (`ETHTOOL_A_TUNNEL_UDP_TABLE_TYPES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -13641,11 +13608,13 @@ impl<'a> Wol<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -13681,6 +13650,7 @@ impl<'m, 'a, 'b> WolWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -13700,7 +13670,6 @@ impl<'m, 'a, 'b> WolWriter<'m, 'a, 'b> {
     /// Writes `sopass` (`ETHTOOL_A_WOL_SOPASS`, binary).
     #[inline]
     pub fn sopass(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 }

@@ -337,11 +337,13 @@ impl<'a> Fou<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 12> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -425,6 +427,7 @@ impl<'m, 'a, 'b> FouWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -432,77 +435,66 @@ impl<'m, 'a, 'b> FouWriter<'m, 'a, 'b> {
     /// Writes `port` (`FOU_ATTR_PORT`, u16, big-endian).
     #[inline]
     pub fn port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `af` (`FOU_ATTR_AF`, u8).
     #[inline]
     pub fn af(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `ipproto` (`FOU_ATTR_IPPROTO`, u8).
     #[inline]
     pub fn ipproto(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `type` (`FOU_ATTR_TYPE`, u8).
     #[inline]
     pub fn type_(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `remcsum-nopartial` (`FOU_ATTR_REMCSUM_NOPARTIAL`, flag).
     #[inline]
     pub fn remcsum_nopartial(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(5)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(5), self)
     }
 
     /// Writes `local-v4` (`FOU_ATTR_LOCAL_V4`, u32).
     #[inline]
     pub fn local_v4(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `local-v6` (`FOU_ATTR_LOCAL_V6`, binary).
     #[inline]
     pub fn local_v6(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, value), self)
     }
 
     /// Writes `peer-v4` (`FOU_ATTR_PEER_V4`, u32).
     #[inline]
     pub fn peer_v4(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `peer-v6` (`FOU_ATTR_PEER_V6`, binary).
     #[inline]
     pub fn peer_v6(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, value), self)
     }
 
     /// Writes `peer-port` (`FOU_ATTR_PEER_PORT`, u16, big-endian).
     #[inline]
     pub fn peer_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(10, &value), self)
     }
 
     /// Writes `ifindex` (`FOU_ATTR_IFINDEX`, s32).
     #[inline]
     pub fn ifindex(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 }

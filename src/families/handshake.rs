@@ -535,11 +535,13 @@ impl<'a> Accept<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -611,6 +613,7 @@ impl<'m, 'a, 'b> AcceptWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -618,43 +621,37 @@ impl<'m, 'a, 'b> AcceptWriter<'m, 'a, 'b> {
     /// Writes `sockfd` (`HANDSHAKE_A_ACCEPT_SOCKFD`, s32).
     #[inline]
     pub fn sockfd(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `handler-class` (`HANDSHAKE_A_ACCEPT_HANDLER_CLASS`, u32, a value of `handler-class`: `HandlerClass`).
     #[inline]
     pub fn handler_class(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `message-type` (`HANDSHAKE_A_ACCEPT_MESSAGE_TYPE`, u32, a value of `msg-type`: `MsgType`).
     #[inline]
     pub fn message_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `timeout` (`HANDSHAKE_A_ACCEPT_TIMEOUT`, u32).
     #[inline]
     pub fn timeout(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `auth-mode` (`HANDSHAKE_A_ACCEPT_AUTH_MODE`, u32, a value of `auth`: `Auth`).
     #[inline]
     pub fn auth_mode(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `peer-identity` (`HANDSHAKE_A_ACCEPT_PEER_IDENTITY`, u32, multi-attr).
     #[inline]
     pub fn peer_identity(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Opens `certificate` (`HANDSHAKE_A_ACCEPT_CERTIFICATE`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -666,15 +663,13 @@ impl<'m, 'a, 'b> AcceptWriter<'m, 'a, 'b> {
     /// Writes `peername` (`HANDSHAKE_A_ACCEPT_PEERNAME`, string).
     #[inline]
     pub fn peername(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(8, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(8, value), self)
     }
 
     /// Writes `keyring` (`HANDSHAKE_A_ACCEPT_KEYRING`, u32).
     #[inline]
     pub fn keyring(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 }
 
@@ -700,11 +695,13 @@ impl<'a> Done<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -740,6 +737,7 @@ impl<'m, 'a, 'b> DoneWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -747,22 +745,19 @@ impl<'m, 'a, 'b> DoneWriter<'m, 'a, 'b> {
     /// Writes `status` (`HANDSHAKE_A_DONE_STATUS`, u32).
     #[inline]
     pub fn status(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `sockfd` (`HANDSHAKE_A_DONE_SOCKFD`, s32).
     #[inline]
     pub fn sockfd(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `remote-auth` (`HANDSHAKE_A_DONE_REMOTE_AUTH`, u32, multi-attr).
     #[inline]
     pub fn remote_auth(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 }
 
@@ -788,11 +783,13 @@ impl<'a> X509<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -822,6 +819,7 @@ impl<'m, 'a, 'b> X509Writer<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -829,14 +827,12 @@ impl<'m, 'a, 'b> X509Writer<'m, 'a, 'b> {
     /// Writes `cert` (`HANDSHAKE_A_X509_CERT`, s32).
     #[inline]
     pub fn cert(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `privkey` (`HANDSHAKE_A_X509_PRIVKEY`, s32).
     #[inline]
     pub fn privkey(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }

@@ -121,11 +121,13 @@ impl<'a> Server<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -161,6 +163,7 @@ impl<'m, 'a, 'b> ServerWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -168,21 +171,18 @@ impl<'m, 'a, 'b> ServerWriter<'m, 'a, 'b> {
     /// Writes `gracetime` (`LOCKD_A_SERVER_GRACETIME`, u32).
     #[inline]
     pub fn gracetime(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `tcp-port` (`LOCKD_A_SERVER_TCP_PORT`, u16).
     #[inline]
     pub fn tcp_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `udp-port` (`LOCKD_A_SERVER_UDP_PORT`, u16).
     #[inline]
     pub fn udp_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 }

@@ -1047,3 +1047,41 @@ impl fmt::Display for UnknownValue {
 }
 
 impl core::error::Error for UnknownValue {}
+
+/// Writes a flag set as `bitflags` writes the sets it declares whole:
+/// `Name(A | B | 0x40)`, and `Name(0x0)` when empty. It is the generated
+/// flag sets' `Debug`: they use `bitflags!`'s lighter `impl` form (about
+/// half the code to compile), which leaves `Debug` to the type.
+///
+/// ```
+/// # #[cfg(feature = "family-wireguard")] {
+/// use procslink::families::wireguard::WgpeerFlags;
+///
+/// let flags = WgpeerFlags::REMOVE_ME | WgpeerFlags::from_bits_retain(0x40);
+/// assert_eq!(format!("{flags:?}"), "WgpeerFlags(REMOVE_ME | 0x40)");
+/// assert_eq!(format!("{:?}", WgpeerFlags::empty()), "WgpeerFlags(0x0)");
+/// # }
+/// ```
+pub fn debug_flags<B>(name: &str, flags: &B, f: &mut fmt::Formatter<'_>) -> fmt::Result
+where
+    B: bitflags::Flags,
+    B::Bits: bitflags::parser::WriteHex + fmt::LowerHex,
+{
+    struct Shown<'s, B>(&'s B);
+
+    impl<B> fmt::Debug for Shown<'_, B>
+    where
+        B: bitflags::Flags,
+        B::Bits: bitflags::parser::WriteHex + fmt::LowerHex,
+    {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            if self.0.is_empty() {
+                write!(f, "{:#x}", self.0.bits())
+            } else {
+                bitflags::parser::to_writer(self.0, f)
+            }
+        }
+    }
+
+    f.debug_tuple(name).field(&Shown(flags)).finish()
+}

@@ -922,11 +922,13 @@ impl<'a> Address<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -986,6 +988,7 @@ impl<'m, 'a, 'b> AddressWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -993,50 +996,43 @@ impl<'m, 'a, 'b> AddressWriter<'m, 'a, 'b> {
     /// Writes `family` (`MPTCP_PM_ADDR_ATTR_FAMILY`, u16).
     #[inline]
     pub fn family(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `id` (`MPTCP_PM_ADDR_ATTR_ID`, u8).
     #[inline]
     pub fn id(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `addr4` (`MPTCP_PM_ADDR_ATTR_ADDR4`, u32, big-endian).
     #[inline]
     pub fn addr4(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Writes `addr6` (`MPTCP_PM_ADDR_ATTR_ADDR6`, binary).
     #[inline]
     pub fn addr6(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Writes `port` (`MPTCP_PM_ADDR_ATTR_PORT`, u16).
     #[inline]
     pub fn port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `flags` (`MPTCP_PM_ADDR_ATTR_FLAGS`, u32).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `if-idx` (`MPTCP_PM_ADDR_ATTR_IF_IDX`, s32).
     #[inline]
     pub fn if_idx(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 }
 
@@ -1062,11 +1058,13 @@ impl<'a> Attr<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -1120,6 +1118,7 @@ impl<'m, 'a, 'b> AttrWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -1133,29 +1132,25 @@ impl<'m, 'a, 'b> AttrWriter<'m, 'a, 'b> {
     /// Writes `rcv-add-addrs` (`MPTCP_PM_ATTR_RCV_ADD_ADDRS`, u32).
     #[inline]
     pub fn rcv_add_addrs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `subflows` (`MPTCP_PM_ATTR_SUBFLOWS`, u32).
     #[inline]
     pub fn subflows(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `token` (`MPTCP_PM_ATTR_TOKEN`, u32).
     #[inline]
     pub fn token(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `loc-id` (`MPTCP_PM_ATTR_LOC_ID`, u8).
     #[inline]
     pub fn loc_id(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Opens `addr-remote` (`MPTCP_PM_ATTR_ADDR_REMOTE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -1187,11 +1182,13 @@ impl<'a> Endpoint<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -1215,6 +1212,7 @@ impl<'m, 'a, 'b> EndpointWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -1248,11 +1246,13 @@ impl<'a> EventAttr<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 19> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -1378,6 +1378,7 @@ impl<'m, 'a, 'b> EventAttrWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -1385,127 +1386,109 @@ impl<'m, 'a, 'b> EventAttrWriter<'m, 'a, 'b> {
     /// Writes `token` (`MPTCP_ATTR_TOKEN`, u32).
     #[inline]
     pub fn token(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `family` (`MPTCP_ATTR_FAMILY`, u16).
     #[inline]
     pub fn family(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `loc-id` (`MPTCP_ATTR_LOC_ID`, u8).
     #[inline]
     pub fn loc_id(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `rem-id` (`MPTCP_ATTR_REM_ID`, u8).
     #[inline]
     pub fn rem_id(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `saddr4` (`MPTCP_ATTR_SADDR4`, u32, big-endian).
     #[inline]
     pub fn saddr4(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 
     /// Writes `saddr6` (`MPTCP_ATTR_SADDR6`, binary).
     #[inline]
     pub fn saddr6(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, value), self)
     }
 
     /// Writes `daddr4` (`MPTCP_ATTR_DADDR4`, u32, big-endian).
     #[inline]
     pub fn daddr4(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(7, &value), self)
     }
 
     /// Writes `daddr6` (`MPTCP_ATTR_DADDR6`, binary).
     #[inline]
     pub fn daddr6(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, value), self)
     }
 
     /// Writes `sport` (`MPTCP_ATTR_SPORT`, u16, big-endian).
     #[inline]
     pub fn sport(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(9, &value), self)
     }
 
     /// Writes `dport` (`MPTCP_ATTR_DPORT`, u16, big-endian).
     #[inline]
     pub fn dport(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(10, &value), self)
     }
 
     /// Writes `backup` (`MPTCP_ATTR_BACKUP`, u8).
     #[inline]
     pub fn backup(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `error` (`MPTCP_ATTR_ERROR`, u8).
     #[inline]
     pub fn error(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `flags` (`MPTCP_ATTR_FLAGS`, u16).
     #[inline]
     pub fn flags(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `timeout` (`MPTCP_ATTR_TIMEOUT`, u32).
     #[inline]
     pub fn timeout(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `if-idx` (`MPTCP_ATTR_IF_IDX`, s32).
     #[inline]
     pub fn if_idx(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `reset-reason` (`MPTCP_ATTR_RESET_REASON`, u32).
     #[inline]
     pub fn reset_reason(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `reset-flags` (`MPTCP_ATTR_RESET_FLAGS`, u32).
     #[inline]
     pub fn reset_flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, &value), self)
     }
 
     /// Writes `server-side` (`MPTCP_ATTR_SERVER_SIDE`, u8).
     #[inline]
     pub fn server_side(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(18, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(18, &value), self)
     }
 }
 
@@ -1531,11 +1514,13 @@ impl<'a> SubflowAttribute<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 12> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -1613,6 +1598,7 @@ impl<'m, 'a, 'b> SubflowAttributeWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -1620,70 +1606,60 @@ impl<'m, 'a, 'b> SubflowAttributeWriter<'m, 'a, 'b> {
     /// Writes `token-rem` (`MPTCP_SUBFLOW_ATTR_TOKEN_REM`, u32).
     #[inline]
     pub fn token_rem(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `token-loc` (`MPTCP_SUBFLOW_ATTR_TOKEN_LOC`, u32).
     #[inline]
     pub fn token_loc(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `relwrite-seq` (`MPTCP_SUBFLOW_ATTR_RELWRITE_SEQ`, u32).
     #[inline]
     pub fn relwrite_seq(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `map-seq` (`MPTCP_SUBFLOW_ATTR_MAP_SEQ`, u64).
     #[inline]
     pub fn map_seq(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `map-sfseq` (`MPTCP_SUBFLOW_ATTR_MAP_SFSEQ`, u32).
     #[inline]
     pub fn map_sfseq(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `ssn-offset` (`MPTCP_SUBFLOW_ATTR_SSN_OFFSET`, u32).
     #[inline]
     pub fn ssn_offset(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `map-datalen` (`MPTCP_SUBFLOW_ATTR_MAP_DATALEN`, u16).
     #[inline]
     pub fn map_datalen(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `flags` (`MPTCP_SUBFLOW_ATTR_FLAGS`, u32).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `id-rem` (`MPTCP_SUBFLOW_ATTR_ID_REM`, u8).
     #[inline]
     pub fn id_rem(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `id-loc` (`MPTCP_SUBFLOW_ATTR_ID_LOC`, u8).
     #[inline]
     pub fn id_loc(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 }

@@ -567,11 +567,13 @@ impl<'a> Caps<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -649,6 +651,7 @@ impl<'m, 'a, 'b> CapsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -656,71 +659,61 @@ impl<'m, 'a, 'b> CapsWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`NET_SHAPER_A_CAPS_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `scope` (`NET_SHAPER_A_CAPS_SCOPE`, u32, a value of `scope`: `Scope`).
     #[inline]
     pub fn scope(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `support-metric-bps` (`NET_SHAPER_A_CAPS_SUPPORT_METRIC_BPS`, flag).
     #[inline]
     pub fn support_metric_bps(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(3)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(3), self)
     }
 
     /// Writes `support-metric-pps` (`NET_SHAPER_A_CAPS_SUPPORT_METRIC_PPS`, flag).
     #[inline]
     pub fn support_metric_pps(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(4)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(4), self)
     }
 
     /// Writes `support-nesting` (`NET_SHAPER_A_CAPS_SUPPORT_NESTING`, flag).
     #[inline]
     pub fn support_nesting(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(5)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(5), self)
     }
 
     /// Writes `support-bw-min` (`NET_SHAPER_A_CAPS_SUPPORT_BW_MIN`, flag).
     #[inline]
     pub fn support_bw_min(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(6)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(6), self)
     }
 
     /// Writes `support-bw-max` (`NET_SHAPER_A_CAPS_SUPPORT_BW_MAX`, flag).
     #[inline]
     pub fn support_bw_max(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(7)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(7), self)
     }
 
     /// Writes `support-burst` (`NET_SHAPER_A_CAPS_SUPPORT_BURST`, flag).
     #[inline]
     pub fn support_burst(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(8)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(8), self)
     }
 
     /// Writes `support-priority` (`NET_SHAPER_A_CAPS_SUPPORT_PRIORITY`, flag).
     #[inline]
     pub fn support_priority(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(9)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(9), self)
     }
 
     /// Writes `support-weight` (`NET_SHAPER_A_CAPS_SUPPORT_WEIGHT`, flag).
     #[inline]
     pub fn support_weight(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(10)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(10), self)
     }
 }
 
@@ -746,11 +739,13 @@ impl<'a> Handle<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -780,6 +775,7 @@ impl<'m, 'a, 'b> HandleWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -787,15 +783,13 @@ impl<'m, 'a, 'b> HandleWriter<'m, 'a, 'b> {
     /// Writes `scope` (`NET_SHAPER_A_HANDLE_SCOPE`, u32, a value of `scope`: `Scope`).
     #[inline]
     pub fn scope(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `id` (`NET_SHAPER_A_HANDLE_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -821,11 +815,13 @@ impl<'a> LeafInfo<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -861,6 +857,7 @@ impl<'m, 'a, 'b> LeafInfoWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -874,15 +871,13 @@ impl<'m, 'a, 'b> LeafInfoWriter<'m, 'a, 'b> {
     /// Writes `priority` (`NET_SHAPER_A_PRIORITY`, u32).
     #[inline]
     pub fn priority(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `weight` (`NET_SHAPER_A_WEIGHT`, u32).
     #[inline]
     pub fn weight(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 }
 
@@ -908,11 +903,13 @@ impl<'a> NetShaper<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -990,6 +987,7 @@ impl<'m, 'a, 'b> NetShaperWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -1003,50 +1001,43 @@ impl<'m, 'a, 'b> NetShaperWriter<'m, 'a, 'b> {
     /// Writes `metric` (`NET_SHAPER_A_METRIC`, u32, a value of `metric`: `Metric`).
     #[inline]
     pub fn metric(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `bw-min` (`NET_SHAPER_A_BW_MIN`, uint).
     #[inline]
     pub fn bw_min(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `bw-max` (`NET_SHAPER_A_BW_MAX`, uint).
     #[inline]
     pub fn bw_max(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `burst` (`NET_SHAPER_A_BURST`, uint).
     #[inline]
     pub fn burst(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `priority` (`NET_SHAPER_A_PRIORITY`, u32).
     #[inline]
     pub fn priority(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `weight` (`NET_SHAPER_A_WEIGHT`, u32).
     #[inline]
     pub fn weight(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `ifindex` (`NET_SHAPER_A_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Opens `parent` (`NET_SHAPER_A_PARENT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).

@@ -31,10 +31,12 @@ pub const NETDEV_XDP_ACT_HW_OFFLOAD: u32 = 0x10;
 pub const NETDEV_XDP_ACT_RX_SG: u32 = 0x20;
 /// `NETDEV_XDP_ACT_NDO_XMIT_SG` (`ndo-xmit-sg`) in netdev's flag set `xdp-act`.
 pub const NETDEV_XDP_ACT_NDO_XMIT_SG: u32 = 0x40;
-bitflags::bitflags! {
 /// netdev's flag set `xdp-act`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct XdpAct: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct XdpAct(u32);
+
+bitflags::bitflags! {
+impl XdpAct: u32 {
 /// `NETDEV_XDP_ACT_BASIC` (`basic`).
 const BASIC = 0x1;
 /// `NETDEV_XDP_ACT_REDIRECT` (`redirect`).
@@ -50,6 +52,12 @@ const RX_SG = 0x20;
 /// `NETDEV_XDP_ACT_NDO_XMIT_SG` (`ndo-xmit-sg`).
 const NDO_XMIT_SG = 0x40;
 }
+}
+
+impl core::fmt::Debug for XdpAct {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("XdpAct", self, f)
+    }
 }
 
 impl XdpAct {
@@ -106,10 +114,12 @@ pub const NETDEV_XDP_RX_METADATA_TIMESTAMP: u32 = 0x1;
 pub const NETDEV_XDP_RX_METADATA_HASH: u32 = 0x2;
 /// `NETDEV_XDP_RX_METADATA_VLAN_TAG` (`vlan-tag`) in netdev's flag set `xdp-rx-metadata`.
 pub const NETDEV_XDP_RX_METADATA_VLAN_TAG: u32 = 0x4;
-bitflags::bitflags! {
 /// netdev's flag set `xdp-rx-metadata`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct XdpRxMetadata: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct XdpRxMetadata(u32);
+
+bitflags::bitflags! {
+impl XdpRxMetadata: u32 {
 /// `NETDEV_XDP_RX_METADATA_TIMESTAMP` (`timestamp`).
 const TIMESTAMP = 0x1;
 /// `NETDEV_XDP_RX_METADATA_HASH` (`hash`).
@@ -117,6 +127,12 @@ const HASH = 0x2;
 /// `NETDEV_XDP_RX_METADATA_VLAN_TAG` (`vlan-tag`).
 const VLAN_TAG = 0x4;
 }
+}
+
+impl core::fmt::Debug for XdpRxMetadata {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("XdpRxMetadata", self, f)
+    }
 }
 
 impl XdpRxMetadata {
@@ -153,10 +169,12 @@ pub const NETDEV_XSK_FLAGS_TX_TIMESTAMP: u32 = 0x1;
 pub const NETDEV_XSK_FLAGS_TX_CHECKSUM: u32 = 0x2;
 /// `NETDEV_XSK_FLAGS_TX_LAUNCH_TIME_FIFO` (`tx-launch-time-fifo`) in netdev's flag set `xsk-flags`.
 pub const NETDEV_XSK_FLAGS_TX_LAUNCH_TIME_FIFO: u32 = 0x4;
-bitflags::bitflags! {
 /// netdev's flag set `xsk-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct XskFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct XskFlags(u32);
+
+bitflags::bitflags! {
+impl XskFlags: u32 {
 /// `NETDEV_XSK_FLAGS_TX_TIMESTAMP` (`tx-timestamp`).
 const TX_TIMESTAMP = 0x1;
 /// `NETDEV_XSK_FLAGS_TX_CHECKSUM` (`tx-checksum`).
@@ -164,6 +182,12 @@ const TX_CHECKSUM = 0x2;
 /// `NETDEV_XSK_FLAGS_TX_LAUNCH_TIME_FIFO` (`tx-launch-time-fifo`).
 const TX_LAUNCH_TIME_FIFO = 0x4;
 }
+}
+
+impl core::fmt::Debug for XskFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("XskFlags", self, f)
+    }
 }
 
 impl XskFlags {
@@ -263,13 +287,21 @@ pub static ENUM_QUEUE_TYPE: f::EnumSpec = f::EnumSpec {
 
 /// `NETDEV_QSTATS_SCOPE_QUEUE` (`queue`) in netdev's flag set `qstats-scope`.
 pub const NETDEV_QSTATS_SCOPE_QUEUE: u32 = 0x1;
-bitflags::bitflags! {
 /// netdev's flag set `qstats-scope`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct QstatsScope: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct QstatsScope(u32);
+
+bitflags::bitflags! {
+impl QstatsScope: u32 {
 /// `NETDEV_QSTATS_SCOPE_QUEUE` (`queue`).
 const QUEUE = 0x1;
 }
+}
+
+impl core::fmt::Debug for QstatsScope {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("QstatsScope", self, f)
+    }
 }
 
 impl QstatsScope {
@@ -1723,11 +1755,13 @@ impl<'a> Dev<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -1775,6 +1809,7 @@ impl<'m, 'a, 'b> DevWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -1782,36 +1817,31 @@ impl<'m, 'a, 'b> DevWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`NETDEV_A_DEV_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `xdp-features` (`NETDEV_A_DEV_XDP_FEATURES`, u64, a value of `xdp-act`: `XdpAct`).
     #[inline]
     pub fn xdp_features(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `xdp-zc-max-segs` (`NETDEV_A_DEV_XDP_ZC_MAX_SEGS`, u32).
     #[inline]
     pub fn xdp_zc_max_segs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `xdp-rx-metadata-features` (`NETDEV_A_DEV_XDP_RX_METADATA_FEATURES`, u64, a value of `xdp-rx-metadata`: `XdpRxMetadata`).
     #[inline]
     pub fn xdp_rx_metadata_features(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `xsk-features` (`NETDEV_A_DEV_XSK_FEATURES`, u64, a value of `xsk-flags`: `XskFlags`).
     #[inline]
     pub fn xsk_features(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 }
 
@@ -1837,11 +1867,13 @@ impl<'a> Dmabuf<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -1889,6 +1921,7 @@ impl<'m, 'a, 'b> DmabufWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -1896,8 +1929,7 @@ impl<'m, 'a, 'b> DmabufWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`NETDEV_A_DMABUF_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `queues` (`NETDEV_A_DMABUF_QUEUES`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -1909,22 +1941,19 @@ impl<'m, 'a, 'b> DmabufWriter<'m, 'a, 'b> {
     /// Writes `fd` (`NETDEV_A_DMABUF_FD`, u32).
     #[inline]
     pub fn fd(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `id` (`NETDEV_A_DMABUF_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `rx-page-size` (`NETDEV_A_DMABUF_RX_PAGE_SIZE`, u32).
     #[inline]
     pub fn rx_page_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 }
 
@@ -1950,11 +1979,13 @@ impl<'a> IoUringProviderInfo<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -1978,6 +2009,7 @@ impl<'m, 'a, 'b> IoUringProviderInfoWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -1985,8 +2017,7 @@ impl<'m, 'a, 'b> IoUringProviderInfoWriter<'m, 'a, 'b> {
     /// Writes `rx-buf-len` (`NETDEV_A_IO_URING_PROVIDER_INFO_RX_BUF_LEN`, uint).
     #[inline]
     pub fn rx_buf_len(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 }
 
@@ -2012,11 +2043,13 @@ impl<'a> Lease<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2052,6 +2085,7 @@ impl<'m, 'a, 'b> LeaseWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2059,8 +2093,7 @@ impl<'m, 'a, 'b> LeaseWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`NETDEV_A_LEASE_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `queue` (`NETDEV_A_LEASE_QUEUE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2072,8 +2105,7 @@ impl<'m, 'a, 'b> LeaseWriter<'m, 'a, 'b> {
     /// Writes `netns-id` (`NETDEV_A_LEASE_NETNS_ID`, s32).
     #[inline]
     pub fn netns_id(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 }
 
@@ -2099,11 +2131,13 @@ impl<'a> Napi<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2169,6 +2203,7 @@ impl<'m, 'a, 'b> NapiWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2176,57 +2211,49 @@ impl<'m, 'a, 'b> NapiWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`NETDEV_A_NAPI_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `id` (`NETDEV_A_NAPI_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `irq` (`NETDEV_A_NAPI_IRQ`, u32).
     #[inline]
     pub fn irq(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `pid` (`NETDEV_A_NAPI_PID`, u32).
     #[inline]
     pub fn pid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `defer-hard-irqs` (`NETDEV_A_NAPI_DEFER_HARD_IRQS`, u32).
     #[inline]
     pub fn defer_hard_irqs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `gro-flush-timeout` (`NETDEV_A_NAPI_GRO_FLUSH_TIMEOUT`, uint).
     #[inline]
     pub fn gro_flush_timeout(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `irq-suspend-timeout` (`NETDEV_A_NAPI_IRQ_SUSPEND_TIMEOUT`, uint).
     #[inline]
     pub fn irq_suspend_timeout(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `threaded` (`NETDEV_A_NAPI_THREADED`, u32, a value of `napi-threaded`: `NapiThreaded`).
     #[inline]
     pub fn threaded(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 }
 
@@ -2252,11 +2279,13 @@ impl<'a> PagePool<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2322,6 +2351,7 @@ impl<'m, 'a, 'b> PagePoolWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2329,50 +2359,43 @@ impl<'m, 'a, 'b> PagePoolWriter<'m, 'a, 'b> {
     /// Writes `id` (`NETDEV_A_PAGE_POOL_ID`, uint).
     #[inline]
     pub fn id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `ifindex` (`NETDEV_A_PAGE_POOL_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `napi-id` (`NETDEV_A_PAGE_POOL_NAPI_ID`, uint).
     #[inline]
     pub fn napi_id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `inflight` (`NETDEV_A_PAGE_POOL_INFLIGHT`, uint).
     #[inline]
     pub fn inflight(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `inflight-mem` (`NETDEV_A_PAGE_POOL_INFLIGHT_MEM`, uint).
     #[inline]
     pub fn inflight_mem(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `detach-time` (`NETDEV_A_PAGE_POOL_DETACH_TIME`, uint).
     #[inline]
     pub fn detach_time(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `dmabuf` (`NETDEV_A_PAGE_POOL_DMABUF`, u32).
     #[inline]
     pub fn dmabuf(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Opens `io-uring` (`NETDEV_A_PAGE_POOL_IO_URING`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2404,11 +2427,13 @@ impl<'a> PagePoolInfo<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2438,6 +2463,7 @@ impl<'m, 'a, 'b> PagePoolInfoWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2445,15 +2471,13 @@ impl<'m, 'a, 'b> PagePoolInfoWriter<'m, 'a, 'b> {
     /// Writes `id` (`NETDEV_A_PAGE_POOL_ID`, uint).
     #[inline]
     pub fn id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `ifindex` (`NETDEV_A_PAGE_POOL_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -2479,11 +2503,13 @@ impl<'a> PagePoolStats<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 12> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2573,6 +2599,7 @@ impl<'m, 'a, 'b> PagePoolStatsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2586,78 +2613,67 @@ impl<'m, 'a, 'b> PagePoolStatsWriter<'m, 'a, 'b> {
     /// Writes `alloc-fast` (`NETDEV_A_PAGE_POOL_STATS_ALLOC_FAST`, uint).
     #[inline]
     pub fn alloc_fast(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `alloc-slow` (`NETDEV_A_PAGE_POOL_STATS_ALLOC_SLOW`, uint).
     #[inline]
     pub fn alloc_slow(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `alloc-slow-high-order` (`NETDEV_A_PAGE_POOL_STATS_ALLOC_SLOW_HIGH_ORDER`, uint).
     #[inline]
     pub fn alloc_slow_high_order(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `alloc-empty` (`NETDEV_A_PAGE_POOL_STATS_ALLOC_EMPTY`, uint).
     #[inline]
     pub fn alloc_empty(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `alloc-refill` (`NETDEV_A_PAGE_POOL_STATS_ALLOC_REFILL`, uint).
     #[inline]
     pub fn alloc_refill(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `alloc-waive` (`NETDEV_A_PAGE_POOL_STATS_ALLOC_WAIVE`, uint).
     #[inline]
     pub fn alloc_waive(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `recycle-cached` (`NETDEV_A_PAGE_POOL_STATS_RECYCLE_CACHED`, uint).
     #[inline]
     pub fn recycle_cached(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `recycle-cache-full` (`NETDEV_A_PAGE_POOL_STATS_RECYCLE_CACHE_FULL`, uint).
     #[inline]
     pub fn recycle_cache_full(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `recycle-ring` (`NETDEV_A_PAGE_POOL_STATS_RECYCLE_RING`, uint).
     #[inline]
     pub fn recycle_ring(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `recycle-ring-full` (`NETDEV_A_PAGE_POOL_STATS_RECYCLE_RING_FULL`, uint).
     #[inline]
     pub fn recycle_ring_full(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, &value), self)
     }
 
     /// Writes `recycle-released-refcnt` (`NETDEV_A_PAGE_POOL_STATS_RECYCLE_RELEASED_REFCNT`, uint).
     #[inline]
     pub fn recycle_released_refcnt(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(18, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(18, &value), self)
     }
 }
 
@@ -2683,11 +2699,13 @@ impl<'a> Qstats<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 31> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2891,6 +2909,7 @@ impl<'m, 'a, 'b> QstatsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2898,218 +2917,187 @@ impl<'m, 'a, 'b> QstatsWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`NETDEV_A_QSTATS_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `queue-type` (`NETDEV_A_QSTATS_QUEUE_TYPE`, u32, a value of `queue-type`: `QueueType`).
     #[inline]
     pub fn queue_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `queue-id` (`NETDEV_A_QSTATS_QUEUE_ID`, u32).
     #[inline]
     pub fn queue_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `scope` (`NETDEV_A_QSTATS_SCOPE`, uint, a value of `qstats-scope`: `QstatsScope`).
     #[inline]
     pub fn scope(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `rx-packets` (`NETDEV_A_QSTATS_RX_PACKETS`, uint).
     #[inline]
     pub fn rx_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `rx-bytes` (`NETDEV_A_QSTATS_RX_BYTES`, uint).
     #[inline]
     pub fn rx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `tx-packets` (`NETDEV_A_QSTATS_TX_PACKETS`, uint).
     #[inline]
     pub fn tx_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `tx-bytes` (`NETDEV_A_QSTATS_TX_BYTES`, uint).
     #[inline]
     pub fn tx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `rx-alloc-fail` (`NETDEV_A_QSTATS_RX_ALLOC_FAIL`, uint).
     #[inline]
     pub fn rx_alloc_fail(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `rx-hw-drops` (`NETDEV_A_QSTATS_RX_HW_DROPS`, uint).
     #[inline]
     pub fn rx_hw_drops(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `rx-hw-drop-overruns` (`NETDEV_A_QSTATS_RX_HW_DROP_OVERRUNS`, uint).
     #[inline]
     pub fn rx_hw_drop_overruns(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `rx-csum-complete` (`NETDEV_A_QSTATS_RX_CSUM_COMPLETE`, uint).
     #[inline]
     pub fn rx_csum_complete(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `rx-csum-unnecessary` (`NETDEV_A_QSTATS_RX_CSUM_UNNECESSARY`, uint).
     #[inline]
     pub fn rx_csum_unnecessary(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `rx-csum-none` (`NETDEV_A_QSTATS_RX_CSUM_NONE`, uint).
     #[inline]
     pub fn rx_csum_none(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, &value), self)
     }
 
     /// Writes `rx-csum-bad` (`NETDEV_A_QSTATS_RX_CSUM_BAD`, uint).
     #[inline]
     pub fn rx_csum_bad(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(18, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(18, &value), self)
     }
 
     /// Writes `rx-hw-gro-packets` (`NETDEV_A_QSTATS_RX_HW_GRO_PACKETS`, uint).
     #[inline]
     pub fn rx_hw_gro_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(19, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(19, &value), self)
     }
 
     /// Writes `rx-hw-gro-bytes` (`NETDEV_A_QSTATS_RX_HW_GRO_BYTES`, uint).
     #[inline]
     pub fn rx_hw_gro_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(20, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(20, &value), self)
     }
 
     /// Writes `rx-hw-gro-wire-packets` (`NETDEV_A_QSTATS_RX_HW_GRO_WIRE_PACKETS`, uint).
     #[inline]
     pub fn rx_hw_gro_wire_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(21, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(21, &value), self)
     }
 
     /// Writes `rx-hw-gro-wire-bytes` (`NETDEV_A_QSTATS_RX_HW_GRO_WIRE_BYTES`, uint).
     #[inline]
     pub fn rx_hw_gro_wire_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(22, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(22, &value), self)
     }
 
     /// Writes `rx-hw-drop-ratelimits` (`NETDEV_A_QSTATS_RX_HW_DROP_RATELIMITS`, uint).
     #[inline]
     pub fn rx_hw_drop_ratelimits(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(23, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(23, &value), self)
     }
 
     /// Writes `tx-hw-drops` (`NETDEV_A_QSTATS_TX_HW_DROPS`, uint).
     #[inline]
     pub fn tx_hw_drops(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(24, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(24, &value), self)
     }
 
     /// Writes `tx-hw-drop-errors` (`NETDEV_A_QSTATS_TX_HW_DROP_ERRORS`, uint).
     #[inline]
     pub fn tx_hw_drop_errors(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(25, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(25, &value), self)
     }
 
     /// Writes `tx-csum-none` (`NETDEV_A_QSTATS_TX_CSUM_NONE`, uint).
     #[inline]
     pub fn tx_csum_none(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(26, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(26, &value), self)
     }
 
     /// Writes `tx-needs-csum` (`NETDEV_A_QSTATS_TX_NEEDS_CSUM`, uint).
     #[inline]
     pub fn tx_needs_csum(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(27, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(27, &value), self)
     }
 
     /// Writes `tx-hw-gso-packets` (`NETDEV_A_QSTATS_TX_HW_GSO_PACKETS`, uint).
     #[inline]
     pub fn tx_hw_gso_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(28, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(28, &value), self)
     }
 
     /// Writes `tx-hw-gso-bytes` (`NETDEV_A_QSTATS_TX_HW_GSO_BYTES`, uint).
     #[inline]
     pub fn tx_hw_gso_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(29, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(29, &value), self)
     }
 
     /// Writes `tx-hw-gso-wire-packets` (`NETDEV_A_QSTATS_TX_HW_GSO_WIRE_PACKETS`, uint).
     #[inline]
     pub fn tx_hw_gso_wire_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(30, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(30, &value), self)
     }
 
     /// Writes `tx-hw-gso-wire-bytes` (`NETDEV_A_QSTATS_TX_HW_GSO_WIRE_BYTES`, uint).
     #[inline]
     pub fn tx_hw_gso_wire_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(31, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(31, &value), self)
     }
 
     /// Writes `tx-hw-drop-ratelimits` (`NETDEV_A_QSTATS_TX_HW_DROP_RATELIMITS`, uint).
     #[inline]
     pub fn tx_hw_drop_ratelimits(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(32, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(32, &value), self)
     }
 
     /// Writes `tx-stop` (`NETDEV_A_QSTATS_TX_STOP`, uint).
     #[inline]
     pub fn tx_stop(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(33, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(33, &value), self)
     }
 
     /// Writes `tx-wake` (`NETDEV_A_QSTATS_TX_WAKE`, uint).
     #[inline]
     pub fn tx_wake(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(34, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(34, &value), self)
     }
 }
 
@@ -3135,11 +3123,13 @@ impl<'a> Queue<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -3205,6 +3195,7 @@ impl<'m, 'a, 'b> QueueWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -3212,36 +3203,31 @@ impl<'m, 'a, 'b> QueueWriter<'m, 'a, 'b> {
     /// Writes `id` (`NETDEV_A_QUEUE_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `ifindex` (`NETDEV_A_QUEUE_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `type` (`NETDEV_A_QUEUE_TYPE`, u32, a value of `queue-type`: `QueueType`).
     #[inline]
     pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `napi-id` (`NETDEV_A_QUEUE_NAPI_ID`, u32).
     #[inline]
     pub fn napi_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `dmabuf` (`NETDEV_A_QUEUE_DMABUF`, u32).
     #[inline]
     pub fn dmabuf(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Opens `io-uring` (`NETDEV_A_QUEUE_IO_URING`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -3285,11 +3271,13 @@ impl<'a> QueueId<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -3319,6 +3307,7 @@ impl<'m, 'a, 'b> QueueIdWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -3326,15 +3315,13 @@ impl<'m, 'a, 'b> QueueIdWriter<'m, 'a, 'b> {
     /// Writes `id` (`NETDEV_A_QUEUE_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `type` (`NETDEV_A_QUEUE_TYPE`, u32, a value of `queue-type`: `QueueType`).
     #[inline]
     pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 }
 
@@ -3360,11 +3347,13 @@ impl<'a> XskInfo<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 0> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -3382,6 +3371,7 @@ impl<'m, 'a, 'b> XskInfoWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }

@@ -19,15 +19,23 @@ pub const NFSD_FAMILY_VERSION: u8 = 1;
 pub const NFSD_CACHE_TYPE_SVC_EXPORT: u32 = 0x1;
 /// `NFSD_CACHE_TYPE_EXPKEY` (`expkey`) in nfsd's flag set `cache-type`.
 pub const NFSD_CACHE_TYPE_EXPKEY: u32 = 0x2;
-bitflags::bitflags! {
 /// nfsd's flag set `cache-type`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct CacheType: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct CacheType(u32);
+
+bitflags::bitflags! {
+impl CacheType: u32 {
 /// `NFSD_CACHE_TYPE_SVC_EXPORT` (`svc_export`).
 const SVC_EXPORT = 0x1;
 /// `NFSD_CACHE_TYPE_EXPKEY` (`expkey`).
 const EXPKEY = 0x2;
 }
+}
+
+impl core::fmt::Debug for CacheType {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("CacheType", self, f)
+    }
 }
 
 impl CacheType {
@@ -89,10 +97,12 @@ pub const NFSD_EXPORT_FLAGS_NOACL: u32 = 0x8000;
 pub const NFSD_EXPORT_FLAGS_V4ROOT: u32 = 0x10000;
 /// `NFSD_EXPORT_FLAGS_PNFS` (`pnfs`) in nfsd's flag set `export-flags`.
 pub const NFSD_EXPORT_FLAGS_PNFS: u32 = 0x20000;
-bitflags::bitflags! {
 /// nfsd's flag set `export-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ExportFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct ExportFlags(u32);
+
+bitflags::bitflags! {
+impl ExportFlags: u32 {
 /// `NFSD_EXPORT_FLAGS_READONLY` (`readonly`).
 const READONLY = 0x1;
 /// `NFSD_EXPORT_FLAGS_INSECURE_PORT` (`insecure-port`).
@@ -130,6 +140,12 @@ const V4ROOT = 0x10000;
 /// `NFSD_EXPORT_FLAGS_PNFS` (`pnfs`).
 const PNFS = 0x20000;
 }
+}
+
+impl core::fmt::Debug for ExportFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("ExportFlags", self, f)
+    }
 }
 
 impl ExportFlags {
@@ -241,10 +257,12 @@ pub const NFSD_XPRTSEC_MODE_NONE: u32 = 0x1;
 pub const NFSD_XPRTSEC_MODE_TLS: u32 = 0x2;
 /// `NFSD_XPRTSEC_MODE_MTLS` (`mtls`) in nfsd's flag set `xprtsec-mode`.
 pub const NFSD_XPRTSEC_MODE_MTLS: u32 = 0x4;
-bitflags::bitflags! {
 /// nfsd's flag set `xprtsec-mode`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct XprtsecMode: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct XprtsecMode(u32);
+
+bitflags::bitflags! {
+impl XprtsecMode: u32 {
 /// `NFSD_XPRTSEC_MODE_NONE` (`none`).
 const NONE = 0x1;
 /// `NFSD_XPRTSEC_MODE_TLS` (`tls`).
@@ -252,6 +270,12 @@ const TLS = 0x2;
 /// `NFSD_XPRTSEC_MODE_MTLS` (`mtls`).
 const MTLS = 0x4;
 }
+}
+
+impl core::fmt::Debug for XprtsecMode {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("XprtsecMode", self, f)
+    }
 }
 
 impl XprtsecMode {
@@ -1665,11 +1689,13 @@ impl<'a> AuthFlavor<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -1699,6 +1725,7 @@ impl<'m, 'a, 'b> AuthFlavorWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -1706,15 +1733,13 @@ impl<'m, 'a, 'b> AuthFlavorWriter<'m, 'a, 'b> {
     /// Writes `pseudoflavor` (`NFSD_A_AUTH_FLAVOR_PSEUDOFLAVOR`, u32).
     #[inline]
     pub fn pseudoflavor(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `flags` (`NFSD_A_AUTH_FLAVOR_FLAGS`, u32, bits of `export-flags`: `ExportFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -1740,11 +1765,13 @@ impl<'a> CacheFlush<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -1768,6 +1795,7 @@ impl<'m, 'a, 'b> CacheFlushWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -1775,8 +1803,7 @@ impl<'m, 'a, 'b> CacheFlushWriter<'m, 'a, 'b> {
     /// Writes `mask` (`NFSD_A_CACHE_FLUSH_MASK`, u32, bits of `cache-type`: `CacheType`).
     #[inline]
     pub fn mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 }
 
@@ -1802,11 +1829,13 @@ impl<'a> CacheNotify<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -1830,6 +1859,7 @@ impl<'m, 'a, 'b> CacheNotifyWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -1837,8 +1867,7 @@ impl<'m, 'a, 'b> CacheNotifyWriter<'m, 'a, 'b> {
     /// Writes `cache-type` (`NFSD_A_CACHE_NOTIFY_CACHE_TYPE`, u32, a value of `cache-type`: `CacheType`).
     #[inline]
     pub fn cache_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 }
 
@@ -1864,11 +1893,13 @@ impl<'a> Expkey<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -1928,6 +1959,7 @@ impl<'m, 'a, 'b> ExpkeyWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -1935,50 +1967,43 @@ impl<'m, 'a, 'b> ExpkeyWriter<'m, 'a, 'b> {
     /// Writes `seqno` (`NFSD_A_EXPKEY_SEQNO`, u64).
     #[inline]
     pub fn seqno(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `client` (`NFSD_A_EXPKEY_CLIENT`, string).
     #[inline]
     pub fn client(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `fsidtype` (`NFSD_A_EXPKEY_FSIDTYPE`, u8).
     #[inline]
     pub fn fsidtype(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `fsid` (`NFSD_A_EXPKEY_FSID`, binary).
     #[inline]
     pub fn fsid(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Writes `negative` (`NFSD_A_EXPKEY_NEGATIVE`, flag).
     #[inline]
     pub fn negative(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(5)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(5), self)
     }
 
     /// Writes `expiry` (`NFSD_A_EXPKEY_EXPIRY`, u64).
     #[inline]
     pub fn expiry(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `path` (`NFSD_A_EXPKEY_PATH`, string).
     #[inline]
     pub fn path(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(7, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(7, value), self)
     }
 }
 
@@ -2004,11 +2029,13 @@ impl<'a> ExpkeyReqs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2032,6 +2059,7 @@ impl<'m, 'a, 'b> ExpkeyReqsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2065,11 +2093,13 @@ impl<'a> Fslocation<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2099,6 +2129,7 @@ impl<'m, 'a, 'b> FslocationWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2106,15 +2137,13 @@ impl<'m, 'a, 'b> FslocationWriter<'m, 'a, 'b> {
     /// Writes `host` (`NFSD_A_FSLOCATION_HOST`, string).
     #[inline]
     pub fn host(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `path` (`NFSD_A_FSLOCATION_PATH`, string).
     #[inline]
     pub fn path(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 }
 
@@ -2140,11 +2169,13 @@ impl<'a> Fslocations<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2168,6 +2199,7 @@ impl<'m, 'a, 'b> FslocationsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2201,11 +2233,13 @@ impl<'a> PoolMode<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2235,6 +2269,7 @@ impl<'m, 'a, 'b> PoolModeWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2242,15 +2277,13 @@ impl<'m, 'a, 'b> PoolModeWriter<'m, 'a, 'b> {
     /// Writes `mode` (`NFSD_A_POOL_MODE_MODE`, string).
     #[inline]
     pub fn mode(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `npools` (`NFSD_A_POOL_MODE_NPOOLS`, u32).
     #[inline]
     pub fn npools(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -2276,11 +2309,13 @@ impl<'a> RpcStatus<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 14> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2376,6 +2411,7 @@ impl<'m, 'a, 'b> RpcStatusWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2383,92 +2419,79 @@ impl<'m, 'a, 'b> RpcStatusWriter<'m, 'a, 'b> {
     /// Writes `xid` (`NFSD_A_RPC_STATUS_XID`, u32, big-endian).
     #[inline]
     pub fn xid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `flags` (`NFSD_A_RPC_STATUS_FLAGS`, u32).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `prog` (`NFSD_A_RPC_STATUS_PROG`, u32).
     #[inline]
     pub fn prog(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `version` (`NFSD_A_RPC_STATUS_VERSION`, u8).
     #[inline]
     pub fn version(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `proc` (`NFSD_A_RPC_STATUS_PROC`, u32).
     #[inline]
     pub fn proc(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `service-time` (`NFSD_A_RPC_STATUS_SERVICE_TIME`, s64).
     #[inline]
     pub fn service_time(&mut self, value: i64) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `saddr4` (`NFSD_A_RPC_STATUS_SADDR4`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn saddr4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(8, &value), self)
     }
 
     /// Writes `daddr4` (`NFSD_A_RPC_STATUS_DADDR4`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn daddr4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(9, &value), self)
     }
 
     /// Writes `saddr6` (`NFSD_A_RPC_STATUS_SADDR6`, binary, display hint ipv6).
     #[inline]
     pub fn saddr6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `daddr6` (`NFSD_A_RPC_STATUS_DADDR6`, binary, display hint ipv6).
     #[inline]
     pub fn daddr6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `sport` (`NFSD_A_RPC_STATUS_SPORT`, u16, big-endian).
     #[inline]
     pub fn sport(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(12, &value), self)
     }
 
     /// Writes `dport` (`NFSD_A_RPC_STATUS_DPORT`, u16, big-endian).
     #[inline]
     pub fn dport(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(13, &value), self)
     }
 
     /// Writes `compound-ops` (`NFSD_A_RPC_STATUS_COMPOUND_OPS`, u32, multi-attr).
     #[inline]
     pub fn compound_ops(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 }
 
@@ -2494,11 +2517,13 @@ impl<'a> Server<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2552,6 +2577,7 @@ impl<'m, 'a, 'b> ServerWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2559,43 +2585,37 @@ impl<'m, 'a, 'b> ServerWriter<'m, 'a, 'b> {
     /// Writes `threads` (`NFSD_A_SERVER_THREADS`, u32, multi-attr).
     #[inline]
     pub fn threads(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `gracetime` (`NFSD_A_SERVER_GRACETIME`, u32).
     #[inline]
     pub fn gracetime(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `leasetime` (`NFSD_A_SERVER_LEASETIME`, u32).
     #[inline]
     pub fn leasetime(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `scope` (`NFSD_A_SERVER_SCOPE`, string).
     #[inline]
     pub fn scope(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(4, value), self)
     }
 
     /// Writes `min-threads` (`NFSD_A_SERVER_MIN_THREADS`, u32).
     #[inline]
     pub fn min_threads(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `fh-key` (`NFSD_A_SERVER_FH_KEY`, binary).
     #[inline]
     pub fn fh_key(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, value), self)
     }
 }
 
@@ -2621,11 +2641,13 @@ impl<'a> ServerProcEntry<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2655,6 +2677,7 @@ impl<'m, 'a, 'b> ServerProcEntryWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2662,15 +2685,13 @@ impl<'m, 'a, 'b> ServerProcEntryWriter<'m, 'a, 'b> {
     /// Writes `op` (`NFSD_A_SERVER_PROC_ENTRY_OP`, u32).
     #[inline]
     pub fn op(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `count` (`NFSD_A_SERVER_PROC_ENTRY_COUNT`, u64).
     #[inline]
     pub fn count(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -2696,11 +2717,13 @@ impl<'a> ServerProto<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2724,6 +2747,7 @@ impl<'m, 'a, 'b> ServerProtoWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2757,11 +2781,13 @@ impl<'a> ServerSock<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2785,6 +2811,7 @@ impl<'m, 'a, 'b> ServerSockWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2818,11 +2845,13 @@ impl<'a> ServerStats<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 20> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2954,6 +2983,7 @@ impl<'m, 'a, 'b> ServerStatsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2961,99 +2991,85 @@ impl<'m, 'a, 'b> ServerStatsWriter<'m, 'a, 'b> {
     /// Writes `rc-hits` (`NFSD_A_SERVER_STATS_RC_HITS`, u64).
     #[inline]
     pub fn rc_hits(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `rc-misses` (`NFSD_A_SERVER_STATS_RC_MISSES`, u64).
     #[inline]
     pub fn rc_misses(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `rc-nocache` (`NFSD_A_SERVER_STATS_RC_NOCACHE`, u64).
     #[inline]
     pub fn rc_nocache(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `fh-stale` (`NFSD_A_SERVER_STATS_FH_STALE`, u64).
     #[inline]
     pub fn fh_stale(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `io-read` (`NFSD_A_SERVER_STATS_IO_READ`, u64).
     #[inline]
     pub fn io_read(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `io-write` (`NFSD_A_SERVER_STATS_IO_WRITE`, u64).
     #[inline]
     pub fn io_write(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `netcnt` (`NFSD_A_SERVER_STATS_NETCNT`, u32).
     #[inline]
     pub fn netcnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `netudpcnt` (`NFSD_A_SERVER_STATS_NETUDPCNT`, u32).
     #[inline]
     pub fn netudpcnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `nettcpcnt` (`NFSD_A_SERVER_STATS_NETTCPCNT`, u32).
     #[inline]
     pub fn nettcpcnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `nettcpconn` (`NFSD_A_SERVER_STATS_NETTCPCONN`, u32).
     #[inline]
     pub fn nettcpconn(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `rpccnt` (`NFSD_A_SERVER_STATS_RPCCNT`, u32).
     #[inline]
     pub fn rpccnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `rpcbadfmt` (`NFSD_A_SERVER_STATS_RPCBADFMT`, u32).
     #[inline]
     pub fn rpcbadfmt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `rpcbadauth` (`NFSD_A_SERVER_STATS_RPCBADAUTH`, u32).
     #[inline]
     pub fn rpcbadauth(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `rpcbadclnt` (`NFSD_A_SERVER_STATS_RPCBADCLNT`, u32).
     #[inline]
     pub fn rpcbadclnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Opens `proc2-ops` (`NFSD_A_SERVER_STATS_PROC2_OPS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -3109,11 +3125,13 @@ impl<'a> Sock<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -3143,6 +3161,7 @@ impl<'m, 'a, 'b> SockWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -3150,15 +3169,13 @@ impl<'m, 'a, 'b> SockWriter<'m, 'a, 'b> {
     /// Writes `addr` (`NFSD_A_SOCK_ADDR`, binary).
     #[inline]
     pub fn addr(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, value), self)
     }
 
     /// Writes `transport-name` (`NFSD_A_SOCK_TRANSPORT_NAME`, string).
     #[inline]
     pub fn transport_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 }
 
@@ -3184,11 +3201,13 @@ impl<'a> SvcExport<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 13> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -3284,6 +3303,7 @@ impl<'m, 'a, 'b> SvcExportWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -3291,50 +3311,43 @@ impl<'m, 'a, 'b> SvcExportWriter<'m, 'a, 'b> {
     /// Writes `seqno` (`NFSD_A_SVC_EXPORT_SEQNO`, u64).
     #[inline]
     pub fn seqno(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `client` (`NFSD_A_SVC_EXPORT_CLIENT`, string).
     #[inline]
     pub fn client(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `path` (`NFSD_A_SVC_EXPORT_PATH`, string).
     #[inline]
     pub fn path(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(3, value), self)
     }
 
     /// Writes `negative` (`NFSD_A_SVC_EXPORT_NEGATIVE`, flag).
     #[inline]
     pub fn negative(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(4)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(4), self)
     }
 
     /// Writes `expiry` (`NFSD_A_SVC_EXPORT_EXPIRY`, u64).
     #[inline]
     pub fn expiry(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `anon-uid` (`NFSD_A_SVC_EXPORT_ANON_UID`, u32).
     #[inline]
     pub fn anon_uid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `anon-gid` (`NFSD_A_SVC_EXPORT_ANON_GID`, u32).
     #[inline]
     pub fn anon_gid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Opens `fslocations` (`NFSD_A_SVC_EXPORT_FSLOCATIONS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -3346,8 +3359,7 @@ impl<'m, 'a, 'b> SvcExportWriter<'m, 'a, 'b> {
     /// Writes `uuid` (`NFSD_A_SVC_EXPORT_UUID`, binary).
     #[inline]
     pub fn uuid(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, value), self)
     }
 
     /// Opens `secinfo` (`NFSD_A_SVC_EXPORT_SECINFO`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -3359,22 +3371,19 @@ impl<'m, 'a, 'b> SvcExportWriter<'m, 'a, 'b> {
     /// Writes `xprtsec` (`NFSD_A_SVC_EXPORT_XPRTSEC`, u32, a value of `xprtsec-mode`: `XprtsecMode`, multi-attr).
     #[inline]
     pub fn xprtsec(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `flags` (`NFSD_A_SVC_EXPORT_FLAGS`, u32, bits of `export-flags`: `ExportFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `fsid` (`NFSD_A_SVC_EXPORT_FSID`, s32).
     #[inline]
     pub fn fsid(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 }
 
@@ -3400,11 +3409,13 @@ impl<'a> SvcExportReqs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -3428,6 +3439,7 @@ impl<'m, 'a, 'b> SvcExportReqsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -3461,11 +3473,13 @@ impl<'a> UnlockExport<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -3489,6 +3503,7 @@ impl<'m, 'a, 'b> UnlockExportWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -3496,8 +3511,7 @@ impl<'m, 'a, 'b> UnlockExportWriter<'m, 'a, 'b> {
     /// Writes `path` (`NFSD_A_UNLOCK_EXPORT_PATH`, string).
     #[inline]
     pub fn path(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 }
 
@@ -3523,11 +3537,13 @@ impl<'a> UnlockFilesystem<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -3551,6 +3567,7 @@ impl<'m, 'a, 'b> UnlockFilesystemWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -3558,8 +3575,7 @@ impl<'m, 'a, 'b> UnlockFilesystemWriter<'m, 'a, 'b> {
     /// Writes `path` (`NFSD_A_UNLOCK_FILESYSTEM_PATH`, string).
     #[inline]
     pub fn path(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 }
 
@@ -3585,11 +3601,13 @@ impl<'a> UnlockIp<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -3613,6 +3631,7 @@ impl<'m, 'a, 'b> UnlockIpWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -3620,8 +3639,7 @@ impl<'m, 'a, 'b> UnlockIpWriter<'m, 'a, 'b> {
     /// Writes `address` (`NFSD_A_UNLOCK_IP_ADDRESS`, binary).
     #[inline]
     pub fn address(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, value), self)
     }
 }
 
@@ -3647,11 +3665,13 @@ impl<'a> Version<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -3687,6 +3707,7 @@ impl<'m, 'a, 'b> VersionWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -3694,21 +3715,18 @@ impl<'m, 'a, 'b> VersionWriter<'m, 'a, 'b> {
     /// Writes `major` (`NFSD_A_VERSION_MAJOR`, u32).
     #[inline]
     pub fn major(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `minor` (`NFSD_A_VERSION_MINOR`, u32).
     #[inline]
     pub fn minor(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `enabled` (`NFSD_A_VERSION_ENABLED`, flag).
     #[inline]
     pub fn enabled(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(3)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(3), self)
     }
 }

@@ -905,10 +905,12 @@ pub const NFTABLES_NAT_RANGE_FLAGS_PROTO_RANDOM_FULLY: u32 = 0x10;
 pub const NFTABLES_NAT_RANGE_FLAGS_PROTO_OFFSET: u32 = 0x20;
 /// `NFTABLES_NAT_RANGE_FLAGS_NETMAP` (`netmap`) in nftables's flag set `nat-range-flags`.
 pub const NFTABLES_NAT_RANGE_FLAGS_NETMAP: u32 = 0x40;
-bitflags::bitflags! {
 /// nftables's flag set `nat-range-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct NatRangeFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct NatRangeFlags(u32);
+
+bitflags::bitflags! {
+impl NatRangeFlags: u32 {
 /// `NFTABLES_NAT_RANGE_FLAGS_MAP_IPS` (`map-ips`).
 const MAP_IPS = 0x1;
 /// `NFTABLES_NAT_RANGE_FLAGS_PROTO_SPECIFIED` (`proto-specified`).
@@ -924,6 +926,12 @@ const PROTO_OFFSET = 0x20;
 /// `NFTABLES_NAT_RANGE_FLAGS_NETMAP` (`netmap`).
 const NETMAP = 0x40;
 }
+}
+
+impl core::fmt::Debug for NatRangeFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("NatRangeFlags", self, f)
+    }
 }
 
 impl NatRangeFlags {
@@ -980,10 +988,12 @@ pub const NFTABLES_TABLE_FLAGS_DORMANT: u32 = 0x1;
 pub const NFTABLES_TABLE_FLAGS_OWNER: u32 = 0x2;
 /// `NFTABLES_TABLE_FLAGS_PERSIST` (`persist`) in nftables's flag set `table-flags`.
 pub const NFTABLES_TABLE_FLAGS_PERSIST: u32 = 0x4;
-bitflags::bitflags! {
 /// nftables's flag set `table-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct TableFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct TableFlags(u32);
+
+bitflags::bitflags! {
+impl TableFlags: u32 {
 /// `NFTABLES_TABLE_FLAGS_DORMANT` (`dormant`).
 const DORMANT = 0x1;
 /// `NFTABLES_TABLE_FLAGS_OWNER` (`owner`).
@@ -991,6 +1001,12 @@ const OWNER = 0x2;
 /// `NFTABLES_TABLE_FLAGS_PERSIST` (`persist`).
 const PERSIST = 0x4;
 }
+}
+
+impl core::fmt::Debug for TableFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("TableFlags", self, f)
+    }
 }
 
 impl TableFlags {
@@ -1027,10 +1043,12 @@ pub const NFTABLES_CHAIN_FLAGS_BASE: u32 = 0x1;
 pub const NFTABLES_CHAIN_FLAGS_HW_OFFLOAD: u32 = 0x2;
 /// `NFTABLES_CHAIN_FLAGS_BINDING` (`binding`) in nftables's flag set `chain-flags`.
 pub const NFTABLES_CHAIN_FLAGS_BINDING: u32 = 0x4;
-bitflags::bitflags! {
 /// nftables's flag set `chain-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ChainFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct ChainFlags(u32);
+
+bitflags::bitflags! {
+impl ChainFlags: u32 {
 /// `NFTABLES_CHAIN_FLAGS_BASE` (`base`).
 const BASE = 0x1;
 /// `NFTABLES_CHAIN_FLAGS_HW_OFFLOAD` (`hw-offload`).
@@ -1038,6 +1056,12 @@ const HW_OFFLOAD = 0x2;
 /// `NFTABLES_CHAIN_FLAGS_BINDING` (`binding`).
 const BINDING = 0x4;
 }
+}
+
+impl core::fmt::Debug for ChainFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("ChainFlags", self, f)
+    }
 }
 
 impl ChainFlags {
@@ -1086,10 +1110,12 @@ pub const NFTABLES_SET_FLAGS_OBJECT: u32 = 0x40;
 pub const NFTABLES_SET_FLAGS_CONCAT: u32 = 0x80;
 /// `NFTABLES_SET_FLAGS_EXPR` (`expr`) in nftables's flag set `set-flags`.
 pub const NFTABLES_SET_FLAGS_EXPR: u32 = 0x100;
-bitflags::bitflags! {
 /// nftables's flag set `set-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct SetFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct SetFlags(u32);
+
+bitflags::bitflags! {
+impl SetFlags: u32 {
 /// `NFTABLES_SET_FLAGS_ANONYMOUS` (`anonymous`).
 const ANONYMOUS = 0x1;
 /// `NFTABLES_SET_FLAGS_CONSTANT` (`constant`).
@@ -1109,6 +1135,12 @@ const CONCAT = 0x80;
 /// `NFTABLES_SET_FLAGS_EXPR` (`expr`).
 const EXPR = 0x100;
 }
+}
+
+impl core::fmt::Debug for SetFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("SetFlags", self, f)
+    }
 }
 
 impl SetFlags {
@@ -1173,15 +1205,23 @@ pub static ENUM_SET_FLAGS: f::EnumSpec = f::EnumSpec {
 pub const NFTABLES_SET_ELEM_FLAGS_INTERVAL_END: u32 = 0x1;
 /// `NFTABLES_SET_ELEM_FLAGS_CATCHALL` (`catchall`) in nftables's flag set `set-elem-flags`.
 pub const NFTABLES_SET_ELEM_FLAGS_CATCHALL: u32 = 0x2;
-bitflags::bitflags! {
 /// nftables's flag set `set-elem-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct SetElemFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct SetElemFlags(u32);
+
+bitflags::bitflags! {
+impl SetElemFlags: u32 {
 /// `NFTABLES_SET_ELEM_FLAGS_INTERVAL_END` (`interval-end`).
 const INTERVAL_END = 0x1;
 /// `NFTABLES_SET_ELEM_FLAGS_CATCHALL` (`catchall`).
 const CATCHALL = 0x2;
 }
+}
+
+impl core::fmt::Debug for SetElemFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("SetElemFlags", self, f)
+    }
 }
 
 impl SetElemFlags {
@@ -1209,13 +1249,21 @@ pub static ENUM_SET_ELEM_FLAGS: f::EnumSpec = f::EnumSpec {
 
 /// `NFTABLES_LOOKUP_FLAGS_INVERT` (`invert`) in nftables's flag set `lookup-flags`.
 pub const NFTABLES_LOOKUP_FLAGS_INVERT: u32 = 0x1;
-bitflags::bitflags! {
 /// nftables's flag set `lookup-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct LookupFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct LookupFlags(u32);
+
+bitflags::bitflags! {
+impl LookupFlags: u32 {
 /// `NFTABLES_LOOKUP_FLAGS_INVERT` (`invert`).
 const INVERT = 0x1;
 }
+}
+
+impl core::fmt::Debug for LookupFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("LookupFlags", self, f)
+    }
 }
 
 impl LookupFlags {
@@ -1636,15 +1684,23 @@ pub static ENUM_CT_DIRECTION: f::EnumSpec = f::EnumSpec {
 pub const NFTABLES_QUOTA_FLAGS_INVERT: u32 = 0x1;
 /// `NFTABLES_QUOTA_FLAGS_DEPLETED` (`depleted`) in nftables's flag set `quota-flags`.
 pub const NFTABLES_QUOTA_FLAGS_DEPLETED: u32 = 0x2;
-bitflags::bitflags! {
 /// nftables's flag set `quota-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct QuotaFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct QuotaFlags(u32);
+
+bitflags::bitflags! {
+impl QuotaFlags: u32 {
 /// `NFTABLES_QUOTA_FLAGS_INVERT` (`invert`).
 const INVERT = 0x1;
 /// `NFTABLES_QUOTA_FLAGS_DEPLETED` (`depleted`).
 const DEPLETED = 0x2;
 }
+}
+
+impl core::fmt::Debug for QuotaFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("QuotaFlags", self, f)
+    }
 }
 
 impl QuotaFlags {
@@ -1924,10 +1980,12 @@ pub const NFTABLES_FIB_FLAGS_IIF: u32 = 0x8;
 pub const NFTABLES_FIB_FLAGS_OIF: u32 = 0x10;
 /// `NFTABLES_FIB_FLAGS_PRESENT` (`present`) in nftables's flag set `fib-flags`.
 pub const NFTABLES_FIB_FLAGS_PRESENT: u32 = 0x20;
-bitflags::bitflags! {
 /// nftables's flag set `fib-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct FibFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct FibFlags(u32);
+
+bitflags::bitflags! {
+impl FibFlags: u32 {
 /// `NFTABLES_FIB_FLAGS_SADDR` (`saddr`).
 const SADDR = 0x1;
 /// `NFTABLES_FIB_FLAGS_DADDR` (`daddr`).
@@ -1941,6 +1999,12 @@ const OIF = 0x10;
 /// `NFTABLES_FIB_FLAGS_PRESENT` (`present`).
 const PRESENT = 0x20;
 }
+}
+
+impl core::fmt::Debug for FibFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("FibFlags", self, f)
+    }
 }
 
 impl FibFlags {
@@ -2853,10 +2917,12 @@ pub const NFTABLES_LOG_FLAGS_UID: u32 = 0x8;
 pub const NFTABLES_LOG_FLAGS_NFLOG: u32 = 0x10;
 /// `NFTABLES_LOG_FLAGS_MACDECODE` (`macdecode`) in nftables's flag set `log-flags`.
 pub const NFTABLES_LOG_FLAGS_MACDECODE: u32 = 0x20;
-bitflags::bitflags! {
 /// nftables's flag set `log-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct LogFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct LogFlags(u32);
+
+bitflags::bitflags! {
+impl LogFlags: u32 {
 /// `NFTABLES_LOG_FLAGS_TCPSEQ` (`tcpseq`).
 const TCPSEQ = 0x1;
 /// `NFTABLES_LOG_FLAGS_TCPOPT` (`tcpopt`).
@@ -2870,6 +2936,12 @@ const NFLOG = 0x10;
 /// `NFTABLES_LOG_FLAGS_MACDECODE` (`macdecode`).
 const MACDECODE = 0x20;
 }
+}
+
+impl core::fmt::Debug for LogFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("LogFlags", self, f)
+    }
 }
 
 impl LogFlags {
@@ -6245,11 +6317,13 @@ impl<'a> BatchAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -6273,6 +6347,7 @@ impl<'m, 'a, 'b> BatchAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -6280,8 +6355,7 @@ impl<'m, 'a, 'b> BatchAttrsWriter<'m, 'a, 'b> {
     /// Writes `genid` (`NFTABLES_A_BATCH_ATTRS_GENID`, u32, big-endian).
     #[inline]
     pub fn genid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 }
 
@@ -6307,11 +6381,13 @@ impl<'a> ChainAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 11> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -6395,6 +6471,7 @@ impl<'m, 'a, 'b> ChainAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -6402,22 +6479,19 @@ impl<'m, 'a, 'b> ChainAttrsWriter<'m, 'a, 'b> {
     /// Writes `table` (`NFTABLES_A_CHAIN_ATTRS_TABLE`, string).
     #[inline]
     pub fn table(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `handle` (`NFTABLES_A_CHAIN_ATTRS_HANDLE`, u64, big-endian).
     #[inline]
     pub fn handle(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `name` (`NFTABLES_A_CHAIN_ATTRS_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(3, value), self)
     }
 
     /// Opens `hook` (`NFTABLES_A_CHAIN_ATTRS_HOOK`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -6429,22 +6503,19 @@ impl<'m, 'a, 'b> ChainAttrsWriter<'m, 'a, 'b> {
     /// Writes `policy` (`NFTABLES_A_CHAIN_ATTRS_POLICY`, u32, big-endian).
     #[inline]
     pub fn policy(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 
     /// Writes `use` (`NFTABLES_A_CHAIN_ATTRS_USE`, u32, big-endian).
     #[inline]
     pub fn use_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(6, &value), self)
     }
 
     /// Writes `type` (`NFTABLES_A_CHAIN_ATTRS_TYPE`, string).
     #[inline]
     pub fn type_(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(7, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(7, value), self)
     }
 
     /// Opens `counters` (`NFTABLES_A_CHAIN_ATTRS_COUNTERS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -6456,22 +6527,19 @@ impl<'m, 'a, 'b> ChainAttrsWriter<'m, 'a, 'b> {
     /// Writes `flags` (`NFTABLES_A_CHAIN_ATTRS_FLAGS`, u32, big-endian, bits of `chain-flags`: `ChainFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(9, &value), self)
     }
 
     /// Writes `id` (`NFTABLES_A_CHAIN_ATTRS_ID`, u32, big-endian).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(10, &value), self)
     }
 
     /// Writes `userdata` (`NFTABLES_A_CHAIN_ATTRS_USERDATA`, binary).
     #[inline]
     pub fn userdata(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, value), self)
     }
 }
 
@@ -6497,11 +6565,13 @@ impl<'a> CompatAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -6537,6 +6607,7 @@ impl<'m, 'a, 'b> CompatAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -6544,22 +6615,19 @@ impl<'m, 'a, 'b> CompatAttrsWriter<'m, 'a, 'b> {
     /// Writes `name` (`NFTABLES_A_COMPAT_ATTRS_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `rev` (`NFTABLES_A_COMPAT_ATTRS_REV`, u32, big-endian).
     #[inline]
     pub fn rev(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `type` (`NFTABLES_A_COMPAT_ATTRS_TYPE`, u32, big-endian).
     #[inline]
     pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 }
 
@@ -6585,11 +6653,13 @@ impl<'a> CompatMatchAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -6625,6 +6695,7 @@ impl<'m, 'a, 'b> CompatMatchAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -6632,22 +6703,19 @@ impl<'m, 'a, 'b> CompatMatchAttrsWriter<'m, 'a, 'b> {
     /// Writes `name` (`NFTABLES_A_COMPAT_MATCH_ATTRS_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `rev` (`NFTABLES_A_COMPAT_MATCH_ATTRS_REV`, u32, big-endian).
     #[inline]
     pub fn rev(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `info` (`NFTABLES_A_COMPAT_MATCH_ATTRS_INFO`, binary).
     #[inline]
     pub fn info(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 }
 
@@ -6673,11 +6741,13 @@ impl<'a> CompatTargetAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -6713,6 +6783,7 @@ impl<'m, 'a, 'b> CompatTargetAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -6720,22 +6791,19 @@ impl<'m, 'a, 'b> CompatTargetAttrsWriter<'m, 'a, 'b> {
     /// Writes `name` (`NFTABLES_A_COMPAT_TARGET_ATTRS_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `rev` (`NFTABLES_A_COMPAT_TARGET_ATTRS_REV`, u32, big-endian).
     #[inline]
     pub fn rev(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `info` (`NFTABLES_A_COMPAT_TARGET_ATTRS_INFO`, binary).
     #[inline]
     pub fn info(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 }
 
@@ -6761,11 +6829,13 @@ impl<'a> CounterAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -6795,6 +6865,7 @@ impl<'m, 'a, 'b> CounterAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -6802,15 +6873,13 @@ impl<'m, 'a, 'b> CounterAttrsWriter<'m, 'a, 'b> {
     /// Writes `bytes` (`NFTABLES_A_COUNTER_ATTRS_BYTES`, u64, big-endian).
     #[inline]
     pub fn bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `packets` (`NFTABLES_A_COUNTER_ATTRS_PACKETS`, u64, big-endian).
     #[inline]
     pub fn packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 }
 
@@ -6836,11 +6905,13 @@ impl<'a> DataAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -6870,6 +6941,7 @@ impl<'m, 'a, 'b> DataAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -6877,8 +6949,7 @@ impl<'m, 'a, 'b> DataAttrsWriter<'m, 'a, 'b> {
     /// Writes `value` (`NFTABLES_A_DATA_ATTRS_VALUE`, binary).
     #[inline]
     pub fn value(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, value), self)
     }
 
     /// Opens `verdict` (`NFTABLES_A_DATA_ATTRS_VERDICT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -6910,11 +6981,13 @@ impl<'a> ExprAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -6944,6 +7017,7 @@ impl<'m, 'a, 'b> ExprAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -6951,8 +7025,7 @@ impl<'m, 'a, 'b> ExprAttrsWriter<'m, 'a, 'b> {
     /// Writes `name` (`NFTABLES_A_EXPR_ATTRS_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Opens `data` (`NFTABLES_A_EXPR_ATTRS_DATA`, sub-message): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -6984,11 +7057,13 @@ impl<'a> ExprBitwiseAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -7048,6 +7123,7 @@ impl<'m, 'a, 'b> ExprBitwiseAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -7055,22 +7131,19 @@ impl<'m, 'a, 'b> ExprBitwiseAttrsWriter<'m, 'a, 'b> {
     /// Writes `sreg` (`NFTABLES_A_EXPR_BITWISE_ATTRS_SREG`, u32, big-endian).
     #[inline]
     pub fn sreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `dreg` (`NFTABLES_A_EXPR_BITWISE_ATTRS_DREG`, u32, big-endian).
     #[inline]
     pub fn dreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `len` (`NFTABLES_A_EXPR_BITWISE_ATTRS_LEN`, u32, big-endian).
     #[inline]
     pub fn len(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Opens `mask` (`NFTABLES_A_EXPR_BITWISE_ATTRS_MASK`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7088,8 +7161,7 @@ impl<'m, 'a, 'b> ExprBitwiseAttrsWriter<'m, 'a, 'b> {
     /// Writes `op` (`NFTABLES_A_EXPR_BITWISE_ATTRS_OP`, u32, big-endian, a value of `bitwise-ops`: `BitwiseOps`).
     #[inline]
     pub fn op(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(6, &value), self)
     }
 
     /// Opens `data` (`NFTABLES_A_EXPR_BITWISE_ATTRS_DATA`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7121,11 +7193,13 @@ impl<'a> ExprCmpAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -7161,6 +7235,7 @@ impl<'m, 'a, 'b> ExprCmpAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -7168,15 +7243,13 @@ impl<'m, 'a, 'b> ExprCmpAttrsWriter<'m, 'a, 'b> {
     /// Writes `sreg` (`NFTABLES_A_EXPR_CMP_ATTRS_SREG`, u32, big-endian).
     #[inline]
     pub fn sreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `op` (`NFTABLES_A_EXPR_CMP_ATTRS_OP`, u32, big-endian, a value of `cmp-ops`: `CmpOps`).
     #[inline]
     pub fn op(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Opens `data` (`NFTABLES_A_EXPR_CMP_ATTRS_DATA`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7208,11 +7281,13 @@ impl<'a> ExprCounterAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -7242,6 +7317,7 @@ impl<'m, 'a, 'b> ExprCounterAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -7249,15 +7325,13 @@ impl<'m, 'a, 'b> ExprCounterAttrsWriter<'m, 'a, 'b> {
     /// Writes `bytes` (`NFTABLES_A_EXPR_COUNTER_ATTRS_BYTES`, u64, big-endian).
     #[inline]
     pub fn bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `packets` (`NFTABLES_A_EXPR_COUNTER_ATTRS_PACKETS`, u64, big-endian).
     #[inline]
     pub fn packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 }
 
@@ -7283,11 +7357,13 @@ impl<'a> ExprCtAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -7329,6 +7405,7 @@ impl<'m, 'a, 'b> ExprCtAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -7336,29 +7413,25 @@ impl<'m, 'a, 'b> ExprCtAttrsWriter<'m, 'a, 'b> {
     /// Writes `dreg` (`NFTABLES_A_EXPR_CT_ATTRS_DREG`, u32, big-endian).
     #[inline]
     pub fn dreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `key` (`NFTABLES_A_EXPR_CT_ATTRS_KEY`, u32, big-endian, a value of `ct-keys`: `CtKeys`).
     #[inline]
     pub fn key(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `direction` (`NFTABLES_A_EXPR_CT_ATTRS_DIRECTION`, u8, a value of `ct-direction`: `CtDirection`).
     #[inline]
     pub fn direction(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `sreg` (`NFTABLES_A_EXPR_CT_ATTRS_SREG`, u32, big-endian).
     #[inline]
     pub fn sreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(4, &value), self)
     }
 }
 
@@ -7384,11 +7457,13 @@ impl<'a> ExprFibAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -7424,6 +7499,7 @@ impl<'m, 'a, 'b> ExprFibAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -7431,22 +7507,19 @@ impl<'m, 'a, 'b> ExprFibAttrsWriter<'m, 'a, 'b> {
     /// Writes `dreg` (`NFTABLES_A_EXPR_FIB_ATTRS_DREG`, u32, big-endian).
     #[inline]
     pub fn dreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `result` (`NFTABLES_A_EXPR_FIB_ATTRS_RESULT`, u32, big-endian, a value of `fib-result`: `FibResult`).
     #[inline]
     pub fn result(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `flags` (`NFTABLES_A_EXPR_FIB_ATTRS_FLAGS`, u32, big-endian, a value of `fib-flags`: `FibFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 }
 
@@ -7472,11 +7545,13 @@ impl<'a> ExprFlowOffloadAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -7500,6 +7575,7 @@ impl<'m, 'a, 'b> ExprFlowOffloadAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -7507,8 +7583,7 @@ impl<'m, 'a, 'b> ExprFlowOffloadAttrsWriter<'m, 'a, 'b> {
     /// Writes `name` (`NFTABLES_A_EXPR_FLOW_OFFLOAD_ATTRS_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 }
 
@@ -7534,11 +7609,13 @@ impl<'a> ExprImmediateAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -7568,6 +7645,7 @@ impl<'m, 'a, 'b> ExprImmediateAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -7575,8 +7653,7 @@ impl<'m, 'a, 'b> ExprImmediateAttrsWriter<'m, 'a, 'b> {
     /// Writes `dreg` (`NFTABLES_A_EXPR_IMMEDIATE_ATTRS_DREG`, u32, big-endian).
     #[inline]
     pub fn dreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Opens `data` (`NFTABLES_A_EXPR_IMMEDIATE_ATTRS_DATA`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7608,11 +7685,13 @@ impl<'a> ExprListAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -7636,6 +7715,7 @@ impl<'m, 'a, 'b> ExprListAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -7669,11 +7749,13 @@ impl<'a> ExprLookupAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -7721,6 +7803,7 @@ impl<'m, 'a, 'b> ExprLookupAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -7728,36 +7811,31 @@ impl<'m, 'a, 'b> ExprLookupAttrsWriter<'m, 'a, 'b> {
     /// Writes `set` (`NFTABLES_A_EXPR_LOOKUP_ATTRS_SET`, string).
     #[inline]
     pub fn set(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `set-id` (`NFTABLES_A_EXPR_LOOKUP_ATTRS_SET_ID`, u32, big-endian).
     #[inline]
     pub fn set_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `sreg` (`NFTABLES_A_EXPR_LOOKUP_ATTRS_SREG`, u32, big-endian).
     #[inline]
     pub fn sreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Writes `dreg` (`NFTABLES_A_EXPR_LOOKUP_ATTRS_DREG`, u32, big-endian).
     #[inline]
     pub fn dreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(4, &value), self)
     }
 
     /// Writes `flags` (`NFTABLES_A_EXPR_LOOKUP_ATTRS_FLAGS`, u32, big-endian, a value of `lookup-flags`: `LookupFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 }
 
@@ -7783,11 +7861,13 @@ impl<'a> ExprMasqAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -7823,6 +7903,7 @@ impl<'m, 'a, 'b> ExprMasqAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -7830,22 +7911,19 @@ impl<'m, 'a, 'b> ExprMasqAttrsWriter<'m, 'a, 'b> {
     /// Writes `flags` (`NFTABLES_A_EXPR_MASQ_ATTRS_FLAGS`, u32, big-endian, bits of `nat-range-flags`: `NatRangeFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `reg-proto-min` (`NFTABLES_A_EXPR_MASQ_ATTRS_REG_PROTO_MIN`, u32, big-endian, a value of `registers`: `Registers`).
     #[inline]
     pub fn reg_proto_min(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `reg-proto-max` (`NFTABLES_A_EXPR_MASQ_ATTRS_REG_PROTO_MAX`, u32, big-endian, a value of `registers`: `Registers`).
     #[inline]
     pub fn reg_proto_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 }
 
@@ -7871,11 +7949,13 @@ impl<'a> ExprMetaAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -7911,6 +7991,7 @@ impl<'m, 'a, 'b> ExprMetaAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -7918,22 +7999,19 @@ impl<'m, 'a, 'b> ExprMetaAttrsWriter<'m, 'a, 'b> {
     /// Writes `dreg` (`NFTABLES_A_EXPR_META_ATTRS_DREG`, u32, big-endian).
     #[inline]
     pub fn dreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `key` (`NFTABLES_A_EXPR_META_ATTRS_KEY`, u32, big-endian, a value of `meta-keys`: `MetaKeys`).
     #[inline]
     pub fn key(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `sreg` (`NFTABLES_A_EXPR_META_ATTRS_SREG`, u32, big-endian).
     #[inline]
     pub fn sreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 }
 
@@ -7959,11 +8037,13 @@ impl<'a> ExprNatAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8023,6 +8103,7 @@ impl<'m, 'a, 'b> ExprNatAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8030,50 +8111,43 @@ impl<'m, 'a, 'b> ExprNatAttrsWriter<'m, 'a, 'b> {
     /// Writes `type` (`NFTABLES_A_EXPR_NAT_ATTRS_TYPE`, u32, big-endian).
     #[inline]
     pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `family` (`NFTABLES_A_EXPR_NAT_ATTRS_FAMILY`, u32, big-endian).
     #[inline]
     pub fn family(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `reg-addr-min` (`NFTABLES_A_EXPR_NAT_ATTRS_REG_ADDR_MIN`, u32, big-endian).
     #[inline]
     pub fn reg_addr_min(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Writes `reg-addr-max` (`NFTABLES_A_EXPR_NAT_ATTRS_REG_ADDR_MAX`, u32, big-endian).
     #[inline]
     pub fn reg_addr_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(4, &value), self)
     }
 
     /// Writes `reg-proto-min` (`NFTABLES_A_EXPR_NAT_ATTRS_REG_PROTO_MIN`, u32, big-endian).
     #[inline]
     pub fn reg_proto_min(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 
     /// Writes `reg-proto-max` (`NFTABLES_A_EXPR_NAT_ATTRS_REG_PROTO_MAX`, u32, big-endian).
     #[inline]
     pub fn reg_proto_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(6, &value), self)
     }
 
     /// Writes `flags` (`NFTABLES_A_EXPR_NAT_ATTRS_FLAGS`, u32, big-endian, bits of `nat-range-flags`: `NatRangeFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(7, &value), self)
     }
 }
 
@@ -8099,11 +8173,13 @@ impl<'a> ExprObjrefAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8151,6 +8227,7 @@ impl<'m, 'a, 'b> ExprObjrefAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8158,36 +8235,31 @@ impl<'m, 'a, 'b> ExprObjrefAttrsWriter<'m, 'a, 'b> {
     /// Writes `imm-type` (`NFTABLES_A_EXPR_OBJREF_ATTRS_IMM_TYPE`, u32, big-endian).
     #[inline]
     pub fn imm_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `imm-name` (`NFTABLES_A_EXPR_OBJREF_ATTRS_IMM_NAME`, string).
     #[inline]
     pub fn imm_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `set-sreg` (`NFTABLES_A_EXPR_OBJREF_ATTRS_SET_SREG`, u32, big-endian).
     #[inline]
     pub fn set_sreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Writes `set-name` (`NFTABLES_A_EXPR_OBJREF_ATTRS_SET_NAME`, string).
     #[inline]
     pub fn set_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(4, value), self)
     }
 
     /// Writes `set-id` (`NFTABLES_A_EXPR_OBJREF_ATTRS_SET_ID`, u32, big-endian).
     #[inline]
     pub fn set_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 }
 
@@ -8213,11 +8285,13 @@ impl<'a> ExprPayloadAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8283,6 +8357,7 @@ impl<'m, 'a, 'b> ExprPayloadAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8290,57 +8365,49 @@ impl<'m, 'a, 'b> ExprPayloadAttrsWriter<'m, 'a, 'b> {
     /// Writes `dreg` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_DREG`, u32, big-endian, a value of `registers`: `Registers`).
     #[inline]
     pub fn dreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `base` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_BASE`, u32, big-endian, a value of `payload-base`: `PayloadBase`).
     #[inline]
     pub fn base(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `offset` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_OFFSET`, u32, big-endian).
     #[inline]
     pub fn offset(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Writes `len` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_LEN`, u32, big-endian).
     #[inline]
     pub fn len(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(4, &value), self)
     }
 
     /// Writes `sreg` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_SREG`, u32, big-endian, a value of `registers`: `Registers`).
     #[inline]
     pub fn sreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 
     /// Writes `csum-type` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_CSUM_TYPE`, u32, big-endian).
     #[inline]
     pub fn csum_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(6, &value), self)
     }
 
     /// Writes `csum-offset` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_CSUM_OFFSET`, u32, big-endian).
     #[inline]
     pub fn csum_offset(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(7, &value), self)
     }
 
     /// Writes `csum-flags` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_CSUM_FLAGS`, u32, big-endian).
     #[inline]
     pub fn csum_flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(8, &value), self)
     }
 }
 
@@ -8366,11 +8433,13 @@ impl<'a> ExprRejectAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8400,6 +8469,7 @@ impl<'m, 'a, 'b> ExprRejectAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8407,15 +8477,13 @@ impl<'m, 'a, 'b> ExprRejectAttrsWriter<'m, 'a, 'b> {
     /// Writes `type` (`NFTABLES_A_EXPR_REJECT_ATTRS_TYPE`, u32, big-endian, a value of `reject-types`: `RejectTypes`).
     #[inline]
     pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `icmp-code` (`NFTABLES_A_EXPR_REJECT_ATTRS_ICMP_CODE`, u8).
     #[inline]
     pub fn icmp_code(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -8441,11 +8509,13 @@ impl<'a> ExprTargetAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8481,6 +8551,7 @@ impl<'m, 'a, 'b> ExprTargetAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8488,22 +8559,19 @@ impl<'m, 'a, 'b> ExprTargetAttrsWriter<'m, 'a, 'b> {
     /// Writes `name` (`NFTABLES_A_EXPR_TARGET_ATTRS_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `rev` (`NFTABLES_A_EXPR_TARGET_ATTRS_REV`, u32, big-endian).
     #[inline]
     pub fn rev(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `info` (`NFTABLES_A_EXPR_TARGET_ATTRS_INFO`, binary).
     #[inline]
     pub fn info(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 }
 
@@ -8529,11 +8597,13 @@ impl<'a> ExprTproxyAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8569,6 +8639,7 @@ impl<'m, 'a, 'b> ExprTproxyAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8576,22 +8647,19 @@ impl<'m, 'a, 'b> ExprTproxyAttrsWriter<'m, 'a, 'b> {
     /// Writes `family` (`NFTABLES_A_EXPR_TPROXY_ATTRS_FAMILY`, u32, big-endian).
     #[inline]
     pub fn family(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `reg-addr` (`NFTABLES_A_EXPR_TPROXY_ATTRS_REG_ADDR`, u32, big-endian).
     #[inline]
     pub fn reg_addr(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `reg-port` (`NFTABLES_A_EXPR_TPROXY_ATTRS_REG_PORT`, u32, big-endian).
     #[inline]
     pub fn reg_port(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 }
 
@@ -8617,11 +8685,13 @@ impl<'a> FlowtableAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8675,6 +8745,7 @@ impl<'m, 'a, 'b> FlowtableAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8682,15 +8753,13 @@ impl<'m, 'a, 'b> FlowtableAttrsWriter<'m, 'a, 'b> {
     /// Writes `table` (`NFTABLES_A_FLOWTABLE_ATTRS_TABLE`, string).
     #[inline]
     pub fn table(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `name` (`NFTABLES_A_FLOWTABLE_ATTRS_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Opens `hook` (`NFTABLES_A_FLOWTABLE_ATTRS_HOOK`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -8702,22 +8771,19 @@ impl<'m, 'a, 'b> FlowtableAttrsWriter<'m, 'a, 'b> {
     /// Writes `use` (`NFTABLES_A_FLOWTABLE_ATTRS_USE`, u32, big-endian).
     #[inline]
     pub fn use_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(4, &value), self)
     }
 
     /// Writes `handle` (`NFTABLES_A_FLOWTABLE_ATTRS_HANDLE`, u64, big-endian).
     #[inline]
     pub fn handle(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 
     /// Writes `flags` (`NFTABLES_A_FLOWTABLE_ATTRS_FLAGS`, u32, big-endian).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(7, &value), self)
     }
 }
 
@@ -8743,11 +8809,13 @@ impl<'a> FlowtableHookAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8783,6 +8851,7 @@ impl<'m, 'a, 'b> FlowtableHookAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8790,15 +8859,13 @@ impl<'m, 'a, 'b> FlowtableHookAttrsWriter<'m, 'a, 'b> {
     /// Writes `num` (`NFTABLES_A_FLOWTABLE_HOOK_ATTRS_NUM`, u32, big-endian).
     #[inline]
     pub fn num(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `priority` (`NFTABLES_A_FLOWTABLE_HOOK_ATTRS_PRIORITY`, u32, big-endian).
     #[inline]
     pub fn priority(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Opens `devs` (`NFTABLES_A_FLOWTABLE_HOOK_ATTRS_DEVS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -8830,11 +8897,13 @@ impl<'a> GenAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8870,6 +8939,7 @@ impl<'m, 'a, 'b> GenAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8877,22 +8947,19 @@ impl<'m, 'a, 'b> GenAttrsWriter<'m, 'a, 'b> {
     /// Writes `id` (`NFTABLES_A_GEN_ATTRS_ID`, u32, big-endian).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `proc-pid` (`NFTABLES_A_GEN_ATTRS_PROC_PID`, u32, big-endian).
     #[inline]
     pub fn proc_pid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `proc-name` (`NFTABLES_A_GEN_ATTRS_PROC_NAME`, string).
     #[inline]
     pub fn proc_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(3, value), self)
     }
 }
 
@@ -8918,11 +8985,13 @@ impl<'a> HookDevAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8946,6 +9015,7 @@ impl<'m, 'a, 'b> HookDevAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8953,8 +9023,7 @@ impl<'m, 'a, 'b> HookDevAttrsWriter<'m, 'a, 'b> {
     /// Writes `name` (`NFTABLES_A_HOOK_DEV_ATTRS_NAME`, string, multi-attr).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 }
 
@@ -8980,11 +9049,13 @@ impl<'a> LogAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9038,6 +9109,7 @@ impl<'m, 'a, 'b> LogAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9045,43 +9117,37 @@ impl<'m, 'a, 'b> LogAttrsWriter<'m, 'a, 'b> {
     /// Writes `group` (`NFTABLES_A_LOG_ATTRS_GROUP`, u16, big-endian).
     #[inline]
     pub fn group(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `prefix` (`NFTABLES_A_LOG_ATTRS_PREFIX`, string).
     #[inline]
     pub fn prefix(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `snaplen` (`NFTABLES_A_LOG_ATTRS_SNAPLEN`, u32, big-endian).
     #[inline]
     pub fn snaplen(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Writes `qthreshold` (`NFTABLES_A_LOG_ATTRS_QTHRESHOLD`, u16, big-endian).
     #[inline]
     pub fn qthreshold(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(4, &value), self)
     }
 
     /// Writes `level` (`NFTABLES_A_LOG_ATTRS_LEVEL`, u32, big-endian, a value of `log-level`: `LogLevel`).
     #[inline]
     pub fn level(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 
     /// Writes `flags` (`NFTABLES_A_LOG_ATTRS_FLAGS`, u32, big-endian, a value of `log-flags`: `LogFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(6, &value), self)
     }
 }
 
@@ -9107,11 +9173,13 @@ impl<'a> NftCounterAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9141,6 +9209,7 @@ impl<'m, 'a, 'b> NftCounterAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9148,15 +9217,13 @@ impl<'m, 'a, 'b> NftCounterAttrsWriter<'m, 'a, 'b> {
     /// Writes `bytes` (`NFTABLES_A_NFT_COUNTER_ATTRS_BYTES`, u64, big-endian).
     #[inline]
     pub fn bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `packets` (`NFTABLES_A_NFT_COUNTER_ATTRS_PACKETS`, u64, big-endian).
     #[inline]
     pub fn packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 }
 
@@ -9182,11 +9249,13 @@ impl<'a> NftHookAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9228,6 +9297,7 @@ impl<'m, 'a, 'b> NftHookAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9235,22 +9305,19 @@ impl<'m, 'a, 'b> NftHookAttrsWriter<'m, 'a, 'b> {
     /// Writes `num` (`NFTABLES_A_NFT_HOOK_ATTRS_NUM`, u32, big-endian).
     #[inline]
     pub fn num(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `priority` (`NFTABLES_A_NFT_HOOK_ATTRS_PRIORITY`, s32, big-endian).
     #[inline]
     pub fn priority(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `dev` (`NFTABLES_A_NFT_HOOK_ATTRS_DEV`, string).
     #[inline]
     pub fn dev(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(3, value), self)
     }
 
     /// Opens `devs` (`NFTABLES_A_NFT_HOOK_ATTRS_DEVS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -9282,11 +9349,13 @@ impl<'a> NumgenAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9328,6 +9397,7 @@ impl<'m, 'a, 'b> NumgenAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9335,29 +9405,25 @@ impl<'m, 'a, 'b> NumgenAttrsWriter<'m, 'a, 'b> {
     /// Writes `dreg` (`NFTABLES_A_NUMGEN_ATTRS_DREG`, u32, a value of `registers`: `Registers`).
     #[inline]
     pub fn dreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `modulus` (`NFTABLES_A_NUMGEN_ATTRS_MODULUS`, u32, big-endian).
     #[inline]
     pub fn modulus(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `type` (`NFTABLES_A_NUMGEN_ATTRS_TYPE`, u32, big-endian, a value of `numgen-types`: `NumgenTypes`).
     #[inline]
     pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Writes `offset` (`NFTABLES_A_NUMGEN_ATTRS_OFFSET`, u32, big-endian).
     #[inline]
     pub fn offset(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(4, &value), self)
     }
 }
 
@@ -9383,11 +9449,13 @@ impl<'a> ObjAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9447,6 +9515,7 @@ impl<'m, 'a, 'b> ObjAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9454,22 +9523,19 @@ impl<'m, 'a, 'b> ObjAttrsWriter<'m, 'a, 'b> {
     /// Writes `table` (`NFTABLES_A_OBJ_ATTRS_TABLE`, string).
     #[inline]
     pub fn table(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `name` (`NFTABLES_A_OBJ_ATTRS_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `type` (`NFTABLES_A_OBJ_ATTRS_TYPE`, u32, big-endian, a value of `object-type`: `ObjectType`).
     #[inline]
     pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Opens `data` (`NFTABLES_A_OBJ_ATTRS_DATA`, sub-message): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -9481,22 +9547,19 @@ impl<'m, 'a, 'b> ObjAttrsWriter<'m, 'a, 'b> {
     /// Writes `use` (`NFTABLES_A_OBJ_ATTRS_USE`, u32, big-endian).
     #[inline]
     pub fn use_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 
     /// Writes `handle` (`NFTABLES_A_OBJ_ATTRS_HANDLE`, u64, big-endian).
     #[inline]
     pub fn handle(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(6, &value), self)
     }
 
     /// Writes `userdata` (`NFTABLES_A_OBJ_ATTRS_USERDATA`, binary).
     #[inline]
     pub fn userdata(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, value), self)
     }
 }
 
@@ -9522,11 +9585,13 @@ impl<'a> QuotaAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9562,6 +9627,7 @@ impl<'m, 'a, 'b> QuotaAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9569,22 +9635,19 @@ impl<'m, 'a, 'b> QuotaAttrsWriter<'m, 'a, 'b> {
     /// Writes `bytes` (`NFTABLES_A_QUOTA_ATTRS_BYTES`, u64, big-endian).
     #[inline]
     pub fn bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `flags` (`NFTABLES_A_QUOTA_ATTRS_FLAGS`, u32, big-endian, a value of `quota-flags`: `QuotaFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `consumed` (`NFTABLES_A_QUOTA_ATTRS_CONSUMED`, u64, big-endian).
     #[inline]
     pub fn consumed(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(4, &value), self)
     }
 }
 
@@ -9610,11 +9673,13 @@ impl<'a> RangeAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9656,6 +9721,7 @@ impl<'m, 'a, 'b> RangeAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9663,15 +9729,13 @@ impl<'m, 'a, 'b> RangeAttrsWriter<'m, 'a, 'b> {
     /// Writes `sreg` (`NFTABLES_A_RANGE_ATTRS_SREG`, u32, big-endian, a value of `registers`: `Registers`).
     #[inline]
     pub fn sreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `op` (`NFTABLES_A_RANGE_ATTRS_OP`, u32, big-endian, a value of `range-ops`: `RangeOps`).
     #[inline]
     pub fn op(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Opens `from-data` (`NFTABLES_A_RANGE_ATTRS_FROM_DATA`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -9709,11 +9773,13 @@ impl<'a> RuleAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9791,6 +9857,7 @@ impl<'m, 'a, 'b> RuleAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9798,22 +9865,19 @@ impl<'m, 'a, 'b> RuleAttrsWriter<'m, 'a, 'b> {
     /// Writes `table` (`NFTABLES_A_RULE_ATTRS_TABLE`, string).
     #[inline]
     pub fn table(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `chain` (`NFTABLES_A_RULE_ATTRS_CHAIN`, string).
     #[inline]
     pub fn chain(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `handle` (`NFTABLES_A_RULE_ATTRS_HANDLE`, u64, big-endian).
     #[inline]
     pub fn handle(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Opens `expressions` (`NFTABLES_A_RULE_ATTRS_EXPRESSIONS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -9831,36 +9895,31 @@ impl<'m, 'a, 'b> RuleAttrsWriter<'m, 'a, 'b> {
     /// Writes `position` (`NFTABLES_A_RULE_ATTRS_POSITION`, u64, big-endian).
     #[inline]
     pub fn position(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(6, &value), self)
     }
 
     /// Writes `userdata` (`NFTABLES_A_RULE_ATTRS_USERDATA`, binary).
     #[inline]
     pub fn userdata(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, value), self)
     }
 
     /// Writes `id` (`NFTABLES_A_RULE_ATTRS_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `position-id` (`NFTABLES_A_RULE_ATTRS_POSITION_ID`, u32).
     #[inline]
     pub fn position_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `chain-id` (`NFTABLES_A_RULE_ATTRS_CHAIN_ID`, u32).
     #[inline]
     pub fn chain_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 }
 
@@ -9886,11 +9945,13 @@ impl<'a> RuleCompatAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9920,6 +9981,7 @@ impl<'m, 'a, 'b> RuleCompatAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9927,15 +9989,13 @@ impl<'m, 'a, 'b> RuleCompatAttrsWriter<'m, 'a, 'b> {
     /// Writes `proto` (`NFTABLES_A_RULE_COMPAT_ATTRS_PROTO`, u32, big-endian).
     #[inline]
     pub fn proto(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `flags` (`NFTABLES_A_RULE_COMPAT_ATTRS_FLAGS`, u32, big-endian).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 }
 
@@ -9961,11 +10021,13 @@ impl<'a> SetAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 20> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10097,6 +10159,7 @@ impl<'m, 'a, 'b> SetAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10104,57 +10167,49 @@ impl<'m, 'a, 'b> SetAttrsWriter<'m, 'a, 'b> {
     /// Writes `table` (`NFTABLES_A_SET_ATTRS_TABLE`, string).
     #[inline]
     pub fn table(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `name` (`NFTABLES_A_SET_ATTRS_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `flags` (`NFTABLES_A_SET_ATTRS_FLAGS`, u32, big-endian, a value of `set-flags`: `SetFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Writes `key-type` (`NFTABLES_A_SET_ATTRS_KEY_TYPE`, u32, big-endian).
     #[inline]
     pub fn key_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(4, &value), self)
     }
 
     /// Writes `key-len` (`NFTABLES_A_SET_ATTRS_KEY_LEN`, u32, big-endian).
     #[inline]
     pub fn key_len(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 
     /// Writes `data-type` (`NFTABLES_A_SET_ATTRS_DATA_TYPE`, u32, big-endian).
     #[inline]
     pub fn data_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(6, &value), self)
     }
 
     /// Writes `data-len` (`NFTABLES_A_SET_ATTRS_DATA_LEN`, u32, big-endian).
     #[inline]
     pub fn data_len(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(7, &value), self)
     }
 
     /// Writes `policy` (`NFTABLES_A_SET_ATTRS_POLICY`, u32, big-endian).
     #[inline]
     pub fn policy(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(8, &value), self)
     }
 
     /// Opens `desc` (`NFTABLES_A_SET_ATTRS_DESC`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -10166,43 +10221,37 @@ impl<'m, 'a, 'b> SetAttrsWriter<'m, 'a, 'b> {
     /// Writes `id` (`NFTABLES_A_SET_ATTRS_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `timeout` (`NFTABLES_A_SET_ATTRS_TIMEOUT`, u64).
     #[inline]
     pub fn timeout(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `gc-interval` (`NFTABLES_A_SET_ATTRS_GC_INTERVAL`, u32).
     #[inline]
     pub fn gc_interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `userdata` (`NFTABLES_A_SET_ATTRS_USERDATA`, binary).
     #[inline]
     pub fn userdata(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, value), self)
     }
 
     /// Writes `obj-type` (`NFTABLES_A_SET_ATTRS_OBJ_TYPE`, u32, big-endian).
     #[inline]
     pub fn obj_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(15, &value), self)
     }
 
     /// Writes `handle` (`NFTABLES_A_SET_ATTRS_HANDLE`, u64, big-endian).
     #[inline]
     pub fn handle(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(16, &value), self)
     }
 
     /// Opens `expr` (`NFTABLES_A_SET_ATTRS_EXPR`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -10220,15 +10269,13 @@ impl<'m, 'a, 'b> SetAttrsWriter<'m, 'a, 'b> {
     /// Writes `type` (`NFTABLES_A_SET_ATTRS_TYPE`, string).
     #[inline]
     pub fn type_(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(19, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(19, value), self)
     }
 
     /// Writes `count` (`NFTABLES_A_SET_ATTRS_COUNT`, u32, big-endian).
     #[inline]
     pub fn count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(20, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(20, &value), self)
     }
 }
 
@@ -10254,11 +10301,13 @@ impl<'a> SetDescAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10288,6 +10337,7 @@ impl<'m, 'a, 'b> SetDescAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10295,8 +10345,7 @@ impl<'m, 'a, 'b> SetDescAttrsWriter<'m, 'a, 'b> {
     /// Writes `size` (`NFTABLES_A_SET_DESC_ATTRS_SIZE`, u32, big-endian).
     #[inline]
     pub fn size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Opens `concat` (`NFTABLES_A_SET_DESC_ATTRS_CONCAT`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -10328,11 +10377,13 @@ impl<'a> SetDescConcatAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10356,6 +10407,7 @@ impl<'m, 'a, 'b> SetDescConcatAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10389,11 +10441,13 @@ impl<'a> SetFieldAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10417,6 +10471,7 @@ impl<'m, 'a, 'b> SetFieldAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10424,8 +10479,7 @@ impl<'m, 'a, 'b> SetFieldAttrsWriter<'m, 'a, 'b> {
     /// Writes `len` (`NFTABLES_A_SET_FIELD_ATTRS_LEN`, u32, big-endian).
     #[inline]
     pub fn len(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 }
 
@@ -10451,11 +10505,13 @@ impl<'a> SetListAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10479,6 +10535,7 @@ impl<'m, 'a, 'b> SetListAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10512,11 +10569,13 @@ impl<'a> SetelemAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10594,6 +10653,7 @@ impl<'m, 'a, 'b> SetelemAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10613,29 +10673,25 @@ impl<'m, 'a, 'b> SetelemAttrsWriter<'m, 'a, 'b> {
     /// Writes `flags` (`NFTABLES_A_SETELEM_ATTRS_FLAGS`, binary).
     #[inline]
     pub fn flags(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 
     /// Writes `timeout` (`NFTABLES_A_SETELEM_ATTRS_TIMEOUT`, u64).
     #[inline]
     pub fn timeout(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `expiration` (`NFTABLES_A_SETELEM_ATTRS_EXPIRATION`, u64).
     #[inline]
     pub fn expiration(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `userdata` (`NFTABLES_A_SETELEM_ATTRS_USERDATA`, binary).
     #[inline]
     pub fn userdata(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, value), self)
     }
 
     /// Opens `expr` (`NFTABLES_A_SETELEM_ATTRS_EXPR`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -10647,8 +10703,7 @@ impl<'m, 'a, 'b> SetelemAttrsWriter<'m, 'a, 'b> {
     /// Writes `objref` (`NFTABLES_A_SETELEM_ATTRS_OBJREF`, string).
     #[inline]
     pub fn objref(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(8, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(8, value), self)
     }
 
     /// Opens `key-end` (`NFTABLES_A_SETELEM_ATTRS_KEY_END`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -10686,11 +10741,13 @@ impl<'a> SetelemListAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10732,6 +10789,7 @@ impl<'m, 'a, 'b> SetelemListAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10739,15 +10797,13 @@ impl<'m, 'a, 'b> SetelemListAttrsWriter<'m, 'a, 'b> {
     /// Writes `table` (`NFTABLES_A_SETELEM_LIST_ATTRS_TABLE`, string).
     #[inline]
     pub fn table(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `set` (`NFTABLES_A_SETELEM_LIST_ATTRS_SET`, string).
     #[inline]
     pub fn set(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Opens `elements` (`NFTABLES_A_SETELEM_LIST_ATTRS_ELEMENTS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -10759,8 +10815,7 @@ impl<'m, 'a, 'b> SetelemListAttrsWriter<'m, 'a, 'b> {
     /// Writes `set-id` (`NFTABLES_A_SETELEM_LIST_ATTRS_SET_ID`, u32).
     #[inline]
     pub fn set_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 }
 
@@ -10786,11 +10841,13 @@ impl<'a> SetelemListElemAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10814,6 +10871,7 @@ impl<'m, 'a, 'b> SetelemListElemAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10847,11 +10905,13 @@ impl<'a> TableAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10905,6 +10965,7 @@ impl<'m, 'a, 'b> TableAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10912,43 +10973,37 @@ impl<'m, 'a, 'b> TableAttrsWriter<'m, 'a, 'b> {
     /// Writes `name` (`NFTABLES_A_TABLE_ATTRS_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `flags` (`NFTABLES_A_TABLE_ATTRS_FLAGS`, u32, big-endian, bits of `table-flags`: `TableFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `use` (`NFTABLES_A_TABLE_ATTRS_USE`, u32, big-endian).
     #[inline]
     pub fn use_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Writes `handle` (`NFTABLES_A_TABLE_ATTRS_HANDLE`, u64, big-endian).
     #[inline]
     pub fn handle(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(4, &value), self)
     }
 
     /// Writes `userdata` (`NFTABLES_A_TABLE_ATTRS_USERDATA`, binary).
     #[inline]
     pub fn userdata(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, value), self)
     }
 
     /// Writes `owner` (`NFTABLES_A_TABLE_ATTRS_OWNER`, u32, big-endian).
     #[inline]
     pub fn owner(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(7, &value), self)
     }
 }
 
@@ -10974,11 +11029,13 @@ impl<'a> VerdictAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -11014,6 +11071,7 @@ impl<'m, 'a, 'b> VerdictAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -11021,22 +11079,19 @@ impl<'m, 'a, 'b> VerdictAttrsWriter<'m, 'a, 'b> {
     /// Writes `code` (`NFTABLES_A_VERDICT_ATTRS_CODE`, u32, big-endian, a value of `verdict-code`: `VerdictCode`).
     #[inline]
     pub fn code(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `chain` (`NFTABLES_A_VERDICT_ATTRS_CHAIN`, string).
     #[inline]
     pub fn chain(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `chain-id` (`NFTABLES_A_VERDICT_ATTRS_CHAIN_ID`, u32, big-endian).
     #[inline]
     pub fn chain_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 }
 

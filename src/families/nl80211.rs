@@ -1994,10 +1994,12 @@ pub const NL80211_FEATURE_FLAGS_SCAN_RANDOM_MAC_ADDR: u32 = 0x20000000;
 pub const NL80211_FEATURE_FLAGS_SCHED_SCAN_RANDOM_MAC_ADDR: u32 = 0x40000000;
 /// `NL80211_FEATURE_FLAGS_NO_RANDOM_MAC_ADDR` (`no-random-mac-addr`) in nl80211's flag set `feature-flags`.
 pub const NL80211_FEATURE_FLAGS_NO_RANDOM_MAC_ADDR: u32 = 0x80000000;
-bitflags::bitflags! {
 /// nl80211's flag set `feature-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct FeatureFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct FeatureFlags(u32);
+
+bitflags::bitflags! {
+impl FeatureFlags: u32 {
 /// `NL80211_FEATURE_FLAGS_SK_TX_STATUS` (`sk-tx-status`).
 const SK_TX_STATUS = 0x1;
 /// `NL80211_FEATURE_FLAGS_HT_IBSS` (`ht-ibss`).
@@ -2063,6 +2065,12 @@ const SCHED_SCAN_RANDOM_MAC_ADDR = 0x40000000;
 /// `NL80211_FEATURE_FLAGS_NO_RANDOM_MAC_ADDR` (`no-random-mac-addr`).
 const NO_RANDOM_MAC_ADDR = 0x80000000;
 }
+}
+
+impl core::fmt::Debug for FeatureFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("FeatureFlags", self, f)
+    }
 }
 
 impl FeatureFlags {
@@ -2331,13 +2339,21 @@ pub static ENUM_CHANNEL_TYPE: f::EnumSpec = f::EnumSpec {
 
 /// `NL80211_PROTOCOL_FEATURES_SPLIT_WIPHY_DUMP` (`split-wiphy-dump`) in nl80211's flag set `protocol-features`.
 pub const NL80211_PROTOCOL_FEATURES_SPLIT_WIPHY_DUMP: u32 = 0x1;
-bitflags::bitflags! {
 /// nl80211's flag set `protocol-features`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ProtocolFeatures: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct ProtocolFeatures(u32);
+
+bitflags::bitflags! {
+impl ProtocolFeatures: u32 {
 /// `NL80211_PROTOCOL_FEATURES_SPLIT_WIPHY_DUMP` (`split-wiphy-dump`).
 const SPLIT_WIPHY_DUMP = 0x1;
 }
+}
+
+impl core::fmt::Debug for ProtocolFeatures {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("ProtocolFeatures", self, f)
+    }
 }
 
 impl ProtocolFeatures {
@@ -7033,11 +7049,13 @@ impl<'a> BandAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 13> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -7133,6 +7151,7 @@ impl<'m, 'a, 'b> BandAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -7152,43 +7171,37 @@ impl<'m, 'a, 'b> BandAttrsWriter<'m, 'a, 'b> {
     /// Writes `ht-mcs-set` (`NL80211_BAND_ATTR_HT_MCS_SET`, binary).
     #[inline]
     pub fn ht_mcs_set(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 
     /// Writes `ht-capa` (`NL80211_BAND_ATTR_HT_CAPA`, u16).
     #[inline]
     pub fn ht_capa(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `ht-ampdu-factor` (`NL80211_BAND_ATTR_HT_AMPDU_FACTOR`, u8).
     #[inline]
     pub fn ht_ampdu_factor(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `ht-ampdu-density` (`NL80211_BAND_ATTR_HT_AMPDU_DENSITY`, u8).
     #[inline]
     pub fn ht_ampdu_density(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `vht-mcs-set` (`NL80211_BAND_ATTR_VHT_MCS_SET`, binary).
     #[inline]
     pub fn vht_mcs_set(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, value), self)
     }
 
     /// Writes `vht-capa` (`NL80211_BAND_ATTR_VHT_CAPA`, u32).
     #[inline]
     pub fn vht_capa(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Opens `iftype-data` (`NL80211_BAND_ATTR_IFTYPE_DATA`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7200,29 +7213,25 @@ impl<'m, 'a, 'b> BandAttrsWriter<'m, 'a, 'b> {
     /// Writes `edmg-channels` (`NL80211_BAND_ATTR_EDMG_CHANNELS`, binary).
     #[inline]
     pub fn edmg_channels(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, value), self)
     }
 
     /// Writes `edmg-bw-config` (`NL80211_BAND_ATTR_EDMG_BW_CONFIG`, binary).
     #[inline]
     pub fn edmg_bw_config(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, value), self)
     }
 
     /// Writes `s1g-mcs-nss-set` (`NL80211_BAND_ATTR_S1G_MCS_NSS_SET`, binary).
     #[inline]
     pub fn s1g_mcs_nss_set(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, value), self)
     }
 
     /// Writes `s1g-capa` (`NL80211_BAND_ATTR_S1G_CAPA`, binary).
     #[inline]
     pub fn s1g_capa(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, value), self)
     }
 }
 
@@ -7248,11 +7257,13 @@ impl<'a> BitrateAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -7282,6 +7293,7 @@ impl<'m, 'a, 'b> BitrateAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -7289,15 +7301,13 @@ impl<'m, 'a, 'b> BitrateAttrsWriter<'m, 'a, 'b> {
     /// Writes `rate` (`NL80211_BITRATE_ATTR_RATE`, u32).
     #[inline]
     pub fn rate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `2ghz-shortpreamble` (`NL80211_BITRATE_ATTR_2GHZ_SHORTPREAMBLE`, flag).
     #[inline]
     pub fn f2ghz_shortpreamble(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(2)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(2), self)
     }
 }
 
@@ -7323,11 +7333,13 @@ impl<'a> FrameTypeAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -7351,6 +7363,7 @@ impl<'m, 'a, 'b> FrameTypeAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -7358,8 +7371,7 @@ impl<'m, 'a, 'b> FrameTypeAttrsWriter<'m, 'a, 'b> {
     /// Writes `frame-type` (`NL80211_ATTR_FRAME_TYPE`, u16).
     #[inline]
     pub fn frame_type(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(101, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(101, &value), self)
     }
 }
 
@@ -7385,11 +7397,13 @@ impl<'a> FrequencyAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 33> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -7605,6 +7619,7 @@ impl<'m, 'a, 'b> FrequencyAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -7612,120 +7627,103 @@ impl<'m, 'a, 'b> FrequencyAttrsWriter<'m, 'a, 'b> {
     /// Writes `freq` (`NL80211_FREQUENCY_ATTR_FREQ`, u32).
     #[inline]
     pub fn freq(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `disabled` (`NL80211_FREQUENCY_ATTR_DISABLED`, flag).
     #[inline]
     pub fn disabled(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(2)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(2), self)
     }
 
     /// Writes `no-ir` (`NL80211_FREQUENCY_ATTR_NO_IR`, flag).
     #[inline]
     pub fn no_ir(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(3)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(3), self)
     }
 
     /// Writes `no-ibss` (`NL80211_FREQUENCY_ATTR_NO_IBSS`, flag).
     #[inline]
     pub fn no_ibss(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(4)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(4), self)
     }
 
     /// Writes `radar` (`NL80211_FREQUENCY_ATTR_RADAR`, flag).
     #[inline]
     pub fn radar(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(5)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(5), self)
     }
 
     /// Writes `max-tx-power` (`NL80211_FREQUENCY_ATTR_MAX_TX_POWER`, u32).
     #[inline]
     pub fn max_tx_power(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `dfs-state` (`NL80211_FREQUENCY_ATTR_DFS_STATE`, u32).
     #[inline]
     pub fn dfs_state(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `dfs-time` (`NL80211_FREQUENCY_ATTR_DFS_TIME`, binary).
     #[inline]
     pub fn dfs_time(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, value), self)
     }
 
     /// Writes `no-ht40-minus` (`NL80211_FREQUENCY_ATTR_NO_HT40_MINUS`, binary).
     #[inline]
     pub fn no_ht40_minus(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, value), self)
     }
 
     /// Writes `no-ht40-plus` (`NL80211_FREQUENCY_ATTR_NO_HT40_PLUS`, binary).
     #[inline]
     pub fn no_ht40_plus(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, value), self)
     }
 
     /// Writes `no-80mhz` (`NL80211_FREQUENCY_ATTR_NO_80MHZ`, binary).
     #[inline]
     pub fn no_80mhz(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, value), self)
     }
 
     /// Writes `no-160mhz` (`NL80211_FREQUENCY_ATTR_NO_160MHZ`, binary).
     #[inline]
     pub fn no_160mhz(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, value), self)
     }
 
     /// Writes `dfs-cac-time` (`NL80211_FREQUENCY_ATTR_DFS_CAC_TIME`, binary).
     #[inline]
     pub fn dfs_cac_time(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, value), self)
     }
 
     /// Writes `indoor-only` (`NL80211_FREQUENCY_ATTR_INDOOR_ONLY`, binary).
     #[inline]
     pub fn indoor_only(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, value), self)
     }
 
     /// Writes `ir-concurrent` (`NL80211_FREQUENCY_ATTR_IR_CONCURRENT`, binary).
     #[inline]
     pub fn ir_concurrent(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, value), self)
     }
 
     /// Writes `no-20mhz` (`NL80211_FREQUENCY_ATTR_NO_20MHZ`, binary).
     #[inline]
     pub fn no_20mhz(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, value), self)
     }
 
     /// Writes `no-10mhz` (`NL80211_FREQUENCY_ATTR_NO_10MHZ`, binary).
     #[inline]
     pub fn no_10mhz(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, value), self)
     }
 
     /// Opens `wmm` (`NL80211_FREQUENCY_ATTR_WMM`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -7737,106 +7735,91 @@ impl<'m, 'a, 'b> FrequencyAttrsWriter<'m, 'a, 'b> {
     /// Writes `no-he` (`NL80211_FREQUENCY_ATTR_NO_HE`, binary).
     #[inline]
     pub fn no_he(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(19, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(19, value), self)
     }
 
     /// Writes `offset` (`NL80211_FREQUENCY_ATTR_OFFSET`, u32).
     #[inline]
     pub fn offset(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(20, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(20, &value), self)
     }
 
     /// Writes `1mhz` (`NL80211_FREQUENCY_ATTR_1MHZ`, binary).
     #[inline]
     pub fn f1mhz(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(21, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(21, value), self)
     }
 
     /// Writes `2mhz` (`NL80211_FREQUENCY_ATTR_2MHZ`, binary).
     #[inline]
     pub fn f2mhz(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(22, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(22, value), self)
     }
 
     /// Writes `4mhz` (`NL80211_FREQUENCY_ATTR_4MHZ`, binary).
     #[inline]
     pub fn f4mhz(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(23, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(23, value), self)
     }
 
     /// Writes `8mhz` (`NL80211_FREQUENCY_ATTR_8MHZ`, binary).
     #[inline]
     pub fn f8mhz(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(24, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(24, value), self)
     }
 
     /// Writes `16mhz` (`NL80211_FREQUENCY_ATTR_16MHZ`, binary).
     #[inline]
     pub fn f16mhz(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(25, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(25, value), self)
     }
 
     /// Writes `no-320mhz` (`NL80211_FREQUENCY_ATTR_NO_320MHZ`, binary).
     #[inline]
     pub fn no_320mhz(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(26, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(26, value), self)
     }
 
     /// Writes `no-eht` (`NL80211_FREQUENCY_ATTR_NO_EHT`, binary).
     #[inline]
     pub fn no_eht(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(27, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(27, value), self)
     }
 
     /// Writes `psd` (`NL80211_FREQUENCY_ATTR_PSD`, binary).
     #[inline]
     pub fn psd(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(28, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(28, value), self)
     }
 
     /// Writes `dfs-concurrent` (`NL80211_FREQUENCY_ATTR_DFS_CONCURRENT`, binary).
     #[inline]
     pub fn dfs_concurrent(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(29, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(29, value), self)
     }
 
     /// Writes `no-6ghz-vlp-client` (`NL80211_FREQUENCY_ATTR_NO_6GHZ_VLP_CLIENT`, binary).
     #[inline]
     pub fn no_6ghz_vlp_client(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(30, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(30, value), self)
     }
 
     /// Writes `no-6ghz-afc-client` (`NL80211_FREQUENCY_ATTR_NO_6GHZ_AFC_CLIENT`, binary).
     #[inline]
     pub fn no_6ghz_afc_client(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(31, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(31, value), self)
     }
 
     /// Writes `can-monitor` (`NL80211_FREQUENCY_ATTR_CAN_MONITOR`, binary).
     #[inline]
     pub fn can_monitor(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(32, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(32, value), self)
     }
 
     /// Writes `allow-6ghz-vlp-ap` (`NL80211_FREQUENCY_ATTR_ALLOW_6GHZ_VLP_AP`, binary).
     #[inline]
     pub fn allow_6ghz_vlp_ap(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(33, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(33, value), self)
     }
 }
 
@@ -7862,11 +7845,13 @@ impl<'a> IfCombinationAttributes<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -7926,6 +7911,7 @@ impl<'m, 'a, 'b> IfCombinationAttributesWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -7939,43 +7925,37 @@ impl<'m, 'a, 'b> IfCombinationAttributesWriter<'m, 'a, 'b> {
     /// Writes `maxnum` (`NL80211_IFACE_COMB_MAXNUM`, u32).
     #[inline]
     pub fn maxnum(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `sta-ap-bi-match` (`NL80211_IFACE_COMB_STA_AP_BI_MATCH`, flag).
     #[inline]
     pub fn sta_ap_bi_match(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(3)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(3), self)
     }
 
     /// Writes `num-channels` (`NL80211_IFACE_COMB_NUM_CHANNELS`, u32).
     #[inline]
     pub fn num_channels(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `radar-detect-widths` (`NL80211_IFACE_COMB_RADAR_DETECT_WIDTHS`, u32).
     #[inline]
     pub fn radar_detect_widths(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `radar-detect-regions` (`NL80211_IFACE_COMB_RADAR_DETECT_REGIONS`, u32).
     #[inline]
     pub fn radar_detect_regions(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `bi-min-gcd` (`NL80211_IFACE_COMB_BI_MIN_GCD`, u32).
     #[inline]
     pub fn bi_min_gcd(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 }
 
@@ -8001,11 +7981,13 @@ impl<'a> IfaceLimitAttributes<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8035,6 +8017,7 @@ impl<'m, 'a, 'b> IfaceLimitAttributesWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8042,8 +8025,7 @@ impl<'m, 'a, 'b> IfaceLimitAttributesWriter<'m, 'a, 'b> {
     /// Writes `max` (`NL80211_IFACE_LIMIT_MAX`, u32).
     #[inline]
     pub fn max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `types` (`NL80211_IFACE_LIMIT_TYPES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -8075,11 +8057,13 @@ impl<'a> IftypeAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 13> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8175,6 +8159,7 @@ impl<'m, 'a, 'b> IftypeAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8280,11 +8265,13 @@ impl<'a> IftypeDataAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 11> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8368,6 +8355,7 @@ impl<'m, 'a, 'b> IftypeDataAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -8375,78 +8363,67 @@ impl<'m, 'a, 'b> IftypeDataAttrsWriter<'m, 'a, 'b> {
     /// Writes `iftypes` (`NL80211_BAND_IFTYPE_ATTR_IFTYPES`, binary).
     #[inline]
     pub fn iftypes(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, value), self)
     }
 
     /// Writes `he-cap-mac` (`NL80211_BAND_IFTYPE_ATTR_HE_CAP_MAC`, binary).
     #[inline]
     pub fn he_cap_mac(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 
     /// Writes `he-cap-phy` (`NL80211_BAND_IFTYPE_ATTR_HE_CAP_PHY`, binary).
     #[inline]
     pub fn he_cap_phy(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 
     /// Writes `he-cap-mcs-set` (`NL80211_BAND_IFTYPE_ATTR_HE_CAP_MCS_SET`, binary).
     #[inline]
     pub fn he_cap_mcs_set(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Writes `he-cap-ppe` (`NL80211_BAND_IFTYPE_ATTR_HE_CAP_PPE`, binary).
     #[inline]
     pub fn he_cap_ppe(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, value), self)
     }
 
     /// Writes `he-6ghz-capa` (`NL80211_BAND_IFTYPE_ATTR_HE_6GHZ_CAPA`, binary).
     #[inline]
     pub fn he_6ghz_capa(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, value), self)
     }
 
     /// Writes `vendor-elems` (`NL80211_BAND_IFTYPE_ATTR_VENDOR_ELEMS`, binary).
     #[inline]
     pub fn vendor_elems(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, value), self)
     }
 
     /// Writes `eht-cap-mac` (`NL80211_BAND_IFTYPE_ATTR_EHT_CAP_MAC`, binary).
     #[inline]
     pub fn eht_cap_mac(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, value), self)
     }
 
     /// Writes `eht-cap-phy` (`NL80211_BAND_IFTYPE_ATTR_EHT_CAP_PHY`, binary).
     #[inline]
     pub fn eht_cap_phy(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, value), self)
     }
 
     /// Writes `eht-cap-mcs-set` (`NL80211_BAND_IFTYPE_ATTR_EHT_CAP_MCS_SET`, binary).
     #[inline]
     pub fn eht_cap_mcs_set(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, value), self)
     }
 
     /// Writes `eht-cap-ppe` (`NL80211_BAND_IFTYPE_ATTR_EHT_CAP_PPE`, binary).
     #[inline]
     pub fn eht_cap_ppe(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, value), self)
     }
 }
 
@@ -8472,11 +8449,13 @@ impl<'a> Nl80211Attrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 333> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10494,6 +10473,7 @@ impl<'m, 'a, 'b> Nl80211AttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10501,148 +10481,127 @@ impl<'m, 'a, 'b> Nl80211AttrsWriter<'m, 'a, 'b> {
     /// Writes `wiphy` (`NL80211_ATTR_WIPHY`, u32).
     #[inline]
     pub fn wiphy(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `wiphy-name` (`NL80211_ATTR_WIPHY_NAME`, string).
     #[inline]
     pub fn wiphy_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `ifindex` (`NL80211_ATTR_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `ifname` (`NL80211_ATTR_IFNAME`, string).
     #[inline]
     pub fn ifname(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(4, value), self)
     }
 
     /// Writes `iftype` (`NL80211_ATTR_IFTYPE`, u32).
     #[inline]
     pub fn iftype(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `mac` (`NL80211_ATTR_MAC`, binary, display hint mac).
     #[inline]
     pub fn mac(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, value), self)
     }
 
     /// Writes `key-data` (`NL80211_ATTR_KEY_DATA`, binary).
     #[inline]
     pub fn key_data(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, value), self)
     }
 
     /// Writes `key-idx` (`NL80211_ATTR_KEY_IDX`, u8).
     #[inline]
     pub fn key_idx(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `key-cipher` (`NL80211_ATTR_KEY_CIPHER`, u32).
     #[inline]
     pub fn key_cipher(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `key-seq` (`NL80211_ATTR_KEY_SEQ`, binary).
     #[inline]
     pub fn key_seq(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, value), self)
     }
 
     /// Writes `key-default` (`NL80211_ATTR_KEY_DEFAULT`, flag).
     #[inline]
     pub fn key_default(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(11)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(11), self)
     }
 
     /// Writes `beacon-interval` (`NL80211_ATTR_BEACON_INTERVAL`, u32).
     #[inline]
     pub fn beacon_interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `dtim-period` (`NL80211_ATTR_DTIM_PERIOD`, u32).
     #[inline]
     pub fn dtim_period(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `beacon-head` (`NL80211_ATTR_BEACON_HEAD`, binary).
     #[inline]
     pub fn beacon_head(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, value), self)
     }
 
     /// Writes `beacon-tail` (`NL80211_ATTR_BEACON_TAIL`, binary).
     #[inline]
     pub fn beacon_tail(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, value), self)
     }
 
     /// Writes `sta-aid` (`NL80211_ATTR_STA_AID`, u16).
     #[inline]
     pub fn sta_aid(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `sta-flags` (`NL80211_ATTR_STA_FLAGS`, binary).
     #[inline]
     pub fn sta_flags(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, value), self)
     }
 
     /// Writes `sta-listen-interval` (`NL80211_ATTR_STA_LISTEN_INTERVAL`, u16).
     #[inline]
     pub fn sta_listen_interval(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(18, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(18, &value), self)
     }
 
     /// Writes `sta-supported-rates` (`NL80211_ATTR_STA_SUPPORTED_RATES`, binary).
     #[inline]
     pub fn sta_supported_rates(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(19, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(19, value), self)
     }
 
     /// Writes `sta-vlan` (`NL80211_ATTR_STA_VLAN`, u32).
     #[inline]
     pub fn sta_vlan(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(20, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(20, &value), self)
     }
 
     /// Writes `sta-info` (`NL80211_ATTR_STA_INFO`, binary).
     #[inline]
     pub fn sta_info(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(21, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(21, value), self)
     }
 
     /// Opens `wiphy-bands` (`NL80211_ATTR_WIPHY_BANDS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -10654,64 +10613,55 @@ impl<'m, 'a, 'b> Nl80211AttrsWriter<'m, 'a, 'b> {
     /// Writes `mntr-flags` (`NL80211_ATTR_MNTR_FLAGS`, binary).
     #[inline]
     pub fn mntr_flags(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(23, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(23, value), self)
     }
 
     /// Writes `mesh-id` (`NL80211_ATTR_MESH_ID`, binary).
     #[inline]
     pub fn mesh_id(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(24, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(24, value), self)
     }
 
     /// Writes `sta-plink-action` (`NL80211_ATTR_STA_PLINK_ACTION`, u8).
     #[inline]
     pub fn sta_plink_action(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(25, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(25, &value), self)
     }
 
     /// Writes `mpath-next-hop` (`NL80211_ATTR_MPATH_NEXT_HOP`, binary, display hint mac).
     #[inline]
     pub fn mpath_next_hop(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(26, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(26, value), self)
     }
 
     /// Writes `mpath-info` (`NL80211_ATTR_MPATH_INFO`, binary).
     #[inline]
     pub fn mpath_info(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(27, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(27, value), self)
     }
 
     /// Writes `bss-cts-prot` (`NL80211_ATTR_BSS_CTS_PROT`, u8).
     #[inline]
     pub fn bss_cts_prot(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(28, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(28, &value), self)
     }
 
     /// Writes `bss-short-preamble` (`NL80211_ATTR_BSS_SHORT_PREAMBLE`, u8).
     #[inline]
     pub fn bss_short_preamble(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(29, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(29, &value), self)
     }
 
     /// Writes `bss-short-slot-time` (`NL80211_ATTR_BSS_SHORT_SLOT_TIME`, u8).
     #[inline]
     pub fn bss_short_slot_time(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(30, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(30, &value), self)
     }
 
     /// Writes `ht-capability` (`NL80211_ATTR_HT_CAPABILITY`, binary).
     #[inline]
     pub fn ht_capability(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(31, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(31, value), self)
     }
 
     /// Opens `supported-iftypes` (`NL80211_ATTR_SUPPORTED_IFTYPES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -10725,120 +10675,103 @@ impl<'m, 'a, 'b> Nl80211AttrsWriter<'m, 'a, 'b> {
     /// Writes `reg-alpha2` (`NL80211_ATTR_REG_ALPHA2`, binary).
     #[inline]
     pub fn reg_alpha2(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(33, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(33, value), self)
     }
 
     /// Writes `reg-rules` (`NL80211_ATTR_REG_RULES`, binary).
     #[inline]
     pub fn reg_rules(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(34, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(34, value), self)
     }
 
     /// Writes `mesh-config` (`NL80211_ATTR_MESH_CONFIG`, binary).
     #[inline]
     pub fn mesh_config(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(35, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(35, value), self)
     }
 
     /// Writes `bss-basic-rates` (`NL80211_ATTR_BSS_BASIC_RATES`, binary).
     #[inline]
     pub fn bss_basic_rates(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(36, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(36, value), self)
     }
 
     /// Writes `wiphy-txq-params` (`NL80211_ATTR_WIPHY_TXQ_PARAMS`, binary).
     #[inline]
     pub fn wiphy_txq_params(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(37, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(37, value), self)
     }
 
     /// Writes `wiphy-freq` (`NL80211_ATTR_WIPHY_FREQ`, u32).
     #[inline]
     pub fn wiphy_freq(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(38, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(38, &value), self)
     }
 
     /// Writes `wiphy-channel-type` (`NL80211_ATTR_WIPHY_CHANNEL_TYPE`, u32, a value of `channel-type`: `ChannelType`).
     #[inline]
     pub fn wiphy_channel_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(39, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(39, &value), self)
     }
 
     /// Writes `key-default-mgmt` (`NL80211_ATTR_KEY_DEFAULT_MGMT`, flag).
     #[inline]
     pub fn key_default_mgmt(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(40)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(40), self)
     }
 
     /// Writes `mgmt-subtype` (`NL80211_ATTR_MGMT_SUBTYPE`, u8).
     #[inline]
     pub fn mgmt_subtype(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(41, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(41, &value), self)
     }
 
     /// Writes `ie` (`NL80211_ATTR_IE`, binary).
     #[inline]
     pub fn ie(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(42, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(42, value), self)
     }
 
     /// Writes `max-num-scan-ssids` (`NL80211_ATTR_MAX_NUM_SCAN_SSIDS`, u8).
     #[inline]
     pub fn max_num_scan_ssids(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(43, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(43, &value), self)
     }
 
     /// Writes `scan-frequencies` (`NL80211_ATTR_SCAN_FREQUENCIES`, binary).
     #[inline]
     pub fn scan_frequencies(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(44, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(44, value), self)
     }
 
     /// Writes `scan-ssids` (`NL80211_ATTR_SCAN_SSIDS`, binary).
     #[inline]
     pub fn scan_ssids(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(45, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(45, value), self)
     }
 
     /// Writes `generation` (`NL80211_ATTR_GENERATION`, u32).
     #[inline]
     pub fn generation(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(46, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(46, &value), self)
     }
 
     /// Writes `bss` (`NL80211_ATTR_BSS`, binary).
     #[inline]
     pub fn bss(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(47, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(47, value), self)
     }
 
     /// Writes `reg-initiator` (`NL80211_ATTR_REG_INITIATOR`, u8).
     #[inline]
     pub fn reg_initiator(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(48, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(48, &value), self)
     }
 
     /// Writes `reg-type` (`NL80211_ATTR_REG_TYPE`, u8).
     #[inline]
     pub fn reg_type(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(49, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(49, &value), self)
     }
 
     /// Opens `supported-commands` (`NL80211_ATTR_SUPPORTED_COMMANDS`, indexed-array, a value of `commands`: `Commands`): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -10850,337 +10783,289 @@ impl<'m, 'a, 'b> Nl80211AttrsWriter<'m, 'a, 'b> {
     /// Writes `frame` (`NL80211_ATTR_FRAME`, binary).
     #[inline]
     pub fn frame(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(51, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(51, value), self)
     }
 
     /// Writes `ssid` (`NL80211_ATTR_SSID`, binary).
     #[inline]
     pub fn ssid(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(52, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(52, value), self)
     }
 
     /// Writes `auth-type` (`NL80211_ATTR_AUTH_TYPE`, u32).
     #[inline]
     pub fn auth_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(53, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(53, &value), self)
     }
 
     /// Writes `reason-code` (`NL80211_ATTR_REASON_CODE`, u16).
     #[inline]
     pub fn reason_code(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(54, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(54, &value), self)
     }
 
     /// Writes `key-type` (`NL80211_ATTR_KEY_TYPE`, u32).
     #[inline]
     pub fn key_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(55, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(55, &value), self)
     }
 
     /// Writes `max-scan-ie-len` (`NL80211_ATTR_MAX_SCAN_IE_LEN`, u16).
     #[inline]
     pub fn max_scan_ie_len(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(56, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(56, &value), self)
     }
 
     /// Writes `cipher-suites` (`NL80211_ATTR_CIPHER_SUITES`, binary, display hint hex).
     #[inline]
     pub fn cipher_suites(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(57, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(57, value), self)
     }
 
     /// Writes `freq-before` (`NL80211_ATTR_FREQ_BEFORE`, binary).
     #[inline]
     pub fn freq_before(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(58, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(58, value), self)
     }
 
     /// Writes `freq-after` (`NL80211_ATTR_FREQ_AFTER`, binary).
     #[inline]
     pub fn freq_after(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(59, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(59, value), self)
     }
 
     /// Writes `freq-fixed` (`NL80211_ATTR_FREQ_FIXED`, flag).
     #[inline]
     pub fn freq_fixed(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(60)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(60), self)
     }
 
     /// Writes `wiphy-retry-short` (`NL80211_ATTR_WIPHY_RETRY_SHORT`, u8).
     #[inline]
     pub fn wiphy_retry_short(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(61, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(61, &value), self)
     }
 
     /// Writes `wiphy-retry-long` (`NL80211_ATTR_WIPHY_RETRY_LONG`, u8).
     #[inline]
     pub fn wiphy_retry_long(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(62, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(62, &value), self)
     }
 
     /// Writes `wiphy-frag-threshold` (`NL80211_ATTR_WIPHY_FRAG_THRESHOLD`, u32).
     #[inline]
     pub fn wiphy_frag_threshold(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(63, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(63, &value), self)
     }
 
     /// Writes `wiphy-rts-threshold` (`NL80211_ATTR_WIPHY_RTS_THRESHOLD`, u32).
     #[inline]
     pub fn wiphy_rts_threshold(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(64, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(64, &value), self)
     }
 
     /// Writes `timed-out` (`NL80211_ATTR_TIMED_OUT`, flag).
     #[inline]
     pub fn timed_out(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(65)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(65), self)
     }
 
     /// Writes `use-mfp` (`NL80211_ATTR_USE_MFP`, u32).
     #[inline]
     pub fn use_mfp(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(66, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(66, &value), self)
     }
 
     /// Writes `sta-flags2` (`NL80211_ATTR_STA_FLAGS2`, binary).
     #[inline]
     pub fn sta_flags2(&mut self, value: &StaFlagUpdate) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(67, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(67, value), self)
     }
 
     /// Writes `control-port` (`NL80211_ATTR_CONTROL_PORT`, flag).
     #[inline]
     pub fn control_port(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(68)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(68), self)
     }
 
     /// Writes `testdata` (`NL80211_ATTR_TESTDATA`, binary).
     #[inline]
     pub fn testdata(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(69, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(69, value), self)
     }
 
     /// Writes `privacy` (`NL80211_ATTR_PRIVACY`, flag).
     #[inline]
     pub fn privacy(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(70)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(70), self)
     }
 
     /// Writes `disconnected-by-ap` (`NL80211_ATTR_DISCONNECTED_BY_AP`, flag).
     #[inline]
     pub fn disconnected_by_ap(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(71)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(71), self)
     }
 
     /// Writes `status-code` (`NL80211_ATTR_STATUS_CODE`, u16).
     #[inline]
     pub fn status_code(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(72, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(72, &value), self)
     }
 
     /// Writes `cipher-suites-pairwise` (`NL80211_ATTR_CIPHER_SUITES_PAIRWISE`, binary).
     #[inline]
     pub fn cipher_suites_pairwise(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(73, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(73, value), self)
     }
 
     /// Writes `cipher-suite-group` (`NL80211_ATTR_CIPHER_SUITE_GROUP`, u32).
     #[inline]
     pub fn cipher_suite_group(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(74, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(74, &value), self)
     }
 
     /// Writes `wpa-versions` (`NL80211_ATTR_WPA_VERSIONS`, u32).
     #[inline]
     pub fn wpa_versions(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(75, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(75, &value), self)
     }
 
     /// Writes `akm-suites` (`NL80211_ATTR_AKM_SUITES`, binary).
     #[inline]
     pub fn akm_suites(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(76, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(76, value), self)
     }
 
     /// Writes `req-ie` (`NL80211_ATTR_REQ_IE`, binary).
     #[inline]
     pub fn req_ie(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(77, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(77, value), self)
     }
 
     /// Writes `resp-ie` (`NL80211_ATTR_RESP_IE`, binary).
     #[inline]
     pub fn resp_ie(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(78, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(78, value), self)
     }
 
     /// Writes `prev-bssid` (`NL80211_ATTR_PREV_BSSID`, binary).
     #[inline]
     pub fn prev_bssid(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(79, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(79, value), self)
     }
 
     /// Writes `key` (`NL80211_ATTR_KEY`, binary).
     #[inline]
     pub fn key(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(80, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(80, value), self)
     }
 
     /// Writes `keys` (`NL80211_ATTR_KEYS`, binary).
     #[inline]
     pub fn keys(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(81, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(81, value), self)
     }
 
     /// Writes `pid` (`NL80211_ATTR_PID`, u32).
     #[inline]
     pub fn pid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(82, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(82, &value), self)
     }
 
     /// Writes `4addr` (`NL80211_ATTR_4ADDR`, u8).
     #[inline]
     pub fn f4addr(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(83, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(83, &value), self)
     }
 
     /// Writes `survey-info` (`NL80211_ATTR_SURVEY_INFO`, binary).
     #[inline]
     pub fn survey_info(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(84, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(84, value), self)
     }
 
     /// Writes `pmkid` (`NL80211_ATTR_PMKID`, binary).
     #[inline]
     pub fn pmkid(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(85, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(85, value), self)
     }
 
     /// Writes `max-num-pmkids` (`NL80211_ATTR_MAX_NUM_PMKIDS`, u8).
     #[inline]
     pub fn max_num_pmkids(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(86, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(86, &value), self)
     }
 
     /// Writes `duration` (`NL80211_ATTR_DURATION`, u32).
     #[inline]
     pub fn duration(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(87, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(87, &value), self)
     }
 
     /// Writes `cookie` (`NL80211_ATTR_COOKIE`, u64).
     #[inline]
     pub fn cookie(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(88, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(88, &value), self)
     }
 
     /// Writes `wiphy-coverage-class` (`NL80211_ATTR_WIPHY_COVERAGE_CLASS`, u8).
     #[inline]
     pub fn wiphy_coverage_class(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(89, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(89, &value), self)
     }
 
     /// Writes `tx-rates` (`NL80211_ATTR_TX_RATES`, binary).
     #[inline]
     pub fn tx_rates(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(90, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(90, value), self)
     }
 
     /// Writes `frame-match` (`NL80211_ATTR_FRAME_MATCH`, binary).
     #[inline]
     pub fn frame_match(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(91, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(91, value), self)
     }
 
     /// Writes `ack` (`NL80211_ATTR_ACK`, flag).
     #[inline]
     pub fn ack(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(92)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(92), self)
     }
 
     /// Writes `ps-state` (`NL80211_ATTR_PS_STATE`, u32).
     #[inline]
     pub fn ps_state(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(93, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(93, &value), self)
     }
 
     /// Writes `cqm` (`NL80211_ATTR_CQM`, binary).
     #[inline]
     pub fn cqm(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(94, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(94, value), self)
     }
 
     /// Writes `local-state-change` (`NL80211_ATTR_LOCAL_STATE_CHANGE`, flag).
     #[inline]
     pub fn local_state_change(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(95)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(95), self)
     }
 
     /// Writes `ap-isolate` (`NL80211_ATTR_AP_ISOLATE`, u8).
     #[inline]
     pub fn ap_isolate(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(96, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(96, &value), self)
     }
 
     /// Writes `wiphy-tx-power-setting` (`NL80211_ATTR_WIPHY_TX_POWER_SETTING`, u32).
     #[inline]
     pub fn wiphy_tx_power_setting(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(97, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(97, &value), self)
     }
 
     /// Writes `wiphy-tx-power-level` (`NL80211_ATTR_WIPHY_TX_POWER_LEVEL`, u32).
     #[inline]
     pub fn wiphy_tx_power_level(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(98, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(98, &value), self)
     }
 
     /// Opens `tx-frame-types` (`NL80211_ATTR_TX_FRAME_TYPES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -11198,71 +11083,61 @@ impl<'m, 'a, 'b> Nl80211AttrsWriter<'m, 'a, 'b> {
     /// Writes `frame-type` (`NL80211_ATTR_FRAME_TYPE`, u16).
     #[inline]
     pub fn frame_type(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(101, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(101, &value), self)
     }
 
     /// Writes `control-port-ethertype` (`NL80211_ATTR_CONTROL_PORT_ETHERTYPE`, flag).
     #[inline]
     pub fn control_port_ethertype(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(102)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(102), self)
     }
 
     /// Writes `control-port-no-encrypt` (`NL80211_ATTR_CONTROL_PORT_NO_ENCRYPT`, flag).
     #[inline]
     pub fn control_port_no_encrypt(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(103)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(103), self)
     }
 
     /// Writes `support-ibss-rsn` (`NL80211_ATTR_SUPPORT_IBSS_RSN`, flag).
     #[inline]
     pub fn support_ibss_rsn(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(104)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(104), self)
     }
 
     /// Writes `wiphy-antenna-tx` (`NL80211_ATTR_WIPHY_ANTENNA_TX`, u32).
     #[inline]
     pub fn wiphy_antenna_tx(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(105, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(105, &value), self)
     }
 
     /// Writes `wiphy-antenna-rx` (`NL80211_ATTR_WIPHY_ANTENNA_RX`, u32).
     #[inline]
     pub fn wiphy_antenna_rx(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(106, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(106, &value), self)
     }
 
     /// Writes `mcast-rate` (`NL80211_ATTR_MCAST_RATE`, u32).
     #[inline]
     pub fn mcast_rate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(107, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(107, &value), self)
     }
 
     /// Writes `offchannel-tx-ok` (`NL80211_ATTR_OFFCHANNEL_TX_OK`, flag).
     #[inline]
     pub fn offchannel_tx_ok(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(108)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(108), self)
     }
 
     /// Writes `bss-ht-opmode` (`NL80211_ATTR_BSS_HT_OPMODE`, u16).
     #[inline]
     pub fn bss_ht_opmode(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(109, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(109, &value), self)
     }
 
     /// Writes `key-default-types` (`NL80211_ATTR_KEY_DEFAULT_TYPES`, binary).
     #[inline]
     pub fn key_default_types(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(110, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(110, value), self)
     }
 
     /// Writes `max-remain-on-channel-duration` (`NL80211_ATTR_MAX_REMAIN_ON_CHANNEL_DURATION`, u32).
@@ -11271,50 +11146,43 @@ impl<'m, 'a, 'b> Nl80211AttrsWriter<'m, 'a, 'b> {
         &mut self,
         value: u32,
     ) -> Result<&mut Self, crate::Error> {
-        self.0.put(111, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(111, &value), self)
     }
 
     /// Writes `mesh-setup` (`NL80211_ATTR_MESH_SETUP`, binary).
     #[inline]
     pub fn mesh_setup(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(112, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(112, value), self)
     }
 
     /// Writes `wiphy-antenna-avail-tx` (`NL80211_ATTR_WIPHY_ANTENNA_AVAIL_TX`, u32).
     #[inline]
     pub fn wiphy_antenna_avail_tx(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(113, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(113, &value), self)
     }
 
     /// Writes `wiphy-antenna-avail-rx` (`NL80211_ATTR_WIPHY_ANTENNA_AVAIL_RX`, u32).
     #[inline]
     pub fn wiphy_antenna_avail_rx(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(114, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(114, &value), self)
     }
 
     /// Writes `support-mesh-auth` (`NL80211_ATTR_SUPPORT_MESH_AUTH`, flag).
     #[inline]
     pub fn support_mesh_auth(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(115)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(115), self)
     }
 
     /// Writes `sta-plink-state` (`NL80211_ATTR_STA_PLINK_STATE`, u8).
     #[inline]
     pub fn sta_plink_state(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(116, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(116, &value), self)
     }
 
     /// Writes `wowlan-triggers` (`NL80211_ATTR_WOWLAN_TRIGGERS`, binary).
     #[inline]
     pub fn wowlan_triggers(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(117, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(117, value), self)
     }
 
     /// Opens `wowlan-triggers-supported` (`NL80211_ATTR_WOWLAN_TRIGGERS_SUPPORTED`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -11328,8 +11196,7 @@ impl<'m, 'a, 'b> Nl80211AttrsWriter<'m, 'a, 'b> {
     /// Writes `sched-scan-interval` (`NL80211_ATTR_SCHED_SCAN_INTERVAL`, u32).
     #[inline]
     pub fn sched_scan_interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(119, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(119, &value), self)
     }
 
     /// Opens `interface-combinations` (`NL80211_ATTR_INTERFACE_COMBINATIONS`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -11347,1002 +11214,859 @@ impl<'m, 'a, 'b> Nl80211AttrsWriter<'m, 'a, 'b> {
     /// Writes `rekey-data` (`NL80211_ATTR_REKEY_DATA`, binary).
     #[inline]
     pub fn rekey_data(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(122, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(122, value), self)
     }
 
     /// Writes `max-num-sched-scan-ssids` (`NL80211_ATTR_MAX_NUM_SCHED_SCAN_SSIDS`, u8).
     #[inline]
     pub fn max_num_sched_scan_ssids(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(123, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(123, &value), self)
     }
 
     /// Writes `max-sched-scan-ie-len` (`NL80211_ATTR_MAX_SCHED_SCAN_IE_LEN`, u16).
     #[inline]
     pub fn max_sched_scan_ie_len(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(124, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(124, &value), self)
     }
 
     /// Writes `scan-supp-rates` (`NL80211_ATTR_SCAN_SUPP_RATES`, binary).
     #[inline]
     pub fn scan_supp_rates(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(125, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(125, value), self)
     }
 
     /// Writes `hidden-ssid` (`NL80211_ATTR_HIDDEN_SSID`, u32).
     #[inline]
     pub fn hidden_ssid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(126, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(126, &value), self)
     }
 
     /// Writes `ie-probe-resp` (`NL80211_ATTR_IE_PROBE_RESP`, binary).
     #[inline]
     pub fn ie_probe_resp(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(127, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(127, value), self)
     }
 
     /// Writes `ie-assoc-resp` (`NL80211_ATTR_IE_ASSOC_RESP`, binary).
     #[inline]
     pub fn ie_assoc_resp(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(128, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(128, value), self)
     }
 
     /// Writes `sta-wme` (`NL80211_ATTR_STA_WME`, binary).
     #[inline]
     pub fn sta_wme(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(129, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(129, value), self)
     }
 
     /// Writes `support-ap-uapsd` (`NL80211_ATTR_SUPPORT_AP_UAPSD`, flag).
     #[inline]
     pub fn support_ap_uapsd(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(130)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(130), self)
     }
 
     /// Writes `roam-support` (`NL80211_ATTR_ROAM_SUPPORT`, flag).
     #[inline]
     pub fn roam_support(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(131)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(131), self)
     }
 
     /// Writes `sched-scan-match` (`NL80211_ATTR_SCHED_SCAN_MATCH`, binary).
     #[inline]
     pub fn sched_scan_match(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(132, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(132, value), self)
     }
 
     /// Writes `max-match-sets` (`NL80211_ATTR_MAX_MATCH_SETS`, u8).
     #[inline]
     pub fn max_match_sets(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(133, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(133, &value), self)
     }
 
     /// Writes `pmksa-candidate` (`NL80211_ATTR_PMKSA_CANDIDATE`, binary).
     #[inline]
     pub fn pmksa_candidate(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(134, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(134, value), self)
     }
 
     /// Writes `tx-no-cck-rate` (`NL80211_ATTR_TX_NO_CCK_RATE`, flag).
     #[inline]
     pub fn tx_no_cck_rate(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(135)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(135), self)
     }
 
     /// Writes `tdls-action` (`NL80211_ATTR_TDLS_ACTION`, u8).
     #[inline]
     pub fn tdls_action(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(136, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(136, &value), self)
     }
 
     /// Writes `tdls-dialog-token` (`NL80211_ATTR_TDLS_DIALOG_TOKEN`, u8).
     #[inline]
     pub fn tdls_dialog_token(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(137, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(137, &value), self)
     }
 
     /// Writes `tdls-operation` (`NL80211_ATTR_TDLS_OPERATION`, u8).
     #[inline]
     pub fn tdls_operation(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(138, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(138, &value), self)
     }
 
     /// Writes `tdls-support` (`NL80211_ATTR_TDLS_SUPPORT`, flag).
     #[inline]
     pub fn tdls_support(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(139)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(139), self)
     }
 
     /// Writes `tdls-external-setup` (`NL80211_ATTR_TDLS_EXTERNAL_SETUP`, flag).
     #[inline]
     pub fn tdls_external_setup(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(140)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(140), self)
     }
 
     /// Writes `device-ap-sme` (`NL80211_ATTR_DEVICE_AP_SME`, u32).
     #[inline]
     pub fn device_ap_sme(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(141, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(141, &value), self)
     }
 
     /// Writes `dont-wait-for-ack` (`NL80211_ATTR_DONT_WAIT_FOR_ACK`, flag).
     #[inline]
     pub fn dont_wait_for_ack(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(142)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(142), self)
     }
 
     /// Writes `feature-flags` (`NL80211_ATTR_FEATURE_FLAGS`, u32, bits of `feature-flags`: `FeatureFlags`).
     #[inline]
     pub fn feature_flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(143, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(143, &value), self)
     }
 
     /// Writes `probe-resp-offload` (`NL80211_ATTR_PROBE_RESP_OFFLOAD`, u32).
     #[inline]
     pub fn probe_resp_offload(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(144, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(144, &value), self)
     }
 
     /// Writes `probe-resp` (`NL80211_ATTR_PROBE_RESP`, binary).
     #[inline]
     pub fn probe_resp(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(145, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(145, value), self)
     }
 
     /// Writes `dfs-region` (`NL80211_ATTR_DFS_REGION`, u8).
     #[inline]
     pub fn dfs_region(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(146, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(146, &value), self)
     }
 
     /// Writes `disable-ht` (`NL80211_ATTR_DISABLE_HT`, flag).
     #[inline]
     pub fn disable_ht(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(147)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(147), self)
     }
 
     /// Writes `ht-capability-mask` (`NL80211_ATTR_HT_CAPABILITY_MASK`, binary).
     #[inline]
     pub fn ht_capability_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(148, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(148, value), self)
     }
 
     /// Writes `noack-map` (`NL80211_ATTR_NOACK_MAP`, u16).
     #[inline]
     pub fn noack_map(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(149, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(149, &value), self)
     }
 
     /// Writes `inactivity-timeout` (`NL80211_ATTR_INACTIVITY_TIMEOUT`, u16).
     #[inline]
     pub fn inactivity_timeout(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(150, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(150, &value), self)
     }
 
     /// Writes `rx-signal-dbm` (`NL80211_ATTR_RX_SIGNAL_DBM`, u32).
     #[inline]
     pub fn rx_signal_dbm(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(151, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(151, &value), self)
     }
 
     /// Writes `bg-scan-period` (`NL80211_ATTR_BG_SCAN_PERIOD`, u16).
     #[inline]
     pub fn bg_scan_period(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(152, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(152, &value), self)
     }
 
     /// Writes `wdev` (`NL80211_ATTR_WDEV`, u64).
     #[inline]
     pub fn wdev(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(153, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(153, &value), self)
     }
 
     /// Writes `user-reg-hint-type` (`NL80211_ATTR_USER_REG_HINT_TYPE`, u32).
     #[inline]
     pub fn user_reg_hint_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(154, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(154, &value), self)
     }
 
     /// Writes `conn-failed-reason` (`NL80211_ATTR_CONN_FAILED_REASON`, u32).
     #[inline]
     pub fn conn_failed_reason(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(155, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(155, &value), self)
     }
 
     /// Writes `auth-data` (`NL80211_ATTR_AUTH_DATA`, binary).
     #[inline]
     pub fn auth_data(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(156, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(156, value), self)
     }
 
     /// Writes `vht-capability` (`NL80211_ATTR_VHT_CAPABILITY`, binary).
     #[inline]
     pub fn vht_capability(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(157, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(157, value), self)
     }
 
     /// Writes `scan-flags` (`NL80211_ATTR_SCAN_FLAGS`, u32).
     #[inline]
     pub fn scan_flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(158, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(158, &value), self)
     }
 
     /// Writes `channel-width` (`NL80211_ATTR_CHANNEL_WIDTH`, u32).
     #[inline]
     pub fn channel_width(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(159, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(159, &value), self)
     }
 
     /// Writes `center-freq1` (`NL80211_ATTR_CENTER_FREQ1`, u32).
     #[inline]
     pub fn center_freq1(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(160, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(160, &value), self)
     }
 
     /// Writes `center-freq2` (`NL80211_ATTR_CENTER_FREQ2`, u32).
     #[inline]
     pub fn center_freq2(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(161, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(161, &value), self)
     }
 
     /// Writes `p2p-ctwindow` (`NL80211_ATTR_P2P_CTWINDOW`, u8).
     #[inline]
     pub fn p2p_ctwindow(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(162, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(162, &value), self)
     }
 
     /// Writes `p2p-oppps` (`NL80211_ATTR_P2P_OPPPS`, u8).
     #[inline]
     pub fn p2p_oppps(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(163, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(163, &value), self)
     }
 
     /// Writes `local-mesh-power-mode` (`NL80211_ATTR_LOCAL_MESH_POWER_MODE`, u32).
     #[inline]
     pub fn local_mesh_power_mode(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(164, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(164, &value), self)
     }
 
     /// Writes `acl-policy` (`NL80211_ATTR_ACL_POLICY`, u32).
     #[inline]
     pub fn acl_policy(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(165, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(165, &value), self)
     }
 
     /// Writes `mac-addrs` (`NL80211_ATTR_MAC_ADDRS`, binary).
     #[inline]
     pub fn mac_addrs(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(166, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(166, value), self)
     }
 
     /// Writes `mac-acl-max` (`NL80211_ATTR_MAC_ACL_MAX`, u32).
     #[inline]
     pub fn mac_acl_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(167, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(167, &value), self)
     }
 
     /// Writes `radar-event` (`NL80211_ATTR_RADAR_EVENT`, u32).
     #[inline]
     pub fn radar_event(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(168, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(168, &value), self)
     }
 
     /// Writes `ext-capa` (`NL80211_ATTR_EXT_CAPA`, binary).
     #[inline]
     pub fn ext_capa(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(169, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(169, value), self)
     }
 
     /// Writes `ext-capa-mask` (`NL80211_ATTR_EXT_CAPA_MASK`, binary).
     #[inline]
     pub fn ext_capa_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(170, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(170, value), self)
     }
 
     /// Writes `sta-capability` (`NL80211_ATTR_STA_CAPABILITY`, u16).
     #[inline]
     pub fn sta_capability(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(171, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(171, &value), self)
     }
 
     /// Writes `sta-ext-capability` (`NL80211_ATTR_STA_EXT_CAPABILITY`, binary).
     #[inline]
     pub fn sta_ext_capability(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(172, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(172, value), self)
     }
 
     /// Writes `protocol-features` (`NL80211_ATTR_PROTOCOL_FEATURES`, u32, a value of `protocol-features`: `ProtocolFeatures`).
     #[inline]
     pub fn protocol_features(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(173, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(173, &value), self)
     }
 
     /// Writes `split-wiphy-dump` (`NL80211_ATTR_SPLIT_WIPHY_DUMP`, flag).
     #[inline]
     pub fn split_wiphy_dump(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(174)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(174), self)
     }
 
     /// Writes `disable-vht` (`NL80211_ATTR_DISABLE_VHT`, flag).
     #[inline]
     pub fn disable_vht(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(175)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(175), self)
     }
 
     /// Writes `vht-capability-mask` (`NL80211_ATTR_VHT_CAPABILITY_MASK`, binary).
     #[inline]
     pub fn vht_capability_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(176, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(176, value), self)
     }
 
     /// Writes `mdid` (`NL80211_ATTR_MDID`, u16).
     #[inline]
     pub fn mdid(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(177, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(177, &value), self)
     }
 
     /// Writes `ie-ric` (`NL80211_ATTR_IE_RIC`, binary).
     #[inline]
     pub fn ie_ric(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(178, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(178, value), self)
     }
 
     /// Writes `crit-prot-id` (`NL80211_ATTR_CRIT_PROT_ID`, u16).
     #[inline]
     pub fn crit_prot_id(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(179, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(179, &value), self)
     }
 
     /// Writes `max-crit-prot-duration` (`NL80211_ATTR_MAX_CRIT_PROT_DURATION`, u16).
     #[inline]
     pub fn max_crit_prot_duration(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(180, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(180, &value), self)
     }
 
     /// Writes `peer-aid` (`NL80211_ATTR_PEER_AID`, u16).
     #[inline]
     pub fn peer_aid(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(181, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(181, &value), self)
     }
 
     /// Writes `coalesce-rule` (`NL80211_ATTR_COALESCE_RULE`, binary).
     #[inline]
     pub fn coalesce_rule(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(182, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(182, value), self)
     }
 
     /// Writes `ch-switch-count` (`NL80211_ATTR_CH_SWITCH_COUNT`, u32).
     #[inline]
     pub fn ch_switch_count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(183, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(183, &value), self)
     }
 
     /// Writes `ch-switch-block-tx` (`NL80211_ATTR_CH_SWITCH_BLOCK_TX`, flag).
     #[inline]
     pub fn ch_switch_block_tx(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(184)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(184), self)
     }
 
     /// Writes `csa-ies` (`NL80211_ATTR_CSA_IES`, binary).
     #[inline]
     pub fn csa_ies(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(185, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(185, value), self)
     }
 
     /// Writes `cntdwn-offs-beacon` (`NL80211_ATTR_CNTDWN_OFFS_BEACON`, binary).
     #[inline]
     pub fn cntdwn_offs_beacon(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(186, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(186, value), self)
     }
 
     /// Writes `cntdwn-offs-presp` (`NL80211_ATTR_CNTDWN_OFFS_PRESP`, binary).
     #[inline]
     pub fn cntdwn_offs_presp(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(187, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(187, value), self)
     }
 
     /// Writes `rxmgmt-flags` (`NL80211_ATTR_RXMGMT_FLAGS`, binary).
     #[inline]
     pub fn rxmgmt_flags(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(188, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(188, value), self)
     }
 
     /// Writes `sta-supported-channels` (`NL80211_ATTR_STA_SUPPORTED_CHANNELS`, binary).
     #[inline]
     pub fn sta_supported_channels(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(189, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(189, value), self)
     }
 
     /// Writes `sta-supported-oper-classes` (`NL80211_ATTR_STA_SUPPORTED_OPER_CLASSES`, binary).
     #[inline]
     pub fn sta_supported_oper_classes(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(190, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(190, value), self)
     }
 
     /// Writes `handle-dfs` (`NL80211_ATTR_HANDLE_DFS`, flag).
     #[inline]
     pub fn handle_dfs(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(191)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(191), self)
     }
 
     /// Writes `support-5-mhz` (`NL80211_ATTR_SUPPORT_5_MHZ`, flag).
     #[inline]
     pub fn support_5_mhz(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(192)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(192), self)
     }
 
     /// Writes `support-10-mhz` (`NL80211_ATTR_SUPPORT_10_MHZ`, flag).
     #[inline]
     pub fn support_10_mhz(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(193)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(193), self)
     }
 
     /// Writes `opmode-notif` (`NL80211_ATTR_OPMODE_NOTIF`, u8).
     #[inline]
     pub fn opmode_notif(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(194, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(194, &value), self)
     }
 
     /// Writes `vendor-id` (`NL80211_ATTR_VENDOR_ID`, u32).
     #[inline]
     pub fn vendor_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(195, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(195, &value), self)
     }
 
     /// Writes `vendor-subcmd` (`NL80211_ATTR_VENDOR_SUBCMD`, u32).
     #[inline]
     pub fn vendor_subcmd(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(196, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(196, &value), self)
     }
 
     /// Writes `vendor-data` (`NL80211_ATTR_VENDOR_DATA`, binary).
     #[inline]
     pub fn vendor_data(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(197, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(197, value), self)
     }
 
     /// Writes `vendor-events` (`NL80211_ATTR_VENDOR_EVENTS`, binary).
     #[inline]
     pub fn vendor_events(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(198, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(198, value), self)
     }
 
     /// Writes `qos-map` (`NL80211_ATTR_QOS_MAP`, binary).
     #[inline]
     pub fn qos_map(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(199, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(199, value), self)
     }
 
     /// Writes `mac-hint` (`NL80211_ATTR_MAC_HINT`, binary, display hint mac).
     #[inline]
     pub fn mac_hint(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(200, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(200, value), self)
     }
 
     /// Writes `wiphy-freq-hint` (`NL80211_ATTR_WIPHY_FREQ_HINT`, u32).
     #[inline]
     pub fn wiphy_freq_hint(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(201, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(201, &value), self)
     }
 
     /// Writes `max-ap-assoc-sta` (`NL80211_ATTR_MAX_AP_ASSOC_STA`, u32).
     #[inline]
     pub fn max_ap_assoc_sta(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(202, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(202, &value), self)
     }
 
     /// Writes `tdls-peer-capability` (`NL80211_ATTR_TDLS_PEER_CAPABILITY`, u32).
     #[inline]
     pub fn tdls_peer_capability(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(203, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(203, &value), self)
     }
 
     /// Writes `socket-owner` (`NL80211_ATTR_SOCKET_OWNER`, flag).
     #[inline]
     pub fn socket_owner(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(204)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(204), self)
     }
 
     /// Writes `csa-c-offsets-tx` (`NL80211_ATTR_CSA_C_OFFSETS_TX`, binary).
     #[inline]
     pub fn csa_c_offsets_tx(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(205, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(205, value), self)
     }
 
     /// Writes `max-csa-counters` (`NL80211_ATTR_MAX_CSA_COUNTERS`, u8).
     #[inline]
     pub fn max_csa_counters(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(206, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(206, &value), self)
     }
 
     /// Writes `tdls-initiator` (`NL80211_ATTR_TDLS_INITIATOR`, flag).
     #[inline]
     pub fn tdls_initiator(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(207)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(207), self)
     }
 
     /// Writes `use-rrm` (`NL80211_ATTR_USE_RRM`, flag).
     #[inline]
     pub fn use_rrm(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(208)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(208), self)
     }
 
     /// Writes `wiphy-dyn-ack` (`NL80211_ATTR_WIPHY_DYN_ACK`, flag).
     #[inline]
     pub fn wiphy_dyn_ack(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(209)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(209), self)
     }
 
     /// Writes `tsid` (`NL80211_ATTR_TSID`, u8).
     #[inline]
     pub fn tsid(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(210, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(210, &value), self)
     }
 
     /// Writes `user-prio` (`NL80211_ATTR_USER_PRIO`, u8).
     #[inline]
     pub fn user_prio(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(211, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(211, &value), self)
     }
 
     /// Writes `admitted-time` (`NL80211_ATTR_ADMITTED_TIME`, u16).
     #[inline]
     pub fn admitted_time(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(212, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(212, &value), self)
     }
 
     /// Writes `smps-mode` (`NL80211_ATTR_SMPS_MODE`, u8).
     #[inline]
     pub fn smps_mode(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(213, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(213, &value), self)
     }
 
     /// Writes `oper-class` (`NL80211_ATTR_OPER_CLASS`, u8).
     #[inline]
     pub fn oper_class(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(214, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(214, &value), self)
     }
 
     /// Writes `mac-mask` (`NL80211_ATTR_MAC_MASK`, binary, display hint mac).
     #[inline]
     pub fn mac_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(215, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(215, value), self)
     }
 
     /// Writes `wiphy-self-managed-reg` (`NL80211_ATTR_WIPHY_SELF_MANAGED_REG`, flag).
     #[inline]
     pub fn wiphy_self_managed_reg(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(216)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(216), self)
     }
 
     /// Writes `ext-features` (`NL80211_ATTR_EXT_FEATURES`, binary).
     #[inline]
     pub fn ext_features(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(217, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(217, value), self)
     }
 
     /// Writes `survey-radio-stats` (`NL80211_ATTR_SURVEY_RADIO_STATS`, binary).
     #[inline]
     pub fn survey_radio_stats(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(218, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(218, value), self)
     }
 
     /// Writes `netns-fd` (`NL80211_ATTR_NETNS_FD`, u32).
     #[inline]
     pub fn netns_fd(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(219, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(219, &value), self)
     }
 
     /// Writes `sched-scan-delay` (`NL80211_ATTR_SCHED_SCAN_DELAY`, u32).
     #[inline]
     pub fn sched_scan_delay(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(220, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(220, &value), self)
     }
 
     /// Writes `reg-indoor` (`NL80211_ATTR_REG_INDOOR`, flag).
     #[inline]
     pub fn reg_indoor(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(221)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(221), self)
     }
 
     /// Writes `max-num-sched-scan-plans` (`NL80211_ATTR_MAX_NUM_SCHED_SCAN_PLANS`, u32).
     #[inline]
     pub fn max_num_sched_scan_plans(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(222, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(222, &value), self)
     }
 
     /// Writes `max-scan-plan-interval` (`NL80211_ATTR_MAX_SCAN_PLAN_INTERVAL`, u32).
     #[inline]
     pub fn max_scan_plan_interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(223, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(223, &value), self)
     }
 
     /// Writes `max-scan-plan-iterations` (`NL80211_ATTR_MAX_SCAN_PLAN_ITERATIONS`, u32).
     #[inline]
     pub fn max_scan_plan_iterations(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(224, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(224, &value), self)
     }
 
     /// Writes `sched-scan-plans` (`NL80211_ATTR_SCHED_SCAN_PLANS`, binary).
     #[inline]
     pub fn sched_scan_plans(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(225, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(225, value), self)
     }
 
     /// Writes `pbss` (`NL80211_ATTR_PBSS`, flag).
     #[inline]
     pub fn pbss(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(226)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(226), self)
     }
 
     /// Writes `bss-select` (`NL80211_ATTR_BSS_SELECT`, binary).
     #[inline]
     pub fn bss_select(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(227, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(227, value), self)
     }
 
     /// Writes `sta-support-p2p-ps` (`NL80211_ATTR_STA_SUPPORT_P2P_PS`, u8).
     #[inline]
     pub fn sta_support_p2p_ps(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(228, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(228, &value), self)
     }
 
     /// Writes `pad` (`NL80211_ATTR_PAD`, binary).
     #[inline]
     pub fn pad(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(229, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(229, value), self)
     }
 
     /// Writes `iftype-ext-capa` (`NL80211_ATTR_IFTYPE_EXT_CAPA`, binary).
     #[inline]
     pub fn iftype_ext_capa(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(230, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(230, value), self)
     }
 
     /// Writes `mu-mimo-group-data` (`NL80211_ATTR_MU_MIMO_GROUP_DATA`, binary).
     #[inline]
     pub fn mu_mimo_group_data(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(231, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(231, value), self)
     }
 
     /// Writes `mu-mimo-follow-mac-addr` (`NL80211_ATTR_MU_MIMO_FOLLOW_MAC_ADDR`, binary, display hint mac).
     #[inline]
     pub fn mu_mimo_follow_mac_addr(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(232, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(232, value), self)
     }
 
     /// Writes `scan-start-time-tsf` (`NL80211_ATTR_SCAN_START_TIME_TSF`, u64).
     #[inline]
     pub fn scan_start_time_tsf(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(233, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(233, &value), self)
     }
 
     /// Writes `scan-start-time-tsf-bssid` (`NL80211_ATTR_SCAN_START_TIME_TSF_BSSID`, binary).
     #[inline]
     pub fn scan_start_time_tsf_bssid(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(234, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(234, value), self)
     }
 
     /// Writes `measurement-duration` (`NL80211_ATTR_MEASUREMENT_DURATION`, u16).
     #[inline]
     pub fn measurement_duration(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(235, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(235, &value), self)
     }
 
     /// Writes `measurement-duration-mandatory` (`NL80211_ATTR_MEASUREMENT_DURATION_MANDATORY`, flag).
     #[inline]
     pub fn measurement_duration_mandatory(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(236)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(236), self)
     }
 
     /// Writes `mesh-peer-aid` (`NL80211_ATTR_MESH_PEER_AID`, u16).
     #[inline]
     pub fn mesh_peer_aid(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(237, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(237, &value), self)
     }
 
     /// Writes `nan-master-pref` (`NL80211_ATTR_NAN_MASTER_PREF`, u8).
     #[inline]
     pub fn nan_master_pref(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(238, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(238, &value), self)
     }
 
     /// Writes `bands` (`NL80211_ATTR_BANDS`, u32).
     #[inline]
     pub fn bands(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(239, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(239, &value), self)
     }
 
     /// Writes `nan-func` (`NL80211_ATTR_NAN_FUNC`, binary).
     #[inline]
     pub fn nan_func(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(240, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(240, value), self)
     }
 
     /// Writes `nan-match` (`NL80211_ATTR_NAN_MATCH`, binary).
     #[inline]
     pub fn nan_match(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(241, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(241, value), self)
     }
 
     /// Writes `fils-kek` (`NL80211_ATTR_FILS_KEK`, binary).
     #[inline]
     pub fn fils_kek(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(242, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(242, value), self)
     }
 
     /// Writes `fils-nonces` (`NL80211_ATTR_FILS_NONCES`, binary).
     #[inline]
     pub fn fils_nonces(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(243, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(243, value), self)
     }
 
     /// Writes `multicast-to-unicast-enabled` (`NL80211_ATTR_MULTICAST_TO_UNICAST_ENABLED`, flag).
     #[inline]
     pub fn multicast_to_unicast_enabled(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(244)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(244), self)
     }
 
     /// Writes `bssid` (`NL80211_ATTR_BSSID`, binary, display hint mac).
     #[inline]
     pub fn bssid(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(245, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(245, value), self)
     }
 
     /// Writes `sched-scan-relative-rssi` (`NL80211_ATTR_SCHED_SCAN_RELATIVE_RSSI`, s8).
     #[inline]
     pub fn sched_scan_relative_rssi(&mut self, value: i8) -> Result<&mut Self, crate::Error> {
-        self.0.put(246, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(246, &value), self)
     }
 
     /// Writes `sched-scan-rssi-adjust` (`NL80211_ATTR_SCHED_SCAN_RSSI_ADJUST`, binary).
     #[inline]
     pub fn sched_scan_rssi_adjust(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(247, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(247, value), self)
     }
 
     /// Writes `timeout-reason` (`NL80211_ATTR_TIMEOUT_REASON`, u32).
     #[inline]
     pub fn timeout_reason(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(248, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(248, &value), self)
     }
 
     /// Writes `fils-erp-username` (`NL80211_ATTR_FILS_ERP_USERNAME`, binary).
     #[inline]
     pub fn fils_erp_username(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(249, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(249, value), self)
     }
 
     /// Writes `fils-erp-realm` (`NL80211_ATTR_FILS_ERP_REALM`, binary).
     #[inline]
     pub fn fils_erp_realm(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(250, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(250, value), self)
     }
 
     /// Writes `fils-erp-next-seq-num` (`NL80211_ATTR_FILS_ERP_NEXT_SEQ_NUM`, u16).
     #[inline]
     pub fn fils_erp_next_seq_num(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(251, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(251, &value), self)
     }
 
     /// Writes `fils-erp-rrk` (`NL80211_ATTR_FILS_ERP_RRK`, binary).
     #[inline]
     pub fn fils_erp_rrk(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(252, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(252, value), self)
     }
 
     /// Writes `fils-cache-id` (`NL80211_ATTR_FILS_CACHE_ID`, binary).
     #[inline]
     pub fn fils_cache_id(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(253, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(253, value), self)
     }
 
     /// Writes `pmk` (`NL80211_ATTR_PMK`, binary).
     #[inline]
     pub fn pmk(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(254, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(254, value), self)
     }
 
     /// Writes `sched-scan-multi` (`NL80211_ATTR_SCHED_SCAN_MULTI`, flag).
     #[inline]
     pub fn sched_scan_multi(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(255)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(255), self)
     }
 
     /// Writes `sched-scan-max-reqs` (`NL80211_ATTR_SCHED_SCAN_MAX_REQS`, u32).
     #[inline]
     pub fn sched_scan_max_reqs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(256, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(256, &value), self)
     }
 
     /// Writes `want-1x-4way-hs` (`NL80211_ATTR_WANT_1X_4WAY_HS`, flag).
     #[inline]
     pub fn want_1x_4way_hs(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(257)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(257), self)
     }
 
     /// Writes `pmkr0-name` (`NL80211_ATTR_PMKR0_NAME`, binary).
     #[inline]
     pub fn pmkr0_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(258, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(258, value), self)
     }
 
     /// Writes `port-authorized` (`NL80211_ATTR_PORT_AUTHORIZED`, binary).
     #[inline]
     pub fn port_authorized(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(259, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(259, value), self)
     }
 
     /// Writes `external-auth-action` (`NL80211_ATTR_EXTERNAL_AUTH_ACTION`, u32).
     #[inline]
     pub fn external_auth_action(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(260, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(260, &value), self)
     }
 
     /// Writes `external-auth-support` (`NL80211_ATTR_EXTERNAL_AUTH_SUPPORT`, flag).
     #[inline]
     pub fn external_auth_support(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(261)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(261), self)
     }
 
     /// Writes `nss` (`NL80211_ATTR_NSS`, u8).
     #[inline]
     pub fn nss(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(262, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(262, &value), self)
     }
 
     /// Writes `ack-signal` (`NL80211_ATTR_ACK_SIGNAL`, s32).
     #[inline]
     pub fn ack_signal(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(263, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(263, &value), self)
     }
 
     /// Writes `control-port-over-nl80211` (`NL80211_ATTR_CONTROL_PORT_OVER_NL80211`, flag).
     #[inline]
     pub fn control_port_over_nl80211(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(264)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(264), self)
     }
 
     /// Opens `txq-stats` (`NL80211_ATTR_TXQ_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -12354,239 +12078,205 @@ impl<'m, 'a, 'b> Nl80211AttrsWriter<'m, 'a, 'b> {
     /// Writes `txq-limit` (`NL80211_ATTR_TXQ_LIMIT`, u32).
     #[inline]
     pub fn txq_limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(266, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(266, &value), self)
     }
 
     /// Writes `txq-memory-limit` (`NL80211_ATTR_TXQ_MEMORY_LIMIT`, u32).
     #[inline]
     pub fn txq_memory_limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(267, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(267, &value), self)
     }
 
     /// Writes `txq-quantum` (`NL80211_ATTR_TXQ_QUANTUM`, u32).
     #[inline]
     pub fn txq_quantum(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(268, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(268, &value), self)
     }
 
     /// Writes `he-capability` (`NL80211_ATTR_HE_CAPABILITY`, binary).
     #[inline]
     pub fn he_capability(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(269, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(269, value), self)
     }
 
     /// Writes `ftm-responder` (`NL80211_ATTR_FTM_RESPONDER`, binary).
     #[inline]
     pub fn ftm_responder(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(270, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(270, value), self)
     }
 
     /// Writes `ftm-responder-stats` (`NL80211_ATTR_FTM_RESPONDER_STATS`, binary).
     #[inline]
     pub fn ftm_responder_stats(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(271, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(271, value), self)
     }
 
     /// Writes `timeout` (`NL80211_ATTR_TIMEOUT`, u32).
     #[inline]
     pub fn timeout(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(272, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(272, &value), self)
     }
 
     /// Writes `peer-measurements` (`NL80211_ATTR_PEER_MEASUREMENTS`, binary).
     #[inline]
     pub fn peer_measurements(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(273, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(273, value), self)
     }
 
     /// Writes `airtime-weight` (`NL80211_ATTR_AIRTIME_WEIGHT`, u16).
     #[inline]
     pub fn airtime_weight(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(274, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(274, &value), self)
     }
 
     /// Writes `sta-tx-power-setting` (`NL80211_ATTR_STA_TX_POWER_SETTING`, u8).
     #[inline]
     pub fn sta_tx_power_setting(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(275, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(275, &value), self)
     }
 
     /// Writes `sta-tx-power` (`NL80211_ATTR_STA_TX_POWER`, s16).
     #[inline]
     pub fn sta_tx_power(&mut self, value: i16) -> Result<&mut Self, crate::Error> {
-        self.0.put(276, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(276, &value), self)
     }
 
     /// Writes `sae-password` (`NL80211_ATTR_SAE_PASSWORD`, binary).
     #[inline]
     pub fn sae_password(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(277, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(277, value), self)
     }
 
     /// Writes `twt-responder` (`NL80211_ATTR_TWT_RESPONDER`, flag).
     #[inline]
     pub fn twt_responder(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(278)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(278), self)
     }
 
     /// Writes `he-obss-pd` (`NL80211_ATTR_HE_OBSS_PD`, binary).
     #[inline]
     pub fn he_obss_pd(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(279, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(279, value), self)
     }
 
     /// Writes `wiphy-edmg-channels` (`NL80211_ATTR_WIPHY_EDMG_CHANNELS`, u8).
     #[inline]
     pub fn wiphy_edmg_channels(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(280, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(280, &value), self)
     }
 
     /// Writes `wiphy-edmg-bw-config` (`NL80211_ATTR_WIPHY_EDMG_BW_CONFIG`, u8).
     #[inline]
     pub fn wiphy_edmg_bw_config(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(281, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(281, &value), self)
     }
 
     /// Writes `vlan-id` (`NL80211_ATTR_VLAN_ID`, u16).
     #[inline]
     pub fn vlan_id(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(282, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(282, &value), self)
     }
 
     /// Writes `he-bss-color` (`NL80211_ATTR_HE_BSS_COLOR`, binary).
     #[inline]
     pub fn he_bss_color(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(283, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(283, value), self)
     }
 
     /// Writes `iftype-akm-suites` (`NL80211_ATTR_IFTYPE_AKM_SUITES`, binary).
     #[inline]
     pub fn iftype_akm_suites(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(284, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(284, value), self)
     }
 
     /// Writes `tid-config` (`NL80211_ATTR_TID_CONFIG`, binary).
     #[inline]
     pub fn tid_config(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(285, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(285, value), self)
     }
 
     /// Writes `control-port-no-preauth` (`NL80211_ATTR_CONTROL_PORT_NO_PREAUTH`, flag).
     #[inline]
     pub fn control_port_no_preauth(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(286)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(286), self)
     }
 
     /// Writes `pmk-lifetime` (`NL80211_ATTR_PMK_LIFETIME`, u32).
     #[inline]
     pub fn pmk_lifetime(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(287, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(287, &value), self)
     }
 
     /// Writes `pmk-reauth-threshold` (`NL80211_ATTR_PMK_REAUTH_THRESHOLD`, u8).
     #[inline]
     pub fn pmk_reauth_threshold(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(288, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(288, &value), self)
     }
 
     /// Writes `receive-multicast` (`NL80211_ATTR_RECEIVE_MULTICAST`, flag).
     #[inline]
     pub fn receive_multicast(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(289)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(289), self)
     }
 
     /// Writes `wiphy-freq-offset` (`NL80211_ATTR_WIPHY_FREQ_OFFSET`, u32).
     #[inline]
     pub fn wiphy_freq_offset(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(290, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(290, &value), self)
     }
 
     /// Writes `center-freq1-offset` (`NL80211_ATTR_CENTER_FREQ1_OFFSET`, u32).
     #[inline]
     pub fn center_freq1_offset(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(291, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(291, &value), self)
     }
 
     /// Writes `scan-freq-khz` (`NL80211_ATTR_SCAN_FREQ_KHZ`, binary).
     #[inline]
     pub fn scan_freq_khz(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(292, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(292, value), self)
     }
 
     /// Writes `he-6ghz-capability` (`NL80211_ATTR_HE_6GHZ_CAPABILITY`, binary).
     #[inline]
     pub fn he_6ghz_capability(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(293, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(293, value), self)
     }
 
     /// Writes `fils-discovery` (`NL80211_ATTR_FILS_DISCOVERY`, binary).
     #[inline]
     pub fn fils_discovery(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(294, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(294, value), self)
     }
 
     /// Writes `unsol-bcast-probe-resp` (`NL80211_ATTR_UNSOL_BCAST_PROBE_RESP`, binary).
     #[inline]
     pub fn unsol_bcast_probe_resp(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(295, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(295, value), self)
     }
 
     /// Writes `s1g-capability` (`NL80211_ATTR_S1G_CAPABILITY`, binary).
     #[inline]
     pub fn s1g_capability(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(296, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(296, value), self)
     }
 
     /// Writes `s1g-capability-mask` (`NL80211_ATTR_S1G_CAPABILITY_MASK`, binary).
     #[inline]
     pub fn s1g_capability_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(297, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(297, value), self)
     }
 
     /// Writes `sae-pwe` (`NL80211_ATTR_SAE_PWE`, u8).
     #[inline]
     pub fn sae_pwe(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(298, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(298, &value), self)
     }
 
     /// Writes `reconnect-requested` (`NL80211_ATTR_RECONNECT_REQUESTED`, binary).
     #[inline]
     pub fn reconnect_requested(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(299, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(299, value), self)
     }
 
     /// Opens `sar-spec` (`NL80211_ATTR_SAR_SPEC`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -12598,218 +12288,187 @@ impl<'m, 'a, 'b> Nl80211AttrsWriter<'m, 'a, 'b> {
     /// Writes `disable-he` (`NL80211_ATTR_DISABLE_HE`, flag).
     #[inline]
     pub fn disable_he(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(301)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(301), self)
     }
 
     /// Writes `obss-color-bitmap` (`NL80211_ATTR_OBSS_COLOR_BITMAP`, u64).
     #[inline]
     pub fn obss_color_bitmap(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(302, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(302, &value), self)
     }
 
     /// Writes `color-change-count` (`NL80211_ATTR_COLOR_CHANGE_COUNT`, u8).
     #[inline]
     pub fn color_change_count(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(303, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(303, &value), self)
     }
 
     /// Writes `color-change-color` (`NL80211_ATTR_COLOR_CHANGE_COLOR`, u8).
     #[inline]
     pub fn color_change_color(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(304, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(304, &value), self)
     }
 
     /// Writes `color-change-elems` (`NL80211_ATTR_COLOR_CHANGE_ELEMS`, binary).
     #[inline]
     pub fn color_change_elems(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(305, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(305, value), self)
     }
 
     /// Writes `mbssid-config` (`NL80211_ATTR_MBSSID_CONFIG`, binary).
     #[inline]
     pub fn mbssid_config(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(306, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(306, value), self)
     }
 
     /// Writes `mbssid-elems` (`NL80211_ATTR_MBSSID_ELEMS`, binary).
     #[inline]
     pub fn mbssid_elems(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(307, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(307, value), self)
     }
 
     /// Writes `radar-background` (`NL80211_ATTR_RADAR_BACKGROUND`, flag).
     #[inline]
     pub fn radar_background(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(308)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(308), self)
     }
 
     /// Writes `ap-settings-flags` (`NL80211_ATTR_AP_SETTINGS_FLAGS`, u32).
     #[inline]
     pub fn ap_settings_flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(309, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(309, &value), self)
     }
 
     /// Writes `eht-capability` (`NL80211_ATTR_EHT_CAPABILITY`, binary).
     #[inline]
     pub fn eht_capability(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(310, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(310, value), self)
     }
 
     /// Writes `disable-eht` (`NL80211_ATTR_DISABLE_EHT`, flag).
     #[inline]
     pub fn disable_eht(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(311)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(311), self)
     }
 
     /// Writes `mlo-links` (`NL80211_ATTR_MLO_LINKS`, binary).
     #[inline]
     pub fn mlo_links(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(312, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(312, value), self)
     }
 
     /// Writes `mlo-link-id` (`NL80211_ATTR_MLO_LINK_ID`, u8).
     #[inline]
     pub fn mlo_link_id(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(313, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(313, &value), self)
     }
 
     /// Writes `mld-addr` (`NL80211_ATTR_MLD_ADDR`, binary, display hint mac).
     #[inline]
     pub fn mld_addr(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(314, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(314, value), self)
     }
 
     /// Writes `mlo-support` (`NL80211_ATTR_MLO_SUPPORT`, flag).
     #[inline]
     pub fn mlo_support(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(315)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(315), self)
     }
 
     /// Writes `max-num-akm-suites` (`NL80211_ATTR_MAX_NUM_AKM_SUITES`, binary).
     #[inline]
     pub fn max_num_akm_suites(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(316, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(316, value), self)
     }
 
     /// Writes `eml-capability` (`NL80211_ATTR_EML_CAPABILITY`, u16).
     #[inline]
     pub fn eml_capability(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(317, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(317, &value), self)
     }
 
     /// Writes `mld-capa-and-ops` (`NL80211_ATTR_MLD_CAPA_AND_OPS`, u16).
     #[inline]
     pub fn mld_capa_and_ops(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(318, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(318, &value), self)
     }
 
     /// Writes `tx-hw-timestamp` (`NL80211_ATTR_TX_HW_TIMESTAMP`, u64).
     #[inline]
     pub fn tx_hw_timestamp(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(319, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(319, &value), self)
     }
 
     /// Writes `rx-hw-timestamp` (`NL80211_ATTR_RX_HW_TIMESTAMP`, u64).
     #[inline]
     pub fn rx_hw_timestamp(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(320, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(320, &value), self)
     }
 
     /// Writes `td-bitmap` (`NL80211_ATTR_TD_BITMAP`, binary).
     #[inline]
     pub fn td_bitmap(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(321, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(321, value), self)
     }
 
     /// Writes `punct-bitmap` (`NL80211_ATTR_PUNCT_BITMAP`, u32).
     #[inline]
     pub fn punct_bitmap(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(322, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(322, &value), self)
     }
 
     /// Writes `max-hw-timestamp-peers` (`NL80211_ATTR_MAX_HW_TIMESTAMP_PEERS`, u16).
     #[inline]
     pub fn max_hw_timestamp_peers(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(323, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(323, &value), self)
     }
 
     /// Writes `hw-timestamp-enabled` (`NL80211_ATTR_HW_TIMESTAMP_ENABLED`, flag).
     #[inline]
     pub fn hw_timestamp_enabled(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(324)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(324), self)
     }
 
     /// Writes `ema-rnr-elems` (`NL80211_ATTR_EMA_RNR_ELEMS`, binary).
     #[inline]
     pub fn ema_rnr_elems(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(325, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(325, value), self)
     }
 
     /// Writes `mlo-link-disabled` (`NL80211_ATTR_MLO_LINK_DISABLED`, flag).
     #[inline]
     pub fn mlo_link_disabled(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(326)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(326), self)
     }
 
     /// Writes `bss-dump-include-use-data` (`NL80211_ATTR_BSS_DUMP_INCLUDE_USE_DATA`, flag).
     #[inline]
     pub fn bss_dump_include_use_data(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(327)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(327), self)
     }
 
     /// Writes `mlo-ttlm-dlink` (`NL80211_ATTR_MLO_TTLM_DLINK`, u16).
     #[inline]
     pub fn mlo_ttlm_dlink(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(328, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(328, &value), self)
     }
 
     /// Writes `mlo-ttlm-ulink` (`NL80211_ATTR_MLO_TTLM_ULINK`, u16).
     #[inline]
     pub fn mlo_ttlm_ulink(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(329, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(329, &value), self)
     }
 
     /// Writes `assoc-spp-amsdu` (`NL80211_ATTR_ASSOC_SPP_AMSDU`, flag).
     #[inline]
     pub fn assoc_spp_amsdu(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(330)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(330), self)
     }
 
     /// Writes `wiphy-radios` (`NL80211_ATTR_WIPHY_RADIOS`, binary).
     #[inline]
     pub fn wiphy_radios(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(331, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(331, value), self)
     }
 
     /// Writes `wiphy-interface-combinations` (`NL80211_ATTR_WIPHY_INTERFACE_COMBINATIONS`, binary).
@@ -12818,15 +12477,13 @@ impl<'m, 'a, 'b> Nl80211AttrsWriter<'m, 'a, 'b> {
         &mut self,
         value: &[u8],
     ) -> Result<&mut Self, crate::Error> {
-        self.0.put(332, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(332, value), self)
     }
 
     /// Writes `vif-radio-mask` (`NL80211_ATTR_VIF_RADIO_MASK`, u32).
     #[inline]
     pub fn vif_radio_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(333, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(333, &value), self)
     }
 }
 
@@ -12852,11 +12509,13 @@ impl<'a> SarAttributes<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -12886,6 +12545,7 @@ impl<'m, 'a, 'b> SarAttributesWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -12893,8 +12553,7 @@ impl<'m, 'a, 'b> SarAttributesWriter<'m, 'a, 'b> {
     /// Writes `type` (`NL80211_SAR_ATTR_TYPE`, u32).
     #[inline]
     pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `specs` (`NL80211_SAR_ATTR_SPECS`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -12926,11 +12585,13 @@ impl<'a> SarSpecs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -12972,6 +12633,7 @@ impl<'m, 'a, 'b> SarSpecsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -12979,29 +12641,25 @@ impl<'m, 'a, 'b> SarSpecsWriter<'m, 'a, 'b> {
     /// Writes `power` (`NL80211_SAR_ATTR_SPECS_POWER`, s32).
     #[inline]
     pub fn power(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `range-index` (`NL80211_SAR_ATTR_SPECS_RANGE_INDEX`, u32).
     #[inline]
     pub fn range_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `start-freq` (`NL80211_SAR_ATTR_SPECS_START_FREQ`, u32).
     #[inline]
     pub fn start_freq(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `end-freq` (`NL80211_SAR_ATTR_SPECS_END_FREQ`, u32).
     #[inline]
     pub fn end_freq(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 }
 
@@ -13027,11 +12685,13 @@ impl<'a> SupportedIftypes<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 12> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -13121,6 +12781,7 @@ impl<'m, 'a, 'b> SupportedIftypesWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -13128,85 +12789,73 @@ impl<'m, 'a, 'b> SupportedIftypesWriter<'m, 'a, 'b> {
     /// Writes `adhoc` (`NL80211_IFTYPE_ADHOC`, flag).
     #[inline]
     pub fn adhoc(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(1)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(1), self)
     }
 
     /// Writes `station` (`NL80211_IFTYPE_STATION`, flag).
     #[inline]
     pub fn station(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(2)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(2), self)
     }
 
     /// Writes `ap` (`NL80211_IFTYPE_AP`, flag).
     #[inline]
     pub fn ap(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(3)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(3), self)
     }
 
     /// Writes `ap-vlan` (`NL80211_IFTYPE_AP_VLAN`, flag).
     #[inline]
     pub fn ap_vlan(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(4)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(4), self)
     }
 
     /// Writes `wds` (`NL80211_IFTYPE_WDS`, flag).
     #[inline]
     pub fn wds(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(5)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(5), self)
     }
 
     /// Writes `monitor` (`NL80211_IFTYPE_MONITOR`, flag).
     #[inline]
     pub fn monitor(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(6)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(6), self)
     }
 
     /// Writes `mesh-point` (`NL80211_IFTYPE_MESH_POINT`, flag).
     #[inline]
     pub fn mesh_point(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(7)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(7), self)
     }
 
     /// Writes `p2p-client` (`NL80211_IFTYPE_P2P_CLIENT`, flag).
     #[inline]
     pub fn p2p_client(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(8)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(8), self)
     }
 
     /// Writes `p2p-go` (`NL80211_IFTYPE_P2P_GO`, flag).
     #[inline]
     pub fn p2p_go(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(9)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(9), self)
     }
 
     /// Writes `p2p-device` (`NL80211_IFTYPE_P2P_DEVICE`, flag).
     #[inline]
     pub fn p2p_device(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(10)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(10), self)
     }
 
     /// Writes `ocb` (`NL80211_IFTYPE_OCB`, flag).
     #[inline]
     pub fn ocb(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(11)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(11), self)
     }
 
     /// Writes `nan` (`NL80211_IFTYPE_NAN`, flag).
     #[inline]
     pub fn nan(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(12)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(12), self)
     }
 }
 
@@ -13232,11 +12881,13 @@ impl<'a> TxqStatsAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 11> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -13320,6 +12971,7 @@ impl<'m, 'a, 'b> TxqStatsAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -13327,78 +12979,67 @@ impl<'m, 'a, 'b> TxqStatsAttrsWriter<'m, 'a, 'b> {
     /// Writes `backlog-bytes` (`NL80211_TXQ_STATS_BACKLOG_BYTES`, u32).
     #[inline]
     pub fn backlog_bytes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `backlog-packets` (`NL80211_TXQ_STATS_BACKLOG_PACKETS`, u32).
     #[inline]
     pub fn backlog_packets(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `flows` (`NL80211_TXQ_STATS_FLOWS`, u32).
     #[inline]
     pub fn flows(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `drops` (`NL80211_TXQ_STATS_DROPS`, u32).
     #[inline]
     pub fn drops(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `ecn-marks` (`NL80211_TXQ_STATS_ECN_MARKS`, u32).
     #[inline]
     pub fn ecn_marks(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `overlimit` (`NL80211_TXQ_STATS_OVERLIMIT`, u32).
     #[inline]
     pub fn overlimit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `overmemory` (`NL80211_TXQ_STATS_OVERMEMORY`, u32).
     #[inline]
     pub fn overmemory(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `collisions` (`NL80211_TXQ_STATS_COLLISIONS`, u32).
     #[inline]
     pub fn collisions(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `tx-bytes` (`NL80211_TXQ_STATS_TX_BYTES`, u32).
     #[inline]
     pub fn tx_bytes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `tx-packets` (`NL80211_TXQ_STATS_TX_PACKETS`, u32).
     #[inline]
     pub fn tx_packets(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `max-flows` (`NL80211_TXQ_STATS_MAX_FLOWS`, u32).
     #[inline]
     pub fn max_flows(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 }
 
@@ -13424,11 +13065,13 @@ impl<'a> WiphyBands<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -13482,6 +13125,7 @@ impl<'m, 'a, 'b> WiphyBandsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -13545,11 +13189,13 @@ impl<'a> WmmAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -13591,6 +13237,7 @@ impl<'m, 'a, 'b> WmmAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -13598,29 +13245,25 @@ impl<'m, 'a, 'b> WmmAttrsWriter<'m, 'a, 'b> {
     /// Writes `cw-min` (`NL80211_WMMR_CW_MIN`, u16).
     #[inline]
     pub fn cw_min(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `cw-max` (`NL80211_WMMR_CW_MAX`, u16).
     #[inline]
     pub fn cw_max(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `aifsn` (`NL80211_WMMR_AIFSN`, u8).
     #[inline]
     pub fn aifsn(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `txop` (`NL80211_WMMR_TXOP`, u16).
     #[inline]
     pub fn txop(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 }
 
@@ -13646,11 +13289,13 @@ impl<'a> WowlanTriggersAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 20> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -13788,6 +13433,7 @@ impl<'m, 'a, 'b> WowlanTriggersAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -13795,140 +13441,120 @@ impl<'m, 'a, 'b> WowlanTriggersAttrsWriter<'m, 'a, 'b> {
     /// Writes `any` (`NL80211_WOWLAN_TRIG_ANY`, flag).
     #[inline]
     pub fn any(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(1)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(1), self)
     }
 
     /// Writes `disconnect` (`NL80211_WOWLAN_TRIG_DISCONNECT`, flag).
     #[inline]
     pub fn disconnect(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(2)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(2), self)
     }
 
     /// Writes `magic-pkt` (`NL80211_WOWLAN_TRIG_MAGIC_PKT`, flag).
     #[inline]
     pub fn magic_pkt(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(3)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(3), self)
     }
 
     /// Writes `pkt-pattern` (`NL80211_WOWLAN_TRIG_PKT_PATTERN`, flag).
     #[inline]
     pub fn pkt_pattern(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(4)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(4), self)
     }
 
     /// Writes `gtk-rekey-supported` (`NL80211_WOWLAN_TRIG_GTK_REKEY_SUPPORTED`, flag).
     #[inline]
     pub fn gtk_rekey_supported(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(5)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(5), self)
     }
 
     /// Writes `gtk-rekey-failure` (`NL80211_WOWLAN_TRIG_GTK_REKEY_FAILURE`, flag).
     #[inline]
     pub fn gtk_rekey_failure(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(6)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(6), self)
     }
 
     /// Writes `eap-ident-request` (`NL80211_WOWLAN_TRIG_EAP_IDENT_REQUEST`, flag).
     #[inline]
     pub fn eap_ident_request(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(7)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(7), self)
     }
 
     /// Writes `4way-handshake` (`NL80211_WOWLAN_TRIG_4WAY_HANDSHAKE`, flag).
     #[inline]
     pub fn f4way_handshake(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(8)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(8), self)
     }
 
     /// Writes `rfkill-release` (`NL80211_WOWLAN_TRIG_RFKILL_RELEASE`, flag).
     #[inline]
     pub fn rfkill_release(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(9)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(9), self)
     }
 
     /// Writes `wakeup-pkt-80211` (`NL80211_WOWLAN_TRIG_WAKEUP_PKT_80211`, flag).
     #[inline]
     pub fn wakeup_pkt_80211(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(10)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(10), self)
     }
 
     /// Writes `wakeup-pkt-80211-len` (`NL80211_WOWLAN_TRIG_WAKEUP_PKT_80211_LEN`, flag).
     #[inline]
     pub fn wakeup_pkt_80211_len(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(11)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(11), self)
     }
 
     /// Writes `wakeup-pkt-8023` (`NL80211_WOWLAN_TRIG_WAKEUP_PKT_8023`, flag).
     #[inline]
     pub fn wakeup_pkt_8023(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(12)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(12), self)
     }
 
     /// Writes `wakeup-pkt-8023-len` (`NL80211_WOWLAN_TRIG_WAKEUP_PKT_8023_LEN`, flag).
     #[inline]
     pub fn wakeup_pkt_8023_len(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(13)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(13), self)
     }
 
     /// Writes `tcp-connection` (`NL80211_WOWLAN_TRIG_TCP_CONNECTION`, flag).
     #[inline]
     pub fn tcp_connection(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(14)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(14), self)
     }
 
     /// Writes `wakeup-tcp-match` (`NL80211_WOWLAN_TRIG_WAKEUP_TCP_MATCH`, flag).
     #[inline]
     pub fn wakeup_tcp_match(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(15)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(15), self)
     }
 
     /// Writes `wakeup-tcp-connlost` (`NL80211_WOWLAN_TRIG_WAKEUP_TCP_CONNLOST`, flag).
     #[inline]
     pub fn wakeup_tcp_connlost(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(16)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(16), self)
     }
 
     /// Writes `wakeup-tcp-nomoretokens` (`NL80211_WOWLAN_TRIG_WAKEUP_TCP_NOMORETOKENS`, flag).
     #[inline]
     pub fn wakeup_tcp_nomoretokens(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(17)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(17), self)
     }
 
     /// Writes `net-detect` (`NL80211_WOWLAN_TRIG_NET_DETECT`, flag).
     #[inline]
     pub fn net_detect(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(18)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(18), self)
     }
 
     /// Writes `net-detect-results` (`NL80211_WOWLAN_TRIG_NET_DETECT_RESULTS`, flag).
     #[inline]
     pub fn net_detect_results(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(19)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(19), self)
     }
 
     /// Writes `unprotected-deauth-disassoc` (`NL80211_WOWLAN_TRIG_UNPROTECTED_DEAUTH_DISASSOC`, flag).
     #[inline]
     pub fn unprotected_deauth_disassoc(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(20)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(20), self)
     }
 }

@@ -25,10 +25,12 @@ pub const NLCTRL_OP_FLAGS_CMD_CAP_DUMP: u32 = 0x4;
 pub const NLCTRL_OP_FLAGS_CMD_CAP_HASPOL: u32 = 0x8;
 /// `NLCTRL_OP_FLAGS_UNS_ADMIN_PERM` (`uns-admin-perm`) in nlctrl's flag set `op-flags`.
 pub const NLCTRL_OP_FLAGS_UNS_ADMIN_PERM: u32 = 0x10;
-bitflags::bitflags! {
 /// nlctrl's flag set `op-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct OpFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct OpFlags(u32);
+
+bitflags::bitflags! {
+impl OpFlags: u32 {
 /// `NLCTRL_OP_FLAGS_ADMIN_PERM` (`admin-perm`).
 const ADMIN_PERM = 0x1;
 /// `NLCTRL_OP_FLAGS_CMD_CAP_DO` (`cmd-cap-do`).
@@ -40,6 +42,12 @@ const CMD_CAP_HASPOL = 0x8;
 /// `NLCTRL_OP_FLAGS_UNS_ADMIN_PERM` (`uns-admin-perm`).
 const UNS_ADMIN_PERM = 0x10;
 }
+}
+
+impl core::fmt::Debug for OpFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("OpFlags", self, f)
+    }
 }
 
 impl OpFlags {
@@ -725,11 +733,13 @@ impl<'a> CtrlAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -807,6 +817,7 @@ impl<'m, 'a, 'b> CtrlAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -814,36 +825,31 @@ impl<'m, 'a, 'b> CtrlAttrsWriter<'m, 'a, 'b> {
     /// Writes `family-id` (`CTRL_ATTR_FAMILY_ID`, u16).
     #[inline]
     pub fn family_id(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `family-name` (`CTRL_ATTR_FAMILY_NAME`, string).
     #[inline]
     pub fn family_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `version` (`CTRL_ATTR_VERSION`, u32).
     #[inline]
     pub fn version(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `hdrsize` (`CTRL_ATTR_HDRSIZE`, u32).
     #[inline]
     pub fn hdrsize(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `maxattr` (`CTRL_ATTR_MAXATTR`, u32).
     #[inline]
     pub fn maxattr(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Opens `ops` (`CTRL_ATTR_OPS`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -873,8 +879,7 @@ impl<'m, 'a, 'b> CtrlAttrsWriter<'m, 'a, 'b> {
     /// Writes `op` (`CTRL_ATTR_OP`, u32).
     #[inline]
     pub fn op(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 }
 
@@ -900,11 +905,13 @@ impl<'a> McastGroupAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -934,6 +941,7 @@ impl<'m, 'a, 'b> McastGroupAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -941,15 +949,13 @@ impl<'m, 'a, 'b> McastGroupAttrsWriter<'m, 'a, 'b> {
     /// Writes `name` (`CTRL_ATTR_MCAST_GRP_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `id` (`CTRL_ATTR_MCAST_GRP_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -975,11 +981,13 @@ impl<'a> OpAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -1009,6 +1017,7 @@ impl<'m, 'a, 'b> OpAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -1016,15 +1025,13 @@ impl<'m, 'a, 'b> OpAttrsWriter<'m, 'a, 'b> {
     /// Writes `id` (`CTRL_ATTR_OP_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `flags` (`CTRL_ATTR_OP_FLAGS`, u32, bits of `op-flags`: `OpFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -1050,11 +1057,13 @@ impl<'a> OpPolicyAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -1084,6 +1093,7 @@ impl<'m, 'a, 'b> OpPolicyAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -1091,15 +1101,13 @@ impl<'m, 'a, 'b> OpPolicyAttrsWriter<'m, 'a, 'b> {
     /// Writes `do` (`CTRL_ATTR_POLICY_DO`, u32).
     #[inline]
     pub fn do_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `dump` (`CTRL_ATTR_POLICY_DUMP`, u32).
     #[inline]
     pub fn dump(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -1125,11 +1133,13 @@ impl<'a> PolicyAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 12> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -1213,6 +1223,7 @@ impl<'m, 'a, 'b> PolicyAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -1220,77 +1231,66 @@ impl<'m, 'a, 'b> PolicyAttrsWriter<'m, 'a, 'b> {
     /// Writes `type` (`NL_POLICY_TYPE_ATTR_TYPE`, u32, a value of `attr-type`: `AttrType`).
     #[inline]
     pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `min-value-s` (`NL_POLICY_TYPE_ATTR_MIN_VALUE_S`, s64).
     #[inline]
     pub fn min_value_s(&mut self, value: i64) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `max-value-s` (`NL_POLICY_TYPE_ATTR_MAX_VALUE_S`, s64).
     #[inline]
     pub fn max_value_s(&mut self, value: i64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `min-value-u` (`NL_POLICY_TYPE_ATTR_MIN_VALUE_U`, u64).
     #[inline]
     pub fn min_value_u(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `max-value-u` (`NL_POLICY_TYPE_ATTR_MAX_VALUE_U`, u64).
     #[inline]
     pub fn max_value_u(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `min-length` (`NL_POLICY_TYPE_ATTR_MIN_LENGTH`, u32).
     #[inline]
     pub fn min_length(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `max-length` (`NL_POLICY_TYPE_ATTR_MAX_LENGTH`, u32).
     #[inline]
     pub fn max_length(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `policy-idx` (`NL_POLICY_TYPE_ATTR_POLICY_IDX`, u32).
     #[inline]
     pub fn policy_idx(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `policy-maxtype` (`NL_POLICY_TYPE_ATTR_POLICY_MAXTYPE`, u32).
     #[inline]
     pub fn policy_maxtype(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `bitfield32-mask` (`NL_POLICY_TYPE_ATTR_BITFIELD32_MASK`, u32).
     #[inline]
     pub fn bitfield32_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `mask` (`NL_POLICY_TYPE_ATTR_MASK`, u64).
     #[inline]
     pub fn mask(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 }

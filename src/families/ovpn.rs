@@ -1608,11 +1608,13 @@ impl<'a> Keyconf<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -1666,6 +1668,7 @@ impl<'m, 'a, 'b> KeyconfWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -1673,29 +1676,25 @@ impl<'m, 'a, 'b> KeyconfWriter<'m, 'a, 'b> {
     /// Writes `peer-id` (`OVPN_A_KEYCONF_PEER_ID`, u32).
     #[inline]
     pub fn peer_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `slot` (`OVPN_A_KEYCONF_SLOT`, u32, a value of `key-slot`: `KeySlot`).
     #[inline]
     pub fn slot(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `key-id` (`OVPN_A_KEYCONF_KEY_ID`, u32).
     #[inline]
     pub fn key_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `cipher-alg` (`OVPN_A_KEYCONF_CIPHER_ALG`, u32, a value of `cipher-alg`: `CipherAlg`).
     #[inline]
     pub fn cipher_alg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Opens `encrypt-dir` (`OVPN_A_KEYCONF_ENCRYPT_DIR`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -1733,11 +1732,13 @@ impl<'a> KeyconfDelInput<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -1767,6 +1768,7 @@ impl<'m, 'a, 'b> KeyconfDelInputWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -1774,15 +1776,13 @@ impl<'m, 'a, 'b> KeyconfDelInputWriter<'m, 'a, 'b> {
     /// Writes `peer-id` (`OVPN_A_KEYCONF_PEER_ID`, u32).
     #[inline]
     pub fn peer_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `slot` (`OVPN_A_KEYCONF_SLOT`, u32, a value of `key-slot`: `KeySlot`).
     #[inline]
     pub fn slot(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -1808,11 +1808,13 @@ impl<'a> KeyconfGet<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -1854,6 +1856,7 @@ impl<'m, 'a, 'b> KeyconfGetWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -1861,29 +1864,25 @@ impl<'m, 'a, 'b> KeyconfGetWriter<'m, 'a, 'b> {
     /// Writes `peer-id` (`OVPN_A_KEYCONF_PEER_ID`, u32).
     #[inline]
     pub fn peer_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `slot` (`OVPN_A_KEYCONF_SLOT`, u32, a value of `key-slot`: `KeySlot`).
     #[inline]
     pub fn slot(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `key-id` (`OVPN_A_KEYCONF_KEY_ID`, u32).
     #[inline]
     pub fn key_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `cipher-alg` (`OVPN_A_KEYCONF_CIPHER_ALG`, u32, a value of `cipher-alg`: `CipherAlg`).
     #[inline]
     pub fn cipher_alg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 }
 
@@ -1909,11 +1908,13 @@ impl<'a> KeyconfSwapInput<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -1937,6 +1938,7 @@ impl<'m, 'a, 'b> KeyconfSwapInputWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -1944,8 +1946,7 @@ impl<'m, 'a, 'b> KeyconfSwapInputWriter<'m, 'a, 'b> {
     /// Writes `peer-id` (`OVPN_A_KEYCONF_PEER_ID`, u32).
     #[inline]
     pub fn peer_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 }
 
@@ -1971,11 +1972,13 @@ impl<'a> Keydir<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2005,6 +2008,7 @@ impl<'m, 'a, 'b> KeydirWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2012,15 +2016,13 @@ impl<'m, 'a, 'b> KeydirWriter<'m, 'a, 'b> {
     /// Writes `cipher-key` (`OVPN_A_KEYDIR_CIPHER_KEY`, binary).
     #[inline]
     pub fn cipher_key(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, value), self)
     }
 
     /// Writes `nonce-tail` (`OVPN_A_KEYDIR_NONCE_TAIL`, binary).
     #[inline]
     pub fn nonce_tail(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 }
 
@@ -2046,11 +2048,13 @@ impl<'a> Ovpn<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2086,6 +2090,7 @@ impl<'m, 'a, 'b> OvpnWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2093,8 +2098,7 @@ impl<'m, 'a, 'b> OvpnWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`OVPN_A_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `peer` (`OVPN_A_PEER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2132,11 +2136,13 @@ impl<'a> OvpnKeyconfDelInput<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2166,6 +2172,7 @@ impl<'m, 'a, 'b> OvpnKeyconfDelInputWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2173,8 +2180,7 @@ impl<'m, 'a, 'b> OvpnKeyconfDelInputWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`OVPN_A_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `keyconf` (`OVPN_A_KEYCONF`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2206,11 +2212,13 @@ impl<'a> OvpnKeyconfGet<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2240,6 +2248,7 @@ impl<'m, 'a, 'b> OvpnKeyconfGetWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2247,8 +2256,7 @@ impl<'m, 'a, 'b> OvpnKeyconfGetWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`OVPN_A_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `keyconf` (`OVPN_A_KEYCONF`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2280,11 +2288,13 @@ impl<'a> OvpnKeyconfSwapInput<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2314,6 +2324,7 @@ impl<'m, 'a, 'b> OvpnKeyconfSwapInputWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2321,8 +2332,7 @@ impl<'m, 'a, 'b> OvpnKeyconfSwapInputWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`OVPN_A_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `keyconf` (`OVPN_A_KEYCONF`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2354,11 +2364,13 @@ impl<'a> OvpnPeerDelInput<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2388,6 +2400,7 @@ impl<'m, 'a, 'b> OvpnPeerDelInputWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2395,8 +2408,7 @@ impl<'m, 'a, 'b> OvpnPeerDelInputWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`OVPN_A_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `peer` (`OVPN_A_PEER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2428,11 +2440,13 @@ impl<'a> OvpnPeerNewInput<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2462,6 +2476,7 @@ impl<'m, 'a, 'b> OvpnPeerNewInputWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2469,8 +2484,7 @@ impl<'m, 'a, 'b> OvpnPeerNewInputWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`OVPN_A_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `peer` (`OVPN_A_PEER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2502,11 +2516,13 @@ impl<'a> OvpnPeerSetInput<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2536,6 +2552,7 @@ impl<'m, 'a, 'b> OvpnPeerSetInputWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2543,8 +2560,7 @@ impl<'m, 'a, 'b> OvpnPeerSetInputWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`OVPN_A_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `peer` (`OVPN_A_PEER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2576,11 +2592,13 @@ impl<'a> Peer<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 24> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2742,6 +2760,7 @@ impl<'m, 'a, 'b> PeerWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2749,169 +2768,145 @@ impl<'m, 'a, 'b> PeerWriter<'m, 'a, 'b> {
     /// Writes `id` (`OVPN_A_PEER_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `remote-ipv4` (`OVPN_A_PEER_REMOTE_IPV4`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn remote_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `remote-ipv6` (`OVPN_A_PEER_REMOTE_IPV6`, binary, display hint ipv6).
     #[inline]
     pub fn remote_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `remote-ipv6-scope-id` (`OVPN_A_PEER_REMOTE_IPV6_SCOPE_ID`, u32).
     #[inline]
     pub fn remote_ipv6_scope_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `remote-port` (`OVPN_A_PEER_REMOTE_PORT`, u16, big-endian).
     #[inline]
     pub fn remote_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 
     /// Writes `socket` (`OVPN_A_PEER_SOCKET`, u32).
     #[inline]
     pub fn socket(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `socket-netnsid` (`OVPN_A_PEER_SOCKET_NETNSID`, s32).
     #[inline]
     pub fn socket_netnsid(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `vpn-ipv4` (`OVPN_A_PEER_VPN_IPV4`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn vpn_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(8, &value), self)
     }
 
     /// Writes `vpn-ipv6` (`OVPN_A_PEER_VPN_IPV6`, binary, display hint ipv6).
     #[inline]
     pub fn vpn_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `local-ipv4` (`OVPN_A_PEER_LOCAL_IPV4`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn local_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(10, &value), self)
     }
 
     /// Writes `local-ipv6` (`OVPN_A_PEER_LOCAL_IPV6`, binary, display hint ipv6).
     #[inline]
     pub fn local_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `local-port` (`OVPN_A_PEER_LOCAL_PORT`, u16, big-endian).
     #[inline]
     pub fn local_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(12, &value), self)
     }
 
     /// Writes `keepalive-interval` (`OVPN_A_PEER_KEEPALIVE_INTERVAL`, u32).
     #[inline]
     pub fn keepalive_interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `keepalive-timeout` (`OVPN_A_PEER_KEEPALIVE_TIMEOUT`, u32).
     #[inline]
     pub fn keepalive_timeout(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `del-reason` (`OVPN_A_PEER_DEL_REASON`, u32, a value of `del-peer-reason`: `DelPeerReason`).
     #[inline]
     pub fn del_reason(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `vpn-rx-bytes` (`OVPN_A_PEER_VPN_RX_BYTES`, uint).
     #[inline]
     pub fn vpn_rx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `vpn-tx-bytes` (`OVPN_A_PEER_VPN_TX_BYTES`, uint).
     #[inline]
     pub fn vpn_tx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, &value), self)
     }
 
     /// Writes `vpn-rx-packets` (`OVPN_A_PEER_VPN_RX_PACKETS`, uint).
     #[inline]
     pub fn vpn_rx_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(18, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(18, &value), self)
     }
 
     /// Writes `vpn-tx-packets` (`OVPN_A_PEER_VPN_TX_PACKETS`, uint).
     #[inline]
     pub fn vpn_tx_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(19, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(19, &value), self)
     }
 
     /// Writes `link-rx-bytes` (`OVPN_A_PEER_LINK_RX_BYTES`, uint).
     #[inline]
     pub fn link_rx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(20, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(20, &value), self)
     }
 
     /// Writes `link-tx-bytes` (`OVPN_A_PEER_LINK_TX_BYTES`, uint).
     #[inline]
     pub fn link_tx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(21, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(21, &value), self)
     }
 
     /// Writes `link-rx-packets` (`OVPN_A_PEER_LINK_RX_PACKETS`, uint).
     #[inline]
     pub fn link_rx_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(22, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(22, &value), self)
     }
 
     /// Writes `link-tx-packets` (`OVPN_A_PEER_LINK_TX_PACKETS`, uint).
     #[inline]
     pub fn link_tx_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(23, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(23, &value), self)
     }
 
     /// Writes `tx-id` (`OVPN_A_PEER_TX_ID`, u32).
     #[inline]
     pub fn tx_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(24, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(24, &value), self)
     }
 }
 
@@ -2937,11 +2932,13 @@ impl<'a> PeerDelInput<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2965,6 +2962,7 @@ impl<'m, 'a, 'b> PeerDelInputWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2972,8 +2970,7 @@ impl<'m, 'a, 'b> PeerDelInputWriter<'m, 'a, 'b> {
     /// Writes `id` (`OVPN_A_PEER_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 }
 
@@ -2999,11 +2996,13 @@ impl<'a> PeerNewInput<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 13> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -3099,6 +3098,7 @@ impl<'m, 'a, 'b> PeerNewInputWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -3106,92 +3106,79 @@ impl<'m, 'a, 'b> PeerNewInputWriter<'m, 'a, 'b> {
     /// Writes `id` (`OVPN_A_PEER_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `remote-ipv4` (`OVPN_A_PEER_REMOTE_IPV4`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn remote_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `remote-ipv6` (`OVPN_A_PEER_REMOTE_IPV6`, binary, display hint ipv6).
     #[inline]
     pub fn remote_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `remote-ipv6-scope-id` (`OVPN_A_PEER_REMOTE_IPV6_SCOPE_ID`, u32).
     #[inline]
     pub fn remote_ipv6_scope_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `remote-port` (`OVPN_A_PEER_REMOTE_PORT`, u16, big-endian).
     #[inline]
     pub fn remote_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 
     /// Writes `socket` (`OVPN_A_PEER_SOCKET`, u32).
     #[inline]
     pub fn socket(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `vpn-ipv4` (`OVPN_A_PEER_VPN_IPV4`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn vpn_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(8, &value), self)
     }
 
     /// Writes `vpn-ipv6` (`OVPN_A_PEER_VPN_IPV6`, binary, display hint ipv6).
     #[inline]
     pub fn vpn_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `local-ipv4` (`OVPN_A_PEER_LOCAL_IPV4`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn local_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(10, &value), self)
     }
 
     /// Writes `local-ipv6` (`OVPN_A_PEER_LOCAL_IPV6`, binary, display hint ipv6).
     #[inline]
     pub fn local_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `keepalive-interval` (`OVPN_A_PEER_KEEPALIVE_INTERVAL`, u32).
     #[inline]
     pub fn keepalive_interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `keepalive-timeout` (`OVPN_A_PEER_KEEPALIVE_TIMEOUT`, u32).
     #[inline]
     pub fn keepalive_timeout(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `tx-id` (`OVPN_A_PEER_TX_ID`, u32).
     #[inline]
     pub fn tx_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(24, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(24, &value), self)
     }
 }
 
@@ -3217,11 +3204,13 @@ impl<'a> PeerSetInput<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 12> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -3311,6 +3300,7 @@ impl<'m, 'a, 'b> PeerSetInputWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -3318,84 +3308,72 @@ impl<'m, 'a, 'b> PeerSetInputWriter<'m, 'a, 'b> {
     /// Writes `id` (`OVPN_A_PEER_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `remote-ipv4` (`OVPN_A_PEER_REMOTE_IPV4`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn remote_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `remote-ipv6` (`OVPN_A_PEER_REMOTE_IPV6`, binary, display hint ipv6).
     #[inline]
     pub fn remote_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `remote-ipv6-scope-id` (`OVPN_A_PEER_REMOTE_IPV6_SCOPE_ID`, u32).
     #[inline]
     pub fn remote_ipv6_scope_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `remote-port` (`OVPN_A_PEER_REMOTE_PORT`, u16, big-endian).
     #[inline]
     pub fn remote_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 
     /// Writes `vpn-ipv4` (`OVPN_A_PEER_VPN_IPV4`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn vpn_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(8, &value), self)
     }
 
     /// Writes `vpn-ipv6` (`OVPN_A_PEER_VPN_IPV6`, binary, display hint ipv6).
     #[inline]
     pub fn vpn_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `local-ipv4` (`OVPN_A_PEER_LOCAL_IPV4`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn local_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(10, &value), self)
     }
 
     /// Writes `local-ipv6` (`OVPN_A_PEER_LOCAL_IPV6`, binary, display hint ipv6).
     #[inline]
     pub fn local_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `keepalive-interval` (`OVPN_A_PEER_KEEPALIVE_INTERVAL`, u32).
     #[inline]
     pub fn keepalive_interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `keepalive-timeout` (`OVPN_A_PEER_KEEPALIVE_TIMEOUT`, u32).
     #[inline]
     pub fn keepalive_timeout(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `tx-id` (`OVPN_A_PEER_TX_ID`, u32).
     #[inline]
     pub fn tx_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(24, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(24, &value), self)
     }
 }

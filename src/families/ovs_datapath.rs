@@ -23,10 +23,12 @@ pub const OVS_DP_F_VPORT_PIDS: u32 = 0x2;
 pub const OVS_DP_F_TC_RECIRC_SHARING: u32 = 0x4;
 /// `OVS_DP_F_DISPATCH_UPCALL_PER_CPU` (`dispatch-upcall-per-cpu`) in ovs_datapath's flag set `user-features`.
 pub const OVS_DP_F_DISPATCH_UPCALL_PER_CPU: u32 = 0x8;
-bitflags::bitflags! {
 /// ovs_datapath's flag set `user-features`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct UserFeatures: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct UserFeatures(u32);
+
+bitflags::bitflags! {
+impl UserFeatures: u32 {
 /// `OVS_DP_F_UNALIGNED` (`unaligned`).
 const UNALIGNED = 0x1;
 /// `OVS_DP_F_VPORT_PIDS` (`vport-pids`).
@@ -36,6 +38,12 @@ const TC_RECIRC_SHARING = 0x4;
 /// `OVS_DP_F_DISPATCH_UPCALL_PER_CPU` (`dispatch-upcall-per-cpu`).
 const DISPATCH_UPCALL_PER_CPU = 0x8;
 }
+}
+
+impl core::fmt::Debug for UserFeatures {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("UserFeatures", self, f)
+    }
 }
 
 impl UserFeatures {
@@ -442,11 +450,13 @@ impl<'a> Datapath<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -512,6 +522,7 @@ impl<'m, 'a, 'b> DatapathWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -519,22 +530,19 @@ impl<'m, 'a, 'b> DatapathWriter<'m, 'a, 'b> {
     /// Writes `name` (`OVS_DP_ATTR_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `upcall-pid` (`OVS_DP_ATTR_UPCALL_PID`, u32).
     #[inline]
     pub fn upcall_pid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `stats` (`OVS_DP_ATTR_STATS`, binary).
     #[inline]
     pub fn stats(&mut self, value: &OvsDpStats) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(3, value), self)
     }
 
     /// Writes `megaflow-stats` (`OVS_DP_ATTR_MEGAFLOW_STATS`, binary).
@@ -543,35 +551,30 @@ impl<'m, 'a, 'b> DatapathWriter<'m, 'a, 'b> {
         &mut self,
         value: &OvsDpMegaflowStats,
     ) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(4, value), self)
     }
 
     /// Writes `user-features` (`OVS_DP_ATTR_USER_FEATURES`, u32, bits of `user-features`: `UserFeatures`).
     #[inline]
     pub fn user_features(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `masks-cache-size` (`OVS_DP_ATTR_MASKS_CACHE_SIZE`, u32).
     #[inline]
     pub fn masks_cache_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `per-cpu-pids` (`OVS_DP_ATTR_PER_CPU_PIDS`, binary).
     #[inline]
     pub fn per_cpu_pids(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, value), self)
     }
 
     /// Writes `ifindex` (`OVS_DP_ATTR_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 }

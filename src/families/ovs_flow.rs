@@ -112,10 +112,12 @@ pub const OVS_UFID_F_OMIT_KEY: u32 = 0x1;
 pub const OVS_UFID_F_OMIT_MASK: u32 = 0x2;
 /// `OVS_UFID_F_OMIT_ACTIONS` (`omit-actions`) in ovs_flow's flag set `ovs-ufid-flags`.
 pub const OVS_UFID_F_OMIT_ACTIONS: u32 = 0x4;
-bitflags::bitflags! {
 /// ovs_flow's flag set `ovs-ufid-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct OvsUfidFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct OvsUfidFlags(u32);
+
+bitflags::bitflags! {
+impl OvsUfidFlags: u32 {
 /// `OVS_UFID_F_OMIT_KEY` (`omit-key`).
 const OMIT_KEY = 0x1;
 /// `OVS_UFID_F_OMIT_MASK` (`omit-mask`).
@@ -123,6 +125,12 @@ const OMIT_MASK = 0x2;
 /// `OVS_UFID_F_OMIT_ACTIONS` (`omit-actions`).
 const OMIT_ACTIONS = 0x4;
 }
+}
+
+impl core::fmt::Debug for OvsUfidFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("OvsUfidFlags", self, f)
+    }
 }
 
 impl OvsUfidFlags {
@@ -222,10 +230,12 @@ pub const OVS_CS_F_TRACKED: u32 = 0x20;
 pub const OVS_CS_F_SRC_NAT: u32 = 0x40;
 /// `OVS_CS_F_DST_NAT` (`dst-nat`) in ovs_flow's flag set `ct-state-flags`.
 pub const OVS_CS_F_DST_NAT: u32 = 0x80;
-bitflags::bitflags! {
 /// ovs_flow's flag set `ct-state-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct CtStateFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct CtStateFlags(u32);
+
+bitflags::bitflags! {
+impl CtStateFlags: u32 {
 /// `OVS_CS_F_NEW` (`new`).
 const NEW = 0x1;
 /// `OVS_CS_F_ESTABLISHED` (`established`).
@@ -243,6 +253,12 @@ const SRC_NAT = 0x40;
 /// `OVS_CS_F_DST_NAT` (`dst-nat`).
 const DST_NAT = 0x80;
 }
+}
+
+impl core::fmt::Debug for CtStateFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("CtStateFlags", self, f)
+    }
 }
 
 impl CtStateFlags {
@@ -2659,11 +2675,13 @@ impl<'a> ActionAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 24> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2825,6 +2843,7 @@ impl<'m, 'a, 'b> ActionAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2832,8 +2851,7 @@ impl<'m, 'a, 'b> ActionAttrsWriter<'m, 'a, 'b> {
     /// Writes `output` (`OVS_ACTION_ATTR_OUTPUT`, u32).
     #[inline]
     pub fn output(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `userspace` (`OVS_ACTION_ATTR_USERSPACE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2851,15 +2869,13 @@ impl<'m, 'a, 'b> ActionAttrsWriter<'m, 'a, 'b> {
     /// Writes `push-vlan` (`OVS_ACTION_ATTR_PUSH_VLAN`, binary).
     #[inline]
     pub fn push_vlan(&mut self, value: &OvsActionPushVlan) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(4, value), self)
     }
 
     /// Writes `pop-vlan` (`OVS_ACTION_ATTR_POP_VLAN`, flag).
     #[inline]
     pub fn pop_vlan(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(5)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(5), self)
     }
 
     /// Opens `sample` (`OVS_ACTION_ATTR_SAMPLE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2871,29 +2887,25 @@ impl<'m, 'a, 'b> ActionAttrsWriter<'m, 'a, 'b> {
     /// Writes `recirc` (`OVS_ACTION_ATTR_RECIRC`, u32).
     #[inline]
     pub fn recirc(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `hash` (`OVS_ACTION_ATTR_HASH`, binary).
     #[inline]
     pub fn hash(&mut self, value: &OvsActionHash) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(8, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(8, value), self)
     }
 
     /// Writes `push-mpls` (`OVS_ACTION_ATTR_PUSH_MPLS`, binary).
     #[inline]
     pub fn push_mpls(&mut self, value: &OvsActionPushMpls) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(9, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(9, value), self)
     }
 
     /// Writes `pop-mpls` (`OVS_ACTION_ATTR_POP_MPLS`, u16, big-endian).
     #[inline]
     pub fn pop_mpls(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(10, &value), self)
     }
 
     /// Opens `set-masked` (`OVS_ACTION_ATTR_SET_MASKED`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2911,29 +2923,25 @@ impl<'m, 'a, 'b> ActionAttrsWriter<'m, 'a, 'b> {
     /// Writes `trunc` (`OVS_ACTION_ATTR_TRUNC`, u32).
     #[inline]
     pub fn trunc(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `push-eth` (`OVS_ACTION_ATTR_PUSH_ETH`, binary).
     #[inline]
     pub fn push_eth(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, value), self)
     }
 
     /// Writes `pop-eth` (`OVS_ACTION_ATTR_POP_ETH`, flag).
     #[inline]
     pub fn pop_eth(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(15)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(15), self)
     }
 
     /// Writes `ct-clear` (`OVS_ACTION_ATTR_CT_CLEAR`, flag).
     #[inline]
     pub fn ct_clear(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(16)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(16), self)
     }
 
     /// Opens `push-nsh` (`OVS_ACTION_ATTR_PUSH_NSH`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2945,15 +2953,13 @@ impl<'m, 'a, 'b> ActionAttrsWriter<'m, 'a, 'b> {
     /// Writes `pop-nsh` (`OVS_ACTION_ATTR_POP_NSH`, flag).
     #[inline]
     pub fn pop_nsh(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(18)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(18), self)
     }
 
     /// Writes `meter` (`OVS_ACTION_ATTR_METER`, u32).
     #[inline]
     pub fn meter(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(19, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(19, &value), self)
     }
 
     /// Opens `clone` (`OVS_ACTION_ATTR_CLONE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -2971,8 +2977,7 @@ impl<'m, 'a, 'b> ActionAttrsWriter<'m, 'a, 'b> {
     /// Writes `add-mpls` (`OVS_ACTION_ATTR_ADD_MPLS`, binary).
     #[inline]
     pub fn add_mpls(&mut self, value: &OvsActionAddMpls) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(22, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(22, value), self)
     }
 
     /// Opens `dec-ttl` (`OVS_ACTION_ATTR_DEC_TTL`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -3010,11 +3015,13 @@ impl<'a> CheckPktLenAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -3050,6 +3057,7 @@ impl<'m, 'a, 'b> CheckPktLenAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -3057,8 +3065,7 @@ impl<'m, 'a, 'b> CheckPktLenAttrsWriter<'m, 'a, 'b> {
     /// Writes `pkt-len` (`OVS_CHECK_PKT_LEN_ATTR_PKT_LEN`, u16).
     #[inline]
     pub fn pkt_len(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `actions-if-greater` (`OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -3096,11 +3103,13 @@ impl<'a> CtAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -3172,6 +3181,7 @@ impl<'m, 'a, 'b> CtAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -3179,36 +3189,31 @@ impl<'m, 'a, 'b> CtAttrsWriter<'m, 'a, 'b> {
     /// Writes `commit` (`OVS_CT_ATTR_COMMIT`, flag).
     #[inline]
     pub fn commit(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(1)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(1), self)
     }
 
     /// Writes `zone` (`OVS_CT_ATTR_ZONE`, u16).
     #[inline]
     pub fn zone(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `mark` (`OVS_CT_ATTR_MARK`, binary).
     #[inline]
     pub fn mark(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 
     /// Writes `labels` (`OVS_CT_ATTR_LABELS`, binary).
     #[inline]
     pub fn labels(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Writes `helper` (`OVS_CT_ATTR_HELPER`, string).
     #[inline]
     pub fn helper(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(5, value), self)
     }
 
     /// Opens `nat` (`OVS_CT_ATTR_NAT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -3220,22 +3225,19 @@ impl<'m, 'a, 'b> CtAttrsWriter<'m, 'a, 'b> {
     /// Writes `force-commit` (`OVS_CT_ATTR_FORCE_COMMIT`, flag).
     #[inline]
     pub fn force_commit(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(7)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(7), self)
     }
 
     /// Writes `eventmask` (`OVS_CT_ATTR_EVENTMASK`, u32).
     #[inline]
     pub fn eventmask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `timeout` (`OVS_CT_ATTR_TIMEOUT`, string).
     #[inline]
     pub fn timeout(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(9, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(9, value), self)
     }
 }
 
@@ -3261,11 +3263,13 @@ impl<'a> DecTtlAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -3289,6 +3293,7 @@ impl<'m, 'a, 'b> DecTtlAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -3322,11 +3327,13 @@ impl<'a> FlowAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 11> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -3410,6 +3417,7 @@ impl<'m, 'a, 'b> FlowAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -3429,29 +3437,25 @@ impl<'m, 'a, 'b> FlowAttrsWriter<'m, 'a, 'b> {
     /// Writes `stats` (`OVS_FLOW_ATTR_STATS`, binary).
     #[inline]
     pub fn stats(&mut self, value: &OvsFlowStats) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(3, value), self)
     }
 
     /// Writes `tcp-flags` (`OVS_FLOW_ATTR_TCP_FLAGS`, u8).
     #[inline]
     pub fn tcp_flags(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `used` (`OVS_FLOW_ATTR_USED`, u64).
     #[inline]
     pub fn used(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `clear` (`OVS_FLOW_ATTR_CLEAR`, flag).
     #[inline]
     pub fn clear(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(6)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(6), self)
     }
 
     /// Opens `mask` (`OVS_FLOW_ATTR_MASK`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -3463,29 +3467,25 @@ impl<'m, 'a, 'b> FlowAttrsWriter<'m, 'a, 'b> {
     /// Writes `probe` (`OVS_FLOW_ATTR_PROBE`, binary).
     #[inline]
     pub fn probe(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, value), self)
     }
 
     /// Writes `ufid` (`OVS_FLOW_ATTR_UFID`, binary, display hint uuid).
     #[inline]
     pub fn ufid(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, value), self)
     }
 
     /// Writes `ufid-flags` (`OVS_FLOW_ATTR_UFID_FLAGS`, u32, a value of `ovs-ufid-flags`: `OvsUfidFlags`).
     #[inline]
     pub fn ufid_flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `pad` (`OVS_FLOW_ATTR_PAD`, binary).
     #[inline]
     pub fn pad(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, value), self)
     }
 }
 
@@ -3511,11 +3511,13 @@ impl<'a> KeyAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 32> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -3725,6 +3727,7 @@ impl<'m, 'a, 'b> KeyAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -3738,99 +3741,85 @@ impl<'m, 'a, 'b> KeyAttrsWriter<'m, 'a, 'b> {
     /// Writes `priority` (`OVS_KEY_ATTR_PRIORITY`, u32).
     #[inline]
     pub fn priority(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `in-port` (`OVS_KEY_ATTR_IN_PORT`, u32).
     #[inline]
     pub fn in_port(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `ethernet` (`OVS_KEY_ATTR_ETHERNET`, binary).
     #[inline]
     pub fn ethernet(&mut self, value: &OvsKeyEthernet) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(4, value), self)
     }
 
     /// Writes `vlan` (`OVS_KEY_ATTR_VLAN`, u16, big-endian).
     #[inline]
     pub fn vlan(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 
     /// Writes `ethertype` (`OVS_KEY_ATTR_ETHERTYPE`, u16, big-endian).
     #[inline]
     pub fn ethertype(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(6, &value), self)
     }
 
     /// Writes `ipv4` (`OVS_KEY_ATTR_IPV4`, binary).
     #[inline]
     pub fn ipv4(&mut self, value: &OvsKeyIpv4) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(7, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(7, value), self)
     }
 
     /// Writes `ipv6` (`OVS_KEY_ATTR_IPV6`, binary).
     #[inline]
     pub fn ipv6(&mut self, value: &OvsKeyIpv6) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(8, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(8, value), self)
     }
 
     /// Writes `tcp` (`OVS_KEY_ATTR_TCP`, binary).
     #[inline]
     pub fn tcp(&mut self, value: &OvsKeyTcp) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(9, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(9, value), self)
     }
 
     /// Writes `udp` (`OVS_KEY_ATTR_UDP`, binary).
     #[inline]
     pub fn udp(&mut self, value: &OvsKeyUdp) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(10, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(10, value), self)
     }
 
     /// Writes `icmp` (`OVS_KEY_ATTR_ICMP`, binary).
     #[inline]
     pub fn icmp(&mut self, value: &OvsKeyIcmp) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(11, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(11, value), self)
     }
 
     /// Writes `icmpv6` (`OVS_KEY_ATTR_ICMPV6`, binary).
     #[inline]
     pub fn icmpv6(&mut self, value: &OvsKeyIcmp) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(12, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(12, value), self)
     }
 
     /// Writes `arp` (`OVS_KEY_ATTR_ARP`, binary).
     #[inline]
     pub fn arp(&mut self, value: &OvsKeyArp) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(13, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(13, value), self)
     }
 
     /// Writes `nd` (`OVS_KEY_ATTR_ND`, binary).
     #[inline]
     pub fn nd(&mut self, value: &OvsKeyNd) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(14, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(14, value), self)
     }
 
     /// Writes `skb-mark` (`OVS_KEY_ATTR_SKB_MARK`, u32).
     #[inline]
     pub fn skb_mark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Opens `tunnel` (`OVS_KEY_ATTR_TUNNEL`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -3842,64 +3831,55 @@ impl<'m, 'a, 'b> KeyAttrsWriter<'m, 'a, 'b> {
     /// Writes `sctp` (`OVS_KEY_ATTR_SCTP`, binary).
     #[inline]
     pub fn sctp(&mut self, value: &OvsKeySctp) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(17, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(17, value), self)
     }
 
     /// Writes `tcp-flags` (`OVS_KEY_ATTR_TCP_FLAGS`, u16, big-endian).
     #[inline]
     pub fn tcp_flags(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(18, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(18, &value), self)
     }
 
     /// Writes `dp-hash` (`OVS_KEY_ATTR_DP_HASH`, u32).
     #[inline]
     pub fn dp_hash(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(19, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(19, &value), self)
     }
 
     /// Writes `recirc-id` (`OVS_KEY_ATTR_RECIRC_ID`, u32).
     #[inline]
     pub fn recirc_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(20, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(20, &value), self)
     }
 
     /// Writes `mpls` (`OVS_KEY_ATTR_MPLS`, binary).
     #[inline]
     pub fn mpls(&mut self, value: &OvsKeyMpls) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(21, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(21, value), self)
     }
 
     /// Writes `ct-state` (`OVS_KEY_ATTR_CT_STATE`, u32, bits of `ct-state-flags`: `CtStateFlags`).
     #[inline]
     pub fn ct_state(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(22, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(22, &value), self)
     }
 
     /// Writes `ct-zone` (`OVS_KEY_ATTR_CT_ZONE`, u16).
     #[inline]
     pub fn ct_zone(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(23, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(23, &value), self)
     }
 
     /// Writes `ct-mark` (`OVS_KEY_ATTR_CT_MARK`, u32).
     #[inline]
     pub fn ct_mark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(24, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(24, &value), self)
     }
 
     /// Writes `ct-labels` (`OVS_KEY_ATTR_CT_LABELS`, binary, display hint hex).
     #[inline]
     pub fn ct_labels(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(25, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(25, value), self)
     }
 
     /// Writes `ct-orig-tuple-ipv4` (`OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4`, binary).
@@ -3908,15 +3888,13 @@ impl<'m, 'a, 'b> KeyAttrsWriter<'m, 'a, 'b> {
         &mut self,
         value: &OvsKeyCtTupleIpv4,
     ) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(26, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(26, value), self)
     }
 
     /// Writes `ct-orig-tuple-ipv6` (`OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV6`, binary).
     #[inline]
     pub fn ct_orig_tuple_ipv6(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(27, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(27, value), self)
     }
 
     /// Opens `nsh` (`OVS_KEY_ATTR_NSH`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -3928,29 +3906,25 @@ impl<'m, 'a, 'b> KeyAttrsWriter<'m, 'a, 'b> {
     /// Writes `packet-type` (`OVS_KEY_ATTR_PACKET_TYPE`, u32, big-endian).
     #[inline]
     pub fn packet_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(29, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(29, &value), self)
     }
 
     /// Writes `nd-extensions` (`OVS_KEY_ATTR_ND_EXTENSIONS`, binary).
     #[inline]
     pub fn nd_extensions(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(30, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(30, value), self)
     }
 
     /// Writes `tunnel-info` (`OVS_KEY_ATTR_TUNNEL_INFO`, binary).
     #[inline]
     pub fn tunnel_info(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(31, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(31, value), self)
     }
 
     /// Writes `ipv6-exthdrs` (`OVS_KEY_ATTR_IPV6_EXTHDRS`, binary).
     #[inline]
     pub fn ipv6_exthdrs(&mut self, value: &OvsKeyIpv6Exthdrs) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(32, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(32, value), self)
     }
 }
 
@@ -3976,11 +3950,13 @@ impl<'a> NatAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -4052,6 +4028,7 @@ impl<'m, 'a, 'b> NatAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -4059,64 +4036,55 @@ impl<'m, 'a, 'b> NatAttrsWriter<'m, 'a, 'b> {
     /// Writes `src` (`OVS_NAT_ATTR_SRC`, flag).
     #[inline]
     pub fn src(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(1)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(1), self)
     }
 
     /// Writes `dst` (`OVS_NAT_ATTR_DST`, flag).
     #[inline]
     pub fn dst(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(2)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(2), self)
     }
 
     /// Writes `ip-min` (`OVS_NAT_ATTR_IP_MIN`, binary).
     #[inline]
     pub fn ip_min(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 
     /// Writes `ip-max` (`OVS_NAT_ATTR_IP_MAX`, binary).
     #[inline]
     pub fn ip_max(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Writes `proto-min` (`OVS_NAT_ATTR_PROTO_MIN`, u16).
     #[inline]
     pub fn proto_min(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `proto-max` (`OVS_NAT_ATTR_PROTO_MAX`, u16).
     #[inline]
     pub fn proto_max(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `persistent` (`OVS_NAT_ATTR_PERSISTENT`, flag).
     #[inline]
     pub fn persistent(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(7)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(7), self)
     }
 
     /// Writes `proto-hash` (`OVS_NAT_ATTR_PROTO_HASH`, flag).
     #[inline]
     pub fn proto_hash(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(8)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(8), self)
     }
 
     /// Writes `proto-random` (`OVS_NAT_ATTR_PROTO_RANDOM`, flag).
     #[inline]
     pub fn proto_random(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(9)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(9), self)
     }
 }
 
@@ -4142,11 +4110,13 @@ impl<'a> OvsNshKeyAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -4182,6 +4152,7 @@ impl<'m, 'a, 'b> OvsNshKeyAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -4189,22 +4160,19 @@ impl<'m, 'a, 'b> OvsNshKeyAttrsWriter<'m, 'a, 'b> {
     /// Writes `base` (`OVS_NSH_KEY_ATTR_BASE`, binary).
     #[inline]
     pub fn base(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, value), self)
     }
 
     /// Writes `md1` (`OVS_NSH_KEY_ATTR_MD1`, binary).
     #[inline]
     pub fn md1(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 
     /// Writes `md2` (`OVS_NSH_KEY_ATTR_MD2`, binary).
     #[inline]
     pub fn md2(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 }
 
@@ -4230,11 +4198,13 @@ impl<'a> PsampleAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -4264,6 +4234,7 @@ impl<'m, 'a, 'b> PsampleAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -4271,15 +4242,13 @@ impl<'m, 'a, 'b> PsampleAttrsWriter<'m, 'a, 'b> {
     /// Writes `group` (`OVS_PSAMPLE_ATTR_GROUP`, u32).
     #[inline]
     pub fn group(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `cookie` (`OVS_PSAMPLE_ATTR_COOKIE`, binary).
     #[inline]
     pub fn cookie(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 }
 
@@ -4305,11 +4274,13 @@ impl<'a> SampleAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -4339,6 +4310,7 @@ impl<'m, 'a, 'b> SampleAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -4346,8 +4318,7 @@ impl<'m, 'a, 'b> SampleAttrsWriter<'m, 'a, 'b> {
     /// Writes `probability` (`OVS_SAMPLE_ATTR_PROBABILITY`, u32).
     #[inline]
     pub fn probability(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `actions` (`OVS_SAMPLE_ATTR_ACTIONS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -4379,11 +4350,13 @@ impl<'a> TunnelKeyAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 17> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -4503,6 +4476,7 @@ impl<'m, 'a, 'b> TunnelKeyAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -4510,78 +4484,67 @@ impl<'m, 'a, 'b> TunnelKeyAttrsWriter<'m, 'a, 'b> {
     /// Writes `id` (`OVS_TUNNEL_KEY_ATTR_ID`, u64, big-endian).
     #[inline]
     pub fn id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(0, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(0, &value), self)
     }
 
     /// Writes `ipv4-src` (`OVS_TUNNEL_KEY_ATTR_IPV4_SRC`, u32, big-endian).
     #[inline]
     pub fn ipv4_src(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `ipv4-dst` (`OVS_TUNNEL_KEY_ATTR_IPV4_DST`, u32, big-endian).
     #[inline]
     pub fn ipv4_dst(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `tos` (`OVS_TUNNEL_KEY_ATTR_TOS`, u8).
     #[inline]
     pub fn tos(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `ttl` (`OVS_TUNNEL_KEY_ATTR_TTL`, u8).
     #[inline]
     pub fn ttl(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `dont-fragment` (`OVS_TUNNEL_KEY_ATTR_DONT_FRAGMENT`, flag).
     #[inline]
     pub fn dont_fragment(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(5)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(5), self)
     }
 
     /// Writes `csum` (`OVS_TUNNEL_KEY_ATTR_CSUM`, flag).
     #[inline]
     pub fn csum(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(6)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(6), self)
     }
 
     /// Writes `oam` (`OVS_TUNNEL_KEY_ATTR_OAM`, flag).
     #[inline]
     pub fn oam(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(7)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(7), self)
     }
 
     /// Writes `geneve-opts` (`OVS_TUNNEL_KEY_ATTR_GENEVE_OPTS`, binary).
     #[inline]
     pub fn geneve_opts(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, value), self)
     }
 
     /// Writes `tp-src` (`OVS_TUNNEL_KEY_ATTR_TP_SRC`, u16, big-endian).
     #[inline]
     pub fn tp_src(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(9, &value), self)
     }
 
     /// Writes `tp-dst` (`OVS_TUNNEL_KEY_ATTR_TP_DST`, u16, big-endian).
     #[inline]
     pub fn tp_dst(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(10, &value), self)
     }
 
     /// Opens `vxlan-opts` (`OVS_TUNNEL_KEY_ATTR_VXLAN_OPTS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -4593,36 +4556,31 @@ impl<'m, 'a, 'b> TunnelKeyAttrsWriter<'m, 'a, 'b> {
     /// Writes `ipv6-src` (`OVS_TUNNEL_KEY_ATTR_IPV6_SRC`, binary).
     #[inline]
     pub fn ipv6_src(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, value), self)
     }
 
     /// Writes `ipv6-dst` (`OVS_TUNNEL_KEY_ATTR_IPV6_DST`, binary).
     #[inline]
     pub fn ipv6_dst(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, value), self)
     }
 
     /// Writes `pad` (`OVS_TUNNEL_KEY_ATTR_PAD`, binary).
     #[inline]
     pub fn pad(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, value), self)
     }
 
     /// Writes `erspan-opts` (`OVS_TUNNEL_KEY_ATTR_ERSPAN_OPTS`, binary).
     #[inline]
     pub fn erspan_opts(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, value), self)
     }
 
     /// Writes `ipv4-info-bridge` (`OVS_TUNNEL_KEY_ATTR_IPV4_INFO_BRIDGE`, flag).
     #[inline]
     pub fn ipv4_info_bridge(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(16)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(16), self)
     }
 }
 
@@ -4648,11 +4606,13 @@ impl<'a> UserspaceAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -4694,6 +4654,7 @@ impl<'m, 'a, 'b> UserspaceAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -4701,29 +4662,25 @@ impl<'m, 'a, 'b> UserspaceAttrsWriter<'m, 'a, 'b> {
     /// Writes `pid` (`OVS_USERSPACE_ATTR_PID`, u32).
     #[inline]
     pub fn pid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `userdata` (`OVS_USERSPACE_ATTR_USERDATA`, binary).
     #[inline]
     pub fn userdata(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 
     /// Writes `egress-tun-port` (`OVS_USERSPACE_ATTR_EGRESS_TUN_PORT`, u32).
     #[inline]
     pub fn egress_tun_port(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `actions` (`OVS_USERSPACE_ATTR_ACTIONS`, flag).
     #[inline]
     pub fn actions(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(4)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(4), self)
     }
 }
 
@@ -4749,11 +4706,13 @@ impl<'a> VxlanExtAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -4777,6 +4736,7 @@ impl<'m, 'a, 'b> VxlanExtAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -4784,7 +4744,6 @@ impl<'m, 'a, 'b> VxlanExtAttrsWriter<'m, 'a, 'b> {
     /// Writes `gbp` (`OVS_VXLAN_EXT_GBP`, u32).
     #[inline]
     pub fn gbp(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 }

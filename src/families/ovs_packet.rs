@@ -256,11 +256,13 @@ impl<'a> Packet<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 12> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -338,6 +340,7 @@ impl<'m, 'a, 'b> PacketWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -345,70 +348,60 @@ impl<'m, 'a, 'b> PacketWriter<'m, 'a, 'b> {
     /// Writes `packet` (`OVS_PACKET_ATTR_PACKET`, binary).
     #[inline]
     pub fn packet(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, value), self)
     }
 
     /// Writes `key` (`OVS_PACKET_ATTR_KEY`, binary).
     #[inline]
     pub fn key(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 
     /// Writes `actions` (`OVS_PACKET_ATTR_ACTIONS`, binary).
     #[inline]
     pub fn actions(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 
     /// Writes `userdata` (`OVS_PACKET_ATTR_USERDATA`, binary).
     #[inline]
     pub fn userdata(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Writes `egress-tun-key` (`OVS_PACKET_ATTR_EGRESS_TUN_KEY`, binary).
     #[inline]
     pub fn egress_tun_key(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, value), self)
     }
 
     /// Writes `probe` (`OVS_PACKET_ATTR_PROBE`, flag).
     #[inline]
     pub fn probe(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(8)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(8), self)
     }
 
     /// Writes `mru` (`OVS_PACKET_ATTR_MRU`, u16).
     #[inline]
     pub fn mru(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `len` (`OVS_PACKET_ATTR_LEN`, u32).
     #[inline]
     pub fn len(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `hash` (`OVS_PACKET_ATTR_HASH`, u64).
     #[inline]
     pub fn hash(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `upcall-pid` (`OVS_PACKET_ATTR_UPCALL_PID`, u32).
     #[inline]
     pub fn upcall_pid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 }

@@ -533,11 +533,13 @@ impl<'a> UpcallStats<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -567,6 +569,7 @@ impl<'m, 'a, 'b> UpcallStatsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -574,15 +577,13 @@ impl<'m, 'a, 'b> UpcallStatsWriter<'m, 'a, 'b> {
     /// Writes `success` (`OVS_VPORT_UPCALL_ATTR_SUCCESS`, u64).
     #[inline]
     pub fn success(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(0, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(0, &value), self)
     }
 
     /// Writes `fail` (`OVS_VPORT_UPCALL_ATTR_FAIL`, u64).
     #[inline]
     pub fn fail(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 }
 
@@ -608,11 +609,13 @@ impl<'a> Vport<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 11> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -684,6 +687,7 @@ impl<'m, 'a, 'b> VportWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -691,22 +695,19 @@ impl<'m, 'a, 'b> VportWriter<'m, 'a, 'b> {
     /// Writes `port-no` (`OVS_VPORT_ATTR_PORT_NO`, u32).
     #[inline]
     pub fn port_no(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `type` (`OVS_VPORT_ATTR_TYPE`, u32, a value of `vport-type`: `VportType`).
     #[inline]
     pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `name` (`OVS_VPORT_ATTR_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(3, value), self)
     }
 
     /// Opens `options` (`OVS_VPORT_ATTR_OPTIONS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -718,29 +719,25 @@ impl<'m, 'a, 'b> VportWriter<'m, 'a, 'b> {
     /// Writes `upcall-pid` (`OVS_VPORT_ATTR_UPCALL_PID`, binary).
     #[inline]
     pub fn upcall_pid(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, value), self)
     }
 
     /// Writes `stats` (`OVS_VPORT_ATTR_STATS`, binary).
     #[inline]
     pub fn stats(&mut self, value: &OvsVportStats) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(6, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(6, value), self)
     }
 
     /// Writes `ifindex` (`OVS_VPORT_ATTR_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `netnsid` (`OVS_VPORT_ATTR_NETNSID`, u32).
     #[inline]
     pub fn netnsid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Opens `upcall-stats` (`OVS_VPORT_ATTR_UPCALL_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -772,11 +769,13 @@ impl<'a> VportOptions<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -806,6 +805,7 @@ impl<'m, 'a, 'b> VportOptionsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -813,14 +813,12 @@ impl<'m, 'a, 'b> VportOptionsWriter<'m, 'a, 'b> {
     /// Writes `dst-port` (`OVS_TUNNEL_ATTR_DST_PORT`, u32).
     #[inline]
     pub fn dst_port(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `extension` (`OVS_TUNNEL_ATTR_EXTENSION`, u32).
     #[inline]
     pub fn extension(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }

@@ -680,11 +680,13 @@ impl<'a> Assoc<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -732,6 +734,7 @@ impl<'m, 'a, 'b> AssocWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -739,15 +742,13 @@ impl<'m, 'a, 'b> AssocWriter<'m, 'a, 'b> {
     /// Writes `dev-id` (`PSP_A_ASSOC_DEV_ID`, u32).
     #[inline]
     pub fn dev_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `version` (`PSP_A_ASSOC_VERSION`, u32, a value of `version`: `Version`).
     #[inline]
     pub fn version(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Opens `rx-key` (`PSP_A_ASSOC_RX_KEY`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -765,8 +766,7 @@ impl<'m, 'a, 'b> AssocWriter<'m, 'a, 'b> {
     /// Writes `sock-fd` (`PSP_A_ASSOC_SOCK_FD`, u32).
     #[inline]
     pub fn sock_fd(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 }
 
@@ -792,11 +792,13 @@ impl<'a> AssocDevInfo<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -826,6 +828,7 @@ impl<'m, 'a, 'b> AssocDevInfoWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -833,15 +836,13 @@ impl<'m, 'a, 'b> AssocDevInfoWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`PSP_A_ASSOC_DEV_INFO_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `nsid` (`PSP_A_ASSOC_DEV_INFO_NSID`, s32).
     #[inline]
     pub fn nsid(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -867,11 +868,13 @@ impl<'a> Dev<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -931,6 +934,7 @@ impl<'m, 'a, 'b> DevWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -938,29 +942,25 @@ impl<'m, 'a, 'b> DevWriter<'m, 'a, 'b> {
     /// Writes `id` (`PSP_A_DEV_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `ifindex` (`PSP_A_DEV_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `psp-versions-cap` (`PSP_A_DEV_PSP_VERSIONS_CAP`, u32, bits of `version`: `Version`).
     #[inline]
     pub fn psp_versions_cap(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `psp-versions-ena` (`PSP_A_DEV_PSP_VERSIONS_ENA`, u32, bits of `version`: `Version`).
     #[inline]
     pub fn psp_versions_ena(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Opens `assoc-list` (`PSP_A_DEV_ASSOC_LIST`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -972,15 +972,13 @@ impl<'m, 'a, 'b> DevWriter<'m, 'a, 'b> {
     /// Writes `nsid` (`PSP_A_DEV_NSID`, s32).
     #[inline]
     pub fn nsid(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `by-association` (`PSP_A_DEV_BY_ASSOCIATION`, flag).
     #[inline]
     pub fn by_association(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(7)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(7), self)
     }
 }
 
@@ -1006,11 +1004,13 @@ impl<'a> Keys<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -1040,6 +1040,7 @@ impl<'m, 'a, 'b> KeysWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -1047,15 +1048,13 @@ impl<'m, 'a, 'b> KeysWriter<'m, 'a, 'b> {
     /// Writes `key` (`PSP_A_KEYS_KEY`, binary).
     #[inline]
     pub fn key(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, value), self)
     }
 
     /// Writes `spi` (`PSP_A_KEYS_SPI`, u32).
     #[inline]
     pub fn spi(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -1081,11 +1080,13 @@ impl<'a> Stats<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 11> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -1169,6 +1170,7 @@ impl<'m, 'a, 'b> StatsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -1176,77 +1178,66 @@ impl<'m, 'a, 'b> StatsWriter<'m, 'a, 'b> {
     /// Writes `dev-id` (`PSP_A_STATS_DEV_ID`, u32).
     #[inline]
     pub fn dev_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `key-rotations` (`PSP_A_STATS_KEY_ROTATIONS`, uint).
     #[inline]
     pub fn key_rotations(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `stale-events` (`PSP_A_STATS_STALE_EVENTS`, uint).
     #[inline]
     pub fn stale_events(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `rx-packets` (`PSP_A_STATS_RX_PACKETS`, uint).
     #[inline]
     pub fn rx_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `rx-bytes` (`PSP_A_STATS_RX_BYTES`, uint).
     #[inline]
     pub fn rx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `rx-auth-fail` (`PSP_A_STATS_RX_AUTH_FAIL`, uint).
     #[inline]
     pub fn rx_auth_fail(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `rx-error` (`PSP_A_STATS_RX_ERROR`, uint).
     #[inline]
     pub fn rx_error(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `rx-bad` (`PSP_A_STATS_RX_BAD`, uint).
     #[inline]
     pub fn rx_bad(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `tx-packets` (`PSP_A_STATS_TX_PACKETS`, uint).
     #[inline]
     pub fn tx_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `tx-bytes` (`PSP_A_STATS_TX_BYTES`, uint).
     #[inline]
     pub fn tx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `tx-error` (`PSP_A_STATS_TX_ERROR`, uint).
     #[inline]
     pub fn tx_error(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 }

@@ -35,10 +35,12 @@ pub const IFA_F_NOPREFIXROUTE: u32 = 0x200;
 pub const IFA_F_MCAUTOJOIN: u32 = 0x400;
 /// `IFA_F_STABLE_PRIVACY` (`stable-privacy`) in rt-addr's flag set `ifa-flags`.
 pub const IFA_F_STABLE_PRIVACY: u32 = 0x800;
-bitflags::bitflags! {
 /// rt-addr's flag set `ifa-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct IfaFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct IfaFlags(u32);
+
+bitflags::bitflags! {
+impl IfaFlags: u32 {
 /// `IFA_F_SECONDARY` (`secondary`).
 const SECONDARY = 0x1;
 /// `IFA_F_NODAD` (`nodad`).
@@ -64,6 +66,12 @@ const MCAUTOJOIN = 0x400;
 /// `IFA_F_STABLE_PRIVACY` (`stable-privacy`).
 const STABLE_PRIVACY = 0x800;
 }
+}
+
+impl core::fmt::Debug for IfaFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("IfaFlags", self, f)
+    }
 }
 
 impl IfaFlags {
@@ -524,11 +532,13 @@ impl<'a> AddrAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 12> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -618,6 +628,7 @@ impl<'m, 'a, 'b> AddrAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -625,84 +636,72 @@ impl<'m, 'a, 'b> AddrAttrsWriter<'m, 'a, 'b> {
     /// Writes `address` (`IFA_ADDRESS`, binary, display hint ipv4-or-v6).
     #[inline]
     pub fn address(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `local` (`IFA_LOCAL`, binary, display hint ipv4-or-v6).
     #[inline]
     pub fn local(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `label` (`IFA_LABEL`, string).
     #[inline]
     pub fn label(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(3, value), self)
     }
 
     /// Writes `broadcast` (`IFA_BROADCAST`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn broadcast(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(4, &value), self)
     }
 
     /// Writes `anycast` (`IFA_ANYCAST`, binary).
     #[inline]
     pub fn anycast(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, value), self)
     }
 
     /// Writes `cacheinfo` (`IFA_CACHEINFO`, binary).
     #[inline]
     pub fn cacheinfo(&mut self, value: &IfaCacheinfo) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(6, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(6, value), self)
     }
 
     /// Writes `multicast` (`IFA_MULTICAST`, binary).
     #[inline]
     pub fn multicast(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, value), self)
     }
 
     /// Writes `flags` (`IFA_FLAGS`, u32, bits of `ifa-flags`: `IfaFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `rt-priority` (`IFA_RT_PRIORITY`, u32).
     #[inline]
     pub fn rt_priority(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `target-netnsid` (`IFA_TARGET_NETNSID`, binary).
     #[inline]
     pub fn target_netnsid(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, value), self)
     }
 
     /// Writes `proto` (`IFA_PROTO`, u8).
     #[inline]
     pub fn proto(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `mc-users` (`IFA_MC_USERS`, u32).
     #[inline]
     pub fn mc_users(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 }

@@ -49,10 +49,12 @@ pub const IFF_LOWER_UP: u32 = 0x10000;
 pub const IFF_DORMANT: u32 = 0x20000;
 /// `IFF_ECHO` (`echo`) in rt-link's flag set `ifinfo-flags`.
 pub const IFF_ECHO: u32 = 0x40000;
-bitflags::bitflags! {
 /// rt-link's flag set `ifinfo-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct IfinfoFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct IfinfoFlags(u32);
+
+bitflags::bitflags! {
+impl IfinfoFlags: u32 {
 /// `IFF_UP` (`up`).
 const UP = 0x1;
 /// `IFF_BROADCAST` (`broadcast`).
@@ -92,6 +94,12 @@ const DORMANT = 0x20000;
 /// `IFF_ECHO` (`echo`).
 const ECHO = 0x40000;
 }
+}
+
+impl core::fmt::Debug for IfinfoFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("IfinfoFlags", self, f)
+    }
 }
 
 impl IfinfoFlags {
@@ -2087,10 +2095,12 @@ pub const RT_LINK_VLAN_FLAGS_LOOSE_BINDING: u32 = 0x4;
 pub const RT_LINK_VLAN_FLAGS_MVRP: u32 = 0x8;
 /// `RT_LINK_VLAN_FLAGS_BRIDGE_BINDING` (`bridge-binding`) in rt-link's flag set `vlan-flags`.
 pub const RT_LINK_VLAN_FLAGS_BRIDGE_BINDING: u32 = 0x10;
-bitflags::bitflags! {
 /// rt-link's flag set `vlan-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct VlanFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct VlanFlags(u32);
+
+bitflags::bitflags! {
+impl VlanFlags: u32 {
 /// `RT_LINK_VLAN_FLAGS_REORDER_HDR` (`reorder-hdr`).
 const REORDER_HDR = 0x1;
 /// `RT_LINK_VLAN_FLAGS_GVRP` (`gvrp`).
@@ -2102,6 +2112,12 @@ const MVRP = 0x8;
 /// `RT_LINK_VLAN_FLAGS_BRIDGE_BINDING` (`bridge-binding`).
 const BRIDGE_BINDING = 0x10;
 }
+}
+
+impl core::fmt::Debug for VlanFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("VlanFlags", self, f)
+    }
 }
 
 impl VlanFlags {
@@ -2237,10 +2253,12 @@ pub const RT_LINK_RTEXT_FILTER_CFM_CONFIG: u32 = 0x20;
 pub const RT_LINK_RTEXT_FILTER_CFM_STATUS: u32 = 0x40;
 /// `RT_LINK_RTEXT_FILTER_MST` (`mst`) in rt-link's flag set `rtext-filter`.
 pub const RT_LINK_RTEXT_FILTER_MST: u32 = 0x80;
-bitflags::bitflags! {
 /// rt-link's flag set `rtext-filter`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct RtextFilter: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct RtextFilter(u32);
+
+bitflags::bitflags! {
+impl RtextFilter: u32 {
 /// `RT_LINK_RTEXT_FILTER_VF` (`vf`).
 const VF = 0x1;
 /// `RT_LINK_RTEXT_FILTER_BRVLAN` (`brvlan`).
@@ -2258,6 +2276,12 @@ const CFM_STATUS = 0x40;
 /// `RT_LINK_RTEXT_FILTER_MST` (`mst`).
 const MST = 0x80;
 }
+}
+
+impl core::fmt::Debug for RtextFilter {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("RtextFilter", self, f)
+    }
 }
 
 impl RtextFilter {
@@ -8958,11 +8982,13 @@ impl<'a> AfSpecAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -8998,6 +9024,7 @@ impl<'m, 'a, 'b> AfSpecAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9043,11 +9070,13 @@ impl<'a> BondAdInfoAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9095,6 +9124,7 @@ impl<'m, 'a, 'b> BondAdInfoAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9102,36 +9132,31 @@ impl<'m, 'a, 'b> BondAdInfoAttrsWriter<'m, 'a, 'b> {
     /// Writes `aggregator` (`IFLA_BOND_AD_INFO_AGGREGATOR`, u16).
     #[inline]
     pub fn aggregator(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `num-ports` (`IFLA_BOND_AD_INFO_NUM_PORTS`, u16).
     #[inline]
     pub fn num_ports(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `actor-key` (`IFLA_BOND_AD_INFO_ACTOR_KEY`, u16).
     #[inline]
     pub fn actor_key(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `partner-key` (`IFLA_BOND_AD_INFO_PARTNER_KEY`, u16).
     #[inline]
     pub fn partner_key(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `partner-mac` (`IFLA_BOND_AD_INFO_PARTNER_MAC`, binary, display hint mac).
     #[inline]
     pub fn partner_mac(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, value), self)
     }
 }
 
@@ -9157,11 +9182,13 @@ impl<'a> BondSlaveAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9233,6 +9260,7 @@ impl<'m, 'a, 'b> BondSlaveAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9240,64 +9268,55 @@ impl<'m, 'a, 'b> BondSlaveAttrsWriter<'m, 'a, 'b> {
     /// Writes `state` (`IFLA_BOND_SLAVE_STATE`, u8).
     #[inline]
     pub fn state(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `mii-status` (`IFLA_BOND_SLAVE_MII_STATUS`, u8).
     #[inline]
     pub fn mii_status(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `link-failure-count` (`IFLA_BOND_SLAVE_LINK_FAILURE_COUNT`, u32).
     #[inline]
     pub fn link_failure_count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `perm-hwaddr` (`IFLA_BOND_SLAVE_PERM_HWADDR`, binary, display hint mac).
     #[inline]
     pub fn perm_hwaddr(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Writes `queue-id` (`IFLA_BOND_SLAVE_QUEUE_ID`, u16).
     #[inline]
     pub fn queue_id(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `ad-aggregator-id` (`IFLA_BOND_SLAVE_AD_AGGREGATOR_ID`, u16).
     #[inline]
     pub fn ad_aggregator_id(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `ad-actor-oper-port-state` (`IFLA_BOND_SLAVE_AD_ACTOR_OPER_PORT_STATE`, u8).
     #[inline]
     pub fn ad_actor_oper_port_state(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `ad-partner-oper-port-state` (`IFLA_BOND_SLAVE_AD_PARTNER_OPER_PORT_STATE`, u16).
     #[inline]
     pub fn ad_partner_oper_port_state(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `prio` (`IFLA_BOND_SLAVE_PRIO`, u32).
     #[inline]
     pub fn prio(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 }
 
@@ -9323,11 +9342,13 @@ impl<'a> HwSInfoOne<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9357,6 +9378,7 @@ impl<'m, 'a, 'b> HwSInfoOneWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9364,15 +9386,13 @@ impl<'m, 'a, 'b> HwSInfoOneWriter<'m, 'a, 'b> {
     /// Writes `request` (`IFLA_OFFLOAD_XSTATS_HW_S_INFO_REQUEST`, u8).
     #[inline]
     pub fn request(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `used` (`IFLA_OFFLOAD_XSTATS_HW_S_INFO_USED`, u8).
     #[inline]
     pub fn used(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -9398,11 +9418,13 @@ impl<'a> IflaAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9426,6 +9448,7 @@ impl<'m, 'a, 'b> IflaAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9433,8 +9456,7 @@ impl<'m, 'a, 'b> IflaAttrsWriter<'m, 'a, 'b> {
     /// Writes `conf` (`IFLA_INET_CONF`, binary).
     #[inline]
     pub fn conf(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, value), self)
     }
 }
 
@@ -9460,11 +9482,13 @@ impl<'a> IflaVlanQos<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9488,6 +9512,7 @@ impl<'m, 'a, 'b> IflaVlanQosWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9495,8 +9520,7 @@ impl<'m, 'a, 'b> IflaVlanQosWriter<'m, 'a, 'b> {
     /// Writes `mapping` (`IFLA_VLAN_QOS_MAPPING`, binary, multi-attr).
     #[inline]
     pub fn mapping(&mut self, value: &IflaVlanQosMapping) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 }
 
@@ -9522,11 +9546,13 @@ impl<'a> Ifla6Attrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -9598,6 +9624,7 @@ impl<'m, 'a, 'b> Ifla6AttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -9605,64 +9632,55 @@ impl<'m, 'a, 'b> Ifla6AttrsWriter<'m, 'a, 'b> {
     /// Writes `flags` (`IFLA_INET6_FLAGS`, u32).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `conf` (`IFLA_INET6_CONF`, binary).
     #[inline]
     pub fn conf(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 
     /// Writes `stats` (`IFLA_INET6_STATS`, binary).
     #[inline]
     pub fn stats(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 
     /// Writes `mcast` (`IFLA_INET6_MCAST`, binary).
     #[inline]
     pub fn mcast(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Writes `cacheinfo` (`IFLA_INET6_CACHEINFO`, binary).
     #[inline]
     pub fn cacheinfo(&mut self, value: &IflaCacheinfo) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(5, value), self)
     }
 
     /// Writes `icmp6stats` (`IFLA_INET6_ICMP6STATS`, binary).
     #[inline]
     pub fn icmp6stats(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, value), self)
     }
 
     /// Writes `token` (`IFLA_INET6_TOKEN`, binary).
     #[inline]
     pub fn token(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, value), self)
     }
 
     /// Writes `addr-gen-mode` (`IFLA_INET6_ADDR_GEN_MODE`, u8).
     #[inline]
     pub fn addr_gen_mode(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `ra-mtu` (`IFLA_INET6_RA_MTU`, u32).
     #[inline]
     pub fn ra_mtu(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 }
 
@@ -9688,11 +9706,13 @@ impl<'a> LinkAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 69> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10106,6 +10126,7 @@ impl<'m, 'a, 'b> LinkAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10113,106 +10134,91 @@ impl<'m, 'a, 'b> LinkAttrsWriter<'m, 'a, 'b> {
     /// Writes `address` (`IFLA_ADDRESS`, binary, display hint mac).
     #[inline]
     pub fn address(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, value), self)
     }
 
     /// Writes `broadcast` (`IFLA_BROADCAST`, binary, display hint mac).
     #[inline]
     pub fn broadcast(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 
     /// Writes `ifname` (`IFLA_IFNAME`, string).
     #[inline]
     pub fn ifname(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(3, value), self)
     }
 
     /// Writes `mtu` (`IFLA_MTU`, u32).
     #[inline]
     pub fn mtu(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `link` (`IFLA_LINK`, u32).
     #[inline]
     pub fn link(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `qdisc` (`IFLA_QDISC`, string).
     #[inline]
     pub fn qdisc(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(6, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(6, value), self)
     }
 
     /// Writes `stats` (`IFLA_STATS`, binary).
     #[inline]
     pub fn stats(&mut self, value: &RtnlLinkStats) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(7, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(7, value), self)
     }
 
     /// Writes `master` (`IFLA_MASTER`, u32).
     #[inline]
     pub fn master(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `wireless` (`IFLA_WIRELESS`, binary).
     #[inline]
     pub fn wireless(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, value), self)
     }
 
     /// Writes `protinfo` (`IFLA_PROTINFO`, binary).
     #[inline]
     pub fn protinfo(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, value), self)
     }
 
     /// Writes `txqlen` (`IFLA_TXQLEN`, u32).
     #[inline]
     pub fn txqlen(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `map` (`IFLA_MAP`, binary).
     #[inline]
     pub fn map(&mut self, value: &RtnlLinkIfmap) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(14, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(14, value), self)
     }
 
     /// Writes `weight` (`IFLA_WEIGHT`, u32).
     #[inline]
     pub fn weight(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `operstate` (`IFLA_OPERSTATE`, u8).
     #[inline]
     pub fn operstate(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `linkmode` (`IFLA_LINKMODE`, u8).
     #[inline]
     pub fn linkmode(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, &value), self)
     }
 
     /// Opens `linkinfo` (`IFLA_LINKINFO`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -10224,22 +10230,19 @@ impl<'m, 'a, 'b> LinkAttrsWriter<'m, 'a, 'b> {
     /// Writes `net-ns-pid` (`IFLA_NET_NS_PID`, u32).
     #[inline]
     pub fn net_ns_pid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(19, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(19, &value), self)
     }
 
     /// Writes `ifalias` (`IFLA_IFALIAS`, string).
     #[inline]
     pub fn ifalias(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(20, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(20, value), self)
     }
 
     /// Writes `num-vf` (`IFLA_NUM_VF`, u32).
     #[inline]
     pub fn num_vf(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(21, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(21, &value), self)
     }
 
     /// Opens `vfinfo-list` (`IFLA_VFINFO_LIST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -10251,8 +10254,7 @@ impl<'m, 'a, 'b> LinkAttrsWriter<'m, 'a, 'b> {
     /// Writes `stats64` (`IFLA_STATS64`, binary).
     #[inline]
     pub fn stats64(&mut self, value: &RtnlLinkStats64) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(23, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(23, value), self)
     }
 
     /// Opens `vf-ports` (`IFLA_VF_PORTS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -10276,106 +10278,91 @@ impl<'m, 'a, 'b> LinkAttrsWriter<'m, 'a, 'b> {
     /// Writes `group` (`IFLA_GROUP`, u32).
     #[inline]
     pub fn group(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(27, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(27, &value), self)
     }
 
     /// Writes `net-ns-fd` (`IFLA_NET_NS_FD`, u32).
     #[inline]
     pub fn net_ns_fd(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(28, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(28, &value), self)
     }
 
     /// Writes `ext-mask` (`IFLA_EXT_MASK`, u32, bits of `rtext-filter`: `RtextFilter`).
     #[inline]
     pub fn ext_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(29, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(29, &value), self)
     }
 
     /// Writes `promiscuity` (`IFLA_PROMISCUITY`, u32).
     #[inline]
     pub fn promiscuity(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(30, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(30, &value), self)
     }
 
     /// Writes `num-tx-queues` (`IFLA_NUM_TX_QUEUES`, u32).
     #[inline]
     pub fn num_tx_queues(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(31, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(31, &value), self)
     }
 
     /// Writes `num-rx-queues` (`IFLA_NUM_RX_QUEUES`, u32).
     #[inline]
     pub fn num_rx_queues(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(32, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(32, &value), self)
     }
 
     /// Writes `carrier` (`IFLA_CARRIER`, u8).
     #[inline]
     pub fn carrier(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(33, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(33, &value), self)
     }
 
     /// Writes `phys-port-id` (`IFLA_PHYS_PORT_ID`, binary).
     #[inline]
     pub fn phys_port_id(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(34, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(34, value), self)
     }
 
     /// Writes `carrier-changes` (`IFLA_CARRIER_CHANGES`, u32).
     #[inline]
     pub fn carrier_changes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(35, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(35, &value), self)
     }
 
     /// Writes `phys-switch-id` (`IFLA_PHYS_SWITCH_ID`, binary).
     #[inline]
     pub fn phys_switch_id(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(36, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(36, value), self)
     }
 
     /// Writes `link-netnsid` (`IFLA_LINK_NETNSID`, s32).
     #[inline]
     pub fn link_netnsid(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(37, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(37, &value), self)
     }
 
     /// Writes `phys-port-name` (`IFLA_PHYS_PORT_NAME`, string).
     #[inline]
     pub fn phys_port_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(38, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(38, value), self)
     }
 
     /// Writes `proto-down` (`IFLA_PROTO_DOWN`, u8).
     #[inline]
     pub fn proto_down(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(39, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(39, &value), self)
     }
 
     /// Writes `gso-max-segs` (`IFLA_GSO_MAX_SEGS`, u32).
     #[inline]
     pub fn gso_max_segs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(40, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(40, &value), self)
     }
 
     /// Writes `gso-max-size` (`IFLA_GSO_MAX_SIZE`, u32).
     #[inline]
     pub fn gso_max_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(41, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(41, &value), self)
     }
 
     /// Opens `xdp` (`IFLA_XDP`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -10387,57 +10374,49 @@ impl<'m, 'a, 'b> LinkAttrsWriter<'m, 'a, 'b> {
     /// Writes `event` (`IFLA_EVENT`, u32).
     #[inline]
     pub fn event(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(44, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(44, &value), self)
     }
 
     /// Writes `new-netnsid` (`IFLA_NEW_NETNSID`, s32).
     #[inline]
     pub fn new_netnsid(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(45, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(45, &value), self)
     }
 
     /// Writes `target-netnsid` (`IFLA_TARGET_NETNSID`, s32).
     #[inline]
     pub fn target_netnsid(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(46, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(46, &value), self)
     }
 
     /// Writes `carrier-up-count` (`IFLA_CARRIER_UP_COUNT`, u32).
     #[inline]
     pub fn carrier_up_count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(47, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(47, &value), self)
     }
 
     /// Writes `carrier-down-count` (`IFLA_CARRIER_DOWN_COUNT`, u32).
     #[inline]
     pub fn carrier_down_count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(48, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(48, &value), self)
     }
 
     /// Writes `new-ifindex` (`IFLA_NEW_IFINDEX`, s32).
     #[inline]
     pub fn new_ifindex(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(49, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(49, &value), self)
     }
 
     /// Writes `min-mtu` (`IFLA_MIN_MTU`, u32).
     #[inline]
     pub fn min_mtu(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(50, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(50, &value), self)
     }
 
     /// Writes `max-mtu` (`IFLA_MAX_MTU`, u32).
     #[inline]
     pub fn max_mtu(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(51, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(51, &value), self)
     }
 
     /// Opens `prop-list` (`IFLA_PROP_LIST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -10449,85 +10428,73 @@ impl<'m, 'a, 'b> LinkAttrsWriter<'m, 'a, 'b> {
     /// Writes `alt-ifname` (`IFLA_ALT_IFNAME`, string).
     #[inline]
     pub fn alt_ifname(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(53, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(53, value), self)
     }
 
     /// Writes `perm-address` (`IFLA_PERM_ADDRESS`, binary, display hint mac).
     #[inline]
     pub fn perm_address(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(54, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(54, value), self)
     }
 
     /// Writes `proto-down-reason` (`IFLA_PROTO_DOWN_REASON`, string).
     #[inline]
     pub fn proto_down_reason(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(55, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(55, value), self)
     }
 
     /// Writes `parent-dev-name` (`IFLA_PARENT_DEV_NAME`, string).
     #[inline]
     pub fn parent_dev_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(56, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(56, value), self)
     }
 
     /// Writes `parent-dev-bus-name` (`IFLA_PARENT_DEV_BUS_NAME`, string).
     #[inline]
     pub fn parent_dev_bus_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(57, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(57, value), self)
     }
 
     /// Writes `gro-max-size` (`IFLA_GRO_MAX_SIZE`, u32).
     #[inline]
     pub fn gro_max_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(58, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(58, &value), self)
     }
 
     /// Writes `tso-max-size` (`IFLA_TSO_MAX_SIZE`, u32).
     #[inline]
     pub fn tso_max_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(59, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(59, &value), self)
     }
 
     /// Writes `tso-max-segs` (`IFLA_TSO_MAX_SEGS`, u32).
     #[inline]
     pub fn tso_max_segs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(60, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(60, &value), self)
     }
 
     /// Writes `allmulti` (`IFLA_ALLMULTI`, u32).
     #[inline]
     pub fn allmulti(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(61, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(61, &value), self)
     }
 
     /// Writes `devlink-port` (`IFLA_DEVLINK_PORT`, binary).
     #[inline]
     pub fn devlink_port(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(62, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(62, value), self)
     }
 
     /// Writes `gso-ipv4-max-size` (`IFLA_GSO_IPV4_MAX_SIZE`, u32).
     #[inline]
     pub fn gso_ipv4_max_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(63, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(63, &value), self)
     }
 
     /// Writes `gro-ipv4-max-size` (`IFLA_GRO_IPV4_MAX_SIZE`, u32).
     #[inline]
     pub fn gro_ipv4_max_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(64, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(64, &value), self)
     }
 
     /// Opens `dpll-pin` (`IFLA_DPLL_PIN`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -10539,29 +10506,25 @@ impl<'m, 'a, 'b> LinkAttrsWriter<'m, 'a, 'b> {
     /// Writes `max-pacing-offload-horizon` (`IFLA_MAX_PACING_OFFLOAD_HORIZON`, uint).
     #[inline]
     pub fn max_pacing_offload_horizon(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(66, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(66, &value), self)
     }
 
     /// Writes `netns-immutable` (`IFLA_NETNS_IMMUTABLE`, u8).
     #[inline]
     pub fn netns_immutable(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(67, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(67, &value), self)
     }
 
     /// Writes `headroom` (`IFLA_HEADROOM`, u16).
     #[inline]
     pub fn headroom(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(68, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(68, &value), self)
     }
 
     /// Writes `tailroom` (`IFLA_TAILROOM`, u16).
     #[inline]
     pub fn tailroom(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(69, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(69, &value), self)
     }
 }
 
@@ -10587,11 +10550,13 @@ impl<'a> LinkDpllPinAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10615,6 +10580,7 @@ impl<'m, 'a, 'b> LinkDpllPinAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10622,8 +10588,7 @@ impl<'m, 'a, 'b> LinkDpllPinAttrsWriter<'m, 'a, 'b> {
     /// Writes `id` (`DPLL_A_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 }
 
@@ -10649,11 +10614,13 @@ impl<'a> LinkOffloadXstats<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10689,6 +10656,7 @@ impl<'m, 'a, 'b> LinkOffloadXstatsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10696,8 +10664,7 @@ impl<'m, 'a, 'b> LinkOffloadXstatsWriter<'m, 'a, 'b> {
     /// Writes `cpu-hit` (`IFLA_OFFLOAD_XSTATS_CPU_HIT`, binary).
     #[inline]
     pub fn cpu_hit(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, value), self)
     }
 
     /// Opens `hw-s-info` (`IFLA_OFFLOAD_XSTATS_HW_S_INFO`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -10709,8 +10676,7 @@ impl<'m, 'a, 'b> LinkOffloadXstatsWriter<'m, 'a, 'b> {
     /// Writes `l3-stats` (`IFLA_OFFLOAD_XSTATS_L3_STATS`, binary).
     #[inline]
     pub fn l3_stats(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 }
 
@@ -10736,11 +10702,13 @@ impl<'a> LinkinfoAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -10788,6 +10756,7 @@ impl<'m, 'a, 'b> LinkinfoAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -10795,8 +10764,7 @@ impl<'m, 'a, 'b> LinkinfoAttrsWriter<'m, 'a, 'b> {
     /// Writes `kind` (`IFLA_INFO_KIND`, string).
     #[inline]
     pub fn kind(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Opens `data` (`IFLA_INFO_DATA`, sub-message): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -10808,15 +10776,13 @@ impl<'m, 'a, 'b> LinkinfoAttrsWriter<'m, 'a, 'b> {
     /// Writes `xstats` (`IFLA_INFO_XSTATS`, binary).
     #[inline]
     pub fn xstats(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 
     /// Writes `slave-kind` (`IFLA_INFO_SLAVE_KIND`, string).
     #[inline]
     pub fn slave_kind(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(4, value), self)
     }
 
     /// Opens `slave-data` (`IFLA_INFO_SLAVE_DATA`, sub-message): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -10848,11 +10814,13 @@ impl<'a> LinkinfoBondAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 34> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -11074,6 +11042,7 @@ impl<'m, 'a, 'b> LinkinfoBondAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -11081,50 +11050,43 @@ impl<'m, 'a, 'b> LinkinfoBondAttrsWriter<'m, 'a, 'b> {
     /// Writes `mode` (`IFLA_BOND_MODE`, u8).
     #[inline]
     pub fn mode(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `active-slave` (`IFLA_BOND_ACTIVE_SLAVE`, u32).
     #[inline]
     pub fn active_slave(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `miimon` (`IFLA_BOND_MIIMON`, u32).
     #[inline]
     pub fn miimon(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `updelay` (`IFLA_BOND_UPDELAY`, u32).
     #[inline]
     pub fn updelay(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `downdelay` (`IFLA_BOND_DOWNDELAY`, u32).
     #[inline]
     pub fn downdelay(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `use-carrier` (`IFLA_BOND_USE_CARRIER`, u8).
     #[inline]
     pub fn use_carrier(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `arp-interval` (`IFLA_BOND_ARP_INTERVAL`, u32).
     #[inline]
     pub fn arp_interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Opens `arp-ip-target` (`IFLA_BOND_ARP_IP_TARGET`, indexed-array, big-endian, display hint ipv4): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -11136,99 +11098,85 @@ impl<'m, 'a, 'b> LinkinfoBondAttrsWriter<'m, 'a, 'b> {
     /// Writes `arp-validate` (`IFLA_BOND_ARP_VALIDATE`, u32).
     #[inline]
     pub fn arp_validate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `arp-all-targets` (`IFLA_BOND_ARP_ALL_TARGETS`, u32).
     #[inline]
     pub fn arp_all_targets(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `primary` (`IFLA_BOND_PRIMARY`, u32).
     #[inline]
     pub fn primary(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `primary-reselect` (`IFLA_BOND_PRIMARY_RESELECT`, u8).
     #[inline]
     pub fn primary_reselect(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `fail-over-mac` (`IFLA_BOND_FAIL_OVER_MAC`, u8).
     #[inline]
     pub fn fail_over_mac(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `xmit-hash-policy` (`IFLA_BOND_XMIT_HASH_POLICY`, u8).
     #[inline]
     pub fn xmit_hash_policy(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `resend-igmp` (`IFLA_BOND_RESEND_IGMP`, u32).
     #[inline]
     pub fn resend_igmp(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `num-peer-notif` (`IFLA_BOND_NUM_PEER_NOTIF`, u8).
     #[inline]
     pub fn num_peer_notif(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `all-slaves-active` (`IFLA_BOND_ALL_SLAVES_ACTIVE`, u8).
     #[inline]
     pub fn all_slaves_active(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, &value), self)
     }
 
     /// Writes `min-links` (`IFLA_BOND_MIN_LINKS`, u32).
     #[inline]
     pub fn min_links(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(18, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(18, &value), self)
     }
 
     /// Writes `lp-interval` (`IFLA_BOND_LP_INTERVAL`, u32).
     #[inline]
     pub fn lp_interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(19, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(19, &value), self)
     }
 
     /// Writes `packets-per-slave` (`IFLA_BOND_PACKETS_PER_SLAVE`, u32).
     #[inline]
     pub fn packets_per_slave(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(20, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(20, &value), self)
     }
 
     /// Writes `ad-lacp-rate` (`IFLA_BOND_AD_LACP_RATE`, u8).
     #[inline]
     pub fn ad_lacp_rate(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(21, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(21, &value), self)
     }
 
     /// Writes `ad-select` (`IFLA_BOND_AD_SELECT`, u8).
     #[inline]
     pub fn ad_select(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(22, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(22, &value), self)
     }
 
     /// Opens `ad-info` (`IFLA_BOND_AD_INFO`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -11240,50 +11188,43 @@ impl<'m, 'a, 'b> LinkinfoBondAttrsWriter<'m, 'a, 'b> {
     /// Writes `ad-actor-sys-prio` (`IFLA_BOND_AD_ACTOR_SYS_PRIO`, u16).
     #[inline]
     pub fn ad_actor_sys_prio(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(24, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(24, &value), self)
     }
 
     /// Writes `ad-user-port-key` (`IFLA_BOND_AD_USER_PORT_KEY`, u16).
     #[inline]
     pub fn ad_user_port_key(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(25, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(25, &value), self)
     }
 
     /// Writes `ad-actor-system` (`IFLA_BOND_AD_ACTOR_SYSTEM`, binary, display hint mac).
     #[inline]
     pub fn ad_actor_system(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(26, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(26, value), self)
     }
 
     /// Writes `tlb-dynamic-lb` (`IFLA_BOND_TLB_DYNAMIC_LB`, u8).
     #[inline]
     pub fn tlb_dynamic_lb(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(27, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(27, &value), self)
     }
 
     /// Writes `peer-notif-delay` (`IFLA_BOND_PEER_NOTIF_DELAY`, u32).
     #[inline]
     pub fn peer_notif_delay(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(28, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(28, &value), self)
     }
 
     /// Writes `ad-lacp-active` (`IFLA_BOND_AD_LACP_ACTIVE`, u8).
     #[inline]
     pub fn ad_lacp_active(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(29, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(29, &value), self)
     }
 
     /// Writes `missed-max` (`IFLA_BOND_MISSED_MAX`, u8).
     #[inline]
     pub fn missed_max(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(30, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(30, &value), self)
     }
 
     /// Opens `ns-ip6-target` (`IFLA_BOND_NS_IP6_TARGET`, indexed-array, display hint ipv6): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -11295,22 +11236,19 @@ impl<'m, 'a, 'b> LinkinfoBondAttrsWriter<'m, 'a, 'b> {
     /// Writes `coupled-control` (`IFLA_BOND_COUPLED_CONTROL`, u8).
     #[inline]
     pub fn coupled_control(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(32, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(32, &value), self)
     }
 
     /// Writes `broadcast-neigh` (`IFLA_BOND_BROADCAST_NEIGH`, u8).
     #[inline]
     pub fn broadcast_neigh(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(33, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(33, &value), self)
     }
 
     /// Writes `lacp-strict` (`IFLA_BOND_LACP_STRICT`, u8).
     #[inline]
     pub fn lacp_strict(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(34, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(34, &value), self)
     }
 }
 
@@ -11336,11 +11274,13 @@ impl<'a> LinkinfoBridgeAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 50> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -11652,6 +11592,7 @@ impl<'m, 'a, 'b> LinkinfoBridgeAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -11659,344 +11600,295 @@ impl<'m, 'a, 'b> LinkinfoBridgeAttrsWriter<'m, 'a, 'b> {
     /// Writes `forward-delay` (`IFLA_BR_FORWARD_DELAY`, u32).
     #[inline]
     pub fn forward_delay(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `hello-time` (`IFLA_BR_HELLO_TIME`, u32).
     #[inline]
     pub fn hello_time(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `max-age` (`IFLA_BR_MAX_AGE`, u32).
     #[inline]
     pub fn max_age(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `ageing-time` (`IFLA_BR_AGEING_TIME`, u32).
     #[inline]
     pub fn ageing_time(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `stp-state` (`IFLA_BR_STP_STATE`, u32).
     #[inline]
     pub fn stp_state(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `priority` (`IFLA_BR_PRIORITY`, u16).
     #[inline]
     pub fn priority(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `vlan-filtering` (`IFLA_BR_VLAN_FILTERING`, u8).
     #[inline]
     pub fn vlan_filtering(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `vlan-protocol` (`IFLA_BR_VLAN_PROTOCOL`, u16, big-endian).
     #[inline]
     pub fn vlan_protocol(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(8, &value), self)
     }
 
     /// Writes `group-fwd-mask` (`IFLA_BR_GROUP_FWD_MASK`, u16).
     #[inline]
     pub fn group_fwd_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `root-id` (`IFLA_BR_ROOT_ID`, binary).
     #[inline]
     pub fn root_id(&mut self, value: &IflaBridgeId) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(10, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(10, value), self)
     }
 
     /// Writes `bridge-id` (`IFLA_BR_BRIDGE_ID`, binary).
     #[inline]
     pub fn bridge_id(&mut self, value: &IflaBridgeId) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(11, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(11, value), self)
     }
 
     /// Writes `root-port` (`IFLA_BR_ROOT_PORT`, u16).
     #[inline]
     pub fn root_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `root-path-cost` (`IFLA_BR_ROOT_PATH_COST`, u32).
     #[inline]
     pub fn root_path_cost(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `topology-change` (`IFLA_BR_TOPOLOGY_CHANGE`, u8).
     #[inline]
     pub fn topology_change(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `topology-change-detected` (`IFLA_BR_TOPOLOGY_CHANGE_DETECTED`, u8).
     #[inline]
     pub fn topology_change_detected(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `hello-timer` (`IFLA_BR_HELLO_TIMER`, u64).
     #[inline]
     pub fn hello_timer(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `tcn-timer` (`IFLA_BR_TCN_TIMER`, u64).
     #[inline]
     pub fn tcn_timer(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, &value), self)
     }
 
     /// Writes `topology-change-timer` (`IFLA_BR_TOPOLOGY_CHANGE_TIMER`, u64).
     #[inline]
     pub fn topology_change_timer(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(18, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(18, &value), self)
     }
 
     /// Writes `gc-timer` (`IFLA_BR_GC_TIMER`, u64).
     #[inline]
     pub fn gc_timer(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(19, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(19, &value), self)
     }
 
     /// Writes `group-addr` (`IFLA_BR_GROUP_ADDR`, binary, display hint mac).
     #[inline]
     pub fn group_addr(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(20, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(20, value), self)
     }
 
     /// Writes `fdb-flush` (`IFLA_BR_FDB_FLUSH`, binary).
     #[inline]
     pub fn fdb_flush(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(21, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(21, value), self)
     }
 
     /// Writes `mcast-router` (`IFLA_BR_MCAST_ROUTER`, u8).
     #[inline]
     pub fn mcast_router(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(22, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(22, &value), self)
     }
 
     /// Writes `mcast-snooping` (`IFLA_BR_MCAST_SNOOPING`, u8).
     #[inline]
     pub fn mcast_snooping(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(23, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(23, &value), self)
     }
 
     /// Writes `mcast-query-use-ifaddr` (`IFLA_BR_MCAST_QUERY_USE_IFADDR`, u8).
     #[inline]
     pub fn mcast_query_use_ifaddr(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(24, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(24, &value), self)
     }
 
     /// Writes `mcast-querier` (`IFLA_BR_MCAST_QUERIER`, u8).
     #[inline]
     pub fn mcast_querier(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(25, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(25, &value), self)
     }
 
     /// Writes `mcast-hash-elasticity` (`IFLA_BR_MCAST_HASH_ELASTICITY`, u32).
     #[inline]
     pub fn mcast_hash_elasticity(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(26, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(26, &value), self)
     }
 
     /// Writes `mcast-hash-max` (`IFLA_BR_MCAST_HASH_MAX`, u32).
     #[inline]
     pub fn mcast_hash_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(27, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(27, &value), self)
     }
 
     /// Writes `mcast-last-member-cnt` (`IFLA_BR_MCAST_LAST_MEMBER_CNT`, u32).
     #[inline]
     pub fn mcast_last_member_cnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(28, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(28, &value), self)
     }
 
     /// Writes `mcast-startup-query-cnt` (`IFLA_BR_MCAST_STARTUP_QUERY_CNT`, u32).
     #[inline]
     pub fn mcast_startup_query_cnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(29, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(29, &value), self)
     }
 
     /// Writes `mcast-last-member-intvl` (`IFLA_BR_MCAST_LAST_MEMBER_INTVL`, u64).
     #[inline]
     pub fn mcast_last_member_intvl(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(30, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(30, &value), self)
     }
 
     /// Writes `mcast-membership-intvl` (`IFLA_BR_MCAST_MEMBERSHIP_INTVL`, u64).
     #[inline]
     pub fn mcast_membership_intvl(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(31, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(31, &value), self)
     }
 
     /// Writes `mcast-querier-intvl` (`IFLA_BR_MCAST_QUERIER_INTVL`, u64).
     #[inline]
     pub fn mcast_querier_intvl(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(32, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(32, &value), self)
     }
 
     /// Writes `mcast-query-intvl` (`IFLA_BR_MCAST_QUERY_INTVL`, u64).
     #[inline]
     pub fn mcast_query_intvl(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(33, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(33, &value), self)
     }
 
     /// Writes `mcast-query-response-intvl` (`IFLA_BR_MCAST_QUERY_RESPONSE_INTVL`, u64).
     #[inline]
     pub fn mcast_query_response_intvl(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(34, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(34, &value), self)
     }
 
     /// Writes `mcast-startup-query-intvl` (`IFLA_BR_MCAST_STARTUP_QUERY_INTVL`, u64).
     #[inline]
     pub fn mcast_startup_query_intvl(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(35, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(35, &value), self)
     }
 
     /// Writes `nf-call-iptables` (`IFLA_BR_NF_CALL_IPTABLES`, u8).
     #[inline]
     pub fn nf_call_iptables(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(36, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(36, &value), self)
     }
 
     /// Writes `nf-call-ip6tables` (`IFLA_BR_NF_CALL_IP6TABLES`, u8).
     #[inline]
     pub fn nf_call_ip6tables(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(37, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(37, &value), self)
     }
 
     /// Writes `nf-call-arptables` (`IFLA_BR_NF_CALL_ARPTABLES`, u8).
     #[inline]
     pub fn nf_call_arptables(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(38, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(38, &value), self)
     }
 
     /// Writes `vlan-default-pvid` (`IFLA_BR_VLAN_DEFAULT_PVID`, u16).
     #[inline]
     pub fn vlan_default_pvid(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(39, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(39, &value), self)
     }
 
     /// Writes `vlan-stats-enabled` (`IFLA_BR_VLAN_STATS_ENABLED`, u8).
     #[inline]
     pub fn vlan_stats_enabled(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(41, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(41, &value), self)
     }
 
     /// Writes `mcast-stats-enabled` (`IFLA_BR_MCAST_STATS_ENABLED`, u8).
     #[inline]
     pub fn mcast_stats_enabled(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(42, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(42, &value), self)
     }
 
     /// Writes `mcast-igmp-version` (`IFLA_BR_MCAST_IGMP_VERSION`, u8).
     #[inline]
     pub fn mcast_igmp_version(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(43, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(43, &value), self)
     }
 
     /// Writes `mcast-mld-version` (`IFLA_BR_MCAST_MLD_VERSION`, u8).
     #[inline]
     pub fn mcast_mld_version(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(44, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(44, &value), self)
     }
 
     /// Writes `vlan-stats-per-port` (`IFLA_BR_VLAN_STATS_PER_PORT`, u8).
     #[inline]
     pub fn vlan_stats_per_port(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(45, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(45, &value), self)
     }
 
     /// Writes `multi-boolopt` (`IFLA_BR_MULTI_BOOLOPT`, binary).
     #[inline]
     pub fn multi_boolopt(&mut self, value: &BrBooloptMulti) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(46, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(46, value), self)
     }
 
     /// Writes `mcast-querier-state` (`IFLA_BR_MCAST_QUERIER_STATE`, binary).
     #[inline]
     pub fn mcast_querier_state(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(47, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(47, value), self)
     }
 
     /// Writes `fdb-n-learned` (`IFLA_BR_FDB_N_LEARNED`, u32).
     #[inline]
     pub fn fdb_n_learned(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(48, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(48, &value), self)
     }
 
     /// Writes `fdb-max-learned` (`IFLA_BR_FDB_MAX_LEARNED`, u32).
     #[inline]
     pub fn fdb_max_learned(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(49, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(49, &value), self)
     }
 
     /// Writes `stp-mode` (`IFLA_BR_STP_MODE`, u32, a value of `br-stp-mode`: `BrStpMode`).
     #[inline]
     pub fn stp_mode(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(50, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(50, &value), self)
     }
 }
 
@@ -12022,11 +11914,13 @@ impl<'a> LinkinfoBrportAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 45> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -12308,6 +12202,7 @@ impl<'m, 'a, 'b> LinkinfoBrportAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -12315,309 +12210,265 @@ impl<'m, 'a, 'b> LinkinfoBrportAttrsWriter<'m, 'a, 'b> {
     /// Writes `state` (`IFLA_BRPORT_STATE`, u8).
     #[inline]
     pub fn state(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `priority` (`IFLA_BRPORT_PRIORITY`, u16).
     #[inline]
     pub fn priority(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `cost` (`IFLA_BRPORT_COST`, u32).
     #[inline]
     pub fn cost(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `mode` (`IFLA_BRPORT_MODE`, u8).
     #[inline]
     pub fn mode(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `guard` (`IFLA_BRPORT_GUARD`, u8).
     #[inline]
     pub fn guard(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `protect` (`IFLA_BRPORT_PROTECT`, u8).
     #[inline]
     pub fn protect(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `fast-leave` (`IFLA_BRPORT_FAST_LEAVE`, u8).
     #[inline]
     pub fn fast_leave(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `learning` (`IFLA_BRPORT_LEARNING`, u8).
     #[inline]
     pub fn learning(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `unicast-flood` (`IFLA_BRPORT_UNICAST_FLOOD`, u8).
     #[inline]
     pub fn unicast_flood(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `proxyarp` (`IFLA_BRPORT_PROXYARP`, u8).
     #[inline]
     pub fn proxyarp(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `learning-sync` (`IFLA_BRPORT_LEARNING_SYNC`, u8).
     #[inline]
     pub fn learning_sync(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `proxyarp-wifi` (`IFLA_BRPORT_PROXYARP_WIFI`, u8).
     #[inline]
     pub fn proxyarp_wifi(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `root-id` (`IFLA_BRPORT_ROOT_ID`, binary).
     #[inline]
     pub fn root_id(&mut self, value: &IflaBridgeId) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(13, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(13, value), self)
     }
 
     /// Writes `bridge-id` (`IFLA_BRPORT_BRIDGE_ID`, binary).
     #[inline]
     pub fn bridge_id(&mut self, value: &IflaBridgeId) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(14, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(14, value), self)
     }
 
     /// Writes `designated-port` (`IFLA_BRPORT_DESIGNATED_PORT`, u16).
     #[inline]
     pub fn designated_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `designated-cost` (`IFLA_BRPORT_DESIGNATED_COST`, u16).
     #[inline]
     pub fn designated_cost(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `id` (`IFLA_BRPORT_ID`, u16).
     #[inline]
     pub fn id(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, &value), self)
     }
 
     /// Writes `no` (`IFLA_BRPORT_NO`, u16).
     #[inline]
     pub fn no(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(18, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(18, &value), self)
     }
 
     /// Writes `topology-change-ack` (`IFLA_BRPORT_TOPOLOGY_CHANGE_ACK`, u8).
     #[inline]
     pub fn topology_change_ack(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(19, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(19, &value), self)
     }
 
     /// Writes `config-pending` (`IFLA_BRPORT_CONFIG_PENDING`, u8).
     #[inline]
     pub fn config_pending(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(20, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(20, &value), self)
     }
 
     /// Writes `message-age-timer` (`IFLA_BRPORT_MESSAGE_AGE_TIMER`, u64).
     #[inline]
     pub fn message_age_timer(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(21, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(21, &value), self)
     }
 
     /// Writes `forward-delay-timer` (`IFLA_BRPORT_FORWARD_DELAY_TIMER`, u64).
     #[inline]
     pub fn forward_delay_timer(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(22, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(22, &value), self)
     }
 
     /// Writes `hold-timer` (`IFLA_BRPORT_HOLD_TIMER`, u64).
     #[inline]
     pub fn hold_timer(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(23, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(23, &value), self)
     }
 
     /// Writes `flush` (`IFLA_BRPORT_FLUSH`, flag).
     #[inline]
     pub fn flush(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(24)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(24), self)
     }
 
     /// Writes `multicast-router` (`IFLA_BRPORT_MULTICAST_ROUTER`, u8).
     #[inline]
     pub fn multicast_router(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(25, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(25, &value), self)
     }
 
     /// Writes `mcast-flood` (`IFLA_BRPORT_MCAST_FLOOD`, u8).
     #[inline]
     pub fn mcast_flood(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(27, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(27, &value), self)
     }
 
     /// Writes `mcast-to-ucast` (`IFLA_BRPORT_MCAST_TO_UCAST`, u8).
     #[inline]
     pub fn mcast_to_ucast(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(28, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(28, &value), self)
     }
 
     /// Writes `vlan-tunnel` (`IFLA_BRPORT_VLAN_TUNNEL`, u8).
     #[inline]
     pub fn vlan_tunnel(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(29, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(29, &value), self)
     }
 
     /// Writes `bcast-flood` (`IFLA_BRPORT_BCAST_FLOOD`, u8).
     #[inline]
     pub fn bcast_flood(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(30, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(30, &value), self)
     }
 
     /// Writes `group-fwd-mask` (`IFLA_BRPORT_GROUP_FWD_MASK`, u16).
     #[inline]
     pub fn group_fwd_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(31, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(31, &value), self)
     }
 
     /// Writes `neigh-suppress` (`IFLA_BRPORT_NEIGH_SUPPRESS`, u8).
     #[inline]
     pub fn neigh_suppress(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(32, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(32, &value), self)
     }
 
     /// Writes `isolated` (`IFLA_BRPORT_ISOLATED`, u8).
     #[inline]
     pub fn isolated(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(33, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(33, &value), self)
     }
 
     /// Writes `backup-port` (`IFLA_BRPORT_BACKUP_PORT`, u32).
     #[inline]
     pub fn backup_port(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(34, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(34, &value), self)
     }
 
     /// Writes `mrp-ring-open` (`IFLA_BRPORT_MRP_RING_OPEN`, u8).
     #[inline]
     pub fn mrp_ring_open(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(35, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(35, &value), self)
     }
 
     /// Writes `mrp-in-open` (`IFLA_BRPORT_MRP_IN_OPEN`, u8).
     #[inline]
     pub fn mrp_in_open(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(36, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(36, &value), self)
     }
 
     /// Writes `mcast-eht-hosts-limit` (`IFLA_BRPORT_MCAST_EHT_HOSTS_LIMIT`, u32).
     #[inline]
     pub fn mcast_eht_hosts_limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(37, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(37, &value), self)
     }
 
     /// Writes `mcast-eht-hosts-cnt` (`IFLA_BRPORT_MCAST_EHT_HOSTS_CNT`, u32).
     #[inline]
     pub fn mcast_eht_hosts_cnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(38, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(38, &value), self)
     }
 
     /// Writes `locked` (`IFLA_BRPORT_LOCKED`, u8).
     #[inline]
     pub fn locked(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(39, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(39, &value), self)
     }
 
     /// Writes `mab` (`IFLA_BRPORT_MAB`, u8).
     #[inline]
     pub fn mab(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(40, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(40, &value), self)
     }
 
     /// Writes `mcast-n-groups` (`IFLA_BRPORT_MCAST_N_GROUPS`, u32).
     #[inline]
     pub fn mcast_n_groups(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(41, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(41, &value), self)
     }
 
     /// Writes `mcast-max-groups` (`IFLA_BRPORT_MCAST_MAX_GROUPS`, u32).
     #[inline]
     pub fn mcast_max_groups(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(42, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(42, &value), self)
     }
 
     /// Writes `neigh-vlan-suppress` (`IFLA_BRPORT_NEIGH_VLAN_SUPPRESS`, u8).
     #[inline]
     pub fn neigh_vlan_suppress(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(43, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(43, &value), self)
     }
 
     /// Writes `backup-nhid` (`IFLA_BRPORT_BACKUP_NHID`, u32).
     #[inline]
     pub fn backup_nhid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(44, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(44, &value), self)
     }
 
     /// Writes `neigh-forward-grat` (`IFLA_BRPORT_NEIGH_FORWARD_GRAT`, u8).
     #[inline]
     pub fn neigh_forward_grat(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(45, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(45, &value), self)
     }
 }
 
@@ -12643,11 +12494,13 @@ impl<'a> LinkinfoGeneveAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 18> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -12773,6 +12626,7 @@ impl<'m, 'a, 'b> LinkinfoGeneveAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -12780,127 +12634,109 @@ impl<'m, 'a, 'b> LinkinfoGeneveAttrsWriter<'m, 'a, 'b> {
     /// Writes `id` (`IFLA_GENEVE_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `remote` (`IFLA_GENEVE_REMOTE`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn remote(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `ttl` (`IFLA_GENEVE_TTL`, u8).
     #[inline]
     pub fn ttl(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `tos` (`IFLA_GENEVE_TOS`, u8).
     #[inline]
     pub fn tos(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `port` (`IFLA_GENEVE_PORT`, u16, big-endian).
     #[inline]
     pub fn port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 
     /// Writes `collect-metadata` (`IFLA_GENEVE_COLLECT_METADATA`, flag).
     #[inline]
     pub fn collect_metadata(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(6)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(6), self)
     }
 
     /// Writes `remote6` (`IFLA_GENEVE_REMOTE6`, binary, display hint ipv6).
     #[inline]
     pub fn remote6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `udp-csum` (`IFLA_GENEVE_UDP_CSUM`, u8).
     #[inline]
     pub fn udp_csum(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `udp-zero-csum6-tx` (`IFLA_GENEVE_UDP_ZERO_CSUM6_TX`, u8).
     #[inline]
     pub fn udp_zero_csum6_tx(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `udp-zero-csum6-rx` (`IFLA_GENEVE_UDP_ZERO_CSUM6_RX`, u8).
     #[inline]
     pub fn udp_zero_csum6_rx(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `label` (`IFLA_GENEVE_LABEL`, u32, big-endian).
     #[inline]
     pub fn label(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(11, &value), self)
     }
 
     /// Writes `ttl-inherit` (`IFLA_GENEVE_TTL_INHERIT`, u8).
     #[inline]
     pub fn ttl_inherit(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `df` (`IFLA_GENEVE_DF`, u8).
     #[inline]
     pub fn df(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `inner-proto-inherit` (`IFLA_GENEVE_INNER_PROTO_INHERIT`, flag).
     #[inline]
     pub fn inner_proto_inherit(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(14)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(14), self)
     }
 
     /// Writes `port-range` (`IFLA_GENEVE_PORT_RANGE`, binary).
     #[inline]
     pub fn port_range(&mut self, value: &IflaGenevePortRange) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(15, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(15, value), self)
     }
 
     /// Writes `gro-hint` (`IFLA_GENEVE_GRO_HINT`, flag).
     #[inline]
     pub fn gro_hint(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(16)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(16), self)
     }
 
     /// Writes `local` (`IFLA_GENEVE_LOCAL`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn local(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(17, &value), self)
     }
 
     /// Writes `local6` (`IFLA_GENEVE_LOCAL6`, binary, display hint ipv6).
     #[inline]
     pub fn local6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(18, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(18, &value), self)
     }
 }
 
@@ -12926,11 +12762,13 @@ impl<'a> LinkinfoGreAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 24> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -13092,6 +12930,7 @@ impl<'m, 'a, 'b> LinkinfoGreAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -13099,169 +12938,145 @@ impl<'m, 'a, 'b> LinkinfoGreAttrsWriter<'m, 'a, 'b> {
     /// Writes `link` (`IFLA_GRE_LINK`, u32).
     #[inline]
     pub fn link(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `iflags` (`IFLA_GRE_IFLAGS`, u16, big-endian).
     #[inline]
     pub fn iflags(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `oflags` (`IFLA_GRE_OFLAGS`, u16, big-endian).
     #[inline]
     pub fn oflags(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Writes `ikey` (`IFLA_GRE_IKEY`, u32, big-endian).
     #[inline]
     pub fn ikey(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(4, &value), self)
     }
 
     /// Writes `okey` (`IFLA_GRE_OKEY`, u32, big-endian).
     #[inline]
     pub fn okey(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 
     /// Writes `local` (`IFLA_GRE_LOCAL`, binary, display hint ipv4-or-v6).
     #[inline]
     pub fn local(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `remote` (`IFLA_GRE_REMOTE`, binary, display hint ipv4-or-v6).
     #[inline]
     pub fn remote(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `ttl` (`IFLA_GRE_TTL`, u8).
     #[inline]
     pub fn ttl(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `tos` (`IFLA_GRE_TOS`, u8).
     #[inline]
     pub fn tos(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `pmtudisc` (`IFLA_GRE_PMTUDISC`, u8).
     #[inline]
     pub fn pmtudisc(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `encap-limit` (`IFLA_GRE_ENCAP_LIMIT`, u8).
     #[inline]
     pub fn encap_limit(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `flowinfo` (`IFLA_GRE_FLOWINFO`, u32, big-endian).
     #[inline]
     pub fn flowinfo(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(12, &value), self)
     }
 
     /// Writes `flags` (`IFLA_GRE_FLAGS`, u32).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `encap-type` (`IFLA_GRE_ENCAP_TYPE`, u16).
     #[inline]
     pub fn encap_type(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `encap-flags` (`IFLA_GRE_ENCAP_FLAGS`, u16).
     #[inline]
     pub fn encap_flags(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `encap-sport` (`IFLA_GRE_ENCAP_SPORT`, u16, big-endian).
     #[inline]
     pub fn encap_sport(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(16, &value), self)
     }
 
     /// Writes `encap-dport` (`IFLA_GRE_ENCAP_DPORT`, u16, big-endian).
     #[inline]
     pub fn encap_dport(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(17, &value), self)
     }
 
     /// Writes `collect-metadata` (`IFLA_GRE_COLLECT_METADATA`, flag).
     #[inline]
     pub fn collect_metadata(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(18)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(18), self)
     }
 
     /// Writes `ignore-df` (`IFLA_GRE_IGNORE_DF`, u8).
     #[inline]
     pub fn ignore_df(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(19, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(19, &value), self)
     }
 
     /// Writes `fwmark` (`IFLA_GRE_FWMARK`, u32).
     #[inline]
     pub fn fwmark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(20, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(20, &value), self)
     }
 
     /// Writes `erspan-index` (`IFLA_GRE_ERSPAN_INDEX`, u32).
     #[inline]
     pub fn erspan_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(21, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(21, &value), self)
     }
 
     /// Writes `erspan-ver` (`IFLA_GRE_ERSPAN_VER`, u8).
     #[inline]
     pub fn erspan_ver(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(22, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(22, &value), self)
     }
 
     /// Writes `erspan-dir` (`IFLA_GRE_ERSPAN_DIR`, u8).
     #[inline]
     pub fn erspan_dir(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(23, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(23, &value), self)
     }
 
     /// Writes `erspan-hwid` (`IFLA_GRE_ERSPAN_HWID`, u16).
     #[inline]
     pub fn erspan_hwid(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(24, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(24, &value), self)
     }
 }
 
@@ -13287,11 +13102,13 @@ impl<'a> LinkinfoGre6Attrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 21> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -13435,6 +13252,7 @@ impl<'m, 'a, 'b> LinkinfoGre6AttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -13442,148 +13260,127 @@ impl<'m, 'a, 'b> LinkinfoGre6AttrsWriter<'m, 'a, 'b> {
     /// Writes `link` (`IFLA_GRE_LINK`, u32).
     #[inline]
     pub fn link(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `iflags` (`IFLA_GRE_IFLAGS`, u16, big-endian).
     #[inline]
     pub fn iflags(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `oflags` (`IFLA_GRE_OFLAGS`, u16, big-endian).
     #[inline]
     pub fn oflags(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Writes `ikey` (`IFLA_GRE_IKEY`, u32, big-endian).
     #[inline]
     pub fn ikey(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(4, &value), self)
     }
 
     /// Writes `okey` (`IFLA_GRE_OKEY`, u32, big-endian).
     #[inline]
     pub fn okey(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 
     /// Writes `local` (`IFLA_GRE_LOCAL`, binary, display hint ipv6).
     #[inline]
     pub fn local(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `remote` (`IFLA_GRE_REMOTE`, binary, display hint ipv6).
     #[inline]
     pub fn remote(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `ttl` (`IFLA_GRE_TTL`, u8).
     #[inline]
     pub fn ttl(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `encap-limit` (`IFLA_GRE_ENCAP_LIMIT`, u8).
     #[inline]
     pub fn encap_limit(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `flowinfo` (`IFLA_GRE_FLOWINFO`, u32, big-endian).
     #[inline]
     pub fn flowinfo(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(12, &value), self)
     }
 
     /// Writes `flags` (`IFLA_GRE_FLAGS`, u32).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `encap-type` (`IFLA_GRE_ENCAP_TYPE`, u16).
     #[inline]
     pub fn encap_type(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `encap-flags` (`IFLA_GRE_ENCAP_FLAGS`, u16).
     #[inline]
     pub fn encap_flags(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `encap-sport` (`IFLA_GRE_ENCAP_SPORT`, u16, big-endian).
     #[inline]
     pub fn encap_sport(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(16, &value), self)
     }
 
     /// Writes `encap-dport` (`IFLA_GRE_ENCAP_DPORT`, u16, big-endian).
     #[inline]
     pub fn encap_dport(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(17, &value), self)
     }
 
     /// Writes `collect-metadata` (`IFLA_GRE_COLLECT_METADATA`, flag).
     #[inline]
     pub fn collect_metadata(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(18)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(18), self)
     }
 
     /// Writes `fwmark` (`IFLA_GRE_FWMARK`, u32).
     #[inline]
     pub fn fwmark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(20, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(20, &value), self)
     }
 
     /// Writes `erspan-index` (`IFLA_GRE_ERSPAN_INDEX`, u32).
     #[inline]
     pub fn erspan_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(21, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(21, &value), self)
     }
 
     /// Writes `erspan-ver` (`IFLA_GRE_ERSPAN_VER`, u8).
     #[inline]
     pub fn erspan_ver(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(22, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(22, &value), self)
     }
 
     /// Writes `erspan-dir` (`IFLA_GRE_ERSPAN_DIR`, u8).
     #[inline]
     pub fn erspan_dir(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(23, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(23, &value), self)
     }
 
     /// Writes `erspan-hwid` (`IFLA_GRE_ERSPAN_HWID`, u16).
     #[inline]
     pub fn erspan_hwid(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(24, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(24, &value), self)
     }
 }
 
@@ -13609,11 +13406,13 @@ impl<'a> LinkinfoHsrAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -13679,6 +13478,7 @@ impl<'m, 'a, 'b> LinkinfoHsrAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -13686,57 +13486,49 @@ impl<'m, 'a, 'b> LinkinfoHsrAttrsWriter<'m, 'a, 'b> {
     /// Writes `slave1` (`IFLA_HSR_SLAVE1`, u32).
     #[inline]
     pub fn slave1(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `slave2` (`IFLA_HSR_SLAVE2`, u32).
     #[inline]
     pub fn slave2(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `multicast-spec` (`IFLA_HSR_MULTICAST_SPEC`, u8).
     #[inline]
     pub fn multicast_spec(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `supervision-addr` (`IFLA_HSR_SUPERVISION_ADDR`, binary, display hint mac).
     #[inline]
     pub fn supervision_addr(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Writes `seq-nr` (`IFLA_HSR_SEQ_NR`, u16).
     #[inline]
     pub fn seq_nr(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `version` (`IFLA_HSR_VERSION`, u8).
     #[inline]
     pub fn version(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `protocol` (`IFLA_HSR_PROTOCOL`, u8).
     #[inline]
     pub fn protocol(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `interlink` (`IFLA_HSR_INTERLINK`, u32).
     #[inline]
     pub fn interlink(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 }
 
@@ -13762,11 +13554,13 @@ impl<'a> LinkinfoIp6tnlAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 14> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -13868,6 +13662,7 @@ impl<'m, 'a, 'b> LinkinfoIp6tnlAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -13875,99 +13670,85 @@ impl<'m, 'a, 'b> LinkinfoIp6tnlAttrsWriter<'m, 'a, 'b> {
     /// Writes `link` (`IFLA_IPTUN_LINK`, u32).
     #[inline]
     pub fn link(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `local` (`IFLA_IPTUN_LOCAL`, binary, display hint ipv6).
     #[inline]
     pub fn local(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `remote` (`IFLA_IPTUN_REMOTE`, binary, display hint ipv6).
     #[inline]
     pub fn remote(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `ttl` (`IFLA_IPTUN_TTL`, u8).
     #[inline]
     pub fn ttl(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `encap-limit` (`IFLA_IPTUN_ENCAP_LIMIT`, u8).
     #[inline]
     pub fn encap_limit(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `flowinfo` (`IFLA_IPTUN_FLOWINFO`, u32, big-endian).
     #[inline]
     pub fn flowinfo(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(7, &value), self)
     }
 
     /// Writes `flags` (`IFLA_IPTUN_FLAGS`, u32, big-endian).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(8, &value), self)
     }
 
     /// Writes `proto` (`IFLA_IPTUN_PROTO`, u8).
     #[inline]
     pub fn proto(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `encap-type` (`IFLA_IPTUN_ENCAP_TYPE`, u16).
     #[inline]
     pub fn encap_type(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `encap-flags` (`IFLA_IPTUN_ENCAP_FLAGS`, u16).
     #[inline]
     pub fn encap_flags(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `encap-sport` (`IFLA_IPTUN_ENCAP_SPORT`, u16, big-endian).
     #[inline]
     pub fn encap_sport(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(17, &value), self)
     }
 
     /// Writes `encap-dport` (`IFLA_IPTUN_ENCAP_DPORT`, u16, big-endian).
     #[inline]
     pub fn encap_dport(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(18, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(18, &value), self)
     }
 
     /// Writes `collect-metadata` (`IFLA_IPTUN_COLLECT_METADATA`, flag).
     #[inline]
     pub fn collect_metadata(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(19)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(19), self)
     }
 
     /// Writes `fwmark` (`IFLA_IPTUN_FWMARK`, u32).
     #[inline]
     pub fn fwmark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(20, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(20, &value), self)
     }
 }
 
@@ -13993,11 +13774,13 @@ impl<'a> LinkinfoIptunAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 20> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -14135,6 +13918,7 @@ impl<'m, 'a, 'b> LinkinfoIptunAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -14142,78 +13926,67 @@ impl<'m, 'a, 'b> LinkinfoIptunAttrsWriter<'m, 'a, 'b> {
     /// Writes `link` (`IFLA_IPTUN_LINK`, u32).
     #[inline]
     pub fn link(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `local` (`IFLA_IPTUN_LOCAL`, binary, display hint ipv4-or-v6).
     #[inline]
     pub fn local(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `remote` (`IFLA_IPTUN_REMOTE`, binary, display hint ipv4-or-v6).
     #[inline]
     pub fn remote(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `ttl` (`IFLA_IPTUN_TTL`, u8).
     #[inline]
     pub fn ttl(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `tos` (`IFLA_IPTUN_TOS`, u8).
     #[inline]
     pub fn tos(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `encap-limit` (`IFLA_IPTUN_ENCAP_LIMIT`, u8).
     #[inline]
     pub fn encap_limit(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `flowinfo` (`IFLA_IPTUN_FLOWINFO`, u32, big-endian).
     #[inline]
     pub fn flowinfo(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(7, &value), self)
     }
 
     /// Writes `flags` (`IFLA_IPTUN_FLAGS`, u16, big-endian).
     #[inline]
     pub fn flags(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(8, &value), self)
     }
 
     /// Writes `proto` (`IFLA_IPTUN_PROTO`, u8).
     #[inline]
     pub fn proto(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `pmtudisc` (`IFLA_IPTUN_PMTUDISC`, u8).
     #[inline]
     pub fn pmtudisc(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `6rd-prefix` (`IFLA_IPTUN_6RD_PREFIX`, binary, display hint ipv6).
     #[inline]
     pub fn f6rd_prefix(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `6rd-relay-prefix` (`IFLA_IPTUN_6RD_RELAY_PREFIX`, u32, big-endian, display hint ipv4).
@@ -14222,64 +13995,55 @@ impl<'m, 'a, 'b> LinkinfoIptunAttrsWriter<'m, 'a, 'b> {
         &mut self,
         value: core::net::Ipv4Addr,
     ) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(12, &value), self)
     }
 
     /// Writes `6rd-prefixlen` (`IFLA_IPTUN_6RD_PREFIXLEN`, u16).
     #[inline]
     pub fn f6rd_prefixlen(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `6rd-relay-prefixlen` (`IFLA_IPTUN_6RD_RELAY_PREFIXLEN`, u16).
     #[inline]
     pub fn f6rd_relay_prefixlen(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `encap-type` (`IFLA_IPTUN_ENCAP_TYPE`, u16).
     #[inline]
     pub fn encap_type(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `encap-flags` (`IFLA_IPTUN_ENCAP_FLAGS`, u16).
     #[inline]
     pub fn encap_flags(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `encap-sport` (`IFLA_IPTUN_ENCAP_SPORT`, u16, big-endian).
     #[inline]
     pub fn encap_sport(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(17, &value), self)
     }
 
     /// Writes `encap-dport` (`IFLA_IPTUN_ENCAP_DPORT`, u16, big-endian).
     #[inline]
     pub fn encap_dport(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(18, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(18, &value), self)
     }
 
     /// Writes `collect-metadata` (`IFLA_IPTUN_COLLECT_METADATA`, flag).
     #[inline]
     pub fn collect_metadata(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(19)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(19), self)
     }
 
     /// Writes `fwmark` (`IFLA_IPTUN_FWMARK`, u32).
     #[inline]
     pub fn fwmark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(20, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(20, &value), self)
     }
 }
 
@@ -14305,11 +14069,13 @@ impl<'a> LinkinfoNetkitAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -14387,6 +14153,7 @@ impl<'m, 'a, 'b> LinkinfoNetkitAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -14394,71 +14161,61 @@ impl<'m, 'a, 'b> LinkinfoNetkitAttrsWriter<'m, 'a, 'b> {
     /// Writes `peer-info` (`IFLA_NETKIT_PEER_INFO`, binary).
     #[inline]
     pub fn peer_info(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, value), self)
     }
 
     /// Writes `primary` (`IFLA_NETKIT_PRIMARY`, u8).
     #[inline]
     pub fn primary(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `policy` (`IFLA_NETKIT_POLICY`, u32, a value of `netkit-policy`: `NetkitPolicy`).
     #[inline]
     pub fn policy(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `peer-policy` (`IFLA_NETKIT_PEER_POLICY`, u32, a value of `netkit-policy`: `NetkitPolicy`).
     #[inline]
     pub fn peer_policy(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `mode` (`IFLA_NETKIT_MODE`, u32, a value of `netkit-mode`: `NetkitMode`).
     #[inline]
     pub fn mode(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `scrub` (`IFLA_NETKIT_SCRUB`, u32, a value of `netkit-scrub`: `NetkitScrub`).
     #[inline]
     pub fn scrub(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `peer-scrub` (`IFLA_NETKIT_PEER_SCRUB`, u32, a value of `netkit-scrub`: `NetkitScrub`).
     #[inline]
     pub fn peer_scrub(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `headroom` (`IFLA_NETKIT_HEADROOM`, u16).
     #[inline]
     pub fn headroom(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `tailroom` (`IFLA_NETKIT_TAILROOM`, u16).
     #[inline]
     pub fn tailroom(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `pairing` (`IFLA_NETKIT_PAIRING`, u32, a value of `netkit-pairing`: `NetkitPairing`).
     #[inline]
     pub fn pairing(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 }
 
@@ -14484,11 +14241,13 @@ impl<'a> LinkinfoOvpnAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -14512,6 +14271,7 @@ impl<'m, 'a, 'b> LinkinfoOvpnAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -14519,8 +14279,7 @@ impl<'m, 'a, 'b> LinkinfoOvpnAttrsWriter<'m, 'a, 'b> {
     /// Writes `mode` (`IFLA_OVPN_MODE`, u8, a value of `ovpn-mode`: `OvpnMode`).
     #[inline]
     pub fn mode(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 }
 
@@ -14546,11 +14305,13 @@ impl<'a> LinkinfoTunAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -14622,6 +14383,7 @@ impl<'m, 'a, 'b> LinkinfoTunAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -14629,64 +14391,55 @@ impl<'m, 'a, 'b> LinkinfoTunAttrsWriter<'m, 'a, 'b> {
     /// Writes `owner` (`IFLA_TUN_OWNER`, u32).
     #[inline]
     pub fn owner(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `group` (`IFLA_TUN_GROUP`, u32).
     #[inline]
     pub fn group(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `type` (`IFLA_TUN_TYPE`, u8).
     #[inline]
     pub fn type_(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `pi` (`IFLA_TUN_PI`, u8).
     #[inline]
     pub fn pi(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `vnet-hdr` (`IFLA_TUN_VNET_HDR`, u8).
     #[inline]
     pub fn vnet_hdr(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `persist` (`IFLA_TUN_PERSIST`, u8).
     #[inline]
     pub fn persist(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `multi-queue` (`IFLA_TUN_MULTI_QUEUE`, u8).
     #[inline]
     pub fn multi_queue(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `num-queues` (`IFLA_TUN_NUM_QUEUES`, u32).
     #[inline]
     pub fn num_queues(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `num-disabled-queues` (`IFLA_TUN_NUM_DISABLED_QUEUES`, u32).
     #[inline]
     pub fn num_disabled_queues(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 }
 
@@ -14712,11 +14465,13 @@ impl<'a> LinkinfoVlanAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -14764,6 +14519,7 @@ impl<'m, 'a, 'b> LinkinfoVlanAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -14771,15 +14527,13 @@ impl<'m, 'a, 'b> LinkinfoVlanAttrsWriter<'m, 'a, 'b> {
     /// Writes `id` (`IFLA_VLAN_ID`, u16).
     #[inline]
     pub fn id(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `flags` (`IFLA_VLAN_FLAGS`, binary).
     #[inline]
     pub fn flags(&mut self, value: &IflaVlanFlags) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(2, value), self)
     }
 
     /// Opens `egress-qos` (`IFLA_VLAN_EGRESS_QOS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -14797,8 +14551,7 @@ impl<'m, 'a, 'b> LinkinfoVlanAttrsWriter<'m, 'a, 'b> {
     /// Writes `protocol` (`IFLA_VLAN_PROTOCOL`, u16, big-endian, a value of `vlan-protocols`: `VlanProtocols`).
     #[inline]
     pub fn protocol(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(5, &value), self)
     }
 }
 
@@ -14824,11 +14577,13 @@ impl<'a> LinkinfoVrfAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -14852,6 +14607,7 @@ impl<'m, 'a, 'b> LinkinfoVrfAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -14859,8 +14615,7 @@ impl<'m, 'a, 'b> LinkinfoVrfAttrsWriter<'m, 'a, 'b> {
     /// Writes `table` (`IFLA_VRF_TABLE`, u32).
     #[inline]
     pub fn table(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 }
 
@@ -14886,11 +14641,13 @@ impl<'a> LinkinfoVtiAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -14944,6 +14701,7 @@ impl<'m, 'a, 'b> LinkinfoVtiAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -14951,43 +14709,37 @@ impl<'m, 'a, 'b> LinkinfoVtiAttrsWriter<'m, 'a, 'b> {
     /// Writes `link` (`IFLA_VTI_LINK`, u32).
     #[inline]
     pub fn link(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `ikey` (`IFLA_VTI_IKEY`, u32, big-endian).
     #[inline]
     pub fn ikey(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `okey` (`IFLA_VTI_OKEY`, u32, big-endian).
     #[inline]
     pub fn okey(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Writes `local` (`IFLA_VTI_LOCAL`, binary, display hint ipv4-or-v6).
     #[inline]
     pub fn local(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `remote` (`IFLA_VTI_REMOTE`, binary, display hint ipv4-or-v6).
     #[inline]
     pub fn remote(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `fwmark` (`IFLA_VTI_FWMARK`, u32).
     #[inline]
     pub fn fwmark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 }
 
@@ -15013,11 +14765,13 @@ impl<'a> LinkinfoVti6Attrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -15071,6 +14825,7 @@ impl<'m, 'a, 'b> LinkinfoVti6AttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -15078,43 +14833,37 @@ impl<'m, 'a, 'b> LinkinfoVti6AttrsWriter<'m, 'a, 'b> {
     /// Writes `link` (`IFLA_VTI_LINK`, u32).
     #[inline]
     pub fn link(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `ikey` (`IFLA_VTI_IKEY`, u32, big-endian).
     #[inline]
     pub fn ikey(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `okey` (`IFLA_VTI_OKEY`, u32, big-endian).
     #[inline]
     pub fn okey(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Writes `local` (`IFLA_VTI_LOCAL`, binary, display hint ipv6).
     #[inline]
     pub fn local(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `remote` (`IFLA_VTI_REMOTE`, binary, display hint ipv6).
     #[inline]
     pub fn remote(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `fwmark` (`IFLA_VTI_FWMARK`, u32).
     #[inline]
     pub fn fwmark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 }
 
@@ -15140,11 +14889,13 @@ impl<'a> MctpAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -15174,6 +14925,7 @@ impl<'m, 'a, 'b> MctpAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -15181,15 +14933,13 @@ impl<'m, 'a, 'b> MctpAttrsWriter<'m, 'a, 'b> {
     /// Writes `net` (`IFLA_MCTP_NET`, u32).
     #[inline]
     pub fn net(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `phys-binding` (`IFLA_MCTP_PHYS_BINDING`, u8).
     #[inline]
     pub fn phys_binding(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -15215,11 +14965,13 @@ impl<'a> PortSelfAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 0> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -15237,6 +14989,7 @@ impl<'m, 'a, 'b> PortSelfAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -15264,11 +15017,13 @@ impl<'a> PropListLinkAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -15292,6 +15047,7 @@ impl<'m, 'a, 'b> PropListLinkAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -15299,8 +15055,7 @@ impl<'m, 'a, 'b> PropListLinkAttrsWriter<'m, 'a, 'b> {
     /// Writes `alt-ifname` (`IFLA_ALT_IFNAME`, string, multi-attr).
     #[inline]
     pub fn alt_ifname(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(53, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(53, value), self)
     }
 }
 
@@ -15326,11 +15081,13 @@ impl<'a> StatsAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -15378,6 +15135,7 @@ impl<'m, 'a, 'b> StatsAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -15385,22 +15143,19 @@ impl<'m, 'a, 'b> StatsAttrsWriter<'m, 'a, 'b> {
     /// Writes `link-64` (`IFLA_STATS_LINK_64`, binary).
     #[inline]
     pub fn link_64(&mut self, value: &RtnlLinkStats64) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 
     /// Writes `link-xstats` (`IFLA_STATS_LINK_XSTATS`, binary).
     #[inline]
     pub fn link_xstats(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 
     /// Writes `link-xstats-slave` (`IFLA_STATS_LINK_XSTATS_SLAVE`, binary).
     #[inline]
     pub fn link_xstats_slave(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 
     /// Opens `link-offload-xstats` (`IFLA_STATS_LINK_OFFLOAD_XSTATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -15414,8 +15169,7 @@ impl<'m, 'a, 'b> StatsAttrsWriter<'m, 'a, 'b> {
     /// Writes `af-spec` (`IFLA_STATS_AF_SPEC`, binary).
     #[inline]
     pub fn af_spec(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, value), self)
     }
 }
 
@@ -15441,11 +15195,13 @@ impl<'a> VfPortsAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 0> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -15463,6 +15219,7 @@ impl<'m, 'a, 'b> VfPortsAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -15490,11 +15247,13 @@ impl<'a> VfStatsAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -15560,6 +15319,7 @@ impl<'m, 'a, 'b> VfStatsAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -15567,57 +15327,49 @@ impl<'m, 'a, 'b> VfStatsAttrsWriter<'m, 'a, 'b> {
     /// Writes `rx-packets` (`IFLA_VF_STATS_RX_PACKETS`, u64).
     #[inline]
     pub fn rx_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(0, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(0, &value), self)
     }
 
     /// Writes `tx-packets` (`IFLA_VF_STATS_TX_PACKETS`, u64).
     #[inline]
     pub fn tx_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `rx-bytes` (`IFLA_VF_STATS_RX_BYTES`, u64).
     #[inline]
     pub fn rx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `tx-bytes` (`IFLA_VF_STATS_TX_BYTES`, u64).
     #[inline]
     pub fn tx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `broadcast` (`IFLA_VF_STATS_BROADCAST`, u64).
     #[inline]
     pub fn broadcast(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `multicast` (`IFLA_VF_STATS_MULTICAST`, u64).
     #[inline]
     pub fn multicast(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `rx-dropped` (`IFLA_VF_STATS_RX_DROPPED`, u64).
     #[inline]
     pub fn rx_dropped(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `tx-dropped` (`IFLA_VF_STATS_TX_DROPPED`, u64).
     #[inline]
     pub fn tx_dropped(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 }
 
@@ -15643,11 +15395,13 @@ impl<'a> VfVlanAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -15671,6 +15425,7 @@ impl<'m, 'a, 'b> VfVlanAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -15678,8 +15433,7 @@ impl<'m, 'a, 'b> VfVlanAttrsWriter<'m, 'a, 'b> {
     /// Writes `info` (`IFLA_VF_VLAN_INFO`, binary, multi-attr).
     #[inline]
     pub fn info(&mut self, value: &IflaVfVlanInfo) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 }
 
@@ -15705,11 +15459,13 @@ impl<'a> VfinfoAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 13> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -15805,6 +15561,7 @@ impl<'m, 'a, 'b> VfinfoAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -15812,50 +15569,43 @@ impl<'m, 'a, 'b> VfinfoAttrsWriter<'m, 'a, 'b> {
     /// Writes `mac` (`IFLA_VF_MAC`, binary).
     #[inline]
     pub fn mac(&mut self, value: &IflaVfMac) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 
     /// Writes `vlan` (`IFLA_VF_VLAN`, binary).
     #[inline]
     pub fn vlan(&mut self, value: &IflaVfVlan) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(2, value), self)
     }
 
     /// Writes `tx-rate` (`IFLA_VF_TX_RATE`, binary).
     #[inline]
     pub fn tx_rate(&mut self, value: &IflaVfTxRate) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(3, value), self)
     }
 
     /// Writes `spoofchk` (`IFLA_VF_SPOOFCHK`, binary).
     #[inline]
     pub fn spoofchk(&mut self, value: &IflaVfSpoofchk) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(4, value), self)
     }
 
     /// Writes `link-state` (`IFLA_VF_LINK_STATE`, binary).
     #[inline]
     pub fn link_state(&mut self, value: &IflaVfLinkState) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(5, value), self)
     }
 
     /// Writes `rate` (`IFLA_VF_RATE`, binary).
     #[inline]
     pub fn rate(&mut self, value: &IflaVfRate) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(6, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(6, value), self)
     }
 
     /// Writes `rss-query-en` (`IFLA_VF_RSS_QUERY_EN`, binary).
     #[inline]
     pub fn rss_query_en(&mut self, value: &IflaVfRssQueryEn) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(7, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(7, value), self)
     }
 
     /// Opens `stats` (`IFLA_VF_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -15867,22 +15617,19 @@ impl<'m, 'a, 'b> VfinfoAttrsWriter<'m, 'a, 'b> {
     /// Writes `trust` (`IFLA_VF_TRUST`, binary).
     #[inline]
     pub fn trust(&mut self, value: &IflaVfTrust) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(9, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(9, value), self)
     }
 
     /// Writes `ib-node-guid` (`IFLA_VF_IB_NODE_GUID`, binary).
     #[inline]
     pub fn ib_node_guid(&mut self, value: &IflaVfGuid) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(10, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(10, value), self)
     }
 
     /// Writes `ib-port-guid` (`IFLA_VF_IB_PORT_GUID`, binary).
     #[inline]
     pub fn ib_port_guid(&mut self, value: &IflaVfGuid) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(11, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(11, value), self)
     }
 
     /// Opens `vlan-list` (`IFLA_VF_VLAN_LIST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -15894,8 +15641,7 @@ impl<'m, 'a, 'b> VfinfoAttrsWriter<'m, 'a, 'b> {
     /// Writes `broadcast` (`IFLA_VF_BROADCAST`, binary).
     #[inline]
     pub fn broadcast(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, value), self)
     }
 }
 
@@ -15921,11 +15667,13 @@ impl<'a> VfinfoListAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -15949,6 +15697,7 @@ impl<'m, 'a, 'b> VfinfoListAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -15982,11 +15731,13 @@ impl<'a> XdpAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -16052,6 +15803,7 @@ impl<'m, 'a, 'b> XdpAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -16059,57 +15811,49 @@ impl<'m, 'a, 'b> XdpAttrsWriter<'m, 'a, 'b> {
     /// Writes `fd` (`IFLA_XDP_FD`, s32).
     #[inline]
     pub fn fd(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `attached` (`IFLA_XDP_ATTACHED`, u8).
     #[inline]
     pub fn attached(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `flags` (`IFLA_XDP_FLAGS`, u32).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `prog-id` (`IFLA_XDP_PROG_ID`, u32).
     #[inline]
     pub fn prog_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `drv-prog-id` (`IFLA_XDP_DRV_PROG_ID`, u32).
     #[inline]
     pub fn drv_prog_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `skb-prog-id` (`IFLA_XDP_SKB_PROG_ID`, u32).
     #[inline]
     pub fn skb_prog_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `hw-prog-id` (`IFLA_XDP_HW_PROG_ID`, u32).
     #[inline]
     pub fn hw_prog_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `expected-fd` (`IFLA_XDP_EXPECTED_FD`, s32).
     #[inline]
     pub fn expected_fd(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 }
 

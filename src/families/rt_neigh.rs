@@ -27,10 +27,12 @@ pub const RT_NEIGH_NUD_STATE_FAILED: u32 = 0x20;
 pub const RT_NEIGH_NUD_STATE_NOARP: u32 = 0x40;
 /// `RT_NEIGH_NUD_STATE_PERMANENT` (`permanent`) in rt-neigh's flag set `nud-state`.
 pub const RT_NEIGH_NUD_STATE_PERMANENT: u32 = 0x80;
-bitflags::bitflags! {
 /// rt-neigh's flag set `nud-state`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct NudState: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct NudState(u32);
+
+bitflags::bitflags! {
+impl NudState: u32 {
 /// `RT_NEIGH_NUD_STATE_INCOMPLETE` (`incomplete`).
 const INCOMPLETE = 0x1;
 /// `RT_NEIGH_NUD_STATE_REACHABLE` (`reachable`).
@@ -48,6 +50,12 @@ const NOARP = 0x40;
 /// `RT_NEIGH_NUD_STATE_PERMANENT` (`permanent`).
 const PERMANENT = 0x80;
 }
+}
+
+impl core::fmt::Debug for NudState {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("NudState", self, f)
+    }
 }
 
 impl NudState {
@@ -119,10 +127,12 @@ pub const RT_NEIGH_NTF_FLAGS_OFFLOADED: u32 = 0x20;
 pub const RT_NEIGH_NTF_FLAGS_STICKY: u32 = 0x40;
 /// `RT_NEIGH_NTF_FLAGS_ROUTER` (`router`) in rt-neigh's flag set `ntf-flags`.
 pub const RT_NEIGH_NTF_FLAGS_ROUTER: u32 = 0x80;
-bitflags::bitflags! {
 /// rt-neigh's flag set `ntf-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct NtfFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct NtfFlags(u32);
+
+bitflags::bitflags! {
+impl NtfFlags: u32 {
 /// `RT_NEIGH_NTF_FLAGS_USE` (`use`).
 const USE = 0x1;
 /// `RT_NEIGH_NTF_FLAGS_SELF` (`self`).
@@ -140,6 +150,12 @@ const STICKY = 0x40;
 /// `RT_NEIGH_NTF_FLAGS_ROUTER` (`router`).
 const ROUTER = 0x80;
 }
+}
+
+impl core::fmt::Debug for NtfFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("NtfFlags", self, f)
+    }
 }
 
 impl NtfFlags {
@@ -201,10 +217,12 @@ pub const RT_NEIGH_NTF_EXT_FLAGS_MANAGED: u32 = 0x1;
 pub const RT_NEIGH_NTF_EXT_FLAGS_LOCKED: u32 = 0x2;
 /// `RT_NEIGH_NTF_EXT_FLAGS_EXT_VALIDATED` (`ext-validated`) in rt-neigh's flag set `ntf-ext-flags`.
 pub const RT_NEIGH_NTF_EXT_FLAGS_EXT_VALIDATED: u32 = 0x4;
-bitflags::bitflags! {
 /// rt-neigh's flag set `ntf-ext-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct NtfExtFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct NtfExtFlags(u32);
+
+bitflags::bitflags! {
+impl NtfExtFlags: u32 {
 /// `RT_NEIGH_NTF_EXT_FLAGS_MANAGED` (`managed`).
 const MANAGED = 0x1;
 /// `RT_NEIGH_NTF_EXT_FLAGS_LOCKED` (`locked`).
@@ -212,6 +230,12 @@ const LOCKED = 0x2;
 /// `RT_NEIGH_NTF_EXT_FLAGS_EXT_VALIDATED` (`ext-validated`).
 const EXT_VALIDATED = 0x4;
 }
+}
+
+impl core::fmt::Debug for NtfExtFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("NtfExtFlags", self, f)
+    }
 }
 
 impl NtfExtFlags {
@@ -1518,11 +1542,13 @@ impl<'a> NdtAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -1588,6 +1614,7 @@ impl<'m, 'a, 'b> NdtAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -1595,36 +1622,31 @@ impl<'m, 'a, 'b> NdtAttrsWriter<'m, 'a, 'b> {
     /// Writes `name` (`NDTA_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `thresh1` (`NDTA_THRESH1`, u32).
     #[inline]
     pub fn thresh1(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `thresh2` (`NDTA_THRESH2`, u32).
     #[inline]
     pub fn thresh2(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `thresh3` (`NDTA_THRESH3`, u32).
     #[inline]
     pub fn thresh3(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `config` (`NDTA_CONFIG`, binary).
     #[inline]
     pub fn config(&mut self, value: &NdtConfig) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(5, value), self)
     }
 
     /// Opens `parms` (`NDTA_PARMS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -1636,15 +1658,13 @@ impl<'m, 'a, 'b> NdtAttrsWriter<'m, 'a, 'b> {
     /// Writes `stats` (`NDTA_STATS`, binary).
     #[inline]
     pub fn stats(&mut self, value: &NdtStats) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(7, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(7, value), self)
     }
 
     /// Writes `gc-interval` (`NDTA_GC_INTERVAL`, u64).
     #[inline]
     pub fn gc_interval(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 }
 
@@ -1670,11 +1690,13 @@ impl<'a> NdtpaAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 19> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -1800,6 +1822,7 @@ impl<'m, 'a, 'b> NdtpaAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -1807,127 +1830,109 @@ impl<'m, 'a, 'b> NdtpaAttrsWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`NDTPA_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `refcnt` (`NDTPA_REFCNT`, u32).
     #[inline]
     pub fn refcnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `reachable-time` (`NDTPA_REACHABLE_TIME`, u64).
     #[inline]
     pub fn reachable_time(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `base-reachable-time` (`NDTPA_BASE_REACHABLE_TIME`, u64).
     #[inline]
     pub fn base_reachable_time(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `retrans-time` (`NDTPA_RETRANS_TIME`, u64).
     #[inline]
     pub fn retrans_time(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `gc-staletime` (`NDTPA_GC_STALETIME`, u64).
     #[inline]
     pub fn gc_staletime(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `delay-probe-time` (`NDTPA_DELAY_PROBE_TIME`, u64).
     #[inline]
     pub fn delay_probe_time(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `queue-len` (`NDTPA_QUEUE_LEN`, u32).
     #[inline]
     pub fn queue_len(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `app-probes` (`NDTPA_APP_PROBES`, u32).
     #[inline]
     pub fn app_probes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `ucast-probes` (`NDTPA_UCAST_PROBES`, u32).
     #[inline]
     pub fn ucast_probes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `mcast-probes` (`NDTPA_MCAST_PROBES`, u32).
     #[inline]
     pub fn mcast_probes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `anycast-delay` (`NDTPA_ANYCAST_DELAY`, u64).
     #[inline]
     pub fn anycast_delay(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `proxy-delay` (`NDTPA_PROXY_DELAY`, u64).
     #[inline]
     pub fn proxy_delay(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `proxy-qlen` (`NDTPA_PROXY_QLEN`, u32).
     #[inline]
     pub fn proxy_qlen(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `locktime` (`NDTPA_LOCKTIME`, u64).
     #[inline]
     pub fn locktime(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `queue-lenbytes` (`NDTPA_QUEUE_LENBYTES`, u32).
     #[inline]
     pub fn queue_lenbytes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `mcast-reprobes` (`NDTPA_MCAST_REPROBES`, u32).
     #[inline]
     pub fn mcast_reprobes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, &value), self)
     }
 
     /// Writes `interval-probe-time-ms` (`NDTPA_INTERVAL_PROBE_TIME_MS`, u64).
     #[inline]
     pub fn interval_probe_time_ms(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(19, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(19, &value), self)
     }
 }
 
@@ -1953,11 +1958,13 @@ impl<'a> NeighbourAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 18> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -2083,6 +2090,7 @@ impl<'m, 'a, 'b> NeighbourAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -2090,126 +2098,108 @@ impl<'m, 'a, 'b> NeighbourAttrsWriter<'m, 'a, 'b> {
     /// Writes `unspec` (`NDA_UNSPEC`, binary).
     #[inline]
     pub fn unspec(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(0, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(0, value), self)
     }
 
     /// Writes `dst` (`NDA_DST`, binary, display hint ipv4-or-v6).
     #[inline]
     pub fn dst(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `lladdr` (`NDA_LLADDR`, binary, display hint mac).
     #[inline]
     pub fn lladdr(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 
     /// Writes `cacheinfo` (`NDA_CACHEINFO`, binary).
     #[inline]
     pub fn cacheinfo(&mut self, value: &NdaCacheinfo) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(3, value), self)
     }
 
     /// Writes `probes` (`NDA_PROBES`, u32).
     #[inline]
     pub fn probes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `vlan` (`NDA_VLAN`, u16).
     #[inline]
     pub fn vlan(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `port` (`NDA_PORT`, u16, big-endian).
     #[inline]
     pub fn port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(6, &value), self)
     }
 
     /// Writes `vni` (`NDA_VNI`, u32).
     #[inline]
     pub fn vni(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `ifindex` (`NDA_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `master` (`NDA_MASTER`, u32).
     #[inline]
     pub fn master(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `link-netnsid` (`NDA_LINK_NETNSID`, s32).
     #[inline]
     pub fn link_netnsid(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `src-vni` (`NDA_SRC_VNI`, u32).
     #[inline]
     pub fn src_vni(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `protocol` (`NDA_PROTOCOL`, u8).
     #[inline]
     pub fn protocol(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `nh-id` (`NDA_NH_ID`, u32).
     #[inline]
     pub fn nh_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `fdb-ext-attrs` (`NDA_FDB_EXT_ATTRS`, binary).
     #[inline]
     pub fn fdb_ext_attrs(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, value), self)
     }
 
     /// Writes `flags-ext` (`NDA_FLAGS_EXT`, u32, a value of `ntf-ext-flags`: `NtfExtFlags`).
     #[inline]
     pub fn flags_ext(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `ndm-state-mask` (`NDA_NDM_STATE_MASK`, u16).
     #[inline]
     pub fn ndm_state_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `ndm-flags-mask` (`NDA_NDM_FLAGS_MASK`, u8).
     #[inline]
     pub fn ndm_flags_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, &value), self)
     }
 }

@@ -1084,11 +1084,13 @@ impl<'a> Metrics<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 18> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -1208,6 +1210,7 @@ impl<'m, 'a, 'b> MetricsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -1215,120 +1218,103 @@ impl<'m, 'a, 'b> MetricsWriter<'m, 'a, 'b> {
     /// Writes `lock` (`RTAX_LOCK`, u32).
     #[inline]
     pub fn lock(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `mtu` (`RTAX_MTU`, u32).
     #[inline]
     pub fn mtu(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `window` (`RTAX_WINDOW`, u32).
     #[inline]
     pub fn window(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `rtt` (`RTAX_RTT`, u32).
     #[inline]
     pub fn rtt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `rttvar` (`RTAX_RTTVAR`, u32).
     #[inline]
     pub fn rttvar(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `ssthresh` (`RTAX_SSTHRESH`, u32).
     #[inline]
     pub fn ssthresh(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `cwnd` (`RTAX_CWND`, u32).
     #[inline]
     pub fn cwnd(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `advmss` (`RTAX_ADVMSS`, u32).
     #[inline]
     pub fn advmss(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `reordering` (`RTAX_REORDERING`, u32).
     #[inline]
     pub fn reordering(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `hoplimit` (`RTAX_HOPLIMIT`, u32).
     #[inline]
     pub fn hoplimit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `initcwnd` (`RTAX_INITCWND`, u32).
     #[inline]
     pub fn initcwnd(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `features` (`RTAX_FEATURES`, u32).
     #[inline]
     pub fn features(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `rto-min` (`RTAX_RTO_MIN`, u32).
     #[inline]
     pub fn rto_min(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `initrwnd` (`RTAX_INITRWND`, u32).
     #[inline]
     pub fn initrwnd(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `quickack` (`RTAX_QUICKACK`, u32).
     #[inline]
     pub fn quickack(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `cc-algo` (`RTAX_CC_ALGO`, string).
     #[inline]
     pub fn cc_algo(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(16, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(16, value), self)
     }
 
     /// Writes `fastopen-no-cookie` (`RTAX_FASTOPEN_NO_COOKIE`, u32).
     #[inline]
     pub fn fastopen_no_cookie(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, &value), self)
     }
 }
 
@@ -1354,11 +1340,13 @@ impl<'a> RouteAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 32> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -1568,6 +1556,7 @@ impl<'m, 'a, 'b> RouteAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -1575,50 +1564,43 @@ impl<'m, 'a, 'b> RouteAttrsWriter<'m, 'a, 'b> {
     /// Writes `dst` (`RTA_DST`, binary, display hint ipv4-or-v6).
     #[inline]
     pub fn dst(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `src` (`RTA_SRC`, binary, display hint ipv4-or-v6).
     #[inline]
     pub fn src(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `iif` (`RTA_IIF`, u32).
     #[inline]
     pub fn iif(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `oif` (`RTA_OIF`, u32).
     #[inline]
     pub fn oif(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `gateway` (`RTA_GATEWAY`, binary, display hint ipv4-or-v6).
     #[inline]
     pub fn gateway(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `priority` (`RTA_PRIORITY`, u32).
     #[inline]
     pub fn priority(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `prefsrc` (`RTA_PREFSRC`, binary, display hint ipv4-or-v6).
     #[inline]
     pub fn prefsrc(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Opens `metrics` (`RTA_METRICS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -1630,168 +1612,144 @@ impl<'m, 'a, 'b> RouteAttrsWriter<'m, 'a, 'b> {
     /// Writes `multipath` (`RTA_MULTIPATH`, binary).
     #[inline]
     pub fn multipath(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, value), self)
     }
 
     /// Writes `protoinfo` (`RTA_PROTOINFO`, binary).
     #[inline]
     pub fn protoinfo(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, value), self)
     }
 
     /// Writes `flow` (`RTA_FLOW`, u32).
     #[inline]
     pub fn flow(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `cacheinfo` (`RTA_CACHEINFO`, binary).
     #[inline]
     pub fn cacheinfo(&mut self, value: &RtaCacheinfo) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(12, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(12, value), self)
     }
 
     /// Writes `session` (`RTA_SESSION`, binary).
     #[inline]
     pub fn session(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, value), self)
     }
 
     /// Writes `mp-algo` (`RTA_MP_ALGO`, binary).
     #[inline]
     pub fn mp_algo(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, value), self)
     }
 
     /// Writes `table` (`RTA_TABLE`, u32).
     #[inline]
     pub fn table(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `mark` (`RTA_MARK`, u32).
     #[inline]
     pub fn mark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `mfc-stats` (`RTA_MFC_STATS`, binary).
     #[inline]
     pub fn mfc_stats(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, value), self)
     }
 
     /// Writes `via` (`RTA_VIA`, binary).
     #[inline]
     pub fn via(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(18, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(18, value), self)
     }
 
     /// Writes `newdst` (`RTA_NEWDST`, binary).
     #[inline]
     pub fn newdst(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(19, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(19, value), self)
     }
 
     /// Writes `pref` (`RTA_PREF`, u8).
     #[inline]
     pub fn pref(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(20, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(20, &value), self)
     }
 
     /// Writes `encap-type` (`RTA_ENCAP_TYPE`, u16).
     #[inline]
     pub fn encap_type(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(21, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(21, &value), self)
     }
 
     /// Writes `encap` (`RTA_ENCAP`, binary).
     #[inline]
     pub fn encap(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(22, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(22, value), self)
     }
 
     /// Writes `expires` (`RTA_EXPIRES`, u32).
     #[inline]
     pub fn expires(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(23, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(23, &value), self)
     }
 
     /// Writes `pad` (`RTA_PAD`, binary).
     #[inline]
     pub fn pad(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(24, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(24, value), self)
     }
 
     /// Writes `uid` (`RTA_UID`, u32).
     #[inline]
     pub fn uid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(25, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(25, &value), self)
     }
 
     /// Writes `ttl-propagate` (`RTA_TTL_PROPAGATE`, u8).
     #[inline]
     pub fn ttl_propagate(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(26, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(26, &value), self)
     }
 
     /// Writes `ip-proto` (`RTA_IP_PROTO`, u8).
     #[inline]
     pub fn ip_proto(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(27, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(27, &value), self)
     }
 
     /// Writes `sport` (`RTA_SPORT`, u16).
     #[inline]
     pub fn sport(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(28, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(28, &value), self)
     }
 
     /// Writes `dport` (`RTA_DPORT`, u16).
     #[inline]
     pub fn dport(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(29, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(29, &value), self)
     }
 
     /// Writes `nh-id` (`RTA_NH_ID`, u32).
     #[inline]
     pub fn nh_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(30, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(30, &value), self)
     }
 
     /// Writes `flowlabel` (`RTA_FLOWLABEL`, u32, big-endian, display hint hex).
     #[inline]
     pub fn flowlabel(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(31, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(31, &value), self)
     }
 
     /// Writes `del-reason` (`RTA_DEL_REASON`, u32, a value of `del-reason`: `DelReason`).
     #[inline]
     pub fn del_reason(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(32, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(32, &value), self)
     }
 }

@@ -854,11 +854,13 @@ impl<'a> FibRuleAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 30> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -1026,6 +1028,7 @@ impl<'m, 'a, 'b> FibRuleAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -1033,175 +1036,150 @@ impl<'m, 'a, 'b> FibRuleAttrsWriter<'m, 'a, 'b> {
     /// Writes `dst` (`FRA_DST`, binary, display hint ipv4-or-v6).
     #[inline]
     pub fn dst(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `src` (`FRA_SRC`, binary, display hint ipv4-or-v6).
     #[inline]
     pub fn src(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `iifname` (`FRA_IIFNAME`, string).
     #[inline]
     pub fn iifname(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(3, value), self)
     }
 
     /// Writes `goto` (`FRA_GOTO`, u32).
     #[inline]
     pub fn goto(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `priority` (`FRA_PRIORITY`, u32).
     #[inline]
     pub fn priority(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `fwmark` (`FRA_FWMARK`, u32, display hint hex).
     #[inline]
     pub fn fwmark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `flow` (`FRA_FLOW`, u32).
     #[inline]
     pub fn flow(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `tun-id` (`FRA_TUN_ID`, u64, big-endian).
     #[inline]
     pub fn tun_id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(12, &value), self)
     }
 
     /// Writes `suppress-ifgroup` (`FRA_SUPPRESS_IFGROUP`, u32).
     #[inline]
     pub fn suppress_ifgroup(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `suppress-prefixlen` (`FRA_SUPPRESS_PREFIXLEN`, u32, display hint hex).
     #[inline]
     pub fn suppress_prefixlen(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `table` (`FRA_TABLE`, u32).
     #[inline]
     pub fn table(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `fwmask` (`FRA_FWMASK`, u32, display hint hex).
     #[inline]
     pub fn fwmask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `oifname` (`FRA_OIFNAME`, string).
     #[inline]
     pub fn oifname(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(17, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(17, value), self)
     }
 
     /// Writes `l3mdev` (`FRA_L3MDEV`, u8).
     #[inline]
     pub fn l3mdev(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(19, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(19, &value), self)
     }
 
     /// Writes `uid-range` (`FRA_UID_RANGE`, binary).
     #[inline]
     pub fn uid_range(&mut self, value: &FibRuleUidRange) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(20, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(20, value), self)
     }
 
     /// Writes `protocol` (`FRA_PROTOCOL`, u8).
     #[inline]
     pub fn protocol(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(21, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(21, &value), self)
     }
 
     /// Writes `ip-proto` (`FRA_IP_PROTO`, u8).
     #[inline]
     pub fn ip_proto(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(22, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(22, &value), self)
     }
 
     /// Writes `sport-range` (`FRA_SPORT_RANGE`, binary).
     #[inline]
     pub fn sport_range(&mut self, value: &FibRulePortRange) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(23, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(23, value), self)
     }
 
     /// Writes `dport-range` (`FRA_DPORT_RANGE`, binary).
     #[inline]
     pub fn dport_range(&mut self, value: &FibRulePortRange) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(24, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(24, value), self)
     }
 
     /// Writes `dscp` (`FRA_DSCP`, u8).
     #[inline]
     pub fn dscp(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(25, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(25, &value), self)
     }
 
     /// Writes `flowlabel` (`FRA_FLOWLABEL`, u32, big-endian, display hint hex).
     #[inline]
     pub fn flowlabel(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(26, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(26, &value), self)
     }
 
     /// Writes `flowlabel-mask` (`FRA_FLOWLABEL_MASK`, u32, big-endian, display hint hex).
     #[inline]
     pub fn flowlabel_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(27, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(27, &value), self)
     }
 
     /// Writes `sport-mask` (`FRA_SPORT_MASK`, u16, display hint hex).
     #[inline]
     pub fn sport_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(28, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(28, &value), self)
     }
 
     /// Writes `dport-mask` (`FRA_DPORT_MASK`, u16, display hint hex).
     #[inline]
     pub fn dport_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(29, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(29, &value), self)
     }
 
     /// Writes `dscp-mask` (`FRA_DSCP_MASK`, u8, display hint hex).
     #[inline]
     pub fn dscp_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(30, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(30, &value), self)
     }
 }

@@ -19,15 +19,23 @@ pub const SUNRPC_FAMILY_VERSION: u8 = 1;
 pub const SUNRPC_CACHE_TYPE_IP_MAP: u32 = 0x1;
 /// `SUNRPC_CACHE_TYPE_UNIX_GID` (`unix_gid`) in sunrpc's flag set `cache-type`.
 pub const SUNRPC_CACHE_TYPE_UNIX_GID: u32 = 0x2;
-bitflags::bitflags! {
 /// sunrpc's flag set `cache-type`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct CacheType: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct CacheType(u32);
+
+bitflags::bitflags! {
+impl CacheType: u32 {
 /// `SUNRPC_CACHE_TYPE_IP_MAP` (`ip_map`).
 const IP_MAP = 0x1;
 /// `SUNRPC_CACHE_TYPE_UNIX_GID` (`unix_gid`).
 const UNIX_GID = 0x2;
 }
+}
+
+impl core::fmt::Debug for CacheType {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("CacheType", self, f)
+    }
 }
 
 impl CacheType {
@@ -401,11 +409,13 @@ impl<'a> CacheFlush<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -429,6 +439,7 @@ impl<'m, 'a, 'b> CacheFlushWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -436,8 +447,7 @@ impl<'m, 'a, 'b> CacheFlushWriter<'m, 'a, 'b> {
     /// Writes `mask` (`SUNRPC_A_CACHE_FLUSH_MASK`, u32, bits of `cache-type`: `CacheType`).
     #[inline]
     pub fn mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 }
 
@@ -463,11 +473,13 @@ impl<'a> CacheNotify<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -491,6 +503,7 @@ impl<'m, 'a, 'b> CacheNotifyWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -498,8 +511,7 @@ impl<'m, 'a, 'b> CacheNotifyWriter<'m, 'a, 'b> {
     /// Writes `cache-type` (`SUNRPC_A_CACHE_NOTIFY_CACHE_TYPE`, u32, a value of `cache-type`: `CacheType`).
     #[inline]
     pub fn cache_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 }
 
@@ -525,11 +537,13 @@ impl<'a> IpMap<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -583,6 +597,7 @@ impl<'m, 'a, 'b> IpMapWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -590,43 +605,37 @@ impl<'m, 'a, 'b> IpMapWriter<'m, 'a, 'b> {
     /// Writes `seqno` (`SUNRPC_A_IP_MAP_SEQNO`, u64).
     #[inline]
     pub fn seqno(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `class` (`SUNRPC_A_IP_MAP_CLASS`, string).
     #[inline]
     pub fn class(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `addr` (`SUNRPC_A_IP_MAP_ADDR`, string).
     #[inline]
     pub fn addr(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(3, value), self)
     }
 
     /// Writes `domain` (`SUNRPC_A_IP_MAP_DOMAIN`, string).
     #[inline]
     pub fn domain(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(4, value), self)
     }
 
     /// Writes `negative` (`SUNRPC_A_IP_MAP_NEGATIVE`, flag).
     #[inline]
     pub fn negative(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(5)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(5), self)
     }
 
     /// Writes `expiry` (`SUNRPC_A_IP_MAP_EXPIRY`, u64).
     #[inline]
     pub fn expiry(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 }
 
@@ -652,11 +661,13 @@ impl<'a> IpMapReqs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -680,6 +691,7 @@ impl<'m, 'a, 'b> IpMapReqsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -713,11 +725,13 @@ impl<'a> UnixGid<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -765,6 +779,7 @@ impl<'m, 'a, 'b> UnixGidWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -772,36 +787,31 @@ impl<'m, 'a, 'b> UnixGidWriter<'m, 'a, 'b> {
     /// Writes `seqno` (`SUNRPC_A_UNIX_GID_SEQNO`, u64).
     #[inline]
     pub fn seqno(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `uid` (`SUNRPC_A_UNIX_GID_UID`, u32).
     #[inline]
     pub fn uid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `gids` (`SUNRPC_A_UNIX_GID_GIDS`, u32, multi-attr).
     #[inline]
     pub fn gids(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `negative` (`SUNRPC_A_UNIX_GID_NEGATIVE`, flag).
     #[inline]
     pub fn negative(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(4)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(4), self)
     }
 
     /// Writes `expiry` (`SUNRPC_A_UNIX_GID_EXPIRY`, u64).
     #[inline]
     pub fn expiry(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 }
 
@@ -827,11 +837,13 @@ impl<'a> UnixGidReqs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -855,6 +867,7 @@ impl<'m, 'a, 'b> UnixGidReqsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }

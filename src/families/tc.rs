@@ -21,10 +21,12 @@ pub const TC_CLS_FLAGS_IN_HW: u32 = 0x4;
 pub const TC_CLS_FLAGS_NOT_IN_NW: u32 = 0x8;
 /// `TC_CLS_FLAGS_VERBOSE` (`verbose`) in tc's flag set `cls-flags`.
 pub const TC_CLS_FLAGS_VERBOSE: u32 = 0x10;
-bitflags::bitflags! {
 /// tc's flag set `cls-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ClsFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct ClsFlags(u32);
+
+bitflags::bitflags! {
+impl ClsFlags: u32 {
 /// `TC_CLS_FLAGS_SKIP_HW` (`skip-hw`).
 const SKIP_HW = 0x1;
 /// `TC_CLS_FLAGS_SKIP_SW` (`skip-sw`).
@@ -36,6 +38,12 @@ const NOT_IN_NW = 0x8;
 /// `TC_CLS_FLAGS_VERBOSE` (`verbose`).
 const VERBOSE = 0x10;
 }
+}
+
+impl core::fmt::Debug for ClsFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("ClsFlags", self, f)
+    }
 }
 
 impl ClsFlags {
@@ -88,10 +96,12 @@ pub const TCA_FLOWER_KEY_FLAGS_TUNDF: u32 = 0x8;
 pub const TCA_FLOWER_KEY_FLAGS_TUNOAM: u32 = 0x10;
 /// `TCA_FLOWER_KEY_FLAGS_TUNCRIT` (`tuncrit`) in tc's flag set `flower-key-ctrl-flags`.
 pub const TCA_FLOWER_KEY_FLAGS_TUNCRIT: u32 = 0x20;
-bitflags::bitflags! {
 /// tc's flag set `flower-key-ctrl-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct FlowerKeyCtrlFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct FlowerKeyCtrlFlags(u32);
+
+bitflags::bitflags! {
+impl FlowerKeyCtrlFlags: u32 {
 /// `TCA_FLOWER_KEY_FLAGS_FRAG` (`frag`).
 const FRAG = 0x1;
 /// `TCA_FLOWER_KEY_FLAGS_FIRSTFRAG` (`firstfrag`).
@@ -105,6 +115,12 @@ const TUNOAM = 0x10;
 /// `TCA_FLOWER_KEY_FLAGS_TUNCRIT` (`tuncrit`).
 const TUNCRIT = 0x20;
 }
+}
+
+impl core::fmt::Debug for FlowerKeyCtrlFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("FlowerKeyCtrlFlags", self, f)
+    }
 }
 
 impl FlowerKeyCtrlFlags {
@@ -12754,11 +12770,13 @@ impl<'a> ActAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -12830,6 +12848,7 @@ impl<'m, 'a, 'b> ActAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -12837,8 +12856,7 @@ impl<'m, 'a, 'b> ActAttrsWriter<'m, 'a, 'b> {
     /// Writes `kind` (`TCA_ACT_KIND`, string).
     #[inline]
     pub fn kind(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Opens `options` (`TCA_ACT_OPTIONS`, sub-message): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -12850,8 +12868,7 @@ impl<'m, 'a, 'b> ActAttrsWriter<'m, 'a, 'b> {
     /// Writes `index` (`TCA_ACT_INDEX`, u32).
     #[inline]
     pub fn index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Opens `stats` (`TCA_ACT_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -12863,36 +12880,31 @@ impl<'m, 'a, 'b> ActAttrsWriter<'m, 'a, 'b> {
     /// Writes `cookie` (`TCA_ACT_COOKIE`, binary).
     #[inline]
     pub fn cookie(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, value), self)
     }
 
     /// Writes `flags` (`TCA_ACT_FLAGS`, bitfield32).
     #[inline]
     pub fn flags(&mut self, value: f::view::Bitfield32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `hw-stats` (`TCA_ACT_HW_STATS`, bitfield32).
     #[inline]
     pub fn hw_stats(&mut self, value: f::view::Bitfield32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `used-hw-stats` (`TCA_ACT_USED_HW_STATS`, bitfield32).
     #[inline]
     pub fn used_hw_stats(&mut self, value: f::view::Bitfield32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `in-hw-count` (`TCA_ACT_IN_HW_COUNT`, u32).
     #[inline]
     pub fn in_hw_count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 }
 
@@ -12918,11 +12930,13 @@ impl<'a> ActBpfAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -12988,6 +13002,7 @@ impl<'m, 'a, 'b> ActBpfAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -12995,57 +13010,49 @@ impl<'m, 'a, 'b> ActBpfAttrsWriter<'m, 'a, 'b> {
     /// Writes `tm` (`TCA_ACT_BPF_TM`, binary).
     #[inline]
     pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 
     /// Writes `parms` (`TCA_ACT_BPF_PARMS`, binary).
     #[inline]
     pub fn parms(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 
     /// Writes `ops-len` (`TCA_ACT_BPF_OPS_LEN`, u16).
     #[inline]
     pub fn ops_len(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `ops` (`TCA_ACT_BPF_OPS`, binary).
     #[inline]
     pub fn ops(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Writes `fd` (`TCA_ACT_BPF_FD`, u32).
     #[inline]
     pub fn fd(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `name` (`TCA_ACT_BPF_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(6, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(6, value), self)
     }
 
     /// Writes `tag` (`TCA_ACT_BPF_TAG`, binary).
     #[inline]
     pub fn tag(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, value), self)
     }
 
     /// Writes `id` (`TCA_ACT_BPF_ID`, binary).
     #[inline]
     pub fn id(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, value), self)
     }
 }
 
@@ -13071,11 +13078,13 @@ impl<'a> ActConnmarkAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -13105,6 +13114,7 @@ impl<'m, 'a, 'b> ActConnmarkAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -13112,15 +13122,13 @@ impl<'m, 'a, 'b> ActConnmarkAttrsWriter<'m, 'a, 'b> {
     /// Writes `parms` (`TCA_CONNMARK_PARMS`, binary).
     #[inline]
     pub fn parms(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, value), self)
     }
 
     /// Writes `tm` (`TCA_CONNMARK_TM`, binary).
     #[inline]
     pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(2, value), self)
     }
 }
 
@@ -13146,11 +13154,13 @@ impl<'a> ActCsumAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -13180,6 +13190,7 @@ impl<'m, 'a, 'b> ActCsumAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -13187,15 +13198,13 @@ impl<'m, 'a, 'b> ActCsumAttrsWriter<'m, 'a, 'b> {
     /// Writes `parms` (`TCA_CSUM_PARMS`, binary).
     #[inline]
     pub fn parms(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, value), self)
     }
 
     /// Writes `tm` (`TCA_CSUM_TM`, binary).
     #[inline]
     pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(2, value), self)
     }
 }
 
@@ -13221,11 +13230,13 @@ impl<'a> ActCtAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 18> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -13345,6 +13356,7 @@ impl<'m, 'a, 'b> ActCtAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -13352,120 +13364,103 @@ impl<'m, 'a, 'b> ActCtAttrsWriter<'m, 'a, 'b> {
     /// Writes `parms` (`TCA_CT_PARMS`, binary).
     #[inline]
     pub fn parms(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, value), self)
     }
 
     /// Writes `tm` (`TCA_CT_TM`, binary).
     #[inline]
     pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(2, value), self)
     }
 
     /// Writes `action` (`TCA_CT_ACTION`, u16).
     #[inline]
     pub fn action(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `zone` (`TCA_CT_ZONE`, u16).
     #[inline]
     pub fn zone(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `mark` (`TCA_CT_MARK`, u32).
     #[inline]
     pub fn mark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `mark-mask` (`TCA_CT_MARK_MASK`, u32).
     #[inline]
     pub fn mark_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `labels` (`TCA_CT_LABELS`, binary).
     #[inline]
     pub fn labels(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, value), self)
     }
 
     /// Writes `labels-mask` (`TCA_CT_LABELS_MASK`, binary).
     #[inline]
     pub fn labels_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, value), self)
     }
 
     /// Writes `nat-ipv4-min` (`TCA_CT_NAT_IPV4_MIN`, u32, big-endian).
     #[inline]
     pub fn nat_ipv4_min(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(9, &value), self)
     }
 
     /// Writes `nat-ipv4-max` (`TCA_CT_NAT_IPV4_MAX`, u32, big-endian).
     #[inline]
     pub fn nat_ipv4_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(10, &value), self)
     }
 
     /// Writes `nat-ipv6-min` (`TCA_CT_NAT_IPV6_MIN`, binary).
     #[inline]
     pub fn nat_ipv6_min(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, value), self)
     }
 
     /// Writes `nat-ipv6-max` (`TCA_CT_NAT_IPV6_MAX`, binary).
     #[inline]
     pub fn nat_ipv6_max(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, value), self)
     }
 
     /// Writes `nat-port-min` (`TCA_CT_NAT_PORT_MIN`, u16, big-endian).
     #[inline]
     pub fn nat_port_min(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(13, &value), self)
     }
 
     /// Writes `nat-port-max` (`TCA_CT_NAT_PORT_MAX`, u16, big-endian).
     #[inline]
     pub fn nat_port_max(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(14, &value), self)
     }
 
     /// Writes `helper-name` (`TCA_CT_HELPER_NAME`, string).
     #[inline]
     pub fn helper_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(16, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(16, value), self)
     }
 
     /// Writes `helper-family` (`TCA_CT_HELPER_FAMILY`, u8).
     #[inline]
     pub fn helper_family(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, &value), self)
     }
 
     /// Writes `helper-proto` (`TCA_CT_HELPER_PROTO`, u8).
     #[inline]
     pub fn helper_proto(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(18, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(18, &value), self)
     }
 }
 
@@ -13491,11 +13486,13 @@ impl<'a> ActCtinfoAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -13567,6 +13564,7 @@ impl<'m, 'a, 'b> ActCtinfoAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -13574,64 +13572,55 @@ impl<'m, 'a, 'b> ActCtinfoAttrsWriter<'m, 'a, 'b> {
     /// Writes `tm` (`TCA_CTINFO_TM`, binary).
     #[inline]
     pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(2, value), self)
     }
 
     /// Writes `act` (`TCA_CTINFO_ACT`, binary).
     #[inline]
     pub fn act(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 
     /// Writes `zone` (`TCA_CTINFO_ZONE`, u16).
     #[inline]
     pub fn zone(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `parms-dscp-mask` (`TCA_CTINFO_PARMS_DSCP_MASK`, u32).
     #[inline]
     pub fn parms_dscp_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `parms-dscp-statemask` (`TCA_CTINFO_PARMS_DSCP_STATEMASK`, u32).
     #[inline]
     pub fn parms_dscp_statemask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `parms-cpmark-mask` (`TCA_CTINFO_PARMS_CPMARK_MASK`, u32).
     #[inline]
     pub fn parms_cpmark_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `stats-dscp-set` (`TCA_CTINFO_STATS_DSCP_SET`, u64).
     #[inline]
     pub fn stats_dscp_set(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `stats-dscp-error` (`TCA_CTINFO_STATS_DSCP_ERROR`, u64).
     #[inline]
     pub fn stats_dscp_error(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `stats-cpmark-set` (`TCA_CTINFO_STATS_CPMARK_SET`, u64).
     #[inline]
     pub fn stats_cpmark_set(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 }
 
@@ -13657,11 +13646,13 @@ impl<'a> ActGactAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -13697,6 +13688,7 @@ impl<'m, 'a, 'b> ActGactAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -13704,22 +13696,19 @@ impl<'m, 'a, 'b> ActGactAttrsWriter<'m, 'a, 'b> {
     /// Writes `tm` (`TCA_GACT_TM`, binary).
     #[inline]
     pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 
     /// Writes `parms` (`TCA_GACT_PARMS`, binary).
     #[inline]
     pub fn parms(&mut self, value: &TcGact) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(2, value), self)
     }
 
     /// Writes `prob` (`TCA_GACT_PROB`, binary).
     #[inline]
     pub fn prob(&mut self, value: &TcGactP) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(3, value), self)
     }
 }
 
@@ -13745,11 +13734,13 @@ impl<'a> ActGateAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -13821,6 +13812,7 @@ impl<'m, 'a, 'b> ActGateAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -13828,64 +13820,55 @@ impl<'m, 'a, 'b> ActGateAttrsWriter<'m, 'a, 'b> {
     /// Writes `tm` (`TCA_GATE_TM`, binary).
     #[inline]
     pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 
     /// Writes `parms` (`TCA_GATE_PARMS`, binary).
     #[inline]
     pub fn parms(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 
     /// Writes `priority` (`TCA_GATE_PRIORITY`, s32).
     #[inline]
     pub fn priority(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `entry-list` (`TCA_GATE_ENTRY_LIST`, binary).
     #[inline]
     pub fn entry_list(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, value), self)
     }
 
     /// Writes `base-time` (`TCA_GATE_BASE_TIME`, u64).
     #[inline]
     pub fn base_time(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `cycle-time` (`TCA_GATE_CYCLE_TIME`, u64).
     #[inline]
     pub fn cycle_time(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `cycle-time-ext` (`TCA_GATE_CYCLE_TIME_EXT`, u64).
     #[inline]
     pub fn cycle_time_ext(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `flags` (`TCA_GATE_FLAGS`, u32).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `clockid` (`TCA_GATE_CLOCKID`, s32).
     #[inline]
     pub fn clockid(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 }
 
@@ -13911,11 +13894,13 @@ impl<'a> ActIfeAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -13969,6 +13954,7 @@ impl<'m, 'a, 'b> ActIfeAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -13976,43 +13962,37 @@ impl<'m, 'a, 'b> ActIfeAttrsWriter<'m, 'a, 'b> {
     /// Writes `parms` (`TCA_IFE_PARMS`, binary).
     #[inline]
     pub fn parms(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, value), self)
     }
 
     /// Writes `tm` (`TCA_IFE_TM`, binary).
     #[inline]
     pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(2, value), self)
     }
 
     /// Writes `dmac` (`TCA_IFE_DMAC`, binary).
     #[inline]
     pub fn dmac(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 
     /// Writes `smac` (`TCA_IFE_SMAC`, binary).
     #[inline]
     pub fn smac(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Writes `type` (`TCA_IFE_TYPE`, u16).
     #[inline]
     pub fn type_(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `metalst` (`TCA_IFE_METALST`, binary).
     #[inline]
     pub fn metalst(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, value), self)
     }
 }
 
@@ -14038,11 +14018,13 @@ impl<'a> ActMirredAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -14078,6 +14060,7 @@ impl<'m, 'a, 'b> ActMirredAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -14085,22 +14068,19 @@ impl<'m, 'a, 'b> ActMirredAttrsWriter<'m, 'a, 'b> {
     /// Writes `tm` (`TCA_MIRRED_TM`, binary).
     #[inline]
     pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 
     /// Writes `parms` (`TCA_MIRRED_PARMS`, binary).
     #[inline]
     pub fn parms(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 
     /// Writes `blockid` (`TCA_MIRRED_BLOCKID`, binary).
     #[inline]
     pub fn blockid(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 }
 
@@ -14126,11 +14106,13 @@ impl<'a> ActMplsAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -14190,6 +14172,7 @@ impl<'m, 'a, 'b> ActMplsAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -14197,50 +14180,43 @@ impl<'m, 'a, 'b> ActMplsAttrsWriter<'m, 'a, 'b> {
     /// Writes `tm` (`TCA_MPLS_TM`, binary).
     #[inline]
     pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 
     /// Writes `parms` (`TCA_MPLS_PARMS`, binary).
     #[inline]
     pub fn parms(&mut self, value: &TcMpls) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(2, value), self)
     }
 
     /// Writes `proto` (`TCA_MPLS_PROTO`, u16, big-endian).
     #[inline]
     pub fn proto(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(4, &value), self)
     }
 
     /// Writes `label` (`TCA_MPLS_LABEL`, u32).
     #[inline]
     pub fn label(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `tc` (`TCA_MPLS_TC`, u8).
     #[inline]
     pub fn tc(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `ttl` (`TCA_MPLS_TTL`, u8).
     #[inline]
     pub fn ttl(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `bos` (`TCA_MPLS_BOS`, u8).
     #[inline]
     pub fn bos(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 }
 
@@ -14266,11 +14242,13 @@ impl<'a> ActNatAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -14300,6 +14278,7 @@ impl<'m, 'a, 'b> ActNatAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -14307,15 +14286,13 @@ impl<'m, 'a, 'b> ActNatAttrsWriter<'m, 'a, 'b> {
     /// Writes `parms` (`TCA_NAT_PARMS`, binary).
     #[inline]
     pub fn parms(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, value), self)
     }
 
     /// Writes `tm` (`TCA_NAT_TM`, binary).
     #[inline]
     pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(2, value), self)
     }
 }
 
@@ -14341,11 +14318,13 @@ impl<'a> ActPeditAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -14393,6 +14372,7 @@ impl<'m, 'a, 'b> ActPeditAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -14400,36 +14380,31 @@ impl<'m, 'a, 'b> ActPeditAttrsWriter<'m, 'a, 'b> {
     /// Writes `tm` (`TCA_PEDIT_TM`, binary).
     #[inline]
     pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 
     /// Writes `parms` (`TCA_PEDIT_PARMS`, binary).
     #[inline]
     pub fn parms(&mut self, value: &TcPeditSel) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(2, value), self)
     }
 
     /// Writes `parms-ex` (`TCA_PEDIT_PARMS_EX`, binary).
     #[inline]
     pub fn parms_ex(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Writes `keys-ex` (`TCA_PEDIT_KEYS_EX`, binary).
     #[inline]
     pub fn keys_ex(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, value), self)
     }
 
     /// Writes `key-ex` (`TCA_PEDIT_KEY_EX`, binary).
     #[inline]
     pub fn key_ex(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, value), self)
     }
 }
 
@@ -14455,11 +14430,13 @@ impl<'a> ActSampleAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -14507,6 +14484,7 @@ impl<'m, 'a, 'b> ActSampleAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -14514,36 +14492,31 @@ impl<'m, 'a, 'b> ActSampleAttrsWriter<'m, 'a, 'b> {
     /// Writes `tm` (`TCA_SAMPLE_TM`, binary).
     #[inline]
     pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 
     /// Writes `parms` (`TCA_SAMPLE_PARMS`, binary).
     #[inline]
     pub fn parms(&mut self, value: &TcGact) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(2, value), self)
     }
 
     /// Writes `rate` (`TCA_SAMPLE_RATE`, u32).
     #[inline]
     pub fn rate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `trunc-size` (`TCA_SAMPLE_TRUNC_SIZE`, u32).
     #[inline]
     pub fn trunc_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `psample-group` (`TCA_SAMPLE_PSAMPLE_GROUP`, u32).
     #[inline]
     pub fn psample_group(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 }
 
@@ -14569,11 +14542,13 @@ impl<'a> ActSimpleAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -14609,6 +14584,7 @@ impl<'m, 'a, 'b> ActSimpleAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -14616,22 +14592,19 @@ impl<'m, 'a, 'b> ActSimpleAttrsWriter<'m, 'a, 'b> {
     /// Writes `tm` (`TCA_DEF_TM`, binary).
     #[inline]
     pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 
     /// Writes `parms` (`TCA_DEF_PARMS`, binary).
     #[inline]
     pub fn parms(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 
     /// Writes `data` (`TCA_DEF_DATA`, binary).
     #[inline]
     pub fn data(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 }
 
@@ -14657,11 +14630,13 @@ impl<'a> ActSkbeditAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -14733,6 +14708,7 @@ impl<'m, 'a, 'b> ActSkbeditAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -14740,64 +14716,55 @@ impl<'m, 'a, 'b> ActSkbeditAttrsWriter<'m, 'a, 'b> {
     /// Writes `tm` (`TCA_SKBEDIT_TM`, binary).
     #[inline]
     pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 
     /// Writes `parms` (`TCA_SKBEDIT_PARMS`, binary).
     #[inline]
     pub fn parms(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 
     /// Writes `priority` (`TCA_SKBEDIT_PRIORITY`, u32).
     #[inline]
     pub fn priority(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `queue-mapping` (`TCA_SKBEDIT_QUEUE_MAPPING`, u16).
     #[inline]
     pub fn queue_mapping(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `mark` (`TCA_SKBEDIT_MARK`, u32).
     #[inline]
     pub fn mark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `ptype` (`TCA_SKBEDIT_PTYPE`, u16).
     #[inline]
     pub fn ptype(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `mask` (`TCA_SKBEDIT_MASK`, u32).
     #[inline]
     pub fn mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `flags` (`TCA_SKBEDIT_FLAGS`, u64).
     #[inline]
     pub fn flags(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `queue-mapping-max` (`TCA_SKBEDIT_QUEUE_MAPPING_MAX`, u16).
     #[inline]
     pub fn queue_mapping_max(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 }
 
@@ -14823,11 +14790,13 @@ impl<'a> ActSkbmodAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -14875,6 +14844,7 @@ impl<'m, 'a, 'b> ActSkbmodAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -14882,36 +14852,31 @@ impl<'m, 'a, 'b> ActSkbmodAttrsWriter<'m, 'a, 'b> {
     /// Writes `tm` (`TCA_SKBMOD_TM`, binary).
     #[inline]
     pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 
     /// Writes `parms` (`TCA_SKBMOD_PARMS`, binary).
     #[inline]
     pub fn parms(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 
     /// Writes `dmac` (`TCA_SKBMOD_DMAC`, binary).
     #[inline]
     pub fn dmac(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 
     /// Writes `smac` (`TCA_SKBMOD_SMAC`, binary).
     #[inline]
     pub fn smac(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Writes `etype` (`TCA_SKBMOD_ETYPE`, binary).
     #[inline]
     pub fn etype(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, value), self)
     }
 }
 
@@ -14937,11 +14902,13 @@ impl<'a> ActTunnelKeyAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 14> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -15037,6 +15004,7 @@ impl<'m, 'a, 'b> ActTunnelKeyAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -15044,92 +15012,79 @@ impl<'m, 'a, 'b> ActTunnelKeyAttrsWriter<'m, 'a, 'b> {
     /// Writes `tm` (`TCA_TUNNEL_KEY_TM`, binary).
     #[inline]
     pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 
     /// Writes `parms` (`TCA_TUNNEL_KEY_PARMS`, binary).
     #[inline]
     pub fn parms(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 
     /// Writes `enc-ipv4-src` (`TCA_TUNNEL_KEY_ENC_IPV4_SRC`, u32, big-endian).
     #[inline]
     pub fn enc_ipv4_src(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(3, &value), self)
     }
 
     /// Writes `enc-ipv4-dst` (`TCA_TUNNEL_KEY_ENC_IPV4_DST`, u32, big-endian).
     #[inline]
     pub fn enc_ipv4_dst(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(4, &value), self)
     }
 
     /// Writes `enc-ipv6-src` (`TCA_TUNNEL_KEY_ENC_IPV6_SRC`, binary).
     #[inline]
     pub fn enc_ipv6_src(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, value), self)
     }
 
     /// Writes `enc-ipv6-dst` (`TCA_TUNNEL_KEY_ENC_IPV6_DST`, binary).
     #[inline]
     pub fn enc_ipv6_dst(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, value), self)
     }
 
     /// Writes `enc-key-id` (`TCA_TUNNEL_KEY_ENC_KEY_ID`, u64, big-endian).
     #[inline]
     pub fn enc_key_id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(7, &value), self)
     }
 
     /// Writes `enc-dst-port` (`TCA_TUNNEL_KEY_ENC_DST_PORT`, u16, big-endian).
     #[inline]
     pub fn enc_dst_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(9, &value), self)
     }
 
     /// Writes `no-csum` (`TCA_TUNNEL_KEY_NO_CSUM`, u8).
     #[inline]
     pub fn no_csum(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `enc-opts` (`TCA_TUNNEL_KEY_ENC_OPTS`, binary).
     #[inline]
     pub fn enc_opts(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, value), self)
     }
 
     /// Writes `enc-tos` (`TCA_TUNNEL_KEY_ENC_TOS`, u8).
     #[inline]
     pub fn enc_tos(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `enc-ttl` (`TCA_TUNNEL_KEY_ENC_TTL`, u8).
     #[inline]
     pub fn enc_ttl(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `no-frag` (`TCA_TUNNEL_KEY_NO_FRAG`, flag).
     #[inline]
     pub fn no_frag(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(14)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(14), self)
     }
 }
 
@@ -15155,11 +15110,13 @@ impl<'a> ActVlanAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -15219,6 +15176,7 @@ impl<'m, 'a, 'b> ActVlanAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -15226,50 +15184,43 @@ impl<'m, 'a, 'b> ActVlanAttrsWriter<'m, 'a, 'b> {
     /// Writes `tm` (`TCA_VLAN_TM`, binary).
     #[inline]
     pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 
     /// Writes `parms` (`TCA_VLAN_PARMS`, binary).
     #[inline]
     pub fn parms(&mut self, value: &TcVlan) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(2, value), self)
     }
 
     /// Writes `push-vlan-id` (`TCA_VLAN_PUSH_VLAN_ID`, u16).
     #[inline]
     pub fn push_vlan_id(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `push-vlan-protocol` (`TCA_VLAN_PUSH_VLAN_PROTOCOL`, u16).
     #[inline]
     pub fn push_vlan_protocol(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `push-vlan-priority` (`TCA_VLAN_PUSH_VLAN_PRIORITY`, u8).
     #[inline]
     pub fn push_vlan_priority(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `push-eth-dst` (`TCA_VLAN_PUSH_ETH_DST`, binary).
     #[inline]
     pub fn push_eth_dst(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, value), self)
     }
 
     /// Writes `push-eth-src` (`TCA_VLAN_PUSH_ETH_SRC`, binary).
     #[inline]
     pub fn push_eth_src(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, value), self)
     }
 }
 
@@ -15295,11 +15246,13 @@ impl<'a> Attrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 16> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -15407,6 +15360,7 @@ impl<'m, 'a, 'b> AttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -15414,8 +15368,7 @@ impl<'m, 'a, 'b> AttrsWriter<'m, 'a, 'b> {
     /// Writes `kind` (`TCA_KIND`, string).
     #[inline]
     pub fn kind(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Opens `options` (`TCA_OPTIONS`, sub-message): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -15427,8 +15380,7 @@ impl<'m, 'a, 'b> AttrsWriter<'m, 'a, 'b> {
     /// Writes `stats` (`TCA_STATS`, binary).
     #[inline]
     pub fn stats(&mut self, value: &TcStats) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(3, value), self)
     }
 
     /// Opens `xstats` (`TCA_XSTATS`, sub-message): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -15440,15 +15392,13 @@ impl<'m, 'a, 'b> AttrsWriter<'m, 'a, 'b> {
     /// Writes `rate` (`TCA_RATE`, binary).
     #[inline]
     pub fn rate(&mut self, value: &GnetEstimator) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(5, value), self)
     }
 
     /// Writes `fcnt` (`TCA_FCNT`, u32).
     #[inline]
     pub fn fcnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Opens `stats2` (`TCA_STATS2`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -15466,50 +15416,43 @@ impl<'m, 'a, 'b> AttrsWriter<'m, 'a, 'b> {
     /// Writes `dump-invisible` (`TCA_DUMP_INVISIBLE`, flag).
     #[inline]
     pub fn dump_invisible(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(10)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(10), self)
     }
 
     /// Writes `chain` (`TCA_CHAIN`, u32).
     #[inline]
     pub fn chain(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `hw-offload` (`TCA_HW_OFFLOAD`, u8).
     #[inline]
     pub fn hw_offload(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `ingress-block` (`TCA_INGRESS_BLOCK`, u32).
     #[inline]
     pub fn ingress_block(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `egress-block` (`TCA_EGRESS_BLOCK`, u32).
     #[inline]
     pub fn egress_block(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `dump-flags` (`TCA_DUMP_FLAGS`, bitfield32).
     #[inline]
     pub fn dump_flags(&mut self, value: f::view::Bitfield32) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `ext-warn-msg` (`TCA_EXT_WARN_MSG`, string).
     #[inline]
     pub fn ext_warn_msg(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(16, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(16, value), self)
     }
 }
 
@@ -15535,11 +15478,13 @@ impl<'a> BasicAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -15587,6 +15532,7 @@ impl<'m, 'a, 'b> BasicAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -15594,8 +15540,7 @@ impl<'m, 'a, 'b> BasicAttrsWriter<'m, 'a, 'b> {
     /// Writes `classid` (`TCA_BASIC_CLASSID`, u32).
     #[inline]
     pub fn classid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `ematches` (`TCA_BASIC_EMATCHES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -15619,8 +15564,7 @@ impl<'m, 'a, 'b> BasicAttrsWriter<'m, 'a, 'b> {
     /// Writes `pcnt` (`TCA_BASIC_PCNT`, binary).
     #[inline]
     pub fn pcnt(&mut self, value: &TcBasicPcnt) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(5, value), self)
     }
 }
 
@@ -15646,11 +15590,13 @@ impl<'a> BpfAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 11> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -15734,6 +15680,7 @@ impl<'m, 'a, 'b> BpfAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -15753,64 +15700,55 @@ impl<'m, 'a, 'b> BpfAttrsWriter<'m, 'a, 'b> {
     /// Writes `classid` (`TCA_BPF_CLASSID`, u32).
     #[inline]
     pub fn classid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `ops-len` (`TCA_BPF_OPS_LEN`, u16).
     #[inline]
     pub fn ops_len(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `ops` (`TCA_BPF_OPS`, binary).
     #[inline]
     pub fn ops(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, value), self)
     }
 
     /// Writes `fd` (`TCA_BPF_FD`, u32).
     #[inline]
     pub fn fd(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `name` (`TCA_BPF_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(7, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(7, value), self)
     }
 
     /// Writes `flags` (`TCA_BPF_FLAGS`, u32).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `flags-gen` (`TCA_BPF_FLAGS_GEN`, u32).
     #[inline]
     pub fn flags_gen(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `tag` (`TCA_BPF_TAG`, binary).
     #[inline]
     pub fn tag(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, value), self)
     }
 
     /// Writes `id` (`TCA_BPF_ID`, u32).
     #[inline]
     pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 }
 
@@ -15836,11 +15774,13 @@ impl<'a> CakeAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 18> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -15960,6 +15900,7 @@ impl<'m, 'a, 'b> CakeAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -15967,120 +15908,103 @@ impl<'m, 'a, 'b> CakeAttrsWriter<'m, 'a, 'b> {
     /// Writes `base-rate64` (`TCA_CAKE_BASE_RATE64`, u64).
     #[inline]
     pub fn base_rate64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `diffserv-mode` (`TCA_CAKE_DIFFSERV_MODE`, u32).
     #[inline]
     pub fn diffserv_mode(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `atm` (`TCA_CAKE_ATM`, u32).
     #[inline]
     pub fn atm(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `flow-mode` (`TCA_CAKE_FLOW_MODE`, u32).
     #[inline]
     pub fn flow_mode(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `overhead` (`TCA_CAKE_OVERHEAD`, u32).
     #[inline]
     pub fn overhead(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `rtt` (`TCA_CAKE_RTT`, u32).
     #[inline]
     pub fn rtt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `target` (`TCA_CAKE_TARGET`, u32).
     #[inline]
     pub fn target(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `autorate` (`TCA_CAKE_AUTORATE`, u32).
     #[inline]
     pub fn autorate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `memory` (`TCA_CAKE_MEMORY`, u32).
     #[inline]
     pub fn memory(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `nat` (`TCA_CAKE_NAT`, u32).
     #[inline]
     pub fn nat(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `raw` (`TCA_CAKE_RAW`, u32).
     #[inline]
     pub fn raw_attr(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `wash` (`TCA_CAKE_WASH`, u32).
     #[inline]
     pub fn wash(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `mpu` (`TCA_CAKE_MPU`, u32).
     #[inline]
     pub fn mpu(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `ingress` (`TCA_CAKE_INGRESS`, u32).
     #[inline]
     pub fn ingress(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `ack-filter` (`TCA_CAKE_ACK_FILTER`, u32).
     #[inline]
     pub fn ack_filter(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `split-gso` (`TCA_CAKE_SPLIT_GSO`, u32).
     #[inline]
     pub fn split_gso(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, &value), self)
     }
 
     /// Writes `fwmark` (`TCA_CAKE_FWMARK`, u32).
     #[inline]
     pub fn fwmark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(18, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(18, &value), self)
     }
 }
 
@@ -16106,11 +16030,13 @@ impl<'a> CakeStatsAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 17> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -16224,6 +16150,7 @@ impl<'m, 'a, 'b> CakeStatsAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -16231,57 +16158,49 @@ impl<'m, 'a, 'b> CakeStatsAttrsWriter<'m, 'a, 'b> {
     /// Writes `capacity-estimate64` (`TCA_CAKE_STATS_CAPACITY_ESTIMATE64`, u64).
     #[inline]
     pub fn capacity_estimate64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `memory-limit` (`TCA_CAKE_STATS_MEMORY_LIMIT`, u32).
     #[inline]
     pub fn memory_limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `memory-used` (`TCA_CAKE_STATS_MEMORY_USED`, u32).
     #[inline]
     pub fn memory_used(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `avg-netoff` (`TCA_CAKE_STATS_AVG_NETOFF`, u32).
     #[inline]
     pub fn avg_netoff(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `min-netlen` (`TCA_CAKE_STATS_MIN_NETLEN`, u32).
     #[inline]
     pub fn min_netlen(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `max-netlen` (`TCA_CAKE_STATS_MAX_NETLEN`, u32).
     #[inline]
     pub fn max_netlen(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `min-adjlen` (`TCA_CAKE_STATS_MIN_ADJLEN`, u32).
     #[inline]
     pub fn min_adjlen(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `max-adjlen` (`TCA_CAKE_STATS_MAX_ADJLEN`, u32).
     #[inline]
     pub fn max_adjlen(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Opens `tin-stats` (`TCA_CAKE_STATS_TIN_STATS`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -16293,50 +16212,43 @@ impl<'m, 'a, 'b> CakeStatsAttrsWriter<'m, 'a, 'b> {
     /// Writes `deficit` (`TCA_CAKE_STATS_DEFICIT`, s32).
     #[inline]
     pub fn deficit(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `cobalt-count` (`TCA_CAKE_STATS_COBALT_COUNT`, u32).
     #[inline]
     pub fn cobalt_count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `dropping` (`TCA_CAKE_STATS_DROPPING`, u32).
     #[inline]
     pub fn dropping(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `drop-next-us` (`TCA_CAKE_STATS_DROP_NEXT_US`, s32).
     #[inline]
     pub fn drop_next_us(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `p-drop` (`TCA_CAKE_STATS_P_DROP`, u32).
     #[inline]
     pub fn p_drop(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `blue-timer-us` (`TCA_CAKE_STATS_BLUE_TIMER_US`, s32).
     #[inline]
     pub fn blue_timer_us(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `active-queues` (`TCA_CAKE_STATS_ACTIVE_QUEUES`, u32).
     #[inline]
     pub fn active_queues(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, &value), self)
     }
 }
 
@@ -16362,11 +16274,13 @@ impl<'a> CakeTinStatsAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 25> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -16528,6 +16442,7 @@ impl<'m, 'a, 'b> CakeTinStatsAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -16535,169 +16450,145 @@ impl<'m, 'a, 'b> CakeTinStatsAttrsWriter<'m, 'a, 'b> {
     /// Writes `sent-packets` (`TCA_CAKE_TIN_STATS_SENT_PACKETS`, u32).
     #[inline]
     pub fn sent_packets(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `sent-bytes64` (`TCA_CAKE_TIN_STATS_SENT_BYTES64`, u64).
     #[inline]
     pub fn sent_bytes64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `dropped-packets` (`TCA_CAKE_TIN_STATS_DROPPED_PACKETS`, u32).
     #[inline]
     pub fn dropped_packets(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `dropped-bytes64` (`TCA_CAKE_TIN_STATS_DROPPED_BYTES64`, u64).
     #[inline]
     pub fn dropped_bytes64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `acks-dropped-packets` (`TCA_CAKE_TIN_STATS_ACKS_DROPPED_PACKETS`, u32).
     #[inline]
     pub fn acks_dropped_packets(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `acks-dropped-bytes64` (`TCA_CAKE_TIN_STATS_ACKS_DROPPED_BYTES64`, u64).
     #[inline]
     pub fn acks_dropped_bytes64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `ecn-marked-packets` (`TCA_CAKE_TIN_STATS_ECN_MARKED_PACKETS`, u32).
     #[inline]
     pub fn ecn_marked_packets(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `ecn-marked-bytes64` (`TCA_CAKE_TIN_STATS_ECN_MARKED_BYTES64`, u64).
     #[inline]
     pub fn ecn_marked_bytes64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `backlog-packets` (`TCA_CAKE_TIN_STATS_BACKLOG_PACKETS`, u32).
     #[inline]
     pub fn backlog_packets(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `backlog-bytes` (`TCA_CAKE_TIN_STATS_BACKLOG_BYTES`, u32).
     #[inline]
     pub fn backlog_bytes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `threshold-rate64` (`TCA_CAKE_TIN_STATS_THRESHOLD_RATE64`, u64).
     #[inline]
     pub fn threshold_rate64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `target-us` (`TCA_CAKE_TIN_STATS_TARGET_US`, u32).
     #[inline]
     pub fn target_us(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `interval-us` (`TCA_CAKE_TIN_STATS_INTERVAL_US`, u32).
     #[inline]
     pub fn interval_us(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `way-indirect-hits` (`TCA_CAKE_TIN_STATS_WAY_INDIRECT_HITS`, u32).
     #[inline]
     pub fn way_indirect_hits(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `way-misses` (`TCA_CAKE_TIN_STATS_WAY_MISSES`, u32).
     #[inline]
     pub fn way_misses(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `way-collisions` (`TCA_CAKE_TIN_STATS_WAY_COLLISIONS`, u32).
     #[inline]
     pub fn way_collisions(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, &value), self)
     }
 
     /// Writes `peak-delay-us` (`TCA_CAKE_TIN_STATS_PEAK_DELAY_US`, u32).
     #[inline]
     pub fn peak_delay_us(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(18, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(18, &value), self)
     }
 
     /// Writes `avg-delay-us` (`TCA_CAKE_TIN_STATS_AVG_DELAY_US`, u32).
     #[inline]
     pub fn avg_delay_us(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(19, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(19, &value), self)
     }
 
     /// Writes `base-delay-us` (`TCA_CAKE_TIN_STATS_BASE_DELAY_US`, u32).
     #[inline]
     pub fn base_delay_us(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(20, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(20, &value), self)
     }
 
     /// Writes `sparse-flows` (`TCA_CAKE_TIN_STATS_SPARSE_FLOWS`, u32).
     #[inline]
     pub fn sparse_flows(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(21, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(21, &value), self)
     }
 
     /// Writes `bulk-flows` (`TCA_CAKE_TIN_STATS_BULK_FLOWS`, u32).
     #[inline]
     pub fn bulk_flows(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(22, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(22, &value), self)
     }
 
     /// Writes `unresponsive-flows` (`TCA_CAKE_TIN_STATS_UNRESPONSIVE_FLOWS`, u32).
     #[inline]
     pub fn unresponsive_flows(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(23, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(23, &value), self)
     }
 
     /// Writes `max-skblen` (`TCA_CAKE_TIN_STATS_MAX_SKBLEN`, u32).
     #[inline]
     pub fn max_skblen(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(24, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(24, &value), self)
     }
 
     /// Writes `flow-quantum` (`TCA_CAKE_TIN_STATS_FLOW_QUANTUM`, u32).
     #[inline]
     pub fn flow_quantum(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(25, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(25, &value), self)
     }
 }
 
@@ -16723,11 +16614,13 @@ impl<'a> CbsAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -16751,6 +16644,7 @@ impl<'m, 'a, 'b> CbsAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -16758,8 +16652,7 @@ impl<'m, 'a, 'b> CbsAttrsWriter<'m, 'a, 'b> {
     /// Writes `parms` (`TCA_CBS_PARMS`, binary).
     #[inline]
     pub fn parms(&mut self, value: &TcCbsQopt) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 }
 
@@ -16785,11 +16678,13 @@ impl<'a> CgroupAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -16825,6 +16720,7 @@ impl<'m, 'a, 'b> CgroupAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -16844,8 +16740,7 @@ impl<'m, 'a, 'b> CgroupAttrsWriter<'m, 'a, 'b> {
     /// Writes `ematches` (`TCA_CGROUP_EMATCHES`, binary).
     #[inline]
     pub fn ematches(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 }
 
@@ -16871,11 +16766,13 @@ impl<'a> ChokeAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -16911,6 +16808,7 @@ impl<'m, 'a, 'b> ChokeAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -16918,22 +16816,19 @@ impl<'m, 'a, 'b> ChokeAttrsWriter<'m, 'a, 'b> {
     /// Writes `parms` (`TCA_CHOKE_PARMS`, binary).
     #[inline]
     pub fn parms(&mut self, value: &TcRedQopt) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 
     /// Writes `stab` (`TCA_CHOKE_STAB`, binary).
     #[inline]
     pub fn stab(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 
     /// Writes `max-p` (`TCA_CHOKE_MAX_P`, u32).
     #[inline]
     pub fn max_p(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 }
 
@@ -16959,11 +16854,13 @@ impl<'a> CodelAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -17011,6 +16908,7 @@ impl<'m, 'a, 'b> CodelAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -17018,36 +16916,31 @@ impl<'m, 'a, 'b> CodelAttrsWriter<'m, 'a, 'b> {
     /// Writes `target` (`TCA_CODEL_TARGET`, u32).
     #[inline]
     pub fn target(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `limit` (`TCA_CODEL_LIMIT`, u32).
     #[inline]
     pub fn limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `interval` (`TCA_CODEL_INTERVAL`, u32).
     #[inline]
     pub fn interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `ecn` (`TCA_CODEL_ECN`, u32).
     #[inline]
     pub fn ecn(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `ce-threshold` (`TCA_CODEL_CE_THRESHOLD`, u32).
     #[inline]
     pub fn ce_threshold(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 }
 
@@ -17073,11 +16966,13 @@ impl<'a> DrrAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -17101,6 +16996,7 @@ impl<'m, 'a, 'b> DrrAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -17108,8 +17004,7 @@ impl<'m, 'a, 'b> DrrAttrsWriter<'m, 'a, 'b> {
     /// Writes `quantum` (`TCA_DRR_QUANTUM`, u32).
     #[inline]
     pub fn quantum(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 }
 
@@ -17135,11 +17030,13 @@ impl<'a> Dualpi2Attrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 15> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -17247,6 +17144,7 @@ impl<'m, 'a, 'b> Dualpi2AttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -17254,106 +17152,91 @@ impl<'m, 'a, 'b> Dualpi2AttrsWriter<'m, 'a, 'b> {
     /// Writes `limit` (`TCA_DUALPI2_LIMIT`, u32).
     #[inline]
     pub fn limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `memory-limit` (`TCA_DUALPI2_MEMORY_LIMIT`, u32).
     #[inline]
     pub fn memory_limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `target` (`TCA_DUALPI2_TARGET`, u32).
     #[inline]
     pub fn target(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `tupdate` (`TCA_DUALPI2_TUPDATE`, u32).
     #[inline]
     pub fn tupdate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `alpha` (`TCA_DUALPI2_ALPHA`, u32).
     #[inline]
     pub fn alpha(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `beta` (`TCA_DUALPI2_BETA`, u32).
     #[inline]
     pub fn beta(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `step-thresh-pkts` (`TCA_DUALPI2_STEP_THRESH_PKTS`, u32).
     #[inline]
     pub fn step_thresh_pkts(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `step-thresh-us` (`TCA_DUALPI2_STEP_THRESH_US`, u32).
     #[inline]
     pub fn step_thresh_us(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `min-qlen-step` (`TCA_DUALPI2_MIN_QLEN_STEP`, u32).
     #[inline]
     pub fn min_qlen_step(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `coupling` (`TCA_DUALPI2_COUPLING`, u8).
     #[inline]
     pub fn coupling(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `drop-overload` (`TCA_DUALPI2_DROP_OVERLOAD`, u8, a value of `dualpi2-drop-overload`: `Dualpi2DropOverload`).
     #[inline]
     pub fn drop_overload(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `drop-early` (`TCA_DUALPI2_DROP_EARLY`, u8, a value of `dualpi2-drop-early`: `Dualpi2DropEarly`).
     #[inline]
     pub fn drop_early(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `c-protection` (`TCA_DUALPI2_C_PROTECTION`, u8).
     #[inline]
     pub fn c_protection(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `ecn-mask` (`TCA_DUALPI2_ECN_MASK`, u8, a value of `dualpi2-ecn-mask`: `Dualpi2EcnMask`).
     #[inline]
     pub fn ecn_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `split-gso` (`TCA_DUALPI2_SPLIT_GSO`, u8, a value of `dualpi2-split-gso`: `Dualpi2SplitGso`).
     #[inline]
     pub fn split_gso(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 }
 
@@ -17379,11 +17262,13 @@ impl<'a> EmatchAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -17413,6 +17298,7 @@ impl<'m, 'a, 'b> EmatchAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -17420,15 +17306,13 @@ impl<'m, 'a, 'b> EmatchAttrsWriter<'m, 'a, 'b> {
     /// Writes `tree-hdr` (`TCA_EMATCH_TREE_HDR`, binary).
     #[inline]
     pub fn tree_hdr(&mut self, value: &TcfEmatchTreeHdr) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 
     /// Writes `tree-list` (`TCA_EMATCH_TREE_LIST`, binary).
     #[inline]
     pub fn tree_list(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 }
 
@@ -17454,11 +17338,13 @@ impl<'a> EtfAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -17482,6 +17368,7 @@ impl<'m, 'a, 'b> EtfAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -17489,8 +17376,7 @@ impl<'m, 'a, 'b> EtfAttrsWriter<'m, 'a, 'b> {
     /// Writes `parms` (`TCA_ETF_PARMS`, binary).
     #[inline]
     pub fn parms(&mut self, value: &TcEtfQopt) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 }
 
@@ -17516,11 +17402,13 @@ impl<'a> EtsAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -17574,6 +17462,7 @@ impl<'m, 'a, 'b> EtsAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -17581,15 +17470,13 @@ impl<'m, 'a, 'b> EtsAttrsWriter<'m, 'a, 'b> {
     /// Writes `nbands` (`TCA_ETS_NBANDS`, u8).
     #[inline]
     pub fn nbands(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `nstrict` (`TCA_ETS_NSTRICT`, u8).
     #[inline]
     pub fn nstrict(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Opens `quanta` (`TCA_ETS_QUANTA`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -17601,8 +17488,7 @@ impl<'m, 'a, 'b> EtsAttrsWriter<'m, 'a, 'b> {
     /// Writes `quanta-band` (`TCA_ETS_QUANTA_BAND`, u32, multi-attr).
     #[inline]
     pub fn quanta_band(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Opens `priomap` (`TCA_ETS_PRIOMAP`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -17614,8 +17500,7 @@ impl<'m, 'a, 'b> EtsAttrsWriter<'m, 'a, 'b> {
     /// Writes `priomap-band` (`TCA_ETS_PRIOMAP_BAND`, u8, multi-attr).
     #[inline]
     pub fn priomap_band(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 }
 
@@ -17641,11 +17526,13 @@ impl<'a> FlowAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 12> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -17735,6 +17622,7 @@ impl<'m, 'a, 'b> FlowAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -17742,64 +17630,55 @@ impl<'m, 'a, 'b> FlowAttrsWriter<'m, 'a, 'b> {
     /// Writes `keys` (`TCA_FLOW_KEYS`, u32).
     #[inline]
     pub fn keys(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `mode` (`TCA_FLOW_MODE`, u32).
     #[inline]
     pub fn mode(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `baseclass` (`TCA_FLOW_BASECLASS`, u32).
     #[inline]
     pub fn baseclass(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `rshift` (`TCA_FLOW_RSHIFT`, u32).
     #[inline]
     pub fn rshift(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `addend` (`TCA_FLOW_ADDEND`, u32).
     #[inline]
     pub fn addend(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `mask` (`TCA_FLOW_MASK`, u32).
     #[inline]
     pub fn mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `xor` (`TCA_FLOW_XOR`, u32).
     #[inline]
     pub fn xor(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `divisor` (`TCA_FLOW_DIVISOR`, u32).
     #[inline]
     pub fn divisor(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `act` (`TCA_FLOW_ACT`, binary).
     #[inline]
     pub fn act(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, value), self)
     }
 
     /// Opens `police` (`TCA_FLOW_POLICE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -17811,15 +17690,13 @@ impl<'m, 'a, 'b> FlowAttrsWriter<'m, 'a, 'b> {
     /// Writes `ematches` (`TCA_FLOW_EMATCHES`, binary).
     #[inline]
     pub fn ematches(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, value), self)
     }
 
     /// Writes `perturb` (`TCA_FLOW_PERTURB`, u32).
     #[inline]
     pub fn perturb(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 }
 
@@ -17845,11 +17722,13 @@ impl<'a> FlowerAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 111> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -18533,6 +18412,7 @@ impl<'m, 'a, 'b> FlowerAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -18540,15 +18420,13 @@ impl<'m, 'a, 'b> FlowerAttrsWriter<'m, 'a, 'b> {
     /// Writes `classid` (`TCA_FLOWER_CLASSID`, u32).
     #[inline]
     pub fn classid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `indev` (`TCA_FLOWER_INDEV`, string).
     #[inline]
     pub fn indev(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Opens `act` (`TCA_FLOWER_ACT`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -18560,50 +18438,43 @@ impl<'m, 'a, 'b> FlowerAttrsWriter<'m, 'a, 'b> {
     /// Writes `key-eth-dst` (`TCA_FLOWER_KEY_ETH_DST`, binary, display hint mac).
     #[inline]
     pub fn key_eth_dst(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Writes `key-eth-dst-mask` (`TCA_FLOWER_KEY_ETH_DST_MASK`, binary, display hint mac).
     #[inline]
     pub fn key_eth_dst_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, value), self)
     }
 
     /// Writes `key-eth-src` (`TCA_FLOWER_KEY_ETH_SRC`, binary, display hint mac).
     #[inline]
     pub fn key_eth_src(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, value), self)
     }
 
     /// Writes `key-eth-src-mask` (`TCA_FLOWER_KEY_ETH_SRC_MASK`, binary, display hint mac).
     #[inline]
     pub fn key_eth_src_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, value), self)
     }
 
     /// Writes `key-eth-type` (`TCA_FLOWER_KEY_ETH_TYPE`, u16, big-endian).
     #[inline]
     pub fn key_eth_type(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(8, &value), self)
     }
 
     /// Writes `key-ip-proto` (`TCA_FLOWER_KEY_IP_PROTO`, u8).
     #[inline]
     pub fn key_ip_proto(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `key-ipv4-src` (`TCA_FLOWER_KEY_IPV4_SRC`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn key_ipv4_src(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(10, &value), self)
     }
 
     /// Writes `key-ipv4-src-mask` (`TCA_FLOWER_KEY_IPV4_SRC_MASK`, u32, big-endian, display hint ipv4).
@@ -18612,15 +18483,13 @@ impl<'m, 'a, 'b> FlowerAttrsWriter<'m, 'a, 'b> {
         &mut self,
         value: core::net::Ipv4Addr,
     ) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(11, &value), self)
     }
 
     /// Writes `key-ipv4-dst` (`TCA_FLOWER_KEY_IPV4_DST`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn key_ipv4_dst(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(12, &value), self)
     }
 
     /// Writes `key-ipv4-dst-mask` (`TCA_FLOWER_KEY_IPV4_DST_MASK`, u32, big-endian, display hint ipv4).
@@ -18629,15 +18498,13 @@ impl<'m, 'a, 'b> FlowerAttrsWriter<'m, 'a, 'b> {
         &mut self,
         value: core::net::Ipv4Addr,
     ) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(13, &value), self)
     }
 
     /// Writes `key-ipv6-src` (`TCA_FLOWER_KEY_IPV6_SRC`, binary, display hint ipv6).
     #[inline]
     pub fn key_ipv6_src(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `key-ipv6-src-mask` (`TCA_FLOWER_KEY_IPV6_SRC_MASK`, binary, display hint ipv6).
@@ -18646,15 +18513,13 @@ impl<'m, 'a, 'b> FlowerAttrsWriter<'m, 'a, 'b> {
         &mut self,
         value: core::net::Ipv6Addr,
     ) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `key-ipv6-dst` (`TCA_FLOWER_KEY_IPV6_DST`, binary, display hint ipv6).
     #[inline]
     pub fn key_ipv6_dst(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put(16, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(16, &value), self)
     }
 
     /// Writes `key-ipv6-dst-mask` (`TCA_FLOWER_KEY_IPV6_DST_MASK`, binary, display hint ipv6).
@@ -18663,71 +18528,61 @@ impl<'m, 'a, 'b> FlowerAttrsWriter<'m, 'a, 'b> {
         &mut self,
         value: core::net::Ipv6Addr,
     ) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, &value), self)
     }
 
     /// Writes `key-tcp-src` (`TCA_FLOWER_KEY_TCP_SRC`, u16, big-endian).
     #[inline]
     pub fn key_tcp_src(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(18, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(18, &value), self)
     }
 
     /// Writes `key-tcp-dst` (`TCA_FLOWER_KEY_TCP_DST`, u16, big-endian).
     #[inline]
     pub fn key_tcp_dst(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(19, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(19, &value), self)
     }
 
     /// Writes `key-udp-src` (`TCA_FLOWER_KEY_UDP_SRC`, u16, big-endian).
     #[inline]
     pub fn key_udp_src(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(20, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(20, &value), self)
     }
 
     /// Writes `key-udp-dst` (`TCA_FLOWER_KEY_UDP_DST`, u16, big-endian).
     #[inline]
     pub fn key_udp_dst(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(21, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(21, &value), self)
     }
 
     /// Writes `flags` (`TCA_FLOWER_FLAGS`, u32, bits of `cls-flags`: `ClsFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(22, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(22, &value), self)
     }
 
     /// Writes `key-vlan-id` (`TCA_FLOWER_KEY_VLAN_ID`, u16, big-endian).
     #[inline]
     pub fn key_vlan_id(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(23, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(23, &value), self)
     }
 
     /// Writes `key-vlan-prio` (`TCA_FLOWER_KEY_VLAN_PRIO`, u8).
     #[inline]
     pub fn key_vlan_prio(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(24, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(24, &value), self)
     }
 
     /// Writes `key-vlan-eth-type` (`TCA_FLOWER_KEY_VLAN_ETH_TYPE`, u16, big-endian).
     #[inline]
     pub fn key_vlan_eth_type(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(25, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(25, &value), self)
     }
 
     /// Writes `key-enc-key-id` (`TCA_FLOWER_KEY_ENC_KEY_ID`, u32, big-endian).
     #[inline]
     pub fn key_enc_key_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(26, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(26, &value), self)
     }
 
     /// Writes `key-enc-ipv4-src` (`TCA_FLOWER_KEY_ENC_IPV4_SRC`, u32, big-endian, display hint ipv4).
@@ -18736,8 +18591,7 @@ impl<'m, 'a, 'b> FlowerAttrsWriter<'m, 'a, 'b> {
         &mut self,
         value: core::net::Ipv4Addr,
     ) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(27, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(27, &value), self)
     }
 
     /// Writes `key-enc-ipv4-src-mask` (`TCA_FLOWER_KEY_ENC_IPV4_SRC_MASK`, u32, big-endian, display hint ipv4).
@@ -18746,8 +18600,7 @@ impl<'m, 'a, 'b> FlowerAttrsWriter<'m, 'a, 'b> {
         &mut self,
         value: core::net::Ipv4Addr,
     ) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(28, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(28, &value), self)
     }
 
     /// Writes `key-enc-ipv4-dst` (`TCA_FLOWER_KEY_ENC_IPV4_DST`, u32, big-endian, display hint ipv4).
@@ -18756,8 +18609,7 @@ impl<'m, 'a, 'b> FlowerAttrsWriter<'m, 'a, 'b> {
         &mut self,
         value: core::net::Ipv4Addr,
     ) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(29, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(29, &value), self)
     }
 
     /// Writes `key-enc-ipv4-dst-mask` (`TCA_FLOWER_KEY_ENC_IPV4_DST_MASK`, u32, big-endian, display hint ipv4).
@@ -18766,8 +18618,7 @@ impl<'m, 'a, 'b> FlowerAttrsWriter<'m, 'a, 'b> {
         &mut self,
         value: core::net::Ipv4Addr,
     ) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(30, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(30, &value), self)
     }
 
     /// Writes `key-enc-ipv6-src` (`TCA_FLOWER_KEY_ENC_IPV6_SRC`, binary, display hint ipv6).
@@ -18776,8 +18627,7 @@ impl<'m, 'a, 'b> FlowerAttrsWriter<'m, 'a, 'b> {
         &mut self,
         value: core::net::Ipv6Addr,
     ) -> Result<&mut Self, crate::Error> {
-        self.0.put(31, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(31, &value), self)
     }
 
     /// Writes `key-enc-ipv6-src-mask` (`TCA_FLOWER_KEY_ENC_IPV6_SRC_MASK`, binary, display hint ipv6).
@@ -18786,8 +18636,7 @@ impl<'m, 'a, 'b> FlowerAttrsWriter<'m, 'a, 'b> {
         &mut self,
         value: core::net::Ipv6Addr,
     ) -> Result<&mut Self, crate::Error> {
-        self.0.put(32, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(32, &value), self)
     }
 
     /// Writes `key-enc-ipv6-dst` (`TCA_FLOWER_KEY_ENC_IPV6_DST`, binary, display hint ipv6).
@@ -18796,8 +18645,7 @@ impl<'m, 'a, 'b> FlowerAttrsWriter<'m, 'a, 'b> {
         &mut self,
         value: core::net::Ipv6Addr,
     ) -> Result<&mut Self, crate::Error> {
-        self.0.put(33, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(33, &value), self)
     }
 
     /// Writes `key-enc-ipv6-dst-mask` (`TCA_FLOWER_KEY_ENC_IPV6_DST_MASK`, binary, display hint ipv6).
@@ -18806,351 +18654,301 @@ impl<'m, 'a, 'b> FlowerAttrsWriter<'m, 'a, 'b> {
         &mut self,
         value: core::net::Ipv6Addr,
     ) -> Result<&mut Self, crate::Error> {
-        self.0.put(34, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(34, &value), self)
     }
 
     /// Writes `key-tcp-src-mask` (`TCA_FLOWER_KEY_TCP_SRC_MASK`, u16, big-endian).
     #[inline]
     pub fn key_tcp_src_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(35, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(35, &value), self)
     }
 
     /// Writes `key-tcp-dst-mask` (`TCA_FLOWER_KEY_TCP_DST_MASK`, u16, big-endian).
     #[inline]
     pub fn key_tcp_dst_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(36, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(36, &value), self)
     }
 
     /// Writes `key-udp-src-mask` (`TCA_FLOWER_KEY_UDP_SRC_MASK`, u16, big-endian).
     #[inline]
     pub fn key_udp_src_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(37, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(37, &value), self)
     }
 
     /// Writes `key-udp-dst-mask` (`TCA_FLOWER_KEY_UDP_DST_MASK`, u16, big-endian).
     #[inline]
     pub fn key_udp_dst_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(38, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(38, &value), self)
     }
 
     /// Writes `key-sctp-src-mask` (`TCA_FLOWER_KEY_SCTP_SRC_MASK`, u16, big-endian).
     #[inline]
     pub fn key_sctp_src_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(39, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(39, &value), self)
     }
 
     /// Writes `key-sctp-dst-mask` (`TCA_FLOWER_KEY_SCTP_DST_MASK`, u16, big-endian).
     #[inline]
     pub fn key_sctp_dst_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(40, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(40, &value), self)
     }
 
     /// Writes `key-sctp-src` (`TCA_FLOWER_KEY_SCTP_SRC`, u16, big-endian).
     #[inline]
     pub fn key_sctp_src(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(41, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(41, &value), self)
     }
 
     /// Writes `key-sctp-dst` (`TCA_FLOWER_KEY_SCTP_DST`, u16, big-endian).
     #[inline]
     pub fn key_sctp_dst(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(42, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(42, &value), self)
     }
 
     /// Writes `key-enc-udp-src-port` (`TCA_FLOWER_KEY_ENC_UDP_SRC_PORT`, u16, big-endian).
     #[inline]
     pub fn key_enc_udp_src_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(43, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(43, &value), self)
     }
 
     /// Writes `key-enc-udp-src-port-mask` (`TCA_FLOWER_KEY_ENC_UDP_SRC_PORT_MASK`, u16, big-endian).
     #[inline]
     pub fn key_enc_udp_src_port_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(44, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(44, &value), self)
     }
 
     /// Writes `key-enc-udp-dst-port` (`TCA_FLOWER_KEY_ENC_UDP_DST_PORT`, u16, big-endian).
     #[inline]
     pub fn key_enc_udp_dst_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(45, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(45, &value), self)
     }
 
     /// Writes `key-enc-udp-dst-port-mask` (`TCA_FLOWER_KEY_ENC_UDP_DST_PORT_MASK`, u16, big-endian).
     #[inline]
     pub fn key_enc_udp_dst_port_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(46, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(46, &value), self)
     }
 
     /// Writes `key-flags` (`TCA_FLOWER_KEY_FLAGS`, u32, big-endian, bits of `flower-key-ctrl-flags`: `FlowerKeyCtrlFlags`).
     #[inline]
     pub fn key_flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(47, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(47, &value), self)
     }
 
     /// Writes `key-flags-mask` (`TCA_FLOWER_KEY_FLAGS_MASK`, u32, big-endian, bits of `flower-key-ctrl-flags`: `FlowerKeyCtrlFlags`).
     #[inline]
     pub fn key_flags_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(48, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(48, &value), self)
     }
 
     /// Writes `key-icmpv4-code` (`TCA_FLOWER_KEY_ICMPV4_CODE`, u8).
     #[inline]
     pub fn key_icmpv4_code(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(49, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(49, &value), self)
     }
 
     /// Writes `key-icmpv4-code-mask` (`TCA_FLOWER_KEY_ICMPV4_CODE_MASK`, u8).
     #[inline]
     pub fn key_icmpv4_code_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(50, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(50, &value), self)
     }
 
     /// Writes `key-icmpv4-type` (`TCA_FLOWER_KEY_ICMPV4_TYPE`, u8).
     #[inline]
     pub fn key_icmpv4_type(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(51, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(51, &value), self)
     }
 
     /// Writes `key-icmpv4-type-mask` (`TCA_FLOWER_KEY_ICMPV4_TYPE_MASK`, u8).
     #[inline]
     pub fn key_icmpv4_type_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(52, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(52, &value), self)
     }
 
     /// Writes `key-icmpv6-code` (`TCA_FLOWER_KEY_ICMPV6_CODE`, u8).
     #[inline]
     pub fn key_icmpv6_code(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(53, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(53, &value), self)
     }
 
     /// Writes `key-icmpv6-code-mask` (`TCA_FLOWER_KEY_ICMPV6_CODE_MASK`, u8).
     #[inline]
     pub fn key_icmpv6_code_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(54, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(54, &value), self)
     }
 
     /// Writes `key-icmpv6-type` (`TCA_FLOWER_KEY_ICMPV6_TYPE`, u8).
     #[inline]
     pub fn key_icmpv6_type(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(55, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(55, &value), self)
     }
 
     /// Writes `key-icmpv6-type-mask` (`TCA_FLOWER_KEY_ICMPV6_TYPE_MASK`, u8).
     #[inline]
     pub fn key_icmpv6_type_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(56, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(56, &value), self)
     }
 
     /// Writes `key-arp-sip` (`TCA_FLOWER_KEY_ARP_SIP`, u32, big-endian).
     #[inline]
     pub fn key_arp_sip(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(57, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(57, &value), self)
     }
 
     /// Writes `key-arp-sip-mask` (`TCA_FLOWER_KEY_ARP_SIP_MASK`, u32, big-endian).
     #[inline]
     pub fn key_arp_sip_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(58, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(58, &value), self)
     }
 
     /// Writes `key-arp-tip` (`TCA_FLOWER_KEY_ARP_TIP`, u32, big-endian).
     #[inline]
     pub fn key_arp_tip(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(59, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(59, &value), self)
     }
 
     /// Writes `key-arp-tip-mask` (`TCA_FLOWER_KEY_ARP_TIP_MASK`, u32, big-endian).
     #[inline]
     pub fn key_arp_tip_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(60, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(60, &value), self)
     }
 
     /// Writes `key-arp-op` (`TCA_FLOWER_KEY_ARP_OP`, u8).
     #[inline]
     pub fn key_arp_op(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(61, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(61, &value), self)
     }
 
     /// Writes `key-arp-op-mask` (`TCA_FLOWER_KEY_ARP_OP_MASK`, u8).
     #[inline]
     pub fn key_arp_op_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(62, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(62, &value), self)
     }
 
     /// Writes `key-arp-sha` (`TCA_FLOWER_KEY_ARP_SHA`, binary, display hint mac).
     #[inline]
     pub fn key_arp_sha(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(63, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(63, value), self)
     }
 
     /// Writes `key-arp-sha-mask` (`TCA_FLOWER_KEY_ARP_SHA_MASK`, binary, display hint mac).
     #[inline]
     pub fn key_arp_sha_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(64, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(64, value), self)
     }
 
     /// Writes `key-arp-tha` (`TCA_FLOWER_KEY_ARP_THA`, binary, display hint mac).
     #[inline]
     pub fn key_arp_tha(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(65, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(65, value), self)
     }
 
     /// Writes `key-arp-tha-mask` (`TCA_FLOWER_KEY_ARP_THA_MASK`, binary, display hint mac).
     #[inline]
     pub fn key_arp_tha_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(66, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(66, value), self)
     }
 
     /// Writes `key-mpls-ttl` (`TCA_FLOWER_KEY_MPLS_TTL`, u8).
     #[inline]
     pub fn key_mpls_ttl(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(67, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(67, &value), self)
     }
 
     /// Writes `key-mpls-bos` (`TCA_FLOWER_KEY_MPLS_BOS`, u8).
     #[inline]
     pub fn key_mpls_bos(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(68, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(68, &value), self)
     }
 
     /// Writes `key-mpls-tc` (`TCA_FLOWER_KEY_MPLS_TC`, u8).
     #[inline]
     pub fn key_mpls_tc(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(69, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(69, &value), self)
     }
 
     /// Writes `key-mpls-label` (`TCA_FLOWER_KEY_MPLS_LABEL`, u32, big-endian).
     #[inline]
     pub fn key_mpls_label(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(70, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(70, &value), self)
     }
 
     /// Writes `key-tcp-flags` (`TCA_FLOWER_KEY_TCP_FLAGS`, u16, big-endian).
     #[inline]
     pub fn key_tcp_flags(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(71, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(71, &value), self)
     }
 
     /// Writes `key-tcp-flags-mask` (`TCA_FLOWER_KEY_TCP_FLAGS_MASK`, u16, big-endian).
     #[inline]
     pub fn key_tcp_flags_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(72, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(72, &value), self)
     }
 
     /// Writes `key-ip-tos` (`TCA_FLOWER_KEY_IP_TOS`, u8).
     #[inline]
     pub fn key_ip_tos(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(73, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(73, &value), self)
     }
 
     /// Writes `key-ip-tos-mask` (`TCA_FLOWER_KEY_IP_TOS_MASK`, u8).
     #[inline]
     pub fn key_ip_tos_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(74, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(74, &value), self)
     }
 
     /// Writes `key-ip-ttl` (`TCA_FLOWER_KEY_IP_TTL`, u8).
     #[inline]
     pub fn key_ip_ttl(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(75, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(75, &value), self)
     }
 
     /// Writes `key-ip-ttl-mask` (`TCA_FLOWER_KEY_IP_TTL_MASK`, u8).
     #[inline]
     pub fn key_ip_ttl_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(76, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(76, &value), self)
     }
 
     /// Writes `key-cvlan-id` (`TCA_FLOWER_KEY_CVLAN_ID`, u16, big-endian).
     #[inline]
     pub fn key_cvlan_id(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(77, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(77, &value), self)
     }
 
     /// Writes `key-cvlan-prio` (`TCA_FLOWER_KEY_CVLAN_PRIO`, u8).
     #[inline]
     pub fn key_cvlan_prio(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(78, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(78, &value), self)
     }
 
     /// Writes `key-cvlan-eth-type` (`TCA_FLOWER_KEY_CVLAN_ETH_TYPE`, u16, big-endian).
     #[inline]
     pub fn key_cvlan_eth_type(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(79, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(79, &value), self)
     }
 
     /// Writes `key-enc-ip-tos` (`TCA_FLOWER_KEY_ENC_IP_TOS`, u8).
     #[inline]
     pub fn key_enc_ip_tos(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(80, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(80, &value), self)
     }
 
     /// Writes `key-enc-ip-tos-mask` (`TCA_FLOWER_KEY_ENC_IP_TOS_MASK`, u8).
     #[inline]
     pub fn key_enc_ip_tos_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(81, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(81, &value), self)
     }
 
     /// Writes `key-enc-ip-ttl` (`TCA_FLOWER_KEY_ENC_IP_TTL`, u8).
     #[inline]
     pub fn key_enc_ip_ttl(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(82, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(82, &value), self)
     }
 
     /// Writes `key-enc-ip-ttl-mask` (`TCA_FLOWER_KEY_ENC_IP_TTL_MASK`, u8).
     #[inline]
     pub fn key_enc_ip_ttl_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(83, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(83, &value), self)
     }
 
     /// Opens `key-enc-opts` (`TCA_FLOWER_KEY_ENC_OPTS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -19172,92 +18970,79 @@ impl<'m, 'a, 'b> FlowerAttrsWriter<'m, 'a, 'b> {
     /// Writes `in-hw-count` (`TCA_FLOWER_IN_HW_COUNT`, u32).
     #[inline]
     pub fn in_hw_count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(86, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(86, &value), self)
     }
 
     /// Writes `key-port-src-min` (`TCA_FLOWER_KEY_PORT_SRC_MIN`, u16, big-endian).
     #[inline]
     pub fn key_port_src_min(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(87, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(87, &value), self)
     }
 
     /// Writes `key-port-src-max` (`TCA_FLOWER_KEY_PORT_SRC_MAX`, u16, big-endian).
     #[inline]
     pub fn key_port_src_max(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(88, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(88, &value), self)
     }
 
     /// Writes `key-port-dst-min` (`TCA_FLOWER_KEY_PORT_DST_MIN`, u16, big-endian).
     #[inline]
     pub fn key_port_dst_min(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(89, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(89, &value), self)
     }
 
     /// Writes `key-port-dst-max` (`TCA_FLOWER_KEY_PORT_DST_MAX`, u16, big-endian).
     #[inline]
     pub fn key_port_dst_max(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(90, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(90, &value), self)
     }
 
     /// Writes `key-ct-state` (`TCA_FLOWER_KEY_CT_STATE`, u16).
     #[inline]
     pub fn key_ct_state(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(91, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(91, &value), self)
     }
 
     /// Writes `key-ct-state-mask` (`TCA_FLOWER_KEY_CT_STATE_MASK`, u16).
     #[inline]
     pub fn key_ct_state_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(92, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(92, &value), self)
     }
 
     /// Writes `key-ct-zone` (`TCA_FLOWER_KEY_CT_ZONE`, u16).
     #[inline]
     pub fn key_ct_zone(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(93, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(93, &value), self)
     }
 
     /// Writes `key-ct-zone-mask` (`TCA_FLOWER_KEY_CT_ZONE_MASK`, u16).
     #[inline]
     pub fn key_ct_zone_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(94, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(94, &value), self)
     }
 
     /// Writes `key-ct-mark` (`TCA_FLOWER_KEY_CT_MARK`, u32).
     #[inline]
     pub fn key_ct_mark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(95, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(95, &value), self)
     }
 
     /// Writes `key-ct-mark-mask` (`TCA_FLOWER_KEY_CT_MARK_MASK`, u32).
     #[inline]
     pub fn key_ct_mark_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(96, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(96, &value), self)
     }
 
     /// Writes `key-ct-labels` (`TCA_FLOWER_KEY_CT_LABELS`, binary).
     #[inline]
     pub fn key_ct_labels(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(97, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(97, value), self)
     }
 
     /// Writes `key-ct-labels-mask` (`TCA_FLOWER_KEY_CT_LABELS_MASK`, binary).
     #[inline]
     pub fn key_ct_labels_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(98, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(98, value), self)
     }
 
     /// Opens `key-mpls-opts` (`TCA_FLOWER_KEY_MPLS_OPTS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -19271,50 +19056,43 @@ impl<'m, 'a, 'b> FlowerAttrsWriter<'m, 'a, 'b> {
     /// Writes `key-hash` (`TCA_FLOWER_KEY_HASH`, u32).
     #[inline]
     pub fn key_hash(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(100, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(100, &value), self)
     }
 
     /// Writes `key-hash-mask` (`TCA_FLOWER_KEY_HASH_MASK`, u32).
     #[inline]
     pub fn key_hash_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(101, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(101, &value), self)
     }
 
     /// Writes `key-num-of-vlans` (`TCA_FLOWER_KEY_NUM_OF_VLANS`, u8).
     #[inline]
     pub fn key_num_of_vlans(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(102, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(102, &value), self)
     }
 
     /// Writes `key-pppoe-sid` (`TCA_FLOWER_KEY_PPPOE_SID`, u16, big-endian).
     #[inline]
     pub fn key_pppoe_sid(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(103, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(103, &value), self)
     }
 
     /// Writes `key-ppp-proto` (`TCA_FLOWER_KEY_PPP_PROTO`, u16, big-endian).
     #[inline]
     pub fn key_ppp_proto(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(104, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(104, &value), self)
     }
 
     /// Writes `key-l2tpv3-sid` (`TCA_FLOWER_KEY_L2TPV3_SID`, u32, big-endian).
     #[inline]
     pub fn key_l2tpv3_sid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(105, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(105, &value), self)
     }
 
     /// Writes `l2-miss` (`TCA_FLOWER_L2_MISS`, u8).
     #[inline]
     pub fn l2_miss(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(106, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(106, &value), self)
     }
 
     /// Opens `key-cfm` (`TCA_FLOWER_KEY_CFM`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -19326,29 +19104,25 @@ impl<'m, 'a, 'b> FlowerAttrsWriter<'m, 'a, 'b> {
     /// Writes `key-spi` (`TCA_FLOWER_KEY_SPI`, u32, big-endian).
     #[inline]
     pub fn key_spi(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(108, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(108, &value), self)
     }
 
     /// Writes `key-spi-mask` (`TCA_FLOWER_KEY_SPI_MASK`, u32, big-endian).
     #[inline]
     pub fn key_spi_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(109, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(109, &value), self)
     }
 
     /// Writes `key-enc-flags` (`TCA_FLOWER_KEY_ENC_FLAGS`, u32, big-endian, bits of `flower-key-ctrl-flags`: `FlowerKeyCtrlFlags`).
     #[inline]
     pub fn key_enc_flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(110, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(110, &value), self)
     }
 
     /// Writes `key-enc-flags-mask` (`TCA_FLOWER_KEY_ENC_FLAGS_MASK`, u32, big-endian, bits of `flower-key-ctrl-flags`: `FlowerKeyCtrlFlags`).
     #[inline]
     pub fn key_enc_flags_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(111, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(111, &value), self)
     }
 }
 
@@ -19374,11 +19148,13 @@ impl<'a> FlowerKeyCfmAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -19408,6 +19184,7 @@ impl<'m, 'a, 'b> FlowerKeyCfmAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -19415,15 +19192,13 @@ impl<'m, 'a, 'b> FlowerKeyCfmAttrsWriter<'m, 'a, 'b> {
     /// Writes `md-level` (`TCA_FLOWER_KEY_CFM_MD_LEVEL`, u8).
     #[inline]
     pub fn md_level(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `opcode` (`TCA_FLOWER_KEY_CFM_OPCODE`, u8).
     #[inline]
     pub fn opcode(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -19449,11 +19224,13 @@ impl<'a> FlowerKeyEncOptErspanAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -19495,6 +19272,7 @@ impl<'m, 'a, 'b> FlowerKeyEncOptErspanAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -19502,29 +19280,25 @@ impl<'m, 'a, 'b> FlowerKeyEncOptErspanAttrsWriter<'m, 'a, 'b> {
     /// Writes `ver` (`TCA_FLOWER_KEY_ENC_OPT_ERSPAN_VER`, u8).
     #[inline]
     pub fn ver(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `index` (`TCA_FLOWER_KEY_ENC_OPT_ERSPAN_INDEX`, u32).
     #[inline]
     pub fn index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `dir` (`TCA_FLOWER_KEY_ENC_OPT_ERSPAN_DIR`, u8).
     #[inline]
     pub fn dir(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `hwid` (`TCA_FLOWER_KEY_ENC_OPT_ERSPAN_HWID`, u8).
     #[inline]
     pub fn hwid(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 }
 
@@ -19550,11 +19324,13 @@ impl<'a> FlowerKeyEncOptGeneveAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -19590,6 +19366,7 @@ impl<'m, 'a, 'b> FlowerKeyEncOptGeneveAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -19597,22 +19374,19 @@ impl<'m, 'a, 'b> FlowerKeyEncOptGeneveAttrsWriter<'m, 'a, 'b> {
     /// Writes `class` (`TCA_FLOWER_KEY_ENC_OPT_GENEVE_CLASS`, u16).
     #[inline]
     pub fn class(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `type` (`TCA_FLOWER_KEY_ENC_OPT_GENEVE_TYPE`, u8).
     #[inline]
     pub fn type_(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `data` (`TCA_FLOWER_KEY_ENC_OPT_GENEVE_DATA`, binary).
     #[inline]
     pub fn data(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 }
 
@@ -19638,11 +19412,13 @@ impl<'a> FlowerKeyEncOptGtpAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -19672,6 +19448,7 @@ impl<'m, 'a, 'b> FlowerKeyEncOptGtpAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -19679,15 +19456,13 @@ impl<'m, 'a, 'b> FlowerKeyEncOptGtpAttrsWriter<'m, 'a, 'b> {
     /// Writes `pdu-type` (`TCA_FLOWER_KEY_ENC_OPT_GTP_PDU_TYPE`, u8).
     #[inline]
     pub fn pdu_type(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `qfi` (`TCA_FLOWER_KEY_ENC_OPT_GTP_QFI`, u8).
     #[inline]
     pub fn qfi(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -19713,11 +19488,13 @@ impl<'a> FlowerKeyEncOptVxlanAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -19741,6 +19518,7 @@ impl<'m, 'a, 'b> FlowerKeyEncOptVxlanAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -19748,8 +19526,7 @@ impl<'m, 'a, 'b> FlowerKeyEncOptVxlanAttrsWriter<'m, 'a, 'b> {
     /// Writes `gbp` (`TCA_FLOWER_KEY_ENC_OPT_VXLAN_GBP`, u32).
     #[inline]
     pub fn gbp(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 }
 
@@ -19775,11 +19552,13 @@ impl<'a> FlowerKeyEncOptsAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -19821,6 +19600,7 @@ impl<'m, 'a, 'b> FlowerKeyEncOptsAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -19872,11 +19652,13 @@ impl<'a> FlowerKeyMplsOptAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -19924,6 +19706,7 @@ impl<'m, 'a, 'b> FlowerKeyMplsOptAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -19931,36 +19714,31 @@ impl<'m, 'a, 'b> FlowerKeyMplsOptAttrsWriter<'m, 'a, 'b> {
     /// Writes `lse-depth` (`TCA_FLOWER_KEY_MPLS_OPT_LSE_DEPTH`, u8).
     #[inline]
     pub fn lse_depth(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `lse-ttl` (`TCA_FLOWER_KEY_MPLS_OPT_LSE_TTL`, u8).
     #[inline]
     pub fn lse_ttl(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `lse-bos` (`TCA_FLOWER_KEY_MPLS_OPT_LSE_BOS`, u8).
     #[inline]
     pub fn lse_bos(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `lse-tc` (`TCA_FLOWER_KEY_MPLS_OPT_LSE_TC`, u8).
     #[inline]
     pub fn lse_tc(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `lse-label` (`TCA_FLOWER_KEY_MPLS_OPT_LSE_LABEL`, u32).
     #[inline]
     pub fn lse_label(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 }
 
@@ -19986,11 +19764,13 @@ impl<'a> FqAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 17> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -20110,6 +19890,7 @@ impl<'m, 'a, 'b> FqAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -20117,120 +19898,103 @@ impl<'m, 'a, 'b> FqAttrsWriter<'m, 'a, 'b> {
     /// Writes `plimit` (`TCA_FQ_PLIMIT`, u32).
     #[inline]
     pub fn plimit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `flow-plimit` (`TCA_FQ_FLOW_PLIMIT`, u32).
     #[inline]
     pub fn flow_plimit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `quantum` (`TCA_FQ_QUANTUM`, u32).
     #[inline]
     pub fn quantum(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `initial-quantum` (`TCA_FQ_INITIAL_QUANTUM`, u32).
     #[inline]
     pub fn initial_quantum(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `rate-enable` (`TCA_FQ_RATE_ENABLE`, u32).
     #[inline]
     pub fn rate_enable(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `flow-default-rate` (`TCA_FQ_FLOW_DEFAULT_RATE`, u32).
     #[inline]
     pub fn flow_default_rate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `flow-max-rate` (`TCA_FQ_FLOW_MAX_RATE`, u32).
     #[inline]
     pub fn flow_max_rate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `buckets-log` (`TCA_FQ_BUCKETS_LOG`, u32).
     #[inline]
     pub fn buckets_log(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `flow-refill-delay` (`TCA_FQ_FLOW_REFILL_DELAY`, u32).
     #[inline]
     pub fn flow_refill_delay(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `orphan-mask` (`TCA_FQ_ORPHAN_MASK`, u32).
     #[inline]
     pub fn orphan_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `low-rate-threshold` (`TCA_FQ_LOW_RATE_THRESHOLD`, u32).
     #[inline]
     pub fn low_rate_threshold(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `ce-threshold` (`TCA_FQ_CE_THRESHOLD`, u32).
     #[inline]
     pub fn ce_threshold(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 
     /// Writes `timer-slack` (`TCA_FQ_TIMER_SLACK`, u32).
     #[inline]
     pub fn timer_slack(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, &value), self)
     }
 
     /// Writes `horizon` (`TCA_FQ_HORIZON`, u32).
     #[inline]
     pub fn horizon(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 
     /// Writes `horizon-drop` (`TCA_FQ_HORIZON_DROP`, u8).
     #[inline]
     pub fn horizon_drop(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(15, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(15, &value), self)
     }
 
     /// Writes `priomap` (`TCA_FQ_PRIOMAP`, binary).
     #[inline]
     pub fn priomap(&mut self, value: &TcPrioQopt) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(16, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(16, value), self)
     }
 
     /// Writes `weights` (`TCA_FQ_WEIGHTS`, binary).
     #[inline]
     pub fn weights(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(17, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(17, value), self)
     }
 }
 
@@ -20256,11 +20020,13 @@ impl<'a> FqCodelAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 11> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -20344,6 +20110,7 @@ impl<'m, 'a, 'b> FqCodelAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -20351,78 +20118,67 @@ impl<'m, 'a, 'b> FqCodelAttrsWriter<'m, 'a, 'b> {
     /// Writes `target` (`TCA_FQ_CODEL_TARGET`, u32).
     #[inline]
     pub fn target(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `limit` (`TCA_FQ_CODEL_LIMIT`, u32).
     #[inline]
     pub fn limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `interval` (`TCA_FQ_CODEL_INTERVAL`, u32).
     #[inline]
     pub fn interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `ecn` (`TCA_FQ_CODEL_ECN`, u32).
     #[inline]
     pub fn ecn(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `flows` (`TCA_FQ_CODEL_FLOWS`, u32).
     #[inline]
     pub fn flows(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `quantum` (`TCA_FQ_CODEL_QUANTUM`, u32).
     #[inline]
     pub fn quantum(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `ce-threshold` (`TCA_FQ_CODEL_CE_THRESHOLD`, u32).
     #[inline]
     pub fn ce_threshold(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `drop-batch-size` (`TCA_FQ_CODEL_DROP_BATCH_SIZE`, u32).
     #[inline]
     pub fn drop_batch_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `memory-limit` (`TCA_FQ_CODEL_MEMORY_LIMIT`, u32).
     #[inline]
     pub fn memory_limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `ce-threshold-selector` (`TCA_FQ_CODEL_CE_THRESHOLD_SELECTOR`, u8).
     #[inline]
     pub fn ce_threshold_selector(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `ce-threshold-mask` (`TCA_FQ_CODEL_CE_THRESHOLD_MASK`, u8).
     #[inline]
     pub fn ce_threshold_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 }
 
@@ -20448,11 +20204,13 @@ impl<'a> FqPieAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 12> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -20542,6 +20300,7 @@ impl<'m, 'a, 'b> FqPieAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -20549,85 +20308,73 @@ impl<'m, 'a, 'b> FqPieAttrsWriter<'m, 'a, 'b> {
     /// Writes `limit` (`TCA_FQ_PIE_LIMIT`, u32).
     #[inline]
     pub fn limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `flows` (`TCA_FQ_PIE_FLOWS`, u32).
     #[inline]
     pub fn flows(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `target` (`TCA_FQ_PIE_TARGET`, u32).
     #[inline]
     pub fn target(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `tupdate` (`TCA_FQ_PIE_TUPDATE`, u32).
     #[inline]
     pub fn tupdate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `alpha` (`TCA_FQ_PIE_ALPHA`, u32).
     #[inline]
     pub fn alpha(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `beta` (`TCA_FQ_PIE_BETA`, u32).
     #[inline]
     pub fn beta(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `quantum` (`TCA_FQ_PIE_QUANTUM`, u32).
     #[inline]
     pub fn quantum(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `memory-limit` (`TCA_FQ_PIE_MEMORY_LIMIT`, u32).
     #[inline]
     pub fn memory_limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `ecn-prob` (`TCA_FQ_PIE_ECN_PROB`, u32).
     #[inline]
     pub fn ecn_prob(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `ecn` (`TCA_FQ_PIE_ECN`, u32).
     #[inline]
     pub fn ecn(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `bytemode` (`TCA_FQ_PIE_BYTEMODE`, u32).
     #[inline]
     pub fn bytemode(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `dq-rate-estimator` (`TCA_FQ_PIE_DQ_RATE_ESTIMATOR`, u32).
     #[inline]
     pub fn dq_rate_estimator(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 }
 
@@ -20653,11 +20400,13 @@ impl<'a> FwAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -20705,6 +20454,7 @@ impl<'m, 'a, 'b> FwAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -20712,8 +20462,7 @@ impl<'m, 'a, 'b> FwAttrsWriter<'m, 'a, 'b> {
     /// Writes `classid` (`TCA_FW_CLASSID`, u32).
     #[inline]
     pub fn classid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `police` (`TCA_FW_POLICE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -20725,8 +20474,7 @@ impl<'m, 'a, 'b> FwAttrsWriter<'m, 'a, 'b> {
     /// Writes `indev` (`TCA_FW_INDEV`, string).
     #[inline]
     pub fn indev(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(3, value), self)
     }
 
     /// Opens `act` (`TCA_FW_ACT`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -20738,8 +20486,7 @@ impl<'m, 'a, 'b> FwAttrsWriter<'m, 'a, 'b> {
     /// Writes `mask` (`TCA_FW_MASK`, u32).
     #[inline]
     pub fn mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 }
 
@@ -20765,11 +20512,13 @@ impl<'a> GredAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -20823,6 +20572,7 @@ impl<'m, 'a, 'b> GredAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -20830,36 +20580,31 @@ impl<'m, 'a, 'b> GredAttrsWriter<'m, 'a, 'b> {
     /// Writes `parms` (`TCA_GRED_PARMS`, binary).
     #[inline]
     pub fn parms(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, value), self)
     }
 
     /// Writes `stab` (`TCA_GRED_STAB`, binary).
     #[inline]
     pub fn stab(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 
     /// Writes `dps` (`TCA_GRED_DPS`, binary).
     #[inline]
     pub fn dps(&mut self, value: &TcGredSopt) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(3, value), self)
     }
 
     /// Writes `max-p` (`TCA_GRED_MAX_P`, binary).
     #[inline]
     pub fn max_p(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Writes `limit` (`TCA_GRED_LIMIT`, u32).
     #[inline]
     pub fn limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Opens `vq-list` (`TCA_GRED_VQ_LIST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -20891,11 +20636,13 @@ impl<'a> HfscAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -20931,6 +20678,7 @@ impl<'m, 'a, 'b> HfscAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -20938,22 +20686,19 @@ impl<'m, 'a, 'b> HfscAttrsWriter<'m, 'a, 'b> {
     /// Writes `rsc` (`TC_A_HFSC_ATTRS_RSC`, binary).
     #[inline]
     pub fn rsc(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, value), self)
     }
 
     /// Writes `fsc` (`TC_A_HFSC_ATTRS_FSC`, binary).
     #[inline]
     pub fn fsc(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 
     /// Writes `usc` (`TC_A_HFSC_ATTRS_USC`, binary).
     #[inline]
     pub fn usc(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 }
 
@@ -20979,11 +20724,13 @@ impl<'a> HhfAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -21043,6 +20790,7 @@ impl<'m, 'a, 'b> HhfAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -21050,50 +20798,43 @@ impl<'m, 'a, 'b> HhfAttrsWriter<'m, 'a, 'b> {
     /// Writes `backlog-limit` (`TCA_HHF_BACKLOG_LIMIT`, u32).
     #[inline]
     pub fn backlog_limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `quantum` (`TCA_HHF_QUANTUM`, u32).
     #[inline]
     pub fn quantum(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `hh-flows-limit` (`TCA_HHF_HH_FLOWS_LIMIT`, u32).
     #[inline]
     pub fn hh_flows_limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `reset-timeout` (`TCA_HHF_RESET_TIMEOUT`, u32).
     #[inline]
     pub fn reset_timeout(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `admit-bytes` (`TCA_HHF_ADMIT_BYTES`, u32).
     #[inline]
     pub fn admit_bytes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `evict-timeout` (`TCA_HHF_EVICT_TIMEOUT`, u32).
     #[inline]
     pub fn evict_timeout(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `non-hh-weight` (`TCA_HHF_NON_HH_WEIGHT`, u32).
     #[inline]
     pub fn non_hh_weight(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 }
 
@@ -21119,11 +20860,13 @@ impl<'a> HtbAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -21189,6 +20932,7 @@ impl<'m, 'a, 'b> HtbAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -21196,57 +20940,49 @@ impl<'m, 'a, 'b> HtbAttrsWriter<'m, 'a, 'b> {
     /// Writes `parms` (`TCA_HTB_PARMS`, binary).
     #[inline]
     pub fn parms(&mut self, value: &TcHtbOpt) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 
     /// Writes `init` (`TCA_HTB_INIT`, binary).
     #[inline]
     pub fn init(&mut self, value: &TcHtbGlob) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(2, value), self)
     }
 
     /// Writes `ctab` (`TCA_HTB_CTAB`, binary).
     #[inline]
     pub fn ctab(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 
     /// Writes `rtab` (`TCA_HTB_RTAB`, binary).
     #[inline]
     pub fn rtab(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Writes `direct-qlen` (`TCA_HTB_DIRECT_QLEN`, u32).
     #[inline]
     pub fn direct_qlen(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `rate64` (`TCA_HTB_RATE64`, u64).
     #[inline]
     pub fn rate64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `ceil64` (`TCA_HTB_CEIL64`, u64).
     #[inline]
     pub fn ceil64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `offload` (`TCA_HTB_OFFLOAD`, flag).
     #[inline]
     pub fn offload(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(9)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(9), self)
     }
 }
 
@@ -21272,11 +21008,13 @@ impl<'a> MatchallAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -21318,6 +21056,7 @@ impl<'m, 'a, 'b> MatchallAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -21325,8 +21064,7 @@ impl<'m, 'a, 'b> MatchallAttrsWriter<'m, 'a, 'b> {
     /// Writes `classid` (`TCA_MATCHALL_CLASSID`, u32).
     #[inline]
     pub fn classid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `act` (`TCA_MATCHALL_ACT`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -21338,15 +21076,13 @@ impl<'m, 'a, 'b> MatchallAttrsWriter<'m, 'a, 'b> {
     /// Writes `flags` (`TCA_MATCHALL_FLAGS`, u32).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `pcnt` (`TCA_MATCHALL_PCNT`, binary).
     #[inline]
     pub fn pcnt(&mut self, value: &TcMatchallPcnt) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(4, value), self)
     }
 }
 
@@ -21372,11 +21108,13 @@ impl<'a> NetemAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 14> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -21478,6 +21216,7 @@ impl<'m, 'a, 'b> NetemAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -21485,29 +21224,25 @@ impl<'m, 'a, 'b> NetemAttrsWriter<'m, 'a, 'b> {
     /// Writes `corr` (`TCA_NETEM_CORR`, binary).
     #[inline]
     pub fn corr(&mut self, value: &TcNetemCorr) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 
     /// Writes `delay-dist` (`TCA_NETEM_DELAY_DIST`, binary).
     #[inline]
     pub fn delay_dist(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 
     /// Writes `reorder` (`TCA_NETEM_REORDER`, binary).
     #[inline]
     pub fn reorder(&mut self, value: &TcNetemReorder) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(3, value), self)
     }
 
     /// Writes `corrupt` (`TCA_NETEM_CORRUPT`, binary).
     #[inline]
     pub fn corrupt(&mut self, value: &TcNetemCorrupt) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(4, value), self)
     }
 
     /// Opens `loss` (`TCA_NETEM_LOSS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -21519,64 +21254,55 @@ impl<'m, 'a, 'b> NetemAttrsWriter<'m, 'a, 'b> {
     /// Writes `rate` (`TCA_NETEM_RATE`, binary).
     #[inline]
     pub fn rate(&mut self, value: &TcNetemRate) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(6, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(6, value), self)
     }
 
     /// Writes `ecn` (`TCA_NETEM_ECN`, u32).
     #[inline]
     pub fn ecn(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `rate64` (`TCA_NETEM_RATE64`, u64).
     #[inline]
     pub fn rate64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `pad` (`TCA_NETEM_PAD`, u32).
     #[inline]
     pub fn pad(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `latency64` (`TCA_NETEM_LATENCY64`, s64).
     #[inline]
     pub fn latency64(&mut self, value: i64) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `jitter64` (`TCA_NETEM_JITTER64`, s64).
     #[inline]
     pub fn jitter64(&mut self, value: i64) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `slot` (`TCA_NETEM_SLOT`, binary).
     #[inline]
     pub fn slot(&mut self, value: &TcNetemSlot) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(12, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(12, value), self)
     }
 
     /// Writes `slot-dist` (`TCA_NETEM_SLOT_DIST`, binary).
     #[inline]
     pub fn slot_dist(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(13, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(13, value), self)
     }
 
     /// Writes `prng-seed` (`TCA_NETEM_PRNG_SEED`, u64).
     #[inline]
     pub fn prng_seed(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(14, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(14, &value), self)
     }
 }
 
@@ -21602,11 +21328,13 @@ impl<'a> NetemLossAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -21636,6 +21364,7 @@ impl<'m, 'a, 'b> NetemLossAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -21643,15 +21372,13 @@ impl<'m, 'a, 'b> NetemLossAttrsWriter<'m, 'a, 'b> {
     /// Writes `gi` (`NETEM_LOSS_GI`, binary).
     #[inline]
     pub fn gi(&mut self, value: &TcNetemGimodel) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 
     /// Writes `ge` (`NETEM_LOSS_GE`, binary).
     #[inline]
     pub fn ge(&mut self, value: &TcNetemGemodel) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(2, value), self)
     }
 }
 
@@ -21677,11 +21404,13 @@ impl<'a> PieAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -21747,6 +21476,7 @@ impl<'m, 'a, 'b> PieAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -21754,57 +21484,49 @@ impl<'m, 'a, 'b> PieAttrsWriter<'m, 'a, 'b> {
     /// Writes `target` (`TCA_PIE_TARGET`, u32).
     #[inline]
     pub fn target(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `limit` (`TCA_PIE_LIMIT`, u32).
     #[inline]
     pub fn limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `tupdate` (`TCA_PIE_TUPDATE`, u32).
     #[inline]
     pub fn tupdate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `alpha` (`TCA_PIE_ALPHA`, u32).
     #[inline]
     pub fn alpha(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `beta` (`TCA_PIE_BETA`, u32).
     #[inline]
     pub fn beta(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `ecn` (`TCA_PIE_ECN`, u32).
     #[inline]
     pub fn ecn(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `bytemode` (`TCA_PIE_BYTEMODE`, u32).
     #[inline]
     pub fn bytemode(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `dq-rate-estimator` (`TCA_PIE_DQ_RATE_ESTIMATOR`, u32).
     #[inline]
     pub fn dq_rate_estimator(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 }
 
@@ -21830,11 +21552,13 @@ impl<'a> PoliceAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 11> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -21912,6 +21636,7 @@ impl<'m, 'a, 'b> PoliceAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -21919,71 +21644,61 @@ impl<'m, 'a, 'b> PoliceAttrsWriter<'m, 'a, 'b> {
     /// Writes `tbf` (`TCA_POLICE_TBF`, binary).
     #[inline]
     pub fn tbf(&mut self, value: &TcPolice) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 
     /// Writes `rate` (`TCA_POLICE_RATE`, binary).
     #[inline]
     pub fn rate(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 
     /// Writes `peakrate` (`TCA_POLICE_PEAKRATE`, binary).
     #[inline]
     pub fn peakrate(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 
     /// Writes `avrate` (`TCA_POLICE_AVRATE`, u32).
     #[inline]
     pub fn avrate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `result` (`TCA_POLICE_RESULT`, u32).
     #[inline]
     pub fn result(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `tm` (`TCA_POLICE_TM`, binary).
     #[inline]
     pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(6, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(6, value), self)
     }
 
     /// Writes `rate64` (`TCA_POLICE_RATE64`, u64).
     #[inline]
     pub fn rate64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `peakrate64` (`TCA_POLICE_PEAKRATE64`, u64).
     #[inline]
     pub fn peakrate64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `pktrate64` (`TCA_POLICE_PKTRATE64`, u64).
     #[inline]
     pub fn pktrate64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `pktburst64` (`TCA_POLICE_PKTBURST64`, u64).
     #[inline]
     pub fn pktburst64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 }
 
@@ -22009,11 +21724,13 @@ impl<'a> QfqAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -22043,6 +21760,7 @@ impl<'m, 'a, 'b> QfqAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -22050,15 +21768,13 @@ impl<'m, 'a, 'b> QfqAttrsWriter<'m, 'a, 'b> {
     /// Writes `weight` (`TCA_QFQ_WEIGHT`, u32).
     #[inline]
     pub fn weight(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `lmax` (`TCA_QFQ_LMAX`, u32).
     #[inline]
     pub fn lmax(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 }
 
@@ -22084,11 +21800,13 @@ impl<'a> RedAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -22142,6 +21860,7 @@ impl<'m, 'a, 'b> RedAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -22149,43 +21868,37 @@ impl<'m, 'a, 'b> RedAttrsWriter<'m, 'a, 'b> {
     /// Writes `parms` (`TCA_RED_PARMS`, binary).
     #[inline]
     pub fn parms(&mut self, value: &TcRedQopt) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 
     /// Writes `stab` (`TCA_RED_STAB`, binary).
     #[inline]
     pub fn stab(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 
     /// Writes `max-p` (`TCA_RED_MAX_P`, u32).
     #[inline]
     pub fn max_p(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `flags` (`TCA_RED_FLAGS`, bitfield32).
     #[inline]
     pub fn flags(&mut self, value: f::view::Bitfield32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `early-drop-block` (`TCA_RED_EARLY_DROP_BLOCK`, u32).
     #[inline]
     pub fn early_drop_block(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `mark-block` (`TCA_RED_MARK_BLOCK`, u32).
     #[inline]
     pub fn mark_block(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 }
 
@@ -22211,11 +21924,13 @@ impl<'a> RouteAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -22269,6 +21984,7 @@ impl<'m, 'a, 'b> RouteAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -22276,29 +21992,25 @@ impl<'m, 'a, 'b> RouteAttrsWriter<'m, 'a, 'b> {
     /// Writes `classid` (`TCA_ROUTE4_CLASSID`, u32).
     #[inline]
     pub fn classid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `to` (`TCA_ROUTE4_TO`, u32).
     #[inline]
     pub fn to(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `from` (`TCA_ROUTE4_FROM`, u32).
     #[inline]
     pub fn from(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `iif` (`TCA_ROUTE4_IIF`, u32).
     #[inline]
     pub fn iif(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Opens `police` (`TCA_ROUTE4_POLICE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -22336,11 +22048,13 @@ impl<'a> TaprioAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 12> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -22424,6 +22138,7 @@ impl<'m, 'a, 'b> TaprioAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -22431,8 +22146,7 @@ impl<'m, 'a, 'b> TaprioAttrsWriter<'m, 'a, 'b> {
     /// Writes `priomap` (`TCA_TAPRIO_ATTR_PRIOMAP`, binary).
     #[inline]
     pub fn priomap(&mut self, value: &TcMqprioQopt) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 
     /// Opens `sched-entry-list` (`TCA_TAPRIO_ATTR_SCHED_ENTRY_LIST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -22446,8 +22160,7 @@ impl<'m, 'a, 'b> TaprioAttrsWriter<'m, 'a, 'b> {
     /// Writes `sched-base-time` (`TCA_TAPRIO_ATTR_SCHED_BASE_TIME`, s64).
     #[inline]
     pub fn sched_base_time(&mut self, value: i64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Opens `sched-single-entry` (`TCA_TAPRIO_ATTR_SCHED_SINGLE_ENTRY`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -22461,43 +22174,37 @@ impl<'m, 'a, 'b> TaprioAttrsWriter<'m, 'a, 'b> {
     /// Writes `sched-clockid` (`TCA_TAPRIO_ATTR_SCHED_CLOCKID`, s32).
     #[inline]
     pub fn sched_clockid(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `admin-sched` (`TCA_TAPRIO_ATTR_ADMIN_SCHED`, binary).
     #[inline]
     pub fn admin_sched(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, value), self)
     }
 
     /// Writes `sched-cycle-time` (`TCA_TAPRIO_ATTR_SCHED_CYCLE_TIME`, s64).
     #[inline]
     pub fn sched_cycle_time(&mut self, value: i64) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `sched-cycle-time-extension` (`TCA_TAPRIO_ATTR_SCHED_CYCLE_TIME_EXTENSION`, s64).
     #[inline]
     pub fn sched_cycle_time_extension(&mut self, value: i64) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `flags` (`TCA_TAPRIO_ATTR_FLAGS`, u32).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `txtime-delay` (`TCA_TAPRIO_ATTR_TXTIME_DELAY`, u32).
     #[inline]
     pub fn txtime_delay(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Opens `tc-entry` (`TCA_TAPRIO_ATTR_TC_ENTRY`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -22529,11 +22236,13 @@ impl<'a> TaprioSchedEntry<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -22575,6 +22284,7 @@ impl<'m, 'a, 'b> TaprioSchedEntryWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -22582,29 +22292,25 @@ impl<'m, 'a, 'b> TaprioSchedEntryWriter<'m, 'a, 'b> {
     /// Writes `index` (`TCA_TAPRIO_SCHED_ENTRY_INDEX`, u32).
     #[inline]
     pub fn index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `cmd` (`TCA_TAPRIO_SCHED_ENTRY_CMD`, u8).
     #[inline]
     pub fn cmd(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `gate-mask` (`TCA_TAPRIO_SCHED_ENTRY_GATE_MASK`, u32).
     #[inline]
     pub fn gate_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `interval` (`TCA_TAPRIO_SCHED_ENTRY_INTERVAL`, u32).
     #[inline]
     pub fn interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 }
 
@@ -22630,11 +22336,13 @@ impl<'a> TaprioSchedEntryList<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -22658,6 +22366,7 @@ impl<'m, 'a, 'b> TaprioSchedEntryListWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -22691,11 +22400,13 @@ impl<'a> TaprioTcEntryAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -22731,6 +22442,7 @@ impl<'m, 'a, 'b> TaprioTcEntryAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -22738,22 +22450,19 @@ impl<'m, 'a, 'b> TaprioTcEntryAttrsWriter<'m, 'a, 'b> {
     /// Writes `index` (`TCA_TAPRIO_TC_ENTRY_INDEX`, u32).
     #[inline]
     pub fn index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `max-sdu` (`TCA_TAPRIO_TC_ENTRY_MAX_SDU`, u32).
     #[inline]
     pub fn max_sdu(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `fp` (`TCA_TAPRIO_TC_ENTRY_FP`, u32).
     #[inline]
     pub fn fp(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 }
 
@@ -22779,11 +22488,13 @@ impl<'a> TbfAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -22843,6 +22554,7 @@ impl<'m, 'a, 'b> TbfAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -22850,50 +22562,43 @@ impl<'m, 'a, 'b> TbfAttrsWriter<'m, 'a, 'b> {
     /// Writes `parms` (`TCA_TBF_PARMS`, binary).
     #[inline]
     pub fn parms(&mut self, value: &TcTbfQopt) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 
     /// Writes `rtab` (`TCA_TBF_RTAB`, binary).
     #[inline]
     pub fn rtab(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 
     /// Writes `ptab` (`TCA_TBF_PTAB`, binary).
     #[inline]
     pub fn ptab(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 
     /// Writes `rate64` (`TCA_TBF_RATE64`, u64).
     #[inline]
     pub fn rate64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `prate64` (`TCA_TBF_PRATE64`, u64).
     #[inline]
     pub fn prate64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `burst` (`TCA_TBF_BURST`, u32).
     #[inline]
     pub fn burst(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `pburst` (`TCA_TBF_PBURST`, u32).
     #[inline]
     pub fn pburst(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 }
 
@@ -22919,11 +22624,13 @@ impl<'a> TcaGredVqEntryAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 12> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -23007,6 +22714,7 @@ impl<'m, 'a, 'b> TcaGredVqEntryAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -23014,78 +22722,67 @@ impl<'m, 'a, 'b> TcaGredVqEntryAttrsWriter<'m, 'a, 'b> {
     /// Writes `dp` (`TCA_GRED_VQ_DP`, u32).
     #[inline]
     pub fn dp(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `stat-bytes` (`TCA_GRED_VQ_STAT_BYTES`, u64).
     #[inline]
     pub fn stat_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `stat-packets` (`TCA_GRED_VQ_STAT_PACKETS`, u32).
     #[inline]
     pub fn stat_packets(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `stat-backlog` (`TCA_GRED_VQ_STAT_BACKLOG`, u32).
     #[inline]
     pub fn stat_backlog(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `stat-prob-drop` (`TCA_GRED_VQ_STAT_PROB_DROP`, u32).
     #[inline]
     pub fn stat_prob_drop(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `stat-prob-mark` (`TCA_GRED_VQ_STAT_PROB_MARK`, u32).
     #[inline]
     pub fn stat_prob_mark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `stat-forced-drop` (`TCA_GRED_VQ_STAT_FORCED_DROP`, u32).
     #[inline]
     pub fn stat_forced_drop(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `stat-forced-mark` (`TCA_GRED_VQ_STAT_FORCED_MARK`, u32).
     #[inline]
     pub fn stat_forced_mark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `stat-pdrop` (`TCA_GRED_VQ_STAT_PDROP`, u32).
     #[inline]
     pub fn stat_pdrop(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 
     /// Writes `stat-other` (`TCA_GRED_VQ_STAT_OTHER`, u32).
     #[inline]
     pub fn stat_other(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 
     /// Writes `flags` (`TCA_GRED_VQ_FLAGS`, u32).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(12, &value), self)
     }
 }
 
@@ -23111,11 +22808,13 @@ impl<'a> TcaGredVqListAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -23139,6 +22838,7 @@ impl<'m, 'a, 'b> TcaGredVqListAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -23172,11 +22872,13 @@ impl<'a> TcaStabAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -23206,6 +22908,7 @@ impl<'m, 'a, 'b> TcaStabAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -23213,15 +22916,13 @@ impl<'m, 'a, 'b> TcaStabAttrsWriter<'m, 'a, 'b> {
     /// Writes `base` (`TCA_STAB_BASE`, binary).
     #[inline]
     pub fn base(&mut self, value: &TcSizespec) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 
     /// Writes `data` (`TCA_STAB_DATA`, binary).
     #[inline]
     pub fn data(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 }
 
@@ -23247,11 +22948,13 @@ impl<'a> TcaStatsAttrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -23311,6 +23014,7 @@ impl<'m, 'a, 'b> TcaStatsAttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -23318,22 +23022,19 @@ impl<'m, 'a, 'b> TcaStatsAttrsWriter<'m, 'a, 'b> {
     /// Writes `basic` (`TCA_STATS_BASIC`, binary).
     #[inline]
     pub fn basic(&mut self, value: &GnetStatsBasic) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(1, value), self)
     }
 
     /// Writes `rate-est` (`TCA_STATS_RATE_EST`, binary).
     #[inline]
     pub fn rate_est(&mut self, value: &GnetStatsRateEst) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(2, value), self)
     }
 
     /// Writes `queue` (`TCA_STATS_QUEUE`, binary).
     #[inline]
     pub fn queue(&mut self, value: &GnetStatsQueue) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(3, value), self)
     }
 
     /// Opens `app` (`TCA_STATS_APP`, sub-message): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -23345,22 +23046,19 @@ impl<'m, 'a, 'b> TcaStatsAttrsWriter<'m, 'a, 'b> {
     /// Writes `rate-est64` (`TCA_STATS_RATE_EST64`, binary).
     #[inline]
     pub fn rate_est64(&mut self, value: &GnetStatsRateEst64) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(5, value), self)
     }
 
     /// Writes `basic-hw` (`TCA_STATS_BASIC_HW`, binary).
     #[inline]
     pub fn basic_hw(&mut self, value: &GnetStatsBasic) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(7, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(7, value), self)
     }
 
     /// Writes `pkt64` (`TCA_STATS_PKT64`, u64).
     #[inline]
     pub fn pkt64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 }
 
@@ -23386,11 +23084,13 @@ impl<'a> U32Attrs<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 12> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -23474,6 +23174,7 @@ impl<'m, 'a, 'b> U32AttrsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -23481,36 +23182,31 @@ impl<'m, 'a, 'b> U32AttrsWriter<'m, 'a, 'b> {
     /// Writes `classid` (`TCA_U32_CLASSID`, u32).
     #[inline]
     pub fn classid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `hash` (`TCA_U32_HASH`, u32).
     #[inline]
     pub fn hash(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `link` (`TCA_U32_LINK`, u32).
     #[inline]
     pub fn link(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `divisor` (`TCA_U32_DIVISOR`, u32).
     #[inline]
     pub fn divisor(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `sel` (`TCA_U32_SEL`, binary).
     #[inline]
     pub fn sel(&mut self, value: &TcU32Sel) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(5, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(5, value), self)
     }
 
     /// Opens `police` (`TCA_U32_POLICE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -23528,29 +23224,25 @@ impl<'m, 'a, 'b> U32AttrsWriter<'m, 'a, 'b> {
     /// Writes `indev` (`TCA_U32_INDEV`, string).
     #[inline]
     pub fn indev(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(8, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(8, value), self)
     }
 
     /// Writes `pcnt` (`TCA_U32_PCNT`, binary).
     #[inline]
     pub fn pcnt(&mut self, value: &TcU32Pcnt) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(9, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(9, value), self)
     }
 
     /// Writes `mark` (`TCA_U32_MARK`, binary).
     #[inline]
     pub fn mark(&mut self, value: &TcU32Mark) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(10, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(10, value), self)
     }
 
     /// Writes `flags` (`TCA_U32_FLAGS`, u32).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(11, &value), self)
     }
 }
 

@@ -319,11 +319,13 @@ impl<'a> Metrics<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -383,6 +385,7 @@ impl<'m, 'a, 'b> MetricsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -390,50 +393,43 @@ impl<'m, 'a, 'b> MetricsWriter<'m, 'a, 'b> {
     /// Writes `rtt` (`TCP_METRICS_A_METRICS_RTT`, u32).
     #[inline]
     pub fn rtt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `rttvar` (`TCP_METRICS_A_METRICS_RTTVAR`, u32).
     #[inline]
     pub fn rttvar(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `ssthresh` (`TCP_METRICS_A_METRICS_SSTHRESH`, u32).
     #[inline]
     pub fn ssthresh(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `cwnd` (`TCP_METRICS_A_METRICS_CWND`, u32).
     #[inline]
     pub fn cwnd(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `reodering` (`TCP_METRICS_A_METRICS_REODERING`, u32).
     #[inline]
     pub fn reodering(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `rtt-us` (`TCP_METRICS_A_METRICS_RTT_US`, u32).
     #[inline]
     pub fn rtt_us(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `rttvar-us` (`TCP_METRICS_A_METRICS_RTTVAR_US`, u32).
     #[inline]
     pub fn rttvar_us(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 }
 
@@ -459,11 +455,13 @@ impl<'a> TcpMetrics<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 13> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -553,6 +551,7 @@ impl<'m, 'a, 'b> TcpMetricsWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -560,36 +559,31 @@ impl<'m, 'a, 'b> TcpMetricsWriter<'m, 'a, 'b> {
     /// Writes `addr-ipv4` (`TCP_METRICS_ATTR_ADDR_IPV4`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn addr_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(1, &value), self)
     }
 
     /// Writes `addr-ipv6` (`TCP_METRICS_ATTR_ADDR_IPV6`, binary, big-endian, display hint ipv6).
     #[inline]
     pub fn addr_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(2, &value), self)
     }
 
     /// Writes `age` (`TCP_METRICS_ATTR_AGE`, u64).
     #[inline]
     pub fn age(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `tw-tsval` (`TCP_METRICS_ATTR_TW_TSVAL`, u32).
     #[inline]
     pub fn tw_tsval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `tw-ts-stamp` (`TCP_METRICS_ATTR_TW_TS_STAMP`, s32).
     #[inline]
     pub fn tw_ts_stamp(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Opens `vals` (`TCP_METRICS_ATTR_VALS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -601,42 +595,36 @@ impl<'m, 'a, 'b> TcpMetricsWriter<'m, 'a, 'b> {
     /// Writes `fopen-mss` (`TCP_METRICS_ATTR_FOPEN_MSS`, u16).
     #[inline]
     pub fn fopen_mss(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `fopen-syn-drops` (`TCP_METRICS_ATTR_FOPEN_SYN_DROPS`, u16).
     #[inline]
     pub fn fopen_syn_drops(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Writes `fopen-syn-drop-ts` (`TCP_METRICS_ATTR_FOPEN_SYN_DROP_TS`, u64).
     #[inline]
     pub fn fopen_syn_drop_ts(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(9, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(9, &value), self)
     }
 
     /// Writes `fopen-cookie` (`TCP_METRICS_ATTR_FOPEN_COOKIE`, binary).
     #[inline]
     pub fn fopen_cookie(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, value), self)
     }
 
     /// Writes `saddr-ipv4` (`TCP_METRICS_ATTR_SADDR_IPV4`, u32, big-endian, display hint ipv4).
     #[inline]
     pub fn saddr_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(11, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(11, &value), self)
     }
 
     /// Writes `saddr-ipv6` (`TCP_METRICS_ATTR_SADDR_IPV6`, binary, big-endian, display hint ipv6).
     #[inline]
     pub fn saddr_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        self.0.put_be(12, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put_be(12, &value), self)
     }
 }

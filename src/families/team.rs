@@ -385,11 +385,13 @@ impl<'a> AttrOption<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -449,6 +451,7 @@ impl<'m, 'a, 'b> AttrOptionWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -456,50 +459,43 @@ impl<'m, 'a, 'b> AttrOptionWriter<'m, 'a, 'b> {
     /// Writes `name` (`TEAM_ATTR_OPTION_NAME`, string).
     #[inline]
     pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(1, value), self)
     }
 
     /// Writes `changed` (`TEAM_ATTR_OPTION_CHANGED`, flag).
     #[inline]
     pub fn changed(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(2)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(2), self)
     }
 
     /// Writes `type` (`TEAM_ATTR_OPTION_TYPE`, u8).
     #[inline]
     pub fn type_(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `data` (`TEAM_ATTR_OPTION_DATA`, binary).
     #[inline]
     pub fn data(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Writes `removed` (`TEAM_ATTR_OPTION_REMOVED`, flag).
     #[inline]
     pub fn removed(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(5)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(5), self)
     }
 
     /// Writes `port-ifindex` (`TEAM_ATTR_OPTION_PORT_IFINDEX`, u32).
     #[inline]
     pub fn port_ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `array-index` (`TEAM_ATTR_OPTION_ARRAY_INDEX`, u32).
     #[inline]
     pub fn array_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 }
 
@@ -525,11 +521,13 @@ impl<'a> AttrPort<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -583,6 +581,7 @@ impl<'m, 'a, 'b> AttrPortWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -590,43 +589,37 @@ impl<'m, 'a, 'b> AttrPortWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`TEAM_ATTR_PORT_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `changed` (`TEAM_ATTR_PORT_CHANGED`, flag).
     #[inline]
     pub fn changed(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(2)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(2), self)
     }
 
     /// Writes `linkup` (`TEAM_ATTR_PORT_LINKUP`, flag).
     #[inline]
     pub fn linkup(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(3)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(3), self)
     }
 
     /// Writes `speed` (`TEAM_ATTR_PORT_SPEED`, u32).
     #[inline]
     pub fn speed(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 
     /// Writes `duplex` (`TEAM_ATTR_PORT_DUPLEX`, u8).
     #[inline]
     pub fn duplex(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `removed` (`TEAM_ATTR_PORT_REMOVED`, flag).
     #[inline]
     pub fn removed(&mut self) -> Result<&mut Self, crate::Error> {
-        self.0.put_flag(6)?;
-        Ok(self)
+        f::view::chained(self.0.put_flag(6), self)
     }
 }
 
@@ -652,11 +645,13 @@ impl<'a> ItemOption<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -680,6 +675,7 @@ impl<'m, 'a, 'b> ItemOptionWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -713,11 +709,13 @@ impl<'a> ItemPort<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -741,6 +739,7 @@ impl<'m, 'a, 'b> ItemPortWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -774,11 +773,13 @@ impl<'a> Team<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -814,6 +815,7 @@ impl<'m, 'a, 'b> TeamWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -821,8 +823,7 @@ impl<'m, 'a, 'b> TeamWriter<'m, 'a, 'b> {
     /// Writes `team-ifindex` (`TEAM_ATTR_TEAM_IFINDEX`, u32).
     #[inline]
     pub fn team_ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Opens `list-option` (`TEAM_ATTR_LIST_OPTION`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).

@@ -48,7 +48,7 @@ mod value;
 
 pub use check::check_attrs;
 pub use iter::{Entries, EntryValues, Nests, Strings, Values};
-pub use sink::Sink;
+pub use sink::{Sink, chained};
 pub use value::{Bitfield32, Put, Scalar, Value, put_value, read_value};
 
 /// The attributes of one run indexed by their set: a slot per attribute of

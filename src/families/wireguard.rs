@@ -19,13 +19,21 @@ pub const WG_GENL_VERSION: u8 = 1;
 pub const WG_KEY_LEN: u32 = 32;
 /// `WGDEVICE_F_REPLACE_PEERS` (`replace-peers`) in wireguard's flag set `wgdevice-flags`.
 pub const WGDEVICE_F_REPLACE_PEERS: u32 = 0x1;
-bitflags::bitflags! {
 /// wireguard's flag set `wgdevice-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct WgdeviceFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct WgdeviceFlags(u32);
+
+bitflags::bitflags! {
+impl WgdeviceFlags: u32 {
 /// `WGDEVICE_F_REPLACE_PEERS` (`replace-peers`).
 const REPLACE_PEERS = 0x1;
 }
+}
+
+impl core::fmt::Debug for WgdeviceFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("WgdeviceFlags", self, f)
+    }
 }
 
 impl WgdeviceFlags {
@@ -50,10 +58,12 @@ pub const WGPEER_F_REMOVE_ME: u32 = 0x1;
 pub const WGPEER_F_REPLACE_ALLOWEDIPS: u32 = 0x2;
 /// `WGPEER_F_UPDATE_ONLY` (`update-only`) in wireguard's flag set `wgpeer-flags`.
 pub const WGPEER_F_UPDATE_ONLY: u32 = 0x4;
-bitflags::bitflags! {
 /// wireguard's flag set `wgpeer-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct WgpeerFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct WgpeerFlags(u32);
+
+bitflags::bitflags! {
+impl WgpeerFlags: u32 {
 /// `WGPEER_F_REMOVE_ME` (`remove-me`).
 const REMOVE_ME = 0x1;
 /// `WGPEER_F_REPLACE_ALLOWEDIPS` (`replace-allowedips`).
@@ -61,6 +71,12 @@ const REPLACE_ALLOWEDIPS = 0x2;
 /// `WGPEER_F_UPDATE_ONLY` (`update-only`).
 const UPDATE_ONLY = 0x4;
 }
+}
+
+impl core::fmt::Debug for WgpeerFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("WgpeerFlags", self, f)
+    }
 }
 
 impl WgpeerFlags {
@@ -93,13 +109,21 @@ pub static ENUM_WGPEER_FLAGS: f::EnumSpec = f::EnumSpec {
 
 /// `WGALLOWEDIP_F_REMOVE_ME` (`remove-me`) in wireguard's flag set `wgallowedip-flags`.
 pub const WGALLOWEDIP_F_REMOVE_ME: u32 = 0x1;
-bitflags::bitflags! {
 /// wireguard's flag set `wgallowedip-flags`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct WgallowedipFlags: u32 {
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct WgallowedipFlags(u32);
+
+bitflags::bitflags! {
+impl WgallowedipFlags: u32 {
 /// `WGALLOWEDIP_F_REMOVE_ME` (`remove-me`).
 const REMOVE_ME = 0x1;
 }
+}
+
+impl core::fmt::Debug for WgallowedipFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f::debug_flags("WgallowedipFlags", self, f)
+    }
 }
 
 impl WgallowedipFlags {
@@ -564,11 +588,13 @@ impl<'a> Wgallowedip<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -610,6 +636,7 @@ impl<'m, 'a, 'b> WgallowedipWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -617,29 +644,25 @@ impl<'m, 'a, 'b> WgallowedipWriter<'m, 'a, 'b> {
     /// Writes `family` (`WGALLOWEDIP_A_FAMILY`, u16).
     #[inline]
     pub fn family(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `ipaddr` (`WGALLOWEDIP_A_IPADDR`, binary, display hint ipv4-or-v6).
     #[inline]
     pub fn ipaddr(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, &value), self)
     }
 
     /// Writes `cidr-mask` (`WGALLOWEDIP_A_CIDR_MASK`, u8).
     #[inline]
     pub fn cidr_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `flags` (`WGALLOWEDIP_A_FLAGS`, u32, a value of `wgallowedip-flags`: `WgallowedipFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, &value), self)
     }
 }
 
@@ -665,11 +688,13 @@ impl<'a> Wgdevice<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -735,6 +760,7 @@ impl<'m, 'a, 'b> WgdeviceWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -742,50 +768,43 @@ impl<'m, 'a, 'b> WgdeviceWriter<'m, 'a, 'b> {
     /// Writes `ifindex` (`WGDEVICE_A_IFINDEX`, u32).
     #[inline]
     pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, &value), self)
     }
 
     /// Writes `ifname` (`WGDEVICE_A_IFNAME`, string).
     #[inline]
     pub fn ifname(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put_string(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_string(2, value), self)
     }
 
     /// Writes `private-key` (`WGDEVICE_A_PRIVATE_KEY`, binary, display hint hex).
     #[inline]
     pub fn private_key(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, value), self)
     }
 
     /// Writes `public-key` (`WGDEVICE_A_PUBLIC_KEY`, binary, display hint hex).
     #[inline]
     pub fn public_key(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Writes `flags` (`WGDEVICE_A_FLAGS`, u32, a value of `wgdevice-flags`: `WgdeviceFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `listen-port` (`WGDEVICE_A_LISTEN_PORT`, u16).
     #[inline]
     pub fn listen_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(6, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(6, &value), self)
     }
 
     /// Writes `fwmark` (`WGDEVICE_A_FWMARK`, u32).
     #[inline]
     pub fn fwmark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Opens `peers` (`WGDEVICE_A_PEERS`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -817,11 +836,13 @@ impl<'a> Wgpeer<'a> {
     }
 
     /// The generic view underneath: every attribute by its spec.
+    #[inline]
     pub const fn raw(&self) -> &f::view::RawView<'a, 11> {
         &self.0
     }
 
     /// The attributes the set does not describe.
+    #[inline]
     pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
         self.0.unknown()
     }
@@ -899,6 +920,7 @@ impl<'m, 'a, 'b> WgpeerWriter<'m, 'a, 'b> {
     }
 
     /// Closes the nest written into (nothing to do at a message's top level).
+    #[inline]
     pub fn end(self) -> Result<(), crate::Error> {
         self.0.end()
     }
@@ -906,36 +928,31 @@ impl<'m, 'a, 'b> WgpeerWriter<'m, 'a, 'b> {
     /// Writes `public-key` (`WGPEER_A_PUBLIC_KEY`, binary, display hint hex).
     #[inline]
     pub fn public_key(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(1, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(1, value), self)
     }
 
     /// Writes `preshared-key` (`WGPEER_A_PRESHARED_KEY`, binary, display hint hex).
     #[inline]
     pub fn preshared_key(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(2, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(2, value), self)
     }
 
     /// Writes `flags` (`WGPEER_A_FLAGS`, u32, a value of `wgpeer-flags`: `WgpeerFlags`).
     #[inline]
     pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(3, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(3, &value), self)
     }
 
     /// Writes `endpoint` (`WGPEER_A_ENDPOINT`, binary).
     #[inline]
     pub fn endpoint(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        self.0.put(4, value)?;
-        Ok(self)
+        f::view::chained(self.0.put(4, value), self)
     }
 
     /// Writes `persistent-keepalive-interval` (`WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL`, u16).
     #[inline]
     pub fn persistent_keepalive_interval(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        self.0.put(5, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(5, &value), self)
     }
 
     /// Writes `last-handshake-time` (`WGPEER_A_LAST_HANDSHAKE_TIME`, binary).
@@ -944,22 +961,19 @@ impl<'m, 'a, 'b> WgpeerWriter<'m, 'a, 'b> {
         &mut self,
         value: &KernelTimespec,
     ) -> Result<&mut Self, crate::Error> {
-        self.0.put_struct(6, value)?;
-        Ok(self)
+        f::view::chained(self.0.put_struct(6, value), self)
     }
 
     /// Writes `rx-bytes` (`WGPEER_A_RX_BYTES`, u64).
     #[inline]
     pub fn rx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(7, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(7, &value), self)
     }
 
     /// Writes `tx-bytes` (`WGPEER_A_TX_BYTES`, u64).
     #[inline]
     pub fn tx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        self.0.put(8, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(8, &value), self)
     }
 
     /// Opens `allowedips` (`WGPEER_A_ALLOWEDIPS`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
@@ -971,7 +985,6 @@ impl<'m, 'a, 'b> WgpeerWriter<'m, 'a, 'b> {
     /// Writes `protocol-version` (`WGPEER_A_PROTOCOL_VERSION`, u32).
     #[inline]
     pub fn protocol_version(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        self.0.put(10, &value)?;
-        Ok(self)
+        f::view::chained(self.0.put(10, &value), self)
     }
 }

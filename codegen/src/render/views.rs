@@ -176,7 +176,7 @@ impl Gen<'_> {
             "flag" => (
                 String::new(),
                 chain,
-                format!("self.0.put_flag({n})?;\nOk(self)"),
+                format!("f::view::chained(self.0.put_flag({n}), self)"),
             ),
             "nest" => match nested {
                 Some(v) => (
@@ -192,18 +192,18 @@ impl Gen<'_> {
             "string" => (
                 ", value: &[u8]".into(),
                 chain,
-                format!("self.0.put_string({n}, value)?;\nOk(self)"),
+                format!("f::view::chained(self.0.put_string({n}, value), self)"),
             ),
             "binary" if a.display.is_none() => match self.struct_type(&a.structure) {
                 Some(s) => (
                     format!(", value: &{s}"),
                     chain,
-                    format!("self.0.put_struct({n}, value)?;\nOk(self)"),
+                    format!("f::view::chained(self.0.put_struct({n}, value), self)"),
                 ),
                 None => (
                     ", value: &[u8]".into(),
                     chain,
-                    format!("self.0.put({n}, value)?;\nOk(self)"),
+                    format!("f::view::chained(self.0.put({n}, value), self)"),
                 ),
             },
             ty => {
@@ -217,7 +217,7 @@ impl Gen<'_> {
                 (
                     format!(", value: {t}"),
                     chain,
-                    format!("self.0.{put}({n}, {arg})?;\nOk(self)"),
+                    format!("f::view::chained(self.0.{put}({n}, {arg}), self)"),
                 )
             }
         })
@@ -296,11 +296,11 @@ impl Gen<'_> {
             "/// The typed view of {fam}'s attribute set `{}`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).\n#[derive(Copy, Clone, Debug)]\npub struct {view}<'a>(f::view::RawView<'a, {n}>);\n\n\
 impl<'a> f::view::SetView<'a> for {view}<'a> {{\nconst SET: &'static f::AttrSet = &{set_static};\n#[inline]\nfn index_attrs<const CHECKED: bool>(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {{\nf::view::RawView::index::<CHECKED>(&{set_static}, attrs).map(Self)\n}}\n}}\n\n\
 impl<'a> {view}<'a> {{\n/// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).\n#[inline]\npub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {{\n<Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))\n}}\n\n\
-/// The generic view underneath: every attribute by its spec.\npub const fn raw(&self) -> &f::view::RawView<'a, {n}> {{\n&self.0\n}}\n\n\
-/// The attributes the set does not describe.\npub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {{\nself.0.unknown()\n}}\n\n{getters}}}\n\n\
+/// The generic view underneath: every attribute by its spec.\n#[inline]\npub const fn raw(&self) -> &f::view::RawView<'a, {n}> {{\n&self.0\n}}\n\n\
+/// The attributes the set does not describe.\n#[inline]\npub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {{\nself.0.unknown()\n}}\n\n{getters}}}\n\n\
 /// The typed writer of {fam}'s attribute set `{}`: a setter per attribute.\n#[derive(Debug)]\n#[must_use = \"a nest's writer discards the nest unless closed with end\"]\npub struct {view}Writer<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);\n\n\
 impl<'m, 'a, 'b> {view}Writer<'m, 'a, 'b> {{\n/// Writes into `sink`: a message's top level or an open nest.\npub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {{\nSelf(sink.into())\n}}\n\n\
-/// Closes the nest written into (nothing to do at a message's top level).\npub fn end(self) -> Result<(), crate::Error> {{\nself.0.end()\n}}\n\n{setters}}}\n",
+/// Closes the nest written into (nothing to do at a message's top level).\n#[inline]\npub fn end(self) -> Result<(), crate::Error> {{\nself.0.end()\n}}\n\n{setters}}}\n",
             set.name, set.name
         );
     }
