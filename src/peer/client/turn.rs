@@ -85,6 +85,7 @@ impl Slot {
     /// Records `waker` as the task awaiting the answer, unless the answer
     /// is already there (`false`): checked under the same lock
     /// [`give_answer`](Self::give_answer) takes, so no answer goes unseen.
+    #[cfg(feature = "tokio")]
     pub(super) fn await_answer(&self, waker: &Waker) -> bool {
         let mut state = self.state();
         if state.answer.is_some() {
@@ -99,6 +100,7 @@ impl Slot {
     }
 
     /// Wakes the task awaiting the answer, if one is recorded.
+    #[cfg(feature = "tokio")]
     pub(super) fn wake_task(&self) {
         let waker = self.state().waker.clone();
         if let Some(waker) = waker {
