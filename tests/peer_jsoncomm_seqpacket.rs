@@ -308,3 +308,34 @@ fn serve_accepts_on_the_calling_thread() {
         );
     }
 }
+
+/// With a uid allow list (credentials on), a request sent on a connection
+/// the server has not accepted yet is served once it is: the kernel gave
+/// it its sender's credentials. (The listener asks for credentials, so an
+/// accepted connection has them from its first message; set after the
+/// accept, a request sent in between arrived without its sender and was
+/// refused, or read through nix without an address, which panicked.)
+#[test]
+fn a_request_sent_before_the_accept_is_served_with_credentials_on() {
+    let me = rustix::process::geteuid().as_raw();
+    let name = format!("procslink-seqpacket-early-{}", std::process::id());
+    let addr = UnixAddr::abstract_name(&name);
+    let server = Server::bind_jsoncomm_seqpacket(
+        addr.clone(),
+        methods(),
+        ServerOptions::new().allow_uid(me),
+    )
+    .unwrap();
+    let fd = plain_connection(&name);
+    let request = br#"{"jsonrpc":"2.0","method":"echo","params":["early"],"id":1}"#;
+    rustix::net::send(&fd, request, SendFlags::empty()).unwrap();
+    // Only now does the server accept, read and answer.
+    let running = server.spawn().unwrap();
+    let mut buf = vec![0u8; 65536];
+    let (_, n) = rustix::net::recv(&fd, &mut buf, RecvFlags::empty()).unwrap();
+    let answer: Value = serde_json::from_slice(&buf[..n]).expect("a bare JSON document");
+    assert_eq!(answer["id"], 1, "{answer}");
+    assert_eq!(answer["result"], "early", "{answer}");
+    drop(fd);
+    running.stop().unwrap();
+}

@@ -26,8 +26,34 @@ use serde_json::{Value, json};
 
 /// The abstract name the child serves at, in its environment.
 const SERVER_VAR: &str = "PROCSLINK_TEST_PIDNS_SERVER";
-/// "1" when the child serves the jsoncomm profile.
-const JSONCOMM_VAR: &str = "PROCSLINK_TEST_PIDNS_JSONCOMM";
+/// What the child serves: "unix", "jsoncomm" or "seqpacket" ([`Mode`]).
+const MODE_VAR: &str = "PROCSLINK_TEST_PIDNS_MODE";
+
+/// The transport of a test: ProcsLink over Unix datagrams, jsoncomm over
+/// Unix datagrams, or jsoncomm over `SOCK_SEQPACKET` connections.
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Unix,
+    Jsoncomm,
+    Seqpacket,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Unix => "unix",
+            Mode::Jsoncomm => "jsoncomm",
+            Mode::Seqpacket => "seqpacket",
+        }
+    }
+
+    fn from_name(name: &str) -> Mode {
+        [Mode::Unix, Mode::Jsoncomm, Mode::Seqpacket]
+            .into_iter()
+            .find(|m| m.name() == name)
+            .unwrap_or(Mode::Unix)
+    }
+}
 
 /// `whoami`: the caller's credentials as the server sees them, and how
 /// many descriptors came with the request.
@@ -42,12 +68,12 @@ fn methods() -> Methods {
     methods
 }
 
-fn client(jsoncomm: bool) -> Client {
+fn client(mode: Mode, server: &UnixAddr) -> Client {
     let options = ClientOptions::new().timeout(Duration::from_secs(5));
-    if jsoncomm {
-        Client::jsoncomm_with(options).expect("client")
-    } else {
-        Client::unix_with(options).expect("client")
+    match mode {
+        Mode::Unix => Client::unix_with(options).expect("client"),
+        Mode::Jsoncomm => Client::jsoncomm_with(options).expect("client"),
+        Mode::Seqpacket => Client::jsoncomm_seqpacket_with(server, options).expect("client"),
     }
 }
 
@@ -82,7 +108,7 @@ impl Drop for Child {
 /// Starts the server of [`child_serves_in_a_new_pid_namespace`] in new
 /// PID namespaces (`None` when `unshare` cannot make them here), once it
 /// serves.
-fn start_child(name: &str, jsoncomm: bool) -> Option<(Child, impl BufRead)> {
+fn start_child(name: &str, mode: Mode) -> Option<(Child, impl BufRead)> {
     let exe = std::env::current_exe().expect("current_exe");
     let spawned = Command::new("unshare")
         .args(["--pid", "--fork", "--kill-child", "--"])
@@ -96,7 +122,7 @@ fn start_child(name: &str, jsoncomm: bool) -> Option<(Child, impl BufRead)> {
             "1",
         ])
         .env(SERVER_VAR, name)
-        .env(JSONCOMM_VAR, if jsoncomm { "1" } else { "0" })
+        .env(MODE_VAR, mode.name())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -131,15 +157,15 @@ fn start_child(name: &str, jsoncomm: bool) -> Option<(Child, impl BufRead)> {
     }
 }
 
-fn seen_from_another_pid_namespace(jsoncomm: bool) {
+fn seen_from_another_pid_namespace(mode: Mode) {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     let name = format!("procslink-test-pidns-{}-{n}", std::process::id());
-    let Some((mut child, mut lines)) = start_child(&name, jsoncomm) else {
+    let Some((mut child, mut lines)) = start_child(&name, mode) else {
         return;
     };
     let addr = UnixAddr::abstract_name(&name);
-    let me = client(jsoncomm);
+    let me = client(mode, &addr);
     let seen = me.call(addr.clone(), "whoami", json!([])).unwrap();
     // This process is not visible in the server's PID namespace.
     let uid = rustix::process::geteuid().as_raw();
@@ -168,20 +194,28 @@ fn seen_from_another_pid_namespace(jsoncomm: bool) {
 
 #[test]
 fn a_sender_in_a_pid_namespace_the_server_cannot_see_has_pid_0_on_unix_datagrams() {
-    seen_from_another_pid_namespace(false);
+    seen_from_another_pid_namespace(Mode::Unix);
 }
 
 #[test]
 fn a_sender_in_a_pid_namespace_the_server_cannot_see_has_pid_0_on_jsoncomm() {
-    seen_from_another_pid_namespace(true);
+    seen_from_another_pid_namespace(Mode::Jsoncomm);
+}
+
+/// On a connection the messages come without an address, which the
+/// server must not need to read them.
+#[test]
+fn a_sender_in_a_pid_namespace_the_server_cannot_see_has_pid_0_on_seqpacket() {
+    seen_from_another_pid_namespace(Mode::Seqpacket);
 }
 
 #[test]
 fn a_visible_sender_has_its_pid_and_passes_descriptors_with_credentials_on() {
     for jsoncomm in [false, true] {
+        let mode = if jsoncomm { Mode::Jsoncomm } else { Mode::Unix };
         let (addr, server) = server(jsoncomm);
         let (reader, _writer) = std::io::pipe().unwrap();
-        let (seen, _) = client(jsoncomm)
+        let (seen, _) = client(mode, &addr)
             .call_with_fds(addr, "whoami", json!([]), &[reader.as_fd()])
             .unwrap();
         assert_eq!(seen["pid"], json!(std::process::id()));
@@ -197,15 +231,33 @@ fn a_visible_sender_has_its_pid_and_passes_descriptors_with_credentials_on() {
 #[ignore = "run by the tests above under unshare --pid"]
 fn child_serves_in_a_new_pid_namespace() {
     let name = std::env::var(SERVER_VAR).expect("run by the tests above");
-    let jsoncomm = std::env::var(JSONCOMM_VAR).is_ok_and(|v| v == "1");
+    let mode = Mode::from_name(&std::env::var(MODE_VAR).unwrap_or_default());
     let options = ServerOptions::new().pass_credentials(true);
     let addr = UnixAddr::abstract_name(name);
-    let server = if jsoncomm {
-        Server::bind_jsoncomm(addr, methods(), options)
-    } else {
-        Server::bind_unix(addr, methods(), options)
+    let stop: Box<dyn FnOnce() -> (u64, u64)> = match mode {
+        Mode::Seqpacket => {
+            let server = Server::bind_jsoncomm_seqpacket(addr, methods(), options)
+                .expect("bind")
+                .spawn()
+                .expect("spawn");
+            Box::new(move || {
+                let stats = server.stop().expect("stop");
+                (stats.served, stats.malformed)
+            })
+        }
+        Mode::Unix | Mode::Jsoncomm => {
+            let server = if mode == Mode::Jsoncomm {
+                Server::bind_jsoncomm(addr, methods(), options)
+            } else {
+                Server::bind_unix(addr, methods(), options)
+            };
+            let server = server.expect("bind").spawn().expect("spawn");
+            Box::new(move || {
+                let stats = server.stop().expect("stop");
+                (stats.served, stats.malformed)
+            })
+        }
     };
-    let server = server.expect("bind").spawn().expect("spawn");
     println!("PIDNS ready");
     let (done, wait) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -213,9 +265,9 @@ fn child_serves_in_a_new_pid_namespace() {
         let _ = done.send(());
     });
     let _ = wait.recv_timeout(Duration::from_secs(60));
-    let stats = server.stop().expect("stop");
+    let (served, malformed) = stop();
     println!(
         "PIDNS {}",
-        json!({"served": stats.served, "malformed": stats.malformed})
+        json!({"served": served, "malformed": malformed})
     );
 }

@@ -172,8 +172,15 @@ fn recv_with_nix(
     })
 }
 
-/// A named Unix sender's address (`None` for an unnamed one).
+/// A named Unix sender's address (`None` for an unnamed one, or none at
+/// all: a connection's messages come without an address).
 fn unix_addr(addr: &nix::sys::socket::UnixAddr) -> Option<UnixAddr> {
+    use nix::sys::socket::SockaddrLike;
+    // nix hands over the address with the kernel's length even when that
+    // is 0, and its accessors assert on one shorter than `sun_family`.
+    if (addr.len() as usize) < std::mem::offset_of!(nix::libc::sockaddr_un, sun_path) {
+        return None;
+    }
     if let Some(path) = addr.path() {
         return Some(UnixAddr::Path(path.to_path_buf()));
     }

@@ -59,6 +59,14 @@ impl SeqpacketListener {
         &self.local
     }
 
+    /// Asks for the senders' credentials (`SO_PASSCRED`) on every
+    /// connection accepted from now on: the kernel copies the option from
+    /// the listener to each accepted socket.
+    pub(crate) fn set_passcred(&self, on: bool) -> io::Result<()> {
+        rustix::net::sockopt::set_socket_passcred(&self.fd, on)
+            .map_err(|e| with_context(e, "setsockopt SO_PASSCRED"))
+    }
+
     /// The next connection, waiting for one.
     pub(crate) fn accept(&self) -> io::Result<Seqpacket> {
         let fd = rustix::net::accept_with(&self.fd, SocketFlags::CLOEXEC)

@@ -101,6 +101,12 @@ impl Server {
     ) -> io::Result<SeqpacketServer> {
         let addr = addr.into();
         let listener = SeqpacketListener::bind(&addr)?;
+        if options.allow_uids.is_some() || options.pass_credentials {
+            // Set on the listener, so that every accepted connection has it
+            // from the start: set on a connection after its accept, a
+            // request sent in between would come without its sender.
+            listener.set_passcred(true)?;
+        }
         let unlink = match addr {
             UnixAddr::Path(p) => Some(p),
             UnixAddr::Abstract(_) | UnixAddr::Unnamed => None,
