@@ -36,8 +36,11 @@ fn big(attr: &Attr<'_>, order: ByteOrder) -> bool {
     order == ByteOrder::Big || attr.is_net_byteorder()
 }
 
+/// The integer scalars. `u64` and `i64` name a narrower type after a colon:
+/// they also read a 4-byte payload, as that type widened (a `uint` or
+/// `sint` is 4 or 8 bytes).
 macro_rules! int_scalars {
-    ($($t:ty)*) => {$(
+    ($($t:ty $(: $narrow:ty)?),*) => {$(
         impl<'a> Scalar<'a> for $t {
             #[inline]
             fn read(attr: &Attr<'a>, order: ByteOrder) -> Result<Self, Error> {
@@ -47,6 +50,11 @@ macro_rules! int_scalars {
 
             #[inline]
             fn read_some(attr: &Attr<'a>, order: ByteOrder) -> Option<Self> {
+                $(
+                    if attr.payload().len() == 4 {
+                        return <$narrow>::read_some(attr, order).map(<$t>::from);
+                    }
+                )?
                 let bytes = attr.payload().try_into().ok()?;
                 Some(if big(attr, order) {
                     <$t>::from_be_bytes(bytes)
@@ -58,53 +66,7 @@ macro_rules! int_scalars {
     )*};
 }
 
-int_scalars!(u8 u16 u32 i8 i16 i32);
-
-/// `u64` also reads a 4-byte payload: a `uint` is 4 or 8 bytes.
-impl<'a> Scalar<'a> for u64 {
-    #[inline]
-    fn read(attr: &Attr<'a>, order: ByteOrder) -> Result<Self, Error> {
-        Self::read_some(attr, order).ok_or_else(|| wrong_size(attr, 8))
-    }
-
-    #[inline]
-    fn read_some(attr: &Attr<'a>, order: ByteOrder) -> Option<Self> {
-        match attr.payload().len() {
-            4 => u32::read_some(attr, order).map(u64::from),
-            _ => {
-                let bytes = attr.payload().try_into().ok()?;
-                Some(if big(attr, order) {
-                    u64::from_be_bytes(bytes)
-                } else {
-                    u64::from_ne_bytes(bytes)
-                })
-            }
-        }
-    }
-}
-
-/// `i64` also reads a 4-byte payload: a `sint` is 4 or 8 bytes.
-impl<'a> Scalar<'a> for i64 {
-    #[inline]
-    fn read(attr: &Attr<'a>, order: ByteOrder) -> Result<Self, Error> {
-        Self::read_some(attr, order).ok_or_else(|| wrong_size(attr, 8))
-    }
-
-    #[inline]
-    fn read_some(attr: &Attr<'a>, order: ByteOrder) -> Option<Self> {
-        match attr.payload().len() {
-            4 => i32::read_some(attr, order).map(i64::from),
-            _ => {
-                let bytes = attr.payload().try_into().ok()?;
-                Some(if big(attr, order) {
-                    i64::from_be_bytes(bytes)
-                } else {
-                    i64::from_ne_bytes(bytes)
-                })
-            }
-        }
-    }
-}
+int_scalars!(u8, u16, u32, i8, i16, i32, u64: u32, i64: i32);
 
 #[inline]
 fn fixed<const K: usize>(attr: &Attr<'_>) -> Result<[u8; K], Error> {
