@@ -16,6 +16,7 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
+use procslink::families::rt_link::{LinkAttrs, LinkinfoAttrs, LinkinfoVlanAttrs as VlanAttrs};
 use procslink::families::view::{RawView, SetView, Value, put_value, read_value};
 use procslink::families::{
     AttrSet, AttrSpec, AttrType, DisplayHint, Family, Protocol, ethtool, nlctrl, rt_addr, rt_link,
@@ -451,7 +452,7 @@ fn a_policy_violation_reads_as_none_and_is_an_error_when_checked() {
 }
 
 #[test]
-fn named_setters_build_what_named_getters_read() {
+fn keyed_writes_build_what_named_getters_read() {
     let mut buf = [0u8; 512];
     let mut batch = Builder::new(&mut buf);
     let mut m = batch
@@ -459,12 +460,19 @@ fn named_setters_build_what_named_getters_read() {
         .unwrap();
     {
         let mut link = rt_link::LinkAttrsWriter::new(&mut m);
-        link.ifname(b"p\xe9").unwrap().mtu(9000).unwrap();
-        link.address(&[2, 0, 0, 0, 0, 1]).unwrap();
-        let mut info = link.linkinfo().unwrap();
-        info.kind(b"vlan").unwrap();
-        let mut vlan = rt_link::LinkinfoVlanAttrsWriter::new(info.data().unwrap());
-        vlan.id(42).unwrap().protocol(0x8100).unwrap();
+        link.put(LinkAttrs::IFNAME, b"p\xe9")
+            .unwrap()
+            .put(LinkAttrs::MTU, 9000)
+            .unwrap();
+        link.put(LinkAttrs::ADDRESS, &[2, 0, 0, 0, 0, 1]).unwrap();
+        let mut info = link.nest(LinkAttrs::LINKINFO).unwrap();
+        info.put(LinkinfoAttrs::KIND, b"vlan").unwrap();
+        let data = info.open(LinkinfoAttrs::DATA).unwrap();
+        let mut vlan = rt_link::LinkinfoVlanAttrsWriter::new(data);
+        vlan.put(VlanAttrs::ID, 42)
+            .unwrap()
+            .put(VlanAttrs::PROTOCOL, 0x8100)
+            .unwrap();
         vlan.end().unwrap();
         info.end().unwrap();
     }
@@ -511,7 +519,11 @@ fn named_setters_build_what_named_getters_read() {
         .message(MessageType(20), Flags::REQUEST, 1, 0)
         .unwrap();
     let mut addr = rt_addr::AddrAttrsWriter::new(&mut m);
-    addr.local(Ipv4Addr::new(192, 0, 2, 1).into()).unwrap();
+    addr.put(
+        rt_addr::AddrAttrs::LOCAL,
+        Ipv4Addr::new(192, 0, 2, 1).into(),
+    )
+    .unwrap();
     addr.end().unwrap();
     let len = m.finish().unwrap();
     let (_, attrs) = Message::parse(&buf[..len])
@@ -528,7 +540,7 @@ fn named_setters_build_what_named_getters_read() {
         .message(MessageType(16), Flags::REQUEST, 1, 0)
         .unwrap();
     let mut link = rt_link::LinkAttrsWriter::new(&mut m);
-    let err = link.ifname(b"a-long-name").unwrap_err();
+    let err = link.put(LinkAttrs::IFNAME, b"a-long-name").unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::BufferTooSmall { .. }));
 }
 
@@ -652,10 +664,10 @@ proptest! {
         }
     }
 
-    /// The named setters of rt-link's link-attrs, linkinfo and vlan data
+    /// The keyed writes of rt-link's link-attrs, linkinfo and vlan data
     /// give back what the named getters read.
     #[test]
-    fn named_setters_round_trip(
+    fn keyed_writes_round_trip(
         name in proptest::collection::vec(1u8..=255, 1..=15),
         mtu in any::<u32>(),
         address in proptest::collection::vec(any::<u8>(), 6),
@@ -669,12 +681,13 @@ proptest! {
         let mut batch = Builder::new(&mut buf);
         let mut m = batch.message(MessageType(16), Flags::REQUEST, 1, 0).unwrap();
         let mut link = rt_link::LinkAttrsWriter::new(&mut m);
-        link.ifname(&name).unwrap().mtu(mtu).unwrap().address(&address).unwrap();
-        link.master(master).unwrap().operstate(operstate).unwrap().carrier(carrier).unwrap();
-        let mut info = link.linkinfo().unwrap();
-        info.kind(b"vlan").unwrap();
-        let mut vlan = rt_link::LinkinfoVlanAttrsWriter::new(info.data().unwrap());
-        vlan.id(id).unwrap().protocol(protocol).unwrap();
+        link.put(LinkAttrs::IFNAME, &name).unwrap().put(LinkAttrs::MTU, mtu).unwrap();
+        link.put(LinkAttrs::ADDRESS, &address).unwrap().put(LinkAttrs::MASTER, master).unwrap();
+        link.put(LinkAttrs::OPERSTATE, operstate).unwrap().put(LinkAttrs::CARRIER, carrier).unwrap();
+        let mut info = link.nest(LinkAttrs::LINKINFO).unwrap();
+        info.put(LinkinfoAttrs::KIND, b"vlan").unwrap();
+        let mut vlan = rt_link::LinkinfoVlanAttrsWriter::new(info.open(LinkinfoAttrs::DATA).unwrap());
+        vlan.put(VlanAttrs::ID, id).unwrap().put(VlanAttrs::PROTOCOL, protocol).unwrap();
         vlan.end().unwrap();
         info.end().unwrap();
         link.end().unwrap();
@@ -768,14 +781,18 @@ fn tc_options_resolve_with_their_fixed_header() {
         .message(MessageType(36), Flags::REQUEST, 1, 0)
         .unwrap();
     let mut attrs = tc::AttrsWriter::new(&mut m);
-    attrs.kind(b"netem").unwrap();
-    let mut options = attrs.options().unwrap();
+    attrs.put(tc::Attrs::KIND, b"netem").unwrap();
+    let mut options = attrs.open(tc::Attrs::OPTIONS).unwrap();
     let mut qopt = tc::TcNetemQopt::default();
     qopt.limit.set(1000);
     qopt.loss.set(7);
     options.builder().family_header(&qopt).unwrap();
     let mut netem = tc::NetemAttrsWriter::new(options);
-    netem.ecn(1).unwrap().rate64(125_000_000).unwrap();
+    netem
+        .put(tc::NetemAttrs::ECN, 1)
+        .unwrap()
+        .put(tc::NetemAttrs::RATE64, 125_000_000)
+        .unwrap();
     netem.end().unwrap();
     attrs.end().unwrap();
     let len = m.finish().unwrap();
@@ -802,8 +819,8 @@ fn tc_options_resolve_with_their_fixed_header() {
         .message(MessageType(36), Flags::REQUEST, 1, 0)
         .unwrap();
     let mut attrs = tc::AttrsWriter::new(&mut m);
-    attrs.kind(b"no-such-qdisc").unwrap();
-    let mut options = attrs.options().unwrap();
+    attrs.put(tc::Attrs::KIND, b"no-such-qdisc").unwrap();
+    let mut options = attrs.open(tc::Attrs::OPTIONS).unwrap();
     options.put(1, &5u32).unwrap();
     options.end().unwrap();
     attrs.end().unwrap();

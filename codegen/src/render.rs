@@ -228,6 +228,7 @@ impl Gen<'_> {
         for sub in &f.sub_messages {
             self.sub_message_view(&names, sub);
         }
+        self.set_markers(&names);
     }
 
     fn definitions(&mut self) {

@@ -149,38 +149,39 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of binder's attribute set `report`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Report<'a>(f::view::RawView<'a, 10>);
-
-impl<'a> f::view::SetView<'a> for Report<'a> {
-    const SET: &'static f::AttrSet = &SET_REPORT;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_REPORT, attrs).map(Self)
-    }
-}
+/// The typed view of binder's attribute set `report`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Report<'a> = f::view::View<'a, sets::Report, 10>;
 
 impl<'a> Report<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `error` (`BINDER_A_REPORT_ERROR`, u32), written by the writer's `put`.
+    pub const ERROR: f::view::Key<sets::Report, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
-        &self.0
-    }
+    /// The key of `context` (`BINDER_A_REPORT_CONTEXT`, string), written by the writer's `put`.
+    pub const CONTEXT: f::view::Key<sets::Report, f::view::Str> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `from-pid` (`BINDER_A_REPORT_FROM_PID`, u32), written by the writer's `put`.
+    pub const FROM_PID: f::view::Key<sets::Report, u32> = f::view::Key::new(3);
+
+    /// The key of `from-tid` (`BINDER_A_REPORT_FROM_TID`, u32), written by the writer's `put`.
+    pub const FROM_TID: f::view::Key<sets::Report, u32> = f::view::Key::new(4);
+
+    /// The key of `to-pid` (`BINDER_A_REPORT_TO_PID`, u32), written by the writer's `put`.
+    pub const TO_PID: f::view::Key<sets::Report, u32> = f::view::Key::new(5);
+
+    /// The key of `to-tid` (`BINDER_A_REPORT_TO_TID`, u32), written by the writer's `put`.
+    pub const TO_TID: f::view::Key<sets::Report, u32> = f::view::Key::new(6);
+
+    /// The key of `is-reply` (`BINDER_A_REPORT_IS_REPLY`, flag), written by the writer's `put`.
+    pub const IS_REPLY: f::view::Key<sets::Report, f::view::Flag> = f::view::Key::new(7);
+
+    /// The key of `flags` (`BINDER_A_REPORT_FLAGS`, u32), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::Report, u32> = f::view::Key::new(8);
+
+    /// The key of `code` (`BINDER_A_REPORT_CODE`, u32), written by the writer's `put`.
+    pub const CODE: f::view::Key<sets::Report, u32> = f::view::Key::new(9);
+
+    /// The key of `data-size` (`BINDER_A_REPORT_DATA_SIZE`, u32), written by the writer's `put`.
+    pub const DATA_SIZE: f::view::Key<sets::Report, u32> = f::view::Key::new(10);
 
     /// `error` (`BINDER_A_REPORT_ERROR`, u32).
     #[inline]
@@ -243,80 +244,17 @@ impl<'a> Report<'a> {
     }
 }
 
-/// The typed writer of binder's attribute set `report`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ReportWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of binder's attribute set `report`: it writes an attribute by its key, a constant of [`Report`](self::Report) (see [`Writer`](f::view::Writer)).
+pub type ReportWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Report>;
 
-impl<'m, 'a, 'b> ReportWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
+/// The marker types naming binder's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
+    /// Names `report` in [`Report`](super::Report) and [`ReportWriter`](super::ReportWriter).
+    pub enum Report {}
 
-    /// Writes `error` (`BINDER_A_REPORT_ERROR`, u32).
-    #[inline]
-    pub fn error(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `context` (`BINDER_A_REPORT_CONTEXT`, string).
-    #[inline]
-    pub fn context(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(2, value), self)
-    }
-
-    /// Writes `from-pid` (`BINDER_A_REPORT_FROM_PID`, u32).
-    #[inline]
-    pub fn from_pid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `from-tid` (`BINDER_A_REPORT_FROM_TID`, u32).
-    #[inline]
-    pub fn from_tid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `to-pid` (`BINDER_A_REPORT_TO_PID`, u32).
-    #[inline]
-    pub fn to_pid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `to-tid` (`BINDER_A_REPORT_TO_TID`, u32).
-    #[inline]
-    pub fn to_tid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `is-reply` (`BINDER_A_REPORT_IS_REPLY`, flag).
-    #[inline]
-    pub fn is_reply(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(7), self)
-    }
-
-    /// Writes `flags` (`BINDER_A_REPORT_FLAGS`, u32).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `code` (`BINDER_A_REPORT_CODE`, u32).
-    #[inline]
-    pub fn code(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `data-size` (`BINDER_A_REPORT_DATA_SIZE`, u32).
-    #[inline]
-    pub fn data_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
+    impl f::view::Set for Report {
+        const SET: &'static f::AttrSet = &super::SET_REPORT;
     }
 }

@@ -1952,38 +1952,114 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[&STRUCT_NF_CT_TCP_FLAGS_MASK, &STRUCT_NFGENMSG],
     sub_messages: &[],
 };
-/// The typed view of conntrack's attribute set `conntrack-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ConntrackAttrs<'a>(f::view::RawView<'a, 27>);
-
-impl<'a> f::view::SetView<'a> for ConntrackAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_CONNTRACK_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_CONNTRACK_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of conntrack's attribute set `conntrack-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ConntrackAttrs<'a> = f::view::View<'a, sets::ConntrackAttrs, 27>;
 
 impl<'a> ConntrackAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `tuple-orig` (`CONNTRACK_A_CONNTRACK_ATTRS_TUPLE_ORIG`, nest), opened by the writer's `nest`.
+    pub const TUPLE_ORIG: f::view::Key<sets::ConntrackAttrs, f::view::Nested<sets::TupleAttrs>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 27> {
-        &self.0
-    }
+    /// The key of `tuple-reply` (`CONNTRACK_A_CONNTRACK_ATTRS_TUPLE_REPLY`, nest), opened by the writer's `nest`.
+    pub const TUPLE_REPLY: f::view::Key<sets::ConntrackAttrs, f::view::Nested<sets::TupleAttrs>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `status` (`CONNTRACK_A_CONNTRACK_ATTRS_STATUS`, u32, big-endian, bits of `nf-ct-status`: `NfCtStatus`), written by the writer's `put`.
+    pub const STATUS: f::view::Key<sets::ConntrackAttrs, f::view::Be<u32>> = f::view::Key::new(3);
+
+    /// The key of `protoinfo` (`CONNTRACK_A_CONNTRACK_ATTRS_PROTOINFO`, nest), opened by the writer's `nest`.
+    pub const PROTOINFO: f::view::Key<sets::ConntrackAttrs, f::view::Nested<sets::ProtoinfoAttrs>> =
+        f::view::Key::new(4);
+
+    /// The key of `help` (`CONNTRACK_A_CONNTRACK_ATTRS_HELP`, nest), opened by the writer's `nest`.
+    pub const HELP: f::view::Key<sets::ConntrackAttrs, f::view::Nested<sets::HelpAttrs>> =
+        f::view::Key::new(5);
+
+    /// The key of `nat-src` (`CONNTRACK_A_CONNTRACK_ATTRS_NAT_SRC`, nest), opened by the writer's `nest`.
+    pub const NAT_SRC: f::view::Key<sets::ConntrackAttrs, f::view::Nested<sets::NatAttrs>> =
+        f::view::Key::new(6);
+
+    /// The key of `timeout` (`CONNTRACK_A_CONNTRACK_ATTRS_TIMEOUT`, u32, big-endian), written by the writer's `put`.
+    pub const TIMEOUT: f::view::Key<sets::ConntrackAttrs, f::view::Be<u32>> = f::view::Key::new(7);
+
+    /// The key of `mark` (`CONNTRACK_A_CONNTRACK_ATTRS_MARK`, u32, big-endian), written by the writer's `put`.
+    pub const MARK: f::view::Key<sets::ConntrackAttrs, f::view::Be<u32>> = f::view::Key::new(8);
+
+    /// The key of `counters-orig` (`CONNTRACK_A_CONNTRACK_ATTRS_COUNTERS_ORIG`, nest), opened by the writer's `nest`.
+    pub const COUNTERS_ORIG: f::view::Key<
+        sets::ConntrackAttrs,
+        f::view::Nested<sets::CounterAttrs>,
+    > = f::view::Key::new(9);
+
+    /// The key of `counters-reply` (`CONNTRACK_A_CONNTRACK_ATTRS_COUNTERS_REPLY`, nest), opened by the writer's `nest`.
+    pub const COUNTERS_REPLY: f::view::Key<
+        sets::ConntrackAttrs,
+        f::view::Nested<sets::CounterAttrs>,
+    > = f::view::Key::new(10);
+
+    /// The key of `use` (`CONNTRACK_A_CONNTRACK_ATTRS_USE`, u32, big-endian), written by the writer's `put`.
+    pub const USE: f::view::Key<sets::ConntrackAttrs, f::view::Be<u32>> = f::view::Key::new(11);
+
+    /// The key of `id` (`CONNTRACK_A_CONNTRACK_ATTRS_ID`, u32, big-endian), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::ConntrackAttrs, f::view::Be<u32>> = f::view::Key::new(12);
+
+    /// The key of `nat-dst` (`CONNTRACK_A_CONNTRACK_ATTRS_NAT_DST`, nest), opened by the writer's `nest`.
+    pub const NAT_DST: f::view::Key<sets::ConntrackAttrs, f::view::Nested<sets::NatAttrs>> =
+        f::view::Key::new(13);
+
+    /// The key of `tuple-master` (`CONNTRACK_A_CONNTRACK_ATTRS_TUPLE_MASTER`, nest), opened by the writer's `nest`.
+    pub const TUPLE_MASTER: f::view::Key<sets::ConntrackAttrs, f::view::Nested<sets::TupleAttrs>> =
+        f::view::Key::new(14);
+
+    /// The key of `seq-adj-orig` (`CONNTRACK_A_CONNTRACK_ATTRS_SEQ_ADJ_ORIG`, nest), opened by the writer's `nest`.
+    pub const SEQ_ADJ_ORIG: f::view::Key<sets::ConntrackAttrs, f::view::Nested<sets::SeqadjAttrs>> =
+        f::view::Key::new(15);
+
+    /// The key of `seq-adj-reply` (`CONNTRACK_A_CONNTRACK_ATTRS_SEQ_ADJ_REPLY`, nest), opened by the writer's `nest`.
+    pub const SEQ_ADJ_REPLY: f::view::Key<
+        sets::ConntrackAttrs,
+        f::view::Nested<sets::SeqadjAttrs>,
+    > = f::view::Key::new(16);
+
+    /// The key of `secmark` (`CONNTRACK_A_CONNTRACK_ATTRS_SECMARK`, binary), written by the writer's `put`.
+    pub const SECMARK: f::view::Key<sets::ConntrackAttrs, [u8]> = f::view::Key::new(17);
+
+    /// The key of `zone` (`CONNTRACK_A_CONNTRACK_ATTRS_ZONE`, u16, big-endian), written by the writer's `put`.
+    pub const ZONE: f::view::Key<sets::ConntrackAttrs, f::view::Be<u16>> = f::view::Key::new(18);
+
+    /// The key of `secctx` (`CONNTRACK_A_CONNTRACK_ATTRS_SECCTX`, nest), opened by the writer's `nest`.
+    pub const SECCTX: f::view::Key<sets::ConntrackAttrs, f::view::Nested<sets::SecctxAttrs>> =
+        f::view::Key::new(19);
+
+    /// The key of `timestamp` (`CONNTRACK_A_CONNTRACK_ATTRS_TIMESTAMP`, u64, big-endian), written by the writer's `put`.
+    pub const TIMESTAMP: f::view::Key<sets::ConntrackAttrs, f::view::Be<u64>> =
+        f::view::Key::new(20);
+
+    /// The key of `mark-mask` (`CONNTRACK_A_CONNTRACK_ATTRS_MARK_MASK`, u32, big-endian), written by the writer's `put`.
+    pub const MARK_MASK: f::view::Key<sets::ConntrackAttrs, f::view::Be<u32>> =
+        f::view::Key::new(21);
+
+    /// The key of `labels` (`CONNTRACK_A_CONNTRACK_ATTRS_LABELS`, binary), written by the writer's `put`.
+    pub const LABELS: f::view::Key<sets::ConntrackAttrs, [u8]> = f::view::Key::new(22);
+
+    /// The key of `labels-mask` (`CONNTRACK_A_CONNTRACK_ATTRS_LABELS_MASK`, binary), written by the writer's `put`.
+    pub const LABELS_MASK: f::view::Key<sets::ConntrackAttrs, [u8]> = f::view::Key::new(23);
+
+    /// The key of `synproxy` (`CONNTRACK_A_CONNTRACK_ATTRS_SYNPROXY`, nest), opened by the writer's `nest`.
+    pub const SYNPROXY: f::view::Key<sets::ConntrackAttrs, f::view::Nested<sets::SynproxyAttrs>> =
+        f::view::Key::new(24);
+
+    /// The key of `filter` (`CONNTRACK_A_CONNTRACK_ATTRS_FILTER`, nest), opened by the writer's `nest`.
+    pub const FILTER: f::view::Key<sets::ConntrackAttrs, f::view::Nested<sets::FilterAttrs>> =
+        f::view::Key::new(25);
+
+    /// The key of `status-mask` (`CONNTRACK_A_CONNTRACK_ATTRS_STATUS_MASK`, u32, big-endian, bits of `nf-ct-status`: `NfCtStatus`), written by the writer's `put`.
+    pub const STATUS_MASK: f::view::Key<sets::ConntrackAttrs, f::view::Be<u32>> =
+        f::view::Key::new(26);
+
+    /// The key of `timestamp-event` (`CONNTRACK_A_CONNTRACK_ATTRS_TIMESTAMP_EVENT`, u64, big-endian), written by the writer's `put`.
+    pub const TIMESTAMP_EVENT: f::view::Key<sets::ConntrackAttrs, f::view::Be<u64>> =
+        f::view::Key::new(27);
 
     /// `tuple-orig` (`CONNTRACK_A_CONNTRACK_ATTRS_TUPLE_ORIG`, nest).
     #[inline]
@@ -2148,218 +2224,71 @@ impl<'a> ConntrackAttrs<'a> {
     }
 }
 
-/// The typed writer of conntrack's attribute set `conntrack-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ConntrackAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of conntrack's attribute set `conntrack-attrs`: it writes an attribute by its key, a constant of [`ConntrackAttrs`](self::ConntrackAttrs) (see [`Writer`](f::view::Writer)).
+pub type ConntrackAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ConntrackAttrs>;
 
-impl<'m, 'a, 'b> ConntrackAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `tuple-orig` (`CONNTRACK_A_CONNTRACK_ATTRS_TUPLE_ORIG`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn tuple_orig(&mut self) -> Result<TupleAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(TupleAttrsWriter)
-    }
-
-    /// Opens `tuple-reply` (`CONNTRACK_A_CONNTRACK_ATTRS_TUPLE_REPLY`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn tuple_reply(&mut self) -> Result<TupleAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(TupleAttrsWriter)
-    }
-
-    /// Writes `status` (`CONNTRACK_A_CONNTRACK_ATTRS_STATUS`, u32, big-endian, bits of `nf-ct-status`: `NfCtStatus`).
-    #[inline]
-    pub fn status(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-
-    /// Opens `protoinfo` (`CONNTRACK_A_CONNTRACK_ATTRS_PROTOINFO`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn protoinfo(&mut self) -> Result<ProtoinfoAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(4).map(ProtoinfoAttrsWriter)
-    }
-
-    /// Opens `help` (`CONNTRACK_A_CONNTRACK_ATTRS_HELP`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn help(&mut self) -> Result<HelpAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(5).map(HelpAttrsWriter)
-    }
-
-    /// Opens `nat-src` (`CONNTRACK_A_CONNTRACK_ATTRS_NAT_SRC`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn nat_src(&mut self) -> Result<NatAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(6).map(NatAttrsWriter)
-    }
-
-    /// Writes `timeout` (`CONNTRACK_A_CONNTRACK_ATTRS_TIMEOUT`, u32, big-endian).
-    #[inline]
-    pub fn timeout(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(7, &value), self)
-    }
-
-    /// Writes `mark` (`CONNTRACK_A_CONNTRACK_ATTRS_MARK`, u32, big-endian).
-    #[inline]
-    pub fn mark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(8, &value), self)
-    }
-
-    /// Opens `counters-orig` (`CONNTRACK_A_CONNTRACK_ATTRS_COUNTERS_ORIG`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn counters_orig(&mut self) -> Result<CounterAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(9).map(CounterAttrsWriter)
-    }
-
-    /// Opens `counters-reply` (`CONNTRACK_A_CONNTRACK_ATTRS_COUNTERS_REPLY`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn counters_reply(&mut self) -> Result<CounterAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(10).map(CounterAttrsWriter)
-    }
-
-    /// Writes `use` (`CONNTRACK_A_CONNTRACK_ATTRS_USE`, u32, big-endian).
-    #[inline]
-    pub fn use_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(11, &value), self)
-    }
-
-    /// Writes `id` (`CONNTRACK_A_CONNTRACK_ATTRS_ID`, u32, big-endian).
-    #[inline]
-    pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(12, &value), self)
-    }
-
-    /// Opens `nat-dst` (`CONNTRACK_A_CONNTRACK_ATTRS_NAT_DST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn nat_dst(&mut self) -> Result<NatAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(13).map(NatAttrsWriter)
-    }
-
-    /// Opens `tuple-master` (`CONNTRACK_A_CONNTRACK_ATTRS_TUPLE_MASTER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn tuple_master(&mut self) -> Result<TupleAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(14).map(TupleAttrsWriter)
-    }
-
-    /// Opens `seq-adj-orig` (`CONNTRACK_A_CONNTRACK_ATTRS_SEQ_ADJ_ORIG`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn seq_adj_orig(&mut self) -> Result<SeqadjAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(15).map(SeqadjAttrsWriter)
-    }
-
-    /// Opens `seq-adj-reply` (`CONNTRACK_A_CONNTRACK_ATTRS_SEQ_ADJ_REPLY`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn seq_adj_reply(&mut self) -> Result<SeqadjAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(16).map(SeqadjAttrsWriter)
-    }
-
-    /// Writes `secmark` (`CONNTRACK_A_CONNTRACK_ATTRS_SECMARK`, binary).
-    #[inline]
-    pub fn secmark(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(17, value), self)
-    }
-
-    /// Writes `zone` (`CONNTRACK_A_CONNTRACK_ATTRS_ZONE`, u16, big-endian).
-    #[inline]
-    pub fn zone(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(18, &value), self)
-    }
-
-    /// Opens `secctx` (`CONNTRACK_A_CONNTRACK_ATTRS_SECCTX`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn secctx(&mut self) -> Result<SecctxAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(19).map(SecctxAttrsWriter)
-    }
-
-    /// Writes `timestamp` (`CONNTRACK_A_CONNTRACK_ATTRS_TIMESTAMP`, u64, big-endian).
-    #[inline]
-    pub fn timestamp(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(20, &value), self)
-    }
-
-    /// Writes `mark-mask` (`CONNTRACK_A_CONNTRACK_ATTRS_MARK_MASK`, u32, big-endian).
-    #[inline]
-    pub fn mark_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(21, &value), self)
-    }
-
-    /// Writes `labels` (`CONNTRACK_A_CONNTRACK_ATTRS_LABELS`, binary).
-    #[inline]
-    pub fn labels(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(22, value), self)
-    }
-
-    /// Writes `labels-mask` (`CONNTRACK_A_CONNTRACK_ATTRS_LABELS_MASK`, binary).
-    #[inline]
-    pub fn labels_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(23, value), self)
-    }
-
-    /// Opens `synproxy` (`CONNTRACK_A_CONNTRACK_ATTRS_SYNPROXY`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn synproxy(&mut self) -> Result<SynproxyAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(24).map(SynproxyAttrsWriter)
-    }
-
-    /// Opens `filter` (`CONNTRACK_A_CONNTRACK_ATTRS_FILTER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn filter(&mut self) -> Result<FilterAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(25).map(FilterAttrsWriter)
-    }
-
-    /// Writes `status-mask` (`CONNTRACK_A_CONNTRACK_ATTRS_STATUS_MASK`, u32, big-endian, bits of `nf-ct-status`: `NfCtStatus`).
-    #[inline]
-    pub fn status_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(26, &value), self)
-    }
-
-    /// Writes `timestamp-event` (`CONNTRACK_A_CONNTRACK_ATTRS_TIMESTAMP_EVENT`, u64, big-endian).
-    #[inline]
-    pub fn timestamp_event(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(27, &value), self)
-    }
-}
-
-/// The typed view of conntrack's attribute set `conntrack-stats-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ConntrackStatsAttrs<'a>(f::view::RawView<'a, 15>);
-
-impl<'a> f::view::SetView<'a> for ConntrackStatsAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_CONNTRACK_STATS_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_CONNTRACK_STATS_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of conntrack's attribute set `conntrack-stats-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ConntrackStatsAttrs<'a> = f::view::View<'a, sets::ConntrackStatsAttrs, 15>;
 
 impl<'a> ConntrackStatsAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `searched` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_SEARCHED`, u32, big-endian), written by the writer's `put`.
+    pub const SEARCHED: f::view::Key<sets::ConntrackStatsAttrs, f::view::Be<u32>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 15> {
-        &self.0
-    }
+    /// The key of `found` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_FOUND`, u32, big-endian), written by the writer's `put`.
+    pub const FOUND: f::view::Key<sets::ConntrackStatsAttrs, f::view::Be<u32>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `new` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_NEW`, u32, big-endian), written by the writer's `put`.
+    pub const NEW: f::view::Key<sets::ConntrackStatsAttrs, f::view::Be<u32>> = f::view::Key::new(3);
+
+    /// The key of `invalid` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_INVALID`, u32, big-endian), written by the writer's `put`.
+    pub const INVALID: f::view::Key<sets::ConntrackStatsAttrs, f::view::Be<u32>> =
+        f::view::Key::new(4);
+
+    /// The key of `ignore` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_IGNORE`, u32, big-endian), written by the writer's `put`.
+    pub const IGNORE: f::view::Key<sets::ConntrackStatsAttrs, f::view::Be<u32>> =
+        f::view::Key::new(5);
+
+    /// The key of `delete` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_DELETE`, u32, big-endian), written by the writer's `put`.
+    pub const DELETE: f::view::Key<sets::ConntrackStatsAttrs, f::view::Be<u32>> =
+        f::view::Key::new(6);
+
+    /// The key of `delete-list` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_DELETE_LIST`, u32, big-endian), written by the writer's `put`.
+    pub const DELETE_LIST: f::view::Key<sets::ConntrackStatsAttrs, f::view::Be<u32>> =
+        f::view::Key::new(7);
+
+    /// The key of `insert` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_INSERT`, u32, big-endian), written by the writer's `put`.
+    pub const INSERT: f::view::Key<sets::ConntrackStatsAttrs, f::view::Be<u32>> =
+        f::view::Key::new(8);
+
+    /// The key of `insert-failed` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_INSERT_FAILED`, u32, big-endian), written by the writer's `put`.
+    pub const INSERT_FAILED: f::view::Key<sets::ConntrackStatsAttrs, f::view::Be<u32>> =
+        f::view::Key::new(9);
+
+    /// The key of `drop` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_DROP`, u32, big-endian), written by the writer's `put`.
+    pub const DROP: f::view::Key<sets::ConntrackStatsAttrs, f::view::Be<u32>> =
+        f::view::Key::new(10);
+
+    /// The key of `early-drop` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_EARLY_DROP`, u32, big-endian), written by the writer's `put`.
+    pub const EARLY_DROP: f::view::Key<sets::ConntrackStatsAttrs, f::view::Be<u32>> =
+        f::view::Key::new(11);
+
+    /// The key of `error` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_ERROR`, u32, big-endian), written by the writer's `put`.
+    pub const ERROR: f::view::Key<sets::ConntrackStatsAttrs, f::view::Be<u32>> =
+        f::view::Key::new(12);
+
+    /// The key of `search-restart` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_SEARCH_RESTART`, u32, big-endian), written by the writer's `put`.
+    pub const SEARCH_RESTART: f::view::Key<sets::ConntrackStatsAttrs, f::view::Be<u32>> =
+        f::view::Key::new(13);
+
+    /// The key of `clash-resolve` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_CLASH_RESOLVE`, u32, big-endian), written by the writer's `put`.
+    pub const CLASH_RESOLVE: f::view::Key<sets::ConntrackStatsAttrs, f::view::Be<u32>> =
+        f::view::Key::new(14);
+
+    /// The key of `chain-toolong` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_CHAIN_TOOLONG`, u32, big-endian), written by the writer's `put`.
+    pub const CHAIN_TOOLONG: f::view::Key<sets::ConntrackStatsAttrs, f::view::Be<u32>> =
+        f::view::Key::new(15);
 
     /// `searched` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_SEARCHED`, u32, big-endian).
     #[inline]
@@ -2452,146 +2381,25 @@ impl<'a> ConntrackStatsAttrs<'a> {
     }
 }
 
-/// The typed writer of conntrack's attribute set `conntrack-stats-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ConntrackStatsAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of conntrack's attribute set `conntrack-stats-attrs`: it writes an attribute by its key, a constant of [`ConntrackStatsAttrs`](self::ConntrackStatsAttrs) (see [`Writer`](f::view::Writer)).
+pub type ConntrackStatsAttrsWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::ConntrackStatsAttrs>;
 
-impl<'m, 'a, 'b> ConntrackStatsAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `searched` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_SEARCHED`, u32, big-endian).
-    #[inline]
-    pub fn searched(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `found` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_FOUND`, u32, big-endian).
-    #[inline]
-    pub fn found(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `new` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_NEW`, u32, big-endian).
-    #[inline]
-    pub fn new_attr(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-
-    /// Writes `invalid` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_INVALID`, u32, big-endian).
-    #[inline]
-    pub fn invalid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(4, &value), self)
-    }
-
-    /// Writes `ignore` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_IGNORE`, u32, big-endian).
-    #[inline]
-    pub fn ignore(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(5, &value), self)
-    }
-
-    /// Writes `delete` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_DELETE`, u32, big-endian).
-    #[inline]
-    pub fn delete(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(6, &value), self)
-    }
-
-    /// Writes `delete-list` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_DELETE_LIST`, u32, big-endian).
-    #[inline]
-    pub fn delete_list(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(7, &value), self)
-    }
-
-    /// Writes `insert` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_INSERT`, u32, big-endian).
-    #[inline]
-    pub fn insert(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(8, &value), self)
-    }
-
-    /// Writes `insert-failed` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_INSERT_FAILED`, u32, big-endian).
-    #[inline]
-    pub fn insert_failed(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(9, &value), self)
-    }
-
-    /// Writes `drop` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_DROP`, u32, big-endian).
-    #[inline]
-    pub fn drop(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(10, &value), self)
-    }
-
-    /// Writes `early-drop` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_EARLY_DROP`, u32, big-endian).
-    #[inline]
-    pub fn early_drop(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(11, &value), self)
-    }
-
-    /// Writes `error` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_ERROR`, u32, big-endian).
-    #[inline]
-    pub fn error(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(12, &value), self)
-    }
-
-    /// Writes `search-restart` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_SEARCH_RESTART`, u32, big-endian).
-    #[inline]
-    pub fn search_restart(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(13, &value), self)
-    }
-
-    /// Writes `clash-resolve` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_CLASH_RESOLVE`, u32, big-endian).
-    #[inline]
-    pub fn clash_resolve(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(14, &value), self)
-    }
-
-    /// Writes `chain-toolong` (`CONNTRACK_A_CONNTRACK_STATS_ATTRS_CHAIN_TOOLONG`, u32, big-endian).
-    #[inline]
-    pub fn chain_toolong(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(15, &value), self)
-    }
-}
-
-/// The typed view of conntrack's attribute set `counter-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct CounterAttrs<'a>(f::view::RawView<'a, 5>);
-
-impl<'a> f::view::SetView<'a> for CounterAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_COUNTER_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_COUNTER_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of conntrack's attribute set `counter-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type CounterAttrs<'a> = f::view::View<'a, sets::CounterAttrs, 5>;
 
 impl<'a> CounterAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `packets` (`CONNTRACK_A_COUNTER_ATTRS_PACKETS`, u64, big-endian), written by the writer's `put`.
+    pub const PACKETS: f::view::Key<sets::CounterAttrs, f::view::Be<u64>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
-        &self.0
-    }
+    /// The key of `bytes` (`CONNTRACK_A_COUNTER_ATTRS_BYTES`, u64, big-endian), written by the writer's `put`.
+    pub const BYTES: f::view::Key<sets::CounterAttrs, f::view::Be<u64>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `packets-old` (`CONNTRACK_A_COUNTER_ATTRS_PACKETS_OLD`, u32), written by the writer's `put`.
+    pub const PACKETS_OLD: f::view::Key<sets::CounterAttrs, u32> = f::view::Key::new(3);
+
+    /// The key of `bytes-old` (`CONNTRACK_A_COUNTER_ATTRS_BYTES_OLD`, u32), written by the writer's `put`.
+    pub const BYTES_OLD: f::view::Key<sets::CounterAttrs, u32> = f::view::Key::new(4);
 
     /// `packets` (`CONNTRACK_A_COUNTER_ATTRS_PACKETS`, u64, big-endian).
     #[inline]
@@ -2618,80 +2426,18 @@ impl<'a> CounterAttrs<'a> {
     }
 }
 
-/// The typed writer of conntrack's attribute set `counter-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct CounterAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of conntrack's attribute set `counter-attrs`: it writes an attribute by its key, a constant of [`CounterAttrs`](self::CounterAttrs) (see [`Writer`](f::view::Writer)).
+pub type CounterAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::CounterAttrs>;
 
-impl<'m, 'a, 'b> CounterAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `packets` (`CONNTRACK_A_COUNTER_ATTRS_PACKETS`, u64, big-endian).
-    #[inline]
-    pub fn packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `bytes` (`CONNTRACK_A_COUNTER_ATTRS_BYTES`, u64, big-endian).
-    #[inline]
-    pub fn bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `packets-old` (`CONNTRACK_A_COUNTER_ATTRS_PACKETS_OLD`, u32).
-    #[inline]
-    pub fn packets_old(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `bytes-old` (`CONNTRACK_A_COUNTER_ATTRS_BYTES_OLD`, u32).
-    #[inline]
-    pub fn bytes_old(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-}
-
-/// The typed view of conntrack's attribute set `filter-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct FilterAttrs<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for FilterAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_FILTER_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FILTER_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of conntrack's attribute set `filter-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type FilterAttrs<'a> = f::view::View<'a, sets::FilterAttrs, 2>;
 
 impl<'a> FilterAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `orig-flags` (`CONNTRACK_A_FILTER_ATTRS_ORIG_FLAGS`, u32), written by the writer's `put`.
+    pub const ORIG_FLAGS: f::view::Key<sets::FilterAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `reply-flags` (`CONNTRACK_A_FILTER_ATTRS_REPLY_FLAGS`, u32), written by the writer's `put`.
+    pub const REPLY_FLAGS: f::view::Key<sets::FilterAttrs, u32> = f::view::Key::new(2);
 
     /// `orig-flags` (`CONNTRACK_A_FILTER_ATTRS_ORIG_FLAGS`, u32).
     #[inline]
@@ -2706,68 +2452,15 @@ impl<'a> FilterAttrs<'a> {
     }
 }
 
-/// The typed writer of conntrack's attribute set `filter-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FilterAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of conntrack's attribute set `filter-attrs`: it writes an attribute by its key, a constant of [`FilterAttrs`](self::FilterAttrs) (see [`Writer`](f::view::Writer)).
+pub type FilterAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::FilterAttrs>;
 
-impl<'m, 'a, 'b> FilterAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `orig-flags` (`CONNTRACK_A_FILTER_ATTRS_ORIG_FLAGS`, u32).
-    #[inline]
-    pub fn orig_flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `reply-flags` (`CONNTRACK_A_FILTER_ATTRS_REPLY_FLAGS`, u32).
-    #[inline]
-    pub fn reply_flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-}
-
-/// The typed view of conntrack's attribute set `help-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct HelpAttrs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for HelpAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_HELP_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_HELP_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of conntrack's attribute set `help-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type HelpAttrs<'a> = f::view::View<'a, sets::HelpAttrs, 1>;
 
 impl<'a> HelpAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `help-name` (`CONNTRACK_A_HELP_ATTRS_HELP_NAME`, string), written by the writer's `put`.
+    pub const HELP_NAME: f::view::Key<sets::HelpAttrs, f::view::Str> = f::view::Key::new(1);
 
     /// `help-name` (`CONNTRACK_A_HELP_ATTRS_HELP_NAME`, string).
     #[inline]
@@ -2776,62 +2469,28 @@ impl<'a> HelpAttrs<'a> {
     }
 }
 
-/// The typed writer of conntrack's attribute set `help-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct HelpAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of conntrack's attribute set `help-attrs`: it writes an attribute by its key, a constant of [`HelpAttrs`](self::HelpAttrs) (see [`Writer`](f::view::Writer)).
+pub type HelpAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::HelpAttrs>;
 
-impl<'m, 'a, 'b> HelpAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `help-name` (`CONNTRACK_A_HELP_ATTRS_HELP_NAME`, string).
-    #[inline]
-    pub fn help_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-}
-
-/// The typed view of conntrack's attribute set `nat-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct NatAttrs<'a>(f::view::RawView<'a, 5>);
-
-impl<'a> f::view::SetView<'a> for NatAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_NAT_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_NAT_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of conntrack's attribute set `nat-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type NatAttrs<'a> = f::view::View<'a, sets::NatAttrs, 5>;
 
 impl<'a> NatAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `nat-v4-minip` (`CONNTRACK_A_NAT_ATTRS_NAT_V4_MINIP`, u32, big-endian), written by the writer's `put`.
+    pub const NAT_V4_MINIP: f::view::Key<sets::NatAttrs, f::view::Be<u32>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
-        &self.0
-    }
+    /// The key of `nat-v4-maxip` (`CONNTRACK_A_NAT_ATTRS_NAT_V4_MAXIP`, u32, big-endian), written by the writer's `put`.
+    pub const NAT_V4_MAXIP: f::view::Key<sets::NatAttrs, f::view::Be<u32>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `nat-v6-minip` (`CONNTRACK_A_NAT_ATTRS_NAT_V6_MINIP`, binary), written by the writer's `put`.
+    pub const NAT_V6_MINIP: f::view::Key<sets::NatAttrs, [u8]> = f::view::Key::new(3);
+
+    /// The key of `nat-v6-maxip` (`CONNTRACK_A_NAT_ATTRS_NAT_V6_MAXIP`, binary), written by the writer's `put`.
+    pub const NAT_V6_MAXIP: f::view::Key<sets::NatAttrs, [u8]> = f::view::Key::new(4);
+
+    /// The key of `nat-proto` (`CONNTRACK_A_NAT_ATTRS_NAT_PROTO`, nest), opened by the writer's `nest`.
+    pub const NAT_PROTO: f::view::Key<sets::NatAttrs, f::view::Nested<sets::NatProtoAttrs>> =
+        f::view::Key::new(5);
 
     /// `nat-v4-minip` (`CONNTRACK_A_NAT_ATTRS_NAT_V4_MINIP`, u32, big-endian).
     #[inline]
@@ -2864,86 +2523,20 @@ impl<'a> NatAttrs<'a> {
     }
 }
 
-/// The typed writer of conntrack's attribute set `nat-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct NatAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of conntrack's attribute set `nat-attrs`: it writes an attribute by its key, a constant of [`NatAttrs`](self::NatAttrs) (see [`Writer`](f::view::Writer)).
+pub type NatAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::NatAttrs>;
 
-impl<'m, 'a, 'b> NatAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `nat-v4-minip` (`CONNTRACK_A_NAT_ATTRS_NAT_V4_MINIP`, u32, big-endian).
-    #[inline]
-    pub fn nat_v4_minip(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `nat-v4-maxip` (`CONNTRACK_A_NAT_ATTRS_NAT_V4_MAXIP`, u32, big-endian).
-    #[inline]
-    pub fn nat_v4_maxip(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `nat-v6-minip` (`CONNTRACK_A_NAT_ATTRS_NAT_V6_MINIP`, binary).
-    #[inline]
-    pub fn nat_v6_minip(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
-    }
-
-    /// Writes `nat-v6-maxip` (`CONNTRACK_A_NAT_ATTRS_NAT_V6_MAXIP`, binary).
-    #[inline]
-    pub fn nat_v6_maxip(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, value), self)
-    }
-
-    /// Opens `nat-proto` (`CONNTRACK_A_NAT_ATTRS_NAT_PROTO`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn nat_proto(&mut self) -> Result<NatProtoAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(5).map(NatProtoAttrsWriter)
-    }
-}
-
-/// The typed view of conntrack's attribute set `nat-proto-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct NatProtoAttrs<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for NatProtoAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_NAT_PROTO_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_NAT_PROTO_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of conntrack's attribute set `nat-proto-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type NatProtoAttrs<'a> = f::view::View<'a, sets::NatProtoAttrs, 2>;
 
 impl<'a> NatProtoAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `nat-port-min` (`CONNTRACK_A_NAT_PROTO_ATTRS_NAT_PORT_MIN`, u16, big-endian), written by the writer's `put`.
+    pub const NAT_PORT_MIN: f::view::Key<sets::NatProtoAttrs, f::view::Be<u16>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `nat-port-max` (`CONNTRACK_A_NAT_PROTO_ATTRS_NAT_PORT_MAX`, u16, big-endian), written by the writer's `put`.
+    pub const NAT_PORT_MAX: f::view::Key<sets::NatProtoAttrs, f::view::Be<u16>> =
+        f::view::Key::new(2);
 
     /// `nat-port-min` (`CONNTRACK_A_NAT_PROTO_ATTRS_NAT_PORT_MIN`, u16, big-endian).
     #[inline]
@@ -2958,68 +2551,30 @@ impl<'a> NatProtoAttrs<'a> {
     }
 }
 
-/// The typed writer of conntrack's attribute set `nat-proto-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct NatProtoAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of conntrack's attribute set `nat-proto-attrs`: it writes an attribute by its key, a constant of [`NatProtoAttrs`](self::NatProtoAttrs) (see [`Writer`](f::view::Writer)).
+pub type NatProtoAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::NatProtoAttrs>;
 
-impl<'m, 'a, 'b> NatProtoAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `nat-port-min` (`CONNTRACK_A_NAT_PROTO_ATTRS_NAT_PORT_MIN`, u16, big-endian).
-    #[inline]
-    pub fn nat_port_min(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `nat-port-max` (`CONNTRACK_A_NAT_PROTO_ATTRS_NAT_PORT_MAX`, u16, big-endian).
-    #[inline]
-    pub fn nat_port_max(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-}
-
-/// The typed view of conntrack's attribute set `protoinfo-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ProtoinfoAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for ProtoinfoAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_PROTOINFO_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PROTOINFO_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of conntrack's attribute set `protoinfo-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ProtoinfoAttrs<'a> = f::view::View<'a, sets::ProtoinfoAttrs, 3>;
 
 impl<'a> ProtoinfoAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `protoinfo-tcp` (`CONNTRACK_A_PROTOINFO_ATTRS_PROTOINFO_TCP`, nest), opened by the writer's `nest`.
+    pub const PROTOINFO_TCP: f::view::Key<
+        sets::ProtoinfoAttrs,
+        f::view::Nested<sets::ProtoinfoTcpAttrs>,
+    > = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `protoinfo-dccp` (`CONNTRACK_A_PROTOINFO_ATTRS_PROTOINFO_DCCP`, nest), opened by the writer's `nest`.
+    pub const PROTOINFO_DCCP: f::view::Key<
+        sets::ProtoinfoAttrs,
+        f::view::Nested<sets::ProtoinfoDccpAttrs>,
+    > = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `protoinfo-sctp` (`CONNTRACK_A_PROTOINFO_ATTRS_PROTOINFO_SCTP`, nest), opened by the writer's `nest`.
+    pub const PROTOINFO_SCTP: f::view::Key<
+        sets::ProtoinfoAttrs,
+        f::view::Nested<sets::ProtoinfoSctpAttrs>,
+    > = f::view::Key::new(3);
 
     /// `protoinfo-tcp` (`CONNTRACK_A_PROTOINFO_ATTRS_PROTOINFO_TCP`, nest).
     #[inline]
@@ -3040,74 +2595,22 @@ impl<'a> ProtoinfoAttrs<'a> {
     }
 }
 
-/// The typed writer of conntrack's attribute set `protoinfo-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ProtoinfoAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of conntrack's attribute set `protoinfo-attrs`: it writes an attribute by its key, a constant of [`ProtoinfoAttrs`](self::ProtoinfoAttrs) (see [`Writer`](f::view::Writer)).
+pub type ProtoinfoAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ProtoinfoAttrs>;
 
-impl<'m, 'a, 'b> ProtoinfoAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `protoinfo-tcp` (`CONNTRACK_A_PROTOINFO_ATTRS_PROTOINFO_TCP`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn protoinfo_tcp(&mut self) -> Result<ProtoinfoTcpAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(ProtoinfoTcpAttrsWriter)
-    }
-
-    /// Opens `protoinfo-dccp` (`CONNTRACK_A_PROTOINFO_ATTRS_PROTOINFO_DCCP`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn protoinfo_dccp(&mut self) -> Result<ProtoinfoDccpAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(ProtoinfoDccpAttrsWriter)
-    }
-
-    /// Opens `protoinfo-sctp` (`CONNTRACK_A_PROTOINFO_ATTRS_PROTOINFO_SCTP`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn protoinfo_sctp(&mut self) -> Result<ProtoinfoSctpAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(ProtoinfoSctpAttrsWriter)
-    }
-}
-
-/// The typed view of conntrack's attribute set `protoinfo-dccp-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ProtoinfoDccpAttrs<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for ProtoinfoDccpAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_PROTOINFO_DCCP_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PROTOINFO_DCCP_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of conntrack's attribute set `protoinfo-dccp-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ProtoinfoDccpAttrs<'a> = f::view::View<'a, sets::ProtoinfoDccpAttrs, 4>;
 
 impl<'a> ProtoinfoDccpAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `dccp-state` (`CONNTRACK_A_PROTOINFO_DCCP_ATTRS_DCCP_STATE`, u8), written by the writer's `put`.
+    pub const DCCP_STATE: f::view::Key<sets::ProtoinfoDccpAttrs, u8> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `dccp-role` (`CONNTRACK_A_PROTOINFO_DCCP_ATTRS_DCCP_ROLE`, u8), written by the writer's `put`.
+    pub const DCCP_ROLE: f::view::Key<sets::ProtoinfoDccpAttrs, u8> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `dccp-handshake-seq` (`CONNTRACK_A_PROTOINFO_DCCP_ATTRS_DCCP_HANDSHAKE_SEQ`, u64, big-endian), written by the writer's `put`.
+    pub const DCCP_HANDSHAKE_SEQ: f::view::Key<sets::ProtoinfoDccpAttrs, f::view::Be<u64>> =
+        f::view::Key::new(3);
 
     /// `dccp-state` (`CONNTRACK_A_PROTOINFO_DCCP_ATTRS_DCCP_STATE`, u8).
     #[inline]
@@ -3128,74 +2631,24 @@ impl<'a> ProtoinfoDccpAttrs<'a> {
     }
 }
 
-/// The typed writer of conntrack's attribute set `protoinfo-dccp-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ProtoinfoDccpAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of conntrack's attribute set `protoinfo-dccp-attrs`: it writes an attribute by its key, a constant of [`ProtoinfoDccpAttrs`](self::ProtoinfoDccpAttrs) (see [`Writer`](f::view::Writer)).
+pub type ProtoinfoDccpAttrsWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::ProtoinfoDccpAttrs>;
 
-impl<'m, 'a, 'b> ProtoinfoDccpAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `dccp-state` (`CONNTRACK_A_PROTOINFO_DCCP_ATTRS_DCCP_STATE`, u8).
-    #[inline]
-    pub fn dccp_state(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `dccp-role` (`CONNTRACK_A_PROTOINFO_DCCP_ATTRS_DCCP_ROLE`, u8).
-    #[inline]
-    pub fn dccp_role(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `dccp-handshake-seq` (`CONNTRACK_A_PROTOINFO_DCCP_ATTRS_DCCP_HANDSHAKE_SEQ`, u64, big-endian).
-    #[inline]
-    pub fn dccp_handshake_seq(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-}
-
-/// The typed view of conntrack's attribute set `protoinfo-sctp-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ProtoinfoSctpAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for ProtoinfoSctpAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_PROTOINFO_SCTP_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PROTOINFO_SCTP_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of conntrack's attribute set `protoinfo-sctp-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ProtoinfoSctpAttrs<'a> = f::view::View<'a, sets::ProtoinfoSctpAttrs, 3>;
 
 impl<'a> ProtoinfoSctpAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `sctp-state` (`CONNTRACK_A_PROTOINFO_SCTP_ATTRS_SCTP_STATE`, u8, a value of `nf-ct-sctp-state`: `NfCtSctpState`), written by the writer's `put`.
+    pub const SCTP_STATE: f::view::Key<sets::ProtoinfoSctpAttrs, u8> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `vtag-original` (`CONNTRACK_A_PROTOINFO_SCTP_ATTRS_VTAG_ORIGINAL`, u32, big-endian), written by the writer's `put`.
+    pub const VTAG_ORIGINAL: f::view::Key<sets::ProtoinfoSctpAttrs, f::view::Be<u32>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `vtag-reply` (`CONNTRACK_A_PROTOINFO_SCTP_ATTRS_VTAG_REPLY`, u32, big-endian), written by the writer's `put`.
+    pub const VTAG_REPLY: f::view::Key<sets::ProtoinfoSctpAttrs, f::view::Be<u32>> =
+        f::view::Key::new(3);
 
     /// `sctp-state` (`CONNTRACK_A_PROTOINFO_SCTP_ATTRS_SCTP_STATE`, u8, a value of `nf-ct-sctp-state`: `NfCtSctpState`).
     #[inline]
@@ -3216,74 +2669,34 @@ impl<'a> ProtoinfoSctpAttrs<'a> {
     }
 }
 
-/// The typed writer of conntrack's attribute set `protoinfo-sctp-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ProtoinfoSctpAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of conntrack's attribute set `protoinfo-sctp-attrs`: it writes an attribute by its key, a constant of [`ProtoinfoSctpAttrs`](self::ProtoinfoSctpAttrs) (see [`Writer`](f::view::Writer)).
+pub type ProtoinfoSctpAttrsWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::ProtoinfoSctpAttrs>;
 
-impl<'m, 'a, 'b> ProtoinfoSctpAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `sctp-state` (`CONNTRACK_A_PROTOINFO_SCTP_ATTRS_SCTP_STATE`, u8, a value of `nf-ct-sctp-state`: `NfCtSctpState`).
-    #[inline]
-    pub fn sctp_state(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `vtag-original` (`CONNTRACK_A_PROTOINFO_SCTP_ATTRS_VTAG_ORIGINAL`, u32, big-endian).
-    #[inline]
-    pub fn vtag_original(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `vtag-reply` (`CONNTRACK_A_PROTOINFO_SCTP_ATTRS_VTAG_REPLY`, u32, big-endian).
-    #[inline]
-    pub fn vtag_reply(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-}
-
-/// The typed view of conntrack's attribute set `protoinfo-tcp-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ProtoinfoTcpAttrs<'a>(f::view::RawView<'a, 5>);
-
-impl<'a> f::view::SetView<'a> for ProtoinfoTcpAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_PROTOINFO_TCP_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PROTOINFO_TCP_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of conntrack's attribute set `protoinfo-tcp-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ProtoinfoTcpAttrs<'a> = f::view::View<'a, sets::ProtoinfoTcpAttrs, 5>;
 
 impl<'a> ProtoinfoTcpAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `tcp-state` (`CONNTRACK_A_PROTOINFO_TCP_ATTRS_TCP_STATE`, u8, a value of `nf-ct-tcp-state`: `NfCtTcpState`), written by the writer's `put`.
+    pub const TCP_STATE: f::view::Key<sets::ProtoinfoTcpAttrs, u8> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
-        &self.0
-    }
+    /// The key of `tcp-wscale-original` (`CONNTRACK_A_PROTOINFO_TCP_ATTRS_TCP_WSCALE_ORIGINAL`, u8), written by the writer's `put`.
+    pub const TCP_WSCALE_ORIGINAL: f::view::Key<sets::ProtoinfoTcpAttrs, u8> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `tcp-wscale-reply` (`CONNTRACK_A_PROTOINFO_TCP_ATTRS_TCP_WSCALE_REPLY`, u8), written by the writer's `put`.
+    pub const TCP_WSCALE_REPLY: f::view::Key<sets::ProtoinfoTcpAttrs, u8> = f::view::Key::new(3);
+
+    /// The key of `tcp-flags-original` (`CONNTRACK_A_PROTOINFO_TCP_ATTRS_TCP_FLAGS_ORIGINAL`, binary), written by the writer's `put`.
+    pub const TCP_FLAGS_ORIGINAL: f::view::Key<
+        sets::ProtoinfoTcpAttrs,
+        f::view::Struct<NfCtTcpFlagsMask>,
+    > = f::view::Key::new(4);
+
+    /// The key of `tcp-flags-reply` (`CONNTRACK_A_PROTOINFO_TCP_ATTRS_TCP_FLAGS_REPLY`, binary), written by the writer's `put`.
+    pub const TCP_FLAGS_REPLY: f::view::Key<
+        sets::ProtoinfoTcpAttrs,
+        f::view::Struct<NfCtTcpFlagsMask>,
+    > = f::view::Key::new(5);
 
     /// `tcp-state` (`CONNTRACK_A_PROTOINFO_TCP_ATTRS_TCP_STATE`, u8, a value of `nf-ct-tcp-state`: `NfCtTcpState`).
     #[inline]
@@ -3316,89 +2729,15 @@ impl<'a> ProtoinfoTcpAttrs<'a> {
     }
 }
 
-/// The typed writer of conntrack's attribute set `protoinfo-tcp-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ProtoinfoTcpAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of conntrack's attribute set `protoinfo-tcp-attrs`: it writes an attribute by its key, a constant of [`ProtoinfoTcpAttrs`](self::ProtoinfoTcpAttrs) (see [`Writer`](f::view::Writer)).
+pub type ProtoinfoTcpAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ProtoinfoTcpAttrs>;
 
-impl<'m, 'a, 'b> ProtoinfoTcpAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `tcp-state` (`CONNTRACK_A_PROTOINFO_TCP_ATTRS_TCP_STATE`, u8, a value of `nf-ct-tcp-state`: `NfCtTcpState`).
-    #[inline]
-    pub fn tcp_state(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `tcp-wscale-original` (`CONNTRACK_A_PROTOINFO_TCP_ATTRS_TCP_WSCALE_ORIGINAL`, u8).
-    #[inline]
-    pub fn tcp_wscale_original(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `tcp-wscale-reply` (`CONNTRACK_A_PROTOINFO_TCP_ATTRS_TCP_WSCALE_REPLY`, u8).
-    #[inline]
-    pub fn tcp_wscale_reply(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `tcp-flags-original` (`CONNTRACK_A_PROTOINFO_TCP_ATTRS_TCP_FLAGS_ORIGINAL`, binary).
-    #[inline]
-    pub fn tcp_flags_original(
-        &mut self,
-        value: &NfCtTcpFlagsMask,
-    ) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(4, value), self)
-    }
-
-    /// Writes `tcp-flags-reply` (`CONNTRACK_A_PROTOINFO_TCP_ATTRS_TCP_FLAGS_REPLY`, binary).
-    #[inline]
-    pub fn tcp_flags_reply(&mut self, value: &NfCtTcpFlagsMask) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(5, value), self)
-    }
-}
-
-/// The typed view of conntrack's attribute set `secctx-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct SecctxAttrs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for SecctxAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_SECCTX_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_SECCTX_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of conntrack's attribute set `secctx-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type SecctxAttrs<'a> = f::view::View<'a, sets::SecctxAttrs, 1>;
 
 impl<'a> SecctxAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `secctx-name` (`CONNTRACK_A_SECCTX_ATTRS_SECCTX_NAME`, string), written by the writer's `put`.
+    pub const SECCTX_NAME: f::view::Key<sets::SecctxAttrs, f::view::Str> = f::view::Key::new(1);
 
     /// `secctx-name` (`CONNTRACK_A_SECCTX_ATTRS_SECCTX_NAME`, string).
     #[inline]
@@ -3407,62 +2746,24 @@ impl<'a> SecctxAttrs<'a> {
     }
 }
 
-/// The typed writer of conntrack's attribute set `secctx-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct SecctxAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of conntrack's attribute set `secctx-attrs`: it writes an attribute by its key, a constant of [`SecctxAttrs`](self::SecctxAttrs) (see [`Writer`](f::view::Writer)).
+pub type SecctxAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::SecctxAttrs>;
 
-impl<'m, 'a, 'b> SecctxAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `secctx-name` (`CONNTRACK_A_SECCTX_ATTRS_SECCTX_NAME`, string).
-    #[inline]
-    pub fn secctx_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-}
-
-/// The typed view of conntrack's attribute set `seqadj-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct SeqadjAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for SeqadjAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_SEQADJ_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_SEQADJ_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of conntrack's attribute set `seqadj-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type SeqadjAttrs<'a> = f::view::View<'a, sets::SeqadjAttrs, 3>;
 
 impl<'a> SeqadjAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `correction-pos` (`CONNTRACK_A_SEQADJ_ATTRS_CORRECTION_POS`, u32, big-endian), written by the writer's `put`.
+    pub const CORRECTION_POS: f::view::Key<sets::SeqadjAttrs, f::view::Be<u32>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `offset-before` (`CONNTRACK_A_SEQADJ_ATTRS_OFFSET_BEFORE`, u32, big-endian), written by the writer's `put`.
+    pub const OFFSET_BEFORE: f::view::Key<sets::SeqadjAttrs, f::view::Be<u32>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `offset-after` (`CONNTRACK_A_SEQADJ_ATTRS_OFFSET_AFTER`, u32, big-endian), written by the writer's `put`.
+    pub const OFFSET_AFTER: f::view::Key<sets::SeqadjAttrs, f::view::Be<u32>> =
+        f::view::Key::new(3);
 
     /// `correction-pos` (`CONNTRACK_A_SEQADJ_ATTRS_CORRECTION_POS`, u32, big-endian).
     #[inline]
@@ -3483,74 +2784,21 @@ impl<'a> SeqadjAttrs<'a> {
     }
 }
 
-/// The typed writer of conntrack's attribute set `seqadj-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct SeqadjAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of conntrack's attribute set `seqadj-attrs`: it writes an attribute by its key, a constant of [`SeqadjAttrs`](self::SeqadjAttrs) (see [`Writer`](f::view::Writer)).
+pub type SeqadjAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::SeqadjAttrs>;
 
-impl<'m, 'a, 'b> SeqadjAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `correction-pos` (`CONNTRACK_A_SEQADJ_ATTRS_CORRECTION_POS`, u32, big-endian).
-    #[inline]
-    pub fn correction_pos(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `offset-before` (`CONNTRACK_A_SEQADJ_ATTRS_OFFSET_BEFORE`, u32, big-endian).
-    #[inline]
-    pub fn offset_before(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `offset-after` (`CONNTRACK_A_SEQADJ_ATTRS_OFFSET_AFTER`, u32, big-endian).
-    #[inline]
-    pub fn offset_after(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-}
-
-/// The typed view of conntrack's attribute set `synproxy-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct SynproxyAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for SynproxyAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_SYNPROXY_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_SYNPROXY_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of conntrack's attribute set `synproxy-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type SynproxyAttrs<'a> = f::view::View<'a, sets::SynproxyAttrs, 3>;
 
 impl<'a> SynproxyAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `isn` (`CONNTRACK_A_SYNPROXY_ATTRS_ISN`, u32, big-endian), written by the writer's `put`.
+    pub const ISN: f::view::Key<sets::SynproxyAttrs, f::view::Be<u32>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `its` (`CONNTRACK_A_SYNPROXY_ATTRS_ITS`, u32, big-endian), written by the writer's `put`.
+    pub const ITS: f::view::Key<sets::SynproxyAttrs, f::view::Be<u32>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `tsoff` (`CONNTRACK_A_SYNPROXY_ATTRS_TSOFF`, u32, big-endian), written by the writer's `put`.
+    pub const TSOFF: f::view::Key<sets::SynproxyAttrs, f::view::Be<u32>> = f::view::Key::new(3);
 
     /// `isn` (`CONNTRACK_A_SYNPROXY_ATTRS_ISN`, u32, big-endian).
     #[inline]
@@ -3571,74 +2819,23 @@ impl<'a> SynproxyAttrs<'a> {
     }
 }
 
-/// The typed writer of conntrack's attribute set `synproxy-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct SynproxyAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of conntrack's attribute set `synproxy-attrs`: it writes an attribute by its key, a constant of [`SynproxyAttrs`](self::SynproxyAttrs) (see [`Writer`](f::view::Writer)).
+pub type SynproxyAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::SynproxyAttrs>;
 
-impl<'m, 'a, 'b> SynproxyAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `isn` (`CONNTRACK_A_SYNPROXY_ATTRS_ISN`, u32, big-endian).
-    #[inline]
-    pub fn isn(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `its` (`CONNTRACK_A_SYNPROXY_ATTRS_ITS`, u32, big-endian).
-    #[inline]
-    pub fn its(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `tsoff` (`CONNTRACK_A_SYNPROXY_ATTRS_TSOFF`, u32, big-endian).
-    #[inline]
-    pub fn tsoff(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-}
-
-/// The typed view of conntrack's attribute set `tuple-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct TupleAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for TupleAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_TUPLE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_TUPLE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of conntrack's attribute set `tuple-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type TupleAttrs<'a> = f::view::View<'a, sets::TupleAttrs, 3>;
 
 impl<'a> TupleAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `tuple-ip` (`CONNTRACK_A_TUPLE_ATTRS_TUPLE_IP`, nest), opened by the writer's `nest`.
+    pub const TUPLE_IP: f::view::Key<sets::TupleAttrs, f::view::Nested<sets::TupleIpAttrs>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `tuple-proto` (`CONNTRACK_A_TUPLE_ATTRS_TUPLE_PROTO`, nest), opened by the writer's `nest`.
+    pub const TUPLE_PROTO: f::view::Key<sets::TupleAttrs, f::view::Nested<sets::TupleProtoAttrs>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `tuple-zone` (`CONNTRACK_A_TUPLE_ATTRS_TUPLE_ZONE`, u16, big-endian), written by the writer's `put`.
+    pub const TUPLE_ZONE: f::view::Key<sets::TupleAttrs, f::view::Be<u16>> = f::view::Key::new(3);
 
     /// `tuple-ip` (`CONNTRACK_A_TUPLE_ATTRS_TUPLE_IP`, nest).
     #[inline]
@@ -3659,74 +2856,28 @@ impl<'a> TupleAttrs<'a> {
     }
 }
 
-/// The typed writer of conntrack's attribute set `tuple-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct TupleAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of conntrack's attribute set `tuple-attrs`: it writes an attribute by its key, a constant of [`TupleAttrs`](self::TupleAttrs) (see [`Writer`](f::view::Writer)).
+pub type TupleAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::TupleAttrs>;
 
-impl<'m, 'a, 'b> TupleAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `tuple-ip` (`CONNTRACK_A_TUPLE_ATTRS_TUPLE_IP`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn tuple_ip(&mut self) -> Result<TupleIpAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(TupleIpAttrsWriter)
-    }
-
-    /// Opens `tuple-proto` (`CONNTRACK_A_TUPLE_ATTRS_TUPLE_PROTO`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn tuple_proto(&mut self) -> Result<TupleProtoAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(TupleProtoAttrsWriter)
-    }
-
-    /// Writes `tuple-zone` (`CONNTRACK_A_TUPLE_ATTRS_TUPLE_ZONE`, u16, big-endian).
-    #[inline]
-    pub fn tuple_zone(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-}
-
-/// The typed view of conntrack's attribute set `tuple-ip-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct TupleIpAttrs<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for TupleIpAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_TUPLE_IP_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_TUPLE_IP_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of conntrack's attribute set `tuple-ip-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type TupleIpAttrs<'a> = f::view::View<'a, sets::TupleIpAttrs, 4>;
 
 impl<'a> TupleIpAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `ip-v4-src` (`CONNTRACK_A_TUPLE_IP_ATTRS_IP_V4_SRC`, u32, big-endian, display hint ipv4), written by the writer's `put`.
+    pub const IP_V4_SRC: f::view::Key<sets::TupleIpAttrs, f::view::Be<core::net::Ipv4Addr>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `ip-v4-dst` (`CONNTRACK_A_TUPLE_IP_ATTRS_IP_V4_DST`, u32, big-endian, display hint ipv4), written by the writer's `put`.
+    pub const IP_V4_DST: f::view::Key<sets::TupleIpAttrs, f::view::Be<core::net::Ipv4Addr>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `ip-v6-src` (`CONNTRACK_A_TUPLE_IP_ATTRS_IP_V6_SRC`, binary, big-endian, display hint ipv6), written by the writer's `put`.
+    pub const IP_V6_SRC: f::view::Key<sets::TupleIpAttrs, f::view::Be<core::net::Ipv6Addr>> =
+        f::view::Key::new(3);
+
+    /// The key of `ip-v6-dst` (`CONNTRACK_A_TUPLE_IP_ATTRS_IP_V6_DST`, binary, big-endian, display hint ipv6), written by the writer's `put`.
+    pub const IP_V6_DST: f::view::Key<sets::TupleIpAttrs, f::view::Be<core::net::Ipv6Addr>> =
+        f::view::Key::new(4);
 
     /// `ip-v4-src` (`CONNTRACK_A_TUPLE_IP_ATTRS_IP_V4_SRC`, u32, big-endian, display hint ipv4).
     #[inline]
@@ -3753,80 +2904,43 @@ impl<'a> TupleIpAttrs<'a> {
     }
 }
 
-/// The typed writer of conntrack's attribute set `tuple-ip-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct TupleIpAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of conntrack's attribute set `tuple-ip-attrs`: it writes an attribute by its key, a constant of [`TupleIpAttrs`](self::TupleIpAttrs) (see [`Writer`](f::view::Writer)).
+pub type TupleIpAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::TupleIpAttrs>;
 
-impl<'m, 'a, 'b> TupleIpAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `ip-v4-src` (`CONNTRACK_A_TUPLE_IP_ATTRS_IP_V4_SRC`, u32, big-endian, display hint ipv4).
-    #[inline]
-    pub fn ip_v4_src(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `ip-v4-dst` (`CONNTRACK_A_TUPLE_IP_ATTRS_IP_V4_DST`, u32, big-endian, display hint ipv4).
-    #[inline]
-    pub fn ip_v4_dst(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `ip-v6-src` (`CONNTRACK_A_TUPLE_IP_ATTRS_IP_V6_SRC`, binary, big-endian, display hint ipv6).
-    #[inline]
-    pub fn ip_v6_src(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-
-    /// Writes `ip-v6-dst` (`CONNTRACK_A_TUPLE_IP_ATTRS_IP_V6_DST`, binary, big-endian, display hint ipv6).
-    #[inline]
-    pub fn ip_v6_dst(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(4, &value), self)
-    }
-}
-
-/// The typed view of conntrack's attribute set `tuple-proto-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct TupleProtoAttrs<'a>(f::view::RawView<'a, 9>);
-
-impl<'a> f::view::SetView<'a> for TupleProtoAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_TUPLE_PROTO_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_TUPLE_PROTO_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of conntrack's attribute set `tuple-proto-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type TupleProtoAttrs<'a> = f::view::View<'a, sets::TupleProtoAttrs, 9>;
 
 impl<'a> TupleProtoAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `proto-num` (`CONNTRACK_A_TUPLE_PROTO_ATTRS_PROTO_NUM`, u8), written by the writer's `put`.
+    pub const PROTO_NUM: f::view::Key<sets::TupleProtoAttrs, u8> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
-        &self.0
-    }
+    /// The key of `proto-src-port` (`CONNTRACK_A_TUPLE_PROTO_ATTRS_PROTO_SRC_PORT`, u16, big-endian), written by the writer's `put`.
+    pub const PROTO_SRC_PORT: f::view::Key<sets::TupleProtoAttrs, f::view::Be<u16>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `proto-dst-port` (`CONNTRACK_A_TUPLE_PROTO_ATTRS_PROTO_DST_PORT`, u16, big-endian), written by the writer's `put`.
+    pub const PROTO_DST_PORT: f::view::Key<sets::TupleProtoAttrs, f::view::Be<u16>> =
+        f::view::Key::new(3);
+
+    /// The key of `proto-icmp-id` (`CONNTRACK_A_TUPLE_PROTO_ATTRS_PROTO_ICMP_ID`, u16, big-endian), written by the writer's `put`.
+    pub const PROTO_ICMP_ID: f::view::Key<sets::TupleProtoAttrs, f::view::Be<u16>> =
+        f::view::Key::new(4);
+
+    /// The key of `proto-icmp-type` (`CONNTRACK_A_TUPLE_PROTO_ATTRS_PROTO_ICMP_TYPE`, u8), written by the writer's `put`.
+    pub const PROTO_ICMP_TYPE: f::view::Key<sets::TupleProtoAttrs, u8> = f::view::Key::new(5);
+
+    /// The key of `proto-icmp-code` (`CONNTRACK_A_TUPLE_PROTO_ATTRS_PROTO_ICMP_CODE`, u8), written by the writer's `put`.
+    pub const PROTO_ICMP_CODE: f::view::Key<sets::TupleProtoAttrs, u8> = f::view::Key::new(6);
+
+    /// The key of `proto-icmpv6-id` (`CONNTRACK_A_TUPLE_PROTO_ATTRS_PROTO_ICMPV6_ID`, u16, big-endian), written by the writer's `put`.
+    pub const PROTO_ICMPV6_ID: f::view::Key<sets::TupleProtoAttrs, f::view::Be<u16>> =
+        f::view::Key::new(7);
+
+    /// The key of `proto-icmpv6-type` (`CONNTRACK_A_TUPLE_PROTO_ATTRS_PROTO_ICMPV6_TYPE`, u8), written by the writer's `put`.
+    pub const PROTO_ICMPV6_TYPE: f::view::Key<sets::TupleProtoAttrs, u8> = f::view::Key::new(8);
+
+    /// The key of `proto-icmpv6-code` (`CONNTRACK_A_TUPLE_PROTO_ATTRS_PROTO_ICMPV6_CODE`, u8), written by the writer's `put`.
+    pub const PROTO_ICMPV6_CODE: f::view::Key<sets::TupleProtoAttrs, u8> = f::view::Key::new(9);
 
     /// `proto-num` (`CONNTRACK_A_TUPLE_PROTO_ATTRS_PROTO_NUM`, u8).
     #[inline]
@@ -3883,74 +2997,129 @@ impl<'a> TupleProtoAttrs<'a> {
     }
 }
 
-/// The typed writer of conntrack's attribute set `tuple-proto-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct TupleProtoAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of conntrack's attribute set `tuple-proto-attrs`: it writes an attribute by its key, a constant of [`TupleProtoAttrs`](self::TupleProtoAttrs) (see [`Writer`](f::view::Writer)).
+pub type TupleProtoAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::TupleProtoAttrs>;
 
-impl<'m, 'a, 'b> TupleProtoAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
+/// The marker types naming conntrack's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
+
+    /// Names `conntrack-attrs` in [`ConntrackAttrs`](super::ConntrackAttrs) and [`ConntrackAttrsWriter`](super::ConntrackAttrsWriter).
+    pub enum ConntrackAttrs {}
+
+    impl f::view::Set for ConntrackAttrs {
+        const SET: &'static f::AttrSet = &super::SET_CONNTRACK_ATTRS;
     }
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
+    /// Names `conntrack-stats-attrs` in [`ConntrackStatsAttrs`](super::ConntrackStatsAttrs) and [`ConntrackStatsAttrsWriter`](super::ConntrackStatsAttrsWriter).
+    pub enum ConntrackStatsAttrs {}
+
+    impl f::view::Set for ConntrackStatsAttrs {
+        const SET: &'static f::AttrSet = &super::SET_CONNTRACK_STATS_ATTRS;
     }
 
-    /// Writes `proto-num` (`CONNTRACK_A_TUPLE_PROTO_ATTRS_PROTO_NUM`, u8).
-    #[inline]
-    pub fn proto_num(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
+    /// Names `counter-attrs` in [`CounterAttrs`](super::CounterAttrs) and [`CounterAttrsWriter`](super::CounterAttrsWriter).
+    pub enum CounterAttrs {}
+
+    impl f::view::Set for CounterAttrs {
+        const SET: &'static f::AttrSet = &super::SET_COUNTER_ATTRS;
     }
 
-    /// Writes `proto-src-port` (`CONNTRACK_A_TUPLE_PROTO_ATTRS_PROTO_SRC_PORT`, u16, big-endian).
-    #[inline]
-    pub fn proto_src_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
+    /// Names `filter-attrs` in [`FilterAttrs`](super::FilterAttrs) and [`FilterAttrsWriter`](super::FilterAttrsWriter).
+    pub enum FilterAttrs {}
+
+    impl f::view::Set for FilterAttrs {
+        const SET: &'static f::AttrSet = &super::SET_FILTER_ATTRS;
     }
 
-    /// Writes `proto-dst-port` (`CONNTRACK_A_TUPLE_PROTO_ATTRS_PROTO_DST_PORT`, u16, big-endian).
-    #[inline]
-    pub fn proto_dst_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
+    /// Names `help-attrs` in [`HelpAttrs`](super::HelpAttrs) and [`HelpAttrsWriter`](super::HelpAttrsWriter).
+    pub enum HelpAttrs {}
+
+    impl f::view::Set for HelpAttrs {
+        const SET: &'static f::AttrSet = &super::SET_HELP_ATTRS;
     }
 
-    /// Writes `proto-icmp-id` (`CONNTRACK_A_TUPLE_PROTO_ATTRS_PROTO_ICMP_ID`, u16, big-endian).
-    #[inline]
-    pub fn proto_icmp_id(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(4, &value), self)
+    /// Names `nat-attrs` in [`NatAttrs`](super::NatAttrs) and [`NatAttrsWriter`](super::NatAttrsWriter).
+    pub enum NatAttrs {}
+
+    impl f::view::Set for NatAttrs {
+        const SET: &'static f::AttrSet = &super::SET_NAT_ATTRS;
     }
 
-    /// Writes `proto-icmp-type` (`CONNTRACK_A_TUPLE_PROTO_ATTRS_PROTO_ICMP_TYPE`, u8).
-    #[inline]
-    pub fn proto_icmp_type(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
+    /// Names `nat-proto-attrs` in [`NatProtoAttrs`](super::NatProtoAttrs) and [`NatProtoAttrsWriter`](super::NatProtoAttrsWriter).
+    pub enum NatProtoAttrs {}
+
+    impl f::view::Set for NatProtoAttrs {
+        const SET: &'static f::AttrSet = &super::SET_NAT_PROTO_ATTRS;
     }
 
-    /// Writes `proto-icmp-code` (`CONNTRACK_A_TUPLE_PROTO_ATTRS_PROTO_ICMP_CODE`, u8).
-    #[inline]
-    pub fn proto_icmp_code(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
+    /// Names `protoinfo-attrs` in [`ProtoinfoAttrs`](super::ProtoinfoAttrs) and [`ProtoinfoAttrsWriter`](super::ProtoinfoAttrsWriter).
+    pub enum ProtoinfoAttrs {}
+
+    impl f::view::Set for ProtoinfoAttrs {
+        const SET: &'static f::AttrSet = &super::SET_PROTOINFO_ATTRS;
     }
 
-    /// Writes `proto-icmpv6-id` (`CONNTRACK_A_TUPLE_PROTO_ATTRS_PROTO_ICMPV6_ID`, u16, big-endian).
-    #[inline]
-    pub fn proto_icmpv6_id(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(7, &value), self)
+    /// Names `protoinfo-dccp-attrs` in [`ProtoinfoDccpAttrs`](super::ProtoinfoDccpAttrs) and [`ProtoinfoDccpAttrsWriter`](super::ProtoinfoDccpAttrsWriter).
+    pub enum ProtoinfoDccpAttrs {}
+
+    impl f::view::Set for ProtoinfoDccpAttrs {
+        const SET: &'static f::AttrSet = &super::SET_PROTOINFO_DCCP_ATTRS;
     }
 
-    /// Writes `proto-icmpv6-type` (`CONNTRACK_A_TUPLE_PROTO_ATTRS_PROTO_ICMPV6_TYPE`, u8).
-    #[inline]
-    pub fn proto_icmpv6_type(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
+    /// Names `protoinfo-sctp-attrs` in [`ProtoinfoSctpAttrs`](super::ProtoinfoSctpAttrs) and [`ProtoinfoSctpAttrsWriter`](super::ProtoinfoSctpAttrsWriter).
+    pub enum ProtoinfoSctpAttrs {}
+
+    impl f::view::Set for ProtoinfoSctpAttrs {
+        const SET: &'static f::AttrSet = &super::SET_PROTOINFO_SCTP_ATTRS;
     }
 
-    /// Writes `proto-icmpv6-code` (`CONNTRACK_A_TUPLE_PROTO_ATTRS_PROTO_ICMPV6_CODE`, u8).
-    #[inline]
-    pub fn proto_icmpv6_code(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
+    /// Names `protoinfo-tcp-attrs` in [`ProtoinfoTcpAttrs`](super::ProtoinfoTcpAttrs) and [`ProtoinfoTcpAttrsWriter`](super::ProtoinfoTcpAttrsWriter).
+    pub enum ProtoinfoTcpAttrs {}
+
+    impl f::view::Set for ProtoinfoTcpAttrs {
+        const SET: &'static f::AttrSet = &super::SET_PROTOINFO_TCP_ATTRS;
+    }
+
+    /// Names `secctx-attrs` in [`SecctxAttrs`](super::SecctxAttrs) and [`SecctxAttrsWriter`](super::SecctxAttrsWriter).
+    pub enum SecctxAttrs {}
+
+    impl f::view::Set for SecctxAttrs {
+        const SET: &'static f::AttrSet = &super::SET_SECCTX_ATTRS;
+    }
+
+    /// Names `seqadj-attrs` in [`SeqadjAttrs`](super::SeqadjAttrs) and [`SeqadjAttrsWriter`](super::SeqadjAttrsWriter).
+    pub enum SeqadjAttrs {}
+
+    impl f::view::Set for SeqadjAttrs {
+        const SET: &'static f::AttrSet = &super::SET_SEQADJ_ATTRS;
+    }
+
+    /// Names `synproxy-attrs` in [`SynproxyAttrs`](super::SynproxyAttrs) and [`SynproxyAttrsWriter`](super::SynproxyAttrsWriter).
+    pub enum SynproxyAttrs {}
+
+    impl f::view::Set for SynproxyAttrs {
+        const SET: &'static f::AttrSet = &super::SET_SYNPROXY_ATTRS;
+    }
+
+    /// Names `tuple-attrs` in [`TupleAttrs`](super::TupleAttrs) and [`TupleAttrsWriter`](super::TupleAttrsWriter).
+    pub enum TupleAttrs {}
+
+    impl f::view::Set for TupleAttrs {
+        const SET: &'static f::AttrSet = &super::SET_TUPLE_ATTRS;
+    }
+
+    /// Names `tuple-ip-attrs` in [`TupleIpAttrs`](super::TupleIpAttrs) and [`TupleIpAttrsWriter`](super::TupleIpAttrsWriter).
+    pub enum TupleIpAttrs {}
+
+    impl f::view::Set for TupleIpAttrs {
+        const SET: &'static f::AttrSet = &super::SET_TUPLE_IP_ATTRS;
+    }
+
+    /// Names `tuple-proto-attrs` in [`TupleProtoAttrs`](super::TupleProtoAttrs) and [`TupleProtoAttrsWriter`](super::TupleProtoAttrsWriter).
+    pub enum TupleProtoAttrs {}
+
+    impl f::view::Set for TupleProtoAttrs {
+        const SET: &'static f::AttrSet = &super::SET_TUPLE_PROTO_ATTRS;
     }
 }

@@ -348,38 +348,18 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of dev-energymodel's attribute set `perf-domain`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct PerfDomain<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for PerfDomain<'a> {
-    const SET: &'static f::AttrSet = &SET_PERF_DOMAIN;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PERF_DOMAIN, attrs).map(Self)
-    }
-}
+/// The typed view of dev-energymodel's attribute set `perf-domain`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type PerfDomain<'a> = f::view::View<'a, sets::PerfDomain, 4>;
 
 impl<'a> PerfDomain<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `perf-domain-id` (`DEV_ENERGYMODEL_A_PERF_DOMAIN_PERF_DOMAIN_ID`, u32), written by the writer's `put`.
+    pub const PERF_DOMAIN_ID: f::view::Key<sets::PerfDomain, u32> = f::view::Key::new(2);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `flags` (`DEV_ENERGYMODEL_A_PERF_DOMAIN_FLAGS`, u64, a value of `perf-domain-flags`: `PerfDomainFlags`), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::PerfDomain, u64> = f::view::Key::new(3);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `cpus` (`DEV_ENERGYMODEL_A_PERF_DOMAIN_CPUS`, u64, multi-attr), written by the writer's `put`.
+    pub const CPUS: f::view::Key<sets::PerfDomain, u64> = f::view::Key::new(4);
 
     /// `perf-domain-id` (`DEV_ENERGYMODEL_A_PERF_DOMAIN_PERF_DOMAIN_ID`, u32).
     #[inline]
@@ -400,74 +380,27 @@ impl<'a> PerfDomain<'a> {
     }
 }
 
-/// The typed writer of dev-energymodel's attribute set `perf-domain`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PerfDomainWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of dev-energymodel's attribute set `perf-domain`: it writes an attribute by its key, a constant of [`PerfDomain`](self::PerfDomain) (see [`Writer`](f::view::Writer)).
+pub type PerfDomainWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::PerfDomain>;
 
-impl<'m, 'a, 'b> PerfDomainWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `perf-domain-id` (`DEV_ENERGYMODEL_A_PERF_DOMAIN_PERF_DOMAIN_ID`, u32).
-    #[inline]
-    pub fn perf_domain_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `flags` (`DEV_ENERGYMODEL_A_PERF_DOMAIN_FLAGS`, u64, a value of `perf-domain-flags`: `PerfDomainFlags`).
-    #[inline]
-    pub fn flags(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `cpus` (`DEV_ENERGYMODEL_A_PERF_DOMAIN_CPUS`, u64, multi-attr).
-    #[inline]
-    pub fn cpus(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-}
-
-/// The typed view of dev-energymodel's attribute set `perf-state`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct PerfState<'a>(f::view::RawView<'a, 6>);
-
-impl<'a> f::view::SetView<'a> for PerfState<'a> {
-    const SET: &'static f::AttrSet = &SET_PERF_STATE;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PERF_STATE, attrs).map(Self)
-    }
-}
+/// The typed view of dev-energymodel's attribute set `perf-state`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type PerfState<'a> = f::view::View<'a, sets::PerfState, 6>;
 
 impl<'a> PerfState<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `performance` (`DEV_ENERGYMODEL_A_PERF_STATE_PERFORMANCE`, u64), written by the writer's `put`.
+    pub const PERFORMANCE: f::view::Key<sets::PerfState, u64> = f::view::Key::new(2);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
-        &self.0
-    }
+    /// The key of `frequency` (`DEV_ENERGYMODEL_A_PERF_STATE_FREQUENCY`, u64), written by the writer's `put`.
+    pub const FREQUENCY: f::view::Key<sets::PerfState, u64> = f::view::Key::new(3);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `power` (`DEV_ENERGYMODEL_A_PERF_STATE_POWER`, u64), written by the writer's `put`.
+    pub const POWER: f::view::Key<sets::PerfState, u64> = f::view::Key::new(4);
+
+    /// The key of `cost` (`DEV_ENERGYMODEL_A_PERF_STATE_COST`, u64), written by the writer's `put`.
+    pub const COST: f::view::Key<sets::PerfState, u64> = f::view::Key::new(5);
+
+    /// The key of `flags` (`DEV_ENERGYMODEL_A_PERF_STATE_FLAGS`, u64, a value of `perf-state-flags`: `PerfStateFlags`), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::PerfState, u64> = f::view::Key::new(6);
 
     /// `performance` (`DEV_ENERGYMODEL_A_PERF_STATE_PERFORMANCE`, u64).
     #[inline]
@@ -500,86 +433,19 @@ impl<'a> PerfState<'a> {
     }
 }
 
-/// The typed writer of dev-energymodel's attribute set `perf-state`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PerfStateWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of dev-energymodel's attribute set `perf-state`: it writes an attribute by its key, a constant of [`PerfState`](self::PerfState) (see [`Writer`](f::view::Writer)).
+pub type PerfStateWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::PerfState>;
 
-impl<'m, 'a, 'b> PerfStateWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `performance` (`DEV_ENERGYMODEL_A_PERF_STATE_PERFORMANCE`, u64).
-    #[inline]
-    pub fn performance(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `frequency` (`DEV_ENERGYMODEL_A_PERF_STATE_FREQUENCY`, u64).
-    #[inline]
-    pub fn frequency(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `power` (`DEV_ENERGYMODEL_A_PERF_STATE_POWER`, u64).
-    #[inline]
-    pub fn power(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `cost` (`DEV_ENERGYMODEL_A_PERF_STATE_COST`, u64).
-    #[inline]
-    pub fn cost(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `flags` (`DEV_ENERGYMODEL_A_PERF_STATE_FLAGS`, u64, a value of `perf-state-flags`: `PerfStateFlags`).
-    #[inline]
-    pub fn flags(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-}
-
-/// The typed view of dev-energymodel's attribute set `perf-table`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct PerfTable<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for PerfTable<'a> {
-    const SET: &'static f::AttrSet = &SET_PERF_TABLE;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PERF_TABLE, attrs).map(Self)
-    }
-}
+/// The typed view of dev-energymodel's attribute set `perf-table`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type PerfTable<'a> = f::view::View<'a, sets::PerfTable, 2>;
 
 impl<'a> PerfTable<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `perf-domain-id` (`DEV_ENERGYMODEL_A_PERF_TABLE_PERF_DOMAIN_ID`, u32), written by the writer's `put`.
+    pub const PERF_DOMAIN_ID: f::view::Key<sets::PerfTable, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `perf-state` (`DEV_ENERGYMODEL_A_PERF_TABLE_PERF_STATE`, nest, multi-attr), opened by the writer's `nest`.
+    pub const PERF_STATE: f::view::Key<sets::PerfTable, f::view::Nested<sets::PerfState>> =
+        f::view::Key::new(2);
 
     /// `perf-domain-id` (`DEV_ENERGYMODEL_A_PERF_TABLE_PERF_DOMAIN_ID`, u32).
     #[inline]
@@ -594,32 +460,31 @@ impl<'a> PerfTable<'a> {
     }
 }
 
-/// The typed writer of dev-energymodel's attribute set `perf-table`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PerfTableWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of dev-energymodel's attribute set `perf-table`: it writes an attribute by its key, a constant of [`PerfTable`](self::PerfTable) (see [`Writer`](f::view::Writer)).
+pub type PerfTableWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::PerfTable>;
 
-impl<'m, 'a, 'b> PerfTableWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
+/// The marker types naming dev-energymodel's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
+
+    /// Names `perf-domain` in [`PerfDomain`](super::PerfDomain) and [`PerfDomainWriter`](super::PerfDomainWriter).
+    pub enum PerfDomain {}
+
+    impl f::view::Set for PerfDomain {
+        const SET: &'static f::AttrSet = &super::SET_PERF_DOMAIN;
     }
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
+    /// Names `perf-state` in [`PerfState`](super::PerfState) and [`PerfStateWriter`](super::PerfStateWriter).
+    pub enum PerfState {}
+
+    impl f::view::Set for PerfState {
+        const SET: &'static f::AttrSet = &super::SET_PERF_STATE;
     }
 
-    /// Writes `perf-domain-id` (`DEV_ENERGYMODEL_A_PERF_TABLE_PERF_DOMAIN_ID`, u32).
-    #[inline]
-    pub fn perf_domain_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
+    /// Names `perf-table` in [`PerfTable`](super::PerfTable) and [`PerfTableWriter`](super::PerfTableWriter).
+    pub enum PerfTable {}
 
-    /// Opens `perf-state` (`DEV_ENERGYMODEL_A_PERF_TABLE_PERF_STATE`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn perf_state(&mut self) -> Result<PerfStateWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(PerfStateWriter)
+    impl f::view::Set for PerfTable {
+        const SET: &'static f::AttrSet = &super::SET_PERF_TABLE;
     }
 }

@@ -5700,38 +5700,642 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of devlink's attribute set `devlink`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Devlink<'a>(f::view::RawView<'a, 180>);
-
-impl<'a> f::view::SetView<'a> for Devlink<'a> {
-    const SET: &'static f::AttrSet = &SET_DEVLINK;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DEVLINK, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `devlink`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Devlink<'a> = f::view::View<'a, sets::Devlink, 180>;
 
 impl<'a> Devlink<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `bus-name` (`DEVLINK_ATTR_BUS_NAME`, string), written by the writer's `put`.
+    pub const BUS_NAME: f::view::Key<sets::Devlink, f::view::Str> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 180> {
-        &self.0
-    }
+    /// The key of `dev-name` (`DEVLINK_ATTR_DEV_NAME`, string), written by the writer's `put`.
+    pub const DEV_NAME: f::view::Key<sets::Devlink, f::view::Str> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `port-index` (`DEVLINK_ATTR_PORT_INDEX`, u32), written by the writer's `put`.
+    pub const PORT_INDEX: f::view::Key<sets::Devlink, u32> = f::view::Key::new(3);
+
+    /// The key of `port-type` (`DEVLINK_ATTR_PORT_TYPE`, u16, a value of `port-type`: `PortType`), written by the writer's `put`.
+    pub const PORT_TYPE: f::view::Key<sets::Devlink, u16> = f::view::Key::new(4);
+
+    /// The key of `port-desired-type` (`DEVLINK_ATTR_PORT_DESIRED_TYPE`, u16), written by the writer's `put`.
+    pub const PORT_DESIRED_TYPE: f::view::Key<sets::Devlink, u16> = f::view::Key::new(5);
+
+    /// The key of `port-netdev-ifindex` (`DEVLINK_ATTR_PORT_NETDEV_IFINDEX`, u32), written by the writer's `put`.
+    pub const PORT_NETDEV_IFINDEX: f::view::Key<sets::Devlink, u32> = f::view::Key::new(6);
+
+    /// The key of `port-netdev-name` (`DEVLINK_ATTR_PORT_NETDEV_NAME`, string), written by the writer's `put`.
+    pub const PORT_NETDEV_NAME: f::view::Key<sets::Devlink, f::view::Str> = f::view::Key::new(7);
+
+    /// The key of `port-ibdev-name` (`DEVLINK_ATTR_PORT_IBDEV_NAME`, string), written by the writer's `put`.
+    pub const PORT_IBDEV_NAME: f::view::Key<sets::Devlink, f::view::Str> = f::view::Key::new(8);
+
+    /// The key of `port-split-count` (`DEVLINK_ATTR_PORT_SPLIT_COUNT`, u32), written by the writer's `put`.
+    pub const PORT_SPLIT_COUNT: f::view::Key<sets::Devlink, u32> = f::view::Key::new(9);
+
+    /// The key of `port-split-group` (`DEVLINK_ATTR_PORT_SPLIT_GROUP`, u32), written by the writer's `put`.
+    pub const PORT_SPLIT_GROUP: f::view::Key<sets::Devlink, u32> = f::view::Key::new(10);
+
+    /// The key of `sb-index` (`DEVLINK_ATTR_SB_INDEX`, u32), written by the writer's `put`.
+    pub const SB_INDEX: f::view::Key<sets::Devlink, u32> = f::view::Key::new(11);
+
+    /// The key of `sb-size` (`DEVLINK_ATTR_SB_SIZE`, u32), written by the writer's `put`.
+    pub const SB_SIZE: f::view::Key<sets::Devlink, u32> = f::view::Key::new(12);
+
+    /// The key of `sb-ingress-pool-count` (`DEVLINK_ATTR_SB_INGRESS_POOL_COUNT`, u16), written by the writer's `put`.
+    pub const SB_INGRESS_POOL_COUNT: f::view::Key<sets::Devlink, u16> = f::view::Key::new(13);
+
+    /// The key of `sb-egress-pool-count` (`DEVLINK_ATTR_SB_EGRESS_POOL_COUNT`, u16), written by the writer's `put`.
+    pub const SB_EGRESS_POOL_COUNT: f::view::Key<sets::Devlink, u16> = f::view::Key::new(14);
+
+    /// The key of `sb-ingress-tc-count` (`DEVLINK_ATTR_SB_INGRESS_TC_COUNT`, u16), written by the writer's `put`.
+    pub const SB_INGRESS_TC_COUNT: f::view::Key<sets::Devlink, u16> = f::view::Key::new(15);
+
+    /// The key of `sb-egress-tc-count` (`DEVLINK_ATTR_SB_EGRESS_TC_COUNT`, u16), written by the writer's `put`.
+    pub const SB_EGRESS_TC_COUNT: f::view::Key<sets::Devlink, u16> = f::view::Key::new(16);
+
+    /// The key of `sb-pool-index` (`DEVLINK_ATTR_SB_POOL_INDEX`, u16), written by the writer's `put`.
+    pub const SB_POOL_INDEX: f::view::Key<sets::Devlink, u16> = f::view::Key::new(17);
+
+    /// The key of `sb-pool-type` (`DEVLINK_ATTR_SB_POOL_TYPE`, u8, a value of `sb-pool-type`: `SbPoolType`), written by the writer's `put`.
+    pub const SB_POOL_TYPE: f::view::Key<sets::Devlink, u8> = f::view::Key::new(18);
+
+    /// The key of `sb-pool-size` (`DEVLINK_ATTR_SB_POOL_SIZE`, u32), written by the writer's `put`.
+    pub const SB_POOL_SIZE: f::view::Key<sets::Devlink, u32> = f::view::Key::new(19);
+
+    /// The key of `sb-pool-threshold-type` (`DEVLINK_ATTR_SB_POOL_THRESHOLD_TYPE`, u8, a value of `sb-threshold-type`: `SbThresholdType`), written by the writer's `put`.
+    pub const SB_POOL_THRESHOLD_TYPE: f::view::Key<sets::Devlink, u8> = f::view::Key::new(20);
+
+    /// The key of `sb-threshold` (`DEVLINK_ATTR_SB_THRESHOLD`, u32), written by the writer's `put`.
+    pub const SB_THRESHOLD: f::view::Key<sets::Devlink, u32> = f::view::Key::new(21);
+
+    /// The key of `sb-tc-index` (`DEVLINK_ATTR_SB_TC_INDEX`, u16), written by the writer's `put`.
+    pub const SB_TC_INDEX: f::view::Key<sets::Devlink, u16> = f::view::Key::new(22);
+
+    /// The key of `sb-occ-cur` (`DEVLINK_ATTR_SB_OCC_CUR`, u32), written by the writer's `put`.
+    pub const SB_OCC_CUR: f::view::Key<sets::Devlink, u32> = f::view::Key::new(23);
+
+    /// The key of `sb-occ-max` (`DEVLINK_ATTR_SB_OCC_MAX`, u32), written by the writer's `put`.
+    pub const SB_OCC_MAX: f::view::Key<sets::Devlink, u32> = f::view::Key::new(24);
+
+    /// The key of `eswitch-mode` (`DEVLINK_ATTR_ESWITCH_MODE`, u16, a value of `eswitch-mode`: `EswitchMode`), written by the writer's `put`.
+    pub const ESWITCH_MODE: f::view::Key<sets::Devlink, u16> = f::view::Key::new(25);
+
+    /// The key of `eswitch-inline-mode` (`DEVLINK_ATTR_ESWITCH_INLINE_MODE`, u8, a value of `eswitch-inline-mode`: `EswitchInlineMode`), written by the writer's `put`.
+    pub const ESWITCH_INLINE_MODE: f::view::Key<sets::Devlink, u8> = f::view::Key::new(26);
+
+    /// The key of `dpipe-tables` (`DEVLINK_ATTR_DPIPE_TABLES`, nest), opened by the writer's `nest`.
+    pub const DPIPE_TABLES: f::view::Key<sets::Devlink, f::view::Nested<sets::DlDpipeTables>> =
+        f::view::Key::new(27);
+
+    /// The key of `dpipe-table` (`DEVLINK_ATTR_DPIPE_TABLE`, nest, multi-attr), opened by the writer's `nest`.
+    pub const DPIPE_TABLE: f::view::Key<sets::Devlink, f::view::Nested<sets::DlDpipeTable>> =
+        f::view::Key::new(28);
+
+    /// The key of `dpipe-table-name` (`DEVLINK_ATTR_DPIPE_TABLE_NAME`, string), written by the writer's `put`.
+    pub const DPIPE_TABLE_NAME: f::view::Key<sets::Devlink, f::view::Str> = f::view::Key::new(29);
+
+    /// The key of `dpipe-table-size` (`DEVLINK_ATTR_DPIPE_TABLE_SIZE`, u64), written by the writer's `put`.
+    pub const DPIPE_TABLE_SIZE: f::view::Key<sets::Devlink, u64> = f::view::Key::new(30);
+
+    /// The key of `dpipe-table-matches` (`DEVLINK_ATTR_DPIPE_TABLE_MATCHES`, nest), opened by the writer's `nest`.
+    pub const DPIPE_TABLE_MATCHES: f::view::Key<
+        sets::Devlink,
+        f::view::Nested<sets::DlDpipeTableMatches>,
+    > = f::view::Key::new(31);
+
+    /// The key of `dpipe-table-actions` (`DEVLINK_ATTR_DPIPE_TABLE_ACTIONS`, nest), opened by the writer's `nest`.
+    pub const DPIPE_TABLE_ACTIONS: f::view::Key<
+        sets::Devlink,
+        f::view::Nested<sets::DlDpipeTableActions>,
+    > = f::view::Key::new(32);
+
+    /// The key of `dpipe-table-counters-enabled` (`DEVLINK_ATTR_DPIPE_TABLE_COUNTERS_ENABLED`, u8), written by the writer's `put`.
+    pub const DPIPE_TABLE_COUNTERS_ENABLED: f::view::Key<sets::Devlink, u8> = f::view::Key::new(33);
+
+    /// The key of `dpipe-entries` (`DEVLINK_ATTR_DPIPE_ENTRIES`, nest), opened by the writer's `nest`.
+    pub const DPIPE_ENTRIES: f::view::Key<sets::Devlink, f::view::Nested<sets::DlDpipeEntries>> =
+        f::view::Key::new(34);
+
+    /// The key of `dpipe-entry` (`DEVLINK_ATTR_DPIPE_ENTRY`, nest, multi-attr), opened by the writer's `nest`.
+    pub const DPIPE_ENTRY: f::view::Key<sets::Devlink, f::view::Nested<sets::DlDpipeEntry>> =
+        f::view::Key::new(35);
+
+    /// The key of `dpipe-entry-index` (`DEVLINK_ATTR_DPIPE_ENTRY_INDEX`, u64), written by the writer's `put`.
+    pub const DPIPE_ENTRY_INDEX: f::view::Key<sets::Devlink, u64> = f::view::Key::new(36);
+
+    /// The key of `dpipe-entry-match-values` (`DEVLINK_ATTR_DPIPE_ENTRY_MATCH_VALUES`, nest), opened by the writer's `nest`.
+    pub const DPIPE_ENTRY_MATCH_VALUES: f::view::Key<
+        sets::Devlink,
+        f::view::Nested<sets::DlDpipeEntryMatchValues>,
+    > = f::view::Key::new(37);
+
+    /// The key of `dpipe-entry-action-values` (`DEVLINK_ATTR_DPIPE_ENTRY_ACTION_VALUES`, nest), opened by the writer's `nest`.
+    pub const DPIPE_ENTRY_ACTION_VALUES: f::view::Key<
+        sets::Devlink,
+        f::view::Nested<sets::DlDpipeEntryActionValues>,
+    > = f::view::Key::new(38);
+
+    /// The key of `dpipe-entry-counter` (`DEVLINK_ATTR_DPIPE_ENTRY_COUNTER`, u64), written by the writer's `put`.
+    pub const DPIPE_ENTRY_COUNTER: f::view::Key<sets::Devlink, u64> = f::view::Key::new(39);
+
+    /// The key of `dpipe-match` (`DEVLINK_ATTR_DPIPE_MATCH`, nest, multi-attr), opened by the writer's `nest`.
+    pub const DPIPE_MATCH: f::view::Key<sets::Devlink, f::view::Nested<sets::DlDpipeMatch>> =
+        f::view::Key::new(40);
+
+    /// The key of `dpipe-match-value` (`DEVLINK_ATTR_DPIPE_MATCH_VALUE`, nest, multi-attr), opened by the writer's `nest`.
+    pub const DPIPE_MATCH_VALUE: f::view::Key<
+        sets::Devlink,
+        f::view::Nested<sets::DlDpipeMatchValue>,
+    > = f::view::Key::new(41);
+
+    /// The key of `dpipe-match-type` (`DEVLINK_ATTR_DPIPE_MATCH_TYPE`, u32, a value of `dpipe-match-type`: `DpipeMatchType`), written by the writer's `put`.
+    pub const DPIPE_MATCH_TYPE: f::view::Key<sets::Devlink, u32> = f::view::Key::new(42);
+
+    /// The key of `dpipe-action` (`DEVLINK_ATTR_DPIPE_ACTION`, nest, multi-attr), opened by the writer's `nest`.
+    pub const DPIPE_ACTION: f::view::Key<sets::Devlink, f::view::Nested<sets::DlDpipeAction>> =
+        f::view::Key::new(43);
+
+    /// The key of `dpipe-action-value` (`DEVLINK_ATTR_DPIPE_ACTION_VALUE`, nest, multi-attr), opened by the writer's `nest`.
+    pub const DPIPE_ACTION_VALUE: f::view::Key<
+        sets::Devlink,
+        f::view::Nested<sets::DlDpipeActionValue>,
+    > = f::view::Key::new(44);
+
+    /// The key of `dpipe-action-type` (`DEVLINK_ATTR_DPIPE_ACTION_TYPE`, u32, a value of `dpipe-action-type`: `DpipeActionType`), written by the writer's `put`.
+    pub const DPIPE_ACTION_TYPE: f::view::Key<sets::Devlink, u32> = f::view::Key::new(45);
+
+    /// The key of `dpipe-value` (`DEVLINK_ATTR_DPIPE_VALUE`, binary), written by the writer's `put`.
+    pub const DPIPE_VALUE: f::view::Key<sets::Devlink, [u8]> = f::view::Key::new(46);
+
+    /// The key of `dpipe-value-mask` (`DEVLINK_ATTR_DPIPE_VALUE_MASK`, binary), written by the writer's `put`.
+    pub const DPIPE_VALUE_MASK: f::view::Key<sets::Devlink, [u8]> = f::view::Key::new(47);
+
+    /// The key of `dpipe-value-mapping` (`DEVLINK_ATTR_DPIPE_VALUE_MAPPING`, u32), written by the writer's `put`.
+    pub const DPIPE_VALUE_MAPPING: f::view::Key<sets::Devlink, u32> = f::view::Key::new(48);
+
+    /// The key of `dpipe-headers` (`DEVLINK_ATTR_DPIPE_HEADERS`, nest), opened by the writer's `nest`.
+    pub const DPIPE_HEADERS: f::view::Key<sets::Devlink, f::view::Nested<sets::DlDpipeHeaders>> =
+        f::view::Key::new(49);
+
+    /// The key of `dpipe-header` (`DEVLINK_ATTR_DPIPE_HEADER`, nest, multi-attr), opened by the writer's `nest`.
+    pub const DPIPE_HEADER: f::view::Key<sets::Devlink, f::view::Nested<sets::DlDpipeHeader>> =
+        f::view::Key::new(50);
+
+    /// The key of `dpipe-header-name` (`DEVLINK_ATTR_DPIPE_HEADER_NAME`, string), written by the writer's `put`.
+    pub const DPIPE_HEADER_NAME: f::view::Key<sets::Devlink, f::view::Str> = f::view::Key::new(51);
+
+    /// The key of `dpipe-header-id` (`DEVLINK_ATTR_DPIPE_HEADER_ID`, u32, a value of `dpipe-header-id`: `DpipeHeaderId`), written by the writer's `put`.
+    pub const DPIPE_HEADER_ID: f::view::Key<sets::Devlink, u32> = f::view::Key::new(52);
+
+    /// The key of `dpipe-header-fields` (`DEVLINK_ATTR_DPIPE_HEADER_FIELDS`, nest), opened by the writer's `nest`.
+    pub const DPIPE_HEADER_FIELDS: f::view::Key<
+        sets::Devlink,
+        f::view::Nested<sets::DlDpipeHeaderFields>,
+    > = f::view::Key::new(53);
+
+    /// The key of `dpipe-header-global` (`DEVLINK_ATTR_DPIPE_HEADER_GLOBAL`, u8), written by the writer's `put`.
+    pub const DPIPE_HEADER_GLOBAL: f::view::Key<sets::Devlink, u8> = f::view::Key::new(54);
+
+    /// The key of `dpipe-header-index` (`DEVLINK_ATTR_DPIPE_HEADER_INDEX`, u32), written by the writer's `put`.
+    pub const DPIPE_HEADER_INDEX: f::view::Key<sets::Devlink, u32> = f::view::Key::new(55);
+
+    /// The key of `dpipe-field` (`DEVLINK_ATTR_DPIPE_FIELD`, nest, multi-attr), opened by the writer's `nest`.
+    pub const DPIPE_FIELD: f::view::Key<sets::Devlink, f::view::Nested<sets::DlDpipeField>> =
+        f::view::Key::new(56);
+
+    /// The key of `dpipe-field-name` (`DEVLINK_ATTR_DPIPE_FIELD_NAME`, string), written by the writer's `put`.
+    pub const DPIPE_FIELD_NAME: f::view::Key<sets::Devlink, f::view::Str> = f::view::Key::new(57);
+
+    /// The key of `dpipe-field-id` (`DEVLINK_ATTR_DPIPE_FIELD_ID`, u32), written by the writer's `put`.
+    pub const DPIPE_FIELD_ID: f::view::Key<sets::Devlink, u32> = f::view::Key::new(58);
+
+    /// The key of `dpipe-field-bitwidth` (`DEVLINK_ATTR_DPIPE_FIELD_BITWIDTH`, u32), written by the writer's `put`.
+    pub const DPIPE_FIELD_BITWIDTH: f::view::Key<sets::Devlink, u32> = f::view::Key::new(59);
+
+    /// The key of `dpipe-field-mapping-type` (`DEVLINK_ATTR_DPIPE_FIELD_MAPPING_TYPE`, u32, a value of `dpipe-field-mapping-type`: `DpipeFieldMappingType`), written by the writer's `put`.
+    pub const DPIPE_FIELD_MAPPING_TYPE: f::view::Key<sets::Devlink, u32> = f::view::Key::new(60);
+
+    /// The key of `eswitch-encap-mode` (`DEVLINK_ATTR_ESWITCH_ENCAP_MODE`, u8, a value of `eswitch-encap-mode`: `EswitchEncapMode`), written by the writer's `put`.
+    pub const ESWITCH_ENCAP_MODE: f::view::Key<sets::Devlink, u8> = f::view::Key::new(62);
+
+    /// The key of `resource-list` (`DEVLINK_ATTR_RESOURCE_LIST`, nest), opened by the writer's `nest`.
+    pub const RESOURCE_LIST: f::view::Key<sets::Devlink, f::view::Nested<sets::DlResourceList>> =
+        f::view::Key::new(63);
+
+    /// The key of `resource` (`DEVLINK_ATTR_RESOURCE`, nest, multi-attr), opened by the writer's `nest`.
+    pub const RESOURCE: f::view::Key<sets::Devlink, f::view::Nested<sets::DlResource>> =
+        f::view::Key::new(64);
+
+    /// The key of `resource-name` (`DEVLINK_ATTR_RESOURCE_NAME`, string), written by the writer's `put`.
+    pub const RESOURCE_NAME: f::view::Key<sets::Devlink, f::view::Str> = f::view::Key::new(65);
+
+    /// The key of `resource-id` (`DEVLINK_ATTR_RESOURCE_ID`, u64), written by the writer's `put`.
+    pub const RESOURCE_ID: f::view::Key<sets::Devlink, u64> = f::view::Key::new(66);
+
+    /// The key of `resource-size` (`DEVLINK_ATTR_RESOURCE_SIZE`, u64), written by the writer's `put`.
+    pub const RESOURCE_SIZE: f::view::Key<sets::Devlink, u64> = f::view::Key::new(67);
+
+    /// The key of `resource-size-new` (`DEVLINK_ATTR_RESOURCE_SIZE_NEW`, u64), written by the writer's `put`.
+    pub const RESOURCE_SIZE_NEW: f::view::Key<sets::Devlink, u64> = f::view::Key::new(68);
+
+    /// The key of `resource-size-valid` (`DEVLINK_ATTR_RESOURCE_SIZE_VALID`, u8), written by the writer's `put`.
+    pub const RESOURCE_SIZE_VALID: f::view::Key<sets::Devlink, u8> = f::view::Key::new(69);
+
+    /// The key of `resource-size-min` (`DEVLINK_ATTR_RESOURCE_SIZE_MIN`, u64), written by the writer's `put`.
+    pub const RESOURCE_SIZE_MIN: f::view::Key<sets::Devlink, u64> = f::view::Key::new(70);
+
+    /// The key of `resource-size-max` (`DEVLINK_ATTR_RESOURCE_SIZE_MAX`, u64), written by the writer's `put`.
+    pub const RESOURCE_SIZE_MAX: f::view::Key<sets::Devlink, u64> = f::view::Key::new(71);
+
+    /// The key of `resource-size-gran` (`DEVLINK_ATTR_RESOURCE_SIZE_GRAN`, u64), written by the writer's `put`.
+    pub const RESOURCE_SIZE_GRAN: f::view::Key<sets::Devlink, u64> = f::view::Key::new(72);
+
+    /// The key of `resource-unit` (`DEVLINK_ATTR_RESOURCE_UNIT`, u8, a value of `resource-unit`: `ResourceUnit`), written by the writer's `put`.
+    pub const RESOURCE_UNIT: f::view::Key<sets::Devlink, u8> = f::view::Key::new(73);
+
+    /// The key of `resource-occ` (`DEVLINK_ATTR_RESOURCE_OCC`, u64), written by the writer's `put`.
+    pub const RESOURCE_OCC: f::view::Key<sets::Devlink, u64> = f::view::Key::new(74);
+
+    /// The key of `dpipe-table-resource-id` (`DEVLINK_ATTR_DPIPE_TABLE_RESOURCE_ID`, u64), written by the writer's `put`.
+    pub const DPIPE_TABLE_RESOURCE_ID: f::view::Key<sets::Devlink, u64> = f::view::Key::new(75);
+
+    /// The key of `dpipe-table-resource-units` (`DEVLINK_ATTR_DPIPE_TABLE_RESOURCE_UNITS`, u64), written by the writer's `put`.
+    pub const DPIPE_TABLE_RESOURCE_UNITS: f::view::Key<sets::Devlink, u64> = f::view::Key::new(76);
+
+    /// The key of `port-flavour` (`DEVLINK_ATTR_PORT_FLAVOUR`, u16, a value of `port-flavour`: `PortFlavour`), written by the writer's `put`.
+    pub const PORT_FLAVOUR: f::view::Key<sets::Devlink, u16> = f::view::Key::new(77);
+
+    /// The key of `port-number` (`DEVLINK_ATTR_PORT_NUMBER`, u32), written by the writer's `put`.
+    pub const PORT_NUMBER: f::view::Key<sets::Devlink, u32> = f::view::Key::new(78);
+
+    /// The key of `port-split-subport-number` (`DEVLINK_ATTR_PORT_SPLIT_SUBPORT_NUMBER`, u32), written by the writer's `put`.
+    pub const PORT_SPLIT_SUBPORT_NUMBER: f::view::Key<sets::Devlink, u32> = f::view::Key::new(79);
+
+    /// The key of `param` (`DEVLINK_ATTR_PARAM`, nest), opened by the writer's `nest`.
+    pub const PARAM: f::view::Key<sets::Devlink, f::view::Nested<sets::DlParam>> =
+        f::view::Key::new(80);
+
+    /// The key of `param-name` (`DEVLINK_ATTR_PARAM_NAME`, string), written by the writer's `put`.
+    pub const PARAM_NAME: f::view::Key<sets::Devlink, f::view::Str> = f::view::Key::new(81);
+
+    /// The key of `param-generic` (`DEVLINK_ATTR_PARAM_GENERIC`, flag), written by the writer's `put`.
+    pub const PARAM_GENERIC: f::view::Key<sets::Devlink, f::view::Flag> = f::view::Key::new(82);
+
+    /// The key of `param-type` (`DEVLINK_ATTR_PARAM_TYPE`, u8, a value of `var-attr-type`: `VarAttrType`), written by the writer's `put`.
+    pub const PARAM_TYPE: f::view::Key<sets::Devlink, u8> = f::view::Key::new(83);
+
+    /// The key of `param-value-cmode` (`DEVLINK_ATTR_PARAM_VALUE_CMODE`, u8, a value of `param-cmode`: `ParamCmode`), written by the writer's `put`.
+    pub const PARAM_VALUE_CMODE: f::view::Key<sets::Devlink, u8> = f::view::Key::new(87);
+
+    /// The key of `region-name` (`DEVLINK_ATTR_REGION_NAME`, string), written by the writer's `put`.
+    pub const REGION_NAME: f::view::Key<sets::Devlink, f::view::Str> = f::view::Key::new(88);
+
+    /// The key of `region-size` (`DEVLINK_ATTR_REGION_SIZE`, u64), written by the writer's `put`.
+    pub const REGION_SIZE: f::view::Key<sets::Devlink, u64> = f::view::Key::new(89);
+
+    /// The key of `region-snapshots` (`DEVLINK_ATTR_REGION_SNAPSHOTS`, nest), opened by the writer's `nest`.
+    pub const REGION_SNAPSHOTS: f::view::Key<
+        sets::Devlink,
+        f::view::Nested<sets::DlRegionSnapshots>,
+    > = f::view::Key::new(90);
+
+    /// The key of `region-snapshot` (`DEVLINK_ATTR_REGION_SNAPSHOT`, nest), opened by the writer's `nest`.
+    pub const REGION_SNAPSHOT: f::view::Key<
+        sets::Devlink,
+        f::view::Nested<sets::DlRegionSnapshot>,
+    > = f::view::Key::new(91);
+
+    /// The key of `region-snapshot-id` (`DEVLINK_ATTR_REGION_SNAPSHOT_ID`, u32), written by the writer's `put`.
+    pub const REGION_SNAPSHOT_ID: f::view::Key<sets::Devlink, u32> = f::view::Key::new(92);
+
+    /// The key of `region-chunks` (`DEVLINK_ATTR_REGION_CHUNKS`, nest), opened by the writer's `nest`.
+    pub const REGION_CHUNKS: f::view::Key<sets::Devlink, f::view::Nested<sets::DlRegionChunks>> =
+        f::view::Key::new(93);
+
+    /// The key of `region-chunk` (`DEVLINK_ATTR_REGION_CHUNK`, nest), opened by the writer's `nest`.
+    pub const REGION_CHUNK: f::view::Key<sets::Devlink, f::view::Nested<sets::DlRegionChunk>> =
+        f::view::Key::new(94);
+
+    /// The key of `region-chunk-data` (`DEVLINK_ATTR_REGION_CHUNK_DATA`, binary), written by the writer's `put`.
+    pub const REGION_CHUNK_DATA: f::view::Key<sets::Devlink, [u8]> = f::view::Key::new(95);
+
+    /// The key of `region-chunk-addr` (`DEVLINK_ATTR_REGION_CHUNK_ADDR`, u64), written by the writer's `put`.
+    pub const REGION_CHUNK_ADDR: f::view::Key<sets::Devlink, u64> = f::view::Key::new(96);
+
+    /// The key of `region-chunk-len` (`DEVLINK_ATTR_REGION_CHUNK_LEN`, u64), written by the writer's `put`.
+    pub const REGION_CHUNK_LEN: f::view::Key<sets::Devlink, u64> = f::view::Key::new(97);
+
+    /// The key of `info-driver-name` (`DEVLINK_ATTR_INFO_DRIVER_NAME`, string), written by the writer's `put`.
+    pub const INFO_DRIVER_NAME: f::view::Key<sets::Devlink, f::view::Str> = f::view::Key::new(98);
+
+    /// The key of `info-serial-number` (`DEVLINK_ATTR_INFO_SERIAL_NUMBER`, string), written by the writer's `put`.
+    pub const INFO_SERIAL_NUMBER: f::view::Key<sets::Devlink, f::view::Str> = f::view::Key::new(99);
+
+    /// The key of `info-version-fixed` (`DEVLINK_ATTR_INFO_VERSION_FIXED`, nest, multi-attr), opened by the writer's `nest`.
+    pub const INFO_VERSION_FIXED: f::view::Key<
+        sets::Devlink,
+        f::view::Nested<sets::DlInfoVersion>,
+    > = f::view::Key::new(100);
+
+    /// The key of `info-version-running` (`DEVLINK_ATTR_INFO_VERSION_RUNNING`, nest, multi-attr), opened by the writer's `nest`.
+    pub const INFO_VERSION_RUNNING: f::view::Key<
+        sets::Devlink,
+        f::view::Nested<sets::DlInfoVersion>,
+    > = f::view::Key::new(101);
+
+    /// The key of `info-version-stored` (`DEVLINK_ATTR_INFO_VERSION_STORED`, nest, multi-attr), opened by the writer's `nest`.
+    pub const INFO_VERSION_STORED: f::view::Key<
+        sets::Devlink,
+        f::view::Nested<sets::DlInfoVersion>,
+    > = f::view::Key::new(102);
+
+    /// The key of `info-version-name` (`DEVLINK_ATTR_INFO_VERSION_NAME`, string), written by the writer's `put`.
+    pub const INFO_VERSION_NAME: f::view::Key<sets::Devlink, f::view::Str> = f::view::Key::new(103);
+
+    /// The key of `info-version-value` (`DEVLINK_ATTR_INFO_VERSION_VALUE`, string), written by the writer's `put`.
+    pub const INFO_VERSION_VALUE: f::view::Key<sets::Devlink, f::view::Str> =
+        f::view::Key::new(104);
+
+    /// The key of `sb-pool-cell-size` (`DEVLINK_ATTR_SB_POOL_CELL_SIZE`, u32), written by the writer's `put`.
+    pub const SB_POOL_CELL_SIZE: f::view::Key<sets::Devlink, u32> = f::view::Key::new(105);
+
+    /// The key of `fmsg` (`DEVLINK_ATTR_FMSG`, nest), opened by the writer's `nest`.
+    pub const FMSG: f::view::Key<sets::Devlink, f::view::Nested<sets::DlFmsg>> =
+        f::view::Key::new(106);
+
+    /// The key of `fmsg-obj-nest-start` (`DEVLINK_ATTR_FMSG_OBJ_NEST_START`, flag), written by the writer's `put`.
+    pub const FMSG_OBJ_NEST_START: f::view::Key<sets::Devlink, f::view::Flag> =
+        f::view::Key::new(107);
+
+    /// The key of `fmsg-pair-nest-start` (`DEVLINK_ATTR_FMSG_PAIR_NEST_START`, flag), written by the writer's `put`.
+    pub const FMSG_PAIR_NEST_START: f::view::Key<sets::Devlink, f::view::Flag> =
+        f::view::Key::new(108);
+
+    /// The key of `fmsg-arr-nest-start` (`DEVLINK_ATTR_FMSG_ARR_NEST_START`, flag), written by the writer's `put`.
+    pub const FMSG_ARR_NEST_START: f::view::Key<sets::Devlink, f::view::Flag> =
+        f::view::Key::new(109);
+
+    /// The key of `fmsg-nest-end` (`DEVLINK_ATTR_FMSG_NEST_END`, flag), written by the writer's `put`.
+    pub const FMSG_NEST_END: f::view::Key<sets::Devlink, f::view::Flag> = f::view::Key::new(110);
+
+    /// The key of `fmsg-obj-name` (`DEVLINK_ATTR_FMSG_OBJ_NAME`, string), written by the writer's `put`.
+    pub const FMSG_OBJ_NAME: f::view::Key<sets::Devlink, f::view::Str> = f::view::Key::new(111);
+
+    /// The key of `fmsg-obj-value-type` (`DEVLINK_ATTR_FMSG_OBJ_VALUE_TYPE`, u8, a value of `var-attr-type`: `VarAttrType`), written by the writer's `put`.
+    pub const FMSG_OBJ_VALUE_TYPE: f::view::Key<sets::Devlink, u8> = f::view::Key::new(112);
+
+    /// The key of `health-reporter` (`DEVLINK_ATTR_HEALTH_REPORTER`, nest), opened by the writer's `nest`.
+    pub const HEALTH_REPORTER: f::view::Key<
+        sets::Devlink,
+        f::view::Nested<sets::DlHealthReporter>,
+    > = f::view::Key::new(114);
+
+    /// The key of `health-reporter-name` (`DEVLINK_ATTR_HEALTH_REPORTER_NAME`, string), written by the writer's `put`.
+    pub const HEALTH_REPORTER_NAME: f::view::Key<sets::Devlink, f::view::Str> =
+        f::view::Key::new(115);
+
+    /// The key of `health-reporter-state` (`DEVLINK_ATTR_HEALTH_REPORTER_STATE`, u8), written by the writer's `put`.
+    pub const HEALTH_REPORTER_STATE: f::view::Key<sets::Devlink, u8> = f::view::Key::new(116);
+
+    /// The key of `health-reporter-err-count` (`DEVLINK_ATTR_HEALTH_REPORTER_ERR_COUNT`, u64), written by the writer's `put`.
+    pub const HEALTH_REPORTER_ERR_COUNT: f::view::Key<sets::Devlink, u64> = f::view::Key::new(117);
+
+    /// The key of `health-reporter-recover-count` (`DEVLINK_ATTR_HEALTH_REPORTER_RECOVER_COUNT`, u64), written by the writer's `put`.
+    pub const HEALTH_REPORTER_RECOVER_COUNT: f::view::Key<sets::Devlink, u64> =
+        f::view::Key::new(118);
+
+    /// The key of `health-reporter-dump-ts` (`DEVLINK_ATTR_HEALTH_REPORTER_DUMP_TS`, u64), written by the writer's `put`.
+    pub const HEALTH_REPORTER_DUMP_TS: f::view::Key<sets::Devlink, u64> = f::view::Key::new(119);
+
+    /// The key of `health-reporter-graceful-period` (`DEVLINK_ATTR_HEALTH_REPORTER_GRACEFUL_PERIOD`, u64), written by the writer's `put`.
+    pub const HEALTH_REPORTER_GRACEFUL_PERIOD: f::view::Key<sets::Devlink, u64> =
+        f::view::Key::new(120);
+
+    /// The key of `health-reporter-auto-recover` (`DEVLINK_ATTR_HEALTH_REPORTER_AUTO_RECOVER`, u8), written by the writer's `put`.
+    pub const HEALTH_REPORTER_AUTO_RECOVER: f::view::Key<sets::Devlink, u8> =
+        f::view::Key::new(121);
+
+    /// The key of `flash-update-file-name` (`DEVLINK_ATTR_FLASH_UPDATE_FILE_NAME`, string), written by the writer's `put`.
+    pub const FLASH_UPDATE_FILE_NAME: f::view::Key<sets::Devlink, f::view::Str> =
+        f::view::Key::new(122);
+
+    /// The key of `flash-update-component` (`DEVLINK_ATTR_FLASH_UPDATE_COMPONENT`, string), written by the writer's `put`.
+    pub const FLASH_UPDATE_COMPONENT: f::view::Key<sets::Devlink, f::view::Str> =
+        f::view::Key::new(123);
+
+    /// The key of `flash-update-status-msg` (`DEVLINK_ATTR_FLASH_UPDATE_STATUS_MSG`, string), written by the writer's `put`.
+    pub const FLASH_UPDATE_STATUS_MSG: f::view::Key<sets::Devlink, f::view::Str> =
+        f::view::Key::new(124);
+
+    /// The key of `flash-update-status-done` (`DEVLINK_ATTR_FLASH_UPDATE_STATUS_DONE`, u64), written by the writer's `put`.
+    pub const FLASH_UPDATE_STATUS_DONE: f::view::Key<sets::Devlink, u64> = f::view::Key::new(125);
+
+    /// The key of `flash-update-status-total` (`DEVLINK_ATTR_FLASH_UPDATE_STATUS_TOTAL`, u64), written by the writer's `put`.
+    pub const FLASH_UPDATE_STATUS_TOTAL: f::view::Key<sets::Devlink, u64> = f::view::Key::new(126);
+
+    /// The key of `port-pci-pf-number` (`DEVLINK_ATTR_PORT_PCI_PF_NUMBER`, u16), written by the writer's `put`.
+    pub const PORT_PCI_PF_NUMBER: f::view::Key<sets::Devlink, u16> = f::view::Key::new(127);
+
+    /// The key of `port-pci-vf-number` (`DEVLINK_ATTR_PORT_PCI_VF_NUMBER`, u16), written by the writer's `put`.
+    pub const PORT_PCI_VF_NUMBER: f::view::Key<sets::Devlink, u16> = f::view::Key::new(128);
+
+    /// The key of `stats` (`DEVLINK_ATTR_STATS`, nest), opened by the writer's `nest`.
+    pub const STATS: f::view::Key<sets::Devlink, f::view::Nested<sets::DlAttrStats>> =
+        f::view::Key::new(129);
+
+    /// The key of `trap-name` (`DEVLINK_ATTR_TRAP_NAME`, string), written by the writer's `put`.
+    pub const TRAP_NAME: f::view::Key<sets::Devlink, f::view::Str> = f::view::Key::new(130);
+
+    /// The key of `trap-action` (`DEVLINK_ATTR_TRAP_ACTION`, u8, a value of `trap-action`: `TrapAction`), written by the writer's `put`.
+    pub const TRAP_ACTION: f::view::Key<sets::Devlink, u8> = f::view::Key::new(131);
+
+    /// The key of `trap-type` (`DEVLINK_ATTR_TRAP_TYPE`, u8, a value of `trap-type`: `TrapType`), written by the writer's `put`.
+    pub const TRAP_TYPE: f::view::Key<sets::Devlink, u8> = f::view::Key::new(132);
+
+    /// The key of `trap-generic` (`DEVLINK_ATTR_TRAP_GENERIC`, flag), written by the writer's `put`.
+    pub const TRAP_GENERIC: f::view::Key<sets::Devlink, f::view::Flag> = f::view::Key::new(133);
+
+    /// The key of `trap-metadata` (`DEVLINK_ATTR_TRAP_METADATA`, nest), opened by the writer's `nest`.
+    pub const TRAP_METADATA: f::view::Key<sets::Devlink, f::view::Nested<sets::DlTrapMetadata>> =
+        f::view::Key::new(134);
+
+    /// The key of `trap-group-name` (`DEVLINK_ATTR_TRAP_GROUP_NAME`, string), written by the writer's `put`.
+    pub const TRAP_GROUP_NAME: f::view::Key<sets::Devlink, f::view::Str> = f::view::Key::new(135);
+
+    /// The key of `reload-failed` (`DEVLINK_ATTR_RELOAD_FAILED`, u8), written by the writer's `put`.
+    pub const RELOAD_FAILED: f::view::Key<sets::Devlink, u8> = f::view::Key::new(136);
+
+    /// The key of `health-reporter-dump-ts-ns` (`DEVLINK_ATTR_HEALTH_REPORTER_DUMP_TS_NS`, u64), written by the writer's `put`.
+    pub const HEALTH_REPORTER_DUMP_TS_NS: f::view::Key<sets::Devlink, u64> = f::view::Key::new(137);
+
+    /// The key of `netns-fd` (`DEVLINK_ATTR_NETNS_FD`, u32), written by the writer's `put`.
+    pub const NETNS_FD: f::view::Key<sets::Devlink, u32> = f::view::Key::new(138);
+
+    /// The key of `netns-pid` (`DEVLINK_ATTR_NETNS_PID`, u32), written by the writer's `put`.
+    pub const NETNS_PID: f::view::Key<sets::Devlink, u32> = f::view::Key::new(139);
+
+    /// The key of `netns-id` (`DEVLINK_ATTR_NETNS_ID`, u32), written by the writer's `put`.
+    pub const NETNS_ID: f::view::Key<sets::Devlink, u32> = f::view::Key::new(140);
+
+    /// The key of `health-reporter-auto-dump` (`DEVLINK_ATTR_HEALTH_REPORTER_AUTO_DUMP`, u8), written by the writer's `put`.
+    pub const HEALTH_REPORTER_AUTO_DUMP: f::view::Key<sets::Devlink, u8> = f::view::Key::new(141);
+
+    /// The key of `trap-policer-id` (`DEVLINK_ATTR_TRAP_POLICER_ID`, u32), written by the writer's `put`.
+    pub const TRAP_POLICER_ID: f::view::Key<sets::Devlink, u32> = f::view::Key::new(142);
+
+    /// The key of `trap-policer-rate` (`DEVLINK_ATTR_TRAP_POLICER_RATE`, u64), written by the writer's `put`.
+    pub const TRAP_POLICER_RATE: f::view::Key<sets::Devlink, u64> = f::view::Key::new(143);
+
+    /// The key of `trap-policer-burst` (`DEVLINK_ATTR_TRAP_POLICER_BURST`, u64), written by the writer's `put`.
+    pub const TRAP_POLICER_BURST: f::view::Key<sets::Devlink, u64> = f::view::Key::new(144);
+
+    /// The key of `port-function` (`DEVLINK_ATTR_PORT_FUNCTION`, nest), opened by the writer's `nest`.
+    pub const PORT_FUNCTION: f::view::Key<sets::Devlink, f::view::Nested<sets::DlPortFunction>> =
+        f::view::Key::new(145);
+
+    /// The key of `info-board-serial-number` (`DEVLINK_ATTR_INFO_BOARD_SERIAL_NUMBER`, string), written by the writer's `put`.
+    pub const INFO_BOARD_SERIAL_NUMBER: f::view::Key<sets::Devlink, f::view::Str> =
+        f::view::Key::new(146);
+
+    /// The key of `port-lanes` (`DEVLINK_ATTR_PORT_LANES`, u32), written by the writer's `put`.
+    pub const PORT_LANES: f::view::Key<sets::Devlink, u32> = f::view::Key::new(147);
+
+    /// The key of `port-splittable` (`DEVLINK_ATTR_PORT_SPLITTABLE`, u8), written by the writer's `put`.
+    pub const PORT_SPLITTABLE: f::view::Key<sets::Devlink, u8> = f::view::Key::new(148);
+
+    /// The key of `port-external` (`DEVLINK_ATTR_PORT_EXTERNAL`, u8), written by the writer's `put`.
+    pub const PORT_EXTERNAL: f::view::Key<sets::Devlink, u8> = f::view::Key::new(149);
+
+    /// The key of `port-controller-number` (`DEVLINK_ATTR_PORT_CONTROLLER_NUMBER`, u32), written by the writer's `put`.
+    pub const PORT_CONTROLLER_NUMBER: f::view::Key<sets::Devlink, u32> = f::view::Key::new(150);
+
+    /// The key of `flash-update-status-timeout` (`DEVLINK_ATTR_FLASH_UPDATE_STATUS_TIMEOUT`, u64), written by the writer's `put`.
+    pub const FLASH_UPDATE_STATUS_TIMEOUT: f::view::Key<sets::Devlink, u64> =
+        f::view::Key::new(151);
+
+    /// The key of `flash-update-overwrite-mask` (`DEVLINK_ATTR_FLASH_UPDATE_OVERWRITE_MASK`, bitfield32, bits of `flash-overwrite`: `FlashOverwrite`), written by the writer's `put`.
+    pub const FLASH_UPDATE_OVERWRITE_MASK: f::view::Key<sets::Devlink, f::view::Bitfield32> =
+        f::view::Key::new(152);
+
+    /// The key of `reload-action` (`DEVLINK_ATTR_RELOAD_ACTION`, u8, a value of `reload-action`: `ReloadAction`), written by the writer's `put`.
+    pub const RELOAD_ACTION: f::view::Key<sets::Devlink, u8> = f::view::Key::new(153);
+
+    /// The key of `reload-actions-performed` (`DEVLINK_ATTR_RELOAD_ACTIONS_PERFORMED`, bitfield32, bits of `reload-action`: `ReloadAction`), written by the writer's `put`.
+    pub const RELOAD_ACTIONS_PERFORMED: f::view::Key<sets::Devlink, f::view::Bitfield32> =
+        f::view::Key::new(154);
+
+    /// The key of `reload-limits` (`DEVLINK_ATTR_RELOAD_LIMITS`, bitfield32, bits of `reload-action`: `ReloadAction`), written by the writer's `put`.
+    pub const RELOAD_LIMITS: f::view::Key<sets::Devlink, f::view::Bitfield32> =
+        f::view::Key::new(155);
+
+    /// The key of `dev-stats` (`DEVLINK_ATTR_DEV_STATS`, nest), opened by the writer's `nest`.
+    pub const DEV_STATS: f::view::Key<sets::Devlink, f::view::Nested<sets::DlDevStats>> =
+        f::view::Key::new(156);
+
+    /// The key of `reload-stats` (`DEVLINK_ATTR_RELOAD_STATS`, nest), opened by the writer's `nest`.
+    pub const RELOAD_STATS: f::view::Key<sets::Devlink, f::view::Nested<sets::DlReloadStats>> =
+        f::view::Key::new(157);
+
+    /// The key of `reload-stats-entry` (`DEVLINK_ATTR_RELOAD_STATS_ENTRY`, nest, multi-attr), opened by the writer's `nest`.
+    pub const RELOAD_STATS_ENTRY: f::view::Key<
+        sets::Devlink,
+        f::view::Nested<sets::DlReloadStatsEntry>,
+    > = f::view::Key::new(158);
+
+    /// The key of `reload-stats-limit` (`DEVLINK_ATTR_RELOAD_STATS_LIMIT`, u8), written by the writer's `put`.
+    pub const RELOAD_STATS_LIMIT: f::view::Key<sets::Devlink, u8> = f::view::Key::new(159);
+
+    /// The key of `reload-stats-value` (`DEVLINK_ATTR_RELOAD_STATS_VALUE`, u32), written by the writer's `put`.
+    pub const RELOAD_STATS_VALUE: f::view::Key<sets::Devlink, u32> = f::view::Key::new(160);
+
+    /// The key of `remote-reload-stats` (`DEVLINK_ATTR_REMOTE_RELOAD_STATS`, nest), opened by the writer's `nest`.
+    pub const REMOTE_RELOAD_STATS: f::view::Key<
+        sets::Devlink,
+        f::view::Nested<sets::DlReloadStats>,
+    > = f::view::Key::new(161);
+
+    /// The key of `reload-action-info` (`DEVLINK_ATTR_RELOAD_ACTION_INFO`, nest, multi-attr), opened by the writer's `nest`.
+    pub const RELOAD_ACTION_INFO: f::view::Key<
+        sets::Devlink,
+        f::view::Nested<sets::DlReloadActInfo>,
+    > = f::view::Key::new(162);
+
+    /// The key of `reload-action-stats` (`DEVLINK_ATTR_RELOAD_ACTION_STATS`, nest, multi-attr), opened by the writer's `nest`.
+    pub const RELOAD_ACTION_STATS: f::view::Key<
+        sets::Devlink,
+        f::view::Nested<sets::DlReloadActStats>,
+    > = f::view::Key::new(163);
+
+    /// The key of `port-pci-sf-number` (`DEVLINK_ATTR_PORT_PCI_SF_NUMBER`, u32), written by the writer's `put`.
+    pub const PORT_PCI_SF_NUMBER: f::view::Key<sets::Devlink, u32> = f::view::Key::new(164);
+
+    /// The key of `rate-type` (`DEVLINK_ATTR_RATE_TYPE`, u16, a value of `rate-type`: `RateType`), written by the writer's `put`.
+    pub const RATE_TYPE: f::view::Key<sets::Devlink, u16> = f::view::Key::new(165);
+
+    /// The key of `rate-tx-share` (`DEVLINK_ATTR_RATE_TX_SHARE`, u64), written by the writer's `put`.
+    pub const RATE_TX_SHARE: f::view::Key<sets::Devlink, u64> = f::view::Key::new(166);
+
+    /// The key of `rate-tx-max` (`DEVLINK_ATTR_RATE_TX_MAX`, u64), written by the writer's `put`.
+    pub const RATE_TX_MAX: f::view::Key<sets::Devlink, u64> = f::view::Key::new(167);
+
+    /// The key of `rate-node-name` (`DEVLINK_ATTR_RATE_NODE_NAME`, string), written by the writer's `put`.
+    pub const RATE_NODE_NAME: f::view::Key<sets::Devlink, f::view::Str> = f::view::Key::new(168);
+
+    /// The key of `rate-parent-node-name` (`DEVLINK_ATTR_RATE_PARENT_NODE_NAME`, string), written by the writer's `put`.
+    pub const RATE_PARENT_NODE_NAME: f::view::Key<sets::Devlink, f::view::Str> =
+        f::view::Key::new(169);
+
+    /// The key of `region-max-snapshots` (`DEVLINK_ATTR_REGION_MAX_SNAPSHOTS`, u32), written by the writer's `put`.
+    pub const REGION_MAX_SNAPSHOTS: f::view::Key<sets::Devlink, u32> = f::view::Key::new(170);
+
+    /// The key of `linecard-index` (`DEVLINK_ATTR_LINECARD_INDEX`, u32), written by the writer's `put`.
+    pub const LINECARD_INDEX: f::view::Key<sets::Devlink, u32> = f::view::Key::new(171);
+
+    /// The key of `linecard-state` (`DEVLINK_ATTR_LINECARD_STATE`, u8), written by the writer's `put`.
+    pub const LINECARD_STATE: f::view::Key<sets::Devlink, u8> = f::view::Key::new(172);
+
+    /// The key of `linecard-type` (`DEVLINK_ATTR_LINECARD_TYPE`, string), written by the writer's `put`.
+    pub const LINECARD_TYPE: f::view::Key<sets::Devlink, f::view::Str> = f::view::Key::new(173);
+
+    /// The key of `linecard-supported-types` (`DEVLINK_ATTR_LINECARD_SUPPORTED_TYPES`, nest), opened by the writer's `nest`.
+    pub const LINECARD_SUPPORTED_TYPES: f::view::Key<
+        sets::Devlink,
+        f::view::Nested<sets::DlLinecardSupportedTypes>,
+    > = f::view::Key::new(174);
+
+    /// The key of `selftests` (`DEVLINK_ATTR_SELFTESTS`, nest), opened by the writer's `nest`.
+    pub const SELFTESTS: f::view::Key<sets::Devlink, f::view::Nested<sets::DlSelftestId>> =
+        f::view::Key::new(176);
+
+    /// The key of `rate-tx-priority` (`DEVLINK_ATTR_RATE_TX_PRIORITY`, u32), written by the writer's `put`.
+    pub const RATE_TX_PRIORITY: f::view::Key<sets::Devlink, u32> = f::view::Key::new(177);
+
+    /// The key of `rate-tx-weight` (`DEVLINK_ATTR_RATE_TX_WEIGHT`, u32), written by the writer's `put`.
+    pub const RATE_TX_WEIGHT: f::view::Key<sets::Devlink, u32> = f::view::Key::new(178);
+
+    /// The key of `region-direct` (`DEVLINK_ATTR_REGION_DIRECT`, flag), written by the writer's `put`.
+    pub const REGION_DIRECT: f::view::Key<sets::Devlink, f::view::Flag> = f::view::Key::new(179);
+
+    /// The key of `rate-tc-bws` (`DEVLINK_ATTR_RATE_TC_BWS`, nest, multi-attr), opened by the writer's `nest`.
+    pub const RATE_TC_BWS: f::view::Key<sets::Devlink, f::view::Nested<sets::DlRateTcBws>> =
+        f::view::Key::new(180);
+
+    /// The key of `health-reporter-burst-period` (`DEVLINK_ATTR_HEALTH_REPORTER_BURST_PERIOD`, u64), written by the writer's `put`.
+    pub const HEALTH_REPORTER_BURST_PERIOD: f::view::Key<sets::Devlink, u64> =
+        f::view::Key::new(181);
+
+    /// The key of `param-reset-default` (`DEVLINK_ATTR_PARAM_RESET_DEFAULT`, flag), written by the writer's `put`.
+    pub const PARAM_RESET_DEFAULT: f::view::Key<sets::Devlink, f::view::Flag> =
+        f::view::Key::new(183);
+
+    /// The key of `index` (`DEVLINK_ATTR_INDEX`, uint), written by the writer's `put`.
+    pub const INDEX: f::view::Key<sets::Devlink, u64> = f::view::Key::new(184);
+
+    /// The key of `resource-scope-mask` (`DEVLINK_ATTR_RESOURCE_SCOPE_MASK`, u32, bits of `resource-scope`: `ResourceScope`), written by the writer's `put`.
+    pub const RESOURCE_SCOPE_MASK: f::view::Key<sets::Devlink, u32> = f::view::Key::new(185);
+
+    /// The key of `parent-dev` (`DEVLINK_ATTR_PARENT_DEV`, nest), opened by the writer's `nest`.
+    pub const PARENT_DEV: f::view::Key<sets::Devlink, f::view::Nested<sets::DlParentDev>> =
+        f::view::Key::new(186);
 
     /// `bus-name` (`DEVLINK_ATTR_BUS_NAME`, string).
     #[inline]
@@ -6814,1165 +7418,21 @@ impl<'a> Devlink<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `devlink`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DevlinkWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
-
-impl<'m, 'a, 'b> DevlinkWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `bus-name` (`DEVLINK_ATTR_BUS_NAME`, string).
-    #[inline]
-    pub fn bus_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-
-    /// Writes `dev-name` (`DEVLINK_ATTR_DEV_NAME`, string).
-    #[inline]
-    pub fn dev_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(2, value), self)
-    }
-
-    /// Writes `port-index` (`DEVLINK_ATTR_PORT_INDEX`, u32).
-    #[inline]
-    pub fn port_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `port-type` (`DEVLINK_ATTR_PORT_TYPE`, u16, a value of `port-type`: `PortType`).
-    #[inline]
-    pub fn port_type(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `port-desired-type` (`DEVLINK_ATTR_PORT_DESIRED_TYPE`, u16).
-    #[inline]
-    pub fn port_desired_type(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `port-netdev-ifindex` (`DEVLINK_ATTR_PORT_NETDEV_IFINDEX`, u32).
-    #[inline]
-    pub fn port_netdev_ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `port-netdev-name` (`DEVLINK_ATTR_PORT_NETDEV_NAME`, string).
-    #[inline]
-    pub fn port_netdev_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(7, value), self)
-    }
-
-    /// Writes `port-ibdev-name` (`DEVLINK_ATTR_PORT_IBDEV_NAME`, string).
-    #[inline]
-    pub fn port_ibdev_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(8, value), self)
-    }
-
-    /// Writes `port-split-count` (`DEVLINK_ATTR_PORT_SPLIT_COUNT`, u32).
-    #[inline]
-    pub fn port_split_count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `port-split-group` (`DEVLINK_ATTR_PORT_SPLIT_GROUP`, u32).
-    #[inline]
-    pub fn port_split_group(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `sb-index` (`DEVLINK_ATTR_SB_INDEX`, u32).
-    #[inline]
-    pub fn sb_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `sb-size` (`DEVLINK_ATTR_SB_SIZE`, u32).
-    #[inline]
-    pub fn sb_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-
-    /// Writes `sb-ingress-pool-count` (`DEVLINK_ATTR_SB_INGRESS_POOL_COUNT`, u16).
-    #[inline]
-    pub fn sb_ingress_pool_count(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `sb-egress-pool-count` (`DEVLINK_ATTR_SB_EGRESS_POOL_COUNT`, u16).
-    #[inline]
-    pub fn sb_egress_pool_count(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-
-    /// Writes `sb-ingress-tc-count` (`DEVLINK_ATTR_SB_INGRESS_TC_COUNT`, u16).
-    #[inline]
-    pub fn sb_ingress_tc_count(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `sb-egress-tc-count` (`DEVLINK_ATTR_SB_EGRESS_TC_COUNT`, u16).
-    #[inline]
-    pub fn sb_egress_tc_count(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, &value), self)
-    }
-
-    /// Writes `sb-pool-index` (`DEVLINK_ATTR_SB_POOL_INDEX`, u16).
-    #[inline]
-    pub fn sb_pool_index(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(17, &value), self)
-    }
-
-    /// Writes `sb-pool-type` (`DEVLINK_ATTR_SB_POOL_TYPE`, u8, a value of `sb-pool-type`: `SbPoolType`).
-    #[inline]
-    pub fn sb_pool_type(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(18, &value), self)
-    }
-
-    /// Writes `sb-pool-size` (`DEVLINK_ATTR_SB_POOL_SIZE`, u32).
-    #[inline]
-    pub fn sb_pool_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(19, &value), self)
-    }
-
-    /// Writes `sb-pool-threshold-type` (`DEVLINK_ATTR_SB_POOL_THRESHOLD_TYPE`, u8, a value of `sb-threshold-type`: `SbThresholdType`).
-    #[inline]
-    pub fn sb_pool_threshold_type(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(20, &value), self)
-    }
-
-    /// Writes `sb-threshold` (`DEVLINK_ATTR_SB_THRESHOLD`, u32).
-    #[inline]
-    pub fn sb_threshold(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(21, &value), self)
-    }
-
-    /// Writes `sb-tc-index` (`DEVLINK_ATTR_SB_TC_INDEX`, u16).
-    #[inline]
-    pub fn sb_tc_index(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(22, &value), self)
-    }
-
-    /// Writes `sb-occ-cur` (`DEVLINK_ATTR_SB_OCC_CUR`, u32).
-    #[inline]
-    pub fn sb_occ_cur(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(23, &value), self)
-    }
-
-    /// Writes `sb-occ-max` (`DEVLINK_ATTR_SB_OCC_MAX`, u32).
-    #[inline]
-    pub fn sb_occ_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(24, &value), self)
-    }
-
-    /// Writes `eswitch-mode` (`DEVLINK_ATTR_ESWITCH_MODE`, u16, a value of `eswitch-mode`: `EswitchMode`).
-    #[inline]
-    pub fn eswitch_mode(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(25, &value), self)
-    }
-
-    /// Writes `eswitch-inline-mode` (`DEVLINK_ATTR_ESWITCH_INLINE_MODE`, u8, a value of `eswitch-inline-mode`: `EswitchInlineMode`).
-    #[inline]
-    pub fn eswitch_inline_mode(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(26, &value), self)
-    }
-
-    /// Opens `dpipe-tables` (`DEVLINK_ATTR_DPIPE_TABLES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_tables(&mut self) -> Result<DlDpipeTablesWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(27).map(DlDpipeTablesWriter)
-    }
-
-    /// Opens `dpipe-table` (`DEVLINK_ATTR_DPIPE_TABLE`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_table(&mut self) -> Result<DlDpipeTableWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(28).map(DlDpipeTableWriter)
-    }
-
-    /// Writes `dpipe-table-name` (`DEVLINK_ATTR_DPIPE_TABLE_NAME`, string).
-    #[inline]
-    pub fn dpipe_table_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(29, value), self)
-    }
-
-    /// Writes `dpipe-table-size` (`DEVLINK_ATTR_DPIPE_TABLE_SIZE`, u64).
-    #[inline]
-    pub fn dpipe_table_size(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(30, &value), self)
-    }
-
-    /// Opens `dpipe-table-matches` (`DEVLINK_ATTR_DPIPE_TABLE_MATCHES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_table_matches(
-        &mut self,
-    ) -> Result<DlDpipeTableMatchesWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(31).map(DlDpipeTableMatchesWriter)
-    }
-
-    /// Opens `dpipe-table-actions` (`DEVLINK_ATTR_DPIPE_TABLE_ACTIONS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_table_actions(
-        &mut self,
-    ) -> Result<DlDpipeTableActionsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(32).map(DlDpipeTableActionsWriter)
-    }
-
-    /// Writes `dpipe-table-counters-enabled` (`DEVLINK_ATTR_DPIPE_TABLE_COUNTERS_ENABLED`, u8).
-    #[inline]
-    pub fn dpipe_table_counters_enabled(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(33, &value), self)
-    }
-
-    /// Opens `dpipe-entries` (`DEVLINK_ATTR_DPIPE_ENTRIES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_entries(&mut self) -> Result<DlDpipeEntriesWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(34).map(DlDpipeEntriesWriter)
-    }
-
-    /// Opens `dpipe-entry` (`DEVLINK_ATTR_DPIPE_ENTRY`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_entry(&mut self) -> Result<DlDpipeEntryWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(35).map(DlDpipeEntryWriter)
-    }
-
-    /// Writes `dpipe-entry-index` (`DEVLINK_ATTR_DPIPE_ENTRY_INDEX`, u64).
-    #[inline]
-    pub fn dpipe_entry_index(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(36, &value), self)
-    }
-
-    /// Opens `dpipe-entry-match-values` (`DEVLINK_ATTR_DPIPE_ENTRY_MATCH_VALUES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_entry_match_values(
-        &mut self,
-    ) -> Result<DlDpipeEntryMatchValuesWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(37).map(DlDpipeEntryMatchValuesWriter)
-    }
-
-    /// Opens `dpipe-entry-action-values` (`DEVLINK_ATTR_DPIPE_ENTRY_ACTION_VALUES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_entry_action_values(
-        &mut self,
-    ) -> Result<DlDpipeEntryActionValuesWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(38).map(DlDpipeEntryActionValuesWriter)
-    }
-
-    /// Writes `dpipe-entry-counter` (`DEVLINK_ATTR_DPIPE_ENTRY_COUNTER`, u64).
-    #[inline]
-    pub fn dpipe_entry_counter(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(39, &value), self)
-    }
-
-    /// Opens `dpipe-match` (`DEVLINK_ATTR_DPIPE_MATCH`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_match(&mut self) -> Result<DlDpipeMatchWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(40).map(DlDpipeMatchWriter)
-    }
-
-    /// Opens `dpipe-match-value` (`DEVLINK_ATTR_DPIPE_MATCH_VALUE`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_match_value(
-        &mut self,
-    ) -> Result<DlDpipeMatchValueWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(41).map(DlDpipeMatchValueWriter)
-    }
-
-    /// Writes `dpipe-match-type` (`DEVLINK_ATTR_DPIPE_MATCH_TYPE`, u32, a value of `dpipe-match-type`: `DpipeMatchType`).
-    #[inline]
-    pub fn dpipe_match_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(42, &value), self)
-    }
-
-    /// Opens `dpipe-action` (`DEVLINK_ATTR_DPIPE_ACTION`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_action(&mut self) -> Result<DlDpipeActionWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(43).map(DlDpipeActionWriter)
-    }
-
-    /// Opens `dpipe-action-value` (`DEVLINK_ATTR_DPIPE_ACTION_VALUE`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_action_value(
-        &mut self,
-    ) -> Result<DlDpipeActionValueWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(44).map(DlDpipeActionValueWriter)
-    }
-
-    /// Writes `dpipe-action-type` (`DEVLINK_ATTR_DPIPE_ACTION_TYPE`, u32, a value of `dpipe-action-type`: `DpipeActionType`).
-    #[inline]
-    pub fn dpipe_action_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(45, &value), self)
-    }
-
-    /// Writes `dpipe-value` (`DEVLINK_ATTR_DPIPE_VALUE`, binary).
-    #[inline]
-    pub fn dpipe_value(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(46, value), self)
-    }
-
-    /// Writes `dpipe-value-mask` (`DEVLINK_ATTR_DPIPE_VALUE_MASK`, binary).
-    #[inline]
-    pub fn dpipe_value_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(47, value), self)
-    }
-
-    /// Writes `dpipe-value-mapping` (`DEVLINK_ATTR_DPIPE_VALUE_MAPPING`, u32).
-    #[inline]
-    pub fn dpipe_value_mapping(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(48, &value), self)
-    }
-
-    /// Opens `dpipe-headers` (`DEVLINK_ATTR_DPIPE_HEADERS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_headers(&mut self) -> Result<DlDpipeHeadersWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(49).map(DlDpipeHeadersWriter)
-    }
-
-    /// Opens `dpipe-header` (`DEVLINK_ATTR_DPIPE_HEADER`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_header(&mut self) -> Result<DlDpipeHeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(50).map(DlDpipeHeaderWriter)
-    }
-
-    /// Writes `dpipe-header-name` (`DEVLINK_ATTR_DPIPE_HEADER_NAME`, string).
-    #[inline]
-    pub fn dpipe_header_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(51, value), self)
-    }
-
-    /// Writes `dpipe-header-id` (`DEVLINK_ATTR_DPIPE_HEADER_ID`, u32, a value of `dpipe-header-id`: `DpipeHeaderId`).
-    #[inline]
-    pub fn dpipe_header_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(52, &value), self)
-    }
-
-    /// Opens `dpipe-header-fields` (`DEVLINK_ATTR_DPIPE_HEADER_FIELDS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_header_fields(
-        &mut self,
-    ) -> Result<DlDpipeHeaderFieldsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(53).map(DlDpipeHeaderFieldsWriter)
-    }
-
-    /// Writes `dpipe-header-global` (`DEVLINK_ATTR_DPIPE_HEADER_GLOBAL`, u8).
-    #[inline]
-    pub fn dpipe_header_global(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(54, &value), self)
-    }
-
-    /// Writes `dpipe-header-index` (`DEVLINK_ATTR_DPIPE_HEADER_INDEX`, u32).
-    #[inline]
-    pub fn dpipe_header_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(55, &value), self)
-    }
-
-    /// Opens `dpipe-field` (`DEVLINK_ATTR_DPIPE_FIELD`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_field(&mut self) -> Result<DlDpipeFieldWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(56).map(DlDpipeFieldWriter)
-    }
-
-    /// Writes `dpipe-field-name` (`DEVLINK_ATTR_DPIPE_FIELD_NAME`, string).
-    #[inline]
-    pub fn dpipe_field_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(57, value), self)
-    }
-
-    /// Writes `dpipe-field-id` (`DEVLINK_ATTR_DPIPE_FIELD_ID`, u32).
-    #[inline]
-    pub fn dpipe_field_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(58, &value), self)
-    }
-
-    /// Writes `dpipe-field-bitwidth` (`DEVLINK_ATTR_DPIPE_FIELD_BITWIDTH`, u32).
-    #[inline]
-    pub fn dpipe_field_bitwidth(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(59, &value), self)
-    }
-
-    /// Writes `dpipe-field-mapping-type` (`DEVLINK_ATTR_DPIPE_FIELD_MAPPING_TYPE`, u32, a value of `dpipe-field-mapping-type`: `DpipeFieldMappingType`).
-    #[inline]
-    pub fn dpipe_field_mapping_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(60, &value), self)
-    }
-
-    /// Writes `eswitch-encap-mode` (`DEVLINK_ATTR_ESWITCH_ENCAP_MODE`, u8, a value of `eswitch-encap-mode`: `EswitchEncapMode`).
-    #[inline]
-    pub fn eswitch_encap_mode(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(62, &value), self)
-    }
-
-    /// Opens `resource-list` (`DEVLINK_ATTR_RESOURCE_LIST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn resource_list(&mut self) -> Result<DlResourceListWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(63).map(DlResourceListWriter)
-    }
-
-    /// Opens `resource` (`DEVLINK_ATTR_RESOURCE`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn resource(&mut self) -> Result<DlResourceWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(64).map(DlResourceWriter)
-    }
-
-    /// Writes `resource-name` (`DEVLINK_ATTR_RESOURCE_NAME`, string).
-    #[inline]
-    pub fn resource_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(65, value), self)
-    }
-
-    /// Writes `resource-id` (`DEVLINK_ATTR_RESOURCE_ID`, u64).
-    #[inline]
-    pub fn resource_id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(66, &value), self)
-    }
-
-    /// Writes `resource-size` (`DEVLINK_ATTR_RESOURCE_SIZE`, u64).
-    #[inline]
-    pub fn resource_size(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(67, &value), self)
-    }
-
-    /// Writes `resource-size-new` (`DEVLINK_ATTR_RESOURCE_SIZE_NEW`, u64).
-    #[inline]
-    pub fn resource_size_new(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(68, &value), self)
-    }
-
-    /// Writes `resource-size-valid` (`DEVLINK_ATTR_RESOURCE_SIZE_VALID`, u8).
-    #[inline]
-    pub fn resource_size_valid(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(69, &value), self)
-    }
-
-    /// Writes `resource-size-min` (`DEVLINK_ATTR_RESOURCE_SIZE_MIN`, u64).
-    #[inline]
-    pub fn resource_size_min(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(70, &value), self)
-    }
-
-    /// Writes `resource-size-max` (`DEVLINK_ATTR_RESOURCE_SIZE_MAX`, u64).
-    #[inline]
-    pub fn resource_size_max(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(71, &value), self)
-    }
-
-    /// Writes `resource-size-gran` (`DEVLINK_ATTR_RESOURCE_SIZE_GRAN`, u64).
-    #[inline]
-    pub fn resource_size_gran(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(72, &value), self)
-    }
-
-    /// Writes `resource-unit` (`DEVLINK_ATTR_RESOURCE_UNIT`, u8, a value of `resource-unit`: `ResourceUnit`).
-    #[inline]
-    pub fn resource_unit(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(73, &value), self)
-    }
-
-    /// Writes `resource-occ` (`DEVLINK_ATTR_RESOURCE_OCC`, u64).
-    #[inline]
-    pub fn resource_occ(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(74, &value), self)
-    }
-
-    /// Writes `dpipe-table-resource-id` (`DEVLINK_ATTR_DPIPE_TABLE_RESOURCE_ID`, u64).
-    #[inline]
-    pub fn dpipe_table_resource_id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(75, &value), self)
-    }
-
-    /// Writes `dpipe-table-resource-units` (`DEVLINK_ATTR_DPIPE_TABLE_RESOURCE_UNITS`, u64).
-    #[inline]
-    pub fn dpipe_table_resource_units(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(76, &value), self)
-    }
-
-    /// Writes `port-flavour` (`DEVLINK_ATTR_PORT_FLAVOUR`, u16, a value of `port-flavour`: `PortFlavour`).
-    #[inline]
-    pub fn port_flavour(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(77, &value), self)
-    }
-
-    /// Writes `port-number` (`DEVLINK_ATTR_PORT_NUMBER`, u32).
-    #[inline]
-    pub fn port_number(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(78, &value), self)
-    }
-
-    /// Writes `port-split-subport-number` (`DEVLINK_ATTR_PORT_SPLIT_SUBPORT_NUMBER`, u32).
-    #[inline]
-    pub fn port_split_subport_number(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(79, &value), self)
-    }
-
-    /// Opens `param` (`DEVLINK_ATTR_PARAM`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn param(&mut self) -> Result<DlParamWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(80).map(DlParamWriter)
-    }
-
-    /// Writes `param-name` (`DEVLINK_ATTR_PARAM_NAME`, string).
-    #[inline]
-    pub fn param_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(81, value), self)
-    }
-
-    /// Writes `param-generic` (`DEVLINK_ATTR_PARAM_GENERIC`, flag).
-    #[inline]
-    pub fn param_generic(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(82), self)
-    }
-
-    /// Writes `param-type` (`DEVLINK_ATTR_PARAM_TYPE`, u8, a value of `var-attr-type`: `VarAttrType`).
-    #[inline]
-    pub fn param_type(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(83, &value), self)
-    }
-
-    /// Writes `param-value-cmode` (`DEVLINK_ATTR_PARAM_VALUE_CMODE`, u8, a value of `param-cmode`: `ParamCmode`).
-    #[inline]
-    pub fn param_value_cmode(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(87, &value), self)
-    }
-
-    /// Writes `region-name` (`DEVLINK_ATTR_REGION_NAME`, string).
-    #[inline]
-    pub fn region_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(88, value), self)
-    }
-
-    /// Writes `region-size` (`DEVLINK_ATTR_REGION_SIZE`, u64).
-    #[inline]
-    pub fn region_size(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(89, &value), self)
-    }
-
-    /// Opens `region-snapshots` (`DEVLINK_ATTR_REGION_SNAPSHOTS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn region_snapshots(
-        &mut self,
-    ) -> Result<DlRegionSnapshotsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(90).map(DlRegionSnapshotsWriter)
-    }
-
-    /// Opens `region-snapshot` (`DEVLINK_ATTR_REGION_SNAPSHOT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn region_snapshot(&mut self) -> Result<DlRegionSnapshotWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(91).map(DlRegionSnapshotWriter)
-    }
-
-    /// Writes `region-snapshot-id` (`DEVLINK_ATTR_REGION_SNAPSHOT_ID`, u32).
-    #[inline]
-    pub fn region_snapshot_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(92, &value), self)
-    }
-
-    /// Opens `region-chunks` (`DEVLINK_ATTR_REGION_CHUNKS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn region_chunks(&mut self) -> Result<DlRegionChunksWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(93).map(DlRegionChunksWriter)
-    }
-
-    /// Opens `region-chunk` (`DEVLINK_ATTR_REGION_CHUNK`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn region_chunk(&mut self) -> Result<DlRegionChunkWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(94).map(DlRegionChunkWriter)
-    }
-
-    /// Writes `region-chunk-data` (`DEVLINK_ATTR_REGION_CHUNK_DATA`, binary).
-    #[inline]
-    pub fn region_chunk_data(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(95, value), self)
-    }
-
-    /// Writes `region-chunk-addr` (`DEVLINK_ATTR_REGION_CHUNK_ADDR`, u64).
-    #[inline]
-    pub fn region_chunk_addr(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(96, &value), self)
-    }
-
-    /// Writes `region-chunk-len` (`DEVLINK_ATTR_REGION_CHUNK_LEN`, u64).
-    #[inline]
-    pub fn region_chunk_len(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(97, &value), self)
-    }
-
-    /// Writes `info-driver-name` (`DEVLINK_ATTR_INFO_DRIVER_NAME`, string).
-    #[inline]
-    pub fn info_driver_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(98, value), self)
-    }
-
-    /// Writes `info-serial-number` (`DEVLINK_ATTR_INFO_SERIAL_NUMBER`, string).
-    #[inline]
-    pub fn info_serial_number(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(99, value), self)
-    }
-
-    /// Opens `info-version-fixed` (`DEVLINK_ATTR_INFO_VERSION_FIXED`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn info_version_fixed(&mut self) -> Result<DlInfoVersionWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(100).map(DlInfoVersionWriter)
-    }
-
-    /// Opens `info-version-running` (`DEVLINK_ATTR_INFO_VERSION_RUNNING`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn info_version_running(
-        &mut self,
-    ) -> Result<DlInfoVersionWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(101).map(DlInfoVersionWriter)
-    }
-
-    /// Opens `info-version-stored` (`DEVLINK_ATTR_INFO_VERSION_STORED`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn info_version_stored(&mut self) -> Result<DlInfoVersionWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(102).map(DlInfoVersionWriter)
-    }
-
-    /// Writes `info-version-name` (`DEVLINK_ATTR_INFO_VERSION_NAME`, string).
-    #[inline]
-    pub fn info_version_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(103, value), self)
-    }
-
-    /// Writes `info-version-value` (`DEVLINK_ATTR_INFO_VERSION_VALUE`, string).
-    #[inline]
-    pub fn info_version_value(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(104, value), self)
-    }
-
-    /// Writes `sb-pool-cell-size` (`DEVLINK_ATTR_SB_POOL_CELL_SIZE`, u32).
-    #[inline]
-    pub fn sb_pool_cell_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(105, &value), self)
-    }
-
-    /// Opens `fmsg` (`DEVLINK_ATTR_FMSG`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn fmsg(&mut self) -> Result<DlFmsgWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(106).map(DlFmsgWriter)
-    }
-
-    /// Writes `fmsg-obj-nest-start` (`DEVLINK_ATTR_FMSG_OBJ_NEST_START`, flag).
-    #[inline]
-    pub fn fmsg_obj_nest_start(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(107), self)
-    }
-
-    /// Writes `fmsg-pair-nest-start` (`DEVLINK_ATTR_FMSG_PAIR_NEST_START`, flag).
-    #[inline]
-    pub fn fmsg_pair_nest_start(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(108), self)
-    }
-
-    /// Writes `fmsg-arr-nest-start` (`DEVLINK_ATTR_FMSG_ARR_NEST_START`, flag).
-    #[inline]
-    pub fn fmsg_arr_nest_start(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(109), self)
-    }
-
-    /// Writes `fmsg-nest-end` (`DEVLINK_ATTR_FMSG_NEST_END`, flag).
-    #[inline]
-    pub fn fmsg_nest_end(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(110), self)
-    }
-
-    /// Writes `fmsg-obj-name` (`DEVLINK_ATTR_FMSG_OBJ_NAME`, string).
-    #[inline]
-    pub fn fmsg_obj_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(111, value), self)
-    }
-
-    /// Writes `fmsg-obj-value-type` (`DEVLINK_ATTR_FMSG_OBJ_VALUE_TYPE`, u8, a value of `var-attr-type`: `VarAttrType`).
-    #[inline]
-    pub fn fmsg_obj_value_type(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(112, &value), self)
-    }
-
-    /// Opens `health-reporter` (`DEVLINK_ATTR_HEALTH_REPORTER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn health_reporter(&mut self) -> Result<DlHealthReporterWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(114).map(DlHealthReporterWriter)
-    }
-
-    /// Writes `health-reporter-name` (`DEVLINK_ATTR_HEALTH_REPORTER_NAME`, string).
-    #[inline]
-    pub fn health_reporter_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(115, value), self)
-    }
-
-    /// Writes `health-reporter-state` (`DEVLINK_ATTR_HEALTH_REPORTER_STATE`, u8).
-    #[inline]
-    pub fn health_reporter_state(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(116, &value), self)
-    }
-
-    /// Writes `health-reporter-err-count` (`DEVLINK_ATTR_HEALTH_REPORTER_ERR_COUNT`, u64).
-    #[inline]
-    pub fn health_reporter_err_count(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(117, &value), self)
-    }
-
-    /// Writes `health-reporter-recover-count` (`DEVLINK_ATTR_HEALTH_REPORTER_RECOVER_COUNT`, u64).
-    #[inline]
-    pub fn health_reporter_recover_count(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(118, &value), self)
-    }
-
-    /// Writes `health-reporter-dump-ts` (`DEVLINK_ATTR_HEALTH_REPORTER_DUMP_TS`, u64).
-    #[inline]
-    pub fn health_reporter_dump_ts(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(119, &value), self)
-    }
-
-    /// Writes `health-reporter-graceful-period` (`DEVLINK_ATTR_HEALTH_REPORTER_GRACEFUL_PERIOD`, u64).
-    #[inline]
-    pub fn health_reporter_graceful_period(
-        &mut self,
-        value: u64,
-    ) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(120, &value), self)
-    }
-
-    /// Writes `health-reporter-auto-recover` (`DEVLINK_ATTR_HEALTH_REPORTER_AUTO_RECOVER`, u8).
-    #[inline]
-    pub fn health_reporter_auto_recover(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(121, &value), self)
-    }
-
-    /// Writes `flash-update-file-name` (`DEVLINK_ATTR_FLASH_UPDATE_FILE_NAME`, string).
-    #[inline]
-    pub fn flash_update_file_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(122, value), self)
-    }
-
-    /// Writes `flash-update-component` (`DEVLINK_ATTR_FLASH_UPDATE_COMPONENT`, string).
-    #[inline]
-    pub fn flash_update_component(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(123, value), self)
-    }
-
-    /// Writes `flash-update-status-msg` (`DEVLINK_ATTR_FLASH_UPDATE_STATUS_MSG`, string).
-    #[inline]
-    pub fn flash_update_status_msg(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(124, value), self)
-    }
-
-    /// Writes `flash-update-status-done` (`DEVLINK_ATTR_FLASH_UPDATE_STATUS_DONE`, u64).
-    #[inline]
-    pub fn flash_update_status_done(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(125, &value), self)
-    }
-
-    /// Writes `flash-update-status-total` (`DEVLINK_ATTR_FLASH_UPDATE_STATUS_TOTAL`, u64).
-    #[inline]
-    pub fn flash_update_status_total(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(126, &value), self)
-    }
-
-    /// Writes `port-pci-pf-number` (`DEVLINK_ATTR_PORT_PCI_PF_NUMBER`, u16).
-    #[inline]
-    pub fn port_pci_pf_number(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(127, &value), self)
-    }
-
-    /// Writes `port-pci-vf-number` (`DEVLINK_ATTR_PORT_PCI_VF_NUMBER`, u16).
-    #[inline]
-    pub fn port_pci_vf_number(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(128, &value), self)
-    }
-
-    /// Opens `stats` (`DEVLINK_ATTR_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn stats(&mut self) -> Result<DlAttrStatsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(129).map(DlAttrStatsWriter)
-    }
-
-    /// Writes `trap-name` (`DEVLINK_ATTR_TRAP_NAME`, string).
-    #[inline]
-    pub fn trap_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(130, value), self)
-    }
-
-    /// Writes `trap-action` (`DEVLINK_ATTR_TRAP_ACTION`, u8, a value of `trap-action`: `TrapAction`).
-    #[inline]
-    pub fn trap_action(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(131, &value), self)
-    }
-
-    /// Writes `trap-type` (`DEVLINK_ATTR_TRAP_TYPE`, u8, a value of `trap-type`: `TrapType`).
-    #[inline]
-    pub fn trap_type(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(132, &value), self)
-    }
-
-    /// Writes `trap-generic` (`DEVLINK_ATTR_TRAP_GENERIC`, flag).
-    #[inline]
-    pub fn trap_generic(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(133), self)
-    }
-
-    /// Opens `trap-metadata` (`DEVLINK_ATTR_TRAP_METADATA`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn trap_metadata(&mut self) -> Result<DlTrapMetadataWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(134).map(DlTrapMetadataWriter)
-    }
-
-    /// Writes `trap-group-name` (`DEVLINK_ATTR_TRAP_GROUP_NAME`, string).
-    #[inline]
-    pub fn trap_group_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(135, value), self)
-    }
-
-    /// Writes `reload-failed` (`DEVLINK_ATTR_RELOAD_FAILED`, u8).
-    #[inline]
-    pub fn reload_failed(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(136, &value), self)
-    }
-
-    /// Writes `health-reporter-dump-ts-ns` (`DEVLINK_ATTR_HEALTH_REPORTER_DUMP_TS_NS`, u64).
-    #[inline]
-    pub fn health_reporter_dump_ts_ns(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(137, &value), self)
-    }
-
-    /// Writes `netns-fd` (`DEVLINK_ATTR_NETNS_FD`, u32).
-    #[inline]
-    pub fn netns_fd(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(138, &value), self)
-    }
-
-    /// Writes `netns-pid` (`DEVLINK_ATTR_NETNS_PID`, u32).
-    #[inline]
-    pub fn netns_pid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(139, &value), self)
-    }
-
-    /// Writes `netns-id` (`DEVLINK_ATTR_NETNS_ID`, u32).
-    #[inline]
-    pub fn netns_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(140, &value), self)
-    }
-
-    /// Writes `health-reporter-auto-dump` (`DEVLINK_ATTR_HEALTH_REPORTER_AUTO_DUMP`, u8).
-    #[inline]
-    pub fn health_reporter_auto_dump(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(141, &value), self)
-    }
-
-    /// Writes `trap-policer-id` (`DEVLINK_ATTR_TRAP_POLICER_ID`, u32).
-    #[inline]
-    pub fn trap_policer_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(142, &value), self)
-    }
-
-    /// Writes `trap-policer-rate` (`DEVLINK_ATTR_TRAP_POLICER_RATE`, u64).
-    #[inline]
-    pub fn trap_policer_rate(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(143, &value), self)
-    }
-
-    /// Writes `trap-policer-burst` (`DEVLINK_ATTR_TRAP_POLICER_BURST`, u64).
-    #[inline]
-    pub fn trap_policer_burst(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(144, &value), self)
-    }
-
-    /// Opens `port-function` (`DEVLINK_ATTR_PORT_FUNCTION`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn port_function(&mut self) -> Result<DlPortFunctionWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(145).map(DlPortFunctionWriter)
-    }
-
-    /// Writes `info-board-serial-number` (`DEVLINK_ATTR_INFO_BOARD_SERIAL_NUMBER`, string).
-    #[inline]
-    pub fn info_board_serial_number(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(146, value), self)
-    }
-
-    /// Writes `port-lanes` (`DEVLINK_ATTR_PORT_LANES`, u32).
-    #[inline]
-    pub fn port_lanes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(147, &value), self)
-    }
-
-    /// Writes `port-splittable` (`DEVLINK_ATTR_PORT_SPLITTABLE`, u8).
-    #[inline]
-    pub fn port_splittable(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(148, &value), self)
-    }
-
-    /// Writes `port-external` (`DEVLINK_ATTR_PORT_EXTERNAL`, u8).
-    #[inline]
-    pub fn port_external(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(149, &value), self)
-    }
-
-    /// Writes `port-controller-number` (`DEVLINK_ATTR_PORT_CONTROLLER_NUMBER`, u32).
-    #[inline]
-    pub fn port_controller_number(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(150, &value), self)
-    }
-
-    /// Writes `flash-update-status-timeout` (`DEVLINK_ATTR_FLASH_UPDATE_STATUS_TIMEOUT`, u64).
-    #[inline]
-    pub fn flash_update_status_timeout(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(151, &value), self)
-    }
-
-    /// Writes `flash-update-overwrite-mask` (`DEVLINK_ATTR_FLASH_UPDATE_OVERWRITE_MASK`, bitfield32, bits of `flash-overwrite`: `FlashOverwrite`).
-    #[inline]
-    pub fn flash_update_overwrite_mask(
-        &mut self,
-        value: f::view::Bitfield32,
-    ) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(152, &value), self)
-    }
-
-    /// Writes `reload-action` (`DEVLINK_ATTR_RELOAD_ACTION`, u8, a value of `reload-action`: `ReloadAction`).
-    #[inline]
-    pub fn reload_action(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(153, &value), self)
-    }
-
-    /// Writes `reload-actions-performed` (`DEVLINK_ATTR_RELOAD_ACTIONS_PERFORMED`, bitfield32, bits of `reload-action`: `ReloadAction`).
-    #[inline]
-    pub fn reload_actions_performed(
-        &mut self,
-        value: f::view::Bitfield32,
-    ) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(154, &value), self)
-    }
-
-    /// Writes `reload-limits` (`DEVLINK_ATTR_RELOAD_LIMITS`, bitfield32, bits of `reload-action`: `ReloadAction`).
-    #[inline]
-    pub fn reload_limits(&mut self, value: f::view::Bitfield32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(155, &value), self)
-    }
-
-    /// Opens `dev-stats` (`DEVLINK_ATTR_DEV_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dev_stats(&mut self) -> Result<DlDevStatsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(156).map(DlDevStatsWriter)
-    }
-
-    /// Opens `reload-stats` (`DEVLINK_ATTR_RELOAD_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn reload_stats(&mut self) -> Result<DlReloadStatsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(157).map(DlReloadStatsWriter)
-    }
-
-    /// Opens `reload-stats-entry` (`DEVLINK_ATTR_RELOAD_STATS_ENTRY`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn reload_stats_entry(
-        &mut self,
-    ) -> Result<DlReloadStatsEntryWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(158).map(DlReloadStatsEntryWriter)
-    }
-
-    /// Writes `reload-stats-limit` (`DEVLINK_ATTR_RELOAD_STATS_LIMIT`, u8).
-    #[inline]
-    pub fn reload_stats_limit(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(159, &value), self)
-    }
-
-    /// Writes `reload-stats-value` (`DEVLINK_ATTR_RELOAD_STATS_VALUE`, u32).
-    #[inline]
-    pub fn reload_stats_value(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(160, &value), self)
-    }
-
-    /// Opens `remote-reload-stats` (`DEVLINK_ATTR_REMOTE_RELOAD_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn remote_reload_stats(&mut self) -> Result<DlReloadStatsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(161).map(DlReloadStatsWriter)
-    }
-
-    /// Opens `reload-action-info` (`DEVLINK_ATTR_RELOAD_ACTION_INFO`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn reload_action_info(
-        &mut self,
-    ) -> Result<DlReloadActInfoWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(162).map(DlReloadActInfoWriter)
-    }
-
-    /// Opens `reload-action-stats` (`DEVLINK_ATTR_RELOAD_ACTION_STATS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn reload_action_stats(
-        &mut self,
-    ) -> Result<DlReloadActStatsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(163).map(DlReloadActStatsWriter)
-    }
-
-    /// Writes `port-pci-sf-number` (`DEVLINK_ATTR_PORT_PCI_SF_NUMBER`, u32).
-    #[inline]
-    pub fn port_pci_sf_number(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(164, &value), self)
-    }
-
-    /// Writes `rate-type` (`DEVLINK_ATTR_RATE_TYPE`, u16, a value of `rate-type`: `RateType`).
-    #[inline]
-    pub fn rate_type(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(165, &value), self)
-    }
-
-    /// Writes `rate-tx-share` (`DEVLINK_ATTR_RATE_TX_SHARE`, u64).
-    #[inline]
-    pub fn rate_tx_share(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(166, &value), self)
-    }
-
-    /// Writes `rate-tx-max` (`DEVLINK_ATTR_RATE_TX_MAX`, u64).
-    #[inline]
-    pub fn rate_tx_max(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(167, &value), self)
-    }
-
-    /// Writes `rate-node-name` (`DEVLINK_ATTR_RATE_NODE_NAME`, string).
-    #[inline]
-    pub fn rate_node_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(168, value), self)
-    }
-
-    /// Writes `rate-parent-node-name` (`DEVLINK_ATTR_RATE_PARENT_NODE_NAME`, string).
-    #[inline]
-    pub fn rate_parent_node_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(169, value), self)
-    }
-
-    /// Writes `region-max-snapshots` (`DEVLINK_ATTR_REGION_MAX_SNAPSHOTS`, u32).
-    #[inline]
-    pub fn region_max_snapshots(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(170, &value), self)
-    }
-
-    /// Writes `linecard-index` (`DEVLINK_ATTR_LINECARD_INDEX`, u32).
-    #[inline]
-    pub fn linecard_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(171, &value), self)
-    }
-
-    /// Writes `linecard-state` (`DEVLINK_ATTR_LINECARD_STATE`, u8).
-    #[inline]
-    pub fn linecard_state(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(172, &value), self)
-    }
-
-    /// Writes `linecard-type` (`DEVLINK_ATTR_LINECARD_TYPE`, string).
-    #[inline]
-    pub fn linecard_type(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(173, value), self)
-    }
-
-    /// Opens `linecard-supported-types` (`DEVLINK_ATTR_LINECARD_SUPPORTED_TYPES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn linecard_supported_types(
-        &mut self,
-    ) -> Result<DlLinecardSupportedTypesWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(174).map(DlLinecardSupportedTypesWriter)
-    }
-
-    /// Opens `selftests` (`DEVLINK_ATTR_SELFTESTS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn selftests(&mut self) -> Result<DlSelftestIdWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(176).map(DlSelftestIdWriter)
-    }
-
-    /// Writes `rate-tx-priority` (`DEVLINK_ATTR_RATE_TX_PRIORITY`, u32).
-    #[inline]
-    pub fn rate_tx_priority(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(177, &value), self)
-    }
-
-    /// Writes `rate-tx-weight` (`DEVLINK_ATTR_RATE_TX_WEIGHT`, u32).
-    #[inline]
-    pub fn rate_tx_weight(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(178, &value), self)
-    }
-
-    /// Writes `region-direct` (`DEVLINK_ATTR_REGION_DIRECT`, flag).
-    #[inline]
-    pub fn region_direct(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(179), self)
-    }
-
-    /// Opens `rate-tc-bws` (`DEVLINK_ATTR_RATE_TC_BWS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn rate_tc_bws(&mut self) -> Result<DlRateTcBwsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(180).map(DlRateTcBwsWriter)
-    }
-
-    /// Writes `health-reporter-burst-period` (`DEVLINK_ATTR_HEALTH_REPORTER_BURST_PERIOD`, u64).
-    #[inline]
-    pub fn health_reporter_burst_period(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(181, &value), self)
-    }
-
-    /// Writes `param-reset-default` (`DEVLINK_ATTR_PARAM_RESET_DEFAULT`, flag).
-    #[inline]
-    pub fn param_reset_default(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(183), self)
-    }
-
-    /// Writes `index` (`DEVLINK_ATTR_INDEX`, uint).
-    #[inline]
-    pub fn index(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(184, &value), self)
-    }
-
-    /// Writes `resource-scope-mask` (`DEVLINK_ATTR_RESOURCE_SCOPE_MASK`, u32, bits of `resource-scope`: `ResourceScope`).
-    #[inline]
-    pub fn resource_scope_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(185, &value), self)
-    }
-
-    /// Opens `parent-dev` (`DEVLINK_ATTR_PARENT_DEV`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn parent_dev(&mut self) -> Result<DlParentDevWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(186).map(DlParentDevWriter)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-attr-stats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlAttrStats<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for DlAttrStats<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_ATTR_STATS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_ATTR_STATS, attrs).map(Self)
-    }
-}
+/// The typed writer of devlink's attribute set `devlink`: it writes an attribute by its key, a constant of [`Devlink`](self::Devlink) (see [`Writer`](f::view::Writer)).
+pub type DevlinkWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Devlink>;
+
+/// The typed view of devlink's attribute set `dl-attr-stats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlAttrStats<'a> = f::view::View<'a, sets::DlAttrStats, 3>;
 
 impl<'a> DlAttrStats<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `stats-rx-packets` (`DEVLINK_ATTR_STATS_RX_PACKETS`, u64), written by the writer's `put`.
+    pub const STATS_RX_PACKETS: f::view::Key<sets::DlAttrStats, u64> = f::view::Key::new(0);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `stats-rx-bytes` (`DEVLINK_ATTR_STATS_RX_BYTES`, u64), written by the writer's `put`.
+    pub const STATS_RX_BYTES: f::view::Key<sets::DlAttrStats, u64> = f::view::Key::new(1);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `stats-rx-dropped` (`DEVLINK_ATTR_STATS_RX_DROPPED`, u64), written by the writer's `put`.
+    pub const STATS_RX_DROPPED: f::view::Key<sets::DlAttrStats, u64> = f::view::Key::new(2);
 
     /// `stats-rx-packets` (`DEVLINK_ATTR_STATS_RX_PACKETS`, u64).
     #[inline]
@@ -7993,74 +7453,22 @@ impl<'a> DlAttrStats<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-attr-stats`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlAttrStatsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-attr-stats`: it writes an attribute by its key, a constant of [`DlAttrStats`](self::DlAttrStats) (see [`Writer`](f::view::Writer)).
+pub type DlAttrStatsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlAttrStats>;
 
-impl<'m, 'a, 'b> DlAttrStatsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `stats-rx-packets` (`DEVLINK_ATTR_STATS_RX_PACKETS`, u64).
-    #[inline]
-    pub fn stats_rx_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(0, &value), self)
-    }
-
-    /// Writes `stats-rx-bytes` (`DEVLINK_ATTR_STATS_RX_BYTES`, u64).
-    #[inline]
-    pub fn stats_rx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `stats-rx-dropped` (`DEVLINK_ATTR_STATS_RX_DROPPED`, u64).
-    #[inline]
-    pub fn stats_rx_dropped(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-dev-stats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlDevStats<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for DlDevStats<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_DEV_STATS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_DEV_STATS, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-dev-stats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlDevStats<'a> = f::view::View<'a, sets::DlDevStats, 2>;
 
 impl<'a> DlDevStats<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `reload-stats` (`DEVLINK_ATTR_RELOAD_STATS`, nest), opened by the writer's `nest`.
+    pub const RELOAD_STATS: f::view::Key<sets::DlDevStats, f::view::Nested<sets::DlReloadStats>> =
+        f::view::Key::new(157);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `remote-reload-stats` (`DEVLINK_ATTR_REMOTE_RELOAD_STATS`, nest), opened by the writer's `nest`.
+    pub const REMOTE_RELOAD_STATS: f::view::Key<
+        sets::DlDevStats,
+        f::view::Nested<sets::DlReloadStats>,
+    > = f::view::Key::new(161);
 
     /// `reload-stats` (`DEVLINK_ATTR_RELOAD_STATS`, nest).
     #[inline]
@@ -8075,68 +7483,27 @@ impl<'a> DlDevStats<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-dev-stats`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlDevStatsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-dev-stats`: it writes an attribute by its key, a constant of [`DlDevStats`](self::DlDevStats) (see [`Writer`](f::view::Writer)).
+pub type DlDevStatsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlDevStats>;
 
-impl<'m, 'a, 'b> DlDevStatsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `reload-stats` (`DEVLINK_ATTR_RELOAD_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn reload_stats(&mut self) -> Result<DlReloadStatsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(157).map(DlReloadStatsWriter)
-    }
-
-    /// Opens `remote-reload-stats` (`DEVLINK_ATTR_REMOTE_RELOAD_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn remote_reload_stats(&mut self) -> Result<DlReloadStatsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(161).map(DlReloadStatsWriter)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-dpipe-action`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlDpipeAction<'a>(f::view::RawView<'a, 5>);
-
-impl<'a> f::view::SetView<'a> for DlDpipeAction<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_DPIPE_ACTION;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_ACTION, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-dpipe-action`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlDpipeAction<'a> = f::view::View<'a, sets::DlDpipeAction, 5>;
 
 impl<'a> DlDpipeAction<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `dpipe-action-type` (`DEVLINK_ATTR_DPIPE_ACTION_TYPE`, u32, a value of `dpipe-action-type`: `DpipeActionType`), written by the writer's `put`.
+    pub const DPIPE_ACTION_TYPE: f::view::Key<sets::DlDpipeAction, u32> = f::view::Key::new(45);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
-        &self.0
-    }
+    /// The key of `dpipe-header-id` (`DEVLINK_ATTR_DPIPE_HEADER_ID`, u32, a value of `dpipe-header-id`: `DpipeHeaderId`), written by the writer's `put`.
+    pub const DPIPE_HEADER_ID: f::view::Key<sets::DlDpipeAction, u32> = f::view::Key::new(52);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `dpipe-header-global` (`DEVLINK_ATTR_DPIPE_HEADER_GLOBAL`, u8), written by the writer's `put`.
+    pub const DPIPE_HEADER_GLOBAL: f::view::Key<sets::DlDpipeAction, u8> = f::view::Key::new(54);
+
+    /// The key of `dpipe-header-index` (`DEVLINK_ATTR_DPIPE_HEADER_INDEX`, u32), written by the writer's `put`.
+    pub const DPIPE_HEADER_INDEX: f::view::Key<sets::DlDpipeAction, u32> = f::view::Key::new(55);
+
+    /// The key of `dpipe-field-id` (`DEVLINK_ATTR_DPIPE_FIELD_ID`, u32), written by the writer's `put`.
+    pub const DPIPE_FIELD_ID: f::view::Key<sets::DlDpipeAction, u32> = f::view::Key::new(58);
 
     /// `dpipe-action-type` (`DEVLINK_ATTR_DPIPE_ACTION_TYPE`, u32, a value of `dpipe-action-type`: `DpipeActionType`).
     #[inline]
@@ -8169,86 +7536,29 @@ impl<'a> DlDpipeAction<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-dpipe-action`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlDpipeActionWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-dpipe-action`: it writes an attribute by its key, a constant of [`DlDpipeAction`](self::DlDpipeAction) (see [`Writer`](f::view::Writer)).
+pub type DlDpipeActionWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlDpipeAction>;
 
-impl<'m, 'a, 'b> DlDpipeActionWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `dpipe-action-type` (`DEVLINK_ATTR_DPIPE_ACTION_TYPE`, u32, a value of `dpipe-action-type`: `DpipeActionType`).
-    #[inline]
-    pub fn dpipe_action_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(45, &value), self)
-    }
-
-    /// Writes `dpipe-header-id` (`DEVLINK_ATTR_DPIPE_HEADER_ID`, u32, a value of `dpipe-header-id`: `DpipeHeaderId`).
-    #[inline]
-    pub fn dpipe_header_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(52, &value), self)
-    }
-
-    /// Writes `dpipe-header-global` (`DEVLINK_ATTR_DPIPE_HEADER_GLOBAL`, u8).
-    #[inline]
-    pub fn dpipe_header_global(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(54, &value), self)
-    }
-
-    /// Writes `dpipe-header-index` (`DEVLINK_ATTR_DPIPE_HEADER_INDEX`, u32).
-    #[inline]
-    pub fn dpipe_header_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(55, &value), self)
-    }
-
-    /// Writes `dpipe-field-id` (`DEVLINK_ATTR_DPIPE_FIELD_ID`, u32).
-    #[inline]
-    pub fn dpipe_field_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(58, &value), self)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-dpipe-action-value`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlDpipeActionValue<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for DlDpipeActionValue<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_DPIPE_ACTION_VALUE;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_ACTION_VALUE, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-dpipe-action-value`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlDpipeActionValue<'a> = f::view::View<'a, sets::DlDpipeActionValue, 4>;
 
 impl<'a> DlDpipeActionValue<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `dpipe-action` (`DEVLINK_ATTR_DPIPE_ACTION`, nest, multi-attr), opened by the writer's `nest`.
+    pub const DPIPE_ACTION: f::view::Key<
+        sets::DlDpipeActionValue,
+        f::view::Nested<sets::DlDpipeAction>,
+    > = f::view::Key::new(43);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `dpipe-value` (`DEVLINK_ATTR_DPIPE_VALUE`, binary), written by the writer's `put`.
+    pub const DPIPE_VALUE: f::view::Key<sets::DlDpipeActionValue, [u8]> = f::view::Key::new(46);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `dpipe-value-mask` (`DEVLINK_ATTR_DPIPE_VALUE_MASK`, binary), written by the writer's `put`.
+    pub const DPIPE_VALUE_MASK: f::view::Key<sets::DlDpipeActionValue, [u8]> =
+        f::view::Key::new(47);
+
+    /// The key of `dpipe-value-mapping` (`DEVLINK_ATTR_DPIPE_VALUE_MAPPING`, u32), written by the writer's `put`.
+    pub const DPIPE_VALUE_MAPPING: f::view::Key<sets::DlDpipeActionValue, u32> =
+        f::view::Key::new(48);
 
     /// `dpipe-action` (`DEVLINK_ATTR_DPIPE_ACTION`, nest, multi-attr).
     #[inline]
@@ -8275,80 +7585,17 @@ impl<'a> DlDpipeActionValue<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-dpipe-action-value`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlDpipeActionValueWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-dpipe-action-value`: it writes an attribute by its key, a constant of [`DlDpipeActionValue`](self::DlDpipeActionValue) (see [`Writer`](f::view::Writer)).
+pub type DlDpipeActionValueWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::DlDpipeActionValue>;
 
-impl<'m, 'a, 'b> DlDpipeActionValueWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `dpipe-action` (`DEVLINK_ATTR_DPIPE_ACTION`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_action(&mut self) -> Result<DlDpipeActionWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(43).map(DlDpipeActionWriter)
-    }
-
-    /// Writes `dpipe-value` (`DEVLINK_ATTR_DPIPE_VALUE`, binary).
-    #[inline]
-    pub fn dpipe_value(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(46, value), self)
-    }
-
-    /// Writes `dpipe-value-mask` (`DEVLINK_ATTR_DPIPE_VALUE_MASK`, binary).
-    #[inline]
-    pub fn dpipe_value_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(47, value), self)
-    }
-
-    /// Writes `dpipe-value-mapping` (`DEVLINK_ATTR_DPIPE_VALUE_MAPPING`, u32).
-    #[inline]
-    pub fn dpipe_value_mapping(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(48, &value), self)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-dpipe-entries`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlDpipeEntries<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for DlDpipeEntries<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_DPIPE_ENTRIES;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_ENTRIES, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-dpipe-entries`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlDpipeEntries<'a> = f::view::View<'a, sets::DlDpipeEntries, 1>;
 
 impl<'a> DlDpipeEntries<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `dpipe-entry` (`DEVLINK_ATTR_DPIPE_ENTRY`, nest, multi-attr), opened by the writer's `nest`.
+    pub const DPIPE_ENTRY: f::view::Key<sets::DlDpipeEntries, f::view::Nested<sets::DlDpipeEntry>> =
+        f::view::Key::new(35);
 
     /// `dpipe-entry` (`DEVLINK_ATTR_DPIPE_ENTRY`, nest, multi-attr).
     #[inline]
@@ -8357,62 +7604,30 @@ impl<'a> DlDpipeEntries<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-dpipe-entries`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlDpipeEntriesWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-dpipe-entries`: it writes an attribute by its key, a constant of [`DlDpipeEntries`](self::DlDpipeEntries) (see [`Writer`](f::view::Writer)).
+pub type DlDpipeEntriesWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlDpipeEntries>;
 
-impl<'m, 'a, 'b> DlDpipeEntriesWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `dpipe-entry` (`DEVLINK_ATTR_DPIPE_ENTRY`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_entry(&mut self) -> Result<DlDpipeEntryWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(35).map(DlDpipeEntryWriter)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-dpipe-entry`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlDpipeEntry<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for DlDpipeEntry<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_DPIPE_ENTRY;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_ENTRY, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-dpipe-entry`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlDpipeEntry<'a> = f::view::View<'a, sets::DlDpipeEntry, 4>;
 
 impl<'a> DlDpipeEntry<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `dpipe-entry-index` (`DEVLINK_ATTR_DPIPE_ENTRY_INDEX`, u64), written by the writer's `put`.
+    pub const DPIPE_ENTRY_INDEX: f::view::Key<sets::DlDpipeEntry, u64> = f::view::Key::new(36);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `dpipe-entry-match-values` (`DEVLINK_ATTR_DPIPE_ENTRY_MATCH_VALUES`, nest), opened by the writer's `nest`.
+    pub const DPIPE_ENTRY_MATCH_VALUES: f::view::Key<
+        sets::DlDpipeEntry,
+        f::view::Nested<sets::DlDpipeEntryMatchValues>,
+    > = f::view::Key::new(37);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `dpipe-entry-action-values` (`DEVLINK_ATTR_DPIPE_ENTRY_ACTION_VALUES`, nest), opened by the writer's `nest`.
+    pub const DPIPE_ENTRY_ACTION_VALUES: f::view::Key<
+        sets::DlDpipeEntry,
+        f::view::Nested<sets::DlDpipeEntryActionValues>,
+    > = f::view::Key::new(38);
+
+    /// The key of `dpipe-entry-counter` (`DEVLINK_ATTR_DPIPE_ENTRY_COUNTER`, u64), written by the writer's `put`.
+    pub const DPIPE_ENTRY_COUNTER: f::view::Key<sets::DlDpipeEntry, u64> = f::view::Key::new(39);
 
     /// `dpipe-entry-index` (`DEVLINK_ATTR_DPIPE_ENTRY_INDEX`, u64).
     #[inline]
@@ -8443,84 +7658,18 @@ impl<'a> DlDpipeEntry<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-dpipe-entry`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlDpipeEntryWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-dpipe-entry`: it writes an attribute by its key, a constant of [`DlDpipeEntry`](self::DlDpipeEntry) (see [`Writer`](f::view::Writer)).
+pub type DlDpipeEntryWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlDpipeEntry>;
 
-impl<'m, 'a, 'b> DlDpipeEntryWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `dpipe-entry-index` (`DEVLINK_ATTR_DPIPE_ENTRY_INDEX`, u64).
-    #[inline]
-    pub fn dpipe_entry_index(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(36, &value), self)
-    }
-
-    /// Opens `dpipe-entry-match-values` (`DEVLINK_ATTR_DPIPE_ENTRY_MATCH_VALUES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_entry_match_values(
-        &mut self,
-    ) -> Result<DlDpipeEntryMatchValuesWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(37).map(DlDpipeEntryMatchValuesWriter)
-    }
-
-    /// Opens `dpipe-entry-action-values` (`DEVLINK_ATTR_DPIPE_ENTRY_ACTION_VALUES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_entry_action_values(
-        &mut self,
-    ) -> Result<DlDpipeEntryActionValuesWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(38).map(DlDpipeEntryActionValuesWriter)
-    }
-
-    /// Writes `dpipe-entry-counter` (`DEVLINK_ATTR_DPIPE_ENTRY_COUNTER`, u64).
-    #[inline]
-    pub fn dpipe_entry_counter(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(39, &value), self)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-dpipe-entry-action-values`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlDpipeEntryActionValues<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for DlDpipeEntryActionValues<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_DPIPE_ENTRY_ACTION_VALUES;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_ENTRY_ACTION_VALUES, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-dpipe-entry-action-values`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlDpipeEntryActionValues<'a> = f::view::View<'a, sets::DlDpipeEntryActionValues, 1>;
 
 impl<'a> DlDpipeEntryActionValues<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `dpipe-action-value` (`DEVLINK_ATTR_DPIPE_ACTION_VALUE`, nest, multi-attr), opened by the writer's `nest`.
+    pub const DPIPE_ACTION_VALUE: f::view::Key<
+        sets::DlDpipeEntryActionValues,
+        f::view::Nested<sets::DlDpipeActionValue>,
+    > = f::view::Key::new(44);
 
     /// `dpipe-action-value` (`DEVLINK_ATTR_DPIPE_ACTION_VALUE`, nest, multi-attr).
     #[inline]
@@ -8529,64 +7678,19 @@ impl<'a> DlDpipeEntryActionValues<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-dpipe-entry-action-values`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlDpipeEntryActionValuesWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-dpipe-entry-action-values`: it writes an attribute by its key, a constant of [`DlDpipeEntryActionValues`](self::DlDpipeEntryActionValues) (see [`Writer`](f::view::Writer)).
+pub type DlDpipeEntryActionValuesWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::DlDpipeEntryActionValues>;
 
-impl<'m, 'a, 'b> DlDpipeEntryActionValuesWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `dpipe-action-value` (`DEVLINK_ATTR_DPIPE_ACTION_VALUE`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_action_value(
-        &mut self,
-    ) -> Result<DlDpipeActionValueWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(44).map(DlDpipeActionValueWriter)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-dpipe-entry-match-values`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlDpipeEntryMatchValues<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for DlDpipeEntryMatchValues<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_DPIPE_ENTRY_MATCH_VALUES;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_ENTRY_MATCH_VALUES, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-dpipe-entry-match-values`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlDpipeEntryMatchValues<'a> = f::view::View<'a, sets::DlDpipeEntryMatchValues, 1>;
 
 impl<'a> DlDpipeEntryMatchValues<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `dpipe-match-value` (`DEVLINK_ATTR_DPIPE_MATCH_VALUE`, nest, multi-attr), opened by the writer's `nest`.
+    pub const DPIPE_MATCH_VALUE: f::view::Key<
+        sets::DlDpipeEntryMatchValues,
+        f::view::Nested<sets::DlDpipeMatchValue>,
+    > = f::view::Key::new(41);
 
     /// `dpipe-match-value` (`DEVLINK_ATTR_DPIPE_MATCH_VALUE`, nest, multi-attr).
     #[inline]
@@ -8595,64 +7699,27 @@ impl<'a> DlDpipeEntryMatchValues<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-dpipe-entry-match-values`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlDpipeEntryMatchValuesWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-dpipe-entry-match-values`: it writes an attribute by its key, a constant of [`DlDpipeEntryMatchValues`](self::DlDpipeEntryMatchValues) (see [`Writer`](f::view::Writer)).
+pub type DlDpipeEntryMatchValuesWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::DlDpipeEntryMatchValues>;
 
-impl<'m, 'a, 'b> DlDpipeEntryMatchValuesWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `dpipe-match-value` (`DEVLINK_ATTR_DPIPE_MATCH_VALUE`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_match_value(
-        &mut self,
-    ) -> Result<DlDpipeMatchValueWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(41).map(DlDpipeMatchValueWriter)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-dpipe-field`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlDpipeField<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for DlDpipeField<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_DPIPE_FIELD;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_FIELD, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-dpipe-field`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlDpipeField<'a> = f::view::View<'a, sets::DlDpipeField, 4>;
 
 impl<'a> DlDpipeField<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `dpipe-field-name` (`DEVLINK_ATTR_DPIPE_FIELD_NAME`, string), written by the writer's `put`.
+    pub const DPIPE_FIELD_NAME: f::view::Key<sets::DlDpipeField, f::view::Str> =
+        f::view::Key::new(57);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `dpipe-field-id` (`DEVLINK_ATTR_DPIPE_FIELD_ID`, u32), written by the writer's `put`.
+    pub const DPIPE_FIELD_ID: f::view::Key<sets::DlDpipeField, u32> = f::view::Key::new(58);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `dpipe-field-bitwidth` (`DEVLINK_ATTR_DPIPE_FIELD_BITWIDTH`, u32), written by the writer's `put`.
+    pub const DPIPE_FIELD_BITWIDTH: f::view::Key<sets::DlDpipeField, u32> = f::view::Key::new(59);
+
+    /// The key of `dpipe-field-mapping-type` (`DEVLINK_ATTR_DPIPE_FIELD_MAPPING_TYPE`, u32, a value of `dpipe-field-mapping-type`: `DpipeFieldMappingType`), written by the writer's `put`.
+    pub const DPIPE_FIELD_MAPPING_TYPE: f::view::Key<sets::DlDpipeField, u32> =
+        f::view::Key::new(60);
 
     /// `dpipe-field-name` (`DEVLINK_ATTR_DPIPE_FIELD_NAME`, string).
     #[inline]
@@ -8679,80 +7746,28 @@ impl<'a> DlDpipeField<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-dpipe-field`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlDpipeFieldWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-dpipe-field`: it writes an attribute by its key, a constant of [`DlDpipeField`](self::DlDpipeField) (see [`Writer`](f::view::Writer)).
+pub type DlDpipeFieldWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlDpipeField>;
 
-impl<'m, 'a, 'b> DlDpipeFieldWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `dpipe-field-name` (`DEVLINK_ATTR_DPIPE_FIELD_NAME`, string).
-    #[inline]
-    pub fn dpipe_field_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(57, value), self)
-    }
-
-    /// Writes `dpipe-field-id` (`DEVLINK_ATTR_DPIPE_FIELD_ID`, u32).
-    #[inline]
-    pub fn dpipe_field_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(58, &value), self)
-    }
-
-    /// Writes `dpipe-field-bitwidth` (`DEVLINK_ATTR_DPIPE_FIELD_BITWIDTH`, u32).
-    #[inline]
-    pub fn dpipe_field_bitwidth(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(59, &value), self)
-    }
-
-    /// Writes `dpipe-field-mapping-type` (`DEVLINK_ATTR_DPIPE_FIELD_MAPPING_TYPE`, u32, a value of `dpipe-field-mapping-type`: `DpipeFieldMappingType`).
-    #[inline]
-    pub fn dpipe_field_mapping_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(60, &value), self)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-dpipe-header`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlDpipeHeader<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for DlDpipeHeader<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_DPIPE_HEADER;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_HEADER, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-dpipe-header`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlDpipeHeader<'a> = f::view::View<'a, sets::DlDpipeHeader, 4>;
 
 impl<'a> DlDpipeHeader<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `dpipe-header-name` (`DEVLINK_ATTR_DPIPE_HEADER_NAME`, string), written by the writer's `put`.
+    pub const DPIPE_HEADER_NAME: f::view::Key<sets::DlDpipeHeader, f::view::Str> =
+        f::view::Key::new(51);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `dpipe-header-id` (`DEVLINK_ATTR_DPIPE_HEADER_ID`, u32, a value of `dpipe-header-id`: `DpipeHeaderId`), written by the writer's `put`.
+    pub const DPIPE_HEADER_ID: f::view::Key<sets::DlDpipeHeader, u32> = f::view::Key::new(52);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `dpipe-header-fields` (`DEVLINK_ATTR_DPIPE_HEADER_FIELDS`, nest), opened by the writer's `nest`.
+    pub const DPIPE_HEADER_FIELDS: f::view::Key<
+        sets::DlDpipeHeader,
+        f::view::Nested<sets::DlDpipeHeaderFields>,
+    > = f::view::Key::new(53);
+
+    /// The key of `dpipe-header-global` (`DEVLINK_ATTR_DPIPE_HEADER_GLOBAL`, u8), written by the writer's `put`.
+    pub const DPIPE_HEADER_GLOBAL: f::view::Key<sets::DlDpipeHeader, u8> = f::view::Key::new(54);
 
     /// `dpipe-header-name` (`DEVLINK_ATTR_DPIPE_HEADER_NAME`, string).
     #[inline]
@@ -8779,82 +7794,18 @@ impl<'a> DlDpipeHeader<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-dpipe-header`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlDpipeHeaderWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-dpipe-header`: it writes an attribute by its key, a constant of [`DlDpipeHeader`](self::DlDpipeHeader) (see [`Writer`](f::view::Writer)).
+pub type DlDpipeHeaderWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlDpipeHeader>;
 
-impl<'m, 'a, 'b> DlDpipeHeaderWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `dpipe-header-name` (`DEVLINK_ATTR_DPIPE_HEADER_NAME`, string).
-    #[inline]
-    pub fn dpipe_header_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(51, value), self)
-    }
-
-    /// Writes `dpipe-header-id` (`DEVLINK_ATTR_DPIPE_HEADER_ID`, u32, a value of `dpipe-header-id`: `DpipeHeaderId`).
-    #[inline]
-    pub fn dpipe_header_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(52, &value), self)
-    }
-
-    /// Opens `dpipe-header-fields` (`DEVLINK_ATTR_DPIPE_HEADER_FIELDS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_header_fields(
-        &mut self,
-    ) -> Result<DlDpipeHeaderFieldsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(53).map(DlDpipeHeaderFieldsWriter)
-    }
-
-    /// Writes `dpipe-header-global` (`DEVLINK_ATTR_DPIPE_HEADER_GLOBAL`, u8).
-    #[inline]
-    pub fn dpipe_header_global(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(54, &value), self)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-dpipe-header-fields`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlDpipeHeaderFields<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for DlDpipeHeaderFields<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_DPIPE_HEADER_FIELDS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_HEADER_FIELDS, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-dpipe-header-fields`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlDpipeHeaderFields<'a> = f::view::View<'a, sets::DlDpipeHeaderFields, 1>;
 
 impl<'a> DlDpipeHeaderFields<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `dpipe-field` (`DEVLINK_ATTR_DPIPE_FIELD`, nest, multi-attr), opened by the writer's `nest`.
+    pub const DPIPE_FIELD: f::view::Key<
+        sets::DlDpipeHeaderFields,
+        f::view::Nested<sets::DlDpipeField>,
+    > = f::view::Key::new(56);
 
     /// `dpipe-field` (`DEVLINK_ATTR_DPIPE_FIELD`, nest, multi-attr).
     #[inline]
@@ -8863,62 +7814,19 @@ impl<'a> DlDpipeHeaderFields<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-dpipe-header-fields`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlDpipeHeaderFieldsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-dpipe-header-fields`: it writes an attribute by its key, a constant of [`DlDpipeHeaderFields`](self::DlDpipeHeaderFields) (see [`Writer`](f::view::Writer)).
+pub type DlDpipeHeaderFieldsWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::DlDpipeHeaderFields>;
 
-impl<'m, 'a, 'b> DlDpipeHeaderFieldsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `dpipe-field` (`DEVLINK_ATTR_DPIPE_FIELD`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_field(&mut self) -> Result<DlDpipeFieldWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(56).map(DlDpipeFieldWriter)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-dpipe-headers`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlDpipeHeaders<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for DlDpipeHeaders<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_DPIPE_HEADERS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_HEADERS, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-dpipe-headers`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlDpipeHeaders<'a> = f::view::View<'a, sets::DlDpipeHeaders, 1>;
 
 impl<'a> DlDpipeHeaders<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `dpipe-header` (`DEVLINK_ATTR_DPIPE_HEADER`, nest, multi-attr), opened by the writer's `nest`.
+    pub const DPIPE_HEADER: f::view::Key<
+        sets::DlDpipeHeaders,
+        f::view::Nested<sets::DlDpipeHeader>,
+    > = f::view::Key::new(50);
 
     /// `dpipe-header` (`DEVLINK_ATTR_DPIPE_HEADER`, nest, multi-attr).
     #[inline]
@@ -8927,62 +7835,27 @@ impl<'a> DlDpipeHeaders<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-dpipe-headers`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlDpipeHeadersWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-dpipe-headers`: it writes an attribute by its key, a constant of [`DlDpipeHeaders`](self::DlDpipeHeaders) (see [`Writer`](f::view::Writer)).
+pub type DlDpipeHeadersWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlDpipeHeaders>;
 
-impl<'m, 'a, 'b> DlDpipeHeadersWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `dpipe-header` (`DEVLINK_ATTR_DPIPE_HEADER`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_header(&mut self) -> Result<DlDpipeHeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(50).map(DlDpipeHeaderWriter)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-dpipe-match`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlDpipeMatch<'a>(f::view::RawView<'a, 5>);
-
-impl<'a> f::view::SetView<'a> for DlDpipeMatch<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_DPIPE_MATCH;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_MATCH, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-dpipe-match`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlDpipeMatch<'a> = f::view::View<'a, sets::DlDpipeMatch, 5>;
 
 impl<'a> DlDpipeMatch<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `dpipe-match-type` (`DEVLINK_ATTR_DPIPE_MATCH_TYPE`, u32, a value of `dpipe-match-type`: `DpipeMatchType`), written by the writer's `put`.
+    pub const DPIPE_MATCH_TYPE: f::view::Key<sets::DlDpipeMatch, u32> = f::view::Key::new(42);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
-        &self.0
-    }
+    /// The key of `dpipe-header-id` (`DEVLINK_ATTR_DPIPE_HEADER_ID`, u32, a value of `dpipe-header-id`: `DpipeHeaderId`), written by the writer's `put`.
+    pub const DPIPE_HEADER_ID: f::view::Key<sets::DlDpipeMatch, u32> = f::view::Key::new(52);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `dpipe-header-global` (`DEVLINK_ATTR_DPIPE_HEADER_GLOBAL`, u8), written by the writer's `put`.
+    pub const DPIPE_HEADER_GLOBAL: f::view::Key<sets::DlDpipeMatch, u8> = f::view::Key::new(54);
+
+    /// The key of `dpipe-header-index` (`DEVLINK_ATTR_DPIPE_HEADER_INDEX`, u32), written by the writer's `put`.
+    pub const DPIPE_HEADER_INDEX: f::view::Key<sets::DlDpipeMatch, u32> = f::view::Key::new(55);
+
+    /// The key of `dpipe-field-id` (`DEVLINK_ATTR_DPIPE_FIELD_ID`, u32), written by the writer's `put`.
+    pub const DPIPE_FIELD_ID: f::view::Key<sets::DlDpipeMatch, u32> = f::view::Key::new(58);
 
     /// `dpipe-match-type` (`DEVLINK_ATTR_DPIPE_MATCH_TYPE`, u32, a value of `dpipe-match-type`: `DpipeMatchType`).
     #[inline]
@@ -9015,86 +7888,28 @@ impl<'a> DlDpipeMatch<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-dpipe-match`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlDpipeMatchWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-dpipe-match`: it writes an attribute by its key, a constant of [`DlDpipeMatch`](self::DlDpipeMatch) (see [`Writer`](f::view::Writer)).
+pub type DlDpipeMatchWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlDpipeMatch>;
 
-impl<'m, 'a, 'b> DlDpipeMatchWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `dpipe-match-type` (`DEVLINK_ATTR_DPIPE_MATCH_TYPE`, u32, a value of `dpipe-match-type`: `DpipeMatchType`).
-    #[inline]
-    pub fn dpipe_match_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(42, &value), self)
-    }
-
-    /// Writes `dpipe-header-id` (`DEVLINK_ATTR_DPIPE_HEADER_ID`, u32, a value of `dpipe-header-id`: `DpipeHeaderId`).
-    #[inline]
-    pub fn dpipe_header_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(52, &value), self)
-    }
-
-    /// Writes `dpipe-header-global` (`DEVLINK_ATTR_DPIPE_HEADER_GLOBAL`, u8).
-    #[inline]
-    pub fn dpipe_header_global(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(54, &value), self)
-    }
-
-    /// Writes `dpipe-header-index` (`DEVLINK_ATTR_DPIPE_HEADER_INDEX`, u32).
-    #[inline]
-    pub fn dpipe_header_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(55, &value), self)
-    }
-
-    /// Writes `dpipe-field-id` (`DEVLINK_ATTR_DPIPE_FIELD_ID`, u32).
-    #[inline]
-    pub fn dpipe_field_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(58, &value), self)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-dpipe-match-value`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlDpipeMatchValue<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for DlDpipeMatchValue<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_DPIPE_MATCH_VALUE;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_MATCH_VALUE, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-dpipe-match-value`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlDpipeMatchValue<'a> = f::view::View<'a, sets::DlDpipeMatchValue, 4>;
 
 impl<'a> DlDpipeMatchValue<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `dpipe-match` (`DEVLINK_ATTR_DPIPE_MATCH`, nest, multi-attr), opened by the writer's `nest`.
+    pub const DPIPE_MATCH: f::view::Key<
+        sets::DlDpipeMatchValue,
+        f::view::Nested<sets::DlDpipeMatch>,
+    > = f::view::Key::new(40);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `dpipe-value` (`DEVLINK_ATTR_DPIPE_VALUE`, binary), written by the writer's `put`.
+    pub const DPIPE_VALUE: f::view::Key<sets::DlDpipeMatchValue, [u8]> = f::view::Key::new(46);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `dpipe-value-mask` (`DEVLINK_ATTR_DPIPE_VALUE_MASK`, binary), written by the writer's `put`.
+    pub const DPIPE_VALUE_MASK: f::view::Key<sets::DlDpipeMatchValue, [u8]> = f::view::Key::new(47);
+
+    /// The key of `dpipe-value-mapping` (`DEVLINK_ATTR_DPIPE_VALUE_MAPPING`, u32), written by the writer's `put`.
+    pub const DPIPE_VALUE_MAPPING: f::view::Key<sets::DlDpipeMatchValue, u32> =
+        f::view::Key::new(48);
 
     /// `dpipe-match` (`DEVLINK_ATTR_DPIPE_MATCH`, nest, multi-attr).
     #[inline]
@@ -9121,80 +7936,43 @@ impl<'a> DlDpipeMatchValue<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-dpipe-match-value`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlDpipeMatchValueWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-dpipe-match-value`: it writes an attribute by its key, a constant of [`DlDpipeMatchValue`](self::DlDpipeMatchValue) (see [`Writer`](f::view::Writer)).
+pub type DlDpipeMatchValueWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlDpipeMatchValue>;
 
-impl<'m, 'a, 'b> DlDpipeMatchValueWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `dpipe-match` (`DEVLINK_ATTR_DPIPE_MATCH`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_match(&mut self) -> Result<DlDpipeMatchWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(40).map(DlDpipeMatchWriter)
-    }
-
-    /// Writes `dpipe-value` (`DEVLINK_ATTR_DPIPE_VALUE`, binary).
-    #[inline]
-    pub fn dpipe_value(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(46, value), self)
-    }
-
-    /// Writes `dpipe-value-mask` (`DEVLINK_ATTR_DPIPE_VALUE_MASK`, binary).
-    #[inline]
-    pub fn dpipe_value_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(47, value), self)
-    }
-
-    /// Writes `dpipe-value-mapping` (`DEVLINK_ATTR_DPIPE_VALUE_MAPPING`, u32).
-    #[inline]
-    pub fn dpipe_value_mapping(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(48, &value), self)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-dpipe-table`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlDpipeTable<'a>(f::view::RawView<'a, 7>);
-
-impl<'a> f::view::SetView<'a> for DlDpipeTable<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_DPIPE_TABLE;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_TABLE, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-dpipe-table`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlDpipeTable<'a> = f::view::View<'a, sets::DlDpipeTable, 7>;
 
 impl<'a> DlDpipeTable<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `dpipe-table-name` (`DEVLINK_ATTR_DPIPE_TABLE_NAME`, string), written by the writer's `put`.
+    pub const DPIPE_TABLE_NAME: f::view::Key<sets::DlDpipeTable, f::view::Str> =
+        f::view::Key::new(29);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
-        &self.0
-    }
+    /// The key of `dpipe-table-size` (`DEVLINK_ATTR_DPIPE_TABLE_SIZE`, u64), written by the writer's `put`.
+    pub const DPIPE_TABLE_SIZE: f::view::Key<sets::DlDpipeTable, u64> = f::view::Key::new(30);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `dpipe-table-matches` (`DEVLINK_ATTR_DPIPE_TABLE_MATCHES`, nest), opened by the writer's `nest`.
+    pub const DPIPE_TABLE_MATCHES: f::view::Key<
+        sets::DlDpipeTable,
+        f::view::Nested<sets::DlDpipeTableMatches>,
+    > = f::view::Key::new(31);
+
+    /// The key of `dpipe-table-actions` (`DEVLINK_ATTR_DPIPE_TABLE_ACTIONS`, nest), opened by the writer's `nest`.
+    pub const DPIPE_TABLE_ACTIONS: f::view::Key<
+        sets::DlDpipeTable,
+        f::view::Nested<sets::DlDpipeTableActions>,
+    > = f::view::Key::new(32);
+
+    /// The key of `dpipe-table-counters-enabled` (`DEVLINK_ATTR_DPIPE_TABLE_COUNTERS_ENABLED`, u8), written by the writer's `put`.
+    pub const DPIPE_TABLE_COUNTERS_ENABLED: f::view::Key<sets::DlDpipeTable, u8> =
+        f::view::Key::new(33);
+
+    /// The key of `dpipe-table-resource-id` (`DEVLINK_ATTR_DPIPE_TABLE_RESOURCE_ID`, u64), written by the writer's `put`.
+    pub const DPIPE_TABLE_RESOURCE_ID: f::view::Key<sets::DlDpipeTable, u64> =
+        f::view::Key::new(75);
+
+    /// The key of `dpipe-table-resource-units` (`DEVLINK_ATTR_DPIPE_TABLE_RESOURCE_UNITS`, u64), written by the writer's `put`.
+    pub const DPIPE_TABLE_RESOURCE_UNITS: f::view::Key<sets::DlDpipeTable, u64> =
+        f::view::Key::new(76);
 
     /// `dpipe-table-name` (`DEVLINK_ATTR_DPIPE_TABLE_NAME`, string).
     #[inline]
@@ -9239,102 +8017,18 @@ impl<'a> DlDpipeTable<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-dpipe-table`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlDpipeTableWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-dpipe-table`: it writes an attribute by its key, a constant of [`DlDpipeTable`](self::DlDpipeTable) (see [`Writer`](f::view::Writer)).
+pub type DlDpipeTableWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlDpipeTable>;
 
-impl<'m, 'a, 'b> DlDpipeTableWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `dpipe-table-name` (`DEVLINK_ATTR_DPIPE_TABLE_NAME`, string).
-    #[inline]
-    pub fn dpipe_table_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(29, value), self)
-    }
-
-    /// Writes `dpipe-table-size` (`DEVLINK_ATTR_DPIPE_TABLE_SIZE`, u64).
-    #[inline]
-    pub fn dpipe_table_size(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(30, &value), self)
-    }
-
-    /// Opens `dpipe-table-matches` (`DEVLINK_ATTR_DPIPE_TABLE_MATCHES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_table_matches(
-        &mut self,
-    ) -> Result<DlDpipeTableMatchesWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(31).map(DlDpipeTableMatchesWriter)
-    }
-
-    /// Opens `dpipe-table-actions` (`DEVLINK_ATTR_DPIPE_TABLE_ACTIONS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_table_actions(
-        &mut self,
-    ) -> Result<DlDpipeTableActionsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(32).map(DlDpipeTableActionsWriter)
-    }
-
-    /// Writes `dpipe-table-counters-enabled` (`DEVLINK_ATTR_DPIPE_TABLE_COUNTERS_ENABLED`, u8).
-    #[inline]
-    pub fn dpipe_table_counters_enabled(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(33, &value), self)
-    }
-
-    /// Writes `dpipe-table-resource-id` (`DEVLINK_ATTR_DPIPE_TABLE_RESOURCE_ID`, u64).
-    #[inline]
-    pub fn dpipe_table_resource_id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(75, &value), self)
-    }
-
-    /// Writes `dpipe-table-resource-units` (`DEVLINK_ATTR_DPIPE_TABLE_RESOURCE_UNITS`, u64).
-    #[inline]
-    pub fn dpipe_table_resource_units(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(76, &value), self)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-dpipe-table-actions`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlDpipeTableActions<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for DlDpipeTableActions<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_DPIPE_TABLE_ACTIONS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_TABLE_ACTIONS, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-dpipe-table-actions`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlDpipeTableActions<'a> = f::view::View<'a, sets::DlDpipeTableActions, 1>;
 
 impl<'a> DlDpipeTableActions<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `dpipe-action` (`DEVLINK_ATTR_DPIPE_ACTION`, nest, multi-attr), opened by the writer's `nest`.
+    pub const DPIPE_ACTION: f::view::Key<
+        sets::DlDpipeTableActions,
+        f::view::Nested<sets::DlDpipeAction>,
+    > = f::view::Key::new(43);
 
     /// `dpipe-action` (`DEVLINK_ATTR_DPIPE_ACTION`, nest, multi-attr).
     #[inline]
@@ -9343,62 +8037,19 @@ impl<'a> DlDpipeTableActions<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-dpipe-table-actions`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlDpipeTableActionsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-dpipe-table-actions`: it writes an attribute by its key, a constant of [`DlDpipeTableActions`](self::DlDpipeTableActions) (see [`Writer`](f::view::Writer)).
+pub type DlDpipeTableActionsWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::DlDpipeTableActions>;
 
-impl<'m, 'a, 'b> DlDpipeTableActionsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `dpipe-action` (`DEVLINK_ATTR_DPIPE_ACTION`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_action(&mut self) -> Result<DlDpipeActionWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(43).map(DlDpipeActionWriter)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-dpipe-table-matches`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlDpipeTableMatches<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for DlDpipeTableMatches<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_DPIPE_TABLE_MATCHES;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_TABLE_MATCHES, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-dpipe-table-matches`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlDpipeTableMatches<'a> = f::view::View<'a, sets::DlDpipeTableMatches, 1>;
 
 impl<'a> DlDpipeTableMatches<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `dpipe-match` (`DEVLINK_ATTR_DPIPE_MATCH`, nest, multi-attr), opened by the writer's `nest`.
+    pub const DPIPE_MATCH: f::view::Key<
+        sets::DlDpipeTableMatches,
+        f::view::Nested<sets::DlDpipeMatch>,
+    > = f::view::Key::new(40);
 
     /// `dpipe-match` (`DEVLINK_ATTR_DPIPE_MATCH`, nest, multi-attr).
     #[inline]
@@ -9407,62 +8058,17 @@ impl<'a> DlDpipeTableMatches<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-dpipe-table-matches`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlDpipeTableMatchesWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-dpipe-table-matches`: it writes an attribute by its key, a constant of [`DlDpipeTableMatches`](self::DlDpipeTableMatches) (see [`Writer`](f::view::Writer)).
+pub type DlDpipeTableMatchesWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::DlDpipeTableMatches>;
 
-impl<'m, 'a, 'b> DlDpipeTableMatchesWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `dpipe-match` (`DEVLINK_ATTR_DPIPE_MATCH`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_match(&mut self) -> Result<DlDpipeMatchWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(40).map(DlDpipeMatchWriter)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-dpipe-tables`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlDpipeTables<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for DlDpipeTables<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_DPIPE_TABLES;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_DPIPE_TABLES, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-dpipe-tables`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlDpipeTables<'a> = f::view::View<'a, sets::DlDpipeTables, 1>;
 
 impl<'a> DlDpipeTables<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `dpipe-table` (`DEVLINK_ATTR_DPIPE_TABLE`, nest, multi-attr), opened by the writer's `nest`.
+    pub const DPIPE_TABLE: f::view::Key<sets::DlDpipeTables, f::view::Nested<sets::DlDpipeTable>> =
+        f::view::Key::new(28);
 
     /// `dpipe-table` (`DEVLINK_ATTR_DPIPE_TABLE`, nest, multi-attr).
     #[inline]
@@ -9471,62 +8077,30 @@ impl<'a> DlDpipeTables<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-dpipe-tables`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlDpipeTablesWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-dpipe-tables`: it writes an attribute by its key, a constant of [`DlDpipeTables`](self::DlDpipeTables) (see [`Writer`](f::view::Writer)).
+pub type DlDpipeTablesWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlDpipeTables>;
 
-impl<'m, 'a, 'b> DlDpipeTablesWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `dpipe-table` (`DEVLINK_ATTR_DPIPE_TABLE`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpipe_table(&mut self) -> Result<DlDpipeTableWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(28).map(DlDpipeTableWriter)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-fmsg`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlFmsg<'a>(f::view::RawView<'a, 5>);
-
-impl<'a> f::view::SetView<'a> for DlFmsg<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_FMSG;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_FMSG, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-fmsg`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlFmsg<'a> = f::view::View<'a, sets::DlFmsg, 5>;
 
 impl<'a> DlFmsg<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `fmsg-obj-nest-start` (`DEVLINK_ATTR_FMSG_OBJ_NEST_START`, flag), written by the writer's `put`.
+    pub const FMSG_OBJ_NEST_START: f::view::Key<sets::DlFmsg, f::view::Flag> =
+        f::view::Key::new(107);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
-        &self.0
-    }
+    /// The key of `fmsg-pair-nest-start` (`DEVLINK_ATTR_FMSG_PAIR_NEST_START`, flag), written by the writer's `put`.
+    pub const FMSG_PAIR_NEST_START: f::view::Key<sets::DlFmsg, f::view::Flag> =
+        f::view::Key::new(108);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `fmsg-arr-nest-start` (`DEVLINK_ATTR_FMSG_ARR_NEST_START`, flag), written by the writer's `put`.
+    pub const FMSG_ARR_NEST_START: f::view::Key<sets::DlFmsg, f::view::Flag> =
+        f::view::Key::new(109);
+
+    /// The key of `fmsg-nest-end` (`DEVLINK_ATTR_FMSG_NEST_END`, flag), written by the writer's `put`.
+    pub const FMSG_NEST_END: f::view::Key<sets::DlFmsg, f::view::Flag> = f::view::Key::new(110);
+
+    /// The key of `fmsg-obj-name` (`DEVLINK_ATTR_FMSG_OBJ_NAME`, string), written by the writer's `put`.
+    pub const FMSG_OBJ_NAME: f::view::Key<sets::DlFmsg, f::view::Str> = f::view::Key::new(111);
 
     /// `fmsg-obj-nest-start` (`DEVLINK_ATTR_FMSG_OBJ_NEST_START`, flag).
     #[inline]
@@ -9559,86 +8133,52 @@ impl<'a> DlFmsg<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-fmsg`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlFmsgWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-fmsg`: it writes an attribute by its key, a constant of [`DlFmsg`](self::DlFmsg) (see [`Writer`](f::view::Writer)).
+pub type DlFmsgWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlFmsg>;
 
-impl<'m, 'a, 'b> DlFmsgWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `fmsg-obj-nest-start` (`DEVLINK_ATTR_FMSG_OBJ_NEST_START`, flag).
-    #[inline]
-    pub fn fmsg_obj_nest_start(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(107), self)
-    }
-
-    /// Writes `fmsg-pair-nest-start` (`DEVLINK_ATTR_FMSG_PAIR_NEST_START`, flag).
-    #[inline]
-    pub fn fmsg_pair_nest_start(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(108), self)
-    }
-
-    /// Writes `fmsg-arr-nest-start` (`DEVLINK_ATTR_FMSG_ARR_NEST_START`, flag).
-    #[inline]
-    pub fn fmsg_arr_nest_start(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(109), self)
-    }
-
-    /// Writes `fmsg-nest-end` (`DEVLINK_ATTR_FMSG_NEST_END`, flag).
-    #[inline]
-    pub fn fmsg_nest_end(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(110), self)
-    }
-
-    /// Writes `fmsg-obj-name` (`DEVLINK_ATTR_FMSG_OBJ_NAME`, string).
-    #[inline]
-    pub fn fmsg_obj_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(111, value), self)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-health-reporter`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlHealthReporter<'a>(f::view::RawView<'a, 10>);
-
-impl<'a> f::view::SetView<'a> for DlHealthReporter<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_HEALTH_REPORTER;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_HEALTH_REPORTER, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-health-reporter`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlHealthReporter<'a> = f::view::View<'a, sets::DlHealthReporter, 10>;
 
 impl<'a> DlHealthReporter<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `health-reporter-name` (`DEVLINK_ATTR_HEALTH_REPORTER_NAME`, string), written by the writer's `put`.
+    pub const HEALTH_REPORTER_NAME: f::view::Key<sets::DlHealthReporter, f::view::Str> =
+        f::view::Key::new(115);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
-        &self.0
-    }
+    /// The key of `health-reporter-state` (`DEVLINK_ATTR_HEALTH_REPORTER_STATE`, u8), written by the writer's `put`.
+    pub const HEALTH_REPORTER_STATE: f::view::Key<sets::DlHealthReporter, u8> =
+        f::view::Key::new(116);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `health-reporter-err-count` (`DEVLINK_ATTR_HEALTH_REPORTER_ERR_COUNT`, u64), written by the writer's `put`.
+    pub const HEALTH_REPORTER_ERR_COUNT: f::view::Key<sets::DlHealthReporter, u64> =
+        f::view::Key::new(117);
+
+    /// The key of `health-reporter-recover-count` (`DEVLINK_ATTR_HEALTH_REPORTER_RECOVER_COUNT`, u64), written by the writer's `put`.
+    pub const HEALTH_REPORTER_RECOVER_COUNT: f::view::Key<sets::DlHealthReporter, u64> =
+        f::view::Key::new(118);
+
+    /// The key of `health-reporter-dump-ts` (`DEVLINK_ATTR_HEALTH_REPORTER_DUMP_TS`, u64), written by the writer's `put`.
+    pub const HEALTH_REPORTER_DUMP_TS: f::view::Key<sets::DlHealthReporter, u64> =
+        f::view::Key::new(119);
+
+    /// The key of `health-reporter-graceful-period` (`DEVLINK_ATTR_HEALTH_REPORTER_GRACEFUL_PERIOD`, u64), written by the writer's `put`.
+    pub const HEALTH_REPORTER_GRACEFUL_PERIOD: f::view::Key<sets::DlHealthReporter, u64> =
+        f::view::Key::new(120);
+
+    /// The key of `health-reporter-auto-recover` (`DEVLINK_ATTR_HEALTH_REPORTER_AUTO_RECOVER`, u8), written by the writer's `put`.
+    pub const HEALTH_REPORTER_AUTO_RECOVER: f::view::Key<sets::DlHealthReporter, u8> =
+        f::view::Key::new(121);
+
+    /// The key of `health-reporter-dump-ts-ns` (`DEVLINK_ATTR_HEALTH_REPORTER_DUMP_TS_NS`, u64), written by the writer's `put`.
+    pub const HEALTH_REPORTER_DUMP_TS_NS: f::view::Key<sets::DlHealthReporter, u64> =
+        f::view::Key::new(137);
+
+    /// The key of `health-reporter-auto-dump` (`DEVLINK_ATTR_HEALTH_REPORTER_AUTO_DUMP`, u8), written by the writer's `put`.
+    pub const HEALTH_REPORTER_AUTO_DUMP: f::view::Key<sets::DlHealthReporter, u8> =
+        f::view::Key::new(141);
+
+    /// The key of `health-reporter-burst-period` (`DEVLINK_ATTR_HEALTH_REPORTER_BURST_PERIOD`, u64), written by the writer's `put`.
+    pub const HEALTH_REPORTER_BURST_PERIOD: f::view::Key<sets::DlHealthReporter, u64> =
+        f::view::Key::new(181);
 
     /// `health-reporter-name` (`DEVLINK_ATTR_HEALTH_REPORTER_NAME`, string).
     #[inline]
@@ -9701,119 +8241,20 @@ impl<'a> DlHealthReporter<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-health-reporter`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlHealthReporterWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-health-reporter`: it writes an attribute by its key, a constant of [`DlHealthReporter`](self::DlHealthReporter) (see [`Writer`](f::view::Writer)).
+pub type DlHealthReporterWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlHealthReporter>;
 
-impl<'m, 'a, 'b> DlHealthReporterWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `health-reporter-name` (`DEVLINK_ATTR_HEALTH_REPORTER_NAME`, string).
-    #[inline]
-    pub fn health_reporter_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(115, value), self)
-    }
-
-    /// Writes `health-reporter-state` (`DEVLINK_ATTR_HEALTH_REPORTER_STATE`, u8).
-    #[inline]
-    pub fn health_reporter_state(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(116, &value), self)
-    }
-
-    /// Writes `health-reporter-err-count` (`DEVLINK_ATTR_HEALTH_REPORTER_ERR_COUNT`, u64).
-    #[inline]
-    pub fn health_reporter_err_count(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(117, &value), self)
-    }
-
-    /// Writes `health-reporter-recover-count` (`DEVLINK_ATTR_HEALTH_REPORTER_RECOVER_COUNT`, u64).
-    #[inline]
-    pub fn health_reporter_recover_count(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(118, &value), self)
-    }
-
-    /// Writes `health-reporter-dump-ts` (`DEVLINK_ATTR_HEALTH_REPORTER_DUMP_TS`, u64).
-    #[inline]
-    pub fn health_reporter_dump_ts(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(119, &value), self)
-    }
-
-    /// Writes `health-reporter-graceful-period` (`DEVLINK_ATTR_HEALTH_REPORTER_GRACEFUL_PERIOD`, u64).
-    #[inline]
-    pub fn health_reporter_graceful_period(
-        &mut self,
-        value: u64,
-    ) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(120, &value), self)
-    }
-
-    /// Writes `health-reporter-auto-recover` (`DEVLINK_ATTR_HEALTH_REPORTER_AUTO_RECOVER`, u8).
-    #[inline]
-    pub fn health_reporter_auto_recover(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(121, &value), self)
-    }
-
-    /// Writes `health-reporter-dump-ts-ns` (`DEVLINK_ATTR_HEALTH_REPORTER_DUMP_TS_NS`, u64).
-    #[inline]
-    pub fn health_reporter_dump_ts_ns(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(137, &value), self)
-    }
-
-    /// Writes `health-reporter-auto-dump` (`DEVLINK_ATTR_HEALTH_REPORTER_AUTO_DUMP`, u8).
-    #[inline]
-    pub fn health_reporter_auto_dump(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(141, &value), self)
-    }
-
-    /// Writes `health-reporter-burst-period` (`DEVLINK_ATTR_HEALTH_REPORTER_BURST_PERIOD`, u64).
-    #[inline]
-    pub fn health_reporter_burst_period(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(181, &value), self)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-info-version`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlInfoVersion<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for DlInfoVersion<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_INFO_VERSION;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_INFO_VERSION, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-info-version`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlInfoVersion<'a> = f::view::View<'a, sets::DlInfoVersion, 2>;
 
 impl<'a> DlInfoVersion<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `info-version-name` (`DEVLINK_ATTR_INFO_VERSION_NAME`, string), written by the writer's `put`.
+    pub const INFO_VERSION_NAME: f::view::Key<sets::DlInfoVersion, f::view::Str> =
+        f::view::Key::new(103);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `info-version-value` (`DEVLINK_ATTR_INFO_VERSION_VALUE`, string), written by the writer's `put`.
+    pub const INFO_VERSION_VALUE: f::view::Key<sets::DlInfoVersion, f::view::Str> =
+        f::view::Key::new(104);
 
     /// `info-version-name` (`DEVLINK_ATTR_INFO_VERSION_NAME`, string).
     #[inline]
@@ -9828,68 +8269,16 @@ impl<'a> DlInfoVersion<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-info-version`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlInfoVersionWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-info-version`: it writes an attribute by its key, a constant of [`DlInfoVersion`](self::DlInfoVersion) (see [`Writer`](f::view::Writer)).
+pub type DlInfoVersionWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlInfoVersion>;
 
-impl<'m, 'a, 'b> DlInfoVersionWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `info-version-name` (`DEVLINK_ATTR_INFO_VERSION_NAME`, string).
-    #[inline]
-    pub fn info_version_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(103, value), self)
-    }
-
-    /// Writes `info-version-value` (`DEVLINK_ATTR_INFO_VERSION_VALUE`, string).
-    #[inline]
-    pub fn info_version_value(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(104, value), self)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-linecard-supported-types`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlLinecardSupportedTypes<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for DlLinecardSupportedTypes<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_LINECARD_SUPPORTED_TYPES;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_LINECARD_SUPPORTED_TYPES, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-linecard-supported-types`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlLinecardSupportedTypes<'a> = f::view::View<'a, sets::DlLinecardSupportedTypes, 1>;
 
 impl<'a> DlLinecardSupportedTypes<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `linecard-type` (`DEVLINK_ATTR_LINECARD_TYPE`, string), written by the writer's `put`.
+    pub const LINECARD_TYPE: f::view::Key<sets::DlLinecardSupportedTypes, f::view::Str> =
+        f::view::Key::new(173);
 
     /// `linecard-type` (`DEVLINK_ATTR_LINECARD_TYPE`, string).
     #[inline]
@@ -9898,62 +8287,22 @@ impl<'a> DlLinecardSupportedTypes<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-linecard-supported-types`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlLinecardSupportedTypesWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-linecard-supported-types`: it writes an attribute by its key, a constant of [`DlLinecardSupportedTypes`](self::DlLinecardSupportedTypes) (see [`Writer`](f::view::Writer)).
+pub type DlLinecardSupportedTypesWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::DlLinecardSupportedTypes>;
 
-impl<'m, 'a, 'b> DlLinecardSupportedTypesWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `linecard-type` (`DEVLINK_ATTR_LINECARD_TYPE`, string).
-    #[inline]
-    pub fn linecard_type(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(173, value), self)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-param`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlParam<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for DlParam<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_PARAM;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_PARAM, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-param`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlParam<'a> = f::view::View<'a, sets::DlParam, 3>;
 
 impl<'a> DlParam<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `param-name` (`DEVLINK_ATTR_PARAM_NAME`, string), written by the writer's `put`.
+    pub const PARAM_NAME: f::view::Key<sets::DlParam, f::view::Str> = f::view::Key::new(81);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `param-generic` (`DEVLINK_ATTR_PARAM_GENERIC`, flag), written by the writer's `put`.
+    pub const PARAM_GENERIC: f::view::Key<sets::DlParam, f::view::Flag> = f::view::Key::new(82);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `param-type` (`DEVLINK_ATTR_PARAM_TYPE`, u8, a value of `var-attr-type`: `VarAttrType`), written by the writer's `put`.
+    pub const PARAM_TYPE: f::view::Key<sets::DlParam, u8> = f::view::Key::new(83);
 
     /// `param-name` (`DEVLINK_ATTR_PARAM_NAME`, string).
     #[inline]
@@ -9974,74 +8323,21 @@ impl<'a> DlParam<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-param`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlParamWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-param`: it writes an attribute by its key, a constant of [`DlParam`](self::DlParam) (see [`Writer`](f::view::Writer)).
+pub type DlParamWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlParam>;
 
-impl<'m, 'a, 'b> DlParamWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `param-name` (`DEVLINK_ATTR_PARAM_NAME`, string).
-    #[inline]
-    pub fn param_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(81, value), self)
-    }
-
-    /// Writes `param-generic` (`DEVLINK_ATTR_PARAM_GENERIC`, flag).
-    #[inline]
-    pub fn param_generic(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(82), self)
-    }
-
-    /// Writes `param-type` (`DEVLINK_ATTR_PARAM_TYPE`, u8, a value of `var-attr-type`: `VarAttrType`).
-    #[inline]
-    pub fn param_type(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(83, &value), self)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-parent-dev`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlParentDev<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for DlParentDev<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_PARENT_DEV;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_PARENT_DEV, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-parent-dev`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlParentDev<'a> = f::view::View<'a, sets::DlParentDev, 3>;
 
 impl<'a> DlParentDev<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `bus-name` (`DEVLINK_ATTR_BUS_NAME`, string), written by the writer's `put`.
+    pub const BUS_NAME: f::view::Key<sets::DlParentDev, f::view::Str> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `dev-name` (`DEVLINK_ATTR_DEV_NAME`, string), written by the writer's `put`.
+    pub const DEV_NAME: f::view::Key<sets::DlParentDev, f::view::Str> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `index` (`DEVLINK_ATTR_INDEX`, uint), written by the writer's `put`.
+    pub const INDEX: f::view::Key<sets::DlParentDev, u64> = f::view::Key::new(184);
 
     /// `bus-name` (`DEVLINK_ATTR_BUS_NAME`, string).
     #[inline]
@@ -10062,74 +8358,24 @@ impl<'a> DlParentDev<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-parent-dev`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlParentDevWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-parent-dev`: it writes an attribute by its key, a constant of [`DlParentDev`](self::DlParentDev) (see [`Writer`](f::view::Writer)).
+pub type DlParentDevWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlParentDev>;
 
-impl<'m, 'a, 'b> DlParentDevWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `bus-name` (`DEVLINK_ATTR_BUS_NAME`, string).
-    #[inline]
-    pub fn bus_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-
-    /// Writes `dev-name` (`DEVLINK_ATTR_DEV_NAME`, string).
-    #[inline]
-    pub fn dev_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(2, value), self)
-    }
-
-    /// Writes `index` (`DEVLINK_ATTR_INDEX`, uint).
-    #[inline]
-    pub fn index(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(184, &value), self)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-port-function`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlPortFunction<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for DlPortFunction<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_PORT_FUNCTION;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_PORT_FUNCTION, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-port-function`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlPortFunction<'a> = f::view::View<'a, sets::DlPortFunction, 4>;
 
 impl<'a> DlPortFunction<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `hw-addr` (`DEVLINK_PORT_FN_ATTR_HW_ADDR`, binary), written by the writer's `put`.
+    pub const HW_ADDR: f::view::Key<sets::DlPortFunction, [u8]> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `state` (`DEVLINK_PORT_FN_ATTR_STATE`, u8, a value of `port-fn-state`: `PortFnState`), written by the writer's `put`.
+    pub const STATE: f::view::Key<sets::DlPortFunction, u8> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `opstate` (`DEVLINK_PORT_FN_ATTR_OPSTATE`, u8, a value of `port-fn-opstate`: `PortFnOpstate`), written by the writer's `put`.
+    pub const OPSTATE: f::view::Key<sets::DlPortFunction, u8> = f::view::Key::new(3);
+
+    /// The key of `caps` (`DEVLINK_PORT_FN_ATTR_CAPS`, bitfield32, bits of `port-fn-attr-cap`: `PortFnAttrCap`), written by the writer's `put`.
+    pub const CAPS: f::view::Key<sets::DlPortFunction, f::view::Bitfield32> = f::view::Key::new(4);
 
     /// `hw-addr` (`DEVLINK_PORT_FN_ATTR_HW_ADDR`, binary).
     #[inline]
@@ -10156,80 +8402,18 @@ impl<'a> DlPortFunction<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-port-function`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlPortFunctionWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-port-function`: it writes an attribute by its key, a constant of [`DlPortFunction`](self::DlPortFunction) (see [`Writer`](f::view::Writer)).
+pub type DlPortFunctionWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlPortFunction>;
 
-impl<'m, 'a, 'b> DlPortFunctionWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `hw-addr` (`DEVLINK_PORT_FN_ATTR_HW_ADDR`, binary).
-    #[inline]
-    pub fn hw_addr(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, value), self)
-    }
-
-    /// Writes `state` (`DEVLINK_PORT_FN_ATTR_STATE`, u8, a value of `port-fn-state`: `PortFnState`).
-    #[inline]
-    pub fn state(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `opstate` (`DEVLINK_PORT_FN_ATTR_OPSTATE`, u8, a value of `port-fn-opstate`: `PortFnOpstate`).
-    #[inline]
-    pub fn opstate(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `caps` (`DEVLINK_PORT_FN_ATTR_CAPS`, bitfield32, bits of `port-fn-attr-cap`: `PortFnAttrCap`).
-    #[inline]
-    pub fn caps(&mut self, value: f::view::Bitfield32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-rate-tc-bws`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlRateTcBws<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for DlRateTcBws<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_RATE_TC_BWS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_RATE_TC_BWS, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-rate-tc-bws`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlRateTcBws<'a> = f::view::View<'a, sets::DlRateTcBws, 2>;
 
 impl<'a> DlRateTcBws<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `index` (`DEVLINK_RATE_TC_ATTR_INDEX`, u8), written by the writer's `put`.
+    pub const INDEX: f::view::Key<sets::DlRateTcBws, u8> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `bw` (`DEVLINK_RATE_TC_ATTR_BW`, u32), written by the writer's `put`.
+    pub const BW: f::view::Key<sets::DlRateTcBws, u32> = f::view::Key::new(2);
 
     /// `index` (`DEVLINK_RATE_TC_ATTR_INDEX`, u8).
     #[inline]
@@ -10244,68 +8428,18 @@ impl<'a> DlRateTcBws<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-rate-tc-bws`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlRateTcBwsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-rate-tc-bws`: it writes an attribute by its key, a constant of [`DlRateTcBws`](self::DlRateTcBws) (see [`Writer`](f::view::Writer)).
+pub type DlRateTcBwsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlRateTcBws>;
 
-impl<'m, 'a, 'b> DlRateTcBwsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `index` (`DEVLINK_RATE_TC_ATTR_INDEX`, u8).
-    #[inline]
-    pub fn index(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `bw` (`DEVLINK_RATE_TC_ATTR_BW`, u32).
-    #[inline]
-    pub fn bw(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-region-chunk`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlRegionChunk<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for DlRegionChunk<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_REGION_CHUNK;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_REGION_CHUNK, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-region-chunk`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlRegionChunk<'a> = f::view::View<'a, sets::DlRegionChunk, 2>;
 
 impl<'a> DlRegionChunk<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `region-chunk-data` (`DEVLINK_ATTR_REGION_CHUNK_DATA`, binary), written by the writer's `put`.
+    pub const REGION_CHUNK_DATA: f::view::Key<sets::DlRegionChunk, [u8]> = f::view::Key::new(95);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `region-chunk-addr` (`DEVLINK_ATTR_REGION_CHUNK_ADDR`, u64), written by the writer's `put`.
+    pub const REGION_CHUNK_ADDR: f::view::Key<sets::DlRegionChunk, u64> = f::view::Key::new(96);
 
     /// `region-chunk-data` (`DEVLINK_ATTR_REGION_CHUNK_DATA`, binary).
     #[inline]
@@ -10320,68 +8454,18 @@ impl<'a> DlRegionChunk<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-region-chunk`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlRegionChunkWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-region-chunk`: it writes an attribute by its key, a constant of [`DlRegionChunk`](self::DlRegionChunk) (see [`Writer`](f::view::Writer)).
+pub type DlRegionChunkWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlRegionChunk>;
 
-impl<'m, 'a, 'b> DlRegionChunkWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `region-chunk-data` (`DEVLINK_ATTR_REGION_CHUNK_DATA`, binary).
-    #[inline]
-    pub fn region_chunk_data(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(95, value), self)
-    }
-
-    /// Writes `region-chunk-addr` (`DEVLINK_ATTR_REGION_CHUNK_ADDR`, u64).
-    #[inline]
-    pub fn region_chunk_addr(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(96, &value), self)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-region-chunks`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlRegionChunks<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for DlRegionChunks<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_REGION_CHUNKS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_REGION_CHUNKS, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-region-chunks`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlRegionChunks<'a> = f::view::View<'a, sets::DlRegionChunks, 1>;
 
 impl<'a> DlRegionChunks<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `region-chunk` (`DEVLINK_ATTR_REGION_CHUNK`, nest), opened by the writer's `nest`.
+    pub const REGION_CHUNK: f::view::Key<
+        sets::DlRegionChunks,
+        f::view::Nested<sets::DlRegionChunk>,
+    > = f::view::Key::new(94);
 
     /// `region-chunk` (`DEVLINK_ATTR_REGION_CHUNK`, nest).
     #[inline]
@@ -10390,62 +8474,15 @@ impl<'a> DlRegionChunks<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-region-chunks`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlRegionChunksWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-region-chunks`: it writes an attribute by its key, a constant of [`DlRegionChunks`](self::DlRegionChunks) (see [`Writer`](f::view::Writer)).
+pub type DlRegionChunksWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlRegionChunks>;
 
-impl<'m, 'a, 'b> DlRegionChunksWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `region-chunk` (`DEVLINK_ATTR_REGION_CHUNK`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn region_chunk(&mut self) -> Result<DlRegionChunkWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(94).map(DlRegionChunkWriter)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-region-snapshot`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlRegionSnapshot<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for DlRegionSnapshot<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_REGION_SNAPSHOT;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_REGION_SNAPSHOT, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-region-snapshot`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlRegionSnapshot<'a> = f::view::View<'a, sets::DlRegionSnapshot, 1>;
 
 impl<'a> DlRegionSnapshot<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `region-snapshot-id` (`DEVLINK_ATTR_REGION_SNAPSHOT_ID`, u32), written by the writer's `put`.
+    pub const REGION_SNAPSHOT_ID: f::view::Key<sets::DlRegionSnapshot, u32> = f::view::Key::new(92);
 
     /// `region-snapshot-id` (`DEVLINK_ATTR_REGION_SNAPSHOT_ID`, u32).
     #[inline]
@@ -10454,62 +8491,18 @@ impl<'a> DlRegionSnapshot<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-region-snapshot`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlRegionSnapshotWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-region-snapshot`: it writes an attribute by its key, a constant of [`DlRegionSnapshot`](self::DlRegionSnapshot) (see [`Writer`](f::view::Writer)).
+pub type DlRegionSnapshotWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlRegionSnapshot>;
 
-impl<'m, 'a, 'b> DlRegionSnapshotWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `region-snapshot-id` (`DEVLINK_ATTR_REGION_SNAPSHOT_ID`, u32).
-    #[inline]
-    pub fn region_snapshot_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(92, &value), self)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-region-snapshots`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlRegionSnapshots<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for DlRegionSnapshots<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_REGION_SNAPSHOTS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_REGION_SNAPSHOTS, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-region-snapshots`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlRegionSnapshots<'a> = f::view::View<'a, sets::DlRegionSnapshots, 1>;
 
 impl<'a> DlRegionSnapshots<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `region-snapshot` (`DEVLINK_ATTR_REGION_SNAPSHOT`, nest), opened by the writer's `nest`.
+    pub const REGION_SNAPSHOT: f::view::Key<
+        sets::DlRegionSnapshots,
+        f::view::Nested<sets::DlRegionSnapshot>,
+    > = f::view::Key::new(91);
 
     /// `region-snapshot` (`DEVLINK_ATTR_REGION_SNAPSHOT`, nest).
     #[inline]
@@ -10518,62 +8511,21 @@ impl<'a> DlRegionSnapshots<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-region-snapshots`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlRegionSnapshotsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-region-snapshots`: it writes an attribute by its key, a constant of [`DlRegionSnapshots`](self::DlRegionSnapshots) (see [`Writer`](f::view::Writer)).
+pub type DlRegionSnapshotsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlRegionSnapshots>;
 
-impl<'m, 'a, 'b> DlRegionSnapshotsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `region-snapshot` (`DEVLINK_ATTR_REGION_SNAPSHOT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn region_snapshot(&mut self) -> Result<DlRegionSnapshotWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(91).map(DlRegionSnapshotWriter)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-reload-act-info`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlReloadActInfo<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for DlReloadActInfo<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_RELOAD_ACT_INFO;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_RELOAD_ACT_INFO, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-reload-act-info`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlReloadActInfo<'a> = f::view::View<'a, sets::DlReloadActInfo, 2>;
 
 impl<'a> DlReloadActInfo<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `reload-action` (`DEVLINK_ATTR_RELOAD_ACTION`, u8, a value of `reload-action`: `ReloadAction`), written by the writer's `put`.
+    pub const RELOAD_ACTION: f::view::Key<sets::DlReloadActInfo, u8> = f::view::Key::new(153);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `reload-action-stats` (`DEVLINK_ATTR_RELOAD_ACTION_STATS`, nest, multi-attr), opened by the writer's `nest`.
+    pub const RELOAD_ACTION_STATS: f::view::Key<
+        sets::DlReloadActInfo,
+        f::view::Nested<sets::DlReloadActStats>,
+    > = f::view::Key::new(163);
 
     /// `reload-action` (`DEVLINK_ATTR_RELOAD_ACTION`, u8, a value of `reload-action`: `ReloadAction`).
     #[inline]
@@ -10588,70 +8540,18 @@ impl<'a> DlReloadActInfo<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-reload-act-info`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlReloadActInfoWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-reload-act-info`: it writes an attribute by its key, a constant of [`DlReloadActInfo`](self::DlReloadActInfo) (see [`Writer`](f::view::Writer)).
+pub type DlReloadActInfoWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlReloadActInfo>;
 
-impl<'m, 'a, 'b> DlReloadActInfoWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `reload-action` (`DEVLINK_ATTR_RELOAD_ACTION`, u8, a value of `reload-action`: `ReloadAction`).
-    #[inline]
-    pub fn reload_action(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(153, &value), self)
-    }
-
-    /// Opens `reload-action-stats` (`DEVLINK_ATTR_RELOAD_ACTION_STATS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn reload_action_stats(
-        &mut self,
-    ) -> Result<DlReloadActStatsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(163).map(DlReloadActStatsWriter)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-reload-act-stats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlReloadActStats<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for DlReloadActStats<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_RELOAD_ACT_STATS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_RELOAD_ACT_STATS, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-reload-act-stats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlReloadActStats<'a> = f::view::View<'a, sets::DlReloadActStats, 1>;
 
 impl<'a> DlReloadActStats<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `reload-stats-entry` (`DEVLINK_ATTR_RELOAD_STATS_ENTRY`, nest, multi-attr), opened by the writer's `nest`.
+    pub const RELOAD_STATS_ENTRY: f::view::Key<
+        sets::DlReloadActStats,
+        f::view::Nested<sets::DlReloadStatsEntry>,
+    > = f::view::Key::new(158);
 
     /// `reload-stats-entry` (`DEVLINK_ATTR_RELOAD_STATS_ENTRY`, nest, multi-attr).
     #[inline]
@@ -10660,64 +8560,18 @@ impl<'a> DlReloadActStats<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-reload-act-stats`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlReloadActStatsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-reload-act-stats`: it writes an attribute by its key, a constant of [`DlReloadActStats`](self::DlReloadActStats) (see [`Writer`](f::view::Writer)).
+pub type DlReloadActStatsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlReloadActStats>;
 
-impl<'m, 'a, 'b> DlReloadActStatsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `reload-stats-entry` (`DEVLINK_ATTR_RELOAD_STATS_ENTRY`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn reload_stats_entry(
-        &mut self,
-    ) -> Result<DlReloadStatsEntryWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(158).map(DlReloadStatsEntryWriter)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-reload-stats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlReloadStats<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for DlReloadStats<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_RELOAD_STATS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_RELOAD_STATS, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-reload-stats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlReloadStats<'a> = f::view::View<'a, sets::DlReloadStats, 1>;
 
 impl<'a> DlReloadStats<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `reload-action-info` (`DEVLINK_ATTR_RELOAD_ACTION_INFO`, nest, multi-attr), opened by the writer's `nest`.
+    pub const RELOAD_ACTION_INFO: f::view::Key<
+        sets::DlReloadStats,
+        f::view::Nested<sets::DlReloadActInfo>,
+    > = f::view::Key::new(162);
 
     /// `reload-action-info` (`DEVLINK_ATTR_RELOAD_ACTION_INFO`, nest, multi-attr).
     #[inline]
@@ -10726,64 +8580,20 @@ impl<'a> DlReloadStats<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-reload-stats`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlReloadStatsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-reload-stats`: it writes an attribute by its key, a constant of [`DlReloadStats`](self::DlReloadStats) (see [`Writer`](f::view::Writer)).
+pub type DlReloadStatsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlReloadStats>;
 
-impl<'m, 'a, 'b> DlReloadStatsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `reload-action-info` (`DEVLINK_ATTR_RELOAD_ACTION_INFO`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn reload_action_info(
-        &mut self,
-    ) -> Result<DlReloadActInfoWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(162).map(DlReloadActInfoWriter)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-reload-stats-entry`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlReloadStatsEntry<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for DlReloadStatsEntry<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_RELOAD_STATS_ENTRY;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_RELOAD_STATS_ENTRY, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-reload-stats-entry`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlReloadStatsEntry<'a> = f::view::View<'a, sets::DlReloadStatsEntry, 2>;
 
 impl<'a> DlReloadStatsEntry<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `reload-stats-limit` (`DEVLINK_ATTR_RELOAD_STATS_LIMIT`, u8), written by the writer's `put`.
+    pub const RELOAD_STATS_LIMIT: f::view::Key<sets::DlReloadStatsEntry, u8> =
+        f::view::Key::new(159);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `reload-stats-value` (`DEVLINK_ATTR_RELOAD_STATS_VALUE`, u32), written by the writer's `put`.
+    pub const RELOAD_STATS_VALUE: f::view::Key<sets::DlReloadStatsEntry, u32> =
+        f::view::Key::new(160);
 
     /// `reload-stats-limit` (`DEVLINK_ATTR_RELOAD_STATS_LIMIT`, u8).
     #[inline]
@@ -10798,68 +8608,43 @@ impl<'a> DlReloadStatsEntry<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-reload-stats-entry`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlReloadStatsEntryWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-reload-stats-entry`: it writes an attribute by its key, a constant of [`DlReloadStatsEntry`](self::DlReloadStatsEntry) (see [`Writer`](f::view::Writer)).
+pub type DlReloadStatsEntryWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::DlReloadStatsEntry>;
 
-impl<'m, 'a, 'b> DlReloadStatsEntryWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `reload-stats-limit` (`DEVLINK_ATTR_RELOAD_STATS_LIMIT`, u8).
-    #[inline]
-    pub fn reload_stats_limit(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(159, &value), self)
-    }
-
-    /// Writes `reload-stats-value` (`DEVLINK_ATTR_RELOAD_STATS_VALUE`, u32).
-    #[inline]
-    pub fn reload_stats_value(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(160, &value), self)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-resource`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlResource<'a>(f::view::RawView<'a, 10>);
-
-impl<'a> f::view::SetView<'a> for DlResource<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_RESOURCE;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_RESOURCE, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-resource`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlResource<'a> = f::view::View<'a, sets::DlResource, 10>;
 
 impl<'a> DlResource<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `resource-name` (`DEVLINK_ATTR_RESOURCE_NAME`, string), written by the writer's `put`.
+    pub const RESOURCE_NAME: f::view::Key<sets::DlResource, f::view::Str> = f::view::Key::new(65);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
-        &self.0
-    }
+    /// The key of `resource-id` (`DEVLINK_ATTR_RESOURCE_ID`, u64), written by the writer's `put`.
+    pub const RESOURCE_ID: f::view::Key<sets::DlResource, u64> = f::view::Key::new(66);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `resource-size` (`DEVLINK_ATTR_RESOURCE_SIZE`, u64), written by the writer's `put`.
+    pub const RESOURCE_SIZE: f::view::Key<sets::DlResource, u64> = f::view::Key::new(67);
+
+    /// The key of `resource-size-new` (`DEVLINK_ATTR_RESOURCE_SIZE_NEW`, u64), written by the writer's `put`.
+    pub const RESOURCE_SIZE_NEW: f::view::Key<sets::DlResource, u64> = f::view::Key::new(68);
+
+    /// The key of `resource-size-valid` (`DEVLINK_ATTR_RESOURCE_SIZE_VALID`, u8), written by the writer's `put`.
+    pub const RESOURCE_SIZE_VALID: f::view::Key<sets::DlResource, u8> = f::view::Key::new(69);
+
+    /// The key of `resource-size-min` (`DEVLINK_ATTR_RESOURCE_SIZE_MIN`, u64), written by the writer's `put`.
+    pub const RESOURCE_SIZE_MIN: f::view::Key<sets::DlResource, u64> = f::view::Key::new(70);
+
+    /// The key of `resource-size-max` (`DEVLINK_ATTR_RESOURCE_SIZE_MAX`, u64), written by the writer's `put`.
+    pub const RESOURCE_SIZE_MAX: f::view::Key<sets::DlResource, u64> = f::view::Key::new(71);
+
+    /// The key of `resource-size-gran` (`DEVLINK_ATTR_RESOURCE_SIZE_GRAN`, u64), written by the writer's `put`.
+    pub const RESOURCE_SIZE_GRAN: f::view::Key<sets::DlResource, u64> = f::view::Key::new(72);
+
+    /// The key of `resource-unit` (`DEVLINK_ATTR_RESOURCE_UNIT`, u8, a value of `resource-unit`: `ResourceUnit`), written by the writer's `put`.
+    pub const RESOURCE_UNIT: f::view::Key<sets::DlResource, u8> = f::view::Key::new(73);
+
+    /// The key of `resource-occ` (`DEVLINK_ATTR_RESOURCE_OCC`, u64), written by the writer's `put`.
+    pub const RESOURCE_OCC: f::view::Key<sets::DlResource, u64> = f::view::Key::new(74);
 
     /// `resource-name` (`DEVLINK_ATTR_RESOURCE_NAME`, string).
     #[inline]
@@ -10922,116 +8707,16 @@ impl<'a> DlResource<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-resource`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlResourceWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-resource`: it writes an attribute by its key, a constant of [`DlResource`](self::DlResource) (see [`Writer`](f::view::Writer)).
+pub type DlResourceWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlResource>;
 
-impl<'m, 'a, 'b> DlResourceWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `resource-name` (`DEVLINK_ATTR_RESOURCE_NAME`, string).
-    #[inline]
-    pub fn resource_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(65, value), self)
-    }
-
-    /// Writes `resource-id` (`DEVLINK_ATTR_RESOURCE_ID`, u64).
-    #[inline]
-    pub fn resource_id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(66, &value), self)
-    }
-
-    /// Writes `resource-size` (`DEVLINK_ATTR_RESOURCE_SIZE`, u64).
-    #[inline]
-    pub fn resource_size(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(67, &value), self)
-    }
-
-    /// Writes `resource-size-new` (`DEVLINK_ATTR_RESOURCE_SIZE_NEW`, u64).
-    #[inline]
-    pub fn resource_size_new(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(68, &value), self)
-    }
-
-    /// Writes `resource-size-valid` (`DEVLINK_ATTR_RESOURCE_SIZE_VALID`, u8).
-    #[inline]
-    pub fn resource_size_valid(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(69, &value), self)
-    }
-
-    /// Writes `resource-size-min` (`DEVLINK_ATTR_RESOURCE_SIZE_MIN`, u64).
-    #[inline]
-    pub fn resource_size_min(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(70, &value), self)
-    }
-
-    /// Writes `resource-size-max` (`DEVLINK_ATTR_RESOURCE_SIZE_MAX`, u64).
-    #[inline]
-    pub fn resource_size_max(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(71, &value), self)
-    }
-
-    /// Writes `resource-size-gran` (`DEVLINK_ATTR_RESOURCE_SIZE_GRAN`, u64).
-    #[inline]
-    pub fn resource_size_gran(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(72, &value), self)
-    }
-
-    /// Writes `resource-unit` (`DEVLINK_ATTR_RESOURCE_UNIT`, u8, a value of `resource-unit`: `ResourceUnit`).
-    #[inline]
-    pub fn resource_unit(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(73, &value), self)
-    }
-
-    /// Writes `resource-occ` (`DEVLINK_ATTR_RESOURCE_OCC`, u64).
-    #[inline]
-    pub fn resource_occ(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(74, &value), self)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-resource-list`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlResourceList<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for DlResourceList<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_RESOURCE_LIST;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_RESOURCE_LIST, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-resource-list`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlResourceList<'a> = f::view::View<'a, sets::DlResourceList, 1>;
 
 impl<'a> DlResourceList<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `resource` (`DEVLINK_ATTR_RESOURCE`, nest, multi-attr), opened by the writer's `nest`.
+    pub const RESOURCE: f::view::Key<sets::DlResourceList, f::view::Nested<sets::DlResource>> =
+        f::view::Key::new(64);
 
     /// `resource` (`DEVLINK_ATTR_RESOURCE`, nest, multi-attr).
     #[inline]
@@ -11040,62 +8725,15 @@ impl<'a> DlResourceList<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-resource-list`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlResourceListWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-resource-list`: it writes an attribute by its key, a constant of [`DlResourceList`](self::DlResourceList) (see [`Writer`](f::view::Writer)).
+pub type DlResourceListWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlResourceList>;
 
-impl<'m, 'a, 'b> DlResourceListWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `resource` (`DEVLINK_ATTR_RESOURCE`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn resource(&mut self) -> Result<DlResourceWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(64).map(DlResourceWriter)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-selftest-id`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlSelftestId<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for DlSelftestId<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_SELFTEST_ID;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_SELFTEST_ID, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-selftest-id`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlSelftestId<'a> = f::view::View<'a, sets::DlSelftestId, 1>;
 
 impl<'a> DlSelftestId<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `flash` (`DEVLINK_ATTR_SELFTEST_ID_FLASH`, flag), written by the writer's `put`.
+    pub const FLASH: f::view::Key<sets::DlSelftestId, f::view::Flag> = f::view::Key::new(1);
 
     /// `flash` (`DEVLINK_ATTR_SELFTEST_ID_FLASH`, flag).
     #[inline]
@@ -11104,62 +8742,20 @@ impl<'a> DlSelftestId<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-selftest-id`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlSelftestIdWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-selftest-id`: it writes an attribute by its key, a constant of [`DlSelftestId`](self::DlSelftestId) (see [`Writer`](f::view::Writer)).
+pub type DlSelftestIdWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlSelftestId>;
 
-impl<'m, 'a, 'b> DlSelftestIdWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `flash` (`DEVLINK_ATTR_SELFTEST_ID_FLASH`, flag).
-    #[inline]
-    pub fn flash(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(1), self)
-    }
-}
-
-/// The typed view of devlink's attribute set `dl-trap-metadata`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DlTrapMetadata<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for DlTrapMetadata<'a> {
-    const SET: &'static f::AttrSet = &SET_DL_TRAP_METADATA;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DL_TRAP_METADATA, attrs).map(Self)
-    }
-}
+/// The typed view of devlink's attribute set `dl-trap-metadata`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DlTrapMetadata<'a> = f::view::View<'a, sets::DlTrapMetadata, 2>;
 
 impl<'a> DlTrapMetadata<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `trap-metadata-type-in-port` (`DEVLINK_ATTR_TRAP_METADATA_TYPE_IN_PORT`, flag), written by the writer's `put`.
+    pub const TRAP_METADATA_TYPE_IN_PORT: f::view::Key<sets::DlTrapMetadata, f::view::Flag> =
+        f::view::Key::new(0);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `trap-metadata-type-fa-cookie` (`DEVLINK_ATTR_TRAP_METADATA_TYPE_FA_COOKIE`, flag), written by the writer's `put`.
+    pub const TRAP_METADATA_TYPE_FA_COOKIE: f::view::Key<sets::DlTrapMetadata, f::view::Flag> =
+        f::view::Key::new(1);
 
     /// `trap-metadata-type-in-port` (`DEVLINK_ATTR_TRAP_METADATA_TYPE_IN_PORT`, flag).
     #[inline]
@@ -11174,32 +8770,283 @@ impl<'a> DlTrapMetadata<'a> {
     }
 }
 
-/// The typed writer of devlink's attribute set `dl-trap-metadata`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DlTrapMetadataWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of devlink's attribute set `dl-trap-metadata`: it writes an attribute by its key, a constant of [`DlTrapMetadata`](self::DlTrapMetadata) (see [`Writer`](f::view::Writer)).
+pub type DlTrapMetadataWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DlTrapMetadata>;
 
-impl<'m, 'a, 'b> DlTrapMetadataWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
+/// The marker types naming devlink's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
+
+    /// Names `devlink` in [`Devlink`](super::Devlink) and [`DevlinkWriter`](super::DevlinkWriter).
+    pub enum Devlink {}
+
+    impl f::view::Set for Devlink {
+        const SET: &'static f::AttrSet = &super::SET_DEVLINK;
     }
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
+    /// Names `dl-attr-stats` in [`DlAttrStats`](super::DlAttrStats) and [`DlAttrStatsWriter`](super::DlAttrStatsWriter).
+    pub enum DlAttrStats {}
+
+    impl f::view::Set for DlAttrStats {
+        const SET: &'static f::AttrSet = &super::SET_DL_ATTR_STATS;
     }
 
-    /// Writes `trap-metadata-type-in-port` (`DEVLINK_ATTR_TRAP_METADATA_TYPE_IN_PORT`, flag).
-    #[inline]
-    pub fn trap_metadata_type_in_port(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(0), self)
+    /// Names `dl-dev-stats` in [`DlDevStats`](super::DlDevStats) and [`DlDevStatsWriter`](super::DlDevStatsWriter).
+    pub enum DlDevStats {}
+
+    impl f::view::Set for DlDevStats {
+        const SET: &'static f::AttrSet = &super::SET_DL_DEV_STATS;
     }
 
-    /// Writes `trap-metadata-type-fa-cookie` (`DEVLINK_ATTR_TRAP_METADATA_TYPE_FA_COOKIE`, flag).
-    #[inline]
-    pub fn trap_metadata_type_fa_cookie(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(1), self)
+    /// Names `dl-dpipe-action` in [`DlDpipeAction`](super::DlDpipeAction) and [`DlDpipeActionWriter`](super::DlDpipeActionWriter).
+    pub enum DlDpipeAction {}
+
+    impl f::view::Set for DlDpipeAction {
+        const SET: &'static f::AttrSet = &super::SET_DL_DPIPE_ACTION;
+    }
+
+    /// Names `dl-dpipe-action-value` in [`DlDpipeActionValue`](super::DlDpipeActionValue) and [`DlDpipeActionValueWriter`](super::DlDpipeActionValueWriter).
+    pub enum DlDpipeActionValue {}
+
+    impl f::view::Set for DlDpipeActionValue {
+        const SET: &'static f::AttrSet = &super::SET_DL_DPIPE_ACTION_VALUE;
+    }
+
+    /// Names `dl-dpipe-entries` in [`DlDpipeEntries`](super::DlDpipeEntries) and [`DlDpipeEntriesWriter`](super::DlDpipeEntriesWriter).
+    pub enum DlDpipeEntries {}
+
+    impl f::view::Set for DlDpipeEntries {
+        const SET: &'static f::AttrSet = &super::SET_DL_DPIPE_ENTRIES;
+    }
+
+    /// Names `dl-dpipe-entry` in [`DlDpipeEntry`](super::DlDpipeEntry) and [`DlDpipeEntryWriter`](super::DlDpipeEntryWriter).
+    pub enum DlDpipeEntry {}
+
+    impl f::view::Set for DlDpipeEntry {
+        const SET: &'static f::AttrSet = &super::SET_DL_DPIPE_ENTRY;
+    }
+
+    /// Names `dl-dpipe-entry-action-values` in [`DlDpipeEntryActionValues`](super::DlDpipeEntryActionValues) and [`DlDpipeEntryActionValuesWriter`](super::DlDpipeEntryActionValuesWriter).
+    pub enum DlDpipeEntryActionValues {}
+
+    impl f::view::Set for DlDpipeEntryActionValues {
+        const SET: &'static f::AttrSet = &super::SET_DL_DPIPE_ENTRY_ACTION_VALUES;
+    }
+
+    /// Names `dl-dpipe-entry-match-values` in [`DlDpipeEntryMatchValues`](super::DlDpipeEntryMatchValues) and [`DlDpipeEntryMatchValuesWriter`](super::DlDpipeEntryMatchValuesWriter).
+    pub enum DlDpipeEntryMatchValues {}
+
+    impl f::view::Set for DlDpipeEntryMatchValues {
+        const SET: &'static f::AttrSet = &super::SET_DL_DPIPE_ENTRY_MATCH_VALUES;
+    }
+
+    /// Names `dl-dpipe-field` in [`DlDpipeField`](super::DlDpipeField) and [`DlDpipeFieldWriter`](super::DlDpipeFieldWriter).
+    pub enum DlDpipeField {}
+
+    impl f::view::Set for DlDpipeField {
+        const SET: &'static f::AttrSet = &super::SET_DL_DPIPE_FIELD;
+    }
+
+    /// Names `dl-dpipe-header` in [`DlDpipeHeader`](super::DlDpipeHeader) and [`DlDpipeHeaderWriter`](super::DlDpipeHeaderWriter).
+    pub enum DlDpipeHeader {}
+
+    impl f::view::Set for DlDpipeHeader {
+        const SET: &'static f::AttrSet = &super::SET_DL_DPIPE_HEADER;
+    }
+
+    /// Names `dl-dpipe-header-fields` in [`DlDpipeHeaderFields`](super::DlDpipeHeaderFields) and [`DlDpipeHeaderFieldsWriter`](super::DlDpipeHeaderFieldsWriter).
+    pub enum DlDpipeHeaderFields {}
+
+    impl f::view::Set for DlDpipeHeaderFields {
+        const SET: &'static f::AttrSet = &super::SET_DL_DPIPE_HEADER_FIELDS;
+    }
+
+    /// Names `dl-dpipe-headers` in [`DlDpipeHeaders`](super::DlDpipeHeaders) and [`DlDpipeHeadersWriter`](super::DlDpipeHeadersWriter).
+    pub enum DlDpipeHeaders {}
+
+    impl f::view::Set for DlDpipeHeaders {
+        const SET: &'static f::AttrSet = &super::SET_DL_DPIPE_HEADERS;
+    }
+
+    /// Names `dl-dpipe-match` in [`DlDpipeMatch`](super::DlDpipeMatch) and [`DlDpipeMatchWriter`](super::DlDpipeMatchWriter).
+    pub enum DlDpipeMatch {}
+
+    impl f::view::Set for DlDpipeMatch {
+        const SET: &'static f::AttrSet = &super::SET_DL_DPIPE_MATCH;
+    }
+
+    /// Names `dl-dpipe-match-value` in [`DlDpipeMatchValue`](super::DlDpipeMatchValue) and [`DlDpipeMatchValueWriter`](super::DlDpipeMatchValueWriter).
+    pub enum DlDpipeMatchValue {}
+
+    impl f::view::Set for DlDpipeMatchValue {
+        const SET: &'static f::AttrSet = &super::SET_DL_DPIPE_MATCH_VALUE;
+    }
+
+    /// Names `dl-dpipe-table` in [`DlDpipeTable`](super::DlDpipeTable) and [`DlDpipeTableWriter`](super::DlDpipeTableWriter).
+    pub enum DlDpipeTable {}
+
+    impl f::view::Set for DlDpipeTable {
+        const SET: &'static f::AttrSet = &super::SET_DL_DPIPE_TABLE;
+    }
+
+    /// Names `dl-dpipe-table-actions` in [`DlDpipeTableActions`](super::DlDpipeTableActions) and [`DlDpipeTableActionsWriter`](super::DlDpipeTableActionsWriter).
+    pub enum DlDpipeTableActions {}
+
+    impl f::view::Set for DlDpipeTableActions {
+        const SET: &'static f::AttrSet = &super::SET_DL_DPIPE_TABLE_ACTIONS;
+    }
+
+    /// Names `dl-dpipe-table-matches` in [`DlDpipeTableMatches`](super::DlDpipeTableMatches) and [`DlDpipeTableMatchesWriter`](super::DlDpipeTableMatchesWriter).
+    pub enum DlDpipeTableMatches {}
+
+    impl f::view::Set for DlDpipeTableMatches {
+        const SET: &'static f::AttrSet = &super::SET_DL_DPIPE_TABLE_MATCHES;
+    }
+
+    /// Names `dl-dpipe-tables` in [`DlDpipeTables`](super::DlDpipeTables) and [`DlDpipeTablesWriter`](super::DlDpipeTablesWriter).
+    pub enum DlDpipeTables {}
+
+    impl f::view::Set for DlDpipeTables {
+        const SET: &'static f::AttrSet = &super::SET_DL_DPIPE_TABLES;
+    }
+
+    /// Names `dl-fmsg` in [`DlFmsg`](super::DlFmsg) and [`DlFmsgWriter`](super::DlFmsgWriter).
+    pub enum DlFmsg {}
+
+    impl f::view::Set for DlFmsg {
+        const SET: &'static f::AttrSet = &super::SET_DL_FMSG;
+    }
+
+    /// Names `dl-health-reporter` in [`DlHealthReporter`](super::DlHealthReporter) and [`DlHealthReporterWriter`](super::DlHealthReporterWriter).
+    pub enum DlHealthReporter {}
+
+    impl f::view::Set for DlHealthReporter {
+        const SET: &'static f::AttrSet = &super::SET_DL_HEALTH_REPORTER;
+    }
+
+    /// Names `dl-info-version` in [`DlInfoVersion`](super::DlInfoVersion) and [`DlInfoVersionWriter`](super::DlInfoVersionWriter).
+    pub enum DlInfoVersion {}
+
+    impl f::view::Set for DlInfoVersion {
+        const SET: &'static f::AttrSet = &super::SET_DL_INFO_VERSION;
+    }
+
+    /// Names `dl-linecard-supported-types` in [`DlLinecardSupportedTypes`](super::DlLinecardSupportedTypes) and [`DlLinecardSupportedTypesWriter`](super::DlLinecardSupportedTypesWriter).
+    pub enum DlLinecardSupportedTypes {}
+
+    impl f::view::Set for DlLinecardSupportedTypes {
+        const SET: &'static f::AttrSet = &super::SET_DL_LINECARD_SUPPORTED_TYPES;
+    }
+
+    /// Names `dl-param` in [`DlParam`](super::DlParam) and [`DlParamWriter`](super::DlParamWriter).
+    pub enum DlParam {}
+
+    impl f::view::Set for DlParam {
+        const SET: &'static f::AttrSet = &super::SET_DL_PARAM;
+    }
+
+    /// Names `dl-parent-dev` in [`DlParentDev`](super::DlParentDev) and [`DlParentDevWriter`](super::DlParentDevWriter).
+    pub enum DlParentDev {}
+
+    impl f::view::Set for DlParentDev {
+        const SET: &'static f::AttrSet = &super::SET_DL_PARENT_DEV;
+    }
+
+    /// Names `dl-port-function` in [`DlPortFunction`](super::DlPortFunction) and [`DlPortFunctionWriter`](super::DlPortFunctionWriter).
+    pub enum DlPortFunction {}
+
+    impl f::view::Set for DlPortFunction {
+        const SET: &'static f::AttrSet = &super::SET_DL_PORT_FUNCTION;
+    }
+
+    /// Names `dl-rate-tc-bws` in [`DlRateTcBws`](super::DlRateTcBws) and [`DlRateTcBwsWriter`](super::DlRateTcBwsWriter).
+    pub enum DlRateTcBws {}
+
+    impl f::view::Set for DlRateTcBws {
+        const SET: &'static f::AttrSet = &super::SET_DL_RATE_TC_BWS;
+    }
+
+    /// Names `dl-region-chunk` in [`DlRegionChunk`](super::DlRegionChunk) and [`DlRegionChunkWriter`](super::DlRegionChunkWriter).
+    pub enum DlRegionChunk {}
+
+    impl f::view::Set for DlRegionChunk {
+        const SET: &'static f::AttrSet = &super::SET_DL_REGION_CHUNK;
+    }
+
+    /// Names `dl-region-chunks` in [`DlRegionChunks`](super::DlRegionChunks) and [`DlRegionChunksWriter`](super::DlRegionChunksWriter).
+    pub enum DlRegionChunks {}
+
+    impl f::view::Set for DlRegionChunks {
+        const SET: &'static f::AttrSet = &super::SET_DL_REGION_CHUNKS;
+    }
+
+    /// Names `dl-region-snapshot` in [`DlRegionSnapshot`](super::DlRegionSnapshot) and [`DlRegionSnapshotWriter`](super::DlRegionSnapshotWriter).
+    pub enum DlRegionSnapshot {}
+
+    impl f::view::Set for DlRegionSnapshot {
+        const SET: &'static f::AttrSet = &super::SET_DL_REGION_SNAPSHOT;
+    }
+
+    /// Names `dl-region-snapshots` in [`DlRegionSnapshots`](super::DlRegionSnapshots) and [`DlRegionSnapshotsWriter`](super::DlRegionSnapshotsWriter).
+    pub enum DlRegionSnapshots {}
+
+    impl f::view::Set for DlRegionSnapshots {
+        const SET: &'static f::AttrSet = &super::SET_DL_REGION_SNAPSHOTS;
+    }
+
+    /// Names `dl-reload-act-info` in [`DlReloadActInfo`](super::DlReloadActInfo) and [`DlReloadActInfoWriter`](super::DlReloadActInfoWriter).
+    pub enum DlReloadActInfo {}
+
+    impl f::view::Set for DlReloadActInfo {
+        const SET: &'static f::AttrSet = &super::SET_DL_RELOAD_ACT_INFO;
+    }
+
+    /// Names `dl-reload-act-stats` in [`DlReloadActStats`](super::DlReloadActStats) and [`DlReloadActStatsWriter`](super::DlReloadActStatsWriter).
+    pub enum DlReloadActStats {}
+
+    impl f::view::Set for DlReloadActStats {
+        const SET: &'static f::AttrSet = &super::SET_DL_RELOAD_ACT_STATS;
+    }
+
+    /// Names `dl-reload-stats` in [`DlReloadStats`](super::DlReloadStats) and [`DlReloadStatsWriter`](super::DlReloadStatsWriter).
+    pub enum DlReloadStats {}
+
+    impl f::view::Set for DlReloadStats {
+        const SET: &'static f::AttrSet = &super::SET_DL_RELOAD_STATS;
+    }
+
+    /// Names `dl-reload-stats-entry` in [`DlReloadStatsEntry`](super::DlReloadStatsEntry) and [`DlReloadStatsEntryWriter`](super::DlReloadStatsEntryWriter).
+    pub enum DlReloadStatsEntry {}
+
+    impl f::view::Set for DlReloadStatsEntry {
+        const SET: &'static f::AttrSet = &super::SET_DL_RELOAD_STATS_ENTRY;
+    }
+
+    /// Names `dl-resource` in [`DlResource`](super::DlResource) and [`DlResourceWriter`](super::DlResourceWriter).
+    pub enum DlResource {}
+
+    impl f::view::Set for DlResource {
+        const SET: &'static f::AttrSet = &super::SET_DL_RESOURCE;
+    }
+
+    /// Names `dl-resource-list` in [`DlResourceList`](super::DlResourceList) and [`DlResourceListWriter`](super::DlResourceListWriter).
+    pub enum DlResourceList {}
+
+    impl f::view::Set for DlResourceList {
+        const SET: &'static f::AttrSet = &super::SET_DL_RESOURCE_LIST;
+    }
+
+    /// Names `dl-selftest-id` in [`DlSelftestId`](super::DlSelftestId) and [`DlSelftestIdWriter`](super::DlSelftestIdWriter).
+    pub enum DlSelftestId {}
+
+    impl f::view::Set for DlSelftestId {
+        const SET: &'static f::AttrSet = &super::SET_DL_SELFTEST_ID;
+    }
+
+    /// Names `dl-trap-metadata` in [`DlTrapMetadata`](super::DlTrapMetadata) and [`DlTrapMetadataWriter`](super::DlTrapMetadataWriter).
+    pub enum DlTrapMetadata {}
+
+    impl f::view::Set for DlTrapMetadata {
+        const SET: &'static f::AttrSet = &super::SET_DL_TRAP_METADATA;
     }
 }

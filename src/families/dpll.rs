@@ -1819,38 +1819,48 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of dpll's attribute set `dpll`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Dpll<'a>(f::view::RawView<'a, 14>);
-
-impl<'a> f::view::SetView<'a> for Dpll<'a> {
-    const SET: &'static f::AttrSet = &SET_DPLL;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DPLL, attrs).map(Self)
-    }
-}
+/// The typed view of dpll's attribute set `dpll`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Dpll<'a> = f::view::View<'a, sets::Dpll, 14>;
 
 impl<'a> Dpll<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `id` (`DPLL_A_ID`, u32), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::Dpll, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 14> {
-        &self.0
-    }
+    /// The key of `module-name` (`DPLL_A_MODULE_NAME`, string), written by the writer's `put`.
+    pub const MODULE_NAME: f::view::Key<sets::Dpll, f::view::Str> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `clock-id` (`DPLL_A_CLOCK_ID`, u64), written by the writer's `put`.
+    pub const CLOCK_ID: f::view::Key<sets::Dpll, u64> = f::view::Key::new(4);
+
+    /// The key of `mode` (`DPLL_A_MODE`, u32, a value of `mode`: `Mode`), written by the writer's `put`.
+    pub const MODE: f::view::Key<sets::Dpll, u32> = f::view::Key::new(5);
+
+    /// The key of `mode-supported` (`DPLL_A_MODE_SUPPORTED`, u32, a value of `mode`: `Mode`, multi-attr), written by the writer's `put`.
+    pub const MODE_SUPPORTED: f::view::Key<sets::Dpll, u32> = f::view::Key::new(6);
+
+    /// The key of `lock-status` (`DPLL_A_LOCK_STATUS`, u32, a value of `lock-status`: `LockStatus`), written by the writer's `put`.
+    pub const LOCK_STATUS: f::view::Key<sets::Dpll, u32> = f::view::Key::new(7);
+
+    /// The key of `temp` (`DPLL_A_TEMP`, s32), written by the writer's `put`.
+    pub const TEMP: f::view::Key<sets::Dpll, i32> = f::view::Key::new(8);
+
+    /// The key of `type` (`DPLL_A_TYPE`, u32, a value of `type`: `Type`), written by the writer's `put`.
+    pub const TYPE: f::view::Key<sets::Dpll, u32> = f::view::Key::new(9);
+
+    /// The key of `lock-status-error` (`DPLL_A_LOCK_STATUS_ERROR`, u32, a value of `lock-status-error`: `LockStatusError`), written by the writer's `put`.
+    pub const LOCK_STATUS_ERROR: f::view::Key<sets::Dpll, u32> = f::view::Key::new(10);
+
+    /// The key of `clock-quality-level` (`DPLL_A_CLOCK_QUALITY_LEVEL`, u32, a value of `clock-quality-level`: `ClockQualityLevel`, multi-attr), written by the writer's `put`.
+    pub const CLOCK_QUALITY_LEVEL: f::view::Key<sets::Dpll, u32> = f::view::Key::new(11);
+
+    /// The key of `phase-offset-monitor` (`DPLL_A_PHASE_OFFSET_MONITOR`, u32, a value of `feature-state`: `FeatureState`), written by the writer's `put`.
+    pub const PHASE_OFFSET_MONITOR: f::view::Key<sets::Dpll, u32> = f::view::Key::new(12);
+
+    /// The key of `phase-offset-avg-factor` (`DPLL_A_PHASE_OFFSET_AVG_FACTOR`, u32), written by the writer's `put`.
+    pub const PHASE_OFFSET_AVG_FACTOR: f::view::Key<sets::Dpll, u32> = f::view::Key::new(13);
+
+    /// The key of `frequency-monitor` (`DPLL_A_FREQUENCY_MONITOR`, u32, a value of `feature-state`: `FeatureState`), written by the writer's `put`.
+    pub const FREQUENCY_MONITOR: f::view::Key<sets::Dpll, u32> = f::view::Key::new(14);
 
     /// `id` (`DPLL_A_ID`, u32).
     #[inline]
@@ -1931,134 +1941,18 @@ impl<'a> Dpll<'a> {
     }
 }
 
-/// The typed writer of dpll's attribute set `dpll`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DpllWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of dpll's attribute set `dpll`: it writes an attribute by its key, a constant of [`Dpll`](self::Dpll) (see [`Writer`](f::view::Writer)).
+pub type DpllWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Dpll>;
 
-impl<'m, 'a, 'b> DpllWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `id` (`DPLL_A_ID`, u32).
-    #[inline]
-    pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `module-name` (`DPLL_A_MODULE_NAME`, string).
-    #[inline]
-    pub fn module_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(2, value), self)
-    }
-
-    /// Writes `clock-id` (`DPLL_A_CLOCK_ID`, u64).
-    #[inline]
-    pub fn clock_id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `mode` (`DPLL_A_MODE`, u32, a value of `mode`: `Mode`).
-    #[inline]
-    pub fn mode(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `mode-supported` (`DPLL_A_MODE_SUPPORTED`, u32, a value of `mode`: `Mode`, multi-attr).
-    #[inline]
-    pub fn mode_supported(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `lock-status` (`DPLL_A_LOCK_STATUS`, u32, a value of `lock-status`: `LockStatus`).
-    #[inline]
-    pub fn lock_status(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `temp` (`DPLL_A_TEMP`, s32).
-    #[inline]
-    pub fn temp(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `type` (`DPLL_A_TYPE`, u32, a value of `type`: `Type`).
-    #[inline]
-    pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `lock-status-error` (`DPLL_A_LOCK_STATUS_ERROR`, u32, a value of `lock-status-error`: `LockStatusError`).
-    #[inline]
-    pub fn lock_status_error(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `clock-quality-level` (`DPLL_A_CLOCK_QUALITY_LEVEL`, u32, a value of `clock-quality-level`: `ClockQualityLevel`, multi-attr).
-    #[inline]
-    pub fn clock_quality_level(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `phase-offset-monitor` (`DPLL_A_PHASE_OFFSET_MONITOR`, u32, a value of `feature-state`: `FeatureState`).
-    #[inline]
-    pub fn phase_offset_monitor(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-
-    /// Writes `phase-offset-avg-factor` (`DPLL_A_PHASE_OFFSET_AVG_FACTOR`, u32).
-    #[inline]
-    pub fn phase_offset_avg_factor(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `frequency-monitor` (`DPLL_A_FREQUENCY_MONITOR`, u32, a value of `feature-state`: `FeatureState`).
-    #[inline]
-    pub fn frequency_monitor(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-}
-
-/// The typed view of dpll's attribute set `frequency-range`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct FrequencyRange<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for FrequencyRange<'a> {
-    const SET: &'static f::AttrSet = &SET_FREQUENCY_RANGE;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FREQUENCY_RANGE, attrs).map(Self)
-    }
-}
+/// The typed view of dpll's attribute set `frequency-range`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type FrequencyRange<'a> = f::view::View<'a, sets::FrequencyRange, 2>;
 
 impl<'a> FrequencyRange<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `frequency-min` (`DPLL_A_PIN_FREQUENCY_MIN`, u64), written by the writer's `put`.
+    pub const FREQUENCY_MIN: f::view::Key<sets::FrequencyRange, u64> = f::view::Key::new(13);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `frequency-max` (`DPLL_A_PIN_FREQUENCY_MAX`, u64), written by the writer's `put`.
+    pub const FREQUENCY_MAX: f::view::Key<sets::FrequencyRange, u64> = f::view::Key::new(14);
 
     /// `frequency-min` (`DPLL_A_PIN_FREQUENCY_MIN`, u64).
     #[inline]
@@ -2073,68 +1967,112 @@ impl<'a> FrequencyRange<'a> {
     }
 }
 
-/// The typed writer of dpll's attribute set `frequency-range`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FrequencyRangeWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of dpll's attribute set `frequency-range`: it writes an attribute by its key, a constant of [`FrequencyRange`](self::FrequencyRange) (see [`Writer`](f::view::Writer)).
+pub type FrequencyRangeWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::FrequencyRange>;
 
-impl<'m, 'a, 'b> FrequencyRangeWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `frequency-min` (`DPLL_A_PIN_FREQUENCY_MIN`, u64).
-    #[inline]
-    pub fn frequency_min(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `frequency-max` (`DPLL_A_PIN_FREQUENCY_MAX`, u64).
-    #[inline]
-    pub fn frequency_max(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-}
-
-/// The typed view of dpll's attribute set `pin`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Pin<'a>(f::view::RawView<'a, 32>);
-
-impl<'a> f::view::SetView<'a> for Pin<'a> {
-    const SET: &'static f::AttrSet = &SET_PIN;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PIN, attrs).map(Self)
-    }
-}
+/// The typed view of dpll's attribute set `pin`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Pin<'a> = f::view::View<'a, sets::Pin, 32>;
 
 impl<'a> Pin<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `id` (`DPLL_A_PIN_ID`, u32), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::Pin, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 32> {
-        &self.0
-    }
+    /// The key of `parent-id` (`DPLL_A_PIN_PARENT_ID`, u32), written by the writer's `put`.
+    pub const PARENT_ID: f::view::Key<sets::Pin, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `module-name` (`DPLL_A_PIN_MODULE_NAME`, string), written by the writer's `put`.
+    pub const MODULE_NAME: f::view::Key<sets::Pin, f::view::Str> = f::view::Key::new(3);
+
+    /// The key of `clock-id` (`DPLL_A_PIN_CLOCK_ID`, u64), written by the writer's `put`.
+    pub const CLOCK_ID: f::view::Key<sets::Pin, u64> = f::view::Key::new(5);
+
+    /// The key of `board-label` (`DPLL_A_PIN_BOARD_LABEL`, string), written by the writer's `put`.
+    pub const BOARD_LABEL: f::view::Key<sets::Pin, f::view::Str> = f::view::Key::new(6);
+
+    /// The key of `panel-label` (`DPLL_A_PIN_PANEL_LABEL`, string), written by the writer's `put`.
+    pub const PANEL_LABEL: f::view::Key<sets::Pin, f::view::Str> = f::view::Key::new(7);
+
+    /// The key of `package-label` (`DPLL_A_PIN_PACKAGE_LABEL`, string), written by the writer's `put`.
+    pub const PACKAGE_LABEL: f::view::Key<sets::Pin, f::view::Str> = f::view::Key::new(8);
+
+    /// The key of `type` (`DPLL_A_PIN_TYPE`, u32, a value of `pin-type`: `PinType`), written by the writer's `put`.
+    pub const TYPE: f::view::Key<sets::Pin, u32> = f::view::Key::new(9);
+
+    /// The key of `direction` (`DPLL_A_PIN_DIRECTION`, u32, a value of `pin-direction`: `PinDirection`), written by the writer's `put`.
+    pub const DIRECTION: f::view::Key<sets::Pin, u32> = f::view::Key::new(10);
+
+    /// The key of `frequency` (`DPLL_A_PIN_FREQUENCY`, u64), written by the writer's `put`.
+    pub const FREQUENCY: f::view::Key<sets::Pin, u64> = f::view::Key::new(11);
+
+    /// The key of `frequency-supported` (`DPLL_A_PIN_FREQUENCY_SUPPORTED`, nest, multi-attr), opened by the writer's `nest`.
+    pub const FREQUENCY_SUPPORTED: f::view::Key<sets::Pin, f::view::Nested<sets::FrequencyRange>> =
+        f::view::Key::new(12);
+
+    /// The key of `frequency-min` (`DPLL_A_PIN_FREQUENCY_MIN`, u64), written by the writer's `put`.
+    pub const FREQUENCY_MIN: f::view::Key<sets::Pin, u64> = f::view::Key::new(13);
+
+    /// The key of `frequency-max` (`DPLL_A_PIN_FREQUENCY_MAX`, u64), written by the writer's `put`.
+    pub const FREQUENCY_MAX: f::view::Key<sets::Pin, u64> = f::view::Key::new(14);
+
+    /// The key of `prio` (`DPLL_A_PIN_PRIO`, u32), written by the writer's `put`.
+    pub const PRIO: f::view::Key<sets::Pin, u32> = f::view::Key::new(15);
+
+    /// The key of `state` (`DPLL_A_PIN_STATE`, u32, a value of `pin-state`: `PinState`), written by the writer's `put`.
+    pub const STATE: f::view::Key<sets::Pin, u32> = f::view::Key::new(16);
+
+    /// The key of `capabilities` (`DPLL_A_PIN_CAPABILITIES`, u32, a value of `pin-capabilities`: `PinCapabilities`), written by the writer's `put`.
+    pub const CAPABILITIES: f::view::Key<sets::Pin, u32> = f::view::Key::new(17);
+
+    /// The key of `parent-device` (`DPLL_A_PIN_PARENT_DEVICE`, nest, multi-attr), opened by the writer's `nest`.
+    pub const PARENT_DEVICE: f::view::Key<sets::Pin, f::view::Nested<sets::PinParentDevice>> =
+        f::view::Key::new(18);
+
+    /// The key of `parent-pin` (`DPLL_A_PIN_PARENT_PIN`, nest, multi-attr), opened by the writer's `nest`.
+    pub const PARENT_PIN: f::view::Key<sets::Pin, f::view::Nested<sets::PinParentPin>> =
+        f::view::Key::new(19);
+
+    /// The key of `phase-adjust-min` (`DPLL_A_PIN_PHASE_ADJUST_MIN`, s32), written by the writer's `put`.
+    pub const PHASE_ADJUST_MIN: f::view::Key<sets::Pin, i32> = f::view::Key::new(20);
+
+    /// The key of `phase-adjust-max` (`DPLL_A_PIN_PHASE_ADJUST_MAX`, s32), written by the writer's `put`.
+    pub const PHASE_ADJUST_MAX: f::view::Key<sets::Pin, i32> = f::view::Key::new(21);
+
+    /// The key of `phase-adjust` (`DPLL_A_PIN_PHASE_ADJUST`, s32), written by the writer's `put`.
+    pub const PHASE_ADJUST: f::view::Key<sets::Pin, i32> = f::view::Key::new(22);
+
+    /// The key of `phase-offset` (`DPLL_A_PIN_PHASE_OFFSET`, s64), written by the writer's `put`.
+    pub const PHASE_OFFSET: f::view::Key<sets::Pin, i64> = f::view::Key::new(23);
+
+    /// The key of `fractional-frequency-offset` (`DPLL_A_PIN_FRACTIONAL_FREQUENCY_OFFSET`, sint), written by the writer's `put`.
+    pub const FRACTIONAL_FREQUENCY_OFFSET: f::view::Key<sets::Pin, i64> = f::view::Key::new(24);
+
+    /// The key of `esync-frequency` (`DPLL_A_PIN_ESYNC_FREQUENCY`, u64), written by the writer's `put`.
+    pub const ESYNC_FREQUENCY: f::view::Key<sets::Pin, u64> = f::view::Key::new(25);
+
+    /// The key of `esync-frequency-supported` (`DPLL_A_PIN_ESYNC_FREQUENCY_SUPPORTED`, nest, multi-attr), opened by the writer's `nest`.
+    pub const ESYNC_FREQUENCY_SUPPORTED: f::view::Key<
+        sets::Pin,
+        f::view::Nested<sets::FrequencyRange>,
+    > = f::view::Key::new(26);
+
+    /// The key of `esync-pulse` (`DPLL_A_PIN_ESYNC_PULSE`, u32), written by the writer's `put`.
+    pub const ESYNC_PULSE: f::view::Key<sets::Pin, u32> = f::view::Key::new(27);
+
+    /// The key of `reference-sync` (`DPLL_A_PIN_REFERENCE_SYNC`, nest, multi-attr), opened by the writer's `nest`.
+    pub const REFERENCE_SYNC: f::view::Key<sets::Pin, f::view::Nested<sets::ReferenceSync>> =
+        f::view::Key::new(28);
+
+    /// The key of `phase-adjust-gran` (`DPLL_A_PIN_PHASE_ADJUST_GRAN`, u32), written by the writer's `put`.
+    pub const PHASE_ADJUST_GRAN: f::view::Key<sets::Pin, u32> = f::view::Key::new(29);
+
+    /// The key of `fractional-frequency-offset-ppt` (`DPLL_A_PIN_FRACTIONAL_FREQUENCY_OFFSET_PPT`, sint), written by the writer's `put`.
+    pub const FRACTIONAL_FREQUENCY_OFFSET_PPT: f::view::Key<sets::Pin, i64> = f::view::Key::new(30);
+
+    /// The key of `measured-frequency` (`DPLL_A_PIN_MEASURED_FREQUENCY`, u64), written by the writer's `put`.
+    pub const MEASURED_FREQUENCY: f::view::Key<sets::Pin, u64> = f::view::Key::new(31);
+
+    /// The key of `operstate` (`DPLL_A_PIN_OPERSTATE`, u32, a value of `pin-operstate`: `PinOperstate`), written by the writer's `put`.
+    pub const OPERSTATE: f::view::Key<sets::Pin, u32> = f::view::Key::new(32);
 
     /// `id` (`DPLL_A_PIN_ID`, u32).
     #[inline]
@@ -2323,249 +2261,38 @@ impl<'a> Pin<'a> {
     }
 }
 
-/// The typed writer of dpll's attribute set `pin`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PinWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of dpll's attribute set `pin`: it writes an attribute by its key, a constant of [`Pin`](self::Pin) (see [`Writer`](f::view::Writer)).
+pub type PinWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Pin>;
 
-impl<'m, 'a, 'b> PinWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `id` (`DPLL_A_PIN_ID`, u32).
-    #[inline]
-    pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `parent-id` (`DPLL_A_PIN_PARENT_ID`, u32).
-    #[inline]
-    pub fn parent_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `module-name` (`DPLL_A_PIN_MODULE_NAME`, string).
-    #[inline]
-    pub fn module_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(3, value), self)
-    }
-
-    /// Writes `clock-id` (`DPLL_A_PIN_CLOCK_ID`, u64).
-    #[inline]
-    pub fn clock_id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `board-label` (`DPLL_A_PIN_BOARD_LABEL`, string).
-    #[inline]
-    pub fn board_label(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(6, value), self)
-    }
-
-    /// Writes `panel-label` (`DPLL_A_PIN_PANEL_LABEL`, string).
-    #[inline]
-    pub fn panel_label(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(7, value), self)
-    }
-
-    /// Writes `package-label` (`DPLL_A_PIN_PACKAGE_LABEL`, string).
-    #[inline]
-    pub fn package_label(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(8, value), self)
-    }
-
-    /// Writes `type` (`DPLL_A_PIN_TYPE`, u32, a value of `pin-type`: `PinType`).
-    #[inline]
-    pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `direction` (`DPLL_A_PIN_DIRECTION`, u32, a value of `pin-direction`: `PinDirection`).
-    #[inline]
-    pub fn direction(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `frequency` (`DPLL_A_PIN_FREQUENCY`, u64).
-    #[inline]
-    pub fn frequency(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Opens `frequency-supported` (`DPLL_A_PIN_FREQUENCY_SUPPORTED`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn frequency_supported(
-        &mut self,
-    ) -> Result<FrequencyRangeWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(12).map(FrequencyRangeWriter)
-    }
-
-    /// Writes `frequency-min` (`DPLL_A_PIN_FREQUENCY_MIN`, u64).
-    #[inline]
-    pub fn frequency_min(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `frequency-max` (`DPLL_A_PIN_FREQUENCY_MAX`, u64).
-    #[inline]
-    pub fn frequency_max(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-
-    /// Writes `prio` (`DPLL_A_PIN_PRIO`, u32).
-    #[inline]
-    pub fn prio(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `state` (`DPLL_A_PIN_STATE`, u32, a value of `pin-state`: `PinState`).
-    #[inline]
-    pub fn state(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, &value), self)
-    }
-
-    /// Writes `capabilities` (`DPLL_A_PIN_CAPABILITIES`, u32, a value of `pin-capabilities`: `PinCapabilities`).
-    #[inline]
-    pub fn capabilities(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(17, &value), self)
-    }
-
-    /// Opens `parent-device` (`DPLL_A_PIN_PARENT_DEVICE`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn parent_device(&mut self) -> Result<PinParentDeviceWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(18).map(PinParentDeviceWriter)
-    }
-
-    /// Opens `parent-pin` (`DPLL_A_PIN_PARENT_PIN`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn parent_pin(&mut self) -> Result<PinParentPinWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(19).map(PinParentPinWriter)
-    }
-
-    /// Writes `phase-adjust-min` (`DPLL_A_PIN_PHASE_ADJUST_MIN`, s32).
-    #[inline]
-    pub fn phase_adjust_min(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(20, &value), self)
-    }
-
-    /// Writes `phase-adjust-max` (`DPLL_A_PIN_PHASE_ADJUST_MAX`, s32).
-    #[inline]
-    pub fn phase_adjust_max(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(21, &value), self)
-    }
-
-    /// Writes `phase-adjust` (`DPLL_A_PIN_PHASE_ADJUST`, s32).
-    #[inline]
-    pub fn phase_adjust(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(22, &value), self)
-    }
-
-    /// Writes `phase-offset` (`DPLL_A_PIN_PHASE_OFFSET`, s64).
-    #[inline]
-    pub fn phase_offset(&mut self, value: i64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(23, &value), self)
-    }
-
-    /// Writes `fractional-frequency-offset` (`DPLL_A_PIN_FRACTIONAL_FREQUENCY_OFFSET`, sint).
-    #[inline]
-    pub fn fractional_frequency_offset(&mut self, value: i64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(24, &value), self)
-    }
-
-    /// Writes `esync-frequency` (`DPLL_A_PIN_ESYNC_FREQUENCY`, u64).
-    #[inline]
-    pub fn esync_frequency(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(25, &value), self)
-    }
-
-    /// Opens `esync-frequency-supported` (`DPLL_A_PIN_ESYNC_FREQUENCY_SUPPORTED`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn esync_frequency_supported(
-        &mut self,
-    ) -> Result<FrequencyRangeWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(26).map(FrequencyRangeWriter)
-    }
-
-    /// Writes `esync-pulse` (`DPLL_A_PIN_ESYNC_PULSE`, u32).
-    #[inline]
-    pub fn esync_pulse(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(27, &value), self)
-    }
-
-    /// Opens `reference-sync` (`DPLL_A_PIN_REFERENCE_SYNC`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn reference_sync(&mut self) -> Result<ReferenceSyncWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(28).map(ReferenceSyncWriter)
-    }
-
-    /// Writes `phase-adjust-gran` (`DPLL_A_PIN_PHASE_ADJUST_GRAN`, u32).
-    #[inline]
-    pub fn phase_adjust_gran(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(29, &value), self)
-    }
-
-    /// Writes `fractional-frequency-offset-ppt` (`DPLL_A_PIN_FRACTIONAL_FREQUENCY_OFFSET_PPT`, sint).
-    #[inline]
-    pub fn fractional_frequency_offset_ppt(
-        &mut self,
-        value: i64,
-    ) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(30, &value), self)
-    }
-
-    /// Writes `measured-frequency` (`DPLL_A_PIN_MEASURED_FREQUENCY`, u64).
-    #[inline]
-    pub fn measured_frequency(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(31, &value), self)
-    }
-
-    /// Writes `operstate` (`DPLL_A_PIN_OPERSTATE`, u32, a value of `pin-operstate`: `PinOperstate`).
-    #[inline]
-    pub fn operstate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(32, &value), self)
-    }
-}
-
-/// The typed view of dpll's attribute set `pin-parent-device`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct PinParentDevice<'a>(f::view::RawView<'a, 8>);
-
-impl<'a> f::view::SetView<'a> for PinParentDevice<'a> {
-    const SET: &'static f::AttrSet = &SET_PIN_PARENT_DEVICE;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PIN_PARENT_DEVICE, attrs).map(Self)
-    }
-}
+/// The typed view of dpll's attribute set `pin-parent-device`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type PinParentDevice<'a> = f::view::View<'a, sets::PinParentDevice, 8>;
 
 impl<'a> PinParentDevice<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `parent-id` (`DPLL_A_PIN_PARENT_ID`, u32), written by the writer's `put`.
+    pub const PARENT_ID: f::view::Key<sets::PinParentDevice, u32> = f::view::Key::new(2);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
-        &self.0
-    }
+    /// The key of `direction` (`DPLL_A_PIN_DIRECTION`, u32, a value of `pin-direction`: `PinDirection`), written by the writer's `put`.
+    pub const DIRECTION: f::view::Key<sets::PinParentDevice, u32> = f::view::Key::new(10);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `prio` (`DPLL_A_PIN_PRIO`, u32), written by the writer's `put`.
+    pub const PRIO: f::view::Key<sets::PinParentDevice, u32> = f::view::Key::new(15);
+
+    /// The key of `state` (`DPLL_A_PIN_STATE`, u32, a value of `pin-state`: `PinState`), written by the writer's `put`.
+    pub const STATE: f::view::Key<sets::PinParentDevice, u32> = f::view::Key::new(16);
+
+    /// The key of `phase-offset` (`DPLL_A_PIN_PHASE_OFFSET`, s64), written by the writer's `put`.
+    pub const PHASE_OFFSET: f::view::Key<sets::PinParentDevice, i64> = f::view::Key::new(23);
+
+    /// The key of `fractional-frequency-offset` (`DPLL_A_PIN_FRACTIONAL_FREQUENCY_OFFSET`, sint), written by the writer's `put`.
+    pub const FRACTIONAL_FREQUENCY_OFFSET: f::view::Key<sets::PinParentDevice, i64> =
+        f::view::Key::new(24);
+
+    /// The key of `fractional-frequency-offset-ppt` (`DPLL_A_PIN_FRACTIONAL_FREQUENCY_OFFSET_PPT`, sint), written by the writer's `put`.
+    pub const FRACTIONAL_FREQUENCY_OFFSET_PPT: f::view::Key<sets::PinParentDevice, i64> =
+        f::view::Key::new(30);
+
+    /// The key of `operstate` (`DPLL_A_PIN_OPERSTATE`, u32, a value of `pin-operstate`: `PinOperstate`), written by the writer's `put`.
+    pub const OPERSTATE: f::view::Key<sets::PinParentDevice, u32> = f::view::Key::new(32);
 
     /// `parent-id` (`DPLL_A_PIN_PARENT_ID`, u32).
     #[inline]
@@ -2616,107 +2343,18 @@ impl<'a> PinParentDevice<'a> {
     }
 }
 
-/// The typed writer of dpll's attribute set `pin-parent-device`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PinParentDeviceWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of dpll's attribute set `pin-parent-device`: it writes an attribute by its key, a constant of [`PinParentDevice`](self::PinParentDevice) (see [`Writer`](f::view::Writer)).
+pub type PinParentDeviceWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::PinParentDevice>;
 
-impl<'m, 'a, 'b> PinParentDeviceWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `parent-id` (`DPLL_A_PIN_PARENT_ID`, u32).
-    #[inline]
-    pub fn parent_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `direction` (`DPLL_A_PIN_DIRECTION`, u32, a value of `pin-direction`: `PinDirection`).
-    #[inline]
-    pub fn direction(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `prio` (`DPLL_A_PIN_PRIO`, u32).
-    #[inline]
-    pub fn prio(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `state` (`DPLL_A_PIN_STATE`, u32, a value of `pin-state`: `PinState`).
-    #[inline]
-    pub fn state(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, &value), self)
-    }
-
-    /// Writes `phase-offset` (`DPLL_A_PIN_PHASE_OFFSET`, s64).
-    #[inline]
-    pub fn phase_offset(&mut self, value: i64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(23, &value), self)
-    }
-
-    /// Writes `fractional-frequency-offset` (`DPLL_A_PIN_FRACTIONAL_FREQUENCY_OFFSET`, sint).
-    #[inline]
-    pub fn fractional_frequency_offset(&mut self, value: i64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(24, &value), self)
-    }
-
-    /// Writes `fractional-frequency-offset-ppt` (`DPLL_A_PIN_FRACTIONAL_FREQUENCY_OFFSET_PPT`, sint).
-    #[inline]
-    pub fn fractional_frequency_offset_ppt(
-        &mut self,
-        value: i64,
-    ) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(30, &value), self)
-    }
-
-    /// Writes `operstate` (`DPLL_A_PIN_OPERSTATE`, u32, a value of `pin-operstate`: `PinOperstate`).
-    #[inline]
-    pub fn operstate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(32, &value), self)
-    }
-}
-
-/// The typed view of dpll's attribute set `pin-parent-pin`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct PinParentPin<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for PinParentPin<'a> {
-    const SET: &'static f::AttrSet = &SET_PIN_PARENT_PIN;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PIN_PARENT_PIN, attrs).map(Self)
-    }
-}
+/// The typed view of dpll's attribute set `pin-parent-pin`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type PinParentPin<'a> = f::view::View<'a, sets::PinParentPin, 2>;
 
 impl<'a> PinParentPin<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `parent-id` (`DPLL_A_PIN_PARENT_ID`, u32), written by the writer's `put`.
+    pub const PARENT_ID: f::view::Key<sets::PinParentPin, u32> = f::view::Key::new(2);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `state` (`DPLL_A_PIN_STATE`, u32, a value of `pin-state`: `PinState`), written by the writer's `put`.
+    pub const STATE: f::view::Key<sets::PinParentPin, u32> = f::view::Key::new(16);
 
     /// `parent-id` (`DPLL_A_PIN_PARENT_ID`, u32).
     #[inline]
@@ -2731,68 +2369,18 @@ impl<'a> PinParentPin<'a> {
     }
 }
 
-/// The typed writer of dpll's attribute set `pin-parent-pin`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PinParentPinWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of dpll's attribute set `pin-parent-pin`: it writes an attribute by its key, a constant of [`PinParentPin`](self::PinParentPin) (see [`Writer`](f::view::Writer)).
+pub type PinParentPinWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::PinParentPin>;
 
-impl<'m, 'a, 'b> PinParentPinWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `parent-id` (`DPLL_A_PIN_PARENT_ID`, u32).
-    #[inline]
-    pub fn parent_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `state` (`DPLL_A_PIN_STATE`, u32, a value of `pin-state`: `PinState`).
-    #[inline]
-    pub fn state(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, &value), self)
-    }
-}
-
-/// The typed view of dpll's attribute set `reference-sync`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ReferenceSync<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for ReferenceSync<'a> {
-    const SET: &'static f::AttrSet = &SET_REFERENCE_SYNC;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_REFERENCE_SYNC, attrs).map(Self)
-    }
-}
+/// The typed view of dpll's attribute set `reference-sync`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ReferenceSync<'a> = f::view::View<'a, sets::ReferenceSync, 2>;
 
 impl<'a> ReferenceSync<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `id` (`DPLL_A_PIN_ID`, u32), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::ReferenceSync, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `state` (`DPLL_A_PIN_STATE`, u32, a value of `pin-state`: `PinState`), written by the writer's `put`.
+    pub const STATE: f::view::Key<sets::ReferenceSync, u32> = f::view::Key::new(16);
 
     /// `id` (`DPLL_A_PIN_ID`, u32).
     #[inline]
@@ -2807,32 +2395,52 @@ impl<'a> ReferenceSync<'a> {
     }
 }
 
-/// The typed writer of dpll's attribute set `reference-sync`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ReferenceSyncWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of dpll's attribute set `reference-sync`: it writes an attribute by its key, a constant of [`ReferenceSync`](self::ReferenceSync) (see [`Writer`](f::view::Writer)).
+pub type ReferenceSyncWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ReferenceSync>;
 
-impl<'m, 'a, 'b> ReferenceSyncWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
+/// The marker types naming dpll's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
+
+    /// Names `dpll` in [`Dpll`](super::Dpll) and [`DpllWriter`](super::DpllWriter).
+    pub enum Dpll {}
+
+    impl f::view::Set for Dpll {
+        const SET: &'static f::AttrSet = &super::SET_DPLL;
     }
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
+    /// Names `frequency-range` in [`FrequencyRange`](super::FrequencyRange) and [`FrequencyRangeWriter`](super::FrequencyRangeWriter).
+    pub enum FrequencyRange {}
+
+    impl f::view::Set for FrequencyRange {
+        const SET: &'static f::AttrSet = &super::SET_FREQUENCY_RANGE;
     }
 
-    /// Writes `id` (`DPLL_A_PIN_ID`, u32).
-    #[inline]
-    pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
+    /// Names `pin` in [`Pin`](super::Pin) and [`PinWriter`](super::PinWriter).
+    pub enum Pin {}
+
+    impl f::view::Set for Pin {
+        const SET: &'static f::AttrSet = &super::SET_PIN;
     }
 
-    /// Writes `state` (`DPLL_A_PIN_STATE`, u32, a value of `pin-state`: `PinState`).
-    #[inline]
-    pub fn state(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, &value), self)
+    /// Names `pin-parent-device` in [`PinParentDevice`](super::PinParentDevice) and [`PinParentDeviceWriter`](super::PinParentDeviceWriter).
+    pub enum PinParentDevice {}
+
+    impl f::view::Set for PinParentDevice {
+        const SET: &'static f::AttrSet = &super::SET_PIN_PARENT_DEVICE;
+    }
+
+    /// Names `pin-parent-pin` in [`PinParentPin`](super::PinParentPin) and [`PinParentPinWriter`](super::PinParentPinWriter).
+    pub enum PinParentPin {}
+
+    impl f::view::Set for PinParentPin {
+        const SET: &'static f::AttrSet = &super::SET_PIN_PARENT_PIN;
+    }
+
+    /// Names `reference-sync` in [`ReferenceSync`](super::ReferenceSync) and [`ReferenceSyncWriter`](super::ReferenceSyncWriter).
+    pub enum ReferenceSync {}
+
+    impl f::view::Set for ReferenceSync {
+        const SET: &'static f::AttrSet = &super::SET_REFERENCE_SYNC;
     }
 }

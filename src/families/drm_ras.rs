@@ -224,38 +224,22 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of drm-ras's attribute set `error-counter-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ErrorCounterAttrs<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for ErrorCounterAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_ERROR_COUNTER_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ERROR_COUNTER_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of drm-ras's attribute set `error-counter-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ErrorCounterAttrs<'a> = f::view::View<'a, sets::ErrorCounterAttrs, 4>;
 
 impl<'a> ErrorCounterAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `node-id` (`DRM_RAS_A_ERROR_COUNTER_ATTRS_NODE_ID`, u32), written by the writer's `put`.
+    pub const NODE_ID: f::view::Key<sets::ErrorCounterAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `error-id` (`DRM_RAS_A_ERROR_COUNTER_ATTRS_ERROR_ID`, u32), written by the writer's `put`.
+    pub const ERROR_ID: f::view::Key<sets::ErrorCounterAttrs, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `error-name` (`DRM_RAS_A_ERROR_COUNTER_ATTRS_ERROR_NAME`, string), written by the writer's `put`.
+    pub const ERROR_NAME: f::view::Key<sets::ErrorCounterAttrs, f::view::Str> =
+        f::view::Key::new(3);
+
+    /// The key of `error-value` (`DRM_RAS_A_ERROR_COUNTER_ATTRS_ERROR_VALUE`, u32), written by the writer's `put`.
+    pub const ERROR_VALUE: f::view::Key<sets::ErrorCounterAttrs, u32> = f::view::Key::new(4);
 
     /// `node-id` (`DRM_RAS_A_ERROR_COUNTER_ATTRS_NODE_ID`, u32).
     #[inline]
@@ -282,80 +266,24 @@ impl<'a> ErrorCounterAttrs<'a> {
     }
 }
 
-/// The typed writer of drm-ras's attribute set `error-counter-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ErrorCounterAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of drm-ras's attribute set `error-counter-attrs`: it writes an attribute by its key, a constant of [`ErrorCounterAttrs`](self::ErrorCounterAttrs) (see [`Writer`](f::view::Writer)).
+pub type ErrorCounterAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ErrorCounterAttrs>;
 
-impl<'m, 'a, 'b> ErrorCounterAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `node-id` (`DRM_RAS_A_ERROR_COUNTER_ATTRS_NODE_ID`, u32).
-    #[inline]
-    pub fn node_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `error-id` (`DRM_RAS_A_ERROR_COUNTER_ATTRS_ERROR_ID`, u32).
-    #[inline]
-    pub fn error_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `error-name` (`DRM_RAS_A_ERROR_COUNTER_ATTRS_ERROR_NAME`, string).
-    #[inline]
-    pub fn error_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(3, value), self)
-    }
-
-    /// Writes `error-value` (`DRM_RAS_A_ERROR_COUNTER_ATTRS_ERROR_VALUE`, u32).
-    #[inline]
-    pub fn error_value(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-}
-
-/// The typed view of drm-ras's attribute set `node-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct NodeAttrs<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for NodeAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_NODE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_NODE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of drm-ras's attribute set `node-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type NodeAttrs<'a> = f::view::View<'a, sets::NodeAttrs, 4>;
 
 impl<'a> NodeAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `node-id` (`DRM_RAS_A_NODE_ATTRS_NODE_ID`, u32), written by the writer's `put`.
+    pub const NODE_ID: f::view::Key<sets::NodeAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `device-name` (`DRM_RAS_A_NODE_ATTRS_DEVICE_NAME`, string), written by the writer's `put`.
+    pub const DEVICE_NAME: f::view::Key<sets::NodeAttrs, f::view::Str> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `node-name` (`DRM_RAS_A_NODE_ATTRS_NODE_NAME`, string), written by the writer's `put`.
+    pub const NODE_NAME: f::view::Key<sets::NodeAttrs, f::view::Str> = f::view::Key::new(3);
+
+    /// The key of `node-type` (`DRM_RAS_A_NODE_ATTRS_NODE_TYPE`, u32, a value of `node-type`: `NodeType`), written by the writer's `put`.
+    pub const NODE_TYPE: f::view::Key<sets::NodeAttrs, u32> = f::view::Key::new(4);
 
     /// `node-id` (`DRM_RAS_A_NODE_ATTRS_NODE_ID`, u32).
     #[inline]
@@ -382,44 +310,24 @@ impl<'a> NodeAttrs<'a> {
     }
 }
 
-/// The typed writer of drm-ras's attribute set `node-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct NodeAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of drm-ras's attribute set `node-attrs`: it writes an attribute by its key, a constant of [`NodeAttrs`](self::NodeAttrs) (see [`Writer`](f::view::Writer)).
+pub type NodeAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::NodeAttrs>;
 
-impl<'m, 'a, 'b> NodeAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
+/// The marker types naming drm-ras's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
+
+    /// Names `error-counter-attrs` in [`ErrorCounterAttrs`](super::ErrorCounterAttrs) and [`ErrorCounterAttrsWriter`](super::ErrorCounterAttrsWriter).
+    pub enum ErrorCounterAttrs {}
+
+    impl f::view::Set for ErrorCounterAttrs {
+        const SET: &'static f::AttrSet = &super::SET_ERROR_COUNTER_ATTRS;
     }
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
+    /// Names `node-attrs` in [`NodeAttrs`](super::NodeAttrs) and [`NodeAttrsWriter`](super::NodeAttrsWriter).
+    pub enum NodeAttrs {}
 
-    /// Writes `node-id` (`DRM_RAS_A_NODE_ATTRS_NODE_ID`, u32).
-    #[inline]
-    pub fn node_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `device-name` (`DRM_RAS_A_NODE_ATTRS_DEVICE_NAME`, string).
-    #[inline]
-    pub fn device_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(2, value), self)
-    }
-
-    /// Writes `node-name` (`DRM_RAS_A_NODE_ATTRS_NODE_NAME`, string).
-    #[inline]
-    pub fn node_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(3, value), self)
-    }
-
-    /// Writes `node-type` (`DRM_RAS_A_NODE_ATTRS_NODE_TYPE`, u32, a value of `node-type`: `NodeType`).
-    #[inline]
-    pub fn node_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
+    impl f::view::Set for NodeAttrs {
+        const SET: &'static f::AttrSet = &super::SET_NODE_ATTRS;
     }
 }

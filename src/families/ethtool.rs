@@ -6388,38 +6388,25 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of ethtool's attribute set `bitset`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Bitset<'a>(f::view::RawView<'a, 6>);
-
-impl<'a> f::view::SetView<'a> for Bitset<'a> {
-    const SET: &'static f::AttrSet = &SET_BITSET;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_BITSET, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `bitset`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Bitset<'a> = f::view::View<'a, sets::Bitset, 6>;
 
 impl<'a> Bitset<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `nomask` (`ETHTOOL_A_BITSET_NOMASK`, flag), written by the writer's `put`.
+    pub const NOMASK: f::view::Key<sets::Bitset, f::view::Flag> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
-        &self.0
-    }
+    /// The key of `size` (`ETHTOOL_A_BITSET_SIZE`, u32), written by the writer's `put`.
+    pub const SIZE: f::view::Key<sets::Bitset, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `bits` (`ETHTOOL_A_BITSET_BITS`, nest), opened by the writer's `nest`.
+    pub const BITS: f::view::Key<sets::Bitset, f::view::Nested<sets::BitsetBits>> =
+        f::view::Key::new(3);
+
+    /// The key of `value` (`ETHTOOL_A_BITSET_VALUE`, binary), written by the writer's `put`.
+    pub const VALUE: f::view::Key<sets::Bitset, [u8]> = f::view::Key::new(4);
+
+    /// The key of `mask` (`ETHTOOL_A_BITSET_MASK`, binary), written by the writer's `put`.
+    pub const MASK: f::view::Key<sets::Bitset, [u8]> = f::view::Key::new(5);
 
     /// `nomask` (`ETHTOOL_A_BITSET_NOMASK`, flag).
     #[inline]
@@ -6452,86 +6439,21 @@ impl<'a> Bitset<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `bitset`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct BitsetWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `bitset`: it writes an attribute by its key, a constant of [`Bitset`](self::Bitset) (see [`Writer`](f::view::Writer)).
+pub type BitsetWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Bitset>;
 
-impl<'m, 'a, 'b> BitsetWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `nomask` (`ETHTOOL_A_BITSET_NOMASK`, flag).
-    #[inline]
-    pub fn nomask(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(1), self)
-    }
-
-    /// Writes `size` (`ETHTOOL_A_BITSET_SIZE`, u32).
-    #[inline]
-    pub fn size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Opens `bits` (`ETHTOOL_A_BITSET_BITS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn bits(&mut self) -> Result<BitsetBitsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(BitsetBitsWriter)
-    }
-
-    /// Writes `value` (`ETHTOOL_A_BITSET_VALUE`, binary).
-    #[inline]
-    pub fn value(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, value), self)
-    }
-
-    /// Writes `mask` (`ETHTOOL_A_BITSET_MASK`, binary).
-    #[inline]
-    pub fn mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `bitset-bit`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct BitsetBit<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for BitsetBit<'a> {
-    const SET: &'static f::AttrSet = &SET_BITSET_BIT;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_BITSET_BIT, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `bitset-bit`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type BitsetBit<'a> = f::view::View<'a, sets::BitsetBit, 4>;
 
 impl<'a> BitsetBit<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `index` (`ETHTOOL_A_BITSET_BIT_INDEX`, u32), written by the writer's `put`.
+    pub const INDEX: f::view::Key<sets::BitsetBit, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `name` (`ETHTOOL_A_BITSET_BIT_NAME`, string), written by the writer's `put`.
+    pub const NAME: f::view::Key<sets::BitsetBit, f::view::Str> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `value` (`ETHTOOL_A_BITSET_BIT_VALUE`, flag), written by the writer's `put`.
+    pub const VALUE: f::view::Key<sets::BitsetBit, f::view::Flag> = f::view::Key::new(3);
 
     /// `index` (`ETHTOOL_A_BITSET_BIT_INDEX`, u32).
     #[inline]
@@ -6552,74 +6474,16 @@ impl<'a> BitsetBit<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `bitset-bit`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct BitsetBitWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `bitset-bit`: it writes an attribute by its key, a constant of [`BitsetBit`](self::BitsetBit) (see [`Writer`](f::view::Writer)).
+pub type BitsetBitWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::BitsetBit>;
 
-impl<'m, 'a, 'b> BitsetBitWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `index` (`ETHTOOL_A_BITSET_BIT_INDEX`, u32).
-    #[inline]
-    pub fn index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `name` (`ETHTOOL_A_BITSET_BIT_NAME`, string).
-    #[inline]
-    pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(2, value), self)
-    }
-
-    /// Writes `value` (`ETHTOOL_A_BITSET_BIT_VALUE`, flag).
-    #[inline]
-    pub fn value(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(3), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `bitset-bits`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct BitsetBits<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for BitsetBits<'a> {
-    const SET: &'static f::AttrSet = &SET_BITSET_BITS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_BITSET_BITS, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `bitset-bits`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type BitsetBits<'a> = f::view::View<'a, sets::BitsetBits, 2>;
 
 impl<'a> BitsetBits<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `bit` (`ETHTOOL_A_BITSET_BITS_BIT`, nest, multi-attr), opened by the writer's `nest`.
+    pub const BIT: f::view::Key<sets::BitsetBits, f::view::Nested<sets::BitsetBit>> =
+        f::view::Key::new(1);
 
     /// `bit` (`ETHTOOL_A_BITSET_BITS_BIT`, nest, multi-attr).
     #[inline]
@@ -6628,62 +6492,18 @@ impl<'a> BitsetBits<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `bitset-bits`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct BitsetBitsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `bitset-bits`: it writes an attribute by its key, a constant of [`BitsetBits`](self::BitsetBits) (see [`Writer`](f::view::Writer)).
+pub type BitsetBitsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::BitsetBits>;
 
-impl<'m, 'a, 'b> BitsetBitsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `bit` (`ETHTOOL_A_BITSET_BITS_BIT`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn bit(&mut self) -> Result<BitsetBitWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(BitsetBitWriter)
-    }
-}
-
-/// The typed view of ethtool's attribute set `c33-pse-pw-limit`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct C33PsePwLimit<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for C33PsePwLimit<'a> {
-    const SET: &'static f::AttrSet = &SET_C33_PSE_PW_LIMIT;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_C33_PSE_PW_LIMIT, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `c33-pse-pw-limit`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type C33PsePwLimit<'a> = f::view::View<'a, sets::C33PsePwLimit, 3>;
 
 impl<'a> C33PsePwLimit<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `min` (`ETHTOOL_A_C33_PSE_PW_LIMIT_MIN`, u32), written by the writer's `put`.
+    pub const MIN: f::view::Key<sets::C33PsePwLimit, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `max` (`ETHTOOL_A_C33_PSE_PW_LIMIT_MAX`, u32), written by the writer's `put`.
+    pub const MAX: f::view::Key<sets::C33PsePwLimit, u32> = f::view::Key::new(2);
 
     /// `min` (`ETHTOOL_A_C33_PSE_PW_LIMIT_MIN`, u32).
     #[inline]
@@ -6698,68 +6518,21 @@ impl<'a> C33PsePwLimit<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `c33-pse-pw-limit`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct C33PsePwLimitWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `c33-pse-pw-limit`: it writes an attribute by its key, a constant of [`C33PsePwLimit`](self::C33PsePwLimit) (see [`Writer`](f::view::Writer)).
+pub type C33PsePwLimitWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::C33PsePwLimit>;
 
-impl<'m, 'a, 'b> C33PsePwLimitWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `min` (`ETHTOOL_A_C33_PSE_PW_LIMIT_MIN`, u32).
-    #[inline]
-    pub fn min(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `max` (`ETHTOOL_A_C33_PSE_PW_LIMIT_MAX`, u32).
-    #[inline]
-    pub fn max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `cable-fault-length`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct CableFaultLength<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for CableFaultLength<'a> {
-    const SET: &'static f::AttrSet = &SET_CABLE_FAULT_LENGTH;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_CABLE_FAULT_LENGTH, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `cable-fault-length`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type CableFaultLength<'a> = f::view::View<'a, sets::CableFaultLength, 4>;
 
 impl<'a> CableFaultLength<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `pair` (`ETHTOOL_A_CABLE_FAULT_LENGTH_PAIR`, u8), written by the writer's `put`.
+    pub const PAIR: f::view::Key<sets::CableFaultLength, u8> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `cm` (`ETHTOOL_A_CABLE_FAULT_LENGTH_CM`, u32), written by the writer's `put`.
+    pub const CM: f::view::Key<sets::CableFaultLength, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `src` (`ETHTOOL_A_CABLE_FAULT_LENGTH_SRC`, u32), written by the writer's `put`.
+    pub const SRC: f::view::Key<sets::CableFaultLength, u32> = f::view::Key::new(3);
 
     /// `pair` (`ETHTOOL_A_CABLE_FAULT_LENGTH_PAIR`, u8).
     #[inline]
@@ -6780,74 +6553,20 @@ impl<'a> CableFaultLength<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `cable-fault-length`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct CableFaultLengthWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `cable-fault-length`: it writes an attribute by its key, a constant of [`CableFaultLength`](self::CableFaultLength) (see [`Writer`](f::view::Writer)).
+pub type CableFaultLengthWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::CableFaultLength>;
 
-impl<'m, 'a, 'b> CableFaultLengthWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `pair` (`ETHTOOL_A_CABLE_FAULT_LENGTH_PAIR`, u8).
-    #[inline]
-    pub fn pair(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `cm` (`ETHTOOL_A_CABLE_FAULT_LENGTH_CM`, u32).
-    #[inline]
-    pub fn cm(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `src` (`ETHTOOL_A_CABLE_FAULT_LENGTH_SRC`, u32).
-    #[inline]
-    pub fn src(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `cable-nest`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct CableNest<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for CableNest<'a> {
-    const SET: &'static f::AttrSet = &SET_CABLE_NEST;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_CABLE_NEST, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `cable-nest`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type CableNest<'a> = f::view::View<'a, sets::CableNest, 3>;
 
 impl<'a> CableNest<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `result` (`ETHTOOL_A_CABLE_NEST_RESULT`, nest), opened by the writer's `nest`.
+    pub const RESULT: f::view::Key<sets::CableNest, f::view::Nested<sets::CableResult>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `fault-length` (`ETHTOOL_A_CABLE_NEST_FAULT_LENGTH`, nest), opened by the writer's `nest`.
+    pub const FAULT_LENGTH: f::view::Key<sets::CableNest, f::view::Nested<sets::CableFaultLength>> =
+        f::view::Key::new(2);
 
     /// `result` (`ETHTOOL_A_CABLE_NEST_RESULT`, nest).
     #[inline]
@@ -6862,68 +6581,21 @@ impl<'a> CableNest<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `cable-nest`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct CableNestWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `cable-nest`: it writes an attribute by its key, a constant of [`CableNest`](self::CableNest) (see [`Writer`](f::view::Writer)).
+pub type CableNestWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::CableNest>;
 
-impl<'m, 'a, 'b> CableNestWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `result` (`ETHTOOL_A_CABLE_NEST_RESULT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn result(&mut self) -> Result<CableResultWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(CableResultWriter)
-    }
-
-    /// Opens `fault-length` (`ETHTOOL_A_CABLE_NEST_FAULT_LENGTH`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn fault_length(&mut self) -> Result<CableFaultLengthWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(CableFaultLengthWriter)
-    }
-}
-
-/// The typed view of ethtool's attribute set `cable-result`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct CableResult<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for CableResult<'a> {
-    const SET: &'static f::AttrSet = &SET_CABLE_RESULT;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_CABLE_RESULT, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `cable-result`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type CableResult<'a> = f::view::View<'a, sets::CableResult, 4>;
 
 impl<'a> CableResult<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `pair` (`ETHTOOL_A_CABLE_RESULT_PAIR`, u8), written by the writer's `put`.
+    pub const PAIR: f::view::Key<sets::CableResult, u8> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `code` (`ETHTOOL_A_CABLE_RESULT_CODE`, u8), written by the writer's `put`.
+    pub const CODE: f::view::Key<sets::CableResult, u8> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `src` (`ETHTOOL_A_CABLE_RESULT_SRC`, u32), written by the writer's `put`.
+    pub const SRC: f::view::Key<sets::CableResult, u32> = f::view::Key::new(3);
 
     /// `pair` (`ETHTOOL_A_CABLE_RESULT_PAIR`, u8).
     #[inline]
@@ -6944,74 +6616,16 @@ impl<'a> CableResult<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `cable-result`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct CableResultWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `cable-result`: it writes an attribute by its key, a constant of [`CableResult`](self::CableResult) (see [`Writer`](f::view::Writer)).
+pub type CableResultWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::CableResult>;
 
-impl<'m, 'a, 'b> CableResultWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `pair` (`ETHTOOL_A_CABLE_RESULT_PAIR`, u8).
-    #[inline]
-    pub fn pair(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `code` (`ETHTOOL_A_CABLE_RESULT_CODE`, u8).
-    #[inline]
-    pub fn code(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `src` (`ETHTOOL_A_CABLE_RESULT_SRC`, u32).
-    #[inline]
-    pub fn src(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `cable-test`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct CableTest<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for CableTest<'a> {
-    const SET: &'static f::AttrSet = &SET_CABLE_TEST;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_CABLE_TEST, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `cable-test`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type CableTest<'a> = f::view::View<'a, sets::CableTest, 2>;
 
 impl<'a> CableTest<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `header` (`ETHTOOL_A_CABLE_TEST_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::CableTest, f::view::Nested<sets::Header>> =
+        f::view::Key::new(1);
 
     /// `header` (`ETHTOOL_A_CABLE_TEST_HEADER`, nest).
     #[inline]
@@ -7020,62 +6634,23 @@ impl<'a> CableTest<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `cable-test`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct CableTestWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `cable-test`: it writes an attribute by its key, a constant of [`CableTest`](self::CableTest) (see [`Writer`](f::view::Writer)).
+pub type CableTestWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::CableTest>;
 
-impl<'m, 'a, 'b> CableTestWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_CABLE_TEST_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-}
-
-/// The typed view of ethtool's attribute set `cable-test-ntf`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct CableTestNtf<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for CableTestNtf<'a> {
-    const SET: &'static f::AttrSet = &SET_CABLE_TEST_NTF;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_CABLE_TEST_NTF, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `cable-test-ntf`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type CableTestNtf<'a> = f::view::View<'a, sets::CableTestNtf, 4>;
 
 impl<'a> CableTestNtf<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_CABLE_TEST_NTF_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::CableTestNtf, f::view::Nested<sets::Header>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `status` (`ETHTOOL_A_CABLE_TEST_NTF_STATUS`, u8), written by the writer's `put`.
+    pub const STATUS: f::view::Key<sets::CableTestNtf, u8> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `nest` (`ETHTOOL_A_CABLE_TEST_NTF_NEST`, nest), opened by the writer's `nest`.
+    pub const NEST: f::view::Key<sets::CableTestNtf, f::view::Nested<sets::CableNest>> =
+        f::view::Key::new(3);
 
     /// `header` (`ETHTOOL_A_CABLE_TEST_NTF_HEADER`, nest).
     #[inline]
@@ -7096,74 +6671,20 @@ impl<'a> CableTestNtf<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `cable-test-ntf`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct CableTestNtfWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `cable-test-ntf`: it writes an attribute by its key, a constant of [`CableTestNtf`](self::CableTestNtf) (see [`Writer`](f::view::Writer)).
+pub type CableTestNtfWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::CableTestNtf>;
 
-impl<'m, 'a, 'b> CableTestNtfWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_CABLE_TEST_NTF_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Writes `status` (`ETHTOOL_A_CABLE_TEST_NTF_STATUS`, u8).
-    #[inline]
-    pub fn status(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Opens `nest` (`ETHTOOL_A_CABLE_TEST_NTF_NEST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn nest(&mut self) -> Result<CableNestWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(CableNestWriter)
-    }
-}
-
-/// The typed view of ethtool's attribute set `cable-test-tdr`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct CableTestTdr<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for CableTestTdr<'a> {
-    const SET: &'static f::AttrSet = &SET_CABLE_TEST_TDR;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_CABLE_TEST_TDR, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `cable-test-tdr`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type CableTestTdr<'a> = f::view::View<'a, sets::CableTestTdr, 3>;
 
 impl<'a> CableTestTdr<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_CABLE_TEST_TDR_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::CableTestTdr, f::view::Nested<sets::Header>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `cfg` (`ETHTOOL_A_CABLE_TEST_TDR_CFG`, nest), opened by the writer's `nest`.
+    pub const CFG: f::view::Key<sets::CableTestTdr, f::view::Nested<sets::CableTestTdrCfg>> =
+        f::view::Key::new(2);
 
     /// `header` (`ETHTOOL_A_CABLE_TEST_TDR_HEADER`, nest).
     #[inline]
@@ -7178,68 +6699,24 @@ impl<'a> CableTestTdr<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `cable-test-tdr`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct CableTestTdrWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `cable-test-tdr`: it writes an attribute by its key, a constant of [`CableTestTdr`](self::CableTestTdr) (see [`Writer`](f::view::Writer)).
+pub type CableTestTdrWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::CableTestTdr>;
 
-impl<'m, 'a, 'b> CableTestTdrWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_CABLE_TEST_TDR_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Opens `cfg` (`ETHTOOL_A_CABLE_TEST_TDR_CFG`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn cfg(&mut self) -> Result<CableTestTdrCfgWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(CableTestTdrCfgWriter)
-    }
-}
-
-/// The typed view of ethtool's attribute set `cable-test-tdr-cfg`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct CableTestTdrCfg<'a>(f::view::RawView<'a, 5>);
-
-impl<'a> f::view::SetView<'a> for CableTestTdrCfg<'a> {
-    const SET: &'static f::AttrSet = &SET_CABLE_TEST_TDR_CFG;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_CABLE_TEST_TDR_CFG, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `cable-test-tdr-cfg`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type CableTestTdrCfg<'a> = f::view::View<'a, sets::CableTestTdrCfg, 5>;
 
 impl<'a> CableTestTdrCfg<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `first` (`ETHTOOL_A_CABLE_TEST_TDR_CFG_FIRST`, u32), written by the writer's `put`.
+    pub const FIRST: f::view::Key<sets::CableTestTdrCfg, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
-        &self.0
-    }
+    /// The key of `last` (`ETHTOOL_A_CABLE_TEST_TDR_CFG_LAST`, u32), written by the writer's `put`.
+    pub const LAST: f::view::Key<sets::CableTestTdrCfg, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `step` (`ETHTOOL_A_CABLE_TEST_TDR_CFG_STEP`, u32), written by the writer's `put`.
+    pub const STEP: f::view::Key<sets::CableTestTdrCfg, u32> = f::view::Key::new(3);
+
+    /// The key of `pair` (`ETHTOOL_A_CABLE_TEST_TDR_CFG_PAIR`, u8), written by the writer's `put`.
+    pub const PAIR: f::view::Key<sets::CableTestTdrCfg, u8> = f::view::Key::new(4);
 
     /// `first` (`ETHTOOL_A_CABLE_TEST_TDR_CFG_FIRST`, u32).
     #[inline]
@@ -7266,80 +6743,23 @@ impl<'a> CableTestTdrCfg<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `cable-test-tdr-cfg`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct CableTestTdrCfgWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `cable-test-tdr-cfg`: it writes an attribute by its key, a constant of [`CableTestTdrCfg`](self::CableTestTdrCfg) (see [`Writer`](f::view::Writer)).
+pub type CableTestTdrCfgWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::CableTestTdrCfg>;
 
-impl<'m, 'a, 'b> CableTestTdrCfgWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `first` (`ETHTOOL_A_CABLE_TEST_TDR_CFG_FIRST`, u32).
-    #[inline]
-    pub fn first(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `last` (`ETHTOOL_A_CABLE_TEST_TDR_CFG_LAST`, u32).
-    #[inline]
-    pub fn last(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `step` (`ETHTOOL_A_CABLE_TEST_TDR_CFG_STEP`, u32).
-    #[inline]
-    pub fn step(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `pair` (`ETHTOOL_A_CABLE_TEST_TDR_CFG_PAIR`, u8).
-    #[inline]
-    pub fn pair(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `cable-test-tdr-ntf`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct CableTestTdrNtf<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for CableTestTdrNtf<'a> {
-    const SET: &'static f::AttrSet = &SET_CABLE_TEST_TDR_NTF;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_CABLE_TEST_TDR_NTF, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `cable-test-tdr-ntf`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type CableTestTdrNtf<'a> = f::view::View<'a, sets::CableTestTdrNtf, 4>;
 
 impl<'a> CableTestTdrNtf<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_CABLE_TEST_TDR_NTF_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::CableTestTdrNtf, f::view::Nested<sets::Header>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `status` (`ETHTOOL_A_CABLE_TEST_TDR_NTF_STATUS`, u8), written by the writer's `put`.
+    pub const STATUS: f::view::Key<sets::CableTestTdrNtf, u8> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `nest` (`ETHTOOL_A_CABLE_TEST_TDR_NTF_NEST`, nest), opened by the writer's `nest`.
+    pub const NEST: f::view::Key<sets::CableTestTdrNtf, f::view::Nested<sets::CableNest>> =
+        f::view::Key::new(3);
 
     /// `header` (`ETHTOOL_A_CABLE_TEST_TDR_NTF_HEADER`, nest).
     #[inline]
@@ -7360,74 +6780,40 @@ impl<'a> CableTestTdrNtf<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `cable-test-tdr-ntf`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct CableTestTdrNtfWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `cable-test-tdr-ntf`: it writes an attribute by its key, a constant of [`CableTestTdrNtf`](self::CableTestTdrNtf) (see [`Writer`](f::view::Writer)).
+pub type CableTestTdrNtfWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::CableTestTdrNtf>;
 
-impl<'m, 'a, 'b> CableTestTdrNtfWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_CABLE_TEST_TDR_NTF_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Writes `status` (`ETHTOOL_A_CABLE_TEST_TDR_NTF_STATUS`, u8).
-    #[inline]
-    pub fn status(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Opens `nest` (`ETHTOOL_A_CABLE_TEST_TDR_NTF_NEST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn nest(&mut self) -> Result<CableNestWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(CableNestWriter)
-    }
-}
-
-/// The typed view of ethtool's attribute set `channels`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Channels<'a>(f::view::RawView<'a, 10>);
-
-impl<'a> f::view::SetView<'a> for Channels<'a> {
-    const SET: &'static f::AttrSet = &SET_CHANNELS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_CHANNELS, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `channels`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Channels<'a> = f::view::View<'a, sets::Channels, 10>;
 
 impl<'a> Channels<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_CHANNELS_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::Channels, f::view::Nested<sets::Header>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
-        &self.0
-    }
+    /// The key of `rx-max` (`ETHTOOL_A_CHANNELS_RX_MAX`, u32), written by the writer's `put`.
+    pub const RX_MAX: f::view::Key<sets::Channels, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `tx-max` (`ETHTOOL_A_CHANNELS_TX_MAX`, u32), written by the writer's `put`.
+    pub const TX_MAX: f::view::Key<sets::Channels, u32> = f::view::Key::new(3);
+
+    /// The key of `other-max` (`ETHTOOL_A_CHANNELS_OTHER_MAX`, u32), written by the writer's `put`.
+    pub const OTHER_MAX: f::view::Key<sets::Channels, u32> = f::view::Key::new(4);
+
+    /// The key of `combined-max` (`ETHTOOL_A_CHANNELS_COMBINED_MAX`, u32), written by the writer's `put`.
+    pub const COMBINED_MAX: f::view::Key<sets::Channels, u32> = f::view::Key::new(5);
+
+    /// The key of `rx-count` (`ETHTOOL_A_CHANNELS_RX_COUNT`, u32), written by the writer's `put`.
+    pub const RX_COUNT: f::view::Key<sets::Channels, u32> = f::view::Key::new(6);
+
+    /// The key of `tx-count` (`ETHTOOL_A_CHANNELS_TX_COUNT`, u32), written by the writer's `put`.
+    pub const TX_COUNT: f::view::Key<sets::Channels, u32> = f::view::Key::new(7);
+
+    /// The key of `other-count` (`ETHTOOL_A_CHANNELS_OTHER_COUNT`, u32), written by the writer's `put`.
+    pub const OTHER_COUNT: f::view::Key<sets::Channels, u32> = f::view::Key::new(8);
+
+    /// The key of `combined-count` (`ETHTOOL_A_CHANNELS_COMBINED_COUNT`, u32), written by the writer's `put`.
+    pub const COMBINED_COUNT: f::view::Key<sets::Channels, u32> = f::view::Key::new(9);
 
     /// `header` (`ETHTOOL_A_CHANNELS_HEADER`, nest).
     #[inline]
@@ -7484,110 +6870,111 @@ impl<'a> Channels<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `channels`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ChannelsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `channels`: it writes an attribute by its key, a constant of [`Channels`](self::Channels) (see [`Writer`](f::view::Writer)).
+pub type ChannelsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Channels>;
 
-impl<'m, 'a, 'b> ChannelsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_CHANNELS_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Writes `rx-max` (`ETHTOOL_A_CHANNELS_RX_MAX`, u32).
-    #[inline]
-    pub fn rx_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `tx-max` (`ETHTOOL_A_CHANNELS_TX_MAX`, u32).
-    #[inline]
-    pub fn tx_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `other-max` (`ETHTOOL_A_CHANNELS_OTHER_MAX`, u32).
-    #[inline]
-    pub fn other_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `combined-max` (`ETHTOOL_A_CHANNELS_COMBINED_MAX`, u32).
-    #[inline]
-    pub fn combined_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `rx-count` (`ETHTOOL_A_CHANNELS_RX_COUNT`, u32).
-    #[inline]
-    pub fn rx_count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `tx-count` (`ETHTOOL_A_CHANNELS_TX_COUNT`, u32).
-    #[inline]
-    pub fn tx_count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `other-count` (`ETHTOOL_A_CHANNELS_OTHER_COUNT`, u32).
-    #[inline]
-    pub fn other_count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `combined-count` (`ETHTOOL_A_CHANNELS_COMBINED_COUNT`, u32).
-    #[inline]
-    pub fn combined_count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `coalesce`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Coalesce<'a>(f::view::RawView<'a, 33>);
-
-impl<'a> f::view::SetView<'a> for Coalesce<'a> {
-    const SET: &'static f::AttrSet = &SET_COALESCE;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_COALESCE, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `coalesce`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Coalesce<'a> = f::view::View<'a, sets::Coalesce, 33>;
 
 impl<'a> Coalesce<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_COALESCE_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::Coalesce, f::view::Nested<sets::Header>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 33> {
-        &self.0
-    }
+    /// The key of `rx-usecs` (`ETHTOOL_A_COALESCE_RX_USECS`, u32), written by the writer's `put`.
+    pub const RX_USECS: f::view::Key<sets::Coalesce, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `rx-max-frames` (`ETHTOOL_A_COALESCE_RX_MAX_FRAMES`, u32), written by the writer's `put`.
+    pub const RX_MAX_FRAMES: f::view::Key<sets::Coalesce, u32> = f::view::Key::new(3);
+
+    /// The key of `rx-usecs-irq` (`ETHTOOL_A_COALESCE_RX_USECS_IRQ`, u32), written by the writer's `put`.
+    pub const RX_USECS_IRQ: f::view::Key<sets::Coalesce, u32> = f::view::Key::new(4);
+
+    /// The key of `rx-max-frames-irq` (`ETHTOOL_A_COALESCE_RX_MAX_FRAMES_IRQ`, u32), written by the writer's `put`.
+    pub const RX_MAX_FRAMES_IRQ: f::view::Key<sets::Coalesce, u32> = f::view::Key::new(5);
+
+    /// The key of `tx-usecs` (`ETHTOOL_A_COALESCE_TX_USECS`, u32), written by the writer's `put`.
+    pub const TX_USECS: f::view::Key<sets::Coalesce, u32> = f::view::Key::new(6);
+
+    /// The key of `tx-max-frames` (`ETHTOOL_A_COALESCE_TX_MAX_FRAMES`, u32), written by the writer's `put`.
+    pub const TX_MAX_FRAMES: f::view::Key<sets::Coalesce, u32> = f::view::Key::new(7);
+
+    /// The key of `tx-usecs-irq` (`ETHTOOL_A_COALESCE_TX_USECS_IRQ`, u32), written by the writer's `put`.
+    pub const TX_USECS_IRQ: f::view::Key<sets::Coalesce, u32> = f::view::Key::new(8);
+
+    /// The key of `tx-max-frames-irq` (`ETHTOOL_A_COALESCE_TX_MAX_FRAMES_IRQ`, u32), written by the writer's `put`.
+    pub const TX_MAX_FRAMES_IRQ: f::view::Key<sets::Coalesce, u32> = f::view::Key::new(9);
+
+    /// The key of `stats-block-usecs` (`ETHTOOL_A_COALESCE_STATS_BLOCK_USECS`, u32), written by the writer's `put`.
+    pub const STATS_BLOCK_USECS: f::view::Key<sets::Coalesce, u32> = f::view::Key::new(10);
+
+    /// The key of `use-adaptive-rx` (`ETHTOOL_A_COALESCE_USE_ADAPTIVE_RX`, u8), written by the writer's `put`.
+    pub const USE_ADAPTIVE_RX: f::view::Key<sets::Coalesce, u8> = f::view::Key::new(11);
+
+    /// The key of `use-adaptive-tx` (`ETHTOOL_A_COALESCE_USE_ADAPTIVE_TX`, u8), written by the writer's `put`.
+    pub const USE_ADAPTIVE_TX: f::view::Key<sets::Coalesce, u8> = f::view::Key::new(12);
+
+    /// The key of `pkt-rate-low` (`ETHTOOL_A_COALESCE_PKT_RATE_LOW`, u32), written by the writer's `put`.
+    pub const PKT_RATE_LOW: f::view::Key<sets::Coalesce, u32> = f::view::Key::new(13);
+
+    /// The key of `rx-usecs-low` (`ETHTOOL_A_COALESCE_RX_USECS_LOW`, u32), written by the writer's `put`.
+    pub const RX_USECS_LOW: f::view::Key<sets::Coalesce, u32> = f::view::Key::new(14);
+
+    /// The key of `rx-max-frames-low` (`ETHTOOL_A_COALESCE_RX_MAX_FRAMES_LOW`, u32), written by the writer's `put`.
+    pub const RX_MAX_FRAMES_LOW: f::view::Key<sets::Coalesce, u32> = f::view::Key::new(15);
+
+    /// The key of `tx-usecs-low` (`ETHTOOL_A_COALESCE_TX_USECS_LOW`, u32), written by the writer's `put`.
+    pub const TX_USECS_LOW: f::view::Key<sets::Coalesce, u32> = f::view::Key::new(16);
+
+    /// The key of `tx-max-frames-low` (`ETHTOOL_A_COALESCE_TX_MAX_FRAMES_LOW`, u32), written by the writer's `put`.
+    pub const TX_MAX_FRAMES_LOW: f::view::Key<sets::Coalesce, u32> = f::view::Key::new(17);
+
+    /// The key of `pkt-rate-high` (`ETHTOOL_A_COALESCE_PKT_RATE_HIGH`, u32), written by the writer's `put`.
+    pub const PKT_RATE_HIGH: f::view::Key<sets::Coalesce, u32> = f::view::Key::new(18);
+
+    /// The key of `rx-usecs-high` (`ETHTOOL_A_COALESCE_RX_USECS_HIGH`, u32), written by the writer's `put`.
+    pub const RX_USECS_HIGH: f::view::Key<sets::Coalesce, u32> = f::view::Key::new(19);
+
+    /// The key of `rx-max-frames-high` (`ETHTOOL_A_COALESCE_RX_MAX_FRAMES_HIGH`, u32), written by the writer's `put`.
+    pub const RX_MAX_FRAMES_HIGH: f::view::Key<sets::Coalesce, u32> = f::view::Key::new(20);
+
+    /// The key of `tx-usecs-high` (`ETHTOOL_A_COALESCE_TX_USECS_HIGH`, u32), written by the writer's `put`.
+    pub const TX_USECS_HIGH: f::view::Key<sets::Coalesce, u32> = f::view::Key::new(21);
+
+    /// The key of `tx-max-frames-high` (`ETHTOOL_A_COALESCE_TX_MAX_FRAMES_HIGH`, u32), written by the writer's `put`.
+    pub const TX_MAX_FRAMES_HIGH: f::view::Key<sets::Coalesce, u32> = f::view::Key::new(22);
+
+    /// The key of `rate-sample-interval` (`ETHTOOL_A_COALESCE_RATE_SAMPLE_INTERVAL`, u32), written by the writer's `put`.
+    pub const RATE_SAMPLE_INTERVAL: f::view::Key<sets::Coalesce, u32> = f::view::Key::new(23);
+
+    /// The key of `use-cqe-mode-tx` (`ETHTOOL_A_COALESCE_USE_CQE_MODE_TX`, u8), written by the writer's `put`.
+    pub const USE_CQE_MODE_TX: f::view::Key<sets::Coalesce, u8> = f::view::Key::new(24);
+
+    /// The key of `use-cqe-mode-rx` (`ETHTOOL_A_COALESCE_USE_CQE_MODE_RX`, u8), written by the writer's `put`.
+    pub const USE_CQE_MODE_RX: f::view::Key<sets::Coalesce, u8> = f::view::Key::new(25);
+
+    /// The key of `tx-aggr-max-bytes` (`ETHTOOL_A_COALESCE_TX_AGGR_MAX_BYTES`, u32), written by the writer's `put`.
+    pub const TX_AGGR_MAX_BYTES: f::view::Key<sets::Coalesce, u32> = f::view::Key::new(26);
+
+    /// The key of `tx-aggr-max-frames` (`ETHTOOL_A_COALESCE_TX_AGGR_MAX_FRAMES`, u32), written by the writer's `put`.
+    pub const TX_AGGR_MAX_FRAMES: f::view::Key<sets::Coalesce, u32> = f::view::Key::new(27);
+
+    /// The key of `tx-aggr-time-usecs` (`ETHTOOL_A_COALESCE_TX_AGGR_TIME_USECS`, u32), written by the writer's `put`.
+    pub const TX_AGGR_TIME_USECS: f::view::Key<sets::Coalesce, u32> = f::view::Key::new(28);
+
+    /// The key of `rx-profile` (`ETHTOOL_A_COALESCE_RX_PROFILE`, nest), opened by the writer's `nest`.
+    pub const RX_PROFILE: f::view::Key<sets::Coalesce, f::view::Nested<sets::Profile>> =
+        f::view::Key::new(29);
+
+    /// The key of `tx-profile` (`ETHTOOL_A_COALESCE_TX_PROFILE`, nest), opened by the writer's `nest`.
+    pub const TX_PROFILE: f::view::Key<sets::Coalesce, f::view::Nested<sets::Profile>> =
+        f::view::Key::new(30);
+
+    /// The key of `rx-cqe-frames` (`ETHTOOL_A_COALESCE_RX_CQE_FRAMES`, u32), written by the writer's `put`.
+    pub const RX_CQE_FRAMES: f::view::Key<sets::Coalesce, u32> = f::view::Key::new(31);
+
+    /// The key of `rx-cqe-nsecs` (`ETHTOOL_A_COALESCE_RX_CQE_NSECS`, u32), written by the writer's `put`.
+    pub const RX_CQE_NSECS: f::view::Key<sets::Coalesce, u32> = f::view::Key::new(32);
 
     /// `header` (`ETHTOOL_A_COALESCE_HEADER`, nest).
     #[inline]
@@ -7782,248 +7169,20 @@ impl<'a> Coalesce<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `coalesce`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct CoalesceWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `coalesce`: it writes an attribute by its key, a constant of [`Coalesce`](self::Coalesce) (see [`Writer`](f::view::Writer)).
+pub type CoalesceWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Coalesce>;
 
-impl<'m, 'a, 'b> CoalesceWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_COALESCE_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Writes `rx-usecs` (`ETHTOOL_A_COALESCE_RX_USECS`, u32).
-    #[inline]
-    pub fn rx_usecs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `rx-max-frames` (`ETHTOOL_A_COALESCE_RX_MAX_FRAMES`, u32).
-    #[inline]
-    pub fn rx_max_frames(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `rx-usecs-irq` (`ETHTOOL_A_COALESCE_RX_USECS_IRQ`, u32).
-    #[inline]
-    pub fn rx_usecs_irq(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `rx-max-frames-irq` (`ETHTOOL_A_COALESCE_RX_MAX_FRAMES_IRQ`, u32).
-    #[inline]
-    pub fn rx_max_frames_irq(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `tx-usecs` (`ETHTOOL_A_COALESCE_TX_USECS`, u32).
-    #[inline]
-    pub fn tx_usecs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `tx-max-frames` (`ETHTOOL_A_COALESCE_TX_MAX_FRAMES`, u32).
-    #[inline]
-    pub fn tx_max_frames(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `tx-usecs-irq` (`ETHTOOL_A_COALESCE_TX_USECS_IRQ`, u32).
-    #[inline]
-    pub fn tx_usecs_irq(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `tx-max-frames-irq` (`ETHTOOL_A_COALESCE_TX_MAX_FRAMES_IRQ`, u32).
-    #[inline]
-    pub fn tx_max_frames_irq(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `stats-block-usecs` (`ETHTOOL_A_COALESCE_STATS_BLOCK_USECS`, u32).
-    #[inline]
-    pub fn stats_block_usecs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `use-adaptive-rx` (`ETHTOOL_A_COALESCE_USE_ADAPTIVE_RX`, u8).
-    #[inline]
-    pub fn use_adaptive_rx(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `use-adaptive-tx` (`ETHTOOL_A_COALESCE_USE_ADAPTIVE_TX`, u8).
-    #[inline]
-    pub fn use_adaptive_tx(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-
-    /// Writes `pkt-rate-low` (`ETHTOOL_A_COALESCE_PKT_RATE_LOW`, u32).
-    #[inline]
-    pub fn pkt_rate_low(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `rx-usecs-low` (`ETHTOOL_A_COALESCE_RX_USECS_LOW`, u32).
-    #[inline]
-    pub fn rx_usecs_low(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-
-    /// Writes `rx-max-frames-low` (`ETHTOOL_A_COALESCE_RX_MAX_FRAMES_LOW`, u32).
-    #[inline]
-    pub fn rx_max_frames_low(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `tx-usecs-low` (`ETHTOOL_A_COALESCE_TX_USECS_LOW`, u32).
-    #[inline]
-    pub fn tx_usecs_low(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, &value), self)
-    }
-
-    /// Writes `tx-max-frames-low` (`ETHTOOL_A_COALESCE_TX_MAX_FRAMES_LOW`, u32).
-    #[inline]
-    pub fn tx_max_frames_low(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(17, &value), self)
-    }
-
-    /// Writes `pkt-rate-high` (`ETHTOOL_A_COALESCE_PKT_RATE_HIGH`, u32).
-    #[inline]
-    pub fn pkt_rate_high(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(18, &value), self)
-    }
-
-    /// Writes `rx-usecs-high` (`ETHTOOL_A_COALESCE_RX_USECS_HIGH`, u32).
-    #[inline]
-    pub fn rx_usecs_high(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(19, &value), self)
-    }
-
-    /// Writes `rx-max-frames-high` (`ETHTOOL_A_COALESCE_RX_MAX_FRAMES_HIGH`, u32).
-    #[inline]
-    pub fn rx_max_frames_high(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(20, &value), self)
-    }
-
-    /// Writes `tx-usecs-high` (`ETHTOOL_A_COALESCE_TX_USECS_HIGH`, u32).
-    #[inline]
-    pub fn tx_usecs_high(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(21, &value), self)
-    }
-
-    /// Writes `tx-max-frames-high` (`ETHTOOL_A_COALESCE_TX_MAX_FRAMES_HIGH`, u32).
-    #[inline]
-    pub fn tx_max_frames_high(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(22, &value), self)
-    }
-
-    /// Writes `rate-sample-interval` (`ETHTOOL_A_COALESCE_RATE_SAMPLE_INTERVAL`, u32).
-    #[inline]
-    pub fn rate_sample_interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(23, &value), self)
-    }
-
-    /// Writes `use-cqe-mode-tx` (`ETHTOOL_A_COALESCE_USE_CQE_MODE_TX`, u8).
-    #[inline]
-    pub fn use_cqe_mode_tx(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(24, &value), self)
-    }
-
-    /// Writes `use-cqe-mode-rx` (`ETHTOOL_A_COALESCE_USE_CQE_MODE_RX`, u8).
-    #[inline]
-    pub fn use_cqe_mode_rx(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(25, &value), self)
-    }
-
-    /// Writes `tx-aggr-max-bytes` (`ETHTOOL_A_COALESCE_TX_AGGR_MAX_BYTES`, u32).
-    #[inline]
-    pub fn tx_aggr_max_bytes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(26, &value), self)
-    }
-
-    /// Writes `tx-aggr-max-frames` (`ETHTOOL_A_COALESCE_TX_AGGR_MAX_FRAMES`, u32).
-    #[inline]
-    pub fn tx_aggr_max_frames(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(27, &value), self)
-    }
-
-    /// Writes `tx-aggr-time-usecs` (`ETHTOOL_A_COALESCE_TX_AGGR_TIME_USECS`, u32).
-    #[inline]
-    pub fn tx_aggr_time_usecs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(28, &value), self)
-    }
-
-    /// Opens `rx-profile` (`ETHTOOL_A_COALESCE_RX_PROFILE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn rx_profile(&mut self) -> Result<ProfileWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(29).map(ProfileWriter)
-    }
-
-    /// Opens `tx-profile` (`ETHTOOL_A_COALESCE_TX_PROFILE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn tx_profile(&mut self) -> Result<ProfileWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(30).map(ProfileWriter)
-    }
-
-    /// Writes `rx-cqe-frames` (`ETHTOOL_A_COALESCE_RX_CQE_FRAMES`, u32).
-    #[inline]
-    pub fn rx_cqe_frames(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(31, &value), self)
-    }
-
-    /// Writes `rx-cqe-nsecs` (`ETHTOOL_A_COALESCE_RX_CQE_NSECS`, u32).
-    #[inline]
-    pub fn rx_cqe_nsecs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(32, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `debug`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Debug<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for Debug<'a> {
-    const SET: &'static f::AttrSet = &SET_DEBUG;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DEBUG, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `debug`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Debug<'a> = f::view::View<'a, sets::Debug, 3>;
 
 impl<'a> Debug<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_DEBUG_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::Debug, f::view::Nested<sets::Header>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `msgmask` (`ETHTOOL_A_DEBUG_MSGMASK`, nest), opened by the writer's `nest`.
+    pub const MSGMASK: f::view::Key<sets::Debug, f::view::Nested<sets::Bitset>> =
+        f::view::Key::new(2);
 
     /// `header` (`ETHTOOL_A_DEBUG_HEADER`, nest).
     #[inline]
@@ -8038,68 +7197,35 @@ impl<'a> Debug<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `debug`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DebugWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `debug`: it writes an attribute by its key, a constant of [`Debug`](self::Debug) (see [`Writer`](f::view::Writer)).
+pub type DebugWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Debug>;
 
-impl<'m, 'a, 'b> DebugWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_DEBUG_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Opens `msgmask` (`ETHTOOL_A_DEBUG_MSGMASK`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn msgmask(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(BitsetWriter)
-    }
-}
-
-/// The typed view of ethtool's attribute set `eee`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Eee<'a>(f::view::RawView<'a, 8>);
-
-impl<'a> f::view::SetView<'a> for Eee<'a> {
-    const SET: &'static f::AttrSet = &SET_EEE;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_EEE, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `eee`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Eee<'a> = f::view::View<'a, sets::Eee, 8>;
 
 impl<'a> Eee<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_EEE_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::Eee, f::view::Nested<sets::Header>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
-        &self.0
-    }
+    /// The key of `modes-ours` (`ETHTOOL_A_EEE_MODES_OURS`, nest), opened by the writer's `nest`.
+    pub const MODES_OURS: f::view::Key<sets::Eee, f::view::Nested<sets::Bitset>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `modes-peer` (`ETHTOOL_A_EEE_MODES_PEER`, nest), opened by the writer's `nest`.
+    pub const MODES_PEER: f::view::Key<sets::Eee, f::view::Nested<sets::Bitset>> =
+        f::view::Key::new(3);
+
+    /// The key of `active` (`ETHTOOL_A_EEE_ACTIVE`, u8), written by the writer's `put`.
+    pub const ACTIVE: f::view::Key<sets::Eee, u8> = f::view::Key::new(4);
+
+    /// The key of `enabled` (`ETHTOOL_A_EEE_ENABLED`, u8), written by the writer's `put`.
+    pub const ENABLED: f::view::Key<sets::Eee, u8> = f::view::Key::new(5);
+
+    /// The key of `tx-lpi-enabled` (`ETHTOOL_A_EEE_TX_LPI_ENABLED`, u8), written by the writer's `put`.
+    pub const TX_LPI_ENABLED: f::view::Key<sets::Eee, u8> = f::view::Key::new(6);
+
+    /// The key of `tx-lpi-timer` (`ETHTOOL_A_EEE_TX_LPI_TIMER`, u32), written by the writer's `put`.
+    pub const TX_LPI_TIMER: f::view::Key<sets::Eee, u32> = f::view::Key::new(7);
 
     /// `header` (`ETHTOOL_A_EEE_HEADER`, nest).
     #[inline]
@@ -8144,98 +7270,32 @@ impl<'a> Eee<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `eee`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct EeeWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `eee`: it writes an attribute by its key, a constant of [`Eee`](self::Eee) (see [`Writer`](f::view::Writer)).
+pub type EeeWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Eee>;
 
-impl<'m, 'a, 'b> EeeWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_EEE_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Opens `modes-ours` (`ETHTOOL_A_EEE_MODES_OURS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn modes_ours(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(BitsetWriter)
-    }
-
-    /// Opens `modes-peer` (`ETHTOOL_A_EEE_MODES_PEER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn modes_peer(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(BitsetWriter)
-    }
-
-    /// Writes `active` (`ETHTOOL_A_EEE_ACTIVE`, u8).
-    #[inline]
-    pub fn active(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `enabled` (`ETHTOOL_A_EEE_ENABLED`, u8).
-    #[inline]
-    pub fn enabled(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `tx-lpi-enabled` (`ETHTOOL_A_EEE_TX_LPI_ENABLED`, u8).
-    #[inline]
-    pub fn tx_lpi_enabled(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `tx-lpi-timer` (`ETHTOOL_A_EEE_TX_LPI_TIMER`, u32).
-    #[inline]
-    pub fn tx_lpi_timer(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `features`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Features<'a>(f::view::RawView<'a, 6>);
-
-impl<'a> f::view::SetView<'a> for Features<'a> {
-    const SET: &'static f::AttrSet = &SET_FEATURES;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FEATURES, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `features`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Features<'a> = f::view::View<'a, sets::Features, 6>;
 
 impl<'a> Features<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_FEATURES_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::Features, f::view::Nested<sets::Header>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
-        &self.0
-    }
+    /// The key of `hw` (`ETHTOOL_A_FEATURES_HW`, nest), opened by the writer's `nest`.
+    pub const HW: f::view::Key<sets::Features, f::view::Nested<sets::Bitset>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `wanted` (`ETHTOOL_A_FEATURES_WANTED`, nest), opened by the writer's `nest`.
+    pub const WANTED: f::view::Key<sets::Features, f::view::Nested<sets::Bitset>> =
+        f::view::Key::new(3);
+
+    /// The key of `active` (`ETHTOOL_A_FEATURES_ACTIVE`, nest), opened by the writer's `nest`.
+    pub const ACTIVE: f::view::Key<sets::Features, f::view::Nested<sets::Bitset>> =
+        f::view::Key::new(4);
+
+    /// The key of `nochange` (`ETHTOOL_A_FEATURES_NOCHANGE`, nest), opened by the writer's `nest`.
+    pub const NOCHANGE: f::view::Key<sets::Features, f::view::Nested<sets::Bitset>> =
+        f::view::Key::new(5);
 
     /// `header` (`ETHTOOL_A_FEATURES_HEADER`, nest).
     #[inline]
@@ -8268,86 +7328,27 @@ impl<'a> Features<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `features`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FeaturesWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `features`: it writes an attribute by its key, a constant of [`Features`](self::Features) (see [`Writer`](f::view::Writer)).
+pub type FeaturesWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Features>;
 
-impl<'m, 'a, 'b> FeaturesWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_FEATURES_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Opens `hw` (`ETHTOOL_A_FEATURES_HW`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn hw(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(BitsetWriter)
-    }
-
-    /// Opens `wanted` (`ETHTOOL_A_FEATURES_WANTED`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn wanted(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(BitsetWriter)
-    }
-
-    /// Opens `active` (`ETHTOOL_A_FEATURES_ACTIVE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn active(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(4).map(BitsetWriter)
-    }
-
-    /// Opens `nochange` (`ETHTOOL_A_FEATURES_NOCHANGE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn nochange(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(5).map(BitsetWriter)
-    }
-}
-
-/// The typed view of ethtool's attribute set `fec`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Fec<'a>(f::view::RawView<'a, 6>);
-
-impl<'a> f::view::SetView<'a> for Fec<'a> {
-    const SET: &'static f::AttrSet = &SET_FEC;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FEC, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `fec`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Fec<'a> = f::view::View<'a, sets::Fec, 6>;
 
 impl<'a> Fec<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_FEC_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::Fec, f::view::Nested<sets::Header>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
-        &self.0
-    }
+    /// The key of `modes` (`ETHTOOL_A_FEC_MODES`, nest), opened by the writer's `nest`.
+    pub const MODES: f::view::Key<sets::Fec, f::view::Nested<sets::Bitset>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `auto` (`ETHTOOL_A_FEC_AUTO`, u8), written by the writer's `put`.
+    pub const AUTO: f::view::Key<sets::Fec, u8> = f::view::Key::new(3);
+
+    /// The key of `active` (`ETHTOOL_A_FEC_ACTIVE`, u32), written by the writer's `put`.
+    pub const ACTIVE: f::view::Key<sets::Fec, u32> = f::view::Key::new(4);
+
+    /// The key of `stats` (`ETHTOOL_A_FEC_STATS`, nest), opened by the writer's `nest`.
+    pub const STATS: f::view::Key<sets::Fec, f::view::Nested<sets::FecStat>> = f::view::Key::new(5);
 
     /// `header` (`ETHTOOL_A_FEC_HEADER`, nest).
     #[inline]
@@ -8380,86 +7381,24 @@ impl<'a> Fec<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `fec`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FecWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `fec`: it writes an attribute by its key, a constant of [`Fec`](self::Fec) (see [`Writer`](f::view::Writer)).
+pub type FecWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Fec>;
 
-impl<'m, 'a, 'b> FecWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_FEC_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Opens `modes` (`ETHTOOL_A_FEC_MODES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn modes(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(BitsetWriter)
-    }
-
-    /// Writes `auto` (`ETHTOOL_A_FEC_AUTO`, u8).
-    #[inline]
-    pub fn auto(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `active` (`ETHTOOL_A_FEC_ACTIVE`, u32).
-    #[inline]
-    pub fn active(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Opens `stats` (`ETHTOOL_A_FEC_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn stats(&mut self) -> Result<FecStatWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(5).map(FecStatWriter)
-    }
-}
-
-/// The typed view of ethtool's attribute set `fec-hist`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct FecHist<'a>(f::view::RawView<'a, 5>);
-
-impl<'a> f::view::SetView<'a> for FecHist<'a> {
-    const SET: &'static f::AttrSet = &SET_FEC_HIST;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FEC_HIST, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `fec-hist`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type FecHist<'a> = f::view::View<'a, sets::FecHist, 5>;
 
 impl<'a> FecHist<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `bin-low` (`ETHTOOL_A_FEC_HIST_BIN_LOW`, u32), written by the writer's `put`.
+    pub const BIN_LOW: f::view::Key<sets::FecHist, u32> = f::view::Key::new(2);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
-        &self.0
-    }
+    /// The key of `bin-high` (`ETHTOOL_A_FEC_HIST_BIN_HIGH`, u32), written by the writer's `put`.
+    pub const BIN_HIGH: f::view::Key<sets::FecHist, u32> = f::view::Key::new(3);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `bin-val` (`ETHTOOL_A_FEC_HIST_BIN_VAL`, uint), written by the writer's `put`.
+    pub const BIN_VAL: f::view::Key<sets::FecHist, u64> = f::view::Key::new(4);
+
+    /// The key of `bin-val-per-lane` (`ETHTOOL_A_FEC_HIST_BIN_VAL_PER_LANE`, binary), written by the writer's `put`.
+    pub const BIN_VAL_PER_LANE: f::view::Key<sets::FecHist, [u8]> = f::view::Key::new(5);
 
     /// `bin-low` (`ETHTOOL_A_FEC_HIST_BIN_LOW`, u32).
     #[inline]
@@ -8486,80 +7425,25 @@ impl<'a> FecHist<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `fec-hist`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FecHistWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `fec-hist`: it writes an attribute by its key, a constant of [`FecHist`](self::FecHist) (see [`Writer`](f::view::Writer)).
+pub type FecHistWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::FecHist>;
 
-impl<'m, 'a, 'b> FecHistWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `bin-low` (`ETHTOOL_A_FEC_HIST_BIN_LOW`, u32).
-    #[inline]
-    pub fn bin_low(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `bin-high` (`ETHTOOL_A_FEC_HIST_BIN_HIGH`, u32).
-    #[inline]
-    pub fn bin_high(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `bin-val` (`ETHTOOL_A_FEC_HIST_BIN_VAL`, uint).
-    #[inline]
-    pub fn bin_val(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `bin-val-per-lane` (`ETHTOOL_A_FEC_HIST_BIN_VAL_PER_LANE`, binary).
-    #[inline]
-    pub fn bin_val_per_lane(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `fec-stat`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct FecStat<'a>(f::view::RawView<'a, 6>);
-
-impl<'a> f::view::SetView<'a> for FecStat<'a> {
-    const SET: &'static f::AttrSet = &SET_FEC_STAT;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FEC_STAT, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `fec-stat`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type FecStat<'a> = f::view::View<'a, sets::FecStat, 6>;
 
 impl<'a> FecStat<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `corrected` (`ETHTOOL_A_FEC_STAT_CORRECTED`, binary), written by the writer's `put`.
+    pub const CORRECTED: f::view::Key<sets::FecStat, [u8]> = f::view::Key::new(2);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
-        &self.0
-    }
+    /// The key of `uncorr` (`ETHTOOL_A_FEC_STAT_UNCORR`, binary), written by the writer's `put`.
+    pub const UNCORR: f::view::Key<sets::FecStat, [u8]> = f::view::Key::new(3);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `corr-bits` (`ETHTOOL_A_FEC_STAT_CORR_BITS`, binary), written by the writer's `put`.
+    pub const CORR_BITS: f::view::Key<sets::FecStat, [u8]> = f::view::Key::new(4);
+
+    /// The key of `hist` (`ETHTOOL_A_FEC_STAT_HIST`, nest, multi-attr), opened by the writer's `nest`.
+    pub const HIST: f::view::Key<sets::FecStat, f::view::Nested<sets::FecHist>> =
+        f::view::Key::new(5);
 
     /// `corrected` (`ETHTOOL_A_FEC_STAT_CORRECTED`, binary).
     #[inline]
@@ -8586,80 +7470,93 @@ impl<'a> FecStat<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `fec-stat`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FecStatWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `fec-stat`: it writes an attribute by its key, a constant of [`FecStat`](self::FecStat) (see [`Writer`](f::view::Writer)).
+pub type FecStatWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::FecStat>;
 
-impl<'m, 'a, 'b> FecStatWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `corrected` (`ETHTOOL_A_FEC_STAT_CORRECTED`, binary).
-    #[inline]
-    pub fn corrected(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, value), self)
-    }
-
-    /// Writes `uncorr` (`ETHTOOL_A_FEC_STAT_UNCORR`, binary).
-    #[inline]
-    pub fn uncorr(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
-    }
-
-    /// Writes `corr-bits` (`ETHTOOL_A_FEC_STAT_CORR_BITS`, binary).
-    #[inline]
-    pub fn corr_bits(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, value), self)
-    }
-
-    /// Opens `hist` (`ETHTOOL_A_FEC_STAT_HIST`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn hist(&mut self) -> Result<FecHistWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(5).map(FecHistWriter)
-    }
-}
-
-/// The typed view of ethtool's attribute set `flow`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Flow<'a>(f::view::RawView<'a, 27>);
-
-impl<'a> f::view::SetView<'a> for Flow<'a> {
-    const SET: &'static f::AttrSet = &SET_FLOW;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FLOW, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `flow`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Flow<'a> = f::view::View<'a, sets::Flow, 27>;
 
 impl<'a> Flow<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `ether` (`ETHTOOL_A_FLOW_ETHER`, uint, a value of `rxfh-fields`: `RxfhFields`), written by the writer's `put`.
+    pub const ETHER: f::view::Key<sets::Flow, u64> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 27> {
-        &self.0
-    }
+    /// The key of `ip4` (`ETHTOOL_A_FLOW_IP4`, uint, a value of `rxfh-fields`: `RxfhFields`), written by the writer's `put`.
+    pub const IP4: f::view::Key<sets::Flow, u64> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `ip6` (`ETHTOOL_A_FLOW_IP6`, uint, a value of `rxfh-fields`: `RxfhFields`), written by the writer's `put`.
+    pub const IP6: f::view::Key<sets::Flow, u64> = f::view::Key::new(3);
+
+    /// The key of `tcp4` (`ETHTOOL_A_FLOW_TCP4`, uint, a value of `rxfh-fields`: `RxfhFields`), written by the writer's `put`.
+    pub const TCP4: f::view::Key<sets::Flow, u64> = f::view::Key::new(4);
+
+    /// The key of `tcp6` (`ETHTOOL_A_FLOW_TCP6`, uint, a value of `rxfh-fields`: `RxfhFields`), written by the writer's `put`.
+    pub const TCP6: f::view::Key<sets::Flow, u64> = f::view::Key::new(5);
+
+    /// The key of `udp4` (`ETHTOOL_A_FLOW_UDP4`, uint, a value of `rxfh-fields`: `RxfhFields`), written by the writer's `put`.
+    pub const UDP4: f::view::Key<sets::Flow, u64> = f::view::Key::new(6);
+
+    /// The key of `udp6` (`ETHTOOL_A_FLOW_UDP6`, uint, a value of `rxfh-fields`: `RxfhFields`), written by the writer's `put`.
+    pub const UDP6: f::view::Key<sets::Flow, u64> = f::view::Key::new(7);
+
+    /// The key of `sctp4` (`ETHTOOL_A_FLOW_SCTP4`, uint, a value of `rxfh-fields`: `RxfhFields`), written by the writer's `put`.
+    pub const SCTP4: f::view::Key<sets::Flow, u64> = f::view::Key::new(8);
+
+    /// The key of `sctp6` (`ETHTOOL_A_FLOW_SCTP6`, uint, a value of `rxfh-fields`: `RxfhFields`), written by the writer's `put`.
+    pub const SCTP6: f::view::Key<sets::Flow, u64> = f::view::Key::new(9);
+
+    /// The key of `ah4` (`ETHTOOL_A_FLOW_AH4`, uint, a value of `rxfh-fields`: `RxfhFields`), written by the writer's `put`.
+    pub const AH4: f::view::Key<sets::Flow, u64> = f::view::Key::new(10);
+
+    /// The key of `ah6` (`ETHTOOL_A_FLOW_AH6`, uint, a value of `rxfh-fields`: `RxfhFields`), written by the writer's `put`.
+    pub const AH6: f::view::Key<sets::Flow, u64> = f::view::Key::new(11);
+
+    /// The key of `esp4` (`ETHTOOL_A_FLOW_ESP4`, uint, a value of `rxfh-fields`: `RxfhFields`), written by the writer's `put`.
+    pub const ESP4: f::view::Key<sets::Flow, u64> = f::view::Key::new(12);
+
+    /// The key of `esp6` (`ETHTOOL_A_FLOW_ESP6`, uint, a value of `rxfh-fields`: `RxfhFields`), written by the writer's `put`.
+    pub const ESP6: f::view::Key<sets::Flow, u64> = f::view::Key::new(13);
+
+    /// The key of `ah-esp4` (`ETHTOOL_A_FLOW_AH_ESP4`, uint, a value of `rxfh-fields`: `RxfhFields`), written by the writer's `put`.
+    pub const AH_ESP4: f::view::Key<sets::Flow, u64> = f::view::Key::new(14);
+
+    /// The key of `ah-esp6` (`ETHTOOL_A_FLOW_AH_ESP6`, uint, a value of `rxfh-fields`: `RxfhFields`), written by the writer's `put`.
+    pub const AH_ESP6: f::view::Key<sets::Flow, u64> = f::view::Key::new(15);
+
+    /// The key of `gtpu4` (`ETHTOOL_A_FLOW_GTPU4`, uint, a value of `rxfh-fields`: `RxfhFields`), written by the writer's `put`.
+    pub const GTPU4: f::view::Key<sets::Flow, u64> = f::view::Key::new(16);
+
+    /// The key of `gtpu6` (`ETHTOOL_A_FLOW_GTPU6`, uint, a value of `rxfh-fields`: `RxfhFields`), written by the writer's `put`.
+    pub const GTPU6: f::view::Key<sets::Flow, u64> = f::view::Key::new(17);
+
+    /// The key of `gtpc4` (`ETHTOOL_A_FLOW_GTPC4`, uint, a value of `rxfh-fields`: `RxfhFields`), written by the writer's `put`.
+    pub const GTPC4: f::view::Key<sets::Flow, u64> = f::view::Key::new(18);
+
+    /// The key of `gtpc6` (`ETHTOOL_A_FLOW_GTPC6`, uint, a value of `rxfh-fields`: `RxfhFields`), written by the writer's `put`.
+    pub const GTPC6: f::view::Key<sets::Flow, u64> = f::view::Key::new(19);
+
+    /// The key of `gtpc-teid4` (`ETHTOOL_A_FLOW_GTPC_TEID4`, uint, a value of `rxfh-fields`: `RxfhFields`), written by the writer's `put`.
+    pub const GTPC_TEID4: f::view::Key<sets::Flow, u64> = f::view::Key::new(20);
+
+    /// The key of `gtpc-teid6` (`ETHTOOL_A_FLOW_GTPC_TEID6`, uint, a value of `rxfh-fields`: `RxfhFields`), written by the writer's `put`.
+    pub const GTPC_TEID6: f::view::Key<sets::Flow, u64> = f::view::Key::new(21);
+
+    /// The key of `gtpu-eh4` (`ETHTOOL_A_FLOW_GTPU_EH4`, uint, a value of `rxfh-fields`: `RxfhFields`), written by the writer's `put`.
+    pub const GTPU_EH4: f::view::Key<sets::Flow, u64> = f::view::Key::new(22);
+
+    /// The key of `gtpu-eh6` (`ETHTOOL_A_FLOW_GTPU_EH6`, uint, a value of `rxfh-fields`: `RxfhFields`), written by the writer's `put`.
+    pub const GTPU_EH6: f::view::Key<sets::Flow, u64> = f::view::Key::new(23);
+
+    /// The key of `gtpu-ul4` (`ETHTOOL_A_FLOW_GTPU_UL4`, uint, a value of `rxfh-fields`: `RxfhFields`), written by the writer's `put`.
+    pub const GTPU_UL4: f::view::Key<sets::Flow, u64> = f::view::Key::new(24);
+
+    /// The key of `gtpu-ul6` (`ETHTOOL_A_FLOW_GTPU_UL6`, uint, a value of `rxfh-fields`: `RxfhFields`), written by the writer's `put`.
+    pub const GTPU_UL6: f::view::Key<sets::Flow, u64> = f::view::Key::new(25);
+
+    /// The key of `gtpu-dl4` (`ETHTOOL_A_FLOW_GTPU_DL4`, uint, a value of `rxfh-fields`: `RxfhFields`), written by the writer's `put`.
+    pub const GTPU_DL4: f::view::Key<sets::Flow, u64> = f::view::Key::new(26);
+
+    /// The key of `gtpu-dl6` (`ETHTOOL_A_FLOW_GTPU_DL6`, uint, a value of `rxfh-fields`: `RxfhFields`), written by the writer's `put`.
+    pub const GTPU_DL6: f::view::Key<sets::Flow, u64> = f::view::Key::new(27);
 
     /// `ether` (`ETHTOOL_A_FLOW_ETHER`, uint, a value of `rxfh-fields`: `RxfhFields`).
     #[inline]
@@ -8824,218 +7721,24 @@ impl<'a> Flow<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `flow`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FlowWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `flow`: it writes an attribute by its key, a constant of [`Flow`](self::Flow) (see [`Writer`](f::view::Writer)).
+pub type FlowWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Flow>;
 
-impl<'m, 'a, 'b> FlowWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `ether` (`ETHTOOL_A_FLOW_ETHER`, uint, a value of `rxfh-fields`: `RxfhFields`).
-    #[inline]
-    pub fn ether(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `ip4` (`ETHTOOL_A_FLOW_IP4`, uint, a value of `rxfh-fields`: `RxfhFields`).
-    #[inline]
-    pub fn ip4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `ip6` (`ETHTOOL_A_FLOW_IP6`, uint, a value of `rxfh-fields`: `RxfhFields`).
-    #[inline]
-    pub fn ip6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `tcp4` (`ETHTOOL_A_FLOW_TCP4`, uint, a value of `rxfh-fields`: `RxfhFields`).
-    #[inline]
-    pub fn tcp4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `tcp6` (`ETHTOOL_A_FLOW_TCP6`, uint, a value of `rxfh-fields`: `RxfhFields`).
-    #[inline]
-    pub fn tcp6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `udp4` (`ETHTOOL_A_FLOW_UDP4`, uint, a value of `rxfh-fields`: `RxfhFields`).
-    #[inline]
-    pub fn udp4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `udp6` (`ETHTOOL_A_FLOW_UDP6`, uint, a value of `rxfh-fields`: `RxfhFields`).
-    #[inline]
-    pub fn udp6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `sctp4` (`ETHTOOL_A_FLOW_SCTP4`, uint, a value of `rxfh-fields`: `RxfhFields`).
-    #[inline]
-    pub fn sctp4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `sctp6` (`ETHTOOL_A_FLOW_SCTP6`, uint, a value of `rxfh-fields`: `RxfhFields`).
-    #[inline]
-    pub fn sctp6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `ah4` (`ETHTOOL_A_FLOW_AH4`, uint, a value of `rxfh-fields`: `RxfhFields`).
-    #[inline]
-    pub fn ah4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `ah6` (`ETHTOOL_A_FLOW_AH6`, uint, a value of `rxfh-fields`: `RxfhFields`).
-    #[inline]
-    pub fn ah6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `esp4` (`ETHTOOL_A_FLOW_ESP4`, uint, a value of `rxfh-fields`: `RxfhFields`).
-    #[inline]
-    pub fn esp4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-
-    /// Writes `esp6` (`ETHTOOL_A_FLOW_ESP6`, uint, a value of `rxfh-fields`: `RxfhFields`).
-    #[inline]
-    pub fn esp6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `ah-esp4` (`ETHTOOL_A_FLOW_AH_ESP4`, uint, a value of `rxfh-fields`: `RxfhFields`).
-    #[inline]
-    pub fn ah_esp4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-
-    /// Writes `ah-esp6` (`ETHTOOL_A_FLOW_AH_ESP6`, uint, a value of `rxfh-fields`: `RxfhFields`).
-    #[inline]
-    pub fn ah_esp6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `gtpu4` (`ETHTOOL_A_FLOW_GTPU4`, uint, a value of `rxfh-fields`: `RxfhFields`).
-    #[inline]
-    pub fn gtpu4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, &value), self)
-    }
-
-    /// Writes `gtpu6` (`ETHTOOL_A_FLOW_GTPU6`, uint, a value of `rxfh-fields`: `RxfhFields`).
-    #[inline]
-    pub fn gtpu6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(17, &value), self)
-    }
-
-    /// Writes `gtpc4` (`ETHTOOL_A_FLOW_GTPC4`, uint, a value of `rxfh-fields`: `RxfhFields`).
-    #[inline]
-    pub fn gtpc4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(18, &value), self)
-    }
-
-    /// Writes `gtpc6` (`ETHTOOL_A_FLOW_GTPC6`, uint, a value of `rxfh-fields`: `RxfhFields`).
-    #[inline]
-    pub fn gtpc6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(19, &value), self)
-    }
-
-    /// Writes `gtpc-teid4` (`ETHTOOL_A_FLOW_GTPC_TEID4`, uint, a value of `rxfh-fields`: `RxfhFields`).
-    #[inline]
-    pub fn gtpc_teid4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(20, &value), self)
-    }
-
-    /// Writes `gtpc-teid6` (`ETHTOOL_A_FLOW_GTPC_TEID6`, uint, a value of `rxfh-fields`: `RxfhFields`).
-    #[inline]
-    pub fn gtpc_teid6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(21, &value), self)
-    }
-
-    /// Writes `gtpu-eh4` (`ETHTOOL_A_FLOW_GTPU_EH4`, uint, a value of `rxfh-fields`: `RxfhFields`).
-    #[inline]
-    pub fn gtpu_eh4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(22, &value), self)
-    }
-
-    /// Writes `gtpu-eh6` (`ETHTOOL_A_FLOW_GTPU_EH6`, uint, a value of `rxfh-fields`: `RxfhFields`).
-    #[inline]
-    pub fn gtpu_eh6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(23, &value), self)
-    }
-
-    /// Writes `gtpu-ul4` (`ETHTOOL_A_FLOW_GTPU_UL4`, uint, a value of `rxfh-fields`: `RxfhFields`).
-    #[inline]
-    pub fn gtpu_ul4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(24, &value), self)
-    }
-
-    /// Writes `gtpu-ul6` (`ETHTOOL_A_FLOW_GTPU_UL6`, uint, a value of `rxfh-fields`: `RxfhFields`).
-    #[inline]
-    pub fn gtpu_ul6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(25, &value), self)
-    }
-
-    /// Writes `gtpu-dl4` (`ETHTOOL_A_FLOW_GTPU_DL4`, uint, a value of `rxfh-fields`: `RxfhFields`).
-    #[inline]
-    pub fn gtpu_dl4(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(26, &value), self)
-    }
-
-    /// Writes `gtpu-dl6` (`ETHTOOL_A_FLOW_GTPU_DL6`, uint, a value of `rxfh-fields`: `RxfhFields`).
-    #[inline]
-    pub fn gtpu_dl6(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(27, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `header`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Header<'a>(f::view::RawView<'a, 5>);
-
-impl<'a> f::view::SetView<'a> for Header<'a> {
-    const SET: &'static f::AttrSet = &SET_HEADER;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_HEADER, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `header`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Header<'a> = f::view::View<'a, sets::Header, 5>;
 
 impl<'a> Header<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `dev-index` (`ETHTOOL_A_HEADER_DEV_INDEX`, u32), written by the writer's `put`.
+    pub const DEV_INDEX: f::view::Key<sets::Header, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
-        &self.0
-    }
+    /// The key of `dev-name` (`ETHTOOL_A_HEADER_DEV_NAME`, string), written by the writer's `put`.
+    pub const DEV_NAME: f::view::Key<sets::Header, f::view::Str> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `flags` (`ETHTOOL_A_HEADER_FLAGS`, u32, a value of `header-flags`: `HeaderFlags`), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::Header, u32> = f::view::Key::new(3);
+
+    /// The key of `phy-index` (`ETHTOOL_A_HEADER_PHY_INDEX`, u32), written by the writer's `put`.
+    pub const PHY_INDEX: f::view::Key<sets::Header, u32> = f::view::Key::new(4);
 
     /// `dev-index` (`ETHTOOL_A_HEADER_DEV_INDEX`, u32).
     #[inline]
@@ -9062,80 +7765,21 @@ impl<'a> Header<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `header`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct HeaderWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `header`: it writes an attribute by its key, a constant of [`Header`](self::Header) (see [`Writer`](f::view::Writer)).
+pub type HeaderWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Header>;
 
-impl<'m, 'a, 'b> HeaderWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `dev-index` (`ETHTOOL_A_HEADER_DEV_INDEX`, u32).
-    #[inline]
-    pub fn dev_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `dev-name` (`ETHTOOL_A_HEADER_DEV_NAME`, string).
-    #[inline]
-    pub fn dev_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(2, value), self)
-    }
-
-    /// Writes `flags` (`ETHTOOL_A_HEADER_FLAGS`, u32, a value of `header-flags`: `HeaderFlags`).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `phy-index` (`ETHTOOL_A_HEADER_PHY_INDEX`, u32).
-    #[inline]
-    pub fn phy_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `irq-moderation`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct IrqModeration<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for IrqModeration<'a> {
-    const SET: &'static f::AttrSet = &SET_IRQ_MODERATION;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_IRQ_MODERATION, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `irq-moderation`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type IrqModeration<'a> = f::view::View<'a, sets::IrqModeration, 4>;
 
 impl<'a> IrqModeration<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `usec` (`ETHTOOL_A_IRQ_MODERATION_USEC`, u32), written by the writer's `put`.
+    pub const USEC: f::view::Key<sets::IrqModeration, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `pkts` (`ETHTOOL_A_IRQ_MODERATION_PKTS`, u32), written by the writer's `put`.
+    pub const PKTS: f::view::Key<sets::IrqModeration, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `comps` (`ETHTOOL_A_IRQ_MODERATION_COMPS`, u32), written by the writer's `put`.
+    pub const COMPS: f::view::Key<sets::IrqModeration, u32> = f::view::Key::new(3);
 
     /// `usec` (`ETHTOOL_A_IRQ_MODERATION_USEC`, u32).
     #[inline]
@@ -9156,74 +7800,31 @@ impl<'a> IrqModeration<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `irq-moderation`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct IrqModerationWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `irq-moderation`: it writes an attribute by its key, a constant of [`IrqModeration`](self::IrqModeration) (see [`Writer`](f::view::Writer)).
+pub type IrqModerationWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::IrqModeration>;
 
-impl<'m, 'a, 'b> IrqModerationWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `usec` (`ETHTOOL_A_IRQ_MODERATION_USEC`, u32).
-    #[inline]
-    pub fn usec(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `pkts` (`ETHTOOL_A_IRQ_MODERATION_PKTS`, u32).
-    #[inline]
-    pub fn pkts(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `comps` (`ETHTOOL_A_IRQ_MODERATION_COMPS`, u32).
-    #[inline]
-    pub fn comps(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `linkinfo`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Linkinfo<'a>(f::view::RawView<'a, 7>);
-
-impl<'a> f::view::SetView<'a> for Linkinfo<'a> {
-    const SET: &'static f::AttrSet = &SET_LINKINFO;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_LINKINFO, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `linkinfo`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Linkinfo<'a> = f::view::View<'a, sets::Linkinfo, 7>;
 
 impl<'a> Linkinfo<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_LINKINFO_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::Linkinfo, f::view::Nested<sets::Header>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
-        &self.0
-    }
+    /// The key of `port` (`ETHTOOL_A_LINKINFO_PORT`, u8), written by the writer's `put`.
+    pub const PORT: f::view::Key<sets::Linkinfo, u8> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `phyaddr` (`ETHTOOL_A_LINKINFO_PHYADDR`, u8), written by the writer's `put`.
+    pub const PHYADDR: f::view::Key<sets::Linkinfo, u8> = f::view::Key::new(3);
+
+    /// The key of `tp-mdix` (`ETHTOOL_A_LINKINFO_TP_MDIX`, u8), written by the writer's `put`.
+    pub const TP_MDIX: f::view::Key<sets::Linkinfo, u8> = f::view::Key::new(4);
+
+    /// The key of `tp-mdix-ctrl` (`ETHTOOL_A_LINKINFO_TP_MDIX_CTRL`, u8), written by the writer's `put`.
+    pub const TP_MDIX_CTRL: f::view::Key<sets::Linkinfo, u8> = f::view::Key::new(5);
+
+    /// The key of `transceiver` (`ETHTOOL_A_LINKINFO_TRANSCEIVER`, u8), written by the writer's `put`.
+    pub const TRANSCEIVER: f::view::Key<sets::Linkinfo, u8> = f::view::Key::new(6);
 
     /// `header` (`ETHTOOL_A_LINKINFO_HEADER`, nest).
     #[inline]
@@ -9262,92 +7863,45 @@ impl<'a> Linkinfo<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `linkinfo`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct LinkinfoWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `linkinfo`: it writes an attribute by its key, a constant of [`Linkinfo`](self::Linkinfo) (see [`Writer`](f::view::Writer)).
+pub type LinkinfoWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Linkinfo>;
 
-impl<'m, 'a, 'b> LinkinfoWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_LINKINFO_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Writes `port` (`ETHTOOL_A_LINKINFO_PORT`, u8).
-    #[inline]
-    pub fn port(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `phyaddr` (`ETHTOOL_A_LINKINFO_PHYADDR`, u8).
-    #[inline]
-    pub fn phyaddr(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `tp-mdix` (`ETHTOOL_A_LINKINFO_TP_MDIX`, u8).
-    #[inline]
-    pub fn tp_mdix(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `tp-mdix-ctrl` (`ETHTOOL_A_LINKINFO_TP_MDIX_CTRL`, u8).
-    #[inline]
-    pub fn tp_mdix_ctrl(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `transceiver` (`ETHTOOL_A_LINKINFO_TRANSCEIVER`, u8).
-    #[inline]
-    pub fn transceiver(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `linkmodes`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Linkmodes<'a>(f::view::RawView<'a, 11>);
-
-impl<'a> f::view::SetView<'a> for Linkmodes<'a> {
-    const SET: &'static f::AttrSet = &SET_LINKMODES;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_LINKMODES, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `linkmodes`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Linkmodes<'a> = f::view::View<'a, sets::Linkmodes, 11>;
 
 impl<'a> Linkmodes<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_LINKMODES_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::Linkmodes, f::view::Nested<sets::Header>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 11> {
-        &self.0
-    }
+    /// The key of `autoneg` (`ETHTOOL_A_LINKMODES_AUTONEG`, u8), written by the writer's `put`.
+    pub const AUTONEG: f::view::Key<sets::Linkmodes, u8> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `ours` (`ETHTOOL_A_LINKMODES_OURS`, nest), opened by the writer's `nest`.
+    pub const OURS: f::view::Key<sets::Linkmodes, f::view::Nested<sets::Bitset>> =
+        f::view::Key::new(3);
+
+    /// The key of `peer` (`ETHTOOL_A_LINKMODES_PEER`, nest), opened by the writer's `nest`.
+    pub const PEER: f::view::Key<sets::Linkmodes, f::view::Nested<sets::Bitset>> =
+        f::view::Key::new(4);
+
+    /// The key of `speed` (`ETHTOOL_A_LINKMODES_SPEED`, u32), written by the writer's `put`.
+    pub const SPEED: f::view::Key<sets::Linkmodes, u32> = f::view::Key::new(5);
+
+    /// The key of `duplex` (`ETHTOOL_A_LINKMODES_DUPLEX`, u8), written by the writer's `put`.
+    pub const DUPLEX: f::view::Key<sets::Linkmodes, u8> = f::view::Key::new(6);
+
+    /// The key of `master-slave-cfg` (`ETHTOOL_A_LINKMODES_MASTER_SLAVE_CFG`, u8), written by the writer's `put`.
+    pub const MASTER_SLAVE_CFG: f::view::Key<sets::Linkmodes, u8> = f::view::Key::new(7);
+
+    /// The key of `master-slave-state` (`ETHTOOL_A_LINKMODES_MASTER_SLAVE_STATE`, u8), written by the writer's `put`.
+    pub const MASTER_SLAVE_STATE: f::view::Key<sets::Linkmodes, u8> = f::view::Key::new(8);
+
+    /// The key of `lanes` (`ETHTOOL_A_LINKMODES_LANES`, u32), written by the writer's `put`.
+    pub const LANES: f::view::Key<sets::Linkmodes, u32> = f::view::Key::new(9);
+
+    /// The key of `rate-matching` (`ETHTOOL_A_LINKMODES_RATE_MATCHING`, u8), written by the writer's `put`.
+    pub const RATE_MATCHING: f::view::Key<sets::Linkmodes, u8> = f::view::Key::new(10);
 
     /// `header` (`ETHTOOL_A_LINKMODES_HEADER`, nest).
     #[inline]
@@ -9410,116 +7964,34 @@ impl<'a> Linkmodes<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `linkmodes`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct LinkmodesWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `linkmodes`: it writes an attribute by its key, a constant of [`Linkmodes`](self::Linkmodes) (see [`Writer`](f::view::Writer)).
+pub type LinkmodesWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Linkmodes>;
 
-impl<'m, 'a, 'b> LinkmodesWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_LINKMODES_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Writes `autoneg` (`ETHTOOL_A_LINKMODES_AUTONEG`, u8).
-    #[inline]
-    pub fn autoneg(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Opens `ours` (`ETHTOOL_A_LINKMODES_OURS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn ours(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(BitsetWriter)
-    }
-
-    /// Opens `peer` (`ETHTOOL_A_LINKMODES_PEER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn peer(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(4).map(BitsetWriter)
-    }
-
-    /// Writes `speed` (`ETHTOOL_A_LINKMODES_SPEED`, u32).
-    #[inline]
-    pub fn speed(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `duplex` (`ETHTOOL_A_LINKMODES_DUPLEX`, u8).
-    #[inline]
-    pub fn duplex(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `master-slave-cfg` (`ETHTOOL_A_LINKMODES_MASTER_SLAVE_CFG`, u8).
-    #[inline]
-    pub fn master_slave_cfg(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `master-slave-state` (`ETHTOOL_A_LINKMODES_MASTER_SLAVE_STATE`, u8).
-    #[inline]
-    pub fn master_slave_state(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `lanes` (`ETHTOOL_A_LINKMODES_LANES`, u32).
-    #[inline]
-    pub fn lanes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `rate-matching` (`ETHTOOL_A_LINKMODES_RATE_MATCHING`, u8).
-    #[inline]
-    pub fn rate_matching(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `linkstate`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Linkstate<'a>(f::view::RawView<'a, 8>);
-
-impl<'a> f::view::SetView<'a> for Linkstate<'a> {
-    const SET: &'static f::AttrSet = &SET_LINKSTATE;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_LINKSTATE, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `linkstate`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Linkstate<'a> = f::view::View<'a, sets::Linkstate, 8>;
 
 impl<'a> Linkstate<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_LINKSTATE_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::Linkstate, f::view::Nested<sets::Header>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
-        &self.0
-    }
+    /// The key of `link` (`ETHTOOL_A_LINKSTATE_LINK`, u8), written by the writer's `put`.
+    pub const LINK: f::view::Key<sets::Linkstate, u8> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `sqi` (`ETHTOOL_A_LINKSTATE_SQI`, u32), written by the writer's `put`.
+    pub const SQI: f::view::Key<sets::Linkstate, u32> = f::view::Key::new(3);
+
+    /// The key of `sqi-max` (`ETHTOOL_A_LINKSTATE_SQI_MAX`, u32), written by the writer's `put`.
+    pub const SQI_MAX: f::view::Key<sets::Linkstate, u32> = f::view::Key::new(4);
+
+    /// The key of `ext-state` (`ETHTOOL_A_LINKSTATE_EXT_STATE`, u8), written by the writer's `put`.
+    pub const EXT_STATE: f::view::Key<sets::Linkstate, u8> = f::view::Key::new(5);
+
+    /// The key of `ext-substate` (`ETHTOOL_A_LINKSTATE_EXT_SUBSTATE`, u8), written by the writer's `put`.
+    pub const EXT_SUBSTATE: f::view::Key<sets::Linkstate, u8> = f::view::Key::new(6);
+
+    /// The key of `ext-down-cnt` (`ETHTOOL_A_LINKSTATE_EXT_DOWN_CNT`, u32), written by the writer's `put`.
+    pub const EXT_DOWN_CNT: f::view::Key<sets::Linkstate, u32> = f::view::Key::new(7);
 
     /// `header` (`ETHTOOL_A_LINKSTATE_HEADER`, nest).
     #[inline]
@@ -9564,98 +8036,45 @@ impl<'a> Linkstate<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `linkstate`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct LinkstateWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `linkstate`: it writes an attribute by its key, a constant of [`Linkstate`](self::Linkstate) (see [`Writer`](f::view::Writer)).
+pub type LinkstateWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Linkstate>;
 
-impl<'m, 'a, 'b> LinkstateWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_LINKSTATE_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Writes `link` (`ETHTOOL_A_LINKSTATE_LINK`, u8).
-    #[inline]
-    pub fn link(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `sqi` (`ETHTOOL_A_LINKSTATE_SQI`, u32).
-    #[inline]
-    pub fn sqi(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `sqi-max` (`ETHTOOL_A_LINKSTATE_SQI_MAX`, u32).
-    #[inline]
-    pub fn sqi_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `ext-state` (`ETHTOOL_A_LINKSTATE_EXT_STATE`, u8).
-    #[inline]
-    pub fn ext_state(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `ext-substate` (`ETHTOOL_A_LINKSTATE_EXT_SUBSTATE`, u8).
-    #[inline]
-    pub fn ext_substate(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `ext-down-cnt` (`ETHTOOL_A_LINKSTATE_EXT_DOWN_CNT`, u32).
-    #[inline]
-    pub fn ext_down_cnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `mm`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Mm<'a>(f::view::RawView<'a, 12>);
-
-impl<'a> f::view::SetView<'a> for Mm<'a> {
-    const SET: &'static f::AttrSet = &SET_MM;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_MM, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `mm`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Mm<'a> = f::view::View<'a, sets::Mm, 12>;
 
 impl<'a> Mm<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_MM_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::Mm, f::view::Nested<sets::Header>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 12> {
-        &self.0
-    }
+    /// The key of `pmac-enabled` (`ETHTOOL_A_MM_PMAC_ENABLED`, u8), written by the writer's `put`.
+    pub const PMAC_ENABLED: f::view::Key<sets::Mm, u8> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `tx-enabled` (`ETHTOOL_A_MM_TX_ENABLED`, u8), written by the writer's `put`.
+    pub const TX_ENABLED: f::view::Key<sets::Mm, u8> = f::view::Key::new(3);
+
+    /// The key of `tx-active` (`ETHTOOL_A_MM_TX_ACTIVE`, u8), written by the writer's `put`.
+    pub const TX_ACTIVE: f::view::Key<sets::Mm, u8> = f::view::Key::new(4);
+
+    /// The key of `tx-min-frag-size` (`ETHTOOL_A_MM_TX_MIN_FRAG_SIZE`, u32), written by the writer's `put`.
+    pub const TX_MIN_FRAG_SIZE: f::view::Key<sets::Mm, u32> = f::view::Key::new(5);
+
+    /// The key of `rx-min-frag-size` (`ETHTOOL_A_MM_RX_MIN_FRAG_SIZE`, u32), written by the writer's `put`.
+    pub const RX_MIN_FRAG_SIZE: f::view::Key<sets::Mm, u32> = f::view::Key::new(6);
+
+    /// The key of `verify-enabled` (`ETHTOOL_A_MM_VERIFY_ENABLED`, u8), written by the writer's `put`.
+    pub const VERIFY_ENABLED: f::view::Key<sets::Mm, u8> = f::view::Key::new(7);
+
+    /// The key of `verify-status` (`ETHTOOL_A_MM_VERIFY_STATUS`, u8), written by the writer's `put`.
+    pub const VERIFY_STATUS: f::view::Key<sets::Mm, u8> = f::view::Key::new(8);
+
+    /// The key of `verify-time` (`ETHTOOL_A_MM_VERIFY_TIME`, u32), written by the writer's `put`.
+    pub const VERIFY_TIME: f::view::Key<sets::Mm, u32> = f::view::Key::new(9);
+
+    /// The key of `max-verify-time` (`ETHTOOL_A_MM_MAX_VERIFY_TIME`, u32), written by the writer's `put`.
+    pub const MAX_VERIFY_TIME: f::view::Key<sets::Mm, u32> = f::view::Key::new(10);
+
+    /// The key of `stats` (`ETHTOOL_A_MM_STATS`, nest), opened by the writer's `nest`.
+    pub const STATS: f::view::Key<sets::Mm, f::view::Nested<sets::MmStat>> = f::view::Key::new(11);
 
     /// `header` (`ETHTOOL_A_MM_HEADER`, nest).
     #[inline]
@@ -9724,122 +8143,30 @@ impl<'a> Mm<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `mm`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct MmWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `mm`: it writes an attribute by its key, a constant of [`Mm`](self::Mm) (see [`Writer`](f::view::Writer)).
+pub type MmWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Mm>;
 
-impl<'m, 'a, 'b> MmWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_MM_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Writes `pmac-enabled` (`ETHTOOL_A_MM_PMAC_ENABLED`, u8).
-    #[inline]
-    pub fn pmac_enabled(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `tx-enabled` (`ETHTOOL_A_MM_TX_ENABLED`, u8).
-    #[inline]
-    pub fn tx_enabled(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `tx-active` (`ETHTOOL_A_MM_TX_ACTIVE`, u8).
-    #[inline]
-    pub fn tx_active(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `tx-min-frag-size` (`ETHTOOL_A_MM_TX_MIN_FRAG_SIZE`, u32).
-    #[inline]
-    pub fn tx_min_frag_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `rx-min-frag-size` (`ETHTOOL_A_MM_RX_MIN_FRAG_SIZE`, u32).
-    #[inline]
-    pub fn rx_min_frag_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `verify-enabled` (`ETHTOOL_A_MM_VERIFY_ENABLED`, u8).
-    #[inline]
-    pub fn verify_enabled(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `verify-status` (`ETHTOOL_A_MM_VERIFY_STATUS`, u8).
-    #[inline]
-    pub fn verify_status(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `verify-time` (`ETHTOOL_A_MM_VERIFY_TIME`, u32).
-    #[inline]
-    pub fn verify_time(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `max-verify-time` (`ETHTOOL_A_MM_MAX_VERIFY_TIME`, u32).
-    #[inline]
-    pub fn max_verify_time(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Opens `stats` (`ETHTOOL_A_MM_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn stats(&mut self) -> Result<MmStatWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(11).map(MmStatWriter)
-    }
-}
-
-/// The typed view of ethtool's attribute set `mm-stat`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct MmStat<'a>(f::view::RawView<'a, 8>);
-
-impl<'a> f::view::SetView<'a> for MmStat<'a> {
-    const SET: &'static f::AttrSet = &SET_MM_STAT;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_MM_STAT, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `mm-stat`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type MmStat<'a> = f::view::View<'a, sets::MmStat, 8>;
 
 impl<'a> MmStat<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `reassembly-errors` (`ETHTOOL_A_MM_STAT_REASSEMBLY_ERRORS`, u64), written by the writer's `put`.
+    pub const REASSEMBLY_ERRORS: f::view::Key<sets::MmStat, u64> = f::view::Key::new(2);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
-        &self.0
-    }
+    /// The key of `smd-errors` (`ETHTOOL_A_MM_STAT_SMD_ERRORS`, u64), written by the writer's `put`.
+    pub const SMD_ERRORS: f::view::Key<sets::MmStat, u64> = f::view::Key::new(3);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `reassembly-ok` (`ETHTOOL_A_MM_STAT_REASSEMBLY_OK`, u64), written by the writer's `put`.
+    pub const REASSEMBLY_OK: f::view::Key<sets::MmStat, u64> = f::view::Key::new(4);
+
+    /// The key of `rx-frag-count` (`ETHTOOL_A_MM_STAT_RX_FRAG_COUNT`, u64), written by the writer's `put`.
+    pub const RX_FRAG_COUNT: f::view::Key<sets::MmStat, u64> = f::view::Key::new(5);
+
+    /// The key of `tx-frag-count` (`ETHTOOL_A_MM_STAT_TX_FRAG_COUNT`, u64), written by the writer's `put`.
+    pub const TX_FRAG_COUNT: f::view::Key<sets::MmStat, u64> = f::view::Key::new(6);
+
+    /// The key of `hold-count` (`ETHTOOL_A_MM_STAT_HOLD_COUNT`, u64), written by the writer's `put`.
+    pub const HOLD_COUNT: f::view::Key<sets::MmStat, u64> = f::view::Key::new(7);
 
     /// `reassembly-errors` (`ETHTOOL_A_MM_STAT_REASSEMBLY_ERRORS`, u64).
     #[inline]
@@ -9878,92 +8205,22 @@ impl<'a> MmStat<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `mm-stat`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct MmStatWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `mm-stat`: it writes an attribute by its key, a constant of [`MmStat`](self::MmStat) (see [`Writer`](f::view::Writer)).
+pub type MmStatWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::MmStat>;
 
-impl<'m, 'a, 'b> MmStatWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `reassembly-errors` (`ETHTOOL_A_MM_STAT_REASSEMBLY_ERRORS`, u64).
-    #[inline]
-    pub fn reassembly_errors(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `smd-errors` (`ETHTOOL_A_MM_STAT_SMD_ERRORS`, u64).
-    #[inline]
-    pub fn smd_errors(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `reassembly-ok` (`ETHTOOL_A_MM_STAT_REASSEMBLY_OK`, u64).
-    #[inline]
-    pub fn reassembly_ok(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `rx-frag-count` (`ETHTOOL_A_MM_STAT_RX_FRAG_COUNT`, u64).
-    #[inline]
-    pub fn rx_frag_count(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `tx-frag-count` (`ETHTOOL_A_MM_STAT_TX_FRAG_COUNT`, u64).
-    #[inline]
-    pub fn tx_frag_count(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `hold-count` (`ETHTOOL_A_MM_STAT_HOLD_COUNT`, u64).
-    #[inline]
-    pub fn hold_count(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `module`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Module<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for Module<'a> {
-    const SET: &'static f::AttrSet = &SET_MODULE;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_MODULE, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `module`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Module<'a> = f::view::View<'a, sets::Module, 4>;
 
 impl<'a> Module<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_MODULE_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::Module, f::view::Nested<sets::Header>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `power-mode-policy` (`ETHTOOL_A_MODULE_POWER_MODE_POLICY`, u8), written by the writer's `put`.
+    pub const POWER_MODE_POLICY: f::view::Key<sets::Module, u8> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `power-mode` (`ETHTOOL_A_MODULE_POWER_MODE`, u8), written by the writer's `put`.
+    pub const POWER_MODE: f::view::Key<sets::Module, u8> = f::view::Key::new(3);
 
     /// `header` (`ETHTOOL_A_MODULE_HEADER`, nest).
     #[inline]
@@ -9984,74 +8241,34 @@ impl<'a> Module<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `module`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ModuleWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `module`: it writes an attribute by its key, a constant of [`Module`](self::Module) (see [`Writer`](f::view::Writer)).
+pub type ModuleWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Module>;
 
-impl<'m, 'a, 'b> ModuleWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_MODULE_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Writes `power-mode-policy` (`ETHTOOL_A_MODULE_POWER_MODE_POLICY`, u8).
-    #[inline]
-    pub fn power_mode_policy(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `power-mode` (`ETHTOOL_A_MODULE_POWER_MODE`, u8).
-    #[inline]
-    pub fn power_mode(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `module-eeprom`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ModuleEeprom<'a>(f::view::RawView<'a, 8>);
-
-impl<'a> f::view::SetView<'a> for ModuleEeprom<'a> {
-    const SET: &'static f::AttrSet = &SET_MODULE_EEPROM;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_MODULE_EEPROM, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `module-eeprom`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ModuleEeprom<'a> = f::view::View<'a, sets::ModuleEeprom, 8>;
 
 impl<'a> ModuleEeprom<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_MODULE_EEPROM_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::ModuleEeprom, f::view::Nested<sets::Header>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
-        &self.0
-    }
+    /// The key of `offset` (`ETHTOOL_A_MODULE_EEPROM_OFFSET`, u32), written by the writer's `put`.
+    pub const OFFSET: f::view::Key<sets::ModuleEeprom, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `length` (`ETHTOOL_A_MODULE_EEPROM_LENGTH`, u32), written by the writer's `put`.
+    pub const LENGTH: f::view::Key<sets::ModuleEeprom, u32> = f::view::Key::new(3);
+
+    /// The key of `page` (`ETHTOOL_A_MODULE_EEPROM_PAGE`, u8), written by the writer's `put`.
+    pub const PAGE: f::view::Key<sets::ModuleEeprom, u8> = f::view::Key::new(4);
+
+    /// The key of `bank` (`ETHTOOL_A_MODULE_EEPROM_BANK`, u8), written by the writer's `put`.
+    pub const BANK: f::view::Key<sets::ModuleEeprom, u8> = f::view::Key::new(5);
+
+    /// The key of `i2c-address` (`ETHTOOL_A_MODULE_EEPROM_I2C_ADDRESS`, u8), written by the writer's `put`.
+    pub const I2C_ADDRESS: f::view::Key<sets::ModuleEeprom, u8> = f::view::Key::new(6);
+
+    /// The key of `data` (`ETHTOOL_A_MODULE_EEPROM_DATA`, binary), written by the writer's `put`.
+    pub const DATA: f::view::Key<sets::ModuleEeprom, [u8]> = f::view::Key::new(7);
 
     /// `header` (`ETHTOOL_A_MODULE_EEPROM_HEADER`, nest).
     #[inline]
@@ -10096,98 +8313,34 @@ impl<'a> ModuleEeprom<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `module-eeprom`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ModuleEepromWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `module-eeprom`: it writes an attribute by its key, a constant of [`ModuleEeprom`](self::ModuleEeprom) (see [`Writer`](f::view::Writer)).
+pub type ModuleEepromWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ModuleEeprom>;
 
-impl<'m, 'a, 'b> ModuleEepromWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_MODULE_EEPROM_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Writes `offset` (`ETHTOOL_A_MODULE_EEPROM_OFFSET`, u32).
-    #[inline]
-    pub fn offset(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `length` (`ETHTOOL_A_MODULE_EEPROM_LENGTH`, u32).
-    #[inline]
-    pub fn length(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `page` (`ETHTOOL_A_MODULE_EEPROM_PAGE`, u8).
-    #[inline]
-    pub fn page(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `bank` (`ETHTOOL_A_MODULE_EEPROM_BANK`, u8).
-    #[inline]
-    pub fn bank(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `i2c-address` (`ETHTOOL_A_MODULE_EEPROM_I2C_ADDRESS`, u8).
-    #[inline]
-    pub fn i2c_address(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `data` (`ETHTOOL_A_MODULE_EEPROM_DATA`, binary).
-    #[inline]
-    pub fn data(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `module-fw-flash`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ModuleFwFlash<'a>(f::view::RawView<'a, 8>);
-
-impl<'a> f::view::SetView<'a> for ModuleFwFlash<'a> {
-    const SET: &'static f::AttrSet = &SET_MODULE_FW_FLASH;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_MODULE_FW_FLASH, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `module-fw-flash`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ModuleFwFlash<'a> = f::view::View<'a, sets::ModuleFwFlash, 8>;
 
 impl<'a> ModuleFwFlash<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_MODULE_FW_FLASH_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::ModuleFwFlash, f::view::Nested<sets::Header>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
-        &self.0
-    }
+    /// The key of `file-name` (`ETHTOOL_A_MODULE_FW_FLASH_FILE_NAME`, string), written by the writer's `put`.
+    pub const FILE_NAME: f::view::Key<sets::ModuleFwFlash, f::view::Str> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `password` (`ETHTOOL_A_MODULE_FW_FLASH_PASSWORD`, u32), written by the writer's `put`.
+    pub const PASSWORD: f::view::Key<sets::ModuleFwFlash, u32> = f::view::Key::new(3);
+
+    /// The key of `status` (`ETHTOOL_A_MODULE_FW_FLASH_STATUS`, u32, a value of `module-fw-flash-status`: `ModuleFwFlashStatus`), written by the writer's `put`.
+    pub const STATUS: f::view::Key<sets::ModuleFwFlash, u32> = f::view::Key::new(4);
+
+    /// The key of `status-msg` (`ETHTOOL_A_MODULE_FW_FLASH_STATUS_MSG`, string), written by the writer's `put`.
+    pub const STATUS_MSG: f::view::Key<sets::ModuleFwFlash, f::view::Str> = f::view::Key::new(5);
+
+    /// The key of `done` (`ETHTOOL_A_MODULE_FW_FLASH_DONE`, uint), written by the writer's `put`.
+    pub const DONE: f::view::Key<sets::ModuleFwFlash, u64> = f::view::Key::new(6);
+
+    /// The key of `total` (`ETHTOOL_A_MODULE_FW_FLASH_TOTAL`, uint), written by the writer's `put`.
+    pub const TOTAL: f::view::Key<sets::ModuleFwFlash, u64> = f::view::Key::new(7);
 
     /// `header` (`ETHTOOL_A_MODULE_FW_FLASH_HEADER`, nest).
     #[inline]
@@ -10232,98 +8385,43 @@ impl<'a> ModuleFwFlash<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `module-fw-flash`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ModuleFwFlashWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `module-fw-flash`: it writes an attribute by its key, a constant of [`ModuleFwFlash`](self::ModuleFwFlash) (see [`Writer`](f::view::Writer)).
+pub type ModuleFwFlashWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ModuleFwFlash>;
 
-impl<'m, 'a, 'b> ModuleFwFlashWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_MODULE_FW_FLASH_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Writes `file-name` (`ETHTOOL_A_MODULE_FW_FLASH_FILE_NAME`, string).
-    #[inline]
-    pub fn file_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(2, value), self)
-    }
-
-    /// Writes `password` (`ETHTOOL_A_MODULE_FW_FLASH_PASSWORD`, u32).
-    #[inline]
-    pub fn password(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `status` (`ETHTOOL_A_MODULE_FW_FLASH_STATUS`, u32, a value of `module-fw-flash-status`: `ModuleFwFlashStatus`).
-    #[inline]
-    pub fn status(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `status-msg` (`ETHTOOL_A_MODULE_FW_FLASH_STATUS_MSG`, string).
-    #[inline]
-    pub fn status_msg(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(5, value), self)
-    }
-
-    /// Writes `done` (`ETHTOOL_A_MODULE_FW_FLASH_DONE`, uint).
-    #[inline]
-    pub fn done(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `total` (`ETHTOOL_A_MODULE_FW_FLASH_TOTAL`, uint).
-    #[inline]
-    pub fn total(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `mse`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Mse<'a>(f::view::RawView<'a, 8>);
-
-impl<'a> f::view::SetView<'a> for Mse<'a> {
-    const SET: &'static f::AttrSet = &SET_MSE;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_MSE, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `mse`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Mse<'a> = f::view::View<'a, sets::Mse, 8>;
 
 impl<'a> Mse<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_MSE_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::Mse, f::view::Nested<sets::Header>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
-        &self.0
-    }
+    /// The key of `capabilities` (`ETHTOOL_A_MSE_CAPABILITIES`, nest), opened by the writer's `nest`.
+    pub const CAPABILITIES: f::view::Key<sets::Mse, f::view::Nested<sets::MseCapabilities>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `channel-a` (`ETHTOOL_A_MSE_CHANNEL_A`, nest), opened by the writer's `nest`.
+    pub const CHANNEL_A: f::view::Key<sets::Mse, f::view::Nested<sets::MseSnapshot>> =
+        f::view::Key::new(3);
+
+    /// The key of `channel-b` (`ETHTOOL_A_MSE_CHANNEL_B`, nest), opened by the writer's `nest`.
+    pub const CHANNEL_B: f::view::Key<sets::Mse, f::view::Nested<sets::MseSnapshot>> =
+        f::view::Key::new(4);
+
+    /// The key of `channel-c` (`ETHTOOL_A_MSE_CHANNEL_C`, nest), opened by the writer's `nest`.
+    pub const CHANNEL_C: f::view::Key<sets::Mse, f::view::Nested<sets::MseSnapshot>> =
+        f::view::Key::new(5);
+
+    /// The key of `channel-d` (`ETHTOOL_A_MSE_CHANNEL_D`, nest), opened by the writer's `nest`.
+    pub const CHANNEL_D: f::view::Key<sets::Mse, f::view::Nested<sets::MseSnapshot>> =
+        f::view::Key::new(6);
+
+    /// The key of `worst-channel` (`ETHTOOL_A_MSE_WORST_CHANNEL`, nest), opened by the writer's `nest`.
+    pub const WORST_CHANNEL: f::view::Key<sets::Mse, f::view::Nested<sets::MseSnapshot>> =
+        f::view::Key::new(7);
+
+    /// The key of `link` (`ETHTOOL_A_MSE_LINK`, nest), opened by the writer's `nest`.
+    pub const LINK: f::view::Key<sets::Mse, f::view::Nested<sets::MseSnapshot>> =
+        f::view::Key::new(8);
 
     /// `header` (`ETHTOOL_A_MSE_HEADER`, nest).
     #[inline]
@@ -10374,104 +8472,24 @@ impl<'a> Mse<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `mse`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct MseWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `mse`: it writes an attribute by its key, a constant of [`Mse`](self::Mse) (see [`Writer`](f::view::Writer)).
+pub type MseWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Mse>;
 
-impl<'m, 'a, 'b> MseWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_MSE_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Opens `capabilities` (`ETHTOOL_A_MSE_CAPABILITIES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn capabilities(&mut self) -> Result<MseCapabilitiesWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(MseCapabilitiesWriter)
-    }
-
-    /// Opens `channel-a` (`ETHTOOL_A_MSE_CHANNEL_A`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn channel_a(&mut self) -> Result<MseSnapshotWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(MseSnapshotWriter)
-    }
-
-    /// Opens `channel-b` (`ETHTOOL_A_MSE_CHANNEL_B`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn channel_b(&mut self) -> Result<MseSnapshotWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(4).map(MseSnapshotWriter)
-    }
-
-    /// Opens `channel-c` (`ETHTOOL_A_MSE_CHANNEL_C`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn channel_c(&mut self) -> Result<MseSnapshotWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(5).map(MseSnapshotWriter)
-    }
-
-    /// Opens `channel-d` (`ETHTOOL_A_MSE_CHANNEL_D`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn channel_d(&mut self) -> Result<MseSnapshotWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(6).map(MseSnapshotWriter)
-    }
-
-    /// Opens `worst-channel` (`ETHTOOL_A_MSE_WORST_CHANNEL`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn worst_channel(&mut self) -> Result<MseSnapshotWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(7).map(MseSnapshotWriter)
-    }
-
-    /// Opens `link` (`ETHTOOL_A_MSE_LINK`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn link(&mut self) -> Result<MseSnapshotWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(8).map(MseSnapshotWriter)
-    }
-}
-
-/// The typed view of ethtool's attribute set `mse-capabilities`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct MseCapabilities<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for MseCapabilities<'a> {
-    const SET: &'static f::AttrSet = &SET_MSE_CAPABILITIES;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_MSE_CAPABILITIES, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `mse-capabilities`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type MseCapabilities<'a> = f::view::View<'a, sets::MseCapabilities, 4>;
 
 impl<'a> MseCapabilities<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `max-average-mse` (`ETHTOOL_A_MSE_CAPABILITIES_MAX_AVERAGE_MSE`, uint), written by the writer's `put`.
+    pub const MAX_AVERAGE_MSE: f::view::Key<sets::MseCapabilities, u64> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `max-peak-mse` (`ETHTOOL_A_MSE_CAPABILITIES_MAX_PEAK_MSE`, uint), written by the writer's `put`.
+    pub const MAX_PEAK_MSE: f::view::Key<sets::MseCapabilities, u64> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `refresh-rate-ps` (`ETHTOOL_A_MSE_CAPABILITIES_REFRESH_RATE_PS`, uint), written by the writer's `put`.
+    pub const REFRESH_RATE_PS: f::view::Key<sets::MseCapabilities, u64> = f::view::Key::new(3);
+
+    /// The key of `num-symbols` (`ETHTOOL_A_MSE_CAPABILITIES_NUM_SYMBOLS`, uint), written by the writer's `put`.
+    pub const NUM_SYMBOLS: f::view::Key<sets::MseCapabilities, u64> = f::view::Key::new(4);
 
     /// `max-average-mse` (`ETHTOOL_A_MSE_CAPABILITIES_MAX_AVERAGE_MSE`, uint).
     #[inline]
@@ -10498,80 +8516,21 @@ impl<'a> MseCapabilities<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `mse-capabilities`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct MseCapabilitiesWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `mse-capabilities`: it writes an attribute by its key, a constant of [`MseCapabilities`](self::MseCapabilities) (see [`Writer`](f::view::Writer)).
+pub type MseCapabilitiesWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::MseCapabilities>;
 
-impl<'m, 'a, 'b> MseCapabilitiesWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `max-average-mse` (`ETHTOOL_A_MSE_CAPABILITIES_MAX_AVERAGE_MSE`, uint).
-    #[inline]
-    pub fn max_average_mse(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `max-peak-mse` (`ETHTOOL_A_MSE_CAPABILITIES_MAX_PEAK_MSE`, uint).
-    #[inline]
-    pub fn max_peak_mse(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `refresh-rate-ps` (`ETHTOOL_A_MSE_CAPABILITIES_REFRESH_RATE_PS`, uint).
-    #[inline]
-    pub fn refresh_rate_ps(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `num-symbols` (`ETHTOOL_A_MSE_CAPABILITIES_NUM_SYMBOLS`, uint).
-    #[inline]
-    pub fn num_symbols(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `mse-snapshot`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct MseSnapshot<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for MseSnapshot<'a> {
-    const SET: &'static f::AttrSet = &SET_MSE_SNAPSHOT;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_MSE_SNAPSHOT, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `mse-snapshot`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type MseSnapshot<'a> = f::view::View<'a, sets::MseSnapshot, 3>;
 
 impl<'a> MseSnapshot<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `average-mse` (`ETHTOOL_A_MSE_SNAPSHOT_AVERAGE_MSE`, uint), written by the writer's `put`.
+    pub const AVERAGE_MSE: f::view::Key<sets::MseSnapshot, u64> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `peak-mse` (`ETHTOOL_A_MSE_SNAPSHOT_PEAK_MSE`, uint), written by the writer's `put`.
+    pub const PEAK_MSE: f::view::Key<sets::MseSnapshot, u64> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `worst-peak-mse` (`ETHTOOL_A_MSE_SNAPSHOT_WORST_PEAK_MSE`, uint), written by the writer's `put`.
+    pub const WORST_PEAK_MSE: f::view::Key<sets::MseSnapshot, u64> = f::view::Key::new(3);
 
     /// `average-mse` (`ETHTOOL_A_MSE_SNAPSHOT_AVERAGE_MSE`, uint).
     #[inline]
@@ -10592,74 +8551,32 @@ impl<'a> MseSnapshot<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `mse-snapshot`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct MseSnapshotWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `mse-snapshot`: it writes an attribute by its key, a constant of [`MseSnapshot`](self::MseSnapshot) (see [`Writer`](f::view::Writer)).
+pub type MseSnapshotWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::MseSnapshot>;
 
-impl<'m, 'a, 'b> MseSnapshotWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `average-mse` (`ETHTOOL_A_MSE_SNAPSHOT_AVERAGE_MSE`, uint).
-    #[inline]
-    pub fn average_mse(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `peak-mse` (`ETHTOOL_A_MSE_SNAPSHOT_PEAK_MSE`, uint).
-    #[inline]
-    pub fn peak_mse(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `worst-peak-mse` (`ETHTOOL_A_MSE_SNAPSHOT_WORST_PEAK_MSE`, uint).
-    #[inline]
-    pub fn worst_peak_mse(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `pause`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Pause<'a>(f::view::RawView<'a, 7>);
-
-impl<'a> f::view::SetView<'a> for Pause<'a> {
-    const SET: &'static f::AttrSet = &SET_PAUSE;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PAUSE, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `pause`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Pause<'a> = f::view::View<'a, sets::Pause, 7>;
 
 impl<'a> Pause<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_PAUSE_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::Pause, f::view::Nested<sets::Header>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
-        &self.0
-    }
+    /// The key of `autoneg` (`ETHTOOL_A_PAUSE_AUTONEG`, u8), written by the writer's `put`.
+    pub const AUTONEG: f::view::Key<sets::Pause, u8> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `rx` (`ETHTOOL_A_PAUSE_RX`, u8), written by the writer's `put`.
+    pub const RX: f::view::Key<sets::Pause, u8> = f::view::Key::new(3);
+
+    /// The key of `tx` (`ETHTOOL_A_PAUSE_TX`, u8), written by the writer's `put`.
+    pub const TX: f::view::Key<sets::Pause, u8> = f::view::Key::new(4);
+
+    /// The key of `stats` (`ETHTOOL_A_PAUSE_STATS`, nest), opened by the writer's `nest`.
+    pub const STATS: f::view::Key<sets::Pause, f::view::Nested<sets::PauseStat>> =
+        f::view::Key::new(5);
+
+    /// The key of `stats-src` (`ETHTOOL_A_PAUSE_STATS_SRC`, u32), written by the writer's `put`.
+    pub const STATS_SRC: f::view::Key<sets::Pause, u32> = f::view::Key::new(6);
 
     /// `header` (`ETHTOOL_A_PAUSE_HEADER`, nest).
     #[inline]
@@ -10698,92 +8615,21 @@ impl<'a> Pause<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `pause`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PauseWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `pause`: it writes an attribute by its key, a constant of [`Pause`](self::Pause) (see [`Writer`](f::view::Writer)).
+pub type PauseWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Pause>;
 
-impl<'m, 'a, 'b> PauseWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_PAUSE_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Writes `autoneg` (`ETHTOOL_A_PAUSE_AUTONEG`, u8).
-    #[inline]
-    pub fn autoneg(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `rx` (`ETHTOOL_A_PAUSE_RX`, u8).
-    #[inline]
-    pub fn rx(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `tx` (`ETHTOOL_A_PAUSE_TX`, u8).
-    #[inline]
-    pub fn tx(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Opens `stats` (`ETHTOOL_A_PAUSE_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn stats(&mut self) -> Result<PauseStatWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(5).map(PauseStatWriter)
-    }
-
-    /// Writes `stats-src` (`ETHTOOL_A_PAUSE_STATS_SRC`, u32).
-    #[inline]
-    pub fn stats_src(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `pause-stat`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct PauseStat<'a>(f::view::RawView<'a, 5>);
-
-impl<'a> f::view::SetView<'a> for PauseStat<'a> {
-    const SET: &'static f::AttrSet = &SET_PAUSE_STAT;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PAUSE_STAT, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `pause-stat`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type PauseStat<'a> = f::view::View<'a, sets::PauseStat, 5>;
 
 impl<'a> PauseStat<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `tx-frames` (`ETHTOOL_A_PAUSE_STAT_TX_FRAMES`, u64), written by the writer's `put`.
+    pub const TX_FRAMES: f::view::Key<sets::PauseStat, u64> = f::view::Key::new(2);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
-        &self.0
-    }
+    /// The key of `rx-frames` (`ETHTOOL_A_PAUSE_STAT_RX_FRAMES`, u64), written by the writer's `put`.
+    pub const RX_FRAMES: f::view::Key<sets::PauseStat, u64> = f::view::Key::new(3);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `tx-pause-storm-events` (`ETHTOOL_A_PAUSE_STAT_TX_PAUSE_STORM_EVENTS`, u64), written by the writer's `put`.
+    pub const TX_PAUSE_STORM_EVENTS: f::view::Key<sets::PauseStat, u64> = f::view::Key::new(4);
 
     /// `tx-frames` (`ETHTOOL_A_PAUSE_STAT_TX_FRAMES`, u64).
     #[inline]
@@ -10804,74 +8650,22 @@ impl<'a> PauseStat<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `pause-stat`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PauseStatWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `pause-stat`: it writes an attribute by its key, a constant of [`PauseStat`](self::PauseStat) (see [`Writer`](f::view::Writer)).
+pub type PauseStatWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::PauseStat>;
 
-impl<'m, 'a, 'b> PauseStatWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `tx-frames` (`ETHTOOL_A_PAUSE_STAT_TX_FRAMES`, u64).
-    #[inline]
-    pub fn tx_frames(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `rx-frames` (`ETHTOOL_A_PAUSE_STAT_RX_FRAMES`, u64).
-    #[inline]
-    pub fn rx_frames(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `tx-pause-storm-events` (`ETHTOOL_A_PAUSE_STAT_TX_PAUSE_STORM_EVENTS`, u64).
-    #[inline]
-    pub fn tx_pause_storm_events(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `phc-vclocks`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct PhcVclocks<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for PhcVclocks<'a> {
-    const SET: &'static f::AttrSet = &SET_PHC_VCLOCKS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PHC_VCLOCKS, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `phc-vclocks`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type PhcVclocks<'a> = f::view::View<'a, sets::PhcVclocks, 4>;
 
 impl<'a> PhcVclocks<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_PHC_VCLOCKS_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::PhcVclocks, f::view::Nested<sets::Header>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `num` (`ETHTOOL_A_PHC_VCLOCKS_NUM`, u32), written by the writer's `put`.
+    pub const NUM: f::view::Key<sets::PhcVclocks, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `index` (`ETHTOOL_A_PHC_VCLOCKS_INDEX`, binary), written by the writer's `put`.
+    pub const INDEX: f::view::Key<sets::PhcVclocks, [u8]> = f::view::Key::new(3);
 
     /// `header` (`ETHTOOL_A_PHC_VCLOCKS_HEADER`, nest).
     #[inline]
@@ -10892,74 +8686,36 @@ impl<'a> PhcVclocks<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `phc-vclocks`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PhcVclocksWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `phc-vclocks`: it writes an attribute by its key, a constant of [`PhcVclocks`](self::PhcVclocks) (see [`Writer`](f::view::Writer)).
+pub type PhcVclocksWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::PhcVclocks>;
 
-impl<'m, 'a, 'b> PhcVclocksWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_PHC_VCLOCKS_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Writes `num` (`ETHTOOL_A_PHC_VCLOCKS_NUM`, u32).
-    #[inline]
-    pub fn num(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `index` (`ETHTOOL_A_PHC_VCLOCKS_INDEX`, binary).
-    #[inline]
-    pub fn index(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `phy`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Phy<'a>(f::view::RawView<'a, 9>);
-
-impl<'a> f::view::SetView<'a> for Phy<'a> {
-    const SET: &'static f::AttrSet = &SET_PHY;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PHY, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `phy`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Phy<'a> = f::view::View<'a, sets::Phy, 9>;
 
 impl<'a> Phy<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_PHY_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::Phy, f::view::Nested<sets::Header>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
-        &self.0
-    }
+    /// The key of `index` (`ETHTOOL_A_PHY_INDEX`, u32), written by the writer's `put`.
+    pub const INDEX: f::view::Key<sets::Phy, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `drvname` (`ETHTOOL_A_PHY_DRVNAME`, string), written by the writer's `put`.
+    pub const DRVNAME: f::view::Key<sets::Phy, f::view::Str> = f::view::Key::new(3);
+
+    /// The key of `name` (`ETHTOOL_A_PHY_NAME`, string), written by the writer's `put`.
+    pub const NAME: f::view::Key<sets::Phy, f::view::Str> = f::view::Key::new(4);
+
+    /// The key of `upstream-type` (`ETHTOOL_A_PHY_UPSTREAM_TYPE`, u32, a value of `phy-upstream-type`: `PhyUpstreamType`), written by the writer's `put`.
+    pub const UPSTREAM_TYPE: f::view::Key<sets::Phy, u32> = f::view::Key::new(5);
+
+    /// The key of `upstream-index` (`ETHTOOL_A_PHY_UPSTREAM_INDEX`, u32), written by the writer's `put`.
+    pub const UPSTREAM_INDEX: f::view::Key<sets::Phy, u32> = f::view::Key::new(6);
+
+    /// The key of `upstream-sfp-name` (`ETHTOOL_A_PHY_UPSTREAM_SFP_NAME`, string), written by the writer's `put`.
+    pub const UPSTREAM_SFP_NAME: f::view::Key<sets::Phy, f::view::Str> = f::view::Key::new(7);
+
+    /// The key of `downstream-sfp-name` (`ETHTOOL_A_PHY_DOWNSTREAM_SFP_NAME`, string), written by the writer's `put`.
+    pub const DOWNSTREAM_SFP_NAME: f::view::Key<sets::Phy, f::view::Str> = f::view::Key::new(8);
 
     /// `header` (`ETHTOOL_A_PHY_HEADER`, nest).
     #[inline]
@@ -11010,104 +8766,40 @@ impl<'a> Phy<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `phy`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PhyWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `phy`: it writes an attribute by its key, a constant of [`Phy`](self::Phy) (see [`Writer`](f::view::Writer)).
+pub type PhyWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Phy>;
 
-impl<'m, 'a, 'b> PhyWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_PHY_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Writes `index` (`ETHTOOL_A_PHY_INDEX`, u32).
-    #[inline]
-    pub fn index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `drvname` (`ETHTOOL_A_PHY_DRVNAME`, string).
-    #[inline]
-    pub fn drvname(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(3, value), self)
-    }
-
-    /// Writes `name` (`ETHTOOL_A_PHY_NAME`, string).
-    #[inline]
-    pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(4, value), self)
-    }
-
-    /// Writes `upstream-type` (`ETHTOOL_A_PHY_UPSTREAM_TYPE`, u32, a value of `phy-upstream-type`: `PhyUpstreamType`).
-    #[inline]
-    pub fn upstream_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `upstream-index` (`ETHTOOL_A_PHY_UPSTREAM_INDEX`, u32).
-    #[inline]
-    pub fn upstream_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `upstream-sfp-name` (`ETHTOOL_A_PHY_UPSTREAM_SFP_NAME`, string).
-    #[inline]
-    pub fn upstream_sfp_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(7, value), self)
-    }
-
-    /// Writes `downstream-sfp-name` (`ETHTOOL_A_PHY_DOWNSTREAM_SFP_NAME`, string).
-    #[inline]
-    pub fn downstream_sfp_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(8, value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `plca`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Plca<'a>(f::view::RawView<'a, 10>);
-
-impl<'a> f::view::SetView<'a> for Plca<'a> {
-    const SET: &'static f::AttrSet = &SET_PLCA;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PLCA, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `plca`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Plca<'a> = f::view::View<'a, sets::Plca, 10>;
 
 impl<'a> Plca<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_PLCA_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::Plca, f::view::Nested<sets::Header>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
-        &self.0
-    }
+    /// The key of `version` (`ETHTOOL_A_PLCA_VERSION`, u16), written by the writer's `put`.
+    pub const VERSION: f::view::Key<sets::Plca, u16> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `enabled` (`ETHTOOL_A_PLCA_ENABLED`, u8), written by the writer's `put`.
+    pub const ENABLED: f::view::Key<sets::Plca, u8> = f::view::Key::new(3);
+
+    /// The key of `status` (`ETHTOOL_A_PLCA_STATUS`, u8), written by the writer's `put`.
+    pub const STATUS: f::view::Key<sets::Plca, u8> = f::view::Key::new(4);
+
+    /// The key of `node-cnt` (`ETHTOOL_A_PLCA_NODE_CNT`, u32), written by the writer's `put`.
+    pub const NODE_CNT: f::view::Key<sets::Plca, u32> = f::view::Key::new(5);
+
+    /// The key of `node-id` (`ETHTOOL_A_PLCA_NODE_ID`, u32), written by the writer's `put`.
+    pub const NODE_ID: f::view::Key<sets::Plca, u32> = f::view::Key::new(6);
+
+    /// The key of `to-tmr` (`ETHTOOL_A_PLCA_TO_TMR`, u32), written by the writer's `put`.
+    pub const TO_TMR: f::view::Key<sets::Plca, u32> = f::view::Key::new(7);
+
+    /// The key of `burst-cnt` (`ETHTOOL_A_PLCA_BURST_CNT`, u32), written by the writer's `put`.
+    pub const BURST_CNT: f::view::Key<sets::Plca, u32> = f::view::Key::new(8);
+
+    /// The key of `burst-tmr` (`ETHTOOL_A_PLCA_BURST_TMR`, u32), written by the writer's `put`.
+    pub const BURST_TMR: f::view::Key<sets::Plca, u32> = f::view::Key::new(9);
 
     /// `header` (`ETHTOOL_A_PLCA_HEADER`, nest).
     #[inline]
@@ -11164,110 +8856,20 @@ impl<'a> Plca<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `plca`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PlcaWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `plca`: it writes an attribute by its key, a constant of [`Plca`](self::Plca) (see [`Writer`](f::view::Writer)).
+pub type PlcaWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Plca>;
 
-impl<'m, 'a, 'b> PlcaWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_PLCA_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Writes `version` (`ETHTOOL_A_PLCA_VERSION`, u16).
-    #[inline]
-    pub fn version(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `enabled` (`ETHTOOL_A_PLCA_ENABLED`, u8).
-    #[inline]
-    pub fn enabled(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `status` (`ETHTOOL_A_PLCA_STATUS`, u8).
-    #[inline]
-    pub fn status(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `node-cnt` (`ETHTOOL_A_PLCA_NODE_CNT`, u32).
-    #[inline]
-    pub fn node_cnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `node-id` (`ETHTOOL_A_PLCA_NODE_ID`, u32).
-    #[inline]
-    pub fn node_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `to-tmr` (`ETHTOOL_A_PLCA_TO_TMR`, u32).
-    #[inline]
-    pub fn to_tmr(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `burst-cnt` (`ETHTOOL_A_PLCA_BURST_CNT`, u32).
-    #[inline]
-    pub fn burst_cnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `burst-tmr` (`ETHTOOL_A_PLCA_BURST_TMR`, u32).
-    #[inline]
-    pub fn burst_tmr(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `privflags`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Privflags<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for Privflags<'a> {
-    const SET: &'static f::AttrSet = &SET_PRIVFLAGS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PRIVFLAGS, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `privflags`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Privflags<'a> = f::view::View<'a, sets::Privflags, 3>;
 
 impl<'a> Privflags<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_PRIVFLAGS_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::Privflags, f::view::Nested<sets::Header>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `flags` (`ETHTOOL_A_PRIVFLAGS_FLAGS`, nest), opened by the writer's `nest`.
+    pub const FLAGS: f::view::Key<sets::Privflags, f::view::Nested<sets::Bitset>> =
+        f::view::Key::new(2);
 
     /// `header` (`ETHTOOL_A_PRIVFLAGS_HEADER`, nest).
     #[inline]
@@ -11282,68 +8884,16 @@ impl<'a> Privflags<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `privflags`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PrivflagsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `privflags`: it writes an attribute by its key, a constant of [`Privflags`](self::Privflags) (see [`Writer`](f::view::Writer)).
+pub type PrivflagsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Privflags>;
 
-impl<'m, 'a, 'b> PrivflagsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_PRIVFLAGS_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Opens `flags` (`ETHTOOL_A_PRIVFLAGS_FLAGS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn flags(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(BitsetWriter)
-    }
-}
-
-/// The typed view of ethtool's attribute set `profile`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Profile<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for Profile<'a> {
-    const SET: &'static f::AttrSet = &SET_PROFILE;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PROFILE, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `profile`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Profile<'a> = f::view::View<'a, sets::Profile, 2>;
 
 impl<'a> Profile<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `irq-moderation` (`ETHTOOL_A_PROFILE_IRQ_MODERATION`, nest, multi-attr), opened by the writer's `nest`.
+    pub const IRQ_MODERATION: f::view::Key<sets::Profile, f::view::Nested<sets::IrqModeration>> =
+        f::view::Key::new(1);
 
     /// `irq-moderation` (`ETHTOOL_A_PROFILE_IRQ_MODERATION`, nest, multi-attr).
     #[inline]
@@ -11352,62 +8902,63 @@ impl<'a> Profile<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `profile`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ProfileWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `profile`: it writes an attribute by its key, a constant of [`Profile`](self::Profile) (see [`Writer`](f::view::Writer)).
+pub type ProfileWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Profile>;
 
-impl<'m, 'a, 'b> ProfileWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `irq-moderation` (`ETHTOOL_A_PROFILE_IRQ_MODERATION`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn irq_moderation(&mut self) -> Result<IrqModerationWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(IrqModerationWriter)
-    }
-}
-
-/// The typed view of ethtool's attribute set `pse`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Pse<'a>(f::view::RawView<'a, 17>);
-
-impl<'a> f::view::SetView<'a> for Pse<'a> {
-    const SET: &'static f::AttrSet = &SET_PSE;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PSE, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `pse`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Pse<'a> = f::view::View<'a, sets::Pse, 17>;
 
 impl<'a> Pse<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_PSE_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::Pse, f::view::Nested<sets::Header>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 17> {
-        &self.0
-    }
+    /// The key of `podl-pse-admin-state` (`ETHTOOL_A_PSE_PODL_PSE_ADMIN_STATE`, u32), written by the writer's `put`.
+    pub const PODL_PSE_ADMIN_STATE: f::view::Key<sets::Pse, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `podl-pse-admin-control` (`ETHTOOL_A_PSE_PODL_PSE_ADMIN_CONTROL`, u32), written by the writer's `put`.
+    pub const PODL_PSE_ADMIN_CONTROL: f::view::Key<sets::Pse, u32> = f::view::Key::new(3);
+
+    /// The key of `podl-pse-pw-d-status` (`ETHTOOL_A_PSE_PODL_PSE_PW_D_STATUS`, u32), written by the writer's `put`.
+    pub const PODL_PSE_PW_D_STATUS: f::view::Key<sets::Pse, u32> = f::view::Key::new(4);
+
+    /// The key of `c33-pse-admin-state` (`ETHTOOL_A_PSE_C33_PSE_ADMIN_STATE`, u32), written by the writer's `put`.
+    pub const C33_PSE_ADMIN_STATE: f::view::Key<sets::Pse, u32> = f::view::Key::new(5);
+
+    /// The key of `c33-pse-admin-control` (`ETHTOOL_A_PSE_C33_PSE_ADMIN_CONTROL`, u32), written by the writer's `put`.
+    pub const C33_PSE_ADMIN_CONTROL: f::view::Key<sets::Pse, u32> = f::view::Key::new(6);
+
+    /// The key of `c33-pse-pw-d-status` (`ETHTOOL_A_PSE_C33_PSE_PW_D_STATUS`, u32), written by the writer's `put`.
+    pub const C33_PSE_PW_D_STATUS: f::view::Key<sets::Pse, u32> = f::view::Key::new(7);
+
+    /// The key of `c33-pse-pw-class` (`ETHTOOL_A_PSE_C33_PSE_PW_CLASS`, u32), written by the writer's `put`.
+    pub const C33_PSE_PW_CLASS: f::view::Key<sets::Pse, u32> = f::view::Key::new(8);
+
+    /// The key of `c33-pse-actual-pw` (`ETHTOOL_A_PSE_C33_PSE_ACTUAL_PW`, u32), written by the writer's `put`.
+    pub const C33_PSE_ACTUAL_PW: f::view::Key<sets::Pse, u32> = f::view::Key::new(9);
+
+    /// The key of `c33-pse-ext-state` (`ETHTOOL_A_PSE_C33_PSE_EXT_STATE`, u32, a value of `c33-pse-ext-state`: `C33PseExtState`), written by the writer's `put`.
+    pub const C33_PSE_EXT_STATE: f::view::Key<sets::Pse, u32> = f::view::Key::new(10);
+
+    /// The key of `c33-pse-ext-substate` (`ETHTOOL_A_PSE_C33_PSE_EXT_SUBSTATE`, u32), written by the writer's `put`.
+    pub const C33_PSE_EXT_SUBSTATE: f::view::Key<sets::Pse, u32> = f::view::Key::new(11);
+
+    /// The key of `c33-pse-avail-pw-limit` (`ETHTOOL_A_PSE_C33_PSE_AVAIL_PW_LIMIT`, u32), written by the writer's `put`.
+    pub const C33_PSE_AVAIL_PW_LIMIT: f::view::Key<sets::Pse, u32> = f::view::Key::new(12);
+
+    /// The key of `c33-pse-pw-limit-ranges` (`ETHTOOL_A_PSE_C33_PSE_PW_LIMIT_RANGES`, nest, multi-attr), opened by the writer's `nest`.
+    pub const C33_PSE_PW_LIMIT_RANGES: f::view::Key<
+        sets::Pse,
+        f::view::Nested<sets::C33PsePwLimit>,
+    > = f::view::Key::new(13);
+
+    /// The key of `pse-pw-d-id` (`ETHTOOL_A_PSE_PSE_PW_D_ID`, u32), written by the writer's `put`.
+    pub const PSE_PW_D_ID: f::view::Key<sets::Pse, u32> = f::view::Key::new(14);
+
+    /// The key of `pse-prio-max` (`ETHTOOL_A_PSE_PSE_PRIO_MAX`, u32), written by the writer's `put`.
+    pub const PSE_PRIO_MAX: f::view::Key<sets::Pse, u32> = f::view::Key::new(15);
+
+    /// The key of `pse-prio` (`ETHTOOL_A_PSE_PSE_PRIO`, u32), written by the writer's `put`.
+    pub const PSE_PRIO: f::view::Key<sets::Pse, u32> = f::view::Key::new(16);
 
     /// `header` (`ETHTOOL_A_PSE_HEADER`, nest).
     #[inline]
@@ -11506,154 +9057,19 @@ impl<'a> Pse<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `pse`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PseWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `pse`: it writes an attribute by its key, a constant of [`Pse`](self::Pse) (see [`Writer`](f::view::Writer)).
+pub type PseWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Pse>;
 
-impl<'m, 'a, 'b> PseWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_PSE_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Writes `podl-pse-admin-state` (`ETHTOOL_A_PSE_PODL_PSE_ADMIN_STATE`, u32).
-    #[inline]
-    pub fn podl_pse_admin_state(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `podl-pse-admin-control` (`ETHTOOL_A_PSE_PODL_PSE_ADMIN_CONTROL`, u32).
-    #[inline]
-    pub fn podl_pse_admin_control(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `podl-pse-pw-d-status` (`ETHTOOL_A_PSE_PODL_PSE_PW_D_STATUS`, u32).
-    #[inline]
-    pub fn podl_pse_pw_d_status(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `c33-pse-admin-state` (`ETHTOOL_A_PSE_C33_PSE_ADMIN_STATE`, u32).
-    #[inline]
-    pub fn c33_pse_admin_state(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `c33-pse-admin-control` (`ETHTOOL_A_PSE_C33_PSE_ADMIN_CONTROL`, u32).
-    #[inline]
-    pub fn c33_pse_admin_control(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `c33-pse-pw-d-status` (`ETHTOOL_A_PSE_C33_PSE_PW_D_STATUS`, u32).
-    #[inline]
-    pub fn c33_pse_pw_d_status(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `c33-pse-pw-class` (`ETHTOOL_A_PSE_C33_PSE_PW_CLASS`, u32).
-    #[inline]
-    pub fn c33_pse_pw_class(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `c33-pse-actual-pw` (`ETHTOOL_A_PSE_C33_PSE_ACTUAL_PW`, u32).
-    #[inline]
-    pub fn c33_pse_actual_pw(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `c33-pse-ext-state` (`ETHTOOL_A_PSE_C33_PSE_EXT_STATE`, u32, a value of `c33-pse-ext-state`: `C33PseExtState`).
-    #[inline]
-    pub fn c33_pse_ext_state(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `c33-pse-ext-substate` (`ETHTOOL_A_PSE_C33_PSE_EXT_SUBSTATE`, u32).
-    #[inline]
-    pub fn c33_pse_ext_substate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `c33-pse-avail-pw-limit` (`ETHTOOL_A_PSE_C33_PSE_AVAIL_PW_LIMIT`, u32).
-    #[inline]
-    pub fn c33_pse_avail_pw_limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-
-    /// Opens `c33-pse-pw-limit-ranges` (`ETHTOOL_A_PSE_C33_PSE_PW_LIMIT_RANGES`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn c33_pse_pw_limit_ranges(
-        &mut self,
-    ) -> Result<C33PsePwLimitWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(13).map(C33PsePwLimitWriter)
-    }
-
-    /// Writes `pse-pw-d-id` (`ETHTOOL_A_PSE_PSE_PW_D_ID`, u32).
-    #[inline]
-    pub fn pse_pw_d_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-
-    /// Writes `pse-prio-max` (`ETHTOOL_A_PSE_PSE_PRIO_MAX`, u32).
-    #[inline]
-    pub fn pse_prio_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `pse-prio` (`ETHTOOL_A_PSE_PSE_PRIO`, u32).
-    #[inline]
-    pub fn pse_prio(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `pse-ntf`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct PseNtf<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for PseNtf<'a> {
-    const SET: &'static f::AttrSet = &SET_PSE_NTF;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PSE_NTF, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `pse-ntf`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type PseNtf<'a> = f::view::View<'a, sets::PseNtf, 2>;
 
 impl<'a> PseNtf<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_PSE_NTF_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::PseNtf, f::view::Nested<sets::Header>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `events` (`ETHTOOL_A_PSE_NTF_EVENTS`, uint, a value of `pse-event`: `PseEvent`), written by the writer's `put`.
+    pub const EVENTS: f::view::Key<sets::PseNtf, u64> = f::view::Key::new(2);
 
     /// `header` (`ETHTOOL_A_PSE_NTF_HEADER`, nest).
     #[inline]
@@ -11668,68 +9084,67 @@ impl<'a> PseNtf<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `pse-ntf`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PseNtfWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `pse-ntf`: it writes an attribute by its key, a constant of [`PseNtf`](self::PseNtf) (see [`Writer`](f::view::Writer)).
+pub type PseNtfWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::PseNtf>;
 
-impl<'m, 'a, 'b> PseNtfWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_PSE_NTF_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Writes `events` (`ETHTOOL_A_PSE_NTF_EVENTS`, uint, a value of `pse-event`: `PseEvent`).
-    #[inline]
-    pub fn events(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `rings`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Rings<'a>(f::view::RawView<'a, 19>);
-
-impl<'a> f::view::SetView<'a> for Rings<'a> {
-    const SET: &'static f::AttrSet = &SET_RINGS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_RINGS, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `rings`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Rings<'a> = f::view::View<'a, sets::Rings, 19>;
 
 impl<'a> Rings<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_RINGS_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::Rings, f::view::Nested<sets::Header>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 19> {
-        &self.0
-    }
+    /// The key of `rx-max` (`ETHTOOL_A_RINGS_RX_MAX`, u32), written by the writer's `put`.
+    pub const RX_MAX: f::view::Key<sets::Rings, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `rx-mini-max` (`ETHTOOL_A_RINGS_RX_MINI_MAX`, u32), written by the writer's `put`.
+    pub const RX_MINI_MAX: f::view::Key<sets::Rings, u32> = f::view::Key::new(3);
+
+    /// The key of `rx-jumbo-max` (`ETHTOOL_A_RINGS_RX_JUMBO_MAX`, u32), written by the writer's `put`.
+    pub const RX_JUMBO_MAX: f::view::Key<sets::Rings, u32> = f::view::Key::new(4);
+
+    /// The key of `tx-max` (`ETHTOOL_A_RINGS_TX_MAX`, u32), written by the writer's `put`.
+    pub const TX_MAX: f::view::Key<sets::Rings, u32> = f::view::Key::new(5);
+
+    /// The key of `rx` (`ETHTOOL_A_RINGS_RX`, u32), written by the writer's `put`.
+    pub const RX: f::view::Key<sets::Rings, u32> = f::view::Key::new(6);
+
+    /// The key of `rx-mini` (`ETHTOOL_A_RINGS_RX_MINI`, u32), written by the writer's `put`.
+    pub const RX_MINI: f::view::Key<sets::Rings, u32> = f::view::Key::new(7);
+
+    /// The key of `rx-jumbo` (`ETHTOOL_A_RINGS_RX_JUMBO`, u32), written by the writer's `put`.
+    pub const RX_JUMBO: f::view::Key<sets::Rings, u32> = f::view::Key::new(8);
+
+    /// The key of `tx` (`ETHTOOL_A_RINGS_TX`, u32), written by the writer's `put`.
+    pub const TX: f::view::Key<sets::Rings, u32> = f::view::Key::new(9);
+
+    /// The key of `rx-buf-len` (`ETHTOOL_A_RINGS_RX_BUF_LEN`, u32), written by the writer's `put`.
+    pub const RX_BUF_LEN: f::view::Key<sets::Rings, u32> = f::view::Key::new(10);
+
+    /// The key of `tcp-data-split` (`ETHTOOL_A_RINGS_TCP_DATA_SPLIT`, u8, a value of `tcp-data-split`: `TcpDataSplit`), written by the writer's `put`.
+    pub const TCP_DATA_SPLIT: f::view::Key<sets::Rings, u8> = f::view::Key::new(11);
+
+    /// The key of `cqe-size` (`ETHTOOL_A_RINGS_CQE_SIZE`, u32), written by the writer's `put`.
+    pub const CQE_SIZE: f::view::Key<sets::Rings, u32> = f::view::Key::new(12);
+
+    /// The key of `tx-push` (`ETHTOOL_A_RINGS_TX_PUSH`, u8), written by the writer's `put`.
+    pub const TX_PUSH: f::view::Key<sets::Rings, u8> = f::view::Key::new(13);
+
+    /// The key of `rx-push` (`ETHTOOL_A_RINGS_RX_PUSH`, u8), written by the writer's `put`.
+    pub const RX_PUSH: f::view::Key<sets::Rings, u8> = f::view::Key::new(14);
+
+    /// The key of `tx-push-buf-len` (`ETHTOOL_A_RINGS_TX_PUSH_BUF_LEN`, u32), written by the writer's `put`.
+    pub const TX_PUSH_BUF_LEN: f::view::Key<sets::Rings, u32> = f::view::Key::new(15);
+
+    /// The key of `tx-push-buf-len-max` (`ETHTOOL_A_RINGS_TX_PUSH_BUF_LEN_MAX`, u32), written by the writer's `put`.
+    pub const TX_PUSH_BUF_LEN_MAX: f::view::Key<sets::Rings, u32> = f::view::Key::new(16);
+
+    /// The key of `hds-thresh` (`ETHTOOL_A_RINGS_HDS_THRESH`, u32), written by the writer's `put`.
+    pub const HDS_THRESH: f::view::Key<sets::Rings, u32> = f::view::Key::new(17);
+
+    /// The key of `hds-thresh-max` (`ETHTOOL_A_RINGS_HDS_THRESH_MAX`, u32), written by the writer's `put`.
+    pub const HDS_THRESH_MAX: f::view::Key<sets::Rings, u32> = f::view::Key::new(18);
 
     /// `header` (`ETHTOOL_A_RINGS_HEADER`, nest).
     #[inline]
@@ -11840,164 +9255,37 @@ impl<'a> Rings<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `rings`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct RingsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `rings`: it writes an attribute by its key, a constant of [`Rings`](self::Rings) (see [`Writer`](f::view::Writer)).
+pub type RingsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Rings>;
 
-impl<'m, 'a, 'b> RingsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_RINGS_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Writes `rx-max` (`ETHTOOL_A_RINGS_RX_MAX`, u32).
-    #[inline]
-    pub fn rx_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `rx-mini-max` (`ETHTOOL_A_RINGS_RX_MINI_MAX`, u32).
-    #[inline]
-    pub fn rx_mini_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `rx-jumbo-max` (`ETHTOOL_A_RINGS_RX_JUMBO_MAX`, u32).
-    #[inline]
-    pub fn rx_jumbo_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `tx-max` (`ETHTOOL_A_RINGS_TX_MAX`, u32).
-    #[inline]
-    pub fn tx_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `rx` (`ETHTOOL_A_RINGS_RX`, u32).
-    #[inline]
-    pub fn rx(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `rx-mini` (`ETHTOOL_A_RINGS_RX_MINI`, u32).
-    #[inline]
-    pub fn rx_mini(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `rx-jumbo` (`ETHTOOL_A_RINGS_RX_JUMBO`, u32).
-    #[inline]
-    pub fn rx_jumbo(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `tx` (`ETHTOOL_A_RINGS_TX`, u32).
-    #[inline]
-    pub fn tx(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `rx-buf-len` (`ETHTOOL_A_RINGS_RX_BUF_LEN`, u32).
-    #[inline]
-    pub fn rx_buf_len(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `tcp-data-split` (`ETHTOOL_A_RINGS_TCP_DATA_SPLIT`, u8, a value of `tcp-data-split`: `TcpDataSplit`).
-    #[inline]
-    pub fn tcp_data_split(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `cqe-size` (`ETHTOOL_A_RINGS_CQE_SIZE`, u32).
-    #[inline]
-    pub fn cqe_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-
-    /// Writes `tx-push` (`ETHTOOL_A_RINGS_TX_PUSH`, u8).
-    #[inline]
-    pub fn tx_push(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `rx-push` (`ETHTOOL_A_RINGS_RX_PUSH`, u8).
-    #[inline]
-    pub fn rx_push(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-
-    /// Writes `tx-push-buf-len` (`ETHTOOL_A_RINGS_TX_PUSH_BUF_LEN`, u32).
-    #[inline]
-    pub fn tx_push_buf_len(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `tx-push-buf-len-max` (`ETHTOOL_A_RINGS_TX_PUSH_BUF_LEN_MAX`, u32).
-    #[inline]
-    pub fn tx_push_buf_len_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, &value), self)
-    }
-
-    /// Writes `hds-thresh` (`ETHTOOL_A_RINGS_HDS_THRESH`, u32).
-    #[inline]
-    pub fn hds_thresh(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(17, &value), self)
-    }
-
-    /// Writes `hds-thresh-max` (`ETHTOOL_A_RINGS_HDS_THRESH_MAX`, u32).
-    #[inline]
-    pub fn hds_thresh_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(18, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `rss`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Rss<'a>(f::view::RawView<'a, 9>);
-
-impl<'a> f::view::SetView<'a> for Rss<'a> {
-    const SET: &'static f::AttrSet = &SET_RSS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_RSS, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `rss`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Rss<'a> = f::view::View<'a, sets::Rss, 9>;
 
 impl<'a> Rss<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_RSS_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::Rss, f::view::Nested<sets::Header>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
-        &self.0
-    }
+    /// The key of `context` (`ETHTOOL_A_RSS_CONTEXT`, u32), written by the writer's `put`.
+    pub const CONTEXT: f::view::Key<sets::Rss, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `hfunc` (`ETHTOOL_A_RSS_HFUNC`, u32), written by the writer's `put`.
+    pub const HFUNC: f::view::Key<sets::Rss, u32> = f::view::Key::new(3);
+
+    /// The key of `indir` (`ETHTOOL_A_RSS_INDIR`, binary), written by the writer's `put`.
+    pub const INDIR: f::view::Key<sets::Rss, [u8]> = f::view::Key::new(4);
+
+    /// The key of `hkey` (`ETHTOOL_A_RSS_HKEY`, binary), written by the writer's `put`.
+    pub const HKEY: f::view::Key<sets::Rss, [u8]> = f::view::Key::new(5);
+
+    /// The key of `input-xfrm` (`ETHTOOL_A_RSS_INPUT_XFRM`, u32, a value of `input-xfrm`: `InputXfrm`), written by the writer's `put`.
+    pub const INPUT_XFRM: f::view::Key<sets::Rss, u32> = f::view::Key::new(6);
+
+    /// The key of `start-context` (`ETHTOOL_A_RSS_START_CONTEXT`, u32), written by the writer's `put`.
+    pub const START_CONTEXT: f::view::Key<sets::Rss, u32> = f::view::Key::new(7);
+
+    /// The key of `flow-hash` (`ETHTOOL_A_RSS_FLOW_HASH`, nest), opened by the writer's `nest`.
+    pub const FLOW_HASH: f::view::Key<sets::Rss, f::view::Nested<sets::Flow>> =
+        f::view::Key::new(8);
 
     /// `header` (`ETHTOOL_A_RSS_HEADER`, nest).
     #[inline]
@@ -12048,104 +9336,27 @@ impl<'a> Rss<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `rss`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct RssWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `rss`: it writes an attribute by its key, a constant of [`Rss`](self::Rss) (see [`Writer`](f::view::Writer)).
+pub type RssWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Rss>;
 
-impl<'m, 'a, 'b> RssWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_RSS_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Writes `context` (`ETHTOOL_A_RSS_CONTEXT`, u32).
-    #[inline]
-    pub fn context(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `hfunc` (`ETHTOOL_A_RSS_HFUNC`, u32).
-    #[inline]
-    pub fn hfunc(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `indir` (`ETHTOOL_A_RSS_INDIR`, binary).
-    #[inline]
-    pub fn indir(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, value), self)
-    }
-
-    /// Writes `hkey` (`ETHTOOL_A_RSS_HKEY`, binary).
-    #[inline]
-    pub fn hkey(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, value), self)
-    }
-
-    /// Writes `input-xfrm` (`ETHTOOL_A_RSS_INPUT_XFRM`, u32, a value of `input-xfrm`: `InputXfrm`).
-    #[inline]
-    pub fn input_xfrm(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `start-context` (`ETHTOOL_A_RSS_START_CONTEXT`, u32).
-    #[inline]
-    pub fn start_context(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Opens `flow-hash` (`ETHTOOL_A_RSS_FLOW_HASH`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn flow_hash(&mut self) -> Result<FlowWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(8).map(FlowWriter)
-    }
-}
-
-/// The typed view of ethtool's attribute set `stats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Stats<'a>(f::view::RawView<'a, 6>);
-
-impl<'a> f::view::SetView<'a> for Stats<'a> {
-    const SET: &'static f::AttrSet = &SET_STATS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_STATS, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `stats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Stats<'a> = f::view::View<'a, sets::Stats, 6>;
 
 impl<'a> Stats<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_STATS_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::Stats, f::view::Nested<sets::Header>> =
+        f::view::Key::new(2);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
-        &self.0
-    }
+    /// The key of `groups` (`ETHTOOL_A_STATS_GROUPS`, nest), opened by the writer's `nest`.
+    pub const GROUPS: f::view::Key<sets::Stats, f::view::Nested<sets::Bitset>> =
+        f::view::Key::new(3);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `grp` (`ETHTOOL_A_STATS_GRP`, nest), opened by the writer's `nest`.
+    pub const GRP: f::view::Key<sets::Stats, f::view::Nested<sets::StatsGrp>> =
+        f::view::Key::new(4);
+
+    /// The key of `src` (`ETHTOOL_A_STATS_SRC`, u32), written by the writer's `put`.
+    pub const SRC: f::view::Key<sets::Stats, u32> = f::view::Key::new(5);
 
     /// `header` (`ETHTOOL_A_STATS_HEADER`, nest).
     #[inline]
@@ -12172,80 +9383,38 @@ impl<'a> Stats<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `stats`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct StatsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `stats`: it writes an attribute by its key, a constant of [`Stats`](self::Stats) (see [`Writer`](f::view::Writer)).
+pub type StatsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Stats>;
 
-impl<'m, 'a, 'b> StatsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_STATS_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(HeaderWriter)
-    }
-
-    /// Opens `groups` (`ETHTOOL_A_STATS_GROUPS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn groups(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(BitsetWriter)
-    }
-
-    /// Opens `grp` (`ETHTOOL_A_STATS_GRP`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn grp(&mut self) -> Result<StatsGrpWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(4).map(StatsGrpWriter)
-    }
-
-    /// Writes `src` (`ETHTOOL_A_STATS_SRC`, u32).
-    #[inline]
-    pub fn src(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `stats-grp`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct StatsGrp<'a>(f::view::RawView<'a, 10>);
-
-impl<'a> f::view::SetView<'a> for StatsGrp<'a> {
-    const SET: &'static f::AttrSet = &SET_STATS_GRP;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_STATS_GRP, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `stats-grp`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type StatsGrp<'a> = f::view::View<'a, sets::StatsGrp, 10>;
 
 impl<'a> StatsGrp<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `id` (`ETHTOOL_A_STATS_GRP_ID`, u32), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::StatsGrp, u32> = f::view::Key::new(2);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
-        &self.0
-    }
+    /// The key of `ss-id` (`ETHTOOL_A_STATS_GRP_SS_ID`, u32), written by the writer's `put`.
+    pub const SS_ID: f::view::Key<sets::StatsGrp, u32> = f::view::Key::new(3);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `stat` (`ETHTOOL_A_STATS_GRP_STAT`, u64), written by the writer's `put`.
+    pub const STAT: f::view::Key<sets::StatsGrp, u64> = f::view::Key::new(4);
+
+    /// The key of `hist-rx` (`ETHTOOL_A_STATS_GRP_HIST_RX`, nest), opened by the writer's `nest`.
+    pub const HIST_RX: f::view::Key<sets::StatsGrp, f::view::Nested<sets::StatsGrpHist>> =
+        f::view::Key::new(5);
+
+    /// The key of `hist-tx` (`ETHTOOL_A_STATS_GRP_HIST_TX`, nest), opened by the writer's `nest`.
+    pub const HIST_TX: f::view::Key<sets::StatsGrp, f::view::Nested<sets::StatsGrpHist>> =
+        f::view::Key::new(6);
+
+    /// The key of `hist-bkt-low` (`ETHTOOL_A_STATS_GRP_HIST_BKT_LOW`, u32), written by the writer's `put`.
+    pub const HIST_BKT_LOW: f::view::Key<sets::StatsGrp, u32> = f::view::Key::new(7);
+
+    /// The key of `hist-bkt-hi` (`ETHTOOL_A_STATS_GRP_HIST_BKT_HI`, u32), written by the writer's `put`.
+    pub const HIST_BKT_HI: f::view::Key<sets::StatsGrp, u32> = f::view::Key::new(8);
+
+    /// The key of `hist-val` (`ETHTOOL_A_STATS_GRP_HIST_VAL`, u64), written by the writer's `put`.
+    pub const HIST_VAL: f::view::Key<sets::StatsGrp, u64> = f::view::Key::new(9);
 
     /// `id` (`ETHTOOL_A_STATS_GRP_ID`, u32).
     #[inline]
@@ -12296,104 +9465,21 @@ impl<'a> StatsGrp<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `stats-grp`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct StatsGrpWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `stats-grp`: it writes an attribute by its key, a constant of [`StatsGrp`](self::StatsGrp) (see [`Writer`](f::view::Writer)).
+pub type StatsGrpWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::StatsGrp>;
 
-impl<'m, 'a, 'b> StatsGrpWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `id` (`ETHTOOL_A_STATS_GRP_ID`, u32).
-    #[inline]
-    pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `ss-id` (`ETHTOOL_A_STATS_GRP_SS_ID`, u32).
-    #[inline]
-    pub fn ss_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `stat` (`ETHTOOL_A_STATS_GRP_STAT`, u64).
-    #[inline]
-    pub fn stat(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Opens `hist-rx` (`ETHTOOL_A_STATS_GRP_HIST_RX`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn hist_rx(&mut self) -> Result<StatsGrpHistWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(5).map(StatsGrpHistWriter)
-    }
-
-    /// Opens `hist-tx` (`ETHTOOL_A_STATS_GRP_HIST_TX`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn hist_tx(&mut self) -> Result<StatsGrpHistWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(6).map(StatsGrpHistWriter)
-    }
-
-    /// Writes `hist-bkt-low` (`ETHTOOL_A_STATS_GRP_HIST_BKT_LOW`, u32).
-    #[inline]
-    pub fn hist_bkt_low(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `hist-bkt-hi` (`ETHTOOL_A_STATS_GRP_HIST_BKT_HI`, u32).
-    #[inline]
-    pub fn hist_bkt_hi(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `hist-val` (`ETHTOOL_A_STATS_GRP_HIST_VAL`, u64).
-    #[inline]
-    pub fn hist_val(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `stats-grp-hist`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct StatsGrpHist<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for StatsGrpHist<'a> {
-    const SET: &'static f::AttrSet = &SET_STATS_GRP_HIST;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_STATS_GRP_HIST, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `stats-grp-hist`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type StatsGrpHist<'a> = f::view::View<'a, sets::StatsGrpHist, 3>;
 
 impl<'a> StatsGrpHist<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `hist-bkt-low` (`ETHTOOL_A_STATS_GRP_HIST_BKT_LOW`, u32), written by the writer's `put`.
+    pub const HIST_BKT_LOW: f::view::Key<sets::StatsGrpHist, u32> = f::view::Key::new(7);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `hist-bkt-hi` (`ETHTOOL_A_STATS_GRP_HIST_BKT_HI`, u32), written by the writer's `put`.
+    pub const HIST_BKT_HI: f::view::Key<sets::StatsGrpHist, u32> = f::view::Key::new(8);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `hist-val` (`ETHTOOL_A_STATS_GRP_HIST_VAL`, u64), written by the writer's `put`.
+    pub const HIST_VAL: f::view::Key<sets::StatsGrpHist, u64> = f::view::Key::new(9);
 
     /// `hist-bkt-low` (`ETHTOOL_A_STATS_GRP_HIST_BKT_LOW`, u32).
     #[inline]
@@ -12414,74 +9500,18 @@ impl<'a> StatsGrpHist<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `stats-grp-hist`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct StatsGrpHistWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `stats-grp-hist`: it writes an attribute by its key, a constant of [`StatsGrpHist`](self::StatsGrpHist) (see [`Writer`](f::view::Writer)).
+pub type StatsGrpHistWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::StatsGrpHist>;
 
-impl<'m, 'a, 'b> StatsGrpHistWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `hist-bkt-low` (`ETHTOOL_A_STATS_GRP_HIST_BKT_LOW`, u32).
-    #[inline]
-    pub fn hist_bkt_low(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `hist-bkt-hi` (`ETHTOOL_A_STATS_GRP_HIST_BKT_HI`, u32).
-    #[inline]
-    pub fn hist_bkt_hi(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `hist-val` (`ETHTOOL_A_STATS_GRP_HIST_VAL`, u64).
-    #[inline]
-    pub fn hist_val(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `string`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct String<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for String<'a> {
-    const SET: &'static f::AttrSet = &SET_STRING;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_STRING, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `string`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type String<'a> = f::view::View<'a, sets::String, 3>;
 
 impl<'a> String<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `index` (`ETHTOOL_A_STRING_INDEX`, u32), written by the writer's `put`.
+    pub const INDEX: f::view::Key<sets::String, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `value` (`ETHTOOL_A_STRING_VALUE`, string), written by the writer's `put`.
+    pub const VALUE: f::view::Key<sets::String, f::view::Str> = f::view::Key::new(2);
 
     /// `index` (`ETHTOOL_A_STRING_INDEX`, u32).
     #[inline]
@@ -12496,68 +9526,16 @@ impl<'a> String<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `string`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct StringWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `string`: it writes an attribute by its key, a constant of [`String`](self::String) (see [`Writer`](f::view::Writer)).
+pub type StringWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::String>;
 
-impl<'m, 'a, 'b> StringWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `index` (`ETHTOOL_A_STRING_INDEX`, u32).
-    #[inline]
-    pub fn index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `value` (`ETHTOOL_A_STRING_VALUE`, string).
-    #[inline]
-    pub fn value(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(2, value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `strings`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Strings<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for Strings<'a> {
-    const SET: &'static f::AttrSet = &SET_STRINGS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_STRINGS, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `strings`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Strings<'a> = f::view::View<'a, sets::Strings, 2>;
 
 impl<'a> Strings<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `string` (`ETHTOOL_A_STRINGS_STRING`, nest, multi-attr), opened by the writer's `nest`.
+    pub const STRING: f::view::Key<sets::Strings, f::view::Nested<sets::String>> =
+        f::view::Key::new(1);
 
     /// `string` (`ETHTOOL_A_STRINGS_STRING`, nest, multi-attr).
     #[inline]
@@ -12566,62 +9544,22 @@ impl<'a> Strings<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `strings`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct StringsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `strings`: it writes an attribute by its key, a constant of [`Strings`](self::Strings) (see [`Writer`](f::view::Writer)).
+pub type StringsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Strings>;
 
-impl<'m, 'a, 'b> StringsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `string` (`ETHTOOL_A_STRINGS_STRING`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn string(&mut self) -> Result<StringWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(StringWriter)
-    }
-}
-
-/// The typed view of ethtool's attribute set `stringset`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct StringsetAttrs<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for StringsetAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_STRINGSET;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_STRINGSET, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `stringset`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type StringsetAttrs<'a> = f::view::View<'a, sets::StringsetAttrs, 4>;
 
 impl<'a> StringsetAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `id` (`ETHTOOL_A_STRINGSET_ID`, u32), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::StringsetAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `count` (`ETHTOOL_A_STRINGSET_COUNT`, u32), written by the writer's `put`.
+    pub const COUNT: f::view::Key<sets::StringsetAttrs, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `strings` (`ETHTOOL_A_STRINGSET_STRINGS`, nest, multi-attr), opened by the writer's `nest`.
+    pub const STRINGS: f::view::Key<sets::StringsetAttrs, f::view::Nested<sets::Strings>> =
+        f::view::Key::new(3);
 
     /// `id` (`ETHTOOL_A_STRINGSET_ID`, u32).
     #[inline]
@@ -12642,74 +9580,16 @@ impl<'a> StringsetAttrs<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `stringset`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct StringsetAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `stringset`: it writes an attribute by its key, a constant of [`StringsetAttrs`](self::StringsetAttrs) (see [`Writer`](f::view::Writer)).
+pub type StringsetAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::StringsetAttrs>;
 
-impl<'m, 'a, 'b> StringsetAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `id` (`ETHTOOL_A_STRINGSET_ID`, u32).
-    #[inline]
-    pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `count` (`ETHTOOL_A_STRINGSET_COUNT`, u32).
-    #[inline]
-    pub fn count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Opens `strings` (`ETHTOOL_A_STRINGSET_STRINGS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn strings(&mut self) -> Result<StringsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(StringsWriter)
-    }
-}
-
-/// The typed view of ethtool's attribute set `stringsets`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Stringsets<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for Stringsets<'a> {
-    const SET: &'static f::AttrSet = &SET_STRINGSETS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_STRINGSETS, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `stringsets`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Stringsets<'a> = f::view::View<'a, sets::Stringsets, 2>;
 
 impl<'a> Stringsets<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `stringset` (`ETHTOOL_A_STRINGSETS_STRINGSET`, nest, multi-attr), opened by the writer's `nest`.
+    pub const STRINGSET: f::view::Key<sets::Stringsets, f::view::Nested<sets::StringsetAttrs>> =
+        f::view::Key::new(1);
 
     /// `stringset` (`ETHTOOL_A_STRINGSETS_STRINGSET`, nest, multi-attr).
     #[inline]
@@ -12718,62 +9598,23 @@ impl<'a> Stringsets<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `stringsets`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct StringsetsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `stringsets`: it writes an attribute by its key, a constant of [`Stringsets`](self::Stringsets) (see [`Writer`](f::view::Writer)).
+pub type StringsetsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Stringsets>;
 
-impl<'m, 'a, 'b> StringsetsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `stringset` (`ETHTOOL_A_STRINGSETS_STRINGSET`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn stringset(&mut self) -> Result<StringsetAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(StringsetAttrsWriter)
-    }
-}
-
-/// The typed view of ethtool's attribute set `strset`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Strset<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for Strset<'a> {
-    const SET: &'static f::AttrSet = &SET_STRSET;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_STRSET, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `strset`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Strset<'a> = f::view::View<'a, sets::Strset, 4>;
 
 impl<'a> Strset<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_STRSET_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::Strset, f::view::Nested<sets::Header>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `stringsets` (`ETHTOOL_A_STRSET_STRINGSETS`, nest), opened by the writer's `nest`.
+    pub const STRINGSETS: f::view::Key<sets::Strset, f::view::Nested<sets::Stringsets>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `counts-only` (`ETHTOOL_A_STRSET_COUNTS_ONLY`, flag), written by the writer's `put`.
+    pub const COUNTS_ONLY: f::view::Key<sets::Strset, f::view::Flag> = f::view::Key::new(3);
 
     /// `header` (`ETHTOOL_A_STRSET_HEADER`, nest).
     #[inline]
@@ -12794,74 +9635,18 @@ impl<'a> Strset<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `strset`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct StrsetWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `strset`: it writes an attribute by its key, a constant of [`Strset`](self::Strset) (see [`Writer`](f::view::Writer)).
+pub type StrsetWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Strset>;
 
-impl<'m, 'a, 'b> StrsetWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_STRSET_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Opens `stringsets` (`ETHTOOL_A_STRSET_STRINGSETS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn stringsets(&mut self) -> Result<StringsetsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(StringsetsWriter)
-    }
-
-    /// Writes `counts-only` (`ETHTOOL_A_STRSET_COUNTS_ONLY`, flag).
-    #[inline]
-    pub fn counts_only(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(3), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `ts-hwtstamp-provider`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct TsHwtstampProvider<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for TsHwtstampProvider<'a> {
-    const SET: &'static f::AttrSet = &SET_TS_HWTSTAMP_PROVIDER;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_TS_HWTSTAMP_PROVIDER, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `ts-hwtstamp-provider`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type TsHwtstampProvider<'a> = f::view::View<'a, sets::TsHwtstampProvider, 3>;
 
 impl<'a> TsHwtstampProvider<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `index` (`ETHTOOL_A_TS_HWTSTAMP_PROVIDER_INDEX`, u32), written by the writer's `put`.
+    pub const INDEX: f::view::Key<sets::TsHwtstampProvider, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `qualifier` (`ETHTOOL_A_TS_HWTSTAMP_PROVIDER_QUALIFIER`, u32), written by the writer's `put`.
+    pub const QUALIFIER: f::view::Key<sets::TsHwtstampProvider, u32> = f::view::Key::new(2);
 
     /// `index` (`ETHTOOL_A_TS_HWTSTAMP_PROVIDER_INDEX`, u32).
     #[inline]
@@ -12876,68 +9661,25 @@ impl<'a> TsHwtstampProvider<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `ts-hwtstamp-provider`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct TsHwtstampProviderWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `ts-hwtstamp-provider`: it writes an attribute by its key, a constant of [`TsHwtstampProvider`](self::TsHwtstampProvider) (see [`Writer`](f::view::Writer)).
+pub type TsHwtstampProviderWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::TsHwtstampProvider>;
 
-impl<'m, 'a, 'b> TsHwtstampProviderWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `index` (`ETHTOOL_A_TS_HWTSTAMP_PROVIDER_INDEX`, u32).
-    #[inline]
-    pub fn index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `qualifier` (`ETHTOOL_A_TS_HWTSTAMP_PROVIDER_QUALIFIER`, u32).
-    #[inline]
-    pub fn qualifier(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `ts-stat`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct TsStat<'a>(f::view::RawView<'a, 5>);
-
-impl<'a> f::view::SetView<'a> for TsStat<'a> {
-    const SET: &'static f::AttrSet = &SET_TS_STAT;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_TS_STAT, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `ts-stat`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type TsStat<'a> = f::view::View<'a, sets::TsStat, 5>;
 
 impl<'a> TsStat<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `tx-pkts` (`ETHTOOL_A_TS_STAT_TX_PKTS`, uint), written by the writer's `put`.
+    pub const TX_PKTS: f::view::Key<sets::TsStat, u64> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
-        &self.0
-    }
+    /// The key of `tx-lost` (`ETHTOOL_A_TS_STAT_TX_LOST`, uint), written by the writer's `put`.
+    pub const TX_LOST: f::view::Key<sets::TsStat, u64> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `tx-err` (`ETHTOOL_A_TS_STAT_TX_ERR`, uint), written by the writer's `put`.
+    pub const TX_ERR: f::view::Key<sets::TsStat, u64> = f::view::Key::new(3);
+
+    /// The key of `tx-onestep-pkts-unconfirmed` (`ETHTOOL_A_TS_STAT_TX_ONESTEP_PKTS_UNCONFIRMED`, uint), written by the writer's `put`.
+    pub const TX_ONESTEP_PKTS_UNCONFIRMED: f::view::Key<sets::TsStat, u64> = f::view::Key::new(4);
 
     /// `tx-pkts` (`ETHTOOL_A_TS_STAT_TX_PKTS`, uint).
     #[inline]
@@ -12964,80 +9706,34 @@ impl<'a> TsStat<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `ts-stat`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct TsStatWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `ts-stat`: it writes an attribute by its key, a constant of [`TsStat`](self::TsStat) (see [`Writer`](f::view::Writer)).
+pub type TsStatWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::TsStat>;
 
-impl<'m, 'a, 'b> TsStatWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `tx-pkts` (`ETHTOOL_A_TS_STAT_TX_PKTS`, uint).
-    #[inline]
-    pub fn tx_pkts(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `tx-lost` (`ETHTOOL_A_TS_STAT_TX_LOST`, uint).
-    #[inline]
-    pub fn tx_lost(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `tx-err` (`ETHTOOL_A_TS_STAT_TX_ERR`, uint).
-    #[inline]
-    pub fn tx_err(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `tx-onestep-pkts-unconfirmed` (`ETHTOOL_A_TS_STAT_TX_ONESTEP_PKTS_UNCONFIRMED`, uint).
-    #[inline]
-    pub fn tx_onestep_pkts_unconfirmed(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `tsconfig`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Tsconfig<'a>(f::view::RawView<'a, 6>);
-
-impl<'a> f::view::SetView<'a> for Tsconfig<'a> {
-    const SET: &'static f::AttrSet = &SET_TSCONFIG;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_TSCONFIG, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `tsconfig`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Tsconfig<'a> = f::view::View<'a, sets::Tsconfig, 6>;
 
 impl<'a> Tsconfig<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_TSCONFIG_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::Tsconfig, f::view::Nested<sets::Header>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
-        &self.0
-    }
+    /// The key of `hwtstamp-provider` (`ETHTOOL_A_TSCONFIG_HWTSTAMP_PROVIDER`, nest), opened by the writer's `nest`.
+    pub const HWTSTAMP_PROVIDER: f::view::Key<
+        sets::Tsconfig,
+        f::view::Nested<sets::TsHwtstampProvider>,
+    > = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `tx-types` (`ETHTOOL_A_TSCONFIG_TX_TYPES`, nest), opened by the writer's `nest`.
+    pub const TX_TYPES: f::view::Key<sets::Tsconfig, f::view::Nested<sets::Bitset>> =
+        f::view::Key::new(3);
+
+    /// The key of `rx-filters` (`ETHTOOL_A_TSCONFIG_RX_FILTERS`, nest), opened by the writer's `nest`.
+    pub const RX_FILTERS: f::view::Key<sets::Tsconfig, f::view::Nested<sets::Bitset>> =
+        f::view::Key::new(4);
+
+    /// The key of `hwtstamp-flags` (`ETHTOOL_A_TSCONFIG_HWTSTAMP_FLAGS`, nest), opened by the writer's `nest`.
+    pub const HWTSTAMP_FLAGS: f::view::Key<sets::Tsconfig, f::view::Nested<sets::Bitset>> =
+        f::view::Key::new(5);
 
     /// `header` (`ETHTOOL_A_TSCONFIG_HEADER`, nest).
     #[inline]
@@ -13070,88 +9766,47 @@ impl<'a> Tsconfig<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `tsconfig`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct TsconfigWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `tsconfig`: it writes an attribute by its key, a constant of [`Tsconfig`](self::Tsconfig) (see [`Writer`](f::view::Writer)).
+pub type TsconfigWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Tsconfig>;
 
-impl<'m, 'a, 'b> TsconfigWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_TSCONFIG_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Opens `hwtstamp-provider` (`ETHTOOL_A_TSCONFIG_HWTSTAMP_PROVIDER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn hwtstamp_provider(
-        &mut self,
-    ) -> Result<TsHwtstampProviderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(TsHwtstampProviderWriter)
-    }
-
-    /// Opens `tx-types` (`ETHTOOL_A_TSCONFIG_TX_TYPES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn tx_types(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(BitsetWriter)
-    }
-
-    /// Opens `rx-filters` (`ETHTOOL_A_TSCONFIG_RX_FILTERS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn rx_filters(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(4).map(BitsetWriter)
-    }
-
-    /// Opens `hwtstamp-flags` (`ETHTOOL_A_TSCONFIG_HWTSTAMP_FLAGS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn hwtstamp_flags(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(5).map(BitsetWriter)
-    }
-}
-
-/// The typed view of ethtool's attribute set `tsinfo`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Tsinfo<'a>(f::view::RawView<'a, 10>);
-
-impl<'a> f::view::SetView<'a> for Tsinfo<'a> {
-    const SET: &'static f::AttrSet = &SET_TSINFO;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_TSINFO, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `tsinfo`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Tsinfo<'a> = f::view::View<'a, sets::Tsinfo, 10>;
 
 impl<'a> Tsinfo<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_TSINFO_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::Tsinfo, f::view::Nested<sets::Header>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
-        &self.0
-    }
+    /// The key of `timestamping` (`ETHTOOL_A_TSINFO_TIMESTAMPING`, nest), opened by the writer's `nest`.
+    pub const TIMESTAMPING: f::view::Key<sets::Tsinfo, f::view::Nested<sets::Bitset>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `tx-types` (`ETHTOOL_A_TSINFO_TX_TYPES`, nest), opened by the writer's `nest`.
+    pub const TX_TYPES: f::view::Key<sets::Tsinfo, f::view::Nested<sets::Bitset>> =
+        f::view::Key::new(3);
+
+    /// The key of `rx-filters` (`ETHTOOL_A_TSINFO_RX_FILTERS`, nest), opened by the writer's `nest`.
+    pub const RX_FILTERS: f::view::Key<sets::Tsinfo, f::view::Nested<sets::Bitset>> =
+        f::view::Key::new(4);
+
+    /// The key of `phc-index` (`ETHTOOL_A_TSINFO_PHC_INDEX`, u32), written by the writer's `put`.
+    pub const PHC_INDEX: f::view::Key<sets::Tsinfo, u32> = f::view::Key::new(5);
+
+    /// The key of `stats` (`ETHTOOL_A_TSINFO_STATS`, nest), opened by the writer's `nest`.
+    pub const STATS: f::view::Key<sets::Tsinfo, f::view::Nested<sets::TsStat>> =
+        f::view::Key::new(6);
+
+    /// The key of `hwtstamp-provider` (`ETHTOOL_A_TSINFO_HWTSTAMP_PROVIDER`, nest), opened by the writer's `nest`.
+    pub const HWTSTAMP_PROVIDER: f::view::Key<
+        sets::Tsinfo,
+        f::view::Nested<sets::TsHwtstampProvider>,
+    > = f::view::Key::new(7);
+
+    /// The key of `hwtstamp-source` (`ETHTOOL_A_TSINFO_HWTSTAMP_SOURCE`, u32, a value of `hwtstamp-source`: `HwtstampSource`), written by the writer's `put`.
+    pub const HWTSTAMP_SOURCE: f::view::Key<sets::Tsinfo, u32> = f::view::Key::new(8);
+
+    /// The key of `hwtstamp-phyindex` (`ETHTOOL_A_TSINFO_HWTSTAMP_PHYINDEX`, u32), written by the writer's `put`.
+    pub const HWTSTAMP_PHYINDEX: f::view::Key<sets::Tsinfo, u32> = f::view::Key::new(9);
 
     /// `header` (`ETHTOOL_A_TSINFO_HEADER`, nest).
     #[inline]
@@ -13208,112 +9863,20 @@ impl<'a> Tsinfo<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `tsinfo`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct TsinfoWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `tsinfo`: it writes an attribute by its key, a constant of [`Tsinfo`](self::Tsinfo) (see [`Writer`](f::view::Writer)).
+pub type TsinfoWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Tsinfo>;
 
-impl<'m, 'a, 'b> TsinfoWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_TSINFO_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Opens `timestamping` (`ETHTOOL_A_TSINFO_TIMESTAMPING`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn timestamping(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(BitsetWriter)
-    }
-
-    /// Opens `tx-types` (`ETHTOOL_A_TSINFO_TX_TYPES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn tx_types(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(BitsetWriter)
-    }
-
-    /// Opens `rx-filters` (`ETHTOOL_A_TSINFO_RX_FILTERS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn rx_filters(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(4).map(BitsetWriter)
-    }
-
-    /// Writes `phc-index` (`ETHTOOL_A_TSINFO_PHC_INDEX`, u32).
-    #[inline]
-    pub fn phc_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Opens `stats` (`ETHTOOL_A_TSINFO_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn stats(&mut self) -> Result<TsStatWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(6).map(TsStatWriter)
-    }
-
-    /// Opens `hwtstamp-provider` (`ETHTOOL_A_TSINFO_HWTSTAMP_PROVIDER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn hwtstamp_provider(
-        &mut self,
-    ) -> Result<TsHwtstampProviderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(7).map(TsHwtstampProviderWriter)
-    }
-
-    /// Writes `hwtstamp-source` (`ETHTOOL_A_TSINFO_HWTSTAMP_SOURCE`, u32, a value of `hwtstamp-source`: `HwtstampSource`).
-    #[inline]
-    pub fn hwtstamp_source(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `hwtstamp-phyindex` (`ETHTOOL_A_TSINFO_HWTSTAMP_PHYINDEX`, u32).
-    #[inline]
-    pub fn hwtstamp_phyindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `tunnel-info`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct TunnelInfo<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for TunnelInfo<'a> {
-    const SET: &'static f::AttrSet = &SET_TUNNEL_INFO;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_TUNNEL_INFO, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `tunnel-info`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type TunnelInfo<'a> = f::view::View<'a, sets::TunnelInfo, 3>;
 
 impl<'a> TunnelInfo<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_TUNNEL_INFO_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::TunnelInfo, f::view::Nested<sets::Header>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `udp-ports` (`ETHTOOL_A_TUNNEL_INFO_UDP_PORTS`, nest), opened by the writer's `nest`.
+    pub const UDP_PORTS: f::view::Key<sets::TunnelInfo, f::view::Nested<sets::TunnelUdp>> =
+        f::view::Key::new(2);
 
     /// `header` (`ETHTOOL_A_TUNNEL_INFO_HEADER`, nest).
     #[inline]
@@ -13328,68 +9891,16 @@ impl<'a> TunnelInfo<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `tunnel-info`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct TunnelInfoWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `tunnel-info`: it writes an attribute by its key, a constant of [`TunnelInfo`](self::TunnelInfo) (see [`Writer`](f::view::Writer)).
+pub type TunnelInfoWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::TunnelInfo>;
 
-impl<'m, 'a, 'b> TunnelInfoWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `header` (`ETHTOOL_A_TUNNEL_INFO_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
-    }
-
-    /// Opens `udp-ports` (`ETHTOOL_A_TUNNEL_INFO_UDP_PORTS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn udp_ports(&mut self) -> Result<TunnelUdpWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(TunnelUdpWriter)
-    }
-}
-
-/// The typed view of ethtool's attribute set `tunnel-udp`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct TunnelUdp<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for TunnelUdp<'a> {
-    const SET: &'static f::AttrSet = &SET_TUNNEL_UDP;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_TUNNEL_UDP, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `tunnel-udp`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type TunnelUdp<'a> = f::view::View<'a, sets::TunnelUdp, 2>;
 
 impl<'a> TunnelUdp<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `table` (`ETHTOOL_A_TUNNEL_UDP_TABLE`, nest), opened by the writer's `nest`.
+    pub const TABLE: f::view::Key<sets::TunnelUdp, f::view::Nested<sets::TunnelUdpTable>> =
+        f::view::Key::new(1);
 
     /// `table` (`ETHTOOL_A_TUNNEL_UDP_TABLE`, nest).
     #[inline]
@@ -13398,62 +9909,18 @@ impl<'a> TunnelUdp<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `tunnel-udp`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct TunnelUdpWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `tunnel-udp`: it writes an attribute by its key, a constant of [`TunnelUdp`](self::TunnelUdp) (see [`Writer`](f::view::Writer)).
+pub type TunnelUdpWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::TunnelUdp>;
 
-impl<'m, 'a, 'b> TunnelUdpWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `table` (`ETHTOOL_A_TUNNEL_UDP_TABLE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn table(&mut self) -> Result<TunnelUdpTableWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(TunnelUdpTableWriter)
-    }
-}
-
-/// The typed view of ethtool's attribute set `tunnel-udp-entry`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct TunnelUdpEntry<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for TunnelUdpEntry<'a> {
-    const SET: &'static f::AttrSet = &SET_TUNNEL_UDP_ENTRY;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_TUNNEL_UDP_ENTRY, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `tunnel-udp-entry`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type TunnelUdpEntry<'a> = f::view::View<'a, sets::TunnelUdpEntry, 3>;
 
 impl<'a> TunnelUdpEntry<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `port` (`ETHTOOL_A_TUNNEL_UDP_ENTRY_PORT`, u16, big-endian), written by the writer's `put`.
+    pub const PORT: f::view::Key<sets::TunnelUdpEntry, f::view::Be<u16>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `type` (`ETHTOOL_A_TUNNEL_UDP_ENTRY_TYPE`, u32, a value of `udp-tunnel-type`: `UdpTunnelType`), written by the writer's `put`.
+    pub const TYPE: f::view::Key<sets::TunnelUdpEntry, u32> = f::view::Key::new(2);
 
     /// `port` (`ETHTOOL_A_TUNNEL_UDP_ENTRY_PORT`, u16, big-endian).
     #[inline]
@@ -13468,68 +9935,23 @@ impl<'a> TunnelUdpEntry<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `tunnel-udp-entry`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct TunnelUdpEntryWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `tunnel-udp-entry`: it writes an attribute by its key, a constant of [`TunnelUdpEntry`](self::TunnelUdpEntry) (see [`Writer`](f::view::Writer)).
+pub type TunnelUdpEntryWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::TunnelUdpEntry>;
 
-impl<'m, 'a, 'b> TunnelUdpEntryWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `port` (`ETHTOOL_A_TUNNEL_UDP_ENTRY_PORT`, u16, big-endian).
-    #[inline]
-    pub fn port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `type` (`ETHTOOL_A_TUNNEL_UDP_ENTRY_TYPE`, u32, a value of `udp-tunnel-type`: `UdpTunnelType`).
-    #[inline]
-    pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-}
-
-/// The typed view of ethtool's attribute set `tunnel-udp-table`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct TunnelUdpTable<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for TunnelUdpTable<'a> {
-    const SET: &'static f::AttrSet = &SET_TUNNEL_UDP_TABLE;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_TUNNEL_UDP_TABLE, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `tunnel-udp-table`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type TunnelUdpTable<'a> = f::view::View<'a, sets::TunnelUdpTable, 4>;
 
 impl<'a> TunnelUdpTable<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `size` (`ETHTOOL_A_TUNNEL_UDP_TABLE_SIZE`, u32), written by the writer's `put`.
+    pub const SIZE: f::view::Key<sets::TunnelUdpTable, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `types` (`ETHTOOL_A_TUNNEL_UDP_TABLE_TYPES`, nest), opened by the writer's `nest`.
+    pub const TYPES: f::view::Key<sets::TunnelUdpTable, f::view::Nested<sets::Bitset>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `entry` (`ETHTOOL_A_TUNNEL_UDP_TABLE_ENTRY`, nest, multi-attr), opened by the writer's `nest`.
+    pub const ENTRY: f::view::Key<sets::TunnelUdpTable, f::view::Nested<sets::TunnelUdpEntry>> =
+        f::view::Key::new(3);
 
     /// `size` (`ETHTOOL_A_TUNNEL_UDP_TABLE_SIZE`, u32).
     #[inline]
@@ -13550,74 +9972,21 @@ impl<'a> TunnelUdpTable<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `tunnel-udp-table`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct TunnelUdpTableWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `tunnel-udp-table`: it writes an attribute by its key, a constant of [`TunnelUdpTable`](self::TunnelUdpTable) (see [`Writer`](f::view::Writer)).
+pub type TunnelUdpTableWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::TunnelUdpTable>;
 
-impl<'m, 'a, 'b> TunnelUdpTableWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `size` (`ETHTOOL_A_TUNNEL_UDP_TABLE_SIZE`, u32).
-    #[inline]
-    pub fn size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Opens `types` (`ETHTOOL_A_TUNNEL_UDP_TABLE_TYPES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn types(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(BitsetWriter)
-    }
-
-    /// Opens `entry` (`ETHTOOL_A_TUNNEL_UDP_TABLE_ENTRY`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn entry(&mut self) -> Result<TunnelUdpEntryWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(TunnelUdpEntryWriter)
-    }
-}
-
-/// The typed view of ethtool's attribute set `wol`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Wol<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for Wol<'a> {
-    const SET: &'static f::AttrSet = &SET_WOL;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_WOL, attrs).map(Self)
-    }
-}
+/// The typed view of ethtool's attribute set `wol`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Wol<'a> = f::view::View<'a, sets::Wol, 4>;
 
 impl<'a> Wol<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `header` (`ETHTOOL_A_WOL_HEADER`, nest), opened by the writer's `nest`.
+    pub const HEADER: f::view::Key<sets::Wol, f::view::Nested<sets::Header>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `modes` (`ETHTOOL_A_WOL_MODES`, nest), opened by the writer's `nest`.
+    pub const MODES: f::view::Key<sets::Wol, f::view::Nested<sets::Bitset>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `sopass` (`ETHTOOL_A_WOL_SOPASS`, binary), written by the writer's `put`.
+    pub const SOPASS: f::view::Key<sets::Wol, [u8]> = f::view::Key::new(3);
 
     /// `header` (`ETHTOOL_A_WOL_HEADER`, nest).
     #[inline]
@@ -13638,38 +10007,444 @@ impl<'a> Wol<'a> {
     }
 }
 
-/// The typed writer of ethtool's attribute set `wol`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct WolWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ethtool's attribute set `wol`: it writes an attribute by its key, a constant of [`Wol`](self::Wol) (see [`Writer`](f::view::Writer)).
+pub type WolWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Wol>;
 
-impl<'m, 'a, 'b> WolWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
+/// The marker types naming ethtool's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
+
+    /// Names `bitset` in [`Bitset`](super::Bitset) and [`BitsetWriter`](super::BitsetWriter).
+    pub enum Bitset {}
+
+    impl f::view::Set for Bitset {
+        const SET: &'static f::AttrSet = &super::SET_BITSET;
     }
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
+    /// Names `bitset-bit` in [`BitsetBit`](super::BitsetBit) and [`BitsetBitWriter`](super::BitsetBitWriter).
+    pub enum BitsetBit {}
+
+    impl f::view::Set for BitsetBit {
+        const SET: &'static f::AttrSet = &super::SET_BITSET_BIT;
     }
 
-    /// Opens `header` (`ETHTOOL_A_WOL_HEADER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn header(&mut self) -> Result<HeaderWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HeaderWriter)
+    /// Names `bitset-bits` in [`BitsetBits`](super::BitsetBits) and [`BitsetBitsWriter`](super::BitsetBitsWriter).
+    pub enum BitsetBits {}
+
+    impl f::view::Set for BitsetBits {
+        const SET: &'static f::AttrSet = &super::SET_BITSET_BITS;
     }
 
-    /// Opens `modes` (`ETHTOOL_A_WOL_MODES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn modes(&mut self) -> Result<BitsetWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(BitsetWriter)
+    /// Names `c33-pse-pw-limit` in [`C33PsePwLimit`](super::C33PsePwLimit) and [`C33PsePwLimitWriter`](super::C33PsePwLimitWriter).
+    pub enum C33PsePwLimit {}
+
+    impl f::view::Set for C33PsePwLimit {
+        const SET: &'static f::AttrSet = &super::SET_C33_PSE_PW_LIMIT;
     }
 
-    /// Writes `sopass` (`ETHTOOL_A_WOL_SOPASS`, binary).
-    #[inline]
-    pub fn sopass(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
+    /// Names `cable-fault-length` in [`CableFaultLength`](super::CableFaultLength) and [`CableFaultLengthWriter`](super::CableFaultLengthWriter).
+    pub enum CableFaultLength {}
+
+    impl f::view::Set for CableFaultLength {
+        const SET: &'static f::AttrSet = &super::SET_CABLE_FAULT_LENGTH;
+    }
+
+    /// Names `cable-nest` in [`CableNest`](super::CableNest) and [`CableNestWriter`](super::CableNestWriter).
+    pub enum CableNest {}
+
+    impl f::view::Set for CableNest {
+        const SET: &'static f::AttrSet = &super::SET_CABLE_NEST;
+    }
+
+    /// Names `cable-result` in [`CableResult`](super::CableResult) and [`CableResultWriter`](super::CableResultWriter).
+    pub enum CableResult {}
+
+    impl f::view::Set for CableResult {
+        const SET: &'static f::AttrSet = &super::SET_CABLE_RESULT;
+    }
+
+    /// Names `cable-test` in [`CableTest`](super::CableTest) and [`CableTestWriter`](super::CableTestWriter).
+    pub enum CableTest {}
+
+    impl f::view::Set for CableTest {
+        const SET: &'static f::AttrSet = &super::SET_CABLE_TEST;
+    }
+
+    /// Names `cable-test-ntf` in [`CableTestNtf`](super::CableTestNtf) and [`CableTestNtfWriter`](super::CableTestNtfWriter).
+    pub enum CableTestNtf {}
+
+    impl f::view::Set for CableTestNtf {
+        const SET: &'static f::AttrSet = &super::SET_CABLE_TEST_NTF;
+    }
+
+    /// Names `cable-test-tdr` in [`CableTestTdr`](super::CableTestTdr) and [`CableTestTdrWriter`](super::CableTestTdrWriter).
+    pub enum CableTestTdr {}
+
+    impl f::view::Set for CableTestTdr {
+        const SET: &'static f::AttrSet = &super::SET_CABLE_TEST_TDR;
+    }
+
+    /// Names `cable-test-tdr-cfg` in [`CableTestTdrCfg`](super::CableTestTdrCfg) and [`CableTestTdrCfgWriter`](super::CableTestTdrCfgWriter).
+    pub enum CableTestTdrCfg {}
+
+    impl f::view::Set for CableTestTdrCfg {
+        const SET: &'static f::AttrSet = &super::SET_CABLE_TEST_TDR_CFG;
+    }
+
+    /// Names `cable-test-tdr-ntf` in [`CableTestTdrNtf`](super::CableTestTdrNtf) and [`CableTestTdrNtfWriter`](super::CableTestTdrNtfWriter).
+    pub enum CableTestTdrNtf {}
+
+    impl f::view::Set for CableTestTdrNtf {
+        const SET: &'static f::AttrSet = &super::SET_CABLE_TEST_TDR_NTF;
+    }
+
+    /// Names `channels` in [`Channels`](super::Channels) and [`ChannelsWriter`](super::ChannelsWriter).
+    pub enum Channels {}
+
+    impl f::view::Set for Channels {
+        const SET: &'static f::AttrSet = &super::SET_CHANNELS;
+    }
+
+    /// Names `coalesce` in [`Coalesce`](super::Coalesce) and [`CoalesceWriter`](super::CoalesceWriter).
+    pub enum Coalesce {}
+
+    impl f::view::Set for Coalesce {
+        const SET: &'static f::AttrSet = &super::SET_COALESCE;
+    }
+
+    /// Names `debug` in [`Debug`](super::Debug) and [`DebugWriter`](super::DebugWriter).
+    pub enum Debug {}
+
+    impl f::view::Set for Debug {
+        const SET: &'static f::AttrSet = &super::SET_DEBUG;
+    }
+
+    /// Names `eee` in [`Eee`](super::Eee) and [`EeeWriter`](super::EeeWriter).
+    pub enum Eee {}
+
+    impl f::view::Set for Eee {
+        const SET: &'static f::AttrSet = &super::SET_EEE;
+    }
+
+    /// Names `features` in [`Features`](super::Features) and [`FeaturesWriter`](super::FeaturesWriter).
+    pub enum Features {}
+
+    impl f::view::Set for Features {
+        const SET: &'static f::AttrSet = &super::SET_FEATURES;
+    }
+
+    /// Names `fec` in [`Fec`](super::Fec) and [`FecWriter`](super::FecWriter).
+    pub enum Fec {}
+
+    impl f::view::Set for Fec {
+        const SET: &'static f::AttrSet = &super::SET_FEC;
+    }
+
+    /// Names `fec-hist` in [`FecHist`](super::FecHist) and [`FecHistWriter`](super::FecHistWriter).
+    pub enum FecHist {}
+
+    impl f::view::Set for FecHist {
+        const SET: &'static f::AttrSet = &super::SET_FEC_HIST;
+    }
+
+    /// Names `fec-stat` in [`FecStat`](super::FecStat) and [`FecStatWriter`](super::FecStatWriter).
+    pub enum FecStat {}
+
+    impl f::view::Set for FecStat {
+        const SET: &'static f::AttrSet = &super::SET_FEC_STAT;
+    }
+
+    /// Names `flow` in [`Flow`](super::Flow) and [`FlowWriter`](super::FlowWriter).
+    pub enum Flow {}
+
+    impl f::view::Set for Flow {
+        const SET: &'static f::AttrSet = &super::SET_FLOW;
+    }
+
+    /// Names `header` in [`Header`](super::Header) and [`HeaderWriter`](super::HeaderWriter).
+    pub enum Header {}
+
+    impl f::view::Set for Header {
+        const SET: &'static f::AttrSet = &super::SET_HEADER;
+    }
+
+    /// Names `irq-moderation` in [`IrqModeration`](super::IrqModeration) and [`IrqModerationWriter`](super::IrqModerationWriter).
+    pub enum IrqModeration {}
+
+    impl f::view::Set for IrqModeration {
+        const SET: &'static f::AttrSet = &super::SET_IRQ_MODERATION;
+    }
+
+    /// Names `linkinfo` in [`Linkinfo`](super::Linkinfo) and [`LinkinfoWriter`](super::LinkinfoWriter).
+    pub enum Linkinfo {}
+
+    impl f::view::Set for Linkinfo {
+        const SET: &'static f::AttrSet = &super::SET_LINKINFO;
+    }
+
+    /// Names `linkmodes` in [`Linkmodes`](super::Linkmodes) and [`LinkmodesWriter`](super::LinkmodesWriter).
+    pub enum Linkmodes {}
+
+    impl f::view::Set for Linkmodes {
+        const SET: &'static f::AttrSet = &super::SET_LINKMODES;
+    }
+
+    /// Names `linkstate` in [`Linkstate`](super::Linkstate) and [`LinkstateWriter`](super::LinkstateWriter).
+    pub enum Linkstate {}
+
+    impl f::view::Set for Linkstate {
+        const SET: &'static f::AttrSet = &super::SET_LINKSTATE;
+    }
+
+    /// Names `mm` in [`Mm`](super::Mm) and [`MmWriter`](super::MmWriter).
+    pub enum Mm {}
+
+    impl f::view::Set for Mm {
+        const SET: &'static f::AttrSet = &super::SET_MM;
+    }
+
+    /// Names `mm-stat` in [`MmStat`](super::MmStat) and [`MmStatWriter`](super::MmStatWriter).
+    pub enum MmStat {}
+
+    impl f::view::Set for MmStat {
+        const SET: &'static f::AttrSet = &super::SET_MM_STAT;
+    }
+
+    /// Names `module` in [`Module`](super::Module) and [`ModuleWriter`](super::ModuleWriter).
+    pub enum Module {}
+
+    impl f::view::Set for Module {
+        const SET: &'static f::AttrSet = &super::SET_MODULE;
+    }
+
+    /// Names `module-eeprom` in [`ModuleEeprom`](super::ModuleEeprom) and [`ModuleEepromWriter`](super::ModuleEepromWriter).
+    pub enum ModuleEeprom {}
+
+    impl f::view::Set for ModuleEeprom {
+        const SET: &'static f::AttrSet = &super::SET_MODULE_EEPROM;
+    }
+
+    /// Names `module-fw-flash` in [`ModuleFwFlash`](super::ModuleFwFlash) and [`ModuleFwFlashWriter`](super::ModuleFwFlashWriter).
+    pub enum ModuleFwFlash {}
+
+    impl f::view::Set for ModuleFwFlash {
+        const SET: &'static f::AttrSet = &super::SET_MODULE_FW_FLASH;
+    }
+
+    /// Names `mse` in [`Mse`](super::Mse) and [`MseWriter`](super::MseWriter).
+    pub enum Mse {}
+
+    impl f::view::Set for Mse {
+        const SET: &'static f::AttrSet = &super::SET_MSE;
+    }
+
+    /// Names `mse-capabilities` in [`MseCapabilities`](super::MseCapabilities) and [`MseCapabilitiesWriter`](super::MseCapabilitiesWriter).
+    pub enum MseCapabilities {}
+
+    impl f::view::Set for MseCapabilities {
+        const SET: &'static f::AttrSet = &super::SET_MSE_CAPABILITIES;
+    }
+
+    /// Names `mse-snapshot` in [`MseSnapshot`](super::MseSnapshot) and [`MseSnapshotWriter`](super::MseSnapshotWriter).
+    pub enum MseSnapshot {}
+
+    impl f::view::Set for MseSnapshot {
+        const SET: &'static f::AttrSet = &super::SET_MSE_SNAPSHOT;
+    }
+
+    /// Names `pause` in [`Pause`](super::Pause) and [`PauseWriter`](super::PauseWriter).
+    pub enum Pause {}
+
+    impl f::view::Set for Pause {
+        const SET: &'static f::AttrSet = &super::SET_PAUSE;
+    }
+
+    /// Names `pause-stat` in [`PauseStat`](super::PauseStat) and [`PauseStatWriter`](super::PauseStatWriter).
+    pub enum PauseStat {}
+
+    impl f::view::Set for PauseStat {
+        const SET: &'static f::AttrSet = &super::SET_PAUSE_STAT;
+    }
+
+    /// Names `phc-vclocks` in [`PhcVclocks`](super::PhcVclocks) and [`PhcVclocksWriter`](super::PhcVclocksWriter).
+    pub enum PhcVclocks {}
+
+    impl f::view::Set for PhcVclocks {
+        const SET: &'static f::AttrSet = &super::SET_PHC_VCLOCKS;
+    }
+
+    /// Names `phy` in [`Phy`](super::Phy) and [`PhyWriter`](super::PhyWriter).
+    pub enum Phy {}
+
+    impl f::view::Set for Phy {
+        const SET: &'static f::AttrSet = &super::SET_PHY;
+    }
+
+    /// Names `plca` in [`Plca`](super::Plca) and [`PlcaWriter`](super::PlcaWriter).
+    pub enum Plca {}
+
+    impl f::view::Set for Plca {
+        const SET: &'static f::AttrSet = &super::SET_PLCA;
+    }
+
+    /// Names `privflags` in [`Privflags`](super::Privflags) and [`PrivflagsWriter`](super::PrivflagsWriter).
+    pub enum Privflags {}
+
+    impl f::view::Set for Privflags {
+        const SET: &'static f::AttrSet = &super::SET_PRIVFLAGS;
+    }
+
+    /// Names `profile` in [`Profile`](super::Profile) and [`ProfileWriter`](super::ProfileWriter).
+    pub enum Profile {}
+
+    impl f::view::Set for Profile {
+        const SET: &'static f::AttrSet = &super::SET_PROFILE;
+    }
+
+    /// Names `pse` in [`Pse`](super::Pse) and [`PseWriter`](super::PseWriter).
+    pub enum Pse {}
+
+    impl f::view::Set for Pse {
+        const SET: &'static f::AttrSet = &super::SET_PSE;
+    }
+
+    /// Names `pse-ntf` in [`PseNtf`](super::PseNtf) and [`PseNtfWriter`](super::PseNtfWriter).
+    pub enum PseNtf {}
+
+    impl f::view::Set for PseNtf {
+        const SET: &'static f::AttrSet = &super::SET_PSE_NTF;
+    }
+
+    /// Names `rings` in [`Rings`](super::Rings) and [`RingsWriter`](super::RingsWriter).
+    pub enum Rings {}
+
+    impl f::view::Set for Rings {
+        const SET: &'static f::AttrSet = &super::SET_RINGS;
+    }
+
+    /// Names `rss` in [`Rss`](super::Rss) and [`RssWriter`](super::RssWriter).
+    pub enum Rss {}
+
+    impl f::view::Set for Rss {
+        const SET: &'static f::AttrSet = &super::SET_RSS;
+    }
+
+    /// Names `stats` in [`Stats`](super::Stats) and [`StatsWriter`](super::StatsWriter).
+    pub enum Stats {}
+
+    impl f::view::Set for Stats {
+        const SET: &'static f::AttrSet = &super::SET_STATS;
+    }
+
+    /// Names `stats-grp` in [`StatsGrp`](super::StatsGrp) and [`StatsGrpWriter`](super::StatsGrpWriter).
+    pub enum StatsGrp {}
+
+    impl f::view::Set for StatsGrp {
+        const SET: &'static f::AttrSet = &super::SET_STATS_GRP;
+    }
+
+    /// Names `stats-grp-hist` in [`StatsGrpHist`](super::StatsGrpHist) and [`StatsGrpHistWriter`](super::StatsGrpHistWriter).
+    pub enum StatsGrpHist {}
+
+    impl f::view::Set for StatsGrpHist {
+        const SET: &'static f::AttrSet = &super::SET_STATS_GRP_HIST;
+    }
+
+    /// Names `string` in [`String`](super::String) and [`StringWriter`](super::StringWriter).
+    pub enum String {}
+
+    impl f::view::Set for String {
+        const SET: &'static f::AttrSet = &super::SET_STRING;
+    }
+
+    /// Names `strings` in [`Strings`](super::Strings) and [`StringsWriter`](super::StringsWriter).
+    pub enum Strings {}
+
+    impl f::view::Set for Strings {
+        const SET: &'static f::AttrSet = &super::SET_STRINGS;
+    }
+
+    /// Names `stringset` in [`StringsetAttrs`](super::StringsetAttrs) and [`StringsetAttrsWriter`](super::StringsetAttrsWriter).
+    pub enum StringsetAttrs {}
+
+    impl f::view::Set for StringsetAttrs {
+        const SET: &'static f::AttrSet = &super::SET_STRINGSET;
+    }
+
+    /// Names `stringsets` in [`Stringsets`](super::Stringsets) and [`StringsetsWriter`](super::StringsetsWriter).
+    pub enum Stringsets {}
+
+    impl f::view::Set for Stringsets {
+        const SET: &'static f::AttrSet = &super::SET_STRINGSETS;
+    }
+
+    /// Names `strset` in [`Strset`](super::Strset) and [`StrsetWriter`](super::StrsetWriter).
+    pub enum Strset {}
+
+    impl f::view::Set for Strset {
+        const SET: &'static f::AttrSet = &super::SET_STRSET;
+    }
+
+    /// Names `ts-hwtstamp-provider` in [`TsHwtstampProvider`](super::TsHwtstampProvider) and [`TsHwtstampProviderWriter`](super::TsHwtstampProviderWriter).
+    pub enum TsHwtstampProvider {}
+
+    impl f::view::Set for TsHwtstampProvider {
+        const SET: &'static f::AttrSet = &super::SET_TS_HWTSTAMP_PROVIDER;
+    }
+
+    /// Names `ts-stat` in [`TsStat`](super::TsStat) and [`TsStatWriter`](super::TsStatWriter).
+    pub enum TsStat {}
+
+    impl f::view::Set for TsStat {
+        const SET: &'static f::AttrSet = &super::SET_TS_STAT;
+    }
+
+    /// Names `tsconfig` in [`Tsconfig`](super::Tsconfig) and [`TsconfigWriter`](super::TsconfigWriter).
+    pub enum Tsconfig {}
+
+    impl f::view::Set for Tsconfig {
+        const SET: &'static f::AttrSet = &super::SET_TSCONFIG;
+    }
+
+    /// Names `tsinfo` in [`Tsinfo`](super::Tsinfo) and [`TsinfoWriter`](super::TsinfoWriter).
+    pub enum Tsinfo {}
+
+    impl f::view::Set for Tsinfo {
+        const SET: &'static f::AttrSet = &super::SET_TSINFO;
+    }
+
+    /// Names `tunnel-info` in [`TunnelInfo`](super::TunnelInfo) and [`TunnelInfoWriter`](super::TunnelInfoWriter).
+    pub enum TunnelInfo {}
+
+    impl f::view::Set for TunnelInfo {
+        const SET: &'static f::AttrSet = &super::SET_TUNNEL_INFO;
+    }
+
+    /// Names `tunnel-udp` in [`TunnelUdp`](super::TunnelUdp) and [`TunnelUdpWriter`](super::TunnelUdpWriter).
+    pub enum TunnelUdp {}
+
+    impl f::view::Set for TunnelUdp {
+        const SET: &'static f::AttrSet = &super::SET_TUNNEL_UDP;
+    }
+
+    /// Names `tunnel-udp-entry` in [`TunnelUdpEntry`](super::TunnelUdpEntry) and [`TunnelUdpEntryWriter`](super::TunnelUdpEntryWriter).
+    pub enum TunnelUdpEntry {}
+
+    impl f::view::Set for TunnelUdpEntry {
+        const SET: &'static f::AttrSet = &super::SET_TUNNEL_UDP_ENTRY;
+    }
+
+    /// Names `tunnel-udp-table` in [`TunnelUdpTable`](super::TunnelUdpTable) and [`TunnelUdpTableWriter`](super::TunnelUdpTableWriter).
+    pub enum TunnelUdpTable {}
+
+    impl f::view::Set for TunnelUdpTable {
+        const SET: &'static f::AttrSet = &super::SET_TUNNEL_UDP_TABLE;
+    }
+
+    /// Names `wol` in [`Wol`](super::Wol) and [`WolWriter`](super::WolWriter).
+    pub enum Wol {}
+
+    impl f::view::Set for Wol {
+        const SET: &'static f::AttrSet = &super::SET_WOL;
     }
 }

@@ -315,38 +315,42 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of fou's attribute set `fou`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Fou<'a>(f::view::RawView<'a, 12>);
-
-impl<'a> f::view::SetView<'a> for Fou<'a> {
-    const SET: &'static f::AttrSet = &SET_FOU;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FOU, attrs).map(Self)
-    }
-}
+/// The typed view of fou's attribute set `fou`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Fou<'a> = f::view::View<'a, sets::Fou, 12>;
 
 impl<'a> Fou<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `port` (`FOU_ATTR_PORT`, u16, big-endian), written by the writer's `put`.
+    pub const PORT: f::view::Key<sets::Fou, f::view::Be<u16>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 12> {
-        &self.0
-    }
+    /// The key of `af` (`FOU_ATTR_AF`, u8), written by the writer's `put`.
+    pub const AF: f::view::Key<sets::Fou, u8> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `ipproto` (`FOU_ATTR_IPPROTO`, u8), written by the writer's `put`.
+    pub const IPPROTO: f::view::Key<sets::Fou, u8> = f::view::Key::new(3);
+
+    /// The key of `type` (`FOU_ATTR_TYPE`, u8), written by the writer's `put`.
+    pub const TYPE: f::view::Key<sets::Fou, u8> = f::view::Key::new(4);
+
+    /// The key of `remcsum-nopartial` (`FOU_ATTR_REMCSUM_NOPARTIAL`, flag), written by the writer's `put`.
+    pub const REMCSUM_NOPARTIAL: f::view::Key<sets::Fou, f::view::Flag> = f::view::Key::new(5);
+
+    /// The key of `local-v4` (`FOU_ATTR_LOCAL_V4`, u32), written by the writer's `put`.
+    pub const LOCAL_V4: f::view::Key<sets::Fou, u32> = f::view::Key::new(6);
+
+    /// The key of `local-v6` (`FOU_ATTR_LOCAL_V6`, binary), written by the writer's `put`.
+    pub const LOCAL_V6: f::view::Key<sets::Fou, [u8]> = f::view::Key::new(7);
+
+    /// The key of `peer-v4` (`FOU_ATTR_PEER_V4`, u32), written by the writer's `put`.
+    pub const PEER_V4: f::view::Key<sets::Fou, u32> = f::view::Key::new(8);
+
+    /// The key of `peer-v6` (`FOU_ATTR_PEER_V6`, binary), written by the writer's `put`.
+    pub const PEER_V6: f::view::Key<sets::Fou, [u8]> = f::view::Key::new(9);
+
+    /// The key of `peer-port` (`FOU_ATTR_PEER_PORT`, u16, big-endian), written by the writer's `put`.
+    pub const PEER_PORT: f::view::Key<sets::Fou, f::view::Be<u16>> = f::view::Key::new(10);
+
+    /// The key of `ifindex` (`FOU_ATTR_IFINDEX`, s32), written by the writer's `put`.
+    pub const IFINDEX: f::view::Key<sets::Fou, i32> = f::view::Key::new(11);
 
     /// `port` (`FOU_ATTR_PORT`, u16, big-endian).
     #[inline]
@@ -415,86 +419,17 @@ impl<'a> Fou<'a> {
     }
 }
 
-/// The typed writer of fou's attribute set `fou`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FouWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of fou's attribute set `fou`: it writes an attribute by its key, a constant of [`Fou`](self::Fou) (see [`Writer`](f::view::Writer)).
+pub type FouWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Fou>;
 
-impl<'m, 'a, 'b> FouWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
+/// The marker types naming fou's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
+    /// Names `fou` in [`Fou`](super::Fou) and [`FouWriter`](super::FouWriter).
+    pub enum Fou {}
 
-    /// Writes `port` (`FOU_ATTR_PORT`, u16, big-endian).
-    #[inline]
-    pub fn port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `af` (`FOU_ATTR_AF`, u8).
-    #[inline]
-    pub fn af(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `ipproto` (`FOU_ATTR_IPPROTO`, u8).
-    #[inline]
-    pub fn ipproto(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `type` (`FOU_ATTR_TYPE`, u8).
-    #[inline]
-    pub fn type_(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `remcsum-nopartial` (`FOU_ATTR_REMCSUM_NOPARTIAL`, flag).
-    #[inline]
-    pub fn remcsum_nopartial(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(5), self)
-    }
-
-    /// Writes `local-v4` (`FOU_ATTR_LOCAL_V4`, u32).
-    #[inline]
-    pub fn local_v4(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `local-v6` (`FOU_ATTR_LOCAL_V6`, binary).
-    #[inline]
-    pub fn local_v6(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, value), self)
-    }
-
-    /// Writes `peer-v4` (`FOU_ATTR_PEER_V4`, u32).
-    #[inline]
-    pub fn peer_v4(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `peer-v6` (`FOU_ATTR_PEER_V6`, binary).
-    #[inline]
-    pub fn peer_v6(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, value), self)
-    }
-
-    /// Writes `peer-port` (`FOU_ATTR_PEER_PORT`, u16, big-endian).
-    #[inline]
-    pub fn peer_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(10, &value), self)
-    }
-
-    /// Writes `ifindex` (`FOU_ATTR_IFINDEX`, s32).
-    #[inline]
-    pub fn ifindex(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
+    impl f::view::Set for Fou {
+        const SET: &'static f::AttrSet = &super::SET_FOU;
     }
 }

@@ -513,38 +513,37 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of handshake's attribute set `accept`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Accept<'a>(f::view::RawView<'a, 9>);
-
-impl<'a> f::view::SetView<'a> for Accept<'a> {
-    const SET: &'static f::AttrSet = &SET_ACCEPT;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ACCEPT, attrs).map(Self)
-    }
-}
+/// The typed view of handshake's attribute set `accept`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Accept<'a> = f::view::View<'a, sets::Accept, 9>;
 
 impl<'a> Accept<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `sockfd` (`HANDSHAKE_A_ACCEPT_SOCKFD`, s32), written by the writer's `put`.
+    pub const SOCKFD: f::view::Key<sets::Accept, i32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
-        &self.0
-    }
+    /// The key of `handler-class` (`HANDSHAKE_A_ACCEPT_HANDLER_CLASS`, u32, a value of `handler-class`: `HandlerClass`), written by the writer's `put`.
+    pub const HANDLER_CLASS: f::view::Key<sets::Accept, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `message-type` (`HANDSHAKE_A_ACCEPT_MESSAGE_TYPE`, u32, a value of `msg-type`: `MsgType`), written by the writer's `put`.
+    pub const MESSAGE_TYPE: f::view::Key<sets::Accept, u32> = f::view::Key::new(3);
+
+    /// The key of `timeout` (`HANDSHAKE_A_ACCEPT_TIMEOUT`, u32), written by the writer's `put`.
+    pub const TIMEOUT: f::view::Key<sets::Accept, u32> = f::view::Key::new(4);
+
+    /// The key of `auth-mode` (`HANDSHAKE_A_ACCEPT_AUTH_MODE`, u32, a value of `auth`: `Auth`), written by the writer's `put`.
+    pub const AUTH_MODE: f::view::Key<sets::Accept, u32> = f::view::Key::new(5);
+
+    /// The key of `peer-identity` (`HANDSHAKE_A_ACCEPT_PEER_IDENTITY`, u32, multi-attr), written by the writer's `put`.
+    pub const PEER_IDENTITY: f::view::Key<sets::Accept, u32> = f::view::Key::new(6);
+
+    /// The key of `certificate` (`HANDSHAKE_A_ACCEPT_CERTIFICATE`, nest, multi-attr), opened by the writer's `nest`.
+    pub const CERTIFICATE: f::view::Key<sets::Accept, f::view::Nested<sets::X509>> =
+        f::view::Key::new(7);
+
+    /// The key of `peername` (`HANDSHAKE_A_ACCEPT_PEERNAME`, string), written by the writer's `put`.
+    pub const PEERNAME: f::view::Key<sets::Accept, f::view::Str> = f::view::Key::new(8);
+
+    /// The key of `keyring` (`HANDSHAKE_A_ACCEPT_KEYRING`, u32), written by the writer's `put`.
+    pub const KEYRING: f::view::Key<sets::Accept, u32> = f::view::Key::new(9);
 
     /// `sockfd` (`HANDSHAKE_A_ACCEPT_SOCKFD`, s32).
     #[inline]
@@ -601,110 +600,21 @@ impl<'a> Accept<'a> {
     }
 }
 
-/// The typed writer of handshake's attribute set `accept`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct AcceptWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of handshake's attribute set `accept`: it writes an attribute by its key, a constant of [`Accept`](self::Accept) (see [`Writer`](f::view::Writer)).
+pub type AcceptWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Accept>;
 
-impl<'m, 'a, 'b> AcceptWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `sockfd` (`HANDSHAKE_A_ACCEPT_SOCKFD`, s32).
-    #[inline]
-    pub fn sockfd(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `handler-class` (`HANDSHAKE_A_ACCEPT_HANDLER_CLASS`, u32, a value of `handler-class`: `HandlerClass`).
-    #[inline]
-    pub fn handler_class(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `message-type` (`HANDSHAKE_A_ACCEPT_MESSAGE_TYPE`, u32, a value of `msg-type`: `MsgType`).
-    #[inline]
-    pub fn message_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `timeout` (`HANDSHAKE_A_ACCEPT_TIMEOUT`, u32).
-    #[inline]
-    pub fn timeout(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `auth-mode` (`HANDSHAKE_A_ACCEPT_AUTH_MODE`, u32, a value of `auth`: `Auth`).
-    #[inline]
-    pub fn auth_mode(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `peer-identity` (`HANDSHAKE_A_ACCEPT_PEER_IDENTITY`, u32, multi-attr).
-    #[inline]
-    pub fn peer_identity(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Opens `certificate` (`HANDSHAKE_A_ACCEPT_CERTIFICATE`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn certificate(&mut self) -> Result<X509Writer<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(7).map(X509Writer)
-    }
-
-    /// Writes `peername` (`HANDSHAKE_A_ACCEPT_PEERNAME`, string).
-    #[inline]
-    pub fn peername(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(8, value), self)
-    }
-
-    /// Writes `keyring` (`HANDSHAKE_A_ACCEPT_KEYRING`, u32).
-    #[inline]
-    pub fn keyring(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-}
-
-/// The typed view of handshake's attribute set `done`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Done<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for Done<'a> {
-    const SET: &'static f::AttrSet = &SET_DONE;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DONE, attrs).map(Self)
-    }
-}
+/// The typed view of handshake's attribute set `done`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Done<'a> = f::view::View<'a, sets::Done, 3>;
 
 impl<'a> Done<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `status` (`HANDSHAKE_A_DONE_STATUS`, u32), written by the writer's `put`.
+    pub const STATUS: f::view::Key<sets::Done, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `sockfd` (`HANDSHAKE_A_DONE_SOCKFD`, s32), written by the writer's `put`.
+    pub const SOCKFD: f::view::Key<sets::Done, i32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `remote-auth` (`HANDSHAKE_A_DONE_REMOTE_AUTH`, u32, multi-attr), written by the writer's `put`.
+    pub const REMOTE_AUTH: f::view::Key<sets::Done, u32> = f::view::Key::new(3);
 
     /// `status` (`HANDSHAKE_A_DONE_STATUS`, u32).
     #[inline]
@@ -725,74 +635,18 @@ impl<'a> Done<'a> {
     }
 }
 
-/// The typed writer of handshake's attribute set `done`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DoneWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of handshake's attribute set `done`: it writes an attribute by its key, a constant of [`Done`](self::Done) (see [`Writer`](f::view::Writer)).
+pub type DoneWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Done>;
 
-impl<'m, 'a, 'b> DoneWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `status` (`HANDSHAKE_A_DONE_STATUS`, u32).
-    #[inline]
-    pub fn status(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `sockfd` (`HANDSHAKE_A_DONE_SOCKFD`, s32).
-    #[inline]
-    pub fn sockfd(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `remote-auth` (`HANDSHAKE_A_DONE_REMOTE_AUTH`, u32, multi-attr).
-    #[inline]
-    pub fn remote_auth(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-}
-
-/// The typed view of handshake's attribute set `x509`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct X509<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for X509<'a> {
-    const SET: &'static f::AttrSet = &SET_X509;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_X509, attrs).map(Self)
-    }
-}
+/// The typed view of handshake's attribute set `x509`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type X509<'a> = f::view::View<'a, sets::X509, 2>;
 
 impl<'a> X509<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `cert` (`HANDSHAKE_A_X509_CERT`, s32), written by the writer's `put`.
+    pub const CERT: f::view::Key<sets::X509, i32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `privkey` (`HANDSHAKE_A_X509_PRIVKEY`, s32), written by the writer's `put`.
+    pub const PRIVKEY: f::view::Key<sets::X509, i32> = f::view::Key::new(2);
 
     /// `cert` (`HANDSHAKE_A_X509_CERT`, s32).
     #[inline]
@@ -807,32 +661,31 @@ impl<'a> X509<'a> {
     }
 }
 
-/// The typed writer of handshake's attribute set `x509`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct X509Writer<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of handshake's attribute set `x509`: it writes an attribute by its key, a constant of [`X509`](self::X509) (see [`Writer`](f::view::Writer)).
+pub type X509Writer<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::X509>;
 
-impl<'m, 'a, 'b> X509Writer<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
+/// The marker types naming handshake's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
+
+    /// Names `accept` in [`Accept`](super::Accept) and [`AcceptWriter`](super::AcceptWriter).
+    pub enum Accept {}
+
+    impl f::view::Set for Accept {
+        const SET: &'static f::AttrSet = &super::SET_ACCEPT;
     }
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
+    /// Names `done` in [`Done`](super::Done) and [`DoneWriter`](super::DoneWriter).
+    pub enum Done {}
+
+    impl f::view::Set for Done {
+        const SET: &'static f::AttrSet = &super::SET_DONE;
     }
 
-    /// Writes `cert` (`HANDSHAKE_A_X509_CERT`, s32).
-    #[inline]
-    pub fn cert(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
+    /// Names `x509` in [`X509`](super::X509) and [`X509Writer`](super::X509Writer).
+    pub enum X509 {}
 
-    /// Writes `privkey` (`HANDSHAKE_A_X509_PRIVKEY`, s32).
-    #[inline]
-    pub fn privkey(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
+    impl f::view::Set for X509 {
+        const SET: &'static f::AttrSet = &super::SET_X509;
     }
 }

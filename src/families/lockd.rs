@@ -99,38 +99,18 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of lockd's attribute set `server`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Server<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for Server<'a> {
-    const SET: &'static f::AttrSet = &SET_SERVER;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_SERVER, attrs).map(Self)
-    }
-}
+/// The typed view of lockd's attribute set `server`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Server<'a> = f::view::View<'a, sets::Server, 3>;
 
 impl<'a> Server<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `gracetime` (`LOCKD_A_SERVER_GRACETIME`, u32), written by the writer's `put`.
+    pub const GRACETIME: f::view::Key<sets::Server, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `tcp-port` (`LOCKD_A_SERVER_TCP_PORT`, u16), written by the writer's `put`.
+    pub const TCP_PORT: f::view::Key<sets::Server, u16> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `udp-port` (`LOCKD_A_SERVER_UDP_PORT`, u16), written by the writer's `put`.
+    pub const UDP_PORT: f::view::Key<sets::Server, u16> = f::view::Key::new(3);
 
     /// `gracetime` (`LOCKD_A_SERVER_GRACETIME`, u32).
     #[inline]
@@ -151,38 +131,17 @@ impl<'a> Server<'a> {
     }
 }
 
-/// The typed writer of lockd's attribute set `server`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ServerWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of lockd's attribute set `server`: it writes an attribute by its key, a constant of [`Server`](self::Server) (see [`Writer`](f::view::Writer)).
+pub type ServerWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Server>;
 
-impl<'m, 'a, 'b> ServerWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
+/// The marker types naming lockd's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
+    /// Names `server` in [`Server`](super::Server) and [`ServerWriter`](super::ServerWriter).
+    pub enum Server {}
 
-    /// Writes `gracetime` (`LOCKD_A_SERVER_GRACETIME`, u32).
-    #[inline]
-    pub fn gracetime(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `tcp-port` (`LOCKD_A_SERVER_TCP_PORT`, u16).
-    #[inline]
-    pub fn tcp_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `udp-port` (`LOCKD_A_SERVER_UDP_PORT`, u16).
-    #[inline]
-    pub fn udp_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
+    impl f::view::Set for Server {
+        const SET: &'static f::AttrSet = &super::SET_SERVER;
     }
 }

@@ -900,38 +900,30 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of mptcp_pm's attribute set `address`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Address<'a>(f::view::RawView<'a, 8>);
-
-impl<'a> f::view::SetView<'a> for Address<'a> {
-    const SET: &'static f::AttrSet = &SET_ADDRESS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ADDRESS, attrs).map(Self)
-    }
-}
+/// The typed view of mptcp_pm's attribute set `address`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Address<'a> = f::view::View<'a, sets::Address, 8>;
 
 impl<'a> Address<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `family` (`MPTCP_PM_ADDR_ATTR_FAMILY`, u16), written by the writer's `put`.
+    pub const FAMILY: f::view::Key<sets::Address, u16> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
-        &self.0
-    }
+    /// The key of `id` (`MPTCP_PM_ADDR_ATTR_ID`, u8), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::Address, u8> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `addr4` (`MPTCP_PM_ADDR_ATTR_ADDR4`, u32, big-endian), written by the writer's `put`.
+    pub const ADDR4: f::view::Key<sets::Address, f::view::Be<u32>> = f::view::Key::new(3);
+
+    /// The key of `addr6` (`MPTCP_PM_ADDR_ATTR_ADDR6`, binary), written by the writer's `put`.
+    pub const ADDR6: f::view::Key<sets::Address, [u8]> = f::view::Key::new(4);
+
+    /// The key of `port` (`MPTCP_PM_ADDR_ATTR_PORT`, u16), written by the writer's `put`.
+    pub const PORT: f::view::Key<sets::Address, u16> = f::view::Key::new(5);
+
+    /// The key of `flags` (`MPTCP_PM_ADDR_ATTR_FLAGS`, u32), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::Address, u32> = f::view::Key::new(6);
+
+    /// The key of `if-idx` (`MPTCP_PM_ADDR_ATTR_IF_IDX`, s32), written by the writer's `put`.
+    pub const IF_IDX: f::view::Key<sets::Address, i32> = f::view::Key::new(7);
 
     /// `family` (`MPTCP_PM_ADDR_ATTR_FAMILY`, u16).
     #[inline]
@@ -976,98 +968,31 @@ impl<'a> Address<'a> {
     }
 }
 
-/// The typed writer of mptcp_pm's attribute set `address`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct AddressWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of mptcp_pm's attribute set `address`: it writes an attribute by its key, a constant of [`Address`](self::Address) (see [`Writer`](f::view::Writer)).
+pub type AddressWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Address>;
 
-impl<'m, 'a, 'b> AddressWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `family` (`MPTCP_PM_ADDR_ATTR_FAMILY`, u16).
-    #[inline]
-    pub fn family(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `id` (`MPTCP_PM_ADDR_ATTR_ID`, u8).
-    #[inline]
-    pub fn id(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `addr4` (`MPTCP_PM_ADDR_ATTR_ADDR4`, u32, big-endian).
-    #[inline]
-    pub fn addr4(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-
-    /// Writes `addr6` (`MPTCP_PM_ADDR_ATTR_ADDR6`, binary).
-    #[inline]
-    pub fn addr6(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, value), self)
-    }
-
-    /// Writes `port` (`MPTCP_PM_ADDR_ATTR_PORT`, u16).
-    #[inline]
-    pub fn port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `flags` (`MPTCP_PM_ADDR_ATTR_FLAGS`, u32).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `if-idx` (`MPTCP_PM_ADDR_ATTR_IF_IDX`, s32).
-    #[inline]
-    pub fn if_idx(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-}
-
-/// The typed view of mptcp_pm's attribute set `attr`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Attr<'a>(f::view::RawView<'a, 7>);
-
-impl<'a> f::view::SetView<'a> for Attr<'a> {
-    const SET: &'static f::AttrSet = &SET_ATTR;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ATTR, attrs).map(Self)
-    }
-}
+/// The typed view of mptcp_pm's attribute set `attr`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Attr<'a> = f::view::View<'a, sets::Attr, 7>;
 
 impl<'a> Attr<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `addr` (`MPTCP_PM_ATTR_ADDR`, nest), opened by the writer's `nest`.
+    pub const ADDR: f::view::Key<sets::Attr, f::view::Nested<sets::Address>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
-        &self.0
-    }
+    /// The key of `rcv-add-addrs` (`MPTCP_PM_ATTR_RCV_ADD_ADDRS`, u32), written by the writer's `put`.
+    pub const RCV_ADD_ADDRS: f::view::Key<sets::Attr, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `subflows` (`MPTCP_PM_ATTR_SUBFLOWS`, u32), written by the writer's `put`.
+    pub const SUBFLOWS: f::view::Key<sets::Attr, u32> = f::view::Key::new(3);
+
+    /// The key of `token` (`MPTCP_PM_ATTR_TOKEN`, u32), written by the writer's `put`.
+    pub const TOKEN: f::view::Key<sets::Attr, u32> = f::view::Key::new(4);
+
+    /// The key of `loc-id` (`MPTCP_PM_ATTR_LOC_ID`, u8), written by the writer's `put`.
+    pub const LOC_ID: f::view::Key<sets::Attr, u8> = f::view::Key::new(5);
+
+    /// The key of `addr-remote` (`MPTCP_PM_ATTR_ADDR_REMOTE`, nest), opened by the writer's `nest`.
+    pub const ADDR_REMOTE: f::view::Key<sets::Attr, f::view::Nested<sets::Address>> =
+        f::view::Key::new(6);
 
     /// `addr` (`MPTCP_PM_ATTR_ADDR`, nest).
     #[inline]
@@ -1106,92 +1031,16 @@ impl<'a> Attr<'a> {
     }
 }
 
-/// The typed writer of mptcp_pm's attribute set `attr`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct AttrWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of mptcp_pm's attribute set `attr`: it writes an attribute by its key, a constant of [`Attr`](self::Attr) (see [`Writer`](f::view::Writer)).
+pub type AttrWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Attr>;
 
-impl<'m, 'a, 'b> AttrWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `addr` (`MPTCP_PM_ATTR_ADDR`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn addr(&mut self) -> Result<AddressWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(AddressWriter)
-    }
-
-    /// Writes `rcv-add-addrs` (`MPTCP_PM_ATTR_RCV_ADD_ADDRS`, u32).
-    #[inline]
-    pub fn rcv_add_addrs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `subflows` (`MPTCP_PM_ATTR_SUBFLOWS`, u32).
-    #[inline]
-    pub fn subflows(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `token` (`MPTCP_PM_ATTR_TOKEN`, u32).
-    #[inline]
-    pub fn token(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `loc-id` (`MPTCP_PM_ATTR_LOC_ID`, u8).
-    #[inline]
-    pub fn loc_id(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Opens `addr-remote` (`MPTCP_PM_ATTR_ADDR_REMOTE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn addr_remote(&mut self) -> Result<AddressWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(6).map(AddressWriter)
-    }
-}
-
-/// The typed view of mptcp_pm's attribute set `endpoint`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Endpoint<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for Endpoint<'a> {
-    const SET: &'static f::AttrSet = &SET_ENDPOINT;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ENDPOINT, attrs).map(Self)
-    }
-}
+/// The typed view of mptcp_pm's attribute set `endpoint`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Endpoint<'a> = f::view::View<'a, sets::Endpoint, 1>;
 
 impl<'a> Endpoint<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `addr` (`MPTCP_PM_ENDPOINT_ADDR`, nest), opened by the writer's `nest`.
+    pub const ADDR: f::view::Key<sets::Endpoint, f::view::Nested<sets::Address>> =
+        f::view::Key::new(1);
 
     /// `addr` (`MPTCP_PM_ENDPOINT_ADDR`, nest).
     #[inline]
@@ -1200,62 +1049,66 @@ impl<'a> Endpoint<'a> {
     }
 }
 
-/// The typed writer of mptcp_pm's attribute set `endpoint`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct EndpointWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of mptcp_pm's attribute set `endpoint`: it writes an attribute by its key, a constant of [`Endpoint`](self::Endpoint) (see [`Writer`](f::view::Writer)).
+pub type EndpointWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Endpoint>;
 
-impl<'m, 'a, 'b> EndpointWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `addr` (`MPTCP_PM_ENDPOINT_ADDR`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn addr(&mut self) -> Result<AddressWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(AddressWriter)
-    }
-}
-
-/// The typed view of mptcp_pm's attribute set `event-attr`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct EventAttr<'a>(f::view::RawView<'a, 19>);
-
-impl<'a> f::view::SetView<'a> for EventAttr<'a> {
-    const SET: &'static f::AttrSet = &SET_EVENT_ATTR;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_EVENT_ATTR, attrs).map(Self)
-    }
-}
+/// The typed view of mptcp_pm's attribute set `event-attr`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type EventAttr<'a> = f::view::View<'a, sets::EventAttr, 19>;
 
 impl<'a> EventAttr<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `token` (`MPTCP_ATTR_TOKEN`, u32), written by the writer's `put`.
+    pub const TOKEN: f::view::Key<sets::EventAttr, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 19> {
-        &self.0
-    }
+    /// The key of `family` (`MPTCP_ATTR_FAMILY`, u16), written by the writer's `put`.
+    pub const FAMILY: f::view::Key<sets::EventAttr, u16> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `loc-id` (`MPTCP_ATTR_LOC_ID`, u8), written by the writer's `put`.
+    pub const LOC_ID: f::view::Key<sets::EventAttr, u8> = f::view::Key::new(3);
+
+    /// The key of `rem-id` (`MPTCP_ATTR_REM_ID`, u8), written by the writer's `put`.
+    pub const REM_ID: f::view::Key<sets::EventAttr, u8> = f::view::Key::new(4);
+
+    /// The key of `saddr4` (`MPTCP_ATTR_SADDR4`, u32, big-endian), written by the writer's `put`.
+    pub const SADDR4: f::view::Key<sets::EventAttr, f::view::Be<u32>> = f::view::Key::new(5);
+
+    /// The key of `saddr6` (`MPTCP_ATTR_SADDR6`, binary), written by the writer's `put`.
+    pub const SADDR6: f::view::Key<sets::EventAttr, [u8]> = f::view::Key::new(6);
+
+    /// The key of `daddr4` (`MPTCP_ATTR_DADDR4`, u32, big-endian), written by the writer's `put`.
+    pub const DADDR4: f::view::Key<sets::EventAttr, f::view::Be<u32>> = f::view::Key::new(7);
+
+    /// The key of `daddr6` (`MPTCP_ATTR_DADDR6`, binary), written by the writer's `put`.
+    pub const DADDR6: f::view::Key<sets::EventAttr, [u8]> = f::view::Key::new(8);
+
+    /// The key of `sport` (`MPTCP_ATTR_SPORT`, u16, big-endian), written by the writer's `put`.
+    pub const SPORT: f::view::Key<sets::EventAttr, f::view::Be<u16>> = f::view::Key::new(9);
+
+    /// The key of `dport` (`MPTCP_ATTR_DPORT`, u16, big-endian), written by the writer's `put`.
+    pub const DPORT: f::view::Key<sets::EventAttr, f::view::Be<u16>> = f::view::Key::new(10);
+
+    /// The key of `backup` (`MPTCP_ATTR_BACKUP`, u8), written by the writer's `put`.
+    pub const BACKUP: f::view::Key<sets::EventAttr, u8> = f::view::Key::new(11);
+
+    /// The key of `error` (`MPTCP_ATTR_ERROR`, u8), written by the writer's `put`.
+    pub const ERROR: f::view::Key<sets::EventAttr, u8> = f::view::Key::new(12);
+
+    /// The key of `flags` (`MPTCP_ATTR_FLAGS`, u16), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::EventAttr, u16> = f::view::Key::new(13);
+
+    /// The key of `timeout` (`MPTCP_ATTR_TIMEOUT`, u32), written by the writer's `put`.
+    pub const TIMEOUT: f::view::Key<sets::EventAttr, u32> = f::view::Key::new(14);
+
+    /// The key of `if-idx` (`MPTCP_ATTR_IF_IDX`, s32), written by the writer's `put`.
+    pub const IF_IDX: f::view::Key<sets::EventAttr, i32> = f::view::Key::new(15);
+
+    /// The key of `reset-reason` (`MPTCP_ATTR_RESET_REASON`, u32), written by the writer's `put`.
+    pub const RESET_REASON: f::view::Key<sets::EventAttr, u32> = f::view::Key::new(16);
+
+    /// The key of `reset-flags` (`MPTCP_ATTR_RESET_FLAGS`, u32), written by the writer's `put`.
+    pub const RESET_FLAGS: f::view::Key<sets::EventAttr, u32> = f::view::Key::new(17);
+
+    /// The key of `server-side` (`MPTCP_ATTR_SERVER_SIDE`, u8), written by the writer's `put`.
+    pub const SERVER_SIDE: f::view::Key<sets::EventAttr, u8> = f::view::Key::new(18);
 
     /// `token` (`MPTCP_ATTR_TOKEN`, u32).
     #[inline]
@@ -1366,164 +1219,42 @@ impl<'a> EventAttr<'a> {
     }
 }
 
-/// The typed writer of mptcp_pm's attribute set `event-attr`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct EventAttrWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of mptcp_pm's attribute set `event-attr`: it writes an attribute by its key, a constant of [`EventAttr`](self::EventAttr) (see [`Writer`](f::view::Writer)).
+pub type EventAttrWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::EventAttr>;
 
-impl<'m, 'a, 'b> EventAttrWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `token` (`MPTCP_ATTR_TOKEN`, u32).
-    #[inline]
-    pub fn token(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `family` (`MPTCP_ATTR_FAMILY`, u16).
-    #[inline]
-    pub fn family(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `loc-id` (`MPTCP_ATTR_LOC_ID`, u8).
-    #[inline]
-    pub fn loc_id(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `rem-id` (`MPTCP_ATTR_REM_ID`, u8).
-    #[inline]
-    pub fn rem_id(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `saddr4` (`MPTCP_ATTR_SADDR4`, u32, big-endian).
-    #[inline]
-    pub fn saddr4(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(5, &value), self)
-    }
-
-    /// Writes `saddr6` (`MPTCP_ATTR_SADDR6`, binary).
-    #[inline]
-    pub fn saddr6(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, value), self)
-    }
-
-    /// Writes `daddr4` (`MPTCP_ATTR_DADDR4`, u32, big-endian).
-    #[inline]
-    pub fn daddr4(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(7, &value), self)
-    }
-
-    /// Writes `daddr6` (`MPTCP_ATTR_DADDR6`, binary).
-    #[inline]
-    pub fn daddr6(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, value), self)
-    }
-
-    /// Writes `sport` (`MPTCP_ATTR_SPORT`, u16, big-endian).
-    #[inline]
-    pub fn sport(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(9, &value), self)
-    }
-
-    /// Writes `dport` (`MPTCP_ATTR_DPORT`, u16, big-endian).
-    #[inline]
-    pub fn dport(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(10, &value), self)
-    }
-
-    /// Writes `backup` (`MPTCP_ATTR_BACKUP`, u8).
-    #[inline]
-    pub fn backup(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `error` (`MPTCP_ATTR_ERROR`, u8).
-    #[inline]
-    pub fn error(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-
-    /// Writes `flags` (`MPTCP_ATTR_FLAGS`, u16).
-    #[inline]
-    pub fn flags(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `timeout` (`MPTCP_ATTR_TIMEOUT`, u32).
-    #[inline]
-    pub fn timeout(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-
-    /// Writes `if-idx` (`MPTCP_ATTR_IF_IDX`, s32).
-    #[inline]
-    pub fn if_idx(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `reset-reason` (`MPTCP_ATTR_RESET_REASON`, u32).
-    #[inline]
-    pub fn reset_reason(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, &value), self)
-    }
-
-    /// Writes `reset-flags` (`MPTCP_ATTR_RESET_FLAGS`, u32).
-    #[inline]
-    pub fn reset_flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(17, &value), self)
-    }
-
-    /// Writes `server-side` (`MPTCP_ATTR_SERVER_SIDE`, u8).
-    #[inline]
-    pub fn server_side(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(18, &value), self)
-    }
-}
-
-/// The typed view of mptcp_pm's attribute set `subflow-attribute`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct SubflowAttribute<'a>(f::view::RawView<'a, 12>);
-
-impl<'a> f::view::SetView<'a> for SubflowAttribute<'a> {
-    const SET: &'static f::AttrSet = &SET_SUBFLOW_ATTRIBUTE;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_SUBFLOW_ATTRIBUTE, attrs).map(Self)
-    }
-}
+/// The typed view of mptcp_pm's attribute set `subflow-attribute`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type SubflowAttribute<'a> = f::view::View<'a, sets::SubflowAttribute, 12>;
 
 impl<'a> SubflowAttribute<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `token-rem` (`MPTCP_SUBFLOW_ATTR_TOKEN_REM`, u32), written by the writer's `put`.
+    pub const TOKEN_REM: f::view::Key<sets::SubflowAttribute, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 12> {
-        &self.0
-    }
+    /// The key of `token-loc` (`MPTCP_SUBFLOW_ATTR_TOKEN_LOC`, u32), written by the writer's `put`.
+    pub const TOKEN_LOC: f::view::Key<sets::SubflowAttribute, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `relwrite-seq` (`MPTCP_SUBFLOW_ATTR_RELWRITE_SEQ`, u32), written by the writer's `put`.
+    pub const RELWRITE_SEQ: f::view::Key<sets::SubflowAttribute, u32> = f::view::Key::new(3);
+
+    /// The key of `map-seq` (`MPTCP_SUBFLOW_ATTR_MAP_SEQ`, u64), written by the writer's `put`.
+    pub const MAP_SEQ: f::view::Key<sets::SubflowAttribute, u64> = f::view::Key::new(4);
+
+    /// The key of `map-sfseq` (`MPTCP_SUBFLOW_ATTR_MAP_SFSEQ`, u32), written by the writer's `put`.
+    pub const MAP_SFSEQ: f::view::Key<sets::SubflowAttribute, u32> = f::view::Key::new(5);
+
+    /// The key of `ssn-offset` (`MPTCP_SUBFLOW_ATTR_SSN_OFFSET`, u32), written by the writer's `put`.
+    pub const SSN_OFFSET: f::view::Key<sets::SubflowAttribute, u32> = f::view::Key::new(6);
+
+    /// The key of `map-datalen` (`MPTCP_SUBFLOW_ATTR_MAP_DATALEN`, u16), written by the writer's `put`.
+    pub const MAP_DATALEN: f::view::Key<sets::SubflowAttribute, u16> = f::view::Key::new(7);
+
+    /// The key of `flags` (`MPTCP_SUBFLOW_ATTR_FLAGS`, u32), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::SubflowAttribute, u32> = f::view::Key::new(8);
+
+    /// The key of `id-rem` (`MPTCP_SUBFLOW_ATTR_ID_REM`, u8), written by the writer's `put`.
+    pub const ID_REM: f::view::Key<sets::SubflowAttribute, u8> = f::view::Key::new(9);
+
+    /// The key of `id-loc` (`MPTCP_SUBFLOW_ATTR_ID_LOC`, u8), written by the writer's `put`.
+    pub const ID_LOC: f::view::Key<sets::SubflowAttribute, u8> = f::view::Key::new(10);
 
     /// `token-rem` (`MPTCP_SUBFLOW_ATTR_TOKEN_REM`, u32).
     #[inline]
@@ -1586,80 +1317,45 @@ impl<'a> SubflowAttribute<'a> {
     }
 }
 
-/// The typed writer of mptcp_pm's attribute set `subflow-attribute`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct SubflowAttributeWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of mptcp_pm's attribute set `subflow-attribute`: it writes an attribute by its key, a constant of [`SubflowAttribute`](self::SubflowAttribute) (see [`Writer`](f::view::Writer)).
+pub type SubflowAttributeWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::SubflowAttribute>;
 
-impl<'m, 'a, 'b> SubflowAttributeWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
+/// The marker types naming mptcp_pm's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
+
+    /// Names `address` in [`Address`](super::Address) and [`AddressWriter`](super::AddressWriter).
+    pub enum Address {}
+
+    impl f::view::Set for Address {
+        const SET: &'static f::AttrSet = &super::SET_ADDRESS;
     }
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
+    /// Names `attr` in [`Attr`](super::Attr) and [`AttrWriter`](super::AttrWriter).
+    pub enum Attr {}
+
+    impl f::view::Set for Attr {
+        const SET: &'static f::AttrSet = &super::SET_ATTR;
     }
 
-    /// Writes `token-rem` (`MPTCP_SUBFLOW_ATTR_TOKEN_REM`, u32).
-    #[inline]
-    pub fn token_rem(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
+    /// Names `endpoint` in [`Endpoint`](super::Endpoint) and [`EndpointWriter`](super::EndpointWriter).
+    pub enum Endpoint {}
+
+    impl f::view::Set for Endpoint {
+        const SET: &'static f::AttrSet = &super::SET_ENDPOINT;
     }
 
-    /// Writes `token-loc` (`MPTCP_SUBFLOW_ATTR_TOKEN_LOC`, u32).
-    #[inline]
-    pub fn token_loc(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
+    /// Names `event-attr` in [`EventAttr`](super::EventAttr) and [`EventAttrWriter`](super::EventAttrWriter).
+    pub enum EventAttr {}
+
+    impl f::view::Set for EventAttr {
+        const SET: &'static f::AttrSet = &super::SET_EVENT_ATTR;
     }
 
-    /// Writes `relwrite-seq` (`MPTCP_SUBFLOW_ATTR_RELWRITE_SEQ`, u32).
-    #[inline]
-    pub fn relwrite_seq(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
+    /// Names `subflow-attribute` in [`SubflowAttribute`](super::SubflowAttribute) and [`SubflowAttributeWriter`](super::SubflowAttributeWriter).
+    pub enum SubflowAttribute {}
 
-    /// Writes `map-seq` (`MPTCP_SUBFLOW_ATTR_MAP_SEQ`, u64).
-    #[inline]
-    pub fn map_seq(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `map-sfseq` (`MPTCP_SUBFLOW_ATTR_MAP_SFSEQ`, u32).
-    #[inline]
-    pub fn map_sfseq(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `ssn-offset` (`MPTCP_SUBFLOW_ATTR_SSN_OFFSET`, u32).
-    #[inline]
-    pub fn ssn_offset(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `map-datalen` (`MPTCP_SUBFLOW_ATTR_MAP_DATALEN`, u16).
-    #[inline]
-    pub fn map_datalen(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `flags` (`MPTCP_SUBFLOW_ATTR_FLAGS`, u32).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `id-rem` (`MPTCP_SUBFLOW_ATTR_ID_REM`, u8).
-    #[inline]
-    pub fn id_rem(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `id-loc` (`MPTCP_SUBFLOW_ATTR_ID_LOC`, u8).
-    #[inline]
-    pub fn id_loc(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
+    impl f::view::Set for SubflowAttribute {
+        const SET: &'static f::AttrSet = &super::SET_SUBFLOW_ATTRIBUTE;
     }
 }

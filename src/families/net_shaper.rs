@@ -545,38 +545,39 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of net-shaper's attribute set `caps`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Caps<'a>(f::view::RawView<'a, 10>);
-
-impl<'a> f::view::SetView<'a> for Caps<'a> {
-    const SET: &'static f::AttrSet = &SET_CAPS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_CAPS, attrs).map(Self)
-    }
-}
+/// The typed view of net-shaper's attribute set `caps`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Caps<'a> = f::view::View<'a, sets::Caps, 10>;
 
 impl<'a> Caps<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `ifindex` (`NET_SHAPER_A_CAPS_IFINDEX`, u32), written by the writer's `put`.
+    pub const IFINDEX: f::view::Key<sets::Caps, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
-        &self.0
-    }
+    /// The key of `scope` (`NET_SHAPER_A_CAPS_SCOPE`, u32, a value of `scope`: `Scope`), written by the writer's `put`.
+    pub const SCOPE: f::view::Key<sets::Caps, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `support-metric-bps` (`NET_SHAPER_A_CAPS_SUPPORT_METRIC_BPS`, flag), written by the writer's `put`.
+    pub const SUPPORT_METRIC_BPS: f::view::Key<sets::Caps, f::view::Flag> = f::view::Key::new(3);
+
+    /// The key of `support-metric-pps` (`NET_SHAPER_A_CAPS_SUPPORT_METRIC_PPS`, flag), written by the writer's `put`.
+    pub const SUPPORT_METRIC_PPS: f::view::Key<sets::Caps, f::view::Flag> = f::view::Key::new(4);
+
+    /// The key of `support-nesting` (`NET_SHAPER_A_CAPS_SUPPORT_NESTING`, flag), written by the writer's `put`.
+    pub const SUPPORT_NESTING: f::view::Key<sets::Caps, f::view::Flag> = f::view::Key::new(5);
+
+    /// The key of `support-bw-min` (`NET_SHAPER_A_CAPS_SUPPORT_BW_MIN`, flag), written by the writer's `put`.
+    pub const SUPPORT_BW_MIN: f::view::Key<sets::Caps, f::view::Flag> = f::view::Key::new(6);
+
+    /// The key of `support-bw-max` (`NET_SHAPER_A_CAPS_SUPPORT_BW_MAX`, flag), written by the writer's `put`.
+    pub const SUPPORT_BW_MAX: f::view::Key<sets::Caps, f::view::Flag> = f::view::Key::new(7);
+
+    /// The key of `support-burst` (`NET_SHAPER_A_CAPS_SUPPORT_BURST`, flag), written by the writer's `put`.
+    pub const SUPPORT_BURST: f::view::Key<sets::Caps, f::view::Flag> = f::view::Key::new(8);
+
+    /// The key of `support-priority` (`NET_SHAPER_A_CAPS_SUPPORT_PRIORITY`, flag), written by the writer's `put`.
+    pub const SUPPORT_PRIORITY: f::view::Key<sets::Caps, f::view::Flag> = f::view::Key::new(9);
+
+    /// The key of `support-weight` (`NET_SHAPER_A_CAPS_SUPPORT_WEIGHT`, flag), written by the writer's `put`.
+    pub const SUPPORT_WEIGHT: f::view::Key<sets::Caps, f::view::Flag> = f::view::Key::new(10);
 
     /// `ifindex` (`NET_SHAPER_A_CAPS_IFINDEX`, u32).
     #[inline]
@@ -639,116 +640,18 @@ impl<'a> Caps<'a> {
     }
 }
 
-/// The typed writer of net-shaper's attribute set `caps`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct CapsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of net-shaper's attribute set `caps`: it writes an attribute by its key, a constant of [`Caps`](self::Caps) (see [`Writer`](f::view::Writer)).
+pub type CapsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Caps>;
 
-impl<'m, 'a, 'b> CapsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `ifindex` (`NET_SHAPER_A_CAPS_IFINDEX`, u32).
-    #[inline]
-    pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `scope` (`NET_SHAPER_A_CAPS_SCOPE`, u32, a value of `scope`: `Scope`).
-    #[inline]
-    pub fn scope(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `support-metric-bps` (`NET_SHAPER_A_CAPS_SUPPORT_METRIC_BPS`, flag).
-    #[inline]
-    pub fn support_metric_bps(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(3), self)
-    }
-
-    /// Writes `support-metric-pps` (`NET_SHAPER_A_CAPS_SUPPORT_METRIC_PPS`, flag).
-    #[inline]
-    pub fn support_metric_pps(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(4), self)
-    }
-
-    /// Writes `support-nesting` (`NET_SHAPER_A_CAPS_SUPPORT_NESTING`, flag).
-    #[inline]
-    pub fn support_nesting(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(5), self)
-    }
-
-    /// Writes `support-bw-min` (`NET_SHAPER_A_CAPS_SUPPORT_BW_MIN`, flag).
-    #[inline]
-    pub fn support_bw_min(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(6), self)
-    }
-
-    /// Writes `support-bw-max` (`NET_SHAPER_A_CAPS_SUPPORT_BW_MAX`, flag).
-    #[inline]
-    pub fn support_bw_max(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(7), self)
-    }
-
-    /// Writes `support-burst` (`NET_SHAPER_A_CAPS_SUPPORT_BURST`, flag).
-    #[inline]
-    pub fn support_burst(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(8), self)
-    }
-
-    /// Writes `support-priority` (`NET_SHAPER_A_CAPS_SUPPORT_PRIORITY`, flag).
-    #[inline]
-    pub fn support_priority(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(9), self)
-    }
-
-    /// Writes `support-weight` (`NET_SHAPER_A_CAPS_SUPPORT_WEIGHT`, flag).
-    #[inline]
-    pub fn support_weight(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(10), self)
-    }
-}
-
-/// The typed view of net-shaper's attribute set `handle`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Handle<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for Handle<'a> {
-    const SET: &'static f::AttrSet = &SET_HANDLE;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_HANDLE, attrs).map(Self)
-    }
-}
+/// The typed view of net-shaper's attribute set `handle`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Handle<'a> = f::view::View<'a, sets::Handle, 2>;
 
 impl<'a> Handle<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `scope` (`NET_SHAPER_A_HANDLE_SCOPE`, u32, a value of `scope`: `Scope`), written by the writer's `put`.
+    pub const SCOPE: f::view::Key<sets::Handle, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `id` (`NET_SHAPER_A_HANDLE_ID`, u32), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::Handle, u32> = f::view::Key::new(2);
 
     /// `scope` (`NET_SHAPER_A_HANDLE_SCOPE`, u32, a value of `scope`: `Scope`).
     #[inline]
@@ -763,68 +666,22 @@ impl<'a> Handle<'a> {
     }
 }
 
-/// The typed writer of net-shaper's attribute set `handle`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct HandleWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of net-shaper's attribute set `handle`: it writes an attribute by its key, a constant of [`Handle`](self::Handle) (see [`Writer`](f::view::Writer)).
+pub type HandleWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Handle>;
 
-impl<'m, 'a, 'b> HandleWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `scope` (`NET_SHAPER_A_HANDLE_SCOPE`, u32, a value of `scope`: `Scope`).
-    #[inline]
-    pub fn scope(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `id` (`NET_SHAPER_A_HANDLE_ID`, u32).
-    #[inline]
-    pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-}
-
-/// The typed view of net-shaper's attribute set `leaf-info`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct LeafInfo<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for LeafInfo<'a> {
-    const SET: &'static f::AttrSet = &SET_LEAF_INFO;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_LEAF_INFO, attrs).map(Self)
-    }
-}
+/// The typed view of net-shaper's attribute set `leaf-info`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type LeafInfo<'a> = f::view::View<'a, sets::LeafInfo, 3>;
 
 impl<'a> LeafInfo<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `handle` (`NET_SHAPER_A_HANDLE`, nest), opened by the writer's `nest`.
+    pub const HANDLE: f::view::Key<sets::LeafInfo, f::view::Nested<sets::Handle>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `priority` (`NET_SHAPER_A_PRIORITY`, u32), written by the writer's `put`.
+    pub const PRIORITY: f::view::Key<sets::LeafInfo, u32> = f::view::Key::new(6);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `weight` (`NET_SHAPER_A_WEIGHT`, u32), written by the writer's `put`.
+    pub const WEIGHT: f::view::Key<sets::LeafInfo, u32> = f::view::Key::new(7);
 
     /// `handle` (`NET_SHAPER_A_HANDLE`, nest).
     #[inline]
@@ -845,74 +702,45 @@ impl<'a> LeafInfo<'a> {
     }
 }
 
-/// The typed writer of net-shaper's attribute set `leaf-info`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct LeafInfoWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of net-shaper's attribute set `leaf-info`: it writes an attribute by its key, a constant of [`LeafInfo`](self::LeafInfo) (see [`Writer`](f::view::Writer)).
+pub type LeafInfoWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::LeafInfo>;
 
-impl<'m, 'a, 'b> LeafInfoWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `handle` (`NET_SHAPER_A_HANDLE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn handle(&mut self) -> Result<HandleWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HandleWriter)
-    }
-
-    /// Writes `priority` (`NET_SHAPER_A_PRIORITY`, u32).
-    #[inline]
-    pub fn priority(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `weight` (`NET_SHAPER_A_WEIGHT`, u32).
-    #[inline]
-    pub fn weight(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-}
-
-/// The typed view of net-shaper's attribute set `net-shaper`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct NetShaper<'a>(f::view::RawView<'a, 10>);
-
-impl<'a> f::view::SetView<'a> for NetShaper<'a> {
-    const SET: &'static f::AttrSet = &SET_NET_SHAPER;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_NET_SHAPER, attrs).map(Self)
-    }
-}
+/// The typed view of net-shaper's attribute set `net-shaper`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type NetShaper<'a> = f::view::View<'a, sets::NetShaper, 10>;
 
 impl<'a> NetShaper<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `handle` (`NET_SHAPER_A_HANDLE`, nest), opened by the writer's `nest`.
+    pub const HANDLE: f::view::Key<sets::NetShaper, f::view::Nested<sets::Handle>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
-        &self.0
-    }
+    /// The key of `metric` (`NET_SHAPER_A_METRIC`, u32, a value of `metric`: `Metric`), written by the writer's `put`.
+    pub const METRIC: f::view::Key<sets::NetShaper, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `bw-min` (`NET_SHAPER_A_BW_MIN`, uint), written by the writer's `put`.
+    pub const BW_MIN: f::view::Key<sets::NetShaper, u64> = f::view::Key::new(3);
+
+    /// The key of `bw-max` (`NET_SHAPER_A_BW_MAX`, uint), written by the writer's `put`.
+    pub const BW_MAX: f::view::Key<sets::NetShaper, u64> = f::view::Key::new(4);
+
+    /// The key of `burst` (`NET_SHAPER_A_BURST`, uint), written by the writer's `put`.
+    pub const BURST: f::view::Key<sets::NetShaper, u64> = f::view::Key::new(5);
+
+    /// The key of `priority` (`NET_SHAPER_A_PRIORITY`, u32), written by the writer's `put`.
+    pub const PRIORITY: f::view::Key<sets::NetShaper, u32> = f::view::Key::new(6);
+
+    /// The key of `weight` (`NET_SHAPER_A_WEIGHT`, u32), written by the writer's `put`.
+    pub const WEIGHT: f::view::Key<sets::NetShaper, u32> = f::view::Key::new(7);
+
+    /// The key of `ifindex` (`NET_SHAPER_A_IFINDEX`, u32), written by the writer's `put`.
+    pub const IFINDEX: f::view::Key<sets::NetShaper, u32> = f::view::Key::new(8);
+
+    /// The key of `parent` (`NET_SHAPER_A_PARENT`, nest), opened by the writer's `nest`.
+    pub const PARENT: f::view::Key<sets::NetShaper, f::view::Nested<sets::Handle>> =
+        f::view::Key::new(9);
+
+    /// The key of `leaves` (`NET_SHAPER_A_LEAVES`, nest, multi-attr), opened by the writer's `nest`.
+    pub const LEAVES: f::view::Key<sets::NetShaper, f::view::Nested<sets::LeafInfo>> =
+        f::view::Key::new(10);
 
     /// `handle` (`NET_SHAPER_A_HANDLE`, nest).
     #[inline]
@@ -975,80 +803,38 @@ impl<'a> NetShaper<'a> {
     }
 }
 
-/// The typed writer of net-shaper's attribute set `net-shaper`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct NetShaperWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of net-shaper's attribute set `net-shaper`: it writes an attribute by its key, a constant of [`NetShaper`](self::NetShaper) (see [`Writer`](f::view::Writer)).
+pub type NetShaperWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::NetShaper>;
 
-impl<'m, 'a, 'b> NetShaperWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
+/// The marker types naming net-shaper's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
+
+    /// Names `caps` in [`Caps`](super::Caps) and [`CapsWriter`](super::CapsWriter).
+    pub enum Caps {}
+
+    impl f::view::Set for Caps {
+        const SET: &'static f::AttrSet = &super::SET_CAPS;
     }
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
+    /// Names `handle` in [`Handle`](super::Handle) and [`HandleWriter`](super::HandleWriter).
+    pub enum Handle {}
+
+    impl f::view::Set for Handle {
+        const SET: &'static f::AttrSet = &super::SET_HANDLE;
     }
 
-    /// Opens `handle` (`NET_SHAPER_A_HANDLE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn handle(&mut self) -> Result<HandleWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(HandleWriter)
+    /// Names `leaf-info` in [`LeafInfo`](super::LeafInfo) and [`LeafInfoWriter`](super::LeafInfoWriter).
+    pub enum LeafInfo {}
+
+    impl f::view::Set for LeafInfo {
+        const SET: &'static f::AttrSet = &super::SET_LEAF_INFO;
     }
 
-    /// Writes `metric` (`NET_SHAPER_A_METRIC`, u32, a value of `metric`: `Metric`).
-    #[inline]
-    pub fn metric(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
+    /// Names `net-shaper` in [`NetShaper`](super::NetShaper) and [`NetShaperWriter`](super::NetShaperWriter).
+    pub enum NetShaper {}
 
-    /// Writes `bw-min` (`NET_SHAPER_A_BW_MIN`, uint).
-    #[inline]
-    pub fn bw_min(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `bw-max` (`NET_SHAPER_A_BW_MAX`, uint).
-    #[inline]
-    pub fn bw_max(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `burst` (`NET_SHAPER_A_BURST`, uint).
-    #[inline]
-    pub fn burst(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `priority` (`NET_SHAPER_A_PRIORITY`, u32).
-    #[inline]
-    pub fn priority(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `weight` (`NET_SHAPER_A_WEIGHT`, u32).
-    #[inline]
-    pub fn weight(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `ifindex` (`NET_SHAPER_A_IFINDEX`, u32).
-    #[inline]
-    pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Opens `parent` (`NET_SHAPER_A_PARENT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn parent(&mut self) -> Result<HandleWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(9).map(HandleWriter)
-    }
-
-    /// Opens `leaves` (`NET_SHAPER_A_LEAVES`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn leaves(&mut self) -> Result<LeafInfoWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(10).map(LeafInfoWriter)
+    impl f::view::Set for NetShaper {
+        const SET: &'static f::AttrSet = &super::SET_NET_SHAPER;
     }
 }

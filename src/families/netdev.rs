@@ -1733,38 +1733,24 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of netdev's attribute set `dev`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Dev<'a>(f::view::RawView<'a, 6>);
-
-impl<'a> f::view::SetView<'a> for Dev<'a> {
-    const SET: &'static f::AttrSet = &SET_DEV;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DEV, attrs).map(Self)
-    }
-}
+/// The typed view of netdev's attribute set `dev`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Dev<'a> = f::view::View<'a, sets::Dev, 6>;
 
 impl<'a> Dev<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `ifindex` (`NETDEV_A_DEV_IFINDEX`, u32), written by the writer's `put`.
+    pub const IFINDEX: f::view::Key<sets::Dev, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
-        &self.0
-    }
+    /// The key of `xdp-features` (`NETDEV_A_DEV_XDP_FEATURES`, u64, a value of `xdp-act`: `XdpAct`), written by the writer's `put`.
+    pub const XDP_FEATURES: f::view::Key<sets::Dev, u64> = f::view::Key::new(3);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `xdp-zc-max-segs` (`NETDEV_A_DEV_XDP_ZC_MAX_SEGS`, u32), written by the writer's `put`.
+    pub const XDP_ZC_MAX_SEGS: f::view::Key<sets::Dev, u32> = f::view::Key::new(4);
+
+    /// The key of `xdp-rx-metadata-features` (`NETDEV_A_DEV_XDP_RX_METADATA_FEATURES`, u64, a value of `xdp-rx-metadata`: `XdpRxMetadata`), written by the writer's `put`.
+    pub const XDP_RX_METADATA_FEATURES: f::view::Key<sets::Dev, u64> = f::view::Key::new(5);
+
+    /// The key of `xsk-features` (`NETDEV_A_DEV_XSK_FEATURES`, u64, a value of `xsk-flags`: `XskFlags`), written by the writer's `put`.
+    pub const XSK_FEATURES: f::view::Key<sets::Dev, u64> = f::view::Key::new(6);
 
     /// `ifindex` (`NETDEV_A_DEV_IFINDEX`, u32).
     #[inline]
@@ -1797,86 +1783,28 @@ impl<'a> Dev<'a> {
     }
 }
 
-/// The typed writer of netdev's attribute set `dev`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DevWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of netdev's attribute set `dev`: it writes an attribute by its key, a constant of [`Dev`](self::Dev) (see [`Writer`](f::view::Writer)).
+pub type DevWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Dev>;
 
-impl<'m, 'a, 'b> DevWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `ifindex` (`NETDEV_A_DEV_IFINDEX`, u32).
-    #[inline]
-    pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `xdp-features` (`NETDEV_A_DEV_XDP_FEATURES`, u64, a value of `xdp-act`: `XdpAct`).
-    #[inline]
-    pub fn xdp_features(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `xdp-zc-max-segs` (`NETDEV_A_DEV_XDP_ZC_MAX_SEGS`, u32).
-    #[inline]
-    pub fn xdp_zc_max_segs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `xdp-rx-metadata-features` (`NETDEV_A_DEV_XDP_RX_METADATA_FEATURES`, u64, a value of `xdp-rx-metadata`: `XdpRxMetadata`).
-    #[inline]
-    pub fn xdp_rx_metadata_features(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `xsk-features` (`NETDEV_A_DEV_XSK_FEATURES`, u64, a value of `xsk-flags`: `XskFlags`).
-    #[inline]
-    pub fn xsk_features(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-}
-
-/// The typed view of netdev's attribute set `dmabuf`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Dmabuf<'a>(f::view::RawView<'a, 5>);
-
-impl<'a> f::view::SetView<'a> for Dmabuf<'a> {
-    const SET: &'static f::AttrSet = &SET_DMABUF;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DMABUF, attrs).map(Self)
-    }
-}
+/// The typed view of netdev's attribute set `dmabuf`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Dmabuf<'a> = f::view::View<'a, sets::Dmabuf, 5>;
 
 impl<'a> Dmabuf<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `ifindex` (`NETDEV_A_DMABUF_IFINDEX`, u32), written by the writer's `put`.
+    pub const IFINDEX: f::view::Key<sets::Dmabuf, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
-        &self.0
-    }
+    /// The key of `queues` (`NETDEV_A_DMABUF_QUEUES`, nest, multi-attr), opened by the writer's `nest`.
+    pub const QUEUES: f::view::Key<sets::Dmabuf, f::view::Nested<sets::QueueId>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `fd` (`NETDEV_A_DMABUF_FD`, u32), written by the writer's `put`.
+    pub const FD: f::view::Key<sets::Dmabuf, u32> = f::view::Key::new(3);
+
+    /// The key of `id` (`NETDEV_A_DMABUF_ID`, u32), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::Dmabuf, u32> = f::view::Key::new(4);
+
+    /// The key of `rx-page-size` (`NETDEV_A_DMABUF_RX_PAGE_SIZE`, u32), written by the writer's `put`.
+    pub const RX_PAGE_SIZE: f::view::Key<sets::Dmabuf, u32> = f::view::Key::new(5);
 
     /// `ifindex` (`NETDEV_A_DMABUF_IFINDEX`, u32).
     #[inline]
@@ -1909,86 +1837,15 @@ impl<'a> Dmabuf<'a> {
     }
 }
 
-/// The typed writer of netdev's attribute set `dmabuf`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DmabufWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of netdev's attribute set `dmabuf`: it writes an attribute by its key, a constant of [`Dmabuf`](self::Dmabuf) (see [`Writer`](f::view::Writer)).
+pub type DmabufWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Dmabuf>;
 
-impl<'m, 'a, 'b> DmabufWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `ifindex` (`NETDEV_A_DMABUF_IFINDEX`, u32).
-    #[inline]
-    pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Opens `queues` (`NETDEV_A_DMABUF_QUEUES`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn queues(&mut self) -> Result<QueueIdWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(QueueIdWriter)
-    }
-
-    /// Writes `fd` (`NETDEV_A_DMABUF_FD`, u32).
-    #[inline]
-    pub fn fd(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `id` (`NETDEV_A_DMABUF_ID`, u32).
-    #[inline]
-    pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `rx-page-size` (`NETDEV_A_DMABUF_RX_PAGE_SIZE`, u32).
-    #[inline]
-    pub fn rx_page_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-}
-
-/// The typed view of netdev's attribute set `io-uring-provider-info`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct IoUringProviderInfo<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for IoUringProviderInfo<'a> {
-    const SET: &'static f::AttrSet = &SET_IO_URING_PROVIDER_INFO;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_IO_URING_PROVIDER_INFO, attrs).map(Self)
-    }
-}
+/// The typed view of netdev's attribute set `io-uring-provider-info`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type IoUringProviderInfo<'a> = f::view::View<'a, sets::IoUringProviderInfo, 1>;
 
 impl<'a> IoUringProviderInfo<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `rx-buf-len` (`NETDEV_A_IO_URING_PROVIDER_INFO_RX_BUF_LEN`, uint), written by the writer's `put`.
+    pub const RX_BUF_LEN: f::view::Key<sets::IoUringProviderInfo, u64> = f::view::Key::new(1);
 
     /// `rx-buf-len` (`NETDEV_A_IO_URING_PROVIDER_INFO_RX_BUF_LEN`, uint).
     #[inline]
@@ -1997,62 +1854,23 @@ impl<'a> IoUringProviderInfo<'a> {
     }
 }
 
-/// The typed writer of netdev's attribute set `io-uring-provider-info`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct IoUringProviderInfoWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of netdev's attribute set `io-uring-provider-info`: it writes an attribute by its key, a constant of [`IoUringProviderInfo`](self::IoUringProviderInfo) (see [`Writer`](f::view::Writer)).
+pub type IoUringProviderInfoWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::IoUringProviderInfo>;
 
-impl<'m, 'a, 'b> IoUringProviderInfoWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `rx-buf-len` (`NETDEV_A_IO_URING_PROVIDER_INFO_RX_BUF_LEN`, uint).
-    #[inline]
-    pub fn rx_buf_len(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-}
-
-/// The typed view of netdev's attribute set `lease`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Lease<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for Lease<'a> {
-    const SET: &'static f::AttrSet = &SET_LEASE;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_LEASE, attrs).map(Self)
-    }
-}
+/// The typed view of netdev's attribute set `lease`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Lease<'a> = f::view::View<'a, sets::Lease, 3>;
 
 impl<'a> Lease<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `ifindex` (`NETDEV_A_LEASE_IFINDEX`, u32), written by the writer's `put`.
+    pub const IFINDEX: f::view::Key<sets::Lease, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `queue` (`NETDEV_A_LEASE_QUEUE`, nest), opened by the writer's `nest`.
+    pub const QUEUE: f::view::Key<sets::Lease, f::view::Nested<sets::QueueId>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `netns-id` (`NETDEV_A_LEASE_NETNS_ID`, s32), written by the writer's `put`.
+    pub const NETNS_ID: f::view::Key<sets::Lease, i32> = f::view::Key::new(3);
 
     /// `ifindex` (`NETDEV_A_LEASE_IFINDEX`, u32).
     #[inline]
@@ -2073,74 +1891,36 @@ impl<'a> Lease<'a> {
     }
 }
 
-/// The typed writer of netdev's attribute set `lease`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct LeaseWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of netdev's attribute set `lease`: it writes an attribute by its key, a constant of [`Lease`](self::Lease) (see [`Writer`](f::view::Writer)).
+pub type LeaseWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Lease>;
 
-impl<'m, 'a, 'b> LeaseWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `ifindex` (`NETDEV_A_LEASE_IFINDEX`, u32).
-    #[inline]
-    pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Opens `queue` (`NETDEV_A_LEASE_QUEUE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn queue(&mut self) -> Result<QueueIdWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(QueueIdWriter)
-    }
-
-    /// Writes `netns-id` (`NETDEV_A_LEASE_NETNS_ID`, s32).
-    #[inline]
-    pub fn netns_id(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-}
-
-/// The typed view of netdev's attribute set `napi`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Napi<'a>(f::view::RawView<'a, 8>);
-
-impl<'a> f::view::SetView<'a> for Napi<'a> {
-    const SET: &'static f::AttrSet = &SET_NAPI;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_NAPI, attrs).map(Self)
-    }
-}
+/// The typed view of netdev's attribute set `napi`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Napi<'a> = f::view::View<'a, sets::Napi, 8>;
 
 impl<'a> Napi<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `ifindex` (`NETDEV_A_NAPI_IFINDEX`, u32), written by the writer's `put`.
+    pub const IFINDEX: f::view::Key<sets::Napi, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
-        &self.0
-    }
+    /// The key of `id` (`NETDEV_A_NAPI_ID`, u32), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::Napi, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `irq` (`NETDEV_A_NAPI_IRQ`, u32), written by the writer's `put`.
+    pub const IRQ: f::view::Key<sets::Napi, u32> = f::view::Key::new(3);
+
+    /// The key of `pid` (`NETDEV_A_NAPI_PID`, u32), written by the writer's `put`.
+    pub const PID: f::view::Key<sets::Napi, u32> = f::view::Key::new(4);
+
+    /// The key of `defer-hard-irqs` (`NETDEV_A_NAPI_DEFER_HARD_IRQS`, u32), written by the writer's `put`.
+    pub const DEFER_HARD_IRQS: f::view::Key<sets::Napi, u32> = f::view::Key::new(5);
+
+    /// The key of `gro-flush-timeout` (`NETDEV_A_NAPI_GRO_FLUSH_TIMEOUT`, uint), written by the writer's `put`.
+    pub const GRO_FLUSH_TIMEOUT: f::view::Key<sets::Napi, u64> = f::view::Key::new(6);
+
+    /// The key of `irq-suspend-timeout` (`NETDEV_A_NAPI_IRQ_SUSPEND_TIMEOUT`, uint), written by the writer's `put`.
+    pub const IRQ_SUSPEND_TIMEOUT: f::view::Key<sets::Napi, u64> = f::view::Key::new(7);
+
+    /// The key of `threaded` (`NETDEV_A_NAPI_THREADED`, u32, a value of `napi-threaded`: `NapiThreaded`), written by the writer's `put`.
+    pub const THREADED: f::view::Key<sets::Napi, u32> = f::view::Key::new(8);
 
     /// `ifindex` (`NETDEV_A_NAPI_IFINDEX`, u32).
     #[inline]
@@ -2191,104 +1971,37 @@ impl<'a> Napi<'a> {
     }
 }
 
-/// The typed writer of netdev's attribute set `napi`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct NapiWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of netdev's attribute set `napi`: it writes an attribute by its key, a constant of [`Napi`](self::Napi) (see [`Writer`](f::view::Writer)).
+pub type NapiWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Napi>;
 
-impl<'m, 'a, 'b> NapiWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `ifindex` (`NETDEV_A_NAPI_IFINDEX`, u32).
-    #[inline]
-    pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `id` (`NETDEV_A_NAPI_ID`, u32).
-    #[inline]
-    pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `irq` (`NETDEV_A_NAPI_IRQ`, u32).
-    #[inline]
-    pub fn irq(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `pid` (`NETDEV_A_NAPI_PID`, u32).
-    #[inline]
-    pub fn pid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `defer-hard-irqs` (`NETDEV_A_NAPI_DEFER_HARD_IRQS`, u32).
-    #[inline]
-    pub fn defer_hard_irqs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `gro-flush-timeout` (`NETDEV_A_NAPI_GRO_FLUSH_TIMEOUT`, uint).
-    #[inline]
-    pub fn gro_flush_timeout(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `irq-suspend-timeout` (`NETDEV_A_NAPI_IRQ_SUSPEND_TIMEOUT`, uint).
-    #[inline]
-    pub fn irq_suspend_timeout(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `threaded` (`NETDEV_A_NAPI_THREADED`, u32, a value of `napi-threaded`: `NapiThreaded`).
-    #[inline]
-    pub fn threaded(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-}
-
-/// The typed view of netdev's attribute set `page-pool`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct PagePool<'a>(f::view::RawView<'a, 8>);
-
-impl<'a> f::view::SetView<'a> for PagePool<'a> {
-    const SET: &'static f::AttrSet = &SET_PAGE_POOL;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PAGE_POOL, attrs).map(Self)
-    }
-}
+/// The typed view of netdev's attribute set `page-pool`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type PagePool<'a> = f::view::View<'a, sets::PagePool, 8>;
 
 impl<'a> PagePool<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `id` (`NETDEV_A_PAGE_POOL_ID`, uint), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::PagePool, u64> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
-        &self.0
-    }
+    /// The key of `ifindex` (`NETDEV_A_PAGE_POOL_IFINDEX`, u32), written by the writer's `put`.
+    pub const IFINDEX: f::view::Key<sets::PagePool, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `napi-id` (`NETDEV_A_PAGE_POOL_NAPI_ID`, uint), written by the writer's `put`.
+    pub const NAPI_ID: f::view::Key<sets::PagePool, u64> = f::view::Key::new(3);
+
+    /// The key of `inflight` (`NETDEV_A_PAGE_POOL_INFLIGHT`, uint), written by the writer's `put`.
+    pub const INFLIGHT: f::view::Key<sets::PagePool, u64> = f::view::Key::new(4);
+
+    /// The key of `inflight-mem` (`NETDEV_A_PAGE_POOL_INFLIGHT_MEM`, uint), written by the writer's `put`.
+    pub const INFLIGHT_MEM: f::view::Key<sets::PagePool, u64> = f::view::Key::new(5);
+
+    /// The key of `detach-time` (`NETDEV_A_PAGE_POOL_DETACH_TIME`, uint), written by the writer's `put`.
+    pub const DETACH_TIME: f::view::Key<sets::PagePool, u64> = f::view::Key::new(6);
+
+    /// The key of `dmabuf` (`NETDEV_A_PAGE_POOL_DMABUF`, u32), written by the writer's `put`.
+    pub const DMABUF: f::view::Key<sets::PagePool, u32> = f::view::Key::new(7);
+
+    /// The key of `io-uring` (`NETDEV_A_PAGE_POOL_IO_URING`, nest), opened by the writer's `nest`.
+    pub const IO_URING: f::view::Key<sets::PagePool, f::view::Nested<sets::IoUringProviderInfo>> =
+        f::view::Key::new(8);
 
     /// `id` (`NETDEV_A_PAGE_POOL_ID`, uint).
     #[inline]
@@ -2339,104 +2052,18 @@ impl<'a> PagePool<'a> {
     }
 }
 
-/// The typed writer of netdev's attribute set `page-pool`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PagePoolWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of netdev's attribute set `page-pool`: it writes an attribute by its key, a constant of [`PagePool`](self::PagePool) (see [`Writer`](f::view::Writer)).
+pub type PagePoolWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::PagePool>;
 
-impl<'m, 'a, 'b> PagePoolWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `id` (`NETDEV_A_PAGE_POOL_ID`, uint).
-    #[inline]
-    pub fn id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `ifindex` (`NETDEV_A_PAGE_POOL_IFINDEX`, u32).
-    #[inline]
-    pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `napi-id` (`NETDEV_A_PAGE_POOL_NAPI_ID`, uint).
-    #[inline]
-    pub fn napi_id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `inflight` (`NETDEV_A_PAGE_POOL_INFLIGHT`, uint).
-    #[inline]
-    pub fn inflight(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `inflight-mem` (`NETDEV_A_PAGE_POOL_INFLIGHT_MEM`, uint).
-    #[inline]
-    pub fn inflight_mem(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `detach-time` (`NETDEV_A_PAGE_POOL_DETACH_TIME`, uint).
-    #[inline]
-    pub fn detach_time(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `dmabuf` (`NETDEV_A_PAGE_POOL_DMABUF`, u32).
-    #[inline]
-    pub fn dmabuf(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Opens `io-uring` (`NETDEV_A_PAGE_POOL_IO_URING`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn io_uring(&mut self) -> Result<IoUringProviderInfoWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(8).map(IoUringProviderInfoWriter)
-    }
-}
-
-/// The typed view of netdev's attribute set `page-pool-info`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct PagePoolInfo<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for PagePoolInfo<'a> {
-    const SET: &'static f::AttrSet = &SET_PAGE_POOL_INFO;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PAGE_POOL_INFO, attrs).map(Self)
-    }
-}
+/// The typed view of netdev's attribute set `page-pool-info`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type PagePoolInfo<'a> = f::view::View<'a, sets::PagePoolInfo, 2>;
 
 impl<'a> PagePoolInfo<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `id` (`NETDEV_A_PAGE_POOL_ID`, uint), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::PagePoolInfo, u64> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `ifindex` (`NETDEV_A_PAGE_POOL_IFINDEX`, u32), written by the writer's `put`.
+    pub const IFINDEX: f::view::Key<sets::PagePoolInfo, u32> = f::view::Key::new(2);
 
     /// `id` (`NETDEV_A_PAGE_POOL_ID`, uint).
     #[inline]
@@ -2451,68 +2078,50 @@ impl<'a> PagePoolInfo<'a> {
     }
 }
 
-/// The typed writer of netdev's attribute set `page-pool-info`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PagePoolInfoWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of netdev's attribute set `page-pool-info`: it writes an attribute by its key, a constant of [`PagePoolInfo`](self::PagePoolInfo) (see [`Writer`](f::view::Writer)).
+pub type PagePoolInfoWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::PagePoolInfo>;
 
-impl<'m, 'a, 'b> PagePoolInfoWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `id` (`NETDEV_A_PAGE_POOL_ID`, uint).
-    #[inline]
-    pub fn id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `ifindex` (`NETDEV_A_PAGE_POOL_IFINDEX`, u32).
-    #[inline]
-    pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-}
-
-/// The typed view of netdev's attribute set `page-pool-stats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct PagePoolStats<'a>(f::view::RawView<'a, 12>);
-
-impl<'a> f::view::SetView<'a> for PagePoolStats<'a> {
-    const SET: &'static f::AttrSet = &SET_PAGE_POOL_STATS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PAGE_POOL_STATS, attrs).map(Self)
-    }
-}
+/// The typed view of netdev's attribute set `page-pool-stats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type PagePoolStats<'a> = f::view::View<'a, sets::PagePoolStats, 12>;
 
 impl<'a> PagePoolStats<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `info` (`NETDEV_A_PAGE_POOL_STATS_INFO`, nest), opened by the writer's `nest`.
+    pub const INFO: f::view::Key<sets::PagePoolStats, f::view::Nested<sets::PagePoolInfo>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 12> {
-        &self.0
-    }
+    /// The key of `alloc-fast` (`NETDEV_A_PAGE_POOL_STATS_ALLOC_FAST`, uint), written by the writer's `put`.
+    pub const ALLOC_FAST: f::view::Key<sets::PagePoolStats, u64> = f::view::Key::new(8);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `alloc-slow` (`NETDEV_A_PAGE_POOL_STATS_ALLOC_SLOW`, uint), written by the writer's `put`.
+    pub const ALLOC_SLOW: f::view::Key<sets::PagePoolStats, u64> = f::view::Key::new(9);
+
+    /// The key of `alloc-slow-high-order` (`NETDEV_A_PAGE_POOL_STATS_ALLOC_SLOW_HIGH_ORDER`, uint), written by the writer's `put`.
+    pub const ALLOC_SLOW_HIGH_ORDER: f::view::Key<sets::PagePoolStats, u64> = f::view::Key::new(10);
+
+    /// The key of `alloc-empty` (`NETDEV_A_PAGE_POOL_STATS_ALLOC_EMPTY`, uint), written by the writer's `put`.
+    pub const ALLOC_EMPTY: f::view::Key<sets::PagePoolStats, u64> = f::view::Key::new(11);
+
+    /// The key of `alloc-refill` (`NETDEV_A_PAGE_POOL_STATS_ALLOC_REFILL`, uint), written by the writer's `put`.
+    pub const ALLOC_REFILL: f::view::Key<sets::PagePoolStats, u64> = f::view::Key::new(12);
+
+    /// The key of `alloc-waive` (`NETDEV_A_PAGE_POOL_STATS_ALLOC_WAIVE`, uint), written by the writer's `put`.
+    pub const ALLOC_WAIVE: f::view::Key<sets::PagePoolStats, u64> = f::view::Key::new(13);
+
+    /// The key of `recycle-cached` (`NETDEV_A_PAGE_POOL_STATS_RECYCLE_CACHED`, uint), written by the writer's `put`.
+    pub const RECYCLE_CACHED: f::view::Key<sets::PagePoolStats, u64> = f::view::Key::new(14);
+
+    /// The key of `recycle-cache-full` (`NETDEV_A_PAGE_POOL_STATS_RECYCLE_CACHE_FULL`, uint), written by the writer's `put`.
+    pub const RECYCLE_CACHE_FULL: f::view::Key<sets::PagePoolStats, u64> = f::view::Key::new(15);
+
+    /// The key of `recycle-ring` (`NETDEV_A_PAGE_POOL_STATS_RECYCLE_RING`, uint), written by the writer's `put`.
+    pub const RECYCLE_RING: f::view::Key<sets::PagePoolStats, u64> = f::view::Key::new(16);
+
+    /// The key of `recycle-ring-full` (`NETDEV_A_PAGE_POOL_STATS_RECYCLE_RING_FULL`, uint), written by the writer's `put`.
+    pub const RECYCLE_RING_FULL: f::view::Key<sets::PagePoolStats, u64> = f::view::Key::new(17);
+
+    /// The key of `recycle-released-refcnt` (`NETDEV_A_PAGE_POOL_STATS_RECYCLE_RELEASED_REFCNT`, uint), written by the writer's `put`.
+    pub const RECYCLE_RELEASED_REFCNT: f::view::Key<sets::PagePoolStats, u64> =
+        f::view::Key::new(18);
 
     /// `info` (`NETDEV_A_PAGE_POOL_STATS_INFO`, nest).
     #[inline]
@@ -2587,128 +2196,105 @@ impl<'a> PagePoolStats<'a> {
     }
 }
 
-/// The typed writer of netdev's attribute set `page-pool-stats`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PagePoolStatsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of netdev's attribute set `page-pool-stats`: it writes an attribute by its key, a constant of [`PagePoolStats`](self::PagePoolStats) (see [`Writer`](f::view::Writer)).
+pub type PagePoolStatsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::PagePoolStats>;
 
-impl<'m, 'a, 'b> PagePoolStatsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `info` (`NETDEV_A_PAGE_POOL_STATS_INFO`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn info(&mut self) -> Result<PagePoolInfoWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(PagePoolInfoWriter)
-    }
-
-    /// Writes `alloc-fast` (`NETDEV_A_PAGE_POOL_STATS_ALLOC_FAST`, uint).
-    #[inline]
-    pub fn alloc_fast(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `alloc-slow` (`NETDEV_A_PAGE_POOL_STATS_ALLOC_SLOW`, uint).
-    #[inline]
-    pub fn alloc_slow(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `alloc-slow-high-order` (`NETDEV_A_PAGE_POOL_STATS_ALLOC_SLOW_HIGH_ORDER`, uint).
-    #[inline]
-    pub fn alloc_slow_high_order(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `alloc-empty` (`NETDEV_A_PAGE_POOL_STATS_ALLOC_EMPTY`, uint).
-    #[inline]
-    pub fn alloc_empty(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `alloc-refill` (`NETDEV_A_PAGE_POOL_STATS_ALLOC_REFILL`, uint).
-    #[inline]
-    pub fn alloc_refill(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-
-    /// Writes `alloc-waive` (`NETDEV_A_PAGE_POOL_STATS_ALLOC_WAIVE`, uint).
-    #[inline]
-    pub fn alloc_waive(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `recycle-cached` (`NETDEV_A_PAGE_POOL_STATS_RECYCLE_CACHED`, uint).
-    #[inline]
-    pub fn recycle_cached(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-
-    /// Writes `recycle-cache-full` (`NETDEV_A_PAGE_POOL_STATS_RECYCLE_CACHE_FULL`, uint).
-    #[inline]
-    pub fn recycle_cache_full(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `recycle-ring` (`NETDEV_A_PAGE_POOL_STATS_RECYCLE_RING`, uint).
-    #[inline]
-    pub fn recycle_ring(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, &value), self)
-    }
-
-    /// Writes `recycle-ring-full` (`NETDEV_A_PAGE_POOL_STATS_RECYCLE_RING_FULL`, uint).
-    #[inline]
-    pub fn recycle_ring_full(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(17, &value), self)
-    }
-
-    /// Writes `recycle-released-refcnt` (`NETDEV_A_PAGE_POOL_STATS_RECYCLE_RELEASED_REFCNT`, uint).
-    #[inline]
-    pub fn recycle_released_refcnt(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(18, &value), self)
-    }
-}
-
-/// The typed view of netdev's attribute set `qstats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Qstats<'a>(f::view::RawView<'a, 31>);
-
-impl<'a> f::view::SetView<'a> for Qstats<'a> {
-    const SET: &'static f::AttrSet = &SET_QSTATS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_QSTATS, attrs).map(Self)
-    }
-}
+/// The typed view of netdev's attribute set `qstats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Qstats<'a> = f::view::View<'a, sets::Qstats, 31>;
 
 impl<'a> Qstats<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `ifindex` (`NETDEV_A_QSTATS_IFINDEX`, u32), written by the writer's `put`.
+    pub const IFINDEX: f::view::Key<sets::Qstats, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 31> {
-        &self.0
-    }
+    /// The key of `queue-type` (`NETDEV_A_QSTATS_QUEUE_TYPE`, u32, a value of `queue-type`: `QueueType`), written by the writer's `put`.
+    pub const QUEUE_TYPE: f::view::Key<sets::Qstats, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `queue-id` (`NETDEV_A_QSTATS_QUEUE_ID`, u32), written by the writer's `put`.
+    pub const QUEUE_ID: f::view::Key<sets::Qstats, u32> = f::view::Key::new(3);
+
+    /// The key of `scope` (`NETDEV_A_QSTATS_SCOPE`, uint, a value of `qstats-scope`: `QstatsScope`), written by the writer's `put`.
+    pub const SCOPE: f::view::Key<sets::Qstats, u64> = f::view::Key::new(4);
+
+    /// The key of `rx-packets` (`NETDEV_A_QSTATS_RX_PACKETS`, uint), written by the writer's `put`.
+    pub const RX_PACKETS: f::view::Key<sets::Qstats, u64> = f::view::Key::new(8);
+
+    /// The key of `rx-bytes` (`NETDEV_A_QSTATS_RX_BYTES`, uint), written by the writer's `put`.
+    pub const RX_BYTES: f::view::Key<sets::Qstats, u64> = f::view::Key::new(9);
+
+    /// The key of `tx-packets` (`NETDEV_A_QSTATS_TX_PACKETS`, uint), written by the writer's `put`.
+    pub const TX_PACKETS: f::view::Key<sets::Qstats, u64> = f::view::Key::new(10);
+
+    /// The key of `tx-bytes` (`NETDEV_A_QSTATS_TX_BYTES`, uint), written by the writer's `put`.
+    pub const TX_BYTES: f::view::Key<sets::Qstats, u64> = f::view::Key::new(11);
+
+    /// The key of `rx-alloc-fail` (`NETDEV_A_QSTATS_RX_ALLOC_FAIL`, uint), written by the writer's `put`.
+    pub const RX_ALLOC_FAIL: f::view::Key<sets::Qstats, u64> = f::view::Key::new(12);
+
+    /// The key of `rx-hw-drops` (`NETDEV_A_QSTATS_RX_HW_DROPS`, uint), written by the writer's `put`.
+    pub const RX_HW_DROPS: f::view::Key<sets::Qstats, u64> = f::view::Key::new(13);
+
+    /// The key of `rx-hw-drop-overruns` (`NETDEV_A_QSTATS_RX_HW_DROP_OVERRUNS`, uint), written by the writer's `put`.
+    pub const RX_HW_DROP_OVERRUNS: f::view::Key<sets::Qstats, u64> = f::view::Key::new(14);
+
+    /// The key of `rx-csum-complete` (`NETDEV_A_QSTATS_RX_CSUM_COMPLETE`, uint), written by the writer's `put`.
+    pub const RX_CSUM_COMPLETE: f::view::Key<sets::Qstats, u64> = f::view::Key::new(15);
+
+    /// The key of `rx-csum-unnecessary` (`NETDEV_A_QSTATS_RX_CSUM_UNNECESSARY`, uint), written by the writer's `put`.
+    pub const RX_CSUM_UNNECESSARY: f::view::Key<sets::Qstats, u64> = f::view::Key::new(16);
+
+    /// The key of `rx-csum-none` (`NETDEV_A_QSTATS_RX_CSUM_NONE`, uint), written by the writer's `put`.
+    pub const RX_CSUM_NONE: f::view::Key<sets::Qstats, u64> = f::view::Key::new(17);
+
+    /// The key of `rx-csum-bad` (`NETDEV_A_QSTATS_RX_CSUM_BAD`, uint), written by the writer's `put`.
+    pub const RX_CSUM_BAD: f::view::Key<sets::Qstats, u64> = f::view::Key::new(18);
+
+    /// The key of `rx-hw-gro-packets` (`NETDEV_A_QSTATS_RX_HW_GRO_PACKETS`, uint), written by the writer's `put`.
+    pub const RX_HW_GRO_PACKETS: f::view::Key<sets::Qstats, u64> = f::view::Key::new(19);
+
+    /// The key of `rx-hw-gro-bytes` (`NETDEV_A_QSTATS_RX_HW_GRO_BYTES`, uint), written by the writer's `put`.
+    pub const RX_HW_GRO_BYTES: f::view::Key<sets::Qstats, u64> = f::view::Key::new(20);
+
+    /// The key of `rx-hw-gro-wire-packets` (`NETDEV_A_QSTATS_RX_HW_GRO_WIRE_PACKETS`, uint), written by the writer's `put`.
+    pub const RX_HW_GRO_WIRE_PACKETS: f::view::Key<sets::Qstats, u64> = f::view::Key::new(21);
+
+    /// The key of `rx-hw-gro-wire-bytes` (`NETDEV_A_QSTATS_RX_HW_GRO_WIRE_BYTES`, uint), written by the writer's `put`.
+    pub const RX_HW_GRO_WIRE_BYTES: f::view::Key<sets::Qstats, u64> = f::view::Key::new(22);
+
+    /// The key of `rx-hw-drop-ratelimits` (`NETDEV_A_QSTATS_RX_HW_DROP_RATELIMITS`, uint), written by the writer's `put`.
+    pub const RX_HW_DROP_RATELIMITS: f::view::Key<sets::Qstats, u64> = f::view::Key::new(23);
+
+    /// The key of `tx-hw-drops` (`NETDEV_A_QSTATS_TX_HW_DROPS`, uint), written by the writer's `put`.
+    pub const TX_HW_DROPS: f::view::Key<sets::Qstats, u64> = f::view::Key::new(24);
+
+    /// The key of `tx-hw-drop-errors` (`NETDEV_A_QSTATS_TX_HW_DROP_ERRORS`, uint), written by the writer's `put`.
+    pub const TX_HW_DROP_ERRORS: f::view::Key<sets::Qstats, u64> = f::view::Key::new(25);
+
+    /// The key of `tx-csum-none` (`NETDEV_A_QSTATS_TX_CSUM_NONE`, uint), written by the writer's `put`.
+    pub const TX_CSUM_NONE: f::view::Key<sets::Qstats, u64> = f::view::Key::new(26);
+
+    /// The key of `tx-needs-csum` (`NETDEV_A_QSTATS_TX_NEEDS_CSUM`, uint), written by the writer's `put`.
+    pub const TX_NEEDS_CSUM: f::view::Key<sets::Qstats, u64> = f::view::Key::new(27);
+
+    /// The key of `tx-hw-gso-packets` (`NETDEV_A_QSTATS_TX_HW_GSO_PACKETS`, uint), written by the writer's `put`.
+    pub const TX_HW_GSO_PACKETS: f::view::Key<sets::Qstats, u64> = f::view::Key::new(28);
+
+    /// The key of `tx-hw-gso-bytes` (`NETDEV_A_QSTATS_TX_HW_GSO_BYTES`, uint), written by the writer's `put`.
+    pub const TX_HW_GSO_BYTES: f::view::Key<sets::Qstats, u64> = f::view::Key::new(29);
+
+    /// The key of `tx-hw-gso-wire-packets` (`NETDEV_A_QSTATS_TX_HW_GSO_WIRE_PACKETS`, uint), written by the writer's `put`.
+    pub const TX_HW_GSO_WIRE_PACKETS: f::view::Key<sets::Qstats, u64> = f::view::Key::new(30);
+
+    /// The key of `tx-hw-gso-wire-bytes` (`NETDEV_A_QSTATS_TX_HW_GSO_WIRE_BYTES`, uint), written by the writer's `put`.
+    pub const TX_HW_GSO_WIRE_BYTES: f::view::Key<sets::Qstats, u64> = f::view::Key::new(31);
+
+    /// The key of `tx-hw-drop-ratelimits` (`NETDEV_A_QSTATS_TX_HW_DROP_RATELIMITS`, uint), written by the writer's `put`.
+    pub const TX_HW_DROP_RATELIMITS: f::view::Key<sets::Qstats, u64> = f::view::Key::new(32);
+
+    /// The key of `tx-stop` (`NETDEV_A_QSTATS_TX_STOP`, uint), written by the writer's `put`.
+    pub const TX_STOP: f::view::Key<sets::Qstats, u64> = f::view::Key::new(33);
+
+    /// The key of `tx-wake` (`NETDEV_A_QSTATS_TX_WAKE`, uint), written by the writer's `put`.
+    pub const TX_WAKE: f::view::Key<sets::Qstats, u64> = f::view::Key::new(34);
 
     /// `ifindex` (`NETDEV_A_QSTATS_IFINDEX`, u32).
     #[inline]
@@ -2897,242 +2483,37 @@ impl<'a> Qstats<'a> {
     }
 }
 
-/// The typed writer of netdev's attribute set `qstats`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct QstatsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of netdev's attribute set `qstats`: it writes an attribute by its key, a constant of [`Qstats`](self::Qstats) (see [`Writer`](f::view::Writer)).
+pub type QstatsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Qstats>;
 
-impl<'m, 'a, 'b> QstatsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `ifindex` (`NETDEV_A_QSTATS_IFINDEX`, u32).
-    #[inline]
-    pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `queue-type` (`NETDEV_A_QSTATS_QUEUE_TYPE`, u32, a value of `queue-type`: `QueueType`).
-    #[inline]
-    pub fn queue_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `queue-id` (`NETDEV_A_QSTATS_QUEUE_ID`, u32).
-    #[inline]
-    pub fn queue_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `scope` (`NETDEV_A_QSTATS_SCOPE`, uint, a value of `qstats-scope`: `QstatsScope`).
-    #[inline]
-    pub fn scope(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `rx-packets` (`NETDEV_A_QSTATS_RX_PACKETS`, uint).
-    #[inline]
-    pub fn rx_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `rx-bytes` (`NETDEV_A_QSTATS_RX_BYTES`, uint).
-    #[inline]
-    pub fn rx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `tx-packets` (`NETDEV_A_QSTATS_TX_PACKETS`, uint).
-    #[inline]
-    pub fn tx_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `tx-bytes` (`NETDEV_A_QSTATS_TX_BYTES`, uint).
-    #[inline]
-    pub fn tx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `rx-alloc-fail` (`NETDEV_A_QSTATS_RX_ALLOC_FAIL`, uint).
-    #[inline]
-    pub fn rx_alloc_fail(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-
-    /// Writes `rx-hw-drops` (`NETDEV_A_QSTATS_RX_HW_DROPS`, uint).
-    #[inline]
-    pub fn rx_hw_drops(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `rx-hw-drop-overruns` (`NETDEV_A_QSTATS_RX_HW_DROP_OVERRUNS`, uint).
-    #[inline]
-    pub fn rx_hw_drop_overruns(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-
-    /// Writes `rx-csum-complete` (`NETDEV_A_QSTATS_RX_CSUM_COMPLETE`, uint).
-    #[inline]
-    pub fn rx_csum_complete(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `rx-csum-unnecessary` (`NETDEV_A_QSTATS_RX_CSUM_UNNECESSARY`, uint).
-    #[inline]
-    pub fn rx_csum_unnecessary(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, &value), self)
-    }
-
-    /// Writes `rx-csum-none` (`NETDEV_A_QSTATS_RX_CSUM_NONE`, uint).
-    #[inline]
-    pub fn rx_csum_none(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(17, &value), self)
-    }
-
-    /// Writes `rx-csum-bad` (`NETDEV_A_QSTATS_RX_CSUM_BAD`, uint).
-    #[inline]
-    pub fn rx_csum_bad(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(18, &value), self)
-    }
-
-    /// Writes `rx-hw-gro-packets` (`NETDEV_A_QSTATS_RX_HW_GRO_PACKETS`, uint).
-    #[inline]
-    pub fn rx_hw_gro_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(19, &value), self)
-    }
-
-    /// Writes `rx-hw-gro-bytes` (`NETDEV_A_QSTATS_RX_HW_GRO_BYTES`, uint).
-    #[inline]
-    pub fn rx_hw_gro_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(20, &value), self)
-    }
-
-    /// Writes `rx-hw-gro-wire-packets` (`NETDEV_A_QSTATS_RX_HW_GRO_WIRE_PACKETS`, uint).
-    #[inline]
-    pub fn rx_hw_gro_wire_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(21, &value), self)
-    }
-
-    /// Writes `rx-hw-gro-wire-bytes` (`NETDEV_A_QSTATS_RX_HW_GRO_WIRE_BYTES`, uint).
-    #[inline]
-    pub fn rx_hw_gro_wire_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(22, &value), self)
-    }
-
-    /// Writes `rx-hw-drop-ratelimits` (`NETDEV_A_QSTATS_RX_HW_DROP_RATELIMITS`, uint).
-    #[inline]
-    pub fn rx_hw_drop_ratelimits(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(23, &value), self)
-    }
-
-    /// Writes `tx-hw-drops` (`NETDEV_A_QSTATS_TX_HW_DROPS`, uint).
-    #[inline]
-    pub fn tx_hw_drops(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(24, &value), self)
-    }
-
-    /// Writes `tx-hw-drop-errors` (`NETDEV_A_QSTATS_TX_HW_DROP_ERRORS`, uint).
-    #[inline]
-    pub fn tx_hw_drop_errors(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(25, &value), self)
-    }
-
-    /// Writes `tx-csum-none` (`NETDEV_A_QSTATS_TX_CSUM_NONE`, uint).
-    #[inline]
-    pub fn tx_csum_none(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(26, &value), self)
-    }
-
-    /// Writes `tx-needs-csum` (`NETDEV_A_QSTATS_TX_NEEDS_CSUM`, uint).
-    #[inline]
-    pub fn tx_needs_csum(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(27, &value), self)
-    }
-
-    /// Writes `tx-hw-gso-packets` (`NETDEV_A_QSTATS_TX_HW_GSO_PACKETS`, uint).
-    #[inline]
-    pub fn tx_hw_gso_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(28, &value), self)
-    }
-
-    /// Writes `tx-hw-gso-bytes` (`NETDEV_A_QSTATS_TX_HW_GSO_BYTES`, uint).
-    #[inline]
-    pub fn tx_hw_gso_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(29, &value), self)
-    }
-
-    /// Writes `tx-hw-gso-wire-packets` (`NETDEV_A_QSTATS_TX_HW_GSO_WIRE_PACKETS`, uint).
-    #[inline]
-    pub fn tx_hw_gso_wire_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(30, &value), self)
-    }
-
-    /// Writes `tx-hw-gso-wire-bytes` (`NETDEV_A_QSTATS_TX_HW_GSO_WIRE_BYTES`, uint).
-    #[inline]
-    pub fn tx_hw_gso_wire_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(31, &value), self)
-    }
-
-    /// Writes `tx-hw-drop-ratelimits` (`NETDEV_A_QSTATS_TX_HW_DROP_RATELIMITS`, uint).
-    #[inline]
-    pub fn tx_hw_drop_ratelimits(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(32, &value), self)
-    }
-
-    /// Writes `tx-stop` (`NETDEV_A_QSTATS_TX_STOP`, uint).
-    #[inline]
-    pub fn tx_stop(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(33, &value), self)
-    }
-
-    /// Writes `tx-wake` (`NETDEV_A_QSTATS_TX_WAKE`, uint).
-    #[inline]
-    pub fn tx_wake(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(34, &value), self)
-    }
-}
-
-/// The typed view of netdev's attribute set `queue`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Queue<'a>(f::view::RawView<'a, 8>);
-
-impl<'a> f::view::SetView<'a> for Queue<'a> {
-    const SET: &'static f::AttrSet = &SET_QUEUE;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_QUEUE, attrs).map(Self)
-    }
-}
+/// The typed view of netdev's attribute set `queue`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Queue<'a> = f::view::View<'a, sets::Queue, 8>;
 
 impl<'a> Queue<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `id` (`NETDEV_A_QUEUE_ID`, u32), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::Queue, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
-        &self.0
-    }
+    /// The key of `ifindex` (`NETDEV_A_QUEUE_IFINDEX`, u32), written by the writer's `put`.
+    pub const IFINDEX: f::view::Key<sets::Queue, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `type` (`NETDEV_A_QUEUE_TYPE`, u32, a value of `queue-type`: `QueueType`), written by the writer's `put`.
+    pub const TYPE: f::view::Key<sets::Queue, u32> = f::view::Key::new(3);
+
+    /// The key of `napi-id` (`NETDEV_A_QUEUE_NAPI_ID`, u32), written by the writer's `put`.
+    pub const NAPI_ID: f::view::Key<sets::Queue, u32> = f::view::Key::new(4);
+
+    /// The key of `dmabuf` (`NETDEV_A_QUEUE_DMABUF`, u32), written by the writer's `put`.
+    pub const DMABUF: f::view::Key<sets::Queue, u32> = f::view::Key::new(5);
+
+    /// The key of `io-uring` (`NETDEV_A_QUEUE_IO_URING`, nest), opened by the writer's `nest`.
+    pub const IO_URING: f::view::Key<sets::Queue, f::view::Nested<sets::IoUringProviderInfo>> =
+        f::view::Key::new(6);
+
+    /// The key of `xsk` (`NETDEV_A_QUEUE_XSK`, nest), opened by the writer's `nest`.
+    pub const XSK: f::view::Key<sets::Queue, f::view::Nested<sets::XskInfo>> = f::view::Key::new(7);
+
+    /// The key of `lease` (`NETDEV_A_QUEUE_LEASE`, nest), opened by the writer's `nest`.
+    pub const LEASE: f::view::Key<sets::Queue, f::view::Nested<sets::Lease>> = f::view::Key::new(8);
 
     /// `id` (`NETDEV_A_QUEUE_ID`, u32).
     #[inline]
@@ -3183,104 +2564,18 @@ impl<'a> Queue<'a> {
     }
 }
 
-/// The typed writer of netdev's attribute set `queue`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct QueueWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of netdev's attribute set `queue`: it writes an attribute by its key, a constant of [`Queue`](self::Queue) (see [`Writer`](f::view::Writer)).
+pub type QueueWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Queue>;
 
-impl<'m, 'a, 'b> QueueWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `id` (`NETDEV_A_QUEUE_ID`, u32).
-    #[inline]
-    pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `ifindex` (`NETDEV_A_QUEUE_IFINDEX`, u32).
-    #[inline]
-    pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `type` (`NETDEV_A_QUEUE_TYPE`, u32, a value of `queue-type`: `QueueType`).
-    #[inline]
-    pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `napi-id` (`NETDEV_A_QUEUE_NAPI_ID`, u32).
-    #[inline]
-    pub fn napi_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `dmabuf` (`NETDEV_A_QUEUE_DMABUF`, u32).
-    #[inline]
-    pub fn dmabuf(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Opens `io-uring` (`NETDEV_A_QUEUE_IO_URING`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn io_uring(&mut self) -> Result<IoUringProviderInfoWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(6).map(IoUringProviderInfoWriter)
-    }
-
-    /// Opens `xsk` (`NETDEV_A_QUEUE_XSK`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn xsk(&mut self) -> Result<XskInfoWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(7).map(XskInfoWriter)
-    }
-
-    /// Opens `lease` (`NETDEV_A_QUEUE_LEASE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn lease(&mut self) -> Result<LeaseWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(8).map(LeaseWriter)
-    }
-}
-
-/// The typed view of netdev's attribute set `queue-id`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct QueueId<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for QueueId<'a> {
-    const SET: &'static f::AttrSet = &SET_QUEUE_ID;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_QUEUE_ID, attrs).map(Self)
-    }
-}
+/// The typed view of netdev's attribute set `queue-id`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type QueueId<'a> = f::view::View<'a, sets::QueueId, 2>;
 
 impl<'a> QueueId<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `id` (`NETDEV_A_QUEUE_ID`, u32), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::QueueId, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `type` (`NETDEV_A_QUEUE_TYPE`, u32, a value of `queue-type`: `QueueType`), written by the writer's `put`.
+    pub const TYPE: f::view::Key<sets::QueueId, u32> = f::view::Key::new(3);
 
     /// `id` (`NETDEV_A_QUEUE_ID`, u32).
     #[inline]
@@ -3295,84 +2590,102 @@ impl<'a> QueueId<'a> {
     }
 }
 
-/// The typed writer of netdev's attribute set `queue-id`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct QueueIdWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of netdev's attribute set `queue-id`: it writes an attribute by its key, a constant of [`QueueId`](self::QueueId) (see [`Writer`](f::view::Writer)).
+pub type QueueIdWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::QueueId>;
 
-impl<'m, 'a, 'b> QueueIdWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
+/// The typed view of netdev's attribute set `xsk-info`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type XskInfo<'a> = f::view::View<'a, sets::XskInfo, 0>;
+
+impl<'a> XskInfo<'a> {}
+
+/// The typed writer of netdev's attribute set `xsk-info`: it writes an attribute by its key, a constant of [`XskInfo`](self::XskInfo) (see [`Writer`](f::view::Writer)).
+pub type XskInfoWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::XskInfo>;
+
+/// The marker types naming netdev's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
+
+    /// Names `dev` in [`Dev`](super::Dev) and [`DevWriter`](super::DevWriter).
+    pub enum Dev {}
+
+    impl f::view::Set for Dev {
+        const SET: &'static f::AttrSet = &super::SET_DEV;
     }
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
+    /// Names `dmabuf` in [`Dmabuf`](super::Dmabuf) and [`DmabufWriter`](super::DmabufWriter).
+    pub enum Dmabuf {}
+
+    impl f::view::Set for Dmabuf {
+        const SET: &'static f::AttrSet = &super::SET_DMABUF;
     }
 
-    /// Writes `id` (`NETDEV_A_QUEUE_ID`, u32).
-    #[inline]
-    pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
+    /// Names `io-uring-provider-info` in [`IoUringProviderInfo`](super::IoUringProviderInfo) and [`IoUringProviderInfoWriter`](super::IoUringProviderInfoWriter).
+    pub enum IoUringProviderInfo {}
+
+    impl f::view::Set for IoUringProviderInfo {
+        const SET: &'static f::AttrSet = &super::SET_IO_URING_PROVIDER_INFO;
     }
 
-    /// Writes `type` (`NETDEV_A_QUEUE_TYPE`, u32, a value of `queue-type`: `QueueType`).
-    #[inline]
-    pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-}
+    /// Names `lease` in [`Lease`](super::Lease) and [`LeaseWriter`](super::LeaseWriter).
+    pub enum Lease {}
 
-/// The typed view of netdev's attribute set `xsk-info`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct XskInfo<'a>(f::view::RawView<'a, 0>);
-
-impl<'a> f::view::SetView<'a> for XskInfo<'a> {
-    const SET: &'static f::AttrSet = &SET_XSK_INFO;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_XSK_INFO, attrs).map(Self)
-    }
-}
-
-impl<'a> XskInfo<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
+    impl f::view::Set for Lease {
+        const SET: &'static f::AttrSet = &super::SET_LEASE;
     }
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 0> {
-        &self.0
+    /// Names `napi` in [`Napi`](super::Napi) and [`NapiWriter`](super::NapiWriter).
+    pub enum Napi {}
+
+    impl f::view::Set for Napi {
+        const SET: &'static f::AttrSet = &super::SET_NAPI;
     }
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
-}
+    /// Names `page-pool` in [`PagePool`](super::PagePool) and [`PagePoolWriter`](super::PagePoolWriter).
+    pub enum PagePool {}
 
-/// The typed writer of netdev's attribute set `xsk-info`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct XskInfoWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
-
-impl<'m, 'a, 'b> XskInfoWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
+    impl f::view::Set for PagePool {
+        const SET: &'static f::AttrSet = &super::SET_PAGE_POOL;
     }
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
+    /// Names `page-pool-info` in [`PagePoolInfo`](super::PagePoolInfo) and [`PagePoolInfoWriter`](super::PagePoolInfoWriter).
+    pub enum PagePoolInfo {}
+
+    impl f::view::Set for PagePoolInfo {
+        const SET: &'static f::AttrSet = &super::SET_PAGE_POOL_INFO;
+    }
+
+    /// Names `page-pool-stats` in [`PagePoolStats`](super::PagePoolStats) and [`PagePoolStatsWriter`](super::PagePoolStatsWriter).
+    pub enum PagePoolStats {}
+
+    impl f::view::Set for PagePoolStats {
+        const SET: &'static f::AttrSet = &super::SET_PAGE_POOL_STATS;
+    }
+
+    /// Names `qstats` in [`Qstats`](super::Qstats) and [`QstatsWriter`](super::QstatsWriter).
+    pub enum Qstats {}
+
+    impl f::view::Set for Qstats {
+        const SET: &'static f::AttrSet = &super::SET_QSTATS;
+    }
+
+    /// Names `queue` in [`Queue`](super::Queue) and [`QueueWriter`](super::QueueWriter).
+    pub enum Queue {}
+
+    impl f::view::Set for Queue {
+        const SET: &'static f::AttrSet = &super::SET_QUEUE;
+    }
+
+    /// Names `queue-id` in [`QueueId`](super::QueueId) and [`QueueIdWriter`](super::QueueIdWriter).
+    pub enum QueueId {}
+
+    impl f::view::Set for QueueId {
+        const SET: &'static f::AttrSet = &super::SET_QUEUE_ID;
+    }
+
+    /// Names `xsk-info` in [`XskInfo`](super::XskInfo) and [`XskInfoWriter`](super::XskInfoWriter).
+    pub enum XskInfo {}
+
+    impl f::view::Set for XskInfo {
+        const SET: &'static f::AttrSet = &super::SET_XSK_INFO;
     }
 }

@@ -1667,38 +1667,15 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of nfsd's attribute set `auth-flavor`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct AuthFlavor<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for AuthFlavor<'a> {
-    const SET: &'static f::AttrSet = &SET_AUTH_FLAVOR;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_AUTH_FLAVOR, attrs).map(Self)
-    }
-}
+/// The typed view of nfsd's attribute set `auth-flavor`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type AuthFlavor<'a> = f::view::View<'a, sets::AuthFlavor, 2>;
 
 impl<'a> AuthFlavor<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `pseudoflavor` (`NFSD_A_AUTH_FLAVOR_PSEUDOFLAVOR`, u32), written by the writer's `put`.
+    pub const PSEUDOFLAVOR: f::view::Key<sets::AuthFlavor, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `flags` (`NFSD_A_AUTH_FLAVOR_FLAGS`, u32, bits of `export-flags`: `ExportFlags`), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::AuthFlavor, u32> = f::view::Key::new(2);
 
     /// `pseudoflavor` (`NFSD_A_AUTH_FLAVOR_PSEUDOFLAVOR`, u32).
     #[inline]
@@ -1713,68 +1690,15 @@ impl<'a> AuthFlavor<'a> {
     }
 }
 
-/// The typed writer of nfsd's attribute set `auth-flavor`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct AuthFlavorWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nfsd's attribute set `auth-flavor`: it writes an attribute by its key, a constant of [`AuthFlavor`](self::AuthFlavor) (see [`Writer`](f::view::Writer)).
+pub type AuthFlavorWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::AuthFlavor>;
 
-impl<'m, 'a, 'b> AuthFlavorWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `pseudoflavor` (`NFSD_A_AUTH_FLAVOR_PSEUDOFLAVOR`, u32).
-    #[inline]
-    pub fn pseudoflavor(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `flags` (`NFSD_A_AUTH_FLAVOR_FLAGS`, u32, bits of `export-flags`: `ExportFlags`).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-}
-
-/// The typed view of nfsd's attribute set `cache-flush`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct CacheFlush<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for CacheFlush<'a> {
-    const SET: &'static f::AttrSet = &SET_CACHE_FLUSH;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_CACHE_FLUSH, attrs).map(Self)
-    }
-}
+/// The typed view of nfsd's attribute set `cache-flush`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type CacheFlush<'a> = f::view::View<'a, sets::CacheFlush, 1>;
 
 impl<'a> CacheFlush<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `mask` (`NFSD_A_CACHE_FLUSH_MASK`, u32, bits of `cache-type`: `CacheType`), written by the writer's `put`.
+    pub const MASK: f::view::Key<sets::CacheFlush, u32> = f::view::Key::new(1);
 
     /// `mask` (`NFSD_A_CACHE_FLUSH_MASK`, u32, bits of `cache-type`: `CacheType`).
     #[inline]
@@ -1783,62 +1707,15 @@ impl<'a> CacheFlush<'a> {
     }
 }
 
-/// The typed writer of nfsd's attribute set `cache-flush`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct CacheFlushWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nfsd's attribute set `cache-flush`: it writes an attribute by its key, a constant of [`CacheFlush`](self::CacheFlush) (see [`Writer`](f::view::Writer)).
+pub type CacheFlushWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::CacheFlush>;
 
-impl<'m, 'a, 'b> CacheFlushWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `mask` (`NFSD_A_CACHE_FLUSH_MASK`, u32, bits of `cache-type`: `CacheType`).
-    #[inline]
-    pub fn mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-}
-
-/// The typed view of nfsd's attribute set `cache-notify`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct CacheNotify<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for CacheNotify<'a> {
-    const SET: &'static f::AttrSet = &SET_CACHE_NOTIFY;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_CACHE_NOTIFY, attrs).map(Self)
-    }
-}
+/// The typed view of nfsd's attribute set `cache-notify`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type CacheNotify<'a> = f::view::View<'a, sets::CacheNotify, 1>;
 
 impl<'a> CacheNotify<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `cache-type` (`NFSD_A_CACHE_NOTIFY_CACHE_TYPE`, u32, a value of `cache-type`: `CacheType`), written by the writer's `put`.
+    pub const CACHE_TYPE: f::view::Key<sets::CacheNotify, u32> = f::view::Key::new(1);
 
     /// `cache-type` (`NFSD_A_CACHE_NOTIFY_CACHE_TYPE`, u32, a value of `cache-type`: `CacheType`).
     #[inline]
@@ -1847,62 +1724,33 @@ impl<'a> CacheNotify<'a> {
     }
 }
 
-/// The typed writer of nfsd's attribute set `cache-notify`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct CacheNotifyWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nfsd's attribute set `cache-notify`: it writes an attribute by its key, a constant of [`CacheNotify`](self::CacheNotify) (see [`Writer`](f::view::Writer)).
+pub type CacheNotifyWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::CacheNotify>;
 
-impl<'m, 'a, 'b> CacheNotifyWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `cache-type` (`NFSD_A_CACHE_NOTIFY_CACHE_TYPE`, u32, a value of `cache-type`: `CacheType`).
-    #[inline]
-    pub fn cache_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-}
-
-/// The typed view of nfsd's attribute set `expkey`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Expkey<'a>(f::view::RawView<'a, 7>);
-
-impl<'a> f::view::SetView<'a> for Expkey<'a> {
-    const SET: &'static f::AttrSet = &SET_EXPKEY;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_EXPKEY, attrs).map(Self)
-    }
-}
+/// The typed view of nfsd's attribute set `expkey`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Expkey<'a> = f::view::View<'a, sets::Expkey, 7>;
 
 impl<'a> Expkey<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `seqno` (`NFSD_A_EXPKEY_SEQNO`, u64), written by the writer's `put`.
+    pub const SEQNO: f::view::Key<sets::Expkey, u64> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
-        &self.0
-    }
+    /// The key of `client` (`NFSD_A_EXPKEY_CLIENT`, string), written by the writer's `put`.
+    pub const CLIENT: f::view::Key<sets::Expkey, f::view::Str> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `fsidtype` (`NFSD_A_EXPKEY_FSIDTYPE`, u8), written by the writer's `put`.
+    pub const FSIDTYPE: f::view::Key<sets::Expkey, u8> = f::view::Key::new(3);
+
+    /// The key of `fsid` (`NFSD_A_EXPKEY_FSID`, binary), written by the writer's `put`.
+    pub const FSID: f::view::Key<sets::Expkey, [u8]> = f::view::Key::new(4);
+
+    /// The key of `negative` (`NFSD_A_EXPKEY_NEGATIVE`, flag), written by the writer's `put`.
+    pub const NEGATIVE: f::view::Key<sets::Expkey, f::view::Flag> = f::view::Key::new(5);
+
+    /// The key of `expiry` (`NFSD_A_EXPKEY_EXPIRY`, u64), written by the writer's `put`.
+    pub const EXPIRY: f::view::Key<sets::Expkey, u64> = f::view::Key::new(6);
+
+    /// The key of `path` (`NFSD_A_EXPKEY_PATH`, string), written by the writer's `put`.
+    pub const PATH: f::view::Key<sets::Expkey, f::view::Str> = f::view::Key::new(7);
 
     /// `seqno` (`NFSD_A_EXPKEY_SEQNO`, u64).
     #[inline]
@@ -1947,98 +1795,16 @@ impl<'a> Expkey<'a> {
     }
 }
 
-/// The typed writer of nfsd's attribute set `expkey`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ExpkeyWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nfsd's attribute set `expkey`: it writes an attribute by its key, a constant of [`Expkey`](self::Expkey) (see [`Writer`](f::view::Writer)).
+pub type ExpkeyWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Expkey>;
 
-impl<'m, 'a, 'b> ExpkeyWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `seqno` (`NFSD_A_EXPKEY_SEQNO`, u64).
-    #[inline]
-    pub fn seqno(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `client` (`NFSD_A_EXPKEY_CLIENT`, string).
-    #[inline]
-    pub fn client(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(2, value), self)
-    }
-
-    /// Writes `fsidtype` (`NFSD_A_EXPKEY_FSIDTYPE`, u8).
-    #[inline]
-    pub fn fsidtype(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `fsid` (`NFSD_A_EXPKEY_FSID`, binary).
-    #[inline]
-    pub fn fsid(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, value), self)
-    }
-
-    /// Writes `negative` (`NFSD_A_EXPKEY_NEGATIVE`, flag).
-    #[inline]
-    pub fn negative(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(5), self)
-    }
-
-    /// Writes `expiry` (`NFSD_A_EXPKEY_EXPIRY`, u64).
-    #[inline]
-    pub fn expiry(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `path` (`NFSD_A_EXPKEY_PATH`, string).
-    #[inline]
-    pub fn path(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(7, value), self)
-    }
-}
-
-/// The typed view of nfsd's attribute set `expkey-reqs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ExpkeyReqs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for ExpkeyReqs<'a> {
-    const SET: &'static f::AttrSet = &SET_EXPKEY_REQS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_EXPKEY_REQS, attrs).map(Self)
-    }
-}
+/// The typed view of nfsd's attribute set `expkey-reqs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ExpkeyReqs<'a> = f::view::View<'a, sets::ExpkeyReqs, 1>;
 
 impl<'a> ExpkeyReqs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `requests` (`NFSD_A_EXPKEY_REQS_REQUESTS`, nest, multi-attr), opened by the writer's `nest`.
+    pub const REQUESTS: f::view::Key<sets::ExpkeyReqs, f::view::Nested<sets::Expkey>> =
+        f::view::Key::new(1);
 
     /// `requests` (`NFSD_A_EXPKEY_REQS_REQUESTS`, nest, multi-attr).
     #[inline]
@@ -2047,62 +1813,18 @@ impl<'a> ExpkeyReqs<'a> {
     }
 }
 
-/// The typed writer of nfsd's attribute set `expkey-reqs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ExpkeyReqsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nfsd's attribute set `expkey-reqs`: it writes an attribute by its key, a constant of [`ExpkeyReqs`](self::ExpkeyReqs) (see [`Writer`](f::view::Writer)).
+pub type ExpkeyReqsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ExpkeyReqs>;
 
-impl<'m, 'a, 'b> ExpkeyReqsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `requests` (`NFSD_A_EXPKEY_REQS_REQUESTS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn requests(&mut self) -> Result<ExpkeyWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(ExpkeyWriter)
-    }
-}
-
-/// The typed view of nfsd's attribute set `fslocation`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Fslocation<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for Fslocation<'a> {
-    const SET: &'static f::AttrSet = &SET_FSLOCATION;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FSLOCATION, attrs).map(Self)
-    }
-}
+/// The typed view of nfsd's attribute set `fslocation`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Fslocation<'a> = f::view::View<'a, sets::Fslocation, 2>;
 
 impl<'a> Fslocation<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `host` (`NFSD_A_FSLOCATION_HOST`, string), written by the writer's `put`.
+    pub const HOST: f::view::Key<sets::Fslocation, f::view::Str> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `path` (`NFSD_A_FSLOCATION_PATH`, string), written by the writer's `put`.
+    pub const PATH: f::view::Key<sets::Fslocation, f::view::Str> = f::view::Key::new(2);
 
     /// `host` (`NFSD_A_FSLOCATION_HOST`, string).
     #[inline]
@@ -2117,68 +1839,16 @@ impl<'a> Fslocation<'a> {
     }
 }
 
-/// The typed writer of nfsd's attribute set `fslocation`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FslocationWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nfsd's attribute set `fslocation`: it writes an attribute by its key, a constant of [`Fslocation`](self::Fslocation) (see [`Writer`](f::view::Writer)).
+pub type FslocationWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Fslocation>;
 
-impl<'m, 'a, 'b> FslocationWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `host` (`NFSD_A_FSLOCATION_HOST`, string).
-    #[inline]
-    pub fn host(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-
-    /// Writes `path` (`NFSD_A_FSLOCATION_PATH`, string).
-    #[inline]
-    pub fn path(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(2, value), self)
-    }
-}
-
-/// The typed view of nfsd's attribute set `fslocations`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Fslocations<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for Fslocations<'a> {
-    const SET: &'static f::AttrSet = &SET_FSLOCATIONS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FSLOCATIONS, attrs).map(Self)
-    }
-}
+/// The typed view of nfsd's attribute set `fslocations`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Fslocations<'a> = f::view::View<'a, sets::Fslocations, 1>;
 
 impl<'a> Fslocations<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `location` (`NFSD_A_FSLOCATIONS_LOCATION`, nest, multi-attr), opened by the writer's `nest`.
+    pub const LOCATION: f::view::Key<sets::Fslocations, f::view::Nested<sets::Fslocation>> =
+        f::view::Key::new(1);
 
     /// `location` (`NFSD_A_FSLOCATIONS_LOCATION`, nest, multi-attr).
     #[inline]
@@ -2187,62 +1857,18 @@ impl<'a> Fslocations<'a> {
     }
 }
 
-/// The typed writer of nfsd's attribute set `fslocations`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FslocationsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nfsd's attribute set `fslocations`: it writes an attribute by its key, a constant of [`Fslocations`](self::Fslocations) (see [`Writer`](f::view::Writer)).
+pub type FslocationsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Fslocations>;
 
-impl<'m, 'a, 'b> FslocationsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `location` (`NFSD_A_FSLOCATIONS_LOCATION`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn location(&mut self) -> Result<FslocationWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(FslocationWriter)
-    }
-}
-
-/// The typed view of nfsd's attribute set `pool-mode`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct PoolMode<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for PoolMode<'a> {
-    const SET: &'static f::AttrSet = &SET_POOL_MODE;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_POOL_MODE, attrs).map(Self)
-    }
-}
+/// The typed view of nfsd's attribute set `pool-mode`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type PoolMode<'a> = f::view::View<'a, sets::PoolMode, 2>;
 
 impl<'a> PoolMode<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `mode` (`NFSD_A_POOL_MODE_MODE`, string), written by the writer's `put`.
+    pub const MODE: f::view::Key<sets::PoolMode, f::view::Str> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `npools` (`NFSD_A_POOL_MODE_NPOOLS`, u32), written by the writer's `put`.
+    pub const NPOOLS: f::view::Key<sets::PoolMode, u32> = f::view::Key::new(2);
 
     /// `mode` (`NFSD_A_POOL_MODE_MODE`, string).
     #[inline]
@@ -2257,68 +1883,53 @@ impl<'a> PoolMode<'a> {
     }
 }
 
-/// The typed writer of nfsd's attribute set `pool-mode`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PoolModeWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nfsd's attribute set `pool-mode`: it writes an attribute by its key, a constant of [`PoolMode`](self::PoolMode) (see [`Writer`](f::view::Writer)).
+pub type PoolModeWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::PoolMode>;
 
-impl<'m, 'a, 'b> PoolModeWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `mode` (`NFSD_A_POOL_MODE_MODE`, string).
-    #[inline]
-    pub fn mode(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-
-    /// Writes `npools` (`NFSD_A_POOL_MODE_NPOOLS`, u32).
-    #[inline]
-    pub fn npools(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-}
-
-/// The typed view of nfsd's attribute set `rpc-status`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct RpcStatus<'a>(f::view::RawView<'a, 14>);
-
-impl<'a> f::view::SetView<'a> for RpcStatus<'a> {
-    const SET: &'static f::AttrSet = &SET_RPC_STATUS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_RPC_STATUS, attrs).map(Self)
-    }
-}
+/// The typed view of nfsd's attribute set `rpc-status`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type RpcStatus<'a> = f::view::View<'a, sets::RpcStatus, 14>;
 
 impl<'a> RpcStatus<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `xid` (`NFSD_A_RPC_STATUS_XID`, u32, big-endian), written by the writer's `put`.
+    pub const XID: f::view::Key<sets::RpcStatus, f::view::Be<u32>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 14> {
-        &self.0
-    }
+    /// The key of `flags` (`NFSD_A_RPC_STATUS_FLAGS`, u32), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::RpcStatus, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `prog` (`NFSD_A_RPC_STATUS_PROG`, u32), written by the writer's `put`.
+    pub const PROG: f::view::Key<sets::RpcStatus, u32> = f::view::Key::new(3);
+
+    /// The key of `version` (`NFSD_A_RPC_STATUS_VERSION`, u8), written by the writer's `put`.
+    pub const VERSION: f::view::Key<sets::RpcStatus, u8> = f::view::Key::new(4);
+
+    /// The key of `proc` (`NFSD_A_RPC_STATUS_PROC`, u32), written by the writer's `put`.
+    pub const PROC: f::view::Key<sets::RpcStatus, u32> = f::view::Key::new(5);
+
+    /// The key of `service-time` (`NFSD_A_RPC_STATUS_SERVICE_TIME`, s64), written by the writer's `put`.
+    pub const SERVICE_TIME: f::view::Key<sets::RpcStatus, i64> = f::view::Key::new(6);
+
+    /// The key of `saddr4` (`NFSD_A_RPC_STATUS_SADDR4`, u32, big-endian, display hint ipv4), written by the writer's `put`.
+    pub const SADDR4: f::view::Key<sets::RpcStatus, f::view::Be<core::net::Ipv4Addr>> =
+        f::view::Key::new(8);
+
+    /// The key of `daddr4` (`NFSD_A_RPC_STATUS_DADDR4`, u32, big-endian, display hint ipv4), written by the writer's `put`.
+    pub const DADDR4: f::view::Key<sets::RpcStatus, f::view::Be<core::net::Ipv4Addr>> =
+        f::view::Key::new(9);
+
+    /// The key of `saddr6` (`NFSD_A_RPC_STATUS_SADDR6`, binary, display hint ipv6), written by the writer's `put`.
+    pub const SADDR6: f::view::Key<sets::RpcStatus, core::net::Ipv6Addr> = f::view::Key::new(10);
+
+    /// The key of `daddr6` (`NFSD_A_RPC_STATUS_DADDR6`, binary, display hint ipv6), written by the writer's `put`.
+    pub const DADDR6: f::view::Key<sets::RpcStatus, core::net::Ipv6Addr> = f::view::Key::new(11);
+
+    /// The key of `sport` (`NFSD_A_RPC_STATUS_SPORT`, u16, big-endian), written by the writer's `put`.
+    pub const SPORT: f::view::Key<sets::RpcStatus, f::view::Be<u16>> = f::view::Key::new(12);
+
+    /// The key of `dport` (`NFSD_A_RPC_STATUS_DPORT`, u16, big-endian), written by the writer's `put`.
+    pub const DPORT: f::view::Key<sets::RpcStatus, f::view::Be<u16>> = f::view::Key::new(13);
+
+    /// The key of `compound-ops` (`NFSD_A_RPC_STATUS_COMPOUND_OPS`, u32, multi-attr), written by the writer's `put`.
+    pub const COMPOUND_OPS: f::view::Key<sets::RpcStatus, u32> = f::view::Key::new(14);
 
     /// `xid` (`NFSD_A_RPC_STATUS_XID`, u32, big-endian).
     #[inline]
@@ -2399,134 +2010,30 @@ impl<'a> RpcStatus<'a> {
     }
 }
 
-/// The typed writer of nfsd's attribute set `rpc-status`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct RpcStatusWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nfsd's attribute set `rpc-status`: it writes an attribute by its key, a constant of [`RpcStatus`](self::RpcStatus) (see [`Writer`](f::view::Writer)).
+pub type RpcStatusWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::RpcStatus>;
 
-impl<'m, 'a, 'b> RpcStatusWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `xid` (`NFSD_A_RPC_STATUS_XID`, u32, big-endian).
-    #[inline]
-    pub fn xid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `flags` (`NFSD_A_RPC_STATUS_FLAGS`, u32).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `prog` (`NFSD_A_RPC_STATUS_PROG`, u32).
-    #[inline]
-    pub fn prog(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `version` (`NFSD_A_RPC_STATUS_VERSION`, u8).
-    #[inline]
-    pub fn version(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `proc` (`NFSD_A_RPC_STATUS_PROC`, u32).
-    #[inline]
-    pub fn proc(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `service-time` (`NFSD_A_RPC_STATUS_SERVICE_TIME`, s64).
-    #[inline]
-    pub fn service_time(&mut self, value: i64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `saddr4` (`NFSD_A_RPC_STATUS_SADDR4`, u32, big-endian, display hint ipv4).
-    #[inline]
-    pub fn saddr4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(8, &value), self)
-    }
-
-    /// Writes `daddr4` (`NFSD_A_RPC_STATUS_DADDR4`, u32, big-endian, display hint ipv4).
-    #[inline]
-    pub fn daddr4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(9, &value), self)
-    }
-
-    /// Writes `saddr6` (`NFSD_A_RPC_STATUS_SADDR6`, binary, display hint ipv6).
-    #[inline]
-    pub fn saddr6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `daddr6` (`NFSD_A_RPC_STATUS_DADDR6`, binary, display hint ipv6).
-    #[inline]
-    pub fn daddr6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `sport` (`NFSD_A_RPC_STATUS_SPORT`, u16, big-endian).
-    #[inline]
-    pub fn sport(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(12, &value), self)
-    }
-
-    /// Writes `dport` (`NFSD_A_RPC_STATUS_DPORT`, u16, big-endian).
-    #[inline]
-    pub fn dport(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(13, &value), self)
-    }
-
-    /// Writes `compound-ops` (`NFSD_A_RPC_STATUS_COMPOUND_OPS`, u32, multi-attr).
-    #[inline]
-    pub fn compound_ops(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-}
-
-/// The typed view of nfsd's attribute set `server`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Server<'a>(f::view::RawView<'a, 6>);
-
-impl<'a> f::view::SetView<'a> for Server<'a> {
-    const SET: &'static f::AttrSet = &SET_SERVER;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_SERVER, attrs).map(Self)
-    }
-}
+/// The typed view of nfsd's attribute set `server`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Server<'a> = f::view::View<'a, sets::Server, 6>;
 
 impl<'a> Server<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `threads` (`NFSD_A_SERVER_THREADS`, u32, multi-attr), written by the writer's `put`.
+    pub const THREADS: f::view::Key<sets::Server, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
-        &self.0
-    }
+    /// The key of `gracetime` (`NFSD_A_SERVER_GRACETIME`, u32), written by the writer's `put`.
+    pub const GRACETIME: f::view::Key<sets::Server, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `leasetime` (`NFSD_A_SERVER_LEASETIME`, u32), written by the writer's `put`.
+    pub const LEASETIME: f::view::Key<sets::Server, u32> = f::view::Key::new(3);
+
+    /// The key of `scope` (`NFSD_A_SERVER_SCOPE`, string), written by the writer's `put`.
+    pub const SCOPE: f::view::Key<sets::Server, f::view::Str> = f::view::Key::new(4);
+
+    /// The key of `min-threads` (`NFSD_A_SERVER_MIN_THREADS`, u32), written by the writer's `put`.
+    pub const MIN_THREADS: f::view::Key<sets::Server, u32> = f::view::Key::new(5);
+
+    /// The key of `fh-key` (`NFSD_A_SERVER_FH_KEY`, binary), written by the writer's `put`.
+    pub const FH_KEY: f::view::Key<sets::Server, [u8]> = f::view::Key::new(6);
 
     /// `threads` (`NFSD_A_SERVER_THREADS`, u32, multi-attr).
     #[inline]
@@ -2565,92 +2072,18 @@ impl<'a> Server<'a> {
     }
 }
 
-/// The typed writer of nfsd's attribute set `server`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ServerWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nfsd's attribute set `server`: it writes an attribute by its key, a constant of [`Server`](self::Server) (see [`Writer`](f::view::Writer)).
+pub type ServerWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Server>;
 
-impl<'m, 'a, 'b> ServerWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `threads` (`NFSD_A_SERVER_THREADS`, u32, multi-attr).
-    #[inline]
-    pub fn threads(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `gracetime` (`NFSD_A_SERVER_GRACETIME`, u32).
-    #[inline]
-    pub fn gracetime(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `leasetime` (`NFSD_A_SERVER_LEASETIME`, u32).
-    #[inline]
-    pub fn leasetime(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `scope` (`NFSD_A_SERVER_SCOPE`, string).
-    #[inline]
-    pub fn scope(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(4, value), self)
-    }
-
-    /// Writes `min-threads` (`NFSD_A_SERVER_MIN_THREADS`, u32).
-    #[inline]
-    pub fn min_threads(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `fh-key` (`NFSD_A_SERVER_FH_KEY`, binary).
-    #[inline]
-    pub fn fh_key(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, value), self)
-    }
-}
-
-/// The typed view of nfsd's attribute set `server-proc-entry`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ServerProcEntry<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for ServerProcEntry<'a> {
-    const SET: &'static f::AttrSet = &SET_SERVER_PROC_ENTRY;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_SERVER_PROC_ENTRY, attrs).map(Self)
-    }
-}
+/// The typed view of nfsd's attribute set `server-proc-entry`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ServerProcEntry<'a> = f::view::View<'a, sets::ServerProcEntry, 3>;
 
 impl<'a> ServerProcEntry<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `op` (`NFSD_A_SERVER_PROC_ENTRY_OP`, u32), written by the writer's `put`.
+    pub const OP: f::view::Key<sets::ServerProcEntry, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `count` (`NFSD_A_SERVER_PROC_ENTRY_COUNT`, u64), written by the writer's `put`.
+    pub const COUNT: f::view::Key<sets::ServerProcEntry, u64> = f::view::Key::new(2);
 
     /// `op` (`NFSD_A_SERVER_PROC_ENTRY_OP`, u32).
     #[inline]
@@ -2665,68 +2098,16 @@ impl<'a> ServerProcEntry<'a> {
     }
 }
 
-/// The typed writer of nfsd's attribute set `server-proc-entry`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ServerProcEntryWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nfsd's attribute set `server-proc-entry`: it writes an attribute by its key, a constant of [`ServerProcEntry`](self::ServerProcEntry) (see [`Writer`](f::view::Writer)).
+pub type ServerProcEntryWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ServerProcEntry>;
 
-impl<'m, 'a, 'b> ServerProcEntryWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `op` (`NFSD_A_SERVER_PROC_ENTRY_OP`, u32).
-    #[inline]
-    pub fn op(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `count` (`NFSD_A_SERVER_PROC_ENTRY_COUNT`, u64).
-    #[inline]
-    pub fn count(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-}
-
-/// The typed view of nfsd's attribute set `server-proto`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ServerProto<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for ServerProto<'a> {
-    const SET: &'static f::AttrSet = &SET_SERVER_PROTO;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_SERVER_PROTO, attrs).map(Self)
-    }
-}
+/// The typed view of nfsd's attribute set `server-proto`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ServerProto<'a> = f::view::View<'a, sets::ServerProto, 1>;
 
 impl<'a> ServerProto<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `version` (`NFSD_A_SERVER_PROTO_VERSION`, nest, multi-attr), opened by the writer's `nest`.
+    pub const VERSION: f::view::Key<sets::ServerProto, f::view::Nested<sets::Version>> =
+        f::view::Key::new(1);
 
     /// `version` (`NFSD_A_SERVER_PROTO_VERSION`, nest, multi-attr).
     #[inline]
@@ -2735,62 +2116,16 @@ impl<'a> ServerProto<'a> {
     }
 }
 
-/// The typed writer of nfsd's attribute set `server-proto`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ServerProtoWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nfsd's attribute set `server-proto`: it writes an attribute by its key, a constant of [`ServerProto`](self::ServerProto) (see [`Writer`](f::view::Writer)).
+pub type ServerProtoWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ServerProto>;
 
-impl<'m, 'a, 'b> ServerProtoWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `version` (`NFSD_A_SERVER_PROTO_VERSION`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn version(&mut self) -> Result<VersionWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(VersionWriter)
-    }
-}
-
-/// The typed view of nfsd's attribute set `server-sock`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ServerSock<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for ServerSock<'a> {
-    const SET: &'static f::AttrSet = &SET_SERVER_SOCK;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_SERVER_SOCK, attrs).map(Self)
-    }
-}
+/// The typed view of nfsd's attribute set `server-sock`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ServerSock<'a> = f::view::View<'a, sets::ServerSock, 1>;
 
 impl<'a> ServerSock<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `addr` (`NFSD_A_SERVER_SOCK_ADDR`, nest, multi-attr), opened by the writer's `nest`.
+    pub const ADDR: f::view::Key<sets::ServerSock, f::view::Nested<sets::Sock>> =
+        f::view::Key::new(1);
 
     /// `addr` (`NFSD_A_SERVER_SOCK_ADDR`, nest, multi-attr).
     #[inline]
@@ -2799,62 +2134,76 @@ impl<'a> ServerSock<'a> {
     }
 }
 
-/// The typed writer of nfsd's attribute set `server-sock`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ServerSockWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nfsd's attribute set `server-sock`: it writes an attribute by its key, a constant of [`ServerSock`](self::ServerSock) (see [`Writer`](f::view::Writer)).
+pub type ServerSockWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ServerSock>;
 
-impl<'m, 'a, 'b> ServerSockWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `addr` (`NFSD_A_SERVER_SOCK_ADDR`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn addr(&mut self) -> Result<SockWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(SockWriter)
-    }
-}
-
-/// The typed view of nfsd's attribute set `server-stats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ServerStats<'a>(f::view::RawView<'a, 20>);
-
-impl<'a> f::view::SetView<'a> for ServerStats<'a> {
-    const SET: &'static f::AttrSet = &SET_SERVER_STATS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_SERVER_STATS, attrs).map(Self)
-    }
-}
+/// The typed view of nfsd's attribute set `server-stats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ServerStats<'a> = f::view::View<'a, sets::ServerStats, 20>;
 
 impl<'a> ServerStats<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `rc-hits` (`NFSD_A_SERVER_STATS_RC_HITS`, u64), written by the writer's `put`.
+    pub const RC_HITS: f::view::Key<sets::ServerStats, u64> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 20> {
-        &self.0
-    }
+    /// The key of `rc-misses` (`NFSD_A_SERVER_STATS_RC_MISSES`, u64), written by the writer's `put`.
+    pub const RC_MISSES: f::view::Key<sets::ServerStats, u64> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `rc-nocache` (`NFSD_A_SERVER_STATS_RC_NOCACHE`, u64), written by the writer's `put`.
+    pub const RC_NOCACHE: f::view::Key<sets::ServerStats, u64> = f::view::Key::new(3);
+
+    /// The key of `fh-stale` (`NFSD_A_SERVER_STATS_FH_STALE`, u64), written by the writer's `put`.
+    pub const FH_STALE: f::view::Key<sets::ServerStats, u64> = f::view::Key::new(5);
+
+    /// The key of `io-read` (`NFSD_A_SERVER_STATS_IO_READ`, u64), written by the writer's `put`.
+    pub const IO_READ: f::view::Key<sets::ServerStats, u64> = f::view::Key::new(6);
+
+    /// The key of `io-write` (`NFSD_A_SERVER_STATS_IO_WRITE`, u64), written by the writer's `put`.
+    pub const IO_WRITE: f::view::Key<sets::ServerStats, u64> = f::view::Key::new(7);
+
+    /// The key of `netcnt` (`NFSD_A_SERVER_STATS_NETCNT`, u32), written by the writer's `put`.
+    pub const NETCNT: f::view::Key<sets::ServerStats, u32> = f::view::Key::new(8);
+
+    /// The key of `netudpcnt` (`NFSD_A_SERVER_STATS_NETUDPCNT`, u32), written by the writer's `put`.
+    pub const NETUDPCNT: f::view::Key<sets::ServerStats, u32> = f::view::Key::new(9);
+
+    /// The key of `nettcpcnt` (`NFSD_A_SERVER_STATS_NETTCPCNT`, u32), written by the writer's `put`.
+    pub const NETTCPCNT: f::view::Key<sets::ServerStats, u32> = f::view::Key::new(10);
+
+    /// The key of `nettcpconn` (`NFSD_A_SERVER_STATS_NETTCPCONN`, u32), written by the writer's `put`.
+    pub const NETTCPCONN: f::view::Key<sets::ServerStats, u32> = f::view::Key::new(11);
+
+    /// The key of `rpccnt` (`NFSD_A_SERVER_STATS_RPCCNT`, u32), written by the writer's `put`.
+    pub const RPCCNT: f::view::Key<sets::ServerStats, u32> = f::view::Key::new(12);
+
+    /// The key of `rpcbadfmt` (`NFSD_A_SERVER_STATS_RPCBADFMT`, u32), written by the writer's `put`.
+    pub const RPCBADFMT: f::view::Key<sets::ServerStats, u32> = f::view::Key::new(13);
+
+    /// The key of `rpcbadauth` (`NFSD_A_SERVER_STATS_RPCBADAUTH`, u32), written by the writer's `put`.
+    pub const RPCBADAUTH: f::view::Key<sets::ServerStats, u32> = f::view::Key::new(14);
+
+    /// The key of `rpcbadclnt` (`NFSD_A_SERVER_STATS_RPCBADCLNT`, u32), written by the writer's `put`.
+    pub const RPCBADCLNT: f::view::Key<sets::ServerStats, u32> = f::view::Key::new(15);
+
+    /// The key of `proc2-ops` (`NFSD_A_SERVER_STATS_PROC2_OPS`, nest, multi-attr), opened by the writer's `nest`.
+    pub const PROC2_OPS: f::view::Key<sets::ServerStats, f::view::Nested<sets::ServerProcEntry>> =
+        f::view::Key::new(16);
+
+    /// The key of `proc3-ops` (`NFSD_A_SERVER_STATS_PROC3_OPS`, nest, multi-attr), opened by the writer's `nest`.
+    pub const PROC3_OPS: f::view::Key<sets::ServerStats, f::view::Nested<sets::ServerProcEntry>> =
+        f::view::Key::new(17);
+
+    /// The key of `proc4-ops` (`NFSD_A_SERVER_STATS_PROC4_OPS`, nest, multi-attr), opened by the writer's `nest`.
+    pub const PROC4_OPS: f::view::Key<sets::ServerStats, f::view::Nested<sets::ServerProcEntry>> =
+        f::view::Key::new(18);
+
+    /// The key of `proc4ops-ops` (`NFSD_A_SERVER_STATS_PROC4OPS_OPS`, nest, multi-attr), opened by the writer's `nest`.
+    pub const PROC4OPS_OPS: f::view::Key<
+        sets::ServerStats,
+        f::view::Nested<sets::ServerProcEntry>,
+    > = f::view::Key::new(19);
+
+    /// The key of `proc4cb-ops` (`NFSD_A_SERVER_STATS_PROC4CB_OPS`, nest, multi-attr), opened by the writer's `nest`.
+    pub const PROC4CB_OPS: f::view::Key<sets::ServerStats, f::view::Nested<sets::ServerProcEntry>> =
+        f::view::Key::new(20);
 
     /// `rc-hits` (`NFSD_A_SERVER_STATS_RC_HITS`, u64).
     #[inline]
@@ -2971,170 +2320,18 @@ impl<'a> ServerStats<'a> {
     }
 }
 
-/// The typed writer of nfsd's attribute set `server-stats`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ServerStatsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nfsd's attribute set `server-stats`: it writes an attribute by its key, a constant of [`ServerStats`](self::ServerStats) (see [`Writer`](f::view::Writer)).
+pub type ServerStatsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ServerStats>;
 
-impl<'m, 'a, 'b> ServerStatsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `rc-hits` (`NFSD_A_SERVER_STATS_RC_HITS`, u64).
-    #[inline]
-    pub fn rc_hits(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `rc-misses` (`NFSD_A_SERVER_STATS_RC_MISSES`, u64).
-    #[inline]
-    pub fn rc_misses(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `rc-nocache` (`NFSD_A_SERVER_STATS_RC_NOCACHE`, u64).
-    #[inline]
-    pub fn rc_nocache(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `fh-stale` (`NFSD_A_SERVER_STATS_FH_STALE`, u64).
-    #[inline]
-    pub fn fh_stale(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `io-read` (`NFSD_A_SERVER_STATS_IO_READ`, u64).
-    #[inline]
-    pub fn io_read(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `io-write` (`NFSD_A_SERVER_STATS_IO_WRITE`, u64).
-    #[inline]
-    pub fn io_write(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `netcnt` (`NFSD_A_SERVER_STATS_NETCNT`, u32).
-    #[inline]
-    pub fn netcnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `netudpcnt` (`NFSD_A_SERVER_STATS_NETUDPCNT`, u32).
-    #[inline]
-    pub fn netudpcnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `nettcpcnt` (`NFSD_A_SERVER_STATS_NETTCPCNT`, u32).
-    #[inline]
-    pub fn nettcpcnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `nettcpconn` (`NFSD_A_SERVER_STATS_NETTCPCONN`, u32).
-    #[inline]
-    pub fn nettcpconn(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `rpccnt` (`NFSD_A_SERVER_STATS_RPCCNT`, u32).
-    #[inline]
-    pub fn rpccnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-
-    /// Writes `rpcbadfmt` (`NFSD_A_SERVER_STATS_RPCBADFMT`, u32).
-    #[inline]
-    pub fn rpcbadfmt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `rpcbadauth` (`NFSD_A_SERVER_STATS_RPCBADAUTH`, u32).
-    #[inline]
-    pub fn rpcbadauth(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-
-    /// Writes `rpcbadclnt` (`NFSD_A_SERVER_STATS_RPCBADCLNT`, u32).
-    #[inline]
-    pub fn rpcbadclnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Opens `proc2-ops` (`NFSD_A_SERVER_STATS_PROC2_OPS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn proc2_ops(&mut self) -> Result<ServerProcEntryWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(16).map(ServerProcEntryWriter)
-    }
-
-    /// Opens `proc3-ops` (`NFSD_A_SERVER_STATS_PROC3_OPS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn proc3_ops(&mut self) -> Result<ServerProcEntryWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(17).map(ServerProcEntryWriter)
-    }
-
-    /// Opens `proc4-ops` (`NFSD_A_SERVER_STATS_PROC4_OPS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn proc4_ops(&mut self) -> Result<ServerProcEntryWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(18).map(ServerProcEntryWriter)
-    }
-
-    /// Opens `proc4ops-ops` (`NFSD_A_SERVER_STATS_PROC4OPS_OPS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn proc4ops_ops(&mut self) -> Result<ServerProcEntryWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(19).map(ServerProcEntryWriter)
-    }
-
-    /// Opens `proc4cb-ops` (`NFSD_A_SERVER_STATS_PROC4CB_OPS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn proc4cb_ops(&mut self) -> Result<ServerProcEntryWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(20).map(ServerProcEntryWriter)
-    }
-}
-
-/// The typed view of nfsd's attribute set `sock`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Sock<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for Sock<'a> {
-    const SET: &'static f::AttrSet = &SET_SOCK;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_SOCK, attrs).map(Self)
-    }
-}
+/// The typed view of nfsd's attribute set `sock`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Sock<'a> = f::view::View<'a, sets::Sock, 2>;
 
 impl<'a> Sock<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `addr` (`NFSD_A_SOCK_ADDR`, binary), written by the writer's `put`.
+    pub const ADDR: f::view::Key<sets::Sock, [u8]> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `transport-name` (`NFSD_A_SOCK_TRANSPORT_NAME`, string), written by the writer's `put`.
+    pub const TRANSPORT_NAME: f::view::Key<sets::Sock, f::view::Str> = f::view::Key::new(2);
 
     /// `addr` (`NFSD_A_SOCK_ADDR`, binary).
     #[inline]
@@ -3149,68 +2346,53 @@ impl<'a> Sock<'a> {
     }
 }
 
-/// The typed writer of nfsd's attribute set `sock`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct SockWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nfsd's attribute set `sock`: it writes an attribute by its key, a constant of [`Sock`](self::Sock) (see [`Writer`](f::view::Writer)).
+pub type SockWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Sock>;
 
-impl<'m, 'a, 'b> SockWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `addr` (`NFSD_A_SOCK_ADDR`, binary).
-    #[inline]
-    pub fn addr(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, value), self)
-    }
-
-    /// Writes `transport-name` (`NFSD_A_SOCK_TRANSPORT_NAME`, string).
-    #[inline]
-    pub fn transport_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(2, value), self)
-    }
-}
-
-/// The typed view of nfsd's attribute set `svc-export`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct SvcExport<'a>(f::view::RawView<'a, 13>);
-
-impl<'a> f::view::SetView<'a> for SvcExport<'a> {
-    const SET: &'static f::AttrSet = &SET_SVC_EXPORT;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_SVC_EXPORT, attrs).map(Self)
-    }
-}
+/// The typed view of nfsd's attribute set `svc-export`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type SvcExport<'a> = f::view::View<'a, sets::SvcExport, 13>;
 
 impl<'a> SvcExport<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `seqno` (`NFSD_A_SVC_EXPORT_SEQNO`, u64), written by the writer's `put`.
+    pub const SEQNO: f::view::Key<sets::SvcExport, u64> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 13> {
-        &self.0
-    }
+    /// The key of `client` (`NFSD_A_SVC_EXPORT_CLIENT`, string), written by the writer's `put`.
+    pub const CLIENT: f::view::Key<sets::SvcExport, f::view::Str> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `path` (`NFSD_A_SVC_EXPORT_PATH`, string), written by the writer's `put`.
+    pub const PATH: f::view::Key<sets::SvcExport, f::view::Str> = f::view::Key::new(3);
+
+    /// The key of `negative` (`NFSD_A_SVC_EXPORT_NEGATIVE`, flag), written by the writer's `put`.
+    pub const NEGATIVE: f::view::Key<sets::SvcExport, f::view::Flag> = f::view::Key::new(4);
+
+    /// The key of `expiry` (`NFSD_A_SVC_EXPORT_EXPIRY`, u64), written by the writer's `put`.
+    pub const EXPIRY: f::view::Key<sets::SvcExport, u64> = f::view::Key::new(5);
+
+    /// The key of `anon-uid` (`NFSD_A_SVC_EXPORT_ANON_UID`, u32), written by the writer's `put`.
+    pub const ANON_UID: f::view::Key<sets::SvcExport, u32> = f::view::Key::new(6);
+
+    /// The key of `anon-gid` (`NFSD_A_SVC_EXPORT_ANON_GID`, u32), written by the writer's `put`.
+    pub const ANON_GID: f::view::Key<sets::SvcExport, u32> = f::view::Key::new(7);
+
+    /// The key of `fslocations` (`NFSD_A_SVC_EXPORT_FSLOCATIONS`, nest), opened by the writer's `nest`.
+    pub const FSLOCATIONS: f::view::Key<sets::SvcExport, f::view::Nested<sets::Fslocations>> =
+        f::view::Key::new(8);
+
+    /// The key of `uuid` (`NFSD_A_SVC_EXPORT_UUID`, binary), written by the writer's `put`.
+    pub const UUID: f::view::Key<sets::SvcExport, [u8]> = f::view::Key::new(9);
+
+    /// The key of `secinfo` (`NFSD_A_SVC_EXPORT_SECINFO`, nest, multi-attr), opened by the writer's `nest`.
+    pub const SECINFO: f::view::Key<sets::SvcExport, f::view::Nested<sets::AuthFlavor>> =
+        f::view::Key::new(10);
+
+    /// The key of `xprtsec` (`NFSD_A_SVC_EXPORT_XPRTSEC`, u32, a value of `xprtsec-mode`: `XprtsecMode`, multi-attr), written by the writer's `put`.
+    pub const XPRTSEC: f::view::Key<sets::SvcExport, u32> = f::view::Key::new(11);
+
+    /// The key of `flags` (`NFSD_A_SVC_EXPORT_FLAGS`, u32, bits of `export-flags`: `ExportFlags`), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::SvcExport, u32> = f::view::Key::new(12);
+
+    /// The key of `fsid` (`NFSD_A_SVC_EXPORT_FSID`, s32), written by the writer's `put`.
+    pub const FSID: f::view::Key<sets::SvcExport, i32> = f::view::Key::new(13);
 
     /// `seqno` (`NFSD_A_SVC_EXPORT_SEQNO`, u64).
     #[inline]
@@ -3291,134 +2473,16 @@ impl<'a> SvcExport<'a> {
     }
 }
 
-/// The typed writer of nfsd's attribute set `svc-export`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct SvcExportWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nfsd's attribute set `svc-export`: it writes an attribute by its key, a constant of [`SvcExport`](self::SvcExport) (see [`Writer`](f::view::Writer)).
+pub type SvcExportWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::SvcExport>;
 
-impl<'m, 'a, 'b> SvcExportWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `seqno` (`NFSD_A_SVC_EXPORT_SEQNO`, u64).
-    #[inline]
-    pub fn seqno(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `client` (`NFSD_A_SVC_EXPORT_CLIENT`, string).
-    #[inline]
-    pub fn client(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(2, value), self)
-    }
-
-    /// Writes `path` (`NFSD_A_SVC_EXPORT_PATH`, string).
-    #[inline]
-    pub fn path(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(3, value), self)
-    }
-
-    /// Writes `negative` (`NFSD_A_SVC_EXPORT_NEGATIVE`, flag).
-    #[inline]
-    pub fn negative(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(4), self)
-    }
-
-    /// Writes `expiry` (`NFSD_A_SVC_EXPORT_EXPIRY`, u64).
-    #[inline]
-    pub fn expiry(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `anon-uid` (`NFSD_A_SVC_EXPORT_ANON_UID`, u32).
-    #[inline]
-    pub fn anon_uid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `anon-gid` (`NFSD_A_SVC_EXPORT_ANON_GID`, u32).
-    #[inline]
-    pub fn anon_gid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Opens `fslocations` (`NFSD_A_SVC_EXPORT_FSLOCATIONS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn fslocations(&mut self) -> Result<FslocationsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(8).map(FslocationsWriter)
-    }
-
-    /// Writes `uuid` (`NFSD_A_SVC_EXPORT_UUID`, binary).
-    #[inline]
-    pub fn uuid(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, value), self)
-    }
-
-    /// Opens `secinfo` (`NFSD_A_SVC_EXPORT_SECINFO`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn secinfo(&mut self) -> Result<AuthFlavorWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(10).map(AuthFlavorWriter)
-    }
-
-    /// Writes `xprtsec` (`NFSD_A_SVC_EXPORT_XPRTSEC`, u32, a value of `xprtsec-mode`: `XprtsecMode`, multi-attr).
-    #[inline]
-    pub fn xprtsec(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `flags` (`NFSD_A_SVC_EXPORT_FLAGS`, u32, bits of `export-flags`: `ExportFlags`).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-
-    /// Writes `fsid` (`NFSD_A_SVC_EXPORT_FSID`, s32).
-    #[inline]
-    pub fn fsid(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-}
-
-/// The typed view of nfsd's attribute set `svc-export-reqs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct SvcExportReqs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for SvcExportReqs<'a> {
-    const SET: &'static f::AttrSet = &SET_SVC_EXPORT_REQS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_SVC_EXPORT_REQS, attrs).map(Self)
-    }
-}
+/// The typed view of nfsd's attribute set `svc-export-reqs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type SvcExportReqs<'a> = f::view::View<'a, sets::SvcExportReqs, 1>;
 
 impl<'a> SvcExportReqs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `requests` (`NFSD_A_SVC_EXPORT_REQS_REQUESTS`, nest, multi-attr), opened by the writer's `nest`.
+    pub const REQUESTS: f::view::Key<sets::SvcExportReqs, f::view::Nested<sets::SvcExport>> =
+        f::view::Key::new(1);
 
     /// `requests` (`NFSD_A_SVC_EXPORT_REQS_REQUESTS`, nest, multi-attr).
     #[inline]
@@ -3427,62 +2491,15 @@ impl<'a> SvcExportReqs<'a> {
     }
 }
 
-/// The typed writer of nfsd's attribute set `svc-export-reqs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct SvcExportReqsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nfsd's attribute set `svc-export-reqs`: it writes an attribute by its key, a constant of [`SvcExportReqs`](self::SvcExportReqs) (see [`Writer`](f::view::Writer)).
+pub type SvcExportReqsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::SvcExportReqs>;
 
-impl<'m, 'a, 'b> SvcExportReqsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `requests` (`NFSD_A_SVC_EXPORT_REQS_REQUESTS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn requests(&mut self) -> Result<SvcExportWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(SvcExportWriter)
-    }
-}
-
-/// The typed view of nfsd's attribute set `unlock-export`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct UnlockExport<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for UnlockExport<'a> {
-    const SET: &'static f::AttrSet = &SET_UNLOCK_EXPORT;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_UNLOCK_EXPORT, attrs).map(Self)
-    }
-}
+/// The typed view of nfsd's attribute set `unlock-export`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type UnlockExport<'a> = f::view::View<'a, sets::UnlockExport, 1>;
 
 impl<'a> UnlockExport<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `path` (`NFSD_A_UNLOCK_EXPORT_PATH`, string), written by the writer's `put`.
+    pub const PATH: f::view::Key<sets::UnlockExport, f::view::Str> = f::view::Key::new(1);
 
     /// `path` (`NFSD_A_UNLOCK_EXPORT_PATH`, string).
     #[inline]
@@ -3491,62 +2508,15 @@ impl<'a> UnlockExport<'a> {
     }
 }
 
-/// The typed writer of nfsd's attribute set `unlock-export`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct UnlockExportWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nfsd's attribute set `unlock-export`: it writes an attribute by its key, a constant of [`UnlockExport`](self::UnlockExport) (see [`Writer`](f::view::Writer)).
+pub type UnlockExportWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::UnlockExport>;
 
-impl<'m, 'a, 'b> UnlockExportWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `path` (`NFSD_A_UNLOCK_EXPORT_PATH`, string).
-    #[inline]
-    pub fn path(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-}
-
-/// The typed view of nfsd's attribute set `unlock-filesystem`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct UnlockFilesystem<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for UnlockFilesystem<'a> {
-    const SET: &'static f::AttrSet = &SET_UNLOCK_FILESYSTEM;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_UNLOCK_FILESYSTEM, attrs).map(Self)
-    }
-}
+/// The typed view of nfsd's attribute set `unlock-filesystem`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type UnlockFilesystem<'a> = f::view::View<'a, sets::UnlockFilesystem, 1>;
 
 impl<'a> UnlockFilesystem<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `path` (`NFSD_A_UNLOCK_FILESYSTEM_PATH`, string), written by the writer's `put`.
+    pub const PATH: f::view::Key<sets::UnlockFilesystem, f::view::Str> = f::view::Key::new(1);
 
     /// `path` (`NFSD_A_UNLOCK_FILESYSTEM_PATH`, string).
     #[inline]
@@ -3555,62 +2525,15 @@ impl<'a> UnlockFilesystem<'a> {
     }
 }
 
-/// The typed writer of nfsd's attribute set `unlock-filesystem`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct UnlockFilesystemWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nfsd's attribute set `unlock-filesystem`: it writes an attribute by its key, a constant of [`UnlockFilesystem`](self::UnlockFilesystem) (see [`Writer`](f::view::Writer)).
+pub type UnlockFilesystemWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::UnlockFilesystem>;
 
-impl<'m, 'a, 'b> UnlockFilesystemWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `path` (`NFSD_A_UNLOCK_FILESYSTEM_PATH`, string).
-    #[inline]
-    pub fn path(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-}
-
-/// The typed view of nfsd's attribute set `unlock-ip`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct UnlockIp<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for UnlockIp<'a> {
-    const SET: &'static f::AttrSet = &SET_UNLOCK_IP;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_UNLOCK_IP, attrs).map(Self)
-    }
-}
+/// The typed view of nfsd's attribute set `unlock-ip`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type UnlockIp<'a> = f::view::View<'a, sets::UnlockIp, 1>;
 
 impl<'a> UnlockIp<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `address` (`NFSD_A_UNLOCK_IP_ADDRESS`, binary), written by the writer's `put`.
+    pub const ADDRESS: f::view::Key<sets::UnlockIp, [u8]> = f::view::Key::new(1);
 
     /// `address` (`NFSD_A_UNLOCK_IP_ADDRESS`, binary).
     #[inline]
@@ -3619,62 +2542,21 @@ impl<'a> UnlockIp<'a> {
     }
 }
 
-/// The typed writer of nfsd's attribute set `unlock-ip`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct UnlockIpWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nfsd's attribute set `unlock-ip`: it writes an attribute by its key, a constant of [`UnlockIp`](self::UnlockIp) (see [`Writer`](f::view::Writer)).
+pub type UnlockIpWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::UnlockIp>;
 
-impl<'m, 'a, 'b> UnlockIpWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `address` (`NFSD_A_UNLOCK_IP_ADDRESS`, binary).
-    #[inline]
-    pub fn address(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, value), self)
-    }
-}
-
-/// The typed view of nfsd's attribute set `version`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Version<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for Version<'a> {
-    const SET: &'static f::AttrSet = &SET_VERSION;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_VERSION, attrs).map(Self)
-    }
-}
+/// The typed view of nfsd's attribute set `version`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Version<'a> = f::view::View<'a, sets::Version, 3>;
 
 impl<'a> Version<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `major` (`NFSD_A_VERSION_MAJOR`, u32), written by the writer's `put`.
+    pub const MAJOR: f::view::Key<sets::Version, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `minor` (`NFSD_A_VERSION_MINOR`, u32), written by the writer's `put`.
+    pub const MINOR: f::view::Key<sets::Version, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `enabled` (`NFSD_A_VERSION_ENABLED`, flag), written by the writer's `put`.
+    pub const ENABLED: f::view::Key<sets::Version, f::view::Flag> = f::view::Key::new(3);
 
     /// `major` (`NFSD_A_VERSION_MAJOR`, u32).
     #[inline]
@@ -3695,38 +2577,157 @@ impl<'a> Version<'a> {
     }
 }
 
-/// The typed writer of nfsd's attribute set `version`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct VersionWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nfsd's attribute set `version`: it writes an attribute by its key, a constant of [`Version`](self::Version) (see [`Writer`](f::view::Writer)).
+pub type VersionWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Version>;
 
-impl<'m, 'a, 'b> VersionWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
+/// The marker types naming nfsd's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
+
+    /// Names `auth-flavor` in [`AuthFlavor`](super::AuthFlavor) and [`AuthFlavorWriter`](super::AuthFlavorWriter).
+    pub enum AuthFlavor {}
+
+    impl f::view::Set for AuthFlavor {
+        const SET: &'static f::AttrSet = &super::SET_AUTH_FLAVOR;
     }
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
+    /// Names `cache-flush` in [`CacheFlush`](super::CacheFlush) and [`CacheFlushWriter`](super::CacheFlushWriter).
+    pub enum CacheFlush {}
+
+    impl f::view::Set for CacheFlush {
+        const SET: &'static f::AttrSet = &super::SET_CACHE_FLUSH;
     }
 
-    /// Writes `major` (`NFSD_A_VERSION_MAJOR`, u32).
-    #[inline]
-    pub fn major(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
+    /// Names `cache-notify` in [`CacheNotify`](super::CacheNotify) and [`CacheNotifyWriter`](super::CacheNotifyWriter).
+    pub enum CacheNotify {}
+
+    impl f::view::Set for CacheNotify {
+        const SET: &'static f::AttrSet = &super::SET_CACHE_NOTIFY;
     }
 
-    /// Writes `minor` (`NFSD_A_VERSION_MINOR`, u32).
-    #[inline]
-    pub fn minor(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
+    /// Names `expkey` in [`Expkey`](super::Expkey) and [`ExpkeyWriter`](super::ExpkeyWriter).
+    pub enum Expkey {}
+
+    impl f::view::Set for Expkey {
+        const SET: &'static f::AttrSet = &super::SET_EXPKEY;
     }
 
-    /// Writes `enabled` (`NFSD_A_VERSION_ENABLED`, flag).
-    #[inline]
-    pub fn enabled(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(3), self)
+    /// Names `expkey-reqs` in [`ExpkeyReqs`](super::ExpkeyReqs) and [`ExpkeyReqsWriter`](super::ExpkeyReqsWriter).
+    pub enum ExpkeyReqs {}
+
+    impl f::view::Set for ExpkeyReqs {
+        const SET: &'static f::AttrSet = &super::SET_EXPKEY_REQS;
+    }
+
+    /// Names `fslocation` in [`Fslocation`](super::Fslocation) and [`FslocationWriter`](super::FslocationWriter).
+    pub enum Fslocation {}
+
+    impl f::view::Set for Fslocation {
+        const SET: &'static f::AttrSet = &super::SET_FSLOCATION;
+    }
+
+    /// Names `fslocations` in [`Fslocations`](super::Fslocations) and [`FslocationsWriter`](super::FslocationsWriter).
+    pub enum Fslocations {}
+
+    impl f::view::Set for Fslocations {
+        const SET: &'static f::AttrSet = &super::SET_FSLOCATIONS;
+    }
+
+    /// Names `pool-mode` in [`PoolMode`](super::PoolMode) and [`PoolModeWriter`](super::PoolModeWriter).
+    pub enum PoolMode {}
+
+    impl f::view::Set for PoolMode {
+        const SET: &'static f::AttrSet = &super::SET_POOL_MODE;
+    }
+
+    /// Names `rpc-status` in [`RpcStatus`](super::RpcStatus) and [`RpcStatusWriter`](super::RpcStatusWriter).
+    pub enum RpcStatus {}
+
+    impl f::view::Set for RpcStatus {
+        const SET: &'static f::AttrSet = &super::SET_RPC_STATUS;
+    }
+
+    /// Names `server` in [`Server`](super::Server) and [`ServerWriter`](super::ServerWriter).
+    pub enum Server {}
+
+    impl f::view::Set for Server {
+        const SET: &'static f::AttrSet = &super::SET_SERVER;
+    }
+
+    /// Names `server-proc-entry` in [`ServerProcEntry`](super::ServerProcEntry) and [`ServerProcEntryWriter`](super::ServerProcEntryWriter).
+    pub enum ServerProcEntry {}
+
+    impl f::view::Set for ServerProcEntry {
+        const SET: &'static f::AttrSet = &super::SET_SERVER_PROC_ENTRY;
+    }
+
+    /// Names `server-proto` in [`ServerProto`](super::ServerProto) and [`ServerProtoWriter`](super::ServerProtoWriter).
+    pub enum ServerProto {}
+
+    impl f::view::Set for ServerProto {
+        const SET: &'static f::AttrSet = &super::SET_SERVER_PROTO;
+    }
+
+    /// Names `server-sock` in [`ServerSock`](super::ServerSock) and [`ServerSockWriter`](super::ServerSockWriter).
+    pub enum ServerSock {}
+
+    impl f::view::Set for ServerSock {
+        const SET: &'static f::AttrSet = &super::SET_SERVER_SOCK;
+    }
+
+    /// Names `server-stats` in [`ServerStats`](super::ServerStats) and [`ServerStatsWriter`](super::ServerStatsWriter).
+    pub enum ServerStats {}
+
+    impl f::view::Set for ServerStats {
+        const SET: &'static f::AttrSet = &super::SET_SERVER_STATS;
+    }
+
+    /// Names `sock` in [`Sock`](super::Sock) and [`SockWriter`](super::SockWriter).
+    pub enum Sock {}
+
+    impl f::view::Set for Sock {
+        const SET: &'static f::AttrSet = &super::SET_SOCK;
+    }
+
+    /// Names `svc-export` in [`SvcExport`](super::SvcExport) and [`SvcExportWriter`](super::SvcExportWriter).
+    pub enum SvcExport {}
+
+    impl f::view::Set for SvcExport {
+        const SET: &'static f::AttrSet = &super::SET_SVC_EXPORT;
+    }
+
+    /// Names `svc-export-reqs` in [`SvcExportReqs`](super::SvcExportReqs) and [`SvcExportReqsWriter`](super::SvcExportReqsWriter).
+    pub enum SvcExportReqs {}
+
+    impl f::view::Set for SvcExportReqs {
+        const SET: &'static f::AttrSet = &super::SET_SVC_EXPORT_REQS;
+    }
+
+    /// Names `unlock-export` in [`UnlockExport`](super::UnlockExport) and [`UnlockExportWriter`](super::UnlockExportWriter).
+    pub enum UnlockExport {}
+
+    impl f::view::Set for UnlockExport {
+        const SET: &'static f::AttrSet = &super::SET_UNLOCK_EXPORT;
+    }
+
+    /// Names `unlock-filesystem` in [`UnlockFilesystem`](super::UnlockFilesystem) and [`UnlockFilesystemWriter`](super::UnlockFilesystemWriter).
+    pub enum UnlockFilesystem {}
+
+    impl f::view::Set for UnlockFilesystem {
+        const SET: &'static f::AttrSet = &super::SET_UNLOCK_FILESYSTEM;
+    }
+
+    /// Names `unlock-ip` in [`UnlockIp`](super::UnlockIp) and [`UnlockIpWriter`](super::UnlockIpWriter).
+    pub enum UnlockIp {}
+
+    impl f::view::Set for UnlockIp {
+        const SET: &'static f::AttrSet = &super::SET_UNLOCK_IP;
+    }
+
+    /// Names `version` in [`Version`](super::Version) and [`VersionWriter`](super::VersionWriter).
+    pub enum Version {}
+
+    impl f::view::Set for Version {
+        const SET: &'static f::AttrSet = &super::SET_VERSION;
     }
 }

@@ -6295,38 +6295,12 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[&STRUCT_NFGENMSG],
     sub_messages: &[&SUB_EXPR_OPS, &SUB_OBJ_DATA],
 };
-/// The typed view of nftables's attribute set `batch-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct BatchAttrs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for BatchAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_BATCH_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_BATCH_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `batch-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type BatchAttrs<'a> = f::view::View<'a, sets::BatchAttrs, 1>;
 
 impl<'a> BatchAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `genid` (`NFTABLES_A_BATCH_ATTRS_GENID`, u32, big-endian), written by the writer's `put`.
+    pub const GENID: f::view::Key<sets::BatchAttrs, f::view::Be<u32>> = f::view::Key::new(1);
 
     /// `genid` (`NFTABLES_A_BATCH_ATTRS_GENID`, u32, big-endian).
     #[inline]
@@ -6335,62 +6309,47 @@ impl<'a> BatchAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `batch-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct BatchAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `batch-attrs`: it writes an attribute by its key, a constant of [`BatchAttrs`](self::BatchAttrs) (see [`Writer`](f::view::Writer)).
+pub type BatchAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::BatchAttrs>;
 
-impl<'m, 'a, 'b> BatchAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `genid` (`NFTABLES_A_BATCH_ATTRS_GENID`, u32, big-endian).
-    #[inline]
-    pub fn genid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `chain-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ChainAttrs<'a>(f::view::RawView<'a, 11>);
-
-impl<'a> f::view::SetView<'a> for ChainAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_CHAIN_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_CHAIN_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `chain-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ChainAttrs<'a> = f::view::View<'a, sets::ChainAttrs, 11>;
 
 impl<'a> ChainAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `table` (`NFTABLES_A_CHAIN_ATTRS_TABLE`, string), written by the writer's `put`.
+    pub const TABLE: f::view::Key<sets::ChainAttrs, f::view::Str> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 11> {
-        &self.0
-    }
+    /// The key of `handle` (`NFTABLES_A_CHAIN_ATTRS_HANDLE`, u64, big-endian), written by the writer's `put`.
+    pub const HANDLE: f::view::Key<sets::ChainAttrs, f::view::Be<u64>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `name` (`NFTABLES_A_CHAIN_ATTRS_NAME`, string), written by the writer's `put`.
+    pub const NAME: f::view::Key<sets::ChainAttrs, f::view::Str> = f::view::Key::new(3);
+
+    /// The key of `hook` (`NFTABLES_A_CHAIN_ATTRS_HOOK`, nest), opened by the writer's `nest`.
+    pub const HOOK: f::view::Key<sets::ChainAttrs, f::view::Nested<sets::NftHookAttrs>> =
+        f::view::Key::new(4);
+
+    /// The key of `policy` (`NFTABLES_A_CHAIN_ATTRS_POLICY`, u32, big-endian), written by the writer's `put`.
+    pub const POLICY: f::view::Key<sets::ChainAttrs, f::view::Be<u32>> = f::view::Key::new(5);
+
+    /// The key of `use` (`NFTABLES_A_CHAIN_ATTRS_USE`, u32, big-endian), written by the writer's `put`.
+    pub const USE: f::view::Key<sets::ChainAttrs, f::view::Be<u32>> = f::view::Key::new(6);
+
+    /// The key of `type` (`NFTABLES_A_CHAIN_ATTRS_TYPE`, string), written by the writer's `put`.
+    pub const TYPE: f::view::Key<sets::ChainAttrs, f::view::Str> = f::view::Key::new(7);
+
+    /// The key of `counters` (`NFTABLES_A_CHAIN_ATTRS_COUNTERS`, nest), opened by the writer's `nest`.
+    pub const COUNTERS: f::view::Key<sets::ChainAttrs, f::view::Nested<sets::NftCounterAttrs>> =
+        f::view::Key::new(8);
+
+    /// The key of `flags` (`NFTABLES_A_CHAIN_ATTRS_FLAGS`, u32, big-endian, bits of `chain-flags`: `ChainFlags`), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::ChainAttrs, f::view::Be<u32>> = f::view::Key::new(9);
+
+    /// The key of `id` (`NFTABLES_A_CHAIN_ATTRS_ID`, u32, big-endian), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::ChainAttrs, f::view::Be<u32>> = f::view::Key::new(10);
+
+    /// The key of `userdata` (`NFTABLES_A_CHAIN_ATTRS_USERDATA`, binary), written by the writer's `put`.
+    pub const USERDATA: f::view::Key<sets::ChainAttrs, [u8]> = f::view::Key::new(11);
 
     /// `table` (`NFTABLES_A_CHAIN_ATTRS_TABLE`, string).
     #[inline]
@@ -6459,122 +6418,21 @@ impl<'a> ChainAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `chain-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ChainAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `chain-attrs`: it writes an attribute by its key, a constant of [`ChainAttrs`](self::ChainAttrs) (see [`Writer`](f::view::Writer)).
+pub type ChainAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ChainAttrs>;
 
-impl<'m, 'a, 'b> ChainAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `table` (`NFTABLES_A_CHAIN_ATTRS_TABLE`, string).
-    #[inline]
-    pub fn table(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-
-    /// Writes `handle` (`NFTABLES_A_CHAIN_ATTRS_HANDLE`, u64, big-endian).
-    #[inline]
-    pub fn handle(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `name` (`NFTABLES_A_CHAIN_ATTRS_NAME`, string).
-    #[inline]
-    pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(3, value), self)
-    }
-
-    /// Opens `hook` (`NFTABLES_A_CHAIN_ATTRS_HOOK`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn hook(&mut self) -> Result<NftHookAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(4).map(NftHookAttrsWriter)
-    }
-
-    /// Writes `policy` (`NFTABLES_A_CHAIN_ATTRS_POLICY`, u32, big-endian).
-    #[inline]
-    pub fn policy(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(5, &value), self)
-    }
-
-    /// Writes `use` (`NFTABLES_A_CHAIN_ATTRS_USE`, u32, big-endian).
-    #[inline]
-    pub fn use_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(6, &value), self)
-    }
-
-    /// Writes `type` (`NFTABLES_A_CHAIN_ATTRS_TYPE`, string).
-    #[inline]
-    pub fn type_(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(7, value), self)
-    }
-
-    /// Opens `counters` (`NFTABLES_A_CHAIN_ATTRS_COUNTERS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn counters(&mut self) -> Result<NftCounterAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(8).map(NftCounterAttrsWriter)
-    }
-
-    /// Writes `flags` (`NFTABLES_A_CHAIN_ATTRS_FLAGS`, u32, big-endian, bits of `chain-flags`: `ChainFlags`).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(9, &value), self)
-    }
-
-    /// Writes `id` (`NFTABLES_A_CHAIN_ATTRS_ID`, u32, big-endian).
-    #[inline]
-    pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(10, &value), self)
-    }
-
-    /// Writes `userdata` (`NFTABLES_A_CHAIN_ATTRS_USERDATA`, binary).
-    #[inline]
-    pub fn userdata(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `compat-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct CompatAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for CompatAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_COMPAT_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_COMPAT_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `compat-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type CompatAttrs<'a> = f::view::View<'a, sets::CompatAttrs, 3>;
 
 impl<'a> CompatAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `name` (`NFTABLES_A_COMPAT_ATTRS_NAME`, string), written by the writer's `put`.
+    pub const NAME: f::view::Key<sets::CompatAttrs, f::view::Str> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `rev` (`NFTABLES_A_COMPAT_ATTRS_REV`, u32, big-endian), written by the writer's `put`.
+    pub const REV: f::view::Key<sets::CompatAttrs, f::view::Be<u32>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `type` (`NFTABLES_A_COMPAT_ATTRS_TYPE`, u32, big-endian), written by the writer's `put`.
+    pub const TYPE: f::view::Key<sets::CompatAttrs, f::view::Be<u32>> = f::view::Key::new(3);
 
     /// `name` (`NFTABLES_A_COMPAT_ATTRS_NAME`, string).
     #[inline]
@@ -6595,74 +6453,21 @@ impl<'a> CompatAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `compat-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct CompatAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `compat-attrs`: it writes an attribute by its key, a constant of [`CompatAttrs`](self::CompatAttrs) (see [`Writer`](f::view::Writer)).
+pub type CompatAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::CompatAttrs>;
 
-impl<'m, 'a, 'b> CompatAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `name` (`NFTABLES_A_COMPAT_ATTRS_NAME`, string).
-    #[inline]
-    pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-
-    /// Writes `rev` (`NFTABLES_A_COMPAT_ATTRS_REV`, u32, big-endian).
-    #[inline]
-    pub fn rev(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `type` (`NFTABLES_A_COMPAT_ATTRS_TYPE`, u32, big-endian).
-    #[inline]
-    pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `compat-match-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct CompatMatchAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for CompatMatchAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_COMPAT_MATCH_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_COMPAT_MATCH_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `compat-match-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type CompatMatchAttrs<'a> = f::view::View<'a, sets::CompatMatchAttrs, 3>;
 
 impl<'a> CompatMatchAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `name` (`NFTABLES_A_COMPAT_MATCH_ATTRS_NAME`, string), written by the writer's `put`.
+    pub const NAME: f::view::Key<sets::CompatMatchAttrs, f::view::Str> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `rev` (`NFTABLES_A_COMPAT_MATCH_ATTRS_REV`, u32, big-endian), written by the writer's `put`.
+    pub const REV: f::view::Key<sets::CompatMatchAttrs, f::view::Be<u32>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `info` (`NFTABLES_A_COMPAT_MATCH_ATTRS_INFO`, binary), written by the writer's `put`.
+    pub const INFO: f::view::Key<sets::CompatMatchAttrs, [u8]> = f::view::Key::new(3);
 
     /// `name` (`NFTABLES_A_COMPAT_MATCH_ATTRS_NAME`, string).
     #[inline]
@@ -6683,74 +6488,21 @@ impl<'a> CompatMatchAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `compat-match-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct CompatMatchAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `compat-match-attrs`: it writes an attribute by its key, a constant of [`CompatMatchAttrs`](self::CompatMatchAttrs) (see [`Writer`](f::view::Writer)).
+pub type CompatMatchAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::CompatMatchAttrs>;
 
-impl<'m, 'a, 'b> CompatMatchAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `name` (`NFTABLES_A_COMPAT_MATCH_ATTRS_NAME`, string).
-    #[inline]
-    pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-
-    /// Writes `rev` (`NFTABLES_A_COMPAT_MATCH_ATTRS_REV`, u32, big-endian).
-    #[inline]
-    pub fn rev(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `info` (`NFTABLES_A_COMPAT_MATCH_ATTRS_INFO`, binary).
-    #[inline]
-    pub fn info(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `compat-target-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct CompatTargetAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for CompatTargetAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_COMPAT_TARGET_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_COMPAT_TARGET_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `compat-target-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type CompatTargetAttrs<'a> = f::view::View<'a, sets::CompatTargetAttrs, 3>;
 
 impl<'a> CompatTargetAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `name` (`NFTABLES_A_COMPAT_TARGET_ATTRS_NAME`, string), written by the writer's `put`.
+    pub const NAME: f::view::Key<sets::CompatTargetAttrs, f::view::Str> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `rev` (`NFTABLES_A_COMPAT_TARGET_ATTRS_REV`, u32, big-endian), written by the writer's `put`.
+    pub const REV: f::view::Key<sets::CompatTargetAttrs, f::view::Be<u32>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `info` (`NFTABLES_A_COMPAT_TARGET_ATTRS_INFO`, binary), written by the writer's `put`.
+    pub const INFO: f::view::Key<sets::CompatTargetAttrs, [u8]> = f::view::Key::new(3);
 
     /// `name` (`NFTABLES_A_COMPAT_TARGET_ATTRS_NAME`, string).
     #[inline]
@@ -6771,74 +6523,18 @@ impl<'a> CompatTargetAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `compat-target-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct CompatTargetAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `compat-target-attrs`: it writes an attribute by its key, a constant of [`CompatTargetAttrs`](self::CompatTargetAttrs) (see [`Writer`](f::view::Writer)).
+pub type CompatTargetAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::CompatTargetAttrs>;
 
-impl<'m, 'a, 'b> CompatTargetAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `name` (`NFTABLES_A_COMPAT_TARGET_ATTRS_NAME`, string).
-    #[inline]
-    pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-
-    /// Writes `rev` (`NFTABLES_A_COMPAT_TARGET_ATTRS_REV`, u32, big-endian).
-    #[inline]
-    pub fn rev(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `info` (`NFTABLES_A_COMPAT_TARGET_ATTRS_INFO`, binary).
-    #[inline]
-    pub fn info(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `counter-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct CounterAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for CounterAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_COUNTER_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_COUNTER_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `counter-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type CounterAttrs<'a> = f::view::View<'a, sets::CounterAttrs, 3>;
 
 impl<'a> CounterAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `bytes` (`NFTABLES_A_COUNTER_ATTRS_BYTES`, u64, big-endian), written by the writer's `put`.
+    pub const BYTES: f::view::Key<sets::CounterAttrs, f::view::Be<u64>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `packets` (`NFTABLES_A_COUNTER_ATTRS_PACKETS`, u64, big-endian), written by the writer's `put`.
+    pub const PACKETS: f::view::Key<sets::CounterAttrs, f::view::Be<u64>> = f::view::Key::new(2);
 
     /// `bytes` (`NFTABLES_A_COUNTER_ATTRS_BYTES`, u64, big-endian).
     #[inline]
@@ -6853,68 +6549,19 @@ impl<'a> CounterAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `counter-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct CounterAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `counter-attrs`: it writes an attribute by its key, a constant of [`CounterAttrs`](self::CounterAttrs) (see [`Writer`](f::view::Writer)).
+pub type CounterAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::CounterAttrs>;
 
-impl<'m, 'a, 'b> CounterAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `bytes` (`NFTABLES_A_COUNTER_ATTRS_BYTES`, u64, big-endian).
-    #[inline]
-    pub fn bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `packets` (`NFTABLES_A_COUNTER_ATTRS_PACKETS`, u64, big-endian).
-    #[inline]
-    pub fn packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `data-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DataAttrs<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for DataAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_DATA_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DATA_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `data-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DataAttrs<'a> = f::view::View<'a, sets::DataAttrs, 2>;
 
 impl<'a> DataAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `value` (`NFTABLES_A_DATA_ATTRS_VALUE`, binary), written by the writer's `put`.
+    pub const VALUE: f::view::Key<sets::DataAttrs, [u8]> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `verdict` (`NFTABLES_A_DATA_ATTRS_VERDICT`, nest), opened by the writer's `nest`.
+    pub const VERDICT: f::view::Key<sets::DataAttrs, f::view::Nested<sets::VerdictAttrs>> =
+        f::view::Key::new(2);
 
     /// `value` (`NFTABLES_A_DATA_ATTRS_VALUE`, binary).
     #[inline]
@@ -6929,68 +6576,18 @@ impl<'a> DataAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `data-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DataAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `data-attrs`: it writes an attribute by its key, a constant of [`DataAttrs`](self::DataAttrs) (see [`Writer`](f::view::Writer)).
+pub type DataAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DataAttrs>;
 
-impl<'m, 'a, 'b> DataAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `value` (`NFTABLES_A_DATA_ATTRS_VALUE`, binary).
-    #[inline]
-    pub fn value(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, value), self)
-    }
-
-    /// Opens `verdict` (`NFTABLES_A_DATA_ATTRS_VERDICT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn verdict(&mut self) -> Result<VerdictAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(VerdictAttrsWriter)
-    }
-}
-
-/// The typed view of nftables's attribute set `expr-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ExprAttrs<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for ExprAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_EXPR_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_EXPR_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `expr-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ExprAttrs<'a> = f::view::View<'a, sets::ExprAttrs, 2>;
 
 impl<'a> ExprAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `name` (`NFTABLES_A_EXPR_ATTRS_NAME`, string), written by the writer's `put`.
+    pub const NAME: f::view::Key<sets::ExprAttrs, f::view::Str> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `data` (`NFTABLES_A_EXPR_ATTRS_DATA`, sub-message), opened by the writer's `open`.
+    pub const DATA: f::view::Key<sets::ExprAttrs, f::view::Open> = f::view::Key::new(2);
 
     /// `name` (`NFTABLES_A_EXPR_ATTRS_NAME`, string).
     #[inline]
@@ -7005,68 +6602,36 @@ impl<'a> ExprAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `expr-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ExprAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `expr-attrs`: it writes an attribute by its key, a constant of [`ExprAttrs`](self::ExprAttrs) (see [`Writer`](f::view::Writer)).
+pub type ExprAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ExprAttrs>;
 
-impl<'m, 'a, 'b> ExprAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `name` (`NFTABLES_A_EXPR_ATTRS_NAME`, string).
-    #[inline]
-    pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-
-    /// Opens `data` (`NFTABLES_A_EXPR_ATTRS_DATA`, sub-message): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn data(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2)
-    }
-}
-
-/// The typed view of nftables's attribute set `expr-bitwise-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ExprBitwiseAttrs<'a>(f::view::RawView<'a, 7>);
-
-impl<'a> f::view::SetView<'a> for ExprBitwiseAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_EXPR_BITWISE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_EXPR_BITWISE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `expr-bitwise-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ExprBitwiseAttrs<'a> = f::view::View<'a, sets::ExprBitwiseAttrs, 7>;
 
 impl<'a> ExprBitwiseAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `sreg` (`NFTABLES_A_EXPR_BITWISE_ATTRS_SREG`, u32, big-endian), written by the writer's `put`.
+    pub const SREG: f::view::Key<sets::ExprBitwiseAttrs, f::view::Be<u32>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
-        &self.0
-    }
+    /// The key of `dreg` (`NFTABLES_A_EXPR_BITWISE_ATTRS_DREG`, u32, big-endian), written by the writer's `put`.
+    pub const DREG: f::view::Key<sets::ExprBitwiseAttrs, f::view::Be<u32>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `len` (`NFTABLES_A_EXPR_BITWISE_ATTRS_LEN`, u32, big-endian), written by the writer's `put`.
+    pub const LEN: f::view::Key<sets::ExprBitwiseAttrs, f::view::Be<u32>> = f::view::Key::new(3);
+
+    /// The key of `mask` (`NFTABLES_A_EXPR_BITWISE_ATTRS_MASK`, nest), opened by the writer's `nest`.
+    pub const MASK: f::view::Key<sets::ExprBitwiseAttrs, f::view::Nested<sets::DataAttrs>> =
+        f::view::Key::new(4);
+
+    /// The key of `xor` (`NFTABLES_A_EXPR_BITWISE_ATTRS_XOR`, nest), opened by the writer's `nest`.
+    pub const XOR: f::view::Key<sets::ExprBitwiseAttrs, f::view::Nested<sets::DataAttrs>> =
+        f::view::Key::new(5);
+
+    /// The key of `op` (`NFTABLES_A_EXPR_BITWISE_ATTRS_OP`, u32, big-endian, a value of `bitwise-ops`: `BitwiseOps`), written by the writer's `put`.
+    pub const OP: f::view::Key<sets::ExprBitwiseAttrs, f::view::Be<u32>> = f::view::Key::new(6);
+
+    /// The key of `data` (`NFTABLES_A_EXPR_BITWISE_ATTRS_DATA`, nest), opened by the writer's `nest`.
+    pub const DATA: f::view::Key<sets::ExprBitwiseAttrs, f::view::Nested<sets::DataAttrs>> =
+        f::view::Key::new(7);
 
     /// `sreg` (`NFTABLES_A_EXPR_BITWISE_ATTRS_SREG`, u32, big-endian).
     #[inline]
@@ -7111,98 +6676,22 @@ impl<'a> ExprBitwiseAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `expr-bitwise-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ExprBitwiseAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `expr-bitwise-attrs`: it writes an attribute by its key, a constant of [`ExprBitwiseAttrs`](self::ExprBitwiseAttrs) (see [`Writer`](f::view::Writer)).
+pub type ExprBitwiseAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ExprBitwiseAttrs>;
 
-impl<'m, 'a, 'b> ExprBitwiseAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `sreg` (`NFTABLES_A_EXPR_BITWISE_ATTRS_SREG`, u32, big-endian).
-    #[inline]
-    pub fn sreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `dreg` (`NFTABLES_A_EXPR_BITWISE_ATTRS_DREG`, u32, big-endian).
-    #[inline]
-    pub fn dreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `len` (`NFTABLES_A_EXPR_BITWISE_ATTRS_LEN`, u32, big-endian).
-    #[inline]
-    pub fn len(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-
-    /// Opens `mask` (`NFTABLES_A_EXPR_BITWISE_ATTRS_MASK`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn mask(&mut self) -> Result<DataAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(4).map(DataAttrsWriter)
-    }
-
-    /// Opens `xor` (`NFTABLES_A_EXPR_BITWISE_ATTRS_XOR`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn xor(&mut self) -> Result<DataAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(5).map(DataAttrsWriter)
-    }
-
-    /// Writes `op` (`NFTABLES_A_EXPR_BITWISE_ATTRS_OP`, u32, big-endian, a value of `bitwise-ops`: `BitwiseOps`).
-    #[inline]
-    pub fn op(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(6, &value), self)
-    }
-
-    /// Opens `data` (`NFTABLES_A_EXPR_BITWISE_ATTRS_DATA`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn data(&mut self) -> Result<DataAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(7).map(DataAttrsWriter)
-    }
-}
-
-/// The typed view of nftables's attribute set `expr-cmp-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ExprCmpAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for ExprCmpAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_EXPR_CMP_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_EXPR_CMP_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `expr-cmp-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ExprCmpAttrs<'a> = f::view::View<'a, sets::ExprCmpAttrs, 3>;
 
 impl<'a> ExprCmpAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `sreg` (`NFTABLES_A_EXPR_CMP_ATTRS_SREG`, u32, big-endian), written by the writer's `put`.
+    pub const SREG: f::view::Key<sets::ExprCmpAttrs, f::view::Be<u32>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `op` (`NFTABLES_A_EXPR_CMP_ATTRS_OP`, u32, big-endian, a value of `cmp-ops`: `CmpOps`), written by the writer's `put`.
+    pub const OP: f::view::Key<sets::ExprCmpAttrs, f::view::Be<u32>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `data` (`NFTABLES_A_EXPR_CMP_ATTRS_DATA`, nest), opened by the writer's `nest`.
+    pub const DATA: f::view::Key<sets::ExprCmpAttrs, f::view::Nested<sets::DataAttrs>> =
+        f::view::Key::new(3);
 
     /// `sreg` (`NFTABLES_A_EXPR_CMP_ATTRS_SREG`, u32, big-endian).
     #[inline]
@@ -7223,74 +6712,19 @@ impl<'a> ExprCmpAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `expr-cmp-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ExprCmpAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `expr-cmp-attrs`: it writes an attribute by its key, a constant of [`ExprCmpAttrs`](self::ExprCmpAttrs) (see [`Writer`](f::view::Writer)).
+pub type ExprCmpAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ExprCmpAttrs>;
 
-impl<'m, 'a, 'b> ExprCmpAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `sreg` (`NFTABLES_A_EXPR_CMP_ATTRS_SREG`, u32, big-endian).
-    #[inline]
-    pub fn sreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `op` (`NFTABLES_A_EXPR_CMP_ATTRS_OP`, u32, big-endian, a value of `cmp-ops`: `CmpOps`).
-    #[inline]
-    pub fn op(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Opens `data` (`NFTABLES_A_EXPR_CMP_ATTRS_DATA`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn data(&mut self) -> Result<DataAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(DataAttrsWriter)
-    }
-}
-
-/// The typed view of nftables's attribute set `expr-counter-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ExprCounterAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for ExprCounterAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_EXPR_COUNTER_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_EXPR_COUNTER_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `expr-counter-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ExprCounterAttrs<'a> = f::view::View<'a, sets::ExprCounterAttrs, 3>;
 
 impl<'a> ExprCounterAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `bytes` (`NFTABLES_A_EXPR_COUNTER_ATTRS_BYTES`, u64, big-endian), written by the writer's `put`.
+    pub const BYTES: f::view::Key<sets::ExprCounterAttrs, f::view::Be<u64>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `packets` (`NFTABLES_A_EXPR_COUNTER_ATTRS_PACKETS`, u64, big-endian), written by the writer's `put`.
+    pub const PACKETS: f::view::Key<sets::ExprCounterAttrs, f::view::Be<u64>> =
+        f::view::Key::new(2);
 
     /// `bytes` (`NFTABLES_A_EXPR_COUNTER_ATTRS_BYTES`, u64, big-endian).
     #[inline]
@@ -7305,68 +6739,24 @@ impl<'a> ExprCounterAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `expr-counter-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ExprCounterAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `expr-counter-attrs`: it writes an attribute by its key, a constant of [`ExprCounterAttrs`](self::ExprCounterAttrs) (see [`Writer`](f::view::Writer)).
+pub type ExprCounterAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ExprCounterAttrs>;
 
-impl<'m, 'a, 'b> ExprCounterAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `bytes` (`NFTABLES_A_EXPR_COUNTER_ATTRS_BYTES`, u64, big-endian).
-    #[inline]
-    pub fn bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `packets` (`NFTABLES_A_EXPR_COUNTER_ATTRS_PACKETS`, u64, big-endian).
-    #[inline]
-    pub fn packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `expr-ct-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ExprCtAttrs<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for ExprCtAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_EXPR_CT_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_EXPR_CT_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `expr-ct-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ExprCtAttrs<'a> = f::view::View<'a, sets::ExprCtAttrs, 4>;
 
 impl<'a> ExprCtAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `dreg` (`NFTABLES_A_EXPR_CT_ATTRS_DREG`, u32, big-endian), written by the writer's `put`.
+    pub const DREG: f::view::Key<sets::ExprCtAttrs, f::view::Be<u32>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `key` (`NFTABLES_A_EXPR_CT_ATTRS_KEY`, u32, big-endian, a value of `ct-keys`: `CtKeys`), written by the writer's `put`.
+    pub const KEY: f::view::Key<sets::ExprCtAttrs, f::view::Be<u32>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `direction` (`NFTABLES_A_EXPR_CT_ATTRS_DIRECTION`, u8, a value of `ct-direction`: `CtDirection`), written by the writer's `put`.
+    pub const DIRECTION: f::view::Key<sets::ExprCtAttrs, u8> = f::view::Key::new(3);
+
+    /// The key of `sreg` (`NFTABLES_A_EXPR_CT_ATTRS_SREG`, u32, big-endian), written by the writer's `put`.
+    pub const SREG: f::view::Key<sets::ExprCtAttrs, f::view::Be<u32>> = f::view::Key::new(4);
 
     /// `dreg` (`NFTABLES_A_EXPR_CT_ATTRS_DREG`, u32, big-endian).
     #[inline]
@@ -7393,80 +6783,21 @@ impl<'a> ExprCtAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `expr-ct-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ExprCtAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `expr-ct-attrs`: it writes an attribute by its key, a constant of [`ExprCtAttrs`](self::ExprCtAttrs) (see [`Writer`](f::view::Writer)).
+pub type ExprCtAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ExprCtAttrs>;
 
-impl<'m, 'a, 'b> ExprCtAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `dreg` (`NFTABLES_A_EXPR_CT_ATTRS_DREG`, u32, big-endian).
-    #[inline]
-    pub fn dreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `key` (`NFTABLES_A_EXPR_CT_ATTRS_KEY`, u32, big-endian, a value of `ct-keys`: `CtKeys`).
-    #[inline]
-    pub fn key(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `direction` (`NFTABLES_A_EXPR_CT_ATTRS_DIRECTION`, u8, a value of `ct-direction`: `CtDirection`).
-    #[inline]
-    pub fn direction(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `sreg` (`NFTABLES_A_EXPR_CT_ATTRS_SREG`, u32, big-endian).
-    #[inline]
-    pub fn sreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(4, &value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `expr-fib-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ExprFibAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for ExprFibAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_EXPR_FIB_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_EXPR_FIB_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `expr-fib-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ExprFibAttrs<'a> = f::view::View<'a, sets::ExprFibAttrs, 3>;
 
 impl<'a> ExprFibAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `dreg` (`NFTABLES_A_EXPR_FIB_ATTRS_DREG`, u32, big-endian), written by the writer's `put`.
+    pub const DREG: f::view::Key<sets::ExprFibAttrs, f::view::Be<u32>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `result` (`NFTABLES_A_EXPR_FIB_ATTRS_RESULT`, u32, big-endian, a value of `fib-result`: `FibResult`), written by the writer's `put`.
+    pub const RESULT: f::view::Key<sets::ExprFibAttrs, f::view::Be<u32>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `flags` (`NFTABLES_A_EXPR_FIB_ATTRS_FLAGS`, u32, big-endian, a value of `fib-flags`: `FibFlags`), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::ExprFibAttrs, f::view::Be<u32>> = f::view::Key::new(3);
 
     /// `dreg` (`NFTABLES_A_EXPR_FIB_ATTRS_DREG`, u32, big-endian).
     #[inline]
@@ -7487,74 +6818,15 @@ impl<'a> ExprFibAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `expr-fib-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ExprFibAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `expr-fib-attrs`: it writes an attribute by its key, a constant of [`ExprFibAttrs`](self::ExprFibAttrs) (see [`Writer`](f::view::Writer)).
+pub type ExprFibAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ExprFibAttrs>;
 
-impl<'m, 'a, 'b> ExprFibAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `dreg` (`NFTABLES_A_EXPR_FIB_ATTRS_DREG`, u32, big-endian).
-    #[inline]
-    pub fn dreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `result` (`NFTABLES_A_EXPR_FIB_ATTRS_RESULT`, u32, big-endian, a value of `fib-result`: `FibResult`).
-    #[inline]
-    pub fn result(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `flags` (`NFTABLES_A_EXPR_FIB_ATTRS_FLAGS`, u32, big-endian, a value of `fib-flags`: `FibFlags`).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `expr-flow-offload-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ExprFlowOffloadAttrs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for ExprFlowOffloadAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_EXPR_FLOW_OFFLOAD_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_EXPR_FLOW_OFFLOAD_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `expr-flow-offload-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ExprFlowOffloadAttrs<'a> = f::view::View<'a, sets::ExprFlowOffloadAttrs, 1>;
 
 impl<'a> ExprFlowOffloadAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `name` (`NFTABLES_A_EXPR_FLOW_OFFLOAD_ATTRS_NAME`, string), written by the writer's `put`.
+    pub const NAME: f::view::Key<sets::ExprFlowOffloadAttrs, f::view::Str> = f::view::Key::new(1);
 
     /// `name` (`NFTABLES_A_EXPR_FLOW_OFFLOAD_ATTRS_NAME`, string).
     #[inline]
@@ -7563,62 +6835,20 @@ impl<'a> ExprFlowOffloadAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `expr-flow-offload-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ExprFlowOffloadAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `expr-flow-offload-attrs`: it writes an attribute by its key, a constant of [`ExprFlowOffloadAttrs`](self::ExprFlowOffloadAttrs) (see [`Writer`](f::view::Writer)).
+pub type ExprFlowOffloadAttrsWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::ExprFlowOffloadAttrs>;
 
-impl<'m, 'a, 'b> ExprFlowOffloadAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `name` (`NFTABLES_A_EXPR_FLOW_OFFLOAD_ATTRS_NAME`, string).
-    #[inline]
-    pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `expr-immediate-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ExprImmediateAttrs<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for ExprImmediateAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_EXPR_IMMEDIATE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_EXPR_IMMEDIATE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `expr-immediate-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ExprImmediateAttrs<'a> = f::view::View<'a, sets::ExprImmediateAttrs, 2>;
 
 impl<'a> ExprImmediateAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `dreg` (`NFTABLES_A_EXPR_IMMEDIATE_ATTRS_DREG`, u32, big-endian), written by the writer's `put`.
+    pub const DREG: f::view::Key<sets::ExprImmediateAttrs, f::view::Be<u32>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `data` (`NFTABLES_A_EXPR_IMMEDIATE_ATTRS_DATA`, nest), opened by the writer's `nest`.
+    pub const DATA: f::view::Key<sets::ExprImmediateAttrs, f::view::Nested<sets::DataAttrs>> =
+        f::view::Key::new(2);
 
     /// `dreg` (`NFTABLES_A_EXPR_IMMEDIATE_ATTRS_DREG`, u32, big-endian).
     #[inline]
@@ -7633,68 +6863,17 @@ impl<'a> ExprImmediateAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `expr-immediate-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ExprImmediateAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `expr-immediate-attrs`: it writes an attribute by its key, a constant of [`ExprImmediateAttrs`](self::ExprImmediateAttrs) (see [`Writer`](f::view::Writer)).
+pub type ExprImmediateAttrsWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::ExprImmediateAttrs>;
 
-impl<'m, 'a, 'b> ExprImmediateAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `dreg` (`NFTABLES_A_EXPR_IMMEDIATE_ATTRS_DREG`, u32, big-endian).
-    #[inline]
-    pub fn dreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Opens `data` (`NFTABLES_A_EXPR_IMMEDIATE_ATTRS_DATA`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn data(&mut self) -> Result<DataAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(DataAttrsWriter)
-    }
-}
-
-/// The typed view of nftables's attribute set `expr-list-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ExprListAttrs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for ExprListAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_EXPR_LIST_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_EXPR_LIST_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `expr-list-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ExprListAttrs<'a> = f::view::View<'a, sets::ExprListAttrs, 1>;
 
 impl<'a> ExprListAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `elem` (`NFTABLES_A_EXPR_LIST_ATTRS_ELEM`, nest, multi-attr), opened by the writer's `nest`.
+    pub const ELEM: f::view::Key<sets::ExprListAttrs, f::view::Nested<sets::ExprAttrs>> =
+        f::view::Key::new(1);
 
     /// `elem` (`NFTABLES_A_EXPR_LIST_ATTRS_ELEM`, nest, multi-attr).
     #[inline]
@@ -7703,62 +6882,27 @@ impl<'a> ExprListAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `expr-list-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ExprListAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `expr-list-attrs`: it writes an attribute by its key, a constant of [`ExprListAttrs`](self::ExprListAttrs) (see [`Writer`](f::view::Writer)).
+pub type ExprListAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ExprListAttrs>;
 
-impl<'m, 'a, 'b> ExprListAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `elem` (`NFTABLES_A_EXPR_LIST_ATTRS_ELEM`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn elem(&mut self) -> Result<ExprAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(ExprAttrsWriter)
-    }
-}
-
-/// The typed view of nftables's attribute set `expr-lookup-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ExprLookupAttrs<'a>(f::view::RawView<'a, 5>);
-
-impl<'a> f::view::SetView<'a> for ExprLookupAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_EXPR_LOOKUP_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_EXPR_LOOKUP_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `expr-lookup-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ExprLookupAttrs<'a> = f::view::View<'a, sets::ExprLookupAttrs, 5>;
 
 impl<'a> ExprLookupAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `set` (`NFTABLES_A_EXPR_LOOKUP_ATTRS_SET`, string), written by the writer's `put`.
+    pub const SET_: f::view::Key<sets::ExprLookupAttrs, f::view::Str> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
-        &self.0
-    }
+    /// The key of `set-id` (`NFTABLES_A_EXPR_LOOKUP_ATTRS_SET_ID`, u32, big-endian), written by the writer's `put`.
+    pub const SET_ID: f::view::Key<sets::ExprLookupAttrs, f::view::Be<u32>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `sreg` (`NFTABLES_A_EXPR_LOOKUP_ATTRS_SREG`, u32, big-endian), written by the writer's `put`.
+    pub const SREG: f::view::Key<sets::ExprLookupAttrs, f::view::Be<u32>> = f::view::Key::new(3);
+
+    /// The key of `dreg` (`NFTABLES_A_EXPR_LOOKUP_ATTRS_DREG`, u32, big-endian), written by the writer's `put`.
+    pub const DREG: f::view::Key<sets::ExprLookupAttrs, f::view::Be<u32>> = f::view::Key::new(4);
+
+    /// The key of `flags` (`NFTABLES_A_EXPR_LOOKUP_ATTRS_FLAGS`, u32, big-endian, a value of `lookup-flags`: `LookupFlags`), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::ExprLookupAttrs, f::view::Be<u32>> = f::view::Key::new(5);
 
     /// `set` (`NFTABLES_A_EXPR_LOOKUP_ATTRS_SET`, string).
     #[inline]
@@ -7791,86 +6935,23 @@ impl<'a> ExprLookupAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `expr-lookup-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ExprLookupAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `expr-lookup-attrs`: it writes an attribute by its key, a constant of [`ExprLookupAttrs`](self::ExprLookupAttrs) (see [`Writer`](f::view::Writer)).
+pub type ExprLookupAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ExprLookupAttrs>;
 
-impl<'m, 'a, 'b> ExprLookupAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `set` (`NFTABLES_A_EXPR_LOOKUP_ATTRS_SET`, string).
-    #[inline]
-    pub fn set(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-
-    /// Writes `set-id` (`NFTABLES_A_EXPR_LOOKUP_ATTRS_SET_ID`, u32, big-endian).
-    #[inline]
-    pub fn set_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `sreg` (`NFTABLES_A_EXPR_LOOKUP_ATTRS_SREG`, u32, big-endian).
-    #[inline]
-    pub fn sreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-
-    /// Writes `dreg` (`NFTABLES_A_EXPR_LOOKUP_ATTRS_DREG`, u32, big-endian).
-    #[inline]
-    pub fn dreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(4, &value), self)
-    }
-
-    /// Writes `flags` (`NFTABLES_A_EXPR_LOOKUP_ATTRS_FLAGS`, u32, big-endian, a value of `lookup-flags`: `LookupFlags`).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(5, &value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `expr-masq-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ExprMasqAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for ExprMasqAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_EXPR_MASQ_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_EXPR_MASQ_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `expr-masq-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ExprMasqAttrs<'a> = f::view::View<'a, sets::ExprMasqAttrs, 3>;
 
 impl<'a> ExprMasqAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `flags` (`NFTABLES_A_EXPR_MASQ_ATTRS_FLAGS`, u32, big-endian, bits of `nat-range-flags`: `NatRangeFlags`), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::ExprMasqAttrs, f::view::Be<u32>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `reg-proto-min` (`NFTABLES_A_EXPR_MASQ_ATTRS_REG_PROTO_MIN`, u32, big-endian, a value of `registers`: `Registers`), written by the writer's `put`.
+    pub const REG_PROTO_MIN: f::view::Key<sets::ExprMasqAttrs, f::view::Be<u32>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `reg-proto-max` (`NFTABLES_A_EXPR_MASQ_ATTRS_REG_PROTO_MAX`, u32, big-endian, a value of `registers`: `Registers`), written by the writer's `put`.
+    pub const REG_PROTO_MAX: f::view::Key<sets::ExprMasqAttrs, f::view::Be<u32>> =
+        f::view::Key::new(3);
 
     /// `flags` (`NFTABLES_A_EXPR_MASQ_ATTRS_FLAGS`, u32, big-endian, bits of `nat-range-flags`: `NatRangeFlags`).
     #[inline]
@@ -7891,74 +6972,21 @@ impl<'a> ExprMasqAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `expr-masq-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ExprMasqAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `expr-masq-attrs`: it writes an attribute by its key, a constant of [`ExprMasqAttrs`](self::ExprMasqAttrs) (see [`Writer`](f::view::Writer)).
+pub type ExprMasqAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ExprMasqAttrs>;
 
-impl<'m, 'a, 'b> ExprMasqAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `flags` (`NFTABLES_A_EXPR_MASQ_ATTRS_FLAGS`, u32, big-endian, bits of `nat-range-flags`: `NatRangeFlags`).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `reg-proto-min` (`NFTABLES_A_EXPR_MASQ_ATTRS_REG_PROTO_MIN`, u32, big-endian, a value of `registers`: `Registers`).
-    #[inline]
-    pub fn reg_proto_min(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `reg-proto-max` (`NFTABLES_A_EXPR_MASQ_ATTRS_REG_PROTO_MAX`, u32, big-endian, a value of `registers`: `Registers`).
-    #[inline]
-    pub fn reg_proto_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `expr-meta-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ExprMetaAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for ExprMetaAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_EXPR_META_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_EXPR_META_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `expr-meta-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ExprMetaAttrs<'a> = f::view::View<'a, sets::ExprMetaAttrs, 3>;
 
 impl<'a> ExprMetaAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `dreg` (`NFTABLES_A_EXPR_META_ATTRS_DREG`, u32, big-endian), written by the writer's `put`.
+    pub const DREG: f::view::Key<sets::ExprMetaAttrs, f::view::Be<u32>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `key` (`NFTABLES_A_EXPR_META_ATTRS_KEY`, u32, big-endian, a value of `meta-keys`: `MetaKeys`), written by the writer's `put`.
+    pub const KEY: f::view::Key<sets::ExprMetaAttrs, f::view::Be<u32>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `sreg` (`NFTABLES_A_EXPR_META_ATTRS_SREG`, u32, big-endian), written by the writer's `put`.
+    pub const SREG: f::view::Key<sets::ExprMetaAttrs, f::view::Be<u32>> = f::view::Key::new(3);
 
     /// `dreg` (`NFTABLES_A_EXPR_META_ATTRS_DREG`, u32, big-endian).
     #[inline]
@@ -7979,74 +7007,37 @@ impl<'a> ExprMetaAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `expr-meta-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ExprMetaAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `expr-meta-attrs`: it writes an attribute by its key, a constant of [`ExprMetaAttrs`](self::ExprMetaAttrs) (see [`Writer`](f::view::Writer)).
+pub type ExprMetaAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ExprMetaAttrs>;
 
-impl<'m, 'a, 'b> ExprMetaAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `dreg` (`NFTABLES_A_EXPR_META_ATTRS_DREG`, u32, big-endian).
-    #[inline]
-    pub fn dreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `key` (`NFTABLES_A_EXPR_META_ATTRS_KEY`, u32, big-endian, a value of `meta-keys`: `MetaKeys`).
-    #[inline]
-    pub fn key(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `sreg` (`NFTABLES_A_EXPR_META_ATTRS_SREG`, u32, big-endian).
-    #[inline]
-    pub fn sreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `expr-nat-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ExprNatAttrs<'a>(f::view::RawView<'a, 7>);
-
-impl<'a> f::view::SetView<'a> for ExprNatAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_EXPR_NAT_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_EXPR_NAT_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `expr-nat-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ExprNatAttrs<'a> = f::view::View<'a, sets::ExprNatAttrs, 7>;
 
 impl<'a> ExprNatAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `type` (`NFTABLES_A_EXPR_NAT_ATTRS_TYPE`, u32, big-endian), written by the writer's `put`.
+    pub const TYPE: f::view::Key<sets::ExprNatAttrs, f::view::Be<u32>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
-        &self.0
-    }
+    /// The key of `family` (`NFTABLES_A_EXPR_NAT_ATTRS_FAMILY`, u32, big-endian), written by the writer's `put`.
+    pub const FAMILY: f::view::Key<sets::ExprNatAttrs, f::view::Be<u32>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `reg-addr-min` (`NFTABLES_A_EXPR_NAT_ATTRS_REG_ADDR_MIN`, u32, big-endian), written by the writer's `put`.
+    pub const REG_ADDR_MIN: f::view::Key<sets::ExprNatAttrs, f::view::Be<u32>> =
+        f::view::Key::new(3);
+
+    /// The key of `reg-addr-max` (`NFTABLES_A_EXPR_NAT_ATTRS_REG_ADDR_MAX`, u32, big-endian), written by the writer's `put`.
+    pub const REG_ADDR_MAX: f::view::Key<sets::ExprNatAttrs, f::view::Be<u32>> =
+        f::view::Key::new(4);
+
+    /// The key of `reg-proto-min` (`NFTABLES_A_EXPR_NAT_ATTRS_REG_PROTO_MIN`, u32, big-endian), written by the writer's `put`.
+    pub const REG_PROTO_MIN: f::view::Key<sets::ExprNatAttrs, f::view::Be<u32>> =
+        f::view::Key::new(5);
+
+    /// The key of `reg-proto-max` (`NFTABLES_A_EXPR_NAT_ATTRS_REG_PROTO_MAX`, u32, big-endian), written by the writer's `put`.
+    pub const REG_PROTO_MAX: f::view::Key<sets::ExprNatAttrs, f::view::Be<u32>> =
+        f::view::Key::new(6);
+
+    /// The key of `flags` (`NFTABLES_A_EXPR_NAT_ATTRS_FLAGS`, u32, big-endian, bits of `nat-range-flags`: `NatRangeFlags`), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::ExprNatAttrs, f::view::Be<u32>> = f::view::Key::new(7);
 
     /// `type` (`NFTABLES_A_EXPR_NAT_ATTRS_TYPE`, u32, big-endian).
     #[inline]
@@ -8091,98 +7082,29 @@ impl<'a> ExprNatAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `expr-nat-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ExprNatAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `expr-nat-attrs`: it writes an attribute by its key, a constant of [`ExprNatAttrs`](self::ExprNatAttrs) (see [`Writer`](f::view::Writer)).
+pub type ExprNatAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ExprNatAttrs>;
 
-impl<'m, 'a, 'b> ExprNatAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `type` (`NFTABLES_A_EXPR_NAT_ATTRS_TYPE`, u32, big-endian).
-    #[inline]
-    pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `family` (`NFTABLES_A_EXPR_NAT_ATTRS_FAMILY`, u32, big-endian).
-    #[inline]
-    pub fn family(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `reg-addr-min` (`NFTABLES_A_EXPR_NAT_ATTRS_REG_ADDR_MIN`, u32, big-endian).
-    #[inline]
-    pub fn reg_addr_min(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-
-    /// Writes `reg-addr-max` (`NFTABLES_A_EXPR_NAT_ATTRS_REG_ADDR_MAX`, u32, big-endian).
-    #[inline]
-    pub fn reg_addr_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(4, &value), self)
-    }
-
-    /// Writes `reg-proto-min` (`NFTABLES_A_EXPR_NAT_ATTRS_REG_PROTO_MIN`, u32, big-endian).
-    #[inline]
-    pub fn reg_proto_min(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(5, &value), self)
-    }
-
-    /// Writes `reg-proto-max` (`NFTABLES_A_EXPR_NAT_ATTRS_REG_PROTO_MAX`, u32, big-endian).
-    #[inline]
-    pub fn reg_proto_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(6, &value), self)
-    }
-
-    /// Writes `flags` (`NFTABLES_A_EXPR_NAT_ATTRS_FLAGS`, u32, big-endian, bits of `nat-range-flags`: `NatRangeFlags`).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(7, &value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `expr-objref-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ExprObjrefAttrs<'a>(f::view::RawView<'a, 5>);
-
-impl<'a> f::view::SetView<'a> for ExprObjrefAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_EXPR_OBJREF_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_EXPR_OBJREF_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `expr-objref-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ExprObjrefAttrs<'a> = f::view::View<'a, sets::ExprObjrefAttrs, 5>;
 
 impl<'a> ExprObjrefAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `imm-type` (`NFTABLES_A_EXPR_OBJREF_ATTRS_IMM_TYPE`, u32, big-endian), written by the writer's `put`.
+    pub const IMM_TYPE: f::view::Key<sets::ExprObjrefAttrs, f::view::Be<u32>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
-        &self.0
-    }
+    /// The key of `imm-name` (`NFTABLES_A_EXPR_OBJREF_ATTRS_IMM_NAME`, string), written by the writer's `put`.
+    pub const IMM_NAME: f::view::Key<sets::ExprObjrefAttrs, f::view::Str> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `set-sreg` (`NFTABLES_A_EXPR_OBJREF_ATTRS_SET_SREG`, u32, big-endian), written by the writer's `put`.
+    pub const SET_SREG: f::view::Key<sets::ExprObjrefAttrs, f::view::Be<u32>> =
+        f::view::Key::new(3);
+
+    /// The key of `set-name` (`NFTABLES_A_EXPR_OBJREF_ATTRS_SET_NAME`, string), written by the writer's `put`.
+    pub const SET_NAME: f::view::Key<sets::ExprObjrefAttrs, f::view::Str> = f::view::Key::new(4);
+
+    /// The key of `set-id` (`NFTABLES_A_EXPR_OBJREF_ATTRS_SET_ID`, u32, big-endian), written by the writer's `put`.
+    pub const SET_ID: f::view::Key<sets::ExprObjrefAttrs, f::view::Be<u32>> = f::view::Key::new(5);
 
     /// `imm-type` (`NFTABLES_A_EXPR_OBJREF_ATTRS_IMM_TYPE`, u32, big-endian).
     #[inline]
@@ -8215,86 +7137,39 @@ impl<'a> ExprObjrefAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `expr-objref-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ExprObjrefAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `expr-objref-attrs`: it writes an attribute by its key, a constant of [`ExprObjrefAttrs`](self::ExprObjrefAttrs) (see [`Writer`](f::view::Writer)).
+pub type ExprObjrefAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ExprObjrefAttrs>;
 
-impl<'m, 'a, 'b> ExprObjrefAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `imm-type` (`NFTABLES_A_EXPR_OBJREF_ATTRS_IMM_TYPE`, u32, big-endian).
-    #[inline]
-    pub fn imm_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `imm-name` (`NFTABLES_A_EXPR_OBJREF_ATTRS_IMM_NAME`, string).
-    #[inline]
-    pub fn imm_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(2, value), self)
-    }
-
-    /// Writes `set-sreg` (`NFTABLES_A_EXPR_OBJREF_ATTRS_SET_SREG`, u32, big-endian).
-    #[inline]
-    pub fn set_sreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-
-    /// Writes `set-name` (`NFTABLES_A_EXPR_OBJREF_ATTRS_SET_NAME`, string).
-    #[inline]
-    pub fn set_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(4, value), self)
-    }
-
-    /// Writes `set-id` (`NFTABLES_A_EXPR_OBJREF_ATTRS_SET_ID`, u32, big-endian).
-    #[inline]
-    pub fn set_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(5, &value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `expr-payload-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ExprPayloadAttrs<'a>(f::view::RawView<'a, 8>);
-
-impl<'a> f::view::SetView<'a> for ExprPayloadAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_EXPR_PAYLOAD_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_EXPR_PAYLOAD_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `expr-payload-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ExprPayloadAttrs<'a> = f::view::View<'a, sets::ExprPayloadAttrs, 8>;
 
 impl<'a> ExprPayloadAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `dreg` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_DREG`, u32, big-endian, a value of `registers`: `Registers`), written by the writer's `put`.
+    pub const DREG: f::view::Key<sets::ExprPayloadAttrs, f::view::Be<u32>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
-        &self.0
-    }
+    /// The key of `base` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_BASE`, u32, big-endian, a value of `payload-base`: `PayloadBase`), written by the writer's `put`.
+    pub const BASE: f::view::Key<sets::ExprPayloadAttrs, f::view::Be<u32>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `offset` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_OFFSET`, u32, big-endian), written by the writer's `put`.
+    pub const OFFSET: f::view::Key<sets::ExprPayloadAttrs, f::view::Be<u32>> = f::view::Key::new(3);
+
+    /// The key of `len` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_LEN`, u32, big-endian), written by the writer's `put`.
+    pub const LEN: f::view::Key<sets::ExprPayloadAttrs, f::view::Be<u32>> = f::view::Key::new(4);
+
+    /// The key of `sreg` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_SREG`, u32, big-endian, a value of `registers`: `Registers`), written by the writer's `put`.
+    pub const SREG: f::view::Key<sets::ExprPayloadAttrs, f::view::Be<u32>> = f::view::Key::new(5);
+
+    /// The key of `csum-type` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_CSUM_TYPE`, u32, big-endian), written by the writer's `put`.
+    pub const CSUM_TYPE: f::view::Key<sets::ExprPayloadAttrs, f::view::Be<u32>> =
+        f::view::Key::new(6);
+
+    /// The key of `csum-offset` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_CSUM_OFFSET`, u32, big-endian), written by the writer's `put`.
+    pub const CSUM_OFFSET: f::view::Key<sets::ExprPayloadAttrs, f::view::Be<u32>> =
+        f::view::Key::new(7);
+
+    /// The key of `csum-flags` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_CSUM_FLAGS`, u32, big-endian), written by the writer's `put`.
+    pub const CSUM_FLAGS: f::view::Key<sets::ExprPayloadAttrs, f::view::Be<u32>> =
+        f::view::Key::new(8);
 
     /// `dreg` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_DREG`, u32, big-endian, a value of `registers`: `Registers`).
     #[inline]
@@ -8345,104 +7220,18 @@ impl<'a> ExprPayloadAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `expr-payload-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ExprPayloadAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `expr-payload-attrs`: it writes an attribute by its key, a constant of [`ExprPayloadAttrs`](self::ExprPayloadAttrs) (see [`Writer`](f::view::Writer)).
+pub type ExprPayloadAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ExprPayloadAttrs>;
 
-impl<'m, 'a, 'b> ExprPayloadAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `dreg` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_DREG`, u32, big-endian, a value of `registers`: `Registers`).
-    #[inline]
-    pub fn dreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `base` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_BASE`, u32, big-endian, a value of `payload-base`: `PayloadBase`).
-    #[inline]
-    pub fn base(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `offset` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_OFFSET`, u32, big-endian).
-    #[inline]
-    pub fn offset(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-
-    /// Writes `len` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_LEN`, u32, big-endian).
-    #[inline]
-    pub fn len(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(4, &value), self)
-    }
-
-    /// Writes `sreg` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_SREG`, u32, big-endian, a value of `registers`: `Registers`).
-    #[inline]
-    pub fn sreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(5, &value), self)
-    }
-
-    /// Writes `csum-type` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_CSUM_TYPE`, u32, big-endian).
-    #[inline]
-    pub fn csum_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(6, &value), self)
-    }
-
-    /// Writes `csum-offset` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_CSUM_OFFSET`, u32, big-endian).
-    #[inline]
-    pub fn csum_offset(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(7, &value), self)
-    }
-
-    /// Writes `csum-flags` (`NFTABLES_A_EXPR_PAYLOAD_ATTRS_CSUM_FLAGS`, u32, big-endian).
-    #[inline]
-    pub fn csum_flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(8, &value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `expr-reject-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ExprRejectAttrs<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for ExprRejectAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_EXPR_REJECT_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_EXPR_REJECT_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `expr-reject-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ExprRejectAttrs<'a> = f::view::View<'a, sets::ExprRejectAttrs, 2>;
 
 impl<'a> ExprRejectAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `type` (`NFTABLES_A_EXPR_REJECT_ATTRS_TYPE`, u32, big-endian, a value of `reject-types`: `RejectTypes`), written by the writer's `put`.
+    pub const TYPE: f::view::Key<sets::ExprRejectAttrs, f::view::Be<u32>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `icmp-code` (`NFTABLES_A_EXPR_REJECT_ATTRS_ICMP_CODE`, u8), written by the writer's `put`.
+    pub const ICMP_CODE: f::view::Key<sets::ExprRejectAttrs, u8> = f::view::Key::new(2);
 
     /// `type` (`NFTABLES_A_EXPR_REJECT_ATTRS_TYPE`, u32, big-endian, a value of `reject-types`: `RejectTypes`).
     #[inline]
@@ -8457,68 +7246,21 @@ impl<'a> ExprRejectAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `expr-reject-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ExprRejectAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `expr-reject-attrs`: it writes an attribute by its key, a constant of [`ExprRejectAttrs`](self::ExprRejectAttrs) (see [`Writer`](f::view::Writer)).
+pub type ExprRejectAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ExprRejectAttrs>;
 
-impl<'m, 'a, 'b> ExprRejectAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `type` (`NFTABLES_A_EXPR_REJECT_ATTRS_TYPE`, u32, big-endian, a value of `reject-types`: `RejectTypes`).
-    #[inline]
-    pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `icmp-code` (`NFTABLES_A_EXPR_REJECT_ATTRS_ICMP_CODE`, u8).
-    #[inline]
-    pub fn icmp_code(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `expr-target-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ExprTargetAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for ExprTargetAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_EXPR_TARGET_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_EXPR_TARGET_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `expr-target-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ExprTargetAttrs<'a> = f::view::View<'a, sets::ExprTargetAttrs, 3>;
 
 impl<'a> ExprTargetAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `name` (`NFTABLES_A_EXPR_TARGET_ATTRS_NAME`, string), written by the writer's `put`.
+    pub const NAME: f::view::Key<sets::ExprTargetAttrs, f::view::Str> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `rev` (`NFTABLES_A_EXPR_TARGET_ATTRS_REV`, u32, big-endian), written by the writer's `put`.
+    pub const REV: f::view::Key<sets::ExprTargetAttrs, f::view::Be<u32>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `info` (`NFTABLES_A_EXPR_TARGET_ATTRS_INFO`, binary), written by the writer's `put`.
+    pub const INFO: f::view::Key<sets::ExprTargetAttrs, [u8]> = f::view::Key::new(3);
 
     /// `name` (`NFTABLES_A_EXPR_TARGET_ATTRS_NAME`, string).
     #[inline]
@@ -8539,74 +7281,23 @@ impl<'a> ExprTargetAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `expr-target-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ExprTargetAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `expr-target-attrs`: it writes an attribute by its key, a constant of [`ExprTargetAttrs`](self::ExprTargetAttrs) (see [`Writer`](f::view::Writer)).
+pub type ExprTargetAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ExprTargetAttrs>;
 
-impl<'m, 'a, 'b> ExprTargetAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `name` (`NFTABLES_A_EXPR_TARGET_ATTRS_NAME`, string).
-    #[inline]
-    pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-
-    /// Writes `rev` (`NFTABLES_A_EXPR_TARGET_ATTRS_REV`, u32, big-endian).
-    #[inline]
-    pub fn rev(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `info` (`NFTABLES_A_EXPR_TARGET_ATTRS_INFO`, binary).
-    #[inline]
-    pub fn info(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `expr-tproxy-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ExprTproxyAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for ExprTproxyAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_EXPR_TPROXY_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_EXPR_TPROXY_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `expr-tproxy-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ExprTproxyAttrs<'a> = f::view::View<'a, sets::ExprTproxyAttrs, 3>;
 
 impl<'a> ExprTproxyAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `family` (`NFTABLES_A_EXPR_TPROXY_ATTRS_FAMILY`, u32, big-endian), written by the writer's `put`.
+    pub const FAMILY: f::view::Key<sets::ExprTproxyAttrs, f::view::Be<u32>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `reg-addr` (`NFTABLES_A_EXPR_TPROXY_ATTRS_REG_ADDR`, u32, big-endian), written by the writer's `put`.
+    pub const REG_ADDR: f::view::Key<sets::ExprTproxyAttrs, f::view::Be<u32>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `reg-port` (`NFTABLES_A_EXPR_TPROXY_ATTRS_REG_PORT`, u32, big-endian), written by the writer's `put`.
+    pub const REG_PORT: f::view::Key<sets::ExprTproxyAttrs, f::view::Be<u32>> =
+        f::view::Key::new(3);
 
     /// `family` (`NFTABLES_A_EXPR_TPROXY_ATTRS_FAMILY`, u32, big-endian).
     #[inline]
@@ -8627,74 +7318,31 @@ impl<'a> ExprTproxyAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `expr-tproxy-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ExprTproxyAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `expr-tproxy-attrs`: it writes an attribute by its key, a constant of [`ExprTproxyAttrs`](self::ExprTproxyAttrs) (see [`Writer`](f::view::Writer)).
+pub type ExprTproxyAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ExprTproxyAttrs>;
 
-impl<'m, 'a, 'b> ExprTproxyAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `family` (`NFTABLES_A_EXPR_TPROXY_ATTRS_FAMILY`, u32, big-endian).
-    #[inline]
-    pub fn family(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `reg-addr` (`NFTABLES_A_EXPR_TPROXY_ATTRS_REG_ADDR`, u32, big-endian).
-    #[inline]
-    pub fn reg_addr(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `reg-port` (`NFTABLES_A_EXPR_TPROXY_ATTRS_REG_PORT`, u32, big-endian).
-    #[inline]
-    pub fn reg_port(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `flowtable-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct FlowtableAttrs<'a>(f::view::RawView<'a, 7>);
-
-impl<'a> f::view::SetView<'a> for FlowtableAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_FLOWTABLE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FLOWTABLE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `flowtable-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type FlowtableAttrs<'a> = f::view::View<'a, sets::FlowtableAttrs, 7>;
 
 impl<'a> FlowtableAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `table` (`NFTABLES_A_FLOWTABLE_ATTRS_TABLE`, string), written by the writer's `put`.
+    pub const TABLE: f::view::Key<sets::FlowtableAttrs, f::view::Str> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
-        &self.0
-    }
+    /// The key of `name` (`NFTABLES_A_FLOWTABLE_ATTRS_NAME`, string), written by the writer's `put`.
+    pub const NAME: f::view::Key<sets::FlowtableAttrs, f::view::Str> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `hook` (`NFTABLES_A_FLOWTABLE_ATTRS_HOOK`, nest), opened by the writer's `nest`.
+    pub const HOOK: f::view::Key<sets::FlowtableAttrs, f::view::Nested<sets::FlowtableHookAttrs>> =
+        f::view::Key::new(3);
+
+    /// The key of `use` (`NFTABLES_A_FLOWTABLE_ATTRS_USE`, u32, big-endian), written by the writer's `put`.
+    pub const USE: f::view::Key<sets::FlowtableAttrs, f::view::Be<u32>> = f::view::Key::new(4);
+
+    /// The key of `handle` (`NFTABLES_A_FLOWTABLE_ATTRS_HANDLE`, u64, big-endian), written by the writer's `put`.
+    pub const HANDLE: f::view::Key<sets::FlowtableAttrs, f::view::Be<u64>> = f::view::Key::new(5);
+
+    /// The key of `flags` (`NFTABLES_A_FLOWTABLE_ATTRS_FLAGS`, u32, big-endian), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::FlowtableAttrs, f::view::Be<u32>> = f::view::Key::new(7);
 
     /// `table` (`NFTABLES_A_FLOWTABLE_ATTRS_TABLE`, string).
     #[inline]
@@ -8733,92 +7381,23 @@ impl<'a> FlowtableAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `flowtable-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FlowtableAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `flowtable-attrs`: it writes an attribute by its key, a constant of [`FlowtableAttrs`](self::FlowtableAttrs) (see [`Writer`](f::view::Writer)).
+pub type FlowtableAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::FlowtableAttrs>;
 
-impl<'m, 'a, 'b> FlowtableAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `table` (`NFTABLES_A_FLOWTABLE_ATTRS_TABLE`, string).
-    #[inline]
-    pub fn table(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-
-    /// Writes `name` (`NFTABLES_A_FLOWTABLE_ATTRS_NAME`, string).
-    #[inline]
-    pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(2, value), self)
-    }
-
-    /// Opens `hook` (`NFTABLES_A_FLOWTABLE_ATTRS_HOOK`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn hook(&mut self) -> Result<FlowtableHookAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(FlowtableHookAttrsWriter)
-    }
-
-    /// Writes `use` (`NFTABLES_A_FLOWTABLE_ATTRS_USE`, u32, big-endian).
-    #[inline]
-    pub fn use_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(4, &value), self)
-    }
-
-    /// Writes `handle` (`NFTABLES_A_FLOWTABLE_ATTRS_HANDLE`, u64, big-endian).
-    #[inline]
-    pub fn handle(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(5, &value), self)
-    }
-
-    /// Writes `flags` (`NFTABLES_A_FLOWTABLE_ATTRS_FLAGS`, u32, big-endian).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(7, &value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `flowtable-hook-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct FlowtableHookAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for FlowtableHookAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_FLOWTABLE_HOOK_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FLOWTABLE_HOOK_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `flowtable-hook-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type FlowtableHookAttrs<'a> = f::view::View<'a, sets::FlowtableHookAttrs, 3>;
 
 impl<'a> FlowtableHookAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `num` (`NFTABLES_A_FLOWTABLE_HOOK_ATTRS_NUM`, u32, big-endian), written by the writer's `put`.
+    pub const NUM: f::view::Key<sets::FlowtableHookAttrs, f::view::Be<u32>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `priority` (`NFTABLES_A_FLOWTABLE_HOOK_ATTRS_PRIORITY`, u32, big-endian), written by the writer's `put`.
+    pub const PRIORITY: f::view::Key<sets::FlowtableHookAttrs, f::view::Be<u32>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `devs` (`NFTABLES_A_FLOWTABLE_HOOK_ATTRS_DEVS`, nest), opened by the writer's `nest`.
+    pub const DEVS: f::view::Key<sets::FlowtableHookAttrs, f::view::Nested<sets::HookDevAttrs>> =
+        f::view::Key::new(3);
 
     /// `num` (`NFTABLES_A_FLOWTABLE_HOOK_ATTRS_NUM`, u32, big-endian).
     #[inline]
@@ -8839,74 +7418,22 @@ impl<'a> FlowtableHookAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `flowtable-hook-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FlowtableHookAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `flowtable-hook-attrs`: it writes an attribute by its key, a constant of [`FlowtableHookAttrs`](self::FlowtableHookAttrs) (see [`Writer`](f::view::Writer)).
+pub type FlowtableHookAttrsWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::FlowtableHookAttrs>;
 
-impl<'m, 'a, 'b> FlowtableHookAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `num` (`NFTABLES_A_FLOWTABLE_HOOK_ATTRS_NUM`, u32, big-endian).
-    #[inline]
-    pub fn num(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `priority` (`NFTABLES_A_FLOWTABLE_HOOK_ATTRS_PRIORITY`, u32, big-endian).
-    #[inline]
-    pub fn priority(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Opens `devs` (`NFTABLES_A_FLOWTABLE_HOOK_ATTRS_DEVS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn devs(&mut self) -> Result<HookDevAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(HookDevAttrsWriter)
-    }
-}
-
-/// The typed view of nftables's attribute set `gen-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct GenAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for GenAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_GEN_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_GEN_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `gen-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type GenAttrs<'a> = f::view::View<'a, sets::GenAttrs, 3>;
 
 impl<'a> GenAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `id` (`NFTABLES_A_GEN_ATTRS_ID`, u32, big-endian), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::GenAttrs, f::view::Be<u32>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `proc-pid` (`NFTABLES_A_GEN_ATTRS_PROC_PID`, u32, big-endian), written by the writer's `put`.
+    pub const PROC_PID: f::view::Key<sets::GenAttrs, f::view::Be<u32>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `proc-name` (`NFTABLES_A_GEN_ATTRS_PROC_NAME`, string), written by the writer's `put`.
+    pub const PROC_NAME: f::view::Key<sets::GenAttrs, f::view::Str> = f::view::Key::new(3);
 
     /// `id` (`NFTABLES_A_GEN_ATTRS_ID`, u32, big-endian).
     #[inline]
@@ -8927,74 +7454,15 @@ impl<'a> GenAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `gen-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct GenAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `gen-attrs`: it writes an attribute by its key, a constant of [`GenAttrs`](self::GenAttrs) (see [`Writer`](f::view::Writer)).
+pub type GenAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::GenAttrs>;
 
-impl<'m, 'a, 'b> GenAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `id` (`NFTABLES_A_GEN_ATTRS_ID`, u32, big-endian).
-    #[inline]
-    pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `proc-pid` (`NFTABLES_A_GEN_ATTRS_PROC_PID`, u32, big-endian).
-    #[inline]
-    pub fn proc_pid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `proc-name` (`NFTABLES_A_GEN_ATTRS_PROC_NAME`, string).
-    #[inline]
-    pub fn proc_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(3, value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `hook-dev-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct HookDevAttrs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for HookDevAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_HOOK_DEV_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_HOOK_DEV_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `hook-dev-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type HookDevAttrs<'a> = f::view::View<'a, sets::HookDevAttrs, 1>;
 
 impl<'a> HookDevAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `name` (`NFTABLES_A_HOOK_DEV_ATTRS_NAME`, string, multi-attr), written by the writer's `put`.
+    pub const NAME: f::view::Key<sets::HookDevAttrs, f::view::Str> = f::view::Key::new(1);
 
     /// `name` (`NFTABLES_A_HOOK_DEV_ATTRS_NAME`, string, multi-attr).
     #[inline]
@@ -9003,62 +7471,30 @@ impl<'a> HookDevAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `hook-dev-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct HookDevAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `hook-dev-attrs`: it writes an attribute by its key, a constant of [`HookDevAttrs`](self::HookDevAttrs) (see [`Writer`](f::view::Writer)).
+pub type HookDevAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::HookDevAttrs>;
 
-impl<'m, 'a, 'b> HookDevAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `name` (`NFTABLES_A_HOOK_DEV_ATTRS_NAME`, string, multi-attr).
-    #[inline]
-    pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `log-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct LogAttrs<'a>(f::view::RawView<'a, 6>);
-
-impl<'a> f::view::SetView<'a> for LogAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_LOG_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_LOG_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `log-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type LogAttrs<'a> = f::view::View<'a, sets::LogAttrs, 6>;
 
 impl<'a> LogAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `group` (`NFTABLES_A_LOG_ATTRS_GROUP`, u16, big-endian), written by the writer's `put`.
+    pub const GROUP: f::view::Key<sets::LogAttrs, f::view::Be<u16>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
-        &self.0
-    }
+    /// The key of `prefix` (`NFTABLES_A_LOG_ATTRS_PREFIX`, string), written by the writer's `put`.
+    pub const PREFIX: f::view::Key<sets::LogAttrs, f::view::Str> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `snaplen` (`NFTABLES_A_LOG_ATTRS_SNAPLEN`, u32, big-endian), written by the writer's `put`.
+    pub const SNAPLEN: f::view::Key<sets::LogAttrs, f::view::Be<u32>> = f::view::Key::new(3);
+
+    /// The key of `qthreshold` (`NFTABLES_A_LOG_ATTRS_QTHRESHOLD`, u16, big-endian), written by the writer's `put`.
+    pub const QTHRESHOLD: f::view::Key<sets::LogAttrs, f::view::Be<u16>> = f::view::Key::new(4);
+
+    /// The key of `level` (`NFTABLES_A_LOG_ATTRS_LEVEL`, u32, big-endian, a value of `log-level`: `LogLevel`), written by the writer's `put`.
+    pub const LEVEL: f::view::Key<sets::LogAttrs, f::view::Be<u32>> = f::view::Key::new(5);
+
+    /// The key of `flags` (`NFTABLES_A_LOG_ATTRS_FLAGS`, u32, big-endian, a value of `log-flags`: `LogFlags`), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::LogAttrs, f::view::Be<u32>> = f::view::Key::new(6);
 
     /// `group` (`NFTABLES_A_LOG_ATTRS_GROUP`, u16, big-endian).
     #[inline]
@@ -9097,92 +7533,18 @@ impl<'a> LogAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `log-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct LogAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `log-attrs`: it writes an attribute by its key, a constant of [`LogAttrs`](self::LogAttrs) (see [`Writer`](f::view::Writer)).
+pub type LogAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::LogAttrs>;
 
-impl<'m, 'a, 'b> LogAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `group` (`NFTABLES_A_LOG_ATTRS_GROUP`, u16, big-endian).
-    #[inline]
-    pub fn group(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `prefix` (`NFTABLES_A_LOG_ATTRS_PREFIX`, string).
-    #[inline]
-    pub fn prefix(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(2, value), self)
-    }
-
-    /// Writes `snaplen` (`NFTABLES_A_LOG_ATTRS_SNAPLEN`, u32, big-endian).
-    #[inline]
-    pub fn snaplen(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-
-    /// Writes `qthreshold` (`NFTABLES_A_LOG_ATTRS_QTHRESHOLD`, u16, big-endian).
-    #[inline]
-    pub fn qthreshold(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(4, &value), self)
-    }
-
-    /// Writes `level` (`NFTABLES_A_LOG_ATTRS_LEVEL`, u32, big-endian, a value of `log-level`: `LogLevel`).
-    #[inline]
-    pub fn level(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(5, &value), self)
-    }
-
-    /// Writes `flags` (`NFTABLES_A_LOG_ATTRS_FLAGS`, u32, big-endian, a value of `log-flags`: `LogFlags`).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(6, &value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `nft-counter-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct NftCounterAttrs<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for NftCounterAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_NFT_COUNTER_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_NFT_COUNTER_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `nft-counter-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type NftCounterAttrs<'a> = f::view::View<'a, sets::NftCounterAttrs, 2>;
 
 impl<'a> NftCounterAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `bytes` (`NFTABLES_A_NFT_COUNTER_ATTRS_BYTES`, u64, big-endian), written by the writer's `put`.
+    pub const BYTES: f::view::Key<sets::NftCounterAttrs, f::view::Be<u64>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `packets` (`NFTABLES_A_NFT_COUNTER_ATTRS_PACKETS`, u64, big-endian), written by the writer's `put`.
+    pub const PACKETS: f::view::Key<sets::NftCounterAttrs, f::view::Be<u64>> = f::view::Key::new(2);
 
     /// `bytes` (`NFTABLES_A_NFT_COUNTER_ATTRS_BYTES`, u64, big-endian).
     #[inline]
@@ -9197,68 +7559,25 @@ impl<'a> NftCounterAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `nft-counter-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct NftCounterAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `nft-counter-attrs`: it writes an attribute by its key, a constant of [`NftCounterAttrs`](self::NftCounterAttrs) (see [`Writer`](f::view::Writer)).
+pub type NftCounterAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::NftCounterAttrs>;
 
-impl<'m, 'a, 'b> NftCounterAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `bytes` (`NFTABLES_A_NFT_COUNTER_ATTRS_BYTES`, u64, big-endian).
-    #[inline]
-    pub fn bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `packets` (`NFTABLES_A_NFT_COUNTER_ATTRS_PACKETS`, u64, big-endian).
-    #[inline]
-    pub fn packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `nft-hook-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct NftHookAttrs<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for NftHookAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_NFT_HOOK_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_NFT_HOOK_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `nft-hook-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type NftHookAttrs<'a> = f::view::View<'a, sets::NftHookAttrs, 4>;
 
 impl<'a> NftHookAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `num` (`NFTABLES_A_NFT_HOOK_ATTRS_NUM`, u32, big-endian), written by the writer's `put`.
+    pub const NUM: f::view::Key<sets::NftHookAttrs, f::view::Be<u32>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `priority` (`NFTABLES_A_NFT_HOOK_ATTRS_PRIORITY`, s32, big-endian), written by the writer's `put`.
+    pub const PRIORITY: f::view::Key<sets::NftHookAttrs, f::view::Be<i32>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `dev` (`NFTABLES_A_NFT_HOOK_ATTRS_DEV`, string), written by the writer's `put`.
+    pub const DEV: f::view::Key<sets::NftHookAttrs, f::view::Str> = f::view::Key::new(3);
+
+    /// The key of `devs` (`NFTABLES_A_NFT_HOOK_ATTRS_DEVS`, nest), opened by the writer's `nest`.
+    pub const DEVS: f::view::Key<sets::NftHookAttrs, f::view::Nested<sets::HookDevAttrs>> =
+        f::view::Key::new(4);
 
     /// `num` (`NFTABLES_A_NFT_HOOK_ATTRS_NUM`, u32, big-endian).
     #[inline]
@@ -9285,80 +7604,24 @@ impl<'a> NftHookAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `nft-hook-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct NftHookAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `nft-hook-attrs`: it writes an attribute by its key, a constant of [`NftHookAttrs`](self::NftHookAttrs) (see [`Writer`](f::view::Writer)).
+pub type NftHookAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::NftHookAttrs>;
 
-impl<'m, 'a, 'b> NftHookAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `num` (`NFTABLES_A_NFT_HOOK_ATTRS_NUM`, u32, big-endian).
-    #[inline]
-    pub fn num(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `priority` (`NFTABLES_A_NFT_HOOK_ATTRS_PRIORITY`, s32, big-endian).
-    #[inline]
-    pub fn priority(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `dev` (`NFTABLES_A_NFT_HOOK_ATTRS_DEV`, string).
-    #[inline]
-    pub fn dev(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(3, value), self)
-    }
-
-    /// Opens `devs` (`NFTABLES_A_NFT_HOOK_ATTRS_DEVS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn devs(&mut self) -> Result<HookDevAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(4).map(HookDevAttrsWriter)
-    }
-}
-
-/// The typed view of nftables's attribute set `numgen-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct NumgenAttrs<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for NumgenAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_NUMGEN_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_NUMGEN_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `numgen-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type NumgenAttrs<'a> = f::view::View<'a, sets::NumgenAttrs, 4>;
 
 impl<'a> NumgenAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `dreg` (`NFTABLES_A_NUMGEN_ATTRS_DREG`, u32, a value of `registers`: `Registers`), written by the writer's `put`.
+    pub const DREG: f::view::Key<sets::NumgenAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `modulus` (`NFTABLES_A_NUMGEN_ATTRS_MODULUS`, u32, big-endian), written by the writer's `put`.
+    pub const MODULUS: f::view::Key<sets::NumgenAttrs, f::view::Be<u32>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `type` (`NFTABLES_A_NUMGEN_ATTRS_TYPE`, u32, big-endian, a value of `numgen-types`: `NumgenTypes`), written by the writer's `put`.
+    pub const TYPE: f::view::Key<sets::NumgenAttrs, f::view::Be<u32>> = f::view::Key::new(3);
+
+    /// The key of `offset` (`NFTABLES_A_NUMGEN_ATTRS_OFFSET`, u32, big-endian), written by the writer's `put`.
+    pub const OFFSET: f::view::Key<sets::NumgenAttrs, f::view::Be<u32>> = f::view::Key::new(4);
 
     /// `dreg` (`NFTABLES_A_NUMGEN_ATTRS_DREG`, u32, a value of `registers`: `Registers`).
     #[inline]
@@ -9385,80 +7648,33 @@ impl<'a> NumgenAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `numgen-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct NumgenAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `numgen-attrs`: it writes an attribute by its key, a constant of [`NumgenAttrs`](self::NumgenAttrs) (see [`Writer`](f::view::Writer)).
+pub type NumgenAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::NumgenAttrs>;
 
-impl<'m, 'a, 'b> NumgenAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `dreg` (`NFTABLES_A_NUMGEN_ATTRS_DREG`, u32, a value of `registers`: `Registers`).
-    #[inline]
-    pub fn dreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `modulus` (`NFTABLES_A_NUMGEN_ATTRS_MODULUS`, u32, big-endian).
-    #[inline]
-    pub fn modulus(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `type` (`NFTABLES_A_NUMGEN_ATTRS_TYPE`, u32, big-endian, a value of `numgen-types`: `NumgenTypes`).
-    #[inline]
-    pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-
-    /// Writes `offset` (`NFTABLES_A_NUMGEN_ATTRS_OFFSET`, u32, big-endian).
-    #[inline]
-    pub fn offset(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(4, &value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `obj-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ObjAttrs<'a>(f::view::RawView<'a, 8>);
-
-impl<'a> f::view::SetView<'a> for ObjAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_OBJ_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_OBJ_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `obj-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ObjAttrs<'a> = f::view::View<'a, sets::ObjAttrs, 8>;
 
 impl<'a> ObjAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `table` (`NFTABLES_A_OBJ_ATTRS_TABLE`, string), written by the writer's `put`.
+    pub const TABLE: f::view::Key<sets::ObjAttrs, f::view::Str> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
-        &self.0
-    }
+    /// The key of `name` (`NFTABLES_A_OBJ_ATTRS_NAME`, string), written by the writer's `put`.
+    pub const NAME: f::view::Key<sets::ObjAttrs, f::view::Str> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `type` (`NFTABLES_A_OBJ_ATTRS_TYPE`, u32, big-endian, a value of `object-type`: `ObjectType`), written by the writer's `put`.
+    pub const TYPE: f::view::Key<sets::ObjAttrs, f::view::Be<u32>> = f::view::Key::new(3);
+
+    /// The key of `data` (`NFTABLES_A_OBJ_ATTRS_DATA`, sub-message), opened by the writer's `open`.
+    pub const DATA: f::view::Key<sets::ObjAttrs, f::view::Open> = f::view::Key::new(4);
+
+    /// The key of `use` (`NFTABLES_A_OBJ_ATTRS_USE`, u32, big-endian), written by the writer's `put`.
+    pub const USE: f::view::Key<sets::ObjAttrs, f::view::Be<u32>> = f::view::Key::new(5);
+
+    /// The key of `handle` (`NFTABLES_A_OBJ_ATTRS_HANDLE`, u64, big-endian), written by the writer's `put`.
+    pub const HANDLE: f::view::Key<sets::ObjAttrs, f::view::Be<u64>> = f::view::Key::new(6);
+
+    /// The key of `userdata` (`NFTABLES_A_OBJ_ATTRS_USERDATA`, binary), written by the writer's `put`.
+    pub const USERDATA: f::view::Key<sets::ObjAttrs, [u8]> = f::view::Key::new(8);
 
     /// `table` (`NFTABLES_A_OBJ_ATTRS_TABLE`, string).
     #[inline]
@@ -9503,98 +7719,21 @@ impl<'a> ObjAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `obj-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ObjAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `obj-attrs`: it writes an attribute by its key, a constant of [`ObjAttrs`](self::ObjAttrs) (see [`Writer`](f::view::Writer)).
+pub type ObjAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ObjAttrs>;
 
-impl<'m, 'a, 'b> ObjAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `table` (`NFTABLES_A_OBJ_ATTRS_TABLE`, string).
-    #[inline]
-    pub fn table(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-
-    /// Writes `name` (`NFTABLES_A_OBJ_ATTRS_NAME`, string).
-    #[inline]
-    pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(2, value), self)
-    }
-
-    /// Writes `type` (`NFTABLES_A_OBJ_ATTRS_TYPE`, u32, big-endian, a value of `object-type`: `ObjectType`).
-    #[inline]
-    pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-
-    /// Opens `data` (`NFTABLES_A_OBJ_ATTRS_DATA`, sub-message): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn data(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(4)
-    }
-
-    /// Writes `use` (`NFTABLES_A_OBJ_ATTRS_USE`, u32, big-endian).
-    #[inline]
-    pub fn use_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(5, &value), self)
-    }
-
-    /// Writes `handle` (`NFTABLES_A_OBJ_ATTRS_HANDLE`, u64, big-endian).
-    #[inline]
-    pub fn handle(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(6, &value), self)
-    }
-
-    /// Writes `userdata` (`NFTABLES_A_OBJ_ATTRS_USERDATA`, binary).
-    #[inline]
-    pub fn userdata(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `quota-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct QuotaAttrs<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for QuotaAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_QUOTA_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_QUOTA_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `quota-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type QuotaAttrs<'a> = f::view::View<'a, sets::QuotaAttrs, 4>;
 
 impl<'a> QuotaAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `bytes` (`NFTABLES_A_QUOTA_ATTRS_BYTES`, u64, big-endian), written by the writer's `put`.
+    pub const BYTES: f::view::Key<sets::QuotaAttrs, f::view::Be<u64>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `flags` (`NFTABLES_A_QUOTA_ATTRS_FLAGS`, u32, big-endian, a value of `quota-flags`: `QuotaFlags`), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::QuotaAttrs, f::view::Be<u32>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `consumed` (`NFTABLES_A_QUOTA_ATTRS_CONSUMED`, u64, big-endian), written by the writer's `put`.
+    pub const CONSUMED: f::view::Key<sets::QuotaAttrs, f::view::Be<u64>> = f::view::Key::new(4);
 
     /// `bytes` (`NFTABLES_A_QUOTA_ATTRS_BYTES`, u64, big-endian).
     #[inline]
@@ -9615,74 +7754,26 @@ impl<'a> QuotaAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `quota-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct QuotaAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `quota-attrs`: it writes an attribute by its key, a constant of [`QuotaAttrs`](self::QuotaAttrs) (see [`Writer`](f::view::Writer)).
+pub type QuotaAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::QuotaAttrs>;
 
-impl<'m, 'a, 'b> QuotaAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `bytes` (`NFTABLES_A_QUOTA_ATTRS_BYTES`, u64, big-endian).
-    #[inline]
-    pub fn bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `flags` (`NFTABLES_A_QUOTA_ATTRS_FLAGS`, u32, big-endian, a value of `quota-flags`: `QuotaFlags`).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `consumed` (`NFTABLES_A_QUOTA_ATTRS_CONSUMED`, u64, big-endian).
-    #[inline]
-    pub fn consumed(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(4, &value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `range-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct RangeAttrs<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for RangeAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_RANGE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_RANGE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `range-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type RangeAttrs<'a> = f::view::View<'a, sets::RangeAttrs, 4>;
 
 impl<'a> RangeAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `sreg` (`NFTABLES_A_RANGE_ATTRS_SREG`, u32, big-endian, a value of `registers`: `Registers`), written by the writer's `put`.
+    pub const SREG: f::view::Key<sets::RangeAttrs, f::view::Be<u32>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `op` (`NFTABLES_A_RANGE_ATTRS_OP`, u32, big-endian, a value of `range-ops`: `RangeOps`), written by the writer's `put`.
+    pub const OP: f::view::Key<sets::RangeAttrs, f::view::Be<u32>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `from-data` (`NFTABLES_A_RANGE_ATTRS_FROM_DATA`, nest), opened by the writer's `nest`.
+    pub const FROM_DATA: f::view::Key<sets::RangeAttrs, f::view::Nested<sets::DataAttrs>> =
+        f::view::Key::new(3);
+
+    /// The key of `to-data` (`NFTABLES_A_RANGE_ATTRS_TO_DATA`, nest), opened by the writer's `nest`.
+    pub const TO_DATA: f::view::Key<sets::RangeAttrs, f::view::Nested<sets::DataAttrs>> =
+        f::view::Key::new(4);
 
     /// `sreg` (`NFTABLES_A_RANGE_ATTRS_SREG`, u32, big-endian, a value of `registers`: `Registers`).
     #[inline]
@@ -9709,80 +7800,44 @@ impl<'a> RangeAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `range-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct RangeAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `range-attrs`: it writes an attribute by its key, a constant of [`RangeAttrs`](self::RangeAttrs) (see [`Writer`](f::view::Writer)).
+pub type RangeAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::RangeAttrs>;
 
-impl<'m, 'a, 'b> RangeAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `sreg` (`NFTABLES_A_RANGE_ATTRS_SREG`, u32, big-endian, a value of `registers`: `Registers`).
-    #[inline]
-    pub fn sreg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `op` (`NFTABLES_A_RANGE_ATTRS_OP`, u32, big-endian, a value of `range-ops`: `RangeOps`).
-    #[inline]
-    pub fn op(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Opens `from-data` (`NFTABLES_A_RANGE_ATTRS_FROM_DATA`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn from_data(&mut self) -> Result<DataAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(DataAttrsWriter)
-    }
-
-    /// Opens `to-data` (`NFTABLES_A_RANGE_ATTRS_TO_DATA`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn to_data(&mut self) -> Result<DataAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(4).map(DataAttrsWriter)
-    }
-}
-
-/// The typed view of nftables's attribute set `rule-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct RuleAttrs<'a>(f::view::RawView<'a, 10>);
-
-impl<'a> f::view::SetView<'a> for RuleAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_RULE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_RULE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `rule-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type RuleAttrs<'a> = f::view::View<'a, sets::RuleAttrs, 10>;
 
 impl<'a> RuleAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `table` (`NFTABLES_A_RULE_ATTRS_TABLE`, string), written by the writer's `put`.
+    pub const TABLE: f::view::Key<sets::RuleAttrs, f::view::Str> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
-        &self.0
-    }
+    /// The key of `chain` (`NFTABLES_A_RULE_ATTRS_CHAIN`, string), written by the writer's `put`.
+    pub const CHAIN: f::view::Key<sets::RuleAttrs, f::view::Str> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `handle` (`NFTABLES_A_RULE_ATTRS_HANDLE`, u64, big-endian), written by the writer's `put`.
+    pub const HANDLE: f::view::Key<sets::RuleAttrs, f::view::Be<u64>> = f::view::Key::new(3);
+
+    /// The key of `expressions` (`NFTABLES_A_RULE_ATTRS_EXPRESSIONS`, nest), opened by the writer's `nest`.
+    pub const EXPRESSIONS: f::view::Key<sets::RuleAttrs, f::view::Nested<sets::ExprListAttrs>> =
+        f::view::Key::new(4);
+
+    /// The key of `compat` (`NFTABLES_A_RULE_ATTRS_COMPAT`, nest), opened by the writer's `nest`.
+    pub const COMPAT: f::view::Key<sets::RuleAttrs, f::view::Nested<sets::RuleCompatAttrs>> =
+        f::view::Key::new(5);
+
+    /// The key of `position` (`NFTABLES_A_RULE_ATTRS_POSITION`, u64, big-endian), written by the writer's `put`.
+    pub const POSITION: f::view::Key<sets::RuleAttrs, f::view::Be<u64>> = f::view::Key::new(6);
+
+    /// The key of `userdata` (`NFTABLES_A_RULE_ATTRS_USERDATA`, binary), written by the writer's `put`.
+    pub const USERDATA: f::view::Key<sets::RuleAttrs, [u8]> = f::view::Key::new(7);
+
+    /// The key of `id` (`NFTABLES_A_RULE_ATTRS_ID`, u32), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::RuleAttrs, u32> = f::view::Key::new(8);
+
+    /// The key of `position-id` (`NFTABLES_A_RULE_ATTRS_POSITION_ID`, u32), written by the writer's `put`.
+    pub const POSITION_ID: f::view::Key<sets::RuleAttrs, u32> = f::view::Key::new(9);
+
+    /// The key of `chain-id` (`NFTABLES_A_RULE_ATTRS_CHAIN_ID`, u32), written by the writer's `put`.
+    pub const CHAIN_ID: f::view::Key<sets::RuleAttrs, u32> = f::view::Key::new(10);
 
     /// `table` (`NFTABLES_A_RULE_ATTRS_TABLE`, string).
     #[inline]
@@ -9845,116 +7900,18 @@ impl<'a> RuleAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `rule-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct RuleAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `rule-attrs`: it writes an attribute by its key, a constant of [`RuleAttrs`](self::RuleAttrs) (see [`Writer`](f::view::Writer)).
+pub type RuleAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::RuleAttrs>;
 
-impl<'m, 'a, 'b> RuleAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `table` (`NFTABLES_A_RULE_ATTRS_TABLE`, string).
-    #[inline]
-    pub fn table(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-
-    /// Writes `chain` (`NFTABLES_A_RULE_ATTRS_CHAIN`, string).
-    #[inline]
-    pub fn chain(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(2, value), self)
-    }
-
-    /// Writes `handle` (`NFTABLES_A_RULE_ATTRS_HANDLE`, u64, big-endian).
-    #[inline]
-    pub fn handle(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-
-    /// Opens `expressions` (`NFTABLES_A_RULE_ATTRS_EXPRESSIONS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn expressions(&mut self) -> Result<ExprListAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(4).map(ExprListAttrsWriter)
-    }
-
-    /// Opens `compat` (`NFTABLES_A_RULE_ATTRS_COMPAT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn compat(&mut self) -> Result<RuleCompatAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(5).map(RuleCompatAttrsWriter)
-    }
-
-    /// Writes `position` (`NFTABLES_A_RULE_ATTRS_POSITION`, u64, big-endian).
-    #[inline]
-    pub fn position(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(6, &value), self)
-    }
-
-    /// Writes `userdata` (`NFTABLES_A_RULE_ATTRS_USERDATA`, binary).
-    #[inline]
-    pub fn userdata(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, value), self)
-    }
-
-    /// Writes `id` (`NFTABLES_A_RULE_ATTRS_ID`, u32).
-    #[inline]
-    pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `position-id` (`NFTABLES_A_RULE_ATTRS_POSITION_ID`, u32).
-    #[inline]
-    pub fn position_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `chain-id` (`NFTABLES_A_RULE_ATTRS_CHAIN_ID`, u32).
-    #[inline]
-    pub fn chain_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `rule-compat-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct RuleCompatAttrs<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for RuleCompatAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_RULE_COMPAT_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_RULE_COMPAT_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `rule-compat-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type RuleCompatAttrs<'a> = f::view::View<'a, sets::RuleCompatAttrs, 2>;
 
 impl<'a> RuleCompatAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `proto` (`NFTABLES_A_RULE_COMPAT_ATTRS_PROTO`, u32, big-endian), written by the writer's `put`.
+    pub const PROTO: f::view::Key<sets::RuleCompatAttrs, f::view::Be<u32>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `flags` (`NFTABLES_A_RULE_COMPAT_ATTRS_FLAGS`, u32, big-endian), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::RuleCompatAttrs, f::view::Be<u32>> = f::view::Key::new(2);
 
     /// `proto` (`NFTABLES_A_RULE_COMPAT_ATTRS_PROTO`, u32, big-endian).
     #[inline]
@@ -9969,68 +7926,72 @@ impl<'a> RuleCompatAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `rule-compat-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct RuleCompatAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `rule-compat-attrs`: it writes an attribute by its key, a constant of [`RuleCompatAttrs`](self::RuleCompatAttrs) (see [`Writer`](f::view::Writer)).
+pub type RuleCompatAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::RuleCompatAttrs>;
 
-impl<'m, 'a, 'b> RuleCompatAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `proto` (`NFTABLES_A_RULE_COMPAT_ATTRS_PROTO`, u32, big-endian).
-    #[inline]
-    pub fn proto(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `flags` (`NFTABLES_A_RULE_COMPAT_ATTRS_FLAGS`, u32, big-endian).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `set-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct SetAttrs<'a>(f::view::RawView<'a, 20>);
-
-impl<'a> f::view::SetView<'a> for SetAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_SET_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_SET_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `set-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type SetAttrs<'a> = f::view::View<'a, sets::SetAttrs, 20>;
 
 impl<'a> SetAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `table` (`NFTABLES_A_SET_ATTRS_TABLE`, string), written by the writer's `put`.
+    pub const TABLE: f::view::Key<sets::SetAttrs, f::view::Str> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 20> {
-        &self.0
-    }
+    /// The key of `name` (`NFTABLES_A_SET_ATTRS_NAME`, string), written by the writer's `put`.
+    pub const NAME: f::view::Key<sets::SetAttrs, f::view::Str> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `flags` (`NFTABLES_A_SET_ATTRS_FLAGS`, u32, big-endian, a value of `set-flags`: `SetFlags`), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::SetAttrs, f::view::Be<u32>> = f::view::Key::new(3);
+
+    /// The key of `key-type` (`NFTABLES_A_SET_ATTRS_KEY_TYPE`, u32, big-endian), written by the writer's `put`.
+    pub const KEY_TYPE: f::view::Key<sets::SetAttrs, f::view::Be<u32>> = f::view::Key::new(4);
+
+    /// The key of `key-len` (`NFTABLES_A_SET_ATTRS_KEY_LEN`, u32, big-endian), written by the writer's `put`.
+    pub const KEY_LEN: f::view::Key<sets::SetAttrs, f::view::Be<u32>> = f::view::Key::new(5);
+
+    /// The key of `data-type` (`NFTABLES_A_SET_ATTRS_DATA_TYPE`, u32, big-endian), written by the writer's `put`.
+    pub const DATA_TYPE: f::view::Key<sets::SetAttrs, f::view::Be<u32>> = f::view::Key::new(6);
+
+    /// The key of `data-len` (`NFTABLES_A_SET_ATTRS_DATA_LEN`, u32, big-endian), written by the writer's `put`.
+    pub const DATA_LEN: f::view::Key<sets::SetAttrs, f::view::Be<u32>> = f::view::Key::new(7);
+
+    /// The key of `policy` (`NFTABLES_A_SET_ATTRS_POLICY`, u32, big-endian), written by the writer's `put`.
+    pub const POLICY: f::view::Key<sets::SetAttrs, f::view::Be<u32>> = f::view::Key::new(8);
+
+    /// The key of `desc` (`NFTABLES_A_SET_ATTRS_DESC`, nest), opened by the writer's `nest`.
+    pub const DESC: f::view::Key<sets::SetAttrs, f::view::Nested<sets::SetDescAttrs>> =
+        f::view::Key::new(9);
+
+    /// The key of `id` (`NFTABLES_A_SET_ATTRS_ID`, u32), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::SetAttrs, u32> = f::view::Key::new(10);
+
+    /// The key of `timeout` (`NFTABLES_A_SET_ATTRS_TIMEOUT`, u64), written by the writer's `put`.
+    pub const TIMEOUT: f::view::Key<sets::SetAttrs, u64> = f::view::Key::new(11);
+
+    /// The key of `gc-interval` (`NFTABLES_A_SET_ATTRS_GC_INTERVAL`, u32), written by the writer's `put`.
+    pub const GC_INTERVAL: f::view::Key<sets::SetAttrs, u32> = f::view::Key::new(12);
+
+    /// The key of `userdata` (`NFTABLES_A_SET_ATTRS_USERDATA`, binary), written by the writer's `put`.
+    pub const USERDATA: f::view::Key<sets::SetAttrs, [u8]> = f::view::Key::new(13);
+
+    /// The key of `obj-type` (`NFTABLES_A_SET_ATTRS_OBJ_TYPE`, u32, big-endian), written by the writer's `put`.
+    pub const OBJ_TYPE: f::view::Key<sets::SetAttrs, f::view::Be<u32>> = f::view::Key::new(15);
+
+    /// The key of `handle` (`NFTABLES_A_SET_ATTRS_HANDLE`, u64, big-endian), written by the writer's `put`.
+    pub const HANDLE: f::view::Key<sets::SetAttrs, f::view::Be<u64>> = f::view::Key::new(16);
+
+    /// The key of `expr` (`NFTABLES_A_SET_ATTRS_EXPR`, nest, multi-attr), opened by the writer's `nest`.
+    pub const EXPR: f::view::Key<sets::SetAttrs, f::view::Nested<sets::ExprAttrs>> =
+        f::view::Key::new(17);
+
+    /// The key of `expressions` (`NFTABLES_A_SET_ATTRS_EXPRESSIONS`, nest), opened by the writer's `nest`.
+    pub const EXPRESSIONS: f::view::Key<sets::SetAttrs, f::view::Nested<sets::SetListAttrs>> =
+        f::view::Key::new(18);
+
+    /// The key of `type` (`NFTABLES_A_SET_ATTRS_TYPE`, string), written by the writer's `put`.
+    pub const TYPE: f::view::Key<sets::SetAttrs, f::view::Str> = f::view::Key::new(19);
+
+    /// The key of `count` (`NFTABLES_A_SET_ATTRS_COUNT`, u32, big-endian), written by the writer's `put`.
+    pub const COUNT: f::view::Key<sets::SetAttrs, f::view::Be<u32>> = f::view::Key::new(20);
 
     /// `table` (`NFTABLES_A_SET_ATTRS_TABLE`, string).
     #[inline]
@@ -10147,170 +8108,19 @@ impl<'a> SetAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `set-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct SetAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `set-attrs`: it writes an attribute by its key, a constant of [`SetAttrs`](self::SetAttrs) (see [`Writer`](f::view::Writer)).
+pub type SetAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::SetAttrs>;
 
-impl<'m, 'a, 'b> SetAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `table` (`NFTABLES_A_SET_ATTRS_TABLE`, string).
-    #[inline]
-    pub fn table(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-
-    /// Writes `name` (`NFTABLES_A_SET_ATTRS_NAME`, string).
-    #[inline]
-    pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(2, value), self)
-    }
-
-    /// Writes `flags` (`NFTABLES_A_SET_ATTRS_FLAGS`, u32, big-endian, a value of `set-flags`: `SetFlags`).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-
-    /// Writes `key-type` (`NFTABLES_A_SET_ATTRS_KEY_TYPE`, u32, big-endian).
-    #[inline]
-    pub fn key_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(4, &value), self)
-    }
-
-    /// Writes `key-len` (`NFTABLES_A_SET_ATTRS_KEY_LEN`, u32, big-endian).
-    #[inline]
-    pub fn key_len(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(5, &value), self)
-    }
-
-    /// Writes `data-type` (`NFTABLES_A_SET_ATTRS_DATA_TYPE`, u32, big-endian).
-    #[inline]
-    pub fn data_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(6, &value), self)
-    }
-
-    /// Writes `data-len` (`NFTABLES_A_SET_ATTRS_DATA_LEN`, u32, big-endian).
-    #[inline]
-    pub fn data_len(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(7, &value), self)
-    }
-
-    /// Writes `policy` (`NFTABLES_A_SET_ATTRS_POLICY`, u32, big-endian).
-    #[inline]
-    pub fn policy(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(8, &value), self)
-    }
-
-    /// Opens `desc` (`NFTABLES_A_SET_ATTRS_DESC`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn desc(&mut self) -> Result<SetDescAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(9).map(SetDescAttrsWriter)
-    }
-
-    /// Writes `id` (`NFTABLES_A_SET_ATTRS_ID`, u32).
-    #[inline]
-    pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `timeout` (`NFTABLES_A_SET_ATTRS_TIMEOUT`, u64).
-    #[inline]
-    pub fn timeout(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `gc-interval` (`NFTABLES_A_SET_ATTRS_GC_INTERVAL`, u32).
-    #[inline]
-    pub fn gc_interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-
-    /// Writes `userdata` (`NFTABLES_A_SET_ATTRS_USERDATA`, binary).
-    #[inline]
-    pub fn userdata(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, value), self)
-    }
-
-    /// Writes `obj-type` (`NFTABLES_A_SET_ATTRS_OBJ_TYPE`, u32, big-endian).
-    #[inline]
-    pub fn obj_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(15, &value), self)
-    }
-
-    /// Writes `handle` (`NFTABLES_A_SET_ATTRS_HANDLE`, u64, big-endian).
-    #[inline]
-    pub fn handle(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(16, &value), self)
-    }
-
-    /// Opens `expr` (`NFTABLES_A_SET_ATTRS_EXPR`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn expr(&mut self) -> Result<ExprAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(17).map(ExprAttrsWriter)
-    }
-
-    /// Opens `expressions` (`NFTABLES_A_SET_ATTRS_EXPRESSIONS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn expressions(&mut self) -> Result<SetListAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(18).map(SetListAttrsWriter)
-    }
-
-    /// Writes `type` (`NFTABLES_A_SET_ATTRS_TYPE`, string).
-    #[inline]
-    pub fn type_(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(19, value), self)
-    }
-
-    /// Writes `count` (`NFTABLES_A_SET_ATTRS_COUNT`, u32, big-endian).
-    #[inline]
-    pub fn count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(20, &value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `set-desc-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct SetDescAttrs<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for SetDescAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_SET_DESC_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_SET_DESC_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `set-desc-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type SetDescAttrs<'a> = f::view::View<'a, sets::SetDescAttrs, 2>;
 
 impl<'a> SetDescAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `size` (`NFTABLES_A_SET_DESC_ATTRS_SIZE`, u32, big-endian), written by the writer's `put`.
+    pub const SIZE: f::view::Key<sets::SetDescAttrs, f::view::Be<u32>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `concat` (`NFTABLES_A_SET_DESC_ATTRS_CONCAT`, nest, multi-attr), opened by the writer's `nest`.
+    pub const CONCAT: f::view::Key<sets::SetDescAttrs, f::view::Nested<sets::SetDescConcatAttrs>> =
+        f::view::Key::new(2);
 
     /// `size` (`NFTABLES_A_SET_DESC_ATTRS_SIZE`, u32, big-endian).
     #[inline]
@@ -10325,68 +8135,16 @@ impl<'a> SetDescAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `set-desc-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct SetDescAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `set-desc-attrs`: it writes an attribute by its key, a constant of [`SetDescAttrs`](self::SetDescAttrs) (see [`Writer`](f::view::Writer)).
+pub type SetDescAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::SetDescAttrs>;
 
-impl<'m, 'a, 'b> SetDescAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `size` (`NFTABLES_A_SET_DESC_ATTRS_SIZE`, u32, big-endian).
-    #[inline]
-    pub fn size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Opens `concat` (`NFTABLES_A_SET_DESC_ATTRS_CONCAT`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn concat(&mut self) -> Result<SetDescConcatAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(SetDescConcatAttrsWriter)
-    }
-}
-
-/// The typed view of nftables's attribute set `set-desc-concat-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct SetDescConcatAttrs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for SetDescConcatAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_SET_DESC_CONCAT_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_SET_DESC_CONCAT_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `set-desc-concat-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type SetDescConcatAttrs<'a> = f::view::View<'a, sets::SetDescConcatAttrs, 1>;
 
 impl<'a> SetDescConcatAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `elem` (`NFTABLES_A_SET_DESC_CONCAT_ATTRS_ELEM`, nest), opened by the writer's `nest`.
+    pub const ELEM: f::view::Key<sets::SetDescConcatAttrs, f::view::Nested<sets::SetFieldAttrs>> =
+        f::view::Key::new(1);
 
     /// `elem` (`NFTABLES_A_SET_DESC_CONCAT_ATTRS_ELEM`, nest).
     #[inline]
@@ -10395,62 +8153,16 @@ impl<'a> SetDescConcatAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `set-desc-concat-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct SetDescConcatAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `set-desc-concat-attrs`: it writes an attribute by its key, a constant of [`SetDescConcatAttrs`](self::SetDescConcatAttrs) (see [`Writer`](f::view::Writer)).
+pub type SetDescConcatAttrsWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::SetDescConcatAttrs>;
 
-impl<'m, 'a, 'b> SetDescConcatAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `elem` (`NFTABLES_A_SET_DESC_CONCAT_ATTRS_ELEM`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn elem(&mut self) -> Result<SetFieldAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(SetFieldAttrsWriter)
-    }
-}
-
-/// The typed view of nftables's attribute set `set-field-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct SetFieldAttrs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for SetFieldAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_SET_FIELD_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_SET_FIELD_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `set-field-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type SetFieldAttrs<'a> = f::view::View<'a, sets::SetFieldAttrs, 1>;
 
 impl<'a> SetFieldAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `len` (`NFTABLES_A_SET_FIELD_ATTRS_LEN`, u32, big-endian), written by the writer's `put`.
+    pub const LEN: f::view::Key<sets::SetFieldAttrs, f::view::Be<u32>> = f::view::Key::new(1);
 
     /// `len` (`NFTABLES_A_SET_FIELD_ATTRS_LEN`, u32, big-endian).
     #[inline]
@@ -10459,62 +8171,16 @@ impl<'a> SetFieldAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `set-field-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct SetFieldAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `set-field-attrs`: it writes an attribute by its key, a constant of [`SetFieldAttrs`](self::SetFieldAttrs) (see [`Writer`](f::view::Writer)).
+pub type SetFieldAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::SetFieldAttrs>;
 
-impl<'m, 'a, 'b> SetFieldAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `len` (`NFTABLES_A_SET_FIELD_ATTRS_LEN`, u32, big-endian).
-    #[inline]
-    pub fn len(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `set-list-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct SetListAttrs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for SetListAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_SET_LIST_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_SET_LIST_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `set-list-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type SetListAttrs<'a> = f::view::View<'a, sets::SetListAttrs, 1>;
 
 impl<'a> SetListAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `elem` (`NFTABLES_A_SET_LIST_ATTRS_ELEM`, nest, multi-attr), opened by the writer's `nest`.
+    pub const ELEM: f::view::Key<sets::SetListAttrs, f::view::Nested<sets::ExprAttrs>> =
+        f::view::Key::new(1);
 
     /// `elem` (`NFTABLES_A_SET_LIST_ATTRS_ELEM`, nest, multi-attr).
     #[inline]
@@ -10523,62 +8189,47 @@ impl<'a> SetListAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `set-list-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct SetListAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `set-list-attrs`: it writes an attribute by its key, a constant of [`SetListAttrs`](self::SetListAttrs) (see [`Writer`](f::view::Writer)).
+pub type SetListAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::SetListAttrs>;
 
-impl<'m, 'a, 'b> SetListAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `elem` (`NFTABLES_A_SET_LIST_ATTRS_ELEM`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn elem(&mut self) -> Result<ExprAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(ExprAttrsWriter)
-    }
-}
-
-/// The typed view of nftables's attribute set `setelem-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct SetelemAttrs<'a>(f::view::RawView<'a, 10>);
-
-impl<'a> f::view::SetView<'a> for SetelemAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_SETELEM_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_SETELEM_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `setelem-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type SetelemAttrs<'a> = f::view::View<'a, sets::SetelemAttrs, 10>;
 
 impl<'a> SetelemAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `key` (`NFTABLES_A_SETELEM_ATTRS_KEY`, nest), opened by the writer's `nest`.
+    pub const KEY: f::view::Key<sets::SetelemAttrs, f::view::Nested<sets::DataAttrs>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
-        &self.0
-    }
+    /// The key of `data` (`NFTABLES_A_SETELEM_ATTRS_DATA`, nest), opened by the writer's `nest`.
+    pub const DATA: f::view::Key<sets::SetelemAttrs, f::view::Nested<sets::DataAttrs>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `flags` (`NFTABLES_A_SETELEM_ATTRS_FLAGS`, binary), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::SetelemAttrs, [u8]> = f::view::Key::new(3);
+
+    /// The key of `timeout` (`NFTABLES_A_SETELEM_ATTRS_TIMEOUT`, u64), written by the writer's `put`.
+    pub const TIMEOUT: f::view::Key<sets::SetelemAttrs, u64> = f::view::Key::new(4);
+
+    /// The key of `expiration` (`NFTABLES_A_SETELEM_ATTRS_EXPIRATION`, u64), written by the writer's `put`.
+    pub const EXPIRATION: f::view::Key<sets::SetelemAttrs, u64> = f::view::Key::new(5);
+
+    /// The key of `userdata` (`NFTABLES_A_SETELEM_ATTRS_USERDATA`, binary), written by the writer's `put`.
+    pub const USERDATA: f::view::Key<sets::SetelemAttrs, [u8]> = f::view::Key::new(6);
+
+    /// The key of `expr` (`NFTABLES_A_SETELEM_ATTRS_EXPR`, nest), opened by the writer's `nest`.
+    pub const EXPR: f::view::Key<sets::SetelemAttrs, f::view::Nested<sets::ExprAttrs>> =
+        f::view::Key::new(7);
+
+    /// The key of `objref` (`NFTABLES_A_SETELEM_ATTRS_OBJREF`, string), written by the writer's `put`.
+    pub const OBJREF: f::view::Key<sets::SetelemAttrs, f::view::Str> = f::view::Key::new(8);
+
+    /// The key of `key-end` (`NFTABLES_A_SETELEM_ATTRS_KEY_END`, nest), opened by the writer's `nest`.
+    pub const KEY_END: f::view::Key<sets::SetelemAttrs, f::view::Nested<sets::DataAttrs>> =
+        f::view::Key::new(9);
+
+    /// The key of `expressions` (`NFTABLES_A_SETELEM_ATTRS_EXPRESSIONS`, nest), opened by the writer's `nest`.
+    pub const EXPRESSIONS: f::view::Key<sets::SetelemAttrs, f::view::Nested<sets::ExprListAttrs>> =
+        f::view::Key::new(10);
 
     /// `key` (`NFTABLES_A_SETELEM_ATTRS_KEY`, nest).
     #[inline]
@@ -10641,116 +8292,27 @@ impl<'a> SetelemAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `setelem-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct SetelemAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `setelem-attrs`: it writes an attribute by its key, a constant of [`SetelemAttrs`](self::SetelemAttrs) (see [`Writer`](f::view::Writer)).
+pub type SetelemAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::SetelemAttrs>;
 
-impl<'m, 'a, 'b> SetelemAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `key` (`NFTABLES_A_SETELEM_ATTRS_KEY`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn key(&mut self) -> Result<DataAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(DataAttrsWriter)
-    }
-
-    /// Opens `data` (`NFTABLES_A_SETELEM_ATTRS_DATA`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn data(&mut self) -> Result<DataAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(DataAttrsWriter)
-    }
-
-    /// Writes `flags` (`NFTABLES_A_SETELEM_ATTRS_FLAGS`, binary).
-    #[inline]
-    pub fn flags(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
-    }
-
-    /// Writes `timeout` (`NFTABLES_A_SETELEM_ATTRS_TIMEOUT`, u64).
-    #[inline]
-    pub fn timeout(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `expiration` (`NFTABLES_A_SETELEM_ATTRS_EXPIRATION`, u64).
-    #[inline]
-    pub fn expiration(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `userdata` (`NFTABLES_A_SETELEM_ATTRS_USERDATA`, binary).
-    #[inline]
-    pub fn userdata(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, value), self)
-    }
-
-    /// Opens `expr` (`NFTABLES_A_SETELEM_ATTRS_EXPR`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn expr(&mut self) -> Result<ExprAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(7).map(ExprAttrsWriter)
-    }
-
-    /// Writes `objref` (`NFTABLES_A_SETELEM_ATTRS_OBJREF`, string).
-    #[inline]
-    pub fn objref(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(8, value), self)
-    }
-
-    /// Opens `key-end` (`NFTABLES_A_SETELEM_ATTRS_KEY_END`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn key_end(&mut self) -> Result<DataAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(9).map(DataAttrsWriter)
-    }
-
-    /// Opens `expressions` (`NFTABLES_A_SETELEM_ATTRS_EXPRESSIONS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn expressions(&mut self) -> Result<ExprListAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(10).map(ExprListAttrsWriter)
-    }
-}
-
-/// The typed view of nftables's attribute set `setelem-list-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct SetelemListAttrs<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for SetelemListAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_SETELEM_LIST_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_SETELEM_LIST_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `setelem-list-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type SetelemListAttrs<'a> = f::view::View<'a, sets::SetelemListAttrs, 4>;
 
 impl<'a> SetelemListAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `table` (`NFTABLES_A_SETELEM_LIST_ATTRS_TABLE`, string), written by the writer's `put`.
+    pub const TABLE: f::view::Key<sets::SetelemListAttrs, f::view::Str> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `set` (`NFTABLES_A_SETELEM_LIST_ATTRS_SET`, string), written by the writer's `put`.
+    pub const SET_: f::view::Key<sets::SetelemListAttrs, f::view::Str> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `elements` (`NFTABLES_A_SETELEM_LIST_ATTRS_ELEMENTS`, nest), opened by the writer's `nest`.
+    pub const ELEMENTS: f::view::Key<
+        sets::SetelemListAttrs,
+        f::view::Nested<sets::SetelemListElemAttrs>,
+    > = f::view::Key::new(3);
+
+    /// The key of `set-id` (`NFTABLES_A_SETELEM_LIST_ATTRS_SET_ID`, u32), written by the writer's `put`.
+    pub const SET_ID: f::view::Key<sets::SetelemListAttrs, u32> = f::view::Key::new(4);
 
     /// `table` (`NFTABLES_A_SETELEM_LIST_ATTRS_TABLE`, string).
     #[inline]
@@ -10777,80 +8339,16 @@ impl<'a> SetelemListAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `setelem-list-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct SetelemListAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `setelem-list-attrs`: it writes an attribute by its key, a constant of [`SetelemListAttrs`](self::SetelemListAttrs) (see [`Writer`](f::view::Writer)).
+pub type SetelemListAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::SetelemListAttrs>;
 
-impl<'m, 'a, 'b> SetelemListAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `table` (`NFTABLES_A_SETELEM_LIST_ATTRS_TABLE`, string).
-    #[inline]
-    pub fn table(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-
-    /// Writes `set` (`NFTABLES_A_SETELEM_LIST_ATTRS_SET`, string).
-    #[inline]
-    pub fn set(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(2, value), self)
-    }
-
-    /// Opens `elements` (`NFTABLES_A_SETELEM_LIST_ATTRS_ELEMENTS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn elements(&mut self) -> Result<SetelemListElemAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(SetelemListElemAttrsWriter)
-    }
-
-    /// Writes `set-id` (`NFTABLES_A_SETELEM_LIST_ATTRS_SET_ID`, u32).
-    #[inline]
-    pub fn set_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `setelem-list-elem-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct SetelemListElemAttrs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for SetelemListElemAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_SETELEM_LIST_ELEM_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_SETELEM_LIST_ELEM_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `setelem-list-elem-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type SetelemListElemAttrs<'a> = f::view::View<'a, sets::SetelemListElemAttrs, 1>;
 
 impl<'a> SetelemListElemAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `elem` (`NFTABLES_A_SETELEM_LIST_ELEM_ATTRS_ELEM`, nest, multi-attr), opened by the writer's `nest`.
+    pub const ELEM: f::view::Key<sets::SetelemListElemAttrs, f::view::Nested<sets::SetelemAttrs>> =
+        f::view::Key::new(1);
 
     /// `elem` (`NFTABLES_A_SETELEM_LIST_ELEM_ATTRS_ELEM`, nest, multi-attr).
     #[inline]
@@ -10859,62 +8357,31 @@ impl<'a> SetelemListElemAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `setelem-list-elem-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct SetelemListElemAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `setelem-list-elem-attrs`: it writes an attribute by its key, a constant of [`SetelemListElemAttrs`](self::SetelemListElemAttrs) (see [`Writer`](f::view::Writer)).
+pub type SetelemListElemAttrsWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::SetelemListElemAttrs>;
 
-impl<'m, 'a, 'b> SetelemListElemAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `elem` (`NFTABLES_A_SETELEM_LIST_ELEM_ATTRS_ELEM`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn elem(&mut self) -> Result<SetelemAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(SetelemAttrsWriter)
-    }
-}
-
-/// The typed view of nftables's attribute set `table-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct TableAttrs<'a>(f::view::RawView<'a, 7>);
-
-impl<'a> f::view::SetView<'a> for TableAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_TABLE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_TABLE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `table-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type TableAttrs<'a> = f::view::View<'a, sets::TableAttrs, 7>;
 
 impl<'a> TableAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `name` (`NFTABLES_A_TABLE_ATTRS_NAME`, string), written by the writer's `put`.
+    pub const NAME: f::view::Key<sets::TableAttrs, f::view::Str> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
-        &self.0
-    }
+    /// The key of `flags` (`NFTABLES_A_TABLE_ATTRS_FLAGS`, u32, big-endian, bits of `table-flags`: `TableFlags`), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::TableAttrs, f::view::Be<u32>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `use` (`NFTABLES_A_TABLE_ATTRS_USE`, u32, big-endian), written by the writer's `put`.
+    pub const USE: f::view::Key<sets::TableAttrs, f::view::Be<u32>> = f::view::Key::new(3);
+
+    /// The key of `handle` (`NFTABLES_A_TABLE_ATTRS_HANDLE`, u64, big-endian), written by the writer's `put`.
+    pub const HANDLE: f::view::Key<sets::TableAttrs, f::view::Be<u64>> = f::view::Key::new(4);
+
+    /// The key of `userdata` (`NFTABLES_A_TABLE_ATTRS_USERDATA`, binary), written by the writer's `put`.
+    pub const USERDATA: f::view::Key<sets::TableAttrs, [u8]> = f::view::Key::new(6);
+
+    /// The key of `owner` (`NFTABLES_A_TABLE_ATTRS_OWNER`, u32, big-endian), written by the writer's `put`.
+    pub const OWNER: f::view::Key<sets::TableAttrs, f::view::Be<u32>> = f::view::Key::new(7);
 
     /// `name` (`NFTABLES_A_TABLE_ATTRS_NAME`, string).
     #[inline]
@@ -10953,92 +8420,21 @@ impl<'a> TableAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `table-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct TableAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nftables's attribute set `table-attrs`: it writes an attribute by its key, a constant of [`TableAttrs`](self::TableAttrs) (see [`Writer`](f::view::Writer)).
+pub type TableAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::TableAttrs>;
 
-impl<'m, 'a, 'b> TableAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `name` (`NFTABLES_A_TABLE_ATTRS_NAME`, string).
-    #[inline]
-    pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-
-    /// Writes `flags` (`NFTABLES_A_TABLE_ATTRS_FLAGS`, u32, big-endian, bits of `table-flags`: `TableFlags`).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `use` (`NFTABLES_A_TABLE_ATTRS_USE`, u32, big-endian).
-    #[inline]
-    pub fn use_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-
-    /// Writes `handle` (`NFTABLES_A_TABLE_ATTRS_HANDLE`, u64, big-endian).
-    #[inline]
-    pub fn handle(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(4, &value), self)
-    }
-
-    /// Writes `userdata` (`NFTABLES_A_TABLE_ATTRS_USERDATA`, binary).
-    #[inline]
-    pub fn userdata(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, value), self)
-    }
-
-    /// Writes `owner` (`NFTABLES_A_TABLE_ATTRS_OWNER`, u32, big-endian).
-    #[inline]
-    pub fn owner(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(7, &value), self)
-    }
-}
-
-/// The typed view of nftables's attribute set `verdict-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct VerdictAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for VerdictAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_VERDICT_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_VERDICT_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nftables's attribute set `verdict-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type VerdictAttrs<'a> = f::view::View<'a, sets::VerdictAttrs, 3>;
 
 impl<'a> VerdictAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `code` (`NFTABLES_A_VERDICT_ATTRS_CODE`, u32, big-endian, a value of `verdict-code`: `VerdictCode`), written by the writer's `put`.
+    pub const CODE: f::view::Key<sets::VerdictAttrs, f::view::Be<u32>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `chain` (`NFTABLES_A_VERDICT_ATTRS_CHAIN`, string), written by the writer's `put`.
+    pub const CHAIN: f::view::Key<sets::VerdictAttrs, f::view::Str> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `chain-id` (`NFTABLES_A_VERDICT_ATTRS_CHAIN_ID`, u32, big-endian), written by the writer's `put`.
+    pub const CHAIN_ID: f::view::Key<sets::VerdictAttrs, f::view::Be<u32>> = f::view::Key::new(3);
 
     /// `code` (`NFTABLES_A_VERDICT_ATTRS_CODE`, u32, big-endian, a value of `verdict-code`: `VerdictCode`).
     #[inline]
@@ -11059,41 +8455,8 @@ impl<'a> VerdictAttrs<'a> {
     }
 }
 
-/// The typed writer of nftables's attribute set `verdict-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct VerdictAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
-
-impl<'m, 'a, 'b> VerdictAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `code` (`NFTABLES_A_VERDICT_ATTRS_CODE`, u32, big-endian, a value of `verdict-code`: `VerdictCode`).
-    #[inline]
-    pub fn code(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `chain` (`NFTABLES_A_VERDICT_ATTRS_CHAIN`, string).
-    #[inline]
-    pub fn chain(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(2, value), self)
-    }
-
-    /// Writes `chain-id` (`NFTABLES_A_VERDICT_ATTRS_CHAIN_ID`, u32, big-endian).
-    #[inline]
-    pub fn chain_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-}
+/// The typed writer of nftables's attribute set `verdict-attrs`: it writes an attribute by its key, a constant of [`VerdictAttrs`](self::VerdictAttrs) (see [`Writer`](f::view::Writer)).
+pub type VerdictAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::VerdictAttrs>;
 
 /// nftables's sub-message `expr-ops`: the view of each format, chosen by the selector.
 #[derive(Copy, Clone, Debug)]
@@ -11188,5 +8551,346 @@ impl<'a> f::view::SubMessageView<'a> for ObjData<'a> {
             Some("quota") => Self::Quota(f::view::after_header(&attr, 0)?),
             _ => Self::Other(attr),
         })
+    }
+}
+
+/// The marker types naming nftables's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
+
+    /// Names `batch-attrs` in [`BatchAttrs`](super::BatchAttrs) and [`BatchAttrsWriter`](super::BatchAttrsWriter).
+    pub enum BatchAttrs {}
+
+    impl f::view::Set for BatchAttrs {
+        const SET: &'static f::AttrSet = &super::SET_BATCH_ATTRS;
+    }
+
+    /// Names `chain-attrs` in [`ChainAttrs`](super::ChainAttrs) and [`ChainAttrsWriter`](super::ChainAttrsWriter).
+    pub enum ChainAttrs {}
+
+    impl f::view::Set for ChainAttrs {
+        const SET: &'static f::AttrSet = &super::SET_CHAIN_ATTRS;
+    }
+
+    /// Names `compat-attrs` in [`CompatAttrs`](super::CompatAttrs) and [`CompatAttrsWriter`](super::CompatAttrsWriter).
+    pub enum CompatAttrs {}
+
+    impl f::view::Set for CompatAttrs {
+        const SET: &'static f::AttrSet = &super::SET_COMPAT_ATTRS;
+    }
+
+    /// Names `compat-match-attrs` in [`CompatMatchAttrs`](super::CompatMatchAttrs) and [`CompatMatchAttrsWriter`](super::CompatMatchAttrsWriter).
+    pub enum CompatMatchAttrs {}
+
+    impl f::view::Set for CompatMatchAttrs {
+        const SET: &'static f::AttrSet = &super::SET_COMPAT_MATCH_ATTRS;
+    }
+
+    /// Names `compat-target-attrs` in [`CompatTargetAttrs`](super::CompatTargetAttrs) and [`CompatTargetAttrsWriter`](super::CompatTargetAttrsWriter).
+    pub enum CompatTargetAttrs {}
+
+    impl f::view::Set for CompatTargetAttrs {
+        const SET: &'static f::AttrSet = &super::SET_COMPAT_TARGET_ATTRS;
+    }
+
+    /// Names `counter-attrs` in [`CounterAttrs`](super::CounterAttrs) and [`CounterAttrsWriter`](super::CounterAttrsWriter).
+    pub enum CounterAttrs {}
+
+    impl f::view::Set for CounterAttrs {
+        const SET: &'static f::AttrSet = &super::SET_COUNTER_ATTRS;
+    }
+
+    /// Names `data-attrs` in [`DataAttrs`](super::DataAttrs) and [`DataAttrsWriter`](super::DataAttrsWriter).
+    pub enum DataAttrs {}
+
+    impl f::view::Set for DataAttrs {
+        const SET: &'static f::AttrSet = &super::SET_DATA_ATTRS;
+    }
+
+    /// Names `expr-attrs` in [`ExprAttrs`](super::ExprAttrs) and [`ExprAttrsWriter`](super::ExprAttrsWriter).
+    pub enum ExprAttrs {}
+
+    impl f::view::Set for ExprAttrs {
+        const SET: &'static f::AttrSet = &super::SET_EXPR_ATTRS;
+    }
+
+    /// Names `expr-bitwise-attrs` in [`ExprBitwiseAttrs`](super::ExprBitwiseAttrs) and [`ExprBitwiseAttrsWriter`](super::ExprBitwiseAttrsWriter).
+    pub enum ExprBitwiseAttrs {}
+
+    impl f::view::Set for ExprBitwiseAttrs {
+        const SET: &'static f::AttrSet = &super::SET_EXPR_BITWISE_ATTRS;
+    }
+
+    /// Names `expr-cmp-attrs` in [`ExprCmpAttrs`](super::ExprCmpAttrs) and [`ExprCmpAttrsWriter`](super::ExprCmpAttrsWriter).
+    pub enum ExprCmpAttrs {}
+
+    impl f::view::Set for ExprCmpAttrs {
+        const SET: &'static f::AttrSet = &super::SET_EXPR_CMP_ATTRS;
+    }
+
+    /// Names `expr-counter-attrs` in [`ExprCounterAttrs`](super::ExprCounterAttrs) and [`ExprCounterAttrsWriter`](super::ExprCounterAttrsWriter).
+    pub enum ExprCounterAttrs {}
+
+    impl f::view::Set for ExprCounterAttrs {
+        const SET: &'static f::AttrSet = &super::SET_EXPR_COUNTER_ATTRS;
+    }
+
+    /// Names `expr-ct-attrs` in [`ExprCtAttrs`](super::ExprCtAttrs) and [`ExprCtAttrsWriter`](super::ExprCtAttrsWriter).
+    pub enum ExprCtAttrs {}
+
+    impl f::view::Set for ExprCtAttrs {
+        const SET: &'static f::AttrSet = &super::SET_EXPR_CT_ATTRS;
+    }
+
+    /// Names `expr-fib-attrs` in [`ExprFibAttrs`](super::ExprFibAttrs) and [`ExprFibAttrsWriter`](super::ExprFibAttrsWriter).
+    pub enum ExprFibAttrs {}
+
+    impl f::view::Set for ExprFibAttrs {
+        const SET: &'static f::AttrSet = &super::SET_EXPR_FIB_ATTRS;
+    }
+
+    /// Names `expr-flow-offload-attrs` in [`ExprFlowOffloadAttrs`](super::ExprFlowOffloadAttrs) and [`ExprFlowOffloadAttrsWriter`](super::ExprFlowOffloadAttrsWriter).
+    pub enum ExprFlowOffloadAttrs {}
+
+    impl f::view::Set for ExprFlowOffloadAttrs {
+        const SET: &'static f::AttrSet = &super::SET_EXPR_FLOW_OFFLOAD_ATTRS;
+    }
+
+    /// Names `expr-immediate-attrs` in [`ExprImmediateAttrs`](super::ExprImmediateAttrs) and [`ExprImmediateAttrsWriter`](super::ExprImmediateAttrsWriter).
+    pub enum ExprImmediateAttrs {}
+
+    impl f::view::Set for ExprImmediateAttrs {
+        const SET: &'static f::AttrSet = &super::SET_EXPR_IMMEDIATE_ATTRS;
+    }
+
+    /// Names `expr-list-attrs` in [`ExprListAttrs`](super::ExprListAttrs) and [`ExprListAttrsWriter`](super::ExprListAttrsWriter).
+    pub enum ExprListAttrs {}
+
+    impl f::view::Set for ExprListAttrs {
+        const SET: &'static f::AttrSet = &super::SET_EXPR_LIST_ATTRS;
+    }
+
+    /// Names `expr-lookup-attrs` in [`ExprLookupAttrs`](super::ExprLookupAttrs) and [`ExprLookupAttrsWriter`](super::ExprLookupAttrsWriter).
+    pub enum ExprLookupAttrs {}
+
+    impl f::view::Set for ExprLookupAttrs {
+        const SET: &'static f::AttrSet = &super::SET_EXPR_LOOKUP_ATTRS;
+    }
+
+    /// Names `expr-masq-attrs` in [`ExprMasqAttrs`](super::ExprMasqAttrs) and [`ExprMasqAttrsWriter`](super::ExprMasqAttrsWriter).
+    pub enum ExprMasqAttrs {}
+
+    impl f::view::Set for ExprMasqAttrs {
+        const SET: &'static f::AttrSet = &super::SET_EXPR_MASQ_ATTRS;
+    }
+
+    /// Names `expr-meta-attrs` in [`ExprMetaAttrs`](super::ExprMetaAttrs) and [`ExprMetaAttrsWriter`](super::ExprMetaAttrsWriter).
+    pub enum ExprMetaAttrs {}
+
+    impl f::view::Set for ExprMetaAttrs {
+        const SET: &'static f::AttrSet = &super::SET_EXPR_META_ATTRS;
+    }
+
+    /// Names `expr-nat-attrs` in [`ExprNatAttrs`](super::ExprNatAttrs) and [`ExprNatAttrsWriter`](super::ExprNatAttrsWriter).
+    pub enum ExprNatAttrs {}
+
+    impl f::view::Set for ExprNatAttrs {
+        const SET: &'static f::AttrSet = &super::SET_EXPR_NAT_ATTRS;
+    }
+
+    /// Names `expr-objref-attrs` in [`ExprObjrefAttrs`](super::ExprObjrefAttrs) and [`ExprObjrefAttrsWriter`](super::ExprObjrefAttrsWriter).
+    pub enum ExprObjrefAttrs {}
+
+    impl f::view::Set for ExprObjrefAttrs {
+        const SET: &'static f::AttrSet = &super::SET_EXPR_OBJREF_ATTRS;
+    }
+
+    /// Names `expr-payload-attrs` in [`ExprPayloadAttrs`](super::ExprPayloadAttrs) and [`ExprPayloadAttrsWriter`](super::ExprPayloadAttrsWriter).
+    pub enum ExprPayloadAttrs {}
+
+    impl f::view::Set for ExprPayloadAttrs {
+        const SET: &'static f::AttrSet = &super::SET_EXPR_PAYLOAD_ATTRS;
+    }
+
+    /// Names `expr-reject-attrs` in [`ExprRejectAttrs`](super::ExprRejectAttrs) and [`ExprRejectAttrsWriter`](super::ExprRejectAttrsWriter).
+    pub enum ExprRejectAttrs {}
+
+    impl f::view::Set for ExprRejectAttrs {
+        const SET: &'static f::AttrSet = &super::SET_EXPR_REJECT_ATTRS;
+    }
+
+    /// Names `expr-target-attrs` in [`ExprTargetAttrs`](super::ExprTargetAttrs) and [`ExprTargetAttrsWriter`](super::ExprTargetAttrsWriter).
+    pub enum ExprTargetAttrs {}
+
+    impl f::view::Set for ExprTargetAttrs {
+        const SET: &'static f::AttrSet = &super::SET_EXPR_TARGET_ATTRS;
+    }
+
+    /// Names `expr-tproxy-attrs` in [`ExprTproxyAttrs`](super::ExprTproxyAttrs) and [`ExprTproxyAttrsWriter`](super::ExprTproxyAttrsWriter).
+    pub enum ExprTproxyAttrs {}
+
+    impl f::view::Set for ExprTproxyAttrs {
+        const SET: &'static f::AttrSet = &super::SET_EXPR_TPROXY_ATTRS;
+    }
+
+    /// Names `flowtable-attrs` in [`FlowtableAttrs`](super::FlowtableAttrs) and [`FlowtableAttrsWriter`](super::FlowtableAttrsWriter).
+    pub enum FlowtableAttrs {}
+
+    impl f::view::Set for FlowtableAttrs {
+        const SET: &'static f::AttrSet = &super::SET_FLOWTABLE_ATTRS;
+    }
+
+    /// Names `flowtable-hook-attrs` in [`FlowtableHookAttrs`](super::FlowtableHookAttrs) and [`FlowtableHookAttrsWriter`](super::FlowtableHookAttrsWriter).
+    pub enum FlowtableHookAttrs {}
+
+    impl f::view::Set for FlowtableHookAttrs {
+        const SET: &'static f::AttrSet = &super::SET_FLOWTABLE_HOOK_ATTRS;
+    }
+
+    /// Names `gen-attrs` in [`GenAttrs`](super::GenAttrs) and [`GenAttrsWriter`](super::GenAttrsWriter).
+    pub enum GenAttrs {}
+
+    impl f::view::Set for GenAttrs {
+        const SET: &'static f::AttrSet = &super::SET_GEN_ATTRS;
+    }
+
+    /// Names `hook-dev-attrs` in [`HookDevAttrs`](super::HookDevAttrs) and [`HookDevAttrsWriter`](super::HookDevAttrsWriter).
+    pub enum HookDevAttrs {}
+
+    impl f::view::Set for HookDevAttrs {
+        const SET: &'static f::AttrSet = &super::SET_HOOK_DEV_ATTRS;
+    }
+
+    /// Names `log-attrs` in [`LogAttrs`](super::LogAttrs) and [`LogAttrsWriter`](super::LogAttrsWriter).
+    pub enum LogAttrs {}
+
+    impl f::view::Set for LogAttrs {
+        const SET: &'static f::AttrSet = &super::SET_LOG_ATTRS;
+    }
+
+    /// Names `nft-counter-attrs` in [`NftCounterAttrs`](super::NftCounterAttrs) and [`NftCounterAttrsWriter`](super::NftCounterAttrsWriter).
+    pub enum NftCounterAttrs {}
+
+    impl f::view::Set for NftCounterAttrs {
+        const SET: &'static f::AttrSet = &super::SET_NFT_COUNTER_ATTRS;
+    }
+
+    /// Names `nft-hook-attrs` in [`NftHookAttrs`](super::NftHookAttrs) and [`NftHookAttrsWriter`](super::NftHookAttrsWriter).
+    pub enum NftHookAttrs {}
+
+    impl f::view::Set for NftHookAttrs {
+        const SET: &'static f::AttrSet = &super::SET_NFT_HOOK_ATTRS;
+    }
+
+    /// Names `numgen-attrs` in [`NumgenAttrs`](super::NumgenAttrs) and [`NumgenAttrsWriter`](super::NumgenAttrsWriter).
+    pub enum NumgenAttrs {}
+
+    impl f::view::Set for NumgenAttrs {
+        const SET: &'static f::AttrSet = &super::SET_NUMGEN_ATTRS;
+    }
+
+    /// Names `obj-attrs` in [`ObjAttrs`](super::ObjAttrs) and [`ObjAttrsWriter`](super::ObjAttrsWriter).
+    pub enum ObjAttrs {}
+
+    impl f::view::Set for ObjAttrs {
+        const SET: &'static f::AttrSet = &super::SET_OBJ_ATTRS;
+    }
+
+    /// Names `quota-attrs` in [`QuotaAttrs`](super::QuotaAttrs) and [`QuotaAttrsWriter`](super::QuotaAttrsWriter).
+    pub enum QuotaAttrs {}
+
+    impl f::view::Set for QuotaAttrs {
+        const SET: &'static f::AttrSet = &super::SET_QUOTA_ATTRS;
+    }
+
+    /// Names `range-attrs` in [`RangeAttrs`](super::RangeAttrs) and [`RangeAttrsWriter`](super::RangeAttrsWriter).
+    pub enum RangeAttrs {}
+
+    impl f::view::Set for RangeAttrs {
+        const SET: &'static f::AttrSet = &super::SET_RANGE_ATTRS;
+    }
+
+    /// Names `rule-attrs` in [`RuleAttrs`](super::RuleAttrs) and [`RuleAttrsWriter`](super::RuleAttrsWriter).
+    pub enum RuleAttrs {}
+
+    impl f::view::Set for RuleAttrs {
+        const SET: &'static f::AttrSet = &super::SET_RULE_ATTRS;
+    }
+
+    /// Names `rule-compat-attrs` in [`RuleCompatAttrs`](super::RuleCompatAttrs) and [`RuleCompatAttrsWriter`](super::RuleCompatAttrsWriter).
+    pub enum RuleCompatAttrs {}
+
+    impl f::view::Set for RuleCompatAttrs {
+        const SET: &'static f::AttrSet = &super::SET_RULE_COMPAT_ATTRS;
+    }
+
+    /// Names `set-attrs` in [`SetAttrs`](super::SetAttrs) and [`SetAttrsWriter`](super::SetAttrsWriter).
+    pub enum SetAttrs {}
+
+    impl f::view::Set for SetAttrs {
+        const SET: &'static f::AttrSet = &super::SET_SET_ATTRS;
+    }
+
+    /// Names `set-desc-attrs` in [`SetDescAttrs`](super::SetDescAttrs) and [`SetDescAttrsWriter`](super::SetDescAttrsWriter).
+    pub enum SetDescAttrs {}
+
+    impl f::view::Set for SetDescAttrs {
+        const SET: &'static f::AttrSet = &super::SET_SET_DESC_ATTRS;
+    }
+
+    /// Names `set-desc-concat-attrs` in [`SetDescConcatAttrs`](super::SetDescConcatAttrs) and [`SetDescConcatAttrsWriter`](super::SetDescConcatAttrsWriter).
+    pub enum SetDescConcatAttrs {}
+
+    impl f::view::Set for SetDescConcatAttrs {
+        const SET: &'static f::AttrSet = &super::SET_SET_DESC_CONCAT_ATTRS;
+    }
+
+    /// Names `set-field-attrs` in [`SetFieldAttrs`](super::SetFieldAttrs) and [`SetFieldAttrsWriter`](super::SetFieldAttrsWriter).
+    pub enum SetFieldAttrs {}
+
+    impl f::view::Set for SetFieldAttrs {
+        const SET: &'static f::AttrSet = &super::SET_SET_FIELD_ATTRS;
+    }
+
+    /// Names `set-list-attrs` in [`SetListAttrs`](super::SetListAttrs) and [`SetListAttrsWriter`](super::SetListAttrsWriter).
+    pub enum SetListAttrs {}
+
+    impl f::view::Set for SetListAttrs {
+        const SET: &'static f::AttrSet = &super::SET_SET_LIST_ATTRS;
+    }
+
+    /// Names `setelem-attrs` in [`SetelemAttrs`](super::SetelemAttrs) and [`SetelemAttrsWriter`](super::SetelemAttrsWriter).
+    pub enum SetelemAttrs {}
+
+    impl f::view::Set for SetelemAttrs {
+        const SET: &'static f::AttrSet = &super::SET_SETELEM_ATTRS;
+    }
+
+    /// Names `setelem-list-attrs` in [`SetelemListAttrs`](super::SetelemListAttrs) and [`SetelemListAttrsWriter`](super::SetelemListAttrsWriter).
+    pub enum SetelemListAttrs {}
+
+    impl f::view::Set for SetelemListAttrs {
+        const SET: &'static f::AttrSet = &super::SET_SETELEM_LIST_ATTRS;
+    }
+
+    /// Names `setelem-list-elem-attrs` in [`SetelemListElemAttrs`](super::SetelemListElemAttrs) and [`SetelemListElemAttrsWriter`](super::SetelemListElemAttrsWriter).
+    pub enum SetelemListElemAttrs {}
+
+    impl f::view::Set for SetelemListElemAttrs {
+        const SET: &'static f::AttrSet = &super::SET_SETELEM_LIST_ELEM_ATTRS;
+    }
+
+    /// Names `table-attrs` in [`TableAttrs`](super::TableAttrs) and [`TableAttrsWriter`](super::TableAttrsWriter).
+    pub enum TableAttrs {}
+
+    impl f::view::Set for TableAttrs {
+        const SET: &'static f::AttrSet = &super::SET_TABLE_ATTRS;
+    }
+
+    /// Names `verdict-attrs` in [`VerdictAttrs`](super::VerdictAttrs) and [`VerdictAttrsWriter`](super::VerdictAttrsWriter).
+    pub enum VerdictAttrs {}
+
+    impl f::view::Set for VerdictAttrs {
+        const SET: &'static f::AttrSet = &super::SET_VERDICT_ATTRS;
     }
 }

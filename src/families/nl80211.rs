@@ -7027,38 +7027,48 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[&STRUCT_STA_FLAG_UPDATE],
     sub_messages: &[],
 };
-/// The typed view of nl80211's attribute set `band-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct BandAttrs<'a>(f::view::RawView<'a, 13>);
-
-impl<'a> f::view::SetView<'a> for BandAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_BAND_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_BAND_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nl80211's attribute set `band-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type BandAttrs<'a> = f::view::View<'a, sets::BandAttrs, 13>;
 
 impl<'a> BandAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `freqs` (`NL80211_BAND_ATTR_FREQS`, indexed-array), opened by the writer's `open`.
+    pub const FREQS: f::view::Key<sets::BandAttrs, f::view::Open> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 13> {
-        &self.0
-    }
+    /// The key of `rates` (`NL80211_BAND_ATTR_RATES`, indexed-array), opened by the writer's `open`.
+    pub const RATES: f::view::Key<sets::BandAttrs, f::view::Open> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `ht-mcs-set` (`NL80211_BAND_ATTR_HT_MCS_SET`, binary), written by the writer's `put`.
+    pub const HT_MCS_SET: f::view::Key<sets::BandAttrs, [u8]> = f::view::Key::new(3);
+
+    /// The key of `ht-capa` (`NL80211_BAND_ATTR_HT_CAPA`, u16), written by the writer's `put`.
+    pub const HT_CAPA: f::view::Key<sets::BandAttrs, u16> = f::view::Key::new(4);
+
+    /// The key of `ht-ampdu-factor` (`NL80211_BAND_ATTR_HT_AMPDU_FACTOR`, u8), written by the writer's `put`.
+    pub const HT_AMPDU_FACTOR: f::view::Key<sets::BandAttrs, u8> = f::view::Key::new(5);
+
+    /// The key of `ht-ampdu-density` (`NL80211_BAND_ATTR_HT_AMPDU_DENSITY`, u8), written by the writer's `put`.
+    pub const HT_AMPDU_DENSITY: f::view::Key<sets::BandAttrs, u8> = f::view::Key::new(6);
+
+    /// The key of `vht-mcs-set` (`NL80211_BAND_ATTR_VHT_MCS_SET`, binary), written by the writer's `put`.
+    pub const VHT_MCS_SET: f::view::Key<sets::BandAttrs, [u8]> = f::view::Key::new(7);
+
+    /// The key of `vht-capa` (`NL80211_BAND_ATTR_VHT_CAPA`, u32), written by the writer's `put`.
+    pub const VHT_CAPA: f::view::Key<sets::BandAttrs, u32> = f::view::Key::new(8);
+
+    /// The key of `iftype-data` (`NL80211_BAND_ATTR_IFTYPE_DATA`, indexed-array), opened by the writer's `open`.
+    pub const IFTYPE_DATA: f::view::Key<sets::BandAttrs, f::view::Open> = f::view::Key::new(9);
+
+    /// The key of `edmg-channels` (`NL80211_BAND_ATTR_EDMG_CHANNELS`, binary), written by the writer's `put`.
+    pub const EDMG_CHANNELS: f::view::Key<sets::BandAttrs, [u8]> = f::view::Key::new(10);
+
+    /// The key of `edmg-bw-config` (`NL80211_BAND_ATTR_EDMG_BW_CONFIG`, binary), written by the writer's `put`.
+    pub const EDMG_BW_CONFIG: f::view::Key<sets::BandAttrs, [u8]> = f::view::Key::new(11);
+
+    /// The key of `s1g-mcs-nss-set` (`NL80211_BAND_ATTR_S1G_MCS_NSS_SET`, binary), written by the writer's `put`.
+    pub const S1G_MCS_NSS_SET: f::view::Key<sets::BandAttrs, [u8]> = f::view::Key::new(12);
+
+    /// The key of `s1g-capa` (`NL80211_BAND_ATTR_S1G_CAPA`, binary), written by the writer's `put`.
+    pub const S1G_CAPA: f::view::Key<sets::BandAttrs, [u8]> = f::view::Key::new(13);
 
     /// `freqs` (`NL80211_BAND_ATTR_FREQS`, indexed-array).
     #[inline]
@@ -7139,134 +7149,19 @@ impl<'a> BandAttrs<'a> {
     }
 }
 
-/// The typed writer of nl80211's attribute set `band-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct BandAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nl80211's attribute set `band-attrs`: it writes an attribute by its key, a constant of [`BandAttrs`](self::BandAttrs) (see [`Writer`](f::view::Writer)).
+pub type BandAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::BandAttrs>;
 
-impl<'m, 'a, 'b> BandAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `freqs` (`NL80211_BAND_ATTR_FREQS`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn freqs(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1)
-    }
-
-    /// Opens `rates` (`NL80211_BAND_ATTR_RATES`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn rates(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2)
-    }
-
-    /// Writes `ht-mcs-set` (`NL80211_BAND_ATTR_HT_MCS_SET`, binary).
-    #[inline]
-    pub fn ht_mcs_set(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
-    }
-
-    /// Writes `ht-capa` (`NL80211_BAND_ATTR_HT_CAPA`, u16).
-    #[inline]
-    pub fn ht_capa(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `ht-ampdu-factor` (`NL80211_BAND_ATTR_HT_AMPDU_FACTOR`, u8).
-    #[inline]
-    pub fn ht_ampdu_factor(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `ht-ampdu-density` (`NL80211_BAND_ATTR_HT_AMPDU_DENSITY`, u8).
-    #[inline]
-    pub fn ht_ampdu_density(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `vht-mcs-set` (`NL80211_BAND_ATTR_VHT_MCS_SET`, binary).
-    #[inline]
-    pub fn vht_mcs_set(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, value), self)
-    }
-
-    /// Writes `vht-capa` (`NL80211_BAND_ATTR_VHT_CAPA`, u32).
-    #[inline]
-    pub fn vht_capa(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Opens `iftype-data` (`NL80211_BAND_ATTR_IFTYPE_DATA`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn iftype_data(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(9)
-    }
-
-    /// Writes `edmg-channels` (`NL80211_BAND_ATTR_EDMG_CHANNELS`, binary).
-    #[inline]
-    pub fn edmg_channels(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, value), self)
-    }
-
-    /// Writes `edmg-bw-config` (`NL80211_BAND_ATTR_EDMG_BW_CONFIG`, binary).
-    #[inline]
-    pub fn edmg_bw_config(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, value), self)
-    }
-
-    /// Writes `s1g-mcs-nss-set` (`NL80211_BAND_ATTR_S1G_MCS_NSS_SET`, binary).
-    #[inline]
-    pub fn s1g_mcs_nss_set(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, value), self)
-    }
-
-    /// Writes `s1g-capa` (`NL80211_BAND_ATTR_S1G_CAPA`, binary).
-    #[inline]
-    pub fn s1g_capa(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, value), self)
-    }
-}
-
-/// The typed view of nl80211's attribute set `bitrate-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct BitrateAttrs<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for BitrateAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_BITRATE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_BITRATE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nl80211's attribute set `bitrate-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type BitrateAttrs<'a> = f::view::View<'a, sets::BitrateAttrs, 2>;
 
 impl<'a> BitrateAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `rate` (`NL80211_BITRATE_ATTR_RATE`, u32), written by the writer's `put`.
+    pub const RATE: f::view::Key<sets::BitrateAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `2ghz-shortpreamble` (`NL80211_BITRATE_ATTR_2GHZ_SHORTPREAMBLE`, flag), written by the writer's `put`.
+    pub const _2GHZ_SHORTPREAMBLE: f::view::Key<sets::BitrateAttrs, f::view::Flag> =
+        f::view::Key::new(2);
 
     /// `rate` (`NL80211_BITRATE_ATTR_RATE`, u32).
     #[inline]
@@ -7281,68 +7176,15 @@ impl<'a> BitrateAttrs<'a> {
     }
 }
 
-/// The typed writer of nl80211's attribute set `bitrate-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct BitrateAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nl80211's attribute set `bitrate-attrs`: it writes an attribute by its key, a constant of [`BitrateAttrs`](self::BitrateAttrs) (see [`Writer`](f::view::Writer)).
+pub type BitrateAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::BitrateAttrs>;
 
-impl<'m, 'a, 'b> BitrateAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `rate` (`NL80211_BITRATE_ATTR_RATE`, u32).
-    #[inline]
-    pub fn rate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `2ghz-shortpreamble` (`NL80211_BITRATE_ATTR_2GHZ_SHORTPREAMBLE`, flag).
-    #[inline]
-    pub fn f2ghz_shortpreamble(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(2), self)
-    }
-}
-
-/// The typed view of nl80211's attribute set `frame-type-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct FrameTypeAttrs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for FrameTypeAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_FRAME_TYPE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FRAME_TYPE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nl80211's attribute set `frame-type-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type FrameTypeAttrs<'a> = f::view::View<'a, sets::FrameTypeAttrs, 1>;
 
 impl<'a> FrameTypeAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `frame-type` (`NL80211_ATTR_FRAME_TYPE`, u16), written by the writer's `put`.
+    pub const FRAME_TYPE: f::view::Key<sets::FrameTypeAttrs, u16> = f::view::Key::new(101);
 
     /// `frame-type` (`NL80211_ATTR_FRAME_TYPE`, u16).
     #[inline]
@@ -7351,62 +7193,111 @@ impl<'a> FrameTypeAttrs<'a> {
     }
 }
 
-/// The typed writer of nl80211's attribute set `frame-type-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FrameTypeAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nl80211's attribute set `frame-type-attrs`: it writes an attribute by its key, a constant of [`FrameTypeAttrs`](self::FrameTypeAttrs) (see [`Writer`](f::view::Writer)).
+pub type FrameTypeAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::FrameTypeAttrs>;
 
-impl<'m, 'a, 'b> FrameTypeAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `frame-type` (`NL80211_ATTR_FRAME_TYPE`, u16).
-    #[inline]
-    pub fn frame_type(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(101, &value), self)
-    }
-}
-
-/// The typed view of nl80211's attribute set `frequency-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct FrequencyAttrs<'a>(f::view::RawView<'a, 33>);
-
-impl<'a> f::view::SetView<'a> for FrequencyAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_FREQUENCY_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FREQUENCY_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nl80211's attribute set `frequency-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type FrequencyAttrs<'a> = f::view::View<'a, sets::FrequencyAttrs, 33>;
 
 impl<'a> FrequencyAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `freq` (`NL80211_FREQUENCY_ATTR_FREQ`, u32), written by the writer's `put`.
+    pub const FREQ: f::view::Key<sets::FrequencyAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 33> {
-        &self.0
-    }
+    /// The key of `disabled` (`NL80211_FREQUENCY_ATTR_DISABLED`, flag), written by the writer's `put`.
+    pub const DISABLED: f::view::Key<sets::FrequencyAttrs, f::view::Flag> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `no-ir` (`NL80211_FREQUENCY_ATTR_NO_IR`, flag), written by the writer's `put`.
+    pub const NO_IR: f::view::Key<sets::FrequencyAttrs, f::view::Flag> = f::view::Key::new(3);
+
+    /// The key of `no-ibss` (`NL80211_FREQUENCY_ATTR_NO_IBSS`, flag), written by the writer's `put`.
+    pub const NO_IBSS: f::view::Key<sets::FrequencyAttrs, f::view::Flag> = f::view::Key::new(4);
+
+    /// The key of `radar` (`NL80211_FREQUENCY_ATTR_RADAR`, flag), written by the writer's `put`.
+    pub const RADAR: f::view::Key<sets::FrequencyAttrs, f::view::Flag> = f::view::Key::new(5);
+
+    /// The key of `max-tx-power` (`NL80211_FREQUENCY_ATTR_MAX_TX_POWER`, u32), written by the writer's `put`.
+    pub const MAX_TX_POWER: f::view::Key<sets::FrequencyAttrs, u32> = f::view::Key::new(6);
+
+    /// The key of `dfs-state` (`NL80211_FREQUENCY_ATTR_DFS_STATE`, u32), written by the writer's `put`.
+    pub const DFS_STATE: f::view::Key<sets::FrequencyAttrs, u32> = f::view::Key::new(7);
+
+    /// The key of `dfs-time` (`NL80211_FREQUENCY_ATTR_DFS_TIME`, binary), written by the writer's `put`.
+    pub const DFS_TIME: f::view::Key<sets::FrequencyAttrs, [u8]> = f::view::Key::new(8);
+
+    /// The key of `no-ht40-minus` (`NL80211_FREQUENCY_ATTR_NO_HT40_MINUS`, binary), written by the writer's `put`.
+    pub const NO_HT40_MINUS: f::view::Key<sets::FrequencyAttrs, [u8]> = f::view::Key::new(9);
+
+    /// The key of `no-ht40-plus` (`NL80211_FREQUENCY_ATTR_NO_HT40_PLUS`, binary), written by the writer's `put`.
+    pub const NO_HT40_PLUS: f::view::Key<sets::FrequencyAttrs, [u8]> = f::view::Key::new(10);
+
+    /// The key of `no-80mhz` (`NL80211_FREQUENCY_ATTR_NO_80MHZ`, binary), written by the writer's `put`.
+    pub const NO_80MHZ: f::view::Key<sets::FrequencyAttrs, [u8]> = f::view::Key::new(11);
+
+    /// The key of `no-160mhz` (`NL80211_FREQUENCY_ATTR_NO_160MHZ`, binary), written by the writer's `put`.
+    pub const NO_160MHZ: f::view::Key<sets::FrequencyAttrs, [u8]> = f::view::Key::new(12);
+
+    /// The key of `dfs-cac-time` (`NL80211_FREQUENCY_ATTR_DFS_CAC_TIME`, binary), written by the writer's `put`.
+    pub const DFS_CAC_TIME: f::view::Key<sets::FrequencyAttrs, [u8]> = f::view::Key::new(13);
+
+    /// The key of `indoor-only` (`NL80211_FREQUENCY_ATTR_INDOOR_ONLY`, binary), written by the writer's `put`.
+    pub const INDOOR_ONLY: f::view::Key<sets::FrequencyAttrs, [u8]> = f::view::Key::new(14);
+
+    /// The key of `ir-concurrent` (`NL80211_FREQUENCY_ATTR_IR_CONCURRENT`, binary), written by the writer's `put`.
+    pub const IR_CONCURRENT: f::view::Key<sets::FrequencyAttrs, [u8]> = f::view::Key::new(15);
+
+    /// The key of `no-20mhz` (`NL80211_FREQUENCY_ATTR_NO_20MHZ`, binary), written by the writer's `put`.
+    pub const NO_20MHZ: f::view::Key<sets::FrequencyAttrs, [u8]> = f::view::Key::new(16);
+
+    /// The key of `no-10mhz` (`NL80211_FREQUENCY_ATTR_NO_10MHZ`, binary), written by the writer's `put`.
+    pub const NO_10MHZ: f::view::Key<sets::FrequencyAttrs, [u8]> = f::view::Key::new(17);
+
+    /// The key of `wmm` (`NL80211_FREQUENCY_ATTR_WMM`, indexed-array), opened by the writer's `open`.
+    pub const WMM: f::view::Key<sets::FrequencyAttrs, f::view::Open> = f::view::Key::new(18);
+
+    /// The key of `no-he` (`NL80211_FREQUENCY_ATTR_NO_HE`, binary), written by the writer's `put`.
+    pub const NO_HE: f::view::Key<sets::FrequencyAttrs, [u8]> = f::view::Key::new(19);
+
+    /// The key of `offset` (`NL80211_FREQUENCY_ATTR_OFFSET`, u32), written by the writer's `put`.
+    pub const OFFSET: f::view::Key<sets::FrequencyAttrs, u32> = f::view::Key::new(20);
+
+    /// The key of `1mhz` (`NL80211_FREQUENCY_ATTR_1MHZ`, binary), written by the writer's `put`.
+    pub const _1MHZ: f::view::Key<sets::FrequencyAttrs, [u8]> = f::view::Key::new(21);
+
+    /// The key of `2mhz` (`NL80211_FREQUENCY_ATTR_2MHZ`, binary), written by the writer's `put`.
+    pub const _2MHZ: f::view::Key<sets::FrequencyAttrs, [u8]> = f::view::Key::new(22);
+
+    /// The key of `4mhz` (`NL80211_FREQUENCY_ATTR_4MHZ`, binary), written by the writer's `put`.
+    pub const _4MHZ: f::view::Key<sets::FrequencyAttrs, [u8]> = f::view::Key::new(23);
+
+    /// The key of `8mhz` (`NL80211_FREQUENCY_ATTR_8MHZ`, binary), written by the writer's `put`.
+    pub const _8MHZ: f::view::Key<sets::FrequencyAttrs, [u8]> = f::view::Key::new(24);
+
+    /// The key of `16mhz` (`NL80211_FREQUENCY_ATTR_16MHZ`, binary), written by the writer's `put`.
+    pub const _16MHZ: f::view::Key<sets::FrequencyAttrs, [u8]> = f::view::Key::new(25);
+
+    /// The key of `no-320mhz` (`NL80211_FREQUENCY_ATTR_NO_320MHZ`, binary), written by the writer's `put`.
+    pub const NO_320MHZ: f::view::Key<sets::FrequencyAttrs, [u8]> = f::view::Key::new(26);
+
+    /// The key of `no-eht` (`NL80211_FREQUENCY_ATTR_NO_EHT`, binary), written by the writer's `put`.
+    pub const NO_EHT: f::view::Key<sets::FrequencyAttrs, [u8]> = f::view::Key::new(27);
+
+    /// The key of `psd` (`NL80211_FREQUENCY_ATTR_PSD`, binary), written by the writer's `put`.
+    pub const PSD: f::view::Key<sets::FrequencyAttrs, [u8]> = f::view::Key::new(28);
+
+    /// The key of `dfs-concurrent` (`NL80211_FREQUENCY_ATTR_DFS_CONCURRENT`, binary), written by the writer's `put`.
+    pub const DFS_CONCURRENT: f::view::Key<sets::FrequencyAttrs, [u8]> = f::view::Key::new(29);
+
+    /// The key of `no-6ghz-vlp-client` (`NL80211_FREQUENCY_ATTR_NO_6GHZ_VLP_CLIENT`, binary), written by the writer's `put`.
+    pub const NO_6GHZ_VLP_CLIENT: f::view::Key<sets::FrequencyAttrs, [u8]> = f::view::Key::new(30);
+
+    /// The key of `no-6ghz-afc-client` (`NL80211_FREQUENCY_ATTR_NO_6GHZ_AFC_CLIENT`, binary), written by the writer's `put`.
+    pub const NO_6GHZ_AFC_CLIENT: f::view::Key<sets::FrequencyAttrs, [u8]> = f::view::Key::new(31);
+
+    /// The key of `can-monitor` (`NL80211_FREQUENCY_ATTR_CAN_MONITOR`, binary), written by the writer's `put`.
+    pub const CAN_MONITOR: f::view::Key<sets::FrequencyAttrs, [u8]> = f::view::Key::new(32);
+
+    /// The key of `allow-6ghz-vlp-ap` (`NL80211_FREQUENCY_ATTR_ALLOW_6GHZ_VLP_AP`, binary), written by the writer's `put`.
+    pub const ALLOW_6GHZ_VLP_AP: f::view::Key<sets::FrequencyAttrs, [u8]> = f::view::Key::new(33);
 
     /// `freq` (`NL80211_FREQUENCY_ATTR_FREQ`, u32).
     #[inline]
@@ -7607,254 +7498,37 @@ impl<'a> FrequencyAttrs<'a> {
     }
 }
 
-/// The typed writer of nl80211's attribute set `frequency-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FrequencyAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nl80211's attribute set `frequency-attrs`: it writes an attribute by its key, a constant of [`FrequencyAttrs`](self::FrequencyAttrs) (see [`Writer`](f::view::Writer)).
+pub type FrequencyAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::FrequencyAttrs>;
 
-impl<'m, 'a, 'b> FrequencyAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `freq` (`NL80211_FREQUENCY_ATTR_FREQ`, u32).
-    #[inline]
-    pub fn freq(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `disabled` (`NL80211_FREQUENCY_ATTR_DISABLED`, flag).
-    #[inline]
-    pub fn disabled(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(2), self)
-    }
-
-    /// Writes `no-ir` (`NL80211_FREQUENCY_ATTR_NO_IR`, flag).
-    #[inline]
-    pub fn no_ir(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(3), self)
-    }
-
-    /// Writes `no-ibss` (`NL80211_FREQUENCY_ATTR_NO_IBSS`, flag).
-    #[inline]
-    pub fn no_ibss(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(4), self)
-    }
-
-    /// Writes `radar` (`NL80211_FREQUENCY_ATTR_RADAR`, flag).
-    #[inline]
-    pub fn radar(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(5), self)
-    }
-
-    /// Writes `max-tx-power` (`NL80211_FREQUENCY_ATTR_MAX_TX_POWER`, u32).
-    #[inline]
-    pub fn max_tx_power(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `dfs-state` (`NL80211_FREQUENCY_ATTR_DFS_STATE`, u32).
-    #[inline]
-    pub fn dfs_state(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `dfs-time` (`NL80211_FREQUENCY_ATTR_DFS_TIME`, binary).
-    #[inline]
-    pub fn dfs_time(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, value), self)
-    }
-
-    /// Writes `no-ht40-minus` (`NL80211_FREQUENCY_ATTR_NO_HT40_MINUS`, binary).
-    #[inline]
-    pub fn no_ht40_minus(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, value), self)
-    }
-
-    /// Writes `no-ht40-plus` (`NL80211_FREQUENCY_ATTR_NO_HT40_PLUS`, binary).
-    #[inline]
-    pub fn no_ht40_plus(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, value), self)
-    }
-
-    /// Writes `no-80mhz` (`NL80211_FREQUENCY_ATTR_NO_80MHZ`, binary).
-    #[inline]
-    pub fn no_80mhz(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, value), self)
-    }
-
-    /// Writes `no-160mhz` (`NL80211_FREQUENCY_ATTR_NO_160MHZ`, binary).
-    #[inline]
-    pub fn no_160mhz(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, value), self)
-    }
-
-    /// Writes `dfs-cac-time` (`NL80211_FREQUENCY_ATTR_DFS_CAC_TIME`, binary).
-    #[inline]
-    pub fn dfs_cac_time(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, value), self)
-    }
-
-    /// Writes `indoor-only` (`NL80211_FREQUENCY_ATTR_INDOOR_ONLY`, binary).
-    #[inline]
-    pub fn indoor_only(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, value), self)
-    }
-
-    /// Writes `ir-concurrent` (`NL80211_FREQUENCY_ATTR_IR_CONCURRENT`, binary).
-    #[inline]
-    pub fn ir_concurrent(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, value), self)
-    }
-
-    /// Writes `no-20mhz` (`NL80211_FREQUENCY_ATTR_NO_20MHZ`, binary).
-    #[inline]
-    pub fn no_20mhz(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, value), self)
-    }
-
-    /// Writes `no-10mhz` (`NL80211_FREQUENCY_ATTR_NO_10MHZ`, binary).
-    #[inline]
-    pub fn no_10mhz(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(17, value), self)
-    }
-
-    /// Opens `wmm` (`NL80211_FREQUENCY_ATTR_WMM`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn wmm(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(18)
-    }
-
-    /// Writes `no-he` (`NL80211_FREQUENCY_ATTR_NO_HE`, binary).
-    #[inline]
-    pub fn no_he(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(19, value), self)
-    }
-
-    /// Writes `offset` (`NL80211_FREQUENCY_ATTR_OFFSET`, u32).
-    #[inline]
-    pub fn offset(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(20, &value), self)
-    }
-
-    /// Writes `1mhz` (`NL80211_FREQUENCY_ATTR_1MHZ`, binary).
-    #[inline]
-    pub fn f1mhz(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(21, value), self)
-    }
-
-    /// Writes `2mhz` (`NL80211_FREQUENCY_ATTR_2MHZ`, binary).
-    #[inline]
-    pub fn f2mhz(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(22, value), self)
-    }
-
-    /// Writes `4mhz` (`NL80211_FREQUENCY_ATTR_4MHZ`, binary).
-    #[inline]
-    pub fn f4mhz(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(23, value), self)
-    }
-
-    /// Writes `8mhz` (`NL80211_FREQUENCY_ATTR_8MHZ`, binary).
-    #[inline]
-    pub fn f8mhz(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(24, value), self)
-    }
-
-    /// Writes `16mhz` (`NL80211_FREQUENCY_ATTR_16MHZ`, binary).
-    #[inline]
-    pub fn f16mhz(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(25, value), self)
-    }
-
-    /// Writes `no-320mhz` (`NL80211_FREQUENCY_ATTR_NO_320MHZ`, binary).
-    #[inline]
-    pub fn no_320mhz(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(26, value), self)
-    }
-
-    /// Writes `no-eht` (`NL80211_FREQUENCY_ATTR_NO_EHT`, binary).
-    #[inline]
-    pub fn no_eht(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(27, value), self)
-    }
-
-    /// Writes `psd` (`NL80211_FREQUENCY_ATTR_PSD`, binary).
-    #[inline]
-    pub fn psd(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(28, value), self)
-    }
-
-    /// Writes `dfs-concurrent` (`NL80211_FREQUENCY_ATTR_DFS_CONCURRENT`, binary).
-    #[inline]
-    pub fn dfs_concurrent(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(29, value), self)
-    }
-
-    /// Writes `no-6ghz-vlp-client` (`NL80211_FREQUENCY_ATTR_NO_6GHZ_VLP_CLIENT`, binary).
-    #[inline]
-    pub fn no_6ghz_vlp_client(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(30, value), self)
-    }
-
-    /// Writes `no-6ghz-afc-client` (`NL80211_FREQUENCY_ATTR_NO_6GHZ_AFC_CLIENT`, binary).
-    #[inline]
-    pub fn no_6ghz_afc_client(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(31, value), self)
-    }
-
-    /// Writes `can-monitor` (`NL80211_FREQUENCY_ATTR_CAN_MONITOR`, binary).
-    #[inline]
-    pub fn can_monitor(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(32, value), self)
-    }
-
-    /// Writes `allow-6ghz-vlp-ap` (`NL80211_FREQUENCY_ATTR_ALLOW_6GHZ_VLP_AP`, binary).
-    #[inline]
-    pub fn allow_6ghz_vlp_ap(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(33, value), self)
-    }
-}
-
-/// The typed view of nl80211's attribute set `if-combination-attributes`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct IfCombinationAttributes<'a>(f::view::RawView<'a, 7>);
-
-impl<'a> f::view::SetView<'a> for IfCombinationAttributes<'a> {
-    const SET: &'static f::AttrSet = &SET_IF_COMBINATION_ATTRIBUTES;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_IF_COMBINATION_ATTRIBUTES, attrs).map(Self)
-    }
-}
+/// The typed view of nl80211's attribute set `if-combination-attributes`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type IfCombinationAttributes<'a> = f::view::View<'a, sets::IfCombinationAttributes, 7>;
 
 impl<'a> IfCombinationAttributes<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `limits` (`NL80211_IFACE_COMB_LIMITS`, indexed-array), opened by the writer's `open`.
+    pub const LIMITS: f::view::Key<sets::IfCombinationAttributes, f::view::Open> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
-        &self.0
-    }
+    /// The key of `maxnum` (`NL80211_IFACE_COMB_MAXNUM`, u32), written by the writer's `put`.
+    pub const MAXNUM: f::view::Key<sets::IfCombinationAttributes, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `sta-ap-bi-match` (`NL80211_IFACE_COMB_STA_AP_BI_MATCH`, flag), written by the writer's `put`.
+    pub const STA_AP_BI_MATCH: f::view::Key<sets::IfCombinationAttributes, f::view::Flag> =
+        f::view::Key::new(3);
+
+    /// The key of `num-channels` (`NL80211_IFACE_COMB_NUM_CHANNELS`, u32), written by the writer's `put`.
+    pub const NUM_CHANNELS: f::view::Key<sets::IfCombinationAttributes, u32> = f::view::Key::new(4);
+
+    /// The key of `radar-detect-widths` (`NL80211_IFACE_COMB_RADAR_DETECT_WIDTHS`, u32), written by the writer's `put`.
+    pub const RADAR_DETECT_WIDTHS: f::view::Key<sets::IfCombinationAttributes, u32> =
+        f::view::Key::new(5);
+
+    /// The key of `radar-detect-regions` (`NL80211_IFACE_COMB_RADAR_DETECT_REGIONS`, u32), written by the writer's `put`.
+    pub const RADAR_DETECT_REGIONS: f::view::Key<sets::IfCombinationAttributes, u32> =
+        f::view::Key::new(6);
+
+    /// The key of `bi-min-gcd` (`NL80211_IFACE_COMB_BI_MIN_GCD`, u32), written by the writer's `put`.
+    pub const BI_MIN_GCD: f::view::Key<sets::IfCombinationAttributes, u32> = f::view::Key::new(7);
 
     /// `limits` (`NL80211_IFACE_COMB_LIMITS`, indexed-array).
     #[inline]
@@ -7899,98 +7573,22 @@ impl<'a> IfCombinationAttributes<'a> {
     }
 }
 
-/// The typed writer of nl80211's attribute set `if-combination-attributes`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct IfCombinationAttributesWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nl80211's attribute set `if-combination-attributes`: it writes an attribute by its key, a constant of [`IfCombinationAttributes`](self::IfCombinationAttributes) (see [`Writer`](f::view::Writer)).
+pub type IfCombinationAttributesWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::IfCombinationAttributes>;
 
-impl<'m, 'a, 'b> IfCombinationAttributesWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `limits` (`NL80211_IFACE_COMB_LIMITS`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn limits(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1)
-    }
-
-    /// Writes `maxnum` (`NL80211_IFACE_COMB_MAXNUM`, u32).
-    #[inline]
-    pub fn maxnum(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `sta-ap-bi-match` (`NL80211_IFACE_COMB_STA_AP_BI_MATCH`, flag).
-    #[inline]
-    pub fn sta_ap_bi_match(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(3), self)
-    }
-
-    /// Writes `num-channels` (`NL80211_IFACE_COMB_NUM_CHANNELS`, u32).
-    #[inline]
-    pub fn num_channels(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `radar-detect-widths` (`NL80211_IFACE_COMB_RADAR_DETECT_WIDTHS`, u32).
-    #[inline]
-    pub fn radar_detect_widths(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `radar-detect-regions` (`NL80211_IFACE_COMB_RADAR_DETECT_REGIONS`, u32).
-    #[inline]
-    pub fn radar_detect_regions(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `bi-min-gcd` (`NL80211_IFACE_COMB_BI_MIN_GCD`, u32).
-    #[inline]
-    pub fn bi_min_gcd(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-}
-
-/// The typed view of nl80211's attribute set `iface-limit-attributes`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct IfaceLimitAttributes<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for IfaceLimitAttributes<'a> {
-    const SET: &'static f::AttrSet = &SET_IFACE_LIMIT_ATTRIBUTES;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_IFACE_LIMIT_ATTRIBUTES, attrs).map(Self)
-    }
-}
+/// The typed view of nl80211's attribute set `iface-limit-attributes`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type IfaceLimitAttributes<'a> = f::view::View<'a, sets::IfaceLimitAttributes, 2>;
 
 impl<'a> IfaceLimitAttributes<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `max` (`NL80211_IFACE_LIMIT_MAX`, u32), written by the writer's `put`.
+    pub const MAX: f::view::Key<sets::IfaceLimitAttributes, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `types` (`NL80211_IFACE_LIMIT_TYPES`, nest), opened by the writer's `nest`.
+    pub const TYPES: f::view::Key<
+        sets::IfaceLimitAttributes,
+        f::view::Nested<sets::SupportedIftypes>,
+    > = f::view::Key::new(2);
 
     /// `max` (`NL80211_IFACE_LIMIT_MAX`, u32).
     #[inline]
@@ -8005,68 +7603,65 @@ impl<'a> IfaceLimitAttributes<'a> {
     }
 }
 
-/// The typed writer of nl80211's attribute set `iface-limit-attributes`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct IfaceLimitAttributesWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nl80211's attribute set `iface-limit-attributes`: it writes an attribute by its key, a constant of [`IfaceLimitAttributes`](self::IfaceLimitAttributes) (see [`Writer`](f::view::Writer)).
+pub type IfaceLimitAttributesWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::IfaceLimitAttributes>;
 
-impl<'m, 'a, 'b> IfaceLimitAttributesWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `max` (`NL80211_IFACE_LIMIT_MAX`, u32).
-    #[inline]
-    pub fn max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Opens `types` (`NL80211_IFACE_LIMIT_TYPES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn types(&mut self) -> Result<SupportedIftypesWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(SupportedIftypesWriter)
-    }
-}
-
-/// The typed view of nl80211's attribute set `iftype-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct IftypeAttrs<'a>(f::view::RawView<'a, 13>);
-
-impl<'a> f::view::SetView<'a> for IftypeAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_IFTYPE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_IFTYPE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nl80211's attribute set `iftype-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type IftypeAttrs<'a> = f::view::View<'a, sets::IftypeAttrs, 13>;
 
 impl<'a> IftypeAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `unspecified` (`NL80211_IFTYPE_UNSPECIFIED`, nest), opened by the writer's `nest`.
+    pub const UNSPECIFIED: f::view::Key<sets::IftypeAttrs, f::view::Nested<sets::FrameTypeAttrs>> =
+        f::view::Key::new(0);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 13> {
-        &self.0
-    }
+    /// The key of `adhoc` (`NL80211_IFTYPE_ADHOC`, nest), opened by the writer's `nest`.
+    pub const ADHOC: f::view::Key<sets::IftypeAttrs, f::view::Nested<sets::FrameTypeAttrs>> =
+        f::view::Key::new(1);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `station` (`NL80211_IFTYPE_STATION`, nest), opened by the writer's `nest`.
+    pub const STATION: f::view::Key<sets::IftypeAttrs, f::view::Nested<sets::FrameTypeAttrs>> =
+        f::view::Key::new(2);
+
+    /// The key of `ap` (`NL80211_IFTYPE_AP`, nest), opened by the writer's `nest`.
+    pub const AP: f::view::Key<sets::IftypeAttrs, f::view::Nested<sets::FrameTypeAttrs>> =
+        f::view::Key::new(3);
+
+    /// The key of `ap-vlan` (`NL80211_IFTYPE_AP_VLAN`, nest), opened by the writer's `nest`.
+    pub const AP_VLAN: f::view::Key<sets::IftypeAttrs, f::view::Nested<sets::FrameTypeAttrs>> =
+        f::view::Key::new(4);
+
+    /// The key of `wds` (`NL80211_IFTYPE_WDS`, nest), opened by the writer's `nest`.
+    pub const WDS: f::view::Key<sets::IftypeAttrs, f::view::Nested<sets::FrameTypeAttrs>> =
+        f::view::Key::new(5);
+
+    /// The key of `monitor` (`NL80211_IFTYPE_MONITOR`, nest), opened by the writer's `nest`.
+    pub const MONITOR: f::view::Key<sets::IftypeAttrs, f::view::Nested<sets::FrameTypeAttrs>> =
+        f::view::Key::new(6);
+
+    /// The key of `mesh-point` (`NL80211_IFTYPE_MESH_POINT`, nest), opened by the writer's `nest`.
+    pub const MESH_POINT: f::view::Key<sets::IftypeAttrs, f::view::Nested<sets::FrameTypeAttrs>> =
+        f::view::Key::new(7);
+
+    /// The key of `p2p-client` (`NL80211_IFTYPE_P2P_CLIENT`, nest), opened by the writer's `nest`.
+    pub const P2P_CLIENT: f::view::Key<sets::IftypeAttrs, f::view::Nested<sets::FrameTypeAttrs>> =
+        f::view::Key::new(8);
+
+    /// The key of `p2p-go` (`NL80211_IFTYPE_P2P_GO`, nest), opened by the writer's `nest`.
+    pub const P2P_GO: f::view::Key<sets::IftypeAttrs, f::view::Nested<sets::FrameTypeAttrs>> =
+        f::view::Key::new(9);
+
+    /// The key of `p2p-device` (`NL80211_IFTYPE_P2P_DEVICE`, nest), opened by the writer's `nest`.
+    pub const P2P_DEVICE: f::view::Key<sets::IftypeAttrs, f::view::Nested<sets::FrameTypeAttrs>> =
+        f::view::Key::new(10);
+
+    /// The key of `ocb` (`NL80211_IFTYPE_OCB`, nest), opened by the writer's `nest`.
+    pub const OCB: f::view::Key<sets::IftypeAttrs, f::view::Nested<sets::FrameTypeAttrs>> =
+        f::view::Key::new(11);
+
+    /// The key of `nan` (`NL80211_IFTYPE_NAN`, nest), opened by the writer's `nest`.
+    pub const NAN: f::view::Key<sets::IftypeAttrs, f::view::Nested<sets::FrameTypeAttrs>> =
+        f::view::Key::new(12);
 
     /// `unspecified` (`NL80211_IFTYPE_UNSPECIFIED`, nest).
     #[inline]
@@ -8147,134 +7742,45 @@ impl<'a> IftypeAttrs<'a> {
     }
 }
 
-/// The typed writer of nl80211's attribute set `iftype-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct IftypeAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nl80211's attribute set `iftype-attrs`: it writes an attribute by its key, a constant of [`IftypeAttrs`](self::IftypeAttrs) (see [`Writer`](f::view::Writer)).
+pub type IftypeAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::IftypeAttrs>;
 
-impl<'m, 'a, 'b> IftypeAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `unspecified` (`NL80211_IFTYPE_UNSPECIFIED`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn unspecified(&mut self) -> Result<FrameTypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(0).map(FrameTypeAttrsWriter)
-    }
-
-    /// Opens `adhoc` (`NL80211_IFTYPE_ADHOC`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn adhoc(&mut self) -> Result<FrameTypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(FrameTypeAttrsWriter)
-    }
-
-    /// Opens `station` (`NL80211_IFTYPE_STATION`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn station(&mut self) -> Result<FrameTypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(FrameTypeAttrsWriter)
-    }
-
-    /// Opens `ap` (`NL80211_IFTYPE_AP`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn ap(&mut self) -> Result<FrameTypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(FrameTypeAttrsWriter)
-    }
-
-    /// Opens `ap-vlan` (`NL80211_IFTYPE_AP_VLAN`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn ap_vlan(&mut self) -> Result<FrameTypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(4).map(FrameTypeAttrsWriter)
-    }
-
-    /// Opens `wds` (`NL80211_IFTYPE_WDS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn wds(&mut self) -> Result<FrameTypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(5).map(FrameTypeAttrsWriter)
-    }
-
-    /// Opens `monitor` (`NL80211_IFTYPE_MONITOR`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn monitor(&mut self) -> Result<FrameTypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(6).map(FrameTypeAttrsWriter)
-    }
-
-    /// Opens `mesh-point` (`NL80211_IFTYPE_MESH_POINT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn mesh_point(&mut self) -> Result<FrameTypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(7).map(FrameTypeAttrsWriter)
-    }
-
-    /// Opens `p2p-client` (`NL80211_IFTYPE_P2P_CLIENT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn p2p_client(&mut self) -> Result<FrameTypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(8).map(FrameTypeAttrsWriter)
-    }
-
-    /// Opens `p2p-go` (`NL80211_IFTYPE_P2P_GO`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn p2p_go(&mut self) -> Result<FrameTypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(9).map(FrameTypeAttrsWriter)
-    }
-
-    /// Opens `p2p-device` (`NL80211_IFTYPE_P2P_DEVICE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn p2p_device(&mut self) -> Result<FrameTypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(10).map(FrameTypeAttrsWriter)
-    }
-
-    /// Opens `ocb` (`NL80211_IFTYPE_OCB`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn ocb(&mut self) -> Result<FrameTypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(11).map(FrameTypeAttrsWriter)
-    }
-
-    /// Opens `nan` (`NL80211_IFTYPE_NAN`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn nan(&mut self) -> Result<FrameTypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(12).map(FrameTypeAttrsWriter)
-    }
-}
-
-/// The typed view of nl80211's attribute set `iftype-data-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct IftypeDataAttrs<'a>(f::view::RawView<'a, 11>);
-
-impl<'a> f::view::SetView<'a> for IftypeDataAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_IFTYPE_DATA_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_IFTYPE_DATA_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nl80211's attribute set `iftype-data-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type IftypeDataAttrs<'a> = f::view::View<'a, sets::IftypeDataAttrs, 11>;
 
 impl<'a> IftypeDataAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `iftypes` (`NL80211_BAND_IFTYPE_ATTR_IFTYPES`, binary), written by the writer's `put`.
+    pub const IFTYPES: f::view::Key<sets::IftypeDataAttrs, [u8]> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 11> {
-        &self.0
-    }
+    /// The key of `he-cap-mac` (`NL80211_BAND_IFTYPE_ATTR_HE_CAP_MAC`, binary), written by the writer's `put`.
+    pub const HE_CAP_MAC: f::view::Key<sets::IftypeDataAttrs, [u8]> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `he-cap-phy` (`NL80211_BAND_IFTYPE_ATTR_HE_CAP_PHY`, binary), written by the writer's `put`.
+    pub const HE_CAP_PHY: f::view::Key<sets::IftypeDataAttrs, [u8]> = f::view::Key::new(3);
+
+    /// The key of `he-cap-mcs-set` (`NL80211_BAND_IFTYPE_ATTR_HE_CAP_MCS_SET`, binary), written by the writer's `put`.
+    pub const HE_CAP_MCS_SET: f::view::Key<sets::IftypeDataAttrs, [u8]> = f::view::Key::new(4);
+
+    /// The key of `he-cap-ppe` (`NL80211_BAND_IFTYPE_ATTR_HE_CAP_PPE`, binary), written by the writer's `put`.
+    pub const HE_CAP_PPE: f::view::Key<sets::IftypeDataAttrs, [u8]> = f::view::Key::new(5);
+
+    /// The key of `he-6ghz-capa` (`NL80211_BAND_IFTYPE_ATTR_HE_6GHZ_CAPA`, binary), written by the writer's `put`.
+    pub const HE_6GHZ_CAPA: f::view::Key<sets::IftypeDataAttrs, [u8]> = f::view::Key::new(6);
+
+    /// The key of `vendor-elems` (`NL80211_BAND_IFTYPE_ATTR_VENDOR_ELEMS`, binary), written by the writer's `put`.
+    pub const VENDOR_ELEMS: f::view::Key<sets::IftypeDataAttrs, [u8]> = f::view::Key::new(7);
+
+    /// The key of `eht-cap-mac` (`NL80211_BAND_IFTYPE_ATTR_EHT_CAP_MAC`, binary), written by the writer's `put`.
+    pub const EHT_CAP_MAC: f::view::Key<sets::IftypeDataAttrs, [u8]> = f::view::Key::new(8);
+
+    /// The key of `eht-cap-phy` (`NL80211_BAND_IFTYPE_ATTR_EHT_CAP_PHY`, binary), written by the writer's `put`.
+    pub const EHT_CAP_PHY: f::view::Key<sets::IftypeDataAttrs, [u8]> = f::view::Key::new(9);
+
+    /// The key of `eht-cap-mcs-set` (`NL80211_BAND_IFTYPE_ATTR_EHT_CAP_MCS_SET`, binary), written by the writer's `put`.
+    pub const EHT_CAP_MCS_SET: f::view::Key<sets::IftypeDataAttrs, [u8]> = f::view::Key::new(10);
+
+    /// The key of `eht-cap-ppe` (`NL80211_BAND_IFTYPE_ATTR_EHT_CAP_PPE`, binary), written by the writer's `put`.
+    pub const EHT_CAP_PPE: f::view::Key<sets::IftypeDataAttrs, [u8]> = f::view::Key::new(11);
 
     /// `iftypes` (`NL80211_BAND_IFTYPE_ATTR_IFTYPES`, binary).
     #[inline]
@@ -8343,122 +7849,1082 @@ impl<'a> IftypeDataAttrs<'a> {
     }
 }
 
-/// The typed writer of nl80211's attribute set `iftype-data-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct IftypeDataAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nl80211's attribute set `iftype-data-attrs`: it writes an attribute by its key, a constant of [`IftypeDataAttrs`](self::IftypeDataAttrs) (see [`Writer`](f::view::Writer)).
+pub type IftypeDataAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::IftypeDataAttrs>;
 
-impl<'m, 'a, 'b> IftypeDataAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `iftypes` (`NL80211_BAND_IFTYPE_ATTR_IFTYPES`, binary).
-    #[inline]
-    pub fn iftypes(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, value), self)
-    }
-
-    /// Writes `he-cap-mac` (`NL80211_BAND_IFTYPE_ATTR_HE_CAP_MAC`, binary).
-    #[inline]
-    pub fn he_cap_mac(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, value), self)
-    }
-
-    /// Writes `he-cap-phy` (`NL80211_BAND_IFTYPE_ATTR_HE_CAP_PHY`, binary).
-    #[inline]
-    pub fn he_cap_phy(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
-    }
-
-    /// Writes `he-cap-mcs-set` (`NL80211_BAND_IFTYPE_ATTR_HE_CAP_MCS_SET`, binary).
-    #[inline]
-    pub fn he_cap_mcs_set(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, value), self)
-    }
-
-    /// Writes `he-cap-ppe` (`NL80211_BAND_IFTYPE_ATTR_HE_CAP_PPE`, binary).
-    #[inline]
-    pub fn he_cap_ppe(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, value), self)
-    }
-
-    /// Writes `he-6ghz-capa` (`NL80211_BAND_IFTYPE_ATTR_HE_6GHZ_CAPA`, binary).
-    #[inline]
-    pub fn he_6ghz_capa(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, value), self)
-    }
-
-    /// Writes `vendor-elems` (`NL80211_BAND_IFTYPE_ATTR_VENDOR_ELEMS`, binary).
-    #[inline]
-    pub fn vendor_elems(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, value), self)
-    }
-
-    /// Writes `eht-cap-mac` (`NL80211_BAND_IFTYPE_ATTR_EHT_CAP_MAC`, binary).
-    #[inline]
-    pub fn eht_cap_mac(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, value), self)
-    }
-
-    /// Writes `eht-cap-phy` (`NL80211_BAND_IFTYPE_ATTR_EHT_CAP_PHY`, binary).
-    #[inline]
-    pub fn eht_cap_phy(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, value), self)
-    }
-
-    /// Writes `eht-cap-mcs-set` (`NL80211_BAND_IFTYPE_ATTR_EHT_CAP_MCS_SET`, binary).
-    #[inline]
-    pub fn eht_cap_mcs_set(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, value), self)
-    }
-
-    /// Writes `eht-cap-ppe` (`NL80211_BAND_IFTYPE_ATTR_EHT_CAP_PPE`, binary).
-    #[inline]
-    pub fn eht_cap_ppe(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, value), self)
-    }
-}
-
-/// The typed view of nl80211's attribute set `nl80211-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Nl80211Attrs<'a>(f::view::RawView<'a, 333>);
-
-impl<'a> f::view::SetView<'a> for Nl80211Attrs<'a> {
-    const SET: &'static f::AttrSet = &SET_NL80211_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_NL80211_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nl80211's attribute set `nl80211-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Nl80211Attrs<'a> = f::view::View<'a, sets::Nl80211Attrs, 333>;
 
 impl<'a> Nl80211Attrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `wiphy` (`NL80211_ATTR_WIPHY`, u32), written by the writer's `put`.
+    pub const WIPHY: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 333> {
-        &self.0
-    }
+    /// The key of `wiphy-name` (`NL80211_ATTR_WIPHY_NAME`, string), written by the writer's `put`.
+    pub const WIPHY_NAME: f::view::Key<sets::Nl80211Attrs, f::view::Str> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `ifindex` (`NL80211_ATTR_IFINDEX`, u32), written by the writer's `put`.
+    pub const IFINDEX: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(3);
+
+    /// The key of `ifname` (`NL80211_ATTR_IFNAME`, string), written by the writer's `put`.
+    pub const IFNAME: f::view::Key<sets::Nl80211Attrs, f::view::Str> = f::view::Key::new(4);
+
+    /// The key of `iftype` (`NL80211_ATTR_IFTYPE`, u32), written by the writer's `put`.
+    pub const IFTYPE: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(5);
+
+    /// The key of `mac` (`NL80211_ATTR_MAC`, binary, display hint mac), written by the writer's `put`.
+    pub const MAC: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(6);
+
+    /// The key of `key-data` (`NL80211_ATTR_KEY_DATA`, binary), written by the writer's `put`.
+    pub const KEY_DATA: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(7);
+
+    /// The key of `key-idx` (`NL80211_ATTR_KEY_IDX`, u8), written by the writer's `put`.
+    pub const KEY_IDX: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(8);
+
+    /// The key of `key-cipher` (`NL80211_ATTR_KEY_CIPHER`, u32), written by the writer's `put`.
+    pub const KEY_CIPHER: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(9);
+
+    /// The key of `key-seq` (`NL80211_ATTR_KEY_SEQ`, binary), written by the writer's `put`.
+    pub const KEY_SEQ: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(10);
+
+    /// The key of `key-default` (`NL80211_ATTR_KEY_DEFAULT`, flag), written by the writer's `put`.
+    pub const KEY_DEFAULT: f::view::Key<sets::Nl80211Attrs, f::view::Flag> = f::view::Key::new(11);
+
+    /// The key of `beacon-interval` (`NL80211_ATTR_BEACON_INTERVAL`, u32), written by the writer's `put`.
+    pub const BEACON_INTERVAL: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(12);
+
+    /// The key of `dtim-period` (`NL80211_ATTR_DTIM_PERIOD`, u32), written by the writer's `put`.
+    pub const DTIM_PERIOD: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(13);
+
+    /// The key of `beacon-head` (`NL80211_ATTR_BEACON_HEAD`, binary), written by the writer's `put`.
+    pub const BEACON_HEAD: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(14);
+
+    /// The key of `beacon-tail` (`NL80211_ATTR_BEACON_TAIL`, binary), written by the writer's `put`.
+    pub const BEACON_TAIL: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(15);
+
+    /// The key of `sta-aid` (`NL80211_ATTR_STA_AID`, u16), written by the writer's `put`.
+    pub const STA_AID: f::view::Key<sets::Nl80211Attrs, u16> = f::view::Key::new(16);
+
+    /// The key of `sta-flags` (`NL80211_ATTR_STA_FLAGS`, binary), written by the writer's `put`.
+    pub const STA_FLAGS: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(17);
+
+    /// The key of `sta-listen-interval` (`NL80211_ATTR_STA_LISTEN_INTERVAL`, u16), written by the writer's `put`.
+    pub const STA_LISTEN_INTERVAL: f::view::Key<sets::Nl80211Attrs, u16> = f::view::Key::new(18);
+
+    /// The key of `sta-supported-rates` (`NL80211_ATTR_STA_SUPPORTED_RATES`, binary), written by the writer's `put`.
+    pub const STA_SUPPORTED_RATES: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(19);
+
+    /// The key of `sta-vlan` (`NL80211_ATTR_STA_VLAN`, u32), written by the writer's `put`.
+    pub const STA_VLAN: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(20);
+
+    /// The key of `sta-info` (`NL80211_ATTR_STA_INFO`, binary), written by the writer's `put`.
+    pub const STA_INFO: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(21);
+
+    /// The key of `wiphy-bands` (`NL80211_ATTR_WIPHY_BANDS`, nest), opened by the writer's `nest`.
+    pub const WIPHY_BANDS: f::view::Key<sets::Nl80211Attrs, f::view::Nested<sets::WiphyBands>> =
+        f::view::Key::new(22);
+
+    /// The key of `mntr-flags` (`NL80211_ATTR_MNTR_FLAGS`, binary), written by the writer's `put`.
+    pub const MNTR_FLAGS: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(23);
+
+    /// The key of `mesh-id` (`NL80211_ATTR_MESH_ID`, binary), written by the writer's `put`.
+    pub const MESH_ID: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(24);
+
+    /// The key of `sta-plink-action` (`NL80211_ATTR_STA_PLINK_ACTION`, u8), written by the writer's `put`.
+    pub const STA_PLINK_ACTION: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(25);
+
+    /// The key of `mpath-next-hop` (`NL80211_ATTR_MPATH_NEXT_HOP`, binary, display hint mac), written by the writer's `put`.
+    pub const MPATH_NEXT_HOP: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(26);
+
+    /// The key of `mpath-info` (`NL80211_ATTR_MPATH_INFO`, binary), written by the writer's `put`.
+    pub const MPATH_INFO: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(27);
+
+    /// The key of `bss-cts-prot` (`NL80211_ATTR_BSS_CTS_PROT`, u8), written by the writer's `put`.
+    pub const BSS_CTS_PROT: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(28);
+
+    /// The key of `bss-short-preamble` (`NL80211_ATTR_BSS_SHORT_PREAMBLE`, u8), written by the writer's `put`.
+    pub const BSS_SHORT_PREAMBLE: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(29);
+
+    /// The key of `bss-short-slot-time` (`NL80211_ATTR_BSS_SHORT_SLOT_TIME`, u8), written by the writer's `put`.
+    pub const BSS_SHORT_SLOT_TIME: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(30);
+
+    /// The key of `ht-capability` (`NL80211_ATTR_HT_CAPABILITY`, binary), written by the writer's `put`.
+    pub const HT_CAPABILITY: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(31);
+
+    /// The key of `supported-iftypes` (`NL80211_ATTR_SUPPORTED_IFTYPES`, nest), opened by the writer's `nest`.
+    pub const SUPPORTED_IFTYPES: f::view::Key<
+        sets::Nl80211Attrs,
+        f::view::Nested<sets::SupportedIftypes>,
+    > = f::view::Key::new(32);
+
+    /// The key of `reg-alpha2` (`NL80211_ATTR_REG_ALPHA2`, binary), written by the writer's `put`.
+    pub const REG_ALPHA2: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(33);
+
+    /// The key of `reg-rules` (`NL80211_ATTR_REG_RULES`, binary), written by the writer's `put`.
+    pub const REG_RULES: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(34);
+
+    /// The key of `mesh-config` (`NL80211_ATTR_MESH_CONFIG`, binary), written by the writer's `put`.
+    pub const MESH_CONFIG: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(35);
+
+    /// The key of `bss-basic-rates` (`NL80211_ATTR_BSS_BASIC_RATES`, binary), written by the writer's `put`.
+    pub const BSS_BASIC_RATES: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(36);
+
+    /// The key of `wiphy-txq-params` (`NL80211_ATTR_WIPHY_TXQ_PARAMS`, binary), written by the writer's `put`.
+    pub const WIPHY_TXQ_PARAMS: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(37);
+
+    /// The key of `wiphy-freq` (`NL80211_ATTR_WIPHY_FREQ`, u32), written by the writer's `put`.
+    pub const WIPHY_FREQ: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(38);
+
+    /// The key of `wiphy-channel-type` (`NL80211_ATTR_WIPHY_CHANNEL_TYPE`, u32, a value of `channel-type`: `ChannelType`), written by the writer's `put`.
+    pub const WIPHY_CHANNEL_TYPE: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(39);
+
+    /// The key of `key-default-mgmt` (`NL80211_ATTR_KEY_DEFAULT_MGMT`, flag), written by the writer's `put`.
+    pub const KEY_DEFAULT_MGMT: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(40);
+
+    /// The key of `mgmt-subtype` (`NL80211_ATTR_MGMT_SUBTYPE`, u8), written by the writer's `put`.
+    pub const MGMT_SUBTYPE: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(41);
+
+    /// The key of `ie` (`NL80211_ATTR_IE`, binary), written by the writer's `put`.
+    pub const IE: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(42);
+
+    /// The key of `max-num-scan-ssids` (`NL80211_ATTR_MAX_NUM_SCAN_SSIDS`, u8), written by the writer's `put`.
+    pub const MAX_NUM_SCAN_SSIDS: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(43);
+
+    /// The key of `scan-frequencies` (`NL80211_ATTR_SCAN_FREQUENCIES`, binary), written by the writer's `put`.
+    pub const SCAN_FREQUENCIES: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(44);
+
+    /// The key of `scan-ssids` (`NL80211_ATTR_SCAN_SSIDS`, binary), written by the writer's `put`.
+    pub const SCAN_SSIDS: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(45);
+
+    /// The key of `generation` (`NL80211_ATTR_GENERATION`, u32), written by the writer's `put`.
+    pub const GENERATION: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(46);
+
+    /// The key of `bss` (`NL80211_ATTR_BSS`, binary), written by the writer's `put`.
+    pub const BSS: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(47);
+
+    /// The key of `reg-initiator` (`NL80211_ATTR_REG_INITIATOR`, u8), written by the writer's `put`.
+    pub const REG_INITIATOR: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(48);
+
+    /// The key of `reg-type` (`NL80211_ATTR_REG_TYPE`, u8), written by the writer's `put`.
+    pub const REG_TYPE: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(49);
+
+    /// The key of `supported-commands` (`NL80211_ATTR_SUPPORTED_COMMANDS`, indexed-array, a value of `commands`: `Commands`), opened by the writer's `open`.
+    pub const SUPPORTED_COMMANDS: f::view::Key<sets::Nl80211Attrs, f::view::Open> =
+        f::view::Key::new(50);
+
+    /// The key of `frame` (`NL80211_ATTR_FRAME`, binary), written by the writer's `put`.
+    pub const FRAME: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(51);
+
+    /// The key of `ssid` (`NL80211_ATTR_SSID`, binary), written by the writer's `put`.
+    pub const SSID: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(52);
+
+    /// The key of `auth-type` (`NL80211_ATTR_AUTH_TYPE`, u32), written by the writer's `put`.
+    pub const AUTH_TYPE: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(53);
+
+    /// The key of `reason-code` (`NL80211_ATTR_REASON_CODE`, u16), written by the writer's `put`.
+    pub const REASON_CODE: f::view::Key<sets::Nl80211Attrs, u16> = f::view::Key::new(54);
+
+    /// The key of `key-type` (`NL80211_ATTR_KEY_TYPE`, u32), written by the writer's `put`.
+    pub const KEY_TYPE: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(55);
+
+    /// The key of `max-scan-ie-len` (`NL80211_ATTR_MAX_SCAN_IE_LEN`, u16), written by the writer's `put`.
+    pub const MAX_SCAN_IE_LEN: f::view::Key<sets::Nl80211Attrs, u16> = f::view::Key::new(56);
+
+    /// The key of `cipher-suites` (`NL80211_ATTR_CIPHER_SUITES`, binary, display hint hex), written by the writer's `put`.
+    pub const CIPHER_SUITES: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(57);
+
+    /// The key of `freq-before` (`NL80211_ATTR_FREQ_BEFORE`, binary), written by the writer's `put`.
+    pub const FREQ_BEFORE: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(58);
+
+    /// The key of `freq-after` (`NL80211_ATTR_FREQ_AFTER`, binary), written by the writer's `put`.
+    pub const FREQ_AFTER: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(59);
+
+    /// The key of `freq-fixed` (`NL80211_ATTR_FREQ_FIXED`, flag), written by the writer's `put`.
+    pub const FREQ_FIXED: f::view::Key<sets::Nl80211Attrs, f::view::Flag> = f::view::Key::new(60);
+
+    /// The key of `wiphy-retry-short` (`NL80211_ATTR_WIPHY_RETRY_SHORT`, u8), written by the writer's `put`.
+    pub const WIPHY_RETRY_SHORT: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(61);
+
+    /// The key of `wiphy-retry-long` (`NL80211_ATTR_WIPHY_RETRY_LONG`, u8), written by the writer's `put`.
+    pub const WIPHY_RETRY_LONG: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(62);
+
+    /// The key of `wiphy-frag-threshold` (`NL80211_ATTR_WIPHY_FRAG_THRESHOLD`, u32), written by the writer's `put`.
+    pub const WIPHY_FRAG_THRESHOLD: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(63);
+
+    /// The key of `wiphy-rts-threshold` (`NL80211_ATTR_WIPHY_RTS_THRESHOLD`, u32), written by the writer's `put`.
+    pub const WIPHY_RTS_THRESHOLD: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(64);
+
+    /// The key of `timed-out` (`NL80211_ATTR_TIMED_OUT`, flag), written by the writer's `put`.
+    pub const TIMED_OUT: f::view::Key<sets::Nl80211Attrs, f::view::Flag> = f::view::Key::new(65);
+
+    /// The key of `use-mfp` (`NL80211_ATTR_USE_MFP`, u32), written by the writer's `put`.
+    pub const USE_MFP: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(66);
+
+    /// The key of `sta-flags2` (`NL80211_ATTR_STA_FLAGS2`, binary), written by the writer's `put`.
+    pub const STA_FLAGS2: f::view::Key<sets::Nl80211Attrs, f::view::Struct<StaFlagUpdate>> =
+        f::view::Key::new(67);
+
+    /// The key of `control-port` (`NL80211_ATTR_CONTROL_PORT`, flag), written by the writer's `put`.
+    pub const CONTROL_PORT: f::view::Key<sets::Nl80211Attrs, f::view::Flag> = f::view::Key::new(68);
+
+    /// The key of `testdata` (`NL80211_ATTR_TESTDATA`, binary), written by the writer's `put`.
+    pub const TESTDATA: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(69);
+
+    /// The key of `privacy` (`NL80211_ATTR_PRIVACY`, flag), written by the writer's `put`.
+    pub const PRIVACY: f::view::Key<sets::Nl80211Attrs, f::view::Flag> = f::view::Key::new(70);
+
+    /// The key of `disconnected-by-ap` (`NL80211_ATTR_DISCONNECTED_BY_AP`, flag), written by the writer's `put`.
+    pub const DISCONNECTED_BY_AP: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(71);
+
+    /// The key of `status-code` (`NL80211_ATTR_STATUS_CODE`, u16), written by the writer's `put`.
+    pub const STATUS_CODE: f::view::Key<sets::Nl80211Attrs, u16> = f::view::Key::new(72);
+
+    /// The key of `cipher-suites-pairwise` (`NL80211_ATTR_CIPHER_SUITES_PAIRWISE`, binary), written by the writer's `put`.
+    pub const CIPHER_SUITES_PAIRWISE: f::view::Key<sets::Nl80211Attrs, [u8]> =
+        f::view::Key::new(73);
+
+    /// The key of `cipher-suite-group` (`NL80211_ATTR_CIPHER_SUITE_GROUP`, u32), written by the writer's `put`.
+    pub const CIPHER_SUITE_GROUP: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(74);
+
+    /// The key of `wpa-versions` (`NL80211_ATTR_WPA_VERSIONS`, u32), written by the writer's `put`.
+    pub const WPA_VERSIONS: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(75);
+
+    /// The key of `akm-suites` (`NL80211_ATTR_AKM_SUITES`, binary), written by the writer's `put`.
+    pub const AKM_SUITES: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(76);
+
+    /// The key of `req-ie` (`NL80211_ATTR_REQ_IE`, binary), written by the writer's `put`.
+    pub const REQ_IE: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(77);
+
+    /// The key of `resp-ie` (`NL80211_ATTR_RESP_IE`, binary), written by the writer's `put`.
+    pub const RESP_IE: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(78);
+
+    /// The key of `prev-bssid` (`NL80211_ATTR_PREV_BSSID`, binary), written by the writer's `put`.
+    pub const PREV_BSSID: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(79);
+
+    /// The key of `key` (`NL80211_ATTR_KEY`, binary), written by the writer's `put`.
+    pub const KEY: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(80);
+
+    /// The key of `keys` (`NL80211_ATTR_KEYS`, binary), written by the writer's `put`.
+    pub const KEYS: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(81);
+
+    /// The key of `pid` (`NL80211_ATTR_PID`, u32), written by the writer's `put`.
+    pub const PID: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(82);
+
+    /// The key of `4addr` (`NL80211_ATTR_4ADDR`, u8), written by the writer's `put`.
+    pub const _4ADDR: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(83);
+
+    /// The key of `survey-info` (`NL80211_ATTR_SURVEY_INFO`, binary), written by the writer's `put`.
+    pub const SURVEY_INFO: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(84);
+
+    /// The key of `pmkid` (`NL80211_ATTR_PMKID`, binary), written by the writer's `put`.
+    pub const PMKID: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(85);
+
+    /// The key of `max-num-pmkids` (`NL80211_ATTR_MAX_NUM_PMKIDS`, u8), written by the writer's `put`.
+    pub const MAX_NUM_PMKIDS: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(86);
+
+    /// The key of `duration` (`NL80211_ATTR_DURATION`, u32), written by the writer's `put`.
+    pub const DURATION: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(87);
+
+    /// The key of `cookie` (`NL80211_ATTR_COOKIE`, u64), written by the writer's `put`.
+    pub const COOKIE: f::view::Key<sets::Nl80211Attrs, u64> = f::view::Key::new(88);
+
+    /// The key of `wiphy-coverage-class` (`NL80211_ATTR_WIPHY_COVERAGE_CLASS`, u8), written by the writer's `put`.
+    pub const WIPHY_COVERAGE_CLASS: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(89);
+
+    /// The key of `tx-rates` (`NL80211_ATTR_TX_RATES`, binary), written by the writer's `put`.
+    pub const TX_RATES: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(90);
+
+    /// The key of `frame-match` (`NL80211_ATTR_FRAME_MATCH`, binary), written by the writer's `put`.
+    pub const FRAME_MATCH: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(91);
+
+    /// The key of `ack` (`NL80211_ATTR_ACK`, flag), written by the writer's `put`.
+    pub const ACK: f::view::Key<sets::Nl80211Attrs, f::view::Flag> = f::view::Key::new(92);
+
+    /// The key of `ps-state` (`NL80211_ATTR_PS_STATE`, u32), written by the writer's `put`.
+    pub const PS_STATE: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(93);
+
+    /// The key of `cqm` (`NL80211_ATTR_CQM`, binary), written by the writer's `put`.
+    pub const CQM: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(94);
+
+    /// The key of `local-state-change` (`NL80211_ATTR_LOCAL_STATE_CHANGE`, flag), written by the writer's `put`.
+    pub const LOCAL_STATE_CHANGE: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(95);
+
+    /// The key of `ap-isolate` (`NL80211_ATTR_AP_ISOLATE`, u8), written by the writer's `put`.
+    pub const AP_ISOLATE: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(96);
+
+    /// The key of `wiphy-tx-power-setting` (`NL80211_ATTR_WIPHY_TX_POWER_SETTING`, u32), written by the writer's `put`.
+    pub const WIPHY_TX_POWER_SETTING: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(97);
+
+    /// The key of `wiphy-tx-power-level` (`NL80211_ATTR_WIPHY_TX_POWER_LEVEL`, u32), written by the writer's `put`.
+    pub const WIPHY_TX_POWER_LEVEL: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(98);
+
+    /// The key of `tx-frame-types` (`NL80211_ATTR_TX_FRAME_TYPES`, nest), opened by the writer's `nest`.
+    pub const TX_FRAME_TYPES: f::view::Key<sets::Nl80211Attrs, f::view::Nested<sets::IftypeAttrs>> =
+        f::view::Key::new(99);
+
+    /// The key of `rx-frame-types` (`NL80211_ATTR_RX_FRAME_TYPES`, nest), opened by the writer's `nest`.
+    pub const RX_FRAME_TYPES: f::view::Key<sets::Nl80211Attrs, f::view::Nested<sets::IftypeAttrs>> =
+        f::view::Key::new(100);
+
+    /// The key of `frame-type` (`NL80211_ATTR_FRAME_TYPE`, u16), written by the writer's `put`.
+    pub const FRAME_TYPE: f::view::Key<sets::Nl80211Attrs, u16> = f::view::Key::new(101);
+
+    /// The key of `control-port-ethertype` (`NL80211_ATTR_CONTROL_PORT_ETHERTYPE`, flag), written by the writer's `put`.
+    pub const CONTROL_PORT_ETHERTYPE: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(102);
+
+    /// The key of `control-port-no-encrypt` (`NL80211_ATTR_CONTROL_PORT_NO_ENCRYPT`, flag), written by the writer's `put`.
+    pub const CONTROL_PORT_NO_ENCRYPT: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(103);
+
+    /// The key of `support-ibss-rsn` (`NL80211_ATTR_SUPPORT_IBSS_RSN`, flag), written by the writer's `put`.
+    pub const SUPPORT_IBSS_RSN: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(104);
+
+    /// The key of `wiphy-antenna-tx` (`NL80211_ATTR_WIPHY_ANTENNA_TX`, u32), written by the writer's `put`.
+    pub const WIPHY_ANTENNA_TX: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(105);
+
+    /// The key of `wiphy-antenna-rx` (`NL80211_ATTR_WIPHY_ANTENNA_RX`, u32), written by the writer's `put`.
+    pub const WIPHY_ANTENNA_RX: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(106);
+
+    /// The key of `mcast-rate` (`NL80211_ATTR_MCAST_RATE`, u32), written by the writer's `put`.
+    pub const MCAST_RATE: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(107);
+
+    /// The key of `offchannel-tx-ok` (`NL80211_ATTR_OFFCHANNEL_TX_OK`, flag), written by the writer's `put`.
+    pub const OFFCHANNEL_TX_OK: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(108);
+
+    /// The key of `bss-ht-opmode` (`NL80211_ATTR_BSS_HT_OPMODE`, u16), written by the writer's `put`.
+    pub const BSS_HT_OPMODE: f::view::Key<sets::Nl80211Attrs, u16> = f::view::Key::new(109);
+
+    /// The key of `key-default-types` (`NL80211_ATTR_KEY_DEFAULT_TYPES`, binary), written by the writer's `put`.
+    pub const KEY_DEFAULT_TYPES: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(110);
+
+    /// The key of `max-remain-on-channel-duration` (`NL80211_ATTR_MAX_REMAIN_ON_CHANNEL_DURATION`, u32), written by the writer's `put`.
+    pub const MAX_REMAIN_ON_CHANNEL_DURATION: f::view::Key<sets::Nl80211Attrs, u32> =
+        f::view::Key::new(111);
+
+    /// The key of `mesh-setup` (`NL80211_ATTR_MESH_SETUP`, binary), written by the writer's `put`.
+    pub const MESH_SETUP: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(112);
+
+    /// The key of `wiphy-antenna-avail-tx` (`NL80211_ATTR_WIPHY_ANTENNA_AVAIL_TX`, u32), written by the writer's `put`.
+    pub const WIPHY_ANTENNA_AVAIL_TX: f::view::Key<sets::Nl80211Attrs, u32> =
+        f::view::Key::new(113);
+
+    /// The key of `wiphy-antenna-avail-rx` (`NL80211_ATTR_WIPHY_ANTENNA_AVAIL_RX`, u32), written by the writer's `put`.
+    pub const WIPHY_ANTENNA_AVAIL_RX: f::view::Key<sets::Nl80211Attrs, u32> =
+        f::view::Key::new(114);
+
+    /// The key of `support-mesh-auth` (`NL80211_ATTR_SUPPORT_MESH_AUTH`, flag), written by the writer's `put`.
+    pub const SUPPORT_MESH_AUTH: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(115);
+
+    /// The key of `sta-plink-state` (`NL80211_ATTR_STA_PLINK_STATE`, u8), written by the writer's `put`.
+    pub const STA_PLINK_STATE: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(116);
+
+    /// The key of `wowlan-triggers` (`NL80211_ATTR_WOWLAN_TRIGGERS`, binary), written by the writer's `put`.
+    pub const WOWLAN_TRIGGERS: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(117);
+
+    /// The key of `wowlan-triggers-supported` (`NL80211_ATTR_WOWLAN_TRIGGERS_SUPPORTED`, nest), opened by the writer's `nest`.
+    pub const WOWLAN_TRIGGERS_SUPPORTED: f::view::Key<
+        sets::Nl80211Attrs,
+        f::view::Nested<sets::WowlanTriggersAttrs>,
+    > = f::view::Key::new(118);
+
+    /// The key of `sched-scan-interval` (`NL80211_ATTR_SCHED_SCAN_INTERVAL`, u32), written by the writer's `put`.
+    pub const SCHED_SCAN_INTERVAL: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(119);
+
+    /// The key of `interface-combinations` (`NL80211_ATTR_INTERFACE_COMBINATIONS`, indexed-array), opened by the writer's `open`.
+    pub const INTERFACE_COMBINATIONS: f::view::Key<sets::Nl80211Attrs, f::view::Open> =
+        f::view::Key::new(120);
+
+    /// The key of `software-iftypes` (`NL80211_ATTR_SOFTWARE_IFTYPES`, nest), opened by the writer's `nest`.
+    pub const SOFTWARE_IFTYPES: f::view::Key<
+        sets::Nl80211Attrs,
+        f::view::Nested<sets::SupportedIftypes>,
+    > = f::view::Key::new(121);
+
+    /// The key of `rekey-data` (`NL80211_ATTR_REKEY_DATA`, binary), written by the writer's `put`.
+    pub const REKEY_DATA: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(122);
+
+    /// The key of `max-num-sched-scan-ssids` (`NL80211_ATTR_MAX_NUM_SCHED_SCAN_SSIDS`, u8), written by the writer's `put`.
+    pub const MAX_NUM_SCHED_SCAN_SSIDS: f::view::Key<sets::Nl80211Attrs, u8> =
+        f::view::Key::new(123);
+
+    /// The key of `max-sched-scan-ie-len` (`NL80211_ATTR_MAX_SCHED_SCAN_IE_LEN`, u16), written by the writer's `put`.
+    pub const MAX_SCHED_SCAN_IE_LEN: f::view::Key<sets::Nl80211Attrs, u16> = f::view::Key::new(124);
+
+    /// The key of `scan-supp-rates` (`NL80211_ATTR_SCAN_SUPP_RATES`, binary), written by the writer's `put`.
+    pub const SCAN_SUPP_RATES: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(125);
+
+    /// The key of `hidden-ssid` (`NL80211_ATTR_HIDDEN_SSID`, u32), written by the writer's `put`.
+    pub const HIDDEN_SSID: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(126);
+
+    /// The key of `ie-probe-resp` (`NL80211_ATTR_IE_PROBE_RESP`, binary), written by the writer's `put`.
+    pub const IE_PROBE_RESP: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(127);
+
+    /// The key of `ie-assoc-resp` (`NL80211_ATTR_IE_ASSOC_RESP`, binary), written by the writer's `put`.
+    pub const IE_ASSOC_RESP: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(128);
+
+    /// The key of `sta-wme` (`NL80211_ATTR_STA_WME`, binary), written by the writer's `put`.
+    pub const STA_WME: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(129);
+
+    /// The key of `support-ap-uapsd` (`NL80211_ATTR_SUPPORT_AP_UAPSD`, flag), written by the writer's `put`.
+    pub const SUPPORT_AP_UAPSD: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(130);
+
+    /// The key of `roam-support` (`NL80211_ATTR_ROAM_SUPPORT`, flag), written by the writer's `put`.
+    pub const ROAM_SUPPORT: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(131);
+
+    /// The key of `sched-scan-match` (`NL80211_ATTR_SCHED_SCAN_MATCH`, binary), written by the writer's `put`.
+    pub const SCHED_SCAN_MATCH: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(132);
+
+    /// The key of `max-match-sets` (`NL80211_ATTR_MAX_MATCH_SETS`, u8), written by the writer's `put`.
+    pub const MAX_MATCH_SETS: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(133);
+
+    /// The key of `pmksa-candidate` (`NL80211_ATTR_PMKSA_CANDIDATE`, binary), written by the writer's `put`.
+    pub const PMKSA_CANDIDATE: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(134);
+
+    /// The key of `tx-no-cck-rate` (`NL80211_ATTR_TX_NO_CCK_RATE`, flag), written by the writer's `put`.
+    pub const TX_NO_CCK_RATE: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(135);
+
+    /// The key of `tdls-action` (`NL80211_ATTR_TDLS_ACTION`, u8), written by the writer's `put`.
+    pub const TDLS_ACTION: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(136);
+
+    /// The key of `tdls-dialog-token` (`NL80211_ATTR_TDLS_DIALOG_TOKEN`, u8), written by the writer's `put`.
+    pub const TDLS_DIALOG_TOKEN: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(137);
+
+    /// The key of `tdls-operation` (`NL80211_ATTR_TDLS_OPERATION`, u8), written by the writer's `put`.
+    pub const TDLS_OPERATION: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(138);
+
+    /// The key of `tdls-support` (`NL80211_ATTR_TDLS_SUPPORT`, flag), written by the writer's `put`.
+    pub const TDLS_SUPPORT: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(139);
+
+    /// The key of `tdls-external-setup` (`NL80211_ATTR_TDLS_EXTERNAL_SETUP`, flag), written by the writer's `put`.
+    pub const TDLS_EXTERNAL_SETUP: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(140);
+
+    /// The key of `device-ap-sme` (`NL80211_ATTR_DEVICE_AP_SME`, u32), written by the writer's `put`.
+    pub const DEVICE_AP_SME: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(141);
+
+    /// The key of `dont-wait-for-ack` (`NL80211_ATTR_DONT_WAIT_FOR_ACK`, flag), written by the writer's `put`.
+    pub const DONT_WAIT_FOR_ACK: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(142);
+
+    /// The key of `feature-flags` (`NL80211_ATTR_FEATURE_FLAGS`, u32, bits of `feature-flags`: `FeatureFlags`), written by the writer's `put`.
+    pub const FEATURE_FLAGS: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(143);
+
+    /// The key of `probe-resp-offload` (`NL80211_ATTR_PROBE_RESP_OFFLOAD`, u32), written by the writer's `put`.
+    pub const PROBE_RESP_OFFLOAD: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(144);
+
+    /// The key of `probe-resp` (`NL80211_ATTR_PROBE_RESP`, binary), written by the writer's `put`.
+    pub const PROBE_RESP: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(145);
+
+    /// The key of `dfs-region` (`NL80211_ATTR_DFS_REGION`, u8), written by the writer's `put`.
+    pub const DFS_REGION: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(146);
+
+    /// The key of `disable-ht` (`NL80211_ATTR_DISABLE_HT`, flag), written by the writer's `put`.
+    pub const DISABLE_HT: f::view::Key<sets::Nl80211Attrs, f::view::Flag> = f::view::Key::new(147);
+
+    /// The key of `ht-capability-mask` (`NL80211_ATTR_HT_CAPABILITY_MASK`, binary), written by the writer's `put`.
+    pub const HT_CAPABILITY_MASK: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(148);
+
+    /// The key of `noack-map` (`NL80211_ATTR_NOACK_MAP`, u16), written by the writer's `put`.
+    pub const NOACK_MAP: f::view::Key<sets::Nl80211Attrs, u16> = f::view::Key::new(149);
+
+    /// The key of `inactivity-timeout` (`NL80211_ATTR_INACTIVITY_TIMEOUT`, u16), written by the writer's `put`.
+    pub const INACTIVITY_TIMEOUT: f::view::Key<sets::Nl80211Attrs, u16> = f::view::Key::new(150);
+
+    /// The key of `rx-signal-dbm` (`NL80211_ATTR_RX_SIGNAL_DBM`, u32), written by the writer's `put`.
+    pub const RX_SIGNAL_DBM: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(151);
+
+    /// The key of `bg-scan-period` (`NL80211_ATTR_BG_SCAN_PERIOD`, u16), written by the writer's `put`.
+    pub const BG_SCAN_PERIOD: f::view::Key<sets::Nl80211Attrs, u16> = f::view::Key::new(152);
+
+    /// The key of `wdev` (`NL80211_ATTR_WDEV`, u64), written by the writer's `put`.
+    pub const WDEV: f::view::Key<sets::Nl80211Attrs, u64> = f::view::Key::new(153);
+
+    /// The key of `user-reg-hint-type` (`NL80211_ATTR_USER_REG_HINT_TYPE`, u32), written by the writer's `put`.
+    pub const USER_REG_HINT_TYPE: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(154);
+
+    /// The key of `conn-failed-reason` (`NL80211_ATTR_CONN_FAILED_REASON`, u32), written by the writer's `put`.
+    pub const CONN_FAILED_REASON: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(155);
+
+    /// The key of `auth-data` (`NL80211_ATTR_AUTH_DATA`, binary), written by the writer's `put`.
+    pub const AUTH_DATA: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(156);
+
+    /// The key of `vht-capability` (`NL80211_ATTR_VHT_CAPABILITY`, binary), written by the writer's `put`.
+    pub const VHT_CAPABILITY: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(157);
+
+    /// The key of `scan-flags` (`NL80211_ATTR_SCAN_FLAGS`, u32), written by the writer's `put`.
+    pub const SCAN_FLAGS: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(158);
+
+    /// The key of `channel-width` (`NL80211_ATTR_CHANNEL_WIDTH`, u32), written by the writer's `put`.
+    pub const CHANNEL_WIDTH: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(159);
+
+    /// The key of `center-freq1` (`NL80211_ATTR_CENTER_FREQ1`, u32), written by the writer's `put`.
+    pub const CENTER_FREQ1: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(160);
+
+    /// The key of `center-freq2` (`NL80211_ATTR_CENTER_FREQ2`, u32), written by the writer's `put`.
+    pub const CENTER_FREQ2: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(161);
+
+    /// The key of `p2p-ctwindow` (`NL80211_ATTR_P2P_CTWINDOW`, u8), written by the writer's `put`.
+    pub const P2P_CTWINDOW: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(162);
+
+    /// The key of `p2p-oppps` (`NL80211_ATTR_P2P_OPPPS`, u8), written by the writer's `put`.
+    pub const P2P_OPPPS: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(163);
+
+    /// The key of `local-mesh-power-mode` (`NL80211_ATTR_LOCAL_MESH_POWER_MODE`, u32), written by the writer's `put`.
+    pub const LOCAL_MESH_POWER_MODE: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(164);
+
+    /// The key of `acl-policy` (`NL80211_ATTR_ACL_POLICY`, u32), written by the writer's `put`.
+    pub const ACL_POLICY: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(165);
+
+    /// The key of `mac-addrs` (`NL80211_ATTR_MAC_ADDRS`, binary), written by the writer's `put`.
+    pub const MAC_ADDRS: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(166);
+
+    /// The key of `mac-acl-max` (`NL80211_ATTR_MAC_ACL_MAX`, u32), written by the writer's `put`.
+    pub const MAC_ACL_MAX: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(167);
+
+    /// The key of `radar-event` (`NL80211_ATTR_RADAR_EVENT`, u32), written by the writer's `put`.
+    pub const RADAR_EVENT: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(168);
+
+    /// The key of `ext-capa` (`NL80211_ATTR_EXT_CAPA`, binary), written by the writer's `put`.
+    pub const EXT_CAPA: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(169);
+
+    /// The key of `ext-capa-mask` (`NL80211_ATTR_EXT_CAPA_MASK`, binary), written by the writer's `put`.
+    pub const EXT_CAPA_MASK: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(170);
+
+    /// The key of `sta-capability` (`NL80211_ATTR_STA_CAPABILITY`, u16), written by the writer's `put`.
+    pub const STA_CAPABILITY: f::view::Key<sets::Nl80211Attrs, u16> = f::view::Key::new(171);
+
+    /// The key of `sta-ext-capability` (`NL80211_ATTR_STA_EXT_CAPABILITY`, binary), written by the writer's `put`.
+    pub const STA_EXT_CAPABILITY: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(172);
+
+    /// The key of `protocol-features` (`NL80211_ATTR_PROTOCOL_FEATURES`, u32, a value of `protocol-features`: `ProtocolFeatures`), written by the writer's `put`.
+    pub const PROTOCOL_FEATURES: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(173);
+
+    /// The key of `split-wiphy-dump` (`NL80211_ATTR_SPLIT_WIPHY_DUMP`, flag), written by the writer's `put`.
+    pub const SPLIT_WIPHY_DUMP: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(174);
+
+    /// The key of `disable-vht` (`NL80211_ATTR_DISABLE_VHT`, flag), written by the writer's `put`.
+    pub const DISABLE_VHT: f::view::Key<sets::Nl80211Attrs, f::view::Flag> = f::view::Key::new(175);
+
+    /// The key of `vht-capability-mask` (`NL80211_ATTR_VHT_CAPABILITY_MASK`, binary), written by the writer's `put`.
+    pub const VHT_CAPABILITY_MASK: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(176);
+
+    /// The key of `mdid` (`NL80211_ATTR_MDID`, u16), written by the writer's `put`.
+    pub const MDID: f::view::Key<sets::Nl80211Attrs, u16> = f::view::Key::new(177);
+
+    /// The key of `ie-ric` (`NL80211_ATTR_IE_RIC`, binary), written by the writer's `put`.
+    pub const IE_RIC: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(178);
+
+    /// The key of `crit-prot-id` (`NL80211_ATTR_CRIT_PROT_ID`, u16), written by the writer's `put`.
+    pub const CRIT_PROT_ID: f::view::Key<sets::Nl80211Attrs, u16> = f::view::Key::new(179);
+
+    /// The key of `max-crit-prot-duration` (`NL80211_ATTR_MAX_CRIT_PROT_DURATION`, u16), written by the writer's `put`.
+    pub const MAX_CRIT_PROT_DURATION: f::view::Key<sets::Nl80211Attrs, u16> =
+        f::view::Key::new(180);
+
+    /// The key of `peer-aid` (`NL80211_ATTR_PEER_AID`, u16), written by the writer's `put`.
+    pub const PEER_AID: f::view::Key<sets::Nl80211Attrs, u16> = f::view::Key::new(181);
+
+    /// The key of `coalesce-rule` (`NL80211_ATTR_COALESCE_RULE`, binary), written by the writer's `put`.
+    pub const COALESCE_RULE: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(182);
+
+    /// The key of `ch-switch-count` (`NL80211_ATTR_CH_SWITCH_COUNT`, u32), written by the writer's `put`.
+    pub const CH_SWITCH_COUNT: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(183);
+
+    /// The key of `ch-switch-block-tx` (`NL80211_ATTR_CH_SWITCH_BLOCK_TX`, flag), written by the writer's `put`.
+    pub const CH_SWITCH_BLOCK_TX: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(184);
+
+    /// The key of `csa-ies` (`NL80211_ATTR_CSA_IES`, binary), written by the writer's `put`.
+    pub const CSA_IES: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(185);
+
+    /// The key of `cntdwn-offs-beacon` (`NL80211_ATTR_CNTDWN_OFFS_BEACON`, binary), written by the writer's `put`.
+    pub const CNTDWN_OFFS_BEACON: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(186);
+
+    /// The key of `cntdwn-offs-presp` (`NL80211_ATTR_CNTDWN_OFFS_PRESP`, binary), written by the writer's `put`.
+    pub const CNTDWN_OFFS_PRESP: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(187);
+
+    /// The key of `rxmgmt-flags` (`NL80211_ATTR_RXMGMT_FLAGS`, binary), written by the writer's `put`.
+    pub const RXMGMT_FLAGS: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(188);
+
+    /// The key of `sta-supported-channels` (`NL80211_ATTR_STA_SUPPORTED_CHANNELS`, binary), written by the writer's `put`.
+    pub const STA_SUPPORTED_CHANNELS: f::view::Key<sets::Nl80211Attrs, [u8]> =
+        f::view::Key::new(189);
+
+    /// The key of `sta-supported-oper-classes` (`NL80211_ATTR_STA_SUPPORTED_OPER_CLASSES`, binary), written by the writer's `put`.
+    pub const STA_SUPPORTED_OPER_CLASSES: f::view::Key<sets::Nl80211Attrs, [u8]> =
+        f::view::Key::new(190);
+
+    /// The key of `handle-dfs` (`NL80211_ATTR_HANDLE_DFS`, flag), written by the writer's `put`.
+    pub const HANDLE_DFS: f::view::Key<sets::Nl80211Attrs, f::view::Flag> = f::view::Key::new(191);
+
+    /// The key of `support-5-mhz` (`NL80211_ATTR_SUPPORT_5_MHZ`, flag), written by the writer's `put`.
+    pub const SUPPORT_5_MHZ: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(192);
+
+    /// The key of `support-10-mhz` (`NL80211_ATTR_SUPPORT_10_MHZ`, flag), written by the writer's `put`.
+    pub const SUPPORT_10_MHZ: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(193);
+
+    /// The key of `opmode-notif` (`NL80211_ATTR_OPMODE_NOTIF`, u8), written by the writer's `put`.
+    pub const OPMODE_NOTIF: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(194);
+
+    /// The key of `vendor-id` (`NL80211_ATTR_VENDOR_ID`, u32), written by the writer's `put`.
+    pub const VENDOR_ID: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(195);
+
+    /// The key of `vendor-subcmd` (`NL80211_ATTR_VENDOR_SUBCMD`, u32), written by the writer's `put`.
+    pub const VENDOR_SUBCMD: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(196);
+
+    /// The key of `vendor-data` (`NL80211_ATTR_VENDOR_DATA`, binary), written by the writer's `put`.
+    pub const VENDOR_DATA: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(197);
+
+    /// The key of `vendor-events` (`NL80211_ATTR_VENDOR_EVENTS`, binary), written by the writer's `put`.
+    pub const VENDOR_EVENTS: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(198);
+
+    /// The key of `qos-map` (`NL80211_ATTR_QOS_MAP`, binary), written by the writer's `put`.
+    pub const QOS_MAP: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(199);
+
+    /// The key of `mac-hint` (`NL80211_ATTR_MAC_HINT`, binary, display hint mac), written by the writer's `put`.
+    pub const MAC_HINT: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(200);
+
+    /// The key of `wiphy-freq-hint` (`NL80211_ATTR_WIPHY_FREQ_HINT`, u32), written by the writer's `put`.
+    pub const WIPHY_FREQ_HINT: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(201);
+
+    /// The key of `max-ap-assoc-sta` (`NL80211_ATTR_MAX_AP_ASSOC_STA`, u32), written by the writer's `put`.
+    pub const MAX_AP_ASSOC_STA: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(202);
+
+    /// The key of `tdls-peer-capability` (`NL80211_ATTR_TDLS_PEER_CAPABILITY`, u32), written by the writer's `put`.
+    pub const TDLS_PEER_CAPABILITY: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(203);
+
+    /// The key of `socket-owner` (`NL80211_ATTR_SOCKET_OWNER`, flag), written by the writer's `put`.
+    pub const SOCKET_OWNER: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(204);
+
+    /// The key of `csa-c-offsets-tx` (`NL80211_ATTR_CSA_C_OFFSETS_TX`, binary), written by the writer's `put`.
+    pub const CSA_C_OFFSETS_TX: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(205);
+
+    /// The key of `max-csa-counters` (`NL80211_ATTR_MAX_CSA_COUNTERS`, u8), written by the writer's `put`.
+    pub const MAX_CSA_COUNTERS: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(206);
+
+    /// The key of `tdls-initiator` (`NL80211_ATTR_TDLS_INITIATOR`, flag), written by the writer's `put`.
+    pub const TDLS_INITIATOR: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(207);
+
+    /// The key of `use-rrm` (`NL80211_ATTR_USE_RRM`, flag), written by the writer's `put`.
+    pub const USE_RRM: f::view::Key<sets::Nl80211Attrs, f::view::Flag> = f::view::Key::new(208);
+
+    /// The key of `wiphy-dyn-ack` (`NL80211_ATTR_WIPHY_DYN_ACK`, flag), written by the writer's `put`.
+    pub const WIPHY_DYN_ACK: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(209);
+
+    /// The key of `tsid` (`NL80211_ATTR_TSID`, u8), written by the writer's `put`.
+    pub const TSID: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(210);
+
+    /// The key of `user-prio` (`NL80211_ATTR_USER_PRIO`, u8), written by the writer's `put`.
+    pub const USER_PRIO: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(211);
+
+    /// The key of `admitted-time` (`NL80211_ATTR_ADMITTED_TIME`, u16), written by the writer's `put`.
+    pub const ADMITTED_TIME: f::view::Key<sets::Nl80211Attrs, u16> = f::view::Key::new(212);
+
+    /// The key of `smps-mode` (`NL80211_ATTR_SMPS_MODE`, u8), written by the writer's `put`.
+    pub const SMPS_MODE: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(213);
+
+    /// The key of `oper-class` (`NL80211_ATTR_OPER_CLASS`, u8), written by the writer's `put`.
+    pub const OPER_CLASS: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(214);
+
+    /// The key of `mac-mask` (`NL80211_ATTR_MAC_MASK`, binary, display hint mac), written by the writer's `put`.
+    pub const MAC_MASK: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(215);
+
+    /// The key of `wiphy-self-managed-reg` (`NL80211_ATTR_WIPHY_SELF_MANAGED_REG`, flag), written by the writer's `put`.
+    pub const WIPHY_SELF_MANAGED_REG: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(216);
+
+    /// The key of `ext-features` (`NL80211_ATTR_EXT_FEATURES`, binary), written by the writer's `put`.
+    pub const EXT_FEATURES: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(217);
+
+    /// The key of `survey-radio-stats` (`NL80211_ATTR_SURVEY_RADIO_STATS`, binary), written by the writer's `put`.
+    pub const SURVEY_RADIO_STATS: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(218);
+
+    /// The key of `netns-fd` (`NL80211_ATTR_NETNS_FD`, u32), written by the writer's `put`.
+    pub const NETNS_FD: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(219);
+
+    /// The key of `sched-scan-delay` (`NL80211_ATTR_SCHED_SCAN_DELAY`, u32), written by the writer's `put`.
+    pub const SCHED_SCAN_DELAY: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(220);
+
+    /// The key of `reg-indoor` (`NL80211_ATTR_REG_INDOOR`, flag), written by the writer's `put`.
+    pub const REG_INDOOR: f::view::Key<sets::Nl80211Attrs, f::view::Flag> = f::view::Key::new(221);
+
+    /// The key of `max-num-sched-scan-plans` (`NL80211_ATTR_MAX_NUM_SCHED_SCAN_PLANS`, u32), written by the writer's `put`.
+    pub const MAX_NUM_SCHED_SCAN_PLANS: f::view::Key<sets::Nl80211Attrs, u32> =
+        f::view::Key::new(222);
+
+    /// The key of `max-scan-plan-interval` (`NL80211_ATTR_MAX_SCAN_PLAN_INTERVAL`, u32), written by the writer's `put`.
+    pub const MAX_SCAN_PLAN_INTERVAL: f::view::Key<sets::Nl80211Attrs, u32> =
+        f::view::Key::new(223);
+
+    /// The key of `max-scan-plan-iterations` (`NL80211_ATTR_MAX_SCAN_PLAN_ITERATIONS`, u32), written by the writer's `put`.
+    pub const MAX_SCAN_PLAN_ITERATIONS: f::view::Key<sets::Nl80211Attrs, u32> =
+        f::view::Key::new(224);
+
+    /// The key of `sched-scan-plans` (`NL80211_ATTR_SCHED_SCAN_PLANS`, binary), written by the writer's `put`.
+    pub const SCHED_SCAN_PLANS: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(225);
+
+    /// The key of `pbss` (`NL80211_ATTR_PBSS`, flag), written by the writer's `put`.
+    pub const PBSS: f::view::Key<sets::Nl80211Attrs, f::view::Flag> = f::view::Key::new(226);
+
+    /// The key of `bss-select` (`NL80211_ATTR_BSS_SELECT`, binary), written by the writer's `put`.
+    pub const BSS_SELECT: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(227);
+
+    /// The key of `sta-support-p2p-ps` (`NL80211_ATTR_STA_SUPPORT_P2P_PS`, u8), written by the writer's `put`.
+    pub const STA_SUPPORT_P2P_PS: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(228);
+
+    /// The key of `pad` (`NL80211_ATTR_PAD`, binary), written by the writer's `put`.
+    pub const PAD: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(229);
+
+    /// The key of `iftype-ext-capa` (`NL80211_ATTR_IFTYPE_EXT_CAPA`, binary), written by the writer's `put`.
+    pub const IFTYPE_EXT_CAPA: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(230);
+
+    /// The key of `mu-mimo-group-data` (`NL80211_ATTR_MU_MIMO_GROUP_DATA`, binary), written by the writer's `put`.
+    pub const MU_MIMO_GROUP_DATA: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(231);
+
+    /// The key of `mu-mimo-follow-mac-addr` (`NL80211_ATTR_MU_MIMO_FOLLOW_MAC_ADDR`, binary, display hint mac), written by the writer's `put`.
+    pub const MU_MIMO_FOLLOW_MAC_ADDR: f::view::Key<sets::Nl80211Attrs, [u8]> =
+        f::view::Key::new(232);
+
+    /// The key of `scan-start-time-tsf` (`NL80211_ATTR_SCAN_START_TIME_TSF`, u64), written by the writer's `put`.
+    pub const SCAN_START_TIME_TSF: f::view::Key<sets::Nl80211Attrs, u64> = f::view::Key::new(233);
+
+    /// The key of `scan-start-time-tsf-bssid` (`NL80211_ATTR_SCAN_START_TIME_TSF_BSSID`, binary), written by the writer's `put`.
+    pub const SCAN_START_TIME_TSF_BSSID: f::view::Key<sets::Nl80211Attrs, [u8]> =
+        f::view::Key::new(234);
+
+    /// The key of `measurement-duration` (`NL80211_ATTR_MEASUREMENT_DURATION`, u16), written by the writer's `put`.
+    pub const MEASUREMENT_DURATION: f::view::Key<sets::Nl80211Attrs, u16> = f::view::Key::new(235);
+
+    /// The key of `measurement-duration-mandatory` (`NL80211_ATTR_MEASUREMENT_DURATION_MANDATORY`, flag), written by the writer's `put`.
+    pub const MEASUREMENT_DURATION_MANDATORY: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(236);
+
+    /// The key of `mesh-peer-aid` (`NL80211_ATTR_MESH_PEER_AID`, u16), written by the writer's `put`.
+    pub const MESH_PEER_AID: f::view::Key<sets::Nl80211Attrs, u16> = f::view::Key::new(237);
+
+    /// The key of `nan-master-pref` (`NL80211_ATTR_NAN_MASTER_PREF`, u8), written by the writer's `put`.
+    pub const NAN_MASTER_PREF: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(238);
+
+    /// The key of `bands` (`NL80211_ATTR_BANDS`, u32), written by the writer's `put`.
+    pub const BANDS: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(239);
+
+    /// The key of `nan-func` (`NL80211_ATTR_NAN_FUNC`, binary), written by the writer's `put`.
+    pub const NAN_FUNC: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(240);
+
+    /// The key of `nan-match` (`NL80211_ATTR_NAN_MATCH`, binary), written by the writer's `put`.
+    pub const NAN_MATCH: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(241);
+
+    /// The key of `fils-kek` (`NL80211_ATTR_FILS_KEK`, binary), written by the writer's `put`.
+    pub const FILS_KEK: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(242);
+
+    /// The key of `fils-nonces` (`NL80211_ATTR_FILS_NONCES`, binary), written by the writer's `put`.
+    pub const FILS_NONCES: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(243);
+
+    /// The key of `multicast-to-unicast-enabled` (`NL80211_ATTR_MULTICAST_TO_UNICAST_ENABLED`, flag), written by the writer's `put`.
+    pub const MULTICAST_TO_UNICAST_ENABLED: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(244);
+
+    /// The key of `bssid` (`NL80211_ATTR_BSSID`, binary, display hint mac), written by the writer's `put`.
+    pub const BSSID: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(245);
+
+    /// The key of `sched-scan-relative-rssi` (`NL80211_ATTR_SCHED_SCAN_RELATIVE_RSSI`, s8), written by the writer's `put`.
+    pub const SCHED_SCAN_RELATIVE_RSSI: f::view::Key<sets::Nl80211Attrs, i8> =
+        f::view::Key::new(246);
+
+    /// The key of `sched-scan-rssi-adjust` (`NL80211_ATTR_SCHED_SCAN_RSSI_ADJUST`, binary), written by the writer's `put`.
+    pub const SCHED_SCAN_RSSI_ADJUST: f::view::Key<sets::Nl80211Attrs, [u8]> =
+        f::view::Key::new(247);
+
+    /// The key of `timeout-reason` (`NL80211_ATTR_TIMEOUT_REASON`, u32), written by the writer's `put`.
+    pub const TIMEOUT_REASON: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(248);
+
+    /// The key of `fils-erp-username` (`NL80211_ATTR_FILS_ERP_USERNAME`, binary), written by the writer's `put`.
+    pub const FILS_ERP_USERNAME: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(249);
+
+    /// The key of `fils-erp-realm` (`NL80211_ATTR_FILS_ERP_REALM`, binary), written by the writer's `put`.
+    pub const FILS_ERP_REALM: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(250);
+
+    /// The key of `fils-erp-next-seq-num` (`NL80211_ATTR_FILS_ERP_NEXT_SEQ_NUM`, u16), written by the writer's `put`.
+    pub const FILS_ERP_NEXT_SEQ_NUM: f::view::Key<sets::Nl80211Attrs, u16> = f::view::Key::new(251);
+
+    /// The key of `fils-erp-rrk` (`NL80211_ATTR_FILS_ERP_RRK`, binary), written by the writer's `put`.
+    pub const FILS_ERP_RRK: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(252);
+
+    /// The key of `fils-cache-id` (`NL80211_ATTR_FILS_CACHE_ID`, binary), written by the writer's `put`.
+    pub const FILS_CACHE_ID: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(253);
+
+    /// The key of `pmk` (`NL80211_ATTR_PMK`, binary), written by the writer's `put`.
+    pub const PMK: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(254);
+
+    /// The key of `sched-scan-multi` (`NL80211_ATTR_SCHED_SCAN_MULTI`, flag), written by the writer's `put`.
+    pub const SCHED_SCAN_MULTI: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(255);
+
+    /// The key of `sched-scan-max-reqs` (`NL80211_ATTR_SCHED_SCAN_MAX_REQS`, u32), written by the writer's `put`.
+    pub const SCHED_SCAN_MAX_REQS: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(256);
+
+    /// The key of `want-1x-4way-hs` (`NL80211_ATTR_WANT_1X_4WAY_HS`, flag), written by the writer's `put`.
+    pub const WANT_1X_4WAY_HS: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(257);
+
+    /// The key of `pmkr0-name` (`NL80211_ATTR_PMKR0_NAME`, binary), written by the writer's `put`.
+    pub const PMKR0_NAME: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(258);
+
+    /// The key of `port-authorized` (`NL80211_ATTR_PORT_AUTHORIZED`, binary), written by the writer's `put`.
+    pub const PORT_AUTHORIZED: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(259);
+
+    /// The key of `external-auth-action` (`NL80211_ATTR_EXTERNAL_AUTH_ACTION`, u32), written by the writer's `put`.
+    pub const EXTERNAL_AUTH_ACTION: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(260);
+
+    /// The key of `external-auth-support` (`NL80211_ATTR_EXTERNAL_AUTH_SUPPORT`, flag), written by the writer's `put`.
+    pub const EXTERNAL_AUTH_SUPPORT: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(261);
+
+    /// The key of `nss` (`NL80211_ATTR_NSS`, u8), written by the writer's `put`.
+    pub const NSS: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(262);
+
+    /// The key of `ack-signal` (`NL80211_ATTR_ACK_SIGNAL`, s32), written by the writer's `put`.
+    pub const ACK_SIGNAL: f::view::Key<sets::Nl80211Attrs, i32> = f::view::Key::new(263);
+
+    /// The key of `control-port-over-nl80211` (`NL80211_ATTR_CONTROL_PORT_OVER_NL80211`, flag), written by the writer's `put`.
+    pub const CONTROL_PORT_OVER_NL80211: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(264);
+
+    /// The key of `txq-stats` (`NL80211_ATTR_TXQ_STATS`, nest), opened by the writer's `nest`.
+    pub const TXQ_STATS: f::view::Key<sets::Nl80211Attrs, f::view::Nested<sets::TxqStatsAttrs>> =
+        f::view::Key::new(265);
+
+    /// The key of `txq-limit` (`NL80211_ATTR_TXQ_LIMIT`, u32), written by the writer's `put`.
+    pub const TXQ_LIMIT: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(266);
+
+    /// The key of `txq-memory-limit` (`NL80211_ATTR_TXQ_MEMORY_LIMIT`, u32), written by the writer's `put`.
+    pub const TXQ_MEMORY_LIMIT: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(267);
+
+    /// The key of `txq-quantum` (`NL80211_ATTR_TXQ_QUANTUM`, u32), written by the writer's `put`.
+    pub const TXQ_QUANTUM: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(268);
+
+    /// The key of `he-capability` (`NL80211_ATTR_HE_CAPABILITY`, binary), written by the writer's `put`.
+    pub const HE_CAPABILITY: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(269);
+
+    /// The key of `ftm-responder` (`NL80211_ATTR_FTM_RESPONDER`, binary), written by the writer's `put`.
+    pub const FTM_RESPONDER: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(270);
+
+    /// The key of `ftm-responder-stats` (`NL80211_ATTR_FTM_RESPONDER_STATS`, binary), written by the writer's `put`.
+    pub const FTM_RESPONDER_STATS: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(271);
+
+    /// The key of `timeout` (`NL80211_ATTR_TIMEOUT`, u32), written by the writer's `put`.
+    pub const TIMEOUT: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(272);
+
+    /// The key of `peer-measurements` (`NL80211_ATTR_PEER_MEASUREMENTS`, binary), written by the writer's `put`.
+    pub const PEER_MEASUREMENTS: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(273);
+
+    /// The key of `airtime-weight` (`NL80211_ATTR_AIRTIME_WEIGHT`, u16), written by the writer's `put`.
+    pub const AIRTIME_WEIGHT: f::view::Key<sets::Nl80211Attrs, u16> = f::view::Key::new(274);
+
+    /// The key of `sta-tx-power-setting` (`NL80211_ATTR_STA_TX_POWER_SETTING`, u8), written by the writer's `put`.
+    pub const STA_TX_POWER_SETTING: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(275);
+
+    /// The key of `sta-tx-power` (`NL80211_ATTR_STA_TX_POWER`, s16), written by the writer's `put`.
+    pub const STA_TX_POWER: f::view::Key<sets::Nl80211Attrs, i16> = f::view::Key::new(276);
+
+    /// The key of `sae-password` (`NL80211_ATTR_SAE_PASSWORD`, binary), written by the writer's `put`.
+    pub const SAE_PASSWORD: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(277);
+
+    /// The key of `twt-responder` (`NL80211_ATTR_TWT_RESPONDER`, flag), written by the writer's `put`.
+    pub const TWT_RESPONDER: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(278);
+
+    /// The key of `he-obss-pd` (`NL80211_ATTR_HE_OBSS_PD`, binary), written by the writer's `put`.
+    pub const HE_OBSS_PD: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(279);
+
+    /// The key of `wiphy-edmg-channels` (`NL80211_ATTR_WIPHY_EDMG_CHANNELS`, u8), written by the writer's `put`.
+    pub const WIPHY_EDMG_CHANNELS: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(280);
+
+    /// The key of `wiphy-edmg-bw-config` (`NL80211_ATTR_WIPHY_EDMG_BW_CONFIG`, u8), written by the writer's `put`.
+    pub const WIPHY_EDMG_BW_CONFIG: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(281);
+
+    /// The key of `vlan-id` (`NL80211_ATTR_VLAN_ID`, u16), written by the writer's `put`.
+    pub const VLAN_ID: f::view::Key<sets::Nl80211Attrs, u16> = f::view::Key::new(282);
+
+    /// The key of `he-bss-color` (`NL80211_ATTR_HE_BSS_COLOR`, binary), written by the writer's `put`.
+    pub const HE_BSS_COLOR: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(283);
+
+    /// The key of `iftype-akm-suites` (`NL80211_ATTR_IFTYPE_AKM_SUITES`, binary), written by the writer's `put`.
+    pub const IFTYPE_AKM_SUITES: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(284);
+
+    /// The key of `tid-config` (`NL80211_ATTR_TID_CONFIG`, binary), written by the writer's `put`.
+    pub const TID_CONFIG: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(285);
+
+    /// The key of `control-port-no-preauth` (`NL80211_ATTR_CONTROL_PORT_NO_PREAUTH`, flag), written by the writer's `put`.
+    pub const CONTROL_PORT_NO_PREAUTH: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(286);
+
+    /// The key of `pmk-lifetime` (`NL80211_ATTR_PMK_LIFETIME`, u32), written by the writer's `put`.
+    pub const PMK_LIFETIME: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(287);
+
+    /// The key of `pmk-reauth-threshold` (`NL80211_ATTR_PMK_REAUTH_THRESHOLD`, u8), written by the writer's `put`.
+    pub const PMK_REAUTH_THRESHOLD: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(288);
+
+    /// The key of `receive-multicast` (`NL80211_ATTR_RECEIVE_MULTICAST`, flag), written by the writer's `put`.
+    pub const RECEIVE_MULTICAST: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(289);
+
+    /// The key of `wiphy-freq-offset` (`NL80211_ATTR_WIPHY_FREQ_OFFSET`, u32), written by the writer's `put`.
+    pub const WIPHY_FREQ_OFFSET: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(290);
+
+    /// The key of `center-freq1-offset` (`NL80211_ATTR_CENTER_FREQ1_OFFSET`, u32), written by the writer's `put`.
+    pub const CENTER_FREQ1_OFFSET: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(291);
+
+    /// The key of `scan-freq-khz` (`NL80211_ATTR_SCAN_FREQ_KHZ`, binary), written by the writer's `put`.
+    pub const SCAN_FREQ_KHZ: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(292);
+
+    /// The key of `he-6ghz-capability` (`NL80211_ATTR_HE_6GHZ_CAPABILITY`, binary), written by the writer's `put`.
+    pub const HE_6GHZ_CAPABILITY: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(293);
+
+    /// The key of `fils-discovery` (`NL80211_ATTR_FILS_DISCOVERY`, binary), written by the writer's `put`.
+    pub const FILS_DISCOVERY: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(294);
+
+    /// The key of `unsol-bcast-probe-resp` (`NL80211_ATTR_UNSOL_BCAST_PROBE_RESP`, binary), written by the writer's `put`.
+    pub const UNSOL_BCAST_PROBE_RESP: f::view::Key<sets::Nl80211Attrs, [u8]> =
+        f::view::Key::new(295);
+
+    /// The key of `s1g-capability` (`NL80211_ATTR_S1G_CAPABILITY`, binary), written by the writer's `put`.
+    pub const S1G_CAPABILITY: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(296);
+
+    /// The key of `s1g-capability-mask` (`NL80211_ATTR_S1G_CAPABILITY_MASK`, binary), written by the writer's `put`.
+    pub const S1G_CAPABILITY_MASK: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(297);
+
+    /// The key of `sae-pwe` (`NL80211_ATTR_SAE_PWE`, u8), written by the writer's `put`.
+    pub const SAE_PWE: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(298);
+
+    /// The key of `reconnect-requested` (`NL80211_ATTR_RECONNECT_REQUESTED`, binary), written by the writer's `put`.
+    pub const RECONNECT_REQUESTED: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(299);
+
+    /// The key of `sar-spec` (`NL80211_ATTR_SAR_SPEC`, nest), opened by the writer's `nest`.
+    pub const SAR_SPEC: f::view::Key<sets::Nl80211Attrs, f::view::Nested<sets::SarAttributes>> =
+        f::view::Key::new(300);
+
+    /// The key of `disable-he` (`NL80211_ATTR_DISABLE_HE`, flag), written by the writer's `put`.
+    pub const DISABLE_HE: f::view::Key<sets::Nl80211Attrs, f::view::Flag> = f::view::Key::new(301);
+
+    /// The key of `obss-color-bitmap` (`NL80211_ATTR_OBSS_COLOR_BITMAP`, u64), written by the writer's `put`.
+    pub const OBSS_COLOR_BITMAP: f::view::Key<sets::Nl80211Attrs, u64> = f::view::Key::new(302);
+
+    /// The key of `color-change-count` (`NL80211_ATTR_COLOR_CHANGE_COUNT`, u8), written by the writer's `put`.
+    pub const COLOR_CHANGE_COUNT: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(303);
+
+    /// The key of `color-change-color` (`NL80211_ATTR_COLOR_CHANGE_COLOR`, u8), written by the writer's `put`.
+    pub const COLOR_CHANGE_COLOR: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(304);
+
+    /// The key of `color-change-elems` (`NL80211_ATTR_COLOR_CHANGE_ELEMS`, binary), written by the writer's `put`.
+    pub const COLOR_CHANGE_ELEMS: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(305);
+
+    /// The key of `mbssid-config` (`NL80211_ATTR_MBSSID_CONFIG`, binary), written by the writer's `put`.
+    pub const MBSSID_CONFIG: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(306);
+
+    /// The key of `mbssid-elems` (`NL80211_ATTR_MBSSID_ELEMS`, binary), written by the writer's `put`.
+    pub const MBSSID_ELEMS: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(307);
+
+    /// The key of `radar-background` (`NL80211_ATTR_RADAR_BACKGROUND`, flag), written by the writer's `put`.
+    pub const RADAR_BACKGROUND: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(308);
+
+    /// The key of `ap-settings-flags` (`NL80211_ATTR_AP_SETTINGS_FLAGS`, u32), written by the writer's `put`.
+    pub const AP_SETTINGS_FLAGS: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(309);
+
+    /// The key of `eht-capability` (`NL80211_ATTR_EHT_CAPABILITY`, binary), written by the writer's `put`.
+    pub const EHT_CAPABILITY: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(310);
+
+    /// The key of `disable-eht` (`NL80211_ATTR_DISABLE_EHT`, flag), written by the writer's `put`.
+    pub const DISABLE_EHT: f::view::Key<sets::Nl80211Attrs, f::view::Flag> = f::view::Key::new(311);
+
+    /// The key of `mlo-links` (`NL80211_ATTR_MLO_LINKS`, binary), written by the writer's `put`.
+    pub const MLO_LINKS: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(312);
+
+    /// The key of `mlo-link-id` (`NL80211_ATTR_MLO_LINK_ID`, u8), written by the writer's `put`.
+    pub const MLO_LINK_ID: f::view::Key<sets::Nl80211Attrs, u8> = f::view::Key::new(313);
+
+    /// The key of `mld-addr` (`NL80211_ATTR_MLD_ADDR`, binary, display hint mac), written by the writer's `put`.
+    pub const MLD_ADDR: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(314);
+
+    /// The key of `mlo-support` (`NL80211_ATTR_MLO_SUPPORT`, flag), written by the writer's `put`.
+    pub const MLO_SUPPORT: f::view::Key<sets::Nl80211Attrs, f::view::Flag> = f::view::Key::new(315);
+
+    /// The key of `max-num-akm-suites` (`NL80211_ATTR_MAX_NUM_AKM_SUITES`, binary), written by the writer's `put`.
+    pub const MAX_NUM_AKM_SUITES: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(316);
+
+    /// The key of `eml-capability` (`NL80211_ATTR_EML_CAPABILITY`, u16), written by the writer's `put`.
+    pub const EML_CAPABILITY: f::view::Key<sets::Nl80211Attrs, u16> = f::view::Key::new(317);
+
+    /// The key of `mld-capa-and-ops` (`NL80211_ATTR_MLD_CAPA_AND_OPS`, u16), written by the writer's `put`.
+    pub const MLD_CAPA_AND_OPS: f::view::Key<sets::Nl80211Attrs, u16> = f::view::Key::new(318);
+
+    /// The key of `tx-hw-timestamp` (`NL80211_ATTR_TX_HW_TIMESTAMP`, u64), written by the writer's `put`.
+    pub const TX_HW_TIMESTAMP: f::view::Key<sets::Nl80211Attrs, u64> = f::view::Key::new(319);
+
+    /// The key of `rx-hw-timestamp` (`NL80211_ATTR_RX_HW_TIMESTAMP`, u64), written by the writer's `put`.
+    pub const RX_HW_TIMESTAMP: f::view::Key<sets::Nl80211Attrs, u64> = f::view::Key::new(320);
+
+    /// The key of `td-bitmap` (`NL80211_ATTR_TD_BITMAP`, binary), written by the writer's `put`.
+    pub const TD_BITMAP: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(321);
+
+    /// The key of `punct-bitmap` (`NL80211_ATTR_PUNCT_BITMAP`, u32), written by the writer's `put`.
+    pub const PUNCT_BITMAP: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(322);
+
+    /// The key of `max-hw-timestamp-peers` (`NL80211_ATTR_MAX_HW_TIMESTAMP_PEERS`, u16), written by the writer's `put`.
+    pub const MAX_HW_TIMESTAMP_PEERS: f::view::Key<sets::Nl80211Attrs, u16> =
+        f::view::Key::new(323);
+
+    /// The key of `hw-timestamp-enabled` (`NL80211_ATTR_HW_TIMESTAMP_ENABLED`, flag), written by the writer's `put`.
+    pub const HW_TIMESTAMP_ENABLED: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(324);
+
+    /// The key of `ema-rnr-elems` (`NL80211_ATTR_EMA_RNR_ELEMS`, binary), written by the writer's `put`.
+    pub const EMA_RNR_ELEMS: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(325);
+
+    /// The key of `mlo-link-disabled` (`NL80211_ATTR_MLO_LINK_DISABLED`, flag), written by the writer's `put`.
+    pub const MLO_LINK_DISABLED: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(326);
+
+    /// The key of `bss-dump-include-use-data` (`NL80211_ATTR_BSS_DUMP_INCLUDE_USE_DATA`, flag), written by the writer's `put`.
+    pub const BSS_DUMP_INCLUDE_USE_DATA: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(327);
+
+    /// The key of `mlo-ttlm-dlink` (`NL80211_ATTR_MLO_TTLM_DLINK`, u16), written by the writer's `put`.
+    pub const MLO_TTLM_DLINK: f::view::Key<sets::Nl80211Attrs, u16> = f::view::Key::new(328);
+
+    /// The key of `mlo-ttlm-ulink` (`NL80211_ATTR_MLO_TTLM_ULINK`, u16), written by the writer's `put`.
+    pub const MLO_TTLM_ULINK: f::view::Key<sets::Nl80211Attrs, u16> = f::view::Key::new(329);
+
+    /// The key of `assoc-spp-amsdu` (`NL80211_ATTR_ASSOC_SPP_AMSDU`, flag), written by the writer's `put`.
+    pub const ASSOC_SPP_AMSDU: f::view::Key<sets::Nl80211Attrs, f::view::Flag> =
+        f::view::Key::new(330);
+
+    /// The key of `wiphy-radios` (`NL80211_ATTR_WIPHY_RADIOS`, binary), written by the writer's `put`.
+    pub const WIPHY_RADIOS: f::view::Key<sets::Nl80211Attrs, [u8]> = f::view::Key::new(331);
+
+    /// The key of `wiphy-interface-combinations` (`NL80211_ATTR_WIPHY_INTERFACE_COMBINATIONS`, binary), written by the writer's `put`.
+    pub const WIPHY_INTERFACE_COMBINATIONS: f::view::Key<sets::Nl80211Attrs, [u8]> =
+        f::view::Key::new(332);
+
+    /// The key of `vif-radio-mask` (`NL80211_ATTR_VIF_RADIO_MASK`, u32), written by the writer's `put`.
+    pub const VIF_RADIO_MASK: f::view::Key<sets::Nl80211Attrs, u32> = f::view::Key::new(333);
 
     /// `wiphy` (`NL80211_ATTR_WIPHY`, u32).
     #[inline]
@@ -10461,2064 +10927,18 @@ impl<'a> Nl80211Attrs<'a> {
     }
 }
 
-/// The typed writer of nl80211's attribute set `nl80211-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct Nl80211AttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
-
-impl<'m, 'a, 'b> Nl80211AttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `wiphy` (`NL80211_ATTR_WIPHY`, u32).
-    #[inline]
-    pub fn wiphy(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `wiphy-name` (`NL80211_ATTR_WIPHY_NAME`, string).
-    #[inline]
-    pub fn wiphy_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(2, value), self)
-    }
-
-    /// Writes `ifindex` (`NL80211_ATTR_IFINDEX`, u32).
-    #[inline]
-    pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `ifname` (`NL80211_ATTR_IFNAME`, string).
-    #[inline]
-    pub fn ifname(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(4, value), self)
-    }
-
-    /// Writes `iftype` (`NL80211_ATTR_IFTYPE`, u32).
-    #[inline]
-    pub fn iftype(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `mac` (`NL80211_ATTR_MAC`, binary, display hint mac).
-    #[inline]
-    pub fn mac(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, value), self)
-    }
-
-    /// Writes `key-data` (`NL80211_ATTR_KEY_DATA`, binary).
-    #[inline]
-    pub fn key_data(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, value), self)
-    }
-
-    /// Writes `key-idx` (`NL80211_ATTR_KEY_IDX`, u8).
-    #[inline]
-    pub fn key_idx(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `key-cipher` (`NL80211_ATTR_KEY_CIPHER`, u32).
-    #[inline]
-    pub fn key_cipher(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `key-seq` (`NL80211_ATTR_KEY_SEQ`, binary).
-    #[inline]
-    pub fn key_seq(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, value), self)
-    }
-
-    /// Writes `key-default` (`NL80211_ATTR_KEY_DEFAULT`, flag).
-    #[inline]
-    pub fn key_default(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(11), self)
-    }
-
-    /// Writes `beacon-interval` (`NL80211_ATTR_BEACON_INTERVAL`, u32).
-    #[inline]
-    pub fn beacon_interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-
-    /// Writes `dtim-period` (`NL80211_ATTR_DTIM_PERIOD`, u32).
-    #[inline]
-    pub fn dtim_period(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `beacon-head` (`NL80211_ATTR_BEACON_HEAD`, binary).
-    #[inline]
-    pub fn beacon_head(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, value), self)
-    }
-
-    /// Writes `beacon-tail` (`NL80211_ATTR_BEACON_TAIL`, binary).
-    #[inline]
-    pub fn beacon_tail(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, value), self)
-    }
-
-    /// Writes `sta-aid` (`NL80211_ATTR_STA_AID`, u16).
-    #[inline]
-    pub fn sta_aid(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, &value), self)
-    }
-
-    /// Writes `sta-flags` (`NL80211_ATTR_STA_FLAGS`, binary).
-    #[inline]
-    pub fn sta_flags(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(17, value), self)
-    }
-
-    /// Writes `sta-listen-interval` (`NL80211_ATTR_STA_LISTEN_INTERVAL`, u16).
-    #[inline]
-    pub fn sta_listen_interval(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(18, &value), self)
-    }
-
-    /// Writes `sta-supported-rates` (`NL80211_ATTR_STA_SUPPORTED_RATES`, binary).
-    #[inline]
-    pub fn sta_supported_rates(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(19, value), self)
-    }
-
-    /// Writes `sta-vlan` (`NL80211_ATTR_STA_VLAN`, u32).
-    #[inline]
-    pub fn sta_vlan(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(20, &value), self)
-    }
-
-    /// Writes `sta-info` (`NL80211_ATTR_STA_INFO`, binary).
-    #[inline]
-    pub fn sta_info(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(21, value), self)
-    }
-
-    /// Opens `wiphy-bands` (`NL80211_ATTR_WIPHY_BANDS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn wiphy_bands(&mut self) -> Result<WiphyBandsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(22).map(WiphyBandsWriter)
-    }
-
-    /// Writes `mntr-flags` (`NL80211_ATTR_MNTR_FLAGS`, binary).
-    #[inline]
-    pub fn mntr_flags(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(23, value), self)
-    }
-
-    /// Writes `mesh-id` (`NL80211_ATTR_MESH_ID`, binary).
-    #[inline]
-    pub fn mesh_id(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(24, value), self)
-    }
-
-    /// Writes `sta-plink-action` (`NL80211_ATTR_STA_PLINK_ACTION`, u8).
-    #[inline]
-    pub fn sta_plink_action(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(25, &value), self)
-    }
-
-    /// Writes `mpath-next-hop` (`NL80211_ATTR_MPATH_NEXT_HOP`, binary, display hint mac).
-    #[inline]
-    pub fn mpath_next_hop(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(26, value), self)
-    }
-
-    /// Writes `mpath-info` (`NL80211_ATTR_MPATH_INFO`, binary).
-    #[inline]
-    pub fn mpath_info(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(27, value), self)
-    }
-
-    /// Writes `bss-cts-prot` (`NL80211_ATTR_BSS_CTS_PROT`, u8).
-    #[inline]
-    pub fn bss_cts_prot(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(28, &value), self)
-    }
-
-    /// Writes `bss-short-preamble` (`NL80211_ATTR_BSS_SHORT_PREAMBLE`, u8).
-    #[inline]
-    pub fn bss_short_preamble(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(29, &value), self)
-    }
-
-    /// Writes `bss-short-slot-time` (`NL80211_ATTR_BSS_SHORT_SLOT_TIME`, u8).
-    #[inline]
-    pub fn bss_short_slot_time(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(30, &value), self)
-    }
-
-    /// Writes `ht-capability` (`NL80211_ATTR_HT_CAPABILITY`, binary).
-    #[inline]
-    pub fn ht_capability(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(31, value), self)
-    }
-
-    /// Opens `supported-iftypes` (`NL80211_ATTR_SUPPORTED_IFTYPES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn supported_iftypes(
-        &mut self,
-    ) -> Result<SupportedIftypesWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(32).map(SupportedIftypesWriter)
-    }
-
-    /// Writes `reg-alpha2` (`NL80211_ATTR_REG_ALPHA2`, binary).
-    #[inline]
-    pub fn reg_alpha2(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(33, value), self)
-    }
-
-    /// Writes `reg-rules` (`NL80211_ATTR_REG_RULES`, binary).
-    #[inline]
-    pub fn reg_rules(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(34, value), self)
-    }
-
-    /// Writes `mesh-config` (`NL80211_ATTR_MESH_CONFIG`, binary).
-    #[inline]
-    pub fn mesh_config(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(35, value), self)
-    }
-
-    /// Writes `bss-basic-rates` (`NL80211_ATTR_BSS_BASIC_RATES`, binary).
-    #[inline]
-    pub fn bss_basic_rates(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(36, value), self)
-    }
-
-    /// Writes `wiphy-txq-params` (`NL80211_ATTR_WIPHY_TXQ_PARAMS`, binary).
-    #[inline]
-    pub fn wiphy_txq_params(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(37, value), self)
-    }
-
-    /// Writes `wiphy-freq` (`NL80211_ATTR_WIPHY_FREQ`, u32).
-    #[inline]
-    pub fn wiphy_freq(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(38, &value), self)
-    }
-
-    /// Writes `wiphy-channel-type` (`NL80211_ATTR_WIPHY_CHANNEL_TYPE`, u32, a value of `channel-type`: `ChannelType`).
-    #[inline]
-    pub fn wiphy_channel_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(39, &value), self)
-    }
-
-    /// Writes `key-default-mgmt` (`NL80211_ATTR_KEY_DEFAULT_MGMT`, flag).
-    #[inline]
-    pub fn key_default_mgmt(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(40), self)
-    }
-
-    /// Writes `mgmt-subtype` (`NL80211_ATTR_MGMT_SUBTYPE`, u8).
-    #[inline]
-    pub fn mgmt_subtype(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(41, &value), self)
-    }
-
-    /// Writes `ie` (`NL80211_ATTR_IE`, binary).
-    #[inline]
-    pub fn ie(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(42, value), self)
-    }
-
-    /// Writes `max-num-scan-ssids` (`NL80211_ATTR_MAX_NUM_SCAN_SSIDS`, u8).
-    #[inline]
-    pub fn max_num_scan_ssids(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(43, &value), self)
-    }
-
-    /// Writes `scan-frequencies` (`NL80211_ATTR_SCAN_FREQUENCIES`, binary).
-    #[inline]
-    pub fn scan_frequencies(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(44, value), self)
-    }
-
-    /// Writes `scan-ssids` (`NL80211_ATTR_SCAN_SSIDS`, binary).
-    #[inline]
-    pub fn scan_ssids(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(45, value), self)
-    }
-
-    /// Writes `generation` (`NL80211_ATTR_GENERATION`, u32).
-    #[inline]
-    pub fn generation(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(46, &value), self)
-    }
-
-    /// Writes `bss` (`NL80211_ATTR_BSS`, binary).
-    #[inline]
-    pub fn bss(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(47, value), self)
-    }
-
-    /// Writes `reg-initiator` (`NL80211_ATTR_REG_INITIATOR`, u8).
-    #[inline]
-    pub fn reg_initiator(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(48, &value), self)
-    }
-
-    /// Writes `reg-type` (`NL80211_ATTR_REG_TYPE`, u8).
-    #[inline]
-    pub fn reg_type(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(49, &value), self)
-    }
-
-    /// Opens `supported-commands` (`NL80211_ATTR_SUPPORTED_COMMANDS`, indexed-array, a value of `commands`: `Commands`): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn supported_commands(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(50)
-    }
-
-    /// Writes `frame` (`NL80211_ATTR_FRAME`, binary).
-    #[inline]
-    pub fn frame(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(51, value), self)
-    }
-
-    /// Writes `ssid` (`NL80211_ATTR_SSID`, binary).
-    #[inline]
-    pub fn ssid(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(52, value), self)
-    }
-
-    /// Writes `auth-type` (`NL80211_ATTR_AUTH_TYPE`, u32).
-    #[inline]
-    pub fn auth_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(53, &value), self)
-    }
-
-    /// Writes `reason-code` (`NL80211_ATTR_REASON_CODE`, u16).
-    #[inline]
-    pub fn reason_code(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(54, &value), self)
-    }
-
-    /// Writes `key-type` (`NL80211_ATTR_KEY_TYPE`, u32).
-    #[inline]
-    pub fn key_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(55, &value), self)
-    }
-
-    /// Writes `max-scan-ie-len` (`NL80211_ATTR_MAX_SCAN_IE_LEN`, u16).
-    #[inline]
-    pub fn max_scan_ie_len(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(56, &value), self)
-    }
-
-    /// Writes `cipher-suites` (`NL80211_ATTR_CIPHER_SUITES`, binary, display hint hex).
-    #[inline]
-    pub fn cipher_suites(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(57, value), self)
-    }
-
-    /// Writes `freq-before` (`NL80211_ATTR_FREQ_BEFORE`, binary).
-    #[inline]
-    pub fn freq_before(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(58, value), self)
-    }
-
-    /// Writes `freq-after` (`NL80211_ATTR_FREQ_AFTER`, binary).
-    #[inline]
-    pub fn freq_after(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(59, value), self)
-    }
-
-    /// Writes `freq-fixed` (`NL80211_ATTR_FREQ_FIXED`, flag).
-    #[inline]
-    pub fn freq_fixed(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(60), self)
-    }
-
-    /// Writes `wiphy-retry-short` (`NL80211_ATTR_WIPHY_RETRY_SHORT`, u8).
-    #[inline]
-    pub fn wiphy_retry_short(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(61, &value), self)
-    }
-
-    /// Writes `wiphy-retry-long` (`NL80211_ATTR_WIPHY_RETRY_LONG`, u8).
-    #[inline]
-    pub fn wiphy_retry_long(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(62, &value), self)
-    }
-
-    /// Writes `wiphy-frag-threshold` (`NL80211_ATTR_WIPHY_FRAG_THRESHOLD`, u32).
-    #[inline]
-    pub fn wiphy_frag_threshold(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(63, &value), self)
-    }
-
-    /// Writes `wiphy-rts-threshold` (`NL80211_ATTR_WIPHY_RTS_THRESHOLD`, u32).
-    #[inline]
-    pub fn wiphy_rts_threshold(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(64, &value), self)
-    }
-
-    /// Writes `timed-out` (`NL80211_ATTR_TIMED_OUT`, flag).
-    #[inline]
-    pub fn timed_out(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(65), self)
-    }
-
-    /// Writes `use-mfp` (`NL80211_ATTR_USE_MFP`, u32).
-    #[inline]
-    pub fn use_mfp(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(66, &value), self)
-    }
-
-    /// Writes `sta-flags2` (`NL80211_ATTR_STA_FLAGS2`, binary).
-    #[inline]
-    pub fn sta_flags2(&mut self, value: &StaFlagUpdate) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(67, value), self)
-    }
-
-    /// Writes `control-port` (`NL80211_ATTR_CONTROL_PORT`, flag).
-    #[inline]
-    pub fn control_port(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(68), self)
-    }
-
-    /// Writes `testdata` (`NL80211_ATTR_TESTDATA`, binary).
-    #[inline]
-    pub fn testdata(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(69, value), self)
-    }
-
-    /// Writes `privacy` (`NL80211_ATTR_PRIVACY`, flag).
-    #[inline]
-    pub fn privacy(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(70), self)
-    }
-
-    /// Writes `disconnected-by-ap` (`NL80211_ATTR_DISCONNECTED_BY_AP`, flag).
-    #[inline]
-    pub fn disconnected_by_ap(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(71), self)
-    }
-
-    /// Writes `status-code` (`NL80211_ATTR_STATUS_CODE`, u16).
-    #[inline]
-    pub fn status_code(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(72, &value), self)
-    }
-
-    /// Writes `cipher-suites-pairwise` (`NL80211_ATTR_CIPHER_SUITES_PAIRWISE`, binary).
-    #[inline]
-    pub fn cipher_suites_pairwise(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(73, value), self)
-    }
-
-    /// Writes `cipher-suite-group` (`NL80211_ATTR_CIPHER_SUITE_GROUP`, u32).
-    #[inline]
-    pub fn cipher_suite_group(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(74, &value), self)
-    }
-
-    /// Writes `wpa-versions` (`NL80211_ATTR_WPA_VERSIONS`, u32).
-    #[inline]
-    pub fn wpa_versions(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(75, &value), self)
-    }
-
-    /// Writes `akm-suites` (`NL80211_ATTR_AKM_SUITES`, binary).
-    #[inline]
-    pub fn akm_suites(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(76, value), self)
-    }
-
-    /// Writes `req-ie` (`NL80211_ATTR_REQ_IE`, binary).
-    #[inline]
-    pub fn req_ie(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(77, value), self)
-    }
-
-    /// Writes `resp-ie` (`NL80211_ATTR_RESP_IE`, binary).
-    #[inline]
-    pub fn resp_ie(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(78, value), self)
-    }
-
-    /// Writes `prev-bssid` (`NL80211_ATTR_PREV_BSSID`, binary).
-    #[inline]
-    pub fn prev_bssid(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(79, value), self)
-    }
-
-    /// Writes `key` (`NL80211_ATTR_KEY`, binary).
-    #[inline]
-    pub fn key(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(80, value), self)
-    }
-
-    /// Writes `keys` (`NL80211_ATTR_KEYS`, binary).
-    #[inline]
-    pub fn keys(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(81, value), self)
-    }
-
-    /// Writes `pid` (`NL80211_ATTR_PID`, u32).
-    #[inline]
-    pub fn pid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(82, &value), self)
-    }
-
-    /// Writes `4addr` (`NL80211_ATTR_4ADDR`, u8).
-    #[inline]
-    pub fn f4addr(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(83, &value), self)
-    }
-
-    /// Writes `survey-info` (`NL80211_ATTR_SURVEY_INFO`, binary).
-    #[inline]
-    pub fn survey_info(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(84, value), self)
-    }
-
-    /// Writes `pmkid` (`NL80211_ATTR_PMKID`, binary).
-    #[inline]
-    pub fn pmkid(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(85, value), self)
-    }
-
-    /// Writes `max-num-pmkids` (`NL80211_ATTR_MAX_NUM_PMKIDS`, u8).
-    #[inline]
-    pub fn max_num_pmkids(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(86, &value), self)
-    }
-
-    /// Writes `duration` (`NL80211_ATTR_DURATION`, u32).
-    #[inline]
-    pub fn duration(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(87, &value), self)
-    }
-
-    /// Writes `cookie` (`NL80211_ATTR_COOKIE`, u64).
-    #[inline]
-    pub fn cookie(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(88, &value), self)
-    }
-
-    /// Writes `wiphy-coverage-class` (`NL80211_ATTR_WIPHY_COVERAGE_CLASS`, u8).
-    #[inline]
-    pub fn wiphy_coverage_class(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(89, &value), self)
-    }
-
-    /// Writes `tx-rates` (`NL80211_ATTR_TX_RATES`, binary).
-    #[inline]
-    pub fn tx_rates(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(90, value), self)
-    }
-
-    /// Writes `frame-match` (`NL80211_ATTR_FRAME_MATCH`, binary).
-    #[inline]
-    pub fn frame_match(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(91, value), self)
-    }
-
-    /// Writes `ack` (`NL80211_ATTR_ACK`, flag).
-    #[inline]
-    pub fn ack(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(92), self)
-    }
-
-    /// Writes `ps-state` (`NL80211_ATTR_PS_STATE`, u32).
-    #[inline]
-    pub fn ps_state(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(93, &value), self)
-    }
-
-    /// Writes `cqm` (`NL80211_ATTR_CQM`, binary).
-    #[inline]
-    pub fn cqm(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(94, value), self)
-    }
-
-    /// Writes `local-state-change` (`NL80211_ATTR_LOCAL_STATE_CHANGE`, flag).
-    #[inline]
-    pub fn local_state_change(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(95), self)
-    }
-
-    /// Writes `ap-isolate` (`NL80211_ATTR_AP_ISOLATE`, u8).
-    #[inline]
-    pub fn ap_isolate(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(96, &value), self)
-    }
-
-    /// Writes `wiphy-tx-power-setting` (`NL80211_ATTR_WIPHY_TX_POWER_SETTING`, u32).
-    #[inline]
-    pub fn wiphy_tx_power_setting(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(97, &value), self)
-    }
-
-    /// Writes `wiphy-tx-power-level` (`NL80211_ATTR_WIPHY_TX_POWER_LEVEL`, u32).
-    #[inline]
-    pub fn wiphy_tx_power_level(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(98, &value), self)
-    }
-
-    /// Opens `tx-frame-types` (`NL80211_ATTR_TX_FRAME_TYPES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn tx_frame_types(&mut self) -> Result<IftypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(99).map(IftypeAttrsWriter)
-    }
-
-    /// Opens `rx-frame-types` (`NL80211_ATTR_RX_FRAME_TYPES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn rx_frame_types(&mut self) -> Result<IftypeAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(100).map(IftypeAttrsWriter)
-    }
-
-    /// Writes `frame-type` (`NL80211_ATTR_FRAME_TYPE`, u16).
-    #[inline]
-    pub fn frame_type(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(101, &value), self)
-    }
-
-    /// Writes `control-port-ethertype` (`NL80211_ATTR_CONTROL_PORT_ETHERTYPE`, flag).
-    #[inline]
-    pub fn control_port_ethertype(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(102), self)
-    }
-
-    /// Writes `control-port-no-encrypt` (`NL80211_ATTR_CONTROL_PORT_NO_ENCRYPT`, flag).
-    #[inline]
-    pub fn control_port_no_encrypt(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(103), self)
-    }
-
-    /// Writes `support-ibss-rsn` (`NL80211_ATTR_SUPPORT_IBSS_RSN`, flag).
-    #[inline]
-    pub fn support_ibss_rsn(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(104), self)
-    }
-
-    /// Writes `wiphy-antenna-tx` (`NL80211_ATTR_WIPHY_ANTENNA_TX`, u32).
-    #[inline]
-    pub fn wiphy_antenna_tx(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(105, &value), self)
-    }
-
-    /// Writes `wiphy-antenna-rx` (`NL80211_ATTR_WIPHY_ANTENNA_RX`, u32).
-    #[inline]
-    pub fn wiphy_antenna_rx(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(106, &value), self)
-    }
-
-    /// Writes `mcast-rate` (`NL80211_ATTR_MCAST_RATE`, u32).
-    #[inline]
-    pub fn mcast_rate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(107, &value), self)
-    }
-
-    /// Writes `offchannel-tx-ok` (`NL80211_ATTR_OFFCHANNEL_TX_OK`, flag).
-    #[inline]
-    pub fn offchannel_tx_ok(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(108), self)
-    }
-
-    /// Writes `bss-ht-opmode` (`NL80211_ATTR_BSS_HT_OPMODE`, u16).
-    #[inline]
-    pub fn bss_ht_opmode(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(109, &value), self)
-    }
-
-    /// Writes `key-default-types` (`NL80211_ATTR_KEY_DEFAULT_TYPES`, binary).
-    #[inline]
-    pub fn key_default_types(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(110, value), self)
-    }
-
-    /// Writes `max-remain-on-channel-duration` (`NL80211_ATTR_MAX_REMAIN_ON_CHANNEL_DURATION`, u32).
-    #[inline]
-    pub fn max_remain_on_channel_duration(
-        &mut self,
-        value: u32,
-    ) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(111, &value), self)
-    }
-
-    /// Writes `mesh-setup` (`NL80211_ATTR_MESH_SETUP`, binary).
-    #[inline]
-    pub fn mesh_setup(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(112, value), self)
-    }
-
-    /// Writes `wiphy-antenna-avail-tx` (`NL80211_ATTR_WIPHY_ANTENNA_AVAIL_TX`, u32).
-    #[inline]
-    pub fn wiphy_antenna_avail_tx(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(113, &value), self)
-    }
-
-    /// Writes `wiphy-antenna-avail-rx` (`NL80211_ATTR_WIPHY_ANTENNA_AVAIL_RX`, u32).
-    #[inline]
-    pub fn wiphy_antenna_avail_rx(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(114, &value), self)
-    }
-
-    /// Writes `support-mesh-auth` (`NL80211_ATTR_SUPPORT_MESH_AUTH`, flag).
-    #[inline]
-    pub fn support_mesh_auth(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(115), self)
-    }
-
-    /// Writes `sta-plink-state` (`NL80211_ATTR_STA_PLINK_STATE`, u8).
-    #[inline]
-    pub fn sta_plink_state(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(116, &value), self)
-    }
-
-    /// Writes `wowlan-triggers` (`NL80211_ATTR_WOWLAN_TRIGGERS`, binary).
-    #[inline]
-    pub fn wowlan_triggers(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(117, value), self)
-    }
-
-    /// Opens `wowlan-triggers-supported` (`NL80211_ATTR_WOWLAN_TRIGGERS_SUPPORTED`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn wowlan_triggers_supported(
-        &mut self,
-    ) -> Result<WowlanTriggersAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(118).map(WowlanTriggersAttrsWriter)
-    }
-
-    /// Writes `sched-scan-interval` (`NL80211_ATTR_SCHED_SCAN_INTERVAL`, u32).
-    #[inline]
-    pub fn sched_scan_interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(119, &value), self)
-    }
-
-    /// Opens `interface-combinations` (`NL80211_ATTR_INTERFACE_COMBINATIONS`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn interface_combinations(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(120)
-    }
-
-    /// Opens `software-iftypes` (`NL80211_ATTR_SOFTWARE_IFTYPES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn software_iftypes(&mut self) -> Result<SupportedIftypesWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(121).map(SupportedIftypesWriter)
-    }
-
-    /// Writes `rekey-data` (`NL80211_ATTR_REKEY_DATA`, binary).
-    #[inline]
-    pub fn rekey_data(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(122, value), self)
-    }
-
-    /// Writes `max-num-sched-scan-ssids` (`NL80211_ATTR_MAX_NUM_SCHED_SCAN_SSIDS`, u8).
-    #[inline]
-    pub fn max_num_sched_scan_ssids(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(123, &value), self)
-    }
-
-    /// Writes `max-sched-scan-ie-len` (`NL80211_ATTR_MAX_SCHED_SCAN_IE_LEN`, u16).
-    #[inline]
-    pub fn max_sched_scan_ie_len(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(124, &value), self)
-    }
-
-    /// Writes `scan-supp-rates` (`NL80211_ATTR_SCAN_SUPP_RATES`, binary).
-    #[inline]
-    pub fn scan_supp_rates(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(125, value), self)
-    }
-
-    /// Writes `hidden-ssid` (`NL80211_ATTR_HIDDEN_SSID`, u32).
-    #[inline]
-    pub fn hidden_ssid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(126, &value), self)
-    }
-
-    /// Writes `ie-probe-resp` (`NL80211_ATTR_IE_PROBE_RESP`, binary).
-    #[inline]
-    pub fn ie_probe_resp(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(127, value), self)
-    }
-
-    /// Writes `ie-assoc-resp` (`NL80211_ATTR_IE_ASSOC_RESP`, binary).
-    #[inline]
-    pub fn ie_assoc_resp(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(128, value), self)
-    }
-
-    /// Writes `sta-wme` (`NL80211_ATTR_STA_WME`, binary).
-    #[inline]
-    pub fn sta_wme(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(129, value), self)
-    }
-
-    /// Writes `support-ap-uapsd` (`NL80211_ATTR_SUPPORT_AP_UAPSD`, flag).
-    #[inline]
-    pub fn support_ap_uapsd(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(130), self)
-    }
-
-    /// Writes `roam-support` (`NL80211_ATTR_ROAM_SUPPORT`, flag).
-    #[inline]
-    pub fn roam_support(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(131), self)
-    }
-
-    /// Writes `sched-scan-match` (`NL80211_ATTR_SCHED_SCAN_MATCH`, binary).
-    #[inline]
-    pub fn sched_scan_match(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(132, value), self)
-    }
-
-    /// Writes `max-match-sets` (`NL80211_ATTR_MAX_MATCH_SETS`, u8).
-    #[inline]
-    pub fn max_match_sets(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(133, &value), self)
-    }
-
-    /// Writes `pmksa-candidate` (`NL80211_ATTR_PMKSA_CANDIDATE`, binary).
-    #[inline]
-    pub fn pmksa_candidate(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(134, value), self)
-    }
-
-    /// Writes `tx-no-cck-rate` (`NL80211_ATTR_TX_NO_CCK_RATE`, flag).
-    #[inline]
-    pub fn tx_no_cck_rate(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(135), self)
-    }
-
-    /// Writes `tdls-action` (`NL80211_ATTR_TDLS_ACTION`, u8).
-    #[inline]
-    pub fn tdls_action(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(136, &value), self)
-    }
-
-    /// Writes `tdls-dialog-token` (`NL80211_ATTR_TDLS_DIALOG_TOKEN`, u8).
-    #[inline]
-    pub fn tdls_dialog_token(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(137, &value), self)
-    }
-
-    /// Writes `tdls-operation` (`NL80211_ATTR_TDLS_OPERATION`, u8).
-    #[inline]
-    pub fn tdls_operation(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(138, &value), self)
-    }
-
-    /// Writes `tdls-support` (`NL80211_ATTR_TDLS_SUPPORT`, flag).
-    #[inline]
-    pub fn tdls_support(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(139), self)
-    }
-
-    /// Writes `tdls-external-setup` (`NL80211_ATTR_TDLS_EXTERNAL_SETUP`, flag).
-    #[inline]
-    pub fn tdls_external_setup(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(140), self)
-    }
-
-    /// Writes `device-ap-sme` (`NL80211_ATTR_DEVICE_AP_SME`, u32).
-    #[inline]
-    pub fn device_ap_sme(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(141, &value), self)
-    }
-
-    /// Writes `dont-wait-for-ack` (`NL80211_ATTR_DONT_WAIT_FOR_ACK`, flag).
-    #[inline]
-    pub fn dont_wait_for_ack(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(142), self)
-    }
-
-    /// Writes `feature-flags` (`NL80211_ATTR_FEATURE_FLAGS`, u32, bits of `feature-flags`: `FeatureFlags`).
-    #[inline]
-    pub fn feature_flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(143, &value), self)
-    }
-
-    /// Writes `probe-resp-offload` (`NL80211_ATTR_PROBE_RESP_OFFLOAD`, u32).
-    #[inline]
-    pub fn probe_resp_offload(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(144, &value), self)
-    }
-
-    /// Writes `probe-resp` (`NL80211_ATTR_PROBE_RESP`, binary).
-    #[inline]
-    pub fn probe_resp(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(145, value), self)
-    }
-
-    /// Writes `dfs-region` (`NL80211_ATTR_DFS_REGION`, u8).
-    #[inline]
-    pub fn dfs_region(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(146, &value), self)
-    }
-
-    /// Writes `disable-ht` (`NL80211_ATTR_DISABLE_HT`, flag).
-    #[inline]
-    pub fn disable_ht(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(147), self)
-    }
-
-    /// Writes `ht-capability-mask` (`NL80211_ATTR_HT_CAPABILITY_MASK`, binary).
-    #[inline]
-    pub fn ht_capability_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(148, value), self)
-    }
-
-    /// Writes `noack-map` (`NL80211_ATTR_NOACK_MAP`, u16).
-    #[inline]
-    pub fn noack_map(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(149, &value), self)
-    }
-
-    /// Writes `inactivity-timeout` (`NL80211_ATTR_INACTIVITY_TIMEOUT`, u16).
-    #[inline]
-    pub fn inactivity_timeout(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(150, &value), self)
-    }
-
-    /// Writes `rx-signal-dbm` (`NL80211_ATTR_RX_SIGNAL_DBM`, u32).
-    #[inline]
-    pub fn rx_signal_dbm(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(151, &value), self)
-    }
-
-    /// Writes `bg-scan-period` (`NL80211_ATTR_BG_SCAN_PERIOD`, u16).
-    #[inline]
-    pub fn bg_scan_period(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(152, &value), self)
-    }
-
-    /// Writes `wdev` (`NL80211_ATTR_WDEV`, u64).
-    #[inline]
-    pub fn wdev(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(153, &value), self)
-    }
-
-    /// Writes `user-reg-hint-type` (`NL80211_ATTR_USER_REG_HINT_TYPE`, u32).
-    #[inline]
-    pub fn user_reg_hint_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(154, &value), self)
-    }
-
-    /// Writes `conn-failed-reason` (`NL80211_ATTR_CONN_FAILED_REASON`, u32).
-    #[inline]
-    pub fn conn_failed_reason(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(155, &value), self)
-    }
-
-    /// Writes `auth-data` (`NL80211_ATTR_AUTH_DATA`, binary).
-    #[inline]
-    pub fn auth_data(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(156, value), self)
-    }
-
-    /// Writes `vht-capability` (`NL80211_ATTR_VHT_CAPABILITY`, binary).
-    #[inline]
-    pub fn vht_capability(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(157, value), self)
-    }
-
-    /// Writes `scan-flags` (`NL80211_ATTR_SCAN_FLAGS`, u32).
-    #[inline]
-    pub fn scan_flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(158, &value), self)
-    }
-
-    /// Writes `channel-width` (`NL80211_ATTR_CHANNEL_WIDTH`, u32).
-    #[inline]
-    pub fn channel_width(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(159, &value), self)
-    }
-
-    /// Writes `center-freq1` (`NL80211_ATTR_CENTER_FREQ1`, u32).
-    #[inline]
-    pub fn center_freq1(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(160, &value), self)
-    }
-
-    /// Writes `center-freq2` (`NL80211_ATTR_CENTER_FREQ2`, u32).
-    #[inline]
-    pub fn center_freq2(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(161, &value), self)
-    }
-
-    /// Writes `p2p-ctwindow` (`NL80211_ATTR_P2P_CTWINDOW`, u8).
-    #[inline]
-    pub fn p2p_ctwindow(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(162, &value), self)
-    }
-
-    /// Writes `p2p-oppps` (`NL80211_ATTR_P2P_OPPPS`, u8).
-    #[inline]
-    pub fn p2p_oppps(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(163, &value), self)
-    }
-
-    /// Writes `local-mesh-power-mode` (`NL80211_ATTR_LOCAL_MESH_POWER_MODE`, u32).
-    #[inline]
-    pub fn local_mesh_power_mode(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(164, &value), self)
-    }
-
-    /// Writes `acl-policy` (`NL80211_ATTR_ACL_POLICY`, u32).
-    #[inline]
-    pub fn acl_policy(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(165, &value), self)
-    }
-
-    /// Writes `mac-addrs` (`NL80211_ATTR_MAC_ADDRS`, binary).
-    #[inline]
-    pub fn mac_addrs(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(166, value), self)
-    }
-
-    /// Writes `mac-acl-max` (`NL80211_ATTR_MAC_ACL_MAX`, u32).
-    #[inline]
-    pub fn mac_acl_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(167, &value), self)
-    }
-
-    /// Writes `radar-event` (`NL80211_ATTR_RADAR_EVENT`, u32).
-    #[inline]
-    pub fn radar_event(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(168, &value), self)
-    }
-
-    /// Writes `ext-capa` (`NL80211_ATTR_EXT_CAPA`, binary).
-    #[inline]
-    pub fn ext_capa(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(169, value), self)
-    }
-
-    /// Writes `ext-capa-mask` (`NL80211_ATTR_EXT_CAPA_MASK`, binary).
-    #[inline]
-    pub fn ext_capa_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(170, value), self)
-    }
-
-    /// Writes `sta-capability` (`NL80211_ATTR_STA_CAPABILITY`, u16).
-    #[inline]
-    pub fn sta_capability(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(171, &value), self)
-    }
-
-    /// Writes `sta-ext-capability` (`NL80211_ATTR_STA_EXT_CAPABILITY`, binary).
-    #[inline]
-    pub fn sta_ext_capability(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(172, value), self)
-    }
-
-    /// Writes `protocol-features` (`NL80211_ATTR_PROTOCOL_FEATURES`, u32, a value of `protocol-features`: `ProtocolFeatures`).
-    #[inline]
-    pub fn protocol_features(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(173, &value), self)
-    }
-
-    /// Writes `split-wiphy-dump` (`NL80211_ATTR_SPLIT_WIPHY_DUMP`, flag).
-    #[inline]
-    pub fn split_wiphy_dump(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(174), self)
-    }
-
-    /// Writes `disable-vht` (`NL80211_ATTR_DISABLE_VHT`, flag).
-    #[inline]
-    pub fn disable_vht(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(175), self)
-    }
-
-    /// Writes `vht-capability-mask` (`NL80211_ATTR_VHT_CAPABILITY_MASK`, binary).
-    #[inline]
-    pub fn vht_capability_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(176, value), self)
-    }
-
-    /// Writes `mdid` (`NL80211_ATTR_MDID`, u16).
-    #[inline]
-    pub fn mdid(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(177, &value), self)
-    }
-
-    /// Writes `ie-ric` (`NL80211_ATTR_IE_RIC`, binary).
-    #[inline]
-    pub fn ie_ric(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(178, value), self)
-    }
-
-    /// Writes `crit-prot-id` (`NL80211_ATTR_CRIT_PROT_ID`, u16).
-    #[inline]
-    pub fn crit_prot_id(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(179, &value), self)
-    }
-
-    /// Writes `max-crit-prot-duration` (`NL80211_ATTR_MAX_CRIT_PROT_DURATION`, u16).
-    #[inline]
-    pub fn max_crit_prot_duration(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(180, &value), self)
-    }
-
-    /// Writes `peer-aid` (`NL80211_ATTR_PEER_AID`, u16).
-    #[inline]
-    pub fn peer_aid(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(181, &value), self)
-    }
-
-    /// Writes `coalesce-rule` (`NL80211_ATTR_COALESCE_RULE`, binary).
-    #[inline]
-    pub fn coalesce_rule(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(182, value), self)
-    }
-
-    /// Writes `ch-switch-count` (`NL80211_ATTR_CH_SWITCH_COUNT`, u32).
-    #[inline]
-    pub fn ch_switch_count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(183, &value), self)
-    }
-
-    /// Writes `ch-switch-block-tx` (`NL80211_ATTR_CH_SWITCH_BLOCK_TX`, flag).
-    #[inline]
-    pub fn ch_switch_block_tx(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(184), self)
-    }
-
-    /// Writes `csa-ies` (`NL80211_ATTR_CSA_IES`, binary).
-    #[inline]
-    pub fn csa_ies(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(185, value), self)
-    }
-
-    /// Writes `cntdwn-offs-beacon` (`NL80211_ATTR_CNTDWN_OFFS_BEACON`, binary).
-    #[inline]
-    pub fn cntdwn_offs_beacon(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(186, value), self)
-    }
-
-    /// Writes `cntdwn-offs-presp` (`NL80211_ATTR_CNTDWN_OFFS_PRESP`, binary).
-    #[inline]
-    pub fn cntdwn_offs_presp(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(187, value), self)
-    }
-
-    /// Writes `rxmgmt-flags` (`NL80211_ATTR_RXMGMT_FLAGS`, binary).
-    #[inline]
-    pub fn rxmgmt_flags(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(188, value), self)
-    }
-
-    /// Writes `sta-supported-channels` (`NL80211_ATTR_STA_SUPPORTED_CHANNELS`, binary).
-    #[inline]
-    pub fn sta_supported_channels(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(189, value), self)
-    }
-
-    /// Writes `sta-supported-oper-classes` (`NL80211_ATTR_STA_SUPPORTED_OPER_CLASSES`, binary).
-    #[inline]
-    pub fn sta_supported_oper_classes(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(190, value), self)
-    }
-
-    /// Writes `handle-dfs` (`NL80211_ATTR_HANDLE_DFS`, flag).
-    #[inline]
-    pub fn handle_dfs(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(191), self)
-    }
-
-    /// Writes `support-5-mhz` (`NL80211_ATTR_SUPPORT_5_MHZ`, flag).
-    #[inline]
-    pub fn support_5_mhz(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(192), self)
-    }
-
-    /// Writes `support-10-mhz` (`NL80211_ATTR_SUPPORT_10_MHZ`, flag).
-    #[inline]
-    pub fn support_10_mhz(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(193), self)
-    }
-
-    /// Writes `opmode-notif` (`NL80211_ATTR_OPMODE_NOTIF`, u8).
-    #[inline]
-    pub fn opmode_notif(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(194, &value), self)
-    }
-
-    /// Writes `vendor-id` (`NL80211_ATTR_VENDOR_ID`, u32).
-    #[inline]
-    pub fn vendor_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(195, &value), self)
-    }
-
-    /// Writes `vendor-subcmd` (`NL80211_ATTR_VENDOR_SUBCMD`, u32).
-    #[inline]
-    pub fn vendor_subcmd(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(196, &value), self)
-    }
-
-    /// Writes `vendor-data` (`NL80211_ATTR_VENDOR_DATA`, binary).
-    #[inline]
-    pub fn vendor_data(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(197, value), self)
-    }
-
-    /// Writes `vendor-events` (`NL80211_ATTR_VENDOR_EVENTS`, binary).
-    #[inline]
-    pub fn vendor_events(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(198, value), self)
-    }
-
-    /// Writes `qos-map` (`NL80211_ATTR_QOS_MAP`, binary).
-    #[inline]
-    pub fn qos_map(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(199, value), self)
-    }
-
-    /// Writes `mac-hint` (`NL80211_ATTR_MAC_HINT`, binary, display hint mac).
-    #[inline]
-    pub fn mac_hint(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(200, value), self)
-    }
-
-    /// Writes `wiphy-freq-hint` (`NL80211_ATTR_WIPHY_FREQ_HINT`, u32).
-    #[inline]
-    pub fn wiphy_freq_hint(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(201, &value), self)
-    }
-
-    /// Writes `max-ap-assoc-sta` (`NL80211_ATTR_MAX_AP_ASSOC_STA`, u32).
-    #[inline]
-    pub fn max_ap_assoc_sta(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(202, &value), self)
-    }
-
-    /// Writes `tdls-peer-capability` (`NL80211_ATTR_TDLS_PEER_CAPABILITY`, u32).
-    #[inline]
-    pub fn tdls_peer_capability(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(203, &value), self)
-    }
-
-    /// Writes `socket-owner` (`NL80211_ATTR_SOCKET_OWNER`, flag).
-    #[inline]
-    pub fn socket_owner(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(204), self)
-    }
-
-    /// Writes `csa-c-offsets-tx` (`NL80211_ATTR_CSA_C_OFFSETS_TX`, binary).
-    #[inline]
-    pub fn csa_c_offsets_tx(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(205, value), self)
-    }
-
-    /// Writes `max-csa-counters` (`NL80211_ATTR_MAX_CSA_COUNTERS`, u8).
-    #[inline]
-    pub fn max_csa_counters(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(206, &value), self)
-    }
-
-    /// Writes `tdls-initiator` (`NL80211_ATTR_TDLS_INITIATOR`, flag).
-    #[inline]
-    pub fn tdls_initiator(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(207), self)
-    }
-
-    /// Writes `use-rrm` (`NL80211_ATTR_USE_RRM`, flag).
-    #[inline]
-    pub fn use_rrm(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(208), self)
-    }
-
-    /// Writes `wiphy-dyn-ack` (`NL80211_ATTR_WIPHY_DYN_ACK`, flag).
-    #[inline]
-    pub fn wiphy_dyn_ack(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(209), self)
-    }
-
-    /// Writes `tsid` (`NL80211_ATTR_TSID`, u8).
-    #[inline]
-    pub fn tsid(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(210, &value), self)
-    }
-
-    /// Writes `user-prio` (`NL80211_ATTR_USER_PRIO`, u8).
-    #[inline]
-    pub fn user_prio(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(211, &value), self)
-    }
-
-    /// Writes `admitted-time` (`NL80211_ATTR_ADMITTED_TIME`, u16).
-    #[inline]
-    pub fn admitted_time(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(212, &value), self)
-    }
-
-    /// Writes `smps-mode` (`NL80211_ATTR_SMPS_MODE`, u8).
-    #[inline]
-    pub fn smps_mode(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(213, &value), self)
-    }
-
-    /// Writes `oper-class` (`NL80211_ATTR_OPER_CLASS`, u8).
-    #[inline]
-    pub fn oper_class(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(214, &value), self)
-    }
-
-    /// Writes `mac-mask` (`NL80211_ATTR_MAC_MASK`, binary, display hint mac).
-    #[inline]
-    pub fn mac_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(215, value), self)
-    }
-
-    /// Writes `wiphy-self-managed-reg` (`NL80211_ATTR_WIPHY_SELF_MANAGED_REG`, flag).
-    #[inline]
-    pub fn wiphy_self_managed_reg(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(216), self)
-    }
-
-    /// Writes `ext-features` (`NL80211_ATTR_EXT_FEATURES`, binary).
-    #[inline]
-    pub fn ext_features(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(217, value), self)
-    }
-
-    /// Writes `survey-radio-stats` (`NL80211_ATTR_SURVEY_RADIO_STATS`, binary).
-    #[inline]
-    pub fn survey_radio_stats(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(218, value), self)
-    }
-
-    /// Writes `netns-fd` (`NL80211_ATTR_NETNS_FD`, u32).
-    #[inline]
-    pub fn netns_fd(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(219, &value), self)
-    }
-
-    /// Writes `sched-scan-delay` (`NL80211_ATTR_SCHED_SCAN_DELAY`, u32).
-    #[inline]
-    pub fn sched_scan_delay(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(220, &value), self)
-    }
-
-    /// Writes `reg-indoor` (`NL80211_ATTR_REG_INDOOR`, flag).
-    #[inline]
-    pub fn reg_indoor(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(221), self)
-    }
-
-    /// Writes `max-num-sched-scan-plans` (`NL80211_ATTR_MAX_NUM_SCHED_SCAN_PLANS`, u32).
-    #[inline]
-    pub fn max_num_sched_scan_plans(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(222, &value), self)
-    }
-
-    /// Writes `max-scan-plan-interval` (`NL80211_ATTR_MAX_SCAN_PLAN_INTERVAL`, u32).
-    #[inline]
-    pub fn max_scan_plan_interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(223, &value), self)
-    }
-
-    /// Writes `max-scan-plan-iterations` (`NL80211_ATTR_MAX_SCAN_PLAN_ITERATIONS`, u32).
-    #[inline]
-    pub fn max_scan_plan_iterations(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(224, &value), self)
-    }
-
-    /// Writes `sched-scan-plans` (`NL80211_ATTR_SCHED_SCAN_PLANS`, binary).
-    #[inline]
-    pub fn sched_scan_plans(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(225, value), self)
-    }
-
-    /// Writes `pbss` (`NL80211_ATTR_PBSS`, flag).
-    #[inline]
-    pub fn pbss(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(226), self)
-    }
-
-    /// Writes `bss-select` (`NL80211_ATTR_BSS_SELECT`, binary).
-    #[inline]
-    pub fn bss_select(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(227, value), self)
-    }
-
-    /// Writes `sta-support-p2p-ps` (`NL80211_ATTR_STA_SUPPORT_P2P_PS`, u8).
-    #[inline]
-    pub fn sta_support_p2p_ps(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(228, &value), self)
-    }
-
-    /// Writes `pad` (`NL80211_ATTR_PAD`, binary).
-    #[inline]
-    pub fn pad(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(229, value), self)
-    }
-
-    /// Writes `iftype-ext-capa` (`NL80211_ATTR_IFTYPE_EXT_CAPA`, binary).
-    #[inline]
-    pub fn iftype_ext_capa(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(230, value), self)
-    }
-
-    /// Writes `mu-mimo-group-data` (`NL80211_ATTR_MU_MIMO_GROUP_DATA`, binary).
-    #[inline]
-    pub fn mu_mimo_group_data(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(231, value), self)
-    }
-
-    /// Writes `mu-mimo-follow-mac-addr` (`NL80211_ATTR_MU_MIMO_FOLLOW_MAC_ADDR`, binary, display hint mac).
-    #[inline]
-    pub fn mu_mimo_follow_mac_addr(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(232, value), self)
-    }
-
-    /// Writes `scan-start-time-tsf` (`NL80211_ATTR_SCAN_START_TIME_TSF`, u64).
-    #[inline]
-    pub fn scan_start_time_tsf(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(233, &value), self)
-    }
-
-    /// Writes `scan-start-time-tsf-bssid` (`NL80211_ATTR_SCAN_START_TIME_TSF_BSSID`, binary).
-    #[inline]
-    pub fn scan_start_time_tsf_bssid(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(234, value), self)
-    }
-
-    /// Writes `measurement-duration` (`NL80211_ATTR_MEASUREMENT_DURATION`, u16).
-    #[inline]
-    pub fn measurement_duration(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(235, &value), self)
-    }
-
-    /// Writes `measurement-duration-mandatory` (`NL80211_ATTR_MEASUREMENT_DURATION_MANDATORY`, flag).
-    #[inline]
-    pub fn measurement_duration_mandatory(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(236), self)
-    }
-
-    /// Writes `mesh-peer-aid` (`NL80211_ATTR_MESH_PEER_AID`, u16).
-    #[inline]
-    pub fn mesh_peer_aid(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(237, &value), self)
-    }
-
-    /// Writes `nan-master-pref` (`NL80211_ATTR_NAN_MASTER_PREF`, u8).
-    #[inline]
-    pub fn nan_master_pref(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(238, &value), self)
-    }
-
-    /// Writes `bands` (`NL80211_ATTR_BANDS`, u32).
-    #[inline]
-    pub fn bands(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(239, &value), self)
-    }
-
-    /// Writes `nan-func` (`NL80211_ATTR_NAN_FUNC`, binary).
-    #[inline]
-    pub fn nan_func(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(240, value), self)
-    }
-
-    /// Writes `nan-match` (`NL80211_ATTR_NAN_MATCH`, binary).
-    #[inline]
-    pub fn nan_match(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(241, value), self)
-    }
-
-    /// Writes `fils-kek` (`NL80211_ATTR_FILS_KEK`, binary).
-    #[inline]
-    pub fn fils_kek(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(242, value), self)
-    }
-
-    /// Writes `fils-nonces` (`NL80211_ATTR_FILS_NONCES`, binary).
-    #[inline]
-    pub fn fils_nonces(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(243, value), self)
-    }
-
-    /// Writes `multicast-to-unicast-enabled` (`NL80211_ATTR_MULTICAST_TO_UNICAST_ENABLED`, flag).
-    #[inline]
-    pub fn multicast_to_unicast_enabled(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(244), self)
-    }
-
-    /// Writes `bssid` (`NL80211_ATTR_BSSID`, binary, display hint mac).
-    #[inline]
-    pub fn bssid(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(245, value), self)
-    }
-
-    /// Writes `sched-scan-relative-rssi` (`NL80211_ATTR_SCHED_SCAN_RELATIVE_RSSI`, s8).
-    #[inline]
-    pub fn sched_scan_relative_rssi(&mut self, value: i8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(246, &value), self)
-    }
-
-    /// Writes `sched-scan-rssi-adjust` (`NL80211_ATTR_SCHED_SCAN_RSSI_ADJUST`, binary).
-    #[inline]
-    pub fn sched_scan_rssi_adjust(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(247, value), self)
-    }
-
-    /// Writes `timeout-reason` (`NL80211_ATTR_TIMEOUT_REASON`, u32).
-    #[inline]
-    pub fn timeout_reason(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(248, &value), self)
-    }
-
-    /// Writes `fils-erp-username` (`NL80211_ATTR_FILS_ERP_USERNAME`, binary).
-    #[inline]
-    pub fn fils_erp_username(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(249, value), self)
-    }
-
-    /// Writes `fils-erp-realm` (`NL80211_ATTR_FILS_ERP_REALM`, binary).
-    #[inline]
-    pub fn fils_erp_realm(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(250, value), self)
-    }
-
-    /// Writes `fils-erp-next-seq-num` (`NL80211_ATTR_FILS_ERP_NEXT_SEQ_NUM`, u16).
-    #[inline]
-    pub fn fils_erp_next_seq_num(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(251, &value), self)
-    }
-
-    /// Writes `fils-erp-rrk` (`NL80211_ATTR_FILS_ERP_RRK`, binary).
-    #[inline]
-    pub fn fils_erp_rrk(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(252, value), self)
-    }
-
-    /// Writes `fils-cache-id` (`NL80211_ATTR_FILS_CACHE_ID`, binary).
-    #[inline]
-    pub fn fils_cache_id(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(253, value), self)
-    }
-
-    /// Writes `pmk` (`NL80211_ATTR_PMK`, binary).
-    #[inline]
-    pub fn pmk(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(254, value), self)
-    }
-
-    /// Writes `sched-scan-multi` (`NL80211_ATTR_SCHED_SCAN_MULTI`, flag).
-    #[inline]
-    pub fn sched_scan_multi(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(255), self)
-    }
-
-    /// Writes `sched-scan-max-reqs` (`NL80211_ATTR_SCHED_SCAN_MAX_REQS`, u32).
-    #[inline]
-    pub fn sched_scan_max_reqs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(256, &value), self)
-    }
-
-    /// Writes `want-1x-4way-hs` (`NL80211_ATTR_WANT_1X_4WAY_HS`, flag).
-    #[inline]
-    pub fn want_1x_4way_hs(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(257), self)
-    }
-
-    /// Writes `pmkr0-name` (`NL80211_ATTR_PMKR0_NAME`, binary).
-    #[inline]
-    pub fn pmkr0_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(258, value), self)
-    }
-
-    /// Writes `port-authorized` (`NL80211_ATTR_PORT_AUTHORIZED`, binary).
-    #[inline]
-    pub fn port_authorized(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(259, value), self)
-    }
-
-    /// Writes `external-auth-action` (`NL80211_ATTR_EXTERNAL_AUTH_ACTION`, u32).
-    #[inline]
-    pub fn external_auth_action(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(260, &value), self)
-    }
-
-    /// Writes `external-auth-support` (`NL80211_ATTR_EXTERNAL_AUTH_SUPPORT`, flag).
-    #[inline]
-    pub fn external_auth_support(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(261), self)
-    }
-
-    /// Writes `nss` (`NL80211_ATTR_NSS`, u8).
-    #[inline]
-    pub fn nss(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(262, &value), self)
-    }
-
-    /// Writes `ack-signal` (`NL80211_ATTR_ACK_SIGNAL`, s32).
-    #[inline]
-    pub fn ack_signal(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(263, &value), self)
-    }
-
-    /// Writes `control-port-over-nl80211` (`NL80211_ATTR_CONTROL_PORT_OVER_NL80211`, flag).
-    #[inline]
-    pub fn control_port_over_nl80211(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(264), self)
-    }
-
-    /// Opens `txq-stats` (`NL80211_ATTR_TXQ_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn txq_stats(&mut self) -> Result<TxqStatsAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(265).map(TxqStatsAttrsWriter)
-    }
-
-    /// Writes `txq-limit` (`NL80211_ATTR_TXQ_LIMIT`, u32).
-    #[inline]
-    pub fn txq_limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(266, &value), self)
-    }
-
-    /// Writes `txq-memory-limit` (`NL80211_ATTR_TXQ_MEMORY_LIMIT`, u32).
-    #[inline]
-    pub fn txq_memory_limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(267, &value), self)
-    }
-
-    /// Writes `txq-quantum` (`NL80211_ATTR_TXQ_QUANTUM`, u32).
-    #[inline]
-    pub fn txq_quantum(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(268, &value), self)
-    }
-
-    /// Writes `he-capability` (`NL80211_ATTR_HE_CAPABILITY`, binary).
-    #[inline]
-    pub fn he_capability(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(269, value), self)
-    }
-
-    /// Writes `ftm-responder` (`NL80211_ATTR_FTM_RESPONDER`, binary).
-    #[inline]
-    pub fn ftm_responder(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(270, value), self)
-    }
-
-    /// Writes `ftm-responder-stats` (`NL80211_ATTR_FTM_RESPONDER_STATS`, binary).
-    #[inline]
-    pub fn ftm_responder_stats(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(271, value), self)
-    }
-
-    /// Writes `timeout` (`NL80211_ATTR_TIMEOUT`, u32).
-    #[inline]
-    pub fn timeout(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(272, &value), self)
-    }
-
-    /// Writes `peer-measurements` (`NL80211_ATTR_PEER_MEASUREMENTS`, binary).
-    #[inline]
-    pub fn peer_measurements(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(273, value), self)
-    }
-
-    /// Writes `airtime-weight` (`NL80211_ATTR_AIRTIME_WEIGHT`, u16).
-    #[inline]
-    pub fn airtime_weight(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(274, &value), self)
-    }
-
-    /// Writes `sta-tx-power-setting` (`NL80211_ATTR_STA_TX_POWER_SETTING`, u8).
-    #[inline]
-    pub fn sta_tx_power_setting(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(275, &value), self)
-    }
-
-    /// Writes `sta-tx-power` (`NL80211_ATTR_STA_TX_POWER`, s16).
-    #[inline]
-    pub fn sta_tx_power(&mut self, value: i16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(276, &value), self)
-    }
-
-    /// Writes `sae-password` (`NL80211_ATTR_SAE_PASSWORD`, binary).
-    #[inline]
-    pub fn sae_password(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(277, value), self)
-    }
-
-    /// Writes `twt-responder` (`NL80211_ATTR_TWT_RESPONDER`, flag).
-    #[inline]
-    pub fn twt_responder(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(278), self)
-    }
-
-    /// Writes `he-obss-pd` (`NL80211_ATTR_HE_OBSS_PD`, binary).
-    #[inline]
-    pub fn he_obss_pd(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(279, value), self)
-    }
-
-    /// Writes `wiphy-edmg-channels` (`NL80211_ATTR_WIPHY_EDMG_CHANNELS`, u8).
-    #[inline]
-    pub fn wiphy_edmg_channels(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(280, &value), self)
-    }
-
-    /// Writes `wiphy-edmg-bw-config` (`NL80211_ATTR_WIPHY_EDMG_BW_CONFIG`, u8).
-    #[inline]
-    pub fn wiphy_edmg_bw_config(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(281, &value), self)
-    }
-
-    /// Writes `vlan-id` (`NL80211_ATTR_VLAN_ID`, u16).
-    #[inline]
-    pub fn vlan_id(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(282, &value), self)
-    }
-
-    /// Writes `he-bss-color` (`NL80211_ATTR_HE_BSS_COLOR`, binary).
-    #[inline]
-    pub fn he_bss_color(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(283, value), self)
-    }
-
-    /// Writes `iftype-akm-suites` (`NL80211_ATTR_IFTYPE_AKM_SUITES`, binary).
-    #[inline]
-    pub fn iftype_akm_suites(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(284, value), self)
-    }
-
-    /// Writes `tid-config` (`NL80211_ATTR_TID_CONFIG`, binary).
-    #[inline]
-    pub fn tid_config(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(285, value), self)
-    }
-
-    /// Writes `control-port-no-preauth` (`NL80211_ATTR_CONTROL_PORT_NO_PREAUTH`, flag).
-    #[inline]
-    pub fn control_port_no_preauth(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(286), self)
-    }
-
-    /// Writes `pmk-lifetime` (`NL80211_ATTR_PMK_LIFETIME`, u32).
-    #[inline]
-    pub fn pmk_lifetime(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(287, &value), self)
-    }
-
-    /// Writes `pmk-reauth-threshold` (`NL80211_ATTR_PMK_REAUTH_THRESHOLD`, u8).
-    #[inline]
-    pub fn pmk_reauth_threshold(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(288, &value), self)
-    }
-
-    /// Writes `receive-multicast` (`NL80211_ATTR_RECEIVE_MULTICAST`, flag).
-    #[inline]
-    pub fn receive_multicast(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(289), self)
-    }
-
-    /// Writes `wiphy-freq-offset` (`NL80211_ATTR_WIPHY_FREQ_OFFSET`, u32).
-    #[inline]
-    pub fn wiphy_freq_offset(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(290, &value), self)
-    }
-
-    /// Writes `center-freq1-offset` (`NL80211_ATTR_CENTER_FREQ1_OFFSET`, u32).
-    #[inline]
-    pub fn center_freq1_offset(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(291, &value), self)
-    }
-
-    /// Writes `scan-freq-khz` (`NL80211_ATTR_SCAN_FREQ_KHZ`, binary).
-    #[inline]
-    pub fn scan_freq_khz(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(292, value), self)
-    }
-
-    /// Writes `he-6ghz-capability` (`NL80211_ATTR_HE_6GHZ_CAPABILITY`, binary).
-    #[inline]
-    pub fn he_6ghz_capability(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(293, value), self)
-    }
-
-    /// Writes `fils-discovery` (`NL80211_ATTR_FILS_DISCOVERY`, binary).
-    #[inline]
-    pub fn fils_discovery(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(294, value), self)
-    }
-
-    /// Writes `unsol-bcast-probe-resp` (`NL80211_ATTR_UNSOL_BCAST_PROBE_RESP`, binary).
-    #[inline]
-    pub fn unsol_bcast_probe_resp(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(295, value), self)
-    }
-
-    /// Writes `s1g-capability` (`NL80211_ATTR_S1G_CAPABILITY`, binary).
-    #[inline]
-    pub fn s1g_capability(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(296, value), self)
-    }
-
-    /// Writes `s1g-capability-mask` (`NL80211_ATTR_S1G_CAPABILITY_MASK`, binary).
-    #[inline]
-    pub fn s1g_capability_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(297, value), self)
-    }
-
-    /// Writes `sae-pwe` (`NL80211_ATTR_SAE_PWE`, u8).
-    #[inline]
-    pub fn sae_pwe(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(298, &value), self)
-    }
-
-    /// Writes `reconnect-requested` (`NL80211_ATTR_RECONNECT_REQUESTED`, binary).
-    #[inline]
-    pub fn reconnect_requested(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(299, value), self)
-    }
-
-    /// Opens `sar-spec` (`NL80211_ATTR_SAR_SPEC`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn sar_spec(&mut self) -> Result<SarAttributesWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(300).map(SarAttributesWriter)
-    }
-
-    /// Writes `disable-he` (`NL80211_ATTR_DISABLE_HE`, flag).
-    #[inline]
-    pub fn disable_he(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(301), self)
-    }
-
-    /// Writes `obss-color-bitmap` (`NL80211_ATTR_OBSS_COLOR_BITMAP`, u64).
-    #[inline]
-    pub fn obss_color_bitmap(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(302, &value), self)
-    }
-
-    /// Writes `color-change-count` (`NL80211_ATTR_COLOR_CHANGE_COUNT`, u8).
-    #[inline]
-    pub fn color_change_count(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(303, &value), self)
-    }
-
-    /// Writes `color-change-color` (`NL80211_ATTR_COLOR_CHANGE_COLOR`, u8).
-    #[inline]
-    pub fn color_change_color(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(304, &value), self)
-    }
-
-    /// Writes `color-change-elems` (`NL80211_ATTR_COLOR_CHANGE_ELEMS`, binary).
-    #[inline]
-    pub fn color_change_elems(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(305, value), self)
-    }
-
-    /// Writes `mbssid-config` (`NL80211_ATTR_MBSSID_CONFIG`, binary).
-    #[inline]
-    pub fn mbssid_config(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(306, value), self)
-    }
-
-    /// Writes `mbssid-elems` (`NL80211_ATTR_MBSSID_ELEMS`, binary).
-    #[inline]
-    pub fn mbssid_elems(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(307, value), self)
-    }
-
-    /// Writes `radar-background` (`NL80211_ATTR_RADAR_BACKGROUND`, flag).
-    #[inline]
-    pub fn radar_background(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(308), self)
-    }
-
-    /// Writes `ap-settings-flags` (`NL80211_ATTR_AP_SETTINGS_FLAGS`, u32).
-    #[inline]
-    pub fn ap_settings_flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(309, &value), self)
-    }
-
-    /// Writes `eht-capability` (`NL80211_ATTR_EHT_CAPABILITY`, binary).
-    #[inline]
-    pub fn eht_capability(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(310, value), self)
-    }
-
-    /// Writes `disable-eht` (`NL80211_ATTR_DISABLE_EHT`, flag).
-    #[inline]
-    pub fn disable_eht(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(311), self)
-    }
-
-    /// Writes `mlo-links` (`NL80211_ATTR_MLO_LINKS`, binary).
-    #[inline]
-    pub fn mlo_links(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(312, value), self)
-    }
-
-    /// Writes `mlo-link-id` (`NL80211_ATTR_MLO_LINK_ID`, u8).
-    #[inline]
-    pub fn mlo_link_id(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(313, &value), self)
-    }
-
-    /// Writes `mld-addr` (`NL80211_ATTR_MLD_ADDR`, binary, display hint mac).
-    #[inline]
-    pub fn mld_addr(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(314, value), self)
-    }
-
-    /// Writes `mlo-support` (`NL80211_ATTR_MLO_SUPPORT`, flag).
-    #[inline]
-    pub fn mlo_support(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(315), self)
-    }
-
-    /// Writes `max-num-akm-suites` (`NL80211_ATTR_MAX_NUM_AKM_SUITES`, binary).
-    #[inline]
-    pub fn max_num_akm_suites(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(316, value), self)
-    }
-
-    /// Writes `eml-capability` (`NL80211_ATTR_EML_CAPABILITY`, u16).
-    #[inline]
-    pub fn eml_capability(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(317, &value), self)
-    }
-
-    /// Writes `mld-capa-and-ops` (`NL80211_ATTR_MLD_CAPA_AND_OPS`, u16).
-    #[inline]
-    pub fn mld_capa_and_ops(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(318, &value), self)
-    }
-
-    /// Writes `tx-hw-timestamp` (`NL80211_ATTR_TX_HW_TIMESTAMP`, u64).
-    #[inline]
-    pub fn tx_hw_timestamp(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(319, &value), self)
-    }
-
-    /// Writes `rx-hw-timestamp` (`NL80211_ATTR_RX_HW_TIMESTAMP`, u64).
-    #[inline]
-    pub fn rx_hw_timestamp(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(320, &value), self)
-    }
-
-    /// Writes `td-bitmap` (`NL80211_ATTR_TD_BITMAP`, binary).
-    #[inline]
-    pub fn td_bitmap(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(321, value), self)
-    }
-
-    /// Writes `punct-bitmap` (`NL80211_ATTR_PUNCT_BITMAP`, u32).
-    #[inline]
-    pub fn punct_bitmap(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(322, &value), self)
-    }
-
-    /// Writes `max-hw-timestamp-peers` (`NL80211_ATTR_MAX_HW_TIMESTAMP_PEERS`, u16).
-    #[inline]
-    pub fn max_hw_timestamp_peers(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(323, &value), self)
-    }
-
-    /// Writes `hw-timestamp-enabled` (`NL80211_ATTR_HW_TIMESTAMP_ENABLED`, flag).
-    #[inline]
-    pub fn hw_timestamp_enabled(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(324), self)
-    }
-
-    /// Writes `ema-rnr-elems` (`NL80211_ATTR_EMA_RNR_ELEMS`, binary).
-    #[inline]
-    pub fn ema_rnr_elems(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(325, value), self)
-    }
-
-    /// Writes `mlo-link-disabled` (`NL80211_ATTR_MLO_LINK_DISABLED`, flag).
-    #[inline]
-    pub fn mlo_link_disabled(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(326), self)
-    }
-
-    /// Writes `bss-dump-include-use-data` (`NL80211_ATTR_BSS_DUMP_INCLUDE_USE_DATA`, flag).
-    #[inline]
-    pub fn bss_dump_include_use_data(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(327), self)
-    }
-
-    /// Writes `mlo-ttlm-dlink` (`NL80211_ATTR_MLO_TTLM_DLINK`, u16).
-    #[inline]
-    pub fn mlo_ttlm_dlink(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(328, &value), self)
-    }
-
-    /// Writes `mlo-ttlm-ulink` (`NL80211_ATTR_MLO_TTLM_ULINK`, u16).
-    #[inline]
-    pub fn mlo_ttlm_ulink(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(329, &value), self)
-    }
-
-    /// Writes `assoc-spp-amsdu` (`NL80211_ATTR_ASSOC_SPP_AMSDU`, flag).
-    #[inline]
-    pub fn assoc_spp_amsdu(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(330), self)
-    }
-
-    /// Writes `wiphy-radios` (`NL80211_ATTR_WIPHY_RADIOS`, binary).
-    #[inline]
-    pub fn wiphy_radios(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(331, value), self)
-    }
-
-    /// Writes `wiphy-interface-combinations` (`NL80211_ATTR_WIPHY_INTERFACE_COMBINATIONS`, binary).
-    #[inline]
-    pub fn wiphy_interface_combinations(
-        &mut self,
-        value: &[u8],
-    ) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(332, value), self)
-    }
-
-    /// Writes `vif-radio-mask` (`NL80211_ATTR_VIF_RADIO_MASK`, u32).
-    #[inline]
-    pub fn vif_radio_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(333, &value), self)
-    }
-}
-
-/// The typed view of nl80211's attribute set `sar-attributes`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct SarAttributes<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for SarAttributes<'a> {
-    const SET: &'static f::AttrSet = &SET_SAR_ATTRIBUTES;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_SAR_ATTRIBUTES, attrs).map(Self)
-    }
-}
+/// The typed writer of nl80211's attribute set `nl80211-attrs`: it writes an attribute by its key, a constant of [`Nl80211Attrs`](self::Nl80211Attrs) (see [`Writer`](f::view::Writer)).
+pub type Nl80211AttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Nl80211Attrs>;
+
+/// The typed view of nl80211's attribute set `sar-attributes`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type SarAttributes<'a> = f::view::View<'a, sets::SarAttributes, 2>;
 
 impl<'a> SarAttributes<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `type` (`NL80211_SAR_ATTR_TYPE`, u32), written by the writer's `put`.
+    pub const TYPE: f::view::Key<sets::SarAttributes, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `specs` (`NL80211_SAR_ATTR_SPECS`, indexed-array), opened by the writer's `open`.
+    pub const SPECS: f::view::Key<sets::SarAttributes, f::view::Open> = f::view::Key::new(2);
 
     /// `type` (`NL80211_SAR_ATTR_TYPE`, u32).
     #[inline]
@@ -12533,68 +10953,24 @@ impl<'a> SarAttributes<'a> {
     }
 }
 
-/// The typed writer of nl80211's attribute set `sar-attributes`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct SarAttributesWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nl80211's attribute set `sar-attributes`: it writes an attribute by its key, a constant of [`SarAttributes`](self::SarAttributes) (see [`Writer`](f::view::Writer)).
+pub type SarAttributesWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::SarAttributes>;
 
-impl<'m, 'a, 'b> SarAttributesWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `type` (`NL80211_SAR_ATTR_TYPE`, u32).
-    #[inline]
-    pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Opens `specs` (`NL80211_SAR_ATTR_SPECS`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn specs(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2)
-    }
-}
-
-/// The typed view of nl80211's attribute set `sar-specs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct SarSpecs<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for SarSpecs<'a> {
-    const SET: &'static f::AttrSet = &SET_SAR_SPECS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_SAR_SPECS, attrs).map(Self)
-    }
-}
+/// The typed view of nl80211's attribute set `sar-specs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type SarSpecs<'a> = f::view::View<'a, sets::SarSpecs, 4>;
 
 impl<'a> SarSpecs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `power` (`NL80211_SAR_ATTR_SPECS_POWER`, s32), written by the writer's `put`.
+    pub const POWER: f::view::Key<sets::SarSpecs, i32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `range-index` (`NL80211_SAR_ATTR_SPECS_RANGE_INDEX`, u32), written by the writer's `put`.
+    pub const RANGE_INDEX: f::view::Key<sets::SarSpecs, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `start-freq` (`NL80211_SAR_ATTR_SPECS_START_FREQ`, u32), written by the writer's `put`.
+    pub const START_FREQ: f::view::Key<sets::SarSpecs, u32> = f::view::Key::new(3);
+
+    /// The key of `end-freq` (`NL80211_SAR_ATTR_SPECS_END_FREQ`, u32), written by the writer's `put`.
+    pub const END_FREQ: f::view::Key<sets::SarSpecs, u32> = f::view::Key::new(4);
 
     /// `power` (`NL80211_SAR_ATTR_SPECS_POWER`, s32).
     #[inline]
@@ -12621,80 +10997,51 @@ impl<'a> SarSpecs<'a> {
     }
 }
 
-/// The typed writer of nl80211's attribute set `sar-specs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct SarSpecsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nl80211's attribute set `sar-specs`: it writes an attribute by its key, a constant of [`SarSpecs`](self::SarSpecs) (see [`Writer`](f::view::Writer)).
+pub type SarSpecsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::SarSpecs>;
 
-impl<'m, 'a, 'b> SarSpecsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `power` (`NL80211_SAR_ATTR_SPECS_POWER`, s32).
-    #[inline]
-    pub fn power(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `range-index` (`NL80211_SAR_ATTR_SPECS_RANGE_INDEX`, u32).
-    #[inline]
-    pub fn range_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `start-freq` (`NL80211_SAR_ATTR_SPECS_START_FREQ`, u32).
-    #[inline]
-    pub fn start_freq(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `end-freq` (`NL80211_SAR_ATTR_SPECS_END_FREQ`, u32).
-    #[inline]
-    pub fn end_freq(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-}
-
-/// The typed view of nl80211's attribute set `supported-iftypes`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct SupportedIftypes<'a>(f::view::RawView<'a, 12>);
-
-impl<'a> f::view::SetView<'a> for SupportedIftypes<'a> {
-    const SET: &'static f::AttrSet = &SET_SUPPORTED_IFTYPES;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_SUPPORTED_IFTYPES, attrs).map(Self)
-    }
-}
+/// The typed view of nl80211's attribute set `supported-iftypes`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type SupportedIftypes<'a> = f::view::View<'a, sets::SupportedIftypes, 12>;
 
 impl<'a> SupportedIftypes<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `adhoc` (`NL80211_IFTYPE_ADHOC`, flag), written by the writer's `put`.
+    pub const ADHOC: f::view::Key<sets::SupportedIftypes, f::view::Flag> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 12> {
-        &self.0
-    }
+    /// The key of `station` (`NL80211_IFTYPE_STATION`, flag), written by the writer's `put`.
+    pub const STATION: f::view::Key<sets::SupportedIftypes, f::view::Flag> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `ap` (`NL80211_IFTYPE_AP`, flag), written by the writer's `put`.
+    pub const AP: f::view::Key<sets::SupportedIftypes, f::view::Flag> = f::view::Key::new(3);
+
+    /// The key of `ap-vlan` (`NL80211_IFTYPE_AP_VLAN`, flag), written by the writer's `put`.
+    pub const AP_VLAN: f::view::Key<sets::SupportedIftypes, f::view::Flag> = f::view::Key::new(4);
+
+    /// The key of `wds` (`NL80211_IFTYPE_WDS`, flag), written by the writer's `put`.
+    pub const WDS: f::view::Key<sets::SupportedIftypes, f::view::Flag> = f::view::Key::new(5);
+
+    /// The key of `monitor` (`NL80211_IFTYPE_MONITOR`, flag), written by the writer's `put`.
+    pub const MONITOR: f::view::Key<sets::SupportedIftypes, f::view::Flag> = f::view::Key::new(6);
+
+    /// The key of `mesh-point` (`NL80211_IFTYPE_MESH_POINT`, flag), written by the writer's `put`.
+    pub const MESH_POINT: f::view::Key<sets::SupportedIftypes, f::view::Flag> =
+        f::view::Key::new(7);
+
+    /// The key of `p2p-client` (`NL80211_IFTYPE_P2P_CLIENT`, flag), written by the writer's `put`.
+    pub const P2P_CLIENT: f::view::Key<sets::SupportedIftypes, f::view::Flag> =
+        f::view::Key::new(8);
+
+    /// The key of `p2p-go` (`NL80211_IFTYPE_P2P_GO`, flag), written by the writer's `put`.
+    pub const P2P_GO: f::view::Key<sets::SupportedIftypes, f::view::Flag> = f::view::Key::new(9);
+
+    /// The key of `p2p-device` (`NL80211_IFTYPE_P2P_DEVICE`, flag), written by the writer's `put`.
+    pub const P2P_DEVICE: f::view::Key<sets::SupportedIftypes, f::view::Flag> =
+        f::view::Key::new(10);
+
+    /// The key of `ocb` (`NL80211_IFTYPE_OCB`, flag), written by the writer's `put`.
+    pub const OCB: f::view::Key<sets::SupportedIftypes, f::view::Flag> = f::view::Key::new(11);
+
+    /// The key of `nan` (`NL80211_IFTYPE_NAN`, flag), written by the writer's `put`.
+    pub const NAN: f::view::Key<sets::SupportedIftypes, f::view::Flag> = f::view::Key::new(12);
 
     /// `adhoc` (`NL80211_IFTYPE_ADHOC`, flag).
     #[inline]
@@ -12769,128 +11116,45 @@ impl<'a> SupportedIftypes<'a> {
     }
 }
 
-/// The typed writer of nl80211's attribute set `supported-iftypes`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct SupportedIftypesWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nl80211's attribute set `supported-iftypes`: it writes an attribute by its key, a constant of [`SupportedIftypes`](self::SupportedIftypes) (see [`Writer`](f::view::Writer)).
+pub type SupportedIftypesWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::SupportedIftypes>;
 
-impl<'m, 'a, 'b> SupportedIftypesWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `adhoc` (`NL80211_IFTYPE_ADHOC`, flag).
-    #[inline]
-    pub fn adhoc(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(1), self)
-    }
-
-    /// Writes `station` (`NL80211_IFTYPE_STATION`, flag).
-    #[inline]
-    pub fn station(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(2), self)
-    }
-
-    /// Writes `ap` (`NL80211_IFTYPE_AP`, flag).
-    #[inline]
-    pub fn ap(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(3), self)
-    }
-
-    /// Writes `ap-vlan` (`NL80211_IFTYPE_AP_VLAN`, flag).
-    #[inline]
-    pub fn ap_vlan(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(4), self)
-    }
-
-    /// Writes `wds` (`NL80211_IFTYPE_WDS`, flag).
-    #[inline]
-    pub fn wds(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(5), self)
-    }
-
-    /// Writes `monitor` (`NL80211_IFTYPE_MONITOR`, flag).
-    #[inline]
-    pub fn monitor(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(6), self)
-    }
-
-    /// Writes `mesh-point` (`NL80211_IFTYPE_MESH_POINT`, flag).
-    #[inline]
-    pub fn mesh_point(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(7), self)
-    }
-
-    /// Writes `p2p-client` (`NL80211_IFTYPE_P2P_CLIENT`, flag).
-    #[inline]
-    pub fn p2p_client(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(8), self)
-    }
-
-    /// Writes `p2p-go` (`NL80211_IFTYPE_P2P_GO`, flag).
-    #[inline]
-    pub fn p2p_go(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(9), self)
-    }
-
-    /// Writes `p2p-device` (`NL80211_IFTYPE_P2P_DEVICE`, flag).
-    #[inline]
-    pub fn p2p_device(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(10), self)
-    }
-
-    /// Writes `ocb` (`NL80211_IFTYPE_OCB`, flag).
-    #[inline]
-    pub fn ocb(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(11), self)
-    }
-
-    /// Writes `nan` (`NL80211_IFTYPE_NAN`, flag).
-    #[inline]
-    pub fn nan(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(12), self)
-    }
-}
-
-/// The typed view of nl80211's attribute set `txq-stats-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct TxqStatsAttrs<'a>(f::view::RawView<'a, 11>);
-
-impl<'a> f::view::SetView<'a> for TxqStatsAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_TXQ_STATS_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_TXQ_STATS_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nl80211's attribute set `txq-stats-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type TxqStatsAttrs<'a> = f::view::View<'a, sets::TxqStatsAttrs, 11>;
 
 impl<'a> TxqStatsAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `backlog-bytes` (`NL80211_TXQ_STATS_BACKLOG_BYTES`, u32), written by the writer's `put`.
+    pub const BACKLOG_BYTES: f::view::Key<sets::TxqStatsAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 11> {
-        &self.0
-    }
+    /// The key of `backlog-packets` (`NL80211_TXQ_STATS_BACKLOG_PACKETS`, u32), written by the writer's `put`.
+    pub const BACKLOG_PACKETS: f::view::Key<sets::TxqStatsAttrs, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `flows` (`NL80211_TXQ_STATS_FLOWS`, u32), written by the writer's `put`.
+    pub const FLOWS: f::view::Key<sets::TxqStatsAttrs, u32> = f::view::Key::new(3);
+
+    /// The key of `drops` (`NL80211_TXQ_STATS_DROPS`, u32), written by the writer's `put`.
+    pub const DROPS: f::view::Key<sets::TxqStatsAttrs, u32> = f::view::Key::new(4);
+
+    /// The key of `ecn-marks` (`NL80211_TXQ_STATS_ECN_MARKS`, u32), written by the writer's `put`.
+    pub const ECN_MARKS: f::view::Key<sets::TxqStatsAttrs, u32> = f::view::Key::new(5);
+
+    /// The key of `overlimit` (`NL80211_TXQ_STATS_OVERLIMIT`, u32), written by the writer's `put`.
+    pub const OVERLIMIT: f::view::Key<sets::TxqStatsAttrs, u32> = f::view::Key::new(6);
+
+    /// The key of `overmemory` (`NL80211_TXQ_STATS_OVERMEMORY`, u32), written by the writer's `put`.
+    pub const OVERMEMORY: f::view::Key<sets::TxqStatsAttrs, u32> = f::view::Key::new(7);
+
+    /// The key of `collisions` (`NL80211_TXQ_STATS_COLLISIONS`, u32), written by the writer's `put`.
+    pub const COLLISIONS: f::view::Key<sets::TxqStatsAttrs, u32> = f::view::Key::new(8);
+
+    /// The key of `tx-bytes` (`NL80211_TXQ_STATS_TX_BYTES`, u32), written by the writer's `put`.
+    pub const TX_BYTES: f::view::Key<sets::TxqStatsAttrs, u32> = f::view::Key::new(9);
+
+    /// The key of `tx-packets` (`NL80211_TXQ_STATS_TX_PACKETS`, u32), written by the writer's `put`.
+    pub const TX_PACKETS: f::view::Key<sets::TxqStatsAttrs, u32> = f::view::Key::new(10);
+
+    /// The key of `max-flows` (`NL80211_TXQ_STATS_MAX_FLOWS`, u32), written by the writer's `put`.
+    pub const MAX_FLOWS: f::view::Key<sets::TxqStatsAttrs, u32> = f::view::Key::new(11);
 
     /// `backlog-bytes` (`NL80211_TXQ_STATS_BACKLOG_BYTES`, u32).
     #[inline]
@@ -12959,122 +11223,36 @@ impl<'a> TxqStatsAttrs<'a> {
     }
 }
 
-/// The typed writer of nl80211's attribute set `txq-stats-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct TxqStatsAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nl80211's attribute set `txq-stats-attrs`: it writes an attribute by its key, a constant of [`TxqStatsAttrs`](self::TxqStatsAttrs) (see [`Writer`](f::view::Writer)).
+pub type TxqStatsAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::TxqStatsAttrs>;
 
-impl<'m, 'a, 'b> TxqStatsAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `backlog-bytes` (`NL80211_TXQ_STATS_BACKLOG_BYTES`, u32).
-    #[inline]
-    pub fn backlog_bytes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `backlog-packets` (`NL80211_TXQ_STATS_BACKLOG_PACKETS`, u32).
-    #[inline]
-    pub fn backlog_packets(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `flows` (`NL80211_TXQ_STATS_FLOWS`, u32).
-    #[inline]
-    pub fn flows(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `drops` (`NL80211_TXQ_STATS_DROPS`, u32).
-    #[inline]
-    pub fn drops(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `ecn-marks` (`NL80211_TXQ_STATS_ECN_MARKS`, u32).
-    #[inline]
-    pub fn ecn_marks(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `overlimit` (`NL80211_TXQ_STATS_OVERLIMIT`, u32).
-    #[inline]
-    pub fn overlimit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `overmemory` (`NL80211_TXQ_STATS_OVERMEMORY`, u32).
-    #[inline]
-    pub fn overmemory(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `collisions` (`NL80211_TXQ_STATS_COLLISIONS`, u32).
-    #[inline]
-    pub fn collisions(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `tx-bytes` (`NL80211_TXQ_STATS_TX_BYTES`, u32).
-    #[inline]
-    pub fn tx_bytes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `tx-packets` (`NL80211_TXQ_STATS_TX_PACKETS`, u32).
-    #[inline]
-    pub fn tx_packets(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `max-flows` (`NL80211_TXQ_STATS_MAX_FLOWS`, u32).
-    #[inline]
-    pub fn max_flows(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-}
-
-/// The typed view of nl80211's attribute set `wiphy-bands`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct WiphyBands<'a>(f::view::RawView<'a, 6>);
-
-impl<'a> f::view::SetView<'a> for WiphyBands<'a> {
-    const SET: &'static f::AttrSet = &SET_WIPHY_BANDS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_WIPHY_BANDS, attrs).map(Self)
-    }
-}
+/// The typed view of nl80211's attribute set `wiphy-bands`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type WiphyBands<'a> = f::view::View<'a, sets::WiphyBands, 6>;
 
 impl<'a> WiphyBands<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `2ghz` (`NL80211_BAND_2GHZ`, nest), opened by the writer's `nest`.
+    pub const _2GHZ: f::view::Key<sets::WiphyBands, f::view::Nested<sets::BandAttrs>> =
+        f::view::Key::new(0);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
-        &self.0
-    }
+    /// The key of `5ghz` (`NL80211_BAND_5GHZ`, nest), opened by the writer's `nest`.
+    pub const _5GHZ: f::view::Key<sets::WiphyBands, f::view::Nested<sets::BandAttrs>> =
+        f::view::Key::new(1);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `60ghz` (`NL80211_BAND_60GHZ`, nest), opened by the writer's `nest`.
+    pub const _60GHZ: f::view::Key<sets::WiphyBands, f::view::Nested<sets::BandAttrs>> =
+        f::view::Key::new(2);
+
+    /// The key of `6ghz` (`NL80211_BAND_6GHZ`, nest), opened by the writer's `nest`.
+    pub const _6GHZ: f::view::Key<sets::WiphyBands, f::view::Nested<sets::BandAttrs>> =
+        f::view::Key::new(3);
+
+    /// The key of `s1ghz` (`NL80211_BAND_S1GHZ`, nest), opened by the writer's `nest`.
+    pub const S1GHZ: f::view::Key<sets::WiphyBands, f::view::Nested<sets::BandAttrs>> =
+        f::view::Key::new(4);
+
+    /// The key of `lc` (`NL80211_BAND_LC`, nest), opened by the writer's `nest`.
+    pub const LC: f::view::Key<sets::WiphyBands, f::view::Nested<sets::BandAttrs>> =
+        f::view::Key::new(5);
 
     /// `2ghz` (`NL80211_BAND_2GHZ`, nest).
     #[inline]
@@ -13113,92 +11291,24 @@ impl<'a> WiphyBands<'a> {
     }
 }
 
-/// The typed writer of nl80211's attribute set `wiphy-bands`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct WiphyBandsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nl80211's attribute set `wiphy-bands`: it writes an attribute by its key, a constant of [`WiphyBands`](self::WiphyBands) (see [`Writer`](f::view::Writer)).
+pub type WiphyBandsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::WiphyBands>;
 
-impl<'m, 'a, 'b> WiphyBandsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `2ghz` (`NL80211_BAND_2GHZ`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn f2ghz(&mut self) -> Result<BandAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(0).map(BandAttrsWriter)
-    }
-
-    /// Opens `5ghz` (`NL80211_BAND_5GHZ`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn f5ghz(&mut self) -> Result<BandAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(BandAttrsWriter)
-    }
-
-    /// Opens `60ghz` (`NL80211_BAND_60GHZ`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn f60ghz(&mut self) -> Result<BandAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(BandAttrsWriter)
-    }
-
-    /// Opens `6ghz` (`NL80211_BAND_6GHZ`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn f6ghz(&mut self) -> Result<BandAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(BandAttrsWriter)
-    }
-
-    /// Opens `s1ghz` (`NL80211_BAND_S1GHZ`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn s1ghz(&mut self) -> Result<BandAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(4).map(BandAttrsWriter)
-    }
-
-    /// Opens `lc` (`NL80211_BAND_LC`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn lc(&mut self) -> Result<BandAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(5).map(BandAttrsWriter)
-    }
-}
-
-/// The typed view of nl80211's attribute set `wmm-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct WmmAttrs<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for WmmAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_WMM_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_WMM_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nl80211's attribute set `wmm-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type WmmAttrs<'a> = f::view::View<'a, sets::WmmAttrs, 4>;
 
 impl<'a> WmmAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `cw-min` (`NL80211_WMMR_CW_MIN`, u16), written by the writer's `put`.
+    pub const CW_MIN: f::view::Key<sets::WmmAttrs, u16> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `cw-max` (`NL80211_WMMR_CW_MAX`, u16), written by the writer's `put`.
+    pub const CW_MAX: f::view::Key<sets::WmmAttrs, u16> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `aifsn` (`NL80211_WMMR_AIFSN`, u8), written by the writer's `put`.
+    pub const AIFSN: f::view::Key<sets::WmmAttrs, u8> = f::view::Key::new(3);
+
+    /// The key of `txop` (`NL80211_WMMR_TXOP`, u16), written by the writer's `put`.
+    pub const TXOP: f::view::Key<sets::WmmAttrs, u16> = f::view::Key::new(4);
 
     /// `cw-min` (`NL80211_WMMR_CW_MIN`, u16).
     #[inline]
@@ -13225,80 +11335,91 @@ impl<'a> WmmAttrs<'a> {
     }
 }
 
-/// The typed writer of nl80211's attribute set `wmm-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct WmmAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nl80211's attribute set `wmm-attrs`: it writes an attribute by its key, a constant of [`WmmAttrs`](self::WmmAttrs) (see [`Writer`](f::view::Writer)).
+pub type WmmAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::WmmAttrs>;
 
-impl<'m, 'a, 'b> WmmAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `cw-min` (`NL80211_WMMR_CW_MIN`, u16).
-    #[inline]
-    pub fn cw_min(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `cw-max` (`NL80211_WMMR_CW_MAX`, u16).
-    #[inline]
-    pub fn cw_max(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `aifsn` (`NL80211_WMMR_AIFSN`, u8).
-    #[inline]
-    pub fn aifsn(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `txop` (`NL80211_WMMR_TXOP`, u16).
-    #[inline]
-    pub fn txop(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-}
-
-/// The typed view of nl80211's attribute set `wowlan-triggers-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct WowlanTriggersAttrs<'a>(f::view::RawView<'a, 20>);
-
-impl<'a> f::view::SetView<'a> for WowlanTriggersAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_WOWLAN_TRIGGERS_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_WOWLAN_TRIGGERS_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nl80211's attribute set `wowlan-triggers-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type WowlanTriggersAttrs<'a> = f::view::View<'a, sets::WowlanTriggersAttrs, 20>;
 
 impl<'a> WowlanTriggersAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `any` (`NL80211_WOWLAN_TRIG_ANY`, flag), written by the writer's `put`.
+    pub const ANY: f::view::Key<sets::WowlanTriggersAttrs, f::view::Flag> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 20> {
-        &self.0
-    }
+    /// The key of `disconnect` (`NL80211_WOWLAN_TRIG_DISCONNECT`, flag), written by the writer's `put`.
+    pub const DISCONNECT: f::view::Key<sets::WowlanTriggersAttrs, f::view::Flag> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `magic-pkt` (`NL80211_WOWLAN_TRIG_MAGIC_PKT`, flag), written by the writer's `put`.
+    pub const MAGIC_PKT: f::view::Key<sets::WowlanTriggersAttrs, f::view::Flag> =
+        f::view::Key::new(3);
+
+    /// The key of `pkt-pattern` (`NL80211_WOWLAN_TRIG_PKT_PATTERN`, flag), written by the writer's `put`.
+    pub const PKT_PATTERN: f::view::Key<sets::WowlanTriggersAttrs, f::view::Flag> =
+        f::view::Key::new(4);
+
+    /// The key of `gtk-rekey-supported` (`NL80211_WOWLAN_TRIG_GTK_REKEY_SUPPORTED`, flag), written by the writer's `put`.
+    pub const GTK_REKEY_SUPPORTED: f::view::Key<sets::WowlanTriggersAttrs, f::view::Flag> =
+        f::view::Key::new(5);
+
+    /// The key of `gtk-rekey-failure` (`NL80211_WOWLAN_TRIG_GTK_REKEY_FAILURE`, flag), written by the writer's `put`.
+    pub const GTK_REKEY_FAILURE: f::view::Key<sets::WowlanTriggersAttrs, f::view::Flag> =
+        f::view::Key::new(6);
+
+    /// The key of `eap-ident-request` (`NL80211_WOWLAN_TRIG_EAP_IDENT_REQUEST`, flag), written by the writer's `put`.
+    pub const EAP_IDENT_REQUEST: f::view::Key<sets::WowlanTriggersAttrs, f::view::Flag> =
+        f::view::Key::new(7);
+
+    /// The key of `4way-handshake` (`NL80211_WOWLAN_TRIG_4WAY_HANDSHAKE`, flag), written by the writer's `put`.
+    pub const _4WAY_HANDSHAKE: f::view::Key<sets::WowlanTriggersAttrs, f::view::Flag> =
+        f::view::Key::new(8);
+
+    /// The key of `rfkill-release` (`NL80211_WOWLAN_TRIG_RFKILL_RELEASE`, flag), written by the writer's `put`.
+    pub const RFKILL_RELEASE: f::view::Key<sets::WowlanTriggersAttrs, f::view::Flag> =
+        f::view::Key::new(9);
+
+    /// The key of `wakeup-pkt-80211` (`NL80211_WOWLAN_TRIG_WAKEUP_PKT_80211`, flag), written by the writer's `put`.
+    pub const WAKEUP_PKT_80211: f::view::Key<sets::WowlanTriggersAttrs, f::view::Flag> =
+        f::view::Key::new(10);
+
+    /// The key of `wakeup-pkt-80211-len` (`NL80211_WOWLAN_TRIG_WAKEUP_PKT_80211_LEN`, flag), written by the writer's `put`.
+    pub const WAKEUP_PKT_80211_LEN: f::view::Key<sets::WowlanTriggersAttrs, f::view::Flag> =
+        f::view::Key::new(11);
+
+    /// The key of `wakeup-pkt-8023` (`NL80211_WOWLAN_TRIG_WAKEUP_PKT_8023`, flag), written by the writer's `put`.
+    pub const WAKEUP_PKT_8023: f::view::Key<sets::WowlanTriggersAttrs, f::view::Flag> =
+        f::view::Key::new(12);
+
+    /// The key of `wakeup-pkt-8023-len` (`NL80211_WOWLAN_TRIG_WAKEUP_PKT_8023_LEN`, flag), written by the writer's `put`.
+    pub const WAKEUP_PKT_8023_LEN: f::view::Key<sets::WowlanTriggersAttrs, f::view::Flag> =
+        f::view::Key::new(13);
+
+    /// The key of `tcp-connection` (`NL80211_WOWLAN_TRIG_TCP_CONNECTION`, flag), written by the writer's `put`.
+    pub const TCP_CONNECTION: f::view::Key<sets::WowlanTriggersAttrs, f::view::Flag> =
+        f::view::Key::new(14);
+
+    /// The key of `wakeup-tcp-match` (`NL80211_WOWLAN_TRIG_WAKEUP_TCP_MATCH`, flag), written by the writer's `put`.
+    pub const WAKEUP_TCP_MATCH: f::view::Key<sets::WowlanTriggersAttrs, f::view::Flag> =
+        f::view::Key::new(15);
+
+    /// The key of `wakeup-tcp-connlost` (`NL80211_WOWLAN_TRIG_WAKEUP_TCP_CONNLOST`, flag), written by the writer's `put`.
+    pub const WAKEUP_TCP_CONNLOST: f::view::Key<sets::WowlanTriggersAttrs, f::view::Flag> =
+        f::view::Key::new(16);
+
+    /// The key of `wakeup-tcp-nomoretokens` (`NL80211_WOWLAN_TRIG_WAKEUP_TCP_NOMORETOKENS`, flag), written by the writer's `put`.
+    pub const WAKEUP_TCP_NOMORETOKENS: f::view::Key<sets::WowlanTriggersAttrs, f::view::Flag> =
+        f::view::Key::new(17);
+
+    /// The key of `net-detect` (`NL80211_WOWLAN_TRIG_NET_DETECT`, flag), written by the writer's `put`.
+    pub const NET_DETECT: f::view::Key<sets::WowlanTriggersAttrs, f::view::Flag> =
+        f::view::Key::new(18);
+
+    /// The key of `net-detect-results` (`NL80211_WOWLAN_TRIG_NET_DETECT_RESULTS`, flag), written by the writer's `put`.
+    pub const NET_DETECT_RESULTS: f::view::Key<sets::WowlanTriggersAttrs, f::view::Flag> =
+        f::view::Key::new(19);
+
+    /// The key of `unprotected-deauth-disassoc` (`NL80211_WOWLAN_TRIG_UNPROTECTED_DEAUTH_DISASSOC`, flag), written by the writer's `put`.
+    pub const UNPROTECTED_DEAUTH_DISASSOC: f::view::Key<sets::WowlanTriggersAttrs, f::view::Flag> =
+        f::view::Key::new(20);
 
     /// `any` (`NL80211_WOWLAN_TRIG_ANY`, flag).
     #[inline]
@@ -13421,140 +11542,123 @@ impl<'a> WowlanTriggersAttrs<'a> {
     }
 }
 
-/// The typed writer of nl80211's attribute set `wowlan-triggers-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct WowlanTriggersAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nl80211's attribute set `wowlan-triggers-attrs`: it writes an attribute by its key, a constant of [`WowlanTriggersAttrs`](self::WowlanTriggersAttrs) (see [`Writer`](f::view::Writer)).
+pub type WowlanTriggersAttrsWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::WowlanTriggersAttrs>;
 
-impl<'m, 'a, 'b> WowlanTriggersAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
+/// The marker types naming nl80211's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
+
+    /// Names `band-attrs` in [`BandAttrs`](super::BandAttrs) and [`BandAttrsWriter`](super::BandAttrsWriter).
+    pub enum BandAttrs {}
+
+    impl f::view::Set for BandAttrs {
+        const SET: &'static f::AttrSet = &super::SET_BAND_ATTRS;
     }
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
+    /// Names `bitrate-attrs` in [`BitrateAttrs`](super::BitrateAttrs) and [`BitrateAttrsWriter`](super::BitrateAttrsWriter).
+    pub enum BitrateAttrs {}
+
+    impl f::view::Set for BitrateAttrs {
+        const SET: &'static f::AttrSet = &super::SET_BITRATE_ATTRS;
     }
 
-    /// Writes `any` (`NL80211_WOWLAN_TRIG_ANY`, flag).
-    #[inline]
-    pub fn any(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(1), self)
+    /// Names `frame-type-attrs` in [`FrameTypeAttrs`](super::FrameTypeAttrs) and [`FrameTypeAttrsWriter`](super::FrameTypeAttrsWriter).
+    pub enum FrameTypeAttrs {}
+
+    impl f::view::Set for FrameTypeAttrs {
+        const SET: &'static f::AttrSet = &super::SET_FRAME_TYPE_ATTRS;
     }
 
-    /// Writes `disconnect` (`NL80211_WOWLAN_TRIG_DISCONNECT`, flag).
-    #[inline]
-    pub fn disconnect(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(2), self)
+    /// Names `frequency-attrs` in [`FrequencyAttrs`](super::FrequencyAttrs) and [`FrequencyAttrsWriter`](super::FrequencyAttrsWriter).
+    pub enum FrequencyAttrs {}
+
+    impl f::view::Set for FrequencyAttrs {
+        const SET: &'static f::AttrSet = &super::SET_FREQUENCY_ATTRS;
     }
 
-    /// Writes `magic-pkt` (`NL80211_WOWLAN_TRIG_MAGIC_PKT`, flag).
-    #[inline]
-    pub fn magic_pkt(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(3), self)
+    /// Names `if-combination-attributes` in [`IfCombinationAttributes`](super::IfCombinationAttributes) and [`IfCombinationAttributesWriter`](super::IfCombinationAttributesWriter).
+    pub enum IfCombinationAttributes {}
+
+    impl f::view::Set for IfCombinationAttributes {
+        const SET: &'static f::AttrSet = &super::SET_IF_COMBINATION_ATTRIBUTES;
     }
 
-    /// Writes `pkt-pattern` (`NL80211_WOWLAN_TRIG_PKT_PATTERN`, flag).
-    #[inline]
-    pub fn pkt_pattern(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(4), self)
+    /// Names `iface-limit-attributes` in [`IfaceLimitAttributes`](super::IfaceLimitAttributes) and [`IfaceLimitAttributesWriter`](super::IfaceLimitAttributesWriter).
+    pub enum IfaceLimitAttributes {}
+
+    impl f::view::Set for IfaceLimitAttributes {
+        const SET: &'static f::AttrSet = &super::SET_IFACE_LIMIT_ATTRIBUTES;
     }
 
-    /// Writes `gtk-rekey-supported` (`NL80211_WOWLAN_TRIG_GTK_REKEY_SUPPORTED`, flag).
-    #[inline]
-    pub fn gtk_rekey_supported(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(5), self)
+    /// Names `iftype-attrs` in [`IftypeAttrs`](super::IftypeAttrs) and [`IftypeAttrsWriter`](super::IftypeAttrsWriter).
+    pub enum IftypeAttrs {}
+
+    impl f::view::Set for IftypeAttrs {
+        const SET: &'static f::AttrSet = &super::SET_IFTYPE_ATTRS;
     }
 
-    /// Writes `gtk-rekey-failure` (`NL80211_WOWLAN_TRIG_GTK_REKEY_FAILURE`, flag).
-    #[inline]
-    pub fn gtk_rekey_failure(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(6), self)
+    /// Names `iftype-data-attrs` in [`IftypeDataAttrs`](super::IftypeDataAttrs) and [`IftypeDataAttrsWriter`](super::IftypeDataAttrsWriter).
+    pub enum IftypeDataAttrs {}
+
+    impl f::view::Set for IftypeDataAttrs {
+        const SET: &'static f::AttrSet = &super::SET_IFTYPE_DATA_ATTRS;
     }
 
-    /// Writes `eap-ident-request` (`NL80211_WOWLAN_TRIG_EAP_IDENT_REQUEST`, flag).
-    #[inline]
-    pub fn eap_ident_request(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(7), self)
+    /// Names `nl80211-attrs` in [`Nl80211Attrs`](super::Nl80211Attrs) and [`Nl80211AttrsWriter`](super::Nl80211AttrsWriter).
+    pub enum Nl80211Attrs {}
+
+    impl f::view::Set for Nl80211Attrs {
+        const SET: &'static f::AttrSet = &super::SET_NL80211_ATTRS;
     }
 
-    /// Writes `4way-handshake` (`NL80211_WOWLAN_TRIG_4WAY_HANDSHAKE`, flag).
-    #[inline]
-    pub fn f4way_handshake(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(8), self)
+    /// Names `sar-attributes` in [`SarAttributes`](super::SarAttributes) and [`SarAttributesWriter`](super::SarAttributesWriter).
+    pub enum SarAttributes {}
+
+    impl f::view::Set for SarAttributes {
+        const SET: &'static f::AttrSet = &super::SET_SAR_ATTRIBUTES;
     }
 
-    /// Writes `rfkill-release` (`NL80211_WOWLAN_TRIG_RFKILL_RELEASE`, flag).
-    #[inline]
-    pub fn rfkill_release(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(9), self)
+    /// Names `sar-specs` in [`SarSpecs`](super::SarSpecs) and [`SarSpecsWriter`](super::SarSpecsWriter).
+    pub enum SarSpecs {}
+
+    impl f::view::Set for SarSpecs {
+        const SET: &'static f::AttrSet = &super::SET_SAR_SPECS;
     }
 
-    /// Writes `wakeup-pkt-80211` (`NL80211_WOWLAN_TRIG_WAKEUP_PKT_80211`, flag).
-    #[inline]
-    pub fn wakeup_pkt_80211(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(10), self)
+    /// Names `supported-iftypes` in [`SupportedIftypes`](super::SupportedIftypes) and [`SupportedIftypesWriter`](super::SupportedIftypesWriter).
+    pub enum SupportedIftypes {}
+
+    impl f::view::Set for SupportedIftypes {
+        const SET: &'static f::AttrSet = &super::SET_SUPPORTED_IFTYPES;
     }
 
-    /// Writes `wakeup-pkt-80211-len` (`NL80211_WOWLAN_TRIG_WAKEUP_PKT_80211_LEN`, flag).
-    #[inline]
-    pub fn wakeup_pkt_80211_len(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(11), self)
+    /// Names `txq-stats-attrs` in [`TxqStatsAttrs`](super::TxqStatsAttrs) and [`TxqStatsAttrsWriter`](super::TxqStatsAttrsWriter).
+    pub enum TxqStatsAttrs {}
+
+    impl f::view::Set for TxqStatsAttrs {
+        const SET: &'static f::AttrSet = &super::SET_TXQ_STATS_ATTRS;
     }
 
-    /// Writes `wakeup-pkt-8023` (`NL80211_WOWLAN_TRIG_WAKEUP_PKT_8023`, flag).
-    #[inline]
-    pub fn wakeup_pkt_8023(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(12), self)
+    /// Names `wiphy-bands` in [`WiphyBands`](super::WiphyBands) and [`WiphyBandsWriter`](super::WiphyBandsWriter).
+    pub enum WiphyBands {}
+
+    impl f::view::Set for WiphyBands {
+        const SET: &'static f::AttrSet = &super::SET_WIPHY_BANDS;
     }
 
-    /// Writes `wakeup-pkt-8023-len` (`NL80211_WOWLAN_TRIG_WAKEUP_PKT_8023_LEN`, flag).
-    #[inline]
-    pub fn wakeup_pkt_8023_len(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(13), self)
+    /// Names `wmm-attrs` in [`WmmAttrs`](super::WmmAttrs) and [`WmmAttrsWriter`](super::WmmAttrsWriter).
+    pub enum WmmAttrs {}
+
+    impl f::view::Set for WmmAttrs {
+        const SET: &'static f::AttrSet = &super::SET_WMM_ATTRS;
     }
 
-    /// Writes `tcp-connection` (`NL80211_WOWLAN_TRIG_TCP_CONNECTION`, flag).
-    #[inline]
-    pub fn tcp_connection(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(14), self)
-    }
+    /// Names `wowlan-triggers-attrs` in [`WowlanTriggersAttrs`](super::WowlanTriggersAttrs) and [`WowlanTriggersAttrsWriter`](super::WowlanTriggersAttrsWriter).
+    pub enum WowlanTriggersAttrs {}
 
-    /// Writes `wakeup-tcp-match` (`NL80211_WOWLAN_TRIG_WAKEUP_TCP_MATCH`, flag).
-    #[inline]
-    pub fn wakeup_tcp_match(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(15), self)
-    }
-
-    /// Writes `wakeup-tcp-connlost` (`NL80211_WOWLAN_TRIG_WAKEUP_TCP_CONNLOST`, flag).
-    #[inline]
-    pub fn wakeup_tcp_connlost(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(16), self)
-    }
-
-    /// Writes `wakeup-tcp-nomoretokens` (`NL80211_WOWLAN_TRIG_WAKEUP_TCP_NOMORETOKENS`, flag).
-    #[inline]
-    pub fn wakeup_tcp_nomoretokens(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(17), self)
-    }
-
-    /// Writes `net-detect` (`NL80211_WOWLAN_TRIG_NET_DETECT`, flag).
-    #[inline]
-    pub fn net_detect(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(18), self)
-    }
-
-    /// Writes `net-detect-results` (`NL80211_WOWLAN_TRIG_NET_DETECT_RESULTS`, flag).
-    #[inline]
-    pub fn net_detect_results(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(19), self)
-    }
-
-    /// Writes `unprotected-deauth-disassoc` (`NL80211_WOWLAN_TRIG_UNPROTECTED_DEAUTH_DISASSOC`, flag).
-    #[inline]
-    pub fn unprotected_deauth_disassoc(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(20), self)
+    impl f::view::Set for WowlanTriggersAttrs {
+        const SET: &'static f::AttrSet = &super::SET_WOWLAN_TRIGGERS_ATTRS;
     }
 }

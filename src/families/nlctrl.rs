@@ -711,38 +711,39 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of nlctrl's attribute set `ctrl-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct CtrlAttrs<'a>(f::view::RawView<'a, 10>);
-
-impl<'a> f::view::SetView<'a> for CtrlAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_CTRL_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_CTRL_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nlctrl's attribute set `ctrl-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type CtrlAttrs<'a> = f::view::View<'a, sets::CtrlAttrs, 10>;
 
 impl<'a> CtrlAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `family-id` (`CTRL_ATTR_FAMILY_ID`, u16), written by the writer's `put`.
+    pub const FAMILY_ID: f::view::Key<sets::CtrlAttrs, u16> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
-        &self.0
-    }
+    /// The key of `family-name` (`CTRL_ATTR_FAMILY_NAME`, string), written by the writer's `put`.
+    pub const FAMILY_NAME: f::view::Key<sets::CtrlAttrs, f::view::Str> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `version` (`CTRL_ATTR_VERSION`, u32), written by the writer's `put`.
+    pub const VERSION: f::view::Key<sets::CtrlAttrs, u32> = f::view::Key::new(3);
+
+    /// The key of `hdrsize` (`CTRL_ATTR_HDRSIZE`, u32), written by the writer's `put`.
+    pub const HDRSIZE: f::view::Key<sets::CtrlAttrs, u32> = f::view::Key::new(4);
+
+    /// The key of `maxattr` (`CTRL_ATTR_MAXATTR`, u32), written by the writer's `put`.
+    pub const MAXATTR: f::view::Key<sets::CtrlAttrs, u32> = f::view::Key::new(5);
+
+    /// The key of `ops` (`CTRL_ATTR_OPS`, indexed-array), opened by the writer's `open`.
+    pub const OPS: f::view::Key<sets::CtrlAttrs, f::view::Open> = f::view::Key::new(6);
+
+    /// The key of `mcast-groups` (`CTRL_ATTR_MCAST_GROUPS`, indexed-array), opened by the writer's `open`.
+    pub const MCAST_GROUPS: f::view::Key<sets::CtrlAttrs, f::view::Open> = f::view::Key::new(7);
+
+    /// The key of `policy` (`CTRL_ATTR_POLICY`, nest-type-value), opened by the writer's `open`.
+    pub const POLICY: f::view::Key<sets::CtrlAttrs, f::view::Open> = f::view::Key::new(8);
+
+    /// The key of `op-policy` (`CTRL_ATTR_OP_POLICY`, nest-type-value), opened by the writer's `open`.
+    pub const OP_POLICY: f::view::Key<sets::CtrlAttrs, f::view::Open> = f::view::Key::new(9);
+
+    /// The key of `op` (`CTRL_ATTR_OP`, u32), written by the writer's `put`.
+    pub const OP: f::view::Key<sets::CtrlAttrs, u32> = f::view::Key::new(10);
 
     /// `family-id` (`CTRL_ATTR_FAMILY_ID`, u16).
     #[inline]
@@ -805,116 +806,18 @@ impl<'a> CtrlAttrs<'a> {
     }
 }
 
-/// The typed writer of nlctrl's attribute set `ctrl-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct CtrlAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nlctrl's attribute set `ctrl-attrs`: it writes an attribute by its key, a constant of [`CtrlAttrs`](self::CtrlAttrs) (see [`Writer`](f::view::Writer)).
+pub type CtrlAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::CtrlAttrs>;
 
-impl<'m, 'a, 'b> CtrlAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `family-id` (`CTRL_ATTR_FAMILY_ID`, u16).
-    #[inline]
-    pub fn family_id(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `family-name` (`CTRL_ATTR_FAMILY_NAME`, string).
-    #[inline]
-    pub fn family_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(2, value), self)
-    }
-
-    /// Writes `version` (`CTRL_ATTR_VERSION`, u32).
-    #[inline]
-    pub fn version(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `hdrsize` (`CTRL_ATTR_HDRSIZE`, u32).
-    #[inline]
-    pub fn hdrsize(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `maxattr` (`CTRL_ATTR_MAXATTR`, u32).
-    #[inline]
-    pub fn maxattr(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Opens `ops` (`CTRL_ATTR_OPS`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn ops(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(6)
-    }
-
-    /// Opens `mcast-groups` (`CTRL_ATTR_MCAST_GROUPS`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn mcast_groups(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(7)
-    }
-
-    /// Opens `policy` (`CTRL_ATTR_POLICY`, nest-type-value): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn policy(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(8)
-    }
-
-    /// Opens `op-policy` (`CTRL_ATTR_OP_POLICY`, nest-type-value): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn op_policy(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(9)
-    }
-
-    /// Writes `op` (`CTRL_ATTR_OP`, u32).
-    #[inline]
-    pub fn op(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-}
-
-/// The typed view of nlctrl's attribute set `mcast-group-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct McastGroupAttrs<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for McastGroupAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_MCAST_GROUP_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_MCAST_GROUP_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nlctrl's attribute set `mcast-group-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type McastGroupAttrs<'a> = f::view::View<'a, sets::McastGroupAttrs, 2>;
 
 impl<'a> McastGroupAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `name` (`CTRL_ATTR_MCAST_GRP_NAME`, string), written by the writer's `put`.
+    pub const NAME: f::view::Key<sets::McastGroupAttrs, f::view::Str> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `id` (`CTRL_ATTR_MCAST_GRP_ID`, u32), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::McastGroupAttrs, u32> = f::view::Key::new(2);
 
     /// `name` (`CTRL_ATTR_MCAST_GRP_NAME`, string).
     #[inline]
@@ -929,68 +832,18 @@ impl<'a> McastGroupAttrs<'a> {
     }
 }
 
-/// The typed writer of nlctrl's attribute set `mcast-group-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct McastGroupAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nlctrl's attribute set `mcast-group-attrs`: it writes an attribute by its key, a constant of [`McastGroupAttrs`](self::McastGroupAttrs) (see [`Writer`](f::view::Writer)).
+pub type McastGroupAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::McastGroupAttrs>;
 
-impl<'m, 'a, 'b> McastGroupAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `name` (`CTRL_ATTR_MCAST_GRP_NAME`, string).
-    #[inline]
-    pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-
-    /// Writes `id` (`CTRL_ATTR_MCAST_GRP_ID`, u32).
-    #[inline]
-    pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-}
-
-/// The typed view of nlctrl's attribute set `op-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct OpAttrs<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for OpAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_OP_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_OP_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nlctrl's attribute set `op-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type OpAttrs<'a> = f::view::View<'a, sets::OpAttrs, 2>;
 
 impl<'a> OpAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `id` (`CTRL_ATTR_OP_ID`, u32), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::OpAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `flags` (`CTRL_ATTR_OP_FLAGS`, u32, bits of `op-flags`: `OpFlags`), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::OpAttrs, u32> = f::view::Key::new(2);
 
     /// `id` (`CTRL_ATTR_OP_ID`, u32).
     #[inline]
@@ -1005,68 +858,18 @@ impl<'a> OpAttrs<'a> {
     }
 }
 
-/// The typed writer of nlctrl's attribute set `op-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct OpAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nlctrl's attribute set `op-attrs`: it writes an attribute by its key, a constant of [`OpAttrs`](self::OpAttrs) (see [`Writer`](f::view::Writer)).
+pub type OpAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::OpAttrs>;
 
-impl<'m, 'a, 'b> OpAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `id` (`CTRL_ATTR_OP_ID`, u32).
-    #[inline]
-    pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `flags` (`CTRL_ATTR_OP_FLAGS`, u32, bits of `op-flags`: `OpFlags`).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-}
-
-/// The typed view of nlctrl's attribute set `op-policy-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct OpPolicyAttrs<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for OpPolicyAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_OP_POLICY_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_OP_POLICY_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nlctrl's attribute set `op-policy-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type OpPolicyAttrs<'a> = f::view::View<'a, sets::OpPolicyAttrs, 2>;
 
 impl<'a> OpPolicyAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `do` (`CTRL_ATTR_POLICY_DO`, u32), written by the writer's `put`.
+    pub const DO: f::view::Key<sets::OpPolicyAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `dump` (`CTRL_ATTR_POLICY_DUMP`, u32), written by the writer's `put`.
+    pub const DUMP: f::view::Key<sets::OpPolicyAttrs, u32> = f::view::Key::new(2);
 
     /// `do` (`CTRL_ATTR_POLICY_DO`, u32).
     #[inline]
@@ -1081,68 +884,45 @@ impl<'a> OpPolicyAttrs<'a> {
     }
 }
 
-/// The typed writer of nlctrl's attribute set `op-policy-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct OpPolicyAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nlctrl's attribute set `op-policy-attrs`: it writes an attribute by its key, a constant of [`OpPolicyAttrs`](self::OpPolicyAttrs) (see [`Writer`](f::view::Writer)).
+pub type OpPolicyAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::OpPolicyAttrs>;
 
-impl<'m, 'a, 'b> OpPolicyAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `do` (`CTRL_ATTR_POLICY_DO`, u32).
-    #[inline]
-    pub fn do_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `dump` (`CTRL_ATTR_POLICY_DUMP`, u32).
-    #[inline]
-    pub fn dump(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-}
-
-/// The typed view of nlctrl's attribute set `policy-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct PolicyAttrs<'a>(f::view::RawView<'a, 12>);
-
-impl<'a> f::view::SetView<'a> for PolicyAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_POLICY_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_POLICY_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of nlctrl's attribute set `policy-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type PolicyAttrs<'a> = f::view::View<'a, sets::PolicyAttrs, 12>;
 
 impl<'a> PolicyAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `type` (`NL_POLICY_TYPE_ATTR_TYPE`, u32, a value of `attr-type`: `AttrType`), written by the writer's `put`.
+    pub const TYPE: f::view::Key<sets::PolicyAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 12> {
-        &self.0
-    }
+    /// The key of `min-value-s` (`NL_POLICY_TYPE_ATTR_MIN_VALUE_S`, s64), written by the writer's `put`.
+    pub const MIN_VALUE_S: f::view::Key<sets::PolicyAttrs, i64> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `max-value-s` (`NL_POLICY_TYPE_ATTR_MAX_VALUE_S`, s64), written by the writer's `put`.
+    pub const MAX_VALUE_S: f::view::Key<sets::PolicyAttrs, i64> = f::view::Key::new(3);
+
+    /// The key of `min-value-u` (`NL_POLICY_TYPE_ATTR_MIN_VALUE_U`, u64), written by the writer's `put`.
+    pub const MIN_VALUE_U: f::view::Key<sets::PolicyAttrs, u64> = f::view::Key::new(4);
+
+    /// The key of `max-value-u` (`NL_POLICY_TYPE_ATTR_MAX_VALUE_U`, u64), written by the writer's `put`.
+    pub const MAX_VALUE_U: f::view::Key<sets::PolicyAttrs, u64> = f::view::Key::new(5);
+
+    /// The key of `min-length` (`NL_POLICY_TYPE_ATTR_MIN_LENGTH`, u32), written by the writer's `put`.
+    pub const MIN_LENGTH: f::view::Key<sets::PolicyAttrs, u32> = f::view::Key::new(6);
+
+    /// The key of `max-length` (`NL_POLICY_TYPE_ATTR_MAX_LENGTH`, u32), written by the writer's `put`.
+    pub const MAX_LENGTH: f::view::Key<sets::PolicyAttrs, u32> = f::view::Key::new(7);
+
+    /// The key of `policy-idx` (`NL_POLICY_TYPE_ATTR_POLICY_IDX`, u32), written by the writer's `put`.
+    pub const POLICY_IDX: f::view::Key<sets::PolicyAttrs, u32> = f::view::Key::new(8);
+
+    /// The key of `policy-maxtype` (`NL_POLICY_TYPE_ATTR_POLICY_MAXTYPE`, u32), written by the writer's `put`.
+    pub const POLICY_MAXTYPE: f::view::Key<sets::PolicyAttrs, u32> = f::view::Key::new(9);
+
+    /// The key of `bitfield32-mask` (`NL_POLICY_TYPE_ATTR_BITFIELD32_MASK`, u32), written by the writer's `put`.
+    pub const BITFIELD32_MASK: f::view::Key<sets::PolicyAttrs, u32> = f::view::Key::new(10);
+
+    /// The key of `mask` (`NL_POLICY_TYPE_ATTR_MASK`, u64), written by the writer's `put`.
+    pub const MASK: f::view::Key<sets::PolicyAttrs, u64> = f::view::Key::new(11);
 
     /// `type` (`NL_POLICY_TYPE_ATTR_TYPE`, u32, a value of `attr-type`: `AttrType`).
     #[inline]
@@ -1211,86 +991,45 @@ impl<'a> PolicyAttrs<'a> {
     }
 }
 
-/// The typed writer of nlctrl's attribute set `policy-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PolicyAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of nlctrl's attribute set `policy-attrs`: it writes an attribute by its key, a constant of [`PolicyAttrs`](self::PolicyAttrs) (see [`Writer`](f::view::Writer)).
+pub type PolicyAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::PolicyAttrs>;
 
-impl<'m, 'a, 'b> PolicyAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
+/// The marker types naming nlctrl's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
+
+    /// Names `ctrl-attrs` in [`CtrlAttrs`](super::CtrlAttrs) and [`CtrlAttrsWriter`](super::CtrlAttrsWriter).
+    pub enum CtrlAttrs {}
+
+    impl f::view::Set for CtrlAttrs {
+        const SET: &'static f::AttrSet = &super::SET_CTRL_ATTRS;
     }
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
+    /// Names `mcast-group-attrs` in [`McastGroupAttrs`](super::McastGroupAttrs) and [`McastGroupAttrsWriter`](super::McastGroupAttrsWriter).
+    pub enum McastGroupAttrs {}
+
+    impl f::view::Set for McastGroupAttrs {
+        const SET: &'static f::AttrSet = &super::SET_MCAST_GROUP_ATTRS;
     }
 
-    /// Writes `type` (`NL_POLICY_TYPE_ATTR_TYPE`, u32, a value of `attr-type`: `AttrType`).
-    #[inline]
-    pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
+    /// Names `op-attrs` in [`OpAttrs`](super::OpAttrs) and [`OpAttrsWriter`](super::OpAttrsWriter).
+    pub enum OpAttrs {}
+
+    impl f::view::Set for OpAttrs {
+        const SET: &'static f::AttrSet = &super::SET_OP_ATTRS;
     }
 
-    /// Writes `min-value-s` (`NL_POLICY_TYPE_ATTR_MIN_VALUE_S`, s64).
-    #[inline]
-    pub fn min_value_s(&mut self, value: i64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
+    /// Names `op-policy-attrs` in [`OpPolicyAttrs`](super::OpPolicyAttrs) and [`OpPolicyAttrsWriter`](super::OpPolicyAttrsWriter).
+    pub enum OpPolicyAttrs {}
+
+    impl f::view::Set for OpPolicyAttrs {
+        const SET: &'static f::AttrSet = &super::SET_OP_POLICY_ATTRS;
     }
 
-    /// Writes `max-value-s` (`NL_POLICY_TYPE_ATTR_MAX_VALUE_S`, s64).
-    #[inline]
-    pub fn max_value_s(&mut self, value: i64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
+    /// Names `policy-attrs` in [`PolicyAttrs`](super::PolicyAttrs) and [`PolicyAttrsWriter`](super::PolicyAttrsWriter).
+    pub enum PolicyAttrs {}
 
-    /// Writes `min-value-u` (`NL_POLICY_TYPE_ATTR_MIN_VALUE_U`, u64).
-    #[inline]
-    pub fn min_value_u(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `max-value-u` (`NL_POLICY_TYPE_ATTR_MAX_VALUE_U`, u64).
-    #[inline]
-    pub fn max_value_u(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `min-length` (`NL_POLICY_TYPE_ATTR_MIN_LENGTH`, u32).
-    #[inline]
-    pub fn min_length(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `max-length` (`NL_POLICY_TYPE_ATTR_MAX_LENGTH`, u32).
-    #[inline]
-    pub fn max_length(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `policy-idx` (`NL_POLICY_TYPE_ATTR_POLICY_IDX`, u32).
-    #[inline]
-    pub fn policy_idx(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `policy-maxtype` (`NL_POLICY_TYPE_ATTR_POLICY_MAXTYPE`, u32).
-    #[inline]
-    pub fn policy_maxtype(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `bitfield32-mask` (`NL_POLICY_TYPE_ATTR_BITFIELD32_MASK`, u32).
-    #[inline]
-    pub fn bitfield32_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `mask` (`NL_POLICY_TYPE_ATTR_MASK`, u64).
-    #[inline]
-    pub fn mask(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
+    impl f::view::Set for PolicyAttrs {
+        const SET: &'static f::AttrSet = &super::SET_POLICY_ATTRS;
     }
 }

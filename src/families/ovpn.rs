@@ -1586,38 +1586,29 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of ovpn's attribute set `keyconf`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Keyconf<'a>(f::view::RawView<'a, 6>);
-
-impl<'a> f::view::SetView<'a> for Keyconf<'a> {
-    const SET: &'static f::AttrSet = &SET_KEYCONF;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_KEYCONF, attrs).map(Self)
-    }
-}
+/// The typed view of ovpn's attribute set `keyconf`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Keyconf<'a> = f::view::View<'a, sets::Keyconf, 6>;
 
 impl<'a> Keyconf<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `peer-id` (`OVPN_A_KEYCONF_PEER_ID`, u32), written by the writer's `put`.
+    pub const PEER_ID: f::view::Key<sets::Keyconf, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
-        &self.0
-    }
+    /// The key of `slot` (`OVPN_A_KEYCONF_SLOT`, u32, a value of `key-slot`: `KeySlot`), written by the writer's `put`.
+    pub const SLOT: f::view::Key<sets::Keyconf, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `key-id` (`OVPN_A_KEYCONF_KEY_ID`, u32), written by the writer's `put`.
+    pub const KEY_ID: f::view::Key<sets::Keyconf, u32> = f::view::Key::new(3);
+
+    /// The key of `cipher-alg` (`OVPN_A_KEYCONF_CIPHER_ALG`, u32, a value of `cipher-alg`: `CipherAlg`), written by the writer's `put`.
+    pub const CIPHER_ALG: f::view::Key<sets::Keyconf, u32> = f::view::Key::new(4);
+
+    /// The key of `encrypt-dir` (`OVPN_A_KEYCONF_ENCRYPT_DIR`, nest), opened by the writer's `nest`.
+    pub const ENCRYPT_DIR: f::view::Key<sets::Keyconf, f::view::Nested<sets::Keydir>> =
+        f::view::Key::new(5);
+
+    /// The key of `decrypt-dir` (`OVPN_A_KEYCONF_DECRYPT_DIR`, nest), opened by the writer's `nest`.
+    pub const DECRYPT_DIR: f::view::Key<sets::Keyconf, f::view::Nested<sets::Keydir>> =
+        f::view::Key::new(6);
 
     /// `peer-id` (`OVPN_A_KEYCONF_PEER_ID`, u32).
     #[inline]
@@ -1656,92 +1647,18 @@ impl<'a> Keyconf<'a> {
     }
 }
 
-/// The typed writer of ovpn's attribute set `keyconf`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct KeyconfWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovpn's attribute set `keyconf`: it writes an attribute by its key, a constant of [`Keyconf`](self::Keyconf) (see [`Writer`](f::view::Writer)).
+pub type KeyconfWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Keyconf>;
 
-impl<'m, 'a, 'b> KeyconfWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `peer-id` (`OVPN_A_KEYCONF_PEER_ID`, u32).
-    #[inline]
-    pub fn peer_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `slot` (`OVPN_A_KEYCONF_SLOT`, u32, a value of `key-slot`: `KeySlot`).
-    #[inline]
-    pub fn slot(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `key-id` (`OVPN_A_KEYCONF_KEY_ID`, u32).
-    #[inline]
-    pub fn key_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `cipher-alg` (`OVPN_A_KEYCONF_CIPHER_ALG`, u32, a value of `cipher-alg`: `CipherAlg`).
-    #[inline]
-    pub fn cipher_alg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Opens `encrypt-dir` (`OVPN_A_KEYCONF_ENCRYPT_DIR`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn encrypt_dir(&mut self) -> Result<KeydirWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(5).map(KeydirWriter)
-    }
-
-    /// Opens `decrypt-dir` (`OVPN_A_KEYCONF_DECRYPT_DIR`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn decrypt_dir(&mut self) -> Result<KeydirWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(6).map(KeydirWriter)
-    }
-}
-
-/// The typed view of ovpn's attribute set `keyconf-del-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct KeyconfDelInput<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for KeyconfDelInput<'a> {
-    const SET: &'static f::AttrSet = &SET_KEYCONF_DEL_INPUT;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_KEYCONF_DEL_INPUT, attrs).map(Self)
-    }
-}
+/// The typed view of ovpn's attribute set `keyconf-del-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type KeyconfDelInput<'a> = f::view::View<'a, sets::KeyconfDelInput, 2>;
 
 impl<'a> KeyconfDelInput<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `peer-id` (`OVPN_A_KEYCONF_PEER_ID`, u32), written by the writer's `put`.
+    pub const PEER_ID: f::view::Key<sets::KeyconfDelInput, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `slot` (`OVPN_A_KEYCONF_SLOT`, u32, a value of `key-slot`: `KeySlot`), written by the writer's `put`.
+    pub const SLOT: f::view::Key<sets::KeyconfDelInput, u32> = f::view::Key::new(2);
 
     /// `peer-id` (`OVPN_A_KEYCONF_PEER_ID`, u32).
     #[inline]
@@ -1756,68 +1673,24 @@ impl<'a> KeyconfDelInput<'a> {
     }
 }
 
-/// The typed writer of ovpn's attribute set `keyconf-del-input`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct KeyconfDelInputWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovpn's attribute set `keyconf-del-input`: it writes an attribute by its key, a constant of [`KeyconfDelInput`](self::KeyconfDelInput) (see [`Writer`](f::view::Writer)).
+pub type KeyconfDelInputWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::KeyconfDelInput>;
 
-impl<'m, 'a, 'b> KeyconfDelInputWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `peer-id` (`OVPN_A_KEYCONF_PEER_ID`, u32).
-    #[inline]
-    pub fn peer_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `slot` (`OVPN_A_KEYCONF_SLOT`, u32, a value of `key-slot`: `KeySlot`).
-    #[inline]
-    pub fn slot(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-}
-
-/// The typed view of ovpn's attribute set `keyconf-get`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct KeyconfGet<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for KeyconfGet<'a> {
-    const SET: &'static f::AttrSet = &SET_KEYCONF_GET;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_KEYCONF_GET, attrs).map(Self)
-    }
-}
+/// The typed view of ovpn's attribute set `keyconf-get`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type KeyconfGet<'a> = f::view::View<'a, sets::KeyconfGet, 4>;
 
 impl<'a> KeyconfGet<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `peer-id` (`OVPN_A_KEYCONF_PEER_ID`, u32), written by the writer's `put`.
+    pub const PEER_ID: f::view::Key<sets::KeyconfGet, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `slot` (`OVPN_A_KEYCONF_SLOT`, u32, a value of `key-slot`: `KeySlot`), written by the writer's `put`.
+    pub const SLOT: f::view::Key<sets::KeyconfGet, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `key-id` (`OVPN_A_KEYCONF_KEY_ID`, u32), written by the writer's `put`.
+    pub const KEY_ID: f::view::Key<sets::KeyconfGet, u32> = f::view::Key::new(3);
+
+    /// The key of `cipher-alg` (`OVPN_A_KEYCONF_CIPHER_ALG`, u32, a value of `cipher-alg`: `CipherAlg`), written by the writer's `put`.
+    pub const CIPHER_ALG: f::view::Key<sets::KeyconfGet, u32> = f::view::Key::new(4);
 
     /// `peer-id` (`OVPN_A_KEYCONF_PEER_ID`, u32).
     #[inline]
@@ -1844,80 +1717,15 @@ impl<'a> KeyconfGet<'a> {
     }
 }
 
-/// The typed writer of ovpn's attribute set `keyconf-get`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct KeyconfGetWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovpn's attribute set `keyconf-get`: it writes an attribute by its key, a constant of [`KeyconfGet`](self::KeyconfGet) (see [`Writer`](f::view::Writer)).
+pub type KeyconfGetWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::KeyconfGet>;
 
-impl<'m, 'a, 'b> KeyconfGetWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `peer-id` (`OVPN_A_KEYCONF_PEER_ID`, u32).
-    #[inline]
-    pub fn peer_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `slot` (`OVPN_A_KEYCONF_SLOT`, u32, a value of `key-slot`: `KeySlot`).
-    #[inline]
-    pub fn slot(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `key-id` (`OVPN_A_KEYCONF_KEY_ID`, u32).
-    #[inline]
-    pub fn key_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `cipher-alg` (`OVPN_A_KEYCONF_CIPHER_ALG`, u32, a value of `cipher-alg`: `CipherAlg`).
-    #[inline]
-    pub fn cipher_alg(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-}
-
-/// The typed view of ovpn's attribute set `keyconf-swap-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct KeyconfSwapInput<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for KeyconfSwapInput<'a> {
-    const SET: &'static f::AttrSet = &SET_KEYCONF_SWAP_INPUT;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_KEYCONF_SWAP_INPUT, attrs).map(Self)
-    }
-}
+/// The typed view of ovpn's attribute set `keyconf-swap-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type KeyconfSwapInput<'a> = f::view::View<'a, sets::KeyconfSwapInput, 1>;
 
 impl<'a> KeyconfSwapInput<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `peer-id` (`OVPN_A_KEYCONF_PEER_ID`, u32), written by the writer's `put`.
+    pub const PEER_ID: f::view::Key<sets::KeyconfSwapInput, u32> = f::view::Key::new(1);
 
     /// `peer-id` (`OVPN_A_KEYCONF_PEER_ID`, u32).
     #[inline]
@@ -1926,62 +1734,18 @@ impl<'a> KeyconfSwapInput<'a> {
     }
 }
 
-/// The typed writer of ovpn's attribute set `keyconf-swap-input`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct KeyconfSwapInputWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovpn's attribute set `keyconf-swap-input`: it writes an attribute by its key, a constant of [`KeyconfSwapInput`](self::KeyconfSwapInput) (see [`Writer`](f::view::Writer)).
+pub type KeyconfSwapInputWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::KeyconfSwapInput>;
 
-impl<'m, 'a, 'b> KeyconfSwapInputWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `peer-id` (`OVPN_A_KEYCONF_PEER_ID`, u32).
-    #[inline]
-    pub fn peer_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-}
-
-/// The typed view of ovpn's attribute set `keydir`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Keydir<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for Keydir<'a> {
-    const SET: &'static f::AttrSet = &SET_KEYDIR;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_KEYDIR, attrs).map(Self)
-    }
-}
+/// The typed view of ovpn's attribute set `keydir`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Keydir<'a> = f::view::View<'a, sets::Keydir, 2>;
 
 impl<'a> Keydir<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `cipher-key` (`OVPN_A_KEYDIR_CIPHER_KEY`, binary), written by the writer's `put`.
+    pub const CIPHER_KEY: f::view::Key<sets::Keydir, [u8]> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `nonce-tail` (`OVPN_A_KEYDIR_NONCE_TAIL`, binary), written by the writer's `put`.
+    pub const NONCE_TAIL: f::view::Key<sets::Keydir, [u8]> = f::view::Key::new(2);
 
     /// `cipher-key` (`OVPN_A_KEYDIR_CIPHER_KEY`, binary).
     #[inline]
@@ -1996,68 +1760,22 @@ impl<'a> Keydir<'a> {
     }
 }
 
-/// The typed writer of ovpn's attribute set `keydir`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct KeydirWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovpn's attribute set `keydir`: it writes an attribute by its key, a constant of [`Keydir`](self::Keydir) (see [`Writer`](f::view::Writer)).
+pub type KeydirWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Keydir>;
 
-impl<'m, 'a, 'b> KeydirWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `cipher-key` (`OVPN_A_KEYDIR_CIPHER_KEY`, binary).
-    #[inline]
-    pub fn cipher_key(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, value), self)
-    }
-
-    /// Writes `nonce-tail` (`OVPN_A_KEYDIR_NONCE_TAIL`, binary).
-    #[inline]
-    pub fn nonce_tail(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, value), self)
-    }
-}
-
-/// The typed view of ovpn's attribute set `ovpn`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Ovpn<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for Ovpn<'a> {
-    const SET: &'static f::AttrSet = &SET_OVPN;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_OVPN, attrs).map(Self)
-    }
-}
+/// The typed view of ovpn's attribute set `ovpn`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Ovpn<'a> = f::view::View<'a, sets::Ovpn, 3>;
 
 impl<'a> Ovpn<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `ifindex` (`OVPN_A_IFINDEX`, u32), written by the writer's `put`.
+    pub const IFINDEX: f::view::Key<sets::Ovpn, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `peer` (`OVPN_A_PEER`, nest), opened by the writer's `nest`.
+    pub const PEER: f::view::Key<sets::Ovpn, f::view::Nested<sets::Peer>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `keyconf` (`OVPN_A_KEYCONF`, nest), opened by the writer's `nest`.
+    pub const KEYCONF: f::view::Key<sets::Ovpn, f::view::Nested<sets::Keyconf>> =
+        f::view::Key::new(3);
 
     /// `ifindex` (`OVPN_A_IFINDEX`, u32).
     #[inline]
@@ -2078,74 +1796,21 @@ impl<'a> Ovpn<'a> {
     }
 }
 
-/// The typed writer of ovpn's attribute set `ovpn`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct OvpnWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovpn's attribute set `ovpn`: it writes an attribute by its key, a constant of [`Ovpn`](self::Ovpn) (see [`Writer`](f::view::Writer)).
+pub type OvpnWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Ovpn>;
 
-impl<'m, 'a, 'b> OvpnWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `ifindex` (`OVPN_A_IFINDEX`, u32).
-    #[inline]
-    pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Opens `peer` (`OVPN_A_PEER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn peer(&mut self) -> Result<PeerWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(PeerWriter)
-    }
-
-    /// Opens `keyconf` (`OVPN_A_KEYCONF`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn keyconf(&mut self) -> Result<KeyconfWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(KeyconfWriter)
-    }
-}
-
-/// The typed view of ovpn's attribute set `ovpn-keyconf-del-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct OvpnKeyconfDelInput<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for OvpnKeyconfDelInput<'a> {
-    const SET: &'static f::AttrSet = &SET_OVPN_KEYCONF_DEL_INPUT;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_OVPN_KEYCONF_DEL_INPUT, attrs).map(Self)
-    }
-}
+/// The typed view of ovpn's attribute set `ovpn-keyconf-del-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type OvpnKeyconfDelInput<'a> = f::view::View<'a, sets::OvpnKeyconfDelInput, 2>;
 
 impl<'a> OvpnKeyconfDelInput<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `ifindex` (`OVPN_A_IFINDEX`, u32), written by the writer's `put`.
+    pub const IFINDEX: f::view::Key<sets::OvpnKeyconfDelInput, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `keyconf` (`OVPN_A_KEYCONF`, nest), opened by the writer's `nest`.
+    pub const KEYCONF: f::view::Key<
+        sets::OvpnKeyconfDelInput,
+        f::view::Nested<sets::KeyconfDelInput>,
+    > = f::view::Key::new(3);
 
     /// `ifindex` (`OVPN_A_IFINDEX`, u32).
     #[inline]
@@ -2160,68 +1825,20 @@ impl<'a> OvpnKeyconfDelInput<'a> {
     }
 }
 
-/// The typed writer of ovpn's attribute set `ovpn-keyconf-del-input`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct OvpnKeyconfDelInputWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovpn's attribute set `ovpn-keyconf-del-input`: it writes an attribute by its key, a constant of [`OvpnKeyconfDelInput`](self::OvpnKeyconfDelInput) (see [`Writer`](f::view::Writer)).
+pub type OvpnKeyconfDelInputWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::OvpnKeyconfDelInput>;
 
-impl<'m, 'a, 'b> OvpnKeyconfDelInputWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `ifindex` (`OVPN_A_IFINDEX`, u32).
-    #[inline]
-    pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Opens `keyconf` (`OVPN_A_KEYCONF`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn keyconf(&mut self) -> Result<KeyconfDelInputWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(KeyconfDelInputWriter)
-    }
-}
-
-/// The typed view of ovpn's attribute set `ovpn-keyconf-get`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct OvpnKeyconfGet<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for OvpnKeyconfGet<'a> {
-    const SET: &'static f::AttrSet = &SET_OVPN_KEYCONF_GET;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_OVPN_KEYCONF_GET, attrs).map(Self)
-    }
-}
+/// The typed view of ovpn's attribute set `ovpn-keyconf-get`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type OvpnKeyconfGet<'a> = f::view::View<'a, sets::OvpnKeyconfGet, 2>;
 
 impl<'a> OvpnKeyconfGet<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `ifindex` (`OVPN_A_IFINDEX`, u32), written by the writer's `put`.
+    pub const IFINDEX: f::view::Key<sets::OvpnKeyconfGet, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `keyconf` (`OVPN_A_KEYCONF`, nest), opened by the writer's `nest`.
+    pub const KEYCONF: f::view::Key<sets::OvpnKeyconfGet, f::view::Nested<sets::KeyconfGet>> =
+        f::view::Key::new(3);
 
     /// `ifindex` (`OVPN_A_IFINDEX`, u32).
     #[inline]
@@ -2236,68 +1853,21 @@ impl<'a> OvpnKeyconfGet<'a> {
     }
 }
 
-/// The typed writer of ovpn's attribute set `ovpn-keyconf-get`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct OvpnKeyconfGetWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovpn's attribute set `ovpn-keyconf-get`: it writes an attribute by its key, a constant of [`OvpnKeyconfGet`](self::OvpnKeyconfGet) (see [`Writer`](f::view::Writer)).
+pub type OvpnKeyconfGetWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::OvpnKeyconfGet>;
 
-impl<'m, 'a, 'b> OvpnKeyconfGetWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `ifindex` (`OVPN_A_IFINDEX`, u32).
-    #[inline]
-    pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Opens `keyconf` (`OVPN_A_KEYCONF`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn keyconf(&mut self) -> Result<KeyconfGetWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(KeyconfGetWriter)
-    }
-}
-
-/// The typed view of ovpn's attribute set `ovpn-keyconf-swap-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct OvpnKeyconfSwapInput<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for OvpnKeyconfSwapInput<'a> {
-    const SET: &'static f::AttrSet = &SET_OVPN_KEYCONF_SWAP_INPUT;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_OVPN_KEYCONF_SWAP_INPUT, attrs).map(Self)
-    }
-}
+/// The typed view of ovpn's attribute set `ovpn-keyconf-swap-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type OvpnKeyconfSwapInput<'a> = f::view::View<'a, sets::OvpnKeyconfSwapInput, 2>;
 
 impl<'a> OvpnKeyconfSwapInput<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `ifindex` (`OVPN_A_IFINDEX`, u32), written by the writer's `put`.
+    pub const IFINDEX: f::view::Key<sets::OvpnKeyconfSwapInput, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `keyconf` (`OVPN_A_KEYCONF`, nest), opened by the writer's `nest`.
+    pub const KEYCONF: f::view::Key<
+        sets::OvpnKeyconfSwapInput,
+        f::view::Nested<sets::KeyconfSwapInput>,
+    > = f::view::Key::new(3);
 
     /// `ifindex` (`OVPN_A_IFINDEX`, u32).
     #[inline]
@@ -2312,68 +1882,20 @@ impl<'a> OvpnKeyconfSwapInput<'a> {
     }
 }
 
-/// The typed writer of ovpn's attribute set `ovpn-keyconf-swap-input`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct OvpnKeyconfSwapInputWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovpn's attribute set `ovpn-keyconf-swap-input`: it writes an attribute by its key, a constant of [`OvpnKeyconfSwapInput`](self::OvpnKeyconfSwapInput) (see [`Writer`](f::view::Writer)).
+pub type OvpnKeyconfSwapInputWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::OvpnKeyconfSwapInput>;
 
-impl<'m, 'a, 'b> OvpnKeyconfSwapInputWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `ifindex` (`OVPN_A_IFINDEX`, u32).
-    #[inline]
-    pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Opens `keyconf` (`OVPN_A_KEYCONF`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn keyconf(&mut self) -> Result<KeyconfSwapInputWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(KeyconfSwapInputWriter)
-    }
-}
-
-/// The typed view of ovpn's attribute set `ovpn-peer-del-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct OvpnPeerDelInput<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for OvpnPeerDelInput<'a> {
-    const SET: &'static f::AttrSet = &SET_OVPN_PEER_DEL_INPUT;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_OVPN_PEER_DEL_INPUT, attrs).map(Self)
-    }
-}
+/// The typed view of ovpn's attribute set `ovpn-peer-del-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type OvpnPeerDelInput<'a> = f::view::View<'a, sets::OvpnPeerDelInput, 2>;
 
 impl<'a> OvpnPeerDelInput<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `ifindex` (`OVPN_A_IFINDEX`, u32), written by the writer's `put`.
+    pub const IFINDEX: f::view::Key<sets::OvpnPeerDelInput, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `peer` (`OVPN_A_PEER`, nest), opened by the writer's `nest`.
+    pub const PEER: f::view::Key<sets::OvpnPeerDelInput, f::view::Nested<sets::PeerDelInput>> =
+        f::view::Key::new(2);
 
     /// `ifindex` (`OVPN_A_IFINDEX`, u32).
     #[inline]
@@ -2388,68 +1910,19 @@ impl<'a> OvpnPeerDelInput<'a> {
     }
 }
 
-/// The typed writer of ovpn's attribute set `ovpn-peer-del-input`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct OvpnPeerDelInputWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovpn's attribute set `ovpn-peer-del-input`: it writes an attribute by its key, a constant of [`OvpnPeerDelInput`](self::OvpnPeerDelInput) (see [`Writer`](f::view::Writer)).
+pub type OvpnPeerDelInputWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::OvpnPeerDelInput>;
 
-impl<'m, 'a, 'b> OvpnPeerDelInputWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `ifindex` (`OVPN_A_IFINDEX`, u32).
-    #[inline]
-    pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Opens `peer` (`OVPN_A_PEER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn peer(&mut self) -> Result<PeerDelInputWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(PeerDelInputWriter)
-    }
-}
-
-/// The typed view of ovpn's attribute set `ovpn-peer-new-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct OvpnPeerNewInput<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for OvpnPeerNewInput<'a> {
-    const SET: &'static f::AttrSet = &SET_OVPN_PEER_NEW_INPUT;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_OVPN_PEER_NEW_INPUT, attrs).map(Self)
-    }
-}
+/// The typed view of ovpn's attribute set `ovpn-peer-new-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type OvpnPeerNewInput<'a> = f::view::View<'a, sets::OvpnPeerNewInput, 2>;
 
 impl<'a> OvpnPeerNewInput<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `ifindex` (`OVPN_A_IFINDEX`, u32), written by the writer's `put`.
+    pub const IFINDEX: f::view::Key<sets::OvpnPeerNewInput, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `peer` (`OVPN_A_PEER`, nest), opened by the writer's `nest`.
+    pub const PEER: f::view::Key<sets::OvpnPeerNewInput, f::view::Nested<sets::PeerNewInput>> =
+        f::view::Key::new(2);
 
     /// `ifindex` (`OVPN_A_IFINDEX`, u32).
     #[inline]
@@ -2464,68 +1937,19 @@ impl<'a> OvpnPeerNewInput<'a> {
     }
 }
 
-/// The typed writer of ovpn's attribute set `ovpn-peer-new-input`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct OvpnPeerNewInputWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovpn's attribute set `ovpn-peer-new-input`: it writes an attribute by its key, a constant of [`OvpnPeerNewInput`](self::OvpnPeerNewInput) (see [`Writer`](f::view::Writer)).
+pub type OvpnPeerNewInputWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::OvpnPeerNewInput>;
 
-impl<'m, 'a, 'b> OvpnPeerNewInputWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `ifindex` (`OVPN_A_IFINDEX`, u32).
-    #[inline]
-    pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Opens `peer` (`OVPN_A_PEER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn peer(&mut self) -> Result<PeerNewInputWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(PeerNewInputWriter)
-    }
-}
-
-/// The typed view of ovpn's attribute set `ovpn-peer-set-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct OvpnPeerSetInput<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for OvpnPeerSetInput<'a> {
-    const SET: &'static f::AttrSet = &SET_OVPN_PEER_SET_INPUT;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_OVPN_PEER_SET_INPUT, attrs).map(Self)
-    }
-}
+/// The typed view of ovpn's attribute set `ovpn-peer-set-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type OvpnPeerSetInput<'a> = f::view::View<'a, sets::OvpnPeerSetInput, 2>;
 
 impl<'a> OvpnPeerSetInput<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `ifindex` (`OVPN_A_IFINDEX`, u32), written by the writer's `put`.
+    pub const IFINDEX: f::view::Key<sets::OvpnPeerSetInput, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `peer` (`OVPN_A_PEER`, nest), opened by the writer's `nest`.
+    pub const PEER: f::view::Key<sets::OvpnPeerSetInput, f::view::Nested<sets::PeerSetInput>> =
+        f::view::Key::new(2);
 
     /// `ifindex` (`OVPN_A_IFINDEX`, u32).
     #[inline]
@@ -2540,68 +1964,87 @@ impl<'a> OvpnPeerSetInput<'a> {
     }
 }
 
-/// The typed writer of ovpn's attribute set `ovpn-peer-set-input`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct OvpnPeerSetInputWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovpn's attribute set `ovpn-peer-set-input`: it writes an attribute by its key, a constant of [`OvpnPeerSetInput`](self::OvpnPeerSetInput) (see [`Writer`](f::view::Writer)).
+pub type OvpnPeerSetInputWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::OvpnPeerSetInput>;
 
-impl<'m, 'a, 'b> OvpnPeerSetInputWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `ifindex` (`OVPN_A_IFINDEX`, u32).
-    #[inline]
-    pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Opens `peer` (`OVPN_A_PEER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn peer(&mut self) -> Result<PeerSetInputWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(PeerSetInputWriter)
-    }
-}
-
-/// The typed view of ovpn's attribute set `peer`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Peer<'a>(f::view::RawView<'a, 24>);
-
-impl<'a> f::view::SetView<'a> for Peer<'a> {
-    const SET: &'static f::AttrSet = &SET_PEER;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PEER, attrs).map(Self)
-    }
-}
+/// The typed view of ovpn's attribute set `peer`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Peer<'a> = f::view::View<'a, sets::Peer, 24>;
 
 impl<'a> Peer<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `id` (`OVPN_A_PEER_ID`, u32), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::Peer, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 24> {
-        &self.0
-    }
+    /// The key of `remote-ipv4` (`OVPN_A_PEER_REMOTE_IPV4`, u32, big-endian, display hint ipv4), written by the writer's `put`.
+    pub const REMOTE_IPV4: f::view::Key<sets::Peer, f::view::Be<core::net::Ipv4Addr>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `remote-ipv6` (`OVPN_A_PEER_REMOTE_IPV6`, binary, display hint ipv6), written by the writer's `put`.
+    pub const REMOTE_IPV6: f::view::Key<sets::Peer, core::net::Ipv6Addr> = f::view::Key::new(3);
+
+    /// The key of `remote-ipv6-scope-id` (`OVPN_A_PEER_REMOTE_IPV6_SCOPE_ID`, u32), written by the writer's `put`.
+    pub const REMOTE_IPV6_SCOPE_ID: f::view::Key<sets::Peer, u32> = f::view::Key::new(4);
+
+    /// The key of `remote-port` (`OVPN_A_PEER_REMOTE_PORT`, u16, big-endian), written by the writer's `put`.
+    pub const REMOTE_PORT: f::view::Key<sets::Peer, f::view::Be<u16>> = f::view::Key::new(5);
+
+    /// The key of `socket` (`OVPN_A_PEER_SOCKET`, u32), written by the writer's `put`.
+    pub const SOCKET: f::view::Key<sets::Peer, u32> = f::view::Key::new(6);
+
+    /// The key of `socket-netnsid` (`OVPN_A_PEER_SOCKET_NETNSID`, s32), written by the writer's `put`.
+    pub const SOCKET_NETNSID: f::view::Key<sets::Peer, i32> = f::view::Key::new(7);
+
+    /// The key of `vpn-ipv4` (`OVPN_A_PEER_VPN_IPV4`, u32, big-endian, display hint ipv4), written by the writer's `put`.
+    pub const VPN_IPV4: f::view::Key<sets::Peer, f::view::Be<core::net::Ipv4Addr>> =
+        f::view::Key::new(8);
+
+    /// The key of `vpn-ipv6` (`OVPN_A_PEER_VPN_IPV6`, binary, display hint ipv6), written by the writer's `put`.
+    pub const VPN_IPV6: f::view::Key<sets::Peer, core::net::Ipv6Addr> = f::view::Key::new(9);
+
+    /// The key of `local-ipv4` (`OVPN_A_PEER_LOCAL_IPV4`, u32, big-endian, display hint ipv4), written by the writer's `put`.
+    pub const LOCAL_IPV4: f::view::Key<sets::Peer, f::view::Be<core::net::Ipv4Addr>> =
+        f::view::Key::new(10);
+
+    /// The key of `local-ipv6` (`OVPN_A_PEER_LOCAL_IPV6`, binary, display hint ipv6), written by the writer's `put`.
+    pub const LOCAL_IPV6: f::view::Key<sets::Peer, core::net::Ipv6Addr> = f::view::Key::new(11);
+
+    /// The key of `local-port` (`OVPN_A_PEER_LOCAL_PORT`, u16, big-endian), written by the writer's `put`.
+    pub const LOCAL_PORT: f::view::Key<sets::Peer, f::view::Be<u16>> = f::view::Key::new(12);
+
+    /// The key of `keepalive-interval` (`OVPN_A_PEER_KEEPALIVE_INTERVAL`, u32), written by the writer's `put`.
+    pub const KEEPALIVE_INTERVAL: f::view::Key<sets::Peer, u32> = f::view::Key::new(13);
+
+    /// The key of `keepalive-timeout` (`OVPN_A_PEER_KEEPALIVE_TIMEOUT`, u32), written by the writer's `put`.
+    pub const KEEPALIVE_TIMEOUT: f::view::Key<sets::Peer, u32> = f::view::Key::new(14);
+
+    /// The key of `del-reason` (`OVPN_A_PEER_DEL_REASON`, u32, a value of `del-peer-reason`: `DelPeerReason`), written by the writer's `put`.
+    pub const DEL_REASON: f::view::Key<sets::Peer, u32> = f::view::Key::new(15);
+
+    /// The key of `vpn-rx-bytes` (`OVPN_A_PEER_VPN_RX_BYTES`, uint), written by the writer's `put`.
+    pub const VPN_RX_BYTES: f::view::Key<sets::Peer, u64> = f::view::Key::new(16);
+
+    /// The key of `vpn-tx-bytes` (`OVPN_A_PEER_VPN_TX_BYTES`, uint), written by the writer's `put`.
+    pub const VPN_TX_BYTES: f::view::Key<sets::Peer, u64> = f::view::Key::new(17);
+
+    /// The key of `vpn-rx-packets` (`OVPN_A_PEER_VPN_RX_PACKETS`, uint), written by the writer's `put`.
+    pub const VPN_RX_PACKETS: f::view::Key<sets::Peer, u64> = f::view::Key::new(18);
+
+    /// The key of `vpn-tx-packets` (`OVPN_A_PEER_VPN_TX_PACKETS`, uint), written by the writer's `put`.
+    pub const VPN_TX_PACKETS: f::view::Key<sets::Peer, u64> = f::view::Key::new(19);
+
+    /// The key of `link-rx-bytes` (`OVPN_A_PEER_LINK_RX_BYTES`, uint), written by the writer's `put`.
+    pub const LINK_RX_BYTES: f::view::Key<sets::Peer, u64> = f::view::Key::new(20);
+
+    /// The key of `link-tx-bytes` (`OVPN_A_PEER_LINK_TX_BYTES`, uint), written by the writer's `put`.
+    pub const LINK_TX_BYTES: f::view::Key<sets::Peer, u64> = f::view::Key::new(21);
+
+    /// The key of `link-rx-packets` (`OVPN_A_PEER_LINK_RX_PACKETS`, uint), written by the writer's `put`.
+    pub const LINK_RX_PACKETS: f::view::Key<sets::Peer, u64> = f::view::Key::new(22);
+
+    /// The key of `link-tx-packets` (`OVPN_A_PEER_LINK_TX_PACKETS`, uint), written by the writer's `put`.
+    pub const LINK_TX_PACKETS: f::view::Key<sets::Peer, u64> = f::view::Key::new(23);
+
+    /// The key of `tx-id` (`OVPN_A_PEER_TX_ID`, u32), written by the writer's `put`.
+    pub const TX_ID: f::view::Key<sets::Peer, u32> = f::view::Key::new(24);
 
     /// `id` (`OVPN_A_PEER_ID`, u32).
     #[inline]
@@ -2748,200 +2191,15 @@ impl<'a> Peer<'a> {
     }
 }
 
-/// The typed writer of ovpn's attribute set `peer`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PeerWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovpn's attribute set `peer`: it writes an attribute by its key, a constant of [`Peer`](self::Peer) (see [`Writer`](f::view::Writer)).
+pub type PeerWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Peer>;
 
-impl<'m, 'a, 'b> PeerWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `id` (`OVPN_A_PEER_ID`, u32).
-    #[inline]
-    pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `remote-ipv4` (`OVPN_A_PEER_REMOTE_IPV4`, u32, big-endian, display hint ipv4).
-    #[inline]
-    pub fn remote_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `remote-ipv6` (`OVPN_A_PEER_REMOTE_IPV6`, binary, display hint ipv6).
-    #[inline]
-    pub fn remote_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `remote-ipv6-scope-id` (`OVPN_A_PEER_REMOTE_IPV6_SCOPE_ID`, u32).
-    #[inline]
-    pub fn remote_ipv6_scope_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `remote-port` (`OVPN_A_PEER_REMOTE_PORT`, u16, big-endian).
-    #[inline]
-    pub fn remote_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(5, &value), self)
-    }
-
-    /// Writes `socket` (`OVPN_A_PEER_SOCKET`, u32).
-    #[inline]
-    pub fn socket(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `socket-netnsid` (`OVPN_A_PEER_SOCKET_NETNSID`, s32).
-    #[inline]
-    pub fn socket_netnsid(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `vpn-ipv4` (`OVPN_A_PEER_VPN_IPV4`, u32, big-endian, display hint ipv4).
-    #[inline]
-    pub fn vpn_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(8, &value), self)
-    }
-
-    /// Writes `vpn-ipv6` (`OVPN_A_PEER_VPN_IPV6`, binary, display hint ipv6).
-    #[inline]
-    pub fn vpn_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `local-ipv4` (`OVPN_A_PEER_LOCAL_IPV4`, u32, big-endian, display hint ipv4).
-    #[inline]
-    pub fn local_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(10, &value), self)
-    }
-
-    /// Writes `local-ipv6` (`OVPN_A_PEER_LOCAL_IPV6`, binary, display hint ipv6).
-    #[inline]
-    pub fn local_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `local-port` (`OVPN_A_PEER_LOCAL_PORT`, u16, big-endian).
-    #[inline]
-    pub fn local_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(12, &value), self)
-    }
-
-    /// Writes `keepalive-interval` (`OVPN_A_PEER_KEEPALIVE_INTERVAL`, u32).
-    #[inline]
-    pub fn keepalive_interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `keepalive-timeout` (`OVPN_A_PEER_KEEPALIVE_TIMEOUT`, u32).
-    #[inline]
-    pub fn keepalive_timeout(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-
-    /// Writes `del-reason` (`OVPN_A_PEER_DEL_REASON`, u32, a value of `del-peer-reason`: `DelPeerReason`).
-    #[inline]
-    pub fn del_reason(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `vpn-rx-bytes` (`OVPN_A_PEER_VPN_RX_BYTES`, uint).
-    #[inline]
-    pub fn vpn_rx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, &value), self)
-    }
-
-    /// Writes `vpn-tx-bytes` (`OVPN_A_PEER_VPN_TX_BYTES`, uint).
-    #[inline]
-    pub fn vpn_tx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(17, &value), self)
-    }
-
-    /// Writes `vpn-rx-packets` (`OVPN_A_PEER_VPN_RX_PACKETS`, uint).
-    #[inline]
-    pub fn vpn_rx_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(18, &value), self)
-    }
-
-    /// Writes `vpn-tx-packets` (`OVPN_A_PEER_VPN_TX_PACKETS`, uint).
-    #[inline]
-    pub fn vpn_tx_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(19, &value), self)
-    }
-
-    /// Writes `link-rx-bytes` (`OVPN_A_PEER_LINK_RX_BYTES`, uint).
-    #[inline]
-    pub fn link_rx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(20, &value), self)
-    }
-
-    /// Writes `link-tx-bytes` (`OVPN_A_PEER_LINK_TX_BYTES`, uint).
-    #[inline]
-    pub fn link_tx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(21, &value), self)
-    }
-
-    /// Writes `link-rx-packets` (`OVPN_A_PEER_LINK_RX_PACKETS`, uint).
-    #[inline]
-    pub fn link_rx_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(22, &value), self)
-    }
-
-    /// Writes `link-tx-packets` (`OVPN_A_PEER_LINK_TX_PACKETS`, uint).
-    #[inline]
-    pub fn link_tx_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(23, &value), self)
-    }
-
-    /// Writes `tx-id` (`OVPN_A_PEER_TX_ID`, u32).
-    #[inline]
-    pub fn tx_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(24, &value), self)
-    }
-}
-
-/// The typed view of ovpn's attribute set `peer-del-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct PeerDelInput<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for PeerDelInput<'a> {
-    const SET: &'static f::AttrSet = &SET_PEER_DEL_INPUT;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PEER_DEL_INPUT, attrs).map(Self)
-    }
-}
+/// The typed view of ovpn's attribute set `peer-del-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type PeerDelInput<'a> = f::view::View<'a, sets::PeerDelInput, 1>;
 
 impl<'a> PeerDelInput<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `id` (`OVPN_A_PEER_ID`, u32), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::PeerDelInput, u32> = f::view::Key::new(1);
 
     /// `id` (`OVPN_A_PEER_ID`, u32).
     #[inline]
@@ -2950,62 +2208,58 @@ impl<'a> PeerDelInput<'a> {
     }
 }
 
-/// The typed writer of ovpn's attribute set `peer-del-input`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PeerDelInputWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovpn's attribute set `peer-del-input`: it writes an attribute by its key, a constant of [`PeerDelInput`](self::PeerDelInput) (see [`Writer`](f::view::Writer)).
+pub type PeerDelInputWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::PeerDelInput>;
 
-impl<'m, 'a, 'b> PeerDelInputWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `id` (`OVPN_A_PEER_ID`, u32).
-    #[inline]
-    pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-}
-
-/// The typed view of ovpn's attribute set `peer-new-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct PeerNewInput<'a>(f::view::RawView<'a, 13>);
-
-impl<'a> f::view::SetView<'a> for PeerNewInput<'a> {
-    const SET: &'static f::AttrSet = &SET_PEER_NEW_INPUT;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PEER_NEW_INPUT, attrs).map(Self)
-    }
-}
+/// The typed view of ovpn's attribute set `peer-new-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type PeerNewInput<'a> = f::view::View<'a, sets::PeerNewInput, 13>;
 
 impl<'a> PeerNewInput<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `id` (`OVPN_A_PEER_ID`, u32), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::PeerNewInput, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 13> {
-        &self.0
-    }
+    /// The key of `remote-ipv4` (`OVPN_A_PEER_REMOTE_IPV4`, u32, big-endian, display hint ipv4), written by the writer's `put`.
+    pub const REMOTE_IPV4: f::view::Key<sets::PeerNewInput, f::view::Be<core::net::Ipv4Addr>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `remote-ipv6` (`OVPN_A_PEER_REMOTE_IPV6`, binary, display hint ipv6), written by the writer's `put`.
+    pub const REMOTE_IPV6: f::view::Key<sets::PeerNewInput, core::net::Ipv6Addr> =
+        f::view::Key::new(3);
+
+    /// The key of `remote-ipv6-scope-id` (`OVPN_A_PEER_REMOTE_IPV6_SCOPE_ID`, u32), written by the writer's `put`.
+    pub const REMOTE_IPV6_SCOPE_ID: f::view::Key<sets::PeerNewInput, u32> = f::view::Key::new(4);
+
+    /// The key of `remote-port` (`OVPN_A_PEER_REMOTE_PORT`, u16, big-endian), written by the writer's `put`.
+    pub const REMOTE_PORT: f::view::Key<sets::PeerNewInput, f::view::Be<u16>> =
+        f::view::Key::new(5);
+
+    /// The key of `socket` (`OVPN_A_PEER_SOCKET`, u32), written by the writer's `put`.
+    pub const SOCKET: f::view::Key<sets::PeerNewInput, u32> = f::view::Key::new(6);
+
+    /// The key of `vpn-ipv4` (`OVPN_A_PEER_VPN_IPV4`, u32, big-endian, display hint ipv4), written by the writer's `put`.
+    pub const VPN_IPV4: f::view::Key<sets::PeerNewInput, f::view::Be<core::net::Ipv4Addr>> =
+        f::view::Key::new(8);
+
+    /// The key of `vpn-ipv6` (`OVPN_A_PEER_VPN_IPV6`, binary, display hint ipv6), written by the writer's `put`.
+    pub const VPN_IPV6: f::view::Key<sets::PeerNewInput, core::net::Ipv6Addr> =
+        f::view::Key::new(9);
+
+    /// The key of `local-ipv4` (`OVPN_A_PEER_LOCAL_IPV4`, u32, big-endian, display hint ipv4), written by the writer's `put`.
+    pub const LOCAL_IPV4: f::view::Key<sets::PeerNewInput, f::view::Be<core::net::Ipv4Addr>> =
+        f::view::Key::new(10);
+
+    /// The key of `local-ipv6` (`OVPN_A_PEER_LOCAL_IPV6`, binary, display hint ipv6), written by the writer's `put`.
+    pub const LOCAL_IPV6: f::view::Key<sets::PeerNewInput, core::net::Ipv6Addr> =
+        f::view::Key::new(11);
+
+    /// The key of `keepalive-interval` (`OVPN_A_PEER_KEEPALIVE_INTERVAL`, u32), written by the writer's `put`.
+    pub const KEEPALIVE_INTERVAL: f::view::Key<sets::PeerNewInput, u32> = f::view::Key::new(13);
+
+    /// The key of `keepalive-timeout` (`OVPN_A_PEER_KEEPALIVE_TIMEOUT`, u32), written by the writer's `put`.
+    pub const KEEPALIVE_TIMEOUT: f::view::Key<sets::PeerNewInput, u32> = f::view::Key::new(14);
+
+    /// The key of `tx-id` (`OVPN_A_PEER_TX_ID`, u32), written by the writer's `put`.
+    pub const TX_ID: f::view::Key<sets::PeerNewInput, u32> = f::view::Key::new(24);
 
     /// `id` (`OVPN_A_PEER_ID`, u32).
     #[inline]
@@ -3086,134 +2340,55 @@ impl<'a> PeerNewInput<'a> {
     }
 }
 
-/// The typed writer of ovpn's attribute set `peer-new-input`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PeerNewInputWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovpn's attribute set `peer-new-input`: it writes an attribute by its key, a constant of [`PeerNewInput`](self::PeerNewInput) (see [`Writer`](f::view::Writer)).
+pub type PeerNewInputWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::PeerNewInput>;
 
-impl<'m, 'a, 'b> PeerNewInputWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `id` (`OVPN_A_PEER_ID`, u32).
-    #[inline]
-    pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `remote-ipv4` (`OVPN_A_PEER_REMOTE_IPV4`, u32, big-endian, display hint ipv4).
-    #[inline]
-    pub fn remote_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `remote-ipv6` (`OVPN_A_PEER_REMOTE_IPV6`, binary, display hint ipv6).
-    #[inline]
-    pub fn remote_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `remote-ipv6-scope-id` (`OVPN_A_PEER_REMOTE_IPV6_SCOPE_ID`, u32).
-    #[inline]
-    pub fn remote_ipv6_scope_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `remote-port` (`OVPN_A_PEER_REMOTE_PORT`, u16, big-endian).
-    #[inline]
-    pub fn remote_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(5, &value), self)
-    }
-
-    /// Writes `socket` (`OVPN_A_PEER_SOCKET`, u32).
-    #[inline]
-    pub fn socket(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `vpn-ipv4` (`OVPN_A_PEER_VPN_IPV4`, u32, big-endian, display hint ipv4).
-    #[inline]
-    pub fn vpn_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(8, &value), self)
-    }
-
-    /// Writes `vpn-ipv6` (`OVPN_A_PEER_VPN_IPV6`, binary, display hint ipv6).
-    #[inline]
-    pub fn vpn_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `local-ipv4` (`OVPN_A_PEER_LOCAL_IPV4`, u32, big-endian, display hint ipv4).
-    #[inline]
-    pub fn local_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(10, &value), self)
-    }
-
-    /// Writes `local-ipv6` (`OVPN_A_PEER_LOCAL_IPV6`, binary, display hint ipv6).
-    #[inline]
-    pub fn local_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `keepalive-interval` (`OVPN_A_PEER_KEEPALIVE_INTERVAL`, u32).
-    #[inline]
-    pub fn keepalive_interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `keepalive-timeout` (`OVPN_A_PEER_KEEPALIVE_TIMEOUT`, u32).
-    #[inline]
-    pub fn keepalive_timeout(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-
-    /// Writes `tx-id` (`OVPN_A_PEER_TX_ID`, u32).
-    #[inline]
-    pub fn tx_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(24, &value), self)
-    }
-}
-
-/// The typed view of ovpn's attribute set `peer-set-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct PeerSetInput<'a>(f::view::RawView<'a, 12>);
-
-impl<'a> f::view::SetView<'a> for PeerSetInput<'a> {
-    const SET: &'static f::AttrSet = &SET_PEER_SET_INPUT;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PEER_SET_INPUT, attrs).map(Self)
-    }
-}
+/// The typed view of ovpn's attribute set `peer-set-input`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type PeerSetInput<'a> = f::view::View<'a, sets::PeerSetInput, 12>;
 
 impl<'a> PeerSetInput<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `id` (`OVPN_A_PEER_ID`, u32), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::PeerSetInput, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 12> {
-        &self.0
-    }
+    /// The key of `remote-ipv4` (`OVPN_A_PEER_REMOTE_IPV4`, u32, big-endian, display hint ipv4), written by the writer's `put`.
+    pub const REMOTE_IPV4: f::view::Key<sets::PeerSetInput, f::view::Be<core::net::Ipv4Addr>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `remote-ipv6` (`OVPN_A_PEER_REMOTE_IPV6`, binary, display hint ipv6), written by the writer's `put`.
+    pub const REMOTE_IPV6: f::view::Key<sets::PeerSetInput, core::net::Ipv6Addr> =
+        f::view::Key::new(3);
+
+    /// The key of `remote-ipv6-scope-id` (`OVPN_A_PEER_REMOTE_IPV6_SCOPE_ID`, u32), written by the writer's `put`.
+    pub const REMOTE_IPV6_SCOPE_ID: f::view::Key<sets::PeerSetInput, u32> = f::view::Key::new(4);
+
+    /// The key of `remote-port` (`OVPN_A_PEER_REMOTE_PORT`, u16, big-endian), written by the writer's `put`.
+    pub const REMOTE_PORT: f::view::Key<sets::PeerSetInput, f::view::Be<u16>> =
+        f::view::Key::new(5);
+
+    /// The key of `vpn-ipv4` (`OVPN_A_PEER_VPN_IPV4`, u32, big-endian, display hint ipv4), written by the writer's `put`.
+    pub const VPN_IPV4: f::view::Key<sets::PeerSetInput, f::view::Be<core::net::Ipv4Addr>> =
+        f::view::Key::new(8);
+
+    /// The key of `vpn-ipv6` (`OVPN_A_PEER_VPN_IPV6`, binary, display hint ipv6), written by the writer's `put`.
+    pub const VPN_IPV6: f::view::Key<sets::PeerSetInput, core::net::Ipv6Addr> =
+        f::view::Key::new(9);
+
+    /// The key of `local-ipv4` (`OVPN_A_PEER_LOCAL_IPV4`, u32, big-endian, display hint ipv4), written by the writer's `put`.
+    pub const LOCAL_IPV4: f::view::Key<sets::PeerSetInput, f::view::Be<core::net::Ipv4Addr>> =
+        f::view::Key::new(10);
+
+    /// The key of `local-ipv6` (`OVPN_A_PEER_LOCAL_IPV6`, binary, display hint ipv6), written by the writer's `put`.
+    pub const LOCAL_IPV6: f::view::Key<sets::PeerSetInput, core::net::Ipv6Addr> =
+        f::view::Key::new(11);
+
+    /// The key of `keepalive-interval` (`OVPN_A_PEER_KEEPALIVE_INTERVAL`, u32), written by the writer's `put`.
+    pub const KEEPALIVE_INTERVAL: f::view::Key<sets::PeerSetInput, u32> = f::view::Key::new(13);
+
+    /// The key of `keepalive-timeout` (`OVPN_A_PEER_KEEPALIVE_TIMEOUT`, u32), written by the writer's `put`.
+    pub const KEEPALIVE_TIMEOUT: f::view::Key<sets::PeerSetInput, u32> = f::view::Key::new(14);
+
+    /// The key of `tx-id` (`OVPN_A_PEER_TX_ID`, u32), written by the writer's `put`.
+    pub const TX_ID: f::view::Key<sets::PeerSetInput, u32> = f::view::Key::new(24);
 
     /// `id` (`OVPN_A_PEER_ID`, u32).
     #[inline]
@@ -3288,92 +2463,122 @@ impl<'a> PeerSetInput<'a> {
     }
 }
 
-/// The typed writer of ovpn's attribute set `peer-set-input`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PeerSetInputWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovpn's attribute set `peer-set-input`: it writes an attribute by its key, a constant of [`PeerSetInput`](self::PeerSetInput) (see [`Writer`](f::view::Writer)).
+pub type PeerSetInputWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::PeerSetInput>;
 
-impl<'m, 'a, 'b> PeerSetInputWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
+/// The marker types naming ovpn's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
+
+    /// Names `keyconf` in [`Keyconf`](super::Keyconf) and [`KeyconfWriter`](super::KeyconfWriter).
+    pub enum Keyconf {}
+
+    impl f::view::Set for Keyconf {
+        const SET: &'static f::AttrSet = &super::SET_KEYCONF;
     }
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
+    /// Names `keyconf-del-input` in [`KeyconfDelInput`](super::KeyconfDelInput) and [`KeyconfDelInputWriter`](super::KeyconfDelInputWriter).
+    pub enum KeyconfDelInput {}
+
+    impl f::view::Set for KeyconfDelInput {
+        const SET: &'static f::AttrSet = &super::SET_KEYCONF_DEL_INPUT;
     }
 
-    /// Writes `id` (`OVPN_A_PEER_ID`, u32).
-    #[inline]
-    pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
+    /// Names `keyconf-get` in [`KeyconfGet`](super::KeyconfGet) and [`KeyconfGetWriter`](super::KeyconfGetWriter).
+    pub enum KeyconfGet {}
+
+    impl f::view::Set for KeyconfGet {
+        const SET: &'static f::AttrSet = &super::SET_KEYCONF_GET;
     }
 
-    /// Writes `remote-ipv4` (`OVPN_A_PEER_REMOTE_IPV4`, u32, big-endian, display hint ipv4).
-    #[inline]
-    pub fn remote_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
+    /// Names `keyconf-swap-input` in [`KeyconfSwapInput`](super::KeyconfSwapInput) and [`KeyconfSwapInputWriter`](super::KeyconfSwapInputWriter).
+    pub enum KeyconfSwapInput {}
+
+    impl f::view::Set for KeyconfSwapInput {
+        const SET: &'static f::AttrSet = &super::SET_KEYCONF_SWAP_INPUT;
     }
 
-    /// Writes `remote-ipv6` (`OVPN_A_PEER_REMOTE_IPV6`, binary, display hint ipv6).
-    #[inline]
-    pub fn remote_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
+    /// Names `keydir` in [`Keydir`](super::Keydir) and [`KeydirWriter`](super::KeydirWriter).
+    pub enum Keydir {}
+
+    impl f::view::Set for Keydir {
+        const SET: &'static f::AttrSet = &super::SET_KEYDIR;
     }
 
-    /// Writes `remote-ipv6-scope-id` (`OVPN_A_PEER_REMOTE_IPV6_SCOPE_ID`, u32).
-    #[inline]
-    pub fn remote_ipv6_scope_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
+    /// Names `ovpn` in [`Ovpn`](super::Ovpn) and [`OvpnWriter`](super::OvpnWriter).
+    pub enum Ovpn {}
+
+    impl f::view::Set for Ovpn {
+        const SET: &'static f::AttrSet = &super::SET_OVPN;
     }
 
-    /// Writes `remote-port` (`OVPN_A_PEER_REMOTE_PORT`, u16, big-endian).
-    #[inline]
-    pub fn remote_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(5, &value), self)
+    /// Names `ovpn-keyconf-del-input` in [`OvpnKeyconfDelInput`](super::OvpnKeyconfDelInput) and [`OvpnKeyconfDelInputWriter`](super::OvpnKeyconfDelInputWriter).
+    pub enum OvpnKeyconfDelInput {}
+
+    impl f::view::Set for OvpnKeyconfDelInput {
+        const SET: &'static f::AttrSet = &super::SET_OVPN_KEYCONF_DEL_INPUT;
     }
 
-    /// Writes `vpn-ipv4` (`OVPN_A_PEER_VPN_IPV4`, u32, big-endian, display hint ipv4).
-    #[inline]
-    pub fn vpn_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(8, &value), self)
+    /// Names `ovpn-keyconf-get` in [`OvpnKeyconfGet`](super::OvpnKeyconfGet) and [`OvpnKeyconfGetWriter`](super::OvpnKeyconfGetWriter).
+    pub enum OvpnKeyconfGet {}
+
+    impl f::view::Set for OvpnKeyconfGet {
+        const SET: &'static f::AttrSet = &super::SET_OVPN_KEYCONF_GET;
     }
 
-    /// Writes `vpn-ipv6` (`OVPN_A_PEER_VPN_IPV6`, binary, display hint ipv6).
-    #[inline]
-    pub fn vpn_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
+    /// Names `ovpn-keyconf-swap-input` in [`OvpnKeyconfSwapInput`](super::OvpnKeyconfSwapInput) and [`OvpnKeyconfSwapInputWriter`](super::OvpnKeyconfSwapInputWriter).
+    pub enum OvpnKeyconfSwapInput {}
+
+    impl f::view::Set for OvpnKeyconfSwapInput {
+        const SET: &'static f::AttrSet = &super::SET_OVPN_KEYCONF_SWAP_INPUT;
     }
 
-    /// Writes `local-ipv4` (`OVPN_A_PEER_LOCAL_IPV4`, u32, big-endian, display hint ipv4).
-    #[inline]
-    pub fn local_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(10, &value), self)
+    /// Names `ovpn-peer-del-input` in [`OvpnPeerDelInput`](super::OvpnPeerDelInput) and [`OvpnPeerDelInputWriter`](super::OvpnPeerDelInputWriter).
+    pub enum OvpnPeerDelInput {}
+
+    impl f::view::Set for OvpnPeerDelInput {
+        const SET: &'static f::AttrSet = &super::SET_OVPN_PEER_DEL_INPUT;
     }
 
-    /// Writes `local-ipv6` (`OVPN_A_PEER_LOCAL_IPV6`, binary, display hint ipv6).
-    #[inline]
-    pub fn local_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
+    /// Names `ovpn-peer-new-input` in [`OvpnPeerNewInput`](super::OvpnPeerNewInput) and [`OvpnPeerNewInputWriter`](super::OvpnPeerNewInputWriter).
+    pub enum OvpnPeerNewInput {}
+
+    impl f::view::Set for OvpnPeerNewInput {
+        const SET: &'static f::AttrSet = &super::SET_OVPN_PEER_NEW_INPUT;
     }
 
-    /// Writes `keepalive-interval` (`OVPN_A_PEER_KEEPALIVE_INTERVAL`, u32).
-    #[inline]
-    pub fn keepalive_interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
+    /// Names `ovpn-peer-set-input` in [`OvpnPeerSetInput`](super::OvpnPeerSetInput) and [`OvpnPeerSetInputWriter`](super::OvpnPeerSetInputWriter).
+    pub enum OvpnPeerSetInput {}
+
+    impl f::view::Set for OvpnPeerSetInput {
+        const SET: &'static f::AttrSet = &super::SET_OVPN_PEER_SET_INPUT;
     }
 
-    /// Writes `keepalive-timeout` (`OVPN_A_PEER_KEEPALIVE_TIMEOUT`, u32).
-    #[inline]
-    pub fn keepalive_timeout(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
+    /// Names `peer` in [`Peer`](super::Peer) and [`PeerWriter`](super::PeerWriter).
+    pub enum Peer {}
+
+    impl f::view::Set for Peer {
+        const SET: &'static f::AttrSet = &super::SET_PEER;
     }
 
-    /// Writes `tx-id` (`OVPN_A_PEER_TX_ID`, u32).
-    #[inline]
-    pub fn tx_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(24, &value), self)
+    /// Names `peer-del-input` in [`PeerDelInput`](super::PeerDelInput) and [`PeerDelInputWriter`](super::PeerDelInputWriter).
+    pub enum PeerDelInput {}
+
+    impl f::view::Set for PeerDelInput {
+        const SET: &'static f::AttrSet = &super::SET_PEER_DEL_INPUT;
+    }
+
+    /// Names `peer-new-input` in [`PeerNewInput`](super::PeerNewInput) and [`PeerNewInputWriter`](super::PeerNewInputWriter).
+    pub enum PeerNewInput {}
+
+    impl f::view::Set for PeerNewInput {
+        const SET: &'static f::AttrSet = &super::SET_PEER_NEW_INPUT;
+    }
+
+    /// Names `peer-set-input` in [`PeerSetInput`](super::PeerSetInput) and [`PeerSetInputWriter`](super::PeerSetInputWriter).
+    pub enum PeerSetInput {}
+
+    impl f::view::Set for PeerSetInput {
+        const SET: &'static f::AttrSet = &super::SET_PEER_SET_INPUT;
     }
 }

@@ -428,38 +428,35 @@ pub static FAMILY: f::Family = f::Family {
     ],
     sub_messages: &[],
 };
-/// The typed view of ovs_datapath's attribute set `datapath`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Datapath<'a>(f::view::RawView<'a, 9>);
-
-impl<'a> f::view::SetView<'a> for Datapath<'a> {
-    const SET: &'static f::AttrSet = &SET_DATAPATH;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DATAPATH, attrs).map(Self)
-    }
-}
+/// The typed view of ovs_datapath's attribute set `datapath`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Datapath<'a> = f::view::View<'a, sets::Datapath, 9>;
 
 impl<'a> Datapath<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `name` (`OVS_DP_ATTR_NAME`, string), written by the writer's `put`.
+    pub const NAME: f::view::Key<sets::Datapath, f::view::Str> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
-        &self.0
-    }
+    /// The key of `upcall-pid` (`OVS_DP_ATTR_UPCALL_PID`, u32), written by the writer's `put`.
+    pub const UPCALL_PID: f::view::Key<sets::Datapath, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `stats` (`OVS_DP_ATTR_STATS`, binary), written by the writer's `put`.
+    pub const STATS: f::view::Key<sets::Datapath, f::view::Struct<OvsDpStats>> =
+        f::view::Key::new(3);
+
+    /// The key of `megaflow-stats` (`OVS_DP_ATTR_MEGAFLOW_STATS`, binary), written by the writer's `put`.
+    pub const MEGAFLOW_STATS: f::view::Key<sets::Datapath, f::view::Struct<OvsDpMegaflowStats>> =
+        f::view::Key::new(4);
+
+    /// The key of `user-features` (`OVS_DP_ATTR_USER_FEATURES`, u32, bits of `user-features`: `UserFeatures`), written by the writer's `put`.
+    pub const USER_FEATURES: f::view::Key<sets::Datapath, u32> = f::view::Key::new(5);
+
+    /// The key of `masks-cache-size` (`OVS_DP_ATTR_MASKS_CACHE_SIZE`, u32), written by the writer's `put`.
+    pub const MASKS_CACHE_SIZE: f::view::Key<sets::Datapath, u32> = f::view::Key::new(7);
+
+    /// The key of `per-cpu-pids` (`OVS_DP_ATTR_PER_CPU_PIDS`, binary), written by the writer's `put`.
+    pub const PER_CPU_PIDS: f::view::Key<sets::Datapath, [u8]> = f::view::Key::new(8);
+
+    /// The key of `ifindex` (`OVS_DP_ATTR_IFINDEX`, u32), written by the writer's `put`.
+    pub const IFINDEX: f::view::Key<sets::Datapath, u32> = f::view::Key::new(9);
 
     /// `name` (`OVS_DP_ATTR_NAME`, string).
     #[inline]
@@ -510,71 +507,17 @@ impl<'a> Datapath<'a> {
     }
 }
 
-/// The typed writer of ovs_datapath's attribute set `datapath`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DatapathWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovs_datapath's attribute set `datapath`: it writes an attribute by its key, a constant of [`Datapath`](self::Datapath) (see [`Writer`](f::view::Writer)).
+pub type DatapathWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Datapath>;
 
-impl<'m, 'a, 'b> DatapathWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
+/// The marker types naming ovs_datapath's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
+    /// Names `datapath` in [`Datapath`](super::Datapath) and [`DatapathWriter`](super::DatapathWriter).
+    pub enum Datapath {}
 
-    /// Writes `name` (`OVS_DP_ATTR_NAME`, string).
-    #[inline]
-    pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-
-    /// Writes `upcall-pid` (`OVS_DP_ATTR_UPCALL_PID`, u32).
-    #[inline]
-    pub fn upcall_pid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `stats` (`OVS_DP_ATTR_STATS`, binary).
-    #[inline]
-    pub fn stats(&mut self, value: &OvsDpStats) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(3, value), self)
-    }
-
-    /// Writes `megaflow-stats` (`OVS_DP_ATTR_MEGAFLOW_STATS`, binary).
-    #[inline]
-    pub fn megaflow_stats(
-        &mut self,
-        value: &OvsDpMegaflowStats,
-    ) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(4, value), self)
-    }
-
-    /// Writes `user-features` (`OVS_DP_ATTR_USER_FEATURES`, u32, bits of `user-features`: `UserFeatures`).
-    #[inline]
-    pub fn user_features(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `masks-cache-size` (`OVS_DP_ATTR_MASKS_CACHE_SIZE`, u32).
-    #[inline]
-    pub fn masks_cache_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `per-cpu-pids` (`OVS_DP_ATTR_PER_CPU_PIDS`, binary).
-    #[inline]
-    pub fn per_cpu_pids(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, value), self)
-    }
-
-    /// Writes `ifindex` (`OVS_DP_ATTR_IFINDEX`, u32).
-    #[inline]
-    pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
+    impl f::view::Set for Datapath {
+        const SET: &'static f::AttrSet = &super::SET_DATAPATH;
     }
 }

@@ -2653,38 +2653,97 @@ pub static FAMILY: f::Family = f::Family {
     ],
     sub_messages: &[],
 };
-/// The typed view of ovs_flow's attribute set `action-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ActionAttrs<'a>(f::view::RawView<'a, 24>);
-
-impl<'a> f::view::SetView<'a> for ActionAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_ACTION_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ACTION_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of ovs_flow's attribute set `action-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ActionAttrs<'a> = f::view::View<'a, sets::ActionAttrs, 24>;
 
 impl<'a> ActionAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `output` (`OVS_ACTION_ATTR_OUTPUT`, u32), written by the writer's `put`.
+    pub const OUTPUT: f::view::Key<sets::ActionAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 24> {
-        &self.0
-    }
+    /// The key of `userspace` (`OVS_ACTION_ATTR_USERSPACE`, nest), opened by the writer's `nest`.
+    pub const USERSPACE: f::view::Key<sets::ActionAttrs, f::view::Nested<sets::UserspaceAttrs>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `set` (`OVS_ACTION_ATTR_SET`, nest), opened by the writer's `nest`.
+    pub const SET_: f::view::Key<sets::ActionAttrs, f::view::Nested<sets::KeyAttrs>> =
+        f::view::Key::new(3);
+
+    /// The key of `push-vlan` (`OVS_ACTION_ATTR_PUSH_VLAN`, binary), written by the writer's `put`.
+    pub const PUSH_VLAN: f::view::Key<sets::ActionAttrs, f::view::Struct<OvsActionPushVlan>> =
+        f::view::Key::new(4);
+
+    /// The key of `pop-vlan` (`OVS_ACTION_ATTR_POP_VLAN`, flag), written by the writer's `put`.
+    pub const POP_VLAN: f::view::Key<sets::ActionAttrs, f::view::Flag> = f::view::Key::new(5);
+
+    /// The key of `sample` (`OVS_ACTION_ATTR_SAMPLE`, nest), opened by the writer's `nest`.
+    pub const SAMPLE: f::view::Key<sets::ActionAttrs, f::view::Nested<sets::SampleAttrs>> =
+        f::view::Key::new(6);
+
+    /// The key of `recirc` (`OVS_ACTION_ATTR_RECIRC`, u32), written by the writer's `put`.
+    pub const RECIRC: f::view::Key<sets::ActionAttrs, u32> = f::view::Key::new(7);
+
+    /// The key of `hash` (`OVS_ACTION_ATTR_HASH`, binary), written by the writer's `put`.
+    pub const HASH: f::view::Key<sets::ActionAttrs, f::view::Struct<OvsActionHash>> =
+        f::view::Key::new(8);
+
+    /// The key of `push-mpls` (`OVS_ACTION_ATTR_PUSH_MPLS`, binary), written by the writer's `put`.
+    pub const PUSH_MPLS: f::view::Key<sets::ActionAttrs, f::view::Struct<OvsActionPushMpls>> =
+        f::view::Key::new(9);
+
+    /// The key of `pop-mpls` (`OVS_ACTION_ATTR_POP_MPLS`, u16, big-endian), written by the writer's `put`.
+    pub const POP_MPLS: f::view::Key<sets::ActionAttrs, f::view::Be<u16>> = f::view::Key::new(10);
+
+    /// The key of `set-masked` (`OVS_ACTION_ATTR_SET_MASKED`, nest), opened by the writer's `nest`.
+    pub const SET_MASKED: f::view::Key<sets::ActionAttrs, f::view::Nested<sets::KeyAttrs>> =
+        f::view::Key::new(11);
+
+    /// The key of `ct` (`OVS_ACTION_ATTR_CT`, nest), opened by the writer's `nest`.
+    pub const CT: f::view::Key<sets::ActionAttrs, f::view::Nested<sets::CtAttrs>> =
+        f::view::Key::new(12);
+
+    /// The key of `trunc` (`OVS_ACTION_ATTR_TRUNC`, u32), written by the writer's `put`.
+    pub const TRUNC: f::view::Key<sets::ActionAttrs, u32> = f::view::Key::new(13);
+
+    /// The key of `push-eth` (`OVS_ACTION_ATTR_PUSH_ETH`, binary), written by the writer's `put`.
+    pub const PUSH_ETH: f::view::Key<sets::ActionAttrs, [u8]> = f::view::Key::new(14);
+
+    /// The key of `pop-eth` (`OVS_ACTION_ATTR_POP_ETH`, flag), written by the writer's `put`.
+    pub const POP_ETH: f::view::Key<sets::ActionAttrs, f::view::Flag> = f::view::Key::new(15);
+
+    /// The key of `ct-clear` (`OVS_ACTION_ATTR_CT_CLEAR`, flag), written by the writer's `put`.
+    pub const CT_CLEAR: f::view::Key<sets::ActionAttrs, f::view::Flag> = f::view::Key::new(16);
+
+    /// The key of `push-nsh` (`OVS_ACTION_ATTR_PUSH_NSH`, nest), opened by the writer's `nest`.
+    pub const PUSH_NSH: f::view::Key<sets::ActionAttrs, f::view::Nested<sets::OvsNshKeyAttrs>> =
+        f::view::Key::new(17);
+
+    /// The key of `pop-nsh` (`OVS_ACTION_ATTR_POP_NSH`, flag), written by the writer's `put`.
+    pub const POP_NSH: f::view::Key<sets::ActionAttrs, f::view::Flag> = f::view::Key::new(18);
+
+    /// The key of `meter` (`OVS_ACTION_ATTR_METER`, u32), written by the writer's `put`.
+    pub const METER: f::view::Key<sets::ActionAttrs, u32> = f::view::Key::new(19);
+
+    /// The key of `clone` (`OVS_ACTION_ATTR_CLONE`, nest), opened by the writer's `nest`.
+    pub const CLONE: f::view::Key<sets::ActionAttrs, f::view::Nested<sets::ActionAttrs>> =
+        f::view::Key::new(20);
+
+    /// The key of `check-pkt-len` (`OVS_ACTION_ATTR_CHECK_PKT_LEN`, nest), opened by the writer's `nest`.
+    pub const CHECK_PKT_LEN: f::view::Key<
+        sets::ActionAttrs,
+        f::view::Nested<sets::CheckPktLenAttrs>,
+    > = f::view::Key::new(21);
+
+    /// The key of `add-mpls` (`OVS_ACTION_ATTR_ADD_MPLS`, binary), written by the writer's `put`.
+    pub const ADD_MPLS: f::view::Key<sets::ActionAttrs, f::view::Struct<OvsActionAddMpls>> =
+        f::view::Key::new(22);
+
+    /// The key of `dec-ttl` (`OVS_ACTION_ATTR_DEC_TTL`, nest), opened by the writer's `nest`.
+    pub const DEC_TTL: f::view::Key<sets::ActionAttrs, f::view::Nested<sets::DecTtlAttrs>> =
+        f::view::Key::new(23);
+
+    /// The key of `psample` (`OVS_ACTION_ATTR_PSAMPLE`, nest), opened by the writer's `nest`.
+    pub const PSAMPLE: f::view::Key<sets::ActionAttrs, f::view::Nested<sets::PsampleAttrs>> =
+        f::view::Key::new(24);
 
     /// `output` (`OVS_ACTION_ATTR_OUTPUT`, u32).
     #[inline]
@@ -2831,200 +2890,27 @@ impl<'a> ActionAttrs<'a> {
     }
 }
 
-/// The typed writer of ovs_flow's attribute set `action-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ActionAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovs_flow's attribute set `action-attrs`: it writes an attribute by its key, a constant of [`ActionAttrs`](self::ActionAttrs) (see [`Writer`](f::view::Writer)).
+pub type ActionAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ActionAttrs>;
 
-impl<'m, 'a, 'b> ActionAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `output` (`OVS_ACTION_ATTR_OUTPUT`, u32).
-    #[inline]
-    pub fn output(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Opens `userspace` (`OVS_ACTION_ATTR_USERSPACE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn userspace(&mut self) -> Result<UserspaceAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(UserspaceAttrsWriter)
-    }
-
-    /// Opens `set` (`OVS_ACTION_ATTR_SET`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn set(&mut self) -> Result<KeyAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(KeyAttrsWriter)
-    }
-
-    /// Writes `push-vlan` (`OVS_ACTION_ATTR_PUSH_VLAN`, binary).
-    #[inline]
-    pub fn push_vlan(&mut self, value: &OvsActionPushVlan) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(4, value), self)
-    }
-
-    /// Writes `pop-vlan` (`OVS_ACTION_ATTR_POP_VLAN`, flag).
-    #[inline]
-    pub fn pop_vlan(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(5), self)
-    }
-
-    /// Opens `sample` (`OVS_ACTION_ATTR_SAMPLE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn sample(&mut self) -> Result<SampleAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(6).map(SampleAttrsWriter)
-    }
-
-    /// Writes `recirc` (`OVS_ACTION_ATTR_RECIRC`, u32).
-    #[inline]
-    pub fn recirc(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `hash` (`OVS_ACTION_ATTR_HASH`, binary).
-    #[inline]
-    pub fn hash(&mut self, value: &OvsActionHash) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(8, value), self)
-    }
-
-    /// Writes `push-mpls` (`OVS_ACTION_ATTR_PUSH_MPLS`, binary).
-    #[inline]
-    pub fn push_mpls(&mut self, value: &OvsActionPushMpls) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(9, value), self)
-    }
-
-    /// Writes `pop-mpls` (`OVS_ACTION_ATTR_POP_MPLS`, u16, big-endian).
-    #[inline]
-    pub fn pop_mpls(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(10, &value), self)
-    }
-
-    /// Opens `set-masked` (`OVS_ACTION_ATTR_SET_MASKED`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn set_masked(&mut self) -> Result<KeyAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(11).map(KeyAttrsWriter)
-    }
-
-    /// Opens `ct` (`OVS_ACTION_ATTR_CT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn ct(&mut self) -> Result<CtAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(12).map(CtAttrsWriter)
-    }
-
-    /// Writes `trunc` (`OVS_ACTION_ATTR_TRUNC`, u32).
-    #[inline]
-    pub fn trunc(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `push-eth` (`OVS_ACTION_ATTR_PUSH_ETH`, binary).
-    #[inline]
-    pub fn push_eth(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, value), self)
-    }
-
-    /// Writes `pop-eth` (`OVS_ACTION_ATTR_POP_ETH`, flag).
-    #[inline]
-    pub fn pop_eth(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(15), self)
-    }
-
-    /// Writes `ct-clear` (`OVS_ACTION_ATTR_CT_CLEAR`, flag).
-    #[inline]
-    pub fn ct_clear(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(16), self)
-    }
-
-    /// Opens `push-nsh` (`OVS_ACTION_ATTR_PUSH_NSH`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn push_nsh(&mut self) -> Result<OvsNshKeyAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(17).map(OvsNshKeyAttrsWriter)
-    }
-
-    /// Writes `pop-nsh` (`OVS_ACTION_ATTR_POP_NSH`, flag).
-    #[inline]
-    pub fn pop_nsh(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(18), self)
-    }
-
-    /// Writes `meter` (`OVS_ACTION_ATTR_METER`, u32).
-    #[inline]
-    pub fn meter(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(19, &value), self)
-    }
-
-    /// Opens `clone` (`OVS_ACTION_ATTR_CLONE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn clone(&mut self) -> Result<ActionAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(20).map(ActionAttrsWriter)
-    }
-
-    /// Opens `check-pkt-len` (`OVS_ACTION_ATTR_CHECK_PKT_LEN`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn check_pkt_len(&mut self) -> Result<CheckPktLenAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(21).map(CheckPktLenAttrsWriter)
-    }
-
-    /// Writes `add-mpls` (`OVS_ACTION_ATTR_ADD_MPLS`, binary).
-    #[inline]
-    pub fn add_mpls(&mut self, value: &OvsActionAddMpls) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(22, value), self)
-    }
-
-    /// Opens `dec-ttl` (`OVS_ACTION_ATTR_DEC_TTL`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dec_ttl(&mut self) -> Result<DecTtlAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(23).map(DecTtlAttrsWriter)
-    }
-
-    /// Opens `psample` (`OVS_ACTION_ATTR_PSAMPLE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn psample(&mut self) -> Result<PsampleAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(24).map(PsampleAttrsWriter)
-    }
-}
-
-/// The typed view of ovs_flow's attribute set `check-pkt-len-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct CheckPktLenAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for CheckPktLenAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_CHECK_PKT_LEN_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_CHECK_PKT_LEN_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of ovs_flow's attribute set `check-pkt-len-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type CheckPktLenAttrs<'a> = f::view::View<'a, sets::CheckPktLenAttrs, 3>;
 
 impl<'a> CheckPktLenAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `pkt-len` (`OVS_CHECK_PKT_LEN_ATTR_PKT_LEN`, u16), written by the writer's `put`.
+    pub const PKT_LEN: f::view::Key<sets::CheckPktLenAttrs, u16> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `actions-if-greater` (`OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER`, nest), opened by the writer's `nest`.
+    pub const ACTIONS_IF_GREATER: f::view::Key<
+        sets::CheckPktLenAttrs,
+        f::view::Nested<sets::ActionAttrs>,
+    > = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `actions-if-less-equal` (`OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_LESS_EQUAL`, nest), opened by the writer's `nest`.
+    pub const ACTIONS_IF_LESS_EQUAL: f::view::Key<
+        sets::CheckPktLenAttrs,
+        f::view::Nested<sets::ActionAttrs>,
+    > = f::view::Key::new(3);
 
     /// `pkt-len` (`OVS_CHECK_PKT_LEN_ATTR_PKT_LEN`, u16).
     #[inline]
@@ -3045,74 +2931,40 @@ impl<'a> CheckPktLenAttrs<'a> {
     }
 }
 
-/// The typed writer of ovs_flow's attribute set `check-pkt-len-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct CheckPktLenAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovs_flow's attribute set `check-pkt-len-attrs`: it writes an attribute by its key, a constant of [`CheckPktLenAttrs`](self::CheckPktLenAttrs) (see [`Writer`](f::view::Writer)).
+pub type CheckPktLenAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::CheckPktLenAttrs>;
 
-impl<'m, 'a, 'b> CheckPktLenAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `pkt-len` (`OVS_CHECK_PKT_LEN_ATTR_PKT_LEN`, u16).
-    #[inline]
-    pub fn pkt_len(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Opens `actions-if-greater` (`OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn actions_if_greater(&mut self) -> Result<ActionAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(ActionAttrsWriter)
-    }
-
-    /// Opens `actions-if-less-equal` (`OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_LESS_EQUAL`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn actions_if_less_equal(&mut self) -> Result<ActionAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(ActionAttrsWriter)
-    }
-}
-
-/// The typed view of ovs_flow's attribute set `ct-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct CtAttrs<'a>(f::view::RawView<'a, 9>);
-
-impl<'a> f::view::SetView<'a> for CtAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_CT_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_CT_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of ovs_flow's attribute set `ct-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type CtAttrs<'a> = f::view::View<'a, sets::CtAttrs, 9>;
 
 impl<'a> CtAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `commit` (`OVS_CT_ATTR_COMMIT`, flag), written by the writer's `put`.
+    pub const COMMIT: f::view::Key<sets::CtAttrs, f::view::Flag> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
-        &self.0
-    }
+    /// The key of `zone` (`OVS_CT_ATTR_ZONE`, u16), written by the writer's `put`.
+    pub const ZONE: f::view::Key<sets::CtAttrs, u16> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `mark` (`OVS_CT_ATTR_MARK`, binary), written by the writer's `put`.
+    pub const MARK: f::view::Key<sets::CtAttrs, [u8]> = f::view::Key::new(3);
+
+    /// The key of `labels` (`OVS_CT_ATTR_LABELS`, binary), written by the writer's `put`.
+    pub const LABELS: f::view::Key<sets::CtAttrs, [u8]> = f::view::Key::new(4);
+
+    /// The key of `helper` (`OVS_CT_ATTR_HELPER`, string), written by the writer's `put`.
+    pub const HELPER: f::view::Key<sets::CtAttrs, f::view::Str> = f::view::Key::new(5);
+
+    /// The key of `nat` (`OVS_CT_ATTR_NAT`, nest), opened by the writer's `nest`.
+    pub const NAT: f::view::Key<sets::CtAttrs, f::view::Nested<sets::NatAttrs>> =
+        f::view::Key::new(6);
+
+    /// The key of `force-commit` (`OVS_CT_ATTR_FORCE_COMMIT`, flag), written by the writer's `put`.
+    pub const FORCE_COMMIT: f::view::Key<sets::CtAttrs, f::view::Flag> = f::view::Key::new(7);
+
+    /// The key of `eventmask` (`OVS_CT_ATTR_EVENTMASK`, u32), written by the writer's `put`.
+    pub const EVENTMASK: f::view::Key<sets::CtAttrs, u32> = f::view::Key::new(8);
+
+    /// The key of `timeout` (`OVS_CT_ATTR_TIMEOUT`, string), written by the writer's `put`.
+    pub const TIMEOUT: f::view::Key<sets::CtAttrs, f::view::Str> = f::view::Key::new(9);
 
     /// `commit` (`OVS_CT_ATTR_COMMIT`, flag).
     #[inline]
@@ -3169,110 +3021,16 @@ impl<'a> CtAttrs<'a> {
     }
 }
 
-/// The typed writer of ovs_flow's attribute set `ct-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct CtAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovs_flow's attribute set `ct-attrs`: it writes an attribute by its key, a constant of [`CtAttrs`](self::CtAttrs) (see [`Writer`](f::view::Writer)).
+pub type CtAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::CtAttrs>;
 
-impl<'m, 'a, 'b> CtAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `commit` (`OVS_CT_ATTR_COMMIT`, flag).
-    #[inline]
-    pub fn commit(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(1), self)
-    }
-
-    /// Writes `zone` (`OVS_CT_ATTR_ZONE`, u16).
-    #[inline]
-    pub fn zone(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `mark` (`OVS_CT_ATTR_MARK`, binary).
-    #[inline]
-    pub fn mark(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
-    }
-
-    /// Writes `labels` (`OVS_CT_ATTR_LABELS`, binary).
-    #[inline]
-    pub fn labels(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, value), self)
-    }
-
-    /// Writes `helper` (`OVS_CT_ATTR_HELPER`, string).
-    #[inline]
-    pub fn helper(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(5, value), self)
-    }
-
-    /// Opens `nat` (`OVS_CT_ATTR_NAT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn nat(&mut self) -> Result<NatAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(6).map(NatAttrsWriter)
-    }
-
-    /// Writes `force-commit` (`OVS_CT_ATTR_FORCE_COMMIT`, flag).
-    #[inline]
-    pub fn force_commit(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(7), self)
-    }
-
-    /// Writes `eventmask` (`OVS_CT_ATTR_EVENTMASK`, u32).
-    #[inline]
-    pub fn eventmask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `timeout` (`OVS_CT_ATTR_TIMEOUT`, string).
-    #[inline]
-    pub fn timeout(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(9, value), self)
-    }
-}
-
-/// The typed view of ovs_flow's attribute set `dec-ttl-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DecTtlAttrs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for DecTtlAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_DEC_TTL_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DEC_TTL_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of ovs_flow's attribute set `dec-ttl-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DecTtlAttrs<'a> = f::view::View<'a, sets::DecTtlAttrs, 1>;
 
 impl<'a> DecTtlAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `action` (`OVS_DEC_TTL_ATTR_ACTION`, nest), opened by the writer's `nest`.
+    pub const ACTION: f::view::Key<sets::DecTtlAttrs, f::view::Nested<sets::ActionAttrs>> =
+        f::view::Key::new(1);
 
     /// `action` (`OVS_DEC_TTL_ATTR_ACTION`, nest).
     #[inline]
@@ -3281,62 +3039,49 @@ impl<'a> DecTtlAttrs<'a> {
     }
 }
 
-/// The typed writer of ovs_flow's attribute set `dec-ttl-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DecTtlAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovs_flow's attribute set `dec-ttl-attrs`: it writes an attribute by its key, a constant of [`DecTtlAttrs`](self::DecTtlAttrs) (see [`Writer`](f::view::Writer)).
+pub type DecTtlAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DecTtlAttrs>;
 
-impl<'m, 'a, 'b> DecTtlAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `action` (`OVS_DEC_TTL_ATTR_ACTION`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn action(&mut self) -> Result<ActionAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(ActionAttrsWriter)
-    }
-}
-
-/// The typed view of ovs_flow's attribute set `flow-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct FlowAttrs<'a>(f::view::RawView<'a, 11>);
-
-impl<'a> f::view::SetView<'a> for FlowAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_FLOW_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FLOW_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of ovs_flow's attribute set `flow-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type FlowAttrs<'a> = f::view::View<'a, sets::FlowAttrs, 11>;
 
 impl<'a> FlowAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `key` (`OVS_FLOW_ATTR_KEY`, nest), opened by the writer's `nest`.
+    pub const KEY: f::view::Key<sets::FlowAttrs, f::view::Nested<sets::KeyAttrs>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 11> {
-        &self.0
-    }
+    /// The key of `actions` (`OVS_FLOW_ATTR_ACTIONS`, nest), opened by the writer's `nest`.
+    pub const ACTIONS: f::view::Key<sets::FlowAttrs, f::view::Nested<sets::ActionAttrs>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `stats` (`OVS_FLOW_ATTR_STATS`, binary), written by the writer's `put`.
+    pub const STATS: f::view::Key<sets::FlowAttrs, f::view::Struct<OvsFlowStats>> =
+        f::view::Key::new(3);
+
+    /// The key of `tcp-flags` (`OVS_FLOW_ATTR_TCP_FLAGS`, u8), written by the writer's `put`.
+    pub const TCP_FLAGS: f::view::Key<sets::FlowAttrs, u8> = f::view::Key::new(4);
+
+    /// The key of `used` (`OVS_FLOW_ATTR_USED`, u64), written by the writer's `put`.
+    pub const USED: f::view::Key<sets::FlowAttrs, u64> = f::view::Key::new(5);
+
+    /// The key of `clear` (`OVS_FLOW_ATTR_CLEAR`, flag), written by the writer's `put`.
+    pub const CLEAR: f::view::Key<sets::FlowAttrs, f::view::Flag> = f::view::Key::new(6);
+
+    /// The key of `mask` (`OVS_FLOW_ATTR_MASK`, nest), opened by the writer's `nest`.
+    pub const MASK: f::view::Key<sets::FlowAttrs, f::view::Nested<sets::KeyAttrs>> =
+        f::view::Key::new(7);
+
+    /// The key of `probe` (`OVS_FLOW_ATTR_PROBE`, binary), written by the writer's `put`.
+    pub const PROBE: f::view::Key<sets::FlowAttrs, [u8]> = f::view::Key::new(8);
+
+    /// The key of `ufid` (`OVS_FLOW_ATTR_UFID`, binary, display hint uuid), written by the writer's `put`.
+    pub const UFID: f::view::Key<sets::FlowAttrs, [u8]> = f::view::Key::new(9);
+
+    /// The key of `ufid-flags` (`OVS_FLOW_ATTR_UFID_FLAGS`, u32, a value of `ovs-ufid-flags`: `OvsUfidFlags`), written by the writer's `put`.
+    pub const UFID_FLAGS: f::view::Key<sets::FlowAttrs, u32> = f::view::Key::new(10);
+
+    /// The key of `pad` (`OVS_FLOW_ATTR_PAD`, binary), written by the writer's `put`.
+    pub const PAD: f::view::Key<sets::FlowAttrs, [u8]> = f::view::Key::new(11);
 
     /// `key` (`OVS_FLOW_ATTR_KEY`, nest).
     #[inline]
@@ -3405,122 +3150,120 @@ impl<'a> FlowAttrs<'a> {
     }
 }
 
-/// The typed writer of ovs_flow's attribute set `flow-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FlowAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovs_flow's attribute set `flow-attrs`: it writes an attribute by its key, a constant of [`FlowAttrs`](self::FlowAttrs) (see [`Writer`](f::view::Writer)).
+pub type FlowAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::FlowAttrs>;
 
-impl<'m, 'a, 'b> FlowAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `key` (`OVS_FLOW_ATTR_KEY`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn key(&mut self) -> Result<KeyAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(KeyAttrsWriter)
-    }
-
-    /// Opens `actions` (`OVS_FLOW_ATTR_ACTIONS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn actions(&mut self) -> Result<ActionAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(ActionAttrsWriter)
-    }
-
-    /// Writes `stats` (`OVS_FLOW_ATTR_STATS`, binary).
-    #[inline]
-    pub fn stats(&mut self, value: &OvsFlowStats) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(3, value), self)
-    }
-
-    /// Writes `tcp-flags` (`OVS_FLOW_ATTR_TCP_FLAGS`, u8).
-    #[inline]
-    pub fn tcp_flags(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `used` (`OVS_FLOW_ATTR_USED`, u64).
-    #[inline]
-    pub fn used(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `clear` (`OVS_FLOW_ATTR_CLEAR`, flag).
-    #[inline]
-    pub fn clear(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(6), self)
-    }
-
-    /// Opens `mask` (`OVS_FLOW_ATTR_MASK`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn mask(&mut self) -> Result<KeyAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(7).map(KeyAttrsWriter)
-    }
-
-    /// Writes `probe` (`OVS_FLOW_ATTR_PROBE`, binary).
-    #[inline]
-    pub fn probe(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, value), self)
-    }
-
-    /// Writes `ufid` (`OVS_FLOW_ATTR_UFID`, binary, display hint uuid).
-    #[inline]
-    pub fn ufid(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, value), self)
-    }
-
-    /// Writes `ufid-flags` (`OVS_FLOW_ATTR_UFID_FLAGS`, u32, a value of `ovs-ufid-flags`: `OvsUfidFlags`).
-    #[inline]
-    pub fn ufid_flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `pad` (`OVS_FLOW_ATTR_PAD`, binary).
-    #[inline]
-    pub fn pad(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, value), self)
-    }
-}
-
-/// The typed view of ovs_flow's attribute set `key-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct KeyAttrs<'a>(f::view::RawView<'a, 32>);
-
-impl<'a> f::view::SetView<'a> for KeyAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_KEY_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_KEY_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of ovs_flow's attribute set `key-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type KeyAttrs<'a> = f::view::View<'a, sets::KeyAttrs, 32>;
 
 impl<'a> KeyAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `encap` (`OVS_KEY_ATTR_ENCAP`, nest), opened by the writer's `nest`.
+    pub const ENCAP: f::view::Key<sets::KeyAttrs, f::view::Nested<sets::KeyAttrs>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 32> {
-        &self.0
-    }
+    /// The key of `priority` (`OVS_KEY_ATTR_PRIORITY`, u32), written by the writer's `put`.
+    pub const PRIORITY: f::view::Key<sets::KeyAttrs, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `in-port` (`OVS_KEY_ATTR_IN_PORT`, u32), written by the writer's `put`.
+    pub const IN_PORT: f::view::Key<sets::KeyAttrs, u32> = f::view::Key::new(3);
+
+    /// The key of `ethernet` (`OVS_KEY_ATTR_ETHERNET`, binary), written by the writer's `put`.
+    pub const ETHERNET: f::view::Key<sets::KeyAttrs, f::view::Struct<OvsKeyEthernet>> =
+        f::view::Key::new(4);
+
+    /// The key of `vlan` (`OVS_KEY_ATTR_VLAN`, u16, big-endian), written by the writer's `put`.
+    pub const VLAN: f::view::Key<sets::KeyAttrs, f::view::Be<u16>> = f::view::Key::new(5);
+
+    /// The key of `ethertype` (`OVS_KEY_ATTR_ETHERTYPE`, u16, big-endian), written by the writer's `put`.
+    pub const ETHERTYPE: f::view::Key<sets::KeyAttrs, f::view::Be<u16>> = f::view::Key::new(6);
+
+    /// The key of `ipv4` (`OVS_KEY_ATTR_IPV4`, binary), written by the writer's `put`.
+    pub const IPV4: f::view::Key<sets::KeyAttrs, f::view::Struct<OvsKeyIpv4>> =
+        f::view::Key::new(7);
+
+    /// The key of `ipv6` (`OVS_KEY_ATTR_IPV6`, binary), written by the writer's `put`.
+    pub const IPV6: f::view::Key<sets::KeyAttrs, f::view::Struct<OvsKeyIpv6>> =
+        f::view::Key::new(8);
+
+    /// The key of `tcp` (`OVS_KEY_ATTR_TCP`, binary), written by the writer's `put`.
+    pub const TCP: f::view::Key<sets::KeyAttrs, f::view::Struct<OvsKeyTcp>> = f::view::Key::new(9);
+
+    /// The key of `udp` (`OVS_KEY_ATTR_UDP`, binary), written by the writer's `put`.
+    pub const UDP: f::view::Key<sets::KeyAttrs, f::view::Struct<OvsKeyUdp>> = f::view::Key::new(10);
+
+    /// The key of `icmp` (`OVS_KEY_ATTR_ICMP`, binary), written by the writer's `put`.
+    pub const ICMP: f::view::Key<sets::KeyAttrs, f::view::Struct<OvsKeyIcmp>> =
+        f::view::Key::new(11);
+
+    /// The key of `icmpv6` (`OVS_KEY_ATTR_ICMPV6`, binary), written by the writer's `put`.
+    pub const ICMPV6: f::view::Key<sets::KeyAttrs, f::view::Struct<OvsKeyIcmp>> =
+        f::view::Key::new(12);
+
+    /// The key of `arp` (`OVS_KEY_ATTR_ARP`, binary), written by the writer's `put`.
+    pub const ARP: f::view::Key<sets::KeyAttrs, f::view::Struct<OvsKeyArp>> = f::view::Key::new(13);
+
+    /// The key of `nd` (`OVS_KEY_ATTR_ND`, binary), written by the writer's `put`.
+    pub const ND: f::view::Key<sets::KeyAttrs, f::view::Struct<OvsKeyNd>> = f::view::Key::new(14);
+
+    /// The key of `skb-mark` (`OVS_KEY_ATTR_SKB_MARK`, u32), written by the writer's `put`.
+    pub const SKB_MARK: f::view::Key<sets::KeyAttrs, u32> = f::view::Key::new(15);
+
+    /// The key of `tunnel` (`OVS_KEY_ATTR_TUNNEL`, nest), opened by the writer's `nest`.
+    pub const TUNNEL: f::view::Key<sets::KeyAttrs, f::view::Nested<sets::TunnelKeyAttrs>> =
+        f::view::Key::new(16);
+
+    /// The key of `sctp` (`OVS_KEY_ATTR_SCTP`, binary), written by the writer's `put`.
+    pub const SCTP: f::view::Key<sets::KeyAttrs, f::view::Struct<OvsKeySctp>> =
+        f::view::Key::new(17);
+
+    /// The key of `tcp-flags` (`OVS_KEY_ATTR_TCP_FLAGS`, u16, big-endian), written by the writer's `put`.
+    pub const TCP_FLAGS: f::view::Key<sets::KeyAttrs, f::view::Be<u16>> = f::view::Key::new(18);
+
+    /// The key of `dp-hash` (`OVS_KEY_ATTR_DP_HASH`, u32), written by the writer's `put`.
+    pub const DP_HASH: f::view::Key<sets::KeyAttrs, u32> = f::view::Key::new(19);
+
+    /// The key of `recirc-id` (`OVS_KEY_ATTR_RECIRC_ID`, u32), written by the writer's `put`.
+    pub const RECIRC_ID: f::view::Key<sets::KeyAttrs, u32> = f::view::Key::new(20);
+
+    /// The key of `mpls` (`OVS_KEY_ATTR_MPLS`, binary), written by the writer's `put`.
+    pub const MPLS: f::view::Key<sets::KeyAttrs, f::view::Struct<OvsKeyMpls>> =
+        f::view::Key::new(21);
+
+    /// The key of `ct-state` (`OVS_KEY_ATTR_CT_STATE`, u32, bits of `ct-state-flags`: `CtStateFlags`), written by the writer's `put`.
+    pub const CT_STATE: f::view::Key<sets::KeyAttrs, u32> = f::view::Key::new(22);
+
+    /// The key of `ct-zone` (`OVS_KEY_ATTR_CT_ZONE`, u16), written by the writer's `put`.
+    pub const CT_ZONE: f::view::Key<sets::KeyAttrs, u16> = f::view::Key::new(23);
+
+    /// The key of `ct-mark` (`OVS_KEY_ATTR_CT_MARK`, u32), written by the writer's `put`.
+    pub const CT_MARK: f::view::Key<sets::KeyAttrs, u32> = f::view::Key::new(24);
+
+    /// The key of `ct-labels` (`OVS_KEY_ATTR_CT_LABELS`, binary, display hint hex), written by the writer's `put`.
+    pub const CT_LABELS: f::view::Key<sets::KeyAttrs, [u8]> = f::view::Key::new(25);
+
+    /// The key of `ct-orig-tuple-ipv4` (`OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4`, binary), written by the writer's `put`.
+    pub const CT_ORIG_TUPLE_IPV4: f::view::Key<sets::KeyAttrs, f::view::Struct<OvsKeyCtTupleIpv4>> =
+        f::view::Key::new(26);
+
+    /// The key of `ct-orig-tuple-ipv6` (`OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV6`, binary), written by the writer's `put`.
+    pub const CT_ORIG_TUPLE_IPV6: f::view::Key<sets::KeyAttrs, [u8]> = f::view::Key::new(27);
+
+    /// The key of `nsh` (`OVS_KEY_ATTR_NSH`, nest), opened by the writer's `nest`.
+    pub const NSH: f::view::Key<sets::KeyAttrs, f::view::Nested<sets::OvsNshKeyAttrs>> =
+        f::view::Key::new(28);
+
+    /// The key of `packet-type` (`OVS_KEY_ATTR_PACKET_TYPE`, u32, big-endian), written by the writer's `put`.
+    pub const PACKET_TYPE: f::view::Key<sets::KeyAttrs, f::view::Be<u32>> = f::view::Key::new(29);
+
+    /// The key of `nd-extensions` (`OVS_KEY_ATTR_ND_EXTENSIONS`, binary), written by the writer's `put`.
+    pub const ND_EXTENSIONS: f::view::Key<sets::KeyAttrs, [u8]> = f::view::Key::new(30);
+
+    /// The key of `tunnel-info` (`OVS_KEY_ATTR_TUNNEL_INFO`, binary), written by the writer's `put`.
+    pub const TUNNEL_INFO: f::view::Key<sets::KeyAttrs, [u8]> = f::view::Key::new(31);
+
+    /// The key of `ipv6-exthdrs` (`OVS_KEY_ATTR_IPV6_EXTHDRS`, binary), written by the writer's `put`.
+    pub const IPV6_EXTHDRS: f::view::Key<sets::KeyAttrs, f::view::Struct<OvsKeyIpv6Exthdrs>> =
+        f::view::Key::new(32);
 
     /// `encap` (`OVS_KEY_ATTR_ENCAP`, nest).
     #[inline]
@@ -3715,251 +3458,39 @@ impl<'a> KeyAttrs<'a> {
     }
 }
 
-/// The typed writer of ovs_flow's attribute set `key-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct KeyAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovs_flow's attribute set `key-attrs`: it writes an attribute by its key, a constant of [`KeyAttrs`](self::KeyAttrs) (see [`Writer`](f::view::Writer)).
+pub type KeyAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::KeyAttrs>;
 
-impl<'m, 'a, 'b> KeyAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `encap` (`OVS_KEY_ATTR_ENCAP`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn encap(&mut self) -> Result<KeyAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(KeyAttrsWriter)
-    }
-
-    /// Writes `priority` (`OVS_KEY_ATTR_PRIORITY`, u32).
-    #[inline]
-    pub fn priority(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `in-port` (`OVS_KEY_ATTR_IN_PORT`, u32).
-    #[inline]
-    pub fn in_port(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `ethernet` (`OVS_KEY_ATTR_ETHERNET`, binary).
-    #[inline]
-    pub fn ethernet(&mut self, value: &OvsKeyEthernet) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(4, value), self)
-    }
-
-    /// Writes `vlan` (`OVS_KEY_ATTR_VLAN`, u16, big-endian).
-    #[inline]
-    pub fn vlan(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(5, &value), self)
-    }
-
-    /// Writes `ethertype` (`OVS_KEY_ATTR_ETHERTYPE`, u16, big-endian).
-    #[inline]
-    pub fn ethertype(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(6, &value), self)
-    }
-
-    /// Writes `ipv4` (`OVS_KEY_ATTR_IPV4`, binary).
-    #[inline]
-    pub fn ipv4(&mut self, value: &OvsKeyIpv4) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(7, value), self)
-    }
-
-    /// Writes `ipv6` (`OVS_KEY_ATTR_IPV6`, binary).
-    #[inline]
-    pub fn ipv6(&mut self, value: &OvsKeyIpv6) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(8, value), self)
-    }
-
-    /// Writes `tcp` (`OVS_KEY_ATTR_TCP`, binary).
-    #[inline]
-    pub fn tcp(&mut self, value: &OvsKeyTcp) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(9, value), self)
-    }
-
-    /// Writes `udp` (`OVS_KEY_ATTR_UDP`, binary).
-    #[inline]
-    pub fn udp(&mut self, value: &OvsKeyUdp) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(10, value), self)
-    }
-
-    /// Writes `icmp` (`OVS_KEY_ATTR_ICMP`, binary).
-    #[inline]
-    pub fn icmp(&mut self, value: &OvsKeyIcmp) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(11, value), self)
-    }
-
-    /// Writes `icmpv6` (`OVS_KEY_ATTR_ICMPV6`, binary).
-    #[inline]
-    pub fn icmpv6(&mut self, value: &OvsKeyIcmp) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(12, value), self)
-    }
-
-    /// Writes `arp` (`OVS_KEY_ATTR_ARP`, binary).
-    #[inline]
-    pub fn arp(&mut self, value: &OvsKeyArp) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(13, value), self)
-    }
-
-    /// Writes `nd` (`OVS_KEY_ATTR_ND`, binary).
-    #[inline]
-    pub fn nd(&mut self, value: &OvsKeyNd) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(14, value), self)
-    }
-
-    /// Writes `skb-mark` (`OVS_KEY_ATTR_SKB_MARK`, u32).
-    #[inline]
-    pub fn skb_mark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Opens `tunnel` (`OVS_KEY_ATTR_TUNNEL`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn tunnel(&mut self) -> Result<TunnelKeyAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(16).map(TunnelKeyAttrsWriter)
-    }
-
-    /// Writes `sctp` (`OVS_KEY_ATTR_SCTP`, binary).
-    #[inline]
-    pub fn sctp(&mut self, value: &OvsKeySctp) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(17, value), self)
-    }
-
-    /// Writes `tcp-flags` (`OVS_KEY_ATTR_TCP_FLAGS`, u16, big-endian).
-    #[inline]
-    pub fn tcp_flags(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(18, &value), self)
-    }
-
-    /// Writes `dp-hash` (`OVS_KEY_ATTR_DP_HASH`, u32).
-    #[inline]
-    pub fn dp_hash(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(19, &value), self)
-    }
-
-    /// Writes `recirc-id` (`OVS_KEY_ATTR_RECIRC_ID`, u32).
-    #[inline]
-    pub fn recirc_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(20, &value), self)
-    }
-
-    /// Writes `mpls` (`OVS_KEY_ATTR_MPLS`, binary).
-    #[inline]
-    pub fn mpls(&mut self, value: &OvsKeyMpls) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(21, value), self)
-    }
-
-    /// Writes `ct-state` (`OVS_KEY_ATTR_CT_STATE`, u32, bits of `ct-state-flags`: `CtStateFlags`).
-    #[inline]
-    pub fn ct_state(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(22, &value), self)
-    }
-
-    /// Writes `ct-zone` (`OVS_KEY_ATTR_CT_ZONE`, u16).
-    #[inline]
-    pub fn ct_zone(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(23, &value), self)
-    }
-
-    /// Writes `ct-mark` (`OVS_KEY_ATTR_CT_MARK`, u32).
-    #[inline]
-    pub fn ct_mark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(24, &value), self)
-    }
-
-    /// Writes `ct-labels` (`OVS_KEY_ATTR_CT_LABELS`, binary, display hint hex).
-    #[inline]
-    pub fn ct_labels(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(25, value), self)
-    }
-
-    /// Writes `ct-orig-tuple-ipv4` (`OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4`, binary).
-    #[inline]
-    pub fn ct_orig_tuple_ipv4(
-        &mut self,
-        value: &OvsKeyCtTupleIpv4,
-    ) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(26, value), self)
-    }
-
-    /// Writes `ct-orig-tuple-ipv6` (`OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV6`, binary).
-    #[inline]
-    pub fn ct_orig_tuple_ipv6(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(27, value), self)
-    }
-
-    /// Opens `nsh` (`OVS_KEY_ATTR_NSH`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn nsh(&mut self) -> Result<OvsNshKeyAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(28).map(OvsNshKeyAttrsWriter)
-    }
-
-    /// Writes `packet-type` (`OVS_KEY_ATTR_PACKET_TYPE`, u32, big-endian).
-    #[inline]
-    pub fn packet_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(29, &value), self)
-    }
-
-    /// Writes `nd-extensions` (`OVS_KEY_ATTR_ND_EXTENSIONS`, binary).
-    #[inline]
-    pub fn nd_extensions(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(30, value), self)
-    }
-
-    /// Writes `tunnel-info` (`OVS_KEY_ATTR_TUNNEL_INFO`, binary).
-    #[inline]
-    pub fn tunnel_info(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(31, value), self)
-    }
-
-    /// Writes `ipv6-exthdrs` (`OVS_KEY_ATTR_IPV6_EXTHDRS`, binary).
-    #[inline]
-    pub fn ipv6_exthdrs(&mut self, value: &OvsKeyIpv6Exthdrs) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(32, value), self)
-    }
-}
-
-/// The typed view of ovs_flow's attribute set `nat-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct NatAttrs<'a>(f::view::RawView<'a, 9>);
-
-impl<'a> f::view::SetView<'a> for NatAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_NAT_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_NAT_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of ovs_flow's attribute set `nat-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type NatAttrs<'a> = f::view::View<'a, sets::NatAttrs, 9>;
 
 impl<'a> NatAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `src` (`OVS_NAT_ATTR_SRC`, flag), written by the writer's `put`.
+    pub const SRC: f::view::Key<sets::NatAttrs, f::view::Flag> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
-        &self.0
-    }
+    /// The key of `dst` (`OVS_NAT_ATTR_DST`, flag), written by the writer's `put`.
+    pub const DST: f::view::Key<sets::NatAttrs, f::view::Flag> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `ip-min` (`OVS_NAT_ATTR_IP_MIN`, binary), written by the writer's `put`.
+    pub const IP_MIN: f::view::Key<sets::NatAttrs, [u8]> = f::view::Key::new(3);
+
+    /// The key of `ip-max` (`OVS_NAT_ATTR_IP_MAX`, binary), written by the writer's `put`.
+    pub const IP_MAX: f::view::Key<sets::NatAttrs, [u8]> = f::view::Key::new(4);
+
+    /// The key of `proto-min` (`OVS_NAT_ATTR_PROTO_MIN`, u16), written by the writer's `put`.
+    pub const PROTO_MIN: f::view::Key<sets::NatAttrs, u16> = f::view::Key::new(5);
+
+    /// The key of `proto-max` (`OVS_NAT_ATTR_PROTO_MAX`, u16), written by the writer's `put`.
+    pub const PROTO_MAX: f::view::Key<sets::NatAttrs, u16> = f::view::Key::new(6);
+
+    /// The key of `persistent` (`OVS_NAT_ATTR_PERSISTENT`, flag), written by the writer's `put`.
+    pub const PERSISTENT: f::view::Key<sets::NatAttrs, f::view::Flag> = f::view::Key::new(7);
+
+    /// The key of `proto-hash` (`OVS_NAT_ATTR_PROTO_HASH`, flag), written by the writer's `put`.
+    pub const PROTO_HASH: f::view::Key<sets::NatAttrs, f::view::Flag> = f::view::Key::new(8);
+
+    /// The key of `proto-random` (`OVS_NAT_ATTR_PROTO_RANDOM`, flag), written by the writer's `put`.
+    pub const PROTO_RANDOM: f::view::Key<sets::NatAttrs, f::view::Flag> = f::view::Key::new(9);
 
     /// `src` (`OVS_NAT_ATTR_SRC`, flag).
     #[inline]
@@ -4016,110 +3547,21 @@ impl<'a> NatAttrs<'a> {
     }
 }
 
-/// The typed writer of ovs_flow's attribute set `nat-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct NatAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovs_flow's attribute set `nat-attrs`: it writes an attribute by its key, a constant of [`NatAttrs`](self::NatAttrs) (see [`Writer`](f::view::Writer)).
+pub type NatAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::NatAttrs>;
 
-impl<'m, 'a, 'b> NatAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `src` (`OVS_NAT_ATTR_SRC`, flag).
-    #[inline]
-    pub fn src(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(1), self)
-    }
-
-    /// Writes `dst` (`OVS_NAT_ATTR_DST`, flag).
-    #[inline]
-    pub fn dst(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(2), self)
-    }
-
-    /// Writes `ip-min` (`OVS_NAT_ATTR_IP_MIN`, binary).
-    #[inline]
-    pub fn ip_min(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
-    }
-
-    /// Writes `ip-max` (`OVS_NAT_ATTR_IP_MAX`, binary).
-    #[inline]
-    pub fn ip_max(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, value), self)
-    }
-
-    /// Writes `proto-min` (`OVS_NAT_ATTR_PROTO_MIN`, u16).
-    #[inline]
-    pub fn proto_min(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `proto-max` (`OVS_NAT_ATTR_PROTO_MAX`, u16).
-    #[inline]
-    pub fn proto_max(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `persistent` (`OVS_NAT_ATTR_PERSISTENT`, flag).
-    #[inline]
-    pub fn persistent(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(7), self)
-    }
-
-    /// Writes `proto-hash` (`OVS_NAT_ATTR_PROTO_HASH`, flag).
-    #[inline]
-    pub fn proto_hash(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(8), self)
-    }
-
-    /// Writes `proto-random` (`OVS_NAT_ATTR_PROTO_RANDOM`, flag).
-    #[inline]
-    pub fn proto_random(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(9), self)
-    }
-}
-
-/// The typed view of ovs_flow's attribute set `ovs-nsh-key-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct OvsNshKeyAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for OvsNshKeyAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_OVS_NSH_KEY_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_OVS_NSH_KEY_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of ovs_flow's attribute set `ovs-nsh-key-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type OvsNshKeyAttrs<'a> = f::view::View<'a, sets::OvsNshKeyAttrs, 3>;
 
 impl<'a> OvsNshKeyAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `base` (`OVS_NSH_KEY_ATTR_BASE`, binary), written by the writer's `put`.
+    pub const BASE: f::view::Key<sets::OvsNshKeyAttrs, [u8]> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `md1` (`OVS_NSH_KEY_ATTR_MD1`, binary), written by the writer's `put`.
+    pub const MD1: f::view::Key<sets::OvsNshKeyAttrs, [u8]> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `md2` (`OVS_NSH_KEY_ATTR_MD2`, binary), written by the writer's `put`.
+    pub const MD2: f::view::Key<sets::OvsNshKeyAttrs, [u8]> = f::view::Key::new(3);
 
     /// `base` (`OVS_NSH_KEY_ATTR_BASE`, binary).
     #[inline]
@@ -4140,74 +3582,18 @@ impl<'a> OvsNshKeyAttrs<'a> {
     }
 }
 
-/// The typed writer of ovs_flow's attribute set `ovs-nsh-key-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct OvsNshKeyAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovs_flow's attribute set `ovs-nsh-key-attrs`: it writes an attribute by its key, a constant of [`OvsNshKeyAttrs`](self::OvsNshKeyAttrs) (see [`Writer`](f::view::Writer)).
+pub type OvsNshKeyAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::OvsNshKeyAttrs>;
 
-impl<'m, 'a, 'b> OvsNshKeyAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `base` (`OVS_NSH_KEY_ATTR_BASE`, binary).
-    #[inline]
-    pub fn base(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, value), self)
-    }
-
-    /// Writes `md1` (`OVS_NSH_KEY_ATTR_MD1`, binary).
-    #[inline]
-    pub fn md1(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, value), self)
-    }
-
-    /// Writes `md2` (`OVS_NSH_KEY_ATTR_MD2`, binary).
-    #[inline]
-    pub fn md2(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
-    }
-}
-
-/// The typed view of ovs_flow's attribute set `psample-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct PsampleAttrs<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for PsampleAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_PSAMPLE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PSAMPLE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of ovs_flow's attribute set `psample-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type PsampleAttrs<'a> = f::view::View<'a, sets::PsampleAttrs, 2>;
 
 impl<'a> PsampleAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `group` (`OVS_PSAMPLE_ATTR_GROUP`, u32), written by the writer's `put`.
+    pub const GROUP: f::view::Key<sets::PsampleAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `cookie` (`OVS_PSAMPLE_ATTR_COOKIE`, binary), written by the writer's `put`.
+    pub const COOKIE: f::view::Key<sets::PsampleAttrs, [u8]> = f::view::Key::new(2);
 
     /// `group` (`OVS_PSAMPLE_ATTR_GROUP`, u32).
     #[inline]
@@ -4222,68 +3608,19 @@ impl<'a> PsampleAttrs<'a> {
     }
 }
 
-/// The typed writer of ovs_flow's attribute set `psample-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PsampleAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovs_flow's attribute set `psample-attrs`: it writes an attribute by its key, a constant of [`PsampleAttrs`](self::PsampleAttrs) (see [`Writer`](f::view::Writer)).
+pub type PsampleAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::PsampleAttrs>;
 
-impl<'m, 'a, 'b> PsampleAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `group` (`OVS_PSAMPLE_ATTR_GROUP`, u32).
-    #[inline]
-    pub fn group(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `cookie` (`OVS_PSAMPLE_ATTR_COOKIE`, binary).
-    #[inline]
-    pub fn cookie(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, value), self)
-    }
-}
-
-/// The typed view of ovs_flow's attribute set `sample-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct SampleAttrs<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for SampleAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_SAMPLE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_SAMPLE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of ovs_flow's attribute set `sample-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type SampleAttrs<'a> = f::view::View<'a, sets::SampleAttrs, 2>;
 
 impl<'a> SampleAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `probability` (`OVS_SAMPLE_ATTR_PROBABILITY`, u32), written by the writer's `put`.
+    pub const PROBABILITY: f::view::Key<sets::SampleAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `actions` (`OVS_SAMPLE_ATTR_ACTIONS`, nest), opened by the writer's `nest`.
+    pub const ACTIONS: f::view::Key<sets::SampleAttrs, f::view::Nested<sets::ActionAttrs>> =
+        f::view::Key::new(2);
 
     /// `probability` (`OVS_SAMPLE_ATTR_PROBABILITY`, u32).
     #[inline]
@@ -4298,68 +3635,66 @@ impl<'a> SampleAttrs<'a> {
     }
 }
 
-/// The typed writer of ovs_flow's attribute set `sample-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct SampleAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovs_flow's attribute set `sample-attrs`: it writes an attribute by its key, a constant of [`SampleAttrs`](self::SampleAttrs) (see [`Writer`](f::view::Writer)).
+pub type SampleAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::SampleAttrs>;
 
-impl<'m, 'a, 'b> SampleAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `probability` (`OVS_SAMPLE_ATTR_PROBABILITY`, u32).
-    #[inline]
-    pub fn probability(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Opens `actions` (`OVS_SAMPLE_ATTR_ACTIONS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn actions(&mut self) -> Result<ActionAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(ActionAttrsWriter)
-    }
-}
-
-/// The typed view of ovs_flow's attribute set `tunnel-key-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct TunnelKeyAttrs<'a>(f::view::RawView<'a, 17>);
-
-impl<'a> f::view::SetView<'a> for TunnelKeyAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_TUNNEL_KEY_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_TUNNEL_KEY_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of ovs_flow's attribute set `tunnel-key-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type TunnelKeyAttrs<'a> = f::view::View<'a, sets::TunnelKeyAttrs, 17>;
 
 impl<'a> TunnelKeyAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `id` (`OVS_TUNNEL_KEY_ATTR_ID`, u64, big-endian), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::TunnelKeyAttrs, f::view::Be<u64>> = f::view::Key::new(0);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 17> {
-        &self.0
-    }
+    /// The key of `ipv4-src` (`OVS_TUNNEL_KEY_ATTR_IPV4_SRC`, u32, big-endian), written by the writer's `put`.
+    pub const IPV4_SRC: f::view::Key<sets::TunnelKeyAttrs, f::view::Be<u32>> = f::view::Key::new(1);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `ipv4-dst` (`OVS_TUNNEL_KEY_ATTR_IPV4_DST`, u32, big-endian), written by the writer's `put`.
+    pub const IPV4_DST: f::view::Key<sets::TunnelKeyAttrs, f::view::Be<u32>> = f::view::Key::new(2);
+
+    /// The key of `tos` (`OVS_TUNNEL_KEY_ATTR_TOS`, u8), written by the writer's `put`.
+    pub const TOS: f::view::Key<sets::TunnelKeyAttrs, u8> = f::view::Key::new(3);
+
+    /// The key of `ttl` (`OVS_TUNNEL_KEY_ATTR_TTL`, u8), written by the writer's `put`.
+    pub const TTL: f::view::Key<sets::TunnelKeyAttrs, u8> = f::view::Key::new(4);
+
+    /// The key of `dont-fragment` (`OVS_TUNNEL_KEY_ATTR_DONT_FRAGMENT`, flag), written by the writer's `put`.
+    pub const DONT_FRAGMENT: f::view::Key<sets::TunnelKeyAttrs, f::view::Flag> =
+        f::view::Key::new(5);
+
+    /// The key of `csum` (`OVS_TUNNEL_KEY_ATTR_CSUM`, flag), written by the writer's `put`.
+    pub const CSUM: f::view::Key<sets::TunnelKeyAttrs, f::view::Flag> = f::view::Key::new(6);
+
+    /// The key of `oam` (`OVS_TUNNEL_KEY_ATTR_OAM`, flag), written by the writer's `put`.
+    pub const OAM: f::view::Key<sets::TunnelKeyAttrs, f::view::Flag> = f::view::Key::new(7);
+
+    /// The key of `geneve-opts` (`OVS_TUNNEL_KEY_ATTR_GENEVE_OPTS`, binary), written by the writer's `put`.
+    pub const GENEVE_OPTS: f::view::Key<sets::TunnelKeyAttrs, [u8]> = f::view::Key::new(8);
+
+    /// The key of `tp-src` (`OVS_TUNNEL_KEY_ATTR_TP_SRC`, u16, big-endian), written by the writer's `put`.
+    pub const TP_SRC: f::view::Key<sets::TunnelKeyAttrs, f::view::Be<u16>> = f::view::Key::new(9);
+
+    /// The key of `tp-dst` (`OVS_TUNNEL_KEY_ATTR_TP_DST`, u16, big-endian), written by the writer's `put`.
+    pub const TP_DST: f::view::Key<sets::TunnelKeyAttrs, f::view::Be<u16>> = f::view::Key::new(10);
+
+    /// The key of `vxlan-opts` (`OVS_TUNNEL_KEY_ATTR_VXLAN_OPTS`, nest), opened by the writer's `nest`.
+    pub const VXLAN_OPTS: f::view::Key<sets::TunnelKeyAttrs, f::view::Nested<sets::VxlanExtAttrs>> =
+        f::view::Key::new(11);
+
+    /// The key of `ipv6-src` (`OVS_TUNNEL_KEY_ATTR_IPV6_SRC`, binary), written by the writer's `put`.
+    pub const IPV6_SRC: f::view::Key<sets::TunnelKeyAttrs, [u8]> = f::view::Key::new(12);
+
+    /// The key of `ipv6-dst` (`OVS_TUNNEL_KEY_ATTR_IPV6_DST`, binary), written by the writer's `put`.
+    pub const IPV6_DST: f::view::Key<sets::TunnelKeyAttrs, [u8]> = f::view::Key::new(13);
+
+    /// The key of `pad` (`OVS_TUNNEL_KEY_ATTR_PAD`, binary), written by the writer's `put`.
+    pub const PAD: f::view::Key<sets::TunnelKeyAttrs, [u8]> = f::view::Key::new(14);
+
+    /// The key of `erspan-opts` (`OVS_TUNNEL_KEY_ATTR_ERSPAN_OPTS`, binary), written by the writer's `put`.
+    pub const ERSPAN_OPTS: f::view::Key<sets::TunnelKeyAttrs, [u8]> = f::view::Key::new(15);
+
+    /// The key of `ipv4-info-bridge` (`OVS_TUNNEL_KEY_ATTR_IPV4_INFO_BRIDGE`, flag), written by the writer's `put`.
+    pub const IPV4_INFO_BRIDGE: f::view::Key<sets::TunnelKeyAttrs, f::view::Flag> =
+        f::view::Key::new(16);
 
     /// `id` (`OVS_TUNNEL_KEY_ATTR_ID`, u64, big-endian).
     #[inline]
@@ -4464,158 +3799,24 @@ impl<'a> TunnelKeyAttrs<'a> {
     }
 }
 
-/// The typed writer of ovs_flow's attribute set `tunnel-key-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct TunnelKeyAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovs_flow's attribute set `tunnel-key-attrs`: it writes an attribute by its key, a constant of [`TunnelKeyAttrs`](self::TunnelKeyAttrs) (see [`Writer`](f::view::Writer)).
+pub type TunnelKeyAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::TunnelKeyAttrs>;
 
-impl<'m, 'a, 'b> TunnelKeyAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `id` (`OVS_TUNNEL_KEY_ATTR_ID`, u64, big-endian).
-    #[inline]
-    pub fn id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(0, &value), self)
-    }
-
-    /// Writes `ipv4-src` (`OVS_TUNNEL_KEY_ATTR_IPV4_SRC`, u32, big-endian).
-    #[inline]
-    pub fn ipv4_src(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `ipv4-dst` (`OVS_TUNNEL_KEY_ATTR_IPV4_DST`, u32, big-endian).
-    #[inline]
-    pub fn ipv4_dst(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `tos` (`OVS_TUNNEL_KEY_ATTR_TOS`, u8).
-    #[inline]
-    pub fn tos(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `ttl` (`OVS_TUNNEL_KEY_ATTR_TTL`, u8).
-    #[inline]
-    pub fn ttl(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `dont-fragment` (`OVS_TUNNEL_KEY_ATTR_DONT_FRAGMENT`, flag).
-    #[inline]
-    pub fn dont_fragment(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(5), self)
-    }
-
-    /// Writes `csum` (`OVS_TUNNEL_KEY_ATTR_CSUM`, flag).
-    #[inline]
-    pub fn csum(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(6), self)
-    }
-
-    /// Writes `oam` (`OVS_TUNNEL_KEY_ATTR_OAM`, flag).
-    #[inline]
-    pub fn oam(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(7), self)
-    }
-
-    /// Writes `geneve-opts` (`OVS_TUNNEL_KEY_ATTR_GENEVE_OPTS`, binary).
-    #[inline]
-    pub fn geneve_opts(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, value), self)
-    }
-
-    /// Writes `tp-src` (`OVS_TUNNEL_KEY_ATTR_TP_SRC`, u16, big-endian).
-    #[inline]
-    pub fn tp_src(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(9, &value), self)
-    }
-
-    /// Writes `tp-dst` (`OVS_TUNNEL_KEY_ATTR_TP_DST`, u16, big-endian).
-    #[inline]
-    pub fn tp_dst(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(10, &value), self)
-    }
-
-    /// Opens `vxlan-opts` (`OVS_TUNNEL_KEY_ATTR_VXLAN_OPTS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn vxlan_opts(&mut self) -> Result<VxlanExtAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(11).map(VxlanExtAttrsWriter)
-    }
-
-    /// Writes `ipv6-src` (`OVS_TUNNEL_KEY_ATTR_IPV6_SRC`, binary).
-    #[inline]
-    pub fn ipv6_src(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, value), self)
-    }
-
-    /// Writes `ipv6-dst` (`OVS_TUNNEL_KEY_ATTR_IPV6_DST`, binary).
-    #[inline]
-    pub fn ipv6_dst(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, value), self)
-    }
-
-    /// Writes `pad` (`OVS_TUNNEL_KEY_ATTR_PAD`, binary).
-    #[inline]
-    pub fn pad(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, value), self)
-    }
-
-    /// Writes `erspan-opts` (`OVS_TUNNEL_KEY_ATTR_ERSPAN_OPTS`, binary).
-    #[inline]
-    pub fn erspan_opts(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, value), self)
-    }
-
-    /// Writes `ipv4-info-bridge` (`OVS_TUNNEL_KEY_ATTR_IPV4_INFO_BRIDGE`, flag).
-    #[inline]
-    pub fn ipv4_info_bridge(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(16), self)
-    }
-}
-
-/// The typed view of ovs_flow's attribute set `userspace-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct UserspaceAttrs<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for UserspaceAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_USERSPACE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_USERSPACE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of ovs_flow's attribute set `userspace-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type UserspaceAttrs<'a> = f::view::View<'a, sets::UserspaceAttrs, 4>;
 
 impl<'a> UserspaceAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `pid` (`OVS_USERSPACE_ATTR_PID`, u32), written by the writer's `put`.
+    pub const PID: f::view::Key<sets::UserspaceAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `userdata` (`OVS_USERSPACE_ATTR_USERDATA`, binary), written by the writer's `put`.
+    pub const USERDATA: f::view::Key<sets::UserspaceAttrs, [u8]> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `egress-tun-port` (`OVS_USERSPACE_ATTR_EGRESS_TUN_PORT`, u32), written by the writer's `put`.
+    pub const EGRESS_TUN_PORT: f::view::Key<sets::UserspaceAttrs, u32> = f::view::Key::new(3);
+
+    /// The key of `actions` (`OVS_USERSPACE_ATTR_ACTIONS`, flag), written by the writer's `put`.
+    pub const ACTIONS: f::view::Key<sets::UserspaceAttrs, f::view::Flag> = f::view::Key::new(4);
 
     /// `pid` (`OVS_USERSPACE_ATTR_PID`, u32).
     #[inline]
@@ -4642,80 +3843,15 @@ impl<'a> UserspaceAttrs<'a> {
     }
 }
 
-/// The typed writer of ovs_flow's attribute set `userspace-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct UserspaceAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovs_flow's attribute set `userspace-attrs`: it writes an attribute by its key, a constant of [`UserspaceAttrs`](self::UserspaceAttrs) (see [`Writer`](f::view::Writer)).
+pub type UserspaceAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::UserspaceAttrs>;
 
-impl<'m, 'a, 'b> UserspaceAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `pid` (`OVS_USERSPACE_ATTR_PID`, u32).
-    #[inline]
-    pub fn pid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `userdata` (`OVS_USERSPACE_ATTR_USERDATA`, binary).
-    #[inline]
-    pub fn userdata(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, value), self)
-    }
-
-    /// Writes `egress-tun-port` (`OVS_USERSPACE_ATTR_EGRESS_TUN_PORT`, u32).
-    #[inline]
-    pub fn egress_tun_port(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `actions` (`OVS_USERSPACE_ATTR_ACTIONS`, flag).
-    #[inline]
-    pub fn actions(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(4), self)
-    }
-}
-
-/// The typed view of ovs_flow's attribute set `vxlan-ext-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct VxlanExtAttrs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for VxlanExtAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_VXLAN_EXT_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_VXLAN_EXT_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of ovs_flow's attribute set `vxlan-ext-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type VxlanExtAttrs<'a> = f::view::View<'a, sets::VxlanExtAttrs, 1>;
 
 impl<'a> VxlanExtAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `gbp` (`OVS_VXLAN_EXT_GBP`, u32), written by the writer's `put`.
+    pub const GBP: f::view::Key<sets::VxlanExtAttrs, u32> = f::view::Key::new(1);
 
     /// `gbp` (`OVS_VXLAN_EXT_GBP`, u32).
     #[inline]
@@ -4724,26 +3860,101 @@ impl<'a> VxlanExtAttrs<'a> {
     }
 }
 
-/// The typed writer of ovs_flow's attribute set `vxlan-ext-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct VxlanExtAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovs_flow's attribute set `vxlan-ext-attrs`: it writes an attribute by its key, a constant of [`VxlanExtAttrs`](self::VxlanExtAttrs) (see [`Writer`](f::view::Writer)).
+pub type VxlanExtAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::VxlanExtAttrs>;
 
-impl<'m, 'a, 'b> VxlanExtAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
+/// The marker types naming ovs_flow's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
+
+    /// Names `action-attrs` in [`ActionAttrs`](super::ActionAttrs) and [`ActionAttrsWriter`](super::ActionAttrsWriter).
+    pub enum ActionAttrs {}
+
+    impl f::view::Set for ActionAttrs {
+        const SET: &'static f::AttrSet = &super::SET_ACTION_ATTRS;
     }
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
+    /// Names `check-pkt-len-attrs` in [`CheckPktLenAttrs`](super::CheckPktLenAttrs) and [`CheckPktLenAttrsWriter`](super::CheckPktLenAttrsWriter).
+    pub enum CheckPktLenAttrs {}
+
+    impl f::view::Set for CheckPktLenAttrs {
+        const SET: &'static f::AttrSet = &super::SET_CHECK_PKT_LEN_ATTRS;
     }
 
-    /// Writes `gbp` (`OVS_VXLAN_EXT_GBP`, u32).
-    #[inline]
-    pub fn gbp(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
+    /// Names `ct-attrs` in [`CtAttrs`](super::CtAttrs) and [`CtAttrsWriter`](super::CtAttrsWriter).
+    pub enum CtAttrs {}
+
+    impl f::view::Set for CtAttrs {
+        const SET: &'static f::AttrSet = &super::SET_CT_ATTRS;
+    }
+
+    /// Names `dec-ttl-attrs` in [`DecTtlAttrs`](super::DecTtlAttrs) and [`DecTtlAttrsWriter`](super::DecTtlAttrsWriter).
+    pub enum DecTtlAttrs {}
+
+    impl f::view::Set for DecTtlAttrs {
+        const SET: &'static f::AttrSet = &super::SET_DEC_TTL_ATTRS;
+    }
+
+    /// Names `flow-attrs` in [`FlowAttrs`](super::FlowAttrs) and [`FlowAttrsWriter`](super::FlowAttrsWriter).
+    pub enum FlowAttrs {}
+
+    impl f::view::Set for FlowAttrs {
+        const SET: &'static f::AttrSet = &super::SET_FLOW_ATTRS;
+    }
+
+    /// Names `key-attrs` in [`KeyAttrs`](super::KeyAttrs) and [`KeyAttrsWriter`](super::KeyAttrsWriter).
+    pub enum KeyAttrs {}
+
+    impl f::view::Set for KeyAttrs {
+        const SET: &'static f::AttrSet = &super::SET_KEY_ATTRS;
+    }
+
+    /// Names `nat-attrs` in [`NatAttrs`](super::NatAttrs) and [`NatAttrsWriter`](super::NatAttrsWriter).
+    pub enum NatAttrs {}
+
+    impl f::view::Set for NatAttrs {
+        const SET: &'static f::AttrSet = &super::SET_NAT_ATTRS;
+    }
+
+    /// Names `ovs-nsh-key-attrs` in [`OvsNshKeyAttrs`](super::OvsNshKeyAttrs) and [`OvsNshKeyAttrsWriter`](super::OvsNshKeyAttrsWriter).
+    pub enum OvsNshKeyAttrs {}
+
+    impl f::view::Set for OvsNshKeyAttrs {
+        const SET: &'static f::AttrSet = &super::SET_OVS_NSH_KEY_ATTRS;
+    }
+
+    /// Names `psample-attrs` in [`PsampleAttrs`](super::PsampleAttrs) and [`PsampleAttrsWriter`](super::PsampleAttrsWriter).
+    pub enum PsampleAttrs {}
+
+    impl f::view::Set for PsampleAttrs {
+        const SET: &'static f::AttrSet = &super::SET_PSAMPLE_ATTRS;
+    }
+
+    /// Names `sample-attrs` in [`SampleAttrs`](super::SampleAttrs) and [`SampleAttrsWriter`](super::SampleAttrsWriter).
+    pub enum SampleAttrs {}
+
+    impl f::view::Set for SampleAttrs {
+        const SET: &'static f::AttrSet = &super::SET_SAMPLE_ATTRS;
+    }
+
+    /// Names `tunnel-key-attrs` in [`TunnelKeyAttrs`](super::TunnelKeyAttrs) and [`TunnelKeyAttrsWriter`](super::TunnelKeyAttrsWriter).
+    pub enum TunnelKeyAttrs {}
+
+    impl f::view::Set for TunnelKeyAttrs {
+        const SET: &'static f::AttrSet = &super::SET_TUNNEL_KEY_ATTRS;
+    }
+
+    /// Names `userspace-attrs` in [`UserspaceAttrs`](super::UserspaceAttrs) and [`UserspaceAttrsWriter`](super::UserspaceAttrsWriter).
+    pub enum UserspaceAttrs {}
+
+    impl f::view::Set for UserspaceAttrs {
+        const SET: &'static f::AttrSet = &super::SET_USERSPACE_ATTRS;
+    }
+
+    /// Names `vxlan-ext-attrs` in [`VxlanExtAttrs`](super::VxlanExtAttrs) and [`VxlanExtAttrsWriter`](super::VxlanExtAttrsWriter).
+    pub enum VxlanExtAttrs {}
+
+    impl f::view::Set for VxlanExtAttrs {
+        const SET: &'static f::AttrSet = &super::SET_VXLAN_EXT_ATTRS;
     }
 }

@@ -234,38 +234,39 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[&STRUCT_OVS_HEADER],
     sub_messages: &[],
 };
-/// The typed view of ovs_packet's attribute set `packet`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Packet<'a>(f::view::RawView<'a, 12>);
-
-impl<'a> f::view::SetView<'a> for Packet<'a> {
-    const SET: &'static f::AttrSet = &SET_PACKET;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PACKET, attrs).map(Self)
-    }
-}
+/// The typed view of ovs_packet's attribute set `packet`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Packet<'a> = f::view::View<'a, sets::Packet, 12>;
 
 impl<'a> Packet<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `packet` (`OVS_PACKET_ATTR_PACKET`, binary), written by the writer's `put`.
+    pub const PACKET: f::view::Key<sets::Packet, [u8]> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 12> {
-        &self.0
-    }
+    /// The key of `key` (`OVS_PACKET_ATTR_KEY`, binary), written by the writer's `put`.
+    pub const KEY: f::view::Key<sets::Packet, [u8]> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `actions` (`OVS_PACKET_ATTR_ACTIONS`, binary), written by the writer's `put`.
+    pub const ACTIONS: f::view::Key<sets::Packet, [u8]> = f::view::Key::new(3);
+
+    /// The key of `userdata` (`OVS_PACKET_ATTR_USERDATA`, binary), written by the writer's `put`.
+    pub const USERDATA: f::view::Key<sets::Packet, [u8]> = f::view::Key::new(4);
+
+    /// The key of `egress-tun-key` (`OVS_PACKET_ATTR_EGRESS_TUN_KEY`, binary), written by the writer's `put`.
+    pub const EGRESS_TUN_KEY: f::view::Key<sets::Packet, [u8]> = f::view::Key::new(5);
+
+    /// The key of `probe` (`OVS_PACKET_ATTR_PROBE`, flag), written by the writer's `put`.
+    pub const PROBE: f::view::Key<sets::Packet, f::view::Flag> = f::view::Key::new(8);
+
+    /// The key of `mru` (`OVS_PACKET_ATTR_MRU`, u16), written by the writer's `put`.
+    pub const MRU: f::view::Key<sets::Packet, u16> = f::view::Key::new(9);
+
+    /// The key of `len` (`OVS_PACKET_ATTR_LEN`, u32), written by the writer's `put`.
+    pub const LEN: f::view::Key<sets::Packet, u32> = f::view::Key::new(10);
+
+    /// The key of `hash` (`OVS_PACKET_ATTR_HASH`, u64), written by the writer's `put`.
+    pub const HASH: f::view::Key<sets::Packet, u64> = f::view::Key::new(11);
+
+    /// The key of `upcall-pid` (`OVS_PACKET_ATTR_UPCALL_PID`, u32), written by the writer's `put`.
+    pub const UPCALL_PID: f::view::Key<sets::Packet, u32> = f::view::Key::new(12);
 
     /// `packet` (`OVS_PACKET_ATTR_PACKET`, binary).
     #[inline]
@@ -328,80 +329,17 @@ impl<'a> Packet<'a> {
     }
 }
 
-/// The typed writer of ovs_packet's attribute set `packet`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PacketWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovs_packet's attribute set `packet`: it writes an attribute by its key, a constant of [`Packet`](self::Packet) (see [`Writer`](f::view::Writer)).
+pub type PacketWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Packet>;
 
-impl<'m, 'a, 'b> PacketWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
+/// The marker types naming ovs_packet's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
+    /// Names `packet` in [`Packet`](super::Packet) and [`PacketWriter`](super::PacketWriter).
+    pub enum Packet {}
 
-    /// Writes `packet` (`OVS_PACKET_ATTR_PACKET`, binary).
-    #[inline]
-    pub fn packet(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, value), self)
-    }
-
-    /// Writes `key` (`OVS_PACKET_ATTR_KEY`, binary).
-    #[inline]
-    pub fn key(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, value), self)
-    }
-
-    /// Writes `actions` (`OVS_PACKET_ATTR_ACTIONS`, binary).
-    #[inline]
-    pub fn actions(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
-    }
-
-    /// Writes `userdata` (`OVS_PACKET_ATTR_USERDATA`, binary).
-    #[inline]
-    pub fn userdata(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, value), self)
-    }
-
-    /// Writes `egress-tun-key` (`OVS_PACKET_ATTR_EGRESS_TUN_KEY`, binary).
-    #[inline]
-    pub fn egress_tun_key(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, value), self)
-    }
-
-    /// Writes `probe` (`OVS_PACKET_ATTR_PROBE`, flag).
-    #[inline]
-    pub fn probe(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(8), self)
-    }
-
-    /// Writes `mru` (`OVS_PACKET_ATTR_MRU`, u16).
-    #[inline]
-    pub fn mru(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `len` (`OVS_PACKET_ATTR_LEN`, u32).
-    #[inline]
-    pub fn len(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `hash` (`OVS_PACKET_ATTR_HASH`, u64).
-    #[inline]
-    pub fn hash(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `upcall-pid` (`OVS_PACKET_ATTR_UPCALL_PID`, u32).
-    #[inline]
-    pub fn upcall_pid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
+    impl f::view::Set for Packet {
+        const SET: &'static f::AttrSet = &super::SET_PACKET;
     }
 }

@@ -511,38 +511,15 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[&STRUCT_OVS_HEADER, &STRUCT_OVS_VPORT_STATS],
     sub_messages: &[],
 };
-/// The typed view of ovs_vport's attribute set `upcall-stats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct UpcallStats<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for UpcallStats<'a> {
-    const SET: &'static f::AttrSet = &SET_UPCALL_STATS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_UPCALL_STATS, attrs).map(Self)
-    }
-}
+/// The typed view of ovs_vport's attribute set `upcall-stats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type UpcallStats<'a> = f::view::View<'a, sets::UpcallStats, 2>;
 
 impl<'a> UpcallStats<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `success` (`OVS_VPORT_UPCALL_ATTR_SUCCESS`, u64), written by the writer's `put`.
+    pub const SUCCESS: f::view::Key<sets::UpcallStats, u64> = f::view::Key::new(0);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `fail` (`OVS_VPORT_UPCALL_ATTR_FAIL`, u64), written by the writer's `put`.
+    pub const FAIL: f::view::Key<sets::UpcallStats, u64> = f::view::Key::new(1);
 
     /// `success` (`OVS_VPORT_UPCALL_ATTR_SUCCESS`, u64).
     #[inline]
@@ -557,68 +534,42 @@ impl<'a> UpcallStats<'a> {
     }
 }
 
-/// The typed writer of ovs_vport's attribute set `upcall-stats`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct UpcallStatsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovs_vport's attribute set `upcall-stats`: it writes an attribute by its key, a constant of [`UpcallStats`](self::UpcallStats) (see [`Writer`](f::view::Writer)).
+pub type UpcallStatsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::UpcallStats>;
 
-impl<'m, 'a, 'b> UpcallStatsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `success` (`OVS_VPORT_UPCALL_ATTR_SUCCESS`, u64).
-    #[inline]
-    pub fn success(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(0, &value), self)
-    }
-
-    /// Writes `fail` (`OVS_VPORT_UPCALL_ATTR_FAIL`, u64).
-    #[inline]
-    pub fn fail(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-}
-
-/// The typed view of ovs_vport's attribute set `vport`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Vport<'a>(f::view::RawView<'a, 11>);
-
-impl<'a> f::view::SetView<'a> for Vport<'a> {
-    const SET: &'static f::AttrSet = &SET_VPORT;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_VPORT, attrs).map(Self)
-    }
-}
+/// The typed view of ovs_vport's attribute set `vport`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Vport<'a> = f::view::View<'a, sets::Vport, 11>;
 
 impl<'a> Vport<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `port-no` (`OVS_VPORT_ATTR_PORT_NO`, u32), written by the writer's `put`.
+    pub const PORT_NO: f::view::Key<sets::Vport, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 11> {
-        &self.0
-    }
+    /// The key of `type` (`OVS_VPORT_ATTR_TYPE`, u32, a value of `vport-type`: `VportType`), written by the writer's `put`.
+    pub const TYPE: f::view::Key<sets::Vport, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `name` (`OVS_VPORT_ATTR_NAME`, string), written by the writer's `put`.
+    pub const NAME: f::view::Key<sets::Vport, f::view::Str> = f::view::Key::new(3);
+
+    /// The key of `options` (`OVS_VPORT_ATTR_OPTIONS`, nest), opened by the writer's `nest`.
+    pub const OPTIONS: f::view::Key<sets::Vport, f::view::Nested<sets::VportOptions>> =
+        f::view::Key::new(4);
+
+    /// The key of `upcall-pid` (`OVS_VPORT_ATTR_UPCALL_PID`, binary), written by the writer's `put`.
+    pub const UPCALL_PID: f::view::Key<sets::Vport, [u8]> = f::view::Key::new(5);
+
+    /// The key of `stats` (`OVS_VPORT_ATTR_STATS`, binary), written by the writer's `put`.
+    pub const STATS: f::view::Key<sets::Vport, f::view::Struct<OvsVportStats>> =
+        f::view::Key::new(6);
+
+    /// The key of `ifindex` (`OVS_VPORT_ATTR_IFINDEX`, u32), written by the writer's `put`.
+    pub const IFINDEX: f::view::Key<sets::Vport, u32> = f::view::Key::new(8);
+
+    /// The key of `netnsid` (`OVS_VPORT_ATTR_NETNSID`, u32), written by the writer's `put`.
+    pub const NETNSID: f::view::Key<sets::Vport, u32> = f::view::Key::new(9);
+
+    /// The key of `upcall-stats` (`OVS_VPORT_ATTR_UPCALL_STATS`, nest), opened by the writer's `nest`.
+    pub const UPCALL_STATS: f::view::Key<sets::Vport, f::view::Nested<sets::UpcallStats>> =
+        f::view::Key::new(10);
 
     /// `port-no` (`OVS_VPORT_ATTR_PORT_NO`, u32).
     #[inline]
@@ -675,110 +626,18 @@ impl<'a> Vport<'a> {
     }
 }
 
-/// The typed writer of ovs_vport's attribute set `vport`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct VportWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovs_vport's attribute set `vport`: it writes an attribute by its key, a constant of [`Vport`](self::Vport) (see [`Writer`](f::view::Writer)).
+pub type VportWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Vport>;
 
-impl<'m, 'a, 'b> VportWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `port-no` (`OVS_VPORT_ATTR_PORT_NO`, u32).
-    #[inline]
-    pub fn port_no(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `type` (`OVS_VPORT_ATTR_TYPE`, u32, a value of `vport-type`: `VportType`).
-    #[inline]
-    pub fn type_(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `name` (`OVS_VPORT_ATTR_NAME`, string).
-    #[inline]
-    pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(3, value), self)
-    }
-
-    /// Opens `options` (`OVS_VPORT_ATTR_OPTIONS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn options(&mut self) -> Result<VportOptionsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(4).map(VportOptionsWriter)
-    }
-
-    /// Writes `upcall-pid` (`OVS_VPORT_ATTR_UPCALL_PID`, binary).
-    #[inline]
-    pub fn upcall_pid(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, value), self)
-    }
-
-    /// Writes `stats` (`OVS_VPORT_ATTR_STATS`, binary).
-    #[inline]
-    pub fn stats(&mut self, value: &OvsVportStats) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(6, value), self)
-    }
-
-    /// Writes `ifindex` (`OVS_VPORT_ATTR_IFINDEX`, u32).
-    #[inline]
-    pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `netnsid` (`OVS_VPORT_ATTR_NETNSID`, u32).
-    #[inline]
-    pub fn netnsid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Opens `upcall-stats` (`OVS_VPORT_ATTR_UPCALL_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn upcall_stats(&mut self) -> Result<UpcallStatsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(10).map(UpcallStatsWriter)
-    }
-}
-
-/// The typed view of ovs_vport's attribute set `vport-options`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct VportOptions<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for VportOptions<'a> {
-    const SET: &'static f::AttrSet = &SET_VPORT_OPTIONS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_VPORT_OPTIONS, attrs).map(Self)
-    }
-}
+/// The typed view of ovs_vport's attribute set `vport-options`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type VportOptions<'a> = f::view::View<'a, sets::VportOptions, 2>;
 
 impl<'a> VportOptions<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `dst-port` (`OVS_TUNNEL_ATTR_DST_PORT`, u32), written by the writer's `put`.
+    pub const DST_PORT: f::view::Key<sets::VportOptions, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `extension` (`OVS_TUNNEL_ATTR_EXTENSION`, u32), written by the writer's `put`.
+    pub const EXTENSION: f::view::Key<sets::VportOptions, u32> = f::view::Key::new(2);
 
     /// `dst-port` (`OVS_TUNNEL_ATTR_DST_PORT`, u32).
     #[inline]
@@ -793,32 +652,31 @@ impl<'a> VportOptions<'a> {
     }
 }
 
-/// The typed writer of ovs_vport's attribute set `vport-options`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct VportOptionsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of ovs_vport's attribute set `vport-options`: it writes an attribute by its key, a constant of [`VportOptions`](self::VportOptions) (see [`Writer`](f::view::Writer)).
+pub type VportOptionsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::VportOptions>;
 
-impl<'m, 'a, 'b> VportOptionsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
+/// The marker types naming ovs_vport's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
+
+    /// Names `upcall-stats` in [`UpcallStats`](super::UpcallStats) and [`UpcallStatsWriter`](super::UpcallStatsWriter).
+    pub enum UpcallStats {}
+
+    impl f::view::Set for UpcallStats {
+        const SET: &'static f::AttrSet = &super::SET_UPCALL_STATS;
     }
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
+    /// Names `vport` in [`Vport`](super::Vport) and [`VportWriter`](super::VportWriter).
+    pub enum Vport {}
+
+    impl f::view::Set for Vport {
+        const SET: &'static f::AttrSet = &super::SET_VPORT;
     }
 
-    /// Writes `dst-port` (`OVS_TUNNEL_ATTR_DST_PORT`, u32).
-    #[inline]
-    pub fn dst_port(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
+    /// Names `vport-options` in [`VportOptions`](super::VportOptions) and [`VportOptionsWriter`](super::VportOptionsWriter).
+    pub enum VportOptions {}
 
-    /// Writes `extension` (`OVS_TUNNEL_ATTR_EXTENSION`, u32).
-    #[inline]
-    pub fn extension(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
+    impl f::view::Set for VportOptions {
+        const SET: &'static f::AttrSet = &super::SET_VPORT_OPTIONS;
     }
 }

@@ -658,38 +658,24 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of psp's attribute set `assoc`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Assoc<'a>(f::view::RawView<'a, 5>);
-
-impl<'a> f::view::SetView<'a> for Assoc<'a> {
-    const SET: &'static f::AttrSet = &SET_ASSOC;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ASSOC, attrs).map(Self)
-    }
-}
+/// The typed view of psp's attribute set `assoc`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Assoc<'a> = f::view::View<'a, sets::Assoc, 5>;
 
 impl<'a> Assoc<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `dev-id` (`PSP_A_ASSOC_DEV_ID`, u32), written by the writer's `put`.
+    pub const DEV_ID: f::view::Key<sets::Assoc, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
-        &self.0
-    }
+    /// The key of `version` (`PSP_A_ASSOC_VERSION`, u32, a value of `version`: `Version`), written by the writer's `put`.
+    pub const VERSION: f::view::Key<sets::Assoc, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `rx-key` (`PSP_A_ASSOC_RX_KEY`, nest), opened by the writer's `nest`.
+    pub const RX_KEY: f::view::Key<sets::Assoc, f::view::Nested<sets::Keys>> = f::view::Key::new(3);
+
+    /// The key of `tx-key` (`PSP_A_ASSOC_TX_KEY`, nest), opened by the writer's `nest`.
+    pub const TX_KEY: f::view::Key<sets::Assoc, f::view::Nested<sets::Keys>> = f::view::Key::new(4);
+
+    /// The key of `sock-fd` (`PSP_A_ASSOC_SOCK_FD`, u32), written by the writer's `put`.
+    pub const SOCK_FD: f::view::Key<sets::Assoc, u32> = f::view::Key::new(5);
 
     /// `dev-id` (`PSP_A_ASSOC_DEV_ID`, u32).
     #[inline]
@@ -722,86 +708,18 @@ impl<'a> Assoc<'a> {
     }
 }
 
-/// The typed writer of psp's attribute set `assoc`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct AssocWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of psp's attribute set `assoc`: it writes an attribute by its key, a constant of [`Assoc`](self::Assoc) (see [`Writer`](f::view::Writer)).
+pub type AssocWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Assoc>;
 
-impl<'m, 'a, 'b> AssocWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `dev-id` (`PSP_A_ASSOC_DEV_ID`, u32).
-    #[inline]
-    pub fn dev_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `version` (`PSP_A_ASSOC_VERSION`, u32, a value of `version`: `Version`).
-    #[inline]
-    pub fn version(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Opens `rx-key` (`PSP_A_ASSOC_RX_KEY`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn rx_key(&mut self) -> Result<KeysWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(KeysWriter)
-    }
-
-    /// Opens `tx-key` (`PSP_A_ASSOC_TX_KEY`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn tx_key(&mut self) -> Result<KeysWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(4).map(KeysWriter)
-    }
-
-    /// Writes `sock-fd` (`PSP_A_ASSOC_SOCK_FD`, u32).
-    #[inline]
-    pub fn sock_fd(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-}
-
-/// The typed view of psp's attribute set `assoc-dev-info`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct AssocDevInfo<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for AssocDevInfo<'a> {
-    const SET: &'static f::AttrSet = &SET_ASSOC_DEV_INFO;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ASSOC_DEV_INFO, attrs).map(Self)
-    }
-}
+/// The typed view of psp's attribute set `assoc-dev-info`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type AssocDevInfo<'a> = f::view::View<'a, sets::AssocDevInfo, 2>;
 
 impl<'a> AssocDevInfo<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `ifindex` (`PSP_A_ASSOC_DEV_INFO_IFINDEX`, u32), written by the writer's `put`.
+    pub const IFINDEX: f::view::Key<sets::AssocDevInfo, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `nsid` (`PSP_A_ASSOC_DEV_INFO_NSID`, s32), written by the writer's `put`.
+    pub const NSID: f::view::Key<sets::AssocDevInfo, i32> = f::view::Key::new(2);
 
     /// `ifindex` (`PSP_A_ASSOC_DEV_INFO_IFINDEX`, u32).
     #[inline]
@@ -816,68 +734,34 @@ impl<'a> AssocDevInfo<'a> {
     }
 }
 
-/// The typed writer of psp's attribute set `assoc-dev-info`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct AssocDevInfoWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of psp's attribute set `assoc-dev-info`: it writes an attribute by its key, a constant of [`AssocDevInfo`](self::AssocDevInfo) (see [`Writer`](f::view::Writer)).
+pub type AssocDevInfoWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::AssocDevInfo>;
 
-impl<'m, 'a, 'b> AssocDevInfoWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `ifindex` (`PSP_A_ASSOC_DEV_INFO_IFINDEX`, u32).
-    #[inline]
-    pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `nsid` (`PSP_A_ASSOC_DEV_INFO_NSID`, s32).
-    #[inline]
-    pub fn nsid(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-}
-
-/// The typed view of psp's attribute set `dev`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Dev<'a>(f::view::RawView<'a, 7>);
-
-impl<'a> f::view::SetView<'a> for Dev<'a> {
-    const SET: &'static f::AttrSet = &SET_DEV;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DEV, attrs).map(Self)
-    }
-}
+/// The typed view of psp's attribute set `dev`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Dev<'a> = f::view::View<'a, sets::Dev, 7>;
 
 impl<'a> Dev<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `id` (`PSP_A_DEV_ID`, u32), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::Dev, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
-        &self.0
-    }
+    /// The key of `ifindex` (`PSP_A_DEV_IFINDEX`, u32), written by the writer's `put`.
+    pub const IFINDEX: f::view::Key<sets::Dev, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `psp-versions-cap` (`PSP_A_DEV_PSP_VERSIONS_CAP`, u32, bits of `version`: `Version`), written by the writer's `put`.
+    pub const PSP_VERSIONS_CAP: f::view::Key<sets::Dev, u32> = f::view::Key::new(3);
+
+    /// The key of `psp-versions-ena` (`PSP_A_DEV_PSP_VERSIONS_ENA`, u32, bits of `version`: `Version`), written by the writer's `put`.
+    pub const PSP_VERSIONS_ENA: f::view::Key<sets::Dev, u32> = f::view::Key::new(4);
+
+    /// The key of `assoc-list` (`PSP_A_DEV_ASSOC_LIST`, nest, multi-attr), opened by the writer's `nest`.
+    pub const ASSOC_LIST: f::view::Key<sets::Dev, f::view::Nested<sets::AssocDevInfo>> =
+        f::view::Key::new(5);
+
+    /// The key of `nsid` (`PSP_A_DEV_NSID`, s32), written by the writer's `put`.
+    pub const NSID: f::view::Key<sets::Dev, i32> = f::view::Key::new(6);
+
+    /// The key of `by-association` (`PSP_A_DEV_BY_ASSOCIATION`, flag), written by the writer's `put`.
+    pub const BY_ASSOCIATION: f::view::Key<sets::Dev, f::view::Flag> = f::view::Key::new(7);
 
     /// `id` (`PSP_A_DEV_ID`, u32).
     #[inline]
@@ -922,98 +806,18 @@ impl<'a> Dev<'a> {
     }
 }
 
-/// The typed writer of psp's attribute set `dev`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DevWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of psp's attribute set `dev`: it writes an attribute by its key, a constant of [`Dev`](self::Dev) (see [`Writer`](f::view::Writer)).
+pub type DevWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Dev>;
 
-impl<'m, 'a, 'b> DevWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `id` (`PSP_A_DEV_ID`, u32).
-    #[inline]
-    pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `ifindex` (`PSP_A_DEV_IFINDEX`, u32).
-    #[inline]
-    pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `psp-versions-cap` (`PSP_A_DEV_PSP_VERSIONS_CAP`, u32, bits of `version`: `Version`).
-    #[inline]
-    pub fn psp_versions_cap(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `psp-versions-ena` (`PSP_A_DEV_PSP_VERSIONS_ENA`, u32, bits of `version`: `Version`).
-    #[inline]
-    pub fn psp_versions_ena(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Opens `assoc-list` (`PSP_A_DEV_ASSOC_LIST`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn assoc_list(&mut self) -> Result<AssocDevInfoWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(5).map(AssocDevInfoWriter)
-    }
-
-    /// Writes `nsid` (`PSP_A_DEV_NSID`, s32).
-    #[inline]
-    pub fn nsid(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `by-association` (`PSP_A_DEV_BY_ASSOCIATION`, flag).
-    #[inline]
-    pub fn by_association(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(7), self)
-    }
-}
-
-/// The typed view of psp's attribute set `keys`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Keys<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for Keys<'a> {
-    const SET: &'static f::AttrSet = &SET_KEYS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_KEYS, attrs).map(Self)
-    }
-}
+/// The typed view of psp's attribute set `keys`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Keys<'a> = f::view::View<'a, sets::Keys, 2>;
 
 impl<'a> Keys<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `key` (`PSP_A_KEYS_KEY`, binary), written by the writer's `put`.
+    pub const KEY: f::view::Key<sets::Keys, [u8]> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `spi` (`PSP_A_KEYS_SPI`, u32), written by the writer's `put`.
+    pub const SPI: f::view::Key<sets::Keys, u32> = f::view::Key::new(2);
 
     /// `key` (`PSP_A_KEYS_KEY`, binary).
     #[inline]
@@ -1028,68 +832,45 @@ impl<'a> Keys<'a> {
     }
 }
 
-/// The typed writer of psp's attribute set `keys`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct KeysWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of psp's attribute set `keys`: it writes an attribute by its key, a constant of [`Keys`](self::Keys) (see [`Writer`](f::view::Writer)).
+pub type KeysWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Keys>;
 
-impl<'m, 'a, 'b> KeysWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `key` (`PSP_A_KEYS_KEY`, binary).
-    #[inline]
-    pub fn key(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, value), self)
-    }
-
-    /// Writes `spi` (`PSP_A_KEYS_SPI`, u32).
-    #[inline]
-    pub fn spi(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-}
-
-/// The typed view of psp's attribute set `stats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Stats<'a>(f::view::RawView<'a, 11>);
-
-impl<'a> f::view::SetView<'a> for Stats<'a> {
-    const SET: &'static f::AttrSet = &SET_STATS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_STATS, attrs).map(Self)
-    }
-}
+/// The typed view of psp's attribute set `stats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Stats<'a> = f::view::View<'a, sets::Stats, 11>;
 
 impl<'a> Stats<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `dev-id` (`PSP_A_STATS_DEV_ID`, u32), written by the writer's `put`.
+    pub const DEV_ID: f::view::Key<sets::Stats, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 11> {
-        &self.0
-    }
+    /// The key of `key-rotations` (`PSP_A_STATS_KEY_ROTATIONS`, uint), written by the writer's `put`.
+    pub const KEY_ROTATIONS: f::view::Key<sets::Stats, u64> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `stale-events` (`PSP_A_STATS_STALE_EVENTS`, uint), written by the writer's `put`.
+    pub const STALE_EVENTS: f::view::Key<sets::Stats, u64> = f::view::Key::new(3);
+
+    /// The key of `rx-packets` (`PSP_A_STATS_RX_PACKETS`, uint), written by the writer's `put`.
+    pub const RX_PACKETS: f::view::Key<sets::Stats, u64> = f::view::Key::new(4);
+
+    /// The key of `rx-bytes` (`PSP_A_STATS_RX_BYTES`, uint), written by the writer's `put`.
+    pub const RX_BYTES: f::view::Key<sets::Stats, u64> = f::view::Key::new(5);
+
+    /// The key of `rx-auth-fail` (`PSP_A_STATS_RX_AUTH_FAIL`, uint), written by the writer's `put`.
+    pub const RX_AUTH_FAIL: f::view::Key<sets::Stats, u64> = f::view::Key::new(6);
+
+    /// The key of `rx-error` (`PSP_A_STATS_RX_ERROR`, uint), written by the writer's `put`.
+    pub const RX_ERROR: f::view::Key<sets::Stats, u64> = f::view::Key::new(7);
+
+    /// The key of `rx-bad` (`PSP_A_STATS_RX_BAD`, uint), written by the writer's `put`.
+    pub const RX_BAD: f::view::Key<sets::Stats, u64> = f::view::Key::new(8);
+
+    /// The key of `tx-packets` (`PSP_A_STATS_TX_PACKETS`, uint), written by the writer's `put`.
+    pub const TX_PACKETS: f::view::Key<sets::Stats, u64> = f::view::Key::new(9);
+
+    /// The key of `tx-bytes` (`PSP_A_STATS_TX_BYTES`, uint), written by the writer's `put`.
+    pub const TX_BYTES: f::view::Key<sets::Stats, u64> = f::view::Key::new(10);
+
+    /// The key of `tx-error` (`PSP_A_STATS_TX_ERROR`, uint), written by the writer's `put`.
+    pub const TX_ERROR: f::view::Key<sets::Stats, u64> = f::view::Key::new(11);
 
     /// `dev-id` (`PSP_A_STATS_DEV_ID`, u32).
     #[inline]
@@ -1158,86 +939,45 @@ impl<'a> Stats<'a> {
     }
 }
 
-/// The typed writer of psp's attribute set `stats`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct StatsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of psp's attribute set `stats`: it writes an attribute by its key, a constant of [`Stats`](self::Stats) (see [`Writer`](f::view::Writer)).
+pub type StatsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Stats>;
 
-impl<'m, 'a, 'b> StatsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
+/// The marker types naming psp's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
+
+    /// Names `assoc` in [`Assoc`](super::Assoc) and [`AssocWriter`](super::AssocWriter).
+    pub enum Assoc {}
+
+    impl f::view::Set for Assoc {
+        const SET: &'static f::AttrSet = &super::SET_ASSOC;
     }
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
+    /// Names `assoc-dev-info` in [`AssocDevInfo`](super::AssocDevInfo) and [`AssocDevInfoWriter`](super::AssocDevInfoWriter).
+    pub enum AssocDevInfo {}
+
+    impl f::view::Set for AssocDevInfo {
+        const SET: &'static f::AttrSet = &super::SET_ASSOC_DEV_INFO;
     }
 
-    /// Writes `dev-id` (`PSP_A_STATS_DEV_ID`, u32).
-    #[inline]
-    pub fn dev_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
+    /// Names `dev` in [`Dev`](super::Dev) and [`DevWriter`](super::DevWriter).
+    pub enum Dev {}
+
+    impl f::view::Set for Dev {
+        const SET: &'static f::AttrSet = &super::SET_DEV;
     }
 
-    /// Writes `key-rotations` (`PSP_A_STATS_KEY_ROTATIONS`, uint).
-    #[inline]
-    pub fn key_rotations(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
+    /// Names `keys` in [`Keys`](super::Keys) and [`KeysWriter`](super::KeysWriter).
+    pub enum Keys {}
+
+    impl f::view::Set for Keys {
+        const SET: &'static f::AttrSet = &super::SET_KEYS;
     }
 
-    /// Writes `stale-events` (`PSP_A_STATS_STALE_EVENTS`, uint).
-    #[inline]
-    pub fn stale_events(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
+    /// Names `stats` in [`Stats`](super::Stats) and [`StatsWriter`](super::StatsWriter).
+    pub enum Stats {}
 
-    /// Writes `rx-packets` (`PSP_A_STATS_RX_PACKETS`, uint).
-    #[inline]
-    pub fn rx_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `rx-bytes` (`PSP_A_STATS_RX_BYTES`, uint).
-    #[inline]
-    pub fn rx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `rx-auth-fail` (`PSP_A_STATS_RX_AUTH_FAIL`, uint).
-    #[inline]
-    pub fn rx_auth_fail(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `rx-error` (`PSP_A_STATS_RX_ERROR`, uint).
-    #[inline]
-    pub fn rx_error(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `rx-bad` (`PSP_A_STATS_RX_BAD`, uint).
-    #[inline]
-    pub fn rx_bad(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `tx-packets` (`PSP_A_STATS_TX_PACKETS`, uint).
-    #[inline]
-    pub fn tx_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `tx-bytes` (`PSP_A_STATS_TX_BYTES`, uint).
-    #[inline]
-    pub fn tx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `tx-error` (`PSP_A_STATS_TX_ERROR`, uint).
-    #[inline]
-    pub fn tx_error(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
+    impl f::view::Set for Stats {
+        const SET: &'static f::AttrSet = &super::SET_STATS;
     }
 }

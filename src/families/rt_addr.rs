@@ -510,38 +510,47 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[&STRUCT_IFA_CACHEINFO, &STRUCT_IFADDRMSG],
     sub_messages: &[],
 };
-/// The typed view of rt-addr's attribute set `addr-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct AddrAttrs<'a>(f::view::RawView<'a, 12>);
-
-impl<'a> f::view::SetView<'a> for AddrAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_ADDR_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ADDR_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-addr's attribute set `addr-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type AddrAttrs<'a> = f::view::View<'a, sets::AddrAttrs, 12>;
 
 impl<'a> AddrAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `address` (`IFA_ADDRESS`, binary, display hint ipv4-or-v6), written by the writer's `put`.
+    pub const ADDRESS: f::view::Key<sets::AddrAttrs, core::net::IpAddr> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 12> {
-        &self.0
-    }
+    /// The key of `local` (`IFA_LOCAL`, binary, display hint ipv4-or-v6), written by the writer's `put`.
+    pub const LOCAL: f::view::Key<sets::AddrAttrs, core::net::IpAddr> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `label` (`IFA_LABEL`, string), written by the writer's `put`.
+    pub const LABEL: f::view::Key<sets::AddrAttrs, f::view::Str> = f::view::Key::new(3);
+
+    /// The key of `broadcast` (`IFA_BROADCAST`, u32, big-endian, display hint ipv4), written by the writer's `put`.
+    pub const BROADCAST: f::view::Key<sets::AddrAttrs, f::view::Be<core::net::Ipv4Addr>> =
+        f::view::Key::new(4);
+
+    /// The key of `anycast` (`IFA_ANYCAST`, binary), written by the writer's `put`.
+    pub const ANYCAST: f::view::Key<sets::AddrAttrs, [u8]> = f::view::Key::new(5);
+
+    /// The key of `cacheinfo` (`IFA_CACHEINFO`, binary), written by the writer's `put`.
+    pub const CACHEINFO: f::view::Key<sets::AddrAttrs, f::view::Struct<IfaCacheinfo>> =
+        f::view::Key::new(6);
+
+    /// The key of `multicast` (`IFA_MULTICAST`, binary), written by the writer's `put`.
+    pub const MULTICAST: f::view::Key<sets::AddrAttrs, [u8]> = f::view::Key::new(7);
+
+    /// The key of `flags` (`IFA_FLAGS`, u32, bits of `ifa-flags`: `IfaFlags`), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::AddrAttrs, u32> = f::view::Key::new(8);
+
+    /// The key of `rt-priority` (`IFA_RT_PRIORITY`, u32), written by the writer's `put`.
+    pub const RT_PRIORITY: f::view::Key<sets::AddrAttrs, u32> = f::view::Key::new(9);
+
+    /// The key of `target-netnsid` (`IFA_TARGET_NETNSID`, binary), written by the writer's `put`.
+    pub const TARGET_NETNSID: f::view::Key<sets::AddrAttrs, [u8]> = f::view::Key::new(10);
+
+    /// The key of `proto` (`IFA_PROTO`, u8), written by the writer's `put`.
+    pub const PROTO: f::view::Key<sets::AddrAttrs, u8> = f::view::Key::new(11);
+
+    /// The key of `mc-users` (`IFA_MC_USERS`, u32), written by the writer's `put`.
+    pub const MC_USERS: f::view::Key<sets::AddrAttrs, u32> = f::view::Key::new(12);
 
     /// `address` (`IFA_ADDRESS`, binary, display hint ipv4-or-v6).
     #[inline]
@@ -616,92 +625,17 @@ impl<'a> AddrAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-addr's attribute set `addr-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct AddrAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-addr's attribute set `addr-attrs`: it writes an attribute by its key, a constant of [`AddrAttrs`](self::AddrAttrs) (see [`Writer`](f::view::Writer)).
+pub type AddrAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::AddrAttrs>;
 
-impl<'m, 'a, 'b> AddrAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
+/// The marker types naming rt-addr's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
+    /// Names `addr-attrs` in [`AddrAttrs`](super::AddrAttrs) and [`AddrAttrsWriter`](super::AddrAttrsWriter).
+    pub enum AddrAttrs {}
 
-    /// Writes `address` (`IFA_ADDRESS`, binary, display hint ipv4-or-v6).
-    #[inline]
-    pub fn address(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `local` (`IFA_LOCAL`, binary, display hint ipv4-or-v6).
-    #[inline]
-    pub fn local(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `label` (`IFA_LABEL`, string).
-    #[inline]
-    pub fn label(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(3, value), self)
-    }
-
-    /// Writes `broadcast` (`IFA_BROADCAST`, u32, big-endian, display hint ipv4).
-    #[inline]
-    pub fn broadcast(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(4, &value), self)
-    }
-
-    /// Writes `anycast` (`IFA_ANYCAST`, binary).
-    #[inline]
-    pub fn anycast(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, value), self)
-    }
-
-    /// Writes `cacheinfo` (`IFA_CACHEINFO`, binary).
-    #[inline]
-    pub fn cacheinfo(&mut self, value: &IfaCacheinfo) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(6, value), self)
-    }
-
-    /// Writes `multicast` (`IFA_MULTICAST`, binary).
-    #[inline]
-    pub fn multicast(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, value), self)
-    }
-
-    /// Writes `flags` (`IFA_FLAGS`, u32, bits of `ifa-flags`: `IfaFlags`).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `rt-priority` (`IFA_RT_PRIORITY`, u32).
-    #[inline]
-    pub fn rt_priority(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `target-netnsid` (`IFA_TARGET_NETNSID`, binary).
-    #[inline]
-    pub fn target_netnsid(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, value), self)
-    }
-
-    /// Writes `proto` (`IFA_PROTO`, u8).
-    #[inline]
-    pub fn proto(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `mc-users` (`IFA_MC_USERS`, u32).
-    #[inline]
-    pub fn mc_users(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
+    impl f::view::Set for AddrAttrs {
+        const SET: &'static f::AttrSet = &super::SET_ADDR_ATTRS;
     }
 }

@@ -8960,38 +8960,21 @@ pub static FAMILY: f::Family = f::Family {
     ],
     sub_messages: &[&SUB_LINKINFO_DATA_MSG, &SUB_LINKINFO_MEMBER_DATA_MSG],
 };
-/// The typed view of rt-link's attribute set `af-spec-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct AfSpecAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for AfSpecAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_AF_SPEC_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_AF_SPEC_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `af-spec-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type AfSpecAttrs<'a> = f::view::View<'a, sets::AfSpecAttrs, 3>;
 
 impl<'a> AfSpecAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `inet` (`AF_INET`, nest), opened by the writer's `nest`.
+    pub const INET: f::view::Key<sets::AfSpecAttrs, f::view::Nested<sets::IflaAttrs>> =
+        f::view::Key::new(2);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `inet6` (`AF_INET6`, nest), opened by the writer's `nest`.
+    pub const INET6: f::view::Key<sets::AfSpecAttrs, f::view::Nested<sets::Ifla6Attrs>> =
+        f::view::Key::new(10);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `mctp` (`AF_MCTP`, nest), opened by the writer's `nest`.
+    pub const MCTP: f::view::Key<sets::AfSpecAttrs, f::view::Nested<sets::MctpAttrs>> =
+        f::view::Key::new(45);
 
     /// `inet` (`AF_INET`, nest).
     #[inline]
@@ -9012,74 +8995,27 @@ impl<'a> AfSpecAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `af-spec-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct AfSpecAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `af-spec-attrs`: it writes an attribute by its key, a constant of [`AfSpecAttrs`](self::AfSpecAttrs) (see [`Writer`](f::view::Writer)).
+pub type AfSpecAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::AfSpecAttrs>;
 
-impl<'m, 'a, 'b> AfSpecAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `inet` (`AF_INET`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn inet(&mut self) -> Result<IflaAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(IflaAttrsWriter)
-    }
-
-    /// Opens `inet6` (`AF_INET6`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn inet6(&mut self) -> Result<Ifla6AttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(10).map(Ifla6AttrsWriter)
-    }
-
-    /// Opens `mctp` (`AF_MCTP`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn mctp(&mut self) -> Result<MctpAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(45).map(MctpAttrsWriter)
-    }
-}
-
-/// The typed view of rt-link's attribute set `bond-ad-info-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct BondAdInfoAttrs<'a>(f::view::RawView<'a, 5>);
-
-impl<'a> f::view::SetView<'a> for BondAdInfoAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_BOND_AD_INFO_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_BOND_AD_INFO_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `bond-ad-info-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type BondAdInfoAttrs<'a> = f::view::View<'a, sets::BondAdInfoAttrs, 5>;
 
 impl<'a> BondAdInfoAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `aggregator` (`IFLA_BOND_AD_INFO_AGGREGATOR`, u16), written by the writer's `put`.
+    pub const AGGREGATOR: f::view::Key<sets::BondAdInfoAttrs, u16> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
-        &self.0
-    }
+    /// The key of `num-ports` (`IFLA_BOND_AD_INFO_NUM_PORTS`, u16), written by the writer's `put`.
+    pub const NUM_PORTS: f::view::Key<sets::BondAdInfoAttrs, u16> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `actor-key` (`IFLA_BOND_AD_INFO_ACTOR_KEY`, u16), written by the writer's `put`.
+    pub const ACTOR_KEY: f::view::Key<sets::BondAdInfoAttrs, u16> = f::view::Key::new(3);
+
+    /// The key of `partner-key` (`IFLA_BOND_AD_INFO_PARTNER_KEY`, u16), written by the writer's `put`.
+    pub const PARTNER_KEY: f::view::Key<sets::BondAdInfoAttrs, u16> = f::view::Key::new(4);
+
+    /// The key of `partner-mac` (`IFLA_BOND_AD_INFO_PARTNER_MAC`, binary, display hint mac), written by the writer's `put`.
+    pub const PARTNER_MAC: f::view::Key<sets::BondAdInfoAttrs, [u8]> = f::view::Key::new(5);
 
     /// `aggregator` (`IFLA_BOND_AD_INFO_AGGREGATOR`, u16).
     #[inline]
@@ -9112,86 +9048,41 @@ impl<'a> BondAdInfoAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `bond-ad-info-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct BondAdInfoAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `bond-ad-info-attrs`: it writes an attribute by its key, a constant of [`BondAdInfoAttrs`](self::BondAdInfoAttrs) (see [`Writer`](f::view::Writer)).
+pub type BondAdInfoAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::BondAdInfoAttrs>;
 
-impl<'m, 'a, 'b> BondAdInfoAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `aggregator` (`IFLA_BOND_AD_INFO_AGGREGATOR`, u16).
-    #[inline]
-    pub fn aggregator(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `num-ports` (`IFLA_BOND_AD_INFO_NUM_PORTS`, u16).
-    #[inline]
-    pub fn num_ports(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `actor-key` (`IFLA_BOND_AD_INFO_ACTOR_KEY`, u16).
-    #[inline]
-    pub fn actor_key(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `partner-key` (`IFLA_BOND_AD_INFO_PARTNER_KEY`, u16).
-    #[inline]
-    pub fn partner_key(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `partner-mac` (`IFLA_BOND_AD_INFO_PARTNER_MAC`, binary, display hint mac).
-    #[inline]
-    pub fn partner_mac(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `bond-slave-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct BondSlaveAttrs<'a>(f::view::RawView<'a, 9>);
-
-impl<'a> f::view::SetView<'a> for BondSlaveAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_BOND_SLAVE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_BOND_SLAVE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `bond-slave-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type BondSlaveAttrs<'a> = f::view::View<'a, sets::BondSlaveAttrs, 9>;
 
 impl<'a> BondSlaveAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `state` (`IFLA_BOND_SLAVE_STATE`, u8), written by the writer's `put`.
+    pub const STATE: f::view::Key<sets::BondSlaveAttrs, u8> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
-        &self.0
-    }
+    /// The key of `mii-status` (`IFLA_BOND_SLAVE_MII_STATUS`, u8), written by the writer's `put`.
+    pub const MII_STATUS: f::view::Key<sets::BondSlaveAttrs, u8> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `link-failure-count` (`IFLA_BOND_SLAVE_LINK_FAILURE_COUNT`, u32), written by the writer's `put`.
+    pub const LINK_FAILURE_COUNT: f::view::Key<sets::BondSlaveAttrs, u32> = f::view::Key::new(3);
+
+    /// The key of `perm-hwaddr` (`IFLA_BOND_SLAVE_PERM_HWADDR`, binary, display hint mac), written by the writer's `put`.
+    pub const PERM_HWADDR: f::view::Key<sets::BondSlaveAttrs, [u8]> = f::view::Key::new(4);
+
+    /// The key of `queue-id` (`IFLA_BOND_SLAVE_QUEUE_ID`, u16), written by the writer's `put`.
+    pub const QUEUE_ID: f::view::Key<sets::BondSlaveAttrs, u16> = f::view::Key::new(5);
+
+    /// The key of `ad-aggregator-id` (`IFLA_BOND_SLAVE_AD_AGGREGATOR_ID`, u16), written by the writer's `put`.
+    pub const AD_AGGREGATOR_ID: f::view::Key<sets::BondSlaveAttrs, u16> = f::view::Key::new(6);
+
+    /// The key of `ad-actor-oper-port-state` (`IFLA_BOND_SLAVE_AD_ACTOR_OPER_PORT_STATE`, u8), written by the writer's `put`.
+    pub const AD_ACTOR_OPER_PORT_STATE: f::view::Key<sets::BondSlaveAttrs, u8> =
+        f::view::Key::new(7);
+
+    /// The key of `ad-partner-oper-port-state` (`IFLA_BOND_SLAVE_AD_PARTNER_OPER_PORT_STATE`, u16), written by the writer's `put`.
+    pub const AD_PARTNER_OPER_PORT_STATE: f::view::Key<sets::BondSlaveAttrs, u16> =
+        f::view::Key::new(8);
+
+    /// The key of `prio` (`IFLA_BOND_SLAVE_PRIO`, u32), written by the writer's `put`.
+    pub const PRIO: f::view::Key<sets::BondSlaveAttrs, u32> = f::view::Key::new(9);
 
     /// `state` (`IFLA_BOND_SLAVE_STATE`, u8).
     #[inline]
@@ -9248,110 +9139,18 @@ impl<'a> BondSlaveAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `bond-slave-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct BondSlaveAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `bond-slave-attrs`: it writes an attribute by its key, a constant of [`BondSlaveAttrs`](self::BondSlaveAttrs) (see [`Writer`](f::view::Writer)).
+pub type BondSlaveAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::BondSlaveAttrs>;
 
-impl<'m, 'a, 'b> BondSlaveAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `state` (`IFLA_BOND_SLAVE_STATE`, u8).
-    #[inline]
-    pub fn state(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `mii-status` (`IFLA_BOND_SLAVE_MII_STATUS`, u8).
-    #[inline]
-    pub fn mii_status(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `link-failure-count` (`IFLA_BOND_SLAVE_LINK_FAILURE_COUNT`, u32).
-    #[inline]
-    pub fn link_failure_count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `perm-hwaddr` (`IFLA_BOND_SLAVE_PERM_HWADDR`, binary, display hint mac).
-    #[inline]
-    pub fn perm_hwaddr(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, value), self)
-    }
-
-    /// Writes `queue-id` (`IFLA_BOND_SLAVE_QUEUE_ID`, u16).
-    #[inline]
-    pub fn queue_id(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `ad-aggregator-id` (`IFLA_BOND_SLAVE_AD_AGGREGATOR_ID`, u16).
-    #[inline]
-    pub fn ad_aggregator_id(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `ad-actor-oper-port-state` (`IFLA_BOND_SLAVE_AD_ACTOR_OPER_PORT_STATE`, u8).
-    #[inline]
-    pub fn ad_actor_oper_port_state(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `ad-partner-oper-port-state` (`IFLA_BOND_SLAVE_AD_PARTNER_OPER_PORT_STATE`, u16).
-    #[inline]
-    pub fn ad_partner_oper_port_state(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `prio` (`IFLA_BOND_SLAVE_PRIO`, u32).
-    #[inline]
-    pub fn prio(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `hw-s-info-one`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct HwSInfoOne<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for HwSInfoOne<'a> {
-    const SET: &'static f::AttrSet = &SET_HW_S_INFO_ONE;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_HW_S_INFO_ONE, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `hw-s-info-one`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type HwSInfoOne<'a> = f::view::View<'a, sets::HwSInfoOne, 2>;
 
 impl<'a> HwSInfoOne<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `request` (`IFLA_OFFLOAD_XSTATS_HW_S_INFO_REQUEST`, u8), written by the writer's `put`.
+    pub const REQUEST: f::view::Key<sets::HwSInfoOne, u8> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `used` (`IFLA_OFFLOAD_XSTATS_HW_S_INFO_USED`, u8), written by the writer's `put`.
+    pub const USED: f::view::Key<sets::HwSInfoOne, u8> = f::view::Key::new(2);
 
     /// `request` (`IFLA_OFFLOAD_XSTATS_HW_S_INFO_REQUEST`, u8).
     #[inline]
@@ -9366,68 +9165,15 @@ impl<'a> HwSInfoOne<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `hw-s-info-one`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct HwSInfoOneWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `hw-s-info-one`: it writes an attribute by its key, a constant of [`HwSInfoOne`](self::HwSInfoOne) (see [`Writer`](f::view::Writer)).
+pub type HwSInfoOneWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::HwSInfoOne>;
 
-impl<'m, 'a, 'b> HwSInfoOneWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `request` (`IFLA_OFFLOAD_XSTATS_HW_S_INFO_REQUEST`, u8).
-    #[inline]
-    pub fn request(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `used` (`IFLA_OFFLOAD_XSTATS_HW_S_INFO_USED`, u8).
-    #[inline]
-    pub fn used(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `ifla-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct IflaAttrs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for IflaAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_IFLA_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_IFLA_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `ifla-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type IflaAttrs<'a> = f::view::View<'a, sets::IflaAttrs, 1>;
 
 impl<'a> IflaAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `conf` (`IFLA_INET_CONF`, binary), written by the writer's `put`.
+    pub const CONF: f::view::Key<sets::IflaAttrs, [u8]> = f::view::Key::new(1);
 
     /// `conf` (`IFLA_INET_CONF`, binary).
     #[inline]
@@ -9436,62 +9182,16 @@ impl<'a> IflaAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `ifla-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct IflaAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `ifla-attrs`: it writes an attribute by its key, a constant of [`IflaAttrs`](self::IflaAttrs) (see [`Writer`](f::view::Writer)).
+pub type IflaAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::IflaAttrs>;
 
-impl<'m, 'a, 'b> IflaAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `conf` (`IFLA_INET_CONF`, binary).
-    #[inline]
-    pub fn conf(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `ifla-vlan-qos`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct IflaVlanQos<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for IflaVlanQos<'a> {
-    const SET: &'static f::AttrSet = &SET_IFLA_VLAN_QOS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_IFLA_VLAN_QOS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `ifla-vlan-qos`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type IflaVlanQos<'a> = f::view::View<'a, sets::IflaVlanQos, 1>;
 
 impl<'a> IflaVlanQos<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `mapping` (`IFLA_VLAN_QOS_MAPPING`, binary, multi-attr), written by the writer's `put`.
+    pub const MAPPING: f::view::Key<sets::IflaVlanQos, f::view::Struct<IflaVlanQosMapping>> =
+        f::view::Key::new(1);
 
     /// `mapping` (`IFLA_VLAN_QOS_MAPPING`, binary, multi-attr).
     #[inline]
@@ -9500,62 +9200,40 @@ impl<'a> IflaVlanQos<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `ifla-vlan-qos`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct IflaVlanQosWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `ifla-vlan-qos`: it writes an attribute by its key, a constant of [`IflaVlanQos`](self::IflaVlanQos) (see [`Writer`](f::view::Writer)).
+pub type IflaVlanQosWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::IflaVlanQos>;
 
-impl<'m, 'a, 'b> IflaVlanQosWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `mapping` (`IFLA_VLAN_QOS_MAPPING`, binary, multi-attr).
-    #[inline]
-    pub fn mapping(&mut self, value: &IflaVlanQosMapping) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `ifla6-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Ifla6Attrs<'a>(f::view::RawView<'a, 9>);
-
-impl<'a> f::view::SetView<'a> for Ifla6Attrs<'a> {
-    const SET: &'static f::AttrSet = &SET_IFLA6_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_IFLA6_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `ifla6-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Ifla6Attrs<'a> = f::view::View<'a, sets::Ifla6Attrs, 9>;
 
 impl<'a> Ifla6Attrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `flags` (`IFLA_INET6_FLAGS`, u32), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::Ifla6Attrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
-        &self.0
-    }
+    /// The key of `conf` (`IFLA_INET6_CONF`, binary), written by the writer's `put`.
+    pub const CONF: f::view::Key<sets::Ifla6Attrs, [u8]> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `stats` (`IFLA_INET6_STATS`, binary), written by the writer's `put`.
+    pub const STATS: f::view::Key<sets::Ifla6Attrs, [u8]> = f::view::Key::new(3);
+
+    /// The key of `mcast` (`IFLA_INET6_MCAST`, binary), written by the writer's `put`.
+    pub const MCAST: f::view::Key<sets::Ifla6Attrs, [u8]> = f::view::Key::new(4);
+
+    /// The key of `cacheinfo` (`IFLA_INET6_CACHEINFO`, binary), written by the writer's `put`.
+    pub const CACHEINFO: f::view::Key<sets::Ifla6Attrs, f::view::Struct<IflaCacheinfo>> =
+        f::view::Key::new(5);
+
+    /// The key of `icmp6stats` (`IFLA_INET6_ICMP6STATS`, binary), written by the writer's `put`.
+    pub const ICMP6STATS: f::view::Key<sets::Ifla6Attrs, [u8]> = f::view::Key::new(6);
+
+    /// The key of `token` (`IFLA_INET6_TOKEN`, binary), written by the writer's `put`.
+    pub const TOKEN: f::view::Key<sets::Ifla6Attrs, [u8]> = f::view::Key::new(7);
+
+    /// The key of `addr-gen-mode` (`IFLA_INET6_ADDR_GEN_MODE`, u8), written by the writer's `put`.
+    pub const ADDR_GEN_MODE: f::view::Key<sets::Ifla6Attrs, u8> = f::view::Key::new(8);
+
+    /// The key of `ra-mtu` (`IFLA_INET6_RA_MTU`, u32), written by the writer's `put`.
+    pub const RA_MTU: f::view::Key<sets::Ifla6Attrs, u32> = f::view::Key::new(9);
 
     /// `flags` (`IFLA_INET6_FLAGS`, u32).
     #[inline]
@@ -9612,110 +9290,224 @@ impl<'a> Ifla6Attrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `ifla6-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct Ifla6AttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `ifla6-attrs`: it writes an attribute by its key, a constant of [`Ifla6Attrs`](self::Ifla6Attrs) (see [`Writer`](f::view::Writer)).
+pub type Ifla6AttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Ifla6Attrs>;
 
-impl<'m, 'a, 'b> Ifla6AttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `flags` (`IFLA_INET6_FLAGS`, u32).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `conf` (`IFLA_INET6_CONF`, binary).
-    #[inline]
-    pub fn conf(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, value), self)
-    }
-
-    /// Writes `stats` (`IFLA_INET6_STATS`, binary).
-    #[inline]
-    pub fn stats(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
-    }
-
-    /// Writes `mcast` (`IFLA_INET6_MCAST`, binary).
-    #[inline]
-    pub fn mcast(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, value), self)
-    }
-
-    /// Writes `cacheinfo` (`IFLA_INET6_CACHEINFO`, binary).
-    #[inline]
-    pub fn cacheinfo(&mut self, value: &IflaCacheinfo) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(5, value), self)
-    }
-
-    /// Writes `icmp6stats` (`IFLA_INET6_ICMP6STATS`, binary).
-    #[inline]
-    pub fn icmp6stats(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, value), self)
-    }
-
-    /// Writes `token` (`IFLA_INET6_TOKEN`, binary).
-    #[inline]
-    pub fn token(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, value), self)
-    }
-
-    /// Writes `addr-gen-mode` (`IFLA_INET6_ADDR_GEN_MODE`, u8).
-    #[inline]
-    pub fn addr_gen_mode(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `ra-mtu` (`IFLA_INET6_RA_MTU`, u32).
-    #[inline]
-    pub fn ra_mtu(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `link-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct LinkAttrs<'a>(f::view::RawView<'a, 69>);
-
-impl<'a> f::view::SetView<'a> for LinkAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_LINK_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_LINK_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `link-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type LinkAttrs<'a> = f::view::View<'a, sets::LinkAttrs, 69>;
 
 impl<'a> LinkAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `address` (`IFLA_ADDRESS`, binary, display hint mac), written by the writer's `put`.
+    pub const ADDRESS: f::view::Key<sets::LinkAttrs, [u8]> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 69> {
-        &self.0
-    }
+    /// The key of `broadcast` (`IFLA_BROADCAST`, binary, display hint mac), written by the writer's `put`.
+    pub const BROADCAST: f::view::Key<sets::LinkAttrs, [u8]> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `ifname` (`IFLA_IFNAME`, string), written by the writer's `put`.
+    pub const IFNAME: f::view::Key<sets::LinkAttrs, f::view::Str> = f::view::Key::new(3);
+
+    /// The key of `mtu` (`IFLA_MTU`, u32), written by the writer's `put`.
+    pub const MTU: f::view::Key<sets::LinkAttrs, u32> = f::view::Key::new(4);
+
+    /// The key of `link` (`IFLA_LINK`, u32), written by the writer's `put`.
+    pub const LINK: f::view::Key<sets::LinkAttrs, u32> = f::view::Key::new(5);
+
+    /// The key of `qdisc` (`IFLA_QDISC`, string), written by the writer's `put`.
+    pub const QDISC: f::view::Key<sets::LinkAttrs, f::view::Str> = f::view::Key::new(6);
+
+    /// The key of `stats` (`IFLA_STATS`, binary), written by the writer's `put`.
+    pub const STATS: f::view::Key<sets::LinkAttrs, f::view::Struct<RtnlLinkStats>> =
+        f::view::Key::new(7);
+
+    /// The key of `master` (`IFLA_MASTER`, u32), written by the writer's `put`.
+    pub const MASTER: f::view::Key<sets::LinkAttrs, u32> = f::view::Key::new(10);
+
+    /// The key of `wireless` (`IFLA_WIRELESS`, binary), written by the writer's `put`.
+    pub const WIRELESS: f::view::Key<sets::LinkAttrs, [u8]> = f::view::Key::new(11);
+
+    /// The key of `protinfo` (`IFLA_PROTINFO`, binary), written by the writer's `put`.
+    pub const PROTINFO: f::view::Key<sets::LinkAttrs, [u8]> = f::view::Key::new(12);
+
+    /// The key of `txqlen` (`IFLA_TXQLEN`, u32), written by the writer's `put`.
+    pub const TXQLEN: f::view::Key<sets::LinkAttrs, u32> = f::view::Key::new(13);
+
+    /// The key of `map` (`IFLA_MAP`, binary), written by the writer's `put`.
+    pub const MAP: f::view::Key<sets::LinkAttrs, f::view::Struct<RtnlLinkIfmap>> =
+        f::view::Key::new(14);
+
+    /// The key of `weight` (`IFLA_WEIGHT`, u32), written by the writer's `put`.
+    pub const WEIGHT: f::view::Key<sets::LinkAttrs, u32> = f::view::Key::new(15);
+
+    /// The key of `operstate` (`IFLA_OPERSTATE`, u8), written by the writer's `put`.
+    pub const OPERSTATE: f::view::Key<sets::LinkAttrs, u8> = f::view::Key::new(16);
+
+    /// The key of `linkmode` (`IFLA_LINKMODE`, u8), written by the writer's `put`.
+    pub const LINKMODE: f::view::Key<sets::LinkAttrs, u8> = f::view::Key::new(17);
+
+    /// The key of `linkinfo` (`IFLA_LINKINFO`, nest), opened by the writer's `nest`.
+    pub const LINKINFO: f::view::Key<sets::LinkAttrs, f::view::Nested<sets::LinkinfoAttrs>> =
+        f::view::Key::new(18);
+
+    /// The key of `net-ns-pid` (`IFLA_NET_NS_PID`, u32), written by the writer's `put`.
+    pub const NET_NS_PID: f::view::Key<sets::LinkAttrs, u32> = f::view::Key::new(19);
+
+    /// The key of `ifalias` (`IFLA_IFALIAS`, string), written by the writer's `put`.
+    pub const IFALIAS: f::view::Key<sets::LinkAttrs, f::view::Str> = f::view::Key::new(20);
+
+    /// The key of `num-vf` (`IFLA_NUM_VF`, u32), written by the writer's `put`.
+    pub const NUM_VF: f::view::Key<sets::LinkAttrs, u32> = f::view::Key::new(21);
+
+    /// The key of `vfinfo-list` (`IFLA_VFINFO_LIST`, nest), opened by the writer's `nest`.
+    pub const VFINFO_LIST: f::view::Key<sets::LinkAttrs, f::view::Nested<sets::VfinfoListAttrs>> =
+        f::view::Key::new(22);
+
+    /// The key of `stats64` (`IFLA_STATS64`, binary), written by the writer's `put`.
+    pub const STATS64: f::view::Key<sets::LinkAttrs, f::view::Struct<RtnlLinkStats64>> =
+        f::view::Key::new(23);
+
+    /// The key of `vf-ports` (`IFLA_VF_PORTS`, nest), opened by the writer's `nest`.
+    pub const VF_PORTS: f::view::Key<sets::LinkAttrs, f::view::Nested<sets::VfPortsAttrs>> =
+        f::view::Key::new(24);
+
+    /// The key of `port-self` (`IFLA_PORT_SELF`, nest), opened by the writer's `nest`.
+    pub const PORT_SELF: f::view::Key<sets::LinkAttrs, f::view::Nested<sets::PortSelfAttrs>> =
+        f::view::Key::new(25);
+
+    /// The key of `af-spec` (`IFLA_AF_SPEC`, nest), opened by the writer's `nest`.
+    pub const AF_SPEC: f::view::Key<sets::LinkAttrs, f::view::Nested<sets::AfSpecAttrs>> =
+        f::view::Key::new(26);
+
+    /// The key of `group` (`IFLA_GROUP`, u32), written by the writer's `put`.
+    pub const GROUP: f::view::Key<sets::LinkAttrs, u32> = f::view::Key::new(27);
+
+    /// The key of `net-ns-fd` (`IFLA_NET_NS_FD`, u32), written by the writer's `put`.
+    pub const NET_NS_FD: f::view::Key<sets::LinkAttrs, u32> = f::view::Key::new(28);
+
+    /// The key of `ext-mask` (`IFLA_EXT_MASK`, u32, bits of `rtext-filter`: `RtextFilter`), written by the writer's `put`.
+    pub const EXT_MASK: f::view::Key<sets::LinkAttrs, u32> = f::view::Key::new(29);
+
+    /// The key of `promiscuity` (`IFLA_PROMISCUITY`, u32), written by the writer's `put`.
+    pub const PROMISCUITY: f::view::Key<sets::LinkAttrs, u32> = f::view::Key::new(30);
+
+    /// The key of `num-tx-queues` (`IFLA_NUM_TX_QUEUES`, u32), written by the writer's `put`.
+    pub const NUM_TX_QUEUES: f::view::Key<sets::LinkAttrs, u32> = f::view::Key::new(31);
+
+    /// The key of `num-rx-queues` (`IFLA_NUM_RX_QUEUES`, u32), written by the writer's `put`.
+    pub const NUM_RX_QUEUES: f::view::Key<sets::LinkAttrs, u32> = f::view::Key::new(32);
+
+    /// The key of `carrier` (`IFLA_CARRIER`, u8), written by the writer's `put`.
+    pub const CARRIER: f::view::Key<sets::LinkAttrs, u8> = f::view::Key::new(33);
+
+    /// The key of `phys-port-id` (`IFLA_PHYS_PORT_ID`, binary), written by the writer's `put`.
+    pub const PHYS_PORT_ID: f::view::Key<sets::LinkAttrs, [u8]> = f::view::Key::new(34);
+
+    /// The key of `carrier-changes` (`IFLA_CARRIER_CHANGES`, u32), written by the writer's `put`.
+    pub const CARRIER_CHANGES: f::view::Key<sets::LinkAttrs, u32> = f::view::Key::new(35);
+
+    /// The key of `phys-switch-id` (`IFLA_PHYS_SWITCH_ID`, binary), written by the writer's `put`.
+    pub const PHYS_SWITCH_ID: f::view::Key<sets::LinkAttrs, [u8]> = f::view::Key::new(36);
+
+    /// The key of `link-netnsid` (`IFLA_LINK_NETNSID`, s32), written by the writer's `put`.
+    pub const LINK_NETNSID: f::view::Key<sets::LinkAttrs, i32> = f::view::Key::new(37);
+
+    /// The key of `phys-port-name` (`IFLA_PHYS_PORT_NAME`, string), written by the writer's `put`.
+    pub const PHYS_PORT_NAME: f::view::Key<sets::LinkAttrs, f::view::Str> = f::view::Key::new(38);
+
+    /// The key of `proto-down` (`IFLA_PROTO_DOWN`, u8), written by the writer's `put`.
+    pub const PROTO_DOWN: f::view::Key<sets::LinkAttrs, u8> = f::view::Key::new(39);
+
+    /// The key of `gso-max-segs` (`IFLA_GSO_MAX_SEGS`, u32), written by the writer's `put`.
+    pub const GSO_MAX_SEGS: f::view::Key<sets::LinkAttrs, u32> = f::view::Key::new(40);
+
+    /// The key of `gso-max-size` (`IFLA_GSO_MAX_SIZE`, u32), written by the writer's `put`.
+    pub const GSO_MAX_SIZE: f::view::Key<sets::LinkAttrs, u32> = f::view::Key::new(41);
+
+    /// The key of `xdp` (`IFLA_XDP`, nest), opened by the writer's `nest`.
+    pub const XDP: f::view::Key<sets::LinkAttrs, f::view::Nested<sets::XdpAttrs>> =
+        f::view::Key::new(43);
+
+    /// The key of `event` (`IFLA_EVENT`, u32), written by the writer's `put`.
+    pub const EVENT: f::view::Key<sets::LinkAttrs, u32> = f::view::Key::new(44);
+
+    /// The key of `new-netnsid` (`IFLA_NEW_NETNSID`, s32), written by the writer's `put`.
+    pub const NEW_NETNSID: f::view::Key<sets::LinkAttrs, i32> = f::view::Key::new(45);
+
+    /// The key of `target-netnsid` (`IFLA_TARGET_NETNSID`, s32), written by the writer's `put`.
+    pub const TARGET_NETNSID: f::view::Key<sets::LinkAttrs, i32> = f::view::Key::new(46);
+
+    /// The key of `carrier-up-count` (`IFLA_CARRIER_UP_COUNT`, u32), written by the writer's `put`.
+    pub const CARRIER_UP_COUNT: f::view::Key<sets::LinkAttrs, u32> = f::view::Key::new(47);
+
+    /// The key of `carrier-down-count` (`IFLA_CARRIER_DOWN_COUNT`, u32), written by the writer's `put`.
+    pub const CARRIER_DOWN_COUNT: f::view::Key<sets::LinkAttrs, u32> = f::view::Key::new(48);
+
+    /// The key of `new-ifindex` (`IFLA_NEW_IFINDEX`, s32), written by the writer's `put`.
+    pub const NEW_IFINDEX: f::view::Key<sets::LinkAttrs, i32> = f::view::Key::new(49);
+
+    /// The key of `min-mtu` (`IFLA_MIN_MTU`, u32), written by the writer's `put`.
+    pub const MIN_MTU: f::view::Key<sets::LinkAttrs, u32> = f::view::Key::new(50);
+
+    /// The key of `max-mtu` (`IFLA_MAX_MTU`, u32), written by the writer's `put`.
+    pub const MAX_MTU: f::view::Key<sets::LinkAttrs, u32> = f::view::Key::new(51);
+
+    /// The key of `prop-list` (`IFLA_PROP_LIST`, nest), opened by the writer's `nest`.
+    pub const PROP_LIST: f::view::Key<sets::LinkAttrs, f::view::Nested<sets::PropListLinkAttrs>> =
+        f::view::Key::new(52);
+
+    /// The key of `alt-ifname` (`IFLA_ALT_IFNAME`, string), written by the writer's `put`.
+    pub const ALT_IFNAME: f::view::Key<sets::LinkAttrs, f::view::Str> = f::view::Key::new(53);
+
+    /// The key of `perm-address` (`IFLA_PERM_ADDRESS`, binary, display hint mac), written by the writer's `put`.
+    pub const PERM_ADDRESS: f::view::Key<sets::LinkAttrs, [u8]> = f::view::Key::new(54);
+
+    /// The key of `proto-down-reason` (`IFLA_PROTO_DOWN_REASON`, string), written by the writer's `put`.
+    pub const PROTO_DOWN_REASON: f::view::Key<sets::LinkAttrs, f::view::Str> =
+        f::view::Key::new(55);
+
+    /// The key of `parent-dev-name` (`IFLA_PARENT_DEV_NAME`, string), written by the writer's `put`.
+    pub const PARENT_DEV_NAME: f::view::Key<sets::LinkAttrs, f::view::Str> = f::view::Key::new(56);
+
+    /// The key of `parent-dev-bus-name` (`IFLA_PARENT_DEV_BUS_NAME`, string), written by the writer's `put`.
+    pub const PARENT_DEV_BUS_NAME: f::view::Key<sets::LinkAttrs, f::view::Str> =
+        f::view::Key::new(57);
+
+    /// The key of `gro-max-size` (`IFLA_GRO_MAX_SIZE`, u32), written by the writer's `put`.
+    pub const GRO_MAX_SIZE: f::view::Key<sets::LinkAttrs, u32> = f::view::Key::new(58);
+
+    /// The key of `tso-max-size` (`IFLA_TSO_MAX_SIZE`, u32), written by the writer's `put`.
+    pub const TSO_MAX_SIZE: f::view::Key<sets::LinkAttrs, u32> = f::view::Key::new(59);
+
+    /// The key of `tso-max-segs` (`IFLA_TSO_MAX_SEGS`, u32), written by the writer's `put`.
+    pub const TSO_MAX_SEGS: f::view::Key<sets::LinkAttrs, u32> = f::view::Key::new(60);
+
+    /// The key of `allmulti` (`IFLA_ALLMULTI`, u32), written by the writer's `put`.
+    pub const ALLMULTI: f::view::Key<sets::LinkAttrs, u32> = f::view::Key::new(61);
+
+    /// The key of `devlink-port` (`IFLA_DEVLINK_PORT`, binary), written by the writer's `put`.
+    pub const DEVLINK_PORT: f::view::Key<sets::LinkAttrs, [u8]> = f::view::Key::new(62);
+
+    /// The key of `gso-ipv4-max-size` (`IFLA_GSO_IPV4_MAX_SIZE`, u32), written by the writer's `put`.
+    pub const GSO_IPV4_MAX_SIZE: f::view::Key<sets::LinkAttrs, u32> = f::view::Key::new(63);
+
+    /// The key of `gro-ipv4-max-size` (`IFLA_GRO_IPV4_MAX_SIZE`, u32), written by the writer's `put`.
+    pub const GRO_IPV4_MAX_SIZE: f::view::Key<sets::LinkAttrs, u32> = f::view::Key::new(64);
+
+    /// The key of `dpll-pin` (`IFLA_DPLL_PIN`, nest), opened by the writer's `nest`.
+    pub const DPLL_PIN: f::view::Key<sets::LinkAttrs, f::view::Nested<sets::LinkDpllPinAttrs>> =
+        f::view::Key::new(65);
+
+    /// The key of `max-pacing-offload-horizon` (`IFLA_MAX_PACING_OFFLOAD_HORIZON`, uint), written by the writer's `put`.
+    pub const MAX_PACING_OFFLOAD_HORIZON: f::view::Key<sets::LinkAttrs, u64> =
+        f::view::Key::new(66);
+
+    /// The key of `netns-immutable` (`IFLA_NETNS_IMMUTABLE`, u8), written by the writer's `put`.
+    pub const NETNS_IMMUTABLE: f::view::Key<sets::LinkAttrs, u8> = f::view::Key::new(67);
+
+    /// The key of `headroom` (`IFLA_HEADROOM`, u16), written by the writer's `put`.
+    pub const HEADROOM: f::view::Key<sets::LinkAttrs, u16> = f::view::Key::new(68);
+
+    /// The key of `tailroom` (`IFLA_TAILROOM`, u16), written by the writer's `put`.
+    pub const TAILROOM: f::view::Key<sets::LinkAttrs, u16> = f::view::Key::new(69);
 
     /// `address` (`IFLA_ADDRESS`, binary, display hint mac).
     #[inline]
@@ -10114,452 +9906,15 @@ impl<'a> LinkAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `link-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct LinkAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
-
-impl<'m, 'a, 'b> LinkAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `address` (`IFLA_ADDRESS`, binary, display hint mac).
-    #[inline]
-    pub fn address(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, value), self)
-    }
-
-    /// Writes `broadcast` (`IFLA_BROADCAST`, binary, display hint mac).
-    #[inline]
-    pub fn broadcast(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, value), self)
-    }
-
-    /// Writes `ifname` (`IFLA_IFNAME`, string).
-    #[inline]
-    pub fn ifname(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(3, value), self)
-    }
-
-    /// Writes `mtu` (`IFLA_MTU`, u32).
-    #[inline]
-    pub fn mtu(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `link` (`IFLA_LINK`, u32).
-    #[inline]
-    pub fn link(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `qdisc` (`IFLA_QDISC`, string).
-    #[inline]
-    pub fn qdisc(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(6, value), self)
-    }
-
-    /// Writes `stats` (`IFLA_STATS`, binary).
-    #[inline]
-    pub fn stats(&mut self, value: &RtnlLinkStats) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(7, value), self)
-    }
-
-    /// Writes `master` (`IFLA_MASTER`, u32).
-    #[inline]
-    pub fn master(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `wireless` (`IFLA_WIRELESS`, binary).
-    #[inline]
-    pub fn wireless(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, value), self)
-    }
-
-    /// Writes `protinfo` (`IFLA_PROTINFO`, binary).
-    #[inline]
-    pub fn protinfo(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, value), self)
-    }
-
-    /// Writes `txqlen` (`IFLA_TXQLEN`, u32).
-    #[inline]
-    pub fn txqlen(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `map` (`IFLA_MAP`, binary).
-    #[inline]
-    pub fn map(&mut self, value: &RtnlLinkIfmap) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(14, value), self)
-    }
-
-    /// Writes `weight` (`IFLA_WEIGHT`, u32).
-    #[inline]
-    pub fn weight(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `operstate` (`IFLA_OPERSTATE`, u8).
-    #[inline]
-    pub fn operstate(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, &value), self)
-    }
-
-    /// Writes `linkmode` (`IFLA_LINKMODE`, u8).
-    #[inline]
-    pub fn linkmode(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(17, &value), self)
-    }
-
-    /// Opens `linkinfo` (`IFLA_LINKINFO`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn linkinfo(&mut self) -> Result<LinkinfoAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(18).map(LinkinfoAttrsWriter)
-    }
-
-    /// Writes `net-ns-pid` (`IFLA_NET_NS_PID`, u32).
-    #[inline]
-    pub fn net_ns_pid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(19, &value), self)
-    }
-
-    /// Writes `ifalias` (`IFLA_IFALIAS`, string).
-    #[inline]
-    pub fn ifalias(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(20, value), self)
-    }
-
-    /// Writes `num-vf` (`IFLA_NUM_VF`, u32).
-    #[inline]
-    pub fn num_vf(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(21, &value), self)
-    }
-
-    /// Opens `vfinfo-list` (`IFLA_VFINFO_LIST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn vfinfo_list(&mut self) -> Result<VfinfoListAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(22).map(VfinfoListAttrsWriter)
-    }
-
-    /// Writes `stats64` (`IFLA_STATS64`, binary).
-    #[inline]
-    pub fn stats64(&mut self, value: &RtnlLinkStats64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(23, value), self)
-    }
-
-    /// Opens `vf-ports` (`IFLA_VF_PORTS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn vf_ports(&mut self) -> Result<VfPortsAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(24).map(VfPortsAttrsWriter)
-    }
-
-    /// Opens `port-self` (`IFLA_PORT_SELF`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn port_self(&mut self) -> Result<PortSelfAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(25).map(PortSelfAttrsWriter)
-    }
-
-    /// Opens `af-spec` (`IFLA_AF_SPEC`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn af_spec(&mut self) -> Result<AfSpecAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(26).map(AfSpecAttrsWriter)
-    }
-
-    /// Writes `group` (`IFLA_GROUP`, u32).
-    #[inline]
-    pub fn group(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(27, &value), self)
-    }
-
-    /// Writes `net-ns-fd` (`IFLA_NET_NS_FD`, u32).
-    #[inline]
-    pub fn net_ns_fd(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(28, &value), self)
-    }
-
-    /// Writes `ext-mask` (`IFLA_EXT_MASK`, u32, bits of `rtext-filter`: `RtextFilter`).
-    #[inline]
-    pub fn ext_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(29, &value), self)
-    }
-
-    /// Writes `promiscuity` (`IFLA_PROMISCUITY`, u32).
-    #[inline]
-    pub fn promiscuity(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(30, &value), self)
-    }
-
-    /// Writes `num-tx-queues` (`IFLA_NUM_TX_QUEUES`, u32).
-    #[inline]
-    pub fn num_tx_queues(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(31, &value), self)
-    }
-
-    /// Writes `num-rx-queues` (`IFLA_NUM_RX_QUEUES`, u32).
-    #[inline]
-    pub fn num_rx_queues(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(32, &value), self)
-    }
-
-    /// Writes `carrier` (`IFLA_CARRIER`, u8).
-    #[inline]
-    pub fn carrier(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(33, &value), self)
-    }
-
-    /// Writes `phys-port-id` (`IFLA_PHYS_PORT_ID`, binary).
-    #[inline]
-    pub fn phys_port_id(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(34, value), self)
-    }
-
-    /// Writes `carrier-changes` (`IFLA_CARRIER_CHANGES`, u32).
-    #[inline]
-    pub fn carrier_changes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(35, &value), self)
-    }
-
-    /// Writes `phys-switch-id` (`IFLA_PHYS_SWITCH_ID`, binary).
-    #[inline]
-    pub fn phys_switch_id(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(36, value), self)
-    }
-
-    /// Writes `link-netnsid` (`IFLA_LINK_NETNSID`, s32).
-    #[inline]
-    pub fn link_netnsid(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(37, &value), self)
-    }
-
-    /// Writes `phys-port-name` (`IFLA_PHYS_PORT_NAME`, string).
-    #[inline]
-    pub fn phys_port_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(38, value), self)
-    }
-
-    /// Writes `proto-down` (`IFLA_PROTO_DOWN`, u8).
-    #[inline]
-    pub fn proto_down(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(39, &value), self)
-    }
-
-    /// Writes `gso-max-segs` (`IFLA_GSO_MAX_SEGS`, u32).
-    #[inline]
-    pub fn gso_max_segs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(40, &value), self)
-    }
-
-    /// Writes `gso-max-size` (`IFLA_GSO_MAX_SIZE`, u32).
-    #[inline]
-    pub fn gso_max_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(41, &value), self)
-    }
-
-    /// Opens `xdp` (`IFLA_XDP`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn xdp(&mut self) -> Result<XdpAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(43).map(XdpAttrsWriter)
-    }
-
-    /// Writes `event` (`IFLA_EVENT`, u32).
-    #[inline]
-    pub fn event(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(44, &value), self)
-    }
-
-    /// Writes `new-netnsid` (`IFLA_NEW_NETNSID`, s32).
-    #[inline]
-    pub fn new_netnsid(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(45, &value), self)
-    }
-
-    /// Writes `target-netnsid` (`IFLA_TARGET_NETNSID`, s32).
-    #[inline]
-    pub fn target_netnsid(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(46, &value), self)
-    }
-
-    /// Writes `carrier-up-count` (`IFLA_CARRIER_UP_COUNT`, u32).
-    #[inline]
-    pub fn carrier_up_count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(47, &value), self)
-    }
-
-    /// Writes `carrier-down-count` (`IFLA_CARRIER_DOWN_COUNT`, u32).
-    #[inline]
-    pub fn carrier_down_count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(48, &value), self)
-    }
-
-    /// Writes `new-ifindex` (`IFLA_NEW_IFINDEX`, s32).
-    #[inline]
-    pub fn new_ifindex(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(49, &value), self)
-    }
-
-    /// Writes `min-mtu` (`IFLA_MIN_MTU`, u32).
-    #[inline]
-    pub fn min_mtu(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(50, &value), self)
-    }
-
-    /// Writes `max-mtu` (`IFLA_MAX_MTU`, u32).
-    #[inline]
-    pub fn max_mtu(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(51, &value), self)
-    }
-
-    /// Opens `prop-list` (`IFLA_PROP_LIST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn prop_list(&mut self) -> Result<PropListLinkAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(52).map(PropListLinkAttrsWriter)
-    }
-
-    /// Writes `alt-ifname` (`IFLA_ALT_IFNAME`, string).
-    #[inline]
-    pub fn alt_ifname(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(53, value), self)
-    }
-
-    /// Writes `perm-address` (`IFLA_PERM_ADDRESS`, binary, display hint mac).
-    #[inline]
-    pub fn perm_address(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(54, value), self)
-    }
-
-    /// Writes `proto-down-reason` (`IFLA_PROTO_DOWN_REASON`, string).
-    #[inline]
-    pub fn proto_down_reason(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(55, value), self)
-    }
-
-    /// Writes `parent-dev-name` (`IFLA_PARENT_DEV_NAME`, string).
-    #[inline]
-    pub fn parent_dev_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(56, value), self)
-    }
-
-    /// Writes `parent-dev-bus-name` (`IFLA_PARENT_DEV_BUS_NAME`, string).
-    #[inline]
-    pub fn parent_dev_bus_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(57, value), self)
-    }
-
-    /// Writes `gro-max-size` (`IFLA_GRO_MAX_SIZE`, u32).
-    #[inline]
-    pub fn gro_max_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(58, &value), self)
-    }
-
-    /// Writes `tso-max-size` (`IFLA_TSO_MAX_SIZE`, u32).
-    #[inline]
-    pub fn tso_max_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(59, &value), self)
-    }
-
-    /// Writes `tso-max-segs` (`IFLA_TSO_MAX_SEGS`, u32).
-    #[inline]
-    pub fn tso_max_segs(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(60, &value), self)
-    }
-
-    /// Writes `allmulti` (`IFLA_ALLMULTI`, u32).
-    #[inline]
-    pub fn allmulti(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(61, &value), self)
-    }
-
-    /// Writes `devlink-port` (`IFLA_DEVLINK_PORT`, binary).
-    #[inline]
-    pub fn devlink_port(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(62, value), self)
-    }
-
-    /// Writes `gso-ipv4-max-size` (`IFLA_GSO_IPV4_MAX_SIZE`, u32).
-    #[inline]
-    pub fn gso_ipv4_max_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(63, &value), self)
-    }
-
-    /// Writes `gro-ipv4-max-size` (`IFLA_GRO_IPV4_MAX_SIZE`, u32).
-    #[inline]
-    pub fn gro_ipv4_max_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(64, &value), self)
-    }
-
-    /// Opens `dpll-pin` (`IFLA_DPLL_PIN`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn dpll_pin(&mut self) -> Result<LinkDpllPinAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(65).map(LinkDpllPinAttrsWriter)
-    }
-
-    /// Writes `max-pacing-offload-horizon` (`IFLA_MAX_PACING_OFFLOAD_HORIZON`, uint).
-    #[inline]
-    pub fn max_pacing_offload_horizon(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(66, &value), self)
-    }
-
-    /// Writes `netns-immutable` (`IFLA_NETNS_IMMUTABLE`, u8).
-    #[inline]
-    pub fn netns_immutable(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(67, &value), self)
-    }
-
-    /// Writes `headroom` (`IFLA_HEADROOM`, u16).
-    #[inline]
-    pub fn headroom(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(68, &value), self)
-    }
-
-    /// Writes `tailroom` (`IFLA_TAILROOM`, u16).
-    #[inline]
-    pub fn tailroom(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(69, &value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `link-dpll-pin-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct LinkDpllPinAttrs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for LinkDpllPinAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_LINK_DPLL_PIN_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_LINK_DPLL_PIN_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed writer of rt-link's attribute set `link-attrs`: it writes an attribute by its key, a constant of [`LinkAttrs`](self::LinkAttrs) (see [`Writer`](f::view::Writer)).
+pub type LinkAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::LinkAttrs>;
+
+/// The typed view of rt-link's attribute set `link-dpll-pin-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type LinkDpllPinAttrs<'a> = f::view::View<'a, sets::LinkDpllPinAttrs, 1>;
 
 impl<'a> LinkDpllPinAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `id` (`DPLL_A_ID`, u32), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::LinkDpllPinAttrs, u32> = f::view::Key::new(1);
 
     /// `id` (`DPLL_A_ID`, u32).
     #[inline]
@@ -10568,62 +9923,22 @@ impl<'a> LinkDpllPinAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `link-dpll-pin-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct LinkDpllPinAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `link-dpll-pin-attrs`: it writes an attribute by its key, a constant of [`LinkDpllPinAttrs`](self::LinkDpllPinAttrs) (see [`Writer`](f::view::Writer)).
+pub type LinkDpllPinAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::LinkDpllPinAttrs>;
 
-impl<'m, 'a, 'b> LinkDpllPinAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `id` (`DPLL_A_ID`, u32).
-    #[inline]
-    pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `link-offload-xstats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct LinkOffloadXstats<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for LinkOffloadXstats<'a> {
-    const SET: &'static f::AttrSet = &SET_LINK_OFFLOAD_XSTATS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_LINK_OFFLOAD_XSTATS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `link-offload-xstats`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type LinkOffloadXstats<'a> = f::view::View<'a, sets::LinkOffloadXstats, 3>;
 
 impl<'a> LinkOffloadXstats<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `cpu-hit` (`IFLA_OFFLOAD_XSTATS_CPU_HIT`, binary), written by the writer's `put`.
+    pub const CPU_HIT: f::view::Key<sets::LinkOffloadXstats, [u8]> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `hw-s-info` (`IFLA_OFFLOAD_XSTATS_HW_S_INFO`, indexed-array), opened by the writer's `open`.
+    pub const HW_S_INFO: f::view::Key<sets::LinkOffloadXstats, f::view::Open> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `l3-stats` (`IFLA_OFFLOAD_XSTATS_L3_STATS`, binary), written by the writer's `put`.
+    pub const L3_STATS: f::view::Key<sets::LinkOffloadXstats, [u8]> = f::view::Key::new(3);
 
     /// `cpu-hit` (`IFLA_OFFLOAD_XSTATS_CPU_HIT`, binary).
     #[inline]
@@ -10644,74 +9959,27 @@ impl<'a> LinkOffloadXstats<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `link-offload-xstats`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct LinkOffloadXstatsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `link-offload-xstats`: it writes an attribute by its key, a constant of [`LinkOffloadXstats`](self::LinkOffloadXstats) (see [`Writer`](f::view::Writer)).
+pub type LinkOffloadXstatsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::LinkOffloadXstats>;
 
-impl<'m, 'a, 'b> LinkOffloadXstatsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `cpu-hit` (`IFLA_OFFLOAD_XSTATS_CPU_HIT`, binary).
-    #[inline]
-    pub fn cpu_hit(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, value), self)
-    }
-
-    /// Opens `hw-s-info` (`IFLA_OFFLOAD_XSTATS_HW_S_INFO`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn hw_s_info(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2)
-    }
-
-    /// Writes `l3-stats` (`IFLA_OFFLOAD_XSTATS_L3_STATS`, binary).
-    #[inline]
-    pub fn l3_stats(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `linkinfo-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct LinkinfoAttrs<'a>(f::view::RawView<'a, 5>);
-
-impl<'a> f::view::SetView<'a> for LinkinfoAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_LINKINFO_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `linkinfo-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type LinkinfoAttrs<'a> = f::view::View<'a, sets::LinkinfoAttrs, 5>;
 
 impl<'a> LinkinfoAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `kind` (`IFLA_INFO_KIND`, string), written by the writer's `put`.
+    pub const KIND: f::view::Key<sets::LinkinfoAttrs, f::view::Str> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
-        &self.0
-    }
+    /// The key of `data` (`IFLA_INFO_DATA`, sub-message), opened by the writer's `open`.
+    pub const DATA: f::view::Key<sets::LinkinfoAttrs, f::view::Open> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `xstats` (`IFLA_INFO_XSTATS`, binary), written by the writer's `put`.
+    pub const XSTATS: f::view::Key<sets::LinkinfoAttrs, [u8]> = f::view::Key::new(3);
+
+    /// The key of `slave-kind` (`IFLA_INFO_SLAVE_KIND`, string), written by the writer's `put`.
+    pub const SLAVE_KIND: f::view::Key<sets::LinkinfoAttrs, f::view::Str> = f::view::Key::new(4);
+
+    /// The key of `slave-data` (`IFLA_INFO_SLAVE_DATA`, sub-message), opened by the writer's `open`.
+    pub const SLAVE_DATA: f::view::Key<sets::LinkinfoAttrs, f::view::Open> = f::view::Key::new(5);
 
     /// `kind` (`IFLA_INFO_KIND`, string).
     #[inline]
@@ -10744,86 +10012,119 @@ impl<'a> LinkinfoAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `linkinfo-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct LinkinfoAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `linkinfo-attrs`: it writes an attribute by its key, a constant of [`LinkinfoAttrs`](self::LinkinfoAttrs) (see [`Writer`](f::view::Writer)).
+pub type LinkinfoAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::LinkinfoAttrs>;
 
-impl<'m, 'a, 'b> LinkinfoAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `kind` (`IFLA_INFO_KIND`, string).
-    #[inline]
-    pub fn kind(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-
-    /// Opens `data` (`IFLA_INFO_DATA`, sub-message): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn data(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2)
-    }
-
-    /// Writes `xstats` (`IFLA_INFO_XSTATS`, binary).
-    #[inline]
-    pub fn xstats(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
-    }
-
-    /// Writes `slave-kind` (`IFLA_INFO_SLAVE_KIND`, string).
-    #[inline]
-    pub fn slave_kind(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(4, value), self)
-    }
-
-    /// Opens `slave-data` (`IFLA_INFO_SLAVE_DATA`, sub-message): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn slave_data(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(5)
-    }
-}
-
-/// The typed view of rt-link's attribute set `linkinfo-bond-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct LinkinfoBondAttrs<'a>(f::view::RawView<'a, 34>);
-
-impl<'a> f::view::SetView<'a> for LinkinfoBondAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_LINKINFO_BOND_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_BOND_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `linkinfo-bond-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type LinkinfoBondAttrs<'a> = f::view::View<'a, sets::LinkinfoBondAttrs, 34>;
 
 impl<'a> LinkinfoBondAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `mode` (`IFLA_BOND_MODE`, u8), written by the writer's `put`.
+    pub const MODE: f::view::Key<sets::LinkinfoBondAttrs, u8> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 34> {
-        &self.0
-    }
+    /// The key of `active-slave` (`IFLA_BOND_ACTIVE_SLAVE`, u32), written by the writer's `put`.
+    pub const ACTIVE_SLAVE: f::view::Key<sets::LinkinfoBondAttrs, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `miimon` (`IFLA_BOND_MIIMON`, u32), written by the writer's `put`.
+    pub const MIIMON: f::view::Key<sets::LinkinfoBondAttrs, u32> = f::view::Key::new(3);
+
+    /// The key of `updelay` (`IFLA_BOND_UPDELAY`, u32), written by the writer's `put`.
+    pub const UPDELAY: f::view::Key<sets::LinkinfoBondAttrs, u32> = f::view::Key::new(4);
+
+    /// The key of `downdelay` (`IFLA_BOND_DOWNDELAY`, u32), written by the writer's `put`.
+    pub const DOWNDELAY: f::view::Key<sets::LinkinfoBondAttrs, u32> = f::view::Key::new(5);
+
+    /// The key of `use-carrier` (`IFLA_BOND_USE_CARRIER`, u8), written by the writer's `put`.
+    pub const USE_CARRIER: f::view::Key<sets::LinkinfoBondAttrs, u8> = f::view::Key::new(6);
+
+    /// The key of `arp-interval` (`IFLA_BOND_ARP_INTERVAL`, u32), written by the writer's `put`.
+    pub const ARP_INTERVAL: f::view::Key<sets::LinkinfoBondAttrs, u32> = f::view::Key::new(7);
+
+    /// The key of `arp-ip-target` (`IFLA_BOND_ARP_IP_TARGET`, indexed-array, big-endian, display hint ipv4), opened by the writer's `open`.
+    pub const ARP_IP_TARGET: f::view::Key<sets::LinkinfoBondAttrs, f::view::Open> =
+        f::view::Key::new(8);
+
+    /// The key of `arp-validate` (`IFLA_BOND_ARP_VALIDATE`, u32), written by the writer's `put`.
+    pub const ARP_VALIDATE: f::view::Key<sets::LinkinfoBondAttrs, u32> = f::view::Key::new(9);
+
+    /// The key of `arp-all-targets` (`IFLA_BOND_ARP_ALL_TARGETS`, u32), written by the writer's `put`.
+    pub const ARP_ALL_TARGETS: f::view::Key<sets::LinkinfoBondAttrs, u32> = f::view::Key::new(10);
+
+    /// The key of `primary` (`IFLA_BOND_PRIMARY`, u32), written by the writer's `put`.
+    pub const PRIMARY: f::view::Key<sets::LinkinfoBondAttrs, u32> = f::view::Key::new(11);
+
+    /// The key of `primary-reselect` (`IFLA_BOND_PRIMARY_RESELECT`, u8), written by the writer's `put`.
+    pub const PRIMARY_RESELECT: f::view::Key<sets::LinkinfoBondAttrs, u8> = f::view::Key::new(12);
+
+    /// The key of `fail-over-mac` (`IFLA_BOND_FAIL_OVER_MAC`, u8), written by the writer's `put`.
+    pub const FAIL_OVER_MAC: f::view::Key<sets::LinkinfoBondAttrs, u8> = f::view::Key::new(13);
+
+    /// The key of `xmit-hash-policy` (`IFLA_BOND_XMIT_HASH_POLICY`, u8), written by the writer's `put`.
+    pub const XMIT_HASH_POLICY: f::view::Key<sets::LinkinfoBondAttrs, u8> = f::view::Key::new(14);
+
+    /// The key of `resend-igmp` (`IFLA_BOND_RESEND_IGMP`, u32), written by the writer's `put`.
+    pub const RESEND_IGMP: f::view::Key<sets::LinkinfoBondAttrs, u32> = f::view::Key::new(15);
+
+    /// The key of `num-peer-notif` (`IFLA_BOND_NUM_PEER_NOTIF`, u8), written by the writer's `put`.
+    pub const NUM_PEER_NOTIF: f::view::Key<sets::LinkinfoBondAttrs, u8> = f::view::Key::new(16);
+
+    /// The key of `all-slaves-active` (`IFLA_BOND_ALL_SLAVES_ACTIVE`, u8), written by the writer's `put`.
+    pub const ALL_SLAVES_ACTIVE: f::view::Key<sets::LinkinfoBondAttrs, u8> = f::view::Key::new(17);
+
+    /// The key of `min-links` (`IFLA_BOND_MIN_LINKS`, u32), written by the writer's `put`.
+    pub const MIN_LINKS: f::view::Key<sets::LinkinfoBondAttrs, u32> = f::view::Key::new(18);
+
+    /// The key of `lp-interval` (`IFLA_BOND_LP_INTERVAL`, u32), written by the writer's `put`.
+    pub const LP_INTERVAL: f::view::Key<sets::LinkinfoBondAttrs, u32> = f::view::Key::new(19);
+
+    /// The key of `packets-per-slave` (`IFLA_BOND_PACKETS_PER_SLAVE`, u32), written by the writer's `put`.
+    pub const PACKETS_PER_SLAVE: f::view::Key<sets::LinkinfoBondAttrs, u32> = f::view::Key::new(20);
+
+    /// The key of `ad-lacp-rate` (`IFLA_BOND_AD_LACP_RATE`, u8), written by the writer's `put`.
+    pub const AD_LACP_RATE: f::view::Key<sets::LinkinfoBondAttrs, u8> = f::view::Key::new(21);
+
+    /// The key of `ad-select` (`IFLA_BOND_AD_SELECT`, u8), written by the writer's `put`.
+    pub const AD_SELECT: f::view::Key<sets::LinkinfoBondAttrs, u8> = f::view::Key::new(22);
+
+    /// The key of `ad-info` (`IFLA_BOND_AD_INFO`, nest), opened by the writer's `nest`.
+    pub const AD_INFO: f::view::Key<
+        sets::LinkinfoBondAttrs,
+        f::view::Nested<sets::BondAdInfoAttrs>,
+    > = f::view::Key::new(23);
+
+    /// The key of `ad-actor-sys-prio` (`IFLA_BOND_AD_ACTOR_SYS_PRIO`, u16), written by the writer's `put`.
+    pub const AD_ACTOR_SYS_PRIO: f::view::Key<sets::LinkinfoBondAttrs, u16> = f::view::Key::new(24);
+
+    /// The key of `ad-user-port-key` (`IFLA_BOND_AD_USER_PORT_KEY`, u16), written by the writer's `put`.
+    pub const AD_USER_PORT_KEY: f::view::Key<sets::LinkinfoBondAttrs, u16> = f::view::Key::new(25);
+
+    /// The key of `ad-actor-system` (`IFLA_BOND_AD_ACTOR_SYSTEM`, binary, display hint mac), written by the writer's `put`.
+    pub const AD_ACTOR_SYSTEM: f::view::Key<sets::LinkinfoBondAttrs, [u8]> = f::view::Key::new(26);
+
+    /// The key of `tlb-dynamic-lb` (`IFLA_BOND_TLB_DYNAMIC_LB`, u8), written by the writer's `put`.
+    pub const TLB_DYNAMIC_LB: f::view::Key<sets::LinkinfoBondAttrs, u8> = f::view::Key::new(27);
+
+    /// The key of `peer-notif-delay` (`IFLA_BOND_PEER_NOTIF_DELAY`, u32), written by the writer's `put`.
+    pub const PEER_NOTIF_DELAY: f::view::Key<sets::LinkinfoBondAttrs, u32> = f::view::Key::new(28);
+
+    /// The key of `ad-lacp-active` (`IFLA_BOND_AD_LACP_ACTIVE`, u8), written by the writer's `put`.
+    pub const AD_LACP_ACTIVE: f::view::Key<sets::LinkinfoBondAttrs, u8> = f::view::Key::new(29);
+
+    /// The key of `missed-max` (`IFLA_BOND_MISSED_MAX`, u8), written by the writer's `put`.
+    pub const MISSED_MAX: f::view::Key<sets::LinkinfoBondAttrs, u8> = f::view::Key::new(30);
+
+    /// The key of `ns-ip6-target` (`IFLA_BOND_NS_IP6_TARGET`, indexed-array, display hint ipv6), opened by the writer's `open`.
+    pub const NS_IP6_TARGET: f::view::Key<sets::LinkinfoBondAttrs, f::view::Open> =
+        f::view::Key::new(31);
+
+    /// The key of `coupled-control` (`IFLA_BOND_COUPLED_CONTROL`, u8), written by the writer's `put`.
+    pub const COUPLED_CONTROL: f::view::Key<sets::LinkinfoBondAttrs, u8> = f::view::Key::new(32);
+
+    /// The key of `broadcast-neigh` (`IFLA_BOND_BROADCAST_NEIGH`, u8), written by the writer's `put`.
+    pub const BROADCAST_NEIGH: f::view::Key<sets::LinkinfoBondAttrs, u8> = f::view::Key::new(33);
+
+    /// The key of `lacp-strict` (`IFLA_BOND_LACP_STRICT`, u8), written by the writer's `put`.
+    pub const LACP_STRICT: f::view::Key<sets::LinkinfoBondAttrs, u8> = f::view::Key::new(34);
 
     /// `mode` (`IFLA_BOND_MODE`, u8).
     #[inline]
@@ -11030,260 +10331,186 @@ impl<'a> LinkinfoBondAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `linkinfo-bond-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct LinkinfoBondAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `linkinfo-bond-attrs`: it writes an attribute by its key, a constant of [`LinkinfoBondAttrs`](self::LinkinfoBondAttrs) (see [`Writer`](f::view::Writer)).
+pub type LinkinfoBondAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::LinkinfoBondAttrs>;
 
-impl<'m, 'a, 'b> LinkinfoBondAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `mode` (`IFLA_BOND_MODE`, u8).
-    #[inline]
-    pub fn mode(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `active-slave` (`IFLA_BOND_ACTIVE_SLAVE`, u32).
-    #[inline]
-    pub fn active_slave(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `miimon` (`IFLA_BOND_MIIMON`, u32).
-    #[inline]
-    pub fn miimon(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `updelay` (`IFLA_BOND_UPDELAY`, u32).
-    #[inline]
-    pub fn updelay(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `downdelay` (`IFLA_BOND_DOWNDELAY`, u32).
-    #[inline]
-    pub fn downdelay(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `use-carrier` (`IFLA_BOND_USE_CARRIER`, u8).
-    #[inline]
-    pub fn use_carrier(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `arp-interval` (`IFLA_BOND_ARP_INTERVAL`, u32).
-    #[inline]
-    pub fn arp_interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Opens `arp-ip-target` (`IFLA_BOND_ARP_IP_TARGET`, indexed-array, big-endian, display hint ipv4): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn arp_ip_target(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(8)
-    }
-
-    /// Writes `arp-validate` (`IFLA_BOND_ARP_VALIDATE`, u32).
-    #[inline]
-    pub fn arp_validate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `arp-all-targets` (`IFLA_BOND_ARP_ALL_TARGETS`, u32).
-    #[inline]
-    pub fn arp_all_targets(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `primary` (`IFLA_BOND_PRIMARY`, u32).
-    #[inline]
-    pub fn primary(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `primary-reselect` (`IFLA_BOND_PRIMARY_RESELECT`, u8).
-    #[inline]
-    pub fn primary_reselect(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-
-    /// Writes `fail-over-mac` (`IFLA_BOND_FAIL_OVER_MAC`, u8).
-    #[inline]
-    pub fn fail_over_mac(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `xmit-hash-policy` (`IFLA_BOND_XMIT_HASH_POLICY`, u8).
-    #[inline]
-    pub fn xmit_hash_policy(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-
-    /// Writes `resend-igmp` (`IFLA_BOND_RESEND_IGMP`, u32).
-    #[inline]
-    pub fn resend_igmp(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `num-peer-notif` (`IFLA_BOND_NUM_PEER_NOTIF`, u8).
-    #[inline]
-    pub fn num_peer_notif(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, &value), self)
-    }
-
-    /// Writes `all-slaves-active` (`IFLA_BOND_ALL_SLAVES_ACTIVE`, u8).
-    #[inline]
-    pub fn all_slaves_active(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(17, &value), self)
-    }
-
-    /// Writes `min-links` (`IFLA_BOND_MIN_LINKS`, u32).
-    #[inline]
-    pub fn min_links(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(18, &value), self)
-    }
-
-    /// Writes `lp-interval` (`IFLA_BOND_LP_INTERVAL`, u32).
-    #[inline]
-    pub fn lp_interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(19, &value), self)
-    }
-
-    /// Writes `packets-per-slave` (`IFLA_BOND_PACKETS_PER_SLAVE`, u32).
-    #[inline]
-    pub fn packets_per_slave(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(20, &value), self)
-    }
-
-    /// Writes `ad-lacp-rate` (`IFLA_BOND_AD_LACP_RATE`, u8).
-    #[inline]
-    pub fn ad_lacp_rate(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(21, &value), self)
-    }
-
-    /// Writes `ad-select` (`IFLA_BOND_AD_SELECT`, u8).
-    #[inline]
-    pub fn ad_select(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(22, &value), self)
-    }
-
-    /// Opens `ad-info` (`IFLA_BOND_AD_INFO`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn ad_info(&mut self) -> Result<BondAdInfoAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(23).map(BondAdInfoAttrsWriter)
-    }
-
-    /// Writes `ad-actor-sys-prio` (`IFLA_BOND_AD_ACTOR_SYS_PRIO`, u16).
-    #[inline]
-    pub fn ad_actor_sys_prio(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(24, &value), self)
-    }
-
-    /// Writes `ad-user-port-key` (`IFLA_BOND_AD_USER_PORT_KEY`, u16).
-    #[inline]
-    pub fn ad_user_port_key(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(25, &value), self)
-    }
-
-    /// Writes `ad-actor-system` (`IFLA_BOND_AD_ACTOR_SYSTEM`, binary, display hint mac).
-    #[inline]
-    pub fn ad_actor_system(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(26, value), self)
-    }
-
-    /// Writes `tlb-dynamic-lb` (`IFLA_BOND_TLB_DYNAMIC_LB`, u8).
-    #[inline]
-    pub fn tlb_dynamic_lb(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(27, &value), self)
-    }
-
-    /// Writes `peer-notif-delay` (`IFLA_BOND_PEER_NOTIF_DELAY`, u32).
-    #[inline]
-    pub fn peer_notif_delay(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(28, &value), self)
-    }
-
-    /// Writes `ad-lacp-active` (`IFLA_BOND_AD_LACP_ACTIVE`, u8).
-    #[inline]
-    pub fn ad_lacp_active(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(29, &value), self)
-    }
-
-    /// Writes `missed-max` (`IFLA_BOND_MISSED_MAX`, u8).
-    #[inline]
-    pub fn missed_max(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(30, &value), self)
-    }
-
-    /// Opens `ns-ip6-target` (`IFLA_BOND_NS_IP6_TARGET`, indexed-array, display hint ipv6): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn ns_ip6_target(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(31)
-    }
-
-    /// Writes `coupled-control` (`IFLA_BOND_COUPLED_CONTROL`, u8).
-    #[inline]
-    pub fn coupled_control(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(32, &value), self)
-    }
-
-    /// Writes `broadcast-neigh` (`IFLA_BOND_BROADCAST_NEIGH`, u8).
-    #[inline]
-    pub fn broadcast_neigh(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(33, &value), self)
-    }
-
-    /// Writes `lacp-strict` (`IFLA_BOND_LACP_STRICT`, u8).
-    #[inline]
-    pub fn lacp_strict(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(34, &value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `linkinfo-bridge-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct LinkinfoBridgeAttrs<'a>(f::view::RawView<'a, 50>);
-
-impl<'a> f::view::SetView<'a> for LinkinfoBridgeAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_LINKINFO_BRIDGE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_BRIDGE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `linkinfo-bridge-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type LinkinfoBridgeAttrs<'a> = f::view::View<'a, sets::LinkinfoBridgeAttrs, 50>;
 
 impl<'a> LinkinfoBridgeAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `forward-delay` (`IFLA_BR_FORWARD_DELAY`, u32), written by the writer's `put`.
+    pub const FORWARD_DELAY: f::view::Key<sets::LinkinfoBridgeAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 50> {
-        &self.0
-    }
+    /// The key of `hello-time` (`IFLA_BR_HELLO_TIME`, u32), written by the writer's `put`.
+    pub const HELLO_TIME: f::view::Key<sets::LinkinfoBridgeAttrs, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `max-age` (`IFLA_BR_MAX_AGE`, u32), written by the writer's `put`.
+    pub const MAX_AGE: f::view::Key<sets::LinkinfoBridgeAttrs, u32> = f::view::Key::new(3);
+
+    /// The key of `ageing-time` (`IFLA_BR_AGEING_TIME`, u32), written by the writer's `put`.
+    pub const AGEING_TIME: f::view::Key<sets::LinkinfoBridgeAttrs, u32> = f::view::Key::new(4);
+
+    /// The key of `stp-state` (`IFLA_BR_STP_STATE`, u32), written by the writer's `put`.
+    pub const STP_STATE: f::view::Key<sets::LinkinfoBridgeAttrs, u32> = f::view::Key::new(5);
+
+    /// The key of `priority` (`IFLA_BR_PRIORITY`, u16), written by the writer's `put`.
+    pub const PRIORITY: f::view::Key<sets::LinkinfoBridgeAttrs, u16> = f::view::Key::new(6);
+
+    /// The key of `vlan-filtering` (`IFLA_BR_VLAN_FILTERING`, u8), written by the writer's `put`.
+    pub const VLAN_FILTERING: f::view::Key<sets::LinkinfoBridgeAttrs, u8> = f::view::Key::new(7);
+
+    /// The key of `vlan-protocol` (`IFLA_BR_VLAN_PROTOCOL`, u16, big-endian), written by the writer's `put`.
+    pub const VLAN_PROTOCOL: f::view::Key<sets::LinkinfoBridgeAttrs, f::view::Be<u16>> =
+        f::view::Key::new(8);
+
+    /// The key of `group-fwd-mask` (`IFLA_BR_GROUP_FWD_MASK`, u16), written by the writer's `put`.
+    pub const GROUP_FWD_MASK: f::view::Key<sets::LinkinfoBridgeAttrs, u16> = f::view::Key::new(9);
+
+    /// The key of `root-id` (`IFLA_BR_ROOT_ID`, binary), written by the writer's `put`.
+    pub const ROOT_ID: f::view::Key<sets::LinkinfoBridgeAttrs, f::view::Struct<IflaBridgeId>> =
+        f::view::Key::new(10);
+
+    /// The key of `bridge-id` (`IFLA_BR_BRIDGE_ID`, binary), written by the writer's `put`.
+    pub const BRIDGE_ID: f::view::Key<sets::LinkinfoBridgeAttrs, f::view::Struct<IflaBridgeId>> =
+        f::view::Key::new(11);
+
+    /// The key of `root-port` (`IFLA_BR_ROOT_PORT`, u16), written by the writer's `put`.
+    pub const ROOT_PORT: f::view::Key<sets::LinkinfoBridgeAttrs, u16> = f::view::Key::new(12);
+
+    /// The key of `root-path-cost` (`IFLA_BR_ROOT_PATH_COST`, u32), written by the writer's `put`.
+    pub const ROOT_PATH_COST: f::view::Key<sets::LinkinfoBridgeAttrs, u32> = f::view::Key::new(13);
+
+    /// The key of `topology-change` (`IFLA_BR_TOPOLOGY_CHANGE`, u8), written by the writer's `put`.
+    pub const TOPOLOGY_CHANGE: f::view::Key<sets::LinkinfoBridgeAttrs, u8> = f::view::Key::new(14);
+
+    /// The key of `topology-change-detected` (`IFLA_BR_TOPOLOGY_CHANGE_DETECTED`, u8), written by the writer's `put`.
+    pub const TOPOLOGY_CHANGE_DETECTED: f::view::Key<sets::LinkinfoBridgeAttrs, u8> =
+        f::view::Key::new(15);
+
+    /// The key of `hello-timer` (`IFLA_BR_HELLO_TIMER`, u64), written by the writer's `put`.
+    pub const HELLO_TIMER: f::view::Key<sets::LinkinfoBridgeAttrs, u64> = f::view::Key::new(16);
+
+    /// The key of `tcn-timer` (`IFLA_BR_TCN_TIMER`, u64), written by the writer's `put`.
+    pub const TCN_TIMER: f::view::Key<sets::LinkinfoBridgeAttrs, u64> = f::view::Key::new(17);
+
+    /// The key of `topology-change-timer` (`IFLA_BR_TOPOLOGY_CHANGE_TIMER`, u64), written by the writer's `put`.
+    pub const TOPOLOGY_CHANGE_TIMER: f::view::Key<sets::LinkinfoBridgeAttrs, u64> =
+        f::view::Key::new(18);
+
+    /// The key of `gc-timer` (`IFLA_BR_GC_TIMER`, u64), written by the writer's `put`.
+    pub const GC_TIMER: f::view::Key<sets::LinkinfoBridgeAttrs, u64> = f::view::Key::new(19);
+
+    /// The key of `group-addr` (`IFLA_BR_GROUP_ADDR`, binary, display hint mac), written by the writer's `put`.
+    pub const GROUP_ADDR: f::view::Key<sets::LinkinfoBridgeAttrs, [u8]> = f::view::Key::new(20);
+
+    /// The key of `fdb-flush` (`IFLA_BR_FDB_FLUSH`, binary), written by the writer's `put`.
+    pub const FDB_FLUSH: f::view::Key<sets::LinkinfoBridgeAttrs, [u8]> = f::view::Key::new(21);
+
+    /// The key of `mcast-router` (`IFLA_BR_MCAST_ROUTER`, u8), written by the writer's `put`.
+    pub const MCAST_ROUTER: f::view::Key<sets::LinkinfoBridgeAttrs, u8> = f::view::Key::new(22);
+
+    /// The key of `mcast-snooping` (`IFLA_BR_MCAST_SNOOPING`, u8), written by the writer's `put`.
+    pub const MCAST_SNOOPING: f::view::Key<sets::LinkinfoBridgeAttrs, u8> = f::view::Key::new(23);
+
+    /// The key of `mcast-query-use-ifaddr` (`IFLA_BR_MCAST_QUERY_USE_IFADDR`, u8), written by the writer's `put`.
+    pub const MCAST_QUERY_USE_IFADDR: f::view::Key<sets::LinkinfoBridgeAttrs, u8> =
+        f::view::Key::new(24);
+
+    /// The key of `mcast-querier` (`IFLA_BR_MCAST_QUERIER`, u8), written by the writer's `put`.
+    pub const MCAST_QUERIER: f::view::Key<sets::LinkinfoBridgeAttrs, u8> = f::view::Key::new(25);
+
+    /// The key of `mcast-hash-elasticity` (`IFLA_BR_MCAST_HASH_ELASTICITY`, u32), written by the writer's `put`.
+    pub const MCAST_HASH_ELASTICITY: f::view::Key<sets::LinkinfoBridgeAttrs, u32> =
+        f::view::Key::new(26);
+
+    /// The key of `mcast-hash-max` (`IFLA_BR_MCAST_HASH_MAX`, u32), written by the writer's `put`.
+    pub const MCAST_HASH_MAX: f::view::Key<sets::LinkinfoBridgeAttrs, u32> = f::view::Key::new(27);
+
+    /// The key of `mcast-last-member-cnt` (`IFLA_BR_MCAST_LAST_MEMBER_CNT`, u32), written by the writer's `put`.
+    pub const MCAST_LAST_MEMBER_CNT: f::view::Key<sets::LinkinfoBridgeAttrs, u32> =
+        f::view::Key::new(28);
+
+    /// The key of `mcast-startup-query-cnt` (`IFLA_BR_MCAST_STARTUP_QUERY_CNT`, u32), written by the writer's `put`.
+    pub const MCAST_STARTUP_QUERY_CNT: f::view::Key<sets::LinkinfoBridgeAttrs, u32> =
+        f::view::Key::new(29);
+
+    /// The key of `mcast-last-member-intvl` (`IFLA_BR_MCAST_LAST_MEMBER_INTVL`, u64), written by the writer's `put`.
+    pub const MCAST_LAST_MEMBER_INTVL: f::view::Key<sets::LinkinfoBridgeAttrs, u64> =
+        f::view::Key::new(30);
+
+    /// The key of `mcast-membership-intvl` (`IFLA_BR_MCAST_MEMBERSHIP_INTVL`, u64), written by the writer's `put`.
+    pub const MCAST_MEMBERSHIP_INTVL: f::view::Key<sets::LinkinfoBridgeAttrs, u64> =
+        f::view::Key::new(31);
+
+    /// The key of `mcast-querier-intvl` (`IFLA_BR_MCAST_QUERIER_INTVL`, u64), written by the writer's `put`.
+    pub const MCAST_QUERIER_INTVL: f::view::Key<sets::LinkinfoBridgeAttrs, u64> =
+        f::view::Key::new(32);
+
+    /// The key of `mcast-query-intvl` (`IFLA_BR_MCAST_QUERY_INTVL`, u64), written by the writer's `put`.
+    pub const MCAST_QUERY_INTVL: f::view::Key<sets::LinkinfoBridgeAttrs, u64> =
+        f::view::Key::new(33);
+
+    /// The key of `mcast-query-response-intvl` (`IFLA_BR_MCAST_QUERY_RESPONSE_INTVL`, u64), written by the writer's `put`.
+    pub const MCAST_QUERY_RESPONSE_INTVL: f::view::Key<sets::LinkinfoBridgeAttrs, u64> =
+        f::view::Key::new(34);
+
+    /// The key of `mcast-startup-query-intvl` (`IFLA_BR_MCAST_STARTUP_QUERY_INTVL`, u64), written by the writer's `put`.
+    pub const MCAST_STARTUP_QUERY_INTVL: f::view::Key<sets::LinkinfoBridgeAttrs, u64> =
+        f::view::Key::new(35);
+
+    /// The key of `nf-call-iptables` (`IFLA_BR_NF_CALL_IPTABLES`, u8), written by the writer's `put`.
+    pub const NF_CALL_IPTABLES: f::view::Key<sets::LinkinfoBridgeAttrs, u8> = f::view::Key::new(36);
+
+    /// The key of `nf-call-ip6tables` (`IFLA_BR_NF_CALL_IP6TABLES`, u8), written by the writer's `put`.
+    pub const NF_CALL_IP6TABLES: f::view::Key<sets::LinkinfoBridgeAttrs, u8> =
+        f::view::Key::new(37);
+
+    /// The key of `nf-call-arptables` (`IFLA_BR_NF_CALL_ARPTABLES`, u8), written by the writer's `put`.
+    pub const NF_CALL_ARPTABLES: f::view::Key<sets::LinkinfoBridgeAttrs, u8> =
+        f::view::Key::new(38);
+
+    /// The key of `vlan-default-pvid` (`IFLA_BR_VLAN_DEFAULT_PVID`, u16), written by the writer's `put`.
+    pub const VLAN_DEFAULT_PVID: f::view::Key<sets::LinkinfoBridgeAttrs, u16> =
+        f::view::Key::new(39);
+
+    /// The key of `vlan-stats-enabled` (`IFLA_BR_VLAN_STATS_ENABLED`, u8), written by the writer's `put`.
+    pub const VLAN_STATS_ENABLED: f::view::Key<sets::LinkinfoBridgeAttrs, u8> =
+        f::view::Key::new(41);
+
+    /// The key of `mcast-stats-enabled` (`IFLA_BR_MCAST_STATS_ENABLED`, u8), written by the writer's `put`.
+    pub const MCAST_STATS_ENABLED: f::view::Key<sets::LinkinfoBridgeAttrs, u8> =
+        f::view::Key::new(42);
+
+    /// The key of `mcast-igmp-version` (`IFLA_BR_MCAST_IGMP_VERSION`, u8), written by the writer's `put`.
+    pub const MCAST_IGMP_VERSION: f::view::Key<sets::LinkinfoBridgeAttrs, u8> =
+        f::view::Key::new(43);
+
+    /// The key of `mcast-mld-version` (`IFLA_BR_MCAST_MLD_VERSION`, u8), written by the writer's `put`.
+    pub const MCAST_MLD_VERSION: f::view::Key<sets::LinkinfoBridgeAttrs, u8> =
+        f::view::Key::new(44);
+
+    /// The key of `vlan-stats-per-port` (`IFLA_BR_VLAN_STATS_PER_PORT`, u8), written by the writer's `put`.
+    pub const VLAN_STATS_PER_PORT: f::view::Key<sets::LinkinfoBridgeAttrs, u8> =
+        f::view::Key::new(45);
+
+    /// The key of `multi-boolopt` (`IFLA_BR_MULTI_BOOLOPT`, binary), written by the writer's `put`.
+    pub const MULTI_BOOLOPT: f::view::Key<
+        sets::LinkinfoBridgeAttrs,
+        f::view::Struct<BrBooloptMulti>,
+    > = f::view::Key::new(46);
+
+    /// The key of `mcast-querier-state` (`IFLA_BR_MCAST_QUERIER_STATE`, binary), written by the writer's `put`.
+    pub const MCAST_QUERIER_STATE: f::view::Key<sets::LinkinfoBridgeAttrs, [u8]> =
+        f::view::Key::new(47);
+
+    /// The key of `fdb-n-learned` (`IFLA_BR_FDB_N_LEARNED`, u32), written by the writer's `put`.
+    pub const FDB_N_LEARNED: f::view::Key<sets::LinkinfoBridgeAttrs, u32> = f::view::Key::new(48);
+
+    /// The key of `fdb-max-learned` (`IFLA_BR_FDB_MAX_LEARNED`, u32), written by the writer's `put`.
+    pub const FDB_MAX_LEARNED: f::view::Key<sets::LinkinfoBridgeAttrs, u32> = f::view::Key::new(49);
+
+    /// The key of `stp-mode` (`IFLA_BR_STP_MODE`, u32, a value of `br-stp-mode`: `BrStpMode`), written by the writer's `put`.
+    pub const STP_MODE: f::view::Key<sets::LinkinfoBridgeAttrs, u32> = f::view::Key::new(50);
 
     /// `forward-delay` (`IFLA_BR_FORWARD_DELAY`, u32).
     #[inline]
@@ -11580,350 +10807,155 @@ impl<'a> LinkinfoBridgeAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `linkinfo-bridge-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct LinkinfoBridgeAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `linkinfo-bridge-attrs`: it writes an attribute by its key, a constant of [`LinkinfoBridgeAttrs`](self::LinkinfoBridgeAttrs) (see [`Writer`](f::view::Writer)).
+pub type LinkinfoBridgeAttrsWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::LinkinfoBridgeAttrs>;
 
-impl<'m, 'a, 'b> LinkinfoBridgeAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `forward-delay` (`IFLA_BR_FORWARD_DELAY`, u32).
-    #[inline]
-    pub fn forward_delay(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `hello-time` (`IFLA_BR_HELLO_TIME`, u32).
-    #[inline]
-    pub fn hello_time(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `max-age` (`IFLA_BR_MAX_AGE`, u32).
-    #[inline]
-    pub fn max_age(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `ageing-time` (`IFLA_BR_AGEING_TIME`, u32).
-    #[inline]
-    pub fn ageing_time(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `stp-state` (`IFLA_BR_STP_STATE`, u32).
-    #[inline]
-    pub fn stp_state(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `priority` (`IFLA_BR_PRIORITY`, u16).
-    #[inline]
-    pub fn priority(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `vlan-filtering` (`IFLA_BR_VLAN_FILTERING`, u8).
-    #[inline]
-    pub fn vlan_filtering(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `vlan-protocol` (`IFLA_BR_VLAN_PROTOCOL`, u16, big-endian).
-    #[inline]
-    pub fn vlan_protocol(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(8, &value), self)
-    }
-
-    /// Writes `group-fwd-mask` (`IFLA_BR_GROUP_FWD_MASK`, u16).
-    #[inline]
-    pub fn group_fwd_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `root-id` (`IFLA_BR_ROOT_ID`, binary).
-    #[inline]
-    pub fn root_id(&mut self, value: &IflaBridgeId) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(10, value), self)
-    }
-
-    /// Writes `bridge-id` (`IFLA_BR_BRIDGE_ID`, binary).
-    #[inline]
-    pub fn bridge_id(&mut self, value: &IflaBridgeId) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(11, value), self)
-    }
-
-    /// Writes `root-port` (`IFLA_BR_ROOT_PORT`, u16).
-    #[inline]
-    pub fn root_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-
-    /// Writes `root-path-cost` (`IFLA_BR_ROOT_PATH_COST`, u32).
-    #[inline]
-    pub fn root_path_cost(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `topology-change` (`IFLA_BR_TOPOLOGY_CHANGE`, u8).
-    #[inline]
-    pub fn topology_change(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-
-    /// Writes `topology-change-detected` (`IFLA_BR_TOPOLOGY_CHANGE_DETECTED`, u8).
-    #[inline]
-    pub fn topology_change_detected(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `hello-timer` (`IFLA_BR_HELLO_TIMER`, u64).
-    #[inline]
-    pub fn hello_timer(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, &value), self)
-    }
-
-    /// Writes `tcn-timer` (`IFLA_BR_TCN_TIMER`, u64).
-    #[inline]
-    pub fn tcn_timer(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(17, &value), self)
-    }
-
-    /// Writes `topology-change-timer` (`IFLA_BR_TOPOLOGY_CHANGE_TIMER`, u64).
-    #[inline]
-    pub fn topology_change_timer(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(18, &value), self)
-    }
-
-    /// Writes `gc-timer` (`IFLA_BR_GC_TIMER`, u64).
-    #[inline]
-    pub fn gc_timer(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(19, &value), self)
-    }
-
-    /// Writes `group-addr` (`IFLA_BR_GROUP_ADDR`, binary, display hint mac).
-    #[inline]
-    pub fn group_addr(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(20, value), self)
-    }
-
-    /// Writes `fdb-flush` (`IFLA_BR_FDB_FLUSH`, binary).
-    #[inline]
-    pub fn fdb_flush(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(21, value), self)
-    }
-
-    /// Writes `mcast-router` (`IFLA_BR_MCAST_ROUTER`, u8).
-    #[inline]
-    pub fn mcast_router(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(22, &value), self)
-    }
-
-    /// Writes `mcast-snooping` (`IFLA_BR_MCAST_SNOOPING`, u8).
-    #[inline]
-    pub fn mcast_snooping(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(23, &value), self)
-    }
-
-    /// Writes `mcast-query-use-ifaddr` (`IFLA_BR_MCAST_QUERY_USE_IFADDR`, u8).
-    #[inline]
-    pub fn mcast_query_use_ifaddr(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(24, &value), self)
-    }
-
-    /// Writes `mcast-querier` (`IFLA_BR_MCAST_QUERIER`, u8).
-    #[inline]
-    pub fn mcast_querier(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(25, &value), self)
-    }
-
-    /// Writes `mcast-hash-elasticity` (`IFLA_BR_MCAST_HASH_ELASTICITY`, u32).
-    #[inline]
-    pub fn mcast_hash_elasticity(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(26, &value), self)
-    }
-
-    /// Writes `mcast-hash-max` (`IFLA_BR_MCAST_HASH_MAX`, u32).
-    #[inline]
-    pub fn mcast_hash_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(27, &value), self)
-    }
-
-    /// Writes `mcast-last-member-cnt` (`IFLA_BR_MCAST_LAST_MEMBER_CNT`, u32).
-    #[inline]
-    pub fn mcast_last_member_cnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(28, &value), self)
-    }
-
-    /// Writes `mcast-startup-query-cnt` (`IFLA_BR_MCAST_STARTUP_QUERY_CNT`, u32).
-    #[inline]
-    pub fn mcast_startup_query_cnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(29, &value), self)
-    }
-
-    /// Writes `mcast-last-member-intvl` (`IFLA_BR_MCAST_LAST_MEMBER_INTVL`, u64).
-    #[inline]
-    pub fn mcast_last_member_intvl(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(30, &value), self)
-    }
-
-    /// Writes `mcast-membership-intvl` (`IFLA_BR_MCAST_MEMBERSHIP_INTVL`, u64).
-    #[inline]
-    pub fn mcast_membership_intvl(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(31, &value), self)
-    }
-
-    /// Writes `mcast-querier-intvl` (`IFLA_BR_MCAST_QUERIER_INTVL`, u64).
-    #[inline]
-    pub fn mcast_querier_intvl(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(32, &value), self)
-    }
-
-    /// Writes `mcast-query-intvl` (`IFLA_BR_MCAST_QUERY_INTVL`, u64).
-    #[inline]
-    pub fn mcast_query_intvl(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(33, &value), self)
-    }
-
-    /// Writes `mcast-query-response-intvl` (`IFLA_BR_MCAST_QUERY_RESPONSE_INTVL`, u64).
-    #[inline]
-    pub fn mcast_query_response_intvl(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(34, &value), self)
-    }
-
-    /// Writes `mcast-startup-query-intvl` (`IFLA_BR_MCAST_STARTUP_QUERY_INTVL`, u64).
-    #[inline]
-    pub fn mcast_startup_query_intvl(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(35, &value), self)
-    }
-
-    /// Writes `nf-call-iptables` (`IFLA_BR_NF_CALL_IPTABLES`, u8).
-    #[inline]
-    pub fn nf_call_iptables(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(36, &value), self)
-    }
-
-    /// Writes `nf-call-ip6tables` (`IFLA_BR_NF_CALL_IP6TABLES`, u8).
-    #[inline]
-    pub fn nf_call_ip6tables(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(37, &value), self)
-    }
-
-    /// Writes `nf-call-arptables` (`IFLA_BR_NF_CALL_ARPTABLES`, u8).
-    #[inline]
-    pub fn nf_call_arptables(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(38, &value), self)
-    }
-
-    /// Writes `vlan-default-pvid` (`IFLA_BR_VLAN_DEFAULT_PVID`, u16).
-    #[inline]
-    pub fn vlan_default_pvid(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(39, &value), self)
-    }
-
-    /// Writes `vlan-stats-enabled` (`IFLA_BR_VLAN_STATS_ENABLED`, u8).
-    #[inline]
-    pub fn vlan_stats_enabled(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(41, &value), self)
-    }
-
-    /// Writes `mcast-stats-enabled` (`IFLA_BR_MCAST_STATS_ENABLED`, u8).
-    #[inline]
-    pub fn mcast_stats_enabled(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(42, &value), self)
-    }
-
-    /// Writes `mcast-igmp-version` (`IFLA_BR_MCAST_IGMP_VERSION`, u8).
-    #[inline]
-    pub fn mcast_igmp_version(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(43, &value), self)
-    }
-
-    /// Writes `mcast-mld-version` (`IFLA_BR_MCAST_MLD_VERSION`, u8).
-    #[inline]
-    pub fn mcast_mld_version(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(44, &value), self)
-    }
-
-    /// Writes `vlan-stats-per-port` (`IFLA_BR_VLAN_STATS_PER_PORT`, u8).
-    #[inline]
-    pub fn vlan_stats_per_port(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(45, &value), self)
-    }
-
-    /// Writes `multi-boolopt` (`IFLA_BR_MULTI_BOOLOPT`, binary).
-    #[inline]
-    pub fn multi_boolopt(&mut self, value: &BrBooloptMulti) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(46, value), self)
-    }
-
-    /// Writes `mcast-querier-state` (`IFLA_BR_MCAST_QUERIER_STATE`, binary).
-    #[inline]
-    pub fn mcast_querier_state(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(47, value), self)
-    }
-
-    /// Writes `fdb-n-learned` (`IFLA_BR_FDB_N_LEARNED`, u32).
-    #[inline]
-    pub fn fdb_n_learned(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(48, &value), self)
-    }
-
-    /// Writes `fdb-max-learned` (`IFLA_BR_FDB_MAX_LEARNED`, u32).
-    #[inline]
-    pub fn fdb_max_learned(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(49, &value), self)
-    }
-
-    /// Writes `stp-mode` (`IFLA_BR_STP_MODE`, u32, a value of `br-stp-mode`: `BrStpMode`).
-    #[inline]
-    pub fn stp_mode(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(50, &value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `linkinfo-brport-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct LinkinfoBrportAttrs<'a>(f::view::RawView<'a, 45>);
-
-impl<'a> f::view::SetView<'a> for LinkinfoBrportAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_LINKINFO_BRPORT_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_BRPORT_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `linkinfo-brport-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type LinkinfoBrportAttrs<'a> = f::view::View<'a, sets::LinkinfoBrportAttrs, 45>;
 
 impl<'a> LinkinfoBrportAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `state` (`IFLA_BRPORT_STATE`, u8), written by the writer's `put`.
+    pub const STATE: f::view::Key<sets::LinkinfoBrportAttrs, u8> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 45> {
-        &self.0
-    }
+    /// The key of `priority` (`IFLA_BRPORT_PRIORITY`, u16), written by the writer's `put`.
+    pub const PRIORITY: f::view::Key<sets::LinkinfoBrportAttrs, u16> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `cost` (`IFLA_BRPORT_COST`, u32), written by the writer's `put`.
+    pub const COST: f::view::Key<sets::LinkinfoBrportAttrs, u32> = f::view::Key::new(3);
+
+    /// The key of `mode` (`IFLA_BRPORT_MODE`, u8), written by the writer's `put`.
+    pub const MODE: f::view::Key<sets::LinkinfoBrportAttrs, u8> = f::view::Key::new(4);
+
+    /// The key of `guard` (`IFLA_BRPORT_GUARD`, u8), written by the writer's `put`.
+    pub const GUARD: f::view::Key<sets::LinkinfoBrportAttrs, u8> = f::view::Key::new(5);
+
+    /// The key of `protect` (`IFLA_BRPORT_PROTECT`, u8), written by the writer's `put`.
+    pub const PROTECT: f::view::Key<sets::LinkinfoBrportAttrs, u8> = f::view::Key::new(6);
+
+    /// The key of `fast-leave` (`IFLA_BRPORT_FAST_LEAVE`, u8), written by the writer's `put`.
+    pub const FAST_LEAVE: f::view::Key<sets::LinkinfoBrportAttrs, u8> = f::view::Key::new(7);
+
+    /// The key of `learning` (`IFLA_BRPORT_LEARNING`, u8), written by the writer's `put`.
+    pub const LEARNING: f::view::Key<sets::LinkinfoBrportAttrs, u8> = f::view::Key::new(8);
+
+    /// The key of `unicast-flood` (`IFLA_BRPORT_UNICAST_FLOOD`, u8), written by the writer's `put`.
+    pub const UNICAST_FLOOD: f::view::Key<sets::LinkinfoBrportAttrs, u8> = f::view::Key::new(9);
+
+    /// The key of `proxyarp` (`IFLA_BRPORT_PROXYARP`, u8), written by the writer's `put`.
+    pub const PROXYARP: f::view::Key<sets::LinkinfoBrportAttrs, u8> = f::view::Key::new(10);
+
+    /// The key of `learning-sync` (`IFLA_BRPORT_LEARNING_SYNC`, u8), written by the writer's `put`.
+    pub const LEARNING_SYNC: f::view::Key<sets::LinkinfoBrportAttrs, u8> = f::view::Key::new(11);
+
+    /// The key of `proxyarp-wifi` (`IFLA_BRPORT_PROXYARP_WIFI`, u8), written by the writer's `put`.
+    pub const PROXYARP_WIFI: f::view::Key<sets::LinkinfoBrportAttrs, u8> = f::view::Key::new(12);
+
+    /// The key of `root-id` (`IFLA_BRPORT_ROOT_ID`, binary), written by the writer's `put`.
+    pub const ROOT_ID: f::view::Key<sets::LinkinfoBrportAttrs, f::view::Struct<IflaBridgeId>> =
+        f::view::Key::new(13);
+
+    /// The key of `bridge-id` (`IFLA_BRPORT_BRIDGE_ID`, binary), written by the writer's `put`.
+    pub const BRIDGE_ID: f::view::Key<sets::LinkinfoBrportAttrs, f::view::Struct<IflaBridgeId>> =
+        f::view::Key::new(14);
+
+    /// The key of `designated-port` (`IFLA_BRPORT_DESIGNATED_PORT`, u16), written by the writer's `put`.
+    pub const DESIGNATED_PORT: f::view::Key<sets::LinkinfoBrportAttrs, u16> = f::view::Key::new(15);
+
+    /// The key of `designated-cost` (`IFLA_BRPORT_DESIGNATED_COST`, u16), written by the writer's `put`.
+    pub const DESIGNATED_COST: f::view::Key<sets::LinkinfoBrportAttrs, u16> = f::view::Key::new(16);
+
+    /// The key of `id` (`IFLA_BRPORT_ID`, u16), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::LinkinfoBrportAttrs, u16> = f::view::Key::new(17);
+
+    /// The key of `no` (`IFLA_BRPORT_NO`, u16), written by the writer's `put`.
+    pub const NO: f::view::Key<sets::LinkinfoBrportAttrs, u16> = f::view::Key::new(18);
+
+    /// The key of `topology-change-ack` (`IFLA_BRPORT_TOPOLOGY_CHANGE_ACK`, u8), written by the writer's `put`.
+    pub const TOPOLOGY_CHANGE_ACK: f::view::Key<sets::LinkinfoBrportAttrs, u8> =
+        f::view::Key::new(19);
+
+    /// The key of `config-pending` (`IFLA_BRPORT_CONFIG_PENDING`, u8), written by the writer's `put`.
+    pub const CONFIG_PENDING: f::view::Key<sets::LinkinfoBrportAttrs, u8> = f::view::Key::new(20);
+
+    /// The key of `message-age-timer` (`IFLA_BRPORT_MESSAGE_AGE_TIMER`, u64), written by the writer's `put`.
+    pub const MESSAGE_AGE_TIMER: f::view::Key<sets::LinkinfoBrportAttrs, u64> =
+        f::view::Key::new(21);
+
+    /// The key of `forward-delay-timer` (`IFLA_BRPORT_FORWARD_DELAY_TIMER`, u64), written by the writer's `put`.
+    pub const FORWARD_DELAY_TIMER: f::view::Key<sets::LinkinfoBrportAttrs, u64> =
+        f::view::Key::new(22);
+
+    /// The key of `hold-timer` (`IFLA_BRPORT_HOLD_TIMER`, u64), written by the writer's `put`.
+    pub const HOLD_TIMER: f::view::Key<sets::LinkinfoBrportAttrs, u64> = f::view::Key::new(23);
+
+    /// The key of `flush` (`IFLA_BRPORT_FLUSH`, flag), written by the writer's `put`.
+    pub const FLUSH: f::view::Key<sets::LinkinfoBrportAttrs, f::view::Flag> = f::view::Key::new(24);
+
+    /// The key of `multicast-router` (`IFLA_BRPORT_MULTICAST_ROUTER`, u8), written by the writer's `put`.
+    pub const MULTICAST_ROUTER: f::view::Key<sets::LinkinfoBrportAttrs, u8> = f::view::Key::new(25);
+
+    /// The key of `mcast-flood` (`IFLA_BRPORT_MCAST_FLOOD`, u8), written by the writer's `put`.
+    pub const MCAST_FLOOD: f::view::Key<sets::LinkinfoBrportAttrs, u8> = f::view::Key::new(27);
+
+    /// The key of `mcast-to-ucast` (`IFLA_BRPORT_MCAST_TO_UCAST`, u8), written by the writer's `put`.
+    pub const MCAST_TO_UCAST: f::view::Key<sets::LinkinfoBrportAttrs, u8> = f::view::Key::new(28);
+
+    /// The key of `vlan-tunnel` (`IFLA_BRPORT_VLAN_TUNNEL`, u8), written by the writer's `put`.
+    pub const VLAN_TUNNEL: f::view::Key<sets::LinkinfoBrportAttrs, u8> = f::view::Key::new(29);
+
+    /// The key of `bcast-flood` (`IFLA_BRPORT_BCAST_FLOOD`, u8), written by the writer's `put`.
+    pub const BCAST_FLOOD: f::view::Key<sets::LinkinfoBrportAttrs, u8> = f::view::Key::new(30);
+
+    /// The key of `group-fwd-mask` (`IFLA_BRPORT_GROUP_FWD_MASK`, u16), written by the writer's `put`.
+    pub const GROUP_FWD_MASK: f::view::Key<sets::LinkinfoBrportAttrs, u16> = f::view::Key::new(31);
+
+    /// The key of `neigh-suppress` (`IFLA_BRPORT_NEIGH_SUPPRESS`, u8), written by the writer's `put`.
+    pub const NEIGH_SUPPRESS: f::view::Key<sets::LinkinfoBrportAttrs, u8> = f::view::Key::new(32);
+
+    /// The key of `isolated` (`IFLA_BRPORT_ISOLATED`, u8), written by the writer's `put`.
+    pub const ISOLATED: f::view::Key<sets::LinkinfoBrportAttrs, u8> = f::view::Key::new(33);
+
+    /// The key of `backup-port` (`IFLA_BRPORT_BACKUP_PORT`, u32), written by the writer's `put`.
+    pub const BACKUP_PORT: f::view::Key<sets::LinkinfoBrportAttrs, u32> = f::view::Key::new(34);
+
+    /// The key of `mrp-ring-open` (`IFLA_BRPORT_MRP_RING_OPEN`, u8), written by the writer's `put`.
+    pub const MRP_RING_OPEN: f::view::Key<sets::LinkinfoBrportAttrs, u8> = f::view::Key::new(35);
+
+    /// The key of `mrp-in-open` (`IFLA_BRPORT_MRP_IN_OPEN`, u8), written by the writer's `put`.
+    pub const MRP_IN_OPEN: f::view::Key<sets::LinkinfoBrportAttrs, u8> = f::view::Key::new(36);
+
+    /// The key of `mcast-eht-hosts-limit` (`IFLA_BRPORT_MCAST_EHT_HOSTS_LIMIT`, u32), written by the writer's `put`.
+    pub const MCAST_EHT_HOSTS_LIMIT: f::view::Key<sets::LinkinfoBrportAttrs, u32> =
+        f::view::Key::new(37);
+
+    /// The key of `mcast-eht-hosts-cnt` (`IFLA_BRPORT_MCAST_EHT_HOSTS_CNT`, u32), written by the writer's `put`.
+    pub const MCAST_EHT_HOSTS_CNT: f::view::Key<sets::LinkinfoBrportAttrs, u32> =
+        f::view::Key::new(38);
+
+    /// The key of `locked` (`IFLA_BRPORT_LOCKED`, u8), written by the writer's `put`.
+    pub const LOCKED: f::view::Key<sets::LinkinfoBrportAttrs, u8> = f::view::Key::new(39);
+
+    /// The key of `mab` (`IFLA_BRPORT_MAB`, u8), written by the writer's `put`.
+    pub const MAB: f::view::Key<sets::LinkinfoBrportAttrs, u8> = f::view::Key::new(40);
+
+    /// The key of `mcast-n-groups` (`IFLA_BRPORT_MCAST_N_GROUPS`, u32), written by the writer's `put`.
+    pub const MCAST_N_GROUPS: f::view::Key<sets::LinkinfoBrportAttrs, u32> = f::view::Key::new(41);
+
+    /// The key of `mcast-max-groups` (`IFLA_BRPORT_MCAST_MAX_GROUPS`, u32), written by the writer's `put`.
+    pub const MCAST_MAX_GROUPS: f::view::Key<sets::LinkinfoBrportAttrs, u32> =
+        f::view::Key::new(42);
+
+    /// The key of `neigh-vlan-suppress` (`IFLA_BRPORT_NEIGH_VLAN_SUPPRESS`, u8), written by the writer's `put`.
+    pub const NEIGH_VLAN_SUPPRESS: f::view::Key<sets::LinkinfoBrportAttrs, u8> =
+        f::view::Key::new(43);
+
+    /// The key of `backup-nhid` (`IFLA_BRPORT_BACKUP_NHID`, u32), written by the writer's `put`.
+    pub const BACKUP_NHID: f::view::Key<sets::LinkinfoBrportAttrs, u32> = f::view::Key::new(44);
+
+    /// The key of `neigh-forward-grat` (`IFLA_BRPORT_NEIGH_FORWARD_GRAT`, u8), written by the writer's `put`.
+    pub const NEIGH_FORWARD_GRAT: f::view::Key<sets::LinkinfoBrportAttrs, u8> =
+        f::view::Key::new(45);
 
     /// `state` (`IFLA_BRPORT_STATE`, u8).
     #[inline]
@@ -12190,320 +11222,80 @@ impl<'a> LinkinfoBrportAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `linkinfo-brport-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct LinkinfoBrportAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `linkinfo-brport-attrs`: it writes an attribute by its key, a constant of [`LinkinfoBrportAttrs`](self::LinkinfoBrportAttrs) (see [`Writer`](f::view::Writer)).
+pub type LinkinfoBrportAttrsWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::LinkinfoBrportAttrs>;
 
-impl<'m, 'a, 'b> LinkinfoBrportAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `state` (`IFLA_BRPORT_STATE`, u8).
-    #[inline]
-    pub fn state(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `priority` (`IFLA_BRPORT_PRIORITY`, u16).
-    #[inline]
-    pub fn priority(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `cost` (`IFLA_BRPORT_COST`, u32).
-    #[inline]
-    pub fn cost(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `mode` (`IFLA_BRPORT_MODE`, u8).
-    #[inline]
-    pub fn mode(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `guard` (`IFLA_BRPORT_GUARD`, u8).
-    #[inline]
-    pub fn guard(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `protect` (`IFLA_BRPORT_PROTECT`, u8).
-    #[inline]
-    pub fn protect(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `fast-leave` (`IFLA_BRPORT_FAST_LEAVE`, u8).
-    #[inline]
-    pub fn fast_leave(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `learning` (`IFLA_BRPORT_LEARNING`, u8).
-    #[inline]
-    pub fn learning(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `unicast-flood` (`IFLA_BRPORT_UNICAST_FLOOD`, u8).
-    #[inline]
-    pub fn unicast_flood(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `proxyarp` (`IFLA_BRPORT_PROXYARP`, u8).
-    #[inline]
-    pub fn proxyarp(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `learning-sync` (`IFLA_BRPORT_LEARNING_SYNC`, u8).
-    #[inline]
-    pub fn learning_sync(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `proxyarp-wifi` (`IFLA_BRPORT_PROXYARP_WIFI`, u8).
-    #[inline]
-    pub fn proxyarp_wifi(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-
-    /// Writes `root-id` (`IFLA_BRPORT_ROOT_ID`, binary).
-    #[inline]
-    pub fn root_id(&mut self, value: &IflaBridgeId) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(13, value), self)
-    }
-
-    /// Writes `bridge-id` (`IFLA_BRPORT_BRIDGE_ID`, binary).
-    #[inline]
-    pub fn bridge_id(&mut self, value: &IflaBridgeId) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(14, value), self)
-    }
-
-    /// Writes `designated-port` (`IFLA_BRPORT_DESIGNATED_PORT`, u16).
-    #[inline]
-    pub fn designated_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `designated-cost` (`IFLA_BRPORT_DESIGNATED_COST`, u16).
-    #[inline]
-    pub fn designated_cost(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, &value), self)
-    }
-
-    /// Writes `id` (`IFLA_BRPORT_ID`, u16).
-    #[inline]
-    pub fn id(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(17, &value), self)
-    }
-
-    /// Writes `no` (`IFLA_BRPORT_NO`, u16).
-    #[inline]
-    pub fn no(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(18, &value), self)
-    }
-
-    /// Writes `topology-change-ack` (`IFLA_BRPORT_TOPOLOGY_CHANGE_ACK`, u8).
-    #[inline]
-    pub fn topology_change_ack(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(19, &value), self)
-    }
-
-    /// Writes `config-pending` (`IFLA_BRPORT_CONFIG_PENDING`, u8).
-    #[inline]
-    pub fn config_pending(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(20, &value), self)
-    }
-
-    /// Writes `message-age-timer` (`IFLA_BRPORT_MESSAGE_AGE_TIMER`, u64).
-    #[inline]
-    pub fn message_age_timer(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(21, &value), self)
-    }
-
-    /// Writes `forward-delay-timer` (`IFLA_BRPORT_FORWARD_DELAY_TIMER`, u64).
-    #[inline]
-    pub fn forward_delay_timer(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(22, &value), self)
-    }
-
-    /// Writes `hold-timer` (`IFLA_BRPORT_HOLD_TIMER`, u64).
-    #[inline]
-    pub fn hold_timer(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(23, &value), self)
-    }
-
-    /// Writes `flush` (`IFLA_BRPORT_FLUSH`, flag).
-    #[inline]
-    pub fn flush(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(24), self)
-    }
-
-    /// Writes `multicast-router` (`IFLA_BRPORT_MULTICAST_ROUTER`, u8).
-    #[inline]
-    pub fn multicast_router(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(25, &value), self)
-    }
-
-    /// Writes `mcast-flood` (`IFLA_BRPORT_MCAST_FLOOD`, u8).
-    #[inline]
-    pub fn mcast_flood(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(27, &value), self)
-    }
-
-    /// Writes `mcast-to-ucast` (`IFLA_BRPORT_MCAST_TO_UCAST`, u8).
-    #[inline]
-    pub fn mcast_to_ucast(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(28, &value), self)
-    }
-
-    /// Writes `vlan-tunnel` (`IFLA_BRPORT_VLAN_TUNNEL`, u8).
-    #[inline]
-    pub fn vlan_tunnel(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(29, &value), self)
-    }
-
-    /// Writes `bcast-flood` (`IFLA_BRPORT_BCAST_FLOOD`, u8).
-    #[inline]
-    pub fn bcast_flood(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(30, &value), self)
-    }
-
-    /// Writes `group-fwd-mask` (`IFLA_BRPORT_GROUP_FWD_MASK`, u16).
-    #[inline]
-    pub fn group_fwd_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(31, &value), self)
-    }
-
-    /// Writes `neigh-suppress` (`IFLA_BRPORT_NEIGH_SUPPRESS`, u8).
-    #[inline]
-    pub fn neigh_suppress(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(32, &value), self)
-    }
-
-    /// Writes `isolated` (`IFLA_BRPORT_ISOLATED`, u8).
-    #[inline]
-    pub fn isolated(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(33, &value), self)
-    }
-
-    /// Writes `backup-port` (`IFLA_BRPORT_BACKUP_PORT`, u32).
-    #[inline]
-    pub fn backup_port(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(34, &value), self)
-    }
-
-    /// Writes `mrp-ring-open` (`IFLA_BRPORT_MRP_RING_OPEN`, u8).
-    #[inline]
-    pub fn mrp_ring_open(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(35, &value), self)
-    }
-
-    /// Writes `mrp-in-open` (`IFLA_BRPORT_MRP_IN_OPEN`, u8).
-    #[inline]
-    pub fn mrp_in_open(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(36, &value), self)
-    }
-
-    /// Writes `mcast-eht-hosts-limit` (`IFLA_BRPORT_MCAST_EHT_HOSTS_LIMIT`, u32).
-    #[inline]
-    pub fn mcast_eht_hosts_limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(37, &value), self)
-    }
-
-    /// Writes `mcast-eht-hosts-cnt` (`IFLA_BRPORT_MCAST_EHT_HOSTS_CNT`, u32).
-    #[inline]
-    pub fn mcast_eht_hosts_cnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(38, &value), self)
-    }
-
-    /// Writes `locked` (`IFLA_BRPORT_LOCKED`, u8).
-    #[inline]
-    pub fn locked(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(39, &value), self)
-    }
-
-    /// Writes `mab` (`IFLA_BRPORT_MAB`, u8).
-    #[inline]
-    pub fn mab(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(40, &value), self)
-    }
-
-    /// Writes `mcast-n-groups` (`IFLA_BRPORT_MCAST_N_GROUPS`, u32).
-    #[inline]
-    pub fn mcast_n_groups(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(41, &value), self)
-    }
-
-    /// Writes `mcast-max-groups` (`IFLA_BRPORT_MCAST_MAX_GROUPS`, u32).
-    #[inline]
-    pub fn mcast_max_groups(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(42, &value), self)
-    }
-
-    /// Writes `neigh-vlan-suppress` (`IFLA_BRPORT_NEIGH_VLAN_SUPPRESS`, u8).
-    #[inline]
-    pub fn neigh_vlan_suppress(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(43, &value), self)
-    }
-
-    /// Writes `backup-nhid` (`IFLA_BRPORT_BACKUP_NHID`, u32).
-    #[inline]
-    pub fn backup_nhid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(44, &value), self)
-    }
-
-    /// Writes `neigh-forward-grat` (`IFLA_BRPORT_NEIGH_FORWARD_GRAT`, u8).
-    #[inline]
-    pub fn neigh_forward_grat(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(45, &value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `linkinfo-geneve-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct LinkinfoGeneveAttrs<'a>(f::view::RawView<'a, 18>);
-
-impl<'a> f::view::SetView<'a> for LinkinfoGeneveAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_LINKINFO_GENEVE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_GENEVE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `linkinfo-geneve-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type LinkinfoGeneveAttrs<'a> = f::view::View<'a, sets::LinkinfoGeneveAttrs, 18>;
 
 impl<'a> LinkinfoGeneveAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `id` (`IFLA_GENEVE_ID`, u32), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::LinkinfoGeneveAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 18> {
-        &self.0
-    }
+    /// The key of `remote` (`IFLA_GENEVE_REMOTE`, u32, big-endian, display hint ipv4), written by the writer's `put`.
+    pub const REMOTE: f::view::Key<sets::LinkinfoGeneveAttrs, f::view::Be<core::net::Ipv4Addr>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `ttl` (`IFLA_GENEVE_TTL`, u8), written by the writer's `put`.
+    pub const TTL: f::view::Key<sets::LinkinfoGeneveAttrs, u8> = f::view::Key::new(3);
+
+    /// The key of `tos` (`IFLA_GENEVE_TOS`, u8), written by the writer's `put`.
+    pub const TOS: f::view::Key<sets::LinkinfoGeneveAttrs, u8> = f::view::Key::new(4);
+
+    /// The key of `port` (`IFLA_GENEVE_PORT`, u16, big-endian), written by the writer's `put`.
+    pub const PORT: f::view::Key<sets::LinkinfoGeneveAttrs, f::view::Be<u16>> =
+        f::view::Key::new(5);
+
+    /// The key of `collect-metadata` (`IFLA_GENEVE_COLLECT_METADATA`, flag), written by the writer's `put`.
+    pub const COLLECT_METADATA: f::view::Key<sets::LinkinfoGeneveAttrs, f::view::Flag> =
+        f::view::Key::new(6);
+
+    /// The key of `remote6` (`IFLA_GENEVE_REMOTE6`, binary, display hint ipv6), written by the writer's `put`.
+    pub const REMOTE6: f::view::Key<sets::LinkinfoGeneveAttrs, core::net::Ipv6Addr> =
+        f::view::Key::new(7);
+
+    /// The key of `udp-csum` (`IFLA_GENEVE_UDP_CSUM`, u8), written by the writer's `put`.
+    pub const UDP_CSUM: f::view::Key<sets::LinkinfoGeneveAttrs, u8> = f::view::Key::new(8);
+
+    /// The key of `udp-zero-csum6-tx` (`IFLA_GENEVE_UDP_ZERO_CSUM6_TX`, u8), written by the writer's `put`.
+    pub const UDP_ZERO_CSUM6_TX: f::view::Key<sets::LinkinfoGeneveAttrs, u8> = f::view::Key::new(9);
+
+    /// The key of `udp-zero-csum6-rx` (`IFLA_GENEVE_UDP_ZERO_CSUM6_RX`, u8), written by the writer's `put`.
+    pub const UDP_ZERO_CSUM6_RX: f::view::Key<sets::LinkinfoGeneveAttrs, u8> =
+        f::view::Key::new(10);
+
+    /// The key of `label` (`IFLA_GENEVE_LABEL`, u32, big-endian), written by the writer's `put`.
+    pub const LABEL: f::view::Key<sets::LinkinfoGeneveAttrs, f::view::Be<u32>> =
+        f::view::Key::new(11);
+
+    /// The key of `ttl-inherit` (`IFLA_GENEVE_TTL_INHERIT`, u8), written by the writer's `put`.
+    pub const TTL_INHERIT: f::view::Key<sets::LinkinfoGeneveAttrs, u8> = f::view::Key::new(12);
+
+    /// The key of `df` (`IFLA_GENEVE_DF`, u8), written by the writer's `put`.
+    pub const DF: f::view::Key<sets::LinkinfoGeneveAttrs, u8> = f::view::Key::new(13);
+
+    /// The key of `inner-proto-inherit` (`IFLA_GENEVE_INNER_PROTO_INHERIT`, flag), written by the writer's `put`.
+    pub const INNER_PROTO_INHERIT: f::view::Key<sets::LinkinfoGeneveAttrs, f::view::Flag> =
+        f::view::Key::new(14);
+
+    /// The key of `port-range` (`IFLA_GENEVE_PORT_RANGE`, binary), written by the writer's `put`.
+    pub const PORT_RANGE: f::view::Key<
+        sets::LinkinfoGeneveAttrs,
+        f::view::Struct<IflaGenevePortRange>,
+    > = f::view::Key::new(15);
+
+    /// The key of `gro-hint` (`IFLA_GENEVE_GRO_HINT`, flag), written by the writer's `put`.
+    pub const GRO_HINT: f::view::Key<sets::LinkinfoGeneveAttrs, f::view::Flag> =
+        f::view::Key::new(16);
+
+    /// The key of `local` (`IFLA_GENEVE_LOCAL`, u32, big-endian, display hint ipv4), written by the writer's `put`.
+    pub const LOCAL: f::view::Key<sets::LinkinfoGeneveAttrs, f::view::Be<core::net::Ipv4Addr>> =
+        f::view::Key::new(17);
+
+    /// The key of `local6` (`IFLA_GENEVE_LOCAL6`, binary, display hint ipv6), written by the writer's `put`.
+    pub const LOCAL6: f::view::Key<sets::LinkinfoGeneveAttrs, core::net::Ipv6Addr> =
+        f::view::Key::new(18);
 
     /// `id` (`IFLA_GENEVE_ID`, u32).
     #[inline]
@@ -12614,164 +11406,90 @@ impl<'a> LinkinfoGeneveAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `linkinfo-geneve-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct LinkinfoGeneveAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `linkinfo-geneve-attrs`: it writes an attribute by its key, a constant of [`LinkinfoGeneveAttrs`](self::LinkinfoGeneveAttrs) (see [`Writer`](f::view::Writer)).
+pub type LinkinfoGeneveAttrsWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::LinkinfoGeneveAttrs>;
 
-impl<'m, 'a, 'b> LinkinfoGeneveAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `id` (`IFLA_GENEVE_ID`, u32).
-    #[inline]
-    pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `remote` (`IFLA_GENEVE_REMOTE`, u32, big-endian, display hint ipv4).
-    #[inline]
-    pub fn remote(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `ttl` (`IFLA_GENEVE_TTL`, u8).
-    #[inline]
-    pub fn ttl(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `tos` (`IFLA_GENEVE_TOS`, u8).
-    #[inline]
-    pub fn tos(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `port` (`IFLA_GENEVE_PORT`, u16, big-endian).
-    #[inline]
-    pub fn port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(5, &value), self)
-    }
-
-    /// Writes `collect-metadata` (`IFLA_GENEVE_COLLECT_METADATA`, flag).
-    #[inline]
-    pub fn collect_metadata(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(6), self)
-    }
-
-    /// Writes `remote6` (`IFLA_GENEVE_REMOTE6`, binary, display hint ipv6).
-    #[inline]
-    pub fn remote6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `udp-csum` (`IFLA_GENEVE_UDP_CSUM`, u8).
-    #[inline]
-    pub fn udp_csum(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `udp-zero-csum6-tx` (`IFLA_GENEVE_UDP_ZERO_CSUM6_TX`, u8).
-    #[inline]
-    pub fn udp_zero_csum6_tx(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `udp-zero-csum6-rx` (`IFLA_GENEVE_UDP_ZERO_CSUM6_RX`, u8).
-    #[inline]
-    pub fn udp_zero_csum6_rx(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `label` (`IFLA_GENEVE_LABEL`, u32, big-endian).
-    #[inline]
-    pub fn label(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(11, &value), self)
-    }
-
-    /// Writes `ttl-inherit` (`IFLA_GENEVE_TTL_INHERIT`, u8).
-    #[inline]
-    pub fn ttl_inherit(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-
-    /// Writes `df` (`IFLA_GENEVE_DF`, u8).
-    #[inline]
-    pub fn df(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `inner-proto-inherit` (`IFLA_GENEVE_INNER_PROTO_INHERIT`, flag).
-    #[inline]
-    pub fn inner_proto_inherit(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(14), self)
-    }
-
-    /// Writes `port-range` (`IFLA_GENEVE_PORT_RANGE`, binary).
-    #[inline]
-    pub fn port_range(&mut self, value: &IflaGenevePortRange) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(15, value), self)
-    }
-
-    /// Writes `gro-hint` (`IFLA_GENEVE_GRO_HINT`, flag).
-    #[inline]
-    pub fn gro_hint(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(16), self)
-    }
-
-    /// Writes `local` (`IFLA_GENEVE_LOCAL`, u32, big-endian, display hint ipv4).
-    #[inline]
-    pub fn local(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(17, &value), self)
-    }
-
-    /// Writes `local6` (`IFLA_GENEVE_LOCAL6`, binary, display hint ipv6).
-    #[inline]
-    pub fn local6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(18, &value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `linkinfo-gre-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct LinkinfoGreAttrs<'a>(f::view::RawView<'a, 24>);
-
-impl<'a> f::view::SetView<'a> for LinkinfoGreAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_LINKINFO_GRE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_GRE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `linkinfo-gre-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type LinkinfoGreAttrs<'a> = f::view::View<'a, sets::LinkinfoGreAttrs, 24>;
 
 impl<'a> LinkinfoGreAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `link` (`IFLA_GRE_LINK`, u32), written by the writer's `put`.
+    pub const LINK: f::view::Key<sets::LinkinfoGreAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 24> {
-        &self.0
-    }
+    /// The key of `iflags` (`IFLA_GRE_IFLAGS`, u16, big-endian), written by the writer's `put`.
+    pub const IFLAGS: f::view::Key<sets::LinkinfoGreAttrs, f::view::Be<u16>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `oflags` (`IFLA_GRE_OFLAGS`, u16, big-endian), written by the writer's `put`.
+    pub const OFLAGS: f::view::Key<sets::LinkinfoGreAttrs, f::view::Be<u16>> = f::view::Key::new(3);
+
+    /// The key of `ikey` (`IFLA_GRE_IKEY`, u32, big-endian), written by the writer's `put`.
+    pub const IKEY: f::view::Key<sets::LinkinfoGreAttrs, f::view::Be<u32>> = f::view::Key::new(4);
+
+    /// The key of `okey` (`IFLA_GRE_OKEY`, u32, big-endian), written by the writer's `put`.
+    pub const OKEY: f::view::Key<sets::LinkinfoGreAttrs, f::view::Be<u32>> = f::view::Key::new(5);
+
+    /// The key of `local` (`IFLA_GRE_LOCAL`, binary, display hint ipv4-or-v6), written by the writer's `put`.
+    pub const LOCAL: f::view::Key<sets::LinkinfoGreAttrs, core::net::IpAddr> = f::view::Key::new(6);
+
+    /// The key of `remote` (`IFLA_GRE_REMOTE`, binary, display hint ipv4-or-v6), written by the writer's `put`.
+    pub const REMOTE: f::view::Key<sets::LinkinfoGreAttrs, core::net::IpAddr> =
+        f::view::Key::new(7);
+
+    /// The key of `ttl` (`IFLA_GRE_TTL`, u8), written by the writer's `put`.
+    pub const TTL: f::view::Key<sets::LinkinfoGreAttrs, u8> = f::view::Key::new(8);
+
+    /// The key of `tos` (`IFLA_GRE_TOS`, u8), written by the writer's `put`.
+    pub const TOS: f::view::Key<sets::LinkinfoGreAttrs, u8> = f::view::Key::new(9);
+
+    /// The key of `pmtudisc` (`IFLA_GRE_PMTUDISC`, u8), written by the writer's `put`.
+    pub const PMTUDISC: f::view::Key<sets::LinkinfoGreAttrs, u8> = f::view::Key::new(10);
+
+    /// The key of `encap-limit` (`IFLA_GRE_ENCAP_LIMIT`, u8), written by the writer's `put`.
+    pub const ENCAP_LIMIT: f::view::Key<sets::LinkinfoGreAttrs, u8> = f::view::Key::new(11);
+
+    /// The key of `flowinfo` (`IFLA_GRE_FLOWINFO`, u32, big-endian), written by the writer's `put`.
+    pub const FLOWINFO: f::view::Key<sets::LinkinfoGreAttrs, f::view::Be<u32>> =
+        f::view::Key::new(12);
+
+    /// The key of `flags` (`IFLA_GRE_FLAGS`, u32), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::LinkinfoGreAttrs, u32> = f::view::Key::new(13);
+
+    /// The key of `encap-type` (`IFLA_GRE_ENCAP_TYPE`, u16), written by the writer's `put`.
+    pub const ENCAP_TYPE: f::view::Key<sets::LinkinfoGreAttrs, u16> = f::view::Key::new(14);
+
+    /// The key of `encap-flags` (`IFLA_GRE_ENCAP_FLAGS`, u16), written by the writer's `put`.
+    pub const ENCAP_FLAGS: f::view::Key<sets::LinkinfoGreAttrs, u16> = f::view::Key::new(15);
+
+    /// The key of `encap-sport` (`IFLA_GRE_ENCAP_SPORT`, u16, big-endian), written by the writer's `put`.
+    pub const ENCAP_SPORT: f::view::Key<sets::LinkinfoGreAttrs, f::view::Be<u16>> =
+        f::view::Key::new(16);
+
+    /// The key of `encap-dport` (`IFLA_GRE_ENCAP_DPORT`, u16, big-endian), written by the writer's `put`.
+    pub const ENCAP_DPORT: f::view::Key<sets::LinkinfoGreAttrs, f::view::Be<u16>> =
+        f::view::Key::new(17);
+
+    /// The key of `collect-metadata` (`IFLA_GRE_COLLECT_METADATA`, flag), written by the writer's `put`.
+    pub const COLLECT_METADATA: f::view::Key<sets::LinkinfoGreAttrs, f::view::Flag> =
+        f::view::Key::new(18);
+
+    /// The key of `ignore-df` (`IFLA_GRE_IGNORE_DF`, u8), written by the writer's `put`.
+    pub const IGNORE_DF: f::view::Key<sets::LinkinfoGreAttrs, u8> = f::view::Key::new(19);
+
+    /// The key of `fwmark` (`IFLA_GRE_FWMARK`, u32), written by the writer's `put`.
+    pub const FWMARK: f::view::Key<sets::LinkinfoGreAttrs, u32> = f::view::Key::new(20);
+
+    /// The key of `erspan-index` (`IFLA_GRE_ERSPAN_INDEX`, u32), written by the writer's `put`.
+    pub const ERSPAN_INDEX: f::view::Key<sets::LinkinfoGreAttrs, u32> = f::view::Key::new(21);
+
+    /// The key of `erspan-ver` (`IFLA_GRE_ERSPAN_VER`, u8), written by the writer's `put`.
+    pub const ERSPAN_VER: f::view::Key<sets::LinkinfoGreAttrs, u8> = f::view::Key::new(22);
+
+    /// The key of `erspan-dir` (`IFLA_GRE_ERSPAN_DIR`, u8), written by the writer's `put`.
+    pub const ERSPAN_DIR: f::view::Key<sets::LinkinfoGreAttrs, u8> = f::view::Key::new(23);
+
+    /// The key of `erspan-hwid` (`IFLA_GRE_ERSPAN_HWID`, u16), written by the writer's `put`.
+    pub const ERSPAN_HWID: f::view::Key<sets::LinkinfoGreAttrs, u16> = f::view::Key::new(24);
 
     /// `link` (`IFLA_GRE_LINK`, u32).
     #[inline]
@@ -12918,200 +11636,83 @@ impl<'a> LinkinfoGreAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `linkinfo-gre-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct LinkinfoGreAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `linkinfo-gre-attrs`: it writes an attribute by its key, a constant of [`LinkinfoGreAttrs`](self::LinkinfoGreAttrs) (see [`Writer`](f::view::Writer)).
+pub type LinkinfoGreAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::LinkinfoGreAttrs>;
 
-impl<'m, 'a, 'b> LinkinfoGreAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `link` (`IFLA_GRE_LINK`, u32).
-    #[inline]
-    pub fn link(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `iflags` (`IFLA_GRE_IFLAGS`, u16, big-endian).
-    #[inline]
-    pub fn iflags(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `oflags` (`IFLA_GRE_OFLAGS`, u16, big-endian).
-    #[inline]
-    pub fn oflags(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-
-    /// Writes `ikey` (`IFLA_GRE_IKEY`, u32, big-endian).
-    #[inline]
-    pub fn ikey(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(4, &value), self)
-    }
-
-    /// Writes `okey` (`IFLA_GRE_OKEY`, u32, big-endian).
-    #[inline]
-    pub fn okey(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(5, &value), self)
-    }
-
-    /// Writes `local` (`IFLA_GRE_LOCAL`, binary, display hint ipv4-or-v6).
-    #[inline]
-    pub fn local(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `remote` (`IFLA_GRE_REMOTE`, binary, display hint ipv4-or-v6).
-    #[inline]
-    pub fn remote(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `ttl` (`IFLA_GRE_TTL`, u8).
-    #[inline]
-    pub fn ttl(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `tos` (`IFLA_GRE_TOS`, u8).
-    #[inline]
-    pub fn tos(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `pmtudisc` (`IFLA_GRE_PMTUDISC`, u8).
-    #[inline]
-    pub fn pmtudisc(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `encap-limit` (`IFLA_GRE_ENCAP_LIMIT`, u8).
-    #[inline]
-    pub fn encap_limit(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `flowinfo` (`IFLA_GRE_FLOWINFO`, u32, big-endian).
-    #[inline]
-    pub fn flowinfo(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(12, &value), self)
-    }
-
-    /// Writes `flags` (`IFLA_GRE_FLAGS`, u32).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `encap-type` (`IFLA_GRE_ENCAP_TYPE`, u16).
-    #[inline]
-    pub fn encap_type(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-
-    /// Writes `encap-flags` (`IFLA_GRE_ENCAP_FLAGS`, u16).
-    #[inline]
-    pub fn encap_flags(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `encap-sport` (`IFLA_GRE_ENCAP_SPORT`, u16, big-endian).
-    #[inline]
-    pub fn encap_sport(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(16, &value), self)
-    }
-
-    /// Writes `encap-dport` (`IFLA_GRE_ENCAP_DPORT`, u16, big-endian).
-    #[inline]
-    pub fn encap_dport(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(17, &value), self)
-    }
-
-    /// Writes `collect-metadata` (`IFLA_GRE_COLLECT_METADATA`, flag).
-    #[inline]
-    pub fn collect_metadata(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(18), self)
-    }
-
-    /// Writes `ignore-df` (`IFLA_GRE_IGNORE_DF`, u8).
-    #[inline]
-    pub fn ignore_df(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(19, &value), self)
-    }
-
-    /// Writes `fwmark` (`IFLA_GRE_FWMARK`, u32).
-    #[inline]
-    pub fn fwmark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(20, &value), self)
-    }
-
-    /// Writes `erspan-index` (`IFLA_GRE_ERSPAN_INDEX`, u32).
-    #[inline]
-    pub fn erspan_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(21, &value), self)
-    }
-
-    /// Writes `erspan-ver` (`IFLA_GRE_ERSPAN_VER`, u8).
-    #[inline]
-    pub fn erspan_ver(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(22, &value), self)
-    }
-
-    /// Writes `erspan-dir` (`IFLA_GRE_ERSPAN_DIR`, u8).
-    #[inline]
-    pub fn erspan_dir(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(23, &value), self)
-    }
-
-    /// Writes `erspan-hwid` (`IFLA_GRE_ERSPAN_HWID`, u16).
-    #[inline]
-    pub fn erspan_hwid(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(24, &value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `linkinfo-gre6-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct LinkinfoGre6Attrs<'a>(f::view::RawView<'a, 21>);
-
-impl<'a> f::view::SetView<'a> for LinkinfoGre6Attrs<'a> {
-    const SET: &'static f::AttrSet = &SET_LINKINFO_GRE6_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_GRE6_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `linkinfo-gre6-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type LinkinfoGre6Attrs<'a> = f::view::View<'a, sets::LinkinfoGre6Attrs, 21>;
 
 impl<'a> LinkinfoGre6Attrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `link` (`IFLA_GRE_LINK`, u32), written by the writer's `put`.
+    pub const LINK: f::view::Key<sets::LinkinfoGre6Attrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 21> {
-        &self.0
-    }
+    /// The key of `iflags` (`IFLA_GRE_IFLAGS`, u16, big-endian), written by the writer's `put`.
+    pub const IFLAGS: f::view::Key<sets::LinkinfoGre6Attrs, f::view::Be<u16>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `oflags` (`IFLA_GRE_OFLAGS`, u16, big-endian), written by the writer's `put`.
+    pub const OFLAGS: f::view::Key<sets::LinkinfoGre6Attrs, f::view::Be<u16>> =
+        f::view::Key::new(3);
+
+    /// The key of `ikey` (`IFLA_GRE_IKEY`, u32, big-endian), written by the writer's `put`.
+    pub const IKEY: f::view::Key<sets::LinkinfoGre6Attrs, f::view::Be<u32>> = f::view::Key::new(4);
+
+    /// The key of `okey` (`IFLA_GRE_OKEY`, u32, big-endian), written by the writer's `put`.
+    pub const OKEY: f::view::Key<sets::LinkinfoGre6Attrs, f::view::Be<u32>> = f::view::Key::new(5);
+
+    /// The key of `local` (`IFLA_GRE_LOCAL`, binary, display hint ipv6), written by the writer's `put`.
+    pub const LOCAL: f::view::Key<sets::LinkinfoGre6Attrs, core::net::Ipv6Addr> =
+        f::view::Key::new(6);
+
+    /// The key of `remote` (`IFLA_GRE_REMOTE`, binary, display hint ipv6), written by the writer's `put`.
+    pub const REMOTE: f::view::Key<sets::LinkinfoGre6Attrs, core::net::Ipv6Addr> =
+        f::view::Key::new(7);
+
+    /// The key of `ttl` (`IFLA_GRE_TTL`, u8), written by the writer's `put`.
+    pub const TTL: f::view::Key<sets::LinkinfoGre6Attrs, u8> = f::view::Key::new(8);
+
+    /// The key of `encap-limit` (`IFLA_GRE_ENCAP_LIMIT`, u8), written by the writer's `put`.
+    pub const ENCAP_LIMIT: f::view::Key<sets::LinkinfoGre6Attrs, u8> = f::view::Key::new(11);
+
+    /// The key of `flowinfo` (`IFLA_GRE_FLOWINFO`, u32, big-endian), written by the writer's `put`.
+    pub const FLOWINFO: f::view::Key<sets::LinkinfoGre6Attrs, f::view::Be<u32>> =
+        f::view::Key::new(12);
+
+    /// The key of `flags` (`IFLA_GRE_FLAGS`, u32), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::LinkinfoGre6Attrs, u32> = f::view::Key::new(13);
+
+    /// The key of `encap-type` (`IFLA_GRE_ENCAP_TYPE`, u16), written by the writer's `put`.
+    pub const ENCAP_TYPE: f::view::Key<sets::LinkinfoGre6Attrs, u16> = f::view::Key::new(14);
+
+    /// The key of `encap-flags` (`IFLA_GRE_ENCAP_FLAGS`, u16), written by the writer's `put`.
+    pub const ENCAP_FLAGS: f::view::Key<sets::LinkinfoGre6Attrs, u16> = f::view::Key::new(15);
+
+    /// The key of `encap-sport` (`IFLA_GRE_ENCAP_SPORT`, u16, big-endian), written by the writer's `put`.
+    pub const ENCAP_SPORT: f::view::Key<sets::LinkinfoGre6Attrs, f::view::Be<u16>> =
+        f::view::Key::new(16);
+
+    /// The key of `encap-dport` (`IFLA_GRE_ENCAP_DPORT`, u16, big-endian), written by the writer's `put`.
+    pub const ENCAP_DPORT: f::view::Key<sets::LinkinfoGre6Attrs, f::view::Be<u16>> =
+        f::view::Key::new(17);
+
+    /// The key of `collect-metadata` (`IFLA_GRE_COLLECT_METADATA`, flag), written by the writer's `put`.
+    pub const COLLECT_METADATA: f::view::Key<sets::LinkinfoGre6Attrs, f::view::Flag> =
+        f::view::Key::new(18);
+
+    /// The key of `fwmark` (`IFLA_GRE_FWMARK`, u32), written by the writer's `put`.
+    pub const FWMARK: f::view::Key<sets::LinkinfoGre6Attrs, u32> = f::view::Key::new(20);
+
+    /// The key of `erspan-index` (`IFLA_GRE_ERSPAN_INDEX`, u32), written by the writer's `put`.
+    pub const ERSPAN_INDEX: f::view::Key<sets::LinkinfoGre6Attrs, u32> = f::view::Key::new(21);
+
+    /// The key of `erspan-ver` (`IFLA_GRE_ERSPAN_VER`, u8), written by the writer's `put`.
+    pub const ERSPAN_VER: f::view::Key<sets::LinkinfoGre6Attrs, u8> = f::view::Key::new(22);
+
+    /// The key of `erspan-dir` (`IFLA_GRE_ERSPAN_DIR`, u8), written by the writer's `put`.
+    pub const ERSPAN_DIR: f::view::Key<sets::LinkinfoGre6Attrs, u8> = f::view::Key::new(23);
+
+    /// The key of `erspan-hwid` (`IFLA_GRE_ERSPAN_HWID`, u16), written by the writer's `put`.
+    pub const ERSPAN_HWID: f::view::Key<sets::LinkinfoGre6Attrs, u16> = f::view::Key::new(24);
 
     /// `link` (`IFLA_GRE_LINK`, u32).
     #[inline]
@@ -13240,182 +11841,36 @@ impl<'a> LinkinfoGre6Attrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `linkinfo-gre6-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct LinkinfoGre6AttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `linkinfo-gre6-attrs`: it writes an attribute by its key, a constant of [`LinkinfoGre6Attrs`](self::LinkinfoGre6Attrs) (see [`Writer`](f::view::Writer)).
+pub type LinkinfoGre6AttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::LinkinfoGre6Attrs>;
 
-impl<'m, 'a, 'b> LinkinfoGre6AttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `link` (`IFLA_GRE_LINK`, u32).
-    #[inline]
-    pub fn link(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `iflags` (`IFLA_GRE_IFLAGS`, u16, big-endian).
-    #[inline]
-    pub fn iflags(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `oflags` (`IFLA_GRE_OFLAGS`, u16, big-endian).
-    #[inline]
-    pub fn oflags(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-
-    /// Writes `ikey` (`IFLA_GRE_IKEY`, u32, big-endian).
-    #[inline]
-    pub fn ikey(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(4, &value), self)
-    }
-
-    /// Writes `okey` (`IFLA_GRE_OKEY`, u32, big-endian).
-    #[inline]
-    pub fn okey(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(5, &value), self)
-    }
-
-    /// Writes `local` (`IFLA_GRE_LOCAL`, binary, display hint ipv6).
-    #[inline]
-    pub fn local(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `remote` (`IFLA_GRE_REMOTE`, binary, display hint ipv6).
-    #[inline]
-    pub fn remote(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `ttl` (`IFLA_GRE_TTL`, u8).
-    #[inline]
-    pub fn ttl(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `encap-limit` (`IFLA_GRE_ENCAP_LIMIT`, u8).
-    #[inline]
-    pub fn encap_limit(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `flowinfo` (`IFLA_GRE_FLOWINFO`, u32, big-endian).
-    #[inline]
-    pub fn flowinfo(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(12, &value), self)
-    }
-
-    /// Writes `flags` (`IFLA_GRE_FLAGS`, u32).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `encap-type` (`IFLA_GRE_ENCAP_TYPE`, u16).
-    #[inline]
-    pub fn encap_type(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-
-    /// Writes `encap-flags` (`IFLA_GRE_ENCAP_FLAGS`, u16).
-    #[inline]
-    pub fn encap_flags(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `encap-sport` (`IFLA_GRE_ENCAP_SPORT`, u16, big-endian).
-    #[inline]
-    pub fn encap_sport(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(16, &value), self)
-    }
-
-    /// Writes `encap-dport` (`IFLA_GRE_ENCAP_DPORT`, u16, big-endian).
-    #[inline]
-    pub fn encap_dport(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(17, &value), self)
-    }
-
-    /// Writes `collect-metadata` (`IFLA_GRE_COLLECT_METADATA`, flag).
-    #[inline]
-    pub fn collect_metadata(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(18), self)
-    }
-
-    /// Writes `fwmark` (`IFLA_GRE_FWMARK`, u32).
-    #[inline]
-    pub fn fwmark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(20, &value), self)
-    }
-
-    /// Writes `erspan-index` (`IFLA_GRE_ERSPAN_INDEX`, u32).
-    #[inline]
-    pub fn erspan_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(21, &value), self)
-    }
-
-    /// Writes `erspan-ver` (`IFLA_GRE_ERSPAN_VER`, u8).
-    #[inline]
-    pub fn erspan_ver(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(22, &value), self)
-    }
-
-    /// Writes `erspan-dir` (`IFLA_GRE_ERSPAN_DIR`, u8).
-    #[inline]
-    pub fn erspan_dir(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(23, &value), self)
-    }
-
-    /// Writes `erspan-hwid` (`IFLA_GRE_ERSPAN_HWID`, u16).
-    #[inline]
-    pub fn erspan_hwid(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(24, &value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `linkinfo-hsr-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct LinkinfoHsrAttrs<'a>(f::view::RawView<'a, 8>);
-
-impl<'a> f::view::SetView<'a> for LinkinfoHsrAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_LINKINFO_HSR_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_HSR_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `linkinfo-hsr-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type LinkinfoHsrAttrs<'a> = f::view::View<'a, sets::LinkinfoHsrAttrs, 8>;
 
 impl<'a> LinkinfoHsrAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `slave1` (`IFLA_HSR_SLAVE1`, u32), written by the writer's `put`.
+    pub const SLAVE1: f::view::Key<sets::LinkinfoHsrAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
-        &self.0
-    }
+    /// The key of `slave2` (`IFLA_HSR_SLAVE2`, u32), written by the writer's `put`.
+    pub const SLAVE2: f::view::Key<sets::LinkinfoHsrAttrs, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `multicast-spec` (`IFLA_HSR_MULTICAST_SPEC`, u8), written by the writer's `put`.
+    pub const MULTICAST_SPEC: f::view::Key<sets::LinkinfoHsrAttrs, u8> = f::view::Key::new(3);
+
+    /// The key of `supervision-addr` (`IFLA_HSR_SUPERVISION_ADDR`, binary, display hint mac), written by the writer's `put`.
+    pub const SUPERVISION_ADDR: f::view::Key<sets::LinkinfoHsrAttrs, [u8]> = f::view::Key::new(4);
+
+    /// The key of `seq-nr` (`IFLA_HSR_SEQ_NR`, u16), written by the writer's `put`.
+    pub const SEQ_NR: f::view::Key<sets::LinkinfoHsrAttrs, u16> = f::view::Key::new(5);
+
+    /// The key of `version` (`IFLA_HSR_VERSION`, u8), written by the writer's `put`.
+    pub const VERSION: f::view::Key<sets::LinkinfoHsrAttrs, u8> = f::view::Key::new(6);
+
+    /// The key of `protocol` (`IFLA_HSR_PROTOCOL`, u8), written by the writer's `put`.
+    pub const PROTOCOL: f::view::Key<sets::LinkinfoHsrAttrs, u8> = f::view::Key::new(7);
+
+    /// The key of `interlink` (`IFLA_HSR_INTERLINK`, u32), written by the writer's `put`.
+    pub const INTERLINK: f::view::Key<sets::LinkinfoHsrAttrs, u32> = f::view::Key::new(8);
 
     /// `slave1` (`IFLA_HSR_SLAVE1`, u32).
     #[inline]
@@ -13466,104 +11921,61 @@ impl<'a> LinkinfoHsrAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `linkinfo-hsr-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct LinkinfoHsrAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `linkinfo-hsr-attrs`: it writes an attribute by its key, a constant of [`LinkinfoHsrAttrs`](self::LinkinfoHsrAttrs) (see [`Writer`](f::view::Writer)).
+pub type LinkinfoHsrAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::LinkinfoHsrAttrs>;
 
-impl<'m, 'a, 'b> LinkinfoHsrAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `slave1` (`IFLA_HSR_SLAVE1`, u32).
-    #[inline]
-    pub fn slave1(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `slave2` (`IFLA_HSR_SLAVE2`, u32).
-    #[inline]
-    pub fn slave2(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `multicast-spec` (`IFLA_HSR_MULTICAST_SPEC`, u8).
-    #[inline]
-    pub fn multicast_spec(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `supervision-addr` (`IFLA_HSR_SUPERVISION_ADDR`, binary, display hint mac).
-    #[inline]
-    pub fn supervision_addr(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, value), self)
-    }
-
-    /// Writes `seq-nr` (`IFLA_HSR_SEQ_NR`, u16).
-    #[inline]
-    pub fn seq_nr(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `version` (`IFLA_HSR_VERSION`, u8).
-    #[inline]
-    pub fn version(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `protocol` (`IFLA_HSR_PROTOCOL`, u8).
-    #[inline]
-    pub fn protocol(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `interlink` (`IFLA_HSR_INTERLINK`, u32).
-    #[inline]
-    pub fn interlink(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `linkinfo-ip6tnl-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct LinkinfoIp6tnlAttrs<'a>(f::view::RawView<'a, 14>);
-
-impl<'a> f::view::SetView<'a> for LinkinfoIp6tnlAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_LINKINFO_IP6TNL_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_IP6TNL_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `linkinfo-ip6tnl-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type LinkinfoIp6tnlAttrs<'a> = f::view::View<'a, sets::LinkinfoIp6tnlAttrs, 14>;
 
 impl<'a> LinkinfoIp6tnlAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `link` (`IFLA_IPTUN_LINK`, u32), written by the writer's `put`.
+    pub const LINK: f::view::Key<sets::LinkinfoIp6tnlAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 14> {
-        &self.0
-    }
+    /// The key of `local` (`IFLA_IPTUN_LOCAL`, binary, display hint ipv6), written by the writer's `put`.
+    pub const LOCAL: f::view::Key<sets::LinkinfoIp6tnlAttrs, core::net::Ipv6Addr> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `remote` (`IFLA_IPTUN_REMOTE`, binary, display hint ipv6), written by the writer's `put`.
+    pub const REMOTE: f::view::Key<sets::LinkinfoIp6tnlAttrs, core::net::Ipv6Addr> =
+        f::view::Key::new(3);
+
+    /// The key of `ttl` (`IFLA_IPTUN_TTL`, u8), written by the writer's `put`.
+    pub const TTL: f::view::Key<sets::LinkinfoIp6tnlAttrs, u8> = f::view::Key::new(4);
+
+    /// The key of `encap-limit` (`IFLA_IPTUN_ENCAP_LIMIT`, u8), written by the writer's `put`.
+    pub const ENCAP_LIMIT: f::view::Key<sets::LinkinfoIp6tnlAttrs, u8> = f::view::Key::new(6);
+
+    /// The key of `flowinfo` (`IFLA_IPTUN_FLOWINFO`, u32, big-endian), written by the writer's `put`.
+    pub const FLOWINFO: f::view::Key<sets::LinkinfoIp6tnlAttrs, f::view::Be<u32>> =
+        f::view::Key::new(7);
+
+    /// The key of `flags` (`IFLA_IPTUN_FLAGS`, u32, big-endian), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::LinkinfoIp6tnlAttrs, f::view::Be<u32>> =
+        f::view::Key::new(8);
+
+    /// The key of `proto` (`IFLA_IPTUN_PROTO`, u8), written by the writer's `put`.
+    pub const PROTO: f::view::Key<sets::LinkinfoIp6tnlAttrs, u8> = f::view::Key::new(9);
+
+    /// The key of `encap-type` (`IFLA_IPTUN_ENCAP_TYPE`, u16), written by the writer's `put`.
+    pub const ENCAP_TYPE: f::view::Key<sets::LinkinfoIp6tnlAttrs, u16> = f::view::Key::new(15);
+
+    /// The key of `encap-flags` (`IFLA_IPTUN_ENCAP_FLAGS`, u16), written by the writer's `put`.
+    pub const ENCAP_FLAGS: f::view::Key<sets::LinkinfoIp6tnlAttrs, u16> = f::view::Key::new(16);
+
+    /// The key of `encap-sport` (`IFLA_IPTUN_ENCAP_SPORT`, u16, big-endian), written by the writer's `put`.
+    pub const ENCAP_SPORT: f::view::Key<sets::LinkinfoIp6tnlAttrs, f::view::Be<u16>> =
+        f::view::Key::new(17);
+
+    /// The key of `encap-dport` (`IFLA_IPTUN_ENCAP_DPORT`, u16, big-endian), written by the writer's `put`.
+    pub const ENCAP_DPORT: f::view::Key<sets::LinkinfoIp6tnlAttrs, f::view::Be<u16>> =
+        f::view::Key::new(18);
+
+    /// The key of `collect-metadata` (`IFLA_IPTUN_COLLECT_METADATA`, flag), written by the writer's `put`.
+    pub const COLLECT_METADATA: f::view::Key<sets::LinkinfoIp6tnlAttrs, f::view::Flag> =
+        f::view::Key::new(19);
+
+    /// The key of `fwmark` (`IFLA_IPTUN_FWMARK`, u32), written by the writer's `put`.
+    pub const FWMARK: f::view::Key<sets::LinkinfoIp6tnlAttrs, u32> = f::view::Key::new(20);
 
     /// `link` (`IFLA_IPTUN_LINK`, u32).
     #[inline]
@@ -13650,140 +12062,85 @@ impl<'a> LinkinfoIp6tnlAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `linkinfo-ip6tnl-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct LinkinfoIp6tnlAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `linkinfo-ip6tnl-attrs`: it writes an attribute by its key, a constant of [`LinkinfoIp6tnlAttrs`](self::LinkinfoIp6tnlAttrs) (see [`Writer`](f::view::Writer)).
+pub type LinkinfoIp6tnlAttrsWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::LinkinfoIp6tnlAttrs>;
 
-impl<'m, 'a, 'b> LinkinfoIp6tnlAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `link` (`IFLA_IPTUN_LINK`, u32).
-    #[inline]
-    pub fn link(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `local` (`IFLA_IPTUN_LOCAL`, binary, display hint ipv6).
-    #[inline]
-    pub fn local(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `remote` (`IFLA_IPTUN_REMOTE`, binary, display hint ipv6).
-    #[inline]
-    pub fn remote(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `ttl` (`IFLA_IPTUN_TTL`, u8).
-    #[inline]
-    pub fn ttl(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `encap-limit` (`IFLA_IPTUN_ENCAP_LIMIT`, u8).
-    #[inline]
-    pub fn encap_limit(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `flowinfo` (`IFLA_IPTUN_FLOWINFO`, u32, big-endian).
-    #[inline]
-    pub fn flowinfo(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(7, &value), self)
-    }
-
-    /// Writes `flags` (`IFLA_IPTUN_FLAGS`, u32, big-endian).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(8, &value), self)
-    }
-
-    /// Writes `proto` (`IFLA_IPTUN_PROTO`, u8).
-    #[inline]
-    pub fn proto(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `encap-type` (`IFLA_IPTUN_ENCAP_TYPE`, u16).
-    #[inline]
-    pub fn encap_type(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `encap-flags` (`IFLA_IPTUN_ENCAP_FLAGS`, u16).
-    #[inline]
-    pub fn encap_flags(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, &value), self)
-    }
-
-    /// Writes `encap-sport` (`IFLA_IPTUN_ENCAP_SPORT`, u16, big-endian).
-    #[inline]
-    pub fn encap_sport(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(17, &value), self)
-    }
-
-    /// Writes `encap-dport` (`IFLA_IPTUN_ENCAP_DPORT`, u16, big-endian).
-    #[inline]
-    pub fn encap_dport(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(18, &value), self)
-    }
-
-    /// Writes `collect-metadata` (`IFLA_IPTUN_COLLECT_METADATA`, flag).
-    #[inline]
-    pub fn collect_metadata(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(19), self)
-    }
-
-    /// Writes `fwmark` (`IFLA_IPTUN_FWMARK`, u32).
-    #[inline]
-    pub fn fwmark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(20, &value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `linkinfo-iptun-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct LinkinfoIptunAttrs<'a>(f::view::RawView<'a, 20>);
-
-impl<'a> f::view::SetView<'a> for LinkinfoIptunAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_LINKINFO_IPTUN_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_IPTUN_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `linkinfo-iptun-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type LinkinfoIptunAttrs<'a> = f::view::View<'a, sets::LinkinfoIptunAttrs, 20>;
 
 impl<'a> LinkinfoIptunAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `link` (`IFLA_IPTUN_LINK`, u32), written by the writer's `put`.
+    pub const LINK: f::view::Key<sets::LinkinfoIptunAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 20> {
-        &self.0
-    }
+    /// The key of `local` (`IFLA_IPTUN_LOCAL`, binary, display hint ipv4-or-v6), written by the writer's `put`.
+    pub const LOCAL: f::view::Key<sets::LinkinfoIptunAttrs, core::net::IpAddr> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `remote` (`IFLA_IPTUN_REMOTE`, binary, display hint ipv4-or-v6), written by the writer's `put`.
+    pub const REMOTE: f::view::Key<sets::LinkinfoIptunAttrs, core::net::IpAddr> =
+        f::view::Key::new(3);
+
+    /// The key of `ttl` (`IFLA_IPTUN_TTL`, u8), written by the writer's `put`.
+    pub const TTL: f::view::Key<sets::LinkinfoIptunAttrs, u8> = f::view::Key::new(4);
+
+    /// The key of `tos` (`IFLA_IPTUN_TOS`, u8), written by the writer's `put`.
+    pub const TOS: f::view::Key<sets::LinkinfoIptunAttrs, u8> = f::view::Key::new(5);
+
+    /// The key of `encap-limit` (`IFLA_IPTUN_ENCAP_LIMIT`, u8), written by the writer's `put`.
+    pub const ENCAP_LIMIT: f::view::Key<sets::LinkinfoIptunAttrs, u8> = f::view::Key::new(6);
+
+    /// The key of `flowinfo` (`IFLA_IPTUN_FLOWINFO`, u32, big-endian), written by the writer's `put`.
+    pub const FLOWINFO: f::view::Key<sets::LinkinfoIptunAttrs, f::view::Be<u32>> =
+        f::view::Key::new(7);
+
+    /// The key of `flags` (`IFLA_IPTUN_FLAGS`, u16, big-endian), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::LinkinfoIptunAttrs, f::view::Be<u16>> =
+        f::view::Key::new(8);
+
+    /// The key of `proto` (`IFLA_IPTUN_PROTO`, u8), written by the writer's `put`.
+    pub const PROTO: f::view::Key<sets::LinkinfoIptunAttrs, u8> = f::view::Key::new(9);
+
+    /// The key of `pmtudisc` (`IFLA_IPTUN_PMTUDISC`, u8), written by the writer's `put`.
+    pub const PMTUDISC: f::view::Key<sets::LinkinfoIptunAttrs, u8> = f::view::Key::new(10);
+
+    /// The key of `6rd-prefix` (`IFLA_IPTUN_6RD_PREFIX`, binary, display hint ipv6), written by the writer's `put`.
+    pub const _6RD_PREFIX: f::view::Key<sets::LinkinfoIptunAttrs, core::net::Ipv6Addr> =
+        f::view::Key::new(11);
+
+    /// The key of `6rd-relay-prefix` (`IFLA_IPTUN_6RD_RELAY_PREFIX`, u32, big-endian, display hint ipv4), written by the writer's `put`.
+    pub const _6RD_RELAY_PREFIX: f::view::Key<
+        sets::LinkinfoIptunAttrs,
+        f::view::Be<core::net::Ipv4Addr>,
+    > = f::view::Key::new(12);
+
+    /// The key of `6rd-prefixlen` (`IFLA_IPTUN_6RD_PREFIXLEN`, u16), written by the writer's `put`.
+    pub const _6RD_PREFIXLEN: f::view::Key<sets::LinkinfoIptunAttrs, u16> = f::view::Key::new(13);
+
+    /// The key of `6rd-relay-prefixlen` (`IFLA_IPTUN_6RD_RELAY_PREFIXLEN`, u16), written by the writer's `put`.
+    pub const _6RD_RELAY_PREFIXLEN: f::view::Key<sets::LinkinfoIptunAttrs, u16> =
+        f::view::Key::new(14);
+
+    /// The key of `encap-type` (`IFLA_IPTUN_ENCAP_TYPE`, u16), written by the writer's `put`.
+    pub const ENCAP_TYPE: f::view::Key<sets::LinkinfoIptunAttrs, u16> = f::view::Key::new(15);
+
+    /// The key of `encap-flags` (`IFLA_IPTUN_ENCAP_FLAGS`, u16), written by the writer's `put`.
+    pub const ENCAP_FLAGS: f::view::Key<sets::LinkinfoIptunAttrs, u16> = f::view::Key::new(16);
+
+    /// The key of `encap-sport` (`IFLA_IPTUN_ENCAP_SPORT`, u16, big-endian), written by the writer's `put`.
+    pub const ENCAP_SPORT: f::view::Key<sets::LinkinfoIptunAttrs, f::view::Be<u16>> =
+        f::view::Key::new(17);
+
+    /// The key of `encap-dport` (`IFLA_IPTUN_ENCAP_DPORT`, u16, big-endian), written by the writer's `put`.
+    pub const ENCAP_DPORT: f::view::Key<sets::LinkinfoIptunAttrs, f::view::Be<u16>> =
+        f::view::Key::new(18);
+
+    /// The key of `collect-metadata` (`IFLA_IPTUN_COLLECT_METADATA`, flag), written by the writer's `put`.
+    pub const COLLECT_METADATA: f::view::Key<sets::LinkinfoIptunAttrs, f::view::Flag> =
+        f::view::Key::new(19);
+
+    /// The key of `fwmark` (`IFLA_IPTUN_FWMARK`, u32), written by the writer's `put`.
+    pub const FWMARK: f::view::Key<sets::LinkinfoIptunAttrs, u32> = f::view::Key::new(20);
 
     /// `link` (`IFLA_IPTUN_LINK`, u32).
     #[inline]
@@ -13906,179 +12263,43 @@ impl<'a> LinkinfoIptunAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `linkinfo-iptun-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct LinkinfoIptunAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `linkinfo-iptun-attrs`: it writes an attribute by its key, a constant of [`LinkinfoIptunAttrs`](self::LinkinfoIptunAttrs) (see [`Writer`](f::view::Writer)).
+pub type LinkinfoIptunAttrsWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::LinkinfoIptunAttrs>;
 
-impl<'m, 'a, 'b> LinkinfoIptunAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `link` (`IFLA_IPTUN_LINK`, u32).
-    #[inline]
-    pub fn link(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `local` (`IFLA_IPTUN_LOCAL`, binary, display hint ipv4-or-v6).
-    #[inline]
-    pub fn local(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `remote` (`IFLA_IPTUN_REMOTE`, binary, display hint ipv4-or-v6).
-    #[inline]
-    pub fn remote(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `ttl` (`IFLA_IPTUN_TTL`, u8).
-    #[inline]
-    pub fn ttl(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `tos` (`IFLA_IPTUN_TOS`, u8).
-    #[inline]
-    pub fn tos(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `encap-limit` (`IFLA_IPTUN_ENCAP_LIMIT`, u8).
-    #[inline]
-    pub fn encap_limit(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `flowinfo` (`IFLA_IPTUN_FLOWINFO`, u32, big-endian).
-    #[inline]
-    pub fn flowinfo(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(7, &value), self)
-    }
-
-    /// Writes `flags` (`IFLA_IPTUN_FLAGS`, u16, big-endian).
-    #[inline]
-    pub fn flags(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(8, &value), self)
-    }
-
-    /// Writes `proto` (`IFLA_IPTUN_PROTO`, u8).
-    #[inline]
-    pub fn proto(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `pmtudisc` (`IFLA_IPTUN_PMTUDISC`, u8).
-    #[inline]
-    pub fn pmtudisc(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `6rd-prefix` (`IFLA_IPTUN_6RD_PREFIX`, binary, display hint ipv6).
-    #[inline]
-    pub fn f6rd_prefix(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `6rd-relay-prefix` (`IFLA_IPTUN_6RD_RELAY_PREFIX`, u32, big-endian, display hint ipv4).
-    #[inline]
-    pub fn f6rd_relay_prefix(
-        &mut self,
-        value: core::net::Ipv4Addr,
-    ) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(12, &value), self)
-    }
-
-    /// Writes `6rd-prefixlen` (`IFLA_IPTUN_6RD_PREFIXLEN`, u16).
-    #[inline]
-    pub fn f6rd_prefixlen(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `6rd-relay-prefixlen` (`IFLA_IPTUN_6RD_RELAY_PREFIXLEN`, u16).
-    #[inline]
-    pub fn f6rd_relay_prefixlen(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-
-    /// Writes `encap-type` (`IFLA_IPTUN_ENCAP_TYPE`, u16).
-    #[inline]
-    pub fn encap_type(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `encap-flags` (`IFLA_IPTUN_ENCAP_FLAGS`, u16).
-    #[inline]
-    pub fn encap_flags(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, &value), self)
-    }
-
-    /// Writes `encap-sport` (`IFLA_IPTUN_ENCAP_SPORT`, u16, big-endian).
-    #[inline]
-    pub fn encap_sport(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(17, &value), self)
-    }
-
-    /// Writes `encap-dport` (`IFLA_IPTUN_ENCAP_DPORT`, u16, big-endian).
-    #[inline]
-    pub fn encap_dport(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(18, &value), self)
-    }
-
-    /// Writes `collect-metadata` (`IFLA_IPTUN_COLLECT_METADATA`, flag).
-    #[inline]
-    pub fn collect_metadata(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(19), self)
-    }
-
-    /// Writes `fwmark` (`IFLA_IPTUN_FWMARK`, u32).
-    #[inline]
-    pub fn fwmark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(20, &value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `linkinfo-netkit-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct LinkinfoNetkitAttrs<'a>(f::view::RawView<'a, 10>);
-
-impl<'a> f::view::SetView<'a> for LinkinfoNetkitAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_LINKINFO_NETKIT_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_NETKIT_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `linkinfo-netkit-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type LinkinfoNetkitAttrs<'a> = f::view::View<'a, sets::LinkinfoNetkitAttrs, 10>;
 
 impl<'a> LinkinfoNetkitAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `peer-info` (`IFLA_NETKIT_PEER_INFO`, binary), written by the writer's `put`.
+    pub const PEER_INFO: f::view::Key<sets::LinkinfoNetkitAttrs, [u8]> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
-        &self.0
-    }
+    /// The key of `primary` (`IFLA_NETKIT_PRIMARY`, u8), written by the writer's `put`.
+    pub const PRIMARY: f::view::Key<sets::LinkinfoNetkitAttrs, u8> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `policy` (`IFLA_NETKIT_POLICY`, u32, a value of `netkit-policy`: `NetkitPolicy`), written by the writer's `put`.
+    pub const POLICY: f::view::Key<sets::LinkinfoNetkitAttrs, u32> = f::view::Key::new(3);
+
+    /// The key of `peer-policy` (`IFLA_NETKIT_PEER_POLICY`, u32, a value of `netkit-policy`: `NetkitPolicy`), written by the writer's `put`.
+    pub const PEER_POLICY: f::view::Key<sets::LinkinfoNetkitAttrs, u32> = f::view::Key::new(4);
+
+    /// The key of `mode` (`IFLA_NETKIT_MODE`, u32, a value of `netkit-mode`: `NetkitMode`), written by the writer's `put`.
+    pub const MODE: f::view::Key<sets::LinkinfoNetkitAttrs, u32> = f::view::Key::new(5);
+
+    /// The key of `scrub` (`IFLA_NETKIT_SCRUB`, u32, a value of `netkit-scrub`: `NetkitScrub`), written by the writer's `put`.
+    pub const SCRUB: f::view::Key<sets::LinkinfoNetkitAttrs, u32> = f::view::Key::new(6);
+
+    /// The key of `peer-scrub` (`IFLA_NETKIT_PEER_SCRUB`, u32, a value of `netkit-scrub`: `NetkitScrub`), written by the writer's `put`.
+    pub const PEER_SCRUB: f::view::Key<sets::LinkinfoNetkitAttrs, u32> = f::view::Key::new(7);
+
+    /// The key of `headroom` (`IFLA_NETKIT_HEADROOM`, u16), written by the writer's `put`.
+    pub const HEADROOM: f::view::Key<sets::LinkinfoNetkitAttrs, u16> = f::view::Key::new(8);
+
+    /// The key of `tailroom` (`IFLA_NETKIT_TAILROOM`, u16), written by the writer's `put`.
+    pub const TAILROOM: f::view::Key<sets::LinkinfoNetkitAttrs, u16> = f::view::Key::new(9);
+
+    /// The key of `pairing` (`IFLA_NETKIT_PAIRING`, u32, a value of `netkit-pairing`: `NetkitPairing`), written by the writer's `put`.
+    pub const PAIRING: f::view::Key<sets::LinkinfoNetkitAttrs, u32> = f::view::Key::new(10);
 
     /// `peer-info` (`IFLA_NETKIT_PEER_INFO`, binary).
     #[inline]
@@ -14141,116 +12362,16 @@ impl<'a> LinkinfoNetkitAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `linkinfo-netkit-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct LinkinfoNetkitAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `linkinfo-netkit-attrs`: it writes an attribute by its key, a constant of [`LinkinfoNetkitAttrs`](self::LinkinfoNetkitAttrs) (see [`Writer`](f::view::Writer)).
+pub type LinkinfoNetkitAttrsWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::LinkinfoNetkitAttrs>;
 
-impl<'m, 'a, 'b> LinkinfoNetkitAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `peer-info` (`IFLA_NETKIT_PEER_INFO`, binary).
-    #[inline]
-    pub fn peer_info(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, value), self)
-    }
-
-    /// Writes `primary` (`IFLA_NETKIT_PRIMARY`, u8).
-    #[inline]
-    pub fn primary(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `policy` (`IFLA_NETKIT_POLICY`, u32, a value of `netkit-policy`: `NetkitPolicy`).
-    #[inline]
-    pub fn policy(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `peer-policy` (`IFLA_NETKIT_PEER_POLICY`, u32, a value of `netkit-policy`: `NetkitPolicy`).
-    #[inline]
-    pub fn peer_policy(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `mode` (`IFLA_NETKIT_MODE`, u32, a value of `netkit-mode`: `NetkitMode`).
-    #[inline]
-    pub fn mode(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `scrub` (`IFLA_NETKIT_SCRUB`, u32, a value of `netkit-scrub`: `NetkitScrub`).
-    #[inline]
-    pub fn scrub(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `peer-scrub` (`IFLA_NETKIT_PEER_SCRUB`, u32, a value of `netkit-scrub`: `NetkitScrub`).
-    #[inline]
-    pub fn peer_scrub(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `headroom` (`IFLA_NETKIT_HEADROOM`, u16).
-    #[inline]
-    pub fn headroom(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `tailroom` (`IFLA_NETKIT_TAILROOM`, u16).
-    #[inline]
-    pub fn tailroom(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `pairing` (`IFLA_NETKIT_PAIRING`, u32, a value of `netkit-pairing`: `NetkitPairing`).
-    #[inline]
-    pub fn pairing(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `linkinfo-ovpn-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct LinkinfoOvpnAttrs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for LinkinfoOvpnAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_LINKINFO_OVPN_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_OVPN_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `linkinfo-ovpn-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type LinkinfoOvpnAttrs<'a> = f::view::View<'a, sets::LinkinfoOvpnAttrs, 1>;
 
 impl<'a> LinkinfoOvpnAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `mode` (`IFLA_OVPN_MODE`, u8, a value of `ovpn-mode`: `OvpnMode`), written by the writer's `put`.
+    pub const MODE: f::view::Key<sets::LinkinfoOvpnAttrs, u8> = f::view::Key::new(1);
 
     /// `mode` (`IFLA_OVPN_MODE`, u8, a value of `ovpn-mode`: `OvpnMode`).
     #[inline]
@@ -14259,62 +12380,39 @@ impl<'a> LinkinfoOvpnAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `linkinfo-ovpn-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct LinkinfoOvpnAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `linkinfo-ovpn-attrs`: it writes an attribute by its key, a constant of [`LinkinfoOvpnAttrs`](self::LinkinfoOvpnAttrs) (see [`Writer`](f::view::Writer)).
+pub type LinkinfoOvpnAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::LinkinfoOvpnAttrs>;
 
-impl<'m, 'a, 'b> LinkinfoOvpnAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `mode` (`IFLA_OVPN_MODE`, u8, a value of `ovpn-mode`: `OvpnMode`).
-    #[inline]
-    pub fn mode(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `linkinfo-tun-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct LinkinfoTunAttrs<'a>(f::view::RawView<'a, 9>);
-
-impl<'a> f::view::SetView<'a> for LinkinfoTunAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_LINKINFO_TUN_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_TUN_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `linkinfo-tun-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type LinkinfoTunAttrs<'a> = f::view::View<'a, sets::LinkinfoTunAttrs, 9>;
 
 impl<'a> LinkinfoTunAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `owner` (`IFLA_TUN_OWNER`, u32), written by the writer's `put`.
+    pub const OWNER: f::view::Key<sets::LinkinfoTunAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
-        &self.0
-    }
+    /// The key of `group` (`IFLA_TUN_GROUP`, u32), written by the writer's `put`.
+    pub const GROUP: f::view::Key<sets::LinkinfoTunAttrs, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `type` (`IFLA_TUN_TYPE`, u8), written by the writer's `put`.
+    pub const TYPE: f::view::Key<sets::LinkinfoTunAttrs, u8> = f::view::Key::new(3);
+
+    /// The key of `pi` (`IFLA_TUN_PI`, u8), written by the writer's `put`.
+    pub const PI: f::view::Key<sets::LinkinfoTunAttrs, u8> = f::view::Key::new(4);
+
+    /// The key of `vnet-hdr` (`IFLA_TUN_VNET_HDR`, u8), written by the writer's `put`.
+    pub const VNET_HDR: f::view::Key<sets::LinkinfoTunAttrs, u8> = f::view::Key::new(5);
+
+    /// The key of `persist` (`IFLA_TUN_PERSIST`, u8), written by the writer's `put`.
+    pub const PERSIST: f::view::Key<sets::LinkinfoTunAttrs, u8> = f::view::Key::new(6);
+
+    /// The key of `multi-queue` (`IFLA_TUN_MULTI_QUEUE`, u8), written by the writer's `put`.
+    pub const MULTI_QUEUE: f::view::Key<sets::LinkinfoTunAttrs, u8> = f::view::Key::new(7);
+
+    /// The key of `num-queues` (`IFLA_TUN_NUM_QUEUES`, u32), written by the writer's `put`.
+    pub const NUM_QUEUES: f::view::Key<sets::LinkinfoTunAttrs, u32> = f::view::Key::new(8);
+
+    /// The key of `num-disabled-queues` (`IFLA_TUN_NUM_DISABLED_QUEUES`, u32), written by the writer's `put`.
+    pub const NUM_DISABLED_QUEUES: f::view::Key<sets::LinkinfoTunAttrs, u32> = f::view::Key::new(9);
 
     /// `owner` (`IFLA_TUN_OWNER`, u32).
     #[inline]
@@ -14371,110 +12469,35 @@ impl<'a> LinkinfoTunAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `linkinfo-tun-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct LinkinfoTunAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `linkinfo-tun-attrs`: it writes an attribute by its key, a constant of [`LinkinfoTunAttrs`](self::LinkinfoTunAttrs) (see [`Writer`](f::view::Writer)).
+pub type LinkinfoTunAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::LinkinfoTunAttrs>;
 
-impl<'m, 'a, 'b> LinkinfoTunAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `owner` (`IFLA_TUN_OWNER`, u32).
-    #[inline]
-    pub fn owner(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `group` (`IFLA_TUN_GROUP`, u32).
-    #[inline]
-    pub fn group(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `type` (`IFLA_TUN_TYPE`, u8).
-    #[inline]
-    pub fn type_(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `pi` (`IFLA_TUN_PI`, u8).
-    #[inline]
-    pub fn pi(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `vnet-hdr` (`IFLA_TUN_VNET_HDR`, u8).
-    #[inline]
-    pub fn vnet_hdr(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `persist` (`IFLA_TUN_PERSIST`, u8).
-    #[inline]
-    pub fn persist(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `multi-queue` (`IFLA_TUN_MULTI_QUEUE`, u8).
-    #[inline]
-    pub fn multi_queue(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `num-queues` (`IFLA_TUN_NUM_QUEUES`, u32).
-    #[inline]
-    pub fn num_queues(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `num-disabled-queues` (`IFLA_TUN_NUM_DISABLED_QUEUES`, u32).
-    #[inline]
-    pub fn num_disabled_queues(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `linkinfo-vlan-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct LinkinfoVlanAttrs<'a>(f::view::RawView<'a, 5>);
-
-impl<'a> f::view::SetView<'a> for LinkinfoVlanAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_LINKINFO_VLAN_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_VLAN_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `linkinfo-vlan-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type LinkinfoVlanAttrs<'a> = f::view::View<'a, sets::LinkinfoVlanAttrs, 5>;
 
 impl<'a> LinkinfoVlanAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `id` (`IFLA_VLAN_ID`, u16), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::LinkinfoVlanAttrs, u16> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
-        &self.0
-    }
+    /// The key of `flags` (`IFLA_VLAN_FLAGS`, binary), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::LinkinfoVlanAttrs, f::view::Struct<IflaVlanFlags>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `egress-qos` (`IFLA_VLAN_EGRESS_QOS`, nest), opened by the writer's `nest`.
+    pub const EGRESS_QOS: f::view::Key<
+        sets::LinkinfoVlanAttrs,
+        f::view::Nested<sets::IflaVlanQos>,
+    > = f::view::Key::new(3);
+
+    /// The key of `ingress-qos` (`IFLA_VLAN_INGRESS_QOS`, nest), opened by the writer's `nest`.
+    pub const INGRESS_QOS: f::view::Key<
+        sets::LinkinfoVlanAttrs,
+        f::view::Nested<sets::IflaVlanQos>,
+    > = f::view::Key::new(4);
+
+    /// The key of `protocol` (`IFLA_VLAN_PROTOCOL`, u16, big-endian, a value of `vlan-protocols`: `VlanProtocols`), written by the writer's `put`.
+    pub const PROTOCOL: f::view::Key<sets::LinkinfoVlanAttrs, f::view::Be<u16>> =
+        f::view::Key::new(5);
 
     /// `id` (`IFLA_VLAN_ID`, u16).
     #[inline]
@@ -14507,86 +12530,15 @@ impl<'a> LinkinfoVlanAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `linkinfo-vlan-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct LinkinfoVlanAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `linkinfo-vlan-attrs`: it writes an attribute by its key, a constant of [`LinkinfoVlanAttrs`](self::LinkinfoVlanAttrs) (see [`Writer`](f::view::Writer)).
+pub type LinkinfoVlanAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::LinkinfoVlanAttrs>;
 
-impl<'m, 'a, 'b> LinkinfoVlanAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `id` (`IFLA_VLAN_ID`, u16).
-    #[inline]
-    pub fn id(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `flags` (`IFLA_VLAN_FLAGS`, binary).
-    #[inline]
-    pub fn flags(&mut self, value: &IflaVlanFlags) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(2, value), self)
-    }
-
-    /// Opens `egress-qos` (`IFLA_VLAN_EGRESS_QOS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn egress_qos(&mut self) -> Result<IflaVlanQosWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(IflaVlanQosWriter)
-    }
-
-    /// Opens `ingress-qos` (`IFLA_VLAN_INGRESS_QOS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn ingress_qos(&mut self) -> Result<IflaVlanQosWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(4).map(IflaVlanQosWriter)
-    }
-
-    /// Writes `protocol` (`IFLA_VLAN_PROTOCOL`, u16, big-endian, a value of `vlan-protocols`: `VlanProtocols`).
-    #[inline]
-    pub fn protocol(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(5, &value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `linkinfo-vrf-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct LinkinfoVrfAttrs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for LinkinfoVrfAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_LINKINFO_VRF_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_VRF_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `linkinfo-vrf-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type LinkinfoVrfAttrs<'a> = f::view::View<'a, sets::LinkinfoVrfAttrs, 1>;
 
 impl<'a> LinkinfoVrfAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `table` (`IFLA_VRF_TABLE`, u32), written by the writer's `put`.
+    pub const TABLE: f::view::Key<sets::LinkinfoVrfAttrs, u32> = f::view::Key::new(1);
 
     /// `table` (`IFLA_VRF_TABLE`, u32).
     #[inline]
@@ -14595,62 +12547,31 @@ impl<'a> LinkinfoVrfAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `linkinfo-vrf-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct LinkinfoVrfAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `linkinfo-vrf-attrs`: it writes an attribute by its key, a constant of [`LinkinfoVrfAttrs`](self::LinkinfoVrfAttrs) (see [`Writer`](f::view::Writer)).
+pub type LinkinfoVrfAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::LinkinfoVrfAttrs>;
 
-impl<'m, 'a, 'b> LinkinfoVrfAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `table` (`IFLA_VRF_TABLE`, u32).
-    #[inline]
-    pub fn table(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `linkinfo-vti-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct LinkinfoVtiAttrs<'a>(f::view::RawView<'a, 6>);
-
-impl<'a> f::view::SetView<'a> for LinkinfoVtiAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_LINKINFO_VTI_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_VTI_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `linkinfo-vti-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type LinkinfoVtiAttrs<'a> = f::view::View<'a, sets::LinkinfoVtiAttrs, 6>;
 
 impl<'a> LinkinfoVtiAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `link` (`IFLA_VTI_LINK`, u32), written by the writer's `put`.
+    pub const LINK: f::view::Key<sets::LinkinfoVtiAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
-        &self.0
-    }
+    /// The key of `ikey` (`IFLA_VTI_IKEY`, u32, big-endian), written by the writer's `put`.
+    pub const IKEY: f::view::Key<sets::LinkinfoVtiAttrs, f::view::Be<u32>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `okey` (`IFLA_VTI_OKEY`, u32, big-endian), written by the writer's `put`.
+    pub const OKEY: f::view::Key<sets::LinkinfoVtiAttrs, f::view::Be<u32>> = f::view::Key::new(3);
+
+    /// The key of `local` (`IFLA_VTI_LOCAL`, binary, display hint ipv4-or-v6), written by the writer's `put`.
+    pub const LOCAL: f::view::Key<sets::LinkinfoVtiAttrs, core::net::IpAddr> = f::view::Key::new(4);
+
+    /// The key of `remote` (`IFLA_VTI_REMOTE`, binary, display hint ipv4-or-v6), written by the writer's `put`.
+    pub const REMOTE: f::view::Key<sets::LinkinfoVtiAttrs, core::net::IpAddr> =
+        f::view::Key::new(5);
+
+    /// The key of `fwmark` (`IFLA_VTI_FWMARK`, u32), written by the writer's `put`.
+    pub const FWMARK: f::view::Key<sets::LinkinfoVtiAttrs, u32> = f::view::Key::new(6);
 
     /// `link` (`IFLA_VTI_LINK`, u32).
     #[inline]
@@ -14689,92 +12610,32 @@ impl<'a> LinkinfoVtiAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `linkinfo-vti-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct LinkinfoVtiAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `linkinfo-vti-attrs`: it writes an attribute by its key, a constant of [`LinkinfoVtiAttrs`](self::LinkinfoVtiAttrs) (see [`Writer`](f::view::Writer)).
+pub type LinkinfoVtiAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::LinkinfoVtiAttrs>;
 
-impl<'m, 'a, 'b> LinkinfoVtiAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `link` (`IFLA_VTI_LINK`, u32).
-    #[inline]
-    pub fn link(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `ikey` (`IFLA_VTI_IKEY`, u32, big-endian).
-    #[inline]
-    pub fn ikey(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `okey` (`IFLA_VTI_OKEY`, u32, big-endian).
-    #[inline]
-    pub fn okey(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-
-    /// Writes `local` (`IFLA_VTI_LOCAL`, binary, display hint ipv4-or-v6).
-    #[inline]
-    pub fn local(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `remote` (`IFLA_VTI_REMOTE`, binary, display hint ipv4-or-v6).
-    #[inline]
-    pub fn remote(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `fwmark` (`IFLA_VTI_FWMARK`, u32).
-    #[inline]
-    pub fn fwmark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `linkinfo-vti6-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct LinkinfoVti6Attrs<'a>(f::view::RawView<'a, 6>);
-
-impl<'a> f::view::SetView<'a> for LinkinfoVti6Attrs<'a> {
-    const SET: &'static f::AttrSet = &SET_LINKINFO_VTI6_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_LINKINFO_VTI6_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `linkinfo-vti6-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type LinkinfoVti6Attrs<'a> = f::view::View<'a, sets::LinkinfoVti6Attrs, 6>;
 
 impl<'a> LinkinfoVti6Attrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `link` (`IFLA_VTI_LINK`, u32), written by the writer's `put`.
+    pub const LINK: f::view::Key<sets::LinkinfoVti6Attrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
-        &self.0
-    }
+    /// The key of `ikey` (`IFLA_VTI_IKEY`, u32, big-endian), written by the writer's `put`.
+    pub const IKEY: f::view::Key<sets::LinkinfoVti6Attrs, f::view::Be<u32>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `okey` (`IFLA_VTI_OKEY`, u32, big-endian), written by the writer's `put`.
+    pub const OKEY: f::view::Key<sets::LinkinfoVti6Attrs, f::view::Be<u32>> = f::view::Key::new(3);
+
+    /// The key of `local` (`IFLA_VTI_LOCAL`, binary, display hint ipv6), written by the writer's `put`.
+    pub const LOCAL: f::view::Key<sets::LinkinfoVti6Attrs, core::net::Ipv6Addr> =
+        f::view::Key::new(4);
+
+    /// The key of `remote` (`IFLA_VTI_REMOTE`, binary, display hint ipv6), written by the writer's `put`.
+    pub const REMOTE: f::view::Key<sets::LinkinfoVti6Attrs, core::net::Ipv6Addr> =
+        f::view::Key::new(5);
+
+    /// The key of `fwmark` (`IFLA_VTI_FWMARK`, u32), written by the writer's `put`.
+    pub const FWMARK: f::view::Key<sets::LinkinfoVti6Attrs, u32> = f::view::Key::new(6);
 
     /// `link` (`IFLA_VTI_LINK`, u32).
     #[inline]
@@ -14813,92 +12674,18 @@ impl<'a> LinkinfoVti6Attrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `linkinfo-vti6-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct LinkinfoVti6AttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `linkinfo-vti6-attrs`: it writes an attribute by its key, a constant of [`LinkinfoVti6Attrs`](self::LinkinfoVti6Attrs) (see [`Writer`](f::view::Writer)).
+pub type LinkinfoVti6AttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::LinkinfoVti6Attrs>;
 
-impl<'m, 'a, 'b> LinkinfoVti6AttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `link` (`IFLA_VTI_LINK`, u32).
-    #[inline]
-    pub fn link(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `ikey` (`IFLA_VTI_IKEY`, u32, big-endian).
-    #[inline]
-    pub fn ikey(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `okey` (`IFLA_VTI_OKEY`, u32, big-endian).
-    #[inline]
-    pub fn okey(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-
-    /// Writes `local` (`IFLA_VTI_LOCAL`, binary, display hint ipv6).
-    #[inline]
-    pub fn local(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `remote` (`IFLA_VTI_REMOTE`, binary, display hint ipv6).
-    #[inline]
-    pub fn remote(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `fwmark` (`IFLA_VTI_FWMARK`, u32).
-    #[inline]
-    pub fn fwmark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `mctp-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct MctpAttrs<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for MctpAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_MCTP_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_MCTP_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `mctp-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type MctpAttrs<'a> = f::view::View<'a, sets::MctpAttrs, 2>;
 
 impl<'a> MctpAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `net` (`IFLA_MCTP_NET`, u32), written by the writer's `put`.
+    pub const NET: f::view::Key<sets::MctpAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `phys-binding` (`IFLA_MCTP_PHYS_BINDING`, u8), written by the writer's `put`.
+    pub const PHYS_BINDING: f::view::Key<sets::MctpAttrs, u8> = f::view::Key::new(2);
 
     /// `net` (`IFLA_MCTP_NET`, u32).
     #[inline]
@@ -14913,120 +12700,24 @@ impl<'a> MctpAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `mctp-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct MctpAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `mctp-attrs`: it writes an attribute by its key, a constant of [`MctpAttrs`](self::MctpAttrs) (see [`Writer`](f::view::Writer)).
+pub type MctpAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::MctpAttrs>;
 
-impl<'m, 'a, 'b> MctpAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
+/// The typed view of rt-link's attribute set `port-self-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type PortSelfAttrs<'a> = f::view::View<'a, sets::PortSelfAttrs, 0>;
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
+impl<'a> PortSelfAttrs<'a> {}
 
-    /// Writes `net` (`IFLA_MCTP_NET`, u32).
-    #[inline]
-    pub fn net(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
+/// The typed writer of rt-link's attribute set `port-self-attrs`: it writes an attribute by its key, a constant of [`PortSelfAttrs`](self::PortSelfAttrs) (see [`Writer`](f::view::Writer)).
+pub type PortSelfAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::PortSelfAttrs>;
 
-    /// Writes `phys-binding` (`IFLA_MCTP_PHYS_BINDING`, u8).
-    #[inline]
-    pub fn phys_binding(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `port-self-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct PortSelfAttrs<'a>(f::view::RawView<'a, 0>);
-
-impl<'a> f::view::SetView<'a> for PortSelfAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_PORT_SELF_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PORT_SELF_ATTRS, attrs).map(Self)
-    }
-}
-
-impl<'a> PortSelfAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 0> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
-}
-
-/// The typed writer of rt-link's attribute set `port-self-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PortSelfAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
-
-impl<'m, 'a, 'b> PortSelfAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-}
-
-/// The typed view of rt-link's attribute set `prop-list-link-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct PropListLinkAttrs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for PropListLinkAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_PROP_LIST_LINK_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PROP_LIST_LINK_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `prop-list-link-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type PropListLinkAttrs<'a> = f::view::View<'a, sets::PropListLinkAttrs, 1>;
 
 impl<'a> PropListLinkAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `alt-ifname` (`IFLA_ALT_IFNAME`, string, multi-attr), written by the writer's `put`.
+    pub const ALT_IFNAME: f::view::Key<sets::PropListLinkAttrs, f::view::Str> =
+        f::view::Key::new(53);
 
     /// `alt-ifname` (`IFLA_ALT_IFNAME`, string, multi-attr).
     #[inline]
@@ -15035,62 +12726,31 @@ impl<'a> PropListLinkAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `prop-list-link-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PropListLinkAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `prop-list-link-attrs`: it writes an attribute by its key, a constant of [`PropListLinkAttrs`](self::PropListLinkAttrs) (see [`Writer`](f::view::Writer)).
+pub type PropListLinkAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::PropListLinkAttrs>;
 
-impl<'m, 'a, 'b> PropListLinkAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `alt-ifname` (`IFLA_ALT_IFNAME`, string, multi-attr).
-    #[inline]
-    pub fn alt_ifname(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(53, value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `stats-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct StatsAttrs<'a>(f::view::RawView<'a, 5>);
-
-impl<'a> f::view::SetView<'a> for StatsAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_STATS_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_STATS_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `stats-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type StatsAttrs<'a> = f::view::View<'a, sets::StatsAttrs, 5>;
 
 impl<'a> StatsAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `link-64` (`IFLA_STATS_LINK_64`, binary), written by the writer's `put`.
+    pub const LINK_64: f::view::Key<sets::StatsAttrs, f::view::Struct<RtnlLinkStats64>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
-        &self.0
-    }
+    /// The key of `link-xstats` (`IFLA_STATS_LINK_XSTATS`, binary), written by the writer's `put`.
+    pub const LINK_XSTATS: f::view::Key<sets::StatsAttrs, [u8]> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `link-xstats-slave` (`IFLA_STATS_LINK_XSTATS_SLAVE`, binary), written by the writer's `put`.
+    pub const LINK_XSTATS_SLAVE: f::view::Key<sets::StatsAttrs, [u8]> = f::view::Key::new(3);
+
+    /// The key of `link-offload-xstats` (`IFLA_STATS_LINK_OFFLOAD_XSTATS`, nest), opened by the writer's `nest`.
+    pub const LINK_OFFLOAD_XSTATS: f::view::Key<
+        sets::StatsAttrs,
+        f::view::Nested<sets::LinkOffloadXstats>,
+    > = f::view::Key::new(4);
+
+    /// The key of `af-spec` (`IFLA_STATS_AF_SPEC`, binary), written by the writer's `put`.
+    pub const AF_SPEC: f::view::Key<sets::StatsAttrs, [u8]> = f::view::Key::new(5);
 
     /// `link-64` (`IFLA_STATS_LINK_64`, binary).
     #[inline]
@@ -15123,140 +12783,44 @@ impl<'a> StatsAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `stats-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct StatsAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `stats-attrs`: it writes an attribute by its key, a constant of [`StatsAttrs`](self::StatsAttrs) (see [`Writer`](f::view::Writer)).
+pub type StatsAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::StatsAttrs>;
 
-impl<'m, 'a, 'b> StatsAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
+/// The typed view of rt-link's attribute set `vf-ports-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type VfPortsAttrs<'a> = f::view::View<'a, sets::VfPortsAttrs, 0>;
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
+impl<'a> VfPortsAttrs<'a> {}
 
-    /// Writes `link-64` (`IFLA_STATS_LINK_64`, binary).
-    #[inline]
-    pub fn link_64(&mut self, value: &RtnlLinkStats64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
+/// The typed writer of rt-link's attribute set `vf-ports-attrs`: it writes an attribute by its key, a constant of [`VfPortsAttrs`](self::VfPortsAttrs) (see [`Writer`](f::view::Writer)).
+pub type VfPortsAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::VfPortsAttrs>;
 
-    /// Writes `link-xstats` (`IFLA_STATS_LINK_XSTATS`, binary).
-    #[inline]
-    pub fn link_xstats(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, value), self)
-    }
-
-    /// Writes `link-xstats-slave` (`IFLA_STATS_LINK_XSTATS_SLAVE`, binary).
-    #[inline]
-    pub fn link_xstats_slave(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
-    }
-
-    /// Opens `link-offload-xstats` (`IFLA_STATS_LINK_OFFLOAD_XSTATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn link_offload_xstats(
-        &mut self,
-    ) -> Result<LinkOffloadXstatsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(4).map(LinkOffloadXstatsWriter)
-    }
-
-    /// Writes `af-spec` (`IFLA_STATS_AF_SPEC`, binary).
-    #[inline]
-    pub fn af_spec(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `vf-ports-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct VfPortsAttrs<'a>(f::view::RawView<'a, 0>);
-
-impl<'a> f::view::SetView<'a> for VfPortsAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_VF_PORTS_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_VF_PORTS_ATTRS, attrs).map(Self)
-    }
-}
-
-impl<'a> VfPortsAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 0> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
-}
-
-/// The typed writer of rt-link's attribute set `vf-ports-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct VfPortsAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
-
-impl<'m, 'a, 'b> VfPortsAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-}
-
-/// The typed view of rt-link's attribute set `vf-stats-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct VfStatsAttrs<'a>(f::view::RawView<'a, 9>);
-
-impl<'a> f::view::SetView<'a> for VfStatsAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_VF_STATS_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_VF_STATS_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `vf-stats-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type VfStatsAttrs<'a> = f::view::View<'a, sets::VfStatsAttrs, 9>;
 
 impl<'a> VfStatsAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `rx-packets` (`IFLA_VF_STATS_RX_PACKETS`, u64), written by the writer's `put`.
+    pub const RX_PACKETS: f::view::Key<sets::VfStatsAttrs, u64> = f::view::Key::new(0);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
-        &self.0
-    }
+    /// The key of `tx-packets` (`IFLA_VF_STATS_TX_PACKETS`, u64), written by the writer's `put`.
+    pub const TX_PACKETS: f::view::Key<sets::VfStatsAttrs, u64> = f::view::Key::new(1);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `rx-bytes` (`IFLA_VF_STATS_RX_BYTES`, u64), written by the writer's `put`.
+    pub const RX_BYTES: f::view::Key<sets::VfStatsAttrs, u64> = f::view::Key::new(2);
+
+    /// The key of `tx-bytes` (`IFLA_VF_STATS_TX_BYTES`, u64), written by the writer's `put`.
+    pub const TX_BYTES: f::view::Key<sets::VfStatsAttrs, u64> = f::view::Key::new(3);
+
+    /// The key of `broadcast` (`IFLA_VF_STATS_BROADCAST`, u64), written by the writer's `put`.
+    pub const BROADCAST: f::view::Key<sets::VfStatsAttrs, u64> = f::view::Key::new(4);
+
+    /// The key of `multicast` (`IFLA_VF_STATS_MULTICAST`, u64), written by the writer's `put`.
+    pub const MULTICAST: f::view::Key<sets::VfStatsAttrs, u64> = f::view::Key::new(5);
+
+    /// The key of `rx-dropped` (`IFLA_VF_STATS_RX_DROPPED`, u64), written by the writer's `put`.
+    pub const RX_DROPPED: f::view::Key<sets::VfStatsAttrs, u64> = f::view::Key::new(7);
+
+    /// The key of `tx-dropped` (`IFLA_VF_STATS_TX_DROPPED`, u64), written by the writer's `put`.
+    pub const TX_DROPPED: f::view::Key<sets::VfStatsAttrs, u64> = f::view::Key::new(8);
 
     /// `rx-packets` (`IFLA_VF_STATS_RX_PACKETS`, u64).
     #[inline]
@@ -15307,104 +12871,16 @@ impl<'a> VfStatsAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `vf-stats-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct VfStatsAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `vf-stats-attrs`: it writes an attribute by its key, a constant of [`VfStatsAttrs`](self::VfStatsAttrs) (see [`Writer`](f::view::Writer)).
+pub type VfStatsAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::VfStatsAttrs>;
 
-impl<'m, 'a, 'b> VfStatsAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `rx-packets` (`IFLA_VF_STATS_RX_PACKETS`, u64).
-    #[inline]
-    pub fn rx_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(0, &value), self)
-    }
-
-    /// Writes `tx-packets` (`IFLA_VF_STATS_TX_PACKETS`, u64).
-    #[inline]
-    pub fn tx_packets(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `rx-bytes` (`IFLA_VF_STATS_RX_BYTES`, u64).
-    #[inline]
-    pub fn rx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `tx-bytes` (`IFLA_VF_STATS_TX_BYTES`, u64).
-    #[inline]
-    pub fn tx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `broadcast` (`IFLA_VF_STATS_BROADCAST`, u64).
-    #[inline]
-    pub fn broadcast(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `multicast` (`IFLA_VF_STATS_MULTICAST`, u64).
-    #[inline]
-    pub fn multicast(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `rx-dropped` (`IFLA_VF_STATS_RX_DROPPED`, u64).
-    #[inline]
-    pub fn rx_dropped(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `tx-dropped` (`IFLA_VF_STATS_TX_DROPPED`, u64).
-    #[inline]
-    pub fn tx_dropped(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `vf-vlan-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct VfVlanAttrs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for VfVlanAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_VF_VLAN_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_VF_VLAN_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `vf-vlan-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type VfVlanAttrs<'a> = f::view::View<'a, sets::VfVlanAttrs, 1>;
 
 impl<'a> VfVlanAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `info` (`IFLA_VF_VLAN_INFO`, binary, multi-attr), written by the writer's `put`.
+    pub const INFO: f::view::Key<sets::VfVlanAttrs, f::view::Struct<IflaVfVlanInfo>> =
+        f::view::Key::new(1);
 
     /// `info` (`IFLA_VF_VLAN_INFO`, binary, multi-attr).
     #[inline]
@@ -15413,62 +12889,63 @@ impl<'a> VfVlanAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `vf-vlan-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct VfVlanAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `vf-vlan-attrs`: it writes an attribute by its key, a constant of [`VfVlanAttrs`](self::VfVlanAttrs) (see [`Writer`](f::view::Writer)).
+pub type VfVlanAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::VfVlanAttrs>;
 
-impl<'m, 'a, 'b> VfVlanAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `info` (`IFLA_VF_VLAN_INFO`, binary, multi-attr).
-    #[inline]
-    pub fn info(&mut self, value: &IflaVfVlanInfo) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `vfinfo-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct VfinfoAttrs<'a>(f::view::RawView<'a, 13>);
-
-impl<'a> f::view::SetView<'a> for VfinfoAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_VFINFO_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_VFINFO_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `vfinfo-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type VfinfoAttrs<'a> = f::view::View<'a, sets::VfinfoAttrs, 13>;
 
 impl<'a> VfinfoAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `mac` (`IFLA_VF_MAC`, binary), written by the writer's `put`.
+    pub const MAC: f::view::Key<sets::VfinfoAttrs, f::view::Struct<IflaVfMac>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 13> {
-        &self.0
-    }
+    /// The key of `vlan` (`IFLA_VF_VLAN`, binary), written by the writer's `put`.
+    pub const VLAN: f::view::Key<sets::VfinfoAttrs, f::view::Struct<IflaVfVlan>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `tx-rate` (`IFLA_VF_TX_RATE`, binary), written by the writer's `put`.
+    pub const TX_RATE: f::view::Key<sets::VfinfoAttrs, f::view::Struct<IflaVfTxRate>> =
+        f::view::Key::new(3);
+
+    /// The key of `spoofchk` (`IFLA_VF_SPOOFCHK`, binary), written by the writer's `put`.
+    pub const SPOOFCHK: f::view::Key<sets::VfinfoAttrs, f::view::Struct<IflaVfSpoofchk>> =
+        f::view::Key::new(4);
+
+    /// The key of `link-state` (`IFLA_VF_LINK_STATE`, binary), written by the writer's `put`.
+    pub const LINK_STATE: f::view::Key<sets::VfinfoAttrs, f::view::Struct<IflaVfLinkState>> =
+        f::view::Key::new(5);
+
+    /// The key of `rate` (`IFLA_VF_RATE`, binary), written by the writer's `put`.
+    pub const RATE: f::view::Key<sets::VfinfoAttrs, f::view::Struct<IflaVfRate>> =
+        f::view::Key::new(6);
+
+    /// The key of `rss-query-en` (`IFLA_VF_RSS_QUERY_EN`, binary), written by the writer's `put`.
+    pub const RSS_QUERY_EN: f::view::Key<sets::VfinfoAttrs, f::view::Struct<IflaVfRssQueryEn>> =
+        f::view::Key::new(7);
+
+    /// The key of `stats` (`IFLA_VF_STATS`, nest), opened by the writer's `nest`.
+    pub const STATS: f::view::Key<sets::VfinfoAttrs, f::view::Nested<sets::VfStatsAttrs>> =
+        f::view::Key::new(8);
+
+    /// The key of `trust` (`IFLA_VF_TRUST`, binary), written by the writer's `put`.
+    pub const TRUST: f::view::Key<sets::VfinfoAttrs, f::view::Struct<IflaVfTrust>> =
+        f::view::Key::new(9);
+
+    /// The key of `ib-node-guid` (`IFLA_VF_IB_NODE_GUID`, binary), written by the writer's `put`.
+    pub const IB_NODE_GUID: f::view::Key<sets::VfinfoAttrs, f::view::Struct<IflaVfGuid>> =
+        f::view::Key::new(10);
+
+    /// The key of `ib-port-guid` (`IFLA_VF_IB_PORT_GUID`, binary), written by the writer's `put`.
+    pub const IB_PORT_GUID: f::view::Key<sets::VfinfoAttrs, f::view::Struct<IflaVfGuid>> =
+        f::view::Key::new(11);
+
+    /// The key of `vlan-list` (`IFLA_VF_VLAN_LIST`, nest), opened by the writer's `nest`.
+    pub const VLAN_LIST: f::view::Key<sets::VfinfoAttrs, f::view::Nested<sets::VfVlanAttrs>> =
+        f::view::Key::new(12);
+
+    /// The key of `broadcast` (`IFLA_VF_BROADCAST`, binary), written by the writer's `put`.
+    pub const BROADCAST: f::view::Key<sets::VfinfoAttrs, [u8]> = f::view::Key::new(13);
 
     /// `mac` (`IFLA_VF_MAC`, binary).
     #[inline]
@@ -15549,134 +13026,16 @@ impl<'a> VfinfoAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `vfinfo-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct VfinfoAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `vfinfo-attrs`: it writes an attribute by its key, a constant of [`VfinfoAttrs`](self::VfinfoAttrs) (see [`Writer`](f::view::Writer)).
+pub type VfinfoAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::VfinfoAttrs>;
 
-impl<'m, 'a, 'b> VfinfoAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `mac` (`IFLA_VF_MAC`, binary).
-    #[inline]
-    pub fn mac(&mut self, value: &IflaVfMac) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
-
-    /// Writes `vlan` (`IFLA_VF_VLAN`, binary).
-    #[inline]
-    pub fn vlan(&mut self, value: &IflaVfVlan) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(2, value), self)
-    }
-
-    /// Writes `tx-rate` (`IFLA_VF_TX_RATE`, binary).
-    #[inline]
-    pub fn tx_rate(&mut self, value: &IflaVfTxRate) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(3, value), self)
-    }
-
-    /// Writes `spoofchk` (`IFLA_VF_SPOOFCHK`, binary).
-    #[inline]
-    pub fn spoofchk(&mut self, value: &IflaVfSpoofchk) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(4, value), self)
-    }
-
-    /// Writes `link-state` (`IFLA_VF_LINK_STATE`, binary).
-    #[inline]
-    pub fn link_state(&mut self, value: &IflaVfLinkState) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(5, value), self)
-    }
-
-    /// Writes `rate` (`IFLA_VF_RATE`, binary).
-    #[inline]
-    pub fn rate(&mut self, value: &IflaVfRate) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(6, value), self)
-    }
-
-    /// Writes `rss-query-en` (`IFLA_VF_RSS_QUERY_EN`, binary).
-    #[inline]
-    pub fn rss_query_en(&mut self, value: &IflaVfRssQueryEn) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(7, value), self)
-    }
-
-    /// Opens `stats` (`IFLA_VF_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn stats(&mut self) -> Result<VfStatsAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(8).map(VfStatsAttrsWriter)
-    }
-
-    /// Writes `trust` (`IFLA_VF_TRUST`, binary).
-    #[inline]
-    pub fn trust(&mut self, value: &IflaVfTrust) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(9, value), self)
-    }
-
-    /// Writes `ib-node-guid` (`IFLA_VF_IB_NODE_GUID`, binary).
-    #[inline]
-    pub fn ib_node_guid(&mut self, value: &IflaVfGuid) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(10, value), self)
-    }
-
-    /// Writes `ib-port-guid` (`IFLA_VF_IB_PORT_GUID`, binary).
-    #[inline]
-    pub fn ib_port_guid(&mut self, value: &IflaVfGuid) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(11, value), self)
-    }
-
-    /// Opens `vlan-list` (`IFLA_VF_VLAN_LIST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn vlan_list(&mut self) -> Result<VfVlanAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(12).map(VfVlanAttrsWriter)
-    }
-
-    /// Writes `broadcast` (`IFLA_VF_BROADCAST`, binary).
-    #[inline]
-    pub fn broadcast(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, value), self)
-    }
-}
-
-/// The typed view of rt-link's attribute set `vfinfo-list-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct VfinfoListAttrs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for VfinfoListAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_VFINFO_LIST_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_VFINFO_LIST_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `vfinfo-list-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type VfinfoListAttrs<'a> = f::view::View<'a, sets::VfinfoListAttrs, 1>;
 
 impl<'a> VfinfoListAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `info` (`IFLA_VF_INFO`, nest, multi-attr), opened by the writer's `nest`.
+    pub const INFO: f::view::Key<sets::VfinfoListAttrs, f::view::Nested<sets::VfinfoAttrs>> =
+        f::view::Key::new(1);
 
     /// `info` (`IFLA_VF_INFO`, nest, multi-attr).
     #[inline]
@@ -15685,62 +13044,36 @@ impl<'a> VfinfoListAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `vfinfo-list-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct VfinfoListAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-link's attribute set `vfinfo-list-attrs`: it writes an attribute by its key, a constant of [`VfinfoListAttrs`](self::VfinfoListAttrs) (see [`Writer`](f::view::Writer)).
+pub type VfinfoListAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::VfinfoListAttrs>;
 
-impl<'m, 'a, 'b> VfinfoListAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `info` (`IFLA_VF_INFO`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn info(&mut self) -> Result<VfinfoAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(VfinfoAttrsWriter)
-    }
-}
-
-/// The typed view of rt-link's attribute set `xdp-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct XdpAttrs<'a>(f::view::RawView<'a, 8>);
-
-impl<'a> f::view::SetView<'a> for XdpAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_XDP_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_XDP_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-link's attribute set `xdp-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type XdpAttrs<'a> = f::view::View<'a, sets::XdpAttrs, 8>;
 
 impl<'a> XdpAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `fd` (`IFLA_XDP_FD`, s32), written by the writer's `put`.
+    pub const FD: f::view::Key<sets::XdpAttrs, i32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
-        &self.0
-    }
+    /// The key of `attached` (`IFLA_XDP_ATTACHED`, u8), written by the writer's `put`.
+    pub const ATTACHED: f::view::Key<sets::XdpAttrs, u8> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `flags` (`IFLA_XDP_FLAGS`, u32), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::XdpAttrs, u32> = f::view::Key::new(3);
+
+    /// The key of `prog-id` (`IFLA_XDP_PROG_ID`, u32), written by the writer's `put`.
+    pub const PROG_ID: f::view::Key<sets::XdpAttrs, u32> = f::view::Key::new(4);
+
+    /// The key of `drv-prog-id` (`IFLA_XDP_DRV_PROG_ID`, u32), written by the writer's `put`.
+    pub const DRV_PROG_ID: f::view::Key<sets::XdpAttrs, u32> = f::view::Key::new(5);
+
+    /// The key of `skb-prog-id` (`IFLA_XDP_SKB_PROG_ID`, u32), written by the writer's `put`.
+    pub const SKB_PROG_ID: f::view::Key<sets::XdpAttrs, u32> = f::view::Key::new(6);
+
+    /// The key of `hw-prog-id` (`IFLA_XDP_HW_PROG_ID`, u32), written by the writer's `put`.
+    pub const HW_PROG_ID: f::view::Key<sets::XdpAttrs, u32> = f::view::Key::new(7);
+
+    /// The key of `expected-fd` (`IFLA_XDP_EXPECTED_FD`, s32), written by the writer's `put`.
+    pub const EXPECTED_FD: f::view::Key<sets::XdpAttrs, i32> = f::view::Key::new(8);
 
     /// `fd` (`IFLA_XDP_FD`, s32).
     #[inline]
@@ -15791,71 +13124,8 @@ impl<'a> XdpAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-link's attribute set `xdp-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct XdpAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
-
-impl<'m, 'a, 'b> XdpAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `fd` (`IFLA_XDP_FD`, s32).
-    #[inline]
-    pub fn fd(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `attached` (`IFLA_XDP_ATTACHED`, u8).
-    #[inline]
-    pub fn attached(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `flags` (`IFLA_XDP_FLAGS`, u32).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `prog-id` (`IFLA_XDP_PROG_ID`, u32).
-    #[inline]
-    pub fn prog_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `drv-prog-id` (`IFLA_XDP_DRV_PROG_ID`, u32).
-    #[inline]
-    pub fn drv_prog_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `skb-prog-id` (`IFLA_XDP_SKB_PROG_ID`, u32).
-    #[inline]
-    pub fn skb_prog_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `hw-prog-id` (`IFLA_XDP_HW_PROG_ID`, u32).
-    #[inline]
-    pub fn hw_prog_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `expected-fd` (`IFLA_XDP_EXPECTED_FD`, s32).
-    #[inline]
-    pub fn expected_fd(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-}
+/// The typed writer of rt-link's attribute set `xdp-attrs`: it writes an attribute by its key, a constant of [`XdpAttrs`](self::XdpAttrs) (see [`Writer`](f::view::Writer)).
+pub type XdpAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::XdpAttrs>;
 
 /// rt-link's sub-message `linkinfo-data-msg`: the view of each format, chosen by the selector.
 #[derive(Copy, Clone, Debug)]
@@ -15944,5 +13214,269 @@ impl<'a> f::view::SubMessageView<'a> for LinkinfoMemberDataMsg<'a> {
             Some("bridge") => Self::Bridge(f::view::after_header(&attr, 0)?),
             _ => Self::Other(attr),
         })
+    }
+}
+
+/// The marker types naming rt-link's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
+
+    /// Names `af-spec-attrs` in [`AfSpecAttrs`](super::AfSpecAttrs) and [`AfSpecAttrsWriter`](super::AfSpecAttrsWriter).
+    pub enum AfSpecAttrs {}
+
+    impl f::view::Set for AfSpecAttrs {
+        const SET: &'static f::AttrSet = &super::SET_AF_SPEC_ATTRS;
+    }
+
+    /// Names `bond-ad-info-attrs` in [`BondAdInfoAttrs`](super::BondAdInfoAttrs) and [`BondAdInfoAttrsWriter`](super::BondAdInfoAttrsWriter).
+    pub enum BondAdInfoAttrs {}
+
+    impl f::view::Set for BondAdInfoAttrs {
+        const SET: &'static f::AttrSet = &super::SET_BOND_AD_INFO_ATTRS;
+    }
+
+    /// Names `bond-slave-attrs` in [`BondSlaveAttrs`](super::BondSlaveAttrs) and [`BondSlaveAttrsWriter`](super::BondSlaveAttrsWriter).
+    pub enum BondSlaveAttrs {}
+
+    impl f::view::Set for BondSlaveAttrs {
+        const SET: &'static f::AttrSet = &super::SET_BOND_SLAVE_ATTRS;
+    }
+
+    /// Names `hw-s-info-one` in [`HwSInfoOne`](super::HwSInfoOne) and [`HwSInfoOneWriter`](super::HwSInfoOneWriter).
+    pub enum HwSInfoOne {}
+
+    impl f::view::Set for HwSInfoOne {
+        const SET: &'static f::AttrSet = &super::SET_HW_S_INFO_ONE;
+    }
+
+    /// Names `ifla-attrs` in [`IflaAttrs`](super::IflaAttrs) and [`IflaAttrsWriter`](super::IflaAttrsWriter).
+    pub enum IflaAttrs {}
+
+    impl f::view::Set for IflaAttrs {
+        const SET: &'static f::AttrSet = &super::SET_IFLA_ATTRS;
+    }
+
+    /// Names `ifla-vlan-qos` in [`IflaVlanQos`](super::IflaVlanQos) and [`IflaVlanQosWriter`](super::IflaVlanQosWriter).
+    pub enum IflaVlanQos {}
+
+    impl f::view::Set for IflaVlanQos {
+        const SET: &'static f::AttrSet = &super::SET_IFLA_VLAN_QOS;
+    }
+
+    /// Names `ifla6-attrs` in [`Ifla6Attrs`](super::Ifla6Attrs) and [`Ifla6AttrsWriter`](super::Ifla6AttrsWriter).
+    pub enum Ifla6Attrs {}
+
+    impl f::view::Set for Ifla6Attrs {
+        const SET: &'static f::AttrSet = &super::SET_IFLA6_ATTRS;
+    }
+
+    /// Names `link-attrs` in [`LinkAttrs`](super::LinkAttrs) and [`LinkAttrsWriter`](super::LinkAttrsWriter).
+    pub enum LinkAttrs {}
+
+    impl f::view::Set for LinkAttrs {
+        const SET: &'static f::AttrSet = &super::SET_LINK_ATTRS;
+    }
+
+    /// Names `link-dpll-pin-attrs` in [`LinkDpllPinAttrs`](super::LinkDpllPinAttrs) and [`LinkDpllPinAttrsWriter`](super::LinkDpllPinAttrsWriter).
+    pub enum LinkDpllPinAttrs {}
+
+    impl f::view::Set for LinkDpllPinAttrs {
+        const SET: &'static f::AttrSet = &super::SET_LINK_DPLL_PIN_ATTRS;
+    }
+
+    /// Names `link-offload-xstats` in [`LinkOffloadXstats`](super::LinkOffloadXstats) and [`LinkOffloadXstatsWriter`](super::LinkOffloadXstatsWriter).
+    pub enum LinkOffloadXstats {}
+
+    impl f::view::Set for LinkOffloadXstats {
+        const SET: &'static f::AttrSet = &super::SET_LINK_OFFLOAD_XSTATS;
+    }
+
+    /// Names `linkinfo-attrs` in [`LinkinfoAttrs`](super::LinkinfoAttrs) and [`LinkinfoAttrsWriter`](super::LinkinfoAttrsWriter).
+    pub enum LinkinfoAttrs {}
+
+    impl f::view::Set for LinkinfoAttrs {
+        const SET: &'static f::AttrSet = &super::SET_LINKINFO_ATTRS;
+    }
+
+    /// Names `linkinfo-bond-attrs` in [`LinkinfoBondAttrs`](super::LinkinfoBondAttrs) and [`LinkinfoBondAttrsWriter`](super::LinkinfoBondAttrsWriter).
+    pub enum LinkinfoBondAttrs {}
+
+    impl f::view::Set for LinkinfoBondAttrs {
+        const SET: &'static f::AttrSet = &super::SET_LINKINFO_BOND_ATTRS;
+    }
+
+    /// Names `linkinfo-bridge-attrs` in [`LinkinfoBridgeAttrs`](super::LinkinfoBridgeAttrs) and [`LinkinfoBridgeAttrsWriter`](super::LinkinfoBridgeAttrsWriter).
+    pub enum LinkinfoBridgeAttrs {}
+
+    impl f::view::Set for LinkinfoBridgeAttrs {
+        const SET: &'static f::AttrSet = &super::SET_LINKINFO_BRIDGE_ATTRS;
+    }
+
+    /// Names `linkinfo-brport-attrs` in [`LinkinfoBrportAttrs`](super::LinkinfoBrportAttrs) and [`LinkinfoBrportAttrsWriter`](super::LinkinfoBrportAttrsWriter).
+    pub enum LinkinfoBrportAttrs {}
+
+    impl f::view::Set for LinkinfoBrportAttrs {
+        const SET: &'static f::AttrSet = &super::SET_LINKINFO_BRPORT_ATTRS;
+    }
+
+    /// Names `linkinfo-geneve-attrs` in [`LinkinfoGeneveAttrs`](super::LinkinfoGeneveAttrs) and [`LinkinfoGeneveAttrsWriter`](super::LinkinfoGeneveAttrsWriter).
+    pub enum LinkinfoGeneveAttrs {}
+
+    impl f::view::Set for LinkinfoGeneveAttrs {
+        const SET: &'static f::AttrSet = &super::SET_LINKINFO_GENEVE_ATTRS;
+    }
+
+    /// Names `linkinfo-gre-attrs` in [`LinkinfoGreAttrs`](super::LinkinfoGreAttrs) and [`LinkinfoGreAttrsWriter`](super::LinkinfoGreAttrsWriter).
+    pub enum LinkinfoGreAttrs {}
+
+    impl f::view::Set for LinkinfoGreAttrs {
+        const SET: &'static f::AttrSet = &super::SET_LINKINFO_GRE_ATTRS;
+    }
+
+    /// Names `linkinfo-gre6-attrs` in [`LinkinfoGre6Attrs`](super::LinkinfoGre6Attrs) and [`LinkinfoGre6AttrsWriter`](super::LinkinfoGre6AttrsWriter).
+    pub enum LinkinfoGre6Attrs {}
+
+    impl f::view::Set for LinkinfoGre6Attrs {
+        const SET: &'static f::AttrSet = &super::SET_LINKINFO_GRE6_ATTRS;
+    }
+
+    /// Names `linkinfo-hsr-attrs` in [`LinkinfoHsrAttrs`](super::LinkinfoHsrAttrs) and [`LinkinfoHsrAttrsWriter`](super::LinkinfoHsrAttrsWriter).
+    pub enum LinkinfoHsrAttrs {}
+
+    impl f::view::Set for LinkinfoHsrAttrs {
+        const SET: &'static f::AttrSet = &super::SET_LINKINFO_HSR_ATTRS;
+    }
+
+    /// Names `linkinfo-ip6tnl-attrs` in [`LinkinfoIp6tnlAttrs`](super::LinkinfoIp6tnlAttrs) and [`LinkinfoIp6tnlAttrsWriter`](super::LinkinfoIp6tnlAttrsWriter).
+    pub enum LinkinfoIp6tnlAttrs {}
+
+    impl f::view::Set for LinkinfoIp6tnlAttrs {
+        const SET: &'static f::AttrSet = &super::SET_LINKINFO_IP6TNL_ATTRS;
+    }
+
+    /// Names `linkinfo-iptun-attrs` in [`LinkinfoIptunAttrs`](super::LinkinfoIptunAttrs) and [`LinkinfoIptunAttrsWriter`](super::LinkinfoIptunAttrsWriter).
+    pub enum LinkinfoIptunAttrs {}
+
+    impl f::view::Set for LinkinfoIptunAttrs {
+        const SET: &'static f::AttrSet = &super::SET_LINKINFO_IPTUN_ATTRS;
+    }
+
+    /// Names `linkinfo-netkit-attrs` in [`LinkinfoNetkitAttrs`](super::LinkinfoNetkitAttrs) and [`LinkinfoNetkitAttrsWriter`](super::LinkinfoNetkitAttrsWriter).
+    pub enum LinkinfoNetkitAttrs {}
+
+    impl f::view::Set for LinkinfoNetkitAttrs {
+        const SET: &'static f::AttrSet = &super::SET_LINKINFO_NETKIT_ATTRS;
+    }
+
+    /// Names `linkinfo-ovpn-attrs` in [`LinkinfoOvpnAttrs`](super::LinkinfoOvpnAttrs) and [`LinkinfoOvpnAttrsWriter`](super::LinkinfoOvpnAttrsWriter).
+    pub enum LinkinfoOvpnAttrs {}
+
+    impl f::view::Set for LinkinfoOvpnAttrs {
+        const SET: &'static f::AttrSet = &super::SET_LINKINFO_OVPN_ATTRS;
+    }
+
+    /// Names `linkinfo-tun-attrs` in [`LinkinfoTunAttrs`](super::LinkinfoTunAttrs) and [`LinkinfoTunAttrsWriter`](super::LinkinfoTunAttrsWriter).
+    pub enum LinkinfoTunAttrs {}
+
+    impl f::view::Set for LinkinfoTunAttrs {
+        const SET: &'static f::AttrSet = &super::SET_LINKINFO_TUN_ATTRS;
+    }
+
+    /// Names `linkinfo-vlan-attrs` in [`LinkinfoVlanAttrs`](super::LinkinfoVlanAttrs) and [`LinkinfoVlanAttrsWriter`](super::LinkinfoVlanAttrsWriter).
+    pub enum LinkinfoVlanAttrs {}
+
+    impl f::view::Set for LinkinfoVlanAttrs {
+        const SET: &'static f::AttrSet = &super::SET_LINKINFO_VLAN_ATTRS;
+    }
+
+    /// Names `linkinfo-vrf-attrs` in [`LinkinfoVrfAttrs`](super::LinkinfoVrfAttrs) and [`LinkinfoVrfAttrsWriter`](super::LinkinfoVrfAttrsWriter).
+    pub enum LinkinfoVrfAttrs {}
+
+    impl f::view::Set for LinkinfoVrfAttrs {
+        const SET: &'static f::AttrSet = &super::SET_LINKINFO_VRF_ATTRS;
+    }
+
+    /// Names `linkinfo-vti-attrs` in [`LinkinfoVtiAttrs`](super::LinkinfoVtiAttrs) and [`LinkinfoVtiAttrsWriter`](super::LinkinfoVtiAttrsWriter).
+    pub enum LinkinfoVtiAttrs {}
+
+    impl f::view::Set for LinkinfoVtiAttrs {
+        const SET: &'static f::AttrSet = &super::SET_LINKINFO_VTI_ATTRS;
+    }
+
+    /// Names `linkinfo-vti6-attrs` in [`LinkinfoVti6Attrs`](super::LinkinfoVti6Attrs) and [`LinkinfoVti6AttrsWriter`](super::LinkinfoVti6AttrsWriter).
+    pub enum LinkinfoVti6Attrs {}
+
+    impl f::view::Set for LinkinfoVti6Attrs {
+        const SET: &'static f::AttrSet = &super::SET_LINKINFO_VTI6_ATTRS;
+    }
+
+    /// Names `mctp-attrs` in [`MctpAttrs`](super::MctpAttrs) and [`MctpAttrsWriter`](super::MctpAttrsWriter).
+    pub enum MctpAttrs {}
+
+    impl f::view::Set for MctpAttrs {
+        const SET: &'static f::AttrSet = &super::SET_MCTP_ATTRS;
+    }
+
+    /// Names `port-self-attrs` in [`PortSelfAttrs`](super::PortSelfAttrs) and [`PortSelfAttrsWriter`](super::PortSelfAttrsWriter).
+    pub enum PortSelfAttrs {}
+
+    impl f::view::Set for PortSelfAttrs {
+        const SET: &'static f::AttrSet = &super::SET_PORT_SELF_ATTRS;
+    }
+
+    /// Names `prop-list-link-attrs` in [`PropListLinkAttrs`](super::PropListLinkAttrs) and [`PropListLinkAttrsWriter`](super::PropListLinkAttrsWriter).
+    pub enum PropListLinkAttrs {}
+
+    impl f::view::Set for PropListLinkAttrs {
+        const SET: &'static f::AttrSet = &super::SET_PROP_LIST_LINK_ATTRS;
+    }
+
+    /// Names `stats-attrs` in [`StatsAttrs`](super::StatsAttrs) and [`StatsAttrsWriter`](super::StatsAttrsWriter).
+    pub enum StatsAttrs {}
+
+    impl f::view::Set for StatsAttrs {
+        const SET: &'static f::AttrSet = &super::SET_STATS_ATTRS;
+    }
+
+    /// Names `vf-ports-attrs` in [`VfPortsAttrs`](super::VfPortsAttrs) and [`VfPortsAttrsWriter`](super::VfPortsAttrsWriter).
+    pub enum VfPortsAttrs {}
+
+    impl f::view::Set for VfPortsAttrs {
+        const SET: &'static f::AttrSet = &super::SET_VF_PORTS_ATTRS;
+    }
+
+    /// Names `vf-stats-attrs` in [`VfStatsAttrs`](super::VfStatsAttrs) and [`VfStatsAttrsWriter`](super::VfStatsAttrsWriter).
+    pub enum VfStatsAttrs {}
+
+    impl f::view::Set for VfStatsAttrs {
+        const SET: &'static f::AttrSet = &super::SET_VF_STATS_ATTRS;
+    }
+
+    /// Names `vf-vlan-attrs` in [`VfVlanAttrs`](super::VfVlanAttrs) and [`VfVlanAttrsWriter`](super::VfVlanAttrsWriter).
+    pub enum VfVlanAttrs {}
+
+    impl f::view::Set for VfVlanAttrs {
+        const SET: &'static f::AttrSet = &super::SET_VF_VLAN_ATTRS;
+    }
+
+    /// Names `vfinfo-attrs` in [`VfinfoAttrs`](super::VfinfoAttrs) and [`VfinfoAttrsWriter`](super::VfinfoAttrsWriter).
+    pub enum VfinfoAttrs {}
+
+    impl f::view::Set for VfinfoAttrs {
+        const SET: &'static f::AttrSet = &super::SET_VFINFO_ATTRS;
+    }
+
+    /// Names `vfinfo-list-attrs` in [`VfinfoListAttrs`](super::VfinfoListAttrs) and [`VfinfoListAttrsWriter`](super::VfinfoListAttrsWriter).
+    pub enum VfinfoListAttrs {}
+
+    impl f::view::Set for VfinfoListAttrs {
+        const SET: &'static f::AttrSet = &super::SET_VFINFO_LIST_ATTRS;
+    }
+
+    /// Names `xdp-attrs` in [`XdpAttrs`](super::XdpAttrs) and [`XdpAttrsWriter`](super::XdpAttrsWriter).
+    pub enum XdpAttrs {}
+
+    impl f::view::Set for XdpAttrs {
+        const SET: &'static f::AttrSet = &super::SET_XDP_ATTRS;
     }
 }

@@ -1520,38 +1520,35 @@ pub static FAMILY: f::Family = f::Family {
     ],
     sub_messages: &[],
 };
-/// The typed view of rt-neigh's attribute set `ndt-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct NdtAttrs<'a>(f::view::RawView<'a, 9>);
-
-impl<'a> f::view::SetView<'a> for NdtAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_NDT_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_NDT_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-neigh's attribute set `ndt-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type NdtAttrs<'a> = f::view::View<'a, sets::NdtAttrs, 9>;
 
 impl<'a> NdtAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `name` (`NDTA_NAME`, string), written by the writer's `put`.
+    pub const NAME: f::view::Key<sets::NdtAttrs, f::view::Str> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
-        &self.0
-    }
+    /// The key of `thresh1` (`NDTA_THRESH1`, u32), written by the writer's `put`.
+    pub const THRESH1: f::view::Key<sets::NdtAttrs, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `thresh2` (`NDTA_THRESH2`, u32), written by the writer's `put`.
+    pub const THRESH2: f::view::Key<sets::NdtAttrs, u32> = f::view::Key::new(3);
+
+    /// The key of `thresh3` (`NDTA_THRESH3`, u32), written by the writer's `put`.
+    pub const THRESH3: f::view::Key<sets::NdtAttrs, u32> = f::view::Key::new(4);
+
+    /// The key of `config` (`NDTA_CONFIG`, binary), written by the writer's `put`.
+    pub const CONFIG: f::view::Key<sets::NdtAttrs, f::view::Struct<NdtConfig>> =
+        f::view::Key::new(5);
+
+    /// The key of `parms` (`NDTA_PARMS`, nest), opened by the writer's `nest`.
+    pub const PARMS: f::view::Key<sets::NdtAttrs, f::view::Nested<sets::NdtpaAttrs>> =
+        f::view::Key::new(6);
+
+    /// The key of `stats` (`NDTA_STATS`, binary), written by the writer's `put`.
+    pub const STATS: f::view::Key<sets::NdtAttrs, f::view::Struct<NdtStats>> = f::view::Key::new(7);
+
+    /// The key of `gc-interval` (`NDTA_GC_INTERVAL`, u64), written by the writer's `put`.
+    pub const GC_INTERVAL: f::view::Key<sets::NdtAttrs, u64> = f::view::Key::new(8);
 
     /// `name` (`NDTA_NAME`, string).
     #[inline]
@@ -1602,104 +1599,66 @@ impl<'a> NdtAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-neigh's attribute set `ndt-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct NdtAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-neigh's attribute set `ndt-attrs`: it writes an attribute by its key, a constant of [`NdtAttrs`](self::NdtAttrs) (see [`Writer`](f::view::Writer)).
+pub type NdtAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::NdtAttrs>;
 
-impl<'m, 'a, 'b> NdtAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `name` (`NDTA_NAME`, string).
-    #[inline]
-    pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-
-    /// Writes `thresh1` (`NDTA_THRESH1`, u32).
-    #[inline]
-    pub fn thresh1(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `thresh2` (`NDTA_THRESH2`, u32).
-    #[inline]
-    pub fn thresh2(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `thresh3` (`NDTA_THRESH3`, u32).
-    #[inline]
-    pub fn thresh3(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `config` (`NDTA_CONFIG`, binary).
-    #[inline]
-    pub fn config(&mut self, value: &NdtConfig) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(5, value), self)
-    }
-
-    /// Opens `parms` (`NDTA_PARMS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn parms(&mut self) -> Result<NdtpaAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(6).map(NdtpaAttrsWriter)
-    }
-
-    /// Writes `stats` (`NDTA_STATS`, binary).
-    #[inline]
-    pub fn stats(&mut self, value: &NdtStats) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(7, value), self)
-    }
-
-    /// Writes `gc-interval` (`NDTA_GC_INTERVAL`, u64).
-    #[inline]
-    pub fn gc_interval(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-}
-
-/// The typed view of rt-neigh's attribute set `ndtpa-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct NdtpaAttrs<'a>(f::view::RawView<'a, 19>);
-
-impl<'a> f::view::SetView<'a> for NdtpaAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_NDTPA_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_NDTPA_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-neigh's attribute set `ndtpa-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type NdtpaAttrs<'a> = f::view::View<'a, sets::NdtpaAttrs, 19>;
 
 impl<'a> NdtpaAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `ifindex` (`NDTPA_IFINDEX`, u32), written by the writer's `put`.
+    pub const IFINDEX: f::view::Key<sets::NdtpaAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 19> {
-        &self.0
-    }
+    /// The key of `refcnt` (`NDTPA_REFCNT`, u32), written by the writer's `put`.
+    pub const REFCNT: f::view::Key<sets::NdtpaAttrs, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `reachable-time` (`NDTPA_REACHABLE_TIME`, u64), written by the writer's `put`.
+    pub const REACHABLE_TIME: f::view::Key<sets::NdtpaAttrs, u64> = f::view::Key::new(3);
+
+    /// The key of `base-reachable-time` (`NDTPA_BASE_REACHABLE_TIME`, u64), written by the writer's `put`.
+    pub const BASE_REACHABLE_TIME: f::view::Key<sets::NdtpaAttrs, u64> = f::view::Key::new(4);
+
+    /// The key of `retrans-time` (`NDTPA_RETRANS_TIME`, u64), written by the writer's `put`.
+    pub const RETRANS_TIME: f::view::Key<sets::NdtpaAttrs, u64> = f::view::Key::new(5);
+
+    /// The key of `gc-staletime` (`NDTPA_GC_STALETIME`, u64), written by the writer's `put`.
+    pub const GC_STALETIME: f::view::Key<sets::NdtpaAttrs, u64> = f::view::Key::new(6);
+
+    /// The key of `delay-probe-time` (`NDTPA_DELAY_PROBE_TIME`, u64), written by the writer's `put`.
+    pub const DELAY_PROBE_TIME: f::view::Key<sets::NdtpaAttrs, u64> = f::view::Key::new(7);
+
+    /// The key of `queue-len` (`NDTPA_QUEUE_LEN`, u32), written by the writer's `put`.
+    pub const QUEUE_LEN: f::view::Key<sets::NdtpaAttrs, u32> = f::view::Key::new(8);
+
+    /// The key of `app-probes` (`NDTPA_APP_PROBES`, u32), written by the writer's `put`.
+    pub const APP_PROBES: f::view::Key<sets::NdtpaAttrs, u32> = f::view::Key::new(9);
+
+    /// The key of `ucast-probes` (`NDTPA_UCAST_PROBES`, u32), written by the writer's `put`.
+    pub const UCAST_PROBES: f::view::Key<sets::NdtpaAttrs, u32> = f::view::Key::new(10);
+
+    /// The key of `mcast-probes` (`NDTPA_MCAST_PROBES`, u32), written by the writer's `put`.
+    pub const MCAST_PROBES: f::view::Key<sets::NdtpaAttrs, u32> = f::view::Key::new(11);
+
+    /// The key of `anycast-delay` (`NDTPA_ANYCAST_DELAY`, u64), written by the writer's `put`.
+    pub const ANYCAST_DELAY: f::view::Key<sets::NdtpaAttrs, u64> = f::view::Key::new(12);
+
+    /// The key of `proxy-delay` (`NDTPA_PROXY_DELAY`, u64), written by the writer's `put`.
+    pub const PROXY_DELAY: f::view::Key<sets::NdtpaAttrs, u64> = f::view::Key::new(13);
+
+    /// The key of `proxy-qlen` (`NDTPA_PROXY_QLEN`, u32), written by the writer's `put`.
+    pub const PROXY_QLEN: f::view::Key<sets::NdtpaAttrs, u32> = f::view::Key::new(14);
+
+    /// The key of `locktime` (`NDTPA_LOCKTIME`, u64), written by the writer's `put`.
+    pub const LOCKTIME: f::view::Key<sets::NdtpaAttrs, u64> = f::view::Key::new(15);
+
+    /// The key of `queue-lenbytes` (`NDTPA_QUEUE_LENBYTES`, u32), written by the writer's `put`.
+    pub const QUEUE_LENBYTES: f::view::Key<sets::NdtpaAttrs, u32> = f::view::Key::new(16);
+
+    /// The key of `mcast-reprobes` (`NDTPA_MCAST_REPROBES`, u32), written by the writer's `put`.
+    pub const MCAST_REPROBES: f::view::Key<sets::NdtpaAttrs, u32> = f::view::Key::new(17);
+
+    /// The key of `interval-probe-time-ms` (`NDTPA_INTERVAL_PROBE_TIME_MS`, u64), written by the writer's `put`.
+    pub const INTERVAL_PROBE_TIME_MS: f::view::Key<sets::NdtpaAttrs, u64> = f::view::Key::new(19);
 
     /// `ifindex` (`NDTPA_IFINDEX`, u32).
     #[inline]
@@ -1810,164 +1769,67 @@ impl<'a> NdtpaAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-neigh's attribute set `ndtpa-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct NdtpaAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-neigh's attribute set `ndtpa-attrs`: it writes an attribute by its key, a constant of [`NdtpaAttrs`](self::NdtpaAttrs) (see [`Writer`](f::view::Writer)).
+pub type NdtpaAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::NdtpaAttrs>;
 
-impl<'m, 'a, 'b> NdtpaAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `ifindex` (`NDTPA_IFINDEX`, u32).
-    #[inline]
-    pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `refcnt` (`NDTPA_REFCNT`, u32).
-    #[inline]
-    pub fn refcnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `reachable-time` (`NDTPA_REACHABLE_TIME`, u64).
-    #[inline]
-    pub fn reachable_time(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `base-reachable-time` (`NDTPA_BASE_REACHABLE_TIME`, u64).
-    #[inline]
-    pub fn base_reachable_time(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `retrans-time` (`NDTPA_RETRANS_TIME`, u64).
-    #[inline]
-    pub fn retrans_time(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `gc-staletime` (`NDTPA_GC_STALETIME`, u64).
-    #[inline]
-    pub fn gc_staletime(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `delay-probe-time` (`NDTPA_DELAY_PROBE_TIME`, u64).
-    #[inline]
-    pub fn delay_probe_time(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `queue-len` (`NDTPA_QUEUE_LEN`, u32).
-    #[inline]
-    pub fn queue_len(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `app-probes` (`NDTPA_APP_PROBES`, u32).
-    #[inline]
-    pub fn app_probes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `ucast-probes` (`NDTPA_UCAST_PROBES`, u32).
-    #[inline]
-    pub fn ucast_probes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `mcast-probes` (`NDTPA_MCAST_PROBES`, u32).
-    #[inline]
-    pub fn mcast_probes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `anycast-delay` (`NDTPA_ANYCAST_DELAY`, u64).
-    #[inline]
-    pub fn anycast_delay(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-
-    /// Writes `proxy-delay` (`NDTPA_PROXY_DELAY`, u64).
-    #[inline]
-    pub fn proxy_delay(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `proxy-qlen` (`NDTPA_PROXY_QLEN`, u32).
-    #[inline]
-    pub fn proxy_qlen(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-
-    /// Writes `locktime` (`NDTPA_LOCKTIME`, u64).
-    #[inline]
-    pub fn locktime(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `queue-lenbytes` (`NDTPA_QUEUE_LENBYTES`, u32).
-    #[inline]
-    pub fn queue_lenbytes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, &value), self)
-    }
-
-    /// Writes `mcast-reprobes` (`NDTPA_MCAST_REPROBES`, u32).
-    #[inline]
-    pub fn mcast_reprobes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(17, &value), self)
-    }
-
-    /// Writes `interval-probe-time-ms` (`NDTPA_INTERVAL_PROBE_TIME_MS`, u64).
-    #[inline]
-    pub fn interval_probe_time_ms(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(19, &value), self)
-    }
-}
-
-/// The typed view of rt-neigh's attribute set `neighbour-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct NeighbourAttrs<'a>(f::view::RawView<'a, 18>);
-
-impl<'a> f::view::SetView<'a> for NeighbourAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_NEIGHBOUR_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_NEIGHBOUR_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-neigh's attribute set `neighbour-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type NeighbourAttrs<'a> = f::view::View<'a, sets::NeighbourAttrs, 18>;
 
 impl<'a> NeighbourAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `unspec` (`NDA_UNSPEC`, binary), written by the writer's `put`.
+    pub const UNSPEC: f::view::Key<sets::NeighbourAttrs, [u8]> = f::view::Key::new(0);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 18> {
-        &self.0
-    }
+    /// The key of `dst` (`NDA_DST`, binary, display hint ipv4-or-v6), written by the writer's `put`.
+    pub const DST: f::view::Key<sets::NeighbourAttrs, core::net::IpAddr> = f::view::Key::new(1);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `lladdr` (`NDA_LLADDR`, binary, display hint mac), written by the writer's `put`.
+    pub const LLADDR: f::view::Key<sets::NeighbourAttrs, [u8]> = f::view::Key::new(2);
+
+    /// The key of `cacheinfo` (`NDA_CACHEINFO`, binary), written by the writer's `put`.
+    pub const CACHEINFO: f::view::Key<sets::NeighbourAttrs, f::view::Struct<NdaCacheinfo>> =
+        f::view::Key::new(3);
+
+    /// The key of `probes` (`NDA_PROBES`, u32), written by the writer's `put`.
+    pub const PROBES: f::view::Key<sets::NeighbourAttrs, u32> = f::view::Key::new(4);
+
+    /// The key of `vlan` (`NDA_VLAN`, u16), written by the writer's `put`.
+    pub const VLAN: f::view::Key<sets::NeighbourAttrs, u16> = f::view::Key::new(5);
+
+    /// The key of `port` (`NDA_PORT`, u16, big-endian), written by the writer's `put`.
+    pub const PORT: f::view::Key<sets::NeighbourAttrs, f::view::Be<u16>> = f::view::Key::new(6);
+
+    /// The key of `vni` (`NDA_VNI`, u32), written by the writer's `put`.
+    pub const VNI: f::view::Key<sets::NeighbourAttrs, u32> = f::view::Key::new(7);
+
+    /// The key of `ifindex` (`NDA_IFINDEX`, u32), written by the writer's `put`.
+    pub const IFINDEX: f::view::Key<sets::NeighbourAttrs, u32> = f::view::Key::new(8);
+
+    /// The key of `master` (`NDA_MASTER`, u32), written by the writer's `put`.
+    pub const MASTER: f::view::Key<sets::NeighbourAttrs, u32> = f::view::Key::new(9);
+
+    /// The key of `link-netnsid` (`NDA_LINK_NETNSID`, s32), written by the writer's `put`.
+    pub const LINK_NETNSID: f::view::Key<sets::NeighbourAttrs, i32> = f::view::Key::new(10);
+
+    /// The key of `src-vni` (`NDA_SRC_VNI`, u32), written by the writer's `put`.
+    pub const SRC_VNI: f::view::Key<sets::NeighbourAttrs, u32> = f::view::Key::new(11);
+
+    /// The key of `protocol` (`NDA_PROTOCOL`, u8), written by the writer's `put`.
+    pub const PROTOCOL: f::view::Key<sets::NeighbourAttrs, u8> = f::view::Key::new(12);
+
+    /// The key of `nh-id` (`NDA_NH_ID`, u32), written by the writer's `put`.
+    pub const NH_ID: f::view::Key<sets::NeighbourAttrs, u32> = f::view::Key::new(13);
+
+    /// The key of `fdb-ext-attrs` (`NDA_FDB_EXT_ATTRS`, binary), written by the writer's `put`.
+    pub const FDB_EXT_ATTRS: f::view::Key<sets::NeighbourAttrs, [u8]> = f::view::Key::new(14);
+
+    /// The key of `flags-ext` (`NDA_FLAGS_EXT`, u32, a value of `ntf-ext-flags`: `NtfExtFlags`), written by the writer's `put`.
+    pub const FLAGS_EXT: f::view::Key<sets::NeighbourAttrs, u32> = f::view::Key::new(15);
+
+    /// The key of `ndm-state-mask` (`NDA_NDM_STATE_MASK`, u16), written by the writer's `put`.
+    pub const NDM_STATE_MASK: f::view::Key<sets::NeighbourAttrs, u16> = f::view::Key::new(16);
+
+    /// The key of `ndm-flags-mask` (`NDA_NDM_FLAGS_MASK`, u8), written by the writer's `put`.
+    pub const NDM_FLAGS_MASK: f::view::Key<sets::NeighbourAttrs, u8> = f::view::Key::new(17);
 
     /// `unspec` (`NDA_UNSPEC`, binary).
     #[inline]
@@ -2078,128 +1940,31 @@ impl<'a> NeighbourAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-neigh's attribute set `neighbour-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct NeighbourAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-neigh's attribute set `neighbour-attrs`: it writes an attribute by its key, a constant of [`NeighbourAttrs`](self::NeighbourAttrs) (see [`Writer`](f::view::Writer)).
+pub type NeighbourAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::NeighbourAttrs>;
 
-impl<'m, 'a, 'b> NeighbourAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
+/// The marker types naming rt-neigh's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
+
+    /// Names `ndt-attrs` in [`NdtAttrs`](super::NdtAttrs) and [`NdtAttrsWriter`](super::NdtAttrsWriter).
+    pub enum NdtAttrs {}
+
+    impl f::view::Set for NdtAttrs {
+        const SET: &'static f::AttrSet = &super::SET_NDT_ATTRS;
     }
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
+    /// Names `ndtpa-attrs` in [`NdtpaAttrs`](super::NdtpaAttrs) and [`NdtpaAttrsWriter`](super::NdtpaAttrsWriter).
+    pub enum NdtpaAttrs {}
+
+    impl f::view::Set for NdtpaAttrs {
+        const SET: &'static f::AttrSet = &super::SET_NDTPA_ATTRS;
     }
 
-    /// Writes `unspec` (`NDA_UNSPEC`, binary).
-    #[inline]
-    pub fn unspec(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(0, value), self)
-    }
+    /// Names `neighbour-attrs` in [`NeighbourAttrs`](super::NeighbourAttrs) and [`NeighbourAttrsWriter`](super::NeighbourAttrsWriter).
+    pub enum NeighbourAttrs {}
 
-    /// Writes `dst` (`NDA_DST`, binary, display hint ipv4-or-v6).
-    #[inline]
-    pub fn dst(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `lladdr` (`NDA_LLADDR`, binary, display hint mac).
-    #[inline]
-    pub fn lladdr(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, value), self)
-    }
-
-    /// Writes `cacheinfo` (`NDA_CACHEINFO`, binary).
-    #[inline]
-    pub fn cacheinfo(&mut self, value: &NdaCacheinfo) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(3, value), self)
-    }
-
-    /// Writes `probes` (`NDA_PROBES`, u32).
-    #[inline]
-    pub fn probes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `vlan` (`NDA_VLAN`, u16).
-    #[inline]
-    pub fn vlan(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `port` (`NDA_PORT`, u16, big-endian).
-    #[inline]
-    pub fn port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(6, &value), self)
-    }
-
-    /// Writes `vni` (`NDA_VNI`, u32).
-    #[inline]
-    pub fn vni(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `ifindex` (`NDA_IFINDEX`, u32).
-    #[inline]
-    pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `master` (`NDA_MASTER`, u32).
-    #[inline]
-    pub fn master(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `link-netnsid` (`NDA_LINK_NETNSID`, s32).
-    #[inline]
-    pub fn link_netnsid(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `src-vni` (`NDA_SRC_VNI`, u32).
-    #[inline]
-    pub fn src_vni(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `protocol` (`NDA_PROTOCOL`, u8).
-    #[inline]
-    pub fn protocol(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-
-    /// Writes `nh-id` (`NDA_NH_ID`, u32).
-    #[inline]
-    pub fn nh_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `fdb-ext-attrs` (`NDA_FDB_EXT_ATTRS`, binary).
-    #[inline]
-    pub fn fdb_ext_attrs(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, value), self)
-    }
-
-    /// Writes `flags-ext` (`NDA_FLAGS_EXT`, u32, a value of `ntf-ext-flags`: `NtfExtFlags`).
-    #[inline]
-    pub fn flags_ext(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `ndm-state-mask` (`NDA_NDM_STATE_MASK`, u16).
-    #[inline]
-    pub fn ndm_state_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, &value), self)
-    }
-
-    /// Writes `ndm-flags-mask` (`NDA_NDM_FLAGS_MASK`, u8).
-    #[inline]
-    pub fn ndm_flags_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(17, &value), self)
+    impl f::view::Set for NeighbourAttrs {
+        const SET: &'static f::AttrSet = &super::SET_NEIGHBOUR_ATTRS;
     }
 }

@@ -1062,38 +1062,60 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[&STRUCT_RTA_CACHEINFO, &STRUCT_RTMSG],
     sub_messages: &[],
 };
-/// The typed view of rt-route's attribute set `metrics`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Metrics<'a>(f::view::RawView<'a, 18>);
-
-impl<'a> f::view::SetView<'a> for Metrics<'a> {
-    const SET: &'static f::AttrSet = &SET_METRICS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_METRICS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-route's attribute set `metrics`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Metrics<'a> = f::view::View<'a, sets::Metrics, 18>;
 
 impl<'a> Metrics<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `lock` (`RTAX_LOCK`, u32), written by the writer's `put`.
+    pub const LOCK: f::view::Key<sets::Metrics, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 18> {
-        &self.0
-    }
+    /// The key of `mtu` (`RTAX_MTU`, u32), written by the writer's `put`.
+    pub const MTU: f::view::Key<sets::Metrics, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `window` (`RTAX_WINDOW`, u32), written by the writer's `put`.
+    pub const WINDOW: f::view::Key<sets::Metrics, u32> = f::view::Key::new(3);
+
+    /// The key of `rtt` (`RTAX_RTT`, u32), written by the writer's `put`.
+    pub const RTT: f::view::Key<sets::Metrics, u32> = f::view::Key::new(4);
+
+    /// The key of `rttvar` (`RTAX_RTTVAR`, u32), written by the writer's `put`.
+    pub const RTTVAR: f::view::Key<sets::Metrics, u32> = f::view::Key::new(5);
+
+    /// The key of `ssthresh` (`RTAX_SSTHRESH`, u32), written by the writer's `put`.
+    pub const SSTHRESH: f::view::Key<sets::Metrics, u32> = f::view::Key::new(6);
+
+    /// The key of `cwnd` (`RTAX_CWND`, u32), written by the writer's `put`.
+    pub const CWND: f::view::Key<sets::Metrics, u32> = f::view::Key::new(7);
+
+    /// The key of `advmss` (`RTAX_ADVMSS`, u32), written by the writer's `put`.
+    pub const ADVMSS: f::view::Key<sets::Metrics, u32> = f::view::Key::new(8);
+
+    /// The key of `reordering` (`RTAX_REORDERING`, u32), written by the writer's `put`.
+    pub const REORDERING: f::view::Key<sets::Metrics, u32> = f::view::Key::new(9);
+
+    /// The key of `hoplimit` (`RTAX_HOPLIMIT`, u32), written by the writer's `put`.
+    pub const HOPLIMIT: f::view::Key<sets::Metrics, u32> = f::view::Key::new(10);
+
+    /// The key of `initcwnd` (`RTAX_INITCWND`, u32), written by the writer's `put`.
+    pub const INITCWND: f::view::Key<sets::Metrics, u32> = f::view::Key::new(11);
+
+    /// The key of `features` (`RTAX_FEATURES`, u32), written by the writer's `put`.
+    pub const FEATURES: f::view::Key<sets::Metrics, u32> = f::view::Key::new(12);
+
+    /// The key of `rto-min` (`RTAX_RTO_MIN`, u32), written by the writer's `put`.
+    pub const RTO_MIN: f::view::Key<sets::Metrics, u32> = f::view::Key::new(13);
+
+    /// The key of `initrwnd` (`RTAX_INITRWND`, u32), written by the writer's `put`.
+    pub const INITRWND: f::view::Key<sets::Metrics, u32> = f::view::Key::new(14);
+
+    /// The key of `quickack` (`RTAX_QUICKACK`, u32), written by the writer's `put`.
+    pub const QUICKACK: f::view::Key<sets::Metrics, u32> = f::view::Key::new(15);
+
+    /// The key of `cc-algo` (`RTAX_CC_ALGO`, string), written by the writer's `put`.
+    pub const CC_ALGO: f::view::Key<sets::Metrics, f::view::Str> = f::view::Key::new(16);
+
+    /// The key of `fastopen-no-cookie` (`RTAX_FASTOPEN_NO_COOKIE`, u32), written by the writer's `put`.
+    pub const FASTOPEN_NO_COOKIE: f::view::Key<sets::Metrics, u32> = f::view::Key::new(17);
 
     /// `lock` (`RTAX_LOCK`, u32).
     #[inline]
@@ -1198,158 +1220,110 @@ impl<'a> Metrics<'a> {
     }
 }
 
-/// The typed writer of rt-route's attribute set `metrics`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct MetricsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-route's attribute set `metrics`: it writes an attribute by its key, a constant of [`Metrics`](self::Metrics) (see [`Writer`](f::view::Writer)).
+pub type MetricsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Metrics>;
 
-impl<'m, 'a, 'b> MetricsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `lock` (`RTAX_LOCK`, u32).
-    #[inline]
-    pub fn lock(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `mtu` (`RTAX_MTU`, u32).
-    #[inline]
-    pub fn mtu(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `window` (`RTAX_WINDOW`, u32).
-    #[inline]
-    pub fn window(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `rtt` (`RTAX_RTT`, u32).
-    #[inline]
-    pub fn rtt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `rttvar` (`RTAX_RTTVAR`, u32).
-    #[inline]
-    pub fn rttvar(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `ssthresh` (`RTAX_SSTHRESH`, u32).
-    #[inline]
-    pub fn ssthresh(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `cwnd` (`RTAX_CWND`, u32).
-    #[inline]
-    pub fn cwnd(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `advmss` (`RTAX_ADVMSS`, u32).
-    #[inline]
-    pub fn advmss(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `reordering` (`RTAX_REORDERING`, u32).
-    #[inline]
-    pub fn reordering(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `hoplimit` (`RTAX_HOPLIMIT`, u32).
-    #[inline]
-    pub fn hoplimit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `initcwnd` (`RTAX_INITCWND`, u32).
-    #[inline]
-    pub fn initcwnd(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `features` (`RTAX_FEATURES`, u32).
-    #[inline]
-    pub fn features(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-
-    /// Writes `rto-min` (`RTAX_RTO_MIN`, u32).
-    #[inline]
-    pub fn rto_min(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `initrwnd` (`RTAX_INITRWND`, u32).
-    #[inline]
-    pub fn initrwnd(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-
-    /// Writes `quickack` (`RTAX_QUICKACK`, u32).
-    #[inline]
-    pub fn quickack(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `cc-algo` (`RTAX_CC_ALGO`, string).
-    #[inline]
-    pub fn cc_algo(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(16, value), self)
-    }
-
-    /// Writes `fastopen-no-cookie` (`RTAX_FASTOPEN_NO_COOKIE`, u32).
-    #[inline]
-    pub fn fastopen_no_cookie(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(17, &value), self)
-    }
-}
-
-/// The typed view of rt-route's attribute set `route-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct RouteAttrs<'a>(f::view::RawView<'a, 32>);
-
-impl<'a> f::view::SetView<'a> for RouteAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_ROUTE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ROUTE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-route's attribute set `route-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type RouteAttrs<'a> = f::view::View<'a, sets::RouteAttrs, 32>;
 
 impl<'a> RouteAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `dst` (`RTA_DST`, binary, display hint ipv4-or-v6), written by the writer's `put`.
+    pub const DST: f::view::Key<sets::RouteAttrs, core::net::IpAddr> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 32> {
-        &self.0
-    }
+    /// The key of `src` (`RTA_SRC`, binary, display hint ipv4-or-v6), written by the writer's `put`.
+    pub const SRC: f::view::Key<sets::RouteAttrs, core::net::IpAddr> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `iif` (`RTA_IIF`, u32), written by the writer's `put`.
+    pub const IIF: f::view::Key<sets::RouteAttrs, u32> = f::view::Key::new(3);
+
+    /// The key of `oif` (`RTA_OIF`, u32), written by the writer's `put`.
+    pub const OIF: f::view::Key<sets::RouteAttrs, u32> = f::view::Key::new(4);
+
+    /// The key of `gateway` (`RTA_GATEWAY`, binary, display hint ipv4-or-v6), written by the writer's `put`.
+    pub const GATEWAY: f::view::Key<sets::RouteAttrs, core::net::IpAddr> = f::view::Key::new(5);
+
+    /// The key of `priority` (`RTA_PRIORITY`, u32), written by the writer's `put`.
+    pub const PRIORITY: f::view::Key<sets::RouteAttrs, u32> = f::view::Key::new(6);
+
+    /// The key of `prefsrc` (`RTA_PREFSRC`, binary, display hint ipv4-or-v6), written by the writer's `put`.
+    pub const PREFSRC: f::view::Key<sets::RouteAttrs, core::net::IpAddr> = f::view::Key::new(7);
+
+    /// The key of `metrics` (`RTA_METRICS`, nest), opened by the writer's `nest`.
+    pub const METRICS: f::view::Key<sets::RouteAttrs, f::view::Nested<sets::Metrics>> =
+        f::view::Key::new(8);
+
+    /// The key of `multipath` (`RTA_MULTIPATH`, binary), written by the writer's `put`.
+    pub const MULTIPATH: f::view::Key<sets::RouteAttrs, [u8]> = f::view::Key::new(9);
+
+    /// The key of `protoinfo` (`RTA_PROTOINFO`, binary), written by the writer's `put`.
+    pub const PROTOINFO: f::view::Key<sets::RouteAttrs, [u8]> = f::view::Key::new(10);
+
+    /// The key of `flow` (`RTA_FLOW`, u32), written by the writer's `put`.
+    pub const FLOW: f::view::Key<sets::RouteAttrs, u32> = f::view::Key::new(11);
+
+    /// The key of `cacheinfo` (`RTA_CACHEINFO`, binary), written by the writer's `put`.
+    pub const CACHEINFO: f::view::Key<sets::RouteAttrs, f::view::Struct<RtaCacheinfo>> =
+        f::view::Key::new(12);
+
+    /// The key of `session` (`RTA_SESSION`, binary), written by the writer's `put`.
+    pub const SESSION: f::view::Key<sets::RouteAttrs, [u8]> = f::view::Key::new(13);
+
+    /// The key of `mp-algo` (`RTA_MP_ALGO`, binary), written by the writer's `put`.
+    pub const MP_ALGO: f::view::Key<sets::RouteAttrs, [u8]> = f::view::Key::new(14);
+
+    /// The key of `table` (`RTA_TABLE`, u32), written by the writer's `put`.
+    pub const TABLE: f::view::Key<sets::RouteAttrs, u32> = f::view::Key::new(15);
+
+    /// The key of `mark` (`RTA_MARK`, u32), written by the writer's `put`.
+    pub const MARK: f::view::Key<sets::RouteAttrs, u32> = f::view::Key::new(16);
+
+    /// The key of `mfc-stats` (`RTA_MFC_STATS`, binary), written by the writer's `put`.
+    pub const MFC_STATS: f::view::Key<sets::RouteAttrs, [u8]> = f::view::Key::new(17);
+
+    /// The key of `via` (`RTA_VIA`, binary), written by the writer's `put`.
+    pub const VIA: f::view::Key<sets::RouteAttrs, [u8]> = f::view::Key::new(18);
+
+    /// The key of `newdst` (`RTA_NEWDST`, binary), written by the writer's `put`.
+    pub const NEWDST: f::view::Key<sets::RouteAttrs, [u8]> = f::view::Key::new(19);
+
+    /// The key of `pref` (`RTA_PREF`, u8), written by the writer's `put`.
+    pub const PREF: f::view::Key<sets::RouteAttrs, u8> = f::view::Key::new(20);
+
+    /// The key of `encap-type` (`RTA_ENCAP_TYPE`, u16), written by the writer's `put`.
+    pub const ENCAP_TYPE: f::view::Key<sets::RouteAttrs, u16> = f::view::Key::new(21);
+
+    /// The key of `encap` (`RTA_ENCAP`, binary), written by the writer's `put`.
+    pub const ENCAP: f::view::Key<sets::RouteAttrs, [u8]> = f::view::Key::new(22);
+
+    /// The key of `expires` (`RTA_EXPIRES`, u32), written by the writer's `put`.
+    pub const EXPIRES: f::view::Key<sets::RouteAttrs, u32> = f::view::Key::new(23);
+
+    /// The key of `pad` (`RTA_PAD`, binary), written by the writer's `put`.
+    pub const PAD: f::view::Key<sets::RouteAttrs, [u8]> = f::view::Key::new(24);
+
+    /// The key of `uid` (`RTA_UID`, u32), written by the writer's `put`.
+    pub const UID: f::view::Key<sets::RouteAttrs, u32> = f::view::Key::new(25);
+
+    /// The key of `ttl-propagate` (`RTA_TTL_PROPAGATE`, u8), written by the writer's `put`.
+    pub const TTL_PROPAGATE: f::view::Key<sets::RouteAttrs, u8> = f::view::Key::new(26);
+
+    /// The key of `ip-proto` (`RTA_IP_PROTO`, u8), written by the writer's `put`.
+    pub const IP_PROTO: f::view::Key<sets::RouteAttrs, u8> = f::view::Key::new(27);
+
+    /// The key of `sport` (`RTA_SPORT`, u16), written by the writer's `put`.
+    pub const SPORT: f::view::Key<sets::RouteAttrs, u16> = f::view::Key::new(28);
+
+    /// The key of `dport` (`RTA_DPORT`, u16), written by the writer's `put`.
+    pub const DPORT: f::view::Key<sets::RouteAttrs, u16> = f::view::Key::new(29);
+
+    /// The key of `nh-id` (`RTA_NH_ID`, u32), written by the writer's `put`.
+    pub const NH_ID: f::view::Key<sets::RouteAttrs, u32> = f::view::Key::new(30);
+
+    /// The key of `flowlabel` (`RTA_FLOWLABEL`, u32, big-endian, display hint hex), written by the writer's `put`.
+    pub const FLOWLABEL: f::view::Key<sets::RouteAttrs, f::view::Be<u32>> = f::view::Key::new(31);
+
+    /// The key of `del-reason` (`RTA_DEL_REASON`, u32, a value of `del-reason`: `DelReason`), written by the writer's `put`.
+    pub const DEL_REASON: f::view::Key<sets::RouteAttrs, u32> = f::view::Key::new(32);
 
     /// `dst` (`RTA_DST`, binary, display hint ipv4-or-v6).
     #[inline]
@@ -1544,212 +1518,24 @@ impl<'a> RouteAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-route's attribute set `route-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct RouteAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-route's attribute set `route-attrs`: it writes an attribute by its key, a constant of [`RouteAttrs`](self::RouteAttrs) (see [`Writer`](f::view::Writer)).
+pub type RouteAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::RouteAttrs>;
 
-impl<'m, 'a, 'b> RouteAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
+/// The marker types naming rt-route's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
+
+    /// Names `metrics` in [`Metrics`](super::Metrics) and [`MetricsWriter`](super::MetricsWriter).
+    pub enum Metrics {}
+
+    impl f::view::Set for Metrics {
+        const SET: &'static f::AttrSet = &super::SET_METRICS;
     }
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
+    /// Names `route-attrs` in [`RouteAttrs`](super::RouteAttrs) and [`RouteAttrsWriter`](super::RouteAttrsWriter).
+    pub enum RouteAttrs {}
 
-    /// Writes `dst` (`RTA_DST`, binary, display hint ipv4-or-v6).
-    #[inline]
-    pub fn dst(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `src` (`RTA_SRC`, binary, display hint ipv4-or-v6).
-    #[inline]
-    pub fn src(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `iif` (`RTA_IIF`, u32).
-    #[inline]
-    pub fn iif(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `oif` (`RTA_OIF`, u32).
-    #[inline]
-    pub fn oif(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `gateway` (`RTA_GATEWAY`, binary, display hint ipv4-or-v6).
-    #[inline]
-    pub fn gateway(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `priority` (`RTA_PRIORITY`, u32).
-    #[inline]
-    pub fn priority(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `prefsrc` (`RTA_PREFSRC`, binary, display hint ipv4-or-v6).
-    #[inline]
-    pub fn prefsrc(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Opens `metrics` (`RTA_METRICS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn metrics(&mut self) -> Result<MetricsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(8).map(MetricsWriter)
-    }
-
-    /// Writes `multipath` (`RTA_MULTIPATH`, binary).
-    #[inline]
-    pub fn multipath(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, value), self)
-    }
-
-    /// Writes `protoinfo` (`RTA_PROTOINFO`, binary).
-    #[inline]
-    pub fn protoinfo(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, value), self)
-    }
-
-    /// Writes `flow` (`RTA_FLOW`, u32).
-    #[inline]
-    pub fn flow(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `cacheinfo` (`RTA_CACHEINFO`, binary).
-    #[inline]
-    pub fn cacheinfo(&mut self, value: &RtaCacheinfo) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(12, value), self)
-    }
-
-    /// Writes `session` (`RTA_SESSION`, binary).
-    #[inline]
-    pub fn session(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, value), self)
-    }
-
-    /// Writes `mp-algo` (`RTA_MP_ALGO`, binary).
-    #[inline]
-    pub fn mp_algo(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, value), self)
-    }
-
-    /// Writes `table` (`RTA_TABLE`, u32).
-    #[inline]
-    pub fn table(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `mark` (`RTA_MARK`, u32).
-    #[inline]
-    pub fn mark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, &value), self)
-    }
-
-    /// Writes `mfc-stats` (`RTA_MFC_STATS`, binary).
-    #[inline]
-    pub fn mfc_stats(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(17, value), self)
-    }
-
-    /// Writes `via` (`RTA_VIA`, binary).
-    #[inline]
-    pub fn via(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(18, value), self)
-    }
-
-    /// Writes `newdst` (`RTA_NEWDST`, binary).
-    #[inline]
-    pub fn newdst(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(19, value), self)
-    }
-
-    /// Writes `pref` (`RTA_PREF`, u8).
-    #[inline]
-    pub fn pref(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(20, &value), self)
-    }
-
-    /// Writes `encap-type` (`RTA_ENCAP_TYPE`, u16).
-    #[inline]
-    pub fn encap_type(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(21, &value), self)
-    }
-
-    /// Writes `encap` (`RTA_ENCAP`, binary).
-    #[inline]
-    pub fn encap(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(22, value), self)
-    }
-
-    /// Writes `expires` (`RTA_EXPIRES`, u32).
-    #[inline]
-    pub fn expires(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(23, &value), self)
-    }
-
-    /// Writes `pad` (`RTA_PAD`, binary).
-    #[inline]
-    pub fn pad(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(24, value), self)
-    }
-
-    /// Writes `uid` (`RTA_UID`, u32).
-    #[inline]
-    pub fn uid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(25, &value), self)
-    }
-
-    /// Writes `ttl-propagate` (`RTA_TTL_PROPAGATE`, u8).
-    #[inline]
-    pub fn ttl_propagate(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(26, &value), self)
-    }
-
-    /// Writes `ip-proto` (`RTA_IP_PROTO`, u8).
-    #[inline]
-    pub fn ip_proto(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(27, &value), self)
-    }
-
-    /// Writes `sport` (`RTA_SPORT`, u16).
-    #[inline]
-    pub fn sport(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(28, &value), self)
-    }
-
-    /// Writes `dport` (`RTA_DPORT`, u16).
-    #[inline]
-    pub fn dport(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(29, &value), self)
-    }
-
-    /// Writes `nh-id` (`RTA_NH_ID`, u32).
-    #[inline]
-    pub fn nh_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(30, &value), self)
-    }
-
-    /// Writes `flowlabel` (`RTA_FLOWLABEL`, u32, big-endian, display hint hex).
-    #[inline]
-    pub fn flowlabel(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(31, &value), self)
-    }
-
-    /// Writes `del-reason` (`RTA_DEL_REASON`, u32, a value of `del-reason`: `DelReason`).
-    #[inline]
-    pub fn del_reason(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(32, &value), self)
+    impl f::view::Set for RouteAttrs {
+        const SET: &'static f::AttrSet = &super::SET_ROUTE_ATTRS;
     }
 }

@@ -832,38 +832,88 @@ pub static FAMILY: f::Family = f::Family {
     ],
     sub_messages: &[],
 };
-/// The typed view of rt-rule's attribute set `fib-rule-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct FibRuleAttrs<'a>(f::view::RawView<'a, 30>);
-
-impl<'a> f::view::SetView<'a> for FibRuleAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_FIB_RULE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FIB_RULE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of rt-rule's attribute set `fib-rule-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type FibRuleAttrs<'a> = f::view::View<'a, sets::FibRuleAttrs, 30>;
 
 impl<'a> FibRuleAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `dst` (`FRA_DST`, binary, display hint ipv4-or-v6), written by the writer's `put`.
+    pub const DST: f::view::Key<sets::FibRuleAttrs, core::net::IpAddr> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 30> {
-        &self.0
-    }
+    /// The key of `src` (`FRA_SRC`, binary, display hint ipv4-or-v6), written by the writer's `put`.
+    pub const SRC: f::view::Key<sets::FibRuleAttrs, core::net::IpAddr> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `iifname` (`FRA_IIFNAME`, string), written by the writer's `put`.
+    pub const IIFNAME: f::view::Key<sets::FibRuleAttrs, f::view::Str> = f::view::Key::new(3);
+
+    /// The key of `goto` (`FRA_GOTO`, u32), written by the writer's `put`.
+    pub const GOTO: f::view::Key<sets::FibRuleAttrs, u32> = f::view::Key::new(4);
+
+    /// The key of `priority` (`FRA_PRIORITY`, u32), written by the writer's `put`.
+    pub const PRIORITY: f::view::Key<sets::FibRuleAttrs, u32> = f::view::Key::new(6);
+
+    /// The key of `fwmark` (`FRA_FWMARK`, u32, display hint hex), written by the writer's `put`.
+    pub const FWMARK: f::view::Key<sets::FibRuleAttrs, u32> = f::view::Key::new(10);
+
+    /// The key of `flow` (`FRA_FLOW`, u32), written by the writer's `put`.
+    pub const FLOW: f::view::Key<sets::FibRuleAttrs, u32> = f::view::Key::new(11);
+
+    /// The key of `tun-id` (`FRA_TUN_ID`, u64, big-endian), written by the writer's `put`.
+    pub const TUN_ID: f::view::Key<sets::FibRuleAttrs, f::view::Be<u64>> = f::view::Key::new(12);
+
+    /// The key of `suppress-ifgroup` (`FRA_SUPPRESS_IFGROUP`, u32), written by the writer's `put`.
+    pub const SUPPRESS_IFGROUP: f::view::Key<sets::FibRuleAttrs, u32> = f::view::Key::new(13);
+
+    /// The key of `suppress-prefixlen` (`FRA_SUPPRESS_PREFIXLEN`, u32, display hint hex), written by the writer's `put`.
+    pub const SUPPRESS_PREFIXLEN: f::view::Key<sets::FibRuleAttrs, u32> = f::view::Key::new(14);
+
+    /// The key of `table` (`FRA_TABLE`, u32), written by the writer's `put`.
+    pub const TABLE: f::view::Key<sets::FibRuleAttrs, u32> = f::view::Key::new(15);
+
+    /// The key of `fwmask` (`FRA_FWMASK`, u32, display hint hex), written by the writer's `put`.
+    pub const FWMASK: f::view::Key<sets::FibRuleAttrs, u32> = f::view::Key::new(16);
+
+    /// The key of `oifname` (`FRA_OIFNAME`, string), written by the writer's `put`.
+    pub const OIFNAME: f::view::Key<sets::FibRuleAttrs, f::view::Str> = f::view::Key::new(17);
+
+    /// The key of `l3mdev` (`FRA_L3MDEV`, u8), written by the writer's `put`.
+    pub const L3MDEV: f::view::Key<sets::FibRuleAttrs, u8> = f::view::Key::new(19);
+
+    /// The key of `uid-range` (`FRA_UID_RANGE`, binary), written by the writer's `put`.
+    pub const UID_RANGE: f::view::Key<sets::FibRuleAttrs, f::view::Struct<FibRuleUidRange>> =
+        f::view::Key::new(20);
+
+    /// The key of `protocol` (`FRA_PROTOCOL`, u8), written by the writer's `put`.
+    pub const PROTOCOL: f::view::Key<sets::FibRuleAttrs, u8> = f::view::Key::new(21);
+
+    /// The key of `ip-proto` (`FRA_IP_PROTO`, u8), written by the writer's `put`.
+    pub const IP_PROTO: f::view::Key<sets::FibRuleAttrs, u8> = f::view::Key::new(22);
+
+    /// The key of `sport-range` (`FRA_SPORT_RANGE`, binary), written by the writer's `put`.
+    pub const SPORT_RANGE: f::view::Key<sets::FibRuleAttrs, f::view::Struct<FibRulePortRange>> =
+        f::view::Key::new(23);
+
+    /// The key of `dport-range` (`FRA_DPORT_RANGE`, binary), written by the writer's `put`.
+    pub const DPORT_RANGE: f::view::Key<sets::FibRuleAttrs, f::view::Struct<FibRulePortRange>> =
+        f::view::Key::new(24);
+
+    /// The key of `dscp` (`FRA_DSCP`, u8), written by the writer's `put`.
+    pub const DSCP: f::view::Key<sets::FibRuleAttrs, u8> = f::view::Key::new(25);
+
+    /// The key of `flowlabel` (`FRA_FLOWLABEL`, u32, big-endian, display hint hex), written by the writer's `put`.
+    pub const FLOWLABEL: f::view::Key<sets::FibRuleAttrs, f::view::Be<u32>> = f::view::Key::new(26);
+
+    /// The key of `flowlabel-mask` (`FRA_FLOWLABEL_MASK`, u32, big-endian, display hint hex), written by the writer's `put`.
+    pub const FLOWLABEL_MASK: f::view::Key<sets::FibRuleAttrs, f::view::Be<u32>> =
+        f::view::Key::new(27);
+
+    /// The key of `sport-mask` (`FRA_SPORT_MASK`, u16, display hint hex), written by the writer's `put`.
+    pub const SPORT_MASK: f::view::Key<sets::FibRuleAttrs, u16> = f::view::Key::new(28);
+
+    /// The key of `dport-mask` (`FRA_DPORT_MASK`, u16, display hint hex), written by the writer's `put`.
+    pub const DPORT_MASK: f::view::Key<sets::FibRuleAttrs, u16> = f::view::Key::new(29);
+
+    /// The key of `dscp-mask` (`FRA_DSCP_MASK`, u8, display hint hex), written by the writer's `put`.
+    pub const DSCP_MASK: f::view::Key<sets::FibRuleAttrs, u8> = f::view::Key::new(30);
 
     /// `dst` (`FRA_DST`, binary, display hint ipv4-or-v6).
     #[inline]
@@ -1016,170 +1066,17 @@ impl<'a> FibRuleAttrs<'a> {
     }
 }
 
-/// The typed writer of rt-rule's attribute set `fib-rule-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FibRuleAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of rt-rule's attribute set `fib-rule-attrs`: it writes an attribute by its key, a constant of [`FibRuleAttrs`](self::FibRuleAttrs) (see [`Writer`](f::view::Writer)).
+pub type FibRuleAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::FibRuleAttrs>;
 
-impl<'m, 'a, 'b> FibRuleAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
+/// The marker types naming rt-rule's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
+    /// Names `fib-rule-attrs` in [`FibRuleAttrs`](super::FibRuleAttrs) and [`FibRuleAttrsWriter`](super::FibRuleAttrsWriter).
+    pub enum FibRuleAttrs {}
 
-    /// Writes `dst` (`FRA_DST`, binary, display hint ipv4-or-v6).
-    #[inline]
-    pub fn dst(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `src` (`FRA_SRC`, binary, display hint ipv4-or-v6).
-    #[inline]
-    pub fn src(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `iifname` (`FRA_IIFNAME`, string).
-    #[inline]
-    pub fn iifname(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(3, value), self)
-    }
-
-    /// Writes `goto` (`FRA_GOTO`, u32).
-    #[inline]
-    pub fn goto(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `priority` (`FRA_PRIORITY`, u32).
-    #[inline]
-    pub fn priority(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `fwmark` (`FRA_FWMARK`, u32, display hint hex).
-    #[inline]
-    pub fn fwmark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `flow` (`FRA_FLOW`, u32).
-    #[inline]
-    pub fn flow(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `tun-id` (`FRA_TUN_ID`, u64, big-endian).
-    #[inline]
-    pub fn tun_id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(12, &value), self)
-    }
-
-    /// Writes `suppress-ifgroup` (`FRA_SUPPRESS_IFGROUP`, u32).
-    #[inline]
-    pub fn suppress_ifgroup(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `suppress-prefixlen` (`FRA_SUPPRESS_PREFIXLEN`, u32, display hint hex).
-    #[inline]
-    pub fn suppress_prefixlen(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-
-    /// Writes `table` (`FRA_TABLE`, u32).
-    #[inline]
-    pub fn table(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `fwmask` (`FRA_FWMASK`, u32, display hint hex).
-    #[inline]
-    pub fn fwmask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, &value), self)
-    }
-
-    /// Writes `oifname` (`FRA_OIFNAME`, string).
-    #[inline]
-    pub fn oifname(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(17, value), self)
-    }
-
-    /// Writes `l3mdev` (`FRA_L3MDEV`, u8).
-    #[inline]
-    pub fn l3mdev(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(19, &value), self)
-    }
-
-    /// Writes `uid-range` (`FRA_UID_RANGE`, binary).
-    #[inline]
-    pub fn uid_range(&mut self, value: &FibRuleUidRange) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(20, value), self)
-    }
-
-    /// Writes `protocol` (`FRA_PROTOCOL`, u8).
-    #[inline]
-    pub fn protocol(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(21, &value), self)
-    }
-
-    /// Writes `ip-proto` (`FRA_IP_PROTO`, u8).
-    #[inline]
-    pub fn ip_proto(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(22, &value), self)
-    }
-
-    /// Writes `sport-range` (`FRA_SPORT_RANGE`, binary).
-    #[inline]
-    pub fn sport_range(&mut self, value: &FibRulePortRange) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(23, value), self)
-    }
-
-    /// Writes `dport-range` (`FRA_DPORT_RANGE`, binary).
-    #[inline]
-    pub fn dport_range(&mut self, value: &FibRulePortRange) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(24, value), self)
-    }
-
-    /// Writes `dscp` (`FRA_DSCP`, u8).
-    #[inline]
-    pub fn dscp(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(25, &value), self)
-    }
-
-    /// Writes `flowlabel` (`FRA_FLOWLABEL`, u32, big-endian, display hint hex).
-    #[inline]
-    pub fn flowlabel(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(26, &value), self)
-    }
-
-    /// Writes `flowlabel-mask` (`FRA_FLOWLABEL_MASK`, u32, big-endian, display hint hex).
-    #[inline]
-    pub fn flowlabel_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(27, &value), self)
-    }
-
-    /// Writes `sport-mask` (`FRA_SPORT_MASK`, u16, display hint hex).
-    #[inline]
-    pub fn sport_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(28, &value), self)
-    }
-
-    /// Writes `dport-mask` (`FRA_DPORT_MASK`, u16, display hint hex).
-    #[inline]
-    pub fn dport_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(29, &value), self)
-    }
-
-    /// Writes `dscp-mask` (`FRA_DSCP_MASK`, u8, display hint hex).
-    #[inline]
-    pub fn dscp_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(30, &value), self)
+    impl f::view::Set for FibRuleAttrs {
+        const SET: &'static f::AttrSet = &super::SET_FIB_RULE_ATTRS;
     }
 }

@@ -387,38 +387,12 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of sunrpc's attribute set `cache-flush`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct CacheFlush<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for CacheFlush<'a> {
-    const SET: &'static f::AttrSet = &SET_CACHE_FLUSH;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_CACHE_FLUSH, attrs).map(Self)
-    }
-}
+/// The typed view of sunrpc's attribute set `cache-flush`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type CacheFlush<'a> = f::view::View<'a, sets::CacheFlush, 1>;
 
 impl<'a> CacheFlush<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `mask` (`SUNRPC_A_CACHE_FLUSH_MASK`, u32, bits of `cache-type`: `CacheType`), written by the writer's `put`.
+    pub const MASK: f::view::Key<sets::CacheFlush, u32> = f::view::Key::new(1);
 
     /// `mask` (`SUNRPC_A_CACHE_FLUSH_MASK`, u32, bits of `cache-type`: `CacheType`).
     #[inline]
@@ -427,62 +401,15 @@ impl<'a> CacheFlush<'a> {
     }
 }
 
-/// The typed writer of sunrpc's attribute set `cache-flush`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct CacheFlushWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of sunrpc's attribute set `cache-flush`: it writes an attribute by its key, a constant of [`CacheFlush`](self::CacheFlush) (see [`Writer`](f::view::Writer)).
+pub type CacheFlushWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::CacheFlush>;
 
-impl<'m, 'a, 'b> CacheFlushWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `mask` (`SUNRPC_A_CACHE_FLUSH_MASK`, u32, bits of `cache-type`: `CacheType`).
-    #[inline]
-    pub fn mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-}
-
-/// The typed view of sunrpc's attribute set `cache-notify`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct CacheNotify<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for CacheNotify<'a> {
-    const SET: &'static f::AttrSet = &SET_CACHE_NOTIFY;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_CACHE_NOTIFY, attrs).map(Self)
-    }
-}
+/// The typed view of sunrpc's attribute set `cache-notify`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type CacheNotify<'a> = f::view::View<'a, sets::CacheNotify, 1>;
 
 impl<'a> CacheNotify<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `cache-type` (`SUNRPC_A_CACHE_NOTIFY_CACHE_TYPE`, u32, a value of `cache-type`: `CacheType`), written by the writer's `put`.
+    pub const CACHE_TYPE: f::view::Key<sets::CacheNotify, u32> = f::view::Key::new(1);
 
     /// `cache-type` (`SUNRPC_A_CACHE_NOTIFY_CACHE_TYPE`, u32, a value of `cache-type`: `CacheType`).
     #[inline]
@@ -491,62 +418,30 @@ impl<'a> CacheNotify<'a> {
     }
 }
 
-/// The typed writer of sunrpc's attribute set `cache-notify`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct CacheNotifyWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of sunrpc's attribute set `cache-notify`: it writes an attribute by its key, a constant of [`CacheNotify`](self::CacheNotify) (see [`Writer`](f::view::Writer)).
+pub type CacheNotifyWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::CacheNotify>;
 
-impl<'m, 'a, 'b> CacheNotifyWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `cache-type` (`SUNRPC_A_CACHE_NOTIFY_CACHE_TYPE`, u32, a value of `cache-type`: `CacheType`).
-    #[inline]
-    pub fn cache_type(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-}
-
-/// The typed view of sunrpc's attribute set `ip-map`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct IpMap<'a>(f::view::RawView<'a, 6>);
-
-impl<'a> f::view::SetView<'a> for IpMap<'a> {
-    const SET: &'static f::AttrSet = &SET_IP_MAP;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_IP_MAP, attrs).map(Self)
-    }
-}
+/// The typed view of sunrpc's attribute set `ip-map`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type IpMap<'a> = f::view::View<'a, sets::IpMap, 6>;
 
 impl<'a> IpMap<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `seqno` (`SUNRPC_A_IP_MAP_SEQNO`, u64), written by the writer's `put`.
+    pub const SEQNO: f::view::Key<sets::IpMap, u64> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
-        &self.0
-    }
+    /// The key of `class` (`SUNRPC_A_IP_MAP_CLASS`, string), written by the writer's `put`.
+    pub const CLASS: f::view::Key<sets::IpMap, f::view::Str> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `addr` (`SUNRPC_A_IP_MAP_ADDR`, string), written by the writer's `put`.
+    pub const ADDR: f::view::Key<sets::IpMap, f::view::Str> = f::view::Key::new(3);
+
+    /// The key of `domain` (`SUNRPC_A_IP_MAP_DOMAIN`, string), written by the writer's `put`.
+    pub const DOMAIN: f::view::Key<sets::IpMap, f::view::Str> = f::view::Key::new(4);
+
+    /// The key of `negative` (`SUNRPC_A_IP_MAP_NEGATIVE`, flag), written by the writer's `put`.
+    pub const NEGATIVE: f::view::Key<sets::IpMap, f::view::Flag> = f::view::Key::new(5);
+
+    /// The key of `expiry` (`SUNRPC_A_IP_MAP_EXPIRY`, u64), written by the writer's `put`.
+    pub const EXPIRY: f::view::Key<sets::IpMap, u64> = f::view::Key::new(6);
 
     /// `seqno` (`SUNRPC_A_IP_MAP_SEQNO`, u64).
     #[inline]
@@ -585,92 +480,16 @@ impl<'a> IpMap<'a> {
     }
 }
 
-/// The typed writer of sunrpc's attribute set `ip-map`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct IpMapWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of sunrpc's attribute set `ip-map`: it writes an attribute by its key, a constant of [`IpMap`](self::IpMap) (see [`Writer`](f::view::Writer)).
+pub type IpMapWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::IpMap>;
 
-impl<'m, 'a, 'b> IpMapWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `seqno` (`SUNRPC_A_IP_MAP_SEQNO`, u64).
-    #[inline]
-    pub fn seqno(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `class` (`SUNRPC_A_IP_MAP_CLASS`, string).
-    #[inline]
-    pub fn class(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(2, value), self)
-    }
-
-    /// Writes `addr` (`SUNRPC_A_IP_MAP_ADDR`, string).
-    #[inline]
-    pub fn addr(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(3, value), self)
-    }
-
-    /// Writes `domain` (`SUNRPC_A_IP_MAP_DOMAIN`, string).
-    #[inline]
-    pub fn domain(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(4, value), self)
-    }
-
-    /// Writes `negative` (`SUNRPC_A_IP_MAP_NEGATIVE`, flag).
-    #[inline]
-    pub fn negative(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(5), self)
-    }
-
-    /// Writes `expiry` (`SUNRPC_A_IP_MAP_EXPIRY`, u64).
-    #[inline]
-    pub fn expiry(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-}
-
-/// The typed view of sunrpc's attribute set `ip-map-reqs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct IpMapReqs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for IpMapReqs<'a> {
-    const SET: &'static f::AttrSet = &SET_IP_MAP_REQS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_IP_MAP_REQS, attrs).map(Self)
-    }
-}
+/// The typed view of sunrpc's attribute set `ip-map-reqs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type IpMapReqs<'a> = f::view::View<'a, sets::IpMapReqs, 1>;
 
 impl<'a> IpMapReqs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `requests` (`SUNRPC_A_IP_MAP_REQS_REQUESTS`, nest, multi-attr), opened by the writer's `nest`.
+    pub const REQUESTS: f::view::Key<sets::IpMapReqs, f::view::Nested<sets::IpMap>> =
+        f::view::Key::new(1);
 
     /// `requests` (`SUNRPC_A_IP_MAP_REQS_REQUESTS`, nest, multi-attr).
     #[inline]
@@ -679,62 +498,27 @@ impl<'a> IpMapReqs<'a> {
     }
 }
 
-/// The typed writer of sunrpc's attribute set `ip-map-reqs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct IpMapReqsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of sunrpc's attribute set `ip-map-reqs`: it writes an attribute by its key, a constant of [`IpMapReqs`](self::IpMapReqs) (see [`Writer`](f::view::Writer)).
+pub type IpMapReqsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::IpMapReqs>;
 
-impl<'m, 'a, 'b> IpMapReqsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `requests` (`SUNRPC_A_IP_MAP_REQS_REQUESTS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn requests(&mut self) -> Result<IpMapWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(IpMapWriter)
-    }
-}
-
-/// The typed view of sunrpc's attribute set `unix-gid`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct UnixGid<'a>(f::view::RawView<'a, 5>);
-
-impl<'a> f::view::SetView<'a> for UnixGid<'a> {
-    const SET: &'static f::AttrSet = &SET_UNIX_GID;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_UNIX_GID, attrs).map(Self)
-    }
-}
+/// The typed view of sunrpc's attribute set `unix-gid`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type UnixGid<'a> = f::view::View<'a, sets::UnixGid, 5>;
 
 impl<'a> UnixGid<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `seqno` (`SUNRPC_A_UNIX_GID_SEQNO`, u64), written by the writer's `put`.
+    pub const SEQNO: f::view::Key<sets::UnixGid, u64> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
-        &self.0
-    }
+    /// The key of `uid` (`SUNRPC_A_UNIX_GID_UID`, u32), written by the writer's `put`.
+    pub const UID: f::view::Key<sets::UnixGid, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `gids` (`SUNRPC_A_UNIX_GID_GIDS`, u32, multi-attr), written by the writer's `put`.
+    pub const GIDS: f::view::Key<sets::UnixGid, u32> = f::view::Key::new(3);
+
+    /// The key of `negative` (`SUNRPC_A_UNIX_GID_NEGATIVE`, flag), written by the writer's `put`.
+    pub const NEGATIVE: f::view::Key<sets::UnixGid, f::view::Flag> = f::view::Key::new(4);
+
+    /// The key of `expiry` (`SUNRPC_A_UNIX_GID_EXPIRY`, u64), written by the writer's `put`.
+    pub const EXPIRY: f::view::Key<sets::UnixGid, u64> = f::view::Key::new(5);
 
     /// `seqno` (`SUNRPC_A_UNIX_GID_SEQNO`, u64).
     #[inline]
@@ -767,86 +551,16 @@ impl<'a> UnixGid<'a> {
     }
 }
 
-/// The typed writer of sunrpc's attribute set `unix-gid`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct UnixGidWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of sunrpc's attribute set `unix-gid`: it writes an attribute by its key, a constant of [`UnixGid`](self::UnixGid) (see [`Writer`](f::view::Writer)).
+pub type UnixGidWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::UnixGid>;
 
-impl<'m, 'a, 'b> UnixGidWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `seqno` (`SUNRPC_A_UNIX_GID_SEQNO`, u64).
-    #[inline]
-    pub fn seqno(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `uid` (`SUNRPC_A_UNIX_GID_UID`, u32).
-    #[inline]
-    pub fn uid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `gids` (`SUNRPC_A_UNIX_GID_GIDS`, u32, multi-attr).
-    #[inline]
-    pub fn gids(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `negative` (`SUNRPC_A_UNIX_GID_NEGATIVE`, flag).
-    #[inline]
-    pub fn negative(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(4), self)
-    }
-
-    /// Writes `expiry` (`SUNRPC_A_UNIX_GID_EXPIRY`, u64).
-    #[inline]
-    pub fn expiry(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-}
-
-/// The typed view of sunrpc's attribute set `unix-gid-reqs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct UnixGidReqs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for UnixGidReqs<'a> {
-    const SET: &'static f::AttrSet = &SET_UNIX_GID_REQS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_UNIX_GID_REQS, attrs).map(Self)
-    }
-}
+/// The typed view of sunrpc's attribute set `unix-gid-reqs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type UnixGidReqs<'a> = f::view::View<'a, sets::UnixGidReqs, 1>;
 
 impl<'a> UnixGidReqs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `requests` (`SUNRPC_A_UNIX_GID_REQS_REQUESTS`, nest, multi-attr), opened by the writer's `nest`.
+    pub const REQUESTS: f::view::Key<sets::UnixGidReqs, f::view::Nested<sets::UnixGid>> =
+        f::view::Key::new(1);
 
     /// `requests` (`SUNRPC_A_UNIX_GID_REQS_REQUESTS`, nest, multi-attr).
     #[inline]
@@ -855,26 +569,52 @@ impl<'a> UnixGidReqs<'a> {
     }
 }
 
-/// The typed writer of sunrpc's attribute set `unix-gid-reqs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct UnixGidReqsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of sunrpc's attribute set `unix-gid-reqs`: it writes an attribute by its key, a constant of [`UnixGidReqs`](self::UnixGidReqs) (see [`Writer`](f::view::Writer)).
+pub type UnixGidReqsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::UnixGidReqs>;
 
-impl<'m, 'a, 'b> UnixGidReqsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
+/// The marker types naming sunrpc's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
+
+    /// Names `cache-flush` in [`CacheFlush`](super::CacheFlush) and [`CacheFlushWriter`](super::CacheFlushWriter).
+    pub enum CacheFlush {}
+
+    impl f::view::Set for CacheFlush {
+        const SET: &'static f::AttrSet = &super::SET_CACHE_FLUSH;
     }
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
+    /// Names `cache-notify` in [`CacheNotify`](super::CacheNotify) and [`CacheNotifyWriter`](super::CacheNotifyWriter).
+    pub enum CacheNotify {}
+
+    impl f::view::Set for CacheNotify {
+        const SET: &'static f::AttrSet = &super::SET_CACHE_NOTIFY;
     }
 
-    /// Opens `requests` (`SUNRPC_A_UNIX_GID_REQS_REQUESTS`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn requests(&mut self) -> Result<UnixGidWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(UnixGidWriter)
+    /// Names `ip-map` in [`IpMap`](super::IpMap) and [`IpMapWriter`](super::IpMapWriter).
+    pub enum IpMap {}
+
+    impl f::view::Set for IpMap {
+        const SET: &'static f::AttrSet = &super::SET_IP_MAP;
+    }
+
+    /// Names `ip-map-reqs` in [`IpMapReqs`](super::IpMapReqs) and [`IpMapReqsWriter`](super::IpMapReqsWriter).
+    pub enum IpMapReqs {}
+
+    impl f::view::Set for IpMapReqs {
+        const SET: &'static f::AttrSet = &super::SET_IP_MAP_REQS;
+    }
+
+    /// Names `unix-gid` in [`UnixGid`](super::UnixGid) and [`UnixGidWriter`](super::UnixGidWriter).
+    pub enum UnixGid {}
+
+    impl f::view::Set for UnixGid {
+        const SET: &'static f::AttrSet = &super::SET_UNIX_GID;
+    }
+
+    /// Names `unix-gid-reqs` in [`UnixGidReqs`](super::UnixGidReqs) and [`UnixGidReqsWriter`](super::UnixGidReqsWriter).
+    pub enum UnixGidReqs {}
+
+    impl f::view::Set for UnixGidReqs {
+        const SET: &'static f::AttrSet = &super::SET_UNIX_GID_REQS;
     }
 }

@@ -12748,38 +12748,38 @@ pub static FAMILY: f::Family = f::Family {
         &SUB_TCA_STATS_APP_MSG,
     ],
 };
-/// The typed view of tc's attribute set `act-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ActAttrs<'a>(f::view::RawView<'a, 10>);
-
-impl<'a> f::view::SetView<'a> for ActAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_ACT_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ACT_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `act-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ActAttrs<'a> = f::view::View<'a, sets::ActAttrs, 10>;
 
 impl<'a> ActAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `kind` (`TCA_ACT_KIND`, string), written by the writer's `put`.
+    pub const KIND: f::view::Key<sets::ActAttrs, f::view::Str> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
-        &self.0
-    }
+    /// The key of `options` (`TCA_ACT_OPTIONS`, sub-message), opened by the writer's `open`.
+    pub const OPTIONS: f::view::Key<sets::ActAttrs, f::view::Open> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `index` (`TCA_ACT_INDEX`, u32), written by the writer's `put`.
+    pub const INDEX: f::view::Key<sets::ActAttrs, u32> = f::view::Key::new(3);
+
+    /// The key of `stats` (`TCA_ACT_STATS`, nest), opened by the writer's `nest`.
+    pub const STATS: f::view::Key<sets::ActAttrs, f::view::Nested<sets::TcaStatsAttrs>> =
+        f::view::Key::new(4);
+
+    /// The key of `cookie` (`TCA_ACT_COOKIE`, binary), written by the writer's `put`.
+    pub const COOKIE: f::view::Key<sets::ActAttrs, [u8]> = f::view::Key::new(6);
+
+    /// The key of `flags` (`TCA_ACT_FLAGS`, bitfield32), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::ActAttrs, f::view::Bitfield32> = f::view::Key::new(7);
+
+    /// The key of `hw-stats` (`TCA_ACT_HW_STATS`, bitfield32), written by the writer's `put`.
+    pub const HW_STATS: f::view::Key<sets::ActAttrs, f::view::Bitfield32> = f::view::Key::new(8);
+
+    /// The key of `used-hw-stats` (`TCA_ACT_USED_HW_STATS`, bitfield32), written by the writer's `put`.
+    pub const USED_HW_STATS: f::view::Key<sets::ActAttrs, f::view::Bitfield32> =
+        f::view::Key::new(9);
+
+    /// The key of `in-hw-count` (`TCA_ACT_IN_HW_COUNT`, u32), written by the writer's `put`.
+    pub const IN_HW_COUNT: f::view::Key<sets::ActAttrs, u32> = f::view::Key::new(10);
 
     /// `kind` (`TCA_ACT_KIND`, string).
     #[inline]
@@ -12836,110 +12836,36 @@ impl<'a> ActAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `act-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ActAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `act-attrs`: it writes an attribute by its key, a constant of [`ActAttrs`](self::ActAttrs) (see [`Writer`](f::view::Writer)).
+pub type ActAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ActAttrs>;
 
-impl<'m, 'a, 'b> ActAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `kind` (`TCA_ACT_KIND`, string).
-    #[inline]
-    pub fn kind(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-
-    /// Opens `options` (`TCA_ACT_OPTIONS`, sub-message): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn options(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2)
-    }
-
-    /// Writes `index` (`TCA_ACT_INDEX`, u32).
-    #[inline]
-    pub fn index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Opens `stats` (`TCA_ACT_STATS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn stats(&mut self) -> Result<TcaStatsAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(4).map(TcaStatsAttrsWriter)
-    }
-
-    /// Writes `cookie` (`TCA_ACT_COOKIE`, binary).
-    #[inline]
-    pub fn cookie(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, value), self)
-    }
-
-    /// Writes `flags` (`TCA_ACT_FLAGS`, bitfield32).
-    #[inline]
-    pub fn flags(&mut self, value: f::view::Bitfield32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `hw-stats` (`TCA_ACT_HW_STATS`, bitfield32).
-    #[inline]
-    pub fn hw_stats(&mut self, value: f::view::Bitfield32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `used-hw-stats` (`TCA_ACT_USED_HW_STATS`, bitfield32).
-    #[inline]
-    pub fn used_hw_stats(&mut self, value: f::view::Bitfield32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `in-hw-count` (`TCA_ACT_IN_HW_COUNT`, u32).
-    #[inline]
-    pub fn in_hw_count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `act-bpf-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ActBpfAttrs<'a>(f::view::RawView<'a, 9>);
-
-impl<'a> f::view::SetView<'a> for ActBpfAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_ACT_BPF_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ACT_BPF_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `act-bpf-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ActBpfAttrs<'a> = f::view::View<'a, sets::ActBpfAttrs, 9>;
 
 impl<'a> ActBpfAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `tm` (`TCA_ACT_BPF_TM`, binary), written by the writer's `put`.
+    pub const TM: f::view::Key<sets::ActBpfAttrs, f::view::Struct<TcfT>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
-        &self.0
-    }
+    /// The key of `parms` (`TCA_ACT_BPF_PARMS`, binary), written by the writer's `put`.
+    pub const PARMS: f::view::Key<sets::ActBpfAttrs, [u8]> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `ops-len` (`TCA_ACT_BPF_OPS_LEN`, u16), written by the writer's `put`.
+    pub const OPS_LEN: f::view::Key<sets::ActBpfAttrs, u16> = f::view::Key::new(3);
+
+    /// The key of `ops` (`TCA_ACT_BPF_OPS`, binary), written by the writer's `put`.
+    pub const OPS: f::view::Key<sets::ActBpfAttrs, [u8]> = f::view::Key::new(4);
+
+    /// The key of `fd` (`TCA_ACT_BPF_FD`, u32), written by the writer's `put`.
+    pub const FD: f::view::Key<sets::ActBpfAttrs, u32> = f::view::Key::new(5);
+
+    /// The key of `name` (`TCA_ACT_BPF_NAME`, string), written by the writer's `put`.
+    pub const NAME: f::view::Key<sets::ActBpfAttrs, f::view::Str> = f::view::Key::new(6);
+
+    /// The key of `tag` (`TCA_ACT_BPF_TAG`, binary), written by the writer's `put`.
+    pub const TAG: f::view::Key<sets::ActBpfAttrs, [u8]> = f::view::Key::new(8);
+
+    /// The key of `id` (`TCA_ACT_BPF_ID`, binary), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::ActBpfAttrs, [u8]> = f::view::Key::new(9);
 
     /// `tm` (`TCA_ACT_BPF_TM`, binary).
     #[inline]
@@ -12990,104 +12916,19 @@ impl<'a> ActBpfAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `act-bpf-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ActBpfAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `act-bpf-attrs`: it writes an attribute by its key, a constant of [`ActBpfAttrs`](self::ActBpfAttrs) (see [`Writer`](f::view::Writer)).
+pub type ActBpfAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ActBpfAttrs>;
 
-impl<'m, 'a, 'b> ActBpfAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `tm` (`TCA_ACT_BPF_TM`, binary).
-    #[inline]
-    pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
-
-    /// Writes `parms` (`TCA_ACT_BPF_PARMS`, binary).
-    #[inline]
-    pub fn parms(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, value), self)
-    }
-
-    /// Writes `ops-len` (`TCA_ACT_BPF_OPS_LEN`, u16).
-    #[inline]
-    pub fn ops_len(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `ops` (`TCA_ACT_BPF_OPS`, binary).
-    #[inline]
-    pub fn ops(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, value), self)
-    }
-
-    /// Writes `fd` (`TCA_ACT_BPF_FD`, u32).
-    #[inline]
-    pub fn fd(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `name` (`TCA_ACT_BPF_NAME`, string).
-    #[inline]
-    pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(6, value), self)
-    }
-
-    /// Writes `tag` (`TCA_ACT_BPF_TAG`, binary).
-    #[inline]
-    pub fn tag(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, value), self)
-    }
-
-    /// Writes `id` (`TCA_ACT_BPF_ID`, binary).
-    #[inline]
-    pub fn id(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `act-connmark-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ActConnmarkAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for ActConnmarkAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_ACT_CONNMARK_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ACT_CONNMARK_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `act-connmark-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ActConnmarkAttrs<'a> = f::view::View<'a, sets::ActConnmarkAttrs, 3>;
 
 impl<'a> ActConnmarkAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `parms` (`TCA_CONNMARK_PARMS`, binary), written by the writer's `put`.
+    pub const PARMS: f::view::Key<sets::ActConnmarkAttrs, [u8]> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `tm` (`TCA_CONNMARK_TM`, binary), written by the writer's `put`.
+    pub const TM: f::view::Key<sets::ActConnmarkAttrs, f::view::Struct<TcfT>> =
+        f::view::Key::new(2);
 
     /// `parms` (`TCA_CONNMARK_PARMS`, binary).
     #[inline]
@@ -13102,68 +12943,18 @@ impl<'a> ActConnmarkAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `act-connmark-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ActConnmarkAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `act-connmark-attrs`: it writes an attribute by its key, a constant of [`ActConnmarkAttrs`](self::ActConnmarkAttrs) (see [`Writer`](f::view::Writer)).
+pub type ActConnmarkAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ActConnmarkAttrs>;
 
-impl<'m, 'a, 'b> ActConnmarkAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `parms` (`TCA_CONNMARK_PARMS`, binary).
-    #[inline]
-    pub fn parms(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, value), self)
-    }
-
-    /// Writes `tm` (`TCA_CONNMARK_TM`, binary).
-    #[inline]
-    pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(2, value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `act-csum-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ActCsumAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for ActCsumAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_ACT_CSUM_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ACT_CSUM_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `act-csum-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ActCsumAttrs<'a> = f::view::View<'a, sets::ActCsumAttrs, 3>;
 
 impl<'a> ActCsumAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `parms` (`TCA_CSUM_PARMS`, binary), written by the writer's `put`.
+    pub const PARMS: f::view::Key<sets::ActCsumAttrs, [u8]> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `tm` (`TCA_CSUM_TM`, binary), written by the writer's `put`.
+    pub const TM: f::view::Key<sets::ActCsumAttrs, f::view::Struct<TcfT>> = f::view::Key::new(2);
 
     /// `parms` (`TCA_CSUM_PARMS`, binary).
     #[inline]
@@ -13178,68 +12969,66 @@ impl<'a> ActCsumAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `act-csum-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ActCsumAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `act-csum-attrs`: it writes an attribute by its key, a constant of [`ActCsumAttrs`](self::ActCsumAttrs) (see [`Writer`](f::view::Writer)).
+pub type ActCsumAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ActCsumAttrs>;
 
-impl<'m, 'a, 'b> ActCsumAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `parms` (`TCA_CSUM_PARMS`, binary).
-    #[inline]
-    pub fn parms(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, value), self)
-    }
-
-    /// Writes `tm` (`TCA_CSUM_TM`, binary).
-    #[inline]
-    pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(2, value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `act-ct-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ActCtAttrs<'a>(f::view::RawView<'a, 18>);
-
-impl<'a> f::view::SetView<'a> for ActCtAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_ACT_CT_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ACT_CT_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `act-ct-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ActCtAttrs<'a> = f::view::View<'a, sets::ActCtAttrs, 18>;
 
 impl<'a> ActCtAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `parms` (`TCA_CT_PARMS`, binary), written by the writer's `put`.
+    pub const PARMS: f::view::Key<sets::ActCtAttrs, [u8]> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 18> {
-        &self.0
-    }
+    /// The key of `tm` (`TCA_CT_TM`, binary), written by the writer's `put`.
+    pub const TM: f::view::Key<sets::ActCtAttrs, f::view::Struct<TcfT>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `action` (`TCA_CT_ACTION`, u16), written by the writer's `put`.
+    pub const ACTION: f::view::Key<sets::ActCtAttrs, u16> = f::view::Key::new(3);
+
+    /// The key of `zone` (`TCA_CT_ZONE`, u16), written by the writer's `put`.
+    pub const ZONE: f::view::Key<sets::ActCtAttrs, u16> = f::view::Key::new(4);
+
+    /// The key of `mark` (`TCA_CT_MARK`, u32), written by the writer's `put`.
+    pub const MARK: f::view::Key<sets::ActCtAttrs, u32> = f::view::Key::new(5);
+
+    /// The key of `mark-mask` (`TCA_CT_MARK_MASK`, u32), written by the writer's `put`.
+    pub const MARK_MASK: f::view::Key<sets::ActCtAttrs, u32> = f::view::Key::new(6);
+
+    /// The key of `labels` (`TCA_CT_LABELS`, binary), written by the writer's `put`.
+    pub const LABELS: f::view::Key<sets::ActCtAttrs, [u8]> = f::view::Key::new(7);
+
+    /// The key of `labels-mask` (`TCA_CT_LABELS_MASK`, binary), written by the writer's `put`.
+    pub const LABELS_MASK: f::view::Key<sets::ActCtAttrs, [u8]> = f::view::Key::new(8);
+
+    /// The key of `nat-ipv4-min` (`TCA_CT_NAT_IPV4_MIN`, u32, big-endian), written by the writer's `put`.
+    pub const NAT_IPV4_MIN: f::view::Key<sets::ActCtAttrs, f::view::Be<u32>> = f::view::Key::new(9);
+
+    /// The key of `nat-ipv4-max` (`TCA_CT_NAT_IPV4_MAX`, u32, big-endian), written by the writer's `put`.
+    pub const NAT_IPV4_MAX: f::view::Key<sets::ActCtAttrs, f::view::Be<u32>> =
+        f::view::Key::new(10);
+
+    /// The key of `nat-ipv6-min` (`TCA_CT_NAT_IPV6_MIN`, binary), written by the writer's `put`.
+    pub const NAT_IPV6_MIN: f::view::Key<sets::ActCtAttrs, [u8]> = f::view::Key::new(11);
+
+    /// The key of `nat-ipv6-max` (`TCA_CT_NAT_IPV6_MAX`, binary), written by the writer's `put`.
+    pub const NAT_IPV6_MAX: f::view::Key<sets::ActCtAttrs, [u8]> = f::view::Key::new(12);
+
+    /// The key of `nat-port-min` (`TCA_CT_NAT_PORT_MIN`, u16, big-endian), written by the writer's `put`.
+    pub const NAT_PORT_MIN: f::view::Key<sets::ActCtAttrs, f::view::Be<u16>> =
+        f::view::Key::new(13);
+
+    /// The key of `nat-port-max` (`TCA_CT_NAT_PORT_MAX`, u16, big-endian), written by the writer's `put`.
+    pub const NAT_PORT_MAX: f::view::Key<sets::ActCtAttrs, f::view::Be<u16>> =
+        f::view::Key::new(14);
+
+    /// The key of `helper-name` (`TCA_CT_HELPER_NAME`, string), written by the writer's `put`.
+    pub const HELPER_NAME: f::view::Key<sets::ActCtAttrs, f::view::Str> = f::view::Key::new(16);
+
+    /// The key of `helper-family` (`TCA_CT_HELPER_FAMILY`, u8), written by the writer's `put`.
+    pub const HELPER_FAMILY: f::view::Key<sets::ActCtAttrs, u8> = f::view::Key::new(17);
+
+    /// The key of `helper-proto` (`TCA_CT_HELPER_PROTO`, u8), written by the writer's `put`.
+    pub const HELPER_PROTO: f::view::Key<sets::ActCtAttrs, u8> = f::view::Key::new(18);
 
     /// `parms` (`TCA_CT_PARMS`, binary).
     #[inline]
@@ -13344,158 +13133,39 @@ impl<'a> ActCtAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `act-ct-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ActCtAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `act-ct-attrs`: it writes an attribute by its key, a constant of [`ActCtAttrs`](self::ActCtAttrs) (see [`Writer`](f::view::Writer)).
+pub type ActCtAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ActCtAttrs>;
 
-impl<'m, 'a, 'b> ActCtAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `parms` (`TCA_CT_PARMS`, binary).
-    #[inline]
-    pub fn parms(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, value), self)
-    }
-
-    /// Writes `tm` (`TCA_CT_TM`, binary).
-    #[inline]
-    pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(2, value), self)
-    }
-
-    /// Writes `action` (`TCA_CT_ACTION`, u16).
-    #[inline]
-    pub fn action(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `zone` (`TCA_CT_ZONE`, u16).
-    #[inline]
-    pub fn zone(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `mark` (`TCA_CT_MARK`, u32).
-    #[inline]
-    pub fn mark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `mark-mask` (`TCA_CT_MARK_MASK`, u32).
-    #[inline]
-    pub fn mark_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `labels` (`TCA_CT_LABELS`, binary).
-    #[inline]
-    pub fn labels(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, value), self)
-    }
-
-    /// Writes `labels-mask` (`TCA_CT_LABELS_MASK`, binary).
-    #[inline]
-    pub fn labels_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, value), self)
-    }
-
-    /// Writes `nat-ipv4-min` (`TCA_CT_NAT_IPV4_MIN`, u32, big-endian).
-    #[inline]
-    pub fn nat_ipv4_min(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(9, &value), self)
-    }
-
-    /// Writes `nat-ipv4-max` (`TCA_CT_NAT_IPV4_MAX`, u32, big-endian).
-    #[inline]
-    pub fn nat_ipv4_max(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(10, &value), self)
-    }
-
-    /// Writes `nat-ipv6-min` (`TCA_CT_NAT_IPV6_MIN`, binary).
-    #[inline]
-    pub fn nat_ipv6_min(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, value), self)
-    }
-
-    /// Writes `nat-ipv6-max` (`TCA_CT_NAT_IPV6_MAX`, binary).
-    #[inline]
-    pub fn nat_ipv6_max(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, value), self)
-    }
-
-    /// Writes `nat-port-min` (`TCA_CT_NAT_PORT_MIN`, u16, big-endian).
-    #[inline]
-    pub fn nat_port_min(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(13, &value), self)
-    }
-
-    /// Writes `nat-port-max` (`TCA_CT_NAT_PORT_MAX`, u16, big-endian).
-    #[inline]
-    pub fn nat_port_max(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(14, &value), self)
-    }
-
-    /// Writes `helper-name` (`TCA_CT_HELPER_NAME`, string).
-    #[inline]
-    pub fn helper_name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(16, value), self)
-    }
-
-    /// Writes `helper-family` (`TCA_CT_HELPER_FAMILY`, u8).
-    #[inline]
-    pub fn helper_family(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(17, &value), self)
-    }
-
-    /// Writes `helper-proto` (`TCA_CT_HELPER_PROTO`, u8).
-    #[inline]
-    pub fn helper_proto(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(18, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `act-ctinfo-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ActCtinfoAttrs<'a>(f::view::RawView<'a, 10>);
-
-impl<'a> f::view::SetView<'a> for ActCtinfoAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_ACT_CTINFO_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ACT_CTINFO_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `act-ctinfo-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ActCtinfoAttrs<'a> = f::view::View<'a, sets::ActCtinfoAttrs, 10>;
 
 impl<'a> ActCtinfoAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `tm` (`TCA_CTINFO_TM`, binary), written by the writer's `put`.
+    pub const TM: f::view::Key<sets::ActCtinfoAttrs, f::view::Struct<TcfT>> = f::view::Key::new(2);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
-        &self.0
-    }
+    /// The key of `act` (`TCA_CTINFO_ACT`, binary), written by the writer's `put`.
+    pub const ACT: f::view::Key<sets::ActCtinfoAttrs, [u8]> = f::view::Key::new(3);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `zone` (`TCA_CTINFO_ZONE`, u16), written by the writer's `put`.
+    pub const ZONE: f::view::Key<sets::ActCtinfoAttrs, u16> = f::view::Key::new(4);
+
+    /// The key of `parms-dscp-mask` (`TCA_CTINFO_PARMS_DSCP_MASK`, u32), written by the writer's `put`.
+    pub const PARMS_DSCP_MASK: f::view::Key<sets::ActCtinfoAttrs, u32> = f::view::Key::new(5);
+
+    /// The key of `parms-dscp-statemask` (`TCA_CTINFO_PARMS_DSCP_STATEMASK`, u32), written by the writer's `put`.
+    pub const PARMS_DSCP_STATEMASK: f::view::Key<sets::ActCtinfoAttrs, u32> = f::view::Key::new(6);
+
+    /// The key of `parms-cpmark-mask` (`TCA_CTINFO_PARMS_CPMARK_MASK`, u32), written by the writer's `put`.
+    pub const PARMS_CPMARK_MASK: f::view::Key<sets::ActCtinfoAttrs, u32> = f::view::Key::new(7);
+
+    /// The key of `stats-dscp-set` (`TCA_CTINFO_STATS_DSCP_SET`, u64), written by the writer's `put`.
+    pub const STATS_DSCP_SET: f::view::Key<sets::ActCtinfoAttrs, u64> = f::view::Key::new(8);
+
+    /// The key of `stats-dscp-error` (`TCA_CTINFO_STATS_DSCP_ERROR`, u64), written by the writer's `put`.
+    pub const STATS_DSCP_ERROR: f::view::Key<sets::ActCtinfoAttrs, u64> = f::view::Key::new(9);
+
+    /// The key of `stats-cpmark-set` (`TCA_CTINFO_STATS_CPMARK_SET`, u64), written by the writer's `put`.
+    pub const STATS_CPMARK_SET: f::view::Key<sets::ActCtinfoAttrs, u64> = f::view::Key::new(10);
 
     /// `tm` (`TCA_CTINFO_TM`, binary).
     #[inline]
@@ -13552,110 +13222,23 @@ impl<'a> ActCtinfoAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `act-ctinfo-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ActCtinfoAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `act-ctinfo-attrs`: it writes an attribute by its key, a constant of [`ActCtinfoAttrs`](self::ActCtinfoAttrs) (see [`Writer`](f::view::Writer)).
+pub type ActCtinfoAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ActCtinfoAttrs>;
 
-impl<'m, 'a, 'b> ActCtinfoAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `tm` (`TCA_CTINFO_TM`, binary).
-    #[inline]
-    pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(2, value), self)
-    }
-
-    /// Writes `act` (`TCA_CTINFO_ACT`, binary).
-    #[inline]
-    pub fn act(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
-    }
-
-    /// Writes `zone` (`TCA_CTINFO_ZONE`, u16).
-    #[inline]
-    pub fn zone(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `parms-dscp-mask` (`TCA_CTINFO_PARMS_DSCP_MASK`, u32).
-    #[inline]
-    pub fn parms_dscp_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `parms-dscp-statemask` (`TCA_CTINFO_PARMS_DSCP_STATEMASK`, u32).
-    #[inline]
-    pub fn parms_dscp_statemask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `parms-cpmark-mask` (`TCA_CTINFO_PARMS_CPMARK_MASK`, u32).
-    #[inline]
-    pub fn parms_cpmark_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `stats-dscp-set` (`TCA_CTINFO_STATS_DSCP_SET`, u64).
-    #[inline]
-    pub fn stats_dscp_set(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `stats-dscp-error` (`TCA_CTINFO_STATS_DSCP_ERROR`, u64).
-    #[inline]
-    pub fn stats_dscp_error(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `stats-cpmark-set` (`TCA_CTINFO_STATS_CPMARK_SET`, u64).
-    #[inline]
-    pub fn stats_cpmark_set(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `act-gact-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ActGactAttrs<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for ActGactAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_ACT_GACT_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ACT_GACT_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `act-gact-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ActGactAttrs<'a> = f::view::View<'a, sets::ActGactAttrs, 4>;
 
 impl<'a> ActGactAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `tm` (`TCA_GACT_TM`, binary), written by the writer's `put`.
+    pub const TM: f::view::Key<sets::ActGactAttrs, f::view::Struct<TcfT>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `parms` (`TCA_GACT_PARMS`, binary), written by the writer's `put`.
+    pub const PARMS: f::view::Key<sets::ActGactAttrs, f::view::Struct<TcGact>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `prob` (`TCA_GACT_PROB`, binary), written by the writer's `put`.
+    pub const PROB: f::view::Key<sets::ActGactAttrs, f::view::Struct<TcGactP>> =
+        f::view::Key::new(3);
 
     /// `tm` (`TCA_GACT_TM`, binary).
     #[inline]
@@ -13676,74 +13259,39 @@ impl<'a> ActGactAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `act-gact-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ActGactAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `act-gact-attrs`: it writes an attribute by its key, a constant of [`ActGactAttrs`](self::ActGactAttrs) (see [`Writer`](f::view::Writer)).
+pub type ActGactAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ActGactAttrs>;
 
-impl<'m, 'a, 'b> ActGactAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `tm` (`TCA_GACT_TM`, binary).
-    #[inline]
-    pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
-
-    /// Writes `parms` (`TCA_GACT_PARMS`, binary).
-    #[inline]
-    pub fn parms(&mut self, value: &TcGact) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(2, value), self)
-    }
-
-    /// Writes `prob` (`TCA_GACT_PROB`, binary).
-    #[inline]
-    pub fn prob(&mut self, value: &TcGactP) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(3, value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `act-gate-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ActGateAttrs<'a>(f::view::RawView<'a, 10>);
-
-impl<'a> f::view::SetView<'a> for ActGateAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_ACT_GATE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ACT_GATE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `act-gate-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ActGateAttrs<'a> = f::view::View<'a, sets::ActGateAttrs, 10>;
 
 impl<'a> ActGateAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `tm` (`TCA_GATE_TM`, binary), written by the writer's `put`.
+    pub const TM: f::view::Key<sets::ActGateAttrs, f::view::Struct<TcfT>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
-        &self.0
-    }
+    /// The key of `parms` (`TCA_GATE_PARMS`, binary), written by the writer's `put`.
+    pub const PARMS: f::view::Key<sets::ActGateAttrs, [u8]> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `priority` (`TCA_GATE_PRIORITY`, s32), written by the writer's `put`.
+    pub const PRIORITY: f::view::Key<sets::ActGateAttrs, i32> = f::view::Key::new(4);
+
+    /// The key of `entry-list` (`TCA_GATE_ENTRY_LIST`, binary), written by the writer's `put`.
+    pub const ENTRY_LIST: f::view::Key<sets::ActGateAttrs, [u8]> = f::view::Key::new(5);
+
+    /// The key of `base-time` (`TCA_GATE_BASE_TIME`, u64), written by the writer's `put`.
+    pub const BASE_TIME: f::view::Key<sets::ActGateAttrs, u64> = f::view::Key::new(6);
+
+    /// The key of `cycle-time` (`TCA_GATE_CYCLE_TIME`, u64), written by the writer's `put`.
+    pub const CYCLE_TIME: f::view::Key<sets::ActGateAttrs, u64> = f::view::Key::new(7);
+
+    /// The key of `cycle-time-ext` (`TCA_GATE_CYCLE_TIME_EXT`, u64), written by the writer's `put`.
+    pub const CYCLE_TIME_EXT: f::view::Key<sets::ActGateAttrs, u64> = f::view::Key::new(8);
+
+    /// The key of `flags` (`TCA_GATE_FLAGS`, u32), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::ActGateAttrs, u32> = f::view::Key::new(9);
+
+    /// The key of `clockid` (`TCA_GATE_CLOCKID`, s32), written by the writer's `put`.
+    pub const CLOCKID: f::view::Key<sets::ActGateAttrs, i32> = f::view::Key::new(10);
 
     /// `tm` (`TCA_GATE_TM`, binary).
     #[inline]
@@ -13800,110 +13348,30 @@ impl<'a> ActGateAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `act-gate-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ActGateAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `act-gate-attrs`: it writes an attribute by its key, a constant of [`ActGateAttrs`](self::ActGateAttrs) (see [`Writer`](f::view::Writer)).
+pub type ActGateAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ActGateAttrs>;
 
-impl<'m, 'a, 'b> ActGateAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `tm` (`TCA_GATE_TM`, binary).
-    #[inline]
-    pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
-
-    /// Writes `parms` (`TCA_GATE_PARMS`, binary).
-    #[inline]
-    pub fn parms(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, value), self)
-    }
-
-    /// Writes `priority` (`TCA_GATE_PRIORITY`, s32).
-    #[inline]
-    pub fn priority(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `entry-list` (`TCA_GATE_ENTRY_LIST`, binary).
-    #[inline]
-    pub fn entry_list(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, value), self)
-    }
-
-    /// Writes `base-time` (`TCA_GATE_BASE_TIME`, u64).
-    #[inline]
-    pub fn base_time(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `cycle-time` (`TCA_GATE_CYCLE_TIME`, u64).
-    #[inline]
-    pub fn cycle_time(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `cycle-time-ext` (`TCA_GATE_CYCLE_TIME_EXT`, u64).
-    #[inline]
-    pub fn cycle_time_ext(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `flags` (`TCA_GATE_FLAGS`, u32).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `clockid` (`TCA_GATE_CLOCKID`, s32).
-    #[inline]
-    pub fn clockid(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `act-ife-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ActIfeAttrs<'a>(f::view::RawView<'a, 7>);
-
-impl<'a> f::view::SetView<'a> for ActIfeAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_ACT_IFE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ACT_IFE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `act-ife-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ActIfeAttrs<'a> = f::view::View<'a, sets::ActIfeAttrs, 7>;
 
 impl<'a> ActIfeAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `parms` (`TCA_IFE_PARMS`, binary), written by the writer's `put`.
+    pub const PARMS: f::view::Key<sets::ActIfeAttrs, [u8]> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
-        &self.0
-    }
+    /// The key of `tm` (`TCA_IFE_TM`, binary), written by the writer's `put`.
+    pub const TM: f::view::Key<sets::ActIfeAttrs, f::view::Struct<TcfT>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `dmac` (`TCA_IFE_DMAC`, binary), written by the writer's `put`.
+    pub const DMAC: f::view::Key<sets::ActIfeAttrs, [u8]> = f::view::Key::new(3);
+
+    /// The key of `smac` (`TCA_IFE_SMAC`, binary), written by the writer's `put`.
+    pub const SMAC: f::view::Key<sets::ActIfeAttrs, [u8]> = f::view::Key::new(4);
+
+    /// The key of `type` (`TCA_IFE_TYPE`, u16), written by the writer's `put`.
+    pub const TYPE: f::view::Key<sets::ActIfeAttrs, u16> = f::view::Key::new(5);
+
+    /// The key of `metalst` (`TCA_IFE_METALST`, binary), written by the writer's `put`.
+    pub const METALST: f::view::Key<sets::ActIfeAttrs, [u8]> = f::view::Key::new(6);
 
     /// `parms` (`TCA_IFE_PARMS`, binary).
     #[inline]
@@ -13942,92 +13410,21 @@ impl<'a> ActIfeAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `act-ife-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ActIfeAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `act-ife-attrs`: it writes an attribute by its key, a constant of [`ActIfeAttrs`](self::ActIfeAttrs) (see [`Writer`](f::view::Writer)).
+pub type ActIfeAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ActIfeAttrs>;
 
-impl<'m, 'a, 'b> ActIfeAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `parms` (`TCA_IFE_PARMS`, binary).
-    #[inline]
-    pub fn parms(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, value), self)
-    }
-
-    /// Writes `tm` (`TCA_IFE_TM`, binary).
-    #[inline]
-    pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(2, value), self)
-    }
-
-    /// Writes `dmac` (`TCA_IFE_DMAC`, binary).
-    #[inline]
-    pub fn dmac(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
-    }
-
-    /// Writes `smac` (`TCA_IFE_SMAC`, binary).
-    #[inline]
-    pub fn smac(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, value), self)
-    }
-
-    /// Writes `type` (`TCA_IFE_TYPE`, u16).
-    #[inline]
-    pub fn type_(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `metalst` (`TCA_IFE_METALST`, binary).
-    #[inline]
-    pub fn metalst(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `act-mirred-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ActMirredAttrs<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for ActMirredAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_ACT_MIRRED_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ACT_MIRRED_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `act-mirred-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ActMirredAttrs<'a> = f::view::View<'a, sets::ActMirredAttrs, 4>;
 
 impl<'a> ActMirredAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `tm` (`TCA_MIRRED_TM`, binary), written by the writer's `put`.
+    pub const TM: f::view::Key<sets::ActMirredAttrs, f::view::Struct<TcfT>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `parms` (`TCA_MIRRED_PARMS`, binary), written by the writer's `put`.
+    pub const PARMS: f::view::Key<sets::ActMirredAttrs, [u8]> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `blockid` (`TCA_MIRRED_BLOCKID`, binary), written by the writer's `put`.
+    pub const BLOCKID: f::view::Key<sets::ActMirredAttrs, [u8]> = f::view::Key::new(4);
 
     /// `tm` (`TCA_MIRRED_TM`, binary).
     #[inline]
@@ -14048,74 +13445,34 @@ impl<'a> ActMirredAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `act-mirred-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ActMirredAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `act-mirred-attrs`: it writes an attribute by its key, a constant of [`ActMirredAttrs`](self::ActMirredAttrs) (see [`Writer`](f::view::Writer)).
+pub type ActMirredAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ActMirredAttrs>;
 
-impl<'m, 'a, 'b> ActMirredAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `tm` (`TCA_MIRRED_TM`, binary).
-    #[inline]
-    pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
-
-    /// Writes `parms` (`TCA_MIRRED_PARMS`, binary).
-    #[inline]
-    pub fn parms(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, value), self)
-    }
-
-    /// Writes `blockid` (`TCA_MIRRED_BLOCKID`, binary).
-    #[inline]
-    pub fn blockid(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `act-mpls-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ActMplsAttrs<'a>(f::view::RawView<'a, 8>);
-
-impl<'a> f::view::SetView<'a> for ActMplsAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_ACT_MPLS_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ACT_MPLS_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `act-mpls-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ActMplsAttrs<'a> = f::view::View<'a, sets::ActMplsAttrs, 8>;
 
 impl<'a> ActMplsAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `tm` (`TCA_MPLS_TM`, binary), written by the writer's `put`.
+    pub const TM: f::view::Key<sets::ActMplsAttrs, f::view::Struct<TcfT>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
-        &self.0
-    }
+    /// The key of `parms` (`TCA_MPLS_PARMS`, binary), written by the writer's `put`.
+    pub const PARMS: f::view::Key<sets::ActMplsAttrs, f::view::Struct<TcMpls>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `proto` (`TCA_MPLS_PROTO`, u16, big-endian), written by the writer's `put`.
+    pub const PROTO: f::view::Key<sets::ActMplsAttrs, f::view::Be<u16>> = f::view::Key::new(4);
+
+    /// The key of `label` (`TCA_MPLS_LABEL`, u32), written by the writer's `put`.
+    pub const LABEL: f::view::Key<sets::ActMplsAttrs, u32> = f::view::Key::new(5);
+
+    /// The key of `tc` (`TCA_MPLS_TC`, u8), written by the writer's `put`.
+    pub const TC: f::view::Key<sets::ActMplsAttrs, u8> = f::view::Key::new(6);
+
+    /// The key of `ttl` (`TCA_MPLS_TTL`, u8), written by the writer's `put`.
+    pub const TTL: f::view::Key<sets::ActMplsAttrs, u8> = f::view::Key::new(7);
+
+    /// The key of `bos` (`TCA_MPLS_BOS`, u8), written by the writer's `put`.
+    pub const BOS: f::view::Key<sets::ActMplsAttrs, u8> = f::view::Key::new(8);
 
     /// `tm` (`TCA_MPLS_TM`, binary).
     #[inline]
@@ -14160,98 +13517,18 @@ impl<'a> ActMplsAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `act-mpls-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ActMplsAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `act-mpls-attrs`: it writes an attribute by its key, a constant of [`ActMplsAttrs`](self::ActMplsAttrs) (see [`Writer`](f::view::Writer)).
+pub type ActMplsAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ActMplsAttrs>;
 
-impl<'m, 'a, 'b> ActMplsAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `tm` (`TCA_MPLS_TM`, binary).
-    #[inline]
-    pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
-
-    /// Writes `parms` (`TCA_MPLS_PARMS`, binary).
-    #[inline]
-    pub fn parms(&mut self, value: &TcMpls) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(2, value), self)
-    }
-
-    /// Writes `proto` (`TCA_MPLS_PROTO`, u16, big-endian).
-    #[inline]
-    pub fn proto(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(4, &value), self)
-    }
-
-    /// Writes `label` (`TCA_MPLS_LABEL`, u32).
-    #[inline]
-    pub fn label(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `tc` (`TCA_MPLS_TC`, u8).
-    #[inline]
-    pub fn tc(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `ttl` (`TCA_MPLS_TTL`, u8).
-    #[inline]
-    pub fn ttl(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `bos` (`TCA_MPLS_BOS`, u8).
-    #[inline]
-    pub fn bos(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `act-nat-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ActNatAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for ActNatAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_ACT_NAT_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ACT_NAT_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `act-nat-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ActNatAttrs<'a> = f::view::View<'a, sets::ActNatAttrs, 3>;
 
 impl<'a> ActNatAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `parms` (`TCA_NAT_PARMS`, binary), written by the writer's `put`.
+    pub const PARMS: f::view::Key<sets::ActNatAttrs, [u8]> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `tm` (`TCA_NAT_TM`, binary), written by the writer's `put`.
+    pub const TM: f::view::Key<sets::ActNatAttrs, f::view::Struct<TcfT>> = f::view::Key::new(2);
 
     /// `parms` (`TCA_NAT_PARMS`, binary).
     #[inline]
@@ -14266,68 +13543,28 @@ impl<'a> ActNatAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `act-nat-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ActNatAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `act-nat-attrs`: it writes an attribute by its key, a constant of [`ActNatAttrs`](self::ActNatAttrs) (see [`Writer`](f::view::Writer)).
+pub type ActNatAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ActNatAttrs>;
 
-impl<'m, 'a, 'b> ActNatAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `parms` (`TCA_NAT_PARMS`, binary).
-    #[inline]
-    pub fn parms(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, value), self)
-    }
-
-    /// Writes `tm` (`TCA_NAT_TM`, binary).
-    #[inline]
-    pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(2, value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `act-pedit-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ActPeditAttrs<'a>(f::view::RawView<'a, 6>);
-
-impl<'a> f::view::SetView<'a> for ActPeditAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_ACT_PEDIT_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ACT_PEDIT_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `act-pedit-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ActPeditAttrs<'a> = f::view::View<'a, sets::ActPeditAttrs, 6>;
 
 impl<'a> ActPeditAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `tm` (`TCA_PEDIT_TM`, binary), written by the writer's `put`.
+    pub const TM: f::view::Key<sets::ActPeditAttrs, f::view::Struct<TcfT>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
-        &self.0
-    }
+    /// The key of `parms` (`TCA_PEDIT_PARMS`, binary), written by the writer's `put`.
+    pub const PARMS: f::view::Key<sets::ActPeditAttrs, f::view::Struct<TcPeditSel>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `parms-ex` (`TCA_PEDIT_PARMS_EX`, binary), written by the writer's `put`.
+    pub const PARMS_EX: f::view::Key<sets::ActPeditAttrs, [u8]> = f::view::Key::new(4);
+
+    /// The key of `keys-ex` (`TCA_PEDIT_KEYS_EX`, binary), written by the writer's `put`.
+    pub const KEYS_EX: f::view::Key<sets::ActPeditAttrs, [u8]> = f::view::Key::new(5);
+
+    /// The key of `key-ex` (`TCA_PEDIT_KEY_EX`, binary), written by the writer's `put`.
+    pub const KEY_EX: f::view::Key<sets::ActPeditAttrs, [u8]> = f::view::Key::new(6);
 
     /// `tm` (`TCA_PEDIT_TM`, binary).
     #[inline]
@@ -14360,86 +13597,28 @@ impl<'a> ActPeditAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `act-pedit-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ActPeditAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `act-pedit-attrs`: it writes an attribute by its key, a constant of [`ActPeditAttrs`](self::ActPeditAttrs) (see [`Writer`](f::view::Writer)).
+pub type ActPeditAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ActPeditAttrs>;
 
-impl<'m, 'a, 'b> ActPeditAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `tm` (`TCA_PEDIT_TM`, binary).
-    #[inline]
-    pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
-
-    /// Writes `parms` (`TCA_PEDIT_PARMS`, binary).
-    #[inline]
-    pub fn parms(&mut self, value: &TcPeditSel) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(2, value), self)
-    }
-
-    /// Writes `parms-ex` (`TCA_PEDIT_PARMS_EX`, binary).
-    #[inline]
-    pub fn parms_ex(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, value), self)
-    }
-
-    /// Writes `keys-ex` (`TCA_PEDIT_KEYS_EX`, binary).
-    #[inline]
-    pub fn keys_ex(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, value), self)
-    }
-
-    /// Writes `key-ex` (`TCA_PEDIT_KEY_EX`, binary).
-    #[inline]
-    pub fn key_ex(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `act-sample-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ActSampleAttrs<'a>(f::view::RawView<'a, 6>);
-
-impl<'a> f::view::SetView<'a> for ActSampleAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_ACT_SAMPLE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ACT_SAMPLE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `act-sample-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ActSampleAttrs<'a> = f::view::View<'a, sets::ActSampleAttrs, 6>;
 
 impl<'a> ActSampleAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `tm` (`TCA_SAMPLE_TM`, binary), written by the writer's `put`.
+    pub const TM: f::view::Key<sets::ActSampleAttrs, f::view::Struct<TcfT>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
-        &self.0
-    }
+    /// The key of `parms` (`TCA_SAMPLE_PARMS`, binary), written by the writer's `put`.
+    pub const PARMS: f::view::Key<sets::ActSampleAttrs, f::view::Struct<TcGact>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `rate` (`TCA_SAMPLE_RATE`, u32), written by the writer's `put`.
+    pub const RATE: f::view::Key<sets::ActSampleAttrs, u32> = f::view::Key::new(3);
+
+    /// The key of `trunc-size` (`TCA_SAMPLE_TRUNC_SIZE`, u32), written by the writer's `put`.
+    pub const TRUNC_SIZE: f::view::Key<sets::ActSampleAttrs, u32> = f::view::Key::new(4);
+
+    /// The key of `psample-group` (`TCA_SAMPLE_PSAMPLE_GROUP`, u32), written by the writer's `put`.
+    pub const PSAMPLE_GROUP: f::view::Key<sets::ActSampleAttrs, u32> = f::view::Key::new(5);
 
     /// `tm` (`TCA_SAMPLE_TM`, binary).
     #[inline]
@@ -14472,86 +13651,21 @@ impl<'a> ActSampleAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `act-sample-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ActSampleAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `act-sample-attrs`: it writes an attribute by its key, a constant of [`ActSampleAttrs`](self::ActSampleAttrs) (see [`Writer`](f::view::Writer)).
+pub type ActSampleAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ActSampleAttrs>;
 
-impl<'m, 'a, 'b> ActSampleAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `tm` (`TCA_SAMPLE_TM`, binary).
-    #[inline]
-    pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
-
-    /// Writes `parms` (`TCA_SAMPLE_PARMS`, binary).
-    #[inline]
-    pub fn parms(&mut self, value: &TcGact) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(2, value), self)
-    }
-
-    /// Writes `rate` (`TCA_SAMPLE_RATE`, u32).
-    #[inline]
-    pub fn rate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `trunc-size` (`TCA_SAMPLE_TRUNC_SIZE`, u32).
-    #[inline]
-    pub fn trunc_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `psample-group` (`TCA_SAMPLE_PSAMPLE_GROUP`, u32).
-    #[inline]
-    pub fn psample_group(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `act-simple-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ActSimpleAttrs<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for ActSimpleAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_ACT_SIMPLE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ACT_SIMPLE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `act-simple-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ActSimpleAttrs<'a> = f::view::View<'a, sets::ActSimpleAttrs, 4>;
 
 impl<'a> ActSimpleAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `tm` (`TCA_DEF_TM`, binary), written by the writer's `put`.
+    pub const TM: f::view::Key<sets::ActSimpleAttrs, f::view::Struct<TcfT>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `parms` (`TCA_DEF_PARMS`, binary), written by the writer's `put`.
+    pub const PARMS: f::view::Key<sets::ActSimpleAttrs, [u8]> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `data` (`TCA_DEF_DATA`, binary), written by the writer's `put`.
+    pub const DATA: f::view::Key<sets::ActSimpleAttrs, [u8]> = f::view::Key::new(3);
 
     /// `tm` (`TCA_DEF_TM`, binary).
     #[inline]
@@ -14572,74 +13686,39 @@ impl<'a> ActSimpleAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `act-simple-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ActSimpleAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `act-simple-attrs`: it writes an attribute by its key, a constant of [`ActSimpleAttrs`](self::ActSimpleAttrs) (see [`Writer`](f::view::Writer)).
+pub type ActSimpleAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ActSimpleAttrs>;
 
-impl<'m, 'a, 'b> ActSimpleAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `tm` (`TCA_DEF_TM`, binary).
-    #[inline]
-    pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
-
-    /// Writes `parms` (`TCA_DEF_PARMS`, binary).
-    #[inline]
-    pub fn parms(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, value), self)
-    }
-
-    /// Writes `data` (`TCA_DEF_DATA`, binary).
-    #[inline]
-    pub fn data(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `act-skbedit-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ActSkbeditAttrs<'a>(f::view::RawView<'a, 10>);
-
-impl<'a> f::view::SetView<'a> for ActSkbeditAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_ACT_SKBEDIT_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ACT_SKBEDIT_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `act-skbedit-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ActSkbeditAttrs<'a> = f::view::View<'a, sets::ActSkbeditAttrs, 10>;
 
 impl<'a> ActSkbeditAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `tm` (`TCA_SKBEDIT_TM`, binary), written by the writer's `put`.
+    pub const TM: f::view::Key<sets::ActSkbeditAttrs, f::view::Struct<TcfT>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 10> {
-        &self.0
-    }
+    /// The key of `parms` (`TCA_SKBEDIT_PARMS`, binary), written by the writer's `put`.
+    pub const PARMS: f::view::Key<sets::ActSkbeditAttrs, [u8]> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `priority` (`TCA_SKBEDIT_PRIORITY`, u32), written by the writer's `put`.
+    pub const PRIORITY: f::view::Key<sets::ActSkbeditAttrs, u32> = f::view::Key::new(3);
+
+    /// The key of `queue-mapping` (`TCA_SKBEDIT_QUEUE_MAPPING`, u16), written by the writer's `put`.
+    pub const QUEUE_MAPPING: f::view::Key<sets::ActSkbeditAttrs, u16> = f::view::Key::new(4);
+
+    /// The key of `mark` (`TCA_SKBEDIT_MARK`, u32), written by the writer's `put`.
+    pub const MARK: f::view::Key<sets::ActSkbeditAttrs, u32> = f::view::Key::new(5);
+
+    /// The key of `ptype` (`TCA_SKBEDIT_PTYPE`, u16), written by the writer's `put`.
+    pub const PTYPE: f::view::Key<sets::ActSkbeditAttrs, u16> = f::view::Key::new(7);
+
+    /// The key of `mask` (`TCA_SKBEDIT_MASK`, u32), written by the writer's `put`.
+    pub const MASK: f::view::Key<sets::ActSkbeditAttrs, u32> = f::view::Key::new(8);
+
+    /// The key of `flags` (`TCA_SKBEDIT_FLAGS`, u64), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::ActSkbeditAttrs, u64> = f::view::Key::new(9);
+
+    /// The key of `queue-mapping-max` (`TCA_SKBEDIT_QUEUE_MAPPING_MAX`, u16), written by the writer's `put`.
+    pub const QUEUE_MAPPING_MAX: f::view::Key<sets::ActSkbeditAttrs, u16> = f::view::Key::new(10);
 
     /// `tm` (`TCA_SKBEDIT_TM`, binary).
     #[inline]
@@ -14696,110 +13775,27 @@ impl<'a> ActSkbeditAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `act-skbedit-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ActSkbeditAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `act-skbedit-attrs`: it writes an attribute by its key, a constant of [`ActSkbeditAttrs`](self::ActSkbeditAttrs) (see [`Writer`](f::view::Writer)).
+pub type ActSkbeditAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ActSkbeditAttrs>;
 
-impl<'m, 'a, 'b> ActSkbeditAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `tm` (`TCA_SKBEDIT_TM`, binary).
-    #[inline]
-    pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
-
-    /// Writes `parms` (`TCA_SKBEDIT_PARMS`, binary).
-    #[inline]
-    pub fn parms(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, value), self)
-    }
-
-    /// Writes `priority` (`TCA_SKBEDIT_PRIORITY`, u32).
-    #[inline]
-    pub fn priority(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `queue-mapping` (`TCA_SKBEDIT_QUEUE_MAPPING`, u16).
-    #[inline]
-    pub fn queue_mapping(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `mark` (`TCA_SKBEDIT_MARK`, u32).
-    #[inline]
-    pub fn mark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `ptype` (`TCA_SKBEDIT_PTYPE`, u16).
-    #[inline]
-    pub fn ptype(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `mask` (`TCA_SKBEDIT_MASK`, u32).
-    #[inline]
-    pub fn mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `flags` (`TCA_SKBEDIT_FLAGS`, u64).
-    #[inline]
-    pub fn flags(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `queue-mapping-max` (`TCA_SKBEDIT_QUEUE_MAPPING_MAX`, u16).
-    #[inline]
-    pub fn queue_mapping_max(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `act-skbmod-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ActSkbmodAttrs<'a>(f::view::RawView<'a, 6>);
-
-impl<'a> f::view::SetView<'a> for ActSkbmodAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_ACT_SKBMOD_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ACT_SKBMOD_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `act-skbmod-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ActSkbmodAttrs<'a> = f::view::View<'a, sets::ActSkbmodAttrs, 6>;
 
 impl<'a> ActSkbmodAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `tm` (`TCA_SKBMOD_TM`, binary), written by the writer's `put`.
+    pub const TM: f::view::Key<sets::ActSkbmodAttrs, f::view::Struct<TcfT>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
-        &self.0
-    }
+    /// The key of `parms` (`TCA_SKBMOD_PARMS`, binary), written by the writer's `put`.
+    pub const PARMS: f::view::Key<sets::ActSkbmodAttrs, [u8]> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `dmac` (`TCA_SKBMOD_DMAC`, binary), written by the writer's `put`.
+    pub const DMAC: f::view::Key<sets::ActSkbmodAttrs, [u8]> = f::view::Key::new(3);
+
+    /// The key of `smac` (`TCA_SKBMOD_SMAC`, binary), written by the writer's `put`.
+    pub const SMAC: f::view::Key<sets::ActSkbmodAttrs, [u8]> = f::view::Key::new(4);
+
+    /// The key of `etype` (`TCA_SKBMOD_ETYPE`, binary), written by the writer's `put`.
+    pub const ETYPE: f::view::Key<sets::ActSkbmodAttrs, [u8]> = f::view::Key::new(5);
 
     /// `tm` (`TCA_SKBMOD_TM`, binary).
     #[inline]
@@ -14832,86 +13828,56 @@ impl<'a> ActSkbmodAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `act-skbmod-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ActSkbmodAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `act-skbmod-attrs`: it writes an attribute by its key, a constant of [`ActSkbmodAttrs`](self::ActSkbmodAttrs) (see [`Writer`](f::view::Writer)).
+pub type ActSkbmodAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ActSkbmodAttrs>;
 
-impl<'m, 'a, 'b> ActSkbmodAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `tm` (`TCA_SKBMOD_TM`, binary).
-    #[inline]
-    pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
-
-    /// Writes `parms` (`TCA_SKBMOD_PARMS`, binary).
-    #[inline]
-    pub fn parms(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, value), self)
-    }
-
-    /// Writes `dmac` (`TCA_SKBMOD_DMAC`, binary).
-    #[inline]
-    pub fn dmac(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
-    }
-
-    /// Writes `smac` (`TCA_SKBMOD_SMAC`, binary).
-    #[inline]
-    pub fn smac(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, value), self)
-    }
-
-    /// Writes `etype` (`TCA_SKBMOD_ETYPE`, binary).
-    #[inline]
-    pub fn etype(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `act-tunnel-key-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ActTunnelKeyAttrs<'a>(f::view::RawView<'a, 14>);
-
-impl<'a> f::view::SetView<'a> for ActTunnelKeyAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_ACT_TUNNEL_KEY_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ACT_TUNNEL_KEY_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `act-tunnel-key-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ActTunnelKeyAttrs<'a> = f::view::View<'a, sets::ActTunnelKeyAttrs, 14>;
 
 impl<'a> ActTunnelKeyAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `tm` (`TCA_TUNNEL_KEY_TM`, binary), written by the writer's `put`.
+    pub const TM: f::view::Key<sets::ActTunnelKeyAttrs, f::view::Struct<TcfT>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 14> {
-        &self.0
-    }
+    /// The key of `parms` (`TCA_TUNNEL_KEY_PARMS`, binary), written by the writer's `put`.
+    pub const PARMS: f::view::Key<sets::ActTunnelKeyAttrs, [u8]> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `enc-ipv4-src` (`TCA_TUNNEL_KEY_ENC_IPV4_SRC`, u32, big-endian), written by the writer's `put`.
+    pub const ENC_IPV4_SRC: f::view::Key<sets::ActTunnelKeyAttrs, f::view::Be<u32>> =
+        f::view::Key::new(3);
+
+    /// The key of `enc-ipv4-dst` (`TCA_TUNNEL_KEY_ENC_IPV4_DST`, u32, big-endian), written by the writer's `put`.
+    pub const ENC_IPV4_DST: f::view::Key<sets::ActTunnelKeyAttrs, f::view::Be<u32>> =
+        f::view::Key::new(4);
+
+    /// The key of `enc-ipv6-src` (`TCA_TUNNEL_KEY_ENC_IPV6_SRC`, binary), written by the writer's `put`.
+    pub const ENC_IPV6_SRC: f::view::Key<sets::ActTunnelKeyAttrs, [u8]> = f::view::Key::new(5);
+
+    /// The key of `enc-ipv6-dst` (`TCA_TUNNEL_KEY_ENC_IPV6_DST`, binary), written by the writer's `put`.
+    pub const ENC_IPV6_DST: f::view::Key<sets::ActTunnelKeyAttrs, [u8]> = f::view::Key::new(6);
+
+    /// The key of `enc-key-id` (`TCA_TUNNEL_KEY_ENC_KEY_ID`, u64, big-endian), written by the writer's `put`.
+    pub const ENC_KEY_ID: f::view::Key<sets::ActTunnelKeyAttrs, f::view::Be<u64>> =
+        f::view::Key::new(7);
+
+    /// The key of `enc-dst-port` (`TCA_TUNNEL_KEY_ENC_DST_PORT`, u16, big-endian), written by the writer's `put`.
+    pub const ENC_DST_PORT: f::view::Key<sets::ActTunnelKeyAttrs, f::view::Be<u16>> =
+        f::view::Key::new(9);
+
+    /// The key of `no-csum` (`TCA_TUNNEL_KEY_NO_CSUM`, u8), written by the writer's `put`.
+    pub const NO_CSUM: f::view::Key<sets::ActTunnelKeyAttrs, u8> = f::view::Key::new(10);
+
+    /// The key of `enc-opts` (`TCA_TUNNEL_KEY_ENC_OPTS`, binary), written by the writer's `put`.
+    pub const ENC_OPTS: f::view::Key<sets::ActTunnelKeyAttrs, [u8]> = f::view::Key::new(11);
+
+    /// The key of `enc-tos` (`TCA_TUNNEL_KEY_ENC_TOS`, u8), written by the writer's `put`.
+    pub const ENC_TOS: f::view::Key<sets::ActTunnelKeyAttrs, u8> = f::view::Key::new(12);
+
+    /// The key of `enc-ttl` (`TCA_TUNNEL_KEY_ENC_TTL`, u8), written by the writer's `put`.
+    pub const ENC_TTL: f::view::Key<sets::ActTunnelKeyAttrs, u8> = f::view::Key::new(13);
+
+    /// The key of `no-frag` (`TCA_TUNNEL_KEY_NO_FRAG`, flag), written by the writer's `put`.
+    pub const NO_FRAG: f::view::Key<sets::ActTunnelKeyAttrs, f::view::Flag> = f::view::Key::new(14);
 
     /// `tm` (`TCA_TUNNEL_KEY_TM`, binary).
     #[inline]
@@ -14992,134 +13958,34 @@ impl<'a> ActTunnelKeyAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `act-tunnel-key-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ActTunnelKeyAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `act-tunnel-key-attrs`: it writes an attribute by its key, a constant of [`ActTunnelKeyAttrs`](self::ActTunnelKeyAttrs) (see [`Writer`](f::view::Writer)).
+pub type ActTunnelKeyAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ActTunnelKeyAttrs>;
 
-impl<'m, 'a, 'b> ActTunnelKeyAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `tm` (`TCA_TUNNEL_KEY_TM`, binary).
-    #[inline]
-    pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
-
-    /// Writes `parms` (`TCA_TUNNEL_KEY_PARMS`, binary).
-    #[inline]
-    pub fn parms(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, value), self)
-    }
-
-    /// Writes `enc-ipv4-src` (`TCA_TUNNEL_KEY_ENC_IPV4_SRC`, u32, big-endian).
-    #[inline]
-    pub fn enc_ipv4_src(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(3, &value), self)
-    }
-
-    /// Writes `enc-ipv4-dst` (`TCA_TUNNEL_KEY_ENC_IPV4_DST`, u32, big-endian).
-    #[inline]
-    pub fn enc_ipv4_dst(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(4, &value), self)
-    }
-
-    /// Writes `enc-ipv6-src` (`TCA_TUNNEL_KEY_ENC_IPV6_SRC`, binary).
-    #[inline]
-    pub fn enc_ipv6_src(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, value), self)
-    }
-
-    /// Writes `enc-ipv6-dst` (`TCA_TUNNEL_KEY_ENC_IPV6_DST`, binary).
-    #[inline]
-    pub fn enc_ipv6_dst(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, value), self)
-    }
-
-    /// Writes `enc-key-id` (`TCA_TUNNEL_KEY_ENC_KEY_ID`, u64, big-endian).
-    #[inline]
-    pub fn enc_key_id(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(7, &value), self)
-    }
-
-    /// Writes `enc-dst-port` (`TCA_TUNNEL_KEY_ENC_DST_PORT`, u16, big-endian).
-    #[inline]
-    pub fn enc_dst_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(9, &value), self)
-    }
-
-    /// Writes `no-csum` (`TCA_TUNNEL_KEY_NO_CSUM`, u8).
-    #[inline]
-    pub fn no_csum(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `enc-opts` (`TCA_TUNNEL_KEY_ENC_OPTS`, binary).
-    #[inline]
-    pub fn enc_opts(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, value), self)
-    }
-
-    /// Writes `enc-tos` (`TCA_TUNNEL_KEY_ENC_TOS`, u8).
-    #[inline]
-    pub fn enc_tos(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-
-    /// Writes `enc-ttl` (`TCA_TUNNEL_KEY_ENC_TTL`, u8).
-    #[inline]
-    pub fn enc_ttl(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `no-frag` (`TCA_TUNNEL_KEY_NO_FRAG`, flag).
-    #[inline]
-    pub fn no_frag(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(14), self)
-    }
-}
-
-/// The typed view of tc's attribute set `act-vlan-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ActVlanAttrs<'a>(f::view::RawView<'a, 8>);
-
-impl<'a> f::view::SetView<'a> for ActVlanAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_ACT_VLAN_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ACT_VLAN_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `act-vlan-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ActVlanAttrs<'a> = f::view::View<'a, sets::ActVlanAttrs, 8>;
 
 impl<'a> ActVlanAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `tm` (`TCA_VLAN_TM`, binary), written by the writer's `put`.
+    pub const TM: f::view::Key<sets::ActVlanAttrs, f::view::Struct<TcfT>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
-        &self.0
-    }
+    /// The key of `parms` (`TCA_VLAN_PARMS`, binary), written by the writer's `put`.
+    pub const PARMS: f::view::Key<sets::ActVlanAttrs, f::view::Struct<TcVlan>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `push-vlan-id` (`TCA_VLAN_PUSH_VLAN_ID`, u16), written by the writer's `put`.
+    pub const PUSH_VLAN_ID: f::view::Key<sets::ActVlanAttrs, u16> = f::view::Key::new(3);
+
+    /// The key of `push-vlan-protocol` (`TCA_VLAN_PUSH_VLAN_PROTOCOL`, u16), written by the writer's `put`.
+    pub const PUSH_VLAN_PROTOCOL: f::view::Key<sets::ActVlanAttrs, u16> = f::view::Key::new(4);
+
+    /// The key of `push-vlan-priority` (`TCA_VLAN_PUSH_VLAN_PRIORITY`, u8), written by the writer's `put`.
+    pub const PUSH_VLAN_PRIORITY: f::view::Key<sets::ActVlanAttrs, u8> = f::view::Key::new(6);
+
+    /// The key of `push-eth-dst` (`TCA_VLAN_PUSH_ETH_DST`, binary), written by the writer's `put`.
+    pub const PUSH_ETH_DST: f::view::Key<sets::ActVlanAttrs, [u8]> = f::view::Key::new(7);
+
+    /// The key of `push-eth-src` (`TCA_VLAN_PUSH_ETH_SRC`, binary), written by the writer's `put`.
+    pub const PUSH_ETH_SRC: f::view::Key<sets::ActVlanAttrs, [u8]> = f::view::Key::new(8);
 
     /// `tm` (`TCA_VLAN_TM`, binary).
     #[inline]
@@ -15164,98 +14030,60 @@ impl<'a> ActVlanAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `act-vlan-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ActVlanAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `act-vlan-attrs`: it writes an attribute by its key, a constant of [`ActVlanAttrs`](self::ActVlanAttrs) (see [`Writer`](f::view::Writer)).
+pub type ActVlanAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ActVlanAttrs>;
 
-impl<'m, 'a, 'b> ActVlanAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `tm` (`TCA_VLAN_TM`, binary).
-    #[inline]
-    pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
-
-    /// Writes `parms` (`TCA_VLAN_PARMS`, binary).
-    #[inline]
-    pub fn parms(&mut self, value: &TcVlan) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(2, value), self)
-    }
-
-    /// Writes `push-vlan-id` (`TCA_VLAN_PUSH_VLAN_ID`, u16).
-    #[inline]
-    pub fn push_vlan_id(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `push-vlan-protocol` (`TCA_VLAN_PUSH_VLAN_PROTOCOL`, u16).
-    #[inline]
-    pub fn push_vlan_protocol(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `push-vlan-priority` (`TCA_VLAN_PUSH_VLAN_PRIORITY`, u8).
-    #[inline]
-    pub fn push_vlan_priority(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `push-eth-dst` (`TCA_VLAN_PUSH_ETH_DST`, binary).
-    #[inline]
-    pub fn push_eth_dst(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, value), self)
-    }
-
-    /// Writes `push-eth-src` (`TCA_VLAN_PUSH_ETH_SRC`, binary).
-    #[inline]
-    pub fn push_eth_src(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Attrs<'a>(f::view::RawView<'a, 16>);
-
-impl<'a> f::view::SetView<'a> for Attrs<'a> {
-    const SET: &'static f::AttrSet = &SET_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Attrs<'a> = f::view::View<'a, sets::Attrs, 16>;
 
 impl<'a> Attrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `kind` (`TCA_KIND`, string), written by the writer's `put`.
+    pub const KIND: f::view::Key<sets::Attrs, f::view::Str> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 16> {
-        &self.0
-    }
+    /// The key of `options` (`TCA_OPTIONS`, sub-message), opened by the writer's `open`.
+    pub const OPTIONS: f::view::Key<sets::Attrs, f::view::Open> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `stats` (`TCA_STATS`, binary), written by the writer's `put`.
+    pub const STATS: f::view::Key<sets::Attrs, f::view::Struct<TcStats>> = f::view::Key::new(3);
+
+    /// The key of `xstats` (`TCA_XSTATS`, sub-message), opened by the writer's `open`.
+    pub const XSTATS: f::view::Key<sets::Attrs, f::view::Open> = f::view::Key::new(4);
+
+    /// The key of `rate` (`TCA_RATE`, binary), written by the writer's `put`.
+    pub const RATE: f::view::Key<sets::Attrs, f::view::Struct<GnetEstimator>> =
+        f::view::Key::new(5);
+
+    /// The key of `fcnt` (`TCA_FCNT`, u32), written by the writer's `put`.
+    pub const FCNT: f::view::Key<sets::Attrs, u32> = f::view::Key::new(6);
+
+    /// The key of `stats2` (`TCA_STATS2`, nest), opened by the writer's `nest`.
+    pub const STATS2: f::view::Key<sets::Attrs, f::view::Nested<sets::TcaStatsAttrs>> =
+        f::view::Key::new(7);
+
+    /// The key of `stab` (`TCA_STAB`, nest), opened by the writer's `nest`.
+    pub const STAB: f::view::Key<sets::Attrs, f::view::Nested<sets::TcaStabAttrs>> =
+        f::view::Key::new(8);
+
+    /// The key of `dump-invisible` (`TCA_DUMP_INVISIBLE`, flag), written by the writer's `put`.
+    pub const DUMP_INVISIBLE: f::view::Key<sets::Attrs, f::view::Flag> = f::view::Key::new(10);
+
+    /// The key of `chain` (`TCA_CHAIN`, u32), written by the writer's `put`.
+    pub const CHAIN: f::view::Key<sets::Attrs, u32> = f::view::Key::new(11);
+
+    /// The key of `hw-offload` (`TCA_HW_OFFLOAD`, u8), written by the writer's `put`.
+    pub const HW_OFFLOAD: f::view::Key<sets::Attrs, u8> = f::view::Key::new(12);
+
+    /// The key of `ingress-block` (`TCA_INGRESS_BLOCK`, u32), written by the writer's `put`.
+    pub const INGRESS_BLOCK: f::view::Key<sets::Attrs, u32> = f::view::Key::new(13);
+
+    /// The key of `egress-block` (`TCA_EGRESS_BLOCK`, u32), written by the writer's `put`.
+    pub const EGRESS_BLOCK: f::view::Key<sets::Attrs, u32> = f::view::Key::new(14);
+
+    /// The key of `dump-flags` (`TCA_DUMP_FLAGS`, bitfield32), written by the writer's `put`.
+    pub const DUMP_FLAGS: f::view::Key<sets::Attrs, f::view::Bitfield32> = f::view::Key::new(15);
+
+    /// The key of `ext-warn-msg` (`TCA_EXT_WARN_MSG`, string), written by the writer's `put`.
+    pub const EXT_WARN_MSG: f::view::Key<sets::Attrs, f::view::Str> = f::view::Key::new(16);
 
     /// `kind` (`TCA_KIND`, string).
     #[inline]
@@ -15348,146 +14176,30 @@ impl<'a> Attrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct AttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `attrs`: it writes an attribute by its key, a constant of [`Attrs`](self::Attrs) (see [`Writer`](f::view::Writer)).
+pub type AttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Attrs>;
 
-impl<'m, 'a, 'b> AttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `kind` (`TCA_KIND`, string).
-    #[inline]
-    pub fn kind(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-
-    /// Opens `options` (`TCA_OPTIONS`, sub-message): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn options(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2)
-    }
-
-    /// Writes `stats` (`TCA_STATS`, binary).
-    #[inline]
-    pub fn stats(&mut self, value: &TcStats) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(3, value), self)
-    }
-
-    /// Opens `xstats` (`TCA_XSTATS`, sub-message): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn xstats(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(4)
-    }
-
-    /// Writes `rate` (`TCA_RATE`, binary).
-    #[inline]
-    pub fn rate(&mut self, value: &GnetEstimator) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(5, value), self)
-    }
-
-    /// Writes `fcnt` (`TCA_FCNT`, u32).
-    #[inline]
-    pub fn fcnt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Opens `stats2` (`TCA_STATS2`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn stats2(&mut self) -> Result<TcaStatsAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(7).map(TcaStatsAttrsWriter)
-    }
-
-    /// Opens `stab` (`TCA_STAB`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn stab(&mut self) -> Result<TcaStabAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(8).map(TcaStabAttrsWriter)
-    }
-
-    /// Writes `dump-invisible` (`TCA_DUMP_INVISIBLE`, flag).
-    #[inline]
-    pub fn dump_invisible(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(10), self)
-    }
-
-    /// Writes `chain` (`TCA_CHAIN`, u32).
-    #[inline]
-    pub fn chain(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `hw-offload` (`TCA_HW_OFFLOAD`, u8).
-    #[inline]
-    pub fn hw_offload(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-
-    /// Writes `ingress-block` (`TCA_INGRESS_BLOCK`, u32).
-    #[inline]
-    pub fn ingress_block(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `egress-block` (`TCA_EGRESS_BLOCK`, u32).
-    #[inline]
-    pub fn egress_block(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-
-    /// Writes `dump-flags` (`TCA_DUMP_FLAGS`, bitfield32).
-    #[inline]
-    pub fn dump_flags(&mut self, value: f::view::Bitfield32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `ext-warn-msg` (`TCA_EXT_WARN_MSG`, string).
-    #[inline]
-    pub fn ext_warn_msg(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(16, value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `basic-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct BasicAttrs<'a>(f::view::RawView<'a, 6>);
-
-impl<'a> f::view::SetView<'a> for BasicAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_BASIC_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_BASIC_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `basic-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type BasicAttrs<'a> = f::view::View<'a, sets::BasicAttrs, 6>;
 
 impl<'a> BasicAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `classid` (`TCA_BASIC_CLASSID`, u32), written by the writer's `put`.
+    pub const CLASSID: f::view::Key<sets::BasicAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
-        &self.0
-    }
+    /// The key of `ematches` (`TCA_BASIC_EMATCHES`, nest), opened by the writer's `nest`.
+    pub const EMATCHES: f::view::Key<sets::BasicAttrs, f::view::Nested<sets::EmatchAttrs>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `act` (`TCA_BASIC_ACT`, indexed-array), opened by the writer's `open`.
+    pub const ACT: f::view::Key<sets::BasicAttrs, f::view::Open> = f::view::Key::new(3);
+
+    /// The key of `police` (`TCA_BASIC_POLICE`, nest), opened by the writer's `nest`.
+    pub const POLICE: f::view::Key<sets::BasicAttrs, f::view::Nested<sets::PoliceAttrs>> =
+        f::view::Key::new(4);
+
+    /// The key of `pcnt` (`TCA_BASIC_PCNT`, binary), written by the writer's `put`.
+    pub const PCNT: f::view::Key<sets::BasicAttrs, f::view::Struct<TcBasicPcnt>> =
+        f::view::Key::new(5);
 
     /// `classid` (`TCA_BASIC_CLASSID`, u32).
     #[inline]
@@ -15520,86 +14232,46 @@ impl<'a> BasicAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `basic-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct BasicAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `basic-attrs`: it writes an attribute by its key, a constant of [`BasicAttrs`](self::BasicAttrs) (see [`Writer`](f::view::Writer)).
+pub type BasicAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::BasicAttrs>;
 
-impl<'m, 'a, 'b> BasicAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `classid` (`TCA_BASIC_CLASSID`, u32).
-    #[inline]
-    pub fn classid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Opens `ematches` (`TCA_BASIC_EMATCHES`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn ematches(&mut self) -> Result<EmatchAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(EmatchAttrsWriter)
-    }
-
-    /// Opens `act` (`TCA_BASIC_ACT`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn act(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3)
-    }
-
-    /// Opens `police` (`TCA_BASIC_POLICE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn police(&mut self) -> Result<PoliceAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(4).map(PoliceAttrsWriter)
-    }
-
-    /// Writes `pcnt` (`TCA_BASIC_PCNT`, binary).
-    #[inline]
-    pub fn pcnt(&mut self, value: &TcBasicPcnt) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(5, value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `bpf-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct BpfAttrs<'a>(f::view::RawView<'a, 11>);
-
-impl<'a> f::view::SetView<'a> for BpfAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_BPF_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_BPF_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `bpf-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type BpfAttrs<'a> = f::view::View<'a, sets::BpfAttrs, 11>;
 
 impl<'a> BpfAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `act` (`TCA_BPF_ACT`, indexed-array), opened by the writer's `open`.
+    pub const ACT: f::view::Key<sets::BpfAttrs, f::view::Open> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 11> {
-        &self.0
-    }
+    /// The key of `police` (`TCA_BPF_POLICE`, nest), opened by the writer's `nest`.
+    pub const POLICE: f::view::Key<sets::BpfAttrs, f::view::Nested<sets::PoliceAttrs>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `classid` (`TCA_BPF_CLASSID`, u32), written by the writer's `put`.
+    pub const CLASSID: f::view::Key<sets::BpfAttrs, u32> = f::view::Key::new(3);
+
+    /// The key of `ops-len` (`TCA_BPF_OPS_LEN`, u16), written by the writer's `put`.
+    pub const OPS_LEN: f::view::Key<sets::BpfAttrs, u16> = f::view::Key::new(4);
+
+    /// The key of `ops` (`TCA_BPF_OPS`, binary), written by the writer's `put`.
+    pub const OPS: f::view::Key<sets::BpfAttrs, [u8]> = f::view::Key::new(5);
+
+    /// The key of `fd` (`TCA_BPF_FD`, u32), written by the writer's `put`.
+    pub const FD: f::view::Key<sets::BpfAttrs, u32> = f::view::Key::new(6);
+
+    /// The key of `name` (`TCA_BPF_NAME`, string), written by the writer's `put`.
+    pub const NAME: f::view::Key<sets::BpfAttrs, f::view::Str> = f::view::Key::new(7);
+
+    /// The key of `flags` (`TCA_BPF_FLAGS`, u32), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::BpfAttrs, u32> = f::view::Key::new(8);
+
+    /// The key of `flags-gen` (`TCA_BPF_FLAGS_GEN`, u32), written by the writer's `put`.
+    pub const FLAGS_GEN: f::view::Key<sets::BpfAttrs, u32> = f::view::Key::new(9);
+
+    /// The key of `tag` (`TCA_BPF_TAG`, binary), written by the writer's `put`.
+    pub const TAG: f::view::Key<sets::BpfAttrs, [u8]> = f::view::Key::new(10);
+
+    /// The key of `id` (`TCA_BPF_ID`, u32), written by the writer's `put`.
+    pub const ID: f::view::Key<sets::BpfAttrs, u32> = f::view::Key::new(11);
 
     /// `act` (`TCA_BPF_ACT`, indexed-array).
     #[inline]
@@ -15668,122 +14340,63 @@ impl<'a> BpfAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `bpf-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct BpfAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `bpf-attrs`: it writes an attribute by its key, a constant of [`BpfAttrs`](self::BpfAttrs) (see [`Writer`](f::view::Writer)).
+pub type BpfAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::BpfAttrs>;
 
-impl<'m, 'a, 'b> BpfAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `act` (`TCA_BPF_ACT`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn act(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1)
-    }
-
-    /// Opens `police` (`TCA_BPF_POLICE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn police(&mut self) -> Result<PoliceAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(PoliceAttrsWriter)
-    }
-
-    /// Writes `classid` (`TCA_BPF_CLASSID`, u32).
-    #[inline]
-    pub fn classid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `ops-len` (`TCA_BPF_OPS_LEN`, u16).
-    #[inline]
-    pub fn ops_len(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `ops` (`TCA_BPF_OPS`, binary).
-    #[inline]
-    pub fn ops(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, value), self)
-    }
-
-    /// Writes `fd` (`TCA_BPF_FD`, u32).
-    #[inline]
-    pub fn fd(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `name` (`TCA_BPF_NAME`, string).
-    #[inline]
-    pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(7, value), self)
-    }
-
-    /// Writes `flags` (`TCA_BPF_FLAGS`, u32).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `flags-gen` (`TCA_BPF_FLAGS_GEN`, u32).
-    #[inline]
-    pub fn flags_gen(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `tag` (`TCA_BPF_TAG`, binary).
-    #[inline]
-    pub fn tag(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, value), self)
-    }
-
-    /// Writes `id` (`TCA_BPF_ID`, u32).
-    #[inline]
-    pub fn id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `cake-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct CakeAttrs<'a>(f::view::RawView<'a, 18>);
-
-impl<'a> f::view::SetView<'a> for CakeAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_CAKE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_CAKE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `cake-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type CakeAttrs<'a> = f::view::View<'a, sets::CakeAttrs, 18>;
 
 impl<'a> CakeAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `base-rate64` (`TCA_CAKE_BASE_RATE64`, u64), written by the writer's `put`.
+    pub const BASE_RATE64: f::view::Key<sets::CakeAttrs, u64> = f::view::Key::new(2);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 18> {
-        &self.0
-    }
+    /// The key of `diffserv-mode` (`TCA_CAKE_DIFFSERV_MODE`, u32), written by the writer's `put`.
+    pub const DIFFSERV_MODE: f::view::Key<sets::CakeAttrs, u32> = f::view::Key::new(3);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `atm` (`TCA_CAKE_ATM`, u32), written by the writer's `put`.
+    pub const ATM: f::view::Key<sets::CakeAttrs, u32> = f::view::Key::new(4);
+
+    /// The key of `flow-mode` (`TCA_CAKE_FLOW_MODE`, u32), written by the writer's `put`.
+    pub const FLOW_MODE: f::view::Key<sets::CakeAttrs, u32> = f::view::Key::new(5);
+
+    /// The key of `overhead` (`TCA_CAKE_OVERHEAD`, u32), written by the writer's `put`.
+    pub const OVERHEAD: f::view::Key<sets::CakeAttrs, u32> = f::view::Key::new(6);
+
+    /// The key of `rtt` (`TCA_CAKE_RTT`, u32), written by the writer's `put`.
+    pub const RTT: f::view::Key<sets::CakeAttrs, u32> = f::view::Key::new(7);
+
+    /// The key of `target` (`TCA_CAKE_TARGET`, u32), written by the writer's `put`.
+    pub const TARGET: f::view::Key<sets::CakeAttrs, u32> = f::view::Key::new(8);
+
+    /// The key of `autorate` (`TCA_CAKE_AUTORATE`, u32), written by the writer's `put`.
+    pub const AUTORATE: f::view::Key<sets::CakeAttrs, u32> = f::view::Key::new(9);
+
+    /// The key of `memory` (`TCA_CAKE_MEMORY`, u32), written by the writer's `put`.
+    pub const MEMORY: f::view::Key<sets::CakeAttrs, u32> = f::view::Key::new(10);
+
+    /// The key of `nat` (`TCA_CAKE_NAT`, u32), written by the writer's `put`.
+    pub const NAT: f::view::Key<sets::CakeAttrs, u32> = f::view::Key::new(11);
+
+    /// The key of `raw` (`TCA_CAKE_RAW`, u32), written by the writer's `put`.
+    pub const RAW: f::view::Key<sets::CakeAttrs, u32> = f::view::Key::new(12);
+
+    /// The key of `wash` (`TCA_CAKE_WASH`, u32), written by the writer's `put`.
+    pub const WASH: f::view::Key<sets::CakeAttrs, u32> = f::view::Key::new(13);
+
+    /// The key of `mpu` (`TCA_CAKE_MPU`, u32), written by the writer's `put`.
+    pub const MPU: f::view::Key<sets::CakeAttrs, u32> = f::view::Key::new(14);
+
+    /// The key of `ingress` (`TCA_CAKE_INGRESS`, u32), written by the writer's `put`.
+    pub const INGRESS: f::view::Key<sets::CakeAttrs, u32> = f::view::Key::new(15);
+
+    /// The key of `ack-filter` (`TCA_CAKE_ACK_FILTER`, u32), written by the writer's `put`.
+    pub const ACK_FILTER: f::view::Key<sets::CakeAttrs, u32> = f::view::Key::new(16);
+
+    /// The key of `split-gso` (`TCA_CAKE_SPLIT_GSO`, u32), written by the writer's `put`.
+    pub const SPLIT_GSO: f::view::Key<sets::CakeAttrs, u32> = f::view::Key::new(17);
+
+    /// The key of `fwmark` (`TCA_CAKE_FWMARK`, u32), written by the writer's `put`.
+    pub const FWMARK: f::view::Key<sets::CakeAttrs, u32> = f::view::Key::new(18);
 
     /// `base-rate64` (`TCA_CAKE_BASE_RATE64`, u64).
     #[inline]
@@ -15888,158 +14501,60 @@ impl<'a> CakeAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `cake-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct CakeAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `cake-attrs`: it writes an attribute by its key, a constant of [`CakeAttrs`](self::CakeAttrs) (see [`Writer`](f::view::Writer)).
+pub type CakeAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::CakeAttrs>;
 
-impl<'m, 'a, 'b> CakeAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `base-rate64` (`TCA_CAKE_BASE_RATE64`, u64).
-    #[inline]
-    pub fn base_rate64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `diffserv-mode` (`TCA_CAKE_DIFFSERV_MODE`, u32).
-    #[inline]
-    pub fn diffserv_mode(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `atm` (`TCA_CAKE_ATM`, u32).
-    #[inline]
-    pub fn atm(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `flow-mode` (`TCA_CAKE_FLOW_MODE`, u32).
-    #[inline]
-    pub fn flow_mode(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `overhead` (`TCA_CAKE_OVERHEAD`, u32).
-    #[inline]
-    pub fn overhead(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `rtt` (`TCA_CAKE_RTT`, u32).
-    #[inline]
-    pub fn rtt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `target` (`TCA_CAKE_TARGET`, u32).
-    #[inline]
-    pub fn target(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `autorate` (`TCA_CAKE_AUTORATE`, u32).
-    #[inline]
-    pub fn autorate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `memory` (`TCA_CAKE_MEMORY`, u32).
-    #[inline]
-    pub fn memory(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `nat` (`TCA_CAKE_NAT`, u32).
-    #[inline]
-    pub fn nat(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `raw` (`TCA_CAKE_RAW`, u32).
-    #[inline]
-    pub fn raw_attr(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-
-    /// Writes `wash` (`TCA_CAKE_WASH`, u32).
-    #[inline]
-    pub fn wash(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `mpu` (`TCA_CAKE_MPU`, u32).
-    #[inline]
-    pub fn mpu(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-
-    /// Writes `ingress` (`TCA_CAKE_INGRESS`, u32).
-    #[inline]
-    pub fn ingress(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `ack-filter` (`TCA_CAKE_ACK_FILTER`, u32).
-    #[inline]
-    pub fn ack_filter(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, &value), self)
-    }
-
-    /// Writes `split-gso` (`TCA_CAKE_SPLIT_GSO`, u32).
-    #[inline]
-    pub fn split_gso(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(17, &value), self)
-    }
-
-    /// Writes `fwmark` (`TCA_CAKE_FWMARK`, u32).
-    #[inline]
-    pub fn fwmark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(18, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `cake-stats-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct CakeStatsAttrs<'a>(f::view::RawView<'a, 17>);
-
-impl<'a> f::view::SetView<'a> for CakeStatsAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_CAKE_STATS_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_CAKE_STATS_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `cake-stats-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type CakeStatsAttrs<'a> = f::view::View<'a, sets::CakeStatsAttrs, 17>;
 
 impl<'a> CakeStatsAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `capacity-estimate64` (`TCA_CAKE_STATS_CAPACITY_ESTIMATE64`, u64), written by the writer's `put`.
+    pub const CAPACITY_ESTIMATE64: f::view::Key<sets::CakeStatsAttrs, u64> = f::view::Key::new(2);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 17> {
-        &self.0
-    }
+    /// The key of `memory-limit` (`TCA_CAKE_STATS_MEMORY_LIMIT`, u32), written by the writer's `put`.
+    pub const MEMORY_LIMIT: f::view::Key<sets::CakeStatsAttrs, u32> = f::view::Key::new(3);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `memory-used` (`TCA_CAKE_STATS_MEMORY_USED`, u32), written by the writer's `put`.
+    pub const MEMORY_USED: f::view::Key<sets::CakeStatsAttrs, u32> = f::view::Key::new(4);
+
+    /// The key of `avg-netoff` (`TCA_CAKE_STATS_AVG_NETOFF`, u32), written by the writer's `put`.
+    pub const AVG_NETOFF: f::view::Key<sets::CakeStatsAttrs, u32> = f::view::Key::new(5);
+
+    /// The key of `min-netlen` (`TCA_CAKE_STATS_MIN_NETLEN`, u32), written by the writer's `put`.
+    pub const MIN_NETLEN: f::view::Key<sets::CakeStatsAttrs, u32> = f::view::Key::new(6);
+
+    /// The key of `max-netlen` (`TCA_CAKE_STATS_MAX_NETLEN`, u32), written by the writer's `put`.
+    pub const MAX_NETLEN: f::view::Key<sets::CakeStatsAttrs, u32> = f::view::Key::new(7);
+
+    /// The key of `min-adjlen` (`TCA_CAKE_STATS_MIN_ADJLEN`, u32), written by the writer's `put`.
+    pub const MIN_ADJLEN: f::view::Key<sets::CakeStatsAttrs, u32> = f::view::Key::new(8);
+
+    /// The key of `max-adjlen` (`TCA_CAKE_STATS_MAX_ADJLEN`, u32), written by the writer's `put`.
+    pub const MAX_ADJLEN: f::view::Key<sets::CakeStatsAttrs, u32> = f::view::Key::new(9);
+
+    /// The key of `tin-stats` (`TCA_CAKE_STATS_TIN_STATS`, indexed-array), opened by the writer's `open`.
+    pub const TIN_STATS: f::view::Key<sets::CakeStatsAttrs, f::view::Open> = f::view::Key::new(10);
+
+    /// The key of `deficit` (`TCA_CAKE_STATS_DEFICIT`, s32), written by the writer's `put`.
+    pub const DEFICIT: f::view::Key<sets::CakeStatsAttrs, i32> = f::view::Key::new(11);
+
+    /// The key of `cobalt-count` (`TCA_CAKE_STATS_COBALT_COUNT`, u32), written by the writer's `put`.
+    pub const COBALT_COUNT: f::view::Key<sets::CakeStatsAttrs, u32> = f::view::Key::new(12);
+
+    /// The key of `dropping` (`TCA_CAKE_STATS_DROPPING`, u32), written by the writer's `put`.
+    pub const DROPPING: f::view::Key<sets::CakeStatsAttrs, u32> = f::view::Key::new(13);
+
+    /// The key of `drop-next-us` (`TCA_CAKE_STATS_DROP_NEXT_US`, s32), written by the writer's `put`.
+    pub const DROP_NEXT_US: f::view::Key<sets::CakeStatsAttrs, i32> = f::view::Key::new(14);
+
+    /// The key of `p-drop` (`TCA_CAKE_STATS_P_DROP`, u32), written by the writer's `put`.
+    pub const P_DROP: f::view::Key<sets::CakeStatsAttrs, u32> = f::view::Key::new(15);
+
+    /// The key of `blue-timer-us` (`TCA_CAKE_STATS_BLUE_TIMER_US`, s32), written by the writer's `put`.
+    pub const BLUE_TIMER_US: f::view::Key<sets::CakeStatsAttrs, i32> = f::view::Key::new(16);
+
+    /// The key of `active-queues` (`TCA_CAKE_STATS_ACTIVE_QUEUES`, u32), written by the writer's `put`.
+    pub const ACTIVE_QUEUES: f::view::Key<sets::CakeStatsAttrs, u32> = f::view::Key::new(17);
 
     /// `capacity-estimate64` (`TCA_CAKE_STATS_CAPACITY_ESTIMATE64`, u64).
     #[inline]
@@ -16138,152 +14653,87 @@ impl<'a> CakeStatsAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `cake-stats-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct CakeStatsAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `cake-stats-attrs`: it writes an attribute by its key, a constant of [`CakeStatsAttrs`](self::CakeStatsAttrs) (see [`Writer`](f::view::Writer)).
+pub type CakeStatsAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::CakeStatsAttrs>;
 
-impl<'m, 'a, 'b> CakeStatsAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `capacity-estimate64` (`TCA_CAKE_STATS_CAPACITY_ESTIMATE64`, u64).
-    #[inline]
-    pub fn capacity_estimate64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `memory-limit` (`TCA_CAKE_STATS_MEMORY_LIMIT`, u32).
-    #[inline]
-    pub fn memory_limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `memory-used` (`TCA_CAKE_STATS_MEMORY_USED`, u32).
-    #[inline]
-    pub fn memory_used(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `avg-netoff` (`TCA_CAKE_STATS_AVG_NETOFF`, u32).
-    #[inline]
-    pub fn avg_netoff(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `min-netlen` (`TCA_CAKE_STATS_MIN_NETLEN`, u32).
-    #[inline]
-    pub fn min_netlen(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `max-netlen` (`TCA_CAKE_STATS_MAX_NETLEN`, u32).
-    #[inline]
-    pub fn max_netlen(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `min-adjlen` (`TCA_CAKE_STATS_MIN_ADJLEN`, u32).
-    #[inline]
-    pub fn min_adjlen(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `max-adjlen` (`TCA_CAKE_STATS_MAX_ADJLEN`, u32).
-    #[inline]
-    pub fn max_adjlen(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Opens `tin-stats` (`TCA_CAKE_STATS_TIN_STATS`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn tin_stats(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(10)
-    }
-
-    /// Writes `deficit` (`TCA_CAKE_STATS_DEFICIT`, s32).
-    #[inline]
-    pub fn deficit(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `cobalt-count` (`TCA_CAKE_STATS_COBALT_COUNT`, u32).
-    #[inline]
-    pub fn cobalt_count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-
-    /// Writes `dropping` (`TCA_CAKE_STATS_DROPPING`, u32).
-    #[inline]
-    pub fn dropping(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `drop-next-us` (`TCA_CAKE_STATS_DROP_NEXT_US`, s32).
-    #[inline]
-    pub fn drop_next_us(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-
-    /// Writes `p-drop` (`TCA_CAKE_STATS_P_DROP`, u32).
-    #[inline]
-    pub fn p_drop(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `blue-timer-us` (`TCA_CAKE_STATS_BLUE_TIMER_US`, s32).
-    #[inline]
-    pub fn blue_timer_us(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, &value), self)
-    }
-
-    /// Writes `active-queues` (`TCA_CAKE_STATS_ACTIVE_QUEUES`, u32).
-    #[inline]
-    pub fn active_queues(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(17, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `cake-tin-stats-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct CakeTinStatsAttrs<'a>(f::view::RawView<'a, 25>);
-
-impl<'a> f::view::SetView<'a> for CakeTinStatsAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_CAKE_TIN_STATS_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_CAKE_TIN_STATS_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `cake-tin-stats-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type CakeTinStatsAttrs<'a> = f::view::View<'a, sets::CakeTinStatsAttrs, 25>;
 
 impl<'a> CakeTinStatsAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `sent-packets` (`TCA_CAKE_TIN_STATS_SENT_PACKETS`, u32), written by the writer's `put`.
+    pub const SENT_PACKETS: f::view::Key<sets::CakeTinStatsAttrs, u32> = f::view::Key::new(2);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 25> {
-        &self.0
-    }
+    /// The key of `sent-bytes64` (`TCA_CAKE_TIN_STATS_SENT_BYTES64`, u64), written by the writer's `put`.
+    pub const SENT_BYTES64: f::view::Key<sets::CakeTinStatsAttrs, u64> = f::view::Key::new(3);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `dropped-packets` (`TCA_CAKE_TIN_STATS_DROPPED_PACKETS`, u32), written by the writer's `put`.
+    pub const DROPPED_PACKETS: f::view::Key<sets::CakeTinStatsAttrs, u32> = f::view::Key::new(4);
+
+    /// The key of `dropped-bytes64` (`TCA_CAKE_TIN_STATS_DROPPED_BYTES64`, u64), written by the writer's `put`.
+    pub const DROPPED_BYTES64: f::view::Key<sets::CakeTinStatsAttrs, u64> = f::view::Key::new(5);
+
+    /// The key of `acks-dropped-packets` (`TCA_CAKE_TIN_STATS_ACKS_DROPPED_PACKETS`, u32), written by the writer's `put`.
+    pub const ACKS_DROPPED_PACKETS: f::view::Key<sets::CakeTinStatsAttrs, u32> =
+        f::view::Key::new(6);
+
+    /// The key of `acks-dropped-bytes64` (`TCA_CAKE_TIN_STATS_ACKS_DROPPED_BYTES64`, u64), written by the writer's `put`.
+    pub const ACKS_DROPPED_BYTES64: f::view::Key<sets::CakeTinStatsAttrs, u64> =
+        f::view::Key::new(7);
+
+    /// The key of `ecn-marked-packets` (`TCA_CAKE_TIN_STATS_ECN_MARKED_PACKETS`, u32), written by the writer's `put`.
+    pub const ECN_MARKED_PACKETS: f::view::Key<sets::CakeTinStatsAttrs, u32> = f::view::Key::new(8);
+
+    /// The key of `ecn-marked-bytes64` (`TCA_CAKE_TIN_STATS_ECN_MARKED_BYTES64`, u64), written by the writer's `put`.
+    pub const ECN_MARKED_BYTES64: f::view::Key<sets::CakeTinStatsAttrs, u64> = f::view::Key::new(9);
+
+    /// The key of `backlog-packets` (`TCA_CAKE_TIN_STATS_BACKLOG_PACKETS`, u32), written by the writer's `put`.
+    pub const BACKLOG_PACKETS: f::view::Key<sets::CakeTinStatsAttrs, u32> = f::view::Key::new(10);
+
+    /// The key of `backlog-bytes` (`TCA_CAKE_TIN_STATS_BACKLOG_BYTES`, u32), written by the writer's `put`.
+    pub const BACKLOG_BYTES: f::view::Key<sets::CakeTinStatsAttrs, u32> = f::view::Key::new(11);
+
+    /// The key of `threshold-rate64` (`TCA_CAKE_TIN_STATS_THRESHOLD_RATE64`, u64), written by the writer's `put`.
+    pub const THRESHOLD_RATE64: f::view::Key<sets::CakeTinStatsAttrs, u64> = f::view::Key::new(12);
+
+    /// The key of `target-us` (`TCA_CAKE_TIN_STATS_TARGET_US`, u32), written by the writer's `put`.
+    pub const TARGET_US: f::view::Key<sets::CakeTinStatsAttrs, u32> = f::view::Key::new(13);
+
+    /// The key of `interval-us` (`TCA_CAKE_TIN_STATS_INTERVAL_US`, u32), written by the writer's `put`.
+    pub const INTERVAL_US: f::view::Key<sets::CakeTinStatsAttrs, u32> = f::view::Key::new(14);
+
+    /// The key of `way-indirect-hits` (`TCA_CAKE_TIN_STATS_WAY_INDIRECT_HITS`, u32), written by the writer's `put`.
+    pub const WAY_INDIRECT_HITS: f::view::Key<sets::CakeTinStatsAttrs, u32> = f::view::Key::new(15);
+
+    /// The key of `way-misses` (`TCA_CAKE_TIN_STATS_WAY_MISSES`, u32), written by the writer's `put`.
+    pub const WAY_MISSES: f::view::Key<sets::CakeTinStatsAttrs, u32> = f::view::Key::new(16);
+
+    /// The key of `way-collisions` (`TCA_CAKE_TIN_STATS_WAY_COLLISIONS`, u32), written by the writer's `put`.
+    pub const WAY_COLLISIONS: f::view::Key<sets::CakeTinStatsAttrs, u32> = f::view::Key::new(17);
+
+    /// The key of `peak-delay-us` (`TCA_CAKE_TIN_STATS_PEAK_DELAY_US`, u32), written by the writer's `put`.
+    pub const PEAK_DELAY_US: f::view::Key<sets::CakeTinStatsAttrs, u32> = f::view::Key::new(18);
+
+    /// The key of `avg-delay-us` (`TCA_CAKE_TIN_STATS_AVG_DELAY_US`, u32), written by the writer's `put`.
+    pub const AVG_DELAY_US: f::view::Key<sets::CakeTinStatsAttrs, u32> = f::view::Key::new(19);
+
+    /// The key of `base-delay-us` (`TCA_CAKE_TIN_STATS_BASE_DELAY_US`, u32), written by the writer's `put`.
+    pub const BASE_DELAY_US: f::view::Key<sets::CakeTinStatsAttrs, u32> = f::view::Key::new(20);
+
+    /// The key of `sparse-flows` (`TCA_CAKE_TIN_STATS_SPARSE_FLOWS`, u32), written by the writer's `put`.
+    pub const SPARSE_FLOWS: f::view::Key<sets::CakeTinStatsAttrs, u32> = f::view::Key::new(21);
+
+    /// The key of `bulk-flows` (`TCA_CAKE_TIN_STATS_BULK_FLOWS`, u32), written by the writer's `put`.
+    pub const BULK_FLOWS: f::view::Key<sets::CakeTinStatsAttrs, u32> = f::view::Key::new(22);
+
+    /// The key of `unresponsive-flows` (`TCA_CAKE_TIN_STATS_UNRESPONSIVE_FLOWS`, u32), written by the writer's `put`.
+    pub const UNRESPONSIVE_FLOWS: f::view::Key<sets::CakeTinStatsAttrs, u32> =
+        f::view::Key::new(23);
+
+    /// The key of `max-skblen` (`TCA_CAKE_TIN_STATS_MAX_SKBLEN`, u32), written by the writer's `put`.
+    pub const MAX_SKBLEN: f::view::Key<sets::CakeTinStatsAttrs, u32> = f::view::Key::new(24);
+
+    /// The key of `flow-quantum` (`TCA_CAKE_TIN_STATS_FLOW_QUANTUM`, u32), written by the writer's `put`.
+    pub const FLOW_QUANTUM: f::view::Key<sets::CakeTinStatsAttrs, u32> = f::view::Key::new(25);
 
     /// `sent-packets` (`TCA_CAKE_TIN_STATS_SENT_PACKETS`, u32).
     #[inline]
@@ -16430,200 +14880,16 @@ impl<'a> CakeTinStatsAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `cake-tin-stats-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct CakeTinStatsAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `cake-tin-stats-attrs`: it writes an attribute by its key, a constant of [`CakeTinStatsAttrs`](self::CakeTinStatsAttrs) (see [`Writer`](f::view::Writer)).
+pub type CakeTinStatsAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::CakeTinStatsAttrs>;
 
-impl<'m, 'a, 'b> CakeTinStatsAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `sent-packets` (`TCA_CAKE_TIN_STATS_SENT_PACKETS`, u32).
-    #[inline]
-    pub fn sent_packets(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `sent-bytes64` (`TCA_CAKE_TIN_STATS_SENT_BYTES64`, u64).
-    #[inline]
-    pub fn sent_bytes64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `dropped-packets` (`TCA_CAKE_TIN_STATS_DROPPED_PACKETS`, u32).
-    #[inline]
-    pub fn dropped_packets(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `dropped-bytes64` (`TCA_CAKE_TIN_STATS_DROPPED_BYTES64`, u64).
-    #[inline]
-    pub fn dropped_bytes64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `acks-dropped-packets` (`TCA_CAKE_TIN_STATS_ACKS_DROPPED_PACKETS`, u32).
-    #[inline]
-    pub fn acks_dropped_packets(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `acks-dropped-bytes64` (`TCA_CAKE_TIN_STATS_ACKS_DROPPED_BYTES64`, u64).
-    #[inline]
-    pub fn acks_dropped_bytes64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `ecn-marked-packets` (`TCA_CAKE_TIN_STATS_ECN_MARKED_PACKETS`, u32).
-    #[inline]
-    pub fn ecn_marked_packets(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `ecn-marked-bytes64` (`TCA_CAKE_TIN_STATS_ECN_MARKED_BYTES64`, u64).
-    #[inline]
-    pub fn ecn_marked_bytes64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `backlog-packets` (`TCA_CAKE_TIN_STATS_BACKLOG_PACKETS`, u32).
-    #[inline]
-    pub fn backlog_packets(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `backlog-bytes` (`TCA_CAKE_TIN_STATS_BACKLOG_BYTES`, u32).
-    #[inline]
-    pub fn backlog_bytes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `threshold-rate64` (`TCA_CAKE_TIN_STATS_THRESHOLD_RATE64`, u64).
-    #[inline]
-    pub fn threshold_rate64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-
-    /// Writes `target-us` (`TCA_CAKE_TIN_STATS_TARGET_US`, u32).
-    #[inline]
-    pub fn target_us(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `interval-us` (`TCA_CAKE_TIN_STATS_INTERVAL_US`, u32).
-    #[inline]
-    pub fn interval_us(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-
-    /// Writes `way-indirect-hits` (`TCA_CAKE_TIN_STATS_WAY_INDIRECT_HITS`, u32).
-    #[inline]
-    pub fn way_indirect_hits(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `way-misses` (`TCA_CAKE_TIN_STATS_WAY_MISSES`, u32).
-    #[inline]
-    pub fn way_misses(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, &value), self)
-    }
-
-    /// Writes `way-collisions` (`TCA_CAKE_TIN_STATS_WAY_COLLISIONS`, u32).
-    #[inline]
-    pub fn way_collisions(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(17, &value), self)
-    }
-
-    /// Writes `peak-delay-us` (`TCA_CAKE_TIN_STATS_PEAK_DELAY_US`, u32).
-    #[inline]
-    pub fn peak_delay_us(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(18, &value), self)
-    }
-
-    /// Writes `avg-delay-us` (`TCA_CAKE_TIN_STATS_AVG_DELAY_US`, u32).
-    #[inline]
-    pub fn avg_delay_us(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(19, &value), self)
-    }
-
-    /// Writes `base-delay-us` (`TCA_CAKE_TIN_STATS_BASE_DELAY_US`, u32).
-    #[inline]
-    pub fn base_delay_us(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(20, &value), self)
-    }
-
-    /// Writes `sparse-flows` (`TCA_CAKE_TIN_STATS_SPARSE_FLOWS`, u32).
-    #[inline]
-    pub fn sparse_flows(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(21, &value), self)
-    }
-
-    /// Writes `bulk-flows` (`TCA_CAKE_TIN_STATS_BULK_FLOWS`, u32).
-    #[inline]
-    pub fn bulk_flows(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(22, &value), self)
-    }
-
-    /// Writes `unresponsive-flows` (`TCA_CAKE_TIN_STATS_UNRESPONSIVE_FLOWS`, u32).
-    #[inline]
-    pub fn unresponsive_flows(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(23, &value), self)
-    }
-
-    /// Writes `max-skblen` (`TCA_CAKE_TIN_STATS_MAX_SKBLEN`, u32).
-    #[inline]
-    pub fn max_skblen(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(24, &value), self)
-    }
-
-    /// Writes `flow-quantum` (`TCA_CAKE_TIN_STATS_FLOW_QUANTUM`, u32).
-    #[inline]
-    pub fn flow_quantum(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(25, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `cbs-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct CbsAttrs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for CbsAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_CBS_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_CBS_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `cbs-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type CbsAttrs<'a> = f::view::View<'a, sets::CbsAttrs, 1>;
 
 impl<'a> CbsAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `parms` (`TCA_CBS_PARMS`, binary), written by the writer's `put`.
+    pub const PARMS: f::view::Key<sets::CbsAttrs, f::view::Struct<TcCbsQopt>> =
+        f::view::Key::new(1);
 
     /// `parms` (`TCA_CBS_PARMS`, binary).
     #[inline]
@@ -16632,62 +14898,22 @@ impl<'a> CbsAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `cbs-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct CbsAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `cbs-attrs`: it writes an attribute by its key, a constant of [`CbsAttrs`](self::CbsAttrs) (see [`Writer`](f::view::Writer)).
+pub type CbsAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::CbsAttrs>;
 
-impl<'m, 'a, 'b> CbsAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `parms` (`TCA_CBS_PARMS`, binary).
-    #[inline]
-    pub fn parms(&mut self, value: &TcCbsQopt) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `cgroup-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct CgroupAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for CgroupAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_CGROUP_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_CGROUP_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `cgroup-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type CgroupAttrs<'a> = f::view::View<'a, sets::CgroupAttrs, 3>;
 
 impl<'a> CgroupAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `act` (`TCA_CGROUP_ACT`, indexed-array), opened by the writer's `open`.
+    pub const ACT: f::view::Key<sets::CgroupAttrs, f::view::Open> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `police` (`TCA_CGROUP_POLICE`, nest), opened by the writer's `nest`.
+    pub const POLICE: f::view::Key<sets::CgroupAttrs, f::view::Nested<sets::PoliceAttrs>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `ematches` (`TCA_CGROUP_EMATCHES`, binary), written by the writer's `put`.
+    pub const EMATCHES: f::view::Key<sets::CgroupAttrs, [u8]> = f::view::Key::new(3);
 
     /// `act` (`TCA_CGROUP_ACT`, indexed-array).
     #[inline]
@@ -16708,74 +14934,22 @@ impl<'a> CgroupAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `cgroup-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct CgroupAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `cgroup-attrs`: it writes an attribute by its key, a constant of [`CgroupAttrs`](self::CgroupAttrs) (see [`Writer`](f::view::Writer)).
+pub type CgroupAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::CgroupAttrs>;
 
-impl<'m, 'a, 'b> CgroupAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `act` (`TCA_CGROUP_ACT`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn act(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1)
-    }
-
-    /// Opens `police` (`TCA_CGROUP_POLICE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn police(&mut self) -> Result<PoliceAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(PoliceAttrsWriter)
-    }
-
-    /// Writes `ematches` (`TCA_CGROUP_EMATCHES`, binary).
-    #[inline]
-    pub fn ematches(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `choke-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ChokeAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for ChokeAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_CHOKE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_CHOKE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `choke-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ChokeAttrs<'a> = f::view::View<'a, sets::ChokeAttrs, 3>;
 
 impl<'a> ChokeAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `parms` (`TCA_CHOKE_PARMS`, binary), written by the writer's `put`.
+    pub const PARMS: f::view::Key<sets::ChokeAttrs, f::view::Struct<TcRedQopt>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `stab` (`TCA_CHOKE_STAB`, binary), written by the writer's `put`.
+    pub const STAB: f::view::Key<sets::ChokeAttrs, [u8]> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `max-p` (`TCA_CHOKE_MAX_P`, u32), written by the writer's `put`.
+    pub const MAX_P: f::view::Key<sets::ChokeAttrs, u32> = f::view::Key::new(3);
 
     /// `parms` (`TCA_CHOKE_PARMS`, binary).
     #[inline]
@@ -16796,74 +14970,27 @@ impl<'a> ChokeAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `choke-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ChokeAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `choke-attrs`: it writes an attribute by its key, a constant of [`ChokeAttrs`](self::ChokeAttrs) (see [`Writer`](f::view::Writer)).
+pub type ChokeAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ChokeAttrs>;
 
-impl<'m, 'a, 'b> ChokeAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `parms` (`TCA_CHOKE_PARMS`, binary).
-    #[inline]
-    pub fn parms(&mut self, value: &TcRedQopt) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
-
-    /// Writes `stab` (`TCA_CHOKE_STAB`, binary).
-    #[inline]
-    pub fn stab(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, value), self)
-    }
-
-    /// Writes `max-p` (`TCA_CHOKE_MAX_P`, u32).
-    #[inline]
-    pub fn max_p(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `codel-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct CodelAttrs<'a>(f::view::RawView<'a, 5>);
-
-impl<'a> f::view::SetView<'a> for CodelAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_CODEL_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_CODEL_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `codel-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type CodelAttrs<'a> = f::view::View<'a, sets::CodelAttrs, 5>;
 
 impl<'a> CodelAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `target` (`TCA_CODEL_TARGET`, u32), written by the writer's `put`.
+    pub const TARGET: f::view::Key<sets::CodelAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
-        &self.0
-    }
+    /// The key of `limit` (`TCA_CODEL_LIMIT`, u32), written by the writer's `put`.
+    pub const LIMIT: f::view::Key<sets::CodelAttrs, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `interval` (`TCA_CODEL_INTERVAL`, u32), written by the writer's `put`.
+    pub const INTERVAL: f::view::Key<sets::CodelAttrs, u32> = f::view::Key::new(3);
+
+    /// The key of `ecn` (`TCA_CODEL_ECN`, u32), written by the writer's `put`.
+    pub const ECN: f::view::Key<sets::CodelAttrs, u32> = f::view::Key::new(4);
+
+    /// The key of `ce-threshold` (`TCA_CODEL_CE_THRESHOLD`, u32), written by the writer's `put`.
+    pub const CE_THRESHOLD: f::view::Key<sets::CodelAttrs, u32> = f::view::Key::new(5);
 
     /// `target` (`TCA_CODEL_TARGET`, u32).
     #[inline]
@@ -16896,86 +15023,15 @@ impl<'a> CodelAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `codel-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct CodelAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `codel-attrs`: it writes an attribute by its key, a constant of [`CodelAttrs`](self::CodelAttrs) (see [`Writer`](f::view::Writer)).
+pub type CodelAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::CodelAttrs>;
 
-impl<'m, 'a, 'b> CodelAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `target` (`TCA_CODEL_TARGET`, u32).
-    #[inline]
-    pub fn target(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `limit` (`TCA_CODEL_LIMIT`, u32).
-    #[inline]
-    pub fn limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `interval` (`TCA_CODEL_INTERVAL`, u32).
-    #[inline]
-    pub fn interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `ecn` (`TCA_CODEL_ECN`, u32).
-    #[inline]
-    pub fn ecn(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `ce-threshold` (`TCA_CODEL_CE_THRESHOLD`, u32).
-    #[inline]
-    pub fn ce_threshold(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `drr-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct DrrAttrs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for DrrAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_DRR_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DRR_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `drr-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type DrrAttrs<'a> = f::view::View<'a, sets::DrrAttrs, 1>;
 
 impl<'a> DrrAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `quantum` (`TCA_DRR_QUANTUM`, u32), written by the writer's `put`.
+    pub const QUANTUM: f::view::Key<sets::DrrAttrs, u32> = f::view::Key::new(1);
 
     /// `quantum` (`TCA_DRR_QUANTUM`, u32).
     #[inline]
@@ -16984,62 +15040,57 @@ impl<'a> DrrAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `drr-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct DrrAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `drr-attrs`: it writes an attribute by its key, a constant of [`DrrAttrs`](self::DrrAttrs) (see [`Writer`](f::view::Writer)).
+pub type DrrAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::DrrAttrs>;
 
-impl<'m, 'a, 'b> DrrAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `quantum` (`TCA_DRR_QUANTUM`, u32).
-    #[inline]
-    pub fn quantum(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `dualpi2-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Dualpi2Attrs<'a>(f::view::RawView<'a, 15>);
-
-impl<'a> f::view::SetView<'a> for Dualpi2Attrs<'a> {
-    const SET: &'static f::AttrSet = &SET_DUALPI2_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_DUALPI2_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `dualpi2-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Dualpi2Attrs<'a> = f::view::View<'a, sets::Dualpi2Attrs, 15>;
 
 impl<'a> Dualpi2Attrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `limit` (`TCA_DUALPI2_LIMIT`, u32), written by the writer's `put`.
+    pub const LIMIT: f::view::Key<sets::Dualpi2Attrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 15> {
-        &self.0
-    }
+    /// The key of `memory-limit` (`TCA_DUALPI2_MEMORY_LIMIT`, u32), written by the writer's `put`.
+    pub const MEMORY_LIMIT: f::view::Key<sets::Dualpi2Attrs, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `target` (`TCA_DUALPI2_TARGET`, u32), written by the writer's `put`.
+    pub const TARGET: f::view::Key<sets::Dualpi2Attrs, u32> = f::view::Key::new(3);
+
+    /// The key of `tupdate` (`TCA_DUALPI2_TUPDATE`, u32), written by the writer's `put`.
+    pub const TUPDATE: f::view::Key<sets::Dualpi2Attrs, u32> = f::view::Key::new(4);
+
+    /// The key of `alpha` (`TCA_DUALPI2_ALPHA`, u32), written by the writer's `put`.
+    pub const ALPHA: f::view::Key<sets::Dualpi2Attrs, u32> = f::view::Key::new(5);
+
+    /// The key of `beta` (`TCA_DUALPI2_BETA`, u32), written by the writer's `put`.
+    pub const BETA: f::view::Key<sets::Dualpi2Attrs, u32> = f::view::Key::new(6);
+
+    /// The key of `step-thresh-pkts` (`TCA_DUALPI2_STEP_THRESH_PKTS`, u32), written by the writer's `put`.
+    pub const STEP_THRESH_PKTS: f::view::Key<sets::Dualpi2Attrs, u32> = f::view::Key::new(7);
+
+    /// The key of `step-thresh-us` (`TCA_DUALPI2_STEP_THRESH_US`, u32), written by the writer's `put`.
+    pub const STEP_THRESH_US: f::view::Key<sets::Dualpi2Attrs, u32> = f::view::Key::new(8);
+
+    /// The key of `min-qlen-step` (`TCA_DUALPI2_MIN_QLEN_STEP`, u32), written by the writer's `put`.
+    pub const MIN_QLEN_STEP: f::view::Key<sets::Dualpi2Attrs, u32> = f::view::Key::new(9);
+
+    /// The key of `coupling` (`TCA_DUALPI2_COUPLING`, u8), written by the writer's `put`.
+    pub const COUPLING: f::view::Key<sets::Dualpi2Attrs, u8> = f::view::Key::new(10);
+
+    /// The key of `drop-overload` (`TCA_DUALPI2_DROP_OVERLOAD`, u8, a value of `dualpi2-drop-overload`: `Dualpi2DropOverload`), written by the writer's `put`.
+    pub const DROP_OVERLOAD: f::view::Key<sets::Dualpi2Attrs, u8> = f::view::Key::new(11);
+
+    /// The key of `drop-early` (`TCA_DUALPI2_DROP_EARLY`, u8, a value of `dualpi2-drop-early`: `Dualpi2DropEarly`), written by the writer's `put`.
+    pub const DROP_EARLY: f::view::Key<sets::Dualpi2Attrs, u8> = f::view::Key::new(12);
+
+    /// The key of `c-protection` (`TCA_DUALPI2_C_PROTECTION`, u8), written by the writer's `put`.
+    pub const C_PROTECTION: f::view::Key<sets::Dualpi2Attrs, u8> = f::view::Key::new(13);
+
+    /// The key of `ecn-mask` (`TCA_DUALPI2_ECN_MASK`, u8, a value of `dualpi2-ecn-mask`: `Dualpi2EcnMask`), written by the writer's `put`.
+    pub const ECN_MASK: f::view::Key<sets::Dualpi2Attrs, u8> = f::view::Key::new(14);
+
+    /// The key of `split-gso` (`TCA_DUALPI2_SPLIT_GSO`, u8, a value of `dualpi2-split-gso`: `Dualpi2SplitGso`), written by the writer's `put`.
+    pub const SPLIT_GSO: f::view::Key<sets::Dualpi2Attrs, u8> = f::view::Key::new(15);
 
     /// `limit` (`TCA_DUALPI2_LIMIT`, u32).
     #[inline]
@@ -17132,146 +15183,19 @@ impl<'a> Dualpi2Attrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `dualpi2-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct Dualpi2AttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `dualpi2-attrs`: it writes an attribute by its key, a constant of [`Dualpi2Attrs`](self::Dualpi2Attrs) (see [`Writer`](f::view::Writer)).
+pub type Dualpi2AttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Dualpi2Attrs>;
 
-impl<'m, 'a, 'b> Dualpi2AttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `limit` (`TCA_DUALPI2_LIMIT`, u32).
-    #[inline]
-    pub fn limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `memory-limit` (`TCA_DUALPI2_MEMORY_LIMIT`, u32).
-    #[inline]
-    pub fn memory_limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `target` (`TCA_DUALPI2_TARGET`, u32).
-    #[inline]
-    pub fn target(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `tupdate` (`TCA_DUALPI2_TUPDATE`, u32).
-    #[inline]
-    pub fn tupdate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `alpha` (`TCA_DUALPI2_ALPHA`, u32).
-    #[inline]
-    pub fn alpha(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `beta` (`TCA_DUALPI2_BETA`, u32).
-    #[inline]
-    pub fn beta(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `step-thresh-pkts` (`TCA_DUALPI2_STEP_THRESH_PKTS`, u32).
-    #[inline]
-    pub fn step_thresh_pkts(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `step-thresh-us` (`TCA_DUALPI2_STEP_THRESH_US`, u32).
-    #[inline]
-    pub fn step_thresh_us(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `min-qlen-step` (`TCA_DUALPI2_MIN_QLEN_STEP`, u32).
-    #[inline]
-    pub fn min_qlen_step(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `coupling` (`TCA_DUALPI2_COUPLING`, u8).
-    #[inline]
-    pub fn coupling(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `drop-overload` (`TCA_DUALPI2_DROP_OVERLOAD`, u8, a value of `dualpi2-drop-overload`: `Dualpi2DropOverload`).
-    #[inline]
-    pub fn drop_overload(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `drop-early` (`TCA_DUALPI2_DROP_EARLY`, u8, a value of `dualpi2-drop-early`: `Dualpi2DropEarly`).
-    #[inline]
-    pub fn drop_early(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-
-    /// Writes `c-protection` (`TCA_DUALPI2_C_PROTECTION`, u8).
-    #[inline]
-    pub fn c_protection(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `ecn-mask` (`TCA_DUALPI2_ECN_MASK`, u8, a value of `dualpi2-ecn-mask`: `Dualpi2EcnMask`).
-    #[inline]
-    pub fn ecn_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-
-    /// Writes `split-gso` (`TCA_DUALPI2_SPLIT_GSO`, u8, a value of `dualpi2-split-gso`: `Dualpi2SplitGso`).
-    #[inline]
-    pub fn split_gso(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `ematch-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct EmatchAttrs<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for EmatchAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_EMATCH_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_EMATCH_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `ematch-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type EmatchAttrs<'a> = f::view::View<'a, sets::EmatchAttrs, 2>;
 
 impl<'a> EmatchAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `tree-hdr` (`TCA_EMATCH_TREE_HDR`, binary), written by the writer's `put`.
+    pub const TREE_HDR: f::view::Key<sets::EmatchAttrs, f::view::Struct<TcfEmatchTreeHdr>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `tree-list` (`TCA_EMATCH_TREE_LIST`, binary), written by the writer's `put`.
+    pub const TREE_LIST: f::view::Key<sets::EmatchAttrs, [u8]> = f::view::Key::new(2);
 
     /// `tree-hdr` (`TCA_EMATCH_TREE_HDR`, binary).
     #[inline]
@@ -17286,68 +15210,16 @@ impl<'a> EmatchAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `ematch-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct EmatchAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `ematch-attrs`: it writes an attribute by its key, a constant of [`EmatchAttrs`](self::EmatchAttrs) (see [`Writer`](f::view::Writer)).
+pub type EmatchAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::EmatchAttrs>;
 
-impl<'m, 'a, 'b> EmatchAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `tree-hdr` (`TCA_EMATCH_TREE_HDR`, binary).
-    #[inline]
-    pub fn tree_hdr(&mut self, value: &TcfEmatchTreeHdr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
-
-    /// Writes `tree-list` (`TCA_EMATCH_TREE_LIST`, binary).
-    #[inline]
-    pub fn tree_list(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `etf-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct EtfAttrs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for EtfAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_ETF_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ETF_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `etf-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type EtfAttrs<'a> = f::view::View<'a, sets::EtfAttrs, 1>;
 
 impl<'a> EtfAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `parms` (`TCA_ETF_PARMS`, binary), written by the writer's `put`.
+    pub const PARMS: f::view::Key<sets::EtfAttrs, f::view::Struct<TcEtfQopt>> =
+        f::view::Key::new(1);
 
     /// `parms` (`TCA_ETF_PARMS`, binary).
     #[inline]
@@ -17356,62 +15228,32 @@ impl<'a> EtfAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `etf-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct EtfAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `etf-attrs`: it writes an attribute by its key, a constant of [`EtfAttrs`](self::EtfAttrs) (see [`Writer`](f::view::Writer)).
+pub type EtfAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::EtfAttrs>;
 
-impl<'m, 'a, 'b> EtfAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `parms` (`TCA_ETF_PARMS`, binary).
-    #[inline]
-    pub fn parms(&mut self, value: &TcEtfQopt) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `ets-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct EtsAttrs<'a>(f::view::RawView<'a, 6>);
-
-impl<'a> f::view::SetView<'a> for EtsAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_ETS_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ETS_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `ets-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type EtsAttrs<'a> = f::view::View<'a, sets::EtsAttrs, 6>;
 
 impl<'a> EtsAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `nbands` (`TCA_ETS_NBANDS`, u8), written by the writer's `put`.
+    pub const NBANDS: f::view::Key<sets::EtsAttrs, u8> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
-        &self.0
-    }
+    /// The key of `nstrict` (`TCA_ETS_NSTRICT`, u8), written by the writer's `put`.
+    pub const NSTRICT: f::view::Key<sets::EtsAttrs, u8> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `quanta` (`TCA_ETS_QUANTA`, nest), opened by the writer's `nest`.
+    pub const QUANTA: f::view::Key<sets::EtsAttrs, f::view::Nested<sets::EtsAttrs>> =
+        f::view::Key::new(3);
+
+    /// The key of `quanta-band` (`TCA_ETS_QUANTA_BAND`, u32, multi-attr), written by the writer's `put`.
+    pub const QUANTA_BAND: f::view::Key<sets::EtsAttrs, u32> = f::view::Key::new(4);
+
+    /// The key of `priomap` (`TCA_ETS_PRIOMAP`, nest), opened by the writer's `nest`.
+    pub const PRIOMAP: f::view::Key<sets::EtsAttrs, f::view::Nested<sets::EtsAttrs>> =
+        f::view::Key::new(5);
+
+    /// The key of `priomap-band` (`TCA_ETS_PRIOMAP_BAND`, u8, multi-attr), written by the writer's `put`.
+    pub const PRIOMAP_BAND: f::view::Key<sets::EtsAttrs, u8> = f::view::Key::new(6);
 
     /// `nbands` (`TCA_ETS_NBANDS`, u8).
     #[inline]
@@ -17450,92 +15292,49 @@ impl<'a> EtsAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `ets-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct EtsAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `ets-attrs`: it writes an attribute by its key, a constant of [`EtsAttrs`](self::EtsAttrs) (see [`Writer`](f::view::Writer)).
+pub type EtsAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::EtsAttrs>;
 
-impl<'m, 'a, 'b> EtsAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `nbands` (`TCA_ETS_NBANDS`, u8).
-    #[inline]
-    pub fn nbands(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `nstrict` (`TCA_ETS_NSTRICT`, u8).
-    #[inline]
-    pub fn nstrict(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Opens `quanta` (`TCA_ETS_QUANTA`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn quanta(&mut self) -> Result<EtsAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(EtsAttrsWriter)
-    }
-
-    /// Writes `quanta-band` (`TCA_ETS_QUANTA_BAND`, u32, multi-attr).
-    #[inline]
-    pub fn quanta_band(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Opens `priomap` (`TCA_ETS_PRIOMAP`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn priomap(&mut self) -> Result<EtsAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(5).map(EtsAttrsWriter)
-    }
-
-    /// Writes `priomap-band` (`TCA_ETS_PRIOMAP_BAND`, u8, multi-attr).
-    #[inline]
-    pub fn priomap_band(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `flow-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct FlowAttrs<'a>(f::view::RawView<'a, 12>);
-
-impl<'a> f::view::SetView<'a> for FlowAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_FLOW_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FLOW_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `flow-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type FlowAttrs<'a> = f::view::View<'a, sets::FlowAttrs, 12>;
 
 impl<'a> FlowAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `keys` (`TCA_FLOW_KEYS`, u32), written by the writer's `put`.
+    pub const KEYS: f::view::Key<sets::FlowAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 12> {
-        &self.0
-    }
+    /// The key of `mode` (`TCA_FLOW_MODE`, u32), written by the writer's `put`.
+    pub const MODE: f::view::Key<sets::FlowAttrs, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `baseclass` (`TCA_FLOW_BASECLASS`, u32), written by the writer's `put`.
+    pub const BASECLASS: f::view::Key<sets::FlowAttrs, u32> = f::view::Key::new(3);
+
+    /// The key of `rshift` (`TCA_FLOW_RSHIFT`, u32), written by the writer's `put`.
+    pub const RSHIFT: f::view::Key<sets::FlowAttrs, u32> = f::view::Key::new(4);
+
+    /// The key of `addend` (`TCA_FLOW_ADDEND`, u32), written by the writer's `put`.
+    pub const ADDEND: f::view::Key<sets::FlowAttrs, u32> = f::view::Key::new(5);
+
+    /// The key of `mask` (`TCA_FLOW_MASK`, u32), written by the writer's `put`.
+    pub const MASK: f::view::Key<sets::FlowAttrs, u32> = f::view::Key::new(6);
+
+    /// The key of `xor` (`TCA_FLOW_XOR`, u32), written by the writer's `put`.
+    pub const XOR: f::view::Key<sets::FlowAttrs, u32> = f::view::Key::new(7);
+
+    /// The key of `divisor` (`TCA_FLOW_DIVISOR`, u32), written by the writer's `put`.
+    pub const DIVISOR: f::view::Key<sets::FlowAttrs, u32> = f::view::Key::new(8);
+
+    /// The key of `act` (`TCA_FLOW_ACT`, binary), written by the writer's `put`.
+    pub const ACT: f::view::Key<sets::FlowAttrs, [u8]> = f::view::Key::new(9);
+
+    /// The key of `police` (`TCA_FLOW_POLICE`, nest), opened by the writer's `nest`.
+    pub const POLICE: f::view::Key<sets::FlowAttrs, f::view::Nested<sets::PoliceAttrs>> =
+        f::view::Key::new(10);
+
+    /// The key of `ematches` (`TCA_FLOW_EMATCHES`, binary), written by the writer's `put`.
+    pub const EMATCHES: f::view::Key<sets::FlowAttrs, [u8]> = f::view::Key::new(11);
+
+    /// The key of `perturb` (`TCA_FLOW_PERTURB`, u32), written by the writer's `put`.
+    pub const PERTURB: f::view::Key<sets::FlowAttrs, u32> = f::view::Key::new(12);
 
     /// `keys` (`TCA_FLOW_KEYS`, u32).
     #[inline]
@@ -17610,128 +15409,415 @@ impl<'a> FlowAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `flow-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FlowAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `flow-attrs`: it writes an attribute by its key, a constant of [`FlowAttrs`](self::FlowAttrs) (see [`Writer`](f::view::Writer)).
+pub type FlowAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::FlowAttrs>;
 
-impl<'m, 'a, 'b> FlowAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `keys` (`TCA_FLOW_KEYS`, u32).
-    #[inline]
-    pub fn keys(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `mode` (`TCA_FLOW_MODE`, u32).
-    #[inline]
-    pub fn mode(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `baseclass` (`TCA_FLOW_BASECLASS`, u32).
-    #[inline]
-    pub fn baseclass(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `rshift` (`TCA_FLOW_RSHIFT`, u32).
-    #[inline]
-    pub fn rshift(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `addend` (`TCA_FLOW_ADDEND`, u32).
-    #[inline]
-    pub fn addend(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `mask` (`TCA_FLOW_MASK`, u32).
-    #[inline]
-    pub fn mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `xor` (`TCA_FLOW_XOR`, u32).
-    #[inline]
-    pub fn xor(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `divisor` (`TCA_FLOW_DIVISOR`, u32).
-    #[inline]
-    pub fn divisor(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `act` (`TCA_FLOW_ACT`, binary).
-    #[inline]
-    pub fn act(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, value), self)
-    }
-
-    /// Opens `police` (`TCA_FLOW_POLICE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn police(&mut self) -> Result<PoliceAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(10).map(PoliceAttrsWriter)
-    }
-
-    /// Writes `ematches` (`TCA_FLOW_EMATCHES`, binary).
-    #[inline]
-    pub fn ematches(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, value), self)
-    }
-
-    /// Writes `perturb` (`TCA_FLOW_PERTURB`, u32).
-    #[inline]
-    pub fn perturb(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `flower-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct FlowerAttrs<'a>(f::view::RawView<'a, 111>);
-
-impl<'a> f::view::SetView<'a> for FlowerAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_FLOWER_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FLOWER_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `flower-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type FlowerAttrs<'a> = f::view::View<'a, sets::FlowerAttrs, 111>;
 
 impl<'a> FlowerAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `classid` (`TCA_FLOWER_CLASSID`, u32), written by the writer's `put`.
+    pub const CLASSID: f::view::Key<sets::FlowerAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 111> {
-        &self.0
-    }
+    /// The key of `indev` (`TCA_FLOWER_INDEV`, string), written by the writer's `put`.
+    pub const INDEV: f::view::Key<sets::FlowerAttrs, f::view::Str> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `act` (`TCA_FLOWER_ACT`, indexed-array), opened by the writer's `open`.
+    pub const ACT: f::view::Key<sets::FlowerAttrs, f::view::Open> = f::view::Key::new(3);
+
+    /// The key of `key-eth-dst` (`TCA_FLOWER_KEY_ETH_DST`, binary, display hint mac), written by the writer's `put`.
+    pub const KEY_ETH_DST: f::view::Key<sets::FlowerAttrs, [u8]> = f::view::Key::new(4);
+
+    /// The key of `key-eth-dst-mask` (`TCA_FLOWER_KEY_ETH_DST_MASK`, binary, display hint mac), written by the writer's `put`.
+    pub const KEY_ETH_DST_MASK: f::view::Key<sets::FlowerAttrs, [u8]> = f::view::Key::new(5);
+
+    /// The key of `key-eth-src` (`TCA_FLOWER_KEY_ETH_SRC`, binary, display hint mac), written by the writer's `put`.
+    pub const KEY_ETH_SRC: f::view::Key<sets::FlowerAttrs, [u8]> = f::view::Key::new(6);
+
+    /// The key of `key-eth-src-mask` (`TCA_FLOWER_KEY_ETH_SRC_MASK`, binary, display hint mac), written by the writer's `put`.
+    pub const KEY_ETH_SRC_MASK: f::view::Key<sets::FlowerAttrs, [u8]> = f::view::Key::new(7);
+
+    /// The key of `key-eth-type` (`TCA_FLOWER_KEY_ETH_TYPE`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_ETH_TYPE: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(8);
+
+    /// The key of `key-ip-proto` (`TCA_FLOWER_KEY_IP_PROTO`, u8), written by the writer's `put`.
+    pub const KEY_IP_PROTO: f::view::Key<sets::FlowerAttrs, u8> = f::view::Key::new(9);
+
+    /// The key of `key-ipv4-src` (`TCA_FLOWER_KEY_IPV4_SRC`, u32, big-endian, display hint ipv4), written by the writer's `put`.
+    pub const KEY_IPV4_SRC: f::view::Key<sets::FlowerAttrs, f::view::Be<core::net::Ipv4Addr>> =
+        f::view::Key::new(10);
+
+    /// The key of `key-ipv4-src-mask` (`TCA_FLOWER_KEY_IPV4_SRC_MASK`, u32, big-endian, display hint ipv4), written by the writer's `put`.
+    pub const KEY_IPV4_SRC_MASK: f::view::Key<sets::FlowerAttrs, f::view::Be<core::net::Ipv4Addr>> =
+        f::view::Key::new(11);
+
+    /// The key of `key-ipv4-dst` (`TCA_FLOWER_KEY_IPV4_DST`, u32, big-endian, display hint ipv4), written by the writer's `put`.
+    pub const KEY_IPV4_DST: f::view::Key<sets::FlowerAttrs, f::view::Be<core::net::Ipv4Addr>> =
+        f::view::Key::new(12);
+
+    /// The key of `key-ipv4-dst-mask` (`TCA_FLOWER_KEY_IPV4_DST_MASK`, u32, big-endian, display hint ipv4), written by the writer's `put`.
+    pub const KEY_IPV4_DST_MASK: f::view::Key<sets::FlowerAttrs, f::view::Be<core::net::Ipv4Addr>> =
+        f::view::Key::new(13);
+
+    /// The key of `key-ipv6-src` (`TCA_FLOWER_KEY_IPV6_SRC`, binary, display hint ipv6), written by the writer's `put`.
+    pub const KEY_IPV6_SRC: f::view::Key<sets::FlowerAttrs, core::net::Ipv6Addr> =
+        f::view::Key::new(14);
+
+    /// The key of `key-ipv6-src-mask` (`TCA_FLOWER_KEY_IPV6_SRC_MASK`, binary, display hint ipv6), written by the writer's `put`.
+    pub const KEY_IPV6_SRC_MASK: f::view::Key<sets::FlowerAttrs, core::net::Ipv6Addr> =
+        f::view::Key::new(15);
+
+    /// The key of `key-ipv6-dst` (`TCA_FLOWER_KEY_IPV6_DST`, binary, display hint ipv6), written by the writer's `put`.
+    pub const KEY_IPV6_DST: f::view::Key<sets::FlowerAttrs, core::net::Ipv6Addr> =
+        f::view::Key::new(16);
+
+    /// The key of `key-ipv6-dst-mask` (`TCA_FLOWER_KEY_IPV6_DST_MASK`, binary, display hint ipv6), written by the writer's `put`.
+    pub const KEY_IPV6_DST_MASK: f::view::Key<sets::FlowerAttrs, core::net::Ipv6Addr> =
+        f::view::Key::new(17);
+
+    /// The key of `key-tcp-src` (`TCA_FLOWER_KEY_TCP_SRC`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_TCP_SRC: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(18);
+
+    /// The key of `key-tcp-dst` (`TCA_FLOWER_KEY_TCP_DST`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_TCP_DST: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(19);
+
+    /// The key of `key-udp-src` (`TCA_FLOWER_KEY_UDP_SRC`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_UDP_SRC: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(20);
+
+    /// The key of `key-udp-dst` (`TCA_FLOWER_KEY_UDP_DST`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_UDP_DST: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(21);
+
+    /// The key of `flags` (`TCA_FLOWER_FLAGS`, u32, bits of `cls-flags`: `ClsFlags`), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::FlowerAttrs, u32> = f::view::Key::new(22);
+
+    /// The key of `key-vlan-id` (`TCA_FLOWER_KEY_VLAN_ID`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_VLAN_ID: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(23);
+
+    /// The key of `key-vlan-prio` (`TCA_FLOWER_KEY_VLAN_PRIO`, u8), written by the writer's `put`.
+    pub const KEY_VLAN_PRIO: f::view::Key<sets::FlowerAttrs, u8> = f::view::Key::new(24);
+
+    /// The key of `key-vlan-eth-type` (`TCA_FLOWER_KEY_VLAN_ETH_TYPE`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_VLAN_ETH_TYPE: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(25);
+
+    /// The key of `key-enc-key-id` (`TCA_FLOWER_KEY_ENC_KEY_ID`, u32, big-endian), written by the writer's `put`.
+    pub const KEY_ENC_KEY_ID: f::view::Key<sets::FlowerAttrs, f::view::Be<u32>> =
+        f::view::Key::new(26);
+
+    /// The key of `key-enc-ipv4-src` (`TCA_FLOWER_KEY_ENC_IPV4_SRC`, u32, big-endian, display hint ipv4), written by the writer's `put`.
+    pub const KEY_ENC_IPV4_SRC: f::view::Key<sets::FlowerAttrs, f::view::Be<core::net::Ipv4Addr>> =
+        f::view::Key::new(27);
+
+    /// The key of `key-enc-ipv4-src-mask` (`TCA_FLOWER_KEY_ENC_IPV4_SRC_MASK`, u32, big-endian, display hint ipv4), written by the writer's `put`.
+    pub const KEY_ENC_IPV4_SRC_MASK: f::view::Key<
+        sets::FlowerAttrs,
+        f::view::Be<core::net::Ipv4Addr>,
+    > = f::view::Key::new(28);
+
+    /// The key of `key-enc-ipv4-dst` (`TCA_FLOWER_KEY_ENC_IPV4_DST`, u32, big-endian, display hint ipv4), written by the writer's `put`.
+    pub const KEY_ENC_IPV4_DST: f::view::Key<sets::FlowerAttrs, f::view::Be<core::net::Ipv4Addr>> =
+        f::view::Key::new(29);
+
+    /// The key of `key-enc-ipv4-dst-mask` (`TCA_FLOWER_KEY_ENC_IPV4_DST_MASK`, u32, big-endian, display hint ipv4), written by the writer's `put`.
+    pub const KEY_ENC_IPV4_DST_MASK: f::view::Key<
+        sets::FlowerAttrs,
+        f::view::Be<core::net::Ipv4Addr>,
+    > = f::view::Key::new(30);
+
+    /// The key of `key-enc-ipv6-src` (`TCA_FLOWER_KEY_ENC_IPV6_SRC`, binary, display hint ipv6), written by the writer's `put`.
+    pub const KEY_ENC_IPV6_SRC: f::view::Key<sets::FlowerAttrs, core::net::Ipv6Addr> =
+        f::view::Key::new(31);
+
+    /// The key of `key-enc-ipv6-src-mask` (`TCA_FLOWER_KEY_ENC_IPV6_SRC_MASK`, binary, display hint ipv6), written by the writer's `put`.
+    pub const KEY_ENC_IPV6_SRC_MASK: f::view::Key<sets::FlowerAttrs, core::net::Ipv6Addr> =
+        f::view::Key::new(32);
+
+    /// The key of `key-enc-ipv6-dst` (`TCA_FLOWER_KEY_ENC_IPV6_DST`, binary, display hint ipv6), written by the writer's `put`.
+    pub const KEY_ENC_IPV6_DST: f::view::Key<sets::FlowerAttrs, core::net::Ipv6Addr> =
+        f::view::Key::new(33);
+
+    /// The key of `key-enc-ipv6-dst-mask` (`TCA_FLOWER_KEY_ENC_IPV6_DST_MASK`, binary, display hint ipv6), written by the writer's `put`.
+    pub const KEY_ENC_IPV6_DST_MASK: f::view::Key<sets::FlowerAttrs, core::net::Ipv6Addr> =
+        f::view::Key::new(34);
+
+    /// The key of `key-tcp-src-mask` (`TCA_FLOWER_KEY_TCP_SRC_MASK`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_TCP_SRC_MASK: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(35);
+
+    /// The key of `key-tcp-dst-mask` (`TCA_FLOWER_KEY_TCP_DST_MASK`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_TCP_DST_MASK: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(36);
+
+    /// The key of `key-udp-src-mask` (`TCA_FLOWER_KEY_UDP_SRC_MASK`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_UDP_SRC_MASK: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(37);
+
+    /// The key of `key-udp-dst-mask` (`TCA_FLOWER_KEY_UDP_DST_MASK`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_UDP_DST_MASK: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(38);
+
+    /// The key of `key-sctp-src-mask` (`TCA_FLOWER_KEY_SCTP_SRC_MASK`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_SCTP_SRC_MASK: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(39);
+
+    /// The key of `key-sctp-dst-mask` (`TCA_FLOWER_KEY_SCTP_DST_MASK`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_SCTP_DST_MASK: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(40);
+
+    /// The key of `key-sctp-src` (`TCA_FLOWER_KEY_SCTP_SRC`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_SCTP_SRC: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(41);
+
+    /// The key of `key-sctp-dst` (`TCA_FLOWER_KEY_SCTP_DST`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_SCTP_DST: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(42);
+
+    /// The key of `key-enc-udp-src-port` (`TCA_FLOWER_KEY_ENC_UDP_SRC_PORT`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_ENC_UDP_SRC_PORT: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(43);
+
+    /// The key of `key-enc-udp-src-port-mask` (`TCA_FLOWER_KEY_ENC_UDP_SRC_PORT_MASK`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_ENC_UDP_SRC_PORT_MASK: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(44);
+
+    /// The key of `key-enc-udp-dst-port` (`TCA_FLOWER_KEY_ENC_UDP_DST_PORT`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_ENC_UDP_DST_PORT: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(45);
+
+    /// The key of `key-enc-udp-dst-port-mask` (`TCA_FLOWER_KEY_ENC_UDP_DST_PORT_MASK`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_ENC_UDP_DST_PORT_MASK: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(46);
+
+    /// The key of `key-flags` (`TCA_FLOWER_KEY_FLAGS`, u32, big-endian, bits of `flower-key-ctrl-flags`: `FlowerKeyCtrlFlags`), written by the writer's `put`.
+    pub const KEY_FLAGS: f::view::Key<sets::FlowerAttrs, f::view::Be<u32>> = f::view::Key::new(47);
+
+    /// The key of `key-flags-mask` (`TCA_FLOWER_KEY_FLAGS_MASK`, u32, big-endian, bits of `flower-key-ctrl-flags`: `FlowerKeyCtrlFlags`), written by the writer's `put`.
+    pub const KEY_FLAGS_MASK: f::view::Key<sets::FlowerAttrs, f::view::Be<u32>> =
+        f::view::Key::new(48);
+
+    /// The key of `key-icmpv4-code` (`TCA_FLOWER_KEY_ICMPV4_CODE`, u8), written by the writer's `put`.
+    pub const KEY_ICMPV4_CODE: f::view::Key<sets::FlowerAttrs, u8> = f::view::Key::new(49);
+
+    /// The key of `key-icmpv4-code-mask` (`TCA_FLOWER_KEY_ICMPV4_CODE_MASK`, u8), written by the writer's `put`.
+    pub const KEY_ICMPV4_CODE_MASK: f::view::Key<sets::FlowerAttrs, u8> = f::view::Key::new(50);
+
+    /// The key of `key-icmpv4-type` (`TCA_FLOWER_KEY_ICMPV4_TYPE`, u8), written by the writer's `put`.
+    pub const KEY_ICMPV4_TYPE: f::view::Key<sets::FlowerAttrs, u8> = f::view::Key::new(51);
+
+    /// The key of `key-icmpv4-type-mask` (`TCA_FLOWER_KEY_ICMPV4_TYPE_MASK`, u8), written by the writer's `put`.
+    pub const KEY_ICMPV4_TYPE_MASK: f::view::Key<sets::FlowerAttrs, u8> = f::view::Key::new(52);
+
+    /// The key of `key-icmpv6-code` (`TCA_FLOWER_KEY_ICMPV6_CODE`, u8), written by the writer's `put`.
+    pub const KEY_ICMPV6_CODE: f::view::Key<sets::FlowerAttrs, u8> = f::view::Key::new(53);
+
+    /// The key of `key-icmpv6-code-mask` (`TCA_FLOWER_KEY_ICMPV6_CODE_MASK`, u8), written by the writer's `put`.
+    pub const KEY_ICMPV6_CODE_MASK: f::view::Key<sets::FlowerAttrs, u8> = f::view::Key::new(54);
+
+    /// The key of `key-icmpv6-type` (`TCA_FLOWER_KEY_ICMPV6_TYPE`, u8), written by the writer's `put`.
+    pub const KEY_ICMPV6_TYPE: f::view::Key<sets::FlowerAttrs, u8> = f::view::Key::new(55);
+
+    /// The key of `key-icmpv6-type-mask` (`TCA_FLOWER_KEY_ICMPV6_TYPE_MASK`, u8), written by the writer's `put`.
+    pub const KEY_ICMPV6_TYPE_MASK: f::view::Key<sets::FlowerAttrs, u8> = f::view::Key::new(56);
+
+    /// The key of `key-arp-sip` (`TCA_FLOWER_KEY_ARP_SIP`, u32, big-endian), written by the writer's `put`.
+    pub const KEY_ARP_SIP: f::view::Key<sets::FlowerAttrs, f::view::Be<u32>> =
+        f::view::Key::new(57);
+
+    /// The key of `key-arp-sip-mask` (`TCA_FLOWER_KEY_ARP_SIP_MASK`, u32, big-endian), written by the writer's `put`.
+    pub const KEY_ARP_SIP_MASK: f::view::Key<sets::FlowerAttrs, f::view::Be<u32>> =
+        f::view::Key::new(58);
+
+    /// The key of `key-arp-tip` (`TCA_FLOWER_KEY_ARP_TIP`, u32, big-endian), written by the writer's `put`.
+    pub const KEY_ARP_TIP: f::view::Key<sets::FlowerAttrs, f::view::Be<u32>> =
+        f::view::Key::new(59);
+
+    /// The key of `key-arp-tip-mask` (`TCA_FLOWER_KEY_ARP_TIP_MASK`, u32, big-endian), written by the writer's `put`.
+    pub const KEY_ARP_TIP_MASK: f::view::Key<sets::FlowerAttrs, f::view::Be<u32>> =
+        f::view::Key::new(60);
+
+    /// The key of `key-arp-op` (`TCA_FLOWER_KEY_ARP_OP`, u8), written by the writer's `put`.
+    pub const KEY_ARP_OP: f::view::Key<sets::FlowerAttrs, u8> = f::view::Key::new(61);
+
+    /// The key of `key-arp-op-mask` (`TCA_FLOWER_KEY_ARP_OP_MASK`, u8), written by the writer's `put`.
+    pub const KEY_ARP_OP_MASK: f::view::Key<sets::FlowerAttrs, u8> = f::view::Key::new(62);
+
+    /// The key of `key-arp-sha` (`TCA_FLOWER_KEY_ARP_SHA`, binary, display hint mac), written by the writer's `put`.
+    pub const KEY_ARP_SHA: f::view::Key<sets::FlowerAttrs, [u8]> = f::view::Key::new(63);
+
+    /// The key of `key-arp-sha-mask` (`TCA_FLOWER_KEY_ARP_SHA_MASK`, binary, display hint mac), written by the writer's `put`.
+    pub const KEY_ARP_SHA_MASK: f::view::Key<sets::FlowerAttrs, [u8]> = f::view::Key::new(64);
+
+    /// The key of `key-arp-tha` (`TCA_FLOWER_KEY_ARP_THA`, binary, display hint mac), written by the writer's `put`.
+    pub const KEY_ARP_THA: f::view::Key<sets::FlowerAttrs, [u8]> = f::view::Key::new(65);
+
+    /// The key of `key-arp-tha-mask` (`TCA_FLOWER_KEY_ARP_THA_MASK`, binary, display hint mac), written by the writer's `put`.
+    pub const KEY_ARP_THA_MASK: f::view::Key<sets::FlowerAttrs, [u8]> = f::view::Key::new(66);
+
+    /// The key of `key-mpls-ttl` (`TCA_FLOWER_KEY_MPLS_TTL`, u8), written by the writer's `put`.
+    pub const KEY_MPLS_TTL: f::view::Key<sets::FlowerAttrs, u8> = f::view::Key::new(67);
+
+    /// The key of `key-mpls-bos` (`TCA_FLOWER_KEY_MPLS_BOS`, u8), written by the writer's `put`.
+    pub const KEY_MPLS_BOS: f::view::Key<sets::FlowerAttrs, u8> = f::view::Key::new(68);
+
+    /// The key of `key-mpls-tc` (`TCA_FLOWER_KEY_MPLS_TC`, u8), written by the writer's `put`.
+    pub const KEY_MPLS_TC: f::view::Key<sets::FlowerAttrs, u8> = f::view::Key::new(69);
+
+    /// The key of `key-mpls-label` (`TCA_FLOWER_KEY_MPLS_LABEL`, u32, big-endian), written by the writer's `put`.
+    pub const KEY_MPLS_LABEL: f::view::Key<sets::FlowerAttrs, f::view::Be<u32>> =
+        f::view::Key::new(70);
+
+    /// The key of `key-tcp-flags` (`TCA_FLOWER_KEY_TCP_FLAGS`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_TCP_FLAGS: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(71);
+
+    /// The key of `key-tcp-flags-mask` (`TCA_FLOWER_KEY_TCP_FLAGS_MASK`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_TCP_FLAGS_MASK: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(72);
+
+    /// The key of `key-ip-tos` (`TCA_FLOWER_KEY_IP_TOS`, u8), written by the writer's `put`.
+    pub const KEY_IP_TOS: f::view::Key<sets::FlowerAttrs, u8> = f::view::Key::new(73);
+
+    /// The key of `key-ip-tos-mask` (`TCA_FLOWER_KEY_IP_TOS_MASK`, u8), written by the writer's `put`.
+    pub const KEY_IP_TOS_MASK: f::view::Key<sets::FlowerAttrs, u8> = f::view::Key::new(74);
+
+    /// The key of `key-ip-ttl` (`TCA_FLOWER_KEY_IP_TTL`, u8), written by the writer's `put`.
+    pub const KEY_IP_TTL: f::view::Key<sets::FlowerAttrs, u8> = f::view::Key::new(75);
+
+    /// The key of `key-ip-ttl-mask` (`TCA_FLOWER_KEY_IP_TTL_MASK`, u8), written by the writer's `put`.
+    pub const KEY_IP_TTL_MASK: f::view::Key<sets::FlowerAttrs, u8> = f::view::Key::new(76);
+
+    /// The key of `key-cvlan-id` (`TCA_FLOWER_KEY_CVLAN_ID`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_CVLAN_ID: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(77);
+
+    /// The key of `key-cvlan-prio` (`TCA_FLOWER_KEY_CVLAN_PRIO`, u8), written by the writer's `put`.
+    pub const KEY_CVLAN_PRIO: f::view::Key<sets::FlowerAttrs, u8> = f::view::Key::new(78);
+
+    /// The key of `key-cvlan-eth-type` (`TCA_FLOWER_KEY_CVLAN_ETH_TYPE`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_CVLAN_ETH_TYPE: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(79);
+
+    /// The key of `key-enc-ip-tos` (`TCA_FLOWER_KEY_ENC_IP_TOS`, u8), written by the writer's `put`.
+    pub const KEY_ENC_IP_TOS: f::view::Key<sets::FlowerAttrs, u8> = f::view::Key::new(80);
+
+    /// The key of `key-enc-ip-tos-mask` (`TCA_FLOWER_KEY_ENC_IP_TOS_MASK`, u8), written by the writer's `put`.
+    pub const KEY_ENC_IP_TOS_MASK: f::view::Key<sets::FlowerAttrs, u8> = f::view::Key::new(81);
+
+    /// The key of `key-enc-ip-ttl` (`TCA_FLOWER_KEY_ENC_IP_TTL`, u8), written by the writer's `put`.
+    pub const KEY_ENC_IP_TTL: f::view::Key<sets::FlowerAttrs, u8> = f::view::Key::new(82);
+
+    /// The key of `key-enc-ip-ttl-mask` (`TCA_FLOWER_KEY_ENC_IP_TTL_MASK`, u8), written by the writer's `put`.
+    pub const KEY_ENC_IP_TTL_MASK: f::view::Key<sets::FlowerAttrs, u8> = f::view::Key::new(83);
+
+    /// The key of `key-enc-opts` (`TCA_FLOWER_KEY_ENC_OPTS`, nest), opened by the writer's `nest`.
+    pub const KEY_ENC_OPTS: f::view::Key<
+        sets::FlowerAttrs,
+        f::view::Nested<sets::FlowerKeyEncOptsAttrs>,
+    > = f::view::Key::new(84);
+
+    /// The key of `key-enc-opts-mask` (`TCA_FLOWER_KEY_ENC_OPTS_MASK`, nest), opened by the writer's `nest`.
+    pub const KEY_ENC_OPTS_MASK: f::view::Key<
+        sets::FlowerAttrs,
+        f::view::Nested<sets::FlowerKeyEncOptsAttrs>,
+    > = f::view::Key::new(85);
+
+    /// The key of `in-hw-count` (`TCA_FLOWER_IN_HW_COUNT`, u32), written by the writer's `put`.
+    pub const IN_HW_COUNT: f::view::Key<sets::FlowerAttrs, u32> = f::view::Key::new(86);
+
+    /// The key of `key-port-src-min` (`TCA_FLOWER_KEY_PORT_SRC_MIN`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_PORT_SRC_MIN: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(87);
+
+    /// The key of `key-port-src-max` (`TCA_FLOWER_KEY_PORT_SRC_MAX`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_PORT_SRC_MAX: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(88);
+
+    /// The key of `key-port-dst-min` (`TCA_FLOWER_KEY_PORT_DST_MIN`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_PORT_DST_MIN: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(89);
+
+    /// The key of `key-port-dst-max` (`TCA_FLOWER_KEY_PORT_DST_MAX`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_PORT_DST_MAX: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(90);
+
+    /// The key of `key-ct-state` (`TCA_FLOWER_KEY_CT_STATE`, u16), written by the writer's `put`.
+    pub const KEY_CT_STATE: f::view::Key<sets::FlowerAttrs, u16> = f::view::Key::new(91);
+
+    /// The key of `key-ct-state-mask` (`TCA_FLOWER_KEY_CT_STATE_MASK`, u16), written by the writer's `put`.
+    pub const KEY_CT_STATE_MASK: f::view::Key<sets::FlowerAttrs, u16> = f::view::Key::new(92);
+
+    /// The key of `key-ct-zone` (`TCA_FLOWER_KEY_CT_ZONE`, u16), written by the writer's `put`.
+    pub const KEY_CT_ZONE: f::view::Key<sets::FlowerAttrs, u16> = f::view::Key::new(93);
+
+    /// The key of `key-ct-zone-mask` (`TCA_FLOWER_KEY_CT_ZONE_MASK`, u16), written by the writer's `put`.
+    pub const KEY_CT_ZONE_MASK: f::view::Key<sets::FlowerAttrs, u16> = f::view::Key::new(94);
+
+    /// The key of `key-ct-mark` (`TCA_FLOWER_KEY_CT_MARK`, u32), written by the writer's `put`.
+    pub const KEY_CT_MARK: f::view::Key<sets::FlowerAttrs, u32> = f::view::Key::new(95);
+
+    /// The key of `key-ct-mark-mask` (`TCA_FLOWER_KEY_CT_MARK_MASK`, u32), written by the writer's `put`.
+    pub const KEY_CT_MARK_MASK: f::view::Key<sets::FlowerAttrs, u32> = f::view::Key::new(96);
+
+    /// The key of `key-ct-labels` (`TCA_FLOWER_KEY_CT_LABELS`, binary), written by the writer's `put`.
+    pub const KEY_CT_LABELS: f::view::Key<sets::FlowerAttrs, [u8]> = f::view::Key::new(97);
+
+    /// The key of `key-ct-labels-mask` (`TCA_FLOWER_KEY_CT_LABELS_MASK`, binary), written by the writer's `put`.
+    pub const KEY_CT_LABELS_MASK: f::view::Key<sets::FlowerAttrs, [u8]> = f::view::Key::new(98);
+
+    /// The key of `key-mpls-opts` (`TCA_FLOWER_KEY_MPLS_OPTS`, nest), opened by the writer's `nest`.
+    pub const KEY_MPLS_OPTS: f::view::Key<
+        sets::FlowerAttrs,
+        f::view::Nested<sets::FlowerKeyMplsOptAttrs>,
+    > = f::view::Key::new(99);
+
+    /// The key of `key-hash` (`TCA_FLOWER_KEY_HASH`, u32), written by the writer's `put`.
+    pub const KEY_HASH: f::view::Key<sets::FlowerAttrs, u32> = f::view::Key::new(100);
+
+    /// The key of `key-hash-mask` (`TCA_FLOWER_KEY_HASH_MASK`, u32), written by the writer's `put`.
+    pub const KEY_HASH_MASK: f::view::Key<sets::FlowerAttrs, u32> = f::view::Key::new(101);
+
+    /// The key of `key-num-of-vlans` (`TCA_FLOWER_KEY_NUM_OF_VLANS`, u8), written by the writer's `put`.
+    pub const KEY_NUM_OF_VLANS: f::view::Key<sets::FlowerAttrs, u8> = f::view::Key::new(102);
+
+    /// The key of `key-pppoe-sid` (`TCA_FLOWER_KEY_PPPOE_SID`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_PPPOE_SID: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(103);
+
+    /// The key of `key-ppp-proto` (`TCA_FLOWER_KEY_PPP_PROTO`, u16, big-endian), written by the writer's `put`.
+    pub const KEY_PPP_PROTO: f::view::Key<sets::FlowerAttrs, f::view::Be<u16>> =
+        f::view::Key::new(104);
+
+    /// The key of `key-l2tpv3-sid` (`TCA_FLOWER_KEY_L2TPV3_SID`, u32, big-endian), written by the writer's `put`.
+    pub const KEY_L2TPV3_SID: f::view::Key<sets::FlowerAttrs, f::view::Be<u32>> =
+        f::view::Key::new(105);
+
+    /// The key of `l2-miss` (`TCA_FLOWER_L2_MISS`, u8), written by the writer's `put`.
+    pub const L2_MISS: f::view::Key<sets::FlowerAttrs, u8> = f::view::Key::new(106);
+
+    /// The key of `key-cfm` (`TCA_FLOWER_KEY_CFM`, nest), opened by the writer's `nest`.
+    pub const KEY_CFM: f::view::Key<sets::FlowerAttrs, f::view::Nested<sets::FlowerKeyCfmAttrs>> =
+        f::view::Key::new(107);
+
+    /// The key of `key-spi` (`TCA_FLOWER_KEY_SPI`, u32, big-endian), written by the writer's `put`.
+    pub const KEY_SPI: f::view::Key<sets::FlowerAttrs, f::view::Be<u32>> = f::view::Key::new(108);
+
+    /// The key of `key-spi-mask` (`TCA_FLOWER_KEY_SPI_MASK`, u32, big-endian), written by the writer's `put`.
+    pub const KEY_SPI_MASK: f::view::Key<sets::FlowerAttrs, f::view::Be<u32>> =
+        f::view::Key::new(109);
+
+    /// The key of `key-enc-flags` (`TCA_FLOWER_KEY_ENC_FLAGS`, u32, big-endian, bits of `flower-key-ctrl-flags`: `FlowerKeyCtrlFlags`), written by the writer's `put`.
+    pub const KEY_ENC_FLAGS: f::view::Key<sets::FlowerAttrs, f::view::Be<u32>> =
+        f::view::Key::new(110);
+
+    /// The key of `key-enc-flags-mask` (`TCA_FLOWER_KEY_ENC_FLAGS_MASK`, u32, big-endian, bits of `flower-key-ctrl-flags`: `FlowerKeyCtrlFlags`), written by the writer's `put`.
+    pub const KEY_ENC_FLAGS_MASK: f::view::Key<sets::FlowerAttrs, f::view::Be<u32>> =
+        f::view::Key::new(111);
 
     /// `classid` (`TCA_FLOWER_CLASSID`, u32).
     #[inline]
@@ -18400,764 +16486,18 @@ impl<'a> FlowerAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `flower-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FlowerAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
-
-impl<'m, 'a, 'b> FlowerAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `classid` (`TCA_FLOWER_CLASSID`, u32).
-    #[inline]
-    pub fn classid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `indev` (`TCA_FLOWER_INDEV`, string).
-    #[inline]
-    pub fn indev(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(2, value), self)
-    }
-
-    /// Opens `act` (`TCA_FLOWER_ACT`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn act(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3)
-    }
-
-    /// Writes `key-eth-dst` (`TCA_FLOWER_KEY_ETH_DST`, binary, display hint mac).
-    #[inline]
-    pub fn key_eth_dst(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, value), self)
-    }
-
-    /// Writes `key-eth-dst-mask` (`TCA_FLOWER_KEY_ETH_DST_MASK`, binary, display hint mac).
-    #[inline]
-    pub fn key_eth_dst_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, value), self)
-    }
-
-    /// Writes `key-eth-src` (`TCA_FLOWER_KEY_ETH_SRC`, binary, display hint mac).
-    #[inline]
-    pub fn key_eth_src(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, value), self)
-    }
-
-    /// Writes `key-eth-src-mask` (`TCA_FLOWER_KEY_ETH_SRC_MASK`, binary, display hint mac).
-    #[inline]
-    pub fn key_eth_src_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, value), self)
-    }
-
-    /// Writes `key-eth-type` (`TCA_FLOWER_KEY_ETH_TYPE`, u16, big-endian).
-    #[inline]
-    pub fn key_eth_type(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(8, &value), self)
-    }
-
-    /// Writes `key-ip-proto` (`TCA_FLOWER_KEY_IP_PROTO`, u8).
-    #[inline]
-    pub fn key_ip_proto(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `key-ipv4-src` (`TCA_FLOWER_KEY_IPV4_SRC`, u32, big-endian, display hint ipv4).
-    #[inline]
-    pub fn key_ipv4_src(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(10, &value), self)
-    }
-
-    /// Writes `key-ipv4-src-mask` (`TCA_FLOWER_KEY_IPV4_SRC_MASK`, u32, big-endian, display hint ipv4).
-    #[inline]
-    pub fn key_ipv4_src_mask(
-        &mut self,
-        value: core::net::Ipv4Addr,
-    ) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(11, &value), self)
-    }
-
-    /// Writes `key-ipv4-dst` (`TCA_FLOWER_KEY_IPV4_DST`, u32, big-endian, display hint ipv4).
-    #[inline]
-    pub fn key_ipv4_dst(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(12, &value), self)
-    }
-
-    /// Writes `key-ipv4-dst-mask` (`TCA_FLOWER_KEY_IPV4_DST_MASK`, u32, big-endian, display hint ipv4).
-    #[inline]
-    pub fn key_ipv4_dst_mask(
-        &mut self,
-        value: core::net::Ipv4Addr,
-    ) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(13, &value), self)
-    }
-
-    /// Writes `key-ipv6-src` (`TCA_FLOWER_KEY_IPV6_SRC`, binary, display hint ipv6).
-    #[inline]
-    pub fn key_ipv6_src(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-
-    /// Writes `key-ipv6-src-mask` (`TCA_FLOWER_KEY_IPV6_SRC_MASK`, binary, display hint ipv6).
-    #[inline]
-    pub fn key_ipv6_src_mask(
-        &mut self,
-        value: core::net::Ipv6Addr,
-    ) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `key-ipv6-dst` (`TCA_FLOWER_KEY_IPV6_DST`, binary, display hint ipv6).
-    #[inline]
-    pub fn key_ipv6_dst(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(16, &value), self)
-    }
-
-    /// Writes `key-ipv6-dst-mask` (`TCA_FLOWER_KEY_IPV6_DST_MASK`, binary, display hint ipv6).
-    #[inline]
-    pub fn key_ipv6_dst_mask(
-        &mut self,
-        value: core::net::Ipv6Addr,
-    ) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(17, &value), self)
-    }
-
-    /// Writes `key-tcp-src` (`TCA_FLOWER_KEY_TCP_SRC`, u16, big-endian).
-    #[inline]
-    pub fn key_tcp_src(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(18, &value), self)
-    }
-
-    /// Writes `key-tcp-dst` (`TCA_FLOWER_KEY_TCP_DST`, u16, big-endian).
-    #[inline]
-    pub fn key_tcp_dst(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(19, &value), self)
-    }
-
-    /// Writes `key-udp-src` (`TCA_FLOWER_KEY_UDP_SRC`, u16, big-endian).
-    #[inline]
-    pub fn key_udp_src(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(20, &value), self)
-    }
-
-    /// Writes `key-udp-dst` (`TCA_FLOWER_KEY_UDP_DST`, u16, big-endian).
-    #[inline]
-    pub fn key_udp_dst(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(21, &value), self)
-    }
-
-    /// Writes `flags` (`TCA_FLOWER_FLAGS`, u32, bits of `cls-flags`: `ClsFlags`).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(22, &value), self)
-    }
-
-    /// Writes `key-vlan-id` (`TCA_FLOWER_KEY_VLAN_ID`, u16, big-endian).
-    #[inline]
-    pub fn key_vlan_id(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(23, &value), self)
-    }
-
-    /// Writes `key-vlan-prio` (`TCA_FLOWER_KEY_VLAN_PRIO`, u8).
-    #[inline]
-    pub fn key_vlan_prio(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(24, &value), self)
-    }
-
-    /// Writes `key-vlan-eth-type` (`TCA_FLOWER_KEY_VLAN_ETH_TYPE`, u16, big-endian).
-    #[inline]
-    pub fn key_vlan_eth_type(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(25, &value), self)
-    }
-
-    /// Writes `key-enc-key-id` (`TCA_FLOWER_KEY_ENC_KEY_ID`, u32, big-endian).
-    #[inline]
-    pub fn key_enc_key_id(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(26, &value), self)
-    }
-
-    /// Writes `key-enc-ipv4-src` (`TCA_FLOWER_KEY_ENC_IPV4_SRC`, u32, big-endian, display hint ipv4).
-    #[inline]
-    pub fn key_enc_ipv4_src(
-        &mut self,
-        value: core::net::Ipv4Addr,
-    ) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(27, &value), self)
-    }
-
-    /// Writes `key-enc-ipv4-src-mask` (`TCA_FLOWER_KEY_ENC_IPV4_SRC_MASK`, u32, big-endian, display hint ipv4).
-    #[inline]
-    pub fn key_enc_ipv4_src_mask(
-        &mut self,
-        value: core::net::Ipv4Addr,
-    ) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(28, &value), self)
-    }
-
-    /// Writes `key-enc-ipv4-dst` (`TCA_FLOWER_KEY_ENC_IPV4_DST`, u32, big-endian, display hint ipv4).
-    #[inline]
-    pub fn key_enc_ipv4_dst(
-        &mut self,
-        value: core::net::Ipv4Addr,
-    ) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(29, &value), self)
-    }
-
-    /// Writes `key-enc-ipv4-dst-mask` (`TCA_FLOWER_KEY_ENC_IPV4_DST_MASK`, u32, big-endian, display hint ipv4).
-    #[inline]
-    pub fn key_enc_ipv4_dst_mask(
-        &mut self,
-        value: core::net::Ipv4Addr,
-    ) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(30, &value), self)
-    }
-
-    /// Writes `key-enc-ipv6-src` (`TCA_FLOWER_KEY_ENC_IPV6_SRC`, binary, display hint ipv6).
-    #[inline]
-    pub fn key_enc_ipv6_src(
-        &mut self,
-        value: core::net::Ipv6Addr,
-    ) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(31, &value), self)
-    }
-
-    /// Writes `key-enc-ipv6-src-mask` (`TCA_FLOWER_KEY_ENC_IPV6_SRC_MASK`, binary, display hint ipv6).
-    #[inline]
-    pub fn key_enc_ipv6_src_mask(
-        &mut self,
-        value: core::net::Ipv6Addr,
-    ) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(32, &value), self)
-    }
-
-    /// Writes `key-enc-ipv6-dst` (`TCA_FLOWER_KEY_ENC_IPV6_DST`, binary, display hint ipv6).
-    #[inline]
-    pub fn key_enc_ipv6_dst(
-        &mut self,
-        value: core::net::Ipv6Addr,
-    ) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(33, &value), self)
-    }
-
-    /// Writes `key-enc-ipv6-dst-mask` (`TCA_FLOWER_KEY_ENC_IPV6_DST_MASK`, binary, display hint ipv6).
-    #[inline]
-    pub fn key_enc_ipv6_dst_mask(
-        &mut self,
-        value: core::net::Ipv6Addr,
-    ) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(34, &value), self)
-    }
-
-    /// Writes `key-tcp-src-mask` (`TCA_FLOWER_KEY_TCP_SRC_MASK`, u16, big-endian).
-    #[inline]
-    pub fn key_tcp_src_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(35, &value), self)
-    }
-
-    /// Writes `key-tcp-dst-mask` (`TCA_FLOWER_KEY_TCP_DST_MASK`, u16, big-endian).
-    #[inline]
-    pub fn key_tcp_dst_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(36, &value), self)
-    }
-
-    /// Writes `key-udp-src-mask` (`TCA_FLOWER_KEY_UDP_SRC_MASK`, u16, big-endian).
-    #[inline]
-    pub fn key_udp_src_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(37, &value), self)
-    }
-
-    /// Writes `key-udp-dst-mask` (`TCA_FLOWER_KEY_UDP_DST_MASK`, u16, big-endian).
-    #[inline]
-    pub fn key_udp_dst_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(38, &value), self)
-    }
-
-    /// Writes `key-sctp-src-mask` (`TCA_FLOWER_KEY_SCTP_SRC_MASK`, u16, big-endian).
-    #[inline]
-    pub fn key_sctp_src_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(39, &value), self)
-    }
-
-    /// Writes `key-sctp-dst-mask` (`TCA_FLOWER_KEY_SCTP_DST_MASK`, u16, big-endian).
-    #[inline]
-    pub fn key_sctp_dst_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(40, &value), self)
-    }
-
-    /// Writes `key-sctp-src` (`TCA_FLOWER_KEY_SCTP_SRC`, u16, big-endian).
-    #[inline]
-    pub fn key_sctp_src(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(41, &value), self)
-    }
-
-    /// Writes `key-sctp-dst` (`TCA_FLOWER_KEY_SCTP_DST`, u16, big-endian).
-    #[inline]
-    pub fn key_sctp_dst(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(42, &value), self)
-    }
-
-    /// Writes `key-enc-udp-src-port` (`TCA_FLOWER_KEY_ENC_UDP_SRC_PORT`, u16, big-endian).
-    #[inline]
-    pub fn key_enc_udp_src_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(43, &value), self)
-    }
-
-    /// Writes `key-enc-udp-src-port-mask` (`TCA_FLOWER_KEY_ENC_UDP_SRC_PORT_MASK`, u16, big-endian).
-    #[inline]
-    pub fn key_enc_udp_src_port_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(44, &value), self)
-    }
-
-    /// Writes `key-enc-udp-dst-port` (`TCA_FLOWER_KEY_ENC_UDP_DST_PORT`, u16, big-endian).
-    #[inline]
-    pub fn key_enc_udp_dst_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(45, &value), self)
-    }
-
-    /// Writes `key-enc-udp-dst-port-mask` (`TCA_FLOWER_KEY_ENC_UDP_DST_PORT_MASK`, u16, big-endian).
-    #[inline]
-    pub fn key_enc_udp_dst_port_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(46, &value), self)
-    }
-
-    /// Writes `key-flags` (`TCA_FLOWER_KEY_FLAGS`, u32, big-endian, bits of `flower-key-ctrl-flags`: `FlowerKeyCtrlFlags`).
-    #[inline]
-    pub fn key_flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(47, &value), self)
-    }
-
-    /// Writes `key-flags-mask` (`TCA_FLOWER_KEY_FLAGS_MASK`, u32, big-endian, bits of `flower-key-ctrl-flags`: `FlowerKeyCtrlFlags`).
-    #[inline]
-    pub fn key_flags_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(48, &value), self)
-    }
-
-    /// Writes `key-icmpv4-code` (`TCA_FLOWER_KEY_ICMPV4_CODE`, u8).
-    #[inline]
-    pub fn key_icmpv4_code(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(49, &value), self)
-    }
-
-    /// Writes `key-icmpv4-code-mask` (`TCA_FLOWER_KEY_ICMPV4_CODE_MASK`, u8).
-    #[inline]
-    pub fn key_icmpv4_code_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(50, &value), self)
-    }
-
-    /// Writes `key-icmpv4-type` (`TCA_FLOWER_KEY_ICMPV4_TYPE`, u8).
-    #[inline]
-    pub fn key_icmpv4_type(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(51, &value), self)
-    }
-
-    /// Writes `key-icmpv4-type-mask` (`TCA_FLOWER_KEY_ICMPV4_TYPE_MASK`, u8).
-    #[inline]
-    pub fn key_icmpv4_type_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(52, &value), self)
-    }
-
-    /// Writes `key-icmpv6-code` (`TCA_FLOWER_KEY_ICMPV6_CODE`, u8).
-    #[inline]
-    pub fn key_icmpv6_code(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(53, &value), self)
-    }
-
-    /// Writes `key-icmpv6-code-mask` (`TCA_FLOWER_KEY_ICMPV6_CODE_MASK`, u8).
-    #[inline]
-    pub fn key_icmpv6_code_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(54, &value), self)
-    }
-
-    /// Writes `key-icmpv6-type` (`TCA_FLOWER_KEY_ICMPV6_TYPE`, u8).
-    #[inline]
-    pub fn key_icmpv6_type(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(55, &value), self)
-    }
-
-    /// Writes `key-icmpv6-type-mask` (`TCA_FLOWER_KEY_ICMPV6_TYPE_MASK`, u8).
-    #[inline]
-    pub fn key_icmpv6_type_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(56, &value), self)
-    }
-
-    /// Writes `key-arp-sip` (`TCA_FLOWER_KEY_ARP_SIP`, u32, big-endian).
-    #[inline]
-    pub fn key_arp_sip(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(57, &value), self)
-    }
-
-    /// Writes `key-arp-sip-mask` (`TCA_FLOWER_KEY_ARP_SIP_MASK`, u32, big-endian).
-    #[inline]
-    pub fn key_arp_sip_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(58, &value), self)
-    }
-
-    /// Writes `key-arp-tip` (`TCA_FLOWER_KEY_ARP_TIP`, u32, big-endian).
-    #[inline]
-    pub fn key_arp_tip(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(59, &value), self)
-    }
-
-    /// Writes `key-arp-tip-mask` (`TCA_FLOWER_KEY_ARP_TIP_MASK`, u32, big-endian).
-    #[inline]
-    pub fn key_arp_tip_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(60, &value), self)
-    }
-
-    /// Writes `key-arp-op` (`TCA_FLOWER_KEY_ARP_OP`, u8).
-    #[inline]
-    pub fn key_arp_op(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(61, &value), self)
-    }
-
-    /// Writes `key-arp-op-mask` (`TCA_FLOWER_KEY_ARP_OP_MASK`, u8).
-    #[inline]
-    pub fn key_arp_op_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(62, &value), self)
-    }
-
-    /// Writes `key-arp-sha` (`TCA_FLOWER_KEY_ARP_SHA`, binary, display hint mac).
-    #[inline]
-    pub fn key_arp_sha(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(63, value), self)
-    }
-
-    /// Writes `key-arp-sha-mask` (`TCA_FLOWER_KEY_ARP_SHA_MASK`, binary, display hint mac).
-    #[inline]
-    pub fn key_arp_sha_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(64, value), self)
-    }
-
-    /// Writes `key-arp-tha` (`TCA_FLOWER_KEY_ARP_THA`, binary, display hint mac).
-    #[inline]
-    pub fn key_arp_tha(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(65, value), self)
-    }
-
-    /// Writes `key-arp-tha-mask` (`TCA_FLOWER_KEY_ARP_THA_MASK`, binary, display hint mac).
-    #[inline]
-    pub fn key_arp_tha_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(66, value), self)
-    }
-
-    /// Writes `key-mpls-ttl` (`TCA_FLOWER_KEY_MPLS_TTL`, u8).
-    #[inline]
-    pub fn key_mpls_ttl(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(67, &value), self)
-    }
-
-    /// Writes `key-mpls-bos` (`TCA_FLOWER_KEY_MPLS_BOS`, u8).
-    #[inline]
-    pub fn key_mpls_bos(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(68, &value), self)
-    }
-
-    /// Writes `key-mpls-tc` (`TCA_FLOWER_KEY_MPLS_TC`, u8).
-    #[inline]
-    pub fn key_mpls_tc(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(69, &value), self)
-    }
-
-    /// Writes `key-mpls-label` (`TCA_FLOWER_KEY_MPLS_LABEL`, u32, big-endian).
-    #[inline]
-    pub fn key_mpls_label(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(70, &value), self)
-    }
-
-    /// Writes `key-tcp-flags` (`TCA_FLOWER_KEY_TCP_FLAGS`, u16, big-endian).
-    #[inline]
-    pub fn key_tcp_flags(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(71, &value), self)
-    }
-
-    /// Writes `key-tcp-flags-mask` (`TCA_FLOWER_KEY_TCP_FLAGS_MASK`, u16, big-endian).
-    #[inline]
-    pub fn key_tcp_flags_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(72, &value), self)
-    }
-
-    /// Writes `key-ip-tos` (`TCA_FLOWER_KEY_IP_TOS`, u8).
-    #[inline]
-    pub fn key_ip_tos(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(73, &value), self)
-    }
-
-    /// Writes `key-ip-tos-mask` (`TCA_FLOWER_KEY_IP_TOS_MASK`, u8).
-    #[inline]
-    pub fn key_ip_tos_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(74, &value), self)
-    }
-
-    /// Writes `key-ip-ttl` (`TCA_FLOWER_KEY_IP_TTL`, u8).
-    #[inline]
-    pub fn key_ip_ttl(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(75, &value), self)
-    }
-
-    /// Writes `key-ip-ttl-mask` (`TCA_FLOWER_KEY_IP_TTL_MASK`, u8).
-    #[inline]
-    pub fn key_ip_ttl_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(76, &value), self)
-    }
-
-    /// Writes `key-cvlan-id` (`TCA_FLOWER_KEY_CVLAN_ID`, u16, big-endian).
-    #[inline]
-    pub fn key_cvlan_id(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(77, &value), self)
-    }
-
-    /// Writes `key-cvlan-prio` (`TCA_FLOWER_KEY_CVLAN_PRIO`, u8).
-    #[inline]
-    pub fn key_cvlan_prio(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(78, &value), self)
-    }
-
-    /// Writes `key-cvlan-eth-type` (`TCA_FLOWER_KEY_CVLAN_ETH_TYPE`, u16, big-endian).
-    #[inline]
-    pub fn key_cvlan_eth_type(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(79, &value), self)
-    }
-
-    /// Writes `key-enc-ip-tos` (`TCA_FLOWER_KEY_ENC_IP_TOS`, u8).
-    #[inline]
-    pub fn key_enc_ip_tos(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(80, &value), self)
-    }
-
-    /// Writes `key-enc-ip-tos-mask` (`TCA_FLOWER_KEY_ENC_IP_TOS_MASK`, u8).
-    #[inline]
-    pub fn key_enc_ip_tos_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(81, &value), self)
-    }
-
-    /// Writes `key-enc-ip-ttl` (`TCA_FLOWER_KEY_ENC_IP_TTL`, u8).
-    #[inline]
-    pub fn key_enc_ip_ttl(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(82, &value), self)
-    }
-
-    /// Writes `key-enc-ip-ttl-mask` (`TCA_FLOWER_KEY_ENC_IP_TTL_MASK`, u8).
-    #[inline]
-    pub fn key_enc_ip_ttl_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(83, &value), self)
-    }
-
-    /// Opens `key-enc-opts` (`TCA_FLOWER_KEY_ENC_OPTS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn key_enc_opts(
-        &mut self,
-    ) -> Result<FlowerKeyEncOptsAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(84).map(FlowerKeyEncOptsAttrsWriter)
-    }
-
-    /// Opens `key-enc-opts-mask` (`TCA_FLOWER_KEY_ENC_OPTS_MASK`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn key_enc_opts_mask(
-        &mut self,
-    ) -> Result<FlowerKeyEncOptsAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(85).map(FlowerKeyEncOptsAttrsWriter)
-    }
-
-    /// Writes `in-hw-count` (`TCA_FLOWER_IN_HW_COUNT`, u32).
-    #[inline]
-    pub fn in_hw_count(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(86, &value), self)
-    }
-
-    /// Writes `key-port-src-min` (`TCA_FLOWER_KEY_PORT_SRC_MIN`, u16, big-endian).
-    #[inline]
-    pub fn key_port_src_min(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(87, &value), self)
-    }
-
-    /// Writes `key-port-src-max` (`TCA_FLOWER_KEY_PORT_SRC_MAX`, u16, big-endian).
-    #[inline]
-    pub fn key_port_src_max(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(88, &value), self)
-    }
-
-    /// Writes `key-port-dst-min` (`TCA_FLOWER_KEY_PORT_DST_MIN`, u16, big-endian).
-    #[inline]
-    pub fn key_port_dst_min(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(89, &value), self)
-    }
-
-    /// Writes `key-port-dst-max` (`TCA_FLOWER_KEY_PORT_DST_MAX`, u16, big-endian).
-    #[inline]
-    pub fn key_port_dst_max(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(90, &value), self)
-    }
-
-    /// Writes `key-ct-state` (`TCA_FLOWER_KEY_CT_STATE`, u16).
-    #[inline]
-    pub fn key_ct_state(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(91, &value), self)
-    }
-
-    /// Writes `key-ct-state-mask` (`TCA_FLOWER_KEY_CT_STATE_MASK`, u16).
-    #[inline]
-    pub fn key_ct_state_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(92, &value), self)
-    }
-
-    /// Writes `key-ct-zone` (`TCA_FLOWER_KEY_CT_ZONE`, u16).
-    #[inline]
-    pub fn key_ct_zone(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(93, &value), self)
-    }
-
-    /// Writes `key-ct-zone-mask` (`TCA_FLOWER_KEY_CT_ZONE_MASK`, u16).
-    #[inline]
-    pub fn key_ct_zone_mask(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(94, &value), self)
-    }
-
-    /// Writes `key-ct-mark` (`TCA_FLOWER_KEY_CT_MARK`, u32).
-    #[inline]
-    pub fn key_ct_mark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(95, &value), self)
-    }
-
-    /// Writes `key-ct-mark-mask` (`TCA_FLOWER_KEY_CT_MARK_MASK`, u32).
-    #[inline]
-    pub fn key_ct_mark_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(96, &value), self)
-    }
-
-    /// Writes `key-ct-labels` (`TCA_FLOWER_KEY_CT_LABELS`, binary).
-    #[inline]
-    pub fn key_ct_labels(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(97, value), self)
-    }
-
-    /// Writes `key-ct-labels-mask` (`TCA_FLOWER_KEY_CT_LABELS_MASK`, binary).
-    #[inline]
-    pub fn key_ct_labels_mask(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(98, value), self)
-    }
-
-    /// Opens `key-mpls-opts` (`TCA_FLOWER_KEY_MPLS_OPTS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn key_mpls_opts(
-        &mut self,
-    ) -> Result<FlowerKeyMplsOptAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(99).map(FlowerKeyMplsOptAttrsWriter)
-    }
-
-    /// Writes `key-hash` (`TCA_FLOWER_KEY_HASH`, u32).
-    #[inline]
-    pub fn key_hash(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(100, &value), self)
-    }
-
-    /// Writes `key-hash-mask` (`TCA_FLOWER_KEY_HASH_MASK`, u32).
-    #[inline]
-    pub fn key_hash_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(101, &value), self)
-    }
-
-    /// Writes `key-num-of-vlans` (`TCA_FLOWER_KEY_NUM_OF_VLANS`, u8).
-    #[inline]
-    pub fn key_num_of_vlans(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(102, &value), self)
-    }
-
-    /// Writes `key-pppoe-sid` (`TCA_FLOWER_KEY_PPPOE_SID`, u16, big-endian).
-    #[inline]
-    pub fn key_pppoe_sid(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(103, &value), self)
-    }
-
-    /// Writes `key-ppp-proto` (`TCA_FLOWER_KEY_PPP_PROTO`, u16, big-endian).
-    #[inline]
-    pub fn key_ppp_proto(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(104, &value), self)
-    }
-
-    /// Writes `key-l2tpv3-sid` (`TCA_FLOWER_KEY_L2TPV3_SID`, u32, big-endian).
-    #[inline]
-    pub fn key_l2tpv3_sid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(105, &value), self)
-    }
-
-    /// Writes `l2-miss` (`TCA_FLOWER_L2_MISS`, u8).
-    #[inline]
-    pub fn l2_miss(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(106, &value), self)
-    }
-
-    /// Opens `key-cfm` (`TCA_FLOWER_KEY_CFM`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn key_cfm(&mut self) -> Result<FlowerKeyCfmAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(107).map(FlowerKeyCfmAttrsWriter)
-    }
-
-    /// Writes `key-spi` (`TCA_FLOWER_KEY_SPI`, u32, big-endian).
-    #[inline]
-    pub fn key_spi(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(108, &value), self)
-    }
-
-    /// Writes `key-spi-mask` (`TCA_FLOWER_KEY_SPI_MASK`, u32, big-endian).
-    #[inline]
-    pub fn key_spi_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(109, &value), self)
-    }
-
-    /// Writes `key-enc-flags` (`TCA_FLOWER_KEY_ENC_FLAGS`, u32, big-endian, bits of `flower-key-ctrl-flags`: `FlowerKeyCtrlFlags`).
-    #[inline]
-    pub fn key_enc_flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(110, &value), self)
-    }
-
-    /// Writes `key-enc-flags-mask` (`TCA_FLOWER_KEY_ENC_FLAGS_MASK`, u32, big-endian, bits of `flower-key-ctrl-flags`: `FlowerKeyCtrlFlags`).
-    #[inline]
-    pub fn key_enc_flags_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(111, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `flower-key-cfm-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct FlowerKeyCfmAttrs<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for FlowerKeyCfmAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_FLOWER_KEY_CFM_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FLOWER_KEY_CFM_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed writer of tc's attribute set `flower-attrs`: it writes an attribute by its key, a constant of [`FlowerAttrs`](self::FlowerAttrs) (see [`Writer`](f::view::Writer)).
+pub type FlowerAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::FlowerAttrs>;
+
+/// The typed view of tc's attribute set `flower-key-cfm-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type FlowerKeyCfmAttrs<'a> = f::view::View<'a, sets::FlowerKeyCfmAttrs, 2>;
 
 impl<'a> FlowerKeyCfmAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `md-level` (`TCA_FLOWER_KEY_CFM_MD_LEVEL`, u8), written by the writer's `put`.
+    pub const MD_LEVEL: f::view::Key<sets::FlowerKeyCfmAttrs, u8> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `opcode` (`TCA_FLOWER_KEY_CFM_OPCODE`, u8), written by the writer's `put`.
+    pub const OPCODE: f::view::Key<sets::FlowerKeyCfmAttrs, u8> = f::view::Key::new(2);
 
     /// `md-level` (`TCA_FLOWER_KEY_CFM_MD_LEVEL`, u8).
     #[inline]
@@ -19172,68 +16512,24 @@ impl<'a> FlowerKeyCfmAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `flower-key-cfm-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FlowerKeyCfmAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `flower-key-cfm-attrs`: it writes an attribute by its key, a constant of [`FlowerKeyCfmAttrs`](self::FlowerKeyCfmAttrs) (see [`Writer`](f::view::Writer)).
+pub type FlowerKeyCfmAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::FlowerKeyCfmAttrs>;
 
-impl<'m, 'a, 'b> FlowerKeyCfmAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `md-level` (`TCA_FLOWER_KEY_CFM_MD_LEVEL`, u8).
-    #[inline]
-    pub fn md_level(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `opcode` (`TCA_FLOWER_KEY_CFM_OPCODE`, u8).
-    #[inline]
-    pub fn opcode(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `flower-key-enc-opt-erspan-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct FlowerKeyEncOptErspanAttrs<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for FlowerKeyEncOptErspanAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_FLOWER_KEY_ENC_OPT_ERSPAN_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FLOWER_KEY_ENC_OPT_ERSPAN_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `flower-key-enc-opt-erspan-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type FlowerKeyEncOptErspanAttrs<'a> = f::view::View<'a, sets::FlowerKeyEncOptErspanAttrs, 4>;
 
 impl<'a> FlowerKeyEncOptErspanAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `ver` (`TCA_FLOWER_KEY_ENC_OPT_ERSPAN_VER`, u8), written by the writer's `put`.
+    pub const VER: f::view::Key<sets::FlowerKeyEncOptErspanAttrs, u8> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `index` (`TCA_FLOWER_KEY_ENC_OPT_ERSPAN_INDEX`, u32), written by the writer's `put`.
+    pub const INDEX: f::view::Key<sets::FlowerKeyEncOptErspanAttrs, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `dir` (`TCA_FLOWER_KEY_ENC_OPT_ERSPAN_DIR`, u8), written by the writer's `put`.
+    pub const DIR: f::view::Key<sets::FlowerKeyEncOptErspanAttrs, u8> = f::view::Key::new(3);
+
+    /// The key of `hwid` (`TCA_FLOWER_KEY_ENC_OPT_ERSPAN_HWID`, u8), written by the writer's `put`.
+    pub const HWID: f::view::Key<sets::FlowerKeyEncOptErspanAttrs, u8> = f::view::Key::new(4);
 
     /// `ver` (`TCA_FLOWER_KEY_ENC_OPT_ERSPAN_VER`, u8).
     #[inline]
@@ -19260,80 +16556,22 @@ impl<'a> FlowerKeyEncOptErspanAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `flower-key-enc-opt-erspan-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FlowerKeyEncOptErspanAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `flower-key-enc-opt-erspan-attrs`: it writes an attribute by its key, a constant of [`FlowerKeyEncOptErspanAttrs`](self::FlowerKeyEncOptErspanAttrs) (see [`Writer`](f::view::Writer)).
+pub type FlowerKeyEncOptErspanAttrsWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::FlowerKeyEncOptErspanAttrs>;
 
-impl<'m, 'a, 'b> FlowerKeyEncOptErspanAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `ver` (`TCA_FLOWER_KEY_ENC_OPT_ERSPAN_VER`, u8).
-    #[inline]
-    pub fn ver(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `index` (`TCA_FLOWER_KEY_ENC_OPT_ERSPAN_INDEX`, u32).
-    #[inline]
-    pub fn index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `dir` (`TCA_FLOWER_KEY_ENC_OPT_ERSPAN_DIR`, u8).
-    #[inline]
-    pub fn dir(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `hwid` (`TCA_FLOWER_KEY_ENC_OPT_ERSPAN_HWID`, u8).
-    #[inline]
-    pub fn hwid(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `flower-key-enc-opt-geneve-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct FlowerKeyEncOptGeneveAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for FlowerKeyEncOptGeneveAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_FLOWER_KEY_ENC_OPT_GENEVE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FLOWER_KEY_ENC_OPT_GENEVE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `flower-key-enc-opt-geneve-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type FlowerKeyEncOptGeneveAttrs<'a> = f::view::View<'a, sets::FlowerKeyEncOptGeneveAttrs, 3>;
 
 impl<'a> FlowerKeyEncOptGeneveAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `class` (`TCA_FLOWER_KEY_ENC_OPT_GENEVE_CLASS`, u16), written by the writer's `put`.
+    pub const CLASS: f::view::Key<sets::FlowerKeyEncOptGeneveAttrs, u16> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `type` (`TCA_FLOWER_KEY_ENC_OPT_GENEVE_TYPE`, u8), written by the writer's `put`.
+    pub const TYPE: f::view::Key<sets::FlowerKeyEncOptGeneveAttrs, u8> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `data` (`TCA_FLOWER_KEY_ENC_OPT_GENEVE_DATA`, binary), written by the writer's `put`.
+    pub const DATA: f::view::Key<sets::FlowerKeyEncOptGeneveAttrs, [u8]> = f::view::Key::new(3);
 
     /// `class` (`TCA_FLOWER_KEY_ENC_OPT_GENEVE_CLASS`, u16).
     #[inline]
@@ -19354,74 +16592,19 @@ impl<'a> FlowerKeyEncOptGeneveAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `flower-key-enc-opt-geneve-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FlowerKeyEncOptGeneveAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `flower-key-enc-opt-geneve-attrs`: it writes an attribute by its key, a constant of [`FlowerKeyEncOptGeneveAttrs`](self::FlowerKeyEncOptGeneveAttrs) (see [`Writer`](f::view::Writer)).
+pub type FlowerKeyEncOptGeneveAttrsWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::FlowerKeyEncOptGeneveAttrs>;
 
-impl<'m, 'a, 'b> FlowerKeyEncOptGeneveAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `class` (`TCA_FLOWER_KEY_ENC_OPT_GENEVE_CLASS`, u16).
-    #[inline]
-    pub fn class(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `type` (`TCA_FLOWER_KEY_ENC_OPT_GENEVE_TYPE`, u8).
-    #[inline]
-    pub fn type_(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `data` (`TCA_FLOWER_KEY_ENC_OPT_GENEVE_DATA`, binary).
-    #[inline]
-    pub fn data(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `flower-key-enc-opt-gtp-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct FlowerKeyEncOptGtpAttrs<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for FlowerKeyEncOptGtpAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_FLOWER_KEY_ENC_OPT_GTP_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FLOWER_KEY_ENC_OPT_GTP_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `flower-key-enc-opt-gtp-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type FlowerKeyEncOptGtpAttrs<'a> = f::view::View<'a, sets::FlowerKeyEncOptGtpAttrs, 2>;
 
 impl<'a> FlowerKeyEncOptGtpAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `pdu-type` (`TCA_FLOWER_KEY_ENC_OPT_GTP_PDU_TYPE`, u8), written by the writer's `put`.
+    pub const PDU_TYPE: f::view::Key<sets::FlowerKeyEncOptGtpAttrs, u8> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `qfi` (`TCA_FLOWER_KEY_ENC_OPT_GTP_QFI`, u8), written by the writer's `put`.
+    pub const QFI: f::view::Key<sets::FlowerKeyEncOptGtpAttrs, u8> = f::view::Key::new(2);
 
     /// `pdu-type` (`TCA_FLOWER_KEY_ENC_OPT_GTP_PDU_TYPE`, u8).
     #[inline]
@@ -19436,68 +16619,16 @@ impl<'a> FlowerKeyEncOptGtpAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `flower-key-enc-opt-gtp-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FlowerKeyEncOptGtpAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `flower-key-enc-opt-gtp-attrs`: it writes an attribute by its key, a constant of [`FlowerKeyEncOptGtpAttrs`](self::FlowerKeyEncOptGtpAttrs) (see [`Writer`](f::view::Writer)).
+pub type FlowerKeyEncOptGtpAttrsWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::FlowerKeyEncOptGtpAttrs>;
 
-impl<'m, 'a, 'b> FlowerKeyEncOptGtpAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `pdu-type` (`TCA_FLOWER_KEY_ENC_OPT_GTP_PDU_TYPE`, u8).
-    #[inline]
-    pub fn pdu_type(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `qfi` (`TCA_FLOWER_KEY_ENC_OPT_GTP_QFI`, u8).
-    #[inline]
-    pub fn qfi(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `flower-key-enc-opt-vxlan-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct FlowerKeyEncOptVxlanAttrs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for FlowerKeyEncOptVxlanAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_FLOWER_KEY_ENC_OPT_VXLAN_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FLOWER_KEY_ENC_OPT_VXLAN_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `flower-key-enc-opt-vxlan-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type FlowerKeyEncOptVxlanAttrs<'a> = f::view::View<'a, sets::FlowerKeyEncOptVxlanAttrs, 1>;
 
 impl<'a> FlowerKeyEncOptVxlanAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `gbp` (`TCA_FLOWER_KEY_ENC_OPT_VXLAN_GBP`, u32), written by the writer's `put`.
+    pub const GBP: f::view::Key<sets::FlowerKeyEncOptVxlanAttrs, u32> = f::view::Key::new(1);
 
     /// `gbp` (`TCA_FLOWER_KEY_ENC_OPT_VXLAN_GBP`, u32).
     #[inline]
@@ -19506,62 +16637,37 @@ impl<'a> FlowerKeyEncOptVxlanAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `flower-key-enc-opt-vxlan-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FlowerKeyEncOptVxlanAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `flower-key-enc-opt-vxlan-attrs`: it writes an attribute by its key, a constant of [`FlowerKeyEncOptVxlanAttrs`](self::FlowerKeyEncOptVxlanAttrs) (see [`Writer`](f::view::Writer)).
+pub type FlowerKeyEncOptVxlanAttrsWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::FlowerKeyEncOptVxlanAttrs>;
 
-impl<'m, 'a, 'b> FlowerKeyEncOptVxlanAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `gbp` (`TCA_FLOWER_KEY_ENC_OPT_VXLAN_GBP`, u32).
-    #[inline]
-    pub fn gbp(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `flower-key-enc-opts-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct FlowerKeyEncOptsAttrs<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for FlowerKeyEncOptsAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_FLOWER_KEY_ENC_OPTS_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FLOWER_KEY_ENC_OPTS_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `flower-key-enc-opts-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type FlowerKeyEncOptsAttrs<'a> = f::view::View<'a, sets::FlowerKeyEncOptsAttrs, 4>;
 
 impl<'a> FlowerKeyEncOptsAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `geneve` (`TCA_FLOWER_KEY_ENC_OPTS_GENEVE`, nest), opened by the writer's `nest`.
+    pub const GENEVE: f::view::Key<
+        sets::FlowerKeyEncOptsAttrs,
+        f::view::Nested<sets::FlowerKeyEncOptGeneveAttrs>,
+    > = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `vxlan` (`TCA_FLOWER_KEY_ENC_OPTS_VXLAN`, nest), opened by the writer's `nest`.
+    pub const VXLAN: f::view::Key<
+        sets::FlowerKeyEncOptsAttrs,
+        f::view::Nested<sets::FlowerKeyEncOptVxlanAttrs>,
+    > = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `erspan` (`TCA_FLOWER_KEY_ENC_OPTS_ERSPAN`, nest), opened by the writer's `nest`.
+    pub const ERSPAN: f::view::Key<
+        sets::FlowerKeyEncOptsAttrs,
+        f::view::Nested<sets::FlowerKeyEncOptErspanAttrs>,
+    > = f::view::Key::new(3);
+
+    /// The key of `gtp` (`TCA_FLOWER_KEY_ENC_OPTS_GTP`, nest), opened by the writer's `nest`.
+    pub const GTP: f::view::Key<
+        sets::FlowerKeyEncOptsAttrs,
+        f::view::Nested<sets::FlowerKeyEncOptGtpAttrs>,
+    > = f::view::Key::new(4);
 
     /// `geneve` (`TCA_FLOWER_KEY_ENC_OPTS_GENEVE`, nest).
     #[inline]
@@ -19588,80 +16694,28 @@ impl<'a> FlowerKeyEncOptsAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `flower-key-enc-opts-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FlowerKeyEncOptsAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `flower-key-enc-opts-attrs`: it writes an attribute by its key, a constant of [`FlowerKeyEncOptsAttrs`](self::FlowerKeyEncOptsAttrs) (see [`Writer`](f::view::Writer)).
+pub type FlowerKeyEncOptsAttrsWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::FlowerKeyEncOptsAttrs>;
 
-impl<'m, 'a, 'b> FlowerKeyEncOptsAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `geneve` (`TCA_FLOWER_KEY_ENC_OPTS_GENEVE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn geneve(&mut self) -> Result<FlowerKeyEncOptGeneveAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(FlowerKeyEncOptGeneveAttrsWriter)
-    }
-
-    /// Opens `vxlan` (`TCA_FLOWER_KEY_ENC_OPTS_VXLAN`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn vxlan(&mut self) -> Result<FlowerKeyEncOptVxlanAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(FlowerKeyEncOptVxlanAttrsWriter)
-    }
-
-    /// Opens `erspan` (`TCA_FLOWER_KEY_ENC_OPTS_ERSPAN`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn erspan(&mut self) -> Result<FlowerKeyEncOptErspanAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(FlowerKeyEncOptErspanAttrsWriter)
-    }
-
-    /// Opens `gtp` (`TCA_FLOWER_KEY_ENC_OPTS_GTP`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn gtp(&mut self) -> Result<FlowerKeyEncOptGtpAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(4).map(FlowerKeyEncOptGtpAttrsWriter)
-    }
-}
-
-/// The typed view of tc's attribute set `flower-key-mpls-opt-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct FlowerKeyMplsOptAttrs<'a>(f::view::RawView<'a, 5>);
-
-impl<'a> f::view::SetView<'a> for FlowerKeyMplsOptAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_FLOWER_KEY_MPLS_OPT_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FLOWER_KEY_MPLS_OPT_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `flower-key-mpls-opt-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type FlowerKeyMplsOptAttrs<'a> = f::view::View<'a, sets::FlowerKeyMplsOptAttrs, 5>;
 
 impl<'a> FlowerKeyMplsOptAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `lse-depth` (`TCA_FLOWER_KEY_MPLS_OPT_LSE_DEPTH`, u8), written by the writer's `put`.
+    pub const LSE_DEPTH: f::view::Key<sets::FlowerKeyMplsOptAttrs, u8> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
-        &self.0
-    }
+    /// The key of `lse-ttl` (`TCA_FLOWER_KEY_MPLS_OPT_LSE_TTL`, u8), written by the writer's `put`.
+    pub const LSE_TTL: f::view::Key<sets::FlowerKeyMplsOptAttrs, u8> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `lse-bos` (`TCA_FLOWER_KEY_MPLS_OPT_LSE_BOS`, u8), written by the writer's `put`.
+    pub const LSE_BOS: f::view::Key<sets::FlowerKeyMplsOptAttrs, u8> = f::view::Key::new(3);
+
+    /// The key of `lse-tc` (`TCA_FLOWER_KEY_MPLS_OPT_LSE_TC`, u8), written by the writer's `put`.
+    pub const LSE_TC: f::view::Key<sets::FlowerKeyMplsOptAttrs, u8> = f::view::Key::new(4);
+
+    /// The key of `lse-label` (`TCA_FLOWER_KEY_MPLS_OPT_LSE_LABEL`, u32), written by the writer's `put`.
+    pub const LSE_LABEL: f::view::Key<sets::FlowerKeyMplsOptAttrs, u32> = f::view::Key::new(5);
 
     /// `lse-depth` (`TCA_FLOWER_KEY_MPLS_OPT_LSE_DEPTH`, u8).
     #[inline]
@@ -19694,86 +16748,65 @@ impl<'a> FlowerKeyMplsOptAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `flower-key-mpls-opt-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FlowerKeyMplsOptAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `flower-key-mpls-opt-attrs`: it writes an attribute by its key, a constant of [`FlowerKeyMplsOptAttrs`](self::FlowerKeyMplsOptAttrs) (see [`Writer`](f::view::Writer)).
+pub type FlowerKeyMplsOptAttrsWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::FlowerKeyMplsOptAttrs>;
 
-impl<'m, 'a, 'b> FlowerKeyMplsOptAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `lse-depth` (`TCA_FLOWER_KEY_MPLS_OPT_LSE_DEPTH`, u8).
-    #[inline]
-    pub fn lse_depth(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `lse-ttl` (`TCA_FLOWER_KEY_MPLS_OPT_LSE_TTL`, u8).
-    #[inline]
-    pub fn lse_ttl(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `lse-bos` (`TCA_FLOWER_KEY_MPLS_OPT_LSE_BOS`, u8).
-    #[inline]
-    pub fn lse_bos(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `lse-tc` (`TCA_FLOWER_KEY_MPLS_OPT_LSE_TC`, u8).
-    #[inline]
-    pub fn lse_tc(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `lse-label` (`TCA_FLOWER_KEY_MPLS_OPT_LSE_LABEL`, u32).
-    #[inline]
-    pub fn lse_label(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `fq-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct FqAttrs<'a>(f::view::RawView<'a, 17>);
-
-impl<'a> f::view::SetView<'a> for FqAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_FQ_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FQ_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `fq-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type FqAttrs<'a> = f::view::View<'a, sets::FqAttrs, 17>;
 
 impl<'a> FqAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `plimit` (`TCA_FQ_PLIMIT`, u32), written by the writer's `put`.
+    pub const PLIMIT: f::view::Key<sets::FqAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 17> {
-        &self.0
-    }
+    /// The key of `flow-plimit` (`TCA_FQ_FLOW_PLIMIT`, u32), written by the writer's `put`.
+    pub const FLOW_PLIMIT: f::view::Key<sets::FqAttrs, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `quantum` (`TCA_FQ_QUANTUM`, u32), written by the writer's `put`.
+    pub const QUANTUM: f::view::Key<sets::FqAttrs, u32> = f::view::Key::new(3);
+
+    /// The key of `initial-quantum` (`TCA_FQ_INITIAL_QUANTUM`, u32), written by the writer's `put`.
+    pub const INITIAL_QUANTUM: f::view::Key<sets::FqAttrs, u32> = f::view::Key::new(4);
+
+    /// The key of `rate-enable` (`TCA_FQ_RATE_ENABLE`, u32), written by the writer's `put`.
+    pub const RATE_ENABLE: f::view::Key<sets::FqAttrs, u32> = f::view::Key::new(5);
+
+    /// The key of `flow-default-rate` (`TCA_FQ_FLOW_DEFAULT_RATE`, u32), written by the writer's `put`.
+    pub const FLOW_DEFAULT_RATE: f::view::Key<sets::FqAttrs, u32> = f::view::Key::new(6);
+
+    /// The key of `flow-max-rate` (`TCA_FQ_FLOW_MAX_RATE`, u32), written by the writer's `put`.
+    pub const FLOW_MAX_RATE: f::view::Key<sets::FqAttrs, u32> = f::view::Key::new(7);
+
+    /// The key of `buckets-log` (`TCA_FQ_BUCKETS_LOG`, u32), written by the writer's `put`.
+    pub const BUCKETS_LOG: f::view::Key<sets::FqAttrs, u32> = f::view::Key::new(8);
+
+    /// The key of `flow-refill-delay` (`TCA_FQ_FLOW_REFILL_DELAY`, u32), written by the writer's `put`.
+    pub const FLOW_REFILL_DELAY: f::view::Key<sets::FqAttrs, u32> = f::view::Key::new(9);
+
+    /// The key of `orphan-mask` (`TCA_FQ_ORPHAN_MASK`, u32), written by the writer's `put`.
+    pub const ORPHAN_MASK: f::view::Key<sets::FqAttrs, u32> = f::view::Key::new(10);
+
+    /// The key of `low-rate-threshold` (`TCA_FQ_LOW_RATE_THRESHOLD`, u32), written by the writer's `put`.
+    pub const LOW_RATE_THRESHOLD: f::view::Key<sets::FqAttrs, u32> = f::view::Key::new(11);
+
+    /// The key of `ce-threshold` (`TCA_FQ_CE_THRESHOLD`, u32), written by the writer's `put`.
+    pub const CE_THRESHOLD: f::view::Key<sets::FqAttrs, u32> = f::view::Key::new(12);
+
+    /// The key of `timer-slack` (`TCA_FQ_TIMER_SLACK`, u32), written by the writer's `put`.
+    pub const TIMER_SLACK: f::view::Key<sets::FqAttrs, u32> = f::view::Key::new(13);
+
+    /// The key of `horizon` (`TCA_FQ_HORIZON`, u32), written by the writer's `put`.
+    pub const HORIZON: f::view::Key<sets::FqAttrs, u32> = f::view::Key::new(14);
+
+    /// The key of `horizon-drop` (`TCA_FQ_HORIZON_DROP`, u8), written by the writer's `put`.
+    pub const HORIZON_DROP: f::view::Key<sets::FqAttrs, u8> = f::view::Key::new(15);
+
+    /// The key of `priomap` (`TCA_FQ_PRIOMAP`, binary), written by the writer's `put`.
+    pub const PRIOMAP: f::view::Key<sets::FqAttrs, f::view::Struct<TcPrioQopt>> =
+        f::view::Key::new(16);
+
+    /// The key of `weights` (`TCA_FQ_WEIGHTS`, binary), written by the writer's `put`.
+    pub const WEIGHTS: f::view::Key<sets::FqAttrs, [u8]> = f::view::Key::new(17);
 
     /// `plimit` (`TCA_FQ_PLIMIT`, u32).
     #[inline]
@@ -19878,158 +16911,45 @@ impl<'a> FqAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `fq-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FqAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `fq-attrs`: it writes an attribute by its key, a constant of [`FqAttrs`](self::FqAttrs) (see [`Writer`](f::view::Writer)).
+pub type FqAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::FqAttrs>;
 
-impl<'m, 'a, 'b> FqAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `plimit` (`TCA_FQ_PLIMIT`, u32).
-    #[inline]
-    pub fn plimit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `flow-plimit` (`TCA_FQ_FLOW_PLIMIT`, u32).
-    #[inline]
-    pub fn flow_plimit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `quantum` (`TCA_FQ_QUANTUM`, u32).
-    #[inline]
-    pub fn quantum(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `initial-quantum` (`TCA_FQ_INITIAL_QUANTUM`, u32).
-    #[inline]
-    pub fn initial_quantum(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `rate-enable` (`TCA_FQ_RATE_ENABLE`, u32).
-    #[inline]
-    pub fn rate_enable(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `flow-default-rate` (`TCA_FQ_FLOW_DEFAULT_RATE`, u32).
-    #[inline]
-    pub fn flow_default_rate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `flow-max-rate` (`TCA_FQ_FLOW_MAX_RATE`, u32).
-    #[inline]
-    pub fn flow_max_rate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `buckets-log` (`TCA_FQ_BUCKETS_LOG`, u32).
-    #[inline]
-    pub fn buckets_log(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `flow-refill-delay` (`TCA_FQ_FLOW_REFILL_DELAY`, u32).
-    #[inline]
-    pub fn flow_refill_delay(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `orphan-mask` (`TCA_FQ_ORPHAN_MASK`, u32).
-    #[inline]
-    pub fn orphan_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `low-rate-threshold` (`TCA_FQ_LOW_RATE_THRESHOLD`, u32).
-    #[inline]
-    pub fn low_rate_threshold(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `ce-threshold` (`TCA_FQ_CE_THRESHOLD`, u32).
-    #[inline]
-    pub fn ce_threshold(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-
-    /// Writes `timer-slack` (`TCA_FQ_TIMER_SLACK`, u32).
-    #[inline]
-    pub fn timer_slack(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, &value), self)
-    }
-
-    /// Writes `horizon` (`TCA_FQ_HORIZON`, u32).
-    #[inline]
-    pub fn horizon(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-
-    /// Writes `horizon-drop` (`TCA_FQ_HORIZON_DROP`, u8).
-    #[inline]
-    pub fn horizon_drop(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(15, &value), self)
-    }
-
-    /// Writes `priomap` (`TCA_FQ_PRIOMAP`, binary).
-    #[inline]
-    pub fn priomap(&mut self, value: &TcPrioQopt) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(16, value), self)
-    }
-
-    /// Writes `weights` (`TCA_FQ_WEIGHTS`, binary).
-    #[inline]
-    pub fn weights(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(17, value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `fq-codel-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct FqCodelAttrs<'a>(f::view::RawView<'a, 11>);
-
-impl<'a> f::view::SetView<'a> for FqCodelAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_FQ_CODEL_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FQ_CODEL_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `fq-codel-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type FqCodelAttrs<'a> = f::view::View<'a, sets::FqCodelAttrs, 11>;
 
 impl<'a> FqCodelAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `target` (`TCA_FQ_CODEL_TARGET`, u32), written by the writer's `put`.
+    pub const TARGET: f::view::Key<sets::FqCodelAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 11> {
-        &self.0
-    }
+    /// The key of `limit` (`TCA_FQ_CODEL_LIMIT`, u32), written by the writer's `put`.
+    pub const LIMIT: f::view::Key<sets::FqCodelAttrs, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `interval` (`TCA_FQ_CODEL_INTERVAL`, u32), written by the writer's `put`.
+    pub const INTERVAL: f::view::Key<sets::FqCodelAttrs, u32> = f::view::Key::new(3);
+
+    /// The key of `ecn` (`TCA_FQ_CODEL_ECN`, u32), written by the writer's `put`.
+    pub const ECN: f::view::Key<sets::FqCodelAttrs, u32> = f::view::Key::new(4);
+
+    /// The key of `flows` (`TCA_FQ_CODEL_FLOWS`, u32), written by the writer's `put`.
+    pub const FLOWS: f::view::Key<sets::FqCodelAttrs, u32> = f::view::Key::new(5);
+
+    /// The key of `quantum` (`TCA_FQ_CODEL_QUANTUM`, u32), written by the writer's `put`.
+    pub const QUANTUM: f::view::Key<sets::FqCodelAttrs, u32> = f::view::Key::new(6);
+
+    /// The key of `ce-threshold` (`TCA_FQ_CODEL_CE_THRESHOLD`, u32), written by the writer's `put`.
+    pub const CE_THRESHOLD: f::view::Key<sets::FqCodelAttrs, u32> = f::view::Key::new(7);
+
+    /// The key of `drop-batch-size` (`TCA_FQ_CODEL_DROP_BATCH_SIZE`, u32), written by the writer's `put`.
+    pub const DROP_BATCH_SIZE: f::view::Key<sets::FqCodelAttrs, u32> = f::view::Key::new(8);
+
+    /// The key of `memory-limit` (`TCA_FQ_CODEL_MEMORY_LIMIT`, u32), written by the writer's `put`.
+    pub const MEMORY_LIMIT: f::view::Key<sets::FqCodelAttrs, u32> = f::view::Key::new(9);
+
+    /// The key of `ce-threshold-selector` (`TCA_FQ_CODEL_CE_THRESHOLD_SELECTOR`, u8), written by the writer's `put`.
+    pub const CE_THRESHOLD_SELECTOR: f::view::Key<sets::FqCodelAttrs, u8> = f::view::Key::new(10);
+
+    /// The key of `ce-threshold-mask` (`TCA_FQ_CODEL_CE_THRESHOLD_MASK`, u8), written by the writer's `put`.
+    pub const CE_THRESHOLD_MASK: f::view::Key<sets::FqCodelAttrs, u8> = f::view::Key::new(11);
 
     /// `target` (`TCA_FQ_CODEL_TARGET`, u32).
     #[inline]
@@ -20098,122 +17018,48 @@ impl<'a> FqCodelAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `fq-codel-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FqCodelAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `fq-codel-attrs`: it writes an attribute by its key, a constant of [`FqCodelAttrs`](self::FqCodelAttrs) (see [`Writer`](f::view::Writer)).
+pub type FqCodelAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::FqCodelAttrs>;
 
-impl<'m, 'a, 'b> FqCodelAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `target` (`TCA_FQ_CODEL_TARGET`, u32).
-    #[inline]
-    pub fn target(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `limit` (`TCA_FQ_CODEL_LIMIT`, u32).
-    #[inline]
-    pub fn limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `interval` (`TCA_FQ_CODEL_INTERVAL`, u32).
-    #[inline]
-    pub fn interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `ecn` (`TCA_FQ_CODEL_ECN`, u32).
-    #[inline]
-    pub fn ecn(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `flows` (`TCA_FQ_CODEL_FLOWS`, u32).
-    #[inline]
-    pub fn flows(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `quantum` (`TCA_FQ_CODEL_QUANTUM`, u32).
-    #[inline]
-    pub fn quantum(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `ce-threshold` (`TCA_FQ_CODEL_CE_THRESHOLD`, u32).
-    #[inline]
-    pub fn ce_threshold(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `drop-batch-size` (`TCA_FQ_CODEL_DROP_BATCH_SIZE`, u32).
-    #[inline]
-    pub fn drop_batch_size(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `memory-limit` (`TCA_FQ_CODEL_MEMORY_LIMIT`, u32).
-    #[inline]
-    pub fn memory_limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `ce-threshold-selector` (`TCA_FQ_CODEL_CE_THRESHOLD_SELECTOR`, u8).
-    #[inline]
-    pub fn ce_threshold_selector(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `ce-threshold-mask` (`TCA_FQ_CODEL_CE_THRESHOLD_MASK`, u8).
-    #[inline]
-    pub fn ce_threshold_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `fq-pie-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct FqPieAttrs<'a>(f::view::RawView<'a, 12>);
-
-impl<'a> f::view::SetView<'a> for FqPieAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_FQ_PIE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FQ_PIE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `fq-pie-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type FqPieAttrs<'a> = f::view::View<'a, sets::FqPieAttrs, 12>;
 
 impl<'a> FqPieAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `limit` (`TCA_FQ_PIE_LIMIT`, u32), written by the writer's `put`.
+    pub const LIMIT: f::view::Key<sets::FqPieAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 12> {
-        &self.0
-    }
+    /// The key of `flows` (`TCA_FQ_PIE_FLOWS`, u32), written by the writer's `put`.
+    pub const FLOWS: f::view::Key<sets::FqPieAttrs, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `target` (`TCA_FQ_PIE_TARGET`, u32), written by the writer's `put`.
+    pub const TARGET: f::view::Key<sets::FqPieAttrs, u32> = f::view::Key::new(3);
+
+    /// The key of `tupdate` (`TCA_FQ_PIE_TUPDATE`, u32), written by the writer's `put`.
+    pub const TUPDATE: f::view::Key<sets::FqPieAttrs, u32> = f::view::Key::new(4);
+
+    /// The key of `alpha` (`TCA_FQ_PIE_ALPHA`, u32), written by the writer's `put`.
+    pub const ALPHA: f::view::Key<sets::FqPieAttrs, u32> = f::view::Key::new(5);
+
+    /// The key of `beta` (`TCA_FQ_PIE_BETA`, u32), written by the writer's `put`.
+    pub const BETA: f::view::Key<sets::FqPieAttrs, u32> = f::view::Key::new(6);
+
+    /// The key of `quantum` (`TCA_FQ_PIE_QUANTUM`, u32), written by the writer's `put`.
+    pub const QUANTUM: f::view::Key<sets::FqPieAttrs, u32> = f::view::Key::new(7);
+
+    /// The key of `memory-limit` (`TCA_FQ_PIE_MEMORY_LIMIT`, u32), written by the writer's `put`.
+    pub const MEMORY_LIMIT: f::view::Key<sets::FqPieAttrs, u32> = f::view::Key::new(8);
+
+    /// The key of `ecn-prob` (`TCA_FQ_PIE_ECN_PROB`, u32), written by the writer's `put`.
+    pub const ECN_PROB: f::view::Key<sets::FqPieAttrs, u32> = f::view::Key::new(9);
+
+    /// The key of `ecn` (`TCA_FQ_PIE_ECN`, u32), written by the writer's `put`.
+    pub const ECN: f::view::Key<sets::FqPieAttrs, u32> = f::view::Key::new(10);
+
+    /// The key of `bytemode` (`TCA_FQ_PIE_BYTEMODE`, u32), written by the writer's `put`.
+    pub const BYTEMODE: f::view::Key<sets::FqPieAttrs, u32> = f::view::Key::new(11);
+
+    /// The key of `dq-rate-estimator` (`TCA_FQ_PIE_DQ_RATE_ESTIMATOR`, u32), written by the writer's `put`.
+    pub const DQ_RATE_ESTIMATOR: f::view::Key<sets::FqPieAttrs, u32> = f::view::Key::new(12);
 
     /// `limit` (`TCA_FQ_PIE_LIMIT`, u32).
     #[inline]
@@ -20288,128 +17134,28 @@ impl<'a> FqPieAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `fq-pie-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FqPieAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `fq-pie-attrs`: it writes an attribute by its key, a constant of [`FqPieAttrs`](self::FqPieAttrs) (see [`Writer`](f::view::Writer)).
+pub type FqPieAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::FqPieAttrs>;
 
-impl<'m, 'a, 'b> FqPieAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `limit` (`TCA_FQ_PIE_LIMIT`, u32).
-    #[inline]
-    pub fn limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `flows` (`TCA_FQ_PIE_FLOWS`, u32).
-    #[inline]
-    pub fn flows(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `target` (`TCA_FQ_PIE_TARGET`, u32).
-    #[inline]
-    pub fn target(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `tupdate` (`TCA_FQ_PIE_TUPDATE`, u32).
-    #[inline]
-    pub fn tupdate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `alpha` (`TCA_FQ_PIE_ALPHA`, u32).
-    #[inline]
-    pub fn alpha(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `beta` (`TCA_FQ_PIE_BETA`, u32).
-    #[inline]
-    pub fn beta(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `quantum` (`TCA_FQ_PIE_QUANTUM`, u32).
-    #[inline]
-    pub fn quantum(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `memory-limit` (`TCA_FQ_PIE_MEMORY_LIMIT`, u32).
-    #[inline]
-    pub fn memory_limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `ecn-prob` (`TCA_FQ_PIE_ECN_PROB`, u32).
-    #[inline]
-    pub fn ecn_prob(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `ecn` (`TCA_FQ_PIE_ECN`, u32).
-    #[inline]
-    pub fn ecn(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `bytemode` (`TCA_FQ_PIE_BYTEMODE`, u32).
-    #[inline]
-    pub fn bytemode(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `dq-rate-estimator` (`TCA_FQ_PIE_DQ_RATE_ESTIMATOR`, u32).
-    #[inline]
-    pub fn dq_rate_estimator(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `fw-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct FwAttrs<'a>(f::view::RawView<'a, 5>);
-
-impl<'a> f::view::SetView<'a> for FwAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_FW_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_FW_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `fw-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type FwAttrs<'a> = f::view::View<'a, sets::FwAttrs, 5>;
 
 impl<'a> FwAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `classid` (`TCA_FW_CLASSID`, u32), written by the writer's `put`.
+    pub const CLASSID: f::view::Key<sets::FwAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
-        &self.0
-    }
+    /// The key of `police` (`TCA_FW_POLICE`, nest), opened by the writer's `nest`.
+    pub const POLICE: f::view::Key<sets::FwAttrs, f::view::Nested<sets::PoliceAttrs>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `indev` (`TCA_FW_INDEV`, string), written by the writer's `put`.
+    pub const INDEV: f::view::Key<sets::FwAttrs, f::view::Str> = f::view::Key::new(3);
+
+    /// The key of `act` (`TCA_FW_ACT`, indexed-array), opened by the writer's `open`.
+    pub const ACT: f::view::Key<sets::FwAttrs, f::view::Open> = f::view::Key::new(4);
+
+    /// The key of `mask` (`TCA_FW_MASK`, u32), written by the writer's `put`.
+    pub const MASK: f::view::Key<sets::FwAttrs, u32> = f::view::Key::new(5);
 
     /// `classid` (`TCA_FW_CLASSID`, u32).
     #[inline]
@@ -20442,86 +17188,32 @@ impl<'a> FwAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `fw-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct FwAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `fw-attrs`: it writes an attribute by its key, a constant of [`FwAttrs`](self::FwAttrs) (see [`Writer`](f::view::Writer)).
+pub type FwAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::FwAttrs>;
 
-impl<'m, 'a, 'b> FwAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `classid` (`TCA_FW_CLASSID`, u32).
-    #[inline]
-    pub fn classid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Opens `police` (`TCA_FW_POLICE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn police(&mut self) -> Result<PoliceAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(PoliceAttrsWriter)
-    }
-
-    /// Writes `indev` (`TCA_FW_INDEV`, string).
-    #[inline]
-    pub fn indev(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(3, value), self)
-    }
-
-    /// Opens `act` (`TCA_FW_ACT`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn act(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(4)
-    }
-
-    /// Writes `mask` (`TCA_FW_MASK`, u32).
-    #[inline]
-    pub fn mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `gred-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct GredAttrs<'a>(f::view::RawView<'a, 6>);
-
-impl<'a> f::view::SetView<'a> for GredAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_GRED_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_GRED_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `gred-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type GredAttrs<'a> = f::view::View<'a, sets::GredAttrs, 6>;
 
 impl<'a> GredAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `parms` (`TCA_GRED_PARMS`, binary), written by the writer's `put`.
+    pub const PARMS: f::view::Key<sets::GredAttrs, [u8]> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
-        &self.0
-    }
+    /// The key of `stab` (`TCA_GRED_STAB`, binary), written by the writer's `put`.
+    pub const STAB: f::view::Key<sets::GredAttrs, [u8]> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `dps` (`TCA_GRED_DPS`, binary), written by the writer's `put`.
+    pub const DPS: f::view::Key<sets::GredAttrs, f::view::Struct<TcGredSopt>> =
+        f::view::Key::new(3);
+
+    /// The key of `max-p` (`TCA_GRED_MAX_P`, binary), written by the writer's `put`.
+    pub const MAX_P: f::view::Key<sets::GredAttrs, [u8]> = f::view::Key::new(4);
+
+    /// The key of `limit` (`TCA_GRED_LIMIT`, u32), written by the writer's `put`.
+    pub const LIMIT: f::view::Key<sets::GredAttrs, u32> = f::view::Key::new(5);
+
+    /// The key of `vq-list` (`TCA_GRED_VQ_LIST`, nest), opened by the writer's `nest`.
+    pub const VQ_LIST: f::view::Key<sets::GredAttrs, f::view::Nested<sets::TcaGredVqListAttrs>> =
+        f::view::Key::new(6);
 
     /// `parms` (`TCA_GRED_PARMS`, binary).
     #[inline]
@@ -20560,92 +17252,21 @@ impl<'a> GredAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `gred-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct GredAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `gred-attrs`: it writes an attribute by its key, a constant of [`GredAttrs`](self::GredAttrs) (see [`Writer`](f::view::Writer)).
+pub type GredAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::GredAttrs>;
 
-impl<'m, 'a, 'b> GredAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `parms` (`TCA_GRED_PARMS`, binary).
-    #[inline]
-    pub fn parms(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, value), self)
-    }
-
-    /// Writes `stab` (`TCA_GRED_STAB`, binary).
-    #[inline]
-    pub fn stab(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, value), self)
-    }
-
-    /// Writes `dps` (`TCA_GRED_DPS`, binary).
-    #[inline]
-    pub fn dps(&mut self, value: &TcGredSopt) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(3, value), self)
-    }
-
-    /// Writes `max-p` (`TCA_GRED_MAX_P`, binary).
-    #[inline]
-    pub fn max_p(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, value), self)
-    }
-
-    /// Writes `limit` (`TCA_GRED_LIMIT`, u32).
-    #[inline]
-    pub fn limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Opens `vq-list` (`TCA_GRED_VQ_LIST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn vq_list(&mut self) -> Result<TcaGredVqListAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(6).map(TcaGredVqListAttrsWriter)
-    }
-}
-
-/// The typed view of tc's attribute set `hfsc-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct HfscAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for HfscAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_HFSC_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_HFSC_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `hfsc-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type HfscAttrs<'a> = f::view::View<'a, sets::HfscAttrs, 3>;
 
 impl<'a> HfscAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `rsc` (`TC_A_HFSC_ATTRS_RSC`, binary), written by the writer's `put`.
+    pub const RSC: f::view::Key<sets::HfscAttrs, [u8]> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `fsc` (`TC_A_HFSC_ATTRS_FSC`, binary), written by the writer's `put`.
+    pub const FSC: f::view::Key<sets::HfscAttrs, [u8]> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `usc` (`TC_A_HFSC_ATTRS_USC`, binary), written by the writer's `put`.
+    pub const USC: f::view::Key<sets::HfscAttrs, [u8]> = f::view::Key::new(3);
 
     /// `rsc` (`TC_A_HFSC_ATTRS_RSC`, binary).
     #[inline]
@@ -20666,74 +17287,33 @@ impl<'a> HfscAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `hfsc-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct HfscAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `hfsc-attrs`: it writes an attribute by its key, a constant of [`HfscAttrs`](self::HfscAttrs) (see [`Writer`](f::view::Writer)).
+pub type HfscAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::HfscAttrs>;
 
-impl<'m, 'a, 'b> HfscAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `rsc` (`TC_A_HFSC_ATTRS_RSC`, binary).
-    #[inline]
-    pub fn rsc(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, value), self)
-    }
-
-    /// Writes `fsc` (`TC_A_HFSC_ATTRS_FSC`, binary).
-    #[inline]
-    pub fn fsc(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, value), self)
-    }
-
-    /// Writes `usc` (`TC_A_HFSC_ATTRS_USC`, binary).
-    #[inline]
-    pub fn usc(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `hhf-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct HhfAttrs<'a>(f::view::RawView<'a, 7>);
-
-impl<'a> f::view::SetView<'a> for HhfAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_HHF_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_HHF_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `hhf-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type HhfAttrs<'a> = f::view::View<'a, sets::HhfAttrs, 7>;
 
 impl<'a> HhfAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `backlog-limit` (`TCA_HHF_BACKLOG_LIMIT`, u32), written by the writer's `put`.
+    pub const BACKLOG_LIMIT: f::view::Key<sets::HhfAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
-        &self.0
-    }
+    /// The key of `quantum` (`TCA_HHF_QUANTUM`, u32), written by the writer's `put`.
+    pub const QUANTUM: f::view::Key<sets::HhfAttrs, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `hh-flows-limit` (`TCA_HHF_HH_FLOWS_LIMIT`, u32), written by the writer's `put`.
+    pub const HH_FLOWS_LIMIT: f::view::Key<sets::HhfAttrs, u32> = f::view::Key::new(3);
+
+    /// The key of `reset-timeout` (`TCA_HHF_RESET_TIMEOUT`, u32), written by the writer's `put`.
+    pub const RESET_TIMEOUT: f::view::Key<sets::HhfAttrs, u32> = f::view::Key::new(4);
+
+    /// The key of `admit-bytes` (`TCA_HHF_ADMIT_BYTES`, u32), written by the writer's `put`.
+    pub const ADMIT_BYTES: f::view::Key<sets::HhfAttrs, u32> = f::view::Key::new(5);
+
+    /// The key of `evict-timeout` (`TCA_HHF_EVICT_TIMEOUT`, u32), written by the writer's `put`.
+    pub const EVICT_TIMEOUT: f::view::Key<sets::HhfAttrs, u32> = f::view::Key::new(6);
+
+    /// The key of `non-hh-weight` (`TCA_HHF_NON_HH_WEIGHT`, u32), written by the writer's `put`.
+    pub const NON_HH_WEIGHT: f::view::Key<sets::HhfAttrs, u32> = f::view::Key::new(7);
 
     /// `backlog-limit` (`TCA_HHF_BACKLOG_LIMIT`, u32).
     #[inline]
@@ -20778,98 +17358,36 @@ impl<'a> HhfAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `hhf-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct HhfAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `hhf-attrs`: it writes an attribute by its key, a constant of [`HhfAttrs`](self::HhfAttrs) (see [`Writer`](f::view::Writer)).
+pub type HhfAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::HhfAttrs>;
 
-impl<'m, 'a, 'b> HhfAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `backlog-limit` (`TCA_HHF_BACKLOG_LIMIT`, u32).
-    #[inline]
-    pub fn backlog_limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `quantum` (`TCA_HHF_QUANTUM`, u32).
-    #[inline]
-    pub fn quantum(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `hh-flows-limit` (`TCA_HHF_HH_FLOWS_LIMIT`, u32).
-    #[inline]
-    pub fn hh_flows_limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `reset-timeout` (`TCA_HHF_RESET_TIMEOUT`, u32).
-    #[inline]
-    pub fn reset_timeout(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `admit-bytes` (`TCA_HHF_ADMIT_BYTES`, u32).
-    #[inline]
-    pub fn admit_bytes(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `evict-timeout` (`TCA_HHF_EVICT_TIMEOUT`, u32).
-    #[inline]
-    pub fn evict_timeout(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `non-hh-weight` (`TCA_HHF_NON_HH_WEIGHT`, u32).
-    #[inline]
-    pub fn non_hh_weight(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `htb-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct HtbAttrs<'a>(f::view::RawView<'a, 9>);
-
-impl<'a> f::view::SetView<'a> for HtbAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_HTB_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_HTB_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `htb-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type HtbAttrs<'a> = f::view::View<'a, sets::HtbAttrs, 9>;
 
 impl<'a> HtbAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `parms` (`TCA_HTB_PARMS`, binary), written by the writer's `put`.
+    pub const PARMS: f::view::Key<sets::HtbAttrs, f::view::Struct<TcHtbOpt>> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
-        &self.0
-    }
+    /// The key of `init` (`TCA_HTB_INIT`, binary), written by the writer's `put`.
+    pub const INIT: f::view::Key<sets::HtbAttrs, f::view::Struct<TcHtbGlob>> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `ctab` (`TCA_HTB_CTAB`, binary), written by the writer's `put`.
+    pub const CTAB: f::view::Key<sets::HtbAttrs, [u8]> = f::view::Key::new(3);
+
+    /// The key of `rtab` (`TCA_HTB_RTAB`, binary), written by the writer's `put`.
+    pub const RTAB: f::view::Key<sets::HtbAttrs, [u8]> = f::view::Key::new(4);
+
+    /// The key of `direct-qlen` (`TCA_HTB_DIRECT_QLEN`, u32), written by the writer's `put`.
+    pub const DIRECT_QLEN: f::view::Key<sets::HtbAttrs, u32> = f::view::Key::new(5);
+
+    /// The key of `rate64` (`TCA_HTB_RATE64`, u64), written by the writer's `put`.
+    pub const RATE64: f::view::Key<sets::HtbAttrs, u64> = f::view::Key::new(6);
+
+    /// The key of `ceil64` (`TCA_HTB_CEIL64`, u64), written by the writer's `put`.
+    pub const CEIL64: f::view::Key<sets::HtbAttrs, u64> = f::view::Key::new(7);
+
+    /// The key of `offload` (`TCA_HTB_OFFLOAD`, flag), written by the writer's `put`.
+    pub const OFFLOAD: f::view::Key<sets::HtbAttrs, f::view::Flag> = f::view::Key::new(9);
 
     /// `parms` (`TCA_HTB_PARMS`, binary).
     #[inline]
@@ -20920,104 +17438,25 @@ impl<'a> HtbAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `htb-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct HtbAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `htb-attrs`: it writes an attribute by its key, a constant of [`HtbAttrs`](self::HtbAttrs) (see [`Writer`](f::view::Writer)).
+pub type HtbAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::HtbAttrs>;
 
-impl<'m, 'a, 'b> HtbAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `parms` (`TCA_HTB_PARMS`, binary).
-    #[inline]
-    pub fn parms(&mut self, value: &TcHtbOpt) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
-
-    /// Writes `init` (`TCA_HTB_INIT`, binary).
-    #[inline]
-    pub fn init(&mut self, value: &TcHtbGlob) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(2, value), self)
-    }
-
-    /// Writes `ctab` (`TCA_HTB_CTAB`, binary).
-    #[inline]
-    pub fn ctab(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
-    }
-
-    /// Writes `rtab` (`TCA_HTB_RTAB`, binary).
-    #[inline]
-    pub fn rtab(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, value), self)
-    }
-
-    /// Writes `direct-qlen` (`TCA_HTB_DIRECT_QLEN`, u32).
-    #[inline]
-    pub fn direct_qlen(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `rate64` (`TCA_HTB_RATE64`, u64).
-    #[inline]
-    pub fn rate64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `ceil64` (`TCA_HTB_CEIL64`, u64).
-    #[inline]
-    pub fn ceil64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `offload` (`TCA_HTB_OFFLOAD`, flag).
-    #[inline]
-    pub fn offload(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(9), self)
-    }
-}
-
-/// The typed view of tc's attribute set `matchall-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct MatchallAttrs<'a>(f::view::RawView<'a, 5>);
-
-impl<'a> f::view::SetView<'a> for MatchallAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_MATCHALL_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_MATCHALL_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `matchall-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type MatchallAttrs<'a> = f::view::View<'a, sets::MatchallAttrs, 5>;
 
 impl<'a> MatchallAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `classid` (`TCA_MATCHALL_CLASSID`, u32), written by the writer's `put`.
+    pub const CLASSID: f::view::Key<sets::MatchallAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
-        &self.0
-    }
+    /// The key of `act` (`TCA_MATCHALL_ACT`, indexed-array), opened by the writer's `open`.
+    pub const ACT: f::view::Key<sets::MatchallAttrs, f::view::Open> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `flags` (`TCA_MATCHALL_FLAGS`, u32), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::MatchallAttrs, u32> = f::view::Key::new(3);
+
+    /// The key of `pcnt` (`TCA_MATCHALL_PCNT`, binary), written by the writer's `put`.
+    pub const PCNT: f::view::Key<sets::MatchallAttrs, f::view::Struct<TcMatchallPcnt>> =
+        f::view::Key::new(4);
 
     /// `classid` (`TCA_MATCHALL_CLASSID`, u32).
     #[inline]
@@ -21044,80 +17483,60 @@ impl<'a> MatchallAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `matchall-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct MatchallAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `matchall-attrs`: it writes an attribute by its key, a constant of [`MatchallAttrs`](self::MatchallAttrs) (see [`Writer`](f::view::Writer)).
+pub type MatchallAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::MatchallAttrs>;
 
-impl<'m, 'a, 'b> MatchallAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `classid` (`TCA_MATCHALL_CLASSID`, u32).
-    #[inline]
-    pub fn classid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Opens `act` (`TCA_MATCHALL_ACT`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn act(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2)
-    }
-
-    /// Writes `flags` (`TCA_MATCHALL_FLAGS`, u32).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `pcnt` (`TCA_MATCHALL_PCNT`, binary).
-    #[inline]
-    pub fn pcnt(&mut self, value: &TcMatchallPcnt) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(4, value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `netem-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct NetemAttrs<'a>(f::view::RawView<'a, 14>);
-
-impl<'a> f::view::SetView<'a> for NetemAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_NETEM_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_NETEM_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `netem-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type NetemAttrs<'a> = f::view::View<'a, sets::NetemAttrs, 14>;
 
 impl<'a> NetemAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `corr` (`TCA_NETEM_CORR`, binary), written by the writer's `put`.
+    pub const CORR: f::view::Key<sets::NetemAttrs, f::view::Struct<TcNetemCorr>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 14> {
-        &self.0
-    }
+    /// The key of `delay-dist` (`TCA_NETEM_DELAY_DIST`, binary), written by the writer's `put`.
+    pub const DELAY_DIST: f::view::Key<sets::NetemAttrs, [u8]> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `reorder` (`TCA_NETEM_REORDER`, binary), written by the writer's `put`.
+    pub const REORDER: f::view::Key<sets::NetemAttrs, f::view::Struct<TcNetemReorder>> =
+        f::view::Key::new(3);
+
+    /// The key of `corrupt` (`TCA_NETEM_CORRUPT`, binary), written by the writer's `put`.
+    pub const CORRUPT: f::view::Key<sets::NetemAttrs, f::view::Struct<TcNetemCorrupt>> =
+        f::view::Key::new(4);
+
+    /// The key of `loss` (`TCA_NETEM_LOSS`, nest), opened by the writer's `nest`.
+    pub const LOSS: f::view::Key<sets::NetemAttrs, f::view::Nested<sets::NetemLossAttrs>> =
+        f::view::Key::new(5);
+
+    /// The key of `rate` (`TCA_NETEM_RATE`, binary), written by the writer's `put`.
+    pub const RATE: f::view::Key<sets::NetemAttrs, f::view::Struct<TcNetemRate>> =
+        f::view::Key::new(6);
+
+    /// The key of `ecn` (`TCA_NETEM_ECN`, u32), written by the writer's `put`.
+    pub const ECN: f::view::Key<sets::NetemAttrs, u32> = f::view::Key::new(7);
+
+    /// The key of `rate64` (`TCA_NETEM_RATE64`, u64), written by the writer's `put`.
+    pub const RATE64: f::view::Key<sets::NetemAttrs, u64> = f::view::Key::new(8);
+
+    /// The key of `pad` (`TCA_NETEM_PAD`, u32), written by the writer's `put`.
+    pub const PAD: f::view::Key<sets::NetemAttrs, u32> = f::view::Key::new(9);
+
+    /// The key of `latency64` (`TCA_NETEM_LATENCY64`, s64), written by the writer's `put`.
+    pub const LATENCY64: f::view::Key<sets::NetemAttrs, i64> = f::view::Key::new(10);
+
+    /// The key of `jitter64` (`TCA_NETEM_JITTER64`, s64), written by the writer's `put`.
+    pub const JITTER64: f::view::Key<sets::NetemAttrs, i64> = f::view::Key::new(11);
+
+    /// The key of `slot` (`TCA_NETEM_SLOT`, binary), written by the writer's `put`.
+    pub const SLOT: f::view::Key<sets::NetemAttrs, f::view::Struct<TcNetemSlot>> =
+        f::view::Key::new(12);
+
+    /// The key of `slot-dist` (`TCA_NETEM_SLOT_DIST`, binary), written by the writer's `put`.
+    pub const SLOT_DIST: f::view::Key<sets::NetemAttrs, [u8]> = f::view::Key::new(13);
+
+    /// The key of `prng-seed` (`TCA_NETEM_PRNG_SEED`, u64), written by the writer's `put`.
+    pub const PRNG_SEED: f::view::Key<sets::NetemAttrs, u64> = f::view::Key::new(14);
 
     /// `corr` (`TCA_NETEM_CORR`, binary).
     #[inline]
@@ -21204,140 +17623,20 @@ impl<'a> NetemAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `netem-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct NetemAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `netem-attrs`: it writes an attribute by its key, a constant of [`NetemAttrs`](self::NetemAttrs) (see [`Writer`](f::view::Writer)).
+pub type NetemAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::NetemAttrs>;
 
-impl<'m, 'a, 'b> NetemAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `corr` (`TCA_NETEM_CORR`, binary).
-    #[inline]
-    pub fn corr(&mut self, value: &TcNetemCorr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
-
-    /// Writes `delay-dist` (`TCA_NETEM_DELAY_DIST`, binary).
-    #[inline]
-    pub fn delay_dist(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, value), self)
-    }
-
-    /// Writes `reorder` (`TCA_NETEM_REORDER`, binary).
-    #[inline]
-    pub fn reorder(&mut self, value: &TcNetemReorder) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(3, value), self)
-    }
-
-    /// Writes `corrupt` (`TCA_NETEM_CORRUPT`, binary).
-    #[inline]
-    pub fn corrupt(&mut self, value: &TcNetemCorrupt) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(4, value), self)
-    }
-
-    /// Opens `loss` (`TCA_NETEM_LOSS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn loss(&mut self) -> Result<NetemLossAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(5).map(NetemLossAttrsWriter)
-    }
-
-    /// Writes `rate` (`TCA_NETEM_RATE`, binary).
-    #[inline]
-    pub fn rate(&mut self, value: &TcNetemRate) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(6, value), self)
-    }
-
-    /// Writes `ecn` (`TCA_NETEM_ECN`, u32).
-    #[inline]
-    pub fn ecn(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `rate64` (`TCA_NETEM_RATE64`, u64).
-    #[inline]
-    pub fn rate64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `pad` (`TCA_NETEM_PAD`, u32).
-    #[inline]
-    pub fn pad(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `latency64` (`TCA_NETEM_LATENCY64`, s64).
-    #[inline]
-    pub fn latency64(&mut self, value: i64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `jitter64` (`TCA_NETEM_JITTER64`, s64).
-    #[inline]
-    pub fn jitter64(&mut self, value: i64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `slot` (`TCA_NETEM_SLOT`, binary).
-    #[inline]
-    pub fn slot(&mut self, value: &TcNetemSlot) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(12, value), self)
-    }
-
-    /// Writes `slot-dist` (`TCA_NETEM_SLOT_DIST`, binary).
-    #[inline]
-    pub fn slot_dist(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(13, value), self)
-    }
-
-    /// Writes `prng-seed` (`TCA_NETEM_PRNG_SEED`, u64).
-    #[inline]
-    pub fn prng_seed(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(14, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `netem-loss-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct NetemLossAttrs<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for NetemLossAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_NETEM_LOSS_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_NETEM_LOSS_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `netem-loss-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type NetemLossAttrs<'a> = f::view::View<'a, sets::NetemLossAttrs, 2>;
 
 impl<'a> NetemLossAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `gi` (`NETEM_LOSS_GI`, binary), written by the writer's `put`.
+    pub const GI: f::view::Key<sets::NetemLossAttrs, f::view::Struct<TcNetemGimodel>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `ge` (`NETEM_LOSS_GE`, binary), written by the writer's `put`.
+    pub const GE: f::view::Key<sets::NetemLossAttrs, f::view::Struct<TcNetemGemodel>> =
+        f::view::Key::new(2);
 
     /// `gi` (`NETEM_LOSS_GI`, binary).
     #[inline]
@@ -21352,68 +17651,36 @@ impl<'a> NetemLossAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `netem-loss-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct NetemLossAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `netem-loss-attrs`: it writes an attribute by its key, a constant of [`NetemLossAttrs`](self::NetemLossAttrs) (see [`Writer`](f::view::Writer)).
+pub type NetemLossAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::NetemLossAttrs>;
 
-impl<'m, 'a, 'b> NetemLossAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `gi` (`NETEM_LOSS_GI`, binary).
-    #[inline]
-    pub fn gi(&mut self, value: &TcNetemGimodel) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
-
-    /// Writes `ge` (`NETEM_LOSS_GE`, binary).
-    #[inline]
-    pub fn ge(&mut self, value: &TcNetemGemodel) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(2, value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `pie-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct PieAttrs<'a>(f::view::RawView<'a, 8>);
-
-impl<'a> f::view::SetView<'a> for PieAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_PIE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_PIE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `pie-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type PieAttrs<'a> = f::view::View<'a, sets::PieAttrs, 8>;
 
 impl<'a> PieAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `target` (`TCA_PIE_TARGET`, u32), written by the writer's `put`.
+    pub const TARGET: f::view::Key<sets::PieAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
-        &self.0
-    }
+    /// The key of `limit` (`TCA_PIE_LIMIT`, u32), written by the writer's `put`.
+    pub const LIMIT: f::view::Key<sets::PieAttrs, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `tupdate` (`TCA_PIE_TUPDATE`, u32), written by the writer's `put`.
+    pub const TUPDATE: f::view::Key<sets::PieAttrs, u32> = f::view::Key::new(3);
+
+    /// The key of `alpha` (`TCA_PIE_ALPHA`, u32), written by the writer's `put`.
+    pub const ALPHA: f::view::Key<sets::PieAttrs, u32> = f::view::Key::new(4);
+
+    /// The key of `beta` (`TCA_PIE_BETA`, u32), written by the writer's `put`.
+    pub const BETA: f::view::Key<sets::PieAttrs, u32> = f::view::Key::new(5);
+
+    /// The key of `ecn` (`TCA_PIE_ECN`, u32), written by the writer's `put`.
+    pub const ECN: f::view::Key<sets::PieAttrs, u32> = f::view::Key::new(6);
+
+    /// The key of `bytemode` (`TCA_PIE_BYTEMODE`, u32), written by the writer's `put`.
+    pub const BYTEMODE: f::view::Key<sets::PieAttrs, u32> = f::view::Key::new(7);
+
+    /// The key of `dq-rate-estimator` (`TCA_PIE_DQ_RATE_ESTIMATOR`, u32), written by the writer's `put`.
+    pub const DQ_RATE_ESTIMATOR: f::view::Key<sets::PieAttrs, u32> = f::view::Key::new(8);
 
     /// `target` (`TCA_PIE_TARGET`, u32).
     #[inline]
@@ -21464,104 +17731,43 @@ impl<'a> PieAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `pie-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PieAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `pie-attrs`: it writes an attribute by its key, a constant of [`PieAttrs`](self::PieAttrs) (see [`Writer`](f::view::Writer)).
+pub type PieAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::PieAttrs>;
 
-impl<'m, 'a, 'b> PieAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `target` (`TCA_PIE_TARGET`, u32).
-    #[inline]
-    pub fn target(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `limit` (`TCA_PIE_LIMIT`, u32).
-    #[inline]
-    pub fn limit(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `tupdate` (`TCA_PIE_TUPDATE`, u32).
-    #[inline]
-    pub fn tupdate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `alpha` (`TCA_PIE_ALPHA`, u32).
-    #[inline]
-    pub fn alpha(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `beta` (`TCA_PIE_BETA`, u32).
-    #[inline]
-    pub fn beta(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `ecn` (`TCA_PIE_ECN`, u32).
-    #[inline]
-    pub fn ecn(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `bytemode` (`TCA_PIE_BYTEMODE`, u32).
-    #[inline]
-    pub fn bytemode(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `dq-rate-estimator` (`TCA_PIE_DQ_RATE_ESTIMATOR`, u32).
-    #[inline]
-    pub fn dq_rate_estimator(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `police-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct PoliceAttrs<'a>(f::view::RawView<'a, 11>);
-
-impl<'a> f::view::SetView<'a> for PoliceAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_POLICE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_POLICE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `police-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type PoliceAttrs<'a> = f::view::View<'a, sets::PoliceAttrs, 11>;
 
 impl<'a> PoliceAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `tbf` (`TCA_POLICE_TBF`, binary), written by the writer's `put`.
+    pub const TBF: f::view::Key<sets::PoliceAttrs, f::view::Struct<TcPolice>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 11> {
-        &self.0
-    }
+    /// The key of `rate` (`TCA_POLICE_RATE`, binary), written by the writer's `put`.
+    pub const RATE: f::view::Key<sets::PoliceAttrs, [u8]> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `peakrate` (`TCA_POLICE_PEAKRATE`, binary), written by the writer's `put`.
+    pub const PEAKRATE: f::view::Key<sets::PoliceAttrs, [u8]> = f::view::Key::new(3);
+
+    /// The key of `avrate` (`TCA_POLICE_AVRATE`, u32), written by the writer's `put`.
+    pub const AVRATE: f::view::Key<sets::PoliceAttrs, u32> = f::view::Key::new(4);
+
+    /// The key of `result` (`TCA_POLICE_RESULT`, u32), written by the writer's `put`.
+    pub const RESULT: f::view::Key<sets::PoliceAttrs, u32> = f::view::Key::new(5);
+
+    /// The key of `tm` (`TCA_POLICE_TM`, binary), written by the writer's `put`.
+    pub const TM: f::view::Key<sets::PoliceAttrs, f::view::Struct<TcfT>> = f::view::Key::new(6);
+
+    /// The key of `rate64` (`TCA_POLICE_RATE64`, u64), written by the writer's `put`.
+    pub const RATE64: f::view::Key<sets::PoliceAttrs, u64> = f::view::Key::new(8);
+
+    /// The key of `peakrate64` (`TCA_POLICE_PEAKRATE64`, u64), written by the writer's `put`.
+    pub const PEAKRATE64: f::view::Key<sets::PoliceAttrs, u64> = f::view::Key::new(9);
+
+    /// The key of `pktrate64` (`TCA_POLICE_PKTRATE64`, u64), written by the writer's `put`.
+    pub const PKTRATE64: f::view::Key<sets::PoliceAttrs, u64> = f::view::Key::new(10);
+
+    /// The key of `pktburst64` (`TCA_POLICE_PKTBURST64`, u64), written by the writer's `put`.
+    pub const PKTBURST64: f::view::Key<sets::PoliceAttrs, u64> = f::view::Key::new(11);
 
     /// `tbf` (`TCA_POLICE_TBF`, binary).
     #[inline]
@@ -21624,116 +17830,18 @@ impl<'a> PoliceAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `police-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct PoliceAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `police-attrs`: it writes an attribute by its key, a constant of [`PoliceAttrs`](self::PoliceAttrs) (see [`Writer`](f::view::Writer)).
+pub type PoliceAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::PoliceAttrs>;
 
-impl<'m, 'a, 'b> PoliceAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `tbf` (`TCA_POLICE_TBF`, binary).
-    #[inline]
-    pub fn tbf(&mut self, value: &TcPolice) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
-
-    /// Writes `rate` (`TCA_POLICE_RATE`, binary).
-    #[inline]
-    pub fn rate(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, value), self)
-    }
-
-    /// Writes `peakrate` (`TCA_POLICE_PEAKRATE`, binary).
-    #[inline]
-    pub fn peakrate(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
-    }
-
-    /// Writes `avrate` (`TCA_POLICE_AVRATE`, u32).
-    #[inline]
-    pub fn avrate(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `result` (`TCA_POLICE_RESULT`, u32).
-    #[inline]
-    pub fn result(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `tm` (`TCA_POLICE_TM`, binary).
-    #[inline]
-    pub fn tm(&mut self, value: &TcfT) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(6, value), self)
-    }
-
-    /// Writes `rate64` (`TCA_POLICE_RATE64`, u64).
-    #[inline]
-    pub fn rate64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `peakrate64` (`TCA_POLICE_PEAKRATE64`, u64).
-    #[inline]
-    pub fn peakrate64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `pktrate64` (`TCA_POLICE_PKTRATE64`, u64).
-    #[inline]
-    pub fn pktrate64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `pktburst64` (`TCA_POLICE_PKTBURST64`, u64).
-    #[inline]
-    pub fn pktburst64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `qfq-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct QfqAttrs<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for QfqAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_QFQ_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_QFQ_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `qfq-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type QfqAttrs<'a> = f::view::View<'a, sets::QfqAttrs, 2>;
 
 impl<'a> QfqAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `weight` (`TCA_QFQ_WEIGHT`, u32), written by the writer's `put`.
+    pub const WEIGHT: f::view::Key<sets::QfqAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `lmax` (`TCA_QFQ_LMAX`, u32), written by the writer's `put`.
+    pub const LMAX: f::view::Key<sets::QfqAttrs, u32> = f::view::Key::new(2);
 
     /// `weight` (`TCA_QFQ_WEIGHT`, u32).
     #[inline]
@@ -21748,68 +17856,31 @@ impl<'a> QfqAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `qfq-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct QfqAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `qfq-attrs`: it writes an attribute by its key, a constant of [`QfqAttrs`](self::QfqAttrs) (see [`Writer`](f::view::Writer)).
+pub type QfqAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::QfqAttrs>;
 
-impl<'m, 'a, 'b> QfqAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `weight` (`TCA_QFQ_WEIGHT`, u32).
-    #[inline]
-    pub fn weight(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `lmax` (`TCA_QFQ_LMAX`, u32).
-    #[inline]
-    pub fn lmax(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `red-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct RedAttrs<'a>(f::view::RawView<'a, 6>);
-
-impl<'a> f::view::SetView<'a> for RedAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_RED_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_RED_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `red-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type RedAttrs<'a> = f::view::View<'a, sets::RedAttrs, 6>;
 
 impl<'a> RedAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `parms` (`TCA_RED_PARMS`, binary), written by the writer's `put`.
+    pub const PARMS: f::view::Key<sets::RedAttrs, f::view::Struct<TcRedQopt>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
-        &self.0
-    }
+    /// The key of `stab` (`TCA_RED_STAB`, binary), written by the writer's `put`.
+    pub const STAB: f::view::Key<sets::RedAttrs, [u8]> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `max-p` (`TCA_RED_MAX_P`, u32), written by the writer's `put`.
+    pub const MAX_P: f::view::Key<sets::RedAttrs, u32> = f::view::Key::new(3);
+
+    /// The key of `flags` (`TCA_RED_FLAGS`, bitfield32), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::RedAttrs, f::view::Bitfield32> = f::view::Key::new(4);
+
+    /// The key of `early-drop-block` (`TCA_RED_EARLY_DROP_BLOCK`, u32), written by the writer's `put`.
+    pub const EARLY_DROP_BLOCK: f::view::Key<sets::RedAttrs, u32> = f::view::Key::new(5);
+
+    /// The key of `mark-block` (`TCA_RED_MARK_BLOCK`, u32), written by the writer's `put`.
+    pub const MARK_BLOCK: f::view::Key<sets::RedAttrs, u32> = f::view::Key::new(6);
 
     /// `parms` (`TCA_RED_PARMS`, binary).
     #[inline]
@@ -21848,92 +17919,31 @@ impl<'a> RedAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `red-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct RedAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `red-attrs`: it writes an attribute by its key, a constant of [`RedAttrs`](self::RedAttrs) (see [`Writer`](f::view::Writer)).
+pub type RedAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::RedAttrs>;
 
-impl<'m, 'a, 'b> RedAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `parms` (`TCA_RED_PARMS`, binary).
-    #[inline]
-    pub fn parms(&mut self, value: &TcRedQopt) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
-
-    /// Writes `stab` (`TCA_RED_STAB`, binary).
-    #[inline]
-    pub fn stab(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, value), self)
-    }
-
-    /// Writes `max-p` (`TCA_RED_MAX_P`, u32).
-    #[inline]
-    pub fn max_p(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `flags` (`TCA_RED_FLAGS`, bitfield32).
-    #[inline]
-    pub fn flags(&mut self, value: f::view::Bitfield32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `early-drop-block` (`TCA_RED_EARLY_DROP_BLOCK`, u32).
-    #[inline]
-    pub fn early_drop_block(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `mark-block` (`TCA_RED_MARK_BLOCK`, u32).
-    #[inline]
-    pub fn mark_block(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `route-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct RouteAttrs<'a>(f::view::RawView<'a, 6>);
-
-impl<'a> f::view::SetView<'a> for RouteAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_ROUTE_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ROUTE_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `route-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type RouteAttrs<'a> = f::view::View<'a, sets::RouteAttrs, 6>;
 
 impl<'a> RouteAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `classid` (`TCA_ROUTE4_CLASSID`, u32), written by the writer's `put`.
+    pub const CLASSID: f::view::Key<sets::RouteAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 6> {
-        &self.0
-    }
+    /// The key of `to` (`TCA_ROUTE4_TO`, u32), written by the writer's `put`.
+    pub const TO: f::view::Key<sets::RouteAttrs, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `from` (`TCA_ROUTE4_FROM`, u32), written by the writer's `put`.
+    pub const FROM: f::view::Key<sets::RouteAttrs, u32> = f::view::Key::new(3);
+
+    /// The key of `iif` (`TCA_ROUTE4_IIF`, u32), written by the writer's `put`.
+    pub const IIF: f::view::Key<sets::RouteAttrs, u32> = f::view::Key::new(4);
+
+    /// The key of `police` (`TCA_ROUTE4_POLICE`, nest), opened by the writer's `nest`.
+    pub const POLICE: f::view::Key<sets::RouteAttrs, f::view::Nested<sets::PoliceAttrs>> =
+        f::view::Key::new(5);
+
+    /// The key of `act` (`TCA_ROUTE4_ACT`, indexed-array), opened by the writer's `open`.
+    pub const ACT: f::view::Key<sets::RouteAttrs, f::view::Open> = f::view::Key::new(6);
 
     /// `classid` (`TCA_ROUTE4_CLASSID`, u32).
     #[inline]
@@ -21972,92 +17982,54 @@ impl<'a> RouteAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `route-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct RouteAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `route-attrs`: it writes an attribute by its key, a constant of [`RouteAttrs`](self::RouteAttrs) (see [`Writer`](f::view::Writer)).
+pub type RouteAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::RouteAttrs>;
 
-impl<'m, 'a, 'b> RouteAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `classid` (`TCA_ROUTE4_CLASSID`, u32).
-    #[inline]
-    pub fn classid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `to` (`TCA_ROUTE4_TO`, u32).
-    #[inline]
-    pub fn to(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `from` (`TCA_ROUTE4_FROM`, u32).
-    #[inline]
-    pub fn from(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `iif` (`TCA_ROUTE4_IIF`, u32).
-    #[inline]
-    pub fn iif(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Opens `police` (`TCA_ROUTE4_POLICE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn police(&mut self) -> Result<PoliceAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(5).map(PoliceAttrsWriter)
-    }
-
-    /// Opens `act` (`TCA_ROUTE4_ACT`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn act(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(6)
-    }
-}
-
-/// The typed view of tc's attribute set `taprio-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct TaprioAttrs<'a>(f::view::RawView<'a, 12>);
-
-impl<'a> f::view::SetView<'a> for TaprioAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_TAPRIO_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_TAPRIO_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `taprio-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type TaprioAttrs<'a> = f::view::View<'a, sets::TaprioAttrs, 12>;
 
 impl<'a> TaprioAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `priomap` (`TCA_TAPRIO_ATTR_PRIOMAP`, binary), written by the writer's `put`.
+    pub const PRIOMAP: f::view::Key<sets::TaprioAttrs, f::view::Struct<TcMqprioQopt>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 12> {
-        &self.0
-    }
+    /// The key of `sched-entry-list` (`TCA_TAPRIO_ATTR_SCHED_ENTRY_LIST`, nest), opened by the writer's `nest`.
+    pub const SCHED_ENTRY_LIST: f::view::Key<
+        sets::TaprioAttrs,
+        f::view::Nested<sets::TaprioSchedEntryList>,
+    > = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `sched-base-time` (`TCA_TAPRIO_ATTR_SCHED_BASE_TIME`, s64), written by the writer's `put`.
+    pub const SCHED_BASE_TIME: f::view::Key<sets::TaprioAttrs, i64> = f::view::Key::new(3);
+
+    /// The key of `sched-single-entry` (`TCA_TAPRIO_ATTR_SCHED_SINGLE_ENTRY`, nest), opened by the writer's `nest`.
+    pub const SCHED_SINGLE_ENTRY: f::view::Key<
+        sets::TaprioAttrs,
+        f::view::Nested<sets::TaprioSchedEntry>,
+    > = f::view::Key::new(4);
+
+    /// The key of `sched-clockid` (`TCA_TAPRIO_ATTR_SCHED_CLOCKID`, s32), written by the writer's `put`.
+    pub const SCHED_CLOCKID: f::view::Key<sets::TaprioAttrs, i32> = f::view::Key::new(5);
+
+    /// The key of `admin-sched` (`TCA_TAPRIO_ATTR_ADMIN_SCHED`, binary), written by the writer's `put`.
+    pub const ADMIN_SCHED: f::view::Key<sets::TaprioAttrs, [u8]> = f::view::Key::new(7);
+
+    /// The key of `sched-cycle-time` (`TCA_TAPRIO_ATTR_SCHED_CYCLE_TIME`, s64), written by the writer's `put`.
+    pub const SCHED_CYCLE_TIME: f::view::Key<sets::TaprioAttrs, i64> = f::view::Key::new(8);
+
+    /// The key of `sched-cycle-time-extension` (`TCA_TAPRIO_ATTR_SCHED_CYCLE_TIME_EXTENSION`, s64), written by the writer's `put`.
+    pub const SCHED_CYCLE_TIME_EXTENSION: f::view::Key<sets::TaprioAttrs, i64> =
+        f::view::Key::new(9);
+
+    /// The key of `flags` (`TCA_TAPRIO_ATTR_FLAGS`, u32), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::TaprioAttrs, u32> = f::view::Key::new(10);
+
+    /// The key of `txtime-delay` (`TCA_TAPRIO_ATTR_TXTIME_DELAY`, u32), written by the writer's `put`.
+    pub const TXTIME_DELAY: f::view::Key<sets::TaprioAttrs, u32> = f::view::Key::new(11);
+
+    /// The key of `tc-entry` (`TCA_TAPRIO_ATTR_TC_ENTRY`, nest), opened by the writer's `nest`.
+    pub const TC_ENTRY: f::view::Key<sets::TaprioAttrs, f::view::Nested<sets::TaprioTcEntryAttrs>> =
+        f::view::Key::new(12);
 
     /// `priomap` (`TCA_TAPRIO_ATTR_PRIOMAP`, binary).
     #[inline]
@@ -22126,126 +18098,24 @@ impl<'a> TaprioAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `taprio-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct TaprioAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `taprio-attrs`: it writes an attribute by its key, a constant of [`TaprioAttrs`](self::TaprioAttrs) (see [`Writer`](f::view::Writer)).
+pub type TaprioAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::TaprioAttrs>;
 
-impl<'m, 'a, 'b> TaprioAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `priomap` (`TCA_TAPRIO_ATTR_PRIOMAP`, binary).
-    #[inline]
-    pub fn priomap(&mut self, value: &TcMqprioQopt) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
-
-    /// Opens `sched-entry-list` (`TCA_TAPRIO_ATTR_SCHED_ENTRY_LIST`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn sched_entry_list(
-        &mut self,
-    ) -> Result<TaprioSchedEntryListWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(TaprioSchedEntryListWriter)
-    }
-
-    /// Writes `sched-base-time` (`TCA_TAPRIO_ATTR_SCHED_BASE_TIME`, s64).
-    #[inline]
-    pub fn sched_base_time(&mut self, value: i64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Opens `sched-single-entry` (`TCA_TAPRIO_ATTR_SCHED_SINGLE_ENTRY`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn sched_single_entry(
-        &mut self,
-    ) -> Result<TaprioSchedEntryWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(4).map(TaprioSchedEntryWriter)
-    }
-
-    /// Writes `sched-clockid` (`TCA_TAPRIO_ATTR_SCHED_CLOCKID`, s32).
-    #[inline]
-    pub fn sched_clockid(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `admin-sched` (`TCA_TAPRIO_ATTR_ADMIN_SCHED`, binary).
-    #[inline]
-    pub fn admin_sched(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, value), self)
-    }
-
-    /// Writes `sched-cycle-time` (`TCA_TAPRIO_ATTR_SCHED_CYCLE_TIME`, s64).
-    #[inline]
-    pub fn sched_cycle_time(&mut self, value: i64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `sched-cycle-time-extension` (`TCA_TAPRIO_ATTR_SCHED_CYCLE_TIME_EXTENSION`, s64).
-    #[inline]
-    pub fn sched_cycle_time_extension(&mut self, value: i64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `flags` (`TCA_TAPRIO_ATTR_FLAGS`, u32).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `txtime-delay` (`TCA_TAPRIO_ATTR_TXTIME_DELAY`, u32).
-    #[inline]
-    pub fn txtime_delay(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Opens `tc-entry` (`TCA_TAPRIO_ATTR_TC_ENTRY`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn tc_entry(&mut self) -> Result<TaprioTcEntryAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(12).map(TaprioTcEntryAttrsWriter)
-    }
-}
-
-/// The typed view of tc's attribute set `taprio-sched-entry`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct TaprioSchedEntry<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for TaprioSchedEntry<'a> {
-    const SET: &'static f::AttrSet = &SET_TAPRIO_SCHED_ENTRY;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_TAPRIO_SCHED_ENTRY, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `taprio-sched-entry`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type TaprioSchedEntry<'a> = f::view::View<'a, sets::TaprioSchedEntry, 4>;
 
 impl<'a> TaprioSchedEntry<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `index` (`TCA_TAPRIO_SCHED_ENTRY_INDEX`, u32), written by the writer's `put`.
+    pub const INDEX: f::view::Key<sets::TaprioSchedEntry, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `cmd` (`TCA_TAPRIO_SCHED_ENTRY_CMD`, u8), written by the writer's `put`.
+    pub const CMD: f::view::Key<sets::TaprioSchedEntry, u8> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `gate-mask` (`TCA_TAPRIO_SCHED_ENTRY_GATE_MASK`, u32), written by the writer's `put`.
+    pub const GATE_MASK: f::view::Key<sets::TaprioSchedEntry, u32> = f::view::Key::new(3);
+
+    /// The key of `interval` (`TCA_TAPRIO_SCHED_ENTRY_INTERVAL`, u32), written by the writer's `put`.
+    pub const INTERVAL: f::view::Key<sets::TaprioSchedEntry, u32> = f::view::Key::new(4);
 
     /// `index` (`TCA_TAPRIO_SCHED_ENTRY_INDEX`, u32).
     #[inline]
@@ -22272,80 +18142,18 @@ impl<'a> TaprioSchedEntry<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `taprio-sched-entry`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct TaprioSchedEntryWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `taprio-sched-entry`: it writes an attribute by its key, a constant of [`TaprioSchedEntry`](self::TaprioSchedEntry) (see [`Writer`](f::view::Writer)).
+pub type TaprioSchedEntryWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::TaprioSchedEntry>;
 
-impl<'m, 'a, 'b> TaprioSchedEntryWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `index` (`TCA_TAPRIO_SCHED_ENTRY_INDEX`, u32).
-    #[inline]
-    pub fn index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `cmd` (`TCA_TAPRIO_SCHED_ENTRY_CMD`, u8).
-    #[inline]
-    pub fn cmd(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `gate-mask` (`TCA_TAPRIO_SCHED_ENTRY_GATE_MASK`, u32).
-    #[inline]
-    pub fn gate_mask(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `interval` (`TCA_TAPRIO_SCHED_ENTRY_INTERVAL`, u32).
-    #[inline]
-    pub fn interval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `taprio-sched-entry-list`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct TaprioSchedEntryList<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for TaprioSchedEntryList<'a> {
-    const SET: &'static f::AttrSet = &SET_TAPRIO_SCHED_ENTRY_LIST;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_TAPRIO_SCHED_ENTRY_LIST, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `taprio-sched-entry-list`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type TaprioSchedEntryList<'a> = f::view::View<'a, sets::TaprioSchedEntryList, 1>;
 
 impl<'a> TaprioSchedEntryList<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `entry` (`TCA_TAPRIO_SCHED_ENTRY`, nest, multi-attr), opened by the writer's `nest`.
+    pub const ENTRY: f::view::Key<
+        sets::TaprioSchedEntryList,
+        f::view::Nested<sets::TaprioSchedEntry>,
+    > = f::view::Key::new(1);
 
     /// `entry` (`TCA_TAPRIO_SCHED_ENTRY`, nest, multi-attr).
     #[inline]
@@ -22354,62 +18162,22 @@ impl<'a> TaprioSchedEntryList<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `taprio-sched-entry-list`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct TaprioSchedEntryListWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `taprio-sched-entry-list`: it writes an attribute by its key, a constant of [`TaprioSchedEntryList`](self::TaprioSchedEntryList) (see [`Writer`](f::view::Writer)).
+pub type TaprioSchedEntryListWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::TaprioSchedEntryList>;
 
-impl<'m, 'a, 'b> TaprioSchedEntryListWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `entry` (`TCA_TAPRIO_SCHED_ENTRY`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn entry(&mut self) -> Result<TaprioSchedEntryWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(TaprioSchedEntryWriter)
-    }
-}
-
-/// The typed view of tc's attribute set `taprio-tc-entry-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct TaprioTcEntryAttrs<'a>(f::view::RawView<'a, 3>);
-
-impl<'a> f::view::SetView<'a> for TaprioTcEntryAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_TAPRIO_TC_ENTRY_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_TAPRIO_TC_ENTRY_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `taprio-tc-entry-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type TaprioTcEntryAttrs<'a> = f::view::View<'a, sets::TaprioTcEntryAttrs, 3>;
 
 impl<'a> TaprioTcEntryAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `index` (`TCA_TAPRIO_TC_ENTRY_INDEX`, u32), written by the writer's `put`.
+    pub const INDEX: f::view::Key<sets::TaprioTcEntryAttrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 3> {
-        &self.0
-    }
+    /// The key of `max-sdu` (`TCA_TAPRIO_TC_ENTRY_MAX_SDU`, u32), written by the writer's `put`.
+    pub const MAX_SDU: f::view::Key<sets::TaprioTcEntryAttrs, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `fp` (`TCA_TAPRIO_TC_ENTRY_FP`, u32), written by the writer's `put`.
+    pub const FP: f::view::Key<sets::TaprioTcEntryAttrs, u32> = f::view::Key::new(3);
 
     /// `index` (`TCA_TAPRIO_TC_ENTRY_INDEX`, u32).
     #[inline]
@@ -22430,74 +18198,35 @@ impl<'a> TaprioTcEntryAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `taprio-tc-entry-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct TaprioTcEntryAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `taprio-tc-entry-attrs`: it writes an attribute by its key, a constant of [`TaprioTcEntryAttrs`](self::TaprioTcEntryAttrs) (see [`Writer`](f::view::Writer)).
+pub type TaprioTcEntryAttrsWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::TaprioTcEntryAttrs>;
 
-impl<'m, 'a, 'b> TaprioTcEntryAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `index` (`TCA_TAPRIO_TC_ENTRY_INDEX`, u32).
-    #[inline]
-    pub fn index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `max-sdu` (`TCA_TAPRIO_TC_ENTRY_MAX_SDU`, u32).
-    #[inline]
-    pub fn max_sdu(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `fp` (`TCA_TAPRIO_TC_ENTRY_FP`, u32).
-    #[inline]
-    pub fn fp(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `tbf-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct TbfAttrs<'a>(f::view::RawView<'a, 8>);
-
-impl<'a> f::view::SetView<'a> for TbfAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_TBF_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_TBF_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `tbf-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type TbfAttrs<'a> = f::view::View<'a, sets::TbfAttrs, 8>;
 
 impl<'a> TbfAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `parms` (`TCA_TBF_PARMS`, binary), written by the writer's `put`.
+    pub const PARMS: f::view::Key<sets::TbfAttrs, f::view::Struct<TcTbfQopt>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
-        &self.0
-    }
+    /// The key of `rtab` (`TCA_TBF_RTAB`, binary), written by the writer's `put`.
+    pub const RTAB: f::view::Key<sets::TbfAttrs, [u8]> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `ptab` (`TCA_TBF_PTAB`, binary), written by the writer's `put`.
+    pub const PTAB: f::view::Key<sets::TbfAttrs, [u8]> = f::view::Key::new(3);
+
+    /// The key of `rate64` (`TCA_TBF_RATE64`, u64), written by the writer's `put`.
+    pub const RATE64: f::view::Key<sets::TbfAttrs, u64> = f::view::Key::new(4);
+
+    /// The key of `prate64` (`TCA_TBF_PRATE64`, u64), written by the writer's `put`.
+    pub const PRATE64: f::view::Key<sets::TbfAttrs, u64> = f::view::Key::new(5);
+
+    /// The key of `burst` (`TCA_TBF_BURST`, u32), written by the writer's `put`.
+    pub const BURST: f::view::Key<sets::TbfAttrs, u32> = f::view::Key::new(6);
+
+    /// The key of `pburst` (`TCA_TBF_PBURST`, u32), written by the writer's `put`.
+    pub const PBURST: f::view::Key<sets::TbfAttrs, u32> = f::view::Key::new(7);
 
     /// `parms` (`TCA_TBF_PARMS`, binary).
     #[inline]
@@ -22542,98 +18271,45 @@ impl<'a> TbfAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `tbf-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct TbfAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `tbf-attrs`: it writes an attribute by its key, a constant of [`TbfAttrs`](self::TbfAttrs) (see [`Writer`](f::view::Writer)).
+pub type TbfAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::TbfAttrs>;
 
-impl<'m, 'a, 'b> TbfAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `parms` (`TCA_TBF_PARMS`, binary).
-    #[inline]
-    pub fn parms(&mut self, value: &TcTbfQopt) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
-
-    /// Writes `rtab` (`TCA_TBF_RTAB`, binary).
-    #[inline]
-    pub fn rtab(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, value), self)
-    }
-
-    /// Writes `ptab` (`TCA_TBF_PTAB`, binary).
-    #[inline]
-    pub fn ptab(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
-    }
-
-    /// Writes `rate64` (`TCA_TBF_RATE64`, u64).
-    #[inline]
-    pub fn rate64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `prate64` (`TCA_TBF_PRATE64`, u64).
-    #[inline]
-    pub fn prate64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `burst` (`TCA_TBF_BURST`, u32).
-    #[inline]
-    pub fn burst(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `pburst` (`TCA_TBF_PBURST`, u32).
-    #[inline]
-    pub fn pburst(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `tca-gred-vq-entry-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct TcaGredVqEntryAttrs<'a>(f::view::RawView<'a, 12>);
-
-impl<'a> f::view::SetView<'a> for TcaGredVqEntryAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_TCA_GRED_VQ_ENTRY_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_TCA_GRED_VQ_ENTRY_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `tca-gred-vq-entry-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type TcaGredVqEntryAttrs<'a> = f::view::View<'a, sets::TcaGredVqEntryAttrs, 12>;
 
 impl<'a> TcaGredVqEntryAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `dp` (`TCA_GRED_VQ_DP`, u32), written by the writer's `put`.
+    pub const DP: f::view::Key<sets::TcaGredVqEntryAttrs, u32> = f::view::Key::new(2);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 12> {
-        &self.0
-    }
+    /// The key of `stat-bytes` (`TCA_GRED_VQ_STAT_BYTES`, u64), written by the writer's `put`.
+    pub const STAT_BYTES: f::view::Key<sets::TcaGredVqEntryAttrs, u64> = f::view::Key::new(3);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `stat-packets` (`TCA_GRED_VQ_STAT_PACKETS`, u32), written by the writer's `put`.
+    pub const STAT_PACKETS: f::view::Key<sets::TcaGredVqEntryAttrs, u32> = f::view::Key::new(4);
+
+    /// The key of `stat-backlog` (`TCA_GRED_VQ_STAT_BACKLOG`, u32), written by the writer's `put`.
+    pub const STAT_BACKLOG: f::view::Key<sets::TcaGredVqEntryAttrs, u32> = f::view::Key::new(5);
+
+    /// The key of `stat-prob-drop` (`TCA_GRED_VQ_STAT_PROB_DROP`, u32), written by the writer's `put`.
+    pub const STAT_PROB_DROP: f::view::Key<sets::TcaGredVqEntryAttrs, u32> = f::view::Key::new(6);
+
+    /// The key of `stat-prob-mark` (`TCA_GRED_VQ_STAT_PROB_MARK`, u32), written by the writer's `put`.
+    pub const STAT_PROB_MARK: f::view::Key<sets::TcaGredVqEntryAttrs, u32> = f::view::Key::new(7);
+
+    /// The key of `stat-forced-drop` (`TCA_GRED_VQ_STAT_FORCED_DROP`, u32), written by the writer's `put`.
+    pub const STAT_FORCED_DROP: f::view::Key<sets::TcaGredVqEntryAttrs, u32> = f::view::Key::new(8);
+
+    /// The key of `stat-forced-mark` (`TCA_GRED_VQ_STAT_FORCED_MARK`, u32), written by the writer's `put`.
+    pub const STAT_FORCED_MARK: f::view::Key<sets::TcaGredVqEntryAttrs, u32> = f::view::Key::new(9);
+
+    /// The key of `stat-pdrop` (`TCA_GRED_VQ_STAT_PDROP`, u32), written by the writer's `put`.
+    pub const STAT_PDROP: f::view::Key<sets::TcaGredVqEntryAttrs, u32> = f::view::Key::new(10);
+
+    /// The key of `stat-other` (`TCA_GRED_VQ_STAT_OTHER`, u32), written by the writer's `put`.
+    pub const STAT_OTHER: f::view::Key<sets::TcaGredVqEntryAttrs, u32> = f::view::Key::new(11);
+
+    /// The key of `flags` (`TCA_GRED_VQ_FLAGS`, u32), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::TcaGredVqEntryAttrs, u32> = f::view::Key::new(12);
 
     /// `dp` (`TCA_GRED_VQ_DP`, u32).
     #[inline]
@@ -22702,122 +18378,19 @@ impl<'a> TcaGredVqEntryAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `tca-gred-vq-entry-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct TcaGredVqEntryAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `tca-gred-vq-entry-attrs`: it writes an attribute by its key, a constant of [`TcaGredVqEntryAttrs`](self::TcaGredVqEntryAttrs) (see [`Writer`](f::view::Writer)).
+pub type TcaGredVqEntryAttrsWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::TcaGredVqEntryAttrs>;
 
-impl<'m, 'a, 'b> TcaGredVqEntryAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `dp` (`TCA_GRED_VQ_DP`, u32).
-    #[inline]
-    pub fn dp(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `stat-bytes` (`TCA_GRED_VQ_STAT_BYTES`, u64).
-    #[inline]
-    pub fn stat_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `stat-packets` (`TCA_GRED_VQ_STAT_PACKETS`, u32).
-    #[inline]
-    pub fn stat_packets(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `stat-backlog` (`TCA_GRED_VQ_STAT_BACKLOG`, u32).
-    #[inline]
-    pub fn stat_backlog(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `stat-prob-drop` (`TCA_GRED_VQ_STAT_PROB_DROP`, u32).
-    #[inline]
-    pub fn stat_prob_drop(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `stat-prob-mark` (`TCA_GRED_VQ_STAT_PROB_MARK`, u32).
-    #[inline]
-    pub fn stat_prob_mark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `stat-forced-drop` (`TCA_GRED_VQ_STAT_FORCED_DROP`, u32).
-    #[inline]
-    pub fn stat_forced_drop(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `stat-forced-mark` (`TCA_GRED_VQ_STAT_FORCED_MARK`, u32).
-    #[inline]
-    pub fn stat_forced_mark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `stat-pdrop` (`TCA_GRED_VQ_STAT_PDROP`, u32).
-    #[inline]
-    pub fn stat_pdrop(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
-    }
-
-    /// Writes `stat-other` (`TCA_GRED_VQ_STAT_OTHER`, u32).
-    #[inline]
-    pub fn stat_other(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-
-    /// Writes `flags` (`TCA_GRED_VQ_FLAGS`, u32).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(12, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `tca-gred-vq-list-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct TcaGredVqListAttrs<'a>(f::view::RawView<'a, 1>);
-
-impl<'a> f::view::SetView<'a> for TcaGredVqListAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_TCA_GRED_VQ_LIST_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_TCA_GRED_VQ_LIST_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `tca-gred-vq-list-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type TcaGredVqListAttrs<'a> = f::view::View<'a, sets::TcaGredVqListAttrs, 1>;
 
 impl<'a> TcaGredVqListAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 1> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `entry` (`TCA_GRED_VQ_ENTRY`, nest, multi-attr), opened by the writer's `nest`.
+    pub const ENTRY: f::view::Key<
+        sets::TcaGredVqListAttrs,
+        f::view::Nested<sets::TcaGredVqEntryAttrs>,
+    > = f::view::Key::new(1);
 
     /// `entry` (`TCA_GRED_VQ_ENTRY`, nest, multi-attr).
     #[inline]
@@ -22826,62 +18399,20 @@ impl<'a> TcaGredVqListAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `tca-gred-vq-list-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct TcaGredVqListAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `tca-gred-vq-list-attrs`: it writes an attribute by its key, a constant of [`TcaGredVqListAttrs`](self::TcaGredVqListAttrs) (see [`Writer`](f::view::Writer)).
+pub type TcaGredVqListAttrsWriter<'m, 'a, 'b> =
+    f::view::Writer<'m, 'a, 'b, sets::TcaGredVqListAttrs>;
 
-impl<'m, 'a, 'b> TcaGredVqListAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `entry` (`TCA_GRED_VQ_ENTRY`, nest, multi-attr): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn entry(&mut self) -> Result<TcaGredVqEntryAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(TcaGredVqEntryAttrsWriter)
-    }
-}
-
-/// The typed view of tc's attribute set `tca-stab-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct TcaStabAttrs<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for TcaStabAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_TCA_STAB_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_TCA_STAB_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `tca-stab-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type TcaStabAttrs<'a> = f::view::View<'a, sets::TcaStabAttrs, 2>;
 
 impl<'a> TcaStabAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `base` (`TCA_STAB_BASE`, binary), written by the writer's `put`.
+    pub const BASE: f::view::Key<sets::TcaStabAttrs, f::view::Struct<TcSizespec>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `data` (`TCA_STAB_DATA`, binary), written by the writer's `put`.
+    pub const DATA: f::view::Key<sets::TcaStabAttrs, [u8]> = f::view::Key::new(2);
 
     /// `base` (`TCA_STAB_BASE`, binary).
     #[inline]
@@ -22896,68 +18427,38 @@ impl<'a> TcaStabAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `tca-stab-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct TcaStabAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `tca-stab-attrs`: it writes an attribute by its key, a constant of [`TcaStabAttrs`](self::TcaStabAttrs) (see [`Writer`](f::view::Writer)).
+pub type TcaStabAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::TcaStabAttrs>;
 
-impl<'m, 'a, 'b> TcaStabAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `base` (`TCA_STAB_BASE`, binary).
-    #[inline]
-    pub fn base(&mut self, value: &TcSizespec) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
-
-    /// Writes `data` (`TCA_STAB_DATA`, binary).
-    #[inline]
-    pub fn data(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `tca-stats-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct TcaStatsAttrs<'a>(f::view::RawView<'a, 8>);
-
-impl<'a> f::view::SetView<'a> for TcaStatsAttrs<'a> {
-    const SET: &'static f::AttrSet = &SET_TCA_STATS_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_TCA_STATS_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `tca-stats-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type TcaStatsAttrs<'a> = f::view::View<'a, sets::TcaStatsAttrs, 8>;
 
 impl<'a> TcaStatsAttrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `basic` (`TCA_STATS_BASIC`, binary), written by the writer's `put`.
+    pub const BASIC: f::view::Key<sets::TcaStatsAttrs, f::view::Struct<GnetStatsBasic>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
-        &self.0
-    }
+    /// The key of `rate-est` (`TCA_STATS_RATE_EST`, binary), written by the writer's `put`.
+    pub const RATE_EST: f::view::Key<sets::TcaStatsAttrs, f::view::Struct<GnetStatsRateEst>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `queue` (`TCA_STATS_QUEUE`, binary), written by the writer's `put`.
+    pub const QUEUE: f::view::Key<sets::TcaStatsAttrs, f::view::Struct<GnetStatsQueue>> =
+        f::view::Key::new(3);
+
+    /// The key of `app` (`TCA_STATS_APP`, sub-message), opened by the writer's `open`.
+    pub const APP: f::view::Key<sets::TcaStatsAttrs, f::view::Open> = f::view::Key::new(4);
+
+    /// The key of `rate-est64` (`TCA_STATS_RATE_EST64`, binary), written by the writer's `put`.
+    pub const RATE_EST64: f::view::Key<sets::TcaStatsAttrs, f::view::Struct<GnetStatsRateEst64>> =
+        f::view::Key::new(5);
+
+    /// The key of `basic-hw` (`TCA_STATS_BASIC_HW`, binary), written by the writer's `put`.
+    pub const BASIC_HW: f::view::Key<sets::TcaStatsAttrs, f::view::Struct<GnetStatsBasic>> =
+        f::view::Key::new(7);
+
+    /// The key of `pkt64` (`TCA_STATS_PKT64`, u64), written by the writer's `put`.
+    pub const PKT64: f::view::Key<sets::TcaStatsAttrs, u64> = f::view::Key::new(8);
 
     /// `basic` (`TCA_STATS_BASIC`, binary).
     #[inline]
@@ -23002,98 +18503,47 @@ impl<'a> TcaStatsAttrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `tca-stats-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct TcaStatsAttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tc's attribute set `tca-stats-attrs`: it writes an attribute by its key, a constant of [`TcaStatsAttrs`](self::TcaStatsAttrs) (see [`Writer`](f::view::Writer)).
+pub type TcaStatsAttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::TcaStatsAttrs>;
 
-impl<'m, 'a, 'b> TcaStatsAttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `basic` (`TCA_STATS_BASIC`, binary).
-    #[inline]
-    pub fn basic(&mut self, value: &GnetStatsBasic) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(1, value), self)
-    }
-
-    /// Writes `rate-est` (`TCA_STATS_RATE_EST`, binary).
-    #[inline]
-    pub fn rate_est(&mut self, value: &GnetStatsRateEst) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(2, value), self)
-    }
-
-    /// Writes `queue` (`TCA_STATS_QUEUE`, binary).
-    #[inline]
-    pub fn queue(&mut self, value: &GnetStatsQueue) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(3, value), self)
-    }
-
-    /// Opens `app` (`TCA_STATS_APP`, sub-message): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn app(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(4)
-    }
-
-    /// Writes `rate-est64` (`TCA_STATS_RATE_EST64`, binary).
-    #[inline]
-    pub fn rate_est64(&mut self, value: &GnetStatsRateEst64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(5, value), self)
-    }
-
-    /// Writes `basic-hw` (`TCA_STATS_BASIC_HW`, binary).
-    #[inline]
-    pub fn basic_hw(&mut self, value: &GnetStatsBasic) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(7, value), self)
-    }
-
-    /// Writes `pkt64` (`TCA_STATS_PKT64`, u64).
-    #[inline]
-    pub fn pkt64(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-}
-
-/// The typed view of tc's attribute set `u32-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct U32Attrs<'a>(f::view::RawView<'a, 12>);
-
-impl<'a> f::view::SetView<'a> for U32Attrs<'a> {
-    const SET: &'static f::AttrSet = &SET_U32_ATTRS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_U32_ATTRS, attrs).map(Self)
-    }
-}
+/// The typed view of tc's attribute set `u32-attrs`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type U32Attrs<'a> = f::view::View<'a, sets::U32Attrs, 12>;
 
 impl<'a> U32Attrs<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `classid` (`TCA_U32_CLASSID`, u32), written by the writer's `put`.
+    pub const CLASSID: f::view::Key<sets::U32Attrs, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 12> {
-        &self.0
-    }
+    /// The key of `hash` (`TCA_U32_HASH`, u32), written by the writer's `put`.
+    pub const HASH: f::view::Key<sets::U32Attrs, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `link` (`TCA_U32_LINK`, u32), written by the writer's `put`.
+    pub const LINK: f::view::Key<sets::U32Attrs, u32> = f::view::Key::new(3);
+
+    /// The key of `divisor` (`TCA_U32_DIVISOR`, u32), written by the writer's `put`.
+    pub const DIVISOR: f::view::Key<sets::U32Attrs, u32> = f::view::Key::new(4);
+
+    /// The key of `sel` (`TCA_U32_SEL`, binary), written by the writer's `put`.
+    pub const SEL: f::view::Key<sets::U32Attrs, f::view::Struct<TcU32Sel>> = f::view::Key::new(5);
+
+    /// The key of `police` (`TCA_U32_POLICE`, nest), opened by the writer's `nest`.
+    pub const POLICE: f::view::Key<sets::U32Attrs, f::view::Nested<sets::PoliceAttrs>> =
+        f::view::Key::new(6);
+
+    /// The key of `act` (`TCA_U32_ACT`, indexed-array), opened by the writer's `open`.
+    pub const ACT: f::view::Key<sets::U32Attrs, f::view::Open> = f::view::Key::new(7);
+
+    /// The key of `indev` (`TCA_U32_INDEV`, string), written by the writer's `put`.
+    pub const INDEV: f::view::Key<sets::U32Attrs, f::view::Str> = f::view::Key::new(8);
+
+    /// The key of `pcnt` (`TCA_U32_PCNT`, binary), written by the writer's `put`.
+    pub const PCNT: f::view::Key<sets::U32Attrs, f::view::Struct<TcU32Pcnt>> = f::view::Key::new(9);
+
+    /// The key of `mark` (`TCA_U32_MARK`, binary), written by the writer's `put`.
+    pub const MARK: f::view::Key<sets::U32Attrs, f::view::Struct<TcU32Mark>> =
+        f::view::Key::new(10);
+
+    /// The key of `flags` (`TCA_U32_FLAGS`, u32), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::U32Attrs, u32> = f::view::Key::new(11);
 
     /// `classid` (`TCA_U32_CLASSID`, u32).
     #[inline]
@@ -23162,89 +18612,8 @@ impl<'a> U32Attrs<'a> {
     }
 }
 
-/// The typed writer of tc's attribute set `u32-attrs`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct U32AttrsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
-
-impl<'m, 'a, 'b> U32AttrsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `classid` (`TCA_U32_CLASSID`, u32).
-    #[inline]
-    pub fn classid(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `hash` (`TCA_U32_HASH`, u32).
-    #[inline]
-    pub fn hash(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `link` (`TCA_U32_LINK`, u32).
-    #[inline]
-    pub fn link(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `divisor` (`TCA_U32_DIVISOR`, u32).
-    #[inline]
-    pub fn divisor(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `sel` (`TCA_U32_SEL`, binary).
-    #[inline]
-    pub fn sel(&mut self, value: &TcU32Sel) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(5, value), self)
-    }
-
-    /// Opens `police` (`TCA_U32_POLICE`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn police(&mut self) -> Result<PoliceAttrsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(6).map(PoliceAttrsWriter)
-    }
-
-    /// Opens `act` (`TCA_U32_ACT`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn act(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(7)
-    }
-
-    /// Writes `indev` (`TCA_U32_INDEV`, string).
-    #[inline]
-    pub fn indev(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(8, value), self)
-    }
-
-    /// Writes `pcnt` (`TCA_U32_PCNT`, binary).
-    #[inline]
-    pub fn pcnt(&mut self, value: &TcU32Pcnt) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(9, value), self)
-    }
-
-    /// Writes `mark` (`TCA_U32_MARK`, binary).
-    #[inline]
-    pub fn mark(&mut self, value: &TcU32Mark) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(10, value), self)
-    }
-
-    /// Writes `flags` (`TCA_U32_FLAGS`, u32).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(11, &value), self)
-    }
-}
+/// The typed writer of tc's attribute set `u32-attrs`: it writes an attribute by its key, a constant of [`U32Attrs`](self::U32Attrs) (see [`Writer`](f::view::Writer)).
+pub type U32AttrsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::U32Attrs>;
 
 /// tc's sub-message `options-msg`: the view of each format, chosen by the selector.
 #[derive(Copy, Clone, Debug)]
@@ -23512,5 +18881,493 @@ impl<'a> f::view::SubMessageView<'a> for TcaStatsAppMsg<'a> {
             Some("sfq") => Self::Sfq(f::view::header(&attr)?),
             _ => Self::Other(attr),
         })
+    }
+}
+
+/// The marker types naming tc's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
+
+    /// Names `act-attrs` in [`ActAttrs`](super::ActAttrs) and [`ActAttrsWriter`](super::ActAttrsWriter).
+    pub enum ActAttrs {}
+
+    impl f::view::Set for ActAttrs {
+        const SET: &'static f::AttrSet = &super::SET_ACT_ATTRS;
+    }
+
+    /// Names `act-bpf-attrs` in [`ActBpfAttrs`](super::ActBpfAttrs) and [`ActBpfAttrsWriter`](super::ActBpfAttrsWriter).
+    pub enum ActBpfAttrs {}
+
+    impl f::view::Set for ActBpfAttrs {
+        const SET: &'static f::AttrSet = &super::SET_ACT_BPF_ATTRS;
+    }
+
+    /// Names `act-connmark-attrs` in [`ActConnmarkAttrs`](super::ActConnmarkAttrs) and [`ActConnmarkAttrsWriter`](super::ActConnmarkAttrsWriter).
+    pub enum ActConnmarkAttrs {}
+
+    impl f::view::Set for ActConnmarkAttrs {
+        const SET: &'static f::AttrSet = &super::SET_ACT_CONNMARK_ATTRS;
+    }
+
+    /// Names `act-csum-attrs` in [`ActCsumAttrs`](super::ActCsumAttrs) and [`ActCsumAttrsWriter`](super::ActCsumAttrsWriter).
+    pub enum ActCsumAttrs {}
+
+    impl f::view::Set for ActCsumAttrs {
+        const SET: &'static f::AttrSet = &super::SET_ACT_CSUM_ATTRS;
+    }
+
+    /// Names `act-ct-attrs` in [`ActCtAttrs`](super::ActCtAttrs) and [`ActCtAttrsWriter`](super::ActCtAttrsWriter).
+    pub enum ActCtAttrs {}
+
+    impl f::view::Set for ActCtAttrs {
+        const SET: &'static f::AttrSet = &super::SET_ACT_CT_ATTRS;
+    }
+
+    /// Names `act-ctinfo-attrs` in [`ActCtinfoAttrs`](super::ActCtinfoAttrs) and [`ActCtinfoAttrsWriter`](super::ActCtinfoAttrsWriter).
+    pub enum ActCtinfoAttrs {}
+
+    impl f::view::Set for ActCtinfoAttrs {
+        const SET: &'static f::AttrSet = &super::SET_ACT_CTINFO_ATTRS;
+    }
+
+    /// Names `act-gact-attrs` in [`ActGactAttrs`](super::ActGactAttrs) and [`ActGactAttrsWriter`](super::ActGactAttrsWriter).
+    pub enum ActGactAttrs {}
+
+    impl f::view::Set for ActGactAttrs {
+        const SET: &'static f::AttrSet = &super::SET_ACT_GACT_ATTRS;
+    }
+
+    /// Names `act-gate-attrs` in [`ActGateAttrs`](super::ActGateAttrs) and [`ActGateAttrsWriter`](super::ActGateAttrsWriter).
+    pub enum ActGateAttrs {}
+
+    impl f::view::Set for ActGateAttrs {
+        const SET: &'static f::AttrSet = &super::SET_ACT_GATE_ATTRS;
+    }
+
+    /// Names `act-ife-attrs` in [`ActIfeAttrs`](super::ActIfeAttrs) and [`ActIfeAttrsWriter`](super::ActIfeAttrsWriter).
+    pub enum ActIfeAttrs {}
+
+    impl f::view::Set for ActIfeAttrs {
+        const SET: &'static f::AttrSet = &super::SET_ACT_IFE_ATTRS;
+    }
+
+    /// Names `act-mirred-attrs` in [`ActMirredAttrs`](super::ActMirredAttrs) and [`ActMirredAttrsWriter`](super::ActMirredAttrsWriter).
+    pub enum ActMirredAttrs {}
+
+    impl f::view::Set for ActMirredAttrs {
+        const SET: &'static f::AttrSet = &super::SET_ACT_MIRRED_ATTRS;
+    }
+
+    /// Names `act-mpls-attrs` in [`ActMplsAttrs`](super::ActMplsAttrs) and [`ActMplsAttrsWriter`](super::ActMplsAttrsWriter).
+    pub enum ActMplsAttrs {}
+
+    impl f::view::Set for ActMplsAttrs {
+        const SET: &'static f::AttrSet = &super::SET_ACT_MPLS_ATTRS;
+    }
+
+    /// Names `act-nat-attrs` in [`ActNatAttrs`](super::ActNatAttrs) and [`ActNatAttrsWriter`](super::ActNatAttrsWriter).
+    pub enum ActNatAttrs {}
+
+    impl f::view::Set for ActNatAttrs {
+        const SET: &'static f::AttrSet = &super::SET_ACT_NAT_ATTRS;
+    }
+
+    /// Names `act-pedit-attrs` in [`ActPeditAttrs`](super::ActPeditAttrs) and [`ActPeditAttrsWriter`](super::ActPeditAttrsWriter).
+    pub enum ActPeditAttrs {}
+
+    impl f::view::Set for ActPeditAttrs {
+        const SET: &'static f::AttrSet = &super::SET_ACT_PEDIT_ATTRS;
+    }
+
+    /// Names `act-sample-attrs` in [`ActSampleAttrs`](super::ActSampleAttrs) and [`ActSampleAttrsWriter`](super::ActSampleAttrsWriter).
+    pub enum ActSampleAttrs {}
+
+    impl f::view::Set for ActSampleAttrs {
+        const SET: &'static f::AttrSet = &super::SET_ACT_SAMPLE_ATTRS;
+    }
+
+    /// Names `act-simple-attrs` in [`ActSimpleAttrs`](super::ActSimpleAttrs) and [`ActSimpleAttrsWriter`](super::ActSimpleAttrsWriter).
+    pub enum ActSimpleAttrs {}
+
+    impl f::view::Set for ActSimpleAttrs {
+        const SET: &'static f::AttrSet = &super::SET_ACT_SIMPLE_ATTRS;
+    }
+
+    /// Names `act-skbedit-attrs` in [`ActSkbeditAttrs`](super::ActSkbeditAttrs) and [`ActSkbeditAttrsWriter`](super::ActSkbeditAttrsWriter).
+    pub enum ActSkbeditAttrs {}
+
+    impl f::view::Set for ActSkbeditAttrs {
+        const SET: &'static f::AttrSet = &super::SET_ACT_SKBEDIT_ATTRS;
+    }
+
+    /// Names `act-skbmod-attrs` in [`ActSkbmodAttrs`](super::ActSkbmodAttrs) and [`ActSkbmodAttrsWriter`](super::ActSkbmodAttrsWriter).
+    pub enum ActSkbmodAttrs {}
+
+    impl f::view::Set for ActSkbmodAttrs {
+        const SET: &'static f::AttrSet = &super::SET_ACT_SKBMOD_ATTRS;
+    }
+
+    /// Names `act-tunnel-key-attrs` in [`ActTunnelKeyAttrs`](super::ActTunnelKeyAttrs) and [`ActTunnelKeyAttrsWriter`](super::ActTunnelKeyAttrsWriter).
+    pub enum ActTunnelKeyAttrs {}
+
+    impl f::view::Set for ActTunnelKeyAttrs {
+        const SET: &'static f::AttrSet = &super::SET_ACT_TUNNEL_KEY_ATTRS;
+    }
+
+    /// Names `act-vlan-attrs` in [`ActVlanAttrs`](super::ActVlanAttrs) and [`ActVlanAttrsWriter`](super::ActVlanAttrsWriter).
+    pub enum ActVlanAttrs {}
+
+    impl f::view::Set for ActVlanAttrs {
+        const SET: &'static f::AttrSet = &super::SET_ACT_VLAN_ATTRS;
+    }
+
+    /// Names `attrs` in [`Attrs`](super::Attrs) and [`AttrsWriter`](super::AttrsWriter).
+    pub enum Attrs {}
+
+    impl f::view::Set for Attrs {
+        const SET: &'static f::AttrSet = &super::SET_ATTRS;
+    }
+
+    /// Names `basic-attrs` in [`BasicAttrs`](super::BasicAttrs) and [`BasicAttrsWriter`](super::BasicAttrsWriter).
+    pub enum BasicAttrs {}
+
+    impl f::view::Set for BasicAttrs {
+        const SET: &'static f::AttrSet = &super::SET_BASIC_ATTRS;
+    }
+
+    /// Names `bpf-attrs` in [`BpfAttrs`](super::BpfAttrs) and [`BpfAttrsWriter`](super::BpfAttrsWriter).
+    pub enum BpfAttrs {}
+
+    impl f::view::Set for BpfAttrs {
+        const SET: &'static f::AttrSet = &super::SET_BPF_ATTRS;
+    }
+
+    /// Names `cake-attrs` in [`CakeAttrs`](super::CakeAttrs) and [`CakeAttrsWriter`](super::CakeAttrsWriter).
+    pub enum CakeAttrs {}
+
+    impl f::view::Set for CakeAttrs {
+        const SET: &'static f::AttrSet = &super::SET_CAKE_ATTRS;
+    }
+
+    /// Names `cake-stats-attrs` in [`CakeStatsAttrs`](super::CakeStatsAttrs) and [`CakeStatsAttrsWriter`](super::CakeStatsAttrsWriter).
+    pub enum CakeStatsAttrs {}
+
+    impl f::view::Set for CakeStatsAttrs {
+        const SET: &'static f::AttrSet = &super::SET_CAKE_STATS_ATTRS;
+    }
+
+    /// Names `cake-tin-stats-attrs` in [`CakeTinStatsAttrs`](super::CakeTinStatsAttrs) and [`CakeTinStatsAttrsWriter`](super::CakeTinStatsAttrsWriter).
+    pub enum CakeTinStatsAttrs {}
+
+    impl f::view::Set for CakeTinStatsAttrs {
+        const SET: &'static f::AttrSet = &super::SET_CAKE_TIN_STATS_ATTRS;
+    }
+
+    /// Names `cbs-attrs` in [`CbsAttrs`](super::CbsAttrs) and [`CbsAttrsWriter`](super::CbsAttrsWriter).
+    pub enum CbsAttrs {}
+
+    impl f::view::Set for CbsAttrs {
+        const SET: &'static f::AttrSet = &super::SET_CBS_ATTRS;
+    }
+
+    /// Names `cgroup-attrs` in [`CgroupAttrs`](super::CgroupAttrs) and [`CgroupAttrsWriter`](super::CgroupAttrsWriter).
+    pub enum CgroupAttrs {}
+
+    impl f::view::Set for CgroupAttrs {
+        const SET: &'static f::AttrSet = &super::SET_CGROUP_ATTRS;
+    }
+
+    /// Names `choke-attrs` in [`ChokeAttrs`](super::ChokeAttrs) and [`ChokeAttrsWriter`](super::ChokeAttrsWriter).
+    pub enum ChokeAttrs {}
+
+    impl f::view::Set for ChokeAttrs {
+        const SET: &'static f::AttrSet = &super::SET_CHOKE_ATTRS;
+    }
+
+    /// Names `codel-attrs` in [`CodelAttrs`](super::CodelAttrs) and [`CodelAttrsWriter`](super::CodelAttrsWriter).
+    pub enum CodelAttrs {}
+
+    impl f::view::Set for CodelAttrs {
+        const SET: &'static f::AttrSet = &super::SET_CODEL_ATTRS;
+    }
+
+    /// Names `drr-attrs` in [`DrrAttrs`](super::DrrAttrs) and [`DrrAttrsWriter`](super::DrrAttrsWriter).
+    pub enum DrrAttrs {}
+
+    impl f::view::Set for DrrAttrs {
+        const SET: &'static f::AttrSet = &super::SET_DRR_ATTRS;
+    }
+
+    /// Names `dualpi2-attrs` in [`Dualpi2Attrs`](super::Dualpi2Attrs) and [`Dualpi2AttrsWriter`](super::Dualpi2AttrsWriter).
+    pub enum Dualpi2Attrs {}
+
+    impl f::view::Set for Dualpi2Attrs {
+        const SET: &'static f::AttrSet = &super::SET_DUALPI2_ATTRS;
+    }
+
+    /// Names `ematch-attrs` in [`EmatchAttrs`](super::EmatchAttrs) and [`EmatchAttrsWriter`](super::EmatchAttrsWriter).
+    pub enum EmatchAttrs {}
+
+    impl f::view::Set for EmatchAttrs {
+        const SET: &'static f::AttrSet = &super::SET_EMATCH_ATTRS;
+    }
+
+    /// Names `etf-attrs` in [`EtfAttrs`](super::EtfAttrs) and [`EtfAttrsWriter`](super::EtfAttrsWriter).
+    pub enum EtfAttrs {}
+
+    impl f::view::Set for EtfAttrs {
+        const SET: &'static f::AttrSet = &super::SET_ETF_ATTRS;
+    }
+
+    /// Names `ets-attrs` in [`EtsAttrs`](super::EtsAttrs) and [`EtsAttrsWriter`](super::EtsAttrsWriter).
+    pub enum EtsAttrs {}
+
+    impl f::view::Set for EtsAttrs {
+        const SET: &'static f::AttrSet = &super::SET_ETS_ATTRS;
+    }
+
+    /// Names `flow-attrs` in [`FlowAttrs`](super::FlowAttrs) and [`FlowAttrsWriter`](super::FlowAttrsWriter).
+    pub enum FlowAttrs {}
+
+    impl f::view::Set for FlowAttrs {
+        const SET: &'static f::AttrSet = &super::SET_FLOW_ATTRS;
+    }
+
+    /// Names `flower-attrs` in [`FlowerAttrs`](super::FlowerAttrs) and [`FlowerAttrsWriter`](super::FlowerAttrsWriter).
+    pub enum FlowerAttrs {}
+
+    impl f::view::Set for FlowerAttrs {
+        const SET: &'static f::AttrSet = &super::SET_FLOWER_ATTRS;
+    }
+
+    /// Names `flower-key-cfm-attrs` in [`FlowerKeyCfmAttrs`](super::FlowerKeyCfmAttrs) and [`FlowerKeyCfmAttrsWriter`](super::FlowerKeyCfmAttrsWriter).
+    pub enum FlowerKeyCfmAttrs {}
+
+    impl f::view::Set for FlowerKeyCfmAttrs {
+        const SET: &'static f::AttrSet = &super::SET_FLOWER_KEY_CFM_ATTRS;
+    }
+
+    /// Names `flower-key-enc-opt-erspan-attrs` in [`FlowerKeyEncOptErspanAttrs`](super::FlowerKeyEncOptErspanAttrs) and [`FlowerKeyEncOptErspanAttrsWriter`](super::FlowerKeyEncOptErspanAttrsWriter).
+    pub enum FlowerKeyEncOptErspanAttrs {}
+
+    impl f::view::Set for FlowerKeyEncOptErspanAttrs {
+        const SET: &'static f::AttrSet = &super::SET_FLOWER_KEY_ENC_OPT_ERSPAN_ATTRS;
+    }
+
+    /// Names `flower-key-enc-opt-geneve-attrs` in [`FlowerKeyEncOptGeneveAttrs`](super::FlowerKeyEncOptGeneveAttrs) and [`FlowerKeyEncOptGeneveAttrsWriter`](super::FlowerKeyEncOptGeneveAttrsWriter).
+    pub enum FlowerKeyEncOptGeneveAttrs {}
+
+    impl f::view::Set for FlowerKeyEncOptGeneveAttrs {
+        const SET: &'static f::AttrSet = &super::SET_FLOWER_KEY_ENC_OPT_GENEVE_ATTRS;
+    }
+
+    /// Names `flower-key-enc-opt-gtp-attrs` in [`FlowerKeyEncOptGtpAttrs`](super::FlowerKeyEncOptGtpAttrs) and [`FlowerKeyEncOptGtpAttrsWriter`](super::FlowerKeyEncOptGtpAttrsWriter).
+    pub enum FlowerKeyEncOptGtpAttrs {}
+
+    impl f::view::Set for FlowerKeyEncOptGtpAttrs {
+        const SET: &'static f::AttrSet = &super::SET_FLOWER_KEY_ENC_OPT_GTP_ATTRS;
+    }
+
+    /// Names `flower-key-enc-opt-vxlan-attrs` in [`FlowerKeyEncOptVxlanAttrs`](super::FlowerKeyEncOptVxlanAttrs) and [`FlowerKeyEncOptVxlanAttrsWriter`](super::FlowerKeyEncOptVxlanAttrsWriter).
+    pub enum FlowerKeyEncOptVxlanAttrs {}
+
+    impl f::view::Set for FlowerKeyEncOptVxlanAttrs {
+        const SET: &'static f::AttrSet = &super::SET_FLOWER_KEY_ENC_OPT_VXLAN_ATTRS;
+    }
+
+    /// Names `flower-key-enc-opts-attrs` in [`FlowerKeyEncOptsAttrs`](super::FlowerKeyEncOptsAttrs) and [`FlowerKeyEncOptsAttrsWriter`](super::FlowerKeyEncOptsAttrsWriter).
+    pub enum FlowerKeyEncOptsAttrs {}
+
+    impl f::view::Set for FlowerKeyEncOptsAttrs {
+        const SET: &'static f::AttrSet = &super::SET_FLOWER_KEY_ENC_OPTS_ATTRS;
+    }
+
+    /// Names `flower-key-mpls-opt-attrs` in [`FlowerKeyMplsOptAttrs`](super::FlowerKeyMplsOptAttrs) and [`FlowerKeyMplsOptAttrsWriter`](super::FlowerKeyMplsOptAttrsWriter).
+    pub enum FlowerKeyMplsOptAttrs {}
+
+    impl f::view::Set for FlowerKeyMplsOptAttrs {
+        const SET: &'static f::AttrSet = &super::SET_FLOWER_KEY_MPLS_OPT_ATTRS;
+    }
+
+    /// Names `fq-attrs` in [`FqAttrs`](super::FqAttrs) and [`FqAttrsWriter`](super::FqAttrsWriter).
+    pub enum FqAttrs {}
+
+    impl f::view::Set for FqAttrs {
+        const SET: &'static f::AttrSet = &super::SET_FQ_ATTRS;
+    }
+
+    /// Names `fq-codel-attrs` in [`FqCodelAttrs`](super::FqCodelAttrs) and [`FqCodelAttrsWriter`](super::FqCodelAttrsWriter).
+    pub enum FqCodelAttrs {}
+
+    impl f::view::Set for FqCodelAttrs {
+        const SET: &'static f::AttrSet = &super::SET_FQ_CODEL_ATTRS;
+    }
+
+    /// Names `fq-pie-attrs` in [`FqPieAttrs`](super::FqPieAttrs) and [`FqPieAttrsWriter`](super::FqPieAttrsWriter).
+    pub enum FqPieAttrs {}
+
+    impl f::view::Set for FqPieAttrs {
+        const SET: &'static f::AttrSet = &super::SET_FQ_PIE_ATTRS;
+    }
+
+    /// Names `fw-attrs` in [`FwAttrs`](super::FwAttrs) and [`FwAttrsWriter`](super::FwAttrsWriter).
+    pub enum FwAttrs {}
+
+    impl f::view::Set for FwAttrs {
+        const SET: &'static f::AttrSet = &super::SET_FW_ATTRS;
+    }
+
+    /// Names `gred-attrs` in [`GredAttrs`](super::GredAttrs) and [`GredAttrsWriter`](super::GredAttrsWriter).
+    pub enum GredAttrs {}
+
+    impl f::view::Set for GredAttrs {
+        const SET: &'static f::AttrSet = &super::SET_GRED_ATTRS;
+    }
+
+    /// Names `hfsc-attrs` in [`HfscAttrs`](super::HfscAttrs) and [`HfscAttrsWriter`](super::HfscAttrsWriter).
+    pub enum HfscAttrs {}
+
+    impl f::view::Set for HfscAttrs {
+        const SET: &'static f::AttrSet = &super::SET_HFSC_ATTRS;
+    }
+
+    /// Names `hhf-attrs` in [`HhfAttrs`](super::HhfAttrs) and [`HhfAttrsWriter`](super::HhfAttrsWriter).
+    pub enum HhfAttrs {}
+
+    impl f::view::Set for HhfAttrs {
+        const SET: &'static f::AttrSet = &super::SET_HHF_ATTRS;
+    }
+
+    /// Names `htb-attrs` in [`HtbAttrs`](super::HtbAttrs) and [`HtbAttrsWriter`](super::HtbAttrsWriter).
+    pub enum HtbAttrs {}
+
+    impl f::view::Set for HtbAttrs {
+        const SET: &'static f::AttrSet = &super::SET_HTB_ATTRS;
+    }
+
+    /// Names `matchall-attrs` in [`MatchallAttrs`](super::MatchallAttrs) and [`MatchallAttrsWriter`](super::MatchallAttrsWriter).
+    pub enum MatchallAttrs {}
+
+    impl f::view::Set for MatchallAttrs {
+        const SET: &'static f::AttrSet = &super::SET_MATCHALL_ATTRS;
+    }
+
+    /// Names `netem-attrs` in [`NetemAttrs`](super::NetemAttrs) and [`NetemAttrsWriter`](super::NetemAttrsWriter).
+    pub enum NetemAttrs {}
+
+    impl f::view::Set for NetemAttrs {
+        const SET: &'static f::AttrSet = &super::SET_NETEM_ATTRS;
+    }
+
+    /// Names `netem-loss-attrs` in [`NetemLossAttrs`](super::NetemLossAttrs) and [`NetemLossAttrsWriter`](super::NetemLossAttrsWriter).
+    pub enum NetemLossAttrs {}
+
+    impl f::view::Set for NetemLossAttrs {
+        const SET: &'static f::AttrSet = &super::SET_NETEM_LOSS_ATTRS;
+    }
+
+    /// Names `pie-attrs` in [`PieAttrs`](super::PieAttrs) and [`PieAttrsWriter`](super::PieAttrsWriter).
+    pub enum PieAttrs {}
+
+    impl f::view::Set for PieAttrs {
+        const SET: &'static f::AttrSet = &super::SET_PIE_ATTRS;
+    }
+
+    /// Names `police-attrs` in [`PoliceAttrs`](super::PoliceAttrs) and [`PoliceAttrsWriter`](super::PoliceAttrsWriter).
+    pub enum PoliceAttrs {}
+
+    impl f::view::Set for PoliceAttrs {
+        const SET: &'static f::AttrSet = &super::SET_POLICE_ATTRS;
+    }
+
+    /// Names `qfq-attrs` in [`QfqAttrs`](super::QfqAttrs) and [`QfqAttrsWriter`](super::QfqAttrsWriter).
+    pub enum QfqAttrs {}
+
+    impl f::view::Set for QfqAttrs {
+        const SET: &'static f::AttrSet = &super::SET_QFQ_ATTRS;
+    }
+
+    /// Names `red-attrs` in [`RedAttrs`](super::RedAttrs) and [`RedAttrsWriter`](super::RedAttrsWriter).
+    pub enum RedAttrs {}
+
+    impl f::view::Set for RedAttrs {
+        const SET: &'static f::AttrSet = &super::SET_RED_ATTRS;
+    }
+
+    /// Names `route-attrs` in [`RouteAttrs`](super::RouteAttrs) and [`RouteAttrsWriter`](super::RouteAttrsWriter).
+    pub enum RouteAttrs {}
+
+    impl f::view::Set for RouteAttrs {
+        const SET: &'static f::AttrSet = &super::SET_ROUTE_ATTRS;
+    }
+
+    /// Names `taprio-attrs` in [`TaprioAttrs`](super::TaprioAttrs) and [`TaprioAttrsWriter`](super::TaprioAttrsWriter).
+    pub enum TaprioAttrs {}
+
+    impl f::view::Set for TaprioAttrs {
+        const SET: &'static f::AttrSet = &super::SET_TAPRIO_ATTRS;
+    }
+
+    /// Names `taprio-sched-entry` in [`TaprioSchedEntry`](super::TaprioSchedEntry) and [`TaprioSchedEntryWriter`](super::TaprioSchedEntryWriter).
+    pub enum TaprioSchedEntry {}
+
+    impl f::view::Set for TaprioSchedEntry {
+        const SET: &'static f::AttrSet = &super::SET_TAPRIO_SCHED_ENTRY;
+    }
+
+    /// Names `taprio-sched-entry-list` in [`TaprioSchedEntryList`](super::TaprioSchedEntryList) and [`TaprioSchedEntryListWriter`](super::TaprioSchedEntryListWriter).
+    pub enum TaprioSchedEntryList {}
+
+    impl f::view::Set for TaprioSchedEntryList {
+        const SET: &'static f::AttrSet = &super::SET_TAPRIO_SCHED_ENTRY_LIST;
+    }
+
+    /// Names `taprio-tc-entry-attrs` in [`TaprioTcEntryAttrs`](super::TaprioTcEntryAttrs) and [`TaprioTcEntryAttrsWriter`](super::TaprioTcEntryAttrsWriter).
+    pub enum TaprioTcEntryAttrs {}
+
+    impl f::view::Set for TaprioTcEntryAttrs {
+        const SET: &'static f::AttrSet = &super::SET_TAPRIO_TC_ENTRY_ATTRS;
+    }
+
+    /// Names `tbf-attrs` in [`TbfAttrs`](super::TbfAttrs) and [`TbfAttrsWriter`](super::TbfAttrsWriter).
+    pub enum TbfAttrs {}
+
+    impl f::view::Set for TbfAttrs {
+        const SET: &'static f::AttrSet = &super::SET_TBF_ATTRS;
+    }
+
+    /// Names `tca-gred-vq-entry-attrs` in [`TcaGredVqEntryAttrs`](super::TcaGredVqEntryAttrs) and [`TcaGredVqEntryAttrsWriter`](super::TcaGredVqEntryAttrsWriter).
+    pub enum TcaGredVqEntryAttrs {}
+
+    impl f::view::Set for TcaGredVqEntryAttrs {
+        const SET: &'static f::AttrSet = &super::SET_TCA_GRED_VQ_ENTRY_ATTRS;
+    }
+
+    /// Names `tca-gred-vq-list-attrs` in [`TcaGredVqListAttrs`](super::TcaGredVqListAttrs) and [`TcaGredVqListAttrsWriter`](super::TcaGredVqListAttrsWriter).
+    pub enum TcaGredVqListAttrs {}
+
+    impl f::view::Set for TcaGredVqListAttrs {
+        const SET: &'static f::AttrSet = &super::SET_TCA_GRED_VQ_LIST_ATTRS;
+    }
+
+    /// Names `tca-stab-attrs` in [`TcaStabAttrs`](super::TcaStabAttrs) and [`TcaStabAttrsWriter`](super::TcaStabAttrsWriter).
+    pub enum TcaStabAttrs {}
+
+    impl f::view::Set for TcaStabAttrs {
+        const SET: &'static f::AttrSet = &super::SET_TCA_STAB_ATTRS;
+    }
+
+    /// Names `tca-stats-attrs` in [`TcaStatsAttrs`](super::TcaStatsAttrs) and [`TcaStatsAttrsWriter`](super::TcaStatsAttrsWriter).
+    pub enum TcaStatsAttrs {}
+
+    impl f::view::Set for TcaStatsAttrs {
+        const SET: &'static f::AttrSet = &super::SET_TCA_STATS_ATTRS;
+    }
+
+    /// Names `u32-attrs` in [`U32Attrs`](super::U32Attrs) and [`U32AttrsWriter`](super::U32AttrsWriter).
+    pub enum U32Attrs {}
+
+    impl f::view::Set for U32Attrs {
+        const SET: &'static f::AttrSet = &super::SET_U32_ATTRS;
     }
 }

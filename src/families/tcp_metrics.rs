@@ -297,38 +297,30 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of tcp_metrics's attribute set `metrics`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Metrics<'a>(f::view::RawView<'a, 7>);
-
-impl<'a> f::view::SetView<'a> for Metrics<'a> {
-    const SET: &'static f::AttrSet = &SET_METRICS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_METRICS, attrs).map(Self)
-    }
-}
+/// The typed view of tcp_metrics's attribute set `metrics`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Metrics<'a> = f::view::View<'a, sets::Metrics, 7>;
 
 impl<'a> Metrics<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `rtt` (`TCP_METRICS_A_METRICS_RTT`, u32), written by the writer's `put`.
+    pub const RTT: f::view::Key<sets::Metrics, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
-        &self.0
-    }
+    /// The key of `rttvar` (`TCP_METRICS_A_METRICS_RTTVAR`, u32), written by the writer's `put`.
+    pub const RTTVAR: f::view::Key<sets::Metrics, u32> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `ssthresh` (`TCP_METRICS_A_METRICS_SSTHRESH`, u32), written by the writer's `put`.
+    pub const SSTHRESH: f::view::Key<sets::Metrics, u32> = f::view::Key::new(3);
+
+    /// The key of `cwnd` (`TCP_METRICS_A_METRICS_CWND`, u32), written by the writer's `put`.
+    pub const CWND: f::view::Key<sets::Metrics, u32> = f::view::Key::new(4);
+
+    /// The key of `reodering` (`TCP_METRICS_A_METRICS_REODERING`, u32), written by the writer's `put`.
+    pub const REODERING: f::view::Key<sets::Metrics, u32> = f::view::Key::new(5);
+
+    /// The key of `rtt-us` (`TCP_METRICS_A_METRICS_RTT_US`, u32), written by the writer's `put`.
+    pub const RTT_US: f::view::Key<sets::Metrics, u32> = f::view::Key::new(6);
+
+    /// The key of `rttvar-us` (`TCP_METRICS_A_METRICS_RTTVAR_US`, u32), written by the writer's `put`.
+    pub const RTTVAR_US: f::view::Key<sets::Metrics, u32> = f::view::Key::new(7);
 
     /// `rtt` (`TCP_METRICS_A_METRICS_RTT`, u32).
     #[inline]
@@ -373,98 +365,53 @@ impl<'a> Metrics<'a> {
     }
 }
 
-/// The typed writer of tcp_metrics's attribute set `metrics`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct MetricsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tcp_metrics's attribute set `metrics`: it writes an attribute by its key, a constant of [`Metrics`](self::Metrics) (see [`Writer`](f::view::Writer)).
+pub type MetricsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Metrics>;
 
-impl<'m, 'a, 'b> MetricsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `rtt` (`TCP_METRICS_A_METRICS_RTT`, u32).
-    #[inline]
-    pub fn rtt(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `rttvar` (`TCP_METRICS_A_METRICS_RTTVAR`, u32).
-    #[inline]
-    pub fn rttvar(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `ssthresh` (`TCP_METRICS_A_METRICS_SSTHRESH`, u32).
-    #[inline]
-    pub fn ssthresh(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `cwnd` (`TCP_METRICS_A_METRICS_CWND`, u32).
-    #[inline]
-    pub fn cwnd(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `reodering` (`TCP_METRICS_A_METRICS_REODERING`, u32).
-    #[inline]
-    pub fn reodering(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `rtt-us` (`TCP_METRICS_A_METRICS_RTT_US`, u32).
-    #[inline]
-    pub fn rtt_us(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `rttvar-us` (`TCP_METRICS_A_METRICS_RTTVAR_US`, u32).
-    #[inline]
-    pub fn rttvar_us(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-}
-
-/// The typed view of tcp_metrics's attribute set `tcp-metrics`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct TcpMetrics<'a>(f::view::RawView<'a, 13>);
-
-impl<'a> f::view::SetView<'a> for TcpMetrics<'a> {
-    const SET: &'static f::AttrSet = &SET_TCP_METRICS;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_TCP_METRICS, attrs).map(Self)
-    }
-}
+/// The typed view of tcp_metrics's attribute set `tcp-metrics`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type TcpMetrics<'a> = f::view::View<'a, sets::TcpMetrics, 13>;
 
 impl<'a> TcpMetrics<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `addr-ipv4` (`TCP_METRICS_ATTR_ADDR_IPV4`, u32, big-endian, display hint ipv4), written by the writer's `put`.
+    pub const ADDR_IPV4: f::view::Key<sets::TcpMetrics, f::view::Be<core::net::Ipv4Addr>> =
+        f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 13> {
-        &self.0
-    }
+    /// The key of `addr-ipv6` (`TCP_METRICS_ATTR_ADDR_IPV6`, binary, big-endian, display hint ipv6), written by the writer's `put`.
+    pub const ADDR_IPV6: f::view::Key<sets::TcpMetrics, f::view::Be<core::net::Ipv6Addr>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `age` (`TCP_METRICS_ATTR_AGE`, u64), written by the writer's `put`.
+    pub const AGE: f::view::Key<sets::TcpMetrics, u64> = f::view::Key::new(3);
+
+    /// The key of `tw-tsval` (`TCP_METRICS_ATTR_TW_TSVAL`, u32), written by the writer's `put`.
+    pub const TW_TSVAL: f::view::Key<sets::TcpMetrics, u32> = f::view::Key::new(4);
+
+    /// The key of `tw-ts-stamp` (`TCP_METRICS_ATTR_TW_TS_STAMP`, s32), written by the writer's `put`.
+    pub const TW_TS_STAMP: f::view::Key<sets::TcpMetrics, i32> = f::view::Key::new(5);
+
+    /// The key of `vals` (`TCP_METRICS_ATTR_VALS`, nest), opened by the writer's `nest`.
+    pub const VALS: f::view::Key<sets::TcpMetrics, f::view::Nested<sets::Metrics>> =
+        f::view::Key::new(6);
+
+    /// The key of `fopen-mss` (`TCP_METRICS_ATTR_FOPEN_MSS`, u16), written by the writer's `put`.
+    pub const FOPEN_MSS: f::view::Key<sets::TcpMetrics, u16> = f::view::Key::new(7);
+
+    /// The key of `fopen-syn-drops` (`TCP_METRICS_ATTR_FOPEN_SYN_DROPS`, u16), written by the writer's `put`.
+    pub const FOPEN_SYN_DROPS: f::view::Key<sets::TcpMetrics, u16> = f::view::Key::new(8);
+
+    /// The key of `fopen-syn-drop-ts` (`TCP_METRICS_ATTR_FOPEN_SYN_DROP_TS`, u64), written by the writer's `put`.
+    pub const FOPEN_SYN_DROP_TS: f::view::Key<sets::TcpMetrics, u64> = f::view::Key::new(9);
+
+    /// The key of `fopen-cookie` (`TCP_METRICS_ATTR_FOPEN_COOKIE`, binary), written by the writer's `put`.
+    pub const FOPEN_COOKIE: f::view::Key<sets::TcpMetrics, [u8]> = f::view::Key::new(10);
+
+    /// The key of `saddr-ipv4` (`TCP_METRICS_ATTR_SADDR_IPV4`, u32, big-endian, display hint ipv4), written by the writer's `put`.
+    pub const SADDR_IPV4: f::view::Key<sets::TcpMetrics, f::view::Be<core::net::Ipv4Addr>> =
+        f::view::Key::new(11);
+
+    /// The key of `saddr-ipv6` (`TCP_METRICS_ATTR_SADDR_IPV6`, binary, big-endian, display hint ipv6), written by the writer's `put`.
+    pub const SADDR_IPV6: f::view::Key<sets::TcpMetrics, f::view::Be<core::net::Ipv6Addr>> =
+        f::view::Key::new(12);
 
     /// `addr-ipv4` (`TCP_METRICS_ATTR_ADDR_IPV4`, u32, big-endian, display hint ipv4).
     #[inline]
@@ -539,92 +486,24 @@ impl<'a> TcpMetrics<'a> {
     }
 }
 
-/// The typed writer of tcp_metrics's attribute set `tcp-metrics`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct TcpMetricsWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of tcp_metrics's attribute set `tcp-metrics`: it writes an attribute by its key, a constant of [`TcpMetrics`](self::TcpMetrics) (see [`Writer`](f::view::Writer)).
+pub type TcpMetricsWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::TcpMetrics>;
 
-impl<'m, 'a, 'b> TcpMetricsWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
+/// The marker types naming tcp_metrics's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
+
+    /// Names `metrics` in [`Metrics`](super::Metrics) and [`MetricsWriter`](super::MetricsWriter).
+    pub enum Metrics {}
+
+    impl f::view::Set for Metrics {
+        const SET: &'static f::AttrSet = &super::SET_METRICS;
     }
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
+    /// Names `tcp-metrics` in [`TcpMetrics`](super::TcpMetrics) and [`TcpMetricsWriter`](super::TcpMetricsWriter).
+    pub enum TcpMetrics {}
 
-    /// Writes `addr-ipv4` (`TCP_METRICS_ATTR_ADDR_IPV4`, u32, big-endian, display hint ipv4).
-    #[inline]
-    pub fn addr_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(1, &value), self)
-    }
-
-    /// Writes `addr-ipv6` (`TCP_METRICS_ATTR_ADDR_IPV6`, binary, big-endian, display hint ipv6).
-    #[inline]
-    pub fn addr_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(2, &value), self)
-    }
-
-    /// Writes `age` (`TCP_METRICS_ATTR_AGE`, u64).
-    #[inline]
-    pub fn age(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `tw-tsval` (`TCP_METRICS_ATTR_TW_TSVAL`, u32).
-    #[inline]
-    pub fn tw_tsval(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `tw-ts-stamp` (`TCP_METRICS_ATTR_TW_TS_STAMP`, s32).
-    #[inline]
-    pub fn tw_ts_stamp(&mut self, value: i32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Opens `vals` (`TCP_METRICS_ATTR_VALS`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn vals(&mut self) -> Result<MetricsWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(6).map(MetricsWriter)
-    }
-
-    /// Writes `fopen-mss` (`TCP_METRICS_ATTR_FOPEN_MSS`, u16).
-    #[inline]
-    pub fn fopen_mss(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `fopen-syn-drops` (`TCP_METRICS_ATTR_FOPEN_SYN_DROPS`, u16).
-    #[inline]
-    pub fn fopen_syn_drops(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Writes `fopen-syn-drop-ts` (`TCP_METRICS_ATTR_FOPEN_SYN_DROP_TS`, u64).
-    #[inline]
-    pub fn fopen_syn_drop_ts(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(9, &value), self)
-    }
-
-    /// Writes `fopen-cookie` (`TCP_METRICS_ATTR_FOPEN_COOKIE`, binary).
-    #[inline]
-    pub fn fopen_cookie(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, value), self)
-    }
-
-    /// Writes `saddr-ipv4` (`TCP_METRICS_ATTR_SADDR_IPV4`, u32, big-endian, display hint ipv4).
-    #[inline]
-    pub fn saddr_ipv4(&mut self, value: core::net::Ipv4Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(11, &value), self)
-    }
-
-    /// Writes `saddr-ipv6` (`TCP_METRICS_ATTR_SADDR_IPV6`, binary, big-endian, display hint ipv6).
-    #[inline]
-    pub fn saddr_ipv6(&mut self, value: core::net::Ipv6Addr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_be(12, &value), self)
+    impl f::view::Set for TcpMetrics {
+        const SET: &'static f::AttrSet = &super::SET_TCP_METRICS;
     }
 }

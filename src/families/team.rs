@@ -363,38 +363,30 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[],
     sub_messages: &[],
 };
-/// The typed view of team's attribute set `attr-option`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct AttrOption<'a>(f::view::RawView<'a, 8>);
-
-impl<'a> f::view::SetView<'a> for AttrOption<'a> {
-    const SET: &'static f::AttrSet = &SET_ATTR_OPTION;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ATTR_OPTION, attrs).map(Self)
-    }
-}
+/// The typed view of team's attribute set `attr-option`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type AttrOption<'a> = f::view::View<'a, sets::AttrOption, 8>;
 
 impl<'a> AttrOption<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `name` (`TEAM_ATTR_OPTION_NAME`, string), written by the writer's `put`.
+    pub const NAME: f::view::Key<sets::AttrOption, f::view::Str> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 8> {
-        &self.0
-    }
+    /// The key of `changed` (`TEAM_ATTR_OPTION_CHANGED`, flag), written by the writer's `put`.
+    pub const CHANGED: f::view::Key<sets::AttrOption, f::view::Flag> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `type` (`TEAM_ATTR_OPTION_TYPE`, u8), written by the writer's `put`.
+    pub const TYPE: f::view::Key<sets::AttrOption, u8> = f::view::Key::new(3);
+
+    /// The key of `data` (`TEAM_ATTR_OPTION_DATA`, binary), written by the writer's `put`.
+    pub const DATA: f::view::Key<sets::AttrOption, [u8]> = f::view::Key::new(4);
+
+    /// The key of `removed` (`TEAM_ATTR_OPTION_REMOVED`, flag), written by the writer's `put`.
+    pub const REMOVED: f::view::Key<sets::AttrOption, f::view::Flag> = f::view::Key::new(5);
+
+    /// The key of `port-ifindex` (`TEAM_ATTR_OPTION_PORT_IFINDEX`, u32), written by the writer's `put`.
+    pub const PORT_IFINDEX: f::view::Key<sets::AttrOption, u32> = f::view::Key::new(6);
+
+    /// The key of `array-index` (`TEAM_ATTR_OPTION_ARRAY_INDEX`, u32), written by the writer's `put`.
+    pub const ARRAY_INDEX: f::view::Key<sets::AttrOption, u32> = f::view::Key::new(7);
 
     /// `name` (`TEAM_ATTR_OPTION_NAME`, string).
     #[inline]
@@ -439,98 +431,30 @@ impl<'a> AttrOption<'a> {
     }
 }
 
-/// The typed writer of team's attribute set `attr-option`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct AttrOptionWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of team's attribute set `attr-option`: it writes an attribute by its key, a constant of [`AttrOption`](self::AttrOption) (see [`Writer`](f::view::Writer)).
+pub type AttrOptionWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::AttrOption>;
 
-impl<'m, 'a, 'b> AttrOptionWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `name` (`TEAM_ATTR_OPTION_NAME`, string).
-    #[inline]
-    pub fn name(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(1, value), self)
-    }
-
-    /// Writes `changed` (`TEAM_ATTR_OPTION_CHANGED`, flag).
-    #[inline]
-    pub fn changed(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(2), self)
-    }
-
-    /// Writes `type` (`TEAM_ATTR_OPTION_TYPE`, u8).
-    #[inline]
-    pub fn type_(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `data` (`TEAM_ATTR_OPTION_DATA`, binary).
-    #[inline]
-    pub fn data(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, value), self)
-    }
-
-    /// Writes `removed` (`TEAM_ATTR_OPTION_REMOVED`, flag).
-    #[inline]
-    pub fn removed(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(5), self)
-    }
-
-    /// Writes `port-ifindex` (`TEAM_ATTR_OPTION_PORT_IFINDEX`, u32).
-    #[inline]
-    pub fn port_ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `array-index` (`TEAM_ATTR_OPTION_ARRAY_INDEX`, u32).
-    #[inline]
-    pub fn array_index(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-}
-
-/// The typed view of team's attribute set `attr-port`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct AttrPort<'a>(f::view::RawView<'a, 7>);
-
-impl<'a> f::view::SetView<'a> for AttrPort<'a> {
-    const SET: &'static f::AttrSet = &SET_ATTR_PORT;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ATTR_PORT, attrs).map(Self)
-    }
-}
+/// The typed view of team's attribute set `attr-port`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type AttrPort<'a> = f::view::View<'a, sets::AttrPort, 7>;
 
 impl<'a> AttrPort<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `ifindex` (`TEAM_ATTR_PORT_IFINDEX`, u32), written by the writer's `put`.
+    pub const IFINDEX: f::view::Key<sets::AttrPort, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 7> {
-        &self.0
-    }
+    /// The key of `changed` (`TEAM_ATTR_PORT_CHANGED`, flag), written by the writer's `put`.
+    pub const CHANGED: f::view::Key<sets::AttrPort, f::view::Flag> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `linkup` (`TEAM_ATTR_PORT_LINKUP`, flag), written by the writer's `put`.
+    pub const LINKUP: f::view::Key<sets::AttrPort, f::view::Flag> = f::view::Key::new(3);
+
+    /// The key of `speed` (`TEAM_ATTR_PORT_SPEED`, u32), written by the writer's `put`.
+    pub const SPEED: f::view::Key<sets::AttrPort, u32> = f::view::Key::new(4);
+
+    /// The key of `duplex` (`TEAM_ATTR_PORT_DUPLEX`, u8), written by the writer's `put`.
+    pub const DUPLEX: f::view::Key<sets::AttrPort, u8> = f::view::Key::new(5);
+
+    /// The key of `removed` (`TEAM_ATTR_PORT_REMOVED`, flag), written by the writer's `put`.
+    pub const REMOVED: f::view::Key<sets::AttrPort, f::view::Flag> = f::view::Key::new(6);
 
     /// `ifindex` (`TEAM_ATTR_PORT_IFINDEX`, u32).
     #[inline]
@@ -569,92 +493,16 @@ impl<'a> AttrPort<'a> {
     }
 }
 
-/// The typed writer of team's attribute set `attr-port`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct AttrPortWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of team's attribute set `attr-port`: it writes an attribute by its key, a constant of [`AttrPort`](self::AttrPort) (see [`Writer`](f::view::Writer)).
+pub type AttrPortWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::AttrPort>;
 
-impl<'m, 'a, 'b> AttrPortWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `ifindex` (`TEAM_ATTR_PORT_IFINDEX`, u32).
-    #[inline]
-    pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `changed` (`TEAM_ATTR_PORT_CHANGED`, flag).
-    #[inline]
-    pub fn changed(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(2), self)
-    }
-
-    /// Writes `linkup` (`TEAM_ATTR_PORT_LINKUP`, flag).
-    #[inline]
-    pub fn linkup(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(3), self)
-    }
-
-    /// Writes `speed` (`TEAM_ATTR_PORT_SPEED`, u32).
-    #[inline]
-    pub fn speed(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-
-    /// Writes `duplex` (`TEAM_ATTR_PORT_DUPLEX`, u8).
-    #[inline]
-    pub fn duplex(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `removed` (`TEAM_ATTR_PORT_REMOVED`, flag).
-    #[inline]
-    pub fn removed(&mut self) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_flag(6), self)
-    }
-}
-
-/// The typed view of team's attribute set `item-option`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ItemOption<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for ItemOption<'a> {
-    const SET: &'static f::AttrSet = &SET_ITEM_OPTION;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ITEM_OPTION, attrs).map(Self)
-    }
-}
+/// The typed view of team's attribute set `item-option`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ItemOption<'a> = f::view::View<'a, sets::ItemOption, 2>;
 
 impl<'a> ItemOption<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `option` (`TEAM_ATTR_ITEM_OPTION`, nest), opened by the writer's `nest`.
+    pub const OPTION: f::view::Key<sets::ItemOption, f::view::Nested<sets::AttrOption>> =
+        f::view::Key::new(1);
 
     /// `option` (`TEAM_ATTR_ITEM_OPTION`, nest).
     #[inline]
@@ -663,62 +511,16 @@ impl<'a> ItemOption<'a> {
     }
 }
 
-/// The typed writer of team's attribute set `item-option`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ItemOptionWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of team's attribute set `item-option`: it writes an attribute by its key, a constant of [`ItemOption`](self::ItemOption) (see [`Writer`](f::view::Writer)).
+pub type ItemOptionWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ItemOption>;
 
-impl<'m, 'a, 'b> ItemOptionWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `option` (`TEAM_ATTR_ITEM_OPTION`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn option(&mut self) -> Result<AttrOptionWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(AttrOptionWriter)
-    }
-}
-
-/// The typed view of team's attribute set `item-port`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct ItemPort<'a>(f::view::RawView<'a, 2>);
-
-impl<'a> f::view::SetView<'a> for ItemPort<'a> {
-    const SET: &'static f::AttrSet = &SET_ITEM_PORT;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_ITEM_PORT, attrs).map(Self)
-    }
-}
+/// The typed view of team's attribute set `item-port`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type ItemPort<'a> = f::view::View<'a, sets::ItemPort, 2>;
 
 impl<'a> ItemPort<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
-
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 2> {
-        &self.0
-    }
-
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `port` (`TEAM_ATTR_ITEM_PORT`, nest), opened by the writer's `nest`.
+    pub const PORT: f::view::Key<sets::ItemPort, f::view::Nested<sets::AttrPort>> =
+        f::view::Key::new(1);
 
     /// `port` (`TEAM_ATTR_ITEM_PORT`, nest).
     #[inline]
@@ -727,62 +529,23 @@ impl<'a> ItemPort<'a> {
     }
 }
 
-/// The typed writer of team's attribute set `item-port`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct ItemPortWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of team's attribute set `item-port`: it writes an attribute by its key, a constant of [`ItemPort`](self::ItemPort) (see [`Writer`](f::view::Writer)).
+pub type ItemPortWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::ItemPort>;
 
-impl<'m, 'a, 'b> ItemPortWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Opens `port` (`TEAM_ATTR_ITEM_PORT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn port(&mut self) -> Result<AttrPortWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(1).map(AttrPortWriter)
-    }
-}
-
-/// The typed view of team's attribute set `team`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Team<'a>(f::view::RawView<'a, 4>);
-
-impl<'a> f::view::SetView<'a> for Team<'a> {
-    const SET: &'static f::AttrSet = &SET_TEAM;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_TEAM, attrs).map(Self)
-    }
-}
+/// The typed view of team's attribute set `team`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Team<'a> = f::view::View<'a, sets::Team, 4>;
 
 impl<'a> Team<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `team-ifindex` (`TEAM_ATTR_TEAM_IFINDEX`, u32), written by the writer's `put`.
+    pub const TEAM_IFINDEX: f::view::Key<sets::Team, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 4> {
-        &self.0
-    }
+    /// The key of `list-option` (`TEAM_ATTR_LIST_OPTION`, nest), opened by the writer's `nest`.
+    pub const LIST_OPTION: f::view::Key<sets::Team, f::view::Nested<sets::ItemOption>> =
+        f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `list-port` (`TEAM_ATTR_LIST_PORT`, nest), opened by the writer's `nest`.
+    pub const LIST_PORT: f::view::Key<sets::Team, f::view::Nested<sets::ItemPort>> =
+        f::view::Key::new(3);
 
     /// `team-ifindex` (`TEAM_ATTR_TEAM_IFINDEX`, u32).
     #[inline]
@@ -803,38 +566,45 @@ impl<'a> Team<'a> {
     }
 }
 
-/// The typed writer of team's attribute set `team`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct TeamWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of team's attribute set `team`: it writes an attribute by its key, a constant of [`Team`](self::Team) (see [`Writer`](f::view::Writer)).
+pub type TeamWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Team>;
 
-impl<'m, 'a, 'b> TeamWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
+/// The marker types naming team's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
+
+    /// Names `attr-option` in [`AttrOption`](super::AttrOption) and [`AttrOptionWriter`](super::AttrOptionWriter).
+    pub enum AttrOption {}
+
+    impl f::view::Set for AttrOption {
+        const SET: &'static f::AttrSet = &super::SET_ATTR_OPTION;
     }
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
+    /// Names `attr-port` in [`AttrPort`](super::AttrPort) and [`AttrPortWriter`](super::AttrPortWriter).
+    pub enum AttrPort {}
+
+    impl f::view::Set for AttrPort {
+        const SET: &'static f::AttrSet = &super::SET_ATTR_PORT;
     }
 
-    /// Writes `team-ifindex` (`TEAM_ATTR_TEAM_IFINDEX`, u32).
-    #[inline]
-    pub fn team_ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
+    /// Names `item-option` in [`ItemOption`](super::ItemOption) and [`ItemOptionWriter`](super::ItemOptionWriter).
+    pub enum ItemOption {}
+
+    impl f::view::Set for ItemOption {
+        const SET: &'static f::AttrSet = &super::SET_ITEM_OPTION;
     }
 
-    /// Opens `list-option` (`TEAM_ATTR_LIST_OPTION`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn list_option(&mut self) -> Result<ItemOptionWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(2).map(ItemOptionWriter)
+    /// Names `item-port` in [`ItemPort`](super::ItemPort) and [`ItemPortWriter`](super::ItemPortWriter).
+    pub enum ItemPort {}
+
+    impl f::view::Set for ItemPort {
+        const SET: &'static f::AttrSet = &super::SET_ITEM_PORT;
     }
 
-    /// Opens `list-port` (`TEAM_ATTR_LIST_PORT`, nest): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn list_port(&mut self) -> Result<ItemPortWriter<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(3).map(ItemPortWriter)
+    /// Names `team` in [`Team`](super::Team) and [`TeamWriter`](super::TeamWriter).
+    pub enum Team {}
+
+    impl f::view::Set for Team {
+        const SET: &'static f::AttrSet = &super::SET_TEAM;
     }
 }

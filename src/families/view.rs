@@ -1,11 +1,13 @@
 //! The runtime of the generated typed views and writers: one pass over a
 //! run of attributes into a slot per attribute of the set (the kernel's
-//! `tb[]` idiom), and the few generic accessors every generated getter and
-//! setter is a one-line call of.
+//! `tb[]` idiom), the few generic accessors every generated getter is a
+//! one-line call of, and the [`Key`]s the generated writers write with.
 //!
-//! A generated view (`rt_link::LinkAttrs`) wraps a [`RawView`] whose slot
-//! count is its set's attribute count; a generated writer
-//! (`rt_link::LinkAttrsWriter`) wraps a [`Sink`]. [`RawView::value`] and
+//! A generated view (`rt_link::LinkAttrs`) is a [`View`]: a [`RawView`]
+//! whose slot count is its set's attribute count, typed by a marker of its
+//! set; a generated writer (`rt_link::LinkAttrsWriter`) is a [`Writer`]
+//! around a [`Sink`], whose [`put`](Writer::put) takes the keys generated
+//! on the view (`LinkAttrs::MTU`). [`RawView::value`] and
 //! [`put_value`] read and write any attribute by its [`AttrSpec`], which is
 //! what a table-driven test or a dynamic consumer uses:
 //!
@@ -43,12 +45,16 @@ use crate::{Error, ErrorKind};
 
 mod check;
 mod iter;
+mod key;
 mod sink;
+mod typed;
 mod value;
 
 pub use check::check_attrs;
 pub use iter::{Entries, EntryValues, Nests, Strings, Values};
-pub use sink::{Sink, chained};
+pub use key::{Be, Encode, Flag, Key, Nested, Open, Str, Struct};
+pub use sink::Sink;
+pub use typed::{Set, View, Writer};
 pub use value::{Bitfield32, Put, Scalar, Value, put_value, read_value};
 
 /// The attributes of one run indexed by their set: a slot per attribute of

@@ -566,38 +566,21 @@ pub static FAMILY: f::Family = f::Family {
     structs: &[&STRUCT_KERNEL_TIMESPEC],
     sub_messages: &[],
 };
-/// The typed view of wireguard's attribute set `wgallowedip`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Wgallowedip<'a>(f::view::RawView<'a, 5>);
-
-impl<'a> f::view::SetView<'a> for Wgallowedip<'a> {
-    const SET: &'static f::AttrSet = &SET_WGALLOWEDIP;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_WGALLOWEDIP, attrs).map(Self)
-    }
-}
+/// The typed view of wireguard's attribute set `wgallowedip`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Wgallowedip<'a> = f::view::View<'a, sets::Wgallowedip, 5>;
 
 impl<'a> Wgallowedip<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `family` (`WGALLOWEDIP_A_FAMILY`, u16), written by the writer's `put`.
+    pub const FAMILY: f::view::Key<sets::Wgallowedip, u16> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 5> {
-        &self.0
-    }
+    /// The key of `ipaddr` (`WGALLOWEDIP_A_IPADDR`, binary, display hint ipv4-or-v6), written by the writer's `put`.
+    pub const IPADDR: f::view::Key<sets::Wgallowedip, core::net::IpAddr> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `cidr-mask` (`WGALLOWEDIP_A_CIDR_MASK`, u8), written by the writer's `put`.
+    pub const CIDR_MASK: f::view::Key<sets::Wgallowedip, u8> = f::view::Key::new(3);
+
+    /// The key of `flags` (`WGALLOWEDIP_A_FLAGS`, u32, a value of `wgallowedip-flags`: `WgallowedipFlags`), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::Wgallowedip, u32> = f::view::Key::new(4);
 
     /// `family` (`WGALLOWEDIP_A_FAMILY`, u16).
     #[inline]
@@ -624,80 +607,36 @@ impl<'a> Wgallowedip<'a> {
     }
 }
 
-/// The typed writer of wireguard's attribute set `wgallowedip`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct WgallowedipWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of wireguard's attribute set `wgallowedip`: it writes an attribute by its key, a constant of [`Wgallowedip`](self::Wgallowedip) (see [`Writer`](f::view::Writer)).
+pub type WgallowedipWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Wgallowedip>;
 
-impl<'m, 'a, 'b> WgallowedipWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `family` (`WGALLOWEDIP_A_FAMILY`, u16).
-    #[inline]
-    pub fn family(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `ipaddr` (`WGALLOWEDIP_A_IPADDR`, binary, display hint ipv4-or-v6).
-    #[inline]
-    pub fn ipaddr(&mut self, value: core::net::IpAddr) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, &value), self)
-    }
-
-    /// Writes `cidr-mask` (`WGALLOWEDIP_A_CIDR_MASK`, u8).
-    #[inline]
-    pub fn cidr_mask(&mut self, value: u8) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `flags` (`WGALLOWEDIP_A_FLAGS`, u32, a value of `wgallowedip-flags`: `WgallowedipFlags`).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, &value), self)
-    }
-}
-
-/// The typed view of wireguard's attribute set `wgdevice`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Wgdevice<'a>(f::view::RawView<'a, 9>);
-
-impl<'a> f::view::SetView<'a> for Wgdevice<'a> {
-    const SET: &'static f::AttrSet = &SET_WGDEVICE;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_WGDEVICE, attrs).map(Self)
-    }
-}
+/// The typed view of wireguard's attribute set `wgdevice`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Wgdevice<'a> = f::view::View<'a, sets::Wgdevice, 9>;
 
 impl<'a> Wgdevice<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `ifindex` (`WGDEVICE_A_IFINDEX`, u32), written by the writer's `put`.
+    pub const IFINDEX: f::view::Key<sets::Wgdevice, u32> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 9> {
-        &self.0
-    }
+    /// The key of `ifname` (`WGDEVICE_A_IFNAME`, string), written by the writer's `put`.
+    pub const IFNAME: f::view::Key<sets::Wgdevice, f::view::Str> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `private-key` (`WGDEVICE_A_PRIVATE_KEY`, binary, display hint hex), written by the writer's `put`.
+    pub const PRIVATE_KEY: f::view::Key<sets::Wgdevice, [u8]> = f::view::Key::new(3);
+
+    /// The key of `public-key` (`WGDEVICE_A_PUBLIC_KEY`, binary, display hint hex), written by the writer's `put`.
+    pub const PUBLIC_KEY: f::view::Key<sets::Wgdevice, [u8]> = f::view::Key::new(4);
+
+    /// The key of `flags` (`WGDEVICE_A_FLAGS`, u32, a value of `wgdevice-flags`: `WgdeviceFlags`), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::Wgdevice, u32> = f::view::Key::new(5);
+
+    /// The key of `listen-port` (`WGDEVICE_A_LISTEN_PORT`, u16), written by the writer's `put`.
+    pub const LISTEN_PORT: f::view::Key<sets::Wgdevice, u16> = f::view::Key::new(6);
+
+    /// The key of `fwmark` (`WGDEVICE_A_FWMARK`, u32), written by the writer's `put`.
+    pub const FWMARK: f::view::Key<sets::Wgdevice, u32> = f::view::Key::new(7);
+
+    /// The key of `peers` (`WGDEVICE_A_PEERS`, indexed-array), opened by the writer's `open`.
+    pub const PEERS: f::view::Key<sets::Wgdevice, f::view::Open> = f::view::Key::new(8);
 
     /// `ifindex` (`WGDEVICE_A_IFINDEX`, u32).
     #[inline]
@@ -748,104 +687,43 @@ impl<'a> Wgdevice<'a> {
     }
 }
 
-/// The typed writer of wireguard's attribute set `wgdevice`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct WgdeviceWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of wireguard's attribute set `wgdevice`: it writes an attribute by its key, a constant of [`Wgdevice`](self::Wgdevice) (see [`Writer`](f::view::Writer)).
+pub type WgdeviceWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Wgdevice>;
 
-impl<'m, 'a, 'b> WgdeviceWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
-    }
-
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
-    }
-
-    /// Writes `ifindex` (`WGDEVICE_A_IFINDEX`, u32).
-    #[inline]
-    pub fn ifindex(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, &value), self)
-    }
-
-    /// Writes `ifname` (`WGDEVICE_A_IFNAME`, string).
-    #[inline]
-    pub fn ifname(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_string(2, value), self)
-    }
-
-    /// Writes `private-key` (`WGDEVICE_A_PRIVATE_KEY`, binary, display hint hex).
-    #[inline]
-    pub fn private_key(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, value), self)
-    }
-
-    /// Writes `public-key` (`WGDEVICE_A_PUBLIC_KEY`, binary, display hint hex).
-    #[inline]
-    pub fn public_key(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, value), self)
-    }
-
-    /// Writes `flags` (`WGDEVICE_A_FLAGS`, u32, a value of `wgdevice-flags`: `WgdeviceFlags`).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `listen-port` (`WGDEVICE_A_LISTEN_PORT`, u16).
-    #[inline]
-    pub fn listen_port(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(6, &value), self)
-    }
-
-    /// Writes `fwmark` (`WGDEVICE_A_FWMARK`, u32).
-    #[inline]
-    pub fn fwmark(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Opens `peers` (`WGDEVICE_A_PEERS`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn peers(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(8)
-    }
-}
-
-/// The typed view of wireguard's attribute set `wgpeer`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).
-#[derive(Copy, Clone, Debug)]
-pub struct Wgpeer<'a>(f::view::RawView<'a, 11>);
-
-impl<'a> f::view::SetView<'a> for Wgpeer<'a> {
-    const SET: &'static f::AttrSet = &SET_WGPEER;
-    #[inline]
-    fn index_attrs<const CHECKED: bool>(
-        attrs: crate::netlink::Attrs<'a>,
-    ) -> Result<Self, crate::Error> {
-        f::view::RawView::index::<CHECKED>(&SET_WGPEER, attrs).map(Self)
-    }
-}
+/// The typed view of wireguard's attribute set `wgpeer`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).
+pub type Wgpeer<'a> = f::view::View<'a, sets::Wgpeer, 11>;
 
 impl<'a> Wgpeer<'a> {
-    /// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).
-    #[inline]
-    pub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {
-        <Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))
-    }
+    /// The key of `public-key` (`WGPEER_A_PUBLIC_KEY`, binary, display hint hex), written by the writer's `put`.
+    pub const PUBLIC_KEY: f::view::Key<sets::Wgpeer, [u8]> = f::view::Key::new(1);
 
-    /// The generic view underneath: every attribute by its spec.
-    #[inline]
-    pub const fn raw(&self) -> &f::view::RawView<'a, 11> {
-        &self.0
-    }
+    /// The key of `preshared-key` (`WGPEER_A_PRESHARED_KEY`, binary, display hint hex), written by the writer's `put`.
+    pub const PRESHARED_KEY: f::view::Key<sets::Wgpeer, [u8]> = f::view::Key::new(2);
 
-    /// The attributes the set does not describe.
-    #[inline]
-    pub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {
-        self.0.unknown()
-    }
+    /// The key of `flags` (`WGPEER_A_FLAGS`, u32, a value of `wgpeer-flags`: `WgpeerFlags`), written by the writer's `put`.
+    pub const FLAGS: f::view::Key<sets::Wgpeer, u32> = f::view::Key::new(3);
+
+    /// The key of `endpoint` (`WGPEER_A_ENDPOINT`, binary), written by the writer's `put`.
+    pub const ENDPOINT: f::view::Key<sets::Wgpeer, [u8]> = f::view::Key::new(4);
+
+    /// The key of `persistent-keepalive-interval` (`WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL`, u16), written by the writer's `put`.
+    pub const PERSISTENT_KEEPALIVE_INTERVAL: f::view::Key<sets::Wgpeer, u16> = f::view::Key::new(5);
+
+    /// The key of `last-handshake-time` (`WGPEER_A_LAST_HANDSHAKE_TIME`, binary), written by the writer's `put`.
+    pub const LAST_HANDSHAKE_TIME: f::view::Key<sets::Wgpeer, f::view::Struct<KernelTimespec>> =
+        f::view::Key::new(6);
+
+    /// The key of `rx-bytes` (`WGPEER_A_RX_BYTES`, u64), written by the writer's `put`.
+    pub const RX_BYTES: f::view::Key<sets::Wgpeer, u64> = f::view::Key::new(7);
+
+    /// The key of `tx-bytes` (`WGPEER_A_TX_BYTES`, u64), written by the writer's `put`.
+    pub const TX_BYTES: f::view::Key<sets::Wgpeer, u64> = f::view::Key::new(8);
+
+    /// The key of `allowedips` (`WGPEER_A_ALLOWEDIPS`, indexed-array), opened by the writer's `open`.
+    pub const ALLOWEDIPS: f::view::Key<sets::Wgpeer, f::view::Open> = f::view::Key::new(9);
+
+    /// The key of `protocol-version` (`WGPEER_A_PROTOCOL_VERSION`, u32), written by the writer's `put`.
+    pub const PROTOCOL_VERSION: f::view::Key<sets::Wgpeer, u32> = f::view::Key::new(10);
 
     /// `public-key` (`WGPEER_A_PUBLIC_KEY`, binary, display hint hex).
     #[inline]
@@ -908,83 +786,31 @@ impl<'a> Wgpeer<'a> {
     }
 }
 
-/// The typed writer of wireguard's attribute set `wgpeer`: a setter per attribute.
-#[derive(Debug)]
-#[must_use = "a nest's writer discards the nest unless closed with end"]
-pub struct WgpeerWriter<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);
+/// The typed writer of wireguard's attribute set `wgpeer`: it writes an attribute by its key, a constant of [`Wgpeer`](self::Wgpeer) (see [`Writer`](f::view::Writer)).
+pub type WgpeerWriter<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::Wgpeer>;
 
-impl<'m, 'a, 'b> WgpeerWriter<'m, 'a, 'b> {
-    /// Writes into `sink`: a message's top level or an open nest.
-    pub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {
-        Self(sink.into())
+/// The marker types naming wireguard's attribute sets in the types of their views and writers.
+pub mod sets {
+    use crate::families as f;
+
+    /// Names `wgallowedip` in [`Wgallowedip`](super::Wgallowedip) and [`WgallowedipWriter`](super::WgallowedipWriter).
+    pub enum Wgallowedip {}
+
+    impl f::view::Set for Wgallowedip {
+        const SET: &'static f::AttrSet = &super::SET_WGALLOWEDIP;
     }
 
-    /// Closes the nest written into (nothing to do at a message's top level).
-    #[inline]
-    pub fn end(self) -> Result<(), crate::Error> {
-        self.0.end()
+    /// Names `wgdevice` in [`Wgdevice`](super::Wgdevice) and [`WgdeviceWriter`](super::WgdeviceWriter).
+    pub enum Wgdevice {}
+
+    impl f::view::Set for Wgdevice {
+        const SET: &'static f::AttrSet = &super::SET_WGDEVICE;
     }
 
-    /// Writes `public-key` (`WGPEER_A_PUBLIC_KEY`, binary, display hint hex).
-    #[inline]
-    pub fn public_key(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(1, value), self)
-    }
+    /// Names `wgpeer` in [`Wgpeer`](super::Wgpeer) and [`WgpeerWriter`](super::WgpeerWriter).
+    pub enum Wgpeer {}
 
-    /// Writes `preshared-key` (`WGPEER_A_PRESHARED_KEY`, binary, display hint hex).
-    #[inline]
-    pub fn preshared_key(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(2, value), self)
-    }
-
-    /// Writes `flags` (`WGPEER_A_FLAGS`, u32, a value of `wgpeer-flags`: `WgpeerFlags`).
-    #[inline]
-    pub fn flags(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(3, &value), self)
-    }
-
-    /// Writes `endpoint` (`WGPEER_A_ENDPOINT`, binary).
-    #[inline]
-    pub fn endpoint(&mut self, value: &[u8]) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(4, value), self)
-    }
-
-    /// Writes `persistent-keepalive-interval` (`WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL`, u16).
-    #[inline]
-    pub fn persistent_keepalive_interval(&mut self, value: u16) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(5, &value), self)
-    }
-
-    /// Writes `last-handshake-time` (`WGPEER_A_LAST_HANDSHAKE_TIME`, binary).
-    #[inline]
-    pub fn last_handshake_time(
-        &mut self,
-        value: &KernelTimespec,
-    ) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put_struct(6, value), self)
-    }
-
-    /// Writes `rx-bytes` (`WGPEER_A_RX_BYTES`, u64).
-    #[inline]
-    pub fn rx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(7, &value), self)
-    }
-
-    /// Writes `tx-bytes` (`WGPEER_A_TX_BYTES`, u64).
-    #[inline]
-    pub fn tx_bytes(&mut self, value: u64) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(8, &value), self)
-    }
-
-    /// Opens `allowedips` (`WGPEER_A_ALLOWEDIPS`, indexed-array): the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded).
-    #[inline]
-    pub fn allowedips(&mut self) -> Result<f::view::Sink<'_, 'a, 'b>, crate::Error> {
-        self.0.nest(9)
-    }
-
-    /// Writes `protocol-version` (`WGPEER_A_PROTOCOL_VERSION`, u32).
-    #[inline]
-    pub fn protocol_version(&mut self, value: u32) -> Result<&mut Self, crate::Error> {
-        f::view::chained(self.0.put(10, &value), self)
+    impl f::view::Set for Wgpeer {
+        const SET: &'static f::AttrSet = &super::SET_WGPEER;
     }
 }

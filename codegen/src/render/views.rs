@@ -1,14 +1,18 @@
-//! Typed views and writers of the attribute sets: a wrapper type per set
-//! whose getters and setters are one-line calls of the generic accessors in
-//! `procslink::families::view` (no logic per attribute here).
+//! Typed views and writers of the attribute sets: per set, an alias of
+//! `procslink::families::view::{View, Writer}` typed by a marker of the
+//! set, with a getter per attribute (a one-line call of the generic
+//! accessors there) and a key per attribute for the writer (a constant:
+//! no logic per attribute here).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use super::{Gen, set_static};
-use crate::model::{Attr, AttrSet, SubMessage, camel, snake};
+use crate::model::{Attr, AttrSet, SubMessage, camel, screaming, snake};
 
-/// Method names the generated types use for themselves.
+/// Method names every view has (`procslink::families::view::View`), and
+/// `new` and `end` (kept from when views had writers' methods: a getter
+/// `new` would read as a constructor).
 const RESERVED: &[&str] = &["parse", "raw", "unknown", "new", "end"];
 
 /// The Rust names of a family's views, writers and sub-message enums.
@@ -164,61 +168,31 @@ impl Gen<'_> {
         }
     }
 
-    /// The setter: (arguments, return type, body).
-    fn setter(&mut self, names: &Names, a: &Attr) -> Option<(String, String, String)> {
-        let n = a.number;
-        let put = if a.big_endian { "put_be" } else { "put" };
+    /// How a writer writes the attribute: its key's value type (see
+    /// `procslink::families::view::Key`).
+    fn key_kind(&mut self, names: &Names, a: &Attr) -> Option<String> {
         let nested = a.nested.as_deref().and_then(|n| names.view(n));
-        let chain = "Result<&mut Self, crate::Error>".to_string();
-        let sink = "Result<f::view::Sink<'_, 'a, 'b>, crate::Error>".to_string();
         Some(match a.ty.as_str() {
             "unused" | "pad" => return None,
-            "flag" => (
-                String::new(),
-                chain,
-                format!("f::view::chained(self.0.put_flag({n}), self)"),
-            ),
+            "flag" => "f::view::Flag".into(),
             "nest" => match nested {
-                Some(v) => (
-                    String::new(),
-                    format!("Result<{v}Writer<'_, 'a, 'b>, crate::Error>"),
-                    format!("self.0.nest({n}).map({v}Writer)"),
-                ),
-                None => (String::new(), sink, format!("self.0.nest({n})")),
+                Some(v) => format!("f::view::Nested<sets::{v}>"),
+                None => "f::view::Open".into(),
             },
-            "indexed-array" | "nest-type-value" | "sub-message" => {
-                (String::new(), sink, format!("self.0.nest({n})"))
-            }
-            "string" => (
-                ", value: &[u8]".into(),
-                chain,
-                format!("f::view::chained(self.0.put_string({n}, value), self)"),
-            ),
+            "indexed-array" | "nest-type-value" | "sub-message" => "f::view::Open".into(),
+            "string" => "f::view::Str".into(),
             "binary" if a.display.is_none() => match self.struct_type(&a.structure) {
-                Some(s) => (
-                    format!(", value: &{s}"),
-                    chain,
-                    format!("f::view::chained(self.0.put_struct({n}, value), self)"),
-                ),
-                None => (
-                    ", value: &[u8]".into(),
-                    chain,
-                    format!("f::view::chained(self.0.put({n}, value), self)"),
-                ),
+                Some(s) => format!("f::view::Struct<{s}>"),
+                None => "[u8]".into(),
             },
             ty => {
                 let t = self.scalar_type(a, ty)?;
-                let t = if t == "&'a [u8]" { "&[u8]" } else { t };
-                let arg = if t.starts_with('&') {
-                    "value"
+                let t = if t == "&'a [u8]" { "[u8]" } else { t };
+                if a.big_endian && t != "[u8]" {
+                    format!("f::view::Be<{t}>")
                 } else {
-                    "&value"
-                };
-                (
-                    format!(", value: {t}"),
-                    chain,
-                    format!("f::view::chained(self.0.{put}({n}, {arg}), self)"),
-                )
+                    t.to_string()
+                }
             }
         })
     }
@@ -260,7 +234,8 @@ impl Gen<'_> {
         let mut methods = BTreeSet::new();
         methods.extend(RESERVED.iter().map(|s| s.to_string()));
         let mut getters = String::new();
-        let mut setters = String::new();
+        let mut keys = String::new();
+        let mut key_names = BTreeSet::from(["SET".to_string()]);
         for (i, a) in set.attrs.iter().enumerate() {
             let mut name = snake(&a.name);
             if methods.contains(&name) {
@@ -276,33 +251,56 @@ impl Gen<'_> {
                     "/// {what}.\n#[inline]\npub fn {name}(&self) -> {ty} {{\n{body}\n}}\n"
                 );
             }
-            if let Some((args, ret, body)) = self.setter(names, a) {
-                let doc = if ret.contains("Self,") {
-                    format!("Writes {what}.")
+            if let Some(kind) = self.key_kind(names, a) {
+                let mut key = screaming(&a.name);
+                while !key_names.insert(key.clone()) {
+                    key.push('_');
+                }
+                let how = if kind.starts_with("f::view::Nested") {
+                    "opened by the writer's `nest`"
+                } else if kind == "f::view::Open" {
+                    "opened by the writer's `open`"
                 } else {
-                    format!(
-                        "Opens {what}: the writer of its contents, closed by `end` (dropped unclosed, the nest is discarded)."
-                    )
+                    "written by the writer's `put`"
                 };
                 let _ = writeln!(
-                    setters,
-                    "/// {doc}\n#[inline]\npub fn {name}(&mut self{args}) -> {ret} {{\n{body}\n}}\n"
+                    keys,
+                    "/// The key of {what}, {how}.\npub const {key}: f::view::Key<sets::{view}, {kind}> = f::view::Key::new({});\n",
+                    a.number
                 );
             }
         }
-        let set_static = set_static(&set.name);
         let _ = writeln!(
             self.out,
-            "/// The typed view of {fam}'s attribute set `{}`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`RawView`](f::view::RawView)).\n#[derive(Copy, Clone, Debug)]\npub struct {view}<'a>(f::view::RawView<'a, {n}>);\n\n\
-impl<'a> f::view::SetView<'a> for {view}<'a> {{\nconst SET: &'static f::AttrSet = &{set_static};\n#[inline]\nfn index_attrs<const CHECKED: bool>(attrs: crate::netlink::Attrs<'a>) -> Result<Self, crate::Error> {{\nf::view::RawView::index::<CHECKED>(&{set_static}, attrs).map(Self)\n}}\n}}\n\n\
-impl<'a> {view}<'a> {{\n/// Indexes `run`, lazily (see [`RawView::parse`](f::view::RawView::parse); the strict parse: [`from_attrs_checked`](f::view::SetView::from_attrs_checked)).\n#[inline]\npub fn parse(run: &'a [u8]) -> Result<Self, crate::Error> {{\n<Self as f::view::SetView<'a>>::from_attrs(crate::netlink::Attrs::new(run))\n}}\n\n\
-/// The generic view underneath: every attribute by its spec.\n#[inline]\npub const fn raw(&self) -> &f::view::RawView<'a, {n}> {{\n&self.0\n}}\n\n\
-/// The attributes the set does not describe.\n#[inline]\npub fn unknown(&self) -> impl Iterator<Item = crate::netlink::Attr<'a>> + 'a {{\nself.0.unknown()\n}}\n\n{getters}}}\n\n\
-/// The typed writer of {fam}'s attribute set `{}`: a setter per attribute.\n#[derive(Debug)]\n#[must_use = \"a nest's writer discards the nest unless closed with end\"]\npub struct {view}Writer<'m, 'a, 'b>(f::view::Sink<'m, 'a, 'b>);\n\n\
-impl<'m, 'a, 'b> {view}Writer<'m, 'a, 'b> {{\n/// Writes into `sink`: a message's top level or an open nest.\npub fn new(sink: impl Into<f::view::Sink<'m, 'a, 'b>>) -> Self {{\nSelf(sink.into())\n}}\n\n\
-/// Closes the nest written into (nothing to do at a message's top level).\n#[inline]\npub fn end(self) -> Result<(), crate::Error> {{\nself.0.end()\n}}\n\n{setters}}}\n",
-            set.name, set.name
+            "/// The typed view of {fam}'s attribute set `{0}`: one pass over a run indexes it, then a getter per attribute reads it (`None`: absent or malformed; see [`View`](f::view::View)).\npub type {view}<'a> = f::view::View<'a, sets::{view}, {n}>;\n\n\
+impl<'a> {view}<'a> {{\n{keys}{getters}}}\n\n\
+/// The typed writer of {fam}'s attribute set `{0}`: it writes an attribute by its key, a constant of [`{view}`](self::{view}) (see [`Writer`](f::view::Writer)).\npub type {view}Writer<'m, 'a, 'b> = f::view::Writer<'m, 'a, 'b, sets::{view}>;\n",
+            set.name
         );
+    }
+
+    /// The module of the marker types naming each set in its view's and
+    /// writer's type.
+    pub(super) fn set_markers(&mut self, names: &Names) {
+        let fam = self.family.name.clone();
+        let mut markers = String::new();
+        for set in &self.family.attr_sets {
+            let Some(view) = names.view(&set.name) else {
+                continue;
+            };
+            let _ = writeln!(
+                markers,
+                "/// Names `{}` in [`{view}`](super::{view}) and [`{view}Writer`](super::{view}Writer).\npub enum {view} {{}}\n\nimpl f::view::Set for {view} {{\nconst SET: &'static f::AttrSet = &super::{};\n}}\n",
+                set.name,
+                set_static(&set.name)
+            );
+        }
+        if !markers.is_empty() {
+            let _ = writeln!(
+                self.out,
+                "/// The marker types naming {fam}'s attribute sets in the types of their views and writers.\npub mod sets {{\nuse crate::families as f;\n\n{markers}}}"
+            );
+        }
     }
 
     pub(super) fn sub_message_view(&mut self, names: &Names, sub: &SubMessage) {

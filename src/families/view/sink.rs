@@ -79,18 +79,6 @@ impl<'a, 'b> Sink<'_, 'a, 'b> {
     }
 }
 
-/// `next` once `written` is `Ok`: how a generated setter hands its writer
-/// back for chaining. The thousands of setters call this plain function
-/// rather than use `?`, whose `Try`/`From` resolution the compiler would
-/// otherwise repeat in every one of them.
-#[inline]
-pub fn chained<T>(written: Result<(), Error>, next: T) -> Result<T, Error> {
-    match written {
-        Ok(()) => Ok(next),
-        Err(e) => Err(e),
-    }
-}
-
 impl<'m, 'a, 'b> From<&'m mut MessageBuilder<'a, 'b>> for Sink<'m, 'a, 'b> {
     fn from(msg: &'m mut MessageBuilder<'a, 'b>) -> Self {
         Sink::Message(msg)

@@ -1,4 +1,4 @@
-//! Values: the scalar types the getters read ([`Scalar`]), the setters'
+//! Values: the scalar types the getters read ([`Scalar`]), the writers'
 //! ([`Put`]), and any attribute by its spec ([`Value`], [`read_value`],
 //! [`put_value`]).
 
@@ -221,7 +221,7 @@ pub fn put_value(
     }
 }
 
-/// A value a typed writer's setter writes.
+/// A value a typed writer writes (see [`Encode`](super::Encode)).
 pub trait Put {
     /// Appends the value as attribute `ty`, in host byte order.
     fn put(&self, msg: &mut MessageBuilder<'_, '_>, ty: u16) -> Result<(), Error>;
