@@ -3,7 +3,8 @@
 //! Every attribute of the project's kernel dumps (`tests/data/*.bin`) is
 //! looked up in the tables, nests by their nested set, arrays entry by
 //! entry, sub-messages by their selector: none may be missing where the
-//! specification describes the set.
+//! specification describes the set, and every message passes the deep
+//! policy check.
 #![cfg(all(
     feature = "family-rt-link",
     feature = "family-rt-addr",
@@ -30,6 +31,9 @@ struct Walk {
     unresolved_sub_messages: Vec<String>,
     /// Selector values the specification has no format for.
     undescribed: Vec<String>,
+    /// Messages whose attributes break their specs' policies, nests
+    /// included (`check_attrs_deep`).
+    violations: Vec<String>,
 }
 
 fn walk(attrs: Attrs<'_>, set: &AttrSet, out: &mut Walk, depth: usize) {
@@ -119,6 +123,10 @@ fn walk_dump(file: &str, family: &Family) -> (usize, Walk) {
         let set = op.attr_set().expect("the operation's attribute set");
         let header = offset + op.fixed_header().map_or(0, |h| h.size());
         let (_, attrs) = message.split_family_header(header).expect("header");
+        if let Err(e) = families::view::check_attrs_deep(set, attrs.clone()) {
+            out.violations
+                .push(format!("{file} message {messages}: {e}"));
+        }
         walk(attrs, set, &mut out, 0);
         messages += 1;
     }
@@ -151,6 +159,9 @@ fn dumps_decode_with_every_attribute_named() {
                 walk.unnamed, walk.unresolved_sub_messages
             ));
         }
+        // What the kernel sent passes its own specification's policies,
+        // every nest and sub-message followed.
+        failures.extend(walk.violations);
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }

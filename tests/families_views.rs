@@ -835,3 +835,48 @@ fn tc_options_resolve_with_their_fixed_header() {
         Some(tc::OptionsMsg::Other(_))
     ));
 }
+
+/// `levels` of tc's `ets-attrs` `quanta` (3), which nests `ets-attrs`
+/// again, one inside the other.
+#[cfg(feature = "family-tc")]
+fn ets_nested(levels: usize) -> Vec<u8> {
+    let mut run = Vec::new();
+    for _ in 0..levels {
+        let len = u16::try_from(4 + run.len()).expect("a nest fits its length");
+        let mut outer = len.to_ne_bytes().to_vec();
+        outer.extend_from_slice(&(3 | NLA_F_NESTED).to_ne_bytes());
+        outer.extend_from_slice(&run);
+        run = outer;
+    }
+    run
+}
+
+#[cfg(feature = "family-tc")]
+#[test]
+fn the_deep_check_follows_nests_as_deep_as_max_nesting_and_no_deeper() {
+    use procslink::families::{tc, view::check_attrs_deep};
+    use procslink::netlink::MAX_NESTING;
+
+    let set = &tc::SET_ETS_ATTRS;
+    assert_eq!(
+        check_attrs_deep(set, Attrs::new(&ets_nested(MAX_NESTING))),
+        Ok(())
+    );
+    let err = check_attrs_deep(set, Attrs::new(&ets_nested(MAX_NESTING + 1))).unwrap_err();
+    assert_eq!(
+        err.kind(),
+        ErrorKind::NestingTooDeep {
+            max_depth: MAX_NESTING
+        }
+    );
+    // The attribute that would have been followed one level too deep.
+    assert_eq!(err.offset(), 4 * MAX_NESTING);
+    // As deep as a message can nest: an error, not a stack overflow.
+    let deepest = ets_nested(16_000);
+    assert!(check_attrs_deep(set, Attrs::new(&deepest)).is_err());
+    // The shallow check sees one well-formed nest.
+    assert_eq!(
+        procslink::families::view::check_attrs(set, Attrs::new(&deepest)),
+        Ok(())
+    );
+}

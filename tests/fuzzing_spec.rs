@@ -5,6 +5,7 @@
 use arbitrary::{Arbitrary, Unstructured};
 use proptest::test_runner::{Config, TestRunner};
 
+use procslink::families::view::check_attrs_deep;
 use procslink::families::{AttrSet, AttrType, ByteOrder, DisplayHint, FAMILIES, Family, Protocol};
 use procslink::fuzzing::Mutation;
 use procslink::fuzzing::spec::{MAX_SPEC_MESSAGE_LEN, SpecMessage, attr_tree, strategy};
@@ -218,7 +219,14 @@ fn conform_message(
         return Err(format!("{op_name}: message type or command {command:?}"));
     }
     match op.attr_set() {
-        Some(set) => conform(set, attrs, seen),
+        Some(set) => {
+            // The crate's own deep check (every nest, array and
+            // sub-message followed) agrees with this file's checker on
+            // what conforms.
+            let deep = check_attrs_deep(set, attrs.clone());
+            conform(set, attrs, seen)?;
+            deep.map_err(|e| format!("conforms, yet the deep check refuses it: {e}"))
+        }
         None => Ok(()),
     }
 }

@@ -40,6 +40,6 @@ fuzz_target!(|data: &[u8]| {
     }
     let sets = ethtool::FAMILY.attr_sets();
     if let Some(set) = sets.get(usize::from(pick) % sets.len()) {
-        view_walk::walk(set, Attrs::new(run), 0);
+        view_walk::walk(set, Attrs::new(run), 0, false);
     }
 });

@@ -41,8 +41,8 @@ fuzz_target!(|data: &[u8]| {
     for entry in link.vfinfo_list().into_iter().flatten() {
         let _ = entry;
     }
-    view_walk::walk(LinkAttrs::SET, link.raw().attrs(), 0);
+    view_walk::walk(LinkAttrs::SET, link.raw().attrs(), 0, false);
     for set in rt_link::FAMILY.attr_sets() {
-        view_walk::walk(set, Attrs::new(data), 0);
+        view_walk::walk(set, Attrs::new(data), 0, false);
     }
 });

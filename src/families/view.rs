@@ -50,7 +50,7 @@ mod sink;
 mod typed;
 mod value;
 
-pub use check::check_attrs;
+pub use check::{check_attrs, check_attrs_deep};
 pub use iter::{Entries, EntryValues, Nests, Strings, Values};
 pub use key::{Be, Encode, Flag, Key, Nested, Open, Str, Struct};
 pub use sink::Sink;
@@ -78,7 +78,8 @@ pub use value::{Bitfield32, Put, Scalar, Value, put_value, read_value};
 /// [`parse_checked`](Self::parse_checked) is the strict path: the same
 /// pass also checks every attribute the set knows (every occurrence, not
 /// only the last) against its spec's [policy](AttrSpec::policy) (sizes and
-/// length limits, not the contents of nests; `uint`/`sint` 4 or 8 bytes,
+/// length limits, not the contents of nests, which
+/// [`check_deep`](Self::check_deep) follows; `uint`/`sint` 4 or 8 bytes,
 /// addresses by their display hint 4 or 16), as the kernel's `nla_parse`
 /// does, so a view it returns reads every attribute it holds by its spec
 /// (see [`check`](Self::check), which runs the same check on a view
@@ -170,6 +171,14 @@ impl<'a, const N: usize> RawView<'a, N> {
     /// where the specification states a length.)
     pub fn check(&self) -> Result<(), Error> {
         check_attrs(self.set, self.attrs())
+    }
+
+    /// [`check`](Self::check), and inside every nest the set describes,
+    /// recursively (see [`check_attrs_deep`]): `Ok` means every attribute
+    /// reachable through the view's getters, nests and sub-messages
+    /// included, reads by its spec.
+    pub fn check_deep(&self) -> Result<(), Error> {
+        check_attrs_deep(self.set, self.attrs())
     }
 
     /// The set the view reads.

@@ -1,14 +1,14 @@
 //! The policy check of the strict path ([`RawView::parse_checked`],
-//! [`RawView::check`], [`check_attrs`]): each attribute a set knows against
-//! its spec's [policy](AttrSpec::policy), the common types decided by one
+//! [`RawView::check`], [`check_attrs`]; into nests, [`check_attrs_deep`]):
+//! each attribute a set knows against its spec's [policy](AttrSpec::policy), the common types decided by one
 //! byte (their check code) instead of the policy.
 //!
 //! [`RawView::parse_checked`]: super::RawView::parse_checked
 //! [`RawView::check`]: super::RawView::check
 
-use super::super::{AttrSet, AttrSpec, AttrType, DisplayHint};
+use super::super::{AttrSet, AttrSpec, AttrType, DisplayHint, Format};
 use super::SlotIndex;
-use crate::netlink::{Attr, Attrs};
+use crate::netlink::{Attr, Attrs, MAX_NESTING, NLA_HDRLEN, align};
 use crate::{Error, ErrorKind, PolicyViolation};
 
 /// Checks every attribute of `attrs` that `set` describes against its
@@ -45,6 +45,146 @@ pub fn check_attrs(set: &AttrSet, attrs: Attrs<'_>) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// [`check_attrs`], and the contents of every nest the set describes,
+/// recursively: a nest by its nested set, each entry of an indexed array
+/// or a nest-type-value (a nest by the nested set, a scalar by its size),
+/// and a sub-message by the format its selector names among its siblings
+/// (its fixed header's size, then its attributes). What the kernel's
+/// strict validation does with a policy's nested policies; nests are
+/// followed [`MAX_NESTING`] levels deep, deeper is
+/// [`ErrorKind::NestingTooDeep`] (a message can nest thousands of levels,
+/// and no specification nests more than a few). The first violation is the
+/// `Err`, at its offset as `attrs` counts.
+///
+/// ```
+/// # #[cfg(feature = "family-rt-link")] {
+/// use procslink::families::{rt_link, view::{check_attrs, check_attrs_deep}};
+/// use procslink::netlink::Attrs;
+///
+/// // IFLA_LINKINFO (18, nested) holding IFLA_INFO_KIND (1) "vlan" and
+/// // IFLA_INFO_DATA (2, nested) holding IFLA_VLAN_ID (1) with 1 byte
+/// // instead of 2.
+/// let run = [
+///     28u8, 0, 18, 0x80, // linkinfo
+///     9, 0, 1, 0, b'v', b'l', b'a', b'n', 0, 0, 0, 0, // kind "vlan"
+///     12, 0, 2, 0x80, // data
+///     5, 0, 1, 0, 42, 0, 0, 0, // vlan id: 1 byte
+/// ];
+/// // The shallow check sees a well-formed nest,
+/// check_attrs(&rt_link::SET_LINK_ATTRS, Attrs::new(&run))?;
+/// // the deep one the vlan id inside it, at its offset.
+/// let err = check_attrs_deep(&rt_link::SET_LINK_ATTRS, Attrs::new(&run)).unwrap_err();
+/// assert_eq!(err.offset(), 20);
+/// # }
+/// # Ok::<(), procslink::Error>(())
+/// ```
+pub fn check_attrs_deep(set: &AttrSet, attrs: Attrs<'_>) -> Result<(), Error> {
+    check_run(set, attrs, 0)
+}
+
+/// The run `attrs` of `set`, `depth` nests down.
+fn check_run(set: &AttrSet, attrs: Attrs<'_>, depth: usize) -> Result<(), Error> {
+    let specs = set.attrs();
+    let index = SlotIndex::of(specs);
+    for attr in attrs.clone() {
+        let attr = attr?;
+        if let Some(spec) = index.get(attr.kind()).and_then(|i| specs.get(i)) {
+            check(spec, &attr)?;
+            check_inside(set, spec, &attr, attrs.clone(), depth)?;
+        }
+    }
+    Ok(())
+}
+
+/// What `attr` (of `spec`, in a run of `set` whose attributes are
+/// `siblings`) holds, if it is a nest the set describes.
+fn check_inside(
+    set: &AttrSet,
+    spec: &AttrSpec,
+    attr: &Attr<'_>,
+    siblings: Attrs<'_>,
+    depth: usize,
+) -> Result<(), Error> {
+    let ty = spec.attr_type();
+    if !matches!(
+        ty,
+        AttrType::Nest | AttrType::IndexedArray | AttrType::NestTypeValue | AttrType::SubMessage
+    ) {
+        return Ok(());
+    }
+    if depth >= MAX_NESTING {
+        return Err(Error::new(
+            ErrorKind::NestingTooDeep {
+                max_depth: MAX_NESTING,
+            },
+            attr.offset(),
+        ));
+    }
+    match ty {
+        AttrType::Nest => match spec.nested() {
+            Some(nested) => check_run(nested, attr.nested(), depth + 1),
+            None => Ok(()),
+        },
+        AttrType::SubMessage => match set.sub_message_format(spec, siblings) {
+            Some(format) => check_format(format, attr, depth),
+            None => Ok(()),
+        },
+        _ => check_entries(spec, attr, depth),
+    }
+}
+
+/// The entries of an indexed array or a nest-type-value.
+fn check_entries(spec: &AttrSpec, attr: &Attr<'_>, depth: usize) -> Result<(), Error> {
+    let entry_type = spec.sub_type().unwrap_or(AttrType::Nest);
+    for entry in attr.nested() {
+        let entry = entry?;
+        if entry_type == AttrType::Nest {
+            if let Some(nested) = spec.nested() {
+                check_run(nested, entry.nested(), depth + 1)?;
+            }
+        } else if let Some(size) = entry_type.fixed_size()
+            && entry.payload().len() != size
+        {
+            return Err(Error::new(
+                ErrorKind::Policy {
+                    attr_type: entry.kind(),
+                    violation: PolicyViolation::WrongSize {
+                        expected: size,
+                        found: entry.payload().len(),
+                    },
+                },
+                entry.offset(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A sub-message in the format its selector chose: the fixed header's
+/// size, then the attributes after it (padded to 4).
+fn check_format(format: &Format, attr: &Attr<'_>, depth: usize) -> Result<(), Error> {
+    let payload = attr.payload();
+    let header = format.fixed_header().map_or(0, |h| h.size());
+    if payload.len() < header {
+        return Err(Error::new(
+            ErrorKind::Truncated {
+                needed: header,
+                available: payload.len(),
+            },
+            attr.offset(),
+        ));
+    }
+    match format.attr_set() {
+        Some(set) => {
+            let skip = align(header);
+            let run = payload.get(skip..).unwrap_or(&[]);
+            let offset = attr.offset().saturating_add(NLA_HDRLEN + skip);
+            check_run(set, Attrs::with_offset(run, offset), depth + 1)
+        }
+        None => Ok(()),
+    }
 }
 
 /// Checks `attr` against `spec`'s [policy](AttrSpec::policy) and
