@@ -17,7 +17,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use procslink::families::rt_link::{LinkAttrs, LinkinfoAttrs, LinkinfoVlanAttrs as VlanAttrs};
-use procslink::families::view::{RawView, SetView, Value, put_value, read_value};
+use procslink::families::view::{RawView, ReadStruct, SetView, Value, put_value, read_value};
 use procslink::families::{
     AttrSet, AttrSpec, AttrType, DisplayHint, Family, Protocol, ethtool, nlctrl, rt_addr, rt_link,
     rt_neigh, rt_route,
@@ -879,4 +879,60 @@ fn the_deep_check_follows_nests_as_deep_as_max_nesting_and_no_deeper() {
         procslink::families::view::check_attrs(set, Attrs::new(&deepest)),
         Ok(())
     );
+}
+
+/// `T` read from `bytes` gives back exactly its bytes (`IntoBytes`), a
+/// payload shorter than the struct reads as `None`, and a longer one is
+/// read from its head.
+fn reads_back<T: ReadStruct + zerocopy::IntoBytes + zerocopy::Immutable>(
+    bytes: &[u8],
+) -> Result<(), TestCaseError> {
+    let size = size_of::<T>();
+    let bytes = &bytes[..size + bytes.len() % 8];
+    let Some(value) = T::read(bytes) else {
+        return Err(TestCaseError::fail(std::any::type_name::<T>()));
+    };
+    prop_assert_eq!(value.as_bytes(), &bytes[..size]);
+    prop_assert!(T::read(&bytes[..size - 1]).is_none());
+    Ok(())
+}
+
+proptest! {
+    /// The generated readers of attributes' structs, one of each kind of
+    /// field: integers in both byte orders, `i8`, byte arrays, the padding
+    /// C's alignment inserts, structs inside structs, and the largest.
+    #[test]
+    fn structs_read_by_value_hold_exactly_their_bytes(
+        bytes in proptest::collection::vec(any::<u8>(), 208..216),
+    ) {
+        reads_back::<rt_link::RtnlLinkStats64>(&bytes)?;
+        reads_back::<rt_link::RtnlLinkStats>(&bytes)?;
+        reads_back::<rt_link::RtnlLinkIfmap>(&bytes)?;
+        reads_back::<rt_link::IflaGenevePortRange>(&bytes)?;
+        reads_back::<rt_link::IflaVfGuid>(&bytes)?;
+        reads_back::<rt_addr::IfaCacheinfo>(&bytes)?;
+        reads_back::<rt_neigh::NdtStats>(&bytes)?;
+        #[cfg(feature = "family-tc")]
+        {
+            use procslink::families::tc;
+            reads_back::<tc::TcPolice>(&bytes)?;
+            reads_back::<tc::TcU32Sel>(&bytes)?;
+            reads_back::<tc::TcPeditSel>(&bytes)?;
+            reads_back::<tc::GnetEstimator>(&bytes)?;
+            reads_back::<tc::TcHtbOpt>(&bytes)?;
+            // A header, viewed in place too: both reads agree.
+            reads_back::<tc::TcSfqQoptV1>(&bytes)?;
+            use zerocopy::FromBytes;
+            let (in_place, _) = tc::TcSfqQoptV1::ref_from_prefix(&bytes).unwrap();
+            let by_value = tc::TcSfqQoptV1::read(&bytes);
+            prop_assert_eq!(Some(in_place), by_value.as_ref());
+        }
+        #[cfg(feature = "family-ovs-flow")]
+        {
+            use procslink::families::ovs_flow;
+            reads_back::<ovs_flow::OvsKeyIpv6>(&bytes)?;
+            reads_back::<ovs_flow::OvsKeyArp>(&bytes)?;
+            reads_back::<ovs_flow::OvsActionAddMpls>(&bytes)?;
+        }
+    }
 }

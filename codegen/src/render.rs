@@ -93,6 +93,13 @@ fn display_hint(hint: &str) -> Option<&'static str> {
     })
 }
 
+/// `zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>` as the
+/// path its `from_bytes` is called through: `U32`.
+fn int_type(ty: &str) -> &str {
+    let ty = ty.strip_prefix("zerocopy::byteorder::").unwrap_or(ty);
+    ty.split('<').next().unwrap_or(ty)
+}
+
 fn set_static(name: &str) -> String {
     format!("SET_{}", screaming(name))
 }
@@ -114,6 +121,7 @@ fn opt_ref(name: &Option<String>, f: fn(&str) -> String) -> String {
 }
 
 /// A struct member's C layout and Rust type.
+#[derive(Clone)]
 struct Field {
     name: String,
     member: Member,
@@ -490,18 +498,71 @@ impl Gen<'_> {
     fn structure(&mut self, s: &Struct) {
         let fam = self.family.name.clone();
         let enums: Vec<String> = self.family.enums.iter().map(|e| e.name.clone()).collect();
+        let viewed_in_place = self.viewed_in_place(&s.name);
         let Some(layout) = self.layout(&s.name, 0) else {
             eprintln!("note: {fam}: struct `{}` left out", s.name);
             return;
         };
         let mut out = String::new();
         let default = if layout.default { ", Default" } else { "" };
+        // Headers are viewed in place (`Message::family_header`), so they
+        // are `FromBytes`; an attribute's struct is read by value
+        // (`ReadStruct`): zerocopy's `FromBytes` derive costs most of
+        // what the structs cost to compile.
+        let (kind, in_place) = if viewed_in_place {
+            ("header", "zerocopy::FromBytes, zerocopy::KnownLayout, ")
+        } else {
+            ("struct", "")
+        };
         let _ = writeln!(
             out,
-            "/// `struct {}` ({} bytes) of {fam}.\n#[derive(zerocopy::FromBytes, zerocopy::IntoBytes, zerocopy::KnownLayout, zerocopy::Immutable, zerocopy::Unaligned, Clone, Copy, Debug, PartialEq, Eq{default})]\n#[repr(C)]\npub struct {} {{",
+            "/// `struct {}` ({} bytes) of {fam}, a {kind}.\n#[derive({in_place}zerocopy::IntoBytes, zerocopy::Immutable, zerocopy::Unaligned, Clone, Copy, Debug, PartialEq, Eq{default})]\n#[repr(C)]\npub struct {} {{",
             s.name,
             layout.size,
             camel(&s.name)
+        );
+        let mut reads = String::new();
+        let mut values = String::new();
+        let fields = layout.fields.clone();
+        for (i, fd) in fields.iter().enumerate() {
+            let rest = if i + 1 == fields.len() { "_" } else { "bytes" };
+            let size = fd.size;
+            let (split, value) = match (fd.ty.as_str(), &fd.member.structure) {
+                ("u8", _) => ("bytes.split_first()".to_string(), format!("*f_{}", fd.name)),
+                (_, Some(inner)) => (
+                    format!("bytes.split_first_chunk::<{size}>()"),
+                    format!(
+                        "<{} as f::view::ReadStruct>::read(f_{})?",
+                        camel(inner),
+                        fd.name
+                    ),
+                ),
+                (t, None) if t.starts_with('[') => (
+                    format!("bytes.split_first_chunk::<{size}>()"),
+                    format!("*f_{}", fd.name),
+                ),
+                ("i8", None) => (
+                    "bytes.split_first_chunk::<1>()".to_string(),
+                    format!("i8::from_ne_bytes(*f_{})", fd.name),
+                ),
+                (_, None) => (
+                    format!("bytes.split_first_chunk::<{size}>()"),
+                    format!(
+                        "zerocopy::byteorder::{}::from_bytes(*f_{})",
+                        int_type(&fd.ty),
+                        fd.name
+                    ),
+                ),
+            };
+            let _ = writeln!(reads, "let (f_{}, {rest}) = {split}?;", fd.name);
+            let _ = writeln!(values, "{}: {value},", fd.name);
+        }
+        // One length check up front: the fields' splits of a slice of a
+        // known length then need none.
+        let read_impl = format!(
+            "impl f::view::ReadStruct for {} {{\n#[inline]\nfn read(bytes: &[u8]) -> Option<Self> {{\nlet bytes = bytes.first_chunk::<{}>()?.as_slice();\n{reads}Some(Self {{\n{values}}})\n}}\n}}\n\n",
+            camel(&s.name),
+            layout.size
         );
         let mut table = String::new();
         let _ = writeln!(
@@ -555,9 +616,39 @@ impl Gen<'_> {
             );
         }
         out.push_str("}\n\n");
+        out.push_str(&read_impl);
         table.push_str("]};\n");
         self.out.push_str(&out);
         self.out.push_str(&table);
+    }
+
+    /// Whether the struct `name` is a fixed header (of an operation or a
+    /// sub-message's format), or a member of one: a type viewed in place.
+    fn viewed_in_place(&self, name: &str) -> bool {
+        let f = self.family;
+        let mut headers: Vec<&str> = f
+            .operations
+            .iter()
+            .filter_map(|o| o.fixed_header.as_deref())
+            .chain(
+                f.sub_messages
+                    .iter()
+                    .flat_map(|s| &s.formats)
+                    .filter_map(|fm| fm.fixed_header.as_deref()),
+            )
+            .collect();
+        let mut seen = BTreeSet::new();
+        while let Some(h) = headers.pop() {
+            if h == name {
+                return true;
+            }
+            if seen.insert(h)
+                && let Some(s) = f.structs.iter().find(|s| s.name == h)
+            {
+                headers.extend(s.members.iter().filter_map(|m| m.structure.as_deref()));
+            }
+        }
+        false
     }
 
     fn attr_doc(&self, set: &AttrSet, a: &Attr) -> String {

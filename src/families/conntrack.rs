@@ -659,11 +659,11 @@ pub static ENUM_NF_CT_STATUS: f::EnumSpec = f::EnumSpec {
     ],
 };
 
-/// `struct nfgenmsg` (4 bytes) of conntrack.
+/// `struct nfgenmsg` (4 bytes) of conntrack, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -681,6 +681,21 @@ pub struct Nfgenmsg {
     pub version: u8,
     /// `res-id` (u16, big-endian).
     pub res_id: zerocopy::byteorder::U16<zerocopy::byteorder::BigEndian>,
+}
+
+impl f::view::ReadStruct for Nfgenmsg {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<4>()?.as_slice();
+        let (f_nfgen_family, bytes) = bytes.split_first()?;
+        let (f_version, bytes) = bytes.split_first()?;
+        let (f_res_id, _) = bytes.split_first_chunk::<2>()?;
+        Some(Self {
+            nfgen_family: *f_nfgen_family,
+            version: *f_version,
+            res_id: zerocopy::byteorder::U16::from_bytes(*f_res_id),
+        })
+    }
 }
 
 /// The layout of conntrack's `struct nfgenmsg`.
@@ -717,11 +732,9 @@ pub static STRUCT_NFGENMSG: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct nf-ct-tcp-flags-mask` (2 bytes) of conntrack.
+/// `struct nf-ct-tcp-flags-mask` (2 bytes) of conntrack, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -737,6 +750,19 @@ pub struct NfCtTcpFlagsMask {
     pub flags: u8,
     /// `mask` (u8).
     pub mask: u8,
+}
+
+impl f::view::ReadStruct for NfCtTcpFlagsMask {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<2>()?.as_slice();
+        let (f_flags, bytes) = bytes.split_first()?;
+        let (f_mask, _) = bytes.split_first()?;
+        Some(Self {
+            flags: *f_flags,
+            mask: *f_mask,
+        })
+    }
 }
 
 /// The layout of conntrack's `struct nf-ct-tcp-flags-mask`.
@@ -2718,13 +2744,13 @@ impl<'a> ProtoinfoTcpAttrs<'a> {
 
     /// `tcp-flags-original` (`CONNTRACK_A_PROTOINFO_TCP_ATTRS_TCP_FLAGS_ORIGINAL`, binary).
     #[inline]
-    pub fn tcp_flags_original(&self) -> Option<&'a NfCtTcpFlagsMask> {
+    pub fn tcp_flags_original(&self) -> Option<NfCtTcpFlagsMask> {
         self.0.structure(3)
     }
 
     /// `tcp-flags-reply` (`CONNTRACK_A_PROTOINFO_TCP_ATTRS_TCP_FLAGS_REPLY`, binary).
     #[inline]
-    pub fn tcp_flags_reply(&self) -> Option<&'a NfCtTcpFlagsMask> {
+    pub fn tcp_flags_reply(&self) -> Option<NfCtTcpFlagsMask> {
         self.0.structure(4)
     }
 }

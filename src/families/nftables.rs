@@ -2987,11 +2987,11 @@ pub static ENUM_LOG_FLAGS: f::EnumSpec = f::EnumSpec {
     ],
 };
 
-/// `struct nfgenmsg` (4 bytes) of nftables.
+/// `struct nfgenmsg` (4 bytes) of nftables, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -3009,6 +3009,21 @@ pub struct Nfgenmsg {
     pub version: u8,
     /// `res-id` (u16, big-endian).
     pub res_id: zerocopy::byteorder::U16<zerocopy::byteorder::BigEndian>,
+}
+
+impl f::view::ReadStruct for Nfgenmsg {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<4>()?.as_slice();
+        let (f_nfgen_family, bytes) = bytes.split_first()?;
+        let (f_version, bytes) = bytes.split_first()?;
+        let (f_res_id, _) = bytes.split_first_chunk::<2>()?;
+        Some(Self {
+            nfgen_family: *f_nfgen_family,
+            version: *f_version,
+            res_id: zerocopy::byteorder::U16::from_bytes(*f_res_id),
+        })
+    }
 }
 
 /// The layout of nftables's `struct nfgenmsg`.

@@ -2372,11 +2372,9 @@ pub static ENUM_PROTOCOL_FEATURES: f::EnumSpec = f::EnumSpec {
     }],
 };
 
-/// `struct sta-flag-update` (8 bytes) of nl80211.
+/// `struct sta-flag-update` (8 bytes) of nl80211, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -2392,6 +2390,19 @@ pub struct StaFlagUpdate {
     pub mask: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `set` (u32).
     pub set: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for StaFlagUpdate {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<8>()?.as_slice();
+        let (f_mask, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_set, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            mask: zerocopy::byteorder::U32::from_bytes(*f_mask),
+            set: zerocopy::byteorder::U32::from_bytes(*f_set),
+        })
+    }
 }
 
 /// The layout of nl80211's `struct sta-flag-update`.
@@ -9324,7 +9335,7 @@ impl<'a> Nl80211Attrs<'a> {
 
     /// `sta-flags2` (`NL80211_ATTR_STA_FLAGS2`, binary).
     #[inline]
-    pub fn sta_flags2(&self) -> Option<&'a StaFlagUpdate> {
+    pub fn sta_flags2(&self) -> Option<StaFlagUpdate> {
         self.0.structure(66)
     }
 

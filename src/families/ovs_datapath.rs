@@ -79,11 +79,11 @@ pub static ENUM_USER_FEATURES: f::EnumSpec = f::EnumSpec {
     ],
 };
 
-/// `struct ovs-header` (4 bytes) of ovs_datapath.
+/// `struct ovs-header` (4 bytes) of ovs_datapath, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -97,6 +97,17 @@ pub static ENUM_USER_FEATURES: f::EnumSpec = f::EnumSpec {
 pub struct OvsHeader {
     /// `dp-ifindex` (u32).
     pub dp_ifindex: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for OvsHeader {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<4>()?.as_slice();
+        let (f_dp_ifindex, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            dp_ifindex: zerocopy::byteorder::U32::from_bytes(*f_dp_ifindex),
+        })
+    }
 }
 
 /// The layout of ovs_datapath's `struct ovs-header`.
@@ -113,11 +124,9 @@ pub static STRUCT_OVS_HEADER: f::StructSpec = f::StructSpec {
         display: f::DisplayHint::None,
     }],
 };
-/// `struct ovs-dp-stats` (32 bytes) of ovs_datapath.
+/// `struct ovs-dp-stats` (32 bytes) of ovs_datapath, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -137,6 +146,23 @@ pub struct OvsDpStats {
     pub n_lost: zerocopy::byteorder::U64<zerocopy::byteorder::NativeEndian>,
     /// `n-flows` (u64).
     pub n_flows: zerocopy::byteorder::U64<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for OvsDpStats {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<32>()?.as_slice();
+        let (f_n_hit, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_n_missed, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_n_lost, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_n_flows, _) = bytes.split_first_chunk::<8>()?;
+        Some(Self {
+            n_hit: zerocopy::byteorder::U64::from_bytes(*f_n_hit),
+            n_missed: zerocopy::byteorder::U64::from_bytes(*f_n_missed),
+            n_lost: zerocopy::byteorder::U64::from_bytes(*f_n_lost),
+            n_flows: zerocopy::byteorder::U64::from_bytes(*f_n_flows),
+        })
+    }
 }
 
 /// The layout of ovs_datapath's `struct ovs-dp-stats`.
@@ -182,11 +208,9 @@ pub static STRUCT_OVS_DP_STATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-dp-megaflow-stats` (32 bytes) of ovs_datapath.
+/// `struct ovs-dp-megaflow-stats` (32 bytes) of ovs_datapath, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -208,6 +232,25 @@ pub struct OvsDpMegaflowStats {
     pub n_cache_hit: zerocopy::byteorder::U64<zerocopy::byteorder::NativeEndian>,
     /// `pad1` (u64).
     pub pad1: zerocopy::byteorder::U64<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for OvsDpMegaflowStats {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<32>()?.as_slice();
+        let (f_n_mask_hit, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_n_masks, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_padding, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_n_cache_hit, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_pad1, _) = bytes.split_first_chunk::<8>()?;
+        Some(Self {
+            n_mask_hit: zerocopy::byteorder::U64::from_bytes(*f_n_mask_hit),
+            n_masks: zerocopy::byteorder::U32::from_bytes(*f_n_masks),
+            padding: zerocopy::byteorder::U32::from_bytes(*f_padding),
+            n_cache_hit: zerocopy::byteorder::U64::from_bytes(*f_n_cache_hit),
+            pad1: zerocopy::byteorder::U64::from_bytes(*f_pad1),
+        })
+    }
 }
 
 /// The layout of ovs_datapath's `struct ovs-dp-megaflow-stats`.
@@ -472,13 +515,13 @@ impl<'a> Datapath<'a> {
 
     /// `stats` (`OVS_DP_ATTR_STATS`, binary).
     #[inline]
-    pub fn stats(&self) -> Option<&'a OvsDpStats> {
+    pub fn stats(&self) -> Option<OvsDpStats> {
         self.0.structure(2)
     }
 
     /// `megaflow-stats` (`OVS_DP_ATTR_MEGAFLOW_STATS`, binary).
     #[inline]
-    pub fn megaflow_stats(&self) -> Option<&'a OvsDpMegaflowStats> {
+    pub fn megaflow_stats(&self) -> Option<OvsDpMegaflowStats> {
         self.0.structure(3)
     }
 

@@ -314,11 +314,11 @@ pub static ENUM_CT_STATE_FLAGS: f::EnumSpec = f::EnumSpec {
     ],
 };
 
-/// `struct ovs-header` (4 bytes) of ovs_flow.
+/// `struct ovs-header` (4 bytes) of ovs_flow, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -332,6 +332,17 @@ pub static ENUM_CT_STATE_FLAGS: f::EnumSpec = f::EnumSpec {
 pub struct OvsHeader {
     /// `dp-ifindex` (u32).
     pub dp_ifindex: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for OvsHeader {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<4>()?.as_slice();
+        let (f_dp_ifindex, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            dp_ifindex: zerocopy::byteorder::U32::from_bytes(*f_dp_ifindex),
+        })
+    }
 }
 
 /// The layout of ovs_flow's `struct ovs-header`.
@@ -348,11 +359,9 @@ pub static STRUCT_OVS_HEADER: f::StructSpec = f::StructSpec {
         display: f::DisplayHint::None,
     }],
 };
-/// `struct ovs-flow-stats` (16 bytes) of ovs_flow.
+/// `struct ovs-flow-stats` (16 bytes) of ovs_flow, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -368,6 +377,19 @@ pub struct OvsFlowStats {
     pub n_packets: zerocopy::byteorder::U64<zerocopy::byteorder::NativeEndian>,
     /// `n-bytes` (u64).
     pub n_bytes: zerocopy::byteorder::U64<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for OvsFlowStats {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<16>()?.as_slice();
+        let (f_n_packets, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_n_bytes, _) = bytes.split_first_chunk::<8>()?;
+        Some(Self {
+            n_packets: zerocopy::byteorder::U64::from_bytes(*f_n_packets),
+            n_bytes: zerocopy::byteorder::U64::from_bytes(*f_n_bytes),
+        })
+    }
 }
 
 /// The layout of ovs_flow's `struct ovs-flow-stats`.
@@ -395,11 +417,9 @@ pub static STRUCT_OVS_FLOW_STATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-key-ethernet` (12 bytes) of ovs_flow.
+/// `struct ovs-key-ethernet` (12 bytes) of ovs_flow, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -415,6 +435,19 @@ pub struct OvsKeyEthernet {
     pub eth_src: [u8; 6],
     /// `eth-dst` (binary, 6 bytes).
     pub eth_dst: [u8; 6],
+}
+
+impl f::view::ReadStruct for OvsKeyEthernet {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<12>()?.as_slice();
+        let (f_eth_src, bytes) = bytes.split_first_chunk::<6>()?;
+        let (f_eth_dst, _) = bytes.split_first_chunk::<6>()?;
+        Some(Self {
+            eth_src: *f_eth_src,
+            eth_dst: *f_eth_dst,
+        })
+    }
 }
 
 /// The layout of ovs_flow's `struct ovs-key-ethernet`.
@@ -442,11 +475,9 @@ pub static STRUCT_OVS_KEY_ETHERNET: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-key-mpls` (4 bytes) of ovs_flow.
+/// `struct ovs-key-mpls` (4 bytes) of ovs_flow, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -460,6 +491,17 @@ pub static STRUCT_OVS_KEY_ETHERNET: f::StructSpec = f::StructSpec {
 pub struct OvsKeyMpls {
     /// `mpls-lse` (u32, big-endian).
     pub mpls_lse: zerocopy::byteorder::U32<zerocopy::byteorder::BigEndian>,
+}
+
+impl f::view::ReadStruct for OvsKeyMpls {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<4>()?.as_slice();
+        let (f_mpls_lse, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            mpls_lse: zerocopy::byteorder::U32::from_bytes(*f_mpls_lse),
+        })
+    }
 }
 
 /// The layout of ovs_flow's `struct ovs-key-mpls`.
@@ -476,11 +518,9 @@ pub static STRUCT_OVS_KEY_MPLS: f::StructSpec = f::StructSpec {
         display: f::DisplayHint::None,
     }],
 };
-/// `struct ovs-key-ipv4` (12 bytes) of ovs_flow.
+/// `struct ovs-key-ipv4` (12 bytes) of ovs_flow, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -504,6 +544,27 @@ pub struct OvsKeyIpv4 {
     pub ipv4_ttl: u8,
     /// `ipv4-frag` (u8).
     pub ipv4_frag: u8,
+}
+
+impl f::view::ReadStruct for OvsKeyIpv4 {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<12>()?.as_slice();
+        let (f_ipv4_src, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_ipv4_dst, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_ipv4_proto, bytes) = bytes.split_first()?;
+        let (f_ipv4_tos, bytes) = bytes.split_first()?;
+        let (f_ipv4_ttl, bytes) = bytes.split_first()?;
+        let (f_ipv4_frag, _) = bytes.split_first()?;
+        Some(Self {
+            ipv4_src: zerocopy::byteorder::U32::from_bytes(*f_ipv4_src),
+            ipv4_dst: zerocopy::byteorder::U32::from_bytes(*f_ipv4_dst),
+            ipv4_proto: *f_ipv4_proto,
+            ipv4_tos: *f_ipv4_tos,
+            ipv4_ttl: *f_ipv4_ttl,
+            ipv4_frag: *f_ipv4_frag,
+        })
+    }
 }
 
 /// The layout of ovs_flow's `struct ovs-key-ipv4`.
@@ -567,11 +628,9 @@ pub static STRUCT_OVS_KEY_IPV4: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-key-ipv6` (40 bytes) of ovs_flow.
+/// `struct ovs-key-ipv6` (40 bytes) of ovs_flow, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -597,6 +656,29 @@ pub struct OvsKeyIpv6 {
     pub ipv6_hlimit: u8,
     /// `ipv6-frag` (u8).
     pub ipv6_frag: u8,
+}
+
+impl f::view::ReadStruct for OvsKeyIpv6 {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<40>()?.as_slice();
+        let (f_ipv6_src, bytes) = bytes.split_first_chunk::<16>()?;
+        let (f_ipv6_dst, bytes) = bytes.split_first_chunk::<16>()?;
+        let (f_ipv6_label, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_ipv6_proto, bytes) = bytes.split_first()?;
+        let (f_ipv6_tclass, bytes) = bytes.split_first()?;
+        let (f_ipv6_hlimit, bytes) = bytes.split_first()?;
+        let (f_ipv6_frag, _) = bytes.split_first()?;
+        Some(Self {
+            ipv6_src: *f_ipv6_src,
+            ipv6_dst: *f_ipv6_dst,
+            ipv6_label: zerocopy::byteorder::U32::from_bytes(*f_ipv6_label),
+            ipv6_proto: *f_ipv6_proto,
+            ipv6_tclass: *f_ipv6_tclass,
+            ipv6_hlimit: *f_ipv6_hlimit,
+            ipv6_frag: *f_ipv6_frag,
+        })
+    }
 }
 
 /// The layout of ovs_flow's `struct ovs-key-ipv6`.
@@ -669,11 +751,9 @@ pub static STRUCT_OVS_KEY_IPV6: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-key-ipv6-exthdrs` (2 bytes) of ovs_flow.
+/// `struct ovs-key-ipv6-exthdrs` (2 bytes) of ovs_flow, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -687,6 +767,17 @@ pub static STRUCT_OVS_KEY_IPV6: f::StructSpec = f::StructSpec {
 pub struct OvsKeyIpv6Exthdrs {
     /// `hdrs` (u16).
     pub hdrs: zerocopy::byteorder::U16<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for OvsKeyIpv6Exthdrs {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<2>()?.as_slice();
+        let (f_hdrs, _) = bytes.split_first_chunk::<2>()?;
+        Some(Self {
+            hdrs: zerocopy::byteorder::U16::from_bytes(*f_hdrs),
+        })
+    }
 }
 
 /// The layout of ovs_flow's `struct ovs-key-ipv6-exthdrs`.
@@ -703,11 +794,9 @@ pub static STRUCT_OVS_KEY_IPV6_EXTHDRS: f::StructSpec = f::StructSpec {
         display: f::DisplayHint::None,
     }],
 };
-/// `struct ovs-key-tcp` (4 bytes) of ovs_flow.
+/// `struct ovs-key-tcp` (4 bytes) of ovs_flow, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -723,6 +812,19 @@ pub struct OvsKeyTcp {
     pub tcp_src: zerocopy::byteorder::U16<zerocopy::byteorder::BigEndian>,
     /// `tcp-dst` (u16, big-endian).
     pub tcp_dst: zerocopy::byteorder::U16<zerocopy::byteorder::BigEndian>,
+}
+
+impl f::view::ReadStruct for OvsKeyTcp {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<4>()?.as_slice();
+        let (f_tcp_src, bytes) = bytes.split_first_chunk::<2>()?;
+        let (f_tcp_dst, _) = bytes.split_first_chunk::<2>()?;
+        Some(Self {
+            tcp_src: zerocopy::byteorder::U16::from_bytes(*f_tcp_src),
+            tcp_dst: zerocopy::byteorder::U16::from_bytes(*f_tcp_dst),
+        })
+    }
 }
 
 /// The layout of ovs_flow's `struct ovs-key-tcp`.
@@ -750,11 +852,9 @@ pub static STRUCT_OVS_KEY_TCP: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-key-udp` (4 bytes) of ovs_flow.
+/// `struct ovs-key-udp` (4 bytes) of ovs_flow, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -770,6 +870,19 @@ pub struct OvsKeyUdp {
     pub udp_src: zerocopy::byteorder::U16<zerocopy::byteorder::BigEndian>,
     /// `udp-dst` (u16, big-endian).
     pub udp_dst: zerocopy::byteorder::U16<zerocopy::byteorder::BigEndian>,
+}
+
+impl f::view::ReadStruct for OvsKeyUdp {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<4>()?.as_slice();
+        let (f_udp_src, bytes) = bytes.split_first_chunk::<2>()?;
+        let (f_udp_dst, _) = bytes.split_first_chunk::<2>()?;
+        Some(Self {
+            udp_src: zerocopy::byteorder::U16::from_bytes(*f_udp_src),
+            udp_dst: zerocopy::byteorder::U16::from_bytes(*f_udp_dst),
+        })
+    }
 }
 
 /// The layout of ovs_flow's `struct ovs-key-udp`.
@@ -797,11 +910,9 @@ pub static STRUCT_OVS_KEY_UDP: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-key-sctp` (4 bytes) of ovs_flow.
+/// `struct ovs-key-sctp` (4 bytes) of ovs_flow, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -817,6 +928,19 @@ pub struct OvsKeySctp {
     pub sctp_src: zerocopy::byteorder::U16<zerocopy::byteorder::BigEndian>,
     /// `sctp-dst` (u16, big-endian).
     pub sctp_dst: zerocopy::byteorder::U16<zerocopy::byteorder::BigEndian>,
+}
+
+impl f::view::ReadStruct for OvsKeySctp {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<4>()?.as_slice();
+        let (f_sctp_src, bytes) = bytes.split_first_chunk::<2>()?;
+        let (f_sctp_dst, _) = bytes.split_first_chunk::<2>()?;
+        Some(Self {
+            sctp_src: zerocopy::byteorder::U16::from_bytes(*f_sctp_src),
+            sctp_dst: zerocopy::byteorder::U16::from_bytes(*f_sctp_dst),
+        })
+    }
 }
 
 /// The layout of ovs_flow's `struct ovs-key-sctp`.
@@ -844,11 +968,9 @@ pub static STRUCT_OVS_KEY_SCTP: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-key-icmp` (2 bytes) of ovs_flow.
+/// `struct ovs-key-icmp` (2 bytes) of ovs_flow, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -864,6 +986,19 @@ pub struct OvsKeyIcmp {
     pub icmp_type: u8,
     /// `icmp-code` (u8).
     pub icmp_code: u8,
+}
+
+impl f::view::ReadStruct for OvsKeyIcmp {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<2>()?.as_slice();
+        let (f_icmp_type, bytes) = bytes.split_first()?;
+        let (f_icmp_code, _) = bytes.split_first()?;
+        Some(Self {
+            icmp_type: *f_icmp_type,
+            icmp_code: *f_icmp_code,
+        })
+    }
 }
 
 /// The layout of ovs_flow's `struct ovs-key-icmp`.
@@ -891,11 +1026,9 @@ pub static STRUCT_OVS_KEY_ICMP: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-key-arp` (24 bytes) of ovs_flow.
+/// `struct ovs-key-arp` (24 bytes) of ovs_flow, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -919,6 +1052,27 @@ pub struct OvsKeyArp {
     pub arp_tha: [u8; 6],
     /// Padding C's alignment inserts.
     pub pad_at_22: [u8; 2],
+}
+
+impl f::view::ReadStruct for OvsKeyArp {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<24>()?.as_slice();
+        let (f_arp_sip, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_arp_tip, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_arp_op, bytes) = bytes.split_first_chunk::<2>()?;
+        let (f_arp_sha, bytes) = bytes.split_first_chunk::<6>()?;
+        let (f_arp_tha, bytes) = bytes.split_first_chunk::<6>()?;
+        let (f_pad_at_22, _) = bytes.split_first_chunk::<2>()?;
+        Some(Self {
+            arp_sip: zerocopy::byteorder::U32::from_bytes(*f_arp_sip),
+            arp_tip: zerocopy::byteorder::U32::from_bytes(*f_arp_tip),
+            arp_op: zerocopy::byteorder::U16::from_bytes(*f_arp_op),
+            arp_sha: *f_arp_sha,
+            arp_tha: *f_arp_tha,
+            pad_at_22: *f_pad_at_22,
+        })
+    }
 }
 
 /// The layout of ovs_flow's `struct ovs-key-arp`.
@@ -973,11 +1127,9 @@ pub static STRUCT_OVS_KEY_ARP: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-key-nd` (28 bytes) of ovs_flow.
+/// `struct ovs-key-nd` (28 bytes) of ovs_flow, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -995,6 +1147,21 @@ pub struct OvsKeyNd {
     pub nd_sll: [u8; 6],
     /// `nd-tll` (binary, 6 bytes).
     pub nd_tll: [u8; 6],
+}
+
+impl f::view::ReadStruct for OvsKeyNd {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<28>()?.as_slice();
+        let (f_nd_target, bytes) = bytes.split_first_chunk::<16>()?;
+        let (f_nd_sll, bytes) = bytes.split_first_chunk::<6>()?;
+        let (f_nd_tll, _) = bytes.split_first_chunk::<6>()?;
+        Some(Self {
+            nd_target: *f_nd_target,
+            nd_sll: *f_nd_sll,
+            nd_tll: *f_nd_tll,
+        })
+    }
 }
 
 /// The layout of ovs_flow's `struct ovs-key-nd`.
@@ -1031,11 +1198,9 @@ pub static STRUCT_OVS_KEY_ND: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-key-ct-tuple-ipv4` (16 bytes) of ovs_flow.
+/// `struct ovs-key-ct-tuple-ipv4` (16 bytes) of ovs_flow, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -1059,6 +1224,27 @@ pub struct OvsKeyCtTupleIpv4 {
     pub ipv4_proto: u8,
     /// Padding C's alignment inserts.
     pub pad_at_13: [u8; 3],
+}
+
+impl f::view::ReadStruct for OvsKeyCtTupleIpv4 {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<16>()?.as_slice();
+        let (f_ipv4_src, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_ipv4_dst, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_src_port, bytes) = bytes.split_first_chunk::<2>()?;
+        let (f_dst_port, bytes) = bytes.split_first_chunk::<2>()?;
+        let (f_ipv4_proto, bytes) = bytes.split_first()?;
+        let (f_pad_at_13, _) = bytes.split_first_chunk::<3>()?;
+        Some(Self {
+            ipv4_src: zerocopy::byteorder::U32::from_bytes(*f_ipv4_src),
+            ipv4_dst: zerocopy::byteorder::U32::from_bytes(*f_ipv4_dst),
+            src_port: zerocopy::byteorder::U16::from_bytes(*f_src_port),
+            dst_port: zerocopy::byteorder::U16::from_bytes(*f_dst_port),
+            ipv4_proto: *f_ipv4_proto,
+            pad_at_13: *f_pad_at_13,
+        })
+    }
 }
 
 /// The layout of ovs_flow's `struct ovs-key-ct-tuple-ipv4`.
@@ -1113,11 +1299,9 @@ pub static STRUCT_OVS_KEY_CT_TUPLE_IPV4: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-action-push-vlan` (4 bytes) of ovs_flow.
+/// `struct ovs-action-push-vlan` (4 bytes) of ovs_flow, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -1133,6 +1317,19 @@ pub struct OvsActionPushVlan {
     pub vlan_tpid: zerocopy::byteorder::U16<zerocopy::byteorder::BigEndian>,
     /// `vlan-tci` (u16, big-endian).
     pub vlan_tci: zerocopy::byteorder::U16<zerocopy::byteorder::BigEndian>,
+}
+
+impl f::view::ReadStruct for OvsActionPushVlan {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<4>()?.as_slice();
+        let (f_vlan_tpid, bytes) = bytes.split_first_chunk::<2>()?;
+        let (f_vlan_tci, _) = bytes.split_first_chunk::<2>()?;
+        Some(Self {
+            vlan_tpid: zerocopy::byteorder::U16::from_bytes(*f_vlan_tpid),
+            vlan_tci: zerocopy::byteorder::U16::from_bytes(*f_vlan_tci),
+        })
+    }
 }
 
 /// The layout of ovs_flow's `struct ovs-action-push-vlan`.
@@ -1160,11 +1357,9 @@ pub static STRUCT_OVS_ACTION_PUSH_VLAN: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-action-hash` (8 bytes) of ovs_flow.
+/// `struct ovs-action-hash` (8 bytes) of ovs_flow, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -1180,6 +1375,19 @@ pub struct OvsActionHash {
     pub hash_alg: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `hash-basis` (u32).
     pub hash_basis: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for OvsActionHash {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<8>()?.as_slice();
+        let (f_hash_alg, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_hash_basis, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            hash_alg: zerocopy::byteorder::U32::from_bytes(*f_hash_alg),
+            hash_basis: zerocopy::byteorder::U32::from_bytes(*f_hash_basis),
+        })
+    }
 }
 
 /// The layout of ovs_flow's `struct ovs-action-hash`.
@@ -1207,11 +1415,9 @@ pub static STRUCT_OVS_ACTION_HASH: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-action-push-mpls` (8 bytes) of ovs_flow.
+/// `struct ovs-action-push-mpls` (8 bytes) of ovs_flow, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -1227,6 +1433,19 @@ pub struct OvsActionPushMpls {
     pub mpls_lse: zerocopy::byteorder::U32<zerocopy::byteorder::BigEndian>,
     /// `mpls-ethertype` (u32, big-endian).
     pub mpls_ethertype: zerocopy::byteorder::U32<zerocopy::byteorder::BigEndian>,
+}
+
+impl f::view::ReadStruct for OvsActionPushMpls {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<8>()?.as_slice();
+        let (f_mpls_lse, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_mpls_ethertype, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            mpls_lse: zerocopy::byteorder::U32::from_bytes(*f_mpls_lse),
+            mpls_ethertype: zerocopy::byteorder::U32::from_bytes(*f_mpls_ethertype),
+        })
+    }
 }
 
 /// The layout of ovs_flow's `struct ovs-action-push-mpls`.
@@ -1254,11 +1473,9 @@ pub static STRUCT_OVS_ACTION_PUSH_MPLS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-action-add-mpls` (12 bytes) of ovs_flow.
+/// `struct ovs-action-add-mpls` (12 bytes) of ovs_flow, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -1278,6 +1495,23 @@ pub struct OvsActionAddMpls {
     pub tun_flags: zerocopy::byteorder::U16<zerocopy::byteorder::NativeEndian>,
     /// Padding C's alignment inserts.
     pub pad_at_10: [u8; 2],
+}
+
+impl f::view::ReadStruct for OvsActionAddMpls {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<12>()?.as_slice();
+        let (f_mpls_lse, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_mpls_ethertype, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_tun_flags, bytes) = bytes.split_first_chunk::<2>()?;
+        let (f_pad_at_10, _) = bytes.split_first_chunk::<2>()?;
+        Some(Self {
+            mpls_lse: zerocopy::byteorder::U32::from_bytes(*f_mpls_lse),
+            mpls_ethertype: zerocopy::byteorder::U32::from_bytes(*f_mpls_ethertype),
+            tun_flags: zerocopy::byteorder::U16::from_bytes(*f_tun_flags),
+            pad_at_10: *f_pad_at_10,
+        })
+    }
 }
 
 /// The layout of ovs_flow's `struct ovs-action-add-mpls`.
@@ -2765,7 +2999,7 @@ impl<'a> ActionAttrs<'a> {
 
     /// `push-vlan` (`OVS_ACTION_ATTR_PUSH_VLAN`, binary).
     #[inline]
-    pub fn push_vlan(&self) -> Option<&'a OvsActionPushVlan> {
+    pub fn push_vlan(&self) -> Option<OvsActionPushVlan> {
         self.0.structure(3)
     }
 
@@ -2789,13 +3023,13 @@ impl<'a> ActionAttrs<'a> {
 
     /// `hash` (`OVS_ACTION_ATTR_HASH`, binary).
     #[inline]
-    pub fn hash(&self) -> Option<&'a OvsActionHash> {
+    pub fn hash(&self) -> Option<OvsActionHash> {
         self.0.structure(7)
     }
 
     /// `push-mpls` (`OVS_ACTION_ATTR_PUSH_MPLS`, binary).
     #[inline]
-    pub fn push_mpls(&self) -> Option<&'a OvsActionPushMpls> {
+    pub fn push_mpls(&self) -> Option<OvsActionPushMpls> {
         self.0.structure(8)
     }
 
@@ -2873,7 +3107,7 @@ impl<'a> ActionAttrs<'a> {
 
     /// `add-mpls` (`OVS_ACTION_ATTR_ADD_MPLS`, binary).
     #[inline]
-    pub fn add_mpls(&self) -> Option<&'a OvsActionAddMpls> {
+    pub fn add_mpls(&self) -> Option<OvsActionAddMpls> {
         self.0.structure(21)
     }
 
@@ -3097,7 +3331,7 @@ impl<'a> FlowAttrs<'a> {
 
     /// `stats` (`OVS_FLOW_ATTR_STATS`, binary).
     #[inline]
-    pub fn stats(&self) -> Option<&'a OvsFlowStats> {
+    pub fn stats(&self) -> Option<OvsFlowStats> {
         self.0.structure(2)
     }
 
@@ -3285,7 +3519,7 @@ impl<'a> KeyAttrs<'a> {
 
     /// `ethernet` (`OVS_KEY_ATTR_ETHERNET`, binary).
     #[inline]
-    pub fn ethernet(&self) -> Option<&'a OvsKeyEthernet> {
+    pub fn ethernet(&self) -> Option<OvsKeyEthernet> {
         self.0.structure(3)
     }
 
@@ -3303,49 +3537,49 @@ impl<'a> KeyAttrs<'a> {
 
     /// `ipv4` (`OVS_KEY_ATTR_IPV4`, binary).
     #[inline]
-    pub fn ipv4(&self) -> Option<&'a OvsKeyIpv4> {
+    pub fn ipv4(&self) -> Option<OvsKeyIpv4> {
         self.0.structure(6)
     }
 
     /// `ipv6` (`OVS_KEY_ATTR_IPV6`, binary).
     #[inline]
-    pub fn ipv6(&self) -> Option<&'a OvsKeyIpv6> {
+    pub fn ipv6(&self) -> Option<OvsKeyIpv6> {
         self.0.structure(7)
     }
 
     /// `tcp` (`OVS_KEY_ATTR_TCP`, binary).
     #[inline]
-    pub fn tcp(&self) -> Option<&'a OvsKeyTcp> {
+    pub fn tcp(&self) -> Option<OvsKeyTcp> {
         self.0.structure(8)
     }
 
     /// `udp` (`OVS_KEY_ATTR_UDP`, binary).
     #[inline]
-    pub fn udp(&self) -> Option<&'a OvsKeyUdp> {
+    pub fn udp(&self) -> Option<OvsKeyUdp> {
         self.0.structure(9)
     }
 
     /// `icmp` (`OVS_KEY_ATTR_ICMP`, binary).
     #[inline]
-    pub fn icmp(&self) -> Option<&'a OvsKeyIcmp> {
+    pub fn icmp(&self) -> Option<OvsKeyIcmp> {
         self.0.structure(10)
     }
 
     /// `icmpv6` (`OVS_KEY_ATTR_ICMPV6`, binary).
     #[inline]
-    pub fn icmpv6(&self) -> Option<&'a OvsKeyIcmp> {
+    pub fn icmpv6(&self) -> Option<OvsKeyIcmp> {
         self.0.structure(11)
     }
 
     /// `arp` (`OVS_KEY_ATTR_ARP`, binary).
     #[inline]
-    pub fn arp(&self) -> Option<&'a OvsKeyArp> {
+    pub fn arp(&self) -> Option<OvsKeyArp> {
         self.0.structure(12)
     }
 
     /// `nd` (`OVS_KEY_ATTR_ND`, binary).
     #[inline]
-    pub fn nd(&self) -> Option<&'a OvsKeyNd> {
+    pub fn nd(&self) -> Option<OvsKeyNd> {
         self.0.structure(13)
     }
 
@@ -3363,7 +3597,7 @@ impl<'a> KeyAttrs<'a> {
 
     /// `sctp` (`OVS_KEY_ATTR_SCTP`, binary).
     #[inline]
-    pub fn sctp(&self) -> Option<&'a OvsKeySctp> {
+    pub fn sctp(&self) -> Option<OvsKeySctp> {
         self.0.structure(16)
     }
 
@@ -3387,7 +3621,7 @@ impl<'a> KeyAttrs<'a> {
 
     /// `mpls` (`OVS_KEY_ATTR_MPLS`, binary).
     #[inline]
-    pub fn mpls(&self) -> Option<&'a OvsKeyMpls> {
+    pub fn mpls(&self) -> Option<OvsKeyMpls> {
         self.0.structure(20)
     }
 
@@ -3417,7 +3651,7 @@ impl<'a> KeyAttrs<'a> {
 
     /// `ct-orig-tuple-ipv4` (`OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4`, binary).
     #[inline]
-    pub fn ct_orig_tuple_ipv4(&self) -> Option<&'a OvsKeyCtTupleIpv4> {
+    pub fn ct_orig_tuple_ipv4(&self) -> Option<OvsKeyCtTupleIpv4> {
         self.0.structure(25)
     }
 
@@ -3453,7 +3687,7 @@ impl<'a> KeyAttrs<'a> {
 
     /// `ipv6-exthdrs` (`OVS_KEY_ATTR_IPV6_EXTHDRS`, binary).
     #[inline]
-    pub fn ipv6_exthdrs(&self) -> Option<&'a OvsKeyIpv6Exthdrs> {
+    pub fn ipv6_exthdrs(&self) -> Option<OvsKeyIpv6Exthdrs> {
         self.0.structure(31)
     }
 }

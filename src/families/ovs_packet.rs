@@ -15,11 +15,11 @@ use crate::families as f;
 pub const OVS_PACKET_FAMILY_NAME: &str = "ovs_packet";
 /// The generic netlink family version.
 pub const OVS_PACKET_FAMILY_VERSION: u8 = 1;
-/// `struct ovs-header` (4 bytes) of ovs_packet.
+/// `struct ovs-header` (4 bytes) of ovs_packet, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -33,6 +33,17 @@ pub const OVS_PACKET_FAMILY_VERSION: u8 = 1;
 pub struct OvsHeader {
     /// `dp-ifindex` (u32).
     pub dp_ifindex: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for OvsHeader {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<4>()?.as_slice();
+        let (f_dp_ifindex, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            dp_ifindex: zerocopy::byteorder::U32::from_bytes(*f_dp_ifindex),
+        })
+    }
 }
 
 /// The layout of ovs_packet's `struct ovs-header`.

@@ -130,11 +130,11 @@ pub static ENUM_VPORT_TYPE: f::EnumSpec = f::EnumSpec {
     ],
 };
 
-/// `struct ovs-header` (4 bytes) of ovs_vport.
+/// `struct ovs-header` (4 bytes) of ovs_vport, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -148,6 +148,17 @@ pub static ENUM_VPORT_TYPE: f::EnumSpec = f::EnumSpec {
 pub struct OvsHeader {
     /// `dp-ifindex` (u32).
     pub dp_ifindex: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for OvsHeader {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<4>()?.as_slice();
+        let (f_dp_ifindex, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            dp_ifindex: zerocopy::byteorder::U32::from_bytes(*f_dp_ifindex),
+        })
+    }
 }
 
 /// The layout of ovs_vport's `struct ovs-header`.
@@ -164,11 +175,9 @@ pub static STRUCT_OVS_HEADER: f::StructSpec = f::StructSpec {
         display: f::DisplayHint::None,
     }],
 };
-/// `struct ovs-vport-stats` (64 bytes) of ovs_vport.
+/// `struct ovs-vport-stats` (64 bytes) of ovs_vport, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -196,6 +205,31 @@ pub struct OvsVportStats {
     pub rx_dropped: zerocopy::byteorder::U64<zerocopy::byteorder::NativeEndian>,
     /// `tx-dropped` (u64).
     pub tx_dropped: zerocopy::byteorder::U64<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for OvsVportStats {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<64>()?.as_slice();
+        let (f_rx_packets, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_tx_packets, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_rx_bytes, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_tx_bytes, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_rx_errors, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_tx_errors, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_rx_dropped, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_tx_dropped, _) = bytes.split_first_chunk::<8>()?;
+        Some(Self {
+            rx_packets: zerocopy::byteorder::U64::from_bytes(*f_rx_packets),
+            tx_packets: zerocopy::byteorder::U64::from_bytes(*f_tx_packets),
+            rx_bytes: zerocopy::byteorder::U64::from_bytes(*f_rx_bytes),
+            tx_bytes: zerocopy::byteorder::U64::from_bytes(*f_tx_bytes),
+            rx_errors: zerocopy::byteorder::U64::from_bytes(*f_rx_errors),
+            tx_errors: zerocopy::byteorder::U64::from_bytes(*f_tx_errors),
+            rx_dropped: zerocopy::byteorder::U64::from_bytes(*f_rx_dropped),
+            tx_dropped: zerocopy::byteorder::U64::from_bytes(*f_tx_dropped),
+        })
+    }
 }
 
 /// The layout of ovs_vport's `struct ovs-vport-stats`.
@@ -603,7 +637,7 @@ impl<'a> Vport<'a> {
 
     /// `stats` (`OVS_VPORT_ATTR_STATS`, binary).
     #[inline]
-    pub fn stats(&self) -> Option<&'a OvsVportStats> {
+    pub fn stats(&self) -> Option<OvsVportStats> {
         self.0.structure(6)
     }
 

@@ -147,11 +147,11 @@ pub static ENUM_IFA_FLAGS: f::EnumSpec = f::EnumSpec {
     ],
 };
 
-/// `struct ifaddrmsg` (8 bytes) of rt-addr.
+/// `struct ifaddrmsg` (8 bytes) of rt-addr, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -173,6 +173,25 @@ pub struct Ifaddrmsg {
     pub ifa_scope: u8,
     /// `ifa-index` (u32).
     pub ifa_index: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for Ifaddrmsg {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<8>()?.as_slice();
+        let (f_ifa_family, bytes) = bytes.split_first()?;
+        let (f_ifa_prefixlen, bytes) = bytes.split_first()?;
+        let (f_ifa_flags, bytes) = bytes.split_first()?;
+        let (f_ifa_scope, bytes) = bytes.split_first()?;
+        let (f_ifa_index, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            ifa_family: *f_ifa_family,
+            ifa_prefixlen: *f_ifa_prefixlen,
+            ifa_flags: *f_ifa_flags,
+            ifa_scope: *f_ifa_scope,
+            ifa_index: zerocopy::byteorder::U32::from_bytes(*f_ifa_index),
+        })
+    }
 }
 
 /// The layout of rt-addr's `struct ifaddrmsg`.
@@ -227,11 +246,9 @@ pub static STRUCT_IFADDRMSG: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifa-cacheinfo` (16 bytes) of rt-addr.
+/// `struct ifa-cacheinfo` (16 bytes) of rt-addr, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -251,6 +268,23 @@ pub struct IfaCacheinfo {
     pub cstamp: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `tstamp` (u32).
     pub tstamp: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for IfaCacheinfo {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<16>()?.as_slice();
+        let (f_ifa_prefered, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_ifa_valid, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_cstamp, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_tstamp, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            ifa_prefered: zerocopy::byteorder::U32::from_bytes(*f_ifa_prefered),
+            ifa_valid: zerocopy::byteorder::U32::from_bytes(*f_ifa_valid),
+            cstamp: zerocopy::byteorder::U32::from_bytes(*f_cstamp),
+            tstamp: zerocopy::byteorder::U32::from_bytes(*f_tstamp),
+        })
+    }
 }
 
 /// The layout of rt-addr's `struct ifa-cacheinfo`.
@@ -584,7 +618,7 @@ impl<'a> AddrAttrs<'a> {
 
     /// `cacheinfo` (`IFA_CACHEINFO`, binary).
     #[inline]
-    pub fn cacheinfo(&self) -> Option<&'a IfaCacheinfo> {
+    pub fn cacheinfo(&self) -> Option<IfaCacheinfo> {
         self.0.structure(5)
     }
 

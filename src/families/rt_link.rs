@@ -2751,11 +2751,9 @@ pub static ENUM_BR_STP_MODE: f::EnumSpec = f::EnumSpec {
     ],
 };
 
-/// `struct rtgenmsg` (1 bytes) of rt-link.
+/// `struct rtgenmsg` (1 bytes) of rt-link, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -2769,6 +2767,15 @@ pub static ENUM_BR_STP_MODE: f::EnumSpec = f::EnumSpec {
 pub struct Rtgenmsg {
     /// `family` (u8).
     pub family: u8,
+}
+
+impl f::view::ReadStruct for Rtgenmsg {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<1>()?.as_slice();
+        let (f_family, _) = bytes.split_first()?;
+        Some(Self { family: *f_family })
+    }
 }
 
 /// The layout of rt-link's `struct rtgenmsg`.
@@ -2785,11 +2792,11 @@ pub static STRUCT_RTGENMSG: f::StructSpec = f::StructSpec {
         display: f::DisplayHint::None,
     }],
 };
-/// `struct ifinfomsg` (16 bytes) of rt-link.
+/// `struct ifinfomsg` (16 bytes) of rt-link, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -2813,6 +2820,27 @@ pub struct Ifinfomsg {
     pub ifi_flags: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `ifi-change` (u32).
     pub ifi_change: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for Ifinfomsg {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<16>()?.as_slice();
+        let (f_ifi_family, bytes) = bytes.split_first()?;
+        let (f_pad, bytes) = bytes.split_first_chunk::<1>()?;
+        let (f_ifi_type, bytes) = bytes.split_first_chunk::<2>()?;
+        let (f_ifi_index, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_ifi_flags, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_ifi_change, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            ifi_family: *f_ifi_family,
+            pad: *f_pad,
+            ifi_type: zerocopy::byteorder::U16::from_bytes(*f_ifi_type),
+            ifi_index: zerocopy::byteorder::I32::from_bytes(*f_ifi_index),
+            ifi_flags: zerocopy::byteorder::U32::from_bytes(*f_ifi_flags),
+            ifi_change: zerocopy::byteorder::U32::from_bytes(*f_ifi_change),
+        })
+    }
 }
 
 /// The layout of rt-link's `struct ifinfomsg`.
@@ -2876,11 +2904,9 @@ pub static STRUCT_IFINFOMSG: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-bridge-id` (8 bytes) of rt-link.
+/// `struct ifla-bridge-id` (8 bytes) of rt-link, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -2896,6 +2922,19 @@ pub struct IflaBridgeId {
     pub prio: zerocopy::byteorder::U16<zerocopy::byteorder::NativeEndian>,
     /// `addr` (binary, 6 bytes).
     pub addr: [u8; 6],
+}
+
+impl f::view::ReadStruct for IflaBridgeId {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<8>()?.as_slice();
+        let (f_prio, bytes) = bytes.split_first_chunk::<2>()?;
+        let (f_addr, _) = bytes.split_first_chunk::<6>()?;
+        Some(Self {
+            prio: zerocopy::byteorder::U16::from_bytes(*f_prio),
+            addr: *f_addr,
+        })
+    }
 }
 
 /// The layout of rt-link's `struct ifla-bridge-id`.
@@ -2923,11 +2962,9 @@ pub static STRUCT_IFLA_BRIDGE_ID: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-cacheinfo` (16 bytes) of rt-link.
+/// `struct ifla-cacheinfo` (16 bytes) of rt-link, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -2947,6 +2984,23 @@ pub struct IflaCacheinfo {
     pub reachable_time: zerocopy::byteorder::I32<zerocopy::byteorder::NativeEndian>,
     /// `retrans-time` (u32).
     pub retrans_time: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for IflaCacheinfo {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<16>()?.as_slice();
+        let (f_max_reasm_len, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_tstamp, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_reachable_time, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_retrans_time, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            max_reasm_len: zerocopy::byteorder::U32::from_bytes(*f_max_reasm_len),
+            tstamp: zerocopy::byteorder::U32::from_bytes(*f_tstamp),
+            reachable_time: zerocopy::byteorder::I32::from_bytes(*f_reachable_time),
+            retrans_time: zerocopy::byteorder::U32::from_bytes(*f_retrans_time),
+        })
+    }
 }
 
 /// The layout of rt-link's `struct ifla-cacheinfo`.
@@ -2992,11 +3046,9 @@ pub static STRUCT_IFLA_CACHEINFO: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct rtnl-link-stats` (96 bytes) of rt-link.
+/// `struct rtnl-link-stats` (96 bytes) of rt-link, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -3056,6 +3108,63 @@ pub struct RtnlLinkStats {
     pub tx_compressed: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `rx-nohandler` (u32).
     pub rx_nohandler: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for RtnlLinkStats {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<96>()?.as_slice();
+        let (f_rx_packets, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_tx_packets, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_rx_bytes, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_tx_bytes, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_rx_errors, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_tx_errors, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_rx_dropped, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_tx_dropped, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_multicast, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_collisions, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_rx_length_errors, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_rx_over_errors, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_rx_crc_errors, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_rx_frame_errors, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_rx_fifo_errors, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_rx_missed_errors, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_tx_aborted_errors, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_tx_carrier_errors, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_tx_fifo_errors, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_tx_heartbeat_errors, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_tx_window_errors, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_rx_compressed, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_tx_compressed, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_rx_nohandler, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            rx_packets: zerocopy::byteorder::U32::from_bytes(*f_rx_packets),
+            tx_packets: zerocopy::byteorder::U32::from_bytes(*f_tx_packets),
+            rx_bytes: zerocopy::byteorder::U32::from_bytes(*f_rx_bytes),
+            tx_bytes: zerocopy::byteorder::U32::from_bytes(*f_tx_bytes),
+            rx_errors: zerocopy::byteorder::U32::from_bytes(*f_rx_errors),
+            tx_errors: zerocopy::byteorder::U32::from_bytes(*f_tx_errors),
+            rx_dropped: zerocopy::byteorder::U32::from_bytes(*f_rx_dropped),
+            tx_dropped: zerocopy::byteorder::U32::from_bytes(*f_tx_dropped),
+            multicast: zerocopy::byteorder::U32::from_bytes(*f_multicast),
+            collisions: zerocopy::byteorder::U32::from_bytes(*f_collisions),
+            rx_length_errors: zerocopy::byteorder::U32::from_bytes(*f_rx_length_errors),
+            rx_over_errors: zerocopy::byteorder::U32::from_bytes(*f_rx_over_errors),
+            rx_crc_errors: zerocopy::byteorder::U32::from_bytes(*f_rx_crc_errors),
+            rx_frame_errors: zerocopy::byteorder::U32::from_bytes(*f_rx_frame_errors),
+            rx_fifo_errors: zerocopy::byteorder::U32::from_bytes(*f_rx_fifo_errors),
+            rx_missed_errors: zerocopy::byteorder::U32::from_bytes(*f_rx_missed_errors),
+            tx_aborted_errors: zerocopy::byteorder::U32::from_bytes(*f_tx_aborted_errors),
+            tx_carrier_errors: zerocopy::byteorder::U32::from_bytes(*f_tx_carrier_errors),
+            tx_fifo_errors: zerocopy::byteorder::U32::from_bytes(*f_tx_fifo_errors),
+            tx_heartbeat_errors: zerocopy::byteorder::U32::from_bytes(*f_tx_heartbeat_errors),
+            tx_window_errors: zerocopy::byteorder::U32::from_bytes(*f_tx_window_errors),
+            rx_compressed: zerocopy::byteorder::U32::from_bytes(*f_rx_compressed),
+            tx_compressed: zerocopy::byteorder::U32::from_bytes(*f_tx_compressed),
+            rx_nohandler: zerocopy::byteorder::U32::from_bytes(*f_rx_nohandler),
+        })
+    }
 }
 
 /// The layout of rt-link's `struct rtnl-link-stats`.
@@ -3281,11 +3390,9 @@ pub static STRUCT_RTNL_LINK_STATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct rtnl-link-stats64` (200 bytes) of rt-link.
+/// `struct rtnl-link-stats64` (200 bytes) of rt-link, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -3347,6 +3454,65 @@ pub struct RtnlLinkStats64 {
     pub rx_nohandler: zerocopy::byteorder::U64<zerocopy::byteorder::NativeEndian>,
     /// `rx-otherhost-dropped` (u64).
     pub rx_otherhost_dropped: zerocopy::byteorder::U64<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for RtnlLinkStats64 {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<200>()?.as_slice();
+        let (f_rx_packets, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_tx_packets, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_rx_bytes, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_tx_bytes, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_rx_errors, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_tx_errors, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_rx_dropped, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_tx_dropped, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_multicast, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_collisions, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_rx_length_errors, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_rx_over_errors, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_rx_crc_errors, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_rx_frame_errors, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_rx_fifo_errors, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_rx_missed_errors, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_tx_aborted_errors, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_tx_carrier_errors, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_tx_fifo_errors, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_tx_heartbeat_errors, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_tx_window_errors, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_rx_compressed, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_tx_compressed, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_rx_nohandler, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_rx_otherhost_dropped, _) = bytes.split_first_chunk::<8>()?;
+        Some(Self {
+            rx_packets: zerocopy::byteorder::U64::from_bytes(*f_rx_packets),
+            tx_packets: zerocopy::byteorder::U64::from_bytes(*f_tx_packets),
+            rx_bytes: zerocopy::byteorder::U64::from_bytes(*f_rx_bytes),
+            tx_bytes: zerocopy::byteorder::U64::from_bytes(*f_tx_bytes),
+            rx_errors: zerocopy::byteorder::U64::from_bytes(*f_rx_errors),
+            tx_errors: zerocopy::byteorder::U64::from_bytes(*f_tx_errors),
+            rx_dropped: zerocopy::byteorder::U64::from_bytes(*f_rx_dropped),
+            tx_dropped: zerocopy::byteorder::U64::from_bytes(*f_tx_dropped),
+            multicast: zerocopy::byteorder::U64::from_bytes(*f_multicast),
+            collisions: zerocopy::byteorder::U64::from_bytes(*f_collisions),
+            rx_length_errors: zerocopy::byteorder::U64::from_bytes(*f_rx_length_errors),
+            rx_over_errors: zerocopy::byteorder::U64::from_bytes(*f_rx_over_errors),
+            rx_crc_errors: zerocopy::byteorder::U64::from_bytes(*f_rx_crc_errors),
+            rx_frame_errors: zerocopy::byteorder::U64::from_bytes(*f_rx_frame_errors),
+            rx_fifo_errors: zerocopy::byteorder::U64::from_bytes(*f_rx_fifo_errors),
+            rx_missed_errors: zerocopy::byteorder::U64::from_bytes(*f_rx_missed_errors),
+            tx_aborted_errors: zerocopy::byteorder::U64::from_bytes(*f_tx_aborted_errors),
+            tx_carrier_errors: zerocopy::byteorder::U64::from_bytes(*f_tx_carrier_errors),
+            tx_fifo_errors: zerocopy::byteorder::U64::from_bytes(*f_tx_fifo_errors),
+            tx_heartbeat_errors: zerocopy::byteorder::U64::from_bytes(*f_tx_heartbeat_errors),
+            tx_window_errors: zerocopy::byteorder::U64::from_bytes(*f_tx_window_errors),
+            rx_compressed: zerocopy::byteorder::U64::from_bytes(*f_rx_compressed),
+            tx_compressed: zerocopy::byteorder::U64::from_bytes(*f_tx_compressed),
+            rx_nohandler: zerocopy::byteorder::U64::from_bytes(*f_rx_nohandler),
+            rx_otherhost_dropped: zerocopy::byteorder::U64::from_bytes(*f_rx_otherhost_dropped),
+        })
+    }
 }
 
 /// The layout of rt-link's `struct rtnl-link-stats64`.
@@ -3581,11 +3747,9 @@ pub static STRUCT_RTNL_LINK_STATS64: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct rtnl-link-ifmap` (32 bytes) of rt-link.
+/// `struct rtnl-link-ifmap` (32 bytes) of rt-link, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -3611,6 +3775,29 @@ pub struct RtnlLinkIfmap {
     pub port: u8,
     /// Padding C's alignment inserts.
     pub pad_at_28: [u8; 4],
+}
+
+impl f::view::ReadStruct for RtnlLinkIfmap {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<32>()?.as_slice();
+        let (f_mem_start, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_mem_end, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_base_addr, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_irq, bytes) = bytes.split_first_chunk::<2>()?;
+        let (f_dma, bytes) = bytes.split_first()?;
+        let (f_port, bytes) = bytes.split_first()?;
+        let (f_pad_at_28, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            mem_start: zerocopy::byteorder::U64::from_bytes(*f_mem_start),
+            mem_end: zerocopy::byteorder::U64::from_bytes(*f_mem_end),
+            base_addr: zerocopy::byteorder::U64::from_bytes(*f_base_addr),
+            irq: zerocopy::byteorder::U16::from_bytes(*f_irq),
+            dma: *f_dma,
+            port: *f_port,
+            pad_at_28: *f_pad_at_28,
+        })
+    }
 }
 
 /// The layout of rt-link's `struct rtnl-link-ifmap`.
@@ -3674,11 +3861,9 @@ pub static STRUCT_RTNL_LINK_IFMAP: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct br-boolopt-multi` (8 bytes) of rt-link.
+/// `struct br-boolopt-multi` (8 bytes) of rt-link, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -3694,6 +3879,19 @@ pub struct BrBooloptMulti {
     pub optval: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `optmask` (u32).
     pub optmask: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for BrBooloptMulti {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<8>()?.as_slice();
+        let (f_optval, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_optmask, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            optval: zerocopy::byteorder::U32::from_bytes(*f_optval),
+            optmask: zerocopy::byteorder::U32::from_bytes(*f_optmask),
+        })
+    }
 }
 
 /// The layout of rt-link's `struct br-boolopt-multi`.
@@ -3721,11 +3919,11 @@ pub static STRUCT_BR_BOOLOPT_MULTI: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct if-stats-msg` (12 bytes) of rt-link.
+/// `struct if-stats-msg` (12 bytes) of rt-link, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -3745,6 +3943,23 @@ pub struct IfStatsMsg {
     pub ifindex: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `filter-mask` (u32).
     pub filter_mask: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for IfStatsMsg {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<12>()?.as_slice();
+        let (f_family, bytes) = bytes.split_first()?;
+        let (f_pad, bytes) = bytes.split_first_chunk::<3>()?;
+        let (f_ifindex, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_filter_mask, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            family: *f_family,
+            pad: *f_pad,
+            ifindex: zerocopy::byteorder::U32::from_bytes(*f_ifindex),
+            filter_mask: zerocopy::byteorder::U32::from_bytes(*f_filter_mask),
+        })
+    }
 }
 
 /// The layout of rt-link's `struct if-stats-msg`.
@@ -3790,11 +4005,9 @@ pub static STRUCT_IF_STATS_MSG: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-vlan-flags` (8 bytes) of rt-link.
+/// `struct ifla-vlan-flags` (8 bytes) of rt-link, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -3810,6 +4023,19 @@ pub struct IflaVlanFlags {
     pub flags: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `mask` (u32).
     pub mask: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for IflaVlanFlags {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<8>()?.as_slice();
+        let (f_flags, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_mask, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            flags: zerocopy::byteorder::U32::from_bytes(*f_flags),
+            mask: zerocopy::byteorder::U32::from_bytes(*f_mask),
+        })
+    }
 }
 
 /// The layout of rt-link's `struct ifla-vlan-flags`.
@@ -3837,11 +4063,9 @@ pub static STRUCT_IFLA_VLAN_FLAGS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-vlan-qos-mapping` (8 bytes) of rt-link.
+/// `struct ifla-vlan-qos-mapping` (8 bytes) of rt-link, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -3857,6 +4081,19 @@ pub struct IflaVlanQosMapping {
     pub from: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `to` (u32).
     pub to: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for IflaVlanQosMapping {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<8>()?.as_slice();
+        let (f_from, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_to, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            from: zerocopy::byteorder::U32::from_bytes(*f_from),
+            to: zerocopy::byteorder::U32::from_bytes(*f_to),
+        })
+    }
 }
 
 /// The layout of rt-link's `struct ifla-vlan-qos-mapping`.
@@ -3884,11 +4121,9 @@ pub static STRUCT_IFLA_VLAN_QOS_MAPPING: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-geneve-port-range` (4 bytes) of rt-link.
+/// `struct ifla-geneve-port-range` (4 bytes) of rt-link, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -3904,6 +4139,19 @@ pub struct IflaGenevePortRange {
     pub low: zerocopy::byteorder::U16<zerocopy::byteorder::BigEndian>,
     /// `high` (u16, big-endian).
     pub high: zerocopy::byteorder::U16<zerocopy::byteorder::BigEndian>,
+}
+
+impl f::view::ReadStruct for IflaGenevePortRange {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<4>()?.as_slice();
+        let (f_low, bytes) = bytes.split_first_chunk::<2>()?;
+        let (f_high, _) = bytes.split_first_chunk::<2>()?;
+        Some(Self {
+            low: zerocopy::byteorder::U16::from_bytes(*f_low),
+            high: zerocopy::byteorder::U16::from_bytes(*f_high),
+        })
+    }
 }
 
 /// The layout of rt-link's `struct ifla-geneve-port-range`.
@@ -3931,11 +4179,9 @@ pub static STRUCT_IFLA_GENEVE_PORT_RANGE: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-vf-mac` (36 bytes) of rt-link.
+/// `struct ifla-vf-mac` (36 bytes) of rt-link, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -3951,6 +4197,19 @@ pub struct IflaVfMac {
     pub vf: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `mac` (binary, 32 bytes).
     pub mac: [u8; 32],
+}
+
+impl f::view::ReadStruct for IflaVfMac {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<36>()?.as_slice();
+        let (f_vf, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_mac, _) = bytes.split_first_chunk::<32>()?;
+        Some(Self {
+            vf: zerocopy::byteorder::U32::from_bytes(*f_vf),
+            mac: *f_mac,
+        })
+    }
 }
 
 /// The layout of rt-link's `struct ifla-vf-mac`.
@@ -3978,11 +4237,9 @@ pub static STRUCT_IFLA_VF_MAC: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-vf-vlan` (12 bytes) of rt-link.
+/// `struct ifla-vf-vlan` (12 bytes) of rt-link, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -4000,6 +4257,21 @@ pub struct IflaVfVlan {
     pub vlan: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `qos` (u32).
     pub qos: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for IflaVfVlan {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<12>()?.as_slice();
+        let (f_vf, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_vlan, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_qos, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            vf: zerocopy::byteorder::U32::from_bytes(*f_vf),
+            vlan: zerocopy::byteorder::U32::from_bytes(*f_vlan),
+            qos: zerocopy::byteorder::U32::from_bytes(*f_qos),
+        })
+    }
 }
 
 /// The layout of rt-link's `struct ifla-vf-vlan`.
@@ -4036,11 +4308,9 @@ pub static STRUCT_IFLA_VF_VLAN: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-vf-tx-rate` (8 bytes) of rt-link.
+/// `struct ifla-vf-tx-rate` (8 bytes) of rt-link, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -4056,6 +4326,19 @@ pub struct IflaVfTxRate {
     pub vf: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `rate` (u32).
     pub rate: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for IflaVfTxRate {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<8>()?.as_slice();
+        let (f_vf, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_rate, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            vf: zerocopy::byteorder::U32::from_bytes(*f_vf),
+            rate: zerocopy::byteorder::U32::from_bytes(*f_rate),
+        })
+    }
 }
 
 /// The layout of rt-link's `struct ifla-vf-tx-rate`.
@@ -4083,11 +4366,9 @@ pub static STRUCT_IFLA_VF_TX_RATE: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-vf-spoofchk` (8 bytes) of rt-link.
+/// `struct ifla-vf-spoofchk` (8 bytes) of rt-link, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -4103,6 +4384,19 @@ pub struct IflaVfSpoofchk {
     pub vf: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `setting` (u32).
     pub setting: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for IflaVfSpoofchk {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<8>()?.as_slice();
+        let (f_vf, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_setting, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            vf: zerocopy::byteorder::U32::from_bytes(*f_vf),
+            setting: zerocopy::byteorder::U32::from_bytes(*f_setting),
+        })
+    }
 }
 
 /// The layout of rt-link's `struct ifla-vf-spoofchk`.
@@ -4130,11 +4424,9 @@ pub static STRUCT_IFLA_VF_SPOOFCHK: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-vf-link-state` (8 bytes) of rt-link.
+/// `struct ifla-vf-link-state` (8 bytes) of rt-link, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -4150,6 +4442,19 @@ pub struct IflaVfLinkState {
     pub vf: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `link-state` (u32).
     pub link_state: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for IflaVfLinkState {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<8>()?.as_slice();
+        let (f_vf, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_link_state, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            vf: zerocopy::byteorder::U32::from_bytes(*f_vf),
+            link_state: zerocopy::byteorder::U32::from_bytes(*f_link_state),
+        })
+    }
 }
 
 /// The layout of rt-link's `struct ifla-vf-link-state`.
@@ -4177,11 +4482,9 @@ pub static STRUCT_IFLA_VF_LINK_STATE: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-vf-rate` (12 bytes) of rt-link.
+/// `struct ifla-vf-rate` (12 bytes) of rt-link, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -4199,6 +4502,21 @@ pub struct IflaVfRate {
     pub min_tx_rate: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `max-tx-rate` (u32).
     pub max_tx_rate: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for IflaVfRate {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<12>()?.as_slice();
+        let (f_vf, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_min_tx_rate, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_max_tx_rate, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            vf: zerocopy::byteorder::U32::from_bytes(*f_vf),
+            min_tx_rate: zerocopy::byteorder::U32::from_bytes(*f_min_tx_rate),
+            max_tx_rate: zerocopy::byteorder::U32::from_bytes(*f_max_tx_rate),
+        })
+    }
 }
 
 /// The layout of rt-link's `struct ifla-vf-rate`.
@@ -4235,11 +4553,9 @@ pub static STRUCT_IFLA_VF_RATE: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-vf-rss-query-en` (8 bytes) of rt-link.
+/// `struct ifla-vf-rss-query-en` (8 bytes) of rt-link, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -4255,6 +4571,19 @@ pub struct IflaVfRssQueryEn {
     pub vf: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `setting` (u32).
     pub setting: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for IflaVfRssQueryEn {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<8>()?.as_slice();
+        let (f_vf, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_setting, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            vf: zerocopy::byteorder::U32::from_bytes(*f_vf),
+            setting: zerocopy::byteorder::U32::from_bytes(*f_setting),
+        })
+    }
 }
 
 /// The layout of rt-link's `struct ifla-vf-rss-query-en`.
@@ -4282,11 +4611,9 @@ pub static STRUCT_IFLA_VF_RSS_QUERY_EN: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-vf-trust` (8 bytes) of rt-link.
+/// `struct ifla-vf-trust` (8 bytes) of rt-link, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -4302,6 +4629,19 @@ pub struct IflaVfTrust {
     pub vf: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `setting` (u32).
     pub setting: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for IflaVfTrust {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<8>()?.as_slice();
+        let (f_vf, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_setting, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            vf: zerocopy::byteorder::U32::from_bytes(*f_vf),
+            setting: zerocopy::byteorder::U32::from_bytes(*f_setting),
+        })
+    }
 }
 
 /// The layout of rt-link's `struct ifla-vf-trust`.
@@ -4329,11 +4669,9 @@ pub static STRUCT_IFLA_VF_TRUST: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-vf-guid` (16 bytes) of rt-link.
+/// `struct ifla-vf-guid` (16 bytes) of rt-link, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -4351,6 +4689,21 @@ pub struct IflaVfGuid {
     pub pad_at_4: [u8; 4],
     /// `guid` (u64).
     pub guid: zerocopy::byteorder::U64<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for IflaVfGuid {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<16>()?.as_slice();
+        let (f_vf, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_pad_at_4, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_guid, _) = bytes.split_first_chunk::<8>()?;
+        Some(Self {
+            vf: zerocopy::byteorder::U32::from_bytes(*f_vf),
+            pad_at_4: *f_pad_at_4,
+            guid: zerocopy::byteorder::U64::from_bytes(*f_guid),
+        })
+    }
 }
 
 /// The layout of rt-link's `struct ifla-vf-guid`.
@@ -4378,11 +4731,9 @@ pub static STRUCT_IFLA_VF_GUID: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-vf-vlan-info` (16 bytes) of rt-link.
+/// `struct ifla-vf-vlan-info` (16 bytes) of rt-link, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -4402,6 +4753,23 @@ pub struct IflaVfVlanInfo {
     pub qos: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `vlan-proto` (u32).
     pub vlan_proto: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for IflaVfVlanInfo {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<16>()?.as_slice();
+        let (f_vf, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_vlan, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_qos, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_vlan_proto, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            vf: zerocopy::byteorder::U32::from_bytes(*f_vf),
+            vlan: zerocopy::byteorder::U32::from_bytes(*f_vlan),
+            qos: zerocopy::byteorder::U32::from_bytes(*f_qos),
+            vlan_proto: zerocopy::byteorder::U32::from_bytes(*f_vlan_proto),
+        })
+    }
 }
 
 /// The layout of rt-link's `struct ifla-vf-vlan-info`.
@@ -9261,7 +9629,7 @@ impl<'a> Ifla6Attrs<'a> {
 
     /// `cacheinfo` (`IFLA_INET6_CACHEINFO`, binary).
     #[inline]
-    pub fn cacheinfo(&self) -> Option<&'a IflaCacheinfo> {
+    pub fn cacheinfo(&self) -> Option<IflaCacheinfo> {
         self.0.structure(4)
     }
 
@@ -9547,7 +9915,7 @@ impl<'a> LinkAttrs<'a> {
 
     /// `stats` (`IFLA_STATS`, binary).
     #[inline]
-    pub fn stats(&self) -> Option<&'a RtnlLinkStats> {
+    pub fn stats(&self) -> Option<RtnlLinkStats> {
         self.0.structure(6)
     }
 
@@ -9577,7 +9945,7 @@ impl<'a> LinkAttrs<'a> {
 
     /// `map` (`IFLA_MAP`, binary).
     #[inline]
-    pub fn map(&self) -> Option<&'a RtnlLinkIfmap> {
+    pub fn map(&self) -> Option<RtnlLinkIfmap> {
         self.0.structure(13)
     }
 
@@ -9631,7 +9999,7 @@ impl<'a> LinkAttrs<'a> {
 
     /// `stats64` (`IFLA_STATS64`, binary).
     #[inline]
-    pub fn stats64(&self) -> Option<&'a RtnlLinkStats64> {
+    pub fn stats64(&self) -> Option<RtnlLinkStats64> {
         self.0.structure(22)
     }
 
@@ -10568,13 +10936,13 @@ impl<'a> LinkinfoBridgeAttrs<'a> {
 
     /// `root-id` (`IFLA_BR_ROOT_ID`, binary).
     #[inline]
-    pub fn root_id(&self) -> Option<&'a IflaBridgeId> {
+    pub fn root_id(&self) -> Option<IflaBridgeId> {
         self.0.structure(9)
     }
 
     /// `bridge-id` (`IFLA_BR_BRIDGE_ID`, binary).
     #[inline]
-    pub fn bridge_id(&self) -> Option<&'a IflaBridgeId> {
+    pub fn bridge_id(&self) -> Option<IflaBridgeId> {
         self.0.structure(10)
     }
 
@@ -10778,7 +11146,7 @@ impl<'a> LinkinfoBridgeAttrs<'a> {
 
     /// `multi-boolopt` (`IFLA_BR_MULTI_BOOLOPT`, binary).
     #[inline]
-    pub fn multi_boolopt(&self) -> Option<&'a BrBooloptMulti> {
+    pub fn multi_boolopt(&self) -> Option<BrBooloptMulti> {
         self.0.structure(45)
     }
 
@@ -11031,13 +11399,13 @@ impl<'a> LinkinfoBrportAttrs<'a> {
 
     /// `root-id` (`IFLA_BRPORT_ROOT_ID`, binary).
     #[inline]
-    pub fn root_id(&self) -> Option<&'a IflaBridgeId> {
+    pub fn root_id(&self) -> Option<IflaBridgeId> {
         self.0.structure(12)
     }
 
     /// `bridge-id` (`IFLA_BRPORT_BRIDGE_ID`, binary).
     #[inline]
-    pub fn bridge_id(&self) -> Option<&'a IflaBridgeId> {
+    pub fn bridge_id(&self) -> Option<IflaBridgeId> {
         self.0.structure(13)
     }
 
@@ -11383,7 +11751,7 @@ impl<'a> LinkinfoGeneveAttrs<'a> {
 
     /// `port-range` (`IFLA_GENEVE_PORT_RANGE`, binary).
     #[inline]
-    pub fn port_range(&self) -> Option<&'a IflaGenevePortRange> {
+    pub fn port_range(&self) -> Option<IflaGenevePortRange> {
         self.0.structure(14)
     }
 
@@ -12507,7 +12875,7 @@ impl<'a> LinkinfoVlanAttrs<'a> {
 
     /// `flags` (`IFLA_VLAN_FLAGS`, binary).
     #[inline]
-    pub fn flags(&self) -> Option<&'a IflaVlanFlags> {
+    pub fn flags(&self) -> Option<IflaVlanFlags> {
         self.0.structure(1)
     }
 
@@ -12754,7 +13122,7 @@ impl<'a> StatsAttrs<'a> {
 
     /// `link-64` (`IFLA_STATS_LINK_64`, binary).
     #[inline]
-    pub fn link_64(&self) -> Option<&'a RtnlLinkStats64> {
+    pub fn link_64(&self) -> Option<RtnlLinkStats64> {
         self.0.structure(0)
     }
 
@@ -12949,43 +13317,43 @@ impl<'a> VfinfoAttrs<'a> {
 
     /// `mac` (`IFLA_VF_MAC`, binary).
     #[inline]
-    pub fn mac(&self) -> Option<&'a IflaVfMac> {
+    pub fn mac(&self) -> Option<IflaVfMac> {
         self.0.structure(0)
     }
 
     /// `vlan` (`IFLA_VF_VLAN`, binary).
     #[inline]
-    pub fn vlan(&self) -> Option<&'a IflaVfVlan> {
+    pub fn vlan(&self) -> Option<IflaVfVlan> {
         self.0.structure(1)
     }
 
     /// `tx-rate` (`IFLA_VF_TX_RATE`, binary).
     #[inline]
-    pub fn tx_rate(&self) -> Option<&'a IflaVfTxRate> {
+    pub fn tx_rate(&self) -> Option<IflaVfTxRate> {
         self.0.structure(2)
     }
 
     /// `spoofchk` (`IFLA_VF_SPOOFCHK`, binary).
     #[inline]
-    pub fn spoofchk(&self) -> Option<&'a IflaVfSpoofchk> {
+    pub fn spoofchk(&self) -> Option<IflaVfSpoofchk> {
         self.0.structure(3)
     }
 
     /// `link-state` (`IFLA_VF_LINK_STATE`, binary).
     #[inline]
-    pub fn link_state(&self) -> Option<&'a IflaVfLinkState> {
+    pub fn link_state(&self) -> Option<IflaVfLinkState> {
         self.0.structure(4)
     }
 
     /// `rate` (`IFLA_VF_RATE`, binary).
     #[inline]
-    pub fn rate(&self) -> Option<&'a IflaVfRate> {
+    pub fn rate(&self) -> Option<IflaVfRate> {
         self.0.structure(5)
     }
 
     /// `rss-query-en` (`IFLA_VF_RSS_QUERY_EN`, binary).
     #[inline]
-    pub fn rss_query_en(&self) -> Option<&'a IflaVfRssQueryEn> {
+    pub fn rss_query_en(&self) -> Option<IflaVfRssQueryEn> {
         self.0.structure(6)
     }
 
@@ -12997,19 +13365,19 @@ impl<'a> VfinfoAttrs<'a> {
 
     /// `trust` (`IFLA_VF_TRUST`, binary).
     #[inline]
-    pub fn trust(&self) -> Option<&'a IflaVfTrust> {
+    pub fn trust(&self) -> Option<IflaVfTrust> {
         self.0.structure(8)
     }
 
     /// `ib-node-guid` (`IFLA_VF_IB_NODE_GUID`, binary).
     #[inline]
-    pub fn ib_node_guid(&self) -> Option<&'a IflaVfGuid> {
+    pub fn ib_node_guid(&self) -> Option<IflaVfGuid> {
         self.0.structure(9)
     }
 
     /// `ib-port-guid` (`IFLA_VF_IB_PORT_GUID`, binary).
     #[inline]
-    pub fn ib_port_guid(&self) -> Option<&'a IflaVfGuid> {
+    pub fn ib_port_guid(&self) -> Option<IflaVfGuid> {
         self.0.structure(10)
     }
 

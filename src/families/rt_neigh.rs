@@ -453,11 +453,11 @@ pub static ENUM_RTM_TYPE: f::EnumSpec = f::EnumSpec {
     ],
 };
 
-/// `struct ndmsg` (12 bytes) of rt-neigh.
+/// `struct ndmsg` (12 bytes) of rt-neigh, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -481,6 +481,27 @@ pub struct Ndmsg {
     pub ndm_flags: u8,
     /// `ndm-type` (u8).
     pub ndm_type: u8,
+}
+
+impl f::view::ReadStruct for Ndmsg {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<12>()?.as_slice();
+        let (f_ndm_family, bytes) = bytes.split_first()?;
+        let (f_ndm_pad, bytes) = bytes.split_first_chunk::<3>()?;
+        let (f_ndm_ifindex, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_ndm_state, bytes) = bytes.split_first_chunk::<2>()?;
+        let (f_ndm_flags, bytes) = bytes.split_first()?;
+        let (f_ndm_type, _) = bytes.split_first()?;
+        Some(Self {
+            ndm_family: *f_ndm_family,
+            ndm_pad: *f_ndm_pad,
+            ndm_ifindex: zerocopy::byteorder::I32::from_bytes(*f_ndm_ifindex),
+            ndm_state: zerocopy::byteorder::U16::from_bytes(*f_ndm_state),
+            ndm_flags: *f_ndm_flags,
+            ndm_type: *f_ndm_type,
+        })
+    }
 }
 
 /// The layout of rt-neigh's `struct ndmsg`.
@@ -544,11 +565,11 @@ pub static STRUCT_NDMSG: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ndtmsg` (4 bytes) of rt-neigh.
+/// `struct ndtmsg` (4 bytes) of rt-neigh, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -564,6 +585,19 @@ pub struct Ndtmsg {
     pub family: u8,
     /// `pad` (pad, 3 bytes).
     pub pad: [u8; 3],
+}
+
+impl f::view::ReadStruct for Ndtmsg {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<4>()?.as_slice();
+        let (f_family, bytes) = bytes.split_first()?;
+        let (f_pad, _) = bytes.split_first_chunk::<3>()?;
+        Some(Self {
+            family: *f_family,
+            pad: *f_pad,
+        })
+    }
 }
 
 /// The layout of rt-neigh's `struct ndtmsg`.
@@ -591,11 +625,9 @@ pub static STRUCT_NDTMSG: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct nda-cacheinfo` (16 bytes) of rt-neigh.
+/// `struct nda-cacheinfo` (16 bytes) of rt-neigh, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -615,6 +647,23 @@ pub struct NdaCacheinfo {
     pub updated: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `refcnt` (u32).
     pub refcnt: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for NdaCacheinfo {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<16>()?.as_slice();
+        let (f_confirmed, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_used, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_updated, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_refcnt, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            confirmed: zerocopy::byteorder::U32::from_bytes(*f_confirmed),
+            used: zerocopy::byteorder::U32::from_bytes(*f_used),
+            updated: zerocopy::byteorder::U32::from_bytes(*f_updated),
+            refcnt: zerocopy::byteorder::U32::from_bytes(*f_refcnt),
+        })
+    }
 }
 
 /// The layout of rt-neigh's `struct nda-cacheinfo`.
@@ -660,11 +709,9 @@ pub static STRUCT_NDA_CACHEINFO: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ndt-config` (32 bytes) of rt-neigh.
+/// `struct ndt-config` (32 bytes) of rt-neigh, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -694,6 +741,33 @@ pub struct NdtConfig {
     pub hash_chain_gc: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `proxy-qlen` (u32).
     pub proxy_qlen: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for NdtConfig {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<32>()?.as_slice();
+        let (f_key_len, bytes) = bytes.split_first_chunk::<2>()?;
+        let (f_entry_size, bytes) = bytes.split_first_chunk::<2>()?;
+        let (f_entries, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_last_flush, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_last_rand, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_hash_rnd, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_hash_mask, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_hash_chain_gc, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_proxy_qlen, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            key_len: zerocopy::byteorder::U16::from_bytes(*f_key_len),
+            entry_size: zerocopy::byteorder::U16::from_bytes(*f_entry_size),
+            entries: zerocopy::byteorder::U32::from_bytes(*f_entries),
+            last_flush: zerocopy::byteorder::U32::from_bytes(*f_last_flush),
+            last_rand: zerocopy::byteorder::U32::from_bytes(*f_last_rand),
+            hash_rnd: zerocopy::byteorder::U32::from_bytes(*f_hash_rnd),
+            hash_mask: zerocopy::byteorder::U32::from_bytes(*f_hash_mask),
+            hash_chain_gc: zerocopy::byteorder::U32::from_bytes(*f_hash_chain_gc),
+            proxy_qlen: zerocopy::byteorder::U32::from_bytes(*f_proxy_qlen),
+        })
+    }
 }
 
 /// The layout of rt-neigh's `struct ndt-config`.
@@ -784,11 +858,9 @@ pub static STRUCT_NDT_CONFIG: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ndt-stats` (88 bytes) of rt-neigh.
+/// `struct ndt-stats` (88 bytes) of rt-neigh, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -822,6 +894,37 @@ pub struct NdtStats {
     pub forced_gc_runs: zerocopy::byteorder::U64<zerocopy::byteorder::NativeEndian>,
     /// `table-fulls` (u64).
     pub table_fulls: zerocopy::byteorder::U64<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for NdtStats {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<88>()?.as_slice();
+        let (f_allocs, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_destroys, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_hash_grows, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_res_failed, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_lookups, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_hits, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_rcv_probes_mcast, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_rcv_probes_ucast, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_periodic_gc_runs, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_forced_gc_runs, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_table_fulls, _) = bytes.split_first_chunk::<8>()?;
+        Some(Self {
+            allocs: zerocopy::byteorder::U64::from_bytes(*f_allocs),
+            destroys: zerocopy::byteorder::U64::from_bytes(*f_destroys),
+            hash_grows: zerocopy::byteorder::U64::from_bytes(*f_hash_grows),
+            res_failed: zerocopy::byteorder::U64::from_bytes(*f_res_failed),
+            lookups: zerocopy::byteorder::U64::from_bytes(*f_lookups),
+            hits: zerocopy::byteorder::U64::from_bytes(*f_hits),
+            rcv_probes_mcast: zerocopy::byteorder::U64::from_bytes(*f_rcv_probes_mcast),
+            rcv_probes_ucast: zerocopy::byteorder::U64::from_bytes(*f_rcv_probes_ucast),
+            periodic_gc_runs: zerocopy::byteorder::U64::from_bytes(*f_periodic_gc_runs),
+            forced_gc_runs: zerocopy::byteorder::U64::from_bytes(*f_forced_gc_runs),
+            table_fulls: zerocopy::byteorder::U64::from_bytes(*f_table_fulls),
+        })
+    }
 }
 
 /// The layout of rt-neigh's `struct ndt-stats`.
@@ -1576,7 +1679,7 @@ impl<'a> NdtAttrs<'a> {
 
     /// `config` (`NDTA_CONFIG`, binary).
     #[inline]
-    pub fn config(&self) -> Option<&'a NdtConfig> {
+    pub fn config(&self) -> Option<NdtConfig> {
         self.0.structure(4)
     }
 
@@ -1588,7 +1691,7 @@ impl<'a> NdtAttrs<'a> {
 
     /// `stats` (`NDTA_STATS`, binary).
     #[inline]
-    pub fn stats(&self) -> Option<&'a NdtStats> {
+    pub fn stats(&self) -> Option<NdtStats> {
         self.0.structure(6)
     }
 
@@ -1851,7 +1954,7 @@ impl<'a> NeighbourAttrs<'a> {
 
     /// `cacheinfo` (`NDA_CACHEINFO`, binary).
     #[inline]
-    pub fn cacheinfo(&self) -> Option<&'a NdaCacheinfo> {
+    pub fn cacheinfo(&self) -> Option<NdaCacheinfo> {
         self.0.structure(3)
     }
 

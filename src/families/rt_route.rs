@@ -277,11 +277,11 @@ pub static ENUM_DEL_REASON: f::EnumSpec = f::EnumSpec {
     ],
 };
 
-/// `struct rtmsg` (12 bytes) of rt-route.
+/// `struct rtmsg` (12 bytes) of rt-route, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -311,6 +311,33 @@ pub struct Rtmsg {
     pub rtm_type: u8,
     /// `rtm-flags` (u32).
     pub rtm_flags: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for Rtmsg {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<12>()?.as_slice();
+        let (f_rtm_family, bytes) = bytes.split_first()?;
+        let (f_rtm_dst_len, bytes) = bytes.split_first()?;
+        let (f_rtm_src_len, bytes) = bytes.split_first()?;
+        let (f_rtm_tos, bytes) = bytes.split_first()?;
+        let (f_rtm_table, bytes) = bytes.split_first()?;
+        let (f_rtm_protocol, bytes) = bytes.split_first()?;
+        let (f_rtm_scope, bytes) = bytes.split_first()?;
+        let (f_rtm_type, bytes) = bytes.split_first()?;
+        let (f_rtm_flags, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            rtm_family: *f_rtm_family,
+            rtm_dst_len: *f_rtm_dst_len,
+            rtm_src_len: *f_rtm_src_len,
+            rtm_tos: *f_rtm_tos,
+            rtm_table: *f_rtm_table,
+            rtm_protocol: *f_rtm_protocol,
+            rtm_scope: *f_rtm_scope,
+            rtm_type: *f_rtm_type,
+            rtm_flags: zerocopy::byteorder::U32::from_bytes(*f_rtm_flags),
+        })
+    }
 }
 
 /// The layout of rt-route's `struct rtmsg`.
@@ -401,11 +428,9 @@ pub static STRUCT_RTMSG: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct rta-cacheinfo` (20 bytes) of rt-route.
+/// `struct rta-cacheinfo` (20 bytes) of rt-route, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -427,6 +452,25 @@ pub struct RtaCacheinfo {
     pub rta_error: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `rta-used` (u32).
     pub rta_used: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for RtaCacheinfo {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<20>()?.as_slice();
+        let (f_rta_clntref, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_rta_lastuse, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_rta_expires, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_rta_error, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_rta_used, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            rta_clntref: zerocopy::byteorder::U32::from_bytes(*f_rta_clntref),
+            rta_lastuse: zerocopy::byteorder::U32::from_bytes(*f_rta_lastuse),
+            rta_expires: zerocopy::byteorder::U32::from_bytes(*f_rta_expires),
+            rta_error: zerocopy::byteorder::U32::from_bytes(*f_rta_error),
+            rta_used: zerocopy::byteorder::U32::from_bytes(*f_rta_used),
+        })
+    }
 }
 
 /// The layout of rt-route's `struct rta-cacheinfo`.
@@ -1393,7 +1437,7 @@ impl<'a> RouteAttrs<'a> {
 
     /// `cacheinfo` (`RTA_CACHEINFO`, binary).
     #[inline]
-    pub fn cacheinfo(&self) -> Option<&'a RtaCacheinfo> {
+    pub fn cacheinfo(&self) -> Option<RtaCacheinfo> {
         self.0.structure(11)
     }
 

@@ -162,11 +162,9 @@ pub static ENUM_FR_ACT: f::EnumSpec = f::EnumSpec {
     ],
 };
 
-/// `struct rtgenmsg` (4 bytes) of rt-rule.
+/// `struct rtgenmsg` (4 bytes) of rt-rule, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -182,6 +180,19 @@ pub struct Rtgenmsg {
     pub family: u8,
     /// `pad` (pad, 3 bytes).
     pub pad: [u8; 3],
+}
+
+impl f::view::ReadStruct for Rtgenmsg {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<4>()?.as_slice();
+        let (f_family, bytes) = bytes.split_first()?;
+        let (f_pad, _) = bytes.split_first_chunk::<3>()?;
+        Some(Self {
+            family: *f_family,
+            pad: *f_pad,
+        })
+    }
 }
 
 /// The layout of rt-rule's `struct rtgenmsg`.
@@ -209,11 +220,11 @@ pub static STRUCT_RTGENMSG: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct fib-rule-hdr` (12 bytes) of rt-rule.
+/// `struct fib-rule-hdr` (12 bytes) of rt-rule, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -243,6 +254,33 @@ pub struct FibRuleHdr {
     pub action: u8,
     /// `flags` (u32).
     pub flags: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for FibRuleHdr {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<12>()?.as_slice();
+        let (f_family, bytes) = bytes.split_first()?;
+        let (f_dst_len, bytes) = bytes.split_first()?;
+        let (f_src_len, bytes) = bytes.split_first()?;
+        let (f_tos, bytes) = bytes.split_first()?;
+        let (f_table, bytes) = bytes.split_first()?;
+        let (f_res1, bytes) = bytes.split_first_chunk::<1>()?;
+        let (f_res2, bytes) = bytes.split_first_chunk::<1>()?;
+        let (f_action, bytes) = bytes.split_first()?;
+        let (f_flags, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            family: *f_family,
+            dst_len: *f_dst_len,
+            src_len: *f_src_len,
+            tos: *f_tos,
+            table: *f_table,
+            res1: *f_res1,
+            res2: *f_res2,
+            action: *f_action,
+            flags: zerocopy::byteorder::U32::from_bytes(*f_flags),
+        })
+    }
 }
 
 /// The layout of rt-rule's `struct fib-rule-hdr`.
@@ -333,11 +371,9 @@ pub static STRUCT_FIB_RULE_HDR: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct fib-rule-port-range` (4 bytes) of rt-rule.
+/// `struct fib-rule-port-range` (4 bytes) of rt-rule, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -353,6 +389,19 @@ pub struct FibRulePortRange {
     pub start: zerocopy::byteorder::U16<zerocopy::byteorder::NativeEndian>,
     /// `end` (u16).
     pub end: zerocopy::byteorder::U16<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for FibRulePortRange {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<4>()?.as_slice();
+        let (f_start, bytes) = bytes.split_first_chunk::<2>()?;
+        let (f_end, _) = bytes.split_first_chunk::<2>()?;
+        Some(Self {
+            start: zerocopy::byteorder::U16::from_bytes(*f_start),
+            end: zerocopy::byteorder::U16::from_bytes(*f_end),
+        })
+    }
 }
 
 /// The layout of rt-rule's `struct fib-rule-port-range`.
@@ -380,11 +429,9 @@ pub static STRUCT_FIB_RULE_PORT_RANGE: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct fib-rule-uid-range` (8 bytes) of rt-rule.
+/// `struct fib-rule-uid-range` (8 bytes) of rt-rule, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -400,6 +447,19 @@ pub struct FibRuleUidRange {
     pub start: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `end` (u32).
     pub end: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for FibRuleUidRange {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<8>()?.as_slice();
+        let (f_start, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_end, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            start: zerocopy::byteorder::U32::from_bytes(*f_start),
+            end: zerocopy::byteorder::U32::from_bytes(*f_end),
+        })
+    }
 }
 
 /// The layout of rt-rule's `struct fib-rule-uid-range`.
@@ -1001,7 +1061,7 @@ impl<'a> FibRuleAttrs<'a> {
 
     /// `uid-range` (`FRA_UID_RANGE`, binary).
     #[inline]
-    pub fn uid_range(&self) -> Option<&'a FibRuleUidRange> {
+    pub fn uid_range(&self) -> Option<FibRuleUidRange> {
         self.0.structure(19)
     }
 
@@ -1019,13 +1079,13 @@ impl<'a> FibRuleAttrs<'a> {
 
     /// `sport-range` (`FRA_SPORT_RANGE`, binary).
     #[inline]
-    pub fn sport_range(&self) -> Option<&'a FibRulePortRange> {
+    pub fn sport_range(&self) -> Option<FibRulePortRange> {
         self.0.structure(22)
     }
 
     /// `dport-range` (`FRA_DPORT_RANGE`, binary).
     #[inline]
-    pub fn dport_range(&self) -> Option<&'a FibRulePortRange> {
+    pub fn dport_range(&self) -> Option<FibRulePortRange> {
         self.0.structure(23)
     }
 

@@ -446,11 +446,11 @@ pub static ENUM_DUALPI2_SPLIT_GSO: f::EnumSpec = f::EnumSpec {
     ],
 };
 
-/// `struct tcmsg` (20 bytes) of tc.
+/// `struct tcmsg` (20 bytes) of tc, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -474,6 +474,27 @@ pub struct Tcmsg {
     pub parent: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `info` (u32).
     pub info: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for Tcmsg {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<20>()?.as_slice();
+        let (f_family, bytes) = bytes.split_first()?;
+        let (f_pad, bytes) = bytes.split_first_chunk::<3>()?;
+        let (f_ifindex, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_handle, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_parent, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_info, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            family: *f_family,
+            pad: *f_pad,
+            ifindex: zerocopy::byteorder::I32::from_bytes(*f_ifindex),
+            handle: zerocopy::byteorder::U32::from_bytes(*f_handle),
+            parent: zerocopy::byteorder::U32::from_bytes(*f_parent),
+            info: zerocopy::byteorder::U32::from_bytes(*f_info),
+        })
+    }
 }
 
 /// The layout of tc's `struct tcmsg`.
@@ -537,11 +558,9 @@ pub static STRUCT_TCMSG: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-stats` (40 bytes) of tc.
+/// `struct tc-stats` (40 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -571,6 +590,33 @@ pub struct TcStats {
     pub backlog: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// Padding C's alignment inserts.
     pub pad_at_36: [u8; 4],
+}
+
+impl f::view::ReadStruct for TcStats {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<40>()?.as_slice();
+        let (f_bytes, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_packets, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_drops, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_overlimits, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_bps, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_pps, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_qlen, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_backlog, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_pad_at_36, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            bytes: zerocopy::byteorder::U64::from_bytes(*f_bytes),
+            packets: zerocopy::byteorder::U32::from_bytes(*f_packets),
+            drops: zerocopy::byteorder::U32::from_bytes(*f_drops),
+            overlimits: zerocopy::byteorder::U32::from_bytes(*f_overlimits),
+            bps: zerocopy::byteorder::U32::from_bytes(*f_bps),
+            pps: zerocopy::byteorder::U32::from_bytes(*f_pps),
+            qlen: zerocopy::byteorder::U32::from_bytes(*f_qlen),
+            backlog: zerocopy::byteorder::U32::from_bytes(*f_backlog),
+            pad_at_36: *f_pad_at_36,
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-stats`.
@@ -652,11 +698,9 @@ pub static STRUCT_TC_STATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-cbs-qopt` (20 bytes) of tc.
+/// `struct tc-cbs-qopt` (20 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -680,6 +724,27 @@ pub struct TcCbsQopt {
     pub idleslope: zerocopy::byteorder::I32<zerocopy::byteorder::NativeEndian>,
     /// `sendslope` (s32).
     pub sendslope: zerocopy::byteorder::I32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcCbsQopt {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<20>()?.as_slice();
+        let (f_offload, bytes) = bytes.split_first()?;
+        let (f_pad, bytes) = bytes.split_first_chunk::<3>()?;
+        let (f_hicredit, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_locredit, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_idleslope, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_sendslope, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            offload: *f_offload,
+            pad: *f_pad,
+            hicredit: zerocopy::byteorder::I32::from_bytes(*f_hicredit),
+            locredit: zerocopy::byteorder::I32::from_bytes(*f_locredit),
+            idleslope: zerocopy::byteorder::I32::from_bytes(*f_idleslope),
+            sendslope: zerocopy::byteorder::I32::from_bytes(*f_sendslope),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-cbs-qopt`.
@@ -743,11 +808,9 @@ pub static STRUCT_TC_CBS_QOPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-etf-qopt` (12 bytes) of tc.
+/// `struct tc-etf-qopt` (12 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -765,6 +828,21 @@ pub struct TcEtfQopt {
     pub clockid: zerocopy::byteorder::I32<zerocopy::byteorder::NativeEndian>,
     /// `flags` (s32).
     pub flags: zerocopy::byteorder::I32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcEtfQopt {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<12>()?.as_slice();
+        let (f_delta, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_clockid, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_flags, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            delta: zerocopy::byteorder::I32::from_bytes(*f_delta),
+            clockid: zerocopy::byteorder::I32::from_bytes(*f_clockid),
+            flags: zerocopy::byteorder::I32::from_bytes(*f_flags),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-etf-qopt`.
@@ -801,11 +879,11 @@ pub static STRUCT_TC_ETF_QOPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-fifo-qopt` (4 bytes) of tc.
+/// `struct tc-fifo-qopt` (4 bytes) of tc, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -819,6 +897,17 @@ pub static STRUCT_TC_ETF_QOPT: f::StructSpec = f::StructSpec {
 pub struct TcFifoQopt {
     /// `limit` (u32).
     pub limit: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcFifoQopt {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<4>()?.as_slice();
+        let (f_limit, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            limit: zerocopy::byteorder::U32::from_bytes(*f_limit),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-fifo-qopt`.
@@ -835,11 +924,9 @@ pub static STRUCT_TC_FIFO_QOPT: f::StructSpec = f::StructSpec {
         display: f::DisplayHint::None,
     }],
 };
-/// `struct tc-htb-opt` (44 bytes) of tc.
+/// `struct tc-htb-opt` (44 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -865,6 +952,29 @@ pub struct TcHtbOpt {
     pub level: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `prio` (u32).
     pub prio: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcHtbOpt {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<44>()?.as_slice();
+        let (f_rate, bytes) = bytes.split_first_chunk::<12>()?;
+        let (f_ceil, bytes) = bytes.split_first_chunk::<12>()?;
+        let (f_buffer, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_cbuffer, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_quantum, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_level, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_prio, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            rate: <TcRatespec as f::view::ReadStruct>::read(f_rate)?,
+            ceil: <TcRatespec as f::view::ReadStruct>::read(f_ceil)?,
+            buffer: zerocopy::byteorder::U32::from_bytes(*f_buffer),
+            cbuffer: zerocopy::byteorder::U32::from_bytes(*f_cbuffer),
+            quantum: zerocopy::byteorder::U32::from_bytes(*f_quantum),
+            level: zerocopy::byteorder::U32::from_bytes(*f_level),
+            prio: zerocopy::byteorder::U32::from_bytes(*f_prio),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-htb-opt`.
@@ -937,11 +1047,9 @@ pub static STRUCT_TC_HTB_OPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-htb-glob` (20 bytes) of tc.
+/// `struct tc-htb-glob` (20 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -963,6 +1071,25 @@ pub struct TcHtbGlob {
     pub debug: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `direct-pkts` (u32).
     pub direct_pkts: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcHtbGlob {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<20>()?.as_slice();
+        let (f_version, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_rate2quantum, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_defcls, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_debug, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_direct_pkts, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            version: zerocopy::byteorder::U32::from_bytes(*f_version),
+            rate2quantum: zerocopy::byteorder::U32::from_bytes(*f_rate2quantum),
+            defcls: zerocopy::byteorder::U32::from_bytes(*f_defcls),
+            debug: zerocopy::byteorder::U32::from_bytes(*f_debug),
+            direct_pkts: zerocopy::byteorder::U32::from_bytes(*f_direct_pkts),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-htb-glob`.
@@ -1017,11 +1144,9 @@ pub static STRUCT_TC_HTB_GLOB: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-gred-qopt` (52 bytes) of tc.
+/// `struct tc-gred-qopt` (52 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -1065,6 +1190,47 @@ pub struct TcGredQopt {
     pub packets: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `bytesin` (u32).
     pub bytesin: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcGredQopt {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<52>()?.as_slice();
+        let (f_limit, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_qth_min, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_qth_max, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_dp, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_backlog, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_qave, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_forced, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_early, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_other, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_pdrop, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_wlog, bytes) = bytes.split_first()?;
+        let (f_plog, bytes) = bytes.split_first()?;
+        let (f_scell_log, bytes) = bytes.split_first()?;
+        let (f_prio, bytes) = bytes.split_first()?;
+        let (f_packets, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_bytesin, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            limit: zerocopy::byteorder::U32::from_bytes(*f_limit),
+            qth_min: zerocopy::byteorder::U32::from_bytes(*f_qth_min),
+            qth_max: zerocopy::byteorder::U32::from_bytes(*f_qth_max),
+            dp: zerocopy::byteorder::U32::from_bytes(*f_dp),
+            backlog: zerocopy::byteorder::U32::from_bytes(*f_backlog),
+            qave: zerocopy::byteorder::U32::from_bytes(*f_qave),
+            forced: zerocopy::byteorder::U32::from_bytes(*f_forced),
+            early: zerocopy::byteorder::U32::from_bytes(*f_early),
+            other: zerocopy::byteorder::U32::from_bytes(*f_other),
+            pdrop: zerocopy::byteorder::U32::from_bytes(*f_pdrop),
+            wlog: *f_wlog,
+            plog: *f_plog,
+            scell_log: *f_scell_log,
+            prio: *f_prio,
+            packets: zerocopy::byteorder::U32::from_bytes(*f_packets),
+            bytesin: zerocopy::byteorder::U32::from_bytes(*f_bytesin),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-gred-qopt`.
@@ -1218,11 +1384,9 @@ pub static STRUCT_TC_GRED_QOPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-gred-sopt` (12 bytes) of tc.
+/// `struct tc-gred-sopt` (12 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -1244,6 +1408,25 @@ pub struct TcGredSopt {
     pub flags: u8,
     /// `pad` (pad, 2 bytes).
     pub pad: [u8; 2],
+}
+
+impl f::view::ReadStruct for TcGredSopt {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<12>()?.as_slice();
+        let (f_dps, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_def_dp, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_grio, bytes) = bytes.split_first()?;
+        let (f_flags, bytes) = bytes.split_first()?;
+        let (f_pad, _) = bytes.split_first_chunk::<2>()?;
+        Some(Self {
+            dps: zerocopy::byteorder::U32::from_bytes(*f_dps),
+            def_dp: zerocopy::byteorder::U32::from_bytes(*f_def_dp),
+            grio: *f_grio,
+            flags: *f_flags,
+            pad: *f_pad,
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-gred-sopt`.
@@ -1298,11 +1481,11 @@ pub static STRUCT_TC_GRED_SOPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-hfsc-qopt` (2 bytes) of tc.
+/// `struct tc-hfsc-qopt` (2 bytes) of tc, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -1316,6 +1499,17 @@ pub static STRUCT_TC_GRED_SOPT: f::StructSpec = f::StructSpec {
 pub struct TcHfscQopt {
     /// `defcls` (u16).
     pub defcls: zerocopy::byteorder::U16<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcHfscQopt {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<2>()?.as_slice();
+        let (f_defcls, _) = bytes.split_first_chunk::<2>()?;
+        Some(Self {
+            defcls: zerocopy::byteorder::U16::from_bytes(*f_defcls),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-hfsc-qopt`.
@@ -1332,11 +1526,11 @@ pub static STRUCT_TC_HFSC_QOPT: f::StructSpec = f::StructSpec {
         display: f::DisplayHint::None,
     }],
 };
-/// `struct tc-mqprio-qopt` (82 bytes) of tc.
+/// `struct tc-mqprio-qopt` (82 bytes) of tc, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -1358,6 +1552,25 @@ pub struct TcMqprioQopt {
     pub count: [u8; 32],
     /// `offset` (binary, 32 bytes).
     pub offset: [u8; 32],
+}
+
+impl f::view::ReadStruct for TcMqprioQopt {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<82>()?.as_slice();
+        let (f_num_tc, bytes) = bytes.split_first()?;
+        let (f_prio_tc_map, bytes) = bytes.split_first_chunk::<16>()?;
+        let (f_hw, bytes) = bytes.split_first()?;
+        let (f_count, bytes) = bytes.split_first_chunk::<32>()?;
+        let (f_offset, _) = bytes.split_first_chunk::<32>()?;
+        Some(Self {
+            num_tc: *f_num_tc,
+            prio_tc_map: *f_prio_tc_map,
+            hw: *f_hw,
+            count: *f_count,
+            offset: *f_offset,
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-mqprio-qopt`.
@@ -1412,11 +1625,11 @@ pub static STRUCT_TC_MQPRIO_QOPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-multiq-qopt` (4 bytes) of tc.
+/// `struct tc-multiq-qopt` (4 bytes) of tc, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -1432,6 +1645,19 @@ pub struct TcMultiqQopt {
     pub bands: zerocopy::byteorder::U16<zerocopy::byteorder::NativeEndian>,
     /// `max-bands` (u16).
     pub max_bands: zerocopy::byteorder::U16<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcMultiqQopt {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<4>()?.as_slice();
+        let (f_bands, bytes) = bytes.split_first_chunk::<2>()?;
+        let (f_max_bands, _) = bytes.split_first_chunk::<2>()?;
+        Some(Self {
+            bands: zerocopy::byteorder::U16::from_bytes(*f_bands),
+            max_bands: zerocopy::byteorder::U16::from_bytes(*f_max_bands),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-multiq-qopt`.
@@ -1459,11 +1685,11 @@ pub static STRUCT_TC_MULTIQ_QOPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-netem-qopt` (24 bytes) of tc.
+/// `struct tc-netem-qopt` (24 bytes) of tc, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -1487,6 +1713,27 @@ pub struct TcNetemQopt {
     pub duplicate: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `jitter` (u32).
     pub jitter: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcNetemQopt {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<24>()?.as_slice();
+        let (f_latency, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_limit, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_loss, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_gap, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_duplicate, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_jitter, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            latency: zerocopy::byteorder::U32::from_bytes(*f_latency),
+            limit: zerocopy::byteorder::U32::from_bytes(*f_limit),
+            loss: zerocopy::byteorder::U32::from_bytes(*f_loss),
+            gap: zerocopy::byteorder::U32::from_bytes(*f_gap),
+            duplicate: zerocopy::byteorder::U32::from_bytes(*f_duplicate),
+            jitter: zerocopy::byteorder::U32::from_bytes(*f_jitter),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-netem-qopt`.
@@ -1550,11 +1797,9 @@ pub static STRUCT_TC_NETEM_QOPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-netem-gimodel` (20 bytes) of tc.
+/// `struct tc-netem-gimodel` (20 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -1576,6 +1821,25 @@ pub struct TcNetemGimodel {
     pub p14: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `p23` (u32).
     pub p23: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcNetemGimodel {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<20>()?.as_slice();
+        let (f_p13, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_p31, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_p32, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_p14, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_p23, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            p13: zerocopy::byteorder::U32::from_bytes(*f_p13),
+            p31: zerocopy::byteorder::U32::from_bytes(*f_p31),
+            p32: zerocopy::byteorder::U32::from_bytes(*f_p32),
+            p14: zerocopy::byteorder::U32::from_bytes(*f_p14),
+            p23: zerocopy::byteorder::U32::from_bytes(*f_p23),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-netem-gimodel`.
@@ -1630,11 +1894,9 @@ pub static STRUCT_TC_NETEM_GIMODEL: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-netem-gemodel` (16 bytes) of tc.
+/// `struct tc-netem-gemodel` (16 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -1654,6 +1916,23 @@ pub struct TcNetemGemodel {
     pub h: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `k1` (u32).
     pub k1: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcNetemGemodel {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<16>()?.as_slice();
+        let (f_p, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_r, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_h, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_k1, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            p: zerocopy::byteorder::U32::from_bytes(*f_p),
+            r: zerocopy::byteorder::U32::from_bytes(*f_r),
+            h: zerocopy::byteorder::U32::from_bytes(*f_h),
+            k1: zerocopy::byteorder::U32::from_bytes(*f_k1),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-netem-gemodel`.
@@ -1699,11 +1978,9 @@ pub static STRUCT_TC_NETEM_GEMODEL: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-netem-corr` (12 bytes) of tc.
+/// `struct tc-netem-corr` (12 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -1721,6 +1998,21 @@ pub struct TcNetemCorr {
     pub loss_corr: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `dup-corr` (u32).
     pub dup_corr: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcNetemCorr {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<12>()?.as_slice();
+        let (f_delay_corr, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_loss_corr, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_dup_corr, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            delay_corr: zerocopy::byteorder::U32::from_bytes(*f_delay_corr),
+            loss_corr: zerocopy::byteorder::U32::from_bytes(*f_loss_corr),
+            dup_corr: zerocopy::byteorder::U32::from_bytes(*f_dup_corr),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-netem-corr`.
@@ -1757,11 +2049,9 @@ pub static STRUCT_TC_NETEM_CORR: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-netem-reorder` (8 bytes) of tc.
+/// `struct tc-netem-reorder` (8 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -1777,6 +2067,19 @@ pub struct TcNetemReorder {
     pub probability: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `correlation` (u32).
     pub correlation: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcNetemReorder {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<8>()?.as_slice();
+        let (f_probability, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_correlation, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            probability: zerocopy::byteorder::U32::from_bytes(*f_probability),
+            correlation: zerocopy::byteorder::U32::from_bytes(*f_correlation),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-netem-reorder`.
@@ -1804,11 +2107,9 @@ pub static STRUCT_TC_NETEM_REORDER: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-netem-corrupt` (8 bytes) of tc.
+/// `struct tc-netem-corrupt` (8 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -1824,6 +2125,19 @@ pub struct TcNetemCorrupt {
     pub probability: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `correlation` (u32).
     pub correlation: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcNetemCorrupt {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<8>()?.as_slice();
+        let (f_probability, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_correlation, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            probability: zerocopy::byteorder::U32::from_bytes(*f_probability),
+            correlation: zerocopy::byteorder::U32::from_bytes(*f_correlation),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-netem-corrupt`.
@@ -1851,11 +2165,9 @@ pub static STRUCT_TC_NETEM_CORRUPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-netem-rate` (16 bytes) of tc.
+/// `struct tc-netem-rate` (16 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -1875,6 +2187,23 @@ pub struct TcNetemRate {
     pub cell_size: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `cell-overhead` (s32).
     pub cell_overhead: zerocopy::byteorder::I32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcNetemRate {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<16>()?.as_slice();
+        let (f_rate, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_packet_overhead, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_cell_size, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_cell_overhead, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            rate: zerocopy::byteorder::U32::from_bytes(*f_rate),
+            packet_overhead: zerocopy::byteorder::I32::from_bytes(*f_packet_overhead),
+            cell_size: zerocopy::byteorder::U32::from_bytes(*f_cell_size),
+            cell_overhead: zerocopy::byteorder::I32::from_bytes(*f_cell_overhead),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-netem-rate`.
@@ -1920,11 +2249,9 @@ pub static STRUCT_TC_NETEM_RATE: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-netem-slot` (40 bytes) of tc.
+/// `struct tc-netem-slot` (40 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -1948,6 +2275,27 @@ pub struct TcNetemSlot {
     pub dist_delay: zerocopy::byteorder::I64<zerocopy::byteorder::NativeEndian>,
     /// `dist-jitter` (s64).
     pub dist_jitter: zerocopy::byteorder::I64<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcNetemSlot {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<40>()?.as_slice();
+        let (f_min_delay, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_max_delay, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_max_packets, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_max_bytes, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_dist_delay, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_dist_jitter, _) = bytes.split_first_chunk::<8>()?;
+        Some(Self {
+            min_delay: zerocopy::byteorder::I64::from_bytes(*f_min_delay),
+            max_delay: zerocopy::byteorder::I64::from_bytes(*f_max_delay),
+            max_packets: zerocopy::byteorder::I32::from_bytes(*f_max_packets),
+            max_bytes: zerocopy::byteorder::I32::from_bytes(*f_max_bytes),
+            dist_delay: zerocopy::byteorder::I64::from_bytes(*f_dist_delay),
+            dist_jitter: zerocopy::byteorder::I64::from_bytes(*f_dist_jitter),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-netem-slot`.
@@ -2011,11 +2359,11 @@ pub static STRUCT_TC_NETEM_SLOT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-plug-qopt` (8 bytes) of tc.
+/// `struct tc-plug-qopt` (8 bytes) of tc, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -2031,6 +2379,19 @@ pub struct TcPlugQopt {
     pub action: zerocopy::byteorder::I32<zerocopy::byteorder::NativeEndian>,
     /// `limit` (u32).
     pub limit: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcPlugQopt {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<8>()?.as_slice();
+        let (f_action, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_limit, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            action: zerocopy::byteorder::I32::from_bytes(*f_action),
+            limit: zerocopy::byteorder::U32::from_bytes(*f_limit),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-plug-qopt`.
@@ -2058,11 +2419,11 @@ pub static STRUCT_TC_PLUG_QOPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-prio-qopt` (20 bytes) of tc.
+/// `struct tc-prio-qopt` (20 bytes) of tc, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -2078,6 +2439,19 @@ pub struct TcPrioQopt {
     pub bands: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `priomap` (binary, 16 bytes).
     pub priomap: [u8; 16],
+}
+
+impl f::view::ReadStruct for TcPrioQopt {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<20>()?.as_slice();
+        let (f_bands, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_priomap, _) = bytes.split_first_chunk::<16>()?;
+        Some(Self {
+            bands: zerocopy::byteorder::U32::from_bytes(*f_bands),
+            priomap: *f_priomap,
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-prio-qopt`.
@@ -2105,11 +2479,9 @@ pub static STRUCT_TC_PRIO_QOPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-red-qopt` (16 bytes) of tc.
+/// `struct tc-red-qopt` (16 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -2135,6 +2507,29 @@ pub struct TcRedQopt {
     pub scell_log: u8,
     /// `flags` (u8).
     pub flags: u8,
+}
+
+impl f::view::ReadStruct for TcRedQopt {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<16>()?.as_slice();
+        let (f_limit, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_qth_min, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_qth_max, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_wlog, bytes) = bytes.split_first()?;
+        let (f_plog, bytes) = bytes.split_first()?;
+        let (f_scell_log, bytes) = bytes.split_first()?;
+        let (f_flags, _) = bytes.split_first()?;
+        Some(Self {
+            limit: zerocopy::byteorder::U32::from_bytes(*f_limit),
+            qth_min: zerocopy::byteorder::U32::from_bytes(*f_qth_min),
+            qth_max: zerocopy::byteorder::U32::from_bytes(*f_qth_max),
+            wlog: *f_wlog,
+            plog: *f_plog,
+            scell_log: *f_scell_log,
+            flags: *f_flags,
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-red-qopt`.
@@ -2207,11 +2602,11 @@ pub static STRUCT_TC_RED_QOPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-sfb-qopt` (36 bytes) of tc.
+/// `struct tc-sfb-qopt` (36 bytes) of tc, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -2241,6 +2636,33 @@ pub struct TcSfbQopt {
     pub penalty_rate: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `penalty-burst` (u32).
     pub penalty_burst: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcSfbQopt {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<36>()?.as_slice();
+        let (f_rehash_interval, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_warmup_time, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_max, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_bin_size, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_increment, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_decrement, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_limit, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_penalty_rate, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_penalty_burst, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            rehash_interval: zerocopy::byteorder::U32::from_bytes(*f_rehash_interval),
+            warmup_time: zerocopy::byteorder::U32::from_bytes(*f_warmup_time),
+            max: zerocopy::byteorder::U32::from_bytes(*f_max),
+            bin_size: zerocopy::byteorder::U32::from_bytes(*f_bin_size),
+            increment: zerocopy::byteorder::U32::from_bytes(*f_increment),
+            decrement: zerocopy::byteorder::U32::from_bytes(*f_decrement),
+            limit: zerocopy::byteorder::U32::from_bytes(*f_limit),
+            penalty_rate: zerocopy::byteorder::U32::from_bytes(*f_penalty_rate),
+            penalty_burst: zerocopy::byteorder::U32::from_bytes(*f_penalty_burst),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-sfb-qopt`.
@@ -2331,11 +2753,11 @@ pub static STRUCT_TC_SFB_QOPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-sfq-qopt` (20 bytes) of tc.
+/// `struct tc-sfq-qopt` (20 bytes) of tc, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -2357,6 +2779,25 @@ pub struct TcSfqQopt {
     pub divisor: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `flows` (u32).
     pub flows: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcSfqQopt {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<20>()?.as_slice();
+        let (f_quantum, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_perturb_period, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_limit, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_divisor, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_flows, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            quantum: zerocopy::byteorder::U32::from_bytes(*f_quantum),
+            perturb_period: zerocopy::byteorder::I32::from_bytes(*f_perturb_period),
+            limit: zerocopy::byteorder::U32::from_bytes(*f_limit),
+            divisor: zerocopy::byteorder::U32::from_bytes(*f_divisor),
+            flows: zerocopy::byteorder::U32::from_bytes(*f_flows),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-sfq-qopt`.
@@ -2411,11 +2852,11 @@ pub static STRUCT_TC_SFQ_QOPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-sfqred-stats` (24 bytes) of tc.
+/// `struct tc-sfqred-stats` (24 bytes) of tc, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -2439,6 +2880,27 @@ pub struct TcSfqredStats {
     pub prob_mark_head: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `forced-mark-head` (u32).
     pub forced_mark_head: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcSfqredStats {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<24>()?.as_slice();
+        let (f_prob_drop, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_forced_drop, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_prob_mark, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_forced_mark, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_prob_mark_head, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_forced_mark_head, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            prob_drop: zerocopy::byteorder::U32::from_bytes(*f_prob_drop),
+            forced_drop: zerocopy::byteorder::U32::from_bytes(*f_forced_drop),
+            prob_mark: zerocopy::byteorder::U32::from_bytes(*f_prob_mark),
+            forced_mark: zerocopy::byteorder::U32::from_bytes(*f_forced_mark),
+            prob_mark_head: zerocopy::byteorder::U32::from_bytes(*f_prob_mark_head),
+            forced_mark_head: zerocopy::byteorder::U32::from_bytes(*f_forced_mark_head),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-sfqred-stats`.
@@ -2502,11 +2964,11 @@ pub static STRUCT_TC_SFQRED_STATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-sfq-qopt-v1` (72 bytes) of tc.
+/// `struct tc-sfq-qopt-v1` (72 bytes) of tc, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -2542,6 +3004,39 @@ pub struct TcSfqQoptV1 {
     pub max_p: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `stats` (struct tc-sfqred-stats).
     pub stats: TcSfqredStats,
+}
+
+impl f::view::ReadStruct for TcSfqQoptV1 {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<72>()?.as_slice();
+        let (f_v0, bytes) = bytes.split_first_chunk::<20>()?;
+        let (f_depth, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_headdrop, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_limit, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_qth_min, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_qth_max, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_wlog, bytes) = bytes.split_first()?;
+        let (f_plog, bytes) = bytes.split_first()?;
+        let (f_scell_log, bytes) = bytes.split_first()?;
+        let (f_flags, bytes) = bytes.split_first()?;
+        let (f_max_p, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_stats, _) = bytes.split_first_chunk::<24>()?;
+        Some(Self {
+            v0: <TcSfqQopt as f::view::ReadStruct>::read(f_v0)?,
+            depth: zerocopy::byteorder::U32::from_bytes(*f_depth),
+            headdrop: zerocopy::byteorder::U32::from_bytes(*f_headdrop),
+            limit: zerocopy::byteorder::U32::from_bytes(*f_limit),
+            qth_min: zerocopy::byteorder::U32::from_bytes(*f_qth_min),
+            qth_max: zerocopy::byteorder::U32::from_bytes(*f_qth_max),
+            wlog: *f_wlog,
+            plog: *f_plog,
+            scell_log: *f_scell_log,
+            flags: *f_flags,
+            max_p: zerocopy::byteorder::U32::from_bytes(*f_max_p),
+            stats: <TcSfqredStats as f::view::ReadStruct>::read(f_stats)?,
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-sfq-qopt-v1`.
@@ -2659,11 +3154,9 @@ pub static STRUCT_TC_SFQ_QOPT_V1: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-ratespec` (12 bytes) of tc.
+/// `struct tc-ratespec` (12 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -2689,6 +3182,29 @@ pub struct TcRatespec {
     pub pad_at_5: [u8; 3],
     /// `rate` (u32).
     pub rate: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcRatespec {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<12>()?.as_slice();
+        let (f_cell_log, bytes) = bytes.split_first()?;
+        let (f_linklayer, bytes) = bytes.split_first()?;
+        let (f_overhead, bytes) = bytes.split_first()?;
+        let (f_cell_align, bytes) = bytes.split_first()?;
+        let (f_mpu, bytes) = bytes.split_first()?;
+        let (f_pad_at_5, bytes) = bytes.split_first_chunk::<3>()?;
+        let (f_rate, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            cell_log: *f_cell_log,
+            linklayer: *f_linklayer,
+            overhead: *f_overhead,
+            cell_align: *f_cell_align,
+            mpu: *f_mpu,
+            pad_at_5: *f_pad_at_5,
+            rate: zerocopy::byteorder::U32::from_bytes(*f_rate),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-ratespec`.
@@ -2752,11 +3268,9 @@ pub static STRUCT_TC_RATESPEC: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-tbf-qopt` (36 bytes) of tc.
+/// `struct tc-tbf-qopt` (36 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -2778,6 +3292,25 @@ pub struct TcTbfQopt {
     pub buffer: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `mtu` (u32).
     pub mtu: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcTbfQopt {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<36>()?.as_slice();
+        let (f_rate, bytes) = bytes.split_first_chunk::<12>()?;
+        let (f_peakrate, bytes) = bytes.split_first_chunk::<12>()?;
+        let (f_limit, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_buffer, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_mtu, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            rate: <TcRatespec as f::view::ReadStruct>::read(f_rate)?,
+            peakrate: <TcRatespec as f::view::ReadStruct>::read(f_peakrate)?,
+            limit: zerocopy::byteorder::U32::from_bytes(*f_limit),
+            buffer: zerocopy::byteorder::U32::from_bytes(*f_buffer),
+            mtu: zerocopy::byteorder::U32::from_bytes(*f_mtu),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-tbf-qopt`.
@@ -2832,11 +3365,9 @@ pub static STRUCT_TC_TBF_QOPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-sizespec` (24 bytes) of tc.
+/// `struct tc-sizespec` (24 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -2864,6 +3395,31 @@ pub struct TcSizespec {
     pub mtu: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `tsize` (u32).
     pub tsize: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcSizespec {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<24>()?.as_slice();
+        let (f_cell_log, bytes) = bytes.split_first()?;
+        let (f_size_log, bytes) = bytes.split_first()?;
+        let (f_cell_align, bytes) = bytes.split_first_chunk::<2>()?;
+        let (f_overhead, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_linklayer, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_mpu, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_mtu, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_tsize, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            cell_log: *f_cell_log,
+            size_log: *f_size_log,
+            cell_align: zerocopy::byteorder::I16::from_bytes(*f_cell_align),
+            overhead: zerocopy::byteorder::I32::from_bytes(*f_overhead),
+            linklayer: zerocopy::byteorder::U32::from_bytes(*f_linklayer),
+            mpu: zerocopy::byteorder::U32::from_bytes(*f_mpu),
+            mtu: zerocopy::byteorder::U32::from_bytes(*f_mtu),
+            tsize: zerocopy::byteorder::U32::from_bytes(*f_tsize),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-sizespec`.
@@ -2945,11 +3501,9 @@ pub static STRUCT_TC_SIZESPEC: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct gnet-estimator` (2 bytes) of tc.
+/// `struct gnet-estimator` (2 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -2965,6 +3519,19 @@ pub struct GnetEstimator {
     pub interval: i8,
     /// `ewma-log` (u8).
     pub ewma_log: u8,
+}
+
+impl f::view::ReadStruct for GnetEstimator {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<2>()?.as_slice();
+        let (f_interval, bytes) = bytes.split_first_chunk::<1>()?;
+        let (f_ewma_log, _) = bytes.split_first()?;
+        Some(Self {
+            interval: i8::from_ne_bytes(*f_interval),
+            ewma_log: *f_ewma_log,
+        })
+    }
 }
 
 /// The layout of tc's `struct gnet-estimator`.
@@ -2992,11 +3559,11 @@ pub static STRUCT_GNET_ESTIMATOR: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-choke-xstats` (20 bytes) of tc.
+/// `struct tc-choke-xstats` (20 bytes) of tc, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -3018,6 +3585,25 @@ pub struct TcChokeXstats {
     pub marked: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `matched` (u32).
     pub matched: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcChokeXstats {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<20>()?.as_slice();
+        let (f_early, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_pdrop, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_other, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_marked, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_matched, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            early: zerocopy::byteorder::U32::from_bytes(*f_early),
+            pdrop: zerocopy::byteorder::U32::from_bytes(*f_pdrop),
+            other: zerocopy::byteorder::U32::from_bytes(*f_other),
+            marked: zerocopy::byteorder::U32::from_bytes(*f_marked),
+            matched: zerocopy::byteorder::U32::from_bytes(*f_matched),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-choke-xstats`.
@@ -3072,11 +3658,11 @@ pub static STRUCT_TC_CHOKE_XSTATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-codel-xstats` (36 bytes) of tc.
+/// `struct tc-codel-xstats` (36 bytes) of tc, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -3106,6 +3692,33 @@ pub struct TcCodelXstats {
     pub dropping: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `ce-mark` (u32).
     pub ce_mark: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcCodelXstats {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<36>()?.as_slice();
+        let (f_maxpacket, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_count, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_lastcount, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_ldelay, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_drop_next, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_drop_overlimit, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_ecn_mark, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_dropping, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_ce_mark, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            maxpacket: zerocopy::byteorder::U32::from_bytes(*f_maxpacket),
+            count: zerocopy::byteorder::U32::from_bytes(*f_count),
+            lastcount: zerocopy::byteorder::U32::from_bytes(*f_lastcount),
+            ldelay: zerocopy::byteorder::U32::from_bytes(*f_ldelay),
+            drop_next: zerocopy::byteorder::I32::from_bytes(*f_drop_next),
+            drop_overlimit: zerocopy::byteorder::U32::from_bytes(*f_drop_overlimit),
+            ecn_mark: zerocopy::byteorder::U32::from_bytes(*f_ecn_mark),
+            dropping: zerocopy::byteorder::U32::from_bytes(*f_dropping),
+            ce_mark: zerocopy::byteorder::U32::from_bytes(*f_ce_mark),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-codel-xstats`.
@@ -3196,11 +3809,11 @@ pub static STRUCT_TC_CODEL_XSTATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-fq-codel-xstats` (40 bytes) of tc.
+/// `struct tc-fq-codel-xstats` (40 bytes) of tc, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -3232,6 +3845,35 @@ pub struct TcFqCodelXstats {
     pub memory_usage: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `drop-overmemory` (u32).
     pub drop_overmemory: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcFqCodelXstats {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<40>()?.as_slice();
+        let (f_type_, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_maxpacket, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_drop_overlimit, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_ecn_mark, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_new_flow_count, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_new_flows_len, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_old_flows_len, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_ce_mark, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_memory_usage, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_drop_overmemory, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            type_: zerocopy::byteorder::U32::from_bytes(*f_type_),
+            maxpacket: zerocopy::byteorder::U32::from_bytes(*f_maxpacket),
+            drop_overlimit: zerocopy::byteorder::U32::from_bytes(*f_drop_overlimit),
+            ecn_mark: zerocopy::byteorder::U32::from_bytes(*f_ecn_mark),
+            new_flow_count: zerocopy::byteorder::U32::from_bytes(*f_new_flow_count),
+            new_flows_len: zerocopy::byteorder::U32::from_bytes(*f_new_flows_len),
+            old_flows_len: zerocopy::byteorder::U32::from_bytes(*f_old_flows_len),
+            ce_mark: zerocopy::byteorder::U32::from_bytes(*f_ce_mark),
+            memory_usage: zerocopy::byteorder::U32::from_bytes(*f_memory_usage),
+            drop_overmemory: zerocopy::byteorder::U32::from_bytes(*f_drop_overmemory),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-fq-codel-xstats`.
@@ -3331,11 +3973,11 @@ pub static STRUCT_TC_FQ_CODEL_XSTATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-dualpi2-xstats` (48 bytes) of tc.
+/// `struct tc-dualpi2-xstats` (48 bytes) of tc, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -3371,6 +4013,39 @@ pub struct TcDualpi2Xstats {
     pub max_memory_used: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `memory-limit` (u32).
     pub memory_limit: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcDualpi2Xstats {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<48>()?.as_slice();
+        let (f_prob, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_delay_c, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_delay_l, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_pkts_in_c, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_pkts_in_l, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_maxq, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_ecn_mark, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_step_mark, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_credit, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_memory_used, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_max_memory_used, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_memory_limit, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            prob: zerocopy::byteorder::U32::from_bytes(*f_prob),
+            delay_c: zerocopy::byteorder::U32::from_bytes(*f_delay_c),
+            delay_l: zerocopy::byteorder::U32::from_bytes(*f_delay_l),
+            pkts_in_c: zerocopy::byteorder::U32::from_bytes(*f_pkts_in_c),
+            pkts_in_l: zerocopy::byteorder::U32::from_bytes(*f_pkts_in_l),
+            maxq: zerocopy::byteorder::U32::from_bytes(*f_maxq),
+            ecn_mark: zerocopy::byteorder::U32::from_bytes(*f_ecn_mark),
+            step_mark: zerocopy::byteorder::U32::from_bytes(*f_step_mark),
+            credit: zerocopy::byteorder::I32::from_bytes(*f_credit),
+            memory_used: zerocopy::byteorder::U32::from_bytes(*f_memory_used),
+            max_memory_used: zerocopy::byteorder::U32::from_bytes(*f_max_memory_used),
+            memory_limit: zerocopy::byteorder::U32::from_bytes(*f_memory_limit),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-dualpi2-xstats`.
@@ -3488,11 +4163,11 @@ pub static STRUCT_TC_DUALPI2_XSTATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-fq-pie-xstats` (36 bytes) of tc.
+/// `struct tc-fq-pie-xstats` (36 bytes) of tc, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -3522,6 +4197,33 @@ pub struct TcFqPieXstats {
     pub old_flows_len: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `memory-usage` (u32).
     pub memory_usage: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcFqPieXstats {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<36>()?.as_slice();
+        let (f_packets_in, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_dropped, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_overlimit, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_overmemory, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_ecn_mark, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_new_flow_count, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_new_flows_len, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_old_flows_len, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_memory_usage, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            packets_in: zerocopy::byteorder::U32::from_bytes(*f_packets_in),
+            dropped: zerocopy::byteorder::U32::from_bytes(*f_dropped),
+            overlimit: zerocopy::byteorder::U32::from_bytes(*f_overlimit),
+            overmemory: zerocopy::byteorder::U32::from_bytes(*f_overmemory),
+            ecn_mark: zerocopy::byteorder::U32::from_bytes(*f_ecn_mark),
+            new_flow_count: zerocopy::byteorder::U32::from_bytes(*f_new_flow_count),
+            new_flows_len: zerocopy::byteorder::U32::from_bytes(*f_new_flows_len),
+            old_flows_len: zerocopy::byteorder::U32::from_bytes(*f_old_flows_len),
+            memory_usage: zerocopy::byteorder::U32::from_bytes(*f_memory_usage),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-fq-pie-xstats`.
@@ -3612,11 +4314,11 @@ pub static STRUCT_TC_FQ_PIE_XSTATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-fq-qd-stats` (152 bytes) of tc.
+/// `struct tc-fq-qd-stats` (152 bytes) of tc, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -3666,6 +4368,53 @@ pub struct TcFqQdStats {
     pub band_pkt_count: [u8; 12],
     /// `pad` (pad, 4 bytes).
     pub pad: [u8; 4],
+}
+
+impl f::view::ReadStruct for TcFqQdStats {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<152>()?.as_slice();
+        let (f_gc_flows, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_highprio_packets, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_tcp_retrans, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_throttled, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_flows_plimit, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_pkts_too_long, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_allocation_errors, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_time_next_delayed_flow, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_flows, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_inactive_flows, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_throttled_flows, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_unthrottle_latency_ns, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_ce_mark, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_horizon_drops, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_horizon_caps, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_fastpath_packets, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_band_drops, bytes) = bytes.split_first_chunk::<24>()?;
+        let (f_band_pkt_count, bytes) = bytes.split_first_chunk::<12>()?;
+        let (f_pad, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            gc_flows: zerocopy::byteorder::U64::from_bytes(*f_gc_flows),
+            highprio_packets: zerocopy::byteorder::U64::from_bytes(*f_highprio_packets),
+            tcp_retrans: zerocopy::byteorder::U64::from_bytes(*f_tcp_retrans),
+            throttled: zerocopy::byteorder::U64::from_bytes(*f_throttled),
+            flows_plimit: zerocopy::byteorder::U64::from_bytes(*f_flows_plimit),
+            pkts_too_long: zerocopy::byteorder::U64::from_bytes(*f_pkts_too_long),
+            allocation_errors: zerocopy::byteorder::U64::from_bytes(*f_allocation_errors),
+            time_next_delayed_flow: zerocopy::byteorder::I64::from_bytes(*f_time_next_delayed_flow),
+            flows: zerocopy::byteorder::U32::from_bytes(*f_flows),
+            inactive_flows: zerocopy::byteorder::U32::from_bytes(*f_inactive_flows),
+            throttled_flows: zerocopy::byteorder::U32::from_bytes(*f_throttled_flows),
+            unthrottle_latency_ns: zerocopy::byteorder::U32::from_bytes(*f_unthrottle_latency_ns),
+            ce_mark: zerocopy::byteorder::U64::from_bytes(*f_ce_mark),
+            horizon_drops: zerocopy::byteorder::U64::from_bytes(*f_horizon_drops),
+            horizon_caps: zerocopy::byteorder::U64::from_bytes(*f_horizon_caps),
+            fastpath_packets: zerocopy::byteorder::U64::from_bytes(*f_fastpath_packets),
+            band_drops: *f_band_drops,
+            band_pkt_count: *f_band_pkt_count,
+            pad: *f_pad,
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-fq-qd-stats`.
@@ -3846,11 +4595,11 @@ pub static STRUCT_TC_FQ_QD_STATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-hhf-xstats` (16 bytes) of tc.
+/// `struct tc-hhf-xstats` (16 bytes) of tc, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -3870,6 +4619,23 @@ pub struct TcHhfXstats {
     pub hh_tot_count: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `hh-cur-count` (u32).
     pub hh_cur_count: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcHhfXstats {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<16>()?.as_slice();
+        let (f_drop_overlimit, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_hh_overlimit, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_hh_tot_count, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_hh_cur_count, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            drop_overlimit: zerocopy::byteorder::U32::from_bytes(*f_drop_overlimit),
+            hh_overlimit: zerocopy::byteorder::U32::from_bytes(*f_hh_overlimit),
+            hh_tot_count: zerocopy::byteorder::U32::from_bytes(*f_hh_tot_count),
+            hh_cur_count: zerocopy::byteorder::U32::from_bytes(*f_hh_cur_count),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-hhf-xstats`.
@@ -3915,11 +4681,11 @@ pub static STRUCT_TC_HHF_XSTATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-pie-xstats` (40 bytes) of tc.
+/// `struct tc-pie-xstats` (40 bytes) of tc, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -3949,6 +4715,33 @@ pub struct TcPieXstats {
     pub maxq: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `ecn-mark` (u32).
     pub ecn_mark: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcPieXstats {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<40>()?.as_slice();
+        let (f_prob, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_delay, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_avg_dq_rate, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_dq_rate_estimating, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_packets_in, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_dropped, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_overlimit, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_maxq, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_ecn_mark, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            prob: zerocopy::byteorder::U64::from_bytes(*f_prob),
+            delay: zerocopy::byteorder::U32::from_bytes(*f_delay),
+            avg_dq_rate: zerocopy::byteorder::U32::from_bytes(*f_avg_dq_rate),
+            dq_rate_estimating: zerocopy::byteorder::U32::from_bytes(*f_dq_rate_estimating),
+            packets_in: zerocopy::byteorder::U32::from_bytes(*f_packets_in),
+            dropped: zerocopy::byteorder::U32::from_bytes(*f_dropped),
+            overlimit: zerocopy::byteorder::U32::from_bytes(*f_overlimit),
+            maxq: zerocopy::byteorder::U32::from_bytes(*f_maxq),
+            ecn_mark: zerocopy::byteorder::U32::from_bytes(*f_ecn_mark),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-pie-xstats`.
@@ -4039,11 +4832,11 @@ pub static STRUCT_TC_PIE_XSTATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-red-xstats` (16 bytes) of tc.
+/// `struct tc-red-xstats` (16 bytes) of tc, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -4063,6 +4856,23 @@ pub struct TcRedXstats {
     pub other: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `marked` (u32).
     pub marked: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcRedXstats {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<16>()?.as_slice();
+        let (f_early, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_pdrop, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_other, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_marked, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            early: zerocopy::byteorder::U32::from_bytes(*f_early),
+            pdrop: zerocopy::byteorder::U32::from_bytes(*f_pdrop),
+            other: zerocopy::byteorder::U32::from_bytes(*f_other),
+            marked: zerocopy::byteorder::U32::from_bytes(*f_marked),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-red-xstats`.
@@ -4108,11 +4918,11 @@ pub static STRUCT_TC_RED_XSTATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-sfb-xstats` (36 bytes) of tc.
+/// `struct tc-sfb-xstats` (36 bytes) of tc, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -4142,6 +4952,33 @@ pub struct TcSfbXstats {
     pub maxprob: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `avgprob` (u32).
     pub avgprob: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcSfbXstats {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<36>()?.as_slice();
+        let (f_earlydrop, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_penaltydrop, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_bucketdrop, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_queuedrop, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_childdrop, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_marked, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_maxqlen, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_maxprob, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_avgprob, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            earlydrop: zerocopy::byteorder::U32::from_bytes(*f_earlydrop),
+            penaltydrop: zerocopy::byteorder::U32::from_bytes(*f_penaltydrop),
+            bucketdrop: zerocopy::byteorder::U32::from_bytes(*f_bucketdrop),
+            queuedrop: zerocopy::byteorder::U32::from_bytes(*f_queuedrop),
+            childdrop: zerocopy::byteorder::U32::from_bytes(*f_childdrop),
+            marked: zerocopy::byteorder::U32::from_bytes(*f_marked),
+            maxqlen: zerocopy::byteorder::U32::from_bytes(*f_maxqlen),
+            maxprob: zerocopy::byteorder::U32::from_bytes(*f_maxprob),
+            avgprob: zerocopy::byteorder::U32::from_bytes(*f_avgprob),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-sfb-xstats`.
@@ -4232,11 +5069,11 @@ pub static STRUCT_TC_SFB_XSTATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-sfq-xstats` (4 bytes) of tc.
+/// `struct tc-sfq-xstats` (4 bytes) of tc, a header.
 #[derive(
     zerocopy::FromBytes,
-    zerocopy::IntoBytes,
     zerocopy::KnownLayout,
+    zerocopy::IntoBytes,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -4250,6 +5087,17 @@ pub static STRUCT_TC_SFB_XSTATS: f::StructSpec = f::StructSpec {
 pub struct TcSfqXstats {
     /// `allot` (s32).
     pub allot: zerocopy::byteorder::I32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcSfqXstats {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<4>()?.as_slice();
+        let (f_allot, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            allot: zerocopy::byteorder::I32::from_bytes(*f_allot),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-sfq-xstats`.
@@ -4266,11 +5114,9 @@ pub static STRUCT_TC_SFQ_XSTATS: f::StructSpec = f::StructSpec {
         display: f::DisplayHint::None,
     }],
 };
-/// `struct gnet-stats-basic` (16 bytes) of tc.
+/// `struct gnet-stats-basic` (16 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -4288,6 +5134,21 @@ pub struct GnetStatsBasic {
     pub packets: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// Padding C's alignment inserts.
     pub pad_at_12: [u8; 4],
+}
+
+impl f::view::ReadStruct for GnetStatsBasic {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<16>()?.as_slice();
+        let (f_bytes, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_packets, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_pad_at_12, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            bytes: zerocopy::byteorder::U64::from_bytes(*f_bytes),
+            packets: zerocopy::byteorder::U32::from_bytes(*f_packets),
+            pad_at_12: *f_pad_at_12,
+        })
+    }
 }
 
 /// The layout of tc's `struct gnet-stats-basic`.
@@ -4315,11 +5176,9 @@ pub static STRUCT_GNET_STATS_BASIC: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct gnet-stats-rate-est` (8 bytes) of tc.
+/// `struct gnet-stats-rate-est` (8 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -4335,6 +5194,19 @@ pub struct GnetStatsRateEst {
     pub bps: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `pps` (u32).
     pub pps: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for GnetStatsRateEst {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<8>()?.as_slice();
+        let (f_bps, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_pps, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            bps: zerocopy::byteorder::U32::from_bytes(*f_bps),
+            pps: zerocopy::byteorder::U32::from_bytes(*f_pps),
+        })
+    }
 }
 
 /// The layout of tc's `struct gnet-stats-rate-est`.
@@ -4362,11 +5234,9 @@ pub static STRUCT_GNET_STATS_RATE_EST: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct gnet-stats-rate-est64` (16 bytes) of tc.
+/// `struct gnet-stats-rate-est64` (16 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -4382,6 +5252,19 @@ pub struct GnetStatsRateEst64 {
     pub bps: zerocopy::byteorder::U64<zerocopy::byteorder::NativeEndian>,
     /// `pps` (u64).
     pub pps: zerocopy::byteorder::U64<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for GnetStatsRateEst64 {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<16>()?.as_slice();
+        let (f_bps, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_pps, _) = bytes.split_first_chunk::<8>()?;
+        Some(Self {
+            bps: zerocopy::byteorder::U64::from_bytes(*f_bps),
+            pps: zerocopy::byteorder::U64::from_bytes(*f_pps),
+        })
+    }
 }
 
 /// The layout of tc's `struct gnet-stats-rate-est64`.
@@ -4409,11 +5292,9 @@ pub static STRUCT_GNET_STATS_RATE_EST64: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct gnet-stats-queue` (20 bytes) of tc.
+/// `struct gnet-stats-queue` (20 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -4435,6 +5316,25 @@ pub struct GnetStatsQueue {
     pub requeues: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `overlimits` (u32).
     pub overlimits: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for GnetStatsQueue {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<20>()?.as_slice();
+        let (f_qlen, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_backlog, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_drops, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_requeues, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_overlimits, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            qlen: zerocopy::byteorder::U32::from_bytes(*f_qlen),
+            backlog: zerocopy::byteorder::U32::from_bytes(*f_backlog),
+            drops: zerocopy::byteorder::U32::from_bytes(*f_drops),
+            requeues: zerocopy::byteorder::U32::from_bytes(*f_requeues),
+            overlimits: zerocopy::byteorder::U32::from_bytes(*f_overlimits),
+        })
+    }
 }
 
 /// The layout of tc's `struct gnet-stats-queue`.
@@ -4489,11 +5389,9 @@ pub static STRUCT_GNET_STATS_QUEUE: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-u32-key` (16 bytes) of tc.
+/// `struct tc-u32-key` (16 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -4513,6 +5411,23 @@ pub struct TcU32Key {
     pub off: zerocopy::byteorder::I32<zerocopy::byteorder::NativeEndian>,
     /// `offmask` (s32).
     pub offmask: zerocopy::byteorder::I32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcU32Key {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<16>()?.as_slice();
+        let (f_mask, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_val, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_off, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_offmask, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            mask: zerocopy::byteorder::U32::from_bytes(*f_mask),
+            val: zerocopy::byteorder::U32::from_bytes(*f_val),
+            off: zerocopy::byteorder::I32::from_bytes(*f_off),
+            offmask: zerocopy::byteorder::I32::from_bytes(*f_offmask),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-u32-key`.
@@ -4558,11 +5473,9 @@ pub static STRUCT_TC_U32_KEY: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-u32-mark` (12 bytes) of tc.
+/// `struct tc-u32-mark` (12 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -4580,6 +5493,21 @@ pub struct TcU32Mark {
     pub mask: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `success` (u32).
     pub success: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcU32Mark {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<12>()?.as_slice();
+        let (f_val, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_mask, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_success, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            val: zerocopy::byteorder::U32::from_bytes(*f_val),
+            mask: zerocopy::byteorder::U32::from_bytes(*f_mask),
+            success: zerocopy::byteorder::U32::from_bytes(*f_success),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-u32-mark`.
@@ -4616,11 +5544,9 @@ pub static STRUCT_TC_U32_MARK: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-u32-sel` (32 bytes) of tc.
+/// `struct tc-u32-sel` (32 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -4652,6 +5578,35 @@ pub struct TcU32Sel {
     pub hmask: zerocopy::byteorder::U32<zerocopy::byteorder::BigEndian>,
     /// `keys` (struct tc-u32-key).
     pub keys: TcU32Key,
+}
+
+impl f::view::ReadStruct for TcU32Sel {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<32>()?.as_slice();
+        let (f_flags, bytes) = bytes.split_first()?;
+        let (f_offshift, bytes) = bytes.split_first()?;
+        let (f_nkeys, bytes) = bytes.split_first()?;
+        let (f_pad_at_3, bytes) = bytes.split_first_chunk::<1>()?;
+        let (f_offmask, bytes) = bytes.split_first_chunk::<2>()?;
+        let (f_off, bytes) = bytes.split_first_chunk::<2>()?;
+        let (f_offoff, bytes) = bytes.split_first_chunk::<2>()?;
+        let (f_hoff, bytes) = bytes.split_first_chunk::<2>()?;
+        let (f_hmask, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_keys, _) = bytes.split_first_chunk::<16>()?;
+        Some(Self {
+            flags: *f_flags,
+            offshift: *f_offshift,
+            nkeys: *f_nkeys,
+            pad_at_3: *f_pad_at_3,
+            offmask: zerocopy::byteorder::U16::from_bytes(*f_offmask),
+            off: zerocopy::byteorder::U16::from_bytes(*f_off),
+            offoff: zerocopy::byteorder::I16::from_bytes(*f_offoff),
+            hoff: zerocopy::byteorder::I16::from_bytes(*f_hoff),
+            hmask: zerocopy::byteorder::U32::from_bytes(*f_hmask),
+            keys: <TcU32Key as f::view::ReadStruct>::read(f_keys)?,
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-u32-sel`.
@@ -4742,11 +5697,9 @@ pub static STRUCT_TC_U32_SEL: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-u32-pcnt` (24 bytes) of tc.
+/// `struct tc-u32-pcnt` (24 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -4764,6 +5717,21 @@ pub struct TcU32Pcnt {
     pub rhit: zerocopy::byteorder::U64<zerocopy::byteorder::NativeEndian>,
     /// `kcnts` (u64).
     pub kcnts: zerocopy::byteorder::U64<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcU32Pcnt {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<24>()?.as_slice();
+        let (f_rcnt, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_rhit, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_kcnts, _) = bytes.split_first_chunk::<8>()?;
+        Some(Self {
+            rcnt: zerocopy::byteorder::U64::from_bytes(*f_rcnt),
+            rhit: zerocopy::byteorder::U64::from_bytes(*f_rhit),
+            kcnts: zerocopy::byteorder::U64::from_bytes(*f_kcnts),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-u32-pcnt`.
@@ -4800,11 +5768,9 @@ pub static STRUCT_TC_U32_PCNT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tcf-t` (32 bytes) of tc.
+/// `struct tcf-t` (32 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -4824,6 +5790,23 @@ pub struct TcfT {
     pub expires: zerocopy::byteorder::U64<zerocopy::byteorder::NativeEndian>,
     /// `firstuse` (u64).
     pub firstuse: zerocopy::byteorder::U64<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcfT {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<32>()?.as_slice();
+        let (f_install, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_lastuse, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_expires, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_firstuse, _) = bytes.split_first_chunk::<8>()?;
+        Some(Self {
+            install: zerocopy::byteorder::U64::from_bytes(*f_install),
+            lastuse: zerocopy::byteorder::U64::from_bytes(*f_lastuse),
+            expires: zerocopy::byteorder::U64::from_bytes(*f_expires),
+            firstuse: zerocopy::byteorder::U64::from_bytes(*f_firstuse),
+        })
+    }
 }
 
 /// The layout of tc's `struct tcf-t`.
@@ -4869,11 +5852,9 @@ pub static STRUCT_TCF_T: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-gact` (20 bytes) of tc.
+/// `struct tc-gact` (20 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -4895,6 +5876,25 @@ pub struct TcGact {
     pub refcnt: zerocopy::byteorder::I32<zerocopy::byteorder::NativeEndian>,
     /// `bindcnt` (s32).
     pub bindcnt: zerocopy::byteorder::I32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcGact {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<20>()?.as_slice();
+        let (f_index, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_capab, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_action, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_refcnt, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_bindcnt, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            index: zerocopy::byteorder::U32::from_bytes(*f_index),
+            capab: zerocopy::byteorder::U32::from_bytes(*f_capab),
+            action: zerocopy::byteorder::I32::from_bytes(*f_action),
+            refcnt: zerocopy::byteorder::I32::from_bytes(*f_refcnt),
+            bindcnt: zerocopy::byteorder::I32::from_bytes(*f_bindcnt),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-gact`.
@@ -4949,11 +5949,9 @@ pub static STRUCT_TC_GACT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-gact-p` (8 bytes) of tc.
+/// `struct tc-gact-p` (8 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -4971,6 +5969,21 @@ pub struct TcGactP {
     pub pval: zerocopy::byteorder::U16<zerocopy::byteorder::NativeEndian>,
     /// `paction` (s32).
     pub paction: zerocopy::byteorder::I32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcGactP {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<8>()?.as_slice();
+        let (f_ptype, bytes) = bytes.split_first_chunk::<2>()?;
+        let (f_pval, bytes) = bytes.split_first_chunk::<2>()?;
+        let (f_paction, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            ptype: zerocopy::byteorder::U16::from_bytes(*f_ptype),
+            pval: zerocopy::byteorder::U16::from_bytes(*f_pval),
+            paction: zerocopy::byteorder::I32::from_bytes(*f_paction),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-gact-p`.
@@ -5007,11 +6020,9 @@ pub static STRUCT_TC_GACT_P: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tcf-ematch-tree-hdr` (4 bytes) of tc.
+/// `struct tcf-ematch-tree-hdr` (4 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -5027,6 +6038,19 @@ pub struct TcfEmatchTreeHdr {
     pub nmatches: zerocopy::byteorder::U16<zerocopy::byteorder::NativeEndian>,
     /// `progid` (u16).
     pub progid: zerocopy::byteorder::U16<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcfEmatchTreeHdr {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<4>()?.as_slice();
+        let (f_nmatches, bytes) = bytes.split_first_chunk::<2>()?;
+        let (f_progid, _) = bytes.split_first_chunk::<2>()?;
+        Some(Self {
+            nmatches: zerocopy::byteorder::U16::from_bytes(*f_nmatches),
+            progid: zerocopy::byteorder::U16::from_bytes(*f_progid),
+        })
+    }
 }
 
 /// The layout of tc's `struct tcf-ematch-tree-hdr`.
@@ -5054,11 +6078,9 @@ pub static STRUCT_TCF_EMATCH_TREE_HDR: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-basic-pcnt` (16 bytes) of tc.
+/// `struct tc-basic-pcnt` (16 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -5074,6 +6096,19 @@ pub struct TcBasicPcnt {
     pub rcnt: zerocopy::byteorder::U64<zerocopy::byteorder::NativeEndian>,
     /// `rhit` (u64).
     pub rhit: zerocopy::byteorder::U64<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcBasicPcnt {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<16>()?.as_slice();
+        let (f_rcnt, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_rhit, _) = bytes.split_first_chunk::<8>()?;
+        Some(Self {
+            rcnt: zerocopy::byteorder::U64::from_bytes(*f_rcnt),
+            rhit: zerocopy::byteorder::U64::from_bytes(*f_rhit),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-basic-pcnt`.
@@ -5101,11 +6136,9 @@ pub static STRUCT_TC_BASIC_PCNT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-matchall-pcnt` (8 bytes) of tc.
+/// `struct tc-matchall-pcnt` (8 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -5119,6 +6152,17 @@ pub static STRUCT_TC_BASIC_PCNT: f::StructSpec = f::StructSpec {
 pub struct TcMatchallPcnt {
     /// `rhit` (u64).
     pub rhit: zerocopy::byteorder::U64<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcMatchallPcnt {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<8>()?.as_slice();
+        let (f_rhit, _) = bytes.split_first_chunk::<8>()?;
+        Some(Self {
+            rhit: zerocopy::byteorder::U64::from_bytes(*f_rhit),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-matchall-pcnt`.
@@ -5135,11 +6179,9 @@ pub static STRUCT_TC_MATCHALL_PCNT: f::StructSpec = f::StructSpec {
         display: f::DisplayHint::None,
     }],
 };
-/// `struct tc-mpls` (24 bytes) of tc.
+/// `struct tc-mpls` (24 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -5163,6 +6205,27 @@ pub struct TcMpls {
     pub bindcnt: zerocopy::byteorder::I32<zerocopy::byteorder::NativeEndian>,
     /// `m-action` (s32).
     pub m_action: zerocopy::byteorder::I32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcMpls {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<24>()?.as_slice();
+        let (f_index, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_capab, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_action, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_refcnt, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_bindcnt, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_m_action, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            index: zerocopy::byteorder::U32::from_bytes(*f_index),
+            capab: zerocopy::byteorder::U32::from_bytes(*f_capab),
+            action: zerocopy::byteorder::I32::from_bytes(*f_action),
+            refcnt: zerocopy::byteorder::I32::from_bytes(*f_refcnt),
+            bindcnt: zerocopy::byteorder::I32::from_bytes(*f_bindcnt),
+            m_action: zerocopy::byteorder::I32::from_bytes(*f_m_action),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-mpls`.
@@ -5226,11 +6289,9 @@ pub static STRUCT_TC_MPLS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-police` (56 bytes) of tc.
+/// `struct tc-police` (56 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -5262,6 +6323,35 @@ pub struct TcPolice {
     pub bindcnt: zerocopy::byteorder::I32<zerocopy::byteorder::NativeEndian>,
     /// `capab` (u32).
     pub capab: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcPolice {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<56>()?.as_slice();
+        let (f_index, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_action, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_limit, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_burst, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_mtu, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_rate, bytes) = bytes.split_first_chunk::<12>()?;
+        let (f_peakrate, bytes) = bytes.split_first_chunk::<12>()?;
+        let (f_refcnt, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_bindcnt, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_capab, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            index: zerocopy::byteorder::U32::from_bytes(*f_index),
+            action: zerocopy::byteorder::I32::from_bytes(*f_action),
+            limit: zerocopy::byteorder::U32::from_bytes(*f_limit),
+            burst: zerocopy::byteorder::U32::from_bytes(*f_burst),
+            mtu: zerocopy::byteorder::U32::from_bytes(*f_mtu),
+            rate: <TcRatespec as f::view::ReadStruct>::read(f_rate)?,
+            peakrate: <TcRatespec as f::view::ReadStruct>::read(f_peakrate)?,
+            refcnt: zerocopy::byteorder::I32::from_bytes(*f_refcnt),
+            bindcnt: zerocopy::byteorder::I32::from_bytes(*f_bindcnt),
+            capab: zerocopy::byteorder::U32::from_bytes(*f_capab),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-police`.
@@ -5361,11 +6451,9 @@ pub static STRUCT_TC_POLICE: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-pedit-sel` (48 bytes) of tc.
+/// `struct tc-pedit-sel` (48 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -5395,6 +6483,33 @@ pub struct TcPeditSel {
     pub pad_at_22: [u8; 2],
     /// `keys` (struct tc-pedit-key).
     pub keys: TcPeditKey,
+}
+
+impl f::view::ReadStruct for TcPeditSel {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<48>()?.as_slice();
+        let (f_index, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_capab, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_action, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_refcnt, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_bindcnt, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_nkeys, bytes) = bytes.split_first()?;
+        let (f_flags, bytes) = bytes.split_first()?;
+        let (f_pad_at_22, bytes) = bytes.split_first_chunk::<2>()?;
+        let (f_keys, _) = bytes.split_first_chunk::<24>()?;
+        Some(Self {
+            index: zerocopy::byteorder::U32::from_bytes(*f_index),
+            capab: zerocopy::byteorder::U32::from_bytes(*f_capab),
+            action: zerocopy::byteorder::I32::from_bytes(*f_action),
+            refcnt: zerocopy::byteorder::I32::from_bytes(*f_refcnt),
+            bindcnt: zerocopy::byteorder::I32::from_bytes(*f_bindcnt),
+            nkeys: *f_nkeys,
+            flags: *f_flags,
+            pad_at_22: *f_pad_at_22,
+            keys: <TcPeditKey as f::view::ReadStruct>::read(f_keys)?,
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-pedit-sel`.
@@ -5476,11 +6591,9 @@ pub static STRUCT_TC_PEDIT_SEL: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-pedit-key` (24 bytes) of tc.
+/// `struct tc-pedit-key` (24 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -5504,6 +6617,27 @@ pub struct TcPeditKey {
     pub offmask: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
     /// `shift` (u32).
     pub shift: zerocopy::byteorder::U32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcPeditKey {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<24>()?.as_slice();
+        let (f_mask, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_val, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_off, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_at, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_offmask, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_shift, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            mask: zerocopy::byteorder::U32::from_bytes(*f_mask),
+            val: zerocopy::byteorder::U32::from_bytes(*f_val),
+            off: zerocopy::byteorder::U32::from_bytes(*f_off),
+            at: zerocopy::byteorder::U32::from_bytes(*f_at),
+            offmask: zerocopy::byteorder::U32::from_bytes(*f_offmask),
+            shift: zerocopy::byteorder::U32::from_bytes(*f_shift),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-pedit-key`.
@@ -5567,11 +6701,9 @@ pub static STRUCT_TC_PEDIT_KEY: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-vlan` (24 bytes) of tc.
+/// `struct tc-vlan` (24 bytes) of tc, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -5595,6 +6727,27 @@ pub struct TcVlan {
     pub bindcnt: zerocopy::byteorder::I32<zerocopy::byteorder::NativeEndian>,
     /// `v-action` (s32).
     pub v_action: zerocopy::byteorder::I32<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for TcVlan {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<24>()?.as_slice();
+        let (f_index, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_capab, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_action, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_refcnt, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_bindcnt, bytes) = bytes.split_first_chunk::<4>()?;
+        let (f_v_action, _) = bytes.split_first_chunk::<4>()?;
+        Some(Self {
+            index: zerocopy::byteorder::U32::from_bytes(*f_index),
+            capab: zerocopy::byteorder::U32::from_bytes(*f_capab),
+            action: zerocopy::byteorder::I32::from_bytes(*f_action),
+            refcnt: zerocopy::byteorder::I32::from_bytes(*f_refcnt),
+            bindcnt: zerocopy::byteorder::I32::from_bytes(*f_bindcnt),
+            v_action: zerocopy::byteorder::I32::from_bytes(*f_v_action),
+        })
+    }
 }
 
 /// The layout of tc's `struct tc-vlan`.
@@ -12869,7 +14022,7 @@ impl<'a> ActBpfAttrs<'a> {
 
     /// `tm` (`TCA_ACT_BPF_TM`, binary).
     #[inline]
-    pub fn tm(&self) -> Option<&'a TcfT> {
+    pub fn tm(&self) -> Option<TcfT> {
         self.0.structure(0)
     }
 
@@ -12938,7 +14091,7 @@ impl<'a> ActConnmarkAttrs<'a> {
 
     /// `tm` (`TCA_CONNMARK_TM`, binary).
     #[inline]
-    pub fn tm(&self) -> Option<&'a TcfT> {
+    pub fn tm(&self) -> Option<TcfT> {
         self.0.structure(1)
     }
 }
@@ -12964,7 +14117,7 @@ impl<'a> ActCsumAttrs<'a> {
 
     /// `tm` (`TCA_CSUM_TM`, binary).
     #[inline]
-    pub fn tm(&self) -> Option<&'a TcfT> {
+    pub fn tm(&self) -> Option<TcfT> {
         self.0.structure(1)
     }
 }
@@ -13038,7 +14191,7 @@ impl<'a> ActCtAttrs<'a> {
 
     /// `tm` (`TCA_CT_TM`, binary).
     #[inline]
-    pub fn tm(&self) -> Option<&'a TcfT> {
+    pub fn tm(&self) -> Option<TcfT> {
         self.0.structure(1)
     }
 
@@ -13169,7 +14322,7 @@ impl<'a> ActCtinfoAttrs<'a> {
 
     /// `tm` (`TCA_CTINFO_TM`, binary).
     #[inline]
-    pub fn tm(&self) -> Option<&'a TcfT> {
+    pub fn tm(&self) -> Option<TcfT> {
         self.0.structure(1)
     }
 
@@ -13242,19 +14395,19 @@ impl<'a> ActGactAttrs<'a> {
 
     /// `tm` (`TCA_GACT_TM`, binary).
     #[inline]
-    pub fn tm(&self) -> Option<&'a TcfT> {
+    pub fn tm(&self) -> Option<TcfT> {
         self.0.structure(0)
     }
 
     /// `parms` (`TCA_GACT_PARMS`, binary).
     #[inline]
-    pub fn parms(&self) -> Option<&'a TcGact> {
+    pub fn parms(&self) -> Option<TcGact> {
         self.0.structure(1)
     }
 
     /// `prob` (`TCA_GACT_PROB`, binary).
     #[inline]
-    pub fn prob(&self) -> Option<&'a TcGactP> {
+    pub fn prob(&self) -> Option<TcGactP> {
         self.0.structure(2)
     }
 }
@@ -13295,7 +14448,7 @@ impl<'a> ActGateAttrs<'a> {
 
     /// `tm` (`TCA_GATE_TM`, binary).
     #[inline]
-    pub fn tm(&self) -> Option<&'a TcfT> {
+    pub fn tm(&self) -> Option<TcfT> {
         self.0.structure(0)
     }
 
@@ -13381,7 +14534,7 @@ impl<'a> ActIfeAttrs<'a> {
 
     /// `tm` (`TCA_IFE_TM`, binary).
     #[inline]
-    pub fn tm(&self) -> Option<&'a TcfT> {
+    pub fn tm(&self) -> Option<TcfT> {
         self.0.structure(1)
     }
 
@@ -13428,7 +14581,7 @@ impl<'a> ActMirredAttrs<'a> {
 
     /// `tm` (`TCA_MIRRED_TM`, binary).
     #[inline]
-    pub fn tm(&self) -> Option<&'a TcfT> {
+    pub fn tm(&self) -> Option<TcfT> {
         self.0.structure(0)
     }
 
@@ -13476,13 +14629,13 @@ impl<'a> ActMplsAttrs<'a> {
 
     /// `tm` (`TCA_MPLS_TM`, binary).
     #[inline]
-    pub fn tm(&self) -> Option<&'a TcfT> {
+    pub fn tm(&self) -> Option<TcfT> {
         self.0.structure(0)
     }
 
     /// `parms` (`TCA_MPLS_PARMS`, binary).
     #[inline]
-    pub fn parms(&self) -> Option<&'a TcMpls> {
+    pub fn parms(&self) -> Option<TcMpls> {
         self.0.structure(1)
     }
 
@@ -13538,7 +14691,7 @@ impl<'a> ActNatAttrs<'a> {
 
     /// `tm` (`TCA_NAT_TM`, binary).
     #[inline]
-    pub fn tm(&self) -> Option<&'a TcfT> {
+    pub fn tm(&self) -> Option<TcfT> {
         self.0.structure(1)
     }
 }
@@ -13568,13 +14721,13 @@ impl<'a> ActPeditAttrs<'a> {
 
     /// `tm` (`TCA_PEDIT_TM`, binary).
     #[inline]
-    pub fn tm(&self) -> Option<&'a TcfT> {
+    pub fn tm(&self) -> Option<TcfT> {
         self.0.structure(0)
     }
 
     /// `parms` (`TCA_PEDIT_PARMS`, binary).
     #[inline]
-    pub fn parms(&self) -> Option<&'a TcPeditSel> {
+    pub fn parms(&self) -> Option<TcPeditSel> {
         self.0.structure(1)
     }
 
@@ -13622,13 +14775,13 @@ impl<'a> ActSampleAttrs<'a> {
 
     /// `tm` (`TCA_SAMPLE_TM`, binary).
     #[inline]
-    pub fn tm(&self) -> Option<&'a TcfT> {
+    pub fn tm(&self) -> Option<TcfT> {
         self.0.structure(0)
     }
 
     /// `parms` (`TCA_SAMPLE_PARMS`, binary).
     #[inline]
-    pub fn parms(&self) -> Option<&'a TcGact> {
+    pub fn parms(&self) -> Option<TcGact> {
         self.0.structure(1)
     }
 
@@ -13669,7 +14822,7 @@ impl<'a> ActSimpleAttrs<'a> {
 
     /// `tm` (`TCA_DEF_TM`, binary).
     #[inline]
-    pub fn tm(&self) -> Option<&'a TcfT> {
+    pub fn tm(&self) -> Option<TcfT> {
         self.0.structure(0)
     }
 
@@ -13722,7 +14875,7 @@ impl<'a> ActSkbeditAttrs<'a> {
 
     /// `tm` (`TCA_SKBEDIT_TM`, binary).
     #[inline]
-    pub fn tm(&self) -> Option<&'a TcfT> {
+    pub fn tm(&self) -> Option<TcfT> {
         self.0.structure(0)
     }
 
@@ -13799,7 +14952,7 @@ impl<'a> ActSkbmodAttrs<'a> {
 
     /// `tm` (`TCA_SKBMOD_TM`, binary).
     #[inline]
-    pub fn tm(&self) -> Option<&'a TcfT> {
+    pub fn tm(&self) -> Option<TcfT> {
         self.0.structure(0)
     }
 
@@ -13881,7 +15034,7 @@ impl<'a> ActTunnelKeyAttrs<'a> {
 
     /// `tm` (`TCA_TUNNEL_KEY_TM`, binary).
     #[inline]
-    pub fn tm(&self) -> Option<&'a TcfT> {
+    pub fn tm(&self) -> Option<TcfT> {
         self.0.structure(0)
     }
 
@@ -13989,13 +15142,13 @@ impl<'a> ActVlanAttrs<'a> {
 
     /// `tm` (`TCA_VLAN_TM`, binary).
     #[inline]
-    pub fn tm(&self) -> Option<&'a TcfT> {
+    pub fn tm(&self) -> Option<TcfT> {
         self.0.structure(0)
     }
 
     /// `parms` (`TCA_VLAN_PARMS`, binary).
     #[inline]
-    pub fn parms(&self) -> Option<&'a TcVlan> {
+    pub fn parms(&self) -> Option<TcVlan> {
         self.0.structure(1)
     }
 
@@ -14099,7 +15252,7 @@ impl<'a> Attrs<'a> {
 
     /// `stats` (`TCA_STATS`, binary).
     #[inline]
-    pub fn stats(&self) -> Option<&'a TcStats> {
+    pub fn stats(&self) -> Option<TcStats> {
         self.0.structure(2)
     }
 
@@ -14111,7 +15264,7 @@ impl<'a> Attrs<'a> {
 
     /// `rate` (`TCA_RATE`, binary).
     #[inline]
-    pub fn rate(&self) -> Option<&'a GnetEstimator> {
+    pub fn rate(&self) -> Option<GnetEstimator> {
         self.0.structure(4)
     }
 
@@ -14227,7 +15380,7 @@ impl<'a> BasicAttrs<'a> {
 
     /// `pcnt` (`TCA_BASIC_PCNT`, binary).
     #[inline]
-    pub fn pcnt(&self) -> Option<&'a TcBasicPcnt> {
+    pub fn pcnt(&self) -> Option<TcBasicPcnt> {
         self.0.structure(4)
     }
 }
@@ -14893,7 +16046,7 @@ impl<'a> CbsAttrs<'a> {
 
     /// `parms` (`TCA_CBS_PARMS`, binary).
     #[inline]
-    pub fn parms(&self) -> Option<&'a TcCbsQopt> {
+    pub fn parms(&self) -> Option<TcCbsQopt> {
         self.0.structure(0)
     }
 }
@@ -14953,7 +16106,7 @@ impl<'a> ChokeAttrs<'a> {
 
     /// `parms` (`TCA_CHOKE_PARMS`, binary).
     #[inline]
-    pub fn parms(&self) -> Option<&'a TcRedQopt> {
+    pub fn parms(&self) -> Option<TcRedQopt> {
         self.0.structure(0)
     }
 
@@ -15199,7 +16352,7 @@ impl<'a> EmatchAttrs<'a> {
 
     /// `tree-hdr` (`TCA_EMATCH_TREE_HDR`, binary).
     #[inline]
-    pub fn tree_hdr(&self) -> Option<&'a TcfEmatchTreeHdr> {
+    pub fn tree_hdr(&self) -> Option<TcfEmatchTreeHdr> {
         self.0.structure(0)
     }
 
@@ -15223,7 +16376,7 @@ impl<'a> EtfAttrs<'a> {
 
     /// `parms` (`TCA_ETF_PARMS`, binary).
     #[inline]
-    pub fn parms(&self) -> Option<&'a TcEtfQopt> {
+    pub fn parms(&self) -> Option<TcEtfQopt> {
         self.0.structure(0)
     }
 }
@@ -16900,7 +18053,7 @@ impl<'a> FqAttrs<'a> {
 
     /// `priomap` (`TCA_FQ_PRIOMAP`, binary).
     #[inline]
-    pub fn priomap(&self) -> Option<&'a TcPrioQopt> {
+    pub fn priomap(&self) -> Option<TcPrioQopt> {
         self.0.structure(15)
     }
 
@@ -17229,7 +18382,7 @@ impl<'a> GredAttrs<'a> {
 
     /// `dps` (`TCA_GRED_DPS`, binary).
     #[inline]
-    pub fn dps(&self) -> Option<&'a TcGredSopt> {
+    pub fn dps(&self) -> Option<TcGredSopt> {
         self.0.structure(2)
     }
 
@@ -17391,13 +18544,13 @@ impl<'a> HtbAttrs<'a> {
 
     /// `parms` (`TCA_HTB_PARMS`, binary).
     #[inline]
-    pub fn parms(&self) -> Option<&'a TcHtbOpt> {
+    pub fn parms(&self) -> Option<TcHtbOpt> {
         self.0.structure(0)
     }
 
     /// `init` (`TCA_HTB_INIT`, binary).
     #[inline]
-    pub fn init(&self) -> Option<&'a TcHtbGlob> {
+    pub fn init(&self) -> Option<TcHtbGlob> {
         self.0.structure(1)
     }
 
@@ -17478,7 +18631,7 @@ impl<'a> MatchallAttrs<'a> {
 
     /// `pcnt` (`TCA_MATCHALL_PCNT`, binary).
     #[inline]
-    pub fn pcnt(&self) -> Option<&'a TcMatchallPcnt> {
+    pub fn pcnt(&self) -> Option<TcMatchallPcnt> {
         self.0.structure(3)
     }
 }
@@ -17540,7 +18693,7 @@ impl<'a> NetemAttrs<'a> {
 
     /// `corr` (`TCA_NETEM_CORR`, binary).
     #[inline]
-    pub fn corr(&self) -> Option<&'a TcNetemCorr> {
+    pub fn corr(&self) -> Option<TcNetemCorr> {
         self.0.structure(0)
     }
 
@@ -17552,13 +18705,13 @@ impl<'a> NetemAttrs<'a> {
 
     /// `reorder` (`TCA_NETEM_REORDER`, binary).
     #[inline]
-    pub fn reorder(&self) -> Option<&'a TcNetemReorder> {
+    pub fn reorder(&self) -> Option<TcNetemReorder> {
         self.0.structure(2)
     }
 
     /// `corrupt` (`TCA_NETEM_CORRUPT`, binary).
     #[inline]
-    pub fn corrupt(&self) -> Option<&'a TcNetemCorrupt> {
+    pub fn corrupt(&self) -> Option<TcNetemCorrupt> {
         self.0.structure(3)
     }
 
@@ -17570,7 +18723,7 @@ impl<'a> NetemAttrs<'a> {
 
     /// `rate` (`TCA_NETEM_RATE`, binary).
     #[inline]
-    pub fn rate(&self) -> Option<&'a TcNetemRate> {
+    pub fn rate(&self) -> Option<TcNetemRate> {
         self.0.structure(5)
     }
 
@@ -17606,7 +18759,7 @@ impl<'a> NetemAttrs<'a> {
 
     /// `slot` (`TCA_NETEM_SLOT`, binary).
     #[inline]
-    pub fn slot(&self) -> Option<&'a TcNetemSlot> {
+    pub fn slot(&self) -> Option<TcNetemSlot> {
         self.0.structure(11)
     }
 
@@ -17640,13 +18793,13 @@ impl<'a> NetemLossAttrs<'a> {
 
     /// `gi` (`NETEM_LOSS_GI`, binary).
     #[inline]
-    pub fn gi(&self) -> Option<&'a TcNetemGimodel> {
+    pub fn gi(&self) -> Option<TcNetemGimodel> {
         self.0.structure(0)
     }
 
     /// `ge` (`NETEM_LOSS_GE`, binary).
     #[inline]
-    pub fn ge(&self) -> Option<&'a TcNetemGemodel> {
+    pub fn ge(&self) -> Option<TcNetemGemodel> {
         self.0.structure(1)
     }
 }
@@ -17771,7 +18924,7 @@ impl<'a> PoliceAttrs<'a> {
 
     /// `tbf` (`TCA_POLICE_TBF`, binary).
     #[inline]
-    pub fn tbf(&self) -> Option<&'a TcPolice> {
+    pub fn tbf(&self) -> Option<TcPolice> {
         self.0.structure(0)
     }
 
@@ -17801,7 +18954,7 @@ impl<'a> PoliceAttrs<'a> {
 
     /// `tm` (`TCA_POLICE_TM`, binary).
     #[inline]
-    pub fn tm(&self) -> Option<&'a TcfT> {
+    pub fn tm(&self) -> Option<TcfT> {
         self.0.structure(5)
     }
 
@@ -17884,7 +19037,7 @@ impl<'a> RedAttrs<'a> {
 
     /// `parms` (`TCA_RED_PARMS`, binary).
     #[inline]
-    pub fn parms(&self) -> Option<&'a TcRedQopt> {
+    pub fn parms(&self) -> Option<TcRedQopt> {
         self.0.structure(0)
     }
 
@@ -18033,7 +19186,7 @@ impl<'a> TaprioAttrs<'a> {
 
     /// `priomap` (`TCA_TAPRIO_ATTR_PRIOMAP`, binary).
     #[inline]
-    pub fn priomap(&self) -> Option<&'a TcMqprioQopt> {
+    pub fn priomap(&self) -> Option<TcMqprioQopt> {
         self.0.structure(0)
     }
 
@@ -18230,7 +19383,7 @@ impl<'a> TbfAttrs<'a> {
 
     /// `parms` (`TCA_TBF_PARMS`, binary).
     #[inline]
-    pub fn parms(&self) -> Option<&'a TcTbfQopt> {
+    pub fn parms(&self) -> Option<TcTbfQopt> {
         self.0.structure(0)
     }
 
@@ -18416,7 +19569,7 @@ impl<'a> TcaStabAttrs<'a> {
 
     /// `base` (`TCA_STAB_BASE`, binary).
     #[inline]
-    pub fn base(&self) -> Option<&'a TcSizespec> {
+    pub fn base(&self) -> Option<TcSizespec> {
         self.0.structure(0)
     }
 
@@ -18462,19 +19615,19 @@ impl<'a> TcaStatsAttrs<'a> {
 
     /// `basic` (`TCA_STATS_BASIC`, binary).
     #[inline]
-    pub fn basic(&self) -> Option<&'a GnetStatsBasic> {
+    pub fn basic(&self) -> Option<GnetStatsBasic> {
         self.0.structure(0)
     }
 
     /// `rate-est` (`TCA_STATS_RATE_EST`, binary).
     #[inline]
-    pub fn rate_est(&self) -> Option<&'a GnetStatsRateEst> {
+    pub fn rate_est(&self) -> Option<GnetStatsRateEst> {
         self.0.structure(1)
     }
 
     /// `queue` (`TCA_STATS_QUEUE`, binary).
     #[inline]
-    pub fn queue(&self) -> Option<&'a GnetStatsQueue> {
+    pub fn queue(&self) -> Option<GnetStatsQueue> {
         self.0.structure(2)
     }
 
@@ -18486,13 +19639,13 @@ impl<'a> TcaStatsAttrs<'a> {
 
     /// `rate-est64` (`TCA_STATS_RATE_EST64`, binary).
     #[inline]
-    pub fn rate_est64(&self) -> Option<&'a GnetStatsRateEst64> {
+    pub fn rate_est64(&self) -> Option<GnetStatsRateEst64> {
         self.0.structure(4)
     }
 
     /// `basic-hw` (`TCA_STATS_BASIC_HW`, binary).
     #[inline]
-    pub fn basic_hw(&self) -> Option<&'a GnetStatsBasic> {
+    pub fn basic_hw(&self) -> Option<GnetStatsBasic> {
         self.0.structure(6)
     }
 
@@ -18571,7 +19724,7 @@ impl<'a> U32Attrs<'a> {
 
     /// `sel` (`TCA_U32_SEL`, binary).
     #[inline]
-    pub fn sel(&self) -> Option<&'a TcU32Sel> {
+    pub fn sel(&self) -> Option<TcU32Sel> {
         self.0.structure(4)
     }
 
@@ -18595,13 +19748,13 @@ impl<'a> U32Attrs<'a> {
 
     /// `pcnt` (`TCA_U32_PCNT`, binary).
     #[inline]
-    pub fn pcnt(&self) -> Option<&'a TcU32Pcnt> {
+    pub fn pcnt(&self) -> Option<TcU32Pcnt> {
         self.0.structure(8)
     }
 
     /// `mark` (`TCA_U32_MARK`, binary).
     #[inline]
-    pub fn mark(&self) -> Option<&'a TcU32Mark> {
+    pub fn mark(&self) -> Option<TcU32Mark> {
         self.0.structure(9)
     }
 

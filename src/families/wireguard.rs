@@ -142,11 +142,9 @@ pub static ENUM_WGALLOWEDIP_FLAGS: f::EnumSpec = f::EnumSpec {
     }],
 };
 
-/// `struct --kernel-timespec` (16 bytes) of wireguard.
+/// `struct --kernel-timespec` (16 bytes) of wireguard, a struct.
 #[derive(
-    zerocopy::FromBytes,
     zerocopy::IntoBytes,
-    zerocopy::KnownLayout,
     zerocopy::Immutable,
     zerocopy::Unaligned,
     Clone,
@@ -162,6 +160,19 @@ pub struct KernelTimespec {
     pub sec: zerocopy::byteorder::U64<zerocopy::byteorder::NativeEndian>,
     /// `nsec` (u64).
     pub nsec: zerocopy::byteorder::U64<zerocopy::byteorder::NativeEndian>,
+}
+
+impl f::view::ReadStruct for KernelTimespec {
+    #[inline]
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let bytes = bytes.first_chunk::<16>()?.as_slice();
+        let (f_sec, bytes) = bytes.split_first_chunk::<8>()?;
+        let (f_nsec, _) = bytes.split_first_chunk::<8>()?;
+        Some(Self {
+            sec: zerocopy::byteorder::U64::from_bytes(*f_sec),
+            nsec: zerocopy::byteorder::U64::from_bytes(*f_nsec),
+        })
+    }
 }
 
 /// The layout of wireguard's `struct --kernel-timespec`.
@@ -757,7 +768,7 @@ impl<'a> Wgpeer<'a> {
 
     /// `last-handshake-time` (`WGPEER_A_LAST_HANDSHAKE_TIME`, binary).
     #[inline]
-    pub fn last_handshake_time(&self) -> Option<&'a KernelTimespec> {
+    pub fn last_handshake_time(&self) -> Option<KernelTimespec> {
         self.0.structure(6)
     }
 

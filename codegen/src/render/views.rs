@@ -151,7 +151,7 @@ impl Gen<'_> {
             ),
             "string" => g("Option<&'a [u8]>".into(), format!("self.0.string({i})")),
             "binary" if a.display.is_none() && !a.multi => match self.struct_type(&a.structure) {
-                Some(s) => g(format!("Option<&'a {s}>"), format!("self.0.structure({i})")),
+                Some(s) => g(format!("Option<{s}>"), format!("self.0.structure({i})")),
                 None => g("Option<&'a [u8]>".into(), format!("self.0.get({i})")),
             },
             ty => {
