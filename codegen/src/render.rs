@@ -121,7 +121,6 @@ fn opt_ref(name: &Option<String>, f: fn(&str) -> String) -> String {
 }
 
 /// A struct member's C layout and Rust type.
-#[derive(Clone)]
 struct Field {
     name: String,
     member: Member,
@@ -510,20 +509,23 @@ impl Gen<'_> {
         // (`ReadStruct`): zerocopy's `FromBytes` derive costs most of
         // what the structs cost to compile.
         let (kind, in_place) = if viewed_in_place {
-            ("header", "zerocopy::FromBytes, zerocopy::KnownLayout, ")
+            (
+                "a fixed header, viewed in place",
+                "zerocopy::FromBytes, zerocopy::KnownLayout, ",
+            )
         } else {
-            ("struct", "")
+            ("read by value", "")
         };
         let _ = writeln!(
             out,
-            "/// `struct {}` ({} bytes) of {fam}, a {kind}.\n#[derive({in_place}zerocopy::IntoBytes, zerocopy::Immutable, zerocopy::Unaligned, Clone, Copy, Debug, PartialEq, Eq{default})]\n#[repr(C)]\npub struct {} {{",
+            "/// `struct {}` ({} bytes) of {fam}, {kind}.\n#[derive({in_place}zerocopy::IntoBytes, zerocopy::Immutable, zerocopy::Unaligned, Clone, Copy, Debug, PartialEq, Eq{default})]\n#[repr(C)]\npub struct {} {{",
             s.name,
             layout.size,
             camel(&s.name)
         );
         let mut reads = String::new();
         let mut values = String::new();
-        let fields = layout.fields.clone();
+        let fields = &layout.fields;
         for (i, fd) in fields.iter().enumerate() {
             let rest = if i + 1 == fields.len() { "_" } else { "bytes" };
             let size = fd.size;

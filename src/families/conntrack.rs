@@ -659,7 +659,7 @@ pub static ENUM_NF_CT_STATUS: f::EnumSpec = f::EnumSpec {
     ],
 };
 
-/// `struct nfgenmsg` (4 bytes) of conntrack, a header.
+/// `struct nfgenmsg` (4 bytes) of conntrack, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -732,7 +732,7 @@ pub static STRUCT_NFGENMSG: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct nf-ct-tcp-flags-mask` (2 bytes) of conntrack, a struct.
+/// `struct nf-ct-tcp-flags-mask` (2 bytes) of conntrack, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,

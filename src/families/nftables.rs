@@ -2987,7 +2987,7 @@ pub static ENUM_LOG_FLAGS: f::EnumSpec = f::EnumSpec {
     ],
 };
 
-/// `struct nfgenmsg` (4 bytes) of nftables, a header.
+/// `struct nfgenmsg` (4 bytes) of nftables, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,

@@ -2372,7 +2372,7 @@ pub static ENUM_PROTOCOL_FEATURES: f::EnumSpec = f::EnumSpec {
     }],
 };
 
-/// `struct sta-flag-update` (8 bytes) of nl80211, a struct.
+/// `struct sta-flag-update` (8 bytes) of nl80211, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,

@@ -79,7 +79,7 @@ pub static ENUM_USER_FEATURES: f::EnumSpec = f::EnumSpec {
     ],
 };
 
-/// `struct ovs-header` (4 bytes) of ovs_datapath, a header.
+/// `struct ovs-header` (4 bytes) of ovs_datapath, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -124,7 +124,7 @@ pub static STRUCT_OVS_HEADER: f::StructSpec = f::StructSpec {
         display: f::DisplayHint::None,
     }],
 };
-/// `struct ovs-dp-stats` (32 bytes) of ovs_datapath, a struct.
+/// `struct ovs-dp-stats` (32 bytes) of ovs_datapath, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -208,7 +208,7 @@ pub static STRUCT_OVS_DP_STATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-dp-megaflow-stats` (32 bytes) of ovs_datapath, a struct.
+/// `struct ovs-dp-megaflow-stats` (32 bytes) of ovs_datapath, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,

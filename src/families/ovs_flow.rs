@@ -314,7 +314,7 @@ pub static ENUM_CT_STATE_FLAGS: f::EnumSpec = f::EnumSpec {
     ],
 };
 
-/// `struct ovs-header` (4 bytes) of ovs_flow, a header.
+/// `struct ovs-header` (4 bytes) of ovs_flow, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -359,7 +359,7 @@ pub static STRUCT_OVS_HEADER: f::StructSpec = f::StructSpec {
         display: f::DisplayHint::None,
     }],
 };
-/// `struct ovs-flow-stats` (16 bytes) of ovs_flow, a struct.
+/// `struct ovs-flow-stats` (16 bytes) of ovs_flow, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -417,7 +417,7 @@ pub static STRUCT_OVS_FLOW_STATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-key-ethernet` (12 bytes) of ovs_flow, a struct.
+/// `struct ovs-key-ethernet` (12 bytes) of ovs_flow, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -475,7 +475,7 @@ pub static STRUCT_OVS_KEY_ETHERNET: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-key-mpls` (4 bytes) of ovs_flow, a struct.
+/// `struct ovs-key-mpls` (4 bytes) of ovs_flow, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -518,7 +518,7 @@ pub static STRUCT_OVS_KEY_MPLS: f::StructSpec = f::StructSpec {
         display: f::DisplayHint::None,
     }],
 };
-/// `struct ovs-key-ipv4` (12 bytes) of ovs_flow, a struct.
+/// `struct ovs-key-ipv4` (12 bytes) of ovs_flow, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -628,7 +628,7 @@ pub static STRUCT_OVS_KEY_IPV4: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-key-ipv6` (40 bytes) of ovs_flow, a struct.
+/// `struct ovs-key-ipv6` (40 bytes) of ovs_flow, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -751,7 +751,7 @@ pub static STRUCT_OVS_KEY_IPV6: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-key-ipv6-exthdrs` (2 bytes) of ovs_flow, a struct.
+/// `struct ovs-key-ipv6-exthdrs` (2 bytes) of ovs_flow, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -794,7 +794,7 @@ pub static STRUCT_OVS_KEY_IPV6_EXTHDRS: f::StructSpec = f::StructSpec {
         display: f::DisplayHint::None,
     }],
 };
-/// `struct ovs-key-tcp` (4 bytes) of ovs_flow, a struct.
+/// `struct ovs-key-tcp` (4 bytes) of ovs_flow, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -852,7 +852,7 @@ pub static STRUCT_OVS_KEY_TCP: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-key-udp` (4 bytes) of ovs_flow, a struct.
+/// `struct ovs-key-udp` (4 bytes) of ovs_flow, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -910,7 +910,7 @@ pub static STRUCT_OVS_KEY_UDP: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-key-sctp` (4 bytes) of ovs_flow, a struct.
+/// `struct ovs-key-sctp` (4 bytes) of ovs_flow, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -968,7 +968,7 @@ pub static STRUCT_OVS_KEY_SCTP: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-key-icmp` (2 bytes) of ovs_flow, a struct.
+/// `struct ovs-key-icmp` (2 bytes) of ovs_flow, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -1026,7 +1026,7 @@ pub static STRUCT_OVS_KEY_ICMP: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-key-arp` (24 bytes) of ovs_flow, a struct.
+/// `struct ovs-key-arp` (24 bytes) of ovs_flow, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -1127,7 +1127,7 @@ pub static STRUCT_OVS_KEY_ARP: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-key-nd` (28 bytes) of ovs_flow, a struct.
+/// `struct ovs-key-nd` (28 bytes) of ovs_flow, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -1198,7 +1198,7 @@ pub static STRUCT_OVS_KEY_ND: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-key-ct-tuple-ipv4` (16 bytes) of ovs_flow, a struct.
+/// `struct ovs-key-ct-tuple-ipv4` (16 bytes) of ovs_flow, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -1299,7 +1299,7 @@ pub static STRUCT_OVS_KEY_CT_TUPLE_IPV4: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-action-push-vlan` (4 bytes) of ovs_flow, a struct.
+/// `struct ovs-action-push-vlan` (4 bytes) of ovs_flow, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -1357,7 +1357,7 @@ pub static STRUCT_OVS_ACTION_PUSH_VLAN: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-action-hash` (8 bytes) of ovs_flow, a struct.
+/// `struct ovs-action-hash` (8 bytes) of ovs_flow, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -1415,7 +1415,7 @@ pub static STRUCT_OVS_ACTION_HASH: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-action-push-mpls` (8 bytes) of ovs_flow, a struct.
+/// `struct ovs-action-push-mpls` (8 bytes) of ovs_flow, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -1473,7 +1473,7 @@ pub static STRUCT_OVS_ACTION_PUSH_MPLS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ovs-action-add-mpls` (12 bytes) of ovs_flow, a struct.
+/// `struct ovs-action-add-mpls` (12 bytes) of ovs_flow, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,

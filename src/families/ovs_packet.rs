@@ -15,7 +15,7 @@ use crate::families as f;
 pub const OVS_PACKET_FAMILY_NAME: &str = "ovs_packet";
 /// The generic netlink family version.
 pub const OVS_PACKET_FAMILY_VERSION: u8 = 1;
-/// `struct ovs-header` (4 bytes) of ovs_packet, a header.
+/// `struct ovs-header` (4 bytes) of ovs_packet, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,

@@ -130,7 +130,7 @@ pub static ENUM_VPORT_TYPE: f::EnumSpec = f::EnumSpec {
     ],
 };
 
-/// `struct ovs-header` (4 bytes) of ovs_vport, a header.
+/// `struct ovs-header` (4 bytes) of ovs_vport, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -175,7 +175,7 @@ pub static STRUCT_OVS_HEADER: f::StructSpec = f::StructSpec {
         display: f::DisplayHint::None,
     }],
 };
-/// `struct ovs-vport-stats` (64 bytes) of ovs_vport, a struct.
+/// `struct ovs-vport-stats` (64 bytes) of ovs_vport, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,

@@ -147,7 +147,7 @@ pub static ENUM_IFA_FLAGS: f::EnumSpec = f::EnumSpec {
     ],
 };
 
-/// `struct ifaddrmsg` (8 bytes) of rt-addr, a header.
+/// `struct ifaddrmsg` (8 bytes) of rt-addr, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -246,7 +246,7 @@ pub static STRUCT_IFADDRMSG: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifa-cacheinfo` (16 bytes) of rt-addr, a struct.
+/// `struct ifa-cacheinfo` (16 bytes) of rt-addr, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,

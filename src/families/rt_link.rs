@@ -2751,7 +2751,7 @@ pub static ENUM_BR_STP_MODE: f::EnumSpec = f::EnumSpec {
     ],
 };
 
-/// `struct rtgenmsg` (1 bytes) of rt-link, a struct.
+/// `struct rtgenmsg` (1 bytes) of rt-link, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -2792,7 +2792,7 @@ pub static STRUCT_RTGENMSG: f::StructSpec = f::StructSpec {
         display: f::DisplayHint::None,
     }],
 };
-/// `struct ifinfomsg` (16 bytes) of rt-link, a header.
+/// `struct ifinfomsg` (16 bytes) of rt-link, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -2904,7 +2904,7 @@ pub static STRUCT_IFINFOMSG: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-bridge-id` (8 bytes) of rt-link, a struct.
+/// `struct ifla-bridge-id` (8 bytes) of rt-link, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -2962,7 +2962,7 @@ pub static STRUCT_IFLA_BRIDGE_ID: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-cacheinfo` (16 bytes) of rt-link, a struct.
+/// `struct ifla-cacheinfo` (16 bytes) of rt-link, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -3046,7 +3046,7 @@ pub static STRUCT_IFLA_CACHEINFO: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct rtnl-link-stats` (96 bytes) of rt-link, a struct.
+/// `struct rtnl-link-stats` (96 bytes) of rt-link, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -3390,7 +3390,7 @@ pub static STRUCT_RTNL_LINK_STATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct rtnl-link-stats64` (200 bytes) of rt-link, a struct.
+/// `struct rtnl-link-stats64` (200 bytes) of rt-link, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -3747,7 +3747,7 @@ pub static STRUCT_RTNL_LINK_STATS64: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct rtnl-link-ifmap` (32 bytes) of rt-link, a struct.
+/// `struct rtnl-link-ifmap` (32 bytes) of rt-link, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -3861,7 +3861,7 @@ pub static STRUCT_RTNL_LINK_IFMAP: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct br-boolopt-multi` (8 bytes) of rt-link, a struct.
+/// `struct br-boolopt-multi` (8 bytes) of rt-link, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -3919,7 +3919,7 @@ pub static STRUCT_BR_BOOLOPT_MULTI: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct if-stats-msg` (12 bytes) of rt-link, a header.
+/// `struct if-stats-msg` (12 bytes) of rt-link, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -4005,7 +4005,7 @@ pub static STRUCT_IF_STATS_MSG: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-vlan-flags` (8 bytes) of rt-link, a struct.
+/// `struct ifla-vlan-flags` (8 bytes) of rt-link, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -4063,7 +4063,7 @@ pub static STRUCT_IFLA_VLAN_FLAGS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-vlan-qos-mapping` (8 bytes) of rt-link, a struct.
+/// `struct ifla-vlan-qos-mapping` (8 bytes) of rt-link, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -4121,7 +4121,7 @@ pub static STRUCT_IFLA_VLAN_QOS_MAPPING: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-geneve-port-range` (4 bytes) of rt-link, a struct.
+/// `struct ifla-geneve-port-range` (4 bytes) of rt-link, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -4179,7 +4179,7 @@ pub static STRUCT_IFLA_GENEVE_PORT_RANGE: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-vf-mac` (36 bytes) of rt-link, a struct.
+/// `struct ifla-vf-mac` (36 bytes) of rt-link, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -4237,7 +4237,7 @@ pub static STRUCT_IFLA_VF_MAC: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-vf-vlan` (12 bytes) of rt-link, a struct.
+/// `struct ifla-vf-vlan` (12 bytes) of rt-link, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -4308,7 +4308,7 @@ pub static STRUCT_IFLA_VF_VLAN: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-vf-tx-rate` (8 bytes) of rt-link, a struct.
+/// `struct ifla-vf-tx-rate` (8 bytes) of rt-link, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -4366,7 +4366,7 @@ pub static STRUCT_IFLA_VF_TX_RATE: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-vf-spoofchk` (8 bytes) of rt-link, a struct.
+/// `struct ifla-vf-spoofchk` (8 bytes) of rt-link, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -4424,7 +4424,7 @@ pub static STRUCT_IFLA_VF_SPOOFCHK: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-vf-link-state` (8 bytes) of rt-link, a struct.
+/// `struct ifla-vf-link-state` (8 bytes) of rt-link, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -4482,7 +4482,7 @@ pub static STRUCT_IFLA_VF_LINK_STATE: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-vf-rate` (12 bytes) of rt-link, a struct.
+/// `struct ifla-vf-rate` (12 bytes) of rt-link, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -4553,7 +4553,7 @@ pub static STRUCT_IFLA_VF_RATE: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-vf-rss-query-en` (8 bytes) of rt-link, a struct.
+/// `struct ifla-vf-rss-query-en` (8 bytes) of rt-link, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -4611,7 +4611,7 @@ pub static STRUCT_IFLA_VF_RSS_QUERY_EN: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-vf-trust` (8 bytes) of rt-link, a struct.
+/// `struct ifla-vf-trust` (8 bytes) of rt-link, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -4669,7 +4669,7 @@ pub static STRUCT_IFLA_VF_TRUST: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-vf-guid` (16 bytes) of rt-link, a struct.
+/// `struct ifla-vf-guid` (16 bytes) of rt-link, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -4731,7 +4731,7 @@ pub static STRUCT_IFLA_VF_GUID: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ifla-vf-vlan-info` (16 bytes) of rt-link, a struct.
+/// `struct ifla-vf-vlan-info` (16 bytes) of rt-link, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,

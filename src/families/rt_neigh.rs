@@ -453,7 +453,7 @@ pub static ENUM_RTM_TYPE: f::EnumSpec = f::EnumSpec {
     ],
 };
 
-/// `struct ndmsg` (12 bytes) of rt-neigh, a header.
+/// `struct ndmsg` (12 bytes) of rt-neigh, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -565,7 +565,7 @@ pub static STRUCT_NDMSG: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ndtmsg` (4 bytes) of rt-neigh, a header.
+/// `struct ndtmsg` (4 bytes) of rt-neigh, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -625,7 +625,7 @@ pub static STRUCT_NDTMSG: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct nda-cacheinfo` (16 bytes) of rt-neigh, a struct.
+/// `struct nda-cacheinfo` (16 bytes) of rt-neigh, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -709,7 +709,7 @@ pub static STRUCT_NDA_CACHEINFO: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ndt-config` (32 bytes) of rt-neigh, a struct.
+/// `struct ndt-config` (32 bytes) of rt-neigh, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -858,7 +858,7 @@ pub static STRUCT_NDT_CONFIG: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct ndt-stats` (88 bytes) of rt-neigh, a struct.
+/// `struct ndt-stats` (88 bytes) of rt-neigh, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,

@@ -277,7 +277,7 @@ pub static ENUM_DEL_REASON: f::EnumSpec = f::EnumSpec {
     ],
 };
 
-/// `struct rtmsg` (12 bytes) of rt-route, a header.
+/// `struct rtmsg` (12 bytes) of rt-route, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -428,7 +428,7 @@ pub static STRUCT_RTMSG: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct rta-cacheinfo` (20 bytes) of rt-route, a struct.
+/// `struct rta-cacheinfo` (20 bytes) of rt-route, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,

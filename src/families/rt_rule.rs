@@ -162,7 +162,7 @@ pub static ENUM_FR_ACT: f::EnumSpec = f::EnumSpec {
     ],
 };
 
-/// `struct rtgenmsg` (4 bytes) of rt-rule, a struct.
+/// `struct rtgenmsg` (4 bytes) of rt-rule, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -220,7 +220,7 @@ pub static STRUCT_RTGENMSG: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct fib-rule-hdr` (12 bytes) of rt-rule, a header.
+/// `struct fib-rule-hdr` (12 bytes) of rt-rule, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -371,7 +371,7 @@ pub static STRUCT_FIB_RULE_HDR: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct fib-rule-port-range` (4 bytes) of rt-rule, a struct.
+/// `struct fib-rule-port-range` (4 bytes) of rt-rule, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -429,7 +429,7 @@ pub static STRUCT_FIB_RULE_PORT_RANGE: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct fib-rule-uid-range` (8 bytes) of rt-rule, a struct.
+/// `struct fib-rule-uid-range` (8 bytes) of rt-rule, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,

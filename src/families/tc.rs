@@ -446,7 +446,7 @@ pub static ENUM_DUALPI2_SPLIT_GSO: f::EnumSpec = f::EnumSpec {
     ],
 };
 
-/// `struct tcmsg` (20 bytes) of tc, a header.
+/// `struct tcmsg` (20 bytes) of tc, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -558,7 +558,7 @@ pub static STRUCT_TCMSG: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-stats` (40 bytes) of tc, a struct.
+/// `struct tc-stats` (40 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -698,7 +698,7 @@ pub static STRUCT_TC_STATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-cbs-qopt` (20 bytes) of tc, a struct.
+/// `struct tc-cbs-qopt` (20 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -808,7 +808,7 @@ pub static STRUCT_TC_CBS_QOPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-etf-qopt` (12 bytes) of tc, a struct.
+/// `struct tc-etf-qopt` (12 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -879,7 +879,7 @@ pub static STRUCT_TC_ETF_QOPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-fifo-qopt` (4 bytes) of tc, a header.
+/// `struct tc-fifo-qopt` (4 bytes) of tc, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -924,7 +924,7 @@ pub static STRUCT_TC_FIFO_QOPT: f::StructSpec = f::StructSpec {
         display: f::DisplayHint::None,
     }],
 };
-/// `struct tc-htb-opt` (44 bytes) of tc, a struct.
+/// `struct tc-htb-opt` (44 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -1047,7 +1047,7 @@ pub static STRUCT_TC_HTB_OPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-htb-glob` (20 bytes) of tc, a struct.
+/// `struct tc-htb-glob` (20 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -1144,7 +1144,7 @@ pub static STRUCT_TC_HTB_GLOB: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-gred-qopt` (52 bytes) of tc, a struct.
+/// `struct tc-gred-qopt` (52 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -1384,7 +1384,7 @@ pub static STRUCT_TC_GRED_QOPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-gred-sopt` (12 bytes) of tc, a struct.
+/// `struct tc-gred-sopt` (12 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -1481,7 +1481,7 @@ pub static STRUCT_TC_GRED_SOPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-hfsc-qopt` (2 bytes) of tc, a header.
+/// `struct tc-hfsc-qopt` (2 bytes) of tc, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -1526,7 +1526,7 @@ pub static STRUCT_TC_HFSC_QOPT: f::StructSpec = f::StructSpec {
         display: f::DisplayHint::None,
     }],
 };
-/// `struct tc-mqprio-qopt` (82 bytes) of tc, a header.
+/// `struct tc-mqprio-qopt` (82 bytes) of tc, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -1625,7 +1625,7 @@ pub static STRUCT_TC_MQPRIO_QOPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-multiq-qopt` (4 bytes) of tc, a header.
+/// `struct tc-multiq-qopt` (4 bytes) of tc, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -1685,7 +1685,7 @@ pub static STRUCT_TC_MULTIQ_QOPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-netem-qopt` (24 bytes) of tc, a header.
+/// `struct tc-netem-qopt` (24 bytes) of tc, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -1797,7 +1797,7 @@ pub static STRUCT_TC_NETEM_QOPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-netem-gimodel` (20 bytes) of tc, a struct.
+/// `struct tc-netem-gimodel` (20 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -1894,7 +1894,7 @@ pub static STRUCT_TC_NETEM_GIMODEL: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-netem-gemodel` (16 bytes) of tc, a struct.
+/// `struct tc-netem-gemodel` (16 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -1978,7 +1978,7 @@ pub static STRUCT_TC_NETEM_GEMODEL: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-netem-corr` (12 bytes) of tc, a struct.
+/// `struct tc-netem-corr` (12 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -2049,7 +2049,7 @@ pub static STRUCT_TC_NETEM_CORR: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-netem-reorder` (8 bytes) of tc, a struct.
+/// `struct tc-netem-reorder` (8 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -2107,7 +2107,7 @@ pub static STRUCT_TC_NETEM_REORDER: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-netem-corrupt` (8 bytes) of tc, a struct.
+/// `struct tc-netem-corrupt` (8 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -2165,7 +2165,7 @@ pub static STRUCT_TC_NETEM_CORRUPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-netem-rate` (16 bytes) of tc, a struct.
+/// `struct tc-netem-rate` (16 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -2249,7 +2249,7 @@ pub static STRUCT_TC_NETEM_RATE: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-netem-slot` (40 bytes) of tc, a struct.
+/// `struct tc-netem-slot` (40 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -2359,7 +2359,7 @@ pub static STRUCT_TC_NETEM_SLOT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-plug-qopt` (8 bytes) of tc, a header.
+/// `struct tc-plug-qopt` (8 bytes) of tc, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -2419,7 +2419,7 @@ pub static STRUCT_TC_PLUG_QOPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-prio-qopt` (20 bytes) of tc, a header.
+/// `struct tc-prio-qopt` (20 bytes) of tc, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -2479,7 +2479,7 @@ pub static STRUCT_TC_PRIO_QOPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-red-qopt` (16 bytes) of tc, a struct.
+/// `struct tc-red-qopt` (16 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -2602,7 +2602,7 @@ pub static STRUCT_TC_RED_QOPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-sfb-qopt` (36 bytes) of tc, a header.
+/// `struct tc-sfb-qopt` (36 bytes) of tc, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -2753,7 +2753,7 @@ pub static STRUCT_TC_SFB_QOPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-sfq-qopt` (20 bytes) of tc, a header.
+/// `struct tc-sfq-qopt` (20 bytes) of tc, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -2852,7 +2852,7 @@ pub static STRUCT_TC_SFQ_QOPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-sfqred-stats` (24 bytes) of tc, a header.
+/// `struct tc-sfqred-stats` (24 bytes) of tc, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -2964,7 +2964,7 @@ pub static STRUCT_TC_SFQRED_STATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-sfq-qopt-v1` (72 bytes) of tc, a header.
+/// `struct tc-sfq-qopt-v1` (72 bytes) of tc, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -3154,7 +3154,7 @@ pub static STRUCT_TC_SFQ_QOPT_V1: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-ratespec` (12 bytes) of tc, a struct.
+/// `struct tc-ratespec` (12 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -3268,7 +3268,7 @@ pub static STRUCT_TC_RATESPEC: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-tbf-qopt` (36 bytes) of tc, a struct.
+/// `struct tc-tbf-qopt` (36 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -3365,7 +3365,7 @@ pub static STRUCT_TC_TBF_QOPT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-sizespec` (24 bytes) of tc, a struct.
+/// `struct tc-sizespec` (24 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -3501,7 +3501,7 @@ pub static STRUCT_TC_SIZESPEC: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct gnet-estimator` (2 bytes) of tc, a struct.
+/// `struct gnet-estimator` (2 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -3559,7 +3559,7 @@ pub static STRUCT_GNET_ESTIMATOR: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-choke-xstats` (20 bytes) of tc, a header.
+/// `struct tc-choke-xstats` (20 bytes) of tc, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -3658,7 +3658,7 @@ pub static STRUCT_TC_CHOKE_XSTATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-codel-xstats` (36 bytes) of tc, a header.
+/// `struct tc-codel-xstats` (36 bytes) of tc, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -3809,7 +3809,7 @@ pub static STRUCT_TC_CODEL_XSTATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-fq-codel-xstats` (40 bytes) of tc, a header.
+/// `struct tc-fq-codel-xstats` (40 bytes) of tc, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -3973,7 +3973,7 @@ pub static STRUCT_TC_FQ_CODEL_XSTATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-dualpi2-xstats` (48 bytes) of tc, a header.
+/// `struct tc-dualpi2-xstats` (48 bytes) of tc, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -4163,7 +4163,7 @@ pub static STRUCT_TC_DUALPI2_XSTATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-fq-pie-xstats` (36 bytes) of tc, a header.
+/// `struct tc-fq-pie-xstats` (36 bytes) of tc, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -4314,7 +4314,7 @@ pub static STRUCT_TC_FQ_PIE_XSTATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-fq-qd-stats` (152 bytes) of tc, a header.
+/// `struct tc-fq-qd-stats` (152 bytes) of tc, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -4595,7 +4595,7 @@ pub static STRUCT_TC_FQ_QD_STATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-hhf-xstats` (16 bytes) of tc, a header.
+/// `struct tc-hhf-xstats` (16 bytes) of tc, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -4681,7 +4681,7 @@ pub static STRUCT_TC_HHF_XSTATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-pie-xstats` (40 bytes) of tc, a header.
+/// `struct tc-pie-xstats` (40 bytes) of tc, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -4832,7 +4832,7 @@ pub static STRUCT_TC_PIE_XSTATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-red-xstats` (16 bytes) of tc, a header.
+/// `struct tc-red-xstats` (16 bytes) of tc, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -4918,7 +4918,7 @@ pub static STRUCT_TC_RED_XSTATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-sfb-xstats` (36 bytes) of tc, a header.
+/// `struct tc-sfb-xstats` (36 bytes) of tc, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -5069,7 +5069,7 @@ pub static STRUCT_TC_SFB_XSTATS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-sfq-xstats` (4 bytes) of tc, a header.
+/// `struct tc-sfq-xstats` (4 bytes) of tc, a fixed header, viewed in place.
 #[derive(
     zerocopy::FromBytes,
     zerocopy::KnownLayout,
@@ -5114,7 +5114,7 @@ pub static STRUCT_TC_SFQ_XSTATS: f::StructSpec = f::StructSpec {
         display: f::DisplayHint::None,
     }],
 };
-/// `struct gnet-stats-basic` (16 bytes) of tc, a struct.
+/// `struct gnet-stats-basic` (16 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -5176,7 +5176,7 @@ pub static STRUCT_GNET_STATS_BASIC: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct gnet-stats-rate-est` (8 bytes) of tc, a struct.
+/// `struct gnet-stats-rate-est` (8 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -5234,7 +5234,7 @@ pub static STRUCT_GNET_STATS_RATE_EST: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct gnet-stats-rate-est64` (16 bytes) of tc, a struct.
+/// `struct gnet-stats-rate-est64` (16 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -5292,7 +5292,7 @@ pub static STRUCT_GNET_STATS_RATE_EST64: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct gnet-stats-queue` (20 bytes) of tc, a struct.
+/// `struct gnet-stats-queue` (20 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -5389,7 +5389,7 @@ pub static STRUCT_GNET_STATS_QUEUE: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-u32-key` (16 bytes) of tc, a struct.
+/// `struct tc-u32-key` (16 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -5473,7 +5473,7 @@ pub static STRUCT_TC_U32_KEY: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-u32-mark` (12 bytes) of tc, a struct.
+/// `struct tc-u32-mark` (12 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -5544,7 +5544,7 @@ pub static STRUCT_TC_U32_MARK: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-u32-sel` (32 bytes) of tc, a struct.
+/// `struct tc-u32-sel` (32 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -5697,7 +5697,7 @@ pub static STRUCT_TC_U32_SEL: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-u32-pcnt` (24 bytes) of tc, a struct.
+/// `struct tc-u32-pcnt` (24 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -5768,7 +5768,7 @@ pub static STRUCT_TC_U32_PCNT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tcf-t` (32 bytes) of tc, a struct.
+/// `struct tcf-t` (32 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -5852,7 +5852,7 @@ pub static STRUCT_TCF_T: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-gact` (20 bytes) of tc, a struct.
+/// `struct tc-gact` (20 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -5949,7 +5949,7 @@ pub static STRUCT_TC_GACT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-gact-p` (8 bytes) of tc, a struct.
+/// `struct tc-gact-p` (8 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -6020,7 +6020,7 @@ pub static STRUCT_TC_GACT_P: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tcf-ematch-tree-hdr` (4 bytes) of tc, a struct.
+/// `struct tcf-ematch-tree-hdr` (4 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -6078,7 +6078,7 @@ pub static STRUCT_TCF_EMATCH_TREE_HDR: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-basic-pcnt` (16 bytes) of tc, a struct.
+/// `struct tc-basic-pcnt` (16 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -6136,7 +6136,7 @@ pub static STRUCT_TC_BASIC_PCNT: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-matchall-pcnt` (8 bytes) of tc, a struct.
+/// `struct tc-matchall-pcnt` (8 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -6179,7 +6179,7 @@ pub static STRUCT_TC_MATCHALL_PCNT: f::StructSpec = f::StructSpec {
         display: f::DisplayHint::None,
     }],
 };
-/// `struct tc-mpls` (24 bytes) of tc, a struct.
+/// `struct tc-mpls` (24 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -6289,7 +6289,7 @@ pub static STRUCT_TC_MPLS: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-police` (56 bytes) of tc, a struct.
+/// `struct tc-police` (56 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -6451,7 +6451,7 @@ pub static STRUCT_TC_POLICE: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-pedit-sel` (48 bytes) of tc, a struct.
+/// `struct tc-pedit-sel` (48 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -6591,7 +6591,7 @@ pub static STRUCT_TC_PEDIT_SEL: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-pedit-key` (24 bytes) of tc, a struct.
+/// `struct tc-pedit-key` (24 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,
@@ -6701,7 +6701,7 @@ pub static STRUCT_TC_PEDIT_KEY: f::StructSpec = f::StructSpec {
         },
     ],
 };
-/// `struct tc-vlan` (24 bytes) of tc, a struct.
+/// `struct tc-vlan` (24 bytes) of tc, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,

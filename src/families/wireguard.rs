@@ -142,7 +142,7 @@ pub static ENUM_WGALLOWEDIP_FLAGS: f::EnumSpec = f::EnumSpec {
     }],
 };
 
-/// `struct --kernel-timespec` (16 bytes) of wireguard, a struct.
+/// `struct --kernel-timespec` (16 bytes) of wireguard, read by value.
 #[derive(
     zerocopy::IntoBytes,
     zerocopy::Immutable,

@@ -176,8 +176,8 @@ impl<'m, 'a, 'b, S: Set> Writer<'m, 'a, 'b, S> {
         self.0.nest(key.number())
     }
 
-    /// Where the writer writes: for an attribute the set does not
-    /// describe, or a fixed header at the start of a sub-message's nest.
+    /// Where the writer writes, for what the set does not describe: an
+    /// attribute by its number (`sink().put(99, &1u32)`).
     #[inline]
     pub fn sink(&mut self) -> &mut Sink<'m, 'a, 'b> {
         &mut self.0
