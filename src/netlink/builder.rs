@@ -20,6 +20,7 @@ use zerocopy::{Immutable, IntoBytes};
 use super::attr::{NLA_HDRLEN, NLA_MAX_PAYLOAD};
 use super::flags::Flags;
 use super::header::{NLMSG_HDRLEN, NlMsgHdr, align};
+use super::route::RtNexthop;
 use super::types::MessageType;
 use crate::{Error, ErrorKind};
 
@@ -110,7 +111,8 @@ pub struct MessageBuilder<'a, 'b> {
     pos: usize,
 }
 
-/// An open nest: a guard made by [`MessageBuilder::nest`] that borrows its
+/// An open nest: a guard made by [`MessageBuilder::nest`] (or, for a next
+/// hop of a multipath route, [`MessageBuilder::nexthop`]) that borrows its
 /// message until [`Nest::end`] closes it.
 ///
 /// Attributes (and nests within this one) are written through the guard,
@@ -307,6 +309,25 @@ impl<'a, 'b> MessageBuilder<'a, 'b> {
             }
             Err(why) => refused(why, start),
         }
+    }
+
+    /// Opens a next hop of a multipath route, inside an `RTA_MULTIPATH`
+    /// nest: writes `hop` (its `rtnh_len` is ignored) and returns the guard
+    /// through which the hop's attributes are written. [`Nest::end`] writes
+    /// `rtnh_len`, the header and attributes included; a hop over 65535
+    /// bytes is refused as a nest is. [`NextHops`](super::route::NextHops)
+    /// reads them back.
+    #[inline]
+    pub fn nexthop(&mut self, hop: &RtNexthop) -> Result<Nest<'_, 'a, 'b>, Error> {
+        let start = self.pos;
+        let written = write_padded_at(self.batch.buf, start, hop.as_bytes());
+        self.advance(written)?;
+        Ok(Nest {
+            buf: self.batch.buf.as_ptr() as usize,
+            msg: self,
+            start,
+            open: true,
+        })
     }
 
     /// Writes `nlmsg_len` and adds the message to the batch, returning the
