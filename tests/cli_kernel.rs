@@ -289,6 +289,77 @@ fn neigh_and_rule_dumps_agree_with_ip() {
     assert!(text.contains("32766:\tfrom all lookup main"), "{text}");
 }
 
+/// Multipath routes (`RTA_MULTIPATH`'s next hops, with their weights), a
+/// gateway of another family (`RTA_VIA`) and rules with every selector
+/// `ip rule` prints, against `ip -j` field by field and `ip`'s text.
+#[test]
+fn multipath_via_and_rule_selectors_agree_with_ip() {
+    let Some(ns) = netns("multipath") else { return };
+    ns.script(
+        "link set lo up
+         link add veth0 type veth peer name veth1
+         link add veth2 type veth peer name veth3
+         link set veth0 up
+         link set veth1 up
+         link set veth2 up
+         link set veth3 up
+         addr add 10.1.0.1/24 dev veth0
+         addr add 10.5.0.1/24 dev veth2
+         addr add fd01::1/64 dev veth0 nodad
+         route add 10.7.0.0/24 nexthop via 10.1.0.2 dev veth0 weight 2 nexthop via 10.5.0.2 dev veth2 weight 1
+         route add 10.11.0.0/24 via inet6 fd01::2 dev veth0
+         rule add not from 10.8.0.0/16 fwmark 0x10/0xff iif veth0 lookup 100 priority 200
+         rule add to 10.6.0.0/24 oif veth2 prohibit priority 202",
+    );
+    let ours = ns.dump_json("route");
+    let theirs = ns.ip_json(&["-4", "route", "show"]);
+    let keys = ["dst", "gateway", "via", "dev", "nexthops", "flags"];
+    // `ip -4 route show`: the main table's IPv4 routes.
+    let ipv6 = |r: &Value| r["dst"].as_str().is_some_and(|d| d.contains(':'));
+    let ours: Vec<Value> = ours
+        .into_iter()
+        .filter(|r| r["table"].is_null() && !ipv6(r))
+        .collect();
+    assert_eq!(project(&ours, &keys), project(&theirs, &keys));
+    let multipath = theirs.iter().find(|r| r["dst"] == "10.7.0.0/24").unwrap();
+    assert_eq!(
+        multipath["nexthops"].as_array().map(Vec::len),
+        Some(2),
+        "{multipath}"
+    );
+
+    let text = ok(&procslink(&["dump", "route", "--netns", &ns.name]));
+    for line in [
+        "10.7.0.0/24 nexthop via 10.1.0.2 dev veth0 weight 2 nexthop via 10.5.0.2 dev veth2 weight 1",
+        "10.11.0.0/24 via inet6 fd01::2 dev veth0",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line}: {text}");
+    }
+
+    let mut ours = ns.dump_json("rule");
+    ours.retain(|r| field(r, "family") == "inet");
+    let theirs = ns.ip_json(&["rule", "show"]);
+    let keys = [
+        "priority", "not", "src", "srclen", "dst", "dstlen", "fwmark", "fwmask", "iif", "oif",
+        "table", "action",
+    ];
+    assert_eq!(project(&ours, &keys), project(&theirs, &keys));
+    // `"not":null` reads as an absent key in the projection.
+    let inverted = |rules: &[Value]| -> Vec<Value> {
+        let not = rules.iter().filter(|r| r.get("not").is_some());
+        not.map(|r| r["priority"].clone()).collect()
+    };
+    assert_eq!(inverted(&ours), [Value::from(200)]);
+    assert_eq!(inverted(&ours), inverted(&theirs));
+    let text = ok(&procslink(&["dump", "rule", "--netns", &ns.name]));
+    for line in [
+        "200:\tnot from 10.8.0.0/16 fwmark 0x10/0xff iif veth0 lookup 100",
+        "202:\tfrom all to 10.6.0.0/24 oif veth2 prohibit",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line}: {text}");
+    }
+}
+
 /// The keys of each object of a JSON array, in the order written (`null`
 /// elements, which `ip -j neigh` may print, as no keys).
 fn key_orders(text: &str) -> Vec<Vec<String>> {

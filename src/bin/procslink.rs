@@ -54,7 +54,7 @@ mod nl_encode_tests;
 mod nl_reach;
 #[path = "procslink/nl_value.rs"]
 mod nl_value;
-#[path = "procslink/objects.rs"]
+#[path = "procslink/objects/mod.rs"]
 mod objects;
 #[path = "procslink/rpc.rs"]
 mod rpc;

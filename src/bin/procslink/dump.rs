@@ -21,6 +21,7 @@ use procslink::families::{
     rt_link::{self, Ifinfomsg},
     rt_neigh::{self, Ndmsg},
     rt_route::{self, Rtmsg},
+    rt_rule,
 };
 use procslink::kernel::{KernelError, KernelSocket, Protocol};
 use procslink::netlink::conversation::{Conversation, Event, Expect};
@@ -31,7 +32,7 @@ use procslink::netlink::{Builder, GenlMsgHdr, Message, Messages, NLMSG_ALIGNTO};
 use zerocopy::IntoBytes as _;
 
 use crate::emit::Obj;
-use crate::objects::{self, Addr, Family, Link, Names, Neigh, Object, Route, Rule};
+use crate::objects::{Addr, Family, Link, Names, Neigh, Object, Route, Rule};
 use crate::{Failure, Out, decode, netns};
 
 /// How often a dump the kernel reports as interrupted (the table changed
@@ -492,7 +493,7 @@ pub fn request(what: Table, seq: u32) -> Result<Vec<u8>, Failure> {
         Table::Addr => rt_addr::RTM_GETADDR,
         Table::Route => rt_route::RTM_GETROUTE,
         Table::Neigh => rt_neigh::RTM_GETNEIGH,
-        Table::Rule => objects::RTM_GETRULE,
+        Table::Rule => rt_rule::RTM_GETRULE,
         Table::Family => GENL_ID_CTRL,
     };
     let mut m = batch.message(ty, dump, seq, 0).map_err(built)?;

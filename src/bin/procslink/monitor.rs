@@ -20,7 +20,7 @@ use std::io::Write as _;
 use std::time::{Duration, Instant};
 
 use clap::ValueEnum;
-use procslink::families::{rt_addr, rt_link, rt_neigh, rt_route};
+use procslink::families::{rt_addr, rt_link, rt_neigh, rt_route, rt_rule};
 use procslink::kernel::{KernelError, KernelSocket, Protocol, SocketOptions, groups};
 
 use crate::dump::{self, Form, Printer, Table};
@@ -172,7 +172,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Failure> {
                         | rt_addr::RTM_DELADDR
                         | rt_route::RTM_DELROUTE
                         | rt_neigh::RTM_DELNEIGH
-                        | crate::objects::RTM_DELRULE
+                        | rt_rule::RTM_DELRULE
                 );
                 match Object::route(&msg) {
                     Ok(Some(obj)) => {
