@@ -1,7 +1,8 @@
 //! Batches: validated as a whole, classified element by element.
 
+use super::decode::{rpc, walk};
 use super::id::Id;
-use super::message::{Message, rpc, walk};
+use super::message::Message;
 use super::value::{Cursor, Elements, Kind, MAX_DEPTH_LIMIT, Notes, RawValue};
 use crate::{Error, RpcViolation};
 

@@ -86,6 +86,7 @@
 mod batch;
 mod canonical;
 mod code;
+mod decode;
 mod encode;
 mod id;
 mod message;
@@ -96,9 +97,10 @@ mod value;
 
 pub use batch::{Batch, BatchElement, BatchElements, BatchIter};
 pub use code::{ErrorCode, error_code};
+pub use decode::Decoder;
 pub use encode::{BatchEncoder, Style, encode_string};
 pub use id::{Id, Number};
-pub use message::{Decoder, ErrorObject, Incoming, Message, Params, Request, Response};
+pub use message::{ErrorObject, Incoming, Message, Params, Request, Response};
 pub use string::{Chars, JsonStr};
 pub use value::{Elements, Kind, MAX_DEPTH, MAX_DEPTH_LIMIT, Members, RawValue};
 #[cfg(feature = "std")]
