@@ -3,7 +3,8 @@
 use super::decode::{rpc, walk};
 use super::id::Id;
 use super::message::Message;
-use super::value::{Cursor, Elements, Kind, MAX_DEPTH_LIMIT, Notes, RawValue};
+use super::validate::{Cursor, MAX_DEPTH_LIMIT, Notes};
+use super::value::{Elements, Kind, RawValue};
 use crate::{Error, RpcViolation};
 
 /// A non-empty batch, validated as JSON. Iterating it classifies each

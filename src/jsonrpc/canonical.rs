@@ -10,7 +10,8 @@
 
 use super::id::{Id, Number};
 use super::message::{Message, Params, Request, Response};
-use super::value::{Cursor, Notes, RawValue};
+use super::validate::{Cursor, Notes};
+use super::value::RawValue;
 
 /// The message at the cursor, which is at a `{`, if it is spelled as this
 /// module reads; the cursor is then past its `}`. When the request has
@@ -103,7 +104,7 @@ fn id<'a>(cur: &mut Cursor<'a>) -> Option<Id<'a>> {
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use super::python_message;
-    use crate::jsonrpc::value::{Cursor, Notes};
+    use crate::jsonrpc::validate::{Cursor, Notes};
     use crate::jsonrpc::{
         Decoder, ErrorCode, ErrorObject, Id, Incoming, MAX_DEPTH, Message, Params, RawValue,
         Request, Response, Style,

@@ -8,7 +8,8 @@ use super::code::ErrorCode;
 use super::id::Id;
 use super::message::{ErrorObject, Incoming, Message, Params, Request, Response};
 use super::string::{JsonStr, syntax};
-use super::value::{Cursor, MAX_DEPTH, MAX_DEPTH_LIMIT, Notes, RawValue, le_word, utf8};
+use super::validate::{Cursor, MAX_DEPTH, MAX_DEPTH_LIMIT, Notes, le_word, utf8};
+use super::value::RawValue;
 use crate::{Error, ErrorKind, JsonSyntax, RpcViolation};
 
 #[inline]
@@ -190,7 +191,7 @@ impl Decoder {
     /// # Ok::<(), procslink::Error>(())
     /// ```
     pub fn value<'a>(&self, bytes: &'a [u8]) -> Result<RawValue<'a>, Error> {
-        super::value::validate(utf8(bytes)?, self.max_depth)
+        super::validate::validate(utf8(bytes)?, self.max_depth)
     }
 }
 

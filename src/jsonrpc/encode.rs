@@ -3,7 +3,7 @@
 use super::id::Id;
 use super::message::{ErrorObject, Message, Request, Response};
 use super::string::JsonStr;
-use super::value::{ascii_stops, le_word, scan_ascii_plain, scan_plain, splat, string_stops};
+use super::validate::{ascii_stops, le_word, scan_ascii_plain, scan_plain, splat, string_stops};
 use crate::{Error, ErrorKind, RpcViolation};
 
 /// How the encoder spells JSON. Raw values (params, results, error data)

@@ -3,7 +3,8 @@
 use core::fmt;
 
 use super::string::{JsonStr, syntax};
-use super::value::{Cursor, Kind, RawValue};
+use super::validate::Cursor;
+use super::value::{Kind, RawValue};
 use crate::{Error, JsonSyntax};
 
 #[derive(Clone, Copy, Debug)]

@@ -6,7 +6,8 @@ use super::code::ErrorCode;
 use super::decode::{Decoder, read_error_object, rpc};
 use super::id::Id;
 use super::string::JsonStr;
-use super::value::{Cursor, Elements, Kind, MAX_DEPTH_LIMIT, Members, RawValue};
+use super::validate::{Cursor, MAX_DEPTH_LIMIT};
+use super::value::{Elements, Kind, Members, RawValue};
 use crate::{Error, RpcViolation};
 
 /// What one datagram or text holds: a single message or a batch.
@@ -63,12 +64,12 @@ impl<'a> Message<'a> {
     /// Decodes one message or a batch from `bytes` (UTF-8 JSON text),
     /// classifying bad input as a JSON-RPC 2.0 server must answer it:
     ///
-    /// - not UTF-8 or not JSON: an [`ErrorKind::Json`] error
+    /// - not UTF-8 or not JSON: an [`ErrorKind::Json`](crate::ErrorKind::Json) error
     ///   (answer -32700 "Parse error", id null);
     /// - JSON but not a valid message (not an object, `"jsonrpc"` missing
     ///   or not `"2.0"`, `"method"` not a string, an id that is not a
     ///   number, string or null, `"params"` neither array nor object, an
-    ///   empty batch, a duplicated member…): an [`ErrorKind::Rpc`] error
+    ///   empty batch, a duplicated member…): an [`ErrorKind::Rpc`](crate::ErrorKind::Rpc) error
     ///   (answer -32600 "Invalid Request", id null or the one
     ///   [`Id::recover`] finds).
     ///

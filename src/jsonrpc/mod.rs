@@ -93,6 +93,7 @@ mod message;
 #[cfg(feature = "serde")]
 mod serde;
 mod string;
+mod validate;
 mod value;
 
 pub use batch::{Batch, BatchElement, BatchElements, BatchIter};
@@ -102,6 +103,7 @@ pub use encode::{BatchEncoder, Style, encode_string};
 pub use id::{Id, Number};
 pub use message::{ErrorObject, Incoming, Message, Params, Request, Response};
 pub use string::{Chars, JsonStr};
-pub use value::{Elements, Kind, MAX_DEPTH, MAX_DEPTH_LIMIT, Members, RawValue};
+pub use validate::{MAX_DEPTH, MAX_DEPTH_LIMIT};
 #[cfg(feature = "std")]
-pub(crate) use value::{Notes, scan_ascii_plain, scan_plain, validate_noting};
+pub(crate) use validate::{Notes, scan_ascii_plain, scan_plain, validate_noting};
+pub use value::{Elements, Kind, Members, RawValue};
