@@ -30,7 +30,6 @@ impl StateWord {
 
 /// A neighbour (`RTM_NEWNEIGH`): an ARP or NDP entry.
 pub struct Neigh<'a> {
-    pub family: u8,
     pub index: u32,
     pub state: NudState,
     pub flags: NtfFlags,
@@ -42,7 +41,6 @@ impl<'a> Neigh<'a> {
     pub fn parse(msg: &Message<'a>) -> Result<Neigh<'a>, Error> {
         let (nd, attrs) = msg.family_header::<Ndmsg>()?;
         let mut n = Neigh {
-            family: nd.ndm_family,
             index: nd.ndm_ifindex.get() as u32,
             state: NudState::from_bits_retain(u32::from(nd.ndm_state.get())),
             flags: NtfFlags::from_bits_retain(u32::from(nd.ndm_flags)),
@@ -138,7 +136,6 @@ impl<'a> Neigh<'a> {
             buf.push(b'"');
         }
         buf.push(b']');
-        let _ = self.family;
         o.end();
     }
 }
