@@ -558,8 +558,13 @@ where
 /// The attributes after a fixed header of `header_size` bytes (padded to
 /// 4) in a sub-message attribute, read as the view `V`.
 pub fn after_header<'a, V: SetView<'a>>(attr: &Attr<'a>, header_size: usize) -> Result<V, Error> {
+    V::from_attrs(attrs_after_header(attr, header_size))
+}
+
+/// The run of attributes after a fixed header of `header_size` bytes
+/// (padded to 4) in a sub-message attribute, offsets counted as `attr`'s.
+fn attrs_after_header<'a>(attr: &Attr<'a>, header_size: usize) -> Attrs<'a> {
     let skip = align(header_size);
     let run = attr.payload().get(skip..).unwrap_or(&[]);
-    let offset = attr.offset().saturating_add(NLA_HDRLEN + skip);
-    V::from_attrs(Attrs::with_offset(run, offset))
+    Attrs::with_offset(run, attr.offset().saturating_add(NLA_HDRLEN + skip))
 }

@@ -7,8 +7,8 @@
 //! [`RawView::check`]: super::RawView::check
 
 use super::super::{AttrSet, AttrSpec, AttrType, DisplayHint, Format};
-use super::SlotIndex;
-use crate::netlink::{Attr, Attrs, MAX_NESTING, NLA_HDRLEN, align};
+use super::{SlotIndex, attrs_after_header};
+use crate::netlink::{Attr, Attrs, MAX_NESTING};
 use crate::{Error, ErrorKind, PolicyViolation};
 
 /// Checks every attribute of `attrs` that `set` describes against its
@@ -177,12 +177,7 @@ fn check_format(format: &Format, attr: &Attr<'_>, depth: usize) -> Result<(), Er
         ));
     }
     match format.attr_set() {
-        Some(set) => {
-            let skip = align(header);
-            let run = payload.get(skip..).unwrap_or(&[]);
-            let offset = attr.offset().saturating_add(NLA_HDRLEN + skip);
-            check_run(set, Attrs::with_offset(run, offset), depth + 1)
-        }
+        Some(set) => check_run(set, attrs_after_header(attr, header), depth + 1),
         None => Ok(()),
     }
 }
