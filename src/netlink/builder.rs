@@ -300,12 +300,7 @@ impl<'a, 'b> MessageBuilder<'a, 'b> {
         match write_attr(self.batch.buf, start, ty, &[], 0) {
             Ok(end) => {
                 self.pos = end;
-                Ok(Nest {
-                    buf: self.batch.buf.as_ptr() as usize,
-                    msg: self,
-                    start,
-                    open: true,
-                })
+                Ok(self.open_guard(start))
             }
             Err(why) => refused(why, start),
         }
@@ -322,12 +317,19 @@ impl<'a, 'b> MessageBuilder<'a, 'b> {
         let start = self.pos;
         let written = write_padded_at(self.batch.buf, start, hop.as_bytes());
         self.advance(written)?;
-        Ok(Nest {
+        Ok(self.open_guard(start))
+    }
+
+    /// The guard of a nest (or next hop) whose header, written at `start`,
+    /// holds its length in its first two bytes.
+    #[inline(always)]
+    fn open_guard(&mut self, start: usize) -> Nest<'_, 'a, 'b> {
+        Nest {
             buf: self.batch.buf.as_ptr() as usize,
             msg: self,
             start,
             open: true,
-        })
+        }
     }
 
     /// Writes `nlmsg_len` and adds the message to the batch, returning the
