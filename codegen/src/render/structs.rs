@@ -24,6 +24,27 @@ pub(super) struct Layout {
     default: bool,
 }
 
+impl Field {
+    /// `pad` bytes of the padding C's alignment inserts at `offset`.
+    fn padding(offset: usize, pad: usize) -> Field {
+        Field {
+            name: format!("pad_at_{offset}"),
+            member: Member {
+                name: String::new(),
+                ty: "pad".into(),
+                big_endian: false,
+                len: Some(pad),
+                structure: None,
+                enumeration: None,
+                display: None,
+            },
+            ty: format!("[u8; {pad}]"),
+            size: pad,
+            offset,
+        }
+    }
+}
+
 impl Gen<'_> {
     pub(super) fn layout(&mut self, name: &str, depth: usize) -> Option<&Layout> {
         if !self.layouts.contains_key(name) {
@@ -68,21 +89,7 @@ impl Gen<'_> {
                 };
                 let pad = offset.next_multiple_of(align) - offset;
                 if pad > 0 {
-                    fields.push(Field {
-                        name: format!("pad_at_{offset}"),
-                        member: Member {
-                            name: String::new(),
-                            ty: "pad".into(),
-                            big_endian: false,
-                            len: Some(pad),
-                            structure: None,
-                            enumeration: None,
-                            display: None,
-                        },
-                        ty: format!("[u8; {pad}]"),
-                        size: pad,
-                        offset,
-                    });
+                    fields.push(Field::padding(offset, pad));
                     offset += pad;
                 }
                 let mut field = snake(&m.name);
@@ -101,22 +108,7 @@ impl Gen<'_> {
             }
             let size = offset.next_multiple_of(align_max);
             if size > offset {
-                let pad = size - offset;
-                fields.push(Field {
-                    name: format!("pad_at_{offset}"),
-                    member: Member {
-                        name: String::new(),
-                        ty: "pad".into(),
-                        big_endian: false,
-                        len: Some(pad),
-                        structure: None,
-                        enumeration: None,
-                        display: None,
-                    },
-                    ty: format!("[u8; {pad}]"),
-                    size: pad,
-                    offset,
-                });
+                fields.push(Field::padding(offset, size - offset));
             }
             self.layouts.insert(
                 name.to_string(),
